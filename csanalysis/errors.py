@@ -1,0 +1,69 @@
+"""Exceptions and warnings of csanalysis.
+
+A file that cannot be understood raises :class:`ExportError`, a
+:class:`ValueError` subclass, whose message names the file, the line or column,
+what was found and what was expected. Messages never quote personal values
+(e-mail addresses, names).
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = ["CsanalysisError", "ExportError", "CsanalysisWarning"]
+
+
+class CsanalysisError(ValueError):
+    """Base class of the errors csanalysis raises on bad input."""
+
+
+class ExportError(CsanalysisError):
+    """An input file (or table) that cannot be understood.
+
+    Parameters
+    ----------
+    path : str or PathLike, optional
+        The file.
+    problem : str
+        What was found, in words a user understands.
+    expected : str, optional
+        What was expected instead, and how to fix it.
+    line, column : optional
+        Where in the file.
+
+    Examples
+    --------
+    >>> err = ExportError("tickets.csv", "the file is empty", expected="a CSV export with a header row")
+    >>> print(err)
+    tickets.csv: the file is empty. Expected a CSV export with a header row.
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike | None,
+        problem: str,
+        *,
+        expected: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        self.expected = expected
+        self.line = line
+        self.column = column
+        where = self.path or "<table>"
+        if line is not None:
+            where += f", line {line}"
+        if column is not None:
+            where += f", column {column!r}"
+        msg = f"{where}: {problem}"
+        if expected:
+            msg += f". Expected {expected}"
+        if not msg.endswith("."):
+            msg += "."
+        super().__init__(msg)
+
+
+class CsanalysisWarning(UserWarning):
+    """A warning about data quality or an assumption csanalysis had to make."""
