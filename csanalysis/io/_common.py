@@ -1,0 +1,166 @@
+"""Machinery every reader shares: rejecting rows, personal columns, finishing a table.
+
+A reader's life: ``read_raw`` -> ``promote_header`` -> a :class:`Frame` that tracks
+which records are still alive and why others were rejected or excluded ->
+canonical columns built vectorised -> :func:`finish` conforms the table, drops
+personal columns, keeps the rest under snake_case names, attaches the
+:class:`~csanalysis.io.report.LoadReport` and checks that every row is accounted for.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CsanalysisWarning, ExportError
+from ..privacy import is_personal_column
+from ..schema import conform
+from .report import LoadReport
+
+__all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping"]
+
+
+def snake_case(name: str) -> str:
+    """``"First reply time in minutes"`` -> ``"first_reply_time_in_minutes"``.
+
+    Examples
+    --------
+    >>> snake_case("Manual Tagging of Categories [list]"), snake_case("Größe (cm)")
+    ('manual_tagging_of_categories_list', 'größe_cm')
+    """
+    s = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    s = re.sub(r"[^\w]+", "_", s)
+    s = re.sub(r"_+", "_", s).strip("_")
+    return s or "column"
+
+
+def find_column(columns, *candidates: str, regex: str | None = None) -> str | None:
+    """First column whose name equals a candidate (case/space-insensitive) or matches ``regex``."""
+    norm = {re.sub(r"\s+", " ", str(c)).strip().casefold(): c for c in columns}
+    for cand in candidates:
+        c = norm.get(re.sub(r"\s+", " ", cand).strip().casefold())
+        if c is not None:
+            return c
+    if regex is not None:
+        rx = re.compile(regex, re.I)
+        for c in columns:
+            if rx.search(str(c)):
+                return c
+    return None
+
+
+def check_mapping(path: str, columns, mapping: Mapping[str, str] | None, allowed) -> dict[str, str]:
+    """Validate a user ``mapping`` (canonical name -> source column)."""
+    if not mapping:
+        return {}
+    allowed = set(allowed)
+    out = {}
+    for canon, src in mapping.items():
+        if canon not in allowed:
+            raise ValueError(f"mapping key {canon!r} is not a canonical column; expected one of {sorted(allowed)}")
+        if src not in columns:
+            raise ExportError(path, f"mapping names column {src!r} for {canon!r}, but the file has no such column",
+                              column=src, expected=f"one of the file's columns: {list(columns)[:30]}")
+        out[canon] = src
+    return out
+
+
+class Frame:
+    """The data rows of one file while a reader works on them.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Source columns, all strings.
+    rows : ndarray
+        Row number of each record in the file.
+    report : LoadReport
+    """
+
+    def __init__(self, data: pd.DataFrame, rows: np.ndarray, report: LoadReport) -> None:
+        self.data = data.reset_index(drop=True)
+        self.rows = np.asarray(rows)
+        self.report = report
+        self.alive = np.ones(len(data), dtype=bool)
+
+    def reject(self, mask, reason: str) -> None:
+        """Reject live records where ``mask`` is true, with a readable ``reason``."""
+        mask = np.asarray(mask, dtype=bool) & self.alive
+        if not mask.any():
+            return
+        keep = [c for c in self.data.columns if not is_personal_column(c)]
+        vals = self.data.loc[mask, keep].astype("object")
+        rej = pd.concat(
+            [pd.DataFrame({"row": self.rows[mask].astype("int64"), "reason": reason}, index=vals.index), vals],
+            axis=1,
+        )
+        self.report.reject(rej)
+        self.alive &= ~mask
+
+    def exclude(self, mask, reason: str) -> None:
+        """Exclude live records on purpose (a default rule), counted by reason."""
+        mask = np.asarray(mask, dtype=bool) & self.alive
+        self.report.exclude(reason, int(mask.sum()))
+        self.alive &= ~mask
+
+    def merge(self, mask) -> None:
+        """Mark live records as merged into another record (e.g. order line items)."""
+        mask = np.asarray(mask, dtype=bool) & self.alive
+        self.report.rows_merged += int(mask.sum())
+        self.alive &= ~mask
+
+    def col(self, name: str | None) -> pd.Series:
+        """A source column as strings ('' when missing), or all-missing when ``name`` is None."""
+        if name is None:
+            return pd.Series(np.nan, index=self.data.index, dtype=pd.StringDtype(na_value=np.nan))
+        return self.data[name]
+
+
+def finish(
+    frame: Frame,
+    canonical: dict[str, pd.Series],
+    table: str,
+    *,
+    used: set[str] | list[str] = (),
+    keep_pii: bool = False,
+    free_text: list[str] = (),
+) -> pd.DataFrame:
+    """Assemble the canonical table of the live records and attach the report.
+
+    ``canonical`` maps canonical column names to full-length Series (aligned
+    with ``frame.data``). Source columns not in ``used`` are kept under their
+    snake_case name, except personal ones (dropped unless ``keep_pii``).
+    """
+    rep = frame.report
+    alive = frame.alive
+    df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
+                       for k, v in canonical.items()})
+    used = set(used)
+    taken = set(df.columns)
+    for c in frame.data.columns:
+        if c in used:
+            continue
+        if is_personal_column(c) and not keep_pii:
+            if c not in rep.dropped_columns:
+                rep.dropped_columns.append(c)
+            continue
+        name = snake_case(c)
+        while name in taken:
+            name += "_src"
+        taken.add(name)
+        df[name] = frame.data[c].replace("", np.nan) if frame.data[c].dtype != object else frame.data[c]
+    df = df.loc[alive].reset_index(drop=True)
+    df = conform(df, table)
+    rep.rows_loaded = int(alive.sum())
+    if free_text:
+        df.attrs["free_text_columns"] = list(free_text)
+    df.attrs["load_report"] = rep
+    rep.check()
+    if rep.rows_loaded == 0:
+        warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
+    return df

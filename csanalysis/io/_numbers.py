@@ -1,0 +1,85 @@
+"""Numbers, durations and identifiers as analysts' exports write them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["parse_numbers", "parse_duration_minutes", "clean_ids", "excel_mangled"]
+
+_SPACES = r"[\s\u00a0\u202f\u2009']"
+
+
+def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
+    """Parse numbers written with a decimal point or a decimal comma.
+
+    The decimal mark is decided per column from the data when not given:
+    values such as ``3,5`` or ``1.234,50`` mean a decimal comma; thousands
+    separators (``.``, space, NBSP, thin space, apostrophe) are removed.
+    Currency symbols and codes around the number are ignored.
+
+    Returns ``(numbers, invalid_mask, decimal_mark)``.
+
+    Examples
+    --------
+    >>> x, bad, mark = parse_numbers(pd.Series(["1.234,50", "3,5", "", "kr 12"]))
+    >>> x.tolist()[:2], mark, bad.tolist()
+    ([1234.5, 3.5], ',', [False, False, False, False])
+    """
+    s = values.astype("str").where(values.notna(), "").str.strip()
+    s = s.str.replace(r"^[^\d\-+.,(]*|[^\d.,)]*$", "", regex=True)  # currency around the number
+    neg_paren = s.str.match(r"^\(.*\)$")
+    s = s.str.strip("()").str.replace(_SPACES, "", regex=True)
+    empty = s == ""
+    if decimal is None:
+        comma = s.str.contains(r"^[-+]?\d{1,3}(?:\.\d{3})*,\d+$|^[-+]?\d+,\d+$", regex=True)
+        point = s.str.contains(r"^[-+]?\d{1,3}(?:,\d{3})*\.\d+$|^[-+]?\d+\.\d+$", regex=True)
+        # "1,234" alone is ambiguous; it is read by the majority of unambiguous values
+        decimal = "," if comma.sum() > point.sum() else "."
+    if decimal == ",":
+        s = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        s = s.str.replace(",", "", regex=False)
+    num = pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64")
+    num = num.where(~neg_paren, -num)
+    invalid = (~empty & num.isna()).to_numpy()
+    return num, invalid, decimal
+
+
+def parse_duration_minutes(values: pd.Series, *, unit: str = "minutes") -> tuple[pd.Series, np.ndarray]:
+    """Durations as ``H:MM:SS`` / ``H:MM`` strings (hours may exceed 24) or numbers in ``unit``.
+
+    Returns ``(minutes, invalid_mask)``.
+
+    Examples
+    --------
+    >>> m, bad = parse_duration_minutes(pd.Series(["64:00:00", "2:05:11", "0:30", ""]))
+    >>> [round(v, 2) for v in m.tolist()[:3]]
+    [3840.0, 125.18, 30.0]
+    """
+    s = values.astype("str").where(values.notna(), "").str.strip()
+    empty = s == ""
+    parts = s.str.extract(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
+    hms = parts[0].notna()
+    h = pd.to_numeric(parts[0], errors="coerce")
+    m = pd.to_numeric(parts[1], errors="coerce")
+    sec = pd.to_numeric(parts[2], errors="coerce").fillna(0)
+    from_hms = h * 60 + m + sec / 60
+    factor = {"minutes": 1.0, "hours": 60.0, "seconds": 1 / 60, "milliseconds": 1 / 60000}[unit]
+    num, bad_num, _ = parse_numbers(s.where(~hms, ""), decimal=None)
+    out = from_hms.where(hms, num * factor).astype("float64")
+    invalid = (~empty & out.isna()).to_numpy()
+    return out, invalid
+
+
+def excel_mangled(values: pd.Series) -> np.ndarray:
+    """Mask of ids that Excel turned into scientific notation (``1.03006E+13``)."""
+    s = values.astype("str").where(values.notna(), "")
+    return s.str.fullmatch(r"\d(?:[.,]\d+)?[eE]\+\d+").to_numpy(dtype=bool)
+
+
+def clean_ids(values: pd.Series) -> pd.Series:
+    """Identifiers as strings: stripped, ``12345.0`` -> ``12345``, empty -> missing."""
+    s = values.astype("str").where(values.notna(), "").str.strip()
+    s = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return s.where(s != "", np.nan).astype(pd.StringDtype(na_value=np.nan))

@@ -1,0 +1,163 @@
+"""Linking the tables of one company per customer.
+
+Tickets, survey responses, purchases and a customer snapshot come from
+different tools. They are linked on ``customer_id`` when the tables share id
+values (the same tool's ids on both sides), and on ``email_key`` (the keyed
+e-mail pseudonym) otherwise; ``key=`` overrides the choice. Rows that lack the
+chosen key but carry the other one are linked through any table that has both
+(for example a Zendesk ticket carries both the requester id and e-mail).
+
+The linked tables get a string column ``customer`` holding the link key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["LinkedData", "link_customers"]
+
+TABLE_NAMES = ("tickets", "responses", "activity", "customers")
+
+
+@dataclass
+class LinkedData:
+    """The four canonical tables linked per customer.
+
+    Attributes
+    ----------
+    tickets, responses, activity, customers : DataFrame or None
+        Copies of the inputs with a ``customer`` column (missing where a row
+        could not be linked).
+    key : {"customer_id", "email_key"}
+        The key used.
+    reason : str
+        Why that key was chosen.
+    """
+
+    tickets: pd.DataFrame | None
+    responses: pd.DataFrame | None
+    activity: pd.DataFrame | None
+    customers: pd.DataFrame | None
+    key: str
+    reason: str
+    _stats: list = field(default_factory=list, repr=False)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables present, by name."""
+        return {n: getattr(self, n) for n in TABLE_NAMES if getattr(self, n) is not None}
+
+    def summary(self) -> pd.DataFrame:
+        """Per table: rows, rows linked to a customer, share linked, distinct customers."""
+        rows = []
+        for name, df in self.tables().items():
+            linked = int(df["customer"].notna().sum())
+            rows.append({"table": name, "rows": len(df), "linked": linked,
+                         "share_linked": linked / len(df) if len(df) else np.nan,
+                         "customers": int(df["customer"].nunique()), "key": self.key})
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict:
+        return {"key": self.key, "reason": self.reason,
+                "tables": self.summary().replace({np.nan: None}).to_dict(orient="records")}
+
+    def _repr_html_(self) -> str:
+        return f"<p>Linked on <b>{self.key}</b>: {self.reason}</p>" + self.summary().to_html(index=False)
+
+
+def _ids(df: pd.DataFrame | None, col: str) -> pd.Series:
+    if df is None or col not in df.columns:
+        return pd.Series([], dtype="str")
+    return df[col].dropna().astype("str")
+
+
+def _choose_key(tables: dict[str, pd.DataFrame]) -> tuple[str, str]:
+    with_ids = {n: set(_ids(df, "customer_id").unique()) for n, df in tables.items()}
+    with_ids = {n: s for n, s in with_ids.items() if s}
+    if len(tables) == 1:
+        name, df = next(iter(tables.items()))
+        if len(_ids(df, "customer_id")) >= len(_ids(df, "email_key")):
+            return "customer_id", "one table; its customer ids are used"
+        return "email_key", "one table; its e-mail keys are used"
+    names = list(tables)
+    missing = [n for n in names if n not in with_ids]
+    if missing:
+        return "email_key", f"{', '.join(missing)} carr{'ies' if len(missing) == 1 else 'y'} no customer ids"
+    overlaps = []
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            sa, sb = with_ids[a], with_ids[b]
+            overlaps.append((len(sa & sb) / max(1, min(len(sa), len(sb))), a, b))
+    worst = min(overlaps)
+    if worst[0] >= 0.05:
+        return "customer_id", "the tables share customer id values"
+    return "email_key", (f"{worst[1]} and {worst[2]} share {worst[0]:.0%} of customer id values "
+                         "(different tools' ids)")
+
+
+def link_customers(
+    tickets: pd.DataFrame | None = None,
+    responses: pd.DataFrame | None = None,
+    activity: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    key: Literal["auto", "customer_id", "email_key"] = "auto",
+) -> LinkedData:
+    """Link the canonical tables per customer.
+
+    Parameters
+    ----------
+    tickets, responses, activity, customers : DataFrame, optional
+        Tables as the readers return them.
+    key : {"auto", "customer_id", "email_key"}
+        ``auto`` uses ``customer_id`` when every table has customer ids and
+        every pair of tables shares at least 5% of them, ``email_key`` otherwise.
+
+    Returns
+    -------
+    LinkedData
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"customer_id": ["1", "2"], "email_key": ["ek_a", "ek_b"]})
+    >>> a = pd.DataFrame({"customer_id": [None, "2"], "email_key": ["ek_a", None]})
+    >>> ld = link_customers(tickets=t, activity=a)
+    >>> ld.key, ld.activity["customer"].tolist()
+    ('customer_id', ['1', '2'])
+    """
+    given = {n: df for n, df in zip(TABLE_NAMES, (tickets, responses, activity, customers)) if df is not None}
+    if not given:
+        raise ValueError("link_customers needs at least one table")
+    for n, df in given.items():
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"{n} must be a pandas DataFrame, got {type(df).__name__}")
+        if "customer_id" not in df.columns and "email_key" not in df.columns:
+            raise ValueError(f"{n} has neither a customer_id nor an email_key column; "
+                             "read it with a csanalysis reader or give it one of them")
+    if key == "auto":
+        key, reason = _choose_key(given)
+    elif key in ("customer_id", "email_key"):
+        reason = "chosen with key="
+    else:
+        raise ValueError(f"key must be 'auto', 'customer_id' or 'email_key', got {key!r}")
+    other = "email_key" if key == "customer_id" else "customer_id"
+
+    # A bridge other -> key learned from rows carrying both (first seen wins).
+    pairs = [df[[other, key]].dropna() for df in given.values() if other in df.columns and key in df.columns]
+    bridge = pd.concat(pairs).drop_duplicates(other) if pairs else pd.DataFrame(columns=[other, key])
+    bridge_map = pd.Series(bridge[key].to_numpy(), index=bridge[other].astype("str").to_numpy())
+
+    out = {}
+    for n, df in given.items():
+        df = df.copy()
+        own = df[key].astype("str") if key in df.columns else pd.Series(np.nan, index=df.index, dtype="str")
+        if other in df.columns and len(bridge_map):
+            via = df[other].astype("str").map(bridge_map)
+            own = own.where(own.notna(), via)
+        df["customer"] = own.astype("str")
+        out[n] = df
+    return LinkedData(out.get("tickets"), out.get("responses"), out.get("activity"), out.get("customers"),
+                      key, reason)
