@@ -90,13 +90,13 @@ _PERSONAL = re.compile(
     r"""(^|[\s_(\-])(
         e-?mail|mail\s*address|email\s*address|e-?mailadresse|e-?postadress|e-?postadresse|почта|
         (first|last|full|given|family|sur|user|customer|contact|requester|recipient|billing|shipping|respondent|client)[\s_-]*name|
-        ^name$|navn|namn|^имя|фамилия|фио|vorname|nachname|
+        (first|last|given|family|sur)[\s_-]*name|^name$|navn|namn|^имя|фамилия|фио|vorname|nachname|
         phone|telephone|mobile|telefon|телефон|
         ip[\s_-]*address|ipaddress|^ip$|
         latitude|longitude|location[\s_-]*(latitude|longitude|accuracy)|
         street|address\s*\d?|address[12]|zip|postal|postcode|post\s*code|
         facebook\s*id|twitter\s*id
-    )""",
+    )|(first|last|given|family|sur)[\s_-]*name""",
     re.I | re.X,
 )
 

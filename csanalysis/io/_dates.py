@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..errors import ExportError
 
-__all__ = ["ParsedTimes", "parse_timestamps"]
+__all__ = ["ParsedTimes", "parse_timestamps", "infer_dayfirst"]
 
 _ISO = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
@@ -59,6 +59,7 @@ class ParsedTimes:
 
 def _tz_offset_minutes(tz: pd.Series) -> pd.Series:
     """Offsets like Z, UTC, GMT+3, +0100, -05:00 -> minutes east of UTC (NaN when absent)."""
+    tz = tz.astype("str")
     t = tz.fillna("").str.upper().str.replace("UTC", "Z").str.replace("GMT", "")
     sign = np.where(t.str.startswith("-"), -1.0, 1.0)
     body = t.str.lstrip("+-").str.replace(":", "")
@@ -101,6 +102,32 @@ def _assemble(y, m, d, H, M, S) -> pd.Series:
     y = y.where(y >= 100, y + 2000)
     frame = pd.DataFrame({"year": y, "month": m, "day": d, "hour": H, "minute": M, "second": S})
     return pd.to_datetime(frame, errors="coerce")
+
+
+def infer_dayfirst(*columns: pd.Series) -> bool | None:
+    """The day/month order the numeric dates of several columns agree on, or None.
+
+    A file has one date order; a column without a day above 12 takes the order
+    another column of the same file reveals. Returns None when no column
+    decides it (or no column holds numeric day/month dates).
+
+    Examples
+    --------
+    >>> infer_dayfirst(pd.Series(["1/6/2024 9:00 AM"]), pd.Series(["1/15/2024 3:04 PM"]))
+    False
+    """
+    for values in columns:
+        s = values.astype("str").where(values.notna(), "").str.strip()
+        s = s[s != ""]
+        if s.empty:
+            continue
+        parts = s.drop_duplicates().head(20000).str.extract(_NUM)
+        a = pd.to_numeric(parts["a"], errors="coerce")
+        b = pd.to_numeric(parts["b"], errors="coerce")
+        a_day, b_day = bool((a > 12).any()), bool((b > 12).any())
+        if a_day != b_day:
+            return a_day
+    return None
 
 
 def parse_timestamps(

@@ -8,6 +8,8 @@ import pandas as pd
 __all__ = ["parse_numbers", "parse_duration_minutes", "clean_ids", "excel_mangled"]
 
 _SPACES = r"[\s\u00a0\u202f\u2009']"
+_CUR = r"(?:[A-Za-z]{3}|kr\.?|руб\.?|р\.|[$€£¥₽₴zł]+)"
+_CURRENCY = rf"^\s*{_CUR}\s*(?=[\d\-+.,(])|(?<=[\d.,)])\s*{_CUR}\s*$"
 
 
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
@@ -27,7 +29,7 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
     ([1234.5, 3.5], ',', [False, False, False, False])
     """
     s = values.astype("str").where(values.notna(), "").str.strip()
-    s = s.str.replace(r"^[^\d\-+.,(]*|[^\d.,)]*$", "", regex=True)  # currency around the number
+    s = s.str.replace(_CURRENCY, "", regex=True)  # currency symbols and codes around the number
     neg_paren = s.str.match(r"^\(.*\)$")
     s = s.str.strip("()").str.replace(_SPACES, "", regex=True)
     empty = s == ""

@@ -152,7 +152,9 @@ def _guess_legacy(data: bytes) -> str:
     """Pick among the legacy code pages analysts' Excel writes."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000], cp_isolation=["cp1252", "cp1251", "cp1250", "iso8859_15", "koi8_r", "mac_roman"]).best()
+    # Excel writes "CSV" in the Windows code page of its locale: Western European
+    # (cp1252, incl. the Nordic languages and German) or Cyrillic (cp1251).
+    best = from_bytes(data[:200_000], cp_isolation=["cp1252", "cp1251"]).best()
     enc = best.encoding if best is not None else "cp1252"
     return {"windows_1252": "cp1252", "windows_1251": "cp1251", "windows_1250": "cp1250"}.get(enc, enc)
 
@@ -230,7 +232,7 @@ def _parse(path: str, text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataF
         start = int(m.group(1))
         # Keep every complete record before the unterminated one; reject the rest.
         lines = text.splitlines(keepends=True)
-        head = "".join(lines[: start - 1]) if start > 1 else ""
+        head = "".join(lines[:start])  # pandas counts lines from 0: lines[:start] are complete
         df = run(head) if head.strip() else pd.DataFrame()
         bad.append((len(df) + 1, "the file ends inside a quoted value (a truncated export?)"))
     bad_df = pd.DataFrame({"row": pd.Series([b[0] for b in bad], dtype="int64"),
@@ -275,7 +277,7 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
     rows = np.arange(1, n + 1)
     if len(bad):
         rows = np.setdiff1d(rows, bad["row"].to_numpy())[: len(cells)]
-    cells = cells.reset_index(drop=True)
+    cells = cells.reset_index(drop=True).astype("str")  # all-missing columns come back as float
     return RawTable(spath, cells, rows, enc, delim, bad, notes)
 
 
@@ -288,7 +290,8 @@ def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> RawTable:
     except Exception as exc:  # openpyxl raises many types on damaged files
         raise ExportError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                           expected="a .xlsx workbook saved by Excel, Google Sheets or a survey tool") from None
-    cells = cells.dropna(how="all").reset_index(drop=True)
+    cells = cells.astype("str")
+    cells = cells[(cells.fillna("").apply(lambda c: c.str.strip()) != "").any(axis=1)].reset_index(drop=True)
     cells.columns = range(cells.shape[1])
     if cells.empty:
         raise ExportError(path, "the workbook's sheet is empty", expected="a sheet with a header row and data rows")

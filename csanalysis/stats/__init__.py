@@ -13,6 +13,7 @@ survival
 
 from __future__ import annotations
 
+from csanalysis.stats.bootstrap import MULTINOMIAL_MIN_N, bootstrap_ci, bootstrap_diff_ci
 from csanalysis.stats.intervals import (
     EXACT_MAX_N,
     mean_ci,
@@ -23,9 +24,30 @@ from csanalysis.stats.intervals import (
     two_proportion_test,
     wilson_ci,
 )
+from csanalysis.stats.survival import (
+    KaplanMeierResult,
+    LogRankResult,
+    SurvivalAt,
+    cluster_bootstrap_survival_at,
+    kaplan_meier,
+    km_difference_ci,
+    km_survival_bootstrap,
+    logrank_test,
+)
 
 __all__ = [
     "EXACT_MAX_N",
+    "MULTINOMIAL_MIN_N",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "SurvivalAt",
+    "bootstrap_ci",
+    "bootstrap_diff_ci",
+    "cluster_bootstrap_survival_at",
+    "kaplan_meier",
+    "km_difference_ci",
+    "km_survival_bootstrap",
+    "logrank_test",
     "mean_ci",
     "mean_test",
     "nps_ci",

@@ -24,13 +24,13 @@ from scipy import stats
 
 __all__ = [
     "EXACT_MAX_N",
-    "wilson_ci",
-    "proportion_test",
-    "proportion_test_method",
     "mean_ci",
     "mean_test",
     "nps_ci",
+    "proportion_test",
+    "proportion_test_method",
     "two_proportion_test",
+    "wilson_ci",
 ]
 
 #: :func:`proportion_test` uses the exact binomial test up to this many trials,
@@ -94,7 +94,9 @@ def _sample(x: Any, name: str = "x") -> np.ndarray:
         try:
             arr = np.asarray(x, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"`{name}` must be numeric; it could not be converted to numbers.") from None
+            raise ValueError(
+                f"`{name}` must be numeric; it could not be converted to numbers."
+            ) from None
     arr = arr.ravel()
     return arr[~np.isnan(arr)]
 

@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -42,11 +42,11 @@ __all__ = [
     "KaplanMeierResult",
     "LogRankResult",
     "SurvivalAt",
-    "kaplan_meier",
-    "logrank_test",
-    "km_survival_bootstrap",
-    "km_difference_ci",
     "cluster_bootstrap_survival_at",
+    "kaplan_meier",
+    "km_difference_ci",
+    "km_survival_bootstrap",
+    "logrank_test",
 ]
 
 _KM_METHOD = (
@@ -92,20 +92,27 @@ def _durations(durations: Any, name: str = "durations") -> np.ndarray:
 
 
 def _events(events: Any, n: int, name: str = "events") -> np.ndarray:
-    ser = pd.Series(np.atleast_1d(np.asarray(events, dtype=object)).ravel() if not isinstance(events, pd.Series) else events)
+    ser = (
+        events
+        if isinstance(events, pd.Series)
+        else pd.Series(np.atleast_1d(np.asarray(events)).ravel())
+    )
     if len(ser) != n:
-        raise ValueError(f"`{name}` has {len(ser)} values but the durations have {n}; they must be the same length.")
+        raise ValueError(
+            f"`{name}` has {len(ser)} values but the durations have {n}; they must be the same length."
+        )
     if ser.isna().any():
         raise ValueError(
             f"`{name}` contains {int(ser.isna().sum())} missing value(s); use True for an observed event "
             "and False for a censored subject."
         )
-    vals = pd.to_numeric(ser.astype(object).map(lambda v: v), errors="coerce") if ser.dtype == object else ser
-    arr = np.asarray(vals, dtype=float)
+    try:
+        arr = ser.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        arr = np.array([np.nan])
     if np.isnan(arr).any() or not np.isin(arr, (0.0, 1.0)).all():
         raise ValueError(
-            f"`{name}` must be boolean (True = event observed, False = censored) or 0/1; "
-            "found other values."
+            f"`{name}` must be boolean (True = event observed, False = censored) or 0/1; found other values."
         )
     return arr.astype(bool)
 
@@ -115,22 +122,30 @@ def _weights(weights: Any, n: int) -> np.ndarray | None:
         return None
     w = np.atleast_1d(np.asarray(weights, dtype=float)).ravel()
     if w.size != n:
-        raise ValueError(f"`weights` has {w.size} values but the durations have {n}; they must be the same length.")
+        raise ValueError(
+            f"`weights` has {w.size} values but the durations have {n}; they must be the same length."
+        )
     if (~np.isfinite(w)).any() or (w < 0).any():
-        raise ValueError("`weights` must be finite and non-negative (counts of identical subjects).")
+        raise ValueError(
+            "`weights` must be finite and non-negative (counts of identical subjects)."
+        )
     return w
 
 
 def _check_t(t: Any) -> float:
     tt = float(t)
     if not np.isfinite(tt) or tt < 0:
-        raise ValueError(f"`t` must be a finite time >= 0 (in the units of the durations), but {t!r} was passed.")
+        raise ValueError(
+            f"`t` must be a finite time >= 0 (in the units of the durations), but {t!r} was passed."
+        )
     return tt
 
 
 def _check_resamples(n_resamples: int) -> int:
     if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed.")
+        raise ValueError(
+            f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed."
+        )
     return int(n_resamples)
 
 
@@ -213,7 +228,7 @@ class SurvivalAt(tuple):
         at_risk: float = np.nan,
         method: str = _KM_METHOD,
         resamples: np.ndarray | None = None,
-    ) -> SurvivalAt:
+    ) -> Self:
         self = super().__new__(cls, (float(survival), float(ci_low), float(ci_high)))
         self.t = float(t)
         self.reason = reason
@@ -221,6 +236,16 @@ class SurvivalAt(tuple):
         self.method = method
         self.resamples = resamples
         return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[float, float, float], dict[str, Any]]:
+        # lets pickle / copy rebuild the keyword-only attributes
+        return tuple(self), {
+            "t": self.t,
+            "reason": self.reason,
+            "at_risk": self.at_risk,
+            "method": self.method,
+            "resamples": self.resamples,
+        }
 
     @property
     def survival(self) -> float:
@@ -264,7 +289,7 @@ def _not_followed_reason(t: float, last: float) -> str:
     )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class KaplanMeierResult:
     """Result of :func:`kaplan_meier`.
 
@@ -290,7 +315,6 @@ class KaplanMeierResult:
     last_time: float
     confidence: float
     method: str = _KM_METHOD
-    _var: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False)
 
     # ------------------------------------------------------------------ queries
     def survival_at(self, t: float) -> SurvivalAt:
@@ -323,10 +347,10 @@ class KaplanMeierResult:
         tt = _check_t(t)
         tl = self.timeline
         if self.n <= 0 or tt > self.last_time:
-            reason = (
-                "no subjects" if self.n <= 0 else _not_followed_reason(tt, self.last_time)
+            reason = "no subjects" if self.n <= 0 else _not_followed_reason(tt, self.last_time)
+            return SurvivalAt(
+                np.nan, np.nan, np.nan, t=tt, reason=reason, at_risk=0.0, method=self.method
             )
-            return SurvivalAt(np.nan, np.nan, np.nan, t=tt, reason=reason, at_risk=0.0, method=self.method)
         times = tl["time"].to_numpy()
         i = int(np.searchsorted(times, tt, side="right")) - 1
         at_risk = self._at_risk_at(np.array([tt]))[0]
@@ -375,14 +399,23 @@ class KaplanMeierResult:
         for col in ("survival", "ci_low", "ci_high"):
             cols[col] = np.where(ok, tl[col].to_numpy(dtype=float)[i], np.nan)
         at_risk = np.where(ok, self._at_risk_at(ts), 0.0)
-        reason = pd.Series(
-            [None if o else _not_followed_reason(x, self.last_time) for o, x in zip(ok, ts)],
-            dtype="str",
-        ) if (~ok).any() else pd.Series([None] * ts.size, dtype="str")
+        reason = (
+            pd.Series(
+                [None if o else _not_followed_reason(x, self.last_time) for o, x in zip(ok, ts)],
+                dtype="str",
+            )
+            if (~ok).any()
+            else pd.Series([None] * ts.size, dtype="str")
+        )
         return pd.DataFrame({"t": ts, **cols, "at_risk": at_risk, "reason": reason})
 
     def median_survival(self) -> float:
         """Smallest time with S(t) <= 0.5 (``inf`` if never reached), as lifelines.
+
+        S(t) is compared with a 1e-12 tolerance, so a curve that steps to
+        exactly one half (for example 1 of 2 at risk) reaches its median
+        there; lifelines, which computes S through ``exp(sum(log))``, can miss
+        such exact halves by rounding.
 
         Examples
         --------
@@ -390,7 +423,7 @@ class KaplanMeierResult:
         3.0
         """
         s = self.timeline["survival"].to_numpy()
-        hit = np.flatnonzero(s <= 0.5)
+        hit = np.flatnonzero(s <= 0.5 + 1e-12)
         if hit.size == 0:
             return float("inf")
         return float(self.timeline["time"].iat[int(hit[0])])
@@ -462,8 +495,13 @@ class KaplanMeierResult:
         (line,) = ax.step(tl["time"], tl["survival"], where="post", **kw)
         if ci:
             ax.fill_between(
-                tl["time"], tl["ci_low"], tl["ci_high"], step="post", alpha=0.25,
-                color=line.get_color(), linewidth=0,
+                tl["time"],
+                tl["ci_low"],
+                tl["ci_high"],
+                step="post",
+                alpha=0.25,
+                color=line.get_color(),
+                linewidth=0,
             )
         ax.set_xlabel("days")
         ax.set_ylabel("share without the event, S(t)")
@@ -537,7 +575,9 @@ def kaplan_meier(
             "time": arrs["time"],
             "at_risk": np.round(arrs["at_risk"]).astype(cnt_dtype) if integral else arrs["at_risk"],
             "events": np.round(arrs["events"]).astype(cnt_dtype) if integral else arrs["events"],
-            "censored": np.round(arrs["censored"]).astype(cnt_dtype) if integral else arrs["censored"],
+            "censored": np.round(arrs["censored"]).astype(cnt_dtype)
+            if integral
+            else arrs["censored"],
             "survival": arrs["survival"],
             "ci_low": arrs["ci_low"],
             "ci_high": arrs["ci_high"],
@@ -547,7 +587,7 @@ def kaplan_meier(
     n_ev = float(arrs["events"].sum())
     n_c = float(arrs["censored"].sum())
     if integral:
-        n, n_ev, n_c = int(round(n)), int(round(n_ev)), int(round(n_c))
+        n, n_ev, n_c = round(n), round(n_ev), round(n_c)
     return KaplanMeierResult(
         timeline=timeline,
         n=n,
@@ -555,7 +595,6 @@ def kaplan_meier(
         n_censored=n_c,
         last_time=float(d.max()) if d.size else float("nan"),
         confidence=float(confidence),
-        _var=arrs["greenwood_var"],
     )
 
 
@@ -627,7 +666,10 @@ def logrank_test(
     -------
     LogRankResult
         ``statistic`` (chi-square, 1 df), ``p_value``, observed and expected
-        events per group. NaN statistic and p-value when there are no events.
+        events per group. NaN statistic and p-value when the variance is 0
+        (no events, or events only while one group alone is at risk); lifelines
+        reports 0 and 1 there, which reads as "no difference" although nothing
+        was testable.
 
     Notes
     -----
@@ -642,7 +684,7 @@ def logrank_test(
     --------
     >>> r = logrank_test([1, 3, 4, 6], [1, 1, 0, 1], [2, 5, 7, 8, 9], [1, 0, 1, 1, 0])
     >>> round(r.statistic, 4), round(r.p_value, 4)
-    (1.3611, 0.2433)
+    (2.4691, 0.1161)
     """
     da = _durations(durations_a, "durations_a")
     db = _durations(durations_b, "durations_b")
@@ -720,7 +762,8 @@ def _cells(durations: np.ndarray, events: np.ndarray, t: float) -> _Cells:
     beyond = used == 2 * n_times
     time_idx = np.where(beyond, -1, used // 2)
     is_event = (~beyond) & (used % 2 == 1)
-    cell_time = np.where(beyond, np.inf, times[np.minimum(used // 2, max(n_times - 1, 0))] if n_times else np.inf)
+    cell_time = np.full(used.size, np.inf)
+    cell_time[~beyond] = times[used[~beyond] // 2]
     reaches_t = cell_time >= t
     return _Cells(n_times, time_idx, is_event, reaches_t, counts, subject_cell)
 
@@ -735,12 +778,13 @@ def _surv_from_cell_weights(cells: _Cells, W: np.ndarray) -> np.ndarray:
         out = np.ones(rows)
     else:
         D = np.zeros((rows, T))
-        R = np.zeros((rows, T))
+        C = np.zeros((rows, T))
         ev = cells.is_event
-        at = cells.time_idx >= 0
-        # each (time, flag) pair is one column, so plain assignment / addition is safe
+        cen = (~ev) & (cells.time_idx >= 0)
+        # each (time, flag) pair is one column, so plain assignment is safe
         D[:, cells.time_idx[ev]] = W[:, ev]
-        np.add.at(R.T, cells.time_idx[at], W[:, at].T)
+        C[:, cells.time_idx[cen]] = W[:, cen]
+        R = D + C
         before = np.cumsum(R, axis=1) - R
         risk = total[:, None] - before
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -958,18 +1002,34 @@ def cluster_bootstrap_survival_at(
     B = _check_resamples(n_resamples)
     d = _durations(durations)
     e = _events(events, d.size)
-    cl = pd.Series(clusters.to_numpy() if isinstance(clusters, (pd.Series, pd.Index)) else np.asarray(clusters, dtype=object).ravel())
+    cl = pd.Series(
+        clusters.to_numpy()
+        if isinstance(clusters, (pd.Series, pd.Index))
+        else np.asarray(clusters, dtype=object).ravel()
+    )
     if len(cl) != d.size:
-        raise ValueError(f"`clusters` has {len(cl)} values but the durations have {d.size}; they must be the same length.")
+        raise ValueError(
+            f"`clusters` has {len(cl)} values but the durations have {d.size}; they must be the same length."
+        )
     if cl.isna().any():
-        raise ValueError(f"`clusters` contains {int(cl.isna().sum())} missing label(s); every episode needs its customer id.")
+        raise ValueError(
+            f"`clusters` contains {int(cl.isna().sum())} missing label(s); every episode needs its customer id."
+        )
     codes, uniques = pd.factorize(cl)
     k = len(uniques)
     est = kaplan_meier(d, e).survival_at(tt)
     method = "Kaplan-Meier; percentile interval from a cluster Poisson(1) bootstrap"
     if d.size == 0 or not est.estimable:
-        return SurvivalAt(np.nan, np.nan, np.nan, t=tt, reason=est.reason, at_risk=est.at_risk,
-                          method=method, resamples=np.full(B, np.nan))
+        return SurvivalAt(
+            np.nan,
+            np.nan,
+            np.nan,
+            t=tt,
+            reason=est.reason,
+            at_risk=est.at_risk,
+            method=method,
+            resamples=np.full(B, np.nan),
+        )
     cells = _cells(d, e, tt)
     A = sparse.csr_matrix(
         (np.ones(d.size), (cells.subject_cell, codes)), shape=(cells.counts.size, k)

@@ -1,0 +1,38 @@
+# The two commands: `make report` and `make test`. Both create ./.venv when needed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+OUT ?= report
+
+.PHONY: report test sample clean help
+
+help:
+	@echo "make report     set up .venv and write the report on the bundled sample to $(OUT)/"
+	@echo "make test       set up .venv with the test extras and run the whole test suite"
+	@echo "make sample     regenerate the bundled sample data"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(STAMP_RUN)
+
+report: $(STAMP_RUN)
+	$(BIN)/csanalysis report --out $(OUT)
+
+test: $(STAMP_TEST)
+	$(BIN)/python -m pytest
+
+sample: $(STAMP_RUN)
+	$(BIN)/python -m csanalysis.datasets.generate csanalysis/datasets/sample
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache build dist *.egg-info
