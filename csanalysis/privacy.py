@@ -20,7 +20,21 @@ import secrets
 import numpy as np
 import pandas as pd
 
-__all__ = ["email_key", "pseudonymise", "is_personal_column", "key_source"]
+__all__ = ["email_key", "pseudonymise", "is_personal_column", "key_source", "redact_emails"]
+
+_EMAIL_RX = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
+
+
+def redact_emails(values: pd.Series) -> pd.Series:
+    """Replace e-mail addresses inside text by ``[email]``.
+
+    Examples
+    --------
+    >>> redact_emails(pd.Series(["write to anna@example.com now", None])).tolist()
+    ['write to [email] now', nan]
+    """
+    s = values.astype("str")
+    return s.str.replace(_EMAIL_RX, "[email]", regex=True)
 
 _PROCESS_KEY = secrets.token_bytes(32)
 ENV_VAR = "CSANALYSIS_KEY"
@@ -95,7 +109,8 @@ _PERSONAL = re.compile(
         ip[\s_-]*address|ipaddress|^ip$|
         latitude|longitude|location[\s_-]*(latitude|longitude|accuracy)|
         street|address\s*\d?|address[12]|zip|postal|postcode|post\s*code|
-        facebook\s*id|twitter\s*id
+        facebook\s*id|twitter\s*id|card\s*name|customer\s*description|lat\s*long|
+        city|town|^by$|^stad$|^ort$|^stadt$|город|адрес
     )|(first|last|given|family|sur)[\s_-]*name""",
     re.I | re.X,
 )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CsanalysisWarning, ExportError
-from ..privacy import is_personal_column
+from ..privacy import is_personal_column, redact_emails
 from ..schema import conform
 from .report import LoadReport
 
@@ -94,7 +94,7 @@ class Frame:
         if not mask.any():
             return
         keep = [c for c in self.data.columns if not is_personal_column(c)]
-        vals = self.data.loc[mask, keep].astype("object")
+        vals = self.data.loc[mask, keep].apply(redact_emails).astype("object")
         rej = pd.concat(
             [pd.DataFrame({"row": self.rows[mask].astype("int64"), "reason": reason}, index=vals.index), vals],
             axis=1,

@@ -78,7 +78,7 @@ def _localise(naive: pd.Series, offset_min: pd.Series, timezone: str | None) -> 
     if has_off.any():
         shifted = naive[has_off] - pd.to_timedelta(offset_min[has_off], unit="min")
         out[has_off] = shifted.dt.tz_localize("UTC")
-    rest = ~has_off
+    rest = ~has_off & naive.notna().to_numpy()
     if rest.any():
         used_tz = True
         tz = timezone or "UTC"
