@@ -1,0 +1,648 @@
+"""Service metrics with confidence intervals, overall and by group.
+
+The service scorecard of the source articles ("faster response and turnaround
+times, less rework, ... it is worth seeing how you score") as one tidy table:
+CSAT, NPS, CES, the share of bad ratings, reply and resolution times,
+reopen rate and first-contact resolution, each with its interval and the name
+of the method behind it, overall and by any column (channel, month, segment).
+
+Every metric is computed for all groups at once with ``np.bincount`` over
+integer group codes (no Python loop over tickets, responses or groups).
+
+Metric definitions
+------------------
+csat_mean
+    Mean CSAT (1-5) of survey responses; Student-t interval.
+csat_top2
+    Share of CSAT answers that are 4 or 5; Wilson score interval.
+nps
+    Net Promoter Score (-100..100) of the 0-10 answers: % promoters (9-10)
+    minus % detractors (0-6); normal interval with the multinomial variance
+    ``(p_pro + p_det - (p_pro - p_det)^2) / n`` (as
+    :func:`csanalysis.stats.nps_ci`).
+ces_mean
+    Mean customer effort (1-7, 7 = very difficult); Student-t interval.
+bad_rating_share
+    Share of rated tickets whose rating is ``bad`` (default rating rule,
+    normalised score <= 0.25); Wilson.
+rating_response_rate
+    Share of tickets offered a satisfaction survey (``rating_offered``) that
+    were rated; Wilson. ``n = 0`` when the export does not say which tickets
+    were offered one.
+first_reply_p50, first_reply_p90, resolution_p50, resolution_p90
+    Median and 90th percentile of ``first_reply_minutes`` /
+    ``resolution_minutes`` (calendar minutes), with the exact
+    distribution-free binomial order-statistic interval (see
+    :func:`quantile_ci`).
+reopen_rate
+    Share of solved tickets (``solved_at`` set, or status solved / closed /
+    resolved) with a known ``reopens`` count that were reopened at least once;
+    Wilson.
+fcr
+    First-contact resolution: share of solved customer-initiated tickets,
+    with a known ``reopens`` count, that were never reopened (``reopens ==
+    0``) and, when the table has a ``replies`` column (agent replies, e.g.
+    Zendesk's "Replies"), were solved with at most one agent reply
+    (tickets with a missing ``replies`` value are left out); Wilson.
+tickets
+    Number of tickets counted (no interval).
+
+Ticket metrics use customer-initiated tickets only (``direction`` not
+``"agent"``) unless ``include_agent_initiated=True``; survey metrics use every
+response.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.schema import conform, rating_from_score
+from csanalysis.stats.intervals import wilson_ci
+
+__all__ = ["METHODS", "METRICS", "PERIODS", "ServiceMetrics", "quantile_ci", "service_metrics"]
+
+WILSON = "Wilson score interval"
+T_INTERVAL = "t interval"
+ORDER_STAT = "binomial order-statistic interval"
+MULTINOMIAL = "normal approx. to multinomial variance"
+COUNT = "count"
+
+#: Metric -> method used for its interval.
+METHODS: dict[str, str] = {
+    "csat_mean": T_INTERVAL,
+    "csat_top2": WILSON,
+    "nps": MULTINOMIAL,
+    "ces_mean": T_INTERVAL,
+    "bad_rating_share": WILSON,
+    "rating_response_rate": WILSON,
+    "first_reply_p50": ORDER_STAT,
+    "first_reply_p90": ORDER_STAT,
+    "resolution_p50": ORDER_STAT,
+    "resolution_p90": ORDER_STAT,
+    "reopen_rate": WILSON,
+    "fcr": WILSON,
+    "tickets": COUNT,
+}
+#: The metrics, in output order.
+METRICS: tuple[str, ...] = tuple(METHODS)
+
+#: Metric -> definition in words (carried into ``to_dict``).
+DEFINITIONS: dict[str, str] = {
+    "csat_mean": "mean CSAT (1-5) of survey responses",
+    "csat_top2": "share of CSAT answers that are 4 or 5",
+    "nps": "% promoters (9-10) minus % detractors (0-6) of the 0-10 answers",
+    "ces_mean": "mean customer effort (1-7, 7 = very difficult)",
+    "bad_rating_share": "share of rated tickets rated bad (normalised score <= 0.25)",
+    "rating_response_rate": "share of tickets offered a satisfaction survey that were rated",
+    "first_reply_p50": "median minutes from creation to the first agent reply",
+    "first_reply_p90": "90th percentile of minutes to the first agent reply",
+    "resolution_p50": "median minutes from creation to resolution",
+    "resolution_p90": "90th percentile of minutes to resolution",
+    "reopen_rate": "share of solved tickets (with a known reopen count) reopened at least once",
+    "fcr": ("first-contact resolution: share of solved customer-initiated tickets never reopened "
+            "(and, where a 'replies' column exists, solved with at most one agent reply)"),
+    "tickets": "number of tickets counted",
+}
+
+#: Special ``by`` names that derive a period from ``created_at`` / ``responded_at``.
+PERIODS: dict[str, str | None] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y", "period": None}
+
+_SOLVED = ("solved", "closed", "resolved")
+_MAX_GROUPS = 5_000_000
+
+
+# --------------------------------------------------------------------------- grouped kernels
+def _check_confidence(confidence: float) -> float:
+    try:
+        c = float(confidence)
+    except (TypeError, ValueError):
+        c = np.nan
+    if not 0.0 < c < 1.0:
+        raise ValueError(f"`confidence` must be strictly between 0 and 1 (for example 0.95), "
+                         f"but {confidence!r} was passed.")
+    return c
+
+
+def _valid(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    return np.isfinite(x) & (g >= 0)
+
+
+def _g_mean(x: np.ndarray, g: np.ndarray, G: int, conf: float):
+    ok = _valid(x, g)
+    xs, gs = x[ok], g[ok]
+    n = np.bincount(gs, minlength=G).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(gs, weights=xs, minlength=G) / n
+        dev = xs - mean[gs]
+        ss = np.bincount(gs, weights=dev * dev, minlength=G)
+        sd = np.sqrt(ss / (n - 1))
+        tq = stats.t.ppf(0.5 + conf / 2.0, np.maximum(n - 1, 1))
+        half = np.where(n >= 2, tq * sd / np.sqrt(n), np.nan)
+    mean = np.where(n > 0, mean, np.nan)
+    return mean, mean - half, mean + half, n
+
+
+def _g_prop(success: np.ndarray, eligible: np.ndarray, g: np.ndarray, G: int, conf: float):
+    use = eligible & (g >= 0)
+    n = np.bincount(g[use], minlength=G).astype(float)
+    k = np.bincount(g[use], weights=success[use].astype(float), minlength=G)
+    low, high = wilson_ci(k, n, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, k / n, np.nan)
+    return p, np.asarray(low, dtype=float), np.asarray(high, dtype=float), n
+
+
+def _g_nps(x: np.ndarray, g: np.ndarray, G: int, conf: float):
+    ok = _valid(x, g)
+    xs, gs = x[ok], g[ok]
+    out_of_range = (xs < 0) | (xs > 10)
+    if np.any(out_of_range):
+        raise ValueError(f"NPS answers must lie on the 0-10 scale; found {int(out_of_range.sum())} value(s) "
+                         f"outside 0..10 (min {xs.min():g}, max {xs.max():g}). Rescale the answers to 0-10 first.")
+    n = np.bincount(gs, minlength=G).astype(float)
+    pro = np.bincount(gs, weights=(xs >= 9).astype(float), minlength=G)
+    det = np.bincount(gs, weights=(xs <= 6).astype(float), minlength=G)
+    z = stats.norm.ppf(0.5 + conf / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pp, pd_ = pro / n, det / n
+        d = pp - pd_
+        var = np.maximum(pp + pd_ - d * d, 0.0) / n
+        half = z * np.sqrt(var)
+        low = np.maximum(d - half, -1.0)
+        high = np.minimum(d + half, 1.0)
+    nan = n == 0
+    return (np.where(nan, np.nan, 100 * d), np.where(nan, np.nan, 100 * low),
+            np.where(nan, np.nan, 100 * high), n)
+
+
+def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, q: float, conf: float):
+    """Per-group quantile (linear interpolation) and order-statistic interval."""
+    ok = _valid(x, g)
+    xs, gs = x[ok], g[ok]
+    order = np.lexsort((xs, gs))
+    xs = xs[order]
+    n = np.bincount(gs, minlength=G)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    has = n > 0
+    h = np.maximum(n - 1, 0) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.ceil(h).astype(np.int64)
+    frac = h - lo
+    last = max(len(xs) - 1, 0)
+    if len(xs):
+        v_lo = xs[np.minimum(start + lo, last)]
+        v_hi = xs[np.minimum(start + hi, last)]
+        est = np.where(has, v_lo + frac * (v_hi - v_lo), np.nan)
+    else:
+        est = np.full(G, np.nan)
+    alpha = 1.0 - conf
+    n_safe = np.maximum(n, 1)
+    l_rank = stats.binom.ppf(alpha / 2.0, n_safe, q).astype(np.int64)          # 1-based rank of lower bound
+    u_rank = stats.binom.ppf(1.0 - alpha / 2.0, n_safe, q).astype(np.int64) + 1  # 1-based rank of upper bound
+    low_ok = has & (l_rank >= 1)
+    high_ok = has & (u_rank <= n)
+    if len(xs):
+        low = np.where(low_ok, xs[np.clip(start + l_rank - 1, 0, last)], np.nan)
+        high = np.where(high_ok, xs[np.clip(start + u_rank - 1, 0, last)], np.nan)
+    else:
+        low = high = np.full(G, np.nan)
+    return est, low, high, n.astype(float)
+
+
+def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    r"""A quantile with an exact distribution-free (order-statistic) interval.
+
+    Parameters
+    ----------
+    x : array-like
+        A sample (missing values are dropped).
+    q : float, default 0.5
+        The quantile, strictly between 0 and 1 (0.5 = median, 0.9 = 90th
+        percentile).
+    confidence : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    estimate, low, high : float
+        The sample quantile (linear interpolation, numpy's default) and the
+        interval ``[x_(l), x_(u)]``. A bound is NaN when the sample is too
+        small to reach the confidence on that side (e.g. a 95% interval for
+        the median needs n >= 6).
+    n : int
+        Number of values used.
+
+    Notes
+    -----
+    With :math:`B \sim \mathrm{Binomial}(n, q)` the number of observations
+    below the true quantile :math:`\xi_q`, :math:`P(x_{(l)} \le \xi_q \le
+    x_{(u)}) = F_B(u-1) - F_B(l-1)` for any continuous distribution. The
+    ranks are :math:`l = F_B^{-1}(\alpha/2)` and :math:`u =
+    F_B^{-1}(1-\alpha/2) + 1`, so each tail has at most :math:`\alpha/2` and
+    coverage is at least the nominal level (slightly conservative because
+    ranks are whole numbers; e.g. 96.2% for the median at n = 40). See
+    Hahn & Meeker (1991), *Statistical Intervals*, ch. 5.
+
+    Examples
+    --------
+    >>> est, lo, hi, n = quantile_ci(range(1, 21))
+    >>> est, lo, hi, n
+    (10.5, 6.0, 15.0, 20)
+    """
+    conf = _check_confidence(confidence)
+    qf = float(q)
+    if not 0.0 < qf < 1.0:
+        raise ValueError(f"`q` must be strictly between 0 and 1 (0.5 for the median), but {q!r} was passed.")
+    arr = pd.to_numeric(pd.Series(np.asarray(x).ravel()), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    g = np.zeros(len(arr), dtype=np.int64)
+    est, low, high, n = _g_quantile(arr, g, 1, qf, conf)
+    return float(est[0]), float(low[0]), float(high[0]), int(n[0])
+
+
+# --------------------------------------------------------------------------- grouping
+def _as_list(by: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    out = list(by)
+    if not all(isinstance(b, str) for b in out):
+        raise TypeError("`by` must be a column name or a list of column names")
+    if len(set(out)) != len(out):
+        raise ValueError(f"`by` names a column twice: {out}")
+    return out
+
+
+def _period(ts: pd.Series, freq: str) -> pd.Series:
+    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None) if ts.dt.tz is not None else ts
+    return naive.dt.to_period(freq)
+
+
+def _via_ticket(src: pd.DataFrame, col: str, ids: pd.Series) -> pd.Series:
+    """Values of ``src[col]`` looked up by ``ticket_id`` for ``ids``."""
+    m = src.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[col]
+    out = ids.map(m)
+    if isinstance(m.dtype, pd.CategoricalDtype) and not isinstance(out.dtype, pd.CategoricalDtype):
+        out = out.astype(m.dtype)
+    return out
+
+
+def _by_values(name: str, t: pd.DataFrame, r: pd.DataFrame, freq: str) -> tuple[pd.Series, pd.Series]:
+    in_t, in_r = name in t.columns, name in r.columns
+    if not in_t and not in_r and name in PERIODS:
+        f = PERIODS[name] or freq
+        try:
+            return _period(t["created_at"], f), _period(r["responded_at"], f)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"`freq` {f!r} is not a pandas period frequency (use 'W', 'M', 'Q' or 'Y')") from err
+    if not in_t and not in_r:
+        raise ValueError(f"`by` column {name!r} is in neither the tickets nor the responses table; "
+                         f"give a column of the tables (e.g. 'channel', 'segment') or one of "
+                         f"{', '.join(repr(p) for p in PERIODS)}")
+    vt = t[name] if in_t else _via_ticket(r, name, t["ticket_id"])
+    vr = r[name] if in_r else _via_ticket(t, name, r["ticket_id"])
+    return vt, vr
+
+
+def _categories(vt: pd.Series, vr: pd.Series) -> pd.Index:
+    cats = [s.cat.categories for s in (vt, vr) if isinstance(s.dtype, pd.CategoricalDtype)]
+    periods = [s for s in (vt, vr) if isinstance(s.dtype, pd.PeriodDtype)]
+    if periods:
+        both = pd.concat([s.dropna() for s in periods])
+        if both.empty:
+            return pd.PeriodIndex([], freq=periods[0].dtype.freq)
+        return pd.period_range(both.min(), both.max(), freq=periods[0].dtype.freq)
+    observed = pd.Index(pd.concat([vt.dropna().astype("object"), vr.dropna().astype("object")]).unique())
+    if cats:
+        base = cats[0]
+        for c in cats[1:]:
+            base = base.append(c.difference(base))
+        extra = observed.difference(base) if len(observed) else observed
+        return base.append(extra) if len(extra) else base
+    try:
+        return observed.sort_values()
+    except TypeError:
+        return observed
+
+
+def _codes(v: pd.Series, cats: pd.Index) -> np.ndarray:
+    if isinstance(v.dtype, pd.CategoricalDtype):
+        return v.cat.set_categories(cats).cat.codes.to_numpy(dtype=np.int64)
+    if isinstance(v.dtype, pd.PeriodDtype):
+        return np.asarray(cats.get_indexer(pd.PeriodIndex(v)), dtype=np.int64)
+    return np.asarray(cats.get_indexer(pd.Index(v.astype("object"))), dtype=np.int64)
+
+
+def _group_codes(cols: list[str], t: pd.DataFrame, r: pd.DataFrame, freq: str):
+    if not cols:
+        return np.zeros(len(t), np.int64), np.zeros(len(r), np.int64), None
+    levels, ct, cr = [], [], []
+    for name in cols:
+        vt, vr = _by_values(name, t, r, freq)
+        cats = _categories(vt, vr)
+        levels.append(cats)
+        ct.append(_codes(vt, cats))
+        cr.append(_codes(vr, cats))
+    shape = tuple(max(len(c), 0) for c in levels)
+    G = int(np.prod(shape)) if shape else 1
+    if G > _MAX_GROUPS:
+        raise ValueError(f"grouping by {cols} gives {G:,} groups (every combination of "
+                         f"{' x '.join(str(len(c)) for c in levels)} values); group by fewer or coarser columns")
+
+    def combine(codes: list[np.ndarray], n: int) -> np.ndarray:
+        if G == 0:
+            return np.full(n, -1, np.int64)
+        ok = np.all(np.vstack(codes) >= 0, axis=0) if n else np.zeros(0, bool)
+        out = np.full(n, -1, np.int64)
+        if ok.any():
+            out[ok] = np.ravel_multi_index(tuple(c[ok] for c in codes), shape)
+        return out
+
+    index = pd.MultiIndex.from_product(levels, names=cols)
+    return combine(ct, len(t)), combine(cr, len(r)), index
+
+
+# --------------------------------------------------------------------------- computation
+def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G: int,
+             conf: float) -> dict[str, tuple[np.ndarray, ...]]:
+    f = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    csat, nps, ces = f(r["csat"]), f(r["nps"]), f(r["ces"])
+    rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+    rated = rating.notna().to_numpy()
+    bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
+    offered = t["rating_offered"].fillna(False).to_numpy(dtype=bool)
+    status = t["status"].astype("str").str.lower()
+    solved = (t["solved_at"].notna() | status.isin(_SOLVED).fillna(False)).to_numpy(dtype=bool)
+    reopens = f(t["reopens"])
+    known = solved & np.isfinite(reopens)
+    with np.errstate(invalid="ignore"):
+        reopened = reopens >= 1
+        first_time = reopens == 0
+    customer_init = ~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+    fcr_ok = known & customer_init
+    if "replies" in t.columns:
+        replies = f(t["replies"])
+        fcr_ok &= np.isfinite(replies)
+        with np.errstate(invalid="ignore"):
+            first_time = first_time & (replies <= 1)
+    fr, res = f(t["first_reply_minutes"]), f(t["resolution_minutes"])
+    n_t = np.bincount(gt[gt >= 0], minlength=G).astype(float)
+    nan = np.full(G, np.nan)
+    return {
+        "csat_mean": _g_mean(csat, gr, G, conf),
+        "csat_top2": _g_prop(csat >= 4, np.isfinite(csat), gr, G, conf),
+        "nps": _g_nps(nps, gr, G, conf),
+        "ces_mean": _g_mean(ces, gr, G, conf),
+        "bad_rating_share": _g_prop(bad, rated, gt, G, conf),
+        "rating_response_rate": _g_prop(rated, offered, gt, G, conf),
+        "first_reply_p50": _g_quantile(fr, gt, G, 0.5, conf),
+        "first_reply_p90": _g_quantile(fr, gt, G, 0.9, conf),
+        "resolution_p50": _g_quantile(res, gt, G, 0.5, conf),
+        "resolution_p90": _g_quantile(res, gt, G, 0.9, conf),
+        "reopen_rate": _g_prop(reopened, known, gt, G, conf),
+        "fcr": _g_prop(first_time, fcr_ok, gt, G, conf),
+        "tickets": (n_t, nan, nan, n_t),
+    }
+
+
+def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None) -> pd.DataFrame:
+    M = len(METRICS)
+    vals = np.vstack([np.asarray(res[m][0], float) for m in METRICS])  # (M, G)
+    G = vals.shape[1]
+    stack = lambda i: np.vstack([np.asarray(res[m][i], float) for m in METRICS]).T.ravel()
+    cols: dict[str, Any] = {}
+    if index is not None:
+        for j, name in enumerate(index.names):
+            level = index.get_level_values(j)
+            cols[name] = level.repeat(M)
+    n = stack(3)
+    cols.update({
+        "metric": np.tile(np.array(METRICS, dtype=object), G),
+        "value": vals.T.ravel(),
+        "ci_low": stack(1),
+        "ci_high": stack(2),
+        "n": n.astype(np.int64),
+        "method": np.tile(np.array([METHODS[m] for m in METRICS], dtype=object), G),
+    })
+    out = pd.DataFrame(cols)
+    out["metric"] = out["metric"].astype("str")
+    out["method"] = out["method"].astype("str")
+    return out
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(repr=False)
+class ServiceMetrics(ResultMixin):
+    """Service metrics with confidence intervals (see :func:`service_metrics`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long table ``[<by...>, metric, value, ci_low, ci_high, n, method]``,
+        one row per group and metric (overall rows when there is no ``by``).
+    overall : DataFrame
+        The same metrics over all rows, ``[metric, value, ci_low, ci_high, n,
+        method]``.
+    by : tuple of str
+        The grouping columns.
+    confidence : float
+        Confidence level of the intervals.
+    """
+
+    table: pd.DataFrame
+    overall: pd.DataFrame
+    by: tuple[str, ...] = ()
+    confidence: float = 0.95
+    definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        by = f" by {', '.join(self.by)}" if self.by else ""
+        return f"Service metrics{by} ({self.confidence:.0%} intervals)"
+
+    def __repr__(self) -> str:
+        g = f", {self.table.shape[0] // len(METRICS)} groups" if self.by else ""
+        return f"<ServiceMetrics by={list(self.by)}{g}, confidence={self.confidence}>"
+
+    def summary(self) -> pd.DataFrame:
+        """The tidy long table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: by, confidence, definitions, summary and overall records."""
+        tab = self.table.copy()
+        for b in self.by:
+            if isinstance(tab[b].dtype, pd.PeriodDtype):
+                tab[b] = tab[b].astype("str")
+            elif isinstance(tab[b].dtype, pd.CategoricalDtype):
+                tab[b] = tab[b].astype("object")
+        return {"by": list(self.by), "confidence": self.confidence,
+                "methods": dict(METHODS), "definitions": dict(self.definitions),
+                "summary": frame_records(tab), "overall": frame_records(self.overall)}
+
+    def _repr_html_(self) -> str:
+        return f"<p><b>{html.escape(self.title)}</b></p>" + self.table.to_html(
+            index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
+
+    def _check_metric(self, metric: str) -> None:
+        if metric not in METHODS:
+            raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+
+    def get(self, metric: str, group: Any = None) -> dict[str, Any]:
+        """One metric as a JSON-ready dict.
+
+        Parameters
+        ----------
+        metric : str
+            One of :data:`METRICS`.
+        group : scalar or tuple, optional
+            The group's value (a tuple with one value per ``by`` column; a
+            period may be given as text such as ``"2024-03"``). ``None`` gives
+            the overall value.
+
+        Returns
+        -------
+        dict
+            ``metric, value, ci_low, ci_high, n, method`` (and the ``by``
+            values).
+        """
+        self._check_metric(metric)
+        if group is None:
+            row = self.overall.loc[self.overall["metric"] == metric]
+            return jsonable(row.iloc[0].to_dict())
+        if not self.by:
+            raise ValueError("these metrics are not grouped; call get(metric) without `group`")
+        want = group if isinstance(group, tuple) else (group,)
+        if len(want) != len(self.by):
+            raise ValueError(f"`group` needs one value per by-column {list(self.by)}, got {len(want)}")
+        mask = (self.table["metric"] == metric).to_numpy(dtype=bool, copy=True)
+        for b, w in zip(self.by, want):
+            mask &= (self.table[b].astype("str") == str(w)).fillna(False).to_numpy(dtype=bool)
+        if not mask.any():
+            have = self.table.loc[self.table["metric"] == metric, list(self.by)].astype("str")
+            shown = ", ".join(map(str, have.head(10).itertuples(index=False, name=None)))
+            raise ValueError(f"no group {want} among the groups of {list(self.by)} (first few: {shown})")
+        row = self.table.loc[mask].iloc[0].to_dict()
+        return jsonable({k: (str(v) if isinstance(v, pd.Period) else v) for k, v in row.items()})
+
+    def plot(self, ax=None, metric: str = "csat_mean"):
+        """Point-and-interval chart of one metric per group (horizontal).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        metric : str, default "csat_mean"
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        self._check_metric(metric)
+        if ax is None:
+            ax = plt.gca()
+        rows = self.table.loc[self.table["metric"] == metric]
+        if self.by:
+            labels = rows[list(self.by)].astype("str").agg(" / ".join, axis=1).tolist()
+        else:
+            labels = ["all"]
+        y = np.arange(len(rows))
+        ax.hlines(y, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color="C0", lw=2)
+        ax.plot(rows["value"].to_numpy(float), y, "o", color="C0")
+        ax.set_yticks(y)
+        ax.set_yticklabels(labels)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xlabel(f"{metric} ({DEFINITIONS[metric]})" if len(DEFINITIONS[metric]) < 60 else metric)
+        ax.set_title(f"{metric}: {METHODS[metric]}, {self.confidence:.0%}")
+        return ax
+
+
+# --------------------------------------------------------------------------- entry point
+def _table(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    if df is None:
+        return conform(pd.DataFrame(), name)
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    return conform(df, name).reset_index(drop=True)
+
+
+def service_metrics(
+    tickets: pd.DataFrame | None,
+    responses: pd.DataFrame | None = None,
+    *,
+    by: str | list[str] | None = None,
+    confidence: float = 0.95,
+    freq: str = "M",
+    include_agent_initiated: bool = False,
+) -> ServiceMetrics:
+    """Service metrics with confidence intervals, overall and by group.
+
+    Parameters
+    ----------
+    tickets : DataFrame or None
+        Canonical tickets table (:mod:`csanalysis.schema`).
+    responses : DataFrame, optional
+        Canonical survey responses.
+    by : str or list of str, optional
+        Grouping column(s), e.g. ``"channel"``, ``"segment"`` or
+        ``["channel", "month"]``. ``"week"``, ``"month"``, ``"quarter"``,
+        ``"year"`` (and ``"period"``, which uses ``freq``) derive the period
+        from ``created_at`` (tickets) / ``responded_at`` (responses) unless
+        the tables have a column of that name. A column only one table has is
+        carried to the other through ``ticket_id``. Every combination of the
+        groups' values is reported (all categories of a categorical such as
+        ``channel``; every period between the first and the last), so empty
+        groups show ``n = 0`` and NaN values. Rows whose group value is
+        missing count only in the overall figures.
+    confidence : float, default 0.95
+        Confidence level of the intervals.
+    freq : str, default "M"
+        Period frequency for ``by="period"``.
+    include_agent_initiated : bool, default False
+        Count agent-initiated (outbound) tickets in the ticket metrics.
+
+    Returns
+    -------
+    ServiceMetrics
+        ``.summary()`` gives ``[<by...>, metric, value, ci_low, ci_high, n,
+        method]``; see the module docstring for each metric's definition.
+
+    Examples
+    --------
+    >>> from csanalysis.schema import conform
+    >>> t = conform(pd.DataFrame({"ticket_id": ["1", "2", "3", "4"],
+    ...     "created_at": ["2024-01-05", "2024-01-09", "2024-02-01", "2024-02-03"],
+    ...     "channel": ["email", "chat", "email", "email"],
+    ...     "rating": ["bad", "good", "good", None]}), "tickets")
+    >>> m = service_metrics(t, by="channel")
+    >>> m.get("bad_rating_share", "email")["value"]
+    0.5
+    >>> m.get("bad_rating_share", "phone")["n"]
+    0
+    >>> round(m.get("bad_rating_share")["ci_high"], 4)
+    0.7923
+    """
+    conf = _check_confidence(confidence)
+    if tickets is None and responses is None:
+        raise ValueError("give a tickets table, a responses table or both")
+    cols = _as_list(by)
+    t = _table(tickets, "tickets")
+    r = _table(responses, "responses")
+    if not include_agent_initiated:
+        t = t.loc[~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+        t = t.reset_index(drop=True)
+    overall = _long(_compute(t, r, np.zeros(len(t), np.int64), np.zeros(len(r), np.int64), 1, conf), None)
+    if cols:
+        gt, gr, index = _group_codes(cols, t, r, freq)
+        table = _long(_compute(t, r, gt, gr, len(index), conf), index)
+    else:
+        table = overall.copy()
+    return ServiceMetrics(table=table, overall=overall, by=tuple(cols), confidence=conf)
