@@ -46,12 +46,14 @@ class ExportError(CsanalysisError):
         expected: str | None = None,
         line: int | None = None,
         column: str | None = None,
+        kind: str | None = None,
     ) -> None:
         self.path = None if path is None else str(path)
         self.problem = problem
         self.expected = expected
         self.line = line
         self.column = column
+        self.kind = kind  # a stable code for programs, e.g. "ambiguous_dates"
         where = self.path or "<table>"
         if line is not None:
             where += f", line {line}"

@@ -128,5 +128,5 @@ def is_personal_column(name: str) -> bool:
     >>> [is_personal_column(c) for c in ["Requester email", "Billing Name", "IPAddress", "Status", "Group"]]
     [True, True, True, False, False]
     """
-    n = str(name).strip()
+    n = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name).strip())  # RecipientLastName -> Recipient Last Name
     return bool(_PERSONAL.search(n))

@@ -207,3 +207,21 @@ def test_no_stray_warnings_on_clean_file(data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_tickets(data_dir / "tickets" / "zendesk_export.csv", timezone="Europe/Copenhagen")
+
+
+def test_trailing_delimiter_on_data_rows_only(tmp_path):
+    # Qualtrics and Excel write a trailing comma on data rows that the header lacks
+    body = HEADER + "\n" + ",\n".join(ROW.format(i=i, d=i) for i in range(1, 4)) + ",\n"
+    t = read_tickets(_write(tmp_path, "trail.csv", body.encode()))
+    assert len(t) == 3 and load_report(t).rows_rejected == 0
+
+
+def test_iso_dates_with_gmt_offset_words():
+    p = parse_timestamps(pd.Series(["2026-09-08 14:03:21 GMT+3"]), column="x")
+    assert p.values.iloc[0] == pd.Timestamp("2026-09-08 11:03:21", tz="UTC")
+
+
+def test_ambiguous_dates_error_has_a_code():
+    with pytest.raises(ExportError) as exc:
+        parse_timestamps(pd.Series(["03/04/2024"]), column="x")
+    assert exc.value.kind == "ambiguous_dates"

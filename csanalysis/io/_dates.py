@@ -26,7 +26,7 @@ from ..errors import ExportError
 __all__ = ["ParsedTimes", "parse_timestamps", "infer_dayfirst"]
 
 _ISO = re.compile(
-    r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
+    r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|GMT(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})?$"
 )
 _NUM = (
     r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{2}|\d{4}),?"
@@ -196,8 +196,9 @@ def parse_timestamps(
     if order == "epoch":
         pass
     elif kind == "iso":
-        body = nonempty.str.replace(r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", "", regex=True).str.replace("T", " ", regex=False)
-        tz = nonempty.str.extract(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$", expand=False)
+        tzrx = r"(Z|UTC|GMT(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$"
+        body = nonempty.str.replace(r"\s*" + tzrx, "", regex=True).str.replace("T", " ", regex=False)
+        tz = nonempty.str.extract(tzrx, expand=False)
         naive = pd.to_datetime(body, format="ISO8601", errors="coerce")
         vals, used_tz = _localise(naive, _tz_offset_minutes(tz), timezone)
         out[~empty] = vals
@@ -244,7 +245,7 @@ def parse_timestamps(
                         f"no day above 12 in any row (e.g. {sample.iloc[0]!r})",
                         column=column,
                         expected="dayfirst=True (e.g. 05/03/2024 is 5 March) or dayfirst=False (March 5); "
-                        "on the command line --dayfirst or --monthfirst")
+                        "on the command line --dayfirst or --monthfirst", kind="ambiguous_dates")
                 order = "dayfirst" if decided else "monthfirst"
                 naive = _assemble(y, b if decided else a, a if decided else b, H, M, S)
         vals, used_tz = _localise(naive, _tz_offset_minutes(parts["tz"] if "tz" in parts else pd.Series(np.nan, index=parts.index)), timezone)

@@ -235,6 +235,18 @@ def _parse(path: str, text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataF
         head = "".join(lines[:start])  # pandas counts lines from 0: lines[:start] are complete
         df = run(head) if head.strip() else pd.DataFrame()
         bad.append((len(df) + 1, "the file ends inside a quoted value (a truncated export?)"))
+    if bad and all(r.startswith("has ") for _, r in bad):
+        # Rows ending in a delimiter the header lacks (Qualtrics, Excel): one more, empty column.
+        counts = {int(m.group(2)) - int(m.group(1)) for m in
+                  (re.match(r"has (\d+) fields where the header has (\d+)", r) for _, r in bad) if m}
+        if counts == {-1} and not df.empty:
+            extra = df.shape[1] + 1
+            retry = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=list(range(extra)), dtype=str,
+                                keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True,
+                                quotechar='"', doublequote=True)
+            if (retry[extra - 1].fillna("").str.strip() == "").all():  # only empty trailing fields
+                bad = []
+                df = retry
     bad_df = pd.DataFrame({"row": pd.Series([b[0] for b in bad], dtype="int64"),
                            "reason": pd.Series([b[1] for b in bad], dtype="str")})
     return df, bad_df
