@@ -708,7 +708,10 @@ _ROLE_PATTERNS: dict[str, list[str]] = {
     ],
     "warned_others": [
         r"\bwarn(?:ed|ing)?\b", r"\badvised?\b.*\bnot to\b", r"\bdiscourag\w*",
-        r"\btold\b.*\bnot to (?:buy|use|purchase|shop|order)\b", r"\brecommended? against\b",
+        r"\b(?:told|tell|asked|ask|urged?)\b.*\bnot to (?:buy|use|purchase|shop|order)\b",
+        r"\brecommended? against\b", r"\bnot to (?:buy|purchase|shop|order) (?:from|with|at)\b",
+        r"\bikke at købe\b", r"\bikke kjøpe\b", r"\binte (?:att )?köpa\b", r"\bnicht (?:zu )?kaufen\b",
+        r"\bне покупать\b",
         r"\bfrarå\w*", r"\badvar\w*",                    # da / no
         r"\bavrå\w*", r"\bvarna\w*",                     # sv (avråda, avrått, varnat)
         r"\babgeraten\b", r"\babraten\b", r"\bgewarnt\b", r"\bwarnen\b",  # de

@@ -1,0 +1,1674 @@
+"""Generate the bundled sample data set: one simulated world, written as real exports.
+
+The generator simulates customers of a small Danish web shop with a customer
+service desk, over the full future (``as_of`` + 3 years), and writes what an
+analyst would have on ``as_of``:
+
+* ``zendesk_tickets.csv`` -- Zendesk Support CSV export (account time zone
+  Europe/Copenhagen, no offset),
+* ``qualtrics_survey.csv`` -- Qualtrics post-ticket survey, current 3-header-row
+  CSV export (UTF-8 without BOM, CRLF, choice text),
+* ``shopify_orders.csv`` -- Shopify orders export (one row per line item,
+  order-level fields on the first row of each order),
+* ``danish_survey.csv`` -- a short Danish relationship survey saved by Excel
+  (Windows-1252, ``;``, ``dd-mm-yyyy HH:MM``, decimal comma),
+* ``customer_snapshot.csv`` -- a customer table shaped like the IBM telco
+  churn data,
+* ``planted_truth.json`` and ``README.md`` -- the planted effects, measured on
+  the simulated full future.
+
+Everything is vectorised with numpy/pandas (the simulation loops over purchase
+*rounds*, never over customers), so one million customers take minutes.
+
+Examples
+--------
+>>> import tempfile
+>>> from csanalysis.datasets.generate import generate_sample
+>>> with tempfile.TemporaryDirectory() as d:
+...     truth = generate_sample(d, n_customers=300, seed=1)
+>>> sorted(truth)[:3]
+['as_of', 'avoidance', 'channels']
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FILES", "generate_sample", "main"]
+
+#: The files :func:`generate_sample` writes (besides README.md and planted_truth.json).
+FILES: dict[str, str] = {
+    "tickets": "zendesk_tickets.csv",
+    "survey": "qualtrics_survey.csv",
+    "orders": "shopify_orders.csv",
+    "danish": "danish_survey.csv",
+    "snapshot": "customer_snapshot.csv",
+}
+
+TIME_ZONE = "Europe/Copenhagen"
+DAY = 86_400  # seconds
+NAT = np.iinfo(np.int64).min
+
+# --------------------------------------------------------------------------
+# Planted parameters (documented in README.md and returned in the truth dict)
+# --------------------------------------------------------------------------
+
+#: Zendesk ``Via`` values of customer-initiated tickets and their shares.
+VIA_MAIN = ("Mail", "Web form", "Chat", "Phone call (incoming)", "Web service", "OutBound")
+VIA_MIX = (0.37, 0.24, 0.22, 0.12, 0.02, 0.03)
+VIA_CLOSED = "Closed Ticket"
+VIA_ALL = VIA_MAIN + (VIA_CLOSED,)
+I_OUTBOUND = VIA_ALL.index("OutBound")
+I_CLOSED = VIA_ALL.index(VIA_CLOSED)
+
+#: Latent experience score 1-5 by Via (rows follow VIA_ALL).
+SCORE_PROBS = np.array(
+    [
+        [0.12, 0.12, 0.16, 0.28, 0.32],  # Mail: worst
+        [0.07, 0.09, 0.14, 0.30, 0.40],  # Web form
+        [0.03, 0.05, 0.10, 0.27, 0.55],  # Chat: best
+        [0.05, 0.07, 0.12, 0.30, 0.46],  # Phone call (incoming)
+        [0.07, 0.09, 0.14, 0.30, 0.40],  # Web service
+        [0.06, 0.08, 0.14, 0.32, 0.40],  # OutBound (agent-initiated)
+        [0.06, 0.08, 0.14, 0.32, 0.40],  # Closed Ticket (follow-up)
+    ]
+)
+#: Score distribution of the service-recovery follow-up after a first bad rating.
+RECOVERY_PROBS = np.array([0.06, 0.07, 0.12, 0.35, 0.40])
+
+P_OFFERED = 0.90  # satisfaction survey offered on a solved ticket
+P_ANSWER_BAD = 0.62  # answer rate when the experience was bad (score 1-2)
+P_ANSWER_OTHER = 0.50
+P_ANSWER_FOLLOWUP = 0.85
+P_RECOVERY_ATTEMPT = 0.50  # follow-up contact after a customer's first bad rating
+P_AVOID_UNRECOVERED = 0.30  # stop buying for good after the first bad rating...
+P_AVOID_RECOVERED = 0.05  # ... unless the follow-up was rated good
+P_SURVEY = 0.30 * 0.60  # Qualtrics invitation after a solved ticket x response rate
+P_UNFINISHED = 0.07
+LEGACY_CSAT_BEFORE = "2020-01-01"  # Good/Bad ratings for tickets solved earlier
+
+#: Quiet-lapse multiplier by the (latent) expectation answer of the latest ticket.
+EXPECTATION_LAPSE_MULT = np.array([2.0, 1.5, 1.0, 0.7, 0.45])
+
+GAP_MEDIAN = 320.0  # median of the customers' mean inter-purchase gap (days)
+LONG_CYCLE_SHARE = 0.15  # customers with a 450-1000 day mean gap
+
+#: Word of mouth: negative binomial (mean, dispersion r) of people told, by CSAT band.
+WOM_NB = {"dissatisfied": (9.0, 0.8), "neutral": (2.0, 1.0), "satisfied": (3.0, 1.0)}
+#: Share who advised others not to buy, by CSAT band (only possible when told >= 1).
+P_WARN = {"dissatisfied": 0.40, "neutral": 0.08, "satisfied": 0.02}
+
+# --------------------------------------------------------------------------
+# Vocabulary (obviously fake people)
+# --------------------------------------------------------------------------
+
+_FIRST = [
+    ("Anna", "F"), ("Mette", "F"), ("Sofie", "F"), ("Ida", "F"), ("Camilla", "F"), ("Louise", "F"),
+    ("Maria", "F"), ("Emma", "F"), ("Freja", "F"), ("Karen", "F"), ("Julie", "F"), ("Nanna", "F"),
+    ("Lars", "M"), ("Jens", "M"), ("Peter", "M"), ("Mikkel", "M"), ("Anders", "M"), ("Søren", "M"),
+    ("Rasmus", "M"), ("Frederik", "M"), ("Jonas", "M"), ("Mads", "M"), ("Henrik", "M"), ("Niels", "M"),
+]
+_LAST = [
+    "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Møller",
+    "Poulsen", "Johansen", "Mortensen", "Knudsen", "Eksempel", "Prøvesen",
+]
+_DOMAINS = ["example.com", "example.org", "example.net"]
+_AGENTS = [
+    "Mikkel S.", "Line K.", "Jonas P.", "Camilla H.", "Ahmed R.", "Sara L.", "Frederik B.",
+    "Maja T.", "Oliver N.", "Emma V.", "Kasper D.", "Nadia F.",
+]
+_ORGS = ["Eksempel ApS", "Prøve Design A/S", "Demo Kontor I/S", "Fiktiv Handel ApS"]
+_CITIES = [
+    ("København K", "1050"), ("Aarhus C", "8000"), ("Odense C", "5000"), ("Aalborg", "9000"),
+    ("Esbjerg", "6700"), ("Vejle", "7100"), ("Roskilde", "4000"), ("Frederiksberg C", "1850"),
+]
+_CITIES_DE = [("Hamburg", "20095"), ("Kiel", "24103"), ("Flensburg", "24937")]
+
+# topic: (tag, group, subject template ({order} = order name), share)
+_TOPICS = [
+    ("order_status", "Support", "Where is my order {order}?", 0.34),
+    ("returns", "Returns", "Return request for order {order}", 0.20),
+    ("damaged_item", "Returns", "Item arrived damaged", 0.12),
+    ("billing", "Billing", "Question about invoice for {order}", 0.12),
+    ("address_change", "Support", "Change delivery address", 0.08),
+    ("product_question", "Support", "Question about a product", 0.14),
+]
+_TOPIC_LABEL = ["Order status", "Return", "Damaged item", "Billing", "Address change", "Product question"]
+
+_PRODUCTS = [
+    # name, sku, price DKK, vendor, requires shipping
+    ("Uldsokker 3-pak", "SOCK-W3", 149.0, "Nordisk Uld", True),
+    ("Merino hue", "HAT-MER", 249.0, "Nordisk Uld", True),
+    ("Regnjakke Classic", "RAIN-CL", 899.0, "Vejrfast", True),
+    ("Regnbukser", "RAIN-PT", 449.0, "Vejrfast", True),
+    ("Termokrus 0,5 l", "MUG-05", 179.0, "Hverdag", True),
+    ("Madkasse bambus", "LUNCH-B", 129.0, "Hverdag", True),
+    ("Strikket plaid", "THROW-K", 599.0, "Hjem & Hygge", True),
+    ("Duftlys Skov", "CAND-SK", 99.0, "Hjem & Hygge", True),
+    ("Vandreskoe Fjeld", "SHOE-FJ", 1299.0, "Vejrfast", True),
+    ("Gavekort 250 kr.", "GIFT-250", 250.0, "Butikken", False),
+    ("Cykelhandsker", "GLOVE-C", 199.0, "Vejrfast", True),
+    ("Rygsæk 20 l", "BAG-20", 699.0, "Vejrfast", True),
+]
+_PRODUCT_POP = np.array([0.16, 0.10, 0.07, 0.06, 0.12, 0.10, 0.06, 0.13, 0.04, 0.03, 0.07, 0.06])
+
+_ZENDESK_COLUMNS = [
+    "Id", "Requester", "Requester id", "Requester external id", "Requester email",
+    "Requester domain", "Submitter", "Assignee", "Group", "Subject", "Tags", "Status", "Priority",
+    "Via", "Ticket type", "Created at", "Updated at", "Assigned at", "Organization", "Due date",
+    "Initially assigned at", "Solved at", "Resolution time", "Satisfaction Score",
+    "Group stations", "Assignee stations", "Reopens", "Replies", "First reply time in minutes",
+    "First reply time in minutes within business hours", "First resolution time in minutes",
+    "First resolution time in minutes within business hours", "Full resolution time in minutes",
+    "Full resolution time in minutes within business hours", "Agent wait time in minutes",
+    "Agent wait time in minutes within business hours", "Requester wait time in minutes",
+    "Requester wait time in minutes within business hours", "On hold time in minutes",
+    "On hold time in minutes within business hours", "Contact reason [list]",
+]
+
+_QUALTRICS_META = [
+    ("StartDate", "Start Date", '{"ImportId":"startDate","timeZone":"Europe/Copenhagen"}'),
+    ("EndDate", "End Date", '{"ImportId":"endDate","timeZone":"Europe/Copenhagen"}'),
+    ("Status", "Response Type", '{"ImportId":"status"}'),
+    ("IPAddress", "IP Address", '{"ImportId":"ipAddress"}'),
+    ("Progress", "Progress", '{"ImportId":"progress"}'),
+    ("Duration (in seconds)", "Duration (in seconds)", '{"ImportId":"duration"}'),
+    ("Finished", "Finished", '{"ImportId":"finished"}'),
+    ("RecordedDate", "Recorded Date", '{"ImportId":"recordedDate","timeZone":"Europe/Copenhagen"}'),
+    ("ResponseId", "Response ID", '{"ImportId":"_recordId"}'),
+    ("RecipientLastName", "Recipient Last Name", '{"ImportId":"recipientLastName"}'),
+    ("RecipientFirstName", "Recipient First Name", '{"ImportId":"recipientFirstName"}'),
+    ("RecipientEmail", "Recipient Email", '{"ImportId":"recipientEmail"}'),
+    ("ExternalReference", "External Data Reference", '{"ImportId":"externalDataReference"}'),
+    ("LocationLatitude", "Location Latitude", '{"ImportId":"locationLatitude"}'),
+    ("LocationLongitude", "Location Longitude", '{"ImportId":"locationLongitude"}'),
+    ("DistributionChannel", "Distribution Channel", '{"ImportId":"distributionChannel"}'),
+    ("UserLanguage", "User Language", '{"ImportId":"userLanguage"}'),
+]
+_QUALTRICS_QUESTIONS = [
+    ("Q1", "How satisfied were you with the support you received?", '{"ImportId":"QID1"}'),
+    ("Q2", "How likely are you to recommend us to a friend or colleague?", '{"ImportId":"QID2"}'),
+    ("Q3", "The company made it easy for me to handle my issue.", '{"ImportId":"QID3"}'),
+    ("Q4", "Compared with what you expected, the service you received was...", '{"ImportId":"QID4"}'),
+    ("Q5", "How many people have you told about this experience?", '{"ImportId":"QID5"}'),
+    ("Q6", "Did you advise anyone not to buy from us?", '{"ImportId":"QID6"}'),
+    ("Q7", "Is there anything else you would like to tell us?", '{"ImportId":"QID7_TEXT"}'),
+    ("ticket_id", "ticket_id", '{"ImportId":"ticket_id"}'),
+]
+Q1_LABELS = np.array(["Extremely dissatisfied", "Somewhat dissatisfied",
+                      "Neither satisfied nor dissatisfied", "Somewhat satisfied",
+                      "Extremely satisfied"], dtype=object)
+Q3_LABELS = np.array(["Strongly disagree", "Somewhat disagree", "Neither agree nor disagree",
+                      "Somewhat agree", "Strongly agree"], dtype=object)
+Q4_LABELS = np.array(["Much worse than expected", "Worse than expected", "About what I expected",
+                      "Better than expected", "Much better than expected"], dtype=object)
+Q5_BINS = np.array(["0", "1-5", "6-10", "11-20", "More than 20"], dtype=object)
+
+_COMMENTS_BAD = [
+    "Nobody answered my e-mails for a week.",
+    "I had to explain the problem three times, to three different people.",
+    "The parcel was lost and I had to chase you, not the other way round.",
+    "Rude on the phone. Won't be back.",
+    "Still waiting for my refund, \"processing\" they say.",
+    "The agent closed the ticket\nbut nothing was fixed.",
+]
+_COMMENTS_GOOD = [
+    "Quick and friendly, thank you!",
+    "Sara sorted it out in five minutes.",
+    "Great service, better than expected.",
+    "Easy return, money back in two days.",
+    "Helpful, polite, fast. Thanks, again!",
+]
+_COMMENTS_MID = ["OK.", "It took a while, but it was solved.", "Fine"]
+
+_SHOPIFY_COLUMNS = [
+    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
+    "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
+    "Discount Amount", "Shipping Method", "Created at", "Lineitem quantity", "Lineitem name",
+    "Lineitem price", "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping",
+    "Lineitem taxable", "Lineitem fulfillment status", "Billing Name", "Billing Street",
+    "Billing Address1", "Billing Address2", "Billing Company", "Billing City", "Billing Zip",
+    "Billing Province", "Billing Country", "Billing Phone", "Shipping Name", "Shipping Street",
+    "Shipping Address1", "Shipping Address2", "Shipping Company", "Shipping City", "Shipping Zip",
+    "Shipping Province", "Shipping Country", "Shipping Phone", "Notes", "Note Attributes",
+    "Cancelled at", "Payment Method", "Payment Reference", "Refunded Amount", "Vendor",
+    "Outstanding Balance", "Employee", "Location", "Device ID", "Id", "Tags", "Risk Level",
+    "Source", "Lineitem discount", "Tax 1 Name", "Tax 1 Value", "Tax 2 Name", "Tax 2 Value",
+    "Tax 3 Name", "Tax 3 Value", "Tax 4 Name", "Tax 4 Value", "Tax 5 Name", "Tax 5 Value",
+    "Phone", "Receipt Number", "Duties", "Billing Province Name", "Shipping Province Name",
+    "Payment ID", "Payment Terms Name", "Next Payment Due At", "Payment References",
+]
+#: Shopify columns repeated on every line-item row; all others are filled on the first row only.
+SHOPIFY_LINE_COLUMNS = (
+    "Name", "Email", "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price",
+    "Lineitem compare at price", "Lineitem sku", "Lineitem requires shipping", "Lineitem taxable",
+    "Lineitem fulfillment status", "Vendor", "Lineitem discount",
+)
+
+DANISH_COLUMNS = [
+    "Tidsstempel",
+    "E-mailadresse",
+    "Hvor tilfreds var du med vores kundeservice?",
+    "Hvor sandsynligt er det, at du vil anbefale os til en ven eller kollega?",
+    "Hvor mange personer har du fortalt om din oplevelse?",
+    "Har du frarådet andre at købe hos os?",
+    "Beløb",
+    "Kommentar",
+]
+DA_CSAT = np.array(["Meget utilfreds", "Utilfreds", "Hverken tilfreds eller utilfreds",
+                    "Tilfreds", "Meget tilfreds"], dtype=object)
+_DA_COMMENTS_BAD = ["Pakken kom for sent; ingen svarede på mine mails", "Dårlig service",
+                    "Jeg måtte ringe tre gange"]
+_DA_COMMENTS_GOOD = ["Hurtig og venlig betjening", "Super god service, tak!", "Alt gik glat"]
+
+SNAPSHOT_COLUMNS = [
+    "Customer ID", "Email", "Gender", "Age", "Tenure in Months", "Number of Referrals",
+    "Satisfaction Score", "Complain", "Churn Label", "Churn Value", "Churn Category",
+    "Churn Reason",
+]
+_CHURN_REASONS = {
+    "Attitude": ["Attitude of support person", "Attitude of service provider"],
+    "Dissatisfaction": ["Product dissatisfaction", "Service dissatisfaction",
+                        "Poor expertise of online support"],
+    "Competitor": ["Competitor made better offer", "Competitor offered more data"],
+    "Price": ["Price too high"],
+    "Other": ["Moved", "Don't know"],
+}
+
+# --------------------------------------------------------------------------
+# Time helpers. Simulation time is float days since 1970-01-01 on the local
+# (Europe/Copenhagen) wall clock; exports use int64 seconds on the same clock.
+# --------------------------------------------------------------------------
+
+
+def _days(date: str) -> float:
+    return float((np.datetime64(date, "s") - np.datetime64("1970-01-01", "s")).astype(np.int64)) / DAY
+
+
+def _last_sunday(year: int, month: int) -> _dt.date:
+    d = _dt.date(year, month, 31)
+    return d - _dt.timedelta(days=(d.weekday() + 1) % 7)
+
+
+def _dst_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local wall-clock seconds of the EU DST switches, 1980-2100 (a loop over years)."""
+    years = np.arange(1980, 2101)
+    start = np.array([(_last_sunday(y, 3) - _dt.date(1970, 1, 1)).days * DAY + 2 * 3600 for y in years])
+    end = np.array([(_last_sunday(y, 10) - _dt.date(1970, 1, 1)).days * DAY + 3 * 3600 for y in years])
+    return years, start.astype(np.int64), end.astype(np.int64)
+
+
+_DST_YEARS, _DST_START, _DST_END = _dst_table()
+
+
+def _to_seconds(days: np.ndarray) -> np.ndarray:
+    """Float days -> int64 wall-clock seconds, moving times that do not exist
+    (the spring-forward hour) one hour later, as Zendesk/Shopify would show them."""
+    sec = np.round(np.asarray(days, dtype="float64") * DAY).astype(np.int64)
+    i = np.searchsorted(_DST_START, sec, side="right") - 1
+    gap = (i >= 0) & (sec - _DST_START[np.clip(i, 0, None)] < 3600)
+    return sec + 3600 * gap
+
+
+def _offset(sec: np.ndarray) -> np.ndarray:
+    """'+0200' in summer time, '+0100' otherwise (the repeated autumn hour counts as summer)."""
+    i = np.clip(np.searchsorted(_DST_START, sec, side="right") - 1, 0, None)
+    dst = (sec >= _DST_START[i]) & (sec < _DST_END[i])
+    return np.where(dst, "+0200", "+0100").astype(object)
+
+
+def _iso(sec: np.ndarray) -> pd.Series:
+    """'YYYY-MM-DD HH:MM:SS' (missing -> '')."""
+    sec = np.asarray(sec, dtype=np.int64)
+    s = pd.Series(np.datetime_as_string(sec.astype("datetime64[s]"), unit="s"), dtype="str")
+    s = s.str.replace("T", " ", regex=False)
+    return s.where(sec != NAT, "")
+
+
+def _money(x: np.ndarray) -> pd.Series:
+    """Amounts as '1234.50' (no thousands separator)."""
+    cents = np.round(np.asarray(x, dtype="float64") * 100).astype(np.int64)
+    neg = cents < 0
+    cents = np.abs(cents)
+    s = pd.Series(cents // 100).astype("str") + "." + pd.Series(cents % 100).astype("str").str.zfill(2)
+    return s.where(~neg, "-" + s)
+
+
+def _money_da(x: np.ndarray) -> pd.Series:
+    """Danish amounts: '1.234,50' (thousands '.', decimal ',')."""
+    cents = np.round(np.clip(np.asarray(x, dtype="float64"), 0, 999_999.99) * 100).astype(np.int64)
+    units = cents // 100
+    th, rest = units // 1000, units % 1000
+    tail = pd.Series(rest).astype("str")
+    with_th = pd.Series(th).astype("str") + "." + tail.str.zfill(3)
+    s = with_th.where(th > 0, tail)
+    return s + "," + pd.Series(cents % 100).astype("str").str.zfill(2)
+
+
+def _istr(x: np.ndarray, mask: np.ndarray | None = None) -> pd.Series:
+    """Integers as strings; '' where mask is False."""
+    s = pd.Series(np.asarray(x, dtype=np.int64)).astype("str")
+    return s if mask is None else s.where(np.asarray(mask, dtype=bool), "")
+
+
+def _daytime(x: np.ndarray, rng: np.random.Generator, lo: float = 8.0, hi: float = 23.0) -> np.ndarray:
+    """Move each time to a plausible hour of day (between lo and hi), never earlier."""
+    d = np.floor(x)
+    y = d + (lo + (hi - lo) * rng.beta(2.0, 2.0, size=x.shape)) / 24.0
+    return np.where(y < x, y + 1.0, y)
+
+
+def _draw_cat(rng: np.random.Generator, probs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """One draw per row from ``probs[rows]`` (categories 0..k-1), vectorised."""
+    cum = np.cumsum(probs, axis=1)[rows]
+    u = rng.random(len(rows))
+    return (u[:, None] > cum[:, :-1]).sum(axis=1)
+
+
+def _told(rng: np.random.Generator, band: np.ndarray) -> np.ndarray:
+    """Exact number of people told, by CSAT band (0 dissatisfied, 1 neutral, 2 satisfied)."""
+    out = np.zeros(len(band), dtype=np.int64)
+    for b, key in enumerate(("dissatisfied", "neutral", "satisfied")):
+        m = band == b
+        mean, r = WOM_NB[key]
+        out[m] = rng.negative_binomial(r, r / (r + mean), size=int(m.sum()))
+    return out
+
+
+def _warned(rng: np.random.Generator, band: np.ndarray, told: np.ndarray) -> np.ndarray:
+    p = np.zeros(len(band))
+    for b, key in enumerate(("dissatisfied", "neutral", "satisfied")):
+        mean, r = WOM_NB[key]
+        p_told = 1.0 - (r / (r + mean)) ** r
+        p[band == b] = P_WARN[key] / p_told
+    return (told > 0) & (rng.random(len(band)) < p)
+
+
+def _band(csat: np.ndarray) -> np.ndarray:
+    return np.where(csat <= 2, 0, np.where(csat == 3, 1, 2))
+
+
+# --------------------------------------------------------------------------
+# Simulation
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _World:
+    n: int
+    # customers
+    first: np.ndarray
+    mean_gap: np.ndarray
+    q: np.ndarray
+    stop_time: np.ndarray  # days; inf if still active at the horizon
+    stop_reason: np.ndarray  # 0 active, 1 avoidance, 2 quiet lapse
+    # purchases (full future)
+    p_cust: np.ndarray
+    p_time: np.ndarray
+    # tickets (full future)
+    tk: dict
+    # surveys (full future)
+    sv: dict
+
+
+def _make_tickets(rng, cust, created, via, probs, p_answer=None, legacy_cut=0.0):
+    k = len(cust)
+    if probs.ndim == 1:
+        s = 1 + _draw_cat(rng, probs[None, :], np.zeros(k, dtype=np.int64))
+    else:
+        s = 1 + _draw_cat(rng, probs, via)
+    bad = s <= 2
+    fr_med = np.array([240.0, 200.0, 2.0, 0.5, 300.0, 0.0, 180.0])[via]
+    fr = np.where(fr_med > 0, fr_med * rng.lognormal(0.0, 0.9, k), 0.0) * np.where(bad, 2.5, 1.0)
+    res_med = np.array([900.0, 800.0, 25.0, 12.0, 1000.0, 600.0, 700.0])[via]
+    res = fr + res_med * rng.lognormal(0.0, 1.0, k) * np.where(bad, 3.0, 1.0) + 1.0
+    solved = created + res / 1440.0
+    offered = rng.random(k) < P_OFFERED
+    if p_answer is None:
+        p_answer = np.where(bad, P_ANSWER_BAD, P_ANSWER_OTHER)
+    answered = offered & (rng.random(k) < p_answer)
+    legacy = solved < legacy_cut
+    coin = rng.random(k) < 0.5
+    neutral = s == 3
+    rbad = answered & (bad | (legacy & neutral & coin))
+    rgood = answered & ((s >= 4) | (legacy & neutral & ~coin))
+    e = np.clip(s + rng.choice(np.array([-1, 0, 1]), size=k, p=[0.2, 0.6, 0.2]), 1, 5)
+    return {
+        "cust": cust, "created": created, "solved": solved, "via": via, "s": s,
+        "fr": fr, "res": res, "offered": offered, "answered": answered, "legacy": legacy,
+        "rbad": rbad, "rgood": rgood, "e": e,
+        "reopens": rng.poisson(np.where(bad, 0.7, 0.08)),
+        "stations": 1 + rng.poisson(np.where(bad, 0.9, 0.15)),
+    }
+
+
+def _cat(parts: list[dict], keys) -> dict:
+    return {k: np.concatenate([p[k] for p in parts]) if parts else np.array([]) for k in keys}
+
+
+def _simulate(rng: np.random.Generator, n: int, t_start: float, t_asof: float, horizon: float) -> _World:
+    first = _daytime(t_start + rng.uniform(0.0, (t_asof - 45.0) - t_start, n), rng)
+    mean_gap = np.clip(np.exp(rng.normal(np.log(GAP_MEDIAN), 0.6, n)), 30.0, 600.0)
+    long_cycle = rng.random(n) < LONG_CYCLE_SHARE
+    mean_gap[long_cycle] = rng.uniform(450.0, 1000.0, int(long_cycle.sum()))
+    q = np.clip(rng.beta(2.0, 9.0, n), 0.03, None)
+    p_ticket = rng.beta(2.0, 4.0, n)
+    n_main = len(VIA_MAIN)
+    pref = rng.choice(n_main, size=n, p=VIA_MIX)
+    loyal = rng.random(n) < 0.6
+    legacy_cut = _days(LEGACY_CSAT_BEFORE)
+
+    had_bad = np.zeros(n, dtype=bool)
+    qmult = np.ones(n)
+    stop_time = np.full(n, np.inf)
+    stop_reason = np.zeros(n, dtype=np.int8)
+
+    purchases_c, purchases_t = [], []
+    tickets: list[dict] = []
+    surveys: list[dict] = []
+    pid0 = 0
+    tid0 = 0
+
+    act = np.arange(n)
+    t = first.copy()
+    while act.size:
+        m = act.size
+        pids = pid0 + np.arange(m)
+        pid0 += m
+        purchases_c.append(act)
+        purchases_t.append(t)
+        last = t.copy()
+        avoid = np.zeros(m, dtype=bool)
+
+        sel = np.flatnonzero(rng.random(m) < p_ticket[act])
+        if sel.size:
+            c = act[sel]
+            k = sel.size
+            via = np.where(loyal[c] & (rng.random(k) < 0.7), pref[c], rng.choice(n_main, size=k, p=VIA_MIX))
+            created = _daytime(t[sel] + 0.02 + np.minimum(rng.exponential(2.5, k), 14.0), rng, 7.0, 22.0)
+            tk = _make_tickets(rng, c, created, via, SCORE_PROBS, legacy_cut=legacy_cut)
+            tk["purchase"] = pids[sel]
+            tk["topic"] = rng.choice(len(_TOPICS), size=k, p=[x[3] for x in _TOPICS])
+            tk["followup"] = np.zeros(k, dtype=bool)
+            tk["tid"] = tid0 + np.arange(k)
+            tid0 += k
+            tickets.append(tk)
+            last[sel] = np.maximum(last[sel], tk["solved"])
+
+            # post-ticket Qualtrics survey (customer-initiated tickets only)
+            sv_m = (via != I_OUTBOUND) & (rng.random(k) < P_SURVEY)
+            if sv_m.any():
+                j = np.flatnonzero(sv_m)
+                rec = _daytime(tk["solved"][j] + 0.01 + rng.exponential(1.0, j.size), rng, 7.0, 23.0)
+                surveys.append({"tid": tk["tid"][j], "cust": c[j], "recorded": rec,
+                                "s": tk["s"][j], "e": tk["e"][j]})
+                last[sel[j]] = np.maximum(last[sel[j]], rec)
+
+            # first bad rating: service recovery, then the avoidance decision
+            fb = tk["rbad"] & ~had_bad[c]
+            if fb.any():
+                fi = np.flatnonzero(fb)
+                had_bad[c[fi]] = True
+                recovered = np.zeros(fi.size, dtype=bool)
+                att = rng.random(fi.size) < P_RECOVERY_ATTEMPT
+                if att.any():
+                    ai = fi[att]
+                    fcreated = _daytime(tk["solved"][ai] + rng.uniform(0.05, 7.0, ai.size), rng, 8.0, 18.0)
+                    fvia = np.where(rng.random(ai.size) < 0.6, I_OUTBOUND, I_CLOSED)
+                    fu = _make_tickets(rng, c[ai], fcreated, fvia, RECOVERY_PROBS,
+                                       p_answer=P_ANSWER_FOLLOWUP, legacy_cut=legacy_cut)
+                    fu["purchase"] = tk["purchase"][ai]
+                    fu["topic"] = tk["topic"][ai]
+                    fu["followup"] = np.ones(ai.size, dtype=bool)
+                    fu["tid"] = tid0 + np.arange(ai.size)
+                    tid0 += ai.size
+                    tickets.append(fu)
+                    recovered[att] = fu["rgood"]
+                    last[sel[ai]] = np.maximum(last[sel[ai]], fu["solved"])
+                p_av = np.where(recovered, P_AVOID_RECOVERED, P_AVOID_UNRECOVERED)
+                avoid[sel[fi]] = rng.random(fi.size) < p_av
+            qmult[c] = EXPECTATION_LAPSE_MULT[tk["e"] - 1]
+
+        lapse = rng.random(m) < np.minimum(q[act] * qmult[act], 0.95)
+        stop = avoid | lapse
+        gap = rng.gamma(2.0, mean_gap[act] / 2.0)
+        t_next = _daytime(np.maximum(t + np.maximum(gap, 3.0), last + 0.25), rng)
+        stop_time[act[stop]] = last[stop]
+        stop_reason[act[stop]] = np.where(avoid[stop], 1, 2)
+        keep = ~stop & (t_next < horizon)
+        act = act[keep]
+        t = t_next[keep]
+
+    tk_keys = ["cust", "created", "solved", "via", "s", "fr", "res", "offered", "answered",
+               "legacy", "rbad", "rgood", "e", "reopens", "stations", "purchase", "topic",
+               "followup", "tid"]
+    tk_all = _cat(tickets, tk_keys)
+    order = np.argsort(tk_all["tid"], kind="stable")
+    tk_all = {k: v[order] for k, v in tk_all.items()}
+    sv_all = _cat(surveys, ["tid", "cust", "recorded", "s", "e"])
+    p_cust = np.concatenate(purchases_c)
+    p_time = np.concatenate(purchases_t)
+    return _World(n, first, mean_gap, q, stop_time, stop_reason, p_cust, p_time, tk_all, sv_all)
+
+
+# --------------------------------------------------------------------------
+# Export writers
+# --------------------------------------------------------------------------
+
+
+def _people(rng: np.random.Generator, n: int) -> dict:
+    fi = rng.integers(0, len(_FIRST), n)
+    li = rng.integers(0, len(_LAST), n)
+    first = np.array([f for f, _ in _FIRST], dtype=object)[fi]
+    gender = np.array(["Female" if g == "F" else "Male" for _, g in _FIRST], dtype=object)[fi]
+    last = np.array(_LAST, dtype=object)[li]
+
+    def ascii_(a):
+        return (pd.Series(a, dtype="str").str.lower().str.replace("ø", "oe", regex=False)
+                .str.replace("æ", "ae", regex=False).str.replace("å", "aa", regex=False))
+
+    num = rng.permutation(n) + 1 + rng.integers(0, 9, n) * n
+    dom = np.array(_DOMAINS, dtype=object)[rng.choice(3, size=n, p=[0.6, 0.25, 0.15])]
+    email = ascii_(first) + "." + ascii_(last) + pd.Series(num).astype("str") + "@" + pd.Series(dom, dtype="str")
+    requester_id = 360_000_000_000 + rng.choice(9_000_000_000_000, size=n, replace=False)
+    org = np.where(rng.random(n) < 0.06, np.array(_ORGS, dtype=object)[rng.integers(0, len(_ORGS), n)], "")
+    eur = rng.random(n) < 0.08
+    city_i = rng.integers(0, len(_CITIES), n)
+    city_de = rng.integers(0, len(_CITIES_DE), n)
+    city = np.where(eur, np.array([c for c, _ in _CITIES_DE], dtype=object)[city_de],
+                    np.array([c for c, _ in _CITIES], dtype=object)[city_i])
+    zipc = np.where(eur, np.array([z for _, z in _CITIES_DE], dtype=object)[city_de],
+                    np.array([z for _, z in _CITIES], dtype=object)[city_i])
+    street = "Eksempelvej " + pd.Series(rng.integers(1, 120, n)).astype("str")
+    return {
+        "first": first, "last": last, "name": (pd.Series(first, dtype="str") + " " + pd.Series(last, dtype="str")).to_numpy(object),
+        "gender": gender, "email": email.to_numpy(object),
+        "domain": dom, "requester_id": pd.Series(requester_id).astype("str").to_numpy(object),
+        "org": org, "eur": eur, "city": city, "zip": zipc, "street": street.to_numpy(object),
+        "accepts_marketing": np.where(rng.random(n) < 0.55, "yes", "no").astype(object),
+        "age": np.clip(np.round(rng.normal(44, 14, n)), 18, 85).astype(np.int64),
+    }
+
+
+def _write_csv(df: pd.DataFrame, path: Path, **kw) -> None:
+    df.to_csv(path, index=False, **kw)
+
+
+#: Rows per chunk when writing the big exports (keeps memory flat at 1M customers).
+CHUNK_ROWS = 200_000
+
+
+def _write_chunks(path: Path, n_rows: int, make, chunk: int = CHUNK_ROWS, **kw) -> None:
+    """Write ``make(a, b)`` for consecutive blocks of units; same bytes as one write."""
+    if n_rows == 0:
+        make(0, 0).to_csv(path, index=False, **kw)
+        return
+    for a in range(0, n_rows, chunk):
+        df = make(a, min(a + chunk, n_rows))
+        df.to_csv(path, index=False, header=(a == 0), mode="w" if a == 0 else "a", **kw)
+
+
+def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: np.ndarray,
+             path: Path) -> np.ndarray:
+    tk = w.tk
+    created = ticket_sec["created"]
+    solved = ticket_sec["solved"]
+    exp = created < tA
+    idx = np.flatnonzero(exp)
+    idx = idx[np.argsort(created[idx], kind="stable")]
+    k = idx.size
+    c = tk["cust"][idx]
+    via = tk["via"][idx]
+    cr = created[idx]
+    so = solved[idx]
+    is_solved = so < tA
+    fr = np.round(tk["fr"][idx]).astype(np.int64)
+    res = np.round(tk["res"][idx]).astype(np.int64)
+    replied = cr + fr * 60 < tA
+    # status
+    closed = is_solved & (so + 4 * DAY <= tA)
+    u = rng.random(k)
+    open_status = np.where(u < 0.6, "Open", np.where(u < 0.9, "Pending", "Hold")).astype(object)
+    status = np.where(closed, "Closed", np.where(is_solved, "Solved",
+                      np.where(replied, open_status, "New"))).astype(object)
+    # satisfaction score
+    s = tk["s"][idx]
+    offered = tk["offered"][idx] & is_solved
+    answered = tk["answered"][idx] & is_solved
+    legacy = tk["legacy"][idx]
+    score = np.where(~offered, "", "Offered").astype(object)
+    digits = pd.Series(s).astype("str").to_numpy(object)
+    legacy_lab = np.where(tk["rbad"][idx], "Bad", "Good").astype(object)
+    score = np.where(answered, np.where(legacy, legacy_lab, digits), score)
+
+    agent_i = rng.integers(0, len(_AGENTS), k)
+    agents = np.array(_AGENTS, dtype=object)
+    assignee = np.where(status == "New", "", agents[agent_i]).astype(object)
+    outbound = via == I_OUTBOUND
+    submitter = np.where(outbound, agents[agent_i], ppl["name"][c]).astype(object)
+    topic = tk["topic"][idx]
+    followup = tk["followup"][idx]
+    tmpl = np.array([x[2] for x in _TOPICS], dtype=object)[topic]
+    pre = np.array([x[2].split("{order}")[0] for x in _TOPICS], dtype=object)[topic]
+    post = np.array([x[2].split("{order}")[-1] for x in _TOPICS], dtype=object)[topic]
+    has_order = np.array(["{order}" in x[2] for x in _TOPICS])[topic]
+    oname = order_name[tk["purchase"][idx]]
+    subj = np.where(has_order, pre + oname + post, tmpl).astype(object)
+    chat = via == VIA_ALL.index("Chat")
+    phone = via == VIA_ALL.index("Phone call (incoming)")
+    subj = np.where(chat, "Chat with " + ppl["name"][c], subj)
+    subj = np.where(phone, "Call from customer", subj)
+    subj = np.where(followup & outbound, "Following up on your recent case", subj)
+    subj = np.where(followup & ~outbound, "Re: " + subj, subj)
+    tags = np.array([x[0] for x in _TOPICS], dtype=object)[topic]
+    tags = np.where(followup, tags + " service_recovery", tags)
+    tags = np.where(chat, tags + " zopim_chat", tags)
+    tags = np.where(phone, tags + " voice", tags)
+    group = np.array([x[1] for x in _TOPICS], dtype=object)[topic]
+    bad = s <= 2
+    u = rng.random(k)
+    priority = np.where(u < 0.10, "Low", np.where(u < 0.80 - 0.2 * bad, "Normal",
+                        np.where(u < 0.95 - 0.05 * bad, "High", "Urgent"))).astype(object)
+    u = rng.random(k)
+    ttype = np.where(u < 0.45, "Question", np.where(u < 0.80, "Incident", np.where(
+        u < 0.90, "Problem", np.where(u < 0.95, "Task", ""))))
+    ttype = ttype.astype(object)
+    init_assigned = np.minimum(cr + rng.integers(60, 1800, k), np.where(is_solved, so, tA - 1))
+    stations = tk["stations"][idx]
+    assigned = np.where(stations > 1, init_assigned + (np.maximum(so, init_assigned) - init_assigned) * 2 // 5,
+                        init_assigned)
+    assigned = np.where(is_solved, np.minimum(assigned, so), init_assigned)
+    has_assignee = status != "New"
+    updated = np.where(closed, so + 4 * DAY + rng.integers(0, 3600, k),
+                       np.where(is_solved, so + rng.integers(0, 600, k),
+                                np.where(replied, cr + fr * 60, cr)))
+    updated = np.maximum(np.minimum(updated, tA - 1), np.where(has_assignee, assigned, cr))
+    reopens = tk["reopens"][idx]
+    replies = np.where(chat | phone, 1, stations + reopens + rng.poisson(1.0, k))
+    bh = rng.uniform(0.3, 1.0, k)
+    first_res = np.where(reopens == 0, res, np.round(res * rng.uniform(0.3, 0.8, k)).astype(np.int64))
+    agent_wait = np.round(res * rng.uniform(0.2, 0.6, k)).astype(np.int64)
+    req_wait = np.round(res * rng.uniform(0.05, 0.3, k)).astype(np.int64)
+    hold = np.where(rng.random(k) < 0.05, np.round(res * 0.1), 0).astype(np.int64)
+
+    contact = np.where(followup, "-", np.array(_TOPIC_LABEL, dtype=object)[topic])
+    via_names = np.array(VIA_ALL, dtype=object)
+    due = np.where(ttype == "Task", cr + 2 * DAY, NAT)
+    assigned_x = np.where(has_assignee, assigned, NAT)
+    init_x = np.where(has_assignee, init_assigned, NAT)
+    solved_x = np.where(is_solved, so, NAT)
+    res_h = np.round(res / 60.0)
+
+    def make(a: int, b: int) -> pd.DataFrame:
+        sl = slice(a, b)
+        cc = c[sl]
+        sv, rp = is_solved[sl], replied[sl]
+        bhs = bh[sl]
+
+        def bh_(x):
+            return np.floor(x[sl] * bhs).astype(np.int64)
+
+        return pd.DataFrame({
+            "Id": pd.Series(np.arange(a, b) + 1001).astype("str"),
+            "Requester": ppl["name"][cc],
+            "Requester id": ppl["requester_id"][cc],
+            "Requester external id": "",
+            "Requester email": ppl["email"][cc],
+            "Requester domain": ppl["domain"][cc],
+            "Submitter": submitter[sl],
+            "Assignee": assignee[sl],
+            "Group": group[sl],
+            "Subject": subj[sl],
+            "Tags": tags[sl],
+            "Status": status[sl],
+            "Priority": priority[sl],
+            "Via": via_names[via[sl]],
+            "Ticket type": ttype[sl],
+            "Created at": _iso(cr[sl]),
+            "Updated at": _iso(updated[sl]),
+            "Assigned at": _iso(assigned_x[sl]),
+            "Organization": ppl["org"][cc],
+            "Due date": _iso(due[sl]),
+            "Initially assigned at": _iso(init_x[sl]),
+            "Solved at": _iso(solved_x[sl]),
+            "Resolution time": _istr(res_h[sl], sv),
+            "Satisfaction Score": score[sl],
+            "Group stations": _istr(1 + (stations[sl] > 2)),
+            "Assignee stations": _istr(stations[sl], has_assignee[sl]),
+            "Reopens": _istr(reopens[sl]),
+            "Replies": _istr(replies[sl], rp),
+            "First reply time in minutes": _istr(fr[sl], rp),
+            "First reply time in minutes within business hours": _istr(bh_(fr), rp),
+            "First resolution time in minutes": _istr(first_res[sl], sv),
+            "First resolution time in minutes within business hours": _istr(bh_(first_res), sv),
+            "Full resolution time in minutes": _istr(res[sl], sv),
+            "Full resolution time in minutes within business hours": _istr(bh_(res), sv),
+            "Agent wait time in minutes": _istr(agent_wait[sl], sv),
+            "Agent wait time in minutes within business hours": _istr(bh_(agent_wait), sv),
+            "Requester wait time in minutes": _istr(req_wait[sl], sv),
+            "Requester wait time in minutes within business hours": _istr(bh_(req_wait), sv),
+            "On hold time in minutes": _istr(hold[sl], sv),
+            "On hold time in minutes within business hours": _istr(bh_(hold), sv),
+            "Contact reason [list]": contact[sl],
+        })[_ZENDESK_COLUMNS]
+
+    _write_chunks(path, k, make, lineterminator="\n")
+    # the export's view, for truths: original ticket index -> public Id
+    public_id = np.full(len(created), -1, dtype=np.int64)
+    public_id[idx] = np.arange(k) + 1001
+    return public_id
+
+
+def _response_ids(rng: np.random.Generator, k: int, prefix: str = "R_") -> np.ndarray:
+    alphabet = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"))
+    chars = np.ascontiguousarray(alphabet[rng.integers(0, alphabet.size, size=(k, 15))])
+    body = chars.view("<U15").ravel() if k else np.array([], dtype="<U15")
+    return (prefix + pd.Series(body, dtype="str")).to_numpy(object)
+
+
+def _fake_ip(rng: np.random.Generator, k: int) -> np.ndarray:
+    nets = np.array(["192.0.2.", "198.51.100.", "203.0.113."], dtype=object)
+    return (nets[rng.integers(0, 3, k)] + pd.Series(rng.integers(1, 255, k)).astype("str").to_numpy(object))
+
+
+def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_id: np.ndarray,
+               path: Path) -> dict:
+    sv = w.sv
+    keep = np.flatnonzero(rec_sec < tA)
+    k = keep.size
+    c = sv["cust"][keep]
+    s = sv["s"][keep]
+    # answers
+    csat = np.clip(s + rng.choice(np.array([-1, 0, 1]), size=k, p=[0.075, 0.85, 0.075]), 1, 5)
+    nps = np.clip(np.round(2.2 * s - 1.0 + rng.normal(0, 1.3, k)), 0, 10).astype(np.int64)
+    agree = np.clip(s + rng.choice(np.array([-1, 0, 1]), size=k, p=[0.15, 0.7, 0.15]), 1, 5)
+    e = sv["e"][keep]
+    band = _band(csat)
+    told = _told(rng, band)
+    warned = _warned(rng, band, told)
+    told_bin = np.searchsorted(np.array([0, 5, 10, 20]), told, side="left")
+    finished = rng.random(k) >= P_UNFINISHED
+    progress = np.where(finished, 100, rng.integers(5, 95, k))
+    n_answered = np.where(finished, 7, np.floor(progress / 100 * 7).astype(np.int64))
+    dur = np.round(np.exp(rng.normal(np.log(95), 0.6, k))).astype(np.int64) + 5
+    dur = np.where(finished, dur, dur + rng.integers(3600, 7 * DAY, k))
+    rec = rec_sec[keep]
+    end = rec - np.where(finished, 1, 0)
+    start = rec - dur
+    u = rng.random(k)
+    comment = np.full(k, "", dtype=object)
+    cb, cg, cm = (np.array(x, dtype=object) for x in (_COMMENTS_BAD, _COMMENTS_GOOD, _COMMENTS_MID))
+    comment = np.where((band == 0) & (u < 0.6), cb[rng.integers(0, cb.size, k)], comment)
+    comment = np.where((band == 2) & (u < 0.35), cg[rng.integers(0, cg.size, k)], comment)
+    comment = np.where((band == 1) & (u < 0.3), cm[rng.integers(0, cm.size, k)], comment)
+    lat = 55.7 + rng.normal(0, 0.6, k)
+    lon = 10.5 + rng.normal(0, 1.2, k)
+
+    real = {
+        "StartDate": _iso(start).to_numpy(object),
+        "EndDate": _iso(end).to_numpy(object),
+        "Status": np.full(k, "IP Address", dtype=object),
+        "IPAddress": _fake_ip(rng, k),
+        "Progress": _istr(progress).to_numpy(object),
+        "Duration (in seconds)": _istr(dur).to_numpy(object),
+        "Finished": np.where(finished, "True", "False").astype(object),
+        "RecordedDate": _iso(rec).to_numpy(object),
+        "ResponseId": _response_ids(rng, k),
+        "RecipientLastName": ppl["last"][c],
+        "RecipientFirstName": ppl["first"][c],
+        "RecipientEmail": ppl["email"][c],
+        "ExternalReference": ppl["requester_id"][c],
+        "LocationLatitude": pd.Series(np.round(lat, 4)).astype("str").to_numpy(object),
+        "LocationLongitude": pd.Series(np.round(lon, 4)).astype("str").to_numpy(object),
+        "DistributionChannel": np.full(k, "email", dtype=object),
+        "UserLanguage": np.full(k, "EN", dtype=object),
+        "Q1": Q1_LABELS[csat - 1],
+        "Q2": _istr(nps).to_numpy(object),
+        "Q3": Q3_LABELS[agree - 1],
+        "Q4": Q4_LABELS[e - 1],
+        "Q5": Q5_BINS[told_bin],
+        "Q6": np.where(warned, "Yes", "No").astype(object),
+        "Q7": comment,
+        "ticket_id": pd.Series(public_id[sv["tid"][keep]]).astype("str").to_numpy(object),
+    }
+    for qi, q in enumerate(("Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7")):
+        real[q] = np.where(n_answered > qi, real[q], "").astype(object)
+    real_df = pd.DataFrame(real)
+
+    # quirks: previews, tests and spam that a loader must drop
+    n_prev = max(2, k // 250)
+    n_test = max(2, k // 300)
+    n_spam = max(1, k // 200)
+    j = n_prev + n_test + n_spam
+    when = np.sort(rng.choice(rec, size=j)) if k else np.full(j, tA - 30 * DAY)
+    when = when - rng.integers(3600, 5 * DAY, j)
+    dur_q = rng.integers(15, 200, j)
+    status = np.array(["Survey Preview"] * n_prev + ["Survey Test"] * n_test + ["Spam"] * n_spam, dtype=object)
+    chan = np.array(["preview"] * n_prev + ["test"] * n_test + ["anonymous"] * n_spam, dtype=object)
+    qc = rng.integers(1, 6, j)
+    extra = pd.DataFrame({
+        "StartDate": _iso(when - dur_q).to_numpy(object),
+        "EndDate": _iso(when - 1).to_numpy(object),
+        "Status": status,
+        "IPAddress": np.where(status == "Spam", _fake_ip(rng, j), "").astype(object),
+        "Progress": "100",
+        "Duration (in seconds)": _istr(dur_q).to_numpy(object),
+        "Finished": "True",
+        "RecordedDate": _iso(when).to_numpy(object),
+        "ResponseId": _response_ids(rng, j),
+        "RecipientLastName": "", "RecipientFirstName": "", "RecipientEmail": "",
+        "ExternalReference": "",
+        "LocationLatitude": "55.6761", "LocationLongitude": "12.5683",
+        "DistributionChannel": chan,
+        "UserLanguage": "EN",
+        "Q1": Q1_LABELS[qc - 1],
+        "Q2": _istr(rng.integers(0, 11, j)).to_numpy(object),
+        "Q3": Q3_LABELS[rng.integers(0, 5, j)],
+        "Q4": Q4_LABELS[rng.integers(0, 5, j)],
+        "Q5": Q5_BINS[rng.integers(0, 5, j)],
+        "Q6": np.where(rng.random(j) < 0.5, "Yes", "No").astype(object),
+        "Q7": np.where(status == "Spam", "Best deals at www.example.net, click now!!!",
+                       np.where(status == "Survey Test", "test", "")).astype(object),
+        "ticket_id": "",
+    })
+    df = pd.concat([real_df, extra], ignore_index=True)
+    df = df.iloc[np.argsort(df["RecordedDate"].to_numpy(dtype=str), kind="stable")]
+    cols = [m[0] for m in _QUALTRICS_META] + [q[0] for q in _QUALTRICS_QUESTIONS]
+    header = pd.DataFrame(
+        [[m[1] for m in _QUALTRICS_META] + [q[1] for q in _QUALTRICS_QUESTIONS],
+         [m[2] for m in _QUALTRICS_META] + [q[2] for q in _QUALTRICS_QUESTIONS]],
+        columns=cols,
+    )
+    out = pd.concat([header, df[cols]], ignore_index=True)
+    _write_csv(out, path, lineterminator="\r\n", encoding="utf-8")
+    return {"keep": keep, "csat": csat, "told": told, "warned": warned, "finished": finished,
+            "e": e, "rec": rec, "cust": c, "told_bin": told_bin, "rows": int(len(df))}
+
+
+def _orders(rng, w: _World, ppl: dict, tA: int, t_start: int, p_sec: np.ndarray) -> dict:
+    """Amounts and line items for every simulated purchase (full future)."""
+    P = p_sec.size
+    c = w.p_cust
+    eur = ppl["eur"][c]
+    n_lines = np.minimum(1 + rng.poisson(0.3, P), 6)
+    line_order = np.repeat(np.arange(P), n_lines)
+    L = line_order.size
+    prod = rng.choice(len(_PRODUCTS), size=L, p=_PRODUCT_POP / _PRODUCT_POP.sum())
+    qty = 1 + (rng.random(L) < 0.12)
+    price_dkk = np.array([p[2] for p in _PRODUCTS])[prod]
+    price = np.where(eur[line_order], np.floor(price_dkk / 7.46) + 0.95, price_dkk)
+    on_sale = rng.random(L) < 0.1
+    compare = np.where(on_sale, np.round(price * 1.25), np.nan)
+    gross = np.bincount(line_order, weights=qty * price, minlength=P)
+    has_disc = rng.random(P) < 0.10
+    pct = np.where(rng.random(P) < 0.5, 0.10, 0.15)
+    disc = np.where(has_disc, np.round(gross * pct, 2), 0.0)
+    code = np.where(has_disc, np.where(pct == 0.10, "VELKOMMEN10", "SOMMER15"), "").astype(object)
+    subtotal = gross - disc
+    free = np.where(eur, subtotal >= 67.0, subtotal >= 499.0)
+    shipping = np.where(free, 0.0, np.where(eur, 6.95, 49.0))
+    total = subtotal + shipping
+    return {"line_order": line_order, "prod": prod, "qty": qty, "price": price, "compare": compare,
+            "gross": gross, "disc": disc, "code": code, "subtotal": subtotal, "shipping": shipping,
+            "total": total, "eur": eur, "n_lines": n_lines}
+
+
+def _shopify(rng, w: _World, ppl: dict, tA: int, t_first_real: int, p_sec: np.ndarray, od: dict,
+             path: Path) -> tuple[np.ndarray, dict]:
+    P = p_sec.size
+    c_real = w.p_cust
+    # extra orders: a voided attempt or a refunded order shortly before a real purchase
+    u = rng.random(P)
+    extra_void = np.flatnonzero(u < 0.015)
+    extra_ref = np.flatnonzero((u >= 0.015) & (u < 0.03))
+    src = np.concatenate([np.arange(P), extra_void, extra_ref])
+    kind = np.concatenate([np.zeros(P, np.int8), np.ones(extra_void.size, np.int8),
+                           np.full(extra_ref.size, 2, np.int8)])
+    shift = np.concatenate([np.zeros(P, np.int64), rng.integers(300, 3 * 3600, extra_void.size),
+                            rng.integers(DAY // 2, 2 * DAY, extra_ref.size)])
+    created = p_sec[src] - shift
+    cust = c_real[src].astype(np.int64)
+    # test orders (the first two before the shop opened for real, others scattered)
+    n_test = 3 + w.n // 1500
+    t_test = np.concatenate([t_first_real - np.array([9 * DAY + 3600, 9 * DAY]),
+                             rng.integers(t_first_real, tA - DAY, n_test - 2)])
+    created = np.concatenate([created, t_test])
+    src = np.concatenate([src, np.full(n_test, -1)])
+    kind = np.concatenate([kind, np.full(n_test, 3, np.int8)])
+    cust = np.concatenate([cust, np.full(n_test, -1)])
+    vis = np.flatnonzero(created < tA)
+    vis = vis[np.argsort(created[vis], kind="stable")]
+    O = vis.size
+    number = np.arange(O) + 1001
+    name = ("#" + pd.Series(number).astype("str")).to_numpy(object)
+    # the public name of every real purchase (for ticket subjects)
+    order_name = np.full(P, "", dtype=object)
+    is_real = kind[vis] == 0
+    order_name[src[vis][is_real]] = name[is_real]
+
+    o_src = src[vis]
+    o_kind = kind[vis]
+    o_cust = cust[vis]
+    o_created = created[vis]
+    test = o_kind == 3
+    # test orders borrow the amounts of the first purchase
+    amt_src = np.where(test, 0, o_src)
+    total = od["total"][amt_src]
+    subtotal = od["subtotal"][amt_src]
+    shipping = od["shipping"][amt_src]
+    disc = od["disc"][amt_src]
+    code = od["code"][amt_src]
+    eur = np.where(test, False, od["eur"][amt_src])
+    taxes = np.round(total * 0.2, 2)
+    pending = (o_kind == 0) & (o_created > tA - 2 * DAY)
+    partial = (o_kind == 0) & ~pending & (rng.random(O) < 0.02)
+    fin = np.select([o_kind == 1, o_kind == 2, pending, partial, test],
+                    ["voided", "refunded", "pending", "partially_refunded", "paid"], "paid").astype(object)
+    paid_at = np.where((fin == "voided") | (fin == "pending"), NAT, o_created + rng.integers(2, 90, O))
+    fulfilled_at = o_created + rng.integers(DAY // 3, 3 * DAY, O)
+    fulfilled = (fin != "voided") & (fin != "pending") & (fulfilled_at < tA) & ~test
+    fulfilled_at = np.where(fulfilled, fulfilled_at, NAT)
+    cancelled = np.where(fin == "voided", o_created + rng.integers(60, 3600, O), NAT)
+    refunded_amt = np.where(fin == "refunded", total, np.where(fin == "partially_refunded",
+                            np.round(total * 0.4, 2), 0.0))
+    pay = np.array(["Shopify Payments", "MobilePay", "PayPal Express Checkout"], dtype=object)
+    pay_m = np.where(test, "bogus", pay[rng.choice(3, size=O, p=[0.6, 0.3, 0.1])])
+    ship_m = np.array(["PostNord MyPack Collect", "GLS Pakkeshop", "DAO Hjemmelevering"], dtype=object)
+    ship_method = np.where(eur, "DHL Paket", ship_m[rng.integers(0, 3, O)])
+    order_id = 4_400_000_000_000 + np.cumsum(rng.integers(10_000, 2_000_000, O))
+    safe = np.where(o_cust < 0, 0, o_cust)
+    email = np.where(test, np.where(np.arange(O) % 2 == 0, "test@example.com", "shop.owner+test@example.org"),
+                     ppl["email"][safe]).astype(object)
+    country = np.where(eur, "DE", "DK").astype(object)
+
+    def with_off(x):
+        x = np.asarray(x, dtype=np.int64)
+        return (_iso(x) + " " + pd.Series(_offset(x), dtype="str")).where(x != NAT, "")
+
+    names = np.array([p[0] for p in _PRODUCTS], dtype=object)
+    skus = np.array([p[1] for p in _PRODUCTS], dtype=object)
+    vendors = np.array([p[3] for p in _PRODUCTS], dtype=object)
+    req_ship = np.array(["true" if p[4] else "false" for p in _PRODUCTS], dtype=object)
+    line_start = np.concatenate([[0], np.cumsum(od["n_lines"])[:-1]])[amt_src]
+    nl = od["n_lines"][amt_src]
+    rev = np.arange(O)[::-1]  # newest order first
+    n_rows = [0]
+
+    def make(a: int, b: int) -> pd.DataFrame:
+        oo = rev[a:b]
+        k_o = oo.size
+        n_l = nl[oo]
+        pos = np.repeat(np.arange(k_o), n_l)  # line -> position in this block
+        within = np.arange(pos.size) - np.repeat(np.cumsum(n_l) - n_l, n_l)
+        first = within == 0
+        line_ix = line_start[oo][pos] + within
+        prod = od["prod"][line_ix]
+        compare = od["compare"][line_ix]
+        sf = safe[oo]
+        tst = test[oo]
+        street_o = np.where(tst, "Testvej 1", ppl["street"][sf])
+        company_o = np.where(tst, "", ppl["org"][sf])
+        city_o = np.where(tst, "København K", ppl["city"][sf])
+        zip_o = np.where(tst, "1050", ppl["zip"][sf])
+        bname_o = np.where(tst, "Test Testesen", ppl["name"][sf])
+        taxes_s = _money(taxes[oo]).to_numpy(object)
+        order_cols = {
+            "Financial Status": fin[oo],
+            "Paid at": with_off(paid_at[oo]).to_numpy(object),
+            "Fulfillment Status": np.where(fulfilled[oo], "fulfilled", "unfulfilled"),
+            "Fulfilled at": with_off(fulfilled_at[oo]).to_numpy(object),
+            "Accepts Marketing": np.where(tst, "no", ppl["accepts_marketing"][sf]),
+            "Currency": np.where(eur[oo], "EUR", "DKK"),
+            "Subtotal": _money(subtotal[oo]).to_numpy(object),
+            "Shipping": _money(shipping[oo]).to_numpy(object),
+            "Taxes": taxes_s,
+            "Total": _money(total[oo]).to_numpy(object),
+            "Discount Code": code[oo],
+            "Discount Amount": _money(disc[oo]).to_numpy(object),
+            "Shipping Method": ship_method[oo],
+            "Billing Name": bname_o, "Billing Street": street_o, "Billing Address1": street_o,
+            "Billing Address2": "", "Billing Company": company_o, "Billing City": city_o,
+            "Billing Zip": zip_o, "Billing Province": "", "Billing Country": country[oo],
+            "Billing Phone": "",
+            "Shipping Name": bname_o, "Shipping Street": street_o, "Shipping Address1": street_o,
+            "Shipping Address2": "", "Shipping Company": company_o, "Shipping City": city_o,
+            "Shipping Zip": zip_o, "Shipping Province": "", "Shipping Country": country[oo],
+            "Shipping Phone": "",
+            "Notes": np.where(tst, "Test order - do not ship", ""), "Note Attributes": "",
+            "Cancelled at": with_off(cancelled[oo]).to_numpy(object),
+            "Payment Method": pay_m[oo], "Payment Reference": "",
+            "Refunded Amount": _money(refunded_amt[oo]).to_numpy(object),
+            "Outstanding Balance": "0.00", "Employee": "", "Location": "", "Device ID": "",
+            "Id": pd.Series(order_id[oo]).astype("str").to_numpy(object),
+            "Tags": np.where(tst, "test", ""), "Risk Level": "Low", "Source": "web",
+            "Tax 1 Name": "Moms 25%", "Tax 1 Value": taxes_s,
+            "Tax 2 Name": "", "Tax 2 Value": "", "Tax 3 Name": "", "Tax 3 Value": "",
+            "Tax 4 Name": "", "Tax 4 Value": "", "Tax 5 Name": "", "Tax 5 Value": "",
+            "Phone": "", "Receipt Number": "", "Duties": "", "Billing Province Name": "",
+            "Shipping Province Name": "", "Payment ID": "", "Payment Terms Name": "",
+            "Next Payment Due At": "", "Payment References": "",
+        }
+        data = {
+            "Name": name[oo][pos],
+            "Email": email[oo][pos],
+            "Created at": with_off(o_created[oo]).to_numpy(object)[pos],
+            "Lineitem quantity": _istr(od["qty"][line_ix]),
+            "Lineitem name": names[prod],
+            "Lineitem price": _money(od["price"][line_ix]),
+            "Lineitem compare at price": _money(np.nan_to_num(compare)).where(~np.isnan(compare), ""),
+            "Lineitem sku": skus[prod],
+            "Lineitem requires shipping": req_ship[prod],
+            "Lineitem taxable": "true",
+            "Lineitem fulfillment status": np.where(fulfilled[oo][pos], "fulfilled", "pending"),
+            "Vendor": vendors[prod],
+            "Lineitem discount": "0.00",
+        }
+        for col, val in order_cols.items():
+            if isinstance(val, str):
+                data[col] = np.where(first, val, "")
+            else:
+                data[col] = np.where(first, np.asarray(val, dtype=object)[pos], "")
+        n_rows[0] += pos.size
+        return pd.DataFrame(data, index=pd.RangeIndex(pos.size))[_SHOPIFY_COLUMNS]
+
+    _write_chunks(path, O, make, chunk=CHUNK_ROWS // 2, lineterminator="\n")
+    nrow = n_rows[0]
+    info = {"kind": o_kind, "created": o_created, "cust": o_cust, "fin": fin, "total": total,
+            "eur": eur, "src": o_src, "lines": int(nrow)}
+    return order_name, info
+
+
+def _danish(rng, w: _World, ppl: dict, tA: int, p_sec: np.ndarray, ticket_created: np.ndarray,
+            od: dict, path: Path) -> dict:
+    n = w.n
+    has = np.zeros(n, dtype=bool)
+    has[w.p_cust[p_sec < tA]] = True
+    cand = np.flatnonzero(has)
+    k = min(cand.size, max(1, int(round(n * 0.1))))
+    if k == 0:
+        return {"n": 0}
+    who = np.sort(rng.choice(cand, size=k, replace=False))
+    first_sec = np.round(w.first[who] * DAY).astype(np.int64)
+    lo = first_sec + 3600
+    hi = np.maximum(np.minimum(tA - 3600, first_sec + 3 * 365 * DAY), lo + 1)
+    when = lo + np.floor(rng.random(k) * (hi - lo)).astype(np.int64)
+    when = np.minimum(_to_seconds(_daytime(when / DAY, rng, 7.0, 23.0)), tA - 60)
+    order = np.argsort(when, kind="stable")
+    who, when = who[order], when[order]
+    # latest ticket before the response (if any) sets the satisfaction
+    tk = w.tk
+    tdf = pd.DataFrame({"cust": tk["cust"].astype(np.int64), "at": ticket_created, "s": tk["s"]})
+    tdf = tdf[tdf["at"] < tA].sort_values("at", kind="stable")
+    rdf = pd.DataFrame({"cust": who.astype(np.int64), "at": when, "row": np.arange(k)})
+    m = pd.merge_asof(rdf, tdf, on="at", by="cust", direction="backward")
+    m = m.sort_values("row")
+    base = 1 + rng.choice(5, size=k, p=[0.02, 0.05, 0.18, 0.40, 0.35])
+    s = np.where(m["s"].isna().to_numpy(), base, m["s"].fillna(3).to_numpy().astype(np.int64))
+    csat = np.clip(s + rng.choice(np.array([-1, 0, 1]), size=k, p=[0.075, 0.85, 0.075]), 1, 5)
+    nps = np.clip(np.round(2.2 * s - 1.0 + rng.normal(0, 1.3, k)), 0, 10).astype(np.int64)
+    band = _band(csat)
+    told = _told(rng, band)
+    warned = _warned(rng, band, told)
+    # free-text answers to "how many people"
+    u = rng.random(k)
+    ts = pd.Series(told).astype("str")
+    txt = ts.copy()
+    txt = txt.where(~((told >= 1) & (told <= 10) & (u < 0.3)), "ca. " + ts)
+    txt = txt.where(~((told == 0) & (u < 0.7)), "ingen")
+    txt = txt.where(~((told >= 6) & (told <= 10) & (u >= 0.6)), "6-10")
+    txt = txt.where(~((told == 5) & (u >= 0.7)), "5+")
+    txt = txt.where(~((told > 20) & (u < 0.5)), "over 20")
+    txt = txt.where(~((told > 20) & (u >= 0.5)), "mere end 20")
+    # amount of the latest order before the response, in DKK
+    pdf = pd.DataFrame({"cust": w.p_cust.astype(np.int64), "at": p_sec,
+                        "amt": np.where(od["eur"], od["total"] * 7.46, od["total"])})
+    pdf = pdf[pdf["at"] < tA].sort_values("at", kind="stable")
+    ma = pd.merge_asof(rdf, pdf, on="at", by="cust", direction="backward").sort_values("row")
+    amount = ma["amt"].fillna(0.0).to_numpy()
+    u = rng.random(k)
+    cb, cg = np.array(_DA_COMMENTS_BAD, dtype=object), np.array(_DA_COMMENTS_GOOD, dtype=object)
+    comment = np.where((band == 0) & (u < 0.7), cb[rng.integers(0, cb.size, k)],
+                       np.where((band == 2) & (u < 0.3), cg[rng.integers(0, cg.size, k)], ""))
+    iso = _iso(when)
+    # make sure at least one day is above 12, so that day-first can be decided
+    day = iso.str.slice(8, 10).astype(int).to_numpy()
+    if not (day > 12).any():
+        when = when.copy()
+        when[0] = when[0] + (13 - day[0]) * DAY if when[0] + (13 - day[0]) * DAY < tA else when[0]
+        iso = _iso(when)
+    stamp = (iso.str.slice(8, 10) + "-" + iso.str.slice(5, 7) + "-" + iso.str.slice(0, 4) + " "
+             + iso.str.slice(11, 16))
+    df = pd.DataFrame({
+        DANISH_COLUMNS[0]: stamp,
+        DANISH_COLUMNS[1]: ppl["email"][who],
+        DANISH_COLUMNS[2]: DA_CSAT[csat - 1],
+        DANISH_COLUMNS[3]: _istr(nps),
+        DANISH_COLUMNS[4]: txt,
+        DANISH_COLUMNS[5]: np.where(warned, "Ja", "Nej").astype(object),
+        DANISH_COLUMNS[6]: _money_da(amount),
+        DANISH_COLUMNS[7]: comment,
+    })
+    _write_csv(df, path, sep=";", encoding="cp1252", lineterminator="\r\n")
+    dis = band == 0
+    return {
+        "n": int(k),
+        "dissatisfied_n": int(dis.sum()),
+        "dissatisfied_mean_told": _f(told[dis].mean()) if dis.any() else None,
+        "dissatisfied_share_told_gt20": _f((told[dis] > 20).mean()) if dis.any() else None,
+        "dissatisfied_share_warned": _f(warned[dis].mean()) if dis.any() else None,
+    }
+
+
+def _snapshot(rng, w: _World, ppl: dict, tA: int, p_sec: np.ndarray, ticket_created: np.ndarray,
+              path: Path) -> dict:
+    n = w.n
+    has = np.zeros(n, dtype=bool)
+    has[w.p_cust[p_sec < tA]] = True
+    cand = np.flatnonzero(has)
+    k = min(cand.size, max(1, int(round(n / 3))))
+    who = np.sort(rng.choice(cand, size=k, replace=False)) if k else np.array([], dtype=np.int64)
+    # last purchase before as_of, and whether the customer never buys again
+    last_p = np.full(n, NAT, dtype=np.int64)
+    vis = p_sec < tA
+    np.maximum.at(last_p, w.p_cust[vis], p_sec[vis])
+    future = np.zeros(n, dtype=bool)
+    future[w.p_cust[~vis]] = True
+    churned = ~future[who] & (last_p[who] < tA - 90 * DAY)
+    reason_kind = w.stop_reason[who]
+    first_sec = np.round(w.first[who] * DAY).astype(np.int64)
+    end = np.where(churned, last_p[who], tA)
+    tenure = np.maximum((end - first_sec) // int(30.44 * DAY), 1)
+    # satisfaction: mean latent experience of tickets before as_of
+    tk = w.tk
+    vt = ticket_created < tA
+    sums = np.bincount(tk["cust"][vt], weights=tk["s"][vt], minlength=n)
+    cnts = np.bincount(tk["cust"][vt], minlength=n)
+    worst = np.full(n, 9)
+    np.minimum.at(worst, tk["cust"][vt], tk["s"][vt])
+    base = 1 + rng.choice(5, size=k, p=[0.03, 0.07, 0.25, 0.40, 0.25])
+    mean_s = np.where(cnts[who] > 0, sums[who] / np.maximum(cnts[who], 1), base)
+    sat = np.clip(np.round(mean_s + rng.normal(0, 0.5, k)), 1, 5).astype(np.int64)
+    complain = (worst[who] <= 2).astype(np.int64)
+    referrals = rng.poisson(np.where(sat >= 4, 1.2, 0.2))
+    # churn category: avoiders cite service, quiet lapsers cite other things
+    u = rng.random(k)
+    cat_avoid = np.where(u < 0.5, "Attitude", np.where(u < 0.9, "Dissatisfaction", "Competitor"))
+    cat_lapse = np.where(u < 0.45, "Competitor", np.where(u < 0.7, "Price", np.where(
+        u < 0.85, "Other", "Dissatisfaction")))
+    cat = np.where(reason_kind == 1, cat_avoid, cat_lapse).astype(object)
+    reason = np.full(k, "", dtype=object)
+    v = rng.random(k)
+    for key, opts in _CHURN_REASONS.items():  # a handful of categories
+        o = np.array(opts, dtype=object)
+        reason = np.where(cat == key, o[np.minimum((v * o.size).astype(int), o.size - 1)], reason)
+    cat = np.where(churned, cat, "").astype(object)
+    reason = np.where(churned, reason, "").astype(object)
+    # IBM-style ids: 4 digits, dash, 5 capital letters
+    code = rng.choice(10_000 * 26**5, size=k, replace=False) if k else np.array([], dtype=np.int64)
+    digits = pd.Series(code // 26**5).astype("str").str.zfill(4)
+    letters = pd.Series([""] * k, dtype="str")
+    rest = code % 26**5
+    for _ in range(5):  # five letters
+        letters = pd.Series(np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), dtype=object)[rest % 26], dtype="str") + letters
+        rest //= 26
+    cid = digits + "-" + letters
+    df = pd.DataFrame({
+        "Customer ID": cid,
+        "Email": ppl["email"][who],
+        "Gender": ppl["gender"][who],
+        "Age": _istr(ppl["age"][who]),
+        "Tenure in Months": _istr(tenure),
+        "Number of Referrals": _istr(referrals),
+        "Satisfaction Score": _istr(sat),
+        "Complain": _istr(complain),
+        "Churn Label": np.where(churned, "Yes", "No").astype(object),
+        "Churn Value": _istr(churned.astype(np.int64)),
+        "Churn Category": cat,
+        "Churn Reason": reason,
+    }).sort_values("Customer ID", kind="stable")
+    _write_csv(df, path, lineterminator="\n")
+    return {
+        "n": int(k),
+        "churn_rate": _f(churned.mean()) if k else None,
+        "churn_rate_complained": _f(churned[complain == 1].mean()) if (complain == 1).any() else None,
+        "churn_rate_not_complained": _f(churned[complain == 0].mean()) if (complain == 0).any() else None,
+        "churned_by_avoidance": int((churned & (reason_kind == 1)).sum()),
+    }
+
+
+# --------------------------------------------------------------------------
+# Truths
+# --------------------------------------------------------------------------
+
+
+def _f(x) -> float | None:
+    x = float(x)
+    return None if not np.isfinite(x) else round(x, 6)
+
+
+def _next_after(p_cust: np.ndarray, p_sec: np.ndarray, cust: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Seconds of each customer's first purchase strictly after ``at`` (inf-like if none)."""
+    key = (p_cust.astype(np.int64) << 32) | p_sec.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    q = (cust.astype(np.int64) << 32) | at.astype(np.int64)
+    pos = np.searchsorted(key, q, side="right")
+    ok = pos < key.size
+    nxt = np.full(cust.size, np.iinfo(np.int64).max, dtype=np.int64)
+    hit = key[np.minimum(pos, key.size - 1)]
+    same = ok & ((hit >> 32) == cust.astype(np.int64))
+    nxt[same] = hit[same] & 0xFFFFFFFF
+    return nxt
+
+
+def _rate(mask: np.ndarray) -> float | None:
+    return _f(mask.mean()) if mask.size else None
+
+
+def _truths(w: _World, tA: int, p_sec: np.ndarray, tsec: dict, public_id: np.ndarray, qa: dict) -> dict:
+    W2, W1 = 730 * DAY, 365 * DAY
+    tk = w.tk
+    vis = (tsec["created"] < tA) & (tsec["solved"] < tA) & tk["answered"]
+    bad = vis & tk["rbad"]
+    good = vis & tk["rgood"]
+    cust = tk["cust"].astype(np.int64)
+    big = np.iinfo(np.int64).max
+    first_bad = np.full(w.n, big, dtype=np.int64)
+    np.minimum.at(first_bad, cust[bad], tsec["solved"][bad])
+    first_good = np.full(w.n, big, dtype=np.int64)
+    np.minimum.at(first_good, cust[good], tsec["solved"][good])
+
+    # 1. avoidance after the first bad / first good rating
+    cb = np.flatnonzero(first_bad < big)
+    ib = first_bad[cb]
+    nb = _next_after(w.p_cust, p_sec, cb, ib)
+    gap_b = nb - ib  # huge if never
+    no2y = gap_b > W2
+    seen = np.minimum(ib + W2, tA)
+    naive = ~(nb <= seen)
+    short = ib > tA - W2
+    cg = np.flatnonzero((first_good < big) & (first_good < first_bad))
+    ig = first_good[cg]
+    ng = _next_after(w.p_cust, p_sec, cg, ig)
+    no2y_g = (ng - ig) > W2
+    naive_g = ~(ng <= np.minimum(ig + W2, tA))
+    avoidance = {
+        "definition": ("customers whose first bad-rated Zendesk ticket (Satisfaction Score 1-2 or "
+                       "Bad) was solved on or before as_of; index = its Solved at; outcome = no "
+                       "purchase (order) in (index, index + 730 days], from the full future"),
+        "planted_p_stop_after_first_bad_unrecovered": P_AVOID_UNRECOVERED,
+        "planted_p_stop_after_first_bad_recovered": P_AVOID_RECOVERED,
+        "n_bad_index": int(cb.size),
+        "avoid_2y_after_bad": _rate(no2y),
+        "naive_avoid_2y_after_bad": _rate(naive),
+        "share_bad_index_followup_lt_730d": _rate(short),
+        "avoid_2y_after_bad_complete_followup_only": _rate(no2y[~short]),
+        "n_bad_index_complete_followup": int((~short).sum()),
+        "next_purchase_split_after_bad": {
+            "lt_365d": _rate(gap_b < W1),
+            "365_729d": _rate((gap_b >= W1) & (gap_b <= W2)),
+            "ge_730d": _rate(no2y),
+        },
+        "n_good_index": int(cg.size),
+        "avoid_2y_after_good": _rate(no2y_g),
+        "naive_avoid_2y_after_good": _rate(naive_g),
+        "excess_avoid_2y_bad_minus_good": _f(no2y.mean() - no2y_g.mean()) if cb.size and cg.size else None,
+    }
+
+    # 3. service recovery (repeat purchase within 365 days)
+    bad_df = pd.DataFrame({"cust": cb, "ib": ib})
+    gd = pd.DataFrame({"cust": cust[good], "gc": tsec["created"][good]})
+    mm = bad_df.merge(gd, on="cust", how="inner")
+    rec_c = mm.loc[(mm["gc"] > mm["ib"]) & (mm["gc"] <= mm["ib"] + 30 * DAY), "cust"].unique()
+    recovered = np.isin(cb, rec_c)
+    rep_b = gap_b <= W1
+    never = np.flatnonzero((first_good < big) & (first_bad == big))
+    in_ = first_good[never]
+    rep_n = (_next_after(w.p_cust, p_sec, never, in_) - in_) <= W1
+    recovery = {
+        "definition": ("repeat purchase within 365 days of the index: never-bad = customers with a "
+                       "good-rated ticket and no bad-rated ticket (index = first good Solved at); "
+                       "recovered = first bad-rated ticket followed by a good-rated ticket created "
+                       "within 30 days of its Solved at; unrecovered = the other first-bad customers "
+                       "(index = first bad Solved at); ratings visible on or before as_of"),
+        "planted_p_recovery_contact": P_RECOVERY_ATTEMPT,
+        "repeat_365_never_bad": _rate(rep_n),
+        "repeat_365_bad_recovered": _rate(rep_b[recovered]),
+        "repeat_365_bad_unrecovered": _rate(rep_b[~recovered]),
+        "n_never_bad": int(never.size),
+        "n_bad_recovered": int(recovered.sum()),
+        "n_bad_unrecovered": int((~recovered).sum()),
+    }
+
+    # 4. channels
+    channels = {}
+    for i, v in enumerate(VIA_ALL):
+        m = vis & (tk["via"] == i)
+        channels[v] = {
+            "n_rated": int(m.sum()),
+            "bad_rate": _rate(tk["rbad"][m]),
+            "planted_p_bad_experience": _f(SCORE_PROBS[i, :2].sum()),
+        }
+
+    # 2. word of mouth (finished responses recorded on or before as_of)
+    fin = qa["finished"]
+    csat, told, warned = qa["csat"][fin], qa["told"][fin], qa["warned"][fin]
+    band = _band(csat)
+
+    def wom(mask):
+        t = told[mask]
+        return {
+            "n": int(mask.sum()),
+            "mean_told": _f(t.mean()) if t.size else None,
+            "median_told": _f(np.median(t)) if t.size else None,
+            "share_told_any": _rate(t > 0),
+            "share_told_gt5": _rate(t > 5),
+            "share_told_gt20": _rate(t > 20),
+            "share_warned": _rate(warned[mask]),
+            "answer_shares": {lab: _rate(qa["told_bin"][fin][mask] == j) for j, lab in enumerate(Q5_BINS)},
+        }
+
+    word_of_mouth = {
+        "definition": ("finished Qualtrics responses (Status 'IP Address') recorded on or before "
+                       "as_of; bands by Q1: dissatisfied = Extremely/Somewhat dissatisfied, "
+                       "satisfied = Somewhat/Extremely satisfied; counts are the simulated exact "
+                       "numbers behind the binned Q5 answers"),
+        "planted_negative_binomial_mean_r": {k: list(v) for k, v in WOM_NB.items()},
+        "planted_p_warned": dict(P_WARN),
+        "dissatisfied": wom(band == 0),
+        "neutral": wom(band == 1),
+        "satisfied": wom(band == 2),
+    }
+
+    # 5. expectations (Q4) and repeat purchase within 365 days of the response
+    e = qa["e"][fin]
+    rc = qa["cust"][fin].astype(np.int64)
+    rt = qa["rec"][fin]
+    rep = (_next_after(w.p_cust, p_sec, rc, rt) - rt) <= W1
+    expectations = {
+        "definition": ("finished responses recorded on or before as_of; outcome = a purchase within "
+                       "365 days after RecordedDate (full future)"),
+        "planted_quiet_lapse_multiplier": {lab: float(EXPECTATION_LAPSE_MULT[j]) for j, lab in enumerate(Q4_LABELS)},
+        "repeat_365_by_answer": {lab: {"n": int((e == j + 1).sum()), "rate": _rate(rep[e == j + 1])}
+                                 for j, lab in enumerate(Q4_LABELS)},
+    }
+    return {"avoidance": avoidance, "recovery": recovery, "channels": channels,
+            "word_of_mouth": word_of_mouth, "expectations": expectations}
+
+
+# --------------------------------------------------------------------------
+# README
+# --------------------------------------------------------------------------
+
+
+def _pct(x) -> str:
+    """0.534483 -> '53.4%' (None -> 'n/a')."""
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _num(x) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+def _readme(truth: dict) -> str:
+    a, r, wm, ex = truth["avoidance"], truth["recovery"], truth["word_of_mouth"], truth["expectations"]
+    d = wm["dissatisfied"]
+    s = wm["satisfied"]
+    ch_rows = "\n".join(
+        f"| {v} | {c['n_rated']} | {_pct(c['bad_rate'])} | {_pct(c['planted_p_bad_experience'])} |"
+        for v, c in truth["channels"].items()
+    )
+    ex_rows = "\n".join(
+        f"| {lab} | {x['n']} | {_pct(x['rate'])} | {ex['planted_quiet_lapse_multiplier'][lab]} |"
+        for lab, x in ex["repeat_365_by_answer"].items())
+    sp = a["next_purchase_split_after_bad"]
+    n = truth["counts"]
+    return f"""# csanalysis sample data
+
+A simulated Danish web shop with a customer-service desk: {truth['n_customers']} customers,
+first purchases from {truth['start']} to shortly before the extraction date {truth['as_of']}.
+Everything here is **synthetic**: names are common Danish names combined at random, e-mail
+addresses use the reserved `example.com/.org/.net` domains, IP addresses come from the
+documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24). Generated by
+`python -m csanalysis.datasets.generate OUT_DIR --customers {truth['n_customers']} --seed {truth['seed']}`
+(deterministic: the same seed gives byte-identical files).
+
+The world is simulated up to {truth['horizon']} (as_of + 3 years) and then cut at as_of, the
+way a real export is. The planted truths below are measured on the **full future**, so an
+estimator that handles censoring (Kaplan-Meier) should recover them from the files, and a
+naive count should not.
+
+## Files
+
+| file | format | rows |
+|---|---|---|
+| `zendesk_tickets.csv` | Zendesk Support CSV export: header case of real files (`Id`, `Requester id`), dates `YYYY-MM-DD HH:MM:SS` in the account time zone Europe/Copenhagen without offset, `Satisfaction Score` blank / `Offered` / `1`-`5` (legacy `Good`/`Bad` for tickets solved before {LEGACY_CSAT_BEFORE}), one custom field `Contact reason [list]` (`-` when empty) | {n['zendesk_tickets']} tickets |
+| `qualtrics_survey.csv` | Qualtrics current CSV export: 3 header rows (export tags, question text, ImportId JSON with `"timeZone":"Europe/Copenhagen"`), UTF-8 without BOM, CRLF, choice text; includes `Survey Preview`, `Survey Test` and `Spam` rows and unfinished responses (`Finished` False, `Progress` < 100); `ExternalReference` = Zendesk `Requester id`, embedded data `ticket_id` = Zendesk `Id`; some comments contain commas, quotes and line breaks | {n['qualtrics_rows']} responses ({n['qualtrics_real']} real) |
+| `shopify_orders.csv` | Shopify orders export: one row per line item; `Name`, `Email`, `Created at` and the `Lineitem ...`/`Vendor` columns on every row, all order-level fields on the first row of each order only; dates `2024-03-05 14:03:22 +0100`; newest order first; DKK, some EUR; `voided`/`refunded` orders and test orders (`Tags` = `test`, `test@example.com`) to be excluded | {n['shopify_orders']} orders, {n['shopify_lines']} lines |
+| `danish_survey.csv` | a Danish relationship survey saved by Excel: Windows-1252, `;`, CRLF, `dd-mm-yyyy HH:MM`, decimal comma with `.` thousands (`Beløb`), free-text answers to "how many people" (`ingen`, `ca. 5`, `6-10`, `5+`, `over 20`, `mere end 20`); same customers (same e-mails) | {n['danish_rows']} |
+| `customer_snapshot.csv` | a customer table in the shape of the IBM telco churn data; `Email` links it to the other files; churn = no purchase after as_of and none in the last 90 days before it | {n['snapshot_rows']} |
+| `planted_truth.json` | everything below, machine-readable | |
+
+Linking: e-mail is the key across all files (`Requester email`, `RecipientEmail`, `Email`,
+`E-mailadresse`); Zendesk `Requester id` = Qualtrics `ExternalReference`; Qualtrics `ticket_id`
+= Zendesk `Id`; ticket subjects quote the Shopify order `Name` (`Where is my order #1234?`).
+
+## How the world works
+
+* Each customer has a buying rhythm (gamma gaps, customer-specific mean 25-500 days; 8% are
+  long-cycle buyers with a 400-900 day mean) and a quiet-lapse chance after every purchase
+  (Beta(2, 11), so some customers stop with no service failure at all).
+* Each purchase raises a ticket with a customer-specific probability. The latent experience
+  (1-5) depends on the channel; when the satisfaction survey is offered ({P_OFFERED:.0%}) the
+  customer answers with probability {P_ANSWER_BAD} (bad) or {P_ANSWER_OTHER} (otherwise).
+* **Avoidance** (effect 1). After a customer's *first bad-rated* ticket the company contacts the
+  customer again in {P_RECOVERY_ATTEMPT:.0%} of cases (`OutBound` or `Closed Ticket` follow-up).
+  The customer then stops buying for good with probability {P_AVOID_UNRECOVERED} (no good-rated
+  follow-up) or {P_AVOID_RECOVERED} (follow-up rated good); otherwise the rhythm continues.
+* **Word of mouth** (effect 2). Survey respondents' exact number of people told is negative
+  binomial by CSAT band (dissatisfied mean 9, r = 0.8: about 12% over 20; neutral mean 2;
+  satisfied mean 3); the survey only shows the bins `0`, `1-5`, `6-10`, `11-20`, `More than 20`.
+  Dissatisfied respondents advise others not to buy with probability 0.40.
+* **Service recovery** (effect 3): the recovered stop with {P_AVOID_RECOVERED}, not {P_AVOID_UNRECOVERED}.
+* **Channels** (effect 4): bad experiences are most common by e-mail and least common in chat.
+* **Service levels** (effect 5): the expectation answer of a customer's latest ticket multiplies
+  the quiet-lapse chance (2.0, 1.5, 1.0, 0.75, 0.5 from "Much worse" to "Much better than
+  expected"), i.e. meeting expectations keeps customers, exceeding and delighting keeps more.
+
+## Planted truths (this sample)
+
+**1. Avoidance after one bad experience** (benchmark: "39% avoid the company for two years").
+Among the {a['n_bad_index']} customers with a first bad-rated ticket solved by as_of:
+
+* true share with no purchase within 730 days (full future): **{_pct(a['avoid_2y_after_bad'])}**
+  (after a first good rating, among customers not rated bad before: {_pct(a['avoid_2y_after_good'])};
+  difference {_num(100 * a['excess_avoid_2y_bad_minus_good'])} percentage points). It is above the planted 30% because quiet
+  lapses and long buying cycles also leave two-year gaps;
+* naive share from the files (no purchase seen before as_of counts as avoidance):
+  {_pct(a['naive_avoid_2y_after_bad'])}, biased upwards because {_pct(a['share_bad_index_followup_lt_730d'])}
+  of the index dates have less than 730 days of follow-up;
+* share among index dates with complete follow-up only: {_pct(a['avoid_2y_after_bad_complete_followup_only'])}
+  (n = {a['n_bad_index_complete_followup']});
+* next purchase within < 365 / 365-729 / >= 730 days (or never): {_pct(sp['lt_365d'])} /
+  {_pct(sp['365_729d'])} / {_pct(sp['ge_730d'])} (the survey's 47 / 14 / 39).
+
+**2. Word of mouth** (benchmarks: "9-15 people", "13% tell more than 20", "40% warn others").
+Dissatisfied respondents (n = {d['n']}): true mean told {_num(d['mean_told'])}, median {_num(d['median_told'])},
+share over 20 {_pct(d['share_told_gt20'])}, share over 5 {_pct(d['share_told_gt5'])}, share who advised
+others not to buy {_pct(d['share_warned'])}. Satisfied respondents (n = {s['n']}): mean told
+{_num(s['mean_told'])}, over 20 {_pct(s['share_told_gt20'])}, warned {_pct(s['share_warned'])}. The survey
+only shows the bins, so the mean must be estimated from interval-censored answers.
+
+**3. Service recovery**: repeat purchase within 365 days: never bad {_pct(r['repeat_365_never_bad'])}
+(n = {r['n_never_bad']}), bad then recovered {_pct(r['repeat_365_bad_recovered'])} (n = {r['n_bad_recovered']}),
+bad and not recovered {_pct(r['repeat_365_bad_unrecovered'])} (n = {r['n_bad_unrecovered']}).
+
+**4. Channels**: share of rated tickets rated bad, by `Via`:
+
+| Via | rated tickets | bad rate | planted P(bad experience) |
+|---|---|---|---|
+{ch_rows}
+
+**5. Service levels**: repeat purchase within 365 days of the survey, by Q4 answer:
+
+| Q4 answer | n | repeat rate | planted lapse multiplier |
+|---|---|---|---|
+{ex_rows}
+
+Exact definitions are in `planted_truth.json` under each effect's `definition`.
+"""
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def generate_sample(
+    out_dir: str | os.PathLike,
+    *,
+    n_customers: int = 3000,
+    seed: int = 20261122,
+    start: str = "2019-01-01",
+    as_of: str = "2025-12-31",
+    danish: bool = True,
+    snapshot: bool = True,
+) -> dict:
+    """Simulate one world and write it as real export files.
+
+    Parameters
+    ----------
+    out_dir : str or PathLike
+        Directory to write into (created if needed). Existing files of the same
+        names are overwritten.
+    n_customers : int, default 3000
+        Number of simulated customers.
+    seed : int, default 20261122
+        Seed; the same seed gives byte-identical files.
+    start : str, default "2019-01-01"
+        First day customers can make their first purchase.
+    as_of : str, default "2025-12-31"
+        Extraction date: the exports contain what happened up to the end of
+        this day (Europe/Copenhagen). The world is simulated 3 years further.
+    danish, snapshot : bool, default True
+        Also write ``danish_survey.csv`` / ``customer_snapshot.csv``.
+
+    Returns
+    -------
+    dict
+        The planted truth (JSON-ready), also written to
+        ``out_dir/planted_truth.json``, with keys ``avoidance``,
+        ``word_of_mouth``, ``recovery``, ``channels``, ``expectations``,
+        ``counts``, ``files`` and the run parameters.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     truth = generate_sample(d, n_customers=200, seed=7)
+    >>> truth["n_customers"], truth["as_of"]
+    (200, '2025-12-31')
+    """
+    if int(n_customers) < 1:
+        raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}.")
+    n = int(n_customers)
+    try:
+        t_start = _days(start)
+        t_asof = _days(as_of) + 1.0  # exclusive: through the end of the as_of day
+    except ValueError as exc:
+        raise ValueError(f"start and as_of must be ISO dates like '2019-01-01' ({exc}).") from None
+    if t_asof - t_start < 180:
+        raise ValueError(f"as_of ({as_of}) must be at least 180 days after start ({start}).")
+    horizon = t_asof + 3 * 365.25
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    ss = np.random.SeedSequence(int(seed))
+    r_sim, r_ppl, r_zen, r_qual, r_shop, r_dan, r_snap = (np.random.default_rng(s) for s in ss.spawn(7))
+    w = _simulate(r_sim, n, t_start, t_asof, horizon)
+    ppl = _people(r_ppl, n)
+    tA = int(round(t_asof * DAY))
+
+    p_sec = _to_seconds(w.p_time)
+    tsec = {"created": _to_seconds(w.tk["created"]), "solved": _to_seconds(w.tk["solved"])}
+    rec_sec = _to_seconds(w.sv["recorded"])
+    od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec)
+    first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
+    order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
+    public_id = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"])
+    qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"])
+    truth = _truths(w, tA, p_sec, tsec, public_id, qa)
+    files = [FILES["tickets"], FILES["survey"], FILES["orders"]]
+    if danish:
+        truth["danish"] = _danish(r_dan, w, ppl, tA, p_sec, tsec["created"], od, out / FILES["danish"])
+        files.append(FILES["danish"])
+    if snapshot:
+        truth["snapshot"] = _snapshot(r_snap, w, ppl, tA, p_sec, tsec["created"], out / FILES["snapshot"])
+        files.append(FILES["snapshot"])
+
+    n_q_real = int(qa["keep"].size)
+    truth.update({
+        "generator": "csanalysis.datasets.generate",
+        "seed": int(seed),
+        "n_customers": n,
+        "start": start,
+        "as_of": as_of,
+        "horizon": str(np.datetime64(int(round(horizon * DAY)), "s").astype("datetime64[D]")),
+        "time_zone": TIME_ZONE,
+        "files": files,
+        "counts": {
+            "customers_with_purchase_by_as_of": int(np.unique(w.p_cust[p_sec < tA]).size),
+            "purchases_by_as_of": int((p_sec < tA).sum()),
+            "purchases_full_future": int(p_sec.size),
+            "zendesk_tickets": int((tsec["created"] < tA).sum()),
+            "tickets_full_future": int(tsec["created"].size),
+            "qualtrics_real": n_q_real,
+            "qualtrics_rows": qa["rows"],
+            "shopify_orders": int(oinfo["kind"].size),
+            "shopify_lines": oinfo["lines"],
+            "shopify_test_orders": int((oinfo["kind"] == 3).sum()),
+            "shopify_voided_or_refunded_extra_orders": int(((oinfo["kind"] == 1) | (oinfo["kind"] == 2)).sum()),
+            "danish_rows": truth.get("danish", {}).get("n", 0),
+            "snapshot_rows": truth.get("snapshot", {}).get("n", 0),
+            "customers_stopped_by_avoidance": int((w.stop_reason == 1).sum()),
+            "customers_stopped_by_quiet_lapse": int((w.stop_reason == 2).sum()),
+        },
+        "purchase_definition": ("a purchase is an order with Financial Status paid, pending or "
+                                "partially_refunded; voided and refunded orders are extra orders "
+                                "placed shortly before a real purchase, and test orders are not "
+                                "purchases"),
+    })
+    (out / "planted_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "README.md").write_text(_readme(truth), encoding="utf-8")
+    return truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m csanalysis.datasets.generate OUT_DIR [--customers N] [--seed S]``."""
+    ap = argparse.ArgumentParser(prog="python -m csanalysis.datasets.generate",
+                                 description="Generate the csanalysis sample data set.")
+    ap.add_argument("out_dir")
+    ap.add_argument("--customers", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--start", default="2019-01-01")
+    ap.add_argument("--as-of", default="2025-12-31")
+    args = ap.parse_args(argv)
+    truth = generate_sample(args.out_dir, n_customers=args.customers, seed=args.seed,
+                            start=args.start, as_of=args.as_of)
+    c = truth["counts"]
+    print(f"wrote {args.out_dir}: {c['zendesk_tickets']} tickets, {c['shopify_orders']} orders, "
+          f"{c['qualtrics_real']} survey responses")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
