@@ -1,0 +1,805 @@
+"""Service-attributable churn: the honest analogue of "47% switched because of poor service".
+
+Two views:
+
+* :func:`attributable_churn` works from behaviour (experiences and purchases
+  over time): among customers who lapsed, how many had a bad experience near
+  the lapse, compared with customers who stayed; and the risk of lapsing
+  within 12 months after a bad versus a good experience, censoring-aware.
+* :func:`snapshot_churn` works from a customer snapshot with a churn flag,
+  satisfaction, a complaint flag and stated churn reasons (telco-style
+  tables): churn rate by satisfaction band and by complaint, and the share of
+  churners whose stated reason is about service.
+
+Neither produces "the share of customers who left *because of* poor service";
+a cause needs an experiment or a stated reason. The figures here are
+associations, with the comparison group that makes them readable.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.stats.intervals import two_proportion_test, wilson_ci
+from csanalysis.stats.survival import kaplan_meier, km_difference_ci, logrank_test
+
+__all__ = [
+    "attributable_churn",
+    "AttributableChurnResult",
+    "snapshot_churn",
+    "SnapshotChurnResult",
+    "classify_churn_reason",
+    "REASON_CLASSES",
+    "REASON_RULES",
+]
+
+SUMMARY_COLUMNS = ["id", "group", "estimate", "ci_low", "ci_high", "n", "p_value", "method"]
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+# =========================================================================== helpers
+def _need(df: Any, name: str, cols: list[str], hint: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the column(s) {missing}; expected {cols}. {hint}")
+
+
+def _days(s: pd.Series, name: str) -> np.ndarray:
+    """Timestamps as float days since 1970-01-01 UTC (naive times are taken as UTC)."""
+    try:
+        t = pd.to_datetime(s, utc=True)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must hold timestamps; some values could not be read as dates") from None
+    return ((t - _EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _flag(s: pd.Series, name: str) -> np.ndarray:
+    """Boolean column as float 1/0/NaN."""
+    if pd.api.types.is_bool_dtype(s.dtype) or s.dtype == object:
+        try:
+            return s.astype("boolean").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        except (TypeError, ValueError):
+            pass
+    elif pd.api.types.is_numeric_dtype(s.dtype):
+        x = s.to_numpy(dtype="float64", na_value=np.nan)
+        if np.all(np.isnan(x) | (x == 0) | (x == 1)):
+            return x
+    raise ValueError(f"{name} must be boolean (True/False or 1/0); found other values")
+
+
+def _wilson(k: float, n: float, confidence: float) -> tuple[float, float, float]:
+    if n <= 0:
+        return math.nan, math.nan, math.nan
+    lo, hi = wilson_ci(k, n, confidence)
+    return k / n, float(lo), float(hi)
+
+
+def _row(id_: str, group: str, est: float, lo: float, hi: float, n: float, p: float, method: str) -> dict:
+    return {"id": id_, "group": group, "estimate": est, "ci_low": lo, "ci_high": hi, "n": int(n),
+            "p_value": p, "method": method}
+
+
+def _greenwood_var(km: Any, t: float) -> tuple[float, float]:
+    """S(t) and its Greenwood variance S^2 * sum d/(n(n-d)) over event times <= t."""
+    tl = km.timeline
+    upto = tl["time"].to_numpy() <= t
+    n_ = tl["at_risk"].to_numpy(dtype=float)[upto]
+    d_ = tl["events"].to_numpy(dtype=float)[upto]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_ > d_, d_ / (n_ * (n_ - d_)), 0.0)
+    s = float(tl["survival"].to_numpy()[upto][-1]) if upto.any() else 1.0
+    return s, s * s * float(terms.sum())
+
+
+# =========================================================================== attributable churn
+@dataclass
+class AttributableChurnResult(ResultMixin):
+    """Result of :func:`attributable_churn`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        See :meth:`summary`.
+    diagnostics : dict
+        Customer counts at each step (lapsed, retained, excluded and why).
+    settings : dict
+        Definitions and arguments used.
+    """
+
+    table: pd.DataFrame
+    diagnostics: dict[str, Any]
+    settings: dict[str, Any]
+    tests_table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _curves: dict[str, Any] = field(default_factory=dict, repr=False)
+    title: str = "Service-attributable churn"
+
+    def summary(self) -> pd.DataFrame:
+        """id, group, estimate, ci_low, ci_high, n, p_value, method.
+
+        Rows: ``attributable_churn_share`` (lapsed customers with a bad
+        experience near the lapse), ``bad_experience_share_retained`` (the
+        same window around a purchase of customers who came back),
+        ``attributable_excess`` (the difference), ``lapse_risk_after_bad``,
+        ``lapse_risk_after_good`` and ``lapse_risk_difference``.
+        """
+        return self.table.copy()
+
+    def tests(self) -> pd.DataFrame:
+        """The tests behind the p-values (and the log-rank test of the whole curves)."""
+        return self.tests_table.copy()
+
+    def get(self, id: str) -> dict[str, Any]:
+        hit = self.table[self.table["id"] == id]
+        if hit.empty:
+            raise KeyError(f"no figure {id!r}; available: {self.table['id'].tolist()}")
+        return jsonable(hit.iloc[0].to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": frame_records(self.table), "tests": frame_records(self.tests_table),
+                "diagnostics": jsonable(self.diagnostics), "settings": jsonable(self.settings)}
+
+    def _repr_html_(self) -> str:
+        s = self.settings
+        head = (f"<p><b>{html.escape(self.title)}</b>: lapse = no purchase for {s['lapse_days']} days; "
+                f"window = {s['lookback_days']} days before to {s['after_days']} days after the last purchase; "
+                f"as of {html.escape(str(s['as_of']))}</p>")
+        return head + self.table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
+
+    def compare(self, *, override: bool = False) -> pd.DataFrame:
+        """These figures against registry benchmarks.
+
+        The attributable share is set against the as-cited "47% switched
+        because of poor service" (``switched_after_poor_service``, folklore)
+        and Microsoft's series (``ms_stopped_business_poor_service``); both
+        are lifetime any-brand self-reports, so the verdict is ``not
+        comparable`` unless ``override=True``. The 12-month lapse risk after a
+        bad experience is set against ``switched_after_bad`` (42%, survey
+        self-report).
+        """
+        from csanalysis.registry import compare_to_benchmark, comparison_table
+
+        s = self.settings
+        a = self.get("attributable_churn_share")
+        r = self.get("lapse_risk_after_bad")
+        adef = (f"share of customers lapsed (no purchase for {s['lapse_days']} days) with a bad experience from "
+                f"{s['lookback_days']} days before to {s['after_days']} days after their last purchase")
+        rdef = (f"risk of a {s['lapse_days']}-day lapse starting within {s['horizon_days']} days after a "
+                f"customer's first rated experience, when it was bad ({s['risk_method']})")
+        comps = [compare_to_benchmark(b, a["estimate"], a["ci_low"], a["ci_high"], a["n"],
+                                      observed_definition=adef, override=override)
+                 for b in ("switched_after_poor_service", "ms_stopped_business_poor_service")]
+        comps.append(compare_to_benchmark("switched_after_bad", r["estimate"], r["ci_low"], r["ci_high"], r["n"],
+                                          observed_definition=rdef))
+        return comparison_table(comps)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Cumulative lapse risk (1 - Kaplan-Meier) after a bad versus a good experience.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            ax = plt.gca()
+        for g, color in (("bad", "C3"), ("good", "C0")):
+            km = self._curves.get(g)
+            if km is None or km.n == 0:
+                continue
+            tl = km.timeline
+            ax.step(tl["time"], 1 - tl["survival"], where="post", color=color,
+                    label=f"after a {g} experience (n={km.n})")
+            ax.fill_between(tl["time"], 1 - tl["ci_high"], 1 - tl["ci_low"], step="post", color=color, alpha=0.2)
+        ax.axvline(self.settings["horizon_days"], color="0.5", ls=":")
+        ax.set_xlabel("days since the first rated experience")
+        ax.set_ylabel(f"share lapsed ({self.settings['lapse_days']} days without purchase)")
+        ax.legend(fontsize=8)
+        return ax
+
+
+def attributable_churn(
+    experiences: pd.DataFrame,
+    activity: pd.DataFrame,
+    *,
+    lapse_days: float = 365,
+    lookback_days: float = 90,
+    after_days: float | None = None,
+    horizon_days: float = 365,
+    risk_method: Literal["km", "complete"] = "km",
+    as_of: Any = None,
+    experiences_since: Any = None,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: Any = 0,
+) -> AttributableChurnResult:
+    """Share of lapsed customers with a bad experience near the lapse, and lapse risk after bad vs good.
+
+    Parameters
+    ----------
+    experiences : DataFrame
+        One row per experience: ``customer``, ``at`` (timestamp), ``bad``,
+        ``good`` (booleans) and optionally ``rated`` (boolean; defaults to
+        ``bad | good``), for example rated tickets from the linked tables.
+    activity : DataFrame
+        One row per purchase: ``customer``, ``at``.
+    lapse_days : float, default 365
+        A customer has lapsed when they made no purchase for this many days
+        after a purchase.
+    lookback_days : float, default 90
+        Window before the last purchase in which a bad experience counts.
+    after_days : float, optional
+        Window after the last purchase in which a bad experience counts
+        (default ``lookback_days``; at most ``lapse_days``).
+    horizon_days : float, default 365
+        Horizon of the lapse risk ("within 12 months").
+    risk_method : {"km", "complete"}
+        ``"km"``: Kaplan-Meier, every customer followed as long as the data
+        allows. ``"complete"``: only customers followed for the whole horizon,
+        plain proportions.
+    as_of : timestamp, optional
+        End of the data (default: the latest ``at`` in either table).
+    experiences_since : timestamp, optional
+        Start of the experience data (default: the earliest experience).
+        Customers whose window starts earlier are left out, since a bad
+        experience there could not have been recorded.
+    confidence : float, default 0.95
+    n_resamples : int, default 1000
+        Bootstrap resamples of the KM difference interval.
+    seed : int or None, default 0
+        Bootstrap seed.
+
+    Returns
+    -------
+    AttributableChurnResult
+
+    Notes
+    -----
+    **Attributable share.** ``cutoff = as_of - lapse_days``. A customer has
+    *lapsed* when their last purchase ``L`` is at or before the cutoff (so
+    ``lapse_days`` without a purchase were observed); the lapse begins the day
+    after ``L``. The customer counts as *service-attributable* when a bad
+    experience falls in ``[L - lookback_days, L + after_days]``: the 90 days
+    before the last purchase, and the 90 days after it, because a service
+    contact usually follows the order it is about. A raw share means little
+    alone (if 30% of all customers have a bad experience in any 180-day
+    window, 30% of lapsers will too), so the same window is measured for
+    *retained* customers, around their last purchase on or before the cutoff
+    that was followed by another purchase within ``lapse_days``; the
+    difference (Newcombe interval, pooled z-test) is the excess.
+    Customers who lapsed and later came back are in neither group. Customers
+    whose window starts before ``experiences_since`` (default: the first
+    experience on record) are left out: their window is not covered by the
+    experience data.
+
+    **Lapse risk after bad versus good.** Each customer's *first rated
+    experience* is the index (bad or good; neutral ones are left out), so
+    the two groups are disjoint customers and nothing after the index decides
+    the group. Customers already lapsed at the index (no purchase in the
+    ``lapse_days`` before it nor after it) are left out. From the index
+    ``e``, a lapse starts at the first anchor (``e`` itself or a later
+    purchase) followed by ``lapse_days`` without a purchase. A lapse start can
+    only be confirmed up to the cutoff, so every customer is followed until
+    ``cutoff - e`` (administrative censoring); customers indexed after the
+    cutoff are left out. The risk is ``1 - S(horizon)`` from Kaplan-Meier
+    (log(-log) interval); the difference bad - good gets a percentile
+    bootstrap interval and a pointwise z-test of ``S_bad(h) - S_good(h)``
+    with Greenwood variances; the log-rank test of the whole curves is in
+    :meth:`~AttributableChurnResult.tests`. With ``risk_method="complete"``
+    only customers indexed at least ``horizon_days`` before the cutoff count,
+    and the risks are plain proportions (Wilson; Newcombe and z-test).
+
+    Examples
+    --------
+    >>> d = pd.Timestamp("2022-01-01", tz="UTC")
+    >>> act = pd.DataFrame({"customer": ["a", "a", "b", "b", "b"],
+    ...     "at": [d, d + pd.Timedelta(days=100), d, d + pd.Timedelta(days=300), d + pd.Timedelta(days=700)]})
+    >>> exp = pd.DataFrame({"customer": ["a", "b"], "at": [d + pd.Timedelta(days=110), d + pd.Timedelta(days=5)],
+    ...     "bad": [True, False], "good": [False, True]})
+    >>> r = attributable_churn(exp, act, as_of=d + pd.Timedelta(days=800), n_resamples=50)
+    >>> r.get("attributable_churn_share")["estimate"], r.diagnostics["lapsed"]
+    (1.0, 1)
+    """
+    after = float(lookback_days if after_days is None else after_days)
+    lapse, look, h = float(lapse_days), float(lookback_days), float(horizon_days)
+    for nm, v in (("lapse_days", lapse), ("lookback_days", look), ("after_days", after), ("horizon_days", h)):
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"{nm} must be a non-negative number of days, got {v!r}")
+    if lapse <= 0:
+        raise ValueError("lapse_days must be positive")
+    if after > lapse:
+        raise ValueError(f"after_days ({after:g}) cannot exceed lapse_days ({lapse:g}): the window after the last "
+                         "purchase must lie inside the observed lapse")
+    if risk_method not in ("km", "complete"):
+        raise ValueError(f"risk_method must be 'km' or 'complete', got {risk_method!r}")
+    hint = "Link the tables first (csanalysis.link.link_customers) so both carry a `customer` column."
+    _need(experiences, "experiences", ["customer", "at", "bad", "good"], hint)
+    _need(activity, "activity", ["customer", "at"], hint)
+
+    # customers as integer codes shared by both tables: sorting, merging and isin stay fast
+    codes, _ = pd.factorize(pd.concat([experiences["customer"], activity["customer"]], ignore_index=True)
+                            .astype("str"), use_na_sentinel=True)
+    codes = codes.astype("int64")
+    ex_codes, ac_codes = codes[: len(experiences)], codes[len(experiences):]
+    ex = pd.DataFrame({"customer": ex_codes,
+                       "t": _days(experiences["at"], "experiences['at']"),
+                       "bad": _flag(experiences["bad"], "experiences['bad']"),
+                       "good": _flag(experiences["good"], "experiences['good']")})
+    ex["rated"] = (_flag(experiences["rated"], "experiences['rated']") if "rated" in experiences.columns
+                   else ((ex["bad"] == 1) | (ex["good"] == 1)).astype(float))
+    ex = ex[(ex["customer"] >= 0) & ~np.isnan(ex["t"].to_numpy())]
+    ac = pd.DataFrame({"customer": ac_codes, "t": _days(activity["at"], "activity['at']")})
+    ac = ac[(ac["customer"] >= 0) & ~np.isnan(ac["t"].to_numpy())]
+    if ac.empty:
+        raise ValueError("activity has no purchases with a customer and a timestamp; lapses cannot be observed")
+
+    if as_of is None:
+        asof = float(np.nanmax([ac["t"].max(), ex["t"].max() if len(ex) else np.nan]))
+    else:
+        asof = float(_days(pd.Series([as_of]), "as_of")[0])
+    cutoff = asof - lapse
+    if experiences_since is not None:
+        exp_start = float(_days(pd.Series([experiences_since]), "experiences_since")[0])
+    else:
+        exp_start = float(ex["t"].min()) if len(ex) else math.nan
+    diag: dict[str, Any] = {}
+
+    # ---------------------------------------------------------------- attributable share
+    ac = ac.sort_values(["customer", "t"], kind="stable")
+    ac["next_t"] = ac.groupby("customer", sort=False)["t"].shift(-1)
+    ref = ac[ac["t"] <= cutoff].groupby("customer", sort=False).tail(1)
+    gap = ref["next_t"] - ref["t"]
+    status = np.where(ref["next_t"].isna(), "lapsed", np.where(gap <= lapse, "retained", "returned"))
+    ref = ref.assign(status=status)
+    covered = (ref["t"] - look >= exp_start) if math.isfinite(exp_start) else pd.Series(False, index=ref.index)
+    diag["lapsed"] = int(((ref["status"] == "lapsed") & covered).sum())
+    diag["retained"] = int(((ref["status"] == "retained") & covered).sum())
+    diag["lapsed_not_covered_by_experience_data"] = int(((ref["status"] == "lapsed") & ~covered).sum())
+    diag["retained_not_covered_by_experience_data"] = int(((ref["status"] == "retained") & ~covered).sum())
+    diag["lapsed_then_returned_excluded"] = int((ref["status"] == "returned").sum())
+    diag["customers_with_first_purchase_after_cutoff"] = int(ac["customer"].nunique() - ref["customer"].nunique())
+    ref = ref[covered & (ref["status"] != "returned")]
+    bad = ex.loc[ex["bad"] == 1, ["customer", "t"]].rename(columns={"t": "te"})
+    m = ref[["customer", "t"]].merge(bad, on="customer", how="inner")
+    hit = m.loc[(m["te"] >= m["t"] - look) & (m["te"] <= m["t"] + after), "customer"].unique()
+    ref_hit = ref["customer"].isin(hit)
+    k_l = float((ref_hit & (ref["status"] == "lapsed")).sum())
+    n_l = float((ref["status"] == "lapsed").sum())
+    k_r = float((ref_hit & (ref["status"] == "retained")).sum())
+    n_r = float((ref["status"] == "retained").sum())
+    window = f"bad experience from {look:g} days before to {after:g} days after the reference purchase"
+    rows = [
+        _row("attributable_churn_share", "lapsed customers", *_wilson(k_l, n_l, confidence), n_l, math.nan,
+             f"Wilson score interval; lapsed = last purchase at least {lapse:g} days before as_of; {window} (the last purchase)"),
+        _row("bad_experience_share_retained", "retained customers", *_wilson(k_r, n_r, confidence), n_r, math.nan,
+             f"Wilson score interval; retained = bought again within {lapse:g} days of their last purchase on or "
+             f"before the cutoff; {window}"),
+    ]
+    tests_rows = []
+    if n_l > 0 and n_r > 0:
+        d, lo, hi, p = two_proportion_test(k_l, n_l, k_r, n_r, confidence)
+    else:
+        d = lo = hi = p = math.nan
+    rows.append(_row("attributable_excess", "lapsed - retained", d, lo, hi, n_l + n_r, p,
+                     "difference of proportions; Newcombe hybrid score interval; pooled two-proportion z-test"))
+    tests_rows.append({"test": "attributable_excess", "statistic": math.nan, "p_value": p,
+                       "method": "pooled two-proportion z-test (= Pearson chi-square on the 2x2 table, no correction)"})
+
+    # ---------------------------------------------------------------- lapse risk after bad vs good
+    first = (ex[ex["rated"] == 1].sort_values(["customer", "t"], kind="stable")
+             .groupby("customer", sort=False).head(1))
+    first = first.assign(group=np.where(first["bad"] == 1, "bad", np.where(first["good"] == 1, "good", "neutral")))
+    diag["first_rated_neutral_excluded"] = int((first["group"] == "neutral").sum())
+    first = first[first["group"] != "neutral"][["customer", "t", "group"]].rename(columns={"t": "e"})
+    mp = first.merge(ac[["customer", "t"]], on="customer", how="inner")
+    active = mp.loc[mp["t"] >= mp["e"] - lapse, "customer"].unique()
+    n_before = len(first)
+    first = first[first["customer"].isin(active)]
+    diag["index_customers_already_lapsed_or_no_purchases"] = int(n_before - len(first))
+    first = first.assign(follow=cutoff - first["e"])
+    diag["index_after_cutoff_excluded"] = int((first["follow"] < 0).sum())
+    first = first[first["follow"] >= 0]
+    after_p = mp.loc[(mp["t"] >= mp["e"]) & mp["customer"].isin(first["customer"]), ["customer", "t"]]
+    anchors = pd.concat([first[["customer", "e"]].rename(columns={"e": "t"}).assign(k=0),
+                         after_p.assign(k=1)], ignore_index=True).sort_values(["customer", "t", "k"], kind="stable")
+    nxt = anchors.groupby("customer", sort=False)["t"].shift(-1)
+    is_lapse = ((nxt - anchors["t"]) > lapse) | (nxt.isna() & (asof - anchors["t"] >= lapse))
+    first_lapse = anchors.loc[is_lapse].groupby("customer", sort=False)["t"].min()
+    first = first.assign(lapse_at=first["customer"].map(first_lapse))
+    event = first["lapse_at"].notna().to_numpy()
+    dur = np.where(event, first["lapse_at"].to_numpy() - first["e"].to_numpy(), first["follow"].to_numpy())
+    dur = np.minimum(np.maximum(dur, 0.0), first["follow"].to_numpy())
+    first = first.assign(duration=dur, event=event)
+    curves: dict[str, Any] = {}
+    grp = {g: first[first["group"] == g] for g in ("bad", "good")}
+    risk = {}
+    for g, df in grp.items():
+        if risk_method == "km":
+            km = kaplan_meier(df["duration"].to_numpy(), df["event"].to_numpy(), confidence=confidence) if len(df) else None
+            curves[g] = km
+            if km is not None:
+                s = km.survival_at(h)
+                risk[g] = (1 - s.survival, 1 - s.ci_high, 1 - s.ci_low, len(df), s.reason)
+            else:
+                risk[g] = (math.nan, math.nan, math.nan, 0, "no customers")
+        else:
+            full = df[df["follow"] >= h]
+            k = float((full["event"] & (full["duration"] <= h)).sum())
+            est, lo, hi = _wilson(k, float(len(full)), confidence)
+            risk[g] = (est, lo, hi, len(full), None, k)
+            if len(df):
+                curves[g] = kaplan_meier(df["duration"].to_numpy(), df["event"].to_numpy(), confidence=confidence)
+    diag["index_bad"] = len(grp["bad"])
+    diag["index_good"] = len(grp["good"])
+    what = f"risk that a {lapse:g}-day lapse starts within {h:g} days after the first rated experience"
+    for g in ("bad", "good"):
+        est, lo, hi, n_g, reason = risk[g][:5]
+        meth = (f"1 - Kaplan-Meier S({h:g}); log(-log) interval; {what}" if risk_method == "km"
+                else f"Wilson score interval; customers followed >= {h:g} days only; {what}")
+        if reason:
+            meth += f"; not estimable: {reason}"
+        rows.append(_row(f"lapse_risk_after_{g}", f"first rated experience {g}", est, lo, hi, n_g, math.nan, meth))
+    if risk_method == "km":
+        b, gd = grp["bad"], grp["good"]
+        if len(b) and len(gd) and not math.isnan(risk["bad"][0]) and not math.isnan(risk["good"][0]):
+            dS, lo, hi = km_difference_ci(b["duration"].to_numpy(), b["event"].to_numpy(), gd["duration"].to_numpy(),
+                                          gd["event"].to_numpy(), h, n_resamples=n_resamples, seed=seed,
+                                          confidence=confidence)
+            sb, vb = _greenwood_var(curves["bad"], h)
+            sg, vg = _greenwood_var(curves["good"], h)
+            se = math.sqrt(vb + vg)
+            z = (sb - sg) / se if se > 0 else math.nan
+            p = float(2 * stats.norm.sf(abs(z))) if se > 0 else math.nan
+            diff, dlo, dhi = -dS, -hi, -lo
+            lr = logrank_test(b["duration"].to_numpy(), b["event"].to_numpy(), gd["duration"].to_numpy(),
+                              gd["event"].to_numpy())
+            tests_rows.append({"test": "lapse_risk_difference", "statistic": z, "p_value": p,
+                               "method": f"pointwise z-test of S_bad({h:g}) - S_good({h:g}), Greenwood variances"})
+            tests_rows.append({"test": "lapse_curves_logrank", "statistic": lr.statistic, "p_value": lr.p_value,
+                               "method": lr.method})
+        else:
+            diff = dlo = dhi = p = math.nan
+        rows.append(_row("lapse_risk_difference", "bad - good", diff, dlo, dhi, len(b) + len(gd), p,
+                         f"difference of KM risks at {h:g} days; percentile bootstrap interval ({n_resamples} "
+                         "resamples per group); p from a pointwise Greenwood z-test"))
+    else:
+        kb, nb = risk["bad"][5], float(risk["bad"][3])
+        kg, ng = risk["good"][5], float(risk["good"][3])
+        if nb > 0 and ng > 0:
+            diff, dlo, dhi, p = two_proportion_test(kb, nb, kg, ng, confidence)
+        else:
+            diff = dlo = dhi = p = math.nan
+        rows.append(_row("lapse_risk_difference", "bad - good", diff, dlo, dhi, nb + ng, p,
+                         "difference of proportions; Newcombe hybrid score interval; pooled two-proportion z-test"))
+        tests_rows.append({"test": "lapse_risk_difference", "statistic": math.nan, "p_value": p,
+                           "method": "pooled two-proportion z-test"})
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    settings = {"lapse_days": lapse, "lookback_days": look, "after_days": after, "horizon_days": h,
+                "risk_method": risk_method, "as_of": (_EPOCH + pd.Timedelta(days=asof)).isoformat(),
+                "cutoff": (_EPOCH + pd.Timedelta(days=cutoff)).isoformat(),
+                "experiences_since": (_EPOCH + pd.Timedelta(days=exp_start)).isoformat()
+                if math.isfinite(exp_start) else None, "confidence": confidence,
+                "n_resamples": int(n_resamples), "seed": seed if isinstance(seed, (int, type(None))) else str(seed)}
+    return AttributableChurnResult(table=table, diagnostics=diag, settings=settings,
+                                   tests_table=pd.DataFrame(tests_rows, columns=["test", "statistic", "p_value", "method"]),
+                                   _curves=curves)
+
+
+# =========================================================================== churn reasons
+#: Classes a churn reason is mapped to.
+REASON_CLASSES: tuple[str, ...] = ("service", "product", "price", "competitor", "other")
+
+#: Default keyword rules, tried in this order on the lower-cased reason (then
+#: on the category when the reason matches none). English, Danish, Swedish,
+#: Norwegian, German and Russian stems. Service is split in two passes: words
+#: that always mean customer service (support, attitude, staff, self-service)
+#: come before product words, and the bare word "service" comes after them,
+#: so that "Limited range of services" is a product reason and "Service
+#: dissatisfaction" a service reason.
+REASON_RULES: tuple[tuple[str, str], ...] = (
+    ("competitor", r"competitor|competition|\bkonkurrent|\bwettbewerb|\bmitbewerb|конкурент"),
+    ("price", (r"\bprice|\bpricing|\bcharge|\bcost|expensive|\bafford|\bfees?\b|\bpris|\bdyr|\bpreis|\bteuer"
+              r"|\bgebühr|\bkosten|\bцен|дорог|тариф|стоимост")),
+    ("service", (r"support|attitude|\brude|impolite|unfriendly|self-service|self service|customer service"
+                r"|customer care|expertise|\bstaff|\bagent|help ?desk|call cent|hotline|complaint handling"
+                r"|on hold|waiting time|kundeservice|kundservice|kundtjänst|kundestøtte|kundenservice|kundendienst"
+                r"|betjening|bemötande|holdning|personale|personalen|mitarbeiter|unfreundlich|beratung"
+                r"|selbstbedienung|selvbetjening|självbetjäning|поддержк|обслуживан|персонал|хамств|груб"
+                r"|невежлив|отношени")),
+    ("product", (r"product|network|range of services|device|speed|reliab|quality|coverage|outage|\bproduk"
+                r"|netværk|nätverk|nettverk|\bnetz|qualität|kvalitet|dækning|täckning|dekning|gerät"
+                r"|скорост|качеств|связ|устройств|продукт|покрыти")),
+    ("service", r"\bservice|\bservic|сервис"),
+)
+
+
+def _classify_text(s: pd.Series) -> pd.Series:
+    """Apply REASON_RULES to a Series of distinct texts; NaN where no rule matches."""
+    low = s.astype("str").str.lower()
+    out = pd.Series(np.nan, index=s.index, dtype="object")
+    for cls, pat in REASON_RULES:
+        hitm = low.str.contains(pat, regex=True, na=False) & out.isna()
+        out[hitm] = cls
+    return out
+
+
+def classify_churn_reason(
+    reason: pd.Series,
+    category: pd.Series | None = None,
+    *,
+    reason_map: dict[str, str] | Callable[[Any, Any], str] | None = None,
+) -> pd.Series:
+    """Map stated churn reasons to service / product / price / competitor / other.
+
+    Parameters
+    ----------
+    reason : Series of str
+        Stated churn reason (free text, any of en/da/sv/no/de/ru).
+    category : Series of str, optional
+        Churn category (e.g. telco ``Attitude``, ``Competitor``,
+        ``Dissatisfaction``, ``Price``, ``Other``), used when the reason is
+        missing or matches no rule.
+    reason_map : dict or callable, optional
+        Overrides. A dict maps a reason or category text (matched
+        case-insensitively, whitespace-trimmed) to a class; the reason is
+        looked up first, then the category; texts not in the dict fall back
+        to the default rules (:data:`REASON_RULES`). A callable
+        ``f(reason, category) -> class`` replaces the rules entirely; it is
+        called once per distinct (reason, category) pair.
+
+    Returns
+    -------
+    Series
+        One of :data:`REASON_CLASSES` per row; missing where both reason and
+        category are missing.
+
+    Examples
+    --------
+    >>> r = pd.Series(["Attitude of support person", "Limited range of services", "Service dissatisfaction",
+    ...                "Competitor made better offer", "Price too high", "Moved", "Dårlig kundeservice",
+    ...                "Хамство оператора", None])
+    >>> c = pd.Series(["Attitude", "Other", "Dissatisfaction", "Competitor", "Price", "Other", None, None, "Attitude"])
+    >>> classify_churn_reason(r, c).tolist()
+    ['service', 'product', 'service', 'competitor', 'price', 'other', 'service', 'service', 'service']
+    """
+    reason = pd.Series(reason).reset_index(drop=True) if not isinstance(reason, pd.Series) else reason
+    if category is None:
+        category = pd.Series(np.nan, index=reason.index, dtype="object")
+    elif not isinstance(category, pd.Series):
+        category = pd.Series(category, index=reason.index)
+    if len(category) != len(reason):
+        raise ValueError(f"category has {len(category)} values but reason has {len(reason)}")
+    r = reason.astype("object").where(reason.notna(), None)
+    c = category.astype("object").where(category.notna(), None)
+    cr, ur = pd.factorize(r, use_na_sentinel=True)
+    cc_, uc = pd.factorize(c, use_na_sentinel=True)
+    codes, upair = pd.factorize((cr + 1).astype("int64") * (len(uc) + 1) + (cc_ + 1))
+    ir, ic = upair // (len(uc) + 1) - 1, upair % (len(uc) + 1) - 1
+    up = pd.DataFrame({"r": np.where(ir >= 0, np.asarray(ur, dtype="object")[np.maximum(ir, 0)] if len(ur) else None, None),
+                       "c": np.where(ic >= 0, np.asarray(uc, dtype="object")[np.maximum(ic, 0)] if len(uc) else None, None)},
+                      dtype="object")
+    if callable(reason_map):
+        vals = []
+        for rr, cc in zip(up["r"], up["c"]):  # once per distinct pair, not per customer
+            rr = None if pd.isna(rr) else rr
+            cc = None if pd.isna(cc) else cc
+            v = None if rr is None and cc is None else reason_map(rr, cc)
+            if v is not None and v not in REASON_CLASSES:
+                raise ValueError(f"reason_map returned {v!r}; it must return one of {list(REASON_CLASSES)}")
+            vals.append(v)
+        cls = pd.Series(vals, dtype="object")
+    else:
+        if reason_map is not None and not isinstance(reason_map, dict):
+            raise TypeError(f"reason_map must be a dict or a callable, got {type(reason_map).__name__}")
+        cls = pd.Series(np.nan, index=up.index, dtype="object")
+        if reason_map:
+            bad = {k: v for k, v in reason_map.items() if v not in REASON_CLASSES}
+            if bad:
+                raise ValueError(f"reason_map values must be one of {list(REASON_CLASSES)}; got {sorted(set(bad.values()))}")
+            norm = {str(k).strip().lower(): v for k, v in reason_map.items()}
+            for col in ("r", "c"):
+                key = up[col].astype("str").str.strip().str.lower()
+                mapped = key.map(norm).where(up[col].notna())
+                cls = cls.where(cls.notna(), mapped)
+        for col in ("r", "c"):
+            cls = cls.where(cls.notna(), _classify_text(up[col]).where(up[col].notna()))
+        anything = up["r"].notna() | up["c"].notna()
+        cls = cls.where(cls.notna() | ~anything, "other")
+    out = cls.to_numpy(dtype="object")[codes]
+    return pd.Series(out, index=reason.index, dtype="object")
+
+
+# =========================================================================== snapshot churn
+@dataclass
+class SnapshotChurnResult(ResultMixin):
+    """Result of :func:`snapshot_churn`."""
+
+    table: pd.DataFrame
+    tests_table: pd.DataFrame
+    reasons_table: pd.DataFrame
+    settings: dict[str, Any]
+    title: str = "Churn by satisfaction and complaints (snapshot)"
+
+    def summary(self) -> pd.DataFrame:
+        """id, group, estimate, ci_low, ci_high, n, p_value, method.
+
+        Rows: ``churn_rate`` per satisfaction band and per complaint flag,
+        ``churn_rate_difference`` (complained - not), ``service_reason_share``.
+        """
+        return self.table.copy()
+
+    def tests(self) -> pd.DataFrame:
+        """Chi-square tests of churn against satisfaction band and complaint flag."""
+        return self.tests_table.copy()
+
+    def reasons(self) -> pd.DataFrame:
+        """Churners per reason class: class, count, share (of churners with a stated reason)."""
+        return self.reasons_table.copy()
+
+    def get(self, id: str, group: str | None = None) -> dict[str, Any]:
+        t = self.table[self.table["id"] == id]
+        if group is not None:
+            t = t[t["group"] == group]
+        if t.empty:
+            raise KeyError(f"no figure {id!r} / {group!r}; available: {sorted(set(self.table['id']))}")
+        return jsonable(t.iloc[0].to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": frame_records(self.table), "tests": frame_records(self.tests_table),
+                "reasons": frame_records(self.reasons_table), "settings": jsonable(self.settings)}
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>{html.escape(self.title)}</b></p>"
+                + self.table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
+                + self.tests_table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
+
+    def plot(self, ax: Any = None) -> Any:
+        """Churn rate (with CI) by satisfaction band and complaint flag.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            ax = plt.gca()
+        t = self.table[self.table["id"] == "churn_rate"].reset_index(drop=True)
+        x = np.arange(len(t))
+        est = t["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - t["ci_low"].to_numpy(dtype=float), t["ci_high"].to_numpy(dtype=float) - est])
+        ax.bar(x, est, color=["C0" if g.startswith("satisfaction") else "C1" for g in t["group"]], alpha=0.7)
+        ax.errorbar(x, est, yerr=np.nan_to_num(err), fmt="none", color="k", capsize=3)
+        ax.set_xticks(x)
+        ax.set_xticklabels([f"{g}\n(n={n})" for g, n in zip(t["group"], t["n"])], fontsize=8)
+        ax.set_ylabel("churn rate (95% Wilson CI)")
+        return ax
+
+
+def _chi2(table: np.ndarray, name: str) -> dict:
+    keep_r = table.sum(axis=1) > 0
+    tab = table[keep_r]
+    if tab.shape[0] < 2 or np.any(tab.sum(axis=0) == 0):
+        return {"test": name, "statistic": math.nan, "dof": math.nan, "p_value": math.nan,
+                "method": "Pearson chi-square test of independence: not computable (a row or column is empty)"}
+    res = stats.chi2_contingency(tab, correction=False)
+    return {"test": name, "statistic": float(res.statistic), "dof": int(res.dof), "p_value": float(res.pvalue),
+            "method": "Pearson chi-square test of independence (scipy.stats.chi2_contingency, no continuity correction)"}
+
+
+def snapshot_churn(
+    customers: pd.DataFrame,
+    *,
+    reason_map: dict[str, str] | Callable[[Any, Any], str] | None = None,
+    confidence: float = 0.95,
+) -> SnapshotChurnResult:
+    """Churn by satisfaction band and complaint, and the share of churners citing service.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        Canonical customers table: ``churned`` (boolean, required),
+        ``satisfaction`` (1-5), ``complained`` (boolean), ``churn_reason``,
+        ``churn_category``; the optional columns may be absent.
+    reason_map : dict or callable, optional
+        Overrides of the reason vocabulary; see :func:`classify_churn_reason`.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    SnapshotChurnResult
+
+    Notes
+    -----
+    Satisfaction bands: ``1-2`` (``satisfaction <= 2``), ``3`` (between 2 and
+    4), ``4-5`` (``>= 4``). Churn rates get Wilson intervals; churn against
+    band (3 x 2 table) and against complaint (2 x 2) is tested with Pearson's
+    chi-square test of independence (``scipy.stats.chi2_contingency``,
+    without continuity correction, so the 2 x 2 p-value equals the pooled
+    two-proportion z-test of ``churn_rate_difference``). The service share is
+    churners whose reason (or, failing that, category) is classed
+    ``service``, over churners with any reason or category; a snapshot says
+    nothing about order in time, so this is what churners *say*, not what
+    caused their churn.
+
+    Examples
+    --------
+    >>> cust = pd.DataFrame({"churned": [True, True, False, False, True, False],
+    ...     "satisfaction": [1, 2, 5, 4, 3, 3], "complained": [True, False, False, False, True, False],
+    ...     "churn_reason": ["Attitude of support person", "Price too high", None, None, "Network reliability", None]})
+    >>> r = snapshot_churn(cust)
+    >>> r.get("churn_rate", "satisfaction 1-2")["estimate"], round(r.get("service_reason_share")["estimate"], 3)
+    (1.0, 0.333)
+    """
+    _need(customers, "customers", ["churned"], "Read the snapshot with csanalysis.io or name the churn flag `churned`.")
+    churn = _flag(customers["churned"], "customers['churned']")
+    has_c = ~np.isnan(churn)
+    rows: list[dict] = []
+    tests_rows: list[dict] = []
+    if "satisfaction" in customers.columns:
+        sat = pd.to_numeric(customers["satisfaction"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        fin = ~np.isnan(sat)
+        if np.any((sat[fin] < 1) | (sat[fin] > 5)):
+            raise ValueError(f"satisfaction must be on 1-5; found values from {sat[fin].min():g} to {sat[fin].max():g}")
+        bands = (("satisfaction 1-2", sat <= 2), ("satisfaction 3", (sat > 2) & (sat < 4)), ("satisfaction 4-5", sat >= 4))
+        tab = []
+        for label, m in bands:
+            sel = m & has_c
+            k, n = float(churn[sel].sum()), float(sel.sum())
+            rows.append(_row("churn_rate", label, *_wilson(k, n, confidence), n, math.nan, "Wilson score interval"))
+            tab.append([k, n - k])
+        tests_rows.append(_chi2(np.array(tab), "churn_by_satisfaction_band"))
+    if "complained" in customers.columns:
+        comp = _flag(customers["complained"], "customers['complained']")
+        kn = []
+        for label, v in (("complained", 1.0), ("did not complain", 0.0)):
+            sel = (comp == v) & has_c
+            k, n = float(churn[sel].sum()), float(sel.sum())
+            rows.append(_row("churn_rate", label, *_wilson(k, n, confidence), n, math.nan, "Wilson score interval"))
+            kn.append((k, n))
+        t = _chi2(np.array([[k, n - k] for k, n in kn]), "churn_by_complaint")
+        tests_rows.append(t)
+        (k1, n1), (k2, n2) = kn
+        if n1 > 0 and n2 > 0:
+            d, lo, hi, _ = two_proportion_test(k1, n1, k2, n2, confidence)
+        else:
+            d = lo = hi = math.nan
+        rows.append(_row("churn_rate_difference", "complained - did not complain", d, lo, hi, n1 + n2, t["p_value"],
+                         "difference of proportions; Newcombe hybrid score interval; p from the Pearson chi-square test"))
+    reason = customers["churn_reason"] if "churn_reason" in customers.columns else None
+    category = customers["churn_category"] if "churn_category" in customers.columns else None
+    churners = churn == 1
+    if reason is not None or category is not None:
+        base = reason if reason is not None else category
+        cls = classify_churn_reason(base[churners] if reason is not None else pd.Series(np.nan, index=base.index[churners]),
+                                    category[churners] if category is not None else None, reason_map=reason_map)
+        stated = cls.notna()
+        k, n = float((cls == "service").sum()), float(stated.sum())
+        rows.append(_row("service_reason_share", "churners with a stated reason", *_wilson(k, n, confidence), n,
+                         math.nan, "Wilson score interval; reason classed 'service' by the reason vocabulary "
+                         f"({'custom reason_map' if reason_map is not None else 'default rules'}); "
+                         f"{int((~stated).sum())} churner(s) without a reason left out"))
+        counts = cls[stated].value_counts().reindex(list(REASON_CLASSES), fill_value=0)
+        reasons = pd.DataFrame({"class": list(REASON_CLASSES), "count": counts.to_numpy(dtype="int64"),
+                                "share": counts.to_numpy(dtype=float) / n if n else np.nan})
+    else:
+        rows.append(_row("service_reason_share", "churners with a stated reason", math.nan, math.nan, math.nan, 0,
+                         math.nan, "not supported: no churn_reason or churn_category column"))
+        reasons = pd.DataFrame({"class": list(REASON_CLASSES), "count": 0, "share": np.nan})
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    tests = pd.DataFrame(tests_rows, columns=["test", "statistic", "dof", "p_value", "method"])
+    return SnapshotChurnResult(table=table, tests_table=tests, reasons_table=reasons,
+                               settings={"confidence": confidence, "n_customers": len(customers),
+                                         "n_churners": int(churners.sum()),
+                                         "reason_map": "custom" if reason_map is not None else "default"})

@@ -1,0 +1,304 @@
+"""Tests of csanalysis.estimators.churn on planted scenarios."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from csanalysis.estimators.churn import (
+    attributable_churn,
+    classify_churn_reason,
+    snapshot_churn,
+)
+from csanalysis.stats.intervals import wilson_ci
+
+matplotlib.use("Agg")  # headless: no display in CI
+
+D0 = pd.Timestamp("2019-01-01", tz="UTC")
+AS_OF = D0 + pd.Timedelta(days=2000)
+CUTOFF = 2000 - 365
+
+
+def ts(days) -> pd.Series:
+    return D0 + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
+
+
+def planted_lapse_scenario(seed: int = 0, n_lapsed: int = 400, n_retained: int = 600,
+                           p_bad_lapsed: float = 0.6, p_bad_retained: float = 0.2):
+    """Lapsers buy monthly until L, then never again; retainers buy monthly until as_of.
+
+    A planted bad experience 10 days before the reference purchase; every lapser
+    without one gets a decoy bad experience 300 days before L (outside the window).
+    """
+    rng = np.random.default_rng(seed)
+    act, exp = [], []
+    planted = {}
+    for i in range(n_lapsed):
+        c = f"L{i}"
+        last = int(rng.integers(500, 1200))
+        days = np.arange(last, 100, -30)[::-1]
+        act.append(pd.DataFrame({"customer": c, "at": ts(days)}))
+        hit = rng.random() < p_bad_lapsed
+        planted[c] = hit
+        when = days[-1] - 10 if hit else days[-1] - 300
+        exp.append(pd.DataFrame({"customer": [c], "at": ts([when]), "bad": [True], "good": [False]}))
+    for i in range(n_retained):
+        c = f"R{i}"
+        days = np.arange(100, 1995, 30)
+        act.append(pd.DataFrame({"customer": c, "at": ts(days)}))
+        ref = days[days <= CUTOFF][-1]
+        hit = rng.random() < p_bad_retained
+        planted[c] = hit
+        if hit:
+            exp.append(pd.DataFrame({"customer": [c], "at": ts([ref - 10]), "bad": [True], "good": [False]}))
+        exp.append(pd.DataFrame({"customer": [c], "at": ts([ref + 200]), "bad": [False], "good": [True]}))
+    # experience data starts at day 0 (a marker row of a customer without purchases)
+    exp.append(pd.DataFrame({"customer": ["nobody"], "at": ts([0]), "bad": [False], "good": [False]}))
+    return pd.concat(act, ignore_index=True), pd.concat(exp, ignore_index=True), planted
+
+
+def test_attributable_share_recovers_planted_shares_and_excess():
+    act, exp, planted = planted_lapse_scenario()
+    r = attributable_churn(exp, act, as_of=AS_OF, n_resamples=100)
+    a = r.get("attributable_churn_share")
+    k_l = sum(v for c, v in planted.items() if c.startswith("L"))
+    assert a["n"] == 400 and r.diagnostics["lapsed"] == 400
+    assert a["estimate"] == pytest.approx(k_l / 400)  # decoys 300 days before L are not counted
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx(wilson_ci(k_l, 400))
+    b = r.get("bad_experience_share_retained")
+    k_r = sum(v for c, v in planted.items() if c.startswith("R"))
+    assert b["n"] == 600 and b["estimate"] == pytest.approx(k_r / 600)
+    ex = r.get("attributable_excess")
+    assert ex["estimate"] == pytest.approx(k_l / 400 - k_r / 600)
+    assert ex["ci_low"] > 0.3 and ex["p_value"] < 1e-10
+    assert ex["ci_low"] < 0.4 < ex["ci_high"]  # planted excess 0.6 - 0.2
+
+
+def test_attributable_share_window_and_coverage_rules():
+    act, exp, _ = planted_lapse_scenario(n_lapsed=50, n_retained=50, seed=3)
+    # window shrunk to 5 days before / after: the planted experiences (10 days before) drop out
+    r = attributable_churn(exp, act, as_of=AS_OF, lookback_days=5, after_days=5, n_resamples=50)
+    assert r.get("attributable_churn_share")["estimate"] == 0.0
+    # experience data said to start at day 900: lapsers whose window starts earlier are excluded
+    r2 = attributable_churn(exp, act, as_of=AS_OF, experiences_since=D0 + pd.Timedelta(days=900), n_resamples=50)
+    last = act.groupby("customer")["at"].max()
+    lapsed_last = last[last.index.str.startswith("L")]
+    expected = int(((lapsed_last - D0).dt.days - 90 >= 900).sum())
+    assert r2.diagnostics["lapsed"] == expected
+    assert r2.diagnostics["lapsed_not_covered_by_experience_data"] == 50 - expected
+    with pytest.raises(ValueError, match="after_days"):
+        attributable_churn(exp, act, after_days=400)
+
+
+def planted_risk_scenario(seed: int = 0, n: int = 500, p_bad: float = 0.5, p_good: float = 0.2,
+                          e_range: tuple[int, int] = (400, 1000), stop_within: int = 0):
+    """First rated experience at e; afterwards the customer stops buying with p_bad / p_good.
+
+    A stopper keeps buying monthly for D ~ U(0, stop_within) days after e, then never again;
+    the others buy monthly until as_of. The true 365-day lapse risk is p (D < 365).
+    """
+    rng = np.random.default_rng(seed)
+    act, exp, stop = [], [], {}
+    for g, p in (("bad", p_bad), ("good", p_good)):
+        for i in range(n):
+            c = f"{g}{i}"
+            e = int(rng.integers(*e_range))
+            before = np.arange(e - 5, 0, -30)[::-1]
+            s = rng.random() < p
+            stop[c] = s
+            end = e + int(rng.integers(0, stop_within + 1)) if s else 1999
+            after = np.arange(e + 20, end, 30) if end > e + 20 else np.array([], dtype=float)
+            act.append(pd.DataFrame({"customer": c, "at": ts(np.concatenate([before, after]))}))
+            exp.append(pd.DataFrame({"customer": [c, c], "at": ts([e, e + 100]),
+                                     "bad": [g == "bad", True], "good": [g == "good", False]}))
+    return pd.concat(act, ignore_index=True), pd.concat(exp, ignore_index=True), stop
+
+
+def test_lapse_risk_after_bad_versus_good_km():
+    act, exp, stop = planted_risk_scenario()
+    r = attributable_churn(exp, act, as_of=AS_OF, n_resamples=300, seed=1)
+    sb = np.mean([v for c, v in stop.items() if c.startswith("bad")])
+    sg = np.mean([v for c, v in stop.items() if c.startswith("good")])
+    rb, rg = r.get("lapse_risk_after_bad"), r.get("lapse_risk_after_good")
+    # everyone is followed past 365 days, so KM equals the plain share of stoppers
+    assert rb["estimate"] == pytest.approx(sb) and rg["estimate"] == pytest.approx(sg)
+    assert rb["ci_low"] < 0.5 < rb["ci_high"] and rg["ci_low"] < 0.2 < rg["ci_high"]
+    d = r.get("lapse_risk_difference")
+    assert d["estimate"] == pytest.approx(sb - sg)
+    assert d["ci_low"] > 0 and d["ci_low"] < 0.3 < d["ci_high"]
+    assert d["p_value"] < 1e-10
+    t = r.tests().set_index("test")
+    assert t.loc["lapse_curves_logrank", "p_value"] < 1e-10
+    # the later bad experience (day e+100) does not move a good-first customer into the bad group
+    assert r.diagnostics["index_bad"] == 500 and r.diagnostics["index_good"] == 500
+
+
+def test_lapse_risk_is_censoring_aware():
+    # indexes up to the cutoff, lapses starting up to 300 days after: many are not yet confirmable
+    act, exp, stop = planted_risk_scenario(seed=2, n=1500, p_bad=0.5, p_good=0.2, e_range=(1000, 1630),
+                                           stop_within=360)
+    km = attributable_churn(exp, act, as_of=AS_OF, n_resamples=200)
+    cc = attributable_churn(exp, act, as_of=AS_OF, risk_method="complete")
+    for g, p in (("bad", 0.5), ("good", 0.2)):
+        k, c = km.get(f"lapse_risk_after_{g}"), cc.get(f"lapse_risk_after_{g}")
+        assert k["ci_low"] < p < k["ci_high"]
+        assert c["ci_low"] < p < c["ci_high"]
+        assert k["n"] == 1500 and c["n"] < 1500  # KM keeps the short follow-ups as censored
+    # a naive share (confirmed lapses / everyone) is biased downwards
+    first = exp.groupby("customer").head(1)
+    bad_c = first.loc[first["bad"], "customer"]
+    last = act.groupby("customer")["at"].max()
+    naive = np.mean(((last[bad_c] - D0).dt.days <= CUTOFF) & np.array([stop[c] for c in bad_c]))
+    assert naive < 0.5 - 0.05
+    assert km.get("lapse_risk_after_bad")["ci_low"] > naive
+    assert cc.get("lapse_risk_difference")["p_value"] < 1e-6
+
+
+def test_attributable_result_faces():
+    act, exp, _ = planted_risk_scenario(seed=4, n=60)
+    r = attributable_churn(exp, act, as_of=AS_OF, n_resamples=50)
+    json.dumps(r.to_dict())
+    assert "<table" in r._repr_html_()
+    assert list(r.summary().columns) == ["id", "group", "estimate", "ci_low", "ci_high", "n", "p_value", "method"]
+    cmp = r.compare().set_index("id")
+    assert cmp.loc["switched_after_poor_service", "verdict"] == "not comparable"
+    assert cmp.loc["switched_after_poor_service", "provenance"] == "U (folklore: untraceable)"
+    assert cmp.loc["ms_stopped_business_poor_service", "verdict"] == "not comparable"
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax) is ax
+    plt.close(fig)
+
+
+def test_attributable_errors_teach():
+    act = pd.DataFrame({"customer": ["a"], "at": [D0]})
+    with pytest.raises(ValueError, match="customer"):
+        attributable_churn(pd.DataFrame({"at": [D0], "bad": [True], "good": [False]}), act)
+    with pytest.raises(ValueError, match="risk_method"):
+        attributable_churn(pd.DataFrame({"customer": ["a"], "at": [D0], "bad": [True], "good": [False]}), act,
+                           risk_method="naive")
+
+
+# --------------------------------------------------------------------------- snapshot
+TELCO_REASONS = {
+    "Attitude of support person": ("Attitude", "service"),
+    "Attitude of service provider": ("Attitude", "service"),
+    "Poor expertise of online support": ("Dissatisfaction", "service"),
+    "Poor expertise of phone support": ("Dissatisfaction", "service"),
+    "Lack of self-service on Website": ("Dissatisfaction", "service"),
+    "Service dissatisfaction": ("Dissatisfaction", "service"),
+    "Product dissatisfaction": ("Dissatisfaction", "product"),
+    "Network reliability": ("Dissatisfaction", "product"),
+    "Limited range of services": ("Dissatisfaction", "product"),
+    "Competitor made better offer": ("Competitor", "competitor"),
+    "Competitor had better devices": ("Competitor", "competitor"),
+    "Competitor offered higher download speeds": ("Competitor", "competitor"),
+    "Price too high": ("Price", "price"),
+    "Extra data charges": ("Price", "price"),
+    "Long distance charges": ("Price", "price"),
+    "Lack of affordable download/upload speed": ("Price", "price"),
+    "Moved": ("Other", "other"),
+    "Deceased": ("Other", "other"),
+    "Don't know": ("Other", "other"),
+}
+
+
+def telco_table(seed: int = 0) -> tuple[pd.DataFrame, dict]:
+    """Exact counts: complained 200 (100 churn), not 800 (160 churn); bands fixed."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    spec = [  # (satisfaction, complained, n, churned)
+        (1, True, 80, 56), (2, True, 60, 30), (3, True, 40, 10), (5, True, 20, 4),
+        (1, False, 70, 35), (2, False, 130, 45), (3, False, 200, 40), (4, False, 250, 25), (5, False, 150, 15)]
+    for s, comp, n, k in spec:
+        parts.append(pd.DataFrame({"satisfaction": float(s), "complained": comp,
+                                   "churned": np.r_[np.ones(k, bool), np.zeros(n - k, bool)]}))
+    df = pd.concat(parts, ignore_index=True)
+    churners = np.flatnonzero(df["churned"].to_numpy())
+    names = list(TELCO_REASONS)
+    picks = rng.choice(len(names), size=churners.size)
+    reason = pd.Series(np.nan, index=df.index, dtype="str")
+    category = pd.Series(np.nan, index=df.index, dtype="str")
+    reason.iloc[churners] = [names[i] for i in picks]
+    category.iloc[churners] = [TELCO_REASONS[names[i]][0] for i in picks]
+    reason.iloc[churners[:5]] = np.nan  # five churners state no reason at all
+    category.iloc[churners[:5]] = np.nan
+    df["churn_reason"] = reason
+    df["churn_category"] = category
+    df["customer_id"] = [f"c{i}" for i in range(len(df))]
+    n_service = sum(TELCO_REASONS[names[i]][1] == "service" for i in picks[5:])
+    return df, {"n_service": n_service, "n_stated": churners.size - 5}
+
+
+def test_snapshot_churn_known_rates_and_complaint_effect():
+    df, truth = telco_table()
+    r = snapshot_churn(df)
+    by = r.summary().query("id == 'churn_rate'").set_index("group")
+    assert by.loc["complained", "estimate"] == pytest.approx(100 / 200)
+    assert by.loc["did not complain", "estimate"] == pytest.approx(160 / 800)
+    assert by.loc["satisfaction 1-2", "estimate"] == pytest.approx((56 + 30 + 35 + 45) / 340)
+    assert by.loc["satisfaction 3", "estimate"] == pytest.approx(50 / 240)
+    assert by.loc["satisfaction 4-5", "estimate"] == pytest.approx(44 / 420)
+    assert (by.loc["complained", "ci_low"], by.loc["complained", "ci_high"]) == pytest.approx(wilson_ci(100, 200))
+    tests = r.tests().set_index("test")
+    chi = stats.chi2_contingency(np.array([[100, 100], [160, 640]]), correction=False)
+    assert tests.loc["churn_by_complaint", "p_value"] == pytest.approx(chi.pvalue)
+    assert tests.loc["churn_by_complaint", "p_value"] < 1e-12
+    assert "chi2_contingency" in tests.loc["churn_by_complaint", "method"]
+    assert tests.loc["churn_by_satisfaction_band", "dof"] == 2
+    d = r.get("churn_rate_difference")
+    assert d["estimate"] == pytest.approx(0.3) and d["ci_low"] > 0.2
+    s = r.get("service_reason_share")
+    assert s["n"] == truth["n_stated"]
+    assert s["estimate"] == pytest.approx(truth["n_service"] / truth["n_stated"])
+    reasons = r.reasons().set_index("class")
+    assert reasons["count"].sum() == truth["n_stated"]
+    json.dumps(r.to_dict())
+    fig, ax = plt.subplots()
+    assert r.plot(ax=ax) is ax
+    plt.close(fig)
+
+
+def test_snapshot_no_complaint_effect_is_not_significant():
+    # 25 churners among 100 complainers and 25 among 100 others: identical rates
+    df = pd.DataFrame({"churned": np.repeat([True, False], [50, 150]),
+                       "complained": np.tile([True, False], 100)})
+    r = snapshot_churn(df)
+    assert r.get("churn_rate_difference")["estimate"] == 0.0
+    assert r.tests().set_index("test").loc["churn_by_complaint", "p_value"] == pytest.approx(1.0)
+    assert r.get("service_reason_share")["estimate"] is None  # no reason columns: not supported
+
+
+def test_classify_reasons_default_rules_and_languages():
+    names = list(TELCO_REASONS)
+    got = classify_churn_reason(pd.Series(names), pd.Series([TELCO_REASONS[n][0] for n in names])).tolist()
+    assert got == [TELCO_REASONS[n][1] for n in names]
+    multi = pd.Series(["Dårlig kundeservice", "Otrevligt bemötande av personalen", "Kundeservicen svarte aldri",
+                       "Unfreundlicher Kundendienst", "Грубость службы поддержки", "For dyrt",
+                       "Mehr Leistung beim Konkurrenten", "Плохое качество связи"])
+    assert classify_churn_reason(multi).tolist() == ["service", "service", "service", "service", "service",
+                                                     "price", "competitor", "product"]
+    # reason missing: the category decides; both missing: missing
+    out = classify_churn_reason(pd.Series([None, None, None]), pd.Series(["Attitude", "Dissatisfaction", None]))
+    assert out.iloc[0] == "service" and out.iloc[1] == "other" and pd.isna(out.iloc[2])
+
+
+def test_reason_map_overrides():
+    r = pd.Series(["Moved", "Service dissatisfaction", "Network reliability"])
+    out = classify_churn_reason(r, reason_map={"network reliability": "service", "MOVED": "other"})
+    assert out.tolist() == ["other", "service", "service"]
+    out2 = classify_churn_reason(r, reason_map=lambda reason, cat: "product")
+    assert out2.tolist() == ["product"] * 3
+    with pytest.raises(ValueError, match="one of"):
+        classify_churn_reason(r, reason_map={"Moved": "logistics"})
+    with pytest.raises(ValueError, match="one of"):
+        classify_churn_reason(r, reason_map=lambda reason, cat: "nonsense")
+    df, _ = telco_table(1)
+    base = snapshot_churn(df).get("service_reason_share")["estimate"]
+    more = snapshot_churn(df, reason_map={"Network reliability": "service"}).get("service_reason_share")["estimate"]
+    assert more > base
