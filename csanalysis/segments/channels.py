@@ -1,0 +1,361 @@
+"""Consistency of service across channels.
+
+The source articles ask that self-service, automation and people give "the
+same experience; the same tone on every channel". :func:`channel_consistency`
+measures, per channel, satisfaction (mean CSAT), the share of bad ratings and
+the median resolution time, tests whether the channels are equal on each, and
+condenses consistency into one figure with a bootstrap interval.
+
+The consistency figure
+----------------------
+**The spread of the bad-rating share: highest channel share minus lowest
+channel share, in proportion points (0 = every channel equally good),
+among channels with at least ``min_n`` rated tickets.**
+
+Why this one: a bad rating is the experience the articles warn about (the
+customer who walks away), every helpdesk records it on every channel, and
+a share difference needs no scale conversion (CSAT scales and
+rating-score mappings differ between channels and tools). The range answers
+the practical question "how much worse is our worst channel than our best?"
+in the unit the analyst already reports. A weighted standard deviation is
+harder to read and is dominated by the largest channels, which hides a small,
+bad channel; the range does not.
+
+Caveat: the range of noisy estimates is biased upwards (with equal true
+shares it is still above 0), the more so the smaller the channels; hence
+``min_n``. The interval is a percentile bootstrap that resamples tickets
+within each channel (a binomial draw of bad ratings per channel and
+resample, vectorised); it describes the uncertainty of the spread, it is not
+a test. Whether the channels differ at all is the chi-square test in
+``.tests``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.schema import conform, rating_from_score
+from csanalysis.segments.compare import (
+    Omnibus,
+    _codes,
+    _g_mean,
+    _g_quantile,
+    _g_share,
+    _rank_omnibus,
+    _share_omnibus,
+)
+
+__all__ = ["CHANNEL_MEASURES", "ChannelConsistency", "channel_consistency"]
+
+#: Measures reported per channel: name -> (definition, interval method).
+CHANNEL_MEASURES: dict[str, tuple[str, str]] = {
+    "tickets": ("customer-initiated tickets", "count"),
+    "csat_mean": ("mean CSAT (1-5)", "t interval"),
+    "bad_share": ("share of rated tickets rated bad (default rating rule)", "Wilson score interval"),
+    "resolution_p50": ("median minutes from creation to resolution", "binomial order-statistic interval"),
+}
+FIGURE_METHOD = ("range (highest minus lowest) of the channel bad-rating shares among channels with at least "
+                 "{min_n} rated tickets; percentile bootstrap interval, {n_resamples} resamples of the tickets "
+                 "within each channel (binomial draws)")
+
+
+@dataclass(repr=False)
+class ChannelConsistency(ResultMixin):
+    """Service per channel and one consistency figure (see :func:`channel_consistency`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        Long table ``channel, measure, value, ci_low, ci_high, n, method``.
+    tests : DataFrame
+        One row per measure: ``measure, test, statistic, df, p_value,
+        assumptions, reason``.
+    consistency : dict
+        The figure: ``value, ci_low, ci_high, n, method`` and ``measure``,
+        ``channels`` (included), ``highest``, ``lowest``, ``reason``.
+    csat_source : str
+        Where CSAT came from: ``"survey"``, ``"rating"`` or ``"none"``.
+    """
+
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    consistency: dict[str, Any]
+    channel: str
+    csat_source: str
+    confidence: float
+    notes: list[str] = field(default_factory=list)
+
+    title = "Service by channel"
+
+    def __repr__(self) -> str:
+        f = self.consistency
+        return (f"<ChannelConsistency {self.table['channel'].nunique()} channels: bad-share range "
+                f"{f['value']:.3g} [{f['ci_low']:.3g}, {f['ci_high']:.3g}]>")
+
+    def summary(self) -> pd.DataFrame:
+        """The long per-channel table (a copy)."""
+        return self.table.copy()
+
+    def figure(self) -> dict[str, Any]:
+        """The consistency figure as a JSON-ready dict (value, ci_low, ci_high, n, method, ...)."""
+        return jsonable(dict(self.consistency))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: settings, figure, per-channel summary and tests."""
+        tab = self.table.assign(channel=self.table["channel"].astype("str"))
+        return jsonable({"channel_column": self.channel, "csat_source": self.csat_source,
+                         "confidence": self.confidence, "notes": list(self.notes), "figure": self.figure(),
+                         "summary": frame_records(tab), "tests": frame_records(self.tests)})
+
+    def _repr_html_(self) -> str:
+        f = self.consistency
+        fmt = lambda x: f"{x:.4g}"
+        wide = self.table.pivot_table(index="channel", columns="measure", values="value", observed=False,
+                                      sort=False, dropna=False)
+        return (f"<p><b>Consistency across channels</b>: bad-rating share range {f['value']:.3g} "
+                f"[{f['ci_low']:.3g}, {f['ci_high']:.3g}] ({self.confidence:.0%})<br>"
+                f"<small>{html.escape(f['method'])}</small></p>"
+                + wide.to_html(na_rep="–", float_format=fmt)
+                + self.tests.drop(columns=["assumptions"]).to_html(index=False, na_rep="–", float_format=fmt))
+
+    def plot(self, ax: Any = None, measure: Literal["bad_share", "csat_mean", "resolution_p50"] = "bad_share") -> Any:
+        """Estimate and interval per channel; for ``bad_share`` the range is shaded.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        measure : {"bad_share", "csat_mean", "resolution_p50"}
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if measure not in ("bad_share", "csat_mean", "resolution_p50"):
+            raise ValueError(f"The value for `measure` must be one of ['bad_share', 'csat_mean', "
+                             f"'resolution_p50'], but {measure!r} was passed.")
+        if ax is None:
+            ax = plt.gca()
+        rows = self.table.loc[self.table["measure"] == measure]
+        y = np.arange(len(rows))
+        ax.hlines(y, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color="C0", lw=2)
+        ax.plot(rows["value"].to_numpy(float), y, "o", color="C0")
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(rows["channel"].astype("str"), rows["n"])])
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xlabel(f"{measure}: {CHANNEL_MEASURES[measure][0]}")
+        f = self.consistency
+        if measure == "bad_share" and np.isfinite(f["value"]):
+            inc = rows.loc[rows["channel"].astype("str").isin(f["channels"]), "value"]
+            ax.axvspan(float(inc.min()), float(inc.max()), color="C1", alpha=0.15,
+                       label=f"range {f['value']:.3g} [{f['ci_low']:.3g}, {f['ci_high']:.3g}]")
+            ax.legend(loc="best", fontsize="small")
+        p = self.tests.set_index("measure").loc[measure, "p_value"]
+        ax.set_title(f"{measure} by channel" + (f" (test of equality p = {p:.3g})" if np.isfinite(p) else ""))
+        return ax
+
+
+# --------------------------------------------------------------------------- helpers
+def _survey_csat(t: pd.DataFrame, responses: pd.DataFrame) -> np.ndarray:
+    """CSAT of the first survey answer (by responded_at) with a CSAT about each ticket."""
+    r = conform(responses, "responses")
+    r = r.loc[r["ticket_id"].notna() & r["csat"].notna()]
+    r = r.sort_values("responded_at", na_position="last", kind="stable").drop_duplicates("ticket_id")
+    m = pd.Series(r["csat"].to_numpy(dtype=float), index=r["ticket_id"].astype("str").to_numpy())
+    return t["ticket_id"].astype("str").map(m).to_numpy(dtype=float, na_value=np.nan)
+
+
+def _test_row(measure: str, o: Omnibus) -> dict[str, Any]:
+    return {"measure": measure, "test": o.test, "statistic": o.statistic, "df": o.df, "p_value": o.p_value,
+            "assumptions": o.assumptions, "reason": o.reason}
+
+
+def _range_ci(k: np.ndarray, n: np.ndarray, conf: float, n_resamples: int, rng: np.random.Generator,
+              max_cells: int = 2_000_000) -> tuple[float, float, np.ndarray]:
+    """Percentile interval of max - min of k/n, resampling within groups (binomial draws), chunked."""
+    p = k / n
+    out = np.empty(n_resamples)
+    chunk = max(1, min(n_resamples, max_cells // max(len(n), 1)))
+    for s in range(0, n_resamples, chunk):
+        rows = min(chunk, n_resamples - s)
+        b = rng.binomial(n.astype(np.int64), p, size=(rows, len(n))) / n
+        out[s:s + rows] = b.max(axis=1) - b.min(axis=1)
+    a = (1.0 - conf) / 2.0
+    lo, hi = np.quantile(out, [a, 1.0 - a])
+    return float(lo), float(hi), out
+
+
+# --------------------------------------------------------------------------- entry point
+def channel_consistency(
+    tickets: pd.DataFrame,
+    responses: pd.DataFrame | None = None,
+    *,
+    channel: str = "channel",
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+    seed: Any = 0,
+    min_n: int = 30,
+    csat_from: Literal["auto", "survey", "rating"] = "auto",
+    include_agent_initiated: bool = False,
+) -> ChannelConsistency:
+    """Satisfaction, bad ratings and resolution time per channel, and how consistent they are.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        Canonical tickets table (:mod:`csanalysis.schema`).
+    responses : DataFrame, optional
+        Canonical survey responses; answers whose ``ticket_id`` names a ticket
+        give that ticket's CSAT (the first answer by ``responded_at``).
+    channel : str, default "channel"
+        Column of ``tickets`` holding the channel. Every category of a
+        categorical column is reported (the canonical channel column has
+        them all), so channels without tickets show ``n = 0`` and NaN.
+    confidence : float, default 0.95
+        Confidence level of every interval.
+    n_resamples : int, default 1000
+        Bootstrap resamples of the consistency figure.
+    seed : int, Generator or None, default 0
+        Seed of the bootstrap.
+    min_n : int, default 30
+        Channels with fewer rated tickets are shown but left out of the
+        consistency figure (their share is too noisy; see the module notes).
+    csat_from : {"auto", "survey", "rating"}, default "auto"
+        ``survey``: CSAT from the linked survey answers; ``rating``: the
+        ticket's ``rating_score`` mapped to 1-5 (``1 + 4 * rating_score``;
+        a Good/Bad rating becomes 5/1); ``auto``: survey answers when any are
+        linked to the tickets, ratings otherwise. One source only, never a
+        mix, so the channels are compared on the same scale.
+    include_agent_initiated : bool, default False
+        Count agent-initiated (outbound) tickets too.
+
+    Returns
+    -------
+    ChannelConsistency
+        ``.summary()`` (channel, measure, value, ci_low, ci_high, n, method),
+        ``.tests`` (chi-square / Fisher for the bad share, Kruskal-Wallis for
+        CSAT and resolution time), ``.figure()``, ``.to_dict()``, ``.plot()``.
+
+    Examples
+    --------
+    >>> from csanalysis.schema import conform
+    >>> t = conform(pd.DataFrame({"ticket_id": [str(i) for i in range(200)],
+    ...     "channel": ["email", "chat"] * 100,
+    ...     "rating": (["bad", "good"] + ["good", "good"] * 4) * 20}), "tickets")
+    >>> cc = channel_consistency(t)
+    >>> f = cc.figure()
+    >>> round(f["value"], 2), f["highest"], f["lowest"], f["n"]
+    (0.2, 'email', 'chat', 200)
+    >>> cc.summary().query("measure == 'bad_share' and channel == 'phone'")["n"].item()
+    0
+    """
+    if not isinstance(tickets, pd.DataFrame):
+        raise TypeError(f"tickets must be a pandas DataFrame, got {type(tickets).__name__}")
+    if channel not in tickets.columns:
+        raise ValueError(f"tickets has no column {channel!r}; pass channel= the column holding the channel "
+                         "(e.g. 'channel', 'via', 'source')")
+    conf = float(confidence)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"`confidence` must be strictly between 0 and 1 (for example 0.95), "
+                         f"but {confidence!r} was passed.")
+    if int(n_resamples) != n_resamples or n_resamples < 1:
+        raise ValueError(f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed.")
+    if int(min_n) != min_n or min_n < 1:
+        raise ValueError(f"`min_n` must be a positive integer, but {min_n!r} was passed.")
+    if csat_from not in ("auto", "survey", "rating"):
+        raise ValueError(f"The value for `csat_from` must be one of ['auto', 'survey', 'rating'], "
+                         f"but {csat_from!r} was passed.")
+    t = conform(tickets, "tickets").reset_index(drop=True)
+    notes: list[str] = []
+    if not include_agent_initiated:
+        agent = (t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+        if agent.any():
+            notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
+        t = t.loc[~agent].reset_index(drop=True)
+    g, levels = _codes(t[channel])
+    G = len(levels)
+    has = g >= 0
+    if (~has).any():
+        notes.append(f"{int((~has).sum())} ticket(s) without a channel left out")
+
+    # per-ticket values
+    rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+    rated = rating.notna().to_numpy() & has
+    bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=float)
+    survey = _survey_csat(t, responses) if responses is not None else np.full(len(t), np.nan)
+    score = t["rating_score"].to_numpy(dtype=float, na_value=np.nan)
+    if csat_from == "survey" or (csat_from == "auto" and np.isfinite(survey[has]).any()):
+        csat, source = survey, "survey"
+    else:
+        csat, source = 1.0 + 4.0 * score, "rating"
+    if not np.isfinite(csat[has]).any():
+        source = "none"
+        notes.append("no CSAT: no survey answers linked to the tickets and no rating scores")
+    res = t["resolution_minutes"].to_numpy(dtype=float, na_value=np.nan)
+
+    n_t = np.bincount(g[has], minlength=G).astype(float)
+    okc = has & np.isfinite(csat)
+    c_est, c_lo, c_hi, c_n = _g_mean(csat[okc], g[okc], G, conf)
+    b_est, b_lo, b_hi, b_n, b_k = _g_share(bad[rated], g[rated], G, conf)
+    okr = has & np.isfinite(res)
+    r_est, r_lo, r_hi, r_n = _g_quantile(res[okr], g[okr], G, conf)
+
+    nan = np.full(G, np.nan)
+    blocks = {
+        "tickets": (n_t, nan, nan, n_t),
+        "csat_mean": (c_est, c_lo, c_hi, c_n),
+        "bad_share": (b_est, b_lo, b_hi, b_n),
+        "resolution_p50": (r_est, r_lo, r_hi, r_n),
+    }
+    M = len(blocks)
+    table = pd.DataFrame({
+        "channel": np.asarray(levels, dtype=object).repeat(M) if G else np.array([], dtype=object),
+        "measure": np.tile(np.array(list(blocks), dtype=object), G),
+        "value": np.column_stack([b[0] for b in blocks.values()]).ravel() if G else [],
+        "ci_low": np.column_stack([b[1] for b in blocks.values()]).ravel() if G else [],
+        "ci_high": np.column_stack([b[2] for b in blocks.values()]).ravel() if G else [],
+        "n": np.column_stack([b[3] for b in blocks.values()]).ravel().astype(np.int64) if G else [],
+        "method": np.tile(np.array([CHANNEL_MEASURES[m][1] for m in blocks], dtype=object), G),
+    })
+    if isinstance(t[channel].dtype, pd.CategoricalDtype):
+        table["channel"] = pd.Categorical(table["channel"], categories=levels)
+    table["measure"] = table["measure"].astype("str")
+    table["method"] = table["method"].astype("str")
+    if source != "none":
+        table.loc[table["measure"] == "csat_mean", "method"] = f"t interval (CSAT from {source})"
+
+    tests = pd.DataFrame([
+        _test_row("csat_mean", _rank_omnibus(csat[okc], g[okc], G)),
+        _test_row("bad_share", _share_omnibus(b_k, b_n)),
+        _test_row("resolution_p50", _rank_omnibus(res[okr], g[okr], G)),
+    ])
+
+    # the consistency figure
+    inc = b_n >= min_n
+    method = FIGURE_METHOD.format(min_n=min_n, n_resamples=int(n_resamples))
+    fig: dict[str, Any] = {"measure": "bad_share_range", "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                           "n": int(b_n[inc].sum()), "method": method, "confidence": conf,
+                           "channels": [str(c) for c in np.asarray(levels, dtype=object)[inc]],
+                           "highest": None, "lowest": None, "reason": ""}
+    if inc.sum() < 2:
+        fig["reason"] = (f"{int(inc.sum())} channel(s) with at least {min_n} rated tickets; two are needed "
+                         "(lower min_n to include smaller channels)")
+    else:
+        p = b_est[inc]
+        names = np.asarray(levels, dtype=object)[inc]
+        lo, hi, _ = _range_ci(b_k[inc], b_n[inc], conf, int(n_resamples), np.random.default_rng(seed))
+        fig.update(value=float(p.max() - p.min()), ci_low=lo, ci_high=hi,
+                   highest=str(names[int(np.argmax(p))]), lowest=str(names[int(np.argmin(p))]))
+    small = (b_n > 0) & ~inc
+    if small.any():
+        notes.append(f"{int(small.sum())} channel(s) with fewer than {min_n} rated tickets shown but not in the "
+                     "consistency figure")
+    return ChannelConsistency(table=table, tests=tests, consistency=fig, channel=channel, csat_source=source,
+                              confidence=conf, notes=notes)

@@ -1,0 +1,712 @@
+"""Compare any metric across segments, with the right test and corrected p-values.
+
+A *metric* is one column of a per-ticket, per-response or per-customer table:
+
+* a **share** (a boolean column: bad rating, repeat purchase, churned, ...),
+* a **time** (a duration: ``resolution_minutes``, a ``timedelta`` column, ...),
+* a **score** (a number such as CSAT, NPS or effort).
+
+:func:`compare_segments` estimates the metric per segment with an interval,
+tests whether the segments differ at all (the *omnibus* test), and compares
+each segment with the rest (or every pair of segments) with p-values adjusted
+for the number of comparisons.
+
+Tests
+-----
+shares
+    Pearson's chi-square test of independence on the segments x (yes, no)
+    table (``scipy.stats.chi2_contingency``, no continuity correction); for a
+    2 x 2 table with an expected count below 5, Fisher's exact test
+    (``scipy.stats.fisher_exact``). Pairwise: the pooled two-proportion
+    z-test (the 2 x 2 chi-square), or Fisher's exact test when an expected
+    count is below 5.
+times and scores
+    Kruskal-Wallis H test across all segments (chi-square approximation with
+    the tie correction, computed here from one ranking; equal to
+    ``scipy.stats.kruskal``); pairwise Mann-Whitney U tests
+    (``scipy.stats.mannwhitneyu``, two-sided; segment-vs-rest tests of
+    segments with more than 8 values use the same normal approximation with
+    continuity and tie corrections, computed from the one ranking).
+
+Multiple comparisons
+--------------------
+:func:`adjust_pvalues` implements Benjamini-Hochberg (false-discovery rate),
+Holm and Bonferroni adjustments itself, vectorised (BH: sort, scale by
+``m / rank``, cumulative minimum from the largest p down; equal to
+``scipy.stats.false_discovery_control(p, method="bh")``).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.stats.intervals import two_proportion_test, wilson_ci
+
+__all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis"]
+
+Kind = Literal["share", "time", "score"]
+Correction = Literal["fdr_bh", "holm", "bonferroni", "none"]
+
+_TIME_SUFFIXES = ("_minutes", "_hours", "_days", "_seconds")
+_ESTIMATORS = {
+    "share": "share with Wilson score interval",
+    "time": "median with binomial order-statistic interval",
+    "score": "mean with Student-t interval",
+}
+_CHI2 = "Pearson chi-square test of independence"
+_FISHER = "Fisher's exact test"
+_KW = "Kruskal-Wallis H test"
+_Z = "two-proportion z-test (pooled; = 2x2 chi-square)"
+_MWU = "Mann-Whitney U test"
+
+
+# --------------------------------------------------------------------------- p-value adjustment
+def adjust_pvalues(p: Any, method: Correction | None = "fdr_bh") -> np.ndarray:
+    """Adjust p-values for multiple comparisons.
+
+    Parameters
+    ----------
+    p : array-like of float
+        Raw p-values; NaN values are kept as NaN and not counted.
+    method : {"fdr_bh", "holm", "bonferroni", "none"} or None
+        ``fdr_bh``: Benjamini-Hochberg step-up (controls the false-discovery
+        rate); ``holm``: Holm step-down and ``bonferroni`` (both control the
+        family-wise error rate); ``none`` / ``None``: unadjusted.
+
+    Returns
+    -------
+    ndarray
+        Adjusted p-values, capped at 1.
+
+    Notes
+    -----
+    BH, with the ``m`` finite p-values sorted ascending,
+    :math:`\\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m\\,p_{(j)}/j)`.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, 0.04, 0.03, 0.20]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.2]
+    >>> adjust_pvalues([0.01, float("nan"), 0.02], "bonferroni").tolist()
+    [0.02, nan, 0.04]
+    """
+    arr = np.asarray(p, dtype=float).ravel()
+    if method is None or method == "none":
+        return arr.copy()
+    if method not in ("fdr_bh", "holm", "bonferroni"):
+        raise ValueError(f"The value for `correction` must be one of ['fdr_bh', 'holm', 'bonferroni', 'none'] "
+                         f"or None, but {method!r} was passed.")
+    if np.any((arr < 0) | (arr > 1)):
+        raise ValueError("p-values must lie between 0 and 1.")
+    out = np.full(arr.shape, np.nan)
+    ok = np.isfinite(arr)
+    q = arr[ok]
+    m = q.size
+    if m == 0:
+        return out
+    if method == "bonferroni":
+        out[ok] = np.minimum(q * m, 1.0)
+        return out
+    order = np.argsort(q, kind="stable")
+    s = q[order]
+    ranks = np.arange(1, m + 1)
+    if method == "fdr_bh":
+        adj = np.minimum.accumulate((s * m / ranks)[::-1])[::-1]
+    else:  # holm
+        adj = np.maximum.accumulate(s * (m - ranks + 1))
+    res = np.empty(m)
+    res[order] = np.minimum(adj, 1.0)
+    out[ok] = res
+    return out
+
+
+# --------------------------------------------------------------------------- grouped kernels
+def _g_share(x: np.ndarray, g: np.ndarray, G: int, conf: float):
+    n = np.bincount(g, minlength=G).astype(float)
+    k = np.bincount(g, weights=x, minlength=G)
+    low, high = wilson_ci(k, n, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.where(n > 0, k / n, np.nan)
+    return est, np.asarray(low, float), np.asarray(high, float), n, k
+
+
+def _g_mean(x: np.ndarray, g: np.ndarray, G: int, conf: float):
+    n = np.bincount(g, minlength=G).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(g, weights=x, minlength=G) / n
+        dev = x - mean[g] if len(x) else x
+        sd = np.sqrt(np.bincount(g, weights=dev * dev, minlength=G) / (n - 1))
+        tq = stats.t.ppf(0.5 + conf / 2.0, np.maximum(n - 1, 1))
+        half = np.where(n >= 2, tq * sd / np.sqrt(n), np.nan)
+    mean = np.where(n > 0, mean, np.nan)
+    return mean, mean - half, mean + half, n
+
+
+def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, conf: float, q: float = 0.5):
+    """Per-group quantile (linear interpolation) with the order-statistic interval.
+
+    With B ~ Binomial(n, q), the interval [x_(l), x_(u)] with
+    l = F_B^-1(alpha/2), u = F_B^-1(1 - alpha/2) + 1 covers the true quantile
+    with at least the nominal probability (Hahn & Meeker 1991, ch. 5). A bound
+    the sample is too small to reach is NaN.
+    """
+    order = np.lexsort((x, g))
+    xs = x[order]
+    n = np.bincount(g, minlength=G)
+    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    has = n > 0
+    last = max(len(xs) - 1, 0)
+    if len(xs) == 0:
+        nan = np.full(G, np.nan)
+        return nan, nan.copy(), nan.copy(), n.astype(float)
+    h = np.maximum(n - 1, 0) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.ceil(h).astype(np.int64)
+    v_lo = xs[np.minimum(start + lo, last)]
+    v_hi = xs[np.minimum(start + hi, last)]
+    est = np.where(has, v_lo + (h - lo) * (v_hi - v_lo), np.nan)
+    alpha = 1.0 - conf
+    n_safe = np.maximum(n, 1)
+    l_rank = stats.binom.ppf(alpha / 2.0, n_safe, q).astype(np.int64)
+    u_rank = stats.binom.ppf(1.0 - alpha / 2.0, n_safe, q).astype(np.int64) + 1
+    low = np.where(has & (l_rank >= 1), xs[np.clip(start + l_rank - 1, 0, last)], np.nan)
+    high = np.where(has & (u_rank <= n), xs[np.clip(start + u_rank - 1, 0, last)], np.nan)
+    return est, low, high, n.astype(float)
+
+
+def _ranks(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mid-ranks of ``x`` and the tie sum ``sum(t^3 - t)``."""
+    r = stats.rankdata(x, method="average")
+    _, t = np.unique(x, return_counts=True)
+    t = t.astype(float)
+    return r, float(np.sum(t ** 3 - t))
+
+
+def kruskal_wallis(x: Any, g: Any) -> tuple[float, float, int]:
+    """Kruskal-Wallis H test from one ranking (vectorised over groups).
+
+    Parameters
+    ----------
+    x : array-like of float
+        Values (no missing values).
+    g : array-like of int
+        Group code of each value (0..G-1); groups without values are ignored.
+
+    Returns
+    -------
+    statistic, p_value, df : float, float, int
+        H corrected for ties, its chi-square p-value with ``k - 1`` degrees
+        of freedom (``k`` groups with values). NaN when fewer than two groups
+        have values or every value is the same.
+
+    Examples
+    --------
+    >>> h, p, df = kruskal_wallis([1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 1, 1])
+    >>> round(h, 4), round(p, 4), df
+    (3.8571, 0.0495, 1)
+    """
+    xa = np.asarray(x, dtype=float)
+    ga = np.asarray(g, dtype=np.int64)
+    counts = np.bincount(ga) if ga.size else np.zeros(0, np.int64)
+    k = int(np.sum(counts > 0))
+    N = xa.size
+    if k < 2:
+        return np.nan, np.nan, max(k - 1, 0)
+    r, ties = _ranks(xa)
+    corr = 1.0 - ties / (N ** 3 - N)
+    if corr <= 0:
+        return np.nan, np.nan, k - 1
+    rs = np.bincount(ga, weights=r)
+    nz = counts > 0
+    h = (12.0 / (N * (N + 1)) * np.sum(rs[nz] ** 2 / counts[nz]) - 3.0 * (N + 1)) / corr
+    return float(h), float(stats.chi2.sf(h, k - 1)), k - 1
+
+
+def _mwu_vs_rest(x: np.ndarray, g: np.ndarray, G: int) -> np.ndarray:
+    """Two-sided Mann-Whitney p-values of each group vs the rest.
+
+    Normal approximation with continuity and tie corrections from one global
+    ranking (as ``scipy.stats.mannwhitneyu(method="asymptotic")``); groups
+    with at most 8 values, or a rest that small, use scipy's ``method="auto"``
+    (exact when there are no ties).
+    """
+    N = x.size
+    n1 = np.bincount(g, minlength=G).astype(float)
+    n2 = N - n1
+    out = np.full(G, np.nan)
+    if N == 0:
+        return out
+    r, ties = _ranks(x)
+    R1 = np.bincount(g, weights=r, minlength=G)
+    U1 = R1 - n1 * (n1 + 1) / 2.0
+    mu = n1 * n2 / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt(n1 * n2 / 12.0 * ((N + 1) - ties / (N * (N - 1))))
+        z = (np.abs(U1 - mu) - 0.5) / sigma
+        p = np.where(sigma > 0, np.minimum(2.0 * stats.norm.sf(z), 1.0), 1.0)
+    ok = (n1 > 0) & (n2 > 0)
+    out[ok] = p[ok]
+    small = ok & (np.minimum(n1, n2) <= 8)
+    for i in np.flatnonzero(small):
+        a, b = x[g == i], x[g != i]
+        if np.ptp(np.concatenate([a, b])) == 0:
+            out[i] = 1.0
+        else:
+            out[i] = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return out
+
+
+def _mwu(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size == 0 or b.size == 0:
+        return np.nan
+    if np.ptp(np.concatenate([a, b])) == 0:
+        return 1.0
+    method = "auto" if min(a.size, b.size) <= 8 else "asymptotic"
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided", method=method).pvalue)
+
+
+def _small_expected(k1, n1, k2, n2) -> np.ndarray:
+    """Whether the 2x2 table [[k1, n1-k1], [k2, n2-k2]] has an expected count below 5."""
+    k1, n1, k2, n2 = (np.asarray(v, float) for v in (k1, n1, k2, n2))
+    N = n1 + n2
+    K = k1 + k2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.minimum(np.minimum(n1, n2) * np.minimum(K, N - K) / N, np.inf)
+    return np.where(N > 0, e < 5, False)
+
+
+def _fisher(k1, n1, k2, n2) -> float:
+    return float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
+
+
+# --------------------------------------------------------------------------- omnibus
+@dataclass(frozen=True)
+class Omnibus:
+    """The test of whether any segment differs (see :func:`compare_segments`).
+
+    Attributes
+    ----------
+    test : str
+        Name of the test.
+    statistic, df, p_value : float
+        Test statistic (chi-square / H; the odds ratio for Fisher's exact
+        test), degrees of freedom (NaN for Fisher) and p-value; NaN when the
+        test cannot be run, with the reason in ``reason``.
+    assumptions : str
+        The test's assumptions, and whether the data meet them.
+    reason : str
+        Why the test is NaN (empty when it ran).
+    """
+
+    test: str
+    statistic: float
+    df: float
+    p_value: float
+    assumptions: str
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable({"test": self.test, "statistic": self.statistic, "df": self.df,
+                         "p_value": self.p_value, "assumptions": self.assumptions, "reason": self.reason})
+
+
+def _share_omnibus(k: np.ndarray, n: np.ndarray) -> Omnibus:
+    use = n > 0
+    base = ("independent observations (one row per ticket / response / customer, not repeated measures); "
+            "expected count of at least 5 in every cell for the chi-square approximation")
+    if use.sum() < 2:
+        return Omnibus(_CHI2, np.nan, np.nan, np.nan, base,
+                       f"only {int(use.sum())} segment with values; at least two are needed for a comparison")
+    table = np.column_stack([k[use], n[use] - k[use]])
+    if np.any(table.sum(axis=0) == 0):
+        return Omnibus(_CHI2, 0.0, float(use.sum() - 1), 1.0, base,
+                       "every value is the same (all true or all false), so the segments cannot differ")
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    if table.shape[0] == 2 and expected.min() < 5:
+        res = stats.fisher_exact(table)
+        return Omnibus(_FISHER, float(res.statistic), np.nan, float(res.pvalue),
+                       "independent observations; margins treated as fixed (conditional test); used instead of "
+                       f"the chi-square test because the smallest expected count is {expected.min():.2g} (< 5)")
+    res = stats.chi2_contingency(table, correction=False)
+    small = float(np.mean(expected < 5))
+    note = (f"; {small:.0%} of the cells have an expected count below 5 (smallest {expected.min():.2g}), so "
+            "the chi-square approximation may be poor: merge small segments" if small > 0 else
+            f"; met (smallest expected count {expected.min():.3g})")
+    return Omnibus(_CHI2, float(res.statistic), float(res.dof), float(res.pvalue), base + note)
+
+
+def _rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
+    counts = np.bincount(g, minlength=G)
+    k = int(np.sum(counts > 0))
+    base = ("independent observations; an ordinal or continuous metric; tests whether values tend to be "
+            "larger in some segments (a difference in location when the distributions have the same shape); "
+            "chi-square approximation of H (reliable with at least 5 values per segment)")
+    if k < 2:
+        return Omnibus(_KW, np.nan, np.nan, np.nan, base,
+                       f"only {k} segment with values; at least two are needed for a comparison")
+    h, p, df = kruskal_wallis(x, g)
+    if not np.isfinite(h):
+        return Omnibus(_KW, np.nan, float(df), np.nan, base,
+                       "every value is the same, so the test is undefined (nothing differs)")
+    smallest = int(counts[counts > 0].min())
+    note = f"; smallest segment has {smallest} values" + (" (< 5: the approximation is rough)" if smallest < 5 else "")
+    return Omnibus(_KW, h, float(df), p, base + note)
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(repr=False)
+class SegmentComparison(ResultMixin):
+    """A metric compared across segments (see :func:`compare_segments`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per segment: ``segment, n, estimate, ci_low, ci_high,
+        difference`` (segment minus the rest), ``p_value, p_adjusted,
+        significant`` (segment vs the rest, adjusted across segments),
+        ``test``.
+    omnibus : Omnibus
+        Test of whether any segment differs.
+    pairwise : DataFrame
+        The comparisons chosen with ``pairs``: ``segment_a, segment_b,
+        estimate_a, estimate_b, difference, p_value, p_adjusted,
+        significant, test`` (``segment_b`` is ``"rest"`` for segment-vs-rest).
+    """
+
+    table: pd.DataFrame
+    omnibus: Omnibus
+    pairwise: pd.DataFrame
+    segment: str
+    metric: str
+    kind: str
+    estimator: str
+    alpha: float
+    correction: str
+    pairs: str
+    confidence: float
+    unit: str = ""
+    n_dropped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"{self.metric} by {self.segment} ({self.estimator})"
+
+    def __repr__(self) -> str:
+        return (f"<SegmentComparison {self.metric!r} by {self.segment!r}: {len(self.table)} segments, "
+                f"{self.omnibus.test} p={self.omnibus.p_value:.3g}>")
+
+    def summary(self) -> pd.DataFrame:
+        """One row per segment (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: settings, omnibus test, per-segment summary and pairwise comparisons."""
+        tab = self.table.assign(segment=self.table["segment"].astype("str"))
+        pw = self.pairwise.assign(segment_a=self.pairwise["segment_a"].astype("str"),
+                                  segment_b=self.pairwise["segment_b"].astype("str"))
+        return jsonable({
+            "segment": self.segment, "metric": self.metric, "kind": self.kind, "unit": self.unit,
+            "estimator": self.estimator, "confidence": self.confidence, "alpha": self.alpha,
+            "correction": self.correction, "pairs": self.pairs, "n_dropped": self.n_dropped,
+            "notes": list(self.notes), "omnibus": self.omnibus.to_dict(),
+            "summary": frame_records(tab), "pairwise": frame_records(pw),
+        })
+
+    def _repr_html_(self) -> str:
+        o = self.omnibus
+        if np.isfinite(o.p_value):
+            line = f"{o.test}: statistic {o.statistic:.4g}, df {o.df:.3g}, p = {o.p_value:.3g}"
+        else:
+            line = f"{o.test}: not computed ({o.reason})"
+        fmt = lambda x: f"{x:.4g}"
+        return (f"<p><b>{html.escape(self.title)}</b><br>{html.escape(line)}<br>"
+                f"<small>Assumptions: {html.escape(o.assumptions)}. Segment vs rest p-values adjusted with "
+                f"{html.escape(self.correction)}.</small></p>"
+                + self.table.to_html(index=False, na_rep="–", float_format=fmt))
+
+    def plot(self, ax: Any = None) -> Any:
+        """Estimate and interval per segment (horizontal); significant segments filled.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            ax = plt.gca()
+        t = self.table
+        y = np.arange(len(t))
+        est = t["estimate"].to_numpy(float)
+        sig = t["significant"].to_numpy(bool)
+        ax.hlines(y, t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float), color="C0", lw=2)
+        ax.plot(est[~sig], y[~sig], "o", mfc="white", color="C0", label="not significant")
+        ax.plot(est[sig], y[sig], "o", color="C3", label=f"differs from rest ({self.correction})")
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{s} (n={int(n)})" for s, n in zip(t["segment"].astype("str"), t["n"])])
+        ax.set_ylim(len(t) - 0.5, -0.5)
+        unit = f" [{self.unit}]" if self.unit else ""
+        ax.set_xlabel(f"{self.metric}{unit}: {self.estimator}")
+        p = self.omnibus.p_value
+        ax.set_title(f"{self.omnibus.test}: p = {p:.3g}" if np.isfinite(p) else f"{self.omnibus.test}: n/a")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+
+# --------------------------------------------------------------------------- helpers
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(dtype=np.int64), pd.Index(s.cat.categories)
+    try:
+        codes, uniques = pd.factorize(s, sort=True)
+    except TypeError:
+        codes, uniques = pd.factorize(s, sort=False)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
+
+
+def _infer_kind(s: pd.Series, name: str) -> Kind:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "share"
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        return "time"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "time" if name.lower().endswith(_TIME_SUFFIXES) else "score"
+    raise ValueError(f"metric column {name!r} has dtype {s.dtype}, which is neither boolean (a share), a duration "
+                     "(a time) nor numeric (a score); convert it, e.g. df[col] == 'bad' for a share, or pass kind=")
+
+
+def _values(s: pd.Series, kind: Kind, name: str) -> tuple[np.ndarray, str]:
+    if kind == "share":
+        if pd.api.types.is_bool_dtype(s.dtype):
+            return s.astype("float64").to_numpy(dtype=float, na_value=np.nan), ""
+        x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        bad = np.isfinite(x) & (x != 0) & (x != 1)
+        if not pd.api.types.is_numeric_dtype(s.dtype) or bad.any():
+            raise ValueError(f"kind='share' needs a boolean (or 0/1) column; {name!r} has dtype {s.dtype}"
+                             + (f" and {int(bad.sum())} value(s) other than 0 and 1" if bad.any() else ""))
+        return x, ""
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        return (s.dt.total_seconds() / 60.0).to_numpy(dtype=float, na_value=np.nan), "minutes"
+    if not (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)):
+        raise ValueError(f"kind={kind!r} needs a numeric (or duration) column; {name!r} has dtype {s.dtype}")
+    unit = next((suf[1:] for suf in _TIME_SUFFIXES if name.lower().endswith(suf)), "") if kind == "time" else ""
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), unit
+
+
+def _check_alpha(alpha: float) -> float:
+    try:
+        a = float(alpha)
+    except (TypeError, ValueError):
+        a = np.nan
+    if not 0.0 < a < 1.0:
+        raise ValueError(f"`alpha` must be strictly between 0 and 1 (for example 0.05), but {alpha!r} was passed.")
+    return a
+
+
+# --------------------------------------------------------------------------- entry point
+def compare_segments(
+    data: pd.DataFrame,
+    *,
+    segment: str,
+    metric: str,
+    kind: Kind | None = None,
+    alpha: float = 0.05,
+    correction: Correction | None = "fdr_bh",
+    pairs: Literal["vs_rest", "all"] = "vs_rest",
+    confidence: float | None = None,
+) -> SegmentComparison:
+    """Compare a metric across segments with intervals, an omnibus test and corrected pairwise tests.
+
+    Parameters
+    ----------
+    data : DataFrame
+        A per-ticket, per-response or per-customer table.
+    segment : str
+        Column holding the segment of each row (categorical, text, number,
+        period, bool). Every category of a categorical column is reported,
+        so unused categories show ``n = 0`` and NaN. Rows with a missing
+        segment or metric are left out (counted in ``n_dropped``).
+    metric : str
+        Column holding the metric.
+    kind : {"share", "time", "score"}, optional
+        How to summarise and test the metric. Inferred when omitted: boolean
+        columns are shares, ``timedelta`` columns and numeric columns whose
+        name ends in ``_minutes`` / ``_hours`` / ``_days`` / ``_seconds`` are
+        times, other numeric columns are scores. ``timedelta`` values are
+        converted to minutes.
+    alpha : float, default 0.05
+        Significance level applied to the adjusted p-values.
+    correction : {"fdr_bh", "holm", "bonferroni", "none"} or None, default "fdr_bh"
+        Multiple-comparison adjustment across the pairwise comparisons
+        (Benjamini-Hochberg false-discovery rate by default; see
+        :func:`adjust_pvalues`).
+    pairs : {"vs_rest", "all"}, default "vs_rest"
+        Which comparisons go in ``.pairwise``: each segment against all other
+        rows together, or every pair of segments (adjusted as one family).
+        The per-segment ``summary()`` always shows segment vs rest.
+    confidence : float, optional
+        Confidence level of the intervals; ``1 - alpha`` by default.
+
+    Returns
+    -------
+    SegmentComparison
+        ``.summary()`` (segment, n, estimate, ci_low, ci_high, difference,
+        p_value, p_adjusted, significant, test), ``.omnibus``,
+        ``.pairwise``, ``.to_dict()``, ``.plot()``.
+
+    Notes
+    -----
+    Estimates: shares with the Wilson interval; times as the median with the
+    distribution-free order-statistic interval (times are skewed; the median
+    is the usual service figure); scores as the mean with the Student-t
+    interval. Tests are named in the module docstring; the omnibus test and
+    its assumptions are carried in the result. With one segment the omnibus
+    test and p-values are NaN with a reason, not an error.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"channel": ["email"] * 40 + ["chat"] * 40,
+    ...                    "bad": [True] * 20 + [False] * 20 + [True] * 4 + [False] * 36})
+    >>> res = compare_segments(df, segment="channel", metric="bad")
+    >>> res.omnibus.test, round(res.omnibus.p_value, 5)
+    ('Pearson chi-square test of independence', 9e-05)
+    >>> res.summary()[["segment", "n", "estimate", "significant"]]
+      segment   n  estimate  significant
+    0    chat  40       0.1         True
+    1   email  40       0.5         True
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    for role, col in (("segment", segment), ("metric", metric)):
+        if not isinstance(col, str) or col not in data.columns:
+            shown = ", ".join(map(str, list(data.columns)[:15]))
+            raise ValueError(f"`{role}` column {col!r} is not in the table; its columns are: {shown}")
+    if segment == metric:
+        raise ValueError("`segment` and `metric` must be different columns")
+    if kind is not None and kind not in ("share", "time", "score"):
+        raise ValueError(f"The value for `kind` must be one of ['share', 'time', 'score'] or None, "
+                         f"but {kind!r} was passed.")
+    if pairs not in ("vs_rest", "all"):
+        raise ValueError(f"The value for `pairs` must be one of ['vs_rest', 'all'], but {pairs!r} was passed.")
+    a = _check_alpha(alpha)
+    conf = 1.0 - a if confidence is None else float(confidence)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"`confidence` must be strictly between 0 and 1, but {confidence!r} was passed.")
+    corr = "none" if correction is None else correction
+    adjust_pvalues([], corr)  # validates
+
+    k_ = kind or _infer_kind(data[metric], metric)
+    x_all, unit = _values(data[metric], k_, metric)
+    g_all, levels = _codes(data[segment])
+    G = len(levels)
+    keep = np.isfinite(x_all) & (g_all >= 0)
+    x, g = x_all[keep], g_all[keep]
+    n_dropped = int((~keep).sum())
+    notes = []
+    if n_dropped:
+        notes.append(f"{n_dropped} row(s) with a missing {segment!r} or {metric!r} were left out")
+
+    # per-segment estimates, and the rest
+    if k_ == "share":
+        est, low, high, n, ksum = _g_share(x, g, G, conf)
+        K, N = float(ksum.sum()), float(n.sum())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rest_est = np.where(N - n > 0, (K - ksum) / (N - n), np.nan)
+        omni = _share_omnibus(ksum, n)
+        _, _, _, p = two_proportion_test(ksum, n, K - ksum, N - n)
+        p = np.asarray(p, float)
+        small = _small_expected(ksum, n, K - ksum, N - n)
+        for i in np.flatnonzero(small & (n > 0) & (N - n > 0)):
+            p[i] = _fisher(ksum[i], n[i], K - ksum[i], N - n[i])
+        test = np.where(small, _FISHER, _Z)
+    else:
+        if k_ == "time":
+            est, low, high, n = _g_quantile(x, g, G, conf)
+        else:
+            est, low, high, n = _g_mean(x, g, G, conf)
+        N = float(n.sum())
+        if k_ == "score":
+            S = float(x.sum())
+            sums = np.bincount(g, weights=x, minlength=G)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rest_est = np.where(N - n > 0, (S - sums) / (N - n), np.nan)
+        else:
+            rest_est = np.full(G, np.nan)
+            for i in np.flatnonzero((n > 0) & (N - n > 0)):
+                rest_est[i] = float(np.median(x[g != i]))
+        omni = _rank_omnibus(x, g, G)
+        p = _mwu_vs_rest(x, g, G)
+        test = np.full(G, _MWU, dtype=object)
+    testable = (n > 0) & (N - n > 0)
+    p = np.where(testable, p, np.nan)
+    test = np.where(testable, test, "")
+    p_adj = adjust_pvalues(p, corr)
+    with np.errstate(invalid="ignore"):
+        sig = np.where(np.isfinite(p_adj), p_adj < a, False).astype(bool)
+    if int((n > 0).sum()) < 2:
+        notes.append("fewer than two segments have values: no comparison is possible")
+    table = pd.DataFrame({
+        "segment": levels,
+        "n": n.astype(np.int64),
+        "estimate": est,
+        "ci_low": low,
+        "ci_high": high,
+        "difference": est - rest_est,
+        "p_value": p,
+        "p_adjusted": p_adj,
+        "significant": sig,
+        "test": pd.array(test.astype(object), dtype="str"),
+    })
+
+    # pairwise family
+    if pairs == "vs_rest":
+        pw = pd.DataFrame({
+            "segment_a": levels, "segment_b": "rest", "estimate_a": est, "estimate_b": rest_est,
+            "difference": est - rest_est, "p_value": p, "p_adjusted": p_adj, "significant": sig,
+            "test": table["test"],
+        })
+        pw = pw.loc[testable].reset_index(drop=True)
+    else:
+        idx = np.flatnonzero(n > 0)
+        ia, ib = np.triu_indices(len(idx), k=1)
+        ia, ib = idx[ia], idx[ib]
+        if k_ == "share":
+            _, _, _, pp = two_proportion_test(ksum[ia], n[ia], ksum[ib], n[ib])
+            pp = np.atleast_1d(np.asarray(pp, float)).copy()
+            sm = np.atleast_1d(_small_expected(ksum[ia], n[ia], ksum[ib], n[ib]))
+            for j in np.flatnonzero(sm):
+                pp[j] = _fisher(ksum[ia[j]], n[ia[j]], ksum[ib[j]], n[ib[j]])
+            ptest = np.where(sm, _FISHER, _Z)
+        else:
+            order = np.argsort(g, kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=G))])
+            xs = x[order]
+            pp = np.array([_mwu(xs[bounds[i]:bounds[i + 1]], xs[bounds[j]:bounds[j + 1]])
+                           for i, j in zip(ia, ib)], dtype=float)
+            ptest = np.full(len(ia), _MWU, dtype=object)
+        pa = adjust_pvalues(pp, corr)
+        pw = pd.DataFrame({
+            "segment_a": levels[ia] if len(ia) else pd.Index([], dtype=object),
+            "segment_b": levels[ib] if len(ib) else pd.Index([], dtype=object),
+            "estimate_a": est[ia], "estimate_b": est[ib], "difference": est[ia] - est[ib],
+            "p_value": pp, "p_adjusted": pa,
+            "significant": np.where(np.isfinite(pa), pa < a, False).astype(bool),
+            "test": pd.array(np.asarray(ptest, dtype=object), dtype="str"),
+        })
+    return SegmentComparison(
+        table=table, omnibus=omni, pairwise=pw, segment=segment, metric=metric, kind=k_,
+        estimator=_ESTIMATORS[k_], alpha=a, correction=corr, pairs=pairs, confidence=conf,
+        unit=unit, n_dropped=n_dropped, notes=notes,
+    )

@@ -1,0 +1,465 @@
+"""RFM segmentation: recency, frequency and monetary value of purchases.
+
+Each customer of the ``activity`` table gets three scores from 1 to ``bins``
+(5 by default, quintiles):
+
+* **R** recency: days from the customer's last purchase to ``as_of``; the
+  most recent buyers get the highest score;
+* **F** frequency: number of orders;
+* **M** monetary: total amount spent.
+
+Scores are quantile bins of the customers' *ranks*: values are ranked with
+``rank(method="first")`` (ties broken by the order of the customer keys, so
+every bin gets its share of customers even when many customers have the same
+value, e.g. one order each) and the ranks are cut with :func:`pandas.qcut`.
+Two customers with the same frequency can therefore get neighbouring scores;
+this is the usual convention and the price of equal-sized bins.
+
+The named segments come from :data:`RFM_SEGMENT_GRID`, a table of R against
+``FM = ceil((F + M) / 2)`` (the mean of F and M, halves rounded up):
+
+====  ==================  ===================  ===================  ==========  ==========
+R     FM 1                FM 2                 FM 3                 FM 4        FM 5
+====  ==================  ===================  ===================  ==========  ==========
+5     New customers       Potential loyalists  Potential loyalists  Champions   Champions
+4     Promising           Potential loyalists  Potential loyalists  Loyal       Loyal
+3     About to sleep      About to sleep       Need attention       Loyal       Loyal
+2     Hibernating         Hibernating          At risk              At risk     Can't lose them
+1     Lost                Lost                 At risk              At risk     Can't lose them
+====  ==================  ===================  ===================  ==========  ==========
+
+With ``bins != 5`` the scores are put on the 1-5 grid before the look-up:
+score ``s`` covers the quantile range around ``(s - 0.5) / bins``, which
+falls in grid bin ``floor((s - 0.5) / bins * 5) + 1`` (for ``bins=3``: 1, 3,
+5). A custom grid can be passed as ``grid=``.
+
+Currencies: amounts in different currencies are never added up. When the
+activity carries more than one currency, ``currency=`` must name the one
+whose amounts make up ``monetary`` (purchases in other currencies still count
+for recency and frequency); otherwise :func:`rfm` raises ``ValueError``.
+Convert amounts beforehand to use them all. When no amounts are known at
+all, ``monetary`` is missing, M is missing and ``FM = F``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from csanalysis._results import frame_records, jsonable
+from csanalysis.link import link_customers
+from csanalysis.stats.intervals import wilson_ci
+
+__all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMResult", "rfm"]
+
+Key = Literal["auto", "customer_id", "email_key"]
+_STR = pd.StringDtype(na_value=np.nan)
+_DAY = pd.Timedelta(days=1)
+
+#: RFM segment names, from best to worst (the order of summaries and plots).
+RFM_SEGMENTS: tuple[str, ...] = (
+    "Champions", "Loyal", "Potential loyalists", "New customers", "Promising",
+    "Need attention", "About to sleep", "At risk", "Can't lose them", "Hibernating", "Lost",
+)
+
+#: The segment of each (R, FM) pair: index R 5..1, columns FM 1..5.
+RFM_SEGMENT_GRID: pd.DataFrame = pd.DataFrame(
+    [
+        ["New customers", "Potential loyalists", "Potential loyalists", "Champions", "Champions"],
+        ["Promising", "Potential loyalists", "Potential loyalists", "Loyal", "Loyal"],
+        ["About to sleep", "About to sleep", "Need attention", "Loyal", "Loyal"],
+        ["Hibernating", "Hibernating", "At risk", "At risk", "Can't lose them"],
+        ["Lost", "Lost", "At risk", "At risk", "Can't lose them"],
+    ],
+    index=pd.Index([5, 4, 3, 2, 1], name="R"),
+    columns=pd.Index([1, 2, 3, 4, 5], name="FM"),
+)
+
+
+# =========================================================================== shared helpers
+def _check_frame(df: Any, name: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(df).__name__}.")
+
+
+def _with_customer(df: pd.DataFrame, table: str, customer: str, key: Key) -> pd.DataFrame:
+    """``df`` with a string ``customer`` column (linking the table on its own when needed)."""
+    _check_frame(df, table)
+    if customer in df.columns:
+        out = df if customer == "customer" else df.assign(customer=df[customer])
+    elif customer != "customer":
+        raise ValueError(f"{table} has no column {customer!r}; pass the name of its customer column as "
+                         "customer=, or leave customer='customer' to link the table with link_customers.")
+    else:
+        out = getattr(link_customers(**{table: df}, key=key), table)
+    return out.assign(customer=out["customer"].astype(_STR))
+
+
+def _link_pair(a: pd.DataFrame, a_name: str, b: pd.DataFrame, b_name: str,
+               customer: str, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give two tables one customer key: link together when neither has one, else separately.
+
+    Raises ``ValueError`` when the two tables end up sharing no customer at all
+    (typically one was linked on customer ids and the other on e-mail keys).
+    """
+    _check_frame(a, a_name)
+    _check_frame(b, b_name)
+    has_a, has_b = customer in a.columns, customer in b.columns
+    if not has_a and not has_b and customer == "customer":
+        ld = link_customers(**{a_name: a, b_name: b}, key=key)
+        a2, b2 = getattr(ld, a_name), getattr(ld, b_name)
+        return (a2.assign(customer=a2["customer"].astype(_STR)),
+                b2.assign(customer=b2["customer"].astype(_STR)))
+    a2 = _with_customer(a, a_name, customer, key)
+    b2 = _with_customer(b, b_name, customer, key)
+    if not (has_a and has_b):
+        ka, kb = a2["customer"].dropna(), b2["customer"].dropna()
+        if len(ka) and len(kb) and not ka.isin(kb.unique()).any():
+            raise ValueError(
+                f"{a_name} and {b_name} share no customer: one table was linked here on its own and its "
+                "customer keys do not match the other's (customer ids against e-mail keys?). Link both "
+                f"with csanalysis.link.link_customers(...) first, or pass key='customer_id' / 'email_key'.")
+    return a2, b2
+
+
+def _as_utc(s: pd.Series, what: str) -> pd.Series:
+    try:
+        out = pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]")
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must hold timestamps (canonical tables carry UTC datetimes).") from None
+    return out
+
+
+def _as_of(value: Any, default: pd.Timestamp) -> pd.Timestamp:
+    if value is None:
+        return default
+    ts = pd.Timestamp(value)
+    if pd.isna(ts):
+        raise ValueError(f"as_of must be a date or timestamp, got {value!r}.")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _check_confidence(confidence: float) -> float:
+    c = float(confidence)
+    if not 0.0 < c < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1 (e.g. 0.95), got {confidence!r}.")
+    return c
+
+
+def _share_table(labels: pd.Series, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
+    """``segment, n, share, share_ci_low, share_ci_high`` for every segment in ``order``."""
+    counts = labels.value_counts().reindex(list(order), fill_value=0).astype("int64")
+    total = int(counts.sum())
+    n = counts.to_numpy()
+    share = n / total if total else np.full(n.shape, np.nan)
+    lo, hi = wilson_ci(n, np.full(n.shape, total), confidence)
+    return pd.DataFrame({
+        "segment": pd.Series(list(order), dtype=_STR), "n": n, "share": share,
+        "share_ci_low": np.atleast_1d(lo), "share_ci_high": np.atleast_1d(hi),
+    })
+
+
+def _plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Any, title: str,
+                xlabel: str) -> Any:
+    """Horizontal bars of ``value`` per segment with ``[low, high]`` error bars."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        ax = plt.gca()
+    s = summary.iloc[::-1]
+    v = s[value].to_numpy(dtype=float, na_value=np.nan)
+    lo = s[low].to_numpy(dtype=float, na_value=np.nan)
+    hi = s[high].to_numpy(dtype=float, na_value=np.nan)
+    err = np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)])
+    y = np.arange(len(s))
+    ax.barh(y, np.nan_to_num(v), xerr=err, color="#4C72B0", ecolor="#333333", capsize=3)
+    ax.set_yticks(y, labels=[f"{seg} (n={n})" for seg, n in zip(s["segment"], s["n"])])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return ax
+
+
+class _SegmentResult:
+    """``to_dict`` / ``_repr_html_`` shared by the segment results."""
+
+    title: str = ""
+
+    def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _extra(self) -> dict[str, Any]:
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result: ``{"segments": [{"segment", "n", "share", ...}, ...], ...}``."""
+        return jsonable({"segments": frame_records(self.summary()), **self._extra()})
+
+    def _repr_html_(self) -> str:
+        cap = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
+        return cap + self.summary().to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
+
+
+# =========================================================================== RFM
+@dataclass(repr=False)
+class RFMResult(_SegmentResult):
+    """Result of :func:`rfm`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per customer: ``customer, first_purchase, last_purchase,
+        recency`` (days), ``frequency`` (orders), ``monetary`` (total amount in
+        ``currency``), ``r_score, f_score, m_score, fm_score, rfm_score``
+        (e.g. ``"545"``) and ``segment`` (categorical in :data:`RFM_SEGMENTS`
+        order).
+    as_of : Timestamp
+        The date recency is measured to.
+    currency : str or None
+        The currency of ``monetary``.
+    bins : int
+        Number of score bins.
+    confidence : float
+        Confidence level of the share intervals.
+    notes : list of str
+        Decisions taken on the data (excluded rows, currencies).
+    """
+
+    table: pd.DataFrame
+    as_of: pd.Timestamp
+    currency: str | None
+    bins: int
+    confidence: float = 0.95
+    notes: list[str] = field(default_factory=list)
+    title: str = "RFM segments"
+
+    def __repr__(self) -> str:
+        return (f"RFMResult({len(self.table)} customers, as_of={self.as_of.date()}, bins={self.bins}, "
+                f"currency={self.currency!r})")
+
+    def summary(self) -> pd.DataFrame:
+        """Per segment: ``segment, n, share, share_ci_low, share_ci_high`` (Wilson) and means.
+
+        Every segment of :data:`RFM_SEGMENTS` is listed (with ``n = 0`` when
+        empty), followed by ``mean_recency, mean_frequency, mean_monetary``.
+        """
+        order = list(RFM_SEGMENTS) + [c for c in self.table["segment"].cat.categories
+                                      if c not in RFM_SEGMENTS]
+        out = _share_table(self.table["segment"].astype("object"), order, self.confidence)
+        means = (self.table.groupby("segment", observed=False)[["recency", "frequency", "monetary"]]
+                 .mean().reindex(order))
+        for c in ("recency", "frequency", "monetary"):
+            out[f"mean_{c}"] = means[c].to_numpy(dtype=float)
+        return out
+
+    def _extra(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "currency": self.currency, "bins": self.bins,
+                "customers": len(self.table), "notes": list(self.notes)}
+
+    def plot(self, ax: Any = None) -> Any:
+        """Bar chart of segment shares with their Wilson intervals.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return _plot_rates(self.summary(), "share", "share_ci_low", "share_ci_high", ax=ax,
+                           title=f"RFM segments (as of {self.as_of.date()})", xlabel="share of customers")
+
+
+def _scores(values: pd.Series, bins: int, *, higher_is_better: bool) -> np.ndarray:
+    """Quantile scores 1..bins of ``values`` (ranks with method="first", then qcut)."""
+    out = np.full(len(values), np.nan)
+    ok = values.notna().to_numpy()
+    v = values[ok]
+    if len(v) == 0:
+        return out
+    r = (v if higher_is_better else -v).rank(method="first")
+    if len(v) == 1:
+        out[ok] = (bins + 1) // 2  # one customer: the middle score
+        return out
+    out[ok] = pd.qcut(r, bins, labels=False).to_numpy(dtype=float) + 1.0
+    return out
+
+
+def _on_five(score: np.ndarray, bins: int) -> np.ndarray:
+    """Scores 1..bins on the 1-5 grid: the bin's quantile midpoint placed on five equal bins."""
+    return (np.floor((score - 0.5) / bins * 5.0) + 1).astype("int64")
+
+
+def _check_grid(grid: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(grid, pd.DataFrame) or sorted(grid.index.tolist()) != [1, 2, 3, 4, 5] \
+            or sorted(grid.columns.tolist()) != [1, 2, 3, 4, 5]:
+        raise ValueError("grid must be a DataFrame with index R = 1..5 and columns FM = 1..5 holding "
+                         "segment names (see RFM_SEGMENT_GRID).")
+    return grid
+
+
+def rfm(
+    activity: pd.DataFrame,
+    *,
+    as_of: Any = None,
+    bins: int = 5,
+    customer: str = "customer",
+    currency: str | None = None,
+    grid: pd.DataFrame | None = None,
+    key: Key = "auto",
+    confidence: float = 0.95,
+) -> RFMResult:
+    """Score customers on recency, frequency and monetary value, and name their segment.
+
+    Parameters
+    ----------
+    activity : DataFrame
+        Canonical activity table (one row per order). Without a ``customer``
+        column it is linked on its own with
+        :func:`csanalysis.link.link_customers` (``key``). Rows without a
+        customer or a time are left out (counted in ``notes``).
+    as_of : date-like, optional
+        The date recency is measured to; default: the latest purchase in
+        ``activity``. Purchases after ``as_of`` are left out.
+    bins : int, default 5
+        Number of quantile scores (5 = quintiles).
+    customer : str, default "customer"
+        Name of the customer column.
+    currency : str, optional
+        Currency whose amounts make up ``monetary``. Required when the
+        activity carries more than one currency (amounts are never added
+        across currencies).
+    grid : DataFrame, optional
+        Segment of each (R, FM) pair; default :data:`RFM_SEGMENT_GRID`.
+    key : {"auto", "customer_id", "email_key"}
+        Linking key when ``activity`` has no customer column.
+    confidence : float, default 0.95
+        Confidence level of the share intervals.
+
+    Returns
+    -------
+    RFMResult
+        ``.table`` (one row per customer), ``.summary()``, ``.to_dict()``,
+        ``.plot()``.
+
+    Raises
+    ------
+    ValueError
+        No purchase with a customer and a time, several currencies without
+        ``currency=``, bad ``bins``.
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": ["a", "a", "a", "b", "c"],
+    ...                     "at": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-06-01",
+    ...                                           "2023-02-01", "2024-05-20"], utc=True),
+    ...                     "amount": [100.0, 80.0, 120.0, 15.0, 40.0], "currency": "DKK"})
+    >>> res = rfm(act, bins=3)
+    >>> res.table[["customer", "recency", "frequency", "monetary", "rfm_score"]]
+      customer  recency  frequency  monetary rfm_score
+    0        a      0.0          3     300.0       333
+    1        b    486.0          1      15.0       111
+    2        c     12.0          1      40.0       222
+    >>> res.table["segment"].tolist()
+    ['Champions', 'Lost', 'Need attention']
+    """
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
+        raise ValueError(f"bins must be a whole number of at least 2 (5 gives quintiles), got {bins!r}.")
+    bins = int(bins)
+    confidence = _check_confidence(confidence)
+    grid = RFM_SEGMENT_GRID if grid is None else _check_grid(grid)
+    act = _with_customer(activity, "activity", customer, key)
+    for col in ("at",):
+        if col not in act.columns:
+            raise ValueError("activity has no 'at' column (purchase time); read it with "
+                             "csanalysis.io.read_activity or name the column 'at'.")
+    notes: list[str] = []
+    at = _as_utc(act["at"], "activity 'at'")
+    keep = act["customer"].notna() & at.notna()
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum())} purchase row(s) without a customer or a time left out")
+    if not keep.any():
+        raise ValueError("activity has no purchase with both a customer and a time; RFM needs at least one "
+                         f"(got {len(act)} row(s)).")
+    default_as_of = at[keep].max()
+    as_of_ts = _as_of(as_of, default_as_of)
+    late = keep & (at > as_of_ts)
+    if late.any():
+        notes.append(f"{int(late.sum())} purchase(s) after as_of left out")
+        keep &= ~late
+    if not keep.any():
+        raise ValueError(f"activity has no purchase on or before as_of={as_of_ts.date()}.")
+    cols = {"customer": act.loc[keep, "customer"], "at": at[keep]}
+    cols["amount"] = (pd.to_numeric(act.loc[keep, "amount"], errors="coerce") if "amount" in act.columns
+                      else pd.Series(np.nan, index=cols["at"].index))
+    cols["currency"] = (act.loc[keep, "currency"].astype(_STR) if "currency" in act.columns
+                        else pd.Series(np.nan, index=cols["at"].index, dtype=_STR))
+    cols["order_id"] = (act.loc[keep, "order_id"].astype(_STR) if "order_id" in act.columns
+                        else pd.Series(np.nan, index=cols["at"].index, dtype=_STR))
+    a = pd.DataFrame(cols)
+    # one row per order: repeated (customer, order_id) rows are counted once
+    dup = a["order_id"].notna() & a.duplicated(["customer", "order_id"])
+    if dup.any():
+        notes.append(f"{int(dup.sum())} repeated order row(s) (same customer and order_id) counted once")
+        a = a.loc[~dup]
+
+    # ---- currency of monetary
+    priced = a["amount"].notna()
+    currencies = a.loc[priced, "currency"].dropna().value_counts()
+    if currency is None:
+        if len(currencies) > 1:
+            listing = ", ".join(f"{c} ({n} orders)" for c, n in currencies.items())
+            raise ValueError(f"activity carries amounts in {len(currencies)} currencies: {listing}. Amounts are "
+                             "never added across currencies: pass currency='<code>' to use one currency for "
+                             "the monetary value, or convert the amounts first.")
+        currency_used = currencies.index[0] if len(currencies) else None
+        if currency_used is None and priced.any():
+            notes.append("amounts carry no currency code; monetary adds them up as one currency")
+        in_money = priced
+    else:
+        currency_used = str(currency)
+        in_money = priced & (a["currency"] == currency_used).fillna(False).astype(bool)
+        if not in_money.any():
+            found = ", ".join(map(str, currencies.index)) or "none"
+            raise ValueError(f"no amount in currency {currency_used!r}; currencies found: {found}.")
+        other = int((priced & ~in_money).sum())
+        if other:
+            notes.append(f"{other} order(s) in other currencies count for recency and frequency, not monetary")
+
+    money = a["amount"].where(in_money)
+    a = a.assign(money=money)
+    g = a.groupby("customer", sort=True, observed=True)
+    table = pd.DataFrame({
+        "first_purchase": g["at"].min(),
+        "last_purchase": g["at"].max(),
+        "frequency": g.size().astype("int64"),
+        "monetary": g["money"].sum(min_count=1),
+    })
+    table.index.name = "customer"
+    table = table.reset_index()
+    table["customer"] = table["customer"].astype(_STR)
+    table.insert(3, "recency", np.floor((as_of_ts - table["last_purchase"]) / _DAY).astype("float64"))
+    if money.notna().any():
+        # a customer with only unpriced (or other-currency) orders spent 0 in `currency`
+        table["monetary"] = table["monetary"].fillna(0.0)
+    else:
+        notes.append("no amounts: monetary is missing and FM = F")
+
+    r = _scores(table["recency"], bins, higher_is_better=False)
+    f = _scores(table["frequency"].astype("float64"), bins, higher_is_better=True)
+    m = _scores(table["monetary"], bins, higher_is_better=True)
+    fm = np.where(np.isnan(m), f, np.ceil((f + m) / 2.0))
+    table["r_score"] = r.astype("int64")
+    table["f_score"] = f.astype("int64")
+    table["m_score"] = pd.array(np.where(np.isnan(m), np.nan, m), dtype="Float64").astype("Int64")
+    table["fm_score"] = fm.astype("int64")
+    m_txt = pd.Series(table["m_score"].astype(_STR)).fillna("-")
+    table["rfm_score"] = (table["r_score"].astype(_STR) + table["f_score"].astype(_STR) + m_txt).astype(_STR)
+    r5 = _on_five(r, bins)
+    fm5 = _on_five(fm, bins)
+    gv = grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5]].to_numpy(dtype=object)
+    seg = gv[5 - r5, fm5 - 1]
+    names = list(RFM_SEGMENTS) + sorted({str(x) for x in np.unique(gv.astype(str))} - set(RFM_SEGMENTS))
+    table["segment"] = pd.Categorical(seg.astype(str), categories=names)
+    return RFMResult(table=table, as_of=as_of_ts, currency=currency_used, bins=bins, confidence=confidence,
+                     notes=notes)

@@ -1,0 +1,771 @@
+"""The service scorecard of the Danish interview, period over period.
+
+"Measure fewer written and spoken complaints, more referrals from current
+customers, more repeat business, faster response and turnaround times, higher
+productivity and less rework." :func:`scorecard` puts each of these in one tidy
+table, one row per period and measure, with the change against the previous
+period and a test of whether that change is more than noise.
+
+Measures
+--------
+Ticket measures use customer-initiated tickets (``direction`` not ``agent``)
+created in the period; survey measures use answers recorded in the period;
+purchase measures use orders placed in the period. A measure appears only when
+its data are there (e.g. no ``activity`` table: no repeat purchases).
+
+complaints_per_1000
+    Complaints per 1,000 tickets. A **complaint** is a ticket rated bad
+    (default rating rule: normalised score <= 0.25, or the tool says bad) or a
+    ticket tagged or typed as a complaint: a ``tags``, ``ticket_type``,
+    ``type``, ``category``, ``reason``, ``topic``, ``labels`` or
+    ``contact_reason...`` column matching ``complaint_pattern`` (default: the
+    word stems complain, klage (da/no/de), klagomål (sv), Beschwerde (de),
+    жалоб (ru); case-insensitive), or a boolean ``complaint`` /
+    ``is_complaint`` column. Down is good. Test: Poisson rate test.
+referral_share / referring_customers_share / promoter_share
+    Referrals: the share of survey answers reporting a referral (a
+    ``referrals`` / ``referred`` / ``referral`` column of the responses,
+    number > 0 or true), period over period; or, from the customers
+    snapshot's ``referrals``, the share of customers who referred anyone
+    (one row at the ``as_of`` period: a snapshot has no dates, so no change).
+    Where neither exists, ``promoter_share`` (share of NPS answers 9-10) is
+    shown **as a proxy** and labelled so in ``note``. Up is good.
+repeat_purchase_rate
+    Share of the period's buyers (distinct customers with an order in the
+    period) whose first order in the data is before the period. Up is good.
+    In the first periods of the data, earlier buyers look new (left
+    censoring): read the trend from the later periods.
+first_reply_p50, resolution_p50
+    Median minutes to the first agent reply / to resolution, with the
+    order-statistic interval. Down is good. Test: Mann-Whitney U.
+reopen_rate
+    Rework: share of solved tickets (with a known reopen count) reopened at
+    least once. Down is good.
+fcr
+    First-contact resolution: share of solved tickets with a known reopen
+    count never reopened (and, with a ``replies`` column, solved with at most
+    one agent reply). Up is good.
+csat_mean
+    Mean CSAT (1-5) of survey answers; without survey CSAT, the ticket rating
+    score mapped to 1-5 (``1 + 4 * rating_score``), as ``note`` says. Up is
+    good. Test: Mann-Whitney U.
+tickets_per_agent
+    Productivity proxy: tickets with an agent / distinct agents active in the
+    period. The agent column is a ``*_key`` column (not ``email_key``) whose
+    values start with ``agent_`` (``assignee_key`` first), as the readers
+    write them. Up is good, but it also rises when a team is short-staffed.
+    Test: Poisson rate test with agents as the exposure.
+contacts_per_order
+    Tickets per order placed in the period (all customer-initiated tickets,
+    not only order-related ones). Down is good. Test: Poisson rate test.
+channel_spread_bad_share
+    Consistency across touchpoints: highest minus lowest channel bad-rating
+    share among channels with at least ``min_n`` rated tickets in the period
+    (see :mod:`csanalysis.segments.channels`). Down is good. Interval and test
+    by a percentile bootstrap that resamples tickets within each channel and
+    period (binomial draws).
+
+Tests of the change against the previous period
+-----------------------------------------------
+Shares: pooled two-proportion z-test. Times and scores: two-sided Mann-Whitney
+U test (``scipy.stats.mannwhitneyu``). Rates (per 1,000 tickets, per agent,
+per order): exact conditional Poisson rate test: given ``k1 + k2`` events
+with exposures ``e1``, ``e2``, ``k2 ~ Binomial(k1 + k2, e2 / (e1 + e2))``
+under equal rates (``scipy.stats.binomtest``). Each row is its own
+monitoring question, so p-values are **not** adjusted for multiplicity: with
+many rows, about ``alpha`` of the unchanged ones are flagged by chance.
+
+Presets (the nine service styles)
+---------------------------------
+A preset puts the measures its style promises first and flags them ``lead``
+(see :data:`PRESETS`): Aggregator (choice and speed), Bargain (low price: lean
+contact), Classic (reliable top quality: consistency at every touchpoint), Old
+Shoe (personal relationships: repeat customers), Safe Choice (fairness),
+Solution (complex problems solved completely), Specialist (expertise at a
+premium), Trendsetter (hip experiences and listening), Utility (essential,
+regulated service with fair dispute resolution).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.link import link_customers
+from csanalysis.schema import conform, rating_from_score
+from csanalysis.segments.compare import _codes, _g_mean, _g_quantile, _g_share, _mwu
+from csanalysis.stats.intervals import two_proportion_test
+
+__all__ = ["COMPLAINT_PATTERN", "MEASURES", "PRESETS", "Scorecard", "scorecard"]
+
+#: Default pattern (case-insensitive) of a complaint tag / type.
+COMPLAINT_PATTERN = r"complain|klage|klagom[åa]l|beschwerde|жалоб"
+
+_COMPLAINT_COLS = re.compile(r"(tags?|ticket_type|type|category|categories|reason|topic|labels?|contact_reason.*)")
+_REFERRAL_COLS = ("referrals", "referred", "referral", "has_referred")
+_SOLVED = ("solved", "closed", "resolved")
+
+T_SHARE = "two-proportion z-test (pooled)"
+T_MWU = "Mann-Whitney U test (two-sided)"
+T_RATE = "Poisson rate test (exact conditional binomial)"
+T_BOOT = "bootstrap percentile test (binomial resampling within channel)"
+T_NONE = "none (snapshot)"
+
+#: Measure -> (definition, good direction).
+MEASURES: dict[str, tuple[str, str]] = {
+    "complaints_per_1000": ("complaints per 1,000 customer-initiated tickets (bad rating or complaint tag/type)",
+                            "down"),
+    "referral_share": ("share of survey answers reporting a referral", "up"),
+    "referring_customers_share": ("share of customers who referred anyone (customers snapshot, as_of period)",
+                                  "up"),
+    "promoter_share": ("share of NPS answers 9-10 (proxy for referrals)", "up"),
+    "repeat_purchase_rate": ("share of the period's buyers who had bought before", "up"),
+    "first_reply_p50": ("median minutes to the first agent reply", "down"),
+    "resolution_p50": ("median minutes to resolution", "down"),
+    "reopen_rate": ("share of solved tickets reopened at least once (rework)", "down"),
+    "fcr": ("first-contact resolution: share of solved tickets never reopened", "up"),
+    "csat_mean": ("mean CSAT (1-5)", "up"),
+    "tickets_per_agent": ("tickets per active agent (productivity proxy)", "up"),
+    "contacts_per_order": ("customer-initiated tickets per order", "down"),
+    "channel_spread_bad_share": ("highest minus lowest channel bad-rating share (consistency)", "down"),
+}
+
+#: The nine service styles: promise, lead measures (in order; "referrals" is
+#: whichever referral measure exists) and why.
+PRESETS: dict[str, dict[str, Any]] = {
+    "Aggregator": {"promise": "choice and speed",
+                   "lead": ("first_reply_p50", "resolution_p50", "contacts_per_order"),
+                   "why": "speed is the promise: fast replies and turnaround, few contacts needed per order"},
+    "Bargain": {"promise": "low price",
+                "lead": ("contacts_per_order", "tickets_per_agent", "complaints_per_1000"),
+                "why": "low price needs lean service: few contacts per order, high productivity, "
+                       "without complaints rising"},
+    "Classic": {"promise": "reliable top quality",
+                "lead": ("channel_spread_bad_share", "complaints_per_1000", "csat_mean"),
+                "why": "consistency at every touchpoint first, then few complaints and high satisfaction"},
+    "Old Shoe": {"promise": "personal relationships",
+                 "lead": ("repeat_purchase_rate", "referrals", "csat_mean"),
+                 "why": "repeat customers known by name, who bring friends"},
+    "Safe Choice": {"promise": "fairness",
+                    "lead": ("complaints_per_1000", "channel_spread_bad_share", "reopen_rate"),
+                    "why": "fair treatment shows as few complaints, the same outcome on every channel, "
+                           "and cases that stay closed"},
+    "Solution": {"promise": "thoroughness on complex needs",
+                 "lead": ("fcr", "reopen_rate", "resolution_p50"),
+                 "why": "complex problems solved completely: first-contact resolution and no reopens"},
+    "Specialist": {"promise": "expertise at a premium",
+                   "lead": ("fcr", "csat_mean", "referrals"),
+                   "why": "experts get it right the first time, satisfy, and are recommended"},
+    "Trendsetter": {"promise": "hip experiences and listening",
+                    "lead": ("referrals", "csat_mean", "first_reply_p50"),
+                    "why": "buzz (referrals / promoters), delight, and quick answers when customers speak"},
+    "Utility": {"promise": "essential regulated service with fair dispute resolution",
+                "lead": ("complaints_per_1000", "resolution_p50", "reopen_rate"),
+                "why": "disputes (complaints) are few and resolved quickly and for good"},
+}
+_REFERRAL_MEASURES = ("referral_share", "referring_customers_share", "promoter_share")
+
+
+def _preset_key(preset: str) -> str:
+    norm = re.sub(r"[\s_\-]+", " ", str(preset)).strip().casefold()
+    for name in PRESETS:
+        if name.casefold() == norm:
+            return name
+    raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)} (or None)")
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(repr=False)
+class Scorecard(ResultMixin):
+    """The service scorecard (see :func:`scorecard`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per period and measure: ``period, measure, value, ci_low,
+        ci_high, n, change, good_direction, improved, significant, p_value,
+        test, lead, complete, note``; lead measures first within a period.
+    freq : str
+        ``"M"`` or ``"Q"``.
+    preset : str or None
+        The service style used.
+    lead : list of str
+        Lead measures present, in order.
+    missing_lead : list of str
+        Lead measures of the preset the data could not give.
+    as_of : Timestamp
+        Cut-off (UTC); later rows were left out.
+    """
+
+    table: pd.DataFrame
+    freq: str
+    preset: str | None
+    lead: list[str]
+    missing_lead: list[str]
+    as_of: pd.Timestamp
+    alpha: float
+    confidence: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        style = f", {self.preset} style" if self.preset else ""
+        return f"Service scorecard by {'month' if self.freq == 'M' else 'quarter'}{style}"
+
+    def __repr__(self) -> str:
+        return (f"<Scorecard freq={self.freq!r} preset={self.preset!r}: {self.table['period'].nunique()} periods, "
+                f"{self.table['measure'].nunique()} measures, {int(self.table['significant'].sum())} "
+                "significant changes>")
+
+    def summary(self) -> pd.DataFrame:
+        """The long scorecard (a copy)."""
+        return self.table.copy()
+
+    def wide(self, column: str = "value") -> pd.DataFrame:
+        """Measures as rows and periods as columns (``column`` as values), in scorecard order."""
+        order = list(dict.fromkeys(self.table["measure"]))
+        w = self.table.pivot(index="measure", columns="period", values=column)
+        return w.reindex(order)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"scorecard": [records], ...}`` with periods as text and NaN as None."""
+        tab = self.table.assign(period=self.table["period"].astype("str"))
+        tab["improved"] = tab["improved"].astype("object")
+        info = PRESETS.get(self.preset or "", {})
+        return jsonable({
+            "scorecard": frame_records(tab), "freq": self.freq, "preset": self.preset,
+            "preset_promise": info.get("promise"), "preset_why": info.get("why"),
+            "lead": list(self.lead), "missing_lead": list(self.missing_lead),
+            "as_of": self.as_of, "alpha": self.alpha, "confidence": self.confidence,
+            "definitions": {m: d for m, (d, _) in MEASURES.items() if m in set(self.table["measure"])},
+            "notes": list(self.notes),
+        })
+
+    def _repr_html_(self) -> str:
+        fmt = lambda x: f"{x:.4g}"
+        head = f"<p><b>{html.escape(self.title)}</b>"
+        if self.preset:
+            head += f"<br>Lead: {html.escape(', '.join(self.lead))}"
+        if self.missing_lead:
+            head += f"<br>Not available from these data: {html.escape(', '.join(self.missing_lead))}"
+        return head + "</p>" + self.wide().to_html(na_rep="–", float_format=fmt)
+
+    def plot(self, ax: Any = None, measure: str | None = None) -> Any:
+        """Line chart of one measure over the periods, significant changes marked.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        measure : str, optional
+            Defaults to the first measure (the first lead measure with a preset).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        have = list(dict.fromkeys(self.table["measure"]))
+        m = have[0] if measure is None else measure
+        if m not in have:
+            raise ValueError(f"measure {m!r} is not in this scorecard; it has: {', '.join(have)}")
+        if ax is None:
+            ax = plt.gca()
+        rows = self.table.loc[self.table["measure"] == m]
+        x = np.arange(len(rows))
+        v = rows["value"].to_numpy(float)
+        ax.plot(x, v, "-o", color="C0", ms=4, label=m)
+        lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        if ok.any():
+            ax.fill_between(x, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), color="C0", alpha=0.15,
+                            label=f"{self.confidence:.0%} interval")
+        sig = rows["significant"].to_numpy(bool)
+        better = rows["improved"].fillna(False).to_numpy(dtype=bool)
+        if (sig & better).any():
+            ax.plot(x[sig & better], v[sig & better], "^", color="C2", ms=10, label="significant improvement")
+        if (sig & ~better).any():
+            ax.plot(x[sig & ~better], v[sig & ~better], "v", color="C3", ms=10, label="significant worsening")
+        ax.set_xticks(x)
+        ax.set_xticklabels(rows["period"].astype("str"), rotation=45, ha="right")
+        d, good = MEASURES[m]
+        ax.set_ylabel(m)
+        ax.set_title(f"{d} ({good} is good)")
+        ax.legend(loc="best", fontsize="small")
+        return ax
+
+
+# --------------------------------------------------------------------------- kernels
+def _poisson_ci(k: np.ndarray, e: np.ndarray, conf: float, scale: float = 1.0):
+    a = 1.0 - conf
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = np.where(k > 0, stats.chi2.ppf(a / 2.0, 2 * k) / 2.0, 0.0) / e * scale
+        hi = stats.chi2.ppf(1.0 - a / 2.0, 2 * k + 2) / 2.0 / e * scale
+    bad = ~(e > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def _poisson_change_p(k: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Exact conditional test of equal rates between each period and the previous one."""
+    out = np.full(len(k), np.nan)
+    for i in range(1, len(k)):
+        e1, e2 = e[i - 1], e[i]
+        if not (e1 > 0 and e2 > 0):
+            continue
+        tot = int(k[i - 1] + k[i])
+        out[i] = 1.0 if tot == 0 else float(stats.binomtest(int(k[i]), tot, e2 / (e1 + e2)).pvalue)
+    return out
+
+
+def _share_change_p(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+    out = np.full(len(k), np.nan)
+    if len(k) > 1:
+        _, _, _, p = two_proportion_test(k[1:], n[1:], k[:-1], n[:-1])
+        out[1:] = np.asarray(p, float)
+    return out
+
+
+def _mwu_change_p(x: np.ndarray, g: np.ndarray, P: int) -> np.ndarray:
+    order = np.argsort(g, kind="stable")
+    xs = x[order]
+    b = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=P))])
+    out = np.full(P, np.nan)
+    for i in range(1, P):
+        out[i] = _mwu(xs[b[i - 1]:b[i]], xs[b[i]:b[i + 1]])
+    return out
+
+
+def _spread_boot(K: np.ndarray, N: np.ndarray, min_n: int, conf: float, n_resamples: int,
+                 rng: np.random.Generator):
+    """Channel spread per period with bootstrap interval and change p-value.
+
+    ``K``, ``N``: (periods, channels) bad counts and rated counts.
+    """
+    inc = N >= min_n
+    ok = inc.sum(axis=1) >= 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(N > 0, K / N, 0.0)
+
+    def spread(b: np.ndarray) -> np.ndarray:
+        hi = np.where(inc, b, -np.inf).max(axis=-1)
+        lo = np.where(inc, b, np.inf).min(axis=-1)
+        return np.where(ok, hi - lo, np.nan)
+
+    est = spread(p)
+    P, C = N.shape
+    R = int(n_resamples)
+    S = np.empty((R, P))
+    chunk = max(1, min(R, 2_000_000 // max(P * C, 1)))
+    Nn = N.astype(np.int64)
+    for s in range(0, R, chunk):
+        rows = min(chunk, R - s)
+        draws = rng.binomial(Nn, p, size=(rows, P, C))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            S[s:s + rows] = spread(np.where(N > 0, draws / np.maximum(N, 1), 0.0))
+    a = (1.0 - conf) / 2.0
+    lo = np.full(P, np.nan)
+    hi = np.full(P, np.nan)
+    if ok.any():
+        q = np.quantile(S[:, ok], [a, 1.0 - a], axis=0)
+        lo[ok], hi[ok] = q[0], q[1]
+    pv = np.full(P, np.nan)
+    both = ok[1:] & ok[:-1]
+    if both.any():
+        d = S[:, 1:][:, both] - S[:, :-1][:, both]
+        le = (np.sum(d <= 0, axis=0) + 1) / (R + 1)
+        ge = (np.sum(d >= 0, axis=0) + 1) / (R + 1)
+        pv[1:][both] = np.minimum(1.0, 2.0 * np.minimum(le, ge))
+    n = np.where(ok, np.where(inc, N, 0).sum(axis=1), 0)
+    return est, lo, hi, n.astype(float), pv
+
+
+# --------------------------------------------------------------------------- helpers
+def _ts(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, utc=True)
+
+
+def _period_codes(ts: pd.Series, periods: pd.PeriodIndex, freq: str) -> np.ndarray:
+    naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    per = naive.dt.to_period(freq)
+    codes = np.asarray(periods.get_indexer(pd.PeriodIndex(per)), dtype=np.int64)
+    return codes
+
+
+def _agent_column(t: pd.DataFrame) -> str | None:
+    cands = [c for c in t.columns if isinstance(c, str) and c.endswith("_key") and c != "email_key"]
+    found = []
+    for c in cands:
+        v = t[c].dropna()
+        if len(v) and v.astype("str").str.startswith("agent_").all():
+            found.append(c)
+    if not found:
+        return None
+    return "assignee_key" if "assignee_key" in found else found[0]
+
+
+def _complaint_tagged(t: pd.DataFrame, pattern: str) -> tuple[np.ndarray, list[str]]:
+    out = np.zeros(len(t), dtype=bool)
+    used = []
+    for c in t.columns:
+        if not isinstance(c, str):
+            continue
+        if c in ("complaint", "is_complaint") and pd.api.types.is_bool_dtype(t[c].dtype):
+            out |= t[c].fillna(False).to_numpy(dtype=bool)
+            used.append(c)
+        elif _COMPLAINT_COLS.fullmatch(c) and not pd.api.types.is_numeric_dtype(t[c].dtype):
+            hit = t[c].astype("str").str.contains(pattern, case=False, regex=True)
+            out |= hit.fillna(False).to_numpy(dtype=bool)
+            used.append(c)
+    return out, used
+
+
+def _freq(freq: str) -> str:
+    f = {"m": "M", "month": "M", "monthly": "M", "me": "M", "q": "Q", "quarter": "Q", "quarterly": "Q",
+         "qe": "Q"}.get(str(freq).casefold())
+    if f is None:
+        raise ValueError(f"The value for `freq` must be 'M' (month) or 'Q' (quarter), but {freq!r} was passed.")
+    return f
+
+
+def _as_of(as_of: Any) -> pd.Timestamp | None:
+    if as_of is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"`as_of` must be a date or timestamp (e.g. '2024-06-30'), but {as_of!r} was passed.") \
+            from err
+    if pd.isna(ts):
+        raise ValueError("`as_of` is missing (NaT); give a date such as '2024-06-30' or None")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _num(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+# --------------------------------------------------------------------------- entry point
+def scorecard(
+    tickets: pd.DataFrame | None,
+    responses: pd.DataFrame | None = None,
+    activity: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    freq: Literal["M", "Q"] = "M",
+    preset: str | None = None,
+    as_of: Any = None,
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    complaint_pattern: str = COMPLAINT_PATTERN,
+    min_n: int = 20,
+    n_resamples: int = 1000,
+    seed: Any = 0,
+) -> Scorecard:
+    """The service scorecard, period over period, with tested changes.
+
+    Parameters
+    ----------
+    tickets : DataFrame or None
+        Canonical tickets table.
+    responses, activity, customers : DataFrame, optional
+        Canonical survey responses, purchases and customers snapshot.
+    freq : {"M", "Q"}, default "M"
+        Month or quarter ("month" / "quarter" are accepted too).
+    preset : str, optional
+        One of the nine service styles (:data:`PRESETS`; case and spaces
+        are ignored, e.g. ``"old shoe"``): its measures come first and are
+        flagged ``lead``.
+    as_of : date-like, optional
+        Cut-off (UTC when naive): later rows are left out, and a period that
+        ends after it is marked ``complete = False``. Default: the latest
+        timestamp in the tables (so the last period is usually incomplete).
+    alpha : float, default 0.05
+        Significance level of the change tests (not adjusted for
+        multiplicity; see the module notes).
+    confidence : float, default 0.95
+        Confidence level of the intervals.
+    complaint_pattern : str
+        Regular expression (case-insensitive) that marks a complaint tag or
+        type; see :data:`COMPLAINT_PATTERN`.
+    min_n : int, default 20
+        Fewest rated tickets a channel needs in a period to count in
+        ``channel_spread_bad_share``.
+    n_resamples : int, default 1000
+        Bootstrap resamples for ``channel_spread_bad_share``.
+    seed : int, Generator or None, default 0
+        Seed of that bootstrap.
+
+    Returns
+    -------
+    Scorecard
+        ``.summary()`` (period, measure, value, ci_low, ci_high, n, change,
+        good_direction, improved, significant, p_value, test, lead, complete,
+        note), ``.wide()``, ``.to_dict()``, ``.plot(measure=...)``. Measures,
+        tests and presets are defined in the module docstring.
+
+    Examples
+    --------
+    >>> from csanalysis.schema import conform
+    >>> t = conform(pd.DataFrame({"ticket_id": [str(i) for i in range(8)],
+    ...     "created_at": ["2024-01-03", "2024-01-09", "2024-01-20", "2024-01-28",
+    ...                    "2024-02-02", "2024-02-05", "2024-02-11", "2024-02-20"],
+    ...     "rating": ["bad", "good", "good", "good", "bad", "bad", "good", "bad"],
+    ...     "first_reply_minutes": [30, 45, 20, 60, 90, 120, 80, 150]}), "tickets")
+    >>> sc = scorecard(t, preset="Classic")
+    >>> rows = sc.summary().query("measure == 'complaints_per_1000'")
+    >>> rows["value"].tolist(), rows["change"].tolist(), rows["significant"].tolist()
+    ([250.0, 750.0], [nan, 500.0], [False, False])
+    >>> sc.summary()["measure"].unique().tolist(), sc.missing_lead
+    (['complaints_per_1000', 'first_reply_p50'], ['channel_spread_bad_share', 'csat_mean'])
+    """
+    f = _freq(freq)
+    a = float(alpha)
+    if not 0.0 < a < 1.0:
+        raise ValueError(f"`alpha` must be strictly between 0 and 1 (for example 0.05), but {alpha!r} was passed.")
+    conf = float(confidence)
+    if not 0.0 < conf < 1.0:
+        raise ValueError(f"`confidence` must be strictly between 0 and 1, but {confidence!r} was passed.")
+    if int(n_resamples) != n_resamples or n_resamples < 1:
+        raise ValueError(f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed.")
+    pkey = _preset_key(preset) if preset is not None else None
+    given = {"tickets": tickets, "responses": responses, "activity": activity, "customers": customers}
+    for name, df in given.items():
+        if df is not None and not isinstance(df, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    if tickets is None and responses is None and activity is None:
+        raise ValueError("give at least a tickets, responses or activity table (a customers snapshot alone has "
+                         "no dates to build periods from)")
+    try:
+        re.compile(complaint_pattern)
+    except re.error as err:
+        raise ValueError(f"`complaint_pattern` is not a valid regular expression: {err}") from err
+
+    notes: list[str] = []
+    t = conform(tickets, "tickets").reset_index(drop=True) if tickets is not None else None
+    r = conform(responses, "responses").reset_index(drop=True) if responses is not None else None
+    act = activity.reset_index(drop=True) if activity is not None else None
+    if t is not None:
+        agent = (t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+        if agent.any():
+            notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
+        t = t.loc[~agent & t["created_at"].notna().to_numpy()].reset_index(drop=True)
+    if r is not None:
+        r = r.loc[r["responded_at"].notna()].reset_index(drop=True)
+    if act is not None:
+        act = conform(act, "activity")
+        act = act.loc[act["at"].notna()].reset_index(drop=True)
+
+    stamps = [s for s in (t["created_at"] if t is not None else None, r["responded_at"] if r is not None else None,
+                          act["at"] if act is not None else None) if s is not None and len(s)]
+    cut = _as_of(as_of)
+    if cut is None:
+        if not stamps:
+            raise ValueError("the tables have no timestamps (created_at / responded_at / at), so there are no "
+                             "periods; read them with a csanalysis reader or map the date columns")
+        cut = max(s.max() for s in stamps)
+    if t is not None:
+        t = t.loc[(t["created_at"] <= cut).to_numpy()].reset_index(drop=True)
+    if r is not None:
+        r = r.loc[(r["responded_at"] <= cut).to_numpy()].reset_index(drop=True)
+    if act is not None:
+        act = act.loc[(act["at"] <= cut).to_numpy()].reset_index(drop=True)
+    stamps = [s for s in (t["created_at"] if t is not None else None, r["responded_at"] if r is not None else None,
+                          act["at"] if act is not None else None) if s is not None and len(s)]
+    if not stamps:
+        raise ValueError(f"no rows on or before as_of ({cut.date()}); choose a later as_of")
+    first = min(s.min() for s in stamps)
+    cut_naive = cut.tz_localize(None)
+    periods = pd.period_range(first.tz_localize(None).to_period(f), cut_naive.to_period(f), freq=f)
+    P = len(periods)
+    complete = np.asarray(periods.end_time <= cut_naive)
+
+    blocks: list[dict[str, Any]] = []
+
+    def add(measure, value, lo, hi, n, p, test, note=""):
+        blocks.append({"measure": measure, "value": np.asarray(value, float), "ci_low": np.asarray(lo, float),
+                       "ci_high": np.asarray(hi, float), "n": np.asarray(n, float), "p_value": np.asarray(p, float),
+                       "test": test, "note": note})
+
+    def share(measure, success, eligible, g, note=""):
+        use = eligible & (g >= 0)
+        est, lo, hi, n, k = _g_share(success[use].astype(float), g[use], P, conf)
+        if n.sum() > 0:
+            add(measure, est, lo, hi, n, _share_change_p(k, n), T_SHARE, note)
+
+    def rate(measure, k, e, scale, note=""):
+        if e.sum() > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(e > 0, k / e * scale, np.nan)
+            lo, hi = _poisson_ci(k, e, conf, scale)
+            add(measure, v, lo, hi, e, _poisson_change_p(k, e), T_RATE, note)
+
+    def location(measure, x, g, how, note=""):
+        ok = np.isfinite(x) & (g >= 0)
+        if not ok.any():
+            return
+        fn = _g_quantile if how == "median" else _g_mean
+        est, lo, hi, n = fn(x[ok], g[ok], P, conf)
+        add(measure, est, lo, hi, n, _mwu_change_p(x[ok], g[ok], P), T_MWU, note)
+
+    gt = _period_codes(t["created_at"], periods, f) if t is not None else np.zeros(0, np.int64)
+    n_tickets = np.bincount(gt[gt >= 0], minlength=P).astype(float) if t is not None else np.zeros(P)
+
+    # complaints
+    if t is not None and len(t):
+        rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+        bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
+        tagged, used = _complaint_tagged(t, complaint_pattern)
+        complaint = bad | tagged
+        k = np.bincount(gt[gt >= 0], weights=complaint[gt >= 0].astype(float), minlength=P)
+        src = "bad rating" + (f" or complaint in {', '.join(used)}" if used else " (no tag/type column found)")
+        rate("complaints_per_1000", k, n_tickets, 1000.0, f"complaint = {src}")
+
+    # referrals
+    ref_col = next((c for c in _REFERRAL_COLS if r is not None and c in r.columns and r[c].notna().any()), None)
+    cust_ref = customers is not None and "referrals" in customers.columns and customers["referrals"].notna().any()
+    gr = _period_codes(r["responded_at"], periods, f) if r is not None else np.zeros(0, np.int64)
+    if ref_col is not None:
+        s = r[ref_col]
+        v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_bool_dtype(s.dtype) \
+            else _num(s)
+        with np.errstate(invalid="ignore"):
+            share("referral_share", v > 0, np.isfinite(v), gr, f"from the survey column {ref_col!r}")
+    if cust_ref:
+        v = _num(customers["referrals"])
+        known = np.isfinite(v)
+        k, n = float((v[known] > 0).sum()), float(known.sum())
+        val = np.full(P, np.nan)
+        lo_, hi_, nn = val.copy(), val.copy(), np.zeros(P)
+        est, lo, hi, _, _ = _g_share((v[known] > 0).astype(float), np.zeros(int(n), np.int64), 1, conf)
+        val[-1], lo_[-1], hi_[-1], nn[-1] = est[0], lo[0], hi[0], n
+        del k
+        add("referring_customers_share", val, lo_, hi_, nn, np.full(P, np.nan), T_NONE,
+            "customers snapshot (no dates): shown at the as_of period, no change")
+    if ref_col is None and not cust_ref and r is not None:
+        nps = _num(r["nps"])
+        share("promoter_share", nps >= 9, np.isfinite(nps), gr,
+              "PROXY for referrals: share of NPS answers 9-10 (no referral data in the survey or customers table)")
+
+    # repeat purchases and contacts per order
+    if act is not None and len(act):
+        if "customer" not in act.columns:
+            act = link_customers(activity=act).activity
+        ga = _period_codes(act["at"], periods, f)
+        cust = act["customer"]
+        okc = cust.notna().to_numpy() & (ga >= 0)
+        if okc.any():
+            a2 = pd.DataFrame({"customer": cust.to_numpy()[okc], "at": act["at"].to_numpy()[okc], "g": ga[okc]})
+            first_at = a2.groupby("customer", sort=False)["at"].transform("min")
+            a2 = a2.assign(first_at=first_at)
+            buyers = a2.groupby(["customer", "g"], sort=False)["first_at"].first().reset_index()
+            starts = np.asarray(periods.start_time.tz_localize("UTC"))
+            fa = pd.to_datetime(buyers["first_at"], utc=True).to_numpy()
+            repeat = fa < starts[buyers["g"].to_numpy()]
+            share("repeat_purchase_rate", repeat, np.ones(len(buyers), bool), buyers["g"].to_numpy(np.int64),
+                  "buyers whose first order in the data is before the period; early periods are left-censored")
+        if t is not None and len(t):
+            orders = np.bincount(ga[ga >= 0], minlength=P).astype(float)
+            rate("contacts_per_order", n_tickets, orders, 1.0, "all customer-initiated tickets / orders")
+
+    if t is not None and len(t):
+        location("first_reply_p50", _num(t["first_reply_minutes"]), gt, "median")
+        location("resolution_p50", _num(t["resolution_minutes"]), gt, "median")
+        status = t["status"].astype("str").str.lower()
+        solved = (t["solved_at"].notna() | status.isin(_SOLVED).fillna(False)).to_numpy(dtype=bool)
+        reopens = _num(t["reopens"])
+        known = solved & np.isfinite(reopens)
+        with np.errstate(invalid="ignore"):
+            share("reopen_rate", reopens >= 1, known, gt)
+            first_time = reopens == 0
+            fcr_ok = known.copy()
+            if "replies" in t.columns:
+                replies = _num(t["replies"])
+                fcr_ok &= np.isfinite(replies)
+                first_time = first_time & (replies <= 1)
+            share("fcr", first_time, fcr_ok, gt,
+                  "never reopened" + (" and at most one agent reply" if "replies" in t.columns else ""))
+
+    # csat
+    csat_r = _num(r["csat"]) if r is not None else np.zeros(0)
+    if np.isfinite(csat_r).any():
+        location("csat_mean", csat_r, gr, "mean", "survey CSAT")
+    elif t is not None and len(t):
+        location("csat_mean", 1.0 + 4.0 * _num(t["rating_score"]), gt, "mean",
+                 "no survey CSAT: ticket rating score mapped to 1-5")
+
+    if t is not None and len(t):
+        # productivity
+        col = _agent_column(t)
+        if col is not None:
+            has = t[col].notna().to_numpy() & (gt >= 0)
+            k = np.bincount(gt[has], minlength=P).astype(float)
+            pairs = pd.DataFrame({"a": t[col].to_numpy()[has], "g": gt[has]}).drop_duplicates()
+            agents = np.bincount(pairs["g"].to_numpy(np.int64), minlength=P).astype(float)
+            rate("tickets_per_agent", k, agents, 1.0, f"agents from {col!r}; n = active agents")
+        # consistency across channels
+        gc, levels = _codes(t["channel"])
+        rated = rating.notna().to_numpy() & (gc >= 0) & (gt >= 0)
+        if rated.any() and len(levels) >= 2:
+            C = len(levels)
+            cell = gt[rated] * C + gc[rated]
+            N = np.bincount(cell, minlength=P * C).reshape(P, C).astype(float)
+            K = np.bincount(cell, weights=bad[rated].astype(float), minlength=P * C).reshape(P, C)
+            est, lo, hi, n, pv = _spread_boot(K, N, int(min_n), conf, int(n_resamples), np.random.default_rng(seed))
+            if np.isfinite(est).any():
+                add("channel_spread_bad_share", est, lo, hi, n, pv, T_BOOT,
+                    f"channels with at least {min_n} rated tickets in the period; n = their rated tickets")
+            else:
+                notes.append(f"channel_spread_bad_share left out: no period has two channels with at least "
+                             f"{min_n} rated tickets")
+
+    if not blocks:
+        raise ValueError("none of the scorecard measures could be computed from these tables; they need "
+                         "ratings, reply/resolution times, reopens, survey answers or orders with dates")
+
+    # order: lead measures first, then the default order
+    have = {b["measure"] for b in blocks}
+    lead: list[str] = []
+    missing: list[str] = []
+    if pkey is not None:
+        for m in PRESETS[pkey]["lead"]:
+            if m == "referrals":
+                m2 = next((x for x in _REFERRAL_MEASURES if x in have), None)
+                (lead.append(m2) if m2 else missing.append("referrals"))
+            else:
+                (lead.append(m) if m in have else missing.append(m))
+    default = list(MEASURES)
+    rank = {m: i for i, m in enumerate(lead + [m for m in default if m not in lead])}
+    blocks.sort(key=lambda b: rank[b["measure"]])
+
+    frames = []
+    per = pd.Series(periods)
+    for b in blocks:
+        v = b["value"]
+        change = np.full(P, np.nan)
+        change[1:] = v[1:] - v[:-1]
+        good = MEASURES[b["measure"]][1]
+        improved = pd.array(np.where(good == "up", change > 0, change < 0), dtype="boolean")
+        improved[~(np.isfinite(change) & (change != 0))] = pd.NA
+        p = b["p_value"]
+        frames.append(pd.DataFrame({
+            "period": per, "measure": b["measure"], "value": v, "ci_low": b["ci_low"], "ci_high": b["ci_high"],
+            "n": b["n"].astype(np.int64), "change": change, "good_direction": good, "improved": improved,
+            "significant": np.where(np.isfinite(p), p < a, False).astype(bool), "p_value": p,
+            "test": b["test"], "lead": b["measure"] in lead, "complete": complete, "note": b["note"],
+            "_rank": rank[b["measure"]], "_p": np.arange(P),
+        }))
+    table = pd.concat(frames, ignore_index=True).sort_values(["_p", "_rank"], kind="stable")
+    table = table.drop(columns=["_rank", "_p"]).reset_index(drop=True)
+    for c in ("measure", "good_direction", "test", "note"):
+        table[c] = table[c].astype("str")
+    if missing:
+        notes.append(f"lead measure(s) not available from these tables: {', '.join(missing)}")
+    return Scorecard(table=table, freq=f, preset=pkey, lead=lead, missing_lead=missing, as_of=cut, alpha=a,
+                     confidence=conf, notes=notes)

@@ -1,0 +1,529 @@
+"""The four levels of service, from survey answers, and what each level does next.
+
+The Swedish article behind csanalysis names four levels of service: 1. meet
+the customer's expectations, 2. exceed them, 3. delight (consistently better
+than expected: this earns loyalty), 4. amaze (rare, unexpected moments). Below
+them we add a fifth band, **fails**, for service that fails expectations.
+
+Each survey response gets a level from its answers (:class:`ServiceLevelRule`,
+thresholds overridable): CSAT ``C`` (1-5), the expectation question ``E``
+(centred: ``-2`` much worse than expected, ``-1`` worse, ``0`` as expected,
+``+1`` better, ``+2`` much better; 3-point scales give -1/0/+1), likelihood
+to recommend ``N`` (0-10) and effort ``F`` (CES 1-7). The first rule that
+matches wins:
+
+1. **fails**: ``C <= 2``, or ``E <= -1``, or ``F >= 6``;
+2. **amazes**: ``C >= 5`` and ``E >= +2`` and ``N >= 10``;
+3. **delights**: ``C >= 5`` and (``E >= +1``, or no expectation answer and
+   ``N >= 9``);
+4. **exceeds**: ``E >= +1``, or no expectation answer and ``C >= 4``;
+5. **meets**: every other response with a CSAT or an expectation answer
+   (``E == 0``, or no expectation answer and ``C == 3``).
+
+So the expectation answer, where given, decides between meets and exceeds
+(``CSAT 5`` but "as expected" meets expectations); without it CSAT decides.
+Amazing needs evidence of surprise: it is never assigned without an
+expectation question. A response with neither CSAT nor an expectation answer
+(only NPS or effort below the failing threshold) gets no level.
+
+The expectation question is found from the question texts in
+``responses.attrs["questions"]`` (or, without them, from the column names)
+with :func:`csanalysis.io.labels.detect_question_role`; ``expectation=`` names
+it explicitly, ``expectation=False`` ignores it. Labels are mapped with
+:func:`csanalysis.io.labels.map_scale`; bare numbers are read as codes
+``1..expectation_points`` (5 by default).
+
+Per customer, the level is the level of the customer's **latest** response
+that has one (``per_customer="modal"``: the most frequent level, ties going to
+the lower level). Behaviour after the level is measured from that latest
+response's time: repeat purchase within ``window`` days, and avoidance (no
+purchase in the window), with complete follow-up only, exactly as in
+:mod:`csanalysis.segments.journeys`. Levels are compared with Pearson's
+chi-square test of levels x (bought again, did not) among followed customers
+(no continuity correction; levels without followed customers are left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csanalysis.schema import TABLES
+from csanalysis.segments.journeys import _check_window, _follow_up, _outcome_table, _purchases
+from csanalysis.segments.rfm import (
+    _STR,
+    Key,
+    _as_of,
+    _as_utc,
+    _check_confidence,
+    _link_pair,
+    _plot_rates,
+    _SegmentResult,
+    _share_table,
+    _with_customer,
+)
+
+__all__ = ["LEVELS", "ServiceLevelResult", "ServiceLevelRule", "service_levels"]
+
+#: Service levels from worst to best.
+LEVELS: tuple[str, ...] = ("fails", "meets", "exceeds", "delights", "amazes")
+
+
+def _num(s: pd.Series | None, n: int) -> np.ndarray:
+    if s is None:
+        return np.full(n, np.nan)
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+@dataclass(frozen=True)
+class ServiceLevelRule:
+    """Thresholds that turn survey answers into a service level.
+
+    See the module notes for the order in which the rules apply. Every
+    threshold uses the canonical scales: CSAT 1-5, expectation centred
+    (-2..+2), NPS 0-10, CES 1-7 (7 = very difficult).
+
+    Parameters
+    ----------
+    csat_fails_at_most : float, default 2
+    expectation_fails_at_most : float, default -1
+        "Worse than expected" or lower fails.
+    ces_fails_at_least : float or None, default 6
+        Effort at or above this fails; None ignores effort.
+    csat_exceeds_at_least : float, default 4
+        Without an expectation answer, CSAT at or above this exceeds.
+    expectation_exceeds_at_least : float, default 1
+    csat_delights_at_least : float, default 5
+        Delights and amazes need CSAT at or above this.
+    nps_delights_at_least : float or None, default 9
+        Without an expectation answer, NPS at or above this (with top CSAT)
+        delights; None: never without an expectation answer.
+    expectation_amazes_at_least : float, default 2
+    nps_amazes_at_least : float or None, default 10
+        Amazes also needs NPS at or above this; None drops the NPS condition.
+
+    Examples
+    --------
+    >>> rule = ServiceLevelRule(ces_fails_at_least=None)
+    >>> rule.assign(csat=[2, 3, 5, 5, 4, 5], expectation=[1, 0, 2, np.nan, np.nan, 0],
+    ...             nps=[10, 5, 10, 9, 3, 10]).tolist()
+    ['fails', 'meets', 'amazes', 'delights', 'exceeds', 'meets']
+    """
+
+    csat_fails_at_most: float = 2
+    expectation_fails_at_most: float = -1
+    ces_fails_at_least: float | None = 6
+    csat_exceeds_at_least: float = 4
+    expectation_exceeds_at_least: float = 1
+    csat_delights_at_least: float = 5
+    nps_delights_at_least: float | None = 9
+    expectation_amazes_at_least: float = 2
+    nps_amazes_at_least: float | None = 10
+
+    def __post_init__(self) -> None:
+        ranges = {"csat_fails_at_most": (1, 5), "csat_exceeds_at_least": (1, 5),
+                  "csat_delights_at_least": (1, 5), "expectation_fails_at_most": (-3, 3),
+                  "expectation_exceeds_at_least": (-3, 3), "expectation_amazes_at_least": (-3, 3),
+                  "ces_fails_at_least": (1, 7), "nps_delights_at_least": (0, 10),
+                  "nps_amazes_at_least": (0, 10)}
+        optional = {"ces_fails_at_least", "nps_delights_at_least", "nps_amazes_at_least"}
+        for name, (lo, hi) in ranges.items():
+            v = getattr(self, name)
+            if v is None and name in optional:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
+                    or not lo <= v <= hi:
+                raise ValueError(f"ServiceLevelRule: `{name}` must be a number from {lo} to {hi}"
+                                 f"{' or None' if name in optional else ''}, but {v!r} was passed.")
+        if not self.csat_fails_at_most < self.csat_exceeds_at_least <= self.csat_delights_at_least:
+            raise ValueError("ServiceLevelRule: CSAT thresholds must rise: csat_fails_at_most < "
+                             "csat_exceeds_at_least <= csat_delights_at_least.")
+
+    def describe(self) -> str:
+        """The rule in plain words."""
+        fails = [f"CSAT is {self.csat_fails_at_most:g} or lower",
+                 f"the expectation answer is {self.expectation_fails_at_most:+g} or lower (worse than expected)"]
+        if self.ces_fails_at_least is not None:
+            fails.append(f"effort is {self.ces_fails_at_least:g} or higher (of 7)")
+        amaze = (f"CSAT {self.csat_delights_at_least:g}+ and expectation {self.expectation_amazes_at_least:+g}+"
+                 + (f" and NPS {self.nps_amazes_at_least:g}+" if self.nps_amazes_at_least is not None else ""))
+        delight = (f"CSAT {self.csat_delights_at_least:g}+ and expectation "
+                   f"{self.expectation_exceeds_at_least:+g}+"
+                   + (f" (or, without an expectation answer, NPS {self.nps_delights_at_least:g}+)"
+                      if self.nps_delights_at_least is not None else ""))
+        return (f"Fails when {', or '.join(fails)}. Amazes when {amaze}. Delights when {delight}. Exceeds when "
+                f"the expectation answer is {self.expectation_exceeds_at_least:+g}+ (better than expected) or, "
+                f"without one, CSAT is {self.csat_exceeds_at_least:g}+. Meets: every other response with a "
+                "CSAT or expectation answer. The first rule that matches wins, in this order.")
+
+    def assign(self, csat: Any = None, expectation: Any = None, nps: Any = None,
+               ces: Any = None) -> pd.Categorical:
+        """Level of each response (vectorised); missing where no level applies.
+
+        Parameters
+        ----------
+        csat, expectation, nps, ces : array-like or None
+            Answers on the canonical scales (expectation centred on 0); None
+            when the survey has no such question. At least one array.
+
+        Returns
+        -------
+        pandas.Categorical
+            Ordered, categories :data:`LEVELS`.
+        """
+        given = [x for x in (csat, expectation, nps, ces) if x is not None]
+        if not given:
+            raise ValueError("ServiceLevelRule.assign needs at least one of csat, expectation, nps, ces.")
+        n = len(np.atleast_1d(np.asarray(given[0], dtype=object)))
+
+        def arr(x: Any) -> np.ndarray:
+            if x is None:
+                return np.full(n, np.nan)
+            a = pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(x, dtype=object))), errors="coerce")
+            if len(a) != n:
+                raise ValueError("csat, expectation, nps and ces must have the same length.")
+            return a.to_numpy(dtype="float64", na_value=np.nan)
+
+        c, e, p, f = arr(csat), arr(expectation), arr(nps), arr(ces)
+        no_e = np.isnan(e)
+        with np.errstate(invalid="ignore"):
+            fails = (c <= self.csat_fails_at_most) | (e <= self.expectation_fails_at_most)
+            if self.ces_fails_at_least is not None:
+                fails |= f >= self.ces_fails_at_least
+            top = c >= self.csat_delights_at_least
+            amazes = top & (e >= self.expectation_amazes_at_least)
+            if self.nps_amazes_at_least is not None:
+                amazes &= p >= self.nps_amazes_at_least
+            delights = top & (e >= self.expectation_exceeds_at_least)
+            if self.nps_delights_at_least is not None:
+                delights |= top & no_e & (p >= self.nps_delights_at_least)
+            exceeds = (e >= self.expectation_exceeds_at_least) | (no_e & (c >= self.csat_exceeds_at_least))
+        known = ~np.isnan(c) | ~no_e
+        code = np.select([fails, amazes, delights, exceeds, known], [0, 4, 3, 2, 1], default=-1)
+        return pd.Categorical.from_codes(code, categories=list(LEVELS), ordered=True)
+
+
+# =========================================================================== expectation column
+def _labels_module() -> Any:
+    try:
+        from csanalysis.io import labels
+    except ImportError:  # pragma: no cover - the labels module ships with csanalysis
+        return None
+    return labels
+
+
+def _find_expectation(responses: pd.DataFrame) -> str | None:
+    """The first non-canonical column whose question text (or name) asks about expectations."""
+    labels = _labels_module()
+    if labels is None or not hasattr(labels, "detect_question_role"):
+        return None
+    canonical = {c.name for c in TABLES["responses"]} | {"customer"}
+    texts = responses.attrs.get("questions") or {}
+    for col in responses.columns:  # a handful of columns
+        if col in canonical:
+            continue
+        text = texts.get(col, col if not texts else None)
+        if text is not None and labels.detect_question_role(str(text)) == "expectation":
+            return str(col)
+    return None
+
+
+def _expectation_codes(values: pd.Series, points: int | None, notes: list[str]) -> np.ndarray:
+    """Centred expectation answers (-2..+2 on a 5-point scale)."""
+    v = values
+    if pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype):
+        x = pd.to_numeric(v, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        p = 5 if points is None else int(points)
+        seen = x[~np.isnan(x)]
+        if seen.size and (seen.min() < 1 or seen.max() > p):
+            raise ValueError(f"the expectation column holds numbers from {seen.min():g} to {seen.max():g}, "
+                             f"outside the codes 1..{p}; pass expectation_points= with the scale length "
+                             "(1 = much worse than expected).")
+        return x - (p + 1) / 2.0
+    labels = _labels_module()
+    if labels is None:  # pragma: no cover
+        raise ValueError("the expectation column holds labels but csanalysis.io.labels is not available to "
+                         "map them; give the answers as codes 1..5.")
+    m = labels.map_scale(v, kind="expectation", points=points)
+    if m.unmapped:
+        notes.append(f"{len(m.unmapped)} expectation label(s) not recognised (left missing)")
+    p = m.points if m.points else (5 if points is None else int(points))
+    return m.codes.to_numpy(dtype="float64", na_value=np.nan) - (p + 1) / 2.0
+
+
+# =========================================================================== result
+@dataclass(repr=False)
+class ServiceLevelResult(_SegmentResult):
+    """Result of :func:`service_levels`.
+
+    Attributes
+    ----------
+    responses : DataFrame
+        One row per response: ``response_id, customer, responded_at, csat,
+        expectation`` (centred), ``nps, ces, level``.
+    customers : DataFrame
+        One row per customer with a level: ``customer, level, level_at`` (time
+        of the latest response with a level), ``n_responses`` and, with
+        activity, ``follow_days, followed, prior_purchase,
+        next_purchase_at, days_to_next, repeat``.
+    rule : ServiceLevelRule
+    expectation_column : str or None
+        The expectation question used.
+    window : float
+    end : Timestamp or None
+        End of observation (None without activity).
+    test : dict
+        Chi-square test across levels: ``statistic, df, p_value, n, levels,
+        method`` (NaN where not computable).
+    """
+
+    responses: pd.DataFrame
+    customers: pd.DataFrame
+    rule: ServiceLevelRule
+    expectation_column: str | None
+    window: float
+    end: pd.Timestamp | None
+    test: dict[str, Any]
+    per_customer: str = "latest"
+    confidence: float = 0.95
+    notes: list[str] = field(default_factory=list)
+    title: str = "Service levels (per customer)"
+
+    def __repr__(self) -> str:
+        return (f"ServiceLevelResult({len(self.responses)} responses, {len(self.customers)} customers, "
+                f"expectation={self.expectation_column!r})")
+
+    def summary(self, by: Literal["customer", "response"] = "customer") -> pd.DataFrame:
+        """Share of each level (Wilson intervals) and, per customer with activity, later behaviour.
+
+        Parameters
+        ----------
+        by : {"customer", "response"}
+            Count customers (their level, default) or responses.
+
+        Returns
+        -------
+        DataFrame
+            ``segment, n, share, share_ci_low, share_ci_high`` for every
+            level in :data:`LEVELS`; per customer with activity also
+            ``n_followed, n_censored, repeat_n, repeat_rate, repeat_ci_low,
+            repeat_ci_high, avoid_rate, avoid_ci_low, avoid_ci_high, ...``.
+        """
+        if by == "response":
+            lv = self.responses["level"].dropna().astype("object")
+            return _share_table(lv, LEVELS, self.confidence)
+        if by != "customer":
+            raise ValueError(f"by must be 'customer' or 'response', got {by!r}.")
+        if "followed" not in self.customers.columns:
+            return _share_table(self.customers["level"].astype("object"), LEVELS, self.confidence)
+        return _outcome_table(self.customers, "level", LEVELS, self.confidence)
+
+    def _extra(self) -> dict[str, Any]:
+        from csanalysis._results import frame_records
+
+        return {"response_segments": frame_records(self.summary("response")), "test": self.test,
+                "rule": self.rule.describe(), "expectation_column": self.expectation_column,
+                "per_customer": self.per_customer, "window_days": self.window, "end": self.end,
+                "notes": list(self.notes)}
+
+    def plot(self, ax: Any = None, *, what: Literal["share", "repeat", "avoid"] = "share") -> Any:
+        """Bars per level with Wilson intervals: share of customers (default), repeat or avoid rate.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        s = self.summary()
+        if what == "share":
+            return _plot_rates(s, "share", "share_ci_low", "share_ci_high", ax=ax, title="Service levels",
+                               xlabel="share of customers")
+        if what not in ("repeat", "avoid"):
+            raise ValueError(f"what must be 'share', 'repeat' or 'avoid', got {what!r}.")
+        if "repeat_rate" not in s.columns:
+            raise ValueError("no activity was given, so there is no behaviour to plot; use what='share'.")
+        word = "bought again" if what == "repeat" else "no purchase"
+        return _plot_rates(s, f"{what}_rate", f"{what}_ci_low", f"{what}_ci_high", ax=ax,
+                           title="Service levels", xlabel=f"{word} within {self.window:g} days")
+
+
+def _chi_square(summary: pd.DataFrame) -> dict[str, Any]:
+    method = "Pearson chi-square, levels x (bought again, did not), followed customers"
+    s = summary.loc[summary["n_followed"] > 0]
+    k = s["repeat_n"].to_numpy(dtype=float)
+    n = s["n_followed"].to_numpy(dtype=float)
+    obs = np.column_stack([k, n - k])
+    out = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "n": int(n.sum()),
+           "levels": [str(x) for x in s["segment"]], "method": method}
+    if len(s) < 2 or (obs.sum(axis=0) == 0).any():
+        out["method"] = method + "; not computable (fewer than two levels or no variation)"
+        return out
+    res = stats.chi2_contingency(obs, correction=False)
+    out.update(statistic=float(res.statistic), df=int(res.dof), p_value=float(res.pvalue))
+    return out
+
+
+# =========================================================================== main function
+def service_levels(
+    responses: pd.DataFrame,
+    activity: pd.DataFrame | None = None,
+    *,
+    rule: ServiceLevelRule = ServiceLevelRule(),
+    expectation: str | Literal[False] | None = None,
+    expectation_points: int | None = None,
+    per_customer: Literal["latest", "modal"] = "latest",
+    window: float = 365,
+    as_of: Any = None,
+    customer: str = "customer",
+    key: Key = "auto",
+    confidence: float = 0.95,
+) -> ServiceLevelResult:
+    """Assign the four levels of service (plus "fails") to responses and customers.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Canonical responses (``csat``, ``nps``, ``ces``, ``responded_at``;
+        other questions in their own columns, texts in
+        ``attrs["questions"]``).
+    activity : DataFrame, optional
+        Canonical activity, to measure repeat purchase and avoidance after
+        each customer's level.
+    rule : ServiceLevelRule
+        Thresholds; see :meth:`ServiceLevelRule.describe`.
+    expectation : str, False or None
+        Column of the expectation question; None detects it from the
+        question texts; False ignores any.
+    expectation_points : int, optional
+        Scale length of the expectation answers (for bare numbers; default 5).
+    per_customer : {"latest", "modal"}
+        The customer's level: that of the latest response, or the most
+        frequent (ties to the lower level).
+    window : float, default 365
+        Follow-up window in days after the customer's latest levelled response.
+    as_of : date-like, optional
+        End of observation; default the latest purchase or response.
+    customer : str, default "customer"
+        Customer column; unlinked tables are linked with
+        :func:`csanalysis.link.link_customers` (``key``).
+    key : {"auto", "customer_id", "email_key"}
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    ServiceLevelResult
+
+    Raises
+    ------
+    ValueError
+        No response, no CSAT or expectation question, no response with a
+        level, or a bad option.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"customer": ["a", "b", "c", "c"], "csat": [2.0, 4.0, 5.0, 5.0],
+    ...                   "nps": [3.0, 8.0, 10.0, 9.0],
+    ...                   "responded_at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03",
+    ...                                                   "2024-02-01"], utc=True)})
+    >>> res = service_levels(r, expectation=False)
+    >>> res.customers[["customer", "level", "n_responses"]]
+      customer     level  n_responses
+    0        a     fails            1
+    1        b   exceeds            1
+    2        c  delights            2
+    """
+    if not isinstance(rule, ServiceLevelRule):
+        raise TypeError(f"rule must be a ServiceLevelRule, got {type(rule).__name__}.")
+    if per_customer not in ("latest", "modal"):
+        raise ValueError(f"per_customer must be 'latest' or 'modal', got {per_customer!r}.")
+    window = _check_window(window)
+    confidence = _check_confidence(confidence)
+    if activity is not None:
+        resp, act = _link_pair(responses, "responses", activity, "activity", customer, key)
+    else:
+        resp, act = _with_customer(responses, "responses", customer, key), None
+    if len(resp) == 0:
+        raise ValueError("responses is empty; service levels need survey responses.")
+    notes: list[str] = []
+    # ---- the expectation question
+    exp_col: str | None
+    if expectation is False:
+        exp_col = None
+    elif expectation is None:
+        exp_col = _find_expectation(resp)
+        if exp_col is not None:
+            notes.append(f"expectation question detected in column {exp_col!r}")
+    else:
+        if expectation not in resp.columns:
+            raise ValueError(f"responses has no column {expectation!r} for the expectation question.")
+        exp_col = str(expectation)
+    n = len(resp)
+    e = (_expectation_codes(resp[exp_col], expectation_points, notes) if exp_col is not None
+         else np.full(n, np.nan))
+    has_csat = "csat" in resp.columns and resp["csat"].notna().any()
+    if not has_csat and exp_col is None:
+        raise ValueError("responses has neither CSAT answers nor an expectation question; levels need one of "
+                         "them (name the expectation column with expectation='<column>').")
+    col = {c: (resp[c] if c in resp.columns else None) for c in ("csat", "nps", "ces")}
+    level = rule.assign(csat=_num(col["csat"], n), expectation=e, nps=_num(col["nps"], n),
+                        ces=_num(col["ces"], n))
+    at = (_as_utc(resp["responded_at"], "responses 'responded_at'") if "responded_at" in resp.columns
+          else pd.Series(pd.NaT, index=resp.index, dtype="datetime64[ns, UTC]"))
+    rtab = pd.DataFrame({
+        "response_id": (resp["response_id"].astype(_STR) if "response_id" in resp.columns
+                        else pd.Series(np.nan, index=resp.index, dtype=_STR)),
+        "customer": resp["customer"].astype(_STR), "responded_at": at,
+        "csat": _num(col["csat"], n), "expectation": e, "nps": _num(col["nps"], n),
+        "ces": _num(col["ces"], n), "level": pd.Series(level, index=resp.index),
+    }).reset_index(drop=True)
+    assigned = rtab["level"].notna()
+    if not assigned.any():
+        raise ValueError(f"none of the {n} responses could be given a service level (no CSAT or expectation "
+                         "answer); check the column mapping.")
+    if (~assigned).any():
+        notes.append(f"{int((~assigned).sum())} response(s) without a CSAT or expectation answer got no level")
+
+    # ---- per customer
+    lv = rtab.loc[assigned & rtab["customer"].notna()].sort_values(
+        ["customer", "responded_at"], na_position="first", kind="stable")
+    if len(lv) == 0:
+        raise ValueError("no response with a level is linked to a customer; link the tables first.")
+    last = lv.groupby("customer", sort=True).tail(1).set_index("customer")
+    cust = pd.DataFrame({"level_at": last["responded_at"]})
+    if per_customer == "latest":
+        cust["level"] = last["level"]
+    else:
+        counts = pd.crosstab(lv["customer"], lv["level"].cat.codes)
+        # most frequent level; idxmax takes the first maximum = the lower level on ties
+        cust["level"] = pd.Categorical.from_codes(
+            counts.idxmax(axis=1).reindex(cust.index).to_numpy(dtype="int64"),
+            categories=list(LEVELS), ordered=True)
+    cust["n_responses"] = lv.groupby("customer", sort=True).size().reindex(cust.index).astype("int64")
+    cust.index.name = "customer"
+    cust = cust.reset_index()[["customer", "level", "level_at", "n_responses"]]
+    cust["customer"] = cust["customer"].astype(_STR)
+    end = None
+    test: dict[str, Any] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "n": 0, "levels": [],
+                            "method": "no activity given"}
+    if act is not None:
+        pur = _purchases(act)
+        candidates = [x for x in (pur["at"].max() if len(pur) else pd.NaT, rtab["responded_at"].max())
+                      if pd.notna(x)]
+        if not candidates:
+            raise ValueError("neither purchases nor responses carry a time; behaviour cannot be followed.")
+        end = _as_of(as_of, max(candidates))
+        fu = _follow_up(cust.rename(columns={"level_at": "index_at"})[["customer", "index_at"]], pur,
+                        window=window, end=end)
+        cust = pd.concat([cust, fu], axis=1)
+        n_cens = int((~cust["followed"]).sum())
+        if n_cens:
+            notes.append(f"{n_cens} customer(s) followed for less than {window:g} days: left out of the rates")
+    res = ServiceLevelResult(responses=rtab, customers=cust, rule=rule, expectation_column=exp_col,
+                             window=window, end=end, test=test, per_customer=per_customer,
+                             confidence=confidence, notes=notes)
+    if act is not None:
+        res.test = _chi_square(res.summary())
+    return res

@@ -1,0 +1,228 @@
+"""Experience journeys and the service-recovery test on synthetic data with planted effects."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csanalysis.schema import conform
+from csanalysis.segments import JOURNEYS, experience_journeys, service_recovery_test
+from csanalysis.stats import two_proportion_test, wilson_ci
+
+START = pd.Timestamp("2021-01-01", tz="UTC")
+END = pd.Timestamp("2024-06-30", tz="UTC")
+DAY = pd.Timedelta(days=1)
+
+PLANTED = {"no contact": 0.45, "good only": 0.50, "neutral or unrated": 0.40,
+           "bad then recovered": 0.70, "bad not recovered": 0.30}
+
+
+def _world(rng: np.random.Generator, n: int = 4000, rates: dict | None = None,
+           n_censored: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Customers with a planted journey and a planted repeat rate within 365 days of the index date."""
+    rates = PLANTED if rates is None else rates
+    journeys = rng.choice(list(JOURNEYS), size=n)
+    cust = np.array([f"c{i:05d}" for i in range(n)])
+    first_buy = START + pd.to_timedelta(rng.uniform(0, 180, n), unit="D")
+    # service events 30-200 days after the first purchase (censored customers: near the end)
+    t1 = first_buy + pd.to_timedelta(rng.uniform(30, 200, n), unit="D")
+    late = np.zeros(n, dtype=bool)
+    late[:n_censored] = True
+    t1 = t1.where(~late, END - 100 * DAY)
+    t2 = t1 + pd.to_timedelta(rng.uniform(1, 20, n), unit="D")
+    rows = []
+    for j in JOURNEYS:  # five journeys
+        m = journeys == j
+        if j == "no contact":
+            continue
+        first_bad = j.startswith("bad")
+        first_good = j == "good only"
+        rows.append(pd.DataFrame({"customer": cust[m], "at": t1[m], "bad": first_bad, "good": first_good}))
+        second_good = j in ("bad then recovered", "good only")
+        rows.append(pd.DataFrame({"customer": cust[m], "at": t2[m], "bad": False, "good": second_good}))
+    exp = pd.concat(rows, ignore_index=True)
+    exp["rated"] = exp["bad"] | exp["good"]
+    # index date: the last service event (t2); no-contact customers get theirs from the library
+    p = np.array([rates[j] for j in journeys])
+    repeat = rng.random(n) < p
+    buys = [pd.DataFrame({"customer": cust, "at": first_buy})]
+    contact = journeys != "no contact"
+    gap = rng.uniform(2, 360, n)
+    m = repeat & contact
+    buys.append(pd.DataFrame({"customer": cust[m], "at": t2[m] + pd.to_timedelta(gap[m], unit="D")}))
+    # non-repeaters come back, if at all, after the window
+    m = ~repeat & contact & (rng.random(n) < 0.5)
+    buys.append(pd.DataFrame({"customer": cust[m],
+                              "at": t2[m] + pd.to_timedelta(rng.uniform(400, 600, m.sum()), unit="D")}))
+    # no-contact customers: buy again every 20-60 days with probability `rate`, else never
+    m = ~contact & repeat
+    for k in range(1, 30):
+        buys.append(pd.DataFrame({"customer": cust[m], "at": first_buy[m] + pd.to_timedelta(k * 45.0, unit="D")}))
+    act = pd.concat(buys, ignore_index=True)
+    act = act.loc[act["at"] <= END]
+    act["amount"] = 10.0
+    act["currency"] = "EUR"
+    return exp, act, pd.Series(journeys, index=cust)
+
+
+def test_journeys_are_classified_as_planted(rng):
+    exp, act, truth = _world(rng, n=600)
+    res = experience_journeys(exp, act, as_of=END)
+    t = res.table.set_index("customer")
+    assert (t["journey"].astype(str) == truth.reindex(t.index)).all()
+    assert t.loc[truth.index[truth == "no contact"], "index_kind"].eq("matched reference").all()
+    assert t.loc[truth.index[truth != "no contact"], "index_kind"].eq("last service event").all()
+
+
+def test_recovery_timing_rules():
+    t = lambda s: pd.Timestamp(s, tz="UTC")
+    exp = pd.DataFrame({
+        "customer": ["same", "same", "before", "before", "after", "after", "twice", "twice", "twice"],
+        "at": [t("2023-01-01"), t("2023-01-01"), t("2023-01-01"), t("2023-01-05"), t("2023-01-01"),
+               t("2023-01-02"), t("2023-01-01"), t("2023-01-03"), t("2023-01-09")],
+        "bad": [True, False, False, True, True, False, True, False, True],
+        "good": [False, True, True, False, False, True, False, True, False]})
+    act = pd.DataFrame({"customer": ["same", "before", "after", "twice"], "at": t("2022-06-01")})
+    res = experience_journeys(exp, act, as_of="2024-01-01")
+    j = res.table.set_index("customer")["journey"].astype(str)
+    assert j["same"] == "bad not recovered"  # a good at the very same time is not later
+    assert j["before"] == "bad not recovered"  # good came before the bad one
+    assert j["after"] == "bad then recovered"
+    assert j["twice"] == "bad then recovered"  # good after the first bad one, even if bad again later
+    # the index date is the last service event
+    assert res.table.set_index("customer").loc["twice", "index_at"] == t("2023-01-09")
+
+
+def test_planted_recovery_effect_is_found(rng):
+    exp, act, _ = _world(rng, n=6000)
+    res = service_recovery_test(exp, act, as_of=END)
+    c = res.comparisons.set_index("reference")
+    vs_not = c.loc["bad not recovered"]
+    assert vs_not["difference"] > 0.25 and vs_not["ci_low"] > 0.3 - 0.1
+    assert vs_not["ci_low"] < 0.40 < vs_not["ci_high"]  # planted 0.70 - 0.30
+    assert vs_not["p_value"] < 1e-10
+    vs_good = c.loc["good only"]
+    assert vs_good["ci_low"] < 0.20 < vs_good["ci_high"]  # planted 0.70 - 0.50
+    assert vs_good["p_value"] < 1e-4
+    # numbers are the Newcombe interval of the followed counts
+    _, lo, _, p = two_proportion_test(vs_not["repeat_group"], vs_not["n_group"],
+                                       vs_not["repeat_reference"], vs_not["n_reference"])
+    assert np.isclose(vs_not["ci_low"], lo) and np.isclose(vs_not["p_value"], p)
+    s = res.journeys.summary().set_index("segment")
+    for j, rate in PLANTED.items():
+        if j == "no contact":
+            continue
+        assert s.loc[j, "repeat_ci_low"] < rate < s.loc[j, "repeat_ci_high"], j
+    assert np.allclose(s["avoid_rate"], 1 - s["repeat_rate"])
+    text = " ".join(res.describe())
+    assert "more often" in text and "'bad then recovered'" in text
+
+
+def test_no_effect_when_none_is_planted(rng):
+    flat = dict.fromkeys(JOURNEYS, 0.5)
+    exp, act, _ = _world(rng, n=3000, rates=flat)
+    res = service_recovery_test(exp, act, as_of=END)
+    assert (res.comparisons["ci_low"] < 0).all() and (res.comparisons["ci_high"] > 0).all()
+    assert (res.comparisons["p_value"] > 0.01).all()
+
+
+def test_censoring_complete_follow_up_only(rng):
+    exp, act, truth = _world(rng, n=1000, n_censored=150)
+    res = experience_journeys(exp, act, as_of=END, window=365)
+    t = res.table.set_index("customer")
+    censored = truth.index[:150][truth.iloc[:150] != "no contact"]
+    assert not t.loc[censored, "followed"].any()
+    assert (t.loc[censored, "follow_days"] < 365).all()
+    s = res.summary()
+    assert s["n_followed"].sum() == int(t["followed"].sum())
+    assert (s["n_followed"] + s["n_censored"] == s["n"]).all()
+    k, n = s["repeat_n"].to_numpy(), s["n_followed"].to_numpy()
+    lo, hi = wilson_ci(k, n)
+    assert np.allclose(s["repeat_ci_low"], lo, equal_nan=True)
+    assert np.allclose(s["repeat_ci_high"], hi, equal_nan=True)
+    assert any("followed for less than" in x for x in res.notes)
+    # a shorter window follows more customers
+    res90 = experience_journeys(exp, act, as_of=END, window=90)
+    assert res90.summary()["n_followed"].sum() > s["n_followed"].sum()
+
+
+def test_lapse_counts_earlier_buyers_only():
+    t = lambda s: pd.Timestamp(s, tz="UTC")
+    exp = pd.DataFrame({"customer": ["a", "b", "c"], "at": t("2023-01-01"), "bad": True, "good": False})
+    act = pd.DataFrame({"customer": ["a", "b", "b"], "at": [t("2022-06-01"), t("2022-06-01"), t("2023-03-01")]})
+    res = experience_journeys(exp, act, as_of="2024-06-01")
+    t_ = res.table.set_index("customer")
+    assert t_.loc["a", "prior_purchase"] and not t_.loc["a", "repeat"]
+    assert not t_.loc["c", "prior_purchase"]  # no activity at all: still followed, never repeats
+    assert t_.loc["c", "followed"] and not t_.loc["c", "repeat"]
+    s = res.summary().set_index("segment").loc["bad not recovered"]
+    assert s["n"] == 3 and s["n_prior_buyers"] == 2
+    assert s["lapse_rate"] == 0.5 and np.isclose(s["avoid_rate"], 2 / 3)
+
+
+def test_no_contact_reference_dates_are_matched_and_seeded(rng):
+    exp, act, truth = _world(rng, n=800)
+    a = experience_journeys(exp, act, as_of=END, seed=3).table.set_index("customer")
+    b = experience_journeys(exp, act, as_of=END, seed=3).table.set_index("customer")
+    c = experience_journeys(exp, act, as_of=END, seed=4).table.set_index("customer")
+    nc = truth.index[truth == "no contact"]
+    assert a.loc[nc, "index_at"].equals(b.loc[nc, "index_at"])
+    assert not a.loc[nc, "index_at"].equals(c.loc[nc, "index_at"])
+    first = act.groupby("customer")["at"].min()
+    off = ((a.loc[nc, "index_at"] - first[nc]) / DAY)
+    assert (off >= 0).all() and off.max() <= 225  # offsets drawn from the contacted customers (30-220 days)
+    assert str(a["index_at"].dtype) == "datetime64[ns, UTC]"
+
+
+def test_empty_inputs_and_linking(rng):
+    exp, act, _ = _world(rng, n=200)
+    none = exp.iloc[:0]
+    res = experience_journeys(none, act, as_of=END)
+    assert set(res.table["journey"].astype(str)) == {"no contact"}
+    assert res.summary().set_index("segment").loc["no contact", "share"] == 1.0
+    with pytest.raises(ValueError, match="nothing to follow"):
+        experience_journeys(none, act.iloc[:0])
+    with pytest.raises(ValueError, match="bad"):
+        experience_journeys(exp.drop(columns="bad"), act)
+    with pytest.raises(ValueError, match="window"):
+        experience_journeys(exp, act, window=0)
+    # activity without a customer column is linked on its customer ids
+    raw = conform(act.rename(columns={"customer": "customer_id"}), "activity")
+    linked = experience_journeys(exp, raw, as_of=END)
+    assert linked.table.set_index("customer")["repeat"].equals(
+        experience_journeys(exp, act, as_of=END).table.set_index("customer")["repeat"])
+    # keys that cannot meet teach what to do
+    keyed = conform(pd.DataFrame({"email_key": "ek_" + act["customer"], "at": act["at"]}), "activity")
+    with pytest.raises(ValueError, match="share no customer"):
+        experience_journeys(exp, keyed)
+
+
+def test_outputs(rng):
+    exp, act, _ = _world(rng, n=400)
+    res = service_recovery_test(exp, act, as_of=END)
+    d = res.to_dict()
+    json.dumps(d)
+    assert [r["segment"] for r in d["segments"]] == list(JOURNEYS)
+    assert {"segment", "n", "share"} <= set(d["segments"][0])
+    assert len(d["comparisons"]) == 2
+    jd = res.journeys.to_dict()
+    json.dumps(jd)
+    assert jd["window_days"] == 365
+    assert "bad then recovered" in res.journeys._repr_html_()
+    ax = res.plot()
+    assert ax.get_xlabel().startswith("difference")
+    import matplotlib.pyplot as plt
+
+    _, ax2 = plt.subplots()
+    assert res.journeys.plot(ax=ax2, what="avoid") is ax2
+    assert len(ax2.patches) == len(JOURNEYS)
+    with pytest.raises(ValueError, match="what"):
+        res.journeys.plot(what="nope")
+    # reuse of a JourneyResult
+    again = service_recovery_test(res.journeys)
+    assert again.comparisons.equals(res.comparisons)
+    with pytest.raises(ValueError, match="activity"):
+        service_recovery_test(exp)
