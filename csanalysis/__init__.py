@@ -1,1 +1,66 @@
-import csanalysis._version as _v; __version__ = _v.__version__
+"""csanalysis: customer-service analytics from helpdesk, survey and shop exports.
+
+Data flows one way: files -> readers (:mod:`csanalysis.io`) -> canonical tables
+(:mod:`csanalysis.schema`) -> linked customers (:mod:`csanalysis.link`) ->
+experiences and timelines (:mod:`csanalysis.experiences`) -> estimators
+(:mod:`csanalysis.estimators`, :mod:`csanalysis.segments`) -> comparisons with
+the registry of cited figures (:mod:`csanalysis.registry`) -> faces
+(:mod:`csanalysis.plotting`, :mod:`csanalysis.report`, the notebooks).
+
+Examples
+--------
+>>> import csanalysis as cs
+>>> s = cs.datasets.load_sample()
+>>> sorted(s.tables())
+['activity', 'customers', 'responses', 'tickets']
+"""
+
+from . import datasets, registry, schema
+from ._version import __version__
+from .errors import CsanalysisError, CsanalysisWarning, ExportError
+from .estimators import (
+    attributable_churn,
+    avoidance,
+    reach_model,
+    service_metrics,
+    snapshot_churn,
+    word_of_mouth,
+)
+from .experiences import BadExperienceRule, customer_summary, experiences, timeline
+from .headline import BenchmarkResults, benchmark_results, benchmark_table
+from .io import LoadReport, load_report, read_activity, read_customers, read_survey, read_tickets
+from .link import LinkedData, link_customers
+from .registry import compare_to_benchmark, load_registry
+
+__all__ = [
+    "__version__",
+    "datasets",
+    "registry",
+    "schema",
+    "CsanalysisError",
+    "CsanalysisWarning",
+    "ExportError",
+    "LoadReport",
+    "load_report",
+    "read_tickets",
+    "read_survey",
+    "read_activity",
+    "read_customers",
+    "LinkedData",
+    "link_customers",
+    "BadExperienceRule",
+    "experiences",
+    "timeline",
+    "customer_summary",
+    "service_metrics",
+    "avoidance",
+    "word_of_mouth",
+    "reach_model",
+    "attributable_churn",
+    "snapshot_churn",
+    "benchmark_table",
+    "benchmark_results",
+    "BenchmarkResults",
+    "compare_to_benchmark",
+    "load_registry",
+]

@@ -4,6 +4,14 @@ Each returns a result object with ``.summary()``, ``.to_dict()``, ``_repr_html_`
 and ``.plot(ax=None)``. Estimators never import the report or notebooks.
 """
 
+from .avoidance import AvoidanceResult, ChangedRule, avoidance
+from .churn import AttributableChurnResult, SnapshotChurnResult, attributable_churn, classify_churn_reason, snapshot_churn
 from .metrics import ServiceMetrics, quantile_ci, service_metrics
+from .word_of_mouth import ReachResult, WordOfMouthResult, reach_model, word_of_mouth
 
-__all__ = ["ServiceMetrics", "quantile_ci", "service_metrics"]
+__all__ = [
+    "AvoidanceResult", "ChangedRule", "avoidance",
+    "AttributableChurnResult", "SnapshotChurnResult", "attributable_churn", "classify_churn_reason", "snapshot_churn",
+    "ServiceMetrics", "quantile_ci", "service_metrics",
+    "ReachResult", "WordOfMouthResult", "reach_model", "word_of_mouth",
+]

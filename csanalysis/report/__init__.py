@@ -1,0 +1,1 @@
+"""The report face: ``csanalysis report`` writes index.html, results.json and figures."""
