@@ -203,8 +203,13 @@ def benchmark_results(
             est, lo, hi = (np.nan if f.get(k) is None else f[k] for k in ("estimate", "ci_low", "ci_high"))
             p0 = float(reg.loc[fid, "value"]) if fid in reg.index else np.nan
             definition = f"{f.get('method') or ''}; {rule.describe()}" + (f" ({f['note']})" if f.get("note") else "")
-            put(fid, est, lo, hi, f.get("n"), definition, _loglog_p(est, lo, hi, p0, confidence),
-                "Wald test on the log(-log) scale of the Kaplan-Meier estimate")
+            if fid == "avoid_2y_after_bad_changed":  # weighted (IPCW) estimate with a bootstrap/delta interval
+                p, test = (_normal_p(est, lo, hi, p0, p0, confidence),
+                           "normal approximation, standard error read off the interval")
+            else:
+                p, test = (_loglog_p(est, lo, hi, p0, confidence),
+                           "Wald test on the log(-log) scale of the Kaplan-Meier estimate")
+            put(fid, est, lo, hi, f.get("n"), definition, p, test)
     if wom is not None:
         ws = wom.summary()
         ws = ws[ws["group"] == "dissatisfied"].set_index("id")

@@ -680,3 +680,12 @@ def test_parse_told_count_numeric_input():
     assert same(out["told_count_low"].tolist(), [0.0, 3.0, NAN, NAN, NAN])
     assert same(out["told_count_high"].tolist(), [0.0, 3.0, NAN, NAN, NAN])
     assert out.attrs["unparsed"] == ["-1", "2.5"]
+
+
+@pytest.mark.parametrize("text", [
+    "Did you tell anyone not to buy from us?",
+    "Har du bedt andre om ikke at købe hos os?",
+    "Did you advise anyone not to buy from us?",
+])
+def test_warned_others_without_the_word_warn(text):
+    assert detect_question_role(text) == "warned_others"

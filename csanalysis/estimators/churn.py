@@ -194,7 +194,9 @@ class AttributableChurnResult(ResultMixin):
 
         if ax is None:
             ax = plt.gca()
-        for g, color in (("bad", "C3"), ("good", "C0")):
+        from .._palette import GROUP_COLORS
+
+        for g, color in (("bad", GROUP_COLORS["bad"]), ("good", GROUP_COLORS["good"])):
             km = self._curves.get(g)
             if km is None or km.n == 0:
                 continue

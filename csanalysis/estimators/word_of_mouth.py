@@ -379,7 +379,9 @@ class WordOfMouthResult(ResultMixin):
         for a, b, _ in bins:
             right = b + 1 if math.isfinite(b) else a + 2 * (a * m - a)
             edges.append((a, max(right, a + 1)))
-        colors = {"dissatisfied": "C3", "satisfied": "C0"}
+        from .._palette import GROUP_COLORS
+
+        colors = {"dissatisfied": GROUP_COLORS["dissatisfied"], "satisfied": GROUP_COLORS["satisfied"]}
         for g in groups:
             d = dist[(dist["group"] == g) & (dist["band"] != SPANS)]
             left = np.array([e[0] for e in edges], dtype=float)
@@ -398,7 +400,7 @@ class WordOfMouthResult(ResultMixin):
         if "dissatisfied" in groups:
             r = self.get("wom_told_mean")
             if r["estimate"] is not None:
-                ax.axvline(r["estimate"], color="C3", ls="--", label=f"dissatisfied mean (midpoint) {r['estimate']:.1f}")
+                ax.axvline(r["estimate"], color=GROUP_COLORS["dissatisfied"], ls="--", label=f"dissatisfied mean (midpoint) {r['estimate']:.1f}")
         ax.set_xlabel("people told")
         ax.set_ylabel("share of answers per person-count (bar area = share)")
         ax.legend(fontsize=8)

@@ -5,6 +5,7 @@ holds the house style and the plots that combine results (the benchmark forest p
 """
 
 from .benchmarks import plot_benchmarks
-from .style import PALETTE, PROVENANCE_COLORS, house_style, new_axes
+from .style import GROUP_COLORS, PALETTE, PROVENANCE_COLORS, house_style, new_axes, set_house_style
 
-__all__ = ["PALETTE", "PROVENANCE_COLORS", "house_style", "new_axes", "plot_benchmarks"]
+__all__ = ["PALETTE", "GROUP_COLORS", "PROVENANCE_COLORS", "house_style", "set_house_style", "new_axes",
+           "plot_benchmarks"]

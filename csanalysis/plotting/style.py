@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-__all__ = ["PALETTE", "PROVENANCE_COLORS", "house_style", "new_axes", "RC"]
+__all__ = ["PALETTE", "GROUP_COLORS", "PROVENANCE_COLORS", "house_style", "set_house_style", "new_axes", "RC"]
 
-#: Okabe & Ito (2008) colour-blind-safe palette.
-PALETTE = {
-    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
-    "sky": "#56B4E9", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000", "grey": "#999999",
-}
-#: Group colours used across plots.
-GROUP_COLORS = {"bad": PALETTE["vermillion"], "good": PALETTE["blue"], "baseline": PALETTE["grey"],
-                "dissatisfied": PALETTE["vermillion"], "satisfied": PALETTE["blue"]}
+from .._palette import GROUP_COLORS, PALETTE  # noqa: E402
+
 #: Provenance level -> colour (P1 strongest ... U folklore).
 PROVENANCE_COLORS = {"P1": PALETTE["blue"], "P2": PALETTE["sky"], "S": PALETTE["orange"], "U": PALETTE["grey"]}
 
@@ -35,16 +29,28 @@ RC = {
 }
 
 
-@contextmanager
-def house_style():
-    """Context manager applying the house style to plots made inside it."""
-    import matplotlib as mpl
+def _rc() -> dict:
     from cycler import cycler
 
     rc = dict(RC)
     rc["axes.prop_cycle"] = cycler(color=[PALETTE[c] for c in ("blue", "vermillion", "green", "orange",
                                                                 "purple", "sky", "grey", "black")])
-    with mpl.rc_context(rc):
+    return rc
+
+
+def set_house_style() -> None:
+    """Apply the house style to every later plot of this session (an explicit opt-in, e.g. in a notebook)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(_rc())
+
+
+@contextmanager
+def house_style():
+    """Context manager applying the house style to plots made inside it."""
+    import matplotlib as mpl
+
+    with mpl.rc_context(_rc()):
         yield
 
 

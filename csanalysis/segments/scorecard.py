@@ -97,6 +97,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csanalysis._palette import GROUP_COLORS
 from csanalysis._results import ResultMixin, frame_records, jsonable
 from csanalysis.link import link_customers
 from csanalysis.schema import conform, rating_from_score
@@ -290,9 +291,9 @@ class Scorecard(ResultMixin):
         sig = rows["significant"].to_numpy(bool)
         better = rows["improved"].fillna(False).to_numpy(dtype=bool)
         if (sig & better).any():
-            ax.plot(x[sig & better], v[sig & better], "^", color="C2", ms=10, label="significant improvement")
+            ax.plot(x[sig & better], v[sig & better], "^", color=GROUP_COLORS["better"], ms=10, label="significant improvement")
         if (sig & ~better).any():
-            ax.plot(x[sig & ~better], v[sig & ~better], "v", color="C3", ms=10, label="significant worsening")
+            ax.plot(x[sig & ~better], v[sig & ~better], "v", color=GROUP_COLORS["worse"], ms=10, label="significant worsening")
         ax.set_xticks(x)
         ax.set_xticklabels(rows["period"].astype("str"), rotation=45, ha="right")
         d, good = MEASURES[m]
