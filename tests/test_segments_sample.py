@@ -1,0 +1,78 @@
+"""Segments on the bundled sample find the effects the generator planted (see data/sample/README.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import csanalysis as cs
+from csanalysis import segments as sg
+
+
+@pytest.fixture(scope="module")
+def linked():
+    s = cs.datasets.load_sample()
+    r = cs.benchmark_results(s.tickets, s.responses, s.activity, customers=s.customers, n_resamples=200)
+    return r
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return cs.datasets.load_planted_truth()
+
+
+def test_service_recovery_effect(linked, truth):
+    j = sg.experience_journeys(linked.experiences, linked.linked.activity, as_of=linked.as_of)
+    rec = sg.service_recovery_test(j).comparisons.set_index("comparison")
+    r = rec.loc["bad then recovered vs bad not recovered"]
+    # planted: recovered customers buy again more than unrecovered ones
+    assert truth["recovery"]["repeat_365_bad_recovered"] > truth["recovery"]["repeat_365_bad_unrecovered"]
+    assert r["difference"] > 0 and r["p_value"] < 0.05
+    s = j.summary().set_index("segment")
+    assert s.loc["good only", "repeat_rate"] > s.loc["bad not recovered", "repeat_rate"]
+    assert json.dumps(j.to_dict(), allow_nan=False)
+
+
+def test_service_levels_order_later_behaviour(linked):
+    lv = sg.service_levels(linked.linked.responses, linked.linked.activity, as_of=linked.as_of)
+    s = lv.summary().set_index("segment")
+    # planted: better-than-expected service goes with more repeat purchase
+    assert s.loc["fails", "repeat_rate"] < s.loc["exceeds", "repeat_rate"]
+    assert s.loc["fails", "repeat_rate"] < s.loc["delights", "repeat_rate"]
+    assert s["n"].sum() > 0 and np.isclose(s["share"].sum(), 1.0)
+
+
+def test_channel_differences(linked, truth):
+    cc = sg.channel_consistency(linked.linked.tickets, linked.linked.responses, n_resamples=200)
+    f = cc.figure()
+    assert f["highest"] == "email" and f["lowest"] == "chat"  # planted: mail worst, chat best
+    assert f["ci_low"] > 0
+    assert truth["channels"]["Mail"]["planted_p_bad_experience"] > truth["channels"]["Chat"]["planted_p_bad_experience"]
+
+
+def test_rfm_champions_buy_most_recently_and_often(linked):
+    res = sg.rfm(linked.linked.activity, as_of=linked.as_of, currency="DKK")
+    s = res.summary().set_index("segment")
+    assert s.loc["Champions", "mean_frequency"] > s["mean_frequency"].median()
+    assert s.loc["Champions", "mean_recency"] < s.loc["Lost", "mean_recency"] if "Lost" in s.index else True
+    assert np.isclose(s["share"].sum(), 1.0)
+
+
+def test_clusters_are_reproducible_and_described(linked):
+    a = sg.cluster_customers(linked.linked.activity, linked.experiences, currency="DKK", seed=1)
+    b = sg.cluster_customers(linked.linked.activity, linked.experiences, currency="DKK", seed=1)
+    assert (a.labels.to_numpy() == b.labels.to_numpy()).all()
+    s = a.summary()
+    assert len(s) >= 2 and s["description"].str.len().gt(0).all()
+
+
+def test_scorecard_on_the_sample(linked):
+    sc = sg.scorecard(linked.linked.tickets, linked.linked.responses, linked.linked.activity, freq="Q",
+                      preset="Solution", as_of=linked.as_of)
+    recs = sc.to_dict()["scorecard"]
+    assert recs and {"period", "measure", "value", "change", "good_direction", "significant"} <= set(recs[0])
+    assert json.dumps(sc.to_dict(), allow_nan=False)
+    lead = [r["measure"] for r in recs if r.get("lead")]
+    assert lead and set(lead) & {"fcr", "reopen_rate"}
