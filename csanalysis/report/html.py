@@ -59,7 +59,7 @@ def img_tag(png: bytes, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{b64}'/>"
 
 
-def _fmt(v, pct: bool) -> str:
+def _fmt(v, pct: bool, count: bool = False) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NA or v is pd.NaT:
         return "–"
     if isinstance(v, (bool, np.bool_)):
@@ -67,6 +67,8 @@ def _fmt(v, pct: bool) -> str:
     if isinstance(v, (int, np.integer)):
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
+        if count and float(v).is_integer():
+            return f"{int(v):,}"
         if pct:
             return f"{100 * v:.1f}%"
         a = abs(v)
@@ -91,7 +93,8 @@ def df_to_html(df: pd.DataFrame, caption: str = "", *, pct_columns=(), badge_col
             elif isinstance(v, str):
                 cells.append(f"<td class='text'>{html.escape(v)}</td>")
             else:
-                cells.append(f"<td>{_fmt(v, c in pct_columns)}</td>")
+                is_count = str(c) in ("n", "read", "loaded", "rejected", "merged", "excluded", "rows") or str(c).startswith("n_")
+                cells.append(f"<td>{_fmt(v, c in pct_columns, is_count)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p class='muted'>{len(df) - max_rows} more rows in results.json</p>" if len(df) > max_rows else ""
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
