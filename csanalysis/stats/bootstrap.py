@@ -21,6 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .intervals import _sample  # one definition of "a numeric sample, NaN dropped"
+
 __all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci"]
 
 #: Samples larger than this (with repeated values) are resampled as
@@ -28,20 +30,6 @@ __all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci"]
 MULTINOMIAL_MIN_N = 50_000
 
 Statistic = Literal["mean", "median"] | Callable[..., Any]
-
-
-def _sample(x: Any, name: str) -> np.ndarray:
-    if isinstance(x, (pd.Series, pd.Index)):
-        arr = pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    else:
-        try:
-            arr = np.asarray(x, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"`{name}` must be numeric; it could not be converted to numbers."
-            ) from None
-    arr = np.atleast_1d(arr).ravel()
-    return arr[~np.isnan(arr)]
 
 
 def _check(n_resamples: int, confidence: float, max_cells: int) -> None:

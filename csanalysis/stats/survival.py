@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from .intervals import _z  # one confidence -> z conversion, with its check
+
 __all__ = [
     "KaplanMeierResult",
     "LogRankResult",
@@ -56,15 +58,6 @@ _DEFAULT_MAX_CELLS = 2_000_000
 
 
 # =========================================================================== input checks
-def _z(confidence: float) -> float:
-    c = float(confidence)
-    if not 0.0 < c < 1.0:
-        raise ValueError(
-            f"`confidence` must be strictly between 0 and 1 (for example 0.95), but {confidence!r} was passed."
-        )
-    return float(stats.norm.ppf(0.5 + c / 2.0))
-
-
 def _durations(durations: Any, name: str = "durations") -> np.ndarray:
     try:
         if isinstance(durations, (pd.Series, pd.Index)):
