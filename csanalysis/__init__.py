@@ -15,7 +15,7 @@ Examples
 ['activity', 'customers', 'responses', 'tickets']
 """
 
-from . import datasets, registry, schema
+from . import datasets, plotting, registry, schema, segments
 from ._version import __version__
 from .errors import CsanalysisError, CsanalysisWarning, ExportError
 from .estimators import (
@@ -28,15 +28,17 @@ from .estimators import (
 )
 from .experiences import BadExperienceRule, customer_summary, experiences, timeline
 from .headline import BenchmarkResults, benchmark_results, benchmark_table
-from .io import LoadReport, load_report, read_activity, read_customers, read_survey, read_tickets
+from .io import Exports, LoadReport, load_report, read_activity, read_customers, read_exports, read_survey, read_tickets
 from .link import LinkedData, link_customers
 from .registry import compare_to_benchmark, load_registry
 
 __all__ = [
     "__version__",
     "datasets",
+    "plotting",
     "registry",
     "schema",
+    "segments",
     "CsanalysisError",
     "CsanalysisWarning",
     "ExportError",
@@ -46,6 +48,8 @@ __all__ = [
     "read_survey",
     "read_activity",
     "read_customers",
+    "read_exports",
+    "Exports",
     "LinkedData",
     "link_customers",
     "BadExperienceRule",

@@ -39,8 +39,8 @@ _UNSUPPORTED = {
     "avoid_2y_after_bad_b2b": "needs a B2B/B2C account type per customer",
     "avoid_2y_after_bad_gen_x": "needs customer birth years",
     "avoid_2y_after_bad_income_150k": "needs household income",
-    "seek_2y_after_good": ("not computed: the survey's 24% asks how long a good experience kept people "
-                           "seeking the vendor; see avoid_2y_after_good for the behavioural analogue"),
+    "seek_2y_after_good": ("the survey's 24% asks how long a good experience kept people seeking the vendor; "
+                           "see avoid_2y_after_good for the behavioural analogue"),
     "switched_after_bad": "switching to a competitor is not observable in a company's own data",
     "share_bad_social": "needs linked social-media posts or reviews",
     "tell_more_than_5y_ago": "a stated attitude; only a survey item measures it",

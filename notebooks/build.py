@@ -66,7 +66,6 @@ from IPython.display import Markdown, display
 import csanalysis as cs
 from csanalysis import segments as sg
 from csanalysis.plotting import house_style
-from csanalysis.report.inputs import load_inputs
 
 pd.set_option("display.max_colwidth", 70)
 pd.set_option("display.precision", 3)
@@ -78,10 +77,8 @@ num = lambda x, d=0: "–" if x is None or pd.isna(x) else f"{x:,.{d}f}"
 """
 
 LOAD = """
-files = {role: [v] if isinstance(v, (str, Path)) else list(v or [])
-         for role, v in {"tickets": tickets, "survey": surveys, "activity": activity,
-                         "customers": customers}.items()}
-data = load_inputs(**files, timezone=timezone, dayfirst=dayfirst)
+data = cs.read_exports(tickets=tickets, survey=surveys, activity=activity, customers=customers,
+                       timezone=timezone, dayfirst=dayfirst)
 linked = cs.link_customers(data.tickets, data.responses, data.activity, data.customers)
 ends = [df[c].max() for df, c in ((linked.activity, "at"), (linked.tickets, "created_at"),
                                    (linked.responses, "responded_at")) if df is not None]
@@ -864,44 +861,32 @@ because the simulation also knows the future.
 from csanalysis.estimators.avoidance import simulate_avoidance_scenario
 
 naive = av.figure("naive_avoid_2y_after_bad")
-short = (av.episodes.query("group == 'bad'")["followup_days"] < window).mean()
 sim_exp, sim_act, truth = simulate_avoidance_scenario(4000, seed=seed, window=window)
 sim = cs.avoidance(sim_exp, sim_act, window=window, n_resamples=n_resamples, seed=seed)
 planted = cs.datasets.load_planted_truth()["avoidance"] if data.sample else None
-trap = pd.DataFrame({
-    "your data": [naive["estimate"], km["estimate"], km["ci_low"], km["ci_high"], short,
-                   planted["avoid_2y_after_bad"] if planted else float("nan")],
-    "simulation": [sim.figure("naive_avoid_2y_after_bad")["estimate"], *(sim.figure("avoid_2y_after_bad")[k] for k in
-                   ("estimate", "ci_low", "ci_high")), truth["share_followed_less_than_window"], truth["avoid_2y_after_bad"]],
-}, index=["naive count", "Kaplan-Meier", "KM ci_low", "KM ci_high", "followed less than the window", "true share (full future)"])
+ours = av.censoring_trap(truth=planted["avoid_2y_after_bad"] if planted else None)
+simulated = sim.censoring_trap(truth=truth["avoid_2y_after_bad"])
+short = ours.attrs["followed_less_than_window"]
+trap = pd.concat({"your data": ours, "simulation": simulated}, axis=1)
 trap
 """),
     ("code", """
 with house_style():
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained", sharex=True)
-    for ax, col in zip(axes, trap.columns):
-        t = trap[col]
-        ax.barh(["naive count", "Kaplan-Meier"], [t["naive count"], t["Kaplan-Meier"]], height=0.5,
-                color=[cs.plotting.PALETTE["grey"], cs.plotting.PALETTE["blue"]])
-        ax.errorbar(t["Kaplan-Meier"], 1, xerr=[[t["Kaplan-Meier"] - t["KM ci_low"]], [t["KM ci_high"] - t["Kaplan-Meier"]]],
-                    color="black", capsize=4)
-        if pd.notna(t["true share (full future)"]):
-            ax.axvline(t["true share (full future)"], color=cs.plotting.PALETTE["vermillion"], ls="--", lw=2,
-                       label="true share (full future)")
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), fontsize="small")
-        ax.set_title(col)
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter("{x:.0%}")
-        ax.set_xlabel("share without a purchase within the window")
+    av.plot_censoring_trap(ax=axes[0], truth=ours.attrs["truth"] if planted else None)
+    sim.plot_censoring_trap(ax=axes[1], truth=truth["avoid_2y_after_bad"])
+    axes[0].set_title("your data")
+    axes[1].set_title("simulation (the truth is known)")
 """),
     ("code", """
-s = trap["simulation"]
-text = (f"In the simulation {pct(s['followed less than the window'])} of the customers were followed for less than the window. "
-        f"The naive count gives {pct(s['naive count'])}, Kaplan-Meier {pct(s['Kaplan-Meier'])} "
-        f"(CI {pct(s['KM ci_low'])} to {pct(s['KM ci_high'])}); the true share is {pct(s['true share (full future)'])}. "
+s, o = simulated["estimate"], ours["estimate"]
+text = (f"In the simulation {pct(simulated.attrs['followed_less_than_window'])} of the customers were followed "
+        f"for less than the window. The naive count gives {pct(s['naive count'])}, Kaplan-Meier "
+        f"{pct(s['Kaplan-Meier'])} (CI {pct(simulated.loc['Kaplan-Meier', 'ci_low'])} to "
+        f"{pct(simulated.loc['Kaplan-Meier', 'ci_high'])}); the true share is {pct(simulated.attrs['truth'])}. "
         f"On your data {pct(short)} were followed for less than the window, and the naive count "
-        f"({pct(naive['estimate'])}) exceeds the Kaplan-Meier estimate ({pct(km['estimate'])}) by "
-        f"{(naive['estimate'] - km['estimate']) * 100:.0f} points.")
+        f"({pct(o['naive count'])}) exceeds the Kaplan-Meier estimate ({pct(o['Kaplan-Meier'])}) by "
+        f"{(o['naive count'] - o['Kaplan-Meier']) * 100:.0f} points.")
 if planted:
     text += (f" The sample's generator knows the future: its planted share is {pct(planted['avoid_2y_after_bad'])} "
              f"(n = {planted['n_bad_index']}; its definition differs slightly: {planted['definition']}).")

@@ -191,3 +191,16 @@ def test_unparseable_dates_are_rejected_with_reason(tmp_path):
     assert len(t) == 1 and rep.rows_rejected == 2
     assert set(rep.rejected["row"]) == {3, 4}
     assert rep.rejected["reason"].str.contains("Created at").all()
+
+
+def test_rejected_rows_carry_no_names_agents_or_free_text(tmp_path, data_dir):
+    src = (data_dir / "tickets" / "zendesk_export.csv").read_text()
+    lines = src.splitlines()
+    lines[2] = lines[2].replace("2023-04-10 08:00:00", "not a date", 1)
+    p = tmp_path / "z.csv"
+    p.write_text("\n".join(lines) + "\n")
+    t = read_tickets(p)
+    rej = load_report(t).rejected
+    assert len(rej) == 1
+    assert not {"Requester", "Submitter", "Assignee", "Subject", "Requester email"} & set(rej.columns)
+    assert "Bent Hansen" not in rej.astype("str").to_string()

@@ -76,3 +76,14 @@ def test_scorecard_on_the_sample(linked):
     assert json.dumps(sc.to_dict(), allow_nan=False)
     lead = [r["measure"] for r in recs if r.get("lead")]
     assert lead and set(lead) & {"fcr", "reopen_rate"}
+
+
+def test_other_currency_customers_have_no_monetary_value(linked):
+    act = linked.linked.activity
+    res = sg.rfm(act, as_of=linked.as_of, currency="DKK")
+    cur = act.groupby("customer")["currency"].agg(lambda c: set(c.dropna()))
+    eur_only = cur[cur.map(lambda s: s == {"EUR"})].index
+    assert len(eur_only) > 0
+    t = res.table.set_index("customer")
+    assert t.loc[eur_only, "monetary"].isna().all()  # missing, not a spend of 0
+    assert (t.loc[eur_only, "fm_score"] == t.loc[eur_only, "f_score"]).all()

@@ -103,13 +103,8 @@ def load_sample(*, key: str | bytes | None = SAMPLE_KEY) -> Sample:
     >>> len(s.tickets) > 0 and len(s.activity) > 0
     True
     """
-    from ..io import load_report, read_activity, read_customers, read_survey, read_tickets
+    from ..io import read_exports
 
-    tickets = read_tickets(sample_path("zendesk_tickets.csv"), key=key, timezone=SAMPLE_TIMEZONE)
-    surveys = [read_survey(sample_path(f), key=key, timezone=SAMPLE_TIMEZONE) for f in SAMPLE_FILES["survey"]]
-    activity = read_activity(sample_path("shopify_orders.csv"), key=key)
-    customers = read_customers(sample_path("customer_snapshot.csv"), key=key)
-    reports = [load_report(tickets), *(load_report(s) for s in surveys), load_report(activity),
-               load_report(customers)]
-    responses = pd.concat(surveys, ignore_index=True)
-    return Sample(tickets, responses, activity, customers, reports)
+    ex = read_exports(key=key)
+    reports = [r for role in ("tickets", "survey", "activity", "customers") for r in ex.reports[role]]
+    return Sample(ex.tickets, ex.responses, ex.activity, ex.customers, reports)

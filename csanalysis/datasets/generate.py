@@ -36,13 +36,13 @@ import argparse
 import datetime as _dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FILES", "generate_sample", "main"]
+__all__ = ["BENCHMARK_RATES", "FILES", "Rates", "generate_sample", "main"]
 
 #: The files :func:`generate_sample` writes (besides README.md and planted_truth.json).
 FILES: dict[str, str] = {
@@ -402,6 +402,49 @@ def _band(csat: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Rates:
+    """Activity rates of the simulated world (the defaults give the bundled sample).
+
+    Parameters
+    ----------
+    purchase_rate : float, default 1.0
+        Divides every customer's mean gap between purchases (2.0 = twice as
+        many purchases per year).
+    ticket_rate : float, default 1.0
+        Multiplies every customer's chance of a ticket after a purchase
+        (capped at 1).
+    survey_rate : float, default 1.0
+        Multiplies the chance of a Qualtrics response after a solved
+        customer-initiated ticket.
+    extra_lines : float, default 0.3
+        Poisson mean of the line items beyond the first in each order
+        (capped at 6 lines).
+    """
+
+    purchase_rate: float = 1.0
+    ticket_rate: float = 1.0
+    survey_rate: float = 1.0
+    extra_lines: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in ("purchase_rate", "ticket_rate", "survey_rate"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0):
+                raise ValueError(f"Rates.{name} must be a positive number, got {v!r}.")
+        if not (isinstance(self.extra_lines, (int, float)) and 0 <= self.extra_lines <= 5):
+            raise ValueError(f"Rates.extra_lines must be a number between 0 and 5, got {self.extra_lines!r}.")
+        if self.survey_rate * P_SURVEY > 1:
+            raise ValueError(f"Rates.survey_rate must be at most {1 / P_SURVEY:.2f} (a probability), "
+                             f"got {self.survey_rate!r}.")
+
+
+#: Rates for benchmarks at scale: per customer about 3 tickets, 10 order lines and
+#: 0.5 survey responses by as_of (1M customers: ~3M tickets, ~10M lines, ~0.5M responses).
+BENCHMARK_RATES = Rates(purchase_rate=1.7, ticket_rate=2.3, survey_rate=1.0,
+                        extra_lines=1.3)
+
+
 @dataclass
 class _World:
     n: int
@@ -455,13 +498,17 @@ def _cat(parts: list[dict], keys) -> dict:
     return {k: np.concatenate([p[k] for p in parts]) if parts else np.array([]) for k in keys}
 
 
-def _simulate(rng: np.random.Generator, n: int, t_start: float, t_asof: float, horizon: float) -> _World:
+def _simulate(rng: np.random.Generator, n: int, t_start: float, t_asof: float, horizon: float,
+              rates: Rates | None = None) -> _World:
+    rates = Rates() if rates is None else rates
     first = _daytime(t_start + rng.uniform(0.0, (t_asof - 45.0) - t_start, n), rng)
     mean_gap = np.clip(np.exp(rng.normal(np.log(GAP_MEDIAN), 0.6, n)), 30.0, 600.0)
     long_cycle = rng.random(n) < LONG_CYCLE_SHARE
     mean_gap[long_cycle] = rng.uniform(450.0, 1000.0, int(long_cycle.sum()))
+    mean_gap = mean_gap / rates.purchase_rate  # exact no-op at the default 1.0
     q = np.clip(rng.beta(2.0, 9.0, n), 0.03, None)
-    p_ticket = rng.beta(2.0, 4.0, n)
+    p_ticket = np.minimum(rng.beta(2.0, 4.0, n) * rates.ticket_rate, 1.0)
+    p_survey = P_SURVEY * rates.survey_rate
     n_main = len(VIA_MAIN)
     pref = rng.choice(n_main, size=n, p=VIA_MIX)
     loyal = rng.random(n) < 0.6
@@ -505,7 +552,7 @@ def _simulate(rng: np.random.Generator, n: int, t_start: float, t_asof: float, h
             last[sel] = np.maximum(last[sel], tk["solved"])
 
             # post-ticket Qualtrics survey (customer-initiated tickets only)
-            sv_m = (via != I_OUTBOUND) & (rng.random(k) < P_SURVEY)
+            sv_m = (via != I_OUTBOUND) & (rng.random(k) < p_survey)
             if sv_m.any():
                 j = np.flatnonzero(sv_m)
                 rec = _daytime(tk["solved"][j] + 0.01 + rng.exponential(1.0, j.size), rng, 7.0, 23.0)
@@ -894,12 +941,13 @@ def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_i
             "e": e, "rec": rec, "cust": c, "told_bin": told_bin, "rows": int(len(df))}
 
 
-def _orders(rng, w: _World, ppl: dict, tA: int, t_start: int, p_sec: np.ndarray) -> dict:
+def _orders(rng, w: _World, ppl: dict, tA: int, t_start: int, p_sec: np.ndarray,
+            extra_lines: float = 0.3) -> dict:
     """Amounts and line items for every simulated purchase (full future)."""
     P = p_sec.size
     c = w.p_cust
     eur = ppl["eur"][c]
-    n_lines = np.minimum(1 + rng.poisson(0.3, P), 6)
+    n_lines = np.minimum(1 + rng.poisson(extra_lines, P), 6)
     line_order = np.repeat(np.arange(P), n_lines)
     L = line_order.size
     prod = rng.choice(len(_PRODUCTS), size=L, p=_PRODUCT_POP / _PRODUCT_POP.sum())
@@ -1542,6 +1590,7 @@ def generate_sample(
     as_of: str = "2025-12-31",
     danish: bool = True,
     snapshot: bool = True,
+    rates: Rates | None = None,
 ) -> dict:
     """Simulate one world and write it as real export files.
 
@@ -1561,6 +1610,10 @@ def generate_sample(
         this day (Europe/Copenhagen). The world is simulated 3 years further.
     danish, snapshot : bool, default True
         Also write ``danish_survey.csv`` / ``customer_snapshot.csv``.
+    rates : Rates, optional
+        Purchase, ticket, survey and line-item rates (default :class:`Rates`,
+        which gives the bundled sample); :data:`BENCHMARK_RATES` gives about
+        3 tickets, 10 order lines and 0.5 survey responses per customer.
 
     Returns
     -------
@@ -1578,6 +1631,10 @@ def generate_sample(
     >>> truth["n_customers"], truth["as_of"]
     (200, '2025-12-31')
     """
+    if rates is None:
+        rates = Rates()
+    elif not isinstance(rates, Rates):
+        raise TypeError(f"rates must be a csanalysis.datasets.generate.Rates, got {type(rates).__name__}.")
     if int(n_customers) < 1:
         raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}.")
     n = int(n_customers)
@@ -1594,14 +1651,14 @@ def generate_sample(
 
     ss = np.random.SeedSequence(int(seed))
     r_sim, r_ppl, r_zen, r_qual, r_shop, r_dan, r_snap = (np.random.default_rng(s) for s in ss.spawn(7))
-    w = _simulate(r_sim, n, t_start, t_asof, horizon)
+    w = _simulate(r_sim, n, t_start, t_asof, horizon, rates)
     ppl = _people(r_ppl, n)
     tA = int(round(t_asof * DAY))
 
     p_sec = _to_seconds(w.p_time)
     tsec = {"created": _to_seconds(w.tk["created"]), "solved": _to_seconds(w.tk["solved"])}
     rec_sec = _to_seconds(w.sv["recorded"])
-    od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec)
+    od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec, rates.extra_lines)
     first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
     order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
     public_id = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"])
@@ -1618,6 +1675,7 @@ def generate_sample(
     n_q_real = int(qa["keep"].size)
     truth.update({
         "generator": "csanalysis.datasets.generate",
+        **({} if rates == Rates() else {"rates": asdict(rates)}),
         "seed": int(seed),
         "n_customers": n,
         "start": start,
@@ -1661,9 +1719,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20261122)
     ap.add_argument("--start", default="2019-01-01")
     ap.add_argument("--as-of", default="2025-12-31")
+    ap.add_argument("--benchmark-rates", action="store_true",
+                    help="about 3 tickets, 10 order lines and 0.5 survey responses per customer")
     args = ap.parse_args(argv)
     truth = generate_sample(args.out_dir, n_customers=args.customers, seed=args.seed,
-                            start=args.start, as_of=args.as_of)
+                            start=args.start, as_of=args.as_of,
+                            rates=BENCHMARK_RATES if args.benchmark_rates else None)
     c = truth["counts"]
     print(f"wrote {args.out_dir}: {c['zendesk_tickets']} tickets, {c['shopify_orders']} orders, "
           f"{c['qualtrics_real']} survey responses")

@@ -672,6 +672,73 @@ class AvoidanceResult(ResultMixin):
                 f"index = {html.escape(self.index)}; baseline = {html.escape(self.baseline)}.</p>")
         return head + super()._repr_html_()
 
+    def censoring_trap(self, truth: float | None = None) -> pd.DataFrame:
+        """The naive count next to the Kaplan-Meier estimate, to show what censoring does.
+
+        Parameters
+        ----------
+        truth : float, optional
+            The true share, where it is known (simulated data with a full future).
+
+        Returns
+        -------
+        DataFrame
+            Rows ``naive count``, ``Kaplan-Meier``; columns ``estimate``,
+            ``ci_low``, ``ci_high``; plus the share of bad-experience customers
+            followed for less than the window and ``truth``, as attributes of
+            the frame (``.attrs``).
+
+        Examples
+        --------
+        >>> exp, act, truth = simulate_avoidance_scenario(600, seed=1)
+        >>> res = avoidance(exp, act, baseline="none", n_resamples=50)
+        >>> list(res.censoring_trap(truth["avoid_2y_after_bad"]).index)
+        ['naive count', 'Kaplan-Meier']
+        """
+        km, naive = self.figure("avoid_2y_after_bad"), self.figure("naive_avoid_2y_after_bad")
+        bad = self.episodes[(self.episodes["group"] == "bad") & self.episodes["first"].astype(bool)]
+        out = pd.DataFrame(
+            {"estimate": [naive["estimate"], km["estimate"]], "ci_low": [np.nan, km["ci_low"]],
+             "ci_high": [np.nan, km["ci_high"]]},
+            index=["naive count", "Kaplan-Meier"], dtype="float64")
+        out.attrs["followed_less_than_window"] = (
+            float((bad["followup_days"] < self.window).mean()) if len(bad) else np.nan)
+        out.attrs["truth"] = np.nan if truth is None else float(truth)
+        out.attrs["window"] = self.window
+        return out
+
+    def plot_censoring_trap(self, ax: Any = None, truth: float | None = None) -> Any:
+        """Bars: the naive count and the Kaplan-Meier estimate (95% CI), and the truth where known.
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        import matplotlib.pyplot as plt
+
+        from .._palette import GROUP_COLORS, PALETTE
+
+        if ax is None:
+            ax = plt.gca()
+        t = self.censoring_trap(truth)
+        ax.barh(["naive count", "Kaplan-Meier"], t["estimate"].fillna(0).to_numpy(), height=0.5,
+                color=[PALETTE["grey"], PALETTE["blue"]])
+        km = t.loc["Kaplan-Meier"]
+        if np.isfinite(km["ci_low"]):
+            ax.errorbar(km["estimate"], 1, xerr=[[km["estimate"] - km["ci_low"]], [km["ci_high"] - km["estimate"]]],
+                        color="black", capsize=4)
+        if np.isfinite(t.attrs["truth"]):
+            ax.axvline(t.attrs["truth"], color=GROUP_COLORS["bad"], ls="--", lw=2, label="true share (full future)")
+            ax.legend(loc="lower right", fontsize="small")
+        short = t.attrs["followed_less_than_window"]
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter("{x:.0%}")
+        ax.set_xlabel(f"share without a purchase {self.window:g} days after a bad experience")
+        if np.isfinite(short):
+            ax.annotate(f"{short:.0%} of them followed for less than the window", xy=(0.99, 0.5),
+                        xycoords="axes fraction", ha="right", va="center", fontsize="small")
+        return ax
+
     def plot(self, ax: Any = None) -> Any:
         """Kaplan-Meier curves (share still without a purchase) for bad / good / baseline.
 

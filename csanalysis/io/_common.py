@@ -87,13 +87,18 @@ class Frame:
         self.rows = np.asarray(rows)
         self.report = report
         self.alive = np.ones(len(data), dtype=bool)
+        #: Source columns a reader knows to identify people (beyond the generic header rules) or to hold
+        #: free text; neither is copied into the rejected rows of the report.
+        self.personal: set[str] = set()
+        self.free_text: set[str] = set()
 
     def reject(self, mask, reason: str) -> None:
         """Reject live records where ``mask`` is true, with a readable ``reason``."""
         mask = np.asarray(mask, dtype=bool) & self.alive
         if not mask.any():
             return
-        keep = [c for c in self.data.columns if not is_personal_column(c)]
+        keep = [c for c in self.data.columns
+                if not is_personal_column(c) and c not in self.personal and c not in self.free_text]
         vals = self.data.loc[mask, keep].apply(redact_emails).astype("object")
         rej = pd.concat(
             [pd.DataFrame({"row": self.rows[mask].astype("int64"), "reason": reason}, index=vals.index), vals],
@@ -140,8 +145,10 @@ def finish(
     alive = frame.alive
     df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
                        for k, v in canonical.items()})
+    df = df.loc[alive].reset_index(drop=True)
     used = set(used)
     taken = set(df.columns)
+    extra = {}
     for c in frame.data.columns:
         if c in used:
             continue
@@ -153,8 +160,12 @@ def finish(
         while name in taken:
             name += "_src"
         taken.add(name)
-        df[name] = frame.data[c].replace("", np.nan) if frame.data[c].dtype != object else frame.data[c]
-    df = df.loc[alive].reset_index(drop=True)
+        # live rows only, then '' -> missing (the same cells, without touching dropped rows)
+        src = frame.data[c]
+        src = src.loc[alive].reset_index(drop=True)
+        extra[name] = src.replace("", np.nan) if src.dtype != object else src
+    if extra:
+        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
     df = conform(df, table)
     rep.rows_loaded = int(alive.sum())
     if free_text:

@@ -12,6 +12,10 @@ _CUR = r"(?:[A-Za-z]{3}|kr\.?|руб\.?|р\.|[$€£¥₽₴zł]+)"
 _CURRENCY = rf"^\s*{_CUR}\s*(?=[\d\-+.,(])|(?<=[\d.,)])\s*{_CUR}\s*$"
 
 
+#: A plain number with a decimal point, or an empty cell (no ``\\d``: it runs in pyarrow).
+_PLAIN = r"(?:[-+]?[0-9]+(?:\.[0-9]+)?)?"
+
+
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
     """Parse numbers written with a decimal point or a decimal comma.
 
@@ -29,6 +33,12 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
     ([1234.5, 3.5], ',', [False, False, False, False])
     """
     s = values.astype("str").where(values.notna(), "").str.strip()
+    if decimal in (None, ".") and s.str.fullmatch(_PLAIN, na=False).all():
+        # plain numbers (or empty) only: nothing to strip and the mark is '.'; the regexes below
+        # (lookbehind, \s) would run per cell in Python
+        empty = s == ""
+        num = pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64")
+        return num, (~empty & num.isna()).to_numpy(), "."
     s = s.str.replace(_CURRENCY, "", regex=True)  # currency symbols and codes around the number
     neg_paren = s.str.match(r"^\(.*\)$")
     s = s.str.strip("()").str.replace(_SPACES, "", regex=True)
@@ -61,6 +71,11 @@ def parse_duration_minutes(values: pd.Series, *, unit: str = "minutes") -> tuple
     """
     s = values.astype("str").where(values.notna(), "").str.strip()
     empty = s == ""
+    if not s.str.contains(":", regex=False, na=False).any():  # no H:MM[:SS] value: numbers only
+        num, _, _ = parse_numbers(s, decimal=None)
+        factor = {"minutes": 1.0, "hours": 60.0, "seconds": 1 / 60, "milliseconds": 1 / 60000}[unit]
+        out = (num * factor).astype("float64")
+        return out, (~empty & out.isna()).to_numpy()
     parts = s.str.extract(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
     hms = parts[0].notna()
     h = pd.to_numeric(parts[0], errors="coerce")

@@ -275,6 +275,10 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
         file (1 = first line).
     """
     spath = str(path)
+    if encoding is None and sheet is None:
+        fast = _read_fast(spath, delimiter)
+        if fast is not None:
+            return fast
     data, name = read_bytes(path)
     _refuse_binary(spath, data)
     if data[:4] == b"PK\x03\x04":
@@ -291,6 +295,114 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
         rows = np.setdiff1d(rows, bad["row"].to_numpy())[: len(cells)]
     cells = cells.reset_index(drop=True).astype("str")  # all-missing columns come back as float
     return RawTable(spath, cells, rows, enc, delim, bad, notes)
+
+
+#: Bytes read to decide encoding, binary-ness and delimiter on the fast path: enough for the
+#: 65,536 characters :func:`sniff_delimiter` looks at, whatever their UTF-8 width.
+_HEAD_BYTES = 4 * 65536 + 4
+
+
+def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
+    """A plain UTF-8 delimited file parsed by pyarrow straight from disk, or None.
+
+    The result is exactly what the general path below gives (same cells, same
+    row numbers); any file that is not plain and regular (not UTF-8, a BOM
+    other than UTF-8's, a zip or workbook, rows of differing field counts,
+    whitespace-only lines, a one-column table, a truncated quote) returns None
+    and takes the general path, which knows how to report it.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    p = Path(path)
+    try:
+        if not p.is_file():
+            return None
+        with open(p, "rb") as f:
+            head = f.read(_HEAD_BYTES)
+            whole = len(f.read(1)) == 0
+    except OSError:
+        return None
+    if not head.strip() or head[:4] == b"PK\x03\x04" or any(head.startswith(m) for m, _ in _MAGIC):
+        return None
+    skip = 0
+    enc = "utf-8"
+    if head.startswith(codecs.BOM_UTF8):
+        skip, enc = len(codecs.BOM_UTF8), "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+        return None
+    h4 = head[:4096]
+    if h4.count(b"\x00") > len(h4) // 4 or b"\x00" in head:
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head[skip:], final=whole)
+    except UnicodeDecodeError:
+        return None
+    if not whole and len(text) <= 65536:
+        return None
+    if text.startswith("\ufeff"):
+        return None
+    _looks_binary(path, text)
+    delim = delimiter or sniff_delimiter(text)
+    try:
+        first = next(csv.reader(io.StringIO(text), delimiter=delim, quotechar='"', doublequote=True))
+    except (csv.Error, StopIteration):
+        return None
+    k = len(first)
+    if k < 2 or "\r" in text.replace("\r\n", ""):
+        return None
+    names = [f"f{i}" for i in range(k)]
+
+    def parse(newlines_in_values: bool):
+        return pacsv.read_csv(
+            p,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
+                                             newlines_in_values=newlines_in_values, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 check_utf8=True),
+        )
+
+    try:
+        try:
+            # quoted line breaks are parsed either way; the option only makes pyarrow split the
+            # file into blocks more carefully (slower), so it is used when a block split needs it
+            table = parse(False)
+        except pa.ArrowInvalid as exc:
+            if "out of sync" not in str(exc):
+                raise
+            table = parse(True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError):
+        return None
+    if skip and table.num_rows and str(table.column(0)[0].as_py()).startswith("\ufeff"):
+        return None  # pyarrow skips a UTF-8 BOM; should a version not, take the general path
+    if table.num_rows and not _closed_at_end(p, str(table.column(k - 1)[-1].as_py())):
+        return None  # perhaps a quote left open at the end: the general path rejects that record
+    cells = table.to_pandas(self_destruct=True)
+    del table
+    cells.columns = pd.RangeIndex(k)
+    notes: list[str] = []
+    return RawTable(path, cells, np.arange(1, len(cells) + 1), enc, delim, notes=notes)
+
+
+def _closed_at_end(path: Path, last: str) -> bool:
+    """Whether the file surely does not end inside a quoted value, given its last parsed cell.
+
+    A quote left open swallows the rest of the file into the last cell, so that
+    cell then ends where the file ends: with its final line break, or right
+    after an opening quote. False means "cannot be sure" (the general path decides).
+    """
+    raw = last.encode("utf-8")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(max(size - len(raw) - 2, 0))
+        tail = f.read()
+    if tail.endswith(b"\n"):
+        return not last.endswith("\n")
+    if tail.endswith(b'"') or any(ch in last for ch in '"\r\n'):
+        return False
+    return tail.endswith(raw) and not tail[: len(tail) - len(raw)].endswith(b'"')
 
 
 def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> RawTable:

@@ -186,6 +186,8 @@ def redact_emails(df: pd.DataFrame, report: LoadReport, *, skip=()) -> pd.DataFr
         s = df[c]
         if s.dtype == object:
             s = s.astype(_STR)
+        if not s.str.contains("@", regex=False, na=False).any():  # no address without an '@'
+            continue
         has = s.str.contains(EMAIL_RE, regex=True, na=False)
         if has.any():
             if out is df:
@@ -245,8 +247,10 @@ def _currency_from_amounts(values: pd.Series) -> tuple[pd.Series, list[str]]:
 def _times_on(values: pd.Series, rows: np.ndarray, **kwargs) -> ParsedTimes:
     """:func:`parse_timestamps` on the ``rows`` that matter only (e.g. one row per order), spread back."""
     p = parse_timestamps(values[rows], **kwargs)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    out[rows] = p.values.to_numpy()
+    # spread back as int64 nanoseconds (to_numpy() on tz-aware values builds Timestamp objects)
+    ns = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
+    ns[rows] = p.values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
+    out = pd.Series(ns.view("datetime64[ns]"), index=values.index).dt.tz_localize("UTC")
     invalid = np.zeros(len(values), dtype=bool)
     invalid[rows] = p.invalid
     return ParsedTimes(out, invalid, p.date_order, p.timezone, p.notes)

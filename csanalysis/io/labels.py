@@ -175,10 +175,13 @@ class _Scale:
 
 def _build_scales() -> list[_Scale]:
     out = []
+    # every label of every scale keyed in one vectorised call (one call per label costs seconds)
+    every = [lab for (_, _, _, _, positions) in V.ALL_SCALES for labels in positions.values() for lab in labels]
+    keyed = iter(_keys(every))
     for order, (name, kind, lang, points, positions) in enumerate(V.ALL_SCALES):
         lookup: dict[str, float] = {}
         for code, labels in positions.items():
-            for k in _keys(labels):
+            for k in [next(keyed) for _ in labels]:
                 if k in lookup and lookup[k] != code:  # pragma: no cover - vocabulary check
                     raise RuntimeError(f"label {k!r} sits at two positions in scale {name}")
                 lookup[k] = float(code)

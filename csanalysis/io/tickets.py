@@ -306,7 +306,11 @@ def _detect(columns: list[str]) -> str | None:
 
 
 def _norm(s: pd.Series) -> pd.Series:
-    return s.astype("str").where(s.notna(), "").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    s = s.astype("str").where(s.notna(), "")
+    # normalised once per distinct value (the whitespace regex runs per value in Python)
+    codes, uniq = pd.factorize(s)
+    u = pd.Series(uniq, dtype="str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return pd.Series(u.array.take(codes), index=s.index, name=s.name)
 
 
 def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series]:
@@ -535,6 +539,9 @@ def read_tickets(
     rep.rows_read += len(data)
     frame = Frame(data, rows, rep)
     cols = list(data.columns)
+    frame.personal = {c for c in cols if find_column([c], *spec.person_cols, *spec.agent_cols) is not None
+                      or re.search(r"(^|\.)(assignee|submitter|requester)(_id)?$", c, re.I)}
+    frame.free_text = {c for c in cols if find_column([c], *spec.free_text) is not None}
 
     # -- resolve columns -------------------------------------------------------------------------
     user = check_mapping(spath, cols, mapping, _MAPPABLE)

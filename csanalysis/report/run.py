@@ -26,7 +26,9 @@ from ..estimators import service_metrics
 from ..headline import BenchmarkResults, benchmark_results
 from .. import segments as sg
 from .html import Section, df_to_html, render_page
-from .inputs import Inputs, load_inputs, stderr_progress
+from ..io.batch import Exports as Inputs
+from ..io.batch import read_exports
+from .inputs import stderr_progress
 
 __all__ = ["run_report", "compute", "ReportData", "results_json", "make_figures", "render_html", "SCHEMA_VERSION"]
 
@@ -401,8 +403,8 @@ def run_report(*, tickets=(), survey=(), activity=(), customers=(), questions=No
     say = stderr_progress(quiet)
     t0 = time.perf_counter()
     _parse_as_of(as_of)  # fail early on a bad date
-    inputs = load_inputs(tickets=tickets, survey=survey, activity=activity, customers=customers,
-                         questions=questions, timezone=timezone, dayfirst=dayfirst, progress=say)
+    inputs = read_exports(tickets=tickets, survey=survey, activity=activity, customers=customers,
+                          questions=questions, timezone=timezone, dayfirst=dayfirst, progress=say)
     data = compute(inputs, link_key=link_key, as_of=as_of, n_resamples=n_resamples, seed=seed, progress=say)
     figs = make_figures(data, progress=say)
     results = results_json(data)

@@ -179,7 +179,7 @@ def customer_features(
         parts.append(pd.DataFrame({
             "recency": np.floor((end - g["at"].max()) / _DAY),
             "frequency": g.size().astype("int64"),
-            "monetary": g["money"].sum(),
+            "monetary": g["money"].sum(min_count=1),  # no order in `currency`: missing, not 0
             "tenure": np.floor((end - g["at"].min()) / _DAY),
         }))
     if exp is not None:

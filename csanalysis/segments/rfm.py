@@ -440,8 +440,14 @@ def rfm(
     table["customer"] = table["customer"].astype(_STR)
     table.insert(3, "recency", np.floor((as_of_ts - table["last_purchase"]) / _DAY).astype("float64"))
     if money.notna().any():
-        # a customer with only unpriced (or other-currency) orders spent 0 in `currency`
-        table["monetary"] = table["monetary"].fillna(0.0)
+        # Orders without an amount spent 0; a customer whose every order is in another currency has no
+        # monetary value in `currency` (missing, scored on F alone), not a spend of 0.
+        other_only = (a.assign(_other=priced & ~in_money).groupby("customer", sort=True, observed=True)["_other"]
+                      .all().reindex(table["customer"]).to_numpy(dtype=bool))
+        table["monetary"] = table["monetary"].fillna(0.0).where(~other_only)
+        if other_only.any():
+            notes.append(f"{int(other_only.sum())} customer(s) bought only in other currencies: monetary is "
+                         "missing for them and their FM score is their F score")
     else:
         notes.append("no amounts: monetary is missing and FM = F")
 
