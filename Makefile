@@ -6,11 +6,12 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 OUT ?= report
 
-.PHONY: report test sample clean help
+.PHONY: report test notebooks sample clean help
 
 help:
 	@echo "make report     set up .venv and write the report on the bundled sample to $(OUT)/"
 	@echo "make test       set up .venv with the test extras and run the whole test suite"
+	@echo "make notebooks  re-execute the notebooks and store their outputs (bundled sample only)"
 	@echo "make sample     regenerate the bundled sample data"
 
 $(BIN)/python:
@@ -30,6 +31,9 @@ report: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest
+
+notebooks: $(STAMP_TEST)
+	$(BIN)/python notebooks/build.py --execute
 
 sample: $(STAMP_RUN)
 	$(BIN)/python -m csanalysis.datasets.generate csanalysis/datasets/sample
