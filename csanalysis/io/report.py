@@ -222,6 +222,14 @@ def load_report(df: pd.DataFrame) -> LoadReport:
     ------
     ValueError
         If ``df`` did not come from a csanalysis reader.
+
+    Examples
+    --------
+    >>> from csanalysis import read_tickets
+    >>> from csanalysis.datasets import sample_path
+    >>> rep = load_report(read_tickets(sample_path("zendesk_tickets.csv"), timezone="Europe/Copenhagen"))
+    >>> rep.rows_read == rep.rows_loaded + rep.rows_rejected + rep.rows_merged + rep.rows_excluded
+    True
     """
     rep = df.attrs.get("load_report") if hasattr(df, "attrs") else None
     if rep is None:

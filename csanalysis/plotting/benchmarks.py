@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import numpy as np
 import pandas as pd
 
 from .style import PALETTE, PROVENANCE_COLORS, new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["plot_benchmarks"]
 
@@ -13,7 +18,8 @@ _VERDICT_COLORS = {"below": PALETTE["blue"], "above": PALETTE["vermillion"], "co
                    "not comparable": PALETTE["grey"], "not supported": PALETTE["grey"]}
 
 
-def plot_benchmarks(table: pd.DataFrame, ax=None, *, unit: str = "share", include_unsupported: bool = False):
+def plot_benchmarks(table: pd.DataFrame, ax: Axes | None = None, *, unit: Literal["share", "count"] = "share",
+                    include_unsupported: bool = False) -> Axes:
     """Forest plot of a :func:`csanalysis.benchmark_table`.
 
     Each row: the observed value with its 95% CI (dot and line) and the cited

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from .._palette import GROUP_COLORS, PALETTE
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["PALETTE", "GROUP_COLORS", "PROVENANCE_COLORS", "house_style", "set_house_style", "new_axes", "RC"]
-
-from .._palette import GROUP_COLORS, PALETTE  # noqa: E402
 
 #: Provenance level -> colour (P1 strongest ... U folklore).
 PROVENANCE_COLORS = {"P1": PALETTE["blue"], "P2": PALETTE["sky"], "S": PALETTE["orange"], "U": PALETTE["grey"]}
@@ -39,23 +44,47 @@ def _rc() -> dict:
 
 
 def set_house_style() -> None:
-    """Apply the house style to every later plot of this session (an explicit opt-in, e.g. in a notebook)."""
+    """Apply the house style to every later plot of this session (an explicit opt-in, e.g. in a notebook).
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> set_house_style(); mpl.rcParams["axes.spines.top"]
+    False
+    >>> mpl.rcdefaults()
+    """
     import matplotlib as mpl
 
     mpl.rcParams.update(_rc())
 
 
 @contextmanager
-def house_style():
-    """Context manager applying the house style to plots made inside it."""
+def house_style() -> Iterator[None]:
+    """Context manager applying the house style to plots made inside it.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> with house_style():
+    ...     fig, ax = plt.subplots()
+    >>> ax.spines["top"].get_visible()
+    False
+    """
     import matplotlib as mpl
 
     with mpl.rc_context(_rc()):
         yield
 
 
-def new_axes(ax=None, figsize=None):
-    """Return ``ax`` or a fresh Axes in the house style."""
+def new_axes(ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Axes:
+    """Return ``ax`` or a fresh Axes in the house style.
+
+    Examples
+    --------
+    >>> ax = new_axes(figsize=(4, 3))
+    >>> new_axes(ax) is ax
+    True
+    """
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
