@@ -4,14 +4,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_BENCH := $(VENV)/.installed-bench
+SCALES ?= 100k,300k,1m
 OUT ?= report
 
-.PHONY: report test notebooks sample clean help
+.PHONY: report test notebooks bench sample clean help
 
 help:
 	@echo "make report     set up .venv and write the report on the bundled sample to $(OUT)/"
 	@echo "make test       set up .venv with the test extras and run the whole test suite"
 	@echo "make notebooks  re-execute the notebooks and store their outputs (bundled sample only)"
+	@echo "make bench      speed benchmark against peers (SCALES=100k,300k,1m) -> benchmarks/results/"
 	@echo "make sample     regenerate the bundled sample data"
 
 $(BIN)/python:
@@ -31,6 +34,13 @@ report: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest
+
+$(STAMP_BENCH): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@ $(STAMP_RUN)
+
+bench: $(STAMP_BENCH)
+	$(BIN)/python benchmarks/run.py --scales $(SCALES)
 
 notebooks: $(STAMP_TEST)
 	$(BIN)/python notebooks/build.py --execute

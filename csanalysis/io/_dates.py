@@ -104,6 +104,17 @@ def _assemble(y, m, d, H, M, S) -> pd.Series:
     return pd.to_datetime(frame, errors="coerce")
 
 
+def _first_distinct(s: pd.Series, n: int) -> pd.Series:
+    """``s.drop_duplicates().head(n)``, looking only at as long a prefix of ``s`` as needed."""
+    k = 4 * n
+    while k < len(s):
+        head = s.iloc[:k].drop_duplicates()
+        if len(head) >= n:
+            return head.head(n)
+        k *= 4
+    return s.drop_duplicates().head(n)
+
+
 _ISO_SECONDS = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
 
 
@@ -118,10 +129,16 @@ def _fixed_width_iso(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if s.str.fullmatch(_ISO_SECONDS, na=False).all():
         off = pd.Series(np.nan, index=s.index)
     elif s.str.fullmatch(_ISO_SECONDS + " [+-][0-9]{4}", na=False).all():
-        hours = pd.to_numeric(s.str.slice(21, 23)).astype("float64")
-        mins = pd.to_numeric(s.str.slice(23, 25)).astype("float64")
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(s.array)
+
+        def digits(a: int, b: int) -> np.ndarray:  # the digits were checked above
+            return pc.cast(pc.utf8_slice_codeunits(arr, a, b), pa.float64()).to_numpy(zero_copy_only=False)
+
         sign = np.where((s.str.slice(20, 21) == "-").to_numpy(dtype=bool), -1.0, 1.0)
-        off = sign * (hours * 60 + mins)
+        off = pd.Series(sign * (digits(21, 23) * 60 + digits(23, 25)), index=s.index)
     else:
         return None
     body = s.str.slice(0, 19).str.replace("T", " ", regex=False)
@@ -145,6 +162,8 @@ def infer_dayfirst(*columns: pd.Series) -> bool | None:
         s = values.astype("str").where(values.notna(), "").str.strip()
         s = s[s != ""]
         if s.empty:
+            continue
+        if s.str.match("[0-9]{4}-", na=False).all():  # ISO dates cannot match _NUM (1-2 digits first)
             continue
         parts = s.drop_duplicates().head(20000).str.extract(_NUM)
         a = pd.to_numeric(parts["a"], errors="coerce")
@@ -198,7 +217,7 @@ def parse_timestamps(
     if (~empty).sum() == 0:
         return ParsedTimes(out, np.zeros(n, dtype=bool), "none", timezone, notes)
     nonempty = s[~empty]
-    sample = nonempty.drop_duplicates().head(5000)
+    sample = _first_distinct(nonempty, 5000)
     order = "iso"
     used_tz = False
 

@@ -115,6 +115,7 @@ _CURRENCY_WORDS = {"€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "р
                    "zł": "PLN", "eur": "EUR", "euro": "EUR", "usd": "USD", "$": None, "kr": None}
 
 _TEST_DOMAIN = r"@[^@\s]*\.(?:test|example|invalid|localhost)\s*$"
+_TEST_DOMAIN_HINT = r"(?i)\.(?:test|example|invalid|localhost)"  # implied by _TEST_DOMAIN
 
 # Personal columns the shared rules (privacy.is_personal_column) do not catch:
 # Stripe's cardholder name and customer description, telco "Lat Long".
@@ -498,7 +499,11 @@ def _test_mask(frame: Frame, email: pd.Series | None) -> np.ndarray:
     if gw is not None:
         test |= d[gw].str.contains(r"(?i)bogus", regex=True, na=False).to_numpy()
     if email is not None:
-        test |= email.str.contains(_TEST_DOMAIN, regex=True, case=False, na=False).to_numpy()
+        # a cheap pyarrow pre-filter first: the exact rule (case=False, \s) runs per value in Python
+        maybe = email.str.contains(_TEST_DOMAIN_HINT, regex=True, na=False).to_numpy()
+        if maybe.any():
+            hit = email[maybe].str.contains(_TEST_DOMAIN, regex=True, case=False, na=False).to_numpy()
+            test[np.flatnonzero(maybe)[hit]] = True
     return test
 
 
@@ -551,9 +556,16 @@ def _shopify(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
         if col is None:
             return None
         s = _txt(d[col])
-        g = s.groupby(codes).first()
-        out = pd.Series(g.reindex(codes).to_numpy(), index=d.index, dtype=_STR)
-        return out.where(first)
+        out = s.where(first)
+        # Shopify fills order-level fields on the order's first row; only orders whose first row is
+        # empty need the first non-empty value of their other rows (a groupby over those orders)
+        gap = first & s.isna().to_numpy()
+        if gap.any():
+            need = np.isin(codes, codes[gap])
+            g = s[need].groupby(codes[need]).first()
+            out = out.copy()
+            out[gap] = pd.Series(g.reindex(codes[gap]).to_numpy(), dtype=_STR).to_numpy()
+        return out
 
     email_col = user.get("email") or _find(cols, ("Email", "Customer Email"))
     cust_col = user.get("customer_id") or _find(cols, ("Customer ID", "Customer Id", "Customer"))

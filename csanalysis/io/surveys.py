@@ -1070,7 +1070,9 @@ def _is_numeric_column(s: pd.Series) -> bool:
         return False
     if pd.api.types.is_numeric_dtype(v.dtype):
         return True
-    return bool(v.astype(str).str.strip().str.fullmatch(r"[-+]?\d+(?:[.,]\d+)?").all())
+    t = v.astype(str).str.strip()
+    pattern = r"[-+]?\d+(?:[.,]\d+)?"
+    return bool(t.head(64).str.fullmatch(pattern).all() and t.str.fullmatch(pattern).all())
 
 
 def _as_float(s: pd.Series) -> pd.Series:
@@ -1223,8 +1225,9 @@ def _numeric_columns(frame: Frame, sv: _Survey, skip: set[str]) -> None:
         if len(nonempty) == 0:
             continue
         t = nonempty.astype(str).str.strip()
-        looks = t.str.fullmatch(r"[-+]?(\d{1,3}([.\s\u00a0\u202f]\d{3})+|\d+)([.,]\d+)?")
-        if not looks.all():
+        pattern = r"[-+]?(\d{1,3}([.\s\u00a0\u202f]\d{3})+|\d+)([.,]\d+)?"
+        # a text column fails on its first values already; the full check runs per value in Python
+        if not t.head(64).str.fullmatch(pattern).all() or not t.str.fullmatch(pattern).all():
             continue
         if not comma_ok and t.str.contains(",", regex=False).any():
             continue

@@ -546,17 +546,17 @@ def read_tickets(
     # -- resolve columns -------------------------------------------------------------------------
     user = check_mapping(spath, cols, mapping, _MAPPABLE)
     colmap: dict[str, str | None] = {}
-    for canon in set(spec.cols) | set(spec.regex) | set(user):
+    for canon in dict.fromkeys([*spec.cols, *spec.regex, *user]):  # a fixed order: reports are reproducible
         colmap[canon] = user.get(canon) or find_column(cols, *spec.cols.get(canon, ()), regex=spec.regex.get(canon))
-    for k, v in colmap.items():
-        if v is not None:
-            rep.column_mapping[v] = k
     for need in ("ticket_id", "created_at"):
         if colmap.get(need) is None:
             raise ExportError(spath, f"no {need} column found (columns: {', '.join(cols[:20])})", column=need,
                               expected=f"a column for {need}; name it with mapping={{'{need}': '<column>'}}")
     if spec.name == "freshdesk_csv" and colmap.get("customer_id") == colmap.get("email"):
-        colmap["customer_id"] = None
+        colmap["customer_id"] = None  # Freshdesk's "Contact ID" holds the e-mail address
+    for k, v in colmap.items():
+        if v is not None:
+            rep.column_mapping[v] = ", ".join(filter(None, [rep.column_mapping.get(v), k]))
     tz = timezone
     if spec.zone_from_header and timezone is None:
         m = re.search(spec.zone_from_header, colmap["created_at"] or "")

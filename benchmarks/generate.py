@@ -1,0 +1,125 @@
+"""Benchmark data: the package's sample generator at scale, cached under ``benchmarks/data/``.
+
+The exports are written by :func:`csanalysis.datasets.generate.generate_sample`
+(vectorised; the same formats as the bundled sample: Zendesk CSV, Qualtrics CSV,
+Shopify CSV) with :data:`~csanalysis.datasets.generate.BENCHMARK_RATES`: per
+customer about 3 tickets, 10 order lines and 0.5 survey responses, so one
+million customers give about 3M tickets, 10M order lines and 0.5M responses.
+
+The cache key is the scale, the seed and the generator's version (a hash of
+the generator's source and the rates): changing the generator regenerates.
+
+    python benchmarks/generate.py 100k [--seed 1] [--data-dir benchmarks/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE / "data"
+DEFAULT_SEED = 20261122
+#: Files the harness reads, by role, and their header rows.
+FILES = {"tickets": ("zendesk_tickets.csv", 1), "survey": ("qualtrics_survey.csv", 3),
+         "activity": ("shopify_orders.csv", 1)}
+TIME_ZONE = "Europe/Copenhagen"
+
+
+def parse_scale(text: str) -> int:
+    """'100k' -> 100000, '1m' -> 1000000, '2500' -> 2500."""
+    t = str(text).strip().lower().replace("_", "")
+    mult = 1
+    if t.endswith("k"):
+        mult, t = 1_000, t[:-1]
+    elif t.endswith("m"):
+        mult, t = 1_000_000, t[:-1]
+    try:
+        n = int(round(float(t) * mult))
+    except ValueError:
+        raise ValueError(f"a scale is a number of customers such as 100k, 300k, 1m or 2500; got {text!r}") from None
+    if n < 100:
+        raise ValueError(f"scales start at 100 customers; got {text!r}")
+    return n
+
+
+def scale_label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def generator_version() -> str:
+    """Hash of the generator source and the benchmark rates (the cache key's version part)."""
+    import csanalysis.datasets.generate as g
+
+    h = hashlib.sha256(Path(g.__file__).read_bytes())
+    h.update(json.dumps(asdict(g.BENCHMARK_RATES), sort_keys=True).encode())
+    return h.hexdigest()[:12]
+
+
+def data_dir(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA) -> Path:
+    return Path(root) / f"{scale_label(n)}-seed{seed}-gen{generator_version()}"
+
+
+def ensure(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, *, log=print) -> tuple[Path, dict]:
+    """The cached exports for ``n`` customers, generated when missing. Returns (folder, info)."""
+    from csanalysis.datasets.generate import BENCHMARK_RATES, generate_sample
+
+    d = data_dir(n, seed, root)
+    info_path = d / "benchmark_data.json"
+    if info_path.exists():
+        return d, json.loads(info_path.read_text(encoding="utf-8"))
+    tmp = d.with_name(d.name + ".partial")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    log(f"generating {scale_label(n)} customers (seed {seed}) into {d} ...")
+    t0 = time.perf_counter()
+    truth = generate_sample(tmp, n_customers=n, seed=seed, danish=False, snapshot=False, rates=BENCHMARK_RATES)
+    seconds = time.perf_counter() - t0
+    c = truth["counts"]
+    info = {
+        "customers": n, "seed": seed, "generator_version": generator_version(),
+        "rates": asdict(BENCHMARK_RATES), "generate_seconds": round(seconds, 2),
+        "tickets": c["zendesk_tickets"], "survey_rows": c["qualtrics_rows"], "survey_responses": c["qualtrics_real"],
+        "orders": c["shopify_orders"], "order_lines": c["shopify_lines"],
+        "files": {role: name for role, (name, _) in FILES.items()},
+        "bytes": {role: (tmp / name).stat().st_size for role, (name, _) in FILES.items()},
+        "planted_avoid_2y_after_bad": truth["avoidance"]["avoid_2y_after_bad"],
+    }
+    (tmp / "benchmark_data.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    if d.exists():
+        shutil.rmtree(d)
+    tmp.rename(d)
+    log(f"  {info['tickets']:,} tickets, {info['order_lines']:,} order lines, "
+        f"{info['survey_responses']:,} responses in {seconds:.0f} s")
+    return d, info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("scale", help="customers: 100k, 300k, 1m, ...")
+    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA))
+    ap.add_argument("--json", action="store_true", help="print the data info as JSON (for the harness)")
+    args = ap.parse_args(argv)
+    quiet = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
+    d, info = ensure(parse_scale(args.scale), args.seed, args.data_dir, log=quiet)
+    if args.json:
+        print(json.dumps({"dir": str(d), **info}))
+    else:
+        print(d)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Smoke test of the benchmark harness (benchmarks/run.py) at a tiny scale.
+
+It runs the harness end to end on 1,500 generated customers, with the peers
+(parse floors, the DuckDB avoidance query) and the core csanalysis stages,
+and checks that the results table is written and that the library's
+avoidance figure equals the DuckDB peer's to three decimals. No timing is
+asserted: times on a shared machine are not test material.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ROOT / "benchmarks" / "run.py"
+
+
+def test_harness_runs_and_library_matches_duckdb(tmp_path):
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--scales", "1500", "--stages", "core", "--out", str(out),
+         "--data-dir", str(tmp_path / "data"), "--inline"],
+        cwd=str(ROOT), capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    rec = results["scales"]["1500"]
+
+    # every core stage ran, and the peers too
+    stages = rec["library"]["stages"]
+    for name in ("read_tickets", "read_survey", "read_activity", "link", "experiences", "avoidance",
+                 "word_of_mouth"):
+        assert stages[name]["status"] == "ok", (name, stages[name])
+        assert stages[name]["seconds"] >= 0 and stages[name]["peak_rss_mb"] > 0
+    assert rec["peers"]["duckdb_avoidance"]["status"] == "ok"
+    for role in ("tickets", "survey", "activity"):
+        assert rec["peers"][f"parse_{role}"]["rows"] > 0
+
+    # correctness first: the library and the hand-written DuckDB query agree
+    check = rec["derived"]["avoidance_check"]
+    assert check["library"] is not None and check["duckdb"] is not None
+    assert round(check["library"], 3) == round(check["duckdb"], 3)
+    assert check["library_n"] == check["duckdb_n"] > 0
+    assert check["agree_3dp"] is True
+
+    # the table: markdown with the ratios, and JSON-ready derived figures
+    md = (out / "results.md").read_text(encoding="utf-8")
+    assert "| read_activity |" in md and "DuckDB avoidance" in md and "| 1500 |" in md
+    assert set(rec["derived"]["ratios"]) >= {"read_tickets", "read_survey", "read_activity",
+                                              "avoidance_from_files", "pipeline"}
+    assert rec["data"]["customers"] == 1500 and rec["data"]["order_lines"] > rec["data"]["tickets"] > 0
