@@ -20,7 +20,7 @@ import secrets
 import numpy as np
 import pandas as pd
 
-__all__ = ["email_key", "pseudonymise", "is_personal_column", "key_source", "redact_emails"]
+__all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "key_source", "redact_emails"]
 
 _EMAIL_RX = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
 
@@ -47,6 +47,22 @@ def key_source(key: str | bytes | None = None) -> str:
     if os.environ.get(ENV_VAR):
         return "environment"
     return "random per process"
+
+
+def email_key_note(column: str | None, key: str | bytes | None = None) -> str:
+    """The load-report note every reader writes when it pseudonymises an e-mail column.
+
+    Examples
+    --------
+    >>> email_key_note("Email", key="k")
+    "e-mail addresses in 'Email' pseudonymised as email_key (key: argument)"
+    """
+    src = key_source(key)
+    where = f" in {column!r}" if column else ""
+    note = f"e-mail addresses{where} pseudonymised as email_key (key: {src})"
+    if src == "random per process":
+        note += "; keys will not match another run: set CSANALYSIS_KEY (or key=) to link monthly runs"
+    return note
 
 
 def _hash_key(key: str | bytes | None, purpose: str) -> str:

@@ -225,3 +225,18 @@ def test_ambiguous_dates_error_has_a_code():
     with pytest.raises(ExportError) as exc:
         parse_timestamps(pd.Series(["03/04/2024"]), column="x")
     assert exc.value.kind == "ambiguous_dates"
+
+
+def test_every_reader_says_where_the_email_key_comes_from(data_dir, monkeypatch):
+    from csanalysis import read_activity, read_customers, read_survey
+
+    monkeypatch.delenv("CSANALYSIS_KEY", raising=False)
+    t = read_tickets(data_dir / "tickets" / "zendesk_export.csv")
+    notes = " ".join(load_report(t).notes)
+    assert "random per process" in notes and "CSANALYSIS_KEY" in notes
+    from csanalysis.datasets import sample_path
+
+    for reader, name in ((read_survey, "qualtrics_survey.csv"), (read_activity, "shopify_orders.csv"),
+                         (read_customers, "customer_snapshot.csv")):
+        rep = load_report(reader(sample_path(name), key="k"))
+        assert any("pseudonymised as email_key (key: argument)" in n for n in rep.notes), name

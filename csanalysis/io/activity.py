@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, is_personal_column, key_source
+from ..privacy import email_key, email_key_note, is_personal_column
 from ._common import Frame, check_mapping, finish
 from ._dates import ParsedTimes, parse_timestamps
 from ._numbers import clean_ids, excel_mangled
@@ -433,7 +433,7 @@ def read_activity(
     canonical["email_key"] = email_key(email, key) if email is not None else pd.Series(
         np.nan, index=frame.data.index, dtype=_STR)
     if email is not None:
-        rep.note(f"email_key: keyed hash of the e-mail addresses (key: {key_source(key)})")
+        rep.note(email_key_note(email_col, key))
         if email_col is not None and not keep_pii and not is_personal_column(email_col):
             used.add(email_col)
             rep.dropped_columns.append(email_col)

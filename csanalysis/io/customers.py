@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, is_personal_column, key_source
+from ..privacy import email_key, email_key_note, is_personal_column
 from ..schema import CUSTOMERS
 from ._common import Frame, check_mapping, finish
 from ._numbers import clean_ids
@@ -257,7 +257,7 @@ def read_customers(
     canonical: dict[str, pd.Series] = {"customer_id": cust}
     canonical["email_key"] = email_key(email, key) if email is not None else na_str
     if email is not None:
-        rep.note(f"email_key: keyed hash of the e-mail addresses (key: {key_source(key)})")
+        rep.note(email_key_note(found.get("email"), key))
     sat_col = found["satisfaction"]
     canonical["satisfaction"] = (_satisfaction(frame.col(sat_col), sat_col, satisfaction_scale, rep)
                                  if sat_col else pd.Series(np.nan, index=data.index))

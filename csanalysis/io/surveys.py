@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, is_personal_column, key_source
+from ..privacy import email_key, email_key_note, is_personal_column
 from ..schema import RESPONSES
 from ._common import Frame, check_mapping, find_column, finish, snake_case
 from ._dates import parse_timestamps
@@ -633,7 +633,7 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     if email_col is not None:
         canonical["email_key"] = email_key(data[email_col], key)
         mapping_out[email_col] = "email_key"
-        rep.note(f"email_key from column {email_col!r}; hashing key: {key_source(key)}")
+        rep.note(email_key_note(email_col, key))
         if not keep_pii:
             used.add(email_col)
     if not keep_pii:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, is_personal_column, key_source, pseudonymise
+from ..privacy import email_key, email_key_note, is_personal_column, pseudonymise
 from ..schema import TICKETS, rating_from_score
 from ._common import Frame, check_mapping, find_column, finish
 from ._dates import infer_dayfirst, parse_timestamps
@@ -592,10 +592,7 @@ def read_tickets(
     email_col = colmap.get("email")
     if email_col is not None:
         ek = email_key(C(email_col), key)
-        src = key_source(key)
-        rep.note(f"e-mail addresses in {email_col!r} pseudonymised (email_key; key: {src})"
-                 + ("; keys will not match another run: set CSANALYSIS_KEY to link monthly runs"
-                    if src == "random per process" else ""))
+        rep.note(email_key_note(email_col, key))
     else:
         ek = pd.Series(np.nan, index=data.index, dtype="str")
 
