@@ -241,6 +241,31 @@ def _eq(s: pd.Series, value: str) -> pd.Series:
     return (s.astype("object") == value).fillna(False).astype(bool)
 
 
+_TICKET_USED = ("customer", "ticket_id", "created_at", "direction", "channel", "rating", "rating_score", "reopens",
+                "first_reply_minutes", "resolution_minutes")
+_RESPONSE_USED = ("customer", "response_id", "ticket_id", "responded_at", "csat", "nps", "ces")
+
+
+def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``df.sort_values(by, na_position="last", kind="stable").reset_index(drop=True)``, ordered by pyarrow.
+
+    Same order (a stable sort; strings by code point, which is UTF-8 byte order; categoricals by
+    their codes; missing values last in every key), without pandas factorising each string key.
+    """
+    keys = {}
+    for i, c in enumerate(by):  # a handful of sort keys
+        col = df[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy()
+            keys[f"k{i}"] = pa.array(codes, mask=codes < 0)
+        else:
+            keys[f"k{i}"] = pa.array(col, from_pandas=True)
+    if not len(df):
+        return df.reset_index(drop=True)
+    order = pc.sort_indices(pa.table(keys), sort_keys=[(f"k{i}", "ascending", "at_end") for i in range(len(by))])
+    return df.take(np.asarray(order, dtype=np.int64)).reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- preparation
 def _prepare(tables: dict[str, pd.DataFrame | None], key: Key) -> dict[str, pd.DataFrame]:
     """Link (when needed) and conform the given tables; keep a string ``customer`` column."""
@@ -343,6 +368,12 @@ def experiences(
     tabs = _prepare({"tickets": tickets, "responses": responses}, key)
     t = tabs.get("tickets")
     r = tabs.get("responses")
+    # only the columns the experiences are built from: the row filters and sorts below then copy
+    # a few columns instead of every pass-through column of the exports
+    if t is not None:
+        t = t[[c for c in _TICKET_USED if c in t.columns]]
+    if r is not None:
+        r = r[[c for c in _RESPONSE_USED if c in r.columns]]
     parts = []
     if t is not None:
         _require(t, "tickets", ("ticket_id", "created_at"))
@@ -409,8 +440,7 @@ def experiences(
     out["bad"] = bad.astype(bool)
     out["good"] = rule.good(out, bad).astype(bool)
     out["rated"] = (out["rating"].notna() | out["csat"].notna()).astype(bool)
-    out = out.sort_values(["customer", "at", "experience_id"], na_position="last", kind="stable")
-    return out.reset_index(drop=True)[list(EXPERIENCE_COLUMNS)]
+    return _sorted(out, ["customer", "at", "experience_id"])[list(EXPERIENCE_COLUMNS)]
 
 
 def _empty_experiences() -> pd.DataFrame:
@@ -573,8 +603,7 @@ def timeline(
         "detail": out["detail"].astype(_STR),
         "value": out["value"].astype("float64"),
     })
-    out = out.sort_values(["customer", "at", "event", "id"], na_position="last", kind="stable")
-    return out.reset_index(drop=True)
+    return _sorted(out, ["customer", "at", "event", "id"])
 
 
 # --------------------------------------------------------------------------- per customer

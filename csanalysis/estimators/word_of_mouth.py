@@ -67,8 +67,14 @@ import numpy as np
 import pandas as pd
 
 from csanalysis._results import ResultMixin, frame_records, jsonable
-from csanalysis.stats.bootstrap import bootstrap_ci
-from csanalysis.stats.intervals import mean_test, wilson_ci
+from csanalysis.stats.bootstrap import (
+    MULTINOMIAL_MIN_N,
+    _check,
+    _percentile,
+    _resolve,
+    bootstrap_ci,
+)
+from csanalysis.stats.intervals import _sample, mean_test, wilson_ci
 
 __all__ = ["word_of_mouth", "reach_model", "WordOfMouthResult", "ReachResult", "TOLD_BINS"]
 
@@ -192,14 +198,62 @@ def _threshold_rows(id_: str, group: str, low: np.ndarray, high: np.ndarray, mid
     ]
 
 
+_MAX_CELLS = 2_000_000  # bootstrap_ci's default chunk bound, which the shared draws must follow
+
+
+def _shared_boot(xs: dict[str, np.ndarray], n_resamples: int, confidence: float,
+                 seed: Any) -> dict[tuple[str, str], tuple[float, float, float]] | None:
+    """``bootstrap_ci(x, stat, seed=seed)`` for every x in ``xs`` and stat in mean / median, drawn once.
+
+    With an integer seed, every one of those calls draws the same resample indices when the samples
+    have the same size and take the index-resampling path of :func:`bootstrap_ci` (at most
+    ``MULTINOMIAL_MIN_N`` values, or many distinct ones); then the indices are drawn once and each
+    resample is gathered once for both statistics: the same numbers, a quarter of the draws. ``None``
+    when that does not hold (the caller then calls :func:`bootstrap_ci` as usual).
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        return None
+    arrs = {k: _sample(x, "x") for k, x in xs.items()}
+    sizes = {a.size for a in arrs.values()}
+    if len(sizes) != 1:
+        return None
+    n = sizes.pop()
+    if n == 0:
+        return None
+    _check(n_resamples, confidence, _MAX_CELLS)
+    for a in arrs.values():  # the index path of bootstrap._distribution
+        if n > MULTINOMIAL_MIN_N and np.unique(a).size <= n // 2:
+            return None
+    fns = {stat: _resolve(stat)[1] for stat in ("mean", "median")}
+    n_res = int(n_resamples)
+    dist = {(k, stat): np.empty(n_res) for k in arrs for stat in fns}
+    rng = np.random.default_rng(seed)
+    chunk = int(max(1, min(n_res, _MAX_CELLS // n)))
+    for start in range(0, n_res, chunk):  # chunks of resamples
+        rows = min(chunk, n_res - start)
+        idx = rng.integers(0, n, size=(rows, n))
+        for k, a in arrs.items():  # two samples
+            xi = a[idx]
+            for stat, fn in fns.items():
+                dist[(k, stat)][start : start + rows] = fn(xi)
+    out = {}
+    for (k, stat), d in dist.items():
+        lo, hi = _percentile(d, confidence)
+        out[(k, stat)] = (float(fns[stat](arrs[k][np.newaxis, :])[0]), lo, hi)
+    return out
+
+
 def _boot_rows(group: str, low: np.ndarray, mid: np.ndarray, n_resamples: int, confidence: float, seed: Any,
                open_multiplier: float) -> list[dict]:
     rows = []
     boot = f"percentile bootstrap CI, {n_resamples} resamples, seed {seed}"
+    shared = _shared_boot({"mid": mid, "low": low}, n_resamples, confidence, seed)
     for stat in ("mean", "median"):
         for suffix, x, how in (("", mid, f"interval midpoints, open answers at {open_multiplier:g} x low end"),
                                ("_lower_bound", low, "interval low ends (a lower bound)")):
-            if x.size:
+            if shared is not None:
+                est, lo, hi = shared[("mid" if x is mid else "low", stat)]
+            elif x.size:
                 est, lo, hi = bootstrap_ci(x, stat, n_resamples=n_resamples, confidence=confidence, seed=seed)
             else:
                 est = lo = hi = math.nan

@@ -216,14 +216,24 @@ def customer_features(
 
 
 # =========================================================================== maths
-def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    """Mean silhouette width (Euclidean), vectorised over an m x m distance matrix."""
+def _distances(x: np.ndarray) -> np.ndarray:
+    """m x m Euclidean distance matrix of the rows of ``x``."""
+    sq = np.einsum("ij,ij->i", x, x)
+    return np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (x @ x.T), 0.0))
+
+
+def _silhouette(x: np.ndarray, labels: np.ndarray, d: np.ndarray | None = None) -> float:
+    """Mean silhouette width (Euclidean), vectorised over an m x m distance matrix.
+
+    ``d``, the :func:`_distances` of ``x``, can be passed when several labellings of the same
+    rows are scored (it does not depend on the labels).
+    """
     m = x.shape[0]
     ks, lab = np.unique(labels, return_inverse=True)
     if ks.size < 2 or m < 3:
         return np.nan
-    sq = np.einsum("ij,ij->i", x, x)
-    d = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2.0 * (x @ x.T), 0.0))
+    if d is None:
+        d = _distances(x)
     onehot = np.zeros((m, ks.size))
     onehot[np.arange(m), lab] = 1.0
     sums = d @ onehot
@@ -238,12 +248,30 @@ def _silhouette(x: np.ndarray, labels: np.ndarray) -> float:
     return float(np.nanmean(s))
 
 
+def _kmeans2_converged(x: np.ndarray, k: int, rng: np.random.Generator, n_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """``kmeans2(x, k, iter=n_iter, minit="++", missing="raise", rng=rng)``, stopped at its fixed point.
+
+    ``kmeans2`` always runs all ``iter`` Lloyd steps. Once a step assigns every point to the same
+    centre as the step before, the centres it computes are the previous ones exactly (the same
+    means of the same points), so every later step repeats it: stopping there returns the very same
+    centres and labels, bit for bit, and draws the same random numbers (only the k-means++ start
+    uses ``rng``).
+    """
+    centres, lab = kmeans2(x, k, iter=1, minit="++", missing="raise", rng=rng)
+    for _ in range(n_iter - 1):  # Lloyd steps, until nothing moves
+        new_centres, new_lab = kmeans2(x, centres, iter=1, minit="matrix", missing="raise", check_finite=False)
+        if np.array_equal(new_lab, lab):
+            return new_centres, new_lab
+        centres, lab = new_centres, new_lab
+    return centres, lab
+
+
 def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int, n_iter: int) -> tuple[np.ndarray, float]:
     """Best of ``n_init`` k-means++ runs (lowest within-cluster sum of squares)."""
     best, best_inertia = None, np.inf
     for _ in range(n_init):  # a handful of restarts
         try:
-            centres, lab = kmeans2(x, k, iter=n_iter, minit="++", missing="raise", rng=rng)
+            centres, lab = _kmeans2_converged(x, k, rng, n_iter)
         except ClusterError:
             continue
         inertia = float(((x - centres[lab]) ** 2).sum())
@@ -528,10 +556,11 @@ def cluster_customers(
         if not ks:
             ks = [min(2, n_fit_distinct)]
         fits, scores = {}, []
+        d_s = _distances(Xs) if len(Xs) >= 3 else None  # the same rows for every k: computed once
         for j in ks:  # at most seven values of k
             centres_j, inertia = _kmeans(Xf, j, rng, int(n_init), int(n_iter))
             lab_s, _ = vq(Xs, centres_j)
-            scores.append({"k": j, "silhouette": _silhouette(Xs, lab_s), "inertia": inertia})
+            scores.append({"k": j, "silhouette": _silhouette(Xs, lab_s, d_s), "inertia": inertia})
             fits[j] = centres_j
         k_scores = pd.DataFrame(scores)
         sil = k_scores["silhouette"].to_numpy(dtype=float)

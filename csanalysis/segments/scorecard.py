@@ -392,6 +392,24 @@ def _ts(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s, utc=True)
 
 
+_TICKET_USED = frozenset({"customer", "created_at", "direction", "rating", "rating_score", "channel", "status",
+                          "solved_at", "reopens", "replies", "first_reply_minutes", "resolution_minutes",
+                          "complaint", "is_complaint"})
+
+
+def _ticket_column_used(c: Any) -> bool:
+    """Whether :func:`scorecard` reads ticket column ``c`` (the fixed ones, complaint tag / type
+    columns, ``*_key`` agent columns); the others are dropped before the rows are filtered."""
+    return isinstance(c, str) and (c in _TICKET_USED or c.endswith("_key") or bool(_COMPLAINT_COLS.fullmatch(c)))
+
+
+def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``df`` restricted to the rows where ``keep`` (index reset); ``df`` itself when all are kept."""
+    if keep.all() and isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
+        return df
+    return df.loc[keep].reset_index(drop=True)
+
+
 def _period_codes(ts: pd.Series, periods: pd.PeriodIndex, freq: str) -> np.ndarray:
     naive = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     per = naive.dt.to_period(freq)
@@ -552,19 +570,24 @@ def scorecard(
     t = conform(tickets, "tickets").reset_index(drop=True) if tickets is not None else None
     r = conform(responses, "responses").reset_index(drop=True) if responses is not None else None
     act = activity.reset_index(drop=True) if activity is not None else None
+    # rows kept: customer-initiated, dated, on or before the cut; each table is filtered once (a
+    # row filter copies every column), and not at all when every row stays
+    tkeep = rkeep = akeep = None
     if t is not None:
+        t = t[[c for c in t.columns if _ticket_column_used(c)]]
         agent = (t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
         if agent.any():
             notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
-        t = t.loc[~agent & t["created_at"].notna().to_numpy()].reset_index(drop=True)
+        tkeep = ~agent & t["created_at"].notna().to_numpy()
     if r is not None:
-        r = r.loc[r["responded_at"].notna()].reset_index(drop=True)
+        rkeep = r["responded_at"].notna().to_numpy()
     if act is not None:
         act = conform(act, "activity")
-        act = act.loc[act["at"].notna()].reset_index(drop=True)
+        akeep = act["at"].notna().to_numpy()
 
-    stamps = [s for s in (t["created_at"] if t is not None else None, r["responded_at"] if r is not None else None,
-                          act["at"] if act is not None else None) if s is not None and len(s)]
+    stamps = [s for s in (t["created_at"][tkeep] if t is not None else None,
+                          r["responded_at"][rkeep] if r is not None else None,
+                          act["at"][akeep] if act is not None else None) if s is not None and len(s)]
     cut = _as_of(as_of)
     if cut is None:
         if not stamps:
@@ -572,11 +595,11 @@ def scorecard(
                              "periods; read them with a csanalysis reader or map the date columns")
         cut = max(s.max() for s in stamps)
     if t is not None:
-        t = t.loc[(t["created_at"] <= cut).to_numpy()].reset_index(drop=True)
+        t = _rows(t, tkeep & (t["created_at"] <= cut).to_numpy())
     if r is not None:
-        r = r.loc[(r["responded_at"] <= cut).to_numpy()].reset_index(drop=True)
+        r = _rows(r, rkeep & (r["responded_at"] <= cut).to_numpy())
     if act is not None:
-        act = act.loc[(act["at"] <= cut).to_numpy()].reset_index(drop=True)
+        act = _rows(act, akeep & (act["at"] <= cut).to_numpy())
     stamps = [s for s in (t["created_at"] if t is not None else None, r["responded_at"] if r is not None else None,
                           act["at"] if act is not None else None) if s is not None and len(s)]
     if not stamps:
@@ -662,13 +685,14 @@ def scorecard(
         cust = act["customer"]
         okc = cust.notna().to_numpy() & (ga >= 0)
         if okc.any():
-            a2 = pd.DataFrame({"customer": cust.to_numpy()[okc], "at": act["at"].to_numpy()[okc], "g": ga[okc]})
+            # timestamps stay datetime64 (``to_numpy`` of a tz-aware column builds a Timestamp per row)
+            a2 = pd.DataFrame({"customer": cust.to_numpy()[okc], "at": act["at"].array[okc], "g": ga[okc]})
             first_at = a2.groupby("customer", sort=False)["at"].transform("min")
             a2 = a2.assign(first_at=first_at)
             buyers = a2.groupby(["customer", "g"], sort=False)["first_at"].first().reset_index()
-            starts = np.asarray(periods.start_time.tz_localize("UTC"))
-            fa = pd.to_datetime(buyers["first_at"], utc=True).to_numpy()
-            repeat = fa < starts[buyers["g"].to_numpy()]
+            starts = periods.start_time.tz_localize("UTC")
+            fa = pd.to_datetime(buyers["first_at"], utc=True).array
+            repeat = np.asarray(fa < starts[buyers["g"].to_numpy()].array, dtype=bool)
             share("repeat_purchase_rate", repeat, np.ones(len(buyers), bool), buyers["g"].to_numpy(np.int64),
                   "buyers whose first order in the data is before the period; early periods are left-censored")
         if t is not None and len(t):
