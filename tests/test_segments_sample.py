@@ -87,3 +87,14 @@ def test_other_currency_customers_have_no_monetary_value(linked):
     t = res.table.set_index("customer")
     assert t.loc[eur_only, "monetary"].isna().all()  # missing, not a spend of 0
     assert (t.loc[eur_only, "fm_score"] == t.loc[eur_only, "f_score"]).all()
+
+
+def test_results_do_not_depend_on_the_pseudonymisation_key():
+    out = {}
+    for key in ("key-one", "key-two"):
+        s = cs.datasets.load_sample(key=key)
+        r = cs.benchmark_results(s.tickets, s.responses, s.activity, n_resamples=100)
+        out[key] = [sg.rfm(r.linked.activity, as_of=r.as_of, currency="DKK").summary(),
+                    sg.experience_journeys(r.experiences, r.linked.activity, as_of=r.as_of).summary(), r.table]
+    for a, b in zip(out["key-one"], out["key-two"]):
+        assert a.reset_index(drop=True).equals(b.reset_index(drop=True))

@@ -374,11 +374,16 @@ def experience_journeys(
     first_buy = pur.groupby("customer", sort=False)["at"].min()
     fb = table["customer"].map(first_buy).astype("datetime64[ns, UTC]")
     contact = table["journey"] != "no contact"
-    offsets = ((table["index_at"] - fb) / _DAY).loc[contact & fb.notna()].clip(lower=0).to_numpy(dtype=float)
+    offsets = np.sort(((table["index_at"] - fb) / _DAY).loc[contact & fb.notna()].clip(lower=0).to_numpy(dtype=float))
     no_c = (~contact).to_numpy()
     rng = np.random.default_rng(seed)
     drawn = rng.choice(offsets, size=int(no_c.sum())) if offsets.size else np.zeros(int(no_c.sum()))
-    ref = fb.loc[no_c] + pd.to_timedelta(np.round(drawn * 86400), unit="s")
+    # hand the draws out in order of first purchase (then key): results do not depend on the pseudonyms' values
+    fb_nc = fb.loc[no_c]
+    by_first = np.lexsort((table.loc[no_c, "customer"].to_numpy(dtype=object), fb_nc.to_numpy()))
+    assigned = np.empty_like(drawn)
+    assigned[by_first] = drawn
+    ref = fb_nc + pd.to_timedelta(np.round(assigned * 86400), unit="s")
     table.loc[no_c, "index_at"] = ref.array
     table["index_kind"] = pd.Series(np.where(no_c, "matched reference", "last service event"), dtype=_STR)
     fu = _follow_up(table[["customer", "index_at"]], pur, window=window, end=end)

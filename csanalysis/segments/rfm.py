@@ -9,7 +9,7 @@ Each customer of the ``activity`` table gets three scores from 1 to ``bins``
 * **M** monetary: total amount spent.
 
 Scores are quantile bins of the customers' *ranks*: values are ranked with
-``rank(method="first")`` (ties broken by the order of the customer keys, so
+``rank(method="first")`` (ties broken by the order of first purchase, so
 every bin gets its share of customers even when many customers have the same
 value, e.g. one order each) and the ranks are cut with :func:`pandas.qcut`.
 Two customers with the same frequency can therefore get neighbouring scores;
@@ -451,9 +451,18 @@ def rfm(
     else:
         notes.append("no amounts: monetary is missing and FM = F")
 
-    r = _scores(table["recency"], bins, higher_is_better=False)
-    f = _scores(table["frequency"].astype("float64"), bins, higher_is_better=True)
-    m = _scores(table["monetary"], bins, higher_is_better=True)
+    # Ties are broken in order of first purchase (then customer key), so the scores depend on the data and
+    # not on the pseudonyms' values: a run with another pseudonymisation key gives the same segments.
+    order = np.lexsort((table["customer"].to_numpy(dtype=object), table["first_purchase"].to_numpy()))
+
+    def scores(values: pd.Series, higher_is_better: bool) -> np.ndarray:
+        out = np.empty(len(values))
+        out[order] = _scores(values.iloc[order].reset_index(drop=True), bins, higher_is_better=higher_is_better)
+        return out
+
+    r = scores(table["recency"], False)
+    f = scores(table["frequency"].astype("float64"), True)
+    m = scores(table["monetary"], True)
     fm = np.where(np.isnan(m), f, np.ceil((f + m) / 2.0))
     table["r_score"] = r.astype("int64")
     table["f_score"] = f.astype("int64")
