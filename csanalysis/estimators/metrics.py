@@ -64,7 +64,7 @@ from scipy import stats
 
 from csanalysis._results import ResultMixin, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
-from csanalysis.stats.intervals import wilson_ci
+from csanalysis.stats.intervals import grouped_quantile_ci, wilson_ci
 
 __all__ = ["METHODS", "METRICS", "PERIODS", "ServiceMetrics", "quantile_ci", "service_metrics"]
 
@@ -183,37 +183,8 @@ def _g_nps(x: np.ndarray, g: np.ndarray, G: int, conf: float):
 
 
 def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, q: float, conf: float):
-    """Per-group quantile (linear interpolation) and order-statistic interval."""
-    ok = _valid(x, g)
-    xs, gs = x[ok], g[ok]
-    order = np.lexsort((xs, gs))
-    xs = xs[order]
-    n = np.bincount(gs, minlength=G)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    has = n > 0
-    h = np.maximum(n - 1, 0) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.ceil(h).astype(np.int64)
-    frac = h - lo
-    last = max(len(xs) - 1, 0)
-    if len(xs):
-        v_lo = xs[np.minimum(start + lo, last)]
-        v_hi = xs[np.minimum(start + hi, last)]
-        est = np.where(has, v_lo + frac * (v_hi - v_lo), np.nan)
-    else:
-        est = np.full(G, np.nan)
-    alpha = 1.0 - conf
-    n_safe = np.maximum(n, 1)
-    l_rank = stats.binom.ppf(alpha / 2.0, n_safe, q).astype(np.int64)          # 1-based rank of lower bound
-    u_rank = stats.binom.ppf(1.0 - alpha / 2.0, n_safe, q).astype(np.int64) + 1  # 1-based rank of upper bound
-    low_ok = has & (l_rank >= 1)
-    high_ok = has & (u_rank <= n)
-    if len(xs):
-        low = np.where(low_ok, xs[np.clip(start + l_rank - 1, 0, last)], np.nan)
-        high = np.where(high_ok, xs[np.clip(start + u_rank - 1, 0, last)], np.nan)
-    else:
-        low = high = np.full(G, np.nan)
-    return est, low, high, n.astype(float)
+    """Per-group quantile and order-statistic interval (see :func:`csanalysis.stats.grouped_quantile_ci`)."""
+    return grouped_quantile_ci(x, g, G, q=q, confidence=conf)
 
 
 def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float, float, float, int]:

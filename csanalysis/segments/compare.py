@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from csanalysis._results import ResultMixin, frame_records, jsonable
-from csanalysis.stats.intervals import two_proportion_test, wilson_ci
+from csanalysis.stats.intervals import grouped_quantile_ci, two_proportion_test, wilson_ci
 
 __all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis"]
 
@@ -150,35 +150,8 @@ def _g_mean(x: np.ndarray, g: np.ndarray, G: int, conf: float):
 
 
 def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, conf: float, q: float = 0.5):
-    """Per-group quantile (linear interpolation) with the order-statistic interval.
-
-    With B ~ Binomial(n, q), the interval [x_(l), x_(u)] with
-    l = F_B^-1(alpha/2), u = F_B^-1(1 - alpha/2) + 1 covers the true quantile
-    with at least the nominal probability (Hahn & Meeker 1991, ch. 5). A bound
-    the sample is too small to reach is NaN.
-    """
-    order = np.lexsort((x, g))
-    xs = x[order]
-    n = np.bincount(g, minlength=G)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    has = n > 0
-    last = max(len(xs) - 1, 0)
-    if len(xs) == 0:
-        nan = np.full(G, np.nan)
-        return nan, nan.copy(), nan.copy(), n.astype(float)
-    h = np.maximum(n - 1, 0) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.ceil(h).astype(np.int64)
-    v_lo = xs[np.minimum(start + lo, last)]
-    v_hi = xs[np.minimum(start + hi, last)]
-    est = np.where(has, v_lo + (h - lo) * (v_hi - v_lo), np.nan)
-    alpha = 1.0 - conf
-    n_safe = np.maximum(n, 1)
-    l_rank = stats.binom.ppf(alpha / 2.0, n_safe, q).astype(np.int64)
-    u_rank = stats.binom.ppf(1.0 - alpha / 2.0, n_safe, q).astype(np.int64) + 1
-    low = np.where(has & (l_rank >= 1), xs[np.clip(start + l_rank - 1, 0, last)], np.nan)
-    high = np.where(has & (u_rank <= n), xs[np.clip(start + u_rank - 1, 0, last)], np.nan)
-    return est, low, high, n.astype(float)
+    """Per-group quantile and order-statistic interval (see :func:`csanalysis.stats.grouped_quantile_ci`)."""
+    return grouped_quantile_ci(x, g, G, q=q, confidence=conf)
 
 
 def _ranks(x: np.ndarray) -> tuple[np.ndarray, float]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from csanalysis.stats.bootstrap import MULTINOMIAL_MIN_N, bootstrap_ci, bootstrap_diff_ci
 from csanalysis.stats.intervals import (
+    grouped_quantile_ci,
     EXACT_MAX_N,
     mean_ci,
     mean_test,
@@ -36,6 +37,7 @@ from csanalysis.stats.survival import (
 )
 
 __all__ = [
+    "grouped_quantile_ci",
     "EXACT_MAX_N",
     "MULTINOMIAL_MIN_N",
     "KaplanMeierResult",
