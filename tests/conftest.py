@@ -39,3 +39,28 @@ def data_dir() -> Path:
 @pytest.fixture()
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+# -- helpers shared by the reader tests (import with ``from conftest import ...``) -------------------------------
+
+def rep_of(df):
+    """The load report a reader attached."""
+    return df.attrs["load_report"]
+
+
+def assert_balanced(df):
+    """Every row read is accounted for, and the table holds the loaded rows."""
+    r = rep_of(df)
+    assert r.rows_read == r.rows_loaded + r.rows_rejected + r.rows_merged + r.rows_excluded
+    assert r.rows_loaded == len(df)
+
+
+def string_cells(df):
+    """Every non-missing text cell of a table, as strings."""
+    import pandas as pd
+
+    out = []
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
+            out += [str(v) for v in df[c].dropna().tolist()]
+    return out

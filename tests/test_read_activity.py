@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import assert_balanced, rep_of, string_cells
+
 from csanalysis.errors import ExportError
 from csanalysis.io.activity import read_activity
 from csanalysis.privacy import email_key
@@ -15,24 +17,6 @@ from csanalysis.schema import ACTIVITY
 
 DATA = Path(__file__).parent / "data" / "activity"
 CANON = [c.name for c in ACTIVITY]
-
-
-def rep_of(df):
-    return df.attrs["load_report"]
-
-
-def assert_balanced(df):
-    r = rep_of(df)
-    assert r.rows_read == r.rows_loaded + r.rows_rejected + r.rows_merged + r.rows_excluded
-    assert r.rows_loaded == len(df)
-
-
-def string_cells(df):
-    out = []
-    for c in df.columns:
-        if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
-            out += [str(v) for v in df[c].dropna().tolist()]
-    return out
 
 
 # --------------------------------------------------------------------------- Shopify

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import assert_balanced, rep_of, string_cells
+
 from csanalysis.errors import ExportError
 from csanalysis.io.customers import read_customers
 from csanalysis.privacy import email_key
@@ -17,26 +19,8 @@ DATA = Path(__file__).parent / "data" / "customers"
 CANON = [c.name for c in CUSTOMERS]
 
 
-def rep_of(df):
-    return df.attrs["load_report"]
-
-
 def bools(s):
     return [None if pd.isna(v) else bool(v) for v in s]
-
-
-def assert_balanced(df):
-    r = rep_of(df)
-    assert r.rows_read == r.rows_loaded + r.rows_rejected + r.rows_merged + r.rows_excluded
-    assert r.rows_loaded == len(df)
-
-
-def string_cells(df):
-    out = []
-    for c in df.columns:
-        if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
-            out += [str(v) for v in df[c].dropna().tolist()]
-    return out
 
 
 def test_ibm_telco():
