@@ -1,0 +1,317 @@
+"""The one formatter: every number and table shown in a notebook, a terminal or the page.
+
+Values are formatted from their *unit* (the fixed vocabulary :data:`UNITS` of
+the figure table), so a share reads ``52.1%`` and a count reads ``816`` on
+every face. :func:`table_html` renders any tidy table as a small escaped HTML
+table; :func:`figures_html` renders rows of the figure table and tags every
+number with its figure id (``data-figure-id``), its slice (``data-group``) and
+its field (``data-field``), so that a test or a reader can trace each number
+on the page back to :attr:`csanalysis.Analysis.figures`. :func:`table_text`
+renders the same tables as plain text.
+
+This module imports neither matplotlib nor the report; result objects use it
+for their notebook face.
+
+Examples
+--------
+>>> format_value(0.52057, "share")
+'52.1%'
+>>> format_value(816.0, "count")
+'816'
+>>> format_value(122.0, "minutes")
+'122'
+>>> format_value(float("nan"), "share")
+'–'
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["UNITS", "UNIT_LABELS", "MISSING", "format_value", "parse_value", "table_html", "figures_html",
+           "table_text"]
+
+#: The fixed units of the figure table.
+UNITS: tuple[str, ...] = ("share", "count", "people", "days", "minutes", "hours", "score_1_5", "score_0_10",
+                          "score_1_7", "nps_points", "currency", "ratio")
+
+#: How each unit is named next to a number (empty: the number says it).
+UNIT_LABELS: dict[str, str] = {
+    "share": "%", "count": "", "people": "people", "days": "days", "minutes": "minutes", "hours": "hours",
+    "score_1_5": "on 1-5", "score_0_10": "on 0-10", "score_1_7": "on 1-7", "nps_points": "NPS points",
+    "currency": "", "ratio": "",
+}
+
+#: What a missing value looks like.
+MISSING = "–"
+
+# Decimals shown per unit (display precision; a test reads numbers back with it).
+_DECIMALS = {"share": 1, "count": 0, "people": 1, "days": 0, "minutes": 0, "hours": 1, "score_1_5": 2,
+             "score_0_10": 2, "score_1_7": 2, "nps_points": 1, "currency": 0, "ratio": 2}
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_value(value: Any, unit: str | None = None, *, field: str = "estimate") -> str:
+    """One number as text, at the display precision of its unit.
+
+    Parameters
+    ----------
+    value : number or None
+    unit : str, optional
+        One of :data:`UNITS`; ``None`` formats a plain number (integers
+        without decimals, others with three significant digits).
+    field : str
+        ``"n"`` (or any name starting with ``n_``) formats a count whatever
+        the unit; ``"p_value"`` formats a p-value.
+
+    Examples
+    --------
+    >>> format_value(3.85548, "score_1_5"), format_value(0.000012, None, field="p_value")
+    ('3.86', '<0.0001')
+    >>> format_value(1621.0, "share", field="n")
+    '1,621'
+    """
+    if _missing(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    v = float(value)
+    if not math.isfinite(v):
+        return MISSING
+    if field == "n" or field.startswith("n_"):
+        return f"{int(round(v)):,}"
+    if field == "p_value":
+        return "<0.0001" if v < 0.0001 else f"{v:.4f}"
+    if unit == "share":
+        return f"{100 * v:.1f}%"
+    if unit in _DECIMALS:
+        d = _DECIMALS[unit]
+        return f"{v:,.{d}f}"
+    if float(v).is_integer() and abs(v) < 1e15:
+        return f"{int(v):,}"
+    a = abs(v)
+    return f"{v:,.0f}" if a >= 1000 else (f"{v:.2f}" if a >= 1 else f"{v:.3g}")
+
+
+def parse_value(text: str) -> float:
+    """Read back a number :func:`format_value` wrote (``'52.1%'`` -> 0.521); NaN for ``'–'``.
+
+    Examples
+    --------
+    >>> parse_value("52.1%"), parse_value("1,621"), parse_value("–")
+    (0.521, 1621.0, nan)
+    """
+    t = str(text).strip()
+    if t in (MISSING, "", "n/a"):
+        return math.nan
+    if t.startswith("<"):
+        t = t[1:]
+    pct = t.endswith("%")
+    t = t.rstrip("%").replace(",", "")
+    v = float(t)
+    return v / 100 if pct else v
+
+
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or str(s.dtype).startswith(("str", "string", "category"))
+
+
+def table_html(df: pd.DataFrame, caption: str = "", *, units: dict[str, str] | None = None,
+               badge_columns: dict | None = None, max_rows: int = 200, attrs: str = "") -> str:
+    """A small escaped HTML table of any tidy DataFrame.
+
+    Parameters
+    ----------
+    df : DataFrame
+    caption : str
+    units : dict, optional
+        Column -> unit (see :data:`UNITS`) for number formatting; columns
+        named ``n`` or ``n_*`` are counts, ``p_value`` a p-value.
+    badge_columns : dict, optional
+        Column -> function of the cell text giving a CSS class; the cell is
+        shown as a badge.
+    max_rows : int
+        Longer tables are cut, with a note saying how many rows are left out.
+
+    Examples
+    --------
+    >>> t = table_html(pd.DataFrame({"x": [0.5], "n": [10.0]}), units={"x": "share"})
+    >>> "<td>50.0%</td>" in t and "<td>10</td>" in t
+    True
+    """
+    units = units or {}
+    badge_columns = badge_columns or {}
+    text_cols = {c for c in df.columns if _is_text(df[c])}
+    head = "".join(f"<th class='{'text' if c in text_cols else ''}'>{html.escape(str(c))}</th>" for c in df.columns)
+    body = []
+    for row in df.head(max_rows).itertuples(index=False, name=None):  # display only: a few hundred rows
+        cells = []
+        for c, v in zip(df.columns, row):
+            if c in badge_columns and isinstance(v, str) and v:
+                cells.append(f"<td class='text'><span class='badge {html.escape(badge_columns[c](v))}'>"
+                             f"{html.escape(v)}</span></td>")
+            elif isinstance(v, (list, tuple)):
+                cells.append(f"<td class='text'>{html.escape(', '.join(map(str, v)))}</td>")
+            elif isinstance(v, str) or c in text_cols:
+                cells.append(f"<td class='text'>{html.escape(MISSING if _missing(v) else str(v))}</td>")
+            else:
+                cells.append(f"<td>{html.escape(format_value(v, units.get(c), field=str(c)))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f"<p class='muted'>{len(df) - max_rows} more rows in results.json</p>" if len(df) > max_rows else "")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table{attrs}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+_FIGURE_FIELDS = ("estimate", "ci_low", "ci_high", "n")
+
+
+def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterable[str] = ("label", "group"),
+                 fields: Iterable[str] = _FIGURE_FIELDS, extra_columns: Iterable[str] = (),
+                 badge_columns: dict | None = None, headers: dict[str, str] | None = None,
+                 max_rows: int = 200) -> str:
+    """Rows of the figure table (or the comparisons) as HTML, every number tagged with its figure.
+
+    Each number cell carries ``data-figure-id`` (the row's ``id``, or
+    ``own_id`` for comparison rows), ``data-group`` and ``data-field``.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows of :attr:`Analysis.figures` (columns ``id, unit, group`` and the
+        fields shown) or of :attr:`Analysis.comparisons`.
+    label_columns : columns shown first, as text.
+    fields : numeric columns shown, each tagged.
+    extra_columns : further text columns (method, verdict, ...).
+    headers : dict, optional
+        Column -> header text.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"id": ["csat_mean"], "label": ["CSAT"], "unit": ["score_1_5"], "group": ["all"],
+    ...                   "estimate": [3.8555], "ci_low": [3.77], "ci_high": [3.94], "n": [858.0]})
+    >>> "data-figure-id='csat_mean' data-group='all' data-field='estimate'>3.86<" in figures_html(f)
+    True
+    """
+    badge_columns = badge_columns or {}
+    headers = headers or {}
+    label_columns, fields, extra_columns = list(label_columns), list(fields), list(extra_columns)
+    shown = label_columns + fields + extra_columns
+    head = "".join(f"<th class='{'' if c in fields else 'text'}'>{html.escape(headers.get(c, c))}</th>"
+                   for c in shown)
+    id_col = "own_id" if "own_id" in rows.columns else "id"
+    body = []
+    for r in rows.head(max_rows).to_dict("records"):  # display only: a few hundred rows
+        fid = html.escape(str(r.get(id_col) or r.get("id") or ""), quote=True)
+        grp = html.escape(str(r.get("group") or "all"), quote=True)
+        unit = r.get("unit")
+        cells = []
+        for c in label_columns:
+            cells.append(f"<td class='text'>{html.escape(MISSING if _missing(r.get(c)) else str(r.get(c)))}</td>")
+        for c in fields:
+            u = unit
+            if c.startswith("cited"):
+                u = r.get("cited_unit", unit)
+            txt = format_value(r.get(c), u, field=c)
+            cells.append(f"<td data-figure-id='{fid}' data-group='{grp}' data-field='{html.escape(c)}'>"
+                         f"{html.escape(txt)}</td>")
+        for c in extra_columns:
+            v = r.get(c)
+            if isinstance(v, (list, tuple)):
+                v = ", ".join(map(str, v))
+            if c in badge_columns and isinstance(v, str) and v:
+                cells.append(f"<td class='text'><span class='badge {html.escape(badge_columns[c](v))}'>"
+                             f"{html.escape(v)}</span></td>")
+            elif isinstance(v, (float, np.floating)) and not _missing(v):
+                cells.append(f"<td>{html.escape(format_value(v, None, field=c))}</td>")
+            else:
+                cells.append(f"<td class='text'>{html.escape(MISSING if _missing(v) else str(v))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = (f"<p class='muted'>{len(rows) - max_rows} more rows in results.json</p>" if len(rows) > max_rows
+            else "")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def table_text(df: pd.DataFrame, *, units: dict[str, str] | None = None, max_rows: int = 60) -> str:
+    """The same table as plain text (for terminals and ``print``).
+
+    Examples
+    --------
+    >>> print(table_text(pd.DataFrame({"id": ["a"], "x": [0.25]}), units={"x": "share"}))
+    id     x
+     a 25.0%
+    """
+    units = units or {}
+    out = pd.DataFrame(index=range(min(len(df), max_rows)))
+    for c in df.columns:
+        col = df[c].head(max_rows).tolist()
+        if _is_text(df[c]):
+            out[c] = [MISSING if _missing(v) else str(v) for v in col]
+        else:
+            out[c] = [format_value(v, units.get(c), field=str(c)) for v in col]
+    text = out.to_string(index=False)
+    if len(df) > max_rows:
+        text += f"\n... {len(df) - max_rows} more rows"
+    return text
+
+
+class Shown:
+    """A table displayed by :func:`show`: HTML in a notebook, plain text in a terminal."""
+
+    def __init__(self, df: pd.DataFrame, caption: str = "", **kw: Any) -> None:
+        self.df, self.caption, self.kw = df, caption, kw
+
+    def _is_figures(self) -> bool:
+        return {"id", "unit", "estimate"}.issubset(self.df.columns) or {"own_id", "unit", "observed"}.issubset(
+            self.df.columns)
+
+    def _repr_html_(self) -> str:
+        if self._is_figures():
+            return figures_html(self.df, self.caption, **self.kw)
+        return table_html(self.df, self.caption, **self.kw)
+
+    def __repr__(self) -> str:
+        units = None
+        if self._is_figures() and self.df["unit"].nunique() == 1:
+            u = self.df["unit"].iloc[0]
+            units = {c: u for c in ("estimate", "ci_low", "ci_high", "observed", "cited")}
+        text = table_text(self.df, units=units)
+        return f"{self.caption}\n{text}" if self.caption else text
+
+
+def show(df: pd.DataFrame, caption: str = "", **kw: Any) -> Shown:
+    """Display a table with the one formatter (figure-table rows get tagged numbers).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows of :attr:`Analysis.figures` or :attr:`Analysis.comparisons`
+        (rendered by :func:`figures_html`, keyword arguments passed on), or any
+        tidy table (rendered by :func:`table_html`).
+    caption : str
+
+    Examples
+    --------
+    >>> print(repr(show(pd.DataFrame({"id": ["a"], "n": [3.0]}))))
+    id n
+     a 3
+    """
+    return Shown(df, caption, **kw)
+
+
+__all__ += ["show", "Shown"]
