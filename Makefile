@@ -30,7 +30,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 report: $(STAMP_RUN)
-	$(BIN)/csanalysis report --out $(OUT)
+	$(BIN)/csanalysis report --sample --out $(OUT)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest
@@ -43,7 +43,7 @@ bench: $(STAMP_BENCH)
 	$(BIN)/python benchmarks/run.py --scales $(SCALES)
 
 notebooks: $(STAMP_TEST)
-	$(BIN)/python notebooks/build.py --execute
+	$(BIN)/python notebooks/run.py
 
 sample: $(STAMP_RUN)
 	$(BIN)/python -m csanalysis.datasets.generate csanalysis/datasets/sample

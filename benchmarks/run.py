@@ -148,7 +148,7 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
 
         ld = link_customers(ctx["tickets"], ctx["responses"], ctx["activity"])
         ctx["linked"] = ld
-        return {"key": ld.key, "customers": int(ld.activity["customer"].nunique())}
+        return {"link_on": ld.link_on, "customers": int(ld.activity["customer"].nunique())}
 
     def experiences(ctx):
         from csanalysis.experiences import experiences

@@ -10,12 +10,12 @@ the registry of cited figures (:mod:`csanalysis.registry`) -> faces
 Examples
 --------
 >>> import csanalysis as cs
->>> s = cs.datasets.load_sample()
->>> sorted(s.tables())
-['activity', 'customers', 'responses', 'tickets']
+>>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=100)
+>>> a.figure("avoid_2y_after_bad")["unit"]
+'share'
 """
 
-from . import datasets, plotting, registry, schema, segments
+from . import datasets, display, plotting, registry, schema, segments
 from ._version import __version__
 from .errors import CsanalysisError, CsanalysisWarning, ExportError
 from .estimators import (
@@ -27,14 +27,18 @@ from .estimators import (
     word_of_mouth,
 )
 from .experiences import BadExperienceRule, customer_summary, experiences, timeline
-from .headline import BenchmarkResults, benchmark_results, benchmark_table
+from .analysis import Analysis, analyse
+from .headline import benchmark_table
 from .io import Exports, LoadReport, load_report, read_activity, read_customers, read_exports, read_survey, read_tickets
 from .link import LinkedData, link_customers
 from .registry import compare_to_benchmark, load_registry
 
 __all__ = [
     "__version__",
+    "analyse",
+    "Analysis",
     "datasets",
+    "display",
     "plotting",
     "registry",
     "schema",
@@ -63,8 +67,6 @@ __all__ = [
     "attributable_churn",
     "snapshot_churn",
     "benchmark_table",
-    "benchmark_results",
-    "BenchmarkResults",
     "compare_to_benchmark",
     "load_registry",
 ]

@@ -12,24 +12,29 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     p = argparse.ArgumentParser(
         prog="csanalysis",
         description="Customer-service analytics from helpdesk, survey and shop exports.",
     )
+    p.add_argument("--version", action="version", version=f"csanalysis {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser(
         "report",
         help="load exports, measure, compare with the cited figures and write a report",
-        description="Write DIR/index.html, DIR/results.json and DIR/figures/*.png. "
-        "With no input files, runs on the bundled sample.",
+        description="Write DIR/index.html, DIR/results.json and DIR/figures/*.png from your exports "
+        "(or from the bundled sample with --sample).",
     )
+    r.add_argument("--sample", action="store_true", help="run on the bundled sample (invented customers)")
     r.add_argument("--tickets", action="append", default=[], metavar="FILE", help="helpdesk ticket export (repeatable)")
     r.add_argument("--survey", action="append", default=[], metavar="FILE", help="survey export (repeatable)")
     r.add_argument("--activity", action="append", default=[], metavar="FILE", help="orders / charges export (repeatable)")
     r.add_argument("--customers", action="append", default=[], metavar="FILE", help="customer snapshot table (repeatable)")
     r.add_argument("--question", action="append", default=[], metavar="ROLE=COLUMN",
                    help="survey question role, e.g. csat=Q1, nps=Q2, ces=Q3, told_count=Q5, warned_others=Q6")
-    r.add_argument("--key", choices=["customer_id", "email_key"], default=None, help="link tables on this key")
+    r.add_argument("--link-on", "--key", dest="link_on", choices=["auto", "customer_id", "email_key"], default="auto",
+                   help="identifier the tables are linked on (default: auto)")
     r.add_argument("--timezone", default=None, metavar="TZ", help="zone of timestamps without an offset (e.g. Europe/Copenhagen)")
     order = r.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
@@ -37,6 +42,13 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
                        help="ambiguous dates are month/day/year")
     r.add_argument("--as-of", default=None, metavar="DATE", help="end of the data (default: last activity date)")
+    r.add_argument("--window", type=float, default=730, metavar="DAYS", help="days of avoidance (default: 730)")
+    r.add_argument("--resamples", type=int, default=None, metavar="N",
+                   help="bootstrap resamples (default: 1000, as in the library and the notebooks)")
+    r.add_argument("--seed", type=int, default=0, help="seed of the bootstraps (default: 0)")
+    r.add_argument("--confidence", type=float, default=0.95, help="interval level (default: 0.95)")
+    r.add_argument("--currency", default=None, help="currency of monetary segments (default: the most common)")
+    r.add_argument("--scorecard-freq", choices=["M", "Q"], default="Q", help="scorecard period (default: Q)")
     r.add_argument("--out", default="report", metavar="DIR", help="output folder (default: report/)")
     r.add_argument("--quiet", action="store_true", help="no progress messages")
     return p
@@ -56,13 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``csanalysis`` console script."""
     args = build_parser().parse_args(argv)
     if args.command == "report":
+        from .analysis import DEFAULT_RESAMPLES
         from .report.run import run_report
 
+        if not (args.sample or args.tickets or args.survey or args.activity or args.customers):
+            print("csanalysis: no input files: give --tickets, --survey, --activity or --customers, "
+                  "or try the bundled sample with --sample", file=sys.stderr)
+            return 2
         try:
             run_report(
                 tickets=args.tickets, survey=args.survey, activity=args.activity, customers=args.customers,
-                questions=_questions(args.question), link_key=args.key, timezone=args.timezone,
-                dayfirst=args.dayfirst, as_of=args.as_of, out=Path(args.out), quiet=args.quiet,
+                sample=args.sample, questions=_questions(args.question), link_on=args.link_on,
+                timezone=args.timezone, dayfirst=args.dayfirst, as_of=args.as_of, out=Path(args.out),
+                quiet=args.quiet, n_resamples=args.resamples or DEFAULT_RESAMPLES, seed=args.seed,
+                window=args.window, confidence=args.confidence, currency=args.currency,
+                scorecard_freq=args.scorecard_freq,
             )
         except (CsanalysisError, FileNotFoundError) as exc:
             print(f"csanalysis: {exc}", file=sys.stderr)

@@ -33,7 +33,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNITS", "UNIT_LABELS", "MISSING", "format_value", "parse_value", "table_html", "figures_html",
+__all__ = ["UNITS", "UNIT_LABELS", "DECIMALS", "MISSING", "format_value", "parse_value", "table_html", "figures_html", "figures_grid_html",
            "table_text"]
 
 #: The fixed units of the figure table.
@@ -50,8 +50,8 @@ UNIT_LABELS: dict[str, str] = {
 #: What a missing value looks like.
 MISSING = "–"
 
-# Decimals shown per unit (display precision; a test reads numbers back with it).
-_DECIMALS = {"share": 1, "count": 0, "people": 1, "days": 0, "minutes": 0, "hours": 1, "score_1_5": 2,
+#: Decimals shown per unit (display precision; shares in percent points).
+DECIMALS = {"share": 1, "count": 0, "people": 1, "days": 0, "minutes": 0, "hours": 1, "score_1_5": 2,
              "score_0_10": 2, "score_1_7": 2, "nps_points": 1, "currency": 0, "ratio": 2}
 
 
@@ -99,8 +99,8 @@ def format_value(value: Any, unit: str | None = None, *, field: str = "estimate"
         return "<0.0001" if v < 0.0001 else f"{v:.4f}"
     if unit == "share":
         return f"{100 * v:.1f}%"
-    if unit in _DECIMALS:
-        d = _DECIMALS[unit]
+    if unit in DECIMALS:
+        d = DECIMALS[unit]
         return f"{v:,.{d}f}"
     if float(v).is_integer() and abs(v) < 1e15:
         return f"{int(v):,}"
@@ -178,6 +178,7 @@ def table_html(df: pd.DataFrame, caption: str = "", *, units: dict[str, str] | N
 
 
 _FIGURE_FIELDS = ("estimate", "ci_low", "ci_high", "n")
+_TAGGED = ("estimate", "observed", "ci_low", "ci_high", "n")
 
 
 def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterable[str] = ("label", "group"),
@@ -186,8 +187,11 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
                  max_rows: int = 200) -> str:
     """Rows of the figure table (or the comparisons) as HTML, every number tagged with its figure.
 
-    Each number cell carries ``data-figure-id`` (the row's ``id``, or
-    ``own_id`` for comparison rows), ``data-group`` and ``data-field``.
+    Each number of the figure table (``estimate`` -- ``observed`` in
+    comparison rows --, ``ci_low``, ``ci_high``, ``n``) carries
+    ``data-figure-id`` (the row's ``id``, or ``own_id`` for comparison rows),
+    ``data-group`` (``group``, or ``own_group``) and ``data-field``; other
+    numbers (the cited value, p-values) are shown untagged.
 
     Parameters
     ----------
@@ -217,18 +221,18 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
     body = []
     for r in rows.head(max_rows).to_dict("records"):  # display only: a few hundred rows
         fid = html.escape(str(r.get(id_col) or r.get("id") or ""), quote=True)
-        grp = html.escape(str(r.get("group") or "all"), quote=True)
+        grp = html.escape(str(r.get("own_group" if id_col == "own_id" else "group") or "all"), quote=True)
         unit = r.get("unit")
         cells = []
         for c in label_columns:
             cells.append(f"<td class='text'>{html.escape(MISSING if _missing(r.get(c)) else str(r.get(c)))}</td>")
         for c in fields:
-            u = unit
-            if c.startswith("cited"):
-                u = r.get("cited_unit", unit)
-            txt = format_value(r.get(c), u, field=c)
-            cells.append(f"<td data-figure-id='{fid}' data-group='{grp}' data-field='{html.escape(c)}'>"
-                         f"{html.escape(txt)}</td>")
+            txt = html.escape(format_value(r.get(c), unit, field=c))
+            if c in _TAGGED and fid:  # a number of the figure table: traceable to its row
+                field_name = "estimate" if c == "observed" else c
+                cells.append(f"<td data-figure-id='{fid}' data-group='{grp}' data-field='{field_name}'>{txt}</td>")
+            else:
+                cells.append(f"<td>{txt}</td>")
         for c in extra_columns:
             v = r.get(c)
             if isinstance(v, (list, tuple)):
@@ -245,6 +249,48 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
             else "")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def figures_grid_html(rows: pd.DataFrame, caption: str = "", *, row_label: str = "group",
+                      headers: dict[str, str] | None = None, strip_prefix: bool = True) -> str:
+    """Rows of the figure table as a grid: one line per ``group``, one column per figure ``id``.
+
+    Every cell shows the figure's ``estimate`` at its unit's precision and is
+    tagged like :func:`figures_html`. ``headers`` maps ids to column titles
+    (default: the figure labels).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"id": ["rows_read", "rows_loaded"], "label": ["Rows read", "Rows loaded"],
+    ...                   "unit": ["count", "count"], "group": ["file=a.csv", "file=a.csv"],
+    ...                   "estimate": [10.0, 9.0]})
+    >>> "data-field='estimate'>9<" in figures_grid_html(f)
+    True
+    """
+    if rows.empty:
+        return ""
+    ids = list(dict.fromkeys(rows["id"]))
+    groups = list(dict.fromkeys(rows["group"]))
+    labels = rows.drop_duplicates("id").set_index("id")["label"].to_dict() if "label" in rows.columns else {}
+    headers = {**labels, **(headers or {})}
+    cell = {(r["id"], r["group"]): r for r in rows.to_dict("records")}
+    head = f"<th class='text'>{html.escape(row_label)}</th>" + "".join(
+        f"<th>{html.escape(str(headers.get(i, i)))}</th>" for i in ids)
+    body = []
+    for g in groups:  # display only: a few dozen lines
+        name = g.split("=", 1)[1] if strip_prefix and "=" in g else g
+        tds = [f"<td class='text'>{html.escape(name)}</td>"]
+        for i in ids:
+            r = cell.get((i, g))
+            if r is None:
+                tds.append(f"<td>{MISSING}</td>")
+                continue
+            txt = html.escape(format_value(r.get("estimate"), r.get("unit")))
+            tds.append(f"<td data-figure-id='{html.escape(str(i), quote=True)}' "
+                       f"data-group='{html.escape(str(g), quote=True)}' data-field='estimate'>{txt}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def table_text(df: pd.DataFrame, *, units: dict[str, str] | None = None, max_rows: int = 60) -> str:

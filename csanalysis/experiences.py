@@ -230,7 +230,7 @@ def _num(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _isin(s: pd.Series, values: pd.Series) -> pd.Series:
+def isin_values(s: pd.Series, values: pd.Series) -> pd.Series:
     """``s.isin(values)`` for string columns, hashed in pyarrow (pandas' str ``isin`` loops in Python)."""
     left = pa.array(s.astype(_STR))
     right = pa.array(values.astype(_STR).dropna().unique())
@@ -292,13 +292,13 @@ def _require(df: pd.DataFrame, table: str, cols: tuple[str, ...]) -> None:
                          f"{' and '.join(cols)} (read the export with a csanalysis reader or map these columns)")
 
 
-def _first_responses(tickets: pd.DataFrame | None, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def first_responses(tickets: pd.DataFrame | None, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split responses into (first response per known ticket, responses about no known ticket)."""
     r = responses.sort_values("responded_at", na_position="last", kind="stable")
     if tickets is None:
         linked = pd.Series(False, index=r.index)
     else:
-        linked = r["ticket_id"].notna() & _isin(r["ticket_id"], tickets["ticket_id"])
+        linked = r["ticket_id"].notna() & isin_values(r["ticket_id"], tickets["ticket_id"])
     first = r.loc[linked].drop_duplicates("ticket_id", keep="first")
     return first, r.loc[~linked]
 
@@ -379,8 +379,8 @@ def experiences(
         _require(t, "tickets", ("ticket_id", "created_at"))
         keep = t if rule.include_agent_initiated else t.loc[_customer_initiated(t)]
         if r is not None:
-            first, unlinked = _first_responses(t, r)
-            first = first.loc[_isin(first["ticket_id"], keep["ticket_id"])]
+            first, unlinked = first_responses(t, r)
+            first = first.loc[isin_values(first["ticket_id"], keep["ticket_id"])]
             x = keep.merge(first[["ticket_id", "response_id", "csat", "nps", "ces", "customer"]]
                            .rename(columns={"customer": "_r_customer"}),
                            on="ticket_id", how="left", validate="many_to_one")

@@ -32,8 +32,8 @@ class LinkedData:
     tickets, responses, activity, customers : DataFrame or None
         Copies of the inputs with a ``customer`` column (missing where a row
         could not be linked).
-    key : {"customer_id", "email_key"}
-        The key used.
+    link_on : {"customer_id", "email_key"}
+        The identifier the tables were linked on.
     reason : str
         Why that key was chosen.
     """
@@ -42,9 +42,14 @@ class LinkedData:
     responses: pd.DataFrame | None
     activity: pd.DataFrame | None
     customers: pd.DataFrame | None
-    key: str
+    link_on: str
     reason: str
     _stats: list = field(default_factory=list, repr=False)
+
+    @property
+    def key(self) -> str:
+        """Deprecated name of :attr:`link_on`."""
+        return self.link_on
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The tables present, by name."""
@@ -57,15 +62,20 @@ class LinkedData:
             linked = int(df["customer"].notna().sum())
             rows.append({"table": name, "rows": len(df), "linked": linked,
                          "share_linked": linked / len(df) if len(df) else np.nan,
-                         "customers": int(df["customer"].nunique()), "key": self.key})
+                         "customers": int(df["customer"].nunique()), "link_on": self.link_on})
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "reason": self.reason,
+        return {"link_on": self.link_on, "reason": self.reason,
                 "tables": self.summary().replace({np.nan: None}).to_dict(orient="records")}
 
     def _repr_html_(self) -> str:
-        return f"<p>Linked on <b>{self.key}</b>: {self.reason}</p>" + self.summary().to_html(index=False)
+        import html
+
+        from csanalysis.display import table_html
+
+        return (f"<p>Linked on <b>{html.escape(self.link_on)}</b>: {html.escape(self.reason)}</p>"
+                + table_html(self.summary()))
 
 
 def _ids(df: pd.DataFrame | None, col: str) -> pd.Series:
@@ -104,7 +114,8 @@ def link_customers(
     activity: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
     *,
-    key: Literal["auto", "customer_id", "email_key"] = "auto",
+    link_on: Literal["auto", "customer_id", "email_key"] = "auto",
+    key: Literal["auto", "customer_id", "email_key"] | None = None,
 ) -> LinkedData:
     """Link the canonical tables per customer.
 
@@ -112,9 +123,11 @@ def link_customers(
     ----------
     tickets, responses, activity, customers : DataFrame, optional
         Tables as the readers return them.
-    key : {"auto", "customer_id", "email_key"}
+    link_on : {"auto", "customer_id", "email_key"}
         ``auto`` uses ``customer_id`` when every table has customer ids and
         every pair of tables shares at least 5% of them, ``email_key`` otherwise.
+    key : optional
+        Former name of ``link_on`` (kept so that old scripts run).
 
     Returns
     -------
@@ -125,9 +138,10 @@ def link_customers(
     >>> t = pd.DataFrame({"customer_id": ["1", "2"], "email_key": ["ek_a", "ek_b"]})
     >>> a = pd.DataFrame({"customer_id": [None, "2"], "email_key": ["ek_a", None]})
     >>> ld = link_customers(tickets=t, activity=a)
-    >>> ld.key, ld.activity["customer"].tolist()
+    >>> ld.link_on, ld.activity["customer"].tolist()
     ('customer_id', ['1', '2'])
     """
+    key = link_on if key is None else key
     given = {n: df for n, df in zip(TABLE_NAMES, (tickets, responses, activity, customers)) if df is not None}
     if not given:
         raise ValueError("link_customers needs at least one table")
@@ -140,9 +154,9 @@ def link_customers(
     if key == "auto":
         key, reason = _choose_key(given)
     elif key in ("customer_id", "email_key"):
-        reason = "chosen with key="
+        reason = "chosen with link_on="
     else:
-        raise ValueError(f"key must be 'auto', 'customer_id' or 'email_key', got {key!r}")
+        raise ValueError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {key!r}")
     other = "email_key" if key == "customer_id" else "customer_id"
 
     # A bridge other -> key learned from rows carrying both (first seen wins).

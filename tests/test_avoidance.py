@@ -208,7 +208,6 @@ def test_split_sums_to_one_and_lines_up_with_the_survey():
     assert (parts["ci_low"] <= parts["estimate"]).all() and (parts["estimate"] <= parts["ci_high"]).all()
     assert parts["estimate"].between(0, 1).all()
     assert parts["estimate"]["split_365_729"] > 0.02  # the planted pauses land there
-    assert parts["cited"].tolist() == [0.47, 0.14, 0.39]
     assert s.loc["split_730_plus", "estimate"] == pytest.approx(s.loc["avoid_2y_after_bad", "estimate"])
 
 
@@ -285,7 +284,7 @@ def test_result_object_api():
     s = res.summary()
     assert s["figure"].tolist() == list(FIGURE_IDS)
     assert list(s.columns) == ["figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events",
-                               "n_followed_window", "method", "note", "cited"]
+                               "n_followed_window", "method", "note"]
     assert s["method"].str.len().gt(10).all()
     d = res.to_dict()
     json.dumps(d)

@@ -1,4 +1,4 @@
-"""benchmark_table on the bundled sample: every registry id, honest verdicts, planted truth covered."""
+"""The comparisons on the bundled sample: every registry id, honest verdicts, planted truth covered."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import csanalysis as cs
 from csanalysis.experiences import BadExperienceRule
 from csanalysis.headline import TABLE_COLUMNS
+from csanalysis.registry.compare import COMPARISON_COLUMNS, VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,8 @@ def sample():
 
 @pytest.fixture(scope="module")
 def results(sample):
-    return cs.benchmark_results(sample.tickets, sample.responses, sample.activity, customers=sample.customers,
-                                n_resamples=400)
+    return cs.analyse(tickets=sample.tickets, survey=sample.responses, activity=sample.activity,
+                      customers=sample.customers, n_resamples=400)
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,13 @@ def truth():
 
 
 def test_every_registry_id_appears_once_with_fixed_columns(results):
-    t = results.table
-    assert list(t.columns) == TABLE_COLUMNS
+    t = results.comparisons
+    assert list(t.columns[:len(TABLE_COLUMNS)]) == TABLE_COLUMNS
+    assert list(t.columns) == list(COMPARISON_COLUMNS)
+    assert {"own_id", "label", "unit", "direction", "flags"} <= set(t.columns)
     reg = cs.load_registry()
-    assert set(reg["id"]) | {"avoid_2y_after_good"} == set(t["id"])
+    assert set(reg["id"]) == set(t["id"])
+    assert set(t["verdict"]) <= set(VERDICTS) and set(t["direction"]) <= {"worse", "better", ""}
     assert t["id"].is_unique
     for fid in ("avoid_2y_after_bad", "avoid_2y_after_bad_changed", "told_others_not_to_buy_after_bad",
                 "wom_told_mean", "wom_told_over_20", "share_bad_gt5", "switched_after_poor_service",
@@ -42,7 +46,7 @@ def test_every_registry_id_appears_once_with_fixed_columns(results):
 
 
 def test_verdict_rule_follows_the_interval(results):
-    t = results.table
+    t = results.comparisons
     cmp = t[t["verdict"].isin(["below", "above", "consistent"])]
     assert len(cmp) >= 6
     lo_ref = cmp["cited_low"].fillna(cmp["cited"])
@@ -51,23 +55,48 @@ def test_verdict_rule_follows_the_interval(results):
     assert (cmp["verdict"].to_numpy() == expected).all()
     assert cmp["p_value"].between(0, 1).all()
     assert ((cmp["ci_low"] <= cmp["observed"]) & (cmp["observed"] <= cmp["ci_high"])).all()
+    # direction follows the registry's worse_if
+    reg = cs.load_registry().set_index("id")["worse_if"]
+    for r in t[t["verdict"].isin(["above", "below"])].itertuples():
+        worse = (r.verdict == "above") == (reg[r.id] == "higher")
+        assert r.direction == ("worse" if worse else "better")
 
+
+def test_comparisons_are_the_figures_joined_with_the_registry(results):
+    f = results.figures.set_index(["id", "group"])
+    c = results.comparisons[results.comparisons["observed"].notna()]
+    assert len(c) >= 10
+    for r in c.itertuples():
+        row = f.loc[(r.own_id, r.own_group)]
+        assert (row["estimate"], row["ci_low"], row["ci_high"], row["n"]) == (r.observed, r.ci_low, r.ci_high, r.n)
+        assert row["unit"] == r.unit
 
 def test_lifetime_any_brand_and_folklore_rules(results):
-    t = results.table.set_index("id")
+    t = results.comparisons.set_index("id")
     for fid in ("switched_after_poor_service", "ms_stopped_business_poor_service"):
         assert t.loc[fid, "verdict"] == "not comparable"
         assert np.isfinite(t.loc[fid, "observed"])  # still computed and shown
     assert "folklore" in t.loc["switched_after_poor_service", "provenance"]
     assert "folklore" in t.loc["wom_told_mean", "provenance"]
     assert t.loc["wom_told_mean", "cited_low"] == 9 and t.loc["wom_told_mean", "cited_high"] == 15
+    assert "folklore" in t.loc["wom_told_mean", "flags"]
 
 
 def test_unsupported_figures_say_why(results):
-    t = results.table.set_index("id")
-    for fid in ("prefer_self_service", "pay_more_for_better_cx", "avoid_2y_after_bad_b2b"):
+    t = results.comparisons.set_index("id")
+    reg = cs.load_registry().set_index("id")
+    for fid in ("prefer_self_service", "pay_more_for_better_cx", "avoid_2y_after_bad_b2b", "neg_wom_3x_faster"):
         assert t.loc[fid, "verdict"] == "not supported" and np.isnan(t.loc[fid, "observed"])
         assert "not computed" in t.loc[fid, "definition"]
+        assert reg.loc[fid, "needs"] in t.loc[fid, "reason"]
+
+
+def test_too_few_and_too_uncertain_are_verdicts_not_findings(sample):
+    few = sample.responses.head(12)
+    t = cs.benchmark_table(responses=few, n_resamples=50).set_index("id")
+    small = t[t["observed"].notna() & (t["n"] < 30)]
+    assert len(small) and (small["verdict"] == "too few").all()
+    assert small["flags"].map(lambda f: "small_n" in f).all()
 
 
 def test_override_lifts_not_comparable(sample):
@@ -90,7 +119,7 @@ def test_avoidance_ci_covers_the_planted_truth(sample, truth):
 
 
 def test_word_of_mouth_cis_cover_planted_truth(results, truth):
-    t = results.table.set_index("id")
+    t = results.comparisons.set_index("id")
     # the table pools both surveys; the planted shares are for the Qualtrics respondents, so allow the pooled
     # estimate's interval to be checked against the pooled simulated truth computed from both parts
     q, d = truth["word_of_mouth"]["dissatisfied"], truth["danish"]
@@ -106,19 +135,24 @@ def test_word_of_mouth_cis_cover_planted_truth(results, truth):
 def test_json_ready(results):
     d = results.to_dict()
     text = json.dumps(d, allow_nan=False)
-    assert "NaN" not in text and len(d["benchmarks"]) == len(results.table)
+    assert "NaN" not in text and len(d["benchmarks"]) == len(results.comparisons)
+    assert d["schema_version"] == 2 and len(d["figures"]) == len(results.figures)
+    for k in ("drivers", "rankings", "nonresponse", "power", "verbatims"):
+        assert d[k] == []
 
 
 def test_needs_a_table():
-    with pytest.raises(ValueError, match="at least one table"):
+    with pytest.raises(cs.CsanalysisError, match="nothing to analyse"):
         cs.benchmark_table()
+    with pytest.raises(cs.CsanalysisError, match="load_sample"):
+        cs.analyse()
 
 
 def test_survey_only_still_gives_every_row(sample):
     t = cs.benchmark_table(responses=sample.responses, n_resamples=100).set_index("id")
     assert t.loc["avoid_2y_after_bad", "verdict"] == "not supported"
     assert np.isfinite(t.loc["wom_told_over_20", "observed"])
-    assert t.loc["avoid_2y_after_good", "verdict"] == "not supported"
+    assert "avoid_2y_after_good" not in t.index  # an own figure without a cited one: in Analysis.figures only
 
 
 def test_reproducible(sample):

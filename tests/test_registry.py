@@ -147,7 +147,11 @@ def test_not_supported_when_observed_missing():
     assert "warned-others" in c.to_row()["definition"]
     assert c.to_row()["observed"] is None
     c2 = compare_to_benchmark("share_bad_gt5", 0.4, None, None, 3, observed_definition="x")
-    assert c2.verdict == "not supported"
+    assert c2.verdict == "too few"  # precedence: too few before too uncertain
+    c3 = compare_to_benchmark("share_bad_gt5", 0.4, None, None, 300, observed_definition="x")
+    assert c3.verdict == "too uncertain" and "no confidence interval" in c3.reason
+    c4 = compare_to_benchmark("share_bad_gt5", 0.5, 0.2, 0.8, 40, observed_definition="x")
+    assert c4.verdict == "too uncertain" and "wider than 0.5" in c4.reason
 
 
 def test_untraceable_figures_are_labelled_folklore_but_still_judged():
@@ -167,8 +171,13 @@ def test_p_value_computed_for_proportions_and_passed_through_otherwise():
     given = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, p_value=0.001, test="t-test",
                                  observed_definition="x")
     assert given.p_value == 0.001 and given.test == "t-test"
-    none = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, observed_definition="x")
-    assert math.isnan(none.p_value)  # a count: no test is invented
+    # the registry names the test: for the people-told mean, a normal test with the SE read off the interval
+    reg = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, observed_definition="x")
+    assert "normal approximation" in reg.test
+    se = 4.0 / (2 * 1.959963984540054)
+    assert reg.p_value == pytest.approx(2 * __import__("scipy").stats.norm.sf(5.0 / se))
+    inside = compare_to_benchmark("wom_told_mean", 12.0, 10.0, 14.0, 300, observed_definition="x")
+    assert inside.p_value == 1.0 and inside.verdict == "consistent"
 
 
 def test_to_row_has_exactly_the_agreed_fields_and_table_and_plot():

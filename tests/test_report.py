@@ -20,7 +20,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
-    assert main(["report", "--out", str(out), "--quiet"]) == 0
+    assert main(["report", "--sample", "--out", str(out), "--quiet"]) == 0
     return out
 
 
@@ -45,7 +45,13 @@ def test_files_written(report_dir):
 
 
 def test_results_json_contract(results):
-    assert results["schema_version"] == 1
+    assert results["schema_version"] == 2
+    assert results["figures"] and results["comparisons"]
+    assert all({"id", "label", "unit", "group", "estimate", "ci_low", "ci_high", "n", "method", "definition",
+                "flags"} <= set(r) for r in results["figures"])
+    assert all({"own_id", "label", "unit", "direction", "flags", "verdict"} <= set(r) for r in results["comparisons"])
+    for k in ("drivers", "rankings", "nonresponse", "power", "verbatims"):
+        assert results[k] == []
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", results["as_of"])
     for role in ("tickets", "survey", "activity", "customers"):
         assert results["inputs"][role], role
@@ -65,17 +71,6 @@ def test_results_json_contract(results):
     assert results["scorecard"]
     for r in results["scorecard"]:
         assert {"period", "measure", "value", "change", "good_direction", "significant"} <= set(r)
-
-
-def test_benchmarks_equal_benchmark_table(results):
-    s = cs.datasets.load_sample()
-    t = cs.benchmark_table(s.tickets, s.responses, s.activity, customers=s.customers)
-    assert [r["id"] for r in results["benchmarks"]] == t["id"].tolist()
-    got = {r["id"]: r for r in results["benchmarks"]}
-    for row in t.itertuples():
-        if row.observed == row.observed:  # not NaN
-            assert got[row.id]["observed"] == pytest.approx(row.observed)
-        assert got[row.id]["verdict"] == row.verdict
 
 
 def test_json_has_no_nan(report_dir):
@@ -115,9 +110,29 @@ def test_bad_input_exits_2_naming_the_file(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_bad_as_of_and_question(tmp_path):
-    assert main(["report", "--as-of", "yesterday-ish", "--out", str(tmp_path), "--quiet"]) == 2
-    assert main(["report", "--question", "csat", "--out", str(tmp_path), "--quiet"]) == 2
+def test_bad_as_of_and_question(tmp_path, capsys):
+    assert main(["report", "--sample", "--as-of", "yesterday-ish", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "yesterday-ish" in capsys.readouterr().err
+    assert main(["report", "--sample", "--question", "csat", "--out", str(tmp_path), "--quiet"]) == 2
+
+
+def test_no_inputs_exits_2_and_suggests_the_sample(tmp_path, capsys):
+    assert main(["report", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--sample" in capsys.readouterr().err
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_out_that_is_a_file_is_refused(tmp_path, capsys):
+    f = tmp_path / "taken"
+    f.write_text("x")
+    assert main(["report", "--sample", "--resamples", "20", "--out", str(f), "--quiet"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and cs.__version__ in capsys.readouterr().out
 
 
 def test_own_files_on_the_command_line(tmp_path):
@@ -125,7 +140,7 @@ def test_own_files_on_the_command_line(tmp_path):
     out = tmp_path / "own"
     argv = ["report", "--out", str(out), "--quiet", "--timezone", "Europe/Copenhagen",
             "--tickets", str(files["tickets"][0]), "--survey", str(files["survey"][0]),
-            "--activity", str(files["activity"][0]), "--question", "csat=Q1"]
+            "--activity", str(files["activity"][0]), "--question", "csat=Q1", "--resamples", "100"]
     assert main(argv) == 0
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert res["inputs"]["customers"] == [] and len(res["inputs"]["survey"]) == 1

@@ -14,8 +14,7 @@ from csanalysis import segments as sg
 @pytest.fixture(scope="module")
 def linked():
     s = cs.datasets.load_sample()
-    r = cs.benchmark_results(s.tickets, s.responses, s.activity, customers=s.customers, n_resamples=200)
-    return r
+    return cs.analyse(s, n_resamples=200)
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +91,9 @@ def test_other_currency_customers_have_no_monetary_value(linked):
 def test_results_do_not_depend_on_the_pseudonymisation_key():
     out = {}
     for key in ("key-one", "key-two"):
-        s = cs.datasets.load_sample(key=key)
-        r = cs.benchmark_results(s.tickets, s.responses, s.activity, n_resamples=100)
+        s = cs.datasets.load_sample(secret=key)
+        r = cs.analyse(tickets=s.tickets, survey=s.responses, activity=s.activity, n_resamples=100)
         out[key] = [sg.rfm(r.linked.activity, as_of=r.as_of, currency="DKK").summary(),
-                    sg.experience_journeys(r.experiences, r.linked.activity, as_of=r.as_of).summary(), r.table]
+                    sg.experience_journeys(r.experiences, r.linked.activity, as_of=r.as_of).summary(), r.comparisons]
     for a, b in zip(out["key-one"], out["key-two"]):
         assert a.reset_index(drop=True).equals(b.reset_index(drop=True))

@@ -182,22 +182,6 @@ def test_reach_model_decomposes_and_widens_with_rate_uncertainty():
         reach_model(r, -1)
 
 
-def test_compare_labels_folklore_and_uses_registry():
-    rng = np.random.default_rng(13)
-    df, _ = survey(rng, 400, n_sat=200)
-    cmp = word_of_mouth(df, n_resamples=200).compare().set_index("id")
-    assert cmp.loc["wom_told_mean", "provenance"] == "U (folklore: untraceable)"
-    assert cmp.loc["wom_told_mean", "cited_low"] == 9 and cmp.loc["wom_told_mean", "cited_high"] == 15
-    assert cmp.loc["share_bad_gt5", "provenance"].startswith("P1")
-    assert set(cmp["verdict"]) <= {"below", "above", "consistent"}
-    # planted P(told anyone) = 0.85 + small: far below the cited 95%
-    assert cmp.loc["share_bad_any", "verdict"] == "below"
-    assert cmp.loc["share_bad_any", "p_value"] < 1e-6
-    # without satisfied respondents the satisfied figures are "not supported", not invented
-    alone = word_of_mouth(survey(np.random.default_rng(13), 100)[0], n_resamples=50).compare().set_index("id")
-    assert alone.loc["share_good_gt5", "verdict"] == "not supported"
-
-
 def test_result_faces_json_html_and_plot():
     rng = np.random.default_rng(14)
     df, _ = survey(rng, 100, n_sat=50)
@@ -210,8 +194,10 @@ def test_result_faces_json_html_and_plot():
     out = r.plot(ax=ax)
     assert out is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("cited 9-15" in s and "folklore" in s for s in labels)
+    assert not any("cited" in s for s in labels)  # cited figures come from the registry, passed by the caller
     plt.close(fig)
+    ax = r.plot(cited_band=(9, 15), cited_label="cited 9-15 people [U folklore]")
+    assert any("cited 9-15" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_errors_teach():

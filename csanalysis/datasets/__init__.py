@@ -16,13 +16,12 @@ are invented (example.com domains).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from importlib.resources import as_file, files
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["sample_path", "sample_files", "load_sample", "load_planted_truth", "Sample", "SAMPLE_TIMEZONE",
+__all__ = ["sample_path", "sample_files", "load_sample", "load_planted_truth", "SAMPLE_TIMEZONE",
            "SAMPLE_KEY"]
 
 #: The Zendesk account time zone of the sample.
@@ -67,35 +66,21 @@ def load_planted_truth() -> dict:
     return json.loads(sample_path("planted_truth.json").read_text(encoding="utf-8"))
 
 
-@dataclass
-class Sample:
-    """The sample's canonical tables and the load report of each file."""
-
-    tickets: pd.DataFrame
-    responses: pd.DataFrame
-    activity: pd.DataFrame
-    customers: pd.DataFrame
-    reports: list = field(default_factory=list)
-
-    def tables(self) -> dict[str, pd.DataFrame]:
-        return {"tickets": self.tickets, "responses": self.responses, "activity": self.activity,
-                "customers": self.customers}
-
-
-def load_sample(*, key: str | bytes | None = SAMPLE_KEY) -> Sample:
+def load_sample(*, secret: str | bytes | None = SAMPLE_KEY, key: str | bytes | None = None):
     """Load the bundled sample with the csanalysis readers.
 
     Parameters
     ----------
-    key : str or bytes, optional
-        Pseudonymisation key (a fixed sample key by default, so that results
-        are reproducible).
+    secret : str or bytes, optional
+        Pseudonymisation secret (a fixed sample secret by default, so that
+        results are reproducible); ``key`` is its former name.
 
     Returns
     -------
-    Sample
+    Exports
         ``.tickets``, ``.responses`` (both surveys), ``.activity``,
-        ``.customers`` and ``.reports`` (one LoadReport per file).
+        ``.customers`` and ``.reports`` (role -> one LoadReport per file);
+        ``.sample`` is True. Pass it to :func:`csanalysis.analyse`.
 
     Examples
     --------
@@ -105,6 +90,5 @@ def load_sample(*, key: str | bytes | None = SAMPLE_KEY) -> Sample:
     """
     from ..io import read_exports
 
-    ex = read_exports(key=key)
-    reports = [r for role in ("tickets", "survey", "activity", "customers") for r in ex.reports[role]]
-    return Sample(ex.tickets, ex.responses, ex.activity, ex.customers, reports)
+    return read_exports(**sample_files(), timezone=SAMPLE_TIMEZONE, secret=key if key is not None else secret,
+                        sample=True)

@@ -1,7 +1,10 @@
 """Estimators: service metrics, avoidance after a bad experience, word of mouth, churn.
 
-Each returns a result object with ``.summary()``, ``.to_dict()``, ``_repr_html_``
-and ``.plot(ax=None)``. Estimators never import the report or notebooks.
+Each returns a result object (a :class:`csanalysis.results.Result`) with
+``.summary()``, ``.to_dict()``, a notebook face and ``.plot(ax=None)``, which
+delegates to :mod:`csanalysis.plotting`. Estimators compute and return data:
+they import neither matplotlib nor the report, and carry no cited figures
+(comparisons with those happen in :mod:`csanalysis.registry`).
 """
 
 from .avoidance import AvoidanceResult, ChangedRule, avoidance

@@ -25,7 +25,8 @@ company's own contacts and purchases:
     changed (no purchase within their expected cycle), the share whose gap
     reaches the window.
 ``split_lt_365``, ``split_365_729``, ``split_730_plus``
-    The gap to the next purchase in the survey's bins (47 / 14 / 39 %).
+    The gap to the next purchase in the survey's bins (under a year, one to
+    two years, two years or more).
 
 Everything is vectorised: purchases are sorted once by (customer, time) and
 every question "how many purchases before t, when is the next one after t" is
@@ -34,7 +35,6 @@ one ``np.searchsorted`` over all customers at once.
 
 from __future__ import annotations
 
-import html
 import itertools
 import math
 from collections.abc import Mapping
@@ -45,7 +45,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.checks import check_confidence, check_frame, check_resamples
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.bootstrap import percentile_interval
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
@@ -60,6 +62,7 @@ __all__ = [
     "AvoidanceResult",
     "ChangedRule",
     "avoidance",
+    "index_durations",
     "simulate_avoidance_scenario",
 ]
 
@@ -76,19 +79,9 @@ FIGURE_IDS: tuple[str, ...] = (
     "split_730_plus",
 )
 
-#: The cited survey figures the behavioural figures line up with
-#: (Dimensional Research / Zendesk 2013; see the benchmark registry).
-CITED: dict[str, float] = {
-    "avoid_2y_after_bad": 0.39,
-    "avoid_2y_after_bad_changed": 0.39,
-    "split_lt_365": 0.47,
-    "split_365_729": 0.14,
-    "split_730_plus": 0.39,
-}
-
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window",
-    "method", "note", "cited",
+    "method", "note",
 )
 
 _DAY_NS = 86_400 * 10**9
@@ -216,9 +209,8 @@ def _timestamp(x: Any, what: str) -> int:
 
 
 def _check_inputs(experiences: Any, activity: Any) -> None:
-    for name, df in (("experiences", experiences), ("activity", activity)):
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+    check_frame(experiences, "experiences")
+    check_frame(activity, "activity")
     if "customer" not in activity.columns:
         has = [c for c in ("customer_id", "email_key") if c in activity.columns]
         found = f" (it has {' and '.join(has)})" if has else ""
@@ -284,7 +276,7 @@ class _Purchases:
         if self.at.size:
             nxt = self.at[np.minimum(pos, self.at.size - 1)]
             last = self.at[np.maximum(pos - 1, 0)]
-        else:  # pragma: no cover - activity is checked to be non-empty
+        else:  # no purchases at all (index_durations of a partition without any): all censored
             nxt = last = np.zeros(pos.size, dtype=np.int64)
         event = (pos < en) & (nxt <= as_of)
         dur = np.where(event, nxt - t, as_of - t) / _DAY_NS
@@ -305,23 +297,176 @@ def _first_per_code(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
     return pd.Series(ns).groupby(codes, sort=False).idxmin().to_numpy(dtype=np.int64)
 
 
+# =========================================================================== index episodes
+@dataclass
+class _Episodes:
+    """Customer codes, the purchase index and the bad / good index episodes with their follow-up."""
+
+    counts: dict[str, Any]
+    labels: pd.Index
+    n_codes: int
+    n_act: int
+    e_codes: np.ndarray
+    e_ns: np.ndarray
+    as_of_ns: int
+    pur: _Purchases
+    b_codes: np.ndarray
+    b_t: np.ndarray
+    b_first: np.ndarray
+    bad: dict[str, np.ndarray]
+    g_codes: np.ndarray
+    g_t: np.ndarray
+    good: dict[str, np.ndarray]
+
+
+def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
+                    require_purchases: bool = True) -> _Episodes:
+    """The index episodes of :func:`avoidance` (and :func:`index_durations`): the one construction."""
+    # ------------------------------------------------------------------ codes and times
+    counts: dict[str, Any] = {}
+    a_cust = activity["customer"]
+    a_ns = _ns(activity["at"], "activity['at']")
+    a_ok = a_cust.notna().to_numpy() & (a_ns != _NAT)
+    counts["activity_rows"] = len(activity)
+    counts["activity_rows_dropped"] = int((~a_ok).sum())
+    if not a_ok.any() and (require_purchases or as_of is None):
+        raise ValueError("activity has no row with both a customer and a purchase time; nothing to follow.")
+    a_str = a_cust[a_ok].astype("str")
+    a_ns = a_ns[a_ok]
+
+    e_cust = experiences["customer"]
+    e_ns = _ns(experiences["at"], "experiences['at']")
+    e_ok = e_cust.notna().to_numpy() & (e_ns != _NAT)
+    counts["experience_rows"] = len(experiences)
+    counts["experience_rows_dropped"] = int((~e_ok).sum())
+    e_bad = _flag(experiences["bad"], "experiences['bad']")[e_ok]
+    e_good = _flag(experiences["good"], "experiences['good']")[e_ok]
+    e_rated = _flag(experiences["rated"], "experiences['rated']")[e_ok]
+    e_ns = e_ns[e_ok]
+    e_str = e_cust[e_ok].astype("str")
+    # one factorisation: purchasers first (codes 0 .. n_act - 1), then contact-only customers
+    all_codes, uniques = pd.factorize(pd.concat([a_str, e_str], ignore_index=True))
+    a_codes = all_codes[: a_str.size].astype(np.int64)
+    e_codes = all_codes[a_str.size:].astype(np.int64)
+    n_act = int(a_codes.max()) + 1 if a_codes.size else 0
+    labels = pd.Index(uniques)
+    n_codes = len(labels)
+    counts["customers_with_purchases"] = int(n_act)
+    counts["contact_customers_without_purchases"] = int(n_codes - n_act)
+
+    as_of_ns = int(a_ns.max()) if as_of is None else _timestamp(as_of, "as_of")
+    pur = _Purchases(a_codes, a_ns, n_codes)
+
+    # ------------------------------------------------------------------ index episodes
+    if index == "first":
+        b_rows = np.nonzero(e_bad)[0][_first_per_code(e_codes[e_bad], e_ns[e_bad])]
+    else:
+        bad_frame = pd.DataFrame({"c": e_codes[e_bad], "t": e_ns[e_bad]}).drop_duplicates()
+        b_rows = np.nonzero(e_bad)[0][bad_frame.index.to_numpy()]
+    b_rows = b_rows[np.lexsort((e_ns[b_rows], e_codes[b_rows]))]
+    late = e_ns[b_rows] > as_of_ns
+    counts["bad_index_after_as_of"] = int(late.sum())
+    b_rows = b_rows[~late]
+    b_codes, b_t = e_codes[b_rows], e_ns[b_rows]
+    b_first = np.ones(b_codes.size, dtype=bool)
+    b_first[1:] = b_codes[1:] != b_codes[:-1]
+
+    r_idx = np.nonzero(e_rated)[0]
+    g_rows = r_idx[_first_per_code(e_codes[r_idx], e_ns[r_idx])]
+    g_rows = g_rows[e_good[g_rows]]
+    late_g = e_ns[g_rows] > as_of_ns
+    counts["good_index_after_as_of"] = int(late_g.sum())
+    g_rows = g_rows[~late_g]
+    g_codes, g_t = e_codes[g_rows], e_ns[g_rows]
+
+    return _Episodes(
+        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, e_codes=e_codes, e_ns=e_ns,
+        as_of_ns=as_of_ns, pur=pur, b_codes=b_codes, b_t=b_t, b_first=b_first,
+        bad=pur.follow(b_codes, b_t, as_of_ns), g_codes=g_codes, g_t=g_t, good=pur.follow(g_codes, g_t, as_of_ns))
+
+
+def index_durations(
+    experiences: pd.DataFrame,
+    activity: pd.DataFrame,
+    *,
+    as_of: Any = None,
+    which: Literal["bad", "good"] = "bad",
+    index: Literal["first", "every"] = "first",
+) -> pd.DataFrame:
+    """Days from each index experience to the next purchase: the data of the avoidance curves.
+
+    The one construction behind the Kaplan-Meier figures of :func:`avoidance`
+    (``avoid_2y_after_bad`` for ``which="bad"``, ``avoid_2y_after_good`` for
+    ``which="good"``): the same index dates, eligibility and censoring at
+    ``as_of``. Each customer's rows depend on that customer's experiences and
+    purchases only, so the table can be built per partition of customers
+    (see :mod:`csanalysis.partition`).
+
+    Parameters
+    ----------
+    experiences : DataFrame
+        One row per service contact with ``customer``, ``at``, ``bad``,
+        ``good``, ``rated``, as :func:`csanalysis.experiences.experiences`
+        returns.
+    activity : DataFrame
+        Purchases with ``customer`` and ``at``.
+    as_of : timestamp, optional
+        End of follow-up. Default: the last purchase in ``activity``. Give it
+        explicitly when processing a part of the customers, so that every
+        part is censored at the same date.
+    which : {"bad", "good"}, default "bad"
+        ``"bad"``: the customer's first bad experience (every one with
+        ``index="every"``). ``"good"``: the first *rated* experience, when it
+        was good.
+    index : {"first", "every"}, default "first"
+        As in :func:`avoidance` (``which="bad"`` only).
+
+    Returns
+    -------
+    DataFrame
+        One row per index episode on or before ``as_of``: ``customer``
+        (str), ``index_at`` (UTC), ``duration`` (days to the next purchase
+        strictly after the index, or to ``as_of`` when none came),
+        ``event`` (a purchase was seen), ``followup`` (days from the index to
+        ``as_of``). Rows of one customer are together, in time order.
+
+    Examples
+    --------
+    >>> exp = pd.DataFrame({"customer": ["a", "a", "b"],
+    ...     "at": pd.to_datetime(["2024-01-10", "2024-02-01", "2024-03-01"], utc=True),
+    ...     "bad": [True, True, False], "good": [False, False, True], "rated": [True, True, True]})
+    >>> act = pd.DataFrame({"customer": ["a", "a", "b"],
+    ...     "at": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-01"], utc=True)})
+    >>> index_durations(exp, act, as_of="2024-12-31")[["customer", "duration", "event"]]
+      customer  duration  event
+    0        a      10.0   True
+    >>> index_durations(exp, act, as_of="2024-12-31", which="good")[["customer", "duration", "event"]]
+      customer  duration  event
+    0        b     305.0  False
+    """
+    _check_inputs(experiences, activity)
+    if which not in ("bad", "good"):
+        raise ValueError(f"which must be 'bad' or 'good', got {which!r}.")
+    if index not in ("first", "every"):
+        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+    ep = _index_episodes(experiences, activity, as_of=as_of, index=index, require_purchases=False)
+    codes, t, fol = (ep.b_codes, ep.b_t, ep.bad) if which == "bad" else (ep.g_codes, ep.g_t, ep.good)
+    return pd.DataFrame({
+        "customer": pd.Series(ep.labels.take(codes).to_numpy(), dtype="str"),
+        "index_at": pd.to_datetime(t, unit="ns", utc=True),
+        "duration": fol["duration"],
+        "event": fol["event"],
+        "followup": fol["followup"],
+    })
+
+
 # =========================================================================== pieces of the estimate
 def _row(figure: str, group: str, est: float = np.nan, lo: float = np.nan, hi: float = np.nan, *,
          n: Any = None, n_events: Any = None, n_followed: Any = None, method: str = "", note: str = "") -> dict:
     return {
         "figure": figure, "group": group, "estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
         "n": n, "n_events": n_events, "n_followed_window": n_followed, "method": method, "note": note,
-        "cited": CITED.get(figure, np.nan),
     }
-
-
-def _percentile(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    v = values[np.isfinite(values)]
-    if v.size == 0:
-        return np.nan, np.nan
-    a = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(v, [a, 1.0 - a])
-    return float(lo), float(hi)
 
 
 def _boot_durations(d: np.ndarray, window: float) -> np.ndarray:
@@ -438,7 +583,7 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
         W = rng.poisson(1.0, size=(r, k)).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratios[s:s + r] = (W @ a) / (W @ b)
-    out["ci_low"], out["ci_high"] = _percentile(ratios, confidence)
+    out["ci_low"], out["ci_high"] = percentile_interval(ratios, confidence)
     out["interval"] = "Poisson bootstrap over customers (censoring weights held fixed)"
     return out
 
@@ -569,7 +714,7 @@ def _matching_method(info: dict, index: str) -> str:
 
 # =========================================================================== result
 @dataclass(repr=False)
-class AvoidanceResult(ResultMixin):
+class AvoidanceResult(Result):
     """Result of :func:`avoidance`.
 
     Attributes
@@ -578,8 +723,8 @@ class AvoidanceResult(ResultMixin):
         The tidy table :meth:`summary` returns: one row per figure id (see
         :data:`FIGURE_IDS`) with ``group``, ``estimate``, ``ci_low``,
         ``ci_high``, ``n``, ``n_events``, ``n_followed_window``, ``method``,
-        ``note`` (why a figure is missing, and caveats) and ``cited`` (the
-        survey figure it lines up with).
+        ``note`` (why a figure is missing, and caveats). The cited survey
+        figures are in the registry (:mod:`csanalysis.registry`), not here.
     curves : dict
         Kaplan-Meier results (:class:`csanalysis.stats.survival.KaplanMeierResult`)
         of time to the next purchase for ``"bad"``, ``"good"`` and
@@ -636,7 +781,7 @@ class AvoidanceResult(ResultMixin):
         >>> exp, act, truth = simulate_avoidance_scenario(600, seed=1)
         >>> res = avoidance(exp, act, baseline="none", n_resamples=50)
         >>> sorted(res.figure("avoid_2y_after_bad"))[:3]
-        ['ci_high', 'ci_low', 'cited']
+        ['ci_high', 'ci_low', 'estimate']
         """
         rows = self.figures[self.figures["figure"] == figure_id]
         if rows.empty:
@@ -667,10 +812,10 @@ class AvoidanceResult(ResultMixin):
             lines.append(f"  {r.figure:<28} {est}{ci}")
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        head = (f"<p>Window {self.window:g} days; follow-up to {html.escape(str(self.as_of.date()))}; "
-                f"index = {html.escape(self.index)}; baseline = {html.escape(self.baseline)}.</p>")
-        return head + super()._repr_html_()
+    def footnote(self) -> str:
+        """Window, end of follow-up, index and baseline."""
+        return (f"Window {self.window:g} days; follow-up to {self.as_of.date()}; index = {self.index}; "
+                f"baseline = {self.baseline}.")
 
     def censoring_trap(self, truth: float | None = None) -> pd.DataFrame:
         """The naive count next to the Kaplan-Meier estimate, to show what censoring does.
@@ -708,70 +853,14 @@ class AvoidanceResult(ResultMixin):
         return out
 
     def plot_censoring_trap(self, ax: Any = None, truth: float | None = None) -> Any:
-        """Bars: the naive count and the Kaplan-Meier estimate (95% CI), and the truth where known.
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        from .._palette import GROUP_COLORS, PALETTE
-
-        if ax is None:
-            ax = plt.gca()
-        t = self.censoring_trap(truth)
-        ax.barh(["naive count", "Kaplan-Meier"], t["estimate"].fillna(0).to_numpy(), height=0.5,
-                color=[PALETTE["grey"], PALETTE["blue"]])
-        km = t.loc["Kaplan-Meier"]
-        if np.isfinite(km["ci_low"]):
-            ax.errorbar(km["estimate"], 1, xerr=[[km["estimate"] - km["ci_low"]], [km["ci_high"] - km["estimate"]]],
-                        color="black", capsize=4)
-        if np.isfinite(t.attrs["truth"]):
-            ax.axvline(t.attrs["truth"], color=GROUP_COLORS["bad"], ls="--", lw=2, label="true share (full future)")
-            ax.legend(loc="lower right", fontsize="small")
-        short = t.attrs["followed_less_than_window"]
-        ax.set_xlim(0, 1)
-        ax.xaxis.set_major_formatter("{x:.0%}")
-        ax.set_xlabel(f"share without a purchase {self.window:g} days after a bad experience")
-        if np.isfinite(short):
-            ax.annotate(f"{short:.0%} of them followed for less than the window", xy=(0.99, 0.5),
-                        xycoords="axes fraction", ha="right", va="center", fontsize="small")
-        return ax
+        """The naive count next to the Kaplan-Meier estimate (see :func:`csanalysis.plotting.plot_censoring_trap`)."""
+        from csanalysis.plotting.avoidance import plot_censoring_trap
+        return plot_censoring_trap(self, ax=ax, truth=truth)
 
     def plot(self, ax: Any = None) -> Any:
-        """Kaplan-Meier curves (share still without a purchase) for bad / good / baseline.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on (default: the current axes).
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        from .._palette import GROUP_COLORS
-
-        if ax is None:
-            ax = plt.gca()
-        names = {"bad": "after a bad experience", "good": "after a good experience",
-                 "baseline": "matched customers without contact"}
-        colors = {g: GROUP_COLORS[g] for g in ("bad", "good", "baseline")}
-        for g in ("bad", "good", "baseline"):
-            km = self.curves.get(g)
-            if km is not None and km.n > 0:
-                km.plot(ax=ax, label=f"{names[g]} (n={km.n:,})", color=colors[g])
-        ax.axvline(self.window, color="k", linestyle="--", linewidth=1)
-        ax.annotate(f"{self.window:g} days", xy=(self.window, 1.0), xytext=(3, -12),
-                    textcoords="offset points", fontsize="small")
-        ax.set_xlabel("days since the index experience")
-        ax.set_ylabel("share still without a purchase")
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="lower left", fontsize="small")
-        return ax
+        """Kaplan-Meier curves for bad / good / baseline (see :func:`csanalysis.plotting.plot_avoidance`)."""
+        from csanalysis.plotting.avoidance import plot_avoidance
+        return plot_avoidance(self, ax=ax)
 
 
 # =========================================================================== main
@@ -913,77 +1002,21 @@ def avoidance(
         raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
     if baseline not in ("matched", "none"):
         raise ValueError(f"baseline must be 'matched' or 'none', got {baseline!r}.")
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}.")
-    n_resamples = int(n_resamples)
-    if not 0.0 < float(confidence) < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1 (e.g. 0.95), got {confidence!r}.")
-    confidence = float(confidence)
+    n_resamples = check_resamples(n_resamples)
+    confidence = check_confidence(confidence)
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
     rule = _changed_rule(changed_rule)
     rng = np.random.default_rng(seed)
     rng_match, rng_excess, rng_changed, rng_bad, rng_base = rng.spawn(5)
 
-    # ------------------------------------------------------------------ codes and times
-    counts: dict[str, Any] = {}
-    a_cust = activity["customer"]
-    a_ns = _ns(activity["at"], "activity['at']")
-    a_ok = a_cust.notna().to_numpy() & (a_ns != _NAT)
-    counts["activity_rows"] = len(activity)
-    counts["activity_rows_dropped"] = int((~a_ok).sum())
-    if not a_ok.any():
-        raise ValueError("activity has no row with both a customer and a purchase time; nothing to follow.")
-    a_str = a_cust[a_ok].astype("str")
-    a_ns = a_ns[a_ok]
-
-    e_cust = experiences["customer"]
-    e_ns = _ns(experiences["at"], "experiences['at']")
-    e_ok = e_cust.notna().to_numpy() & (e_ns != _NAT)
-    counts["experience_rows"] = len(experiences)
-    counts["experience_rows_dropped"] = int((~e_ok).sum())
-    e_bad = _flag(experiences["bad"], "experiences['bad']")[e_ok]
-    e_good = _flag(experiences["good"], "experiences['good']")[e_ok]
-    e_rated = _flag(experiences["rated"], "experiences['rated']")[e_ok]
-    e_ns = e_ns[e_ok]
-    e_str = e_cust[e_ok].astype("str")
-    # one factorisation: purchasers first (codes 0 .. n_act - 1), then contact-only customers
-    all_codes, uniques = pd.factorize(pd.concat([a_str, e_str], ignore_index=True))
-    a_codes = all_codes[: a_str.size].astype(np.int64)
-    e_codes = all_codes[a_str.size:].astype(np.int64)
-    n_act = int(a_codes.max()) + 1
-    labels = pd.Index(uniques)
-    n_codes = len(labels)
-    counts["customers_with_purchases"] = int(n_act)
-    counts["contact_customers_without_purchases"] = int(n_codes - n_act)
-
-    as_of_ns = int(a_ns.max()) if as_of is None else _timestamp(as_of, "as_of")
+    # ------------------------------------------------------------------ codes, times and index episodes
+    # (the construction index_durations shares: one definition of the durations)
+    ep = _index_episodes(experiences, activity, as_of=as_of, index=index)
+    counts, labels, n_codes, n_act = ep.counts, ep.labels, ep.n_codes, ep.n_act
+    e_codes, e_ns, as_of_ns, pur = ep.e_codes, ep.e_ns, ep.as_of_ns, ep.pur
     as_of_ts = pd.Timestamp(as_of_ns, unit="ns", tz="UTC")
-    pur = _Purchases(a_codes, a_ns, n_codes)
-
-    # ------------------------------------------------------------------ index episodes
-    if index == "first":
-        b_rows = np.nonzero(e_bad)[0][_first_per_code(e_codes[e_bad], e_ns[e_bad])]
-    else:
-        bad_frame = pd.DataFrame({"c": e_codes[e_bad], "t": e_ns[e_bad]}).drop_duplicates()
-        b_rows = np.nonzero(e_bad)[0][bad_frame.index.to_numpy()]
-    b_rows = b_rows[np.lexsort((e_ns[b_rows], e_codes[b_rows]))]
-    late = e_ns[b_rows] > as_of_ns
-    counts["bad_index_after_as_of"] = int(late.sum())
-    b_rows = b_rows[~late]
-    b_codes, b_t = e_codes[b_rows], e_ns[b_rows]
-    b_first = np.ones(b_codes.size, dtype=bool)
-    b_first[1:] = b_codes[1:] != b_codes[:-1]
-
-    r_idx = np.nonzero(e_rated)[0]
-    g_rows = r_idx[_first_per_code(e_codes[r_idx], e_ns[r_idx])]
-    g_rows = g_rows[e_good[g_rows]]
-    late_g = e_ns[g_rows] > as_of_ns
-    counts["good_index_after_as_of"] = int(late_g.sum())
-    g_rows = g_rows[~late_g]
-    g_codes, g_t = e_codes[g_rows], e_ns[g_rows]
-
-    bad = pur.follow(b_codes, b_t, as_of_ns)
-    good = pur.follow(g_codes, g_t, as_of_ns)
+    b_codes, b_t, b_first, bad = ep.b_codes, ep.b_t, ep.b_first, ep.bad
+    g_codes, g_t, good = ep.g_codes, ep.g_t, ep.good
     nb, ng = b_codes.size, g_codes.size
 
     rows: list[dict] = []
@@ -1079,7 +1112,7 @@ def avoidance(
                         boot_bad = cluster_bootstrap_survival_at(
                             _boot_durations(d1, window), e1, b_codes[has], window, n_resamples=n_resamples,
                             seed=rng_excess, confidence=confidence).resamples
-                    lo, hi = _percentile(boot_bad - cb_base.resamples, confidence)
+                    lo, hi = percentile_interval(boot_bad - cb_base.resamples, confidence)
             if unmatched and not note:
                 note = f"over the {int(has.sum())} matched of {nb} bad-experience index dates"
             rows.append(_row("excess_avoidance", "bad - matched baseline", diff, lo, hi, n=int(has.sum()),
@@ -1119,7 +1152,7 @@ def avoidance(
     else:
         rows.append(_row("naive_avoid_2y_after_bad", "bad experience", n=0, method="naive count", note=no_bad))
 
-    # ------------------------------------------------------------------ 47 / 14 / 39 split
+    # ------------------------------------------------------------------ split in the survey's bins
     split_method = ("1 - S(365), S(365) - S(730), S(730) of the bad-experience Kaplan-Meier curve; log(-log) "
                     "Greenwood interval at the ends, delta method (Greenwood covariance) in the middle")
     if index == "every":

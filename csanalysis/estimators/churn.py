@@ -18,7 +18,6 @@ associations, with the comparison group that makes them readable.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.checks import check_frame
+from csanalysis.display import show
+from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier, km_difference_ci, logrank_test
 
@@ -48,8 +49,7 @@ _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
 
 # =========================================================================== helpers
 def _need(df: Any, name: str, cols: list[str], hint: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    check_frame(df, name)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(f"{name} lacks the column(s) {missing}; expected {cols}. {hint}")
@@ -104,7 +104,7 @@ def _greenwood_var(km: Any, t: float) -> tuple[float, float]:
 
 # =========================================================================== attributable churn
 @dataclass
-class AttributableChurnResult(ResultMixin):
+class AttributableChurnResult(Result):
     """Result of :func:`attributable_churn`.
 
     Attributes
@@ -139,6 +139,11 @@ class AttributableChurnResult(ResultMixin):
         """The tests behind the p-values (and the log-rank test of the whole curves)."""
         return self.tests_table.copy()
 
+    @property
+    def curves(self) -> dict[str, Any]:
+        """Kaplan-Meier curves of the time to a lapse after a ``"bad"`` / ``"good"`` first rated experience."""
+        return dict(self._curves)
+
     def get(self, id: str) -> dict[str, Any]:
         hit = self.table[self.table["id"] == id]
         if hit.empty:
@@ -149,66 +154,16 @@ class AttributableChurnResult(ResultMixin):
         return {"summary": frame_records(self.table), "tests": frame_records(self.tests_table),
                 "diagnostics": jsonable(self.diagnostics), "settings": jsonable(self.settings)}
 
-    def _repr_html_(self) -> str:
+    def footnote(self) -> str:
+        """The lapse definition, the window around the last purchase and the end of the data."""
         s = self.settings
-        head = (f"<p><b>{html.escape(self.title)}</b>: lapse = no purchase for {s['lapse_days']} days; "
-                f"window = {s['lookback_days']} days before to {s['after_days']} days after the last purchase; "
-                f"as of {html.escape(str(s['as_of']))}</p>")
-        return head + self.table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
-
-    def compare(self, *, override: bool = False) -> pd.DataFrame:
-        """These figures against registry benchmarks.
-
-        The attributable share is set against the as-cited "47% switched
-        because of poor service" (``switched_after_poor_service``, folklore)
-        and Microsoft's series (``ms_stopped_business_poor_service``); both
-        are lifetime any-brand self-reports, so the verdict is ``not
-        comparable`` unless ``override=True``. The 12-month lapse risk after a
-        bad experience is set against ``switched_after_bad`` (42%, survey
-        self-report).
-        """
-        from csanalysis.registry import compare_to_benchmark, comparison_table
-
-        s = self.settings
-        a = self.get("attributable_churn_share")
-        r = self.get("lapse_risk_after_bad")
-        adef = (f"share of customers lapsed (no purchase for {s['lapse_days']} days) with a bad experience from "
-                f"{s['lookback_days']} days before to {s['after_days']} days after their last purchase")
-        rdef = (f"risk of a {s['lapse_days']}-day lapse starting within {s['horizon_days']} days after a "
-                f"customer's first rated experience, when it was bad ({s['risk_method']})")
-        comps = [compare_to_benchmark(b, a["estimate"], a["ci_low"], a["ci_high"], a["n"],
-                                      observed_definition=adef, override=override)
-                 for b in ("switched_after_poor_service", "ms_stopped_business_poor_service")]
-        comps.append(compare_to_benchmark("switched_after_bad", r["estimate"], r["ci_low"], r["ci_high"], r["n"],
-                                          observed_definition=rdef))
-        return comparison_table(comps)
+        return (f"Lapse = no purchase for {s['lapse_days']} days; window = {s['lookback_days']} days before to "
+                f"{s['after_days']} days after the last purchase; as of {s['as_of']}.")
 
     def plot(self, ax: Any = None) -> Any:
-        """Cumulative lapse risk (1 - Kaplan-Meier) after a bad versus a good experience.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        from .._palette import GROUP_COLORS
-
-        for g, color in (("bad", GROUP_COLORS["bad"]), ("good", GROUP_COLORS["good"])):
-            km = self._curves.get(g)
-            if km is None or km.n == 0:
-                continue
-            tl = km.timeline
-            ax.step(tl["time"], 1 - tl["survival"], where="post", color=color,
-                    label=f"after a {g} experience (n={km.n})")
-            ax.fill_between(tl["time"], 1 - tl["ci_high"], 1 - tl["ci_low"], step="post", color=color, alpha=0.2)
-        ax.axvline(self.settings["horizon_days"], color="0.5", ls=":")
-        ax.set_xlabel("days since the first rated experience")
-        ax.set_ylabel(f"share lapsed ({self.settings['lapse_days']} days without purchase)")
-        ax.legend(fontsize=8)
-        return ax
+        """Lapse risk after a bad vs a good experience (see :func:`csanalysis.plotting.plot_attributable_churn`)."""
+        from csanalysis.plotting.churn import plot_attributable_churn
+        return plot_attributable_churn(self, ax=ax)
 
 
 def attributable_churn(
@@ -624,7 +579,7 @@ def classify_churn_reason(
 
 # =========================================================================== snapshot churn
 @dataclass
-class SnapshotChurnResult(ResultMixin):
+class SnapshotChurnResult(Result):
     """Result of :func:`snapshot_churn`."""
 
     table: pd.DataFrame
@@ -662,31 +617,12 @@ class SnapshotChurnResult(ResultMixin):
                 "reasons": frame_records(self.reasons_table), "settings": jsonable(self.settings)}
 
     def _repr_html_(self) -> str:
-        return (f"<p><b>{html.escape(self.title)}</b></p>"
-                + self.table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
-                + self.tests_table.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
+        return super()._repr_html_() + show(self.tests_table, "Tests")._repr_html_()
 
     def plot(self, ax: Any = None) -> Any:
-        """Churn rate (with CI) by satisfaction band and complaint flag.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        t = self.table[self.table["id"] == "churn_rate"].reset_index(drop=True)
-        x = np.arange(len(t))
-        est = t["estimate"].to_numpy(dtype=float)
-        err = np.vstack([est - t["ci_low"].to_numpy(dtype=float), t["ci_high"].to_numpy(dtype=float) - est])
-        ax.bar(x, est, color=["C0" if g.startswith("satisfaction") else "C1" for g in t["group"]], alpha=0.7)
-        ax.errorbar(x, est, yerr=np.nan_to_num(err), fmt="none", color="k", capsize=3)
-        ax.set_xticks(x)
-        ax.set_xticklabels([f"{g}\n(n={n})" for g, n in zip(t["group"], t["n"])], fontsize=8)
-        ax.set_ylabel("churn rate (95% Wilson CI)")
-        return ax
+        """Churn rate by satisfaction band and complaint (see :func:`csanalysis.plotting.plot_snapshot_churn`)."""
+        from csanalysis.plotting.churn import plot_snapshot_churn
+        return plot_snapshot_churn(self, ax=ax)
 
 
 def _chi2(table: np.ndarray, name: str) -> dict:

@@ -54,19 +54,19 @@ response.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.checks import check_confidence, check_frame
+from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
-from csanalysis.stats.intervals import grouped_quantile_ci, wilson_ci
+from csanalysis.stats.grouped import grouped_mean_ci, grouped_nps_ci, grouped_quantile_ci, grouped_share_ci
 
-__all__ = ["METHODS", "METRICS", "PERIODS", "ServiceMetrics", "quantile_ci", "service_metrics"]
+__all__ = ["DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "ServiceMetrics", "quantile_ci",
+           "service_metrics"]
 
 WILSON = "Wilson score interval"
 T_INTERVAL = "t interval"
@@ -114,77 +114,9 @@ DEFINITIONS: dict[str, str] = {
 #: Special ``by`` names that derive a period from ``created_at`` / ``responded_at``.
 PERIODS: dict[str, str | None] = {"week": "W", "month": "M", "quarter": "Q", "year": "Y", "period": None}
 
-_SOLVED = ("solved", "closed", "resolved")
+#: Ticket statuses that count as solved (with ``solved_at`` set, a ticket is solved whatever its status).
+SOLVED_STATUSES: tuple[str, ...] = ("solved", "closed", "resolved")
 _MAX_GROUPS = 5_000_000
-
-
-# --------------------------------------------------------------------------- grouped kernels
-def _check_confidence(confidence: float) -> float:
-    try:
-        c = float(confidence)
-    except (TypeError, ValueError):
-        c = np.nan
-    if not 0.0 < c < 1.0:
-        raise ValueError(f"`confidence` must be strictly between 0 and 1 (for example 0.95), "
-                         f"but {confidence!r} was passed.")
-    return c
-
-
-def _valid(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    return np.isfinite(x) & (g >= 0)
-
-
-def _g_mean(x: np.ndarray, g: np.ndarray, G: int, conf: float):
-    ok = _valid(x, g)
-    xs, gs = x[ok], g[ok]
-    n = np.bincount(gs, minlength=G).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(gs, weights=xs, minlength=G) / n
-        dev = xs - mean[gs]
-        ss = np.bincount(gs, weights=dev * dev, minlength=G)
-        sd = np.sqrt(ss / (n - 1))
-        tq = stats.t.ppf(0.5 + conf / 2.0, np.maximum(n - 1, 1))
-        half = np.where(n >= 2, tq * sd / np.sqrt(n), np.nan)
-    mean = np.where(n > 0, mean, np.nan)
-    return mean, mean - half, mean + half, n
-
-
-def _g_prop(success: np.ndarray, eligible: np.ndarray, g: np.ndarray, G: int, conf: float):
-    use = eligible & (g >= 0)
-    n = np.bincount(g[use], minlength=G).astype(float)
-    k = np.bincount(g[use], weights=success[use].astype(float), minlength=G)
-    low, high = wilson_ci(k, n, conf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n > 0, k / n, np.nan)
-    return p, np.asarray(low, dtype=float), np.asarray(high, dtype=float), n
-
-
-def _g_nps(x: np.ndarray, g: np.ndarray, G: int, conf: float):
-    ok = _valid(x, g)
-    xs, gs = x[ok], g[ok]
-    out_of_range = (xs < 0) | (xs > 10)
-    if np.any(out_of_range):
-        raise ValueError(f"NPS answers must lie on the 0-10 scale; found {int(out_of_range.sum())} value(s) "
-                         f"outside 0..10 (min {xs.min():g}, max {xs.max():g}). Rescale the answers to 0-10 first.")
-    n = np.bincount(gs, minlength=G).astype(float)
-    pro = np.bincount(gs, weights=(xs >= 9).astype(float), minlength=G)
-    det = np.bincount(gs, weights=(xs <= 6).astype(float), minlength=G)
-    z = stats.norm.ppf(0.5 + conf / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pp, pd_ = pro / n, det / n
-        d = pp - pd_
-        var = np.maximum(pp + pd_ - d * d, 0.0) / n
-        half = z * np.sqrt(var)
-        low = np.maximum(d - half, -1.0)
-        high = np.minimum(d + half, 1.0)
-    nan = n == 0
-    return (np.where(nan, np.nan, 100 * d), np.where(nan, np.nan, 100 * low),
-            np.where(nan, np.nan, 100 * high), n)
-
-
-def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, q: float, conf: float):
-    """Per-group quantile and order-statistic interval (see :func:`csanalysis.stats.grouped_quantile_ci`)."""
-    return grouped_quantile_ci(x, g, G, q=q, confidence=conf)
 
 
 def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -227,13 +159,13 @@ def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float
     >>> est, lo, hi, n
     (10.5, 6.0, 15.0, 20)
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     qf = float(q)
     if not 0.0 < qf < 1.0:
         raise ValueError(f"`q` must be strictly between 0 and 1 (0.5 for the median), but {q!r} was passed.")
     arr = pd.to_numeric(pd.Series(np.asarray(x).ravel()), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     g = np.zeros(len(arr), dtype=np.int64)
-    est, low, high, n = _g_quantile(arr, g, 1, qf, conf)
+    est, low, high, n = grouped_quantile_ci(arr, g, 1, q=qf, confidence=conf)
     return float(est[0]), float(low[0]), float(high[0]), int(n[0])
 
 
@@ -350,7 +282,7 @@ def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G
     bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
     offered = t["rating_offered"].fillna(False).to_numpy(dtype=bool)
     status = t["status"].astype("str").str.lower()
-    solved = (t["solved_at"].notna() | status.isin(_SOLVED).fillna(False)).to_numpy(dtype=bool)
+    solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
     reopens = f(t["reopens"])
     known = solved & np.isfinite(reopens)
     with np.errstate(invalid="ignore"):
@@ -366,19 +298,23 @@ def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G
     fr, res = f(t["first_reply_minutes"]), f(t["resolution_minutes"])
     n_t = np.bincount(gt[gt >= 0], minlength=G).astype(float)
     nan = np.full(G, np.nan)
+
+    def share(success: np.ndarray, eligible: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, ...]:
+        return grouped_share_ci(success, g, G, conf, eligible=eligible)[:4]
+
     return {
-        "csat_mean": _g_mean(csat, gr, G, conf),
-        "csat_top2": _g_prop(csat >= 4, np.isfinite(csat), gr, G, conf),
-        "nps": _g_nps(nps, gr, G, conf),
-        "ces_mean": _g_mean(ces, gr, G, conf),
-        "bad_rating_share": _g_prop(bad, rated, gt, G, conf),
-        "rating_response_rate": _g_prop(rated, offered, gt, G, conf),
-        "first_reply_p50": _g_quantile(fr, gt, G, 0.5, conf),
-        "first_reply_p90": _g_quantile(fr, gt, G, 0.9, conf),
-        "resolution_p50": _g_quantile(res, gt, G, 0.5, conf),
-        "resolution_p90": _g_quantile(res, gt, G, 0.9, conf),
-        "reopen_rate": _g_prop(reopened, known, gt, G, conf),
-        "fcr": _g_prop(first_time, fcr_ok, gt, G, conf),
+        "csat_mean": grouped_mean_ci(csat, gr, G, conf),
+        "csat_top2": share(csat >= 4, np.isfinite(csat), gr),
+        "nps": grouped_nps_ci(nps, gr, G, conf),
+        "ces_mean": grouped_mean_ci(ces, gr, G, conf),
+        "bad_rating_share": share(bad, rated, gt),
+        "rating_response_rate": share(rated, offered, gt),
+        "first_reply_p50": grouped_quantile_ci(fr, gt, G, q=0.5, confidence=conf),
+        "first_reply_p90": grouped_quantile_ci(fr, gt, G, q=0.9, confidence=conf),
+        "resolution_p50": grouped_quantile_ci(res, gt, G, q=0.5, confidence=conf),
+        "resolution_p90": grouped_quantile_ci(res, gt, G, q=0.9, confidence=conf),
+        "reopen_rate": share(reopened, known, gt),
+        "fcr": share(first_time, fcr_ok, gt),
         "tickets": (n_t, nan, nan, n_t),
     }
 
@@ -410,7 +346,7 @@ def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None) -
 
 # --------------------------------------------------------------------------- result
 @dataclass(repr=False)
-class ServiceMetrics(ResultMixin):
+class ServiceMetrics(Result):
     """Service metrics with confidence intervals (see :func:`service_metrics`).
 
     Attributes
@@ -458,10 +394,6 @@ class ServiceMetrics(ResultMixin):
                 "methods": dict(METHODS), "definitions": dict(self.definitions),
                 "summary": frame_records(tab), "overall": frame_records(self.overall)}
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.title)}</b></p>" + self.table.to_html(
-            index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
-
     def _check_metric(self, metric: str) -> None:
         if metric not in METHODS:
             raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
@@ -503,45 +435,17 @@ class ServiceMetrics(ResultMixin):
         row = self.table.loc[mask].iloc[0].to_dict()
         return jsonable({k: (str(v) if isinstance(v, pd.Period) else v) for k, v in row.items()})
 
-    def plot(self, ax=None, metric: str = "csat_mean"):
-        """Point-and-interval chart of one metric per group (horizontal).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-        metric : str, default "csat_mean"
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        self._check_metric(metric)
-        if ax is None:
-            ax = plt.gca()
-        rows = self.table.loc[self.table["metric"] == metric]
-        if self.by:
-            labels = rows[list(self.by)].astype("str").agg(" / ".join, axis=1).tolist()
-        else:
-            labels = ["all"]
-        y = np.arange(len(rows))
-        ax.hlines(y, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color="C0", lw=2)
-        ax.plot(rows["value"].to_numpy(float), y, "o", color="C0")
-        ax.set_yticks(y)
-        ax.set_yticklabels(labels)
-        ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.set_xlabel(f"{metric} ({DEFINITIONS[metric]})" if len(DEFINITIONS[metric]) < 60 else metric)
-        ax.set_title(f"{metric}: {METHODS[metric]}, {self.confidence:.0%}")
-        return ax
+    def plot(self, ax: Any = None, metric: str = "csat_mean") -> Any:
+        """One metric per group with its interval (see :func:`csanalysis.plotting.plot_service_metrics`)."""
+        from csanalysis.plotting.metrics import plot_service_metrics
+        return plot_service_metrics(self, ax=ax, metric=metric)
 
 
 # --------------------------------------------------------------------------- entry point
 def _table(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
     if df is None:
         return conform(pd.DataFrame(), name)
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    check_frame(df, name)
     return conform(df, name).reset_index(drop=True)
 
 
@@ -601,7 +505,7 @@ def service_metrics(
     >>> round(m.get("bad_rating_share")["ci_high"], 4)
     0.7923
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     if tickets is None and responses is None:
         raise ValueError("give a tickets table, a responses table or both")
     cols = _as_list(by)

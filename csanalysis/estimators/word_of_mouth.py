@@ -58,7 +58,6 @@ satisfied figures are the contrast.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -66,17 +65,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
-from csanalysis.stats.bootstrap import (
-    MULTINOMIAL_MIN_N,
-    _check,
-    _percentile,
-    _resolve,
-    bootstrap_ci,
-)
-from csanalysis.stats.intervals import _sample, mean_test, wilson_ci
+from csanalysis.checks import check_confidence, check_frame, check_resamples, numeric_sample
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.bootstrap import MULTINOMIAL_MIN_N, bootstrap_ci, percentile_interval, resolve_statistic
+from csanalysis.stats.intervals import wilson_ci
 
-__all__ = ["word_of_mouth", "reach_model", "WordOfMouthResult", "ReachResult", "TOLD_BINS"]
+__all__ = ["word_of_mouth", "reach_model", "prepare_responses", "WordOfMouthResult", "ReachResult", "TOLD_BINS",
+           "GROUPS", "SPANS"]
 
 #: Answer bands of the distribution table: (first count, last count, label).
 TOLD_BINS: tuple[tuple[float, float, str], ...] = (
@@ -131,10 +126,33 @@ def _bool(df: pd.DataFrame, col: str) -> np.ndarray:
     return b.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _prepare(responses: pd.DataFrame, csat: str, told_low: str, told_high: str, warned: str,
-             open_multiplier: float) -> dict[str, np.ndarray]:
-    if not isinstance(responses, pd.DataFrame):
-        raise TypeError(f"responses must be a pandas DataFrame, got {type(responses).__name__}")
+def prepare_responses(responses: pd.DataFrame, csat: str, told_low: str, told_high: str, warned: str,
+                      open_multiplier: float) -> dict[str, np.ndarray]:
+    """The answers :func:`word_of_mouth` reads, checked: one array per item, aligned with ``responses``.
+
+    Parameters
+    ----------
+    responses : DataFrame
+    csat, told_low, told_high, warned : str
+        Column names (``warned`` may be absent).
+    open_multiplier : float
+        An open answer ("more than 20") counts as ``open_multiplier x low``.
+
+    Returns
+    -------
+    dict
+        ``csat``, ``low``, ``high`` (``inf`` for open answers), ``mid``
+        (interval midpoints), ``warned`` (1 / 0 / NaN) and
+        ``has_warned_col``.
+
+    Examples
+    --------
+    >>> v = prepare_responses(pd.DataFrame({"csat": [1, 5], "told_count_low": [6, 21],
+    ...     "told_count_high": [10, None]}), "csat", "told_count_low", "told_count_high", "warned_others", 1.5)
+    >>> v["mid"].tolist(), v["high"].tolist()
+    ([8.0, 31.5], [10.0, inf])
+    """
+    check_frame(responses, "responses")
     need = [csat, told_low, told_high]
     missing = [c for c in need if c not in responses.columns]
     if missing:
@@ -160,6 +178,8 @@ def _prepare(responses: pd.DataFrame, csat: str, told_low: str, told_high: str, 
     w = _bool(responses, warned) if warned in responses.columns else np.full(len(responses), np.nan)
     return {"csat": c, "low": lo, "high": high_eff, "mid": mid, "warned": w,
             "has_warned_col": np.array(warned in responses.columns)}
+
+
 
 
 # --------------------------------------------------------------------------- pieces
@@ -213,18 +233,19 @@ def _shared_boot(xs: dict[str, np.ndarray], n_resamples: int, confidence: float,
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         return None
-    arrs = {k: _sample(x, "x") for k, x in xs.items()}
+    arrs = {k: numeric_sample(x, "x") for k, x in xs.items()}
     sizes = {a.size for a in arrs.values()}
     if len(sizes) != 1:
         return None
     n = sizes.pop()
     if n == 0:
         return None
-    _check(n_resamples, confidence, _MAX_CELLS)
+    check_resamples(n_resamples)
+    check_confidence(confidence)
     for a in arrs.values():  # the index path of bootstrap._distribution
         if n > MULTINOMIAL_MIN_N and np.unique(a).size <= n // 2:
             return None
-    fns = {stat: _resolve(stat)[1] for stat in ("mean", "median")}
+    fns = {stat: resolve_statistic(stat)[1] for stat in ("mean", "median")}
     n_res = int(n_resamples)
     dist = {(k, stat): np.empty(n_res) for k in arrs for stat in fns}
     rng = np.random.default_rng(seed)
@@ -238,7 +259,7 @@ def _shared_boot(xs: dict[str, np.ndarray], n_resamples: int, confidence: float,
                 dist[(k, stat)][start : start + rows] = fn(xi)
     out = {}
     for (k, stat), d in dist.items():
-        lo, hi = _percentile(d, confidence)
+        lo, hi = percentile_interval(d, confidence)
         out[(k, stat)] = (float(fns[stat](arrs[k][np.newaxis, :])[0]), lo, hi)
     return out
 
@@ -269,7 +290,7 @@ def _bin_index(v: np.ndarray, bins: tuple) -> np.ndarray:
 
 # --------------------------------------------------------------------------- results
 @dataclass
-class WordOfMouthResult(ResultMixin):
+class WordOfMouthResult(Result):
     """Result of :func:`word_of_mouth`.
 
     Attributes
@@ -342,123 +363,42 @@ class WordOfMouthResult(ResultMixin):
                 "share": counts / n if n else np.full(len(labels), np.nan)}))
         return pd.concat(frames, ignore_index=True)
 
+    def answers(self, group: Literal["dissatisfied", "satisfied"] = "dissatisfied") -> pd.DataFrame:
+        """The group's answers to the "how many people" item: ``low``, ``high`` (``inf`` when open), ``mid``.
+
+        ``mid`` is the value the midpoint estimates use (open answers at
+        ``open_multiplier x low``); a test of the mean against a cited figure
+        uses it.
+
+        Examples
+        --------
+        >>> r = word_of_mouth(pd.DataFrame({"csat": [1, 2, 5], "told_count_low": [6, 0, 1],
+        ...     "told_count_high": [10, 0, 5]}), n_resamples=50)
+        >>> r.answers()["mid"].tolist()
+        [8.0, 0.0]
+        """
+        if group not in GROUPS:
+            raise ValueError(f"group must be one of {list(GROUPS)}, got {group!r}")
+        return pd.DataFrame({k: self._values[group][k] for k in ("low", "high", "mid")})
+
     def to_dict(self) -> dict[str, Any]:
         """Summary, distribution and settings, JSON-ready."""
         return {"summary": frame_records(self.table), "distribution": frame_records(self.distribution()),
                 "settings": jsonable(self.settings)}
 
-    def _repr_html_(self) -> str:
-        head = self.table[self.table["group"] == "dissatisfied"]
-        return (f"<p><b>{html.escape(self.title)}</b> (dissatisfied: csat &le; "
-                f"{self.settings['dissatisfied_max_csat']}; satisfied: csat &ge; {self.settings['satisfied_min_csat']})</p>"
-                + head.to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}"))
+    def footnote(self) -> str:
+        """How the groups are defined."""
+        return (f"Dissatisfied: csat <= {self.settings['dissatisfied_max_csat']}; "
+                f"satisfied: csat >= {self.settings['satisfied_min_csat']}.")
 
-    def compare(self, *, include_satisfied: bool = True) -> pd.DataFrame:
-        """These figures against the registry benchmarks (one row per figure).
+    def plot(self, ax: Any = None, cited_band: tuple[float, float] | None = None, **kwargs: Any) -> Any:
+        """Histogram of people told per group (see :func:`csanalysis.plotting.plot_word_of_mouth`)."""
+        from csanalysis.plotting.word_of_mouth import plot_word_of_mouth
+        return plot_word_of_mouth(self, ax=ax, cited_band=cited_band, **kwargs)
 
-        Uses :func:`csanalysis.registry.compare_to_benchmark`. The mean is
-        tested with a one-sample t-test of the midpoint values against the
-        nearest end of the cited 9-15 range (p = 1 inside it); proportions
-        with the exact binomial / score test of the registry comparison.
-        Untraceable figures come back labelled folklore.
 
-        Returns
-        -------
-        DataFrame
-            :data:`csanalysis.registry.compare.ROW_FIELDS`.
-        """
-        from csanalysis.registry import compare_to_benchmark, comparison_table, get_benchmark
-
-        comps = []
-        s = self.settings
-        dis = f"survey respondents with csat <= {s['dissatisfied_max_csat']} who answered the item"
-        sat = f"survey respondents with csat >= {s['satisfied_min_csat']} who answered the item"
-        plan = [("wom_told_mean", "wom_told_mean", "dissatisfied",
-                 f"mean people told (interval midpoints, open at {s['open_multiplier']:g} x low end), {dis}"),
-                ("wom_told_median_tarp", "wom_told_median", "dissatisfied", f"median people told (midpoints), {dis}"),
-                ("wom_told_over_20", "wom_told_over_20", "dissatisfied", f"share telling more than 20 people, {dis}, zeros included"),
-                ("share_bad_any", "share_bad_any", "dissatisfied", f"share telling at least one person, {dis}"),
-                ("share_bad_gt5", "share_bad_gt5", "dissatisfied", f"share telling more than 5 people among those telling anyone, {dis}"),
-                ("told_others_not_to_buy_after_bad", "told_others_not_to_buy_after_bad", "dissatisfied",
-                 f"share who warned others not to buy, {dis}")]
-        if include_satisfied:
-            plan += [("share_good_any", "share_good_any", "satisfied", f"share telling at least one person, {sat}"),
-                     ("share_good_gt5", "share_good_gt5", "satisfied", f"share telling more than 5 among tellers, {sat}")]
-        for bid, oid, group, definition in plan:
-            r = self.get(oid, group)
-            est = r["estimate"]
-            p = test = None
-            if bid == "wom_told_mean" and est is not None:
-                b = get_benchmark(bid)
-                lo_c, hi_c = b["cited_low"], b["cited_high"]
-                if lo_c <= est <= hi_c:
-                    p, test = 1.0, "observed inside the cited range (p = 1 by convention)"
-                else:
-                    target = lo_c if est < lo_c else hi_c
-                    p = mean_test(self._values[group]["mid"], target)
-                    test = f"one-sample t-test of the midpoint values against {target:g} (scipy.stats.ttest_1samp)"
-            comps.append(compare_to_benchmark(bid, est, r["ci_low"], r["ci_high"], r["n"], p_value=p, test=test,
-                                              observed_definition=definition))
-        return comparison_table(comps)
-
-    def plot(self, ax: Any = None, cited_band: tuple[float, float] | None = (9, 15), *,
-             groups: tuple[str, ...] = GROUPS, bins: tuple = TOLD_BINS) -> Any:
-        """Histogram of people told per group, with the cited band shaded.
-
-        Bars span their bands on a numeric axis with *area* equal to the share
-        of answers (so wide bands are not inflated); the open top band is
-        hatched and drawn up to twice the midpoint of its low end. Answers
-        that span bands are left out of the bars (see :meth:`distribution`).
-        The cited band carries its provenance label (untraceable folklore).
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-        cited_band : (low, high) or None, default (9, 15)
-            The cited "9-15 people"; ``None`` draws no band.
-        groups : tuple of str
-            Which groups to draw.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        dist = self.distribution(bins)
-        m = self.settings["open_multiplier"]
-        edges = []
-        for a, b, _ in bins:
-            right = b + 1 if math.isfinite(b) else a + 2 * (a * m - a)
-            edges.append((a, max(right, a + 1)))
-        from .._palette import GROUP_COLORS
-
-        colors = {"dissatisfied": GROUP_COLORS["dissatisfied"], "satisfied": GROUP_COLORS["satisfied"]}
-        for g in groups:
-            d = dist[(dist["group"] == g) & (dist["band"] != SPANS)]
-            left = np.array([e[0] for e in edges], dtype=float)
-            width = np.array([e[1] - e[0] for e in edges], dtype=float)
-            height = d["share"].to_numpy(dtype=float) / width
-            bars = ax.bar(left, height, width=width, align="edge", alpha=0.45, color=colors.get(g),
-                          edgecolor=colors.get(g), label=f"{g} (n={int(self._values[g]['low'].size)})")
-            if not math.isfinite(bins[-1][1]):
-                bars[-1].set_hatch("//")
-        if cited_band is not None:
-            from csanalysis.registry import get_benchmark
-
-            prov = get_benchmark("wom_told_mean")["provenance"]
-            ax.axvspan(cited_band[0], cited_band[1], color="0.6", alpha=0.25,
-                       label=f"cited {cited_band[0]:g}-{cited_band[1]:g} people [{prov}]")
-        if "dissatisfied" in groups:
-            r = self.get("wom_told_mean")
-            if r["estimate"] is not None:
-                ax.axvline(r["estimate"], color=GROUP_COLORS["dissatisfied"], ls="--", label=f"dissatisfied mean (midpoint) {r['estimate']:.1f}")
-        ax.set_xlabel("people told")
-        ax.set_ylabel("share of answers per person-count (bar area = share)")
-        ax.legend(fontsize=8)
-        return ax
+#: Default multiplier of an open top band's floor ("more than 20" -> 31.5 with the floor read as 21).
+OPEN_MULTIPLIER = 1.5
 
 
 def word_of_mouth(
@@ -469,7 +409,7 @@ def word_of_mouth(
     n_resamples: int = 1000,
     seed: Any = 0,
     confidence: float = 0.95,
-    open_multiplier: float = 1.5,
+    open_multiplier: float = OPEN_MULTIPLIER,
     csat: str = "csat",
     told_low: str = "told_count_low",
     told_high: str = "told_count_high",
@@ -529,7 +469,7 @@ def word_of_mouth(
     if not dissatisfied_max_csat < satisfied_min_csat:
         raise ValueError(f"dissatisfied_max_csat ({dissatisfied_max_csat}) must be below satisfied_min_csat "
                          f"({satisfied_min_csat}); the groups must not overlap")
-    v = _prepare(responses, csat, told_low, told_high, warned, float(open_multiplier))
+    v = prepare_responses(responses, csat, told_low, told_high, warned, float(open_multiplier))
     has_w = bool(v["has_warned_col"])
     masks = {"dissatisfied": v["csat"] <= dissatisfied_max_csat, "satisfied": v["csat"] >= satisfied_min_csat}
     rows: list[dict] = []
@@ -565,7 +505,7 @@ def word_of_mouth(
 
 # --------------------------------------------------------------------------- reach
 @dataclass
-class ReachResult(ResultMixin):
+class ReachResult(Result):
     """Result of :func:`reach_model`: people reached by negative word of mouth."""
 
     table: pd.DataFrame

@@ -3,7 +3,8 @@
 :func:`read_exports` is what ``csanalysis report`` and the notebooks use: it
 reads each file with the matching reader, stacks files of the same role
 (keeping every file's question texts), and keeps one load report per file.
-With no file at all it reads the bundled sample.
+Reading nothing is an error (the bundled sample is
+:func:`csanalysis.datasets.load_sample`).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ class Exports:
         return pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        return self.summary().to_html(index=False)
+        from csanalysis.display import table_html
+
+        return table_html(self.summary(), "Files read")
 
 
 def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
@@ -113,11 +116,13 @@ def read_exports(
     questions: dict | None = None,
     timezone: str | None = None,
     dayfirst: bool | None = None,
-    key: str | bytes | None = None,
+    secret: str | bytes | None = None,
     keep_pii: bool = False,
     progress: Callable[[str], None] | None = None,
+    sample: bool = False,
+    key: str | bytes | None = None,
 ) -> Exports:
-    """Read a set of exports (the bundled sample when none is given).
+    """Read a set of exports.
 
     Parameters
     ----------
@@ -125,8 +130,14 @@ def read_exports(
         Export files per role.
     questions : dict, optional
         Survey question roles (``{"csat": "Q1", ...}``), passed to every survey reader.
-    timezone, dayfirst, key, keep_pii
+    timezone, dayfirst, keep_pii
         Passed to the readers (see :func:`~csanalysis.read_tickets`).
+    secret : str or bytes, optional
+        Pseudonymisation secret of e-mail keys (default ``CSANALYSIS_KEY``);
+        ``key`` is its former name.
+    sample : bool
+        Mark the result as the bundled sample (set by
+        :func:`csanalysis.datasets.load_sample`).
     progress : callable, optional
         Called with a short message before each file.
 
@@ -136,21 +147,20 @@ def read_exports(
 
     Examples
     --------
-    >>> ex = read_exports()
-    >>> ex.sample, sorted(ex.tables())
-    (True, ['activity', 'customers', 'responses', 'tickets'])
+    >>> from csanalysis.datasets import sample_path
+    >>> ex = read_exports(activity=sample_path("shopify_orders.csv"))
+    >>> sorted(ex.tables()), len(ex.reports["activity"])
+    (['activity'], 1)
     """
     say = progress or (lambda msg: None)
     files = {"tickets": _paths(tickets), "survey": _paths(survey), "activity": _paths(activity),
              "customers": _paths(customers)}
-    sample = not any(files.values())
-    if sample:
-        from ..datasets import SAMPLE_FILES, SAMPLE_KEY, SAMPLE_TIMEZONE, sample_path
+    if not any(files.values()):
+        from ..errors import CsanalysisError
 
-        files = {role: [sample_path(f) for f in names] for role, names in SAMPLE_FILES.items()}
-        timezone = timezone or SAMPLE_TIMEZONE
-        key = key or SAMPLE_KEY
-        say("no input files given: using the bundled sample")
+        raise CsanalysisError("no export files given: pass tickets=, survey=, activity= or customers=; for the "
+                              "bundled sample use csanalysis.datasets.load_sample()")
+    key = secret if secret is not None else key
     common = {"timezone": timezone, "dayfirst": dayfirst, "key": key, "keep_pii": keep_pii}
     readers = {
         "tickets": (read_tickets, common),

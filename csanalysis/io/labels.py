@@ -300,7 +300,7 @@ class ScaleMapping:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (without the codes themselves)."""
-        from .._results import jsonable
+        from ..results import jsonable
 
         return jsonable({
             "kind": self.kind, "points": self.points, "language": self.language,

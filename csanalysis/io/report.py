@@ -9,7 +9,6 @@ the report accounts for every input row::
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,12 +206,9 @@ class LoadReport:
                 f"merged={self.rows_merged}, excluded={self.rows_excluded})")
 
     def _repr_html_(self) -> str:
-        body = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(str(i))}</th>"
-            f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
-            for i, v in self.summary().itertuples(index=False)
-        )
-        return f"<table><caption>Load report</caption>{body}</table>"
+        from csanalysis.display import table_html
+
+        return table_html(self.summary().astype({"value": "str"}), "Load report")
 
 
 def load_report(df: pd.DataFrame) -> LoadReport:

@@ -57,7 +57,7 @@ from typing import Any
 
 import pandas as pd
 
-from csanalysis._results import jsonable
+from csanalysis.results import jsonable
 
 __all__ = [
     "PROVENANCE_LEVELS",
@@ -99,13 +99,16 @@ REGISTRY_COLUMNS: tuple[str, ...] = (
     "publication_year", "sponsor", "research_firm", "report_title", "question_wording",
     "question_wording_verified", "provenance_level", "provenance_note", "urls",
     "known_misquotes", "caveats", "comparable_own_metric", "comparability",
+    # How comparing works (data, not code): the own figure compared with, its slice, which
+    # direction is worse for the company, the test, what the data needs, the cited study's n.
+    "label", "own_id", "own_group", "worse_if", "test", "needs", "denominator_n",
 )
 
 #: Columns that hold several entries separated by `` | `` in the CSV; they
 #: are lists in :func:`get_benchmark`.
 LIST_FIELDS: tuple[str, ...] = ("urls", "known_misquotes", "caveats")
 
-_NUMERIC = ("value", "cited_low", "cited_high", "sample_size", "publication_year")
+_NUMERIC = ("value", "cited_low", "cited_high", "sample_size", "publication_year", "denominator_n")
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,6 +123,7 @@ def _read() -> pd.DataFrame:
         df[c] = pd.to_numeric(df[c], errors="raise").astype("float64")
     df["sample_size"] = df["sample_size"].astype("Int64")
     df["publication_year"] = df["publication_year"].astype("Int64")
+    df["denominator_n"] = df["denominator_n"].astype("Int64")
     df["question_wording_verified"] = df["question_wording_verified"].map(
         {"True": True, "False": False}).astype("boolean")
     return df[list(REGISTRY_COLUMNS)]
@@ -138,6 +142,18 @@ def load_registry() -> pd.DataFrame:
         it circulates (``0.40`` where the source says 44%). Multi-entry text
         fields (``urls``, ``known_misquotes``, ``caveats``) are separated by
         `` | ``.
+
+        The comparing columns: ``label`` (a short human label), ``own_id``
+        (the id of the own figure in :attr:`csanalysis.Analysis.figures`
+        compared with it; several ids separated by `` | `` are tried in
+        order; empty when no own data can produce it), ``own_group`` (the
+        figure's slice, e.g. ``"all"`` or ``"satisfaction=dissatisfied"``),
+        ``worse_if`` (``higher`` / ``lower``: which side is worse for the
+        company; empty when neither), ``test`` (``km_loglog``,
+        ``interval_normal`` or ``proportion``; see
+        :func:`csanalysis.registry.compare_figures`), ``needs`` (what the
+        data must hold, shown when the figure is not supported) and
+        ``denominator_n`` (the cited study's denominator where known).
 
     Examples
     --------

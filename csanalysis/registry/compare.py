@@ -4,23 +4,38 @@
 interval next to the cited figure, tests the difference, gives a verdict and
 carries the provenance and the definitions on both sides.
 
+Comparing is one vectorised join: :func:`compare_figures` joins the figure
+table of an analysis (:attr:`csanalysis.Analysis.figures`) with the registry
+on the registry's ``own_id`` / ``own_group`` columns, so that adding a cited
+figure is adding a registry row, not code.
+
 Verdict rule
 ------------
+Exactly one of :data:`VERDICTS`, the first that applies, in this order:
+
+``not supported``
+    No own figure: the data lacks what the figure needs (the registry's
+    ``needs`` says what), or the estimate is missing.
 ``not comparable``
     The definitions cannot meet: the registry classes the figure as a
     lifetime any-brand self-report (``lifetime_any_brand``, e.g. Microsoft's
     "ever stopped doing business with a brand") or as ``undefined``, and the
-    caller did not pass ``override=True``; or the caller passed
-    ``comparable=False``.
-``not supported``
-    The observed value is missing (the data lacks what the figure needs; the
-    reason belongs in ``observed_definition``), or it has no confidence
-    interval.
-``below`` / ``above``
-    The whole confidence interval lies strictly below / above the cited value
-    (for a cited range such as 9-15: below its low end / above its high end).
+    caller did not pass ``override=True``.
+``too few``
+    Fewer than :data:`MIN_N` observations behind the own figure (30 for
+    shares, means and medians); the figure carries the flag ``small_n``.
+``too uncertain``
+    The own figure has no confidence interval, or (for shares) its interval
+    is wider than :data:`MAX_SHARE_WIDTH` (0.5).
+``above`` / ``below``
+    The whole confidence interval lies strictly above / below the cited
+    value (for a cited range such as 9-15: above its high end / below its
+    low end).
 ``consistent``
     Otherwise: the interval overlaps the cited value or range.
+
+``direction`` says what an ``above`` / ``below`` verdict means for the
+company, from the registry's ``worse_if``: ``worse``, ``better``, or empty.
 
 An untraceable figure (provenance ``U``) still gets its observed value and
 verdict, but is labelled ``"U (folklore: untraceable)"`` wherever it is shown
@@ -29,22 +44,44 @@ and is never framed as a target.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from scipy import stats
+
 import numpy as np
 import pandas as pd
 
-from csanalysis._results import jsonable
+from csanalysis.results import jsonable
 
-__all__ = ["Comparison", "compare_to_benchmark", "comparison_table", "VERDICTS", "ROW_FIELDS"]
+__all__ = ["Comparison", "compare_to_benchmark", "compare_figures", "comparison_table", "VERDICTS", "ROW_FIELDS",
+           "COMPARISON_COLUMNS", "MIN_N", "MAX_SHARE_WIDTH", "REGISTRY_UNITS"]
 
-Verdict = Literal["below", "above", "consistent", "not comparable", "not supported"]
+Verdict = Literal["not supported", "not comparable", "too few", "too uncertain", "above", "below", "consistent"]
 
-#: The possible verdicts.
-VERDICTS: tuple[str, ...] = ("below", "above", "consistent", "not comparable", "not supported")
+#: The possible verdicts, in their order of precedence (the first that applies wins).
+VERDICTS: tuple[str, ...] = ("not supported", "not comparable", "too few", "too uncertain", "above", "below",
+                             "consistent")
+
+#: Minimum n behind an own figure for an above / below / consistent verdict, per unit
+#: (units not listed: no minimum).
+MIN_N: dict[str, int] = {"share": 30, "people": 30, "score_1_5": 30, "score_0_10": 30, "score_1_7": 30,
+                         "nps_points": 30, "days": 30, "minutes": 30, "hours": 30, "currency": 30, "ratio": 30}
+
+#: A share whose interval is wider than this gets the verdict ``too uncertain``.
+MAX_SHARE_WIDTH = 0.5
+
+#: Registry unit -> figure-table unit.
+REGISTRY_UNITS: dict[str, str] = {"proportion": "share", "people": "people", "ratio": "ratio"}
+
+#: Columns of :func:`compare_figures` (the first twelve are :data:`ROW_FIELDS`; columns may be added,
+#: never removed).
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "id", "cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n", "p_value", "verdict",
+    "provenance", "definition", "own_id", "own_group", "label", "unit", "direction", "flags", "test",
+    "provenance_level", "comparability", "denominator_n", "reason",
+)
 
 #: Keys of :meth:`Comparison.to_row`, in order.
 ROW_FIELDS: tuple[str, ...] = (
@@ -193,43 +230,15 @@ class Comparison:
         return s
 
     def _repr_html_(self) -> str:
-        cap = html.escape(str(self))
-        return self.summary().to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}").replace(
-            ">", f"><caption>{cap}</caption>", 1)
+        from csanalysis.display import table_html
+
+        return table_html(self.summary(), str(self))
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
-        """The observed interval against the cited value or range.
+        """The observed interval against the cited value or range (see :func:`csanalysis.plotting.plot_comparison`)."""
+        from csanalysis.plotting.benchmarks import plot_comparison
 
-        The provenance level is part of the label; an untraceable figure is
-        drawn dashed and labelled folklore.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        return _plot_comparisons([self], ax=ax, **kwargs)
-
-
-def _plot_comparisons(comps: list[Comparison], ax: Any = None, **kwargs: Any) -> Any:
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        ax = plt.gca()
-    for i, c in enumerate(comps):
-        y = len(comps) - 1 - i
-        style = {"ls": "--", "color": "0.5"} if c.folklore else {"ls": "-", "color": "C3"}
-        if math.isfinite(c.cited_low) and math.isfinite(c.cited_high):
-            ax.fill_betweenx([y - 0.3, y + 0.3], c.cited_low, c.cited_high, alpha=0.2, color=style["color"])
-        else:
-            ax.vlines(c.cited, y - 0.3, y + 0.3, linestyles=style["ls"], colors=style["color"])
-        if math.isfinite(c.observed):
-            lo = c.observed - c.ci_low if math.isfinite(c.ci_low) else 0.0
-            hi = c.ci_high - c.observed if math.isfinite(c.ci_high) else 0.0
-            ax.errorbar([c.observed], [y], xerr=[[lo], [hi]], fmt="o", color="C0", capsize=3, **kwargs)
-    ax.set_yticks(range(len(comps)))
-    ax.set_yticklabels([f"{c.id}\n[{c.provenance}] {c.verdict}" for c in reversed(comps)], fontsize=8)
-    ax.set_xlabel("observed (dot, CI) vs cited (line or band; dashed = folklore)")
-    return ax
+        return plot_comparison([self], ax=ax, **kwargs)
 
 
 def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
@@ -340,32 +349,20 @@ def compare_to_benchmark(
         raise ValueError(f"p_value must lie in [0, 1], got {pv:g}")
 
     comparability = b["comparability"]
-    reason: str | None = None
-    overridden = False
+    from csanalysis.registry import load_registry
+
+    row = load_registry().set_index("id").loc[[id]].reset_index()
+    row["observed"], row["ci_low"], row["ci_high"], row["n"] = obs, lo, hi, nn
+    row["unit"] = REGISTRY_UNITS.get(unit, unit)
+    row["p_given"], row["test_given"] = pv, test
     if comparable is False:
-        verdict, reason = "not comparable", "the caller declared the definitions incompatible (comparable=False)"
-    elif comparability in _NEVER_COMPARABLE and not override:
-        verdict, reason = "not comparable", _NEVER_COMPARABLE[comparability]
-    else:
-        overridden = comparability in _NEVER_COMPARABLE
-        if not math.isfinite(obs):
-            verdict, reason = "not supported", "no observed value: the data lacks what this figure needs"
-        elif not (math.isfinite(lo) and math.isfinite(hi)):
-            verdict, reason = "not supported", "the observed value has no confidence interval (too few observations?)"
-        else:
-            ref_lo, ref_hi = (clo, chi) if has_range else (cited, cited)
-            verdict = "below" if hi < ref_lo else "above" if lo > ref_hi else "consistent"
-            if not math.isfinite(pv) and p_value is None and unit == "proportion" and math.isfinite(nn) and nn > 0:
-                k = float(np.clip(np.round(obs * nn), 0, nn))
-                if has_range and clo <= obs <= chi:
-                    pv, test = 1.0, "observed inside the cited range (p = 1 by convention)"
-                else:
-                    target = (clo if obs < clo else chi) if has_range else cited
-                    pv = float(proportion_test(k, nn, target))
-                    test = (f"{proportion_test_method(nn)} of k = round(observed x n) = {k:g} of {nn:g} "
-                            f"against {target:g}")
-    if verdict == "not comparable":
-        pv = _f(p_value)
+        row["comparability"] = "undefined"
+    j = _judge(row, override=override and comparable is not False).iloc[0]
+    verdict, pv, test = str(j["verdict"]), float(j["p_value"]), (j["test"] or None)
+    reason = j["reason"] or None
+    if comparable is False:
+        reason = "the caller declared the definitions incompatible (comparable=False)"
+    overridden = bool(j["overridden"])
 
     cited_def = b["metric_definition"] or ""
     if b.get("conditional_on"):
@@ -381,3 +378,219 @@ def compare_to_benchmark(
         observed_definition=observed_definition.strip(), comparability=comparability, reason=reason,
         unit=unit, overridden=overridden, caveats=list(b["caveats"]),
     )
+
+
+# --------------------------------------------------------------------------- the vectorised join
+
+_TESTS = {
+    "km_loglog": "Wald test on the log(-log) scale of the Kaplan-Meier estimate, standard error read off its interval",
+    "interval_normal": "normal approximation, standard error read off the interval; distance to the cited value "
+                       "or the nearest end of the cited range",
+    "proportion": "",  # named per row by csanalysis.stats.intervals.proportion_test_method
+}
+
+
+def _loglog_p(est: np.ndarray, lo: np.ndarray, hi: np.ndarray, p0: np.ndarray, z: float) -> np.ndarray:
+    """Two-sided Wald p of S = p0 on the log(-log) scale the KM interval is built on (NaN where undefined)."""
+    ok = ((est > 0) & (est < 1) & (p0 > 0) & (p0 < 1) & (lo > 0) & (hi < 1) & np.isfinite(lo) & np.isfinite(hi))
+    with np.errstate(all="ignore"):
+        g = lambda s: np.log(-np.log(np.where(ok, s, 0.5)))  # noqa: E731
+        se = np.abs(g(lo) - g(hi)) / (2 * z)
+        zstat = np.abs(g(est) - g(p0)) / se
+        p = 2 * stats.norm.sf(zstat)
+    return np.where(ok & (se > 0), p, np.nan)
+
+
+def _normal_p(est: np.ndarray, lo: np.ndarray, hi: np.ndarray, t_lo: np.ndarray, t_hi: np.ndarray,
+              z: float) -> np.ndarray:
+    """Two-sided p of the distance to a cited value or range, standard error read off the interval."""
+    with np.errstate(all="ignore"):
+        target = np.where(est < t_lo, t_lo, t_hi)
+        se = (hi - lo) / (2 * z)
+        p = 2 * stats.norm.sf(np.abs(est - target) / se)
+    p = np.where((est >= t_lo) & (est <= t_hi), 1.0, p)
+    ok = np.isfinite(est) & np.isfinite(lo) & np.isfinite(hi) & np.isfinite(t_lo) & np.isfinite(t_hi) & (se > 0)
+    return np.where(ok, p, np.nan)
+
+
+def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, confidence: float = 0.95) -> pd.DataFrame:
+    """Verdict, direction, p-value and test for registry rows joined with own figures (vectorised).
+
+    ``m`` holds the registry columns plus ``observed, ci_low, ci_high, n, unit, flags`` and optionally
+    ``p_given, test_given`` (a p-value computed elsewhere).
+    """
+    from csanalysis.stats.intervals import proportion_test, proportion_test_method
+
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    obs, lo, hi, n = (m[c].to_numpy(dtype="float64", na_value=np.nan) for c in ("observed", "ci_low", "ci_high", "n"))
+    cited = m["value"].to_numpy(dtype="float64", na_value=np.nan)
+    clo = m["cited_low"].to_numpy(dtype="float64", na_value=np.nan)
+    chi = m["cited_high"].to_numpy(dtype="float64", na_value=np.nan)
+    has_range = np.isfinite(clo) & np.isfinite(chi)
+    ref_lo, ref_hi = np.where(has_range, clo, cited), np.where(has_range, chi, cited)
+    unit = m["unit"].astype("object").fillna("").to_numpy()
+    if isinstance(override, bool):
+        ov = np.full(len(m), override)
+    else:
+        ov = m["id"].isin(set(override)).to_numpy()
+    never = m["comparability"].isin(list(_NEVER_COMPARABLE)).to_numpy()
+    min_n = np.array([MIN_N.get(u, 0) for u in unit], dtype="float64")
+    has_ci = np.isfinite(lo) & np.isfinite(hi)
+    too_wide = (unit == "share") & has_ci & ((hi - lo) > MAX_SHARE_WIDTH)
+
+    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide,
+             lo > ref_hi, hi < ref_lo]
+    verdict = np.select(conds, list(VERDICTS[:6]), default="consistent")
+    reasons = np.select(
+        conds,
+        ["no own figure: " + m["needs"].fillna("the data lacks what this figure needs").astype("str"),
+         m["comparability"].map(_NEVER_COMPARABLE).fillna("").astype("str"),
+         "fewer than " + pd.Series(min_n, index=m.index).map("{:.0f}".format) + " observations behind the own figure",
+         pd.Series(np.where(has_ci, f"the own figure's interval is wider than {MAX_SHARE_WIDTH:g}",
+                            "the own figure has no confidence interval"), index=m.index),
+         pd.Series("", index=m.index), pd.Series("", index=m.index)],
+        default="")
+    worse_if = m["worse_if"].fillna("").to_numpy()
+    direction = np.select([(verdict == "above") & (worse_if == "higher"), (verdict == "above") & (worse_if == "lower"),
+                           (verdict == "below") & (worse_if == "lower"), (verdict == "below") & (worse_if == "higher")],
+                          ["worse", "better", "worse", "better"], default="")
+
+    # p-values, by the registry's test (or as given by the caller)
+    test_kind = m["test"].fillna("").to_numpy()
+    test_kind = np.where((test_kind == "") & (unit == "share"), "proportion", test_kind)
+    p_km = _loglog_p(obs, lo, hi, cited, z)
+    p_norm = _normal_p(obs, lo, hi, ref_lo, ref_hi, z)
+    k = np.clip(np.round(np.nan_to_num(obs) * np.nan_to_num(n)), 0, np.nan_to_num(n))
+    target = np.where(has_range, np.where(obs < clo, clo, chi), cited)
+    prop_ok = ((test_kind == "proportion") & np.isfinite(obs) & np.isfinite(n) & (n > 0) & np.isfinite(target)
+               & (target >= 0) & (target <= 1))
+    p_prop = np.full(len(m), np.nan)
+    if prop_ok.any():
+        p_prop[prop_ok] = np.asarray(proportion_test(k[prop_ok], n[prop_ok], target[prop_ok]), dtype="float64")
+    inside = has_range & (obs >= clo) & (obs <= chi)
+    p_prop = np.where(inside, 1.0, p_prop)
+    p = np.select([test_kind == "km_loglog", test_kind == "interval_normal", test_kind == "proportion"],
+                  [p_km, p_norm, p_prop], default=np.nan)
+    methods = np.where(prop_ok, np.asarray(proportion_test_method(np.where(prop_ok, n, 1)), dtype=object), "")
+    prop_name = np.where(inside, "observed inside the cited range (p = 1 by convention)",
+                         pd.Series(methods, index=m.index).astype("str") + " of k = round(observed x n) against "
+                         + pd.Series(target, index=m.index).map("{:g}".format))
+    test_name = np.select([test_kind == "km_loglog", test_kind == "interval_normal", test_kind == "proportion"],
+                          [_TESTS["km_loglog"], _TESTS["interval_normal"], prop_name], default="")
+    if "p_given" in m.columns:
+        given = m["p_given"].to_numpy(dtype="float64", na_value=np.nan)
+        use = np.isfinite(given)
+        p = np.where(use, given, p)
+        test_name = np.where(use, m.get("test_given", pd.Series("", index=m.index)).fillna("").astype("str"),
+                             test_name)
+    no_test = np.isin(verdict, ["not supported", "not comparable"])
+    p = np.where(no_test, np.nan, p)
+    test_name = np.where(no_test | ~np.isfinite(p), "", test_name)
+    overridden = never & ov
+    return pd.DataFrame({"verdict": verdict, "direction": direction, "p_value": p, "test": test_name,
+                         "reason": reasons, "overridden": overridden}, index=m.index)
+
+
+def _flag_list(v: Any) -> list[str]:
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [str(x) for x in v]
+    return []
+
+
+def compare_figures(figures: pd.DataFrame, registry: pd.DataFrame | None = None, *,
+                    override: bool | set[str] = False, confidence: float = 0.95) -> pd.DataFrame:
+    """Every cited figure of the registry against the own figures: one vectorised join.
+
+    Parameters
+    ----------
+    figures : DataFrame
+        A figure table (:attr:`csanalysis.Analysis.figures`): columns ``id,
+        label, unit, group, estimate, ci_low, ci_high, n, method,
+        definition, flags``.
+    registry : DataFrame, optional
+        The registry (default :func:`csanalysis.registry.load_registry`).
+    override : bool or set of ids
+        Compare even figures whose definitions cannot meet (lifetime
+        any-brand self-reports); ``True`` for all, or a set of registry ids.
+    confidence : float
+        Level of the figures' intervals (used to read standard errors off them).
+
+    Returns
+    -------
+    DataFrame
+        One row per registry id, columns :data:`COMPARISON_COLUMNS`: the
+        cited figure (``cited, cited_low, cited_high``), the own figure
+        (``observed, ci_low, ci_high, n``, from the figure ``own_id`` in
+        slice ``own_group``), ``p_value`` and ``test``, ``verdict`` (one of
+        :data:`VERDICTS`), ``direction`` (``worse`` / ``better`` / empty),
+        ``provenance``, both definitions, ``label``, ``unit`` and ``flags``
+        (the own figure's flags, plus ``folklore`` for untraceable cited
+        figures and ``override`` where ``override`` lifted the comparability
+        rule).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"id": ["share_bad_any"], "label": ["told anyone"], "unit": ["share"],
+    ...                   "group": ["satisfaction=dissatisfied"], "estimate": [0.84], "ci_low": [0.77],
+    ...                   "ci_high": [0.89], "n": [142.0], "method": ["Wilson"], "definition": ["..."],
+    ...                   "flags": [[]]})
+    >>> c = compare_figures(f).set_index("id")
+    >>> c.loc["share_bad_any", ["verdict", "direction"]].tolist(), c.loc["avoid_2y_after_bad", "verdict"]
+    (['below', 'better'], 'not supported')
+    """
+    from csanalysis.registry import load_registry, provenance_label
+
+    reg = load_registry() if registry is None else registry.copy()
+    reg = reg.reset_index(drop=True)
+    # the own figure: the first of the ``own_id`` alternatives that the figure table holds
+    alts = (reg[["id", "own_id", "own_group"]].assign(own_id=reg["own_id"].fillna("").str.split("|"))
+            .explode("own_id"))
+    alts["own_id"] = alts["own_id"].str.strip()
+    alts["rank"] = alts.groupby("id").cumcount()
+    alts["own_group"] = alts["own_group"].fillna("all")
+    fig = figures.rename(columns={"id": "own_id", "group": "own_group", "estimate": "observed",
+                                  "definition": "observed_definition", "unit": "fig_unit"})
+    fig = fig[fig["observed"].notna()] if len(fig) else fig
+    keep = ["own_id", "own_group", "observed", "ci_low", "ci_high", "n", "observed_definition", "fig_unit",
+            "flags", "method"]
+    hit = alts.merge(fig[[c for c in keep if c in fig.columns]], on=["own_id", "own_group"], how="inner")
+    hit = hit.sort_values(["id", "rank"]).drop_duplicates("id").drop(columns=["rank", "own_group"])
+    m = reg.drop(columns=["own_id"]).merge(hit, on="id", how="left")
+    m["own_id"] = m["own_id"].where(m["own_id"].notna(), reg["own_id"].fillna("").str.split("|").str[0].str.strip())
+    m["own_group"] = m["own_group"].fillna("all")
+    m["unit"] = m["unit"].map(REGISTRY_UNITS).fillna(m["unit"])
+    for c in ("observed", "ci_low", "ci_high", "n"):
+        m[c] = pd.to_numeric(m[c], errors="coerce").astype("float64") if c in m.columns else np.nan
+    if "flags" not in m.columns:
+        m["flags"] = None
+    j = _judge(m, override=override, confidence=confidence)
+
+    cited_def = m["metric_definition"].fillna("").astype("str")
+    cond = m["conditional_on"].fillna("").astype("str")
+    cited_def = cited_def.where(cond.eq(""), cited_def + " [conditional on: " + cond + "]")
+    cited_def = cited_def.where(m["comparability"].ne("conditional"),
+                                cited_def + " (the cited figure is conditional; the observed figure must be "
+                                            "conditioned the same way)")
+    obs_def = m["observed_definition"].fillna("").astype("str")
+    method = m["method"].fillna("").astype("str") if "method" in m.columns else pd.Series("", index=m.index)
+    obs_def = obs_def.where(method.eq(""), method + "; " + obs_def)
+    obs_def = obs_def.where(m["observed"].notna(), "not computed: " + m["needs"].fillna(
+        "the data lacks what this figure needs").astype("str"))
+    definition = "cited: " + cited_def + " || observed: " + obs_def
+    definition = definition.where(j["reason"].eq(""), definition + " || " + j["verdict"] + ": " + j["reason"])
+    definition = definition.where(~j["overridden"], definition + " || compared with override=True although the "
+                                                                 "definitions differ")
+    prov = m["provenance_level"].map(provenance_label)
+    flags = [sorted(set(_flag_list(f)) | ({"folklore"} if lvl == "U" else set()) | ({"override"} if o else set()))
+             for f, lvl, o in zip(m["flags"], m["provenance_level"], j["overridden"])]
+    out = pd.DataFrame({
+        "id": m["id"], "cited": m["value"], "cited_low": m["cited_low"], "cited_high": m["cited_high"],
+        "observed": m["observed"], "ci_low": m["ci_low"], "ci_high": m["ci_high"], "n": m["n"],
+        "p_value": j["p_value"], "verdict": j["verdict"], "provenance": prov, "definition": definition,
+        "own_id": m["own_id"], "own_group": m["own_group"], "label": m["label"].fillna(m["id"]), "unit": m["unit"],
+        "direction": j["direction"], "flags": flags, "test": j["test"], "provenance_level": m["provenance_level"],
+        "comparability": m["comparability"], "denominator_n": m["denominator_n"], "reason": j["reason"],
+    })
+    for c in ("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n", "p_value", "denominator_n"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    return out[list(COMPARISON_COLUMNS)]

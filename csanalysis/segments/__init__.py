@@ -5,7 +5,9 @@ per customer with :func:`csanalysis.link.link_customers` (they link the tables
 themselves when no ``customer`` column is present), and returns a small
 result object with ``.summary()`` (one row per segment: ``segment, n, share``
 with a Wilson interval, and more), ``.to_dict()`` (``{"segments": [...]}``),
-``.plot(ax=None)`` and a notebook face.
+``.plot(ax=None)`` (drawn by :mod:`csanalysis.plotting.segments`) and a notebook
+face (:class:`csanalysis.results.Result`). Helpers the segmentations share live
+in :mod:`csanalysis.segments.common`.
 
 * :func:`rfm`: recency / frequency / monetary quintiles and the usual named
   segments (Champions ... Lost);

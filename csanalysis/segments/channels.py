@@ -39,17 +39,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
+from csanalysis.display import show
+from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
-from csanalysis.segments.compare import (
-    Omnibus,
-    _codes,
-    _g_mean,
-    _g_quantile,
-    _g_share,
-    _rank_omnibus,
-    _share_omnibus,
-)
+from csanalysis.segments.common import segment_codes
+from csanalysis.segments.compare import Omnibus, rank_omnibus, share_omnibus
+from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
 
 __all__ = ["CHANNEL_MEASURES", "ChannelConsistency", "channel_consistency"]
 
@@ -66,7 +62,7 @@ FIGURE_METHOD = ("range (highest minus lowest) of the channel bad-rating shares 
 
 
 @dataclass(repr=False)
-class ChannelConsistency(ResultMixin):
+class ChannelConsistency(Result):
     """Service per channel and one consistency figure (see :func:`channel_consistency`).
 
     Attributes
@@ -113,53 +109,29 @@ class ChannelConsistency(ResultMixin):
                          "confidence": self.confidence, "notes": list(self.notes), "figure": self.figure(),
                          "summary": frame_records(tab), "tests": frame_records(self.tests)})
 
-    def _repr_html_(self) -> str:
+    def wide(self) -> pd.DataFrame:
+        """Channels as rows and measures as columns (the values), channel order kept."""
+        w = self.table.pivot_table(index="channel", columns="measure", values="value", observed=False,
+                                   sort=False, dropna=False)
+        w.columns.name = None
+        return w.reset_index()
+
+    def footnote(self) -> str:
+        """The consistency figure and how it was computed."""
         f = self.consistency
-        fmt = lambda x: f"{x:.4g}"
-        wide = self.table.pivot_table(index="channel", columns="measure", values="value", observed=False,
-                                      sort=False, dropna=False)
-        return (f"<p><b>Consistency across channels</b>: bad-rating share range {f['value']:.3g} "
-                f"[{f['ci_low']:.3g}, {f['ci_high']:.3g}] ({self.confidence:.0%})<br>"
-                f"<small>{html.escape(f['method'])}</small></p>"
-                + wide.to_html(na_rep="–", float_format=fmt)
-                + self.tests.drop(columns=["assumptions"]).to_html(index=False, na_rep="–", float_format=fmt))
+        return (f"Consistency across channels: bad-rating share range {f['value']:.3g} "
+                f"[{f['ci_low']:.3g}, {f['ci_high']:.3g}] ({self.confidence:.0%}); {f['method']}.")
+
+    def _repr_html_(self) -> str:
+        tests = self.tests.drop(columns=["assumptions"])
+        return (show(self.wide(), self.title)._repr_html_()
+                + f"<p><small>{html.escape(self.footnote())}</small></p>"
+                + show(tests, "Tests of equality across channels")._repr_html_())
 
     def plot(self, ax: Any = None, measure: Literal["bad_share", "csat_mean", "resolution_p50"] = "bad_share") -> Any:
-        """Estimate and interval per channel; for ``bad_share`` the range is shaded.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-        measure : {"bad_share", "csat_mean", "resolution_p50"}
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if measure not in ("bad_share", "csat_mean", "resolution_p50"):
-            raise ValueError(f"The value for `measure` must be one of ['bad_share', 'csat_mean', "
-                             f"'resolution_p50'], but {measure!r} was passed.")
-        if ax is None:
-            ax = plt.gca()
-        rows = self.table.loc[self.table["measure"] == measure]
-        y = np.arange(len(rows))
-        ax.hlines(y, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color="C0", lw=2)
-        ax.plot(rows["value"].to_numpy(float), y, "o", color="C0")
-        ax.set_yticks(y)
-        ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(rows["channel"].astype("str"), rows["n"])])
-        ax.set_ylim(len(rows) - 0.5, -0.5)
-        ax.set_xlabel(f"{measure}: {CHANNEL_MEASURES[measure][0]}")
-        f = self.consistency
-        if measure == "bad_share" and np.isfinite(f["value"]):
-            inc = rows.loc[rows["channel"].astype("str").isin(f["channels"]), "value"]
-            ax.axvspan(float(inc.min()), float(inc.max()), color="C1", alpha=0.15,
-                       label=f"range {f['value']:.3g} [{f['ci_low']:.3g}, {f['ci_high']:.3g}]")
-            ax.legend(loc="best", fontsize="small")
-        p = self.tests.set_index("measure").loc[measure, "p_value"]
-        ax.set_title(f"{measure} by channel" + (f" (test of equality p = {p:.3g})" if np.isfinite(p) else ""))
-        return ax
+        """Estimate and interval per channel (see :func:`csanalysis.plotting.plot_channel_consistency`)."""
+        from csanalysis.plotting.segments import plot_channel_consistency
+        return plot_channel_consistency(self, ax=ax, measure=measure)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -256,19 +228,13 @@ def channel_consistency(
     >>> cc.summary().query("measure == 'bad_share' and channel == 'phone'")["n"].item()
     0
     """
-    if not isinstance(tickets, pd.DataFrame):
-        raise TypeError(f"tickets must be a pandas DataFrame, got {type(tickets).__name__}")
+    check_frame(tickets, "tickets")
     if channel not in tickets.columns:
         raise ValueError(f"tickets has no column {channel!r}; pass channel= the column holding the channel "
                          "(e.g. 'channel', 'via', 'source')")
-    conf = float(confidence)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"`confidence` must be strictly between 0 and 1 (for example 0.95), "
-                         f"but {confidence!r} was passed.")
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed.")
-    if int(min_n) != min_n or min_n < 1:
-        raise ValueError(f"`min_n` must be a positive integer, but {min_n!r} was passed.")
+    conf = check_confidence(confidence)
+    check_resamples(n_resamples)
+    check_positive_int(min_n, "min_n")
     if csat_from not in ("auto", "survey", "rating"):
         raise ValueError(f"The value for `csat_from` must be one of ['auto', 'survey', 'rating'], "
                          f"but {csat_from!r} was passed.")
@@ -279,7 +245,7 @@ def channel_consistency(
         if agent.any():
             notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
         t = t.loc[~agent].reset_index(drop=True)
-    g, levels = _codes(t[channel])
+    g, levels = segment_codes(t[channel])
     G = len(levels)
     has = g >= 0
     if (~has).any():
@@ -302,10 +268,10 @@ def channel_consistency(
 
     n_t = np.bincount(g[has], minlength=G).astype(float)
     okc = has & np.isfinite(csat)
-    c_est, c_lo, c_hi, c_n = _g_mean(csat[okc], g[okc], G, conf)
-    b_est, b_lo, b_hi, b_n, b_k = _g_share(bad[rated], g[rated], G, conf)
+    c_est, c_lo, c_hi, c_n = grouped_mean_ci(csat[okc], g[okc], G, conf)
+    b_est, b_lo, b_hi, b_n, b_k = grouped_share_ci(bad[rated], g[rated], G, conf)
     okr = has & np.isfinite(res)
-    r_est, r_lo, r_hi, r_n = _g_quantile(res[okr], g[okr], G, conf)
+    r_est, r_lo, r_hi, r_n = grouped_quantile_ci(res[okr], g[okr], G, q=0.5, confidence=conf)
 
     nan = np.full(G, np.nan)
     blocks = {
@@ -332,9 +298,9 @@ def channel_consistency(
         table.loc[table["measure"] == "csat_mean", "method"] = f"t interval (CSAT from {source})"
 
     tests = pd.DataFrame([
-        _test_row("csat_mean", _rank_omnibus(csat[okc], g[okc], G)),
-        _test_row("bad_share", _share_omnibus(b_k, b_n)),
-        _test_row("resolution_p50", _rank_omnibus(res[okr], g[okr], G)),
+        _test_row("csat_mean", rank_omnibus(csat[okc], g[okc], G)),
+        _test_row("bad_share", share_omnibus(b_k, b_n)),
+        _test_row("resolution_p50", rank_omnibus(res[okr], g[okr], G)),
     ])
 
     # the consistency figure

@@ -50,18 +50,18 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.vq import ClusterError, kmeans2, vq
 
-from csanalysis.segments.journeys import _link_activity_to, _prepare_experiences
-from csanalysis.segments.rfm import (
-    _DAY,
-    _STR,
+from csanalysis.checks import check_confidence, check_frame
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.segments.common import (
+    DAY,
+    STR,
     Key,
-    _as_of,
-    _as_utc,
-    _check_confidence,
-    _check_frame,
-    _SegmentResult,
-    _share_table,
-    _with_customer,
+    as_utc,
+    link_activity_to,
+    prepare_experiences,
+    share_table,
+    utc_as_of,
+    with_customer,
 )
 
 __all__ = ["FEATURES", "ClusterResult", "cluster_customers", "customer_features"]
@@ -137,12 +137,12 @@ def customer_features(
         raise ValueError("customer_features needs activity, experiences or both.")
     exp = raw = None
     if experiences is not None:
-        exp = _prepare_experiences(experiences)
+        exp = prepare_experiences(experiences)
         raw = experiences
     act = None
     if activity is not None:
-        act = (_link_activity_to(exp, activity, customer, key) if exp is not None
-               else _with_customer(activity, "activity", customer, key))
+        act = (link_activity_to(exp, activity, customer, key) if exp is not None
+               else with_customer(activity, "activity", customer, key))
     pur = None
     if act is not None:
         if "at" not in act.columns:
@@ -150,10 +150,10 @@ def customer_features(
                              "or name the column 'at'.")
         amount = (pd.to_numeric(act["amount"], errors="coerce") if "amount" in act.columns
                   else pd.Series(np.nan, index=act.index))
-        cur = (act["currency"].astype(_STR) if "currency" in act.columns
-               else pd.Series(np.nan, index=act.index, dtype=_STR))
-        p = pd.DataFrame({"customer": act["customer"].astype(_STR),
-                          "at": _as_utc(act["at"], "activity 'at'"), "amount": amount, "currency": cur})
+        cur = (act["currency"].astype(STR) if "currency" in act.columns
+               else pd.Series(np.nan, index=act.index, dtype=STR))
+        p = pd.DataFrame({"customer": act["customer"].astype(STR),
+                          "at": as_utc(act["at"], "activity 'at'"), "amount": amount, "currency": cur})
         pur = p.dropna(subset=["customer", "at"])
     times = []
     if pur is not None and len(pur):
@@ -164,7 +164,7 @@ def customer_features(
             times.append(ok["at"].max())
     if not times:
         raise ValueError("activity and experiences hold no customer with a time; no features to compute.")
-    end = _as_of(as_of, max(times))
+    end = utc_as_of(as_of, max(times))
     parts = []
     if pur is not None:
         pur = pur.loc[pur["at"] <= end]
@@ -177,10 +177,10 @@ def customer_features(
                                     else priced & (pur["currency"] == currency).fillna(False).astype(bool))
         g = pur.assign(money=money).groupby("customer", sort=False)
         parts.append(pd.DataFrame({
-            "recency": np.floor((end - g["at"].max()) / _DAY),
+            "recency": np.floor((end - g["at"].max()) / DAY),
             "frequency": g.size().astype("int64"),
             "monetary": g["money"].sum(min_count=1),  # no order in `currency`: missing, not 0
-            "tenure": np.floor((end - g["at"].min()) / _DAY),
+            "tenure": np.floor((end - g["at"].min()) / DAY),
         }))
     if exp is not None:
         e = exp.dropna(subset=["customer", "at"])
@@ -202,7 +202,7 @@ def customer_features(
             "median_resolution_hours": g["res"].median(),
         }))
     out = pd.concat(parts, axis=1, sort=False) if len(parts) > 1 else parts[0]
-    out.index = out.index.astype(_STR)
+    out.index = out.index.astype(STR)
     out.index.name = "customer"
     out = out.sort_index()
     if pur is not None:
@@ -285,7 +285,7 @@ def _kmeans(x: np.ndarray, k: int, rng: np.random.Generator, n_init: int, n_iter
 
 # =========================================================================== result
 @dataclass(repr=False)
-class ClusterResult(_SegmentResult):
+class ClusterResult(Result):
     """Result of :func:`cluster_customers`.
 
     Attributes
@@ -342,10 +342,10 @@ class ClusterResult(_SegmentResult):
         feature (``z_<feature>``) and its median in original units (``median_<feature>``)."""
         counts = self.labels.value_counts().reindex(self.z_means.index, fill_value=0)
         out = pd.DataFrame({"cluster": self.z_means.index.to_numpy(),
-                            "segment": pd.Series([f"cluster {i}" for i in self.z_means.index], dtype=_STR),
+                            "segment": pd.Series([f"cluster {i}" for i in self.z_means.index], dtype=STR),
                             "n": counts.to_numpy(dtype="int64"),
                             "share": counts.to_numpy() / max(int(counts.sum()), 1),
-                            "description": pd.Series(self._descriptions(), dtype=_STR)})
+                            "description": pd.Series(self._descriptions(), dtype=STR)})
         for f in self.used:
             out[f"z_{f}"] = self.z_means[f].to_numpy()
         med = self.features.groupby("cluster")[[c for c in FEATURES if c in self.features.columns]].median()
@@ -356,38 +356,21 @@ class ClusterResult(_SegmentResult):
     def summary(self) -> pd.DataFrame:
         """``segment, n, share, share_ci_low, share_ci_high, description`` per cluster."""
         names = [f"cluster {i}" for i in self.z_means.index]
-        out = _share_table("cluster " + self.labels.astype(_STR), names, self.confidence)
-        out["description"] = pd.Series(self._descriptions(), dtype=_STR)
+        out = share_table("cluster " + self.labels.astype(STR), names, self.confidence)
+        out["description"] = pd.Series(self._descriptions(), dtype=STR)
         return out
 
-    def _extra(self) -> dict[str, Any]:
-        from csanalysis._results import frame_records
-
-        return {"k": self.k, "k_scores": frame_records(self.k_scores), "features": list(self.used),
-                "dropped": dict(self.dropped), "profile": frame_records(self.profile()),
-                "seed": self.seed, "notes": list(self.notes)}
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"segments": [...], "k", "k_scores", "features", "profile", ...}``."""
+        return jsonable({"segments": frame_records(self.summary()), "k": self.k,
+                         "k_scores": frame_records(self.k_scores), "features": list(self.used),
+                         "dropped": dict(self.dropped), "profile": frame_records(self.profile()),
+                         "seed": self.seed, "notes": list(self.notes)})
 
     def plot(self, ax: Any = None) -> Any:
-        """Heatmap of standardised cluster means (features x clusters).
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        z = self.z_means[self.used].to_numpy(dtype=float).T
-        lim = max(1.0, float(np.nanmax(np.abs(z))) if z.size else 1.0)
-        im = ax.imshow(z, cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto")
-        ax.set_xticks(np.arange(z.shape[1]), labels=[f"cluster {i}" for i in self.z_means.index])
-        ax.set_yticks(np.arange(z.shape[0]), labels=list(self.used))
-        for (r, c), v in np.ndenumerate(z):
-            ax.text(c, r, f"{v:+.1f}", ha="center", va="center", fontsize=8)
-        ax.figure.colorbar(im, ax=ax, label="standardised mean")
-        ax.set_title(f"Customer clusters (k={self.k})")
-        return ax
+        """Heatmap of standardised cluster means (see :func:`csanalysis.plotting.plot_clusters`)."""
+        from csanalysis.plotting.segments import plot_clusters
+        return plot_clusters(self, ax=ax)
 
 
 # =========================================================================== main function
@@ -464,7 +447,7 @@ def cluster_customers(
     >>> res.k, sorted(res.summary()["n"].tolist())
     (2, [50, 50])
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     if scaling not in ("robust", "zscore"):
         raise ValueError(f"scaling must be 'robust' or 'zscore', got {scaling!r}.")
     lo_k, hi_k = (int(k_range[0]), int(k_range[1]))
@@ -477,13 +460,13 @@ def cluster_customers(
         if isinstance(v, bool) or int(v) != v or v < 1:
             raise ValueError(f"{name} must be a positive whole number, got {v!r}.")
     if activity is not None and experiences is None and "at" not in activity.columns:
-        _check_frame(activity, "activity")
+        check_frame(activity, "activity")
         feats = activity.copy()
         unknown = [c for c in feats.columns if c not in FEATURES]
         if unknown:
             raise ValueError(f"feature table has unknown column(s) {', '.join(map(str, unknown))}; features are "
                              f"{', '.join(FEATURES)}.")
-        feats.index = feats.index.astype(_STR)
+        feats.index = feats.index.astype(STR)
     else:
         feats = customer_features(activity, experiences, as_of=as_of, currency=currency, customer=customer,
                                   key=key)

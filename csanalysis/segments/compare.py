@@ -38,7 +38,6 @@ Holm and Bonferroni adjustments itself, vectorised (BH: sort, scale by
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,10 +45,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csanalysis._results import ResultMixin, frame_records, jsonable
-from csanalysis.stats.intervals import grouped_quantile_ci, two_proportion_test, wilson_ci
+from csanalysis.checks import check_alpha, check_confidence, check_frame
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.segments.common import segment_codes
+from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
+from csanalysis.stats.intervals import two_proportion_test
 
-__all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis"]
+__all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis",
+           "mann_whitney_p", "rank_omnibus", "share_omnibus"]
 
 Kind = Literal["share", "time", "score"]
 Correction = Literal["fdr_bh", "holm", "bonferroni", "none"]
@@ -128,32 +131,6 @@ def adjust_pvalues(p: Any, method: Correction | None = "fdr_bh") -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- grouped kernels
-def _g_share(x: np.ndarray, g: np.ndarray, G: int, conf: float):
-    n = np.bincount(g, minlength=G).astype(float)
-    k = np.bincount(g, weights=x, minlength=G)
-    low, high = wilson_ci(k, n, conf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.where(n > 0, k / n, np.nan)
-    return est, np.asarray(low, float), np.asarray(high, float), n, k
-
-
-def _g_mean(x: np.ndarray, g: np.ndarray, G: int, conf: float):
-    n = np.bincount(g, minlength=G).astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(g, weights=x, minlength=G) / n
-        dev = x - mean[g] if len(x) else x
-        sd = np.sqrt(np.bincount(g, weights=dev * dev, minlength=G) / (n - 1))
-        tq = stats.t.ppf(0.5 + conf / 2.0, np.maximum(n - 1, 1))
-        half = np.where(n >= 2, tq * sd / np.sqrt(n), np.nan)
-    mean = np.where(n > 0, mean, np.nan)
-    return mean, mean - half, mean + half, n
-
-
-def _g_quantile(x: np.ndarray, g: np.ndarray, G: int, conf: float, q: float = 0.5):
-    """Per-group quantile and order-statistic interval (see :func:`csanalysis.stats.grouped_quantile_ci`)."""
-    return grouped_quantile_ci(x, g, G, q=q, confidence=conf)
-
-
 def _ranks(x: np.ndarray) -> tuple[np.ndarray, float]:
     """Mid-ranks of ``x`` and the tie sum ``sum(t^3 - t)``."""
     r = stats.rankdata(x, method="average")
@@ -236,7 +213,17 @@ def _mwu_vs_rest(x: np.ndarray, g: np.ndarray, G: int) -> np.ndarray:
     return out
 
 
-def _mwu(a: np.ndarray, b: np.ndarray) -> float:
+def mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided Mann-Whitney U p-value of two samples (NaN when one is empty, 1 when all values are equal).
+
+    Exact (scipy's ``method="auto"``) when a sample has at most 8 values,
+    the normal approximation with tie and continuity corrections otherwise.
+
+    Examples
+    --------
+    >>> round(mann_whitney_p(np.array([1.0, 2, 3, 4]), np.array([5.0, 6, 7, 8])), 4)
+    0.0286
+    """
     if a.size == 0 or b.size == 0:
         return np.nan
     if np.ptp(np.concatenate([a, b])) == 0:
@@ -290,7 +277,23 @@ class Omnibus:
                          "p_value": self.p_value, "assumptions": self.assumptions, "reason": self.reason})
 
 
-def _share_omnibus(k: np.ndarray, n: np.ndarray) -> Omnibus:
+def share_omnibus(k: np.ndarray, n: np.ndarray) -> Omnibus:
+    """Whether a share differs across segments: chi-square test (Fisher's exact test for a small 2 x 2).
+
+    Parameters
+    ----------
+    k, n : ndarray
+        Successes and rows per segment (segments with ``n = 0`` are left out).
+
+    Returns
+    -------
+    Omnibus
+
+    Examples
+    --------
+    >>> share_omnibus(np.array([20.0, 4.0]), np.array([40.0, 40.0])).test
+    'Pearson chi-square test of independence'
+    """
     use = n > 0
     base = ("independent observations (one row per ticket / response / customer, not repeated measures); "
             "expected count of at least 5 in every cell for the chi-square approximation")
@@ -315,7 +318,28 @@ def _share_omnibus(k: np.ndarray, n: np.ndarray) -> Omnibus:
     return Omnibus(_CHI2, float(res.statistic), float(res.dof), float(res.pvalue), base + note)
 
 
-def _rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
+def rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
+    """Whether a time or score differs across segments: the Kruskal-Wallis H test.
+
+    Parameters
+    ----------
+    x : ndarray
+        Values (no missing values).
+    g : ndarray of int
+        Segment code of each value, 0 .. G - 1.
+    G : int
+        Number of segments.
+
+    Returns
+    -------
+    Omnibus
+
+    Examples
+    --------
+    >>> o = rank_omnibus(np.array([1.0, 2, 3, 4, 5, 6]), np.array([0, 0, 0, 1, 1, 1]), 2)
+    >>> o.test, round(o.p_value, 4)
+    ('Kruskal-Wallis H test', 0.0495)
+    """
     counts = np.bincount(g, minlength=G)
     k = int(np.sum(counts > 0))
     base = ("independent observations; an ordinal or continuous metric; tests whether values tend to be "
@@ -335,7 +359,7 @@ def _rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
 
 # --------------------------------------------------------------------------- result
 @dataclass(repr=False)
-class SegmentComparison(ResultMixin):
+class SegmentComparison(Result):
     """A metric compared across segments (see :func:`compare_segments`).
 
     Attributes
@@ -393,62 +417,23 @@ class SegmentComparison(ResultMixin):
             "summary": frame_records(tab), "pairwise": frame_records(pw),
         })
 
-    def _repr_html_(self) -> str:
+    def footnote(self) -> str:
+        """The omnibus test, its assumptions and the p-value adjustment."""
         o = self.omnibus
         if np.isfinite(o.p_value):
             line = f"{o.test}: statistic {o.statistic:.4g}, df {o.df:.3g}, p = {o.p_value:.3g}"
         else:
             line = f"{o.test}: not computed ({o.reason})"
-        fmt = lambda x: f"{x:.4g}"
-        return (f"<p><b>{html.escape(self.title)}</b><br>{html.escape(line)}<br>"
-                f"<small>Assumptions: {html.escape(o.assumptions)}. Segment vs rest p-values adjusted with "
-                f"{html.escape(self.correction)}.</small></p>"
-                + self.table.to_html(index=False, na_rep="–", float_format=fmt))
+        return (f"{line}. Assumptions: {o.assumptions}. Segment vs rest p-values adjusted with "
+                f"{self.correction}.")
 
     def plot(self, ax: Any = None) -> Any:
-        """Estimate and interval per segment (horizontal); significant segments filled.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        t = self.table
-        y = np.arange(len(t))
-        est = t["estimate"].to_numpy(float)
-        sig = t["significant"].to_numpy(bool)
-        ax.hlines(y, t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float), color="C0", lw=2)
-        ax.plot(est[~sig], y[~sig], "o", mfc="white", color="C0", label="not significant")
-        ax.plot(est[sig], y[sig], "o", color="C3", label=f"differs from rest ({self.correction})")
-        ax.set_yticks(y)
-        ax.set_yticklabels([f"{s} (n={int(n)})" for s, n in zip(t["segment"].astype("str"), t["n"])])
-        ax.set_ylim(len(t) - 0.5, -0.5)
-        unit = f" [{self.unit}]" if self.unit else ""
-        ax.set_xlabel(f"{self.metric}{unit}: {self.estimator}")
-        p = self.omnibus.p_value
-        ax.set_title(f"{self.omnibus.test}: p = {p:.3g}" if np.isfinite(p) else f"{self.omnibus.test}: n/a")
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        """Estimate and interval per segment (see :func:`csanalysis.plotting.plot_segment_comparison`)."""
+        from csanalysis.plotting.segments import plot_segment_comparison
+        return plot_segment_comparison(self, ax=ax)
 
 
 # --------------------------------------------------------------------------- helpers
-def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy(dtype=np.int64), pd.Index(s.cat.categories)
-    try:
-        codes, uniques = pd.factorize(s, sort=True)
-    except TypeError:
-        codes, uniques = pd.factorize(s, sort=False)
-    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
-
-
 def _infer_kind(s: pd.Series, name: str) -> Kind:
     if pd.api.types.is_bool_dtype(s.dtype):
         return "share"
@@ -476,16 +461,6 @@ def _values(s: pd.Series, kind: Kind, name: str) -> tuple[np.ndarray, str]:
         raise ValueError(f"kind={kind!r} needs a numeric (or duration) column; {name!r} has dtype {s.dtype}")
     unit = next((suf[1:] for suf in _TIME_SUFFIXES if name.lower().endswith(suf)), "") if kind == "time" else ""
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), unit
-
-
-def _check_alpha(alpha: float) -> float:
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        a = np.nan
-    if not 0.0 < a < 1.0:
-        raise ValueError(f"`alpha` must be strictly between 0 and 1 (for example 0.05), but {alpha!r} was passed.")
-    return a
 
 
 # --------------------------------------------------------------------------- entry point
@@ -560,8 +535,7 @@ def compare_segments(
     0    chat  40       0.1         True
     1   email  40       0.5         True
     """
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    check_frame(data, "data")
     for role, col in (("segment", segment), ("metric", metric)):
         if not isinstance(col, str) or col not in data.columns:
             shown = ", ".join(map(str, list(data.columns)[:15]))
@@ -573,16 +547,14 @@ def compare_segments(
                          f"but {kind!r} was passed.")
     if pairs not in ("vs_rest", "all"):
         raise ValueError(f"The value for `pairs` must be one of ['vs_rest', 'all'], but {pairs!r} was passed.")
-    a = _check_alpha(alpha)
-    conf = 1.0 - a if confidence is None else float(confidence)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"`confidence` must be strictly between 0 and 1, but {confidence!r} was passed.")
+    a = check_alpha(alpha)
+    conf = 1.0 - a if confidence is None else check_confidence(confidence)
     corr = "none" if correction is None else correction
     adjust_pvalues([], corr)  # validates
 
     k_ = kind or _infer_kind(data[metric], metric)
     x_all, unit = _values(data[metric], k_, metric)
-    g_all, levels = _codes(data[segment])
+    g_all, levels = segment_codes(data[segment])
     G = len(levels)
     keep = np.isfinite(x_all) & (g_all >= 0)
     x, g = x_all[keep], g_all[keep]
@@ -593,11 +565,11 @@ def compare_segments(
 
     # per-segment estimates, and the rest
     if k_ == "share":
-        est, low, high, n, ksum = _g_share(x, g, G, conf)
+        est, low, high, n, ksum = grouped_share_ci(x, g, G, conf)
         K, N = float(ksum.sum()), float(n.sum())
         with np.errstate(divide="ignore", invalid="ignore"):
             rest_est = np.where(N - n > 0, (K - ksum) / (N - n), np.nan)
-        omni = _share_omnibus(ksum, n)
+        omni = share_omnibus(ksum, n)
         _, _, _, p = two_proportion_test(ksum, n, K - ksum, N - n)
         p = np.asarray(p, float)
         small = _small_expected(ksum, n, K - ksum, N - n)
@@ -606,9 +578,9 @@ def compare_segments(
         test = np.where(small, _FISHER, _Z)
     else:
         if k_ == "time":
-            est, low, high, n = _g_quantile(x, g, G, conf)
+            est, low, high, n = grouped_quantile_ci(x, g, G, q=0.5, confidence=conf)
         else:
-            est, low, high, n = _g_mean(x, g, G, conf)
+            est, low, high, n = grouped_mean_ci(x, g, G, conf)
         N = float(n.sum())
         if k_ == "score":
             S = float(x.sum())
@@ -619,7 +591,7 @@ def compare_segments(
             rest_est = np.full(G, np.nan)
             for i in np.flatnonzero((n > 0) & (N - n > 0)):
                 rest_est[i] = float(np.median(x[g != i]))
-        omni = _rank_omnibus(x, g, G)
+        omni = rank_omnibus(x, g, G)
         p = _mwu_vs_rest(x, g, G)
         test = np.full(G, _MWU, dtype=object)
     testable = (n > 0) & (N - n > 0)
@@ -666,7 +638,7 @@ def compare_segments(
             order = np.argsort(g, kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=G))])
             xs = x[order]
-            pp = np.array([_mwu(xs[bounds[i]:bounds[i + 1]], xs[bounds[j]:bounds[j + 1]])
+            pp = np.array([mann_whitney_p(xs[bounds[i]:bounds[i + 1]], xs[bounds[j]:bounds[j + 1]])
                            for i, j in zip(ia, ib)], dtype=float)
             ptest = np.full(len(ia), _MWU, dtype=object)
         pa = adjust_pvalues(pp, corr)

@@ -51,20 +51,20 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from csanalysis.segments.rfm import (
-    _DAY,
-    _STR,
+from csanalysis.checks import check_confidence, check_window
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.segments.common import (
+    DAY,
+    STR,
     Key,
-    _as_of,
-    _as_utc,
-    _check_confidence,
-    _check_frame,
-    _plot_rates,
-    _SegmentResult,
-    _share_table,
-    _with_customer,
+    follow_up,
+    link_activity_to,
+    outcome_table,
+    prepare_experiences,
+    purchases,
+    utc_as_of,
 )
-from csanalysis.stats.intervals import two_proportion_test, wilson_ci
+from csanalysis.stats.intervals import two_proportion_test
 
 __all__ = ["JOURNEYS", "JourneyResult", "ServiceRecoveryResult", "experience_journeys",
            "service_recovery_test"]
@@ -74,96 +74,13 @@ JOURNEYS: tuple[str, ...] = ("no contact", "good only", "neutral or unrated", "b
                              "bad not recovered")
 
 
-# =========================================================================== follow-up machinery
-def _check_window(window: Any) -> float:
-    if isinstance(window, bool) or not isinstance(window, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(window) or window <= 0:
-        raise ValueError(f"window must be a positive number of days (e.g. 365), got {window!r}.")
-    return float(window)
-
-
-def _purchases(activity: pd.DataFrame) -> pd.DataFrame:
-    """``customer, at`` of the purchases with both, sorted by time."""
-    if "at" not in activity.columns:
-        raise ValueError("activity has no 'at' column (purchase time); read it with a csanalysis reader "
-                         "or name the column 'at'.")
-    p = pd.DataFrame({"customer": activity["customer"].astype(_STR),
-                      "at": _as_utc(activity["at"], "activity 'at'")})
-    return p.dropna().sort_values("at", kind="stable").reset_index(drop=True)
-
-
-def _follow_up(index: pd.DataFrame, purchases: pd.DataFrame, *, window: float,
-               end: pd.Timestamp) -> pd.DataFrame:
-    """Outcomes after each row's index date.
-
-    ``index`` has ``customer`` and ``index_at`` (one row per subject, NaT
-    allowed). Returns, aligned with ``index``: ``follow_days``, ``followed``,
-    ``prior_purchase``, ``next_purchase_at``, ``days_to_next``, ``repeat``.
-    Purchases after ``end`` are ignored; the next purchase is strictly after
-    the index date.
-    """
-    p = purchases.loc[purchases["at"] <= end]
-    # integer customer codes make the by-key of merge_asof cheap
-    codes, _ = pd.factorize(pd.concat([index["customer"].astype(_STR), p["customer"]], ignore_index=True))
-    q = pd.DataFrame({"_c": codes[: len(index)], "index_at": index["index_at"].array,
-                      "_row": np.arange(len(index))})
-    has = q["index_at"].notna() & (q["_c"] >= 0)
-    qq = q.loc[has].sort_values("index_at", kind="stable")
-    right = pd.DataFrame({"_c": codes[len(index):], "_next": p["at"].array, "_prev": p["at"].array})
-    nxt = pd.merge_asof(qq, right[["_c", "_next"]], left_on="index_at", right_on="_next",
-                        by="_c", direction="forward", allow_exact_matches=False)
-    prv = pd.merge_asof(qq, right[["_c", "_prev"]], left_on="index_at", right_on="_prev",
-                        by="_c", direction="backward", allow_exact_matches=True)
-    next_at = pd.Series(pd.NaT, index=q.index, dtype="datetime64[ns, UTC]")
-    prior = np.zeros(len(q), dtype=bool)
-    next_at.iloc[nxt["_row"].to_numpy()] = nxt["_next"].to_numpy()
-    prior[prv["_row"].to_numpy()] = prv["_prev"].notna().to_numpy()
-    idx_at = q["index_at"]
-    follow = ((end - idx_at) / _DAY).to_numpy(dtype=float, na_value=np.nan)
-    to_next = ((next_at - idx_at) / _DAY).to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        followed = follow >= window
-        repeat = to_next <= window
-    return pd.DataFrame({"follow_days": follow, "followed": followed, "prior_purchase": prior,
-                         "next_purchase_at": next_at.to_numpy(), "days_to_next": to_next,
-                         "repeat": repeat}, index=index.index)
-
-
-def _outcome_table(table: pd.DataFrame, group: str, order: list[str] | tuple[str, ...],
-                   confidence: float) -> pd.DataFrame:
-    """Shares and followed outcome rates per group (Wilson intervals)."""
-    out = _share_table(table[group].astype("object"), order, confidence)
-    f = table.loc[table["followed"]]
-    g = f.groupby(table[group].astype("object").loc[f.index], sort=False)
-    n_f = g.size().reindex(list(order), fill_value=0).to_numpy()
-    k_rep = g["repeat"].sum().reindex(list(order), fill_value=0).to_numpy()
-    pr = f.loc[f["prior_purchase"]]
-    gp = pr.groupby(table[group].astype("object").loc[pr.index], sort=False)
-    n_p = gp.size().reindex(list(order), fill_value=0).to_numpy()
-    k_lapse = (gp.size() - gp["repeat"].sum()).reindex(list(order), fill_value=0).to_numpy()
-    out["n_followed"] = n_f.astype("int64")
-    out["n_censored"] = (out["n"].to_numpy() - n_f).astype("int64")
-    out["repeat_n"] = k_rep.astype("int64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["repeat_rate"] = np.where(n_f > 0, k_rep / np.maximum(n_f, 1), np.nan)
-        lo, hi = wilson_ci(k_rep, n_f, confidence)
-        out["repeat_ci_low"], out["repeat_ci_high"] = np.atleast_1d(lo), np.atleast_1d(hi)
-        out["avoid_rate"] = 1.0 - out["repeat_rate"]
-        out["avoid_ci_low"], out["avoid_ci_high"] = 1.0 - out["repeat_ci_high"], 1.0 - out["repeat_ci_low"]
-        out["n_prior_buyers"] = n_p.astype("int64")
-        out["lapse_rate"] = np.where(n_p > 0, k_lapse / np.maximum(n_p, 1), np.nan)
-        lo, hi = wilson_ci(k_lapse, n_p, confidence)
-        out["lapse_ci_low"], out["lapse_ci_high"] = np.atleast_1d(lo), np.atleast_1d(hi)
-    return out
-
-
 def _pct(x: float) -> str:
     return "–" if not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
 # =========================================================================== journeys
 @dataclass(repr=False)
-class JourneyResult(_SegmentResult):
+class JourneyResult(Result):
     """Result of :func:`experience_journeys`.
 
     Attributes
@@ -201,30 +118,17 @@ class JourneyResult(_SegmentResult):
         repeat_ci_high, avoid_rate, avoid_ci_low, avoid_ci_high,
         n_prior_buyers, lapse_rate, lapse_ci_low, lapse_ci_high``.
         """
-        return _outcome_table(self.table, "journey", JOURNEYS, self.confidence)
+        return outcome_table(self.table, "journey", JOURNEYS, self.confidence)
 
-    def _extra(self) -> dict[str, Any]:
-        return {"window_days": self.window, "end": self.end, "customers": len(self.table),
-                "notes": list(self.notes)}
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"segments": [{"segment", "n", "share", ...}, ...], "window_days", ...}``."""
+        return jsonable({"segments": frame_records(self.summary()), "window_days": self.window, "end": self.end,
+                         "customers": len(self.table), "notes": list(self.notes)})
 
     def plot(self, ax: Any = None, *, what: Literal["repeat", "share", "avoid", "lapse"] = "repeat") -> Any:
-        """Bar chart per journey with Wilson intervals: repeat rate (default), share, avoid or lapse rate.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        cols = {"repeat": ("repeat_rate", "repeat_ci_low", "repeat_ci_high",
-                           f"bought again within {self.window:g} days"),
-                "avoid": ("avoid_rate", "avoid_ci_low", "avoid_ci_high",
-                          f"no purchase within {self.window:g} days"),
-                "lapse": ("lapse_rate", "lapse_ci_low", "lapse_ci_high",
-                          f"earlier buyers lost within {self.window:g} days"),
-                "share": ("share", "share_ci_low", "share_ci_high", "share of customers")}
-        if what not in cols:
-            raise ValueError(f"what must be one of {', '.join(cols)}, got {what!r}.")
-        v, lo, hi, label = cols[what]
-        return _plot_rates(self.summary(), v, lo, hi, ax=ax, title="Experience journeys", xlabel=label)
+        """Rate per journey with Wilson intervals (see :func:`csanalysis.plotting.plot_journeys`)."""
+        from csanalysis.plotting.segments import plot_journeys
+        return plot_journeys(self, ax=ax, what=what)
 
 
 def _journey_table(exp: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
@@ -254,7 +158,7 @@ def _journey_table(exp: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
         ["no contact", "bad then recovered", "bad not recovered", "good only"],
         default="neutral or unrated")
     return pd.DataFrame({
-        "customer": pd.Series(customers, dtype=_STR).to_numpy(),
+        "customer": pd.Series(customers, dtype=STR).to_numpy(),
         "journey": pd.Categorical(journey, categories=list(JOURNEYS)),
         "n_experiences": n_exp.to_numpy(), "n_bad": n_bad.to_numpy(), "n_good": n_good.to_numpy(),
         "first_bad_at": _utc_array(per["first_bad_at"]),
@@ -267,25 +171,6 @@ def _utc_array(s: pd.Series) -> Any:
     if s.isna().all():
         return pd.array([pd.NaT] * len(s), dtype="datetime64[ns, UTC]")
     return pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]").array
-
-
-def _prepare_experiences(experiences: pd.DataFrame) -> pd.DataFrame:
-    _check_frame(experiences, "experiences")
-    missing = [c for c in ("customer", "at", "bad") if c not in experiences.columns]
-    if missing:
-        raise ValueError(f"experiences lacks column(s) {', '.join(missing)}; build it with "
-                         "csanalysis.experiences.experiences(tickets, responses).")
-
-    def flag(name: str) -> pd.Series:
-        if name not in experiences.columns:
-            return pd.Series(False, index=experiences.index)
-        return experiences[name].astype("boolean").fillna(False).astype(bool)
-
-    e = pd.DataFrame({"customer": experiences["customer"].astype(_STR),
-                      "at": _as_utc(experiences["at"], "experiences 'at'"),
-                      "bad": flag("bad"), "good": flag("good")})
-    e["good"] &= ~e["bad"]
-    return e
 
 
 def experience_journeys(
@@ -348,12 +233,12 @@ def experience_journeys(
     1        b   bad not recovered   False      True
     2        c          no contact   False     False
     """
-    window = _check_window(window)
-    confidence = _check_confidence(confidence)
-    exp = _prepare_experiences(experiences)
-    act = _link_activity_to(exp, activity, customer, key)
+    window = check_window(window)
+    confidence = check_confidence(confidence)
+    exp = prepare_experiences(experiences)
+    act = link_activity_to(exp, activity, customer, key)
     notes: list[str] = []
-    pur = _purchases(act)
+    pur = purchases(act)
     no_cust = int(exp["customer"].isna().sum())
     if no_cust:
         notes.append(f"{no_cust} experience(s) without a customer left out")
@@ -362,7 +247,7 @@ def experience_journeys(
         raise ValueError("experiences and activity hold no customer with a time; nothing to follow.")
     latest = max([x for x in (pur["at"].max() if len(pur) else pd.NaT,
                               exp["at"].max() if len(exp) else pd.NaT) if pd.notna(x)])
-    end = _as_of(as_of, latest)
+    end = utc_as_of(as_of, latest)
     late = exp["at"] > end
     if late.any():
         notes.append(f"{int(late.sum())} experience(s) after the end of observation left out")
@@ -374,7 +259,7 @@ def experience_journeys(
     first_buy = pur.groupby("customer", sort=False)["at"].min()
     fb = table["customer"].map(first_buy).astype("datetime64[ns, UTC]")
     contact = table["journey"] != "no contact"
-    offsets = np.sort(((table["index_at"] - fb) / _DAY).loc[contact & fb.notna()].clip(lower=0).to_numpy(dtype=float))
+    offsets = np.sort(((table["index_at"] - fb) / DAY).loc[contact & fb.notna()].clip(lower=0).to_numpy(dtype=float))
     no_c = (~contact).to_numpy()
     rng = np.random.default_rng(seed)
     drawn = rng.choice(offsets, size=int(no_c.sum())) if offsets.size else np.zeros(int(no_c.sum()))
@@ -385,8 +270,8 @@ def experience_journeys(
     assigned[by_first] = drawn
     ref = fb_nc + pd.to_timedelta(np.round(assigned * 86400), unit="s")
     table.loc[no_c, "index_at"] = ref.array
-    table["index_kind"] = pd.Series(np.where(no_c, "matched reference", "last service event"), dtype=_STR)
-    fu = _follow_up(table[["customer", "index_at"]], pur, window=window, end=end)
+    table["index_kind"] = pd.Series(np.where(no_c, "matched reference", "last service event"), dtype=STR)
+    fu = follow_up(table[["customer", "index_at"]], pur, window=window, end=end)
     table = pd.concat([table, fu], axis=1)
     n_cens = int((~table["followed"]).sum())
     if n_cens:
@@ -394,24 +279,9 @@ def experience_journeys(
     return JourneyResult(table=table, window=window, end=end, confidence=confidence, notes=notes)
 
 
-def _link_activity_to(exp: pd.DataFrame, activity: pd.DataFrame, customer: str, key: Key) -> pd.DataFrame:
-    """``activity`` with a ``customer`` column; when it had to be linked here, check it meets ``exp``."""
-    linked_here = customer not in activity.columns
-    act = _with_customer(activity, "activity", customer, key)
-    if not linked_here:
-        return act
-    ke, ka = exp["customer"].dropna(), act["customer"].dropna()
-    if len(ke) and len(ka) and not ka.isin(ke.unique()).any():
-        raise ValueError("experiences and activity share no customer: activity was linked here on its own "
-                         "and its keys do not match the experiences' (customer ids against e-mail keys?). "
-                         "Link the tables together with csanalysis.link.link_customers(...) first, or pass "
-                         "key='customer_id' / key='email_key'.")
-    return act
-
-
 # =========================================================================== recovery test
 @dataclass(repr=False)
-class ServiceRecoveryResult(_SegmentResult):
+class ServiceRecoveryResult(Result):
     """Result of :func:`service_recovery_test`.
 
     Attributes
@@ -438,8 +308,6 @@ class ServiceRecoveryResult(_SegmentResult):
 
     def to_dict(self) -> dict[str, Any]:
         """``{"segments": journey records (segment, n, share, ...), "comparisons": [...], ...}``."""
-        from csanalysis._results import frame_records, jsonable
-
         return jsonable({"segments": frame_records(self.journeys.summary()),
                          "comparisons": frame_records(self.comparisons),
                          "window_days": self.journeys.window, "conclusions": self.describe()})
@@ -462,27 +330,9 @@ class ServiceRecoveryResult(_SegmentResult):
         return out
 
     def plot(self, ax: Any = None) -> Any:
-        """Differences in repeat rate with their Newcombe intervals.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        c = self.comparisons.iloc[::-1]
-        d = c["difference"].to_numpy(dtype=float, na_value=np.nan)
-        err = np.vstack([np.nan_to_num(d - c["ci_low"].to_numpy(dtype=float, na_value=np.nan)),
-                         np.nan_to_num(c["ci_high"].to_numpy(dtype=float, na_value=np.nan) - d)])
-        y = np.arange(len(c))
-        ax.errorbar(np.nan_to_num(d), y, xerr=err, fmt="o", color="#C44E52", capsize=4)
-        ax.axvline(0.0, color="#888888", lw=1)
-        ax.set_yticks(y, labels=list(c["comparison"]))
-        ax.set_xlabel(f"difference in repeat rate within {self.journeys.window:g} days")
-        ax.set_title("Service recovery")
-        return ax
+        """Differences in repeat rate with their Newcombe intervals (see :func:`csanalysis.plotting.plot_recovery`)."""
+        from csanalysis.plotting.segments import plot_recovery
+        return plot_recovery(self, ax=ax)
 
 
 def service_recovery_test(
@@ -550,8 +400,8 @@ def service_recovery_test(
     d, lo, hi, p = two_proportion_test(k1, n1, k2, n2, jr.confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         comp = pd.DataFrame({
-            "comparison": pd.Series([f"{a} vs {b}" for a, b in pairs], dtype=_STR),
-            "group": pd.Series(g, dtype=_STR), "reference": pd.Series(r, dtype=_STR),
+            "comparison": pd.Series([f"{a} vs {b}" for a, b in pairs], dtype=STR),
+            "group": pd.Series(g, dtype=STR), "reference": pd.Series(r, dtype=STR),
             "n_group": n1.astype("int64"), "repeat_group": k1.astype("int64"),
             "rate_group": np.where(n1 > 0, k1 / np.maximum(n1, 1), np.nan),
             "n_reference": n2.astype("int64"), "repeat_reference": k2.astype("int64"),

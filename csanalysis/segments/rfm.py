@@ -43,22 +43,18 @@ all, ``monetary`` is missing, M is missing and ``FM = F``.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from csanalysis._results import frame_records, jsonable
-from csanalysis.link import link_customers
-from csanalysis.stats.intervals import wilson_ci
+from csanalysis.checks import check_confidence
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.segments.common import DAY, STR, Key, as_utc, share_table, utc_as_of, with_customer
 
 __all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMResult", "rfm"]
 
-Key = Literal["auto", "customer_id", "email_key"]
-_STR = pd.StringDtype(na_value=np.nan)
-_DAY = pd.Timedelta(days=1)
 
 #: RFM segment names, from best to worst (the order of summaries and plots).
 RFM_SEGMENTS: tuple[str, ...] = (
@@ -80,132 +76,9 @@ RFM_SEGMENT_GRID: pd.DataFrame = pd.DataFrame(
 )
 
 
-# =========================================================================== shared helpers
-def _check_frame(df: Any, name: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"`{name}` must be a pandas DataFrame, got {type(df).__name__}.")
-
-
-def _with_customer(df: pd.DataFrame, table: str, customer: str, key: Key) -> pd.DataFrame:
-    """``df`` with a string ``customer`` column (linking the table on its own when needed)."""
-    _check_frame(df, table)
-    if customer in df.columns:
-        out = df if customer == "customer" else df.assign(customer=df[customer])
-    elif customer != "customer":
-        raise ValueError(f"{table} has no column {customer!r}; pass the name of its customer column as "
-                         "customer=, or leave customer='customer' to link the table with link_customers.")
-    else:
-        out = getattr(link_customers(**{table: df}, key=key), table)
-    return out.assign(customer=out["customer"].astype(_STR))
-
-
-def _link_pair(a: pd.DataFrame, a_name: str, b: pd.DataFrame, b_name: str,
-               customer: str, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give two tables one customer key: link together when neither has one, else separately.
-
-    Raises ``ValueError`` when the two tables end up sharing no customer at all
-    (typically one was linked on customer ids and the other on e-mail keys).
-    """
-    _check_frame(a, a_name)
-    _check_frame(b, b_name)
-    has_a, has_b = customer in a.columns, customer in b.columns
-    if not has_a and not has_b and customer == "customer":
-        ld = link_customers(**{a_name: a, b_name: b}, key=key)
-        a2, b2 = getattr(ld, a_name), getattr(ld, b_name)
-        return (a2.assign(customer=a2["customer"].astype(_STR)),
-                b2.assign(customer=b2["customer"].astype(_STR)))
-    a2 = _with_customer(a, a_name, customer, key)
-    b2 = _with_customer(b, b_name, customer, key)
-    if not (has_a and has_b):
-        ka, kb = a2["customer"].dropna(), b2["customer"].dropna()
-        if len(ka) and len(kb) and not ka.isin(kb.unique()).any():
-            raise ValueError(
-                f"{a_name} and {b_name} share no customer: one table was linked here on its own and its "
-                "customer keys do not match the other's (customer ids against e-mail keys?). Link both "
-                f"with csanalysis.link.link_customers(...) first, or pass key='customer_id' / 'email_key'.")
-    return a2, b2
-
-
-def _as_utc(s: pd.Series, what: str) -> pd.Series:
-    try:
-        out = pd.to_datetime(s, utc=True).astype("datetime64[ns, UTC]")
-    except (TypeError, ValueError):
-        raise ValueError(f"{what} must hold timestamps (canonical tables carry UTC datetimes).") from None
-    return out
-
-
-def _as_of(value: Any, default: pd.Timestamp) -> pd.Timestamp:
-    if value is None:
-        return default
-    ts = pd.Timestamp(value)
-    if pd.isna(ts):
-        raise ValueError(f"as_of must be a date or timestamp, got {value!r}.")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def _check_confidence(confidence: float) -> float:
-    c = float(confidence)
-    if not 0.0 < c < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1 (e.g. 0.95), got {confidence!r}.")
-    return c
-
-
-def _share_table(labels: pd.Series, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
-    """``segment, n, share, share_ci_low, share_ci_high`` for every segment in ``order``."""
-    counts = labels.value_counts().reindex(list(order), fill_value=0).astype("int64")
-    total = int(counts.sum())
-    n = counts.to_numpy()
-    share = n / total if total else np.full(n.shape, np.nan)
-    lo, hi = wilson_ci(n, np.full(n.shape, total), confidence)
-    return pd.DataFrame({
-        "segment": pd.Series(list(order), dtype=_STR), "n": n, "share": share,
-        "share_ci_low": np.atleast_1d(lo), "share_ci_high": np.atleast_1d(hi),
-    })
-
-
-def _plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Any, title: str,
-                xlabel: str) -> Any:
-    """Horizontal bars of ``value`` per segment with ``[low, high]`` error bars."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        ax = plt.gca()
-    s = summary.iloc[::-1]
-    v = s[value].to_numpy(dtype=float, na_value=np.nan)
-    lo = s[low].to_numpy(dtype=float, na_value=np.nan)
-    hi = s[high].to_numpy(dtype=float, na_value=np.nan)
-    err = np.vstack([np.nan_to_num(v - lo), np.nan_to_num(hi - v)])
-    y = np.arange(len(s))
-    ax.barh(y, np.nan_to_num(v), xerr=err, color="#4C72B0", ecolor="#333333", capsize=3)
-    ax.set_yticks(y, labels=[f"{seg} (n={n})" for seg, n in zip(s["segment"], s["n"])])
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
-    return ax
-
-
-class _SegmentResult:
-    """``to_dict`` / ``_repr_html_`` shared by the segment results."""
-
-    title: str = ""
-
-    def summary(self) -> pd.DataFrame:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _extra(self) -> dict[str, Any]:
-        return {}
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready result: ``{"segments": [{"segment", "n", "share", ...}, ...], ...}``."""
-        return jsonable({"segments": frame_records(self.summary()), **self._extra()})
-
-    def _repr_html_(self) -> str:
-        cap = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
-        return cap + self.summary().to_html(index=False, na_rep="–", float_format=lambda x: f"{x:.4g}")
-
-
 # =========================================================================== RFM
 @dataclass(repr=False)
-class RFMResult(_SegmentResult):
+class RFMResult(Result):
     """Result of :func:`rfm`.
 
     Attributes
@@ -248,26 +121,23 @@ class RFMResult(_SegmentResult):
         """
         order = list(RFM_SEGMENTS) + [c for c in self.table["segment"].cat.categories
                                       if c not in RFM_SEGMENTS]
-        out = _share_table(self.table["segment"].astype("object"), order, self.confidence)
+        out = share_table(self.table["segment"].astype("object"), order, self.confidence)
         means = (self.table.groupby("segment", observed=False)[["recency", "frequency", "monetary"]]
                  .mean().reindex(order))
         for c in ("recency", "frequency", "monetary"):
             out[f"mean_{c}"] = means[c].to_numpy(dtype=float)
         return out
 
-    def _extra(self) -> dict[str, Any]:
-        return {"as_of": self.as_of, "currency": self.currency, "bins": self.bins,
-                "customers": len(self.table), "notes": list(self.notes)}
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"segments": [{"segment", "n", "share", ...}, ...], "as_of", ...}``."""
+        return jsonable({"segments": frame_records(self.summary()), "as_of": self.as_of,
+                         "currency": self.currency, "bins": self.bins, "customers": len(self.table),
+                         "notes": list(self.notes)})
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of segment shares with their Wilson intervals.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        return _plot_rates(self.summary(), "share", "share_ci_low", "share_ci_high", ax=ax,
-                           title=f"RFM segments (as of {self.as_of.date()})", xlabel="share of customers")
+        """Segment shares with their Wilson intervals (see :func:`csanalysis.plotting.plot_rfm`)."""
+        from csanalysis.plotting.segments import plot_rfm
+        return plot_rfm(self, ax=ax)
 
 
 def _scores(values: pd.Series, bins: int, *, higher_is_better: bool) -> np.ndarray:
@@ -366,15 +236,15 @@ def rfm(
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
         raise ValueError(f"bins must be a whole number of at least 2 (5 gives quintiles), got {bins!r}.")
     bins = int(bins)
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     grid = RFM_SEGMENT_GRID if grid is None else _check_grid(grid)
-    act = _with_customer(activity, "activity", customer, key)
+    act = with_customer(activity, "activity", customer, key)
     for col in ("at",):
         if col not in act.columns:
             raise ValueError("activity has no 'at' column (purchase time); read it with "
                              "csanalysis.io.read_activity or name the column 'at'.")
     notes: list[str] = []
-    at = _as_utc(act["at"], "activity 'at'")
+    at = as_utc(act["at"], "activity 'at'")
     keep = act["customer"].notna() & at.notna()
     if (~keep).any():
         notes.append(f"{int((~keep).sum())} purchase row(s) without a customer or a time left out")
@@ -382,7 +252,7 @@ def rfm(
         raise ValueError("activity has no purchase with both a customer and a time; RFM needs at least one "
                          f"(got {len(act)} row(s)).")
     default_as_of = at[keep].max()
-    as_of_ts = _as_of(as_of, default_as_of)
+    as_of_ts = utc_as_of(as_of, default_as_of)
     late = keep & (at > as_of_ts)
     if late.any():
         notes.append(f"{int(late.sum())} purchase(s) after as_of left out")
@@ -392,10 +262,10 @@ def rfm(
     cols = {"customer": act.loc[keep, "customer"], "at": at[keep]}
     cols["amount"] = (pd.to_numeric(act.loc[keep, "amount"], errors="coerce") if "amount" in act.columns
                       else pd.Series(np.nan, index=cols["at"].index))
-    cols["currency"] = (act.loc[keep, "currency"].astype(_STR) if "currency" in act.columns
-                        else pd.Series(np.nan, index=cols["at"].index, dtype=_STR))
-    cols["order_id"] = (act.loc[keep, "order_id"].astype(_STR) if "order_id" in act.columns
-                        else pd.Series(np.nan, index=cols["at"].index, dtype=_STR))
+    cols["currency"] = (act.loc[keep, "currency"].astype(STR) if "currency" in act.columns
+                        else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
+    cols["order_id"] = (act.loc[keep, "order_id"].astype(STR) if "order_id" in act.columns
+                        else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
     a = pd.DataFrame(cols)
     # one row per order: repeated (customer, order_id) rows are counted once
     dup = a["order_id"].notna() & a.duplicated(["customer", "order_id"])
@@ -437,8 +307,8 @@ def rfm(
     })
     table.index.name = "customer"
     table = table.reset_index()
-    table["customer"] = table["customer"].astype(_STR)
-    table.insert(3, "recency", np.floor((as_of_ts - table["last_purchase"]) / _DAY).astype("float64"))
+    table["customer"] = table["customer"].astype(STR)
+    table.insert(3, "recency", np.floor((as_of_ts - table["last_purchase"]) / DAY).astype("float64"))
     if money.notna().any():
         # Orders without an amount spent 0; a customer whose every order is in another currency has no
         # monetary value in `currency` (missing, scored on F alone), not a spend of 0.
@@ -468,8 +338,8 @@ def rfm(
     table["f_score"] = f.astype("int64")
     table["m_score"] = pd.array(np.where(np.isnan(m), np.nan, m), dtype="Float64").astype("Int64")
     table["fm_score"] = fm.astype("int64")
-    m_txt = pd.Series(table["m_score"].astype(_STR)).fillna("-")
-    table["rfm_score"] = (table["r_score"].astype(_STR) + table["f_score"].astype(_STR) + m_txt).astype(_STR)
+    m_txt = pd.Series(table["m_score"].astype(STR)).fillna("-")
+    table["rfm_score"] = (table["r_score"].astype(STR) + table["f_score"].astype(STR) + m_txt).astype(STR)
     r5 = _on_five(r, bins)
     fm5 = _on_five(fm, bins)
     gv = grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5]].to_numpy(dtype=object)

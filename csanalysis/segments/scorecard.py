@@ -97,11 +97,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csanalysis._palette import GROUP_COLORS
-from csanalysis._results import ResultMixin, frame_records, jsonable
+from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
+from csanalysis.display import show
+from csanalysis.estimators.metrics import SOLVED_STATUSES
 from csanalysis.link import link_customers
+from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
-from csanalysis.segments.compare import _codes, _g_mean, _g_quantile, _g_share, _mwu
+from csanalysis.segments.common import segment_codes
+from csanalysis.segments.compare import mann_whitney_p
+from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
 from csanalysis.stats.intervals import two_proportion_test
 
 __all__ = ["COMPLAINT_PATTERN", "MEASURES", "PRESETS", "Scorecard", "scorecard"]
@@ -111,7 +115,6 @@ COMPLAINT_PATTERN = r"complain|klage|klagom[åa]l|beschwerde|жалоб"
 
 _COMPLAINT_COLS = re.compile(r"(tags?|ticket_type|type|category|categories|reason|topic|labels?|contact_reason.*)")
 _REFERRAL_COLS = ("referrals", "referred", "referral", "has_referred")
-_SOLVED = ("solved", "closed", "resolved")
 
 T_SHARE = "two-proportion z-test (pooled)"
 T_MWU = "Mann-Whitney U test (two-sided)"
@@ -184,7 +187,7 @@ def _preset_key(preset: str) -> str:
 
 # --------------------------------------------------------------------------- result
 @dataclass(repr=False)
-class Scorecard(ResultMixin):
+class Scorecard(Result):
     """The service scorecard (see :func:`scorecard`).
 
     Attributes
@@ -249,58 +252,22 @@ class Scorecard(ResultMixin):
             "notes": list(self.notes),
         })
 
-    def _repr_html_(self) -> str:
-        fmt = lambda x: f"{x:.4g}"
-        head = f"<p><b>{html.escape(self.title)}</b>"
-        if self.preset:
-            head += f"<br>Lead: {html.escape(', '.join(self.lead))}"
+    def footnote(self) -> str:
+        """The lead measures, and those the data could not give."""
+        parts = [f"Lead: {', '.join(self.lead)}"] if self.preset else []
         if self.missing_lead:
-            head += f"<br>Not available from these data: {html.escape(', '.join(self.missing_lead))}"
-        return head + "</p>" + self.wide().to_html(na_rep="–", float_format=fmt)
+            parts.append(f"Not available from these data: {', '.join(self.missing_lead)}")
+        return "; ".join(parts)
+
+    def _repr_html_(self) -> str:
+        note = self.footnote()
+        foot = f"<p><small>{html.escape(note)}</small></p>" if note else ""
+        return show(self.wide().reset_index(), self.title)._repr_html_() + foot
 
     def plot(self, ax: Any = None, measure: str | None = None) -> Any:
-        """Line chart of one measure over the periods, significant changes marked.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-        measure : str, optional
-            Defaults to the first measure (the first lead measure with a preset).
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        have = list(dict.fromkeys(self.table["measure"]))
-        m = have[0] if measure is None else measure
-        if m not in have:
-            raise ValueError(f"measure {m!r} is not in this scorecard; it has: {', '.join(have)}")
-        if ax is None:
-            ax = plt.gca()
-        rows = self.table.loc[self.table["measure"] == m]
-        x = np.arange(len(rows))
-        v = rows["value"].to_numpy(float)
-        ax.plot(x, v, "-o", color="C0", ms=4, label=m)
-        lo, hi = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        if ok.any():
-            ax.fill_between(x, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), color="C0", alpha=0.15,
-                            label=f"{self.confidence:.0%} interval")
-        sig = rows["significant"].to_numpy(bool)
-        better = rows["improved"].fillna(False).to_numpy(dtype=bool)
-        if (sig & better).any():
-            ax.plot(x[sig & better], v[sig & better], "^", color=GROUP_COLORS["better"], ms=10, label="significant improvement")
-        if (sig & ~better).any():
-            ax.plot(x[sig & ~better], v[sig & ~better], "v", color=GROUP_COLORS["worse"], ms=10, label="significant worsening")
-        ax.set_xticks(x)
-        ax.set_xticklabels(rows["period"].astype("str"), rotation=45, ha="right")
-        d, good = MEASURES[m]
-        ax.set_ylabel(m)
-        ax.set_title(f"{d} ({good} is good)")
-        ax.legend(loc="best", fontsize="small")
-        return ax
+        """One measure over the periods, significant changes marked (see :func:`csanalysis.plotting.plot_scorecard`)."""
+        from csanalysis.plotting.scorecard import plot_scorecard
+        return plot_scorecard(self, ax=ax, measure=measure)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -339,7 +306,7 @@ def _mwu_change_p(x: np.ndarray, g: np.ndarray, P: int) -> np.ndarray:
     b = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=P))])
     out = np.full(P, np.nan)
     for i in range(1, P):
-        out[i] = _mwu(xs[b[i - 1]:b[i]], xs[b[i]:b[i + 1]])
+        out[i] = mann_whitney_p(xs[b[i - 1]:b[i]], xs[b[i]:b[i + 1]])
     return out
 
 
@@ -545,19 +512,14 @@ def scorecard(
     (['complaints_per_1000', 'first_reply_p50'], ['channel_spread_bad_share', 'csat_mean'])
     """
     f = _freq(freq)
-    a = float(alpha)
-    if not 0.0 < a < 1.0:
-        raise ValueError(f"`alpha` must be strictly between 0 and 1 (for example 0.05), but {alpha!r} was passed.")
-    conf = float(confidence)
-    if not 0.0 < conf < 1.0:
-        raise ValueError(f"`confidence` must be strictly between 0 and 1, but {confidence!r} was passed.")
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed.")
+    a = check_alpha(alpha)
+    conf = check_confidence(confidence)
+    check_resamples(n_resamples)
     pkey = _preset_key(preset) if preset is not None else None
     given = {"tickets": tickets, "responses": responses, "activity": activity, "customers": customers}
     for name, df in given.items():
-        if df is not None and not isinstance(df, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+        if df is not None:
+            check_frame(df, name)
     if tickets is None and responses is None and activity is None:
         raise ValueError("give at least a tickets, responses or activity table (a customers snapshot alone has "
                          "no dates to build periods from)")
@@ -619,7 +581,7 @@ def scorecard(
 
     def share(measure, success, eligible, g, note=""):
         use = eligible & (g >= 0)
-        est, lo, hi, n, k = _g_share(success[use].astype(float), g[use], P, conf)
+        est, lo, hi, n, k = grouped_share_ci(success[use].astype(float), g[use], P, conf)
         if n.sum() > 0:
             add(measure, est, lo, hi, n, _share_change_p(k, n), T_SHARE, note)
 
@@ -634,8 +596,10 @@ def scorecard(
         ok = np.isfinite(x) & (g >= 0)
         if not ok.any():
             return
-        fn = _g_quantile if how == "median" else _g_mean
-        est, lo, hi, n = fn(x[ok], g[ok], P, conf)
+        if how == "median":
+            est, lo, hi, n = grouped_quantile_ci(x[ok], g[ok], P, q=0.5, confidence=conf)
+        else:
+            est, lo, hi, n = grouped_mean_ci(x[ok], g[ok], P, conf)
         add(measure, est, lo, hi, n, _mwu_change_p(x[ok], g[ok], P), T_MWU, note)
 
     gt = _period_codes(t["created_at"], periods, f) if t is not None else np.zeros(0, np.int64)
@@ -667,7 +631,7 @@ def scorecard(
         k, n = float((v[known] > 0).sum()), float(known.sum())
         val = np.full(P, np.nan)
         lo_, hi_, nn = val.copy(), val.copy(), np.zeros(P)
-        est, lo, hi, _, _ = _g_share((v[known] > 0).astype(float), np.zeros(int(n), np.int64), 1, conf)
+        est, lo, hi, _, _ = grouped_share_ci((v[known] > 0).astype(float), np.zeros(int(n), np.int64), 1, conf)
         val[-1], lo_[-1], hi_[-1], nn[-1] = est[0], lo[0], hi[0], n
         del k
         add("referring_customers_share", val, lo_, hi_, nn, np.full(P, np.nan), T_NONE,
@@ -703,7 +667,7 @@ def scorecard(
         location("first_reply_p50", _num(t["first_reply_minutes"]), gt, "median")
         location("resolution_p50", _num(t["resolution_minutes"]), gt, "median")
         status = t["status"].astype("str").str.lower()
-        solved = (t["solved_at"].notna() | status.isin(_SOLVED).fillna(False)).to_numpy(dtype=bool)
+        solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
         reopens = _num(t["reopens"])
         known = solved & np.isfinite(reopens)
         with np.errstate(invalid="ignore"):
@@ -735,7 +699,7 @@ def scorecard(
             agents = np.bincount(pairs["g"].to_numpy(np.int64), minlength=P).astype(float)
             rate("tickets_per_agent", k, agents, 1.0, f"agents from {col!r}; n = active agents")
         # consistency across channels
-        gc, levels = _codes(t["channel"])
+        gc, levels = segment_codes(t["channel"])
         rated = rating.notna().to_numpy() & (gc >= 0) & (gt >= 0)
         if rated.any() and len(levels) >= 2:
             C = len(levels)

@@ -53,18 +53,19 @@ import pandas as pd
 from scipy import stats
 
 from csanalysis.schema import TABLES
-from csanalysis.segments.journeys import _check_window, _follow_up, _outcome_table, _purchases
-from csanalysis.segments.rfm import (
-    _STR,
+from csanalysis.checks import check_confidence, check_window
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.segments.common import (
+    STR,
     Key,
-    _as_of,
-    _as_utc,
-    _check_confidence,
-    _link_pair,
-    _plot_rates,
-    _SegmentResult,
-    _share_table,
-    _with_customer,
+    as_utc,
+    follow_up,
+    link_pair,
+    outcome_table,
+    purchases,
+    share_table,
+    utc_as_of,
+    with_customer,
 )
 
 __all__ = ["LEVELS", "ServiceLevelResult", "ServiceLevelRule", "service_levels"]
@@ -257,7 +258,7 @@ def _expectation_codes(values: pd.Series, points: int | None, notes: list[str]) 
 
 # =========================================================================== result
 @dataclass(repr=False)
-class ServiceLevelResult(_SegmentResult):
+class ServiceLevelResult(Result):
     """Result of :func:`service_levels`.
 
     Attributes
@@ -315,39 +316,25 @@ class ServiceLevelResult(_SegmentResult):
         """
         if by == "response":
             lv = self.responses["level"].dropna().astype("object")
-            return _share_table(lv, LEVELS, self.confidence)
+            return share_table(lv, LEVELS, self.confidence)
         if by != "customer":
             raise ValueError(f"by must be 'customer' or 'response', got {by!r}.")
         if "followed" not in self.customers.columns:
-            return _share_table(self.customers["level"].astype("object"), LEVELS, self.confidence)
-        return _outcome_table(self.customers, "level", LEVELS, self.confidence)
+            return share_table(self.customers["level"].astype("object"), LEVELS, self.confidence)
+        return outcome_table(self.customers, "level", LEVELS, self.confidence)
 
-    def _extra(self) -> dict[str, Any]:
-        from csanalysis._results import frame_records
-
-        return {"response_segments": frame_records(self.summary("response")), "test": self.test,
-                "rule": self.rule.describe(), "expectation_column": self.expectation_column,
-                "per_customer": self.per_customer, "window_days": self.window, "end": self.end,
-                "notes": list(self.notes)}
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"segments": [...], "response_segments": [...], "test": {...}, ...}``."""
+        return jsonable({"segments": frame_records(self.summary()),
+                         "response_segments": frame_records(self.summary("response")), "test": self.test,
+                         "rule": self.rule.describe(), "expectation_column": self.expectation_column,
+                         "per_customer": self.per_customer, "window_days": self.window, "end": self.end,
+                         "notes": list(self.notes)})
 
     def plot(self, ax: Any = None, *, what: Literal["share", "repeat", "avoid"] = "share") -> Any:
-        """Bars per level with Wilson intervals: share of customers (default), repeat or avoid rate.
-
-        Returns
-        -------
-        matplotlib.axes.Axes
-        """
-        s = self.summary()
-        if what == "share":
-            return _plot_rates(s, "share", "share_ci_low", "share_ci_high", ax=ax, title="Service levels",
-                               xlabel="share of customers")
-        if what not in ("repeat", "avoid"):
-            raise ValueError(f"what must be 'share', 'repeat' or 'avoid', got {what!r}.")
-        if "repeat_rate" not in s.columns:
-            raise ValueError("no activity was given, so there is no behaviour to plot; use what='share'.")
-        word = "bought again" if what == "repeat" else "no purchase"
-        return _plot_rates(s, f"{what}_rate", f"{what}_ci_low", f"{what}_ci_high", ax=ax,
-                           title="Service levels", xlabel=f"{word} within {self.window:g} days")
+        """Share, repeat or avoid rate per level (see :func:`csanalysis.plotting.plot_service_levels`)."""
+        from csanalysis.plotting.segments import plot_service_levels
+        return plot_service_levels(self, ax=ax, what=what)
 
 
 def _chi_square(summary: pd.DataFrame) -> dict[str, Any]:
@@ -439,12 +426,12 @@ def service_levels(
         raise TypeError(f"rule must be a ServiceLevelRule, got {type(rule).__name__}.")
     if per_customer not in ("latest", "modal"):
         raise ValueError(f"per_customer must be 'latest' or 'modal', got {per_customer!r}.")
-    window = _check_window(window)
-    confidence = _check_confidence(confidence)
+    window = check_window(window)
+    confidence = check_confidence(confidence)
     if activity is not None:
-        resp, act = _link_pair(responses, "responses", activity, "activity", customer, key)
+        resp, act = link_pair(responses, "responses", activity, "activity", customer, key)
     else:
-        resp, act = _with_customer(responses, "responses", customer, key), None
+        resp, act = with_customer(responses, "responses", customer, key), None
     if len(resp) == 0:
         raise ValueError("responses is empty; service levels need survey responses.")
     notes: list[str] = []
@@ -470,12 +457,12 @@ def service_levels(
     col = {c: (resp[c] if c in resp.columns else None) for c in ("csat", "nps", "ces")}
     level = rule.assign(csat=_num(col["csat"], n), expectation=e, nps=_num(col["nps"], n),
                         ces=_num(col["ces"], n))
-    at = (_as_utc(resp["responded_at"], "responses 'responded_at'") if "responded_at" in resp.columns
+    at = (as_utc(resp["responded_at"], "responses 'responded_at'") if "responded_at" in resp.columns
           else pd.Series(pd.NaT, index=resp.index, dtype="datetime64[ns, UTC]"))
     rtab = pd.DataFrame({
-        "response_id": (resp["response_id"].astype(_STR) if "response_id" in resp.columns
-                        else pd.Series(np.nan, index=resp.index, dtype=_STR)),
-        "customer": resp["customer"].astype(_STR), "responded_at": at,
+        "response_id": (resp["response_id"].astype(STR) if "response_id" in resp.columns
+                        else pd.Series(np.nan, index=resp.index, dtype=STR)),
+        "customer": resp["customer"].astype(STR), "responded_at": at,
         "csat": _num(col["csat"], n), "expectation": e, "nps": _num(col["nps"], n),
         "ces": _num(col["ces"], n), "level": pd.Series(level, index=resp.index),
     }).reset_index(drop=True)
@@ -504,18 +491,18 @@ def service_levels(
     cust["n_responses"] = lv.groupby("customer", sort=True).size().reindex(cust.index).astype("int64")
     cust.index.name = "customer"
     cust = cust.reset_index()[["customer", "level", "level_at", "n_responses"]]
-    cust["customer"] = cust["customer"].astype(_STR)
+    cust["customer"] = cust["customer"].astype(STR)
     end = None
     test: dict[str, Any] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "n": 0, "levels": [],
                             "method": "no activity given"}
     if act is not None:
-        pur = _purchases(act)
+        pur = purchases(act)
         candidates = [x for x in (pur["at"].max() if len(pur) else pd.NaT, rtab["responded_at"].max())
                       if pd.notna(x)]
         if not candidates:
             raise ValueError("neither purchases nor responses carry a time; behaviour cannot be followed.")
-        end = _as_of(as_of, max(candidates))
-        fu = _follow_up(cust.rename(columns={"level_at": "index_at"})[["customer", "index_at"]], pur,
+        end = utc_as_of(as_of, max(candidates))
+        fu = follow_up(cust.rename(columns={"level_at": "index_at"})[["customer", "index_at"]], pur,
                         window=window, end=end)
         cust = pd.concat([cust, fu], axis=1)
         n_cens = int((~cust["followed"]).sum())

@@ -4,6 +4,9 @@ Submodules
 ----------
 intervals
     Wilson, t and NPS intervals; one-sample and two-sample proportion tests.
+grouped
+    The same statistics for many groups at once (means, shares, NPS,
+    quantiles with their intervals), vectorised over integer group codes.
 bootstrap
     Vectorised, memory-bounded percentile bootstrap.
 survival
@@ -13,9 +16,15 @@ survival
 
 from __future__ import annotations
 
-from csanalysis.stats.bootstrap import MULTINOMIAL_MIN_N, bootstrap_ci, bootstrap_diff_ci
+from csanalysis.stats.bootstrap import (
+    MULTINOMIAL_MIN_N,
+    bootstrap_ci,
+    bootstrap_diff_ci,
+    percentile_interval,
+    resolve_statistic,
+)
+from csanalysis.stats.grouped import grouped_mean_ci, grouped_nps_ci, grouped_quantile_ci, grouped_share_ci
 from csanalysis.stats.intervals import (
-    grouped_quantile_ci,
     EXACT_MAX_N,
     mean_ci,
     mean_test,
@@ -24,6 +33,7 @@ from csanalysis.stats.intervals import (
     proportion_test_method,
     two_proportion_test,
     wilson_ci,
+    z_critical,
 )
 from csanalysis.stats.survival import (
     KaplanMeierResult,
@@ -37,7 +47,10 @@ from csanalysis.stats.survival import (
 )
 
 __all__ = [
+    "grouped_mean_ci",
+    "grouped_nps_ci",
     "grouped_quantile_ci",
+    "grouped_share_ci",
     "EXACT_MAX_N",
     "MULTINOMIAL_MIN_N",
     "KaplanMeierResult",
@@ -53,8 +66,11 @@ __all__ = [
     "mean_ci",
     "mean_test",
     "nps_ci",
+    "percentile_interval",
     "proportion_test",
     "proportion_test_method",
+    "resolve_statistic",
     "two_proportion_test",
     "wilson_ci",
+    "z_critical",
 ]

@@ -19,11 +19,10 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
-from .intervals import _sample  # one definition of "a numeric sample, NaN dropped"
+from csanalysis.checks import check_confidence, check_positive_int, check_resamples, numeric_sample
 
-__all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci"]
+__all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic"]
 
 #: Samples larger than this (with repeated values) are resampled as
 #: multinomial counts over their distinct values for ``"mean"`` / ``"median"``.
@@ -33,19 +32,31 @@ Statistic = Literal["mean", "median"] | Callable[..., Any]
 
 
 def _check(n_resamples: int, confidence: float, max_cells: int) -> None:
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(
-            f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed."
-        )
-    if not 0.0 < float(confidence) < 1.0:
-        raise ValueError(
-            f"`confidence` must be strictly between 0 and 1 (for example 0.95), but {confidence!r} was passed."
-        )
-    if int(max_cells) != max_cells or max_cells < 1:
-        raise ValueError(f"`max_cells` must be a positive integer, but {max_cells!r} was passed.")
+    check_resamples(n_resamples)
+    check_confidence(confidence)
+    check_positive_int(max_cells, "max_cells")
 
 
-def _resolve(statistic: Statistic) -> tuple[str | None, Callable[[np.ndarray], np.ndarray]]:
+def resolve_statistic(statistic: Statistic) -> tuple[str | None, Callable[[np.ndarray], np.ndarray]]:
+    """The name and the row-wise function of a bootstrap statistic.
+
+    Parameters
+    ----------
+    statistic : {"mean", "median"} or callable
+        A callable must reduce a 2-D array along ``axis=1`` (like ``np.std``).
+
+    Returns
+    -------
+    (name, fn)
+        ``name`` is ``"mean"`` / ``"median"`` (``None`` for a callable);
+        ``fn`` maps a (resamples x n) array to one value per row.
+
+    Examples
+    --------
+    >>> name, fn = resolve_statistic("median")
+    >>> name, fn(np.array([[1.0, 2.0, 9.0]])).tolist()
+    ('median', [2.0])
+    """
     if isinstance(statistic, str):
         if statistic == "mean":
             return "mean", lambda a: np.mean(a, axis=1)
@@ -91,7 +102,7 @@ def _distribution(
     max_cells: int,
 ) -> tuple[float, np.ndarray]:
     """Point estimate and the bootstrap distribution of ``statistic`` on ``x``."""
-    name, fn = _resolve(statistic)
+    name, fn = resolve_statistic(statistic)
     n = x.size
     if n == 0:
         return np.nan, np.full(n_resamples, np.nan)
@@ -122,7 +133,25 @@ def _distribution(
     return estimate, out
 
 
-def _percentile(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Percentile interval of a bootstrap distribution (non-finite values left out).
+
+    Parameters
+    ----------
+    values : ndarray
+        The statistic on each resample.
+    confidence : float
+
+    Returns
+    -------
+    (low, high) : float
+        NaN when no value is finite.
+
+    Examples
+    --------
+    >>> percentile_interval(np.arange(101.0), 0.5)
+    (25.0, 75.0)
+    """
     v = values[np.isfinite(values)]
     if v.size == 0:
         return np.nan, np.nan
@@ -187,10 +216,10 @@ def bootstrap_ci(
     1.99
     """
     _check(n_resamples, confidence, max_cells)
-    arr = _sample(x, "x")
+    arr = numeric_sample(x, "x")
     rng = np.random.default_rng(seed)
     estimate, dist = _distribution(arr, statistic, int(n_resamples), rng, int(max_cells))
-    lo, hi = _percentile(dist, confidence)
+    lo, hi = percentile_interval(dist, confidence)
     return estimate, lo, hi
 
 
@@ -230,10 +259,10 @@ def bootstrap_diff_ci(
     (True, True)
     """
     _check(n_resamples, confidence, max_cells)
-    ax = _sample(x, "x")
-    ay = _sample(y, "y")
+    ax = numeric_sample(x, "x")
+    ay = numeric_sample(y, "y")
     rng = np.random.default_rng(seed)
     ex, dx = _distribution(ax, statistic, int(n_resamples), rng, int(max_cells))
     ey, dy = _distribution(ay, statistic, int(n_resamples), rng, int(max_cells))
-    lo, hi = _percentile(dx - dy, confidence)
+    lo, hi = percentile_interval(dx - dy, confidence)
     return ex - ey, lo, hi

@@ -19,11 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
+from csanalysis.checks import check_confidence, numeric_sample
+
 __all__ = [
-    "grouped_quantile_ci",
     "EXACT_MAX_N",
     "mean_ci",
     "mean_test",
@@ -32,6 +32,7 @@ __all__ = [
     "proportion_test_method",
     "two_proportion_test",
     "wilson_ci",
+    "z_critical",
 ]
 
 #: :func:`proportion_test` uses the exact binomial test up to this many trials,
@@ -43,14 +44,24 @@ _METHOD_SCORE = "score z-test (normal approximation, null variance p0(1-p0)/n, t
 
 
 # --------------------------------------------------------------------------- helpers
-def _z(confidence: float) -> float:
-    """Two-sided normal quantile for ``confidence``; teaches on bad input."""
-    c = float(confidence)
-    if not 0.0 < c < 1.0:
-        raise ValueError(
-            f"`confidence` must be strictly between 0 and 1 (for example 0.95), but {confidence!r} was passed."
-        )
-    return float(stats.norm.ppf(0.5 + c / 2.0))
+def z_critical(confidence: float) -> float:
+    """Two-sided standard-normal critical value for ``confidence`` (1.96 for 0.95).
+
+    Parameters
+    ----------
+    confidence : float
+        Strictly between 0 and 1.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round(z_critical(0.95), 4)
+    1.96
+    """
+    return float(stats.norm.ppf(0.5 + check_confidence(confidence) / 2.0))
 
 
 def _out(x: Any) -> Any:
@@ -85,21 +96,6 @@ def _counts(k: Any, n: Any, names: tuple[str, str] = ("k", "n")) -> tuple[np.nda
             f"found {int(np.sum(k_arr > n_arr))} case(s) with {names[0]} > {names[1]}."
         )
     return k_arr, n_arr
-
-
-def _sample(x: Any, name: str = "x") -> np.ndarray:
-    """A 1-D float sample with missing values dropped."""
-    if isinstance(x, (pd.Series, pd.Index)):
-        arr = pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    else:
-        try:
-            arr = np.asarray(x, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"`{name}` must be numeric; it could not be converted to numbers."
-            ) from None
-    arr = arr.ravel()
-    return arr[~np.isnan(arr)]
 
 
 # --------------------------------------------------------------------------- proportions
@@ -139,7 +135,7 @@ def wilson_ci(k: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     >>> wilson_ci([0, 0], [10, 0])[1]
     array([0.2775328,       nan])
     """
-    z = _z(confidence)
+    z = z_critical(confidence)
     k_arr, n_arr = _counts(k, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k_arr / n_arr
@@ -333,9 +329,9 @@ def mean_ci(x: Any, confidence: float = 0.95) -> tuple[float, float, float, int]
     >>> round(m, 2), round(lo, 3), round(hi, 3), n
     (4.2, 3.161, 5.239, 5)
     """
-    z = _z(confidence)  # validates confidence
+    z = z_critical(confidence)  # validates confidence
     del z
-    arr = _sample(x)
+    arr = numeric_sample(x)
     n = int(arr.size)
     if n == 0:
         return np.nan, np.nan, np.nan, 0
@@ -372,7 +368,7 @@ def mean_test(x: Any, mu0: float) -> float:
     mu = float(mu0)
     if not np.isfinite(mu):
         raise ValueError(f"`mu0` must be a finite number, but {mu0!r} was passed.")
-    arr = _sample(x)
+    arr = numeric_sample(x)
     if arr.size < 2:
         return np.nan
     if np.ptp(arr) == 0:
@@ -419,8 +415,8 @@ def nps_ci(scores: Any, confidence: float = 0.95) -> tuple[float, float, float, 
     >>> round(nps, 1), round(lo, 1), round(hi, 1), n
     (20.0, -34.0, 74.0, 10)
     """
-    z = _z(confidence)
-    arr = _sample(scores, "scores")
+    z = z_critical(confidence)
+    arr = numeric_sample(scores, "scores")
     if np.any((arr < 0) | (arr > 10)):
         bad = int(np.sum((arr < 0) | (arr > 10)))
         raise ValueError(
@@ -438,62 +434,3 @@ def nps_ci(scores: Any, confidence: float = 0.95) -> tuple[float, float, float, 
     low = max(d - half, -1.0)
     high = min(d + half, 1.0)
     return float(100.0 * d), float(100.0 * low), float(100.0 * high), n
-
-
-def grouped_quantile_ci(x: Any, groups: Any, n_groups: int, q: float = 0.5,
-                        confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A quantile per group with the distribution-free order-statistic interval, all groups at once.
-
-    With B ~ Binomial(n, q), the interval [x_(l), x_(u)] with l = F_B^-1(alpha/2) and
-    u = F_B^-1(1 - alpha/2) + 1 covers the true quantile with at least the nominal
-    probability (Hahn & Meeker 1991, ch. 5). The point estimate interpolates linearly
-    (numpy's default). A bound the group is too small to reach is NaN; so is every value
-    of an empty group.
-
-    Parameters
-    ----------
-    x : array of float
-        Values (non-finite ones are left out).
-    groups : array of int
-        Group code of each value, 0 .. n_groups - 1 (negative codes are left out).
-    n_groups : int
-    q : float
-        The quantile (0.5 = median).
-    confidence : float
-
-    Returns
-    -------
-    (estimate, low, high, n) : arrays of length ``n_groups``
-
-    Examples
-    --------
-    >>> est, lo, hi, n = grouped_quantile_ci([1, 2, 3, 4, 5, 6, 7, 10, 20, 30], [0] * 7 + [1] * 3, 2)
-    >>> est.tolist(), n.tolist()
-    ([4.0, 20.0], [7.0, 3.0])
-    """
-    x = np.asarray(x, dtype=float)
-    g = np.asarray(groups, dtype=np.int64)
-    ok = np.isfinite(x) & (g >= 0)
-    xs, gs = x[ok], g[ok]
-    order = np.lexsort((xs, gs))
-    xs = xs[order]
-    n = np.bincount(gs, minlength=n_groups)
-    if len(xs) == 0:
-        nan = np.full(n_groups, np.nan)
-        return nan, nan.copy(), nan.copy(), n.astype(float)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    has = n > 0
-    last = len(xs) - 1
-    h = np.maximum(n - 1, 0) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.ceil(h).astype(np.int64)
-    v_lo = xs[np.minimum(start + lo, last)]
-    v_hi = xs[np.minimum(start + hi, last)]
-    est = np.where(has, v_lo + (h - lo) * (v_hi - v_lo), np.nan)
-    alpha = 1.0 - confidence
-    n_safe = np.maximum(n, 1)
-    l_rank = stats.binom.ppf(alpha / 2.0, n_safe, q).astype(np.int64)          # 1-based rank of the lower bound
-    u_rank = stats.binom.ppf(1.0 - alpha / 2.0, n_safe, q).astype(np.int64) + 1  # 1-based rank of the upper bound
-    low = np.where(has & (l_rank >= 1), xs[np.clip(start + l_rank - 1, 0, last)], np.nan)
-    high = np.where(has & (u_rank <= n), xs[np.clip(start + u_rank - 1, 0, last)], np.nan)
-    return est, low, high, n.astype(float)

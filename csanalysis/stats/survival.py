@@ -29,7 +29,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from typing import Any, Self
@@ -38,7 +37,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .intervals import _z  # one confidence -> z conversion, with its check
+from csanalysis.checks import check_confidence, check_resamples
+from csanalysis.results import Result
+from csanalysis.stats.intervals import z_critical
 
 __all__ = [
     "KaplanMeierResult",
@@ -132,14 +133,6 @@ def _check_t(t: Any) -> float:
             f"`t` must be a finite time >= 0 (in the units of the durations), but {t!r} was passed."
         )
     return tt
-
-
-def _check_resamples(n_resamples: int) -> int:
-    if int(n_resamples) != n_resamples or n_resamples < 1:
-        raise ValueError(
-            f"`n_resamples` must be a positive integer, but {n_resamples!r} was passed."
-        )
-    return int(n_resamples)
 
 
 def _py(x: Any) -> Any:
@@ -283,7 +276,7 @@ def _not_followed_reason(t: float, last: float) -> str:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class KaplanMeierResult:
+class KaplanMeierResult(Result):
     """Result of :func:`kaplan_meier`.
 
     Attributes
@@ -460,46 +453,14 @@ class KaplanMeierResult:
             f"last_time={self.last_time:g}, median_survival={med:g}, confidence={self.confidence:g})"
         )
 
-    def _repr_html_(self) -> str:
-        head = html.escape(f"Kaplan-Meier estimate ({self.method})")
-        return f"<p><b>{head}</b></p>" + self.summary().to_html(index=False)
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"Kaplan-Meier estimate ({self.method})"
 
     def plot(self, ax: Any = None, *, ci: bool = True, **kw: Any) -> Any:
-        """Step plot of S(t) with its confidence band.
-
-        Parameters
-        ----------
-        ax : matplotlib Axes, optional
-            Axes to draw on (default: ``plt.gca()``).
-        ci : bool, default True
-            Draw the confidence band.
-        **kw
-            Passed to ``ax.step`` (for example ``label=``, ``color=``).
-
-        Returns
-        -------
-        matplotlib Axes
-        """
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            ax = plt.gca()
-        tl = self.timeline
-        (line,) = ax.step(tl["time"], tl["survival"], where="post", **kw)
-        if ci:
-            ax.fill_between(
-                tl["time"],
-                tl["ci_low"],
-                tl["ci_high"],
-                step="post",
-                alpha=0.25,
-                color=line.get_color(),
-                linewidth=0,
-            )
-        ax.set_xlabel("days")
-        ax.set_ylabel("share without the event, S(t)")
-        ax.set_ylim(-0.02, 1.02)
-        return ax
+        """Step plot of S(t) with its confidence band (see :func:`csanalysis.plotting.plot_survival`)."""
+        from csanalysis.plotting.survival import plot_survival
+        return plot_survival(self, ax=ax, ci=ci, **kw)
 
 
 def kaplan_meier(
@@ -553,7 +514,7 @@ def kaplan_meier(
     3  12.0        3       1    0.4444
     4  20.0        2       0    0.4444
     """
-    z = _z(confidence)
+    z = z_critical(confidence)
     d = _durations(durations)
     e = _events(events, d.size)
     w = _weights(weights, d.size)
@@ -593,7 +554,7 @@ def kaplan_meier(
 
 # =========================================================================== log-rank
 @dataclass(frozen=True, repr=False)
-class LogRankResult:
+class LogRankResult(Result):
     """Result of :func:`logrank_test` (two groups, ``df = 1``)."""
 
     statistic: float
@@ -631,8 +592,9 @@ class LogRankResult:
     def __repr__(self) -> str:
         return f"LogRankResult(statistic={self.statistic:.4g}, p_value={self.p_value:.4g}, df={self.df})"
 
-    def _repr_html_(self) -> str:
-        return f"<p><b>{html.escape(self.method)}</b></p>" + self.summary().to_html(index=False)
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return self.method
 
 
 def logrank_test(
@@ -844,7 +806,7 @@ def km_survival_bootstrap(
     (200,)
     """
     tt = _check_t(t)
-    B = _check_resamples(n_resamples)
+    B = check_resamples(n_resamples)
     d = _durations(durations)
     e = _events(events, d.size)
     rng = np.random.default_rng(seed)
@@ -916,7 +878,7 @@ def km_difference_ci(
     >>> lo < diff < hi < 0
     True
     """
-    _z(confidence)
+    check_confidence(confidence)
     tt = _check_t(t)
     rng = np.random.default_rng(seed)
     s1 = kaplan_meier(d1, e1).survival_at(tt)
@@ -990,9 +952,9 @@ def cluster_bootstrap_survival_at(
     >>> lo < s < hi
     True
     """
-    _z(confidence)
+    check_confidence(confidence)
     tt = _check_t(t)
-    B = _check_resamples(n_resamples)
+    B = check_resamples(n_resamples)
     d = _durations(durations)
     e = _events(events, d.size)
     cl = pd.Series(

@@ -1,0 +1,496 @@
+"""The one pipeline: :func:`analyse` reads, links, measures and compares; :class:`Analysis` holds it all.
+
+Every face (``csanalysis report``, ``results.json``, the page, the figures,
+the notebooks, :func:`csanalysis.benchmark_table`) renders an
+:class:`Analysis` and computes nothing itself, so a figure has one value
+everywhere. The flow::
+
+    files --readers--> canonical tables --link--> linked customers --experiences-->
+    estimators and segments --figure_table--> Analysis.figures --compare_figures--> Analysis.comparisons
+
+Examples
+--------
+>>> import csanalysis as cs
+>>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=100)
+>>> row = a.figure("avoid_2y_after_bad")
+>>> 0 < row["estimate"] < 1 and row["n"] > 30
+True
+>>> a.comparisons.set_index("id").loc["avoid_2y_after_bad", "own_id"]
+'avoid_2y_after_bad'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._version import __version__
+from .display import show
+from .errors import CsanalysisError
+from .experiences import BadExperienceRule, experiences
+from .figures import figure_table
+from .io.batch import Exports, concat_tables, read_exports
+from .io.report import LoadReport, load_report
+from .link import LinkedData, link_customers
+from .registry import registry_version
+from .registry.compare import compare_figures
+from .results import frame_records, jsonable
+
+__all__ = ["analyse", "Analysis", "SCHEMA_VERSION", "RESULT_NAMES", "LATER_KEYS", "DEFAULT_RESAMPLES",
+           "parse_as_of"]
+
+#: Version of the ``results.json`` contract written by :meth:`Analysis.to_dict`.
+SCHEMA_VERSION = 2
+#: The one default number of bootstrap resamples (report, notebooks and library).
+DEFAULT_RESAMPLES = 1000
+#: Names of the result objects in :attr:`Analysis.results`.
+RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
+                                 "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
+                                 "clusters", "scorecard")
+#: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed.
+LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
+
+Source = str | PathLike | list | tuple | pd.DataFrame | None
+
+
+def parse_as_of(as_of: Any) -> pd.Timestamp | None:
+    """``as_of`` as a UTC timestamp (``None`` stays ``None``); a clear error for text that is no date.
+
+    Examples
+    --------
+    >>> parse_as_of("2024-06-30")
+    Timestamp('2024-06-30 00:00:00+0000', tz='UTC')
+    >>> parse_as_of("yesterday")
+    Traceback (most recent call last):
+    ...
+    csanalysis.errors.CsanalysisError: as_of='yesterday' is not a date; expected YYYY-MM-DD
+    """
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD") from exc
+    if ts is pd.NaT:
+        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD")
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _has(df: pd.DataFrame | None, *cols: str) -> bool:
+    return df is not None and len(df) > 0 and all(c in df.columns and df[c].notna().any() for c in cols)
+
+
+@dataclass
+class Analysis:
+    """One analysis of a company's exports: what :func:`analyse` returns.
+
+    Attributes
+    ----------
+    figures : DataFrame
+        Every number any face shows, one row per figure and slice (see
+        :mod:`csanalysis.figures`): ``id, label, unit, group, estimate,
+        ci_low, ci_high, n, method, definition, flags`` (+ ``p_value, change,
+        source``).
+    comparisons : DataFrame
+        Every cited figure of the registry against the own figure it is
+        compared with (see :func:`csanalysis.registry.compare_figures`).
+    load_reports : dict
+        Role (``tickets``, ``survey``, ``activity``, ``customers``) -> list of
+        :class:`~csanalysis.LoadReport`, one per file or table read.
+    linked : LinkedData
+        The canonical tables linked per customer.
+    experiences : DataFrame or None
+        One row per service contact, marked bad or good by ``rule``.
+    results : dict
+        The result objects behind the figures (:data:`RESULT_NAMES`), for
+        plots and details; ``None`` where the data lacks what they need.
+    as_of : Timestamp or None
+        End of follow-up.
+    rule : BadExperienceRule
+    options : dict
+        Every analysis option used.
+    notes : list of str
+        What was not computed and why, and other remarks.
+    timings : dict
+        Seconds per stage.
+    sample : bool
+        Whether the inputs are the bundled sample.
+    """
+
+    figures: pd.DataFrame
+    comparisons: pd.DataFrame
+    load_reports: dict[str, list[LoadReport]]
+    linked: LinkedData | None
+    experiences: pd.DataFrame | None
+    results: dict[str, Any]
+    as_of: pd.Timestamp | None
+    rule: BadExperienceRule
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    sample: bool = False
+
+    title = "Own figures against the cited figures"
+
+    def __repr__(self) -> str:
+        counts = self.comparisons["verdict"].value_counts()
+        v = ", ".join(f"{k} {n}" for k, n in counts.items())
+        return (f"<Analysis as_of={None if self.as_of is None else self.as_of.date()} figures={len(self.figures)} "
+                f"comparisons: {v}>")
+
+    def figure(self, id: str, group: str = "all") -> dict[str, Any]:
+        """One row of :attr:`figures` as a dict.
+
+        Raises
+        ------
+        KeyError
+            When the analysis has no such figure (the message lists the slices it has).
+
+        Examples
+        --------
+        >>> import csanalysis as cs
+        >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=50)
+        >>> a.figure("csat_mean")["unit"]
+        'score_1_5'
+        """
+        hit = self.figures[(self.figures["id"] == id) & (self.figures["group"] == group)]
+        if hit.empty:
+            groups = self.figures.loc[self.figures["id"] == id, "group"].head(8).tolist()
+            hint = f"; it has the groups {groups}" if groups else "; the data did not support it"
+            raise KeyError(f"no figure {id!r} in group {group!r}{hint}")
+        return hit.iloc[0].to_dict()
+
+    def summary(self) -> pd.DataFrame:
+        """The comparisons with the columns a reader needs first."""
+        return self.comparisons[["id", "label", "cited", "observed", "ci_low", "ci_high", "n", "verdict",
+                                 "direction", "provenance"]].copy()
+
+    def _repr_html_(self) -> str:
+        rows = self.comparisons[~self.comparisons["verdict"].isin(["not supported"])]
+        return show(rows, self.title, label_columns=("label",),
+                    fields=("cited", "observed", "ci_low", "ci_high", "n"),
+                    extra_columns=("verdict", "direction", "provenance"))._repr_html_()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``results.json`` contract (``schema_version`` 2), JSON-ready (NaN -> null)."""
+        return results_dict(self)
+
+    def to_json(self, path: str | PathLike | None = None) -> str:
+        """``results.json`` as text; written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+
+def _input_records(a: Analysis) -> dict[str, list[dict]]:
+    out = {}
+    for role, reps in a.load_reports.items():
+        out[role] = [{"path": (f"sample/{Path(r.path).name}" if a.sample else str(r.path)),
+                      "format": r.source_format, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
+                      "rows_rejected": r.rows_rejected, "rows_merged": r.rows_merged,
+                      "rows_excluded": r.rows_excluded, "excluded": dict(r.excluded), "encoding": r.encoding,
+                      "delimiter": r.delimiter, "date_order": r.date_order, "timezone": r.timezone,
+                      "notes": list(r.notes)} for r in reps]
+    return out
+
+
+def _records(res: Any) -> list[dict]:
+    return [] if res is None else frame_records(res.summary())
+
+
+def results_dict(a: Analysis) -> dict[str, Any]:
+    """The ``results.json`` contract of an analysis (schema version 2).
+
+    Top-level ``figures`` and ``comparisons`` arrays (one object per row of
+    :attr:`Analysis.figures` / :attr:`Analysis.comparisons`, NaN as null),
+    the keys of schema 1 (``benchmarks``, ``metrics``, ``segments``,
+    ``scorecard``, ``details``, ``inputs``, ``linking``, ...) read from the
+    same rows and results, and the keys later analyses fill
+    (:data:`LATER_KEYS`, empty lists until computed).
+    """
+    r = a.results
+    f = a.figures
+    overall = f[(f["source"] == "service_metrics") & (f["group"] == "all")]
+    metrics = {row["id"]: {"value": row["estimate"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                           "n": row["n"], "method": row["method"]} for row in overall.to_dict("records")}
+    metrics.pop("tickets", None)
+    metrics = {("csat" if k == "csat_mean" else "ces" if k == "ces_mean" else k): v for k, v in metrics.items()}
+    cc = f[f["id"] == "channel_consistency"]
+    if len(cc):
+        row = cc.iloc[0]
+        metrics["channel_consistency"] = {"value": row["estimate"], "ci_low": row["ci_low"],
+                                          "ci_high": row["ci_high"], "n": row["n"], "method": row["method"]}
+    out = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"csanalysis {__version__}",
+        "registry_version": registry_version(),
+        "as_of": None if a.as_of is None else a.as_of.date().isoformat(),
+        "options": {k: v for k, v in a.options.items() if k != "secret"},
+        "figures": frame_records(a.figures),
+        "comparisons": frame_records(a.comparisons),
+        "inputs": _input_records(a),
+        "linking": a.linked.to_dict() if a.linked is not None else None,
+        "bad_experience_rule": a.rule.describe(),
+        "benchmarks": frame_records(a.comparisons[["id", "cited", "cited_low", "cited_high", "observed", "ci_low",
+                                                   "ci_high", "n", "p_value", "verdict", "provenance",
+                                                   "definition"]]),
+        "metrics": metrics,
+        "segments": {"rfm": _records(r.get("rfm")), "journeys": _records(r.get("journeys")),
+                     "service_levels": _records(r.get("service_levels")), "clusters": _records(r.get("clusters"))},
+        "scorecard": [] if r.get("scorecard") is None else r["scorecard"].to_dict()["scorecard"],
+        "details": {
+            "avoidance": None if r.get("avoidance") is None else r["avoidance"].to_dict(),
+            "word_of_mouth": _records(r.get("word_of_mouth")) or None,
+            "attributable_churn": _records(r.get("attributable_churn")) or None,
+            "snapshot_churn": _records(r.get("snapshot_churn")) or None,
+            "service_recovery": (None if r.get("recovery") is None else frame_records(r["recovery"].comparisons)),
+            "metrics_by_channel": _records(r.get("metrics_by_channel")) or None,
+        },
+        "notes": list(a.notes),
+    }
+    for k in LATER_KEYS:
+        out[k] = []
+    return jsonable(out)
+
+
+def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
+                  secret, say) -> Exports:
+    """Read what is a path, keep what is a table; one load report per file or table."""
+    first = tickets
+    if isinstance(first, Exports) or (hasattr(first, "tables") and hasattr(first, "reports")
+                                      and not isinstance(first, pd.DataFrame)):
+        if any(v is not None for v in (survey, activity, customers)):
+            raise TypeError("pass either an exports object (read_exports / datasets.load_sample) as the first "
+                            "argument, or tickets=, survey=, activity=, customers=; not both")
+        ex = first
+        reports = ex.reports if isinstance(ex.reports, dict) else _reports_by_role(ex)
+        return Exports(ex.tickets, ex.responses, ex.activity, ex.customers, reports, bool(getattr(ex, "sample", True)))
+    given = {"tickets": tickets, "survey": survey, "activity": activity, "customers": customers}
+    paths = {role: v for role, v in given.items() if v is not None and not _is_tables(v)}
+    tables = {role: v for role, v in given.items() if v is not None and _is_tables(v)}
+    if not paths and not tables:
+        raise CsanalysisError("nothing to analyse: pass tickets=, survey=, activity= or customers= (paths, lists "
+                              "of paths, or tables returned by the readers); for the bundled sample use "
+                              "cs.analyse(cs.datasets.load_sample())")
+    ex = read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
+                      progress=say) if paths else Exports(None, None, None, None, {})
+    reports = dict(ex.reports)
+    roles = {"tickets": "tickets", "survey": "responses", "activity": "activity", "customers": "customers"}
+    for role, v in tables.items():
+        frames = [v] if isinstance(v, pd.DataFrame) else list(v)
+        reports[role] = [load_report(df) for df in frames if "load_report" in df.attrs]
+        setattr(ex, roles[role], concat_tables(frames))
+    return ex
+
+
+def _is_tables(v: Any) -> bool:
+    return isinstance(v, pd.DataFrame) or (isinstance(v, (list, tuple)) and len(v) > 0
+                                           and all(isinstance(x, pd.DataFrame) for x in v))
+
+
+def _reports_by_role(ex: Any) -> dict[str, list[LoadReport]]:
+    out: dict[str, list[LoadReport]] = {"tickets": [], "survey": [], "activity": [], "customers": []}
+    for r in ex.reports:
+        out[{"tickets": "tickets", "survey": "survey", "activity": "activity",
+             "customers": "customers"}.get(getattr(r, "table", ""), "survey")].append(r)
+    return out
+
+
+def analyse(
+    tickets: Source | Exports = None,
+    survey: Source = None,
+    activity: Source = None,
+    customers: Source = None,
+    *,
+    as_of: Any = None,
+    window: float = 730,
+    rule: BadExperienceRule | None = None,
+    link_on: Literal["auto", "customer_id", "email_key"] = "auto",
+    secret: str | bytes | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    timezone: str | None = None,
+    questions: dict[str, str] | None = None,
+    dayfirst: bool | None = None,
+    currency: str | None = None,
+    scorecard_freq: Literal["M", "Q"] = "Q",
+    override: bool | set[str] = False,
+    progress: Callable[[str], None] | None = None,
+) -> Analysis:
+    """Read, link, measure and compare: the one pipeline behind every face.
+
+    Parameters
+    ----------
+    tickets, survey, activity, customers : path, list of paths, DataFrame or list of DataFrames, optional
+        Exports per role: files (read here with the matching reader) or
+        tables returned by :func:`~csanalysis.read_tickets`,
+        :func:`~csanalysis.read_survey`, :func:`~csanalysis.read_activity`
+        and :func:`~csanalysis.read_customers`. The first argument may
+        instead be an exports object from :func:`~csanalysis.read_exports` or
+        :func:`csanalysis.datasets.load_sample` (it then keeps one load report
+        per file). Reading nothing is an error.
+    as_of : date-like, optional
+        End of follow-up (default: the last purchase in the activity data).
+    window : float, default 730
+        Days of avoidance (730 = two years).
+    rule : BadExperienceRule, optional
+        What counts as a bad experience (default: rating bad or CSAT 1-2).
+    link_on : {"auto", "customer_id", "email_key"}
+        How tables are linked per customer (see :func:`~csanalysis.link_customers`).
+    secret : str or bytes, optional
+        Pseudonymisation secret for e-mail keys when files are read here
+        (default: the environment variable ``CSANALYSIS_KEY``).
+    confidence : float, default 0.95
+        Level of every interval.
+    n_resamples : int, default 1000
+        Bootstrap resamples (the one default of the report, the notebooks and
+        the library; tests may lower it).
+    seed : int, default 0
+        Seed of every bootstrap and random draw (results are reproducible).
+    timezone : str, optional
+        Zone of timestamps without an offset in the files read here.
+    questions : dict, optional
+        Survey question roles (``{"csat": "Q1", ...}``) for files read here.
+    dayfirst : bool, optional
+        Date order of ambiguous dates in files read here.
+    currency : str, optional
+        Currency of monetary segments (default: the most common).
+    scorecard_freq : {"M", "Q"}, default "Q"
+        Period of the scorecard.
+    override : bool or set of ids
+        Compare even cited figures whose definitions cannot meet an own
+        figure (see :func:`csanalysis.registry.compare_figures`).
+    progress : callable, optional
+        Called with a short message before each stage.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    CsanalysisError
+        When nothing is given, or a file cannot be read (the message names it).
+
+    Examples
+    --------
+    >>> import csanalysis as cs
+    >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=100)
+    >>> a.figures.query("id == 'csat_mean' and group == 'all'")[["estimate", "n"]].round(2).to_dict("records")
+    [{'estimate': 3.86, 'n': 858.0}]
+    >>> sorted(a.load_reports)
+    ['activity', 'customers', 'survey', 'tickets']
+    """
+    from . import segments as sg
+    from .estimators import attributable_churn, avoidance, service_metrics, snapshot_churn, word_of_mouth
+
+    say = progress or (lambda msg: None)
+    if link_on not in ("auto", "customer_id", "email_key"):
+        raise CsanalysisError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {link_on!r}")
+    if not 0 < confidence < 1:
+        raise CsanalysisError(f"confidence must lie between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    if int(n_resamples) < 1:
+        raise CsanalysisError(f"n_resamples must be a positive number of bootstrap resamples, got {n_resamples!r}")
+    as_of_ts = parse_as_of(as_of)
+    secret = secret if secret is not None else os.environ.get("CSANALYSIS_KEY") or None
+    rule = rule or BadExperienceRule()
+    timings: dict[str, float] = {}
+    notes: list[str] = []
+
+    def stage(name: str, fn: Callable[[], Any]) -> Any:
+        say(f"{name} ...")
+        t0 = time.perf_counter()
+        try:
+            return fn()
+        except ValueError as exc:  # the data lacks what the stage needs: say so, go on
+            if isinstance(exc, CsanalysisError) and getattr(exc, "path", None):
+                raise
+            notes.append(f"{name}: not computed ({exc})")
+            return None
+        finally:
+            timings[name] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    ex = _exports_from(tickets, survey, activity, customers, questions=questions, timezone=timezone,
+                       dayfirst=dayfirst, secret=secret, say=say)
+    timings["reading"] = time.perf_counter() - t0
+    if not ex.tables():
+        raise CsanalysisError("nothing to analyse: every input was empty")
+    linked = link_customers(ex.tickets, ex.responses, ex.activity, ex.customers, link_on=link_on)
+    if as_of_ts is None and _has(linked.activity, "at"):
+        as_of_ts = linked.activity["at"].max()
+
+    exp = None
+    if _has(linked.tickets, "created_at") or _has(linked.responses, "responded_at"):
+        exp = stage("experiences", lambda: experiences(
+            linked.tickets if linked.tickets is not None and len(linked.tickets) else None, linked.responses,
+            rule=rule))
+    act = linked.activity if _has(linked.activity, "at") else None
+    boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
+    res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
+    if exp is not None and len(exp) and act is not None:
+        res["avoidance"] = stage("avoidance", lambda: avoidance(exp, act, window=window, as_of=as_of_ts, **boot))
+        res["attributable_churn"] = stage("attributable churn", lambda: attributable_churn(
+            exp, act, as_of=as_of_ts, **boot))
+    else:
+        notes.append("avoidance and attributable churn need service experiences (tickets or survey answers) "
+                     "and purchase activity")
+    if _has(linked.responses, "csat"):
+        res["word_of_mouth"] = stage("word of mouth", lambda: word_of_mouth(linked.responses, **boot))
+    else:
+        notes.append("word of mouth needs survey responses with a satisfaction (CSAT) answer")
+    if _has(linked.customers, "churned"):
+        res["snapshot_churn"] = stage("snapshot churn", lambda: snapshot_churn(linked.customers,
+                                                                               confidence=confidence))
+    tk = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
+    rs = linked.responses if linked.responses is not None and len(linked.responses) else None
+    if tk is not None or rs is not None:
+        res["metrics"] = stage("service metrics", lambda: service_metrics(tk, rs, confidence=confidence))
+    if tk is not None:
+        if "channel" in tk.columns and tk["channel"].notna().any():
+            res["metrics_by_channel"] = stage("service metrics by channel", lambda: service_metrics(
+                tk, rs, by="channel", confidence=confidence))
+            res["channels"] = stage("channel consistency", lambda: sg.channel_consistency(tk, rs, **boot))
+        res["scorecard"] = stage("scorecard", lambda: sg.scorecard(tk, rs, act, linked.customers,
+                                                                   freq=scorecard_freq, as_of=as_of_ts, seed=seed))
+    cur = currency
+    if act is not None:
+        have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
+        if cur is None and len(have):
+            cur = str(have.mode().iloc[0])
+        if have.nunique() > 1:
+            notes.append(f"amounts come in {have.nunique()} currencies; monetary segments use {cur} and count "
+                         "orders in other currencies for recency and frequency only")
+        res["rfm"] = stage("RFM segments", lambda: sg.rfm(act, as_of=as_of_ts, currency=cur))
+        if exp is not None and len(exp):
+            res["journeys"] = stage("experience journeys", lambda: sg.experience_journeys(
+                exp, act, as_of=as_of_ts, seed=seed))
+            if res["journeys"] is not None:
+                res["recovery"] = stage("service-recovery test", lambda: sg.service_recovery_test(res["journeys"]))
+        res["clusters"] = stage("clusters", lambda: sg.cluster_customers(act, exp, currency=cur, seed=seed))
+    if rs is not None:
+        res["service_levels"] = stage("service levels", lambda: sg.service_levels(rs, act, as_of=as_of_ts))
+
+    t0 = time.perf_counter()
+    figures = figure_table(res, rule_text=rule.describe(), load_reports=ex.reports, linked=linked,
+                           sample=bool(getattr(ex, "sample", False)))
+    comparisons = compare_figures(figures, override=override, confidence=confidence)
+    timings["figures and comparisons"] = time.perf_counter() - t0
+    options = {"as_of": None if as_of_ts is None else as_of_ts.isoformat(), "window": window,
+               "rule": rule.describe(), "link_on": linked.link_on, "confidence": confidence,
+               "n_resamples": int(n_resamples), "seed": seed, "timezone": timezone, "currency": cur,
+               "scorecard_freq": scorecard_freq, "override": sorted(override) if isinstance(override, set)
+               else bool(override), "secret": "set" if secret else "random per process"}
+    return Analysis(figures=figures, comparisons=comparisons, load_reports=ex.reports, linked=linked,
+                    experiences=exp, results=res, as_of=as_of_ts, rule=rule, options=options, notes=notes,
+                    timings=timings, sample=bool(getattr(ex, "sample", False)))

@@ -1,0 +1,567 @@
+"""Partitions of customers: the seam for scale.
+
+Everything that must see all of a customer's rows (experiences, index dates,
+follow-up to the next purchase, per-customer features) depends on that
+customer's rows only, once linking has given every row its ``customer``. So
+the customers can be split into partitions and each partition processed
+alone; estimators then work in two phases:
+
+1. **per-customer phase** (:func:`customer_phase`, one call per partition):
+   emits *additive* statistics only, in a :class:`Partials`: Kaplan-Meier
+   event and censoring counts per distinct duration, histograms of bounded
+   answers (CSAT 1-5, NPS 0-10, CES 1-7), success / eligible counts of
+   shares, and one row of features per customer;
+2. **global step**: :func:`combine` adds the partials (an associative,
+   order-independent sum; per-customer rows are concatenated) and
+   :func:`estimates` computes the point estimates from the sums.
+
+Every figure here is defined by the estimator that reports it, and the tests
+check that one pass, or four partitions combined, reproduce those estimators
+to 1e-12: :func:`csanalysis.estimators.avoidance.avoidance` (the durations
+come from the same :func:`~csanalysis.estimators.avoidance.index_durations`),
+:func:`csanalysis.estimators.service_metrics` (overall values) and
+:func:`csanalysis.estimators.word_of_mouth` (dissatisfied respondents).
+
+Nothing loops over rows or customers in Python; a partition may be any
+subset of customers, so the per-customer phase can run on Dask (or any other)
+partitions as long as a customer's rows are never split.
+
+Examples
+--------
+>>> import csanalysis as cs
+>>> s = cs.datasets.load_sample()
+>>> linked = cs.link_customers(s.tickets, s.responses, s.activity, s.customers)
+>>> as_of = linked.activity["at"].max()
+>>> parts = split_customers(linked, 4)
+>>> total = combine([customer_phase(p, as_of=as_of) for p in parts])
+>>> one = estimates(customer_phase(linked, as_of=as_of)).set_index("id")
+>>> four = estimates(total).set_index("id")
+>>> bool(((four["estimate"] - one["estimate"]).abs().max() < 1e-12) and (four["n"] == one["n"]).all())
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csanalysis.estimators.avoidance import index_durations
+from csanalysis.estimators.metrics import SOLVED_STATUSES
+from csanalysis.estimators.word_of_mouth import OPEN_MULTIPLIER, prepare_responses
+from csanalysis.experiences import BadExperienceRule, first_responses, isin_values, experiences
+from csanalysis.link import TABLE_NAMES, LinkedData
+from csanalysis.schema import conform, rating_from_score
+from csanalysis.stats.survival import kaplan_meier
+
+__all__ = [
+    "ESTIMATE_IDS",
+    "FEATURE_COLUMNS",
+    "Partials",
+    "combine",
+    "customer_phase",
+    "estimates",
+    "split_customers",
+]
+
+#: Kaplan-Meier figures, as :func:`~csanalysis.estimators.avoidance.avoidance` names them, and their index.
+KM_FIGURES: dict[str, str] = {"avoid_2y_after_bad": "bad", "avoid_2y_after_good": "good"}
+#: Survey items kept as histograms of their answers (bounded scales).
+ANSWER_ITEMS: tuple[str, ...] = ("csat", "nps", "ces")
+#: Shares kept as (successes, eligible) counts.
+SHARE_IDS: tuple[str, ...] = (
+    "bad_rating_share", "reopen_rate", "share_bad_any", "wom_told_over_20", "told_others_not_to_buy_after_bad",
+)
+#: Ids of :func:`estimates`, in order.
+ESTIMATE_IDS: tuple[str, ...] = (
+    "avoid_2y_after_bad", "avoid_2y_after_good", "csat_mean", "csat_top2", "nps", "ces_mean",
+    "bad_rating_share", "reopen_rate", "share_bad_any", "wom_told_over_20", "told_others_not_to_buy_after_bad",
+)
+#: Columns of :attr:`Partials.features`, in order.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "customer", "n_tickets", "n_bad", "first_bad_at", "n_orders", "first_order_at", "last_order_at",
+)
+
+# word_of_mouth's defaults: who is dissatisfied, how an open answer ("more than 20") counts
+_DISSATISFIED_MAX_CSAT = 2.0
+_STR = pd.StringDtype(na_value=np.nan)
+_UTC = "datetime64[ns, UTC]"
+
+
+# =========================================================================== the partials
+@dataclass(eq=False)
+class Partials:
+    """Additive statistics of one partition of customers (or of several, combined).
+
+    Every table is indexed so that combining partitions is a sum of matching
+    rows (missing rows count as 0); :attr:`features` has one row per
+    customer and is concatenated. Compare two with :meth:`equals`.
+
+    Attributes
+    ----------
+    survival : DataFrame
+        Index ``(figure, duration)``: figure id of :data:`KM_FIGURES` and a
+        distinct duration in days (to the next purchase, or to ``as_of``);
+        int64 columns ``events`` and ``censored``. The at-risk count at a
+        duration is the reverse cumulative sum of ``events + censored``.
+    answers : DataFrame
+        Index ``(item, value)``: survey item (``csat``, ``nps``, ``ces``) and
+        a distinct answer; int64 column ``count``.
+    shares : DataFrame
+        Index ``id`` (:data:`SHARE_IDS`); int64 columns ``k`` (successes)
+        and ``n`` (eligible).
+    features : DataFrame
+        One row per customer, columns :data:`FEATURE_COLUMNS`: ``n_tickets``
+        (experiences from tickets), ``n_bad`` (bad experiences),
+        ``first_bad_at``, ``n_orders``, ``first_order_at``,
+        ``last_order_at``; sorted by customer.
+    window : float
+        Days of the Kaplan-Meier figures.
+    as_of : Timestamp
+        End of follow-up (UTC), the same for every partition.
+    rule : BadExperienceRule
+        What counted as a bad / good experience.
+    """
+
+    survival: pd.DataFrame
+    answers: pd.DataFrame
+    shares: pd.DataFrame
+    features: pd.DataFrame
+    window: float
+    as_of: pd.Timestamp
+    rule: BadExperienceRule = field(default_factory=BadExperienceRule)
+
+    def settings(self) -> dict[str, Any]:
+        """The settings partials must share to be combined."""
+        return {"window": self.window, "as_of": self.as_of, "rule": self.rule}
+
+    def equals(self, other: Partials) -> bool:
+        """Same settings and exactly the same tables (values, dtypes, order)."""
+        return (isinstance(other, Partials) and self.settings() == other.settings()
+                and all(getattr(self, f).equals(getattr(other, f)) for f in ("survival", "answers", "shares",
+                                                                             "features")))
+
+    def __repr__(self) -> str:
+        return (f"Partials(window={self.window:g}, as_of={self.as_of}, customers={len(self.features):,}, "
+                f"durations={len(self.survival):,}, answers={int(self.answers['count'].sum()):,})")
+
+
+# =========================================================================== splitting
+def _hash_key(seed: int) -> str:
+    if isinstance(seed, bool) or int(seed) != seed or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}.")
+    return f"{int(seed):016x}"
+
+
+def _owners(linked: LinkedData) -> dict[str, pd.Series]:
+    """The customer that owns each row, for splitting.
+
+    A row's own ``customer``, except that a survey response about a ticket in
+    the tickets table follows that ticket (which the experiences attach it
+    to), and a ticket without a customer takes that of its first response
+    (as the experiences do). Ticket ids are assumed unique (de-duplicated).
+    """
+    keys = {n: df["customer"].astype(_STR) for n, df in linked.tables().items()}
+    t, r = linked.tickets, linked.responses
+    if t is None or r is None or "ticket_id" not in t.columns or not {"ticket_id", "responded_at"} <= set(r.columns):
+        return keys
+    # positional throughout (a table's index may repeat labels, e.g. after concatenating exports)
+    tt = pd.DataFrame({"ticket_id": t["ticket_id"].astype(_STR).to_numpy()})
+    rr = pd.DataFrame({"ticket_id": r["ticket_id"].astype(_STR).to_numpy(),
+                       "responded_at": pd.to_datetime(r["responded_at"], utc=True).to_numpy(),
+                       "customer": keys["responses"].to_numpy()})
+    first, _ = first_responses(tt, rr)  # the response experiences() attaches to each ticket
+    first_customer = pd.Series(first["customer"].to_numpy(), index=first["ticket_id"].to_numpy())
+    own = keys["tickets"]
+    own = own.mask(own.isna().to_numpy(), tt["ticket_id"].map(first_customer).to_numpy()).astype(_STR)
+    owner = pd.Series(own.to_numpy(), index=tt["ticket_id"].to_numpy())
+    owner = owner[owner.index.notna() & ~owner.index.duplicated()]
+    about = (rr["ticket_id"].notna() & isin_values(rr["ticket_id"], tt["ticket_id"])).to_numpy(dtype=bool)
+    keys["tickets"] = own
+    keys["responses"] = keys["responses"].mask(about, rr["ticket_id"].map(owner).to_numpy()).astype(_STR)
+    return keys
+
+
+def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[LinkedData]:
+    """Split linked tables into ``n_parts`` partitions of customers.
+
+    A row goes to part ``hash(customer) mod n_parts`` (a stable 64-bit hash,
+    :func:`pandas.util.hash_pandas_object` with a key derived from
+    ``seed``), so every row of a customer lands in the same part, in every
+    table and on every machine. A survey response about a ticket follows that
+    ticket's customer, and rows without any customer go to part 0, so that
+    each row is in exactly one part and :func:`customer_phase` on the parts,
+    combined, equals one pass over the whole.
+
+    Parameters
+    ----------
+    linked : LinkedData
+        Tables linked per customer (:func:`csanalysis.link.link_customers`).
+    n_parts : int
+        Number of partitions (>= 1).
+    seed : int, default 0
+        Changes which customers go together.
+
+    Returns
+    -------
+    list of LinkedData
+        ``n_parts`` copies of ``linked`` (same linking key and reason), each
+        with its rows of every table; row order (and index) within a table is
+        kept. A part may be empty.
+
+    Examples
+    --------
+    >>> from csanalysis.link import link_customers
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer_id": ["a", "b", "a"]})
+    >>> a = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "at": ["2024-01-01"] * 4})
+    >>> parts = split_customers(link_customers(tickets=t, activity=a), 3)
+    >>> [sorted(p.activity["customer"]) for p in parts]
+    [['c'], ['b'], ['a', 'd']]
+    >>> [p.tickets["ticket_id"].tolist() for p in parts]
+    [[], ['2'], ['1', '3']]
+    """
+    if not isinstance(linked, LinkedData):
+        raise TypeError(f"linked must be a LinkedData (csanalysis.link.link_customers), got {type(linked).__name__}.")
+    if isinstance(n_parts, bool) or int(n_parts) != n_parts or n_parts < 1:
+        raise ValueError(f"n_parts must be a whole number >= 1, got {n_parts!r}.")
+    n_parts = int(n_parts)
+    missing = [n for n, df in linked.tables().items() if "customer" not in df.columns]
+    if missing:
+        raise ValueError(f"{', '.join(missing)} ha{'s' if len(missing) == 1 else 've'} no `customer` column; "
+                         "link the tables with csanalysis.link.link_customers first.")
+    key = _hash_key(seed)
+    out: dict[str, list[pd.DataFrame | None]] = {n: [None] * n_parts for n in TABLE_NAMES}
+    for name, owner in _owners(linked).items():  # at most four tables
+        df = getattr(linked, name)
+        h = pd.util.hash_pandas_object(owner, index=False, hash_key=key).to_numpy()
+        part = np.where(owner.notna().to_numpy(), (h % np.uint64(n_parts)).astype(np.int64), 0)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
+        out[name] = [df.take(order[bounds[i]:bounds[i + 1]]) for i in range(n_parts)]  # a loop over parts
+    return [replace(linked, **{n: out[n][i] for n in TABLE_NAMES}) for i in range(n_parts)]
+
+
+# =========================================================================== per-customer phase
+def _timestamp(as_of: Any) -> pd.Timestamp:
+    try:
+        ts = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise ValueError(f"as_of must be a date or timestamp, got {as_of!r}.") from None
+    if pd.isna(ts):
+        raise ValueError("as_of must be a date or timestamp, got a missing value.")
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).as_unit("ns")
+
+
+def _canonical(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """The canonical table (empty when absent), with its ``customer`` column."""
+    if df is None:
+        out = conform(pd.DataFrame(), name)
+        out["customer"] = pd.Series(dtype=_STR)
+        return out
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+    if "customer" not in df.columns:
+        raise ValueError(f"{name} has no `customer` column; link the tables with csanalysis.link.link_customers.")
+    out = conform(df, name).reset_index(drop=True)
+    out["customer"] = out["customer"].astype(_STR)
+    return out
+
+
+def _km_counts(durations: pd.DataFrame, figure: str) -> pd.DataFrame:
+    event = durations["event"].to_numpy(dtype=bool)
+    counts = pd.DataFrame({"events": event.astype(np.int64), "censored": (~event).astype(np.int64)},
+                          index=pd.Index(durations["duration"].to_numpy(dtype="float64"), name="duration"))
+    counts = counts.groupby(level="duration", sort=True).sum()
+    return pd.concat({figure: counts}, names=["figure"])
+
+
+def _answers(responses: pd.DataFrame) -> pd.DataFrame:
+    parts = {}
+    for item in ANSWER_ITEMS:
+        x = pd.to_numeric(responses[item], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        x = x[np.isfinite(x)]
+        if item == "nps" and np.any((x < 0) | (x > 10)):
+            raise ValueError(f"NPS answers must lie on the 0-10 scale; found {int(((x < 0) | (x > 10)).sum())} "
+                             "value(s) outside 0..10. Rescale the answers to 0-10 first.")
+        values, counts = np.unique(x, return_counts=True)
+        parts[item] = pd.DataFrame({"count": counts.astype(np.int64)},
+                                   index=pd.Index(values.astype("float64"), name="value"))
+    return pd.concat(parts, names=["item"])
+
+
+def _shares(tickets: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    """Successes and eligible counts, as service_metrics (overall) and word_of_mouth define them."""
+    # service_metrics: customer-initiated tickets only (its default)
+    t = tickets.loc[~(tickets["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+    rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+    rated = rating.notna().to_numpy()
+    bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
+    status = t["status"].astype("str").str.lower()
+    solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
+    reopens = pd.to_numeric(t["reopens"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    known = solved & np.isfinite(reopens)
+    with np.errstate(invalid="ignore"):
+        reopened = reopens >= 1
+    # word_of_mouth: dissatisfied respondents (its column conventions and checks)
+    v = prepare_responses(responses, "csat", "told_count_low", "told_count_high", "warned_others", OPEN_MULTIPLIER)
+    dis = v["csat"] <= _DISSATISFIED_MAX_CSAT
+    ans = dis & ~np.isnan(v["low"])
+    warned = v["warned"][dis]
+    warned = warned[~np.isnan(warned)]
+    kn = {
+        "bad_rating_share": ((bad & rated).sum(), rated.sum()),
+        "reopen_rate": ((reopened & known).sum(), known.sum()),
+        "share_bad_any": ((v["low"][ans] >= 1).sum(), ans.sum()),
+        "wom_told_over_20": ((v["mid"][ans] > 20).sum(), ans.sum()),
+        "told_others_not_to_buy_after_bad": ((warned == 1).sum(), warned.size),
+    }
+    return pd.DataFrame({"k": [int(kn[i][0]) for i in SHARE_IDS], "n": [int(kn[i][1]) for i in SHARE_IDS]},
+                        index=pd.Index(list(SHARE_IDS), name="id", dtype=_STR))
+
+
+def _features(exp: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    e = exp.loc[exp["customer"].notna()]
+    g = e.assign(_t=e["source"] == "ticket").groupby("customer", sort=False)
+    ex = pd.DataFrame({"n_tickets": g["_t"].sum(), "n_bad": g["bad"].sum()})
+    ex["first_bad_at"] = e.loc[e["bad"]].groupby("customer", sort=False)["at"].min()
+    a = activity.loc[activity["customer"].notna()]
+    g = a.groupby("customer", sort=False)
+    ac = pd.DataFrame({"n_orders": g.size(), "first_order_at": g["at"].min(), "last_order_at": g["at"].max()})
+    both = pd.concat([ex, ac], axis=1, join="outer")
+    out = pd.DataFrame({"customer": pd.Series(both.index.to_numpy(), dtype=_STR)})
+    for c in ("n_tickets", "n_bad", "n_orders"):
+        out[c] = both[c].fillna(0).to_numpy(dtype=np.int64)
+    for c in ("first_bad_at", "first_order_at", "last_order_at"):
+        out[c] = both[c].astype(_UTC).reset_index(drop=True)
+    return out[list(FEATURE_COLUMNS)]
+
+
+def customer_phase(
+    part: LinkedData,
+    *,
+    as_of: Any,
+    window: float = 730,
+    rule: BadExperienceRule | None = None,
+) -> Partials:
+    """The per-customer phase on one partition: additive statistics only.
+
+    Builds the partition's experiences
+    (:func:`csanalysis.experiences.experiences` with ``rule``) and emits:
+
+    * for ``avoid_2y_after_bad`` and ``avoid_2y_after_good``, the number of
+      events and of censored customers per distinct duration, from
+      :func:`csanalysis.estimators.avoidance.index_durations` (the durations
+      :func:`~csanalysis.estimators.avoidance.avoidance` uses);
+    * histograms of the CSAT, NPS and CES answers of every response, and the
+      (successes, eligible) counts of the bad-rating share and the reopen
+      rate over customer-initiated tickets, as
+      :func:`csanalysis.estimators.service_metrics` defines them;
+    * the counts behind ``share_bad_any``, ``wom_told_over_20`` and
+      ``told_others_not_to_buy_after_bad`` among dissatisfied respondents
+      (CSAT 1-2), as :func:`csanalysis.estimators.word_of_mouth` defines
+      them (open answers at 1.5 x their low end);
+    * per-customer features.
+
+    Parameters
+    ----------
+    part : LinkedData
+        One partition (:func:`split_customers`), or all the linked data.
+    as_of : timestamp
+        End of follow-up. Required: every partition must be censored at the
+        same date (typically the last purchase of the whole activity table).
+    window : float, default 730
+        Days of the avoidance figures.
+    rule : BadExperienceRule, optional
+        What counts as a bad / good experience (default rule when ``None``).
+
+    Returns
+    -------
+    Partials
+
+    Examples
+    --------
+    >>> from csanalysis.link import link_customers
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2"], "customer_id": ["a", "b"],
+    ...     "created_at": ["2024-01-10", "2024-02-01"], "rating": ["bad", "good"]})
+    >>> a = pd.DataFrame({"customer_id": ["a", "a", "b"],
+    ...     "at": ["2024-01-01", "2024-03-01", "2024-01-05"]})
+    >>> p = customer_phase(link_customers(tickets=t, activity=a), as_of="2024-12-31")
+    >>> p.survival.reset_index()
+                    figure  duration  events  censored
+    0   avoid_2y_after_bad      51.0       1         0
+    1  avoid_2y_after_good     334.0       0         1
+    >>> p.shares.loc["bad_rating_share"].tolist()
+    [1, 2]
+    """
+    if not isinstance(part, LinkedData):
+        raise TypeError(f"part must be a LinkedData (see split_customers), got {type(part).__name__}.")
+    rule = BadExperienceRule() if rule is None else rule
+    if not isinstance(rule, BadExperienceRule):
+        raise TypeError(f"rule must be a BadExperienceRule or None, got {type(rule).__name__}.")
+    try:
+        window = float(window)
+    except (TypeError, ValueError):
+        raise ValueError(f"window must be a number of days, got {window!r}.") from None
+    if not (math.isfinite(window) and window > 0):
+        raise ValueError(f"window must be a positive number of days, got {window!r}.")
+    as_of_ts = _timestamp(as_of)
+    tickets = _canonical(part.tickets, "tickets")
+    responses = _canonical(part.responses, "responses")
+    activity = _canonical(part.activity, "activity")
+    exp = experiences(tickets, responses, rule=rule)
+    survival = pd.concat([
+        _km_counts(index_durations(exp, activity, as_of=as_of_ts, which=which), figure)
+        for figure, which in KM_FIGURES.items()])
+    raw = Partials(survival=survival, answers=_answers(responses), shares=_shares(tickets, responses),
+                   features=_features(exp, activity), window=window, as_of=as_of_ts, rule=rule)
+    return combine([raw])
+
+
+# =========================================================================== global step
+def _sum(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Sum of rows with the same index (missing rows count as 0), sorted by the index; int64 kept."""
+    both = pd.concat(frames)
+    return both.groupby(level=list(range(both.index.nlevels)), sort=True).sum().astype(np.int64)
+
+
+def combine(parts: list[Partials]) -> Partials:
+    """Combine the partials of disjoint partitions: sums of the statistics, rows of the features.
+
+    Associative and order-independent: ``combine([a, b, c])`` equals
+    ``combine([combine([a, b]), c])`` and ``combine([c, a, b])``.
+
+    Parameters
+    ----------
+    parts : list of Partials
+        From :func:`customer_phase` (or earlier :func:`combine` calls), with
+        the same ``window``, ``as_of`` and ``rule``, over disjoint customers.
+
+    Returns
+    -------
+    Partials
+
+    Raises
+    ------
+    ValueError
+        When the settings differ, or a customer appears in two parts (the
+        partitions were not split by customer).
+
+    Examples
+    --------
+    >>> from csanalysis.link import link_customers
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
+    ...     "created_at": ["2024-02-01"] * 3, "rating": ["bad", "good", "bad"]})
+    >>> a = pd.DataFrame({"customer_id": ["a", "b", "c"], "at": ["2024-01-01"] * 3})
+    >>> ps = [customer_phase(p, as_of="2024-06-30") for p in split_customers(
+    ...     link_customers(tickets=t, activity=a), 3)]
+    >>> combine(ps).shares.loc["bad_rating_share"].tolist()
+    [2, 3]
+    >>> combine(ps).equals(combine([combine(ps[:2]), ps[2]]))
+    True
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("combine needs at least one Partials.")
+    bad = [type(p).__name__ for p in parts if not isinstance(p, Partials)]
+    if bad:
+        raise TypeError(f"combine takes Partials (from customer_phase), got {', '.join(sorted(set(bad)))}.")
+    first = parts[0].settings()
+    for p in parts[1:]:
+        if p.settings() != first:
+            raise ValueError(f"partials with different settings cannot be combined: {p.settings()} vs {first}.")
+    features = pd.concat([p.features for p in parts], ignore_index=True)
+    dup = features["customer"].duplicated()
+    if dup.any():
+        raise ValueError(f"{int(dup.sum())} customer(s) appear in more than one part (e.g. "
+                         f"{features['customer'][dup].iloc[0]!r}); split the data with split_customers.")
+    features = features.sort_values("customer", kind="stable").reset_index(drop=True)
+    return Partials(survival=_sum([p.survival for p in parts]), answers=_sum([p.answers for p in parts]),
+                    shares=_sum([p.shares for p in parts]), features=features, **first)
+
+
+def _km_estimate(counts: pd.DataFrame, window: float) -> tuple[float, int]:
+    """S(window) of the product-limit estimator from event / censoring counts per duration."""
+    d = counts["events"].to_numpy(dtype=np.int64)
+    c = counts["censored"].to_numpy(dtype=np.int64)
+    n = int(d.sum() + c.sum())
+    if n == 0:
+        return math.nan, 0
+    t = counts.index.get_level_values("duration").to_numpy(dtype="float64")
+    # the counts are case weights: kaplan_meier's at-risk counts are their reverse cumulative sums
+    times = np.concatenate([t[d > 0], t[c > 0]])
+    events = np.concatenate([np.ones(int((d > 0).sum()), dtype=bool), np.zeros(int((c > 0).sum()), dtype=bool)])
+    weights = np.concatenate([d[d > 0], c[c > 0]]).astype("float64")
+    return kaplan_meier(times, events, weights=weights).survival_at(window).survival, n
+
+
+def _hist(answers: pd.DataFrame, item: str) -> tuple[np.ndarray, np.ndarray]:
+    if item not in answers.index.get_level_values("item"):
+        return np.array([], dtype="float64"), np.array([], dtype=np.int64)
+    h = answers.xs(item, level="item")
+    return h.index.to_numpy(dtype="float64"), h["count"].to_numpy(dtype=np.int64)
+
+
+def estimates(partials: Partials) -> pd.DataFrame:
+    """Point estimates from (combined) partials.
+
+    Kaplan-Meier ``S(window)`` from the event and at-risk counts (missing
+    when nobody was followed for ``window`` days); CSAT and CES means from
+    their histograms; CSAT top-2 share (answers 4-5); NPS ``100 x
+    (promoters - detractors) / n`` (9-10 and 0-6 of 0-10); shares ``k / n``
+    (missing when ``n = 0``).
+
+    Parameters
+    ----------
+    partials : Partials
+        From :func:`combine` (or one :func:`customer_phase`).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``id`` (:data:`ESTIMATE_IDS`), ``group`` (``"all"``),
+        ``estimate``, ``n`` (customers indexed for the avoidance figures,
+        answers or eligible rows otherwise).
+
+    Examples
+    --------
+    >>> from csanalysis.link import link_customers
+    >>> r = pd.DataFrame({"response_id": ["1", "2", "3"], "customer_id": ["a", "b", "c"],
+    ...     "responded_at": ["2024-01-01"] * 3, "csat": [5, 4, 1], "nps": [10, 9, 3]})
+    >>> a = pd.DataFrame({"customer_id": ["a"], "at": ["2024-01-01"]})
+    >>> est = estimates(customer_phase(link_customers(responses=r, activity=a), as_of="2024-06-30"))
+    >>> est.loc[est["id"].isin(["csat_mean", "csat_top2", "nps"]), ["id", "estimate", "n"]].round(4)
+              id  estimate  n
+    2  csat_mean    3.3333  3
+    3  csat_top2    0.6667  3
+    4        nps   33.3333  3
+    """
+    if not isinstance(partials, Partials):
+        raise TypeError(f"partials must be a Partials, got {type(partials).__name__}.")
+    rows: dict[str, tuple[float, int]] = {}
+    for figure in KM_FIGURES:
+        sel = partials.survival.index.get_level_values("figure") == figure
+        rows[figure] = _km_estimate(partials.survival.loc[sel], partials.window)
+    nan = math.nan
+    for item, ids in (("csat", ("csat_mean",)), ("ces", ("ces_mean",))):
+        v, c = _hist(partials.answers, item)
+        n = int(c.sum())
+        rows[ids[0]] = (float(np.dot(v, c)) / n if n else nan, n)
+        if item == "csat":
+            k = int(c[v >= 4].sum())
+            rows["csat_top2"] = (k / n if n else nan, n)
+    v, c = _hist(partials.answers, "nps")
+    n = int(c.sum())
+    pro, det = int(c[v >= 9].sum()), int(c[v <= 6].sum())
+    rows["nps"] = (100 * (pro / n - det / n) if n else nan, n)
+    for id_ in SHARE_IDS:
+        k, n = (int(x) for x in partials.shares.loc[id_, ["k", "n"]]) if id_ in partials.shares.index else (0, 0)
+        rows[id_] = (k / n if n else nan, n)
+    return pd.DataFrame({
+        "id": pd.Series(list(ESTIMATE_IDS), dtype=_STR),
+        "group": pd.Series(["all"] * len(ESTIMATE_IDS), dtype=_STR),
+        "estimate": np.array([rows[i][0] for i in ESTIMATE_IDS], dtype="float64"),
+        "n": np.array([rows[i][1] for i in ESTIMATE_IDS], dtype=np.int64),
+    })

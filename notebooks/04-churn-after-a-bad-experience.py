@@ -1,0 +1,306 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Churn after a bad experience
+#
+# "Customers avoid a company for two years after one bad experience" is the most quoted figure in
+# customer service. This notebook measures the behavioural analogue in your own data (how many
+# customers had not bought again two years after their first bad experience), shows why a naive count
+# overstates it, separates the effect of the bad experience from ordinary long buying cycles, and
+# puts service-attributable churn next to the "switched because of poor service" figure, which
+# turns out not to be comparable at all.
+
+# %% tags=["parameters"]
+# Parameters (papermill style). None for all four exports means the bundled sample.
+tickets = None      # helpdesk export(s): a path or a list of paths (Zendesk, Freshdesk, Intercom, ...)
+survey = None       # survey export(s) (Qualtrics, SurveyMonkey, Typeform, Google Forms, SPSS, ...)
+activity = None     # purchase export(s) (Shopify, Stripe, any CSV with customer, date and amount)
+customers = None    # customer snapshot(s) (churn tables, CRM exports)
+timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
+dayfirst = None     # True / False when a file's dates cannot decide their order themselves
+as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
+seed = 0            # seed of the bootstraps and of the matching draws
+
+# %%
+# %matplotlib inline
+import csanalysis as cs
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
+from csanalysis.display import MISSING, format_value, show
+from csanalysis.plotting import house_style
+
+sample = all(x is None for x in (tickets, survey, activity, customers))
+a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+f = a.figures
+av = a.results["avoidance"]
+
+
+def value(id, group="all", field="estimate"):
+    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
+    try:
+        row = a.figure(id, group)
+    except KeyError:
+        return MISSING
+    return format_value(row[field], row["unit"], field=field)
+
+
+def ci(id, group="all"):
+    """The figure's confidence interval as text."""
+    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
+
+
+def points(id, group="all"):
+    """A difference of two shares, with its interval, as text in percentage points (the figure as formatted)."""
+    est, low, high = (value(id, group, c).replace("%", "") for c in ("estimate", "ci_low", "ci_high"))
+    return f"{est} percentage points (95% CI {low} to {high})"
+
+
+def compared(id, field="cited"):
+    """A field of the comparison of the cited figure ``id`` (a row of a.comparisons) as text."""
+    row = a.comparisons.set_index("id").loc[id]
+    return format_value(row[field], row["unit"], field=field) if field in ("cited", "observed") else row[field]
+
+
+def rows(ids):
+    """The figure rows ``ids`` (whole population), in that order."""
+    out = f[f["id"].isin(ids) & (f["group"] == "all")]
+    return out.sort_values("id", key=lambda s: s.map(ids.index))
+
+
+source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
+window = format_value(a.options["window"], "days")
+display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`); avoidance window "
+                 f"{window} days."))
+
+# %% [markdown]
+# ## The cited figure and what its provenance allows
+
+# %%
+b = cs.registry.get_benchmark("avoid_2y_after_bad")
+display(Markdown(f"""
+**As cited:** "{b['claim_as_cited']}".
+
+**Source:** {b['research_firm']} for {b['sponsor']}, *{b['report_title']}* ({b['publication_year']};
+n = {format_value(b['sample_size'], field='n')}; {b['population_country']}; {b['segment']}).
+Provenance: **{b['provenance']}**. {b['provenance_note']}
+
+**What was measured:** {b['metric_definition']}
+
+**Denominator:** {b['denominator']}. **Conditional on:** {b['conditional_on']}.
+
+**What this allows one to conclude:** the number exists, but it is a recalled survey answer among
+people whose buying had already changed. It is not the share of customers who stay away after one
+bad experience. Your figures below are behaviour: the unconditional share (all customers with a bad
+experience) and a conditional analogue closer to the survey's denominator.
+
+Caveats the registry carries: {"; ".join(b['caveats'])}.
+"""))
+
+# %% [markdown]
+# ## Avoidance in your data
+#
+# For every customer with a bad experience, the clock starts at their first bad experience and stops
+# at their next purchase. Customers who have not bought again by the end of the data are *censored*:
+# we know only that their gap is at least as long as their follow-up. The Kaplan-Meier curve uses
+# each customer for as long as they were observed; its value at the window is the estimated share
+# still without a purchase.
+
+# %%
+show(f[f["source"] == "avoidance"], "Avoidance after a bad experience", extra_columns=("method",))
+
+# %%
+display(Markdown(
+    f"An estimated **{value('avoid_2y_after_bad')}** of the {value('avoid_2y_after_bad', field='n')} customers with "
+    f"a bad experience had not bought again {window} days later ({ci('avoid_2y_after_bad')}). Against the cited "
+    f"{compared('avoid_2y_after_bad')} ({compared('avoid_2y_after_bad', 'provenance')}) the verdict is "
+    f"**{compared('avoid_2y_after_bad', 'verdict')}**."))
+
+# %% [markdown]
+# ## The censoring trap
+#
+# A customer whose bad experience happened eight months before the export cannot have stayed away for
+# two years yet. Counting every customer "without a purchase so far" as an avoider, as a quick query
+# does, counts them anyway and biases the share upwards. Side by side: the naive count and the
+# Kaplan-Meier estimate; on the bundled sample also the share its generator planted, which it knows
+# because it also generated the future.
+
+# %%
+planted = cs.datasets.load_planted_truth()["avoidance"] if a.sample else None
+truth = planted["avoid_2y_after_bad"] if planted else None
+with house_style():
+    fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
+    av.plot_censoring_trap(ax=ax, truth=truth)
+show(rows(["naive_avoid_2y_after_bad", "avoid_2y_after_bad"]), "The naive count against Kaplan-Meier",
+     extra_columns=("method",))
+
+# %%
+text = (f"The naive count says {value('naive_avoid_2y_after_bad')}; Kaplan-Meier, which uses each customer only "
+        f"for as long as they were observed, says {value('avoid_2y_after_bad')} ({ci('avoid_2y_after_bad')}).")
+if planted:
+    text += (f" The sample's generator knows the future: its planted share is "
+             f"{format_value(truth, 'share')} (its definition differs slightly: {planted['definition']}).")
+display(Markdown(text))
+
+# %% [markdown]
+# ## Bad against good against a matched baseline
+#
+# Some customers buy every few years anyway: a two-year gap is not always a reaction to service. Three
+# curves: after a bad experience, after a good experience (the first rated experience was good), and
+# customers without any contact, matched to each bad-experience customer on the same day by recency,
+# frequency and tenure. The quantity worth reporting is the *excess*: the bad curve minus the matched
+# baseline at the window.
+
+# %%
+with house_style():
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    av.plot(ax=ax)
+show(rows(["avoid_2y_after_bad", "avoid_2y_after_good", "avoid_2y_baseline", "excess_avoidance"]),
+     "Bad, good and the matched baseline")
+
+# %%
+display(Markdown(f"""
+* After a **bad** experience {value('avoid_2y_after_bad')} had not bought again within the window; after a **good**
+  one {value('avoid_2y_after_good')} ({ci('avoid_2y_after_good')}).
+* **Matched customers without any contact**: {value('avoid_2y_baseline')} ({ci('avoid_2y_baseline')};
+  n = {value('avoid_2y_baseline', field='n')}).
+* **Excess avoidance** over the matched baseline: **{points('excess_avoidance')}**.
+  This, not the raw share, is the part of the two-year gaps that goes with the bad experience.
+"""))
+
+# %% [markdown]
+# ## The survey's bands: under a year, one year, two years or more
+#
+# The survey's answers were spread over three bands; the same split of your bad-experience curve
+# (the next purchase within a year, in the second year, or not within two years):
+
+# %%
+split = ["split_lt_365", "split_365_729", "split_730_plus"]
+display(Markdown("The survey's bands are in its definition above (*What was measured*). They are recalled durations "
+                 "among people whose buying changed; yours are gaps in purchases among all customers with a bad "
+                 "experience."))
+show(rows(split), "The bad-experience curve in the survey's bands")
+
+# %% [markdown]
+# ## The conditional analogue
+#
+# The survey's denominator is people whose buying changed after the experience. The closest
+# behavioural analogue: among bad-experience customers whose gap exceeded their own expected buying
+# cycle, the share whose gap reached the window.
+
+# %%
+display(Markdown(f"Buying counts as changed when the {av.changed_rule.describe()}.\n\n"
+                 f"Among them, **{value('avoid_2y_after_bad_changed')}** did not buy within the window "
+                 f"({ci('avoid_2y_after_bad_changed')}, n = {value('avoid_2y_after_bad_changed', field='n')}); "
+                 f"against the cited {compared('avoid_2y_after_bad_changed')} the verdict is "
+                 f"**{compared('avoid_2y_after_bad_changed', 'verdict')}**."))
+
+# %% [markdown]
+# ## Service-attributable churn against the "switched because of poor service" figure
+#
+# Another circulating figure says that nearly half of consumers switched to another company because of
+# poor service, attributed to a Microsoft report. The honest own-data analogue asks a different
+# question: of the customers who lapsed (no purchase for a year), how many had a bad experience around
+# their last purchase, and is that more than among customers who stayed?
+
+# %%
+with house_style():
+    ax = a.results["attributable_churn"].plot()
+show(f[f["source"] == "attributable_churn"], "Service-attributable churn", extra_columns=("p_value", "method"))
+
+# %%
+excess = a.figure("attributable_excess")
+display(Markdown(f"""
+* {value('attributable_churn_share')} of the {value('attributable_churn_share', field='n')} lapsed customers had a bad
+  experience around their last purchase ({ci('attributable_churn_share')}), against
+  {value('bad_experience_share_retained')} of retained customers: an excess of {points('attributable_excess')},
+  p = {format_value(excess['p_value'], field='p_value')}.
+* The risk of a year-long lapse after a first rated experience that was bad ({value('lapse_risk_after_bad')}) exceeds
+  that after a good one ({value('lapse_risk_after_good')}) by {points('lapse_risk_difference')}.
+"""))
+
+# %%
+ms = a.comparisons[a.comparisons["id"].str.startswith("ms_stopped_business_poor_service")]
+registry = cs.load_registry().set_index("id")
+years = ms["id"].map(registry["publication_year"])
+sw = cs.registry.get_benchmark("switched_after_poor_service")
+display(Markdown(f"""
+**Why the circulating figure is not comparable.** "{sw['claim_as_cited']}": provenance **{sw['provenance']}**.
+{sw['provenance_note']}
+
+Microsoft's own series asks whether respondents have *ever* stopped doing business with *any* brand because of poor
+service: {", ".join(f"{format_value(c, 'share')} in {int(y)} ({p})" for c, y, p in
+                    sorted(zip(ms["cited"], years, ms["provenance"]), key=lambda t: t[1]))}. No edition shows
+{compared('switched_after_poor_service')}. Even the real series is a lifetime self-report across every brand a person
+ever used, so it cannot be set against one company's churn: the registry marks it `{sw['comparability']}` and the
+verdict is **{compared('switched_after_poor_service', 'verdict')}**. The like-for-like comparison is to put
+Microsoft's question into your own survey.
+"""))
+
+# %% [markdown]
+# ## Snapshot churn from the customer table
+#
+# A customer table (one row per customer with a churn flag, satisfaction, complaints and a stated
+# reason) gives a second view: churn by satisfaction band and by complaint, and the share of churners
+# whose stated reason is about service. A snapshot has no order in time, so this is what churners
+# *say*, not what caused their churn.
+
+# %%
+sc = a.results["snapshot_churn"]
+if sc is None:
+    display(Markdown("No customer table with a churn flag was given."))
+else:
+    with house_style():
+        ax = sc.plot()
+    display(show(f[f["source"] == "snapshot_churn"], "Snapshot churn", extra_columns=("p_value",)))
+
+# %%
+if sc is not None:
+    bands = f[(f["id"] == "churn_rate") & f["group"].str.contains("satisfaction")]
+    diff = f[f["id"] == "churn_rate_difference"]
+    display(Markdown(
+        "Churn by satisfaction band: " + ", ".join(
+            f"{g.split('=', 1)[1]} {value('churn_rate', g)} (n = {value('churn_rate', g, 'n')})" for g in bands["group"])
+        + ". "
+        + (f"The churn rate of customers who complained differs from that of those who did not by "
+           f"{points('churn_rate_difference', diff['group'].iloc[0])}. " if len(diff) else "")
+        + f"{value('service_reason_share')} of churners with a stated reason named service "
+          f"({ci('service_reason_share')})."))
+
+# %% [markdown]
+# ## Conclusions
+
+# %%
+display(Markdown(f"""
+* **Against the cited figure:** {value('avoid_2y_after_bad')} of customers with a bad experience had not bought again
+  within {window} days ({ci('avoid_2y_after_bad')}); verdict against the cited {compared('avoid_2y_after_bad')}:
+  **{compared('avoid_2y_after_bad', 'verdict')}**. The cited figure is conditional and recalled, so the verdict says
+  how your customers behave, not whether the survey was right.
+* **The part that goes with the bad experience** is the excess over matched customers without contact:
+  {points('excess_avoidance')}.
+* **The censoring trap:** a naive count would have said {value('naive_avoid_2y_after_bad')}.
+* **Switching:** {value('attributable_churn_share')} of lapsed customers had a bad experience around their last
+  purchase, {points('attributable_excess')} more than retained customers. The circulating figure is untraceable and
+  would be a lifetime any-brand self-report even if it were sourced: not comparable.
+"""))
+
+# %% [markdown]
+# ### Caveats
+#
+# * "Bad experience" follows the rule shown in the figures' definitions (a bad rating or a low CSAT);
+#   pass another `BadExperienceRule` to `cs.analyse` to see how much the figures depend on it.
+# * Avoidance is measured as no purchase, which is not the same as avoiding the company: some
+#   customers simply need nothing for two years, which is what the matched baseline is for. The
+#   baseline is matched on recency, frequency and tenure only.
+# * Kaplan-Meier assumes that when the data ends is unrelated to how long a customer stays away.
+# * Customers who contact the company differ from those who never do; the matched comparison
+#   reduces, but does not remove, that difference.

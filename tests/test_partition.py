@@ -1,0 +1,239 @@
+"""Partitions of customers (issue 9, point 9): per-partition statistics combine to one pass."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csanalysis as cs
+from csanalysis.estimators import avoidance, service_metrics, word_of_mouth
+from csanalysis.estimators.avoidance import index_durations
+from csanalysis.experiences import BadExperienceRule, customer_summary, experiences
+from csanalysis.partition import (
+    ESTIMATE_IDS,
+    FEATURE_COLUMNS,
+    Partials,
+    combine,
+    customer_phase,
+    estimates,
+    split_customers,
+)
+
+TABLES = ("tickets", "responses", "activity", "customers")
+
+
+@pytest.fixture(scope="module")
+def linked():
+    s = cs.datasets.load_sample()
+    return cs.link_customers(s.tickets, s.responses, s.activity, s.customers)
+
+
+@pytest.fixture(scope="module")
+def as_of(linked):
+    return linked.activity["at"].max()
+
+
+@pytest.fixture(scope="module")
+def one(linked, as_of):
+    return customer_phase(linked, as_of=as_of)
+
+
+@pytest.fixture(scope="module")
+def pieces(linked, as_of):
+    return [customer_phase(p, as_of=as_of) for p in split_customers(linked, 4)]
+
+
+def _same(a: Partials, b: Partials) -> None:
+    """Integer counts exactly equal, estimates to 1e-12."""
+    for f in ("survival", "answers", "shares", "features"):
+        pd.testing.assert_frame_equal(getattr(a, f), getattr(b, f), check_exact=True)
+    ea, eb = estimates(a), estimates(b)
+    pd.testing.assert_frame_equal(ea[["id", "group", "n"]], eb[["id", "group", "n"]], check_exact=True)
+    np.testing.assert_allclose(ea["estimate"], eb["estimate"], rtol=0, atol=1e-12)
+    assert a.equals(b)
+
+
+# ----------------------------------------------------------------------------- 1. four parts = one pass
+def test_four_parts_equal_one_pass(one, pieces):
+    assert all(len(p.features) for p in pieces)  # four non-trivial parts
+    _same(combine(pieces), one)
+    for f in ("survival", "answers", "shares"):
+        assert (getattr(one, f).dtypes == "int64").all()
+    est = estimates(one)
+    assert list(est["id"]) == list(ESTIMATE_IDS)
+    assert (est["group"] == "all").all()
+    assert est["estimate"].notna().all()
+
+
+def test_empty_part(linked, as_of, one):
+    # a partition without any row (as a hash split of few customers can give) adds nothing
+    empty = replace(linked, **{n: getattr(linked, n).iloc[:0] for n in TABLES})
+    e = customer_phase(empty, as_of=as_of)
+    assert e.survival.empty and e.answers.empty and e.features.empty
+    assert (e.shares[["k", "n"]] == 0).all().all()
+    assert estimates(e)["estimate"].isna().all() and (estimates(e)["n"] == 0).all()
+    _same(combine([e, one]), one)
+    _same(combine([one, e]), one)
+
+
+def test_response_follows_its_ticket(linked, as_of):
+    # responses about a ticket carry another customer (or none), tickets lose theirs: the split keeps
+    # each response with its ticket, as experiences() attaches it, so the parts still add up
+    # (without that routing, avoid_2y_after_bad would differ by 0.016 here)
+    r = linked.responses.copy()
+    t = linked.tickets.copy()
+    about = r["ticket_id"].isin(t["ticket_id"]).to_numpy()
+    idx = np.flatnonzero(about)
+    r.loc[r.index[idx[::3]], "customer"] = "someone-else"
+    r.loc[r.index[idx[1::3]], "customer"] = np.nan
+    named = t["ticket_id"].isin(r.loc[r.index[idx[2::3]], "ticket_id"]).to_numpy()
+    t.loc[named, "customer"] = np.nan
+    # and an index with repeated labels, as after concatenating two exports
+    odd = replace(linked, tickets=t.set_axis(np.arange(len(t)) % 7), responses=r.set_axis(np.arange(len(r)) % 5))
+    whole = customer_phase(odd, as_of=as_of)
+    _same(combine([customer_phase(p, as_of=as_of) for p in split_customers(odd, 4, seed=3)]), whole)
+
+
+# ----------------------------------------------------------------------------- 2. the estimators' figures
+def test_one_pass_equals_the_estimators(linked, as_of, one):
+    got = estimates(one).set_index("id")
+    exp = experiences(linked.tickets, linked.responses)
+    av = avoidance(exp, linked.activity, window=730, as_of=as_of, n_resamples=50, seed=0)
+    sm = service_metrics(linked.tickets, linked.responses).overall.set_index("metric")
+    wm = word_of_mouth(linked.responses, n_resamples=50).summary()
+    wm = wm[wm["group"] == "dissatisfied"].set_index("id")
+    want = {f: (av.figure(f)["estimate"], av.figure(f)["n"]) for f in ("avoid_2y_after_bad", "avoid_2y_after_good")}
+    for m in ("csat_mean", "csat_top2", "nps", "ces_mean", "bad_rating_share", "reopen_rate"):
+        want[m] = (sm.loc[m, "value"], sm.loc[m, "n"])
+    for i in ("share_bad_any", "wom_told_over_20", "told_others_not_to_buy_after_bad"):
+        want[i] = (wm.loc[i, "estimate"], wm.loc[i, "n"])
+    assert set(want) == set(ESTIMATE_IDS)
+    for id_, (value, n) in want.items():
+        assert got.loc[id_, "estimate"] == pytest.approx(value, abs=1e-12, rel=0), id_
+        assert int(got.loc[id_, "n"]) == int(n), id_
+    # the Kaplan-Meier counts are those of the estimator's own curves
+    for g, f in (("bad", "avoid_2y_after_bad"), ("good", "avoid_2y_after_good")):
+        tl = av.curves[g].timeline
+        tl = tl[(tl["events"] + tl["censored"]) > 0]
+        mine = one.survival.xs(f, level="figure")
+        np.testing.assert_array_equal(mine.index.to_numpy(), tl["time"].to_numpy())
+        np.testing.assert_array_equal(mine["events"].to_numpy(), tl["events"].to_numpy())
+        np.testing.assert_array_equal(mine["censored"].to_numpy(), tl["censored"].to_numpy())
+
+
+def test_index_durations_are_the_estimators(linked, as_of):
+    exp = experiences(linked.tickets, linked.responses)
+    av = avoidance(exp, linked.activity, as_of=as_of, baseline="none", n_resamples=20)
+    for which in ("bad", "good"):
+        d = index_durations(exp, linked.activity, as_of=as_of, which=which)
+        ep = av.episodes[av.episodes["group"] == which]
+        assert list(d.columns) == ["customer", "index_at", "duration", "event", "followup"]
+        np.testing.assert_array_equal(d["customer"].to_numpy(), ep["customer"].to_numpy())
+        np.testing.assert_array_equal(d["duration"].to_numpy(), ep["duration_days"].to_numpy())
+        np.testing.assert_array_equal(d["event"].to_numpy(), ep["event"].to_numpy())
+        assert d["customer"].is_unique
+
+
+def test_features_match_customer_summary(linked, one):
+    cs_ = customer_summary(linked.tickets, linked.responses, linked.activity)
+    want = cs_.rename(columns={"first_purchase_at": "first_order_at", "last_purchase_at": "last_order_at"})
+    want = want[list(FEATURE_COLUMNS)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one.features, want, check_exact=True)
+
+
+def test_rule_and_window_are_used(linked, as_of, one):
+    rule = BadExperienceRule(ces_at_least=6)
+    p = customer_phase(linked, as_of=as_of, window=365, rule=rule)
+    exp = experiences(linked.tickets, linked.responses, rule=rule)
+    av = avoidance(exp, linked.activity, window=365, as_of=as_of, baseline="none", n_resamples=20)
+    got = estimates(p).set_index("id")
+    for f in ("avoid_2y_after_bad", "avoid_2y_after_good"):
+        assert got.loc[f, "estimate"] == pytest.approx(av.figure(f)["estimate"], abs=1e-12, rel=0)
+        assert got.loc[f, "n"] == av.figure(f)["n"]
+    assert p.features["n_bad"].sum() > one.features["n_bad"].sum()
+
+
+# ----------------------------------------------------------------------------- 3. the split
+def test_every_customer_in_exactly_one_part(linked):
+    parts = split_customers(linked, 4)
+    assert len(parts) == 4
+    for name in TABLES:
+        whole = getattr(linked, name)
+        sizes = [len(getattr(p, name)) for p in parts]
+        assert sum(sizes) == len(whole) and all(sizes), name
+        # every row exactly once, row order kept within a part
+        idx = np.concatenate([getattr(p, name).index.to_numpy() for p in parts])
+        assert np.array_equal(np.sort(idx), np.sort(whole.index.to_numpy()))
+        for p in parts:
+            assert getattr(p, name).index.is_monotonic_increasing
+    home: dict[str, set[int]] = {}
+    for i, p in enumerate(parts):
+        for name in TABLES:
+            for c in getattr(p, name)["customer"].dropna().unique():
+                home.setdefault(c, set()).add(i)
+    assert all(len(v) == 1 for v in home.values())
+    assert set(home) == set(pd.concat([getattr(linked, n)["customer"] for n in TABLES]).dropna())
+    assert all(p.reason == linked.reason for p in parts)
+
+
+def test_split_is_stable_and_seeded(linked):
+    a = split_customers(linked, 3)
+    b = split_customers(linked, 3, seed=0)
+    c = split_customers(linked, 3, seed=1)
+    assert all(x.activity.index.equals(y.activity.index) for x, y in zip(a, b))
+    assert not all(x.activity.index.equals(y.activity.index) for x, y in zip(a, c))
+    assert len(split_customers(linked, 1)[0].tickets) == len(linked.tickets)
+
+
+def test_rows_without_customer_go_to_part_zero(linked):
+    act = linked.activity.copy()
+    act.loc[act.index[:5], "customer"] = np.nan
+    parts = split_customers(replace(linked, activity=act), 4)
+    assert parts[0].activity["customer"].isna().sum() == 5
+    assert sum(len(p.activity) for p in parts) == len(act)
+
+
+def test_split_checks_arguments(linked):
+    with pytest.raises(ValueError, match="n_parts"):
+        split_customers(linked, 0)
+    with pytest.raises(ValueError, match="seed"):
+        split_customers(linked, 2, seed=-1)
+    with pytest.raises(TypeError, match="LinkedData"):
+        split_customers(linked.tickets, 2)
+
+
+# ----------------------------------------------------------------------------- 4. combine
+def test_combine_is_associative_and_order_free(pieces):
+    a, b, c, d = pieces
+    ref = combine([a, b, c, d])
+    assert ref.equals(combine([combine([a, b]), combine([c, d])]))
+    assert ref.equals(combine([combine([combine([a, b]), c]), d]))
+    assert ref.equals(combine([a, combine([b, combine([c, d])])]))
+    assert ref.equals(combine([d, b, a, c]))
+    assert ref.equals(combine([combine([c, a]), d, b]))
+    assert combine([a]).equals(a)
+
+
+def test_combine_refuses_mismatches(linked, as_of, pieces):
+    a = pieces[0]
+    with pytest.raises(ValueError, match="more than one part"):
+        combine([a, a])
+    other = customer_phase(split_customers(linked, 4)[1], as_of=as_of, window=365)
+    with pytest.raises(ValueError, match="settings"):
+        combine([a, other])
+    with pytest.raises(ValueError, match="at least one"):
+        combine([])
+    with pytest.raises(TypeError, match="Partials"):
+        combine([a, "b"])
+
+
+def test_customer_phase_checks_arguments(linked, as_of):
+    with pytest.raises(ValueError, match="window"):
+        customer_phase(linked, as_of=as_of, window=0)
+    with pytest.raises(ValueError, match="as_of"):
+        customer_phase(linked, as_of=None)
+    with pytest.raises(TypeError, match="LinkedData"):
+        customer_phase(linked.tickets, as_of=as_of)
