@@ -460,7 +460,8 @@ def analyse(
         if "channel" in tk.columns and tk["channel"].notna().any():
             res["metrics_by_channel"] = stage("service metrics by channel", lambda: service_metrics(
                 tk, rs, by="channel", confidence=confidence))
-            res["channels"] = stage("channel consistency", lambda: sg.channel_consistency(tk, rs, **boot))
+            res["channels"] = stage("channel consistency", lambda: sg.channel_consistency(
+                tk, rs, csat_from="survey", **boot))
         res["scorecard"] = stage("scorecard", lambda: sg.scorecard(tk, rs, act, linked.customers,
                                                                    freq=scorecard_freq, as_of=as_of_ts, seed=seed))
     cur = currency

@@ -681,13 +681,11 @@ def scorecard(
             share("fcr", first_time, fcr_ok, gt,
                   "never reopened" + (" and at most one agent reply" if "replies" in t.columns else ""))
 
-    # csat
+    # csat: survey answers only (as csat_mean of the service metrics); helpdesk good/bad ratings are not a
+    # 1-5 score and count in complaints_per_1000 and the bad-rating share instead
     csat_r = _num(r["csat"]) if r is not None else np.zeros(0)
     if np.isfinite(csat_r).any():
         location("csat_mean", csat_r, gr, "mean", "survey CSAT")
-    elif t is not None and len(t):
-        location("csat_mean", 1.0 + 4.0 * _num(t["rating_score"]), gt, "mean",
-                 "no survey CSAT: ticket rating score mapped to 1-5")
 
     if t is not None and len(t):
         # productivity

@@ -22,7 +22,8 @@ import numpy as np
 
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples, numeric_sample
 
-__all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic"]
+__all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic",
+           "poisson_weights", "unit_hash"]
 
 #: Samples larger than this (with repeated values) are resampled as
 #: multinomial counts over their distinct values for ``"mean"`` / ``"median"``.
@@ -266,3 +267,72 @@ def bootstrap_diff_ci(
     ey, dy = _distribution(ay, statistic, int(n_resamples), rng, int(max_cells))
     lo, hi = percentile_interval(dx - dy, confidence)
     return ex - ey, lo, hi
+
+
+# --------------------------------------------------------------------------- partition-independent weights
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_POISSON1_CDF = np.cumsum(np.exp(-1.0) / np.cumprod(np.r_[1.0, np.arange(1, 25, dtype=float)]))
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser on uint64 arrays (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def unit_hash(ids: Any, seed: int = 0) -> np.ndarray:
+    """A stable 64-bit hash per sampling unit (customer, account), independent of order and partition.
+
+    Examples
+    --------
+    >>> h = unit_hash(["c1", "c2", "c1"])
+    >>> bool(h[0] == h[2]), bool(h[0] != h[1])
+    (True, True)
+    """
+    import pandas as pd
+
+    s = pd.Series(np.asarray(ids, dtype=object)).astype("str")
+    key = f"csanalysis{int(seed) % 10**9:09d}"[:16].ljust(16, "0")
+    return pd.util.hash_pandas_object(s, index=False, hash_key=key).to_numpy(dtype=np.uint64)
+
+
+def poisson_weights(ids: Any, replicates: Any, seed: int = 0) -> np.ndarray:
+    """Poisson(1) bootstrap weights derived from a hash of (unit, replicate): the same whatever the order or partition.
+
+    A unit's weight in replicate ``r`` depends only on its identifier, ``r``
+    and ``seed`` (Chamandy et al. 2012, "Estimating uncertainty for massive
+    data streams"), so partitions of the customers can compute weighted sums
+    alone and add them, and every row of one customer gets the customer's
+    weight (a cluster bootstrap).
+
+    Parameters
+    ----------
+    ids : array-like
+        The sampling unit of each row (customer or account identifier).
+    replicates : int or array-like of int
+        Replicate numbers (an int ``R`` means ``0 .. R-1``; pass a slice of
+        numbers to work in chunks).
+    seed : int
+
+    Returns
+    -------
+    ndarray of uint8, shape (len(replicates), len(ids))
+
+    Examples
+    --------
+    >>> w = poisson_weights(["a", "b", "c", "a"], 2000, seed=1)
+    >>> w.shape, bool((w[:, 0] == w[:, 3]).all()), round(float(w.mean()), 1)
+    ((2000, 4), True, 1.0)
+    >>> bool((poisson_weights(["c", "a"], 5, seed=1) == w[:5, [2, 0]]).all())
+    True
+    """
+    reps = np.arange(int(replicates)) if np.ndim(replicates) == 0 else np.asarray(replicates, dtype=np.int64)
+    h = unit_hash(ids, seed)
+    with np.errstate(over="ignore"):
+        mixed = _splitmix64(h[None, :] ^ _splitmix64(reps.astype(np.uint64)[:, None] * _GOLDEN))
+    u = (mixed >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return np.searchsorted(_POISSON1_CDF, u, side="right").astype(np.uint8)
