@@ -240,6 +240,8 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
             if c in badge_columns and isinstance(v, str) and v:
                 cells.append(f"<td class='text'><span class='badge {html.escape(badge_columns[c](v))}'>"
                              f"{html.escape(v)}</span></td>")
+            elif isinstance(v, (bool, np.bool_)):
+                cells.append(f"<td class='text'>{format_value(v)}</td>")
             elif isinstance(v, (float, np.floating)) and not _missing(v):
                 cells.append(f"<td>{html.escape(format_value(v, None, field=c))}</td>")
             else:

@@ -213,3 +213,37 @@ def test_registry_frame_types():
     reg = load_registry()
     assert str(reg["question_wording_verified"].dtype) == "boolean"
     assert pd.api.types.is_float_dtype(reg["value"])
+
+
+def test_cited_sampling_error_widens_the_comparison_where_denominator_n_is_known():
+    import pandas as pd
+
+    from csanalysis.registry import load_registry
+    from csanalysis.registry.compare import compare_figures
+
+    reg = load_registry()
+    reg = reg[reg["id"] == "told_others_not_to_buy_after_bad"].copy()
+    p0 = float(reg["value"].iloc[0])
+    fig = pd.DataFrame({"id": ["told_others_not_to_buy_after_bad"], "label": ["x"], "unit": ["share"],
+                        "group": ["satisfaction=dissatisfied"], "estimate": [p0 + 0.045],
+                        "ci_low": [p0 + 0.01], "ci_high": [p0 + 0.08], "n": [800.0], "method": ["m"],
+                        "definition": ["d"], "flags": [[]]})
+    exact = compare_figures(fig, reg).iloc[0]
+    assert exact["verdict"] == "above" and math.isnan(exact["cited_ci_low"])
+    reg["denominator_n"] = pd.array([300], dtype="Int64")  # a small cited survey: its own error matters
+    two = compare_figures(fig, reg).iloc[0]
+    assert two["verdict"] == "consistent" and "two-sample" in two["test"]
+    se = math.sqrt(p0 * (1 - p0) / 300)
+    assert two["cited_ci_low"] == pytest.approx(p0 - 1.959963984540054 * se)
+    assert two["p_value"] > exact["p_value"]
+
+
+def test_fdr_marks_only_differences_that_survive():
+    import csanalysis as cs
+
+    s = cs.datasets.load_sample()
+    t = cs.benchmark_table(s.tickets, s.responses, s.activity, n_resamples=100)
+    judged = t[t["verdict"].isin(["above", "below", "consistent"])]
+    assert judged["q_value"].notna().all() and (judged["q_value"] >= judged["p_value"] - 1e-15).all()
+    assert (t.loc[t["fdr_significant"], "q_value"] <= 0.05).all()
+    assert not t.loc[~t["verdict"].isin(["above", "below", "consistent"]), "fdr_significant"].any()

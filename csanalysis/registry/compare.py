@@ -30,9 +30,20 @@ Exactly one of :data:`VERDICTS`, the first that applies, in this order:
 ``above`` / ``below``
     The whole confidence interval lies strictly above / below the cited
     value (for a cited range such as 9-15: above its high end / below its
-    low end).
+    low end). Where the registry knows the cited study's denominator
+    (``denominator_n``) the cited share is not treated as exact: the
+    verdict comes from the interval of the *difference* own minus cited,
+    whose variance adds the own figure's (read off its interval) and the
+    cited survey's binomial variance ``p0 (1 - p0) / denominator_n`` (a
+    two-sample z-test; the cited study's own interval is shown as
+    ``cited_ci_low`` / ``cited_ci_high``).
 ``consistent``
     Otherwise: the interval overlaps the cited value or range.
+
+With many verdicts on one page some differences are expected by chance:
+``q_value`` holds the Benjamini-Hochberg adjusted p-value over the rows
+with an above/below/consistent verdict, and ``fdr_significant`` marks the
+rows whose difference survives a false-discovery rate of 5%.
 
 ``direction`` says what an ``above`` / ``below`` verdict means for the
 company, from the registry's ``worse_if``: ``worse``, ``better``, or empty.
@@ -56,7 +67,7 @@ import pandas as pd
 from csanalysis.results import jsonable
 
 __all__ = ["Comparison", "compare_to_benchmark", "compare_figures", "comparison_table", "VERDICTS", "ROW_FIELDS",
-           "COMPARISON_COLUMNS", "MIN_N", "MAX_SHARE_WIDTH", "REGISTRY_UNITS"]
+           "COMPARISON_COLUMNS", "MIN_N", "MAX_SHARE_WIDTH", "REGISTRY_UNITS", "FDR_LEVEL"]
 
 Verdict = Literal["not supported", "not comparable", "too few", "too uncertain", "above", "below", "consistent"]
 
@@ -80,8 +91,12 @@ REGISTRY_UNITS: dict[str, str] = {"proportion": "share", "people": "people", "ra
 COMPARISON_COLUMNS: tuple[str, ...] = (
     "id", "cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n", "p_value", "verdict",
     "provenance", "definition", "own_id", "own_group", "label", "unit", "direction", "flags", "test",
-    "provenance_level", "comparability", "denominator_n", "reason",
+    "provenance_level", "comparability", "denominator_n", "reason", "cited_ci_low", "cited_ci_high", "q_value",
+    "fdr_significant",
 )
+
+#: False-discovery rate at which ``fdr_significant`` marks a comparison.
+FDR_LEVEL = 0.05
 
 #: Keys of :meth:`Comparison.to_row`, in order.
 ROW_FIELDS: tuple[str, ...] = (
@@ -437,9 +452,19 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
     min_n = np.array([MIN_N.get(u, 0) for u in unit], dtype="float64")
     has_ci = np.isfinite(lo) & np.isfinite(hi)
     too_wide = (unit == "share") & has_ci & ((hi - lo) > MAX_SHARE_WIDTH)
+    # the cited survey's own sampling error, where its denominator is known (a share, not a range)
+    den = (m["denominator_n"].to_numpy(dtype="float64", na_value=np.nan) if "denominator_n" in m.columns
+           else np.full(len(m), np.nan))
+    two = (unit == "share") & ~has_range & np.isfinite(den) & (den > 0) & np.isfinite(cited)
+    with np.errstate(all="ignore"):
+        se_cited = np.where(two, np.sqrt(cited * (1 - cited) / den), np.nan)
+        se_own = (hi - lo) / (2 * z)
+        se_diff = np.sqrt(se_own ** 2 + se_cited ** 2)
+        diff_lo, diff_hi = (obs - cited) - z * se_diff, (obs - cited) + z * se_diff
+    above = np.where(two, diff_lo > 0, lo > ref_hi)
+    below = np.where(two, diff_hi < 0, hi < ref_lo)
 
-    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide,
-             lo > ref_hi, hi < ref_lo]
+    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide, above, below]
     verdict = np.select(conds, list(VERDICTS[:6]), default="consistent")
     reasons = np.select(
         conds,
@@ -483,12 +508,28 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
         p = np.where(use, given, p)
         test_name = np.where(use, m.get("test_given", pd.Series("", index=m.index)).fillna("").astype("str"),
                              test_name)
+    with np.errstate(all="ignore"):
+        p_two = 2 * stats.norm.sf(np.abs(obs - cited) / se_diff)
+    p = np.where(two & np.isfinite(p_two), p_two, p)
+    test_name = np.where(two & np.isfinite(p_two),
+                         "two-sample z-test: own share (standard error read off its interval) against the cited "
+                         "survey's share (binomial standard error from its denominator_n)", test_name)
     no_test = np.isin(verdict, ["not supported", "not comparable"])
     p = np.where(no_test, np.nan, p)
     test_name = np.where(no_test | ~np.isfinite(p), "", test_name)
     overridden = never & ov
+    with np.errstate(all="ignore"):
+        half = z * se_cited
+    from csanalysis.stats.multiplicity import adjust_pvalues
+
+    judged = np.isin(verdict, ["above", "below", "consistent"]) & np.isfinite(p)
+    q = np.full(len(m), np.nan)
+    if judged.any():
+        q[judged] = adjust_pvalues(p[judged], "fdr_bh")
     return pd.DataFrame({"verdict": verdict, "direction": direction, "p_value": p, "test": test_name,
-                         "reason": reasons, "overridden": overridden}, index=m.index)
+                         "reason": reasons, "overridden": overridden,
+                         "cited_ci_low": np.clip(cited - half, 0, 1), "cited_ci_high": np.clip(cited + half, 0, 1),
+                         "q_value": q, "fdr_significant": judged & (q <= FDR_LEVEL)}, index=m.index)
 
 
 def _flag_list(v: Any) -> list[str]:
@@ -590,7 +631,10 @@ def compare_figures(figures: pd.DataFrame, registry: pd.DataFrame | None = None,
         "own_id": m["own_id"], "own_group": m["own_group"], "label": m["label"].fillna(m["id"]), "unit": m["unit"],
         "direction": j["direction"], "flags": flags, "test": j["test"], "provenance_level": m["provenance_level"],
         "comparability": m["comparability"], "denominator_n": m["denominator_n"], "reason": j["reason"],
+        "cited_ci_low": j["cited_ci_low"], "cited_ci_high": j["cited_ci_high"], "q_value": j["q_value"],
+        "fdr_significant": j["fdr_significant"].astype("bool"),
     })
-    for c in ("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n", "p_value", "denominator_n"):
+    for c in ("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n", "p_value", "denominator_n",
+              "cited_ci_low", "cited_ci_high", "q_value"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
     return out[list(COMPARISON_COLUMNS)]

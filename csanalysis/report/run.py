@@ -143,14 +143,19 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
            "how far the cited figure could be traced: P1 primary and verified, P2 primary in part, S secondary "
            "only, U untraceable (folklore: shown, never a target).")
     supported = comp[comp["verdict"] != "not supported"]
+    judged = comp[comp["verdict"].isin(["above", "below", "consistent"]) & comp["p_value"].notna()]
+    if len(judged):
+        head.p(f"{len(judged)} figures were tested against their cited values; at the 5% level about "
+               f"{0.05 * len(judged):.1f} would differ by chance alone. {int(judged['fdr_significant'].sum())} "
+               "differences survive a false-discovery rate of 5% (column 'FDR 5%').")
     badges = {"verdict": _VERDICT_CLS, "provenance": _PROV_CLS}
     for unit, caption in (("share", "Shares"), ("people", "People told")):
         rows = supported[supported["unit"] == unit]
         if len(rows):
             head.raw(figures_html(rows, caption, label_columns=("label", "id"),
                                   fields=("cited", "observed", "ci_low", "ci_high", "n", "p_value"),
-                                  extra_columns=("verdict", "direction", "provenance"), badge_columns=badges,
-                                  headers=_HEAD))
+                                  extra_columns=("verdict", "direction", "fdr_significant", "provenance"),
+                                  badge_columns=badges, headers={**_HEAD, "fdr_significant": "FDR 5%"}))
     fig(head, "benchmarks_shares")
     fig(head, "benchmarks_counts")
     unsup = comp[comp["verdict"] == "not supported"][["label", "id", "provenance", "reason"]]
