@@ -24,14 +24,9 @@ ROOT = Path(__file__).resolve().parents[1] / "csanalysis"
 COMPUTING = ("estimators", "segments", "stats", "registry")
 FORBIDDEN = ("matplotlib", "csanalysis.report", "csanalysis.plotting")
 
-#: Imports of private names that remain, as (importing module, imported module, name). Every entry
-#: is in a file the pipeline rewrite owns; the list must shrink to empty: make the helper public
-#: in the module that owns its idea, import it from there, and delete the entry here.
-KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str, str]] = frozenset({
-    ("csanalysis.io.customers", "csanalysis.io.activity", "_find"),
-    ("csanalysis.io.customers", "csanalysis.io.activity", "_txt"),
-    ("csanalysis.io.surveys", "csanalysis.io._text", "_decode"),
-})
+#: Imports of private names allowed to remain, as (importing module, imported module, name): none.
+#: Keep it empty: make a shared helper public in the module that owns its idea and import it from there.
+KNOWN_PRIVATE_IMPORTS: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def _private(name: str) -> bool:

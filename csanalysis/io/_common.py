@@ -20,9 +20,15 @@ import pandas as pd
 from ..errors import CsanalysisWarning, ExportError
 from ..privacy import is_personal_column, redact_emails
 from ..schema import conform
+from ._numbers import excel_mangled
+from ._text import promote_header, read_table
 from .report import LoadReport
 
-__all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping"]
+__all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
+           "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
+           "start_report", "EXTRA_PERSONAL", "EMAIL_RE"]
+
+_STR = pd.StringDtype(na_value=np.nan)
 
 
 def snake_case(name: str) -> str:
@@ -37,6 +43,55 @@ def snake_case(name: str) -> str:
     s = re.sub(r"[^\w]+", "_", s)
     s = re.sub(r"_+", "_", s).strip("_")
     return s or "column"
+
+
+def clean_label(s: str) -> str:
+    """Whitespace runs (newlines included) -> one space, stripped: a header or question text as shown.
+
+    Examples
+    --------
+    >>> clean_label("  How satisfied\\n\\nare you? ")
+    'How satisfied are you?'
+    """
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def header_key(name: object) -> str:
+    """A column name reduced to its letters and digits, case-folded (``"Kunde-ID"`` -> ``"kundeid"``)."""
+    return re.sub(r"[\W_]+", "", str(name).casefold())
+
+
+def find_header(columns, candidates) -> str | None:
+    """First column (in the order of ``candidates``) whose :func:`header_key` matches a candidate's.
+
+    Examples
+    --------
+    >>> find_header(["Ordre-nr", "Kunde ID"], ("customer id", "kunde-id"))
+    'Kunde ID'
+    """
+    keyed: dict[str, str] = {}
+    for c in columns:
+        keyed.setdefault(header_key(c), c)
+    for cand in candidates:
+        c = keyed.get(header_key(cand))
+        if c is not None:
+            return c
+    return None
+
+
+def normalise_values(s: pd.Series) -> pd.Series:
+    """Values as text, stripped, case-folded, whitespace runs as one space ('' when missing)."""
+    s = s.astype("str").where(s.notna(), "")
+    # normalised once per distinct value (the whitespace regex runs per value in Python)
+    codes, uniq = pd.factorize(s)
+    u = pd.Series(uniq, dtype="str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return pd.Series(u.array.take(codes), index=s.index, name=s.name)
+
+
+def stripped_text(s: pd.Series) -> pd.Series:
+    """Strings, stripped, empty -> missing."""
+    s = s.astype(_STR).str.strip()
+    return s.where(s != "", np.nan)
 
 
 def find_column(columns, *candidates: str, regex: str | None = None) -> str | None:
@@ -175,3 +230,74 @@ def finish(
     if rep.rows_loaded == 0:
         warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
     return df
+
+
+# ----------------------------------------------------------------------------- business tables
+# (activity and customer tables: one header row, ids, e-mail addresses in the cells)
+
+#: An e-mail address anywhere in a cell.
+EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+
+#: Personal columns the shared rules (privacy.is_personal_column) do not catch:
+#: a cardholder name, a customer description, telco "Lat Long".
+EXTRA_PERSONAL = re.compile(
+    r"card[\s_-]*(holder[\s_-]*)?name|customer[\s_-]*description|^\s*lat[\s_-]*long\s*$", re.IGNORECASE)
+
+
+def redact_email_columns(df: pd.DataFrame, report: LoadReport, *, skip=()) -> pd.DataFrame:
+    """Replace e-mail addresses inside kept free-text columns by ``[email]``.
+
+    The personal-column rules drop columns *named* like e-mails; this catches
+    addresses hiding in notes, descriptions or tags. One pass per column.
+    """
+    out = df
+    for c in df.columns:
+        if c in skip or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
+            continue
+        s = df[c]
+        if s.dtype == object:
+            s = s.astype(_STR)
+        if not s.str.contains("@", regex=False, na=False).any():  # no address without an '@'
+            continue
+        has = s.str.contains(EMAIL_RE, regex=True, na=False)
+        if has.any():
+            if out is df:
+                out = df.copy()
+            out[c] = s.str.replace(EMAIL_RE, "[email]", regex=True)
+            report.note(f"e-mail addresses inside column {c!r} replaced by '[email]' "
+                        f"({int(has.sum())} row(s)); keep_pii=True keeps them")
+    return out
+
+
+def ids_or_emails(ids: pd.Series, email: pd.Series | None, report: LoadReport, column: str):
+    """Move a customer-id column that really holds e-mail addresses to the e-mail role."""
+    present = ids.notna()
+    if present.any():
+        at_share = ids[present].str.contains("@", regex=False).mean()
+        if at_share > 0.5:
+            report.note(f"column {column!r} holds e-mail addresses, not ids; used for email_key "
+                        "and customer_id left empty")
+            email = ids if email is None else email.fillna(ids)
+            ids = pd.Series(np.nan, index=ids.index, dtype=_STR)
+        elif ids[present].str.contains("@", regex=False).any():
+            ids = ids.where(~ids.str.contains("@", regex=False, na=False))
+            report.note(f"some values of {column!r} were e-mail addresses; cleared from customer_id")
+    mangled = excel_mangled(ids)
+    if mangled.any():
+        report.note(f"{int(mangled.sum())} id(s) in column {column!r} look Excel-mangled "
+                    "(scientific notation such as 1.03006E+13); they cannot be linked reliably")
+    return ids, email
+
+
+def start_report(path, table: str, *, encoding, sheet):
+    """Read the file, split the header and open the load report (malformed lines rejected)."""
+    raw = read_table(path, encoding=encoding, sheet=sheet)
+    data, rows, _ = promote_header(raw, 1)
+    rep = LoadReport(path=str(path), table=table, encoding=raw.encoding, delimiter=raw.delimiter,
+                     header_rows=1)
+    for n in raw.notes:
+        rep.note(n)
+    rep.rows_read = len(data) + len(raw.bad_rows)
+    if len(raw.bad_rows):
+        rep.reject(raw.bad_rows)
+    return data, rows, rep

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["parse_numbers", "parse_duration_minutes", "clean_ids", "excel_mangled"]
+__all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled"]
 
+_STR = pd.StringDtype(na_value=np.nan)
 _SPACES = r"[\s\u00a0\u202f\u2009']"
 _CUR = r"(?:[A-Za-z]{3}|kr\.?|руб\.?|р\.|[$€£¥₽₴zł]+)"
 _CURRENCY = rf"^\s*{_CUR}\s*(?=[\d\-+.,(])|(?<=[\d.,)])\s*{_CUR}\s*$"
@@ -56,6 +57,35 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
     num = num.where(~neg_paren, -num)
     invalid = (~empty & num.isna()).to_numpy()
     return num, invalid, decimal
+
+
+def parse_numbers_strict(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
+    """:func:`parse_numbers`, with words such as ``ukendt`` counted as invalid.
+
+    :func:`parse_numbers` strips currency text around a number, so a cell
+    holding no digit at all ('unknown', 'n/a') may come back as an empty cell
+    rather than an invalid one; here it is invalid. Plain columns (digits
+    with a point, or a comma) take a fast path.
+
+    Examples
+    --------
+    >>> x, bad, mark = parse_numbers_strict(pd.Series(["12,50", "ukendt", ""]))
+    >>> x.tolist()[0], bad.tolist(), mark
+    (12.5, [False, True, False], ',')
+    """
+    s = values.astype(_STR).str.strip()
+    blank = (s.isna() | (s == "")).to_numpy()
+    # fast paths for plain columns (the general parser's regexes run per cell in Python)
+    if decimal in (None, ".") and (s.str.fullmatch(r"[-+]?\d+(?:\.\d+)?", na=False).to_numpy() | blank).all():
+        return pd.to_numeric(s.where(~blank), errors="coerce").astype("float64"), np.zeros(len(s), bool), "."
+    if decimal in (None, ",") and (s.str.fullmatch(r"[-+]?\d+,\d+|[-+]?\d+", na=False).to_numpy() | blank).all() \
+            and s.str.contains(",", regex=False, na=False).any():
+        num = pd.to_numeric(s.where(~blank).str.replace(",", ".", regex=False), errors="coerce")
+        return num.astype("float64"), np.zeros(len(s), bool), ","
+    num, bad, mark = parse_numbers(values, decimal=decimal)
+    wordy = (s.notna() & (s != "") & ~s.str.contains(r"\d", regex=True, na=False)
+             & ~s.str.fullmatch(r"[-–—]|n/?a|null|none|nan", case=False, na=False)).to_numpy()
+    return num, bad | wordy, mark
 
 
 def parse_duration_minutes(values: pd.Series, *, unit: str = "minutes") -> tuple[pd.Series, np.ndarray]:

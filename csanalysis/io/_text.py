@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..errors import ExportError
 
-__all__ = ["RawTable", "read_raw", "read_bytes", "promote_header", "sniff_delimiter"]
+__all__ = ["RawTable", "read_raw", "read_table", "read_bytes", "decode_text", "promote_header", "dedupe_names",
+           "sniff_delimiter"]
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -89,8 +90,11 @@ def _refuse_binary(path: str, data: bytes) -> None:
                               expected="a CSV/TSV, .xlsx, JSON or (for surveys) SPSS .sav export")
 
 
-def _decode(path: str, data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
-    """Return (text, encoding name, notes)."""
+def decode_text(path: str, data: bytes, encoding: str | None) -> tuple[str, str, list[str]]:
+    """Decode an export's bytes: ``encoding`` if given, else BOM, UTF-16 by NUL pattern, UTF-8, legacy code page.
+
+    Returns ``(text, encoding name, notes)``.
+    """
     notes: list[str] = []
     if encoding:
         try:
@@ -283,7 +287,7 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
     _refuse_binary(spath, data)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(spath, data, sheet)
-    text, enc, notes = _decode(spath, data, encoding)
+    text, enc, notes = decode_text(spath, data, encoding)
     _looks_binary(spath, text)
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -422,7 +426,14 @@ def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> RawTable:
     return RawTable(path, cells, np.arange(1, len(cells) + 1), "xlsx", None)
 
 
-def _dedupe(names: list[str]) -> list[str]:
+def dedupe_names(names: list[str]) -> list[str]:
+    """Repeated names get `` (2)``, `` (3)`` ... (the first keeps its name).
+
+    Examples
+    --------
+    >>> dedupe_names(["Q1", "Q2", "Q1", "Q1"])
+    ['Q1', 'Q2', 'Q1 (2)', 'Q1 (3)']
+    """
     seen: dict[str, int] = {}
     out = []
     for n in names:
@@ -433,6 +444,29 @@ def _dedupe(names: list[str]) -> list[str]:
             seen[n] = 1
             out.append(n)
     return out
+
+
+def read_table(path, *, encoding: str | None, sheet) -> RawTable:
+    """:func:`read_raw`, preferring Windows-1252 when another Western code page fits no better.
+
+    ``read_raw`` asks charset-normalizer to choose among legacy code pages;
+    on short Danish/German files it ties cp1250 with cp1252 and returns
+    cp1250 (``Beløb`` becomes ``Belřb``). Excel in Western Europe writes
+    cp1252, so on a tie cp1252 wins.
+    """
+    raw = read_raw(path, encoding=encoding, sheet=sheet)
+    if encoding is None and raw.encoding in ("cp1250", "iso8859_15", "mac_roman"):
+        from charset_normalizer import from_bytes
+
+        blob, _ = read_bytes(path)
+        found = {m.encoding: m for m in from_bytes(blob[:200_000], cp_isolation=[raw.encoding, "cp1252"])}
+        mine = found.get("cp1252") or found.get("windows_1252")
+        other = found.get(raw.encoding) or next((m for e, m in found.items() if e not in ("cp1252", "windows_1252")), None)
+        if mine is not None and (other is None or (mine.chaos <= other.chaos and mine.coherence >= other.coherence)):
+            was = raw.encoding
+            raw = read_raw(path, encoding="cp1252", sheet=sheet)
+            raw.notes.append(f"not UTF-8; decoded as cp1252 (Windows-1252 fits at least as well as {was})")
+    return raw
 
 
 def promote_header(raw: RawTable, header_rows: int = 1) -> tuple[pd.DataFrame, np.ndarray, list[list[str]]]:
@@ -453,6 +487,6 @@ def promote_header(raw: RawTable, header_rows: int = 1) -> tuple[pd.DataFrame, n
     while keep and names[keep[-1]] == "" and (data[keep[-1]].fillna("").str.strip() == "").all():
         keep.pop()
     data = data[keep]
-    data.columns = _dedupe([names[i] if names[i] else f"column {i + 1}" for i in keep])
+    data.columns = dedupe_names([names[i] if names[i] else f"column {i + 1}" for i in keep])
     headers = [[h[i] for i in keep] for h in headers]
     return data, raw.row_numbers[header_rows:], headers

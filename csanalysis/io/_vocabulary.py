@@ -12,7 +12,8 @@ Codes run from the negative end upward:
 * agreement: 1 = strongly disagree ... points = strongly agree;
 * effort: 1 = very easy ... points = very difficult (higher = more effort);
 * expectation: 1 = much worse than expected ... points = much better;
-* rating (ticket ratings): 1 = worst ... points = best;
+* rating (ticket ratings): 1 = worst ... points = best (the tools' own rating
+  scales live with their tools, :data:`csanalysis.io.tools.LABEL_SCALES`);
 * yes_no: 0 = no, 1 = yes;
 * recommend (likelihood to recommend, 0-10): 0 = not at all likely,
   10 = extremely likely; only the endpoints (and a midpoint) carry labels, the
@@ -25,9 +26,10 @@ matcher picks the one that explains the labels present without two labels
 landing on one position.
 
 Sources: ``/work/shared/formats.md`` section 15 (labels found in real code and
-forms), Qualtrics default scale wordings, vendor rating enums (Intercom,
-Help Scout, Freshdesk, Zendesk); the remaining translations are standard
-survey wording in each language.
+forms), Qualtrics default scale wordings (survey wordings any tool's survey
+may use); the remaining translations are standard survey wording in each
+language. The vendor rating enums (Intercom, Help Scout, Freshdesk, Zendesk)
+are tool vocabulary and live in :mod:`csanalysis.io.tools`.
 """
 
 from __future__ import annotations
@@ -434,43 +436,19 @@ RECOMMEND_LANGUAGE: dict[str, tuple[str, ...]] = {
            "Точно порекомендую", "Наверняка порекомендую"),
 }
 
-# ---------------------------------------------------------------------- rating
-RATING: list[Scale] = [
-    # Intercom conversation rating emoji, 1-5 (label wording unverified, formats.md s.3).
-    ("rating_5_intercom", "rating", "en", 5, {
-        1: ("Terrible",), 2: ("Bad",), 3: ("OK", "Okay"), 4: ("Great",), 5: ("Amazing",),
-    }),
-    # Help Scout happiness ratings (API filter values great / ok / not-good; webhook "Bad").
-    ("rating_3_helpscout", "rating", "en", 3, {
-        1: ("Not Good", "not-good", "Bad"), 2: ("Okay", "ok"), 3: ("Great",),
-    }),
-    # Freshdesk customer satisfaction (API 103 ... -103).
-    ("rating_7_freshdesk", "rating", "en", 7, {
-        1: ("Extremely Unhappy",), 2: ("Very Unhappy",), 3: ("Unhappy",), 4: ("Neutral",),
-        5: ("Happy",), 6: ("Very Happy",), 7: ("Extremely Happy",),
-    }),
-    # Freshdesk classic 3-point.
-    ("rating_3_freshdesk", "rating", "en", 3, {
-        1: ("Unhappy",), 2: ("Neutral",), 3: ("Happy",),
-    }),
-    # Zendesk legacy CSAT.
-    ("rating_2_zendesk", "rating", "en", 2, {
-        1: ("Bad", "Bad, I'm unsatisfied"), 2: ("Good", "Good, I'm satisfied"),
-    }),
-]
-
-ALL_SCALES: list[Scale] = SATISFACTION + AGREEMENT + EFFORT + EXPECTATION + YES_NO + RECOMMEND + RATING
+#: The tool-independent scales. The ticket tools' own rating scales (kind ``rating``) are in their
+#: modules of :mod:`csanalysis.io.tools` (:data:`csanalysis.io.tools.LABEL_SCALES`).
+ALL_SCALES: list[Scale] = SATISFACTION + AGREEMENT + EFFORT + EXPECTATION + YES_NO + RECOMMEND
 
 # ---------------------------------------------------------------- non-response
 #: Answers that mean "no answer on the scale"; they become missing and are
-#: reported separately from unmapped labels.
+#: reported separately from unmapped labels. Tool states that are no answer
+#: (Zendesk's "Offered") are in :data:`csanalysis.io.tools.NONRESPONSE_LABELS`.
 NONRESPONSE: tuple[str, ...] = (
     # en
     "Don't know", "Do not know", "Dont know", "Not sure", "Unsure", "No opinion", "No idea",
     "N/A", "NA", "Not applicable", "Prefer not to say", "Prefer not to answer",
     "Can't say", "Cannot say", "Decline to answer",
-    # Zendesk CSAT states that are not answers
-    "Offered", "Unoffered", "Not offered",
     # da
     "Ved ikke", "Ikke relevant", "Ønsker ikke at svare", "Kan ikke svare", "Ingen mening",
     # sv

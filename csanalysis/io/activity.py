@@ -34,11 +34,17 @@ Rejected rows
     An amount or a date that cannot be parsed, a missing amount or date, and
     rows with neither a customer id nor an e-mail address. The rejected
     table in the report shows the row's non-personal values.
+
+What each tool's export is (signature, columns, statuses, test markers, time
+zones) is in its module of :mod:`csanalysis.io.tools`
+(:mod:`~csanalysis.io.tools.shopify`, :mod:`~csanalysis.io.tools.stripe`);
+this reader asks the registry which tool wrote the file and hands the file to
+that tool's reading rules, or reads it as a generic order table. The rules
+every order table shares are in :mod:`csanalysis.io._orders`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from os import PathLike
 from typing import Literal
@@ -46,26 +52,37 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column
-from ._common import Frame, check_mapping, finish
-from ._dates import ParsedTimes, parse_timestamps
-from ._numbers import clean_ids, excel_mangled
-from ._numbers import parse_numbers as _parse_numbers
-from ._text import RawTable, promote_header, read_bytes, read_raw
+from . import tools
+from ._common import EXTRA_PERSONAL, Frame, check_mapping, find_header, finish, redact_email_columns, start_report
+from ._dates import parse_timestamps
+from ._numbers import clean_ids, parse_numbers_strict
+from ._orders import (
+    apply_test,
+    common_rules,
+    currency_from_amounts,
+    email_and_customer,
+    iso_currency,
+    map_roles,
+    merge_orders,
+    missing_columns_error,
+    test_mask,
+)
 from .report import LoadReport
+from .tools import ActivityTool, Header
 
 __all__ = ["ACTIVITY_SOURCES", "read_activity"]
 
 #: Values accepted by ``read_activity(source=...)``.
-ACTIVITY_SOURCES = ("auto", "shopify", "stripe_charges", "stripe_invoices", "generic")
+ACTIVITY_SOURCES = ("auto", *tools.sources("activity"), "generic")
+
+_ACTIVITY_TOOLS: tuple[ActivityTool, ...] = tools.formats("activity")
+# every tool's test-mode markers apply to every file (a generic table may be a tool's export)
+_TEST_RULES = tuple(dict.fromkeys(t.test_rows for t in _ACTIVITY_TOOLS if t.test_rows is not None))
 
 _MAPPING_KEYS = ("customer_id", "email", "at", "amount", "currency", "order_id")
 
 _STR = pd.StringDtype(na_value=np.nan)
-
-# An e-mail address anywhere in a cell.
-EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
 
 # Candidate headers of a generic order table, compared after removing
 # everything but letters and digits and case-folding ("Kunde-ID" == "kundeid").
@@ -109,231 +126,6 @@ _GENERIC = {
         "id заказа",
     ),
 }
-
-# Currency symbols and words seen around amounts, mapped to ISO codes.
-_CURRENCY_WORDS = {"€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "р": "RUB", "¥": "JPY",
-                   "zł": "PLN", "eur": "EUR", "euro": "EUR", "usd": "USD", "$": None, "kr": None}
-
-_TEST_DOMAIN = r"@[^@\s]*\.(?:test|example|invalid|localhost)\s*$"
-_TEST_DOMAIN_HINT = r"(?i)\.(?:test|example|invalid|localhost)"  # implied by _TEST_DOMAIN
-
-# Personal columns the shared rules (privacy.is_personal_column) do not catch:
-# Stripe's cardholder name and customer description, telco "Lat Long".
-EXTRA_PERSONAL = re.compile(
-    r"card[\s_-]*(holder[\s_-]*)?name|customer[\s_-]*description|^\s*lat[\s_-]*long\s*$", re.IGNORECASE)
-
-_TRUE = {"1", "true", "yes", "y", "ja", "j", "da", "да", "t", "x", "test"}
-
-
-# --------------------------------------------------------------------------- helpers
-def parse_numbers(values: pd.Series, *, decimal: str | None = None):
-    """:func:`._numbers.parse_numbers`, with words such as ``ukendt`` counted as invalid.
-
-    ``_numbers.parse_numbers`` strips currency text around a number, so a cell
-    holding no digit at all ('unknown', 'n/a') comes back as an empty cell
-    rather than an invalid one; here it is invalid.
-    """
-    s = values.astype(_STR).str.strip()
-    blank = (s.isna() | (s == "")).to_numpy()
-    # fast paths for plain columns (the general parser's regexes run per cell in Python)
-    if decimal in (None, ".") and (s.str.fullmatch(r"[-+]?\d+(?:\.\d+)?", na=False).to_numpy() | blank).all():
-        return pd.to_numeric(s.where(~blank), errors="coerce").astype("float64"), np.zeros(len(s), bool), "."
-    if decimal in (None, ",") and (s.str.fullmatch(r"[-+]?\d+,\d+|[-+]?\d+", na=False).to_numpy() | blank).all() \
-            and s.str.contains(",", regex=False, na=False).any():
-        num = pd.to_numeric(s.where(~blank).str.replace(",", ".", regex=False), errors="coerce")
-        return num.astype("float64"), np.zeros(len(s), bool), ","
-    num, bad, mark = _parse_numbers(values, decimal=decimal)
-    wordy = (s.notna() & (s != "") & ~s.str.contains(r"\d", regex=True, na=False)
-             & ~s.str.fullmatch(r"[-–—]|n/?a|null|none|nan", case=False, na=False)).to_numpy()
-    return num, bad | wordy, mark
-
-
-def _key(name: object) -> str:
-    return re.sub(r"[\W_]+", "", str(name).casefold())
-
-
-def _find(columns, candidates) -> str | None:
-    """First column (in the order of ``candidates``) whose letters-and-digits key matches."""
-    keyed: dict[str, str] = {}
-    for c in columns:
-        keyed.setdefault(_key(c), c)
-    for cand in candidates:
-        c = keyed.get(_key(cand))
-        if c is not None:
-            return c
-    return None
-
-
-def _txt(s: pd.Series) -> pd.Series:
-    """Strings, stripped, empty -> missing."""
-    s = s.astype(_STR).str.strip()
-    return s.where(s != "", np.nan)
-
-
-def _truthy(s: pd.Series) -> np.ndarray:
-    return _txt(s).str.casefold().isin(_TRUE).to_numpy(dtype=bool)
-
-
-def redact_emails(df: pd.DataFrame, report: LoadReport, *, skip=()) -> pd.DataFrame:
-    """Replace e-mail addresses inside kept free-text columns by ``[email]``.
-
-    The personal-column rules drop columns *named* like e-mails; this catches
-    addresses hiding in notes, descriptions or tags. One pass per column.
-    """
-    out = df
-    for c in df.columns:
-        if c in skip or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
-            continue
-        s = df[c]
-        if s.dtype == object:
-            s = s.astype(_STR)
-        if not s.str.contains("@", regex=False, na=False).any():  # no address without an '@'
-            continue
-        has = s.str.contains(EMAIL_RE, regex=True, na=False)
-        if has.any():
-            if out is df:
-                out = df.copy()
-            out[c] = s.str.replace(EMAIL_RE, "[email]", regex=True)
-            report.note(f"e-mail addresses inside column {c!r} replaced by '[email]' "
-                        f"({int(has.sum())} row(s)); keep_pii=True keeps them")
-    return out
-
-
-def ids_or_emails(ids: pd.Series, email: pd.Series | None, report: LoadReport, column: str):
-    """Move a customer-id column that really holds e-mail addresses to the e-mail role."""
-    present = ids.notna()
-    if present.any():
-        at_share = ids[present].str.contains("@", regex=False).mean()
-        if at_share > 0.5:
-            report.note(f"column {column!r} holds e-mail addresses, not ids; used for email_key "
-                        "and customer_id left empty")
-            email = ids if email is None else email.fillna(ids)
-            ids = pd.Series(np.nan, index=ids.index, dtype=_STR)
-        elif ids[present].str.contains("@", regex=False).any():
-            ids = ids.where(~ids.str.contains("@", regex=False, na=False))
-            report.note(f"some values of {column!r} were e-mail addresses; cleared from customer_id")
-    mangled = excel_mangled(ids)
-    if mangled.any():
-        report.note(f"{int(mangled.sum())} id(s) in column {column!r} look Excel-mangled "
-                    "(scientific notation such as 1.03006E+13); they cannot be linked reliably")
-    return ids, email
-
-
-def _iso_currency(cur: pd.Series, report: LoadReport) -> pd.Series:
-    c = _txt(cur).str.upper()
-    words = {k.upper(): v for k, v in _CURRENCY_WORDS.items() if v}
-    c = c.replace(words)
-    odd = c.notna() & ~c.str.fullmatch(r"[A-Z]{3}", na=False)
-    if odd.any():
-        report.note(f"{int(odd.sum())} currency value(s) are not ISO 4217 codes: "
-                    f"{sorted(c[odd].unique().tolist())[:5]}")
-    return c
-
-
-def _currency_from_amounts(values: pd.Series) -> tuple[pd.Series, list[str]]:
-    """ISO codes or unambiguous symbols written around amounts (``DKK 12,50``, ``12 €``)."""
-    s = _txt(values)
-    code = s.str.extract(r"(?:^|[\d\s])([A-Z]{3})(?:$|[\d\s])", expand=False)
-    sym = s.str.extract(r"([€£₽¥]|руб|zł)", expand=False).map(
-        {k: v for k, v in _CURRENCY_WORDS.items() if v}, na_action="ignore")
-    out = code.fillna(sym).astype(_STR)
-    notes = []
-    if s.str.contains(r"(?i)(?:^|[\d\s.])kr\.?(?:$|[\d\s])", regex=True, na=False).any():
-        notes.append("amounts are written with 'kr' (DKK, SEK, NOK or ISK?); pass currency= to record which")
-    if s.str.contains("$", regex=False, na=False).any():
-        notes.append("amounts are written with '$', which names no single currency; pass currency=")
-    return out, notes
-
-
-def _times_on(values: pd.Series, rows: np.ndarray, **kwargs) -> ParsedTimes:
-    """:func:`parse_timestamps` on the ``rows`` that matter only (e.g. one row per order), spread back."""
-    p = parse_timestamps(values[rows], **kwargs)
-    # spread back as int64 nanoseconds (to_numpy() on tz-aware values builds Timestamp objects)
-    ns = np.full(len(values), np.iinfo(np.int64).min, dtype=np.int64)
-    ns[rows] = p.values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]").view(np.int64)
-    out = pd.Series(ns.view("datetime64[ns]"), index=values.index).dt.tz_localize("UTC")
-    invalid = np.zeros(len(values), dtype=bool)
-    invalid[rows] = p.invalid
-    return ParsedTimes(out, invalid, p.date_order, p.timezone, p.notes)
-
-
-def _err_columns(path: str, columns, missing: list[str]) -> ExportError:
-    need = {"customer_id": "a customer id or an e-mail address", "at": "a date",
-            "amount": "an amount (or a quantity and a unit price)"}
-    what = ", ".join(need[m] for m in missing)
-    example = ", ".join(f'"{m}": "<column>"' for m in missing)
-    return ExportError(
-        path,
-        f"cannot tell which column holds {what}; the columns found are {list(map(str, columns))[:40]}",
-        expected=f"an order table with a customer, a date and an amount per row, or name the columns "
-        f"with mapping={{{example}}}")
-
-
-def read_table(path, *, encoding: str | None, sheet) -> RawTable:
-    """:func:`read_raw`, preferring Windows-1252 when another Western code page fits no better.
-
-    ``read_raw`` asks charset-normalizer to choose among legacy code pages;
-    on short Danish/German files it ties cp1250 with cp1252 and returns
-    cp1250 (``Beløb`` becomes ``Belřb``). Excel in Western Europe writes
-    cp1252, so on a tie cp1252 wins.
-    """
-    raw = read_raw(path, encoding=encoding, sheet=sheet)
-    if encoding is None and raw.encoding in ("cp1250", "iso8859_15", "mac_roman"):
-        from charset_normalizer import from_bytes
-
-        blob, _ = read_bytes(path)
-        found = {m.encoding: m for m in from_bytes(blob[:200_000], cp_isolation=[raw.encoding, "cp1252"])}
-        mine = found.get("cp1252") or found.get("windows_1252")
-        other = found.get(raw.encoding) or next((m for e, m in found.items() if e not in ("cp1252", "windows_1252")), None)
-        if mine is not None and (other is None or (mine.chaos <= other.chaos and mine.coherence >= other.coherence)):
-            was = raw.encoding
-            raw = read_raw(path, encoding="cp1252", sheet=sheet)
-            raw.notes.append(f"not UTF-8; decoded as cp1252 (Windows-1252 fits at least as well as {was})")
-    return raw
-
-
-def start_report(path, table: str, *, encoding, sheet):
-    """Read the file, split the header and open the load report (malformed lines rejected)."""
-    raw = read_table(path, encoding=encoding, sheet=sheet)
-    data, rows, _ = promote_header(raw, 1)
-    rep = LoadReport(path=str(path), table=table, encoding=raw.encoding, delimiter=raw.delimiter,
-                     header_rows=1)
-    for n in raw.notes:
-        rep.note(n)
-    rep.rows_read = len(data) + len(raw.bad_rows)
-    if len(raw.bad_rows):
-        rep.reject(raw.bad_rows)
-    return data, rows, rep
-
-
-def _map(rep: LoadReport, **roles) -> None:
-    """Record source column -> canonical role (a role may come from several columns)."""
-    for role, src in roles.items():
-        for c in (src if isinstance(src, (tuple, list)) else (src,)):
-            if c is not None:
-                rep.column_mapping[str(c)] = role
-
-
-def _apply_test(frame: Frame, test: np.ndarray, include_test: bool) -> None:
-    live = test & frame.alive
-    if include_test:
-        if live.any():
-            frame.report.note(f"{int(live.sum())} test order(s) kept (include_test=True)")
-    else:
-        frame.exclude(test, "test order (include_test=True keeps it)")
-
-
-def _detect(columns) -> str:
-    has = {_key(c) for c in columns}
-    if "financialstatus" in has and "name" in has and ({"lineitemname", "lineitemquantity", "paidat",
-                                                        "total", "createdat"} & has):
-        return "shopify"
-    if {"amountdue", "amountpaid"} <= has:
-        return "stripe_invoices"
-    if "amountrefunded" in has and "amount" in has and ("captured" in has or "status" in has):
-        return "stripe_charges"
-    return "generic"
-
 
 # --------------------------------------------------------------------------- main
 def read_activity(
@@ -412,20 +204,18 @@ def read_activity(
     spath = str(path)
     data, rows, rep = start_report(path, "activity", encoding=encoding, sheet=sheet)
     columns = list(data.columns)
-    fmt = _detect(columns) if source == "auto" else source
-    rep.source_format = {"shopify": "shopify_orders_csv", "stripe_charges": "stripe_payments_csv",
-                         "stripe_invoices": "stripe_invoices_csv", "generic": "generic"}[fmt]
+    if source == "auto":
+        found = tools.detect("activity", Header.of_columns(columns))
+        tool = found[0] if found is not None else None
+    else:
+        tool = tools.named("activity", source)
+    rep.source_format = tool.source_format if tool is not None else "generic"
     user = check_mapping(spath, columns, mapping, _MAPPING_KEYS)
     frame = Frame(data, rows, rep)
     opts = {"path": spath, "timezone": timezone, "dayfirst": dayfirst, "currency": currency,
-            "include_refunded": include_refunded, "include_test": include_test}
-    if fmt == "shopify":
-        parts = _shopify(frame, user, **opts)
-    elif fmt in ("stripe_charges", "stripe_invoices"):
-        parts = _stripe(frame, user, invoices=fmt == "stripe_invoices", **opts)
-    else:
-        parts = _generic(frame, user, **opts)
-    canonical, used = parts
+            "include_refunded": include_refunded, "include_test": include_test, "test_rules": _TEST_RULES}
+    read = tool.read if tool is not None else _generic
+    canonical, used = read(frame, user, **opts)
 
     # e-mail -> keyed pseudonym; the address itself only with keep_pii
     email = canonical.pop("_email")
@@ -445,304 +235,30 @@ def read_activity(
                 rep.dropped_columns.append(c)
     df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii)
     if not keep_pii:
-        df = redact_emails(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
-                                          "source_format"))
+        df = redact_email_columns(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
+                                                 "source_format"))
         if len(rep.rejected):
-            rep.rejected = redact_emails(rep.rejected, LoadReport(spath, "activity"))
+            rep.rejected = redact_email_columns(rep.rejected, LoadReport(spath, "activity"))
     df.attrs["load_report"] = rep
     return df
 
 
-# --------------------------------------------------------------------------- shared tail
-def _common_rules(frame: Frame, *, path: str, at: ParsedTimes, at_col: str, amount: pd.Series,
-                  amount_bad: np.ndarray, amount_col: str, cust: pd.Series, email: pd.Series | None,
-                  include_refunded: bool, negative_is_refund: bool = True) -> None:
-    """Exclusions (after the test rule) first, then rejections."""
-    rep = frame.report
-    if negative_is_refund:
-        neg = (amount < 0).to_numpy()
-        if include_refunded:
-            if (neg & frame.alive).any():
-                rep.note(f"{int((neg & frame.alive).sum())} negative amount(s) (returns / credit notes) kept "
-                         "(include_refunded=True)")
-        else:
-            frame.exclude(neg, "negative amount: a return or credit note (include_refunded=True keeps it)")
-    frame.reject(amount_bad, f"amount in column {amount_col!r} is not a number")
-    frame.reject(amount.isna().to_numpy(), f"no amount in column {amount_col!r}")
-    frame.reject(at.invalid, f"date in column {at_col!r} is not a date")
-    frame.reject(at.values.isna().to_numpy(), f"no date in column {at_col!r}")
-    nobody = cust.isna().to_numpy().copy()
-    if email is not None:
-        nobody &= ~email.str.contains("@", regex=False, na=False).to_numpy()
-    frame.reject(nobody, "neither a customer id nor an e-mail address")
-    rep.date_order = at.date_order
-    rep.timezone = at.timezone
-    for n in at.notes:
-        rep.note(n)
-
-
-def _test_mask(frame: Frame, email: pd.Series | None) -> np.ndarray:
-    d = frame.data
-    cols = list(d.columns)
-    test = np.zeros(len(d), dtype=bool)
-    tags = _find(cols, ("Tags", "Tag"))
-    if tags is not None:
-        test |= d[tags].str.contains(r"(?i)\btest\b", regex=True, na=False).to_numpy()
-    flag = _find(cols, ("Test", "Test order", "Is test", "Testordre", "Testbestellung"))
-    if flag is not None:
-        test |= _truthy(d[flag])
-    mode = _find(cols, ("Mode", "Livemode"))
-    if mode is not None:
-        v = _txt(d[mode]).str.casefold()
-        test |= (v == "test").to_numpy() if _key(mode) == "mode" else v.isin(["false", "0"]).to_numpy()
-    gw = _find(cols, ("Payment Method", "Gateway", "Payment Gateway"))
-    if gw is not None:
-        test |= d[gw].str.contains(r"(?i)bogus", regex=True, na=False).to_numpy()
-    if email is not None:
-        # a cheap pyarrow pre-filter first: the exact rule (case=False, \s) runs per value in Python
-        maybe = email.str.contains(_TEST_DOMAIN_HINT, regex=True, na=False).to_numpy()
-        if maybe.any():
-            hit = email[maybe].str.contains(_TEST_DOMAIN, regex=True, case=False, na=False).to_numpy()
-            test[np.flatnonzero(maybe)[hit]] = True
-    return test
-
-
-def _email_and_customer(frame: Frame, user: dict, email_cands, cust_cands):
-    cols = list(frame.data.columns)
-    rep = frame.report
-    email_col = user.get("email") or _find(cols, email_cands)
-    cust_col = user.get("customer_id") or _find(cols, cust_cands)
-    if cust_col is not None and cust_col == email_col:
-        cust_col = None
-    email = _txt(frame.col(email_col)) if email_col is not None else None
-    cust = clean_ids(frame.col(cust_col)) if cust_col is not None else pd.Series(
-        np.nan, index=frame.data.index, dtype=_STR)
-    if cust_col is not None:
-        cust, email = ids_or_emails(cust, email, rep, cust_col)
-        if cust.isna().all() and email_col is None:
-            email_col = cust_col
-    _map(rep, customer_id=cust_col, email=email_col)
-    return cust, cust_col, email, email_col
-
-
-# --------------------------------------------------------------------------- Shopify
-def _shopify(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, include_refunded,
-             include_test):
-    d = frame.data
-    cols = list(d.columns)
-    rep = frame.report
-    name_col = user.get("order_id") or _find(cols, ("Name", "Order", "Order Name"))
-    if name_col is None:
-        raise ExportError(path, "a Shopify orders export without its 'Name' (order number) column",
-                          expected="the orders CSV from Shopify admin > Orders > Export, or "
-                          "mapping={'order_id': '<column>'}")
-    oid = clean_ids(d[name_col])
-    frame.reject(oid.isna().to_numpy(), f"no order number in column {name_col!r}")
-    codes, _ = pd.factorize(oid)
-    codes = np.asarray(codes)
-    has = codes >= 0
-    line_rows = pd.Series(codes).duplicated().to_numpy() & has
-    first = has & ~line_rows
-    frame.merge(line_rows)
-    n_lines = np.bincount(codes[has], minlength=int(codes.max()) + 1 if has.any() else 0)
-    line_items = np.zeros(len(d), dtype="int64")
-    line_items[has] = n_lines[codes[has]]
-    if line_rows.any():
-        rep.note(f"Shopify line items: {int(line_rows.sum())} line row(s) merged into their orders "
-                 "(order-level fields are taken from the order's rows, counted once)")
-
-    def order_level(col: str | None) -> pd.Series | None:
-        """Each order's first non-empty value of ``col``, on every row of the order."""
-        if col is None:
-            return None
-        s = _txt(d[col])
-        out = s.where(first)
-        # Shopify fills order-level fields on the order's first row; only orders whose first row is
-        # empty need the first non-empty value of their other rows (a groupby over those orders)
-        gap = first & s.isna().to_numpy()
-        if gap.any():
-            need = np.isin(codes, codes[gap])
-            g = s[need].groupby(codes[need]).first()
-            out = out.copy()
-            out[gap] = pd.Series(g.reindex(codes[gap]).to_numpy(), dtype=_STR).to_numpy()
-        return out
-
-    email_col = user.get("email") or _find(cols, ("Email", "Customer Email"))
-    cust_col = user.get("customer_id") or _find(cols, ("Customer ID", "Customer Id", "Customer"))
-    email = order_level(email_col)
-    cust = clean_ids(order_level(cust_col)) if cust_col else pd.Series(np.nan, index=d.index, dtype=_STR)
-    if cust_col is not None:
-        cust, email = ids_or_emails(cust, email, rep, cust_col)
-    status_col = _find(cols, ("Financial Status",))
-    status = order_level(status_col).str.casefold().str.replace(" ", "_") if status_col else None
-    total_col = user.get("amount") or _find(cols, ("Total",))
-    if total_col is None:
-        raise _err_columns(path, cols, ["amount"])
-    paid_col = _find(cols, ("Paid at",))
-    created_col = _find(cols, ("Created at",))
-    at_col = user.get("at")
-    if at_col is not None:
-        at = _times_on(order_level(at_col), first, column=at_col, path=path, dayfirst=dayfirst,
-                              timezone=timezone)
-        at_label = at_col
-    else:
-        if paid_col is None and created_col is None:
-            raise _err_columns(path, cols, ["at"])
-        paid = _times_on(order_level(paid_col), first, column=paid_col, path=path, dayfirst=dayfirst,
-                                timezone=timezone) if paid_col else None
-        created = _times_on(order_level(created_col), first, column=created_col, path=path,
-                                   dayfirst=dayfirst, timezone=timezone) if created_col else None
-        if paid is not None and created is not None:
-            vals = paid.values.where(paid.values.notna(), created.values)
-            at = ParsedTimes(vals, paid.invalid | (created.invalid & paid.values.isna().to_numpy()),
-                             paid.date_order if paid.date_order != "none" else created.date_order,
-                             paid.timezone or created.timezone, paid.notes + created.notes)
-            rep.note("at = 'Paid at', or 'Created at' for orders not (yet) paid")
-            at_label = f"{paid_col}/{created_col}"
-        else:
-            at = paid or created
-            at_label = paid_col or created_col
-    amount, amount_bad, _ = parse_numbers(order_level(total_col))
-    cur_col = user.get("currency") or _find(cols, ("Currency",))
-    cur = _iso_currency(order_level(cur_col), rep) if cur_col else pd.Series(np.nan, index=d.index, dtype=_STR)
-    if currency:
-        cur = cur.fillna(currency.upper())
-
-    _apply_test(frame, _test_mask(frame, email) & first, include_test)
-    # order-level exclusions: refunded / voided; pending & authorised kept
-    if status is not None:
-        gone = {"refunded": "refunded order", "voided": "voided order"}
-        for st, label in gone.items():
-            m = (status == st).fillna(False).to_numpy()
-            if include_refunded:
-                if (m & frame.alive).any():
-                    rep.note(f"{int((m & frame.alive).sum())} {label}(s) kept (include_refunded=True)")
-            else:
-                frame.exclude(m, f"{label} (include_refunded=True keeps it)")
-        part = (status == "partially_refunded").fillna(False).to_numpy() & frame.alive
-        if part.any():
-            rep.note(f"{int(part.sum())} partially refunded order(s) kept with their gross Total "
-                     "(the refunded part is not subtracted)")
-        pend = status.isin(["pending", "authorized", "partially_paid"]).fillna(False).to_numpy() & frame.alive
-        if pend.any():
-            rep.note(f"{int(pend.sum())} pending / authorised / partially paid order(s) kept: the customer "
-                     "placed the order (at = 'Created at' when not paid)")
-    _common_rules(frame, path=path, at=at, at_col=at_label, amount=amount, amount_bad=amount_bad,
-                  amount_col=total_col, cust=cust, email=email, include_refunded=include_refunded,
-                  negative_is_refund=False)
-    _map(rep, order_id=name_col, at=(at_col,) if at_col else (paid_col, created_col), amount=total_col,
-         currency=cur_col, customer_id=cust_col, email=email_col)
-    used = {c for c in (name_col, total_col, cur_col, paid_col, created_col, at_col, cust_col) if c}
-    used |= {c for c in cols if _key(c).startswith("lineitem")}
-    rep.note("Shopify 'Lineitem ...' columns describe single lines and are left out of the order table; "
-             "line_items counts each order's rows")
-    canonical = {
-        "customer_id": cust, "at": at.values, "amount": amount, "currency": cur, "order_id": oid,
-        "line_items": pd.Series(line_items, index=d.index, dtype="Int64"),
-        "_email": email, "_email_col": email_col,
-    }
-    return canonical, used
-
-
-# --------------------------------------------------------------------------- Stripe
-def _stripe(frame: Frame, user: dict, *, invoices: bool, path, timezone, dayfirst, currency,
-            include_refunded, include_test):
-    d = frame.data
-    cols = list(d.columns)
-    rep = frame.report
-    id_col = user.get("order_id") or _find(cols, ("id", "ID", "Invoice ID", "Charge ID", "PaymentIntent ID"))
-    cust_cands = ("Customer", "Customer ID") if invoices else ("Customer ID", "Customer")
-    cust, cust_col, email, email_col = _email_and_customer(frame, user, ("Customer Email", "Email"), cust_cands)
-    at_col = user.get("at") or _find(cols, ("Date (UTC)", "Created (UTC)", "Created date (UTC)", "Date",
-                                            "Created", "Created date"))
-    if at_col is None:
-        raise _err_columns(path, cols, ["at"])
-    tz = "UTC" if "utc" in str(at_col).casefold() else timezone
-    if tz == "UTC" and timezone and timezone != "UTC":
-        rep.note(f"{at_col!r} is marked UTC by Stripe; timezone={timezone!r} not applied to it")
-    at = parse_timestamps(frame.col(at_col), column=at_col, path=path, dayfirst=dayfirst, timezone=tz)
-    status_col = _find(cols, ("Status",))
-    status = _txt(frame.col(status_col)).str.casefold().str.replace(" ", "_") if status_col else None
-    if invoices:
-        paid_col = _find(cols, ("Amount Paid",))
-        due_col = _find(cols, ("Amount Due", "Total"))
-        amount_col = user.get("amount") or paid_col
-        amount, bad, _ = parse_numbers(frame.col(amount_col))
-        if user.get("amount") is None and due_col is not None and status is not None:
-            due, bad_due, _ = parse_numbers(frame.col(due_col))
-            is_open = (status == "open").fillna(False).to_numpy()
-            amount = amount.where(~is_open, due)
-            bad = np.where(is_open, bad_due, bad)
-            if (is_open & frame.alive).any():
-                rep.note(f"{int(is_open.sum())} open invoice(s) kept with their Amount Due (not yet paid)")
-    else:
-        amount_col = user.get("amount") or _find(cols, ("Amount",))
-        amount, bad, _ = parse_numbers(frame.col(amount_col))
-    if amount_col is None:
-        raise _err_columns(path, cols, ["amount"])
-    rep.note("Stripe dashboard amounts read in major units (12.50 = twelve-fifty), as the dashboard exports them")
-    cur_col = user.get("currency") or _find(cols, ("Currency",))
-    cur = _iso_currency(frame.col(cur_col), rep) if cur_col else pd.Series(np.nan, index=d.index, dtype=_STR)
-    if currency:
-        cur = cur.fillna(currency.upper())
-    oid = clean_ids(frame.col(id_col)) if id_col else pd.Series(np.nan, index=d.index, dtype=_STR)
-
-    _apply_test(frame, _test_mask(frame, email), include_test)
-    if status is not None:
-        if invoices:
-            never = {"draft": "draft invoice (never finalised)",
-                     "uncollectible": "uncollectible invoice (not paid)"}
-            undone = {"void": "void invoice"}
-        else:
-            never = {s: "failed or cancelled payment" for s in
-                     ("failed", "canceled", "cancelled", "blocked", "incomplete", "requires_payment_method")}
-            undone = {"refunded": "refunded charge"}
-        for st, label in never.items():
-            frame.exclude((status == st).fillna(False).to_numpy(), label)
-        refunded = np.zeros(len(d), dtype=bool)
-        for st in undone:
-            refunded |= (status == st).fillna(False).to_numpy()
-        if not invoices:
-            ref_col = _find(cols, ("Amount Refunded",))
-            if ref_col is not None:
-                ref, _, _ = parse_numbers(frame.col(ref_col))
-                refunded |= ((ref >= amount) & (amount > 0)).fillna(False).to_numpy()
-                part = ((ref > 0) & (ref < amount)).fillna(False).to_numpy() & frame.alive
-                if part.any():
-                    rep.note(f"{int(part.sum())} partially refunded charge(s) kept with their gross Amount "
-                             "(see amount_refunded)")
-        label = next(iter(undone.values()))
-        if include_refunded:
-            if (refunded & frame.alive).any():
-                rep.note(f"{int((refunded & frame.alive).sum())} {label}(s) kept (include_refunded=True)")
-        else:
-            frame.exclude(refunded, f"{label} (include_refunded=True keeps it)")
-    _common_rules(frame, path=path, at=at, at_col=at_col, amount=amount, amount_bad=bad,
-                  amount_col=amount_col, cust=cust, email=email, include_refunded=include_refunded)
-    _map(rep, order_id=id_col, at=at_col, amount=amount_col, currency=cur_col)
-    used = {c for c in (id_col, at_col, amount_col, cur_col, cust_col) if c}
-    canonical = {"customer_id": cust, "at": at.values, "amount": amount, "currency": cur, "order_id": oid,
-                 "_email": email, "_email_col": email_col}
-    canonical = _merge_orders(frame, canonical, amount_summable=False)
-    return canonical, used
-
-
 # --------------------------------------------------------------------------- generic
 def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, include_refunded,
-             include_test):
+             include_test, test_rules=()):
     d = frame.data
     cols = list(d.columns)
     rep = frame.report
-    cust, cust_col, email, email_col = _email_and_customer(frame, user, _GENERIC["email"],
-                                                           _GENERIC["customer_id"])
+    cust, cust_col, email, email_col = email_and_customer(frame, user, _GENERIC["email"],
+                                                          _GENERIC["customer_id"])
     taken = {c for c in (cust_col, email_col) if c}
     free = [c for c in cols if c not in taken]
-    at_col = user.get("at") or _find(free, _GENERIC["at"])
-    amount_col = user.get("amount") or _find(free, _GENERIC["amount"])
+    at_col = user.get("at") or find_header(free, _GENERIC["at"])
+    amount_col = user.get("amount") or find_header(free, _GENERIC["amount"])
     qty_col = price_col = None
     if amount_col is None:
-        qty_col = _find(free, _GENERIC["quantity"])
-        price_col = _find(free, _GENERIC["unit_price"])
+        qty_col = find_header(free, _GENERIC["quantity"])
+        price_col = find_header(free, _GENERIC["unit_price"])
     missing = []
     if cust_col is None and email_col is None:
         missing.append("customer_id")
@@ -751,16 +267,16 @@ def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
     if amount_col is None and (qty_col is None or price_col is None):
         missing.append("amount")
     if missing:
-        raise _err_columns(path, cols, missing)
+        raise missing_columns_error(path, cols, missing)
     at = parse_timestamps(frame.col(at_col), column=at_col, path=path, dayfirst=dayfirst, timezone=timezone)
     summable = False
     if amount_col is not None:
         raw_amount = frame.col(amount_col)
-        amount, bad, mark = parse_numbers(raw_amount)
+        amount, bad, mark = parse_numbers_strict(raw_amount)
         amount_label = amount_col
     else:
-        q, bad_q, _ = parse_numbers(frame.col(qty_col))
-        p, bad_p, mark = parse_numbers(frame.col(price_col))
+        q, bad_q, _ = parse_numbers_strict(frame.col(qty_col))
+        p, bad_p, mark = parse_numbers_strict(frame.col(price_col))
         amount = q * p
         bad = bad_q | bad_p
         raw_amount = frame.col(price_col)
@@ -769,56 +285,27 @@ def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
         rep.note(f"amount = {qty_col!r} x {price_col!r} (no total column)")
     if mark == ",":
         rep.note(f"{amount_label!r}: decimal comma")
-    cur_col = user.get("currency") or _find(free, _GENERIC["currency"])
+    cur_col = user.get("currency") or find_header(free, _GENERIC["currency"])
     if cur_col is not None:
-        cur = _iso_currency(frame.col(cur_col), rep)
+        cur = iso_currency(frame.col(cur_col), rep)
     else:
-        cur, notes = _currency_from_amounts(raw_amount)
+        cur, notes = currency_from_amounts(raw_amount)
         for n in notes:
             if not currency:
                 rep.note(n)
     if currency:
         cur = cur.fillna(currency.upper())
-    order_col = user.get("order_id") or _find([c for c in free if c not in (at_col, amount_col, cur_col)],
-                                              _GENERIC["order_id"])
+    order_col = user.get("order_id") or find_header([c for c in free if c not in (at_col, amount_col, cur_col)],
+                                                    _GENERIC["order_id"])
     oid = clean_ids(frame.col(order_col)) if order_col else pd.Series(np.nan, index=d.index, dtype=_STR)
     if order_col is None:
         rep.note("no order id column: each row is taken as one order")
-    _apply_test(frame, _test_mask(frame, email), include_test)
-    _common_rules(frame, path=path, at=at, at_col=at_col, amount=amount, amount_bad=bad,
-                  amount_col=amount_label, cust=cust, email=email, include_refunded=include_refunded)
-    _map(rep, at=at_col, amount=amount_col or (qty_col, price_col), currency=cur_col, order_id=order_col)
+    apply_test(frame, test_mask(frame, email, test_rules), include_test)
+    common_rules(frame, path=path, at=at, at_col=at_col, amount=amount, amount_bad=bad,
+                 amount_col=amount_label, cust=cust, email=email, include_refunded=include_refunded)
+    map_roles(rep, at=at_col, amount=amount_col or (qty_col, price_col), currency=cur_col, order_id=order_col)
     used = {c for c in (cust_col, at_col, amount_col, cur_col, order_col) if c}
     canonical = {"customer_id": cust, "at": at.values, "amount": amount, "currency": cur, "order_id": oid,
                  "_email": email, "_email_col": email_col}
-    canonical = _merge_orders(frame, canonical, amount_summable=summable)
+    canonical = merge_orders(frame, canonical, amount_summable=summable)
     return canonical, used
-
-
-def _merge_orders(frame: Frame, canonical: dict, *, amount_summable: bool) -> dict:
-    """Merge live rows sharing an order id into the order's first row (vectorised)."""
-    oid = canonical["order_id"]
-    live = frame.alive & oid.notna().to_numpy()
-    key = oid.where(live)
-    dup = key.duplicated(keep="first").to_numpy() & live
-    if not dup.any():
-        return canonical
-    rep = frame.report
-    amount, at = canonical["amount"], canonical["at"]
-    g_amount = amount.where(live).groupby(key)
-    counts = key.value_counts()
-    same = bool((g_amount.nunique(dropna=False).reindex(counts.index[counts > 1]) <= 1).all())
-    if amount_summable or not same:
-        per = g_amount.transform("sum")
-        rep.note(f"{int(dup.sum())} row(s) share an order id with an earlier row and differ in amount: "
-                 "read as line items, amounts summed per order")
-    else:
-        per = amount
-        rep.note(f"{int(dup.sum())} row(s) repeat an earlier row's order id with the same amount: read as "
-                 "the same order, counted once")
-    first_at = at.where(live).groupby(key).transform("min")
-    frame.merge(dup)
-    out = dict(canonical)
-    out["amount"] = amount.where(~live, per)
-    out["at"] = at.where(~live, first_at)
-    return out

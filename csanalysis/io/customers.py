@@ -21,7 +21,9 @@ Booleans may be written Yes/No, 1/0, True/False, Ja/Nej, Да/Нет (or a count
 read as "more than zero"). Satisfaction on another scale is rescaled
 linearly to 1-5 (``satisfaction_scale=(1, 10)``, or inferred when the largest
 value exceeds 5; the report says which). A customer id that appears again is
-merged into its first row (counted as merged).
+merged into its first row (counted as merged). The signatures that name
+the known tables in ``LoadReport.source_format`` are in
+:mod:`csanalysis.io.tools.churn_tables`.
 """
 
 from __future__ import annotations
@@ -36,18 +38,21 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column
 from ..schema import CUSTOMERS
-from ._common import Frame, check_mapping, finish
-from ._numbers import clean_ids
-from .activity import (
+from . import tools
+from ._common import (
     EXTRA_PERSONAL,
-    _find,
-    _txt,
+    Frame,
+    check_mapping,
+    find_header,
+    finish,
     ids_or_emails,
-    parse_numbers,
-    redact_emails,
+    redact_email_columns,
     start_report,
+    stripped_text,
 )
+from ._numbers import clean_ids, parse_numbers_strict
 from .report import LoadReport
+from .tools import Header
 
 __all__ = ["read_customers"]
 
@@ -86,29 +91,13 @@ _FALSE = {"0", "no", "n", "false", "f", "nej", "nein", "nee", "нет", "non", "
 
 
 
-def _detect(columns) -> str:
-    keys = {re.sub(r"[\W_]+", "", str(c).casefold()) for c in columns}
-    if {"churnlabel", "churnvalue"} & keys or {"churncategory", "customerstatus"} <= keys:
-        return "ibm_telco"
-    if "customerid" in keys and "churn" in keys and {"tenure", "contract", "internetservice"} <= keys:
-        return "telco_churn"
-    if "exited" in keys:
-        return "bank_churn"
-    if "churn" in keys and ({"daysincelastorder", "ordercount", "preferedordercat",
-                             "preferredlogindevice"} & keys):
-        return "ecommerce_churn"
-    if "attritionflag" in keys:
-        return "bank_churners"
-    return "generic"
-
-
 def _booleans(values: pd.Series, column: str, rep: LoadReport) -> pd.Series:
     """Yes/No-like values or counts -> nullable boolean; unknown labels left missing (noted)."""
-    s = _txt(values)
+    s = stripped_text(values)
     low = s.str.casefold().str.replace(r"\.0+$", "", regex=True)
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     present = s.notna()
-    num, bad, _ = parse_numbers(s)
+    num, bad, _ = parse_numbers_strict(s)
     if present.any() and not bad[present.to_numpy()].any() and (num[present] > 1).any():
         rep.note(f"{column!r} holds counts; read as true when above zero")
         out[present] = num[present] > 0
@@ -125,9 +114,9 @@ def _booleans(values: pd.Series, column: str, rep: LoadReport) -> pd.Series:
 
 
 def _satisfaction(values: pd.Series, column: str, scale, rep: LoadReport) -> pd.Series:
-    x, bad, _ = parse_numbers(values)
+    x, bad, _ = parse_numbers_strict(values)
     if bad.any():
-        labels = sorted(_txt(values)[bad].unique().tolist())[:10]
+        labels = sorted(stripped_text(values)[bad].unique().tolist())[:10]
         rep.note(f"{int(bad.sum())} value(s) of {column!r} are not numbers ({labels}); left missing")
     if x.notna().sum() == 0:
         return x
@@ -171,7 +160,7 @@ def _numeric_extras(df: pd.DataFrame, skip) -> pd.DataFrame:
         s = df[c]
         if s.notna().sum() == 0:
             continue
-        num, bad, _ = parse_numbers(s)
+        num, bad, _ = parse_numbers_strict(s)
         if not bad.any() and s.str.fullmatch(r"\s*[-+]?[\d\s.,\u00a0]+\s*", na=True).all():
             out[c] = num
     return df.assign(**out) if out else df
@@ -236,13 +225,14 @@ def read_customers(
     spath = str(path)
     data, rows, rep = start_report(path, "customers", encoding=encoding, sheet=sheet)
     columns = list(data.columns)
-    rep.source_format = _detect(columns)
+    found = tools.detect("customers", Header.of_columns(columns))  # a known churn table, by its columns
+    rep.source_format = found[0].name if found is not None else "generic"
     user = check_mapping(spath, columns, mapping, _MAPPING_KEYS)
     frame = Frame(data, rows, rep)
     found: dict[str, str | None] = {}
     for role, cands in _CANDIDATES.items():
         taken = {c for c in found.values() if c}
-        found[role] = user.get(role) or _find([c for c in columns if c not in taken], cands)
+        found[role] = user.get(role) or find_header([c for c in columns if c not in taken], cands)
     if found["customer_id"] is None and found["email"] is None:
         raise ExportError(spath, f"cannot tell which column identifies the customer; the columns found are "
                           f"{list(map(str, columns))[:40]}",
@@ -251,7 +241,7 @@ def read_customers(
     n = len(data)
     na_str = pd.Series(np.nan, index=data.index, dtype=_STR)
     cust = clean_ids(frame.col(found["customer_id"])) if found["customer_id"] else na_str
-    email = _txt(frame.col(found["email"])) if found["email"] else None
+    email = stripped_text(frame.col(found["email"])) if found["email"] else None
     if found["customer_id"]:
         cust, email = ids_or_emails(cust, email, rep, found["customer_id"])
     canonical: dict[str, pd.Series] = {"customer_id": cust}
@@ -266,10 +256,10 @@ def read_customers(
         canonical[role] = (_booleans(frame.col(col), col, rep) if col
                            else pd.Series(pd.NA, index=data.index, dtype="boolean"))
     for role in ("churn_reason", "churn_category"):
-        canonical[role] = _txt(frame.col(found[role])) if found[role] else na_str
+        canonical[role] = stripped_text(frame.col(found[role])) if found[role] else na_str
     ref_col = found["referrals"]
     if ref_col:
-        ref, bad, _ = parse_numbers(frame.col(ref_col))
+        ref, bad, _ = parse_numbers_strict(frame.col(ref_col))
         if bad.any():
             rep.note(f"{int(bad.sum())} value(s) of {ref_col!r} are not numbers; left missing")
         canonical["referrals"] = ref
@@ -304,8 +294,8 @@ def read_customers(
     canon = [c.name for c in CUSTOMERS]
     df = _numeric_extras(df, skip=set(canon))
     if not keep_pii:
-        df = redact_emails(df, rep, skip=set(canon))
+        df = redact_email_columns(df, rep, skip=set(canon))
         if len(rep.rejected):
-            rep.rejected = redact_emails(rep.rejected, LoadReport(spath, "customers"))
+            rep.rejected = redact_email_columns(rep.rejected, LoadReport(spath, "customers"))
     df.attrs["load_report"] = rep
     return df

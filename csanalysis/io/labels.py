@@ -11,7 +11,8 @@ Languages: English, Danish, Swedish, Norwegian (bokmål), German, Russian.
 Principles
 ----------
 * Labels are normalised (:func:`normalise_label`) and looked up in scale
-  vocabularies (:mod:`csanalysis.io._vocabulary`); labels that are not in a
+  vocabularies (:mod:`csanalysis.io._vocabulary`, and the ticket tools'
+  rating scales in :mod:`csanalysis.io.tools`); labels that are not in a
   vocabulary are **never guessed**: they become missing and are listed in
   ``ScaleMapping.unmapped``.
 * The scale is decided from the *distinct* labels of a column, which are
@@ -35,6 +36,7 @@ import pandas as pd
 
 from ..errors import CsanalysisWarning
 from . import _vocabulary as V
+from .tools import LABEL_SCALES, NONRESPONSE_LABELS
 
 __all__ = [
     "KINDS",
@@ -173,12 +175,16 @@ class _Scale:
     endpoints: tuple[str, str]      # first label of the lowest and highest code
 
 
+#: Every scale: the tool-independent ones, then the ticket tools' rating scales.
+_ALL_SCALES = [*V.ALL_SCALES, *LABEL_SCALES]
+
+
 def _build_scales() -> list[_Scale]:
     out = []
     # every label of every scale keyed in one vectorised call (one call per label costs seconds)
-    every = [lab for (_, _, _, _, positions) in V.ALL_SCALES for labels in positions.values() for lab in labels]
+    every = [lab for (_, _, _, _, positions) in _ALL_SCALES for labels in positions.values() for lab in labels]
     keyed = iter(_keys(every))
-    for order, (name, kind, lang, points, positions) in enumerate(V.ALL_SCALES):
+    for order, (name, kind, lang, points, positions) in enumerate(_ALL_SCALES):
         lookup: dict[str, float] = {}
         for code, labels in positions.items():
             for k in [next(keyed) for _ in labels]:
@@ -196,7 +202,7 @@ def _build_scales() -> list[_Scale]:
 
 
 _SCALES: list[_Scale] = _build_scales()
-_NONRESPONSE_KEYS: frozenset[str] = frozenset(_keys(V.NONRESPONSE))
+_NONRESPONSE_KEYS: frozenset[str] = frozenset(_keys(V.NONRESPONSE + NONRESPONSE_LABELS))
 _YES_NO_LANG = {k: frozenset(v.split("/")) for k, v in
                 zip(_keys(V.YES_NO_LANGUAGE), V.YES_NO_LANGUAGE.values())}
 _RECOMMEND_LANG: dict[str, frozenset[str]] = {}

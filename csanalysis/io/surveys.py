@@ -25,16 +25,19 @@ What it handles
 * Privacy: e-mail addresses become ``email_key``; names, e-mails, IP addresses
   and locations are dropped, and e-mail addresses written into answers are
   masked, unless ``keep_pii=True``.
+
+What each tool's export is (signature, header rows, metadata columns, time
+zones) is in its module of :mod:`csanalysis.io.tools`; this reader asks the
+registry which tool wrote the file and applies that tool's descriptor
+(:class:`~csanalysis.io.tools.base.SurveyTool`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -43,39 +46,23 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column
 from ..schema import RESPONSES
-from ._common import Frame, check_mapping, find_column, finish, snake_case
+from . import tools
+from ._common import Frame, check_mapping, clean_label, find_column, finish, snake_case
 from ._dates import parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_numbers
 from ._text import RawTable, promote_header, read_raw
 from .report import LoadReport
+from .tools import Header, SurveyLayout, SurveyTool
+from .tools.base import one_header_layout
 
 __all__ = ["ROLES", "SOURCES", "read_survey"]
 
 #: Values accepted by ``read_survey(source=...)``.
-SOURCES: tuple[str, ...] = (
-    "auto", "qualtrics", "qualtrics_legacy", "spss", "surveymonkey", "typeform", "google_forms", "generic",
-)
+SOURCES: tuple[str, ...] = ("auto", *tools.sources("responses"), "generic")
 #: Question roles ``read_survey(questions=...)`` accepts.
 ROLES: tuple[str, ...] = ("csat", "nps", "ces", "told_count", "warned_others", "expectation")
 
 _STR = pd.StringDtype(na_value=np.nan)
-
-# Google Forms' first column, by locale.
-_GF_TIMESTAMP = {
-    "timestamp", "tidsstempel", "zeitstempel", "отметка времени", "tidstämpel", "tijdstempel",
-    "horodateur", "marca temporal", "aikaleima", "sygnatura czasowa", "carimbo de data/hora",
-    "informazioni cronologiche", "časová značka", "tidsstämpel",
-}
-
-# Qualtrics metadata export tags (row 1) and the SPSS-sanitised spellings.
-_QUALTRICS_META = {
-    "startdate", "enddate", "status", "ipaddress", "progress", "duration (in seconds)", "duration(inseconds)",
-    "duration__in_seconds_", "finished", "recordeddate", "responseid", "recipientlastname",
-    "recipientfirstname", "recipientemail", "externalreference", "externaldatareference",
-    "locationlatitude", "locationlongitude", "locationaccuracy", "distributionchannel",
-    "userlanguage", "responseset", "name", "emailaddress", "q_recaptchascore", "q_relevantidduplicate",
-    "q_relevantidduplicatescore", "q_relevantidfraudscore", "q_relevantidlaststartdate",
-}
 
 _EMAIL_NAMES = (
     "RecipientEmail", "Recipient Email", "EmailAddress", "Email Address", "Email", "E-mail",
@@ -101,6 +88,9 @@ _RESPONSE_ID_NAMES = (
     "Token", "Antwort-ID", "Svar-ID", "Svars-ID", "Svar ID", "Response Number", "Antwortnummer",
     "ID ответа", "Номер ответа", "id",
 )
+_SURVEY_TOOLS: tuple[SurveyTool, ...] = tools.formats("responses")
+# names any survey tool gives its other date columns (an analyst's subset of any export keeps them)
+_DATE_NAMES = frozenset(c.casefold() for t in _SURVEY_TOOLS for c in t.date_columns)
 _DATE_RX = re.compile(
     r"(date|_at$|\bat$|time|timestamp|datum|dato|tidspunkt|tidsstempel|zeitstempel|дата|время|отметка)",
     re.IGNORECASE)
@@ -127,6 +117,14 @@ class _Survey:
     notes_roles: list[str] = field(default_factory=list)
     bad_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"row": pd.Series(dtype="int64"),
                                                                          "reason": pd.Series(dtype="str")}))
+    tool: SurveyTool | None = None  # the tool that wrote the file (None: a generic table)
+
+    @classmethod
+    def of(cls, path: str, layout: SurveyLayout, tool: SurveyTool | None) -> _Survey:
+        rows = layout.rows if layout.rows is not None else np.array([])
+        return cls(path, layout.data, rows, tool.name if tool is not None else "generic", layout.header_rows,
+                   layout.texts, encoding=layout.encoding, notes=layout.notes, zones=layout.zones,
+                   import_ids=layout.import_ids, free_text=layout.free_text, labelled=layout.labelled, tool=tool)
 
 
 # ----------------------------------------------------------------------------
@@ -240,37 +238,27 @@ def read_survey(
 # ----------------------------------------------------------------------------
 # Layout: files -> _Survey
 # ----------------------------------------------------------------------------
-def _is_sav(path: str) -> bool:
-    p = Path(path)
-    if p.suffix.lower() in (".sav", ".zsav"):
-        return True
-    try:
-        with open(p, "rb") as fh:
-            return fh.read(4) in (b"$FL2", b"$FL3")
-    except OSError:
-        return False
-
-
 def _load(path: str, source: str, *, encoding: str | None, sheet) -> _Survey:
-    if source == "spss" or (source == "auto" and _is_sav(path)):
-        if not _is_sav(path):
-            raise ExportError(path, "source='spss' was given, but this is not an SPSS .sav file",
-                              expected="a .sav file (it starts with $FL2), or source='auto'")
-        survey = _read_sav(path)
+    # a tool whose files are not text tables (SPSS): named by source=, or recognised by its bytes
+    file_tool = next((t for t in _SURVEY_TOOLS if t.reads_file is not None and t.reads_file(path)), None)
+    named = tools.named("responses", source)
+    tool = named if named is not None and named.read_file is not None else (file_tool if source == "auto" else None)
+    if tool is not None:
+        if not tool.reads_file(path):
+            raise ExportError(path, f"source={tool.name!r} was given, but this is not {tool.file_kind}",
+                              expected=tool.file_expected)
+        survey = _Survey.of(path, tool.read_file(path), tool)
         survey.data = _strip_cells(survey.data)
         return survey
-    if _is_sav(path):
-        raise ExportError(path, f"this is an SPSS .sav file, but source={source!r} was given",
-                          expected="source='spss' or source='auto'")
+    if file_tool is not None:
+        raise ExportError(path, f"this is {file_tool.file_kind}, but source={source!r} was given",
+                          expected=f"source={file_tool.name!r} or source='auto'")
     raw = _trailing_delimiter_fix(read_raw(path, encoding=encoding, sheet=sheet), encoding)
-    fmt, header_rows = _detect(raw, source)
+    tool, header_rows = _detect(raw, source)
     data, rows, headers = promote_header(raw, header_rows)
-    builder = {
-        "qualtrics": _qualtrics, "qualtrics_legacy": _qualtrics_legacy, "surveymonkey": _surveymonkey,
-    }.get(fmt, _one_row)
-    survey = builder(path, data, headers)
+    builder = tool.layout if tool is not None and tool.layout is not None else one_header_layout
+    survey = _Survey.of(path, builder(path, data, headers), tool)
     survey.rows = rows
-    survey.fmt = fmt
     survey.header_rows = header_rows
     survey.encoding = raw.encoding
     survey.delimiter = raw.delimiter
@@ -298,10 +286,10 @@ def _trailing_delimiter_fix(raw: RawTable, encoding: str | None) -> RawTable:
     import io
     import warnings
 
-    from ._text import _decode, read_bytes
+    from ._text import decode_text, read_bytes
 
     data, _ = read_bytes(raw.path)
-    text, _, _ = _decode(raw.path, data, encoding)
+    text, _, _ = decode_text(raw.path, data, encoding)
     text = text.removeprefix("\ufeff")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -325,155 +313,19 @@ def _row(cells: pd.DataFrame, i: int) -> list[str]:
     return [("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[i].tolist()]
 
 
-def _looks_response_id(v: str) -> bool:
-    return bool(re.match(r"^(R|FS)_\w+$", v))
-
-
-def _detect(raw: RawTable, source: str) -> tuple[str, int]:
-    """Which format (and how many header rows) the first rows of ``raw`` show."""
-    r0, r1, r2 = (_row(raw.cells, i) for i in range(3))
-    low0 = [c.casefold() for c in r0]
-    has_import = any(c.startswith('{"ImportId"') for c in r2)
-    if source in ("auto", "qualtrics") and has_import:
-        return "qualtrics", 3
-    legacy = len(r0) >= 2 and r0[0] == "V1" and r0[1] == "V2" and any(c.casefold() == "responseid" for c in r1)
-    if source in ("auto", "qualtrics_legacy") and legacy:
-        return "qualtrics_legacy", 2
-    if source == "qualtrics_legacy":
-        if any(c == "responseid" for c in low0):
-            return "qualtrics_legacy", 1
-        raise ExportError(raw.path, "source='qualtrics_legacy' was given, but neither row 1 (V1, V2, ...) nor "
-                          "row 2 (ResponseID, ...) of a legacy Qualtrics export was found", line=1,
-                          expected="a legacy Qualtrics export, or source='auto'")
-    if (low0[:2] in (["respondent id", "collector id"], ["respondent_id", "collector_id"])
-            and source in ("auto", "surveymonkey")):
-        two = len(r1) >= 2 and r1[0] == "" and r1[1] == ""
-        return "surveymonkey", 2 if two else 1
-    if source == "surveymonkey":
-        two = len(r1) > 1 and r1[0] == "" and any(c in ("Response", "Open-Ended Response") for c in r1)
-        return "surveymonkey", 2 if two else 1
-    if (source in ("auto", "typeform") and low0[:1] == ["#"]
-            and any(re.match(r"^(submit date|submitted at)", c) for c in low0)):
-        return "typeform", 1
-    if source in ("auto", "google_forms") and low0[:1] and low0[0] in _GF_TIMESTAMP:
-        return "google_forms", 1
-    if source in ("typeform", "google_forms", "generic"):
-        return source, 1
-    # Qualtrics without the ImportId row (rows 2-3 deleted by an analyst, or a hand-made subset)
-    if "responseid" in low0 and ({"recordeddate", "enddate", "startdate"} & set(low0)):
-        j = low0.index("responseid")
-        hr = 1
-        if len(r1) > j and r1[j] and not _looks_response_id(r1[j]):
-            hr = 2
-        return "qualtrics", hr
-    if source == "qualtrics":
-        raise ExportError(raw.path, "source='qualtrics' was given, but the file has neither the ImportId row "
-                          "(row 3) nor a ResponseId column", line=1,
-                          expected="a Qualtrics CSV/TSV/.xlsx export, or source='auto' / 'generic'")
-    return "generic", 1
-
-
-def _clean_label(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def _qualtrics(path: str, data: pd.DataFrame, headers: list[list[str]]) -> _Survey:
-    tags = list(data.columns)
-    texts = {}
-    zones: dict[str, str] = {}
-    imports: dict[str, str] = {}
-    free: set[str] = set()
-    row2 = headers[1] if len(headers) > 1 else tags
-    row3 = headers[2] if len(headers) > 2 else [""] * len(tags)
-    bad_json = 0
-    for tag, text, js in zip(tags, row2, row3):
-        texts[tag] = _clean_label(text) or tag
-        if js.startswith("{"):
-            try:
-                meta = json.loads(js)
-            except ValueError:
-                bad_json += 1
-                continue
-            imp = str(meta.get("ImportId", ""))
-            imports[tag] = imp
-            if meta.get("timeZone"):
-                zones[tag] = str(meta["timeZone"])
-            if re.search(r"_TEXT($|_)", imp):
-                free.add(tag)
-        if re.search(r"_TEXT$", tag):
-            free.add(tag)
-    notes = []
-    if bad_json:
-        notes.append(f"{bad_json} ImportId cell(s) in row 3 are not valid JSON; ignored")
-    if len(headers) < 3:
-        notes.append(f"Qualtrics export without its ImportId row ({len(headers)} header row(s)); "
-                     "time zones of the date columns are not stated in the file")
-    return _Survey(path, data, np.array([]), "qualtrics", len(headers), texts, notes=notes, zones=zones,
-                   import_ids=imports, free_text=free)
-
-
-def _qualtrics_legacy(path: str, data: pd.DataFrame, headers: list[list[str]]) -> _Survey:
-    row1 = headers[0]
-    row2 = headers[1] if len(headers) > 1 else row1
-    names = []
-    texts = {}
-    for tag, text in zip(row1, row2):
-        name = text if re.fullmatch(r"V\d+", tag) and text else tag
-        names.append(name)
-    names = _dedupe(names)
-    for name, text in zip(names, row2):
-        texts[name] = _clean_label(text) or name
-    data = data.set_axis(names, axis=1)
-    return _Survey(path, data, np.array([]), "qualtrics_legacy", len(headers), texts)
-
-
-def _surveymonkey(path: str, data: pd.DataFrame, headers: list[list[str]]) -> _Survey:
-    if len(headers) < 2:
-        return _one_row(path, data, headers)
-    row1, row2 = headers[0], headers[1]
-    names, texts, free = [], {}, set()
-    question = ""
-    in_questions = False
-    for h1, h2 in zip(row1, row2):
-        if h1:
-            question = h1
-            in_questions = in_questions or bool(h2)
-        sub = h2
-        if not h1 and not in_questions:
-            name = f"column {len(names) + 1}"
-        elif sub.casefold() in ("", "response", "open-ended response", "respuesta", "antwort", "svar"):
-            name = question
-        else:
-            name = f"{question} - {sub}"
-            if is_personal_column(name) and not is_personal_column(question):
-                # a checkbox choice ("Email", "Phone") holds its own label or 1, not a person's data
-                v = data.iloc[:, len(names)].dropna().astype(str).str.strip()
-                v = v[v != ""]
-                if len(v) == 0 or v.isin([sub, "1"]).all():
-                    name = f"{question} [{sub}]"
-        names.append(name)
-        if sub.casefold() in ("open-ended response", "respuesta abierta") or "specify" in sub.casefold() \
-                or "especifique" in sub.casefold():
-            free.add(len(names) - 1)
-    names = _dedupe(names)
-    for name, h2 in zip(names, row2):
-        texts[name] = name
-    data = data.set_axis(names, axis=1)
-    return _Survey(path, data, np.array([]), "surveymonkey", 2, texts, free_text={names[i] for i in free})
-
-
-def _one_row(path: str, data: pd.DataFrame, headers: list[list[str]]) -> _Survey:
-    texts = {c: _clean_label(str(c)) for c in data.columns}
-    return _Survey(path, data, np.array([]), "generic", 1, texts)
-
-
-def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
-    return out
+def _detect(raw: RawTable, source: str) -> tuple[SurveyTool | None, int]:
+    """Which tool (and how many header rows) the first rows of ``raw`` show; None: a generic table."""
+    if source == "generic":
+        return None, 1
+    header = Header(tuple(tuple(_row(raw.cells, i)) for i in range(3)))
+    among = None if source == "auto" else (tools.named("responses", source),)
+    found = tools.detect("responses", header, among)
+    if found is not None:
+        return found
+    if among is not None:  # source= names the tool, but its signature is not there
+        tool = among[0]
+        return tool, (tool.forced(header, raw.path) if tool.forced is not None else 1)
+    return None, 1
 
 
 def _strip_cells(data: pd.DataFrame) -> pd.DataFrame:
@@ -486,85 +338,6 @@ def _strip_cells(data: pd.DataFrame) -> pd.DataFrame:
             s = s.where(s != "", np.nan)
         out[c] = s
     return pd.DataFrame(out, index=data.index)
-
-
-# ----------------------------------------------------------------------------
-# SPSS
-# ----------------------------------------------------------------------------
-def _read_sav(path: str) -> _Survey:
-    import pyreadstat
-
-    p = Path(path)
-    if not p.exists():
-        raise ExportError(p, "no such file", expected="the path of an exported file")
-    try:
-        df, meta = pyreadstat.read_sav(str(p), user_missing=True)
-    except Exception as exc:  # noqa: BLE001 - pyreadstat raises its own error types on damaged files
-        raise ExportError(path, f"cannot be read as an SPSS .sav file ({type(exc).__name__}: {exc})",
-                          expected="a complete .sav file written by SPSS, Qualtrics or another tool") from None
-    notes: list[str] = []
-    texts = {c: _clean_label(meta.column_names_to_labels.get(c) or c) for c in df.columns}
-    missing_ranges = getattr(meta, "missing_ranges", {}) or {}
-    value_labels = getattr(meta, "variable_value_labels", {}) or {}
-    types = getattr(meta, "original_variable_types", {}) or {}
-    out: dict[str, pd.Series] = {}
-    zones: dict[str, str] = {}
-    labelled: set[str] = set()
-    free: set[str] = set()
-    for c in df.columns:
-        s = df[c]
-        fmt = str(types.get(c, ""))
-        if c in missing_ranges and pd.api.types.is_numeric_dtype(s):
-            miss = np.zeros(len(s), dtype=bool)
-            x = s.to_numpy(dtype="float64")
-            for r in missing_ranges[c]:
-                miss |= (x >= float(r["lo"])) & (x <= float(r["hi"]))
-            if miss.any():
-                notes.append(f"{c}: {int(miss.sum())} user-missing value(s) (SPSS missing codes) set to missing")
-                s = s.where(~miss)
-        if pd.api.types.is_datetime64_any_dtype(s):
-            out[c] = s.dt.strftime("%Y-%m-%d %H:%M:%S").astype(_STR)
-            zones[c] = "UTC"
-            continue
-        # dates (EDATE/ADATE formats) come back as datetime.date objects
-        if s.dtype == object and re.match(r"^(E|A|S|J)?DATE|^DATETIME|^DATE", fmt):
-            conv = pd.to_datetime(s, errors="coerce")
-            out[c] = conv.dt.strftime("%Y-%m-%d %H:%M:%S").astype(_STR)
-            zones[c] = "UTC"
-            continue
-        if c in value_labels and pd.api.types.is_numeric_dtype(s):
-            labels = value_labels[c]
-            x = s.astype("float64")
-            lab = x.map({float(k): v for k, v in labels.items()})
-            unlabelled = x.notna() & lab.isna()
-            num = _num_str(x)
-            out[c] = lab.astype(_STR).where(~unlabelled, num).astype(_STR)
-            labelled.add(c)
-            continue
-        if pd.api.types.is_numeric_dtype(s):
-            out[c] = _num_str(s.astype("float64"))
-            continue
-        st = s.astype(_STR)
-        out[c] = st
-        if fmt.upper().startswith("A"):
-            free.add(c)
-    data = pd.DataFrame(out, index=df.index)
-    if labelled:
-        notes.append("SPSS value labels used in place of their codes (Qualtrics recodes such as 11-15 or "
-                     "35-41 are mapped through their labels, never read as numbers)")
-    enc = getattr(meta, "file_encoding", None)
-    return _Survey(path, data, np.arange(1, len(data) + 1), "spss", 0, texts, encoding=enc, notes=notes,
-                   zones=zones, free_text=free, labelled=labelled)
-
-
-def _num_str(x: pd.Series) -> pd.Series:
-    """Floats as strings: ``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``, NaN -> missing."""
-    x = x.astype("float64")
-    integral = x.notna() & (x == np.round(x))
-    as_int = x.where(integral).astype("Int64").astype(_STR)
-    as_float = x.astype(_STR)
-    out = as_int.where(integral, as_float)
-    return out.where(x.notna(), np.nan).astype(_STR)
 
 
 # ----------------------------------------------------------------------------
@@ -595,16 +368,17 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
         return find_column(cols, *names, regex=regex)
 
     rid_col = pick("response_id", *_RESPONSE_ID_NAMES, "Response Id")
-    if fmt == "google_forms" and "response_id" not in mapped:
+    tool = sv.tool
+    if tool is not None and not tool.response_ids and "response_id" not in mapped:
         rid_col = None
     cust_col = pick("customer_id", *_CUSTOMER_NAMES, "External Reference")
     ticket_col = pick("ticket_id", *_TICKET_NAMES)
     email_col = mapped.get("email_key") or _find_email(data)
     time_col = mapped.get("responded_at") or _find_time_column(sv)
-    status_col = find_column(cols, "Status") if fmt in ("qualtrics", "qualtrics_legacy", "spss") else None
+    status_col = find_column(cols, *tool.status_columns) if tool is not None and tool.status_columns else None
     finished_col = find_column(cols, "Finished")
     channel_col = find_column(cols, "DistributionChannel", "Distribution Channel")
-    rtype_col = find_column(cols, "Response Type") if fmt == "typeform" else None
+    rtype_col = find_column(cols, *tool.partial_columns) if tool is not None and tool.partial_columns else None
 
     frame = Frame(data, sv.rows, rep)
     if len(sv.bad_rows):
@@ -628,8 +402,8 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
         used.add(col)
         mapping_out[col] = canon
     if rid_col is None:
-        rep.note("no response id column found" + (" (Google Forms CSV exports have none)"
-                                                   if fmt == "google_forms" else ""))
+        rep.note("no response id column found" + (f" ({tool.response_id_note})"
+                                                   if tool is not None and tool.response_id_note else ""))
     if email_col is not None:
         canonical["email_key"] = email_key(data[email_col], key)
         mapping_out[email_col] = "email_key"
@@ -640,7 +414,8 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
         _mask_emails(frame, {email_col} if email_col else set(), rep)
 
     # ---- exclusions ---------------------------------------------------------
-    _exclusions(frame, status_col, finished_col, channel_col, rtype_col, include_previews, include_unfinished)
+    _exclusions(frame, tool, status_col, finished_col, channel_col, rtype_col, include_previews,
+                include_unfinished)
 
     # ---- timestamps -----------------------------------------------------------
     _timestamps(frame, sv, canonical, used, mapping_out, time_col, timezone, dayfirst)
@@ -702,21 +477,13 @@ def _find_email(data: pd.DataFrame) -> str | None:
 
 def _find_time_column(sv: _Survey) -> str | None:
     cols = list(sv.data.columns)
-    fmt = sv.fmt
-    if fmt in ("qualtrics", "qualtrics_legacy", "spss"):
-        c = find_column(cols, "RecordedDate", "Recorded Date", "EndDate", "End Date")
-        if c is not None:
-            return c
-    if fmt == "surveymonkey":
-        c = find_column(cols, "End Date", "date_modified", "Start Date", "date_created")
-        if c is not None:
-            return c
-    if fmt == "typeform":
-        c = find_column(cols, "Submit Date (UTC)", "Submitted At", regex=r"^submit")
-        if c is not None:
-            return c
-    if fmt == "google_forms":
+    tool = sv.tool
+    if tool is not None and tool.time_column_first:
         return cols[0]
+    if tool is not None and (tool.time_columns or tool.time_regex):
+        c = find_column(cols, *tool.time_columns, regex=tool.time_regex)
+        if c is not None:
+            return c
     c = find_column(cols, "RecordedDate", "Recorded Date", "responded_at", "response_date", "Response Date",
                     "submitted_at", "Submitted At", "Submit Date", "completed_at", "Completed At",
                     "EndDate", "End Date", "Timestamp", "Date", "created_at", "Created At", "Tidsstempel",
@@ -732,17 +499,8 @@ def _find_time_column(sv: _Survey) -> str | None:
 
 
 def _is_metadata(col: str, sv: _Survey) -> bool:
-    c = str(col).casefold()
-    if sv.fmt in ("qualtrics", "qualtrics_legacy", "spss") and (c in _QUALTRICS_META
-                                                              or c.replace(" ", "") in _QUALTRICS_META):
-        return True
-    if sv.fmt == "typeform" and (c in ("#", "network id", "tags", "response type") or "(utc)" in c):
-        return True
-    if sv.fmt == "surveymonkey" and c in ("respondent id", "collector id", "start date", "end date",
-                                          "ip address", "email address", "first name", "last name",
-                                          "custom data 1", "custom data"):
-        return True
-    return bool(sv.fmt == "qualtrics" and re.search(r"_DO(_|$)", str(col)))
+    """One of the tool's own metadata columns (never a question)."""
+    return bool(sv.tool is not None and sv.tool.is_metadata is not None and sv.tool.is_metadata(col))
 
 
 # -- personal columns -----------------------------------------------------------
@@ -783,23 +541,23 @@ def _rename_columns(sv: _Survey) -> None:
 
 
 # -- exclusions -----------------------------------------------------------------
-_PREVIEW_CODES = {1, 2, 9, 17}
-_SPAM_CODES = {8, 9, 12, 40}
-
-
-def _exclusions(frame: Frame, status_col, finished_col, channel_col, rtype_col, include_previews,
-                include_unfinished) -> None:
+def _exclusions(frame: Frame, tool: SurveyTool | None, status_col, finished_col, channel_col, rtype_col,
+                include_previews, include_unfinished) -> None:
     d = frame.data
     n = len(d)
     preview = np.zeros(n, dtype=bool)
     spam = np.zeros(n, dtype=bool)
     if status_col is not None:
+        # the tool's status codes and words (Qualtrics: 1 = preview, 8 = spam, "Survey Preview" ...)
         st = d[status_col].fillna("").astype(str).str.strip()
         code = pd.to_numeric(st, errors="coerce")
         low = st.str.casefold()
-        preview |= (code.isin(list(_PREVIEW_CODES)) | low.str.contains(r"preview|test|vorschau|testlauf",
-                                                                      regex=True)).to_numpy()
-        spam |= (code.isin(list(_SPAM_CODES)) | low.str.contains("spam", regex=False)).to_numpy()
+        preview |= code.isin(list(tool.preview_codes)).to_numpy()
+        if tool.preview_pattern:
+            preview |= low.str.contains(tool.preview_pattern, regex=True).to_numpy()
+        spam |= code.isin(list(tool.spam_codes)).to_numpy()
+        if tool.spam_pattern:
+            spam |= low.str.contains(tool.spam_pattern, regex=True).to_numpy()
     if channel_col is not None:
         ch = d[channel_col].fillna("").astype(str).str.strip().str.casefold()
         preview |= ch.isin(["preview", "test"]).to_numpy()
@@ -812,7 +570,7 @@ def _exclusions(frame: Frame, status_col, finished_col, channel_col, rtype_col, 
         unfinished |= f.isin(["false", "0", "falsch", "nein", "no", "falsk", "nej", "ложь"]).to_numpy()
     if rtype_col is not None:
         rt = d[rtype_col].fillna("").astype(str).str.strip().str.casefold()
-        unfinished |= (rt == "partial").to_numpy()
+        unfinished |= rt.isin(list(tool.partial_values)).to_numpy()
     if not include_unfinished:
         frame.exclude(unfinished, "unfinished response")
     elif unfinished.any():
@@ -875,9 +633,8 @@ def _other_date_columns(sv: _Survey, time_col: str | None, skip: set[str]) -> li
         if c == time_col or c in skip:
             continue
         lc = str(c).casefold()
-        named = (lc in ("startdate", "enddate", "recordeddate", "start date", "end date", "date_created",
-                        "date_modified") or "(utc)" in lc or c in sv.zones
-                 or (sv.fmt == "generic" and _DATE_RX.search(str(c)) is not None))
+        named = (lc in _DATE_NAMES or "(utc)" in lc or c in sv.zones
+                 or (sv.tool is None and _DATE_RX.search(str(c)) is not None))
         if not named:
             continue
         s = sv.data[c].dropna()
@@ -981,7 +738,7 @@ def _resolve_column(sv: _Survey, data: pd.DataFrame, name: str) -> str | None:
         if imp.casefold() == str(name).casefold() and c in cols:
             return c
     for c, t in sv.texts.items():
-        if _clean_label(t).casefold() == _clean_label(str(name)).casefold() and c in cols:
+        if clean_label(t).casefold() == clean_label(str(name)).casefold() and c in cols:
             return c
     return None
 

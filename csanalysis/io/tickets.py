@@ -15,16 +15,16 @@ Formats (``source=``):
 ==================  ==========================================================
 
 Every format may come as .csv / .tsv (any common encoding and delimiter), as
-.xlsx, or zipped.
+.xlsx, or zipped. What each tool's export is (signature, header vocabulary,
+quirks, time zones) is in its module of :mod:`csanalysis.io.tools`; this
+reader is generic: it asks the registry which tool wrote the file and applies
+that tool's descriptor (:class:`~csanalysis.io.tools.base.TicketTool`).
 """
 
 from __future__ import annotations
 
-import io
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -32,20 +32,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, email_key_note, is_personal_column, pseudonymise
+from ..privacy import email_key, email_key_note, pseudonymise
 from ..schema import TICKETS, rating_from_score
-from ._common import Frame, check_mapping, find_column, finish
+from . import tools
+from ._common import Frame, check_mapping, find_column, finish, normalise_values
 from ._dates import infer_dayfirst, parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_duration_minutes, parse_numbers
 from ._text import promote_header, read_bytes, read_raw
 from .report import LoadReport
+from .tools import Header, TicketTool
 
 __all__ = ["read_tickets", "TICKET_SOURCES"]
 
-TICKET_SOURCES = ("zendesk_csv", "zendesk_json", "freshdesk_csv", "intercom_csv", "helpscout_csv",
-                  "jira_csv", "salesforce_csv", "generic")
+TICKET_SOURCES = (*tools.sources("tickets"), "generic")
 
-# -- channel and direction vocabulary ---------------------------------------------------------
+# -- channel and direction vocabulary (every tool's channel words, in six languages) -------------
 # normalised source value -> (channel, direction)
 _CHANNEL = {
     # e-mail
@@ -94,227 +95,48 @@ _CHANNEL = {
     "соцсети": ("social", "customer"), "социальные сети": ("social", "customer"),
 }
 
-# -- rating vocabulary of ticket tools: label -> position on a scale of `points` -----------------
-_RATING_LABELS: dict[str, tuple[float, int]] = {}
-for _labels in (
-    # Freshdesk 7-point happiness scale (API 103 .. -103)
-    ["extremely unhappy", "very unhappy", "unhappy", "neutral", "happy", "very happy", "extremely happy"],
-    # 7-point satisfaction wording seen in Freshdesk survey results
-    ["very dissatisfied", "dissatisfied", "slightly dissatisfied", "neither satisfied nor dissatisfied",
-     "slightly satisfied", "satisfied", "very satisfied"],
-    # Intercom emoji labels
-    ["terrible", "bad (emoji)", "ok", "great", "amazing"],
-):
-    for _i, _l in enumerate(_labels):
-        _RATING_LABELS.setdefault(_l, (_i / (len(_labels) - 1), len(_labels)))
-# Help Scout happiness (3-point); Freshdesk classic 3-point
-_RATING_LABELS.update({"not good": (0.0, 3), "okay": (0.5, 3), "great": (1.0, 3)})
+# -- ratings: the tools' vocabularies (applied to every file: a generic export may come from any tool)
+_TICKET_TOOLS: tuple[TicketTool, ...] = tools.formats("tickets")
+# label -> (position 0-1, points); a later tool's label wins (Help Scout's "great" is its top of 3)
+_RATING_LABELS: dict[str, tuple[float, int]] = {
+    label: (i / (len(scale) - 1), len(scale))
+    for t in _TICKET_TOOLS for scale in t.rating_labels for i, label in enumerate(scale)}
 # a tool's own good/bad verdict is a two-point scale: good = 1, bad = 0
 _SAID_SCORE = {"good": 1.0, "bad": 0.0}
-_RATING_SAID = {"good": "good", "bad": "bad", "good with comment": "good", "bad with comment": "bad",
-                "good_with_comment": "good", "bad_with_comment": "bad"}
-_NOT_RATED = {"offered": True, "unoffered": False, "not offered": False, "not_offered": False,
-              "": pd.NA, "-": pd.NA}
-_FRESHDESK_CODES = {"103": 1.0, "102": 5 / 6, "101": 4 / 6, "100": 0.5, "-101": 2 / 6, "-102": 1 / 6, "-103": 0.0}
+_RATING_SAID = {"good": "good", "bad": "bad"}
+_NOT_RATED: dict[str, object] = {}
+for _t in _TICKET_TOOLS:
+    _RATING_SAID.update(_t.rating_verdicts)
+    _NOT_RATED.update(_t.not_rated)
+_NOT_RATED.update({"": pd.NA, "-": pd.NA})
 
-
-@dataclass
-class _Spec:
-    """Where a format keeps each canonical field (candidate column names, first match wins)."""
-
-    name: str
-    cols: dict[str, tuple[str, ...]]
-    regex: dict[str, str] = field(default_factory=dict)
-    rating_scale: tuple[float, float] | None = None  # numeric min, max of the tool's rating
-    agent_cols: tuple[str, ...] = ()  # pseudonymised
-    person_cols: tuple[str, ...] = ()  # dropped unless keep_pii
-    free_text: tuple[str, ...] = ()
-    first_reply_unit: str = "minutes"
-    first_reply_is_timestamp: bool = False
-    zone_from_header: str | None = None  # regex capturing the zone in a column name
-
-
-_SPECS: dict[str, _Spec] = {
-    "zendesk_csv": _Spec(
-        "zendesk_csv",
-        {
-            "ticket_id": ("Id", "ID", "Ticket ID"),
-            "customer_id": ("Requester id", "Requester ID"),
-            "email": ("Requester email",),
-            "created_at": ("Created at",),
-            "solved_at": ("Solved at",),
-            "channel": ("Via",),
-            "status": ("Status",),
-            "priority": ("Priority",),
-            "rating": ("Satisfaction Score", "Satisfaction score", "Satisfaction rating"),
-            "first_reply": ("First reply time in minutes",),
-            "resolution": ("Full resolution time in minutes", "First resolution time in minutes"),
-            "reopens": ("Reopens",),
-            "account_id": ("Organization",),
-        },
-        rating_scale=(1, 5),
-        agent_cols=("Assignee", "Assignee id", "Assignee ID", "Submitter id"),
-        person_cols=("Requester", "Submitter", "Requester name", "CCs", "Collaborators", "recipient"),
-        free_text=("Subject", "Description"),
-    ),
-    "freshdesk_csv": _Spec(
-        "freshdesk_csv",
-        {
-            "ticket_id": ("Ticket ID", "Ticket Id"),
-            "customer_id": ("Unique External ID", "Contact ID"),
-            "email": ("Email", "Requester Email", "Contact ID"),
-            "created_at": ("Created time", "Created Time"),
-            "solved_at": ("Resolved time", "Resolved Time", "Closed time", "Closed Time"),
-            "channel": ("Source",),
-            "status": ("Status",),
-            "priority": ("Priority", "Urgency"),
-            "rating": ("Survey results", "Survey Result", "Survey result"),
-            "first_reply": ("Initial response time",),
-            "reopens": ("Reopens", "Reopen count"),
-            "account_id": ("Company Name", "Company"),
-        },
-        agent_cols=("Agent", "Responder", "Agent Name"),
-        person_cols=("Full name", "Requester Name", "Contact Name", "Work phone", "Mobile phone",
-                     "Facebook ID", "Twitter ID"),
-        free_text=("Subject", "Description"),
-        first_reply_is_timestamp=True,
-    ),
-    "intercom_csv": _Spec(
-        "intercom_csv",
-        {
-            "ticket_id": ("Conversation ID", "Conversation id"),
-            "customer_id": ("User ID", "User id", "Contact ID", "External ID"),
-            "email": ("User email", "User Email", "Email"),
-            "channel": ("Channel", "Conversation source", "Source"),
-            "direction": ("Started by",),
-            "status": ("Current conversation state", "State"),
-            "priority": ("Priority",),
-            "rating": ("Conversation rating",),
-            "first_reply": ("First response time (seconds)", "Time to first response (seconds)"),
-            "account_id": ("Company name", "Company ID"),
-        },
-        regex={"created_at": r"^Conversation started at(\s*\((.+)\))?$",
-               "solved_at": r"^(Last closed at|Conversation closed at|First closed at)(\s*\((.+)\))?$"},
-        rating_scale=(1, 5),
-        agent_cols=("Teammate currently assigned", "Last teammate rated", "Teammate assigned"),
-        person_cols=("User name", "User Name", "Contact name"),
-        free_text=("Conversation rating remark", "First message", "Last message"),
-        first_reply_unit="seconds",
-        zone_from_header=r"\((.+)\)\s*$",
-    ),
-    "helpscout_csv": _Spec(
-        "helpscout_csv",
-        {
-            "ticket_id": ("Conversation Number", "Conversation ID", "Number", "Conversation Id", "ID"),
-            "customer_id": ("Customer ID", "Customer Id"),
-            "email": ("Customer Email", "Customer email", "Email"),
-            "created_at": ("Created At", "Date Created", "Created", "Conversation Created"),
-            "solved_at": ("Closed At", "Date Closed", "Closed"),
-            "channel": ("Type", "Source", "Channel"),
-            "status": ("Status",),
-            "rating": ("Happiness Rating", "Rating", "Customer Rating"),
-            "account_id": ("Company", "Organization"),
-        },
-        agent_cols=("Assignee", "Assigned To", "Owner", "Closed By", "User"),
-        person_cols=("Customer Name", "Customer", "Name"),
-        free_text=("Subject", "Preview", "Rating Comments", "Comments"),
-    ),
-    "jira_csv": _Spec(
-        "jira_csv",
-        {
-            "ticket_id": ("Issue key", "Issue id"),
-            "customer_id": ("Reporter Id", "Reporter ID"),
-            "email": ("Reporter email", "Custom field (Reporter email)"),
-            "created_at": ("Created",),
-            "solved_at": ("Resolved",),
-            "channel": ("Custom field (Request channel)", "Custom field (Source)", "Custom field (Channel)",
-                        "Request channel"),
-            "status": ("Status",),
-            "priority": ("Priority",),
-            "rating": ("Custom field (Satisfaction)", "Satisfaction"),
-            "account_id": ("Custom field (Organizations)", "Organizations", "Project key"),
-        },
-        rating_scale=(1, 5),
-        agent_cols=("Assignee", "Assignee Id", "Creator", "Creator Id"),
-        person_cols=("Reporter", "Watchers", "Comment"),
-        free_text=("Summary", "Description"),
-    ),
-    "salesforce_csv": _Spec(
-        "salesforce_csv",
-        {
-            "ticket_id": ("Case Number", "Case ID", "CaseNumber", "Id"),
-            "customer_id": ("Contact ID", "ContactId", "Account ID", "AccountId"),
-            "email": ("Web Email", "SuppliedEmail", "Contact Email", "Email"),
-            "created_at": ("Date/Time Opened", "Created Date", "CreatedDate", "Opened Date"),
-            "solved_at": ("Date/Time Closed", "Closed Date", "ClosedDate"),
-            "channel": ("Case Origin", "Origin"),
-            "status": ("Status",),
-            "priority": ("Priority",),
-            "rating": ("CSAT", "Satisfaction", "Customer Satisfaction"),
-            "account_id": ("Account Name", "AccountId", "Account ID"),
-        },
-        rating_scale=(1, 5),
-        agent_cols=("Case Owner", "OwnerId", "Owner"),
-        person_cols=("Contact Name", "Web Name", "SuppliedName", "Contact Phone", "Web Phone"),
-        free_text=("Subject", "Description", "Internal Comments"),
-    ),
-    "generic": _Spec(
-        "generic",
-        {
-            "ticket_id": ("ticket_id", "Ticket ID", "ticket", "id"),
-            "customer_id": ("customer_id", "Customer ID", "requester_id"),
-            "email": ("email", "Email", "e-mail", "customer_email"),
-            "created_at": ("created_at", "Created", "created", "date", "opened_at"),
-            "solved_at": ("solved_at", "resolved_at", "closed_at", "Solved", "Resolved", "Closed"),
-            "channel": ("channel", "Channel", "source", "via"),
-            "status": ("status", "Status"),
-            "priority": ("priority", "Priority"),
-            "rating": ("rating", "Rating", "csat", "CSAT", "satisfaction"),
-            "first_reply": ("first_reply_minutes",),
-            "resolution": ("resolution_minutes",),
-            "reopens": ("reopens", "Reopens"),
-            "direction": ("direction",),
-            "account_id": ("account_id", "organization", "company"),
-        },
-        agent_cols=("agent", "assignee", "Agent", "Assignee"),
-        free_text=("subject", "description", "Subject", "Description", "comment"),
-    ),
-}
+#: Where a ticket table of no known tool keeps each field (``source="generic"``, or with ``mapping=``).
+GENERIC = TicketTool(
+    name="generic", family="generic", title="any ticket table", table="tickets",
+    columns={
+        "ticket_id": ("ticket_id", "Ticket ID", "ticket", "id"),
+        "customer_id": ("customer_id", "Customer ID", "requester_id"),
+        "email": ("email", "Email", "e-mail", "customer_email"),
+        "created_at": ("created_at", "Created", "created", "date", "opened_at"),
+        "solved_at": ("solved_at", "resolved_at", "closed_at", "Solved", "Resolved", "Closed"),
+        "channel": ("channel", "Channel", "source", "via"),
+        "status": ("status", "Status"),
+        "priority": ("priority", "Priority"),
+        "rating": ("rating", "Rating", "csat", "CSAT", "satisfaction"),
+        "first_reply": ("first_reply_minutes",),
+        "resolution": ("resolution_minutes",),
+        "reopens": ("reopens", "Reopens"),
+        "direction": ("direction",),
+        "account_id": ("account_id", "organization", "company"),
+    },
+    agent_cols=("agent", "assignee", "Agent", "Assignee"),
+    free_text=("subject", "description", "Subject", "Description", "comment"),
+)
 _MAPPABLE = {c.name for c in TICKETS} | {"email"}
 
 
-def _detect(columns: list[str]) -> str | None:
-    cols = {c.strip().casefold() for c in columns}
-
-    def has(*names: str) -> bool:
-        return all(n.casefold() in cols for n in names)
-
-    if (has("id", "requester id") or has("summation column", "id")) and (has("via") or has("created at")):
-        return "zendesk_csv"
-    if has("ticket id", "created time") or has("ticket id", "survey results"):
-        return "freshdesk_csv"
-    if has("conversation id") and any(c.startswith("conversation started at") for c in cols):
-        return "intercom_csv"
-    if has("issue key") and (has("created") or has("issue id")):
-        return "jira_csv"
-    if has("case number") and (has("date/time opened") or has("case origin") or has("status")):
-        return "salesforce_csv"
-    if (has("conversation number") or has("conversation id")) and (has("mailbox") or has("happiness rating")
-                                                                    or has("customer email")):
-        return "helpscout_csv"
-    return None
-
-
-def _norm(s: pd.Series) -> pd.Series:
-    s = s.astype("str").where(s.notna(), "")
-    # normalised once per distinct value (the whitespace regex runs per value in Python)
-    codes, uniq = pd.factorize(s)
-    u = pd.Series(uniq, dtype="str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
-    return pd.Series(u.array.take(codes), index=s.index, name=s.name)
-
-
 def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series]:
-    v = _norm(values)
+    v = normalise_values(values)
     uniq = pd.Series(v.unique())
     chan = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[0])
     dire = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[1])
@@ -328,19 +150,23 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
     return ch, di
 
 
-def _ratings(values: pd.Series, spec: _Spec, rep: LoadReport) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _ratings(values: pd.Series, spec: TicketTool, rating_scale, rep: LoadReport
+             ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """-> (rating_score 0-1, label the tool said, rating_offered)."""
-    v = _norm(values)
+    v = normalise_values(values)
     uniq = pd.Series(v.unique())
     said = uniq.map(_RATING_SAID)
     offered = uniq.map(lambda x: _NOT_RATED.get(x, True))
     score = pd.Series(np.nan, index=uniq.index)
     nums = pd.to_numeric(uniq, errors="coerce")
-    if spec.name == "freshdesk_csv" or (uniq.isin(list(_FRESHDESK_CODES)).any() and nums.abs().max() > 100):
-        score = uniq.map(_FRESHDESK_CODES).astype("float64")
+    # a tool's rating codes: always in its own exports, and in any file whose ratings look like them
+    codes = spec.rating_codes or next((t.rating_codes for t in _TICKET_TOOLS if t.rating_codes
+                                       and uniq.isin(list(t.rating_codes)).any() and nums.abs().max() > 100), None)
+    if codes:
+        score = uniq.map(codes).astype("float64")
     is_num = nums.notna() & score.isna()
     if is_num.any():
-        lo, hi = spec.rating_scale or (None, None)
+        lo, hi = rating_scale or (None, None)
         if lo is None:
             vals = nums[is_num]
             lo = 0.0 if (vals == 0).any() else 1.0
@@ -361,82 +187,6 @@ def _ratings(values: pd.Series, spec: _Spec, rep: LoadReport) -> tuple[pd.Series
     off = v.map(omap).astype("boolean")
     off = off.where(~(sc.notna() | lab.notna()), True)
     return sc, lab, off
-
-
-def _load_json(path: str, data: bytes, rep: LoadReport) -> tuple[pd.DataFrame, np.ndarray]:
-    """Zendesk JSON: API page, single ticket or NDJSON -> flat DataFrame of tickets."""
-    text = data.decode("utf-8-sig", errors="replace").strip()
-    if not text:
-        raise ExportError(path, "the file is empty", expected="a Zendesk JSON or NDJSON ticket export")
-    try:
-        doc = json.loads(text)
-        records = None
-        if isinstance(doc, dict) and isinstance(doc.get("tickets"), list):
-            records = doc["tickets"]
-            if doc.get("next_page"):
-                rep.note("this is one page of an API listing; later pages (next_page) are not in this file")
-        elif isinstance(doc, dict) and isinstance(doc.get("ticket"), dict):
-            records = [doc["ticket"]]
-        elif isinstance(doc, list) and all(isinstance(r, dict) for r in doc[:100]):
-            records = [r.get("ticket", r) for r in doc]
-        if records is None:
-            keys = sorted(doc)[:12] if isinstance(doc, dict) else type(doc).__name__
-            if isinstance(doc, dict) and "satisfaction_ratings" in doc:
-                raise ExportError(path, "this is a Zendesk satisfaction-ratings listing, not a ticket export",
-                                  expected="a ticket export (CSV, API {\"tickets\": [...]} page or NDJSON); "
-                                  "ticket ratings are read from the tickets' own satisfaction fields")
-            raise ExportError(path, f"JSON without tickets (top-level keys: {keys})",
-                              expected="a Zendesk API page {\"tickets\": [...]}, one {\"ticket\": {...}} or NDJSON")
-        flat = pd.json_normalize(records, sep=".")
-        return flat, np.arange(1, len(flat) + 1)
-    except json.JSONDecodeError:
-        pass
-    # NDJSON (the full export): parse with pyarrow, which reads nested objects natively
-    import pyarrow as pa
-    import pyarrow.json as pj
-
-    try:
-        tbl = pj.read_json(io.BytesIO(text.encode("utf-8")),
-                           parse_options=pj.ParseOptions(newlines_in_values=False,
-                                                         unexpected_field_behavior="infer"))
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        msg = str(exc)
-        m = re.search(r"[Rr]ow #?(\d+)", msg)
-        raise ExportError(path, f"not valid JSON or NDJSON ({msg.splitlines()[0][:160]})",
-                          line=int(m.group(1)) if m else None,
-                          expected="a Zendesk JSON export: one JSON document, or one {\"ticket\": {...}} per line") from None
-    if "ticket" in tbl.column_names:
-        tbl = tbl.select(["ticket"]).flatten()
-        tbl = tbl.rename_columns([c.removeprefix("ticket.") for c in tbl.column_names])
-    while any(pa.types.is_struct(t) for t in tbl.schema.types):
-        tbl = tbl.flatten()
-    flat = tbl.to_pandas()
-    return flat, np.arange(1, len(flat) + 1)
-
-
-def _stringify(df: pd.DataFrame) -> pd.DataFrame:
-    """Every column as strings ('' for missing); list/dict cells as compact JSON."""
-    out = {}
-    for c in df.columns:
-        s = df[c]
-        first = s.dropna().head(1)
-        if len(first) and isinstance(first.iloc[0], (list, dict, np.ndarray)):
-            # nested values (tags, custom fields): one JSON text per cell
-            s = s.map(lambda x: json.dumps(x.tolist() if isinstance(x, np.ndarray) else x, default=str)
-                      if x is not None and not (isinstance(x, float) and np.isnan(x)) else "")
-        elif s.dtype == bool or str(s.dtype) == "boolean":
-            s = s.astype("object").map({True: "true", False: "false"}).fillna("")
-        else:
-            s = s.astype("str").where(s.notna(), "")
-        out[c] = s.astype("str")
-    return pd.DataFrame(out, index=df.index)
-
-
-_JSON_COLS = {
-    "ticket_id": "id", "customer_id": "requester_id", "created_at": "created_at", "solved_at": "solved_at",
-    "channel": "via.channel", "status": "status", "priority": "priority",
-    "rating": "satisfaction_rating.score", "account_id": "organization_id",
-}
 
 
 def read_tickets(
@@ -508,31 +258,39 @@ def read_tickets(
     suffix = Path(spath).suffix.lower()
     data_bytes, member = read_bytes(path)
     looks_json = data_bytes.lstrip()[:1] in (b"{", b"[")
-    if source == "zendesk_json" or (source == "auto" and (suffix in (".json", ".ndjson", ".jsonl") or looks_json)):
+    # a tool whose export is a document (JSON), not a table: named, or recognised by suffix or content
+    named = tools.named("tickets", source)
+    doc_tool = named if named is not None and named.load_document else None
+    if doc_tool is None and source == "auto":
+        doc_tool = next((t for t in _TICKET_TOOLS if t.load_document and (suffix in t.document_suffixes
+                                                                          or looks_json)), None)
+    if doc_tool is not None:
         if not looks_json:
-            raise ExportError(spath, "this file does not contain JSON", expected="a Zendesk JSON or NDJSON export")
-        data, rows = _load_json(spath, data_bytes, rep)
-        data = _stringify(data)
-        rep.source_format, rep.encoding, rep.header_rows = "zendesk_json", "utf-8", 0
-        spec = _Spec("zendesk_json", {k: (v,) for k, v in _JSON_COLS.items()}, agent_cols=("assignee_id", "submitter_id"),
-                     free_text=("subject", "raw_subject", "description", "satisfaction_rating.comment"))
+            raise ExportError(spath, "this file does not contain JSON", expected=doc_tool.document_expected)
+        data, rows = doc_tool.load_document(spath, data_bytes, rep)
+        rep.source_format, rep.encoding, rep.header_rows = doc_tool.name, "utf-8", 0
+        spec = doc_tool
         data = data.fillna("")
-        headers = [list(data.columns)]
     else:
         raw = read_raw(path, encoding=encoding, sheet=sheet)
         rep.encoding, rep.delimiter = raw.encoding, raw.delimiter
         for n in raw.notes:
             rep.note(n)
-        data, rows, headers = promote_header(raw, 1)
+        data, rows, _ = promote_header(raw, 1)
         data = data.fillna("")
         rep.header_rows = 1
-        fmt = source if source != "auto" else (_detect(list(data.columns)) or ("generic" if mapping else None))
-        if fmt is None:
+        if source == "generic":
+            spec = GENERIC
+        elif source != "auto":
+            spec = named
+        else:
+            found = tools.detect("tickets", Header.of_columns(data.columns))
+            spec = found[0] if found else (GENERIC if mapping else None)
+        if spec is None:
             raise ExportError(spath, f"columns not recognised as a ticket export (found: {', '.join(list(data.columns)[:15])})",
-                              expected="a Zendesk, Freshdesk, Intercom, Help Scout, Jira or Salesforce export, or "
+                              expected=f"a {tools.titles('tickets')} export, or "
                               "source='generic' with mapping={'ticket_id': ..., 'created_at': ...}")
-        rep.source_format = fmt
-        spec = _SPECS[fmt]
+        rep.source_format = spec.name
         if len(raw.bad_rows):
             rep.rows_read += len(raw.bad_rows)
             rep.reject(raw.bad_rows)
@@ -546,14 +304,14 @@ def read_tickets(
     # -- resolve columns -------------------------------------------------------------------------
     user = check_mapping(spath, cols, mapping, _MAPPABLE)
     colmap: dict[str, str | None] = {}
-    for canon in dict.fromkeys([*spec.cols, *spec.regex, *user]):  # a fixed order: reports are reproducible
-        colmap[canon] = user.get(canon) or find_column(cols, *spec.cols.get(canon, ()), regex=spec.regex.get(canon))
+    for canon in dict.fromkeys([*spec.columns, *spec.regex, *user]):  # a fixed order: reports are reproducible
+        colmap[canon] = user.get(canon) or find_column(cols, *spec.columns.get(canon, ()), regex=spec.regex.get(canon))
     for need in ("ticket_id", "created_at"):
         if colmap.get(need) is None:
             raise ExportError(spath, f"no {need} column found (columns: {', '.join(cols[:20])})", column=need,
                               expected=f"a column for {need}; name it with mapping={{'{need}': '<column>'}}")
-    if spec.name == "freshdesk_csv" and colmap.get("customer_id") == colmap.get("email"):
-        colmap["customer_id"] = None  # Freshdesk's "Contact ID" holds the e-mail address
+    if spec.contact_id_is_email and colmap.get("customer_id") == colmap.get("email"):
+        colmap["customer_id"] = None  # the contact id column holds the e-mail address
     for k, v in colmap.items():
         if v is not None:
             rep.column_mapping[v] = ", ".join(filter(None, [rep.column_mapping.get(v), k]))
@@ -563,10 +321,10 @@ def read_tickets(
         if m:
             tz = m.group(1)
             rep.note(f"time zone {tz} taken from the column name {colmap['created_at']!r}")
-    if spec.name == "zendesk_csv" and timezone is None:
-        rep.note("Zendesk CSV times are in the account's time zone; none given (timezone=), UTC assumed")
-    if spec.name == "zendesk_json" and timezone is None:
-        tz = "UTC"  # the API and the JSON export write UTC
+    if timezone is None and spec.timezone_note:
+        rep.note(spec.timezone_note)
+    if timezone is None and spec.default_timezone:
+        tz = spec.default_timezone
     C = frame.col
     date_cols = [colmap.get(c) for c in ("created_at", "solved_at") if colmap.get(c)]
     if dayfirst is None:
@@ -617,21 +375,18 @@ def read_tickets(
     # -- channel, direction, status --------------------------------------------------------------
     channel, direction = _channels(C(colmap.get("channel")), rep, colmap.get("channel"))
     if colmap.get("direction"):
-        d = _norm(C(colmap["direction"]))
+        d = normalise_values(C(colmap["direction"]))
         agent = d.str.contains(r"admin|teammate|agent|operator|bot|workflow|outbound|rule|system", regex=True)
         direction = pd.Series(np.where(agent, "agent", "customer"), index=data.index)
-    if spec.name == "zendesk_json":
-        rel = _norm(frame.col("via.source.rel")) if "via.source.rel" in cols else None
-        if rel is not None:
-            direction = direction.mask(rel.isin(["follow_up", "follow-up"]), "agent")
-    status = _norm(C(colmap.get("status"))).replace("", np.nan)
-    priority = _norm(C(colmap.get("priority"))).replace({"": np.nan, "-": np.nan})
+    if spec.adjust_direction is not None:
+        direction = spec.adjust_direction(frame.data, direction)
+    status = normalise_values(C(colmap.get("status"))).replace("", np.nan)
+    priority = normalise_values(C(colmap.get("priority"))).replace({"": np.nan, "-": np.nan})
 
     # -- ratings ---------------------------------------------------------------------------------
     if colmap.get("rating"):
-        if rating_scale is not None:
-            spec = _Spec(**{**spec.__dict__, "rating_scale": tuple(rating_scale)})
-        score, said, offered = _ratings(C(colmap["rating"]), spec, rep)
+        scale = tuple(rating_scale) if rating_scale is not None else spec.rating_scale
+        score, said, offered = _ratings(C(colmap["rating"]), spec, scale, rep)
     else:
         score = pd.Series(np.nan, index=data.index)
         said = pd.Series(np.nan, index=data.index, dtype="object")
