@@ -22,7 +22,7 @@ from .report import LoadReport, load_report
 from .surveys import read_survey
 from .tickets import read_tickets
 
-__all__ = ["Exports", "read_exports", "concat_tables"]
+__all__ = ["Exports", "read_exports", "concat_tables", "merge_overlaps", "ROW_IDS", "UPDATED_COLUMNS"]
 
 Paths = str | PathLike | list | tuple | None
 
@@ -70,8 +70,90 @@ class Exports:
         return table_html(self.summary(), "Files read")
 
 
+#: Identifier of a row per table kind (recognised by the first column present); ids are kept apart by
+#: ``source_format``, so two tools' ids never meet.
+ROW_IDS: tuple[str, ...] = ("ticket_id", "response_id", "order_id", "customer_id")
+#: Columns telling when an exported row was last updated (the newest version wins a merge).
+UPDATED_COLUMNS: tuple[str, ...] = ("updated_at", "modified_at", "last_modified", "updated")
+
+
+def merge_overlaps(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Fold rows that repeated exports share (same tool, same id) into one: never counted twice.
+
+    Monthly re-exports overlap: the same ticket, response or order appears in
+    several files. Rows with the same ``source_format`` and id (the first of
+    :data:`ROW_IDS` the tables have) are merged: the row with the latest
+    update time wins (the export's own ``updated_at`` / modified column when
+    it has one), otherwise the row from the file given later. Each dropped
+    row moves from ``rows_loaded`` to ``rows_merged`` in the load report of
+    the file it came from, with a note, so every file still accounts for all
+    its rows. Rows without an id are never merged.
+
+    Parameters
+    ----------
+    frames : list of DataFrame
+        Tables of one kind, in the order the files were given.
+
+    Returns
+    -------
+    list of DataFrame
+        The same tables without the rows folded into another file's row.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"ticket_id": ["1", "2"], "source_format": "zendesk_csv", "x": [1, 2]})
+    >>> b = pd.DataFrame({"ticket_id": ["2", "3"], "source_format": "zendesk_csv", "x": [20, 3]})
+    >>> [f["x"].tolist() for f in merge_overlaps([a, b])]
+    [[1], [20, 3]]
+    """
+    frames = [f for f in frames if f is not None]
+    if len(frames) < 2:
+        return frames
+    key = next((c for c in ROW_IDS if all(c in f.columns for f in frames)), None)
+    if key is None:
+        return frames
+    upd = next((c for c in UPDATED_COLUMNS if all(c in f.columns for f in frames)), None)
+    parts = []
+    for i, f in enumerate(frames):  # a handful of files
+        cols = {"file": i, "row": range(len(f)), "id": f[key].astype("str").to_numpy(),
+                "fmt": (f["source_format"].astype("str").to_numpy() if "source_format" in f.columns else "")}
+        part = pd.DataFrame(cols)
+        part["has_id"] = f[key].notna().to_numpy()
+        if upd is not None:
+            part["upd"] = pd.to_datetime(f[upd], errors="coerce", utc=True).to_numpy()
+        parts.append(part)
+    allrows = pd.concat(parts, ignore_index=True)
+    order = ["fmt", "id"] + (["upd"] if upd is not None else []) + ["file", "row"]
+    allrows = allrows.sort_values(order, kind="stable", na_position="first")
+    dropped = allrows["has_id"] & allrows.duplicated(["fmt", "id"], keep="last")
+    if not dropped.any():
+        return frames
+    gone = allrows[dropped]
+    out = []
+    for i, f in enumerate(frames):
+        rows = gone.loc[gone["file"] == i, "row"].to_numpy()
+        if len(rows) == 0:
+            out.append(f)
+            continue
+        keep = pd.Series(True, index=range(len(f)))
+        keep.iloc[rows] = False
+        g = f[keep.to_numpy()].copy()
+        g.attrs = dict(f.attrs)
+        rep = f.attrs.get("load_report")
+        if rep is not None:
+            rep.rows_loaded -= len(rows)
+            rep.rows_merged += len(rows)
+            why = f"a newer '{upd}'" if upd is not None else "a file given later"
+            rep.note(f"{len(rows)} rows share their {key} with rows of another file (repeated exports): merged, "
+                     f"the version from {why} kept, so none is counted twice")
+        out.append(g)
+    return out
+
+
 def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     """Stack canonical tables of one role, keeping question texts and free-text column lists.
+
+    Rows that repeated exports share are merged first (:func:`merge_overlaps`).
 
     Examples
     --------
@@ -80,7 +162,7 @@ def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     >>> sorted(concat_tables([a, b]).attrs["questions"])
     ['q1', 'q9']
     """
-    frames = [f for f in frames if f is not None]
+    frames = merge_overlaps([f for f in frames if f is not None])
     if not frames:
         return None
     questions: dict = {}
