@@ -18,7 +18,7 @@ from csanalysis.estimators.metrics import (
     service_metrics,
 )
 from csanalysis.schema import conform
-from csanalysis.stats import mean_ci, nps_ci
+from csanalysis.stats import grouped_quantile_ci, grouped_share_ci, mean_ci, nps_ci, wilson_ci
 
 
 @pytest.fixture(autouse=True)
@@ -66,46 +66,83 @@ def row(m: ServiceMetrics, metric: str, group=None) -> dict:
 
 
 # --------------------------------------------------------------------------- hand-computed values
-def test_wilson_interval_hand_computed(tickets):
-    # 7 customer-initiated tickets, 5 rated, 2 bad: p = 0.4, n = 5.
+def _wilson_t(p: float, n_eff: float, clusters: int, conf: float = 0.95) -> tuple[float, float]:
+    """Wilson's interval at effective size ``n_eff`` with the t critical value, clusters - 1 df."""
+    c = stats.t.ppf(0.5 + conf / 2, clusters - 1)
+    centre = (p + c * c / (2 * n_eff)) / (1 + c * c / n_eff)
+    half = c / (1 + c * c / n_eff) * math.sqrt(p * (1 - p) / n_eff + c * c / (4 * n_eff * n_eff))
+    return centre - half, centre + half
+
+
+def test_share_interval_hand_computed(tickets):
+    # 7 customer-initiated tickets, 5 rated, 2 bad: p = 0.4, n = 5; no customer ids: every ticket its own
+    # cluster, so the cluster-robust variance is 5/4 * sum (k_i - p)^2 / 25 = 0.06 and n* = 0.24 / 0.06 = 4
     m = service_metrics(tickets)
     r = row(m, "bad_rating_share")
-    z = 1.959963984540054
-    p, n = 0.4, 5
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    var = 5 / 4 * (2 * 0.6 ** 2 + 3 * 0.4 ** 2) / 25
+    assert var == pytest.approx(0.06)
+    lo, hi = _wilson_t(0.4, 0.24 / var, 5)
     assert r["value"] == pytest.approx(0.4) and r["n"] == 5
-    assert r["ci_low"] == pytest.approx(centre - half, abs=1e-12)
-    assert r["ci_high"] == pytest.approx(centre + half, abs=1e-12)
-    assert (round(r["ci_low"], 4), round(r["ci_high"], 4)) == (0.1176, 0.7693)  # published Wilson (2, 5)
-    assert r["method"] == "Wilson score interval"
+    assert r["ci_low"] == pytest.approx(lo, abs=1e-12) and r["ci_high"] == pytest.approx(hi, abs=1e-12)
+    assert r["method"] == "cluster-robust Wilson-type interval; each row its own cluster (no customer id)"
+    # wider than Wilson's (2, 5) [0.1176, 0.7693]: four degrees of freedom for the variance
+    assert r["ci_low"] < 0.1176 and r["ci_high"] > 0.7693
+
+
+def test_share_interval_with_customers_hand_computed(tickets):
+    # the rated tickets t1 (bad), t2, t4 (bad), t5, t6 from customers a, a, b, b, c
+    t = tickets.assign(customer=["a", "a", "x", "b", "b", "c", "y", "z"])
+    r = row(service_metrics(t), "bad_rating_share")
+    k, n = np.array([1, 1, 0]), np.array([2, 2, 1])  # per customer
+    var = 3 / 2 * ((k - 0.4 * n) ** 2).sum() / 25
+    assert var == pytest.approx(0.0144)  # below the tickets' own variance 0.06: the design effect is truncated at 1
+    lo, hi = _wilson_t(0.4, 0.24 / 0.06, 3)  # n* = 4 as without customers, but t with 2 df (3 customers)
+    assert r["value"] == pytest.approx(0.4) and r["n"] == 5
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), abs=1e-12)
+    assert r["method"].endswith("; customers as clusters")
 
 
 def test_nps_hand_computed(responses):
-    # promoters 10,10,9,10,9 = 5; detractors 6,5,0 = 3; passives 8,7; n = 10
+    # promoters 10,10,9,10,9 = 5; detractors 6,5,0 = 3; passives 8,7; n = 10; every answer its own cluster
     m = service_metrics(None, responses)
     r = row(m, "nps")
     assert r["value"] == pytest.approx(20.0) and r["n"] == 10
-    var = (0.5 + 0.3 - 0.2 ** 2) / 10  # 0.076
-    half = 100 * 1.959963984540054 * math.sqrt(var)
-    assert r["ci_low"] == pytest.approx(20 - half) and r["ci_high"] == pytest.approx(20 + half)
-    assert r["ci_low"] == pytest.approx(-34.03, abs=0.01) and r["ci_high"] == pytest.approx(74.03, abs=0.01)
-    assert r["method"] == "normal approx. to multinomial variance"
-    assert (r["value"], r["ci_low"], r["ci_high"], r["n"]) == pytest.approx(nps_ci(responses["nps"]))
+    d = np.array([1, 1, 1, 0, 0, -1, -1, -1, 1, 1], float)
+    u = (d + 1) / 2  # NPS as a mean on 0-1
+    var = u.var(ddof=1) / 10
+    lo, hi = _wilson_t(u.mean(), u.mean() * (1 - u.mean()) / var, 10)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * (2 * lo - 1), 100 * (2 * hi - 1)), abs=1e-9)
+    assert r["method"].startswith("cluster-robust Wilson-type interval (NPS as the mean of +1/0/-1)")
+    # close to the multinomial normal interval (-34.03, 74.03): a little wider (t with 9 df), and drawn
+    # towards 0 as score intervals are
+    est, olo, ohi, _ = nps_ci(responses["nps"])
+    assert 1.0 < (r["ci_high"] - r["ci_low"]) / (ohi - olo) < 1.25 and r["ci_low"] < olo
 
 
-def test_csat_and_ces_t_intervals(responses):
+def test_csat_and_ces_bounded_intervals(responses):
     m = service_metrics(None, responses, confidence=0.9)
-    for metric, col in (("csat_mean", "csat"), ("ces_mean", "ces")):
+    for metric, col, top in (("csat_mean", "csat", 5.0), ("ces_mean", "ces", 7.0)):
         r = row(m, metric)
         x = responses[col].dropna().to_numpy(float)
-        half = stats.t.ppf(0.95, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
+        u = (x - 1) / (top - 1)
+        lo, hi = _wilson_t(u.mean(), u.mean() * (1 - u.mean()) / (u.var(ddof=1) / len(u)), len(u), 0.9)
         assert r["value"] == pytest.approx(x.mean()) and r["n"] == len(x)
-        assert r["ci_low"] == pytest.approx(x.mean() - half) and r["ci_high"] == pytest.approx(x.mean() + half)
-        assert (r["value"], r["ci_low"], r["ci_high"], r["n"]) == pytest.approx(mean_ci(x, 0.9))
-        assert r["method"] == "t interval"
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx((1 + (top - 1) * lo, 1 + (top - 1) * hi), abs=1e-9)
+        assert 1 <= r["ci_low"] < r["value"] < r["ci_high"] <= top
+        assert r["method"].startswith("cluster-robust Wilson-type interval on the bounded scale")
+        # with one answer per cluster, close to the t interval
+        t_est, t_lo, t_hi, _ = mean_ci(x, 0.9)
+        assert (r["ci_high"] - r["ci_low"]) / (t_hi - t_lo) == pytest.approx(1.0, abs=0.15)
     top2 = row(m, "csat_top2")
     assert top2["value"] == pytest.approx(5 / 9) and top2["n"] == 9
+
+
+def test_bounded_mean_stays_on_the_scale():
+    # all answers 5 from 3 customers: the interval is [lower, 5], not above 5
+    r = conform(pd.DataFrame({"response_id": list("abcdef"), "customer": list("xxyyzz"),
+                              "csat": [5.0] * 6}), "responses")
+    c = service_metrics(None, r).get("csat_mean")
+    assert c["value"] == 5.0 and c["ci_high"] == 5.0 and 1.0 < c["ci_low"] < 5.0
 
 
 def test_ticket_rates_definitions(tickets):
@@ -118,7 +155,8 @@ def test_ticket_rates_definitions(tickets):
     assert rr["n"] == 6 and rr["value"] == pytest.approx(5 / 6)
     fr = row(m, "first_reply_p50")
     assert fr["value"] == pytest.approx(40.0) and fr["n"] == 7
-    assert fr["method"] == "binomial order-statistic interval"
+    assert fr["method"] == ("Woodruff interval with cluster-robust design effect; "
+                            "each row its own cluster (no customer id)")
     # with agent-initiated tickets: t8 counts, its reopens are unknown so it is not in reopen_rate
     m2 = service_metrics(tickets, include_agent_initiated=True)
     assert row(m2, "tickets")["value"] == 8 and row(m2, "reopen_rate")["n"] == 5
@@ -137,7 +175,9 @@ def test_every_metric_and_method_reported(tickets, responses):
     s = service_metrics(tickets, responses).summary()
     assert list(s.columns) == ["metric", "value", "ci_low", "ci_high", "n", "method"]
     assert s["metric"].tolist() == list(METRICS)
-    assert s.set_index("metric")["method"].to_dict() == METHODS
+    methods = s.set_index("metric")["method"].to_dict()
+    assert all(methods[m].startswith(METHODS[m]) for m in METRICS)
+    assert methods == service_metrics(tickets, responses).methods
     assert s["n"].dtype == np.int64
     ok = s.dropna(subset=["ci_low", "ci_high"])
     assert ((ok["ci_low"] <= ok["value"]) & (ok["value"] <= ok["ci_high"])).all()
@@ -159,10 +199,8 @@ def test_group_by_channel_with_empty_channel(tickets, responses):
     # survey answers reach their channel through ticket_id: email tickets t1, t2, t6 -> CSAT 1, 5, 3
     assert row(m, "csat_mean", "email")["value"] == pytest.approx(3.0)
     assert row(m, "csat_mean", "email")["n"] == 3
-    # the Wilson bounds are the vectorised call's, per group
-    from csanalysis.stats import wilson_ci
-
-    lo, hi = wilson_ci(1, 3)
+    # the bounds are the vectorised call's, per group: email has 3 rated tickets, each its own cluster
+    lo, hi = _wilson_t(1 / 3, (2 / 9) / (3 / 2 * (4 / 9 + 2 / 9) / 9), 3)
     assert (email["ci_low"], email["ci_high"]) == pytest.approx((lo, hi))
 
 
@@ -207,6 +245,7 @@ def test_grouped_equals_per_group_computation():
     n = 3000
     t = conform(pd.DataFrame({
         "ticket_id": np.arange(n).astype(str),
+        "customer": rng.integers(0, 900, n).astype(str),
         "created_at": pd.Timestamp("2024-01-01", tz="UTC"),
         "channel": rng.choice(["email", "chat", "web"], n),
         "first_reply_minutes": rng.exponential(60, n).round(1),
@@ -215,13 +254,126 @@ def test_grouped_equals_per_group_computation():
     m = service_metrics(t, by="channel")
     for ch, g in t.groupby("channel", observed=True):
         x = g["first_reply_minutes"].to_numpy()
+        one = service_metrics(g)  # the group alone gives the same figures
         for q, metric in ((0.5, "first_reply_p50"), (0.9, "first_reply_p90")):
             r = row(m, metric, ch)
             assert r["value"] == pytest.approx(np.percentile(x, 100 * q))
-            assert (r["value"], r["ci_low"], r["ci_high"], r["n"]) == pytest.approx(quantile_ci(x, q))
+            assert (r["value"], r["ci_low"], r["ci_high"], r["n"]) == pytest.approx(
+                tuple(row(one, metric)[k] for k in ("value", "ci_low", "ci_high", "n")))
+        for metric in ("bad_rating_share", "rating_response_rate"):
+            assert (row(m, metric, ch)["ci_low"], row(m, metric, ch)["ci_high"]) == pytest.approx(
+                (row(one, metric)["ci_low"], row(one, metric)["ci_high"]))
         rated = g["rating"].notna()
         assert row(m, "bad_rating_share", ch)["n"] == rated.sum()
         assert row(m, "bad_rating_share", ch)["value"] == pytest.approx((g["rating"] == "bad").sum() / rated.sum())
+
+
+def test_one_ticket_per_customer_gives_the_classic_intervals_nearly():
+    # unclustered data, n = 2000: the cluster-robust intervals are the classic ones to within a few percent
+    rng = np.random.default_rng(3)
+    n = 2000
+    t = conform(pd.DataFrame({"ticket_id": np.arange(n).astype(str), "customer": np.arange(n).astype(str),
+                              "rating": rng.choice(["good", "bad"], n, p=[0.8, 0.2]),
+                              "first_reply_minutes": rng.exponential(60, n)}), "tickets")
+    m = service_metrics(t)
+    b = row(m, "bad_rating_share")
+    k = int((t["rating"] == "bad").sum())
+    lo, hi = wilson_ci(k, n)
+    assert b["ci_low"] == pytest.approx(lo, rel=0.01) and b["ci_high"] == pytest.approx(hi, rel=0.01)
+    for q, metric in ((0.5, "first_reply_p50"), (0.9, "first_reply_p90")):
+        _, qlo, qhi, _ = quantile_ci(t["first_reply_minutes"], q)
+        x = np.sort(t["first_reply_minutes"].to_numpy())
+        r = row(m, metric)
+        # the same ranks as the exact order-statistic interval, give or take one
+        assert abs(np.searchsorted(x, r["ci_low"]) - np.searchsorted(x, qlo)) <= 1
+        assert abs(np.searchsorted(x, r["ci_high"]) - np.searchsorted(x, qhi)) <= 1
+
+
+# --------------------------------------------------------------------------- the sampling unit
+def _account_clustered(rng: np.random.Generator, sims: int, accounts: int, p: float, icc: float):
+    """Tickets of ``sims`` independent data sets, each with ``accounts`` accounts whose bad-rating
+    probabilities vary (beta, intra-account correlation ``icc``), 1 + Poisson(7) tickets per account,
+    2 customers per account."""
+    a, b = p * (1 - icc) / icc, (1 - p) * (1 - icc) / icc
+    size = 1 + rng.poisson(7, sims * accounts)
+    acc = np.repeat(np.arange(sims * accounts), size)
+    bad = rng.random(size.sum()) < np.repeat(rng.beta(a, b, sims * accounts), size)
+    cust = acc * 2 + rng.integers(0, 2, size.sum())
+    return conform(pd.DataFrame({
+        "ticket_id": np.arange(size.sum()).astype(str), "sim": acc // accounts,
+        "account_id": acc.astype(str), "customer": cust.astype(str),
+        "rating": np.where(bad, "bad", "good"),
+        "first_reply_minutes": np.exp(np.repeat(rng.normal(0, 0.8, sims * accounts), size)
+                                      + rng.normal(0, 1, size.sum())),
+    }), "tickets")
+
+
+def test_account_clustered_coverage_simulation():
+    # 300 data sets of 30 accounts (about 240 tickets each), intra-account correlation 0.15
+    rng = np.random.default_rng(10)
+    p, sims = 0.2, 300
+    t = _account_clustered(rng, sims, 30, p, 0.15)
+    s = service_metrics(t, by="sim", cluster="account_id").summary()
+    new = s.loc[s["metric"] == "bad_rating_share"]
+    assert len(new) == sims and (new["method"].str.endswith("accounts as clusters (customers where none)")).all()
+    covered = ((new["ci_low"] <= p) & (p <= new["ci_high"])).mean()
+    # the rows-independent Wilson interval of before
+    bad = (t["rating"] == "bad").to_numpy()
+    _, lo, hi, _, _ = grouped_share_ci(bad, t["sim"].to_numpy(), sims)
+    old = ((lo <= p) & (p <= hi)).mean()
+    assert old < 0.87 and covered >= 0.90 and covered <= 0.99
+    # the median reply time: Woodruff with accounts as clusters covers too; the exact order-statistic
+    # interval, which assumes independent tickets, does not
+    med = s.loc[s["metric"] == "first_reply_p50"]
+    assert ((med["ci_low"] <= 1.0) & (1.0 <= med["ci_high"])).mean() >= 0.90
+    _, qlo, qhi, _ = grouped_quantile_ci(t["first_reply_minutes"].to_numpy(), t["sim"].to_numpy(), sims)
+    assert ((qlo <= 1.0) & (1.0 <= qhi)).mean() < 0.87
+
+
+def test_cluster_options_change_intervals_not_estimates():
+    rng = np.random.default_rng(4)
+    t = _account_clustered(rng, 1, 40, 0.2, 0.2)
+    r = conform(pd.DataFrame({"response_id": [f"r{i}" for i in range(300)],
+                              "ticket_id": t["ticket_id"].sample(300, random_state=1).to_numpy(),
+                              "csat": rng.integers(1, 6, 300).astype(float),
+                              "nps": rng.integers(0, 11, 300).astype(float)}), "responses")
+    r["customer"] = r["ticket_id"].map(t.set_index("ticket_id")["customer"])
+    out = {c: service_metrics(t, r, cluster=c) for c in ("customer", "account_id", None)}
+    base = out["customer"].overall
+    for c, m in out.items():
+        assert m.overall["value"].equals(base["value"]) and m.overall["n"].equals(base["n"])
+        assert m.cluster == c
+    acc = out["account_id"].overall.set_index("metric")
+    cus = out["customer"].overall.set_index("metric")
+    rows_ = out[None].overall.set_index("metric")
+    # accounts hold the correlation: widest with accounts, narrowest with rows
+    w = lambda d, k: d.loc[k, "ci_high"] - d.loc[k, "ci_low"]
+    assert w(acc, "bad_rating_share") > w(cus, "bad_rating_share") > w(rows_, "bad_rating_share")
+    # responses reach their account through ticket_id
+    assert acc.loc["csat_mean", "method"].endswith("accounts as clusters (customers where none)")
+    assert rows_.loc["csat_mean", "method"].endswith("each row its own cluster")
+    d = out["account_id"].to_dict()
+    assert d["methods"]["nps"] == acc.loc["nps", "method"]
+    with pytest.raises(ValueError, match="neither the tickets nor the responses"):
+        service_metrics(t, cluster="household")
+    with pytest.raises(TypeError, match="column name"):
+        service_metrics(t, cluster=3)
+    # a custom column of one table reaches the other through ticket_id
+    t2 = t.assign(region=np.where(t["account_id"].astype(int) % 2 == 0, "north", "south"))
+    m = service_metrics(t2, r, cluster="region")
+    assert m.get("csat_mean")["method"].endswith("'region' as clusters (customers where none)")
+
+
+def test_intervals_do_not_depend_on_row_order():
+    rng = np.random.default_rng(5)
+    t = _account_clustered(rng, 4, 25, 0.2, 0.2)
+    a = service_metrics(t, by="sim").summary()
+    b = service_metrics(t.sample(frac=1.0, random_state=2).reset_index(drop=True), by="sim").summary()
+    quant = a["metric"].str.contains("_p")
+    cols = ["value", "ci_low", "ci_high", "n"]
+    # quantiles: identical; shares and means: the same up to floating-point rounding of the sums
+    assert a.loc[quant, cols].equals(b.loc[quant, cols])
+    assert np.allclose(a[cols].to_numpy(float), b[cols].to_numpy(float), rtol=1e-12, equal_nan=True)
 
 
 # --------------------------------------------------------------------------- quantile interval
@@ -260,7 +412,7 @@ def test_quantile_ci_coverage_simulation():
 def test_result_object_faces(tickets, responses):
     m = service_metrics(tickets, responses, by="channel")
     html = m._repr_html_()
-    assert "<table" in html and "Wilson score interval" in html and "by channel" in html
+    assert "<table" in html and "Wilson-type interval" in html and "by channel" in html
     d = m.to_dict()
     text = json.dumps(d)
     assert "NaN" not in text and d["confidence"] == 0.95

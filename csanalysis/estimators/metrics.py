@@ -9,47 +9,68 @@ of the method behind it, overall and by any column (channel, month, segment).
 Every metric is computed for all groups at once with ``np.bincount`` over
 integer group codes (no Python loop over tickets, responses or groups).
 
+Sampling unit
+-------------
+One customer opens several tickets and answers several surveys, and their
+answers are alike; so every interval treats the **customer** as the
+sampling unit, not the ticket or answer (:mod:`csanalysis.stats.clustered`):
+shares and means of bounded scores get a cluster-robust (ratio-estimator)
+variance with customers as clusters and a Wilson-type interval with the
+effective sample size that stays on the scale; quantiles get Woodruff's
+interval with the same cluster-robust design effect. The customer is the
+``customer`` column the linking step writes (else the table's
+``customer_id``, else ``email_key``); ``cluster="account_id"`` uses the
+account (Zendesk organisation) instead, ``cluster=None`` treats every row
+as independent. Rows without an identifier count as their own cluster. The
+``method`` column says which unit was used. Point estimates do not depend on
+the unit.
+
 Metric definitions
 ------------------
 csat_mean
-    Mean CSAT (1-5) of survey responses; Student-t interval.
+    Mean CSAT (1-5) of survey responses; cluster-robust Wilson-type interval
+    on the 1-5 scale (rescaled to 0-1).
 csat_top2
-    Share of CSAT answers that are 4 or 5; Wilson score interval.
+    Share of CSAT answers that are 4 or 5; cluster-robust Wilson-type.
 nps
     Net Promoter Score (-100..100) of the 0-10 answers: % promoters (9-10)
-    minus % detractors (0-6); normal interval with the multinomial variance
-    ``(p_pro + p_det - (p_pro - p_det)^2) / n`` (as
+    minus % detractors (0-6); the mean of +1 / 0 / -1 with the cluster-robust
+    Wilson-type interval on -100..100 (with one answer per customer, close to
+    the normal interval with the multinomial variance of
     :func:`csanalysis.stats.nps_ci`).
 ces_mean
-    Mean customer effort (1-7, 7 = very difficult); Student-t interval.
+    Mean customer effort (1-7, 7 = very difficult); cluster-robust
+    Wilson-type interval on the 1-7 scale.
 bad_rating_share
     Share of rated tickets whose rating is ``bad`` (default rating rule,
-    normalised score <= 0.25); Wilson.
+    normalised score <= 0.25); cluster-robust Wilson-type.
 rating_response_rate
     Share of tickets offered a satisfaction survey (``rating_offered``) that
-    were rated; Wilson. ``n = 0`` when the export does not say which tickets
-    were offered one.
+    were rated; cluster-robust Wilson-type. ``n = 0`` when the export does
+    not say which tickets were offered one.
 first_reply_p50, first_reply_p90, resolution_p50, resolution_p90
     Median and 90th percentile of ``first_reply_minutes`` /
-    ``resolution_minutes`` (calendar minutes), with the exact
-    distribution-free binomial order-statistic interval (see
-    :func:`quantile_ci`).
+    ``resolution_minutes`` (calendar minutes), with Woodruff's interval:
+    the ranks of the exact order-statistic interval (:func:`quantile_ci`)
+    at the effective sample size of the share below the quantile.
 reopen_rate
     Share of solved tickets (``solved_at`` set, or status solved / closed /
     resolved) with a known ``reopens`` count that were reopened at least once;
-    Wilson.
+    cluster-robust Wilson-type.
 fcr
     First-contact resolution: share of solved customer-initiated tickets,
     with a known ``reopens`` count, that were never reopened (``reopens ==
     0``) and, when the table has a ``replies`` column (agent replies, e.g.
     Zendesk's "Replies"), were solved with at most one agent reply
-    (tickets with a missing ``replies`` value are left out); Wilson.
+    (tickets with a missing ``replies`` value are left out); cluster-robust
+    Wilson-type.
 tickets
     Number of tickets counted (no interval).
 
 Ticket metrics use customer-initiated tickets only (``direction`` not
 ``"agent"``) unless ``include_agent_initiated=True``; survey metrics use every
-response.
+response. An interval needs at least two clusters in its group (NaN
+otherwise).
 """
 
 from __future__ import annotations
@@ -63,33 +84,46 @@ import pandas as pd
 from csanalysis.checks import check_confidence, check_frame
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
-from csanalysis.stats.grouped import grouped_mean_ci, grouped_nps_ci, grouped_quantile_ci, grouped_share_ci
+from csanalysis.stats.clustered import (
+    Units,
+    as_units,
+    clustered_mean_ci,
+    clustered_nps_ci,
+    clustered_quantile_ci,
+    clustered_share_ci,
+)
+from csanalysis.stats.grouped import grouped_quantile_ci
 
-__all__ = ["DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "ServiceMetrics", "quantile_ci",
-           "service_metrics"]
+__all__ = ["CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "ServiceMetrics",
+           "quantile_ci", "sampling_units", "service_metrics"]
 
-WILSON = "Wilson score interval"
-T_INTERVAL = "t interval"
-ORDER_STAT = "binomial order-statistic interval"
-MULTINOMIAL = "normal approx. to multinomial variance"
+SHARE_CI = "cluster-robust Wilson-type interval"
+MEAN_CI = "cluster-robust Wilson-type interval on the bounded scale"
+NPS_CI = "cluster-robust Wilson-type interval (NPS as the mean of +1/0/-1)"
+QUANTILE_CI = "Woodruff interval with cluster-robust design effect"
 COUNT = "count"
 
-#: Metric -> method used for its interval.
+#: Metric -> method used for its interval (the table's ``method`` adds the sampling unit,
+#: e.g. ``"cluster-robust Wilson-type interval; customers as clusters"``).
 METHODS: dict[str, str] = {
-    "csat_mean": T_INTERVAL,
-    "csat_top2": WILSON,
-    "nps": MULTINOMIAL,
-    "ces_mean": T_INTERVAL,
-    "bad_rating_share": WILSON,
-    "rating_response_rate": WILSON,
-    "first_reply_p50": ORDER_STAT,
-    "first_reply_p90": ORDER_STAT,
-    "resolution_p50": ORDER_STAT,
-    "resolution_p90": ORDER_STAT,
-    "reopen_rate": WILSON,
-    "fcr": WILSON,
+    "csat_mean": MEAN_CI,
+    "csat_top2": SHARE_CI,
+    "nps": NPS_CI,
+    "ces_mean": MEAN_CI,
+    "bad_rating_share": SHARE_CI,
+    "rating_response_rate": SHARE_CI,
+    "first_reply_p50": QUANTILE_CI,
+    "first_reply_p90": QUANTILE_CI,
+    "resolution_p50": QUANTILE_CI,
+    "resolution_p90": QUANTILE_CI,
+    "reopen_rate": SHARE_CI,
+    "fcr": SHARE_CI,
     "tickets": COUNT,
 }
+#: Survey metrics (the rest are ticket metrics).
+_SURVEY_METRICS = frozenset({"csat_mean", "csat_top2", "nps", "ces_mean"})
+#: Columns naming the customer, in order of preference: the linked customer, the tool's id, the e-mail pseudonym.
+CUSTOMER_COLUMNS: tuple[str, ...] = ("customer", "customer_id", "email_key")
 #: The metrics, in output order.
 METRICS: tuple[str, ...] = tuple(METHODS)
 
@@ -117,6 +151,105 @@ PERIODS: dict[str, str | None] = {"week": "W", "month": "M", "quarter": "Q", "ye
 #: Ticket statuses that count as solved (with ``solved_at`` set, a ticket is solved whatever its status).
 SOLVED_STATUSES: tuple[str, ...] = ("solved", "closed", "resolved")
 _MAX_GROUPS = 5_000_000
+
+
+def _present(df: pd.DataFrame, col: str) -> bool:
+    return col in df.columns and bool(df[col].notna().any())
+
+
+def _coded(prefix: str, values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``values`` (-1 where missing) and ``prefix + value`` for each distinct value."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [prefix + str(v) for v in np.asarray(uniq, dtype=object)]
+
+
+def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id: str | None = None,
+                   via: pd.DataFrame | None = None) -> tuple[pd.Categorical, str]:
+    """The sampling unit (cluster) of every row of a canonical table, and how it was chosen.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Canonical tickets or responses (linked or not).
+    cluster : str or None, default "customer"
+        ``"customer"``: the first of :data:`CUSTOMER_COLUMNS` the table
+        fills (the linked ``customer``, else ``customer_id``, else
+        ``email_key``). ``"account_id"``: the account (for responses, that of
+        the ticket they are about, looked up in ``via`` by ``ticket_id``);
+        rows without an account fall back to their customer. Any other
+        column name: that column (of ``df``, or of ``via`` through
+        ``ticket_id``). ``None``: every row its own unit.
+    row_id : str, optional
+        Column identifying rows (``ticket_id``, ``response_id``): a row
+        without a unit is a unit of its own under this name, so the units do
+        not depend on the order of the rows.
+    via : DataFrame, optional
+        Tickets to look the account (or ``cluster`` column) of a response up in.
+
+    Returns
+    -------
+    (ids, description)
+        A categorical with one identifier per row (``"customer:..."``,
+        ``"account:..."``, ``"row:..."``; missing where a row has neither a
+        unit nor a row id), ready for :func:`csanalysis.stats.as_units`, and
+        the words for the method, e.g. ``"customers as clusters"``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer": ["a", "a", None],
+    ...                   "account_id": ["acme", None, None]})
+    >>> ids, how = sampling_units(t, row_id="ticket_id")
+    >>> ids.tolist(), how
+    (['customer:a', 'customer:a', 'row:3'], 'customers as clusters')
+    >>> sampling_units(t, "account_id", row_id="ticket_id")[0].tolist()
+    ['account:acme', 'customer:a', 'row:3']
+    """
+    n = len(df)
+    layers: list[tuple[str, pd.Series]] = []  # (prefix, values), first non-missing wins
+    cust_col = next((c for c in CUSTOMER_COLUMNS if _present(df, c)), None)
+    if cluster is None:
+        how = "each row its own cluster"
+    elif cluster == "customer":
+        if cust_col is not None:
+            layers.append(("customer:", df[cust_col]))
+            how = "customers as clusters"
+        else:
+            how = "each row its own cluster (no customer id)"
+    else:
+        if cluster in df.columns:
+            col = df[cluster]
+        elif via is not None and cluster in via.columns and "ticket_id" in df.columns and "ticket_id" in via.columns:
+            m = via.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[cluster]
+            col = df["ticket_id"].map(m)
+        elif cluster == "account_id" or (via is not None and cluster in via.columns):
+            col = pd.Series(np.full(n, np.nan, dtype=object), index=df.index)  # no way to the other table
+        else:
+            raise ValueError(f"`cluster` column {cluster!r} is in neither table; use 'customer', 'account_id', "
+                             "a column of the tables or None")
+        word = "accounts" if cluster == "account_id" else repr(cluster)
+        layers.append(("account:" if cluster == "account_id" else f"{cluster}:", col))
+        if cust_col is not None:
+            layers.append(("customer:", df[cust_col]))
+            how = f"{word} as clusters (customers where none)"
+        else:
+            how = f"{word} as clusters (each row its own where none)"
+    if row_id is not None and row_id in df.columns:
+        layers.append(("row:", df[row_id]))
+    # codes into one list of texts, built from the distinct values only (no text per row)
+    codes = np.full(n, -1, dtype=np.int64)
+    texts: list[str] = []
+    for prefix, values in layers:
+        gap = codes < 0
+        if not gap.any():
+            break
+        c, t = _coded(prefix, values if gap.all() else values.loc[gap])
+        codes[gap] = np.where(c >= 0, c + len(texts), -1)
+        texts.extend(t)
+    # one category per text (1 and "1" are the same unit)
+    cats, inv = np.unique(np.asarray(texts, dtype=object).astype(str), return_inverse=True)
+    codes = np.where(codes >= 0, inv.ravel()[np.maximum(codes, 0)] if len(texts) else -1, -1)
+    ids = pd.Categorical.from_codes(codes, categories=pd.Index(cats.astype(object), dtype="object"))
+    return ids, how
 
 
 def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float, float, float, int]:
@@ -273,8 +406,16 @@ def _group_codes(cols: list[str], t: pd.DataFrame, r: pd.DataFrame, freq: str):
 
 
 # --------------------------------------------------------------------------- computation
+def _scale(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """The scale's ends, widened to the data where answers fall outside it (the interval stays on the data)."""
+    f = x[np.isfinite(x)]
+    if not len(f):
+        return low, high
+    return min(low, float(f.min())), max(high, float(f.max()))
+
+
 def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G: int,
-             conf: float) -> dict[str, tuple[np.ndarray, ...]]:
+             conf: float, ut: Units, ur: Units) -> dict[str, tuple[np.ndarray, ...]]:
     f = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     csat, nps, ces = f(r["csat"]), f(r["nps"]), f(r["ces"])
     rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
@@ -299,27 +440,34 @@ def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G
     n_t = np.bincount(gt[gt >= 0], minlength=G).astype(float)
     nan = np.full(G, np.nan)
 
-    def share(success: np.ndarray, eligible: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, ...]:
-        return grouped_share_ci(success, g, G, conf, eligible=eligible)[:4]
+    def share(success: np.ndarray, eligible: np.ndarray, g: np.ndarray, u: Units) -> tuple[np.ndarray, ...]:
+        return clustered_share_ci(success, u, g, G, conf, eligible=eligible)[:4]
 
+    def quantiles(x: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+        est, low, high, n, _ = clustered_quantile_ci(x, ut, gt, G, q=(0.5, 0.9), confidence=conf)
+        return (est[0], low[0], high[0], n), (est[1], low[1], high[1], n)
+
+    fr50, fr90 = quantiles(fr)
+    res50, res90 = quantiles(res)
     return {
-        "csat_mean": grouped_mean_ci(csat, gr, G, conf),
-        "csat_top2": share(csat >= 4, np.isfinite(csat), gr),
-        "nps": grouped_nps_ci(nps, gr, G, conf),
-        "ces_mean": grouped_mean_ci(ces, gr, G, conf),
-        "bad_rating_share": share(bad, rated, gt),
-        "rating_response_rate": share(rated, offered, gt),
-        "first_reply_p50": grouped_quantile_ci(fr, gt, G, q=0.5, confidence=conf),
-        "first_reply_p90": grouped_quantile_ci(fr, gt, G, q=0.9, confidence=conf),
-        "resolution_p50": grouped_quantile_ci(res, gt, G, q=0.5, confidence=conf),
-        "resolution_p90": grouped_quantile_ci(res, gt, G, q=0.9, confidence=conf),
-        "reopen_rate": share(reopened, known, gt),
-        "fcr": share(first_time, fcr_ok, gt),
+        "csat_mean": clustered_mean_ci(csat, ur, gr, G, conf, bounds=_scale(csat, 1.0, 5.0))[:4],
+        "csat_top2": share(csat >= 4, np.isfinite(csat), gr, ur),
+        "nps": clustered_nps_ci(nps, ur, gr, G, conf)[:4],
+        "ces_mean": clustered_mean_ci(ces, ur, gr, G, conf, bounds=_scale(ces, 1.0, 7.0))[:4],
+        "bad_rating_share": share(bad, rated, gt, ut),
+        "rating_response_rate": share(rated, offered, gt, ut),
+        "first_reply_p50": fr50,
+        "first_reply_p90": fr90,
+        "resolution_p50": res50,
+        "resolution_p90": res90,
+        "reopen_rate": share(reopened, known, gt, ut),
+        "fcr": share(first_time, fcr_ok, gt, ut),
         "tickets": (n_t, nan, nan, n_t),
     }
 
 
-def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None) -> pd.DataFrame:
+def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None,
+          methods: dict[str, str]) -> pd.DataFrame:
     M = len(METRICS)
     vals = np.vstack([np.asarray(res[m][0], float) for m in METRICS])  # (M, G)
     G = vals.shape[1]
@@ -336,7 +484,7 @@ def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None) -
         "ci_low": stack(1),
         "ci_high": stack(2),
         "n": n.astype(np.int64),
-        "method": np.tile(np.array([METHODS[m] for m in METRICS], dtype=object), G),
+        "method": np.tile(np.array([methods[m] for m in METRICS], dtype=object), G),
     })
     out = pd.DataFrame(cols)
     out["metric"] = out["metric"].astype("str")
@@ -361,6 +509,10 @@ class ServiceMetrics(Result):
         The grouping columns.
     confidence : float
         Confidence level of the intervals.
+    methods : dict
+        Metric -> interval method, with the sampling unit.
+    cluster : str or None
+        The ``cluster`` option used (``"customer"``, ``"account_id"``, ...).
     """
 
     table: pd.DataFrame
@@ -368,6 +520,8 @@ class ServiceMetrics(Result):
     by: tuple[str, ...] = ()
     confidence: float = 0.95
     definitions: dict[str, str] = field(default_factory=lambda: dict(DEFINITIONS))
+    methods: dict[str, str] = field(default_factory=lambda: dict(METHODS))
+    cluster: str | None = "customer"
 
     @property
     def title(self) -> str:  # type: ignore[override]
@@ -391,7 +545,7 @@ class ServiceMetrics(Result):
             elif isinstance(tab[b].dtype, pd.CategoricalDtype):
                 tab[b] = tab[b].astype("object")
         return {"by": list(self.by), "confidence": self.confidence,
-                "methods": dict(METHODS), "definitions": dict(self.definitions),
+                "methods": dict(self.methods), "definitions": dict(self.definitions),
                 "summary": frame_records(tab), "overall": frame_records(self.overall)}
 
     def _check_metric(self, metric: str) -> None:
@@ -457,6 +611,7 @@ def service_metrics(
     confidence: float = 0.95,
     freq: str = "M",
     include_agent_initiated: bool = False,
+    cluster: str | None = "customer",
 ) -> ServiceMetrics:
     """Service metrics with confidence intervals, overall and by group.
 
@@ -483,6 +638,14 @@ def service_metrics(
         Period frequency for ``by="period"``.
     include_agent_initiated : bool, default False
         Count agent-initiated (outbound) tickets in the ticket metrics.
+    cluster : str or None, default "customer"
+        The sampling unit of the intervals (see :func:`sampling_units`):
+        ``"customer"`` (the linked ``customer`` column, else ``customer_id``,
+        else ``email_key``; every row its own cluster when the tables have
+        none), ``"account_id"`` (accounts, e.g. Zendesk organisations;
+        responses through their ticket; customers where a row has no
+        account), another column name, or ``None`` (rows independent).
+        Point estimates do not depend on it.
 
     Returns
     -------
@@ -502,22 +665,43 @@ def service_metrics(
     0.5
     >>> m.get("bad_rating_share", "phone")["n"]
     0
-    >>> round(m.get("bad_rating_share")["ci_high"], 4)
-    0.7923
+    >>> r = m.get("bad_rating_share")
+    >>> round(r["ci_high"], 4), r["method"]
+    (0.9562, 'cluster-robust Wilson-type interval; each row its own cluster (no customer id)')
+
+    The same tickets from two customers (``customer``, as linking writes
+    it): customer ``a`` gave both email tickets, so the email share rests on
+    one customer and has no interval.
+
+    >>> t2 = t.assign(customer=["a", "b", "a", "c"])
+    >>> e = service_metrics(t2, by="channel").get("bad_rating_share", "email")
+    >>> e["value"], e["ci_low"], e["method"]
+    (0.5, None, 'cluster-robust Wilson-type interval; customers as clusters')
     """
     conf = check_confidence(confidence)
     if tickets is None and responses is None:
         raise ValueError("give a tickets table, a responses table or both")
     cols = _as_list(by)
-    t = _table(tickets, "tickets")
+    t = t_all = _table(tickets, "tickets")
     r = _table(responses, "responses")
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
+    if cluster not in (None, "customer", "account_id") and cluster not in t.columns and cluster not in r.columns:
+        raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
+                         "'customer', 'account_id', a column of the tables or None")
     if not include_agent_initiated:
         t = t.loc[~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
         t = t.reset_index(drop=True)
-    overall = _long(_compute(t, r, np.zeros(len(t), np.int64), np.zeros(len(r), np.int64), 1, conf), None)
+    ids_t, how_t = sampling_units(t, cluster, row_id="ticket_id", via=r)
+    ids_r, how_r = sampling_units(r, cluster, row_id="response_id", via=t_all)
+    ut, ur = as_units(ids_t), as_units(ids_r)
+    methods = {m: (b if b == COUNT else f"{b}; {how_r if m in _SURVEY_METRICS else how_t}") for m, b in METHODS.items()}
+    zt, zr = np.zeros(len(t), np.int64), np.zeros(len(r), np.int64)
+    overall = _long(_compute(t, r, zt, zr, 1, conf, ut, ur), None, methods)
     if cols:
         gt, gr, index = _group_codes(cols, t, r, freq)
-        table = _long(_compute(t, r, gt, gr, len(index), conf), index)
+        table = _long(_compute(t, r, gt, gr, len(index), conf, ut, ur), index, methods)
     else:
         table = overall.copy()
-    return ServiceMetrics(table=table, overall=overall, by=tuple(cols), confidence=conf)
+    return ServiceMetrics(table=table, overall=overall, by=tuple(cols), confidence=conf, methods=methods,
+                          cluster=cluster)

@@ -23,11 +23,21 @@ bad channel; the range does not.
 
 Caveat: the range of noisy estimates is biased upwards (with equal true
 shares it is still above 0), the more so the smaller the channels; hence
-``min_n``. The interval is a percentile bootstrap that resamples tickets
-within each channel (a binomial draw of bad ratings per channel and
-resample, vectorised); it describes the uncertainty of the spread, it is not
-a test. Whether the channels differ at all is the chi-square test in
-``.tests``.
+``min_n``. The interval is a percentile cluster bootstrap: every customer
+gets a Poisson(1) weight per resample drawn from a hash of their identifier
+(:func:`csanalysis.stats.clustered_bootstrap_sums`), so all of a customer's
+tickets, on every channel, move together, and the interval does not depend
+on the order of the tickets. It describes the uncertainty of the spread, it
+is not a test. Whether the channels differ at all is the chi-square test in
+``.tests`` (which counts tickets as independent).
+
+Sampling unit
+-------------
+As in :func:`csanalysis.estimators.service_metrics`, every interval treats
+the customer (``cluster="customer"``; or the account, ``"account_id"``) as
+the sampling unit: cluster-robust Wilson-type intervals for the bad-rating
+share and mean CSAT, Woodruff's interval for the median resolution time
+(:mod:`csanalysis.stats.clustered`). The ``method`` column names the unit.
 """
 
 from __future__ import annotations
@@ -43,22 +53,29 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
+from csanalysis.estimators.metrics import MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus, share_omnibus
-from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
+from csanalysis.stats.clustered import (
+    as_units,
+    clustered_bootstrap_sums,
+    clustered_mean_ci,
+    clustered_quantile_ci,
+    clustered_share_ci,
+)
 
 __all__ = ["CHANNEL_MEASURES", "ChannelConsistency", "channel_consistency"]
 
-#: Measures reported per channel: name -> (definition, interval method).
+#: Measures reported per channel: name -> (definition, interval method; the table adds the sampling unit).
 CHANNEL_MEASURES: dict[str, tuple[str, str]] = {
     "tickets": ("customer-initiated tickets", "count"),
-    "csat_mean": ("mean CSAT (1-5)", "t interval"),
-    "bad_share": ("share of rated tickets rated bad (default rating rule)", "Wilson score interval"),
-    "resolution_p50": ("median minutes from creation to resolution", "binomial order-statistic interval"),
+    "csat_mean": ("mean CSAT (1-5)", MEAN_CI),
+    "bad_share": ("share of rated tickets rated bad (default rating rule)", SHARE_CI),
+    "resolution_p50": ("median minutes from creation to resolution", QUANTILE_CI),
 }
 FIGURE_METHOD = ("range (highest minus lowest) of the channel bad-rating shares among channels with at least "
-                 "{min_n} rated tickets; percentile bootstrap interval, {n_resamples} resamples of the tickets "
-                 "within each channel (binomial draws)")
+                 "{min_n} rated tickets; percentile cluster bootstrap interval, {n_resamples} resamples with "
+                 "Poisson(1) weights from a hash of the unit ({how})")
 
 
 @dataclass(repr=False)
@@ -149,19 +166,27 @@ def _test_row(measure: str, o: Omnibus) -> dict[str, Any]:
             "assumptions": o.assumptions, "reason": o.reason}
 
 
-def _range_ci(k: np.ndarray, n: np.ndarray, conf: float, n_resamples: int, rng: np.random.Generator,
-              max_cells: int = 2_000_000) -> tuple[float, float, np.ndarray]:
-    """Percentile interval of max - min of k/n, resampling within groups (binomial draws), chunked."""
-    p = k / n
-    out = np.empty(n_resamples)
-    chunk = max(1, min(n_resamples, max_cells // max(len(n), 1)))
-    for s in range(0, n_resamples, chunk):
-        rows = min(chunk, n_resamples - s)
-        b = rng.binomial(n.astype(np.int64), p, size=(rows, len(n))) / n
-        out[s:s + rows] = b.max(axis=1) - b.min(axis=1)
+def _range_ci(bad: np.ndarray, units: Any, g: np.ndarray, inc: np.ndarray, conf: float, n_resamples: int,
+              seed: Any) -> tuple[float, float]:
+    """Percentile interval of max - min of the included channels' bad shares, cluster bootstrap.
+
+    ``bad``, ``units``, ``g``: the rated tickets' bad flag, sampling unit and channel code; ``inc``: the
+    channels in the figure. A resample in which an included channel has no weight is left out.
+    """
+    G = len(inc)
+    sums = clustered_bootstrap_sums(np.vstack([np.ones(len(bad)), bad]), units, np.where(inc[g], g, -1), G,
+                                    n_resamples=n_resamples, seed=seed)
+    N, K = sums[:, 0, inc], sums[:, 1, inc]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = K / N
+        spread = np.where((N > 0).all(axis=1), p.max(axis=1, initial=-np.inf) - p.min(axis=1, initial=np.inf),
+                          np.nan)
+    spread = spread[np.isfinite(spread)]
+    if not len(spread):
+        return np.nan, np.nan
     a = (1.0 - conf) / 2.0
-    lo, hi = np.quantile(out, [a, 1.0 - a])
-    return float(lo), float(hi), out
+    lo, hi = np.quantile(spread, [a, 1.0 - a])
+    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -176,6 +201,7 @@ def channel_consistency(
     min_n: int = 30,
     csat_from: Literal["auto", "survey", "rating"] = "auto",
     include_agent_initiated: bool = False,
+    cluster: str | None = "customer",
 ) -> ChannelConsistency:
     """Satisfaction, bad ratings and resolution time per channel, and how consistent they are.
 
@@ -195,7 +221,8 @@ def channel_consistency(
     n_resamples : int, default 1000
         Bootstrap resamples of the consistency figure.
     seed : int, Generator or None, default 0
-        Seed of the bootstrap.
+        Seed of the bootstrap's hashed weights
+        (:func:`csanalysis.stats.hash_seed`).
     min_n : int, default 30
         Channels with fewer rated tickets are shown but left out of the
         consistency figure (their share is too noisy; see the module notes).
@@ -207,6 +234,12 @@ def channel_consistency(
         mix, so the channels are compared on the same scale.
     include_agent_initiated : bool, default False
         Count agent-initiated (outbound) tickets too.
+    cluster : str or None, default "customer"
+        Sampling unit of the intervals and of the bootstrap (see
+        :func:`csanalysis.estimators.metrics.sampling_units`): the customer
+        (``customer``, else ``customer_id``, else ``email_key``; each ticket
+        its own when there is none), ``"account_id"``, another ticket column,
+        or ``None`` (tickets independent).
 
     Returns
     -------
@@ -266,12 +299,21 @@ def channel_consistency(
         notes.append("no CSAT: no survey answers linked to the tickets and no rating scores")
     res = t["resolution_minutes"].to_numpy(dtype=float, na_value=np.nan)
 
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
+    if cluster not in (None, "customer", "account_id") and cluster not in t.columns:
+        raise ValueError(f"tickets have no column {cluster!r}; use cluster='customer', 'account_id', a ticket "
+                         "column or None")
+    ids, how = sampling_units(t, cluster, row_id="ticket_id")
+    units = as_units(ids)
     n_t = np.bincount(g[has], minlength=G).astype(float)
     okc = has & np.isfinite(csat)
-    c_est, c_lo, c_hi, c_n = grouped_mean_ci(csat[okc], g[okc], G, conf)
-    b_est, b_lo, b_hi, b_n, b_k = grouped_share_ci(bad[rated], g[rated], G, conf)
+    cx = csat[okc]
+    bounds = (min(1.0, float(cx.min())), max(5.0, float(cx.max()))) if len(cx) else (1.0, 5.0)
+    c_est, c_lo, c_hi, c_n, _ = clustered_mean_ci(cx, units.take(okc), g[okc], G, conf, bounds=bounds)
+    b_est, b_lo, b_hi, b_n, b_k, _ = clustered_share_ci(bad[rated], units.take(rated), g[rated], G, conf)
     okr = has & np.isfinite(res)
-    r_est, r_lo, r_hi, r_n = grouped_quantile_ci(res[okr], g[okr], G, q=0.5, confidence=conf)
+    r_est, r_lo, r_hi, r_n, _ = clustered_quantile_ci(res[okr], units.take(okr), g[okr], G, q=0.5, confidence=conf)
 
     nan = np.full(G, np.nan)
     blocks = {
@@ -288,14 +330,15 @@ def channel_consistency(
         "ci_low": np.column_stack([b[1] for b in blocks.values()]).ravel() if G else [],
         "ci_high": np.column_stack([b[2] for b in blocks.values()]).ravel() if G else [],
         "n": np.column_stack([b[3] for b in blocks.values()]).ravel().astype(np.int64) if G else [],
-        "method": np.tile(np.array([CHANNEL_MEASURES[m][1] for m in blocks], dtype=object), G),
+        "method": np.tile(np.array([CHANNEL_MEASURES[m][1] + ("" if m == "tickets" else f"; {how}")
+                                    for m in blocks], dtype=object), G),
     })
     if isinstance(t[channel].dtype, pd.CategoricalDtype):
         table["channel"] = pd.Categorical(table["channel"], categories=levels)
     table["measure"] = table["measure"].astype("str")
     table["method"] = table["method"].astype("str")
     if source != "none":
-        table.loc[table["measure"] == "csat_mean", "method"] = f"t interval (CSAT from {source})"
+        table.loc[table["measure"] == "csat_mean", "method"] = f"{MEAN_CI} (CSAT from {source}); {how}"
 
     tests = pd.DataFrame([
         _test_row("csat_mean", rank_omnibus(csat[okc], g[okc], G)),
@@ -305,7 +348,7 @@ def channel_consistency(
 
     # the consistency figure
     inc = b_n >= min_n
-    method = FIGURE_METHOD.format(min_n=min_n, n_resamples=int(n_resamples))
+    method = FIGURE_METHOD.format(min_n=min_n, n_resamples=int(n_resamples), how=how)
     fig: dict[str, Any] = {"measure": "bad_share_range", "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                            "n": int(b_n[inc].sum()), "method": method, "confidence": conf,
                            "channels": [str(c) for c in np.asarray(levels, dtype=object)[inc]],
@@ -316,7 +359,7 @@ def channel_consistency(
     else:
         p = b_est[inc]
         names = np.asarray(levels, dtype=object)[inc]
-        lo, hi, _ = _range_ci(b_k[inc], b_n[inc], conf, int(n_resamples), np.random.default_rng(seed))
+        lo, hi = _range_ci(bad[rated], units.take(rated), g[rated], inc, conf, int(n_resamples), seed)
         fig.update(value=float(p.max() - p.min()), ci_low=lo, ci_high=hi,
                    highest=str(names[int(np.argmax(p))]), lowest=str(names[int(np.argmin(p))]))
     small = (b_n > 0) & ~inc

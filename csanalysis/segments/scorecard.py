@@ -21,7 +21,9 @@ complaints_per_1000
     ``contact_reason...`` column matching ``complaint_pattern`` (default: the
     word stems complain, klage (da/no/de), klagomål (sv), Beschwerde (de),
     жалоб (ru); case-insensitive), or a boolean ``complaint`` /
-    ``is_complaint`` column. Down is good. Test: Poisson rate test.
+    ``is_complaint`` column. Down is good. Interval: the share of tickets
+    that are complaints (cluster-robust, see below) times 1,000. Test:
+    Poisson rate test.
 referral_share / referring_customers_share / promoter_share
     Referrals: the share of survey answers reporting a referral (a
     ``referrals`` / ``referred`` / ``referral`` column of the responses,
@@ -36,8 +38,9 @@ repeat_purchase_rate
     In the first periods of the data, earlier buyers look new (left
     censoring): read the trend from the later periods.
 first_reply_p50, resolution_p50
-    Median minutes to the first agent reply / to resolution, with the
-    order-statistic interval. Down is good. Test: Mann-Whitney U.
+    Median minutes to the first agent reply / to resolution, with Woodruff's
+    interval (cluster-robust design effect). Down is good. Test:
+    Mann-Whitney U.
 reopen_rate
     Rework: share of solved tickets (with a known reopen count) reopened at
     least once. Down is good.
@@ -62,8 +65,20 @@ channel_spread_bad_share
     Consistency across touchpoints: highest minus lowest channel bad-rating
     share among channels with at least ``min_n`` rated tickets in the period
     (see :mod:`csanalysis.segments.channels`). Down is good. Interval and test
-    by a percentile bootstrap that resamples tickets within each channel and
-    period (binomial draws).
+    by a percentile cluster bootstrap: Poisson(1) weights per customer from a
+    hash of the identifier, the same customer weight in every period and
+    channel.
+
+Sampling unit of the intervals
+------------------------------
+Ticket and survey measures treat the customer (``cluster="customer"``; or the
+account, ``"account_id"``) as the sampling unit, as
+:func:`csanalysis.estimators.service_metrics` does
+(:mod:`csanalysis.stats.clustered`): shares and the mean CSAT get
+cluster-robust Wilson-type intervals, medians Woodruff's interval, the
+channel spread the cluster bootstrap. ``notes`` says which unit was used.
+The rates per agent and per order keep their Poisson intervals, and the
+change tests below treat the rows as independent.
 
 Tests of the change against the previous period
 -----------------------------------------------
@@ -99,13 +114,20 @@ from scipy import stats
 
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
 from csanalysis.display import show
-from csanalysis.estimators.metrics import SOLVED_STATUSES
+from csanalysis.estimators.metrics import SOLVED_STATUSES, sampling_units
 from csanalysis.link import link_customers
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_p
-from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
+from csanalysis.stats.clustered import (
+    as_units,
+    clustered_bootstrap_sums,
+    clustered_mean_ci,
+    clustered_quantile_ci,
+    clustered_share_ci,
+)
+from csanalysis.stats.grouped import grouped_share_ci
 from csanalysis.stats.intervals import two_proportion_test
 
 __all__ = ["COMPLAINT_PATTERN", "MEASURES", "PRESETS", "Scorecard", "scorecard"]
@@ -119,7 +141,7 @@ _REFERRAL_COLS = ("referrals", "referred", "referral", "has_referred")
 T_SHARE = "two-proportion z-test (pooled)"
 T_MWU = "Mann-Whitney U test (two-sided)"
 T_RATE = "Poisson rate test (exact conditional binomial)"
-T_BOOT = "bootstrap percentile test (binomial resampling within channel)"
+T_BOOT = "bootstrap percentile test (cluster bootstrap, hashed Poisson weights)"
 T_NONE = "none (snapshot)"
 
 #: Measure -> (definition, good direction).
@@ -310,45 +332,41 @@ def _mwu_change_p(x: np.ndarray, g: np.ndarray, P: int) -> np.ndarray:
     return out
 
 
-def _spread_boot(K: np.ndarray, N: np.ndarray, min_n: int, conf: float, n_resamples: int,
-                 rng: np.random.Generator):
+def _spread_boot(K: np.ndarray, N: np.ndarray, sums: np.ndarray, min_n: int, conf: float):
     """Channel spread per period with bootstrap interval and change p-value.
 
-    ``K``, ``N``: (periods, channels) bad counts and rated counts.
+    ``K``, ``N``: (periods, channels) bad counts and rated counts; ``sums``: their cluster-bootstrap
+    replicates, shape (replicates, 2, periods * channels), rated then bad. A replicate in which an
+    included channel of a period has no weight gives no spread for that period.
     """
     inc = N >= min_n
     ok = inc.sum(axis=1) >= 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(N > 0, K / N, 0.0)
+    P, C = N.shape
 
-    def spread(b: np.ndarray) -> np.ndarray:
+    def spread(k: np.ndarray, n: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = k / n
         hi = np.where(inc, b, -np.inf).max(axis=-1)
         lo = np.where(inc, b, np.inf).min(axis=-1)
-        return np.where(ok, hi - lo, np.nan)
+        full = np.where(inc, n > 0, True).all(axis=-1)
+        return np.where(ok & full, hi - lo, np.nan)
 
-    est = spread(p)
-    P, C = N.shape
-    R = int(n_resamples)
-    S = np.empty((R, P))
-    chunk = max(1, min(R, 2_000_000 // max(P * C, 1)))
-    Nn = N.astype(np.int64)
-    for s in range(0, R, chunk):
-        rows = min(chunk, R - s)
-        draws = rng.binomial(Nn, p, size=(rows, P, C))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            S[s:s + rows] = spread(np.where(N > 0, draws / np.maximum(N, 1), 0.0))
+    est = spread(K, N)
+    R = sums.shape[0]
+    S = spread(sums[:, 1].reshape(R, P, C), sums[:, 0].reshape(R, P, C))  # (R, P)
     a = (1.0 - conf) / 2.0
     lo = np.full(P, np.nan)
     hi = np.full(P, np.nan)
-    if ok.any():
-        q = np.quantile(S[:, ok], [a, 1.0 - a], axis=0)
-        lo[ok], hi[ok] = q[0], q[1]
+    fin = np.isfinite(S)
+    for i in np.flatnonzero(ok & fin.any(axis=0)):  # periods (few); NaN replicates left out
+        lo[i], hi[i] = np.quantile(S[fin[:, i], i], [a, 1.0 - a])
     pv = np.full(P, np.nan)
     both = ok[1:] & ok[:-1]
     if both.any():
         d = S[:, 1:][:, both] - S[:, :-1][:, both]
-        le = (np.sum(d <= 0, axis=0) + 1) / (R + 1)
-        ge = (np.sum(d >= 0, axis=0) + 1) / (R + 1)
+        m = np.isfinite(d).sum(axis=0)
+        le = (np.sum(d <= 0, axis=0) + 1) / (m + 1)
+        ge = (np.sum(d >= 0, axis=0) + 1) / (m + 1)
         pv[1:][both] = np.minimum(1.0, 2.0 * np.minimum(le, ge))
     n = np.where(ok, np.where(inc, N, 0).sum(axis=1), 0)
     return est, lo, hi, n.astype(float), pv
@@ -361,7 +379,7 @@ def _ts(s: pd.Series) -> pd.Series:
 
 _TICKET_USED = frozenset({"customer", "created_at", "direction", "rating", "rating_score", "channel", "status",
                           "solved_at", "reopens", "replies", "first_reply_minutes", "resolution_minutes",
-                          "complaint", "is_complaint"})
+                          "complaint", "is_complaint", "ticket_id", "account_id", "customer_id"})
 
 
 def _ticket_column_used(c: Any) -> bool:
@@ -453,6 +471,7 @@ def scorecard(
     min_n: int = 20,
     n_resamples: int = 1000,
     seed: Any = 0,
+    cluster: str | None = "customer",
 ) -> Scorecard:
     """The service scorecard, period over period, with tested changes.
 
@@ -486,7 +505,12 @@ def scorecard(
     n_resamples : int, default 1000
         Bootstrap resamples for ``channel_spread_bad_share``.
     seed : int, Generator or None, default 0
-        Seed of that bootstrap.
+        Seed of that bootstrap's hashed weights (:func:`csanalysis.stats.hash_seed`).
+    cluster : str or None, default "customer"
+        Sampling unit of the ticket and survey intervals (see
+        :func:`csanalysis.estimators.metrics.sampling_units`): the customer,
+        ``"account_id"`` (responses through their ticket), another column, or
+        ``None`` (rows independent).
 
     Returns
     -------
@@ -572,6 +596,23 @@ def scorecard(
     P = len(periods)
     complete = np.asarray(periods.end_time <= cut_naive)
 
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
+    if cluster not in (None, "customer", "account_id") and not any(
+            df is not None and cluster in df.columns for df in (t, r)):
+        raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
+                         "'customer', 'account_id', a column of the tables or None")
+    hows: list[str] = []
+    ut = ur = None
+    if t is not None:
+        ids, how = sampling_units(t, cluster, row_id="ticket_id", via=r)
+        ut = as_units(ids)
+        hows.append(f"{how} (tickets)")
+    if r is not None:
+        ids, how = sampling_units(r, cluster, row_id="response_id", via=tickets if tickets is not None else None)
+        ur = as_units(ids)
+        hows.append(f"{how} (survey answers)")
+
     blocks: list[dict[str, Any]] = []
 
     def add(measure, value, lo, hi, n, p, test, note=""):
@@ -579,9 +620,9 @@ def scorecard(
                        "ci_high": np.asarray(hi, float), "n": np.asarray(n, float), "p_value": np.asarray(p, float),
                        "test": test, "note": note})
 
-    def share(measure, success, eligible, g, note=""):
+    def share(measure, success, eligible, g, units, note=""):
         use = eligible & (g >= 0)
-        est, lo, hi, n, k = grouped_share_ci(success[use].astype(float), g[use], P, conf)
+        est, lo, hi, n, k, _ = clustered_share_ci(success[use].astype(float), units.take(use), g[use], P, conf)
         if n.sum() > 0:
             add(measure, est, lo, hi, n, _share_change_p(k, n), T_SHARE, note)
 
@@ -592,14 +633,15 @@ def scorecard(
             lo, hi = _poisson_ci(k, e, conf, scale)
             add(measure, v, lo, hi, e, _poisson_change_p(k, e), T_RATE, note)
 
-    def location(measure, x, g, how, note=""):
+    def location(measure, x, g, units, how, note=""):
         ok = np.isfinite(x) & (g >= 0)
         if not ok.any():
             return
         if how == "median":
-            est, lo, hi, n = grouped_quantile_ci(x[ok], g[ok], P, q=0.5, confidence=conf)
+            est, lo, hi, n, _ = clustered_quantile_ci(x[ok], units.take(ok), g[ok], P, q=0.5, confidence=conf)
         else:
-            est, lo, hi, n = grouped_mean_ci(x[ok], g[ok], P, conf)
+            bounds = (min(1.0, float(x[ok].min())), max(5.0, float(x[ok].max())))
+            est, lo, hi, n, _ = clustered_mean_ci(x[ok], units.take(ok), g[ok], P, conf, bounds=bounds)
         add(measure, est, lo, hi, n, _mwu_change_p(x[ok], g[ok], P), T_MWU, note)
 
     gt = _period_codes(t["created_at"], periods, f) if t is not None else np.zeros(0, np.int64)
@@ -614,6 +656,11 @@ def scorecard(
         k = np.bincount(gt[gt >= 0], weights=complaint[gt >= 0].astype(float), minlength=P)
         src = "bad rating" + (f" or complaint in {', '.join(used)}" if used else " (no tag/type column found)")
         rate("complaints_per_1000", k, n_tickets, 1000.0, f"complaint = {src}")
+        if blocks and blocks[-1]["measure"] == "complaints_per_1000":  # interval: share of tickets x 1,000
+            dated = gt >= 0
+            _, lo, hi, _, _, _ = clustered_share_ci(complaint[dated].astype(float), ut.take(dated), gt[dated], P,
+                                                    conf)
+            blocks[-1]["ci_low"], blocks[-1]["ci_high"] = 1000.0 * lo, 1000.0 * hi
 
     # referrals
     ref_col = next((c for c in _REFERRAL_COLS if r is not None and c in r.columns and r[c].notna().any()), None)
@@ -624,7 +671,7 @@ def scorecard(
         v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_bool_dtype(s.dtype) \
             else _num(s)
         with np.errstate(invalid="ignore"):
-            share("referral_share", v > 0, np.isfinite(v), gr, f"from the survey column {ref_col!r}")
+            share("referral_share", v > 0, np.isfinite(v), gr, ur, f"from the survey column {ref_col!r}")
     if cust_ref:
         v = _num(customers["referrals"])
         known = np.isfinite(v)
@@ -638,7 +685,7 @@ def scorecard(
             "customers snapshot (no dates): shown at the as_of period, no change")
     if ref_col is None and not cust_ref and r is not None:
         nps = _num(r["nps"])
-        share("promoter_share", nps >= 9, np.isfinite(nps), gr,
+        share("promoter_share", nps >= 9, np.isfinite(nps), gr, ur,
               "PROXY for referrals: share of NPS answers 9-10 (no referral data in the survey or customers table)")
 
     # repeat purchases and contacts per order
@@ -658,34 +705,35 @@ def scorecard(
             fa = pd.to_datetime(buyers["first_at"], utc=True).array
             repeat = np.asarray(fa < starts[buyers["g"].to_numpy()].array, dtype=bool)
             share("repeat_purchase_rate", repeat, np.ones(len(buyers), bool), buyers["g"].to_numpy(np.int64),
+                  as_units(buyers["customer"].astype("str").to_numpy(dtype=object)),
                   "buyers whose first order in the data is before the period; early periods are left-censored")
         if t is not None and len(t):
             orders = np.bincount(ga[ga >= 0], minlength=P).astype(float)
             rate("contacts_per_order", n_tickets, orders, 1.0, "all customer-initiated tickets / orders")
 
     if t is not None and len(t):
-        location("first_reply_p50", _num(t["first_reply_minutes"]), gt, "median")
-        location("resolution_p50", _num(t["resolution_minutes"]), gt, "median")
+        location("first_reply_p50", _num(t["first_reply_minutes"]), gt, ut, "median")
+        location("resolution_p50", _num(t["resolution_minutes"]), gt, ut, "median")
         status = t["status"].astype("str").str.lower()
         solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
         reopens = _num(t["reopens"])
         known = solved & np.isfinite(reopens)
         with np.errstate(invalid="ignore"):
-            share("reopen_rate", reopens >= 1, known, gt)
+            share("reopen_rate", reopens >= 1, known, gt, ut)
             first_time = reopens == 0
             fcr_ok = known.copy()
             if "replies" in t.columns:
                 replies = _num(t["replies"])
                 fcr_ok &= np.isfinite(replies)
                 first_time = first_time & (replies <= 1)
-            share("fcr", first_time, fcr_ok, gt,
+            share("fcr", first_time, fcr_ok, gt, ut,
                   "never reopened" + (" and at most one agent reply" if "replies" in t.columns else ""))
 
     # csat: survey answers only (as csat_mean of the service metrics); helpdesk good/bad ratings are not a
     # 1-5 score and count in complaints_per_1000 and the bad-rating share instead
     csat_r = _num(r["csat"]) if r is not None else np.zeros(0)
     if np.isfinite(csat_r).any():
-        location("csat_mean", csat_r, gr, "mean", "survey CSAT")
+        location("csat_mean", csat_r, gr, ur, "mean", "survey CSAT")
 
     if t is not None and len(t):
         # productivity
@@ -704,7 +752,9 @@ def scorecard(
             cell = gt[rated] * C + gc[rated]
             N = np.bincount(cell, minlength=P * C).reshape(P, C).astype(float)
             K = np.bincount(cell, weights=bad[rated].astype(float), minlength=P * C).reshape(P, C)
-            est, lo, hi, n, pv = _spread_boot(K, N, int(min_n), conf, int(n_resamples), np.random.default_rng(seed))
+            sums = clustered_bootstrap_sums(np.vstack([np.ones(int(rated.sum())), bad[rated].astype(float)]),
+                                            ut.take(rated), cell, P * C, n_resamples=int(n_resamples), seed=seed)
+            est, lo, hi, n, pv = _spread_boot(K, N, sums, int(min_n), conf)
             if np.isfinite(est).any():
                 add("channel_spread_bad_share", est, lo, hi, n, pv, T_BOOT,
                     f"channels with at least {min_n} rated tickets in the period; n = their rated tickets")
@@ -754,5 +804,8 @@ def scorecard(
         table[c] = table[c].astype("str")
     if missing:
         notes.append(f"lead measure(s) not available from these tables: {', '.join(missing)}")
+    if hows:
+        notes.append("sampling unit of the intervals: " + "; ".join(hows) + " (shares and mean CSAT: cluster-robust "
+                     "Wilson-type; medians: Woodruff; channel spread: cluster bootstrap)")
     return Scorecard(table=table, freq=f, preset=pkey, lead=lead, missing_lead=missing, as_of=cut, alpha=a,
                      confidence=conf, notes=notes)

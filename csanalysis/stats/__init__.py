@@ -7,8 +7,13 @@ intervals
 grouped
     The same statistics for many groups at once (means, shares, NPS,
     quantiles with their intervals), vectorised over integer group codes.
+clustered
+    The same with the customer (or account) as the sampling unit:
+    cluster-robust Wilson-type intervals for shares and bounded means,
+    Woodruff intervals for quantiles, a hashed Poisson cluster bootstrap.
 bootstrap
-    Vectorised, memory-bounded percentile bootstrap.
+    Vectorised, memory-bounded percentile bootstrap; partition-independent
+    Poisson(1) weights from a hash of the unit.
 survival
     Kaplan-Meier with Greenwood / log(-log) intervals, log-rank test,
     vectorised (cluster) bootstrap of S(t).
@@ -21,7 +26,21 @@ from csanalysis.stats.bootstrap import (
     bootstrap_ci,
     bootstrap_diff_ci,
     percentile_interval,
+    poisson_weights,
+    poisson_weights_from_hash,
     resolve_statistic,
+    unit_hash,
+)
+from csanalysis.stats.clustered import (
+    Units,
+    as_units,
+    clustered_bootstrap_sums,
+    clustered_mean_ci,
+    clustered_nps_ci,
+    clustered_quantile_ci,
+    clustered_share_ci,
+    hash_seed,
+    wilson_effective_ci,
 )
 from csanalysis.stats.grouped import grouped_mean_ci, grouped_nps_ci, grouped_quantile_ci, grouped_share_ci
 from csanalysis.stats.intervals import (
@@ -47,6 +66,18 @@ from csanalysis.stats.survival import (
 )
 
 __all__ = [
+    "Units",
+    "as_units",
+    "clustered_bootstrap_sums",
+    "clustered_mean_ci",
+    "clustered_nps_ci",
+    "clustered_quantile_ci",
+    "clustered_share_ci",
+    "hash_seed",
+    "poisson_weights",
+    "poisson_weights_from_hash",
+    "unit_hash",
+    "wilson_effective_ci",
     "grouped_mean_ci",
     "grouped_nps_ci",
     "grouped_quantile_ci",
