@@ -52,18 +52,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # avoidance after a bad experience (estimators/avoidance.py)
     "avoid_2y_after_bad": ("No purchase for 2 years after a bad experience", "share"),
     "avoid_2y_after_good": ("No purchase for 2 years after a good experience", "share"),
-    "avoid_2y_baseline": ("No purchase for 2 years: matched customers without a contact", "share"),
+    "avoid_2y_baseline": ("No purchase for 2 years: the same customers without the bad experience (weighted "
+                          "customers not contacted yet)", "share"),
     "excess_avoidance": ("Extra no-purchase share after a bad experience (bad minus baseline)", "share"),
+    "excess_avoidance_censored": ("Extra no-purchase share after a bad experience, baseline as if never "
+                                  "contacted", "share"),
+    "rmst_diff_2y": ("Extra days without a purchase within 2 years after a bad experience (restricted mean)",
+                     "days"),
     "avoid_2y_after_bad_changed": ("No purchase for 2 years after a bad experience, when buying changed", "share"),
     "naive_avoid_2y_after_bad": ("Naive no-purchase count after a bad experience (biased by censoring)", "share"),
     "split_lt_365": ("Bought again within a year of a bad experience", "share"),
     "split_365_729": ("Bought again in the second year after a bad experience", "share"),
     "split_730_plus": ("No purchase for 2 years or more after a bad experience", "share"),
     # word of mouth (estimators/word_of_mouth.py)
-    "wom_told_mean": ("People told about the experience (mean)", "people"),
+    "wom_told_mean": ("People told about the experience (mean; interval = identified range)", "people"),
     "wom_told_mean_lower_bound": ("People told (mean, lower bound from band low ends)", "people"),
-    "wom_told_median": ("People told about the experience (median)", "people"),
-    "wom_told_median_lower_bound": ("People told (median, lower bound)", "people"),
+    "wom_told_mean_upper_sensitivity": ("People told (mean, upper end of the sensitivity range)", "people"),
+    "wom_told_median_band": ("Band holding the median of people told (its low end; interval = bands)", "people"),
     "wom_told_over_20": ("Told more than 20 people", "share"),
     "wom_told_over_20_lower_bound": ("Told more than 20 people (lower bound)", "share"),
     "wom_told_over_20_upper_bound": ("Told more than 20 people (upper bound)", "share"),
@@ -165,11 +170,13 @@ def _rows(ids: Any, group: Any, estimate: Any, ci_low: Any = np.nan, ci_high: An
 
 def _avoidance(res, rule_text: str) -> pd.DataFrame:
     s = res.summary()
-    note = s["note"].fillna("").astype("str") if "note" in s.columns else ""
-    definition = "index: first " + s["group"].astype("str") + " (" + rule_text + ")"
-    definition = definition.where(pd.Series(note).eq(""), definition + "; " + pd.Series(note, index=s.index))
+    note = s["note"].fillna("").astype("str") if "note" in s.columns else pd.Series("", index=s.index)
+    design = s["definition"].fillna("").astype("str") if "definition" in s.columns else pd.Series("", index=s.index)
+    definition = design + "; bad experience: " + rule_text
+    definition = definition.where(note.eq(""), definition + "; " + note)
+    flags = s["flags"] if "flags" in s.columns else pd.Series([[] for _ in range(len(s))], index=s.index)
     return _rows(s["figure"], "all", s["estimate"], s["ci_low"], s["ci_high"], s["n"], s["method"], definition,
-                 "avoidance")
+                 "avoidance", p_value=s.get("p_value", np.nan), flags=flags.map(list))
 
 
 def _word_of_mouth(res) -> pd.DataFrame:
@@ -259,12 +266,16 @@ def _linking(linked) -> pd.DataFrame:
 
 
 def add_flags(f: pd.DataFrame) -> pd.DataFrame:
-    """The ``flags`` column: ``small_n`` where n is below :data:`MIN_N` of the unit, ``incomplete_period``."""
+    """The ``flags`` column: the estimators' own flags plus ``small_n`` (n below :data:`MIN_N` of the unit) and
+    ``incomplete_period``."""
     min_n = f["unit"].map(MIN_N).astype("float64")
     small = (f["n"] < min_n) & f["estimate"].notna()
     inc = f["_incomplete"].fillna(False).astype("bool") if "_incomplete" in f.columns else pd.Series(False, f.index)
     codes = pd.DataFrame({"small_n": small, "incomplete_period": inc})
-    f["flags"] = [list(codes.columns[row]) for row in codes.to_numpy()]  # the flag codes of each row
+    given = f["flags"] if "flags" in f.columns else pd.Series([None] * len(f), index=f.index)
+    given = given.map(lambda v: list(v) if isinstance(v, (list, tuple, np.ndarray)) else [])
+    # the estimator's own flags first, then the table's (codes per row: a handful each)
+    f["flags"] = [g + [c for c in codes.columns[row] if c not in g] for g, row in zip(given, codes.to_numpy())]
     return f.drop(columns=[c for c in ("_incomplete",) if c in f.columns])
 
 

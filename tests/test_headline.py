@@ -53,7 +53,9 @@ def test_verdict_rule_follows_the_interval(results):
     hi_ref = cmp["cited_high"].fillna(cmp["cited"])
     expected = np.where(cmp["ci_high"] < lo_ref, "below", np.where(cmp["ci_low"] > hi_ref, "above", "consistent"))
     assert (cmp["verdict"].to_numpy() == expected).all()
-    assert cmp["p_value"].between(0, 1).all()
+    tested = cmp["test"].ne("") & ~cmp["test"].str.startswith("no test")
+    assert cmp.loc[tested, "p_value"].between(0, 1).all()
+    assert cmp.loc[~tested, "p_value"].isna().all()
     assert ((cmp["ci_low"] <= cmp["observed"]) & (cmp["observed"] <= cmp["ci_high"])).all()
     # direction follows the registry's worse_if
     reg = cs.load_registry().set_index("id")["worse_if"]

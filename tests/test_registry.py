@@ -171,13 +171,16 @@ def test_p_value_computed_for_proportions_and_passed_through_otherwise():
     given = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, p_value=0.001, test="t-test",
                                  observed_definition="x")
     assert given.p_value == 0.001 and given.test == "t-test"
-    # the registry names the test: for the people-told mean, a normal test with the SE read off the interval
-    reg = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, observed_definition="x")
+    # the registry names the test: for the weighted conditional share, a normal test with the SE read off its
+    # interval; for the people-told mean, whose interval is an identified range, no p-value is invented
+    reg = compare_to_benchmark("avoid_2y_after_bad_changed", 0.50, 0.45, 0.55, 300, observed_definition="x")
     assert "normal approximation" in reg.test
-    se = 4.0 / (2 * 1.959963984540054)
-    assert reg.p_value == pytest.approx(2 * __import__("scipy").stats.norm.sf(5.0 / se))
-    inside = compare_to_benchmark("wom_told_mean", 12.0, 10.0, 14.0, 300, observed_definition="x")
-    assert inside.p_value == 1.0 and inside.verdict == "consistent"
+    se = 0.10 / (2 * 1.959963984540054)
+    assert reg.p_value == pytest.approx(2 * __import__("scipy").stats.norm.sf(0.11 / se))
+    rng = compare_to_benchmark("wom_told_mean", 20.0, 18.0, 22.0, 300, observed_definition="x")
+    assert math.isnan(rng.p_value) and "identified range" in rng.test and rng.verdict == "above"
+    inside = compare_to_benchmark("wom_told_mean", 12.0, 4.0, 16.0, 300, observed_definition="x")
+    assert math.isnan(inside.p_value) and inside.verdict == "consistent"
 
 
 def test_to_row_has_exactly_the_agreed_fields_and_table_and_plot():
@@ -244,6 +247,8 @@ def test_fdr_marks_only_differences_that_survive():
     s = cs.datasets.load_sample()
     t = cs.benchmark_table(s.tickets, s.responses, s.activity, n_resamples=100)
     judged = t[t["verdict"].isin(["above", "below", "consistent"])]
-    assert judged["q_value"].notna().all() and (judged["q_value"] >= judged["p_value"] - 1e-15).all()
+    tested = judged[judged["p_value"].notna()]
+    assert len(tested) and tested["q_value"].notna().all() and (tested["q_value"] >= tested["p_value"] - 1e-15).all()
+    assert judged.loc[judged["p_value"].isna(), "q_value"].isna().all()  # identified ranges: no test
     assert (t.loc[t["fdr_significant"], "q_value"] <= 0.05).all()
     assert not t.loc[~t["verdict"].isin(["above", "below", "consistent"]), "fdr_significant"].any()

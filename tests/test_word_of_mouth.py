@@ -1,4 +1,4 @@
-"""Tests of csanalysis.estimators.word_of_mouth on planted survey data."""
+"""Tests of csanalysis.estimators.word_of_mouth: the Turnbull NPMLE, planted truth, customer-level intervals."""
 
 from __future__ import annotations
 
@@ -9,192 +9,308 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
-from csanalysis.estimators.word_of_mouth import reach_model, word_of_mouth
-from csanalysis.stats.intervals import wilson_ci
+from csanalysis.estimators.word_of_mouth import reach_model, turnbull, turnbull_intervals, word_of_mouth
+from csanalysis.figures import figure_table
+from csanalysis.registry.compare import compare_figures
 
 matplotlib.use("Agg")  # headless: no display in CI
 
-# A known heavy-tailed law of "people told": 15% tell nobody, the rest a
-# negative binomial with mean ~11 and a long right tail.
-P_ZERO, NB_N, NB_P = 0.15, 0.8, 0.07
-TRUE_OVER_20 = (1 - P_ZERO) * float(stats.nbinom.sf(20, NB_N, NB_P))
-TRUE_MEAN = (1 - P_ZERO) * float(stats.nbinom.mean(NB_N, NB_P))
-BANDS = [(0, 0), (1, 5), (6, 10), (11, 20)]
+# ----------------------------------------------------------------------------- the planted world
+# People told per answer: zero-inflated negative binomial. Every customer has a gamma-distributed
+# propensity u (shape K, mean M) shared by all their answers (answers of one customer are alike), an
+# answer is Poisson(u), and 10% of answers are 0 anyway: marginally 0.1 + 0.9 NB(K, mean M).
+P0, K, M = 0.10, 1.5, 11.0
+FMT_A = ((0, 0), (1, 2), (3, 5), (6, 10), (11, 20))  # + "more than 20"
+FMT_B = ((0, 0), (1, 5), (6, 10), (11, 20))  # a second survey with coarser bands
+P_WARN_A, P_WARN_B = 2.0, 3.0  # warned others: Beta(2, 3) propensity per customer, mean 0.4
+X = np.arange(20_000)
+PMF = stats.nbinom.pmf(X, K, K / (K + M)) * (1 - P0)
+PMF[0] += P0
 
 
-def draw_counts(rng: np.random.Generator, n: int) -> np.ndarray:
-    x = rng.negative_binomial(NB_N, NB_P, size=n)
-    return np.where(rng.random(n) < P_ZERO, 0, x)
-
-
-def bin_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Survey bands 0 / 1-5 / 6-10 / 11-20 / more than 20 as [low, high] (high NaN = open)."""
-    low = np.full(x.size, 21.0)
-    high = np.full(x.size, np.nan)
-    for a, b in BANDS:
-        m = (x >= a) & (x <= b)
+def bands(v: np.ndarray, fmt: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Answer intervals [low, high] (high NaN = open "more than 20") of exact counts in one band set."""
+    low, high = np.full(v.shape, 21.0), np.full(v.shape, np.nan)
+    for a, b in fmt:
+        m = (v >= a) & (v <= b)
         low[m], high[m] = a, b
     return low, high
 
 
-def survey(rng: np.random.Generator, n_dis: int, n_sat: int = 0, p_warn: float = 0.44) -> tuple[pd.DataFrame, np.ndarray]:
-    x = draw_counts(rng, n_dis)
-    low, high = bin_counts(x)
-    csat = rng.choice([1.0, 2.0], size=n_dis)
-    warned = rng.random(n_dis) < p_warn
-    df = pd.DataFrame({"csat": csat, "told_count_low": low, "told_count_high": high,
-                       "warned_others": pd.array(warned, dtype="boolean")})
-    if n_sat:
-        xs = rng.poisson(2, size=n_sat)
-        ls, hs = bin_counts(xs)
-        df = pd.concat([df, pd.DataFrame({"csat": rng.choice([4.0, 5.0], size=n_sat), "told_count_low": ls,
-                                          "told_count_high": hs,
-                                          "warned_others": pd.array(rng.random(n_sat) < 0.05, dtype="boolean")})],
-                       ignore_index=True)
-    return df, x
+TRUE_MEAN = float((PMF * X).sum())
+TRUE_OVER_20 = float(PMF[21:].sum())
+TRUE_ANY = float(1 - PMF[0])
+TRUE_LOWER = float(0.5 * (PMF * bands(X, FMT_A)[0]).sum() + 0.5 * (PMF * bands(X, FMT_B)[0]).sum())
+TRUE_MEDIAN = int(X[np.argmax(np.cumsum(PMF) >= 0.5)])
+TRUE_WARNED = P_WARN_A / (P_WARN_A + P_WARN_B)
 
 
-def test_planted_truth_is_heavy_tailed_and_plausible():
-    # guards the planted law itself: the share above 20 is a real tail, not zero or most
-    assert 0.08 < TRUE_OVER_20 < 0.3
-    assert 8 < TRUE_MEAN < 14
+def world(rng: np.random.Generator, n_customers: int, csat: float = 1.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Customers answering 1 + Poisson(1.5) surveys; each answer in band set A or B at random."""
+    k = 1 + rng.poisson(1.5, n_customers)
+    cust = np.repeat(np.arange(n_customers), k)
+    u = rng.gamma(K, M / K, n_customers)[cust]
+    v = np.where(rng.random(cust.size) < P0, 0, rng.poisson(u))
+    fmt_a = rng.random(cust.size) < 0.5
+    (la, ha), (lb, hb) = bands(v, FMT_A), bands(v, FMT_B)
+    warned = rng.random(cust.size) < rng.beta(P_WARN_A, P_WARN_B, n_customers)[cust]
+    df = pd.DataFrame({"csat": csat, "told_count_low": np.where(fmt_a, la, lb),
+                       "told_count_high": np.where(fmt_a, ha, hb),
+                       "warned_others": pd.array(warned, dtype="boolean"), "customer": cust.astype(str)})
+    return df, v
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_lower_bound_mean_never_exceeds_the_planted_counts(seed):
-    rng = np.random.default_rng(seed)
-    df, x = survey(rng, 500)
-    r = word_of_mouth(df, n_resamples=200, seed=seed)
-    lb = r.get("wom_told_mean_lower_bound")["estimate"]
-    mid = r.get("wom_told_mean")["estimate"]
-    assert lb <= x.mean()
-    assert lb < mid  # bands wider than one person: the midpoint reading adds mass
-    assert r.get("wom_told_median_lower_bound")["estimate"] <= np.median(x)
-    row = r.get("wom_told_mean")
-    assert row["ci_low"] < mid < row["ci_high"]
-    assert row["n"] == 500
+def test_planted_world_is_heavy_tailed_and_its_median_inside_a_band():
+    assert 0.10 < TRUE_OVER_20 < 0.16 and 9 < TRUE_MEAN < 11
+    cdf = np.cumsum(PMF)
+    assert TRUE_MEDIAN in range(6, 11) and cdf[5] < 0.45 and cdf[10] > 0.55  # the median band 6-10 is clear
+    assert 6 < TRUE_LOWER < TRUE_MEAN
 
 
-def test_share_over_20_exact_from_bands_and_ci_covers_truth_about_95_percent():
-    covered = 0
+# ----------------------------------------------------------------------------- the NPMLE
+def test_turnbull_on_one_band_set_is_the_share_of_answers():
+    rng = np.random.default_rng(1)
+    low, high = bands(rng.poisson(8, 500), FMT_B)
+    high = np.where(np.isnan(high), np.inf, high)
+    a, b, p = turnbull(low, high, max_iter=1)  # one EM step is enough
+    want = pd.Series(low).value_counts(normalize=True).sort_index()
+    assert a.tolist() == want.index.tolist()
+    np.testing.assert_allclose(p, want.to_numpy(), atol=1e-15)
+
+
+def test_turnbull_on_two_band_sets_and_exact_answers_maximises_the_likelihood():
+    rng = np.random.default_rng(2)
+    v = rng.poisson(6, 400)
+    (la, ha), (lb, hb) = bands(v, FMT_A), bands(v, FMT_B)
+    pick = rng.integers(0, 3, v.size)  # band set A, band set B, or the exact count
+    low = np.select([pick == 0, pick == 1], [la, lb], v.astype(float))
+    high = np.select([pick == 0, pick == 1], [ha, hb], v.astype(float))
+    high = np.where(np.isnan(high), np.inf, high)
+    a, b, p = turnbull(low, high)
+    assert np.all(a <= b) and np.all(b[:-1] < a[1:]) and p.sum() == pytest.approx(1.0)
+    alpha = (low[:, None] <= a) & (b <= high[:, None])
+
+    def nll(z):
+        q = np.exp(z - z.max())
+        q /= q.sum()
+        return -np.log(alpha @ q).sum()
+
+    best = optimize.minimize(nll, np.log(np.full(a.size, 1.0 / a.size)), method="BFGS")
+    assert nll(np.log(np.maximum(p, 1e-300))) <= best.fun + 1e-6
+    # self-consistency: one more EM step leaves the estimate where it is
+    step = p * ((1.0 / (alpha @ p)) @ alpha) / low.size
+    np.testing.assert_allclose(step, p, atol=1e-8)
+
+
+def test_turnbull_is_vectorised_over_weightings():
+    low, high = np.array([0, 1, 1, 3, 6, 21.0]), np.array([0, 2, 5, 5, 10, np.inf])
+    w = np.random.default_rng(3).poisson(1.0, size=(50, low.size)).astype(float)
+    w[0] = 0.0
+    a, b, p = turnbull(low, high, w)
+    assert np.isnan(p[0]).all()
+    for r in range(1, 50):
+        np.testing.assert_allclose(p[r], turnbull(low, high, w[r])[2], atol=1e-9)
+    assert turnbull_intervals(low, high)[0].tolist() == [0.0, 1.0, 3.0, 6.0, 21.0]
+
+
+# ----------------------------------------------------------------------------- planted truth
+def test_coverage_on_planted_truth_with_customers_answering_several_surveys():
     reps = 200
-    for seed in range(reps):
-        rng = np.random.default_rng(1000 + seed)
-        df, x = survey(rng, 300)
-        r = word_of_mouth(df, n_resamples=20, seed=seed)
+    hit = {k: 0 for k in ("over_20", "lower", "any", "warned", "mean_range", "median_band", "median_ci")}
+    widths = {"customer": [], "answer": []}
+    central = []
+    for i in range(reps):
+        df, _ = world(np.random.default_rng(10_000 + i), 120)  # about 300 answers from 120 customers
+        r = word_of_mouth(df, n_resamples=200, seed=i)
         row = r.get("wom_told_over_20")
-        # the bands align with 20, so the binned share is the exact sample share
-        assert row["estimate"] == pytest.approx(np.mean(x > 20))
-        lo_b, up_b = r.get("wom_told_over_20_lower_bound"), r.get("wom_told_over_20_upper_bound")
-        assert lo_b["estimate"] == up_b["estimate"] == row["estimate"]
-        lo, hi = wilson_ci(int((x > 20).sum()), 300)
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
-        covered += row["ci_low"] <= TRUE_OVER_20 <= row["ci_high"]
-    assert 0.90 <= covered / reps <= 0.99
+        hit["over_20"] += row["ci_low"] <= TRUE_OVER_20 <= row["ci_high"]
+        lb = r.get("wom_told_mean_lower_bound")
+        hit["lower"] += lb["ci_low"] <= TRUE_LOWER <= lb["ci_high"]
+        a = r.get("share_bad_any")
+        hit["any"] += a["ci_low"] <= TRUE_ANY <= a["ci_high"]
+        w = r.get("told_others_not_to_buy_after_bad")
+        hit["warned"] += w["ci_low"] <= TRUE_WARNED <= w["ci_high"]
+        mean = r.get("wom_told_mean")
+        hit["mean_range"] += mean["ci_low"] <= TRUE_MEAN <= mean["ci_high"]
+        central.append(mean["estimate"])
+        med = r.get("wom_told_median_band")
+        hit["median_band"] += med["estimate"] == 6 and "band '6-10'" in med["method"]
+        hit["median_ci"] += med["ci_low"] <= TRUE_MEDIAN <= med["ci_high"]
+        if i < 20:  # the same data resampled answer by answer: narrower, the clustering ignored
+            widths["customer"].append(lb["ci_high"] - lb["ci_low"])
+            flat = word_of_mouth(df.drop(columns="customer"), n_resamples=200, seed=i).get("wom_told_mean_lower_bound")
+            widths["answer"].append(flat["ci_high"] - flat["ci_low"])
+    cover = {k: v / reps for k, v in hit.items()}
+    assert cover["over_20"] >= 0.90 and cover["lower"] >= 0.90, cover
+    assert cover["any"] >= 0.90 and cover["warned"] >= 0.90, cover
+    assert cover["mean_range"] >= 0.95 and cover["median_ci"] >= 0.95, cover
+    assert cover["median_band"] >= 0.95, cover
+    assert np.mean(widths["customer"]) > 1.15 * np.mean(widths["answer"])
+    # the central mean (fitted geometric tail) is close to the truth on average
+    assert abs(np.mean(central) - TRUE_MEAN) < 0.25 * np.std(central)
 
 
-def test_wilson_interval_for_warned_others_covers_truth():
-    covered = 0
-    reps = 200
-    for seed in range(reps):
-        rng = np.random.default_rng(5000 + seed)
-        df, _ = survey(rng, 250, p_warn=0.44)
-        r = word_of_mouth(df, n_resamples=20, seed=0)
-        row = r.get("told_others_not_to_buy_after_bad")
-        assert row["n"] == 250
-        covered += row["ci_low"] <= 0.44 <= row["ci_high"]
-    assert 0.90 <= covered / reps <= 0.99
-
-
-def test_denominators_and_satisfied_contrast():
+def test_one_band_set_gives_the_sample_shares_exactly():
     rng = np.random.default_rng(7)
-    df, x = survey(rng, 400, n_sat=300)
-    df.loc[df.index[:10], "told_count_low"] = np.nan  # did not answer the told item
-    df.loc[df.index[:10], "told_count_high"] = np.nan
-    r = word_of_mouth(df, n_resamples=100)
-    answered = x[10:]
-    assert r.get("wom_told_over_20")["n"] == 390
-    assert r.get("share_bad_any")["estimate"] == pytest.approx(np.mean(answered >= 1))
-    tellers = answered[answered >= 1]
+    df, v = world(rng, 150)
+    low, high = bands(v, FMT_B)
+    df = df.assign(told_count_low=low, told_count_high=high)
+    df.loc[df.index[:10], ["told_count_low", "told_count_high"]] = np.nan  # did not answer the item
+    sat, _ = world(np.random.default_rng(8), 100, csat=5.0)
+    r = word_of_mouth(pd.concat([df, sat.assign(customer="s" + sat["customer"])], ignore_index=True),
+                      n_resamples=100)
+    x = v[10:]
+    assert r.get("wom_told_over_20")["n"] == x.size
+    assert r.get("wom_told_over_20")["estimate"] == pytest.approx(np.mean(x > 20), abs=1e-12)
+    assert r.get("share_bad_any")["estimate"] == pytest.approx(np.mean(x >= 1), abs=1e-12)
     gt5 = r.get("share_bad_gt5")
-    assert gt5["n"] == tellers.size
-    assert gt5["estimate"] == pytest.approx(np.mean(tellers > 5))
-    # warned-others has its own denominator: everyone in the group who answered that item
-    assert r.get("told_others_not_to_buy_after_bad")["n"] == 400
-    sat = r.get("share_good_gt5", "satisfied")
-    assert sat["estimate"] < gt5["estimate"]
+    assert gt5["n"] == (x >= 1).sum() and gt5["estimate"] == pytest.approx(np.mean(x[x >= 1] > 5), abs=1e-12)
+    assert r.get("wom_told_mean_lower_bound")["estimate"] == pytest.approx(low[10:].mean())
+    assert r.get("told_others_not_to_buy_after_bad")["n"] == len(df)
+    for i in ("wom_told_over_20", "share_bad_gt5"):  # no band straddles 20 or 5: the bounds coincide
+        assert r.get(i + "_lower_bound")["estimate"] == pytest.approx(r.get(i + "_upper_bound")["estimate"])
+    assert "no answer straddles" in r.get("wom_told_over_20")["method"]
     assert set(r.summary()["group"]) == {"dissatisfied", "satisfied"}
     assert list(r.summary().columns) == ["id", "group", "estimate", "ci_low", "ci_high", "n", "method"]
+    assert r.summary().groupby("group")["id"].apply(lambda s: s.is_unique).all()
 
 
-def test_straddling_and_open_answers():
-    df = pd.DataFrame({"csat": [1, 1, 1, 2],
-                       "told_count_low": [11, 21, 0, 3],
-                       "told_count_high": [30, np.nan, 0, 3]})
+def test_open_band_tail_straddling_answers_and_the_mean_range():
+    # 0 / 1-5 / 11-20 / more than 20, a quarter each: P(X >= 21) / P(X >= 11) = 1/2 over 10 counts
+    df = pd.DataFrame({"csat": 1.0, "told_count_low": [0, 1, 11, 21], "told_count_high": [0, 5, 20, np.nan]})
     r = word_of_mouth(df, n_resamples=50)
-    # 11-30 straddles 20: only in the upper bound; its midpoint 20.5 counts in the estimate
-    assert r.get("wom_told_over_20_lower_bound")["estimate"] == 0.25
-    assert r.get("wom_told_over_20_upper_bound")["estimate"] == 0.5
-    row = r.get("wom_told_over_20")
-    assert row["estimate"] == 0.5
-    assert row["ci_low"] == pytest.approx(wilson_ci(1, 4)[0])
-    assert row["ci_high"] == pytest.approx(wilson_ci(2, 4)[1])
-    assert "straddle" in row["method"]
-    # open answer "more than 20" = [21, open] counts 1.5 x 21 = 31.5
-    assert r.get("wom_told_mean")["estimate"] == pytest.approx((20.5 + 31.5 + 0 + 3) / 4)
-    assert r.get("wom_told_mean_lower_bound")["estimate"] == pytest.approx((11 + 21 + 0 + 3) / 4)
-    r2 = word_of_mouth(df, n_resamples=50, open_multiplier=2.0)
-    assert r2.get("wom_told_mean")["estimate"] == pytest.approx((20.5 + 42 + 0 + 3) / 4)
-    dist = r.distribution()
-    d = dist[dist["group"] == "dissatisfied"].set_index("band")["count"]
-    assert d["spans bands"] == 1 and d["more than 20"] == 1 and d["0"] == 1 and d["1-5"] == 1
-    assert dist.groupby("group")["share"].sum()["dissatisfied"] == pytest.approx(1.0)
+    def within(a, n, leave):  # mean of P(X = x) ~ rho^x on a .. a+n-1, with rho^n = P(X > a+n-1 | X >= a)
+        rho = leave ** (1 / n)
+        return a + rho / (1 - rho) - n * rho ** n / (1 - rho ** n)
+
+    rho = 0.5 ** (1 / 10)  # the hazard of 11-20 continues beyond 20: a geometric tail
+    tail = 21 + rho / (1 - rho)
+    central = (0 + within(1, 5, 0.5 / 0.75) + within(11, 10, 0.5) + tail) / 4
+    assert r.get("wom_told_mean")["estimate"] == pytest.approx(central)
+    assert within(1, 5, 0.5 / 0.75) < 3 and within(11, 10, 0.5) < 15.5  # below the midpoints: counts thin out
+    assert r.get("wom_told_mean_lower_bound")["estimate"] == pytest.approx((0 + 1 + 11 + 21) / 4)
+    assert r.get("wom_told_mean_upper_sensitivity")["estimate"] == pytest.approx((0 + 5 + 20 + 63) / 4)
+    fixed = word_of_mouth(df, n_resamples=50, open_multiplier=1.5).get("wom_told_mean")
+    assert fixed["estimate"] == pytest.approx(central + (31.5 - tail) / 4) and "1.5 x its floor" in fixed["method"]
+    row = r.get("wom_told_mean")  # the interval is the identified range
+    assert row["ci_low"] == r.get("wom_told_mean_lower_bound")["ci_low"]
+    assert row["ci_high"] == r.get("wom_told_mean_upper_sensitivity")["ci_high"]
+    assert "identified range" in row["method"]
+    # an answer 11-30 straddles 20 and nothing lies above it: spread evenly in the estimate, bounds around it
+    s = word_of_mouth(pd.DataFrame({"csat": 1.0, "told_count_low": [0, 11], "told_count_high": [0, 30]}),
+                      n_resamples=50)
+    assert s.get("wom_told_over_20")["estimate"] == pytest.approx(0.5 * 10 / 20)
+    assert s.get("wom_told_over_20_lower_bound")["estimate"] == 0.0
+    assert s.get("wom_told_over_20_upper_bound")["estimate"] == 0.5
+    assert "straddle" in s.get("wom_told_over_20")["method"]
+    d = s.distribution()
+    d = d[d["group"] == "dissatisfied"].set_index("band")
+    assert d.loc["11-20", "share"] == pytest.approx(0.25) and d.loc["more than 20", "share"] == pytest.approx(0.25)
+    assert d["share"].sum() == pytest.approx(1.0) and d.loc["11-20", "answers"] == 0
 
 
-def test_bootstrap_is_reproducible_with_seed():
-    rng = np.random.default_rng(11)
-    df, _ = survey(rng, 200)
-    a = word_of_mouth(df, n_resamples=300, seed=3).summary()
-    b = word_of_mouth(df, n_resamples=300, seed=3).summary()
+def test_median_band_is_reported_in_the_bands_offered():
+    # exact answers inside the band 1-5 place the median at 2, but the band is what was offered
+    df = pd.DataFrame({"csat": 1.0, "told_count_low": [0] * 20 + [1] * 30 + [2] * 10 + [6] * 10,
+                       "told_count_high": [0] * 20 + [5] * 30 + [2] * 10 + [10] * 10})
+    med = word_of_mouth(df, n_resamples=200).get("wom_told_median_band")
+    assert med["estimate"] == 1 and med["ci_low"] <= 1 and med["ci_high"] >= 5
+    assert "band '1-5'" in med["method"] and "[2, 2]" in med["method"]
+    everyone_open = word_of_mouth(pd.DataFrame({"csat": 1.0, "told_count_low": [21.0] * 40,
+                                                "told_count_high": np.nan}), n_resamples=50)
+    row = everyone_open.get("wom_told_median_band")
+    assert row["estimate"] == 21 and row["ci_high"] is None and "no finite upper end" in row["method"]
+
+
+def test_intervals_do_not_depend_on_row_order_and_estimates_not_on_customer_labels():
+    df, _ = world(np.random.default_rng(21), 80)
+    a = word_of_mouth(df, n_resamples=200, seed=5).summary()
+    b = word_of_mouth(df.sample(frac=1.0, random_state=3).reset_index(drop=True), n_resamples=200, seed=5).summary()
     pd.testing.assert_frame_equal(a, b)
+    c = word_of_mouth(df.assign(customer="key-" + df["customer"]), n_resamples=200, seed=5).summary()
+    pd.testing.assert_series_equal(a["estimate"], c["estimate"])
+    pd.testing.assert_frame_equal(a, word_of_mouth(df, n_resamples=200, seed=5).summary())  # reproducible
+    assert "customer-level Poisson bootstrap" in a.loc[0, "method"]
+    flat = word_of_mouth(df.drop(columns="customer"), n_resamples=50).summary()
+    assert "one unit per answer" in flat.loc[0, "method"]
 
 
+# ----------------------------------------------------------------------------- verdicts against the folklore 9-15
+def _compare(df: pd.DataFrame) -> pd.DataFrame:
+    r = word_of_mouth(df, n_resamples=300)
+    return compare_figures(figure_table({"word_of_mouth": r})).set_index("id"), r
+
+
+def _answers(spec: dict[tuple[float, float], int]) -> pd.DataFrame:
+    low = np.concatenate([[lo] * k for (lo, _), k in spec.items()])
+    high = np.concatenate([[hi] * k for (_, hi), k in spec.items()])
+    return pd.DataFrame({"csat": 1.0, "told_count_low": low, "told_count_high": high,
+                         "customer": [f"c{i // 2}" for i in range(low.size)]})
+
+
+def test_verdict_against_9_15_only_when_the_identified_range_excludes_it():
+    few = _answers({(0, 0): 30, (1, 2): 30, (3, 5): 20})  # range well below 9
+    c, _ = _compare(few)
+    assert c.loc["wom_told_mean", "verdict"] == "below" and c.loc["wom_told_mean", "ci_high"] < 9
+    many = _answers({(21, np.nan): 40})  # everyone told more than 20: at least 21 > 15
+    c, _ = _compare(many)
+    assert c.loc["wom_told_mean", "verdict"] == "above" and c.loc["wom_told_mean", "ci_low"] > 15
+    # the central estimate and even the lower bound's whole interval lie below 9, but the open band could
+    # carry the mean into 9-15: no verdict
+    open_tail = _answers({(0, 0): 50, (1, 5): 30, (6, 10): 10, (21, np.nan): 10})
+    c, r = _compare(open_tail)
+    assert r.get("wom_told_mean")["estimate"] < 9 and r.get("wom_told_mean_lower_bound")["ci_high"] < 9
+    assert r.get("wom_told_mean_upper_sensitivity")["ci_high"] >= 9
+    assert c.loc["wom_told_mean", "verdict"] == "consistent"
+    # the cited median 10 against the median band: below only when every band in the range is
+    c, _ = _compare(few)
+    assert c.loc["wom_told_median_tarp", "own_id"] == "wom_told_median_band"
+    assert c.loc["wom_told_median_tarp", "verdict"] == "below"
+    c, _ = _compare(_answers({(0, 0): 20, (1, 5): 20, (6, 10): 25, (11, 20): 15}))
+    assert c.loc["wom_told_median_tarp", "verdict"] == "consistent"
+
+
+# ----------------------------------------------------------------------------- faces and errors
 def test_reach_model_decomposes_and_widens_with_rate_uncertainty():
-    rng = np.random.default_rng(12)
-    df, _ = survey(rng, 400)
+    df, _ = world(np.random.default_rng(12), 150)
     r = word_of_mouth(df, n_resamples=400)
     reach = reach_model(r, 250)
     t = reach.summary().set_index("component")
     mean = r.get("wom_told_mean")["estimate"]
     assert reach.people_reached_per_month == pytest.approx(250 * mean)
-    assert t.loc["share_telling_anyone", "estimate"] * t.loc["mean_told_among_tellers", "estimate"] == pytest.approx(mean)
+    share, among = t.loc["share_telling_anyone", "estimate"], t.loc["mean_told_among_tellers", "estimate"]
+    assert share * among == pytest.approx(mean)
     lo, hi = t.loc["people_reached_per_month", ["ci_low", "ci_high"]]
     assert lo < 250 * mean < hi
     pois = reach_model(r, 250, rate_uncertainty="poisson").summary().set_index("component")
-    w_none = hi - lo
-    w_pois = pois.loc["people_reached_per_month", "ci_high"] - pois.loc["people_reached_per_month", "ci_low"]
-    assert w_pois > w_none
-    lb = reach_model(r, 250, estimator="lower_bound")
-    assert lb.people_reached_per_month < reach.people_reached_per_month
+    assert (pois.loc["people_reached_per_month", "ci_high"] - pois.loc["people_reached_per_month", "ci_low"]
+            > hi - lo)
+    low = reach_model(r, 250, estimator="lower_bound").people_reached_per_month
+    high = reach_model(r, 250, estimator="upper_sensitivity").people_reached_per_month
+    assert low < reach.people_reached_per_month < high
     with pytest.raises(ValueError, match="non-negative"):
         reach_model(r, -1)
+    with pytest.raises(ValueError, match="estimator"):
+        reach_model(r, 1, estimator="midpoint")
 
 
 def test_result_faces_json_html_and_plot():
-    rng = np.random.default_rng(14)
-    df, _ = survey(rng, 100, n_sat=50)
-    r = word_of_mouth(df, n_resamples=50)
+    df, _ = world(np.random.default_rng(14), 60)
+    sat, _ = world(np.random.default_rng(15), 30, csat=4.0)
+    r = word_of_mouth(pd.concat([df, sat], ignore_index=True), n_resamples=50)
     d = r.to_dict()
-    json.dumps(d)  # JSON-ready
-    assert {"summary", "distribution", "settings"} <= set(d)
+    json.dumps(d, allow_nan=False)  # JSON-ready
+    assert {"summary", "distribution", "settings"} <= set(d) and d["settings"]["unit"] == "customer"
     assert "<table" in r._repr_html_()
+    dist = r.distribution()
+    assert (dist["ci_low"] <= dist["share"]).all() and (dist["share"] <= dist["ci_high"]).all()
     fig, ax = plt.subplots()
-    out = r.plot(ax=ax)
-    assert out is ax
+    assert r.plot(ax=ax) is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any("cited" in s for s in labels)  # cited figures come from the registry, passed by the caller
+    assert any(s.startswith("dissatisfied mean: range") for s in labels)
     plt.close(fig)
     ax = r.plot(cited_band=(9, 15), cited_label="cited 9-15 people [U folklore]")
     assert any("cited 9-15" in t.get_text() for t in ax.get_legend().get_texts())
@@ -210,9 +326,15 @@ def test_errors_teach():
         word_of_mouth(ok.assign(told_count_high=0.0))
     with pytest.raises(ValueError, match="overlap"):
         word_of_mouth(ok, dissatisfied_max_csat=4, satisfied_min_csat=3)
+    with pytest.raises(ValueError, match="open_multiplier"):
+        word_of_mouth(ok, open_multiplier=0.5)
     with pytest.raises(TypeError):
         word_of_mouth([1, 2, 3])
+    with pytest.raises(ValueError, match="weights"):
+        turnbull([0, 1], [0, 2], weights=[1.0, -1.0])
     # no warned-others column: that figure is not supported, the rest works
     r = word_of_mouth(ok, n_resamples=20)
     row = r.get("told_others_not_to_buy_after_bad")
     assert row["estimate"] is None and "not supported" in row["method"]
+    # nobody in the satisfied group: missing figures, not errors
+    assert r.get("wom_told_mean", "satisfied")["estimate"] is None and r.get("wom_told_mean", "satisfied")["n"] == 0

@@ -150,7 +150,7 @@ def load_registry() -> pd.DataFrame:
         figure's slice, e.g. ``"all"`` or ``"satisfaction=dissatisfied"``),
         ``worse_if`` (``higher`` / ``lower``: which side is worse for the
         company; empty when neither), ``test`` (``km_loglog``,
-        ``interval_normal`` or ``proportion``; see
+        ``interval_normal``, ``proportion`` or ``identified_range``; see
         :func:`csanalysis.registry.compare_figures`), ``needs`` (what the
         data must hold, shown when the figure is not supported) and
         ``denominator_n`` (the cited study's denominator where known).

@@ -402,6 +402,10 @@ _TESTS = {
     "interval_normal": "normal approximation, standard error read off the interval; distance to the cited value "
                        "or the nearest end of the cited range",
     "proportion": "",  # named per row by csanalysis.stats.intervals.proportion_test_method
+    # the own figure's interval is an identified range (bounds under stated assumptions), not a sampling
+    # interval: the verdict reads it; no p-value is invented
+    "identified_range": "no test: the verdict compares the identified range (bounds with their sampling error) "
+                        "with the cited value or range",
 }
 
 
@@ -500,8 +504,10 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
     prop_name = np.where(inside, "observed inside the cited range (p = 1 by convention)",
                          pd.Series(methods, index=m.index).astype("str") + " of k = round(observed x n) against "
                          + pd.Series(target, index=m.index).map("{:g}".format))
-    test_name = np.select([test_kind == "km_loglog", test_kind == "interval_normal", test_kind == "proportion"],
-                          [_TESTS["km_loglog"], _TESTS["interval_normal"], prop_name], default="")
+    test_name = np.select([test_kind == "km_loglog", test_kind == "interval_normal", test_kind == "proportion",
+                           test_kind == "identified_range"],
+                          [_TESTS["km_loglog"], _TESTS["interval_normal"], prop_name, _TESTS["identified_range"]],
+                          default="")
     if "p_given" in m.columns:
         given = m["p_given"].to_numpy(dtype="float64", na_value=np.nan)
         use = np.isfinite(given)
@@ -516,7 +522,7 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
                          "survey's share (binomial standard error from its denominator_n)", test_name)
     no_test = np.isin(verdict, ["not supported", "not comparable"])
     p = np.where(no_test, np.nan, p)
-    test_name = np.where(no_test | ~np.isfinite(p), "", test_name)
+    test_name = np.where(no_test | (~np.isfinite(p) & (test_kind != "identified_range")), "", test_name)
     overridden = never & ov
     with np.errstate(all="ignore"):
         half = z * se_cited

@@ -189,8 +189,11 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
 
     sec = Section("word-of-mouth", "Word of mouth")
     if r.get("word_of_mouth") is not None:
-        sec.p("How many people respondents told about the experience, from interval answers ('6-10', 'more than "
-              "20'): the midpoint estimate, with a lower bound from the interval low ends.")
+        sec.p("How many people respondents told about the experience, from banded answers ('6-10', 'more than "
+              "20'), estimated without assuming where in a band an answer lies (Turnbull's estimator): a lower "
+              "bound on the mean from the bands' low ends, a central estimate under a stated assumption for the "
+              "open top band and an upper sensitivity value; a verdict against a cited range only when the "
+              "whole identified range misses it.")
         fig(sec, "word_of_mouth")
         rows = _rows(f, source="word_of_mouth")
         _fig_table(sec, rows[~rows["id"].str.contains("_bound")])
