@@ -105,8 +105,12 @@ display(Markdown(
 # ## People told, from banded answers
 #
 # The survey offers bands (none, a few, six to ten, eleven to twenty, more than twenty), so each answer
-# is an interval. The headline reads each interval at its midpoint (an open top band at one and a half
-# times its low end); the lower bound reads each at its low end and cannot overstate.
+# is an interval. The distribution is estimated without assuming where in a band an answer lies
+# (Turnbull's estimator). The mean is only bounded when the top band is open: the lower bound reads every
+# answer at its low end and cannot overstate, the central estimate continues the band shares' decline
+# into the open band, and the upper sensitivity value reads every answer at its high end with the open
+# band at three times its floor. The mean's interval is this identified range, so it gets a verdict only
+# when the whole range misses the cited range. Intervals resample customers, not answers.
 
 # %%
 with house_style():
@@ -116,12 +120,13 @@ show(a.comparisons[a.comparisons["id"].isin(ids)], "Dissatisfied respondents aga
      extra_columns=("verdict", "provenance"))
 
 # %%
-higher = a.figure("wom_told_mean", BAD)["estimate"] > a.figure("wom_told_median", BAD)["estimate"]
+higher = a.figure("wom_told_mean", BAD)["estimate"] > a.figure("wom_told_median_band", BAD)["ci_high"]
 display(Markdown(f"""
 * Dissatisfied respondents (n = {value('wom_told_mean', field='n')}) told **{value('wom_told_mean')} people** on average
-  ({ci('wom_told_mean')}), against the folklore range {compared('wom_told_mean')} (verdict
+  (identified range {ci('wom_told_mean')}), against the folklore range {compared('wom_told_mean')} (verdict
   **{compared('wom_told_mean', 'verdict')}**, {compared('wom_told_mean', 'provenance')}).
-* The median is {value('wom_told_median')} ({ci('wom_told_median')}), against the traced median of
+* The median lies in the band starting at {value('wom_told_median_band')} (bands {ci('wom_told_median_band')}),
+  against the traced median of
   {compared('wom_told_median_tarp')} from the old study (verdict **{compared('wom_told_median_tarp', 'verdict')}**){
   ": most dissatisfied customers tell a few people and a few tell many, which pulls the mean above the median"
   if higher else ""}.
@@ -139,7 +144,7 @@ display(Markdown(f"""
 # respondents:
 
 # %%
-contrast = ["wom_told_mean", "wom_told_median", "wom_told_over_20", "share_bad_any", "share_good_any",
+contrast = ["wom_told_mean", "wom_told_median_band", "wom_told_over_20", "share_bad_any", "share_good_any",
             "told_others_not_to_buy_after_bad", "told_others_not_to_buy_after_good"]
 show(f[f["id"].isin(contrast) & f["group"].isin([BAD, GOOD])].sort_values(["group", "id"]),
      "Dissatisfied against satisfied respondents")
@@ -148,29 +153,30 @@ show(f[f["id"].isin(contrast) & f["group"].isin([BAD, GOOD])].sort_values(["grou
 further = a.figure("wom_told_mean", BAD)["ci_low"] > a.figure("wom_told_mean", GOOD)["ci_high"]
 display(Markdown(
     f"Satisfied respondents (n = {value('wom_told_mean', GOOD, 'n')}) told {value('wom_told_mean', GOOD)} people on "
-    f"average ({ci('wom_told_mean', GOOD)}) against {value('wom_told_mean')} for dissatisfied ones; "
+    f"average (identified range {ci('wom_told_mean', GOOD)}) against {value('wom_told_mean')} for dissatisfied ones; "
     f"{value('share_good_any', GOOD)} of satisfied respondents told anyone at all, against "
     f"{value('share_bad_any')} of dissatisfied ones. "
-    + ("Bad news travels further here: the intervals do not overlap." if further else
-       "The intervals overlap: the data does not show bad news travelling further.")))
+    + ("Bad news travels further here: the identified ranges do not overlap." if further else
+       "The identified ranges overlap: the data does not show bad news travelling further.")))
 
 # %% [markdown]
-# ## Lower bound against midpoint
+# ## Bounds and the central estimate
 #
-# Banded answers hide the exact count. The midpoint reading is the best single guess and depends on
-# where the open top band is put; the lower bound reads every answer at its low end and so can only
-# understate. Shares above a threshold get a lower and an upper bound from answers whose band
-# straddles it. Report the midpoint with the lower bound beside it.
+# Banded answers hide the exact count. The central estimate depends on the assumption about the open
+# top band; the lower bound reads every answer at its low end and so can only understate, the upper
+# sensitivity value shows how far the assumption can move the mean. Shares above a threshold get a
+# lower and an upper bound from answers whose band straddles it.
 
 # %%
-readings = ["wom_told_mean", "wom_told_mean_lower_bound", "wom_told_median", "wom_told_median_lower_bound",
+readings = ["wom_told_mean_lower_bound", "wom_told_mean", "wom_told_mean_upper_sensitivity", "wom_told_median_band",
             "wom_told_over_20_lower_bound", "wom_told_over_20", "wom_told_over_20_upper_bound",
             "share_bad_gt5_lower_bound", "share_bad_gt5", "share_bad_gt5_upper_bound"]
-show(rows(readings), "Midpoint readings with their bounds (dissatisfied respondents)")
+show(rows(readings), "Central estimates with their bounds (dissatisfied respondents)")
 
 # %%
-display(Markdown(f"The mean people told is {value('wom_told_mean')} at the midpoints and at least "
-                 f"{value('wom_told_mean_lower_bound')} ({ci('wom_told_mean_lower_bound')}) at the low ends."))
+display(Markdown(f"The mean people told is {value('wom_told_mean')} under the tail assumption, at least "
+                 f"{value('wom_told_mean_lower_bound')} ({ci('wom_told_mean_lower_bound')}) at the low ends and "
+                 f"{value('wom_told_mean_upper_sensitivity')} at the upper sensitivity reading."))
 
 # %% [markdown]
 # ## Conclusions
@@ -178,7 +184,8 @@ display(Markdown(f"The mean people told is {value('wom_told_mean')} at the midpo
 # %%
 display(Markdown(f"""
 * Dissatisfied respondents told {value('wom_told_mean')} people on average (at least
-  {value('wom_told_mean_lower_bound')}), median {value('wom_told_median')}; {value('wom_told_over_20')} told more than
+  {value('wom_told_mean_lower_bound')}), median in the band from {value('wom_told_median_band')};
+  {value('wom_told_over_20')} told more than
   twenty. These sit next to folklore figures, which are context, not targets.
 * {value('told_others_not_to_buy_after_bad')} advised others not to buy: verdict
   **{compared('told_others_not_to_buy_after_bad', 'verdict')}** against a sourced but second-hand
