@@ -38,6 +38,7 @@ from csanalysis.schema import (
 
 __all__ = [
     "EXPERIENCE_COLUMNS",
+    "KNOWN_FROM",
     "TIMELINE_COLUMNS",
     "TIMELINE_EVENTS",
     "BadExperienceRule",
@@ -50,8 +51,11 @@ __all__ = [
 EXPERIENCE_COLUMNS: tuple[str, ...] = (
     "customer", "experience_id", "ticket_id", "response_id", "at", "channel", "rating",
     "rating_score", "csat", "nps", "ces", "reopens", "first_reply_minutes",
-    "resolution_minutes", "bad", "good", "rated", "source",
+    "resolution_minutes", "bad", "good", "rated", "source", "resolved_at", "known_at", "known_from",
 )
+#: Values of the ``known_from`` column: which time an experience's ``known_at`` was taken from.
+KNOWN_FROM: tuple[str, ...] = ("solved_at", "closed_at", "resolution_minutes", "responded_at", "first_reply_sla",
+                               "created_at")
 #: Columns of :func:`timeline`, in order.
 TIMELINE_COLUMNS: tuple[str, ...] = ("customer", "at", "event", "id", "channel", "detail", "value")
 #: Event types of :func:`timeline`, in their tie-breaking order.
@@ -191,23 +195,43 @@ class BadExperienceRule:
         return text
 
     # .................................................................. masks
+    def criteria(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Which criterion of the rule each row meets: one boolean column per criterion.
+
+        Columns ``rating``, ``csat``, ``ces``, ``nps``, ``reopens``,
+        ``first_reply`` (a column is all False when the criterion is switched
+        off or its column is absent). :meth:`bad` is their OR; the
+        experiences use them to date when an experience became known to be
+        bad (see :func:`experiences`).
+
+        Examples
+        --------
+        >>> rule = BadExperienceRule(reopens_at_least=2)
+        >>> df = pd.DataFrame({"rating": ["bad", "good"], "csat": [4.0, 1.0], "reopens": [0, 3]})
+        >>> rule.criteria(df)[["rating", "csat", "reopens"]]
+           rating   csat  reopens
+        0    True  False    False
+        1   False   True     True
+        """
+        out = pd.DataFrame({c: np.zeros(len(df), dtype=bool) for c in _CRITERIA}, index=df.index)
+        if self.use_ticket_rating and "rating" in df.columns:
+            out["rating"] = _eq(df["rating"], "bad").to_numpy()
+        for name, col, thr, op in (("csat", "csat", self.csat_at_most, "le"), ("ces", "ces", self.ces_at_least, "ge"),
+                                   ("nps", "nps", self.nps_at_most, "le"),
+                                   ("reopens", "reopens", self.reopens_at_least, "ge"),
+                                   ("first_reply", "first_reply_minutes", self.first_reply_sla_minutes, "gt")):
+            if thr is not None and col in df.columns:
+                x = _num(df[col])
+                with np.errstate(invalid="ignore"):
+                    out[name] = {"le": x <= thr, "ge": x >= thr, "gt": x > thr}[op]
+        return out
+
     def bad(self, df: pd.DataFrame) -> pd.Series:
         """Boolean mask of bad experiences in an :func:`experiences`-like frame.
 
         Missing columns and missing values never make an experience bad.
         """
-        out = pd.Series(False, index=df.index)
-        if self.use_ticket_rating and "rating" in df.columns:
-            out |= _eq(df["rating"], "bad")
-        for col, thr, op in (("csat", self.csat_at_most, "le"), ("ces", self.ces_at_least, "ge"),
-                             ("nps", self.nps_at_most, "le"), ("reopens", self.reopens_at_least, "ge"),
-                             ("first_reply_minutes", self.first_reply_sla_minutes, "gt")):
-            if thr is not None and col in df.columns:
-                x = _num(df[col])
-                with np.errstate(invalid="ignore"):
-                    hit = {"le": x <= thr, "ge": x >= thr, "gt": x > thr}[op]
-                out |= pd.Series(hit, index=df.index)
-        return out
+        return self.criteria(df).any(axis=1).astype(bool)
 
     def good(self, df: pd.DataFrame, bad: pd.Series | None = None) -> pd.Series:
         """Boolean mask of good experiences (good by rating or CSAT, and not bad)."""
@@ -220,6 +244,10 @@ class BadExperienceRule:
         if bad is None:
             bad = self.bad(df)
         return out & ~bad
+
+
+#: Criteria of :meth:`BadExperienceRule.criteria`, in order.
+_CRITERIA: tuple[str, ...] = ("rating", "csat", "ces", "nps", "reopens", "first_reply")
 
 
 def _g(x: float) -> str:
@@ -241,8 +269,8 @@ def _eq(s: pd.Series, value: str) -> pd.Series:
     return (s.astype("object") == value).fillna(False).astype(bool)
 
 
-_TICKET_USED = ("customer", "ticket_id", "created_at", "direction", "channel", "rating", "rating_score", "reopens",
-                "first_reply_minutes", "resolution_minutes")
+_TICKET_USED = ("customer", "ticket_id", "created_at", "solved_at", "closed_at", "direction", "channel", "rating",
+                "rating_score", "reopens", "first_reply_minutes", "resolution_minutes")
 _RESPONSE_USED = ("customer", "response_id", "ticket_id", "responded_at", "csat", "nps", "ces")
 
 
@@ -347,9 +375,36 @@ def experiences(
         ``responded_at``), ``channel``, ``rating``, ``rating_score``, ``csat``,
         ``nps``, ``ces``, ``reopens``, ``first_reply_minutes``,
         ``resolution_minutes``, ``bad``, ``good``, ``rated`` (has a rating or
-        a CSAT), ``source`` (``"ticket"`` / ``"survey"``). Sorted by customer
-        and time; rows that could not be linked to a customer keep a missing
-        ``customer`` and come last.
+        a CSAT), ``source`` (``"ticket"`` / ``"survey"``), ``resolved_at``,
+        ``known_at``, ``known_from`` (see Notes). Sorted by customer and
+        creation time; rows that could not be linked to a customer keep a
+        missing ``customer`` and come last.
+
+    Notes
+    -----
+    *When an experience became known* (``known_at``, the index time of the
+    avoidance figures; ``at`` stays the time of the contact itself):
+
+    * ``resolved_at``, a ticket's solved time: ``solved_at``, else a
+      ``closed_at`` column when the export has one, else ``created_at +
+      resolution_minutes``; missing for tickets never solved and for survey
+      answers;
+    * a bad experience is known when the first criterion of ``rule`` that
+      makes it bad is met: a bad rating or a reopen rule at the solved time
+      (exports carry neither the time of the rating nor an event log of the
+      reopens, so the solved time approximates both; for reopens it is the
+      last solve, an upper bound), a survey answer about the ticket at the
+      answer's ``responded_at`` (its recorded / submitted time), a
+      first-reply SLA breach at ``created_at + first_reply_sla_minutes``
+      (when the SLA ran out without a reply);
+    * any other experience is known when all its information is in: the
+      later of the solved time and the answer's ``responded_at``;
+    * a survey answer about no ticket is known at its ``responded_at``;
+    * a ticket without any solved time falls back to ``created_at``;
+      ``known_from`` then says ``"created_at"`` (the avoidance figures flag
+      it as ``index_at_creation``). ``known_at`` is never before ``at``.
+
+    ``known_from`` names the time used, one of :data:`KNOWN_FROM`.
 
     Examples
     --------
@@ -381,15 +436,17 @@ def experiences(
         if r is not None:
             first, unlinked = first_responses(t, r)
             first = first.loc[isin_values(first["ticket_id"], keep["ticket_id"])]
-            x = keep.merge(first[["ticket_id", "response_id", "csat", "nps", "ces", "customer"]]
-                           .rename(columns={"customer": "_r_customer"}),
+            x = keep.merge(first[["ticket_id", "response_id", "csat", "nps", "ces", "customer", "responded_at"]]
+                           .rename(columns={"customer": "_r_customer", "responded_at": "_responded"}),
                            on="ticket_id", how="left", validate="many_to_one")
         else:
             unlinked = None
             x = keep.assign(response_id=pd.Series(np.nan, index=keep.index, dtype=_STR),
                             _r_customer=pd.Series(np.nan, index=keep.index, dtype=_STR),
-                            csat=np.nan, nps=np.nan, ces=np.nan)
+                            csat=np.nan, nps=np.nan, ces=np.nan,
+                            _responded=pd.Series(pd.NaT, index=keep.index, dtype=_UTC))
             x = x.reset_index(drop=True)
+        closed = x["closed_at"] if "closed_at" in x.columns else pd.Series(pd.NaT, index=x.index)
         rating = pd.Series(rating_from_score(x["rating_score"], said=x["rating"]), index=x.index)
         parts.append(pd.DataFrame({
             "customer": x["customer"].fillna(x["_r_customer"]).astype(_STR),
@@ -407,6 +464,9 @@ def experiences(
             "first_reply_minutes": x["first_reply_minutes"].astype("float64"),
             "resolution_minutes": x["resolution_minutes"].astype("float64"),
             "source": pd.Series("ticket", index=x.index, dtype=_STR),
+            "_solved": x["solved_at"].astype(_UTC),
+            "_closed": pd.to_datetime(closed, utc=True, errors="coerce").astype(_UTC),
+            "_responded": pd.to_datetime(x["_responded"], utc=True).astype(_UTC),
         }))
     else:
         unlinked = r.sort_values("responded_at", na_position="last", kind="stable")
@@ -431,16 +491,89 @@ def experiences(
             "first_reply_minutes": np.full(n, np.nan),
             "resolution_minutes": np.full(n, np.nan),
             "source": pd.Series("survey", index=u.index, dtype=_STR),
+            "_solved": pd.Series(pd.NaT, index=u.index, dtype=_UTC),
+            "_closed": pd.Series(pd.NaT, index=u.index, dtype=_UTC),
+            "_responded": u["responded_at"].astype(_UTC),
         }))
     if parts:
         out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     else:
         out = _empty_experiences()
-    bad = rule.bad(out)
+    crit = rule.criteria(out)
+    bad = crit.any(axis=1)
     out["bad"] = bad.astype(bool)
     out["good"] = rule.good(out, bad).astype(bool)
     out["rated"] = (out["rating"].notna() | out["csat"].notna()).astype(bool)
+    out["resolved_at"], out["known_at"], out["known_from"] = _known(out, crit, rule)
     return _sorted(out, ["customer", "at", "experience_id"])[list(EXPERIENCE_COLUMNS)]
+
+
+_NO_TIME = np.iinfo(np.int64).max
+
+
+def _ns_or(s: pd.Series, missing: int) -> np.ndarray:
+    """UTC timestamps as int64 nanoseconds, ``missing`` where NaT."""
+    v = s.astype(_UTC).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    v[s.isna().to_numpy()] = missing
+    return v
+
+
+def _known(out: pd.DataFrame, crit: pd.DataFrame, rule: BadExperienceRule) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """``resolved_at``, ``known_at`` and ``known_from`` of each experience (see :func:`experiences`)."""
+    n = len(out)
+    nat = np.iinfo(np.int64).min
+    created = _ns_or(out["at"], nat)
+    # a ticket's solved time: solved_at, else a closed_at column, else created_at + resolution_minutes
+    res_min = _num(out["resolution_minutes"])
+    by_res = np.where(np.isfinite(res_min) & (created != nat),
+                      created + np.round(np.nan_to_num(res_min) * 60e9).astype(np.int64), nat)
+    cand = [(_ns_or(out["_solved"], nat), 0), (_ns_or(out["_closed"], nat), 1), (by_res, 2)]
+    resolved = np.full(n, nat, dtype=np.int64)
+    res_from = np.full(n, 5, dtype=np.int64)  # index into KNOWN_FROM; 5 = created_at
+    for v, k in cand:  # three fallbacks
+        take = (resolved == nat) & (v != nat)
+        resolved[take] = v[take]
+        res_from[take] = k
+    ticket = (out["source"] == "ticket").to_numpy(dtype=bool)
+    resolved[~ticket] = nat
+    res_from[~ticket] = 5
+    responded = _ns_or(out["_responded"], nat)
+    # when each kind of information arrived: ratings and reopens when the ticket was solved (no event log: a
+    # ticket's rating time and its reopen times are not exported), survey answers when recorded, a first-reply
+    # breach when the SLA ran out without a reply
+    solved_t = np.where(resolved != nat, resolved, created)
+    solved_k = res_from
+    answer_t = np.where(responded != nat, responded, solved_t)
+    answer_k = np.where(responded != nat, 3, solved_k)
+    sla = rule.first_reply_sla_minutes
+    sla_t = created + (np.int64(round(float(sla) * 60e9)) if sla is not None else 0)
+    times = {"rating": (solved_t, solved_k), "csat": (answer_t, answer_k), "ces": (answer_t, answer_k),
+             "nps": (answer_t, answer_k), "reopens": (solved_t, solved_k),
+             "first_reply": (sla_t, np.full(n, 4, dtype=np.int64))}
+    known = np.full(n, _NO_TIME, dtype=np.int64)
+    known_k = np.full(n, 5, dtype=np.int64)
+    for c, (t, k) in times.items():  # six criteria: a bad experience is known when its first criterion is met
+        hit = crit[c].to_numpy(dtype=bool) & (t != nat) & (t < known)
+        known[hit] = t[hit]
+        known_k[hit] = k[hit]
+    # not bad: known once all its information is in (the later of the solved time and the survey answer)
+    later = np.where((responded != nat) & (responded > solved_t), responded, solved_t)
+    later_k = np.where((responded != nat) & (responded > solved_t), 3, solved_k)
+    unknown = known == _NO_TIME
+    known[unknown] = later[unknown]
+    known_k[unknown] = later_k[unknown]
+    # never before the contact itself (a response dated before its ticket was created)
+    early = (created != nat) & (known != nat) & (known < created)
+    known[early] = created[early]
+    known_k[early] = 5
+    known[~ticket] = responded[~ticket]
+    known_k[~ticket] = 3
+
+    def ts(v: np.ndarray) -> pd.Series:
+        return pd.Series(pd.to_datetime(v.view("datetime64[ns]"), utc=True), index=out.index).astype(_UTC)
+
+    labels = np.asarray(KNOWN_FROM, dtype=object)[known_k]
+    return ts(resolved), ts(known), pd.Series(labels, index=out.index, dtype=_STR).where(known != nat)
 
 
 def _empty_experiences() -> pd.DataFrame:
@@ -452,7 +585,8 @@ def _empty_experiences() -> pd.DataFrame:
         "csat": pd.Series(dtype="float64"), "nps": pd.Series(dtype="float64"),
         "ces": pd.Series(dtype="float64"), "reopens": pd.Series(dtype="Int64"),
         "first_reply_minutes": pd.Series(dtype="float64"), "resolution_minutes": pd.Series(dtype="float64"),
-        "source": pd.Series(dtype=_STR),
+        "source": pd.Series(dtype=_STR), "_solved": pd.Series(dtype=_UTC), "_closed": pd.Series(dtype=_UTC),
+        "_responded": pd.Series(dtype=_UTC),
     })
 
 

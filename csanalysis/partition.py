@@ -354,7 +354,10 @@ def customer_phase(
     * for ``avoid_2y_after_bad`` and ``avoid_2y_after_good``, the number of
       events and of censored customers per distinct duration, from
       :func:`csanalysis.estimators.avoidance.index_durations` (the durations
-      :func:`~csanalysis.estimators.avoidance.avoidance` uses);
+      :func:`~csanalysis.estimators.avoidance.avoidance` uses: indexed when
+      each experience became known, purchases placed while a ticket was open
+      not counted, the good group censored at a later bad experience; all of
+      it per customer, so partitions add up);
     * histograms of the CSAT, NPS and CES answers of every response, and the
       (successes, eligible) counts of the bad-rating share and the reopen
       rate over customer-initiated tickets, as
@@ -494,7 +497,12 @@ def _km_estimate(counts: pd.DataFrame, window: float) -> tuple[float, int]:
     times = np.concatenate([t[d > 0], t[c > 0]])
     events = np.concatenate([np.ones(int((d > 0).sum()), dtype=bool), np.zeros(int((c > 0).sum()), dtype=bool)])
     weights = np.concatenate([d[d > 0], c[c > 0]]).astype("float64")
-    return kaplan_meier(times, events, weights=weights).survival_at(window).survival, n
+    km = kaplan_meier(times, events, weights=weights)
+    tl = km.timeline
+    zero = tl["time"].to_numpy()[tl["survival"].to_numpy() <= 0.0]
+    if zero.size and zero[0] <= window:  # the curve has reached 0: S(window) = 0, as the estimator reports it
+        return 0.0, n
+    return km.survival_at(window).survival, n
 
 
 def _hist(answers: pd.DataFrame, item: str) -> tuple[np.ndarray, np.ndarray]:
@@ -507,8 +515,9 @@ def _hist(answers: pd.DataFrame, item: str) -> tuple[np.ndarray, np.ndarray]:
 def estimates(partials: Partials) -> pd.DataFrame:
     """Point estimates from (combined) partials.
 
-    Kaplan-Meier ``S(window)`` from the event and at-risk counts (missing
-    when nobody was followed for ``window`` days); CSAT and CES means from
+    Kaplan-Meier ``S(window)`` from the event and at-risk counts (0 once
+    the curve has reached 0, missing when nobody was followed for
+    ``window`` days before that); CSAT and CES means from
     their histograms; CSAT top-2 share (answers 4-5); NPS ``100 x
     (promoters - detractors) / n`` (9-10 and 0-6 of 0-10); shares ``k / n``
     (missing when ``n = 0``).

@@ -311,3 +311,64 @@ def test_customer_summary_mixed_currency(activity):
     s = customer_summary(activity=a).set_index("customer")
     assert s.loc["a", "currency"] == "mixed" and s.loc["a", "n_orders"] == 3
     assert "n_bad" not in s.columns or s["n_bad"].eq(0).all()
+
+
+# --------------------------------------------------------------------------- when an experience became known
+def test_known_at_is_when_the_experience_became_known(tickets, responses):
+    from csanalysis.experiences import KNOWN_FROM
+
+    e = by_id(experiences(tickets, responses))
+    ts = pd.Timestamp
+    # a good rating: known when the ticket was solved
+    assert e.loc["ticket:t1", "known_at"] == ts("2024-01-01 12:00", tz="UTC")
+    assert e.loc["ticket:t1", "known_from"] == "solved_at"
+    # bad by the survey answer about it: known when the answer was recorded, not when the ticket was created
+    assert e.loc["ticket:t2", "at"] == ts("2024-02-01 10:00", tz="UTC")
+    assert e.loc["ticket:t2", "known_at"] == ts("2024-02-03", tz="UTC")
+    assert e.loc["ticket:t2", "known_from"] == "responded_at"
+    assert e.loc["ticket:t2", "resolved_at"] == ts("2024-02-02 10:00", tz="UTC")
+    # a bad rating: known when solved
+    assert e.loc["ticket:t3", "known_at"] == ts("2024-01-05 10:00", tz="UTC")
+    # never solved, not bad: known when its survey answer came in
+    assert pd.isna(e.loc["ticket:t4", "resolved_at"])
+    assert e.loc["ticket:t4", "known_at"] == ts("2024-03-02", tz="UTC")
+    # survey answers about no ticket: their recorded time
+    assert e.loc["survey:r3", "known_at"] == ts("2024-04-01", tz="UTC")
+    assert e.loc["survey:r3", "known_from"] == "responded_at"
+    assert set(e["known_from"]) <= set(KNOWN_FROM)
+    assert (e["known_at"] >= e["at"]).all()
+
+
+def test_known_at_follows_the_rule_that_made_it_bad():
+    t = conform(pd.DataFrame({
+        "ticket_id": ["s", "r", "c", "m", "o"], "customer_id": ["a"] * 5,
+        "created_at": ["2024-01-01 08:00"] * 5,
+        "solved_at": ["2024-01-03 08:00", "2024-01-09 08:00", None, None, None],
+        "closed_at": [None, None, "2024-01-04 08:00", None, None],
+        "resolution_minutes": [np.nan, np.nan, np.nan, 600.0, np.nan],
+        "first_reply_minutes": [500.0, 5.0, 5.0, 5.0, 5.0], "reopens": [0, 3, 0, 0, 0],
+        "rating": [None, None, "bad", "bad", "bad"]}), "tickets")
+    rule = BadExperienceRule(first_reply_sla_minutes=60, reopens_at_least=2)
+    e = by_id(experiences(t, rule=rule))
+    ts = pd.Timestamp
+    # a first-reply breach is known when the SLA ran out without a reply
+    assert e.loc["ticket:s", "known_at"] == ts("2024-01-01 09:00", tz="UTC")
+    assert e.loc["ticket:s", "known_from"] == "first_reply_sla"
+    # a reopen rule has no event log: the (last) solved time
+    assert e.loc["ticket:r", "known_at"] == ts("2024-01-09 08:00", tz="UTC")
+    assert e.loc["ticket:r", "known_from"] == "solved_at"
+    # without solved_at: a closed_at column, then creation + resolution time, then the creation itself
+    assert e.loc["ticket:c", "known_at"] == ts("2024-01-04 08:00", tz="UTC")
+    assert e.loc["ticket:c", "known_from"] == "closed_at"
+    assert e.loc["ticket:m", "known_at"] == ts("2024-01-01 18:00", tz="UTC")
+    assert e.loc["ticket:m", "known_from"] == "resolution_minutes"
+    assert e.loc["ticket:o", "known_at"] == e.loc["ticket:o", "at"]
+    assert e.loc["ticket:o", "known_from"] == "created_at"
+
+
+def test_criteria_are_the_parts_of_bad(tickets, responses):
+    rule = BadExperienceRule(ces_at_least=6, reopens_at_least=2, first_reply_sla_minutes=60)
+    e = experiences(tickets, responses, rule=rule)
+    crit = rule.criteria(e)
+    assert list(crit.columns) == ["rating", "csat", "ces", "nps", "reopens", "first_reply"]
+    assert (crit.any(axis=1) == e["bad"]).all()

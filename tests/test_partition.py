@@ -237,3 +237,41 @@ def test_customer_phase_checks_arguments(linked, as_of):
         customer_phase(linked, as_of=None)
     with pytest.raises(TypeError, match="LinkedData"):
         customer_phase(linked.tickets, as_of=as_of)
+
+
+def test_known_times_and_open_tickets_add_up_across_parts():
+    # index at the solved time, purchases while a ticket is open skipped, good episodes censored at a later bad one:
+    # all of it per customer, so four parts still add up to the estimator's own curves
+    rng = np.random.default_rng(5)
+    n, k = 120, 400
+    day = pd.Timestamp("2022-01-01", tz="UTC")
+    created = day + pd.to_timedelta(rng.uniform(0, 500, k), unit="D")
+    t = pd.DataFrame({"ticket_id": np.arange(k).astype(str), "customer_id": rng.integers(0, n, k).astype(str),
+                      "created_at": created, "solved_at": created + pd.to_timedelta(rng.uniform(0, 40, k), unit="D"),
+                      "rating": rng.choice(["bad", "good", None], k)})
+    a = pd.DataFrame({"customer_id": rng.integers(0, n, 8 * n).astype(str),
+                      "at": day + pd.to_timedelta(rng.uniform(-300, 1400, 8 * n), unit="D")})
+    linked = cs.link_customers(tickets=t, activity=a)
+    as_of = linked.activity["at"].max()
+    whole = customer_phase(linked, as_of=as_of)
+    _same(combine([customer_phase(p, as_of=as_of) for p in split_customers(linked, 4)]), whole)
+    exp = experiences(linked.tickets, None)
+    av = avoidance(exp, linked.activity, as_of=as_of, baseline="none", n_resamples=20)
+    assert av.counts["purchases_while_ticket_open"] > 0 and av.counts["good_censored_at_later_bad"] > 0
+    got = estimates(whole).set_index("id")
+    for f in ("avoid_2y_after_bad", "avoid_2y_after_good"):
+        assert got.loc[f, "estimate"] == pytest.approx(av.figure(f)["estimate"], abs=1e-12, rel=0)
+        assert got.loc[f, "n"] == av.figure(f)["n"]
+    assert 0 < got.loc["avoid_2y_after_bad", "estimate"] < 1
+
+
+def test_a_curve_that_reached_zero_gives_zero_in_both():
+    t = pd.DataFrame({"ticket_id": ["1", "2"], "customer_id": ["a", "b"], "created_at": ["2024-01-10"] * 2,
+                      "solved_at": ["2024-01-11"] * 2, "rating": ["bad", "bad"]})
+    a = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "at": ["2024-01-01", "2024-02-01", "2024-01-01",
+                                                                  "2024-03-01"]})
+    linked = cs.link_customers(tickets=t, activity=a)
+    as_of = pd.Timestamp("2024-06-30", tz="UTC")
+    av = avoidance(experiences(linked.tickets, None), linked.activity, as_of=as_of, baseline="none", n_resamples=20)
+    assert av.figure("avoid_2y_after_bad")["estimate"] == 0.0
+    assert estimates(customer_phase(linked, as_of=as_of)).set_index("id").loc["avoid_2y_after_bad", "estimate"] == 0.0

@@ -4,7 +4,10 @@ The figure the customer-service press cites ("39% of customers avoid a
 company for two years after one bad experience", Dimensional Research for
 Zendesk, 2013) is a survey answer, conditional on respondents whose buying
 was affected. :func:`avoidance` computes the behavioural analogue from a
-company's own contacts and purchases:
+company's own contacts and purchases. Every index time is the moment the
+experience *became known* (``known_at`` of
+:func:`csanalysis.experiences.experiences`: a ticket's solved time, a survey
+answer's recorded time), and nothing after an index is used to form a group:
 
 ``avoid_2y_after_bad``
     Among customers with a bad service experience, the share still without a
@@ -14,12 +17,20 @@ company's own contacts and purchases:
     purchase yet", which counts every customer followed for less than the
     window as an avoider.
 ``avoid_2y_after_good``
-    The same after the first *rated* experience, when it was good.
-``avoid_2y_baseline`` and ``excess_avoidance``
-    The same for customers without any service contact, matched to each
-    bad-experience customer on recency, frequency and tenure at the same date, and
-    the difference ``S_bad - S_baseline``: long natural buying cycles give
-    two-year gaps without any service failure.
+    The same after the first *rated* experience, when it was good, censored
+    when a later bad experience becomes known.
+``avoid_2y_baseline``, ``excess_avoidance``, ``rmst_diff_2y``
+    The comparison "bad experience now" versus "no contact now" (sequential
+    emulated trials, one per calendar month): for the bad-experience customers
+    with an earlier purchase, the share that would have had no purchase
+    within the window without the experience, estimated from customers who at
+    the same calendar time had bought before and had not been contacted yet
+    (their later contacts ignored), weighted to the bad-experience customers'
+    whole pre-index purchase history; the difference ``S_bad - S_baseline``
+    and the difference in restricted mean time without a purchase.
+``excess_avoidance_censored``
+    The same with the controls censored at their first later contact, with
+    inverse-probability-of-censoring weights ("as if never contacted").
 ``avoid_2y_after_bad_changed``
     The survey's denominator: among bad-experience customers whose buying
     changed (no purchase within their expected cycle), the share whose gap
@@ -30,7 +41,8 @@ company's own contacts and purchases:
 
 Everything is vectorised: purchases are sorted once by (customer, time) and
 every question "how many purchases before t, when is the next one after t" is
-one ``np.searchsorted`` over all customers at once.
+one ``np.searchsorted`` over all customers at once; the weights are refitted
+in every bootstrap resample as a batch of Newton steps.
 """
 
 from __future__ import annotations
@@ -43,22 +55,22 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import percentile_interval
+from csanalysis.stats.bootstrap import percentile_interval, poisson_weights, unit_hash
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
     cluster_bootstrap_survival_at,
     kaplan_meier,
-    km_difference_ci,
     logrank_test,
 )
 
 __all__ = [
     "FIGURE_IDS",
+    "FLAGS",
     "AvoidanceResult",
     "ChangedRule",
     "avoidance",
@@ -72,6 +84,8 @@ FIGURE_IDS: tuple[str, ...] = (
     "avoid_2y_after_good",
     "avoid_2y_baseline",
     "excess_avoidance",
+    "excess_avoidance_censored",
+    "rmst_diff_2y",
     "avoid_2y_after_bad_changed",
     "naive_avoid_2y_after_bad",
     "split_lt_365",
@@ -80,23 +94,48 @@ FIGURE_IDS: tuple[str, ...] = (
 )
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window",
-    "method", "note",
+    "figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window", "p_value",
+    "method", "definition", "note", "flags",
 )
+
+#: Flag codes of the ``flags`` column (a list per figure) and what each means.
+FLAGS: dict[str, str] = {
+    "index_at_creation": "some index experiences had no solved or answer time, so their clock starts at the "
+                         "ticket's creation (earlier than the experience became known)",
+    "short_followup": "the median follow-up of the index customers (index to as_of) is shorter than the window: "
+                      "the estimate leans on the few followed long enough",
+    "poor_overlap": "the weighted controls resemble the bad-experience customers poorly (effective sample size "
+                    "small, or a standardised mean difference above 0.1 after weighting)",
+}
 
 _DAY_NS = 86_400 * 10**9
 _SPLIT = (365.0, 730.0)
-#: Bound on (index days x candidate controls) evaluated by the matching.
-_MATCH_MAX_QUERIES = 3_000_000
-_MATCH_MIN_PER_DAY = 500
-_MATCH_CHUNK = 1_000_000
 #: Bootstrap inputs are rounded to ``window / _BOOT_STEPS`` days (about nine
 #: hours for two years) to bound the number of distinct times and so the cost
-#: of the multinomial bootstrap; the point estimates use the exact durations.
+#: of the batched bootstrap; the point estimates use the exact durations.
 _BOOT_STEPS = 2048
-#: Above this many contributing customers the "changed" interval uses the
-#: linearised (delta-method) cluster variance of the ratio instead of resampling.
-_CHANGED_BOOT_MAX_CLUSTERS = 50_000
+#: Controls drawn per trial month: this many per case, at least _CTRL_MIN_PER_TRIAL, at most _CTRL_MAX_ROWS in all
+#: (second phase; the first, random phase draws _CAND_PER_CASE per case, at least _CAND_MIN_PER_TRIAL).
+_CTRL_PER_CASE = 10
+_CTRL_MIN_PER_TRIAL = 30
+_CTRL_MAX_ROWS = 200_000
+_CAND_PER_CASE = 50
+_CAND_MIN_PER_TRIAL = 500
+_CAND_MAX_ROWS = 400_000
+#: Consecutive trial months are pooled until a pool holds this many control rows.
+_MIN_CTRL_PER_BLOCK = 30
+#: Intervals of the piecewise-exponential model of the controls' time to first contact (secondary comparison).
+_CENSOR_INTERVALS = 4
+#: Inverse-probability-of-censoring weights are capped at this value.
+_MAX_IPCW = 20.0
+#: Ridge penalty of the weighting and censoring models, per unit of total case weight.
+_RIDGE = 1e-3
+#: Bound on (resamples x rows) entries of one bootstrap chunk.
+_BOOT_CELLS = 8_000_000
+#: Effective sample size of the weighted controls below max(_ESS_MIN, _ESS_SHARE x cases) flags poor overlap.
+_ESS_MIN = 50.0
+_ESS_SHARE = 0.5
+_SMD_MAX = 0.1
 
 
 # =========================================================================== the "changed" rule
@@ -234,18 +273,24 @@ def _check_inputs(experiences: Any, activity: Any) -> None:
         raise ValueError("activity lacks the `at` column (purchase time, UTC); read it with a csanalysis reader.")
 
 
+
 # =========================================================================== purchase index
+_NEVER = np.iinfo(np.int64).max
+
+
 class _Purchases:
-    """Purchases sorted by (customer code, time) for vectorised look-ups.
+    """Events (purchases, or contacts) sorted by (customer code, time) for vectorised look-ups.
 
     ``after(codes, t)`` returns, for each query, the position of the first
-    purchase of that customer strictly after ``t`` (or the end of the
-    customer's block); ``position - start[code]`` is the number of purchases
+    event of that customer strictly after ``t`` (or the end of the
+    customer's block); ``position - start[code]`` is the number of events
     at or before ``t``. Times are replaced by their rank among the distinct
-    purchase times, so (customer, rank) packs exactly into one int64 key.
+    times, so (customer, rank) packs exactly into one int64 key. With
+    ``amounts``, ``cum[p]`` is the sum of the amounts of the first ``p``
+    events in that order (the spend before a position).
     """
 
-    def __init__(self, codes: np.ndarray, ns: np.ndarray, n_codes: int) -> None:
+    def __init__(self, codes: np.ndarray, ns: np.ndarray, n_codes: int, amounts: np.ndarray | None = None) -> None:
         order = np.argsort(ns)
         srt = ns[order]
         new = np.ones(srt.size, dtype=bool)
@@ -261,14 +306,34 @@ class _Purchases:
         order = np.argsort(key, kind="stable")
         self.key = key[order]
         self.at = ns[order]
+        self.n_codes = int(n_codes)
         self.start = np.searchsorted(self.key, np.arange(n_codes + 1, dtype=np.int64) * self.mult)
+        self.cum = (None if amounts is None
+                    else np.concatenate([[0.0], np.cumsum(np.nan_to_num(np.asarray(amounts, float)[order]))]))
+
+    def codes(self) -> np.ndarray:
+        """The customer code of each event, in the sorted order."""
+        return self.key // self.mult
+
+    def subset(self, keep: np.ndarray) -> _Purchases:
+        """The same index without the events where ``keep`` (in sorted order) is False."""
+        amounts = None if self.cum is None else np.diff(self.cum)[keep]
+        return _Purchases(self.codes()[keep], self.at[keep], self.n_codes, amounts)
 
     def after(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
         r = _search(self.uniq, t, "right").astype(np.int64)
         return _search(self.key, codes.astype(np.int64) * self.mult + r, "left")
 
-    def follow(self, codes: np.ndarray, t: np.ndarray, as_of: int) -> dict[str, np.ndarray]:
-        """Next purchase after ``t`` (censored at ``as_of``) and the history up to ``t``."""
+    def first(self) -> np.ndarray:
+        """Each customer's first event time (``_NEVER`` without any)."""
+        has = self.start[1:] > self.start[:-1]
+        out = np.full(self.n_codes, _NEVER, dtype=np.int64)
+        out[has] = self.at[self.start[:-1][has]]
+        return out
+
+    def follow(self, codes: np.ndarray, t: np.ndarray, as_of: int,
+               stop: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Next purchase after ``t``, censored at ``as_of`` (and at ``stop`` where given); the history up to ``t``."""
         pos = self.after(codes, t)
         st = self.start[codes]
         en = self.start[codes + 1]
@@ -278,8 +343,9 @@ class _Purchases:
             last = self.at[np.maximum(pos - 1, 0)]
         else:  # no purchases at all (index_durations of a partition without any): all censored
             nxt = last = np.zeros(pos.size, dtype=np.int64)
-        event = (pos < en) & (nxt <= as_of)
-        dur = np.where(event, nxt - t, as_of - t) / _DAY_NS
+        end = np.full(pos.size, as_of, dtype=np.int64) if stop is None else np.minimum(stop, as_of)
+        event = (pos < en) & (nxt <= end)
+        dur = np.where(event, nxt - t, end - t) / _DAY_NS
         return {
             "pos": pos,
             "n_prior": n_prior,
@@ -300,27 +366,30 @@ def _first_per_code(codes: np.ndarray, ns: np.ndarray) -> np.ndarray:
 # =========================================================================== index episodes
 @dataclass
 class _Episodes:
-    """Customer codes, the purchase index and the bad / good index episodes with their follow-up."""
+    """Customer codes, the purchase and contact indexes and the bad / good index episodes with their follow-up."""
 
     counts: dict[str, Any]
     labels: pd.Index
     n_codes: int
     n_act: int
-    e_codes: np.ndarray
-    e_ns: np.ndarray
     as_of_ns: int
     pur: _Purchases
+    contacts: _Purchases
+    known_at: bool
     b_codes: np.ndarray
     b_t: np.ndarray
     b_first: np.ndarray
+    b_created: np.ndarray
+    b_creation: np.ndarray
     bad: dict[str, np.ndarray]
     g_codes: np.ndarray
     g_t: np.ndarray
+    g_creation: np.ndarray
     good: dict[str, np.ndarray]
 
 
 def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
-                    require_purchases: bool = True) -> _Episodes:
+                    count_open_purchases: bool = False, require_purchases: bool = True) -> _Episodes:
     """The index episodes of :func:`avoidance` (and :func:`index_durations`): the one construction."""
     # ------------------------------------------------------------------ codes and times
     counts: dict[str, Any] = {}
@@ -333,16 +402,25 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
         raise ValueError("activity has no row with both a customer and a purchase time; nothing to follow.")
     a_str = a_cust[a_ok].astype("str")
     a_ns = a_ns[a_ok]
+    amounts = (pd.to_numeric(activity["amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[a_ok]
+               if "amount" in activity.columns else None)
 
     e_cust = experiences["customer"]
-    e_ns = _ns(experiences["at"], "experiences['at']")
-    e_ok = e_cust.notna().to_numpy() & (e_ns != _NAT)
+    e_at = _ns(experiences["at"], "experiences['at']")
+    known_at = "known_at" in experiences.columns
+    e_known = _ns(experiences["known_at"], "experiences['known_at']") if known_at else e_at.copy()
+    e_at = np.where(e_at == _NAT, e_known, e_at)
+    e_ok = e_cust.notna().to_numpy() & (e_known != _NAT)
     counts["experience_rows"] = len(experiences)
     counts["experience_rows_dropped"] = int((~e_ok).sum())
     e_bad = _flag(experiences["bad"], "experiences['bad']")[e_ok]
     e_good = _flag(experiences["good"], "experiences['good']")[e_ok]
     e_rated = _flag(experiences["rated"], "experiences['rated']")[e_ok]
-    e_ns = e_ns[e_ok]
+    e_creation = ((experiences["known_from"].astype("object") == "created_at").fillna(False).to_numpy(dtype=bool)
+                  if "known_from" in experiences.columns else np.zeros(len(experiences), dtype=bool))[e_ok]
+    e_resolved = (_ns(experiences["resolved_at"], "experiences['resolved_at']")
+                  if "resolved_at" in experiences.columns else np.full(len(experiences), _NAT))[e_ok]
+    e_at, e_known = e_at[e_ok], e_known[e_ok]
     e_str = e_cust[e_ok].astype("str")
     # one factorisation: purchasers first (codes 0 .. n_act - 1), then contact-only customers
     all_codes, uniques = pd.factorize(pd.concat([a_str, e_str], ignore_index=True))
@@ -355,34 +433,57 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     counts["contact_customers_without_purchases"] = int(n_codes - n_act)
 
     as_of_ns = int(a_ns.max()) if as_of is None else _timestamp(as_of, "as_of")
-    pur = _Purchases(a_codes, a_ns, n_codes)
+    pur = _Purchases(a_codes, a_ns, n_codes, amounts)
+    # purchases placed while one of the customer's tickets was open (after its creation, up to its solved time)
+    # are replacement orders, not purchases: neither returns nor history (unless count_open_purchases)
+    counts["purchases_while_ticket_open"] = 0
+    op = (e_resolved != _NAT) & (e_resolved > e_at)
+    if not count_open_purchases and op.any() and pur.at.size:
+        p0 = pur.after(e_codes[op], e_at[op])
+        p1 = pur.after(e_codes[op], e_resolved[op])
+        depth = np.cumsum(np.bincount(p0, minlength=pur.at.size + 1) - np.bincount(p1, minlength=pur.at.size + 1))
+        inside = depth[:-1] > 0
+        counts["purchases_while_ticket_open"] = int(inside.sum())
+        if inside.any():
+            pur = pur.subset(~inside)
+    contacts = _Purchases(e_codes, e_at, n_codes)
 
-    # ------------------------------------------------------------------ index episodes
+    # ------------------------------------------------------------------ bad index episodes
     if index == "first":
-        b_rows = np.nonzero(e_bad)[0][_first_per_code(e_codes[e_bad], e_ns[e_bad])]
+        b_rows = np.nonzero(e_bad)[0][_first_per_code(e_codes[e_bad], e_known[e_bad])]
     else:
-        bad_frame = pd.DataFrame({"c": e_codes[e_bad], "t": e_ns[e_bad]}).drop_duplicates()
+        bad_frame = pd.DataFrame({"c": e_codes[e_bad], "t": e_known[e_bad]}).drop_duplicates()
         b_rows = np.nonzero(e_bad)[0][bad_frame.index.to_numpy()]
-    b_rows = b_rows[np.lexsort((e_ns[b_rows], e_codes[b_rows]))]
-    late = e_ns[b_rows] > as_of_ns
+    b_rows = b_rows[np.lexsort((e_known[b_rows], e_codes[b_rows]))]
+    late = e_known[b_rows] > as_of_ns
     counts["bad_index_after_as_of"] = int(late.sum())
     b_rows = b_rows[~late]
-    b_codes, b_t = e_codes[b_rows], e_ns[b_rows]
+    b_codes, b_t = e_codes[b_rows], e_known[b_rows]
     b_first = np.ones(b_codes.size, dtype=bool)
     b_first[1:] = b_codes[1:] != b_codes[:-1]
 
+    # ------------------------------------------------------------------ good index episodes
     r_idx = np.nonzero(e_rated)[0]
-    g_rows = r_idx[_first_per_code(e_codes[r_idx], e_ns[r_idx])]
+    g_rows = r_idx[_first_per_code(e_codes[r_idx], e_known[r_idx])]
     g_rows = g_rows[e_good[g_rows]]
-    late_g = e_ns[g_rows] > as_of_ns
+    late_g = e_known[g_rows] > as_of_ns
     counts["good_index_after_as_of"] = int(late_g.sum())
     g_rows = g_rows[~late_g]
-    g_codes, g_t = e_codes[g_rows], e_ns[g_rows]
+    g_codes, g_t = e_codes[g_rows], e_known[g_rows]
+    # censored when a later bad experience becomes known
+    bads = _Purchases(e_codes[e_bad], e_known[e_bad], n_codes)
+    nb = bads.after(g_codes, g_t)
+    has_bad = nb < bads.start[g_codes + 1]
+    stop = np.where(has_bad, bads.at[np.minimum(nb, max(bads.at.size - 1, 0))] if bads.at.size else _NEVER, _NEVER)
+    good = pur.follow(g_codes, g_t, as_of_ns, stop=stop)
+    good["censored_by_bad"] = ~good["event"] & (stop <= as_of_ns)
+    counts["good_censored_at_later_bad"] = int(good["censored_by_bad"].sum())
 
     return _Episodes(
-        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, e_codes=e_codes, e_ns=e_ns,
-        as_of_ns=as_of_ns, pur=pur, b_codes=b_codes, b_t=b_t, b_first=b_first,
-        bad=pur.follow(b_codes, b_t, as_of_ns), g_codes=g_codes, g_t=g_t, good=pur.follow(g_codes, g_t, as_of_ns))
+        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, as_of_ns=as_of_ns, pur=pur, contacts=contacts,
+        known_at=known_at, b_codes=b_codes, b_t=b_t, b_first=b_first, b_created=e_at[b_rows],
+        b_creation=e_creation[b_rows], bad=pur.follow(b_codes, b_t, as_of_ns), g_codes=g_codes, g_t=g_t,
+        g_creation=e_creation[g_rows], good=good)
 
 
 def index_durations(
@@ -392,22 +493,24 @@ def index_durations(
     as_of: Any = None,
     which: Literal["bad", "good"] = "bad",
     index: Literal["first", "every"] = "first",
+    count_open_purchases: bool = False,
 ) -> pd.DataFrame:
     """Days from each index experience to the next purchase: the data of the avoidance curves.
 
     The one construction behind the Kaplan-Meier figures of :func:`avoidance`
     (``avoid_2y_after_bad`` for ``which="bad"``, ``avoid_2y_after_good`` for
-    ``which="good"``): the same index dates, eligibility and censoring at
-    ``as_of``. Each customer's rows depend on that customer's experiences and
-    purchases only, so the table can be built per partition of customers
-    (see :mod:`csanalysis.partition`).
+    ``which="good"``): the same index times (when each experience became
+    known), eligibility, purchases and censoring. Each customer's rows depend
+    on that customer's experiences and purchases only, so the table can be
+    built per partition of customers (see :mod:`csanalysis.partition`).
 
     Parameters
     ----------
     experiences : DataFrame
         One row per service contact with ``customer``, ``at``, ``bad``,
-        ``good``, ``rated``, as :func:`csanalysis.experiences.experiences`
-        returns.
+        ``good``, ``rated`` and, as :func:`csanalysis.experiences.experiences`
+        returns them, ``known_at`` (the index time; ``at`` when absent) and
+        ``resolved_at`` (a ticket's solved time, for the open-ticket rule).
     activity : DataFrame
         Purchases with ``customer`` and ``at``.
     as_of : timestamp, optional
@@ -417,16 +520,18 @@ def index_durations(
     which : {"bad", "good"}, default "bad"
         ``"bad"``: the customer's first bad experience (every one with
         ``index="every"``). ``"good"``: the first *rated* experience, when it
-        was good.
+        was good, censored when a later bad experience becomes known.
     index : {"first", "every"}, default "first"
         As in :func:`avoidance` (``which="bad"`` only).
+    count_open_purchases : bool, default False
+        As in :func:`avoidance`.
 
     Returns
     -------
     DataFrame
         One row per index episode on or before ``as_of``: ``customer``
         (str), ``index_at`` (UTC), ``duration`` (days to the next purchase
-        strictly after the index, or to ``as_of`` when none came),
+        strictly after the index, or to the censoring time when none came),
         ``event`` (a purchase was seen), ``followup`` (days from the index to
         ``as_of``). Rows of one customer are together, in time order.
 
@@ -449,7 +554,8 @@ def index_durations(
         raise ValueError(f"which must be 'bad' or 'good', got {which!r}.")
     if index not in ("first", "every"):
         raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
-    ep = _index_episodes(experiences, activity, as_of=as_of, index=index, require_purchases=False)
+    ep = _index_episodes(experiences, activity, as_of=as_of, index=index, require_purchases=False,
+                         count_open_purchases=bool(count_open_purchases))
     codes, t, fol = (ep.b_codes, ep.b_t, ep.bad) if which == "bad" else (ep.g_codes, ep.g_t, ep.good)
     return pd.DataFrame({
         "customer": pd.Series(ep.labels.take(codes).to_numpy(), dtype="str"),
@@ -462,10 +568,12 @@ def index_durations(
 
 # =========================================================================== pieces of the estimate
 def _row(figure: str, group: str, est: float = np.nan, lo: float = np.nan, hi: float = np.nan, *,
-         n: Any = None, n_events: Any = None, n_followed: Any = None, method: str = "", note: str = "") -> dict:
+         n: Any = None, n_events: Any = None, n_followed: Any = None, p_value: float = np.nan, method: str = "",
+         definition: str = "", note: str = "", flags: list[str] | None = None) -> dict:
     return {
         "figure": figure, "group": group, "estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
-        "n": n, "n_events": n_events, "n_followed_window": n_followed, "method": method, "note": note,
+        "n": n, "n_events": n_events, "n_followed_window": n_followed, "p_value": float(p_value),
+        "method": method, "definition": definition, "note": note, "flags": list(flags or []),
     }
 
 
@@ -492,6 +600,43 @@ def _greenwood_var(km: KaplanMeierResult, t: float) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(n > d, d / (n * (n - d)), 0.0)
     return float(inc.sum())
+
+
+def _surv_at(km: KaplanMeierResult | None, t: float, confidence: float) -> tuple[float, float, float, str]:
+    """S(t), its log(-log) interval and why it is missing; S(t) = 0 once the curve has reached 0.
+
+    The log(-log) interval is undefined at 0: there the upper end is the
+    upper end just before the last drop times the exact binomial upper bound
+    ``1 - (alpha/2)^(1/n)`` of the last factor (no survivor among the ``n``
+    at risk), the lower end 0.
+    """
+    if km is None or km.n <= 0:
+        return np.nan, np.nan, np.nan, "no subjects"
+    tl = km.timeline
+    surv = tl["survival"].to_numpy(dtype=float)
+    zero = np.nonzero(surv <= 0.0)[0]
+    if zero.size and tl["time"].iat[int(zero[0])] <= t:
+        j = int(zero[0])
+        prev_hi = float(tl["ci_high"].iat[j - 1]) if j > 0 else 1.0
+        n_j = float(tl["at_risk"].iat[j])
+        alpha = 1.0 - confidence
+        return 0.0, 0.0, prev_hi * (1.0 - (alpha / 2.0) ** (1.0 / max(n_j, 1.0))), ""
+    s = km.survival_at(t)
+    return s.survival, s.ci_low, s.ci_high, s.reason or ""
+
+
+def _rmst(km: KaplanMeierResult | None, window: float) -> float:
+    """Restricted mean time without a purchase: the area under S(t) from 0 to ``window``."""
+    if km is None or km.n <= 0:
+        return np.nan
+    tl = km.timeline
+    t = tl["time"].to_numpy(dtype=float)
+    s = tl["survival"].to_numpy(dtype=float)
+    if km.last_time < window and s[-1] > 0:
+        return np.nan
+    keep = t < window
+    edges = np.append(t[keep], window)
+    return float(np.sum(s[keep] * np.diff(edges)))
 
 
 def _median_intervals(pur: _Purchases, codes: np.ndarray, pos: np.ndarray, n_prior: np.ndarray,
@@ -521,9 +666,32 @@ def _median_intervals(pur: _Purchases, codes: np.ndarray, pos: np.ndarray, n_pri
     return out
 
 
-def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray, clusters: np.ndarray,
-                   window: float, n_resamples: int, rng: np.random.Generator, confidence: float) -> dict:
-    """P(gap > window | gap > threshold) by inverse probability of censoring weighting."""
+def _cuts(values: np.ndarray, k: int = 10) -> np.ndarray:
+    """Distinct inner quantile cut points (deciles for k = 10); ties merge bins."""
+    if values.size == 0:
+        return np.array([])
+    return np.unique(np.quantile(values, np.arange(1, k) / k))
+
+
+def _chunks(n_resamples: int, width: int) -> list[np.ndarray]:
+    """Replicate numbers in chunks of at most _BOOT_CELLS / width rows."""
+    rows = max(1, min(n_resamples, _BOOT_CELLS // max(width, 1)))
+    return [np.arange(s, min(s + rows, n_resamples)) for s in range(0, n_resamples, rows)]
+
+
+def _boot_p(values: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of "no difference": the percentile interval inverted at 0."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return np.nan
+    below = (np.sum(v <= 0.0) + 1.0) / (v.size + 1.0)
+    above = (np.sum(v >= 0.0) + 1.0) / (v.size + 1.0)
+    return float(min(1.0, 2.0 * min(below, above)))
+
+
+def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray, units: np.ndarray,
+                   window: float, n_resamples: int, seed: int, confidence: float) -> dict:
+    """P(gap > window | gap > threshold) by inverse probability of censoring weighting, K refitted per resample."""
     n = dur.size
     out = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "n_followed": 0,
            "share_changed": np.nan, "reason": None}
@@ -535,26 +703,38 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
     own = threshold > floor
     cuts = _cuts(threshold[own])
     stratum = np.where(own, 1 + np.searchsorted(cuts, threshold, side="right"), 0)
-    # K(t | stratum) = share of the stratum's episodes followed beyond t; one sorted key packs all strata
+    # K(t | stratum) = (weighted) share of the stratum's episodes followed beyond t; one sorted key packs all strata
     span = float(followup.max()) + 1.0
-    key = np.sort(stratum * span + followup)
-    size = np.bincount(stratum, minlength=stratum.max() + 1).astype(float)
-    lo_pos = np.searchsorted(key, stratum * span, side="left")
+    order = np.lexsort((followup, stratum))
+    key = (stratum * span + followup)[order]
+    n_strata = int(stratum.max()) + 1
+    lo_s = np.searchsorted(key, np.arange(n_strata) * span, side="left")
+    hi_s = np.searchsorted(key, (np.arange(n_strata) + 1) * span, side="left")
 
-    def K(t: np.ndarray) -> np.ndarray:
-        at_or_below = np.searchsorted(key, stratum * span + np.minimum(t, span - 0.5), side="right") - lo_pos
-        return 1.0 - at_or_below / size[stratum]
+    def below(t: np.ndarray) -> np.ndarray:  # position (in sorted order) past the stratum's episodes with C <= t
+        return np.searchsorted(key, stratum * span + np.minimum(t, span - 0.5), side="right")
 
     m = np.maximum(window, threshold)
     den_i = dur > threshold  # gap beyond the threshold observed (implies followed beyond it)
     num_i = dur > m
-    with np.errstate(divide="ignore", invalid="ignore"):
-        den = np.where(den_i, 1.0 / K(threshold), 0.0)
-        num = np.where(num_i, 1.0 / K(m), 0.0)
+    p_h, p_m = below(threshold), below(m)
+
+    def ratio(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Numerator and denominator sums for rows of episode weights B (resamples x episodes)."""
+        cum = np.concatenate([np.zeros((B.shape[0], 1)), np.cumsum(B[:, order], axis=1)], axis=1)
+        total = cum[:, hi_s[stratum]] - cum[:, lo_s[stratum]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k_h = 1.0 - (cum[:, p_h] - cum[:, lo_s[stratum]]) / total
+            k_m = 1.0 - (cum[:, p_m] - cum[:, lo_s[stratum]]) / total
+            num = np.where(num_i & (B > 0), B / k_m, 0.0).sum(axis=1)
+            den = np.where(den_i & (B > 0), B / k_h, 0.0).sum(axis=1)
+        return num, den
+
+    num, den = ratio(np.ones((1, n)))
     out["n"] = int(den_i.sum())
     out["n_followed"] = int((den_i & (followup > m)).sum())
-    out["share_changed"] = float(den.sum() / n)
-    if den.sum() == 0:
+    out["share_changed"] = float(den[0] / n)
+    if den[0] == 0:
         out["reason"] = ("no bad-experience customer was seen without a purchase beyond the expected cycle "
                          "(nobody's buying changed, or nobody was followed that long)")
         return out
@@ -562,154 +742,565 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
         out["reason"] = (f"no bad-experience customer was followed for more than {window:g} days "
                          f"(longest follow-up: {followup.max():.0f} days); the figure is not estimable")
         return out
-    out["estimate"] = float(num.sum() / den.sum())
-    keep = den > 0
-    codes, _ = pd.factorize(pd.Series(clusters[keep]))
-    a = np.bincount(codes, weights=num[keep])
-    b = np.bincount(codes, weights=den[keep])
-    k = a.size
-    if k > _CHANGED_BOOT_MAX_CLUSTERS:
-        # linearised cluster-robust variance of a ratio of sums
-        R = out["estimate"]
-        se = math.sqrt(float(np.sum((a - R * b) ** 2))) / float(b.sum())
-        z = float(stats.norm.ppf(0.5 + confidence / 2.0))
-        out["ci_low"], out["ci_high"] = max(R - z * se, 0.0), min(R + z * se, 1.0)
-        out["interval"] = "linearised cluster variance (many customers)"
-        return out
-    rows = max(1, min(n_resamples, 2_000_000 // max(k, 1)))
-    ratios = np.empty(n_resamples)
-    for s in range(0, n_resamples, rows):
-        r = min(rows, n_resamples - s)
-        W = rng.poisson(1.0, size=(r, k)).astype(float)
+    out["estimate"] = float(num[0] / den[0])
+    uniq, inv = np.unique(units, return_inverse=True)
+    boots = np.empty(n_resamples)
+    for reps in _chunks(n_resamples, 3 * n):
+        B = poisson_weights(uniq, reps, seed).astype(float)[:, inv]
+        a, b = ratio(B)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratios[s:s + r] = (W @ a) / (W @ b)
-    out["ci_low"], out["ci_high"] = percentile_interval(ratios, confidence)
-    out["interval"] = "Poisson bootstrap over customers (censoring weights held fixed)"
+            boots[reps] = a / b
+    out["ci_low"], out["ci_high"] = percentile_interval(boots, confidence)
+    out["interval"] = ("Poisson(1) bootstrap over customers (weights from a hash of the customer), the censoring "
+                       "weights K re-estimated in every resample")
     return out
 
 
-def _cuts(values: np.ndarray, k: int = 10) -> np.ndarray:
-    """Distinct inner quantile cut points (deciles for k = 10); ties merge bins."""
-    if values.size == 0:
-        return np.array([])
-    return np.unique(np.quantile(values, np.arange(1, k) / k))
+def _split_rows(km: KaplanMeierResult | None, followup: np.ndarray, confidence: float, common: dict,
+                empty_note: str) -> list[dict]:
+    """``split_lt_365``, ``split_365_729``, ``split_730_plus`` with intervals inside [0, 1]."""
+    ids = ("split_lt_365", "split_365_729", "split_730_plus")
+    group = "bad experience"
+    if km is None:
+        return [_row(f, group, n=0, note=empty_note, **common) for f in ids]
+    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    s1, lo1, hi1, r1 = _surv_at(km, _SPLIT[0], confidence)
+    s2, lo2, hi2, r2 = _surv_at(km, _SPLIT[1], confidence)
+    mid, mlo, mhi = s1 - s2, np.nan, np.nan
+    if np.isfinite(mid):
+        v1, v2 = _greenwood_var(km, _SPLIT[0]), _greenwood_var(km, _SPLIT[1])
+        var = max(s1**2 * v1 + s2**2 * v2 - 2.0 * s1 * s2 * v1, 0.0)
+        if 0.0 < mid < 1.0 and var > 0:
+            # delta method on the log-odds: the interval stays inside (0, 1)
+            se = math.sqrt(var) / (mid * (1.0 - mid))
+            lg = math.log(mid / (1.0 - mid))
+            mlo, mhi = 1.0 / (1.0 + math.exp(-(lg - z * se))), 1.0 / (1.0 + math.exp(-(lg + z * se)))
+        else:  # no purchase in the second year (or no variance): exact binomial bound on the at-risk count
+            at_risk = float(km.survival_at_times([_SPLIT[0]])["at_risk"].iat[0])
+            alpha = 1.0 - confidence
+            mlo, mhi = mid, min(1.0, max(mid, hi1 * (1.0 - (alpha / 2.0) ** (1.0 / max(at_risk, 1.0)))))
+    n_fol = {ids[0]: int((followup >= _SPLIT[0]).sum()), ids[1]: int((followup >= _SPLIT[1]).sum()),
+             ids[2]: int((followup >= _SPLIT[1]).sum())}
+    base = {"n": int(km.n), "n_events": int(km.n_events), **common}
+    return [_row(ids[0], group, 1 - s1, 1 - hi1, 1 - lo1, n_followed=n_fol[ids[0]], note=r1, **base),
+            _row(ids[1], group, mid, mlo, mhi, n_followed=n_fol[ids[1]], note=r2 or r1, **base),
+            _row(ids[2], group, s2, lo2, hi2, n_followed=n_fol[ids[2]], note=r2, **base)]
 
 
-#: Matching features and the number of quantile bins of each.
-_MATCH_FEATURES: tuple[tuple[str, int], ...] = (("recency", 10), ("frequency", 10), ("tenure", 5))
+# =========================================================================== the no-contact comparison
+def _month(ns: np.ndarray) -> np.ndarray:
+    """Calendar month (months since 1970-01, UTC) of int64 nanosecond times."""
+    return ns.view("datetime64[ns]").astype("datetime64[M]").astype(np.int64)
 
 
-def _features(pur: _Purchases, codes: np.ndarray, t: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
-    """Recency (days since the last purchase), frequency (purchases so far), tenure (days since the first)."""
+def _uniform(h: np.ndarray, k: Any) -> np.ndarray:
+    """A uniform number in [0, 1) per unit hash and draw ``k`` (splitmix64 finaliser): the draw of the controls."""
+    with np.errstate(over="ignore"):
+        salt = np.asarray(k).astype(np.int64).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = h ^ (salt + np.uint64(0x632BE59BD9B4E019))
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+#: Model covariates of the weighting (names as in the balance table): the history on log scales, indicators,
+#: squares and the interaction of recency with the purchase rate (how many purchases a customer has "missed").
+_MODEL_COVARIATES: tuple[str, ...] = (
+    "log(1 + purchases)", "log(1 + purchases in the last 365 days)", "log(1 + days since the last purchase)",
+    "log(1 + days since the first purchase)", "log(purchases per year)", "log(1 + spend)", "one purchase only",
+    "no purchase in the last 365 days", "years since the last purchase", "log(1 + purchases), squared",
+    "log(1 + purchases in the last 365 days), squared", "log(1 + days since the last purchase), squared",
+    "log(1 + days since the first purchase), squared", "log(purchases per year), squared",
+    "log(1 + days since the last purchase) x log(purchases per year)",
+)
+#: Model covariates of the controls' time to first contact (secondary comparison).
+_CENSOR_COVARIATES: tuple[str, ...] = _MODEL_COVARIATES[:5] + ("one purchase only",)
+
+
+def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The pre-index purchase history at ``t`` (purchases at or before ``t``): raw values."""
     st = pur.start[codes]
-    n = pos - st
-    ok = n > 0
-    last = pur.at[np.maximum(pos - 1, 0)] if pur.at.size else np.zeros(pos.size, dtype=np.int64)
-    first = pur.at[np.minimum(st, max(pur.at.size - 1, 0))] if pur.at.size else last
-    return {
-        "recency": np.where(ok, (t - last) / _DAY_NS, np.nan),
-        "frequency": n.astype(float),
-        "tenure": np.where(ok, (t - first) / _DAY_NS, np.nan),
-    }
+    n = fol["n_prior"].astype(float)
+    first = pur.at[np.minimum(st, max(pur.at.size - 1, 0))] if pur.at.size else t
+    tenure = np.maximum((t - first) / _DAY_NS, 0.0)
+    recency = np.maximum((t - fol["last"]) / _DAY_NS, 0.0)
+    n365 = (fol["pos"] - pur.after(codes, t - 365 * _DAY_NS)).astype(float)
+    out = {"purchases": n, "purchases in the last 365 days": n365,
+           "purchases per year": n / (tenure + 30.0) * 365.25, "days since the last purchase": recency,
+           "days since the first purchase": tenure}
+    if pur.cum is not None:
+        out["spend"] = np.maximum(pur.cum[fol["pos"]] - pur.cum[st], 0.0)
+    return out
 
 
-def _match_controls(pur: _Purchases, codes: np.ndarray, t: np.ndarray, pos: np.ndarray,
-                    pool: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-    """One no-contact control per index episode: same day, same cell of recency x frequency x tenure bins.
+def _model_matrix(h: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    names = _MODEL_COVARIATES
+    lc = np.log1p(h["purchases"])
+    l365 = np.log1p(h["purchases in the last 365 days"])
+    lr = np.log1p(h["days since the last purchase"])
+    lt = np.log1p(h["days since the first purchase"])
+    lrate = np.log(np.maximum(h["purchases per year"], 1e-9))
+    cols = {names[0]: lc, names[1]: l365, names[2]: lr, names[3]: lt, names[4]: lrate}
+    if "spend" in h:
+        cols[names[5]] = np.log1p(h["spend"])
+    cols[names[6]] = (h["purchases"] == 1).astype(float)
+    cols[names[7]] = (h["purchases in the last 365 days"] == 0).astype(float)
+    cols[names[8]] = h["days since the last purchase"] / 365.25
+    cols[names[9]], cols[names[10]], cols[names[11]], cols[names[12]] = lc**2, l365**2, lr**2, lt**2
+    cols[names[13]] = lrate**2
+    cols[names[14]] = lr * lrate
+    return cols
 
-    Episodes without a control in their cell get a second chance in the coarser recency x frequency cell.
+
+def _standardise(case: dict[str, np.ndarray], ctrl: dict[str, np.ndarray],
+                 names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Case and control matrices of the named columns, centred and scaled on the pooled rows; constant ones dropped."""
+    keep, zc, zk = [], [], []
+    for name in names:  # about ten columns
+        if name not in case:
+            continue
+        both = np.concatenate([case[name], ctrl[name]])
+        sd = both.std()
+        if not sd > 1e-12:
+            continue
+        mu = both.mean()
+        keep.append(name)
+        zc.append((case[name] - mu) / sd)
+        zk.append((ctrl[name] - mu) / sd)
+    return np.column_stack(zc) if keep else np.zeros((0, 0)), np.column_stack(zk) if keep else np.zeros((0, 0)), keep
+
+
+def _tilted_fit(X: np.ndarray, E: sparse.csr_matrix, A: np.ndarray, N: np.ndarray, T: np.ndarray,
+                beta0: np.ndarray, lam: float, max_iter: int = 100,
+                tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise ``sum_g N_g log(sum_i A_i E_ig exp(x_i b)) - T b + lam/2 |b|^2`` for each resample.
+
+    The one convex problem behind both models of the comparison, solved by
+    damped Newton steps batched over bootstrap resamples (the columns of
+    ``A``, rows of ``N`` and ``T``):
+
+    * the weighting (entropy balancing, i.e. an exactly identified
+      covariate-balancing logistic propensity model for the treated): ``i``
+      are control rows, ``E`` their pool (one-hot), ``N`` the case weight of
+      each pool and ``T`` the cases' covariate sums; the tilted weights
+      ``N_g A_i exp(x_i b) / sum`` then sum to the case weight in every pool
+      and reproduce the cases' covariate means;
+    * the censoring model (piecewise-exponential proportional hazards, the
+      baseline hazard profiled out): ``E`` holds each control row's exposure
+      per interval, ``N`` the contacts per interval and ``T`` the contacts'
+      covariate sums.
+
+    Parameters
+    ----------
+    X : ndarray (n x p)
+    E : sparse (n x groups)
+    A : ndarray (n x resamples)
+    N : ndarray (resamples x groups)
+    T : ndarray (resamples x p)
+    beta0 : ndarray (p,) or (resamples x p)
+        Starting values (the full-sample solution for the resamples).
+    lam : float
+        Ridge penalty per unit of ``sum N``.
+
+    Returns
+    -------
+    beta : ndarray (resamples x p)
+    weights : ndarray (n x resamples)
+        The tilted weights at the solution, summed over groups.
     """
-    E = t.size
-    ctrl = np.full(E, -1, dtype=np.int64)
-    feats = _features(pur, codes, t, pos)
-    elig = feats["frequency"] > 0
-    cuts = {f: _cuts(feats[f][elig], k) for f, k in _MATCH_FEATURES}
-    info: dict[str, Any] = {
-        "n_index": int(E), "n_no_prior_purchase": int((~elig).sum()), "n_pool": int(pool.size),
-        "cuts": {f"{f}_{'days' if f != 'frequency' else 'purchases'}": cuts[f].tolist() for f, _ in _MATCH_FEATURES}}
-    if E == 0 or pool.size == 0 or not elig.any():
-        info.update(n_matched=0, n_matched_coarse=0, n_no_control=int(elig.sum()), candidates_per_day=0)
-        return ctrl, info
-    S = 0
-    n_fine = 0
-    for level, names in enumerate((("recency", "frequency", "tenure"), ("recency", "frequency"))):
-        todo = elig & (ctrl < 0)
-        if not todo.any():
+    n, R = A.shape
+    p = X.shape[1]
+    ET = E.T.tocsr()
+    beta = np.array(np.broadcast_to(beta0, (R, p)), dtype=float)
+    # a group without any weight (possible in a resample) cannot be fitted: it is left out
+    posN = (N > 0) & (np.asarray(ET @ A).T > 0)
+    N = np.where(posN, N, 0.0)
+    totN = np.maximum(N.sum(axis=1), 1.0)
+    lamv = lam * totN
+    inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
+    iu, ju = np.triu_indices(p)
+    XX = X[:, iu] * X[:, ju]  # the distinct products of a symmetric Hessian
+    G = E.shape[1]
+    Ecsc = E.tocsc()
+    members = [Ecsc.indices[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]  # rows of each group
+    scale = [Ecsc.data[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]
+    unit = all(bool(np.all(v == 1.0)) for v in scale)
+
+    def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        eta = X @ b.T
+        c = eta.max(axis=0)  # a shift against overflow (standardised covariates keep eta moderate)
+        H = A * np.exp(eta - c)
+        S = np.asarray(ET @ H).T
+        with np.errstate(divide="ignore"):
+            log_s = np.where(posN, np.log(np.where(S > 0, S, 0.0)) + c[:, None], 0.0)
+        obj = (N * log_s).sum(axis=1) - (T * b).sum(axis=1) + 0.5 * lamv * (b**2).sum(axis=1)
+        ratio = np.where(posN, N / np.where(S > 0, S, 1.0), 0.0)
+        return H, ratio, obj, np.asarray(E @ np.ascontiguousarray(ratio.T))
+
+    H, ratio, obj, m = state(beta)
+    for _ in range(max_iter):
+        Wt = H * m
+        grad = Wt.T @ X - T + lamv[:, None] * beta
+        if not np.any(np.abs(grad) > tol * totN[:, None]):
             break
-        S = _match_level(pur, feats, t, todo, pool, rng, {f: cuts[f] for f in names}, ctrl)
-        if level == 0:
-            n_fine = int((ctrl >= 0).sum())
-    matched = ctrl >= 0
-    info.update(n_matched=int(matched.sum()), n_matched_coarse=int(matched.sum()) - n_fine,
-                n_no_control=int((elig & ~matched).sum()), candidates_per_day=int(S))
-    return ctrl, info
+        M1 = np.empty((R, G, p))  # per group: the resamples' weighted covariate sums
+        for g in range(G):  # one small product per group (pools of months, or intervals)
+            Hg = H[members[g]] if unit else H[members[g]] * scale[g][:, None]
+            M1[:, g, :] = Hg.T @ X[members[g]]
+        M1 *= ratio[:, :, None]
+        hess = np.empty((R, p, p))
+        hess[:, iu, ju] = Wt.T @ XX  # (this orientation: multi-threaded BLAS is slow on the other)
+        hess[:, ju, iu] = hess[:, iu, ju]
+        hess += lamv[:, None, None] * np.eye(p) - np.einsum("rgp,rgq,rg->rpq", M1, M1, inv_n, optimize=True)
+        step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        alpha = np.ones(R)
+        for _ in range(30):  # backtracking, vectorised over the resamples
+            nb = beta - alpha[:, None] * step
+            nH, nratio, nobj, nm = state(nb)
+            ok = nobj <= obj + 1e-10 * (1.0 + np.abs(obj))  # round-off near the optimum is no ascent
+            if ok.all() or alpha.max() < 1e-8:
+                break
+            alpha = np.where(ok, alpha, alpha / 2.0)
+        beta, H, ratio, obj, m = nb, nH, nratio, nobj, nm
+    return beta, H * m
 
 
-def _match_level(pur: _Purchases, feats: dict[str, np.ndarray], t: np.ndarray, todo: np.ndarray,
-                 pool: np.ndarray, rng: np.random.Generator, cuts: dict[str, np.ndarray],
-                 ctrl: np.ndarray) -> int:
-    """Fill ``ctrl`` for the ``todo`` episodes from per-day candidate pools, cells given by ``cuts``."""
-    names = list(cuts)
-    sizes = [cuts[f].size + 1 for f in names]
-    ncell = int(np.prod(sizes))
-
-    def cell(fe: dict[str, np.ndarray]) -> np.ndarray:
-        c = np.zeros(fe["frequency"].size, dtype=np.int64)
-        for f, size in zip(names, sizes):
-            c = c * size + np.searchsorted(cuts[f], fe[f], side="right")
-        return c
-
-    E = t.size
-    bad_cell = cell(feats)
-    day = np.floor_divide(t, _DAY_NS)
-    days, day_idx = np.unique(day, return_inverse=True)
-    u = rng.random(E)
-    order = np.nonzero(todo)[0]
-    order = order[np.argsort(day_idx[order], kind="stable")]
-    sorted_days = day_idx[order]
-    days_with_work = np.unique(sorted_days)
-    per_day = max(_MATCH_MIN_PER_DAY, _MATCH_MAX_QUERIES // max(days_with_work.size, 1))
-    full = pool.size <= per_day
-    S = pool.size if full else per_day
-    days_per_chunk = max(1, _MATCH_CHUNK // S)
-    for c0 in range(0, days_with_work.size, days_per_chunk):
-        chunk_days = days_with_work[c0:c0 + days_per_chunk]
-        d0, d1 = int(chunk_days[0]), int(chunk_days[-1]) + 1
-        k = chunk_days.size
-        cand = np.tile(pool, k) if full else pool[rng.integers(0, pool.size, size=k * S)]
-        cday = np.repeat(chunk_days.astype(np.int64), S)
-        tq = days[cday] * _DAY_NS
-        cpos = pur.after(cand, tq)
-        cf = _features(pur, cand, tq, cpos)
-        ok = cf["frequency"] > 0
-        key = cday[ok] * ncell + cell({f: v[ok] for f, v in cf.items()})
-        srt = np.argsort(key, kind="stable")
-        key, cand_ok = key[srt], cand[ok][srt]
-        a, b = np.searchsorted(sorted_days, [d0, d1])
-        sel = order[a:b]
-        q = day_idx[sel].astype(np.int64) * ncell + bad_cell[sel]
-        lo = np.searchsorted(key, q, side="left")
-        hi = np.searchsorted(key, q, side="right")
-        has = hi > lo
-        pick = lo + np.floor(u[sel] * (hi - lo)).astype(np.int64)
-        ctrl[sel[has]] = cand_ok[pick[has]]
-    return S
+def _grid(d: np.ndarray, e: np.ndarray, window: float) -> sparse.csr_matrix:
+    """Cells (grid time x event) of the durations rounded to ``window / _BOOT_STEPS`` days, beyond the window last."""
+    K = _BOOT_STEPS
+    k = np.rint(d / (window / K)).astype(np.int64)
+    cell = np.where(k > K, 2 * (K + 1), 2 * np.minimum(k, K) + e.astype(np.int64))
+    return sparse.csr_matrix((np.ones(d.size), (cell, np.arange(d.size))), shape=(2 * K + 3, d.size))
 
 
-def _matching_method(info: dict, index: str) -> str:
-    pool = ("every no-contact customer" if info.get("candidates_per_day", 0) >= info.get("n_pool", 0)
-            else f"{info.get('candidates_per_day', 0):,} no-contact customers drawn at random per day")
-    return (
-        "matched no-contact baseline: each bad-experience index is matched to one customer without any "
-        "service contact (on or before as_of), drawn at random among those with a purchase before the index "
-        "day and in the same cell of recency deciles (days since the last purchase) x frequency deciles "
-        "(purchases so far) x tenure quintiles (days since the first purchase), bins from the bad-experience "
-        f"customers' values at their index dates; the candidates ({pool}) are evaluated, and the control's "
-        "clock starts, at 00:00 UTC of the bad customer's index day (approximation: up to one day earlier than "
-        "the bad customer's own clock); index dates without a control in their cell are matched in the "
-        "coarser recency x frequency cell; controls are drawn with replacement"
-        + ("" if index == "first" else "; one control per bad experience")
-    )
+def _grid_bounds(n_intervals: int) -> np.ndarray:
+    return np.unique(np.round(np.linspace(0, _BOOT_STEPS + 1, n_intervals + 1)).astype(np.int64))
+
+
+def _km_grid(cells: sparse.csr_matrix, weights: list[np.ndarray], bounds: np.ndarray,
+             window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted Kaplan-Meier S(window) and restricted mean up to ``window``, one per resample.
+
+    ``weights[g]`` (subjects x resamples) applies on grid times ``bounds[g]
+    <= k < bounds[g + 1]`` (time-varying inverse-probability-of-censoring
+    weights); one matrix for constant weights. S(window) is NaN where nobody
+    with a positive weight was followed that long, unless the curve reached 0.
+    """
+    K = _BOOT_STEPS
+    facs = []
+    followed = None
+    for g, V in enumerate(weights):  # a handful of intervals
+        H = np.asarray(cells @ V).T
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        D = H[:, 2 * lo + 1:2 * hi:2]
+        C = H[:, 2 * lo:2 * hi:2]
+        total = H[:, 2 * lo:].sum(axis=1)
+        gone = D + C
+        risk = total[:, None] - (np.cumsum(gone, axis=1) - gone)
+        safe = risk > 1e-12
+        facs.append(np.where(safe, 1.0 - D / np.where(safe, risk, 1.0), 1.0))
+        followed = H[:, 2 * K:].sum(axis=1) > 0
+    S = np.clip(np.cumprod(np.concatenate(facs, axis=1), axis=1), 0.0, 1.0)
+    s_w = S[:, K]
+    rmst = (window / K) * S[:, :K].sum(axis=1)
+    missing = ~followed & (s_w > 0)
+    return np.where(missing, np.nan, s_w), np.where(missing, np.nan, rmst)
+
+
+@dataclass
+class _Trials:
+    """The sequential trials: cases, sampled control rows, pools, covariates."""
+
+    case_codes: np.ndarray
+    case_t: np.ndarray
+    case_pool: np.ndarray
+    case_fol: dict[str, np.ndarray]
+    ctrl_codes: np.ndarray
+    ctrl_t: np.ndarray
+    ctrl_month: np.ndarray
+    ctrl_pool: np.ndarray
+    ctrl_fol: dict[str, np.ndarray]
+    ctrl_contact: np.ndarray
+    ctrl_design: np.ndarray
+    n_pools: int
+    info: dict[str, Any]
+
+
+def _pools(counts: np.ndarray) -> np.ndarray:
+    """Pool of each trial month: consecutive months merged until each pool holds _MIN_CTRL_PER_BLOCK control rows."""
+    M = counts.size
+    pool_of = np.zeros(M, dtype=np.int64)
+    cur, acc = 0, 0
+    for m in range(M):  # a loop over the trial months
+        pool_of[m] = cur
+        acc += counts[m]
+        if acc >= _MIN_CTRL_PER_BLOCK and m < M - 1:
+            cur, acc = cur + 1, 0
+    if acc < _MIN_CTRL_PER_BLOCK and cur > 0:  # the last pool is too small: merge it into the one before
+        pool_of[pool_of == cur] = cur - 1
+    return pool_of
+
+
+def _draw(lo: np.ndarray, hi: np.ndarray, months: np.ndarray, frac: np.ndarray, h: np.ndarray,
+          salt: int) -> tuple[np.ndarray, np.ndarray]:
+    """Eligible (customer, month) rows kept with probability ``frac[month]`` by a hash of the customer and month."""
+    has = np.nonzero(hi > lo)[0]
+    codes, ms = [], []
+    for m in range(months.size):  # one vectorised draw per trial month
+        cand = has[(lo[has] <= m) & (hi[has] > m)]
+        if frac[m] < 1.0:
+            cand = cand[_uniform(h[cand], int(months[m]) * 7919 + salt) < frac[m]]
+        codes.append(cand)
+        ms.append(np.full(cand.size, m, dtype=np.int64))
+    return np.concatenate(codes).astype(np.int64), np.concatenate(ms)
+
+
+def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
+    """Trial months, their time zero, the eligible controls (drawn per month) and the pools of months.
+
+    Controls are drawn in two phases: a large random draw of the eligible
+    (customer, month) rows, then, after a first weighting fit on it, a draw
+    with probabilities roughly proportional to those weights (so the drawn
+    controls resemble the cases and their final weights vary little). Every
+    drawn row carries its design weight, the inverse of its probability of
+    being drawn; the draws are hashes of the customer, so they do not depend
+    on the order or the partition of the data.
+    """
+    pur = ep.pur
+    c_codes, c_t = ep.b_codes[cases], ep.b_t[cases]
+    c_fol = {k: v[cases] for k, v in ep.bad.items()}
+    c_month = _month(c_t)
+    months, c_m = np.unique(c_month, return_inverse=True)
+    M = months.size
+    # time zero of the month's controls: the median index time of the month's cases
+    t0 = np.round(pd.Series(c_t.astype(float)).groupby(c_m).median().to_numpy()).astype(np.int64)
+    n_case = np.bincount(c_m, minlength=M)
+    # eligible for the trials whose time zero lies in [first purchase, first contact): a contiguous range
+    first_buy = pur.first()[: ep.n_act]
+    first_contact = ep.contacts.first()[: ep.n_act]
+    lo = np.searchsorted(t0, first_buy, side="left")
+    hi = np.maximum(np.searchsorted(t0, first_contact, side="left"), lo)
+    pool = np.cumsum(np.bincount(lo, minlength=M + 1) - np.bincount(hi, minlength=M + 1))[:M]
+    # draws hash what the data says about a customer (purchase history, first contact), not the pseudonym, so
+    # point estimates do not move with the pseudonymisation secret
+    n_pur = np.diff(pur.start)[: ep.n_act]
+    last_buy = pur.at[np.maximum(pur.start[1: ep.n_act + 1] - 1, 0)] if pur.at.size else np.zeros(ep.n_act, np.int64)
+    signature = (pd.Series(first_buy).astype("str") + ":" + pd.Series(n_pur).astype("str") + ":"
+                 + pd.Series(last_buy).astype("str") + ":" + pd.Series(first_contact).astype("str"))
+    h = unit_hash(signature.to_numpy(), seed)
+    # phase 1: a large random draw
+    want = np.minimum(pool, np.maximum(_CAND_MIN_PER_TRIAL, _CAND_PER_CASE * n_case))
+    if want.sum() > _CAND_MAX_ROWS:
+        want = np.minimum(pool, np.maximum(np.ceil(want * _CAND_MAX_ROWS / want.sum()), 4 * _MIN_CTRL_PER_BLOCK))
+    frac1 = np.where(pool > 0, want / np.maximum(pool, 1), 0.0)
+    a_codes, a_m = _draw(lo, hi, months, frac1, h, 1)
+    if a_codes.size < _MIN_CTRL_PER_BLOCK:
+        return None
+    a_t = t0[a_m]
+    a_fol = pur.follow(a_codes, a_t, ep.as_of_ns)
+    mc = _model_matrix(_history(pur, c_codes, c_t, c_fol))
+    ma = _model_matrix(_history(pur, a_codes, a_t, a_fol))
+    Zc, Za, names = _standardise(mc, ma, _MODEL_COVARIATES)
+    pool1 = _pools(np.bincount(a_m, minlength=M))
+    d1 = 1.0 / frac1[a_m]
+    if names:
+        E1 = sparse.csr_matrix((np.ones(a_codes.size), (np.arange(a_codes.size), pool1[a_m])))
+        N1 = np.bincount(pool1[c_m], minlength=E1.shape[1]).astype(float)[None, :]
+        _, w1 = _tilted_fit(Za, E1, d1[:, None], N1, Zc.sum(axis=0)[None, :], np.zeros(len(names)), _RIDGE,
+                            tol=1e-6)
+        score = w1[:, 0] / d1  # the fitted odds of being a case (up to a factor per pool)
+    else:
+        score = np.ones(a_codes.size)
+    # phase 2: probabilities proportional to 0.8 x the odds + 0.2 x their mean (a defensive mixture), per month
+    mean_m = np.bincount(a_m, weights=score, minlength=M) / np.maximum(np.bincount(a_m, minlength=M), 1)
+    score = 0.8 * score / np.where(mean_m > 0, mean_m, 1.0)[a_m] + 0.2
+    target = np.minimum(np.bincount(a_m, minlength=M), np.maximum(_CTRL_MIN_PER_TRIAL, _CTRL_PER_CASE * n_case))
+    if target.sum() > _CTRL_MAX_ROWS:
+        target = np.minimum(target, np.maximum(np.ceil(target * _CTRL_MAX_ROWS / target.sum()),
+                                               2 * _MIN_CTRL_PER_BLOCK))
+    scale = target / np.maximum(np.bincount(a_m, weights=score, minlength=M), 1e-300)
+    for _ in range(20):  # rows capped at probability 1 give their share to the others
+        prob = np.minimum(1.0, scale[a_m] * score)
+        capped = prob >= 1.0
+        rest = target - np.bincount(a_m, weights=capped.astype(float), minlength=M)
+        free = np.bincount(a_m, weights=np.where(capped, 0.0, score), minlength=M)
+        scale = np.where(free > 0, np.maximum(rest, 0.0) / np.maximum(free, 1e-300), scale)
+    prob = np.minimum(1.0, scale[a_m] * score)
+    keep = _uniform(h[a_codes], months[a_m] * 7919 + 2) < prob
+    k_codes, k_m = a_codes[keep], a_m[keep]
+    if k_codes.size < _MIN_CTRL_PER_BLOCK:
+        return None
+    pool_of = _pools(np.bincount(k_m, minlength=M))
+    k_t = t0[k_m]
+    fol = {k: v[keep] for k, v in a_fol.items()}
+    contact = first_contact[k_codes]
+    info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(k_codes.size),
+            "control_customers": int(np.unique(k_codes).size), "eligible_control_rows": int(pool.sum()),
+            "first_phase_rows": int(a_codes.size)}
+    return _Trials(case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol, ctrl_codes=k_codes,
+                   ctrl_t=k_t, ctrl_month=months[k_m], ctrl_pool=pool_of[k_m], ctrl_fol=fol,
+                   ctrl_contact=np.where(contact == _NEVER, np.inf, (contact - k_t) / _DAY_NS),
+                   ctrl_design=d1[keep] / prob[keep], n_pools=int(pool_of.max() + 1), info=info)
+
+
+def _smd(case: np.ndarray, ctrl: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[float, ...]:
+    """Means (cases; controls with their design weights ``d``, and with their final weights ``w``) and the
+    standardised differences before and after weighting (pooled standard deviation of cases and controls)."""
+    m1 = float(case.mean())
+    m0 = float(np.sum(d * ctrl) / np.sum(d))
+    mw = float(np.sum(w * ctrl) / np.sum(w))
+    v0 = float(np.sum(d * (ctrl - m0) ** 2) / np.sum(d))
+    sd = math.sqrt((case.var() + v0) / 2.0)
+    if not sd > 0:
+        return m1, m0, mw, 0.0, 0.0
+    return m1, m0, mw, (m1 - m0) / sd, (m1 - mw) / sd
+
+
+def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, confidence: float) -> dict[str, Any]:
+    """The primary and secondary no-contact comparisons, their balance and their customer bootstrap."""
+    out: dict[str, Any] = {"rows": {}, "curve": None, "balance": None, "controls": None}
+    first = ep.b_first
+    eligible = first & (ep.bad["n_prior"] > 0)
+    info: dict[str, Any] = {"bad_customers": int(first.sum()), "cases": int(eligible.sum()),
+                            "cases_without_prior_purchase": int((first & ~eligible).sum())}
+    out["info"] = info
+    if not eligible.any():
+        out["reason"] = ("no bad-experience customer with a purchase before the index" if first.any()
+                         else "no bad experience on or before as_of")
+        return out
+    tr = _trials(ep, np.nonzero(eligible)[0], seed)
+    if tr is None:
+        out["reason"] = "too few customers without contact at the bad-experience index dates to compare with"
+        return out
+    info.update(tr.info)
+    # ------------------------------------------------------------------ covariates and the weighting
+    hc = _history(ep.pur, tr.case_codes, tr.case_t, tr.case_fol)
+    hk = _history(ep.pur, tr.ctrl_codes, tr.ctrl_t, tr.ctrl_fol)
+    mc, mk = _model_matrix(hc), _model_matrix(hk)
+    Zc, Zk, names = _standardise(mc, mk, _MODEL_COVARIATES)
+    n_c, n_k = tr.case_codes.size, tr.ctrl_codes.size
+    p = len(names)
+    onehot_c = sparse.csr_matrix((np.ones(n_c), (np.arange(n_c), tr.case_pool)), shape=(n_c, tr.n_pools))
+
+    ctrl_pools = sparse.csr_matrix((np.ones(n_k), (np.arange(n_k), tr.ctrl_pool)), shape=(n_k, tr.n_pools))
+
+    design = tr.ctrl_design[:, None]
+
+    def fit(Bc: np.ndarray, Bk: np.ndarray, beta0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weights (controls x resamples) for case and control resampling weights (rows x resamples)."""
+        Bk = Bk * design
+        S = np.asarray(ctrl_pools.T @ Bk).T
+        Bc = Bc * (S > 0)[:, tr.case_pool].T  # (in a resample) cases of a pool without controls are not balanced
+        N = np.asarray(onehot_c.T @ Bc).T
+        if p == 0:
+            return np.zeros((Bc.shape[1], 0)), Bk * np.where(S > 0, N / np.where(S > 0, S, 1), 0)[:, tr.ctrl_pool].T
+        return _tilted_fit(Zk, ctrl_pools, Bk, N, Bc.T @ Zc, beta0, _RIDGE,
+                           tol=1e-10 if Bc.shape[1] == 1 else 1e-4)
+
+    beta, W = fit(np.ones((n_c, 1)), np.ones((n_k, 1)), np.zeros(p))
+    w = W[:, 0]
+    ess = float(w.sum() ** 2 / np.sum(w**2))
+    rows = []
+    for name in names:
+        rows.append((name, "model", True, *_smd(mc[name], mk[name], tr.ctrl_design, w)))
+    for name in hc:
+        rows.append((name, "raw", True, *_smd(hc[name], hk[name], tr.ctrl_design, w)))
+    prior = (ep.contacts.after(tr.case_codes, ep.b_created[eligible] - 1) - ep.contacts.start[tr.case_codes])
+    rows.append(("earlier contacts", "raw", False, *_smd(prior.astype(float), np.zeros(n_k), tr.ctrl_design, w)))
+    balance = pd.DataFrame(rows, columns=["covariate", "scale", "adjusted", "mean_bad", "mean_control",
+                                          "mean_control_weighted", "smd_before", "smd_after"])
+    out["balance"] = balance
+    model = balance[balance["scale"] == "model"]
+    max_smd = float(model["smd_after"].abs().max()) if len(model) else 0.0
+    info.update({"effective_controls": ess, "max_abs_smd_after": max_smd,
+                 "max_abs_smd_before": float(model["smd_before"].abs().max()) if len(model) else 0.0,
+                 "largest_weight_share": float(w.max() / w.sum()),
+                 "cases_with_earlier_contacts": int((prior > 0).sum())})
+    out["poor_overlap"] = bool(ess < max(_ESS_MIN, _ESS_SHARE * n_c) or max_smd > _SMD_MAX)
+
+    # ------------------------------------------------------------------ point estimates
+    cd, ce = tr.case_fol["duration"], tr.case_fol["event"]
+    kd, ke = tr.ctrl_fol["duration"], tr.ctrl_fol["event"]
+    km_bad = kaplan_meier(cd, ce, confidence=confidence)
+    km_base = kaplan_meier(kd, ke, weights=w, confidence=confidence)
+    out["curve"] = km_base
+    s_bad, _, _, r_bad = _surv_at(km_bad, window, confidence)
+    s_base, _, _, r_base = _surv_at(km_base, window, confidence)
+    rm_bad, rm_base = _rmst(km_bad, window), _rmst(km_base, window)
+    # secondary: controls censored at their first later contact, inverse-probability-of-censoring weighted
+    contact_first = tr.ctrl_contact < kd
+    sd2 = np.where(contact_first, tr.ctrl_contact, kd)
+    se2 = ke & ~contact_first
+    hc_c = {k: v for k, v in mc.items() if k in _CENSOR_COVARIATES}
+    Xc, _, cnames = _standardise({k: mk[k] for k in hc_c}, {k: mk[k] for k in hc_c}, _CENSOR_COVARIATES)
+    bounds = _grid_bounds(_CENSOR_INTERVALS)
+    step = window / _BOOT_STEPS
+    edges = bounds * step
+    lens = np.diff(edges)
+    at_risk_until = np.where(contact_first & (tr.ctrl_contact <= window), tr.ctrl_contact, np.minimum(kd, window))
+    contacted = contact_first & (tr.ctrl_contact <= window)
+    expo = sparse.csr_matrix(np.clip(at_risk_until[:, None] - edges[None, :-1], 0.0, lens[None, :]))
+    c_int = np.clip(np.searchsorted(edges, tr.ctrl_contact, side="right") - 1, 0, lens.size - 1)
+    onehot_contact = sparse.csr_matrix((contacted.astype(float), (np.arange(n_k), c_int)), shape=(n_k, lens.size))
+
+    def inv_censoring(Bk: np.ndarray, gamma0: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """1 / K(interval midpoint | covariates) per control row, interval and resample, capped at _MAX_IPCW."""
+        R = Bk.shape[1]
+        Bk = Bk * design
+        N = np.asarray(onehot_contact.T @ Bk).T
+        if not contacted.any() or Xc.shape[1] == 0:
+            return [np.ones((n_k, R))] * lens.size, np.zeros((R, Xc.shape[1]))
+        gamma, _ = _tilted_fit(Xc, expo, Bk, N, (Bk * contacted[:, None]).T @ Xc, gamma0, _RIDGE,
+                               tol=1e-10 if R == 1 else 1e-4)
+        with np.errstate(over="ignore"):
+            h = np.exp(Xc @ gamma.T)  # controls x resamples
+            base = np.asarray(expo.T @ (Bk * h)).T
+            lam0 = np.where(N > 0, N / np.where(base > 0, base, 1.0), 0.0)  # contacts per day of exposure
+            cum = (np.concatenate([np.zeros((R, 1)), np.cumsum(lam0 * lens, axis=1)[:, :-1]], axis=1)
+                   + lam0 * lens / 2.0)
+            return [np.minimum(np.exp(h * cum[:, g]), _MAX_IPCW) for g in range(lens.size)], gamma
+
+    cells_c, cells_k, cells_k2 = _grid(cd, ce, window), _grid(kd, ke, window), _grid(sd2, se2, window)
+    one_pool = np.array([0, _BOOT_STEPS + 1])
+    inv_k, gamma = inv_censoring(np.ones((n_k, 1)), np.zeros(Xc.shape[1]))
+    s_cens, _ = _km_grid(cells_k2, [W * ik for ik in inv_k], bounds, window)
+    s_cens = float(s_cens[0])
+    info["controls_contacted_before_a_purchase_within_the_window"] = int(contacted.sum())
+
+    # ------------------------------------------------------------------ the customer bootstrap, weights refitted
+    units = np.unique(np.concatenate([tr.case_codes, tr.ctrl_codes]))
+    pos_c, pos_k = np.searchsorted(units, tr.case_codes), np.searchsorted(units, tr.ctrl_codes)
+    labels = ep.labels[units].to_numpy()
+    boot = {k: np.full(n_resamples, np.nan) for k in ("bad", "base", "cens", "rm_bad", "rm_base")}
+    for reps in _chunks(n_resamples, (n_c + n_k) * (p + 4)):
+        P = np.ascontiguousarray(poisson_weights(labels, reps, seed).T, dtype=float)  # customers x resamples
+        Bc, Bk = P[pos_c], P[pos_k]
+        _, Wr = fit(Bc, Bk, beta[0])
+        boot["bad"][reps], boot["rm_bad"][reps] = _km_grid(cells_c, [Bc], one_pool, window)
+        boot["base"][reps], boot["rm_base"][reps] = _km_grid(cells_k, [Wr], one_pool, window)
+        ik, _ = inv_censoring(Bk, gamma[0])
+        boot["cens"][reps], _ = _km_grid(cells_k2, [Wr * x for x in ik], bounds, window)
+    diff = boot["bad"] - boot["base"]
+    diff_c = boot["bad"] - boot["cens"]
+    diff_rm = boot["rm_bad"] - boot["rm_base"]
+    note = r_bad or r_base
+    out["rows"] = {
+        "avoid_2y_baseline": (s_base, *percentile_interval(boot["base"], confidence), np.nan, r_base),
+        "excess_avoidance": (s_bad - s_base, *percentile_interval(diff, confidence), _boot_p(diff), note),
+        "excess_avoidance_censored": (s_bad - s_cens, *percentile_interval(diff_c, confidence), _boot_p(diff_c),
+                                      note),
+        "rmst_diff_2y": (rm_bad - rm_base, *percentile_interval(diff_rm, confidence), _boot_p(diff_rm), note),
+    }
+    if note:
+        out["rows"] = {k: (np.nan, np.nan, np.nan, np.nan, note) for k in out["rows"]}
+    info["bootstrap_resamples_without_estimate"] = int((~np.isfinite(diff)).sum())
+    info["s_bad_compared"] = s_bad
+    out["controls"] = {"codes": tr.ctrl_codes, "t": tr.ctrl_t, "fol": tr.ctrl_fol, "weight": w,
+                       "month": tr.ctrl_month, "contact_days": tr.ctrl_contact}
+    out["cases"] = {"n": n_c, "events": int(ce.sum()), "followed": int((tr.case_fol["followup"] >= window).sum()),
+                    "followup": tr.case_fol["followup"]}
+    return out
 
 
 # =========================================================================== result
@@ -722,24 +1313,30 @@ class AvoidanceResult(Result):
     figures : DataFrame
         The tidy table :meth:`summary` returns: one row per figure id (see
         :data:`FIGURE_IDS`) with ``group``, ``estimate``, ``ci_low``,
-        ``ci_high``, ``n``, ``n_events``, ``n_followed_window``, ``method``,
-        ``note`` (why a figure is missing, and caveats). The cited survey
-        figures are in the registry (:mod:`csanalysis.registry`), not here.
+        ``ci_high``, ``n``, ``n_events``, ``n_followed_window``, ``p_value``
+        (the bootstrap test of "no difference" of the comparisons),
+        ``method``, ``definition`` (the design: index time, comparison,
+        adjustment, sampling unit), ``note`` (why a figure is missing, and
+        caveats) and ``flags`` (a list of :data:`FLAGS` codes). The cited
+        survey figures are in the registry (:mod:`csanalysis.registry`).
     curves : dict
         Kaplan-Meier results (:class:`csanalysis.stats.survival.KaplanMeierResult`)
         of time to the next purchase for ``"bad"``, ``"good"`` and
-        ``"baseline"`` (``None`` when the group is empty).
+        ``"baseline"`` (the weighted controls; ``None`` when a group is empty).
     logrank : dict
-        :class:`csanalysis.stats.survival.LogRankResult` for
-        ``"bad_vs_baseline"`` and ``"bad_vs_good"`` (``None`` when a group is
-        empty).
+        :class:`csanalysis.stats.survival.LogRankResult` for ``"bad_vs_good"``
+        (``None`` when a group is empty). The bad-versus-baseline test is the
+        bootstrap ``p_value`` of ``excess_avoidance`` (a log-rank test does
+        not hold for weighted, overlapping groups).
     episodes : DataFrame
         One row per index episode: ``group`` (bad / good / baseline),
         ``customer``, ``index_at``, ``duration_days``, ``event`` (a purchase
         was seen), ``followup_days`` (days from the index to ``as_of``),
-        ``prior_purchases``, ``threshold_days`` (bad: the "changed" threshold),
-        ``matched_to`` (baseline: the bad-experience customer), ``first``
-        (the customer's first bad experience).
+        ``prior_purchases``, ``threshold_days`` (bad: the "changed"
+        threshold), ``weight`` (baseline: the control's weight; 1 otherwise),
+        ``trial`` (baseline: the trial month), ``contact_days`` (baseline:
+        days to the control's first later contact), ``first`` (the
+        customer's first bad experience).
     window : float
         Days.
     as_of : Timestamp
@@ -748,10 +1345,18 @@ class AvoidanceResult(Result):
         The options used.
     confidence : float
     counts : dict
-        Rows dropped and why, index dates after ``as_of``, pool sizes.
-    matching : dict
-        How the baseline was matched, and how many found a control.
+        Rows dropped and why, index dates after ``as_of``, purchases not
+        counted because a ticket was open.
+    comparison : dict
+        The design of the no-contact comparison: cases, controls, trials,
+        effective sample size, largest standardised difference, bootstrap.
+    balance : DataFrame or None
+        One row per covariate: ``covariate``, ``scale`` (``model``: the
+        balanced model covariates; ``raw``: the history on its own scale),
+        ``adjusted``, ``mean_bad``, ``mean_control``,
+        ``mean_control_weighted``, ``smd_before``, ``smd_after``.
     changed_rule : ChangedRule
+    count_open_purchases : bool
     """
 
     figures: pd.DataFrame
@@ -764,14 +1369,18 @@ class AvoidanceResult(Result):
     baseline: str
     confidence: float
     counts: dict[str, Any] = field(default_factory=dict)
-    matching: dict[str, Any] = field(default_factory=dict)
+    comparison: dict[str, Any] = field(default_factory=dict)
+    balance: pd.DataFrame | None = None
     changed_rule: ChangedRule = field(default_factory=ChangedRule)
+    count_open_purchases: bool = False
 
     title = "Avoidance after a bad service experience"
 
     def summary(self) -> pd.DataFrame:
         """One tidy row per figure (see :data:`FIGURE_IDS`)."""
-        return self.figures.copy()
+        out = self.figures.copy()
+        out["flags"] = [list(f) for f in out["flags"]]
+        return out
 
     def figure(self, figure_id: str) -> dict[str, Any]:
         """One figure as a JSON-ready dict.
@@ -781,7 +1390,7 @@ class AvoidanceResult(Result):
         >>> exp, act, truth = simulate_avoidance_scenario(600, seed=1)
         >>> res = avoidance(exp, act, baseline="none", n_resamples=50)
         >>> sorted(res.figure("avoid_2y_after_bad"))[:3]
-        ['ci_high', 'ci_low', 'estimate']
+        ['ci_high', 'ci_low', 'definition']
         """
         rows = self.figures[self.figures["figure"] == figure_id]
         if rows.empty:
@@ -797,10 +1406,12 @@ class AvoidanceResult(Result):
             "index": self.index,
             "baseline": self.baseline,
             "confidence": self.confidence,
+            "count_open_purchases": self.count_open_purchases,
             "summary": frame_records(self.figures),
             "logrank": {k: (None if v is None else v.to_dict()) for k, v in self.logrank.items()},
             "counts": self.counts,
-            "matching": self.matching,
+            "comparison": self.comparison,
+            "balance": [] if self.balance is None else frame_records(self.balance),
             "changed_rule": asdict(self.changed_rule) | {"description": self.changed_rule.describe()},
         })
 
@@ -809,7 +1420,8 @@ class AvoidanceResult(Result):
         for r in self.figures.itertuples():
             est = "missing" if not np.isfinite(r.estimate) else f"{r.estimate:.3f}"
             ci = "" if not np.isfinite(r.ci_low) else f" [{r.ci_low:.3f}, {r.ci_high:.3f}]"
-            lines.append(f"  {r.figure:<28} {est}{ci}")
+            fl = f" {list(r.flags)}" if len(r.flags) else ""
+            lines.append(f"  {r.figure:<28} {est}{ci}{fl}")
         return "\n".join(lines)
 
     def footnote(self) -> str:
@@ -863,6 +1475,42 @@ class AvoidanceResult(Result):
         return plot_avoidance(self, ax=ax)
 
 
+# =========================================================================== design texts
+def _index_text(known_at: bool) -> str:
+    if not known_at:
+        return "dated by the experiences' `at` time (the table has no known_at column)"
+    return ("dated when it became known (a ticket's solved time, else its closed time, else creation plus "
+            "resolution time, else its creation time; a survey answer's recorded or submitted time; a first-reply "
+            "SLA breach when the SLA ran out; a bad rating or a reopen rule at the solved time, since exports "
+            "carry no event log of ratings and reopens)")
+
+
+def _outcome_text(count_open: bool) -> str:
+    return ("outcome: days to the next purchase strictly after the index, censored at as_of; "
+            + ("purchases placed while one of the customer's tickets was open count as purchases "
+               "(count_open_purchases=True)" if count_open else
+               "purchases placed while one of the customer's tickets was open (between its creation and its solved "
+               "time) are replacement orders and do not count, neither as returns nor in the history"))
+
+
+_COMPARISON_TEXT = (
+    "comparison: sequential emulated trials, one per calendar month: the bad-experience customers with a purchase "
+    "before their index (cases) against customers who at the month's time zero (the median index time of its "
+    "cases) had bought before and had not been contacted yet (controls; a customer can be a control in several "
+    "months; later contacts of a control are ignored: 'bad experience now' against 'no contact now'; drawn per "
+    f"month by a hash of the customer, about {_CTRL_PER_CASE} per case and at least {_CTRL_MIN_PER_TRIAL}, in two "
+    "phases: at random, then with probabilities following a first weighting fit, each control carrying the "
+    "inverse of its probability of being drawn); adjustment: control weights that reproduce the cases' mean "
+    "pre-index history (purchases, purchases in the last 365 days, purchases per year, days since the last and "
+    "since the first purchase, spend, one-time buyers; logs, squares and recency x rate) within pools of "
+    f"months holding at least {_MIN_CTRL_PER_BLOCK} control rows (entropy balancing: the odds of being a case "
+    "modelled as log-linear in that history, fitted by Newton steps); earlier contacts are not adjusted for, "
+    "controls have none by design; bad-experience customers without an earlier purchase are left out (no "
+    "comparable controls); sampling unit: the customer, intervals from a Poisson(1) bootstrap over customers "
+    "(weights from a hash of the customer id) that refits the weights in every resample; durations rounded to "
+    f"window/{_BOOT_STEPS} days in the resamples")
+
+
 # =========================================================================== main
 def avoidance(
     experiences: pd.DataFrame,
@@ -871,23 +1519,27 @@ def avoidance(
     window: float = 730,
     as_of: Any = None,
     index: Literal["first", "every"] = "first",
-    baseline: Literal["matched", "none"] = "matched",
+    baseline: Literal["weighted", "none"] = "weighted",
     changed_rule: ChangedRule | Mapping[str, Any] | None = None,
+    count_open_purchases: bool = False,
     n_resamples: int = 1000,
     seed: int | np.random.Generator | None = 0,
     confidence: float = 0.95,
 ) -> AvoidanceResult:
-    """How many customers avoid the company after a bad experience, and for how long.
+    """How many customers avoid the company after a bad experience, and how many more than without it.
 
     Parameters
     ----------
     experiences : DataFrame
         One row per service contact with ``customer`` (str), ``at`` (UTC
-        timestamp), ``bad``, ``good`` and ``rated`` (bool), as
-        :func:`csanalysis.experiences.experiences` returns.
+        timestamp of the contact), ``bad``, ``good`` and ``rated`` (bool), and
+        ``known_at`` / ``known_from`` / ``resolved_at`` as
+        :func:`csanalysis.experiences.experiences` returns them (without
+        ``known_at`` the index time is ``at``).
     activity : DataFrame
         Purchases (canonical activity table) with ``customer`` and ``at``; one
-        row per order. Link it with :func:`csanalysis.link.link_customers`.
+        row per order, ``amount`` used for spend when present. Link it with
+        :func:`csanalysis.link.link_customers`.
     window : float, default 730
         Days without a purchase that count as avoidance.
     as_of : timestamp, optional
@@ -897,15 +1549,21 @@ def avoidance(
     index : {"first", "every"}, default "first"
         ``"first"``: each customer's first bad experience starts the clock.
         ``"every"``: every bad experience does (a sensitivity check); intervals
-        then come from a bootstrap over customers.
-    baseline : {"matched", "none"}, default "matched"
-        Compare with matched customers without any service contact, or not.
+        then come from a bootstrap over customers. The comparison always uses
+        the first.
+    baseline : {"weighted", "none"}, default "weighted"
+        Compare with weighted customers not contacted yet, or not.
     changed_rule : ChangedRule or dict, optional
         When buying counts as changed (default :class:`ChangedRule`).
+    count_open_purchases : bool, default False
+        Count purchases placed while one of the customer's tickets was open
+        (after its creation, up to its solved time). By default they are
+        replacement orders, not purchases.
     n_resamples : int, default 1000
-        Bootstrap resamples (excess avoidance, changed share, ``index="every"``).
+        Bootstrap resamples (comparisons, changed share, ``index="every"``).
     seed : int, Generator or None, default 0
-        Seed of the matching draws and of the bootstraps.
+        Seed of the control draws and of the bootstraps (an int keeps the
+        hash-based resampling weights of each customer fixed).
     confidence : float, default 0.95
 
     Returns
@@ -915,81 +1573,94 @@ def avoidance(
 
     Notes
     -----
-    *Outcome.* Days from the index experience to the customer's next purchase
-    strictly after it. Without one (up to ``as_of``) the customer is censored
-    at ``as_of``. ``avoid_2y_after_bad`` is the Kaplan-Meier ``S(window)``,
-    the estimated share with no purchase in ``(index, index + window]``, with
-    the log(-log) Greenwood interval. When nobody was followed for ``window``
-    days the figure is missing, with the reason in ``note`` (the last step of
-    the curve is never carried forward). ``naive_avoid_2y_after_bad`` counts
-    customers without an observed purchase within the window, whatever their
-    follow-up; it is biased upwards by censoring and shown only as a contrast.
+    *Index and outcome.* The index time of an experience is when it became
+    known (``known_at``); a customer's first bad experience is the earliest
+    known. The outcome is the number of days to the next purchase strictly
+    after the index; without one (up to ``as_of``) the customer is censored
+    at ``as_of``. Purchases placed while one of the customer's tickets was
+    open are not purchases (``count_open_purchases=False``).
+    ``avoid_2y_after_bad`` is the Kaplan-Meier ``S(window)`` with the
+    log(-log) Greenwood interval; ``S = 0`` once the curve has reached 0
+    (with an exact binomial upper end). When nobody was followed for
+    ``window`` days the figure is missing, with the reason in ``note``.
+    ``naive_avoid_2y_after_bad`` counts customers without an observed
+    purchase within the window, whatever their follow-up; it is biased
+    upwards by censoring and shown only as a contrast.
 
     *Good experiences.* Customers whose first *rated* experience was good,
-    indexed there; later experiences (good or bad) do not censor them.
+    indexed when it became known, censored when a later bad experience
+    becomes known (nothing after the index defines the group).
 
-    *Baseline.* Customers without any service contact on or before
-    ``as_of``. For each bad-experience index date, candidates (every such
-    customer, or a random sample of them per index day when there are many,
-    bounding the work at about three million look-ups) are described at
-    00:00 UTC of the index day by recency (days since the last purchase),
-    frequency (purchases so far) and tenure (days since the first purchase);
-    one control is drawn at random among the candidates in the same cell of
-    recency deciles x frequency deciles x tenure quintiles (bins from the
-    bad-experience customers' values at their index dates), with
-    replacement. Index dates without a control in that cell are matched in
-    the coarser recency x frequency cell. The control's clock starts at
-    00:00 UTC of the index day, so its features and its outcome are split at
-    the same moment (approximation: at most one day earlier than the bad
-    customer's own clock). Bad-experience customers without a purchase
-    before their index (no recency) or without any control are left out of
-    the comparison and counted in ``matching``. Matching on coarse bins
-    leaves some residual confounding when the two groups' buying cycles
-    differ a lot. ``excess_avoidance`` is ``S_bad(window) -
-    S_baseline(window)`` over the matched bad-experience index dates, with
-    a percentile bootstrap interval
-    (:func:`~csanalysis.stats.survival.km_difference_ci`; groups resampled
-    independently, which ignores the positive correlation the matching
-    creates and so errs on the wide side). Bootstraps run on durations
-    rounded to ``window / 2048`` days (about nine hours for two years) to
-    bound their cost; point estimates use the exact durations.
+    *The no-contact comparison* (the estimand of issue 10: among customers
+    whose first bad experience is at time zero, their share without a
+    purchase for ``window`` days against the share they would have had
+    without it). Sequential emulated trials, one per calendar month with
+    cases: the cases are the bad-experience customers with an earlier
+    purchase; the controls are customers who at the month's time zero (the
+    median index time of its cases) had an earlier purchase and no service
+    contact yet; a customer may be a control in several months and a case
+    later. Each month draws about 10 controls per case (at least 30) by a
+    hash of the customer, in two phases: a random draw of up to 50 per case,
+    then a draw with probabilities following a first weighting fit on it
+    (a defensive mixture: 0.8 x the fitted odds + 0.2), each drawn control
+    carrying the inverse of its probability of being drawn as its design
+    weight. Later contacts of a control are ignored
+    (primary: ``avoid_2y_baseline``, ``excess_avoidance``,
+    ``rmst_diff_2y``). The controls are weighted to the cases' whole
+    pre-index purchase history by entropy balancing within pools of months
+    (the odds of being a case log-linear in the history, fitted by damped
+    Newton steps so that the weighted control means equal the case means,
+    with a small ridge penalty; the ATT weights of a logistic propensity
+    model fitted by its balancing equations rather than by likelihood).
+    :attr:`AvoidanceResult.balance` gives the standardised mean differences
+    before and after weighting; the effective sample size is in
+    :attr:`AvoidanceResult.comparison`. ``avoid_2y_baseline`` is the
+    weighted Kaplan-Meier ``S(window)`` of the controls, ``excess_avoidance``
+    ``S_cases(window) - S_baseline(window)``, ``rmst_diff_2y`` the difference
+    of the areas under the two curves up to the window (days).
+    ``excess_avoidance_censored`` censors the controls at their first later
+    contact and reweights them by the inverse probability of remaining
+    uncontacted (a piecewise-exponential proportional-hazards model of the
+    time to first contact given the history, four intervals, weights capped
+    at 20). Intervals and the tests of "no difference" (``p_value``, the
+    percentile interval inverted at 0) come from one Poisson(1) bootstrap
+    over customers whose weights are a hash of the customer id
+    (:func:`csanalysis.stats.bootstrap.poisson_weights`): every resample
+    refits both models. Resamples use durations rounded to ``window / 2048``
+    days.
 
     *Changed buying.* Buying changed when the gap exceeds the customer's own
     threshold ``h`` (see :class:`ChangedRule`). ``avoid_2y_after_bad_changed``
-    is ``P(gap > window | gap > h)``. Thresholds differ per customer, so one
-    Kaplan-Meier curve does not give it; it is estimated by inverse
-    probability of censoring weighting with the known administrative
-    follow-up ``C`` (days from the index to ``as_of``): with ``K(t)`` the
-    share of index dates in the same threshold stratum (the floor, then
-    deciles of the customer-specific thresholds) with ``C > t``, the estimate
-    is ``sum 1[gap > max(window, h)] / K(max(window, h))`` over
-    ``sum 1[gap > h] / K(h)``. Like Kaplan-Meier it assumes that follow-up is
-    unrelated to the gap (here: within threshold strata, since a long history
-    both sets the threshold and goes with early index dates). Interval:
-    Poisson bootstrap over customers with ``K`` held fixed (linearised
-    cluster variance of the ratio above 50,000 contributing customers).
+    is ``P(gap > window | gap > h)``, estimated by inverse probability of
+    censoring weighting with the known administrative follow-up ``C`` (days
+    from the index to ``as_of``): with ``K(t)`` the share of index dates in
+    the same threshold stratum (the floor, then deciles of the thresholds)
+    with ``C > t``, the estimate is ``sum 1[gap > max(window, h)] /
+    K(max(window, h))`` over ``sum 1[gap > h] / K(h)``. Interval: Poisson
+    bootstrap over customers with ``K`` re-estimated in every resample.
 
     *Split.* ``1 - S(365)``, ``S(365) - S(730)``, ``S(730)`` of the
-    bad-experience curve (fixed at the survey's bins whatever ``window``);
-    the middle interval uses the delta method with the Greenwood covariance.
+    bad-experience curve; the middle interval is the delta method with the
+    Greenwood covariance on the log-odds scale, so all three stay in [0, 1].
 
-    *index="every".* Every bad experience is an episode; the ``S(window)``
-    intervals come from :func:`~csanalysis.stats.survival.cluster_bootstrap_survival_at`
-    (customers resampled), the excess interval from the difference of the
-    two cluster bootstraps. Log-rank tests always use one episode per
-    customer (the first), since they assume independent subjects. This mode
-    costs two or three cluster bootstraps: about a minute at a million
-    customers, against about ten seconds for ``index="first"``.
+    *Flags.* ``index_at_creation`` when an index fell back to the ticket's
+    creation time, ``short_followup`` when the median follow-up of the
+    index customers is shorter than the window, ``poor_overlap`` on the
+    comparisons when the effective number of controls is below
+    max(50, half the cases) or a model covariate's standardised difference
+    after weighting exceeds 0.1.
 
     Examples
     --------
     >>> exp, act, truth = simulate_avoidance_scenario(1500, seed=3)
-    >>> res = avoidance(exp, act, n_resamples=200)
+    >>> res = avoidance(exp, act, n_resamples=100)
     >>> f = res.figure("avoid_2y_after_bad")
     >>> f["ci_low"] < f["estimate"] < f["ci_high"]
     True
-    >>> list(res.summary()["figure"][:3])
-    ['avoid_2y_after_bad', 'avoid_2y_after_good', 'avoid_2y_baseline']
+    >>> list(res.summary()["figure"][:4])
+    ['avoid_2y_after_bad', 'avoid_2y_after_good', 'avoid_2y_baseline', 'excess_avoidance']
+    >>> bool(res.balance.query("scale == 'model'")["smd_after"].abs().max() < 0.1)
+    True
     """
     _check_inputs(experiences, activity)
     try:
@@ -1000,135 +1671,152 @@ def avoidance(
         raise ValueError(f"window must be a positive number of days, got {window!r}.")
     if index not in ("first", "every"):
         raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
-    if baseline not in ("matched", "none"):
-        raise ValueError(f"baseline must be 'matched' or 'none', got {baseline!r}.")
+    if baseline not in ("weighted", "none"):
+        hint = (" (the matched baseline was replaced by weighted sequential trials)" if baseline == "matched"
+                else "")
+        raise ValueError(f"baseline must be 'weighted' or 'none', got {baseline!r}{hint}.")
     n_resamples = check_resamples(n_resamples)
     confidence = check_confidence(confidence)
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
     rule = _changed_rule(changed_rule)
-    rng = np.random.default_rng(seed)
-    rng_match, rng_excess, rng_changed, rng_bad, rng_base = rng.spawn(5)
+    count_open = bool(count_open_purchases)
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        seed_int = int(seed) % 2**31
+    else:
+        seed_int = int(np.random.default_rng(seed).integers(0, 2**31))
+    rng_bad = np.random.default_rng(seed_int)
 
-    # ------------------------------------------------------------------ codes, times and index episodes
-    # (the construction index_durations shares: one definition of the durations)
-    ep = _index_episodes(experiences, activity, as_of=as_of, index=index)
-    counts, labels, n_codes, n_act = ep.counts, ep.labels, ep.n_codes, ep.n_act
-    e_codes, e_ns, as_of_ns, pur = ep.e_codes, ep.e_ns, ep.as_of_ns, ep.pur
-    as_of_ts = pd.Timestamp(as_of_ns, unit="ns", tz="UTC")
-    b_codes, b_t, b_first, bad = ep.b_codes, ep.b_t, ep.b_first, ep.bad
-    g_codes, g_t, good = ep.g_codes, ep.g_t, ep.good
-    nb, ng = b_codes.size, g_codes.size
+    # ------------------------------------------------------------------ index episodes (shared with index_durations)
+    ep = _index_episodes(experiences, activity, as_of=as_of, index=index, count_open_purchases=count_open)
+    counts, labels = ep.counts, ep.labels
+    as_of_ts = pd.Timestamp(ep.as_of_ns, unit="ns", tz="UTC")
+    b_codes, b_first, bad = ep.b_codes, ep.b_first, ep.bad
+    nb, ng = b_codes.size, ep.g_codes.size
+    z_idx, outcome = _index_text(ep.known_at), _outcome_text(count_open)
+    unit_first = "sampling unit: the customer (one index per customer, independent)"
 
+    def flags_for(creation: np.ndarray, followup: np.ndarray) -> list[str]:
+        out = []
+        if creation.any():
+            out.append("index_at_creation")
+        if followup.size and float(np.median(followup)) < window:
+            out.append("short_followup")
+        return out
+
+    f_bad = flags_for(ep.b_creation[b_first], bad["followup"][b_first])
     rows: list[dict] = []
     curves: dict[str, KaplanMeierResult | None] = {"bad": None, "good": None, "baseline": None}
-    km_method = "Kaplan-Meier S(window) of days to the next purchase, censored at as_of; log(-log) Greenwood interval"
-    cl_method = ("Kaplan-Meier S(window) over every bad experience; percentile interval of a cluster (customer) "
-                 "Poisson bootstrap")
     no_bad = "no bad experience on or before as_of"
 
-    def km_row(fig: str, group: str, ep: dict, method: str, empty_note: str, extra_note: str = "",
-               cluster: np.ndarray | None = None, boot_rng: Any = None) -> tuple[dict, KaplanMeierResult | None, Any]:
-        n = ep["duration"].size
-        if n == 0:
-            return _row(fig, group, n=0, n_events=0, n_followed=0, method=method, note=empty_note), None, None
-        km = kaplan_meier(ep["duration"], ep["event"], confidence=confidence)
-        s = km.survival_at(window)
-        est, lo, hi = s
-        cb = None
-        if cluster is not None and s.estimable:
-            cb = cluster_bootstrap_survival_at(_boot_durations(ep["duration"], window), ep["event"], cluster, window,
-                                               n_resamples=n_resamples, seed=boot_rng, confidence=confidence)
-            lo, hi = cb.ci_low, cb.ci_high
-        note = s.reason or ""
-        if extra_note:
-            note = f"{note}; {extra_note}" if note else extra_note
-        row = _row(fig, group, est, lo, hi, n=int(n), n_events=int(ep["event"].sum()),
-                   n_followed=int((ep["followup"] >= window).sum()), method=method, note=note)
-        return row, km, cb
-
+    # ------------------------------------------------------------------ after a bad experience
+    km_method = "Kaplan-Meier S(window) of days to the next purchase, censored at as_of; log(-log) Greenwood interval"
+    def_bad = (f"index: each customer's first bad experience, {z_idx}; {outcome}; comparison: none; adjustment: "
+               "none; " + (unit_first if index == "first" else
+                           "sampling unit: the customer (every bad experience is an episode; intervals from a "
+                           "Poisson bootstrap over customers)"))
     late_note = (f"{counts['bad_index_after_as_of']} index date(s) after as_of dropped"
                  if counts["bad_index_after_as_of"] else "")
-    cluster_b = b_codes if index == "every" else None
-    r_bad, curves["bad"], cb_bad = km_row(
-        "avoid_2y_after_bad", "bad experience", bad, cl_method if index == "every" else km_method, no_bad,
-        late_note, cluster_b, rng_bad)
-    rows.append(r_bad)
-    r_good, curves["good"], _ = km_row(
-        "avoid_2y_after_good", "good experience (first rated)", good, km_method,
-        "no customer whose first rated experience was good, on or before as_of",
-        "first rated experience good; not censored at later experiences")
-    rows.append(r_good)
-
-    # ------------------------------------------------------------------ matched baseline
-    matching: dict[str, Any] = {}
-    ctrl = np.full(nb, -1, dtype=np.int64)
-    base = None
-    if baseline == "matched":
-        contact = np.zeros(n_codes, dtype=bool)
-        contact[e_codes[e_ns <= as_of_ns]] = True
-        pool = np.nonzero(~contact[:n_act])[0].astype(np.int64)
-        ctrl, matching = _match_controls(pur, b_codes, b_t, bad["pos"], pool, rng_match)
-        matching["method"] = _matching_method(matching, index)
-        has = ctrl >= 0
-        # the controls' features and clock both start at 00:00 UTC of the bad customer's index day
-        b_day = np.floor_divide(b_t, _DAY_NS) * _DAY_NS
-        base = pur.follow(ctrl[has], b_day[has], as_of_ns)
-        unmatched = nb - int(has.sum())
-        b_note = (f"{matching['n_matched']} of {nb} bad-experience index dates matched; "
-                  f"{matching['n_no_prior_purchase']} without a purchase before the index, "
-                  f"{matching['n_no_control']} without a control in their cell" if unmatched else
-                  f"all {nb} bad-experience index dates matched")
-        r_base, curves["baseline"], cb_base = km_row(
-            "avoid_2y_baseline", "matched customers without contact", base,
-            (cl_method.replace("every bad experience", "the matched controls") if index == "every" else km_method)
-            + "; matching: same day, recency x frequency x tenure cell",
-            (no_bad if not nb else "no customer without a service contact to match" if not matching["n_pool"]
-             else "no bad-experience index date found a matched control"), b_note,
-            labels.take(ctrl[has]).to_numpy() if index == "every" else None, rng_base)
-        rows.append(r_base)
-        # excess over the matched bad-experience index dates
-        d1, e1 = bad["duration"][has], bad["event"][has]
-        d2, e2 = base["duration"], base["event"]
-        ex_method = ("S_bad(window) - S_baseline(window) over the matched bad-experience index dates; "
-                     "percentile bootstrap, groups resampled independently")
-        if has.sum() == 0:
-            rows.append(_row("excess_avoidance", "bad - matched baseline", n=0, method=ex_method,
-                             note="no matched pair"))
-        else:
-            s1 = kaplan_meier(d1, e1).survival_at(window)
-            s2 = kaplan_meier(d2, e2).survival_at(window)
-            diff, lo, hi = s1.survival - s2.survival, np.nan, np.nan
-            note = s1.reason or s2.reason or ""
-            if not note:
-                if index == "first":
-                    _, lo, hi = km_difference_ci(_boot_durations(d1, window), e1, _boot_durations(d2, window), e2, window,
-                                                 n_resamples=n_resamples, seed=rng_excess, confidence=confidence)
-                else:
-                    ex_method = ex_method.replace("groups resampled independently",
-                                                  "difference of the two cluster bootstraps (customers)")
-                    if has.all() and cb_bad is not None:  # the matched episodes are all episodes
-                        boot_bad = cb_bad.resamples
-                    else:
-                        boot_bad = cluster_bootstrap_survival_at(
-                            _boot_durations(d1, window), e1, b_codes[has], window, n_resamples=n_resamples,
-                            seed=rng_excess, confidence=confidence).resamples
-                    lo, hi = percentile_interval(boot_bad - cb_base.resamples, confidence)
-            if unmatched and not note:
-                note = f"over the {int(has.sum())} matched of {nb} bad-experience index dates"
-            rows.append(_row("excess_avoidance", "bad - matched baseline", diff, lo, hi, n=int(has.sum()),
-                             n_events=int(e1.sum()), n_followed=int((bad["followup"][has] >= window).sum()),
-                             method=ex_method, note=note))
+    if nb == 0:
+        rows.append(_row("avoid_2y_after_bad", "bad experience", n=0, n_events=0, n_followed=0, method=km_method,
+                         definition=def_bad, note=no_bad))
     else:
-        for fig, group in (("avoid_2y_baseline", "matched customers without contact"),
-                           ("excess_avoidance", "bad - matched baseline")):
-            rows.append(_row(fig, group, method="not computed", note="baseline='none'"))
-        matching = {"method": "baseline='none': no baseline"}
+        km = curves["bad"] = kaplan_meier(bad["duration"], bad["event"], confidence=confidence)
+        est, lo, hi, reason = _surv_at(km, window, confidence)
+        method = km_method
+        if index == "every" and np.isfinite(est) and reason == "":
+            cb = cluster_bootstrap_survival_at(_boot_durations(bad["duration"], window), bad["event"], b_codes,
+                                               window, n_resamples=n_resamples, seed=rng_bad, confidence=confidence)
+            lo, hi = cb.ci_low, cb.ci_high
+            method = ("Kaplan-Meier S(window) over every bad experience; percentile interval of a cluster "
+                      "(customer) Poisson bootstrap")
+        note = "; ".join(x for x in (reason, late_note) if x)
+        rows.append(_row("avoid_2y_after_bad", "bad experience", est, lo, hi, n=int(nb),
+                         n_events=int(bad["event"].sum()), n_followed=int((bad["followup"] >= window).sum()),
+                         method=method, definition=def_bad, note=note, flags=f_bad))
+
+    # ------------------------------------------------------------------ after a good experience
+    good = ep.good
+    def_good = (f"index: each customer's first rated experience when it was good, {z_idx}; {outcome}, and censored "
+                "when a later bad experience becomes known; comparison: none; adjustment: none; " + unit_first)
+    if ng == 0:
+        rows.append(_row("avoid_2y_after_good", "good experience (first rated)", n=0, n_events=0, n_followed=0,
+                         method=km_method, definition=def_good,
+                         note="no customer whose first rated experience was good, on or before as_of"))
+    else:
+        km = curves["good"] = kaplan_meier(good["duration"], good["event"], confidence=confidence)
+        est, lo, hi, reason = _surv_at(km, window, confidence)
+        n_cens = int(good["censored_by_bad"].sum())
+        note = "; ".join(x for x in (reason, f"{n_cens} censored at a later bad experience" if n_cens else "") if x)
+        rows.append(_row("avoid_2y_after_good", "good experience (first rated)", est, lo, hi, n=int(ng),
+                         n_events=int(good["event"].sum()), n_followed=int((good["followup"] >= window).sum()),
+                         method=km_method, definition=def_good, note=note,
+                         flags=flags_for(ep.g_creation, good["followup"])))
+
+    # ------------------------------------------------------------------ the no-contact comparison
+    comp: dict[str, Any] = {}
+    balance = None
+    cmp_ids = ("avoid_2y_baseline", "excess_avoidance", "excess_avoidance_censored", "rmst_diff_2y")
+    groups = {"avoid_2y_baseline": "weighted customers not contacted yet",
+              "excess_avoidance": "bad - weighted baseline",
+              "excess_avoidance_censored": "bad - weighted baseline censored at contact",
+              "rmst_diff_2y": "bad - weighted baseline (days)"}
+    what = {
+        "avoid_2y_baseline": "baseline = weighted Kaplan-Meier S(window) of the controls, the cases' share without "
+                             "the experience",
+        "excess_avoidance": "excess = S_cases(window) - baseline; test of no difference from the same bootstrap",
+        "excess_avoidance_censored": "as excess_avoidance, the controls censored at their first later contact and "
+                                     "reweighted by the inverse probability of staying uncontacted "
+                                     "(piecewise-exponential model of the time to first contact given the history, "
+                                     f"{_CENSOR_INTERVALS} intervals, weights capped at {_MAX_IPCW:g}, refitted in "
+                                     "every resample; assumes contact unrelated to the next purchase given that "
+                                     "history)",
+        "rmst_diff_2y": "difference of the restricted mean days without a purchase up to the window (area under "
+                        "the Kaplan-Meier curves), cases minus weighted controls",
+    }
+    cmp_method = ("weighted sequential trials (entropy-balancing weights); percentile interval of a customer "
+                  "Poisson bootstrap refitting the weights")
+    if baseline == "weighted":
+        comp = _comparison(ep, window=window, n_resamples=n_resamples, seed=seed_int, confidence=confidence)
+        info = comp["info"]
+        balance = comp["balance"]
+        curves["baseline"] = comp["curve"]
+        design = (f"index: the first bad experience, {z_idx}; {outcome}; " + _COMPARISON_TEXT)
+        if comp.get("balance") is None:
+            for fid in cmp_ids:
+                rows.append(_row(fid, groups[fid], n=0, method=cmp_method,
+                                 definition=f"{what[fid]}; {design}", note=comp.get("reason", "")))
+        else:
+            cases = comp["cases"]
+            fl = flags_for(ep.b_creation[b_first & (bad["n_prior"] > 0)], cases["followup"])
+            if comp["poor_overlap"]:
+                fl = fl + ["poor_overlap"]
+            ctl = comp["controls"]
+            dropped = info["cases_without_prior_purchase"]
+            case_note = (f"{info['cases']} of {info['bad_customers']} bad-experience customers compared; {dropped} "
+                         "without a purchase before the index left out" if dropped else
+                         f"all {info['cases']} bad-experience customers compared")
+            ov = (f"{info['control_rows']} control rows ({info['control_customers']} customers) in "
+                  f"{info['trial_months']} trial months; effective number of controls {info['effective_controls']:.0f};"
+                  f" largest |SMD| after weighting {info['max_abs_smd_after']:.3f} (before "
+                  f"{info['max_abs_smd_before']:.3f})")
+            for fid in cmp_ids:
+                est, lo, hi, p, note = comp["rows"][fid]
+                base = fid == "avoid_2y_baseline"
+                rows.append(_row(
+                    fid, groups[fid], est, lo, hi,
+                    n=int(info["control_customers"]) if base else int(cases["n"]),
+                    n_events=int(ctl["fol"]["event"].sum()) if base else int(cases["events"]),
+                    n_followed=(int((ctl["fol"]["followup"] >= window).sum()) if base else int(cases["followed"])),
+                    p_value=p, method=cmp_method, definition=f"{what[fid]}; {design}",
+                    note="; ".join(x for x in (note, case_note, ov) if x), flags=fl))
+    else:
+        for fid in cmp_ids:
+            rows.append(_row(fid, groups[fid], method="not computed", definition=what[fid], note="baseline='none'"))
 
     # ------------------------------------------------------------------ changed buying
-    med = _median_intervals(pur, b_codes, bad["pos"], bad["n_prior"], rule.min_prior_purchases)
+    med = _median_intervals(ep.pur, b_codes, bad["pos"], bad["n_prior"], rule.min_prior_purchases)
     thr = np.where(np.isnan(med), rule.floor_days, np.maximum(rule.multiple * med, rule.floor_days))
-    ch = _changed_share(bad["duration"], bad["followup"], thr, b_codes, window, n_resamples, rng_changed,
-                        confidence)
+    ch = _changed_share(bad["duration"], bad["followup"], thr, labels.take(b_codes).to_numpy(), window,
+                        n_resamples, seed_int, confidence)
     ch_note = ch["reason"] or (
         f"buying changed for an estimated {ch['share_changed']:.1%} of bad-experience customers; "
         "closest to the survey's denominator (respondents whose buying was affected)")
@@ -1138,97 +1826,87 @@ def avoidance(
         method=("P(gap > window | gap > threshold), inverse probability of censoring weighting with the "
                 "administrative follow-up within threshold strata; interval: " + ch.get("interval", "-")
                 + "; changed: " + rule.describe()),
-        note=ch_note))
+        definition=(f"index: the first bad experience, {z_idx}; {outcome}; among customers whose gap exceeded their "
+                    "own expected cycle (" + rule.describe() + "); comparison: none; adjustment: inverse probability "
+                    "of censoring weights; sampling unit: the customer (Poisson bootstrap over customers, censoring "
+                    "weights re-estimated in every resample)"),
+        note=ch_note, flags=f_bad))
 
     # ------------------------------------------------------------------ naive contrast
+    def_naive = (f"index: the first bad experience, {z_idx}; share without an observed purchase within the window, "
+                 "whatever the follow-up; a contrast only")
     if nb:
         naive = 1.0 - float((bad["event"] & (bad["duration"] <= window)).mean())
         rows.append(_row("naive_avoid_2y_after_bad", "bad experience", naive, n=nb,
                          n_events=int((bad["event"] & (bad["duration"] <= window)).sum()),
                          n_followed=int((bad["followup"] >= window).sum()),
                          method="naive count: no purchase observed within the window, whatever the follow-up",
+                         definition=def_naive,
                          note="naive, biased by censoring: customers followed for less than the window count "
                               "as avoiders; a contrast only, not an estimate"))
     else:
-        rows.append(_row("naive_avoid_2y_after_bad", "bad experience", n=0, method="naive count", note=no_bad))
+        rows.append(_row("naive_avoid_2y_after_bad", "bad experience", n=0, method="naive count",
+                         definition=def_naive, note=no_bad))
 
     # ------------------------------------------------------------------ split in the survey's bins
     split_method = ("1 - S(365), S(365) - S(730), S(730) of the bad-experience Kaplan-Meier curve; log(-log) "
-                    "Greenwood interval at the ends, delta method (Greenwood covariance) in the middle")
+                    "Greenwood interval at the ends, delta method (Greenwood covariance) on the log-odds in the "
+                    "middle")
     if index == "every":
         split_method += "; episode-level intervals (not adjusted for repeated customers)"
-    km = curves["bad"]
-    ids = ("split_lt_365", "split_365_729", "split_730_plus")
-    if km is None:
-        rows.extend(_row(f, "bad experience", n=0, method=split_method, note=no_bad) for f in ids)
-    else:
-        s1, s2 = km.survival_at(_SPLIT[0]), km.survival_at(_SPLIT[1])
-        v1, v2 = _greenwood_var(km, _SPLIT[0]), _greenwood_var(km, _SPLIT[1])
-        mid = s1.survival - s2.survival
-        sd = math.sqrt(max(s1.survival**2 * v1 + s2.survival**2 * v2 - 2 * s1.survival * s2.survival * v1, 0.0)) \
-            if np.isfinite(mid) else np.nan
-        common = {"n": int(km.n), "n_events": int(km.n_events), "method": split_method}
-        fol = bad["followup"]
-        rows.append(_row(ids[0], "bad experience", 1 - s1.survival, 1 - s1.ci_high, 1 - s1.ci_low,
-                         n_followed=int((fol >= _SPLIT[0]).sum()), note=s1.reason or "", **common))
-        rows.append(_row(ids[1], "bad experience", mid, max(mid - z * sd, 0.0) if np.isfinite(mid) else np.nan,
-                         min(mid + z * sd, 1.0) if np.isfinite(mid) else np.nan,
-                         n_followed=int((fol >= _SPLIT[1]).sum()), note=s2.reason or s1.reason or "", **common))
-        rows.append(_row(ids[2], "bad experience", s2.survival, s2.ci_low, s2.ci_high,
-                         n_followed=int((fol >= _SPLIT[1]).sum()), note=s2.reason or "", **common))
+    def_split = (f"index: the first bad experience, {z_idx}; {outcome}; the gap to the next purchase in the survey's "
+                 "bins; comparison: none; adjustment: none; " + unit_first)
+    rows.extend(_split_rows(curves["bad"], bad["followup"], confidence,
+                            {"method": split_method, "definition": def_split, "flags": f_bad}, no_bad))
 
     figures = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     figures = figures.set_index("figure").loc[list(FIGURE_IDS)].reset_index()
     for c in ("n", "n_events", "n_followed_window"):
         figures[c] = pd.array(figures[c].tolist(), dtype="Int64")
-    for c in ("figure", "group", "method", "note"):
-        figures[c] = figures[c].astype("str")
+    for c in ("figure", "group", "method", "definition", "note"):
+        figures[c] = figures[c].fillna("").astype("str")
 
-    # ------------------------------------------------------------------ log-rank tests
-    logrank: dict[str, LogRankResult | None] = {"bad_vs_baseline": None, "bad_vs_good": None}
-    fb = b_first
-    if fb.any() and ng:
-        logrank["bad_vs_good"] = logrank_test(bad["duration"][fb], bad["event"][fb], good["duration"],
+    # ------------------------------------------------------------------ log-rank test bad vs good
+    logrank: dict[str, LogRankResult | None] = {"bad_vs_good": None}
+    if b_first.any() and ng:
+        logrank["bad_vs_good"] = logrank_test(bad["duration"][b_first], bad["event"][b_first], good["duration"],
                                               good["event"])
-    if base is not None:
-        has = ctrl >= 0
-        sel = fb & has
-        if sel.any():
-            pos_in_base = np.cumsum(has) - 1
-            logrank["bad_vs_baseline"] = logrank_test(bad["duration"][sel], bad["event"][sel],
-                                                      base["duration"][pos_in_base[sel]],
-                                                      base["event"][pos_in_base[sel]])
 
     # ------------------------------------------------------------------ episodes table
-    def ep_frame(group: str, codes: np.ndarray, t: np.ndarray, ep: dict, *, threshold=None, matched=None,
-                 first=None) -> pd.DataFrame:
+    def ep_frame(group: str, codes: np.ndarray, t: np.ndarray, e: dict, *, threshold=None, first=None,
+                 weight=None, trial=None, contact=None) -> pd.DataFrame:
         n = codes.size
         return pd.DataFrame({
             "group": pd.Series([group] * n, dtype="str") if n else pd.Series([], dtype="str"),
             "customer": pd.Series(labels.take(codes).to_numpy(), dtype="str"),
             "index_at": pd.to_datetime(t, unit="ns", utc=True),
-            "duration_days": ep["duration"],
-            "event": ep["event"],
-            "followup_days": ep["followup"],
-            "prior_purchases": ep["n_prior"].astype(np.int64),
+            "duration_days": e["duration"],
+            "event": e["event"],
+            "followup_days": e["followup"],
+            "prior_purchases": e["n_prior"].astype(np.int64),
             "threshold_days": np.full(n, np.nan) if threshold is None else threshold,
-            "matched_to": (pd.Series(np.nan, index=range(n), dtype="str") if matched is None
-                           else pd.Series(labels.take(matched).to_numpy(), dtype="str")),
+            "weight": np.ones(n) if weight is None else weight,
+            "trial": (pd.Series(np.nan, index=range(n), dtype="str") if trial is None
+                      else pd.Series(trial.astype("datetime64[M]").astype("str"), dtype="str")),
+            "contact_days": np.full(n, np.nan) if contact is None else contact,
             "first": np.ones(n, dtype=bool) if first is None else first,
         })
 
-    parts = [ep_frame("bad", b_codes, b_t, bad, threshold=thr, first=b_first),
-             ep_frame("good", g_codes, g_t, good)]
-    if base is not None:
-        has = ctrl >= 0
-        parts.append(ep_frame("baseline", ctrl[has], b_day[has], base, matched=b_codes[has], first=b_first[has]))
+    parts = [ep_frame("bad", b_codes, ep.b_t, bad, threshold=thr, first=b_first),
+             ep_frame("good", ep.g_codes, ep.g_t, good)]
+    if comp.get("controls") is not None:
+        c = comp["controls"]
+        parts.append(ep_frame("baseline", c["codes"], c["t"], c["fol"], weight=c["weight"], trial=c["month"],
+                              contact=c["contact_days"]))
     episodes = pd.concat(parts, ignore_index=True)
-    counts["no_contact_customers"] = int(matching.get("n_pool", 0)) if baseline == "matched" else None
+    comparison = ({"method": "baseline='none': no comparison"} if baseline == "none"
+                  else {**comp.get("info", {}), "method": _COMPARISON_TEXT, **({"reason": comp["reason"]}
+                                                                             if "reason" in comp else {})})
 
     return AvoidanceResult(
         figures=figures, curves=curves, logrank=logrank, episodes=episodes, window=window, as_of=as_of_ts,
-        index=index, baseline=baseline, confidence=confidence, counts=counts, matching=matching,
-        changed_rule=rule,
+        index=index, baseline=baseline, confidence=confidence, counts=counts, comparison=comparison,
+        balance=balance, changed_rule=rule, count_open_purchases=count_open,
     )
 
 

@@ -17,11 +17,16 @@ if TYPE_CHECKING:
 __all__ = ["plot_avoidance", "plot_censoring_trap"]
 
 _NAMES = {"bad": "after a bad experience", "good": "after a good experience",
-          "baseline": "matched customers without contact"}
+          "baseline": "weighted customers not contacted yet"}
 
 
 def plot_avoidance(result: AvoidanceResult, ax: Axes | None = None) -> Axes:
     """Kaplan-Meier curves (share still without a purchase) for bad / good / baseline.
+
+    The baseline is the weighted Kaplan-Meier curve of the controls of the
+    no-contact comparison (customers not contacted yet at the bad-experience
+    customers' calendar time, weighted to their purchase history); its ``n``
+    in the legend is the number of control rows.
 
     Parameters
     ----------
@@ -48,7 +53,8 @@ def plot_avoidance(result: AvoidanceResult, ax: Axes | None = None) -> Axes:
     for g in ("bad", "good", "baseline"):
         km = result.curves.get(g)
         if km is not None and km.n > 0:
-            plot_survival(km, ax=ax, label=f"{_NAMES[g]} (n={km.n:,})", color=GROUP_COLORS[g])
+            n = int((result.episodes["group"] == "baseline").sum()) if g == "baseline" else int(round(km.n))
+            plot_survival(km, ax=ax, label=f"{_NAMES[g]} (n={n:,})", color=GROUP_COLORS[g])
     ax.axvline(result.window, color="k", linestyle="--", linewidth=1)
     ax.annotate(f"{result.window:g} days", xy=(result.window, 1.0), xytext=(3, -12),
                 textcoords="offset points", fontsize="small")

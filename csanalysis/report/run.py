@@ -74,8 +74,9 @@ def make_figures(analysis: Analysis, progress=None) -> dict[str, tuple[bytes, st
             lambda: plot_benchmarks(comp, unit="people"))
     r = analysis.results
     if r.get("avoidance") is not None:
-        add("avoidance_curves", "Share still without a purchase after the index date: bad, good and matched "
-            "no-contact customers (Kaplan-Meier, 95% CI); the dashed line marks the window.", r["avoidance"].plot)
+        add("avoidance_curves", "Share still without a purchase after the index date (when the experience became known): bad "
+            "and good experiences and weighted customers not contacted yet (Kaplan-Meier, 95% CI); the dashed line "
+            "marks the window.", r["avoidance"].plot)
     if r.get("word_of_mouth") is not None:
         cited = comp.set_index("id").loc["wom_told_mean"] if "wom_told_mean" in set(comp["id"]) else None
         band = None
@@ -169,7 +170,9 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
 
     sec = Section("avoidance", "Avoidance after a bad experience")
     if r.get("avoidance") is not None:
-        sec.p(f"Index: each customer's first bad experience ({a.rule.describe()}). Outcome: days to the next "
+        sec.p(f"Index: each customer's first bad experience ({a.rule.describe()}), at the time it became known "
+              "(solved or answered). Baseline: customers who had bought before and were not contacted yet at the "
+              "same calendar time, weighted to the same purchase history. Outcome: days to the next "
               f"purchase; customers without one are censored at {a.as_of.date()} (as_of). Kaplan-Meier estimates "
               f"of the share still without a purchase {a.options['window']:g} days later; the naive count, which "
               "treats short follow-up as avoidance, is shown only as a contrast.")
