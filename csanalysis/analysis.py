@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from ._version import __version__
-from .display import show
+from .display import MISSING, format_value, show
 from .errors import CsanalysisError
+from .privacy import key_source
 from .experiences import BadExperienceRule, experiences
 from .figures import figure_table
 from .io.batch import Exports, concat_tables, read_exports
@@ -168,6 +169,41 @@ class Analysis:
             raise KeyError(f"no figure {id!r} in group {group!r}{hint}")
         return hit.iloc[0].to_dict()
 
+    def text(self, id: str, group: str = "all", field: str = "estimate") -> str:
+        """One field of a figure as text at its unit's display precision (``"–"`` when the data lacks it).
+
+        The way notebooks and scripts put a figure into words: the same formatter as the page.
+
+        Examples
+        --------
+        >>> import csanalysis as cs
+        >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=50)
+        >>> a.text("csat_mean", field="n"), a.text("no_such_figure")
+        ('858', '–')
+        """
+        try:
+            row = self.figure(id, group)
+        except KeyError:
+            return MISSING
+        return format_value(row[field], row["unit"], field=field)
+
+    def interval_text(self, id: str, group: str = "all") -> str:
+        """A figure's confidence interval as text, e.g. ``"95% CI 3.78 to 3.93"``."""
+        return (f"{self.options.get('confidence', 0.95):.0%} CI {self.text(id, group, 'ci_low')} to "
+                f"{self.text(id, group, 'ci_high')}")
+
+    def points_text(self, id: str, group: str = "all") -> str:
+        """A difference of two shares with its interval, in percentage points, e.g. ``"26.3 percentage points
+        (95% CI 19.2 to 33.1)"``: the figure as the page formats it, without the per-cent signs."""
+        est, low, high = (self.text(id, group, c).replace("%", "") for c in ("estimate", "ci_low", "ci_high"))
+        return f"{est} percentage points ({self.options.get('confidence', 0.95):.0%} CI {low} to {high})"
+
+    def cited_text(self, id: str) -> str:
+        """The cited value of registry figure ``id`` as text (a range where it is cited as one)."""
+        row = self.comparisons.set_index("id").loc[id]
+        low, high = (format_value(row[c], row["unit"]) for c in ("cited_low", "cited_high"))
+        return f"{low} to {high}" if MISSING not in (low, high) else format_value(row["cited"], row["unit"])
+
     def summary(self) -> pd.DataFrame:
         """The comparisons with the columns a reader needs first."""
         return self.comparisons[["id", "label", "cited", "observed", "ci_low", "ci_high", "n", "verdict",
@@ -194,7 +230,7 @@ class Analysis:
 def _input_records(a: Analysis) -> dict[str, list[dict]]:
     out = {}
     for role, reps in a.load_reports.items():
-        out[role] = [{"path": (f"sample/{Path(r.path).name}" if a.sample else str(r.path)),
+        out[role] = [{"path": (f"sample/{r.name}" if a.sample else r.name),
                       "format": r.source_format, "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
                       "rows_rejected": r.rows_rejected, "rows_merged": r.rows_merged,
                       "rows_excluded": r.rows_excluded, "excluded": dict(r.excluded), "encoding": r.encoding,
@@ -263,7 +299,7 @@ def results_dict(a: Analysis) -> dict[str, Any]:
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
-                  secret, say) -> Exports:
+                  secret, sheet, tz_abbreviations, say) -> Exports:
     """Read what is a path, keep what is a table; one load report per file or table."""
     first = tickets
     if isinstance(first, Exports) or (hasattr(first, "tables") and hasattr(first, "reports")
@@ -281,8 +317,9 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
         raise CsanalysisError("nothing to analyse: pass tickets=, survey=, activity= or customers= (paths, lists "
                               "of paths, or tables returned by the readers); for the bundled sample use "
                               "cs.analyse(cs.datasets.load_sample())")
-    ex = read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
-                      progress=say) if paths else Exports(None, None, None, None, {})
+    ex = (read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
+                       sheet=sheet, tz_abbreviations=tz_abbreviations, progress=say)
+          if paths else Exports(None, None, None, None, {}))
     reports = dict(ex.reports)
     roles = {"tickets": "tickets", "survey": "responses", "activity": "activity", "customers": "customers"}
     for role, v in tables.items():
@@ -290,6 +327,15 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
         reports[role] = [load_report(df) for df in frames if "load_report" in df.attrs]
         setattr(ex, roles[role], concat_tables(frames))
     return ex
+
+
+def _sampling_unit(cluster: str | None, tickets: pd.DataFrame | None) -> str | None:
+    """``analyse(cluster=...)`` resolved: ``"auto"`` is the account when the tickets carry one."""
+    if cluster != "auto":
+        return cluster
+    if tickets is not None and "account_id" in tickets.columns and tickets["account_id"].notna().any():
+        return "account_id"
+    return "customer"
 
 
 def _is_tables(v: Any) -> bool:
@@ -322,8 +368,11 @@ def analyse(
     timezone: str | None = None,
     questions: dict[str, str] | None = None,
     dayfirst: bool | None = None,
+    sheet: str | int | dict[str, str | int] | None = None,
+    tz_abbreviations: dict[str, str] | None = None,
     currency: str | None = None,
     scorecard_freq: Literal["M", "Q"] = "Q",
+    cluster: str | None = "auto",
     override: bool | set[str] = False,
     progress: Callable[[str], None] | None = None,
 ) -> Analysis:
@@ -349,7 +398,8 @@ def analyse(
         How tables are linked per customer (see :func:`~csanalysis.link_customers`).
     secret : str or bytes, optional
         Pseudonymisation secret for e-mail keys when files are read here
-        (default: the environment variable ``CSANALYSIS_KEY``).
+        (default: the environment variable ``CSANALYSIS_KEY``, else a secret
+        made once per user, see :func:`csanalysis.privacy.secret_path`).
     confidence : float, default 0.95
         Level of every interval.
     n_resamples : int, default 1000
@@ -363,10 +413,22 @@ def analyse(
         Survey question roles (``{"csat": "Q1", ...}``) for files read here.
     dayfirst : bool, optional
         Date order of ambiguous dates in files read here.
+    sheet : str, int or dict, optional
+        Worksheet of workbooks read here (one for all, or a dict by role; see
+        :func:`~csanalysis.read_exports`). By default the sheet that fits.
+    tz_abbreviations : dict, optional
+        Zones of time-zone abbreviations in timestamps of files read here
+        (``{"IST": "Asia/Kolkata"}``), needed for ambiguous ones.
     currency : str, optional
         Currency of monetary segments (default: the most common).
     scorecard_freq : {"M", "Q"}, default "Q"
         Period of the scorecard.
+    cluster : str or None, default "auto"
+        Sampling unit of ticket- and answer-level intervals: ``"auto"`` takes
+        the account (``"account_id"``) when the tickets carry one, else the
+        customer; ``"customer"``, ``"account_id"``, another ticket column, or
+        ``None`` (every row on its own; not advised). See
+        :func:`~csanalysis.estimators.metrics.sampling_units`.
     override : bool or set of ids
         Compare even cited figures whose definitions cannot meet an own
         figure (see :func:`csanalysis.registry.compare_figures`).
@@ -402,6 +464,7 @@ def analyse(
     if int(n_resamples) < 1:
         raise CsanalysisError(f"n_resamples must be a positive number of bootstrap resamples, got {n_resamples!r}")
     as_of_ts = parse_as_of(as_of)
+    secret_source = key_source(secret)
     secret = secret if secret is not None else os.environ.get("CSANALYSIS_KEY") or None
     rule = rule or BadExperienceRule()
     timings: dict[str, float] = {}
@@ -422,7 +485,7 @@ def analyse(
 
     t0 = time.perf_counter()
     ex = _exports_from(tickets, survey, activity, customers, questions=questions, timezone=timezone,
-                       dayfirst=dayfirst, secret=secret, say=say)
+                       dayfirst=dayfirst, secret=secret, sheet=sheet, tz_abbreviations=tz_abbreviations, say=say)
     timings["reading"] = time.perf_counter() - t0
     if not ex.tables():
         raise CsanalysisError("nothing to analyse: every input was empty")
@@ -454,16 +517,19 @@ def analyse(
                                                                                confidence=confidence))
     tk = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
     rs = linked.responses if linked.responses is not None and len(linked.responses) else None
+    unit = _sampling_unit(cluster, tk)
     if tk is not None or rs is not None:
-        res["metrics"] = stage("service metrics", lambda: service_metrics(tk, rs, confidence=confidence))
+        res["metrics"] = stage("service metrics", lambda: service_metrics(tk, rs, confidence=confidence,
+                                                                          cluster=unit))
     if tk is not None:
         if "channel" in tk.columns and tk["channel"].notna().any():
             res["metrics_by_channel"] = stage("service metrics by channel", lambda: service_metrics(
-                tk, rs, by="channel", confidence=confidence))
+                tk, rs, by="channel", confidence=confidence, cluster=unit))
             res["channels"] = stage("channel consistency", lambda: sg.channel_consistency(
-                tk, rs, csat_from="survey", **boot))
+                tk, rs, csat_from="survey", cluster=unit, **boot))
         res["scorecard"] = stage("scorecard", lambda: sg.scorecard(tk, rs, act, linked.customers,
-                                                                   freq=scorecard_freq, as_of=as_of_ts, seed=seed))
+                                                                   freq=scorecard_freq, as_of=as_of_ts, seed=seed,
+                                                                   cluster=unit))
     cur = currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
@@ -490,8 +556,9 @@ def analyse(
     options = {"as_of": None if as_of_ts is None else as_of_ts.isoformat(), "window": window,
                "rule": rule.describe(), "link_on": linked.link_on, "confidence": confidence,
                "n_resamples": int(n_resamples), "seed": seed, "timezone": timezone, "currency": cur,
-               "scorecard_freq": scorecard_freq, "override": sorted(override) if isinstance(override, set)
-               else bool(override), "secret": "set" if secret else "random per process"}
+               "scorecard_freq": scorecard_freq, "cluster": unit,
+               "override": sorted(override) if isinstance(override, set)
+               else bool(override), "secret": secret_source}
     return Analysis(figures=figures, comparisons=comparisons, load_reports=ex.reports, linked=linked,
                     experiences=exp, results=res, as_of=as_of_ts, rule=rule, options=options, notes=notes,
                     timings=timings, sample=bool(getattr(ex, "sample", False)))

@@ -2,8 +2,9 @@
 
 A file that cannot be understood raises :class:`ExportError`, a
 :class:`ValueError` subclass, whose message names the file, the line or column,
-what was found and what was expected. Messages never quote personal values
-(e-mail addresses, names).
+what was found and what was expected. Messages never quote personal values:
+every message passes :func:`csanalysis.privacy.mask_text` (e-mail addresses,
+phone numbers and greeting names masked), whatever cell value it quotes.
 """
 
 from __future__ import annotations
@@ -13,8 +14,23 @@ from os import PathLike
 __all__ = ["CsanalysisError", "ExportError", "CsanalysisWarning"]
 
 
+def _masked(value):
+    from .privacy import mask_text  # late: privacy imports pandas
+
+    return mask_text(value) if isinstance(value, str) else value
+
+
 class CsanalysisError(ValueError):
-    """Base class of the errors csanalysis raises on bad input."""
+    """Base class of the errors csanalysis raises on bad input (its text masked, see the module docstring).
+
+    Examples
+    --------
+    >>> str(CsanalysisError("unknown channel 'anna@example.com'"))
+    "unknown channel '[email]'"
+    """
+
+    def __init__(self, *args) -> None:
+        super().__init__(*(_masked(a) for a in args))
 
 
 class ExportError(CsanalysisError):
@@ -49,12 +65,13 @@ class ExportError(CsanalysisError):
         kind: str | None = None,
     ) -> None:
         self.path = None if path is None else str(path)
+        problem, expected, column = _masked(problem), _masked(expected), _masked(column)
         self.problem = problem
         self.expected = expected
         self.line = line
         self.column = column
         self.kind = kind  # a stable code for programs, e.g. "ambiguous_dates"
-        where = self.path or "<table>"
+        where = _masked(self.path) or "<table>"
         if line is not None:
             where += f", line {line}"
         if column is not None:
@@ -68,4 +85,7 @@ class ExportError(CsanalysisError):
 
 
 class CsanalysisWarning(UserWarning):
-    """A warning about data quality or an assumption csanalysis had to make."""
+    """A warning about data quality or an assumption csanalysis had to make (its text masked like errors')."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*(_masked(a) for a in args))

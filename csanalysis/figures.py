@@ -220,10 +220,16 @@ def _segments(res, kind: str, source: str, label_col: str = "segment") -> pd.Dat
 
 def _recovery(res) -> pd.DataFrame:
     c = res.comparisons
+    empty = pd.Series("", index=c.index)
+    method = c["method"].fillna("").astype("str") if "method" in c.columns else "difference of repeat-purchase rates"
+    definition = (c["definition"].fillna("").astype("str") if "definition" in c.columns else
+                  "repeat purchase: " + c["group"].astype("str") + " minus " + c["reference"].astype("str"))
+    caveat = c["caveat"].fillna("").astype("str") if "caveat" in c.columns else empty
+    definition = definition.where(caveat.eq(""), definition + "; caveat: " + caveat)
+    flags = c["flags"].map(list) if "flags" in c.columns else pd.Series([[] for _ in range(len(c))], index=c.index)
     return _rows("recovery_difference", "comparison=" + c["comparison"].astype("str"), c["difference"],
-                 c["ci_low"], c["ci_high"], c["n_group"] + c["n_reference"], "difference of repeat-purchase rates",
-                 "repeat purchase after the last service event: " + c["group"].astype("str") + " minus "
-                 + c["reference"].astype("str"), "recovery", p_value=c["p_value"])
+                 c["ci_low"], c["ci_high"], c["n_group"] + c["n_reference"], method, definition, "recovery",
+                 p_value=c["p_value"], flags=flags)
 
 
 def _scorecard(res) -> pd.DataFrame:

@@ -1,12 +1,32 @@
-"""Pseudonymising people: keyed e-mail hashes and personal-column detection.
+"""Pseudonymising and masking people: keyed e-mail hashes, personal columns, personal data inside text.
 
-``email_key`` links a customer across exports without carrying the address: the
-address is trimmed and lower-cased, then hashed with a keyed hash (SipHash-2-4,
-pandas' vectorised ``hash_pandas_object`` with a 16-byte key derived from your
-key). Use the same key every month so keys link across runs: pass ``key=`` or set
-the environment variable ``CSANALYSIS_KEY``. Without either, one random key is
-drawn per Python process (keys then link only within that process; the load
-report says so).
+Keys
+    ``email_key`` links a customer across exports without carrying the address: the
+    address is trimmed and lower-cased, then hashed with a keyed hash (SipHash-2-4,
+    pandas' vectorised ``hash_pandas_object`` with a 16-byte key derived from your
+    secret). The secret is, in this order: ``key=``; the environment variable
+    ``CSANALYSIS_KEY``; a per-user secret file that csanalysis creates once
+    (:func:`secret_path`: ``$XDG_CONFIG_HOME/csanalysis/secret`` or
+    ``~/.config/csanalysis/secret`` on POSIX, ``%APPDATA%\\csanalysis\\secret`` on
+    Windows, ``$CSANALYSIS_CONFIG_DIR/secret`` when that variable is set; mode 0600).
+    So two runs of the same user link by default. Rotate the secret by deleting the
+    file (a new one is made on the next run; keys made earlier no longer match) or by
+    setting ``CSANALYSIS_KEY``. Only when the file cannot be created is one random
+    secret drawn per Python process; the load report says which secret was used.
+
+Personal columns
+    :func:`classify_column` tells personal columns (names, e-mail addresses, phone
+    numbers, street addresses, postcodes, cities, coordinates, IP addresses, card and
+    national-id numbers) from attributes that merely mention such a word
+    (``Phone Service``, ``CityTier``, ``NumberOfAddress``, ``Email Opt-in``), by the
+    header and by the values.
+
+Personal data inside text
+    :func:`mask_text` masks e-mail addresses (internationalised ones too), phone
+    numbers, names after greetings and sign-offs (``Hi Anna``, ``Здравствуйте, Анна``,
+    ``Best regards, Anna``) and the names an export itself lists
+    (:class:`Names`) in kept text, rejected rows, load-report notes and error messages.
+    It runs on pyarrow's RE2 kernels, vectorised over a column.
 """
 
 from __future__ import annotations
@@ -16,37 +36,119 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "key_source", "redact_emails"]
+__all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column", "key_source",
+           "redact_emails", "mask_text", "mask_counts", "Names", "secret_path", "config_dir", "ENV_VAR",
+           "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME"]
 
-_EMAIL_RX = r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"
-
-
-def redact_emails(values: pd.Series) -> pd.Series:
-    """Replace e-mail addresses inside text by ``[email]``.
-
-    Examples
-    --------
-    >>> redact_emails(pd.Series(["write to anna@example.com now", None])).tolist()
-    ['write to [email] now', nan]
-    """
-    s = values.astype("str")
-    return s.str.replace(_EMAIL_RX, "[email]", regex=True)
+ENV_VAR = "CSANALYSIS_KEY"
+#: Overrides the folder of the per-user secret (tests point it to a temporary folder).
+CONFIG_ENV_VAR = "CSANALYSIS_CONFIG_DIR"
+MASK_EMAIL, MASK_PHONE, MASK_NAME = "[email]", "[phone]", "[name]"
 
 _PROCESS_KEY = secrets.token_bytes(32)
-ENV_VAR = "CSANALYSIS_KEY"
+_T = TypeVar("_T")
+
+
+# ============================================================================ the secret
+def config_dir() -> Path:
+    """The user's csanalysis configuration folder (``$CSANALYSIS_CONFIG_DIR`` overrides it)."""
+    given = os.environ.get(CONFIG_ENV_VAR)
+    if given:
+        return Path(given).expanduser()
+    if os.name == "nt":
+        appdata = os.environ.get("APPDATA")
+        return (Path(appdata) if appdata else Path.home() / "AppData" / "Roaming") / "csanalysis"
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
+    return base / "csanalysis"
+
+
+def secret_path() -> Path:
+    """Where the per-user pseudonym secret lives (created on first use when ``CSANALYSIS_KEY`` is not set)."""
+    return config_dir() / "secret"
+
+
+def _shown_path(p: Path) -> str:
+    """The secret's path as the load report shows it: the home folder as ``~`` (``%APPDATA%`` on Windows)."""
+    s = str(p)
+    if os.name == "nt":
+        appdata = os.environ.get("APPDATA")
+        if appdata and s.lower().startswith(appdata.lower()):
+            return "%APPDATA%" + s[len(appdata):]
+    try:
+        home = str(Path.home())
+    except RuntimeError:  # no home folder known
+        return s
+    if home not in ("", "/") and s.startswith(home.rstrip(os.sep) + os.sep):
+        return "~" + s[len(home.rstrip(os.sep)):]
+    return s
+
+
+def _read_secret(p: Path) -> bytes | None:
+    try:
+        data = p.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+    return data or None
+
+
+def _user_secret() -> tuple[bytes | None, str | None]:
+    """``(secret, problem)``: the per-user secret, created (mode 0600) when missing."""
+    p = secret_path()
+    try:
+        found = _read_secret(p)
+        if found is None and not p.exists():
+            p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            tmp = p.with_name(f".secret-{os.getpid()}-{secrets.token_hex(4)}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(secrets.token_hex(32) + "\n")
+                try:
+                    os.link(tmp, p)  # atomic and exclusive: a concurrent first run keeps one secret
+                except FileExistsError:
+                    pass
+                except OSError:  # no hard links on this file system
+                    if not p.exists():
+                        os.replace(tmp, p)
+            finally:
+                tmp.unlink(missing_ok=True)
+            found = _read_secret(p)
+        elif found is not None and os.name != "nt" and p.stat().st_mode & 0o077:
+            os.chmod(p, 0o600)  # readable by the user alone
+    except OSError as exc:
+        return None, f"{type(exc).__name__}: {exc.strerror or exc}"
+    if found is None:
+        return None, "the file is empty"
+    return found, None
+
+
+def _resolve_key(key: str | bytes | None) -> tuple[str | bytes, str]:
+    if key is not None:
+        return key, "argument"
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return env, "environment"
+    found, _ = _user_secret()
+    if found is not None:
+        return found, "user secret"
+    return _PROCESS_KEY, "random per process"
 
 
 def key_source(key: str | bytes | None = None) -> str:
-    """Where the hashing key comes from: ``'argument'``, ``'environment'`` or ``'random per process'``."""
-    if key is not None:
-        return "argument"
-    if os.environ.get(ENV_VAR):
-        return "environment"
-    return "random per process"
+    """Where the hashing secret comes from.
+
+    ``'argument'`` (``key=``), ``'environment'`` (``CSANALYSIS_KEY``), ``'user secret'`` (the
+    per-user file, :func:`secret_path`) or ``'random per process'`` (the file could not be made).
+    """
+    return _resolve_key(key)[1]
 
 
 def email_key_note(column: str | None, key: str | bytes | None = None) -> str:
@@ -60,14 +162,19 @@ def email_key_note(column: str | None, key: str | bytes | None = None) -> str:
     src = key_source(key)
     where = f" in {column!r}" if column else ""
     note = f"e-mail addresses{where} pseudonymised as email_key (key: {src})"
-    if src == "random per process":
-        note += "; keys will not match another run: set CSANALYSIS_KEY (or key=) to link monthly runs"
+    if src == "user secret":
+        note += (f"; the secret is your per-user file {_shown_path(secret_path())} (readable by you alone), so "
+                 "your runs link to each other; to rotate it delete that file (a new one is made on the next run, "
+                 "and keys made before no longer match) or set CSANALYSIS_KEY")
+    elif src == "random per process":
+        _, problem = _user_secret()
+        note += (f"; keys will not match another run (the per-user secret {_shown_path(secret_path())} could not "
+                 f"be used: {problem}): set CSANALYSIS_KEY (or key=) to link monthly runs")
     return note
 
 
 def _hash_key(key: str | bytes | None, purpose: str) -> str:
-    if key is None:
-        key = os.environ.get(ENV_VAR) or _PROCESS_KEY
+    key, _ = _resolve_key(key)
     if isinstance(key, str):
         key = key.encode("utf-8")
     digest = hashlib.sha256(purpose.encode() + b"\x00" + key).digest()
@@ -138,33 +245,550 @@ def pseudonymise(values: pd.Series, key: str | bytes | None = None, *, prefix: s
     return _keyed_hex(s.where(s != "", None), key, prefix, prefix)
 
 
-_PERSONAL = re.compile(
-    r"""(^|[\s_(\-])(
-        e-?mail|mail\s*address|email\s*address|e-?mailadresse|e-?postadress|e-?postadresse|почта|
-        (first|last|full|given|family|sur|user|customer|contact|requester|recipient|billing|shipping|respondent|client)[\s_-]*name|
-        (first|last|given|family|sur)[\s_-]*name|^name$|navn|namn|^имя|фамилия|фио|vorname|nachname|
-        phone|telephone|mobile|telefon|телефон|
-        ip[\s_-]*address|ipaddress|^ip$|
-        latitude|longitude|location[\s_-]*(latitude|longitude|accuracy)|
-        street|address\s*\d?|address[12]|zip|postal|postcode|post\s*code|
-        facebook\s*id|twitter\s*id|card\s*name|customer\s*description|lat\s*long|
-        city|town|^by$|^stad$|^ort$|^stadt$|город|адрес
-    )|(first|last|given|family|sur)[\s_-]*name""",
-    re.I | re.X,
+# ============================================================================ masking text
+def _ranges(cps: list[int]) -> list[tuple[int, int]]:
+    """Sorted code points -> runs ``(first, last)``."""
+    out: list[tuple[int, int]] = []
+    for cp in cps:
+        if out and cp == out[-1][1] + 1:
+            out[-1] = (out[-1][0], cp)
+        else:
+            out.append((cp, cp))
+    return out
+
+
+# RE2 syntax (pyarrow.compute). RE2 has no look-around: boundaries are captured and written back
+# (\1 ... \N), and spans that must not match (dates, words after a greeting that are not names) are
+# protected by a private-use character first. RE2 compiles every regex on every call, and Unicode
+# property classes (\pL ...) are slow to compile, so word characters are "not ASCII punctuation, not
+# a space, not common non-ASCII punctuation": the same for the scripts in exports, and cheap.
+_PUNCT = r"\x{A0}-\x{BF}\x{D7}\x{F7}\x{2000}-\x{206F}\x{2190}-\x{2BFF}\x{3000}-\x{303F}\x{FF01}-\x{FF0F}\x{FF1A}-\x{FF20}"
+_NOT_WORD = rf"\x00-\x2F\x3A-\x40\x5B-\x5E\x60\x7B-\x7F{_PUNCT}"  # a class body: what ends a word
+# before a phone number: not a word, and not + - . / (the middle of a number, date or id: 2024-03-000987)
+_BEFORE_PHONE = rf"\x00-\x2A\x2C\x3A-\x40\x5B-\x5E\x60\x7B-\x7F{_PUNCT}"
+_WORD = rf"[^{_NOT_WORD}]"                                          # letter, digit, mark or _ of any script
+_LETTER = rf"[^\x00-\x40\x5B-\x60\x7B-\x7F{_PUNCT}]"
+_UPPER = "[" + "".join(  # capitals of Latin, Greek and Cyrillic (an explicit class compiles fast)
+    f"{chr(a)}-{chr(b)}" if b > a else chr(a) for a, b in _ranges(
+        [cp for cp in (*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x370, 0x530), *range(0x1E00, 0x1F00))
+         if chr(cp).isupper()])) + "]"
+_PROTECT = "\ue000"
+_AT = r"(?:@|＠|%40|[ \t]?[\[(][ \t]?(?i:at)[ \t]?[\])][ \t]?)"
+_DOT = r"(?:\.|[ \t]?[\[(][ \t]?(?i:dot)[ \t]?[\])][ \t]?)"
+_LABEL = rf"{_WORD}(?:(?:{_WORD}|-)*{_WORD})?"
+#: An e-mail address, internationalised ones (``jörg.müller@exämple.de``) and ``anna [at] example [dot] com`` too.
+EMAIL_RE2 = (rf"{_WORD}(?:(?:{_WORD}|[.%+'\-])*(?:{_WORD}|[%+\-]))?{_AT}"
+             rf"{_LABEL}(?:{_DOT}{_LABEL})*{_DOT}{_LETTER}(?:(?:{_WORD}|-)*{_WORD})?")
+# dates look like grouped digits: protect them (a private-use character after each separator)
+_DATE = (r"(^|[^0-9])(\d{4}|0?[1-9]|[12]\d|3[01])([./\-])(0?[1-9]|1[0-2]|[12]\d|3[01])([./\-])"
+         r"([12]\d{3}|\d{2})([^0-9]|$)")
+_DATE_TO = rf"\1\2\3{_PROTECT}\4\5{_PROTECT}\6\7"
+_TIME = r"(^|[^0-9])(\d{1,2}):(\d{2})"
+_TIME_TO = rf"\1\2:{_PROTECT}\3"
+_PHONE_FORMS = (
+    r"\+[ \t]?\d(?:[ .\-/]?\(?\d\)?){6,14}",                       # +45 12 34 56 78, +7 (495) 123-45-67, +4512345678
+    r"00[1-9]\d{0,2}[ .\-]\(?\d(?:[ .\-/]?\(?\d\)?){5,12}",         # 0045 12 34 56 78
+    r"(?:1[ .\-])?(?:\(\d{3}\)[ \t]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}",  # (555) 123-4567, 555.123.4567
+    r"\d{2}(?:[ .\-]\d{2}){3,4}",                                  # 12 34 56 78, 06 12 34 56 78
+    r"0\d{1,4}(?:[ /\-]\d{5,8}|(?:[ \-]\d{2,4}){2,4})",            # 030 12345678, 0171/1234567, 070-123 45 67
+    r"[78][ \-]?\(\d{3}\)[ \-]?\d{3}[ \-]?\d{2}[ \-]?\d{2}",       # 8 (495) 123-45-67
+    r"\d{3}[ \-]\d{3}[ \-]\d{2}[ \-]\d{2}",                        # 916 123-45-67
+    r"\d{3}-\d{3}-\d{3}",                                          # 601-234-567
 )
+_PHONE = rf"(^|[{_BEFORE_PHONE}])(?:{'|'.join(_PHONE_FORMS)})([^0-9]|$)"
+_PHONE_WORDS = ("telephone", "telefonnummer", "telefonnr", "telefon", "phone number", "phone", "mobilnummer",
+                "mobile", "mobil", "mob", "cellphone", "cell", "handy", "whatsapp", "fax", "sms", "tlf", "tel",
+                "ph", "ring", "call", "телефон", "тел", "моб")
+_PHONE_KW = (rf"(^|[{_NOT_WORD}])((?i:{'|'.join(_PHONE_WORDS)})\.?(?:[ \t]*(?i:no|nr|number|nummer|num|номер)\.?)?"
+             r"[ \t]*[:.\-]?[ \t]*(?i:on|at|på|an|unter)?[ \t]*)(\+?\(?\d[\d \t\-./()]{5,18}\d)([^0-9]|$)")
+
+_OPENERS = (
+    "good morning", "good afternoon", "good evening", "good day", "hi", "hiya", "hey", "hello", "dear", "greetings",
+    "hej", "hejsa", "halløj", "hallo", "hei", "heisann", "moin", "servus", "grüß gott", "guten tag", "guten morgen",
+    "guten abend", "liebe", "lieber", "sehr geehrte", "sehr geehrter", "kære", "kaere", "käre", "kära", "bästa",
+    "goddag", "god morgen", "god dag", "bonjour", "salut", "cher", "chère", "hola", "estimado", "estimada",
+    "buongiorno", "ciao", "caro", "cara", "здравствуйте", "здравствуй", "привет", "добрый день", "добрый вечер",
+    "доброе утро", "уважаемый", "уважаемая", "дорогой", "дорогая")
+_CLOSERS = (
+    "best regards", "kind regards", "warm regards", "many thanks", "thank you", "best wishes", "yours sincerely",
+    "sincerely", "regards", "thanks", "cheers", "med venlig hilsen", "venlig hilsen", "de bedste hilsner",
+    "bedste hilsner", "venlige hilsner", "hilsen", "mvh", "med vänliga hälsningar", "vänliga hälsningar",
+    "hälsningar", "vennlig hilsen", "mit freundlichen grüßen", "mit freundlichen grüssen", "freundliche grüße",
+    "viele grüße", "beste grüße", "liebe grüße", "schöne grüße", "grüße", "gruß", "danke", "tak", "tack",
+    "с уважением", "спасибо", "всего доброго", "cordialement", "saludos", "atentamente", "distinti saluti")
+# capitalised words after a greeting that are not names
+_NOT_NAMES = (
+    "there", "all", "everyone", "everybody", "team", "folks", "guys", "support", "sir", "sirs", "madam", "madame",
+    "customer", "customers", "service", "friend", "friends", "colleagues", "again", "for", "in", "so", "a", "and",
+    "the", "we", "i", "you", "your", "my", "our", "it", "this", "that", "to", "very", "much", "please", "just",
+    "quick", "any", "can", "could", "would", "sorry", "ok", "okay", "yes", "no", "hope", "how", "what", "when",
+    "where", "why", "who", "regarding", "re", "world", "following", "about", "as", "after", "on", "is", "im", "ive", "thanks",
+    "thank", "good", "morning", "hello", "hi", "dear", "sales", "billing", "helpdesk", "manager", "admin", "staff",
+    "zusammen", "alle", "allesammen", "alla", "allihop", "damen", "herren", "kunde", "kunden", "kundeservice",
+    "kundenservice", "kundendienst", "kundtjänst", "kundesupport", "kundeservicen", "ich", "wir", "mein", "meine",
+    "unser", "bitte", "vielen", "leider", "habe", "ist", "es", "das", "der", "die", "sie", "ihr", "jeg", "vi", "jag",
+    "min", "mit", "kan", "har", "det", "den", "der", "igen", "grüße", "grüsse", "gruß", "hilsen", "hälsningar",
+    "я", "мы", "у", "меня", "нас", "спасибо", "подскажите", "пожалуйста", "прошу", "хочу", "как", "что", "вас",
+    "все", "всем", "коллеги", "уважаемые", "служба", "поддержка", "команда", "madam", "sir", "team")
+_TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "herrn", "frau", "fru", "hr", "fr", "monsieur",
+           "mme", "mlle", "señor", "señora", "sr", "sra", "signor", "signora", "господин", "госпожа", "г-н", "г-жа")
 
 
-def is_personal_column(name: str) -> bool:
-    """Whether a column header names data that identifies a person.
+def _alt(words: Iterable[str]) -> str:
+    """An alternation of words, longest first, spaces as any run of blanks."""
+    ws = sorted({w.lower() for w in words}, key=lambda w: (-len(w), w))  # longest first: leftmost-first alternation
+    return "|".join(re.escape(w).replace(r"\ ", "[ \\t]+") for w in ws)
+
+
+_TITLE = rf"(?:(?i:{_alt(_TITLES)})\.?[ \t]+){{0,2}}"
+_NAME_WORD = rf"{_UPPER}(?:{_LETTER}+|['’]{_UPPER}{_LETTER}+)(?:-{_UPPER}{_LETTER}+)?"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_UPPER}\.[ \t]+)?{_NAME_WORD})?"
+_LEAD = (rf"(^|[{_NOT_WORD}])((?:(?i:{_alt(_OPENERS)})(?:[ \t]*,[ \t]*|[ \t]+)"
+         rf"|(?i:{_alt(_CLOSERS)})(?:[ \t]*[,!.]?[ \t]*\r?\n[ \t]*|[ \t]*,[ \t]*|[ \t]+)){_TITLE})")
+_GREETING = rf"{_LEAD}({_NAME})([{_NOT_WORD}]|$)"
+_GREETING_STOP = rf"{_LEAD}((?i:{_alt(_NOT_NAMES)}))([{_NOT_WORD}]|$)"
+_SPLIT = "\x01"
+_TRIM = ",.;:!?()[]{}\"'’«»<>#@*_~`|+=&%$§^0123456789"
+_NAME_TOKEN = rf"({_LETTER}+)"
+
+
+class Names:
+    """The names an export lists (requester, customer, recipient name columns), to mask wherever they recur.
+
+    Values are split into words (letters only: ``Anne-Marie O'Brien`` -> ``Anne``, ``Marie``, ``Brien``);
+    words of two letters or more that start with a capital (all-lower-case words get a capital, which keeps
+    particles such as ``de``/``van`` from matching lower-case text) are matched as whole words, case-sensitively,
+    through a hash set (no per-name regex, so a hundred thousand names cost one pass).
+
+    Examples
+    --------
+    >>> n = Names(["Anna Berg", "jörg müller", None, "anna.berg@example.com"])
+    >>> sorted(n.tokens)
+    ['Anna', 'Berg', 'Jörg', 'Müller']
+    >>> mask_text("Anna Berg wrote; ask Jörg about the Berg order", names=n)
+    '[name] [name] wrote; ask [name] about the [name] order'
+    """
+
+    #: words often written into name columns that are not names
+    STOP = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "prof", "unknown", "none", "null", "nan", "na",
+                      "customer", "customers", "support", "team", "guest", "anonymous", "anonym", "test", "user", "admin",
+                      "info", "the", "and", "of", "service", "kunde", "kunden", "noreply", "no", "reply", "email",
+                      "phone", "name", "n/a", "company", "ltd", "inc", "gmbh", "aps", "ab", "as", "llc"})
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+        s = s.astype("str").dropna()
+        arr = pa.array(pd.unique(s.to_numpy(dtype=object)), type=pa.string())
+        arr = pc.replace_substring_regex(arr, EMAIL_RE2, " ")
+        parts = pc.split_pattern(pc.replace_substring_regex(arr, _NAME_TOKEN, rf"{_SPLIT}\1{_SPLIT}"), _SPLIT)
+        words = pc.unique(pc.list_flatten(parts))
+        words = words.filter(pc.match_substring_regex(words, rf"^{_LETTER}{_LETTER}+$"))
+        words = pc.unique(pa.concat_arrays([
+            words.filter(pc.match_substring_regex(words, rf"^{_UPPER}")).cast(pa.string()),
+            pc.utf8_capitalize(words).cast(pa.string())]))
+        words = words.filter(pc.invert(pc.is_in(pc.utf8_lower(words), value_set=pa.array(sorted(self.STOP)))))
+        self.tokens: frozenset[str] = frozenset(words.to_pylist())
+        self._set = pa.array(sorted(self.tokens), type=pa.string())
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+    def __repr__(self) -> str:
+        return f"Names({len(self.tokens)} words)"
+
+    def mask(self, arr):
+        """Replace the listed words in a pyarrow string array by ``[name]``."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.tokens or len(arr) == 0:
+            return arr
+        # which values hold a listed word at all: a cheap split on white space first ...
+        a = arr
+        for ch in "-'’/\\_":
+            a = pc.replace_substring(a, ch, " ")
+        words = pc.utf8_split_whitespace(a)
+        trimmed = pc.utf8_trim(words.values, _TRIM)
+        hit_rows = pc.unique(pc.filter(pc.list_parent_indices(words), pc.is_in(trimmed, value_set=self._set)))
+        if len(hit_rows) == 0:
+            return arr
+        some = np.zeros(len(arr), dtype=bool)
+        some[hit_rows.to_numpy()] = True
+        some = pa.array(some)
+        # ... then the exact words (letters only) of those values, separators kept, and the values rebuilt
+        sub = arr.filter(some)
+        parts = pc.split_pattern(pc.replace_substring_regex(sub, _NAME_TOKEN, rf"{_SPLIT}\1{_SPLIT}"), _SPLIT)
+        values = parts.values
+        hit = pc.is_in(values, value_set=self._set)
+        new = pc.if_else(hit, pa.scalar(MASK_NAME), values)
+        rebuilt = pc.binary_join(pa.ListArray.from_arrays(parts.offsets, new, mask=parts.is_null()), "")
+        return pc.replace_with_mask(arr, some, rebuilt)
+
+
+def _arrow_strings(values: pd.Series):
+    import pyarrow as pa
+
+    return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
+
+
+def _changed(before, after) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.not_equal(before, after), False).to_numpy(zero_copy_only=False)
+
+
+def _on_some(arr, prefilter: str, fn):
+    """Apply ``fn`` only to the values ``prefilter`` finds (most values hold no personal data)."""
+    import pyarrow.compute as pc
+
+    some = pc.fill_null(pc.match_substring_regex(arr, prefilter), False)
+    n = pc.sum(some).as_py() or 0
+    if n == 0:
+        return arr
+    if n == len(arr):
+        return fn(arr)
+    return pc.replace_with_mask(arr, some, fn(arr.filter(some)))
+
+
+_MAYBE_EMAIL = r"@|＠|%40|[\[(][ \t]?(?i:at)[ \t]?[\])]"
+_MAYBE_PHONE = r"\d" + r"[ .\-()/\t]*\d" * 5  # six digits with only phone separators between
+_MAYBE_GREETING = f"(?i:{_alt(_OPENERS + _CLOSERS)})"
+
+
+def _mask_phones(a):
+    import pyarrow.compute as pc
+
+    rx = pc.replace_substring_regex
+    for pattern, to in ((_DATE, _DATE_TO), (_DATE, _DATE_TO), (_TIME, _TIME_TO), (_TIME, _TIME_TO)):
+        a = rx(a, pattern, to)  # twice: back-to-back dates (times) share a boundary
+    for _ in range(2):  # a match takes its neighbour's boundary: a second pass finds back-to-back numbers
+        a = rx(a, _PHONE, rf"\1{MASK_PHONE}\2")
+    a = rx(a, _PHONE_KW, rf"\1\2{MASK_PHONE}\4")
+    return pc.replace_substring(a, _PROTECT, "")
+
+
+def _mask_greetings(a):
+    import pyarrow.compute as pc
+
+    rx = pc.replace_substring_regex
+    a = rx(a, _GREETING_STOP, rf"\1\2{_PROTECT}\3\4")
+    a = rx(a, _GREETING, rf"\1\2{MASK_NAME}\4")
+    return pc.replace_substring(a, _PROTECT, "")
+
+
+def _mask_arrow(arr, names: Names | None, *, phones: bool = True, greetings: bool = True
+                ) -> tuple[Any, dict[str, np.ndarray]]:
+    """Mask a pyarrow string array; -> (masked, {kind: which values that step changed})."""
+    import pyarrow.compute as pc
+
+    hits: dict[str, np.ndarray] = {}
+    before = arr
+    arr = _on_some(arr, _MAYBE_EMAIL, lambda a: pc.replace_substring_regex(a, EMAIL_RE2, MASK_EMAIL))
+    hits["emails"] = _changed(before, arr)
+    if phones:
+        before = arr
+        arr = _on_some(arr, _MAYBE_PHONE, _mask_phones)
+        hits["phones"] = _changed(before, arr)
+    else:
+        hits["phones"] = np.zeros(len(arr), dtype=bool)
+    before = arr
+    if greetings:
+        arr = _on_some(arr, _MAYBE_GREETING, _mask_greetings)
+    if names:
+        arr = names.mask(arr)
+    hits["names"] = _changed(before, arr)
+    return arr, hits
+
+
+_NO_HITS = {"emails": 0, "phones": 0, "names": 0}
+
+
+def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, greetings: bool
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Mask a Series' text values, each distinct value once.
+
+    -> (positions changed, their new values, {kind: positions that kind changed}).
+    """
+    s = values.astype("str")  # missing stays missing; non-text values become text but are only written back if changed
+    codes, uniq = pd.factorize(s)
+    none = np.zeros(len(s), dtype=bool)
+    if len(uniq) == 0:
+        return none, np.array([], dtype=object), {k: none for k in _NO_HITS}
+    masked, hits = _mask_arrow(_arrow_strings(pd.Series(np.asarray(uniq, dtype=object))), names, phones=phones,
+                               greetings=greetings)
+    valid = codes >= 0
+    safe = np.where(valid, codes, 0)
+    pos_hits = {k: v[safe] & valid for k, v in hits.items()}
+    changed_u = hits["emails"] | hits.get("phones", False) | hits["names"]
+    changed = changed_u[safe] & valid
+    if not changed.any():
+        return changed, np.array([], dtype=object), pos_hits
+    new_u = masked.to_numpy(zero_copy_only=False)
+    return changed, new_u[codes[changed]], pos_hits
+
+
+def mask_counts(values: _T, *, names: Names | Iterable[str] | None = None, phones: bool = True,
+                greetings: bool = True) -> tuple[_T, dict]:
+    """:func:`mask_text`, and how many values each kind of masking changed.
+
+    The counts are ``{"emails": n, "phones": n, "names": n}``; for a DataFrame, one such dict per text
+    column. A DataFrame's text columns are masked together (each regex runs once over the distinct
+    values of all of them).
+    """
+    if names is not None and not isinstance(names, Names):
+        names = Names(names)
+    if values is None or (isinstance(values, float) and np.isnan(values)):
+        return values, dict(_NO_HITS)
+    if isinstance(values, str):
+        if not _maybe_personal(values, names):
+            return values, dict(_NO_HITS)
+        import pyarrow as pa
+
+        out, hits = _mask_arrow(pa.array([values], type=pa.string()), names, phones=phones, greetings=greetings)
+        return out[0].as_py(), {k: int(v.sum()) for k, v in hits.items()}
+    if isinstance(values, (list, tuple)):
+        s = pd.Series(list(values), dtype="object")
+        out, counts = mask_counts(s, names=names, phones=phones, greetings=greetings)
+        return type(values)(out.tolist()), counts
+    if isinstance(values, pd.DataFrame):
+        cols = [c for c in values.columns
+                if values[c].dtype == object or pd.api.types.is_string_dtype(values[c].dtype)]
+        per = {c: dict(_NO_HITS) for c in cols}
+        if not cols or len(values) == 0:
+            return values, per
+        n = len(values)
+        stacked = pd.concat([values[c].astype("object") for c in cols], ignore_index=True)
+        changed, new, hits = _mask_positions(stacked, names, phones=phones, greetings=greetings)
+        for i, c in enumerate(cols):
+            per[c] = {k: int(v[i * n:(i + 1) * n].sum()) for k, v in hits.items()}
+        if not changed.any():
+            return values, per
+        out = values.copy()
+        full = np.empty(len(stacked), dtype=object)
+        full[changed] = new
+        for i, c in enumerate(cols):
+            ch = changed[i * n:(i + 1) * n]
+            if ch.any():
+                col = out[c].copy()
+                col.iloc[np.flatnonzero(ch)] = full[i * n:(i + 1) * n][ch]
+                out[c] = col
+        return out, per
+    if not isinstance(values, pd.Series):
+        raise TypeError(f"mask_text takes a str, a list of str, a Series or a DataFrame, not {type(values).__name__}")
+    if len(values) == 0 or not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values, dict(_NO_HITS)
+    changed, new, hits = _mask_positions(values, names, phones=phones, greetings=greetings)
+    counts = {k: int(v.sum()) for k, v in hits.items()}
+    if not changed.any():
+        return values, counts
+    out = values.copy()
+    out.iloc[np.flatnonzero(changed)] = new
+    return out, counts
+
+
+_QUICK = re.compile(r"@|＠|%40|\[\s*at\s*\]|\(\s*at\s*\)|\d(?:\D{0,3}\d){5}")
+_QUICK_GREETING = re.compile("(?i)(?<!\\w)(?:" + "|".join(re.escape(w) for w in (*_OPENERS, *_CLOSERS)) + ")(?!\\w)")
+
+
+def _maybe_personal(text: str, names: Names | None) -> bool:
+    """A cheap test on one string: could any masking rule change it?"""
+    if _QUICK.search(text) or _QUICK_GREETING.search(text):
+        return True
+    return bool(names) and any(w in names.tokens for w in re.findall(r"[^\W\d_]+", text))
+
+
+def mask_text(values: _T, *, names: Names | Iterable[str] | None = None) -> _T:
+    """Mask personal data inside text: e-mail addresses, phone numbers and names.
+
+    E-mail addresses (internationalised ones too) become ``[email]``, phone numbers
+    (international, national and grouped forms, and digits after "tel"/"phone"/...)
+    ``[phone]``, names after a greeting or sign-off (``Hi Anna``, ``Hej Anna``,
+    ``Dear Mr. Smith``, ``Hallo Jörg``, ``Здравствуйте, Анна``, ``Best regards,
+    Anna``) and the words of ``names`` (the names the export itself lists, see
+    :class:`Names`) ``[name]``. Dates, times, amounts and ids are left alone.
+
+    Parameters
+    ----------
+    values : str, list of str, pandas.Series or pandas.DataFrame
+        Missing values stay missing; a Series keeps its index, name and dtype; a
+        DataFrame has its text columns masked (together: one pass of each rule).
+    names : Names or iterable of str, optional
+
+    Returns
+    -------
+    The same type as ``values``.
+
+    Examples
+    --------
+    >>> mask_text("Hi Anna, write to jörg.müller@exämple.de or call +45 12 34 56 78 before 2024-03-05")
+    'Hi [name], write to [email] or call [phone] before 2024-03-05'
+    >>> mask_text(pd.Series(["Здравствуйте, Анна!", None, "order 10023, 2 items"])).tolist()
+    ['Здравствуйте, [name]!', nan, 'order 10023, 2 items']
+    """
+    return mask_counts(values, names=names)[0]
+
+
+def redact_emails(values: pd.Series) -> pd.Series:
+    """Replace e-mail addresses inside text by ``[email]`` (only those; :func:`mask_text` masks more).
+
+    Examples
+    --------
+    >>> redact_emails(pd.Series(["write to anna@example.com now", None])).tolist()
+    ['write to [email] now', nan]
+    """
+    s = values.astype("str")
+    out, _ = mask_counts(s, phones=False, greetings=False)
+    return out
+
+
+# ============================================================================ personal columns
+def _header_words(name: object) -> str:
+    """A header as lower-case words: ``RecipientLastName (2)`` -> ``recipient last name``."""
+    s = re.sub(r"\s*\(\d+\)\s*$", "", str(name).strip())  # a repeated column: ``Requester (2)``
+    s = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", s)       # IPAddress -> IP Address
+    s = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", s)            # CityTier -> City Tier
+    s = re.sub(r"(?<=[^\W\d_])(?=\d)", " ", s)            # Address1 -> Address 1
+    return re.sub(r"[\W_]+", " ", s.casefold()).strip()
+
+
+# words that make a column an attribute of the customer, not the person: a service, a tier, a count, a flag
+_ATTRIBUTE = re.compile(
+    r"\b(services?|tiers?|level|types?|category|categories|segment|class|counts?|number of|num of|no of|nr of|"
+    r"anzahl|antal|количество|total|verified|verification|valid|validated|opt|opt in|optin|opted|opt out|consent|"
+    r"subscribed|subscription|unsubscribed|marketing|opened|opens|sent|clicks|clicked|bounced|bounces?|domain|"
+    r"usage|minutes|calls|lines|charges|provider|carrier|model|device|campaign|template|subject|changed|updated|"
+    r"flag|enabled|length|score|size|rank|share|rate|plan|format|language|allowed|required|available|missing|"
+    r"known|status|distance|satisfaction)\b")
+_NAME_PREFIX = (r"first|last|full|given|family|middle|sur|maiden|nick|user|customer|contact|requester|recipient|"
+                r"billing|shipping|delivery|respondent|client|display|buyer|card ?holder|account ?holder|holder|"
+                r"sender|from|reporter|submitter|person|caller|member|guest|patient|student|employee|agent|real|"
+                r"legal|card|kunde|kunden|kund|klant|contact person")
+_KINDS: tuple[tuple[str, re.Pattern], ...] = (
+    ("ip", re.compile(r"\b(ip|ip address|ipaddress|ip adresse|ip adress|ip addr|ipv4|ipv6)\b")),
+    ("email", re.compile(r"\b(e ?mail|emails|mail|e ?mail address|mail address|e ?mailadresse|e ?mailadress|"
+                         r"mailadresse|e ?postadress|e ?postadresse|e ?post|courriel|correo|почта|email id)\b")),
+    ("phone", re.compile(r"\b(phone|phones|telephone|tel|tlf|telefon|telefonnummer|telefonnr|mobile|mobil|"
+                         r"mobilnummer|mobiltelefon|cell|cellphone|handy|fax|whatsapp|телефон|тел|мобильный)\b")),
+    ("name", re.compile(rf"^(name|names|navn|namn|имя|фио|nom|nombre|nome)$|\b({_NAME_PREFIX}) ?names?\b|"
+                        r"\b(surname|firstname|lastname|fullname|givenname|familyname|username|nickname|fornavn|"
+                        r"efternavn|etternavn|mellemnavn|förnamn|efternamn|tilltalsnamn|vorname|nachname|"
+                        r"familienname|kundenname|kundenavn|kundnamn|фамилия|отчество|name on card|"
+                        r"name of (the )?(customer|client|person|contact|respondent|requester))\b")),
+    ("person", re.compile(r"^(requester|requesters|submitter|reporter|assignee|recipient|respondent|cc|ccs|"
+                          r"collaborators|watchers|followers|contact|contact person|kontaktperson|ansprechpartner|"
+                          r"customer description)$")),
+    ("address", re.compile(r"\b(street|street address|streetaddress|address|addresses|addr|address line|adresse|"
+                           r"adress|anschrift|straße|strasse|gade|vej|gatuadress|postadresse|улица|адрес)\b")),
+    ("postcode", re.compile(r"\b(zip|zip code|zipcode|postal|postal code|postcode|post code|postnummer|postnr|plz|"
+                            r"postleitzahl|индекс)\b")),
+    ("city", re.compile(r"^((billing|shipping|delivery|home|customer|kunde|kunden) )?(city|town|by|stad|ort|stadt|"
+                        r"wohnort|город|postort|poststed|ville|ciudad)$")),
+    ("location", re.compile(r"\b(latitude|longitude|lat|lng|lat long|lat lon|latlong|coordinates|geo ?location|gps|"
+                            r"location accuracy)\b|^(lon|long)$")),
+    ("card", re.compile(r"\b(card ?number|credit ?card|cc number|iban|card name)\b")),
+    ("identity", re.compile(r"\b(ssn|social security|personnummer|cpr|cpr nr|cpr nummer|national id|passport|"
+                            r"tax id|fødselsnummer|date of birth|birth ?date|birthday|dob|geburtsdatum|fødselsdato|"
+                            r"födelsedatum)\b")),
+    ("social", re.compile(r"\b(facebook id|twitter id|twitter handle|linkedin url|instagram handle|skype|"
+                          r"telegram id)\b")),
+)
+# kinds whose header alone decides (an attribute word does not make them safe)
+_ALWAYS = {"ip", "location", "card", "identity", "social"}
+_YES_NO = frozenset({"yes", "no", "y", "n", "true", "false", "t", "f", "0", "1", "ja", "nej", "nein", "да", "нет",
+                     "oui", "non", "si", "sí", "none", "n/a", "na", "-", "unknown", "no phone service",
+                     "no internet service", "x", ""})
+_SAMPLE = 2000
+_ONLY_EMAILS = rf"^(?:[\s,;<>\"'|]*(?:{EMAIL_RE2}|<e-mail removed>))+[\s,;<>\"'|]*$"
+_ONLY_PHONES = rf"^(?:[\s,;/|]*(?:{'|'.join(_PHONE_FORMS)}))+[\s,;/|]*$"
+
+
+def _kind_by_name(name: object) -> str | None:
+    words = _header_words(name)
+    if not words:
+        return None
+    for kind, rx in _KINDS:
+        if rx.search(words):
+            if kind not in _ALWAYS and _ATTRIBUTE.search(words):
+                return None
+            return kind
+    return None
+
+
+def classify_column(name: object, values: pd.Series | None = None) -> str | None:
+    """What kind of personal data a column holds, by its header and (when given) its values; None if none.
+
+    Kinds: ``'email'``, ``'phone'``, ``'name'``, ``'person'`` (requester, recipient, contact ...),
+    ``'address'``, ``'postcode'``, ``'city'``, ``'location'`` (coordinates), ``'ip'``, ``'card'``,
+    ``'identity'`` (national id, date of birth) and ``'social'``. A header that names a service, tier,
+    count, flag or other attribute (``Phone Service``, ``CityTier``, ``NumberOfAddress``, ``Email Opt-in``)
+    is not personal; nor is a column whose header looks personal but whose values are only yes/no or
+    small counts. A column whose header says nothing is personal when most of its values are e-mail
+    addresses or phone numbers. Repeated columns (``Requester (2)``) follow their first's rule.
+
+    Examples
+    --------
+    >>> [classify_column(c) for c in ["Requester", "Requester (2)", "Billing Zip", "Phone Service", "CityTier"]]
+    ['person', 'person', 'postcode', None, None]
+    >>> classify_column("Login", pd.Series(["anna@example.com", "bo@example.org", ""]))
+    'email'
+    >>> classify_column("Mobile", pd.Series(["Yes", "No", "Yes"])) is None
+    True
+    """
+    kind = _kind_by_name(name)
+    if values is None or kind in _ALWAYS:
+        return kind
+    v = values
+    if v.dtype != object and not pd.api.types.is_string_dtype(v.dtype):
+        # numbers: a small count or tier is no person; coordinates and postcodes stay personal by header
+        if kind in ("email", "phone", "name", "person", "address"):
+            x = pd.to_numeric(v, errors="coerce").dropna()
+            if len(x) and (x.abs() < 100).all():
+                return None
+        return kind
+    s = v.dropna().astype("str")
+    s = s[s.str.len() > 0].head(_SAMPLE).str.strip()
+    s = s[s != ""]
+    if len(s) == 0:
+        return kind
+    if kind is not None:
+        # yes/no flags, small counts and tiers, or a checkbox holding its own label ("Email" under
+        # "Which channels did you use? [Email]") are attributes, not a person's data
+        low = s.str.casefold()
+        own = set(_header_words(name).split())
+        if low.isin(_YES_NO | own).all() or (kind != "postcode" and low.str.fullmatch(r"\d{1,2}").all()):
+            return None
+        return kind
+    import pyarrow.compute as pc
+
+    arr = _arrow_strings(s)
+    if pc.mean(pc.match_substring_regex(arr, f"{_MAYBE_EMAIL}|{_MAYBE_PHONE}|<e-mail removed>")).as_py() < 0.5:
+        return None  # cheap: most columns hold neither
+    emails = pc.mean(pc.match_substring_regex(arr, _ONLY_EMAILS)).as_py()
+    phones = pc.mean(pc.match_substring_regex(arr, _ONLY_PHONES)).as_py()
+    if max(emails, phones) >= 0.5:
+        return "email" if emails >= phones else "phone"
+    return None
+
+
+def is_personal_column(name: str, values: pd.Series | None = None) -> bool:
+    """Whether a column holds data that identifies a person (see :func:`classify_column`).
 
     Names, e-mail addresses, phone numbers, IP addresses and locations
     (coordinates, street addresses, postcodes), in English and the Nordic,
-    German and Russian words seen in exports.
+    German and Russian words seen in exports; not the attributes that merely
+    mention them (``Phone Service``, ``CityTier``, ``NumberOfAddress``).
 
     Examples
     --------
     >>> [is_personal_column(c) for c in ["Requester email", "Billing Name", "IPAddress", "Status", "Group"]]
     [True, True, True, False, False]
+    >>> [is_personal_column(c) for c in ["Phone Service", "CityTier", "NumberOfAddress", "Product name"]]
+    [False, False, False, False]
     """
-    n = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(name).strip())  # RecipientLastName -> Recipient Last Name
-    return bool(_PERSONAL.search(n))
+    return classify_column(name, values) is not None

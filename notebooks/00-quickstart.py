@@ -34,7 +34,7 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 
 # %% [markdown]
 # ## One call computes every figure
@@ -53,7 +53,7 @@ seed = 0            # seed of the bootstraps and of the matching draws
 import csanalysis as cs
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import format_value, show
 from csanalysis.plotting import house_style, plot_benchmarks
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -61,30 +61,14 @@ a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, 
                customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
 
 
-def value(id, group="all", field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
-
-
-def ci(id, group="all"):
-    """The figure's confidence interval as text."""
-    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
-
-
-def cited_text(row):
-    """The cited value of a row of a.comparisons as text (a range when the figure is cited as one)."""
-    low, high = (format_value(row[c], row["unit"]) for c in ("cited_low", "cited_high"))
-    return f"{low} to {high}" if MISSING not in (low, high) else format_value(row["cited"], row["unit"])
+value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
+ci = a.interval_text  # the figure's confidence interval as text
 
 
 def compared(id, field="cited"):
     """A field of the comparison of the cited figure ``id`` (a row of a.comparisons) as text."""
     row = a.comparisons.set_index("id").loc[id]
-    return cited_text(row) if field == "cited" else row[field]
+    return a.cited_text(id) if field == "cited" else row[field]
 
 
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
@@ -148,7 +132,7 @@ for r in supported.to_dict("records"):
         return format_value(v, unit, field=field)
     reason = f" ({r['reason']})" if r["reason"] else ""
     lines.append(f"* **{r['label']}**: {fmt(r['observed'])} ({fmt(r['ci_low'])} to {fmt(r['ci_high'])}, "
-                 f"n = {fmt(r['n'], 'n')}) against the cited {cited_text(r)}, {r['provenance']}: "
+                 f"n = {fmt(r['n'], 'n')}) against the cited {a.cited_text(r['id'])}, {r['provenance']}: "
                  f"**{r['verdict']}**{reason}.")
 display(Markdown("\n".join(lines)))
 

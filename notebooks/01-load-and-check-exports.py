@@ -25,7 +25,7 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 
 # %%
 # %matplotlib inline
@@ -35,20 +35,14 @@ import csanalysis as cs
 import pandas as pd
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import MISSING, show
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
                customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
 
 
-def value(id, group="all", field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
+value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
 
 
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
@@ -128,9 +122,13 @@ show(damaged.rejected[["row", "reason"]], "Its rejected rows (row numbers as a s
 # %% [markdown]
 # ## Personal data
 #
-# E-mail addresses are replaced by a keyed pseudonym (`email_key`, the same key links the files;
-# set `CSANALYSIS_KEY` so that monthly runs link too), agent names by agent keys, and columns that
-# name or locate people are dropped (unless a reader is called with `keep_pii=True`).
+# E-mail addresses are replaced by a keyed pseudonym (`email_key`; the same secret links the files),
+# agent names by agent keys, and columns that name or locate people are dropped (unless a reader is
+# called with `keep_pii=True`); e-mail addresses, phone numbers and names that the export lists or that
+# follow a greeting ("Hi Anna") are masked inside every kept text, note and rejected row. The secret is
+# `CSANALYSIS_KEY` when set; otherwise one is made once per user in the user's configuration folder
+# (readable by the user alone), so this month's run links to last month's. The load report says which
+# secret was used, where it lives and how to rotate it.
 
 # %%
 show(pd.DataFrame({"file": files, "personal columns dropped": [", ".join(r.dropped_columns) or MISSING

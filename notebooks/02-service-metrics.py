@@ -25,7 +25,7 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 preset = "Classic"  # service style whose lead measures the scorecard shows first (csanalysis.segments.PRESETS)
 
 # %%
@@ -34,7 +34,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import format_value, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -43,24 +43,9 @@ a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, 
 f = a.figures
 
 
-def value(id, group="all", field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
-
-
-def ci(id, group="all"):
-    """The figure's confidence interval as text."""
-    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
-
-
-def points(id, group="all"):
-    """A difference of two shares, with its interval, as text in percentage points (the figure as formatted)."""
-    est, low, high = (value(id, group, c).replace("%", "") for c in ("estimate", "ci_low", "ci_high"))
-    return f"{est} percentage points (95% CI {low} to {high})"
+value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
+ci = a.interval_text  # the figure's confidence interval as text
+points = a.points_text  # a difference of two shares in percentage points, with its interval
 
 
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"

@@ -25,7 +25,7 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 
 # %%
 # %matplotlib inline
@@ -33,7 +33,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import format_value, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -42,24 +42,9 @@ a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, 
 f = a.figures
 
 
-def value(id, group="all", field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
-
-
-def ci(id, group="all"):
-    """The figure's confidence interval as text."""
-    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
-
-
-def points(id, group="all"):
-    """A difference of two shares, with its interval, as text in percentage points (the figure as formatted)."""
-    est, low, high = (value(id, group, c).replace("%", "") for c in ("estimate", "ci_low", "ci_high"))
-    return f"{est} percentage points (95% CI {low} to {high})"
+value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
+ci = a.interval_text  # the figure's confidence interval as text
+points = a.points_text  # a difference of two shares in percentage points, with its interval
 
 
 def segment_rows(kind, ids=None):
@@ -106,8 +91,16 @@ display(Markdown("The three largest segments: " + "; ".join(
 # Each customer's journey is classified from their service experiences: no contact, good only,
 # neutral or unrated, bad then recovered (a good experience after the bad one), bad not recovered.
 # The outcome is a purchase within the window after the last service event (customers without contact
-# get a matched reference date); customers followed for less than the window are left out of the
-# rates.
+# get a reference date drawn like the others' index dates); customers followed for less than the
+# window are left out of the rates. The journey is read from the whole history, so this table
+# *describes* customers; it does not compare them.
+#
+# The **service-recovery test** compares without looking ahead: time zero is the contact itself (the
+# recovering good experience, a later contact that did not recover, or a good experience with no bad
+# one before it); only customers who had bought before time zero, recently enough to be active, and
+# who are followed for the whole window take part; the groups are weighted (overlap weights of a
+# propensity model) to the same purchase and contact history before time zero; the interval and the
+# test come from a sandwich variance with the customer as cluster.
 
 # %%
 journey_ids = ["segment_customers", "segment_share", "segment_repeat_rate", "segment_avoid_rate",
@@ -127,7 +120,8 @@ show(f[f["id"] == "recovery_difference"], "The service-recovery test: repeat pur
 recovered = f[f["id"] == "recovery_difference"].set_index("group")
 lines = [f"* {name(g).replace(' vs ', ' against ')}: {points('recovery_difference', g)}, "
          f"p = {format_value(row.p_value, field='p_value')}" for g, row in recovered.iterrows()]
-display(Markdown("Buying again after the last service event, difference between journeys:\n\n" + "\n".join(lines)))
+display(Markdown("Buying again within the window after time zero (the contact), weighted difference between "
+                 "the groups:\n\n" + "\n".join(lines)))
 
 # %% [markdown]
 # ## Levels of service
@@ -222,8 +216,10 @@ display(Markdown(f"""
 # ### Caveats
 #
 # * Journeys, levels and clusters are observational: customers with bad experiences differ in other
-#   ways too (they buy more often, so they contact more often). The
-#   [churn notebook](04-churn-after-a-bad-experience.ipynb) compares against matched customers.
+#   ways too (they buy more often, so they contact more often). The recovery test adjusts for the
+#   history before time zero, not for what the history does not show (the figure's `caveat` and
+#   `flags` say so); the [churn notebook](04-churn-after-a-bad-experience.ipynb) compares against
+#   weighted customers without contact.
 # * The RFM monetary value counts one currency; customers who paid only in another currency score
 #   as if they spent nothing (the analysis notes say when the data holds several).
 # * Levels depend on the rule's thresholds (shown above); change them with `ServiceLevelRule`.

@@ -27,7 +27,7 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 
 # %%
 # %matplotlib inline
@@ -35,7 +35,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import format_value, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -45,24 +45,9 @@ f = a.figures
 av = a.results["avoidance"]
 
 
-def value(id, group="all", field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
-
-
-def ci(id, group="all"):
-    """The figure's confidence interval as text."""
-    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
-
-
-def points(id, group="all"):
-    """A difference of two shares, with its interval, as text in percentage points (the figure as formatted)."""
-    est, low, high = (value(id, group, c).replace("%", "") for c in ("estimate", "ci_low", "ci_high"))
-    return f"{est} percentage points (95% CI {low} to {high})"
+value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
+ci = a.interval_text  # the figure's confidence interval as text
+points = a.points_text  # a difference of two shares in percentage points, with its interval
 
 
 def compared(id, field="cited"):
@@ -109,8 +94,9 @@ Caveats the registry carries: {"; ".join(b['caveats'])}.
 # %% [markdown]
 # ## Avoidance in your data
 #
-# For every customer with a bad experience, the clock starts at their first bad experience and stops
-# at their next purchase. Customers who have not bought again by the end of the data are *censored*:
+# For every customer with a bad experience, the clock starts when their first bad experience became
+# known (the ticket solved, the survey answered) and stops at their next purchase; purchases while the
+# ticket was still open are not returns. Customers who have not bought again by the end of the data are *censored*:
 # we know only that their gap is at least as long as their follow-up. The Kaplan-Meier curve uses
 # each customer for as long as they were observed; its value at the window is the estimated share
 # still without a purchase.
@@ -152,29 +138,39 @@ if planted:
 display(Markdown(text))
 
 # %% [markdown]
-# ## Bad against good against a matched baseline
+# ## Bad against good against a no-contact baseline
 #
 # Some customers buy every few years anyway: a two-year gap is not always a reaction to service. Three
-# curves: after a bad experience, after a good experience (the first rated experience was good), and
-# customers without any contact, matched to each bad-experience customer on the same day by recency,
-# frequency and tenure. The quantity worth reporting is the *excess*: the bad curve minus the matched
-# baseline at the window.
+# curves: after a bad experience; after a good experience (the first rated experience was good; a
+# customer leaves this curve at a later bad experience); and a baseline of customers who, in the same
+# month, had bought before but had **not contacted the company yet**. Their purchase history up to that
+# month (purchase count and rate, recency, tenure, spend) is weighted (entropy balancing) to match that
+# of the customers whose bad experience fell in the month, so the baseline says what the
+# bad-experience customers would have done without the experience, as far as their history can tell.
+# The quantity worth reporting is the *excess*: the bad curve minus the baseline at the window. Its
+# interval comes from a customer-level bootstrap that refits the weights in every resample. Two more
+# views: the same with controls leaving at their own later contact (`excess_avoidance_censored`), and
+# the days without a purchase within the window that go with the bad experience (a difference of
+# restricted mean times).
 
 # %%
 with house_style():
     fig, ax = plt.subplots(figsize=(8, 4.5))
     av.plot(ax=ax)
-show(rows(["avoid_2y_after_bad", "avoid_2y_after_good", "avoid_2y_baseline", "excess_avoidance"]),
-     "Bad, good and the matched baseline")
+show(rows(["avoid_2y_after_bad", "avoid_2y_after_good", "avoid_2y_baseline", "excess_avoidance",
+          "excess_avoidance_censored", "rmst_diff_2y"]),
+     "Bad, good and the no-contact baseline", extra_columns=("flags",))
 
 # %%
 display(Markdown(f"""
 * After a **bad** experience {value('avoid_2y_after_bad')} had not bought again within the window; after a **good**
   one {value('avoid_2y_after_good')} ({ci('avoid_2y_after_good')}).
-* **Matched customers without any contact**: {value('avoid_2y_baseline')} ({ci('avoid_2y_baseline')};
+* **Weighted customers not contacted yet**: {value('avoid_2y_baseline')} ({ci('avoid_2y_baseline')};
   n = {value('avoid_2y_baseline', field='n')}).
-* **Excess avoidance** over the matched baseline: **{points('excess_avoidance')}**.
+* **Excess avoidance** over that baseline: **{points('excess_avoidance')}**.
   This, not the raw share, is the part of the two-year gaps that goes with the bad experience.
+* Within the window, bad-experience customers went **{value('rmst_diff_2y')} days** longer without a purchase
+  ({ci('rmst_diff_2y')}).
 """))
 
 # %% [markdown]
@@ -285,7 +281,7 @@ display(Markdown(f"""
   within {window} days ({ci('avoid_2y_after_bad')}); verdict against the cited {compared('avoid_2y_after_bad')}:
   **{compared('avoid_2y_after_bad', 'verdict')}**. The cited figure is conditional and recalled, so the verdict says
   how your customers behave, not whether the survey was right.
-* **The part that goes with the bad experience** is the excess over matched customers without contact:
+* **The part that goes with the bad experience** is the excess over weighted customers not contacted yet:
   {points('excess_avoidance')}.
 * **The censoring trap:** a naive count would have said {value('naive_avoid_2y_after_bad')}.
 * **Switching:** {value('attributable_churn_share')} of lapsed customers had a bad experience around their last
@@ -299,8 +295,10 @@ display(Markdown(f"""
 # * "Bad experience" follows the rule shown in the figures' definitions (a bad rating or a low CSAT);
 #   pass another `BadExperienceRule` to `cs.analyse` to see how much the figures depend on it.
 # * Avoidance is measured as no purchase, which is not the same as avoiding the company: some
-#   customers simply need nothing for two years, which is what the matched baseline is for. The
-#   baseline is matched on recency, frequency and tenure only.
+#   customers simply need nothing for two years, which is what the no-contact baseline is for.
 # * Kaplan-Meier assumes that when the data ends is unrelated to how long a customer stays away.
-# * Customers who contact the company differ from those who never do; the matched comparison
-#   reduces, but does not remove, that difference.
+# * Customers who contact the company differ from those who have not yet; the weights remove the
+#   difference their purchase history shows, not what it does not show (why they got in touch). The
+#   flags say when the comparison is weak: `poor_overlap` (too few comparable controls, or balance
+#   not reached) and `short_followup` (most customers followed for less than the window); such a
+#   figure gets no above/below verdict.

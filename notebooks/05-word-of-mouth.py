@@ -26,14 +26,14 @@ customers = None    # customer snapshot(s) (churn tables, CRM exports)
 timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenhagen"
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
-seed = 0            # seed of the bootstraps and of the matching draws
+seed = 0            # seed of the bootstraps and of the random draws
 
 # %%
 # %matplotlib inline
 import csanalysis as cs
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, format_value, show
+from csanalysis.display import format_value, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -44,29 +44,19 @@ BAD, GOOD = "satisfaction=dissatisfied", "satisfaction=satisfied"
 
 
 def value(id, group=BAD, field="estimate"):
-    """A figure of the analysis as text, at the precision of its unit ("–" when the data lacks it)."""
-    try:
-        row = a.figure(id, group)
-    except KeyError:
-        return MISSING
-    return format_value(row[field], row["unit"], field=field)
+    """A figure as text (dissatisfied respondents unless said)."""
+    return a.text(id, group, field)
 
 
 def ci(id, group=BAD):
     """The figure's confidence interval as text."""
-    return f"95% CI {value(id, group, 'ci_low')} to {value(id, group, 'ci_high')}"
-
-
-def cited_text(row):
-    """The cited value of a row of a.comparisons as text (a range when the figure is cited as one)."""
-    low, high = (format_value(row[c], row["unit"]) for c in ("cited_low", "cited_high"))
-    return f"{low} to {high}" if MISSING not in (low, high) else format_value(row["cited"], row["unit"])
+    return a.interval_text(id, group)
 
 
 def compared(id, field="cited"):
     """A field of the comparison of the cited figure ``id`` (a row of a.comparisons) as text."""
     row = a.comparisons.set_index("id").loc[id]
-    return cited_text(row) if field == "cited" else row[field]
+    return a.cited_text(id) if field == "cited" else row[field]
 
 
 def rows(ids, group=BAD):

@@ -18,6 +18,18 @@ DATA = Path(__file__).parent / "data"
 FIXTURES = DATA / "fixtures"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def config_dir_in_tmp(tmp_path_factory):
+    """The per-user pseudonym secret (csanalysis.privacy.secret_path) goes to a temporary folder, never ~/.config."""
+    old = os.environ.get("CSANALYSIS_CONFIG_DIR")
+    os.environ["CSANALYSIS_CONFIG_DIR"] = str(tmp_path_factory.mktemp("csanalysis-config"))
+    yield
+    if old is None:
+        os.environ.pop("CSANALYSIS_CONFIG_DIR", None)
+    else:
+        os.environ["CSANALYSIS_CONFIG_DIR"] = old
+
+
 @pytest.fixture(autouse=True)
 def close_figs():
     yield

@@ -29,6 +29,14 @@ def ts(days) -> pd.Series:
     return D0 + pd.to_timedelta(np.asarray(days, dtype=float), unit="D")
 
 
+def _monthly(starts: np.ndarray, stops: np.ndarray, step: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
+    """Row index and day of purchases every ``step`` days from ``starts`` while below ``stops`` (vectorised)."""
+    k = np.maximum(np.ceil((stops - starts) / step).astype(int), 0)
+    i = np.repeat(np.arange(starts.size), k)
+    j = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    return i, starts[i] + step * j
+
+
 def planted_lapse_scenario(seed: int = 0, n_lapsed: int = 400, n_retained: int = 600,
                            p_bad_lapsed: float = 0.6, p_bad_retained: float = 0.2):
     """Lapsers buy monthly until L, then never again; retainers buy monthly until as_of.
@@ -37,30 +45,27 @@ def planted_lapse_scenario(seed: int = 0, n_lapsed: int = 400, n_retained: int =
     without one gets a decoy bad experience 300 days before L (outside the window).
     """
     rng = np.random.default_rng(seed)
-    act, exp = [], []
-    planted = {}
-    for i in range(n_lapsed):
-        c = f"L{i}"
-        last = int(rng.integers(500, 1200))
-        days = np.arange(last, 100, -30)[::-1]
-        act.append(pd.DataFrame({"customer": c, "at": ts(days)}))
-        hit = rng.random() < p_bad_lapsed
-        planted[c] = hit
-        when = days[-1] - 10 if hit else days[-1] - 300
-        exp.append(pd.DataFrame({"customer": [c], "at": ts([when]), "bad": [True], "good": [False]}))
-    for i in range(n_retained):
-        c = f"R{i}"
-        days = np.arange(100, 1995, 30)
-        act.append(pd.DataFrame({"customer": c, "at": ts(days)}))
-        ref = days[days <= CUTOFF][-1]
-        hit = rng.random() < p_bad_retained
-        planted[c] = hit
-        if hit:
-            exp.append(pd.DataFrame({"customer": [c], "at": ts([ref - 10]), "bad": [True], "good": [False]}))
-        exp.append(pd.DataFrame({"customer": [c], "at": ts([ref + 200]), "bad": [False], "good": [True]}))
-    # experience data starts at day 0 (a marker row of a customer without purchases)
-    exp.append(pd.DataFrame({"customer": ["nobody"], "at": ts([0]), "bad": [False], "good": [False]}))
-    return pd.concat(act, ignore_index=True), pd.concat(exp, ignore_index=True), planted
+    lc = np.array([f"L{i}" for i in range(n_lapsed)])
+    rc = np.array([f"R{i}" for i in range(n_retained)])
+    last = rng.integers(500, 1200, n_lapsed).astype(float)
+    first = last - 30 * np.floor((last - 101) / 30)  # monthly back from L to just above day 100
+    i, d = _monthly(first, last + 1)
+    hit_l = rng.random(n_lapsed) < p_bad_lapsed
+    days = np.arange(100, 1995, 30)
+    ref = days[days <= CUTOFF][-1]
+    hit_r = rng.random(n_retained) < p_bad_retained
+    act = pd.concat([pd.DataFrame({"customer": lc[i], "at": ts(d)}),
+                     pd.DataFrame({"customer": np.repeat(rc, days.size), "at": ts(np.tile(days, n_retained))})],
+                    ignore_index=True)
+    exp = pd.concat([
+        pd.DataFrame({"customer": lc, "at": ts(np.where(hit_l, last - 10, last - 300)), "bad": True, "good": False}),
+        pd.DataFrame({"customer": rc[hit_r], "at": ts(np.full(hit_r.sum(), ref - 10)), "bad": True, "good": False}),
+        pd.DataFrame({"customer": rc, "at": ts(np.full(n_retained, ref + 200)), "bad": False, "good": True}),
+        # experience data starts at day 0 (a marker row of a customer without purchases)
+        pd.DataFrame({"customer": ["nobody"], "at": ts([0]), "bad": [False], "good": [False]}),
+    ], ignore_index=True)
+    planted = dict(zip(lc, hit_l)) | dict(zip(rc, hit_r))
+    return act, exp, planted
 
 
 def test_attributable_share_recovers_planted_shares_and_excess():
@@ -104,20 +109,20 @@ def planted_risk_scenario(seed: int = 0, n: int = 500, p_bad: float = 0.5, p_goo
     the others buy monthly until as_of. The true 365-day lapse risk is p (D < 365).
     """
     rng = np.random.default_rng(seed)
-    act, exp, stop = [], [], {}
-    for g, p in (("bad", p_bad), ("good", p_good)):
-        for i in range(n):
-            c = f"{g}{i}"
-            e = int(rng.integers(*e_range))
-            before = np.arange(e - 5, 0, -30)[::-1]
-            s = rng.random() < p
-            stop[c] = s
-            end = e + int(rng.integers(0, stop_within + 1)) if s else 1999
-            after = np.arange(e + 20, end, 30) if end > e + 20 else np.array([], dtype=float)
-            act.append(pd.DataFrame({"customer": c, "at": ts(np.concatenate([before, after]))}))
-            exp.append(pd.DataFrame({"customer": [c, c], "at": ts([e, e + 100]),
-                                     "bad": [g == "bad", True], "good": [g == "good", False]}))
-    return pd.concat(act, ignore_index=True), pd.concat(exp, ignore_index=True), stop
+    cust = np.array([f"{g}{i}" for g in ("bad", "good") for i in range(n)])
+    is_bad = np.repeat([True, False], n)
+    e = rng.integers(*e_range, size=2 * n).astype(float)
+    s = rng.random(2 * n) < np.where(is_bad, p_bad, p_good)
+    end = np.where(s, e + rng.integers(0, stop_within + 1, 2 * n), 1999.0)
+    first = (e - 5) - 30 * np.floor((e - 6) / 30)  # monthly back from e - 5 to just above day 0
+    i1, d1 = _monthly(first, e - 4)
+    i2, d2 = _monthly(e + 20, end)
+    i, d = np.concatenate([i1, i2]), np.concatenate([d1, d2])
+    act = pd.DataFrame({"customer": cust[i], "at": ts(d)})
+    exp = pd.DataFrame({"customer": np.repeat(cust, 2), "at": ts(np.column_stack([e, e + 100]).ravel()),
+                        "bad": np.column_stack([is_bad, np.ones(2 * n, bool)]).ravel(),
+                        "good": np.column_stack([~is_bad, np.zeros(2 * n, bool)]).ravel()})
+    return act, exp, dict(zip(cust, s))
 
 
 def test_lapse_risk_after_bad_versus_good_km():
@@ -126,12 +131,17 @@ def test_lapse_risk_after_bad_versus_good_km():
     sb = np.mean([v for c, v in stop.items() if c.startswith("bad")])
     sg = np.mean([v for c, v in stop.items() if c.startswith("good")])
     rb, rg = r.get("lapse_risk_after_bad"), r.get("lapse_risk_after_good")
-    # everyone is followed past 365 days, so KM equals the plain share of stoppers
-    assert rb["estimate"] == pytest.approx(sb) and rg["estimate"] == pytest.approx(sg)
+    # everyone is followed past 365 days, so the bad group's risk (standardised to its own strata) is the
+    # plain share of stoppers, and the good group's is that share reweighted to the bad group's strata
+    assert rb["estimate"] == pytest.approx(sb) and rg["estimate"] == pytest.approx(sg, abs=0.02)
     assert rb["ci_low"] < 0.5 < rb["ci_high"] and rg["ci_low"] < 0.2 < rg["ci_high"]
     d = r.get("lapse_risk_difference")
-    assert d["estimate"] == pytest.approx(sb - sg)
+    assert d["estimate"] == pytest.approx(rb["estimate"] - rg["estimate"])
     assert d["ci_low"] > 0 and d["ci_low"] < 0.3 < d["ci_high"]
+    assert "stratified Kaplan-Meier" in d["method"] and "time zero" in d["method"]
+    one = attributable_churn(exp, act, as_of=AS_OF, n_resamples=100, seed=1, stratify=False)
+    assert one.get("lapse_risk_after_good")["estimate"] == pytest.approx(sg)  # one stratum: the plain share
+    assert one.get("lapse_risk_difference")["estimate"] == pytest.approx(sb - sg)
     assert d["p_value"] < 1e-10
     t = r.tests().set_index("test")
     assert t.loc["lapse_curves_logrank", "p_value"] < 1e-10
@@ -298,3 +308,36 @@ def test_reason_map_overrides():
     base = snapshot_churn(df).get("service_reason_share")["estimate"]
     more = snapshot_churn(df, reason_map={"Network reliability": "service"}).get("service_reason_share")["estimate"]
     assert more > base
+
+
+def test_lapse_risk_strata_handle_tenure_and_join_time():
+    """No effect of the experience; new customers lapse more, have bad experiences more and join late.
+
+    Bad-first customers are 70% new (lapse risk 0.6), good-first 30% (old customers: 0.1); new customers'
+    indexes are late, so they are censored sooner. Standardised to the bad group's mix the difference is 0.
+    """
+    rng = np.random.default_rng(11)
+    n = 3000
+    cust = np.array([f"c{i}" for i in range(n)])
+    is_bad = rng.random(n) < 0.5
+    new = rng.random(n) < np.where(is_bad, 0.7, 0.3)
+    e = np.where(new, rng.uniform(1250, 1630, n), rng.uniform(900, 1450, n)).round()
+    first = e - np.where(new, rng.uniform(60, 150, n), rng.uniform(800, 880, n)).round()
+    stopper = rng.random(n) < np.where(new, 0.6, 0.1)
+    end = np.where(stopper, e + rng.integers(0, 361, n), 1999.0)
+    i1, d1 = _monthly(first, e - 4)
+    i2, d2 = _monthly(e + 20, end)
+    act = pd.DataFrame({"customer": cust[np.concatenate([i1, i2])], "at": ts(np.concatenate([d1, d2]))})
+    exp = pd.DataFrame({"customer": cust, "at": ts(e), "bad": is_bad, "good": ~is_bad})
+    r = attributable_churn(exp, act, as_of=AS_OF, n_resamples=200, seed=2)
+    d = r.get("lapse_risk_difference")
+    assert d["ci_low"] < 0 < d["ci_high"] and abs(d["estimate"]) < 0.07
+    planted_bad = 0.7 * 0.6 + 0.3 * 0.1
+    b = r.get("lapse_risk_after_bad")
+    assert b["ci_low"] < planted_bad < b["ci_high"]
+    assert r.diagnostics["strata_used"] >= 2
+    assert r.tests().set_index("test").loc["lapse_curves_logrank", "p_value"] > 0.01
+    crude = attributable_churn(exp, act, as_of=AS_OF, n_resamples=200, seed=2, stratify=False)
+    assert crude.get("lapse_risk_difference")["ci_low"] > 0.1  # the mix of new and old customers
+    assert crude.get("lapse_risk_after_bad")["ci_high"] < planted_bad  # new customers censored sooner
+    assert len(r.standardised) and set(r.standardised["group"]) == {"bad", "good"}

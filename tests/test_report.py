@@ -144,4 +144,43 @@ def test_own_files_on_the_command_line(tmp_path):
     assert main(argv) == 0
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert res["inputs"]["customers"] == [] and len(res["inputs"]["survey"]) == 1
-    assert str(files["tickets"][0]) == res["inputs"]["tickets"][0]["path"]
+    # results.json names the file, never the folders it sits in
+    assert res["inputs"]["tickets"][0]["path"] == Path(files["tickets"][0]).name
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_sheet_and_zone_abbreviations_on_the_command_line(tmp_path, capsys):
+    book = DATA / "roles" / "workbook_dictionary.xlsx"
+    ist = DATA / "layouts" / "google_forms_ist.csv"
+    base = ["report", "--quiet", "--resamples", "20"]
+    # an ambiguous abbreviation: exit 2 naming the file and the option that settles it
+    assert main([*base, "--out", str(tmp_path / "a"), "--survey", str(ist)]) == 2
+    err = capsys.readouterr().err
+    assert "google_forms_ist.csv" in err and "Traceback" not in err
+    assert main([*base, "--out", str(tmp_path / "b"), "--survey", str(ist),
+                 "--tz-abbreviation", "IST=Asia/Kolkata"]) == 0
+    for sheet in (["--sheet", "Responses"], ["--sheet", "survey=1"]):
+        out = tmp_path / sheet[1].replace("=", "_")
+        assert main([*base, "--out", str(out), "--survey", str(book), *sheet]) == 0
+        res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        assert res["inputs"]["survey"][0]["path"] == book.name
+    assert main([*base, "--out", str(tmp_path / "c"), "--survey", str(book), "--sheet", "Answers"]) == 2
+    assert "Answers" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "d"), "--survey", str(book), "--sheet", "a", "--sheet", "b"]) == 2
+    assert main([*base, "--out", str(tmp_path / "e"), "--survey", str(ist), "--tz-abbreviation", "IST"]) == 2
+
+
+def test_unexpected_error_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    import csanalysis.report.run as run
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("anna@example.com broke it")
+
+    monkeypatch.setattr(run, "analyse", boom)
+    assert main(["report", "--sample", "--quiet", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "ZeroDivisionError" in err and "anna@example.com" not in err and "Traceback" not in err
+    with pytest.raises(ZeroDivisionError):
+        main(["report", "--sample", "--quiet", "--debug", "--out", str(tmp_path)])

@@ -30,8 +30,9 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.bootstrap import poisson_weights
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
-from csanalysis.stats.survival import kaplan_meier, km_difference_ci, logrank_test
+from csanalysis.stats.survival import kaplan_meier
 
 __all__ = [
     "attributable_churn",
@@ -41,6 +42,8 @@ __all__ = [
     "classify_churn_reason",
     "REASON_CLASSES",
     "REASON_RULES",
+    "TENURE_BANDS",
+    "FREQUENCY_BANDS",
 ]
 
 SUMMARY_COLUMNS = ["id", "group", "estimate", "ci_low", "ci_high", "n", "p_value", "method"]
@@ -90,16 +93,177 @@ def _row(id_: str, group: str, est: float, lo: float, hi: float, n: float, p: fl
             "p_value": p, "method": method}
 
 
-def _greenwood_var(km: Any, t: float) -> tuple[float, float]:
-    """S(t) and its Greenwood variance S^2 * sum d/(n(n-d)) over event times <= t."""
-    tl = km.timeline
-    upto = tl["time"].to_numpy() <= t
-    n_ = tl["at_risk"].to_numpy(dtype=float)[upto]
-    d_ = tl["events"].to_numpy(dtype=float)[upto]
+# =========================================================================== lapse risk, stratified
+#: Bound on the (resamples x customers) bootstrap weights held at once.
+_BOOT_CELLS = 4_000_000
+#: Tenure bands at the index (days since the first purchase), for the lapse-risk strata.
+TENURE_BANDS: tuple[float, ...] = (180.0, 730.0)
+#: Purchase-count bands in the lapse window before the index (1; 2-3; 4 or more), for the lapse-risk strata.
+FREQUENCY_BANDS: tuple[float, ...] = (2.0, 4.0)
+
+
+def _reaches(d: np.ndarray, ev: np.ndarray, h: float) -> bool:
+    """Whether a Kaplan-Meier curve of (d, ev) is defined at ``h``: someone at risk there, or S already 0."""
+    if d.size == 0:
+        return False
+    if (d >= h).any():
+        return True
+    return bool(ev[d == d.max()].all())
+
+
+def _lapse_strata(first: pd.DataFrame, h: float, *, stratify: bool, min_n: int) -> np.ndarray:
+    """Stratum code of each index customer (-1: left out), from information at or before the index.
+
+    Cells are tenure band x purchase-count band (:data:`TENURE_BANDS`,
+    :data:`FREQUENCY_BANDS`), split by entry cohort (first purchase before /
+    after the median) when both halves are usable. A cell is usable when each
+    group has at least ``min_n`` customers and a Kaplan-Meier curve defined
+    at ``h``. Unusable cells of one tenure band are pooled; a pool still
+    unusable is left out. Without ``stratify`` every customer is in stratum 0.
+    """
+    n = len(first)
+    if not stratify:
+        return np.zeros(n, dtype=np.int64)
+    tenure = np.searchsorted(np.asarray(TENURE_BANDS), (first["e"] - first["joined"]).to_numpy(), side="right")
+    freq = np.searchsorted(np.asarray(FREQUENCY_BANDS), first["bought"].to_numpy(), side="right")
+    joined = first["joined"].to_numpy()
+    cohort = (joined > np.median(joined)).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    cell = tenure * (len(FREQUENCY_BANDS) + 1) + freq
+    bad = (first["group"] == "bad").to_numpy()
+    d, ev = first["duration"].to_numpy(dtype=float), first["event"].to_numpy(dtype=bool)
+
+    def usable(m: np.ndarray) -> bool:
+        return all(int((m & g).sum()) >= min_n and _reaches(d[m & g], ev[m & g], h) for g in (bad, ~bad))
+
+    out = np.full(n, -1, dtype=np.int64)
+    for c in np.unique(cell):  # a handful of cells
+        m = cell == c
+        halves = [m & (cohort == k) for k in (0, 1)]
+        if all(usable(x) for x in halves):
+            out[halves[0]], out[halves[1]] = 2 * c, 2 * c + 1
+        elif usable(m):
+            out[m] = 2 * c
+    for t in np.unique(tenure):  # pool what is left of a tenure band
+        m = (tenure == t) & (out < 0)
+        if m.any() and usable(m):
+            out[m] = 10_000 + t
+    return out
+
+
+def _km_grid(d: np.ndarray, ev: np.ndarray, W: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Weighted Kaplan-Meier S(t) at the ``grid`` times, one row per row of weights ``W`` (resamples x subjects)."""
+    if d.size == 0:
+        return np.ones((W.shape[0], grid.size))
+    o = np.argsort(d, kind="stable")
+    d, ev, W = d[o], ev[o], W[:, o]
+    u, start = np.unique(d, return_index=True)
+    at_risk = np.cumsum(W[:, ::-1], axis=1)[:, ::-1][:, start]
+    events = np.add.reduceat(W * ev, start, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n_ > d_, d_ / (n_ * (n_ - d_)), 0.0)
-    s = float(tl["survival"].to_numpy()[upto][-1]) if upto.any() else 1.0
-    return s, s * s * float(terms.sum())
+        q = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
+    S = np.cumprod(q, axis=1)
+    idx = np.searchsorted(u, grid, side="right") - 1
+    return np.where(idx >= 0, S[:, np.maximum(idx, 0)], 1.0)
+
+
+def _logrank_parts(d: np.ndarray, ev: np.ndarray, a: np.ndarray) -> tuple[float, float]:
+    """Observed minus expected events of group ``a`` and the hypergeometric variance (log-rank)."""
+    times, inv = np.unique(d, return_inverse=True)
+    m = times.size
+    dA = np.bincount(inv, weights=ev * a, minlength=m)
+    dd = np.bincount(inv, weights=ev.astype(float), minlength=m)
+    rA = np.bincount(inv, weights=a.astype(float), minlength=m)
+    r = np.bincount(inv, minlength=m).astype(float)
+    nA = a.sum() - np.concatenate(([0.0], np.cumsum(rA)[:-1]))
+    n = d.size - np.concatenate(([0.0], np.cumsum(r)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expA = np.where(n > 0, dd * nA / n, 0.0)
+        ratio = np.where(n > 1, (n - dd) / (n - 1), 1.0)
+        var = np.where(n > 0, nA * (n - nA) * dd * ratio / n**2, 0.0)
+    return float(dA.sum() - expA.sum()), float(var.sum())
+
+
+def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed: Any, ids: Any,
+                       confidence: float) -> dict[str, Any]:
+    """Lapse risks at ``h`` after bad / good, stratified Kaplan-Meier standardised to the bad group's strata mix.
+
+    Row 0 of the weights is the data itself; rows 1.. are customer-level
+    Poisson(1) bootstrap weights (:func:`csanalysis.stats.poisson_weights`,
+    from the customer identifiers, so the interval does not depend on the
+    order of the customers).
+    """
+    use = first[first["stratum"] >= 0]
+    bad = (use["group"] == "bad").to_numpy()
+    strata = use["stratum"].to_numpy()
+    d, ev = use["duration"].to_numpy(dtype=float), use["event"].to_numpy(dtype=bool)
+    n_dropped = {g: int(((first["stratum"] < 0) & (first["group"] == g)).sum()) for g in ("bad", "good")}
+    diag = {"strata_used": int(np.unique(strata).size), "bad_left_out_by_strata": n_dropped["bad"],
+            "good_left_out_by_strata": n_dropped["good"]}
+    grid = np.linspace(0.0, h, 41)
+    out: dict[str, Any] = {"diagnostics": diag, "n": {"bad": int(bad.sum()), "good": int((~bad).sum())},
+                           "reason": None, "curves": pd.DataFrame()}
+    nan3 = (math.nan, math.nan, math.nan)
+    if not (bad.any() and (~bad).any()):
+        out.update({"bad": nan3, "good": nan3, "difference": (math.nan,) * 5, "logrank": (math.nan, math.nan),
+                    "reason": "no stratum holds enough bad and good customers followed to the horizon"})
+        return out
+    seed_int = int(seed) if isinstance(seed, (int, np.integer)) else int(np.random.default_rng(seed).integers(2**31))
+    cust = np.asarray(ids, dtype=object)[use["customer"].to_numpy()]
+    levels = np.unique(strata)
+
+    def risks(W: np.ndarray) -> dict[str, np.ndarray]:
+        """Standardised risk curves (rows of W x grid); NaN rows where a used stratum lost a whole group."""
+        S = {g: np.zeros((W.shape[0], grid.size)) for g in ("bad", "good")}
+        tot = np.zeros(W.shape[0])
+        ok = np.ones(W.shape[0], dtype=bool)
+        for k in levels:  # a handful of strata
+            m = strata == k
+            wb, wg = W[:, m & bad].sum(axis=1), W[:, m & ~bad].sum(axis=1)
+            ok &= ~((wb > 0) & (wg == 0))
+            tot += wb
+            for g, sel in (("bad", m & bad), ("good", m & ~bad)):
+                S[g] += wb[:, None] * _km_grid(d[sel], ev[sel], W[:, sel], grid)
+        ok &= tot > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out_ = {g: 1.0 - S[g] / tot[:, None] for g in S}
+        for g in out_:
+            out_[g][~ok] = np.nan
+        return out_
+
+    # resamples in chunks of at most _BOOT_CELLS weights
+    chunk = max(1, _BOOT_CELLS // max(len(use), 1))
+    parts = [risks(np.ones((1, len(use))))]
+    parts += [risks(poisson_weights(cust, np.arange(r0, min(r0 + chunk, n_resamples)), seed_int).astype(float))
+              for r0 in range(0, n_resamples, chunk)]
+    risk = {g: np.vstack([p[g] for p in parts]) for g in ("bad", "good")}
+    ok = np.isfinite(risk["bad"][:, -1]) & np.isfinite(risk["good"][:, -1])
+    o_all = v_all = 0.0
+    for k in levels:  # the stratified log-rank test
+        m = strata == k
+        oe, v = _logrank_parts(d[m], ev[m], bad[m])
+        o_all, v_all = o_all + oe, v_all + v
+    a = (1.0 - confidence) / 2.0
+    ok = ok[1:]
+
+    def ci(x: np.ndarray) -> np.ndarray:
+        """Percentile interval of each column of the resamples (rows 1..)."""
+        if not ok.any():
+            return np.full((2,) + x.shape[1:], np.nan)
+        return np.quantile(x[1:][ok], [a, 1 - a], axis=0)
+
+    bands = {g: ci(risk[g]) for g in risk}
+    for g in ("bad", "good"):
+        out[g] = (float(risk[g][0, -1]), float(bands[g][0, -1]), float(bands[g][1, -1]))
+    diff = risk["bad"][:, -1] - risk["good"][:, -1]
+    sd = float(np.nanstd(diff[1:], ddof=1)) if np.isfinite(diff[1:]).sum() > 1 else math.nan
+    z = float(diff[0] / sd) if sd > 0 else math.nan
+    p = float(2 * stats.norm.sf(abs(z))) if sd > 0 else math.nan
+    out["difference"] = (float(diff[0]), *map(float, ci(diff)), p, z)
+    stat = o_all**2 / v_all if v_all > 0 else math.nan
+    out["logrank"] = (stat, float(stats.chi2.sf(stat, 1)) if v_all > 0 else math.nan)
+    out["curves"] = pd.concat([pd.DataFrame({"group": g, "time": grid, "risk": risk[g][0], "ci_low": bands[g][0],
+                                             "ci_high": bands[g][1]}) for g in ("bad", "good")], ignore_index=True)
+    return out
 
 
 # =========================================================================== attributable churn
@@ -115,6 +279,13 @@ class AttributableChurnResult(Result):
         Customer counts at each step (lapsed, retained, excluded and why).
     settings : dict
         Definitions and arguments used.
+    tests_table : DataFrame
+        See :meth:`tests`.
+    standardised : DataFrame
+        The standardised lapse-risk curves drawn by :meth:`plot`: ``group``
+        (``"bad"`` / ``"good"``), ``time`` (days after the index, 0 to the
+        horizon), ``risk`` and its pointwise bootstrap ``ci_low``,
+        ``ci_high``.
     """
 
     table: pd.DataFrame
@@ -122,6 +293,7 @@ class AttributableChurnResult(Result):
     settings: dict[str, Any]
     tests_table: pd.DataFrame = field(default_factory=pd.DataFrame)
     _curves: dict[str, Any] = field(default_factory=dict, repr=False)
+    standardised: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     title: str = "Service-attributable churn"
 
     def summary(self) -> pd.DataFrame:
@@ -141,7 +313,8 @@ class AttributableChurnResult(Result):
 
     @property
     def curves(self) -> dict[str, Any]:
-        """Kaplan-Meier curves of the time to a lapse after a ``"bad"`` / ``"good"`` first rated experience."""
+        """Crude (unstratified) Kaplan-Meier curves of the time to a lapse after a ``"bad"`` / ``"good"`` first
+        rated experience; the figures come from :attr:`standardised`."""
         return dict(self._curves)
 
     def get(self, id: str) -> dict[str, Any]:
@@ -180,6 +353,8 @@ def attributable_churn(
     confidence: float = 0.95,
     n_resamples: int = 1000,
     seed: Any = 0,
+    stratify: bool = True,
+    min_stratum_n: int = 5,
 ) -> AttributableChurnResult:
     """Share of lapsed customers with a bad experience near the lapse, and lapse risk after bad vs good.
 
@@ -213,9 +388,14 @@ def attributable_churn(
         experience there could not have been recorded.
     confidence : float, default 0.95
     n_resamples : int, default 1000
-        Bootstrap resamples of the KM difference interval.
+        Bootstrap resamples of the lapse-risk intervals.
     seed : int or None, default 0
-        Bootstrap seed.
+        Seed of the bootstrap weights.
+    stratify : bool, default True
+        Stratify the lapse risks by tenure, buying frequency and entry cohort
+        (see the notes); ``False`` uses one stratum.
+    min_stratum_n : int, default 5
+        Customers each group needs in a stratum for it to be used.
 
     Returns
     -------
@@ -241,21 +421,42 @@ def attributable_churn(
     experience data.
 
     **Lapse risk after bad versus good.** Each customer's *first rated
-    experience* is the index (bad or good; neutral ones are left out), so
-    the two groups are disjoint customers and nothing after the index decides
-    the group. Customers already lapsed at the index (no purchase in the
-    ``lapse_days`` before it nor after it) are left out. From the index
-    ``e``, a lapse starts at the first anchor (``e`` itself or a later
-    purchase) followed by ``lapse_days`` without a purchase. A lapse start can
-    only be confirmed up to the cutoff, so every customer is followed until
-    ``cutoff - e`` (administrative censoring); customers indexed after the
-    cutoff are left out. The risk is ``1 - S(horizon)`` from Kaplan-Meier
-    (log(-log) interval); the difference bad - good gets a percentile
-    bootstrap interval and a pointwise z-test of ``S_bad(h) - S_good(h)``
-    with Greenwood variances; the log-rank test of the whole curves is in
-    :meth:`~AttributableChurnResult.tests`. With ``risk_method="complete"``
-    only customers indexed at least ``horizon_days`` before the cutoff count,
-    and the risks are plain proportions (Wilson; Newcombe and z-test).
+    experience* is time zero (bad or good; neutral ones are left out), so
+    the two groups are disjoint customers and nothing after time zero decides
+    the group (a good-first customer with a later bad experience stays in
+    the good group). Eligibility uses purchases at or before time zero only:
+    a purchase in the ``lapse_days`` before it (customers already lapsed are
+    left out). From time zero ``e``, a lapse starts at the first anchor
+    (``e`` itself or a later purchase) followed by ``lapse_days`` without a
+    purchase. A lapse start can only be confirmed up to the cutoff, so every
+    customer is followed until ``cutoff - e`` (administrative censoring);
+    customers indexed after the cutoff are left out.
+
+    That censoring depends on when a customer was indexed, hence on when
+    they joined, and lapsing depends on tenure and on how often they buy; a
+    pooled Kaplan-Meier curve would mix early, short-tenure customers (long
+    follow-up) with late ones. So the risk is estimated **within strata**
+    fixed at time zero: tenure band (:data:`TENURE_BANDS`: under 180 days,
+    180-729, 730 or more since the first purchase) x purchases in the
+    ``lapse_days`` before time zero (:data:`FREQUENCY_BANDS`: 1, 2-3, 4 or more)
+    x entry cohort (first purchase before or after the median), the cohort
+    split kept only where both halves are usable. A stratum is usable when
+    each group has at least ``min_stratum_n`` customers and a Kaplan-Meier
+    curve reaching the horizon; the unusable cells of a tenure band are
+    pooled, and a pool still unusable is left out (counted in
+    ``diagnostics``). The risks ``1 - S(horizon)`` of both groups are
+    standardised to the bad group's mix of strata, so ``lapse_risk_after_bad``
+    is the bad group's own risk and ``lapse_risk_after_good`` what good-first
+    customers with that mix of tenure, buying frequency and entry cohort
+    experienced. Intervals: percentile intervals of a customer-level Poisson
+    bootstrap (:func:`csanalysis.stats.poisson_weights`; ``n_resamples``
+    resamples, every stratum curve refitted); the difference's p-value is
+    the z-test with the bootstrap standard error; the log-rank test in
+    :meth:`~AttributableChurnResult.tests` is stratified the same way.
+    ``stratify=False`` uses one stratum (plain Kaplan-Meier). With
+    ``risk_method="complete"`` only customers indexed at least
+    ``horizon_days`` before the cutoff count (nothing is censored before the
+    horizon, so the stratum curves are plain proportions).
 
     Examples
     --------
@@ -285,8 +486,8 @@ def attributable_churn(
     _need(activity, "activity", ["customer", "at"], hint)
 
     # customers as integer codes shared by both tables: sorting, merging and isin stay fast
-    codes, _ = pd.factorize(pd.concat([experiences["customer"], activity["customer"]], ignore_index=True)
-                            .astype("str"), use_na_sentinel=True)
+    codes, uniq = pd.factorize(pd.concat([experiences["customer"], activity["customer"]], ignore_index=True)
+                               .astype("str"), use_na_sentinel=True)
     codes = codes.astype("int64")
     ex_codes, ac_codes = codes[: len(experiences)], codes[len(experiences):]
     ex = pd.DataFrame({"customer": ex_codes,
@@ -360,11 +561,15 @@ def attributable_churn(
     diag["first_rated_neutral_excluded"] = int((first["group"] == "neutral").sum())
     first = first[first["group"] != "neutral"][["customer", "t", "group"]].rename(columns={"t": "e"})
     mp = first.merge(ac[["customer", "t"]], on="customer", how="inner")
-    active = mp.loc[mp["t"] >= mp["e"] - lapse, "customer"].unique()
+    # eligibility and strata from purchases at or before the index only
+    pre = mp[mp["t"] <= mp["e"]]
+    recent = pre[pre["t"] >= pre["e"] - lapse]
     n_before = len(first)
-    first = first[first["customer"].isin(active)]
+    first = first[first["customer"].isin(recent["customer"].unique())]
     diag["index_customers_already_lapsed_or_no_purchases"] = int(n_before - len(first))
-    first = first.assign(follow=cutoff - first["e"])
+    first = first.assign(follow=cutoff - first["e"],
+                         joined=first["customer"].map(pre.groupby("customer", sort=False)["t"].min()),
+                         bought=first["customer"].map(recent.groupby("customer", sort=False).size()))
     diag["index_after_cutoff_excluded"] = int((first["follow"] < 0).sum())
     first = first[first["follow"] >= 0]
     after_p = mp.loc[(mp["t"] >= mp["e"]) & mp["customer"].isin(first["customer"]), ["customer", "t"]]
@@ -377,80 +582,60 @@ def attributable_churn(
     event = first["lapse_at"].notna().to_numpy()
     dur = np.where(event, first["lapse_at"].to_numpy() - first["e"].to_numpy(), first["follow"].to_numpy())
     dur = np.minimum(np.maximum(dur, 0.0), first["follow"].to_numpy())
-    first = first.assign(duration=dur, event=event)
+    first = first.assign(duration=dur, event=event & (dur <= first["follow"].to_numpy()))
+    diag["index_bad"] = int((first["group"] == "bad").sum())
+    diag["index_good"] = int((first["group"] == "good").sum())
+    if risk_method == "complete":
+        diag["index_followed_less_than_horizon_excluded"] = int((first["follow"] < h).sum())
+        first = first[first["follow"] >= h]
+    # crude Kaplan-Meier curves (drawn for reference; the figures are stratified)
     curves: dict[str, Any] = {}
-    grp = {g: first[first["group"] == g] for g in ("bad", "good")}
-    risk = {}
-    for g, df in grp.items():
-        if risk_method == "km":
-            km = kaplan_meier(df["duration"].to_numpy(), df["event"].to_numpy(), confidence=confidence) if len(df) else None
-            curves[g] = km
-            if km is not None:
-                s = km.survival_at(h)
-                risk[g] = (1 - s.survival, 1 - s.ci_high, 1 - s.ci_low, len(df), s.reason)
-            else:
-                risk[g] = (math.nan, math.nan, math.nan, 0, "no customers")
-        else:
-            full = df[df["follow"] >= h]
-            k = float((full["event"] & (full["duration"] <= h)).sum())
-            est, lo, hi = _wilson(k, float(len(full)), confidence)
-            risk[g] = (est, lo, hi, len(full), None, k)
-            if len(df):
-                curves[g] = kaplan_meier(df["duration"].to_numpy(), df["event"].to_numpy(), confidence=confidence)
-    diag["index_bad"] = len(grp["bad"])
-    diag["index_good"] = len(grp["good"])
-    what = f"risk that a {lapse:g}-day lapse starts within {h:g} days after the first rated experience"
     for g in ("bad", "good"):
-        est, lo, hi, n_g, reason = risk[g][:5]
-        meth = (f"1 - Kaplan-Meier S({h:g}); log(-log) interval; {what}" if risk_method == "km"
-                else f"Wilson score interval; customers followed >= {h:g} days only; {what}")
-        if reason:
-            meth += f"; not estimable: {reason}"
-        rows.append(_row(f"lapse_risk_after_{g}", f"first rated experience {g}", est, lo, hi, n_g, math.nan, meth))
-    if risk_method == "km":
-        b, gd = grp["bad"], grp["good"]
-        if len(b) and len(gd) and not math.isnan(risk["bad"][0]) and not math.isnan(risk["good"][0]):
-            dS, lo, hi = km_difference_ci(b["duration"].to_numpy(), b["event"].to_numpy(), gd["duration"].to_numpy(),
-                                          gd["event"].to_numpy(), h, n_resamples=n_resamples, seed=seed,
-                                          confidence=confidence)
-            sb, vb = _greenwood_var(curves["bad"], h)
-            sg, vg = _greenwood_var(curves["good"], h)
-            se = math.sqrt(vb + vg)
-            z = (sb - sg) / se if se > 0 else math.nan
-            p = float(2 * stats.norm.sf(abs(z))) if se > 0 else math.nan
-            diff, dlo, dhi = -dS, -hi, -lo
-            lr = logrank_test(b["duration"].to_numpy(), b["event"].to_numpy(), gd["duration"].to_numpy(),
-                              gd["event"].to_numpy())
-            tests_rows.append({"test": "lapse_risk_difference", "statistic": z, "p_value": p,
-                               "method": f"pointwise z-test of S_bad({h:g}) - S_good({h:g}), Greenwood variances"})
-            tests_rows.append({"test": "lapse_curves_logrank", "statistic": lr.statistic, "p_value": lr.p_value,
-                               "method": lr.method})
-        else:
-            diff = dlo = dhi = p = math.nan
-        rows.append(_row("lapse_risk_difference", "bad - good", diff, dlo, dhi, len(b) + len(gd), p,
-                         f"difference of KM risks at {h:g} days; percentile bootstrap interval ({n_resamples} "
-                         "resamples per group); p from a pointwise Greenwood z-test"))
-    else:
-        kb, nb = risk["bad"][5], float(risk["bad"][3])
-        kg, ng = risk["good"][5], float(risk["good"][3])
-        if nb > 0 and ng > 0:
-            diff, dlo, dhi, p = two_proportion_test(kb, nb, kg, ng, confidence)
-        else:
-            diff = dlo = dhi = p = math.nan
-        rows.append(_row("lapse_risk_difference", "bad - good", diff, dlo, dhi, nb + ng, p,
-                         "difference of proportions; Newcombe hybrid score interval; pooled two-proportion z-test"))
-        tests_rows.append({"test": "lapse_risk_difference", "statistic": math.nan, "p_value": p,
-                           "method": "pooled two-proportion z-test"})
+        df = first[first["group"] == g]
+        curves[g] = kaplan_meier(df["duration"].to_numpy(), df["event"].to_numpy(), confidence=confidence) \
+            if len(df) else None
+    first = first.assign(stratum=_lapse_strata(first, h, stratify=stratify, min_n=min_stratum_n))
+    risk = _standardised_risk(first, h, n_resamples=int(n_resamples), seed=seed, ids=uniq, confidence=confidence)
+    diag.update(risk["diagnostics"])
+    std_curves = risk["curves"]
+    zero = f"time zero: the first rated experience; eligible: a purchase in the {lapse:g} days before it"
+    how = f"risk that a {lapse:g}-day lapse starts within {h:g} days after time zero ({zero})"
+    strat_text = (f"stratified Kaplan-Meier within {risk['diagnostics']['strata_used']} strata of entry cohort x tenure "
+                  f"x purchases in the year before, standardised to the bad group's mix"
+                  if stratify else "Kaplan-Meier (one stratum)")
+    if risk_method == "complete":
+        strat_text += f"; customers indexed at least {h:g} days before the cutoff only (no censoring)"
+    boot = f"customer-level Poisson bootstrap percentile interval ({int(n_resamples)} resamples)"
+    for g in ("bad", "good"):
+        est, lo, hi = risk[g]
+        meth = f"1 - S({h:g}); {strat_text}; {boot}; {how}"
+        if risk["reason"]:
+            meth += f"; not estimable: {risk['reason']}"
+        rows.append(_row(f"lapse_risk_after_{g}", f"customers whose first rated experience was {g} ({zero})",
+                         est, lo, hi, risk["n"][g], math.nan, meth))
+    diff, dlo, dhi, p, zstat = risk["difference"]
+    rows.append(_row("lapse_risk_difference", f"first rated experience bad minus good ({zero})", diff, dlo, dhi,
+                     risk["n"]["bad"] + risk["n"]["good"], p,
+                     f"difference of the standardised risks at {h:g} days; {strat_text}; {boot}; p from the "
+                     f"bootstrap z-test (difference over its bootstrap standard deviation); {how}"))
+    tests_rows.append({"test": "lapse_risk_difference", "statistic": zstat, "p_value": p,
+                       "method": f"z-test of the standardised risk difference at {h:g} days, bootstrap standard error"})
+    lr = risk["logrank"]
+    tests_rows.append({"test": "lapse_curves_logrank", "statistic": lr[0], "p_value": lr[1],
+                       "method": "log-rank test stratified by the same strata (Mantel-Haenszel, hypergeometric "
+                                 "variance, summed over strata), chi-square with 1 df"})
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     settings = {"lapse_days": lapse, "lookback_days": look, "after_days": after, "horizon_days": h,
                 "risk_method": risk_method, "as_of": (_EPOCH + pd.Timedelta(days=asof)).isoformat(),
                 "cutoff": (_EPOCH + pd.Timedelta(days=cutoff)).isoformat(),
                 "experiences_since": (_EPOCH + pd.Timedelta(days=exp_start)).isoformat()
                 if math.isfinite(exp_start) else None, "confidence": confidence,
-                "n_resamples": int(n_resamples), "seed": seed if isinstance(seed, (int, type(None))) else str(seed)}
+                "n_resamples": int(n_resamples), "seed": seed if isinstance(seed, (int, type(None))) else str(seed),
+                "stratify": bool(stratify), "min_stratum_n": int(min_stratum_n),
+                "tenure_bands_days": list(TENURE_BANDS), "frequency_bands": list(FREQUENCY_BANDS)}
     return AttributableChurnResult(table=table, diagnostics=diag, settings=settings,
                                    tests_table=pd.DataFrame(tests_rows, columns=["test", "statistic", "p_value", "method"]),
-                                   _curves=curves)
+                                   _curves=curves, standardised=std_curves)
 
 
 # =========================================================================== churn reasons

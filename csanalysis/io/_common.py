@@ -9,24 +9,37 @@ personal columns, keeps the rest under snake_case names, attaches the
 
 from __future__ import annotations
 
+import functools
+import linecache
 import re
 import unicodedata
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import CsanalysisWarning, ExportError
-from ..privacy import is_personal_column, redact_emails
+from ..errors import CsanalysisError, CsanalysisWarning, ExportError
+from ..privacy import (
+    Names,
+    classify_column,
+    email_key,
+    is_personal_column,
+    mask_counts,
+    mask_text,
+    pseudonymise,
+)
 from ..schema import conform
-from ._numbers import excel_mangled
-from ._text import promote_header, read_table
+from ._dates import tz_abbreviations_in_effect
+from ._numbers import excel_mangled, implausible_numbers
+from ._text import dedupe_names, promote_header, read_table
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
            "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
-           "start_report", "EXTRA_PERSONAL", "EMAIL_RE"]
+           "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "reject_implausible", "first_row_is_data",
+           "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 
@@ -117,7 +130,7 @@ def check_mapping(path: str, columns, mapping: Mapping[str, str] | None, allowed
     out = {}
     for canon, src in mapping.items():
         if canon not in allowed:
-            raise ValueError(f"mapping key {canon!r} is not a canonical column; expected one of {sorted(allowed)}")
+            raise CsanalysisError(f"mapping key {canon!r} is not a canonical column; expected one of {sorted(allowed)}")
         if src not in columns:
             raise ExportError(path, f"mapping names column {src!r} for {canon!r}, but the file has no such column",
                               column=src, expected=f"one of the file's columns: {list(columns)[:30]}")
@@ -146,15 +159,50 @@ class Frame:
         #: free text; neither is copied into the rejected rows of the report.
         self.personal: set[str] = set()
         self.free_text: set[str] = set()
+        self._kinds: dict[str, str | None] | None = None
+        self._names: Names | None = None
+
+    # -- personal data -------------------------------------------------------
+    def personal_kind(self, column: str) -> str | None:
+        """What personal data a source column holds (:func:`csanalysis.privacy.classify_column`, by header
+        and values), ``'person'`` for the reader's own person columns, None when it holds none.
+
+        A repeated column (``Requester (2)``) follows the rule of its first.
+        """
+        if self._kinds is None:
+            self._kinds = {c: classify_column(c, self.data[c]) for c in self.data.columns}
+        kind = self._kinds.get(column)
+        if column not in self._kinds:
+            kind = self._kinds[column] = classify_column(column, self.data[column])
+        if kind is None and (column in self.personal or base_column(column) in self.personal):
+            kind = "person"
+        return kind
+
+    def listed_names(self) -> Names:
+        """The names this export lists in its name and person columns (masked wherever they recur in text)."""
+        if self._names is None:
+            cols = [c for c in self.data.columns if self.personal_kind(c) in ("name", "person")]
+            values = pd.concat([self.data[c].astype("str") for c in cols], ignore_index=True) if cols else None
+            if values is not None:  # names are short: a comment in a person column (Jira's) lists no names
+                values = values[(values.str.len() <= 80) & (values.str.count(r"\s+") <= 5)]
+            self._names = Names(values if values is not None else ())
+        return self._names
 
     def reject(self, mask, reason: str) -> None:
-        """Reject live records where ``mask`` is true, with a readable ``reason``."""
+        """Reject live records where ``mask`` is true, with a readable ``reason``.
+
+        The record's values go into the report without its personal columns and free text, and with
+        e-mail addresses, phone numbers and the export's names masked.
+        """
         mask = np.asarray(mask, dtype=bool) & self.alive
         if not mask.any():
             return
         keep = [c for c in self.data.columns
-                if not is_personal_column(c) and c not in self.personal and c not in self.free_text]
-        vals = self.data.loc[mask, keep].apply(redact_emails).astype("object")
+                if self.personal_kind(c) is None and c not in self.free_text
+                and base_column(c) not in self.free_text]
+        names = self.listed_names()
+        vals = mask_text(self.data.loc[mask, keep], names=names).astype("object")
+        reason = mask_text(reason, names=names)
         rej = pd.concat(
             [pd.DataFrame({"row": self.rows[mask].astype("int64"), "reason": reason}, index=vals.index), vals],
             axis=1,
@@ -189,12 +237,17 @@ def finish(
     used: set[str] | list[str] = (),
     keep_pii: bool = False,
     free_text: list[str] = (),
+    key: str | bytes | None = None,
 ) -> pd.DataFrame:
     """Assemble the canonical table of the live records and attach the report.
 
     ``canonical`` maps canonical column names to full-length Series (aligned
     with ``frame.data``). Source columns not in ``used`` are kept under their
-    snake_case name, except personal ones (dropped unless ``keep_pii``).
+    snake_case name, except personal ones (by header and values, see
+    :meth:`Frame.personal_kind`; dropped unless ``keep_pii``). Unless
+    ``keep_pii``, every kept text column, the rejected rows and the notes are
+    then masked (:func:`protect`; ``key`` is the pseudonym secret).
+    ``frame.output_names`` records which source column became which column.
     """
     rep = frame.report
     alive = frame.alive
@@ -204,17 +257,22 @@ def finish(
     used = set(used)
     taken = set(df.columns)
     extra = {}
+    frame.output_names = {}
     for c in frame.data.columns:
         if c in used:
             continue
-        if is_personal_column(c) and not keep_pii:
+        kind = None if keep_pii else frame.personal_kind(c)
+        if kind is not None:
             if c not in rep.dropped_columns:
                 rep.dropped_columns.append(c)
+                if not is_personal_column(c) and c not in frame.personal and base_column(c) not in frame.personal:
+                    rep.note(f"column {c!r} dropped: its values are {_KIND_WORDS.get(kind, kind)}")
             continue
         name = snake_case(c)
         while name in taken:
             name += "_src"
         taken.add(name)
+        frame.output_names[c] = name
         # live rows only, then '' -> missing (the same cells, without touching dropped rows)
         src = frame.data[c]
         src = src.loc[alive].reset_index(drop=True)
@@ -222,6 +280,8 @@ def finish(
     if extra:
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
     df = conform(df, table)
+    if not keep_pii:
+        df = protect(df, rep, names=frame.listed_names(), key=key)
     rep.rows_loaded = int(alive.sum())
     if free_text:
         df.attrs["free_text_columns"] = list(free_text)
@@ -230,6 +290,90 @@ def finish(
     if rep.rows_loaded == 0:
         warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
     return df
+
+
+_KIND_WORDS = {"email": "e-mail addresses", "phone": "phone numbers"}
+_SAFE_COLUMNS = frozenset({"email_key", "source_format"})
+#: Output columns holding identifiers: personal data in them is replaced by a keyed pseudonym, not masked,
+#: so that distinct ids stay distinct (and e-mail ids link like ``email_key``).
+ID_COLUMN = re.compile(r"(^|_)(id|ids|ref|reference|number|no|nr)$")
+
+
+def base_column(name: object) -> str:
+    """A repeated column's name without the `` (2)`` that :func:`~csanalysis.io._text.dedupe_names` added."""
+    return re.sub(r"\s*\(\d+\)$", "", str(name))
+
+
+def _pseudonymise_ids(s: pd.Series, key) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Ids holding personal data -> keyed pseudonyms: a whole e-mail address its ``email_key``, anything else
+    with an address or phone number inside ``pid_`` + 16 hex digits. -> (ids, was e-mail, was other)."""
+    masked, counts = mask_counts(s, greetings=False)
+    none = np.zeros(len(s), dtype=bool)
+    if not (counts["emails"] or counts["phones"]):
+        return s, none, none
+    changed = (masked != s).fillna(False).to_numpy(dtype=bool) & s.notna().to_numpy()
+    whole = (masked.str.strip() == "[email]").fillna(False).to_numpy(dtype=bool) & changed
+    other = changed & ~whole
+    out = s.astype(pd.StringDtype(na_value=np.nan)).copy()
+    if whole.any():
+        out[whole] = email_key(s[whole], key).to_numpy()
+    if other.any():
+        out[other] = pseudonymise(s[other], key, prefix="pid_").to_numpy()
+    return out, whole, other
+
+
+def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None, key=None) -> pd.DataFrame:
+    """Personal data out of a finished table, its rejected rows and its notes.
+
+    Id columns (``customer_id``, ``ticket_id``, ... any ``*_id``/``*_ref``) holding an e-mail address get its
+    ``email_key`` pseudonym (and fill ``email_key`` where that is missing), so linking still works; ids with
+    a phone number or address inside get a ``pid_`` pseudonym. Every other text column, the rejected rows
+    and the notes are masked with :func:`csanalysis.privacy.mask_text` (e-mail addresses, phone numbers,
+    greeting names and the export's own ``names``), the text columns together. Vectorised.
+    """
+    out = df
+    text = []
+    for c in df.columns:
+        s = df[c]
+        if c in _SAFE_COLUMNS or str(c).endswith("_key") or not (
+                pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+            continue
+        if not ID_COLUMN.search(str(c)):
+            text.append(c)
+            continue
+        new, whole, other = _pseudonymise_ids(s, key)
+        if not (whole.any() or other.any()):
+            continue
+        if out is df:
+            out = df.copy()
+        out[c] = new
+        if whole.any():
+            report.note(f"{int(whole.sum())} value(s) of {c!r} are e-mail addresses: replaced by their email_key "
+                        "pseudonym (ek_...), so they link like email_key; keep_pii=True keeps them")
+            if "email_key" in out.columns:
+                ek = out["email_key"]
+                out["email_key"] = ek.where(ek.notna() | ~whole, new.where(whole))
+        if other.any():
+            report.note(f"{int(other.sum())} value(s) of {c!r} hold a phone number or e-mail address: replaced "
+                        "by a keyed pseudonym (pid_...); keep_pii=True keeps them")
+    if text:  # all text columns at once: each rule runs once over their distinct values
+        masked, per = mask_counts(out[text], names=names)
+        for c in text:
+            counts = per[c]
+            if any(counts.values()):
+                if out is df:
+                    out = df.copy()
+                out[c] = masked[c]
+                what = ", ".join(f"{n} with {w}" for w, n in (("e-mail addresses", counts["emails"]),
+                                                            ("phone numbers", counts["phones"]),
+                                                            ("names", counts["names"])) if n)
+                report.note(f"personal data in {c!r} masked ({what}; as [email], [phone], [name]); "
+                            "keep_pii=True keeps them")
+    if len(report.rejected):
+        cols = [c for c in report.rejected.columns if c != "row"]
+        report.rejected[cols] = mask_text(report.rejected[cols], names=names)
+    report.notes[:] = list(dict.fromkeys(mask_text(list(report.notes), names=names)))
+    return out
 
 
 # ----------------------------------------------------------------------------- business tables
@@ -245,27 +389,24 @@ EXTRA_PERSONAL = re.compile(
 
 
 def redact_email_columns(df: pd.DataFrame, report: LoadReport, *, skip=()) -> pd.DataFrame:
-    """Replace e-mail addresses inside kept free-text columns by ``[email]``.
+    """Mask e-mail addresses and phone numbers inside kept text columns (``[email]``, ``[phone]``).
 
     The personal-column rules drop columns *named* like e-mails; this catches
-    addresses hiding in notes, descriptions or tags. One pass per column.
+    addresses hiding in notes, descriptions or tags. Vectorised, one pass per
+    column (:func:`csanalysis.privacy.mask_text`; :func:`finish` already masked
+    the tables it returns, so this finds something only in tables built later).
     """
     out = df
     for c in df.columns:
         if c in skip or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
             continue
-        s = df[c]
-        if s.dtype == object:
-            s = s.astype(_STR)
-        if not s.str.contains("@", regex=False, na=False).any():  # no address without an '@'
-            continue
-        has = s.str.contains(EMAIL_RE, regex=True, na=False)
-        if has.any():
+        new, counts = mask_counts(df[c])
+        if counts["emails"] or counts["phones"] or counts["names"]:
             if out is df:
                 out = df.copy()
-            out[c] = s.str.replace(EMAIL_RE, "[email]", regex=True)
-            report.note(f"e-mail addresses inside column {c!r} replaced by '[email]' "
-                        f"({int(has.sum())} row(s)); keep_pii=True keeps them")
+            out[c] = new
+            report.note(f"personal data inside column {c!r} masked ({counts['emails']} value(s) with e-mail "
+                        f"addresses, {counts['phones']} with phone numbers); keep_pii=True keeps them")
     return out
 
 
@@ -279,9 +420,7 @@ def ids_or_emails(ids: pd.Series, email: pd.Series | None, report: LoadReport, c
                         "and customer_id left empty")
             email = ids if email is None else email.fillna(ids)
             ids = pd.Series(np.nan, index=ids.index, dtype=_STR)
-        elif ids[present].str.contains("@", regex=False).any():
-            ids = ids.where(~ids.str.contains("@", regex=False, na=False))
-            report.note(f"some values of {column!r} were e-mail addresses; cleared from customer_id")
+        # a few addresses among ids stay ids: finish() replaces each by its email_key pseudonym (noted there)
     mangled = excel_mangled(ids)
     if mangled.any():
         report.note(f"{int(mangled.sum())} id(s) in column {column!r} look Excel-mangled "
@@ -289,15 +428,167 @@ def ids_or_emails(ids: pd.Series, email: pd.Series | None, report: LoadReport, c
     return ids, email
 
 
-def start_report(path, table: str, *, encoding, sheet):
-    """Read the file, split the header and open the load report (malformed lines rejected)."""
+def start_report(path, table: str, *, encoding, sheet, headerless_ok: bool = False):
+    """Read the file, split the header and open the load report (malformed lines rejected).
+
+    ``headerless_ok``: a table whose first record is data (:func:`first_row_is_data`)
+    has no header; its columns are named ``column 1``, ``column 2`` ... and the
+    report says so (``header_rows`` 0).
+    """
     raw = read_table(path, encoding=encoding, sheet=sheet)
-    data, rows, _ = promote_header(raw, 1)
+    headerless = headerless_ok and first_row_is_data(raw.cells)
+    if headerless:
+        data = raw.cells.reset_index(drop=True)
+        data.columns = dedupe_names([f"column {i + 1}" for i in range(data.shape[1])])
+        rows = raw.row_numbers
+    else:
+        data, rows, _ = promote_header(raw, 1)
     rep = LoadReport(path=str(path), table=table, encoding=raw.encoding, delimiter=raw.delimiter,
-                     header_rows=1)
+                     header_rows=0 if headerless else 1)
     for n in raw.notes:
         rep.note(n)
+    if headerless:
+        rep.note("no header row: the first row holds numbers and dates, so every row is data; columns named "
+                 "'column 1', 'column 2', ... (name their roles with mapping=)")
     rep.rows_read = len(data) + len(raw.bad_rows)
     if len(raw.bad_rows):
         rep.reject(raw.bad_rows)
     return data, rows, rep
+
+
+# ----------------------------------------------------------------------------- robustness
+def first_row_is_data(cells: pd.DataFrame) -> bool:
+    """Whether a table's first record is data, not a header: every cell a number or a date.
+
+    A header names its columns with words; a purchase log written without a
+    header (the classic CDNOW file) starts with ids, compact dates and amounts.
+
+    Examples
+    --------
+    >>> first_row_is_data(pd.DataFrame([["00001", "19970101", "1", "11.77"], ["00002", "19970112", "5", "77.00"]]))
+    True
+    >>> first_row_is_data(pd.DataFrame([["customer_id", "date", "amount"], ["1", "19970101", "11.77"]]))
+    False
+    """
+    if len(cells) < 1:
+        return False
+    first = pd.Series([("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[0].tolist()], dtype="str")
+    first = first[first != ""]
+    return len(first) >= 2 and bool(first.str.fullmatch(r"[-+]?[0-9][0-9.,:/ T-]*").all())
+
+
+def reject_implausible(frame: Frame, columns, *, blank=()) -> None:
+    """Reject rows with an infinite or absurd number (beyond 10^15) in any of ``columns``.
+
+    Such a cell is a corrupted value, not a measurement; it costs its row
+    (with the reason naming the column), never the file. ``blank``: a table
+    (or tables) whose same cells are then emptied, so that later steps reading
+    the whole column (scale inference, number detection) never see the value.
+    """
+    tables = [blank] if isinstance(blank, pd.DataFrame) else list(blank)
+    for c in dict.fromkeys(columns):
+        if c is None or c not in frame.data.columns:
+            continue
+        bad = implausible_numbers(frame.data[c])
+        if bad.any():
+            frame.reject(bad, f"column {c!r}: an infinite or absurd number (expected a finite number below 10^15)")
+            for t in tables:
+                if c in t.columns and len(t) == len(bad):
+                    t.loc[bad, c] = np.nan
+
+
+_TYPED = {"number": r"[-+]?[0-9]+(?:[.,][0-9]+)?", "date": r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}(?:[ T].*)?"}
+
+
+def header_rows_from_data(cells: pd.DataFrame, claimed: int) -> tuple[int, str | None]:
+    """How many of the ``claimed`` header rows are headers, decided by the rows below them.
+
+    A tool's signature says "2 header rows" from the first cells alone; a
+    second header row holds labels ("Start Date", "Response"), a response holds
+    values. Columns whose values below are (nearly) all numbers or all dates
+    decide: a claimed header row whose cells in those columns mostly hold such
+    values is a response, so it and the rows after it are data. Returns
+    ``(header rows, note or None)``.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame([["id", "When", "Score"], ["1", "2024-01-02", "4"], ["2", "2024-01-03", "5"]])
+    >>> header_rows_from_data(cells, 2)
+    (1, 'row 2 holds values like the rows below it (numbers, dates), so it is a response, not a header row; read with 1 header row')
+    >>> cells = pd.DataFrame([["id", "When", "Score"], ["", "Start Date", "Response"], ["2", "2024-01-03", "5"]])
+    >>> header_rows_from_data(cells, 2)
+    (2, None)
+    """
+    if claimed <= 1 or len(cells) <= claimed:
+        return claimed, None
+    body = cells.iloc[claimed:claimed + 200]
+    kinds: dict = {}
+    for c in cells.columns:
+        v = body[c].astype("str").where(body[c].notna(), "").str.strip()
+        v = v[v != ""]
+        if not len(v):
+            continue
+        for kind, rx in _TYPED.items():
+            if v.str.fullmatch(rx).mean() >= 0.9:
+                kinds[c] = rx
+                break
+    if not kinds:
+        return claimed, None
+    for i in range(1, claimed):
+        row = cells.iloc[i]
+        checked = [(c, str(row[c]).strip()) for c in kinds if not pd.isna(row[c]) and str(row[c]).strip()]
+        if not checked:
+            continue
+        fits = sum(bool(re.fullmatch(kinds[c], v)) for c, v in checked)
+        if fits / len(checked) > 0.5:
+            return i, (f"row {i + 1} holds values like the rows below it (numbers, dates), so it is a response, "
+                       f"not a header row; read with {i} header row" + ("s" if i > 1 else ""))
+    return claimed, None
+
+
+def _intentional(exc: BaseException) -> bool:
+    """A ValueError/TypeError raised on purpose by csanalysis itself (a bad argument), not a library failure."""
+    if type(exc) not in (ValueError, TypeError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    fname = tb.tb_frame.f_code.co_filename
+    package = str(Path(__file__).resolve().parents[1])
+    if not str(Path(fname).resolve()).startswith(package):
+        return False
+    return linecache.getline(fname, tb.tb_lineno).strip().startswith("raise")
+
+
+def reader(func):
+    """Make ``func`` a reader: ``tz_abbreviations=`` in effect, and no raw exception reaching the user.
+
+    Errors of csanalysis (:class:`~csanalysis.errors.CsanalysisError`) and its
+    own argument checks pass through. Anything else a library raises on a
+    damaged file (pandas, pyarrow, json, zoneinfo) becomes an
+    :class:`~csanalysis.errors.ExportError` of ``kind="internal"`` naming the
+    file, with the original exception as its ``__cause__``: such an error is a
+    case csanalysis should have recognised (please report it).
+    """
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        abbr = kwargs.get("tz_abbreviations")
+        try:
+            if abbr is None:
+                return func(path, *args, **kwargs)
+            with tz_abbreviations_in_effect(abbr):
+                return func(path, *args, **kwargs)
+        except (CsanalysisError, MemoryError, RecursionError):
+            raise
+        except Exception as exc:
+            if _intentional(exc):
+                raise
+            where = None if isinstance(path, (list, tuple, pd.DataFrame)) else str(path)
+            raise ExportError(where, f"could not be read: {type(exc).__name__} inside {func.__name__} (a damaged "
+                              "file csanalysis does not recognise yet; please report it with the file's layout)",
+                              kind="internal",
+                              expected="a file csanalysis reads, or the load of a smaller part of it to find the "
+                              "damaged rows") from exc
+    return wrapper

@@ -11,19 +11,164 @@ Rules
   which rule was used. Never decided per cell.
 * Values without an offset are in ``timezone`` (an IANA name); the report says
   which zone was assumed. Values with an offset are converted exactly.
+* Compact dates (``20240305``, ``20240305143000``, ``20240305T1430``) are year,
+  month, day.
+* A time-zone abbreviation after the time (Google Forms'
+  ``2018/04/09 2:30:02 PM MDT``) is read with the offset of
+  :data:`TZ_ABBREVIATIONS`; an abbreviation with several meanings in use
+  (:data:`AMBIGUOUS_TZ_ABBREVIATIONS`: ``IST``, ``CST`` ...) or one not in the
+  table is refused with an error naming ``tz_abbreviations=``, the readers'
+  parameter mapping an abbreviation to an IANA zone or a UTC offset
+  (``{"IST": "Asia/Kolkata"}``, ``{"CST": "-06:00"}``).
+* A date outside :data:`DATE_RANGE` (``9999-12-31``, ``0202-03-05``) is no
+  date: ``out_of_range`` marks it (and ``invalid`` too), so that the reader
+  rejects that row with its reason; the file still loads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ExportError
+from ..errors import CsanalysisError, ExportError
 
-__all__ = ["ParsedTimes", "parse_timestamps", "infer_dayfirst"]
+__all__ = ["ParsedTimes", "parse_timestamps", "infer_dayfirst", "TZ_ABBREVIATIONS", "AMBIGUOUS_TZ_ABBREVIATIONS",
+           "DATE_RANGE", "check_timezone", "check_tz_abbreviations", "tz_abbreviations_in_effect", "value_shape"]
+
+#: Timestamps outside this range (UTC, end exclusive) are no dates: typos (``0202-03-05``), "never"
+#: sentinels (``9999-12-31``), Excel's zero dates (``1899-12-30``). Their rows are rejected.
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2100-01-01"))
+
+#: Time-zone abbreviations read without being told: each has one meaning in common use.
+#: Abbreviation -> (minutes east of UTC, what it stands for).
+TZ_ABBREVIATIONS: dict[str, tuple[int, str]] = {
+    "UTC": (0, "Coordinated Universal Time"), "GMT": (0, "Greenwich Mean Time"), "UT": (0, "Universal Time"),
+    "WET": (0, "Western European Time"), "WEST": (60, "Western European Summer Time"),
+    "CET": (60, "Central European Time"), "CEST": (120, "Central European Summer Time"),
+    "MET": (60, "Middle European Time"), "MEST": (120, "Middle European Summer Time"),
+    "EET": (120, "Eastern European Time"), "EEST": (180, "Eastern European Summer Time"),
+    "MSK": (180, "Moscow Time"),
+    "EST": (-300, "Eastern Standard Time (North America)"), "EDT": (-240, "Eastern Daylight Time"),
+    "MST": (-420, "Mountain Standard Time"), "MDT": (-360, "Mountain Daylight Time"),
+    "PST": (-480, "Pacific Standard Time"), "PDT": (-420, "Pacific Daylight Time"),
+    "AKST": (-540, "Alaska Standard Time"), "AKDT": (-480, "Alaska Daylight Time"),
+    "HST": (-600, "Hawaii Standard Time"), "HDT": (-540, "Hawaii-Aleutian Daylight Time"),
+    "ADT": (-180, "Atlantic Daylight Time"), "NST": (-210, "Newfoundland Standard Time"),
+    "NDT": (-150, "Newfoundland Daylight Time"),
+    "BRT": (-180, "Brasília Time"), "ART": (-180, "Argentina Time"),
+    "WAT": (60, "West Africa Time"), "CAT": (120, "Central Africa Time"), "EAT": (180, "East Africa Time"),
+    "SAST": (120, "South Africa Standard Time"),
+    "PKT": (300, "Pakistan Standard Time"), "NPT": (345, "Nepal Time"), "ICT": (420, "Indochina Time"),
+    "WIB": (420, "Western Indonesia Time"), "WITA": (480, "Central Indonesia Time"),
+    "WIT": (540, "Eastern Indonesia Time"), "HKT": (480, "Hong Kong Time"), "SGT": (480, "Singapore Time"),
+    "PHT": (480, "Philippine Time"), "AWST": (480, "Australian Western Standard Time"),
+    "JST": (540, "Japan Standard Time"), "KST": (540, "Korea Standard Time"),
+    "ACST": (570, "Australian Central Standard Time"), "ACDT": (630, "Australian Central Daylight Time"),
+    "AEST": (600, "Australian Eastern Standard Time"), "AEDT": (660, "Australian Eastern Daylight Time"),
+    "NZST": (720, "New Zealand Standard Time"), "NZDT": (780, "New Zealand Daylight Time"),
+}
+#: Abbreviations with several meanings in use: refused unless ``tz_abbreviations=`` says which.
+AMBIGUOUS_TZ_ABBREVIATIONS: dict[str, str] = {
+    "IST": "India +05:30, Irish Standard Time +01:00 or Israel +02:00",
+    "CST": "US Central -06:00, China +08:00 or Cuba -05:00",
+    "CDT": "US Central Daylight -05:00 or Cuba Daylight -04:00",
+    "BST": "British Summer Time +01:00 or Bangladesh +06:00",
+    "AST": "Atlantic -04:00 or Arabia +03:00",
+    "SST": "Samoa -11:00 or Singapore +08:00",
+    "GST": "Gulf +04:00 or South Georgia -02:00",
+    "ECT": "Ecuador -05:00 or Eastern Caribbean -04:00",
+}
+# words after a time that are no zone
+_NOT_ZONES = frozenset({"AM", "PM", "Z", "T"})
+_ABBR_TAIL = r"\s([A-Z]{2,5})$"
+_OFFSET_TEXT = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$")
+_ABBREVIATIONS: contextvars.ContextVar[Mapping | None] = contextvars.ContextVar("tz_abbreviations", default=None)
+
+
+@functools.lru_cache(maxsize=256)
+def _zone_exists(name: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+def check_timezone(timezone: str | None, path: str | None = None, *, what: str = "given as timezone=") -> None:
+    """Raise :class:`~csanalysis.errors.ExportError` unless ``timezone`` is None or an IANA zone name."""
+    if timezone is None:
+        return
+    if not isinstance(timezone, str) or not timezone.strip() or not _zone_exists(timezone):
+        raise ExportError(path, f"the time zone {str(timezone)[:60]!r} ({what}, or stated in the file) is no time "
+                          "zone csanalysis knows", kind="unknown_timezone",
+                          expected="an IANA zone name such as 'Europe/Copenhagen', 'America/New_York' or 'UTC'")
+
+
+def check_tz_abbreviations(mapping: Mapping | None) -> dict[str, tuple[str, object]]:
+    """Validate ``tz_abbreviations=``: abbreviation -> ``("offset", minutes)`` or ``("zone", name)``.
+
+    Values are IANA zone names (``"Asia/Kolkata"``) or UTC offsets
+    (``"+05:30"``, ``"-0600"``, ``"UTC+5:30"``, ``"GMT-6"``).
+
+    Examples
+    --------
+    >>> check_tz_abbreviations({"ist": "+05:30", "CST": "America/Chicago"})
+    {'IST': ('offset', 330), 'CST': ('zone', 'America/Chicago')}
+    """
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, Mapping):
+        raise CsanalysisError("tz_abbreviations= must be a mapping of abbreviation -> IANA zone or UTC offset, "
+                              "e.g. {'IST': 'Asia/Kolkata'}")
+    out: dict[str, tuple[str, object]] = {}
+    for abbr, value in mapping.items():
+        key = str(abbr).strip().upper()
+        if not re.fullmatch(r"[A-Z]{1,6}", key):
+            raise CsanalysisError(f"tz_abbreviations= key {abbr!r} is not a time-zone abbreviation (letters only)")
+        text = str(value).strip()
+        m = _OFFSET_TEXT.match(text.upper())
+        if m:
+            minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+            if minutes > 14 * 60:
+                raise CsanalysisError(f"tz_abbreviations= gives {abbr!r} an offset beyond 14 hours")
+            out[key] = ("offset", -minutes if m.group(1) == "-" else minutes)
+        elif _zone_exists(text):
+            out[key] = ("zone", text)
+        else:
+            raise CsanalysisError(f"tz_abbreviations= maps {abbr!r} to neither an IANA zone name nor a UTC offset; "
+                                  "expected e.g. 'Asia/Kolkata' or '+05:30'")
+    return out
+
+
+@contextlib.contextmanager
+def tz_abbreviations_in_effect(mapping: Mapping | None):
+    """Within the block, :func:`parse_timestamps` reads abbreviations with ``mapping`` (a reader's parameter)."""
+    token = _ABBREVIATIONS.set(check_tz_abbreviations(mapping))
+    try:
+        yield
+    finally:
+        _ABBREVIATIONS.reset(token)
+
+
+def value_shape(value: object, limit: int = 40) -> str:
+    """A cell's shape without its content, for messages: digits as 9, letters as a/A.
+
+    Examples
+    --------
+    >>> value_shape("2018/04/09 2:30:02 PM MDT")
+    "'9999/99/99 9:99:99 AA AAA'"
+    """
+    s = re.sub(r"[^\W\d_]", lambda m: "A" if m.group().isupper() else "a", re.sub(r"\d", "9", str(value)))
+    return repr(s[:limit] + ("..." if len(s) > limit else ""))
 
 _ISO = re.compile(
     r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|UTC|GMT(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})?$"
@@ -37,6 +182,11 @@ _YMD_SLASH = (
     r"^(?P<y>\d{4})[/.](?P<a>\d{1,2})[/.](?P<b>\d{1,2})"
     r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
     r"\s*(?P<tz>Z|UTC|GMT(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})?$"
+)
+#: ``20240305``, ``20240305143000``, ``20240305T1430`` (a plausible year, month and day).
+_COMPACT = (
+    r"^(?P<y>(?:19|20)[0-9]{2})(?P<a>0[1-9]|1[0-2])(?P<b>0[1-9]|[12][0-9]|3[01])"
+    r"(?:T?(?P<H>[01][0-9]|2[0-3])(?P<M>[0-5][0-9])(?P<S>[0-5][0-9])?)?(?P<ampm>)$"
 )
 _MON = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
@@ -55,6 +205,12 @@ class ParsedTimes:
     date_order: str
     timezone: str | None
     notes: list[str]
+    #: Dates outside :data:`DATE_RANGE` (also marked ``invalid``).
+    out_of_range: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.out_of_range) != len(self.invalid):
+            self.out_of_range = np.zeros(len(self.invalid), dtype=bool)
 
 
 def _tz_offset_minutes(tz: pd.Series) -> pd.Series:
@@ -70,8 +226,14 @@ def _tz_offset_minutes(tz: pd.Series) -> pd.Series:
     return pd.Series(np.where(present, out, np.nan), index=tz.index)
 
 
-def _localise(naive: pd.Series, offset_min: pd.Series, timezone: str | None) -> tuple[pd.Series, bool]:
-    """Naive wall times + optional offset -> UTC. Returns (values, used_timezone)."""
+def _localise(naive: pd.Series, offset_min: pd.Series, timezone: str | None,
+              zones: pd.Series | None = None) -> tuple[pd.Series, bool]:
+    """Naive wall times + optional offset -> UTC. Returns (values, used_timezone).
+
+    ``zones`` gives rows their own IANA zone (an abbreviation mapped to a zone
+    by ``tz_abbreviations=``); other rows without an offset are in ``timezone``.
+    """
+    naive = naive.astype("datetime64[ns]")  # in range (checked by the caller)
     has_off = offset_min.notna().to_numpy()
     out = pd.Series(pd.NaT, index=naive.index, dtype="datetime64[ns, UTC]")
     used_tz = False
@@ -79,6 +241,13 @@ def _localise(naive: pd.Series, offset_min: pd.Series, timezone: str | None) -> 
         shifted = naive[has_off] - pd.to_timedelta(offset_min[has_off], unit="min")
         out[has_off] = shifted.dt.tz_localize("UTC")
     rest = ~has_off & naive.notna().to_numpy()
+    own = np.zeros(len(naive), dtype=bool) if zones is None else zones.notna().to_numpy()
+    for zone in ([] if zones is None else pd.unique(zones[own & rest])):
+        rows = rest & (zones == zone).to_numpy()
+        loc = naive[rows].dt.tz_localize(zone, ambiguous=np.zeros(int(rows.sum()), dtype=bool),
+                                         nonexistent="shift_forward")
+        out[rows] = loc.dt.tz_convert("UTC")
+    rest &= ~own
     if rest.any():
         used_tz = True
         tz = timezone or "UTC"
@@ -86,6 +255,70 @@ def _localise(naive: pd.Series, offset_min: pd.Series, timezone: str | None) -> 
                                           nonexistent="shift_forward")
         out[rest] = loc.dt.tz_convert("UTC")
     return out, used_tz
+
+
+def _in_range(naive: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(naive times with those outside :data:`DATE_RANGE` set to NaT, mask of those)."""
+    lo, hi = DATE_RANGE
+    arr = naive.to_numpy()
+    outside = (arr < np.datetime64(lo)) | (arr >= np.datetime64(hi))  # NaT compares False
+    if outside.any():
+        naive = naive.mask(outside)
+    return naive, outside
+
+
+def _abbreviations(nonempty: pd.Series, path: str | None, column: str,
+                   given: Mapping | None) -> tuple[pd.Series, pd.Series | None, list[str]]:
+    """Time-zone abbreviations after the times -> offsets in the text, or per-row zones.
+
+    Returns ``(values, zones or None, notes)``: an abbreviation with a fixed
+    offset is replaced by that offset (``MDT`` -> ``-06:00``); one mapped to an
+    IANA zone by ``tz_abbreviations=`` is removed and its rows get that zone.
+    """
+    if not nonempty.str.contains("[A-Z]$", regex=True).any():  # letters at the end: the only case with work
+        return nonempty, None, []
+    abbr = nonempty.str.extract(_ABBR_TAIL, expand=False)
+    abbr = abbr.where(~abbr.isin(list(_NOT_ZONES)))
+    if abbr.isna().all():
+        return nonempty, None, []
+    user = check_tz_abbreviations(given) if given is not None else (_ABBREVIATIONS.get() or {})
+    notes: list[str] = []
+    out = nonempty.copy()
+    zones = pd.Series(np.nan, index=nonempty.index, dtype="object")
+    used_zones = False
+    for a in sorted(abbr.dropna().unique()):
+        rows = (abbr == a).to_numpy()
+        if a in user:
+            how, v = user[a]
+            src = "as tz_abbreviations= says"
+        elif a in ("UTC", "GMT", "UT"):
+            continue  # the date patterns read these themselves
+        elif a in TZ_ABBREVIATIONS:
+            how, v = "offset", TZ_ABBREVIATIONS[a][0]
+            src = TZ_ABBREVIATIONS[a][1]
+        elif a in AMBIGUOUS_TZ_ABBREVIATIONS:
+            raise ExportError(path, f"the timestamps of column {column!r} end in the time-zone abbreviation {a!r}, "
+                              f"which has several meanings ({AMBIGUOUS_TZ_ABBREVIATIONS[a]})", column=column,
+                              kind="ambiguous_tz_abbreviation",
+                              expected=f"tz_abbreviations={{{a!r}: <IANA zone or UTC offset>}}, "
+                              f"e.g. tz_abbreviations={{{a!r}: 'Asia/Kolkata'}} or {{{a!r}: '+05:30'}}")
+        else:
+            raise ExportError(path, f"the timestamps of column {column!r} end in {a!r}, which is no time-zone "
+                              "abbreviation csanalysis knows", column=column, kind="unknown_tz_abbreviation",
+                              expected=f"tz_abbreviations={{{a!r}: <IANA zone or UTC offset>}} "
+                              "(e.g. 'Europe/Berlin' or '+01:00')")
+        body = out[rows].str.replace(_ABBR_TAIL, "", regex=True)
+        if how == "offset":
+            sign = "-" if v < 0 else "+"
+            out[rows] = body + f" {sign}{abs(v) // 60:02d}:{abs(v) % 60:02d}"
+            notes.append(f"{column}: time-zone abbreviation {a} read as UTC{sign}{abs(v) // 60:02d}:{abs(v) % 60:02d} "
+                         f"({src})")
+        else:
+            out[rows] = body
+            zones[rows] = v
+            used_zones = True
+            notes.append(f"{column}: time-zone abbreviation {a} read as zone {v} ({src})")
+    return out, (zones if used_zones else None), notes
 
 
 def _hms(parts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -181,6 +414,7 @@ def parse_timestamps(
     path: str | None = None,
     dayfirst: bool | None = None,
     timezone: str | None = None,
+    tz_abbreviations: Mapping[str, str] | None = None,
 ) -> ParsedTimes:
     """Parse a column of timestamps to UTC.
 
@@ -195,11 +429,23 @@ def parse_timestamps(
         Day/month order when the data cannot decide it.
     timezone : str, optional
         IANA zone of values without an offset (UTC when not given; the notes say so).
+    tz_abbreviations : mapping, optional
+        Time-zone abbreviation -> IANA zone or UTC offset, for abbreviations
+        :data:`TZ_ABBREVIATIONS` does not read (default: what the calling
+        reader was given, see :func:`tz_abbreviations_in_effect`).
 
     Returns
     -------
     ParsedTimes
-        ``invalid`` marks non-empty values that are not timestamps.
+        ``invalid`` marks non-empty values that are not timestamps, or are
+        outside :data:`DATE_RANGE` (``out_of_range``).
+
+    Raises
+    ------
+    ExportError
+        When the column is no date column at all, its date order cannot be
+        decided, ``timezone`` is no zone, or a time-zone abbreviation is
+        ambiguous or unknown. Messages show a value's shape, never the value.
 
     Examples
     --------
@@ -207,51 +453,73 @@ def parse_timestamps(
     >>> p = parse_timestamps(s, column="Created time", timezone="Europe/London")
     >>> p.date_order, str(p.values[0])
     ('dayfirst', '2025-01-25 01:30:00+00:00')
+    >>> str(parse_timestamps(pd.Series(["2018/04/09 2:30:02 PM MDT"]), column="t").values[0])
+    '2018-04-09 20:30:02+00:00'
+    >>> p = parse_timestamps(pd.Series(["19970101", "19970330", "99991231"]), column="date")
+    >>> [str(v)[:10] for v in p.values], p.out_of_range.tolist()
+    (['1997-01-01', '1997-03-30', 'NaT'], [False, False, False])
+    >>> p = parse_timestamps(pd.Series(["2024-03-05", "9999-12-31", "0202-03-05", "-1"]), column="t")
+    >>> p.invalid.tolist(), p.out_of_range.tolist()
+    ([False, True, True, True], [False, True, True, False])
     """
+    check_timezone(timezone, path)
     s = values.astype("str").str.strip()
     s = s.where(values.notna(), "")
     empty = (s == "") | s.str.lower().isin(["nan", "nat", "none", "null", "-"])
     notes: list[str] = []
     n = len(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    outside = np.zeros(n, dtype=bool)
     if (~empty).sum() == 0:
-        return ParsedTimes(out, np.zeros(n, dtype=bool), "none", timezone, notes)
+        return ParsedTimes(out, np.zeros(n, dtype=bool), "none", timezone, notes, outside)
     nonempty = s[~empty]
+    nonempty, zones, more = _abbreviations(nonempty, path, column, tz_abbreviations)
+    notes += more
     sample = _first_distinct(nonempty, 5000)
     order = "iso"
     used_tz = False
+    where = np.flatnonzero(~empty.to_numpy())
 
-    # epoch seconds / milliseconds
-    if sample.str.fullmatch(r"\d{9,13}(\.\d+)?").mean() > 0.9:
+    def put(vals: pd.Series, naive_outside: np.ndarray) -> None:
+        out[~empty] = vals
+        outside[where[naive_outside]] = True
+
+    shares = {k: float(sample.str.match(pat).mean()) for k, pat in
+              (("iso", _ISO.pattern), ("compact", _COMPACT), ("ymd", _YMD_SLASH), ("num", _NUM),
+               ("mon", _MONTHNAME))}
+    kind = max(shares, key=shares.get)
+    # epoch seconds / milliseconds (compact dates are 8 or 14 digits, epochs 9 to 13)
+    if sample.str.fullmatch(r"[0-9]{9,13}(?:\.[0-9]+)?").mean() > 0.9:
         num = pd.to_numeric(nonempty, errors="coerce")
         unit = "ms" if (num > 1e11).mean() > 0.5 else "s"
-        out[~empty] = pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
+        lo, hi = (t.value // (10**6 if unit == "ms" else 10**9) for t in DATE_RANGE)
+        bad = (num.notna() & ((num < lo) | (num >= hi))).to_numpy()
+        num = num.mask(bad)
+        put(pd.to_datetime(num, unit=unit, utc=True, errors="coerce"), bad)
         notes.append(f"{column}: Unix epoch {'milliseconds' if unit == 'ms' else 'seconds'} (UTC)")
         order = "epoch"
-    shares = {k: float(sample.str.match(pat).mean()) for k, pat in
-              (("iso", _ISO.pattern), ("ymd", _YMD_SLASH), ("num", _NUM), ("mon", _MONTHNAME))}
-    kind = max(shares, key=shares.get)
-    if not shares[kind] > 0 and order != "epoch":
+    elif not shares[kind] > 0:
         raise ExportError(path, f"the values of column {column!r} are not in a date format csanalysis knows "
-                          f"(for example {sample.iloc[0]!r})",
+                          f"(the first looks like {value_shape(sample.iloc[0])}, digits shown as 9 and letters as a)",
                           column=column,
                           expected="ISO dates (2024-03-05 14:03), day/month/year or month/day/year numbers, "
-                          "or 05/Mar/24 style dates")
-    if order == "epoch":
-        pass
-    elif kind == "iso" and (fast := _fixed_width_iso(nonempty)) is not None:
+                          "compact dates (20240305) or 05/Mar/24 style dates")
+    elif kind == "iso" and zones is None and (fast := _fixed_width_iso(nonempty)) is not None:
         # the common export layouts, read by position (same values as the general ISO branch)
-        vals, used_tz = _localise(fast[0], fast[1], timezone)
-        out[~empty] = vals
+        naive, bad = _in_range(fast[0])
+        vals, used_tz = _localise(naive, fast[1], timezone)
+        put(vals, bad)
     elif kind == "iso":
         tzrx = r"(Z|UTC|GMT(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2})$"
-        body = nonempty.str.replace(r"\s*" + tzrx, "", regex=True).str.replace("T", " ", regex=False)
-        tz = nonempty.str.extract(tzrx, expand=False)
-        naive = pd.to_datetime(body, format="ISO8601", errors="coerce")
-        vals, used_tz = _localise(naive, _tz_offset_minutes(tz), timezone)
-        out[~empty] = vals
+        ok = nonempty.str.match(_ISO.pattern)  # anything else ("-1", "12") is no ISO date: NaT
+        body = nonempty.where(ok, "").str.replace(r"\s*" + tzrx, "", regex=True).str.replace("T", " ", regex=False)
+        tz = nonempty.where(ok, "").str.extract(tzrx, expand=False)
+        naive = pd.to_datetime(body.where(ok, None), format="ISO8601", errors="coerce")
+        naive, bad = _in_range(naive)
+        vals, used_tz = _localise(naive, _tz_offset_minutes(tz), timezone, zones)
+        put(vals, bad)
     else:
-        pattern = {"ymd": _YMD_SLASH, "num": _NUM, "mon": _MONTHNAME}[kind]
+        pattern = {"compact": _COMPACT, "ymd": _YMD_SLASH, "num": _NUM, "mon": _MONTHNAME}[kind]
         parts = nonempty.str.extract(pattern)
         H, M, S = _hms(parts)
         y = pd.to_numeric(parts["y"], errors="coerce")
@@ -262,44 +530,74 @@ def parse_timestamps(
         else:
             a = pd.to_numeric(parts["a"], errors="coerce")
             b = pd.to_numeric(parts["b"], errors="coerce")
-            if kind == "ymd":
+            if kind in ("ymd", "compact"):
                 order = "ymd"
                 naive = _assemble(y, a, b, H, M, S)
+                if kind == "compact":
+                    notes.append(f"{column}: compact dates (YYYYMMDD) read as year, month, day")
             else:
-                a_day, b_day = bool((a > 12).any()), bool((b > 12).any())
-                dotted = bool((parts["sep"].dropna() == ".").mean() > 0.5)
-                if a_day and b_day:
-                    raise ExportError(path, f"dates in column {column!r} are neither all day-first nor all month-first "
-                                      "(both the first and the second number exceed 12 in some rows)",
-                                      column=column, expected="one date order in a column")
-                if a_day or b_day:
-                    decided = a_day
-                    if dayfirst is not None and dayfirst != decided:
-                        raise ExportError(path, f"dayfirst={dayfirst} was given, but the dates in column {column!r} are "
-                                          f"{'day' if decided else 'month'}-first (a value above 12 in the "
-                                          f"{'first' if decided else 'second'} position)", column=column,
-                                          expected=f"dayfirst={decided} or no dayfirst")
-                    notes.append(f"{column}: {'day' if decided else 'month'}-first dates, decided from the data")
-                elif dayfirst is not None:
-                    decided = dayfirst
-                    notes.append(f"{column}: {'day' if decided else 'month'}-first dates, as given by dayfirst=")
-                elif dotted:
-                    decided = True
-                    notes.append(f"{column}: dotted dates (dd.mm.yyyy) read day-first; no locale writes them month-first")
-                else:
-                    raise ExportError(
-                        path,
-                        f"cannot tell whether the dates in column {column!r} are day-first or month-first: "
-                        f"no day above 12 in any row (e.g. {sample.iloc[0]!r})",
-                        column=column,
-                        expected="dayfirst=True (e.g. 05/03/2024 is 5 March) or dayfirst=False (March 5); "
-                        "on the command line --dayfirst or --monthfirst", kind="ambiguous_dates")
+                decided = _date_order(a, b, parts, column=column, path=path, dayfirst=dayfirst, sample=sample,
+                                      notes=notes)
                 order = "dayfirst" if decided else "monthfirst"
                 naive = _assemble(y, b if decided else a, a if decided else b, H, M, S)
-        vals, used_tz = _localise(naive, _tz_offset_minutes(parts["tz"] if "tz" in parts else pd.Series(np.nan, index=parts.index)), timezone)
-        out[~empty] = vals
-    invalid = (~empty & out.isna()).to_numpy()
+        naive, bad = _in_range(naive)
+        tzs = parts["tz"] if "tz" in parts else pd.Series(np.nan, index=parts.index)
+        vals, used_tz = _localise(naive, _tz_offset_minutes(tzs), timezone, zones)
+        put(vals, bad)
+    invalid = (~empty & out.isna()).to_numpy() | outside
+    if outside.any():
+        lo, hi = DATE_RANGE
+        notes.append(f"{column}: {int(outside.sum())} date(s) outside {lo.year}-{hi.year - 1} (typos or "
+                     "'no date' placeholders such as 9999-12-31) are no dates")
     if used_tz:
         notes.append(f"{column}: timestamps without an offset read as {timezone or 'UTC'}"
                      + ("" if timezone else " (no timezone= given)"))
-    return ParsedTimes(out, invalid, order, timezone or ("UTC" if used_tz else None), notes)
+    return ParsedTimes(out, invalid, order, timezone or ("UTC" if used_tz else None), notes, outside)
+
+
+def _date_order(a: pd.Series, b: pd.Series, parts: pd.DataFrame, *, column: str, path: str | None,
+                dayfirst: bool | None, sample: pd.Series, notes: list[str]) -> bool:
+    """Day-first (True) or month-first (False) for a whole column of numeric dates, from the data.
+
+    A row whose first number exceeds 12 says day-first, one whose second does
+    says month-first. A few rows against a clear majority (at most 5% of the
+    rows that decide) are typos: they become invalid dates, so their rows are
+    rejected, and the note says so. Rows where both exceed 12 decide nothing.
+    """
+    says_day = ((a > 12) & (b <= 12)).to_numpy()
+    says_month = ((b > 12) & (a <= 12)).to_numpy()
+    n_day, n_month = int(says_day.sum()), int(says_month.sum())
+    if n_day and n_month:
+        minority, majority = sorted((n_day, n_month))
+        if minority > 0.05 * (n_day + n_month):
+            raise ExportError(path, f"dates in column {column!r} are neither all day-first nor all month-first "
+                              f"({n_day} row(s) have a first number above 12, {n_month} a second)",
+                              column=column, expected="one date order in a column")
+        decided = n_day > n_month
+        notes.append(f"{column}: {'day' if decided else 'month'}-first dates, decided from {majority} row(s); "
+                     f"{minority} row(s) that are not valid in that order are no dates")
+    elif n_day or n_month:
+        decided = bool(n_day)
+        notes.append(f"{column}: {'day' if decided else 'month'}-first dates, decided from the data")
+    else:
+        decided = None
+    if decided is not None:
+        if dayfirst is not None and dayfirst != decided:
+            raise ExportError(path, f"dayfirst={dayfirst} was given, but the dates in column {column!r} are "
+                              f"{'day' if decided else 'month'}-first (a value above 12 in the "
+                              f"{'first' if decided else 'second'} position)", column=column,
+                              expected=f"dayfirst={decided} or no dayfirst")
+        return decided
+    if dayfirst is not None:
+        notes.append(f"{column}: {'day' if dayfirst else 'month'}-first dates, as given by dayfirst=")
+        return dayfirst
+    if bool((parts["sep"].dropna() == ".").mean() > 0.5):
+        notes.append(f"{column}: dotted dates (dd.mm.yyyy) read day-first; no locale writes them month-first")
+        return True
+    raise ExportError(
+        path,
+        f"cannot tell whether the dates in column {column!r} are day-first or month-first: "
+        f"no day above 12 in any row (the first looks like {value_shape(sample.iloc[0])})",
+        column=column,
+        expected="dayfirst=True (e.g. 05/03/2024 is 5 March) or dayfirst=False (March 5); "
+        "on the command line --dayfirst or --monthfirst", kind="ambiguous_dates")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled"]
+__all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled",
+           "implausible_numbers", "ABSURD"]
+
+#: Numbers beyond this magnitude (and infinities) are written by no helpdesk, survey or shop: a corrupted
+#: cell. The parsers return them as invalid; :func:`implausible_numbers` finds them so that readers
+#: reject their rows (rather than letting ``inf`` reach an integer column).
+ABSURD = 1e15
 
 _STR = pd.StringDtype(na_value=np.nan)
 _SPACES = r"[\s\u00a0\u202f\u2009']"
@@ -15,6 +21,41 @@ _CURRENCY = rf"^\s*{_CUR}\s*(?=[\d\-+.,(])|(?<=[\d.,)])\s*{_CUR}\s*$"
 
 #: A plain number with a decimal point, or an empty cell (no ``\\d``: it runs in pyarrow).
 _PLAIN = r"(?:[-+]?[0-9]+(?:\.[0-9]+)?)?"
+#: Cells that may hold an infinite or absurd number (a cheap filter before parsing).
+_MAYBE_ABSURD = r"[iI][nN][fF]|[0-9][eE][-+]?[0-9]|[0-9]{16}"
+
+
+def _finite(num: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(numbers with infinities and absurd magnitudes set to NaN, mask of those)."""
+    v = num.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(v) & ~(np.abs(v) <= ABSURD)
+    if bad.any():
+        num = num.mask(bad)
+    return num, bad
+
+
+def implausible_numbers(values: pd.Series) -> np.ndarray:
+    """Mask of cells holding a number that is infinite or beyond :data:`ABSURD` (``inf``, ``1e308``).
+
+    Words, ids with letters and ordinary numbers are not flagged.
+
+    Examples
+    --------
+    >>> implausible_numbers(pd.Series(["3", "inf", "-Infinity", "1e308", "12345678901234567890", "abc", ""])).tolist()
+    [False, True, True, True, True, False, False]
+    """
+    s = values.astype("str").where(values.notna(), "").str.strip()
+    maybe = s.str.contains(_MAYBE_ABSURD, regex=True).to_numpy(dtype=bool)
+    out = np.zeros(len(s), dtype=bool)
+    if not maybe.any():
+        return out
+    sub = s[maybe]
+    num = pd.to_numeric(sub.str.replace(_SPACES, "", regex=True).str.replace(",", "", regex=False)
+                        .where(sub.str.fullmatch(r"[-+]?(?:inf(?:inity)?|[0-9][0-9.,\s\u00a0]*(?:[eE][-+]?[0-9]+)?)",
+                                                 case=False), None), errors="coerce")
+    out[np.flatnonzero(maybe)] = _finite(num.astype("float64"))[1]
+    return out
 
 
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
@@ -38,7 +79,7 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
         # plain numbers (or empty) only: nothing to strip and the mark is '.'; the regexes below
         # (lookbehind, \s) would run per cell in Python
         empty = s == ""
-        num = pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64")
+        num, _ = _finite(pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64"))
         return num, (~empty & num.isna()).to_numpy(), "."
     s = s.str.replace(_CURRENCY, "", regex=True)  # currency symbols and codes around the number
     neg_paren = s.str.match(r"^\(.*\)$")
@@ -55,6 +96,7 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
         s = s.str.replace(",", "", regex=False)
     num = pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64")
     num = num.where(~neg_paren, -num)
+    num, _ = _finite(num)
     invalid = (~empty & num.isna()).to_numpy()
     return num, invalid, decimal
 
@@ -77,11 +119,13 @@ def parse_numbers_strict(values: pd.Series, *, decimal: str | None = None) -> tu
     blank = (s.isna() | (s == "")).to_numpy()
     # fast paths for plain columns (the general parser's regexes run per cell in Python)
     if decimal in (None, ".") and (s.str.fullmatch(r"[-+]?\d+(?:\.\d+)?", na=False).to_numpy() | blank).all():
-        return pd.to_numeric(s.where(~blank), errors="coerce").astype("float64"), np.zeros(len(s), bool), "."
+        num, bad = _finite(pd.to_numeric(s.where(~blank), errors="coerce").astype("float64"))
+        return num, bad, "."
     if decimal in (None, ",") and (s.str.fullmatch(r"[-+]?\d+,\d+|[-+]?\d+", na=False).to_numpy() | blank).all() \
             and s.str.contains(",", regex=False, na=False).any():
         num = pd.to_numeric(s.where(~blank).str.replace(",", ".", regex=False), errors="coerce")
-        return num.astype("float64"), np.zeros(len(s), bool), ","
+        num, bad = _finite(num.astype("float64"))
+        return num, bad, ","
     num, bad, mark = parse_numbers(values, decimal=decimal)
     wordy = (s.notna() & (s != "") & ~s.str.contains(r"\d", regex=True, na=False)
              & ~s.str.fullmatch(r"[-–—]|n/?a|null|none|nan", case=False, na=False)).to_numpy()
@@ -104,7 +148,7 @@ def parse_duration_minutes(values: pd.Series, *, unit: str = "minutes") -> tuple
     if not s.str.contains(":", regex=False, na=False).any():  # no H:MM[:SS] value: numbers only
         num, _, _ = parse_numbers(s, decimal=None)
         factor = {"minutes": 1.0, "hours": 60.0, "seconds": 1 / 60, "milliseconds": 1 / 60000}[unit]
-        out = (num * factor).astype("float64")
+        out, _ = _finite((num * factor).astype("float64"))
         return out, (~empty & out.isna()).to_numpy()
     parts = s.str.extract(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
     hms = parts[0].notna()
@@ -114,7 +158,7 @@ def parse_duration_minutes(values: pd.Series, *, unit: str = "minutes") -> tuple
     from_hms = h * 60 + m + sec / 60
     factor = {"minutes": 1.0, "hours": 60.0, "seconds": 1 / 60, "milliseconds": 1 / 60000}[unit]
     num, bad_num, _ = parse_numbers(s.where(~hms, ""), decimal=None)
-    out = from_hms.where(hms, num * factor).astype("float64")
+    out, _ = _finite(from_hms.where(hms, num * factor).astype("float64"))
     invalid = (~empty & out.isna()).to_numpy()
     return out, invalid
 

@@ -22,8 +22,9 @@ import pandas as pd
 
 from ..errors import ExportError
 
-__all__ = ["RawTable", "read_raw", "read_table", "read_bytes", "decode_text", "promote_header", "dedupe_names",
-           "sniff_delimiter"]
+__all__ = ["RawTable", "FrameInput", "as_input", "frame_cells", "read_raw", "read_table", "read_bytes",
+           "decode_text", "promote_header", "dedupe_names", "sniff_delimiter", "sniff_layout",
+           "WHITESPACE", "FIXED_WIDTH"]
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -54,6 +55,70 @@ class RawTable:
         default_factory=lambda: pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
     )
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for a workbook
+
+
+class FrameInput:
+    """A table handed over as a pandas DataFrame (from an API or a database), in place of a file.
+
+    The readers treat it as an already-parsed raw table: its column names are
+    the header row, every cell becomes text (as a CSV would hold it) and is
+    then classified, cleaned and accounted like a file's. ``str()`` is its
+    label in load reports and error messages.
+    """
+
+    def __init__(self, frame: pd.DataFrame, name: str = "DataFrame") -> None:
+        self.frame = frame
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"<{self.name}>"
+
+    def __repr__(self) -> str:
+        return f"FrameInput({self.name!r}, {self.frame.shape[0]} rows x {self.frame.shape[1]} columns)"
+
+
+def as_input(source):
+    """A reader's ``path`` argument as the readers take it: a DataFrame becomes a :class:`FrameInput`."""
+    if isinstance(source, pd.DataFrame):
+        return FrameInput(source)
+    return source
+
+
+def _frame_text(s: pd.Series) -> pd.Series:
+    """One DataFrame column as text cells ('' where missing), vectorised by dtype."""
+    missing = s.isna().to_numpy()
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        tz = getattr(s.dtype, "tz", None)
+        t = s.dt.tz_convert("UTC") if tz is not None else s
+        fmt = "%Y-%m-%d %H:%M:%S.%f" if (t.dt.microsecond.fillna(0) != 0).any() else "%Y-%m-%d %H:%M:%S"
+        out = t.dt.strftime(fmt) + ("+00:00" if tz is not None else "")
+    elif pd.api.types.is_bool_dtype(s.dtype):
+        out = s.astype(object).astype(str)
+    elif pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype="float64", na_value=np.nan)
+        whole = np.isfinite(v) & (np.floor(v) == v) & (np.abs(v) < 2**53)
+        if whole[~missing].all():  # ids and counts read as floats (a column with gaps): no ".0"
+            out = pd.Series(v, index=s.index).fillna(0).astype("int64").astype(str)
+        else:
+            out = s.astype(str)
+    else:
+        out = s.astype(object).astype(str)
+    return out.where(~missing, "").astype(object)
+
+
+def frame_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame as a raw table: the column names as the first record, then every row as text."""
+    df = frame
+    if isinstance(df.columns, pd.MultiIndex):
+        df = df.set_axis([" - ".join(str(x) for x in c if str(x)) for c in df.columns], axis=1)
+    if df.index.name is not None or isinstance(df.index, pd.MultiIndex):  # a named index is a column
+        df = df.reset_index()
+    body = pd.DataFrame({i: _frame_text(df.iloc[:, i]).to_numpy() for i in range(df.shape[1])})
+    head = pd.DataFrame([[str(c) for c in df.columns]], columns=range(df.shape[1]))
+    return pd.concat([head, body], ignore_index=True)
 
 
 def read_bytes(path: str | PathLike) -> tuple[bytes, str]:
@@ -179,6 +244,440 @@ def sniff_delimiter(text: str) -> str:
     >>> sniff_delimiter('a;b;c\\n"1,5";2;3\\n4;5;6\\n')
     ';'
     """
+    return _sniff(text)[0]
+
+
+_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+_EOF_QUOTE = re.compile(r"EOF inside string starting (?:at|on) (?:row|line) (\d+)", re.I)
+
+#: The ``delimiter`` of text whose fields are separated by runs of spaces or tabs (the classic
+#: CDNOW purchase log); a valid ``pandas.read_csv`` separator.
+WHITESPACE = r"\s+"
+#: The ``delimiter`` of text whose columns sit at fixed character positions (aligned reports).
+FIXED_WIDTH = "fixed-width"
+#: Rows opening a quote they never close after which reading resumes at the next line; beyond this
+#: many, the rest of the file is read one line per record with quotes taken literally.
+MAX_RESYNCS = 50
+
+_SEP_LINE = re.compile(r'\A"?sep=(.)"?[ \t]*(?:\n|\Z)')
+
+_KW = dict(header=None, dtype=str, keep_default_na=False, na_filter=False, engine="c", on_bad_lines="warn",
+           skip_blank_lines=False, quotechar='"', doublequote=True)
+
+
+def _preamble(text: str) -> tuple[str, str | None, list[str]]:
+    """Normalise what comes before parsing: NUL bytes, line ends, Excel's ``sep=`` line.
+
+    Returns ``(text, delimiter named by a sep= line or None, notes)``. Line
+    ends become ``\\n``; a carriage return inside a line (a bare CR, as Excel
+    and old Mac tools leave inside cells) becomes a space, unless the file uses
+    bare CRs as its only line ends.
+    """
+    notes: list[str] = []
+    if "\x00" in text:
+        n = text.count("\x00")
+        text = text.replace("\x00", "")
+        notes.append(f"{n} NUL byte(s) removed (a damaged or partly UTF-16 export?)")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            if "\n" not in text:
+                text = text.replace("\r", "\n")
+                notes.append("line ends are bare carriage returns (an old Mac export); read as line breaks")
+            else:
+                n = text.count("\r")
+                text = text.replace("\r", " ")
+                notes.append(f"{n} carriage return(s) inside lines (not line ends) read as spaces, so no "
+                             "record is split at them")
+    text = re.sub(r"\A(?:[ \t]*\n)+", "", text)  # blank lines before the header are no records
+    sep = None
+    m = _SEP_LINE.match(text)
+    if m:
+        sep = m.group(1)
+        text = text[m.end():]
+        notes.append(f"first line 'sep={sep}' (written by Excel) names the delimiter; it is no record")
+    return text, sep, notes
+
+
+def _tokenise(text: str, sep: str, width: int | None, quoting: int) -> tuple[pd.DataFrame, dict[int, int], int | None]:
+    """One C-parser pass: (good records, {ordinal: fields} of records with too many fields, EOF ordinal).
+
+    Ordinals are 0-based positions of the records in ``text``, blank lines and
+    bad records included. A quote left open at the end makes pandas return
+    nothing; the text is then parsed again with a closing quote appended, so
+    that every record is still returned, and the third item is the ordinal of
+    the record the open quote began in.
+    """
+    eof = None
+    for attempt in (text, text + '"'):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                df = pd.read_csv(io.StringIO(attempt), sep=sep, quoting=quoting,
+                                 names=None if width is None else list(range(width)), **_KW)
+            except pd.errors.EmptyDataError:
+                df = pd.DataFrame({i: pd.Series(dtype=str) for i in range(width or 1)})
+            except pd.errors.ParserError as exc:
+                m = _EOF_QUOTE.search(str(exc))
+                if m is None or eof is not None:
+                    raise
+                eof = int(m.group(1))
+                continue
+        bad = {}
+        for w in caught:
+            for m in _BAD_LINE.finditer(str(w.message)):
+                bad[int(m.group(1)) - 1] = int(m.group(3))
+        return df, bad, eof
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ends_quoted(line: str, sep: str) -> bool:
+    """Whether one physical line, read from a record's start, ends inside a quoted value.
+
+    The C parser's states for one line; used only on the few lines where a
+    record broke.
+    """
+    white = sep == WHITESPACE
+    state = "start"
+    for ch in line:
+        is_sep = ch in " \t" if white else ch == sep
+        if state == "start":
+            state = "quoted" if ch == '"' else ("start" if is_sep else "field")
+        elif state == "field":
+            if is_sep:
+                state = "start"
+        elif state == "quoted":
+            if ch == '"':
+                state = "closing"
+        else:  # a quote inside a quoted value: escaped ("") or the closing quote
+            state = "quoted" if ch == '"' else ("start" if is_sep else "field")
+    return state == "quoted"
+
+
+def _lenient_close(sep: str) -> str:
+    """Regex: a line that starts inside a quoted value whose closing quote is followed by text.
+
+    A value quoted over several lines closes with a quote followed by the
+    delimiter or the line end; a quote followed by anything else means the
+    "value" began at a stray quote and swallowed the records in between.
+    """
+    other = r"\s" if sep == WHITESPACE else re.escape(sep)
+    return rf'^(?:[^"]|"")*"[^"{other}\r]'
+
+
+def _field_counts(texts: pd.Series, sep: str) -> np.ndarray:
+    """Fields of each record's raw text: the delimiters outside quoted values, plus one."""
+    bare = texts.str.replace(r'"(?:[^"]|"")*"?', "", regex=True)
+    if sep == WHITESPACE:
+        return (bare.str.strip().str.count(r"[ \t\n]+") + 1).to_numpy(dtype=np.int64)
+    return (bare.str.count(re.escape(sep)) + 1).to_numpy(dtype=np.int64)
+
+
+_TYPED_VALUE = r"[-+]?[0-9][0-9.,:/ T+-]*|[-+]?[0-9]+(?:[.,][0-9]+)?(?:[eE][-+]?[0-9]+)?"
+
+
+def _typed_column(values: pd.Series, multi: np.ndarray, skip: int = 0) -> bool:
+    """Whether a column holding line breaks in the rows ``multi`` otherwise holds numbers or dates only.
+
+    Numbers and dates never span lines: a line break in such a column means a
+    stray quote swallowed the records after it. ``skip``: leading rows not
+    looked at (the header).
+    """
+    keep = ~multi
+    keep[:skip] = False
+    other = values[keep]
+    other = other[other.str.strip() != ""].head(2000)
+    return len(other) >= 2 and bool(other.str.strip().str.fullmatch(_TYPED_VALUE).mean() >= 0.95)
+
+
+def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, owners: np.ndarray, sep: str,
+                      width: int) -> int | None:
+    """The first of the records ``owners`` (each spanning several lines) that a stray quote made.
+
+    ``start``/``span`` give each record's first physical line and its number of
+    lines (indexed by the records' ordinals). A value quoted over lines closes
+    with a quote followed by the delimiter or the line end, and its record has
+    the header's fields; a stray quote that opened a "value" swallowing whole
+    records shows as a close followed by text, or as a record with fewer fields.
+    """
+    reps = span[owners] - 1
+    offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps) + 1
+    cont = np.repeat(start[owners], reps) + offs
+    owner = np.repeat(owners, reps)
+    cont_lines = pd.Series([lines[i] if i < len(lines) else "" for i in cont], dtype="str")
+    lenient = cont_lines.str.contains(_lenient_close(sep), regex=True).to_numpy(dtype=bool)
+    if width >= 4 and sep != WHITESPACE:
+        # a line inside a quoted value holding a whole record's delimiters (before the value closes) is a
+        # swallowed record
+        inside = cont_lines.str.extract(r'^((?:[^"]|"")*)', expand=False).fillna("")
+        lenient = lenient | (inside.str.count(re.escape(sep)) >= width - 1).to_numpy(dtype=bool)
+    bad = set(owner[lenient].tolist())
+    texts = pd.Series(["\n".join(lines[s:s + n]) for s, n in zip(start[owners], span[owners])], dtype="str")
+    bad |= set(owners[_field_counts(texts, sep) < width].tolist())
+    return int(min(bad)) if bad else None
+
+
+def _blank_records(part: pd.DataFrame, first_lines: np.ndarray, lines: list[str] | None, text: str
+                   ) -> tuple[np.ndarray, list[str] | None]:
+    """Mask of records that are blank lines (not ``,,,`` rows of empty values), and the split lines."""
+    blank = np.zeros(len(part), dtype=bool)
+    if not len(part):
+        return blank, lines
+    cand = np.flatnonzero((part[part.columns[0]].str.strip() == "").to_numpy(dtype=bool))
+    if not len(cand):
+        return blank, lines
+    sub = part.iloc[cand]
+    empty = np.ones(len(sub), dtype=bool)
+    for c in sub.columns[1:]:
+        empty &= (sub[c].str.strip() == "").to_numpy(dtype=bool)
+    cand = cand[empty]
+    if len(cand):
+        if lines is None:
+            lines = text.split("\n")
+        blank[cand] = [(lines[i] if i < len(lines) else "").strip() == "" for i in first_lines[cand]]
+    return blank, lines
+
+
+def _parse(path: str, text: str, delimiter: str, width: int | None = None
+           ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
+    """Records of delimited text: ``(cells, row numbers, rejected records, notes)``.
+
+    Every physical record is counted. A record with more fields than the header
+    is rejected with its field count. A quote opened and never closed (or
+    closed in the middle of a later value, having swallowed the records in
+    between) costs the one line it opened on: that line is rejected and reading
+    resumes at the next line, so the rows after the break load or are rejected
+    each for its own reason. Blank lines are no records. Row numbers count
+    records from 1 (the header), as a spreadsheet shows them.
+    """
+    lines: list[str] | None = None
+    chunks: list[pd.DataFrame] = []
+    chunk_rows: list[np.ndarray] = []
+    bad_rows: list[tuple[int, str]] = []
+    notes: list[str] = []
+    seq = 0  # records numbered so far (blank lines are none)
+    base = 0  # the physical line (0-based) where the text being parsed starts
+    rest = text
+    resyncs = 0
+    quoting = csv.QUOTE_MINIMAL
+    while True:
+        df, bad, eof = _tokenise(rest, delimiter, width, quoting)
+        if width is None:
+            width = df.shape[1] or max(bad.values(), default=1)
+        total = len(df) + len(bad)
+        ords = np.setdiff1d(np.arange(total), np.fromiter(bad, dtype=np.int64, count=len(bad)))
+        # physical lines per record: 1 + the line breaks inside its values (a bad record: 1, checked below)
+        n_lines = rest.count("\n") + (0 if rest.endswith("\n") else 1)
+        span = np.ones(total, dtype=np.int64)
+        multi = np.zeros(len(df), dtype=bool)
+        typed_break = np.zeros(len(df), dtype=bool)
+        if total != n_lines or eof is not None:
+            nl = np.zeros(len(df), dtype=np.int64)
+            for c in df.columns:
+                has = df[c].str.contains("\n", regex=False).to_numpy(dtype=bool)
+                if has.any():
+                    nl[has] += df[c][has].str.count("\n").to_numpy(dtype=np.int64)
+                    if _typed_column(df[c], has, skip=1 if base == 0 else 0):
+                        brk = has.copy()
+                        brk[:1 if base == 0 else 0] = False  # a header name may wrap over lines
+                        typed_break |= brk
+            span[ords] = 1 + nl
+            multi = nl > 0
+        start = base + np.concatenate([[0], np.cumsum(span)[:-1]]).astype(np.int64) if total else np.zeros(0, np.int64)
+        problem: int | None = None  # ordinal of the first broken record
+        if quoting == csv.QUOTE_MINIMAL and (bad or multi.any() or eof is not None):
+            if lines is None:
+                lines = text.split("\n")
+            for o in sorted(bad):  # the few records with too many fields: do they run on over lines?
+                if _ends_quoted(lines[start[o]] if start[o] < len(lines) else "", delimiter):
+                    problem = o
+                    break
+            if multi.any():
+                # every line after a record's first starts inside a quoted value: check how it closes
+                o = _first_swallowing(lines, start, span, ords[multi], delimiter, width)
+                if typed_break.any():  # a line break in a column of numbers or dates
+                    o = int(ords[typed_break].min()) if o is None else min(o, int(ords[typed_break].min()))
+                if o is not None:
+                    problem = o if problem is None else min(problem, o)
+            if eof is not None:
+                problem = eof if problem is None else min(problem, eof)
+        stop = total if problem is None else problem
+        keep = ords < stop
+        part = df.iloc[np.flatnonzero(keep)]
+        blank, lines = _blank_records(part, start[ords[keep]], lines, text)
+        good_ord = ords[keep][~blank]
+        chunks.append(part.iloc[np.flatnonzero(~blank)])
+        bad_kept = np.array(sorted(o for o in bad if o < stop), dtype=np.int64)
+        # number the records in file order
+        order = np.concatenate([good_ord, bad_kept])
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[np.argsort(order, kind="stable")] = np.arange(len(order))
+        numbers = seq + 1 + rank
+        chunk_rows.append(numbers[: len(good_ord)])
+        for o, num in zip(bad_kept.tolist(), numbers[len(good_ord):].tolist()):
+            bad_rows.append((num, f"has {bad[o]} fields where the header has {width} "
+                                  "(an unquoted delimiter inside a value?)"))
+        seq += len(order)
+        if problem is None:
+            break
+        line_no = int(start[problem])
+        seq += 1
+        if not any(x.strip() for x in lines[line_no + 1:]):
+            bad_rows.append((seq, "the file ends inside a quoted value (a truncated export?)"))
+            break
+        bad_rows.append((seq, "a quote opened in this row is never closed (or closes inside a later value); "
+                              "the row is rejected and reading resumes at the next line"))
+        resyncs += 1
+        base = line_no + 1
+        rest = "\n".join(lines[base:])
+        if resyncs >= MAX_RESYNCS:
+            quoting = csv.QUOTE_NONE
+            notes.append(f"more than {MAX_RESYNCS} rows open a quote they never close: from line {base + 1} on, "
+                         "every line is read as one record and quotes are taken literally")
+    if resyncs:
+        notes.append(f"{resyncs} row(s) open a quote they never close; each was rejected and reading resumed "
+                     "at the next line")
+    cells = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    rows = np.concatenate(chunk_rows) if chunk_rows else np.zeros(0, dtype=np.int64)
+    bad_df = pd.DataFrame({"row": pd.Series([b[0] for b in bad_rows], dtype="int64"),
+                           "reason": pd.Series([b[1] for b in bad_rows], dtype="str")})
+    return cells, rows, bad_df, notes
+
+
+def _stray_header_quote(text: str, sep: str) -> str | None:
+    """The text with a stray quote in the header line taken literally, or None when the header is sound.
+
+    A header line that ends inside a quoted value whose next line holds at least
+    the header line's delimiters before any quote is no header name quoted over
+    two lines: the quote is stray and would swallow the first records into the
+    header. The header's quotes are then dropped (names rarely hold quotes).
+    """
+    if sep in (WHITESPACE, FIXED_WIDTH):
+        return None
+    first, _, rest = text.partition("\n")
+    if '"' not in first or not _ends_quoted(first, sep):
+        return None
+    nxt = rest.partition("\n")[0]
+    inside = re.match(r'^(?:[^"]|"")*', nxt).group(0)
+    if first.count(sep) < 1 or inside.count(sep) < first.count(sep):
+        return None
+    return first.replace('"', "") + "\n" + rest
+
+
+def _parse_text(path: str, text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
+    """:func:`_parse`, or the fixed-width reading; with Excel's trailing delimiter on data rows allowed."""
+    if delimiter == FIXED_WIDTH:
+        return _parse_fixed(text)
+    repaired = _stray_header_quote(text, delimiter)
+    if repaired is not None:
+        cells, rows, bad, notes = _parse_text(path, repaired, delimiter)
+        return cells, rows, bad, ["the header row opens a quote it never closes (it would swallow the first "
+                                  "records); its quotes are taken literally", *notes]
+    try:
+        cells, rows, bad, notes = _parse(path, text, delimiter, width=_trailing_width(text, delimiter))
+    except pd.errors.ParserError as exc:
+        raise ExportError(path, f"cannot be parsed as a table ({str(exc).strip()[:200]})",
+                          expected=f"a delimited text export ({delimiter!r}-separated)") from None
+    if len(bad) and not cells.empty and not notes:
+        k = cells.shape[1]
+        if bad["reason"].str.startswith(f"has {k + 1} fields where the header has {k} ").all():
+            # rows ending in a delimiter the header lacks (Qualtrics, Excel): one more, empty column
+            cells2, rows2, bad2, notes2 = _parse(path, text, delimiter, width=k + 1)
+            if not len(bad2) and (cells2[k].str.strip() == "").all():
+                return cells2, rows2, bad2, notes2
+    if not len(cells) and not len(bad):
+        raise ExportError(path, "the file is empty", expected="an export with a header row and data rows")
+    return cells, rows, bad, notes
+
+
+def _trailing_width(text: str, delimiter: str) -> int | None:
+    """Header fields + 1 when the data rows end in a delimiter the header row lacks (Qualtrics, Excel), else None.
+
+    Decided from the first records (Python's csv reader on a sample), so that a
+    record quoted over several lines is measured against the right width.
+    """
+    if delimiter == WHITESPACE:
+        return None
+    sample = text[:65536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rfind("\n")]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter)][:200]
+    except csv.Error:
+        return None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        return None
+    k = len(rows[0])
+    data = rows[1:]
+    trailing = sum(1 for r in data if len(r) == k + 1 and not r[-1].strip())
+    return k + 1 if trailing > len(data) / 2 and all(len(r) <= k + 1 for r in data) else None
+
+
+def _parse_fixed(text: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
+    """Columns at the character positions every line leaves blank between them."""
+    lines = pd.Series(text.split("\n"), dtype="str")
+    lines = lines[lines.str.strip() != ""].reset_index(drop=True)
+    spans = _fixed_columns(lines.head(2000).tolist())
+    cells = pd.DataFrame({i: lines.str.slice(a, b).str.strip() for i, (a, b) in enumerate(spans)})
+    cells[len(spans) - 1] = lines.str.slice(spans[-1][0]).str.strip()  # the last column runs to the line end
+    notes = [f"fixed-width text: {len(spans)} columns at character positions "
+             + ", ".join(f"{a + 1}-{b}" for a, b in spans[:-1]) + f", {spans[-1][0] + 1}-"]
+    empty = pd.DataFrame({"row": pd.Series(dtype="int64"), "reason": pd.Series(dtype="str")})
+    return cells, np.arange(1, len(cells) + 1), empty, notes
+
+
+def _fixed_columns(sample: list[str]) -> list[tuple[int, int]]:
+    """Character spans of the columns: runs of positions not blank on every line of ``sample``."""
+    width = max((len(s) for s in sample), default=0)
+    if width == 0:
+        return []
+    grid = np.array([list(s.ljust(width)) for s in sample if s.strip()], dtype="<U1")
+    used = (grid != " ") & (grid != "\t")
+    col = used.any(axis=0)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], col.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2])]
+
+
+def sniff_layout(text: str) -> str:
+    """The delimiter of ``text``: one of ``, ; TAB |``, else :data:`WHITESPACE` or :data:`FIXED_WIDTH`.
+
+    Fields separated by runs of spaces (the CDNOW purchase log) are
+    whitespace-separated; columns aligned at fixed positions with some values
+    blank are fixed-width. Text that fits neither is read as one
+    comma-separated column (and refused later by the reader, with its columns).
+
+    Examples
+    --------
+    >>> sniff_layout("00001 19970101  1  11.77\\n00002 19970112  5  77.00\\n")
+    '\\\\s+'
+    >>> sniff_layout("id   name    amount\\n1    Anna    12.50\\n2            3.00\\n")
+    'fixed-width'
+    """
+    best, score = _sniff(text)
+    if score >= 0:
+        return best
+    sample = text[:65536]
+    if len(text) > len(sample) and "\n" in sample:
+        sample = sample[: sample.rfind("\n")]
+    lines = [ln for ln in sample.split("\n")[:200] if ln.strip()]
+    if len(lines) < 2:
+        return best
+    counts = np.array([len(ln.split()) for ln in lines])
+    vals, freq = np.unique(counts, return_counts=True)
+    mode = int(vals[np.argmax(freq)])
+    if mode >= 2 and freq.max() == len(counts):
+        return WHITESPACE
+    spans = _fixed_columns(lines)
+    if len(spans) >= 2 and mode >= 2 and all("\t" not in ln for ln in lines):
+        return FIXED_WIDTH
+    if mode >= 2 and freq.max() / len(counts) >= 0.9:
+        return WHITESPACE
+    return best
+
+
+def _sniff(text: str) -> tuple[str, float]:
+    """(delimiter, consistency) of the best of ``, ; TAB |``; consistency -1 when none splits the lines."""
     sample = text[:65536]
     # cut at the last complete line
     if len(text) > len(sample) and "\n" in sample:
@@ -199,61 +698,7 @@ def sniff_delimiter(text: str) -> str:
         score = (freq.max() / len(counts), mode)
         if score > best_score:
             best, best_score = d, score
-    return best
-
-
-_BAD_LINE = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
-_EOF_QUOTE = re.compile(r"EOF inside string starting (?:at|on) (?:row|line) (\d+)", re.I)
-
-
-def _parse(path: str, text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    bad: list[tuple[int, str]] = []
-
-    def run(t: str) -> pd.DataFrame:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            df = pd.read_csv(
-                io.StringIO(t), sep=delimiter, header=None, dtype=str, keep_default_na=False,
-                na_filter=False, engine="c", on_bad_lines="warn", skip_blank_lines=True,
-                quotechar='"', doublequote=True,
-            )
-        for w in caught:
-            for m in _BAD_LINE.finditer(str(w.message)):
-                bad.append((int(m.group(1)),
-                            f"has {m.group(3)} fields where the header has {m.group(2)} "
-                            "(an unquoted delimiter inside a value?)"))
-        return df
-
-    try:
-        df = run(text)
-    except pd.errors.EmptyDataError:
-        raise ExportError(path, "the file is empty", expected="an export with a header row and data rows") from None
-    except pd.errors.ParserError as exc:
-        m = _EOF_QUOTE.search(str(exc))
-        if not m:
-            raise ExportError(path, f"cannot be parsed as a table ({str(exc).strip()})",
-                              expected=f"a delimited text export ({delimiter!r}-separated)") from None
-        start = int(m.group(1))
-        # Keep every complete record before the unterminated one; reject the rest.
-        lines = text.splitlines(keepends=True)
-        head = "".join(lines[:start])  # pandas counts lines from 0: lines[:start] are complete
-        df = run(head) if head.strip() else pd.DataFrame()
-        bad.append((len(df) + 1, "the file ends inside a quoted value (a truncated export?)"))
-    if bad and all(r.startswith("has ") for _, r in bad):
-        # Rows ending in a delimiter the header lacks (Qualtrics, Excel): one more, empty column.
-        counts = {int(m.group(2)) - int(m.group(1)) for m in
-                  (re.match(r"has (\d+) fields where the header has (\d+)", r) for _, r in bad) if m}
-        if counts == {-1} and not df.empty:
-            extra = df.shape[1] + 1
-            retry = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=list(range(extra)), dtype=str,
-                                keep_default_na=False, na_filter=False, engine="c", skip_blank_lines=True,
-                                quotechar='"', doublequote=True)
-            if (retry[extra - 1].fillna("").str.strip() == "").all():  # only empty trailing fields
-                bad = []
-                df = retry
-    bad_df = pd.DataFrame({"row": pd.Series([b[0] for b in bad], dtype="int64"),
-                           "reason": pd.Series([b[1] for b in bad], dtype="str")})
-    return df, bad_df
+    return best, best_score[0]
 
 
 def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: str | None = None,
@@ -267,9 +712,15 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
         Force an encoding; detected otherwise (BOM, UTF-16 by NUL pattern,
         strict UTF-8, then the most likely legacy code page).
     delimiter : str, optional
-        Force a delimiter; sniffed otherwise among ``, ; TAB |``.
-    sheet : str or int, optional
-        Worksheet of an .xlsx file (first by default).
+        Force a delimiter; otherwise the one Excel's ``sep=`` first line names,
+        else sniffed among ``, ; TAB |``, else whitespace-separated
+        (:data:`WHITESPACE`) or fixed-width text (:data:`FIXED_WIDTH`).
+    sheet : str, int or callable, optional
+        Worksheet of an .xlsx file: its name or 0-based position; or a
+        function scoring a sheet's cells (``fit(cells) -> float``, see
+        :func:`csanalysis.io.tools.sheet_fit`), and the best-scoring sheet is
+        read. By default the sheet that looks most like a data table (not a
+        data dictionary). The note names the sheet read and the others.
 
     Returns
     -------
@@ -277,9 +728,18 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
         ``cells`` has integer column labels and one row per record, header
         rows included; ``row_numbers`` gives each record's row number in the
         file (1 = first line).
+
+    A :class:`pandas.DataFrame` (or :class:`FrameInput`) in place of ``path``
+    is an already-parsed table: its column names are the first record.
     """
+    if isinstance(path, (pd.DataFrame, FrameInput)):
+        src = as_input(path)
+        cells = frame_cells(src.frame)
+        return RawTable(str(src), cells, np.arange(1, len(cells) + 1), None, None,
+                        notes=[f"read from a DataFrame ({src.frame.shape[0]} rows, {src.frame.shape[1]} columns); "
+                               "its values taken as text and parsed like a file's"])
     spath = str(path)
-    if encoding is None and sheet is None:
+    if encoding is None and (sheet is None or callable(sheet)):
         fast = _read_fast(spath, delimiter)
         if fast is not None:
             return fast
@@ -291,12 +751,13 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
     _looks_binary(spath, text)
     if text.startswith("\ufeff"):
         text = text[1:]
-    delim = delimiter or sniff_delimiter(text)
-    cells, bad = _parse(spath, text, delim)
-    n = len(cells) + len(bad)
-    rows = np.arange(1, n + 1)
-    if len(bad):
-        rows = np.setdiff1d(rows, bad["row"].to_numpy())[: len(cells)]
+    text, sep_line, more = _preamble(text)
+    notes += more
+    delim = delimiter or sep_line or sniff_layout(text)
+    if delim == WHITESPACE:
+        notes.append("fields separated by runs of spaces (whitespace-separated text)")
+    cells, rows, bad, more = _parse_text(spath, text, delim)
+    notes += more
     cells = cells.reset_index(drop=True).astype("str")  # all-missing columns come back as float
     return RawTable(spath, cells, rows, enc, delim, bad, notes)
 
@@ -344,7 +805,7 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
         return None
     if not whole and len(text) <= 65536:
         return None
-    if text.startswith("\ufeff"):
+    if text.startswith(("\ufeff", "sep=", '"sep=')) or (delimiter is not None and delimiter not in DELIMITERS):
         return None
     _looks_binary(path, text)
     delim = delimiter or sniff_delimiter(text)
@@ -353,8 +814,8 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
     except (csv.Error, StopIteration):
         return None
     k = len(first)
-    if k < 2 or "\r" in text.replace("\r\n", ""):
-        return None
+    if k < 2 or "\r" in text.replace("\r\n", "") or _ends_quoted(text.partition("\n")[0].rstrip("\r"), delim):
+        return None  # (a header quoted over lines, or with a stray quote: the general path decides)
     names = [f"f{i}" for i in range(k)]
 
     def parse(newlines_in_values: bool):
@@ -383,11 +844,52 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
         return None  # pyarrow skips a UTF-8 BOM; should a version not, take the general path
     if table.num_rows and not _closed_at_end(p, str(table.column(k - 1)[-1].as_py())):
         return None  # perhaps a quote left open at the end: the general path rejects that record
+    if not _no_swallowing(p, table, delim, skip):
+        return None  # a stray quote swallowed records (or blank lines): the general path resyncs
     cells = table.to_pandas(self_destruct=True)
     del table
     cells.columns = pd.RangeIndex(k)
     notes: list[str] = []
     return RawTable(path, cells, np.arange(1, len(cells) + 1), enc, delim, notes=notes)
+
+
+def _no_swallowing(path: Path, table, delim: str, skip: int) -> bool:
+    """Whether no value quoted over several lines began at a stray quote (see :func:`_first_swallowing`).
+
+    True at once when no value holds a line break; else the file's lines are
+    checked where records continue. False also when blank lines make the
+    record-to-line mapping uncertain.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = 0
+    with open(path, "rb") as f:  # one record per line (the common case): nothing spans lines
+        ends = b""
+        for block in iter(lambda: f.read(1 << 24), b""):
+            lines += block.count(b"\n")
+            ends = block[-1:]
+    lines += ends != b"\n" and ends != b""
+    if lines == table.num_rows:
+        return True
+    nl = None
+    for col in table.columns:
+        if pc.any(pc.match_substring(col, "\n")).as_py():
+            c = pc.count_substring(col, "\n").to_numpy(zero_copy_only=False).astype(np.int64)
+            nl = c if nl is None else nl + c
+            if _typed_column(col.to_pandas(), c > 0, skip=1):
+                return False
+    if nl is None:
+        return True
+    text = path.read_bytes()[skip:].decode("utf-8")
+    lines = text.split("\n")
+    n_lines = len(lines) - (1 if text.endswith("\n") else 0)
+    span = 1 + nl
+    if int(span.sum()) != n_lines:
+        return False
+    start = np.concatenate([[0], np.cumsum(span)[:-1]])
+    del pa
+    return _first_swallowing(lines, start, span, np.flatnonzero(nl > 0), delim, table.num_columns) is None
 
 
 def _closed_at_end(path: Path, last: str) -> bool:
@@ -409,21 +911,64 @@ def _closed_at_end(path: Path, last: str) -> bool:
     return tail.endswith(raw) and not tail[: len(tail) - len(raw)].endswith(b'"')
 
 
-def _read_xlsx(path: str, data: bytes, sheet: str | int | None) -> RawTable:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl style warnings
-            cells = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, header=None, dtype=str,
-                                  engine="openpyxl", keep_default_na=False, na_filter=False)
-    except Exception as exc:  # openpyxl raises many types on damaged files
-        raise ExportError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
-                          expected="a .xlsx workbook saved by Excel, Google Sheets or a survey tool") from None
+def _sheet_cells(cells: pd.DataFrame) -> pd.DataFrame:
     cells = cells.astype("str")
     cells = cells[(cells.fillna("").apply(lambda c: c.str.strip()) != "").any(axis=1)].reset_index(drop=True)
     cells.columns = range(cells.shape[1])
+    return cells
+
+
+def _default_fit(cells: pd.DataFrame) -> float:
+    """A data table scores its rows; a data dictionary (Variable, Description, ...) scores below any table."""
+    from .tools import is_data_dictionary
+
+    first = cells.iloc[0].tolist() if len(cells) else []
+    return (-1.0 if is_data_dictionary(first) else 0.0) + min(len(cells), 10_000) / 100_000
+
+
+def _read_xlsx(path: str, data: bytes, sheet) -> RawTable:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl style warnings
+            book = pd.ExcelFile(io.BytesIO(data), engine="openpyxl")
+            names = list(book.sheet_names)
+            if isinstance(sheet, str) and not callable(sheet) and sheet not in names:
+                raise ExportError(path, f"the workbook has no sheet named {sheet!r}; its sheets are {names}",
+                                  expected="sheet= naming one of them (or its 0-based position)")
+            if isinstance(sheet, (int, np.integer)) and not 0 <= int(sheet) < len(names):
+                raise ExportError(path, f"sheet={int(sheet)} but the workbook has {len(names)} sheet(s) {names}",
+                                  expected="a 0-based sheet position below the number of sheets, or a sheet name")
+            wanted = names if sheet is None or callable(sheet) else [
+                sheet if isinstance(sheet, str) else names[int(sheet)]]
+            sheets = {n: _sheet_cells(book.parse(n, header=None, dtype=str, keep_default_na=False,
+                                                 na_filter=False)) for n in wanted}
+    except ExportError:
+        raise
+    except Exception as exc:  # openpyxl raises many types on damaged files
+        raise ExportError(path, f"cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
+                          expected="a .xlsx workbook saved by Excel, Google Sheets or a survey tool") from None
+    notes: list[str] = []
+    filled = {n: c for n, c in sheets.items() if not c.empty}
+    if len(wanted) == 1:
+        chosen = wanted[0]
+        if len(names) > 1:
+            notes.append(f"sheet {chosen!r} read (sheet= given); the workbook's other sheets: "
+                         + ", ".join(repr(n) for n in names if n != chosen))
+    elif not filled:
+        chosen = names[0]
+    else:
+        fit = sheet if callable(sheet) else _default_fit
+        scores = {n: float(fit(c)) for n, c in filled.items()}
+        chosen = max(filled, key=lambda n: (scores[n], -names.index(n)))
+        if len(names) > 1:
+            others = ", ".join(repr(n) + ("" if n in filled else " (empty)") for n in names if n != chosen)
+            notes.append(f"workbook with {len(names)} sheets: sheet {chosen!r} read, as its content fits this "
+                         f"reader best; the other sheets: {others}; pass sheet= to read another")
+    cells = sheets[chosen]
     if cells.empty:
-        raise ExportError(path, "the workbook's sheet is empty", expected="a sheet with a header row and data rows")
-    return RawTable(path, cells, np.arange(1, len(cells) + 1), "xlsx", None)
+        raise ExportError(path, f"the workbook's sheet {chosen!r} is empty",
+                          expected="a sheet with a header row and data rows")
+    return RawTable(path, cells, np.arange(1, len(cells) + 1), "xlsx", None, notes=notes, sheet=chosen)
 
 
 def dedupe_names(names: list[str]) -> list[str]:

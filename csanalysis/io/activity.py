@@ -45,6 +45,7 @@ every order table shares are in :mod:`csanalysis.io._orders`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from os import PathLike
 from typing import Literal
@@ -52,11 +53,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column
 from . import tools
-from ._common import EXTRA_PERSONAL, Frame, check_mapping, find_header, finish, redact_email_columns, start_report
+from ._common import (EXTRA_PERSONAL, Frame, check_mapping, find_header, finish, header_key, reader, redact_email_columns,
+                      reject_implausible, start_report)
 from ._dates import parse_timestamps
-from ._numbers import clean_ids, parse_numbers_strict
+from ._inputs import is_several, read_several
+from ._text import as_input
+from ._numbers import clean_ids, implausible_numbers, parse_numbers_strict
 from ._orders import (
     apply_test,
     common_rules,
@@ -109,6 +114,10 @@ _GENERIC = {
     "amount": (
         "amount", "total", "order total", "total amount", "grand total", "amount paid", "revenue",
         "sales", "value", "order value", "total price", "totalprice", "net amount", "gross amount",
+        "dollar value", "dollar_value", "dollars", "dollar amount", "sales amount", "sale amount", "sales value",
+        "order amount", "purchase amount", "payment amount", "amount spent", "spend", "spent", "turnover",
+        "monetary value", "monetary", "price paid", "paid", "total spent", "total sales", "line total",
+        "subtotal", "net sales", "gross sales",
         "beløb", "belob", "total beløb", "ordrebeløb", "ordretotal", "belopp", "totalt", "summa",
         "betrag", "gesamtbetrag", "summe", "gesamt", "bedrag", "totaal",
         "сумма", "итого", "сумма заказа", "стоимость",
@@ -127,9 +136,69 @@ _GENERIC = {
     ),
 }
 
+#: An amount named with its currency: ``amount_usd``, ``revenue (EUR)``, ``USD Amount``, ``total_dkk``.
+_AMOUNT_CCY = re.compile(
+    r"^(?:(?:amount|total|revenue|sales|value|price|spend|paid|beløb|betrag|summe|сумма)[\W_]*([a-z]{3})"
+    r"|([a-z]{3})[\W_]*(?:amount|total|revenue|sales|value))$", re.IGNORECASE)
+_NOT_CURRENCIES = frozenset({"net", "sum", "avg", "max", "min", "per", "all", "the", "and", "due", "tax", "row"})
+
+
+def _amount_by_currency_name(columns) -> tuple[str, str] | None:
+    """(column, ISO code) of an amount whose name carries its currency (``amount_usd`` -> USD)."""
+    for c in columns:
+        m = _AMOUNT_CCY.match(re.sub(r"[()\[\]]", " ", str(c)).strip())
+        if m:
+            code = (m.group(1) or m.group(2)).upper()
+            if code.casefold() not in _NOT_CURRENCIES:
+                return c, code
+    return None
+
+
+def _roles_from_values(frame: Frame, columns, *, path, timezone, dayfirst) -> dict[str, str]:
+    """Roles of a table without a header row, from its values: a date, an amount, a customer id.
+
+    The date is the column whose values read as dates (compact ``19970101``
+    included, epoch seconds last); the amount the last column of numbers with
+    decimals; the customer the first column left. The note says what was taken.
+    """
+    d = frame.data
+    found: dict[str, str] = {}
+    dates, epochs = [], []
+    for c in columns:
+        v = d[c][d[c].str.strip() != ""].head(500)
+        if not len(v):
+            continue
+        try:
+            p = parse_timestamps(v, column=str(c), path=path, dayfirst=dayfirst, timezone=timezone)
+        except ExportError:
+            continue
+        if p.invalid.mean() <= 0.1:
+            (epochs if p.date_order == "epoch" else dates).append(c)
+    if dates or epochs:
+        found["at"] = (dates or epochs)[0]
+    numeric = []
+    for c in columns:
+        if c == found.get("at"):
+            continue
+        v = d[c][d[c].str.strip() != ""].head(2000)
+        if len(v) and not parse_numbers_strict(v)[1].any() and v.str.contains(r"[.,][0-9]", regex=True).any():
+            numeric.append(c)
+    if numeric:
+        found["amount"] = numeric[-1]
+    rest = [c for c in columns if c not in found.values()]
+    if rest:
+        found["customer_id"] = rest[0]
+    if found:
+        frame.report.note("roles taken from the values (no header row): "
+                          + ", ".join(f"{c!r} as {r}" for r, c in found.items())
+                          + "; name them with mapping= if wrong")
+    return found
+
+
 # --------------------------------------------------------------------------- main
+@reader
 def read_activity(
-    path: str | PathLike,
+    path: str | PathLike | pd.DataFrame | list,
     source: Literal["auto", "shopify", "stripe_charges", "stripe_invoices", "generic"] = "auto",
     *,
     mapping: Mapping[str, str] | None = None,
@@ -142,13 +211,16 @@ def read_activity(
     currency: str | None = None,
     include_refunded: bool = False,
     include_test: bool = False,
+    tz_abbreviations: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read an order / charge / invoice export into the canonical activity table.
 
     Parameters
     ----------
-    path : str or PathLike
-        CSV/TSV (any common encoding and delimiter), .xlsx, or a .zip holding one.
+    path : str, PathLike, DataFrame or list
+        CSV/TSV (any common encoding and delimiter), .xlsx, or a .zip holding one;
+        or a DataFrame (from an API or a database, read like a file's table);
+        or a list of these, stacked, with one load report.
     source : {"auto", "shopify", "stripe_charges", "stripe_invoices", "generic"}
         Export format; detected from the header by default.
     mapping : dict, optional
@@ -172,6 +244,10 @@ def read_activity(
         negative amounts (excluded and counted by default).
     include_test : bool
         Keep test orders (excluded and counted by default).
+    tz_abbreviations : mapping, optional
+        Time-zone abbreviations written after the times -> IANA zone or UTC
+        offset (``{"IST": "Asia/Kolkata"}``), for abbreviations with several
+        meanings; see :data:`csanalysis.io._dates.TZ_ABBREVIATIONS`.
 
     Returns
     -------
@@ -201,8 +277,15 @@ def read_activity(
     """
     if source not in ACTIVITY_SOURCES:
         raise ValueError(f"source must be one of {ACTIVITY_SOURCES}, not {source!r}")
+    if is_several(path):  # every option (as given) applies to each file
+        options = dict(locals())
+        del options["path"]
+        return read_several(read_activity, path, **options)
+    path = as_input(path)
     spath = str(path)
-    data, rows, rep = start_report(path, "activity", encoding=encoding, sheet=sheet)
+    data, rows, rep = start_report(path, "activity", encoding=encoding,
+                                   sheet=sheet if sheet is not None else tools.sheet_fit("activity"),
+                                   headerless_ok=True)
     columns = list(data.columns)
     if source == "auto":
         found = tools.detect("activity", Header.of_columns(columns))
@@ -233,7 +316,7 @@ def read_activity(
             if c not in used and EXTRA_PERSONAL.search(str(c)):
                 used.add(c)
                 rep.dropped_columns.append(c)
-    df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii)
+    df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key)
     if not keep_pii:
         df = redact_email_columns(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
                                                  "source_format"))
@@ -251,10 +334,23 @@ def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
     rep = frame.report
     cust, cust_col, email, email_col = email_and_customer(frame, user, _GENERIC["email"],
                                                           _GENERIC["customer_id"])
+    if rep.header_rows == 0:  # no header row: the values say which column is which
+        guessed = {k: v for k, v in _roles_from_values(frame, cols, path=path, timezone=timezone,
+                                                       dayfirst=dayfirst).items() if k not in user}
+        if guessed:
+            cust, cust_col, email, email_col = email_and_customer(frame, {**guessed, **user}, (), ())
+            user = {**user, **{k: v for k, v in guessed.items() if k != "customer_id"}}
     taken = {c for c in (cust_col, email_col) if c}
     free = [c for c in cols if c not in taken]
     at_col = user.get("at") or find_header(free, _GENERIC["at"])
+    if "at" not in user:  # an order's time is its purchase time; the alternatives named in the report
+        at_col, at_note = tools.order_time(free, d, at_col)
+        if at_note:
+            rep.note(at_note)
     amount_col = user.get("amount") or find_header(free, _GENERIC["amount"])
+    named_ccy = None
+    if amount_col is None and (hit := _amount_by_currency_name(free)) is not None:
+        amount_col, named_ccy = hit
     qty_col = price_col = None
     if amount_col is None:
         qty_col = find_header(free, _GENERIC["quantity"])
@@ -293,6 +389,12 @@ def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
         for n in notes:
             if not currency:
                 rep.note(n)
+    if cur_col is None and not currency and re.search(r"dollar", str(amount_col), re.IGNORECASE):
+        rep.note(f"amounts in {amount_col!r} are dollars, which names no single currency; pass currency= "
+                 "(e.g. 'USD') to record it")
+    if named_ccy is not None and cur_col is None and not currency:
+        cur = cur.fillna(named_ccy)
+        rep.note(f"currency {named_ccy} taken from the amount column's name {amount_col!r}")
     if currency:
         cur = cur.fillna(currency.upper())
     order_col = user.get("order_id") or find_header([c for c in free if c not in (at_col, amount_col, cur_col)],
@@ -301,6 +403,10 @@ def _generic(frame: Frame, user: dict, *, path, timezone, dayfirst, currency, in
     if order_col is None:
         rep.note("no order id column: each row is taken as one order")
     apply_test(frame, test_mask(frame, email, test_rules), include_test)
+    # bad cells cost a row: a date out of range, an infinite or absurd amount (each with its reason)
+    frame.reject(at.out_of_range, f"date in column {at_col!r} is outside 1900-2099 (a typo or a placeholder "
+                 "such as 9999-12-31)")
+    reject_implausible(frame, [amount_col, qty_col, price_col])
     common_rules(frame, path=path, at=at, at_col=at_col, amount=amount, amount_bad=bad,
                  amount_col=amount_label, cust=cust, email=email, include_refunded=include_refunded)
     map_roles(rep, at=at_col, amount=amount_col or (qty_col, price_col), currency=cur_col, order_id=order_col)

@@ -9,10 +9,10 @@ Reading nothing is an error (the bundled sample is
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -200,6 +200,8 @@ def read_exports(
     dayfirst: bool | None = None,
     secret: str | bytes | None = None,
     keep_pii: bool = False,
+    sheet: str | int | Mapping[str, str | int] | None = None,
+    tz_abbreviations: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     sample: bool = False,
     key: str | bytes | None = None,
@@ -215,8 +217,16 @@ def read_exports(
     timezone, dayfirst, keep_pii
         Passed to the readers (see :func:`~csanalysis.read_tickets`).
     secret : str or bytes, optional
-        Pseudonymisation secret of e-mail keys (default ``CSANALYSIS_KEY``);
+        Pseudonymisation secret of e-mail keys (default ``CSANALYSIS_KEY``, else
+        the per-user secret, see :func:`csanalysis.privacy.secret_path`);
         ``key`` is its former name.
+    sheet : str, int or dict, optional
+        Worksheet of workbook exports: a name or 0-based position for every
+        workbook, or a dict by role (``{"survey": "Responses"}``). By default
+        the sheet that fits the reader (named in the load report).
+    tz_abbreviations : dict, optional
+        Zones of time-zone abbreviations in timestamps (``{"IST": "Asia/Kolkata"}``),
+        added to :data:`csanalysis.io.TZ_ABBREVIATIONS`; needed for ambiguous ones.
     sample : bool
         Mark the result as the bundled sample (set by
         :func:`csanalysis.datasets.load_sample`).
@@ -243,16 +253,25 @@ def read_exports(
         raise CsanalysisError("no export files given: pass tickets=, survey=, activity= or customers=; for the "
                               "bundled sample use csanalysis.datasets.load_sample()")
     key = secret if secret is not None else key
-    common = {"timezone": timezone, "dayfirst": dayfirst, "key": key, "keep_pii": keep_pii}
+    common = {"timezone": timezone, "dayfirst": dayfirst, "key": key, "keep_pii": keep_pii,
+              "tz_abbreviations": tz_abbreviations}
     readers = {
         "tickets": (read_tickets, common),
         "survey": (read_survey, {**common, "questions": questions or None}),
         "activity": (read_activity, common),
         "customers": (read_customers, {"key": key, "keep_pii": keep_pii}),
     }
+    if isinstance(sheet, Mapping):
+        unknown = set(sheet) - set(readers)
+        if unknown:
+            from ..errors import CsanalysisError
+
+            raise CsanalysisError(f"sheet= names unknown role(s) {sorted(unknown)}; the roles are "
+                                  f"{sorted(readers)}")
     out: dict[str, list[pd.DataFrame]] = {}
     for role, paths in files.items():
         reader, kw = readers[role]
+        kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet}
         out[role] = []
         for p in paths:
             say(f"reading {role}: {Path(p).name}")

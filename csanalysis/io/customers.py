@@ -45,12 +45,17 @@ from ._common import (
     check_mapping,
     find_header,
     finish,
+    header_key,
     ids_or_emails,
+    reader,
     redact_email_columns,
+    reject_implausible,
     start_report,
     stripped_text,
 )
+from ._inputs import is_several, read_several
 from ._numbers import clean_ids, parse_numbers_strict
+from ._text import as_input
 from .report import LoadReport
 from .tools import Header
 
@@ -150,6 +155,56 @@ def _satisfaction(values: pd.Series, column: str, scale, rep: LoadReport) -> pd.
     return x
 
 
+_OUTCOMES = ("email", "satisfaction", "complained", "churned", "churn_reason", "churn_category", "referrals")
+# an id column that names nothing (a row number, a lookup key), unlike "Customer ID" or "Kundenummer"
+_BARE_IDS = frozenset({"id", "no", "nr", "key", "index", "rowid", "row", "number"})
+_PLACE = r"zip|postal|postcode|plz|postnummer|city|state|county|country|region|lat|lon|lng|population|индекс"
+
+
+def _refuse_other_tables(path: str, columns: list, found: dict) -> None:
+    """Refuse a file that is another table: tickets, orders or a survey, or a lookup table (zip codes ...).
+
+    A known churn table never is. A tool's signature of a ticket or order
+    export refuses the file; an order table's or a survey's evidence only
+    when no customer outcome (e-mail, churn, satisfaction, complaint,
+    referrals) was found; a bare ``ID`` with no outcome is a lookup table.
+    """
+    header = Header.of_columns(columns)
+    if tools.detect("customers", header):
+        return
+    outcome = [r for r in _OUTCOMES if found.get(r)]
+    other = tools.looks_like(columns, "customers")
+    if other is not None:
+        signed = tools.detect(other[0], header) is not None
+        if not outcome or (signed and other[0] != "responses"):
+            problem, expected = tools.refusal("customers", other)
+            raise ExportError(path, problem, expected=expected)
+    cid = found.get("customer_id")
+    if cid is not None and not outcome and header_key(cid) in _BARE_IDS:
+        places = [str(c) for c in columns if re.search(_PLACE, header_key(c))]
+        what = "a lookup table" + (f" of places ({', '.join(map(repr, places[:3]))})" if places else "")
+        shown = ", ".join(repr(str(c)) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
+        raise ExportError(path, f"this looks like {what}, not a customer table: one row per {cid!r}, and no "
+                          f"customer id, e-mail, churn, satisfaction, complaint or referral column (columns {shown})",
+                          expected="a customer table (e.g. 'Customer ID' with 'Churn', 'Satisfaction Score' or "
+                          "'Email'); join a lookup table onto your customers yourself, or, if these rows are "
+                          "customers, name their id with mapping={'customer_id': <column>}")
+
+
+def _reject_off_scale(frame: Frame, column: str) -> None:
+    """A few satisfaction values no scale reaches (below 0, above 100) are typos: they cost their rows.
+
+    Many such values are a scale csanalysis cannot infer; those are left to
+    :func:`_satisfaction`, which asks for ``satisfaction_scale=``.
+    """
+    x, _, _ = parse_numbers_strict(frame.data[column])
+    off = (x.notna() & ((x < 0) | (x > 100))).to_numpy()
+    live = frame.alive & x.notna().to_numpy()
+    if off.any() and (off & live).sum() <= max(1, 0.05 * live.sum()):
+        frame.reject(off, f"column {column!r}: a satisfaction value below 0 or above 100, on no scale")
+        frame.data.loc[off, column] = np.nan
+
+
 def _numeric_extras(df: pd.DataFrame, skip) -> pd.DataFrame:
     """Turn kept source columns that hold only numbers into float64 (ids and codes stay text)."""
     out = {}
@@ -166,8 +221,9 @@ def _numeric_extras(df: pd.DataFrame, skip) -> pd.DataFrame:
     return df.assign(**out) if out else df
 
 
+@reader
 def read_customers(
-    path: str | PathLike,
+    path: str | PathLike | pd.DataFrame | list,
     *,
     mapping: Mapping[str, str] | None = None,
     key: str | bytes | None = None,
@@ -180,8 +236,10 @@ def read_customers(
 
     Parameters
     ----------
-    path : str or PathLike
-        CSV/TSV (any common encoding and delimiter), .xlsx, or a .zip holding one.
+    path : str, PathLike, DataFrame or list
+        CSV/TSV (any common encoding and delimiter), .xlsx, or a .zip holding one;
+        or a DataFrame (from an API or a database, read like a file's table);
+        or a list of these, stacked, with one load report.
     mapping : dict, optional
         Canonical role -> source column for roles the reader cannot recognise:
         ``customer_id``, ``email``, ``satisfaction``, ``complained``,
@@ -208,7 +266,10 @@ def read_customers(
     ------
     ExportError
         When the file has no customer id or e-mail column (the message lists
-        the columns found).
+        the columns found), or is another table: a ticket, orders or survey
+        export, or a lookup table (one row per zip code, with a bare ``ID``
+        and no customer id, e-mail, churn, satisfaction or complaint column);
+        the message says what it looks like and which reader fits it.
 
     Examples
     --------
@@ -222,8 +283,14 @@ def read_customers(
     >>> df.attrs["load_report"].rows_merged, "surname" in df.columns
     (1, False)
     """
+    if is_several(path):  # every option (as given) applies to each file
+        options = dict(locals())
+        del options["path"]
+        return read_several(read_customers, path, **options)
+    path = as_input(path)
     spath = str(path)
-    data, rows, rep = start_report(path, "customers", encoding=encoding, sheet=sheet)
+    data, rows, rep = start_report(path, "customers", encoding=encoding,
+                                   sheet=sheet if sheet is not None else tools.sheet_fit("customers"))
     columns = list(data.columns)
     found = tools.detect("customers", Header.of_columns(columns))  # a known churn table, by its columns
     rep.source_format = found[0].name if found is not None else "generic"
@@ -233,6 +300,8 @@ def read_customers(
     for role, cands in _CANDIDATES.items():
         taken = {c for c in found.values() if c}
         found[role] = user.get(role) or find_header([c for c in columns if c not in taken], cands)
+    if "customer_id" not in user:
+        _refuse_other_tables(spath, columns, found)
     if found["customer_id"] is None and found["email"] is None:
         raise ExportError(spath, f"cannot tell which column identifies the customer; the columns found are "
                           f"{list(map(str, columns))[:40]}",
@@ -249,6 +318,11 @@ def read_customers(
     if email is not None:
         rep.note(email_key_note(found.get("email"), key))
     sat_col = found["satisfaction"]
+    # an infinite or absurd number (a corrupted cell) costs its row, and never decides a scale
+    reject_implausible(frame, [found[r] for r in ("satisfaction", "referrals", "complained", "churned")],
+                       blank=frame.data)
+    if sat_col and satisfaction_scale is None:
+        _reject_off_scale(frame, sat_col)
     canonical["satisfaction"] = (_satisfaction(frame.col(sat_col), sat_col, satisfaction_scale, rep)
                                  if sat_col else pd.Series(np.nan, index=data.index))
     for role in ("complained", "churned"):
@@ -290,7 +364,7 @@ def read_customers(
     for role, col in found.items():
         if col is not None:
             rep.column_mapping[str(col)] = role
-    df = finish(frame, canonical, "customers", used=used, keep_pii=keep_pii)
+    df = finish(frame, canonical, "customers", used=used, keep_pii=keep_pii, key=key)
     canon = [c.name for c in CUSTOMERS]
     df = _numeric_extras(df, skip=set(canon))
     if not keep_pii:

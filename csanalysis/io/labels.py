@@ -40,6 +40,7 @@ from .tools import LABEL_SCALES, NONRESPONSE_LABELS
 
 __all__ = [
     "KINDS",
+    "asks_overall",
     "ROLES",
     "ScaleMapping",
     "ces_direction",
@@ -50,6 +51,7 @@ __all__ = [
     "normalise_label",
     "parse_told_count",
     "parse_yes_no",
+    "question_role_evidence",
     "question_roles_table",
     "to_ces_effort",
     "unparsed_told_counts",
@@ -697,6 +699,22 @@ _EXCLUDE = re.compile(
     r"|- display order\b|- (?:parent )?topics\b|- sentiment\b|_text\b",
 )
 
+# a likelihood ("how likely ... a recommendation"): makes the noun "recommendation" an NPS question
+_LIKELY = (r"\b(?:likely|likelihood|probability|sandsynlig\w*|sannolik\w*|sannsynlig\w*|wahrscheinlich\w*"
+           r"|вероятн\w*)")
+
+# Notices that are no question: consent, privacy and instruction texts ("we expect it to take 5 minutes").
+_NOTICE = re.compile(
+    r"\bconsent\w*|\bagree to (?:take part|participate|participating|the terms)\b|\bparticipation is voluntary\b"
+    r"|\bby (?:clicking|continuing|proceeding|submitting)\b|\bprivacy (?:policy|notice|statement)\b"
+    r"|\b(?:this|the) (?:survey|questionnaire) (?:will )?(?:take|takes|last|lasts)\b"
+    r"|\bsamtykke\w*|\bsamtyck\w*|\bdeltagelse(?:n)? er frivillig\b|\bdeltagandet är frivilligt\b"
+    r"|\bdeltakelse(?:n)? er frivillig\b|\beinwillig\w*|\bteilnahme ist freiwillig\b|\bdatenschutz\w*"
+    r"|\bсогласи\w* на (?:участие|обработку)\b|\bучастие (?:является )?добровольн\w*"
+)
+# The survey's own voice ("we expect to use your answers ..."): not a question about expectations.
+_OWN_VOICE = re.compile(r"\b(?:we|vi|wir|мы)\s+(?:expect|forventer|förväntar|erwarten|ожидаем)\w*")
+
 _ROLE_PATTERNS: dict[str, list[str]] = {
     "told_count": [
         # en
@@ -728,8 +746,12 @@ _ROLE_PATTERNS: dict[str, list[str]] = {
         r"\bпредупрежда\w*",
     ],
     "nps": [
-        r"\brecommend\w*", r"\banbefal\w*", r"\brekommend\w*", r"\bempfehl\w*",
-        r"\bweiterempfehl\w*", r"\bпорекоменд\w*", r"\bрекомендова\w*", r"\bпосовету\w*",
+        # the verb (recommend us); the noun ("the recommendations you were given") only with a likelihood
+        r"\brecommend(?!ation)\w*", r"\banbefal(?!ing)\w*", r"\brekommend(?!ation)\w*",
+        r"\bempfehl(?!ung)\w*", r"\bempfiehl\w*", r"\bweiterempfehl(?!ung)\w*", r"\bпорекоменд\w*",
+        r"\bрекомендова\w*", r"\bпосовету\w*",
+        r"\b(?:recommendation|anbefaling|rekommendation|weiterempfehlung|empfehlung)\w*\b.*" + _LIKELY
+        + r"|" + _LIKELY + r".*\b(?:recommendation|anbefaling|rekommendation|weiterempfehlung|empfehlung)",
     ],
     "ces": [
         r"\beffort\b", r"\beasy\b", r"\beasily\b", r"\bdifficult\b", r"\bhassle\b",
@@ -791,15 +813,62 @@ def detect_question_role(text: str) -> str | None:
     >>> detect_question_role("Why did you give this score?") is None
     True
     """
+    role, why_not = question_role_evidence(text)
+    return role if why_not is None else None
+
+
+def question_role_evidence(text: str | None) -> tuple[str | None, str | None]:
+    """The role a question text names, and why the text is no measure question after all.
+
+    Returns ``(role, reason)``: ``role`` is the role whose words the text
+    uses (None when none), ``reason`` is None when the text is a question of
+    that role, else why not: a follow-up (``Why ...``), a Qualtrics
+    display-order or Text iQ column, or a consent, privacy or instruction
+    notice ("The survey takes five minutes; we expect ... Do you agree to
+    take part?"). The survey's own voice (``we expect``) is never an
+    expectation question. :func:`detect_question_role` is the role when the
+    reason is None.
+
+    Examples
+    --------
+    >>> question_role_evidence("Overall, how satisfied are you?")
+    ('csat', None)
+    >>> question_role_evidence("By continuing you consent to our privacy notice. How satisfied are you?")
+    ('csat', 'a consent, privacy or instruction notice, not a question')
+    >>> question_role_evidence("How useful were the recommendations you were given?")
+    (None, None)
+    """
     if text is None or (isinstance(text, float) and np.isnan(text)):
-        return None
+        return None, None
     t = _norm_text(str(text))
-    if not t or _EXCLUDE.search(t):
-        return None
-    for role in _ROLE_ORDER:
-        if any(p.search(t) for p in _ROLE_RE[role]):
-            return role
-    return None
+    if not t:
+        return None, None
+    role = next((r for r in _ROLE_ORDER if any(p.search(t) for p in _ROLE_RE[r])), None)
+    if role is None:
+        return None, None
+    own = _OWN_VOICE.sub(" ", t)
+    if own != t:
+        mine = next((r for r in _ROLE_ORDER if any(p.search(own) for p in _ROLE_RE[r])), None)
+        if mine is None:
+            return role, ("a consent, privacy or instruction notice, not a question" if _NOTICE.search(t) else
+                          "the survey's own voice ('we expect ...'), not a question about the respondent's view")
+        role = mine
+    if _EXCLUDE.search(t):
+        return role, "a follow-up or a tool's derived column (why ..., display order, topics), not the question"
+    if _NOTICE.search(t):
+        return role, "a consent, privacy or instruction notice, not a question"
+    return role, None
+
+
+def asks_overall(text: str | None) -> bool:
+    """Whether a question text asks about the overall experience (``Overall``, ``Samlet set``, ``Insgesamt`` ...).
+
+    Examples
+    --------
+    >>> asks_overall("Overall, how satisfied are you?"), asks_overall("How satisfied were you with the agent?")
+    (True, False)
+    """
+    return text is not None and bool(_OVERALL_RE.search(_norm_text(str(text))))
 
 
 def question_roles_table(texts: Mapping[str, str]) -> pd.DataFrame:

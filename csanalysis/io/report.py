@@ -10,11 +10,14 @@ the report accounts for every input row::
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..privacy import mask_text
 
 __all__ = ["LoadReport", "load_report"]
 
@@ -40,7 +43,10 @@ class LoadReport:
     Attributes
     ----------
     path : str
-        The file read.
+        The file read, as given (for you; the faces show only ``name``).
+    name : str
+        The file's name without its folders: what :meth:`to_dict`, :meth:`summary`
+        and ``str()`` show (with e-mail addresses and phone numbers masked).
     table : str
         Which canonical table it became (tickets, responses, activity, customers).
     source_format : str
@@ -68,7 +74,9 @@ class LoadReport:
         Columns dropped because they identify people (unless ``keep_pii=True``).
     notes : list of str
         Everything else the analyst should know (assumptions, scale directions,
-        Excel-mangled ids, ...).
+        Excel-mangled ids, ...). A note passes :func:`csanalysis.privacy.mask_text`
+        when it is added, so no e-mail address or phone number from the data is
+        quoted in it.
     """
 
     path: str
@@ -89,6 +97,18 @@ class LoadReport:
     column_mapping: dict[str, str] = field(default_factory=dict)
     dropped_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            def base(p: str) -> str:
+                return re.split(r"[\\/]", p.rstrip("\\/"))[-1] or p
+
+            parts = str(self.path).split(", ")  # files stacked into one table: "a/x.csv, b/y.csv"
+            if len(parts) > 1 and all(re.search(r"\.\w{1,5}$", p) for p in parts):
+                self.name = ", ".join(base(p) for p in parts)
+            else:
+                self.name = base(str(self.path))
 
     # The report travels in DataFrame.attrs, which pandas deep-copies on many
     # operations; a report is never mutated after loading, so share it.
@@ -97,7 +117,8 @@ class LoadReport:
 
     # -- bookkeeping -----------------------------------------------------
     def note(self, text: str) -> None:
-        """Add a note (deduplicated)."""
+        """Add a note (deduplicated), with e-mail addresses, phone numbers and greeting names masked."""
+        text = mask_text(text)
         if text not in self.notes:
             self.notes.append(text)
 
@@ -134,11 +155,11 @@ class LoadReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary (rejected rows summarised by reason)."""
         reasons = (
-            self.rejected["reason"].value_counts().to_dict() if len(self.rejected) else {}
+            mask_text(self.rejected["reason"].astype("str")).value_counts().to_dict() if len(self.rejected) else {}
         )
         return _jsonable(
             {
-                "path": self.path,
+                "name": mask_text(self.name),
                 "table": self.table,
                 "format": self.source_format,
                 "rows_read": self.rows_read,
@@ -153,9 +174,10 @@ class LoadReport:
                 "date_order": self.date_order,
                 "timezone": self.timezone,
                 "header_rows": self.header_rows,
-                "column_mapping": dict(self.column_mapping),
-                "dropped_columns": list(self.dropped_columns),
-                "notes": list(self.notes),
+                "column_mapping": dict(zip(mask_text(list(self.column_mapping)),
+                                           mask_text(list(self.column_mapping.values())))),
+                "dropped_columns": mask_text(list(self.dropped_columns)),
+                "notes": mask_text(list(self.notes)),
             }
         )
 
@@ -166,7 +188,7 @@ class LoadReport:
         """One tidy row per fact (``item``, ``value``)."""
         d = self.to_dict()
         rows = [(k, d[k]) for k in (
-            "path", "table", "format", "rows_read", "rows_loaded", "rows_rejected",
+            "name", "table", "format", "rows_read", "rows_loaded", "rows_rejected",
             "rows_merged", "rows_excluded", "encoding", "delimiter", "date_order",
             "timezone", "header_rows")]
         rows += [(f"excluded: {k}", v) for k, v in d["excluded"].items()]
@@ -178,7 +200,7 @@ class LoadReport:
 
     def __str__(self) -> str:
         lines = [
-            f"{self.path} -> {self.table} ({self.source_format})",
+            f"{mask_text(self.name)} -> {self.table} ({self.source_format})",
             f"  rows read {self.rows_read}: loaded {self.rows_loaded}, rejected {self.rows_rejected}, "
             f"merged {self.rows_merged}, excluded {self.rows_excluded}",
         ]

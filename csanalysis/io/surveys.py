@@ -38,19 +38,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, email_key_note, is_personal_column
+from ..privacy import email_key, email_key_note, is_personal_column, mask_text
 from ..schema import RESPONSES
 from . import tools
-from ._common import Frame, check_mapping, clean_label, find_column, finish, snake_case
+from ._common import (Frame, check_mapping, clean_label, find_column, finish, header_rows_from_data, reader,
+                      reject_implausible, snake_case)
 from ._dates import parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_numbers
-from ._text import RawTable, promote_header, read_raw
+from ._inputs import is_several, read_several
+from ._text import FrameInput, RawTable, as_input, promote_header, read_raw
 from .report import LoadReport
 from .tools import Header, SurveyLayout, SurveyTool
 from .tools.base import one_header_layout
@@ -115,6 +117,7 @@ class _Survey:
     labelled: set[str] = field(default_factory=set)
     renamed: dict[str, str] = field(default_factory=dict)
     notes_roles: list[str] = field(default_factory=list)
+    role_table: list[dict] | None = None
     bad_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"row": pd.Series(dtype="int64"),
                                                                          "reason": pd.Series(dtype="str")}))
     tool: SurveyTool | None = None  # the tool that wrote the file (None: a generic table)
@@ -130,8 +133,9 @@ class _Survey:
 # ----------------------------------------------------------------------------
 # Public entry point
 # ----------------------------------------------------------------------------
+@reader
 def read_survey(
-    path: str | PathLike,
+    path: str | PathLike | pd.DataFrame | list,
     source: Literal["auto", "qualtrics", "qualtrics_legacy", "spss", "surveymonkey", "typeform",
                     "google_forms", "generic"] = "auto",
     questions: Mapping[str, str | None] | None = None,
@@ -145,14 +149,18 @@ def read_survey(
     sheet: str | int | None = None,
     include_previews: bool = False,
     include_unfinished: bool = False,
+    tz_abbreviations: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a survey export into the canonical ``responses`` table.
 
     Parameters
     ----------
-    path : str or PathLike
+    path : str, PathLike, DataFrame or list
         A CSV/TSV (any common encoding or delimiter, optionally zipped),
-        ``.xlsx`` or SPSS ``.sav`` export.
+        ``.xlsx`` or SPSS ``.sav`` export; or a DataFrame (from an API or a
+        database: its column names are the header row, its values are read
+        like a file's); or a list of these, read with the same options and
+        stacked, with one load report.
     source : str, default "auto"
         The tool that wrote the file: ``"qualtrics"``, ``"qualtrics_legacy"``,
         ``"spss"``, ``"surveymonkey"``, ``"typeform"``, ``"google_forms"`` or
@@ -165,7 +173,14 @@ def read_survey(
         "told_count": ..., "warned_others": ..., "expectation": ...}``. Values
         are export tags or column names (a Qualtrics ``QID`` or the question
         text also work); ``None`` switches a role off. Roles not given are
-        detected from the question texts.
+        detected from evidence: a column gets a role when its question text
+        asks for it *and* its answers fit (NPS: answers on 0-10; CSAT: a
+        satisfaction scale; told_count: answers read as counts ...); a
+        consent or instruction notice, a follow-up and a sub-item of a matrix
+        question are no measure. The load report says, per role, which
+        column was chosen and why each other candidate lost
+        (``df.attrs["question_roles"]`` holds the same as records: role,
+        column, text, chosen, answers, why_not).
     mapping : mapping, optional
         Canonical column -> source column, for ``response_id``,
         ``customer_id``, ``email_key`` (the e-mail column), ``ticket_id`` and
@@ -184,12 +199,21 @@ def read_survey(
         Day/month order of numeric dates, needed only when no date in the
         file decides it.
     encoding, sheet : optional
-        Force the text encoding; pick an ``.xlsx`` worksheet.
+        Force the text encoding; pick an ``.xlsx`` worksheet (name or 0-based
+        position). Without ``sheet=`` the sheet whose content looks most like
+        a survey export is read (not a data dictionary), and the load report
+        names it and the other sheets.
     include_previews : bool, default False
         Keep survey previews and tests (excluded and counted by default).
         Spam is always excluded and counted.
     include_unfinished : bool, default False
         Keep unfinished / partial responses.
+    tz_abbreviations : mapping, optional
+        Time-zone abbreviations written after the times (Google Forms'
+        ``2018/04/09 2:30:02 PM MDT``) -> IANA zone or UTC offset, for
+        abbreviations with several meanings (``{"IST": "Asia/Kolkata"}``); the
+        common unambiguous ones are read without it (see
+        :data:`csanalysis.io._dates.TZ_ABBREVIATIONS`).
 
     Returns
     -------
@@ -206,7 +230,9 @@ def read_survey(
     ------
     ExportError
         When the file is not a survey export csanalysis can read, names the
-        file, the row or column, what was found and what was expected.
+        file, the row or column, what was found and what was expected. A
+        file that is another table (a ticket export, an orders or customer
+        table) is refused with what it looks like and which reader fits it.
 
     Examples
     --------
@@ -228,8 +254,11 @@ def read_survey(
         raise ValueError(f"source={source!r} is not a survey format csanalysis reads; expected one of {list(SOURCES)}")
     if questions is not None and not isinstance(questions, Mapping):
         raise TypeError("questions= must be a mapping of role -> column, e.g. {'csat': 'Q1'}")
-    spath = str(path)
-    survey = _load(spath, source, encoding=encoding, sheet=sheet)
+    if is_several(path):  # every option (as given) applies to each file
+        options = dict(locals())
+        del options["path"]
+        return read_several(read_survey, path, **options)
+    survey = _load(as_input(path), source, encoding=encoding, sheet=sheet)
     return _to_responses(survey, questions=questions, mapping=mapping, key=key, keep_pii=keep_pii,
                          timezone=timezone, dayfirst=dayfirst, include_previews=include_previews,
                          include_unfinished=include_unfinished)
@@ -238,10 +267,16 @@ def read_survey(
 # ----------------------------------------------------------------------------
 # Layout: files -> _Survey
 # ----------------------------------------------------------------------------
-def _load(path: str, source: str, *, encoding: str | None, sheet) -> _Survey:
+def _load(source_obj, source: str, *, encoding: str | None, sheet) -> _Survey:
+    path = str(source_obj)
+    is_frame = isinstance(source_obj, FrameInput)
     # a tool whose files are not text tables (SPSS): named by source=, or recognised by its bytes
-    file_tool = next((t for t in _SURVEY_TOOLS if t.reads_file is not None and t.reads_file(path)), None)
+    file_tool = None if is_frame else next(
+        (t for t in _SURVEY_TOOLS if t.reads_file is not None and t.reads_file(path)), None)
     named = tools.named("responses", source)
+    if is_frame and named is not None and named.read_file is not None:
+        raise ExportError(path, f"source={named.name!r} names {named.file_kind}, but a DataFrame was given",
+                          expected="source='auto' or the tool whose export the DataFrame holds")
     tool = named if named is not None and named.read_file is not None else (file_tool if source == "auto" else None)
     if tool is not None:
         if not tool.reads_file(path):
@@ -253,9 +288,12 @@ def _load(path: str, source: str, *, encoding: str | None, sheet) -> _Survey:
     if file_tool is not None:
         raise ExportError(path, f"this is {file_tool.file_kind}, but source={source!r} was given",
                           expected=f"source={file_tool.name!r} or source='auto'")
-    raw = _trailing_delimiter_fix(read_raw(path, encoding=encoding, sheet=sheet), encoding)
+    raw = read_raw(source_obj, encoding=encoding, sheet=sheet if sheet is not None else tools.sheet_fit("responses"))
+    raw = _trailing_delimiter_fix(raw, encoding)
     tool, header_rows = _detect(raw, source)
     data, rows, headers = promote_header(raw, header_rows)
+    if tool is None and source == "auto":
+        _refuse_other_tables(path, list(data.columns))
     builder = tool.layout if tool is not None and tool.layout is not None else one_header_layout
     survey = _Survey.of(path, builder(path, data, headers), tool)
     survey.rows = rows
@@ -321,11 +359,37 @@ def _detect(raw: RawTable, source: str) -> tuple[SurveyTool | None, int]:
     among = None if source == "auto" else (tools.named("responses", source),)
     found = tools.detect("responses", header, among)
     if found is not None:
-        return found
+        # a second (third) header row only if it does not hold values like the responses below it
+        rows, note = header_rows_from_data(raw.cells, found[1])
+        if note:
+            raw.notes.append(note)
+        return found[0], rows
     if among is not None:  # source= names the tool, but its signature is not there
         tool = among[0]
         return tool, (tool.forced(header, raw.path) if tool.forced is not None else 1)
     return None, 1
+
+
+def _refuse_other_tables(path: str, columns: list[str]) -> None:
+    """A file of no survey tool that is another table (tickets, orders, customers) is refused.
+
+    A tool's signature refuses the file outright; the simple evidence of an
+    order or ticket table (an order id and an amount; a ticket id and ticket
+    fields) only when no column asks a question (a text naming a question
+    role, or ending in ``?``): a review export with its order id is still a
+    survey.
+    """
+    from . import labels as L
+
+    other = tools.looks_like(columns, "responses")
+    if other is None:
+        return
+    signed = tools.detect(other[0], tools.Header.of_columns(columns)) is not None
+    asks = any(str(c).strip().endswith("?") or L.detect_question_role(str(c)) is not None for c in columns)
+    if signed or not asks:
+        problem, expected = tools.refusal("responses", other)
+        raise ExportError(path, problem, expected=expected + ", or pass source='generic' if it does hold "
+                          "survey answers")
 
 
 def _strip_cells(data: pd.DataFrame) -> pd.DataFrame:
@@ -374,7 +438,10 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     cust_col = pick("customer_id", *_CUSTOMER_NAMES, "External Reference")
     ticket_col = pick("ticket_id", *_TICKET_NAMES)
     email_col = mapped.get("email_key") or _find_email(data)
-    time_col = mapped.get("responded_at") or _find_time_column(sv)
+    time_col, time_note = (mapped["responded_at"], None) if "responded_at" in mapped else _find_time_column(
+        sv, {c for c in mapped.values()})
+    if time_note:
+        rep.note(time_note)
     status_col = find_column(cols, *tool.status_columns) if tool is not None and tool.status_columns else None
     finished_col = find_column(cols, "Finished")
     channel_col = find_column(cols, "DistributionChannel", "Distribution Channel")
@@ -385,6 +452,9 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
         # records the text reader could not parse: read, and rejected with its reason
         rep.rows_read += len(sv.bad_rows)
         rep.reject(sv.bad_rows[["row", "reason"]].reset_index(drop=True))
+    # an infinite or absurd number (a corrupted cell) costs its row, and never decides a question's scale
+    reject_implausible(frame, [c for c in cols if c not in (rid_col, cust_col, ticket_col) and not re.search(
+        r"(^|[\s_\-#])(id|ids|nr|no|number|nummer|token)$|^#$", str(c), re.IGNORECASE)], blank=(data, frame.data))
     used: set[str] = set()
     canonical: dict[str, pd.Series] = {}
     mapping_out: dict[str, str] = {}
@@ -424,10 +494,10 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     meta_cols = {c for c in (rid_col, cust_col, ticket_col, email_col, time_col, status_col, finished_col,
                              channel_col, rtype_col) if c}
     meta_cols |= {c for c in cols if _is_metadata(c, sv)}
-    roles = _resolve_roles(sv, data, questions, mapped, meta_cols, L)
+    roles = _resolve_roles(sv, data, questions, mapped, meta_cols, L, frame.alive)
     role_texts: dict[str, str] = {}
     for n in sv.notes_roles:
-        if not n.startswith("role "):
+        if not any(n.startswith(f"role {r}:") for r in roles):
             rep.note(n)
     for role, col in roles.items():
         if _apply_role(role, col, data, sv, canonical, rep, L):
@@ -445,8 +515,8 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     _numeric_columns(frame, sv, used | free)
 
     rep.column_mapping = mapping_out
-    df = finish(frame, canonical, "responses", used=used, keep_pii=keep_pii, free_text=[])
-    out_names = _output_names(frame, canonical, used, keep_pii)
+    df = finish(frame, canonical, "responses", used=used, keep_pii=keep_pii, free_text=[], key=key)
+    out_names = frame.output_names  # source column -> output column, as finish() named (or dropped) them
     qs = {out_names[c]: sv.texts.get(c, c) for c in out_names}
     if "told_count" in role_texts:
         role_texts["told_count_low"] = role_texts["told_count_high"] = role_texts.pop("told_count")
@@ -455,8 +525,14 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     for col, name in mapping_out.items():  # canonical columns: the label of their source column
         if name in df.columns and name not in qs:
             qs[name] = sv.texts.get(col, col)
-    df.attrs["questions"] = qs
+    # question texts are export content: when a response row had to serve as a header they are answers
+    df.attrs["questions"] = dict(zip(qs, mask_text([str(v) for v in qs.values()])))
     df.attrs["free_text_columns"] = [out_names[c] for c in data.columns if c in free and c in out_names]
+    if sv.role_table is not None:
+        texts = mask_text([r["text"] for r in sv.role_table])
+        columns = mask_text([r["column"] for r in sv.role_table])
+        df.attrs["question_roles"] = [{**r, "text": t, "column": c}
+                                      for r, t, c in zip(sv.role_table, texts, columns)]
     return df
 
 
@@ -475,27 +551,86 @@ def _find_email(data: pd.DataFrame) -> str | None:
     return None
 
 
-def _find_time_column(sv: _Survey) -> str | None:
+# What a time column's name says it is. Never the response time: a start, an order's purchase, a delivery,
+# an invitation, a due date (checked first: "order_purchase_timestamp" is a purchase time). Then, best first:
+# 1 recorded / submitted / answered / completed, 2 ended / finished, 3 a plain timestamp, date, created, updated.
+_TIME_NEVER: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(rx, re.IGNORECASE), why) for rx, why in (
+    (r"start|begin|open|anfang|beginn|начал|открыт", "a start time, never the response time"),
+    (r"deliver|ship|dispatch|lever|liefer|доставк|отправ", "a delivery time, not the response"),
+    (r"purchas|order|paid|payment|invoice|checkout|købs|ordre|köp|kauf|bestell|rechnung|faktura|покуп|заказ|оплат",
+     "an order's or payment's time, not the response"),
+    (r"invit|sent|distribut|einlad|inbjud|приглаш", "when the survey was sent, not the response"),
+    (r"estimat|due|expir|deadline|birth|signup|sign_up|regist|joined", "another date, not the response"),
+))
+_TIME_RANK: tuple[tuple[int, re.Pattern, str], ...] = tuple(
+    (rank, re.compile(rx, re.IGNORECASE), why) for rank, rx, why in (
+    (1, r"record|submit|respon|answer|complet|besvar|beantwort|erfass|svar|ответ|заполн",
+     "its name says when the response was recorded or submitted"),
+    (2, r"(?<![a-z])end|finish|slut|afslut|avslut|abschluss|оконч|заверш", "its name says when the response ended"),
+    (3, r"timestamp|tidsstempel|zeitstempel|tidstämpel|отметка|date|time|dato|datum|дата|время|creat|updat|modif",
+     "a timestamp column with no other time named for the response"),
+))
+_DATE_VALUE = tools.DATE_VALUE
+
+
+def _time_kind(col: str) -> tuple[int | None, str]:
+    """(rank, why) of a column as the response time; rank None: never the response time."""
+    name = str(col)
+    for rx, why in _TIME_NEVER:
+        if rx.search(name):
+            return None, why
+    for rank, rx, why in _TIME_RANK:
+        if rx.search(name):
+            return rank, why
+    return 4, "a column of dates"
+
+
+def _dated(s: pd.Series) -> bool:
+    """Whether at least half of a column's (first 500) values look like dates."""
+    v = s.dropna().head(500)
+    return bool(len(v)) and float(v.astype(str).str.strip().str.contains(_DATE_VALUE, regex=True).mean()) >= 0.5
+
+
+def _find_time_column(sv: _Survey, skip: set[str]) -> tuple[str | None, str | None]:
+    """The response-time column and a note naming the alternatives: the tool's own, else the best by name.
+
+    A survey's response time is when it was recorded or submitted (Qualtrics
+    ``RecordedDate`` / ``EndDate``, Typeform ``Submit Date``, Google Forms
+    ``Timestamp``, a review's answer time), never its start time nor an
+    order's purchase or delivery time kept beside the answers.
+    """
     cols = list(sv.data.columns)
     tool = sv.tool
     if tool is not None and tool.time_column_first:
-        return cols[0]
+        return cols[0], None
+    chosen, how = None, None
     if tool is not None and (tool.time_columns or tool.time_regex):
-        c = find_column(cols, *tool.time_columns, regex=tool.time_regex)
-        if c is not None:
-            return c
-    c = find_column(cols, "RecordedDate", "Recorded Date", "responded_at", "response_date", "Response Date",
-                    "submitted_at", "Submitted At", "Submit Date", "completed_at", "Completed At",
-                    "EndDate", "End Date", "Timestamp", "Date", "created_at", "Created At", "Tidsstempel",
-                    "Zeitstempel", "Отметка времени", "Dato", "Datum", "Дата")
-    if c is not None:
-        return c
+        chosen = find_column(cols, *tool.time_columns, regex=tool.time_regex)
+        if chosen is not None:
+            how = f"the {tool.title}'s response time"
+    candidates = {}
     for c in cols:
-        if _DATE_RX.search(str(c)):
-            s = sv.data[c].dropna()
-            if len(s) and s.astype(str).str.match(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.8:
-                return c
-    return None
+        if c in skip or c == chosen:
+            continue
+        named = _DATE_RX.search(str(c)) or str(c).casefold() in _DATE_NAMES or c in sv.zones \
+            or any(rx.search(str(c)) for rx, _ in _TIME_NEVER) or any(rx.search(str(c)) for _, rx, _ in _TIME_RANK)
+        if named and _dated(sv.data[c]):
+            candidates[c] = _time_kind(c)
+    if chosen is None:
+        fitting = [(rank, i, c) for i, (c, (rank, _)) in enumerate(candidates.items()) if rank is not None]
+        if fitting:
+            _, _, chosen = min(fitting)
+            how = candidates.pop(chosen)[1]
+    others = ", ".join(f"{c!r} ({why if rank is None else 'not preferred: ' + why})"
+                       for c, (rank, why) in candidates.items())
+    if chosen is None:
+        if not candidates:
+            return None, None
+        return None, (f"no response time column: the file's time columns are {others}; responded_at is missing "
+                      "(name the response time with mapping={'responded_at': <column>})")
+    if not candidates:
+        return chosen, None
+    return chosen, f"responded_at from {chosen!r} ({how}); the file's other time columns: {others}"
 
 
 def _is_metadata(col: str, sv: _Survey) -> bool:
@@ -650,7 +785,7 @@ def _ambiguous(err: ExportError) -> bool:
 def _timestamps(frame: Frame, sv: _Survey, canonical, used, mapping_out, time_col, timezone, dayfirst) -> None:
     rep = frame.report
     others = _other_date_columns(sv, time_col, used)
-    if time_col is None:
+    if time_col is None and not any(n.startswith("no response time column") for n in rep.notes):
         rep.note("no response timestamp column found; responded_at is missing "
                  "(name one with mapping={'responded_at': <column>})")
     columns = ([time_col] if time_col else []) + others
@@ -743,7 +878,135 @@ def _resolve_column(sv: _Survey, data: pd.DataFrame, name: str) -> str | None:
     return None
 
 
-def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols, L) -> dict[str, str]:
+_ROLE_WORDS = {"csat": "satisfaction", "nps": "the likelihood to recommend", "ces": "effort",
+               "told_count": "how many people were told", "warned_others": "whether others were warned",
+               "expectation": "a comparison with expectations"}
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = clean_label(str(text))
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _matrix_items(sv: _Survey, columns) -> dict[str, str]:
+    """Column -> question stem, for the sub-items of a matrix (grid) question.
+
+    A sub-item is one statement of a grid: its text reads ``stem - item``
+    (Qualtrics, SurveyMonkey) or ``stem [item]`` (Google Forms), or its
+    Qualtrics import id is ``QIDn_m``, and another column shares the stem.
+    """
+    keys: dict[str, tuple[str, str]] = {}
+    for c in columns:
+        text = clean_label(str(sv.texts.get(c, c)))
+        m = re.match(r"^(.{3,}?\S)\s+-\s+(\S.*)$", text) or re.match(r"^(.{3,}?\S)\s*\[([^\]]+)\]$", text)
+        imp = re.match(r"^(QID\d+)_\d+$", str(sv.import_ids.get(c, "")))
+        if imp:
+            keys[c] = (imp.group(1), m.group(1) if m else text)
+        elif m:
+            keys[c] = (m.group(1).casefold(), m.group(1))
+    counts: dict[str, int] = {}
+    for k, _ in keys.values():
+        counts[k] = counts.get(k, 0) + 1
+    return {c: stem for c, (k, stem) in keys.items() if counts[k] > 1}
+
+
+def _answered(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct non-empty answers of a column and how often each was given (the evidence works on these)."""
+    vc = s.dropna().value_counts(sort=False)
+    keep = np.asarray(vc.index.astype(str).str.strip() != "", dtype=bool)
+    return pd.Series(vc.index[keep], dtype=s.dtype), vc.to_numpy()[keep]
+
+
+def _label_mapping(role: str, s: pd.Series, L):
+    """The scale mapping of a labelled csat / ces / expectation column (the reader's one rule)."""
+    if role == "csat":
+        m = L.map_scale(s, "satisfaction")
+        if m.kind is None or m.codes.notna().sum() == 0:
+            m2 = L.map_scale(s)
+            if m2.kind in ("rating", "agreement", "satisfaction") and m2.codes.notna().any():
+                m = m2
+        return m
+    if role == "ces":
+        m = L.map_scale(s)
+        if m.kind not in ("effort", "agreement"):
+            m2 = L.map_scale(s, "effort")
+            m = m2 if m2.codes.notna().any() else L.map_scale(s, "agreement")
+        return m
+    return L.map_scale(s, "expectation")
+
+
+def _answers_fit(role: str, s: pd.Series, text: str, L) -> tuple[bool, str]:
+    """Whether a column's answers fit ``role``, and what they are, in words (no answer is quoted).
+
+    Decided on the distinct answers, each weighted by how often it was given.
+    """
+    v, w = _answered(s)
+    n = int(w.sum())
+    if n == 0:
+        return False, "it has no answers"
+
+    def count(mask) -> int:
+        return int(w[np.asarray(mask, dtype=bool)].sum())
+
+    if role == "told_count":
+        k = count(L.parse_told_count(v)["told_count_low"].notna())
+        return k >= 0.5 * n, f"{k} of {n} answers read as a number of people"
+    if role == "warned_others":
+        k = count(L.parse_yes_no(v).notna())
+        return k >= 0.5 * n, f"{k} of {n} answers read as yes/no"
+    if role == "nps":
+        m = L.map_scale(v, "recommend")
+        k = count(m.codes.notna())
+        asked = n - count(v.isin(m.nonresponse))
+        if m.points != 11:
+            return False, (f"a {m.points}-point verbal likelihood scale, not 0-10" if m.points else
+                           "its answers are not on a 0-10 scale")
+        if k == 0 or k < 0.5 * asked:
+            return False, f"only {k} of {n} answers are on 0-10"
+        given = _points_from_text(text)
+        if given is not None and given != (0, 10):
+            return False, f"its question text states a {given[0]}-{given[1]} scale, not 0-10"
+        labelled = any(not re.fullmatch(r"\s*[-+]?\d+(?:[.,]\d+)?\s*", str(lab)) for lab in m.labels)
+        lo, hi = float(m.codes.min()), float(m.codes.max())
+        if given is None and not labelled and lo > 0 and hi < 8:
+            return False, f"its answers run {lo:g}-{hi:g}: a shorter scale, not 0-10"
+        return True, f"{k} of {n} answers on 0-10"
+    if _is_numeric_column(v):
+        x = _as_float(v)
+        sc = _numeric_scale(x, text, role)
+        inside = count((x - sc.offset).between(sc.lo, sc.hi) & (x == x.round()))
+        if not sc.given and set(x.unique().tolist()) == {0.0, 1.0}:
+            return False, f"its answers are 0/1 (yes/no), not a {_ROLE_WORDS[role]} scale"
+        if sc.hi - sc.lo > 10 and not sc.given and sc.hi != 100:
+            return False, f"numbers from {float(x.min()):g} to {float(x.max()):g} are no {_ROLE_WORDS[role]} scale"
+        if inside < 0.5 * n:
+            return False, f"only {inside} of {n} answers lie on {sc.lo}-{sc.hi}"
+        return True, f"{inside} of {n} answers are numbers on {sc.lo}-{sc.hi}" + (
+            f" (Qualtrics' recode {sc.lo + sc.offset}-{sc.hi + sc.offset})" if sc.offset else "")
+    m = _label_mapping(role, v, L)
+    k = count(m.codes.notna())
+    asked = n - count(v.isin(m.nonresponse))
+    wanted = {"csat": ("satisfaction", "rating", "agreement"), "ces": ("effort", "agreement"),
+              "expectation": ("expectation",)}[role]
+    if m.kind not in wanted or k == 0 or k < 0.5 * asked:
+        seen = L.map_scale(v).kind if (k == 0 or m.kind not in wanted) else m.kind
+        what = {"yes_no": "yes/no answers", None: "answers on no known scale"}.get(seen, f"{seen} labels")
+        return False, f"its answers are {what}, not a {_ROLE_WORDS[role]} scale ({k} of {n} on one)"
+    return True, f"{k} of {n} answers on a {m.points}-point {m.kind} scale"
+
+
+def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols, L,
+                   alive: np.ndarray | None = None) -> dict[str, str]:
+    """One column per question role, from evidence: the question text *and* the answers must fit.
+
+    Every column whose text names a role is a candidate. It loses when the
+    text is no question (a follow-up, a consent or instruction notice), when
+    it is a sub-item of a matrix question, when it is free text (other than a
+    count of people), or when its answers do not fit the role. Among the
+    rest, an "overall" question wins, then the first column. Roles given
+    with ``questions=`` / ``mapping=`` win over detection. The decisions are
+    the notes ``role <role>: ...`` and the table ``sv.role_table``.
+    """
     given: dict[str, str | None] = {}
     for canon in ("csat", "nps", "ces", "warned_others", "told_count"):
         if canon in mapped:
@@ -767,30 +1030,85 @@ def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols
                               "such column", column=str(name),
                               expected=f"one of the file's question columns: {avail}")
         resolved[role] = col
-    candidates = {c: sv.texts.get(c, str(c)) for c in data.columns if c not in meta_cols
-                  and c not in sv.free_text and c not in resolved.values()}
-    detected = dict(L.detect_question_roles(candidates, on_ambiguous="first")) if candidates else {}
-    amb_notes = []
-    if candidates:
-        tab = L.question_roles_table(candidates)
-        for role, g in tab[tab["ambiguous"]].groupby("role", sort=False):
-            if role not in resolved:
-                amb_notes.append(f"several columns ask a {role} question ({', '.join(map(str, g['column']))}); "
-                                f"{detected.get(role)!r} was used; choose with questions={{{role!r}: ...}}")
-    roles: dict[str, str] = {}
-    for role, col in detected.items():
-        if role in resolved:
+    live = data if alive is None else data.loc[np.asarray(alive, dtype=bool)]
+    taken = {c for c in resolved.values() if c is not None}
+    items = _matrix_items(sv, [c for c in data.columns if c not in meta_cols])
+    rows = []
+    for i, c in enumerate(data.columns):
+        if c in meta_cols or c in taken:
             continue
-        roles[role] = col
-    for role, col in resolved.items():
-        if col is not None:
+        text = sv.texts.get(c, str(c))
+        role, why_not = L.question_role_evidence(text)
+        if role is None or role in resolved:
+            continue
+        answers, fits = "", False
+        if why_not is None and c in items:
+            why_not = f"a sub-item of the matrix question {_short(items[c], 50)!r}, not a question of its own"
+        if why_not is None and c in sv.free_text and role != "told_count":
+            why_not = "a free-text answer, not a measure"
+        if why_not is None:
+            fits, answers = _answers_fit(role, live[c], text, L)
+            if not fits:
+                why_not = answers
+        rows.append({"role": role, "column": c, "text": text, "overall": L.asks_overall(text),
+                     "order": i, "answers": answers, "fits": fits, "reason": why_not})
+    table = pd.DataFrame(rows, columns=["role", "column", "text", "overall", "order", "answers", "fits", "reason"])
+    table["chosen"] = False
+    roles: dict[str, str] = {}
+    notes: list[str] = []
+    for role in ROLES:
+        if role in resolved:
+            col = resolved[role]
+            if col is None:
+                notes.append(f"role {role}: switched off (questions={{{role!r}: None}})")
+                continue
             roles[role] = col
-    rep_notes = []
-    for role, col in roles.items():
-        how = "given" if role in resolved else "detected from its question text"
-        rep_notes.append(f"role {role}: column {col!r} ({how})")
-    sv.notes_roles = rep_notes + amb_notes
-    return {r: c for r, c in roles.items() if r in ROLES}
+            text = sv.texts.get(col, str(col))
+            note = f"role {role}: column {col!r} ({_short(text)!r}), given"
+            if role != "expectation":
+                fits, answers = _answers_fit(role, live[col], text, L)
+                if not fits:
+                    note += f"; used as given, although {answers}"
+            table = pd.concat([table, pd.DataFrame([{"role": role, "column": col, "text": text, "overall": False,
+                                                     "order": -1, "answers": "", "fits": True, "reason": None,
+                                                     "chosen": True}])], ignore_index=True)
+            notes.append(note)
+            continue
+        cand = table[table["role"] == role]
+        if cand.empty:
+            continue
+        ok = cand[cand["fits"]].sort_values(["overall", "order"], ascending=[False, True], kind="stable")
+        lost = cand[~cand["fits"]]
+        parts = []
+        if len(ok):
+            best = ok.index[0]
+            table.loc[best, "chosen"] = True
+            col = table.loc[best, "column"]
+            roles[role] = col
+            note = (f"role {role}: column {col!r} ({_short(table.loc[best, 'text'])!r}): its question text asks "
+                    f"for {_ROLE_WORDS[role]} and its answers fit ({table.loc[best, 'answers']})")
+            for j in ok.index[1:]:
+                why = ("an overall question came first" if table.loc[best, "overall"] and not table.loc[j, "overall"]
+                       else "another fitting column came first")
+                table.loc[j, "reason"] = why
+                parts.append(f"{table.loc[j, 'column']!r} ({why})")
+            if len(ok) > 1 and ok["overall"].iloc[1] == ok["overall"].iloc[0]:
+                notes.append(f"several columns ask a {role} question ({', '.join(map(repr, ok['column']))}); "
+                             f"{col!r} was used; choose with questions={{{role!r}: ...}}")
+        else:
+            note = f"role {role}: no column"
+        parts += [f"{r.column!r} ({_short(r.text, 50)!r}: {r.reason})" for r in lost.itertuples()]
+        if parts:
+            note += "; also considered: " + "; ".join(parts)
+        if not len(ok):
+            note += f"; name one with questions={{{role!r}: <column>}}"
+        notes.append(note)
+    sv.notes_roles = notes
+    # plain records (a DataFrame in DataFrame.attrs breaks pandas' attrs propagation)
+    sv.role_table = [{"role": r.role, "column": str(r.column), "text": str(r.text), "chosen": bool(r.chosen),
+                      "answers": r.answers, "why_not": r.reason if isinstance(r.reason, str) else None}
+                     for r in table.itertuples()]
+    return roles
 
 
 def _points_from_text(text: str) -> tuple[int, int] | None:
@@ -803,22 +1121,52 @@ def _points_from_text(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _numeric_scale(x: pd.Series, text: str, role: str) -> tuple[int, int, str]:
-    """(low, high, how) of a numeric answer column: from the question text, else from the data."""
+class _Scale(NamedTuple):
+    """A numeric answer scale: answers ``x - offset`` lie on ``lo``-``hi``."""
+
+    lo: int
+    hi: int
+    how: str
+    offset: int = 0
+    given: bool = False
+
+
+#: Codes that mean "don't know", "not applicable", "refused" or "seen but unanswered" (Qualtrics'
+#: seenUnansweredRecode, SPSS user-missing habits), never answers on a scale of up to 10 points.
+_MISSING_CODES = frozenset({-999, -99, -98, -97, -96, -9, -8, -7, -3, -2, -1, 66, 77, 88, 96, 97, 98, 99,
+                            777, 888, 998, 999, 9999})
+#: Documented recodes of a whole scale (shared/formats.md): Qualtrics writes a five-point scale as 11-15
+#: and a seven-point scale as 35-41.
+_RECODES = ((11, 15), (35, 41))
+
+
+def _numeric_scale(x: pd.Series, text: str, role: str) -> _Scale:
+    """The scale of a numeric answer column: from the question text, a documented recode, else the answers.
+
+    Codes such as 99, 98 or -1 (don't know, not applicable) never stretch the
+    scale: when the other answers lie on a scale of up to 10 points, that is
+    the scale, and those codes fall outside it (missing, with a note).
+    """
     given = _points_from_text(text)
     if given:
-        return given[0], given[1], f"{given[0]}-{given[1]} as the question text says"
+        return _Scale(given[0], given[1], f"{given[0]}-{given[1]} as the question text says", given=True)
     v = x.dropna()
-    lo_seen, hi_seen = (float(v.min()), float(v.max())) if len(v) else (1.0, 5.0)
+    core = v[~(v.isin(list(_MISSING_CODES)) | (v < 0))]
+    for a, b in _RECODES:
+        if len(core) and core.min() >= a and core.max() <= b:
+            return _Scale(1, b - a + 1, f"Qualtrics' documented recode {a}-{b} of a {b - a + 1}-point scale, read "
+                          f"as 1-{b - a + 1}", offset=a - 1)
+    base = core if len(core) and core.max() <= 10 else v
+    lo_seen, hi_seen = (float(base.min()), float(base.max())) if len(base) else (1.0, 5.0)
     if lo_seen == 0:
         lo = 0
-        hi = 10 if hi_seen <= 10 else int(hi_seen)
+        hi = next((h for h in (10, 100) if hi_seen <= h), int(hi_seen))
     else:
         lo = 1
-        hi = next((h for h in (5, 7, 10) if hi_seen <= h), int(hi_seen))
+        hi = next((h for h in (5, 7, 10, 100) if hi_seen <= h), int(hi_seen))
         if role == "ces" and hi == 10:
             hi = int(hi_seen)
-    return lo, hi, f"{lo}-{hi} inferred from the answers (highest answer {hi_seen:g})"
+    return _Scale(lo, hi, f"{lo}-{hi} inferred from the answers (highest answer on the scale {hi_seen:g})")
 
 
 def _is_numeric_column(s: pd.Series) -> bool:
@@ -874,26 +1222,23 @@ def _apply_role(role: str, col: str, data: pd.DataFrame, sv: _Survey, canonical,
             if m.points and m.points != 11:
                 desc += f"; a {m.points}-point verbal likelihood scale, not 0-10: codes kept as 1-{m.points}"
         elif numeric:
-            x = _as_float(s)
-            lo, hi, how_n = _numeric_scale(x, text, role)
+            raw_x = _as_float(s)
+            sc = _numeric_scale(raw_x, text, role)
+            lo, hi = sc.lo, sc.hi
+            x = raw_x - sc.offset
             points = hi - lo + 1
             ok = x.between(lo, hi) & (x == x.round())
-            if (x.notna() & ~ok).any():
-                rep.note(f"{role} from {col!r}: {int((x.notna() & ~ok).sum())} answer(s) outside {lo}-{hi} "
-                         "set to missing")
+            off = raw_x.notna() & ~ok
+            if off.any():
+                codes_off = ", ".join(f"{v:g}" for v in sorted(raw_x[off].unique())[:10])
+                rep.note(f"{role} from {col!r}: {int(off.sum())} answer(s) outside the {lo}-{hi} scale "
+                         f"(codes {codes_off}) set to missing, not rescaled: codes such as 99, 98 or -1 mean "
+                         "\"don't know\" or \"not applicable\"")
             codes = x.where(ok)
             m = None
-            desc = f"{role} from {col!r}: numeric answers, scale {how_n}"
+            desc = f"{role} from {col!r}: numeric answers, scale {sc.how}"
         else:
-            kind = "satisfaction" if role == "csat" else None
-            m = L.map_scale(s, kind)
-            if role == "csat" and (m.kind is None or m.codes.notna().sum() == 0):
-                m2 = L.map_scale(s)
-                if m2.kind in ("rating", "agreement", "satisfaction") and m2.codes.notna().any():
-                    m = m2
-            if role == "ces" and m.kind not in ("effort", "agreement"):
-                m2 = L.map_scale(s, "effort")
-                m = m2 if m2.codes.notna().any() else L.map_scale(s, "agreement")
+            m = _label_mapping(role, s, L)
             codes = m.codes.astype("float64")
             points = m.points or 0
             lo = 0 if (m.kind == "satisfaction" and points == 11) else 1

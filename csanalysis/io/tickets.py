@@ -35,10 +35,11 @@ from ..errors import ExportError
 from ..privacy import email_key, email_key_note, pseudonymise
 from ..schema import TICKETS, rating_from_score
 from . import tools
-from ._common import Frame, check_mapping, find_column, finish, normalise_values
+from ._common import Frame, check_mapping, find_column, finish, normalise_values, reader, reject_implausible
 from ._dates import infer_dayfirst, parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_duration_minutes, parse_numbers
-from ._text import promote_header, read_bytes, read_raw
+from ._inputs import is_several, read_several
+from ._text import FrameInput, as_input, promote_header, read_bytes, read_raw
 from .report import LoadReport
 from .tools import Header, TicketTool
 
@@ -189,8 +190,9 @@ def _ratings(values: pd.Series, spec: TicketTool, rating_scale, rep: LoadReport
     return sc, lab, off
 
 
+@reader
 def read_tickets(
-    path: str | PathLike,
+    path: str | PathLike | pd.DataFrame | list,
     source: str = "auto",
     *,
     mapping: Mapping[str, str] | None = None,
@@ -201,13 +203,16 @@ def read_tickets(
     encoding: str | None = None,
     sheet: str | int | None = None,
     rating_scale: tuple[float, float] | None = None,
+    tz_abbreviations: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Read a helpdesk ticket export into the canonical tickets table.
 
     Parameters
     ----------
-    path : str or PathLike
-        The export (.csv, .tsv, .txt, .xlsx, .json, .ndjson, or a .zip holding one).
+    path : str, PathLike, DataFrame or list
+        The export (.csv, .tsv, .txt, .xlsx, .json, .ndjson, or a .zip holding one);
+        or a DataFrame (from an API or a database, read like a file's table);
+        or a list of these, stacked, with one load report.
     source : str
         ``"auto"`` (detected from the columns) or one of :data:`TICKET_SOURCES`.
     mapping : dict, optional
@@ -215,8 +220,8 @@ def read_tickets(
         find (``{"ticket_id": "Case", "created_at": "Opened", "email": "Mail"}``).
         Required keys for a ``generic`` file: ``ticket_id`` and ``created_at``.
     key : str or bytes, optional
-        Key of the e-mail pseudonyms (default: ``CSANALYSIS_KEY``, else one
-        random key per process).
+        Key of the e-mail pseudonyms (default: ``CSANALYSIS_KEY``, else your
+        per-user secret, see :func:`csanalysis.privacy.secret_path`).
     keep_pii : bool
         Keep columns that identify people (names, e-mails, phones) instead of
         dropping them. Agent names are pseudonymised either way.
@@ -228,10 +233,17 @@ def read_tickets(
     encoding : str, optional
         Force an encoding (detected by default).
     sheet : str or int, optional
-        Worksheet of an .xlsx export.
+        Worksheet of an .xlsx export (name or 0-based position); by default
+        the sheet whose content fits a ticket export best (the load report
+        names it and the other sheets).
     rating_scale : (min, max), optional
         Numeric rating scale of the tool (default 1-5 where the format fixes it,
         else inferred from the values).
+    tz_abbreviations : mapping, optional
+        Time-zone abbreviations written after the times -> IANA zone or UTC
+        offset (``{"IST": "Asia/Kolkata"}``); needed for abbreviations with
+        several meanings (``IST``, ``CST`` ...), see
+        :data:`csanalysis.io._dates.TZ_ABBREVIATIONS` for those read without it.
 
     Returns
     -------
@@ -251,12 +263,18 @@ def read_tickets(
     >>> t[["ticket_id", "channel", "rating"]].dtypes.tolist()[1:]
     [CategoricalDtype(categories=['email', 'web', 'chat', 'phone', 'social', 'api', 'other'], ordered=False, categories_dtype=str), CategoricalDtype(categories=['good', 'neutral', 'bad'], ordered=False, categories_dtype=str)]
     """
+    if is_several(path):  # every option (as given) applies to each file
+        options = dict(locals())
+        del options["path"]
+        return read_several(read_tickets, path, **options)
+    path = as_input(path)
     spath = str(path)
     if source != "auto" and source not in TICKET_SOURCES:
         raise ValueError(f"source must be 'auto' or one of {TICKET_SOURCES}, got {source!r}")
     rep = LoadReport(spath, "tickets")
-    suffix = Path(spath).suffix.lower()
-    data_bytes, member = read_bytes(path)
+    is_frame = isinstance(path, FrameInput)
+    suffix = "" if is_frame else Path(spath).suffix.lower()
+    data_bytes, member = (b"", spath) if is_frame else read_bytes(path)
     looks_json = data_bytes.lstrip()[:1] in (b"{", b"[")
     # a tool whose export is a document (JSON), not a table: named, or recognised by suffix or content
     named = tools.named("tickets", source)
@@ -272,7 +290,7 @@ def read_tickets(
         spec = doc_tool
         data = data.fillna("")
     else:
-        raw = read_raw(path, encoding=encoding, sheet=sheet)
+        raw = read_raw(path, encoding=encoding, sheet=sheet if sheet is not None else tools.sheet_fit("tickets"))
         rep.encoding, rep.delimiter = raw.encoding, raw.delimiter
         for n in raw.notes:
             rep.note(n)
@@ -344,9 +362,7 @@ def read_tickets(
             rep.note(f"{int(bad_ids.sum())} customer id(s) in {colmap['customer_id']!r} look Excel-mangled "
                      "(1.03006E+13): set missing so they do not merge different customers; linked by e-mail instead")
             cust = cust.mask(bad_ids)
-        looks_email = cust.fillna("").str.contains("@", regex=False)
-        if looks_email.any():
-            cust = cust.mask(looks_email.to_numpy())
+        # an e-mail address as customer id stays: finish() replaces it by its email_key pseudonym
     email_col = colmap.get("email")
     if email_col is not None:
         ek = email_key(C(email_col), key)
@@ -365,6 +381,8 @@ def read_tickets(
         if p.date_order not in ("none",):
             rep.date_order = rep.date_order or p.date_order
         rep.timezone = rep.timezone or p.timezone
+        frame.reject(p.out_of_range, f"column {col!r}: a date outside 1900-2099 (a typo or a placeholder "
+                     "such as 9999-12-31)")
         frame.reject(p.invalid, f"column {col!r}: not a date/time")
         return p.values
 
@@ -382,6 +400,9 @@ def read_tickets(
         direction = spec.adjust_direction(frame.data, direction)
     status = normalise_values(C(colmap.get("status"))).replace("", np.nan)
     priority = normalise_values(C(colmap.get("priority"))).replace({"": np.nan, "-": np.nan})
+
+    # an infinite or absurd number (inf reopens, 1e308 minutes) costs its row, not the file
+    reject_implausible(frame, dict.fromkeys(colmap.get(c) for c in ("rating", "first_reply", "resolution", "reopens")))
 
     # -- ratings ---------------------------------------------------------------------------------
     if colmap.get("rating"):
@@ -449,6 +470,6 @@ def read_tickets(
         frame.merge(dup.to_numpy())
         rep.note(f"{int(dup.sum())} duplicate row(s) of the same ticket merged (last kept)")
     free = [c for c in cols if find_column([c], *spec.free_text) is not None]
-    df = finish(frame, canonical, "tickets", used=used, keep_pii=keep_pii,
+    df = finish(frame, canonical, "tickets", used=used, keep_pii=keep_pii, key=key,
                 free_text=[re.sub(r"[^\w]+", "_", f.lower()).strip("_") for f in free])
     return df

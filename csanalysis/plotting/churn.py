@@ -17,7 +17,7 @@ __all__ = ["plot_attributable_churn", "plot_snapshot_churn"]
 
 
 def plot_attributable_churn(result: AttributableChurnResult, ax: Axes | None = None) -> Axes:
-    """Cumulative lapse risk (1 - Kaplan-Meier) after a bad versus a good experience.
+    """Lapse risk after a bad versus a good first rated experience, standardised over the strata.
 
     Parameters
     ----------
@@ -29,22 +29,25 @@ def plot_attributable_churn(result: AttributableChurnResult, ax: Axes | None = N
     Returns
     -------
     matplotlib Axes
-        Step curves with their 95% bands; the dotted line marks the horizon.
+        The standardised cumulative risk curves (``result.standardised``:
+        stratified Kaplan-Meier, the good group reweighted to the bad group's
+        mix of tenure, buying frequency and entry cohort) with pointwise
+        bootstrap bands, from time zero to the horizon (dotted line).
     """
     ax = new_axes(ax)
-    curves = result.curves
+    curves = result.standardised
+    n = {g: r["n"] for g, r in zip(("bad", "good"), (result.get("lapse_risk_after_bad"),
+                                                      result.get("lapse_risk_after_good")))}
     for g in ("bad", "good"):
-        km = curves.get(g)
-        if km is None or km.n == 0:
+        c = curves[curves["group"] == g] if len(curves) else curves
+        if c.empty or not np.isfinite(c["risk"].to_numpy(dtype=float)).any():
             continue
         color = GROUP_COLORS[g]
-        tl = km.timeline
-        ax.step(tl["time"], 1 - tl["survival"], where="post", color=color,
-                label=f"after a {g} experience (n={km.n})")
-        ax.fill_between(tl["time"], 1 - tl["ci_high"], 1 - tl["ci_low"], step="post", color=color, alpha=0.2)
+        ax.plot(c["time"], c["risk"], color=color, label=f"after a {g} experience (n={n[g]})")
+        ax.fill_between(c["time"], c["ci_low"], c["ci_high"], color=color, alpha=0.2)
     ax.axvline(result.settings["horizon_days"], color=PALETTE["grey"], ls=":")
-    ax.set_xlabel("days since the first rated experience")
-    ax.set_ylabel(f"share lapsed ({result.settings['lapse_days']} days without purchase)")
+    ax.set_xlabel("days since the first rated experience (time zero)")
+    ax.set_ylabel(f"share lapsed ({result.settings['lapse_days']:g} days without purchase)")
     ax.legend(fontsize=8)
     return ax
 

@@ -114,12 +114,13 @@ def plot_journeys(result: JourneyResult, ax: Axes | None = None, *,
 
 
 def plot_recovery(result: ServiceRecoveryResult, ax: Axes | None = None) -> Axes:
-    """Differences in repeat rate (recovered vs other journeys) with their Newcombe intervals.
+    """Differences in repeat rate after the recovery (time zero) against each reference, with their intervals.
 
     Parameters
     ----------
     result : ServiceRecoveryResult
-        From :func:`csanalysis.segments.service_recovery_test`.
+        From :func:`csanalysis.segments.service_recovery_test`: overlap-weighted
+        differences with customer-clustered intervals.
     ax : matplotlib Axes, optional
 
     Returns
@@ -135,8 +136,8 @@ def plot_recovery(result: ServiceRecoveryResult, ax: Axes | None = None) -> Axes
     ax.errorbar(np.nan_to_num(d), y, xerr=err, fmt="o", color=PALETTE["vermillion"], capsize=4)
     ax.axvline(0.0, color=PALETTE["grey"], lw=1)
     ax.set_yticks(y, labels=list(c["comparison"]))
-    ax.set_xlabel(f"difference in repeat rate within {result.journeys.window:g} days")
-    ax.set_title("Service recovery")
+    ax.set_xlabel(f"difference in repeat rate within {result.journeys.window:g} days after time zero")
+    ax.set_title("Service recovery (time zero: the recovery)")
     return ax
 
 

@@ -33,6 +33,12 @@ The order of :data:`TOOLS` is the order of detection within a table: the
 first tool whose signature (``detect``) matches wins; weak signatures
 (``detect_weak``) are tried after every tool's signature failed.
 
+The same signatures, with simple evidence from column names (an order id and
+an amount; a ticket id with ticket fields), tell a reader when it was given
+another table (:func:`looks_like`, :func:`refusal`), which worksheet of a
+workbook fits it (:func:`sheet_fit`), and which of an order table's time
+columns is its purchase time (:func:`order_time`).
+
 Examples
 --------
 >>> [t.name for t in formats("tickets")][:3]
@@ -47,8 +53,13 @@ True
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
+from .._common import header_key
 from . import (
     churn_tables,
     freshdesk,
@@ -67,8 +78,10 @@ from . import (
 )
 from .base import ActivityTool, Header, SurveyLayout, SurveyTool, TicketTool, Tool
 
-__all__ = ["MODULES", "TOOLS", "LABEL_SCALES", "NONRESPONSE_LABELS", "Header", "Tool", "TicketTool", "SurveyTool",
-           "ActivityTool", "SurveyLayout", "formats", "named", "detect", "sources", "titles"]
+__all__ = ["MODULES", "TOOLS", "LABEL_SCALES", "NONRESPONSE_LABELS", "READERS", "Header", "Tool", "TicketTool",
+           "SurveyTool", "ActivityTool", "SurveyLayout", "formats", "named", "detect", "sources", "titles",
+           "looks_like", "order_columns", "order_time", "refusal", "sheet_fit", "is_data_dictionary",
+           "DATE_VALUE"]
 
 #: The tool modules, in the order of detection.
 MODULES = (
@@ -129,3 +142,223 @@ def detect(table: str, header: Header, among: tuple[Tool, ...] | None = None) ->
 
 
 _TITLES = {m.__name__.rsplit(".", 1)[1]: m.TITLE for m in MODULES}
+
+
+# ----------------------------------------------------------------------------- which table a file is
+#: The reader (and the command-line option) of each table.
+READERS: dict[str, str] = {
+    "tickets": "read_tickets() (csanalysis report --tickets)",
+    "responses": "read_survey() (csanalysis report --survey)",
+    "activity": "read_activity() (csanalysis report --activity)",
+    "customers": "read_customers() (csanalysis report --customers)",
+}
+_KIND = {"tickets": "a helpdesk ticket export", "responses": "a survey export",
+         "activity": "an orders / payments export", "customers": "a customer table"}
+
+# Column names (reduced to letters and digits by header_key) that make a generic table an order table or a
+# ticket table: the simple evidence used to refuse a file given to the wrong reader.
+_ORDER_ID = re.compile(r"^(?:customer)?(?:order|invoice|transaction|ordre|bestell|bestellung|faktura|rechnung|заказ)"
+                       r"(?:id|no|nr|number|nummer|num|номер)?$|^(?:номерзаказа|idзаказа)$")
+_AMOUNT = re.compile(r"amount|total|price|revenue|sales|subtotal|dollarvalue|ordervalue|beløb|belob|belopp|betrag"
+                     r"|summe|summa|сумма|стоимость|итого|цена")
+_TIME = re.compile(r"date|time|dato|datum|дата|время|createdat|paidat|purchasedat|timestamp")
+_TICKET_ID = re.compile(r"^(?:ticket|case|conversation|issue|incident|sag|ärende|обращение)"
+                        r"(?:id|no|nr|number|key|nummer)?$")
+_TICKET_FIELD = re.compile(r"^(?:status|priority|assignee|requester\w*|via|channel|subject|solvedat|resolvedat"
+                           r"|firstreplytime\w*|agent|group)$")
+
+
+def order_columns(columns) -> dict[str, str]:
+    """The columns that make a table an order table: ``order_id``, ``amount``, ``at`` (those found).
+
+    Examples
+    --------
+    >>> order_columns(["Order ID", "Customer", "Order Date", "Total"])
+    {'order_id': 'Order ID', 'amount': 'Total', 'at': 'Order Date'}
+    """
+    out: dict[str, str] = {}
+    for c in columns:
+        k = header_key(c)
+        if "order_id" not in out and _ORDER_ID.search(k):
+            out["order_id"] = str(c)
+        elif "amount" not in out and _AMOUNT.search(k):
+            out["amount"] = str(c)
+        elif "at" not in out and _TIME.search(k):
+            out["at"] = str(c)
+    return {k: out[k] for k in ("order_id", "amount", "at") if k in out}
+
+
+def looks_like(columns, but_not: str) -> tuple[str, str] | None:
+    """Which *other* table a file with these columns is: ``(table, what it is, in words)``, or None.
+
+    A tool's signature (:func:`detect`) decides first; then simple evidence:
+    an order table has an order id and an amount column, a ticket table a
+    ticket id with ticket fields (status, priority, assignee, via ...). The
+    caller decides whether the evidence outweighs its own (a survey that
+    also has an order id is still a survey).
+
+    Examples
+    --------
+    >>> looks_like(["Id", "Requester id", "Status", "Via", "Created at", "Satisfaction Score"], "responses")[1]
+    "a Zendesk Support CSV export (columns 'Id', 'Requester id', 'Status', 'Via', 'Created at' ...)"
+    >>> looks_like(["Order ID", "Customer ID", "Order Date", "Total"], "responses")
+    ('activity', "an orders table (order id 'Order ID', amount 'Total', date 'Order Date')")
+    """
+    names = [str(c) for c in columns]
+    shown = ", ".join(repr(c) for c in names[:5]) + (" ..." if len(names) > 5 else "")
+    header = Header.of_columns(names)
+    for table in ("tickets", "activity", "customers", "responses"):
+        if table == but_not:
+            continue
+        found = detect(table, header)
+        if found:
+            return table, f"a {found[0].title} (columns {shown})"
+    if but_not != "activity":
+        oc = order_columns(names)
+        if "order_id" in oc and "amount" in oc:
+            what = ", ".join(f"{w} {oc[k]!r}" for k, w in (("order_id", "order id"), ("amount", "amount"),
+                                                          ("at", "date")) if k in oc)
+            return "activity", f"an orders table ({what})"
+    if but_not != "tickets":
+        keys = [header_key(c) for c in names]
+        tid = next((c for c, k in zip(names, keys) if _TICKET_ID.search(k)), None)
+        fields = [c for c, k in zip(names, keys) if _TICKET_FIELD.search(k)]
+        if tid is not None and len(fields) >= 2:
+            return "tickets", f"a ticket table (ticket id {tid!r}, {', '.join(map(repr, fields[:3]))})"
+    return None
+
+
+def refusal(table: str, other: tuple[str, str]) -> tuple[str, str]:
+    """``(problem, expected)`` of an :class:`~csanalysis.errors.ExportError` refusing a file of another table."""
+    kind, what = other
+    return (f"this looks like {what}, not {_KIND[table]}",
+            f"{_KIND[table]} here; read this file with {READERS[kind]}")
+
+
+# ----------------------------------------------------------------------------- workbooks: which sheet
+_DICTIONARY_WORDS = frozenset({
+    "variable", "variablename", "variables", "field", "fieldname", "column", "columnname", "description",
+    "label", "type", "datatype", "values", "valuelabels", "definition", "meaning", "question", "questiontext",
+    "code", "codes", "format", "notes", "beskrivelse", "beschreibung", "feld", "variabel", "описание",
+    "переменная", "поле",
+})
+_TABLE_WORDS = {
+    "responses": re.compile(r"respon|submit|recorded|timestamp|satisf|recommend|nps|csat|ces|rating|score"),
+    "tickets": re.compile(r"ticket|case|status|priority|assignee|requester|via|channel|subject|solved|resolved"),
+    "activity": re.compile(r"order|invoice|amount|total|price|revenue|quantity|qty|currency|sales"),
+    "customers": re.compile(r"customer|client|churn|exited|attrition|tenure|satisf|complain|referr|kunde"),
+}
+
+
+def is_data_dictionary(names) -> bool:
+    """Whether a sheet's first row is a data dictionary's (``Variable, Description, Type`` ...).
+
+    Examples
+    --------
+    >>> is_data_dictionary(["Variable", "Description", "Type"]), is_data_dictionary(["Customer ID", "Churn"])
+    (True, False)
+    """
+    names = [n for n in (str(x).strip() for x in names) if n and n.lower() != "nan"]
+    hits = sum(header_key(n) in _DICTIONARY_WORDS for n in names)
+    return 0 < len(names) <= 8 and hits >= 2
+
+
+def sheet_fit(table: str) -> Callable[[pd.DataFrame], float]:
+    """How well a worksheet's content fits the reader of ``table``: a score, higher is better.
+
+    Given to :func:`csanalysis.io._text.read_raw` as ``sheet=`` when the
+    caller named no sheet: the workbook's sheet with the highest score is
+    read. A tool's signature scores 10, each column name of the table's
+    vocabulary 1 (a question text, for surveys), a data dictionary -10, and
+    more rows break ties.
+
+    Examples
+    --------
+    >>> fit = sheet_fit("customers")
+    >>> dictionary = pd.DataFrame([["Variable", "Description"], ["Churn", "Whether the customer left"]])
+    >>> data = pd.DataFrame([["Customer ID", "Churn"], ["C-1", "Yes"]])
+    >>> fit(data) > fit(dictionary)
+    True
+    """
+    words = _TABLE_WORDS[table]
+
+    def fit(cells: pd.DataFrame) -> float:
+        rows = tuple(tuple("" if pd.isna(v) else str(v).strip() for v in cells.iloc[i].tolist())
+                     for i in range(min(3, len(cells))))
+        header = Header(rows)
+        names = [n for n in header.row(0) if n]
+        if not names:
+            return -20.0
+        score = 10.0 if detect(table, header) else 0.0
+        if is_data_dictionary(names):
+            score -= 10.0
+        if table == "responses":
+            from ..labels import detect_question_role
+
+            score += sum(n.endswith("?") or detect_question_role(n) is not None for n in names)
+        score += sum(bool(words.search(header_key(n))) for n in names)
+        other = looks_like(names, table)
+        if other is not None and not detect(table, header):
+            score -= 5.0
+        return score + min(len(cells), 10_000) / 100_000
+
+    return fit
+
+
+# ----------------------------------------------------------------------------- an order's time
+#: Values that look like dates: 2024-03-05, 05.03.2024, 3/5/24 14:03, compact 20240305, epoch seconds.
+DATE_VALUE = r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|^\d{8}(?:\D|$)|^\d{10}(?:\.\d+)?$"
+_NOT_PURCHASE: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(rx, re.IGNORECASE), why) for rx, why in (
+    (r"deliver|ship|dispatch|carrier|fulfil|lever|liefer|доставк|отправ", "a delivery time"),
+    (r"approv|updat|modif|refund|cancel|return|review|answer|respon", "a later event's time"),
+    (r"estimat|due|expir|deadline|birth|signup|sign_up|regist|joined", "another date"),
+))
+_PURCHASE = re.compile(r"purchas|paid|payment|order|checkout|transaction|invoice|købs|ordre|köp|kauf|bestell|faktura"
+                       r"|rechnung|заказ|покуп|оплат", re.IGNORECASE)
+_TIMEISH = re.compile(r"date|time|_at$|\bat$|dato|datum|дата|время|creat|paid|purchas", re.IGNORECASE)
+
+
+def order_time(columns, data: pd.DataFrame, found: str | None) -> tuple[str | None, str | None]:
+    """An order table's time column and a note naming the alternatives: its purchase time, never a later event.
+
+    ``found`` is the column the reader's own vocabulary found (kept); without
+    one, a column whose name says purchase, payment or order time wins over a
+    plain date or creation time, and delivery, approval, update, review or
+    estimated times are never taken. The note lists the file's other time
+    columns and why each was not taken.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"order_delivered_at": ["2024-01-09"], "order_purchase_timestamp": ["2024-01-02 10:00"],
+    ...                   "price": ["9.5"]})
+    >>> col, note = order_time(d.columns, d, None)
+    >>> col, note.split(";")[1].strip()
+    ('order_purchase_timestamp', "the file's other time columns: 'order_delivered_at' (a delivery time)")
+    """
+    cands: dict[str, tuple[int | None, str]] = {}
+    for c in columns:
+        name = str(c)
+        if not _TIMEISH.search(name) or c == found:
+            continue
+        v = data[c].dropna().head(500).astype(str).str.strip()
+        v = v[v != ""]
+        if not len(v) or float(v.str.contains(DATE_VALUE, regex=True).mean()) < 0.5:
+            continue
+        why = next((w for rx, w in _NOT_PURCHASE if rx.search(name)), None)
+        if why is not None:
+            cands[c] = (None, why)
+        elif _PURCHASE.search(name):
+            cands[c] = (1, "its name says when the order was bought or paid")
+        else:
+            cands[c] = (2, "a plain date or creation time")
+    chosen, how = found, "the export's date column"
+    if chosen is None:
+        fitting = [(rank, i, c) for i, (c, (rank, _)) in enumerate(cands.items()) if rank is not None]
+        if not fitting:
+            return None, None
+        _, _, chosen = min(fitting)
+        how = cands.pop(chosen)[1]
+    if not cands:
+        return chosen, None
+    others = ", ".join(f"{c!r} ({why})" for c, (_, why) in cands.items())
+    return chosen, f"at = {chosen!r} ({how}); the file's other time columns: {others}"

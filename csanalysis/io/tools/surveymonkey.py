@@ -97,7 +97,7 @@ CSV = SurveyTool(
     name="surveymonkey", family="surveymonkey", title="SurveyMonkey response export",
     detect=_detect, forced=_forced, layout=layout,
     timezone="no zone in the file",
-    time_columns=("End Date", "date_modified", "Start Date", "date_created"),
+    time_columns=("End Date", "date_modified"),  # never the start: a response is timed when it ended
     date_columns=("Start Date", "End Date", "date_created", "date_modified"),
     is_metadata=lambda column: str(column).casefold() in METADATA,
 )

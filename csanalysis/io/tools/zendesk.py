@@ -151,7 +151,11 @@ def _load(path: str, data: bytes, rep) -> tuple[pd.DataFrame, np.ndarray]:
     if not text:
         raise ExportError(path, "the file is empty", expected="a Zendesk JSON or NDJSON ticket export")
     try:
-        doc = json.loads(text)
+        try:
+            doc = json.loads(text)
+        except RecursionError:
+            raise ExportError(path, "JSON nested too deeply to be a ticket export",
+                              expected="a Zendesk JSON or NDJSON ticket export") from None
         records = None
         if isinstance(doc, dict) and isinstance(doc.get("tickets"), list):
             records = doc["tickets"]
@@ -160,7 +164,9 @@ def _load(path: str, data: bytes, rep) -> tuple[pd.DataFrame, np.ndarray]:
         elif isinstance(doc, dict) and isinstance(doc.get("ticket"), dict):
             records = [doc["ticket"]]
         elif isinstance(doc, list) and all(isinstance(r, dict) for r in doc[:100]):
-            records = [r.get("ticket", r) for r in doc]
+            records = [r.get("ticket", r) if isinstance(r, dict) else r for r in doc]
+        if records is not None:
+            _check_objects(path, records)
         if records is None:
             keys = sorted(doc)[:12] if isinstance(doc, dict) else type(doc).__name__
             if isinstance(doc, dict) and "satisfaction_ratings" in doc:
@@ -182,6 +188,9 @@ def _load(path: str, data: bytes, rep) -> tuple[pd.DataFrame, np.ndarray]:
                            parse_options=pj.ParseOptions(newlines_in_values=False,
                                                          unexpected_field_behavior="infer"))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        by_line = _ndjson_by_line(text, rep)
+        if by_line is not None:
+            return by_line
         msg = str(exc)
         m = re.search(r"[Rr]ow #?(\d+)", msg)
         raise ExportError(path, f"not valid JSON or NDJSON ({msg.splitlines()[0][:160]})",
@@ -194,6 +203,51 @@ def _load(path: str, data: bytes, rep) -> tuple[pd.DataFrame, np.ndarray]:
         tbl = tbl.flatten()
     flat = tbl.to_pandas()
     return flat, np.arange(1, len(flat) + 1)
+
+
+def _ndjson_by_line(text: str, rep) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """NDJSON that pyarrow refuses (a broken line, a value whose type changes): read line by line.
+
+    Each line that is no ticket object is rejected with its reason (counted as
+    read), the others load. None when most lines are no JSON objects at all (a
+    damaged single document rather than NDJSON), so the caller refuses the file.
+    Only taken on broken files: the loop runs over their lines in Python.
+    """
+    records, rows, bad = [], [], []
+    for i, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            bad.append((i, "this line is not valid JSON (a damaged or truncated line?)"))
+            continue
+        obj = obj.get("ticket", obj) if isinstance(obj, dict) else obj
+        if not isinstance(obj, dict):
+            bad.append((i, "this line is not a ticket object"))
+            continue
+        records.append(obj)
+        rows.append(i)
+    if len(records) < len(bad):
+        return None
+    if bad:
+        rep.rows_read += len(bad)
+        rep.reject(pd.DataFrame({"row": pd.Series([b[0] for b in bad], dtype="int64"),
+                                 "reason": pd.Series([b[1] for b in bad], dtype="str")}))
+        rep.note(f"{len(bad)} line(s) of the NDJSON export are no ticket objects; rejected, the other lines read")
+    flat = pd.json_normalize(records, sep=".") if records else pd.DataFrame({"id": pd.Series(dtype="str")})
+    return flat, np.asarray(rows, dtype=np.int64)
+
+
+def _check_objects(path: str, records: list) -> None:
+    """Every ticket of a JSON listing must be an object (a list holding a number or a string is damaged)."""
+    bad = next((i for i, r in enumerate(records) if not isinstance(r, dict)), None)
+    if bad is not None:
+        kind = {bool: "true/false", int: "number", float: "number", str: "string", list: "list",
+                type(None): "null"}.get(type(records[bad]), type(records[bad]).__name__)
+        raise ExportError(path, f"entry {bad + 1} of the JSON ticket list is a {kind}, not a ticket object",
+                          expected="a list of ticket objects ({\"id\": ..., \"created_at\": ...}), as the "
+                          "Zendesk API writes them")
 
 
 def follow_ups_by_agent(data: pd.DataFrame, direction: pd.Series) -> pd.Series:
