@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import percentile_interval, poisson_weights, unit_hash
@@ -98,15 +99,8 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "method", "definition", "note", "flags",
 )
 
-#: Flag codes of the ``flags`` column (a list per figure) and what each means.
-FLAGS: dict[str, str] = {
-    "index_at_creation": "some index experiences had no solved or answer time, so their clock starts at the "
-                         "ticket's creation (earlier than the experience became known)",
-    "short_followup": "the median follow-up of the index customers (index to as_of) is shorter than the window: "
-                      "the estimate leans on the few followed long enough",
-    "poor_overlap": "the weighted controls resemble the bad-experience customers poorly (effective sample size "
-                    "small, or a standardised mean difference above 0.1 after weighting)",
-}
+#: Flag codes of the ``flags`` column (a list per figure) and what each means (from :mod:`csanalysis.flags`).
+FLAGS: dict[str, str] = {k: _flags.FLAGS[k] for k in ("index_at_creation", "short_followup", "poor_overlap")}
 
 _DAY_NS = 86_400 * 10**9
 _SPLIT = (365.0, 730.0)

@@ -25,8 +25,11 @@ Exactly one of :data:`VERDICTS`, the first that applies, in this order:
     Fewer than :data:`MIN_N` observations behind the own figure (30 for
     shares, means and medians); the figure carries the flag ``small_n``.
 ``too uncertain``
-    The own figure has no confidence interval, or (for shares) its interval
-    is wider than :data:`MAX_SHARE_WIDTH` (0.5).
+    The own figure has no confidence interval, (for shares) its interval
+    is wider than :data:`MAX_SHARE_WIDTH` (0.5), or it carries a flag of
+    :data:`csanalysis.flags.NO_VERDICT` (``poor_overlap``, ``short_followup``,
+    ``outcome_leakage`` ...): a condition under which validation showed the
+    figure can miss, or the data cannot carry a finding.
 ``above`` / ``below``
     The whole confidence interval lies strictly above / below the cited
     value (for a cited range such as 9-15: above its high end / below its
@@ -468,15 +471,23 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
     above = np.where(two, diff_lo > 0, lo > ref_hi)
     below = np.where(two, diff_hi < 0, hi < ref_lo)
 
-    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide, above, below]
+    # figures flagged as unreliable for a verdict (csanalysis.flags.NO_VERDICT; small_n is "too few" above)
+    from csanalysis.flags import NO_VERDICT
+
+    blocking = [sorted(set(_flag_list(f)) & (NO_VERDICT - {"small_n"})) for f in m["flags"]] \
+        if "flags" in m.columns else [[] for _ in range(len(m))]
+    flagged = np.array([bool(b) for b in blocking], dtype=bool)
+    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide | flagged, above,
+             below]
     verdict = np.select(conds, list(VERDICTS[:6]), default="consistent")
     reasons = np.select(
         conds,
         ["no own figure: " + m["needs"].fillna("the data lacks what this figure needs").astype("str"),
          m["comparability"].map(_NEVER_COMPARABLE).fillna("").astype("str"),
          "fewer than " + pd.Series(min_n, index=m.index).map("{:.0f}".format) + " observations behind the own figure",
-         pd.Series(np.where(has_ci, f"the own figure's interval is wider than {MAX_SHARE_WIDTH:g}",
-                            "the own figure has no confidence interval"), index=m.index),
+         pd.Series(np.where(flagged, ["flagged " + ", ".join(b) + " (see the flags)" for b in blocking],
+                            np.where(has_ci, f"the own figure's interval is wider than {MAX_SHARE_WIDTH:g}",
+                                     "the own figure has no confidence interval")), index=m.index),
          pd.Series("", index=m.index), pd.Series("", index=m.index)],
         default="")
     worse_if = m["worse_if"].fillna("").to_numpy()

@@ -117,6 +117,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_window
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import (
@@ -390,14 +391,8 @@ _REFERENCE_TEXT = {
                          "recover them (rated bad or neutral; no good experience since the bad one) (time zero: "
                          "that contact; a recovery later is ignored)",
 }
-#: Flag codes of the comparisons' ``flags`` column and what each means.
-FLAGS: dict[str, str] = {
-    "unmeasured_propensity": "customers who buy more have bad experiences more (or less) often per contact, so "
-                             "who is recovered (or never disappointed) also depends on buying beyond the purchase "
-                             "history; the difference may carry that propensity",
-    "poor_overlap": "the weighted reference resembles the recovered customers poorly (effective sample size "
-                    "below half the recovered rows or 20, or a standardised difference above 0.1 after weighting)",
-}
+#: Flag codes of the comparisons' ``flags`` column and what each means (from :mod:`csanalysis.flags`).
+FLAGS: dict[str, str] = {k: _flags.FLAGS[k] for k in ("unmeasured_propensity", "poor_overlap")}
 #: Pre-index covariates of the propensity score, in the order of :attr:`ServiceRecoveryResult.balance`.
 COVARIATES: tuple[str, ...] = ("days_since_purchase", "purchases_before", "purchases_last_year", "tenure_days",
                                "contacts_before", "good_before", "bad_before", "days_since_bad", "calendar_years")
