@@ -536,7 +536,8 @@ def one(job: tuple[str, int, int, str, str | None]) -> tuple[Case, Outcome]:
 
 
 def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: int = 1,
-        keep: Path | None = None) -> dict:
+        keep: Path | None = None, done: Callable[[str, dict], None] | None = None) -> dict:
+    """Fuzz each reader with ``n`` files; ``done(reader, its summary)`` is called as each reader finishes."""
     summary: dict[str, Any] = {}
     for r in readers:
         stats = Counter()
@@ -576,6 +577,8 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
                       "leaks by place": {k[5:]: v for k, v in stats.items() if k.startswith("leak:")},
                       "seconds": round(time.perf_counter() - t0, 1), "examples": examples,
                       "refusals": dict(refusals.most_common(8))}
+        if done is not None:
+            done(r, summary[r])
     return summary
 
 
@@ -593,12 +596,12 @@ def main(argv=None) -> int:
     readers = [r.strip() for r in args.readers.split(",") if r.strip()]
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = args.workdir or Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        summary = run(args.n, args.seed, readers, args.show, workdir, args.jobs, args.keep)
     failed = False
-    for r, s in summary.items():
+    finished: dict[str, Any] = {}
+
+    def report(r: str, s: dict) -> None:  # printed and saved as each reader finishes (a long run keeps its part)
+        nonlocal failed
+        finished[r] = s
         print(f"\n== {r}: {s['files']} files in {s['seconds']} s")
         for k in ("loaded", "refused (package error)", "raised (non-package)", "accounting violations",
                   "files losing records", "records lost", "files with planted e-mails",
@@ -611,9 +614,17 @@ def main(argv=None) -> int:
         for kind, ex in s["examples"].items():
             for e in ex:
                 print(f"   e.g. [{kind}] {e[:600]}")
-        failed |= bool(s["raised (non-package)"] or s["accounting violations"] or s["files losing records"])
-    if args.json:
-        args.json.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        failed |= bool(s["raised (non-package)"] or s["accounting violations"] or s["files losing records"]
+                       or s["files leaking planted e-mails"])
+        sys.stdout.flush()
+        if args.json:
+            args.json.write_text(json.dumps({**finished, "command": " ".join(sys.argv)}, indent=2, default=str),
+                                 encoding="utf-8")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        run(args.n, args.seed, readers, args.show, workdir, args.jobs, args.keep, done=report)
     return 1 if failed else 0
 
 
