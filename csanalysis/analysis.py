@@ -34,10 +34,13 @@ import pandas as pd
 
 from ._version import __version__
 from .display import MISSING, format_value, show
+from .checks import parse_as_of
+from .stats.bootstrap import DEFAULT_RESAMPLES
 from .errors import CsanalysisError
 from .privacy import key_source
 from .experiences import BadExperienceRule, experiences
 from .figures import figure_table
+from .guards import run_guards
 from .io.batch import Exports, concat_tables, read_exports
 from .io.report import LoadReport, load_report
 from .link import LinkedData, link_customers
@@ -51,7 +54,6 @@ __all__ = ["analyse", "Analysis", "SCHEMA_VERSION", "RESULT_NAMES", "LATER_KEYS"
 #: Version of the ``results.json`` contract written by :meth:`Analysis.to_dict`.
 SCHEMA_VERSION = 2
 #: The one default number of bootstrap resamples (report, notebooks and library).
-DEFAULT_RESAMPLES = 1000
 #: Names of the result objects in :attr:`Analysis.results`.
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
@@ -60,29 +62,6 @@ RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_chu
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
 
 Source = str | PathLike | list | tuple | pd.DataFrame | None
-
-
-def parse_as_of(as_of: Any) -> pd.Timestamp | None:
-    """``as_of`` as a UTC timestamp (``None`` stays ``None``); a clear error for text that is no date.
-
-    Examples
-    --------
-    >>> parse_as_of("2024-06-30")
-    Timestamp('2024-06-30 00:00:00+0000', tz='UTC')
-    >>> parse_as_of("yesterday")
-    Traceback (most recent call last):
-    ...
-    csanalysis.errors.CsanalysisError: as_of='yesterday' is not a date; expected YYYY-MM-DD
-    """
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD") from exc
-    if ts is pd.NaT:
-        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _has(df: pd.DataFrame | None, *cols: str) -> bool:
@@ -169,6 +148,19 @@ class Analysis:
             raise KeyError(f"no figure {id!r} in group {group!r}{hint}")
         return hit.iloc[0].to_dict()
 
+    def has(self, id: str, group: str = "all") -> bool:
+        """Whether the analysis has figure ``id`` for ``group`` with a value (what a notebook section checks).
+
+        Examples
+        --------
+        >>> import csanalysis as cs
+        >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=20)
+        >>> a.has("csat_mean"), a.has("csat_mean", "no such group"), a.has("no_such_figure")
+        (True, False, False)
+        """
+        f = self.figures
+        return bool(f.loc[(f["id"] == id) & (f["group"] == group), "estimate"].notna().any())
+
     def text(self, id: str, group: str = "all", field: str = "estimate") -> str:
         """One field of a figure as text at its unit's display precision (``"–"`` when the data lacks it).
 
@@ -203,6 +195,25 @@ class Analysis:
         row = self.comparisons.set_index("id").loc[id]
         low, high = (format_value(row[c], row["unit"]) for c in ("cited_low", "cited_high"))
         return f"{low} to {high}" if MISSING not in (low, high) else format_value(row["cited"], row["unit"])
+
+    def to_excel(self, path: str | PathLike) -> Path:
+        """Write the Excel workbook: summary, figures, comparisons, segments, scorecard, load report and notes.
+
+        Time stamps are in the analysis time zone without a zone suffix; flags carry their reasons. See
+        :func:`csanalysis.report.workbook.write_workbook`.
+
+        Examples
+        --------
+        >>> import csanalysis as cs, tempfile, os, openpyxl
+        >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=20)
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     sheets = openpyxl.load_workbook(a.to_excel(os.path.join(d, "report.xlsx"))).sheetnames
+        >>> sheets[:3]
+        ['summary', 'figures', 'comparisons']
+        """
+        from .report.workbook import write_workbook
+
+        return write_workbook(self, path)
 
     def summary(self) -> pd.DataFrame:
         """The comparisons with the columns a reader needs first."""
@@ -291,6 +302,7 @@ def results_dict(a: Analysis) -> dict[str, Any]:
             "service_recovery": (None if r.get("recovery") is None else frame_records(r["recovery"].comparisons)),
             "metrics_by_channel": _records(r.get("metrics_by_channel")) or None,
         },
+        "guards": None if r.get("guards") is None else r["guards"].to_dict(),
         "notes": list(a.notes),
     }
     for k in LATER_KEYS:
@@ -299,7 +311,7 @@ def results_dict(a: Analysis) -> dict[str, Any]:
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
-                  secret, sheet, tz_abbreviations, say) -> Exports:
+                  secret, sheet, tz_abbreviations, say, mapping=None) -> Exports:
     """Read what is a path, keep what is a table; one load report per file or table."""
     first = tickets
     if isinstance(first, Exports) or (hasattr(first, "tables") and hasattr(first, "reports")
@@ -318,7 +330,7 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
                               "of paths, or tables returned by the readers); for the bundled sample use "
                               "cs.analyse(cs.datasets.load_sample())")
     ex = (read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
-                       sheet=sheet, tz_abbreviations=tz_abbreviations, progress=say)
+                       sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping, progress=say)
           if paths else Exports(None, None, None, None, {}))
     reports = dict(ex.reports)
     roles = {"tickets": "tickets", "survey": "responses", "activity": "activity", "customers": "customers"}
@@ -370,6 +382,7 @@ def analyse(
     dayfirst: bool | None = None,
     sheet: str | int | dict[str, str | int] | None = None,
     tz_abbreviations: dict[str, str] | None = None,
+    mapping: dict[str, dict[str, str]] | None = None,
     currency: str | None = None,
     scorecard_freq: Literal["M", "Q"] = "Q",
     cluster: str | None = "auto",
@@ -390,6 +403,8 @@ def analyse(
         per file). Reading nothing is an error.
     as_of : date-like, optional
         End of follow-up (default: the last purchase in the activity data).
+        A date without a time means the end of that day in ``timezone``
+        (see :func:`parse_as_of`).
     window : float, default 730
         Days of avoidance (730 = two years).
     rule : BadExperienceRule, optional
@@ -408,7 +423,8 @@ def analyse(
     seed : int, default 0
         Seed of every bootstrap and random draw (results are reproducible).
     timezone : str, optional
-        Zone of timestamps without an offset in the files read here.
+        Zone of timestamps without an offset in the files read here, and the
+        analysis time zone of ``as_of`` (default UTC).
     questions : dict, optional
         Survey question roles (``{"csat": "Q1", ...}``) for files read here.
     dayfirst : bool, optional
@@ -419,8 +435,16 @@ def analyse(
     tz_abbreviations : dict, optional
         Zones of time-zone abbreviations in timestamps of files read here
         (``{"IST": "Asia/Kolkata"}``), needed for ambiguous ones.
+    mapping : dict, optional
+        Column mapping per role of files read here, ``{role: {canonical
+        column: file column}}`` (``{"activity": {"customer_id": "Buyer Ref"}}``),
+        for columns the readers do not recognise by themselves (see
+        :func:`~csanalysis.read_exports`).
     currency : str, optional
-        Currency of monetary segments (default: the most common).
+        Analysis currency of monetary segments and clusters (default: the
+        most common by orders). No conversion: customers who paid only in
+        other currencies are left out of them and their figures are flagged
+        ``incomparable_units``.
     scorecard_freq : {"M", "Q"}, default "Q"
         Period of the scorecard.
     cluster : str or None, default "auto"
@@ -438,6 +462,10 @@ def analyse(
     Returns
     -------
     Analysis
+        ``results["guards"]`` holds the evidence of the data-quality guards
+        (:class:`csanalysis.guards.GuardsResult`: outcome leakage, scores
+        derived from the outcome, broken purchase histories, currencies);
+        their flags are in the ``flags`` of the figures they affect.
 
     Raises
     ------
@@ -463,7 +491,7 @@ def analyse(
         raise CsanalysisError(f"confidence must lie between 0 and 1 (e.g. 0.95), got {confidence!r}")
     if int(n_resamples) < 1:
         raise CsanalysisError(f"n_resamples must be a positive number of bootstrap resamples, got {n_resamples!r}")
-    as_of_ts = parse_as_of(as_of)
+    as_of_ts = parse_as_of(as_of, timezone)
     secret_source = key_source(secret)
     secret = secret if secret is not None else os.environ.get("CSANALYSIS_KEY") or None
     rule = rule or BadExperienceRule()
@@ -485,7 +513,8 @@ def analyse(
 
     t0 = time.perf_counter()
     ex = _exports_from(tickets, survey, activity, customers, questions=questions, timezone=timezone,
-                       dayfirst=dayfirst, secret=secret, sheet=sheet, tz_abbreviations=tz_abbreviations, say=say)
+                       dayfirst=dayfirst, secret=secret, sheet=sheet, tz_abbreviations=tz_abbreviations, say=say,
+                       mapping=mapping)
     timings["reading"] = time.perf_counter() - t0
     if not ex.tables():
         raise CsanalysisError("nothing to analyse: every input was empty")
@@ -529,15 +558,20 @@ def analyse(
                 tk, rs, csat_from="survey", cluster=unit, **boot))
         res["scorecard"] = stage("scorecard", lambda: sg.scorecard(tk, rs, act, linked.customers,
                                                                    freq=scorecard_freq, as_of=as_of_ts, seed=seed,
-                                                                   cluster=unit))
-    cur = currency
+                                                                   cluster=unit, n_resamples=n_resamples,
+                                                                   confidence=confidence))
+    # data-quality guards (csanalysis.guards): evidence in results["guards"], flags on the figures they affect
+    res["guards"] = guards = stage("guards", lambda: run_guards(
+        linked.customers if _has(linked.customers, "churned") else None, act, currency=currency))
+    cur = currency if guards is None else guards.currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
         if cur is None and len(have):
             cur = str(have.mode().iloc[0])
         if have.nunique() > 1:
-            notes.append(f"amounts come in {have.nunique()} currencies; monetary segments use {cur} and count "
-                         "orders in other currencies for recency and frequency only")
+            notes.append(f"amounts come in {have.nunique()} currencies; monetary segments and clusters use {cur} "
+                         "(no conversion): customers who paid only in other currencies are left out of them, "
+                         "other orders count for recency and frequency only")
         res["rfm"] = stage("RFM segments", lambda: sg.rfm(act, as_of=as_of_ts, currency=cur))
         if exp is not None and len(exp):
             res["journeys"] = stage("experience journeys", lambda: sg.experience_journeys(

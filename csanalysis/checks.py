@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["check_alpha", "check_confidence", "check_frame", "check_positive_int", "check_resamples",
+__all__ = ["parse_as_of", "check_alpha", "check_confidence", "check_frame", "check_positive_int", "check_resamples",
            "check_window", "numeric_sample"]
 
 
@@ -172,3 +172,53 @@ def numeric_sample(x: Any, name: str = "x") -> np.ndarray:
             ) from None
     arr = arr.ravel()
     return arr[~np.isnan(arr)]
+
+
+def parse_as_of(as_of: Any, timezone: str | None = None) -> pd.Timestamp | None:
+    """``as_of`` as a UTC timestamp (``None`` stays ``None``); a clear error for text that is no date.
+
+    A date without a time of day (``"2024-06-30"``, a :class:`datetime.date`)
+    means the *end* of that day in the analysis time zone ``timezone``
+    (default UTC), so the rows of that day are kept. A time without an offset
+    is read in ``timezone``; a time with an offset is kept as it is.
+
+    Examples
+    --------
+    >>> parse_as_of("2024-06-30")
+    Timestamp('2024-06-30 23:59:59.999999999+0000', tz='UTC')
+    >>> parse_as_of("2024-06-30", timezone="Europe/Copenhagen")
+    Timestamp('2024-06-30 21:59:59.999999999+0000', tz='UTC')
+    >>> parse_as_of("2024-06-30 12:00")
+    Timestamp('2024-06-30 12:00:00+0000', tz='UTC')
+    >>> parse_as_of("yesterday")
+    Traceback (most recent call last):
+    ...
+    csanalysis.errors.CsanalysisError: as_of='yesterday' is not a date; expected YYYY-MM-DD
+    """
+    import datetime as _dt
+    import re
+
+    from .errors import CsanalysisError
+
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD") from exc
+    if ts is pd.NaT:
+        raise CsanalysisError(f"as_of={as_of!r} is not a date; expected YYYY-MM-DD")
+    date_only = ((isinstance(as_of, str) and re.search(r"\d:\d|\dT\d", as_of) is None)
+                 or (isinstance(as_of, _dt.date) and not isinstance(as_of, _dt.datetime)))
+    zone = timezone or "UTC"
+    if ts.tzinfo is None:
+        try:
+            ts = ts.tz_localize(zone, ambiguous=True, nonexistent="shift_forward")
+        except Exception as exc:  # an unknown zone name
+            raise CsanalysisError(f"timezone={timezone!r} is not a time zone; expected an IANA name such as "
+                                  "'Europe/Copenhagen' or 'UTC'") from exc
+    if date_only:  # the end of that day in the analysis time zone
+        day = ts.normalize()
+        ts = (day.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(zone, nonexistent="shift_forward") \
+            - pd.Timedelta(1, "ns")
+    return ts.tz_convert("UTC")

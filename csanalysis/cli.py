@@ -12,52 +12,180 @@ from .privacy import mask_text
 __all__ = ["main", "build_parser"]
 
 
+#: Parameters of :func:`csanalysis.analyse` and the ``csanalysis report`` option that sets each
+#: (``rule`` is set by the options of :data:`RULE_OPTIONS`).
+ANALYSE_OPTIONS: dict[str, str] = {
+    "tickets": "--tickets", "survey": "--survey", "activity": "--activity", "customers": "--customers",
+    "as_of": "--as-of", "window": "--window", "link_on": "--link-on", "confidence": "--confidence",
+    "n_resamples": "--resamples", "seed": "--seed", "timezone": "--timezone", "questions": "--question",
+    "dayfirst": "--dayfirst", "sheet": "--sheet", "tz_abbreviations": "--tz-abbreviation", "mapping": "--map",
+    "currency": "--currency", "scorecard_freq": "--scorecard-freq", "cluster": "--cluster",
+    "override": "--override", "rule": "--bad-rating",
+}
+#: Parameters of :func:`csanalysis.analyse` without an option, and why.
+NOT_ON_THE_COMMAND_LINE: dict[str, str] = {
+    "secret": "a secret does not belong on a command line (shell history, process list): set the environment "
+              "variable CSANALYSIS_KEY instead",
+    "progress": "the command prints progress on standard error itself (--quiet turns it off)",
+}
+#: Fields of :class:`csanalysis.experiences.BadExperienceRule` and the option that sets each.
+RULE_OPTIONS: dict[str, str] = {
+    "use_ticket_rating": "--bad-rating", "csat_at_most": "--bad-csat-max", "csat_good_at_least": "--good-csat-min",
+    "ces_at_least": "--bad-ces-min", "nps_at_most": "--bad-nps-max", "reopens_at_least": "--bad-reopens-min",
+    "first_reply_sla_minutes": "--bad-first-reply-minutes", "include_agent_initiated": "--include-agent-initiated",
+}
+ROLES = ("tickets", "survey", "activity", "customers")
+
+_EPILOG = """examples:
+  csanalysis report --sample --out sample-report
+  csanalysis report --tickets zendesk.csv --survey qualtrics.csv --activity shopify_orders.csv \\
+      --timezone Europe/Copenhagen --format html,json,xlsx --out report
+  csanalysis report --tickets tickets.xlsx --sheet tickets=Export --activity orders.csv \\
+      --map "activity:customer_id=Buyer Ref" --bad-ces-min 6 --resamples 2000 --seed 7
+
+Every option of cs.analyse(...) has an option here; the pseudonymisation secret comes from the
+environment variable CSANALYSIS_KEY (never from the command line)."""
+
+
+def _number_or_none(text: str) -> float | None:
+    """A threshold, or ``none`` to switch the criterion off."""
+    if text.strip().lower() in ("none", "off", "no"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+
+
+def _int_or_none(text: str) -> int | None:
+    v = _number_or_none(text)
+    if v is not None and v != int(v):
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'none', got {text!r}")
+    return None if v is None else int(v)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
+    from .analysis import DEFAULT_RESAMPLES
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="csanalysis",
         description="Customer-service analytics from helpdesk, survey and shop exports.",
+        epilog="example: csanalysis report --sample --out sample-report (see csanalysis report --help)",
     )
-    p.add_argument("--version", action="version", version=f"csanalysis {__version__}")
+    p.add_argument("--version", action="version", version=f"csanalysis {__version__}",
+                   help="show the version and exit, e.g. csanalysis --version")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser(
         "report",
         help="load exports, measure, compare with the cited figures and write a report",
-        description="Write DIR/index.html, DIR/results.json and DIR/figures/*.png from your exports "
-        "(or from the bundled sample with --sample).",
+        description="Write DIR/index.html, DIR/results.json and DIR/figures/*.png from your exports\n"
+        "(or from the bundled sample with --sample); with --format also DIR/report.xlsx and DIR/figures/*.svg.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("--sample", action="store_true", help="run on the bundled sample (invented customers)")
-    r.add_argument("--tickets", action="append", default=[], metavar="FILE", help="helpdesk ticket export (repeatable)")
-    r.add_argument("--survey", action="append", default=[], metavar="FILE", help="survey export (repeatable)")
-    r.add_argument("--activity", action="append", default=[], metavar="FILE", help="orders / charges export (repeatable)")
-    r.add_argument("--customers", action="append", default=[], metavar="FILE", help="customer snapshot table (repeatable)")
-    r.add_argument("--question", action="append", default=[], metavar="ROLE=COLUMN",
-                   help="survey question role, e.g. csat=Q1, nps=Q2, ces=Q3, told_count=Q5, warned_others=Q6")
-    r.add_argument("--link-on", "--key", dest="link_on", choices=["auto", "customer_id", "email_key"], default="auto",
-                   help="identifier the tables are linked on (default: auto)")
-    r.add_argument("--sheet", action="append", default=[], metavar="[ROLE=]SHEET",
-                   help="worksheet of workbook exports: a name or 0-based position, for all workbooks or per role "
-                        "(survey=Responses); repeatable (default: the sheet that fits)")
-    r.add_argument("--tz-abbreviation", action="append", default=[], metavar="ABBR=ZONE",
-                   help="zone of a time-zone abbreviation in timestamps, e.g. IST=Asia/Kolkata (repeatable)")
-    r.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
-    r.add_argument("--timezone", default=None, metavar="TZ", help="zone of timestamps without an offset (e.g. Europe/Copenhagen)")
-    order = r.add_mutually_exclusive_group()
+    g = r.add_argument_group("inputs")
+    g.add_argument("--sample", action="store_true",
+                   help="run on the bundled sample (invented customers), e.g. --sample")
+    g.add_argument("--tickets", action="append", default=[], metavar="FILE",
+                   help="helpdesk ticket export (repeatable), e.g. --tickets zendesk.csv")
+    g.add_argument("--survey", action="append", default=[], metavar="FILE",
+                   help="survey export (repeatable), e.g. --survey qualtrics.csv")
+    g.add_argument("--activity", action="append", default=[], metavar="FILE",
+                   help="orders / charges export (repeatable), e.g. --activity shopify_orders.csv")
+    g.add_argument("--customers", action="append", default=[], metavar="FILE",
+                   help="customer snapshot table (repeatable), e.g. --customers crm.csv")
+    g = r.add_argument_group("reading the files")
+    g.add_argument("--question", action="append", default=[], metavar="ROLE=COLUMN",
+                   help="survey question role (repeatable; roles csat, nps, ces, told_count, warned_others ...), "
+                        "e.g. --question csat=Q1")
+    g.add_argument("--map", action="append", default=[], metavar="ROLE:COLUMN=FILE_COLUMN",
+                   help="column of a file the reader does not recognise: its canonical name and the file's header "
+                        "(repeatable; roles tickets, survey, activity, customers), "
+                        "e.g. --map \"activity:customer_id=Buyer Ref\"")
+    g.add_argument("--sheet", action="append", default=[], metavar="[ROLE=]SHEET",
+                   help="worksheet of workbook exports: a name or 0-based position, for all workbooks or per role; "
+                        "repeatable (default: the sheet that fits), e.g. --sheet survey=Responses")
+    g.add_argument("--timezone", default=None, metavar="TZ",
+                   help="zone of timestamps without an offset, and of the time stamps in report.xlsx "
+                        "(default: UTC), e.g. --timezone Europe/Copenhagen")
+    g.add_argument("--tz-abbreviation", action="append", default=[], metavar="ABBR=ZONE",
+                   help="zone of a time-zone abbreviation in timestamps (repeatable), e.g. "
+                        "--tz-abbreviation IST=Asia/Kolkata")
+    order = g.add_mutually_exclusive_group()
     order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True, default=None,
-                       help="ambiguous dates are day/month/year")
+                       help="ambiguous dates are day/month/year, e.g. --dayfirst when 03/04/2024 is 3 April")
     order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
-                       help="ambiguous dates are month/day/year")
-    r.add_argument("--as-of", default=None, metavar="DATE", help="end of the data (default: last activity date)")
-    r.add_argument("--window", type=float, default=730, metavar="DAYS", help="days of avoidance (default: 730)")
-    r.add_argument("--resamples", type=int, default=None, metavar="N",
-                   help="bootstrap resamples (default: 1000, as in the library and the notebooks)")
-    r.add_argument("--seed", type=int, default=0, help="seed of the bootstraps (default: 0)")
-    r.add_argument("--confidence", type=float, default=0.95, help="interval level (default: 0.95)")
-    r.add_argument("--currency", default=None, help="currency of monetary segments (default: the most common)")
-    r.add_argument("--scorecard-freq", choices=["M", "Q"], default="Q", help="scorecard period (default: Q)")
-    r.add_argument("--out", default="report", metavar="DIR", help="output folder (default: report/)")
-    r.add_argument("--quiet", action="store_true", help="no progress messages")
+                       help="ambiguous dates are month/day/year, e.g. --monthfirst when 03/04/2024 is 4 March")
+    g = r.add_argument_group("analysis")
+    g.add_argument("--link-on", "--key", dest="link_on", choices=["auto", "customer_id", "email_key"],
+                   default="auto", help="identifier the tables are linked on (default: auto), "
+                                        "e.g. --link-on customer_id")
+    g.add_argument("--as-of", default=None, metavar="DATE",
+                   help="end of the data (default: last activity date), e.g. --as-of 2024-12-31")
+    g.add_argument("--window", type=float, default=730, metavar="DAYS",
+                   help="days of avoidance after an experience (default: 730), e.g. --window 365")
+    g.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, metavar="N",
+                   help=f"bootstrap resamples (default: {DEFAULT_RESAMPLES}, as in the library and the "
+                        "notebooks), e.g. --resamples 2000")
+    g.add_argument("--seed", type=int, default=0, help="seed of the bootstraps (default: 0), e.g. --seed 7")
+    g.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
+                   help="interval level (default: 0.95), e.g. --confidence 0.9")
+    g.add_argument("--currency", default=None,
+                   help="currency of monetary segments (default: the most common), e.g. --currency EUR")
+    g.add_argument("--scorecard-freq", choices=["M", "Q"], default="Q",
+                   help="scorecard period, month or quarter (default: Q), e.g. --scorecard-freq M")
+    g.add_argument("--cluster", default="auto", metavar="UNIT",
+                   help="sampling unit of ticket- and answer-level intervals: auto (the account when tickets carry "
+                        "one, else the customer), customer, account_id, another ticket column, or none (default: "
+                        "auto), e.g. --cluster customer")
+    g.add_argument("--override", action="append", nargs="?", const="all", default=None, metavar="ID",
+                   help="compare cited figures even where the definitions cannot meet: all of them, or the ids "
+                        "given (repeatable), e.g. --override avoid_2y_after_bad")
+    g = r.add_argument_group("bad-experience rule",
+                             "What counts as a bad (and a good) service experience; the criteria are combined\n"
+                             "with OR. Default: the ticket's rating is bad, or CSAT 2 or lower; good: rating good\n"
+                             "or CSAT 4 or higher. A threshold of 'none' switches its criterion off.")
+    rating = g.add_mutually_exclusive_group()
+    rating.add_argument("--bad-rating", dest="use_ticket_rating", action="store_const", const=True, default=None,
+                        help="use the helpdesk satisfaction rating for bad and good (the default), e.g. --bad-rating")
+    rating.add_argument("--no-bad-rating", dest="use_ticket_rating", action="store_const", const=False,
+                        help="ignore the helpdesk rating, e.g. --no-bad-rating --bad-csat-max 2")
+    g.add_argument("--bad-csat-max", dest="csat_at_most", type=_number_or_none, default=argparse.SUPPRESS,
+                   metavar="SCORE", help="CSAT (1-5) at or below this is bad (default: 2), e.g. --bad-csat-max 3")
+    g.add_argument("--good-csat-min", dest="csat_good_at_least", type=_number_or_none, default=argparse.SUPPRESS,
+                   metavar="SCORE", help="CSAT (1-5) at or above this is good (default: 4), e.g. --good-csat-min 5")
+    g.add_argument("--bad-ces-min", dest="ces_at_least", type=_number_or_none, default=argparse.SUPPRESS,
+                   metavar="SCORE", help="customer effort (1-7, 7 = very difficult) at or above this is bad "
+                                         "(default: not used), e.g. --bad-ces-min 6")
+    g.add_argument("--bad-nps-max", dest="nps_at_most", type=_number_or_none, default=argparse.SUPPRESS,
+                   metavar="SCORE", help="likelihood to recommend (0-10) at or below this is bad (default: not used), "
+                                         "e.g. --bad-nps-max 6 (every detractor)")
+    g.add_argument("--bad-reopens-min", dest="reopens_at_least", type=_int_or_none, default=argparse.SUPPRESS,
+                   metavar="N", help="a ticket reopened at least N times is bad (default: not used), "
+                                     "e.g. --bad-reopens-min 2")
+    g.add_argument("--bad-first-reply-minutes", dest="first_reply_sla_minutes", type=_number_or_none,
+                   default=argparse.SUPPRESS, metavar="MINUTES",
+                   help="a ticket first answered later than this is bad (default: not used), "
+                        "e.g. --bad-first-reply-minutes 1440")
+    g.add_argument("--include-agent-initiated", dest="include_agent_initiated", action="store_true",
+                   default=argparse.SUPPRESS,
+                   help="count agent-initiated (outbound) tickets as experiences, e.g. --include-agent-initiated")
+    g = r.add_argument_group("output")
+    g.add_argument("--out", default="report", metavar="DIR", help="output folder (default: report/), e.g. --out q4")
+    g.add_argument("--format", default="html,json", metavar="FORMATS",
+                   help="what to write, comma-separated: html (index.html and the PNGs it shows), json "
+                        "(results.json), xlsx (report.xlsx), svg (figures/*.svg), png (figures/*.png) "
+                        "(default: html,json), e.g. --format html,json,xlsx,svg")
+    g.add_argument("--quiet", action="store_true", help="no progress messages, e.g. --quiet")
+    g.add_argument("--debug", action="store_true",
+                   help="show the traceback of an unexpected error, e.g. --debug")
     return p
 
 
@@ -102,11 +230,54 @@ def _sheet(items: list[str]) -> str | int | dict[str, str | int] | None:
     return {k: value(v) for k, v in _pairs(items, "--sheet", "survey=Responses").items()}
 
 
+def _mapping(items: list[str]) -> dict[str, dict[str, str]] | None:
+    """``--map ROLE:COLUMN=FILE_COLUMN`` values as ``{role: {canonical column: file column}}``.
+
+    Examples
+    --------
+    >>> _mapping(["activity:customer_id=Buyer Ref", "activity:at=Paid at"])
+    {'activity': {'customer_id': 'Buyer Ref', 'at': 'Paid at'}}
+    """
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        role, sep, rest = item.partition(":")
+        canon, eq, col = rest.partition("=")
+        if not sep or not eq or role.strip() not in ROLES or not canon.strip() or not col.strip():
+            raise CsanalysisError(f"--map {item!r}: expected ROLE:COLUMN=FILE_COLUMN with ROLE one of "
+                                  f"{', '.join(ROLES)}, e.g. --map \"activity:customer_id=Buyer Ref\"")
+        out.setdefault(role.strip(), {})[canon.strip()] = col.strip()
+    return out or None
+
+
+def _rule(args: argparse.Namespace):
+    """The bad-experience rule of the rule options (``None``, the default rule, when none is given)."""
+    from .experiences import BadExperienceRule
+
+    given = {f: v for f, v in vars(args).items()  # thresholds are in args only when given ('none' is None)
+             if f in RULE_OPTIONS and not (f == "use_ticket_rating" and v is None)}
+    if not given:
+        return None
+    try:
+        return BadExperienceRule(**given)
+    except ValueError as exc:
+        text = str(exc)
+        for f, flag in RULE_OPTIONS.items():
+            text = text.replace(f"`{f}`", flag)
+        raise CsanalysisError(text.replace("BadExperienceRule: ", "bad-experience rule: ")
+                              .replace("keep use_ticket_rating=True", "keep --bad-rating")) from None
+
+
+def _override(items: list[str] | None) -> bool | set[str]:
+    """``--override`` alone: every cited figure; with ids: those."""
+    if not items:
+        return False
+    return True if "all" in items else {i.strip() for it in items for i in it.split(",") if i.strip()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``csanalysis`` console script."""
     args = build_parser().parse_args(argv)
     if args.command == "report":
-        from .analysis import DEFAULT_RESAMPLES
         from .report.run import run_report
 
         if not (args.sample or args.tickets or args.survey or args.activity or args.customers):
@@ -115,14 +286,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         try:
             files = {"sheet": _sheet(args.sheet), "tz_abbreviations": _pairs(
-                args.tz_abbreviation, "--tz-abbreviation", "IST=Asia/Kolkata") or None}
+                args.tz_abbreviation, "--tz-abbreviation", "IST=Asia/Kolkata") or None,
+                "mapping": _mapping(args.map)}
+            cluster = None if args.cluster.strip().lower() == "none" else args.cluster.strip()
             run_report(
                 tickets=args.tickets, survey=args.survey, activity=args.activity, customers=args.customers,
                 sample=args.sample, questions=_questions(args.question), link_on=args.link_on,
                 timezone=args.timezone, dayfirst=args.dayfirst, as_of=args.as_of, out=Path(args.out),
-                quiet=args.quiet, n_resamples=args.resamples or DEFAULT_RESAMPLES, seed=args.seed,
+                quiet=args.quiet, n_resamples=args.resamples, seed=args.seed, formats=args.format,
                 window=args.window, confidence=args.confidence, currency=args.currency,
-                scorecard_freq=args.scorecard_freq, **({} if args.sample else files),
+                scorecard_freq=args.scorecard_freq, cluster=cluster, rule=_rule(args),
+                override=_override(args.override), **({} if args.sample else files),
             )
         except (CsanalysisError, FileNotFoundError) as exc:
             print(f"csanalysis: {mask_text(str(exc))}", file=sys.stderr)

@@ -33,8 +33,8 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNITS", "UNIT_LABELS", "DECIMALS", "MISSING", "format_value", "parse_value", "table_html", "figures_html", "figures_grid_html",
-           "table_text"]
+__all__ = ["UNITS", "UNIT_LABELS", "DECIMALS", "MISSING", "format_value", "parse_value", "table_html", "figures_html",
+           "figures_grid_html", "table_text", "figure_cell", "unit_text", "flags_html", "table_flags_html", "is_empty"]
 
 #: The fixed units of the figure table.
 UNITS: tuple[str, ...] = ("share", "count", "people", "days", "minutes", "hours", "score_1_5", "score_0_10",
@@ -83,6 +83,8 @@ def format_value(value: Any, unit: str | None = None, *, field: str = "estimate"
     ('3.86', '<0.0001')
     >>> format_value(1621.0, "share", field="n")
     '1,621'
+    >>> format_value(-0.0418, "share", field="change"), format_value(5.5, "minutes", field="change")
+    ('-4.2 pts', '+6')
     """
     if _missing(value):
         return MISSING
@@ -97,6 +99,10 @@ def format_value(value: Any, unit: str | None = None, *, field: str = "estimate"
         return f"{int(round(v)):,}"
     if field == "p_value":
         return "<0.0001" if v < 0.0001 else f"{v:.4f}"
+    if field == "change":  # a difference: signed, shares in percentage points
+        if unit == "share":
+            return f"{100 * v:+.1f} pts"
+        return f"{v:+,.{DECIMALS.get(unit, 2)}f}"
     if unit == "share":
         return f"{100 * v:.1f}%"
     if unit in DECIMALS:
@@ -181,17 +187,136 @@ _FIGURE_FIELDS = ("estimate", "ci_low", "ci_high", "n")
 _TAGGED = ("estimate", "observed", "ci_low", "ci_high", "n")
 
 
+def unit_text(unit: Any) -> str:
+    """How a unit is named next to a number (``''`` for shares, counts and plain ratios).
+
+    Examples
+    --------
+    >>> unit_text("minutes"), unit_text("score_1_5"), unit_text("share")
+    ('minutes', 'on 1-5', '')
+    """
+    if unit == "share":
+        return ""
+    return UNIT_LABELS.get(str(unit), "") if isinstance(unit, str) else ""
+
+
+def figure_cell(value: Any, unit: Any, fid: str, group: str, field: str = "estimate") -> str:
+    """One number of the figure table as a tagged ``<td>`` (id, group and field escaped).
+
+    ``field`` names the figure-table column the number comes from
+    (``estimate``, ``ci_low``, ``ci_high`` or ``n``).
+
+    Examples
+    --------
+    >>> figure_cell(0.52057, "share", "avoid_2y_after_bad", "all")
+    "<td data-figure-id='avoid_2y_after_bad' data-group='all' data-field='estimate'>52.1%</td>"
+    """
+    txt = html.escape(format_value(value, unit, field=field))
+    return (f"<td data-figure-id='{html.escape(str(fid), quote=True)}' "
+            f"data-group='{html.escape(str(group), quote=True)}' data-field='{html.escape(field, quote=True)}'>"
+            f"{txt}</td>")
+
+
+def _codes(flags: Any) -> list[str]:
+    if flags is None or isinstance(flags, float):
+        return []
+    if isinstance(flags, str):
+        return [c.strip() for c in flags.replace(";", ",").split(",") if c.strip()]
+    return [str(c) for c in flags]
+
+
+def flags_html(flags: Any) -> str:
+    """A figure's flags with their reasons in plain words (:func:`csanalysis.flags.flag_reason`).
+
+    Flags of :data:`csanalysis.flags.DATA_QUALITY` are marked as data-quality
+    warnings (about the data, not a finding). Empty when there are none.
+
+    Examples
+    --------
+    >>> flags_html(["small_n"])[:60]
+    "<ul class='flags'><li class='flag'><b>caution:</b> too few c"
+    >>> flags_html([])
+    ''
+    """
+    from .flags import DATA_QUALITY, flag_reason
+
+    codes = _codes(flags)
+    if not codes:
+        return ""
+    items = []
+    for c in codes:
+        dq = c in DATA_QUALITY
+        items.append(f"<li class='{'dq' if dq else 'flag'}'><b>{'data-quality warning' if dq else 'caution'}:</b> "
+                     f"{html.escape(flag_reason(c))}</li>")
+    return "<ul class='flags'>" + "".join(items) + "</ul>"
+
+
+def _common_flags(flag_lists: list) -> list[str]:
+    """The flags every row carries (only when there are two rows or more)."""
+    codes = [_codes(x) for x in flag_lists]
+    if len(codes) < 2 or not codes[0]:
+        return []
+    common = set.intersection(*(set(c) for c in codes))
+    return [c for c in codes[0] if c in common]
+
+
+def table_flags_html(codes: Iterable[str]) -> str:
+    """Flags that concern a whole table, stated once above it (data-quality warnings apart from cautions).
+
+    Examples
+    --------
+    >>> table_flags_html(["small_n"])[:40]
+    "<div class='note'><b>Every row below:</b"
+    """
+    from .flags import DATA_QUALITY, flag_reason
+
+    out = []
+    for c in codes:
+        dq = c in DATA_QUALITY
+        out.append(f"<div class='{'dq-warning' if dq else 'note'}'><b>Every row below:</b> "
+                   f"{'data-quality warning: ' if dq else ''}{html.escape(flag_reason(c))}</div>")
+    return "".join(out)
+
+
+def is_empty(rows: pd.DataFrame) -> pd.Series:
+    """Rows of the figure table with nothing to show: no estimate, or an estimate over no one (``n`` = 0).
+
+    Examples
+    --------
+    >>> is_empty(pd.DataFrame({"estimate": [0.2, float("nan"), 0.0], "n": [10.0, 5.0, 0.0]})).tolist()
+    [False, True, True]
+    """
+    est = rows["estimate"] if "estimate" in rows.columns else rows["observed"]
+    empty = est.isna()
+    if "n" in rows.columns:
+        empty |= pd.to_numeric(rows["n"], errors="coerce").fillna(1).eq(0)
+    return empty
+
+
+def _label_cell(r: dict, c: str, details: Iterable[str]) -> str:
+    label = html.escape(MISSING if _missing(r.get(c)) else str(r.get(c)))
+    more = []
+    for d in details:
+        v = r.get(d)
+        if not _missing(v) and str(v).strip():
+            more.append(f"<p><b>{html.escape(d)}:</b> {html.escape(str(v))}</p>")
+    if not more:
+        return f"<td class='text'>{label}</td>"
+    return f"<td class='text'><details><summary>{label}</summary>{''.join(more)}</details></td>"
+
+
 def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterable[str] = ("label", "group"),
                  fields: Iterable[str] = _FIGURE_FIELDS, extra_columns: Iterable[str] = (),
                  badge_columns: dict | None = None, headers: dict[str, str] | None = None,
-                 max_rows: int = 200) -> str:
+                 max_rows: int = 200, details: Iterable[str] = (), unit_column: bool = False,
+                 flags_column: bool = False, hide_empty: bool = False, collapse_after: int | None = None) -> str:
     """Rows of the figure table (or the comparisons) as HTML, every number tagged with its figure.
 
     Each number of the figure table (``estimate`` -- ``observed`` in
     comparison rows --, ``ci_low``, ``ci_high``, ``n``) carries
     ``data-figure-id`` (the row's ``id``, or ``own_id`` for comparison rows),
     ``data-group`` (``group``, or ``own_group``) and ``data-field``; other
-    numbers (the cited value, p-values) are shown untagged.
+    numbers (the cited value, p-values, changes) are shown untagged.
 
     Parameters
     ----------
@@ -203,6 +328,18 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
     extra_columns : further text columns (method, verdict, ...).
     headers : dict, optional
         Column -> header text.
+    details : columns (definition, method, ...) shown one click away under the
+        first label, in a ``<details>`` element.
+    unit_column : bool
+        Add a ``unit`` column naming each row's unit (minutes, on 1-5, ...).
+    flags_column : bool
+        Add a ``caveats`` column: each row's flags with their reasons in plain
+        words (:func:`flags_html`).
+    hide_empty : bool
+        Leave out rows with no estimate or an estimate over no one
+        (:func:`is_empty`), saying how many were left out.
+    collapse_after : int, optional
+        Tables longer than this are folded in a ``<details>`` element.
 
     Examples
     --------
@@ -213,8 +350,25 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
     """
     badge_columns = badge_columns or {}
     headers = headers or {}
+    details = list(details)
+    left_out = ""
+    if hide_empty and len(rows):
+        empty = is_empty(rows)
+        if empty.any():
+            gcol = "own_group" if "own_group" in rows.columns else "group"
+            names = rows.loc[empty, gcol].astype(str).map(lambda g: g.split("=", 1)[-1]).drop_duplicates()
+            left_out = (f"<p class='muted'>Left out, with no one or no estimate: {html.escape(', '.join(names))}"
+                        f" ({int(empty.sum())} rows; all in results.json).</p>")
+            rows = rows[~empty]
+    common: list[str] = []
+    if flags_column and "flags" in rows.columns:
+        records = rows.head(max_rows)["flags"].tolist()
+        common = _common_flags(records)
+        if all(not [c for c in _codes(x) if c not in common] for x in records):
+            flags_column = False  # nothing row-specific: the table's flags are stated once, above it
     label_columns, fields, extra_columns = list(label_columns), list(fields), list(extra_columns)
-    shown = label_columns + fields + extra_columns
+    shown = label_columns + (["unit"] if unit_column else []) + fields + extra_columns + (
+        ["caveats"] if flags_column else [])
     head = "".join(f"<th class='{'' if c in fields else 'text'}'>{html.escape(headers.get(c, c))}</th>"
                    for c in shown)
     id_col = "own_id" if "own_id" in rows.columns else "id"
@@ -224,8 +378,10 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
         grp = html.escape(str(r.get("own_group" if id_col == "own_id" else "group") or "all"), quote=True)
         unit = r.get("unit")
         cells = []
-        for c in label_columns:
-            cells.append(f"<td class='text'>{html.escape(MISSING if _missing(r.get(c)) else str(r.get(c)))}</td>")
+        for i, c in enumerate(label_columns):
+            cells.append(_label_cell(r, c, details if i == 0 else ()))
+        if unit_column:
+            cells.append(f"<td class='text'>{html.escape(unit_text(unit))}</td>")
         for c in fields:
             txt = html.escape(format_value(r.get(c), unit, field=c))
             if c in _TAGGED and fid:  # a number of the figure table: traceable to its row
@@ -243,23 +399,33 @@ def figures_html(rows: pd.DataFrame, caption: str = "", *, label_columns: Iterab
             elif isinstance(v, (bool, np.bool_)):
                 cells.append(f"<td class='text'>{format_value(v)}</td>")
             elif isinstance(v, (float, np.floating)) and not _missing(v):
-                cells.append(f"<td>{html.escape(format_value(v, None, field=c))}</td>")
+                cells.append(f"<td>{html.escape(format_value(v, unit if c == 'change' else None, field=c))}</td>")
             else:
                 cells.append(f"<td class='text'>{html.escape(MISSING if _missing(v) else str(v))}</td>")
+        if flags_column:
+            own = [c for c in _codes(r.get("flags")) if c not in common]
+            cells.append(f"<td class='text caveat'>{flags_html(own)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = (f"<p class='muted'>{len(rows) - max_rows} more rows in results.json</p>" if len(rows) > max_rows
             else "")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    table = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+    if collapse_after is not None and len(rows) > collapse_after:
+        what = html.escape(caption or "the table")
+        table = f"<details class='long'><summary>Show {what} ({len(rows)} rows)</summary>{table}</details>"
+    return table_flags_html(common) + table + left_out
 
 
 def figures_grid_html(rows: pd.DataFrame, caption: str = "", *, row_label: str = "group",
-                      headers: dict[str, str] | None = None, strip_prefix: bool = True) -> str:
+                      headers: dict[str, str] | None = None, strip_prefix: bool = True,
+                      flags_column: bool = False) -> str:
     """Rows of the figure table as a grid: one line per ``group``, one column per figure ``id``.
 
     Every cell shows the figure's ``estimate`` at its unit's precision and is
     tagged like :func:`figures_html`. ``headers`` maps ids to column titles
-    (default: the figure labels).
+    (default: the figure labels). With ``flags_column`` a last ``caveats``
+    column gives the flags of the line's figures, with their reasons
+    (:func:`flags_html`).
 
     Examples
     --------
@@ -276,8 +442,14 @@ def figures_grid_html(rows: pd.DataFrame, caption: str = "", *, row_label: str =
     labels = rows.drop_duplicates("id").set_index("id")["label"].to_dict() if "label" in rows.columns else {}
     headers = {**labels, **(headers or {})}
     cell = {(r["id"], r["group"]): r for r in rows.to_dict("records")}
+    line_flags = {g: list(dict.fromkeys(c for i in ids if (i, g) in cell for c in _codes(cell[(i, g)].get("flags"))))
+                  for g in groups}
+    common = _common_flags([line_flags[g] for g in groups]) if flags_column else []
+    if flags_column and all(not [c for c in line_flags[g] if c not in common] for g in groups):
+        flags_column = False
     head = f"<th class='text'>{html.escape(row_label)}</th>" + "".join(
-        f"<th>{html.escape(str(headers.get(i, i)))}</th>" for i in ids)
+        f"<th>{html.escape(str(headers.get(i, i)))}</th>" for i in ids) + (
+        "<th class='text'>caveats</th>" if flags_column else "")
     body = []
     for g in groups:  # display only: a few dozen lines
         name = g.split("=", 1)[1] if strip_prefix and "=" in g else g
@@ -290,9 +462,12 @@ def figures_grid_html(rows: pd.DataFrame, caption: str = "", *, row_label: str =
             txt = html.escape(format_value(r.get("estimate"), r.get("unit")))
             tds.append(f"<td data-figure-id='{html.escape(str(i), quote=True)}' "
                        f"data-group='{html.escape(str(g), quote=True)}' data-field='estimate'>{txt}</td>")
+        if flags_column:
+            tds.append(f"<td class='text caveat'>{flags_html([c for c in line_flags[g] if c not in common])}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    table = f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return table_flags_html(common) + table
 
 
 def table_text(df: pd.DataFrame, *, units: dict[str, str] | None = None, max_rows: int = 60) -> str:

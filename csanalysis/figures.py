@@ -17,6 +17,12 @@ and so on. ``flags`` is a list of codes (empty when none):
     unit (30 for shares and means): shown, but no above/below verdict.
 ``incomplete_period``
     A scorecard period the data does not cover to its end.
+``outcome_leakage``, ``derived_from_outcome``, ``broken_histories``, ``incomparable_units``
+    Data-quality guards (:mod:`csanalysis.guards`), read from
+    ``results["guards"]``: the snapshot-churn rows of a leaking or derived
+    predictor; the RFM, journey, recovery and avoidance rows when the
+    purchase histories look broken; the RFM and cluster rows when customers
+    who paid in another currency were left out.
 
 Examples
 --------
@@ -296,7 +302,8 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         ``attributable_churn``, ``snapshot_churn``, ``metrics``,
         ``metrics_by_channel``, ``channels``, ``rfm``, ``journeys``,
         ``recovery``, ``service_levels``, ``clusters``, ``scorecard``);
-        ``None`` for those not computed.
+        ``None`` for those not computed. ``guards`` (a
+        :class:`csanalysis.guards.GuardsResult`) adds its flags.
     rule_text : str
         The bad-experience rule in words (part of the avoidance definitions).
     load_reports : dict, optional
@@ -349,6 +356,11 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
     for c in ("method", "definition", "source"):
         f[c] = f[c].fillna("").astype("str")
     f = add_flags(f)
+    if results.get("guards") is not None:  # data-quality guards (csanalysis.guards), after the table's own
+        from csanalysis.guards import figure_flags
+
+        extra = figure_flags(f, results["guards"])
+        f["flags"] = [g + [c for c in e if c not in g] for g, e in zip(f["flags"], extra)]
     dup = f.duplicated(["id", "group"], keep=False)
     if dup.any():  # pragma: no cover - two estimators claiming one figure would give it two values
         raise ValueError("figure (id, group) pairs computed twice: "

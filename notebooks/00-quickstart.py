@@ -35,6 +35,7 @@ timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenha
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
 seed = 0            # seed of the bootstraps and of the random draws
+n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50, for a quick look)
 
 # %% [markdown]
 # ## One call computes every figure
@@ -58,7 +59,8 @@ from csanalysis.plotting import house_style, plot_benchmarks
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
-               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed,
+               n_resamples=n_resamples)
 
 
 value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
@@ -71,8 +73,27 @@ def compared(id, field="cited"):
     return a.cited_text(id) if field == "cited" else row[field]
 
 
+def section(name, ok, needs):
+    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
+
+    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
+    with their table of the sections that run on which exports."""
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
+                metadata=mark)
+    return bool(ok)
+
+
+has = a.has  # whether the analysis has a figure (for a group) with a value
+
+
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
-display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`)."))
+end = (f"follow-up ends on **{a.as_of.date()}** (`as_of`)" if a.as_of is not None else
+       "no purchases were given, so follow-up has no end (`as_of`)")
+display(Markdown(f"Data: **{source}**; {end}."))
 
 # %% [markdown]
 # ## The headline table
@@ -81,14 +102,18 @@ display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`
 # comparison uses (`cited_low` to `cited_high` where the figure is cited as a range), `observed` your figure with its confidence interval (`ci_low` to `ci_high`) and
 # `n` the customers or respondents behind it. Cited figures your exports cannot support are listed,
 # with what they need, at the end of [loading and checking the exports](01-load-and-check-exports.ipynb).
+#
+# *Needs* an own figure behind at least one cited figure: most need tickets or survey answers
+# together with purchases, or survey answers with a satisfaction question.
 
 # %%
 supported = a.comparisons[a.comparisons["verdict"] != "not supported"]
 if a.notes:
     display(Markdown("Notes: " + " ".join(a.notes)))
-show(supported, "Own figures against the cited figures", label_columns=("id", "label"),
-     fields=("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n"),
-     extra_columns=("verdict", "direction", "provenance"))
+if section("headline", len(supported), "data behind at least one cited figure (notebook 01 lists what each needs)"):
+    display(show(supported, "Own figures against the cited figures", label_columns=("id", "label"),
+                 fields=("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n"),
+                 extra_columns=("verdict", "direction", "provenance")))
 
 # %% [markdown]
 # ## The headline on one screen
@@ -96,14 +121,20 @@ show(supported, "Own figures against the cited figures", label_columns=("id", "l
 # Each row is one figure: your value (dot) with its confidence interval (line) against the cited
 # figure (diamond; a band for a cited range), coloured by the provenance of the cited figure.
 # Shares are in percent; the counts of people told follow in a second panel.
+#
+# *Needs* the same as the headline table; the second panel needs survey answers with a question on how
+# many people were told.
 
 # %%
-with house_style():
-    ax = plot_benchmarks(a.comparisons, unit="share")
+if section("forest plot, shares", (supported["unit"] == "share").any(), "data behind a cited share"):
+    with house_style():
+        ax = plot_benchmarks(a.comparisons, unit="share")
 
 # %%
-with house_style():
-    ax = plot_benchmarks(a.comparisons, unit="count")
+if section("forest plot, people told", (supported["unit"] == "people").any(),
+           "survey answers on how many people were told"):
+    with house_style():
+        ax = plot_benchmarks(a.comparisons, unit="people")
 
 # %% [markdown]
 # ## Reading guide
@@ -124,6 +155,8 @@ display(Markdown("Provenance levels:\n\n" + "\n".join(
 
 # %% [markdown]
 # ### Each comparison in words
+#
+# *Needs* the same as the headline table.
 
 # %%
 lines = []
@@ -134,30 +167,39 @@ for r in supported.to_dict("records"):
     lines.append(f"* **{r['label']}**: {fmt(r['observed'])} ({fmt(r['ci_low'])} to {fmt(r['ci_high'])}, "
                  f"n = {fmt(r['n'], 'n')}) against the cited {a.cited_text(r['id'])}, {r['provenance']}: "
                  f"**{r['verdict']}**{reason}.")
-display(Markdown("\n".join(lines)))
+if section("in words", lines, "data behind at least one cited figure"):
+    display(Markdown("\n".join(lines)))
 
 # %% [markdown]
 # ## Conclusions
+#
+# Each conclusion needs the data of the figures it states; one without them is left out.
 
 # %%
-display(Markdown(f"""
-* **Avoidance.** An estimated {value('avoid_2y_after_bad')} of customers with a bad experience had not bought
-  again two years later ({ci('avoid_2y_after_bad')}, n = {value('avoid_2y_after_bad', field='n')}), against
+said = []
+if has("avoid_2y_after_bad"):
+    said.append(f"""**Avoidance.** An estimated {value('avoid_2y_after_bad')} of customers with a bad experience had
+  not bought again two years later ({ci('avoid_2y_after_bad')}, n = {value('avoid_2y_after_bad', field='n')}), against
   {value('avoid_2y_after_good')} after a good experience. The cited {compared('avoid_2y_after_bad')} is a survey answer
   conditional on people whose buying changed ({compared('avoid_2y_after_bad', 'provenance')}); verdict:
   **{compared('avoid_2y_after_bad', 'verdict')}**. [Notebook 04](04-churn-after-a-bad-experience.ipynb) separates the
-  effect of the bad experience from ordinary long buying cycles.
-* **Word of mouth.** Dissatisfied respondents told {value('wom_told_mean', 'satisfaction=dissatisfied')} people on
-  average ({ci('wom_told_mean', 'satisfaction=dissatisfied')}); {value('wom_told_over_20', 'satisfaction=dissatisfied')}
-  told more than twenty, and {value('told_others_not_to_buy_after_bad', 'satisfaction=dissatisfied')} advised others
-  not to buy (cited {compared('told_others_not_to_buy_after_bad')},
-  {compared('told_others_not_to_buy_after_bad', 'provenance')}). The folklore range is
-  {compared('wom_told_mean', 'provenance')}: a verdict of **{compared('wom_told_mean', 'verdict')}** describes your
-  customers, not the folklore.
-* **Switching.** {value('attributable_churn_share')} of lapsed customers had a bad experience around their last
-  purchase; the circulating "{compared('switched_after_poor_service')} switched" is
-  **{compared('switched_after_poor_service', 'verdict')}** ({compared('switched_after_poor_service', 'provenance')}).
-"""))
+  effect of the bad experience from ordinary long buying cycles.""")
+BAD = "satisfaction=dissatisfied"
+if has("wom_told_mean", BAD):
+    said.append(f"""**Word of mouth.** Dissatisfied respondents told {value('wom_told_mean', BAD)} people on average
+  ({ci('wom_told_mean', BAD)}); {value('wom_told_over_20', BAD)} told more than twenty, and
+  {value('told_others_not_to_buy_after_bad', BAD)} advised others not to buy (cited
+  {compared('told_others_not_to_buy_after_bad')}, {compared('told_others_not_to_buy_after_bad', 'provenance')}). The
+  folklore range is {compared('wom_told_mean', 'provenance')}: a verdict of **{compared('wom_told_mean', 'verdict')}**
+  describes your customers, not the folklore.""")
+if has("attributable_churn_share"):
+    said.append(f"""**Switching.** {value('attributable_churn_share')} of lapsed customers had a bad experience around
+  their last purchase; the circulating "{compared('switched_after_poor_service')} switched" is
+  **{compared('switched_after_poor_service', 'verdict')}**
+  ({compared('switched_after_poor_service', 'provenance')}).""")
+if section("conclusions", said,
+           "tickets or survey answers together with purchases, or survey answers on word of mouth"):
+    display(Markdown("\n".join(f"* {x}" for x in said)))
 
 # %% [markdown]
 # ### Caveats

@@ -26,6 +26,7 @@ timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenha
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
 seed = 0            # seed of the bootstraps and of the random draws
+n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50, for a quick look)
 
 # %%
 # %matplotlib inline
@@ -39,14 +40,34 @@ from csanalysis.display import MISSING, show
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
-               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed,
+               n_resamples=n_resamples)
 
 
 value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
 
 
+def section(name, ok, needs):
+    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
+
+    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
+    with their table of the sections that run on which exports."""
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
+                metadata=mark)
+    return bool(ok)
+
+
+has = a.has  # whether the analysis has a figure (for a group) with a value
+
+
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
-display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`)."))
+end = (f"follow-up ends on **{a.as_of.date()}** (`as_of`)" if a.as_of is not None else
+       "no purchases were given, so follow-up has no end (`as_of`)")
+display(Markdown(f"Data: **{source}**; {end}."))
 
 # %% [markdown]
 # ## Formats found
@@ -151,12 +172,17 @@ show(links, "Rows linked to a customer, per table", units={"share_linked": "shar
 #
 # Not every solved ticket carries a satisfaction rating, and not every survey response answers every
 # question.
+#
+# *Needs* tickets that offer a satisfaction rating, or survey answers.
 
 # %%
-display(Markdown(f"{value('rating_response_rate')} of the tickets offered a rating were rated "
-                 f"(n = {value('rating_response_rate', field='n')})."))
-show(a.figures.query("id in ['rating_response_rate', 'csat_mean', 'nps', 'ces_mean'] and group == 'all'"),
-     "Answers behind the survey figures (n)")
+answers = a.figures.query("id in ['rating_response_rate', 'csat_mean', 'nps', 'ces_mean'] and group == 'all'")
+if section("answers missing", answers["n"].fillna(0).gt(0).any(),
+           "tickets with satisfaction ratings or survey answers"):
+    if has("rating_response_rate"):
+        display(Markdown(f"{value('rating_response_rate')} of the tickets offered a rating were rated "
+                         f"(n = {value('rating_response_rate', field='n')})."))
+    display(show(answers, "Answers behind the survey figures (n)"))
 
 # %% [markdown]
 # ## How the survey scales were read
@@ -165,14 +191,17 @@ show(a.figures.query("id in ['rating_response_rate', 'csat_mean', 'nps', 'ces_me
 # its text, in any of the supported languages, and each answer scale is matched to a known scale
 # with its direction. An effort question worded as agreement that something was *easy* runs the
 # other way from a *difficulty* question: the reader reverses it so that low always means easy.
+#
+# *Needs* a survey export.
 
 # %%
 scale_notes = pd.DataFrame([{"file": Path(r.path).name, "note": n} for r in a.load_reports.get("survey", [])
                             for n in r.notes if n.startswith("role ") or " from '" in n], columns=["file", "note"])
 reversed_notes = scale_notes[scale_notes["note"].str.contains("reversed")]
-display(Markdown("Scales reversed when read:\n\n" + ("\n".join(
-    f"* `{f}`: {n}" for f, n in reversed_notes.itertuples(index=False)) or "* none")))
-show(scale_notes, "Question roles and scales, as read")
+if section("survey scales", a.load_reports.get("survey"), "a survey export"):
+    display(Markdown("Scales reversed when read:\n\n" + ("\n".join(
+        f"* `{f}`: {n}" for f, n in reversed_notes.itertuples(index=False)) or "* none")))
+    display(show(scale_notes, "Question roles and scales, as read"))
 
 # %% [markdown]
 # ## What this data can support
@@ -200,10 +229,12 @@ display(Markdown(f"""
 * Every file was read in the format listed above, and every file's accounting balances:
   **{'yes' if balanced else 'no'}**.
 * Linked on `{a.linked.link_on}`: {linking}.
-* {value('rating_response_rate')} of the tickets offered a rating were rated.
-* Survey scales that ran the other way were reversed: {", ".join(f"`{f}`" for f in reversed_notes["file"].unique())
-  or "none"}.
-"""))
+"""
+                 + (f"* {value('rating_response_rate')} of the tickets offered a rating were rated.\n"
+                    if has("rating_response_rate") else "")
+                 + (f"* Survey scales that ran the other way were reversed: "
+                    f"{', '.join(f'`{f}`' for f in reversed_notes['file'].unique()) or 'none'}.\n"
+                    if a.load_reports.get("survey") else "")))
 
 # %% [markdown]
 # ### Caveats

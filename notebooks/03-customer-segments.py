@@ -26,6 +26,7 @@ timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenha
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
 seed = 0            # seed of the bootstraps and of the random draws
+n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50, for a quick look)
 
 # %%
 # %matplotlib inline
@@ -38,7 +39,8 @@ from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
-               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed,
+               n_resamples=n_resamples)
 f = a.figures
 
 
@@ -61,8 +63,27 @@ def name(group):
     return group.split("=", 1)[1]
 
 
+def section(name, ok, needs):
+    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
+
+    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
+    with their table of the sections that run on which exports."""
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
+                metadata=mark)
+    return bool(ok)
+
+
+has = a.has  # whether the analysis has a figure (for a group) with a value
+
+
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
-display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`)."
+end = (f"follow-up ends on **{a.as_of.date()}** (`as_of`)" if a.as_of is not None else
+       "no purchases were given, so follow-up has no end (`as_of`)")
+display(Markdown(f"Data: **{source}**; {end}."
                  + "".join(f"\n\nNote: {n}." for n in a.notes if "currenc" in n)))
 
 # %% [markdown]
@@ -71,19 +92,24 @@ display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`
 # Customers are scored in quintiles of days since their last purchase, number of purchases and total
 # spend, and named by the usual grid (Champions, Loyal, ..., Lost). Amounts are never added across
 # currencies: the monetary value counts one currency.
+#
+# *Needs* purchases (an activity export).
 
 # %%
 rfm_ids = ["segment_customers", "segment_share", "segment_mean_recency", "segment_mean_frequency",
            "segment_mean_monetary"]
-show(segment_rows("segment", rfm_ids), f"RFM segments (monetary value in {a.options['currency']})")
+shares = segment_rows("segment", ["segment_share"]).dropna(subset=["estimate"])
+top = shares.sort_values("estimate", ascending=False)["group"].head(3).tolist()  # which segments, not a new number
+if section("rfm", a.results["rfm"] is not None and top, "purchases"):
+    display(show(segment_rows("segment", rfm_ids), f"RFM segments (monetary value in {a.options['currency']})"))
 
 # %%
-with house_style():
-    ax = a.results["rfm"].plot()
-shares = segment_rows("segment", ["segment_share"])
-top = shares.sort_values("estimate", ascending=False)["group"].head(3).tolist()  # which segments, not a new number
-display(Markdown("The three largest segments: " + "; ".join(
-    f"**{name(g)}** {value('segment_share', g)} of customers ({value('segment_customers', g)})" for g in top) + "."))
+if top:
+    with house_style():
+        ax = a.results["rfm"].plot()
+    display(Markdown("The largest segments: " + "; ".join(
+        f"**{name(g)}** {value('segment_share', g)} of customers ({value('segment_customers', g)})" for g in top)
+        + "."))
 
 # %% [markdown]
 # ## Service journeys and the service-recovery test
@@ -101,27 +127,40 @@ display(Markdown("The three largest segments: " + "; ".join(
 # who are followed for the whole window take part; the groups are weighted (overlap weights of a
 # propensity model) to the same purchase and contact history before time zero; the interval and the
 # test come from a sandwich variance with the customer as cluster.
+#
+# *Needs* tickets or survey answers together with purchases, linked per customer; the recovery test
+# also needs customers in each journey who are followed for the whole window.
 
 # %%
 journey_ids = ["segment_customers", "segment_share", "segment_repeat_rate", "segment_avoid_rate",
                "segment_lapse_rate"]
-show(segment_rows("journey", journey_ids), "Service journeys and what the customers did next",
-     extra_columns=("flags",))
+journeys = section("journeys", a.results["journeys"] is not None and len(segment_rows("journey")),
+                   "tickets or survey answers together with purchases")
+if journeys:
+    display(show(segment_rows("journey", journey_ids), "Service journeys and what the customers did next",
+                 extra_columns=("flags",)))
 
 # %%
-with house_style():
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained")
-    a.results["journeys"].plot(ax=axes[0], what="repeat")
-    a.results["recovery"].plot(ax=axes[1])
-show(f[f["id"] == "recovery_difference"], "The service-recovery test: repeat purchase, difference between journeys",
-     extra_columns=("p_value", "definition"))
+recovered = f[(f["id"] == "recovery_difference") & f["estimate"].notna()].set_index("group")
+tested = section("recovery test", a.results["recovery"] is not None and len(recovered),
+                 "customers with a bad experience and others, followed for the whole window after their contact")
+repeat = journeys and segment_rows("journey", ["segment_repeat_rate"])["estimate"].notna().any()
+panels = [k for k, ok in (("journeys", repeat), ("recovery", tested)) if ok]
+if panels:
+    with house_style():
+        fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.8), layout="constrained", squeeze=False)
+        for ax, panel in zip(axes[0], panels):
+            a.results[panel].plot(ax=ax, **({"what": "repeat"} if panel == "journeys" else {}))
+if tested:
+    display(show(f[f["id"] == "recovery_difference"], "The service-recovery test: repeat purchase, difference between "
+                 "journeys", extra_columns=("p_value", "definition")))
 
 # %%
-recovered = f[f["id"] == "recovery_difference"].set_index("group")
-lines = [f"* {name(g).replace(' vs ', ' against ')}: {points('recovery_difference', g)}, "
-         f"p = {format_value(row.p_value, field='p_value')}" for g, row in recovered.iterrows()]
-display(Markdown("Buying again within the window after time zero (the contact), weighted difference between "
-                 "the groups:\n\n" + "\n".join(lines)))
+if len(recovered):
+    lines = [f"* {name(g).replace(' vs ', ' against ')}: {points('recovery_difference', g)}, "
+             f"p = {format_value(row.p_value, field='p_value')}" for g, row in recovered.iterrows()]
+    display(Markdown("Buying again within the window after time zero (the contact), weighted difference between "
+                     "the groups:\n\n" + "\n".join(lines)))
 
 # %% [markdown]
 # ## Levels of service
@@ -132,23 +171,32 @@ display(Markdown("Buying again within the window after time zero (the contact), 
 # never a substitute for consistent good service), plus *fails*. Each survey response gets a level
 # from its CSAT, expectation, NPS and effort answers; each customer the level of their latest
 # response.
+#
+# *Needs* survey answers with a satisfaction (CSAT) or expectation question; what customers did next
+# also needs purchases.
 
 # %%
 levels = a.results["service_levels"]
-display(Markdown(f"Rule: {levels.rule.describe()} Expectation question: `{levels.expectation_column}`."))
-show(segment_rows("level", ["segment_customers", "segment_share", "segment_repeat_rate",
-                                     "segment_avoid_rate"]), "Levels of service and what the customers did next",
-     extra_columns=("flags",))
+leveled = section("levels", levels is not None and len(segment_rows("level")),
+                  "survey answers with a satisfaction or expectation question")
+if leveled:
+    display(Markdown(f"Rule: {levels.rule.describe()} Expectation question: `{levels.expectation_column}`."))
+    display(show(segment_rows("level", ["segment_customers", "segment_share", "segment_repeat_rate",
+                                        "segment_avoid_rate"]), "Levels of service and what the customers did next",
+                 extra_columns=("flags",)))
 
 # %%
-with house_style():
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), layout="constrained")
-    levels.plot(ax=axes[0], what="share")
-    levels.plot(ax=axes[1], what="repeat")
 rates = segment_rows("level", ["segment_repeat_rate"]).dropna(subset=["estimate"])
-display(Markdown("Bought again within the window, by level: " + ", ".join(
-    f"{name(g)} {value('segment_repeat_rate', g)} (n = {value('segment_repeat_rate', g, 'n')})"
-    for g in rates["group"]) + "."))
+if leveled:
+    with house_style():
+        fig, axes = plt.subplots(1, 2 if len(rates) else 1, figsize=(12, 3.6), layout="constrained", squeeze=False)
+        levels.plot(ax=axes[0, 0], what="share")
+        if len(rates):
+            levels.plot(ax=axes[0, 1], what="repeat")
+if len(rates):
+    display(Markdown("Bought again within the window, by level: " + ", ".join(
+        f"{name(g)} {value('segment_repeat_rate', g)} (n = {value('segment_repeat_rate', g, 'n')})"
+        for g in rates["group"]) + "."))
 
 # %% [markdown]
 # ## Clusters the data forms on its own
@@ -157,18 +205,23 @@ display(Markdown("Bought again within the window, by level: " + ", ".join(
 # bad experiences, mean CSAT, resolution time), with the number of clusters chosen by silhouette and
 # each cluster described in plain words from the features that set it apart. When purchases come in
 # several currencies, spend counts the main currency only.
+#
+# *Needs* purchases from enough customers to form clusters.
 
 # %%
-show(segment_rows("cluster", ["segment_customers", "segment_share", "segment_repeat_rate"]),
-     "Clusters, described by what sets them apart", extra_columns=("definition",))
+sizes = segment_rows("cluster", ["segment_share"]).dropna(subset=["estimate"])
+clustered = section("clusters", a.results["clusters"] is not None and len(sizes), "purchases from enough customers")
+if clustered:
+    display(show(segment_rows("cluster", ["segment_customers", "segment_share", "segment_repeat_rate"]),
+                 "Clusters, described by what sets them apart", extra_columns=("definition",)))
 
 # %%
-with house_style():
-    ax = a.results["clusters"].plot()
-sizes = segment_rows("cluster", ["segment_share"])
-display(Markdown("The clusters: " + "; ".join(
-    f"**{name(g)}** ({value('segment_share', g)}): {d}" for g, d in sizes[["group", "definition"]].itertuples(
-        index=False)) + "."))
+if clustered:
+    with house_style():
+        ax = a.results["clusters"].plot()
+    display(Markdown("The clusters: " + "; ".join(
+        f"**{name(g)}** ({value('segment_share', g)}): {d}" for g, d in sizes[["group", "definition"]].itertuples(
+            index=False)) + "."))
 
 # %% [markdown]
 # ## Comparing segments
@@ -196,21 +249,29 @@ display(Markdown("\n".join(
 
 # %% [markdown]
 # ## Conclusions
+#
+# Each conclusion needs the data of the section it sums up; one without them is left out.
 
 # %%
-smallest = sizes.sort_values("estimate")["group"].iloc[0]
-display(Markdown(f"""
-* RFM: the largest segment is **{name(top[0])}** ({value('segment_share', top[0])} of customers).
-* Journeys: customers with a bad experience that was not recovered bought again within the window
+said = []
+if top:
+    said.append(f"RFM: the largest segment is **{name(top[0])}** ({value('segment_share', top[0])} of customers).")
+if has("segment_repeat_rate", "journey=bad not recovered"):
+    said.append(f"""Journeys: customers with a bad experience that was not recovered bought again within the window
   {value('segment_repeat_rate', 'journey=bad not recovered')} of the time, against
   {value('segment_repeat_rate', 'journey=good only')} for good-only and
   {value('segment_repeat_rate', 'journey=bad then recovered')} for recovered customers
   (n = {value('segment_repeat_rate', 'journey=bad then recovered', 'n')}, so that interval is wide:
-  {ci('segment_repeat_rate', 'journey=bad then recovered')}).
-* Levels: {", ".join(f"{name(g)} {value('segment_repeat_rate', g)}" for g in rates["group"])} bought again.
-* Clusters: the smallest, **{name(smallest)}** ({a.figure('segment_share', smallest)['definition']}), holds
-  {value('segment_share', smallest)} of customers.
-"""))
+  {ci('segment_repeat_rate', 'journey=bad then recovered')}).""")
+if len(rates):
+    by_level = ", ".join(f"{name(g)} {value('segment_repeat_rate', g)}" for g in rates["group"])
+    said.append(f"Levels: {by_level} bought again.")
+if clustered:
+    smallest = sizes.sort_values("estimate")["group"].iloc[0]
+    said.append(f"Clusters: the smallest, **{name(smallest)}** ({a.figure('segment_share', smallest)['definition']}), "
+                f"holds {value('segment_share', smallest)} of customers.")
+if section("conclusions", said, "purchases"):
+    display(Markdown("\n".join(f"* {x}" for x in said)))
 
 # %% [markdown]
 # ### Caveats

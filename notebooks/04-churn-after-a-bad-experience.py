@@ -28,6 +28,7 @@ timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenha
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
 seed = 0            # seed of the bootstraps and of the random draws
+n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50, for a quick look)
 
 # %%
 # %matplotlib inline
@@ -40,7 +41,8 @@ from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
-               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed,
+               n_resamples=n_resamples)
 f = a.figures
 av = a.results["avoidance"]
 
@@ -62,9 +64,28 @@ def rows(ids):
     return out.sort_values("id", key=lambda s: s.map(ids.index))
 
 
+def section(name, ok, needs):
+    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
+
+    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
+    with their table of the sections that run on which exports."""
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
+                metadata=mark)
+    return bool(ok)
+
+
+has = a.has  # whether the analysis has a figure (for a group) with a value
+
+
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
+end = (f"follow-up ends on **{a.as_of.date()}** (`as_of`)" if a.as_of is not None else
+       "no purchases were given, so follow-up has no end (`as_of`)")
 window = format_value(a.options["window"], "days")
-display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`); avoidance window "
+display(Markdown(f"Data: **{source}**; {end}; avoidance window "
                  f"{window} days."))
 
 # %% [markdown]
@@ -100,16 +121,23 @@ Caveats the registry carries: {"; ".join(b['caveats'])}.
 # we know only that their gap is at least as long as their follow-up. The Kaplan-Meier curve uses
 # each customer for as long as they were observed; its value at the window is the estimated share
 # still without a purchase.
+#
+# *Needs* tickets or survey answers (rated, so that some experiences are bad) together with purchases,
+# linked per customer.
 
 # %%
-show(f[f["source"] == "avoidance"], "Avoidance after a bad experience", extra_columns=("method",))
+avoided = section("avoidance", av is not None and has("avoid_2y_after_bad"),
+                  "rated tickets or survey answers together with purchases of the same customers")
+if avoided:
+    display(show(f[f["source"] == "avoidance"], "Avoidance after a bad experience", extra_columns=("method",)))
 
 # %%
-display(Markdown(
-    f"An estimated **{value('avoid_2y_after_bad')}** of the {value('avoid_2y_after_bad', field='n')} customers with "
-    f"a bad experience had not bought again {window} days later ({ci('avoid_2y_after_bad')}). Against the cited "
-    f"{compared('avoid_2y_after_bad')} ({compared('avoid_2y_after_bad', 'provenance')}) the verdict is "
-    f"**{compared('avoid_2y_after_bad', 'verdict')}**."))
+if avoided:
+    display(Markdown(
+        f"An estimated **{value('avoid_2y_after_bad')}** of the {value('avoid_2y_after_bad', field='n')} customers "
+        f"with a bad experience had not bought again {window} days later ({ci('avoid_2y_after_bad')}). Against the "
+        f"cited {compared('avoid_2y_after_bad')} ({compared('avoid_2y_after_bad', 'provenance')}) the verdict is "
+        f"**{compared('avoid_2y_after_bad', 'verdict')}**."))
 
 # %% [markdown]
 # ## The censoring trap
@@ -119,23 +147,29 @@ display(Markdown(
 # does, counts them anyway and biases the share upwards. Side by side: the naive count and the
 # Kaplan-Meier estimate; on the bundled sample also the share its generator planted, which it knows
 # because it also generated the future.
+#
+# *Needs* the same as the section before.
 
 # %%
 planted = cs.datasets.load_planted_truth()["avoidance"] if a.sample else None
 truth = planted["avoid_2y_after_bad"] if planted else None
-with house_style():
-    fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
-    av.plot_censoring_trap(ax=ax, truth=truth)
-show(rows(["naive_avoid_2y_after_bad", "avoid_2y_after_bad"]), "The naive count against Kaplan-Meier",
-     extra_columns=("method",))
+trap = section("censoring trap", avoided and has("naive_avoid_2y_after_bad"),
+               "tickets or survey answers together with purchases")
+if trap:
+    with house_style():
+        fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
+        av.plot_censoring_trap(ax=ax, truth=truth)
+    display(show(rows(["naive_avoid_2y_after_bad", "avoid_2y_after_bad"]), "The naive count against Kaplan-Meier",
+                 extra_columns=("method",)))
 
 # %%
-text = (f"The naive count says {value('naive_avoid_2y_after_bad')}; Kaplan-Meier, which uses each customer only "
-        f"for as long as they were observed, says {value('avoid_2y_after_bad')} ({ci('avoid_2y_after_bad')}).")
-if planted:
-    text += (f" The sample's generator knows the future: its planted share is "
-             f"{format_value(truth, 'share')} (its definition differs slightly: {planted['definition']}).")
-display(Markdown(text))
+if trap:
+    text = (f"The naive count says {value('naive_avoid_2y_after_bad')}; Kaplan-Meier, which uses each customer only "
+            f"for as long as they were observed, says {value('avoid_2y_after_bad')} ({ci('avoid_2y_after_bad')}).")
+    if planted:
+        text += (f" The sample's generator knows the future: its planted share is "
+                 f"{format_value(truth, 'share')} (its definition differs slightly: {planted['definition']}).")
+    display(Markdown(text))
 
 # %% [markdown]
 # ## Bad against good against a no-contact baseline
@@ -152,17 +186,23 @@ display(Markdown(text))
 # views: the same with controls leaving at their own later contact (`excess_avoidance_censored`), and
 # the days without a purchase within the window that go with the bad experience (a difference of
 # restricted mean times).
+#
+# *Needs* the same, and purchases of customers who had not contacted the company yet.
 
 # %%
-with house_style():
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    av.plot(ax=ax)
-show(rows(["avoid_2y_after_bad", "avoid_2y_after_good", "avoid_2y_baseline", "excess_avoidance",
-          "excess_avoidance_censored", "rmst_diff_2y"]),
-     "Bad, good and the no-contact baseline", extra_columns=("flags",))
+baseline = section("baseline", avoided and has("avoid_2y_baseline"),
+                   "purchases of customers before their first contact, next to those with a bad experience")
+if baseline:
+    with house_style():
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        av.plot(ax=ax)
+    display(show(rows(["avoid_2y_after_bad", "avoid_2y_after_good", "avoid_2y_baseline", "excess_avoidance",
+                      "excess_avoidance_censored", "rmst_diff_2y"]),
+                 "Bad, good and the no-contact baseline", extra_columns=("flags",)))
 
 # %%
-display(Markdown(f"""
+if baseline:
+    display(Markdown(f"""
 * After a **bad** experience {value('avoid_2y_after_bad')} had not bought again within the window; after a **good**
   one {value('avoid_2y_after_good')} ({ci('avoid_2y_after_good')}).
 * **Weighted customers not contacted yet**: {value('avoid_2y_baseline')} ({ci('avoid_2y_baseline')};
@@ -177,14 +217,17 @@ display(Markdown(f"""
 # ## The survey's bands: under a year, one year, two years or more
 #
 # The survey's answers were spread over three bands; the same split of your bad-experience curve
-# (the next purchase within a year, in the second year, or not within two years):
+# (the next purchase within a year, in the second year, or not within two years). *Needs* the same
+# as the avoidance section.
 
 # %%
 split = ["split_lt_365", "split_365_729", "split_730_plus"]
-display(Markdown("The survey's bands are in its definition above (*What was measured*). They are recalled durations "
-                 "among people whose buying changed; yours are gaps in purchases among all customers with a bad "
-                 "experience."))
-show(rows(split), "The bad-experience curve in the survey's bands")
+if section("survey's bands", avoided and any(has(i) for i in split),
+           "tickets or survey answers together with purchases"):
+    display(Markdown("The survey's bands are in its definition above (*What was measured*). They are recalled "
+                     "durations among people whose buying changed; yours are gaps in purchases among all customers "
+                     "with a bad experience."))
+    display(show(rows(split), "The bad-experience curve in the survey's bands"))
 
 # %% [markdown]
 # ## The conditional analogue
@@ -192,13 +235,17 @@ show(rows(split), "The bad-experience curve in the survey's bands")
 # The survey's denominator is people whose buying changed after the experience. The closest
 # behavioural analogue: among bad-experience customers whose gap exceeded their own expected buying
 # cycle, the share whose gap reached the window.
+#
+# *Needs* the same, and customers with enough purchases before their bad experience to have a cycle.
 
 # %%
-display(Markdown(f"Buying counts as changed when the {av.changed_rule.describe()}.\n\n"
-                 f"Among them, **{value('avoid_2y_after_bad_changed')}** did not buy within the window "
-                 f"({ci('avoid_2y_after_bad_changed')}, n = {value('avoid_2y_after_bad_changed', field='n')}); "
-                 f"against the cited {compared('avoid_2y_after_bad_changed')} the verdict is "
-                 f"**{compared('avoid_2y_after_bad_changed', 'verdict')}**."))
+if section("conditional analogue", avoided and has("avoid_2y_after_bad_changed"),
+           "bad-experience customers with a buying cycle of their own (several purchases before)"):
+    display(Markdown(f"Buying counts as changed when the {av.changed_rule.describe()}.\n\n"
+                     f"Among them, **{value('avoid_2y_after_bad_changed')}** did not buy within the window "
+                     f"({ci('avoid_2y_after_bad_changed')}, n = {value('avoid_2y_after_bad_changed', field='n')}); "
+                     f"against the cited {compared('avoid_2y_after_bad_changed')} the verdict is "
+                     f"**{compared('avoid_2y_after_bad_changed', 'verdict')}**."))
 
 # %% [markdown]
 # ## Service-attributable churn against the "switched because of poor service" figure
@@ -207,15 +254,22 @@ display(Markdown(f"Buying counts as changed when the {av.changed_rule.describe()
 # poor service, attributed to a Microsoft report. The honest own-data analogue asks a different
 # question: of the customers who lapsed (no purchase for a year), how many had a bad experience around
 # their last purchase, and is that more than among customers who stayed?
+#
+# *Needs* tickets or survey answers together with purchases, and customers who lapsed.
 
 # %%
-with house_style():
-    ax = a.results["attributable_churn"].plot()
-show(f[f["source"] == "attributable_churn"], "Service-attributable churn", extra_columns=("p_value", "method"))
+attributed = section("attributable churn", a.results["attributable_churn"] is not None
+                     and has("attributable_churn_share"), "tickets or survey answers together with purchases, "
+                     "with customers who lapsed")
+if attributed:
+    with house_style():
+        ax = a.results["attributable_churn"].plot()
+    display(show(f[f["source"] == "attributable_churn"], "Service-attributable churn", extra_columns=("p_value", "method")))
 
 # %%
-excess = a.figure("attributable_excess")
-display(Markdown(f"""
+if attributed:
+    excess = a.figure("attributable_excess")
+    display(Markdown(f"""
 * {value('attributable_churn_share')} of the {value('attributable_churn_share', field='n')} lapsed customers had a bad
   experience around their last purchase ({ci('attributable_churn_share')}), against
   {value('bad_experience_share_retained')} of retained customers: an excess of {points('attributable_excess')},
@@ -249,45 +303,56 @@ Microsoft's question into your own survey.
 # reason) gives a second view: churn by satisfaction band and by complaint, and the share of churners
 # whose stated reason is about service. A snapshot has no order in time, so this is what churners
 # *say*, not what caused their churn.
+#
+# *Needs* a customer snapshot with a churn flag.
 
 # %%
 sc = a.results["snapshot_churn"]
-if sc is None:
-    display(Markdown("No customer table with a churn flag was given."))
-else:
+has_snapshot = f.loc[f["source"] == "snapshot_churn", "estimate"].notna().any()
+snapshot = section("snapshot churn", sc is not None and has_snapshot, "a customer snapshot with a churn flag")
+if snapshot:
     with house_style():
         ax = sc.plot()
     display(show(f[f["source"] == "snapshot_churn"], "Snapshot churn", extra_columns=("p_value",)))
 
 # %%
-if sc is not None:
-    bands = f[(f["id"] == "churn_rate") & f["group"].str.contains("satisfaction")]
-    diff = f[f["id"] == "churn_rate_difference"]
+if snapshot:
+    bands = f[(f["id"] == "churn_rate") & f["group"].str.contains("satisfaction") & f["estimate"].notna()]
+    diff = f[(f["id"] == "churn_rate_difference") & f["estimate"].notna()]
     display(Markdown(
-        "Churn by satisfaction band: " + ", ".join(
-            f"{g.split('=', 1)[1]} {value('churn_rate', g)} (n = {value('churn_rate', g, 'n')})" for g in bands["group"])
-        + ". "
+        ("Churn by satisfaction band: " + ", ".join(
+            f"{g.split('=', 1)[1]} {value('churn_rate', g)} (n = {value('churn_rate', g, 'n')})"
+            for g in bands["group"]) + ". " if len(bands) else "")
         + (f"The churn rate of customers who complained differs from that of those who did not by "
            f"{points('churn_rate_difference', diff['group'].iloc[0])}. " if len(diff) else "")
-        + f"{value('service_reason_share')} of churners with a stated reason named service "
-          f"({ci('service_reason_share')})."))
+        + (f"{value('service_reason_share')} of churners with a stated reason named service "
+           f"({ci('service_reason_share')})." if has("service_reason_share") else "")))
 
 # %% [markdown]
 # ## Conclusions
+#
+# Each conclusion needs the data of the section it sums up; one without them is left out.
 
 # %%
-display(Markdown(f"""
-* **Against the cited figure:** {value('avoid_2y_after_bad')} of customers with a bad experience had not bought again
-  within {window} days ({ci('avoid_2y_after_bad')}); verdict against the cited {compared('avoid_2y_after_bad')}:
-  **{compared('avoid_2y_after_bad', 'verdict')}**. The cited figure is conditional and recalled, so the verdict says
-  how your customers behave, not whether the survey was right.
-* **The part that goes with the bad experience** is the excess over weighted customers not contacted yet:
-  {points('excess_avoidance')}.
-* **The censoring trap:** a naive count would have said {value('naive_avoid_2y_after_bad')}.
-* **Switching:** {value('attributable_churn_share')} of lapsed customers had a bad experience around their last
-  purchase, {points('attributable_excess')} more than retained customers. The circulating figure is untraceable and
-  would be a lifetime any-brand self-report even if it were sourced: not comparable.
-"""))
+said = []
+if avoided:
+    said.append(f"""**Against the cited figure:** {value('avoid_2y_after_bad')} of customers with a bad experience had
+  not bought again within {window} days ({ci('avoid_2y_after_bad')}); verdict against the cited
+  {compared('avoid_2y_after_bad')}: **{compared('avoid_2y_after_bad', 'verdict')}**. The cited figure is conditional
+  and recalled, so the verdict says how your customers behave, not whether the survey was right.""")
+if baseline:
+    said.append(f"**The part that goes with the bad experience** is the excess over weighted customers not contacted "
+                f"yet: {points('excess_avoidance')}.")
+if trap:
+    said.append(f"**The censoring trap:** a naive count would have said {value('naive_avoid_2y_after_bad')}.")
+if attributed:
+    said.append(f"""**Switching:** {value('attributable_churn_share')} of lapsed customers had a bad experience around
+  their last purchase, {points('attributable_excess')} more than retained customers. The circulating figure is
+  untraceable and would be a lifetime any-brand self-report even if it were sourced: not comparable.""")
+if snapshot and has("service_reason_share"):
+    said.append(f"**Snapshot:** {value('service_reason_share')} of churners with a stated reason named service.")
+if section("conclusions", said, "tickets or survey answers together with purchases, or a customer snapshot"):
+    display(Markdown("\n".join(f"* {x}" for x in said)))
 
 # %% [markdown]
 # ### Caveats

@@ -27,6 +27,7 @@ timezone = None     # zone of timestamps without an offset, e.g. "Europe/Copenha
 dayfirst = None     # True / False when a file's dates cannot decide their order themselves
 as_of = None        # end of the data, e.g. "2025-12-31" (None: the last purchase)
 seed = 0            # seed of the bootstraps and of the random draws
+n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50, for a quick look)
 
 # %%
 # %matplotlib inline
@@ -38,7 +39,8 @@ from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
-               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed)
+               customers=customers, as_of=as_of, timezone=timezone, dayfirst=dayfirst, seed=seed,
+               n_resamples=n_resamples)
 f = a.figures
 BAD, GOOD = "satisfaction=dissatisfied", "satisfaction=satisfied"
 
@@ -65,8 +67,27 @@ def rows(ids, group=BAD):
     return out.sort_values("id", key=lambda s: s.map(ids.index))
 
 
+def section(name, ok, needs):
+    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
+
+    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
+    with their table of the sections that run on which exports."""
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
+                metadata=mark)
+    return bool(ok)
+
+
+has = a.has  # whether the analysis has a figure (for a group) with a value
+
+
 source = "the bundled sample (a simulated Danish web shop)" if a.sample else "your exports"
-display(Markdown(f"Data: **{source}**; follow-up ends on **{a.as_of.date()}** (`as_of`)."))
+end = (f"follow-up ends on **{a.as_of.date()}** (`as_of`)" if a.as_of is not None else
+       "no purchases were given, so follow-up has no end (`as_of`)")
+display(Markdown(f"Data: **{source}**; {end}."))
 
 # %% [markdown]
 # ## The cited figures and what their provenance allows
@@ -101,17 +122,25 @@ display(Markdown(
 # into the open band, and the upper sensitivity value reads every answer at its high end with the open
 # band at three times its floor. The mean's interval is this identified range, so it gets a verdict only
 # when the whole range misses the cited range. Intervals resample customers, not answers.
+#
+# *Needs* survey answers with a satisfaction (CSAT) question and a question on how many people were
+# told, from dissatisfied respondents.
 
 # %%
-with house_style():
-    ax = a.results["word_of_mouth"].plot()
-show(a.comparisons[a.comparisons["id"].isin(ids)], "Dissatisfied respondents against the cited figures",
-     label_columns=("id", "label"), fields=("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n"),
-     extra_columns=("verdict", "provenance"))
+NEEDS = "survey answers with a satisfaction question and a question on how many people were told"
+told = section("people told", a.results["word_of_mouth"] is not None and has("wom_told_mean", BAD), NEEDS)
+if told:
+    with house_style():
+        ax = a.results["word_of_mouth"].plot()
+    display(show(a.comparisons[a.comparisons["id"].isin(ids)], "Dissatisfied respondents against the cited figures",
+                 label_columns=("id", "label"), extra_columns=("verdict", "provenance"),
+                 fields=("cited", "cited_low", "cited_high", "observed", "ci_low", "ci_high", "n")))
 
 # %%
-higher = a.figure("wom_told_mean", BAD)["estimate"] > a.figure("wom_told_median_band", BAD)["ci_high"]
-display(Markdown(f"""
+if told:
+    higher = has("wom_told_median_band", BAD) and (a.figure("wom_told_mean", BAD)["estimate"]
+                                                  > a.figure("wom_told_median_band", BAD)["ci_high"])
+    display(Markdown(f"""
 * Dissatisfied respondents (n = {value('wom_told_mean', field='n')}) told **{value('wom_told_mean')} people** on average
   (identified range {ci('wom_told_mean')}), against the folklore range {compared('wom_told_mean')} (verdict
   **{compared('wom_told_mean', 'verdict')}**, {compared('wom_told_mean', 'provenance')}).
@@ -132,22 +161,28 @@ display(Markdown(f"""
 #
 # The folklore's premise is that bad news travels further than good. The same measures for satisfied
 # respondents:
+#
+# *Needs* the same as the section before, from satisfied and from dissatisfied respondents.
 
 # %%
 contrast = ["wom_told_mean", "wom_told_median_band", "wom_told_over_20", "share_bad_any", "share_good_any",
             "told_others_not_to_buy_after_bad", "told_others_not_to_buy_after_good"]
-show(f[f["id"].isin(contrast) & f["group"].isin([BAD, GOOD])].sort_values(["group", "id"]),
-     "Dissatisfied against satisfied respondents")
+both = section("satisfied against dissatisfied", told and has("wom_told_mean", GOOD),
+               NEEDS.replace("survey answers", "survey answers of satisfied and dissatisfied respondents"))
+if both:
+    display(show(f[f["id"].isin(contrast) & f["group"].isin([BAD, GOOD])].sort_values(["group", "id"]),
+                 "Dissatisfied against satisfied respondents"))
 
 # %%
-further = a.figure("wom_told_mean", BAD)["ci_low"] > a.figure("wom_told_mean", GOOD)["ci_high"]
-display(Markdown(
-    f"Satisfied respondents (n = {value('wom_told_mean', GOOD, 'n')}) told {value('wom_told_mean', GOOD)} people on "
-    f"average (identified range {ci('wom_told_mean', GOOD)}) against {value('wom_told_mean')} for dissatisfied ones; "
-    f"{value('share_good_any', GOOD)} of satisfied respondents told anyone at all, against "
-    f"{value('share_bad_any')} of dissatisfied ones. "
-    + ("Bad news travels further here: the identified ranges do not overlap." if further else
-       "The identified ranges overlap: the data does not show bad news travelling further.")))
+if both:
+    further = a.figure("wom_told_mean", BAD)["ci_low"] > a.figure("wom_told_mean", GOOD)["ci_high"]
+    display(Markdown(
+        f"Satisfied respondents (n = {value('wom_told_mean', GOOD, 'n')}) told {value('wom_told_mean', GOOD)} people on "
+        f"average (identified range {ci('wom_told_mean', GOOD)}) against {value('wom_told_mean')} for dissatisfied ones; "
+        f"{value('share_good_any', GOOD)} of satisfied respondents told anyone at all, against "
+        f"{value('share_bad_any')} of dissatisfied ones. "
+        + ("Bad news travels further here: the identified ranges do not overlap." if further else
+           "The identified ranges overlap: the data does not show bad news travelling further.")))
 
 # %% [markdown]
 # ## Bounds and the central estimate
@@ -156,32 +191,43 @@ display(Markdown(
 # top band; the lower bound reads every answer at its low end and so can only understate, the upper
 # sensitivity value shows how far the assumption can move the mean. Shares above a threshold get a
 # lower and an upper bound from answers whose band straddles it.
+#
+# *Needs* the same as the section on people told.
 
 # %%
 readings = ["wom_told_mean_lower_bound", "wom_told_mean", "wom_told_mean_upper_sensitivity", "wom_told_median_band",
             "wom_told_over_20_lower_bound", "wom_told_over_20", "wom_told_over_20_upper_bound",
             "share_bad_gt5_lower_bound", "share_bad_gt5", "share_bad_gt5_upper_bound"]
-show(rows(readings), "Central estimates with their bounds (dissatisfied respondents)")
+bounds = section("bounds", told, NEEDS)
+if bounds:
+    display(show(rows(readings), "Central estimates with their bounds (dissatisfied respondents)"))
 
 # %%
-display(Markdown(f"The mean people told is {value('wom_told_mean')} under the tail assumption, at least "
-                 f"{value('wom_told_mean_lower_bound')} ({ci('wom_told_mean_lower_bound')}) at the low ends and "
-                 f"{value('wom_told_mean_upper_sensitivity')} at the upper sensitivity reading."))
+if bounds:
+    display(Markdown(f"The mean people told is {value('wom_told_mean')} under the tail assumption, at least "
+                     f"{value('wom_told_mean_lower_bound')} ({ci('wom_told_mean_lower_bound')}) at the low ends and "
+                     f"{value('wom_told_mean_upper_sensitivity')} at the upper sensitivity reading."))
 
 # %% [markdown]
 # ## Conclusions
+#
+# Each conclusion needs the data of the section it sums up; one without them is left out.
 
 # %%
-display(Markdown(f"""
-* Dissatisfied respondents told {value('wom_told_mean')} people on average (at least
+said = []
+if told:
+    said.append(f"""Dissatisfied respondents told {value('wom_told_mean')} people on average (at least
   {value('wom_told_mean_lower_bound')}), median in the band from {value('wom_told_median_band')};
-  {value('wom_told_over_20')} told more than
-  twenty. These sit next to folklore figures, which are context, not targets.
-* {value('told_others_not_to_buy_after_bad')} advised others not to buy: verdict
+  {value('wom_told_over_20')} told more than twenty. These sit next to folklore figures, which are context, not
+  targets.""")
+if has("told_others_not_to_buy_after_bad", BAD):
+    said.append(f"""{value('told_others_not_to_buy_after_bad')} advised others not to buy: verdict
   **{compared('told_others_not_to_buy_after_bad', 'verdict')}** against a sourced but second-hand
-  {compared('told_others_not_to_buy_after_bad')}.
-* Satisfied respondents told {value('wom_told_mean', GOOD)} people on average.
-"""))
+  {compared('told_others_not_to_buy_after_bad')}.""")
+if both:
+    said.append(f"Satisfied respondents told {value('wom_told_mean', GOOD)} people on average.")
+if section("conclusions", said, NEEDS):
+    display(Markdown("\n".join(f"* {x}" for x in said)))
 
 # %% [markdown]
 # ### Caveats

@@ -3,15 +3,21 @@
 Each notebook's source of truth is its jupytext percent-format text source,
 ``notebooks/NN-name.py``, paired with the committed ``notebooks/NN-name.ipynb``
 (stored with its outputs, written by ``make notebooks`` = ``notebooks/run.py``).
-Every source is executed top to bottom on the bundled sample, all of them at
-once (one kernel per core) in temporary working directories. The committed
-``.ipynb`` files are checked for staleness against their sources (cell by
-cell), for e-mail addresses and names of the sample's invented people, and for
-a ``parameters`` cell.
+Every source is executed top to bottom, with parameters injected by papermill
+(few bootstrap resamples, to keep the suite fast), on the bundled sample and on
+partial exports (:data:`INPUTS`: tickets only, survey only, an SPSS survey
+only, activity only, a customer snapshot only, Freshdesk tickets with Stripe
+payments, and all of them together). Each notebook's sections either run or
+say in one sentence what data they need; which ones ran is compared with
+:data:`SECTIONS`, and every number a table shows is checked against the figures
+of the same analysis. The committed ``.ipynb`` files are checked for staleness
+against their sources (cell by cell), for e-mail addresses and names of the
+sample's invented people, and for a ``parameters`` cell.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import re
 import time
@@ -20,7 +26,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import csanalysis as cs
+from csanalysis.analysis import DEFAULT_RESAMPLES
 from csanalysis.datasets import generate
+from test_faces_agree import check_against, tagged
 
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
@@ -32,6 +41,84 @@ EXPECTED = [
     "04-churn-after-a-bad-experience",
     "05-word-of-mouth",
 ]
+
+
+DATA = ROOT / "tests" / "data"
+ZENDESK, FRESHDESK = DATA / "tickets" / "zendesk_export.csv", DATA / "tickets" / "freshdesk_export.csv"
+QUALTRICS, SPSS = DATA / "surveys" / "qualtrics_numeric.csv", DATA / "fixtures" / "spss" / "ispss_iSpssData.sav"
+SHOPIFY, STRIPE = DATA / "activity" / "shopify_orders.csv", DATA / "activity" / "stripe_payments.csv"
+TELCO = DATA / "customers" / "ibm_telco.csv"
+
+# The exports each notebook is executed on (papermill parameters; {} = the bundled sample).
+INPUTS = {
+    "sample": {},
+    "tickets": {"tickets": ZENDESK},
+    "survey": {"survey": QUALTRICS},
+    "spss": {"survey": SPSS},
+    "activity": {"activity": SHOPIFY},
+    "customers": {"customers": TELCO},
+    "freshdesk+stripe": {"tickets": FRESHDESK, "activity": STRIPE},
+    "all": {"tickets": [ZENDESK, FRESHDESK], "survey": [QUALTRICS, SPSS], "activity": [SHOPIFY, STRIPE],
+            "customers": TELCO},
+}
+N_RESAMPLES = 20  # enough to run every bootstrap; the committed notebooks use the default
+
+# Which sections run on which exports: one character per input, in the order of INPUTS
+# (x = ran, . = skipped, saying in one sentence what it needs).
+#                                            sample
+#                                            |tickets
+#                                            ||survey
+#                                            |||spss
+#                                            ||||activity
+#                                            |||||customers
+#                                            ||||||freshdesk+stripe
+#                                            |||||||all
+SECTIONS = {
+    "00-quickstart": {
+        "headline":                         "x....x.x",
+        "forest plot, shares":              "x....x.x",
+        "forest plot, people told":         "x.......",
+        "in words":                         "x....x.x",
+        "conclusions":                      "x.......",
+    },
+    "01-load-and-check-exports": {
+        "answers missing":                  "xxx...xx",
+        "survey scales":                    "x.xx...x",
+    },
+    "02-service-metrics": {
+        "overall":                          "xxxx..xx",
+        "by channel":                       "xx....xx",
+        "consistency":                      "x.......",
+        "scorecard":                        "xx....xx",
+        "timeline":                         "xxx....x",
+        "conclusions":                      "xxx...xx",
+    },
+    "03-customer-segments": {
+        "rfm":                              "x...x.xx",
+        "journeys":                         "x.....xx",
+        "recovery test":                    "x.......",
+        "levels":                           "x.x....x",
+        "clusters":                         "x...x.xx",
+        "conclusions":                      "x...x.xx",
+    },
+    "04-churn-after-a-bad-experience": {
+        "avoidance":                        "x.......",
+        "censoring trap":                   "x.......",
+        "baseline":                         "x.......",
+        "survey's bands":                   "x.......",
+        "conditional analogue":             "x.......",
+        "attributable churn":               "x.......",
+        "snapshot churn":                   "x....x.x",
+        "conclusions":                      "x....x.x",
+    },
+    "05-word-of-mouth": {
+        "people told":                      "x.......",
+        "satisfied against dissatisfied":   "x.......",
+        "bounds":                           "x.......",
+        "conclusions":                      "x.......",
+    },
+}
+SKIPPED = re.compile(r"^\*Skipped: this section needs [^.]+, which the exports given do not hold\.\*$")
 
 
 def _load_runner():
@@ -97,13 +184,94 @@ def committed(name: str):
     return nbformat.read(path, as_version=4)
 
 
+def parameters(inputs: dict) -> dict:
+    """Papermill parameters for ``inputs`` (paths as text, lists kept), with few resamples."""
+    out = {role: [str(p) for p in v] if isinstance(v, list) else str(v) for role, v in inputs.items()}
+    return {**out, "n_resamples": N_RESAMPLES}
+
+
+def parameterized(name: str, params: dict):
+    """The notebook ``name`` from its source with ``params`` injected after its parameters cell, as papermill does."""
+    from papermill.parameterize import parameterize_notebook
+
+    nb = run.read_source(name)
+    nb.metadata["papermill"] = {}
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    return parameterize_notebook(nb, params)
+
+
+RESET = "%reset -f\nimport matplotlib.pyplot\nmatplotlib.pyplot.close('all')"
+
+
+def one_kernel(notebooks: dict):
+    """The ``notebooks`` (name -> node) as one notebook, each after a cell that empties the namespace.
+
+    Run in one kernel, the six notebooks of one input import the library once instead of six times (the
+    import takes longer than most notebooks); ``%reset -f`` leaves each notebook nothing of the one before.
+    """
+    cells = []
+    for name, nb in notebooks.items():
+        cells.append(nbformat.v4.new_code_cell(RESET, metadata={"origin": "reset"}, id=f"reset-{name[:2]}"))
+        for cell in nb.cells:
+            cell = copy.deepcopy(cell)
+            cell.metadata["origin"] = name
+            cells.append(cell)
+    return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(next(iter(notebooks.values())).metadata))
+
+
+def split(together, names) -> dict:
+    """The executed notebooks back out of :func:`one_kernel`'s notebook (reset cells left out)."""
+    out = {}
+    for name in names:
+        nb = nbformat.v4.new_notebook(metadata=together.metadata)
+        nb.cells = [c for c in together.cells if c.metadata.get("origin") == name]
+        for c in nb.cells:
+            del c.metadata["origin"]
+        out[name] = nb
+    return out
+
+
 @pytest.fixture(scope="module")
 def executed():
-    """Every notebook executed from its text source, all at once (one kernel per core), once per module."""
+    """Every notebook executed on every input of INPUTS: one kernel per input, as many at once as cores.
+
+    Returns (notebook, input) -> executed notebook, or the exception that stopped its kernel.
+    """
     start = time.perf_counter()
-    done = run.execute_many({n: run.read_source(n) for n in EXPECTED}, allow_errors=True)
-    print(f"six notebooks executed in {time.perf_counter() - start:.0f} s")
-    return done
+    batches = {i: one_kernel({n: parameterized(n, parameters(INPUTS[i])) for n in EXPECTED}) for i in INPUTS}
+    done = run.execute_many(batches, allow_errors=True)
+    out = {}
+    for i, nb in done.items():
+        resets = [] if isinstance(nb, BaseException) else [
+            o for c in nb.cells if c.metadata.get("origin") == "reset" for o in c.get("outputs", [])]
+        assert not resets, f"{i}: a reset cell failed: {resets}"
+        parts = dict.fromkeys(EXPECTED, nb) if isinstance(nb, BaseException) else split(nb, EXPECTED)
+        out.update({(n, i): part for n, part in parts.items()})
+    print(f"{len(EXPECTED)} notebooks x {len(INPUTS)} inputs executed in {time.perf_counter() - start:.0f} s")
+    return out
+
+
+def ran(nb) -> dict:
+    """Section -> whether it ran, from the metadata the notebook's ``section(...)`` helper attaches."""
+    out = {}
+    for cell in code_cells(nb):
+        for o in cell.outputs:
+            mark = o.get("metadata", {}).get("csanalysis")
+            if mark:
+                assert mark["section"] not in out, f"section {mark['section']!r} is marked twice"
+                out[mark["section"]] = mark["ran"]
+    return out
+
+
+def problems(nb) -> list[str]:
+    """Errors (tracebacks), text on stderr and cells that did not run."""
+    code = code_cells(nb)
+    out = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(code) for o in c.outputs
+           if o.output_type == "error"]
+    out += [f"stderr: {o.text}" for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
+    out += [f"cell {i} did not run" for i, c in enumerate(code) if c.execution_count is None]
+    return out
 
 
 def test_the_six_notebooks_have_text_sources():
@@ -128,28 +296,94 @@ def test_forbidden_call_check_is_not_vacuous():
     assert not CALL_RE.search("a = cs.analyse(cs.datasets.load_sample())")
 
 
+@pytest.mark.parametrize("inputs", INPUTS)
 @pytest.mark.parametrize("name", EXPECTED)
-def test_notebook_runs_on_the_sample(name, executed):
-    nb = executed[name]
+def test_notebook_runs_without_a_traceback(name, inputs, executed):
+    # on the sample and on partial exports: a section without its data says so, it does not crash
+    nb = executed[name, inputs]
     if isinstance(nb, BaseException):
         raise nb
-    code = code_cells(nb)
-    errors = [f"cell {i}: {o.ename}: {o.evalue}" for i, c in enumerate(code) for o in c.outputs
-              if o.output_type == "error"]
-    assert not errors, "\n".join(errors)
-    assert all(c.execution_count is not None for c in code)
-    stderr = [o.text for c in code for o in c.outputs if o.output_type == "stream" and o.name == "stderr"]
-    assert not stderr, stderr
-    prose = [o for c in code for o in c.outputs if "text/markdown" in o.get("data", {})]
+    assert problems(nb) == []
+    prose = [o for c in code_cells(nb) for o in c.outputs if "text/markdown" in o.get("data", {})]
     assert len(prose) >= 3, "the prose about the numbers must be computed Markdown"
 
 
+@pytest.mark.parametrize("inputs", INPUTS)
 @pytest.mark.parametrize("name", EXPECTED)
-def test_reexecuted_outputs_hold_no_personal_data(name, executed):
-    nb = executed[name]
+def test_sections_run_or_skip_as_expected(name, inputs, executed):
+    nb = executed[name, inputs]
     if isinstance(nb, BaseException):
-        pytest.fail(f"{name} did not run: {nb}")
+        pytest.fail(f"{name} did not run on {inputs}: {nb}")
+    column = list(INPUTS).index(inputs)
+    want = {section: row[column] == "x" for section, row in SECTIONS[name].items()}
+    have = ran(nb)
+    diff = {s: ("ran" if have.get(s) else "skipped" if s in have else "no marker") for s in set(want) | set(have)
+            if want.get(s) != have.get(s)}
+    assert not diff, f"{name} on {inputs}: sections that did not do as SECTIONS expects: {diff}"
+    # a skipped section says in one sentence what it needs, and its cell shows nothing after that sentence
+    for cell in code_cells(nb):
+        marks = [i for i, o in enumerate(cell.outputs) if "csanalysis" in o.get("metadata", {})]
+        for i in marks:
+            if not cell.outputs[i].metadata["csanalysis"]["ran"]:
+                assert SKIPPED.match(cell.outputs[i].data["text/markdown"]), cell.outputs[i].data["text/markdown"]
+        if marks and not any(cell.outputs[i].metadata["csanalysis"]["ran"] for i in marks):
+            after = [o for o in cell.outputs[marks[0]:] if "csanalysis" not in o.get("metadata", {})]
+            assert not after, f"{cell.source[:200]}\nshows after skipping: {after}"
+
+
+@pytest.mark.parametrize("inputs", INPUTS)
+def test_numbers_shown_are_the_analysis_figures(inputs, executed):
+    # every number a table shows is the figure of the same analysis (same exports, resamples and seed)
+    parts = [executed[n, inputs] for n in EXPECTED]
+    if any(isinstance(nb, BaseException) for nb in parts):
+        pytest.fail(f"a notebook did not run on {inputs}")
+    given = INPUTS[inputs]
+    a = cs.analyse(**parameters(given)) if given else cs.analyse(cs.datasets.load_sample(), n_resamples=N_RESAMPLES)
+    total = 0
+    for name, nb in zip(EXPECTED, parts):
+        cells = []
+        for cell in code_cells(nb):
+            for o in cell.outputs:
+                markup = o.get("data", {}).get("text/html", "")
+                cells += tagged(markup if isinstance(markup, str) else "".join(markup))
+        total += check_against(a.figures, cells, f"{name} on {inputs}")
+    assert total > (50 if inputs in ("sample", "all") else 0)
+
+
+def test_expected_table_names_every_section():
+    # SECTIONS lists exactly the sections the sources mark, and every section's markdown says what it needs
+    for name in EXPECTED:
+        nb = run.read_source(name)
+        marked = re.findall(r"section\(\s*\"([^\"]+)\"", "\n".join(c.source for c in code_cells(nb)))
+        assert sorted(marked) == sorted(SECTIONS[name]), name
+        assert all(len(row) == len(INPUTS) and set(row) <= {"x", "."} for row in SECTIONS[name].values())
+        last_markdown = ""
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                last_markdown = cell.source
+            elif re.search(r"\bsection\(\s*\"", cell.source):
+                assert "needs" in last_markdown.lower(), f"{name}: say what the section needs: {last_markdown[:80]!r}"
+
+
+@pytest.mark.parametrize("inputs", INPUTS)
+@pytest.mark.parametrize("name", EXPECTED)
+def test_reexecuted_outputs_hold_no_personal_data(name, inputs, executed):
+    nb = executed[name, inputs]
+    if isinstance(nb, BaseException):
+        pytest.fail(f"{name} did not run on {inputs}: {nb}")
     assert personal_data(output_texts(nb)) == []
+
+
+def test_papermill_runs_a_notebook_on_partial_exports(tmp_path):
+    # what the README shows: papermill itself, on a notebook file, with parameters
+    import papermill as pm
+
+    source = tmp_path / "05.ipynb"
+    nbformat.write(run.read_source("05-word-of-mouth"), source)
+    out = pm.execute_notebook(str(source), str(tmp_path / "05-out.ipynb"), parameters=parameters(INPUTS["tickets"]),
+                              kernel_name=run.KERNEL_NAME, cwd=str(tmp_path), progress_bar=False)
+    assert problems(out) == []
+    assert ran(out) == dict.fromkeys(SECTIONS["05-word-of-mouth"], False)
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -186,7 +420,7 @@ def test_first_code_cell_is_tagged_parameters(name):
         assert "parameters" in code[0].metadata.get("tags", [])
         assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
         for line in ("tickets = None", "survey = None", "activity = None", "customers = None", "as_of = None",
-                     "timezone = None", "seed = 0"):
+                     "timezone = None", "seed = 0", f"n_resamples = {DEFAULT_RESAMPLES}"):
             assert line in code[0].source
 
 
@@ -198,7 +432,10 @@ def test_notebook_computes_no_figure(name):
     assert len(re.findall(r"\bcs\.analyse\(", text)) == 1, "call cs.analyse exactly once"
     calls = sorted({m.group(1) for m in CALL_RE.finditer(text)})
     assert calls == [], f"{name} calls {calls}: take the figure from a.figures / a.results instead"
-    assert "n_resamples" not in text, "use the report's default n_resamples, so that intervals match the report"
+    # the report's default n_resamples (a parameter, so that intervals match the report unless changed)
+    assert re.findall(r"\bn_resamples\b.*", text) == [
+        f"n_resamples = {DEFAULT_RESAMPLES}  # bootstrap resamples (the report's default; fewer, e.g. 50, for a "
+        "quick look)", "n_resamples=n_resamples)"]
 
 
 @pytest.mark.parametrize("name", EXPECTED)

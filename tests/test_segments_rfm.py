@@ -61,27 +61,36 @@ def test_table_values_and_scores():
     assert t_.loc["a", "recency"] == 29
     assert t_.loc["c", "frequency"] == 3 and t_.loc["c", "monetary"] == 300
     assert t_.loc["d", "recency"] == (pd.Timestamp("2024-06-30") - pd.Timestamp("2022-01-01")).days
-    # five customers, five bins: every score used exactly once
-    for col in ("r_score", "f_score", "m_score"):
+    # five customers, five bins: every distinct value its own score; tied frequencies share the lowest
+    for col in ("r_score", "m_score"):
         assert sorted(t_[col].tolist()) == [1, 2, 3, 4, 5]
+    assert t_["f_score"].to_dict() == {"a": 4, "b": 1, "c": 5, "d": 1, "e": 1}
     assert t_.loc["e", "r_score"] == 5 and t_.loc["d", "r_score"] == 1
     assert t_.loc["c", "m_score"] == 5 and t_.loc["d", "m_score"] == 1
     # fm = ceil((f + m) / 2) and the segment is the grid cell
     fm = np.ceil((t_["f_score"] + t_["m_score"].astype(float)) / 2)
     assert (t_["fm_score"] == fm).all()
-    for cust, row in t_.iterrows():
-        assert row["segment"] == RFM_SEGMENT_GRID.loc[row["r_score"], row["fm_score"]]
+    for cust, row in t_.iterrows():  # one purchase: the FM 1 column
+        fm_col = row["fm_score"] if row["frequency"] > 1 else 1
+        assert row["segment"] == RFM_SEGMENT_GRID.loc[row["r_score"], fm_col]
     assert t_.loc["c", "rfm_score"] == f"{t_.loc['c', 'r_score']}{t_.loc['c', 'f_score']}5"
 
 
-def test_ties_are_split_evenly_by_rank_first():
-    # 100 customers with one order each: frequency ties everywhere, yet quintiles of 20
+def test_ties_share_a_score_and_recent_one_time_buyers_are_new():
+    # issue 12: 100 customers with one order each: frequency ties everywhere, and no tie is broken by date
     act = pd.DataFrame({"customer": [f"c{i:03d}" for i in range(100)],
                         "at": END - pd.to_timedelta(np.arange(100), unit="D"), "amount": 10.0,
                         "currency": "SEK"})
     res = rfm(act)
-    assert res.table["f_score"].value_counts().sort_index().tolist() == [20] * 5
-    assert res.table["m_score"].value_counts().sort_index().tolist() == [20] * 5
+    assert res.table["f_score"].nunique() == 1 and res.table["m_score"].nunique() == 1
+    t = res.table.sort_values("recency")
+    assert (t.head(20)["segment"] == "New customers").all()
+    assert (t.iloc[20:40]["segment"] == "Promising").all()
+    assert not t["segment"].isin(["Champions", "Loyal", "Potential loyalists"]).any()
+    # a few repeat buyers among many one-time buyers: only repeat buyers can be Champions
+    rep = pd.concat([act, act.head(2).assign(at=END - pd.Timedelta(days=1))], ignore_index=True)
+    t2 = rfm(rep).table
+    assert set(t2.loc[t2["segment"] == "Champions", "customer"]) <= {"c000", "c001"}
 
 
 def test_summary_shares_cis_and_outputs(rng):
@@ -101,7 +110,7 @@ def test_summary_shares_cis_and_outputs(rng):
     assert d["customers"] == len(res.table)
     assert "Champions" in res._repr_html_()
     ax = res.plot()
-    assert len(ax.patches) == len(s)
+    assert len(ax.patches) == int((s["n"] > 0).sum())  # empty segments are not drawn
     assert "RFM" in ax.get_title()
 
 
@@ -147,12 +156,13 @@ def test_one_customer_is_one_segment():
 
 
 def test_single_period_and_as_of_cut():
-    # every purchase on one day: recency is 0 for everyone, scores still spread by rank
+    # every purchase on one day: recency is 0 for everyone, so everyone gets the middle R score
     act = pd.DataFrame({"customer": [f"c{i}" for i in range(10)], "at": END,
                         "amount": np.arange(10.0), "currency": "EUR"})
     res = rfm(act)
     assert (res.table["recency"] == 0).all()
-    assert sorted(res.table["r_score"].value_counts().tolist()) == [2] * 5
+    assert (res.table["r_score"] == 3).all()
+    assert sorted(res.table["m_score"].value_counts().tolist()) == [2] * 5
     # purchases after as_of are left out
     later = pd.concat([act, pd.DataFrame({"customer": ["c0"], "at": [END + pd.Timedelta(days=5)],
                                           "amount": [1000.0], "currency": "EUR"})], ignore_index=True)

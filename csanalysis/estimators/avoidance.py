@@ -60,7 +60,7 @@ from scipy import sparse, stats
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import percentile_interval, poisson_weights, unit_hash
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights, unit_hash
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
@@ -1516,7 +1516,7 @@ def avoidance(
     baseline: Literal["weighted", "none"] = "weighted",
     changed_rule: ChangedRule | Mapping[str, Any] | None = None,
     count_open_purchases: bool = False,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: int | np.random.Generator | None = 0,
     confidence: float = 0.95,
 ) -> AvoidanceResult:

@@ -30,7 +30,7 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import poisson_weights
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
 
@@ -351,7 +351,7 @@ def attributable_churn(
     as_of: Any = None,
     experiences_since: Any = None,
     confidence: float = 0.95,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = 0,
     stratify: bool = True,
     min_stratum_n: int = 5,

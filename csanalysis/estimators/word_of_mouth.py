@@ -130,7 +130,7 @@ import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import percentile_interval, poisson_weights
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights
 from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["word_of_mouth", "reach_model", "prepare_responses", "turnbull", "turnbull_intervals",
@@ -863,7 +863,7 @@ def word_of_mouth(
     *,
     dissatisfied_max_csat: float = 2,
     satisfied_min_csat: float = 4,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = 0,
     confidence: float = 0.95,
     open_multiplier: float | None = None,

@@ -202,6 +202,7 @@ def read_exports(
     keep_pii: bool = False,
     sheet: str | int | Mapping[str, str | int] | None = None,
     tz_abbreviations: Mapping[str, str] | None = None,
+    mapping: Mapping[str, Mapping[str, str]] | None = None,
     progress: Callable[[str], None] | None = None,
     sample: bool = False,
     key: str | bytes | None = None,
@@ -227,6 +228,11 @@ def read_exports(
     tz_abbreviations : dict, optional
         Zones of time-zone abbreviations in timestamps (``{"IST": "Asia/Kolkata"}``),
         added to :data:`csanalysis.io.TZ_ABBREVIATIONS`; needed for ambiguous ones.
+    mapping : dict, optional
+        Column mapping per role, ``{role: {canonical column: file column}}``
+        (``{"activity": {"customer_id": "Buyer Ref"}}``), passed as ``mapping=``
+        to that role's reader (see :func:`~csanalysis.read_activity`); for
+        columns the reader does not recognise by itself.
     sample : bool
         Mark the result as the bundled sample (set by
         :func:`csanalysis.datasets.load_sample`).
@@ -243,6 +249,11 @@ def read_exports(
     >>> ex = read_exports(activity=sample_path("shopify_orders.csv"))
     >>> sorted(ex.tables()), len(ex.reports["activity"])
     (['activity'], 1)
+    >>> read_exports(activity=sample_path("shopify_orders.csv"),
+    ...              mapping={"orders": {"customer_id": "Email"}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csanalysis.errors.CsanalysisError: mapping= names unknown role(s) ['orders']; the roles are ...
     """
     say = progress or (lambda msg: None)
     files = {"tickets": _paths(tickets), "survey": _paths(survey), "activity": _paths(activity),
@@ -268,10 +279,21 @@ def read_exports(
 
             raise CsanalysisError(f"sheet= names unknown role(s) {sorted(unknown)}; the roles are "
                                   f"{sorted(readers)}")
+    if mapping is not None:
+        from ..errors import CsanalysisError
+
+        if not isinstance(mapping, Mapping) or not all(isinstance(m, Mapping) for m in mapping.values()):
+            raise CsanalysisError("mapping= is one column mapping per role, {role: {canonical column: file column}}, "
+                                  "e.g. mapping={'activity': {'customer_id': 'Buyer Ref'}}")
+        unknown = set(mapping) - set(readers)
+        if unknown:
+            raise CsanalysisError(f"mapping= names unknown role(s) {sorted(unknown)}; the roles are "
+                                  f"{sorted(readers)}, e.g. mapping={{'activity': {{'customer_id': 'Buyer Ref'}}}}")
     out: dict[str, list[pd.DataFrame]] = {}
     for role, paths in files.items():
         reader, kw = readers[role]
-        kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet}
+        kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet,
+              "mapping": dict((mapping or {}).get(role) or {}) or None}
         out[role] = []
         for p in paths:
             say(f"reading {role}: {Path(p).name}")

@@ -81,7 +81,11 @@ def plot_benchmarks(table: pd.DataFrame, ax: Axes | None = None, *, unit: str = 
                         ls="-" if comparable else ":")
             ax.plot(r["observed"] * scale, yi, "o", ms=6, color=dot, mfc=dot if comparable else "white")
         direction = r.get("direction") or ""
-        text = f"{r['verdict']} ({direction})" if direction else str(r["verdict"])
+        if r["verdict"] in ("above", "below"):
+            text = (f"{direction} than cited" if direction in ("worse", "better")
+                    else ("higher" if r["verdict"] == "above" else "lower") + " than cited")
+        else:
+            text = {"consistent": "consistent with cited"}.get(r["verdict"], str(r["verdict"]))
         ax.annotate(text, xy=(1.01, yi), xycoords=("axes fraction", "data"), va="center", fontsize=8,
                     color=_DIRECTION_COLORS.get(direction, PALETTE["grey"]), annotation_clip=False)
     labels = [f"{r.get('label') or r['id']}  [{str(r['provenance']).split()[0]}"

@@ -9,7 +9,7 @@ import pandas as pd
 
 from csanalysis.segments.channels import CHANNEL_MEASURES
 
-from .style import PALETTE, new_axes
+from .style import PALETTE, new_axes, percent_axis
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,8 +29,12 @@ __all__ = ["plot_channel_consistency", "plot_clusters", "plot_journeys", "plot_r
 
 
 def plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Axes | None = None, title: str = "",
-               xlabel: str = "") -> Axes:
+               xlabel: str = "", percent: bool = True, hide_empty: bool = True) -> Axes:
     """Horizontal bars of ``value`` per segment with ``[low, high]`` error bars.
+
+    Segments with no one in them (``n`` = 0) or no value are left out when
+    ``hide_empty`` (they are named in the segment tables); a share axis is
+    drawn in percent when ``percent``.
 
     Parameters
     ----------
@@ -41,6 +45,10 @@ def plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Ax
     ax : matplotlib Axes, optional
         Axes to draw on (default: a new Axes in the house style).
     title, xlabel : str
+    percent : bool
+        The values are shares: label the axis in percent.
+    hide_empty : bool
+        Leave out segments with ``n`` = 0 or no value.
 
     Returns
     -------
@@ -58,6 +66,10 @@ def plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Ax
     """
     ax = new_axes(ax)
     s = summary.iloc[::-1]
+    if hide_empty:
+        s = s[pd.to_numeric(s["n"], errors="coerce").fillna(0).gt(0) & s[value].notna()]
+        if s.empty:
+            raise ValueError("every segment is empty")
     v = s[value].to_numpy(dtype=float, na_value=np.nan)
     lo = s[low].to_numpy(dtype=float, na_value=np.nan)
     hi = s[high].to_numpy(dtype=float, na_value=np.nan)
@@ -65,6 +77,8 @@ def plot_rates(summary: pd.DataFrame, value: str, low: str, high: str, *, ax: Ax
     y = np.arange(len(s))
     ax.barh(y, np.nan_to_num(v), xerr=err, color=PALETTE["blue"], ecolor=PALETTE["black"], capsize=3)
     ax.set_yticks(y, labels=[f"{seg} (n={n})" for seg, n in zip(s["segment"], s["n"])])
+    if percent:
+        percent_axis(ax, "x")
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     return ax
@@ -248,19 +262,31 @@ def plot_channel_consistency(result: ChannelConsistency, ax: Axes | None = None,
                          f"'resolution_p50'], but {measure!r} was passed.")
     ax = new_axes(ax)
     rows = result.table.loc[result.table["measure"] == measure]
+    rows = rows[pd.to_numeric(rows["n"], errors="coerce").fillna(0).gt(0) & rows["value"].notna()]  # no empty ones
+    if rows.empty:
+        raise ValueError(f"no channel has a value for {measure}")
+    share = measure == "bad_share"
     y = np.arange(len(rows))
     ax.hlines(y, rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float), color=PALETTE["blue"], lw=2)
     ax.plot(rows["value"].to_numpy(float), y, "o", color=PALETTE["blue"])
     ax.set_yticks(y)
     ax.set_yticklabels([f"{c} (n={int(n)})" for c, n in zip(rows["channel"].astype("str"), rows["n"])])
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlabel(f"{measure}: {CHANNEL_MEASURES[measure][0]}")
+    what = CHANNEL_MEASURES[measure][0]
+    ax.set_xlabel(what[:1].upper() + what[1:])
+    if share:
+        percent_axis(ax, "x")
     f: dict[str, Any] = result.consistency
     if measure == "bad_share" and np.isfinite(f["value"]):
         inc = rows.loc[rows["channel"].astype("str").isin(f["channels"]), "value"]
-        ax.axvspan(float(inc.min()), float(inc.max()), color=PALETTE["orange"], alpha=0.15,
-                   label=f"range {f['value']:.3g} [{f['ci_low']:.3g}, {f['ci_high']:.3g}]")
-        ax.legend(loc="best", fontsize="small")
+        if len(inc):
+            ax.axvspan(float(inc.min()), float(inc.max()), color=PALETTE["orange"], alpha=0.15,
+                       label=f"spread across channels {100 * f['value']:.1f}% "
+                             f"(95% CI {100 * f['ci_low']:.1f}% to {100 * f['ci_high']:.1f}%)")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small")
     p = result.tests.set_index("measure").loc[measure, "p_value"]
-    ax.set_title(f"{measure} by channel" + (f" (test of equality p = {p:.3g})" if np.isfinite(p) else ""))
+    name = {"bad_share": "Bad-rating share", "csat_mean": "CSAT (mean)", "resolution_p50": "Resolution time "
+            "(median)"}[measure]
+    ax.set_title(f"{name} by channel" + (f" (test of equality p {'< 0.0001' if p < 0.0001 else f'= {p:.4f}'})"
+                                         if np.isfinite(p) else ""))
     return ax

@@ -7,6 +7,7 @@ its figure id (``data-figure-id``); it computes no figure.
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -14,24 +15,50 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis import Analysis
-from ..display import figures_grid_html, figures_html, table_html
+from ..display import (MISSING, figure_cell, figures_grid_html, figures_html, flags_html, format_value, is_empty,
+                       table_html, unit_text)
+from ..flags import DATA_QUALITY, flag_reason
 from .html import Section, render_page
 
-__all__ = ["make_figures", "render_html"]
+__all__ = ["make_figures", "render_html", "against_cited"]
 
 
-def _png(ax) -> bytes:
+FORMATS = ("png", "svg")
+
+
+def _image(ax, fmt: str = "png") -> bytes:
     import matplotlib.pyplot as plt
 
     fig = ax.figure if hasattr(ax, "figure") else ax
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    if fmt == "svg":
+        with plt.rc_context({"svg.hashsalt": "csanalysis", "svg.fonttype": "path"}):
+            fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    else:
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 
 
-def make_figures(analysis: Analysis, progress=None) -> dict[str, tuple[bytes, str]]:
-    """name -> (PNG bytes, caption), drawn from the analysis (nothing recomputed)."""
+def make_figures(analysis: Analysis, progress=None, fmt: str = "png") -> dict[str, tuple[bytes, str]]:
+    """The report's figures, drawn from the analysis' result objects (nothing recomputed).
+
+    Parameters
+    ----------
+    analysis : Analysis
+    progress : callable, optional
+        Called with a short message.
+    fmt : {"png", "svg"}
+        The image format of the bytes returned (the names are the same).
+
+    Returns
+    -------
+    dict
+        name -> (image bytes, caption). A figure that cannot be drawn is
+        left out and named in ``analysis.notes``.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, not {fmt!r}")
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -50,7 +77,7 @@ def make_figures(analysis: Analysis, progress=None) -> dict[str, tuple[bytes, st
                 notes.append(f"figure {name}: not drawn ({exc})")
                 return
         if ax is not None:
-            figs[name] = (_png(ax), caption)
+            figs[name] = (_image(ax, fmt), caption)
 
     comp = analysis.comparisons
     shown = comp[~comp["verdict"].isin(["not supported"])]
@@ -87,11 +114,42 @@ def make_figures(analysis: Analysis, progress=None) -> dict[str, tuple[bytes, st
     return figs
 
 
-_VERDICT_CLS = lambda v: "v-" + v.replace(" ", "-")  # noqa: E731
 _PROV_CLS = lambda v: "p-" + v.split()[0]  # noqa: E731
 _FIELDS = ("estimate", "ci_low", "ci_high", "n")
-_HEAD = {"estimate": "estimate", "ci_low": "95% CI low", "ci_high": "95% CI high", "observed": "yours",
-         "cited": "cited"}
+_HEAD = {"estimate": "value", "observed": "yours", "ci_low": "95% CI low", "ci_high": "95% CI high",
+         "cited": "cited", "segment": "segment", "against": "against the cited figure", "p_value": "p-value",
+         "label": "figure", "method": "method"}
+_AGAINST = {"consistent": "consistent with cited", "not comparable": "not comparable", "too few": "too few to judge",
+            "too uncertain": "too uncertain to judge", "not supported": "not supported"}
+_LONG = 15  # tables longer than this are folded
+
+
+def against_cited(verdict: str, direction: str | None) -> str:
+    """A registry verdict in the reader's words: ``worse than cited``, ``better than cited``, ...
+
+    Examples
+    --------
+    >>> against_cited("above", "worse"), against_cited("below", ""), against_cited("too few", "")
+    ('worse than cited', 'lower than cited', 'too few to judge')
+    """
+    if verdict in ("above", "below"):
+        if direction in ("worse", "better"):
+            return f"{direction} than cited"
+        return "higher than cited" if verdict == "above" else "lower than cited"
+    return _AGAINST.get(verdict, str(verdict))
+
+
+def _against_cls(text: str) -> str:
+    words = text.split()
+    key = "-".join(words[:2]) if words[:1] in (["not"], ["too"]) else words[0]
+    return "v-" + key
+
+
+def _segment(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a ``segment`` column: the group without its ``kind=`` prefix (display only)."""
+    out = rows.copy()
+    out["segment"] = out["group"].astype(str).map(lambda g: g.split("=", 1)[-1])
+    return out
 
 
 def _rows(f: pd.DataFrame, *, source: str | None = None, ids=None, group: str | None = None,
@@ -108,53 +166,315 @@ def _rows(f: pd.DataFrame, *, source: str | None = None, ids=None, group: str | 
     return f[m]
 
 
-def _fig_table(sec: Section, rows: pd.DataFrame, caption: str = "", *, label_columns=("label", "group"),
-               extra=("method",)) -> None:
-    if len(rows):
-        sec.raw(figures_html(rows, caption, label_columns=label_columns, fields=_FIELDS, extra_columns=extra,
-                             headers=_HEAD))
+def _fig_table(sec: Section, rows: pd.DataFrame, caption: str = "", *, by_segment: bool = True,
+               extra=(), fields=_FIELDS) -> None:
+    """Figure rows with labels, units, caveats; definition and method one click away; empty rows left out."""
+    if not len(rows):
+        return
+    labels = ("label", "segment") if by_segment and (rows["group"] != "all").any() else ("label",)
+    sec.raw(figures_html(_segment(rows), caption, label_columns=labels, fields=fields, extra_columns=extra,
+                         headers=_HEAD, details=("definition", "method"), unit_column=True, flags_column=True,
+                         hide_empty=True, collapse_after=_LONG))
+
+
+class _Says:
+    """One summary sentence: escaped text and tagged numbers, as inline cells of one table row."""
+
+    def __init__(self, cls: str = "") -> None:
+        self.cells: list[str] = []
+        self.cls = cls
+
+    def text(self, t: str) -> "_Says":
+        self.cells.append(f"<td>{html.escape(t)}</td>")
+        return self
+
+    def strong(self, t: str) -> "_Says":
+        self.cells.append(f"<td><b>{html.escape(t)}</b></td>")
+        return self
+
+    def num(self, value, unit, fid: str, group: str, field: str = "estimate") -> "_Says":
+        self.cells.append(figure_cell(value, unit, fid, group, field))
+        return self
+
+    def figure(self, r: dict, fid: str, group: str, est: str = "estimate") -> "_Says":
+        """The number, its interval and n of one figure-table row."""
+        unit = r["unit"]
+        self.num(r[est], unit, fid, group)
+        if unit_text(unit):
+            self.text(" " + unit_text(unit))
+        if pd.notna(r.get("ci_low")) and pd.notna(r.get("ci_high")):
+            self.text(" (95% interval ").num(r["ci_low"], unit, fid, group, "ci_low").text(" to ")
+            self.num(r["ci_high"], unit, fid, group, "ci_high").text(", n = ").num(r["n"], unit, fid, group, "n")
+            self.text(")")
+        elif pd.notna(r.get("n")):
+            self.text(" (n = ").num(r["n"], unit, fid, group, "n").text(")")
+        return self
+
+    def html(self) -> str:
+        cls = f" class='{self.cls}'" if self.cls else ""
+        return f"<tr{cls}>" + "".join(self.cells) + "</tr>"
+
+
+def _unit_after(unit: str) -> str:
+    u = unit_text(unit)
+    return f" {u}" if u else ""
+
+
+def _latest_periods(sc: pd.DataFrame) -> tuple[str | None, str | None]:
+    """The latest complete scorecard period (no row flagged ``incomplete_period``) and the one before it."""
+    periods = list(dict.fromkeys(sc["group"]))
+    incomplete = set(sc.loc[sc["flags"].map(lambda fl: "incomplete_period" in list(fl or [])), "group"])
+    complete = [p for p in periods if p not in incomplete and sc.loc[sc["group"] == p, "estimate"].notna().any()]
+    if not complete:
+        return None, None
+    last = complete[-1]
+    i = periods.index(last)
+    return last, (periods[i - 1] if i > 0 else None)
+
+
+def _summary(a: Analysis) -> Section:
+    """The plain-language summary: three to six sentences, each number tagged, the strongest caveat last."""
+    f, comp, r = a.figures, a.comparisons, a.results
+    sec = Section("summary", "Summary")
+    says: list[_Says] = []
+    # folklore (provenance U) is shown in the tables, never summarised as a target
+    traced = comp[comp["provenance_level"] != "U"]
+    judged = traced[traced["verdict"].isin(["above", "below"]) & traced["observed"].notna()].copy()
+    judged["_o"] = judged["direction"].map({"worse": 0, "better": 1}).fillna(2)
+    judged["_p"] = judged["provenance_level"].map({"P1": 0, "P2": 1, "S": 2}).fillna(3)
+    judged = judged.sort_values(["_o", "_p"], kind="stable")
+    first = pd.concat([judged[judged["_o"] == 0].head(2), judged[judged["_o"] == 1].head(1)])
+    picked = pd.concat([first, judged.drop(first.index)]).head(3)
+    if len(picked) < 2:
+        cons = traced[(traced["verdict"] == "consistent") & traced["observed"].notna()]
+        picked = pd.concat([picked, cons.head(2 - len(picked))])
+    used = []
+    for c in picked.to_dict("records"):
+        cited = (format_value(c["cited_low"], c["unit"]) + " to " + format_value(c["cited_high"], c["unit"])
+                 if pd.notna(c.get("cited_low")) and pd.notna(c.get("cited_high")) else format_value(c["cited"],
+                                                                                                     c["unit"]))
+        s = _Says().text(f"{c['label']}: ").figure(c, c["own_id"], c["own_group"], est="observed")
+        verdict = against_cited(c["verdict"], c["direction"])
+        word = verdict.replace(" cited", " the cited") if verdict.endswith("cited") else verdict
+        prov = str(c["provenance"]).replace(" (", ": ").rstrip(")")
+        s.text(" in your data, ").strong(f"{word} {cited}{_unit_after(c['unit'])}")
+        s.text(f" (source {prov}).")
+        says.append(s)
+        used.append(c)
+    if not says:  # nothing to compare with: the overall service figures
+        for fid in ("csat_mean", "bad_rating_share", "first_reply_p50", "resolution_p50"):
+            rows = _rows(f, ids=[fid], group="all")
+            if len(rows) and pd.notna(rows.iloc[0]["estimate"]) and len(says) < 3:
+                row = rows.iloc[0].to_dict()
+                s = _Says().text(f"{row['label']}: ").figure(row, fid, "all")
+                says.append(s.text("; no cited figure can be compared with it."))
+    sc = _rows(f, source="scorecard")
+    if len(sc) and r.get("scorecard") is not None:
+        last, prev = _latest_periods(sc)
+        if last and prev:
+            cur = sc[(sc["group"] == last) & sc["estimate"].notna()]
+            alpha = float(getattr(r["scorecard"], "alpha", 0.05))
+            sig = cur[cur["p_value"] < alpha]
+            lp, pp = last.split("=", 1)[-1], prev.split("=", 1)[-1]
+            if len(sig):
+                row = sig.iloc[0].to_dict()
+                good = _improved(r["scorecard"], lp, row["id"])
+                how = "better" if good is True else "worse" if good is False else "different"
+                s = _Says().text(f"Scorecard, {lp} against {pp}: {row['label']} changed significantly, to ")
+                s.figure(row, row["id"], last).text(f", {how} than in {pp}")
+                s.text(f"; {len(sig) - 1} other measure(s) also changed (p-value below {alpha:.0%})."
+                       if len(sig) > 1 else f" (p-value below {alpha:.0%}).")
+                says.append(s)
+            elif len(cur):
+                row = cur.iloc[0].to_dict()
+                s = _Says().text(f"Scorecard, {lp} against {pp}: no measure changed significantly (p-value below "
+                                 f"{alpha:.0%}); {row['label']} was ").figure(row, row["id"], last)
+                says.append(s.text("."))
+    caveat = _caveat(a, used)
+    if caveat:
+        says.append(_Says("caveat").text("Strongest caveat: " + caveat))
+    if says:
+        sec.raw("<table class='says' role='presentation'><tbody>" + "".join(s.html() for s in says[:6])
+                + "</tbody></table>")
+    else:
+        sec.p("Nothing to summarise: the data gave no figure that can be shown.")
+    sec.p("Every number here is a row of the tables below, where its definition, method and caveats are one "
+          "click away; 95% intervals throughout.", "muted")
+    return sec
+
+
+def _improved(card, period: str, measure: str):
+    t = card.table
+    m = t[(t["period"].astype(str) == period) & (t["measure"] == measure)]
+    if not len(m) or pd.isna(m.iloc[0]["improved"]):
+        return None
+    return bool(m.iloc[0]["improved"])
+
+
+_COMPARABILITY = {
+    "conditional": "the cited share was measured only among people whose buying was affected at all, so it is "
+                   "conditional; your figure counts every customer with a bad experience",
+}
+
+
+_SEVERE = ("broken_histories", "outcome_leakage", "derived_from_outcome")  # a finding cannot stand on these
+_PART = {"rfm": "RFM segments", "clusters": "clusters", "journeys": "experience journeys", "avoidance": "avoidance",
+         "snapshot_churn": "churn in the customer snapshot", "attributable_churn": "service-attributable churn",
+         "service_levels": "service levels", "recovery": "service recovery", "scorecard": "the scorecard"}
+
+
+def _data_quality(f: pd.DataFrame, codes) -> str:
+    """The first data-quality flag of ``codes`` found in the figure table, with the parts of the page it touches."""
+    for code in codes:
+        hit = f[f["flags"].map(lambda fl: code in list(fl or []))]
+        if len(hit):
+            parts = ", ".join(dict.fromkeys(_PART.get(s, str(lab)) for s, lab in zip(hit["source"], hit["label"])))
+            return f"data-quality warning ({parts}): {flag_reason(code)}."
+    return ""
+
+
+def _caveat(a: Analysis, used: list[dict]) -> str:
+    """The strongest caveat, in plain words: a data-quality flag, a flag on a summarised figure, a definition gap."""
+    f, comp = a.figures, a.comparisons
+    severe = _data_quality(f, [c for c in _SEVERE if c in DATA_QUALITY])
+    if severe:
+        return severe
+    for c in used:
+        codes = [x for x in (c["flags"] or []) if x != "folklore"]
+        if codes:
+            return f"'{c['label']}': {flag_reason(codes[0])}."
+    for c in used:
+        if c.get("comparability") in _COMPARABILITY:
+            return f"'{c['label']}': {_COMPARABILITY[c['comparability']]}."
+    other = _data_quality(f, sorted(DATA_QUALITY))
+    if other:
+        return other
+    nc = comp[comp["verdict"] == "not comparable"]
+    if len(nc):
+        c = nc.iloc[-1]
+        return f"'{c['label']}' cannot be compared with your data: {c['reason']}."
+    return ("the cited figures describe other companies' customers, surveyed; a difference says your customers "
+            "differ, not why.")
+
+
+def _scorecard(sec: Section, a: Analysis) -> None:
+    """The compact scorecard: the latest complete period against the previous one, one line per measure."""
+    f, card = a.figures, a.results.get("scorecard")
+    sc = _rows(f, source="scorecard")
+    last, prev = _latest_periods(sc)
+    if card is None or last is None:
+        sec.p("No complete period to show.")
+        return
+    alpha = float(getattr(card, "alpha", 0.05))
+    lp = last.split("=", 1)[-1]
+    pp = prev.split("=", 1)[-1] if prev else None
+    sec.p(f"The latest complete period, {lp}, against the one before{f', {pp}' if pp else ''}. A change is called "
+          f"significant when its test (named one click away under the measure) gives a p-value below {alpha:.0%}; "
+          f"with {sc.loc[sc['group'] == last, 'id'].nunique()} measures, one may pass that by chance alone. "
+          "Later, incomplete periods are drawn in the chart and kept in results.json, not judged here.")
+    cur = sc[sc["group"] == last].set_index("id")
+    before = sc[sc["group"] == prev].set_index("id") if prev else pd.DataFrame()
+    head = ["measure", "unit", pp or "previous", lp, "95% CI low", "95% CI high", "n", "change", "p-value",
+            "verdict", "caveats"]
+    body, empty = [], []
+    for fid, row in cur.iterrows():
+        b = before.loc[fid] if fid in before.index else None
+        if pd.isna(row["estimate"]) and (b is None or pd.isna(b["estimate"])):
+            empty.append(str(row["label"]))
+            continue
+        unit = row["unit"]
+        if pd.notna(row["p_value"]) and row["p_value"] < alpha:
+            good = _improved(card, lp, fid)
+            verdict = "significantly better" if good is True else "significantly worse" if good is False else \
+                "significant change"
+        else:
+            verdict = "no significant change"
+        cls = {"significantly better": "v-better", "significantly worse": "v-worse"}.get(verdict, "v-none")
+        label = _label_details(row["label"], row.get("definition"), row.get("method"))
+        cells = [label, f"<td class='text'>{html.escape(unit_text(unit))}</td>",
+                 figure_cell(b["estimate"], unit, fid, prev) if b is not None else f"<td>{MISSING}</td>",
+                 figure_cell(row["estimate"], unit, fid, last),
+                 figure_cell(row["ci_low"], unit, fid, last, "ci_low"),
+                 figure_cell(row["ci_high"], unit, fid, last, "ci_high"),
+                 figure_cell(row["n"], unit, fid, last, "n"),
+                 f"<td>{html.escape(format_value(row['change'], unit, field='change'))}</td>",
+                 f"<td>{html.escape(format_value(row['p_value'], None, field='p_value'))}</td>",
+                 f"<td class='text'><span class='badge {cls}'>{html.escape(verdict)}</span></td>",
+                 f"<td class='text caveat'>{flags_html(row['flags'])}</td>"]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    ths = "".join(f"<th class='{'text' if h in ('measure', 'unit', 'verdict', 'caveats') else ''}'>"
+                  f"{html.escape(h)}</th>" for h in head)
+    sec.raw(f"<table><caption>Scorecard: {html.escape(lp)} against {html.escape(pp or '-')}</caption><thead><tr>"
+            f"{ths}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    if empty:
+        sec.p(f"Left out, with no value in either period: {', '.join(empty)}.", "muted")
+
+
+def _label_details(label, definition, method) -> str:
+    more = "".join(f"<p><b>{k}:</b> {html.escape(str(v))}</p>" for k, v in (("definition", definition),
+                                                                            ("method", method))
+                   if v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v).strip())
+    lab = html.escape(str(label))
+    return (f"<td class='text'><details><summary>{lab}</summary>{more}</details></td>" if more
+            else f"<td class='text'>{lab}</td>")
 
 
 def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
-    """The self-contained page. Every number is a row of the figure table, tagged with its id."""
+    """The self-contained page, the summary first. Every number is a row of the figure table, tagged with its id."""
     a = analysis
     f, comp, r = a.figures, a.comparisons, a.results
-    secs: list[Section] = []
+    secs: list[Section] = [_summary(a)]
 
     def fig(sec: Section, name: str):
         if name in figs:
             sec.figure(*figs[name])
 
-    head = Section("headline", "Headline: your figures against the cited ones")
+    head = Section("headline", "Your figures against the cited ones")
     head.p("Each row is a figure the customer-service press cites, next to the same quantity measured in your data "
-           "with its 95% confidence interval. 'above' or 'below' only when the whole interval lies above or below "
-           "the cited value (or range); 'direction' says whether that is worse or better for you. Provenance says "
+           "with its 95% confidence interval. 'Worse' or 'better than cited' only when the whole interval lies on "
+           "one side of the cited value (or range); 'higher' or 'lower' when neither side is worse. Provenance says "
            "how far the cited figure could be traced: P1 primary and verified, P2 primary in part, S secondary "
-           "only, U untraceable (folklore: shown, never a target).")
-    supported = comp[comp["verdict"] != "not supported"]
+           "only, U untraceable (folklore: shown, never a target). Click a figure for both definitions and the test.")
+    supported = comp[comp["verdict"] != "not supported"].copy()
+    supported["against"] = [against_cited(v, d) for v, d in zip(supported["verdict"], supported["direction"])]
+    supported["test_p"] = supported["p_value"]
+    supported = supported.rename(columns={"test": "method"})
     judged = comp[comp["verdict"].isin(["above", "below", "consistent"]) & comp["p_value"].notna()]
-    if len(judged):
-        head.p(f"{len(judged)} figures were tested against their cited values; at the 5% level about "
-               f"{0.05 * len(judged):.1f} would differ by chance alone. {int(judged['fdr_significant'].sum())} "
-               "differences survive a false-discovery rate of 5% (column 'FDR 5%').")
-    badges = {"verdict": _VERDICT_CLS, "provenance": _PROV_CLS}
-    for unit, caption in (("share", "Shares"), ("people", "People told")):
+    badges = {"against": _against_cls, "provenance": _PROV_CLS}
+    for unit, caption in (("share", "Shares"), ("people", "People told"), ("ratio", "Ratios")):
         rows = supported[supported["unit"] == unit]
         if len(rows):
-            head.raw(figures_html(rows, caption, label_columns=("label", "id"),
-                                  fields=("cited", "observed", "ci_low", "ci_high", "n", "p_value"),
-                                  extra_columns=("verdict", "direction", "fdr_significant", "provenance"),
-                                  badge_columns=badges, headers={**_HEAD, "fdr_significant": "FDR 5%"}))
+            head.raw(figures_html(rows, caption, label_columns=("label",), fields=("observed", "ci_low", "ci_high",
+                                                                                   "n", "cited"),
+                                  extra_columns=("against", "provenance"), badge_columns=badges,
+                                  headers=_HEAD, details=("definition", "method", "reason"),
+                                  unit_column=unit != "share",
+                                  flags_column=True))
+    if len(judged):
+        head.details(f"How many differences could be chance ({len(judged)} figures tested)",
+                     f"<p>{len(judged)} figures were tested against their cited values; at the 5% level about "
+                     f"{0.05 * len(judged):.1f} would differ by chance alone. {int(judged['fdr_significant'].sum())} "
+                     "differences survive a false-discovery rate of 5%.</p>"
+                     + figures_html(judged, "", label_columns=("label",), fields=("p_value",),
+                                    extra_columns=("fdr_significant",),
+                                    headers={"p_value": "p-value", "fdr_significant": "survives FDR 5%",
+                                             "label": "figure"}))
     fig(head, "benchmarks_shares")
     fig(head, "benchmarks_counts")
-    unsup = comp[comp["verdict"] == "not supported"][["label", "id", "provenance", "reason"]]
+    unsup = comp[comp["verdict"] == "not supported"][["label", "provenance", "reason"]]
     if len(unsup):
-        head.raw("<h3>Figures your data cannot support</h3>")
-        head.raw(table_html(unsup.rename(columns={"reason": "what it would need"}), badge_columns={
-            "provenance": _PROV_CLS}))
-    head.raw("<h3>Definitions on both sides</h3>")
-    head.raw(table_html(supported[["id", "definition"]]))
+        head.details(f"{len(unsup)} cited figures your data cannot support",
+                     table_html(unsup.rename(columns={"label": "figure", "reason": "what it would need"}),
+                                badge_columns={"provenance": _PROV_CLS}))
     secs.append(head)
+
+    sec = Section("scorecard", "Scorecard")
+    if r.get("scorecard") is not None:
+        _scorecard(sec, a)
+        fig(sec, "scorecard")
+    else:
+        sec.p("Not computed: needs dated tickets or orders over at least two periods.")
+    secs.append(sec)
 
     sec = Section("avoidance", "Avoidance after a bad experience")
     if r.get("avoidance") is not None:
@@ -165,17 +485,17 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
               f"of the share still without a purchase {a.options['window']:g} days later; the naive count, which "
               "treats short follow-up as avoidance, is shown only as a contrast.")
         fig(sec, "avoidance_curves")
-        _fig_table(sec, _rows(f, source="avoidance"), label_columns=("label",))
+        _fig_table(sec, _rows(f, source="avoidance"), extra=("p_value",))
     else:
         sec.p("Not computed: needs service experiences (tickets or survey answers) and purchase activity.")
     if r.get("attributable_churn") is not None:
         sec.raw("<h3>Service-attributable churn (the honest analogue of the '47%')</h3>")
         sec.p("No Microsoft edition has a 47%; Microsoft's own series asks whether people ever stopped doing "
               "business with any brand, a lifetime self-report that cannot be compared with one company's churn.")
-        _fig_table(sec, _rows(f, source="attributable_churn"), label_columns=("label",))
+        _fig_table(sec, _rows(f, source="attributable_churn"), extra=("p_value",))
     if r.get("snapshot_churn") is not None:
         sec.raw("<h3>Churn in the customer snapshot</h3>")
-        _fig_table(sec, _rows(f, source="snapshot_churn"))
+        _fig_table(sec, _rows(f, source="snapshot_churn"), extra=("p_value",))
     secs.append(sec)
 
     sec = Section("word-of-mouth", "Word of mouth")
@@ -187,19 +507,18 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
               "whole identified range misses it.")
         fig(sec, "word_of_mouth")
         rows = _rows(f, source="word_of_mouth")
-        _fig_table(sec, rows[~rows["id"].str.contains("_bound")])
+        _fig_table(sec, rows[~rows["id"].str.contains("_bound")], "Word of mouth")
     else:
         sec.p("Not computed: needs survey answers with CSAT and people told / warned others.")
     secs.append(sec)
 
     sec = Section("metrics", "Service metrics")
     if r.get("metrics") is not None:
-        _fig_table(sec, _rows(f, source="service_metrics", group="all"), "Overall", label_columns=("label",))
+        _fig_table(sec, _rows(f, source="service_metrics", group="all"), "Overall")
     if r.get("metrics_by_channel") is not None:
         cc = _rows(f, ids=["channel_consistency"])
         if len(cc):
-            sec.p(f"Channel consistency: {cc.iloc[0]['method']}.")
-            _fig_table(sec, cc, label_columns=("label",))
+            _fig_table(sec, cc, "Channel consistency")
         fig(sec, "channels")
         by = _rows(f, source="service_metrics", group_prefix="channel=")
         _fig_table(sec, by[by["id"].isin(["tickets", "csat_mean", "bad_rating_share", "resolution_p50"])],
@@ -215,22 +534,21 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
             continue
         sec.raw(f"<h3>{title}</h3>")
         fig(sec, name)
-        _fig_table(sec, _rows(f, source=key, group_prefix=prefix))
+        rows = _rows(f, source=key, group_prefix=prefix)
+        gone = is_empty(rows).groupby(rows["group"]).transform("mean") > 0.5
+        sec.raw(figures_grid_html(rows[~gone], f"{title}: the estimates, one line per segment", row_label="segment",
+                                  flags_column=True))
+        _fig_table(sec, rows, f"{title} with intervals and definitions")
         if key == "journeys" and r.get("recovery") is not None:
             sec.raw("<h4>Service-recovery paradox: do recovered customers buy again more?</h4>")
-            _fig_table(sec, _rows(f, source="recovery"), extra=("p_value", "method"))
-    secs.append(sec)
-
-    sec = Section("scorecard", "Scorecard")
-    if r.get("scorecard") is not None:
-        fig(sec, "scorecard")
-        sc = _rows(f, source="scorecard")
-        periods = sc["group"].drop_duplicates().tolist()[-4:]
-        _fig_table(sec, sc[sc["group"].isin(periods)], "The last four periods (all in results.json)",
-                   extra=("change", "p_value", "flags"))
+            _fig_table(sec, _rows(f, source="recovery"), extra=("p_value",))
     secs.append(sec)
 
     sec = Section("data-quality", "Data quality: what was read")
+    for code in sorted(DATA_QUALITY):
+        warning = _data_quality(f, [code])
+        if warning:
+            sec.raw(f"<div class='dq-warning'>{html.escape(warning[:1].upper() + warning[1:])}</div>")
     res = a.to_dict()
     sec.raw(figures_grid_html(_rows(f, source="load_reports"), "Every row accounted for: read = loaded + rejected "
                               "+ merged + excluded", row_label="file",
@@ -245,7 +563,7 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
                 items.append("personal columns dropped: " + ", ".join(rep.dropped_columns))
             items += rep.notes
             name = f"sample/{Path(rep.path).name}" if a.sample else Path(str(rep.path)).name
-            sec.list(name, items)
+            sec.list(name, items, fold=True)
     if a.linked is not None:
         sec.p(f"Tables linked on {a.linked.link_on}: {a.linked.reason}.")
         sec.raw(figures_grid_html(_rows(f, source="linking"), row_label="table"))

@@ -49,6 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
 from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
@@ -196,7 +197,7 @@ def channel_consistency(
     *,
     channel: str = "channel",
     confidence: float = 0.95,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = 0,
     min_n: int = 30,
     csat_from: Literal["auto", "survey", "rating"] = "auto",

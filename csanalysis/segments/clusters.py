@@ -108,6 +108,9 @@ def customer_features(
         or experience. Later events are left out.
     currency : str, optional
         Currency of ``monetary``; required when the activity has several.
+        Customers who paid only in other currencies are left out (their
+        spend cannot be compared without conversion; counted in
+        ``attrs["other_currency_customers"]``).
     customer : str, default "customer"
     key : {"auto", "customer_id", "email_key"}
 
@@ -173,14 +176,18 @@ def customer_features(
         if currency is None and len(currencies) > 1:
             raise ValueError(f"activity carries amounts in {len(currencies)} currencies; amounts are never added "
                              "across currencies: pass currency='<code>' or convert the amounts first.")
-        money = pur["amount"].where(priced if currency is None
-                                    else priced & (pur["currency"] == currency).fillna(False).astype(bool))
+        in_money = priced if currency is None else priced & (pur["currency"] == currency).fillna(False).astype(bool)
+        money = pur["amount"].where(in_money)
+        # customers who paid only in other currencies: no comparable spend, left out (not scored as 0)
+        paid = pur.assign(_in=in_money, _other=priced & ~in_money).groupby("customer", sort=False)[["_in", "_other"]]
+        paid = paid.any()
+        other_only = paid.index[paid["_other"] & ~paid["_in"]]
         g = pur.assign(money=money).groupby("customer", sort=False)
         parts.append(pd.DataFrame({
-            "recency": np.floor((end - g["at"].max()) / DAY),
+            "recency": ((end - g["at"].max()) // DAY).astype("float64"),  # whole days (exact, unlike / and floor)
             "frequency": g.size().astype("int64"),
             "monetary": g["money"].sum(min_count=1),  # no order in `currency`: missing, not 0
-            "tenure": np.floor((end - g["at"].min()) / DAY),
+            "tenure": ((end - g["at"].min()) // DAY).astype("float64"),
         }))
     if exp is not None:
         e = exp.dropna(subset=["customer", "at"])
@@ -202,7 +209,10 @@ def customer_features(
             "median_resolution_hours": g["res"].median(),
         }))
     out = pd.concat(parts, axis=1, sort=False) if len(parts) > 1 else parts[0]
+    if pur is not None and len(other_only):
+        out = out.drop(index=other_only)
     out.index = out.index.astype(STR)
+    out.attrs["other_currency_customers"] = 0 if pur is None else int(len(other_only))
     out.index.name = "customer"
     out = out.sort_index()
     if pur is not None:
@@ -482,6 +492,9 @@ def cluster_customers(
     if n == 0:
         raise ValueError("no customers to cluster (the tables are empty).")
     notes: list[str] = []
+    if feats.attrs.get("other_currency_customers"):
+        notes.append(f"{feats.attrs['other_currency_customers']} customer(s) who paid only in other currencies "
+                     f"than {currency} left out (incomparable units; no conversion)")
     # ---- transform, scale, impute
     cols, dropped, rows = [], {}, []
     mats = []
@@ -530,10 +543,13 @@ def cluster_customers(
         k_scores = pd.DataFrame({"k": [1], "silhouette": [np.nan], "inertia": [float(((X - centres) ** 2).sum())]})
         k_final = 1
     else:
+        # customers in the order of their features, not of their keys: the samples and starts (and so the
+        # clusters) do not move with the pseudonymisation secret
+        Xo = X[np.lexsort(X.T[::-1])]
         fit_idx = rng.choice(n, size=fit_sample, replace=False) if n > fit_sample else np.arange(n)
-        Xf = X[fit_idx]
+        Xf = Xo[fit_idx]
         sil_idx = rng.choice(n, size=silhouette_sample, replace=False) if n > silhouette_sample else np.arange(n)
-        Xs = X[sil_idx]
+        Xs = Xo[sil_idx]
         n_fit_distinct = np.unique(Xf, axis=0).shape[0] if len(Xf) <= 50_000 else len(Xf)
         ks = [int(k)] if k is not None else [j for j in range(lo_k, hi_k + 1) if j <= n_fit_distinct]
         if not ks:

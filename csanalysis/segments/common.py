@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from csanalysis.checks import check_frame
+from csanalysis.checks import check_frame, parse_as_of
 from csanalysis.link import link_customers
 from csanalysis.stats.intervals import wilson_ci
 
@@ -134,17 +134,16 @@ def as_utc(s: pd.Series, what: str) -> pd.Series:
 def utc_as_of(value: Any, default: pd.Timestamp) -> pd.Timestamp:
     """The end of observation: ``value`` as a UTC timestamp, or ``default`` when ``value`` is None.
 
+    A date without a time of day means the end of that day, as in :func:`cs.analyse <csanalysis.analyse>`
+    (see :func:`csanalysis.checks.parse_as_of`).
+
     Examples
     --------
     >>> utc_as_of("2024-06-30", pd.Timestamp("2025-01-01", tz="UTC"))
-    Timestamp('2024-06-30 00:00:00+0000', tz='UTC')
+    Timestamp('2024-06-30 23:59:59.999999999+0000', tz='UTC')
     """
-    if value is None:
-        return default
-    ts = pd.Timestamp(value)
-    if pd.isna(ts):
-        raise ValueError(f"as_of must be a date or timestamp, got {value!r}.")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    ts = parse_as_of(value)
+    return default if ts is None else ts
 
 
 # =========================================================================== tables

@@ -49,6 +49,7 @@ from csanalysis.checks import check_alpha, check_confidence, check_frame
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import segment_codes
 from csanalysis.stats.multiplicity import Correction, adjust_pvalues
+from csanalysis.stats.clustered import clustered_mean_ci
 from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, grouped_share_ci
 from csanalysis.stats.intervals import two_proportion_test
 
@@ -61,8 +62,11 @@ _TIME_SUFFIXES = ("_minutes", "_hours", "_days", "_seconds")
 _ESTIMATORS = {
     "share": "share with Wilson score interval",
     "time": "median with binomial order-statistic interval",
-    "score": "mean with Student-t interval",
+    "score": "mean with a Wilson-type interval on the score's scale (the known scale of csat 1-5, ces 1-7 and "
+             "nps 0-10, else the range of the values), so it stays on the scale",
 }
+#: Known answer scales of score columns (by name); other scores are bounded by their observed range.
+SCORE_SCALES: dict[str, tuple[float, float]] = {"csat": (1.0, 5.0), "ces": (1.0, 7.0), "nps": (0.0, 10.0)}
 _CHI2 = "Pearson chi-square test of independence"
 _FISHER = "Fisher's exact test"
 _KW = "Kruskal-Wallis H test"
@@ -458,8 +462,10 @@ def compare_segments(
     -----
     Estimates: shares with the Wilson interval; times as the median with the
     distribution-free order-statistic interval (times are skewed; the median
-    is the usual service figure); scores as the mean with the Student-t
-    interval. Tests are named in the module docstring; the omnibus test and
+    is the usual service figure); scores as the mean with a Wilson-type
+    interval on the score's scale (:data:`SCORE_SCALES`, else the values'
+    range; :func:`csanalysis.stats.clustered.clustered_mean_ci`), which stays
+    on the scale even for tiny segments. Tests are named in the module docstring; the omnibus test and
     its assumptions are carried in the result. With one segment the omnibus
     test and p-values are NaN with a reason, not an error.
 
@@ -521,6 +527,11 @@ def compare_segments(
             est, low, high, n = grouped_quantile_ci(x, g, G, q=0.5, confidence=conf)
         else:
             est, low, high, n = grouped_mean_ci(x, g, G, conf)
+            lo_b, hi_b = SCORE_SCALES.get(metric.lower(), (np.inf, -np.inf))
+            if x.size:
+                lo_b, hi_b = min(lo_b, float(x.min())), max(hi_b, float(x.max()))
+            if x.size and hi_b > lo_b:  # a mean cannot leave its scale: a bounded interval
+                est, low, high, n = clustered_mean_ci(x, None, g, G, conf, bounds=(lo_b, hi_b))[:4]
         N = float(n.sum())
         if k_ == "score":
             S = float(x.sum())

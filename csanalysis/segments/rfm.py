@@ -8,12 +8,17 @@ Each customer of the ``activity`` table gets three scores from 1 to ``bins``
 * **F** frequency: number of orders;
 * **M** monetary: total amount spent.
 
-Scores are quantile bins of the customers' *ranks*: values are ranked with
-``rank(method="first")`` (ties broken by the order of first purchase, so
-every bin gets its share of customers even when many customers have the same
-value, e.g. one order each) and the ranks are cut with :func:`pandas.qcut`.
-Two customers with the same frequency can therefore get neighbouring scores;
-this is the usual convention and the price of equal-sized bins.
+Scores are quantile bins that never split ties: a customer's score is
+``1 + floor(bins * w)``, where ``w`` is the share of customers with a strictly
+worse value (less recent, fewer orders, less spent). Customers with the same
+value always get the same score, whatever their dates or keys; when many
+share a value (e.g. one order each) they all get the score of the lowest of
+them, so bins are not of equal size. When every customer has the same value
+the score says nothing and is the middle one, ``(bins + 1) // 2``.
+
+A customer with a single purchase is placed in the ``FM 1`` column whatever
+they spent (one purchase says nothing about loyalty): recent one-time buyers
+are *New customers* (R 5) or *Promising* (R 4), never *Champions*.
 
 The named segments come from :data:`RFM_SEGMENT_GRID`, a table of R against
 ``FM = ceil((F + M) / 2)`` (the mean of F and M, halves rounded up):
@@ -37,8 +42,11 @@ Currencies: amounts in different currencies are never added up. When the
 activity carries more than one currency, ``currency=`` must name the one
 whose amounts make up ``monetary`` (purchases in other currencies still count
 for recency and frequency); otherwise :func:`rfm` raises ``ValueError``.
-Convert amounts beforehand to use them all. When no amounts are known at
-all, ``monetary`` is missing, M is missing and ``FM = F``.
+Customers who paid only in other currencies have no comparable monetary
+value: they are left out (counted in ``notes``; the flag
+``incomparable_units`` of :mod:`csanalysis.guards`). Convert amounts
+beforehand to use them all. When no amounts are known at all, ``monetary`` is
+missing, M is missing and ``FM = F``.
 """
 
 from __future__ import annotations
@@ -141,17 +149,21 @@ class RFMResult(Result):
 
 
 def _scores(values: pd.Series, bins: int, *, higher_is_better: bool) -> np.ndarray:
-    """Quantile scores 1..bins of ``values`` (ranks with method="first", then qcut)."""
+    """Scores 1..bins of ``values``: ``1 + floor(bins * share strictly worse)`` (ties share a score).
+
+    >>> _scores(pd.Series([1, 1, 1, 1, 2, 3]), 5, higher_is_better=True).tolist()
+    [1.0, 1.0, 1.0, 1.0, 4.0, 5.0]
+    """
     out = np.full(len(values), np.nan)
     ok = values.notna().to_numpy()
     v = values[ok]
     if len(v) == 0:
         return out
-    r = (v if higher_is_better else -v).rank(method="first")
-    if len(v) == 1:
-        out[ok] = (bins + 1) // 2  # one customer: the middle score
+    if v.nunique() == 1:
+        out[ok] = (bins + 1) // 2  # one value for everyone (or one customer): the middle score
         return out
-    out[ok] = pd.qcut(r, bins, labels=False).to_numpy(dtype=float) + 1.0
+    worse = (v if higher_is_better else -v).rank(method="min").to_numpy(dtype="int64") - 1
+    out[ok] = (bins * worse) // len(v) + 1.0  # integer arithmetic: no rounding at bin edges
     return out
 
 
@@ -229,9 +241,9 @@ def rfm(
       customer  recency  frequency  monetary rfm_score
     0        a      0.0          3     300.0       333
     1        b    486.0          1      15.0       111
-    2        c     12.0          1      40.0       222
+    2        c     12.0          1      40.0       212
     >>> res.table["segment"].tolist()
-    ['Champions', 'Lost', 'Need attention']
+    ['Champions', 'Lost', 'About to sleep']
     """
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
         raise ValueError(f"bins must be a whole number of at least 2 (5 gives quintiles), got {bins!r}.")
@@ -294,7 +306,19 @@ def rfm(
             raise ValueError(f"no amount in currency {currency_used!r}; currencies found: {found}.")
         other = int((priced & ~in_money).sum())
         if other:
-            notes.append(f"{other} order(s) in other currencies count for recency and frequency, not monetary")
+            # customers who paid only in other currencies have no comparable monetary value: left out
+            only_other = (a.assign(_in=in_money, _other=priced & ~in_money).groupby("customer", observed=True)
+                          .agg(_in=("_in", "any"), _other=("_other", "any")))
+            gone = only_other.index[only_other["_other"] & ~only_other["_in"]]
+            if len(gone):
+                drop = a["customer"].isin(gone)
+                notes.append(f"{len(gone)} customer(s) paid only in other currencies than {currency_used}: left "
+                             "out (incomparable units; no conversion)")
+                a, priced, in_money = a.loc[~drop], priced[~drop], in_money[~drop]
+                other = int((priced & ~in_money).sum())
+            if other:
+                notes.append(f"{other} order(s) in other currencies count for recency and frequency, not "
+                             "monetary")
 
     money = a["amount"].where(in_money)
     a = a.assign(money=money)
@@ -308,7 +332,7 @@ def rfm(
     table.index.name = "customer"
     table = table.reset_index()
     table["customer"] = table["customer"].astype(STR)
-    table.insert(3, "recency", np.floor((as_of_ts - table["last_purchase"]) / DAY).astype("float64"))
+    table.insert(3, "recency", ((as_of_ts - table["last_purchase"]) // DAY).astype("float64"))  # whole days, exact
     if money.notna().any():
         # Orders without an amount spent 0; a customer whose every order is in another currency has no
         # monetary value in `currency` (missing, scored on F alone), not a spend of 0.
@@ -321,18 +345,10 @@ def rfm(
     else:
         notes.append("no amounts: monetary is missing and FM = F")
 
-    # Ties are broken in order of first purchase (then customer key), so the scores depend on the data and
-    # not on the pseudonyms' values: a run with another pseudonymisation key gives the same segments.
-    order = np.lexsort((table["customer"].to_numpy(dtype=object), table["first_purchase"].to_numpy()))
-
-    def scores(values: pd.Series, higher_is_better: bool) -> np.ndarray:
-        out = np.empty(len(values))
-        out[order] = _scores(values.iloc[order].reset_index(drop=True), bins, higher_is_better=higher_is_better)
-        return out
-
-    r = scores(table["recency"], False)
-    f = scores(table["frequency"].astype("float64"), True)
-    m = scores(table["monetary"], True)
+    # Ties share a score, so the scores depend on the values only: not on dates, keys or row order.
+    r = _scores(table["recency"], bins, higher_is_better=False)
+    f = _scores(table["frequency"].astype("float64"), bins, higher_is_better=True)
+    m = _scores(table["monetary"], bins, higher_is_better=True)
     fm = np.where(np.isnan(m), f, np.ceil((f + m) / 2.0))
     table["r_score"] = r.astype("int64")
     table["f_score"] = f.astype("int64")
@@ -341,7 +357,7 @@ def rfm(
     m_txt = pd.Series(table["m_score"].astype(STR)).fillna("-")
     table["rfm_score"] = (table["r_score"].astype(STR) + table["f_score"].astype(STR) + m_txt).astype(STR)
     r5 = _on_five(r, bins)
-    fm5 = _on_five(fm, bins)
+    fm5 = np.where(table["frequency"].to_numpy() == 1, 1, _on_five(fm, bins))  # one purchase: the FM 1 column
     gv = grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5]].to_numpy(dtype=object)
     seg = gv[5 - r5, fm5 - 1]
     names = list(RFM_SEGMENTS) + sorted({str(x) for x in np.unique(gv.astype(str))} - set(RFM_SEGMENTS))

@@ -112,6 +112,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
 from csanalysis.display import show
 from csanalysis.estimators.metrics import SOLVED_STATUSES, sampling_units
@@ -469,7 +470,7 @@ def scorecard(
     confidence: float = 0.95,
     complaint_pattern: str = COMPLAINT_PATTERN,
     min_n: int = 20,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = 0,
     cluster: str | None = "customer",
 ) -> Scorecard:
@@ -488,9 +489,10 @@ def scorecard(
         are ignored, e.g. ``"old shoe"``): its measures come first and are
         flagged ``lead``.
     as_of : date-like, optional
-        Cut-off (UTC when naive): later rows are left out, and a period that
-        ends after it is marked ``complete = False``. Default: the latest
-        timestamp in the tables (so the last period is usually incomplete).
+        Cut-off (UTC when naive): later rows are left out, and a period
+        whose last day it does not reach is marked ``complete = False`` (a
+        cut-off on the period's last day covers it to its end). Default: the
+        latest timestamp in the tables.
     alpha : float, default 0.05
         Significance level of the change tests (not adjusted for
         multiplicity; see the module notes).
@@ -594,7 +596,8 @@ def scorecard(
     cut_naive = cut.tz_localize(None)
     periods = pd.period_range(first.tz_localize(None).to_period(f), cut_naive.to_period(f), freq=f)
     P = len(periods)
-    complete = np.asarray(periods.end_time <= cut_naive)
+    # complete when the data (or as_of) reaches the period's last day: a cut on that day covers it to its end
+    complete = np.asarray(periods.end_time.normalize() <= cut_naive.normalize())
 
     if cluster is not None and not isinstance(cluster, str):
         raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")

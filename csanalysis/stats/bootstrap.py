@@ -22,6 +22,9 @@ import numpy as np
 
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples, numeric_sample
 
+#: The one default number of bootstrap resamples (library, report and notebooks; tests may lower it).
+DEFAULT_RESAMPLES = 1000
+
 __all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic",
            "poisson_weights", "poisson_weights_from_hash", "unit_hash"]
 
@@ -165,7 +168,7 @@ def bootstrap_ci(
     x: Any,
     statistic: Statistic = "mean",
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     confidence: float = 0.95,
     seed: Any = None,
     max_cells: int = 2_000_000,
@@ -229,7 +232,7 @@ def bootstrap_diff_ci(
     y: Any,
     statistic: Statistic = "mean",
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     confidence: float = 0.95,
     seed: Any = None,
     max_cells: int = 2_000_000,

@@ -83,7 +83,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples
-from csanalysis.stats.bootstrap import poisson_weights_from_hash, unit_hash
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
 
 __all__ = ["Units", "as_units", "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci",
            "clustered_quantile_ci", "clustered_share_ci", "hash_seed", "wilson_effective_ci"]
@@ -476,7 +476,7 @@ def _chunk_rows(n_resamples: int, width: int, max_cells: int) -> int:
 
 
 def clustered_quantile_ci(x: Any, units: Any, groups: Any, n_groups: int, q: Any = 0.5, confidence: float = 0.95,
-                          *, method: str = "woodruff", n_resamples: int = 1000, seed: Any = 0,
+                          *, method: str = "woodruff", n_resamples: int = DEFAULT_RESAMPLES, seed: Any = 0,
                           max_cells: int = 2_000_000) -> tuple[np.ndarray, ...]:
     r"""Quantile(s) per group with a cluster-robust interval (Woodruff) or a cluster bootstrap.
 
@@ -677,7 +677,7 @@ def _bootstrap_quantiles(xs: np.ndarray, gs: np.ndarray, us: np.ndarray, ids: np
     return clusters
 
 
-def clustered_bootstrap_sums(values: Any, units: Any, cells: Any, n_cells: int, *, n_resamples: int = 1000,
+def clustered_bootstrap_sums(values: Any, units: Any, cells: Any, n_cells: int, *, n_resamples: int = DEFAULT_RESAMPLES,
                              seed: Any = 0, max_cells: int = 2_000_000) -> np.ndarray:
     """Sums of values per cell in every replicate of the hashed Poisson cluster bootstrap.
 

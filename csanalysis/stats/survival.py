@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
 from csanalysis.checks import check_confidence, check_resamples
 from csanalysis.results import Result
 from csanalysis.stats.intervals import z_critical
@@ -760,7 +761,7 @@ def km_survival_bootstrap(
     events: Any,
     t: float,
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = None,
     max_cells: int = _DEFAULT_MAX_CELLS,
 ) -> np.ndarray:
@@ -841,7 +842,7 @@ def km_difference_ci(
     e2: Any,
     t: float,
     *,
-    n_resamples: int = 1000,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = None,
     confidence: float = 0.95,
 ) -> tuple[float, float, float]:
@@ -898,7 +899,7 @@ def cluster_bootstrap_survival_at(
     clusters: Any,
     t: float,
     *,
-    n_resamples: int = 500,
+    n_resamples: int = DEFAULT_RESAMPLES,
     seed: Any = None,
     confidence: float = 0.95,
     max_cells: int = _DEFAULT_MAX_CELLS,
