@@ -215,6 +215,14 @@ def test_no_verdict_below_the_minimum_n(n):
     assert verdict in ("too few", "above", "below", "consistent")
 
 
+def test_no_verdict_when_n_is_unknown():
+    f = pd.DataFrame({"id": ["share_bad_any"], "label": ["x"], "unit": ["share"],
+                      "group": ["satisfaction=dissatisfied"], "estimate": [0.9], "ci_low": [0.85],
+                      "ci_high": [0.95], "n": [np.nan], "method": ["Wilson"], "definition": [""], "flags": [[]]})
+    row = compare_figures(f).set_index("id").loc["share_bad_any"]
+    assert row["verdict"] == "too few" and "how many" in row["reason"]
+
+
 # ----------------------------------------------------------------------------- periods and as_of
 def test_as_of_date_is_the_end_of_that_day_in_the_analysis_time_zone():
     assert parse_as_of("2024-06-30") == pd.Timestamp("2024-06-30 23:59:59.999999999", tz="UTC")

@@ -23,7 +23,8 @@ Exactly one of :data:`VERDICTS`, the first that applies, in this order:
     caller did not pass ``override=True``.
 ``too few``
     Fewer than :data:`MIN_N` observations behind the own figure (30 for
-    shares, means and medians); the figure carries the flag ``small_n``.
+    shares, means and medians), or an unknown number; the figure carries
+    the flag ``small_n``.
 ``too uncertain``
     The own figure has no confidence interval, (for shares) its interval
     is wider than :data:`MAX_SHARE_WIDTH` (0.5), or it carries a flag of
@@ -477,14 +478,18 @@ def _judge(m: pd.DataFrame, *, override: bool | set[str] | frozenset = False, co
     blocking = [sorted(set(_flag_list(f)) & (NO_VERDICT - {"small_n"})) for f in m["flags"]] \
         if "flags" in m.columns else [[] for _ in range(len(m))]
     flagged = np.array([bool(b) for b in blocking], dtype=bool)
-    conds = [~np.isfinite(obs), never & ~ov, np.isfinite(n) & (n < min_n), ~has_ci | too_wide | flagged, above,
-             below]
+    # an own figure without its n cannot show it has enough observations: no verdict either
+    n_unknown = ~np.isfinite(n) & (min_n > 0)
+    conds = [~np.isfinite(obs), never & ~ov, (np.isfinite(n) & (n < min_n)) | n_unknown,
+             ~has_ci | too_wide | flagged, above, below]
     verdict = np.select(conds, list(VERDICTS[:6]), default="consistent")
     reasons = np.select(
         conds,
         ["no own figure: " + m["needs"].fillna("the data lacks what this figure needs").astype("str"),
          m["comparability"].map(_NEVER_COMPARABLE).fillna("").astype("str"),
-         "fewer than " + pd.Series(min_n, index=m.index).map("{:.0f}".format) + " observations behind the own figure",
+         pd.Series(np.where(n_unknown, "the own figure does not say how many observations are behind it",
+                            "fewer than " + pd.Series(min_n, index=m.index).map("{:.0f}".format)
+                            + " observations behind the own figure"), index=m.index),
          pd.Series(np.where(flagged, ["flagged " + ", ".join(b) + " (see the flags)" for b in blocking],
                             np.where(has_ci, f"the own figure's interval is wider than {MAX_SHARE_WIDTH:g}",
                                      "the own figure has no confidence interval")), index=m.index),
