@@ -537,4 +537,30 @@ def show(df: pd.DataFrame, caption: str = "", **kw: Any) -> Shown:
     return Shown(df, caption, **kw)
 
 
-__all__ += ["show", "Shown"]
+__all__ += ["show", "Shown", "section"]
+
+#: The one sentence a notebook section shows when the exports lack what it needs.
+SKIPPED = "*Skipped: this section needs {needs}, which the exports given do not hold.*"
+
+
+def section(name: str, ok: Any, needs: str) -> bool:
+    """In a notebook: whether the section ``name`` runs; when the data lacks what it ``needs``, say so in one sentence.
+
+    The displayed output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as
+    metadata, which the notebook tests compare with their table of the sections that run
+    on which exports. Needs IPython (a notebook or the ``notebooks`` extra).
+
+    Examples
+    --------
+    >>> section("avoidance", False, "purchase activity")  # doctest: +ELLIPSIS
+    <IPython.core.display.Markdown object>
+    False
+    """
+    from IPython.display import Markdown, display
+
+    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
+    if ok:
+        display({"text/plain": ""}, raw=True, metadata=mark)
+    else:
+        display(Markdown(SKIPPED.format(needs=needs)), metadata=mark)
+    return bool(ok)

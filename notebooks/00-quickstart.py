@@ -54,7 +54,7 @@ n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50,
 import csanalysis as cs
 from IPython.display import Markdown, display
 
-from csanalysis.display import format_value, show
+from csanalysis.display import format_value, section, show
 from csanalysis.plotting import house_style, plot_benchmarks
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -71,20 +71,6 @@ def compared(id, field="cited"):
     """A field of the comparison of the cited figure ``id`` (a row of a.comparisons) as text."""
     row = a.comparisons.set_index("id").loc[id]
     return a.cited_text(id) if field == "cited" else row[field]
-
-
-def section(name, ok, needs):
-    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
-
-    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
-    with their table of the sections that run on which exports."""
-    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
-    if ok:
-        display({"text/plain": ""}, raw=True, metadata=mark)
-    else:
-        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
-                metadata=mark)
-    return bool(ok)
 
 
 has = a.has  # whether the analysis has a figure (for a group) with a value

@@ -36,7 +36,7 @@ import csanalysis as cs
 import pandas as pd
 from IPython.display import Markdown, display
 
-from csanalysis.display import MISSING, show
+from csanalysis.display import MISSING, section, show
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
 a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, activity=activity,
@@ -45,20 +45,6 @@ a = cs.analyse(cs.datasets.load_sample() if sample else tickets, survey=survey, 
 
 
 value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
-
-
-def section(name, ok, needs):
-    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
-
-    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
-    with their table of the sections that run on which exports."""
-    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
-    if ok:
-        display({"text/plain": ""}, raw=True, metadata=mark)
-    else:
-        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
-                metadata=mark)
-    return bool(ok)
 
 
 has = a.has  # whether the analysis has a figure (for a group) with a value

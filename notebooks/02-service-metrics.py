@@ -35,7 +35,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import format_value, show
+from csanalysis.display import format_value, section, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -48,20 +48,6 @@ f = a.figures
 value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
 ci = a.interval_text  # the figure's confidence interval as text
 points = a.points_text  # a difference of two shares in percentage points, with its interval
-
-
-def section(name, ok, needs):
-    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
-
-    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
-    with their table of the sections that run on which exports."""
-    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
-    if ok:
-        display({"text/plain": ""}, raw=True, metadata=mark)
-    else:
-        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
-                metadata=mark)
-    return bool(ok)
 
 
 has = a.has  # whether the analysis has a figure (for a group) with a value

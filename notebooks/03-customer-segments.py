@@ -34,7 +34,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import format_value, show
+from csanalysis.display import format_value, section, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -61,20 +61,6 @@ def segment_rows(kind, ids=None):
 def name(group):
     """The segment of a figure's slice: ``journey=good only`` -> ``good only``."""
     return group.split("=", 1)[1]
-
-
-def section(name, ok, needs):
-    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
-
-    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
-    with their table of the sections that run on which exports."""
-    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
-    if ok:
-        display({"text/plain": ""}, raw=True, metadata=mark)
-    else:
-        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
-                metadata=mark)
-    return bool(ok)
 
 
 has = a.has  # whether the analysis has a figure (for a group) with a value

@@ -34,7 +34,7 @@ n_resamples = 1000  # bootstrap resamples (the report's default; fewer, e.g. 50,
 import csanalysis as cs
 from IPython.display import Markdown, display
 
-from csanalysis.display import format_value, show
+from csanalysis.display import format_value, section, show
 from csanalysis.plotting import house_style
 
 sample = all(x is None for x in (tickets, survey, activity, customers))
@@ -65,20 +65,6 @@ def rows(ids, group=BAD):
     """The figure rows ``ids`` of one slice, in that order."""
     out = f[f["id"].isin(ids) & (f["group"] == group)]
     return out.sort_values("id", key=lambda s: s.map(ids.index))
-
-
-def section(name, ok, needs):
-    """Whether the section ``name`` runs; when the data lacks what it ``needs``, one sentence says so instead.
-
-    The output carries ``{"csanalysis": {"section": name, "ran": ...}}`` as metadata, which the tests compare
-    with their table of the sections that run on which exports."""
-    mark = {"csanalysis": {"section": name, "ran": bool(ok)}}
-    if ok:
-        display({"text/plain": ""}, raw=True, metadata=mark)
-    else:
-        display(Markdown(f"*Skipped: this section needs {needs}, which the exports given do not hold.*"),
-                metadata=mark)
-    return bool(ok)
 
 
 has = a.has  # whether the analysis has a figure (for a group) with a value
