@@ -689,3 +689,21 @@ def test_parse_told_count_numeric_input():
 ])
 def test_warned_others_without_the_word_warn(text):
     assert detect_question_role(text) == "warned_others"
+
+
+def test_question_text_normalisation_equals_the_vectorised_one():
+    """The scalar twin used for question texts gives what normalise_label gives a Series."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from csanalysis.io.labels import _norm_text
+
+    alphabet = st.sampled_from(list("ab Z5 .-:=()[]\"'«»–—\u00a0\n\tёЁÆ?10") + ["9", "Q"])
+
+    @settings(max_examples=300, deadline=None, derandomize=True)
+    @given(st.text(alphabet, max_size=25))
+    def check(text):
+        v = normalise_label(pd.Series([text], dtype="str")).iloc[0]
+        assert _norm_text(text) == ("" if not isinstance(v, str) else v)
+
+    check()

@@ -24,8 +24,10 @@ Principles
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import unicodedata
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -688,9 +690,25 @@ def parse_yes_no(values: pd.Series) -> pd.Series:
 
 # --------------------------------------------------------------------------- question roles
 
+_DASH_C = re.compile(_DASHES)
+_SPACE_C = re.compile(r"\s+")
+_QUOTE_C = re.compile(_QUOTE_RE)
+_NUMBERING_C = re.compile(_NUMBERING_RE)
+
+
+@functools.lru_cache(maxsize=4096)
 def _norm_text(text: str) -> str:
-    s = normalise_label(pd.Series([text], dtype="str")).iloc[0]
-    return "" if not isinstance(s, str) else s
+    """One question text normalised as :func:`normalise_label` does a Series ("" if nothing is left).
+
+    A scalar twin of the vectorised function: question texts are matched one at
+    a time against the role patterns, and a one-row Series costs a thousand
+    times more than these few regular expressions.
+    """
+    s = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
+    s = _SPACE_C.sub(" ", _DASH_C.sub("-", s)).strip()
+    s = _QUOTE_C.sub("", s).strip()
+    s = _NUMBERING_C.sub("", s, count=1).strip()
+    return _QUOTE_C.sub("", s).strip()
 
 
 _EXCLUDE = re.compile(
