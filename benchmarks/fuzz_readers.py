@@ -28,6 +28,10 @@ Usage::
     python benchmarks/fuzz_readers.py --n 500             # 500 files per reader
     python benchmarks/fuzz_readers.py --n 10000 --seed 1  # the issue's run (takes a while)
     python benchmarks/fuzz_readers.py --n 200 --readers tickets --show 5
+    # the same 10,000 files in two parts (e.g. on two days), then added up
+    python benchmarks/fuzz_readers.py --n 5000 --seed 1 --readers surveys --json a.json
+    python benchmarks/fuzz_readers.py --n 5000 --first 5000 --seed 1 --readers surveys --json b.json
+    python benchmarks/fuzz_readers.py --combine a.json b.json
 
 ``tests/test_io_fuzz.py`` drives the same mutations from hypothesis.
 """
@@ -536,8 +540,9 @@ def one(job: tuple[str, int, int, str, str | None]) -> tuple[Case, Outcome]:
 
 
 def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: int = 1,
-        keep: Path | None = None, done: Callable[[str, dict], None] | None = None) -> dict:
-    """Fuzz each reader with ``n`` files; ``done(reader, its summary)`` is called as each reader finishes."""
+        keep: Path | None = None, done: Callable[[str, dict], None] | None = None, first: int = 0) -> dict:
+    """Fuzz each reader with files ``first .. first + n - 1``; ``done(reader, its summary)`` is called as each
+    reader finishes."""
     summary: dict[str, Any] = {}
     for r in readers:
         stats = Counter()
@@ -545,7 +550,7 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
         examples: dict[str, list[str]] = {}
         refusals: Counter = Counter()
         t0 = time.perf_counter()
-        work = [(r, seed, i, str(workdir), str(keep) if keep else None) for i in range(n)]
+        work = [(r, seed, i, str(workdir), str(keep) if keep else None) for i in range(first, first + n)]
         if jobs > 1:
             import multiprocessing as mp
 
@@ -569,7 +574,7 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
                 if len(ex) < show:
                     ex.append(f"file {case.name} {case.mutations}: {out.detail}")
         leaked = stats["leaked"]
-        summary[r] = {"files": n, "loaded": stats["loaded"], "refused (package error)": stats["refused"],
+        summary[r] = {"files": n, "first_file": first, "loaded": stats["loaded"], "refused (package error)": stats["refused"],
                       "raised (non-package)": stats["raised"], "accounting violations": stats["accounting"],
                       "files losing records": stats["lost"], "records lost": lost_records,
                       "files with planted e-mails": stats["files with planted e-mails"],
@@ -582,10 +587,67 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
     return summary
 
 
+def _git_head() -> str:
+    """The commit the readers ran at (and '+changes' when the work tree differs), or '' outside git."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "csanalysis"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return head + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+_COUNTS = ("files", "loaded", "refused (package error)", "raised (non-package)", "accounting violations",
+           "files losing records", "records lost", "files with planted e-mails", "files leaking planted e-mails",
+           "seconds")
+
+
+def combine(paths: list[Path], out: Path | None = None) -> int:
+    """Add up per-reader summaries of runs in parts; refuse overlapping or gapped file ranges."""
+    parts: dict[str, list[dict]] = {}
+    for p in paths:
+        for r, s in json.loads(p.read_text(encoding="utf-8")).items():
+            if isinstance(s, dict):
+                parts.setdefault(r, []).append({**s, "json": p.name})
+    total: dict[str, Any] = {}
+    failed = False
+    for r, ss in parts.items():
+        ss.sort(key=lambda s: s.get("first_file", 0))
+        nxt = 0
+        for s in ss:
+            if s.get("first_file", 0) != nxt:
+                print(f"{r}: part {s['json']} starts at file {s.get('first_file', 0)}, expected {nxt}")
+                return 2
+            nxt += s["files"]
+        t = {k: sum(s[k] for s in ss) for k in _COUNTS}
+        t["seconds"] = round(t["seconds"], 1)
+        t["leaks by place"] = dict(sum((Counter(s["leaks by place"]) for s in ss), Counter()))
+        t["refusals"] = dict(sum((Counter(s["refusals"]) for s in ss), Counter()).most_common(8))
+        t["parts"] = [s["json"] for s in ss]
+        total[r] = t
+        print(f"\n== {r}: files 0..{nxt - 1} in {len(ss)} part(s), {t['seconds']} s")
+        for k in _COUNTS[1:-1]:
+            print(f"   {k:32s} {t[k]}")
+        failed |= bool(t["raised (non-package)"] or t["accounting violations"] or t["files losing records"]
+                       or t["files leaking planted e-mails"])
+    if out:
+        out.write_text(json.dumps(total, indent=2), encoding="utf-8")
+    return 1 if failed else 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=500, help="generated files per reader (default 500)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--first", type=int, default=0,
+                    help="number of the first file (default 0): a long run split in parts makes the same files "
+                         "as one run; combine the parts' JSON with --combine")
+    ap.add_argument("--combine", type=Path, nargs="+", metavar="JSON",
+                    help="add up the summaries of runs in parts (--json files) and print them; runs nothing")
     ap.add_argument("--readers", default=",".join(READERS), help="comma-separated: tickets,surveys,activity,customers")
     ap.add_argument("--show", type=int, default=2, help="examples to print per kind of problem")
     ap.add_argument("--json", type=Path, help="write the summary here as JSON")
@@ -594,6 +656,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", type=Path, help="copy the files that raise, break the accounting or lose records here")
     args = ap.parse_args(argv)
     readers = [r.strip() for r in args.readers.split(",") if r.strip()]
+    if args.combine:
+        return combine(args.combine, args.json)
     import tempfile
 
     failed = False
@@ -618,13 +682,14 @@ def main(argv=None) -> int:
                        or s["files leaking planted e-mails"])
         sys.stdout.flush()
         if args.json:
-            args.json.write_text(json.dumps({**finished, "command": " ".join(sys.argv)}, indent=2, default=str),
+            args.json.write_text(json.dumps({**finished, "command": " ".join(sys.argv), "git": _git_head()},
+                                            indent=2, default=str),
                                  encoding="utf-8")
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        run(args.n, args.seed, readers, args.show, workdir, args.jobs, args.keep, done=report)
+        run(args.n, args.seed, readers, args.show, workdir, args.jobs, args.keep, done=report, first=args.first)
     return 1 if failed else 0
 
 

@@ -454,3 +454,27 @@ def test_input_errors(tickets):
         service_metrics(None)
     with pytest.raises(ValueError, match="0-10 scale"):
         service_metrics(None, conform(pd.DataFrame({"nps": [11.0]}), "responses"))
+
+
+def test_answers_without_a_ticket_are_clustered_by_their_customers_account():
+    """An answer about no ticket belongs to the account its customer's tickets name (issue 10.4): with
+    two accounts of three customers each, CSAT rests on 2 clusters, and its interval is the one of
+    the account-level means, not of six customers."""
+    from csanalysis.estimators.metrics import sampling_units
+
+    tickets = pd.DataFrame({"ticket_id": [str(i) for i in range(6)], "customer": list("abcdef"),
+                            "account_id": ["acme"] * 3 + ["globex"] * 3})
+    answers = pd.DataFrame({"response_id": [f"r{i}" for i in range(12)], "customer": list("abcdef") * 2,
+                            "ticket_id": [None] * 12})
+    ids, how = sampling_units(answers, "account_id", row_id="response_id", via=tickets)
+    assert set(ids.astype(str)) == {"account:acme", "account:globex"}
+    assert how == "accounts as clusters (customers where none)"
+    # a customer whose tickets name two accounts takes the more frequent one
+    t2 = pd.concat([tickets, pd.DataFrame({"ticket_id": ["x", "y"], "customer": ["a", "a"],
+                                           "account_id": ["globex", "globex"]})], ignore_index=True)
+    ids2, _ = sampling_units(answers.iloc[:1], "account_id", row_id="response_id", via=t2)
+    assert ids2.astype(str).tolist() == ["account:globex"]
+    # a customer with no account of their own stays their own unit
+    ids3, _ = sampling_units(pd.DataFrame({"response_id": ["z"], "customer": ["q"]}), "account_id",
+                             row_id="response_id", via=tickets)
+    assert ids3.astype(str).tolist() == ["customer:q"]

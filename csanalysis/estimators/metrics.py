@@ -176,7 +176,8 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         fills (the linked ``customer``, else ``customer_id``, else
         ``email_key``). ``"account_id"``: the account (for responses, that of
         the ticket they are about, looked up in ``via`` by ``ticket_id``);
-        rows without an account fall back to their customer. Any other
+        a row without one takes the account its customer's tickets have
+        most often, and a customer without any is its own unit. Any other
         column name: that column (of ``df``, or of ``via`` through
         ``ticket_id``). ``None``: every row its own unit.
     row_id : str, optional
@@ -202,7 +203,13 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
     >>> ids.tolist(), how
     (['customer:a', 'customer:a', 'row:3'], 'customers as clusters')
     >>> sampling_units(t, "account_id", row_id="ticket_id")[0].tolist()
-    ['account:acme', 'customer:a', 'row:3']
+    ['account:acme', 'account:acme', 'row:3']
+
+    A survey answer about no ticket belongs to its customer's account:
+
+    >>> r = pd.DataFrame({"response_id": ["r1", "r2"], "customer": ["a", "b"]})
+    >>> sampling_units(r, "account_id", row_id="response_id", via=t)[0].tolist()
+    ['account:acme', 'customer:b']
     """
     n = len(df)
     layers: list[tuple[str, pd.Series]] = []  # (prefix, values), first non-missing wins
@@ -227,7 +234,10 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
             raise ValueError(f"`cluster` column {cluster!r} is in neither table; use 'customer', 'account_id', "
                              "a column of the tables or None")
         word = "accounts" if cluster == "account_id" else repr(cluster)
-        layers.append(("account:" if cluster == "account_id" else f"{cluster}:", col))
+        prefix = "account:" if cluster == "account_id" else f"{cluster}:"
+        layers.append((prefix, col))
+        if cust_col is not None:  # a row without its own account: that of its customer's tickets
+            layers.append((prefix, df[cust_col].map(_unit_of_customer(cust_col, cluster, df, via))))
         if cust_col is not None:
             layers.append(("customer:", df[cust_col]))
             how = f"{word} as clusters (customers where none)"
@@ -250,6 +260,21 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
     codes = np.where(codes >= 0, inv.ravel()[np.maximum(codes, 0)] if len(texts) else -1, -1)
     ids = pd.Categorical.from_codes(codes, categories=pd.Index(cats.astype(object), dtype="object"))
     return ids, how
+
+
+def _unit_of_customer(cust_col: str, cluster: str, *tables: pd.DataFrame | None) -> pd.Series:
+    """Each customer's most frequent ``cluster`` value over the rows of ``tables`` (ties: the first in
+    sort order), indexed by customer; empty when no table holds both columns."""
+    pairs = [t[[cust_col, cluster]] for t in tables
+             if t is not None and cust_col in t.columns and cluster in t.columns]
+    if not pairs:
+        return pd.Series([], dtype=object)
+    both = pd.concat(pairs, ignore_index=True).dropna()
+    if both.empty:
+        return pd.Series([], dtype=object)
+    n = both.groupby([cust_col, cluster], sort=True, observed=True).size().rename("n").reset_index()
+    n = n.sort_values("n", ascending=False, kind="stable").drop_duplicates(cust_col)
+    return n.set_index(cust_col)[cluster]
 
 
 def quantile_ci(x: Any, q: float = 0.5, confidence: float = 0.95) -> tuple[float, float, float, int]:
