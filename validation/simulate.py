@@ -88,6 +88,9 @@ YEAR = 365.25
 WINDOW = 730.0
 #: Windows (days) of the recovery truth (the package's journeys window may be either).
 RECOVERY_WINDOWS = (365, 730)
+#: The service-recovery comparison's eligibility (the package's default ``active_days``): a purchase in the
+#: 365 days before time zero. Its truth is the effect on the recovered customers eligible at time zero.
+RECOVERY_ACTIVE_DAYS = 365.0
 #: Cut points of the latent satisfaction into 1-5.
 SAT_CUTS = np.array([-1.0, -0.3, 0.4, 1.2])
 #: Answer bands of the banded word-of-mouth item: (low, high), high ``inf`` = open.
@@ -188,9 +191,10 @@ WORLDS: dict[str, World] = {w.name: w for w in (
 
 def simulator_source() -> str:
     """The code and constants a simulated dataset and its truths depend on (not the table of worlds)."""
-    parts = [inspect.getsource(f) for f in (simulate, truths_from_sums, _group_min, _next_after, _satisfaction,
-                                             _ts, _ids, _band)]
-    parts.append(repr((str(ORIGIN), YEAR, WINDOW, RECOVERY_WINDOWS, SAT_CUTS.tolist(), BANDS, _KEY)))
+    parts = [inspect.getsource(f) for f in (simulate, truths_from_sums, _group_min, _next_after, _last_before,
+                                             _satisfaction, _ts, _ids, _band)]
+    parts.append(repr((str(ORIGIN), YEAR, WINDOW, RECOVERY_WINDOWS, RECOVERY_ACTIVE_DAYS, SAT_CUTS.tolist(), BANDS,
+                       _KEY)))
     return "\n".join(parts)
 
 
@@ -258,7 +262,7 @@ def truths_from_sums(s: dict[str, float], recovery_window: int = 365) -> dict[st
         "share_bad_gt5": r(s["told_gt5"], s["told_any"]),
         "told_others_not_to_buy_after_bad": r(s["warned"], s["n_warned_bad"]),
         "share_good_any": r(s["told_any_good"], s["n_told_good"]),
-        "recovery_difference": r(s[f"rep_obs_{w}"] - s[f"rep_norec_{w}"], s["n_recovered"]),
+        "recovery_difference": r(s[f"rep_obs_{w}"] - s[f"rep_norec_{w}"], s[f"n_recovered_{w}"]),
     }
 
 
@@ -279,6 +283,17 @@ def _next_after(pc: np.ndarray, pt: np.ndarray, keep: np.ndarray, cq: np.ndarray
     ii = np.minimum(i, max(len(k) - 1, 0))
     hit = ok & (c[ii] == cq) if len(k) else np.zeros(len(cq), bool)
     return np.where(hit, t[ii] if len(k) else np.inf, np.inf)
+
+
+def _last_before(pc: np.ndarray, pt: np.ndarray, keep: np.ndarray, cq: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Time of each customer's last kept purchase strictly before q (-inf when none); purchases sorted."""
+    k = pc[keep] * _KEY + pt[keep]
+    t = pt[keep]
+    c = pc[keep]
+    i = np.searchsorted(k, cq * _KEY + q, side="left") - 1
+    ii = np.maximum(i, 0)
+    hit = (i >= 0) & (c[ii] == cq) if len(k) else np.zeros(len(cq), bool)
+    return np.where(hit, t[ii] if len(k) else -np.inf, -np.inf)
 
 
 def _satisfaction(z: np.ndarray) -> np.ndarray:
@@ -458,14 +473,19 @@ def simulate(world: World, seed: int, *, n_customers: int | None = None, tables:
     sums["n_changed"] = int(changed.sum())
     sums["avoid_changed"] = int((changed & (gap_obs >= WINDOW)).sum())
     # recovery: repeat purchase within w days of the recovery, with and without its effect
+    # (the comparison's population: recovered customers with a purchase in the RECOVERY_ACTIVE_DAYS before the
+    # recovery, which is at least the window before the end of the data)
     R = np.flatnonzero(rho <= T)
     tr = rho[R]
     nxt_obs = _next_after(pc, pt, p2, R, tr) - tr
     nxt_norec = _next_after(pc, pt, p1, R, tr) - tr
+    active = tr - _last_before(pc, pt, p2, R, tr) <= RECOVERY_ACTIVE_DAYS
     sums["n_recovered"] = len(R)
     for w in RECOVERY_WINDOWS:
-        sums[f"rep_obs_{w}"] = int((nxt_obs <= w).sum())
-        sums[f"rep_norec_{w}"] = int((nxt_norec <= w).sum())
+        el = active & (tr <= T - w)
+        sums[f"n_recovered_{w}"] = int(el.sum())
+        sums[f"rep_obs_{w}"] = int((el & (nxt_obs <= w)).sum())
+        sums[f"rep_norec_{w}"] = int((el & (nxt_norec <= w)).sum())
 
     # ---------------------------------------------------------------- the observed data (up to T)
     tk = np.flatnonzero(p2[tp] & (created <= T))  # tickets of purchases that happened, created by T
