@@ -40,7 +40,7 @@ from .errors import CsanalysisError
 from .privacy import key_source
 from .experiences import BadExperienceRule, experiences
 from .figures import figure_table
-from .guards import run_guards
+from .guards import analysis_currency, run_guards
 from .io.batch import Exports, concat_tables, read_exports
 from .io.report import LoadReport, load_report
 from .link import LinkedData, link_customers
@@ -560,10 +560,7 @@ def analyse(
                                                                    freq=scorecard_freq, as_of=as_of_ts, seed=seed,
                                                                    cluster=unit, n_resamples=n_resamples,
                                                                    confidence=confidence))
-    # data-quality guards (csanalysis.guards): evidence in results["guards"], flags on the figures they affect
-    res["guards"] = guards = stage("guards", lambda: run_guards(
-        linked.customers if _has(linked.customers, "churned") else None, act, currency=currency))
-    cur = currency if guards is None else guards.currency
+    cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
         if cur is None and len(have):
@@ -581,6 +578,12 @@ def analyse(
         res["clusters"] = stage("clusters", lambda: sg.cluster_customers(act, exp, currency=cur, seed=seed))
     if rs is not None:
         res["service_levels"] = stage("service levels", lambda: sg.service_levels(rs, act, as_of=as_of_ts))
+    # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
+    # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)
+    rec = res.get("recovery")
+    gradient = None if rec is None else rec.settings.get("disappointment_gradient")
+    res["guards"] = stage("guards", lambda: run_guards(
+        linked.customers if _has(linked.customers, "churned") else None, act, currency=currency, gradient=gradient))
 
     t0 = time.perf_counter()
     figures = figure_table(res, rule_text=rule.describe(), load_reports=ex.reports, linked=linked,

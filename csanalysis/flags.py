@@ -52,14 +52,17 @@ FLAGS: dict[str, str] = {
     "folklore": "the cited figure cannot be traced to a study (provenance U): it circulates without a source",
     "override": "compared although the definitions cannot meet (override=True)",
     # service recovery (csanalysis.segments.journeys)
-    "unmeasured_propensity": "customers who buy more have bad experiences more (or less) often per contact, so who "
-                             "is recovered (or never disappointed) also depends on buying beyond the purchase "
-                             "history; the difference may carry that propensity",
+    "unmeasured_propensity": "customers who buy more have bad experiences more (or less) often per contact, beyond "
+                             "what their purchase history shows, so who has a bad experience (or is recovered) "
+                             "also depends on how much they will buy; a comparison with customers who had none "
+                             "(or were not recovered) may carry that propensity rather than an effect; no verdict "
+                             "is given",
 }
 
 #: Flags under which a figure gets no above/below verdict (``too few`` or ``too uncertain`` instead).
 NO_VERDICT: frozenset[str] = frozenset({"small_n", "outcome_leakage", "derived_from_outcome", "broken_histories",
-                                        "incomparable_units", "short_followup", "poor_overlap"})
+                                        "incomparable_units", "short_followup", "poor_overlap",
+                                        "unmeasured_propensity"})
 
 #: Flags that describe the data rather than the figure: the page shows them as data-quality warnings.
 DATA_QUALITY: frozenset[str] = frozenset({"outcome_leakage", "derived_from_outcome", "broken_histories",

@@ -6,9 +6,10 @@ Each detector reads one canonical table and returns a tidy table of evidence
 the result as ``Analysis.results["guards"]`` (a :class:`GuardsResult`) and
 attaches the flag codes to the affected rows of ``Analysis.figures`` (see
 :func:`figure_flags`). The codes and their plain-word reasons are in
-:data:`csanalysis.flags.FLAGS`; every code here is also in
-:data:`csanalysis.flags.DATA_QUALITY` (a warning about the data, not a
-finding) and :data:`csanalysis.flags.NO_VERDICT` (no above/below verdict).
+:data:`csanalysis.flags.FLAGS`; every code here is in
+:data:`csanalysis.flags.NO_VERDICT` (no above/below verdict), and all but
+``unmeasured_propensity`` in :data:`csanalysis.flags.DATA_QUALITY` (a
+warning about the data, not a finding).
 
 ``outcome_leakage`` (:func:`outcome_leakage`)
     A two-valued column of the customer table agrees with the churn outcome
@@ -34,6 +35,20 @@ finding) and :data:`csanalysis.flags.NO_VERDICT` (no above/below verdict).
     customers who paid only in other currencies are left out of the RFM
     segments and the clusters (no conversion). Flags the RFM and cluster
     figures when any customer was left out.
+``unmeasured_propensity`` (:func:`buying_propensity`)
+    Customers who buy more have bad experiences more (or less) often per
+    contact: the service-recovery test's disappointment gradient (whether
+    each customer's first experience was bad, regressed on their purchases
+    in the year before it, :func:`csanalysis.segments.service_recovery_test`)
+    is significant at ``alpha`` (5%). Then who has a bad experience depends
+    on buying beyond what the purchase history shows, which no weighting on
+    that history removes: in the validation's worlds where bad experiences
+    follow a latent purchase rate, the no-contact baseline was biased by up
+    to 12 points and this test fired in every run. Flags the comparisons
+    with customers without a contact (:data:`PROPENSITY_FIGURES`); the
+    recovery comparisons carry the same flag from their own estimator. Unlike
+    the other codes, a limit of the design rather than of the data (it is in
+    :data:`csanalysis.flags.NO_VERDICT`, not in ``DATA_QUALITY``).
 
 Examples
 --------
@@ -58,7 +73,8 @@ from csanalysis.results import Result, frame_records, jsonable
 
 __all__ = ["GuardsResult", "outcome_leakage", "derived_from_outcome", "churn_by_level", "broken_histories",
            "currency_split", "analysis_currency", "run_guards", "figure_flags", "LEAKAGE_THRESHOLD",
-           "REPEAT_MIN_SHARE", "GUARD_SOURCES", "SNAPSHOT_PREDICTORS"]
+           "REPEAT_MIN_SHARE", "GUARD_SOURCES", "SNAPSHOT_PREDICTORS", "buying_propensity", "PROPENSITY_ALPHA",
+           "PROPENSITY_FIGURES"]
 
 #: Agreement with the churn outcome from which a two-valued predictor leaks it.
 LEAKAGE_THRESHOLD = 0.99
@@ -74,6 +90,11 @@ SNAPSHOT_PREDICTORS: dict[str, tuple[tuple[str, str], ...]] = {
     "satisfaction": (("churn_rate", "snapshot=satisfaction 1-2"), ("churn_rate", "snapshot=satisfaction 3"),
                      ("churn_rate", "snapshot=satisfaction 4-5")),
 }
+#: Level of the disappointment-gradient test behind ``unmeasured_propensity``.
+PROPENSITY_ALPHA = 0.05
+#: Figure ids whose design an unmeasured propensity to bad experiences biases (no-contact comparisons).
+PROPENSITY_FIGURES: tuple[str, ...] = ("avoid_2y_baseline", "excess_avoidance", "excess_avoidance_censored",
+                                       "rmst_diff_2y")
 #: Flag code -> the figure-table ``source`` values whose rows it flags (whole results, not single predictors).
 GUARD_SOURCES: dict[str, tuple[str, ...]] = {
     "broken_histories": ("rfm", "journeys", "recovery", "avoidance"),
@@ -341,6 +362,37 @@ def currency_split(activity: pd.DataFrame, currency: str | None = None) -> pd.Da
     return out[cols]
 
 
+def buying_propensity(gradient: dict[str, float] | None, *, alpha: float = PROPENSITY_ALPHA) -> pd.DataFrame:
+    """Evidence of ``unmeasured_propensity`` from the disappointment gradient of the service-recovery test.
+
+    Parameters
+    ----------
+    gradient : dict or None
+        ``{"slope", "se", "p_value", "n"}`` as in
+        ``service_recovery_test(...).settings["disappointment_gradient"]``
+        (slope per log purchase in the year before the first experience);
+        None when there is none (no experiences or no purchases).
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row: ``slope, se, p_value, n, alpha, flagged``.
+
+    Examples
+    --------
+    >>> buying_propensity({"slope": 0.4, "se": 0.1, "p_value": 6e-5, "n": 900})["flagged"].item()
+    True
+    >>> buying_propensity(None)["flagged"].item()
+    False
+    """
+    g = gradient or {}
+    p = float(g.get("p_value", np.nan))
+    return pd.DataFrame({"slope": [float(g.get("slope", np.nan))], "se": [float(g.get("se", np.nan))],
+                         "p_value": [p], "n": [float(g.get("n", 0) or 0)], "alpha": [alpha],
+                         "flagged": [bool(np.isfinite(p) and p < alpha)]})
+
+
 def _fmt(s: pd.Series, fmt: str) -> pd.Series:
     """Numbers as text (an empty column stays a text column)."""
     return s.map(fmt.format).astype("object") if len(s) else pd.Series([], index=s.index, dtype="object")
@@ -352,10 +404,11 @@ class GuardsResult(Result):
 
     Attributes
     ----------
-    leakage, derived, levels, histories, currencies : DataFrame
+    leakage, derived, levels, histories, currencies, propensity : DataFrame
         :func:`outcome_leakage`, :func:`derived_from_outcome`,
         :func:`churn_by_level`, :func:`broken_histories`,
-        :func:`currency_split` (empty when the table they need is missing).
+        :func:`currency_split`, :func:`buying_propensity` (empty or not
+        flagged when the table they need is missing).
     currency : str or None
         The analysis currency.
     """
@@ -365,6 +418,7 @@ class GuardsResult(Result):
     levels: pd.DataFrame
     histories: pd.DataFrame
     currencies: pd.DataFrame
+    propensity: pd.DataFrame = field(default_factory=lambda: buying_propensity(None))
     currency: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     title: str = "Data-quality guards"
@@ -393,6 +447,11 @@ class GuardsResult(Result):
                                    "evidence": cu["left_out"].astype("str") + " customer(s) paid only in "
                                    + cu["currency"].astype("str") + ", not the analysis currency "
                                    + str(self.currency) + ": left out of RFM and clusters"}))
+        pr = self.propensity[self.propensity["flagged"]]
+        parts.append(pd.DataFrame({"flag": "unmeasured_propensity", "subject": "bad experiences",
+                                   "evidence": "log-odds of a bad first experience " + _fmt(pr["slope"], "{:+.2f}")
+                                   + " per log purchase in the year before (p = " + _fmt(pr["p_value"], "{:.2g}")
+                                   + ", " + pr["n"].astype("int64").astype("str") + " customers)"}))
         return pd.concat(parts, ignore_index=True)[["flag", "subject", "evidence"]]
 
     def flags(self) -> dict[str, set[str]]:
@@ -401,19 +460,23 @@ class GuardsResult(Result):
                 "derived_from_outcome": set(self.derived.loc[self.derived["flagged"], "predictor"]),
                 "broken_histories": {"all"} if self.histories["flagged"].any() else set(),
                 "incomparable_units": {"all"} if len(self.currencies) and self.currencies["flagged"].any()
-                else set()}
+                else set(),
+                "unmeasured_propensity": {"all"} if self.propensity["flagged"].any() else set()}
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({"summary": frame_records(self.summary()), "leakage": frame_records(self.leakage),
                          "derived": frame_records(self.derived), "levels": frame_records(self.levels),
                          "histories": frame_records(self.histories), "currencies": frame_records(self.currencies),
+                         "propensity": frame_records(self.propensity),
                          "currency": self.currency, "settings": self.settings})
 
 
 def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | None = None, *,
                currency: str | None = None, outcome: str = "churned", threshold: float = LEAKAGE_THRESHOLD,
-               min_share: float = REPEAT_MIN_SHARE) -> GuardsResult:
+               min_share: float = REPEAT_MIN_SHARE, gradient: dict[str, float] | None = None) -> GuardsResult:
     """Every guard on the tables given (``None`` or a table without the needed columns: an empty evidence table).
+
+    ``gradient`` is the service-recovery test's disappointment gradient (see :func:`buying_propensity`).
 
     Examples
     --------
@@ -434,8 +497,10 @@ def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | N
          "flagged": [False]})
     cur = analysis_currency(activity, currency) if has_act else currency
     cs = currency_split(activity, cur) if has_act else currency_split(pd.DataFrame({"customer": []}), cur)
-    return GuardsResult(leakage=leak, derived=derived, levels=levels, histories=hist, currencies=cs, currency=cur,
-                        settings={"outcome": outcome, "threshold": threshold, "min_share": min_share})
+    return GuardsResult(leakage=leak, derived=derived, levels=levels, histories=hist, currencies=cs,
+                        propensity=buying_propensity(gradient), currency=cur,
+                        settings={"outcome": outcome, "threshold": threshold, "min_share": min_share,
+                                  "propensity_alpha": PROPENSITY_ALPHA})
 
 
 def figure_flags(figures: pd.DataFrame, guards: GuardsResult | None) -> pd.Series:
@@ -443,7 +508,8 @@ def figure_flags(figures: pd.DataFrame, guards: GuardsResult | None) -> pd.Serie
 
     Snapshot-churn rows of a leaking or derived predictor (:data:`SNAPSHOT_PREDICTORS`) get
     ``outcome_leakage`` / ``derived_from_outcome``; rows whose ``source`` is in :data:`GUARD_SOURCES`
-    get ``broken_histories`` / ``incomparable_units`` when raised.
+    get ``broken_histories`` / ``incomparable_units`` when raised, and rows of
+    :data:`PROPENSITY_FIGURES` get ``unmeasured_propensity``.
     """
     out = pd.Series([[] for _ in range(len(figures))], index=figures.index, dtype="object")
     if guards is None or figures.empty:
@@ -457,6 +523,8 @@ def figure_flags(figures: pd.DataFrame, guards: GuardsResult | None) -> pd.Serie
         hits[code] = snap & key.isin(pairs)
     for code, sources in GUARD_SOURCES.items():
         hits[code] = figures["source"].isin(sources).to_numpy() & bool(raised[code])
+    hits["unmeasured_propensity"] = (figures["id"].isin(PROPENSITY_FIGURES).to_numpy()
+                                     & bool(raised["unmeasured_propensity"]))
     codes = pd.DataFrame(hits, index=figures.index)
     names = np.array(codes.columns, dtype=object)
     return pd.Series([list(names[row]) for row in codes.to_numpy()], index=figures.index, dtype="object")

@@ -199,6 +199,30 @@ def test_broken_histories_flags_journeys_recovery_and_avoidance_rows():
     assert compare_figures(fig).set_index("id").loc["avoid_2y_after_bad", "verdict"] == "too uncertain"
 
 
+@pytest.mark.parametrize("p_value, flagged", [(0.001, True), (0.049, True), (0.051, False), (np.nan, False)])
+def test_unmeasured_propensity_flags_the_no_contact_comparisons_only(p_value, flagged):
+    """A significant disappointment gradient (bad experiences follow buying beyond the history) flags the
+    comparisons with customers who had no contact, and those get no verdict (issue 10.8: the validation's
+    confounded worlds biased them by up to 12 points while this test fired in every run)."""
+    from csanalysis.guards import PROPENSITY_FIGURES
+
+    guards = run_guards(gradient={"slope": 0.5, "se": 0.1, "p_value": p_value, "n": 800})
+    ids = [*PROPENSITY_FIGURES, "avoid_2y_after_bad", "csat_mean", "recovery_difference"]
+    f = pd.DataFrame({"id": ids, "group": "all",
+                      "source": ["avoidance"] * 5 + ["service_metrics", "recovery"]})
+    got = figure_flags(f, guards).tolist()
+    assert got == [["unmeasured_propensity"] if flagged else []] * 4 + [[], [], []]
+    assert bool((guards.summary()["flag"] == "unmeasured_propensity").any()) is flagged
+    json.dumps(guards.to_dict(), allow_nan=False)
+    if flagged:
+        # a compared figure with this flag gets no verdict (the no-contact comparisons have no registry row
+        # today; the rule is the flag's membership of NO_VERDICT)
+        fig = pd.DataFrame({"id": ["avoid_2y_after_bad"], "label": ["x"], "unit": ["share"], "group": ["all"],
+                            "estimate": [0.2], "ci_low": [0.15], "ci_high": [0.25], "n": [400.0], "method": ["w"],
+                            "definition": [""], "flags": [got[1]]})
+        assert compare_figures(fig).set_index("id").loc["avoid_2y_after_bad", "verdict"] == "too uncertain"
+
+
 # ----------------------------------------------------------------------------- minimum n
 @pytest.mark.parametrize("n", [1, 2, 29, 30])
 def test_no_verdict_below_the_minimum_n(n):
