@@ -23,6 +23,10 @@ Conventions
 * ``email_key`` is a keyed pseudonym of the e-mail address
   (see :func:`csanalysis.privacy.email_key`); raw e-mails are dropped unless
   a reader is called with ``keep_pii=True``.
+* ``agent_key`` (tickets) is a keyed pseudonym of the assigned agent
+  (:func:`csanalysis.privacy.pseudonymise` with the prefix ``agent_``: the same
+  secret, another domain, so it never equals an ``email_key``); agent names and
+  ids are never kept, not even with ``keep_pii=True``.
 * Missing values are ``NaN`` / ``NaT`` / ``<NA>``.
 * Source columns that have no canonical name are kept after the canonical
   columns under a snake_case version of their original header, except columns
@@ -104,6 +108,10 @@ TICKETS: tuple[Column, ...] = (
     Column("direction", "category", "customer (customer-initiated) or agent (outbound / follow-up)."),
     Column("account_id", "str", "Organisation / company / account, where the tool has one."),
     Column("source_format", "str", "Which export format the row was read from (e.g. zendesk_csv)."),
+    # appended after source_format, so that the positions of the columns above stay as they were
+    Column("agent_key", "str", "Keyed pseudonym of the agent the ticket is (last) assigned to (agent_ + 16 hex "
+           "digits; the secret of email_key, another domain); never the agent's name or id."),
+    Column("group", "str", "Team / group / queue the ticket belongs to, as the tool names it (stripped)."),
 )
 
 RESPONSES: tuple[Column, ...] = (

@@ -19,6 +19,14 @@ Every format may come as .csv / .tsv (any common encoding and delimiter), as
 quirks, time zones) is in its module of :mod:`csanalysis.io.tools`; this
 reader is generic: it asks the registry which tool wrote the file and applies
 that tool's descriptor (:class:`~csanalysis.io.tools.base.TicketTool`).
+
+Agents and groups: ``agent_key`` is a keyed pseudonym (``agent_`` + 16 hex
+digits, the secret of ``email_key`` under another domain) of the agent the
+ticket is assigned to, from the first of the tool's ``assignee_cols`` the file
+has; ``group`` is the team / group / queue from its ``group_cols``. Empty, ``-``
+and ``Unassigned`` read as missing. The raw agent columns never reach the table
+(each is kept only as its own ``<column>_key`` pseudonym); the load report's
+``column_mapping`` names the columns used.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
-from ..privacy import email_key, email_key_note, pseudonymise
+from ..privacy import email_key, email_key_note, key_source, pseudonymise
 from ..schema import TICKETS, rating_from_score
 from . import tools
 from ._common import Frame, check_mapping, find_column, finish, normalise_values, reader, reject_implausible
@@ -131,9 +139,36 @@ GENERIC = TicketTool(
         "account_id": ("account_id", "organization", "company"),
     },
     agent_cols=("agent", "assignee", "Agent", "Assignee"),
+    assignee_cols=("assignee", "assigned_to", "assigned to", "agent", "assignee_id", "agent_id", "agent_name"),
+    group_cols=("group", "team", "queue", "group_name", "team_name", "assigned_group", "assignment_group",
+                "assignment group", "support_group", "support group"),
     free_text=("subject", "description", "Subject", "Description", "comment"),
 )
 _MAPPABLE = {c.name for c in TICKETS} | {"email"}
+#: Canonical columns read by their own rules (the assignee pseudonymised, the group), not by ``spec.columns``.
+_WHO = ("agent_key", "group")
+#: Values of an assignee or group column that name nobody (compared stripped and case-folded).
+_NOBODY = frozenset({
+    "", "-", "--", "–", "—", "n/a", "na", "none", "null", "nan", "nil", "(none)", "<none>", "(blank)",
+    "unassigned", "(unassigned)", "<unassigned>", "not assigned", "no assignee", "nobody", "no one", "no group",
+    "(no group)", "no team", "nicht zugewiesen", "ikke tildelt", "ej tilldelad", "ikke tilordnet", "не назначен",
+    "не назначено", "non assigné", "sin asignar"})
+
+
+def _named(values: pd.Series) -> pd.Series:
+    """An assignee or group column's values: stripped, white space runs as one space, ``123.0`` as ``123``
+    (an id column holding a missing value is written as floats); missing where they name nobody (empty,
+    ``-``, ``Unassigned`` ...). Each distinct value is cleaned once.
+
+    Examples
+    --------
+    >>> _named(pd.Series([" Bo  Agent ", "Unassigned", "-", "", None, "7.0", "Support"])).tolist()
+    ['Bo Agent', nan, nan, nan, nan, '7', 'Support']
+    """
+    codes, uniq = pd.factorize(values.astype("str").where(values.notna(), ""))
+    u = clean_ids(pd.Series(uniq, dtype="str")).str.replace(r"\s+", " ", regex=True)
+    u = u.mask(u.str.casefold().isin(_NOBODY))
+    return pd.Series(u.array.take(codes), index=values.index, dtype=pd.StringDtype(na_value=np.nan))
 
 
 def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series]:
@@ -315,7 +350,8 @@ def read_tickets(
     rep.rows_read += len(data)
     frame = Frame(data, rows, rep)
     cols = list(data.columns)
-    frame.personal = {c for c in cols if find_column([c], *spec.person_cols, *spec.agent_cols) is not None
+    agent_names = (*spec.agent_cols, *spec.assignee_cols)  # columns naming agents: pseudonymised, never raw
+    frame.personal = {c for c in cols if find_column([c], *spec.person_cols, *agent_names) is not None
                       or re.search(r"(^|\.)(assignee|submitter|requester)(_id)?$", c, re.I)}
     frame.free_text = {c for c in cols if find_column([c], *spec.free_text) is not None}
 
@@ -323,14 +359,21 @@ def read_tickets(
     user = check_mapping(spath, cols, mapping, _MAPPABLE)
     colmap: dict[str, str | None] = {}
     for canon in dict.fromkeys([*spec.columns, *spec.regex, *user]):  # a fixed order: reports are reproducible
-        colmap[canon] = user.get(canon) or find_column(cols, *spec.columns.get(canon, ()), regex=spec.regex.get(canon))
+        if canon not in _WHO:
+            colmap[canon] = user.get(canon) or find_column(cols, *spec.columns.get(canon, ()),
+                                                           regex=spec.regex.get(canon))
     for need in ("ticket_id", "created_at"):
         if colmap.get(need) is None:
             raise ExportError(spath, f"no {need} column found (columns: {', '.join(cols[:20])})", column=need,
                               expected=f"a column for {need}; name it with mapping={{'{need}': '<column>'}}")
     if spec.contact_id_is_email and colmap.get("customer_id") == colmap.get("email"):
         colmap["customer_id"] = None  # the contact id column holds the e-mail address
-    for k, v in colmap.items():
+    # the agent the ticket is assigned to (first of the tool's assignee columns) and its team / group / queue
+    agent_col = user.get("agent_key") or find_column(cols, *spec.assignee_cols)
+    group_col = user.get("group") or find_column(cols, *spec.group_cols)
+    if agent_col is not None:
+        frame.personal.add(agent_col)  # never copied raw, not even into the rejected rows
+    for k, v in [*colmap.items(), ("agent_key", agent_col), ("group", group_col)]:
         if v is not None:
             rep.column_mapping[v] = ", ".join(filter(None, [rep.column_mapping.get(v), k]))
     tz = timezone
@@ -439,6 +482,18 @@ def read_tickets(
         reopens, bad, _ = parse_numbers(C(colmap["reopens"]))
     account = clean_ids(C(colmap.get("account_id")))
 
+    # -- agent and group -------------------------------------------------------------------------
+    agent = _named(C(agent_col))
+    if spec.queue_owned is not None and agent_col is not None:
+        queue = np.asarray(spec.queue_owned(frame.data), dtype=bool) & agent.notna().to_numpy()
+        if queue.any():
+            agent = agent.mask(queue)
+            rep.note(f"{int(queue.sum())} ticket(s) are owned by a queue, not an agent: agent_key left empty")
+    agent_key = pseudonymise(agent, key, prefix="agent_")
+    if agent_col is not None:
+        rep.note(f"agent_key: the assignee in {agent_col!r}, pseudonymised (key: {key_source(key)})")
+    group = _named(C(group_col))
+
     # -- agents pseudonymised; people dropped ----------------------------------------------------
     canonical = {
         "ticket_id": ticket_id, "customer_id": cust, "email_key": ek, "created_at": created,
@@ -446,18 +501,29 @@ def read_tickets(
         "rating": rating, "rating_score": score, "rating_offered": offered,
         "first_reply_minutes": first_reply, "resolution_minutes": resolution,
         "reopens": reopens.round().astype("Int64"), "direction": direction, "account_id": account,
-        "source_format": spec.name,
+        "source_format": spec.name, "agent_key": agent_key, "group": group,
     }
     used = {v for k, v in colmap.items() if v is not None and k not in ("rating",)}
     if colmap.get("rating"):
         used.add(colmap["rating"])
+    if group_col is not None:
+        used.add(group_col)
+    if user.get("agent_key"):
+        used.add(agent_col)
     for c in cols:
         if c in used:
             continue
-        if find_column([c], *spec.agent_cols) is not None or re.search(r"(^|\.)(assignee|submitter)_id$", c):
-            canonical[f"{re.sub(r'[^0-9a-z]+', '_', c.casefold()).strip('_')}_key"] = pseudonymise(C(c), key, prefix="agent_")
+        if find_column([c], *agent_names) is not None or re.search(r"(^|\.)(assignee|submitter)_id$", c):
+            # each agent column as its own pseudonym (``assignee_key``, ``submitter_id_key`` ...)
+            name = f"{re.sub(r'[^0-9a-z]+', '_', c.casefold()).strip('_')}_key"
             used.add(c)
-            rep.note(f"agent column {c!r} pseudonymised")
+            if c == agent_col and name == "agent_key":  # Freshdesk's "Agent": the same values as agent_key
+                continue
+            while name in canonical:
+                name = name.removesuffix("_key") + "_src_key"
+            canonical[name] = agent_key if c == agent_col else pseudonymise(_named(C(c)), key, prefix="agent_")
+            if c != agent_col:
+                rep.note(f"agent column {c!r} pseudonymised")
         elif find_column([c], *spec.person_cols) is not None and not keep_pii:
             rep.dropped_columns.append(c)
             used.add(c)

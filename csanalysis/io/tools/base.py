@@ -124,6 +124,14 @@ class TicketTool(Tool):
     agent_cols, person_cols, free_text : tuple of str
         Columns naming agents (pseudonymised), people (dropped unless
         ``keep_pii``) and free text.
+    assignee_cols : tuple of str
+        Columns naming the agent the ticket is (last) assigned to, in order of
+        preference; the first present fills ``agent_key`` (pseudonymised, never
+        the raw name or id). Agent columns too: never copied raw. Submitters,
+        creators and the last agent rated are no assignees.
+    group_cols : tuple of str
+        Columns naming the team / group / queue the ticket belongs to, in order
+        of preference; the first present fills ``group``.
     first_reply_unit : str
         Unit of the first-reply duration column.
     first_reply_is_timestamp : bool
@@ -156,12 +164,18 @@ class TicketTool(Tool):
     adjust_direction : callable, optional
         ``adjust_direction(data, direction) -> direction``: a tool's own
         evidence that a ticket was started by an agent.
+    queue_owned : callable, optional
+        ``queue_owned(data) -> bool mask``: tickets whose assignee column names
+        a queue, not an agent (a Salesforce case owned by a queue): their
+        ``agent_key`` is missing.
     """
 
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     regex: Mapping[str, str] = field(default_factory=dict)
     rating_scale: tuple[float, float] | None = None
     agent_cols: tuple[str, ...] = ()
+    assignee_cols: tuple[str, ...] = ()
+    group_cols: tuple[str, ...] = ()
     person_cols: tuple[str, ...] = ()
     free_text: tuple[str, ...] = ()
     first_reply_unit: str = "minutes"
@@ -178,6 +192,7 @@ class TicketTool(Tool):
     document_suffixes: tuple[str, ...] = ()
     document_expected: str = ""
     adjust_direction: Callable[[pd.DataFrame, pd.Series], pd.Series] | None = None
+    queue_owned: Callable[[pd.DataFrame], np.ndarray] | None = None
     table: str = "tickets"
 
 

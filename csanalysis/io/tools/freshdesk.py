@@ -19,6 +19,8 @@ Quirks
   happy ... extremely unhappy; :data:`RATING_CODES`), or their labels on the
   7-point happiness scale, or the classic 3-point Happy / Neutral / Unhappy.
   Codes are recognised in any ticket export whose ratings look like them.
+* ``Agent`` is the agent the ticket is assigned to (the API's responder);
+  ``Group`` its group.
 * Time zone: times are written without an offset; they are read as UTC
   unless ``timezone=`` names the zone the export was made in (the load
   report says which).
@@ -81,6 +83,8 @@ CSV = TicketTool(
         "account_id": ("Company Name", "Company"),
     },
     agent_cols=("Agent", "Responder", "Agent Name"),
+    assignee_cols=("Agent", "Agent Name", "Responder", "Responder ID", "Responder Id"),
+    group_cols=("Group", "Group Name", "Group ID", "Group Id"),
     person_cols=("Full name", "Requester Name", "Contact Name", "Work phone", "Mobile phone",
                  "Facebook ID", "Twitter ID"),
     free_text=("Subject", "Description"),

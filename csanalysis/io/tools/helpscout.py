@@ -13,6 +13,8 @@ Quirks
 ------
 * Ratings are the 3-point happiness scale Great / Okay / Not Good (API
   filter values great / ok / not-good; webhooks say Bad).
+* The assignee is ``Assigned To`` (or ``Assignee`` / ``Owner``; ``Closed By``
+  and ``User`` are not); the group is the ``Mailbox``.
 * Time zone: times are written without an offset; they are read as UTC
   unless ``timezone=`` names the zone the export was made in (the load
   report says which).
@@ -58,6 +60,8 @@ CSV = TicketTool(
         "account_id": ("Company", "Organization"),
     },
     agent_cols=("Assignee", "Assigned To", "Owner", "Closed By", "User"),
+    assignee_cols=("Assignee", "Assigned To", "Owner"),
+    group_cols=("Mailbox", "Mailbox Name"),
     person_cols=("Customer Name", "Customer", "Name"),
     free_text=("Subject", "Preview", "Rating Comments", "Comments"),
     rating_labels=RATING_LABELS,

@@ -16,6 +16,9 @@ Quirks
 * ``Started by`` tells who opened the conversation (an admin, teammate, bot
   or workflow means agent-initiated).
 * Response times are in seconds.
+* ``Teammate currently assigned`` is the assignee (``Last teammate rated`` is
+  not); ``Team currently assigned`` the team. Intercom writes
+  ``Unassigned`` for neither.
 * Ratings are 1-5, the emoji scale Terrible / Bad / OK / Great / Amazing
   (label wording unverified).
 """
@@ -65,6 +68,8 @@ CSV = TicketTool(
            "solved_at": r"^(Last closed at|Conversation closed at|First closed at)(\s*\((.+)\))?$"},
     rating_scale=(1, 5),
     agent_cols=("Teammate currently assigned", "Last teammate rated", "Teammate assigned"),
+    assignee_cols=("Teammate currently assigned", "Teammate assigned"),
+    group_cols=("Team currently assigned", "Team assigned"),
     person_cols=("User name", "User Name", "Contact name"),
     free_text=("Conversation rating remark", "First message", "Last message"),
     first_reply_unit="seconds",

@@ -13,6 +13,8 @@ Quirks
 ------
 * Custom fields carry the ``Custom field (...)`` prefix; the request
   channel and satisfaction (1-5) are custom fields.
+* ``Assignee`` is the agent (``Creator`` may be the customer); the group is a
+  team custom field where the site has one, else the first ``Component/s``.
 * Time zone: times are written without an offset; they are read as UTC
   unless ``timezone=`` names the zone the export was made in (the load
   report says which).
@@ -51,6 +53,10 @@ CSV = TicketTool(
     },
     rating_scale=(1, 5),
     agent_cols=("Assignee", "Assignee Id", "Creator", "Creator Id"),
+    assignee_cols=("Assignee", "Assignee Id"),
+    # a team field where the site has one; the (first) component only when there is none
+    group_cols=("Custom field (Team)", "Team", "Custom field (Assignment group)", "Custom field (Assigned group)",
+                "Custom field (Support group)", "Component/s", "Components"),
     person_cols=("Reporter", "Watchers", "Comment"),
     free_text=("Summary", "Description"),
 )

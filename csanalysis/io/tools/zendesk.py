@@ -26,6 +26,10 @@ Quirks
 * JSON: nested objects are flattened with dots (``via.channel``,
   ``satisfaction_rating.score``); a follow-up ticket
   (``via.source.rel = follow_up``) was started by an agent.
+* Agent and group: ``Assignee`` (CSV; ``assignee_id`` in JSON) is the agent
+  the ticket is assigned to, ``Submitter`` / ``submitter_id`` who opened it
+  (often the requester): only the assignee becomes ``agent_key``. The group is
+  ``Group`` (CSV) or ``group_id`` (JSON, an id).
 * A satisfaction-ratings listing (``{"satisfaction_ratings": [...]}``) is not
   a ticket export and is refused with that reason.
 """
@@ -90,6 +94,8 @@ CSV = TicketTool(
     },
     rating_scale=(1, 5),
     agent_cols=("Assignee", "Assignee id", "Assignee ID", "Submitter id"),
+    assignee_cols=("Assignee", "Assignee id", "Assignee ID"),
+    group_cols=("Group", "Group id", "Group ID"),
     person_cols=("Requester", "Submitter", "Requester name", "CCs", "Collaborators", "recipient"),
     free_text=("Subject", "Description"),
     timezone_note="Zendesk CSV times are in the account's time zone; none given (timezone=), UTC assumed",
@@ -263,6 +269,8 @@ JSON = TicketTool(
     timezone="UTC (the API writes ISO 8601 times with Z)",
     columns={k: (v,) for k, v in JSON_COLUMNS.items()},
     agent_cols=("assignee_id", "submitter_id"),
+    assignee_cols=("assignee_id",),
+    group_cols=("group_id",),
     free_text=("subject", "raw_subject", "description", "satisfaction_rating.comment"),
     default_timezone="UTC",
     rating_verdicts=RATING_VERDICTS,
