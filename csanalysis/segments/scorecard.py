@@ -55,7 +55,7 @@ csat_mean
 tickets_per_agent
     Productivity proxy: tickets with an agent / distinct agents active in the
     period. The agent column is a ``*_key`` column (not ``email_key``) whose
-    values start with ``agent_`` (``assignee_key`` first), as the readers
+    values start with ``agent_`` (the readers' ``agent_key``, the assignee, first), as the readers
     write them. Up is good, but it also rises when a team is short-staffed.
     Test: Poisson rate test with agents as the exposure.
 contacts_per_order
@@ -412,7 +412,7 @@ def _agent_column(t: pd.DataFrame) -> str | None:
             found.append(c)
     if not found:
         return None
-    return "assignee_key" if "assignee_key" in found else found[0]
+    return next((c for c in ("agent_key", "assignee_key") if c in found), found[0])
 
 
 def _complaint_tagged(t: pd.DataFrame, pattern: str) -> tuple[np.ndarray, list[str]]:
