@@ -57,9 +57,12 @@ SCHEMA_VERSION = 2
 #: Names of the result objects in :attr:`Analysis.results`.
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
-                                 "clusters", "scorecard")
-#: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed.
+                                 "clusters", "scorecard", "rankings", "power")
+#: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings`` and
+#: ``power`` are filled from ``results["rankings"]`` and ``results["power"]`` when those exist).
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
+#: Ticket columns the rankings compare units of, and what a unit of each is.
+RANKED_UNITS: dict[str, str] = {"agent_key": "agent", "group": "group", "channel": "channel", "month": "month"}
 
 Source = str | PathLike | list | tuple | pd.DataFrame | None
 
@@ -307,7 +310,36 @@ def results_dict(a: Analysis) -> dict[str, Any]:
     }
     for k in LATER_KEYS:
         out[k] = []
+    for k in ("rankings", "power"):
+        if r.get(k) is not None:
+            out[k] = r[k].to_dict()[k]
     return jsonable(out)
+
+
+def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, confidence: float,
+              key: Any) -> Any:
+    """Bad-rating share per agent, group, channel and month, shrunken and ranked (:func:`rank_units`).
+
+    Rated customer-initiated tickets; a ticket is bad when its rating is ``bad`` (the export's own rating,
+    as :func:`csanalysis.schema.rating_from_score` normalised it); the month is the ticket's creation month
+    (in ``timezone``, UTC by default); the sampling unit is the analysis's (customer or account).
+    """
+    from .estimators.rankings import rank_units
+
+    t = tickets
+    if "direction" in t.columns:
+        t = t.loc[~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+    t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
+    if t.empty:
+        raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
+    created = t["created_at"]
+    month = (created.dt.tz_convert(timezone) if timezone else created).dt.strftime("%Y-%m")
+    t = t.assign(bad=t["rating"].astype("object").eq("bad").astype("float64"), month=month)
+    cols = [c for c in RANKED_UNITS if c in t.columns and t[c].notna().any()]
+    cust = {"customer": next((c for c in ("customer", "customer_id", "email_key") if c in t.columns), None),
+            None: None}.get(unit, unit)
+    return rank_units(t, cols, "bad", kind="share", customer=cust, unit_type=[RANKED_UNITS[c] for c in cols],
+                      confidence=confidence, key=key)
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
@@ -483,6 +515,7 @@ def analyse(
     """
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators.power import power_table
 
     say = progress or (lambda msg: None)
     if link_on not in ("auto", "customer_id", "email_key"):
@@ -560,6 +593,10 @@ def analyse(
                                                                    freq=scorecard_freq, as_of=as_of_ts, seed=seed,
                                                                    cluster=unit, n_resamples=n_resamples,
                                                                    confidence=confidence))
+        res["rankings"] = stage("rankings", lambda: _rankings(tk, unit, timezone=timezone, confidence=confidence,
+                                                              key=secret))
+        if res["scorecard"] is not None:
+            res["power"] = stage("power", lambda: power_table(res["scorecard"]))
     cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")

@@ -139,8 +139,14 @@ def test_json_ready(results):
     text = json.dumps(d, allow_nan=False)
     assert "NaN" not in text and len(d["benchmarks"]) == len(results.comparisons)
     assert d["schema_version"] == 2 and len(d["figures"]) == len(results.figures)
-    for k in ("drivers", "rankings", "nonresponse", "power", "verbatims"):
+    for k in ("drivers", "nonresponse", "verbatims"):
         assert d[k] == []
+    # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
+    assert d["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
+                                      "versus_rest"} <= set(r) for r in d["rankings"])
+    assert {r["versus_rest"] for r in d["rankings"]} <= {"worse", "better", "indistinguishable", "not ranked"}
+    assert d["power"] and all({"measure", "n", "mde", "observed_change", "significant", "within_noise"} <= set(r)
+                                  for r in d["power"])
 
 
 def test_needs_a_table():

@@ -50,8 +50,14 @@ def test_results_json_contract(results):
     assert all({"id", "label", "unit", "group", "estimate", "ci_low", "ci_high", "n", "method", "definition",
                 "flags"} <= set(r) for r in results["figures"])
     assert all({"own_id", "label", "unit", "direction", "flags", "verdict"} <= set(r) for r in results["comparisons"])
-    for k in ("drivers", "rankings", "nonresponse", "power", "verbatims"):
+    for k in ("drivers", "nonresponse", "verbatims"):
         assert results[k] == []
+    # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
+    assert results["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
+                                      "versus_rest"} <= set(r) for r in results["rankings"])
+    assert {r["versus_rest"] for r in results["rankings"]} <= {"worse", "better", "indistinguishable", "not ranked"}
+    assert results["power"] and all({"measure", "n", "mde", "observed_change", "significant", "within_noise"} <= set(r)
+                                  for r in results["power"])
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", results["as_of"])
     for role in ("tickets", "survey", "activity", "customers"):
         assert results["inputs"][role], role
