@@ -110,8 +110,8 @@ if top:
 # The **service-recovery test** compares without looking ahead: time zero is the contact itself (the
 # recovering good experience, a later contact that did not recover, or a good experience with no bad
 # one before it); only customers who had bought before time zero, recently enough to be active, and
-# who are followed for the whole window take part; the reference rows are weighted (balancing
-# weights) to the recovered customers' purchase and contact history before time zero; the interval and the
+# who are followed for the whole window take part; the groups are weighted (overlap weights of a
+# propensity model) to the same purchase and contact history before time zero; the interval and the
 # test come from a sandwich variance with the customer as cluster.
 #
 # *Needs* tickets or survey answers together with purchases, linked per customer; the recovery test

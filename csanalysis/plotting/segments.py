@@ -133,8 +133,8 @@ def plot_recovery(result: ServiceRecoveryResult, ax: Axes | None = None) -> Axes
     Parameters
     ----------
     result : ServiceRecoveryResult
-        From :func:`csanalysis.segments.service_recovery_test`: differences with
-        the reference weighted to the group, and customer-clustered intervals.
+        From :func:`csanalysis.segments.service_recovery_test`: overlap-weighted
+        differences with customer-clustered intervals.
     ax : matplotlib Axes, optional
 
     Returns

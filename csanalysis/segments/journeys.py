@@ -71,13 +71,10 @@ information from after a group's time zero. It emulates a target trial
   for ``bad not recovered`` the days since the first bad experience; log
   scale, squares and recency interactions; and the kind of the time-zero
   contact, ticket or survey answer, from the experiences' ``source``):
-  **balancing weights for the effect on the group** (entropy balancing,
-  Hainmueller 2012, i.e. the just-identified covariate-balancing propensity
-  score, Imai & Ratkovic 2014: group rows weigh 1, reference rows the odds
-  ``exp(x b)`` that give the weighted reference the group's mean of every
-  modelled term; the estimand is the effect on the recovered customers,
-  the same population the avoidance comparisons weight their controls to);
-  the standardised differences before and after
+  logistic propensity score and
+  **overlap weights** (Li, Morgan & Zaslavsky 2018: group rows weighted by
+  ``1 - e``, reference rows by ``e``), which balance the means of every
+  modelled term exactly; the standardised differences before and after
   weighting are in :attr:`ServiceRecoveryResult.balance`, the reference
   group's effective sample size in the comparisons;
 * intervals and the test from a **customer-clustered sandwich variance**
@@ -595,43 +592,6 @@ def _logistic(X: np.ndarray, z: np.ndarray, ridge: float) -> np.ndarray:
     return beta
 
 
-def _balancing_odds(X: np.ndarray, z: np.ndarray, ridge: float) -> np.ndarray:
-    """Coefficients of the odds ``exp(x b)`` that weight the reference rows (``z`` false) to the group's means.
-
-    Entropy balancing for the effect on the group (Hainmueller 2012), i.e. the
-    just-identified covariate-balancing propensity score (Imai & Ratkovic
-    2014): minimises ``sum_ref exp(x b) - sum_group x b + ridge/2 |slopes|^2``
-    by damped Newton steps (X has the intercept first). At the solution the
-    weighted reference rows sum to the group's size and reproduce its
-    covariate means (up to the small ridge, which keeps the problem solvable
-    when the group lies at the edge of the reference's covariates).
-    """
-    beta = np.zeros(X.shape[1])
-    pen = np.full(X.shape[1], ridge)
-    pen[0] = 0.0
-    Xr, target = X[~z], X[z].sum(axis=0)
-
-    def objective(b: np.ndarray) -> float:
-        return float(np.exp(np.clip(Xr @ b, -700.0, 700.0)).sum() - target @ b + 0.5 * pen @ b**2)
-
-    obj = objective(beta)
-    for _ in range(100):
-        o = np.exp(np.clip(Xr @ beta, -700.0, 700.0))
-        grad = Xr.T @ o - target + pen * beta
-        H = (Xr * o[:, None]).T @ Xr + np.diag(pen)
-        step = np.linalg.solve(H, grad)
-        t = 1.0
-        for _ in range(40):  # backtracking
-            new = objective(beta - t * step)
-            if new <= obj + 1e-12 * (1.0 + abs(obj)):
-                break
-            t /= 2.0
-        beta, obj = beta - t * step, new
-        if np.max(np.abs(t * step)) < 1e-9:
-            break
-    return beta
-
-
 def _smd(X: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Standardised mean differences (group - reference) of the columns of ``X``.
 
@@ -644,17 +604,13 @@ def _smd(X: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), 0.0)
 
 
-def _weighted_difference(rows: dict[str, np.ndarray], z: np.ndarray, with_bad: bool, confidence: float,
-                         ridge: float = 1.0) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Odds-weighted difference in repeat rate (group - reference) with a customer-clustered sandwich variance.
+def _overlap_difference(rows: dict[str, np.ndarray], z: np.ndarray, with_bad: bool, confidence: float,
+                        ridge: float = 1.0) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Overlap-weighted difference in repeat rate (group - reference) with a customer-clustered sandwich variance.
 
-    ``rows`` holds the rows of the two groups; ``z`` marks the group. The
-    estimand is the effect on the group (the recovered customers): group rows
-    weigh 1, reference rows the balancing odds ``exp(x b)`` of
-    :func:`_balancing_odds`, so the weighted reference has the group's means.
-    Estimating equations: ``x (z - (1 - z) exp(x b)) = 0`` (the balancing
-    condition, with the ridge), ``z (y - m1) = 0`` and
-    ``(1 - z) exp(x b) (y - m0) = 0``; the
+    ``rows`` holds the rows of the two groups; ``z`` marks the group.
+    Estimating equations: ``x (z - e) = 0`` (the propensity score, with the
+    ridge), ``z (1 - e)(y - m1) = 0`` and ``(1 - z) e (y - m0) = 0``; the
     variance of ``m1 - m0`` is the sandwich ``A^-1 B A^-T`` with the scores
     summed per customer and the factor ``G / (G - 1)`` for ``G`` customers.
     """
@@ -663,26 +619,28 @@ def _weighted_difference(rows: dict[str, np.ndarray], z: np.ndarray, with_bad: b
     sd = X.std(axis=0)
     keep = sd > 1e-12
     Xd = np.column_stack([np.ones(len(y)), (X[:, keep] - X[:, keep].mean(axis=0)) / sd[keep]])
-    beta = _balancing_odds(Xd, z, ridge)
-    odds = np.exp(np.clip(Xd @ beta, -700.0, 700.0))
+    beta = _logistic(Xd, z.astype(float), ridge)
+    e = special.expit(Xd @ beta)
+    w = np.where(z, 1.0 - e, e)
     nz = ~z
-    w = np.where(z, 1.0, odds)
-    m1 = float(np.sum(z * y) / np.sum(z))
-    m0 = float(np.sum(nz * odds * y) / np.sum(nz * odds))
+    m1 = float(np.sum(w * z * y) / np.sum(w * z))
+    m0 = float(np.sum(w * nz * y) / np.sum(w * nz))
+    v = e * (1 - e)
     p = Xd.shape[1]
     pen = np.full(p, ridge)
     pen[0] = 0.0
-    psi = np.column_stack([Xd * (z - nz * odds)[:, None], z * (y - m1), nz * odds * (y - m0)])
+    psi = np.column_stack([Xd * (z - e)[:, None], z * (1 - e) * (y - m1), nz * e * (y - m0)])
     order = np.argsort(rows["customer"], kind="stable")
     cl_sorted = rows["customer"][order]
     starts = np.flatnonzero(np.r_[True, cl_sorted[1:] != cl_sorted[:-1]])
     S = np.add.reduceat(psi[order], starts, axis=0)  # scores summed per customer
     G = starts.size
     A = np.zeros((p + 2, p + 2))
-    A[:p, :p] = -(Xd * (nz * odds)[:, None]).T @ Xd - np.diag(pen)
-    A[p, p] = -float(np.sum(z))
-    A[p + 1, :p] = (nz * odds * (y - m0)) @ Xd  # d odds / d b = odds x
-    A[p + 1, p + 1] = -float(np.sum(nz * odds))
+    A[:p, :p] = -(Xd * v[:, None]).T @ Xd - np.diag(pen)
+    A[p, :p] = -(z * v * (y - m1)) @ Xd
+    A[p, p] = -np.sum(z * (1 - e))
+    A[p + 1, :p] = (nz * v * (y - m0)) @ Xd
+    A[p + 1, p + 1] = -np.sum(nz * e)
     Ai = np.linalg.inv(A)
     V = Ai @ (S.T @ S) @ Ai.T * (G / (G - 1))
     c = np.zeros(p + 2)
@@ -733,8 +691,8 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
             "repeat_group": int(y[z].sum()), "repeat_reference": int(y[~z].sum()),
             "time_zero": f"{grp}: the recovery (first good experience after the first bad one); {ref}: "
                          + _REFERENCE_TEXT[ref].split("(time zero: ")[1].rstrip(")"),
-            "method": ("difference of repeat rates, the reference weighted to the group's pre-index history "
-                       "(entropy balancing: effect on the group); customer-clustered sandwich variance; t interval and test with as many degrees "
+            "method": ("overlap-weighted difference of repeat rates (logistic propensity score on the pre-index "
+                       "history); customer-clustered sandwich variance; t interval and test with as many degrees "
                        "of freedom as customers in the smaller group minus 1"),
             "definition": (f"bought again within {window:g} days after time zero: recovered customers (time zero: "
                            f"the recovery) minus {_REFERENCE_TEXT[ref]}; eligible: {act} time zero; time zero at "
@@ -754,7 +712,7 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
             rec["flags"].append("unmeasured_propensity")
         rec.update(dict.fromkeys(_FIT_COLUMNS, np.nan))
         if min(rec["n_group"], rec["n_reference"]) >= _MIN_CUSTOMERS:
-            fit, bal = _weighted_difference(sub, z, ref != "good only", confidence)
+            fit, bal = _overlap_difference(sub, z, ref != "good only", confidence)
             rec.update(fit)
             if fit["ess_reference"] < max(20.0, 0.5 * rec["rows_group"]) or fit["max_abs_smd_after"] > 0.1:
                 rec["flags"].append("poor_overlap")
@@ -784,7 +742,7 @@ class ServiceRecoveryResult(Result):
         rows_reference`` (customer-time-zero rows; a reference customer may
         give several rows), ``repeat_group, repeat_reference`` (rows with
         a repeat purchase, unweighted), ``rate_group, rate_reference`` (the
-        repeat rates, the reference's weighted), ``difference`` (their difference),
+        overlap-weighted repeat rates), ``difference`` (their difference),
         ``se, ci_low, ci_high, p_value`` (customer-clustered sandwich
         standard error; t interval, clipped to [-1, 1], and two-sided
         t-test), ``ess_reference`` (effective sample size of the weighted
@@ -823,8 +781,8 @@ class ServiceRecoveryResult(Result):
     def footnote(self) -> str:
         """The design in one sentence."""
         return (f"Time zero: the recovery (first good experience after the first bad one); outcome: a purchase "
-                f"within {self.journeys.window:g} days; the reference weighted to the pre-index history of the "
-                "recovered; customer-clustered sandwich intervals.")
+                f"within {self.journeys.window:g} days; overlap weights on the pre-index history; "
+                "customer-clustered sandwich intervals.")
 
     def to_dict(self) -> dict[str, Any]:
         """``{"segments": journey records, "comparisons": [...], "balance": [...], ...}``."""
@@ -875,8 +833,7 @@ def service_recovery_test(
     with no bad one before it and (2) customers not (yet) recovered at the
     same delay after their first bad experience; every group is defined with
     information up to its time zero only, eligible on the same terms, and
-    adjusted for the pre-index history by balancing weights (the effect on
-    the recovered).
+    adjusted for the pre-index history by overlap weights.
 
     Parameters
     ----------
