@@ -20,7 +20,10 @@ For each file the reader's outcome is classified:
   file holds (a record swallowed by a broken neighbour);
 * **leaked** -- a planted address found in the table (values, column names,
   ``attrs["questions"]``), its load report (notes, rejected rows) or an error
-  message (counted per file, and by place).
+  message (counted per file, and by place);
+* **named** -- a person's full name from the fixture's name columns
+  (requester, contact, customer name ...) found in an error message, a load
+  report note, a rejected row or a column name.
   Masking is :mod:`csanalysis.privacy`'s job; this script only measures it.
 
 Usage::
@@ -164,6 +167,7 @@ class Seed:
     text: str = ""
     doc: Any = None
     encoding: str = "utf-8"
+    names: tuple[str, ...] = ()  # people's names in the fixture's name columns (must never reach a message)
 
     def __repr__(self) -> str:
         return f"Seed({self.reader!r}, {self.path.name!r})"
@@ -189,7 +193,24 @@ def load_seed(reader: str, rel: str, kwargs: dict) -> Seed:
     if layout == FIXED_WIDTH:
         return Seed(reader, path, kwargs, "fixed", text=text, encoding=enc)
     rows = [r for r in csv.reader(io.StringIO(text), delimiter=layout) if any(c.strip() for c in r)]
-    return Seed(reader, path, kwargs, "table", delimiter=layout, rows=rows, text=text, encoding=enc)
+    return Seed(reader, path, kwargs, "table", delimiter=layout, rows=rows, text=text, encoding=enc,
+                names=_people(rows))
+
+
+_NAME_COLUMN = re.compile(r"name|requester|contact|customer|respondent|assignee|agent|owner|navn|kunde", re.I)
+_NOT_PERSON = re.compile(r"compan|organi|account|product|item|group|title|sku|vendor", re.I)  # columns
+_HEADER_WORD = re.compile(r"\b(?:name|first|last)\b", re.I)  # a header row's text, not a name
+_PERSON = re.compile(r"[A-ZÆØÅÄÖÜÉ][a-zæøåäöüéß'-]+(?: [A-ZÆØÅÄÖÜÉ][a-zæøåäöüéß'-]+)+")
+
+
+def _people(rows: list[list[str]]) -> tuple[str, ...]:
+    """The full names (two or more capitalised words) in a table's name-like columns."""
+    if not rows:
+        return ()
+    cols = [j for j, h in enumerate(rows[0]) if _NAME_COLUMN.search(h) and not _NOT_PERSON.search(h)]
+    found = {r[j].strip() for r in rows[1:] for j in cols if j < len(r) and _PERSON.fullmatch(r[j].strip())
+             and not _HEADER_WORD.search(r[j])}
+    return tuple(sorted(found))
 
 
 def all_seeds(readers=READERS) -> dict[str, list[Seed]]:
@@ -209,6 +230,7 @@ class Case:
     mutations: list[str]
     records: int | None  # physical records in the file (None: not known, e.g. JSON documents)
     planted: int
+    names: tuple[str, ...] = ()
 
 
 def _column(rows: list[list[str]], j: int) -> list[str]:
@@ -444,7 +466,7 @@ def generate(seed: Seed, ch, counter: list[int]) -> Case:
     text, n = mutate_text(records, ch, log)
     suffix = seed.path.suffix
     return Case(seed.reader, seed.path.name, seed.path.stem + "_fuzz" + suffix, encode(text, ch, log, seed.encoding),
-                dict(seed.kwargs), log, n, counter[0] - before)
+                dict(seed.kwargs), log, n, counter[0] - before, seed.names)
 
 
 # --------------------------------------------------------------------------- checking
@@ -487,6 +509,8 @@ def check(case: Case, workdir: Path) -> Outcome:
                                + "\n" + "".join(traceback.format_exception(cause))[-1500:])
             if PLANTED.search(str(exc)):
                 problems.append("leak:error")
+            if case.names and _named(case.names).search(str(exc)):
+                problems.append("name:error")
             return Outcome("refused", problems, getattr(exc, "problem", str(exc))[:200])
         except Exception as exc:  # noqa: BLE001 - this is what the fuzzer counts
             return Outcome("raised", ["raised"], f"{type(exc).__name__}: {exc}"[:300] + "\n"
@@ -511,7 +535,22 @@ def check(case: Case, workdir: Path) -> Outcome:
             problems.append("leak:notes")
         if len(rep.rejected) and any(PLANTED.search(s) for s in _values(rep.rejected)):
             problems.append("leak:rejected")
+    if case.names:
+        who = _named(case.names)
+        if any(who.search(str(c)) for c in df.columns):
+            problems.append("name:column names")
+        if any(who.search(n) for n in rep.notes):
+            problems.append("name:notes")
+        if len(rep.rejected) and any(who.search(s) for s in _values(rep.rejected)):
+            problems.append("name:rejected")
     return Outcome("loaded", problems)
+
+
+def _named(names: tuple[str, ...]) -> re.Pattern:
+    return _NAMED.setdefault(names, re.compile("|".join(map(re.escape, names))))
+
+
+_NAMED: dict = {}
 
 
 # --------------------------------------------------------------------------- the script
@@ -531,7 +570,8 @@ def one(job: tuple[str, int, int, str, str | None]) -> tuple[Case, Outcome]:
     case = generate(seeds[i % len(seeds)], ch, [0])
     case.name = f"{i}_{case.name}"
     out = check(case, Path(workdir))
-    if keep and {"raised", "accounting", "lost"} & set(out.problems):
+    if keep and ({"raised", "accounting", "lost"} & set(out.problems)
+                 or any(p.startswith(("leak:", "name:")) for p in out.problems)):
         Path(keep).mkdir(parents=True, exist_ok=True)
         (Path(keep) / f"{reader}_{case.name}").write_bytes(case.data)
     (Path(workdir) / case.name).unlink(missing_ok=True)
@@ -563,6 +603,8 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
             stats[out.status] += 1
             stats["files with planted e-mails"] += bool(case.planted)
             stats["leaked"] += any(p.startswith("leak:") for p in out.problems)
+            stats["files with names"] += bool(case.names)
+            stats["named"] += any(p.startswith("name:") for p in out.problems)
             if out.status == "refused":
                 refusals[re.sub(r"'[^']*'|\d+", "…", out.detail)[:70]] += 1
             for p in out.problems:
@@ -580,6 +622,9 @@ def run(n: int, seed: int, readers: list[str], show: int, workdir: Path, jobs: i
                       "files with planted e-mails": stats["files with planted e-mails"],
                       "files leaking planted e-mails": leaked,
                       "leaks by place": {k[5:]: v for k, v in stats.items() if k.startswith("leak:")},
+                      "files with names": stats["files with names"],
+                      "files leaking names": stats["named"],
+                      "name leaks by place": {k[5:]: v for k, v in stats.items() if k.startswith("name:")},
                       "seconds": round(time.perf_counter() - t0, 1), "examples": examples,
                       "refusals": dict(refusals.most_common(8))}
         if done is not None:
@@ -603,7 +648,7 @@ def _git_head() -> str:
 
 _COUNTS = ("files", "loaded", "refused (package error)", "raised (non-package)", "accounting violations",
            "files losing records", "records lost", "files with planted e-mails", "files leaking planted e-mails",
-           "seconds")
+           "files with names", "files leaking names", "seconds")
 
 
 def combine(paths: list[Path], out: Path | None = None) -> int:
@@ -623,9 +668,10 @@ def combine(paths: list[Path], out: Path | None = None) -> int:
                 print(f"{r}: part {s['json']} starts at file {s.get('first_file', 0)}, expected {nxt}")
                 return 2
             nxt += s["files"]
-        t = {k: sum(s[k] for s in ss) for k in _COUNTS}
+        t = {k: sum(s.get(k, 0) for s in ss) for k in _COUNTS}
         t["seconds"] = round(t["seconds"], 1)
         t["leaks by place"] = dict(sum((Counter(s["leaks by place"]) for s in ss), Counter()))
+        t["name leaks by place"] = dict(sum((Counter(s.get("name leaks by place", {})) for s in ss), Counter()))
         t["refusals"] = dict(sum((Counter(s["refusals"]) for s in ss), Counter()).most_common(8))
         t["parts"] = [s["json"] for s in ss]
         total[r] = t
@@ -633,7 +679,7 @@ def combine(paths: list[Path], out: Path | None = None) -> int:
         for k in _COUNTS[1:-1]:
             print(f"   {k:32s} {t[k]}")
         failed |= bool(t["raised (non-package)"] or t["accounting violations"] or t["files losing records"]
-                       or t["files leaking planted e-mails"])
+                       or t["files leaking planted e-mails"] or t["files leaking names"])
     if out:
         out.write_text(json.dumps(total, indent=2), encoding="utf-8")
     return 1 if failed else 0
@@ -653,7 +699,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="write the summary here as JSON")
     ap.add_argument("--workdir", type=Path, help="where the generated files are written (default: a temp dir)")
     ap.add_argument("--jobs", type=int, default=1, help="processes (each file is the same whatever the split)")
-    ap.add_argument("--keep", type=Path, help="copy the files that raise, break the accounting or lose records here")
+    ap.add_argument("--keep", type=Path, help="copy the files that raise, break the accounting, lose records or leak here")
     args = ap.parse_args(argv)
     readers = [r.strip() for r in args.readers.split(",") if r.strip()]
     if args.combine:
@@ -669,17 +715,18 @@ def main(argv=None) -> int:
         print(f"\n== {r}: {s['files']} files in {s['seconds']} s")
         for k in ("loaded", "refused (package error)", "raised (non-package)", "accounting violations",
                   "files losing records", "records lost", "files with planted e-mails",
-                  "files leaking planted e-mails"):
+                  "files leaking planted e-mails", "files with names", "files leaking names"):
             print(f"   {k:32s} {s[k]}")
-        if s["leaks by place"]:
-            print(f"   {'leaks by place':32s} {s['leaks by place']}")
+        for k in ("leaks by place", "name leaks by place"):
+            if s[k]:
+                print(f"   {k:32s} {s[k]}")
         for why, k in s["refusals"].items():
             print(f"   refused {k:4d} x {why}")
         for kind, ex in s["examples"].items():
             for e in ex:
                 print(f"   e.g. [{kind}] {e[:600]}")
         failed |= bool(s["raised (non-package)"] or s["accounting violations"] or s["files losing records"]
-                       or s["files leaking planted e-mails"])
+                       or s["files leaking planted e-mails"] or s["files leaking names"])
         sys.stdout.flush()
         if args.json:
             args.json.write_text(json.dumps({**finished, "command": " ".join(sys.argv), "git": _git_head()},

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column", "key_source",
-           "redact_emails", "mask_text", "mask_counts", "Names", "secret_path", "config_dir", "ENV_VAR",
+           "redact_emails", "mask_text", "mask_counts", "mask_name_like", "NAME_LIKE", "Names", "secret_path", "config_dir", "ENV_VAR",
            "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME"]
 
 ENV_VAR = "CSANALYSIS_KEY"
@@ -632,6 +632,34 @@ def mask_text(values: _T, *, names: Names | Iterable[str] | None = None) -> _T:
     ['Здравствуйте, [name]!', nan, 'order 10023, 2 items']
     """
     return mask_counts(values, names=names)[0]
+
+
+#: A whole cell that reads like a person's full name: two to four capitalised words of letters.
+NAME_LIKE = r"[^\W\d_a-z][^\W\d_A-Z]+(?:[ '-][^\W\d_a-z][^\W\d_A-Z]+){1,3}"
+
+
+def mask_name_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """Whole text cells that read like a person's full name (``Anna Jensen``) become ``[name]``.
+
+    For records whose columns cannot be trusted (a rejected row whose values
+    slid into their neighbours' columns): there the export's own name columns no
+    longer say where the names are. Over-masks on purpose (``Order Missing`` is
+    masked too); use it on diagnostics, never on the data.
+
+    Examples
+    --------
+    >>> mask_name_like(pd.DataFrame({"a": ["Anna Jensen", "order missing", "Jörg Müller-Lüdenscheidt", None]}))["a"].tolist()
+    ['[name]', 'order missing', '[name]', nan]
+    """
+    out = frame.copy()
+    for c in out.columns:
+        s = out[c]
+        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+            continue
+        hit = s.astype("str").str.strip().str.fullmatch(NAME_LIKE).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            out[c] = s.where(~hit, MASK_NAME)
+    return out
 
 
 def redact_emails(values: pd.Series) -> pd.Series:

@@ -313,6 +313,43 @@ def test_stray_quote_in_the_header_swallows_no_record(tmp_path):
     assert any("header row opens a quote" in n for n in rep.notes)
 
 
+def test_stray_quote_closed_mid_first_record_swallows_no_record(tmp_path):
+    # found by the 10,000-file fuzz: the stray quote opens the header's last (or a middle) name and is
+    # closed in the middle of the first record, so the next line holds fewer delimiters than the header
+    body = ('Id,Requester id,Via,Created at,"Subject\n'
+            '1,1,Mail|",2024-01-01 10:00,a\n2,2,Mail,2024-01-02 10:00,b\n'
+            '3,3,Mail,2024-01-03 10:00,c\n4,4,Mail,2024-01-04 10:00,d\n')
+    p = tmp_path / "q.csv"
+    p.write_text(body)
+    df = read_tickets(p)
+    rep = balanced(df)
+    assert rep.rows_read == 4 and {"2", "3", "4"} <= set(df["ticket_id"])
+    assert any("header row opens a quote" in n for n in rep.notes)
+
+
+def test_header_name_quoted_over_two_lines_with_a_comma_is_kept(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text('Id,Requester id,Via,"Created,\nat"\n1,1,Mail,2024-01-01 10:00\n2,2,Mail,2024-01-02 10:00\n'
+                 '3,3,Mail,2024-01-03 10:00\n')
+    raw = read_raw(p)
+    assert raw.cells.iloc[0].tolist() == ["Id", "Requester id", "Via", "Created,\nat"] and raw.bad_rows.empty
+
+
+def test_stray_quotes_that_pair_up_over_whole_records_are_no_trailing_delimiter(tmp_path):
+    # found by the fuzz: two stray quotes glue four records into one with one field too many, which
+    # alone looked like Excel's trailing delimiter; records quoted over lines are no evidence of it
+    body = ("Id,Requester id,Via,Created at,Subject,Tags\n"
+            '1,1,Mail,2024-01-01 10:00,",x\n'
+            "2,2,Mail,2024-01-02 10:00,b,t\n"
+            "3,3,Mail,2024-01-03 10:00,c,t\n"
+            '4,4,Mail,2024-01-04 10:00,",d,\n')
+    p = tmp_path / "pair.csv"
+    p.write_text(body)
+    df = read_tickets(p)
+    rep = balanced(df)
+    assert rep.rows_read == 4 and {"2", "3"} <= set(df["ticket_id"])
+
+
 def test_header_quoted_over_two_lines_is_kept(tmp_path):
     p = tmp_path / "h.csv"
     p.write_text('Id,Requester id,Via,"Created\nat"\n1,1,Mail,2024-01-01 10:00\n2,2,Mail,2024-01-02 10:00\n')

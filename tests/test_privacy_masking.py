@@ -381,3 +381,51 @@ def test_no_planted_email_reaches_results_json_or_load_reports(tmp_path):
     assert len(planted) >= 20
     leaked = [p for p in planted if p.casefold() in out.casefold() or p.split("@")[0] in out]
     assert leaked == []
+
+
+def test_an_unrecognised_file_error_quotes_no_value_of_its_first_record(tmp_path):
+    # found by the 10,000-file fuzz: a ticket export whose header row is missing made the first record
+    # the header, and the error listed its cells (a requester's name among them)
+    p = tmp_path / "no_header.csv"
+    p.write_text("1003,Call,Waiting on Customer,Urgent,Ola Agent,Support,04/02/2025 09:00,Liv Vest,Acme Ltd\n"
+                 "1004,Refund,Open,Low,Ola Agent,Support,05/02/2025 09:00,Per Syd,Acme Ltd\n")
+    with pytest.raises(ExportError) as err:
+        cs.read_tickets(p)
+    msg = str(err.value)
+    assert "not recognised as a ticket export" in msg
+    for value in ("Liv Vest", "Ola Agent", "Acme", "1003"):
+        assert value not in msg
+    assert "header row is missing" in msg
+
+
+def test_an_unrecognised_file_error_still_names_its_header(tmp_path):
+    p = tmp_path / "other.csv"
+    p.write_text("Ticket ID,Subject,Kundenavn\n1,Hello,Anna Jensen\n")
+    with pytest.raises(ExportError) as err:
+        cs.read_tickets(p)
+    msg = str(err.value)
+    assert "'Ticket ID', 'Subject'" in msg and "1 more not quoted" in msg and "Anna" not in msg
+
+
+def test_order_and_customer_column_errors_quote_no_values(tmp_path):
+    p = tmp_path / "orders.csv"
+    p.write_text("ch_001,Payment from Anna Example,2024-03-05 14:03,12.50,usd\n"
+                 "ch_002,Payment from Bo Example,2024-03-06 14:03,13.50,usd\n")
+    with pytest.raises(ExportError) as err:
+        cs.read_activity(p)
+    assert "Anna" not in str(err.value) and "ch_001" not in str(err.value)
+
+
+def test_a_rejected_row_whose_values_slid_masks_the_names_in_it(tmp_path):
+    # values shifted by one column (a lost cell): the requester's name sits in 'Requester id' of a row that
+    # is rejected for its date, so the export's name column does not list it
+    p = tmp_path / "slid.csv"
+    p.write_text("Id,Requester,Requester id,Subject,Status,Via,Created at,Solved at\n"
+                 "1,,Anna Jensen,Order missing,Solved,Mail,2023-04-08 20:52:00,1899-99-99\n"
+                 "2,Bo Hansen,102,Refund,Solved,Mail,2023-04-09 20:52:00,2023-04-10 20:52:00\n")
+    df = cs.read_tickets(p)
+    rep = cs.io.load_report(df)
+    assert rep.rows_read == 2 and rep.balanced
+    cells = rep.rejected.drop(columns=["row", "reason"]).astype("str").to_numpy().ravel().tolist()
+    assert not any("Anna" in c or "Jensen" in c for c in cells)
+    assert "Solved" in cells and "1899-99-99" in cells  # values that are no names stay readable

@@ -27,6 +27,7 @@ from ..privacy import (
     email_key,
     is_personal_column,
     mask_counts,
+    mask_name_like,
     mask_text,
     pseudonymise,
 )
@@ -122,6 +123,12 @@ def find_column(columns, *candidates: str, regex: str | None = None) -> str | No
     return None
 
 
+def _tools():
+    from . import tools  # late: the tool registry imports this module
+
+    return tools
+
+
 def check_mapping(path: str, columns, mapping: Mapping[str, str] | None, allowed) -> dict[str, str]:
     """Validate a user ``mapping`` (canonical name -> source column)."""
     if not mapping:
@@ -133,7 +140,7 @@ def check_mapping(path: str, columns, mapping: Mapping[str, str] | None, allowed
             raise CsanalysisError(f"mapping key {canon!r} is not a canonical column; expected one of {sorted(allowed)}")
         if src not in columns:
             raise ExportError(path, f"mapping names column {src!r} for {canon!r}, but the file has no such column",
-                              column=src, expected=f"one of the file's columns: {list(columns)[:30]}")
+                              column=src, expected=f"one of the file's columns: {_tools().shown_columns(columns, 30)}")
         out[canon] = src
     return out
 
@@ -329,7 +336,9 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
     ``email_key`` pseudonym (and fill ``email_key`` where that is missing), so linking still works; ids with
     a phone number or address inside get a ``pid_`` pseudonym. Every other text column, the rejected rows
     and the notes are masked with :func:`csanalysis.privacy.mask_text` (e-mail addresses, phone numbers,
-    greeting names and the export's own ``names``), the text columns together. Vectorised.
+    greeting names and the export's own ``names``), the text columns together; in the rejected rows, whose
+    values may have slid out of their columns, any cell that reads like a full name is masked too
+    (:func:`csanalysis.privacy.mask_name_like`). Vectorised.
     """
     out = df
     text = []
@@ -371,7 +380,10 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
                             "keep_pii=True keeps them")
     if len(report.rejected):
         cols = [c for c in report.rejected.columns if c != "row"]
+        # a rejected row's values may have slid out of their columns: names anywhere in it are masked too
         report.rejected[cols] = mask_text(report.rejected[cols], names=names)
+        vals = [c for c in cols if c != "reason"]
+        report.rejected[vals] = mask_name_like(report.rejected[vals])
     report.notes[:] = list(dict.fromkeys(mask_text(list(report.notes), names=names)))
     return out
 

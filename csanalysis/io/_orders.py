@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ExportError
+from . import tools
 from ._common import Frame, find_header, ids_or_emails, stripped_text
 from ._dates import ParsedTimes, parse_timestamps
 from ._numbers import clean_ids
@@ -87,7 +88,7 @@ def missing_columns_error(path: str, columns, missing: list[str]) -> ExportError
     example = ", ".join(f'"{m}": "<column>"' for m in missing)
     return ExportError(
         path,
-        f"cannot tell which column holds {what}; the columns found are {list(map(str, columns))[:40]}",
+        f"cannot tell which column holds {what}; the columns found are {tools.shown_columns(columns, 40)}",
         expected=f"an order table with a customer, a date and an amount per row, or name the columns "
         f"with mapping={{{example}}}")
 

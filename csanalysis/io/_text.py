@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
@@ -547,21 +548,35 @@ def _parse(path: str, text: str, delimiter: str, width: int | None = None
 def _stray_header_quote(text: str, sep: str) -> str | None:
     """The text with a stray quote in the header line taken literally, or None when the header is sound.
 
-    A header line that ends inside a quoted value whose next line holds at least
-    the header line's delimiters before any quote is no header name quoted over
-    two lines: the quote is stray and would swallow the first records into the
-    header. The header's quotes are then dropped (names rarely hold quotes).
+    A header line that ends inside a quoted value is either a header name quoted
+    over two lines or a stray quote that would swallow the first records into the
+    header. It is taken as stray when the next line holds at least the header
+    line's delimiters before any quote, or when the header read literally has the
+    width of the records that follow it and the header read with the quote does
+    not. The header's quotes are then dropped (names rarely hold quotes).
     """
     if sep in (WHITESPACE, FIXED_WIDTH):
         return None
     first, _, rest = text.partition("\n")
-    if '"' not in first or not _ends_quoted(first, sep):
+    if '"' not in first or not _ends_quoted(first, sep) or first.count(sep) < 1:
         return None
     nxt = rest.partition("\n")[0]
     inside = re.match(r'^(?:[^"]|"")*', nxt).group(0)
-    if first.count(sep) < 1 or inside.count(sep) < first.count(sep):
+    repaired = first.replace('"', "") + "\n" + rest
+    if inside.count(sep) >= first.count(sep):
+        return repaired
+    literal = first.count(sep) + 1
+    try:
+        quoted = len(next(csv.reader(io.StringIO(text[:65536]), delimiter=sep)))
+        records = [len(r) for r in itertools.islice(csv.reader(io.StringIO(rest[:65536]), delimiter=sep), 1, 21)]
+    except (csv.Error, StopIteration):
         return None
-    return first.replace('"', "") + "\n" + rest
+    if len(records) < 2:
+        return None
+    fits = sum(n in (literal, literal + 1) for n in records)  # + 1: Excel's trailing delimiter
+    if fits * 2 > len(records) and quoted not in (literal, literal + 1):
+        return repaired
+    return None
 
 
 def _parse_text(path: str, text: str, delimiter: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:
@@ -594,7 +609,8 @@ def _trailing_width(text: str, delimiter: str) -> int | None:
     """Header fields + 1 when the data rows end in a delimiter the header row lacks (Qualtrics, Excel), else None.
 
     Decided from the first records (Python's csv reader on a sample), so that a
-    record quoted over several lines is measured against the right width.
+    record quoted over several lines is measured against the right width; only
+    records on one line count as evidence.
     """
     if delimiter == WHITESPACE:
         return None
@@ -610,8 +626,10 @@ def _trailing_width(text: str, delimiter: str) -> int | None:
         return None
     k = len(rows[0])
     data = rows[1:]
-    trailing = sum(1 for r in data if len(r) == k + 1 and not r[-1].strip())
-    return k + 1 if trailing > len(data) / 2 and all(len(r) <= k + 1 for r in data) else None
+    # records quoted over lines are no evidence: a stray quote makes one of them from several records
+    single = [r for r in data if not any("\n" in c for c in r)]
+    trailing = sum(1 for r in single if len(r) == k + 1 and not r[-1].strip())
+    return k + 1 if trailing > len(single) / 2 and all(len(r) <= k + 1 for r in data) else None
 
 
 def _parse_fixed(text: str) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, list[str]]:

@@ -183,7 +183,7 @@ def _refuse_other_tables(path: str, columns: list, found: dict) -> None:
     if cid is not None and not outcome and header_key(cid) in _BARE_IDS:
         places = [str(c) for c in columns if re.search(_PLACE, header_key(c))]
         what = "a lookup table" + (f" of places ({', '.join(map(repr, places[:3]))})" if places else "")
-        shown = ", ".join(repr(str(c)) for c in columns[:6]) + (" ..." if len(columns) > 6 else "")
+        shown = tools.shown_columns(columns, 6)
         raise ExportError(path, f"this looks like {what}, not a customer table: one row per {cid!r}, and no "
                           f"customer id, e-mail, churn, satisfaction, complaint or referral column (columns {shown})",
                           expected="a customer table (e.g. 'Customer ID' with 'Churn', 'Satisfaction Score' or "
@@ -304,7 +304,7 @@ def read_customers(
         _refuse_other_tables(spath, columns, found)
     if found["customer_id"] is None and found["email"] is None:
         raise ExportError(spath, f"cannot tell which column identifies the customer; the columns found are "
-                          f"{list(map(str, columns))[:40]}",
+                          f"{tools.shown_columns(columns, 40)}",
                           expected="a customer id or e-mail column (e.g. 'Customer ID', 'CustomerID', "
                           "'Email'), or mapping={'customer_id': '<column>'}")
     n = len(data)

@@ -340,7 +340,7 @@ def read_tickets(
             found = tools.detect("tickets", Header.of_columns(data.columns))
             spec = found[0] if found else (GENERIC if mapping else None)
         if spec is None:
-            raise ExportError(spath, f"columns not recognised as a ticket export (found: {', '.join(list(data.columns)[:15])})",
+            raise ExportError(spath, f"columns not recognised as a ticket export (found: {tools.shown_columns(data.columns)})",
                               expected=f"a {tools.titles('tickets')} export, or "
                               "source='generic' with mapping={'ticket_id': ..., 'created_at': ...}")
         rep.source_format = spec.name
@@ -364,7 +364,7 @@ def read_tickets(
                                                            regex=spec.regex.get(canon))
     for need in ("ticket_id", "created_at"):
         if colmap.get(need) is None:
-            raise ExportError(spath, f"no {need} column found (columns: {', '.join(cols[:20])})", column=need,
+            raise ExportError(spath, f"no {need} column found (columns: {tools.shown_columns(cols, 20)})", column=need,
                               expected=f"a column for {need}; name it with mapping={{'{need}': '<column>'}}")
     if spec.contact_id_is_email and colmap.get("customer_id") == colmap.get("email"):
         colmap["customer_id"] = None  # the contact id column holds the e-mail address

@@ -53,8 +53,10 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -81,7 +83,7 @@ from .base import ActivityTool, Header, SurveyLayout, SurveyTool, TicketTool, To
 __all__ = ["MODULES", "TOOLS", "LABEL_SCALES", "NONRESPONSE_LABELS", "READERS", "Header", "Tool", "TicketTool",
            "SurveyTool", "ActivityTool", "SurveyLayout", "formats", "named", "detect", "sources", "titles",
            "looks_like", "order_columns", "order_time", "refusal", "sheet_fit", "is_data_dictionary",
-           "DATE_VALUE"]
+           "shown_columns", "DATE_VALUE"]
 
 #: The tool modules, in the order of detection.
 MODULES = (
@@ -186,6 +188,87 @@ def order_columns(columns) -> dict[str, str]:
         elif "at" not in out and _TIME.search(k):
             out["at"] = str(c)
     return {k: out[k] for k in ("order_id", "amount", "at") if k in out}
+
+
+# ----------------------------------------------------------------------------- quoting a file's columns
+#: Header words beyond the tools' own vocabulary (the generic readers' names, common export words).
+_COMMON_HEADER_WORDS = frozenset("""
+id no nr key number code name first last full date time day month year created updated modified closed solved
+resolved opened submitted recorded start end at on in of by to from the and per hrs hours minutes min mins sec
+email mail phone mobile address city state country region zip postal code company organization organisation
+account customer client user requester assignee agent group team owner contact status type priority channel
+source via subject description tags tag comment comments note notes reason category product order invoice
+amount total price revenue sales value quantity qty currency payment method count score rating satisfaction
+recommend nps csat ces effort survey response respondent question answer churn churned tenure gender age
+update last due initial resolution interactions tracked association every
+results level service support buyer seller ref reference when where what who how paid cur curr ccy net gross tax
+vat discount shipping billing bill ship item items sku line unit units qty store shop site web page url link
+visit session event action activity transaction transactions purchase purchased purchases sale refund refunds
+return returns subscription plan tier segment cohort region market language locale source medium campaign
+referral referrals complaint complaints feedback review reviews stars star text body message reply replies
+answered assigned requested reopened reopens escalated sla breach breached handle handling wait waiting
+minutes seconds days weeks duration elapsed internal external public private is has was flag yes
+kunde kundenummer kunden datum zeit betrag bestellung navn dato beløb ordre kund belopp nummer
+""".split())
+
+
+@functools.cache
+def _header_words() -> frozenset[str]:
+    """Every word of every tool's column names, the canonical names and :data:`_COMMON_HEADER_WORDS`."""
+    words = set(_COMMON_HEADER_WORDS)
+
+    def take(v):
+        if isinstance(v, str):
+            words.update(_WORD.findall(v.lower()))
+        elif isinstance(v, (tuple, list, frozenset, set)):
+            for x in v:
+                take(x)
+        elif isinstance(v, Mapping):
+            for k, x in v.items():
+                take(k)
+                take(x)
+
+    for module in MODULES:  # the modules' signature and vocabulary lists
+        for v in vars(module).values():
+            if isinstance(v, (tuple, frozenset)) and v and all(isinstance(x, str) for x in v):
+                take(v)
+    for tool in TOOLS:
+        for f in dataclasses.fields(tool):
+            if f.name.endswith(("columns", "cols", "_text")) or f.name == "columns":
+                take(getattr(tool, f.name))
+    return frozenset(words)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def shown_columns(columns, limit: int = 15) -> str:
+    """A file's column names for a message, quoting only names made of known header words.
+
+    When a reader does not recognise a file its first row may be a record (the
+    header row missing), so an unknown name may be a customer's name or any
+    other value: such names are counted, never quoted.
+
+    Examples
+    --------
+    >>> shown_columns(["Ticket ID", "Subject", "Anna Jensen", "1003"])
+    "'Ticket ID', 'Subject' and 2 more not quoted (unknown names: if they are values, the header row is missing)"
+    """
+    names = [str(c) for c in columns]
+    vocab = _header_words()
+
+    def known(name: str) -> bool:
+        w = _WORD.findall(name.lower())
+        return bool(w) and all(x in vocab for x in w)
+
+    ok = [n for n in names if known(n)]
+    quoted = ", ".join(repr(n) for n in ok[:limit]) + (f" ... ({len(ok) - limit} more)" if len(ok) > limit else "")
+    hidden = len(names) - len(ok)
+    if not hidden:
+        return quoted
+    rest = (f"{hidden} more not quoted" if ok else f"{hidden} columns, none quoted") + \
+        " (unknown names: if they are values, the header row is missing)"
+    return f"{quoted} and {rest}" if ok else rest
 
 
 def looks_like(columns, but_not: str) -> tuple[str, str] | None:
