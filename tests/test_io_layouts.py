@@ -350,6 +350,29 @@ def test_stray_quotes_that_pair_up_over_whole_records_are_no_trailing_delimiter(
     assert rep.rows_read == 4 and {"2", "3"} <= set(df["ticket_id"])
 
 
+def test_a_narrow_table_loses_no_record_to_a_stray_quote(tmp_path):
+    # found by the fuzz: in a three-column survey a quote opened in the last value swallowed the next
+    # record, whose line holds a whole record's delimiters and starts with a timestamp like its own record
+    p = tmp_path / "narrow.csv"
+    p.write_text("Timestamp,How satisfied are you?,Recommend?\n"
+                 "2026/09/27 3:00:00 PM GMT+3,Extremely satisfied,10\n"
+                 '2026/09/28 11:30:00 AM GMT+3,Satisfied,"5\n'
+                 "2026/09/28 11:59:59 PM GMT+3,Dissatisfied,0\n"
+                 '"\n')
+    raw = read_raw(p)
+    assert len(raw.cells) + len(raw.bad_rows) >= 4  # header, three records (and the stray quote's line)
+    assert "Dissatisfied" in raw.cells[1].tolist()
+
+
+def test_a_narrow_table_keeps_a_comment_over_lines(tmp_path):
+    p = tmp_path / "comment.csv"
+    p.write_text("Timestamp,Comment,Recommend?\n"
+                 '2026/09/27 3:00:00 PM,"first line\n2024 was great, really, yes",10\n'
+                 "2026/09/28 3:00:00 PM,ok,9\n")
+    raw = read_raw(p)
+    assert raw.bad_rows.empty and raw.cells[1].tolist()[1] == "first line\n2024 was great, really, yes"
+
+
 def test_header_quoted_over_two_lines_is_kept(tmp_path):
     p = tmp_path / "h.csv"
     p.write_text('Id,Requester id,Via,"Created\nat"\n1,1,Mail,2024-01-01 10:00\n2,2,Mail,2024-01-02 10:00\n')

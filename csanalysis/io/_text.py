@@ -391,6 +391,12 @@ def _typed_column(values: pd.Series, multi: np.ndarray, skip: int = 0) -> bool:
     return len(other) >= 2 and bool(other.str.strip().str.fullmatch(_TYPED_VALUE).mean() >= 0.95)
 
 
+def _shape(values: pd.Series) -> pd.Series:
+    """Each value's shape: digits as 0, letters as a, the rest kept (``2024/01/02 3 PM`` -> ``0000/00/00 0 aa``)."""
+    return values.fillna("").str.strip().str.replace(r"\d", "0", regex=True).str.replace(r"[^\W\d_]", "a",
+                                                                                        regex=True)
+
+
 def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, owners: np.ndarray, sep: str,
                       width: int) -> int | None:
     """The first of the records ``owners`` (each spanning several lines) that a stray quote made.
@@ -407,11 +413,18 @@ def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, own
     owner = np.repeat(owners, reps)
     cont_lines = pd.Series([lines[i] if i < len(lines) else "" for i in cont], dtype="str")
     lenient = cont_lines.str.contains(_lenient_close(sep), regex=True).to_numpy(dtype=bool)
-    if width >= 4 and sep != WHITESPACE:
+    if width >= 2 and sep != WHITESPACE:
         # a line inside a quoted value holding a whole record's delimiters (before the value closes) is a
-        # swallowed record
+        # swallowed record; in a narrow table (fewer than 4 fields) only when its first field also has the
+        # shape of its record's first field (a date like a date), as free text holds a comma or two
         inside = cont_lines.str.extract(r'^((?:[^"]|"")*)', expand=False).fillna("")
-        lenient = lenient | (inside.str.count(re.escape(sep)) >= width - 1).to_numpy(dtype=bool)
+        whole = (inside.str.count(re.escape(sep)) >= width - 1).to_numpy(dtype=bool, copy=True)
+        if width < 4 and whole.any():
+            heads = pd.Series([lines[i] if i < len(lines) else "" for i in np.repeat(start[owners], reps)],
+                              dtype="str")
+            whole &= (_shape(inside.str.split(sep, n=1).str[0])
+                      == _shape(heads.str.split(sep, n=1).str[0])).to_numpy(dtype=bool)
+        lenient = lenient | whole
     bad = set(owner[lenient].tolist())
     texts = pd.Series(["\n".join(lines[s:s + n]) for s, n in zip(start[owners], span[owners])], dtype="str")
     bad |= set(owners[_field_counts(texts, sep) < width].tolist())
