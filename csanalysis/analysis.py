@@ -38,6 +38,7 @@ from .checks import parse_as_of
 from .stats.bootstrap import DEFAULT_RESAMPLES
 from .errors import CsanalysisError
 from .privacy import key_source
+from .schema import agent_initiated
 from .experiences import BadExperienceRule, experiences
 from .figures import figure_table
 from .guards import analysis_currency, run_guards
@@ -324,11 +325,10 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     as :func:`csanalysis.schema.rating_from_score` normalised it); the month is the ticket's creation month
     (in ``timezone``, UTC by default); the sampling unit is the analysis's (customer or account).
     """
+    from .estimators.metrics import CUSTOMER_COLUMNS
     from .estimators.rankings import rank_units
 
-    t = tickets
-    if "direction" in t.columns:
-        t = t.loc[~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+    t = tickets.loc[~agent_initiated(tickets)]
     t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
     if t.empty:
         raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
@@ -336,7 +336,7 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     month = (created.dt.tz_convert(timezone) if timezone else created).dt.strftime("%Y-%m")
     t = t.assign(bad=t["rating"].astype("object").eq("bad").astype("float64"), month=month)
     cols = [c for c in RANKED_UNITS if c in t.columns and t[c].notna().any()]
-    cust = {"customer": next((c for c in ("customer", "customer_id", "email_key") if c in t.columns), None),
+    cust = {"customer": next((c for c in CUSTOMER_COLUMNS if c in t.columns), None),
             None: None}.get(unit, unit)
     return rank_units(t, cols, "bad", kind="share", customer=cust, unit_type=[RANKED_UNITS[c] for c in cols],
                       confidence=confidence, key=key)

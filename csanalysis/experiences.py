@@ -32,6 +32,7 @@ from csanalysis.schema import (
     CHANNELS,
     GOOD_THRESHOLD,
     RATINGS,
+    agent_initiated,
     conform,
     rating_from_score,
 )
@@ -331,10 +332,6 @@ def first_responses(tickets: pd.DataFrame | None, responses: pd.DataFrame) -> tu
     return first, r.loc[~linked]
 
 
-def _customer_initiated(tickets: pd.DataFrame) -> pd.Series:
-    return ~_eq(tickets["direction"], "agent")
-
-
 # --------------------------------------------------------------------------- experiences
 def experiences(
     tickets: pd.DataFrame | None,
@@ -432,7 +429,7 @@ def experiences(
     parts = []
     if t is not None:
         _require(t, "tickets", ("ticket_id", "created_at"))
-        keep = t if rule.include_agent_initiated else t.loc[_customer_initiated(t)]
+        keep = t if rule.include_agent_initiated else t.loc[~agent_initiated(t)]
         if r is not None:
             first, unlinked = first_responses(t, r)
             first = first.loc[isin_values(first["ticket_id"], keep["ticket_id"])]

@@ -54,7 +54,7 @@ from csanalysis.estimators.metrics import SOLVED_STATUSES
 from csanalysis.estimators.word_of_mouth import OPEN_MULTIPLIER, prepare_responses
 from csanalysis.experiences import BadExperienceRule, first_responses, isin_values, experiences
 from csanalysis.link import TABLE_NAMES, LinkedData
-from csanalysis.schema import conform, rating_from_score
+from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.survival import kaplan_meier
 
 __all__ = [
@@ -295,7 +295,7 @@ def _answers(responses: pd.DataFrame) -> pd.DataFrame:
 def _shares(tickets: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
     """Successes and eligible counts, as service_metrics (overall) and word_of_mouth define them."""
     # service_metrics: customer-initiated tickets only (its default)
-    t = tickets.loc[~(tickets["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+    t = tickets.loc[~agent_initiated(tickets)]
     rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
     rated = rating.notna().to_numpy()
     bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)

@@ -62,6 +62,7 @@ __all__ = [
     "BAD_THRESHOLD",
     "GOOD_THRESHOLD",
     "rating_from_score",
+    "agent_initiated",
     "empty_table",
     "conform",
 ]
@@ -172,6 +173,22 @@ def _dtype_for(table: str, col: Column):
     if col.dtype == "str":
         return pd.StringDtype(na_value=np.nan)
     return col.dtype
+
+
+def agent_initiated(tickets: pd.DataFrame) -> np.ndarray:
+    """Which tickets an agent started (``direction == "agent"``: outbound, follow-ups); a boolean array.
+
+    A missing direction counts as customer-initiated; so does a table without
+    the column. Measures of service use the customer-initiated tickets.
+
+    Examples
+    --------
+    >>> agent_initiated(pd.DataFrame({"direction": ["customer", "agent", None]})).tolist()
+    [False, True, False]
+    """
+    if "direction" not in tickets.columns:
+        return np.zeros(len(tickets), dtype=bool)
+    return (tickets["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
 
 
 def rating_from_score(score, said=None) -> pd.Categorical:

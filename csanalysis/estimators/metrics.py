@@ -83,7 +83,7 @@ import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.schema import conform, rating_from_score
+from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.clustered import (
     Units,
     as_units,
@@ -454,7 +454,7 @@ def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G
     with np.errstate(invalid="ignore"):
         reopened = reopens >= 1
         first_time = reopens == 0
-    customer_init = ~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+    customer_init = ~agent_initiated(t)
     fcr_ok = known & customer_init
     if "replies" in t.columns:
         replies = f(t["replies"])
@@ -715,7 +715,7 @@ def service_metrics(
         raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
                          "'customer', 'account_id', a column of the tables or None")
     if not include_agent_initiated:
-        t = t.loc[~(t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)]
+        t = t.loc[~agent_initiated(t)]
         t = t.reset_index(drop=True)
     ids_t, how_t = sampling_units(t, cluster, row_id="ticket_id", via=r)
     ids_r, how_r = sampling_units(r, cluster, row_id="response_id", via=t_all)

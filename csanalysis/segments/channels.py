@@ -53,7 +53,7 @@ from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
 from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.schema import conform, rating_from_score
+from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.estimators.metrics import MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus, share_omnibus
@@ -275,7 +275,7 @@ def channel_consistency(
     t = conform(tickets, "tickets").reset_index(drop=True)
     notes: list[str] = []
     if not include_agent_initiated:
-        agent = (t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+        agent = agent_initiated(t)
         if agent.any():
             notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
         t = t.loc[~agent].reset_index(drop=True)

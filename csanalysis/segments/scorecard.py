@@ -118,7 +118,7 @@ from csanalysis.display import show
 from csanalysis.estimators.metrics import SOLVED_STATUSES, sampling_units
 from csanalysis.link import link_customers
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.schema import conform, rating_from_score
+from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_p
 from csanalysis.stats.clustered import (
@@ -563,7 +563,7 @@ def scorecard(
     tkeep = rkeep = akeep = None
     if t is not None:
         t = t[[c for c in t.columns if _ticket_column_used(c)]]
-        agent = (t["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+        agent = agent_initiated(t)
         if agent.any():
             notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
         tkeep = ~agent & t["created_at"].notna().to_numpy()
