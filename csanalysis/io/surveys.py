@@ -329,11 +329,16 @@ def _trailing_delimiter_fix(raw: RawTable, encoding: str | None) -> RawTable:
     data, _ = read_bytes(raw.path)
     text, _, _ = decode_text(raw.path, data, encoding)
     text = text.removeprefix("\ufeff")
+    if re.match(r'"?sep=.', text):  # Excel's delimiter line, which read_raw skipped
+        return raw
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cells = pd.read_csv(io.StringIO(text), sep=raw.delimiter, header=None, names=list(range(n + 1)),
-                            dtype=str, keep_default_na=False, na_filter=False, engine="c",
-                            on_bad_lines="warn", skip_blank_lines=True, quotechar='"', doublequote=True)
+        try:
+            cells = pd.read_csv(io.StringIO(text), sep=raw.delimiter, header=None, names=list(range(n + 1)),
+                                dtype=str, keep_default_na=False, na_filter=False, engine="c",
+                                on_bad_lines="warn", skip_blank_lines=True, quotechar='"', doublequote=True)
+        except pd.errors.ParserError:  # a quote never closed: read_raw's own reading stands
+            return raw
     if caught:
         return raw
     last = cells[n].fillna("").str.strip()
