@@ -447,3 +447,33 @@ def test_survey_with_a_sep_line_a_header_quote_and_a_ragged_record_is_read(tmp_p
         warnings.simplefilter("ignore")  # "no rows loaded": the one record is ragged
         df = read_survey(p)
     assert balanced(df).rows_read == 1
+
+
+def test_header_quote_closed_by_a_stray_quote_in_the_first_record(tmp_path):
+    # found by the fuzz: the header's stray quote is closed by another stray quote that opens a value of
+    # the first record; the records after it are the width evidence, each line read on its own
+    head = ";".join(f"c{j}" for j in range(8)).replace("c5", '"c5')
+    body = head + '\n40;";;4;1;4;x;y\n' + "".join(f"{i};a;b;4;1;4;x;y\n" for i in range(50, 54))
+    p = tmp_path / "s.csv"
+    p.write_text(body)
+    raw = read_raw(p)
+    assert len(raw.cells) - 1 + len(raw.bad_rows) == 5 and raw.cells.shape[1] == 8
+
+
+def test_tab_delimiter_found_despite_a_stray_quote_opening_the_first_record(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text('Timestamp\tEmail\tScore\tComments\n"\ta@example.org\t4\tQuick.\n'
+                 "4/13/2024 14:40:10\tb@example.org\t2\tSlow.\n4/14/2024 14:40:10\tc@example.org\t3\tOk.\n\"\n")
+    raw = read_raw(p)
+    assert raw.delimiter == "\t" and raw.cells.shape[1] == 4
+    assert "Slow." in raw.cells[3].tolist() and "Ok." in raw.cells[3].tolist()
+
+
+def test_a_narrow_table_value_closing_at_a_line_start_swallowed_a_record(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text('Timestamp,How satisfied?,Anything else?\n-1,Satisfied,\n'
+                 '2018/04/10 9:01:00 AM MDT,Dissatisfied,"Slow reply\n'
+                 "yesterday,contact me please,\n"
+                 '"\n')
+    raw = read_raw(p)
+    assert "contact me please" in raw.cells[1].tolist()

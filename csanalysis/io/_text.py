@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import re
 import warnings
 import zipfile
@@ -416,14 +415,20 @@ def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, own
     if width >= 2 and sep != WHITESPACE:
         # a line inside a quoted value holding a whole record's delimiters (before the value closes) is a
         # swallowed record; in a narrow table (fewer than 4 fields) only when its first field also has the
-        # shape of its record's first field (a date like a date), as free text holds a comma or two
+        # shape of its record's first field (a date like a date) or the value closes at the start of a line,
+        # as free text holds a comma or two
         inside = cont_lines.str.extract(r'^((?:[^"]|"")*)', expand=False).fillna("")
         whole = (inside.str.count(re.escape(sep)) >= width - 1).to_numpy(dtype=bool, copy=True)
         if width < 4 and whole.any():
             heads = pd.Series([lines[i] if i < len(lines) else "" for i in np.repeat(start[owners], reps)],
                               dtype="str")
-            whole &= (_shape(inside.str.split(sep, n=1).str[0])
-                      == _shape(heads.str.split(sep, n=1).str[0])).to_numpy(dtype=bool)
+            same_shape = (_shape(inside.str.split(sep, n=1).str[0])
+                          == _shape(heads.str.split(sep, n=1).str[0])).to_numpy(dtype=bool)
+            # or the value closes right at the start of a line: it would end in a line break
+            last = pd.Series([lines[i] if i < len(lines) else "" for i in np.repeat(start[owners] + span[owners] - 1,
+                                                                                      reps)], dtype="str")
+            at_start = last.str.match(f'"(?:{re.escape(sep)}|$)').to_numpy(dtype=bool)
+            whole &= same_shape | at_start
         lenient = lenient | whole
     bad = set(owner[lenient].tolist())
     texts = pd.Series(["\n".join(lines[s:s + n]) for s, n in zip(start[owners], span[owners])], dtype="str")
@@ -581,7 +586,9 @@ def _stray_header_quote(text: str, sep: str) -> str | None:
     literal = first.count(sep) + 1
     try:
         quoted = len(next(csv.reader(io.StringIO(text[:65536]), delimiter=sep)))
-        records = [len(r) for r in itertools.islice(csv.reader(io.StringIO(rest[:65536]), delimiter=sep), 1, 21)]
+        # each line on its own: a stray quote in one record must not swallow the others
+        records = [len(next(csv.reader([ln], delimiter=sep), []))
+                   for ln in rest[:65536].split("\n")[1:21] if ln.strip()]
     except (csv.Error, StopIteration):
         return None
     if len(records) < 2:
@@ -708,27 +715,35 @@ def sniff_layout(text: str) -> str:
 
 
 def _sniff(text: str) -> tuple[str, float]:
-    """(delimiter, consistency) of the best of ``, ; TAB |``; consistency -1 when none splits the lines."""
+    """(delimiter, consistency) of the best of ``, ; TAB |``; consistency -1 when none splits the lines.
+
+    The records are parsed both as a whole (values quoted over lines) and line by
+    line (a stray quote then swallows nothing); the better reading counts.
+    """
     sample = text[:65536]
     # cut at the last complete line
     if len(text) > len(sample) and "\n" in sample:
         sample = sample[: sample.rfind("\n")]
     best, best_score = ",", (-1.0, 0)
+    lines = [ln for ln in sample.split("\n")[:60] if ln.strip()]
     for d in DELIMITERS:
         try:
             rows = list(csv.reader(io.StringIO(sample), delimiter=d))[:60]
+            # each line on its own as well: a stray quote in one record must not hide the others' fields
+            alone = [next(csv.reader([ln], delimiter=d), []) for ln in lines]
         except csv.Error:
             continue
-        counts = [len(r) for r in rows if r]
-        if not counts:
-            continue
-        vals, freq = np.unique(counts, return_counts=True)
-        mode = int(vals[np.argmax(freq)])
-        if mode < 2:
-            continue
-        score = (freq.max() / len(counts), mode)
-        if score > best_score:
-            best, best_score = d, score
+        for parsed in (rows, alone):
+            counts = [len(r) for r in parsed if r]
+            if not counts:
+                continue
+            vals, freq = np.unique(counts, return_counts=True)
+            mode = int(vals[np.argmax(freq)])
+            if mode < 2:
+                continue
+            score = (freq.max() / len(counts), mode)
+            if score > best_score:
+                best, best_score = d, score
     return best, best_score[0]
 
 
