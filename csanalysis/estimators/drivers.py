@@ -1,0 +1,1091 @@
+r"""Key drivers of CSAT, NPS, bad experiences and lost customers: relative importance and penalty-reward.
+
+Which service attributes go with a bad experience, a low CSAT or NPS, or a
+customer who buys nothing within two years? Operational measures (first-reply
+and resolution minutes, reopens, handoffs) and survey items are correlated
+with each other, so a regression's coefficients do not say which matters
+most. :func:`key_drivers` gives every driver of every outcome an
+**importance** (its share of the explained variance, summing to the model's
+:math:`R^2`), a customer-level bootstrap interval, a rank, a comparison with
+a driver of pure noise, and a **penalty-reward** (Kano-style) reading: does
+the driver only hurt when it is bad (*basic*), only delight when it is good
+(*excitement*), or both (*performance*)?
+
+A driver the outcome's own definition uses (the rating in a bad-experience
+rule that says "rating 1-2 or reopened twice") explains it trivially: list it
+in ``exclude`` and it is left out for that outcome, with a note saying so.
+
+Method
+------
+**Relative weights (the default).** Johnson (2000) replaces the
+:math:`p` standardized drivers :math:`X` by their closest orthonormal
+counterparts :math:`Z = X R^{-1/2}`, where :math:`R` is the drivers'
+correlation matrix and :math:`\Lambda = R^{1/2}` its symmetric square root
+(eigen-decomposition; a singular :math:`R`, e.g. a duplicated driver, uses
+the pseudo-inverse). :math:`\Lambda_{jk}` is the correlation of driver
+:math:`j` with counterpart :math:`k`. The outcome is regressed on the
+uncorrelated :math:`Z`, with standardized coefficients :math:`\beta =
+\Lambda^{-1} r` (:math:`r` the drivers' correlations with the outcome), and
+driver :math:`j`'s raw weight is :math:`\varepsilon_j = \sum_k
+\Lambda_{jk}^2 \beta_k^2`. The weights are non-negative and sum to the
+model's :math:`R^2` (:func:`relative_weights`).
+
+**Binary outcomes** (bad experience, no purchase within two years): the
+logistic variant of Tonidandel & LeBreton (2010). The outcome is regressed on
+:math:`Z` by logistic regression (fitted by Newton-Raphson on the drivers'
+orthonormal principal components, which gives the same fitted model); its
+coefficients :math:`b_k` are standardized as Menard (2004) does,
+:math:`\beta_k = b_k\, s_{Z_k} R_O / s_{\hat\eta}` (:math:`s_{\hat\eta}`
+the standard deviation of the fitted log-odds, :math:`R_O` the correlation
+of the outcome with the fitted probability), and :math:`\varepsilon_j =
+\sum_k \Lambda_{jk}^2 \beta_k^2`. The weights sum to :math:`R^2_O`, the
+squared correlation of outcome and fitted probability (a pseudo-:math:`R^2`).
+
+**Shapley / LMG** (``method="lmg"``, continuous outcomes, at most
+:data:`MAX_LMG_DRIVERS` drivers): driver :math:`j`'s average gain in
+:math:`R^2` when it joins a subset of the other drivers, over all orders of
+entry (Lindeman, Merenda & Gold 1980; Grömping 2006), from the
+:math:`R^2` of all :math:`2^p` subsets, :math:`R^2_S = r_S' R_{SS}^{-1}
+r_S` (:func:`lmg_weights`). Relative weights approximate LMG closely (their
+ranks almost always agree) at a fraction of the cost and extend to binary
+outcomes, hence the default.
+
+**Intervals.** One customer gives several tickets and answers, and they are
+alike: the customer is the sampling unit. In bootstrap replicate
+:math:`b` every customer gets a Poisson(1) weight drawn from a hash of its
+identifier (:func:`csanalysis.stats.bootstrap.poisson_weights`; a customer's
+rows move together, and the weights do not depend on the row order), the
+weighted correlation matrices (and, for binary outcomes, the weighted
+logistic regression) are recomputed, and so are the importances. Intervals
+are percentile intervals over the replicates. A test of "importance = 0"
+means nothing for weights that cannot be negative; instead the table gives
+the intervals, the **rank** (1 = largest) and ``versus_noise``: after
+Tonidandel, LeBreton & Johnson (2009), a column of random normal noise is
+added as one more driver, and a driver is ``above noise`` when the
+percentile interval of its weight minus the noise's weight (in that
+augmented model, every replicate) lies above 0.
+
+Relative weights are biased upwards like :math:`R^2` (by about
+:math:`(1-R^2)/n` per driver) and the percentile interval of a weight that is
+truly 0 cannot reach 0: a weight near 0 is best read from ``versus_noise``,
+not from its interval. ``validation/drivers.py`` measures the coverage and
+rank agreement on planted data (``validation/drivers.md``).
+
+**Penalty-reward (Kano-style).** Every driver is cut into *bad*, *neutral*
+and *good*: by default the bottom and top terciles of its values at its bad
+and good ends (a value's mid-rank percentile below 1/3 or above 2/3, so
+ties stay together and a driver with few distinct values may have an empty
+class), or at ``thresholds``. The outcome is regressed by least squares on
+the two class dummies of every driver together (neutral the reference; a
+linear probability model for 0/1 outcomes, so effects are in share points).
+**penalty** = how much worse the outcome is when the driver is bad than when
+it is neutral; **reward** = how much better it is when the driver is good;
+both in the outcome's units and positive in the expected direction (a
+penalty of 0.4 on CSAT: 0.4 points lower when bad; 0.06 on a bad-experience
+outcome: 6 points more bad experiences when bad). The classes are fixed at
+the full sample's cut points and the regression is refitted in every
+bootstrap replicate. ``kano`` reads the intervals: *basic* (penalty only),
+*performance* (both), *excitement* (reward only), *no effect* (neither),
+*reversed* (an interval wholly below 0 and none above: the classes' order
+contradicts ``higher_is_worse``), *not estimable* (a class with fewer than
+:data:`MIN_CLASS_ROWS` rows).
+
+**Direction convention.** The outcome's good direction is up for scores
+(CSAT, NPS) and down for a 0/1 outcome (1 = the bad event); override with
+``higher_is_better``. A driver's *bad end* is ``"high"`` when a higher value
+is worse (first-reply minutes, reopens) and ``"low"`` when a lower value is
+worse (a courtesy score). Give it per driver in ``higher_is_worse``; a
+driver not given is read from the sign of its correlation with the outcome
+(negative with a good outcome: high is bad), and the notes list which were
+inferred. Importances do not depend on the direction (they are squares).
+
+**Data.** Complete cases per outcome: rows missing the outcome or any of its
+drivers are left out, and the table of fits counts them (``n``,
+``n_dropped``). An outcome needs at least :data:`MIN_ROWS` complete rows, a
+0/1 outcome at least :data:`MIN_EVENTS` rows of its rarer value (and is noted
+as unstable below 10 per driver).
+
+References: Johnson, J. W. (2000), *Multivariate Behavioral Research* 35,
+1-19. Tonidandel, S. & LeBreton, J. M. (2010), *Organizational Research
+Methods* 13, 767-781. Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009),
+*Psychological Methods* 14, 387-399. Menard, S. (2004), *The American
+Statistician* 58, 218-223. Grömping, U. (2006), *Journal of Statistical
+Software* 17(1). Brandt, D. R. (1987), penalty-reward contrast analysis;
+Mikulić, J. & Prebežac, D. (2011), *Managing Service Quality* 21, 46-66.
+Chamandy, N. et al. (2012), Poisson bootstrap for data streams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from math import factorial
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
+from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
+from csanalysis.stats.clustered import as_units, hash_seed
+
+__all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
+           "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_ROWS", "DriverResult", "key_drivers", "lmg_weights",
+           "relative_weights"]
+
+#: The contract columns of :attr:`DriverResult.table`, in this order and first.
+DRIVER_COLUMNS: tuple[str, ...] = ("outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
+                                   "reward")
+#: The further columns of :attr:`DriverResult.table`, after the contract columns.
+DRIVER_EXTRA_COLUMNS: tuple[str, ...] = ("rank", "share", "versus_noise", "penalty_ci_low", "penalty_ci_high",
+                                         "reward_ci_low", "reward_ci_high", "kano", "bad_end", "n_bad", "n_neutral",
+                                         "n_good", "customers", "kind", "note")
+#: The columns of :attr:`DriverResult.fit` (one row per outcome).
+FIT_COLUMNS: tuple[str, ...] = ("outcome", "kind", "r2", "r2_ci_low", "r2_ci_high", "n", "n_dropped", "customers",
+                                "drivers", "excluded", "noise_weight", "resamples", "resamples_failed")
+#: Values of ``kano``.
+KANO: tuple[str, ...] = ("basic", "performance", "excitement", "no effect", "reversed", "not estimable")
+#: importance method -> its name in the table's ``method`` column (continuous, binary outcome).
+METHODS: dict[str, tuple[str, str]] = {
+    "relative_weights": ("relative weights (Johnson 2000)",
+                         "logistic relative weights (Tonidandel & LeBreton 2010)"),
+    "lmg": ("Shapley/LMG R2 decomposition", ""),
+}
+#: The fewest complete rows (outcome and every driver present) an outcome needs.
+MIN_ROWS = 30
+#: The fewest rows a penalty-reward class (bad or good) needs; a smaller class has no effect estimate.
+MIN_CLASS_ROWS = 10
+#: The fewest rows with the rarer value a binary outcome needs (a logistic model of fewer events is not fitted).
+MIN_EVENTS = 10
+#: The most drivers ``method="lmg"`` takes (it fits all 2**p subsets in every replicate).
+MAX_LMG_DRIVERS = 10
+
+Kind = Literal["auto", "continuous", "binary"]
+Method = Literal["relative_weights", "lmg"]
+#: Eigenvalues below this share of the largest count as 0 (a singular correlation matrix).
+_EIG_TOL = 1e-10
+_LMG_HARD = 12
+_RIDGE = 1e-9
+_MAX_ITER = 50
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(repr=False)
+class DriverResult(Result):
+    """Key drivers of one or several outcomes (see :func:`key_drivers`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per outcome and driver: the contract columns ``outcome,
+        driver, importance, ci_low, ci_high, n, method, penalty, reward``
+        first (:data:`DRIVER_COLUMNS`), then ``rank`` (1 = most important
+        driver of the outcome), ``share`` (importance / R^2),
+        ``versus_noise`` (``"above noise"`` / ``"not above noise"``, empty
+        when not computed), ``penalty_ci_low``, ``penalty_ci_high``,
+        ``reward_ci_low``, ``reward_ci_high``, ``kano`` (:data:`KANO`),
+        ``bad_end`` (``"high"`` / ``"low"``), ``n_bad``, ``n_neutral``,
+        ``n_good`` (rows per penalty-reward class), ``customers``, ``kind``
+        and ``note``. A driver left out for an outcome (``exclude``) keeps
+        its row with no estimates and the reason in ``note``. Outcomes in
+        the order given, drivers by rank.
+    fit : DataFrame
+        One row per outcome (:data:`FIT_COLUMNS`): ``kind``, the model's
+        ``r2`` (R^2_O for binary outcomes) with its interval, ``n`` complete
+        rows used, ``n_dropped`` rows left out for a missing value,
+        ``customers``, ``drivers`` used, ``excluded`` (text), the noise
+        driver's weight, the replicates and how many failed (a logistic
+        fit that did not converge).
+    confidence : float
+    n_resamples : int
+    seed : int
+    method : str
+        The method in words.
+    notes : list of str
+        Drivers left out, rows dropped, directions inferred, and other remarks.
+    """
+
+    table: pd.DataFrame
+    fit: pd.DataFrame
+    confidence: float
+    n_resamples: int
+    seed: int
+    method: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        outs = ", ".join(dict.fromkeys(self.table["outcome"].astype("str"))) or "outcomes"
+        return f"Key drivers of {outs}: importance with customer-bootstrap intervals, penalty and reward"
+
+    def __repr__(self) -> str:
+        parts = [f"{r.outcome} ({int(r.drivers)} drivers, R2 {r.r2:.3f}, n {int(r.n)})" for r in self.fit.itertuples()]
+        return f"<DriverResult: {'; '.join(parts)}>"
+
+    def summary(self) -> pd.DataFrame:
+        """The table (a copy)."""
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"drivers": [records], "fit": [records], "method", "notes", ...}`` (NaN -> None)."""
+        return jsonable({
+            "drivers": frame_records(self.table), "fit": frame_records(self.fit), "confidence": self.confidence,
+            "n_resamples": self.n_resamples, "seed": self.seed, "method": self.method, "notes": list(self.notes),
+        })
+
+    def footnote(self) -> str:
+        """The intervals and the reading of penalty and reward in brief."""
+        return (f"{self.confidence:.0%} percentile intervals from {self.n_resamples} customer-level bootstrap "
+                "replicates; importances sum to the model's R2; penalty / reward: how much worse (better) the "
+                "outcome is when the driver is in its bad (good) tercile than when neutral, in the outcome's units.")
+
+
+# --------------------------------------------------------------------------- public building blocks
+def _sym_sqrt(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric square root of (stacked) symmetric positive semi-definite matrices, and its pseudo-inverse."""
+    ev, V = np.linalg.eigh(R)
+    top = np.max(ev, axis=-1, keepdims=True)
+    keep = ev > _EIG_TOL * np.where(top > 0, top, 1.0)
+    s = np.where(keep, np.sqrt(np.where(keep, ev, 1.0)), 0.0)
+    si = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
+    Vt = np.swapaxes(V, -1, -2)
+    return (V * s[..., None, :]) @ Vt, (V * si[..., None, :]) @ Vt
+
+
+def _check_corr(corr: Any, r: Any) -> tuple[np.ndarray, np.ndarray]:
+    R = np.asarray(corr, dtype=float)
+    rr = np.asarray(r, dtype=float)
+    if R.ndim < 2 or R.shape[-1] != R.shape[-2]:
+        raise ValueError(f"`corr` must be a square correlation matrix (or a stack of them), got shape {R.shape}")
+    if rr.shape[-1] != R.shape[-1]:
+        raise ValueError(f"`r` must hold one correlation per driver ({R.shape[-1]}), got shape {rr.shape}")
+    return R, rr
+
+
+def relative_weights(corr: Any, r: Any) -> np.ndarray:
+    """Johnson's (2000) relative weights from the drivers' correlations.
+
+    Parameters
+    ----------
+    corr : array, shape (..., p, p)
+        The drivers' correlation matrix (or a stack of them).
+    r : array, shape (..., p)
+        The drivers' correlations with the outcome.
+
+    Returns
+    -------
+    ndarray, shape (..., p)
+        Raw weights: non-negative, summing to the model's R^2. A singular
+        ``corr`` (a driver that is a linear combination of others) uses the
+        pseudo-inverse of its square root.
+
+    Examples
+    --------
+    Uncorrelated drivers: each weight is the squared correlation.
+
+    >>> relative_weights(np.eye(2), [0.3, 0.4]).round(3).tolist()
+    [0.09, 0.16]
+
+    Correlated drivers share the credit; the weights sum to R^2 = r' R^-1 r.
+
+    >>> R = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.5], [0.3, 0.5, 1.0]])
+    >>> r = np.array([0.5, 0.4, 0.1])
+    >>> w = relative_weights(R, r)
+    >>> w.round(4).tolist(), round(float(w.sum()), 4), round(float(r @ np.linalg.solve(R, r)), 4)
+    ([0.1781, 0.0922, 0.0086], 0.279, 0.279)
+    """
+    R, rr = _check_corr(corr, r)
+    L, Linv = _sym_sqrt(R)
+    beta = np.einsum("...jk,...k->...j", Linv, rr)
+    return np.einsum("...jk,...k->...j", L * L, beta * beta)
+
+
+def _subset_r2(R: np.ndarray, r: np.ndarray, max_cells: int = 2_000_000) -> np.ndarray:
+    """R^2 of every subset of the drivers (bit mask -> column), for a stack (b, p, p) of correlation matrices."""
+    b, p = r.shape
+    out = np.zeros((b, 2 ** p))
+    eye = np.eye(p)
+    for k in range(1, p + 1):
+        combo = np.array(list(combinations(range(p), k)), dtype=np.int64)  # (C, k)
+        masks = (np.int64(1) << combo).sum(axis=1)
+        chunk = max(1, max_cells // max(1, len(combo) * k * k))
+        for s in range(0, b, chunk):
+            Rs = R[s:s + chunk][:, combo[:, :, None], combo[:, None, :]] + _RIDGE * eye[:k, :k]
+            rs = r[s:s + chunk][:, combo]
+            sol = np.linalg.solve(Rs, rs[..., None])[..., 0]
+            out[s:s + chunk, masks] = np.sum(rs * sol, axis=-1)
+    return out
+
+
+def lmg_weights(corr: Any, r: Any) -> np.ndarray:
+    """Shapley / LMG decomposition of R^2 (Lindeman, Merenda & Gold 1980), exact over all subsets.
+
+    Parameters
+    ----------
+    corr : array, shape (..., p, p)
+        The drivers' correlation matrix (or a stack); at most 12 drivers.
+    r : array, shape (..., p)
+        The drivers' correlations with the outcome.
+
+    Returns
+    -------
+    ndarray, shape (..., p)
+        Each driver's R^2 gain averaged over all orders of entry; the values
+        sum to the full model's R^2.
+
+    Examples
+    --------
+    >>> R = np.array([[1.0, 0.6, 0.3], [0.6, 1.0, 0.5], [0.3, 0.5, 1.0]])
+    >>> lmg_weights(R, [0.5, 0.4, 0.1]).round(4).tolist()    # relative weights: [0.1781, 0.0922, 0.0086]
+    [0.1766, 0.0919, 0.0105]
+    >>> w = lmg_weights(np.eye(3), [0.3, 0.2, 0.1])
+    >>> w.round(3).tolist()
+    [0.09, 0.04, 0.01]
+    """
+    R, rr = _check_corr(corr, r)
+    p = R.shape[-1]
+    if p > _LMG_HARD:
+        raise ValueError(f"LMG fits all 2**p subsets; {p} drivers are too many (at most {_LMG_HARD}); "
+                         "use relative_weights, which approximates it closely")
+    lead = rr.shape[:-1]
+    Rf = np.broadcast_to(R, lead + (p, p)).reshape(-1, p, p) if lead else R.reshape(1, p, p)
+    r2 = _subset_r2(Rf, rr.reshape(-1, p))
+    masks = np.arange(2 ** p, dtype=np.int64)
+    size = np.array([bin(m).count("1") for m in masks])
+    wsize = np.array([factorial(s) * factorial(p - s - 1) / factorial(p) if s < p else 0.0 for s in range(p + 1)])
+    out = np.empty((r2.shape[0], p))
+    for j in range(p):
+        bit = np.int64(1) << j
+        S = masks[(masks & bit) == 0]
+        out[:, j] = (r2[:, S | bit] - r2[:, S]) @ wsize[size[S]]
+    return out.reshape(lead + (p,))
+
+
+# --------------------------------------------------------------------------- bootstrap engines
+def _weighted_moments(V: np.ndarray, codes: np.ndarray, weights: Any, n_rep: int,
+                      max_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted sums of 1, v and v v' per replicate, every customer's rows carrying the customer's weight.
+
+    ``weights(customer_codes)`` returns the (n_rep, len(codes)) weights of those customers. The rows are
+    summed per customer first (a replicate's sums are then one matrix product), in chunks of customers.
+    """
+    n, q = V.shape
+    iu0, iu1 = np.triu_indices(q)
+    k = 1 + q + len(iu0)
+    order = np.argsort(codes, kind="stable")
+    cs = codes[order]
+    starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+    ends = np.r_[starts[1:], n]
+    cust = cs[starts]
+    G = len(starts)
+    acc = np.zeros((n_rep, k))
+    rows_cap = max(1, max_cells // k)
+    cust_cap = max(1, max_cells // max(1, n_rep))
+    g0 = 0
+    while g0 < G:
+        g1 = int(np.searchsorted(ends, starts[g0] + rows_cap, side="right"))
+        g1 = min(max(g1, g0 + 1), g0 + cust_cap)
+        r0, r1 = starts[g0], ends[g1 - 1]
+        Vc = V[order[r0:r1]]
+        F = np.empty((r1 - r0, k))
+        F[:, 0] = 1.0
+        F[:, 1:1 + q] = Vc
+        F[:, 1 + q:] = Vc[:, iu0] * Vc[:, iu1]
+        M = np.add.reduceat(F, starts[g0:g1] - r0, axis=0)
+        acc += weights(cust[g0:g1]) @ M
+        g0 = g1
+    S2 = np.empty((n_rep, q, q))
+    S2[:, iu0, iu1] = acc[:, 1 + q:]
+    S2[:, iu1, iu0] = acc[:, 1 + q:]
+    return acc[:, 0], acc[:, 1:1 + q], S2
+
+
+def _covariances(S0: np.ndarray, S1: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means and covariance matrices from the sums."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = S1 / S0[:, None]
+        cov = S2 / S0[:, None, None] - mean[:, :, None] * mean[:, None, :]
+    return mean, cov
+
+
+def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrix of columns ``idx`` and their correlations with column ``target``."""
+    C = cov[:, idx[:, None], idx[None, :]]
+    sd = np.sqrt(np.clip(np.diagonal(C, axis1=1, axis2=2), 0.0, None))
+    sy = np.sqrt(np.clip(cov[:, target, target], 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        R = C / (sd[:, :, None] * sd[:, None, :])
+        r = cov[:, idx, target] / (sd * sy[:, None])
+    return R, r
+
+
+def _gram(om: np.ndarray, X1: np.ndarray, max_cells: int) -> np.ndarray:
+    """sum_i om[b, i] x_i x_i' for every row b of ``om``, in chunks of rows."""
+    n, m = X1.shape
+    iu0, iu1 = np.triu_indices(m)
+    acc = np.zeros((om.shape[0], len(iu0)))
+    step = max(1, max_cells // len(iu0))
+    for s in range(0, n, step):
+        Xc = X1[s:s + step]
+        acc += om[:, s:s + step] @ (Xc[:, iu0] * Xc[:, iu1])
+    H = np.empty((om.shape[0], m, m))
+    H[:, iu0, iu1] = acc
+    H[:, iu1, iu0] = acc
+    return H
+
+
+def _irls(X1: np.ndarray, y: np.ndarray, W: np.ndarray, g: np.ndarray, max_cells: int) -> np.ndarray:
+    """Weighted logistic regressions (one per row of ``W``) by Newton-Raphson; NaN rows did not converge."""
+    g = g.copy()
+    active = np.ones(len(W), dtype=bool)
+    failed = np.zeros(len(W), dtype=bool)
+    eye = np.eye(X1.shape[1])
+    for _ in range(_MAX_ITER):
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            break
+        Wa = W[idx]
+        mu = special.expit(g[idx] @ X1.T)
+        H = _gram(Wa * mu * (1.0 - mu), X1, max_cells)
+        grad = (Wa * (y - mu)) @ X1
+        scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]
+        try:
+            step = np.linalg.solve(H + _RIDGE * scale * eye, grad[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = np.full_like(grad, np.nan)
+        g[idx] += step
+        size = np.max(np.abs(step), axis=1)
+        bad = ~np.isfinite(size) | (np.max(np.abs(g[idx]), axis=1) > 50.0)
+        failed[idx[bad]] = True
+        active[idx[bad | (size < 1e-9)]] = False
+    failed |= active
+    g[failed] = np.nan
+    return g
+
+
+def _orthonormal(Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Principal components of the standardized drivers with unit variance, and the map back (P = Xs @ T)."""
+    ev, V = np.linalg.eigh(Xs.T @ Xs / len(Xs))
+    keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
+    T = V[:, keep] / np.sqrt(ev[keep])
+    return Xs @ T, T
+
+
+def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: int, R: np.ndarray,
+                      sd: np.ndarray, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic relative weights (n_rep, p) and R^2_O (n_rep,) for the replicates of ``row_weights``.
+
+    ``R`` and ``sd`` are the drivers' weighted correlation matrices and standard deviations (of ``Xs``) in
+    the same replicates, from the moments.
+    """
+    n, p = Xs.shape
+    P, T = _orthonormal(Xs)
+    X1 = np.column_stack([np.ones(n), P])
+    ybar = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    start = np.zeros(X1.shape[1])
+    start[0] = special.logit(ybar)
+    g_point = _irls(X1, y, np.ones((1, n)), start[None, :], max_cells)[0]
+    if not np.all(np.isfinite(g_point)):
+        g_point = start
+    c = np.full((n_rep, p), np.nan)
+    sd_eta = np.full(n_rep, np.nan)
+    r_o = np.full(n_rep, np.nan)
+    chunk = max(1, max_cells // max(1, n))
+    for s in range(0, n_rep, chunk):
+        W = row_weights(np.arange(s, min(n_rep, s + chunk)))
+        g = _irls(X1, y, W, np.tile(g_point, (len(W), 1)), max_cells)
+        ok = np.all(np.isfinite(g), axis=1)
+        eta = np.where(ok[:, None], np.nan_to_num(g) @ X1.T, 0.0)
+        mu = special.expit(eta)
+        sw = W.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e_mean = (W * eta).sum(axis=1) / sw
+            v_eta = (W * (eta - e_mean[:, None]) ** 2).sum(axis=1) / sw
+            m_mu = (W * mu).sum(axis=1) / sw
+            m_y = (W @ y) / sw
+            cov = (W * (mu - m_mu[:, None]) * (y - m_y[:, None])).sum(axis=1) / sw
+            v_mu = (W * (mu - m_mu[:, None]) ** 2).sum(axis=1) / sw
+            v_y = (W * (y - m_y[:, None]) ** 2).sum(axis=1) / sw
+            ro = cov / np.sqrt(v_mu * v_y)
+        sl = slice(s, s + len(W))
+        c[sl] = np.where(ok[:, None], g[:, 1:] @ T.T, np.nan)
+        sd_eta[sl] = np.where(ok, np.sqrt(v_eta), np.nan)
+        r_o[sl] = np.where(ok, ro, np.nan)
+    L, _ = _sym_sqrt(np.nan_to_num(R))
+    ct = c * sd  # coefficients per weighted standard deviation of the drivers
+    bz = np.einsum("bjk,bk->bj", L, ct)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = bz * (r_o / sd_eta)[:, None]
+    w = np.einsum("bjk,bk->bj", L * L, beta * beta)
+    bad = ~np.all(np.isfinite(R), axis=(1, 2))
+    w[bad] = np.nan
+    return w, r_o ** 2
+
+
+# --------------------------------------------------------------------------- checks
+def _numeric(s: pd.Series, col: str, role: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.is_timedelta64_dtype(s.dtype):
+        raise ValueError(f"{role} {col!r} holds durations (timedelta); give it as a number, e.g. minutes: "
+                         f"data[{col!r}].dt.total_seconds() / 60")
+    if not pd.api.types.is_numeric_dtype(s.dtype):
+        raise ValueError(f"{role} {col!r} must be numeric (minutes, counts, scores or 0/1), but it has dtype "
+                         f"{s.dtype}; convert it first, e.g. pd.to_numeric(data[{col!r}], errors='coerce')")
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def _per_outcome(value: Any, outcomes: list[str], name: str, default: Any = None) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        unknown = [k for k in value if k not in outcomes]
+        if unknown:
+            raise ValueError(f"`{name}` names {unknown}, which are not among the outcomes {outcomes}")
+        return {o: value.get(o, default) for o in outcomes}
+    return {o: value for o in outcomes}
+
+
+def _exclusions(exclude: Any, outcomes: list[str]) -> dict[str, list[str]]:
+    if exclude is None:
+        return {o: [] for o in outcomes}
+    if isinstance(exclude, str):
+        return {o: [exclude] for o in outcomes}
+    if isinstance(exclude, Mapping):
+        out = _per_outcome(exclude, outcomes, "exclude")
+        return {o: ([v] if isinstance(v, str) else list(v or [])) for o, v in out.items()}
+    return {o: list(exclude) for o in outcomes}
+
+
+def _directions(higher_is_worse: Any, drivers: list[str]) -> dict[str, bool]:
+    if higher_is_worse is None:
+        return {}
+    if isinstance(higher_is_worse, str):
+        higher_is_worse = [higher_is_worse]
+    given = dict(higher_is_worse) if isinstance(higher_is_worse, Mapping) else {d: True for d in higher_is_worse}
+    unknown = [d for d in given if d not in drivers]
+    if unknown:
+        raise ValueError(f"`higher_is_worse` names {unknown}, which are not among the drivers {drivers}")
+    return {d: bool(v) for d, v in given.items()}
+
+
+def _cut_points(thresholds: Any, drivers: list[str]) -> dict[str, tuple[float, float]]:
+    if thresholds is None:
+        return {}
+    if not isinstance(thresholds, Mapping):
+        raise ValueError("`thresholds` must map a driver to (bad_at, good_at), e.g. {'first_reply_min': (240, 30)}")
+    out = {}
+    for d, v in thresholds.items():
+        if d not in drivers:
+            raise ValueError(f"`thresholds` names {d!r}, which is not among the drivers {drivers}")
+        try:
+            a, b = (float(t) for t in v)
+        except (TypeError, ValueError):
+            raise ValueError(f"`thresholds[{d!r}]` must be two numbers (bad_at, good_at), but {v!r} was passed") \
+                from None
+        out[d] = (a, b)
+    return out
+
+
+# --------------------------------------------------------------------------- penalty-reward classes
+def _classes(X: np.ndarray, names: list[str], goodness: np.ndarray, given: dict[str, bool],
+             cuts: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """Bad and good class masks (n, p), the bad end of each driver, and the drivers whose end was inferred."""
+    n, p = X.shape
+    high_bad = np.empty(p, dtype=bool)
+    inferred = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.array([np.corrcoef(X[:, j], goodness)[0, 1] for j in range(p)])
+    for j, d in enumerate(names):
+        if d in given:
+            high_bad[j] = given[d]
+        else:
+            high_bad[j] = bool(corr[j] < 0)
+            inferred.append(d)
+    s = np.where(high_bad, -X, X)  # oriented: higher is better
+    pct = (stats.rankdata(s, method="average", axis=0) - 0.5) / n
+    bad, good = pct < 1.0 / 3.0, pct > 2.0 / 3.0
+    for j, d in enumerate(names):
+        if d in cuts:
+            a, b = cuts[d]
+            if high_bad[j]:
+                bj, gj = X[:, j] >= a, X[:, j] <= b
+            else:
+                bj, gj = X[:, j] <= a, X[:, j] >= b
+            if (bj & gj).any():
+                raise ValueError(f"`thresholds[{d!r}]` = ({a:g}, {b:g}) puts rows in both the bad and the good "
+                                 f"class (bad end: {'high' if high_bad[j] else 'low'} values); give (bad_at, "
+                                 "good_at) with bad_at beyond good_at on the bad side")
+            bad[:, j], good[:, j] = bj, gj
+    return bad, good, ["high" if h else "low" for h in high_bad], inferred
+
+
+# --------------------------------------------------------------------------- one outcome
+def _interval_columns(boot: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.full(boot.shape[1], np.nan)
+    hi = np.full(boot.shape[1], np.nan)
+    for j in range(boot.shape[1]):
+        lo[j], hi[j] = percentile_interval(boot[:, j], conf)
+    return lo, hi
+
+
+def _kano(pen: float, pl: float, ph: float, rew: float, rl: float, rh: float) -> str:
+    if not (np.isfinite(pen) and np.isfinite(rew) and np.isfinite(pl) and np.isfinite(rl)):
+        return "not estimable"
+    if pl > 0 and rl > 0:
+        return "performance"
+    if pl > 0:
+        return "basic"
+    if rl > 0:
+        return "excitement"
+    if ph < 0 or rh < 0:
+        return "reversed"
+    return "no effect"
+
+
+def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[str], excluded: list[str], kind: str,
+                 method: str, good_up: bool | None, given: dict[str, bool], cuts: dict[str, tuple[float, float]],
+                 codes_all: np.ndarray, hashes: np.ndarray, n_rep: int, conf: float, seed: int, versus_noise: bool,
+                 max_cells: int) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    notes: list[str] = []
+    used = [d for d in names if d not in excluded]
+    for d in names:
+        if d in excluded:
+            notes.append(f"{d!r} left out for {name!r}: the outcome's own definition uses it (a driver that "
+                         "defines the outcome explains it trivially)")
+    if len(used) < 2:
+        raise ValueError(f"outcome {name!r} needs at least 2 drivers after `exclude`; it has {used}")
+    uj = np.array([names.index(d) for d in used])
+    Xu = X_all[:, uj]
+    ok = np.isfinite(y_all) & np.all(np.isfinite(Xu), axis=1)
+    n, n_all = int(ok.sum()), len(y_all)
+    if n < MIN_ROWS:
+        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(Xu[:, j])).sum())
+                                                          for j, d in enumerate(used)}}
+        worst = ", ".join(f"{k!r} {v}" for k, v in sorted(miss.items(), key=lambda kv: -kv[1]) if v)
+        raise ValueError(f"outcome {name!r} has {n} complete rows (the outcome and every driver present) of "
+                         f"{n_all}; at least {MIN_ROWS} are needed" + (f" (missing values: {worst})" if worst else ""))
+    if n < n_all:
+        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(Xu[:, j])).sum())
+                                                          for j, d in enumerate(used)}}
+        detail = ", ".join(f"{k!r} {v}" for k, v in miss.items() if v)
+        notes.append(f"{name!r}: {n_all - n:,} of {n_all:,} rows left out for a missing value (complete cases; "
+                     f"missing: {detail})")
+    y, X, codes = y_all[ok], Xu[ok], codes_all[ok]
+    values = np.unique(y)
+    is01 = bool(np.all((values == 0) | (values == 1)))
+    if kind == "auto":
+        kind = "binary" if is01 else "continuous"
+        notes.append(f"{name!r} read as a {kind} outcome ({'0/1 values' if is01 else 'scores'}); set `kind` to "
+                     "override")
+    if kind == "binary":
+        if not is01:
+            raise ValueError(f"a binary outcome must be 0/1 or boolean; {name!r} has other values (e.g. "
+                             f"{values[(values != 0) & (values != 1)][0]:g}); use kind='continuous' for scores")
+        if values.size < 2:
+            raise ValueError(f"binary outcome {name!r} is {int(values[0])} in every complete row; nothing to explain")
+        if method == "lmg":
+            raise ValueError("method='lmg' is for continuous outcomes (it would need a logistic fit per subset of "
+                             f"drivers); use method='relative_weights' for the binary outcome {name!r}")
+        rare = int(min(y.sum(), n - y.sum()))
+        if rare < MIN_EVENTS:
+            raise ValueError(f"binary outcome {name!r} has only {rare} complete row(s) with its rarer value "
+                             f"({int(y.sum())} ones of {n}); a logistic model needs at least {MIN_EVENTS}")
+        if rare < 10 * len(used):
+            notes.append(f"{name!r}: {rare} rows with the rarer value for {len(used)} drivers (fewer than 10 per "
+                         "driver): the logistic weights are unstable; their intervals are wide")
+    elif values.size < 2:
+        raise ValueError(f"outcome {name!r} is {values[0]:g} in every complete row; nothing to explain")
+    sd_x = X.std(axis=0)
+    const = [d for d, s in zip(used, sd_x) if not s > 0]
+    if const:
+        d = const[0]
+        raise ValueError(f"driver {d!r} is constant in the {n} complete rows of {name!r} (every value is "
+                         f"{X[0, used.index(d)]:g}): it cannot explain the outcome; leave it out")
+    p = len(used)
+    if method == "lmg" and p > MAX_LMG_DRIVERS:
+        raise ValueError(f"method='lmg' takes at most {MAX_LMG_DRIVERS} drivers (it fits all 2**p subsets in "
+                         f"every replicate); {name!r} has {p}; use method='relative_weights'")
+    if good_up is None:
+        good_up = kind == "continuous"
+    orient = 1.0 if good_up else -1.0
+
+    # penalty-reward classes, fixed at the full sample's cut points
+    bad, good, bad_end, inferred = _classes(X, used, orient * y, given, cuts)
+    if inferred:
+        notes.append(f"{name!r}: bad end of {', '.join(repr(d) for d in inferred)} read from the sign of the "
+                     "correlation with the outcome (give `higher_is_worse` to fix it)")
+    n_bad, n_good = bad.sum(axis=0), good.sum(axis=0)
+    dummies, dcols = [], []
+    for j, d in enumerate(used):
+        for cls, mask, cnt in (("bad", bad[:, j], n_bad[j]), ("good", good[:, j], n_good[j])):
+            if cnt >= MIN_CLASS_ROWS:
+                dummies.append(mask.astype(float))
+                dcols.append((j, cls))
+            else:
+                notes.append(f"{name!r}: the {cls} class of {d!r} has {int(cnt)} rows (fewer than "
+                             f"{MIN_CLASS_ROWS}); its {'penalty' if cls == 'bad' else 'reward'} is not estimated"
+                             + ("" if d in cuts else " (few distinct values? give `thresholds`)"))
+
+    # moment columns: standardized drivers, noise, outcome, class dummies
+    mx = X.mean(axis=0)
+    Xs = (X - mx) / sd_x
+    sy = float(y.std())
+    ys = (y - y.mean()) / sy
+    cols = [Xs]
+    if versus_noise:
+        noise = np.random.default_rng(seed).standard_normal(n)
+        cols.append(noise[:, None])
+    cols.append(ys[:, None])
+    if dummies:
+        cols.append(np.column_stack(dummies))
+    V = np.column_stack(cols)
+    i_noise = p if versus_noise else -1
+    i_y = p + (1 if versus_noise else 0)
+    i_d = np.arange(i_y + 1, V.shape[1])
+    present, inv = np.unique(codes, return_inverse=True)
+    h = hashes[present]
+    G = len(present)
+
+    def cust_weights(idx: np.ndarray) -> np.ndarray:
+        # replicate 0: the data themselves (every weight 1); 1..n_rep: the Poisson bootstrap
+        w = np.empty((n_rep + 1, len(idx)))
+        w[0] = 1.0
+        w[1:] = poisson_weights_from_hash(h[idx], n_rep)
+        return w
+
+    def row_weights(reps: np.ndarray) -> np.ndarray:
+        w = np.empty((len(reps), n))
+        boot = reps > 0
+        w[~boot] = 1.0
+        if boot.any():
+            w[boot] = poisson_weights_from_hash(h, reps[boot] - 1)[:, inv]
+        return w
+
+    S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells)
+    _, cov = _covariances(S0, S1, S2)
+    ix = np.arange(p)
+    ixn = np.r_[ix, i_noise] if versus_noise else ix
+    if kind == "continuous":
+        R, r = _corr(cov, ix, i_y)
+        fn = lmg_weights if method == "lmg" else relative_weights
+        with np.errstate(invalid="ignore", divide="ignore"):
+            good_rep = np.all(np.isfinite(R), axis=(1, 2)) & np.all(np.isfinite(r), axis=1)
+            w = np.full((n_rep + 1, p), np.nan)
+            w[good_rep] = fn(R[good_rep], r[good_rep])
+            r2 = w.sum(axis=1)
+            if versus_noise:
+                Ra, ra = _corr(cov, ixn, i_y)
+                wa = np.full((n_rep + 1, p + 1), np.nan)
+                ga = np.all(np.isfinite(Ra), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
+                wa[ga] = fn(Ra[ga], ra[ga])
+    else:
+        R, _ = _corr(cov, ix, i_y)
+        sd = np.sqrt(np.clip(np.diagonal(cov[:, ix[:, None], ix[None, :]], axis1=1, axis2=2), 0.0, None))
+        w, r2 = _logistic_weights(Xs, y, row_weights, n_rep + 1, R, sd, max_cells)
+        if versus_noise:
+            Ra, _ = _corr(cov, ixn, i_y)
+            sda = np.sqrt(np.clip(np.diagonal(cov[:, ixn[:, None], ixn[None, :]], axis1=1, axis2=2), 0.0, None))
+            wa, _ = _logistic_weights(V[:, ixn], y, row_weights, n_rep + 1, Ra, sda, max_cells)
+    failed = int((~np.all(np.isfinite(w[1:]), axis=1)).sum())
+    if failed:
+        notes.append(f"{name!r}: {failed} of {n_rep} bootstrap replicates gave no estimate (a logistic fit that did "
+                     "not converge) and are left out of the intervals")
+    if not np.all(np.isfinite(w[0])):
+        raise ValueError(f"the model of {name!r} could not be fitted (the outcome is perfectly separated by the "
+                         "drivers, or a driver has no variance left); check the drivers")
+
+    # penalty-reward: least squares of the outcome on every driver's bad / good dummies (neutral the reference)
+    pen = np.full((n_rep + 1, p), np.nan)
+    rew = np.full((n_rep + 1, p), np.nan)
+    if len(i_d):
+        Cdd = cov[:, i_d[:, None], i_d[None, :]]
+        Cdy = cov[:, i_d, i_y]
+        scale = np.maximum(np.max(np.abs(np.diagonal(Cdd, axis1=1, axis2=2)), axis=1), 1e-300)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef = np.linalg.solve(Cdd + _RIDGE * scale[:, None, None] * np.eye(len(i_d)), Cdy[..., None])[..., 0]
+        coef *= sy
+        empty = S1[:, i_d] <= 0  # a class with no weight in a replicate has no estimate there
+        coef[empty] = np.nan
+        for col, (j, cls) in enumerate(dcols):
+            if cls == "bad":
+                pen[:, j] = -orient * coef[:, col]
+            else:
+                rew[:, j] = orient * coef[:, col]
+
+    lo, hi = _interval_columns(w[1:], conf)
+    pl, ph = _interval_columns(pen[1:], conf)
+    rl, rh = _interval_columns(rew[1:], conf)
+    r2_lo, r2_hi = percentile_interval(r2[1:], conf)
+    imp = w[0]
+    rank = stats.rankdata(-imp, method="min").astype(int)
+    above: list[str] = [""] * p
+    noise_w = np.nan
+    if versus_noise:
+        diff = wa[1:, :p] - wa[1:, [p]]
+        dl, _ = _interval_columns(diff, conf)
+        above = ["above noise" if v > 0 else "not above noise" for v in dl]
+        noise_w = float(wa[0, p])
+    mname = METHODS[method][0 if kind == "continuous" else 1]
+    rows = []
+    for j, d in enumerate(used):
+        rows.append({
+            "outcome": name, "driver": d, "importance": imp[j], "ci_low": lo[j], "ci_high": hi[j], "n": n,
+            "method": mname, "penalty": pen[0, j], "reward": rew[0, j], "rank": int(rank[j]),
+            "share": imp[j] / r2[0] if r2[0] > 0 else np.nan, "versus_noise": above[j],
+            "penalty_ci_low": pl[j], "penalty_ci_high": ph[j], "reward_ci_low": rl[j], "reward_ci_high": rh[j],
+            "kano": _kano(pen[0, j], pl[j], ph[j], rew[0, j], rl[j], rh[j]), "bad_end": bad_end[j],
+            "n_bad": int(n_bad[j]), "n_neutral": int(n - n_bad[j] - n_good[j]), "n_good": int(n_good[j]),
+            "customers": G, "kind": kind, "note": "",
+        })
+    rows.sort(key=lambda r: (r["rank"], r["driver"]))
+    for d in names:
+        if d in excluded:
+            rows.append({"outcome": name, "driver": d, "importance": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "n": n, "method": mname, "penalty": np.nan, "reward": np.nan, "rank": pd.NA,
+                         "share": np.nan, "versus_noise": "", "penalty_ci_low": np.nan, "penalty_ci_high": np.nan,
+                         "reward_ci_low": np.nan, "reward_ci_high": np.nan, "kano": "not estimable",
+                         "bad_end": "", "n_bad": pd.NA, "n_neutral": pd.NA, "n_good": pd.NA, "customers": G,
+                         "kind": kind, "note": "left out: the outcome's own definition uses it"})
+    fit = {"outcome": name, "kind": kind, "r2": float(r2[0]), "r2_ci_low": r2_lo, "r2_ci_high": r2_hi, "n": n,
+           "n_dropped": n_all - n, "customers": G, "drivers": p, "excluded": ", ".join(d for d in names
+                                                                                      if d in excluded),
+           "noise_weight": noise_w, "resamples": n_rep, "resamples_failed": failed}
+    if G < 30:
+        notes.append(f"{name!r}: only {G} customers; bootstrap intervals over so few sampling units are unreliable")
+    return pd.DataFrame(rows), fit, notes
+
+
+# --------------------------------------------------------------------------- method text
+def _method_text(kinds: set[str], method: str, n_rep: int, conf: float, versus_noise: bool, customer: str | None,
+                 cuts: bool) -> str:
+    parts = []
+    if method == "lmg":
+        parts.append("Importance: Shapley/LMG decomposition of R2, each driver's R2 gain averaged over all orders "
+                     "of entry (all subsets of the drivers); the importances sum to the model's R2.")
+    else:
+        if "continuous" in kinds:
+            parts.append("Importance of a score: Johnson's relative weights: the drivers are replaced by their "
+                         "closest uncorrelated counterparts, the outcome is regressed on these, and each driver's "
+                         "weight adds up its squared correlation with every counterpart times that counterpart's "
+                         "squared standardized coefficient; the weights sum to the model's R2.")
+        if "binary" in kinds:
+            parts.append("Importance of a 0/1 outcome: logistic relative weights (Tonidandel & LeBreton 2010): "
+                         "logistic regression on the uncorrelated counterparts, coefficients standardized "
+                         "(Menard), weights summing to R2_O, the squared correlation of outcome and fitted "
+                         "probability.")
+    unit = f"customers ({customer!r})" if customer else "rows (no customer column)"
+    parts.append(f"Intervals: {conf:.0%} percentile intervals from {n_rep} Poisson bootstrap replicates over "
+                 f"{unit}; a customer's rows share one weight and every replicate recomputes the importances. "
+                 "Rank 1 = most important.")
+    if versus_noise:
+        parts.append("Versus noise: a random normal driver is added; 'above noise' when the interval of a "
+                     "driver's weight minus the noise's weight lies above 0 (Tonidandel, LeBreton & Johnson 2009).")
+    cls = "at the given thresholds or terciles" if cuts else "at its terciles"
+    parts.append(f"Penalty-reward: each driver cut {cls} into bad / neutral / good; the outcome regressed by least "
+                 "squares on every driver's bad and good dummies together (a linear probability model for 0/1 "
+                 "outcomes); penalty = how much worse the outcome is when the driver is bad than when neutral, "
+                 "reward = how much better when good, in the outcome's units; basic = penalty only, performance "
+                 "= both, excitement = reward only, no effect = neither (interval above 0). Complete cases per "
+                 "outcome.")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------- entry point
+def key_drivers(
+    data: pd.DataFrame,
+    outcome: str | Sequence[str],
+    drivers: Sequence[str],
+    *,
+    kind: Kind | Mapping[str, Kind] = "auto",
+    method: Method = "relative_weights",
+    customer: str | None = None,
+    exclude: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    higher_is_better: bool | Mapping[str, bool] | None = None,
+    higher_is_worse: Mapping[str, bool] | Iterable[str] | None = None,
+    thresholds: Mapping[str, tuple[float, float]] | None = None,
+    versus_noise: bool = True,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = 0.95,
+    seed: Any = 0,
+    max_cells: int = 2_000_000,
+) -> DriverResult:
+    """Key drivers of one or several outcomes: importance with customer-bootstrap intervals, penalty and reward.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Tidy: one row per rated ticket or survey answer.
+    outcome : str or sequence of str
+        The outcome column(s): a score (CSAT, NPS) or 0/1 (bad experience,
+        no purchase within 2 years). Several outcomes are analysed one after
+        the other (each with its own complete cases) and stacked in one
+        table.
+    drivers : sequence of str
+        Numeric driver columns (first-reply and resolution minutes, reopens,
+        survey items); booleans count as 0/1. At least 2.
+    kind : {"auto", "continuous", "binary"} or mapping outcome -> kind, default "auto"
+        ``"auto"``: binary when the outcome's values are 0/1, else continuous.
+    method : {"relative_weights", "lmg"}, default "relative_weights"
+        Johnson's relative weights (logistic variant for binary outcomes) or
+        the exact Shapley/LMG decomposition (continuous outcomes, at most
+        :data:`MAX_LMG_DRIVERS` drivers).
+    customer : str, optional
+        The sampling-unit column (customer or account): the bootstrap
+        resamples customers, a customer's rows together. Rows without one
+        count as their own customer. ``None``: every row independent.
+    exclude : sequence of str or mapping outcome -> sequence, optional
+        Drivers the outcome's own definition uses (the rating in the
+        bad-experience rule): left out for that outcome (all outcomes when a
+        sequence), with a row and a note saying so. Names that are not
+        drivers are ignored.
+    higher_is_better : bool or mapping outcome -> bool, optional
+        Whether a higher outcome is better; default True for scores, False
+        for 0/1 outcomes (1 = the bad event). Sets the sign of penalty and
+        reward.
+    higher_is_worse : mapping driver -> bool, or names, optional
+        Whether a driver's high values are its bad end (True for waiting
+        minutes and reopens, False for a courtesy score); a list of names
+        means True for those. Drivers not given are read from the sign of
+        their correlation with the outcome (the notes say which).
+    thresholds : mapping driver -> (bad_at, good_at), optional
+        Penalty-reward classes on the driver's own scale instead of
+        terciles: bad when at or beyond ``bad_at`` towards the bad end, good
+        when at or beyond ``good_at`` towards the good end (``{"first_reply_min":
+        (240, 30)}``: bad from 4 hours, good up to 30 minutes).
+    versus_noise : bool, default True
+        Compare each driver's weight with that of an added random-noise
+        driver (Tonidandel, LeBreton & Johnson 2009); doubles the work for
+        binary outcomes. The noise is drawn per row, in the data's order,
+        from ``seed``.
+    n_resamples : int, default 1000
+        Bootstrap replicates.
+    confidence : float, default 0.95
+        Level of the intervals.
+    seed : int, Generator or None, default 0
+        Seed of the hashed Poisson weights (and of the noise driver); the
+        same seed gives the same intervals whatever the order of the rows.
+    max_cells : int, default 2_000_000
+        Bounds the working matrices (replicates x rows) of the bootstrap.
+
+    Returns
+    -------
+    DriverResult
+        ``.table`` (contract columns :data:`DRIVER_COLUMNS`, then
+        :data:`DRIVER_EXTRA_COLUMNS`), ``.fit`` (one row per outcome),
+        ``.method``, ``.notes``, ``.summary()``, ``.to_dict()``.
+
+    Raises
+    ------
+    ValueError
+        For a missing or non-numeric column, fewer than 2 drivers, a
+        constant driver, a binary outcome that is not 0/1 or has fewer than
+        :data:`MIN_EVENTS` rows of its rarer value, fewer than
+        :data:`MIN_ROWS` complete rows, or ``method="lmg"`` with a binary
+        outcome or too many drivers.
+
+    Examples
+    --------
+    Waiting over about 2.5 hours only hurts, a quick resolution only delights, courtesy works both ways:
+
+    >>> rng = np.random.default_rng(7)
+    >>> n = 1200
+    >>> cust = rng.integers(0, 400, n)
+    >>> wait = rng.gamma(2.0, 60.0, n)                                  # first-reply minutes
+    >>> fix = 0.5 * wait + rng.gamma(2.0, 120.0, n)                     # resolution minutes
+    >>> polite = np.clip(np.round(4 + rng.normal(0, 0.8, n)), 1, 5)     # courtesy item 1-5
+    >>> csat = 3.5 - 0.8 * (wait > 150) + 0.6 * (fix < 200) + 0.4 * polite + rng.normal(0, 0.8, n)
+    >>> t = pd.DataFrame({"customer": cust, "csat": csat, "first_reply_min": wait,
+    ...                   "resolution_min": fix, "courtesy": polite})
+    >>> drivers = ["first_reply_min", "resolution_min", "courtesy"]
+    >>> r = key_drivers(t, "csat", drivers, customer="customer",
+    ...                 higher_is_worse=["first_reply_min", "resolution_min"], n_resamples=200)
+    >>> r.table[["driver", "importance", "ci_low", "ci_high", "n", "rank"]].round(3)
+                driver  importance  ci_low  ci_high     n  rank
+    0  first_reply_min       0.151   0.123    0.183  1200     1
+    1         courtesy       0.094   0.068    0.128  1200     2
+    2   resolution_min       0.037   0.021    0.057  1200     3
+    >>> r.table[["driver", "penalty", "reward", "kano"]].round(2)
+                driver  penalty  reward         kano
+    0  first_reply_min     0.69    0.07        basic
+    1         courtesy     0.37    0.35  performance
+    2   resolution_min    -0.02    0.58   excitement
+    >>> bool(np.isclose(r.table["importance"].sum(), r.fit["r2"].iloc[0]))     # the weights add up to R^2
+    True
+
+    A 0/1 outcome (bad experience) gets logistic relative weights; a driver
+    the bad-experience rule uses is left out, and the notes say so:
+
+    >>> t["bad"] = ((t["csat"] < 4.5) | (t["resolution_min"] > 900)).astype(int)
+    >>> b = key_drivers(t, "bad", drivers, customer="customer", exclude=["resolution_min"], n_resamples=100)
+    >>> b.table[["driver", "importance", "rank", "versus_noise", "kano"]].round(3)
+                driver  importance  rank versus_noise           kano
+    0  first_reply_min       0.131     1  above noise          basic
+    1         courtesy       0.054     2  above noise    performance
+    2   resolution_min         NaN  <NA>               not estimable
+    >>> b.notes[0]
+    "'resolution_min' left out for 'bad': the outcome's own definition uses it (a driver that defines the outcome explains it trivially)"
+    """
+    check_frame(data, "data")
+    conf = check_confidence(confidence)
+    n_rep = check_resamples(n_resamples)
+    max_cells = check_positive_int(max_cells, "max_cells")
+    seed_i = hash_seed(seed)
+    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
+    if not outcomes:
+        raise ValueError("`outcome` names no column; give the outcome column, e.g. 'csat' or 'bad_experience'")
+    if isinstance(drivers, str):
+        drivers = [drivers]
+    names = list(drivers)
+    if len(names) < 2:
+        raise ValueError(f"key drivers need at least 2 driver columns to compare, but {names} was passed")
+    dup = sorted({d for d in names if names.count(d) > 1})
+    if dup:
+        raise ValueError(f"driver(s) {dup} listed more than once")
+    dup_o = sorted({o for o in outcomes if outcomes.count(o) > 1})
+    if dup_o:
+        raise ValueError(f"outcome(s) {dup_o} listed more than once")
+    both = [o for o in outcomes if o in names]
+    if both:
+        raise ValueError(f"{both} listed both as outcome and as driver; a driver cannot explain itself")
+    needed = [*outcomes, *names] + ([customer] if customer is not None else [])
+    missing = [c for c in needed if c not in data.columns]
+    if missing:
+        raise ValueError(f"column(s) {missing} not in the data; it has {list(data.columns)}")
+    if method not in METHODS:
+        raise ValueError(f"The value for `method` must be one of {list(METHODS)}, but {method!r} was passed.")
+    kinds = _per_outcome(kind, outcomes, "kind", "auto")
+    for o, k in kinds.items():
+        if k not in ("auto", "continuous", "binary"):
+            raise ValueError(f"The value for `kind` must be one of ['auto', 'continuous', 'binary'], but {k!r} was "
+                             f"passed (outcome {o!r}).")
+    goods = _per_outcome(higher_is_better, outcomes, "higher_is_better")
+    excl = _exclusions(exclude, outcomes)
+    given = _directions(higher_is_worse, names)
+    cuts = _cut_points(thresholds, names)
+    X_all = np.column_stack([_numeric(data[d], d, "driver") for d in names])
+    units = as_units(data[customer].to_numpy(dtype=object) if customer is not None else None, n=len(data))
+    hashes = unit_hash(units.ids, seed_i)
+    notes: list[str] = []
+    if customer is None:
+        notes.append("no customer column: every row counts as its own sampling unit")
+    frames, fits = [], []
+    for o in outcomes:
+        y_all = _numeric(data[o], o, "outcome")
+        frame, fit, note = _one_outcome(o, y_all, X_all, names, excl[o], kinds[o], method, goods[o], given, cuts,
+                                        units.codes, hashes, n_rep, conf, seed_i, bool(versus_noise), max_cells)
+        frames.append(frame)
+        fits.append(fit)
+        notes.extend(note)
+    table = pd.concat(frames, ignore_index=True)
+    table = table[list(DRIVER_COLUMNS) + list(DRIVER_EXTRA_COLUMNS)]
+    table["n"] = table["n"].astype("int64")
+    table["customers"] = table["customers"].astype("int64")
+    for c in ("rank", "n_bad", "n_neutral", "n_good"):
+        table[c] = table[c].astype("Int64")
+    fit_df = pd.DataFrame(fits, columns=list(FIT_COLUMNS))
+    text = _method_text({f["kind"] for f in fits}, method, n_rep, conf, bool(versus_noise), customer, bool(cuts))
+    return DriverResult(table=table, fit=fit_df, confidence=conf, n_resamples=n_rep, seed=seed_i, method=text,
+                        notes=notes)

@@ -1,0 +1,469 @@
+"""Tests of csanalysis.estimators.drivers: key drivers (relative weights, LMG, penalty-reward)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, special
+
+from csanalysis.estimators.drivers import (
+    DRIVER_COLUMNS,
+    DRIVER_EXTRA_COLUMNS,
+    FIT_COLUMNS,
+    KANO,
+    MIN_EVENTS,
+    MIN_ROWS,
+    DriverResult,
+    key_drivers,
+    lmg_weights,
+    relative_weights,
+)
+from csanalysis.results import Result
+from csanalysis.stats.bootstrap import poisson_weights
+
+SIGMA = np.array([
+    [1.0, 0.6, 0.5, 0.2, 0.1],
+    [0.6, 1.0, 0.4, 0.3, 0.0],
+    [0.5, 0.4, 1.0, 0.2, 0.2],
+    [0.2, 0.3, 0.2, 1.0, 0.5],
+    [0.1, 0.0, 0.2, 0.5, 1.0],
+])
+BETA = np.array([0.5, 0.2, -0.3, 0.25, 0.0])
+NAMES = ["x1", "x2", "x3", "x4", "x5"]
+
+
+def _linear(n: int, seed: int = 0, customers: int | None = None, noise_sd: float = 1.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.multivariate_normal(np.zeros(5), SIGMA, n)
+    y = X @ BETA + rng.normal(0, noise_sd, n)
+    df = pd.DataFrame(X, columns=NAMES)
+    df["y"] = y
+    df["customer"] = np.arange(n) if customers is None else rng.integers(0, customers, n)
+    return df
+
+
+def _population_weights(noise_sd: float = 1.0) -> np.ndarray:
+    sd_y = math.sqrt(BETA @ SIGMA @ BETA + noise_sd ** 2)
+    return relative_weights(SIGMA, SIGMA @ BETA / sd_y)
+
+
+def _weighted_rw(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Relative weights of data weighted by ``w`` (an independent, plain implementation)."""
+    C = np.cov(np.column_stack([X, y]), rowvar=False, aweights=w)
+    d = np.sqrt(np.diag(C))
+    Rt = C / np.outer(d, d)
+    ev, V = np.linalg.eigh(Rt[:-1, :-1])
+    lam = V @ np.diag(np.sqrt(ev)) @ V.T
+    beta = np.linalg.solve(lam, Rt[:-1, -1])
+    return (lam ** 2) @ beta ** 2
+
+
+def _logistic_rw_direct(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Tonidandel & LeBreton (2010) written out: orthogonal Z, logistic fit (BFGS), Menard's standardization."""
+    Xs = (X - X.mean(0)) / X.std(0)
+    ev, V = np.linalg.eigh(np.corrcoef(Xs, rowvar=False))
+    lam = V @ np.diag(np.sqrt(ev)) @ V.T
+    Z = Xs @ np.linalg.inv(lam)
+    Z1 = np.column_stack([np.ones(len(Z)), Z])
+
+    def f(b):
+        return np.sum(np.logaddexp(0, Z1 @ b) - y * (Z1 @ b))
+
+    def g(b):
+        return Z1.T @ (special.expit(Z1 @ b) - y)
+
+    b = optimize.minimize(f, np.zeros(Z1.shape[1]), jac=g, method="BFGS", options={"gtol": 1e-10}).x
+    eta = Z1 @ b
+    ro = np.corrcoef(y, special.expit(eta))[0, 1]
+    beta = b[1:] * Z.std(0) * ro / eta.std()
+    return (lam ** 2) @ beta ** 2, ro ** 2
+
+
+def _imp(r: DriverResult, col: str = "importance", outcome: str | None = None) -> pd.Series:
+    t = r.table if outcome is None else r.table[r.table["outcome"] == outcome]
+    return t.set_index("driver")[col]
+
+
+# --------------------------------------------------------------------------- contract
+def test_contract_columns_result_and_json():
+    df = _linear(400, customers=150)
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=50)
+    assert isinstance(r, DriverResult) and isinstance(r, Result)
+    assert tuple(r.table.columns) == DRIVER_COLUMNS + DRIVER_EXTRA_COLUMNS
+    assert tuple(r.fit.columns) == FIT_COLUMNS
+    assert len(r.table) == 5 and (r.table["n"] == 400).all() and r.table["n"].dtype == np.int64
+    assert set(r.table["kano"]) <= set(KANO)
+    assert r.table["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert (r.table["importance"].diff().dropna() <= 0).all()
+    assert ((r.table["ci_low"] <= r.table["importance"]) & (r.table["importance"] <= r.table["ci_high"])).all()
+    assert r.table["method"].eq("relative weights (Johnson 2000)").all()
+    assert "relative weights" in r.method and "customer" in r.method and "Penalty-reward" in r.method
+    d = r.to_dict()
+    json.dumps(d)
+    assert len(d["drivers"]) == 5 and d["fit"][0]["n"] == 400 and d["n_resamples"] == 50
+    s = r.summary()
+    s.loc[0, "importance"] = -1.0
+    assert r.table.loc[0, "importance"] >= 0
+    assert "y" in r.title and "DriverResult" in repr(r)
+    assert r.fit.loc[0, "customers"] == df["customer"].nunique()
+
+
+# --------------------------------------------------------------------------- the estimator
+def test_recovers_population_relative_weights():
+    df = _linear(20_000, seed=1)
+    r = key_drivers(df, "y", NAMES, n_resamples=20, versus_noise=False)
+    est = _imp(r).loc[NAMES].to_numpy()
+    truth = _population_weights()
+    assert np.abs(est - truth).max() < 0.012
+    assert np.argsort(-est).tolist() == np.argsort(-truth).tolist()
+
+
+def test_weights_sum_to_r2_of_least_squares():
+    df = _linear(500, seed=2)
+    r = key_drivers(df, "y", NAMES, n_resamples=20)
+    X1 = np.column_stack([np.ones(len(df)), df[NAMES].to_numpy()])
+    resid = df["y"] - X1 @ np.linalg.lstsq(X1, df["y"].to_numpy(), rcond=None)[0]
+    r2 = 1 - resid.var() / df["y"].var()
+    assert r.table["importance"].sum() == pytest.approx(r2, abs=1e-10)
+    assert r.fit.loc[0, "r2"] == pytest.approx(r2, abs=1e-10)
+    assert r.table["share"].sum() == pytest.approx(1.0)
+
+
+def test_matches_an_independent_implementation_in_the_data_and_a_replicate():
+    df = _linear(300, seed=3, customers=90)
+    X, y = df[NAMES].to_numpy(), df["y"].to_numpy()
+    # n_resamples=1: the interval's ends are the one replicate's value
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=1, seed=5, versus_noise=False)
+    np.testing.assert_allclose(_imp(r).loc[NAMES], _weighted_rw(X, y, np.ones(len(y))), atol=1e-10)
+    w = poisson_weights(df["customer"].astype(str).to_numpy(), 1, seed=5)[0].astype(float)
+    np.testing.assert_allclose(_imp(r, "ci_low").loc[NAMES], _weighted_rw(X, y, w), atol=1e-10)
+    np.testing.assert_allclose(_imp(r, "ci_high").loc[NAMES], _weighted_rw(X, y, w), atol=1e-10)
+
+
+def test_invariant_to_driver_scale_shift_and_sign():
+    df = _linear(600, seed=4, customers=200)
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=100)
+    df2 = df.copy()
+    df2["x1"] = df["x1"] * 60 + 1000       # hours -> minutes, shifted
+    df2["x3"] = -df["x3"] / 7               # reversed scale
+    r2 = key_drivers(df2, "y", NAMES, customer="customer", n_resamples=100)
+    for col in ("importance", "ci_low", "ci_high", "penalty", "reward", "penalty_ci_low", "reward_ci_high"):
+        np.testing.assert_allclose(_imp(r2, col).loc[NAMES], _imp(r, col).loc[NAMES], atol=1e-9)
+    assert _imp(r, "bad_end")["x3"] != _imp(r2, "bad_end")["x3"]
+
+
+def test_row_order_does_not_matter():
+    df = _linear(500, seed=5, customers=150)
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=100, versus_noise=False)
+    shuffled = df.sample(frac=1.0, random_state=3)
+    r2 = key_drivers(shuffled, "y", NAMES, customer="customer", n_resamples=100, versus_noise=False)
+    for col in ("importance", "ci_low", "ci_high", "penalty_ci_low", "reward_ci_high"):
+        np.testing.assert_allclose(_imp(r2, col).loc[NAMES], _imp(r, col).loc[NAMES], atol=1e-9)
+
+
+def test_duplicated_driver_splits_its_weight():
+    df = _linear(800, seed=6)
+    base = key_drivers(df, "y", NAMES, n_resamples=30, versus_noise=False)
+    df["x1_copy"] = df["x1"]
+    dup = key_drivers(df, "y", [*NAMES, "x1_copy"], n_resamples=30, versus_noise=False)
+    w = _imp(dup)
+    # the copies share one weight equally; R^2 stays. (The pair holds a little more than x1 alone did, at
+    # the expense of the drivers x1 correlates with: relative weights, like LMG, are not invariant to
+    # adding a copy, which is why a copy should not be listed.)
+    assert w["x1"] == pytest.approx(w["x1_copy"], abs=1e-9)
+    assert 0.45 < w["x1"] / _imp(base)["x1"] < 0.65
+    assert dup.fit.loc[0, "r2"] == pytest.approx(base.fit.loc[0, "r2"], abs=1e-9)
+    assert w.drop(["x1", "x1_copy"]).sum() < _imp(base).drop("x1").sum()
+    # nearly a copy: about the same split
+    df["x1_copy"] = df["x1"] + np.random.default_rng(0).normal(0, 0.01, len(df))
+    near = _imp(key_drivers(df, "y", [*NAMES, "x1_copy"], n_resamples=30, versus_noise=False))
+    assert near["x1"] == pytest.approx(w["x1"], rel=0.05) and near["x1_copy"] == pytest.approx(w["x1"], rel=0.05)
+
+
+def test_lmg_is_exact_and_close_to_relative_weights():
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(4, 4))
+    C = A @ A.T + np.eye(4)
+    R = C / np.sqrt(np.outer(np.diag(C), np.diag(C)))
+    r = np.array([0.4, 0.3, -0.2, 0.1])
+
+    def r2(S):
+        S = list(S)
+        return 0.0 if not S else float(r[S] @ np.linalg.solve(R[np.ix_(S, S)], r[S]))
+
+    brute = np.zeros(4)
+    for order in itertools.permutations(range(4)):
+        for i, j in enumerate(order):
+            brute[j] += r2(order[:i + 1]) - r2(order[:i])
+    brute /= math.factorial(4)
+    np.testing.assert_allclose(lmg_weights(R, r), brute, atol=1e-8)
+    assert lmg_weights(R, r).sum() == pytest.approx(r2(range(4)))
+    # on data: the two methods agree closely, ranks included
+    df = _linear(3000, seed=8)
+    rw = key_drivers(df, "y", NAMES, n_resamples=30)
+    lmg = key_drivers(df, "y", NAMES, method="lmg", n_resamples=30)
+    assert lmg.table["method"].iloc[0].startswith("Shapley/LMG")
+    assert np.abs(_imp(rw).loc[NAMES] - _imp(lmg).loc[NAMES]).max() < 0.015
+    assert rw.table["driver"].tolist()[:3] == lmg.table["driver"].tolist()[:3]
+    assert lmg.table["importance"].sum() == pytest.approx(rw.fit.loc[0, "r2"])
+
+
+def test_binary_outcome_logistic_relative_weights():
+    rng = np.random.default_rng(9)
+    n = 1500
+    X = rng.multivariate_normal(np.zeros(5), SIGMA, n)
+    y = (X @ np.array([1.0, 0.4, -0.6, 0.5, 0.0]) + rng.logistic(size=n) > 1.0).astype(int)
+    df = pd.DataFrame(X, columns=NAMES)
+    df["bad"] = y
+    df["customer"] = rng.integers(0, 500, n)
+    r = key_drivers(df, "bad", NAMES, customer="customer", n_resamples=60)
+    assert r.fit.loc[0, "kind"] == "binary"
+    assert r.table["method"].iloc[0] == "logistic relative weights (Tonidandel & LeBreton 2010)"
+    direct, r2o = _logistic_rw_direct(X, y.astype(float))
+    np.testing.assert_allclose(_imp(r).loc[NAMES], direct, atol=1e-6)
+    assert r.fit.loc[0, "r2"] == pytest.approx(r2o, abs=1e-6)
+    assert r.table["importance"].sum() == pytest.approx(r2o, abs=1e-6)
+    assert r.table["driver"].iloc[0] == "x1"
+    assert r.fit.loc[0, "resamples_failed"] == 0
+    assert r.table["ci_low"].notna().all()
+    # penalty and reward of a 0/1 outcome are in share points, positive = more bad outcomes when bad
+    assert _imp(r, "penalty")["x1"] > 0.05
+    assert any("read as a binary outcome" in s for s in r.notes)
+    # booleans are 0/1
+    df["bad"] = df["bad"].astype(bool)
+    rb = key_drivers(df, "bad", NAMES, customer="customer", n_resamples=60)
+    np.testing.assert_allclose(_imp(rb).loc[NAMES], _imp(r).loc[NAMES], atol=1e-12)
+
+
+def test_binary_duplicated_driver_splits_its_weight():
+    rng = np.random.default_rng(10)
+    n = 1200
+    X = rng.multivariate_normal(np.zeros(5), SIGMA, n)
+    df = pd.DataFrame(X, columns=NAMES)
+    df["bad"] = (X @ np.array([1.0, 0.4, -0.6, 0.5, 0.0]) + rng.logistic(size=n) > 1.0).astype(int)
+    base = _imp(key_drivers(df, "bad", NAMES, n_resamples=20, versus_noise=False))
+    df["x1_copy"] = df["x1"]
+    dup = _imp(key_drivers(df, "bad", [*NAMES, "x1_copy"], n_resamples=20, versus_noise=False))
+    assert dup["x1"] == pytest.approx(dup["x1_copy"], abs=1e-8)
+    assert 0.45 < dup["x1"] / base["x1"] < 0.65
+    assert dup.sum() == pytest.approx(base.sum(), abs=1e-8)          # R^2_O: the same model
+
+
+def test_several_outcomes_stacked_with_their_own_kinds():
+    df = _linear(600, seed=11, customers=200)
+    df["low"] = (df["y"] < -0.5).astype(int)
+    r = key_drivers(df, ["y", "low"], NAMES, customer="customer", n_resamples=40)
+    assert r.table["outcome"].tolist() == ["y"] * 5 + ["low"] * 5
+    assert r.fit["kind"].tolist() == ["continuous", "binary"]
+    assert r.fit["outcome"].tolist() == ["y", "low"]
+    # a 0/1 outcome can be read as a score when asked
+    r2 = key_drivers(df, ["y", "low"], NAMES, kind={"low": "continuous"}, n_resamples=20)
+    assert r2.fit["kind"].tolist() == ["continuous", "continuous"]
+
+
+# --------------------------------------------------------------------------- exclude and missing values
+def test_exclude_leaves_the_driver_out_and_says_so():
+    df = _linear(500, seed=12, customers=200)
+    df["rating"] = df["y"] + np.random.default_rng(1).normal(0, 0.3, len(df))
+    df["bad"] = (df["rating"] < -0.5).astype(int)
+    df.loc[:40, "rating"] = np.nan            # missing values of a driver left out do not cost rows
+    drivers = [*NAMES, "rating"]
+    r = key_drivers(df, ["y", "bad"], drivers, customer="customer", exclude={"bad": ["rating"]}, n_resamples=30)
+    bad = r.table[r.table["outcome"] == "bad"].set_index("driver")
+    assert np.isnan(bad.loc["rating", "importance"]) and pd.isna(bad.loc["rating", "rank"])
+    assert bad.loc["rating", "note"] == "left out: the outcome's own definition uses it"
+    assert bad.drop(index="rating")["importance"].notna().all()
+    assert "'rating' left out for 'bad'" in " ".join(r.notes)
+    rec = [d for d in json.loads(json.dumps(r.to_dict()))["drivers"] if d["driver"] == "rating"]
+    assert rec[1]["importance"] is None and rec[1]["rank"] is None and rec[0]["rank"] >= 1
+    fit = r.fit.set_index("outcome")
+    assert fit.loc["bad", "excluded"] == "rating" and fit.loc["bad", "drivers"] == 5
+    assert fit.loc["bad", "n"] == 500 and fit.loc["y", "n"] == 459
+    assert fit.loc["y", "excluded"] == "" and fit.loc["y", "drivers"] == 6
+    # the same for every outcome when a list; names that are not drivers are ignored
+    r2 = key_drivers(df, ["y", "bad"], drivers, exclude=["rating", "not_a_driver"], n_resamples=20)
+    assert (r2.table.loc[r2.table["driver"] == "rating", "note"] != "").all()
+
+
+def test_missing_values_are_counted():
+    df = _linear(400, seed=13, customers=150)
+    df.loc[:9, "y"] = np.nan
+    df.loc[20:34, "x2"] = np.nan
+    df.loc[50, "x4"] = np.inf
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=30)
+    assert (r.table["n"] == 374).all()
+    assert r.fit.loc[0, "n"] == 374 and r.fit.loc[0, "n_dropped"] == 26
+    note = next(s for s in r.notes if "left out for a missing value" in s)
+    assert "26 of 400" in note and "'x2' 15" in note and "'y' 10" in note
+
+
+# --------------------------------------------------------------------------- the bootstrap
+def test_bootstrap_reproducible_and_seeded():
+    df = _linear(400, seed=14, customers=120)
+    a = key_drivers(df, "y", NAMES, customer="customer", n_resamples=80, seed=3)
+    b = key_drivers(df, "y", NAMES, customer="customer", n_resamples=80, seed=3)
+    c = key_drivers(df, "y", NAMES, customer="customer", n_resamples=80, seed=4)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert not np.allclose(a.table["ci_low"], c.table["ci_low"])
+    np.testing.assert_allclose(a.table["importance"], c.table["importance"])
+
+
+def test_intervals_resample_customers():
+    rng = np.random.default_rng(15)
+    G, m = 40, 30                                   # 40 customers with 30 rows each
+    n = G * m
+    cust = np.repeat(np.arange(G), m)
+    Lc = np.linalg.cholesky(SIGMA)
+    # strong customer effects in the drivers and the outcome: a customer's rows are alike
+    X = 0.9 * (rng.standard_normal((G, 5)) @ Lc.T)[cust] + math.sqrt(1 - 0.81) * (rng.standard_normal((n, 5)) @ Lc.T)
+    y = X @ BETA + 0.8 * rng.standard_normal(G)[cust] + 0.6 * rng.standard_normal(n)
+    df = pd.DataFrame(X, columns=NAMES)
+    df["y"] = y
+    df["customer"] = cust
+    df["row"] = np.arange(n)
+    grouped = key_drivers(df, "y", NAMES, customer="customer", n_resamples=200)
+    rows = key_drivers(df, "y", NAMES, customer="row", n_resamples=200)
+    none = key_drivers(df, "y", NAMES, n_resamples=200)
+    np.testing.assert_allclose(_imp(grouped).loc[NAMES], _imp(rows).loc[NAMES])
+    w_grouped = (_imp(grouped, "ci_high") - _imp(grouped, "ci_low")).loc[NAMES]
+    w_rows = (_imp(rows, "ci_high") - _imp(rows, "ci_low")).loc[NAMES]
+    assert (w_grouped.sum() / w_rows.sum()) > 2.0
+    assert grouped.fit.loc[0, "customers"] == 40 and rows.fit.loc[0, "customers"] == n
+    assert any("every row counts as its own sampling unit" in s for s in none.notes)
+
+
+def test_versus_noise():
+    df = _linear(1500, seed=16, customers=500)
+    r = key_drivers(df, "y", NAMES, customer="customer", n_resamples=200, seed=1)
+    vs = _imp(r, "versus_noise")
+    assert vs["x1"] == "above noise"
+    assert set(vs) <= {"above noise", "not above noise"}
+    assert 0 <= r.fit.loc[0, "noise_weight"] < 0.01
+    off = key_drivers(df, "y", NAMES, customer="customer", n_resamples=20, versus_noise=False)
+    assert (off.table["versus_noise"] == "").all() and np.isnan(off.fit.loc[0, "noise_weight"])
+
+
+# --------------------------------------------------------------------------- penalty-reward
+def _planted_kano(n: int = 6000, seed: int = 17) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    S = np.full((4, 4), 0.3) + 0.7 * np.eye(4)
+    Z = rng.multivariate_normal(np.zeros(4), S, n)
+    lo, hi = np.quantile(Z, [1 / 3, 2 / 3], axis=0)
+    bad, good = Z < lo, Z > hi
+    # wait: long is bad (basic); speed: quick delights (excitement); courtesy both; tone nothing
+    y = (4.0 - 0.6 * bad[:, 0] + 0.6 * good[:, 1] - 0.5 * bad[:, 2] + 0.5 * good[:, 2]
+         + rng.normal(0, 1, n))
+    return pd.DataFrame({"csat": y, "wait_min": 60 - 20 * Z[:, 0], "speed": Z[:, 1], "courtesy": 3 + Z[:, 2],
+                         "tone": Z[:, 3], "customer": rng.integers(0, 2500, n)})
+
+
+def test_penalty_reward_recover_a_planted_asymmetry():
+    df = _planted_kano()
+    drivers = ["wait_min", "speed", "courtesy", "tone"]
+    r = key_drivers(df, "csat", drivers, customer="customer", higher_is_worse={"wait_min": True}, n_resamples=200)
+    t = r.table.set_index("driver")
+    assert t.loc["wait_min", "bad_end"] == "high" and t.loc["speed", "bad_end"] == "low"
+    assert t.loc["wait_min", "penalty"] == pytest.approx(0.6, abs=0.1)
+    assert t.loc["wait_min", "reward"] == pytest.approx(0.0, abs=0.1)
+    assert t.loc["speed", "penalty"] == pytest.approx(0.0, abs=0.1)
+    assert t.loc["speed", "reward"] == pytest.approx(0.6, abs=0.1)
+    assert t.loc["courtesy", "penalty"] == pytest.approx(0.5, abs=0.1)
+    assert t.loc["courtesy", "reward"] == pytest.approx(0.5, abs=0.1)
+    assert t.loc[["wait_min", "speed", "courtesy"], "kano"].tolist() == ["basic", "excitement", "performance"]
+    assert t.loc["tone", "kano"] in ("no effect", "reversed")
+    assert (t[["n_bad", "n_neutral", "n_good"]].sum(axis=1) == 6000).all()
+    assert (t["n_bad"] == 2000).all()
+    assert ((t["penalty_ci_low"] <= t["penalty"]) & (t["penalty"] <= t["penalty_ci_high"])).all()
+    # inferred directions are noted; a 0/1 "bad" outcome gets the same signs (penalty = more bad outcomes)
+    assert any("'speed', 'courtesy', 'tone' read from the sign" in s for s in r.notes)
+    df["bad"] = (df["csat"] < 3.5).astype(int)
+    b = key_drivers(df, "bad", drivers, customer="customer", higher_is_worse={"wait_min": True}, n_resamples=100)
+    tb = b.table.set_index("driver")
+    assert tb.loc["wait_min", "penalty"] > 0.1 and tb.loc["speed", "reward"] > 0.1
+    assert tb.loc["wait_min", "kano"] == "basic" and tb.loc["speed", "kano"] == "excitement"
+
+
+def test_thresholds_and_few_distinct_values():
+    rng = np.random.default_rng(18)
+    n = 900
+    wait = rng.gamma(2.0, 60.0, n)
+    reopens = rng.choice([0, 1, 2], size=n, p=[0.7, 0.2, 0.1])
+    item = rng.integers(1, 6, n)
+    csat = 4 - 0.004 * wait - 0.4 * reopens + 0.2 * item + rng.normal(0, 0.7, n)
+    df = pd.DataFrame({"csat": csat, "wait": wait, "reopens": reopens, "item": item})
+    r = key_drivers(df, "csat", ["wait", "reopens", "item"], thresholds={"wait": (240, 30), "item": (2, 5)},
+                    higher_is_worse={"wait": True, "reopens": True}, n_resamples=50)
+    t = r.table.set_index("driver")
+    assert t.loc["wait", "n_bad"] == (wait >= 240).sum() and t.loc["wait", "n_good"] == (wait <= 30).sum()
+    assert t.loc["item", "n_bad"] == (item <= 2).sum() and t.loc["item", "n_good"] == (item == 5).sum()
+    # reopens: 70% zeros: zero is neutral, there is no good tercile
+    assert t.loc["reopens", "n_bad"] == (reopens > 0).sum() and t.loc["reopens", "n_good"] == 0
+    assert np.isnan(t.loc["reopens", "reward"]) and t.loc["reopens", "kano"] == "not estimable"
+    assert t.loc["reopens", "penalty"] > 0
+    assert any("the good class of 'reopens' has 0 rows" in s for s in r.notes)
+    with pytest.raises(ValueError, match="both the bad and the good class"):
+        key_drivers(df, "csat", ["wait", "reopens"], thresholds={"wait": (30, 240)}, higher_is_worse=["wait"])
+
+
+# --------------------------------------------------------------------------- errors that teach
+def test_errors_name_the_column_and_what_was_expected():
+    df = _linear(200, seed=19)
+    with pytest.raises(TypeError, match="pandas DataFrame"):
+        key_drivers(df.to_numpy(), "y", NAMES)
+    with pytest.raises(ValueError, match="at least 2 driver columns"):
+        key_drivers(df, "y", ["x1"])
+    with pytest.raises(ValueError, match=r"\['nope'\] not in the data"):
+        key_drivers(df, "y", ["x1", "nope"])
+    with pytest.raises(ValueError, match="listed more than once"):
+        key_drivers(df, "y", ["x1", "x1"])
+    with pytest.raises(ValueError, match="both as outcome and as driver"):
+        key_drivers(df, "y", ["x1", "y"])
+    d = df.copy()
+    d["flat"] = 3.0
+    with pytest.raises(ValueError, match="driver 'flat' is constant"):
+        key_drivers(d, "y", ["x1", "flat"])
+    d["channel"] = "email"
+    with pytest.raises(ValueError, match="driver 'channel' must be numeric.*pd.to_numeric"):
+        key_drivers(d, "y", ["x1", "channel"])
+    d["reply"] = pd.to_timedelta(d["x1"].abs(), unit="h")
+    with pytest.raises(ValueError, match="'reply' holds durations"):
+        key_drivers(d, "y", ["x1", "reply"])
+    small = df.copy()
+    small.loc[MIN_ROWS - 2:, "x2"] = np.nan
+    with pytest.raises(ValueError, match=r"'y' has 28 complete rows .* at least 30 .*'x2' 172"):
+        key_drivers(small, "y", NAMES)
+    d["score"] = np.where(df["y"] > 0, 1, 2)
+    with pytest.raises(ValueError, match="must be 0/1"):
+        key_drivers(d, "score", NAMES, kind="binary")
+    d["ones"] = 1
+    with pytest.raises(ValueError, match="'ones' is 1 in every complete row"):
+        key_drivers(d, "ones", NAMES, kind="binary")
+    d["rare"] = 0
+    d.loc[:MIN_EVENTS - 6, "rare"] = 1
+    with pytest.raises(ValueError, match=r"'rare' has only 5 complete row\(s\) with its rarer value"):
+        key_drivers(d, "rare", NAMES)
+    d.loc[:14, "rare"] = 1
+    r = key_drivers(d, "rare", NAMES, n_resamples=20, versus_noise=False)
+    assert any("fewer than 10 per driver" in s for s in r.notes)
+    d["low"] = (df["y"] < 0).astype(int)
+    with pytest.raises(ValueError, match="method='lmg' is for continuous outcomes"):
+        key_drivers(d, "low", NAMES, method="lmg")
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        key_drivers(df, "y", NAMES, method="shapley")
+    with pytest.raises(ValueError, match="`kind` must be one of"):
+        key_drivers(df, "y", NAMES, kind="score")
+    with pytest.raises(ValueError, match="`higher_is_worse` names \\['wait'\\]"):
+        key_drivers(df, "y", NAMES, higher_is_worse={"wait": True})
+    with pytest.raises(ValueError, match="at least 2 drivers after `exclude`"):
+        key_drivers(df, "y", ["x1", "x2"], exclude=["x2"])
+    with pytest.raises(ValueError, match="confidence"):
+        key_drivers(df, "y", NAMES, confidence=95)
+    wide = pd.DataFrame(np.random.default_rng(0).normal(size=(200, 11)), columns=[f"d{i}" for i in range(11)])
+    wide["y"] = wide.sum(axis=1)
+    with pytest.raises(ValueError, match="at most 10 drivers"):
+        key_drivers(wide, "y", [f"d{i}" for i in range(11)], method="lmg")
