@@ -58,9 +58,9 @@ SCHEMA_VERSION = 2
 #: Names of the result objects in :attr:`Analysis.results`.
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
-                                 "clusters", "scorecard", "rankings", "power")
-#: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings`` and
-#: ``power`` are filled from ``results["rankings"]`` and ``results["power"]`` when those exist).
+                                 "clusters", "scorecard", "rankings", "power", "drivers")
+#: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings``,
+#: ``power`` and ``drivers`` are filled from the results of the same names when those exist).
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
 #: Ticket columns the rankings compare units of, and what a unit of each is.
 RANKED_UNITS: dict[str, str] = {"agent_key": "agent", "group": "group", "channel": "channel", "month": "month"}
@@ -311,10 +311,62 @@ def results_dict(a: Analysis) -> dict[str, Any]:
     }
     for k in LATER_KEYS:
         out[k] = []
-    for k in ("rankings", "power"):
+    for k in ("rankings", "power", "drivers"):
         if r.get(k) is not None:
             out[k] = r[k].to_dict()[k]
     return jsonable(out)
+
+
+#: The ticket measures :func:`_drivers` uses as drivers (log-scaled durations), and the rule fields that use them.
+DRIVERS: dict[str, str] = {"first_reply_minutes": "log1p", "resolution_minutes": "log1p", "reopens": "count",
+                           "repeat_contact_7d": "0/1"}
+_RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply_sla_minutes"}
+
+
+def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
+             confidence: float) -> Any:
+    """Key drivers of a bad rating and of the rating score among rated customer-initiated tickets.
+
+    Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and resolution time
+    (log(1 + minutes)), reopens, and whether the same customer opened another ticket in the 7 days before
+    this one (a repeat contact). A driver the bad-experience rule itself uses is left out for the bad
+    outcome. The sampling unit is the analysis's (customer or account).
+    """
+    from .estimators.drivers import key_drivers
+    from .estimators.metrics import CUSTOMER_COLUMNS
+
+    t = tickets.loc[~agent_initiated(tickets)]
+    cust = {"customer": next((c for c in CUSTOMER_COLUMNS if c in t.columns), None), None: None}.get(unit, unit)
+    if cust is not None and cust in t.columns:  # repeat contact: the customer's previous ticket within 7 days
+        s = t[[cust, "created_at"]].sort_values([cust, "created_at"], kind="stable")
+        same = s[cust].eq(s[cust].shift()) & s[cust].notna()
+        gap = s["created_at"] - s["created_at"].shift()
+        t = t.assign(repeat_contact_7d=(same & (gap <= pd.Timedelta(days=7))).astype("float64").reindex(t.index))
+    t = t.loc[t["rating_score"].notna()] if "rating_score" in t.columns else t.iloc[:0]
+    if t.empty:
+        raise ValueError("no rated customer-initiated tickets to find the drivers of a bad rating in")
+    data = pd.DataFrame({"bad": t["rating"].astype("object").eq("bad").astype("float64").to_numpy(),
+                         "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()}, index=t.index)
+    used = []
+    for col, scale in DRIVERS.items():
+        if col not in t.columns:
+            continue
+        x = pd.to_numeric(t[col], errors="coerce").astype("float64")
+        if x.notna().mean() < 0.5 or x.nunique() < 2:
+            continue
+        data[col] = np.log1p(x.clip(lower=0)) if scale == "log1p" else x
+        used.append(col)
+    if len(used) < 2:
+        raise ValueError("fewer than two operational measures (first reply, resolution time, reopens, repeat "
+                         "contacts) are known for the rated tickets; key drivers need at least two")
+    exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
+    if cust is not None and cust in t.columns:
+        data["unit"] = t[cust].astype("object").to_numpy()
+    return key_drivers(data, ["bad", "rating_score"], used, kind={"bad": "binary", "rating_score": "continuous"},
+                       customer="unit" if "unit" in data.columns else None, exclude=exclude,
+                       higher_is_better={"bad": False, "rating_score": True},
+                       higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
+                       confidence=confidence)
 
 
 def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, confidence: float,
@@ -597,6 +649,8 @@ def analyse(
                                                               key=secret))
         if res["scorecard"] is not None:
             res["power"] = stage("power", lambda: power_table(res["scorecard"]))
+        res["drivers"] = stage("key drivers", lambda: _drivers(tk, rule, unit, n_resamples=n_resamples,
+                                                               seed=seed, confidence=confidence))
     cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")

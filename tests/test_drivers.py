@@ -225,9 +225,10 @@ def test_binary_outcome_logistic_relative_weights():
     assert r.fit.loc[0, "kind"] == "binary"
     assert r.table["method"].iloc[0] == "logistic relative weights (Tonidandel & LeBreton 2010)"
     direct, r2o = _logistic_rw_direct(X, y.astype(float))
-    np.testing.assert_allclose(_imp(r).loc[NAMES], direct, atol=1e-6)
-    assert r.fit.loc[0, "r2"] == pytest.approx(r2o, abs=1e-6)
-    assert r.table["importance"].sum() == pytest.approx(r2o, abs=1e-6)
+    # the weak ridge penalty (LOGIT_PENALTY) moves the weights of 1,500 rows by about 1e-5
+    np.testing.assert_allclose(_imp(r).loc[NAMES], direct, atol=1e-4)
+    assert r.fit.loc[0, "r2"] == pytest.approx(r2o, abs=1e-4)
+    assert r.table["importance"].sum() == pytest.approx(r.fit.loc[0, "r2"], abs=1e-9)
     assert r.table["driver"].iloc[0] == "x1"
     assert r.fit.loc[0, "resamples_failed"] == 0
     assert r.table["ci_low"].notna().all()
@@ -467,3 +468,32 @@ def test_errors_name_the_column_and_what_was_expected():
     wide["y"] = wide.sum(axis=1)
     with pytest.raises(ValueError, match="at most 10 drivers"):
         key_drivers(wide, "y", [f"d{i}" for i in range(11)], method="lmg")
+
+
+def test_binary_outcome_separated_by_a_driver_still_has_intervals():
+    # a driver above which every row is bad: the maximum-likelihood logistic fit does not exist in many
+    # bootstrap replicates; the weak ridge penalty gives one
+    rng = np.random.default_rng(11)
+    n = 800
+    X = rng.multivariate_normal(np.zeros(5), SIGMA, n)
+    y = (X[:, 0] > 0.8).astype(int)  # completely separated by x1
+    df = pd.DataFrame(X, columns=NAMES)
+    df["bad"] = y
+    df["customer"] = rng.integers(0, 400, n)
+    r = key_drivers(df, "bad", NAMES, customer="customer", n_resamples=60, versus_noise=False)
+    assert r.fit.loc[0, "resamples_failed"] == 0
+    assert r.table["driver"].iloc[0] == "x1" and r.table["ci_low"].notna().all()
+
+
+def test_analyse_leaves_out_for_the_bad_outcome_a_driver_its_rule_uses():
+    import csanalysis as cs
+    from csanalysis.analysis import _drivers
+
+    tickets = cs.datasets.load_sample().tickets
+    rule = cs.BadExperienceRule(reopens_at_least=2)
+    r = _drivers(tickets, rule, "customer", n_resamples=20, seed=0, confidence=0.95)
+    t = r.table.set_index(["outcome", "driver"])
+    assert np.isnan(t.loc[("bad", "reopens"), "importance"])  # the rule uses reopens: left out, and said
+    assert any("reopens" in s and "left out" in s for s in r.notes)
+    assert np.isfinite(t.loc[("rating_score", "reopens"), "importance"])  # not for the score
+    assert "repeat_contact_7d" in set(r.table["driver"])

@@ -139,8 +139,12 @@ def test_json_ready(results):
     text = json.dumps(d, allow_nan=False)
     assert "NaN" not in text and len(d["benchmarks"]) == len(results.comparisons)
     assert d["schema_version"] == 2 and len(d["figures"]) == len(results.figures)
-    for k in ("drivers", "nonresponse", "verbatims"):
+    for k in ("nonresponse", "verbatims"):
         assert d[k] == []
+    # key drivers of a bad rating and of the rating score: one row per outcome and driver
+    assert d["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
+                                     "reward"} <= set(r) for r in d["drivers"])
+    assert {r["outcome"] for r in d["drivers"]} == {"bad", "rating_score"}
     # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
     assert d["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
                                       "versus_rest"} <= set(r) for r in d["rankings"])

@@ -50,8 +50,12 @@ def test_results_json_contract(results):
     assert all({"id", "label", "unit", "group", "estimate", "ci_low", "ci_high", "n", "method", "definition",
                 "flags"} <= set(r) for r in results["figures"])
     assert all({"own_id", "label", "unit", "direction", "flags", "verdict"} <= set(r) for r in results["comparisons"])
-    for k in ("drivers", "nonresponse", "verbatims"):
+    for k in ("nonresponse", "verbatims"):
         assert results[k] == []
+    # key drivers of a bad rating and of the rating score: one row per outcome and driver
+    assert results["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
+                                     "reward"} <= set(r) for r in results["drivers"])
+    assert {r["outcome"] for r in results["drivers"]} == {"bad", "rating_score"}
     # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
     assert results["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
                                       "versus_rest"} <= set(r) for r in results["rankings"])
