@@ -477,3 +477,25 @@ def test_a_narrow_table_value_closing_at_a_line_start_swallowed_a_record(tmp_pat
                  '"\n')
     raw = read_raw(p)
     assert "contact me please" in raw.cells[1].tolist()
+
+
+def test_header_quote_swallowing_the_only_record_is_taken_as_stray(tmp_path):
+    # found by the 10,000-file fuzz (kept as benchmarks/results/fuzz/kept/): a header whose last name opens
+    # a quote, a blank line and one record; read with the quote, the header swallows the whole file, so
+    # with no second record to weigh widths the record's delimiters are the evidence
+    p = tmp_path / "g.csv"
+    p.write_text('\ufeffsep=,\r\nTimestamp,How satisfied are you with the delivery?,"How likely are you to '
+                 'recommend us?\r\n""\r\n2026/09/28 11:59:59 PM GMT+3,",0\r\n', encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = read_survey(p)
+    acc = balanced(df)
+    assert acc.rows_read + acc.rows_rejected >= 1  # the record is accounted for, not lost into the header
+    assert not any("\n" in str(c) for c in df.columns)
+
+
+def test_header_only_file_with_a_name_quoted_over_lines_is_not_split(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text('a,b,"c\nd"\n')
+    raw = read_raw(p)  # no record, and the name quoted over two lines is kept whole
+    assert raw.cells.shape == (1, 3) and raw.cells.iat[0, 2] == "c\nd"

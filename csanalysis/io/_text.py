@@ -592,6 +592,15 @@ def _stray_header_quote(text: str, sep: str) -> str | None:
     except (csv.Error, StopIteration):
         return None
     if len(records) < 2:
+        # too few records to weigh widths: a header that swallows the whole file (no record read with
+        # the quote) while a later line holds the header's delimiters read literally is no header
+        try:
+            whole = sum(1 for row in csv.reader(io.StringIO(text[:65536]), delimiter=sep) if row)
+        except csv.Error:
+            return None
+        later = [ln for ln in rest[:65536].split("\n") if ln.strip()]
+        if whole == 1 and len(text) <= 65536 and any(ln.count(sep) >= first.count(sep) for ln in later):
+            return repaired
         return None
     fits = sum(n in (literal, literal + 1) for n in records)  # + 1: Excel's trailing delimiter
     if fits * 2 > len(records) and quoted not in (literal, literal + 1):
