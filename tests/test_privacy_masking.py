@@ -429,3 +429,20 @@ def test_a_rejected_row_whose_values_slid_masks_the_names_in_it(tmp_path):
     cells = rep.rejected.drop(columns=["row", "reason"]).astype("str").to_numpy().ravel().tolist()
     assert not any("Anna" in c or "Jensen" in c for c in cells)
     assert "Solved" in cells and "1899-99-99" in cells  # values that are no names stay readable
+
+
+def test_a_rejected_row_glued_by_a_stray_quote_withholds_the_glued_value(tmp_path):
+    # found by the fuzz: a stray quote glues the rest of the record into one value; the names inside it
+    # ('ann mate' in lower case reads like no name) sit where no name column says
+    p = tmp_path / "glued.csv"
+    p.write_text("Id,Requester,Requester id,Subject,Status,Via,Created at,Solved at\n"
+                 '1,Bo Hansen,101,Refund,"Solved,Mail,2023-04-09 20:52:00,ann mate,see you"\n'
+                 "2,Cy Berg,102,Refund,Solved,Mail,2023-04-09 20:52:00,2023-04-10 20:52:00\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = cs.read_tickets(p)
+    rep = cs.io.load_report(df)
+    assert rep.balanced and rep.rows_rejected >= 1
+    cells = rep.rejected.drop(columns=["row", "reason"]).astype("str").to_numpy().ravel().tolist()
+    assert not any("ann mate" in c or "Hansen" in c for c in cells)
+    assert any("withheld" in n for n in rep.notes) and "101" in cells  # the other values stay readable

@@ -384,8 +384,41 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
         report.rejected[cols] = mask_text(report.rejected[cols], names=names)
         vals = [c for c in cols if c != "reason"]
         report.rejected[vals] = mask_name_like(report.rejected[vals])
+        withheld = _withhold_glued(report.rejected, vals, report.delimiter)
+        if withheld:
+            report.note(f"{withheld} value(s) of rejected rows hold what reads as several records' fields glued "
+                        "together by a stray quote; withheld (each row's number and reason are kept)")
     report.notes[:] = list(dict.fromkeys(mask_text(list(report.notes), names=names)))
     return out
+
+
+#: What a rejected row shows instead of a value that glued several fields together.
+GLUED = "[withheld: fields glued by a quote]"
+
+
+def _withhold_glued(rejected: pd.DataFrame, cols: list, delimiter: object) -> int:
+    """Withhold (in place) rejected-row values holding many of the file's delimiters; return how many.
+
+    A stray quote can glue the rest of a record, or several records, into one
+    value. Such a value holds names in places the export's name columns never
+    list, so no column rule can mask them. A value holding at least half as many
+    delimiters as the row has fields is taken as glued. Over-withholds on purpose
+    (a long comment full of commas): it is a diagnostic, and the row number and
+    reason still say where to look.
+    """
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or not cols:
+        return 0
+    limit = max(2, len(cols) // 2)
+    n = 0
+    for c in cols:
+        s = rejected[c]
+        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+            continue
+        hit = (s.astype("str").str.count(re.escape(delimiter)) >= limit).fillna(False).to_numpy(dtype=bool)
+        if hit.any():
+            rejected[c] = s.where(~hit, GLUED)
+            n += int(hit.sum())
+    return n
 
 
 # ----------------------------------------------------------------------------- business tables
