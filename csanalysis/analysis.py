@@ -58,9 +58,10 @@ SCHEMA_VERSION = 2
 #: Names of the result objects in :attr:`Analysis.results`.
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
-                                 "clusters", "scorecard", "rankings", "power", "drivers")
+                                 "clusters", "scorecard", "rankings", "power", "drivers",
+                                 "nonresponse")
 #: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings``,
-#: ``power`` and ``drivers`` are filled from the results of the same names when those exist).
+#: ``power``, ``drivers`` and ``nonresponse`` are filled from the results of the same names when those exist).
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
 #: Ticket columns the rankings compare units of, and what a unit of each is.
 RANKED_UNITS: dict[str, str] = {"agent_key": "agent", "group": "group", "channel": "channel", "month": "month"}
@@ -311,7 +312,7 @@ def results_dict(a: Analysis) -> dict[str, Any]:
     }
     for k in LATER_KEYS:
         out[k] = []
-    for k in ("rankings", "power", "drivers"):
+    for k in ("rankings", "power", "drivers", "nonresponse"):
         if r.get(k) is not None:
             out[k] = r[k].to_dict()[k]
     return jsonable(out)
@@ -367,6 +368,19 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        higher_is_better={"bad": False, "rating_score": True},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence)
+
+
+def _nonresponse(tickets: pd.DataFrame, unit: str | None, *, n_resamples: int, seed: int, confidence: float) -> Any:
+    """Raw and response-weighted ticket ratings (:func:`csanalysis.estimators.nonresponse_weighted`).
+
+    The response model uses the default attributes known for every ticket; the sampling unit is the
+    analysis's (customer or account). Not computed (a note says why) when no ticket is rated or none unrated.
+    """
+    from .estimators.nonresponse import nonresponse_weighted
+
+    if "rating_score" not in tickets.columns or not tickets["rating_score"].notna().any():
+        raise ValueError("no ticket carries a rating score")
+    return nonresponse_weighted(tickets, customer=unit, n_resamples=n_resamples, seed=seed, confidence=confidence)
 
 
 def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, confidence: float,
@@ -651,6 +665,8 @@ def analyse(
             res["power"] = stage("power", lambda: power_table(res["scorecard"]))
         res["drivers"] = stage("key drivers", lambda: _drivers(tk, rule, unit, n_resamples=n_resamples,
                                                                seed=seed, confidence=confidence))
+        res["nonresponse"] = stage("survey non-response", lambda: _nonresponse(
+            tk, unit, n_resamples=n_resamples, seed=seed, confidence=confidence))
     cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")

@@ -139,8 +139,14 @@ def test_json_ready(results):
     text = json.dumps(d, allow_nan=False)
     assert "NaN" not in text and len(d["benchmarks"]) == len(results.comparisons)
     assert d["schema_version"] == 2 and len(d["figures"]) == len(results.figures)
-    for k in ("nonresponse", "verbatims"):
-        assert d[k] == []
+    assert d["verbatims"] == []
+    # survey non-response: raw and response-weighted CSAT, bad and good shares, with intervals and effective n
+    assert {r["measure"] for r in d["nonresponse"]} == {"csat", "bad_share", "good_share"}
+    for r in d["nonresponse"]:
+        assert {"measure", "raw", "raw_ci_low", "raw_ci_high", "weighted", "weighted_ci_low", "weighted_ci_high",
+                "n", "effective_n"} <= set(r)
+        assert r["raw_ci_low"] <= r["raw"] <= r["raw_ci_high"] and r["weighted_ci_low"] <= r["weighted"]
+        assert r["weighted"] <= r["weighted_ci_high"] and 0 < r["effective_n"] <= r["n"]
     # key drivers of a bad rating and of the rating score: one row per outcome and driver
     assert d["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
                                      "reward"} <= set(r) for r in d["drivers"])

@@ -50,8 +50,10 @@ def test_results_json_contract(results):
     assert all({"id", "label", "unit", "group", "estimate", "ci_low", "ci_high", "n", "method", "definition",
                 "flags"} <= set(r) for r in results["figures"])
     assert all({"own_id", "label", "unit", "direction", "flags", "verdict"} <= set(r) for r in results["comparisons"])
-    for k in ("nonresponse", "verbatims"):
-        assert results[k] == []
+    assert results["verbatims"] == []
+    assert {r["measure"] for r in results["nonresponse"]} == {"csat", "bad_share", "good_share"}
+    assert all({"measure", "raw", "raw_ci_low", "raw_ci_high", "weighted", "weighted_ci_low", "weighted_ci_high",
+                "n", "effective_n"} <= set(r) for r in results["nonresponse"])
     # key drivers of a bad rating and of the rating score: one row per outcome and driver
     assert results["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
                                      "reward"} <= set(r) for r in results["drivers"])
