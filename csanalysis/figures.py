@@ -141,7 +141,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "linked_rows": ("Rows linked to a customer", "count"),
     "linked_share": ("Share of rows linked to a customer", "share"),
     "linked_customers": ("Distinct customers", "count"),
+    # what drives bad ratings (estimators/drivers.py), one row per outcome and driver
+    "driver_importance": ("Importance: share of the outcome's variance the driver accounts for", "share"),
+    "driver_penalty": ("Penalty: the outcome at the driver's bad end minus its middle", "share"),
+    "driver_reward": ("Reward: the outcome at the driver's good end minus its middle", "share"),
+    # agents, groups, channels, months (estimators/rankings.py), one row per unit
+    "unit_bad_rating_share": ("Bad ratings among the unit's rated tickets (shrunken)", "share"),
+    # survey non-response (estimators/nonresponse.py), raw and response-weighted
+    "rated_score_mean": ("Rating score of rated tickets (mean, as a share of the scale)", "share"),
+    "rated_bad_share": ("Bad ratings among rated tickets", "share"),
+    "rated_good_share": ("Good ratings among rated tickets", "share"),
 }
+#: Power (estimators/power.py): the smallest change each scorecard measure could show, in the measure's unit.
+_SCORECARD_IDS = ("complaints_per_1000", "referral_share", "promoter_share", "referring_customers_share",
+                  "repeat_purchase_rate", "tickets_per_agent", "contacts_per_order", "channel_spread_bad_share",
+                  "csat_mean", "csat_top2", "nps", "ces_mean", "bad_rating_share", "rating_response_rate",
+                  "first_reply_p50", "first_reply_p90", "resolution_p50", "resolution_p90", "reopen_rate", "fcr",
+                  "tickets")
+CATALOGUE.update({f"mde_{m}": ("Smallest change detectable (alpha 5%, power 80%): " + CATALOGUE[m][0].lower(),
+                               CATALOGUE[m][1]) for m in _SCORECARD_IDS})
 assert all(u in UNITS for _, u in CATALOGUE.values())
 
 _SEGMENT_MEASURES = {  # summary column -> (figure id, ci columns, n column)
@@ -246,6 +264,59 @@ def _scorecard(res) -> pd.DataFrame:
     return out
 
 
+def _drivers(res) -> pd.DataFrame:
+    s = res.summary()
+    group = "outcome=" + s["outcome"].astype("str") + "; driver=" + s["driver"].astype("str")
+    note = s["note"].fillna("").astype("str") if "note" in s.columns else ""
+    definition = ("importance of " + s["driver"].astype("str") + " for " + s["outcome"].astype("str") + " ("
+                  + s["kind"].astype("str") + "), rank " + s["rank"].astype("str") + ", " + s["versus_noise"]
+                  .fillna("").astype("str") + "; sampling unit: the customer (bootstrap over customers)")
+    definition = definition.where(pd.Series(note, index=s.index).eq(""), definition + "; " + note)
+    kano = "penalty-reward (Kano) reading: " + s["kano"].fillna("").astype("str")
+    blocks = [_rows("driver_importance", group, s["importance"], s["ci_low"], s["ci_high"], s["n"], s["method"],
+                    definition, "drivers")]
+    for side in ("penalty", "reward"):
+        blocks.append(_rows(f"driver_{side}", group, s[side], s[f"{side}_ci_low"], s[f"{side}_ci_high"], s["n"],
+                            "difference of outcome means between the driver's tercile classes; customer bootstrap",
+                            kano, "drivers"))
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _rankings(res) -> pd.DataFrame:
+    s = res.summary()
+    reason = s["reason"].fillna("").astype("str") if "reason" in s.columns else pd.Series("", index=s.index)
+    definition = ("versus the rest: " + s["versus_rest"].astype("str") + "; raw share "
+                  + s["raw_estimate"].map(lambda v: f"{v:.3f}" if pd.notna(v) else "-"))
+    definition = definition.where(reason.eq(""), definition + "; " + reason)
+    return _rows("unit_bad_rating_share", s["unit_type"].astype("str") + "=" + s["unit_name"].astype("str"),
+                 s["estimate"], s["ci_low"], s["ci_high"], s["n"], s["method"], definition, "rankings",
+                 p_value=s["p_value"])
+
+
+def _nonresponse(res) -> pd.DataFrame:
+    s = res.summary()
+    ids = s["measure"].map({"csat": "rated_score_mean", "bad_share": "rated_bad_share",
+                            "good_share": "rated_good_share"})
+    method = s["method"].astype("str") if "method" in s.columns else res.method
+    return pd.concat([
+        _rows(ids, "weights=raw", s["raw"], s["raw_ci_low"], s["raw_ci_high"], s["n"],
+              "unweighted mean of the rated tickets; customer bootstrap", "rated tickets as they are",
+              "nonresponse"),
+        _rows(ids, "weights=response", s["weighted"], s["weighted_ci_low"], s["weighted_ci_high"], s["n"], method,
+              "rated tickets weighted by 1 / P(rated | attributes known for every ticket); effective n "
+              + s["effective_n"].map(lambda v: f"{v:.0f}"), "nonresponse")], ignore_index=True)
+
+
+def _power(res) -> pd.DataFrame:
+    s = res.summary()
+    s = s[s["measure"].isin(_SCORECARD_IDS)]
+    return _rows("mde_" + s["measure"].astype("str"), "period=" + s["period"].astype("str"), s["mde"], n=s["n"],
+                 method=s["mde_basis"].fillna("").astype("str"),
+                 definition="the smallest change of the measure from " + s["previous_period"].astype("str")
+                 + " that its test would find in 80% of such periods at the 5% level", source="power",
+                 p_value=s["p_value"], change=s["observed_change"])
+
+
 def _load_reports(reports: dict, sample: bool) -> pd.DataFrame:
     recs = [{"group": f"file={role}/{Path(str(r.path)).name}", "rows_read": r.rows_read,
              "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected, "rows_merged": r.rows_merged,
@@ -301,7 +372,8 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         Result objects by name (``avoidance``, ``word_of_mouth``,
         ``attributable_churn``, ``snapshot_churn``, ``metrics``,
         ``metrics_by_channel``, ``channels``, ``rfm``, ``journeys``,
-        ``recovery``, ``service_levels``, ``clusters``, ``scorecard``);
+        ``recovery``, ``service_levels``, ``clusters``, ``scorecard``,
+        ``drivers``, ``rankings``, ``nonresponse``, ``power``);
         ``None`` for those not computed. ``guards`` (a
         :class:`csanalysis.guards.GuardsResult`) adds its flags.
     rule_text : str
@@ -334,6 +406,10 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         "service_levels": lambda r: _segments(r, "level", "service_levels"),
         "clusters": lambda r: _segments(r, "cluster", "clusters"),
         "scorecard": _scorecard,
+        "drivers": _drivers,
+        "rankings": _rankings,
+        "nonresponse": _nonresponse,
+        "power": _power,
     }
     blocks = [makers[name](res) for name, res in results.items() if res is not None and name in makers]
     if load_reports:

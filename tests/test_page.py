@@ -213,3 +213,35 @@ def test_a_metric_over_months_is_a_line_with_a_bounded_band():
     ys = [p.vertices[:, 1] for c in ax.collections for p in c.get_paths()]
     assert ys and min(y.min() for y in ys) >= 0 and max(y.max() for y in ys) <= 1
     plt.close(ax.figure)
+
+
+def test_findings_sections_show_drivers_rankings_and_nonresponse_from_the_figure_table(page, analysis):
+    # issue 14, item 7: a section each, plain language first, every number a tagged row of the figure table
+    f = analysis.figures
+    for sid, source in (("drivers", "drivers"), ("rankings", "rankings"), ("nonresponse", "nonresponse")):
+        sec = section(page, sid)
+        first = re.search(r"<p>(.*?)</p>", sec, re.S)
+        assert first and len(visible_text(first.group(1)).split()) > 20  # words before numbers
+        cells = TAG.findall(sec)
+        assert cells, sid
+        assert {html.unescape(c[0]) for c in cells} <= set(f.loc[f["source"] == source, "id"])
+        agrees(f, cells)
+    drivers = visible_text(section(page, "drivers"))
+    assert "Importance for a bad rating" in drivers and "reopens" in drivers
+    nr = section(page, "nonresponse")
+    assert {html.unescape(c[1]) for c in TAG.findall(nr)} == {"weights=raw", "weights=response"}
+    ranks = visible_text(section(page, "rankings"))
+    n_agents = int((analysis.results["rankings"].summary()["unit_type"] == "agent").sum())
+    assert f"Every agent ({n_agents} indistinguishable" in ranks or "Agents that stand out" in ranks
+    assert "@" not in ranks
+
+
+def test_the_scorecard_shows_the_smallest_detectable_change_and_within_noise(page, analysis):
+    sc = section(page, "scorecard")
+    assert "smallest detectable change" in sc
+    cells = [c for c in TAG.findall(sc) if c[0].startswith("mde_")]
+    assert cells
+    agrees(analysis.figures, cells)
+    p = analysis.results["power"].summary()
+    if (~p["significant"].astype(bool) & p["p_value"].notna()).any():
+        assert "within noise" in sc

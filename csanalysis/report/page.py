@@ -148,7 +148,9 @@ def _against_cls(text: str) -> str:
 def _segment(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with a ``segment`` column: the group without its ``kind=`` prefix (display only)."""
     out = rows.copy()
-    out["segment"] = out["group"].astype(str).map(lambda g: g.split("=", 1)[-1])
+    # "kind=value", or several "kind=value" parts joined by "; " (outcome=bad; driver=reopens -> bad · reopens)
+    out["segment"] = out["group"].astype(str).map(
+        lambda g: " · ".join(part.split("=", 1)[-1] for part in g.split("; ")))
     return out
 
 
@@ -369,13 +371,16 @@ def _scorecard(sec: Section, a: Analysis) -> None:
     lp = last.split("=", 1)[-1]
     pp = prev.split("=", 1)[-1] if prev else None
     sec.p(f"The latest complete period, {lp}, against the one before{f', {pp}' if pp else ''}. A change is called "
-          f"significant when its test (named one click away under the measure) gives a p-value below {alpha:.0%}; "
+          f"significant when its test (named one click away under the measure) gives a p-value below {alpha:.0%}, "
+          "and 'within noise' otherwise; the smallest detectable change is the change this period's volume would "
+          "show 80% of the time at that level (a smaller one, real or not, mostly reads as noise); "
           f"with {sc.loc[sc['group'] == last, 'id'].nunique()} measures, one may pass that by chance alone. "
           "Later, incomplete periods are drawn in the chart and kept in results.json, not judged here.")
     cur = sc[sc["group"] == last].set_index("id")
     before = sc[sc["group"] == prev].set_index("id") if prev else pd.DataFrame()
-    head = ["measure", "unit", pp or "previous", lp, "95% CI low", "95% CI high", "n", "change", "p-value",
-            "verdict", "caveats"]
+    mde = _rows(f, source="power", group=last).set_index("id")
+    head = ["measure", "unit", pp or "previous", lp, "95% CI low", "95% CI high", "n", "change",
+            "smallest detectable change", "p-value", "verdict", "caveats"]
     body, empty = [], []
     for fid, row in cur.iterrows():
         b = before.loc[fid] if fid in before.index else None
@@ -387,8 +392,10 @@ def _scorecard(sec: Section, a: Analysis) -> None:
             good = _improved(card, lp, fid)
             verdict = "significantly better" if good is True else "significantly worse" if good is False else \
                 "significant change"
+        elif pd.isna(row["p_value"]):
+            verdict = "not tested"
         else:
-            verdict = "no significant change"
+            verdict = "within noise"
         cls = {"significantly better": "v-better", "significantly worse": "v-worse"}.get(verdict, "v-none")
         label = _label_details(row["label"], row.get("definition"), row.get("method"))
         cells = [label, f"<td class='text'>{html.escape(unit_text(unit))}</td>",
@@ -398,6 +405,8 @@ def _scorecard(sec: Section, a: Analysis) -> None:
                  figure_cell(row["ci_high"], unit, fid, last, "ci_high"),
                  figure_cell(row["n"], unit, fid, last, "n"),
                  f"<td>{html.escape(format_value(row['change'], unit, field='change'))}</td>",
+                 (figure_cell(mde.at[f"mde_{fid}", "estimate"], unit, f"mde_{fid}", last)
+                  if f"mde_{fid}" in mde.index else f"<td>{MISSING}</td>"),
                  f"<td>{html.escape(format_value(row['p_value'], None, field='p_value'))}</td>",
                  f"<td class='text'><span class='badge {cls}'>{html.escape(verdict)}</span></td>",
                  f"<td class='text caveat'>{flags_html(row['flags'])}</td>"]
@@ -417,6 +426,82 @@ def _label_details(label, definition, method) -> str:
     lab = html.escape(str(label))
     return (f"<td class='text'><details><summary>{lab}</summary>{more}</details></td>" if more
             else f"<td class='text'>{lab}</td>")
+
+
+_OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score"}
+
+
+def _findings(a: Analysis) -> list[Section]:
+    """What to fix and who stands out: key drivers, rankings of agents / groups / channels / months, non-response."""
+    f, r = a.figures, a.results
+    out = []
+    sec = Section("drivers", "What goes with bad ratings")
+    rows = _rows(f, source="drivers", ids=["driver_importance"])
+    if r.get("drivers") is not None and len(rows):
+        sec.p("Which operational facts of a ticket go with a bad rating, and with the rating score, among rated "
+              "tickets the customer opened: first-reply and resolution time, reopens, and a repeat contact by "
+              "the same customer within 7 days. Importance is the share of the outcome's variation a fact accounts "
+              "for, with correlated facts sharing credit fairly (relative weights); intervals come from a bootstrap "
+              "over customers. A fact the bad-experience rule itself uses is left out for 'bad'. These are "
+              "associations, not proof that changing the fact changes the rating.")
+        for outcome, words in _OUTCOME_WORDS.items():
+            part = rows[rows["group"].str.startswith(f"outcome={outcome};")]
+            if len(part):
+                _fig_table(sec, part.sort_values("estimate", ascending=False), f"Importance for {words}")
+        pr = _rows(f, source="drivers", ids=["driver_penalty", "driver_reward"])
+        if len(pr):
+            sec.details("Penalty and reward: does a fact only hurt when bad, or also delight when good?",
+                        figures_html(_segment(pr), "", label_columns=("label", "segment"), fields=_FIELDS,
+                                     headers=_HEAD, details=("definition", "method"), unit_column=True,
+                                     hide_empty=True))
+    else:
+        sec.p("Not computed: needs rated tickets with at least two operational measures (first reply, resolution "
+              "time, reopens, repeat contacts).")
+    out.append(sec)
+
+    sec = Section("rankings", "Agents, groups, channels and months compared fairly")
+    res = r.get("rankings")
+    rows = _rows(f, source="rankings")
+    if res is not None and len(rows):
+        sec.p("The bad-rating share of each agent, group, channel and month, pulled towards the overall share in "
+              "proportion to how little the unit's own tickets say (empirical Bayes), so that a small team does "
+              "not top or bottom the list by chance. A unit 'stands out' only when it differs from the rest after a "
+              "false-discovery-rate adjustment; units with fewer than 20 rated tickets are not ranked. Agents are "
+              "shown by pseudonym.")
+        verdict = res.summary().assign(group=lambda d: d["unit_type"].astype(str) + "=" + d["unit_name"].astype(str))
+        rows = rows.merge(verdict[["group", "versus_rest"]], on="group", how="left")
+        for kind in rows["group"].str.split("=", n=1).str[0].unique():
+            part = rows[rows["group"].str.startswith(f"{kind}=")]
+            out_ = part[part["versus_rest"].isin(["worse", "better"])]
+            same = int((part["versus_rest"] == "indistinguishable").sum())
+            if len(out_):
+                sec.raw(figures_html(_segment(out_), f"{kind.capitalize()}s that stand out",
+                                     label_columns=("segment",), fields=_FIELDS, extra_columns=("versus_rest",),
+                                     headers={**_HEAD, "segment": kind, "versus_rest": "versus the rest"},
+                                     details=("definition", "method"), unit_column=True))
+            else:
+                sec.p(f"No {kind} stands out from the rest.", "muted")
+            sec.details(f"Every {kind} ({same} indistinguishable from the rest)",
+                        figures_html(_segment(part), "", label_columns=("segment",), fields=_FIELDS,
+                                     extra_columns=("versus_rest",),
+                                     headers={**_HEAD, "segment": kind, "versus_rest": "versus the rest"},
+                                     details=("definition", "method"), unit_column=True))
+    else:
+        sec.p("Not computed: needs rated tickets with an agent, group, channel or creation month.")
+    out.append(sec)
+
+    sec = Section("nonresponse", "Rated tickets and the ones nobody rated")
+    rows = _rows(f, source="nonresponse")
+    if r.get("nonresponse") is not None and len(rows):
+        sec.p("Only some tickets get rated, and they are not a random choice. The ratings are reweighted so that "
+              "the rated tickets stand for all tickets like them (by channel, timing, waiting and resolution), "
+              "from a model of which tickets get rated. This corrects for who rates what the model sees; it "
+              "cannot correct for customers skipping the survey because of the experience itself.")
+        _fig_table(sec, rows, "Raw and response-weighted ratings")
+    else:
+        sec.p("Not computed: needs tickets, some rated and some not, with attributes known for every ticket.")
+    out.append(sec)
+    return out
 
 
 def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
@@ -524,6 +609,8 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
         _fig_table(sec, by[by["id"].isin(["tickets", "csat_mean", "bad_rating_share", "resolution_p50"])],
                    "By channel")
     secs.append(sec)
+
+    secs.extend(_findings(a))
 
     sec = Section("segments", "Segments")
     for title, key, name, prefix in (("RFM", "rfm", "rfm", "segment="),
