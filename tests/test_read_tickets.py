@@ -204,3 +204,21 @@ def test_rejected_rows_carry_no_names_agents_or_free_text(tmp_path, data_dir):
     assert len(rej) == 1
     assert not {"Requester", "Submitter", "Assignee", "Subject", "Requester email"} & set(rej.columns)
     assert "Bent Hansen" not in rej.astype("str").to_string()
+
+
+def test_self_service_first_contact_is_read_from_the_channel(tmp_path):
+    # issue 14, item 3: help centre, knowledge base and bots are self-service; a web form is assisted
+    p = tmp_path / "z.csv"
+    p.write_text("Id,Requester,Requester id,Subject,Status,Via,Created at,Solved at\n"
+                 "1,Ann,11,a,Solved,Help Center,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "2,Bo,12,b,Solved,Answer Bot,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "3,Cy,13,c,Solved,Web form,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "4,Di,14,d,Solved,Mail,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "5,Ed,15,e,Solved,,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "6,Fi,16,f,Solved,Selbstbedienung,2023-04-08 20:52:00,2023-04-09 20:52:00\n")
+    df = read_tickets(p, timezone="UTC")
+    got = df.set_index("ticket_id")["self_service"]
+    assert got.dtype == "boolean"
+    assert got[["1", "2", "6"]].tolist() == [True, True, True] and got[["3", "4"]].tolist() == [False, False]
+    assert pd.isna(got["5"])
+    assert df.set_index("ticket_id").loc["3", "channel"] == "web"

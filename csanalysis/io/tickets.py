@@ -104,6 +104,20 @@ _CHANNEL = {
     "соцсети": ("social", "customer"), "социальные сети": ("social", "customer"),
 }
 
+#: Channel values that are self-service (help centre, knowledge base, FAQ, bots): the issue began there and
+#: was escalated to a person. A web or contact form is an assisted channel, not self-service.
+_SELF_SERVICE = frozenset({
+    "help center", "help centre", "helpcenter", "help_center", "knowledge base", "knowledge_base", "faq",
+    "self-service", "self service", "self_service", "bot", "chatbot", "chat bot", "answer bot", "answer_bot",
+    "answerbot", "resolution bot", "flow builder", "virtual agent", "ai agent",
+    # other languages (da, sv, no, de, ru)
+    "hjælpecenter", "selvbetjening", "hjälpcenter", "självservice", "hjelpesenter", "selvbetjent",
+    "hilfe-center", "hilfecenter", "selbstbedienung", "wissensdatenbank", "самообслуживание", "чат-бот", "бот",
+    "база знаний", "справочный центр",
+})
+for _w in _SELF_SERVICE - set(_CHANNEL):
+    _CHANNEL[_w] = ("chat", "customer") if "bot" in _w or "бот" in _w or "agent" in _w else ("web", "customer")
+
 # -- ratings: the tools' vocabularies (applied to every file: a generic export may come from any tool)
 _TICKET_TOOLS: tuple[TicketTool, ...] = tools.formats("tickets")
 # label -> (position 0-1, points); a later tool's label wins (Help Scout's "great" is its top of 3)
@@ -171,7 +185,8 @@ def _named(values: pd.Series) -> pd.Series:
     return pd.Series(u.array.take(codes), index=values.index, dtype=pd.StringDtype(na_value=np.nan))
 
 
-def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series]:
+def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """-> (channel, direction, self_service); self_service is missing where the channel is unknown or empty."""
     v = normalise_values(values)
     uniq = pd.Series(v.unique())
     chan = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[0])
@@ -183,7 +198,11 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
     dmap = dict(zip(uniq, dire.fillna("customer")))
     ch = v.map(cmap).where(v != "", np.nan) if column else pd.Series(np.nan, index=values.index)
     di = v.map(dmap).where(v != "", "customer")
-    return ch, di
+    known = v.map(dict(zip(uniq, chan.notna() | uniq.isin(_SELF_SERVICE)))).astype(bool) & (v != "")
+    if not column:
+        known = pd.Series(False, index=values.index)
+    ss = pd.Series(v.isin(_SELF_SERVICE).to_numpy(), index=values.index, dtype="boolean").where(known, pd.NA)
+    return ch, di, ss
 
 
 def _ratings(values: pd.Series, spec: TicketTool, rating_scale, rep: LoadReport
@@ -434,7 +453,7 @@ def read_tickets(
     solved = times("solved_at")
 
     # -- channel, direction, status --------------------------------------------------------------
-    channel, direction = _channels(C(colmap.get("channel")), rep, colmap.get("channel"))
+    channel, direction, self_service = _channels(C(colmap.get("channel")), rep, colmap.get("channel"))
     if colmap.get("direction"):
         d = normalise_values(C(colmap["direction"]))
         agent = d.str.contains(r"admin|teammate|agent|operator|bot|workflow|outbound|rule|system", regex=True)
@@ -497,7 +516,8 @@ def read_tickets(
     # -- agents pseudonymised; people dropped ----------------------------------------------------
     canonical = {
         "ticket_id": ticket_id, "customer_id": cust, "email_key": ek, "created_at": created,
-        "solved_at": solved, "channel": channel, "status": status, "priority": priority,
+        "solved_at": solved, "channel": channel, "self_service": self_service, "status": status,
+        "priority": priority,
         "rating": rating, "rating_score": score, "rating_offered": offered,
         "first_reply_minutes": first_reply, "resolution_minutes": resolution,
         "reopens": reopens.round().astype("Int64"), "direction": direction, "account_id": account,
