@@ -241,6 +241,11 @@ class DriverResult(Result):
             "n_resamples": self.n_resamples, "seed": self.seed, "method": self.method, "notes": list(self.notes),
         })
 
+    def plot(self, ax: Any = None, outcome: str | None = None) -> Any:
+        """Importance per driver with intervals (see :func:`csanalysis.plotting.plot_drivers`)."""
+        from csanalysis.plotting.findings import plot_drivers
+        return plot_drivers(self, ax=ax, outcome=outcome)
+
     def footnote(self) -> str:
         """The intervals and the reading of penalty and reward in brief."""
         return (f"{self.confidence:.0%} percentile intervals from {self.n_resamples} customer-level bootstrap "

@@ -279,6 +279,11 @@ class NonresponseResult(Result):
             "seed": self.seed, "method": self.method, "notes": list(self.notes),
         })
 
+    def plot(self, ax: Any = None) -> Any:
+        """Raw and response-weighted measures (see :func:`csanalysis.plotting.plot_nonresponse`)."""
+        from csanalysis.plotting.findings import plot_nonresponse
+        return plot_nonresponse(self, ax=ax)
+
     def footnote(self) -> str:
         """The assumption behind the weights, in brief."""
         d = self.diagnostics

@@ -217,6 +217,11 @@ class RankingResult(Result):
             "fdr": self.fdr, "priors": self.priors, "method": self.method, "notes": list(self.notes),
         })
 
+    def plot(self, ax: Any = None, unit_type: str = "agent") -> Any:
+        """Shrunken shares of one unit type with intervals (see :func:`csanalysis.plotting.plot_rankings`)."""
+        from csanalysis.plotting.findings import plot_rankings
+        return plot_rankings(self, ax=ax, unit_type=unit_type)
+
     def footnote(self) -> str:
         """Minimum volume, error rate and the method in brief."""
         return (f"Units with fewer than {self.min_n} rated rows are not ranked; worse / better: "

@@ -111,6 +111,18 @@ def make_figures(analysis: Analysis, progress=None, fmt: str = "png") -> dict[st
     ):
         if r.get(key) is not None:
             add(name, caption, r[key].plot)
+    if r.get("drivers") is not None:
+        add("drivers", "Importance of each operational fact for a bad rating (relative weights, 95% customer-bootstrap "
+            "intervals; grey: not above an added random driver).", lambda: r["drivers"].plot(outcome="bad"))
+    if r.get("rankings") is not None:
+        kinds = r["rankings"].summary()["unit_type"].astype(str)
+        kind = "agent" if (kinds == "agent").any() else (kinds.iloc[0] if len(kinds) else "agent")
+        add("rankings", f"Bad-rating share per {kind}, shrunken, with 95% intervals; red worse and green better than "
+            "the rest after a false-discovery-rate adjustment; dashed: the overall mean.",
+            lambda: r["rankings"].plot(unit_type=kind))
+    if r.get("nonresponse") is not None:
+        add("nonresponse", "Ratings as given (grey) and weighted for which tickets get rated (blue), 95% intervals.",
+            r["nonresponse"].plot)
     return figs
 
 
@@ -431,9 +443,13 @@ def _label_details(label, definition, method) -> str:
 _OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score"}
 
 
-def _findings(a: Analysis) -> list[Section]:
+def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
     """What to fix and who stands out: key drivers, rankings of agents / groups / channels / months, non-response."""
     f, r = a.figures, a.results
+
+    def fig(sec: Section, name: str):
+        if name in figs:
+            sec.figure(*figs[name])
     out = []
     sec = Section("drivers", "What goes with bad ratings")
     rows = _rows(f, source="drivers", ids=["driver_importance"])
@@ -448,6 +464,8 @@ def _findings(a: Analysis) -> list[Section]:
             part = rows[rows["group"].str.startswith(f"outcome={outcome};")]
             if len(part):
                 _fig_table(sec, part.sort_values("estimate", ascending=False), f"Importance for {words}")
+                if outcome == "bad":
+                    fig(sec, "drivers")
         pr = _rows(f, source="drivers", ids=["driver_penalty", "driver_reward"])
         if len(pr):
             sec.details("Penalty and reward: does a fact only hurt when bad, or also delight when good?",
@@ -468,6 +486,7 @@ def _findings(a: Analysis) -> list[Section]:
               "not top or bottom the list by chance. A unit 'stands out' only when it differs from the rest after a "
               "false-discovery-rate adjustment; units with fewer than 20 rated tickets are not ranked. Agents are "
               "shown by pseudonym.")
+        fig(sec, "rankings")
         verdict = res.summary().assign(group=lambda d: d["unit_type"].astype(str) + "=" + d["unit_name"].astype(str))
         rows = rows.merge(verdict[["group", "versus_rest"]], on="group", how="left")
         for kind in rows["group"].str.split("=", n=1).str[0].unique():
@@ -497,6 +516,7 @@ def _findings(a: Analysis) -> list[Section]:
               "the rated tickets stand for all tickets like them (by channel, timing, waiting and resolution), "
               "from a model of which tickets get rated. This corrects for who rates what the model sees; it "
               "cannot correct for customers skipping the survey because of the experience itself.")
+        fig(sec, "nonresponse")
         _fig_table(sec, rows, "Raw and response-weighted ratings")
     else:
         sec.p("Not computed: needs tickets, some rated and some not, with attributes known for every ticket.")
@@ -610,7 +630,7 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
                    "By channel")
     secs.append(sec)
 
-    secs.extend(_findings(a))
+    secs.extend(_findings(a, figs))
 
     sec = Section("segments", "Segments")
     for title, key, name, prefix in (("RFM", "rfm", "rfm", "segment="),
