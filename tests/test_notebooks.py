@@ -40,6 +40,7 @@ EXPECTED = [
     "03-customer-segments",
     "04-churn-after-a-bad-experience",
     "05-word-of-mouth",
+    "06-what-drives-bad-experiences",
 ]
 
 
@@ -110,6 +111,14 @@ SECTIONS = {
         "attributable churn":               "x.......",
         "snapshot churn":                   "x....x.x",
         "conclusions":                      "x....x.x",
+    },
+    "06-what-drives-bad-experiences": {
+        "drivers":                          "x.......",
+        "penalty and reward":               "x.......",
+        "rankings":                         "xx....xx",
+        "power":                            "xx....x.",
+        "non-response":                     "xx....xx",
+        "conclusions":                      "xx....xx",
     },
     "05-word-of-mouth": {
         "people told":                      "x.......",
@@ -274,7 +283,7 @@ def problems(nb) -> list[str]:
     return out
 
 
-def test_the_six_notebooks_have_text_sources():
+def test_the_notebooks_have_text_sources():
     assert run.names() == EXPECTED
     assert not (NB_DIR / "build.py").exists()
     assert sorted(p.stem for p in NB_DIR.glob("*.ipynb")) == EXPECTED
