@@ -59,7 +59,7 @@ SCHEMA_VERSION = 2
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
                                  "clusters", "scorecard", "rankings", "power", "drivers",
-                                 "nonresponse")
+                                 "nonresponse", "channel_use")
 #: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings``,
 #: ``power``, ``drivers`` and ``nonresponse`` are filled from the results of the same names when those exist).
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
@@ -322,6 +322,8 @@ def results_dict(a: Analysis) -> dict[str, Any]:
 DRIVERS: dict[str, str] = {"first_reply_minutes": "log1p", "resolution_minutes": "log1p", "reopens": "count",
                            "repeat_contact_7d": "0/1"}
 _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply_sla_minutes"}
+#: Fewest rated tickets on each side of a yes/no driver (a repeat contact) for it to be used.
+MIN_BINARY_DRIVER = 20
 
 
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
@@ -337,10 +339,11 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     from .estimators.metrics import CUSTOMER_COLUMNS
 
     t = tickets.loc[~agent_initiated(tickets)]
-    cust = {"customer": next((c for c in CUSTOMER_COLUMNS if c in t.columns), None), None: None}.get(unit, unit)
-    if cust is not None and cust in t.columns:  # repeat contact: the customer's previous ticket within 7 days
-        s = t[[cust, "created_at"]].sort_values([cust, "created_at"], kind="stable")
-        same = s[cust].eq(s[cust].shift()) & s[cust].notna()
+    person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
+    cust = {"customer": person, None: None}.get(unit, unit)  # the sampling unit (customer or account)
+    if person is not None:  # repeat contact: the same customer's previous ticket within 7 days (never the account)
+        s = t[[person, "created_at"]].sort_values([person, "created_at"], kind="stable")
+        same = s[person].eq(s[person].shift()) & s[person].notna()
         gap = s["created_at"] - s["created_at"].shift()
         t = t.assign(repeat_contact_7d=(same & (gap <= pd.Timedelta(days=7))).astype("float64").reindex(t.index))
     t = t.loc[t["rating_score"].notna()] if "rating_score" in t.columns else t.iloc[:0]
@@ -355,6 +358,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         x = pd.to_numeric(t[col], errors="coerce").astype("float64")
         if x.notna().mean() < 0.5 or x.nunique() < 2:
             continue
+        if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
+            continue  # a yes/no fact seen on a handful of rated tickets: its weight would be noise
         data[col] = np.log1p(x.clip(lower=0)) if scale == "log1p" else x
         used.append(col)
     if len(used) < 2:
@@ -580,7 +585,7 @@ def analyse(
     ['activity', 'customers', 'survey', 'tickets']
     """
     from . import segments as sg
-    from .estimators import attributable_churn, avoidance, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
     from .estimators.power import power_table
 
     say = progress or (lambda msg: None)
@@ -667,6 +672,8 @@ def analyse(
                                                                seed=seed, confidence=confidence))
         res["nonresponse"] = stage("survey non-response", lambda: _nonresponse(
             tk, unit, n_resamples=n_resamples, seed=seed, confidence=confidence))
+        res["channel_use"] = stage("channels and self-service", lambda: channel_use(
+            tk, cluster=unit, n_resamples=n_resamples, seed=seed, confidence=confidence))
     cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")

@@ -151,6 +151,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rated_score_mean": ("Rating score of rated tickets (mean, as a share of the scale)", "share"),
     "rated_bad_share": ("Bad ratings among rated tickets", "share"),
     "rated_good_share": ("Good ratings among rated tickets", "share"),
+    # channels and self-service (estimators/channel_use.py): issues = a customer's tickets chained within 7 days
+    "self_service_first_share": ("Issues whose first contact was self-service (help centre, bot, FAQ)", "share"),
+    "cross_channel_issue_share": ("Issues touching two or more channels", "share"),
+    "repeat_contact_share": ("Issues that brought the customer back (two or more tickets)", "share"),
+    "bad_share_cross_channel": ("Bad experiences among rated cross-channel issues", "share"),
+    "bad_share_single_channel": ("Bad experiences among rated single-channel issues", "share"),
+    "bad_share_difference_cross_channel": ("Bad share: cross-channel minus single-channel issues", "share"),
+    "bad_share_repeat": ("Bad experiences among rated repeat-contact issues", "share"),
+    "bad_share_single_contact": ("Bad experiences among rated single-contact issues", "share"),
+    "bad_share_difference_repeat": ("Bad share: repeat-contact minus single-contact issues", "share"),
+    "channel_mix_share": ("Share of customer-initiated tickets on the channel", "share"),
 }
 #: Power (estimators/power.py): the smallest change each scorecard measure could show, in the measure's unit.
 _SCORECARD_IDS = ("complaints_per_1000", "referral_share", "promoter_share", "referring_customers_share",
@@ -317,6 +328,21 @@ def _power(res) -> pd.DataFrame:
                  p_value=s["p_value"], change=s["observed_change"])
 
 
+def _channel_use(res) -> pd.DataFrame:
+    s = res.summary()
+    note = s["note"].fillna("").astype("str")
+    definition = s["definition"].fillna("").astype("str")
+    definition = definition.where(note.eq(""), definition + "; " + note)
+    m = res.mix
+    return pd.concat([
+        _rows(s["id"], "all", s["estimate"], s["ci_low"], s["ci_high"], s["n"], s["method"], definition,
+              "channel_use", p_value=s["p_value"]),
+        _rows("channel_mix_share", "period=" + m["period"].astype("str") + "; channel=" + m["channel"].astype("str"),
+              m["share"], m["ci_low"], m["ci_high"], m["n"], "cluster-robust Wilson-type interval (customer units)",
+              "share of the period's customer-initiated tickets with a known channel", "channel_use")],
+        ignore_index=True)
+
+
 def _load_reports(reports: dict, sample: bool) -> pd.DataFrame:
     recs = [{"group": f"file={role}/{Path(str(r.path)).name}", "rows_read": r.rows_read,
              "rows_loaded": r.rows_loaded, "rows_rejected": r.rows_rejected, "rows_merged": r.rows_merged,
@@ -373,7 +399,7 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         ``attributable_churn``, ``snapshot_churn``, ``metrics``,
         ``metrics_by_channel``, ``channels``, ``rfm``, ``journeys``,
         ``recovery``, ``service_levels``, ``clusters``, ``scorecard``,
-        ``drivers``, ``rankings``, ``nonresponse``, ``power``);
+        ``drivers``, ``rankings``, ``nonresponse``, ``power``, ``channel_use``);
         ``None`` for those not computed. ``guards`` (a
         :class:`csanalysis.guards.GuardsResult`) adds its flags.
     rule_text : str
@@ -410,6 +436,7 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         "rankings": _rankings,
         "nonresponse": _nonresponse,
         "power": _power,
+        "channel_use": _channel_use,
     }
     blocks = [makers[name](res) for name, res in results.items() if res is not None and name in makers]
     if load_reports:

@@ -49,6 +49,7 @@ r = a.results
 
 value = a.text  # a figure as text at its unit's precision ("–" when the data lacks it)
 ci = a.interval_text  # the figure's confidence interval as text
+points = a.points_text  # a difference of two shares in percentage points, with its interval
 
 
 def words(driver: str) -> str:
@@ -183,6 +184,47 @@ if section("power", r["power"] is not None and len(mde) > 0, "a scorecard with t
     sig = pw[pw["significant"].fillna(False).astype(bool)]["measure"].tolist()
     display(Markdown(f"Significant changes: {', '.join(f'`{m}`' for m in sig) or 'none'}. "
                      f"Within noise: {', '.join(f'`{m}`' for m in noise_) or 'none'}."))
+
+# %% [markdown]
+# ## Channels, self-service and coming back
+#
+# An **issue** is one customer's run of tickets, each within a week of the one before. How did the
+# issues begin (self-service, where the export records it: help centre, bot, FAQ; a web form counts
+# as assisted), how many crossed channels or brought the customer back, and did those end badly more
+# often? The press says most customers *prefer* self-service and *want* omnichannel service: stated
+# preferences, which only a survey item measures. These figures are what customers did; they sit
+# beside the cited ones, never judged against them.
+#
+# *Needs* dated customer-initiated tickets.
+
+# %%
+cu = f[(f["source"] == "channel_use") & (f["group"] == "all")]
+channel_use = section("channels", r["channel_use"] is not None and len(cu) > 0, "dated customer-initiated tickets")
+if channel_use:
+    display(show(cu, "Issues across channels", extra_columns=("p_value",)))
+    with house_style():
+        ax = r["channel_use"].plot()
+    stated = a.comparisons[a.comparisons["id"].isin(["prefer_self_service", "ms_expect_self_service",
+                                                     "want_omnichannel"])]
+    beside = stated[stated["verdict"] != "not supported"]
+    if len(beside):
+        display(show(beside, "Stated preferences in the press, with the own behaviour beside them",
+                     label_columns=("label",), fields=("observed", "ci_low", "ci_high", "n", "cited"),
+                     extra_columns=("verdict", "provenance", "reason")))
+    display(Markdown("Without an own analogue in these exports: "
+                     + (", ".join(f"*{x}*" for x in stated.loc[stated["verdict"] == "not supported", "label"])
+                        or "none") + "."))
+
+# %%
+if channel_use:
+    said_ = []
+    for kind, fid in (("cross-channel", "bad_share_difference_cross_channel"),
+                      ("repeat-contact", "bad_share_difference_repeat")):
+        row = a.figure(fid)
+        if row["ci_low"] == row["ci_low"]:  # an interval (enough rated issues on both sides)
+            said_.append(f"The bad share of {kind} issues minus that of the others: {points(fid)}, "
+                         + ("beyond chance." if row["ci_low"] > 0 or row["ci_high"] < 0 else "within chance."))
+    display(Markdown(" ".join(said_) or "Too few cross-channel or repeat-contact issues were rated to compare."))
 
 # %% [markdown]
 # ## The tickets nobody rated

@@ -496,4 +496,24 @@ def test_analyse_leaves_out_for_the_bad_outcome_a_driver_its_rule_uses():
     assert np.isnan(t.loc[("bad", "reopens"), "importance"])  # the rule uses reopens: left out, and said
     assert any("reopens" in s and "left out" in s for s in r.notes)
     assert np.isfinite(t.loc[("rating_score", "reopens"), "importance"])  # not for the score
+    # the sample's customers hardly ever come back within a week: too few repeat contacts to weigh
+    assert "repeat_contact_7d" not in set(r.table["driver"])
+
+
+def test_analyse_uses_repeat_contacts_of_the_same_customer_not_the_same_account():
+    import pandas as pd
+
+    import csanalysis as cs
+    from csanalysis.analysis import MIN_BINARY_DRIVER, _drivers
+
+    t = cs.datasets.load_sample().tickets
+    rated = t[t["rating_score"].notna() & t["customer_id"].notna()].head(300)
+    again = rated.assign(ticket_id=rated["ticket_id"].astype(str) + "-again",
+                         created_at=rated["created_at"] + pd.Timedelta(days=2))
+    r = _drivers(pd.concat([t, again], ignore_index=True), cs.BadExperienceRule(), "account_id", n_resamples=20,
+                 seed=0, confidence=0.95)
     assert "repeat_contact_7d" in set(r.table["driver"])
+    # every customer in one account: the account's tickets come days apart, yet no customer came back
+    lone = t.assign(account_id="acct-all")
+    r2 = _drivers(lone, cs.BadExperienceRule(), "account_id", n_resamples=20, seed=0, confidence=0.95)
+    assert "repeat_contact_7d" not in set(r2.table["driver"]) and MIN_BINARY_DRIVER >= 20

@@ -76,10 +76,10 @@ N_RESAMPLES = 20  # enough to run every bootstrap; the committed notebooks use t
 #                                            |||||||all
 SECTIONS = {
     "00-quickstart": {
-        "headline":                         "x....x.x",
-        "forest plot, shares":              "x....x.x",
+        "headline":                         "xx...xxx",
+        "forest plot, shares":              "xx...xxx",
         "forest plot, people told":         "x.......",
-        "in words":                         "x....x.x",
+        "in words":                         "xx...xxx",
         "conclusions":                      "x.......",
     },
     "01-load-and-check-exports": {
@@ -117,6 +117,7 @@ SECTIONS = {
         "penalty and reward":               "x.......",
         "rankings":                         "xx....xx",
         "power":                            "xx....x.",
+        "channels":                         "xx....xx",
         "non-response":                     "xx....xx",
         "conclusions":                      "xx....xx",
     },

@@ -218,7 +218,8 @@ def test_a_metric_over_months_is_a_line_with_a_bounded_band():
 def test_findings_sections_show_drivers_rankings_and_nonresponse_from_the_figure_table(page, analysis):
     # issue 14, item 7: a section each, plain language first, every number a tagged row of the figure table
     f = analysis.figures
-    for sid, source in (("drivers", "drivers"), ("rankings", "rankings"), ("nonresponse", "nonresponse")):
+    for sid, source in (("drivers", "drivers"), ("rankings", "rankings"), ("nonresponse", "nonresponse"),
+                        ("channel-use", "channel_use")):
         sec = section(page, sid)
         first = re.search(r"<p>(.*?)</p>", sec, re.S)
         assert first and len(visible_text(first.group(1)).split()) > 20  # words before numbers

@@ -222,3 +222,13 @@ def test_self_service_first_contact_is_read_from_the_channel(tmp_path):
     assert got[["1", "2", "6"]].tolist() == [True, True, True] and got[["3", "4"]].tolist() == [False, False]
     assert pd.isna(got["5"])
     assert df.set_index("ticket_id").loc["3", "channel"] == "web"
+
+
+def test_self_service_stays_unknown_when_the_export_records_none(tmp_path):
+    # no self-service value anywhere: "not self-service" cannot be told from "not recorded"
+    p = tmp_path / "z.csv"
+    p.write_text("Id,Requester,Requester id,Subject,Status,Via,Created at,Solved at\n"
+                 "1,Ann,11,a,Solved,Mail,2023-04-08 20:52:00,2023-04-09 20:52:00\n"
+                 "2,Bo,12,b,Solved,Web form,2023-04-08 20:52:00,2023-04-09 20:52:00\n")
+    df = read_tickets(p, timezone="UTC")
+    assert df["self_service"].isna().all() and df["channel"].notna().all()

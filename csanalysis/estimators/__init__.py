@@ -9,6 +9,7 @@ they import neither matplotlib nor the report, and carry no cited figures
 """
 
 from .avoidance import AvoidanceResult, ChangedRule, avoidance
+from .channel_use import ChannelUseResult, channel_use
 from .drivers import DriverResult, key_drivers
 from .nonresponse import NonresponseResult, nonresponse_weighted
 from .power import PowerResult, minimum_detectable_change, power_table, sample_size
@@ -22,6 +23,6 @@ __all__ = [
     "AttributableChurnResult", "SnapshotChurnResult", "attributable_churn", "classify_churn_reason", "snapshot_churn",
     "ServiceMetrics", "quantile_ci", "service_metrics",
     "ReachResult", "WordOfMouthResult", "reach_model", "word_of_mouth",
-    "DriverResult", "key_drivers", "NonresponseResult", "nonresponse_weighted",
+    "DriverResult", "key_drivers", "NonresponseResult", "nonresponse_weighted", "ChannelUseResult", "channel_use",
     "PowerResult", "minimum_detectable_change", "power_table", "sample_size", "RankingResult", "rank_units",
 ]

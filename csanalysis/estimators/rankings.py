@@ -580,6 +580,11 @@ def _versus_rest(st: dict[str, Any], ref: dict[str, np.ndarray], kind: str) -> t
 def _beta_binomial(m: np.ndarray, n: np.ndarray, conf: float) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Beta prior by marginal ML on effective counts; posterior means and moment-matched beta intervals."""
     k = m * n
+    # the fit sums over the units in an order fixed by their counts, so that the prior (and every shrunken
+    # estimate) is the same whatever order or names the units come in (agent pseudonyms change with the key)
+    srt = np.lexsort((m, n))
+    m, n, k = m[srt], n[srt], k[srt]
+    back = np.argsort(srt)
     mu0 = float(np.clip(k.sum() / n.sum(), 1e-6, 1 - 1e-6))
     # method-of-moments start: between-unit variance beyond the binomial part
     w = n / n.sum()
@@ -613,6 +618,7 @@ def _beta_binomial(m: np.ndarray, n: np.ndarray, conf: float) -> tuple[dict[str,
         if best is None or r.fun < best.fun:
             best = r
     a, b = (float(v) for v in _FLOOR + np.exp(best.x))
+    m, n, k = m[back], n[back], k[back]
     M = a + b
     mu = a / M
     alpha_, beta_ = a + k, b + n - k

@@ -186,7 +186,11 @@ def _named(values: pd.Series) -> pd.Series:
 
 
 def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """-> (channel, direction, self_service); self_service is missing where the channel is unknown or empty."""
+    """-> (channel, direction, self_service).
+
+    ``self_service`` is missing where the channel is unknown or empty, and everywhere when no value of the
+    file is a self-service channel (the export may not record self-service at all).
+    """
     v = normalise_values(values)
     uniq = pd.Series(v.unique())
     chan = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[0])
@@ -199,7 +203,9 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
     ch = v.map(cmap).where(v != "", np.nan) if column else pd.Series(np.nan, index=values.index)
     di = v.map(dmap).where(v != "", "customer")
     known = v.map(dict(zip(uniq, chan.notna() | uniq.isin(_SELF_SERVICE)))).astype(bool) & (v != "")
-    if not column:
+    if not column or not uniq.isin(_SELF_SERVICE).any():
+        # no channel value of the file is self-service: the export may not record it at all, so "not
+        # self-service" cannot be told from "not recorded" and every value stays missing
         known = pd.Series(False, index=values.index)
     ss = pd.Series(v.isin(_SELF_SERVICE).to_numpy(), index=values.index, dtype="boolean").where(known, pd.NA)
     return ch, di, ss

@@ -18,7 +18,7 @@ Modules: :mod:`~csanalysis.plotting.avoidance`, :mod:`~csanalysis.plotting.churn
 from .avoidance import plot_avoidance, plot_censoring_trap
 from .benchmarks import plot_benchmarks
 from .churn import plot_attributable_churn, plot_snapshot_churn
-from .findings import plot_drivers, plot_nonresponse, plot_rankings
+from .findings import plot_channel_mix, plot_drivers, plot_nonresponse, plot_rankings
 from .metrics import plot_service_metrics
 from .scorecard import plot_scorecard
 from .segments import (
@@ -36,7 +36,7 @@ from .survival import plot_survival
 from .word_of_mouth import plot_word_of_mouth
 
 __all__ = ["PALETTE", "GROUP_COLORS", "PROVENANCE_COLORS", "house_style", "set_house_style", "new_axes",
-           "plot_benchmarks", "plot_drivers", "plot_nonresponse", "plot_rankings",
+           "plot_benchmarks", "plot_channel_mix", "plot_drivers", "plot_nonresponse", "plot_rankings",
            "plot_attributable_churn", "plot_avoidance", "plot_censoring_trap", "plot_channel_consistency",
            "plot_clusters", "plot_journeys", "plot_rates", "plot_recovery", "plot_rfm", "plot_scorecard",
            "plot_segment_comparison", "plot_service_levels", "plot_service_metrics", "plot_snapshot_churn",

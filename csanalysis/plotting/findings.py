@@ -18,11 +18,12 @@ from .style import PALETTE, new_axes, percent_axis
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from csanalysis.estimators.channel_use import ChannelUseResult
     from csanalysis.estimators.drivers import DriverResult
     from csanalysis.estimators.nonresponse import NonresponseResult
     from csanalysis.estimators.rankings import RankingResult
 
-__all__ = ["plot_drivers", "plot_rankings", "plot_nonresponse"]
+__all__ = ["plot_drivers", "plot_rankings", "plot_nonresponse", "plot_channel_mix"]
 
 #: How a driver's name reads on an axis.
 DRIVER_LABELS = {"first_reply_minutes": "first-reply time", "resolution_minutes": "resolution time",
@@ -154,4 +155,54 @@ def plot_nonresponse(result: NonresponseResult, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("share of rated tickets (score: share of the scale), 95% interval")
     ax.legend(loc="best", frameon=False)
     ax.set_title("Ratings as given and weighted for who rates")
+    return ax
+
+
+def plot_channel_mix(result: ChannelUseResult, ax: Axes | None = None) -> Axes:
+    """Share of customer-initiated tickets per channel, period by period, with 95% bands.
+
+    Parameters
+    ----------
+    result : ChannelUseResult
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from csanalysis.estimators import channel_use
+    >>> t = pd.DataFrame({"ticket_id": [str(i) for i in range(40)], "customer": [f"c{i % 9}" for i in range(40)],
+    ...                   "created_at": pd.date_range("2024-01-01", periods=40, freq="9D", tz="UTC"),
+    ...                   "channel": ["email", "chat", "phone", "email"] * 10})
+    >>> ax = plot_channel_mix(channel_use(t, n_resamples=20))
+    >>> sorted(t.get_text() for t in ax.get_legend().get_texts())
+    ['chat', 'email', 'phone']
+    >>> plt.close(ax.figure)
+    """
+    ax = new_axes(ax)
+    m = result.mix
+    m = m[m["tickets"].notna()]
+    if m.empty:
+        raise ValueError("no period has tickets with a known channel")
+    periods = list(dict.fromkeys(m["period"].astype(str)))
+    x = np.arange(len(periods))
+    colors = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple", "grey")]
+    seen = [c for c in dict.fromkeys(m["channel"].astype(str)) if (m.loc[m["channel"].astype(str) == c, "tickets"] > 0).any()]
+    for i, ch in enumerate(seen):
+        part = m[m["channel"].astype(str) == ch].set_index(m.loc[m["channel"].astype(str) == ch, "period"].astype(str))
+        part = part.reindex(periods)
+        v, lo, hi = (part[c].to_numpy(dtype=float, na_value=np.nan) for c in ("share", "ci_low", "ci_high"))
+        color = colors[i % len(colors)]
+        ax.plot(x, v, color=color, label=ch, lw=1.4)
+        ax.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
+    step = max(1, len(periods) // 10)
+    ax.set_xticks(x[::step], labels=periods[::step], rotation=45, ha="right")
+    percent_axis(ax, "y")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("share of the period's tickets")
+    ax.legend(loc="best", frameon=False, ncols=2)
+    ax.set_title("Channel mix over time (95% bands)")
     return ax

@@ -116,6 +116,10 @@ _NEVER_COMPARABLE = {
         "not the churn of one company; pass override=True only for a like-for-like survey item"
     ),
     "undefined": "the cited figure has no defined quantity (no unit, population or window)",
+    "stated_preference": (
+        "the cited figure is a stated preference or expectation, which only a survey item measures; the own "
+        "figure beside it is what customers did, a different question (shown, never judged)"
+    ),
 }
 
 

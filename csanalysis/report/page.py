@@ -120,6 +120,9 @@ def make_figures(analysis: Analysis, progress=None, fmt: str = "png") -> dict[st
         add("rankings", f"Bad-rating share per {kind}, shrunken, with 95% intervals; red worse and green better than "
             "the rest after a false-discovery-rate adjustment; dashed: the overall mean.",
             lambda: r["rankings"].plot(unit_type=kind))
+    if r.get("channel_use") is not None:
+        add("channel_mix", "Share of customer-initiated tickets per channel, period by period, with 95% bands "
+            "(customers as the sampling unit).", r["channel_use"].plot)
     if r.get("nonresponse") is not None:
         add("nonresponse", "Ratings as given (grey) and weighted for which tickets get rated (blue), 95% intervals.",
             r["nonresponse"].plot)
@@ -507,6 +510,20 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
                                      details=("definition", "method"), unit_column=True))
     else:
         sec.p("Not computed: needs rated tickets with an agent, group, channel or creation month.")
+    out.append(sec)
+
+    sec = Section("channel-use", "Channels, self-service and coming back")
+    rows = _rows(f, source="channel_use", group="all")
+    if r.get("channel_use") is not None and len(rows):
+        sec.p("An issue is one customer's run of tickets, each within a week of the one before. How the issues "
+              "began (self-service: help centre, bot or FAQ, where the export records it; a web form counts as "
+              "assisted), how many crossed channels or brought the customer back, and whether those ended badly "
+              "more often. The press figures on self-service and omnichannel are stated preferences; these are "
+              "what customers did, shown beside them in the table above and never judged against them.")
+        fig(sec, "channel_mix")
+        _fig_table(sec, rows, "Issues across channels", extra=("p_value",))
+    else:
+        sec.p("Not computed: needs dated customer-initiated tickets.")
     out.append(sec)
 
     sec = Section("nonresponse", "Rated tickets and the ones nobody rated")
