@@ -98,9 +98,6 @@ TICKETS: tuple[Column, ...] = (
     Column("created_at", UTC_TS, "When the ticket was created (UTC)."),
     Column("solved_at", UTC_TS, "When the ticket was (last) solved / resolved / closed (UTC)."),
     Column("channel", "category", "Normalised channel: " + ", ".join(CHANNELS) + "."),
-    Column("self_service", "boolean", "Whether the issue began in self-service (help centre, knowledge base, FAQ, "
-           "bot) before reaching a person; missing when the export does not say, and for the whole file when no "
-           "ticket of it came through self-service (the tool may not record it; a web form is assisted)."),
     Column("status", "str", "Status, lower case, as the tool names it (open, pending, solved, closed, ...)."),
     Column("priority", "str", "Priority, lower case (low, normal/medium, high, urgent)."),
     Column("rating", "category", "good / neutral / bad, or missing when not rated (default rating rule)."),
@@ -116,6 +113,9 @@ TICKETS: tuple[Column, ...] = (
     Column("agent_key", "str", "Keyed pseudonym of the agent the ticket is (last) assigned to (agent_ + 16 hex "
            "digits; the secret of email_key, another domain); never the agent's name or id."),
     Column("group", "str", "Team / group / queue the ticket belongs to, as the tool names it (stripped)."),
+    Column("self_service", "boolean", "Whether the issue began in self-service (help centre, knowledge base, FAQ, "
+           "bot) before reaching a person; missing when the export does not say, and for the whole file when no "
+           "ticket of it came through self-service (the tool may not record it; a web form is assisted)."),
 )
 
 RESPONSES: tuple[Column, ...] = (

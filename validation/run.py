@@ -165,6 +165,20 @@ def extract(figures: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def diagnostics(a: Any) -> dict[str, Any]:
+    """What the package can see of a replication, to tie a missed target to a detectable condition later.
+
+    Per avoidance figure: the customers followed for the whole window (``n_followed_window``) beside ``n``.
+    """
+    out: dict[str, Any] = {}
+    av = a.results.get("avoidance") if a.results else None
+    if av is not None:
+        s = av.summary()
+        if "n_followed_window" in s.columns:
+            out["n_followed_window"] = {str(f): _num(v) for f, v in zip(s["figure"], s["n_followed_window"])}
+    return out
+
+
 def run_one(task: dict) -> dict:
     """Simulate and analyse one replication; never raises (an error is recorded)."""
     import csanalysis as cs
@@ -179,7 +193,8 @@ def run_one(task: dict) -> dict:
         a = cs.analyse(tickets=sim.tickets, survey=sim.responses, activity=sim.activity, as_of=sim.end,
                        n_resamples=task["resamples"], seed=int(task["rep"]))
         t2 = time.perf_counter()
-        rec.update({"figures": extract(a.figures), "sums": sim.sums, "info": sim.info,
+        rec.update({"figures": extract(a.figures), "diagnostics": diagnostics(a), "sums": sim.sums,
+                    "info": sim.info,
                     "notes": [str(n)[:300] for n in a.notes], "seconds_simulate": round(t1 - t0, 3),
                     "seconds_analyse": round(t2 - t1, 3), "error": None})
     except Exception as exc:  # noqa: BLE001 - recorded, shown in the table

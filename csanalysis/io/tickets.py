@@ -522,12 +522,11 @@ def read_tickets(
     # -- agents pseudonymised; people dropped ----------------------------------------------------
     canonical = {
         "ticket_id": ticket_id, "customer_id": cust, "email_key": ek, "created_at": created,
-        "solved_at": solved, "channel": channel, "self_service": self_service, "status": status,
-        "priority": priority,
+        "solved_at": solved, "channel": channel, "status": status, "priority": priority,
         "rating": rating, "rating_score": score, "rating_offered": offered,
         "first_reply_minutes": first_reply, "resolution_minutes": resolution,
         "reopens": reopens.round().astype("Int64"), "direction": direction, "account_id": account,
-        "source_format": spec.name, "agent_key": agent_key, "group": group,
+        "source_format": spec.name, "agent_key": agent_key, "group": group, "self_service": self_service,
     }
     used = {v for k, v in colmap.items() if v is not None and k not in ("rating",)}
     if colmap.get("rating"):
