@@ -8,17 +8,24 @@
 --
 --   customer    trimmed, lower-cased e-mail address (the email_key link)
 --   experience  a customer-initiated Zendesk ticket (Via not OutBound /
---               Closed Ticket) at its `Created at` (Europe/Copenhagen wall
+--               Closed Ticket), created at `Created at` (Europe/Copenhagen wall
 --               clock; the repeated autumn hour read as standard time), with
 --               the CSAT of the first finished, non-preview, non-spam Qualtrics
 --               response about it; a response about no known ticket is an
 --               experience of its own at `RecordedDate`
 --   bad         Satisfaction Score 1-2 of 5 or legacy Bad, or CSAT 1-2 of 5
+--   index       when the bad experience became known (issue 10): a bad rating
+--               at the ticket's `Solved at` (else its `Created at`), a bad CSAT
+--               at the response's `RecordedDate`, whichever comes first, never
+--               before `Created at`; a customer's index is the earliest of these
 --   purchase    one Shopify order (line rows merged by `Name`), at `Paid at`
 --               or `Created at` when unpaid; refunded, voided and test orders
 --               (Tags `test`, gateway `bogus`, reserved test e-mail domains)
---               left out
+--               left out; so are orders placed while one of the customer's
+--               tickets was open (after its `Created at`, up to its `Solved
+--               at`): replacement orders, not returns
 --   outcome     the first purchase strictly after the index; none -> censored
+--               at as_of, the last order (open-ticket orders included)
 --
 -- Placeholders: {tickets}, {survey}, {orders} (paths), {zone}, {window}.
 
@@ -52,6 +59,7 @@ CREATE OR REPLACE TEMP TABLE tickets AS
 SELECT trim("Id") AS ticket_id,
        NULLIF(lower(trim("Requester email")), '') AS customer,
        epoch_us(timezone('{zone}', strptime(trim("Created at"), '%Y-%m-%d %H:%M:%S'))) AS at_us,
+       epoch_us(timezone('{zone}', try_strptime(NULLIF(trim("Solved at"), ''), '%Y-%m-%d %H:%M:%S'))) AS solved_us,
        lower(trim("Via")) NOT IN ('outbound', 'closed ticket') AS customer_initiated,
        lower(trim("Satisfaction Score")) IN ('1', '2', 'bad', 'bad with comment') AS rated_bad
 FROM read_csv('{tickets}', header = true, all_varchar = true, delim = ',', quote = '"', escape = '"');
@@ -71,28 +79,40 @@ WHERE ResponseId <> 'Response ID' AND ResponseId NOT LIKE '{%'          -- heade
 
 CREATE OR REPLACE TEMP TABLE index_dates AS
 WITH first_response AS (           -- the first response about each known ticket
-    SELECT r.ticket_id, arg_min_null(r.csat, r.at_us) AS csat, arg_min_null(r.customer, r.at_us) AS customer
+    SELECT r.ticket_id, arg_min_null(r.csat, r.at_us) AS csat, arg_min_null(r.customer, r.at_us) AS customer,
+           min(r.at_us) AS responded_us
     FROM responses r SEMI JOIN tickets t ON r.ticket_id = t.ticket_id
     GROUP BY r.ticket_id
 ), experiences AS (
-    SELECT coalesce(t.customer, f.customer) AS customer, t.at_us,
+    SELECT coalesce(t.customer, f.customer) AS customer,
+           greatest(t.at_us, least(             -- the first bad criterion's time, never before creation
+               CASE WHEN t.rated_bad THEN coalesce(t.solved_us, t.at_us) END,
+               CASE WHEN coalesce(f.csat <= 2, false) THEN coalesce(f.responded_us, t.solved_us, t.at_us) END))
+               AS known_us,
            t.rated_bad OR coalesce(f.csat <= 2, false) AS bad
     FROM tickets t LEFT JOIN first_response f ON t.ticket_id = f.ticket_id
     WHERE t.customer_initiated
     UNION ALL
-    SELECT r.customer, r.at_us, coalesce(r.csat <= 2, false) AS bad
+    SELECT r.customer, r.at_us AS known_us, coalesce(r.csat <= 2, false) AS bad
     FROM responses r ANTI JOIN tickets t ON r.ticket_id = t.ticket_id
 )
-SELECT customer, min(at_us) AS t
+SELECT customer, min(known_us) AS t
 FROM experiences
-WHERE bad AND customer IS NOT NULL AND at_us IS NOT NULL
+WHERE bad AND customer IS NOT NULL AND known_us IS NOT NULL
 GROUP BY customer
-HAVING min(at_us) <= (SELECT max(at_us) FROM purchases);
+HAVING min(known_us) <= (SELECT max(at_us) FROM purchases);
+
+-- orders placed while one of the customer's tickets was open are replacement orders, not returns
+CREATE OR REPLACE TEMP TABLE returns AS
+SELECT p.* FROM purchases p
+ANTI JOIN (SELECT customer, at_us, solved_us FROM tickets
+           WHERE customer_initiated AND customer IS NOT NULL AND solved_us > at_us) t
+    ON p.customer = t.customer AND p.at_us > t.at_us AND p.at_us <= t.solved_us;
 
 WITH as_of AS (SELECT max(at_us) AS as_of FROM purchases),
 followed AS (
     SELECT i.customer, i.t, p.at_us AS next_at
-    FROM index_dates i ASOF LEFT JOIN purchases p ON i.customer = p.customer AND p.at_us > i.t
+    FROM index_dates i ASOF LEFT JOIN returns p ON i.customer = p.customer AND p.at_us > i.t
 ), durations AS (
     SELECT (coalesce(next_at, as_of) - t) / 86400e6 AS days, next_at IS NOT NULL AS event
     FROM followed, as_of
