@@ -2,14 +2,16 @@
 
 The exports are written by :func:`csanalysis.datasets.generate.generate_sample`
 (vectorised; the same formats as the bundled sample: Zendesk CSV, Qualtrics CSV,
-Shopify CSV) with :data:`~csanalysis.datasets.generate.BENCHMARK_RATES`: per
-customer about 3 tickets, 10 order lines and 0.5 survey responses, so one
-million customers give about 3M tickets, 10M order lines and 0.5M responses.
+Shopify CSV) in one of two shapes (:data:`SHAPES`): ``typical`` (the default), per customer
+about 3 tickets, 6 order lines and 0.5 survey responses, and ``wide``
+(:data:`~csanalysis.datasets.generate.BENCHMARK_RATES`), about 3 tickets, 10
+order lines and 0.5 responses, so one million customers give about 3M
+tickets, 6M (or 10M) order lines and 0.5M responses.
 
 The cache key is the scale, the seed and the generator's version (a hash of
 the generator's source and the rates): changing the generator regenerates.
 
-    python benchmarks/generate.py 100k [--seed 1] [--data-dir benchmarks/data]
+    python benchmarks/generate.py 100k [--shape typical|wide] [--seed 1] [--data-dir benchmarks/data]
 """
 
 from __future__ import annotations
@@ -57,38 +59,58 @@ def scale_label(n: int) -> str:
     return str(n)
 
 
-def generator_version() -> str:
-    """Hash of the generator source and the benchmark rates (the cache key's version part)."""
+#: Data shapes (issue 13): ``typical`` is shaped like typical exports, about 3 tickets, 0.5 survey answers and 6
+#: order lines per customer; ``wide`` is the earlier, heavier profile (about 10 order lines per customer).
+SHAPES = ("typical", "wide")
+DEFAULT_SHAPE = "typical"
+
+
+def shape_rates(shape: str = DEFAULT_SHAPE):
+    """The generator's :class:`~csanalysis.datasets.generate.Rates` of a data shape."""
+    from csanalysis.datasets.generate import BENCHMARK_RATES, Rates
+
+    if shape == "wide":
+        return BENCHMARK_RATES
+    if shape == "typical":  # the wide world's customers, tickets and answers; fewer line items per order
+        return Rates(purchase_rate=BENCHMARK_RATES.purchase_rate, ticket_rate=BENCHMARK_RATES.ticket_rate,
+                     survey_rate=BENCHMARK_RATES.survey_rate, extra_lines=0.36)
+    raise ValueError(f"shape must be one of {', '.join(SHAPES)}; got {shape!r}")
+
+
+def generator_version(shape: str = DEFAULT_SHAPE) -> str:
+    """Hash of the generator source and the shape's rates (the cache key's version part)."""
     import csanalysis.datasets.generate as g
 
     h = hashlib.sha256(Path(g.__file__).read_bytes())
-    h.update(json.dumps(asdict(g.BENCHMARK_RATES), sort_keys=True).encode())
+    h.update(json.dumps(asdict(shape_rates(shape)), sort_keys=True).encode())
     return h.hexdigest()[:12]
 
 
-def data_dir(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA) -> Path:
-    return Path(root) / f"{scale_label(n)}-seed{seed}-gen{generator_version()}"
+def data_dir(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, shape: str = DEFAULT_SHAPE) -> Path:
+    return Path(root) / f"{scale_label(n)}-{shape}-seed{seed}-gen{generator_version(shape)}"
 
 
-def ensure(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, *, log=print) -> tuple[Path, dict]:
-    """The cached exports for ``n`` customers, generated when missing. Returns (folder, info)."""
-    from csanalysis.datasets.generate import BENCHMARK_RATES, generate_sample
+def ensure(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, *, shape: str = DEFAULT_SHAPE,
+           log=print) -> tuple[Path, dict]:
+    """The cached exports for ``n`` customers of a data ``shape``, generated when missing. Returns (folder, info)."""
+    from csanalysis.datasets.generate import generate_sample
 
-    d = data_dir(n, seed, root)
+    rates = shape_rates(shape)
+    d = data_dir(n, seed, root, shape)
     info_path = d / "benchmark_data.json"
     if info_path.exists():
         return d, json.loads(info_path.read_text(encoding="utf-8"))
     tmp = d.with_name(d.name + ".partial")
     if tmp.exists():
         shutil.rmtree(tmp)
-    log(f"generating {scale_label(n)} customers (seed {seed}) into {d} ...")
+    log(f"generating {scale_label(n)} customers, {shape} shape (seed {seed}) into {d} ...")
     t0 = time.perf_counter()
-    truth = generate_sample(tmp, n_customers=n, seed=seed, danish=False, snapshot=False, rates=BENCHMARK_RATES)
+    truth = generate_sample(tmp, n_customers=n, seed=seed, danish=False, snapshot=False, rates=rates)
     seconds = time.perf_counter() - t0
     c = truth["counts"]
     info = {
-        "customers": n, "seed": seed, "generator_version": generator_version(),
-        "rates": asdict(BENCHMARK_RATES), "generate_seconds": round(seconds, 2),
+        "customers": n, "seed": seed, "shape": shape, "generator_version": generator_version(shape),
+        "rates": asdict(rates), "generate_seconds": round(seconds, 2),
         "tickets": c["zendesk_tickets"], "survey_rows": c["qualtrics_rows"], "survey_responses": c["qualtrics_real"],
         "orders": c["shopify_orders"], "order_lines": c["shopify_lines"],
         "files": {role: name for role, (name, _) in FILES.items()},
@@ -109,10 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("scale", help="customers: 100k, 300k, 1m, ...")
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA))
+    ap.add_argument("--shape", choices=SHAPES, default=DEFAULT_SHAPE, help="data shape (default typical)")
     ap.add_argument("--json", action="store_true", help="print the data info as JSON (for the harness)")
     args = ap.parse_args(argv)
     quiet = (lambda *a, **k: print(*a, file=sys.stderr, **k)) if args.json else print
-    d, info = ensure(parse_scale(args.scale), args.seed, args.data_dir, log=quiet)
+    d, info = ensure(parse_scale(args.scale), args.seed, args.data_dir, shape=args.shape, log=quiet)
     if args.json:
         print(json.dumps({"dir": str(d), **info}))
     else:
