@@ -650,13 +650,18 @@ def mask_name_like(frame: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> mask_name_like(pd.DataFrame({"a": ["Anna Jensen", "order missing", "Jörg Müller-Lüdenscheidt", None]}))["a"].tolist()
     ['[name]', 'order missing', '[name]', nan]
+    >>> mask_name_like(pd.DataFrame({"a": ['"Ulla Kunde"', "Ola Kunde [email]", "[email]"]}))["a"].tolist()
+    ['[name]', '[name]', '[email]']
     """
     out = frame.copy()
     for c in out.columns:
         s = out[c]
         if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
             continue
-        hit = s.astype("str").str.strip().str.fullmatch(NAME_LIKE).fillna(False).to_numpy(dtype=bool)
+        # the name alone once a stray quote, tab or backslash and the masks already placed are set aside
+        core = (s.astype("str").str.replace(r"\[(?:email|phone|name)\]|[\"\\\t\r\n]", " ", regex=True)
+                .str.replace(r"\s+", " ", regex=True).str.strip())
+        hit = core.str.fullmatch(NAME_LIKE).fillna(False).to_numpy(dtype=bool)
         if hit.any():
             out[c] = s.where(~hit, MASK_NAME)
     return out

@@ -446,3 +446,10 @@ def test_a_rejected_row_glued_by_a_stray_quote_withholds_the_glued_value(tmp_pat
     cells = rep.rejected.drop(columns=["row", "reason"]).astype("str").to_numpy().ravel().tolist()
     assert not any("ann mate" in c or "Hansen" in c for c in cells)
     assert any("withheld" in n for n in rep.notes) and "101" in cells  # the other values stay readable
+
+
+def test_name_like_cells_with_stray_quotes_tabs_and_masks_are_masked():
+    # found by the fuzz: a broken quote leaves a name with a quote, a tab or a backslash around it
+    got = privacy.mask_name_like(pd.DataFrame({"a": ['"\tUlla Kunde"', "Xena Kunde\\", "Ola Kunde [email]",
+                                                     "Web", "10:00 AM"]}))["a"].tolist()
+    assert got == ["[name]", "[name]", "[name]", "Web", "10:00 AM"]
