@@ -37,7 +37,7 @@ from .display import MISSING, format_value, show
 from .checks import parse_as_of
 from .stats.bootstrap import DEFAULT_RESAMPLES
 from .errors import CsanalysisError
-from .privacy import key_source
+from .privacy import key_source, resolve_secret
 from .schema import agent_initiated
 from .experiences import BadExperienceRule, experiences
 from .figures import figure_table
@@ -414,7 +414,7 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
-                  secret, sheet, tz_abbreviations, say, mapping=None) -> Exports:
+                  secret, sheet, tz_abbreviations, say, mapping=None, executor=None) -> Exports:
     """Read what is a path, keep what is a table; one load report per file or table."""
     first = tickets
     if isinstance(first, Exports) or (hasattr(first, "tables") and hasattr(first, "reports")
@@ -433,7 +433,8 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
                               "of paths, or tables returned by the readers); for the bundled sample use "
                               "cs.analyse(cs.datasets.load_sample())")
     ex = (read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
-                       sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping, progress=say)
+                       sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping, progress=say,
+                       executor=executor)
           if paths else Exports(None, None, None, None, {}))
     reports = dict(ex.reports)
     roles = {"tickets": "tickets", "survey": "responses", "activity": "activity", "customers": "customers"}
@@ -491,6 +492,9 @@ def analyse(
     cluster: str | None = "auto",
     override: bool | set[str] = False,
     progress: Callable[[str], None] | None = None,
+    engine: Literal["pandas", "dask"] = "pandas",
+    scheduler: Any = None,
+    partitions: int | None = None,
 ) -> Analysis:
     """Read, link, measure and compare: the one pipeline behind every face.
 
@@ -561,6 +565,19 @@ def analyse(
         figure (see :func:`csanalysis.registry.compare_figures`).
     progress : callable, optional
         Called with a short message before each stage.
+    engine : {"pandas", "dask"}, default "pandas"
+        Where the analysis runs. ``"dask"`` runs it on a Dask cluster
+        (``pip install csanalysis[dask]``; see :mod:`csanalysis.distributed`):
+        one task per file read, the per-customer phase per partition of
+        customers, and the estimators as parallel tasks. The figures are the
+        same as with ``"pandas"``.
+    scheduler : str or dask.distributed.Client, optional
+        With ``engine="dask"``: the address of a running scheduler
+        (``"tcp://10.0.0.5:8786"``) or a client; without one, a local cluster
+        is started for this analysis and closed after it.
+    partitions : int, optional
+        With ``engine="dask"``: partitions of customers of the per-customer
+        phase (default: two per worker). The figures do not depend on it.
 
     Returns
     -------
@@ -584,10 +601,6 @@ def analyse(
     >>> sorted(a.load_reports)
     ['activity', 'customers', 'survey', 'tickets']
     """
-    from . import segments as sg
-    from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
-    from .estimators.power import power_table
-
     say = progress or (lambda msg: None)
     if link_on not in ("auto", "customer_id", "email_key"):
         raise CsanalysisError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {link_on!r}")
@@ -598,27 +611,71 @@ def analyse(
     as_of_ts = parse_as_of(as_of, timezone)
     secret_source = key_source(secret)
     secret = secret if secret is not None else os.environ.get("CSANALYSIS_KEY") or None
+    if engine == "dask":  # workers hash with the secret resolved here (they lack this environment and user file)
+        secret = resolve_secret(secret)
     rule = rule or BadExperienceRule()
     timings: dict[str, float] = {}
     notes: list[str] = []
 
-    def stage(name: str, fn: Callable[[], Any]) -> Any:
+    def stage(name: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:  # one stage, here, now
         say(f"{name} ...")
-        t0 = time.perf_counter()
-        try:
-            return fn()
-        except ValueError as exc:  # the data lacks what the stage needs: say so, go on
-            if isinstance(exc, CsanalysisError) and getattr(exc, "path", None):
-                raise
-            notes.append(f"{name}: not computed ({exc})")
-            return None
-        finally:
-            timings[name] = time.perf_counter() - t0
+        value, note, seconds = call_stage(fn, *args, **kw)
+        timings[name] = seconds
+        if note is not None:
+            notes.append(f"{name}: not computed ({note})")
+        return value
+
+    runner = None
+    if engine == "dask":
+        from .distributed import DaskRunner
+
+        runner = DaskRunner(scheduler, partitions=partitions)
+    elif engine != "pandas":
+        raise CsanalysisError(f"engine must be 'pandas' or 'dask', got {engine!r}")
+    elif scheduler is not None:
+        raise CsanalysisError("scheduler= is the address of a Dask scheduler; it needs engine='dask'")
+    try:
+        return _analyse(tickets, survey, activity, customers, runner=runner, stage=stage, say=say, notes=notes,
+                        timings=timings, as_of_ts=as_of_ts, window=window, rule=rule, link_on=link_on,
+                        secret=secret, secret_source=secret_source, confidence=confidence,
+                        n_resamples=n_resamples, seed=seed, timezone=timezone, questions=questions,
+                        dayfirst=dayfirst, sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping,
+                        currency=currency, scorecard_freq=scorecard_freq, cluster=cluster, override=override,
+                        engine=engine)
+    finally:
+        if runner is not None:
+            runner.close()
+
+
+def call_stage(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, str | None, float]:
+    """Run one stage of :func:`analyse`: ``(value, note, seconds)``; the same wherever it runs.
+
+    A stage whose data lacks what it needs raises ``ValueError``: its value is
+    ``None`` and ``note`` says why, and the analysis goes on. A package error
+    naming a file (:class:`~csanalysis.errors.CsanalysisError` with a path)
+    propagates.
+    """
+    t0 = time.perf_counter()
+    try:
+        return fn(*args, **kw), None, time.perf_counter() - t0
+    except ValueError as exc:  # the data lacks what the stage needs: say so, go on
+        if isinstance(exc, CsanalysisError) and getattr(exc, "path", None):
+            raise
+        return None, str(exc), time.perf_counter() - t0
+
+
+def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes, timings, as_of_ts, window, rule,
+             link_on, secret, secret_source, confidence, n_resamples, seed, timezone, questions, dayfirst, sheet,
+             tz_abbreviations, mapping, currency, scorecard_freq, cluster, override, engine) -> Analysis:
+    """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
+    from . import segments as sg
+    from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators.power import power_table
 
     t0 = time.perf_counter()
     ex = _exports_from(tickets, survey, activity, customers, questions=questions, timezone=timezone,
                        dayfirst=dayfirst, secret=secret, sheet=sheet, tz_abbreviations=tz_abbreviations, say=say,
-                       mapping=mapping)
+                       mapping=mapping, executor=None if runner is None else runner.executor)
     timings["reading"] = time.perf_counter() - t0
     if not ex.tables():
         raise CsanalysisError("nothing to analyse: every input was empty")
@@ -628,53 +685,55 @@ def analyse(
 
     exp = None
     if _has(linked.tickets, "created_at") or _has(linked.responses, "responded_at"):
-        exp = stage("experiences", lambda: experiences(
-            linked.tickets if linked.tickets is not None and len(linked.tickets) else None, linked.responses,
-            rule=rule))
+        exp_tickets = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
+        if runner is None:
+            exp = stage("experiences", experiences, exp_tickets, linked.responses, rule=rule)
+        else:  # the per-customer phase, one task per partition of customers
+            exp = stage("experiences", runner.experiences, linked, rule=rule)
     act = linked.activity if _has(linked.activity, "at") else None
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
+    # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
+    # once on the cluster; the stages that need another's result follow
+    jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
     if exp is not None and len(exp) and act is not None:
-        res["avoidance"] = stage("avoidance", lambda: avoidance(exp, act, window=window, as_of=as_of_ts, **boot))
-        res["attributable_churn"] = stage("attributable churn", lambda: attributable_churn(
-            exp, act, as_of=as_of_ts, **boot))
+        jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts, **boot}))
+        jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
+                     {"as_of": as_of_ts, **boot}))
     else:
         notes.append("avoidance and attributable churn need service experiences (tickets or survey answers) "
                      "and purchase activity")
     if _has(linked.responses, "csat"):
-        res["word_of_mouth"] = stage("word of mouth", lambda: word_of_mouth(linked.responses, **boot))
+        jobs.append(("word_of_mouth", "word of mouth", word_of_mouth, (linked.responses,), boot))
     else:
         notes.append("word of mouth needs survey responses with a satisfaction (CSAT) answer")
     if _has(linked.customers, "churned"):
-        res["snapshot_churn"] = stage("snapshot churn", lambda: snapshot_churn(linked.customers,
-                                                                               confidence=confidence))
+        jobs.append(("snapshot_churn", "snapshot churn", snapshot_churn, (linked.customers,),
+                     {"confidence": confidence}))
     tk = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
     rs = linked.responses if linked.responses is not None and len(linked.responses) else None
     unit = _sampling_unit(cluster, tk)
     if tk is not None or rs is not None:
-        res["metrics"] = stage("service metrics", lambda: service_metrics(tk, rs, confidence=confidence,
-                                                                          cluster=unit))
+        jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
+                     {"confidence": confidence, "cluster": unit}))
     if tk is not None:
         if "channel" in tk.columns and tk["channel"].notna().any():
-            res["metrics_by_channel"] = stage("service metrics by channel", lambda: service_metrics(
-                tk, rs, by="channel", confidence=confidence, cluster=unit))
-            res["channels"] = stage("channel consistency", lambda: sg.channel_consistency(
-                tk, rs, csat_from="survey", cluster=unit, **boot))
-        res["scorecard"] = stage("scorecard", lambda: sg.scorecard(tk, rs, act, linked.customers,
-                                                                   freq=scorecard_freq, as_of=as_of_ts, seed=seed,
-                                                                   cluster=unit, n_resamples=n_resamples,
-                                                                   confidence=confidence))
-        res["rankings"] = stage("rankings", lambda: _rankings(tk, unit, timezone=timezone, confidence=confidence,
-                                                              key=secret))
-        if res["scorecard"] is not None:
-            res["power"] = stage("power", lambda: power_table(res["scorecard"]))
-        res["drivers"] = stage("key drivers", lambda: _drivers(tk, rule, unit, n_resamples=n_resamples,
-                                                               seed=seed, confidence=confidence))
-        res["nonresponse"] = stage("survey non-response", lambda: _nonresponse(
-            tk, unit, n_resamples=n_resamples, seed=seed, confidence=confidence))
-        res["channel_use"] = stage("channels and self-service", lambda: channel_use(
-            tk, cluster=unit, n_resamples=n_resamples, seed=seed, confidence=confidence))
-    cur = stage("analysis currency", lambda: analysis_currency(act, currency)) if act is not None else currency
+            jobs.append(("metrics_by_channel", "service metrics by channel", service_metrics, (tk, rs),
+                         {"by": "channel", "confidence": confidence, "cluster": unit}))
+            jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
+                         {"csat_from": "survey", "cluster": unit, **boot}))
+        jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers),
+                     {"freq": scorecard_freq, "as_of": as_of_ts, "seed": seed, "cluster": unit,
+                      "n_resamples": n_resamples, "confidence": confidence}))
+        jobs.append(("rankings", "rankings", _rankings, (tk, unit),
+                     {"timezone": timezone, "confidence": confidence, "key": secret}))
+        jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
+                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+        jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
+                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+        jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
+                     {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+    cur = stage("analysis currency", analysis_currency, act, currency) if act is not None else currency
     if act is not None:
         have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
         if cur is None and len(have):
@@ -683,21 +742,33 @@ def analyse(
             notes.append(f"amounts come in {have.nunique()} currencies; monetary segments and clusters use {cur} "
                          "(no conversion): customers who paid only in other currencies are left out of them, "
                          "other orders count for recency and frequency only")
-        res["rfm"] = stage("RFM segments", lambda: sg.rfm(act, as_of=as_of_ts, currency=cur))
+        jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
         if exp is not None and len(exp):
-            res["journeys"] = stage("experience journeys", lambda: sg.experience_journeys(
-                exp, act, as_of=as_of_ts, seed=seed))
-            if res["journeys"] is not None:
-                res["recovery"] = stage("service-recovery test", lambda: sg.service_recovery_test(res["journeys"]))
-        res["clusters"] = stage("clusters", lambda: sg.cluster_customers(act, exp, currency=cur, seed=seed))
+            jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
+                         {"as_of": as_of_ts, "seed": seed}))
+        jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
     if rs is not None:
-        res["service_levels"] = stage("service levels", lambda: sg.service_levels(rs, act, as_of=as_of_ts))
+        jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
+    if runner is None:
+        for name, label, fn, args, kw in jobs:
+            res[name] = stage(label, fn, *args, **kw)
+    else:
+        say(f"{len(jobs)} stages on the cluster ...")
+        for (name, label, *_), (value, note, seconds) in zip(jobs, runner.run_stages(
+                [(fn, args, kw) for _, _, fn, args, kw in jobs])):
+            res[name], timings[label] = value, seconds
+            if note is not None:
+                notes.append(f"{label}: not computed ({note})")
+    if res["scorecard"] is not None:
+        res["power"] = stage("power", power_table, res["scorecard"])
+    if res["journeys"] is not None:
+        res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)
     rec = res.get("recovery")
     gradient = None if rec is None else rec.settings.get("disappointment_gradient")
-    res["guards"] = stage("guards", lambda: run_guards(
-        linked.customers if _has(linked.customers, "churned") else None, act, currency=currency, gradient=gradient))
+    res["guards"] = stage("guards", run_guards, linked.customers if _has(linked.customers, "churned") else None,
+                          act, currency=currency, gradient=gradient)
 
     t0 = time.perf_counter()
     figures = figure_table(res, rule_text=rule.describe(), load_reports=ex.reports, linked=linked,
@@ -709,7 +780,7 @@ def analyse(
                "n_resamples": int(n_resamples), "seed": seed, "timezone": timezone, "currency": cur,
                "scorecard_freq": scorecard_freq, "cluster": unit,
                "override": sorted(override) if isinstance(override, set)
-               else bool(override), "secret": secret_source}
+               else bool(override), "secret": secret_source, "engine": engine}
     return Analysis(figures=figures, comparisons=comparisons, load_reports=ex.reports, linked=linked,
                     experiences=exp, results=res, as_of=as_of_ts, rule=rule, options=options, notes=notes,
                     timings=timings, sample=bool(getattr(ex, "sample", False)))

@@ -20,7 +20,8 @@ ANALYSE_OPTIONS: dict[str, str] = {
     "n_resamples": "--resamples", "seed": "--seed", "timezone": "--timezone", "questions": "--question",
     "dayfirst": "--dayfirst", "sheet": "--sheet", "tz_abbreviations": "--tz-abbreviation", "mapping": "--map",
     "currency": "--currency", "scorecard_freq": "--scorecard-freq", "cluster": "--cluster",
-    "override": "--override", "rule": "--bad-rating",
+    "override": "--override", "rule": "--bad-rating", "engine": "--engine", "scheduler": "--scheduler",
+    "partitions": "--partitions",
 }
 #: Parameters of :func:`csanalysis.analyse` without an option, and why.
 NOT_ON_THE_COMMAND_LINE: dict[str, str] = {
@@ -42,6 +43,8 @@ _EPILOG = """examples:
       --timezone Europe/Copenhagen --format html,json,xlsx --out report
   csanalysis report --tickets tickets.xlsx --sheet tickets=Export --activity orders.csv \\
       --map "activity:customer_id=Buyer Ref" --bad-ces-min 6 --resamples 2000 --seed 7
+  csanalysis report --tickets /shared/tickets.csv --activity /shared/orders.csv \
+      --engine dask --scheduler tcp://10.0.0.5:8786
 
 Every option of cs.analyse(...) has an option here; the pseudonymisation secret comes from the
 environment variable CSANALYSIS_KEY (never from the command line)."""
@@ -148,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--override", action="append", nargs="?", const="all", default=None, metavar="ID",
                    help="compare cited figures even where the definitions cannot meet: all of them, or the ids "
                         "given (repeatable), e.g. --override avoid_2y_after_bad")
+    g = r.add_argument_group("where it runs")
+    g.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (this process, the default) or dask (a Dask cluster: pip install "
+                        "'csanalysis[dask]'; same figures), e.g. --engine dask")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: address of a running Dask scheduler (default: start a local cluster "
+                        "for this run), e.g. --scheduler tcp://10.0.0.5:8786")
+    g.add_argument("--partitions", type=int, default=None, metavar="N",
+                   help="with --engine dask: partitions of customers (default: two per worker; the figures do not "
+                        "depend on it), e.g. --partitions 64")
     g = r.add_argument_group("bad-experience rule",
                              "What counts as a bad (and a good) service experience; the criteria are combined\n"
                              "with OR. Default: the ticket's rating is bad, or CSAT 2 or lower; good: rating good\n"
@@ -296,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
                 quiet=args.quiet, n_resamples=args.resamples, seed=args.seed, formats=args.format,
                 window=args.window, confidence=args.confidence, currency=args.currency,
                 scorecard_freq=args.scorecard_freq, cluster=cluster, rule=_rule(args),
-                override=_override(args.override), **({} if args.sample else files),
+                override=_override(args.override), engine=args.engine, scheduler=args.scheduler,
+                partitions=args.partitions, **({} if args.sample else files),
             )
         except (CsanalysisError, FileNotFoundError) as exc:
             print(f"csanalysis: {mask_text(str(exc))}", file=sys.stderr)

@@ -39,6 +39,7 @@ from csanalysis.schema import (
 
 __all__ = [
     "EXPERIENCE_COLUMNS",
+    "concat_experiences",
     "KNOWN_FROM",
     "TIMELINE_COLUMNS",
     "TIMELINE_EVENTS",
@@ -321,6 +322,29 @@ def _require(df: pd.DataFrame, table: str, cols: tuple[str, ...]) -> None:
                          f"{' and '.join(cols)} (read the export with a csanalysis reader or map these columns)")
 
 
+def concat_experiences(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Experiences of disjoint sets of customers, stacked in :func:`experiences`' own order.
+
+    :func:`experiences` is per customer, so its result on partitions of the
+    customers (:func:`csanalysis.partition.split_customers`), stacked here,
+    equals its result on the whole tables: what the Dask engine relies on.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer": ["b", "a", "b"],
+    ...                   "created_at": pd.to_datetime(["2024-01-03", "2024-01-02", "2024-01-01"], utc=True)})
+    >>> whole = experiences(t)
+    >>> parts = concat_experiences([experiences(t[t["customer"] == c]) for c in ("b", "a")])
+    >>> bool(parts.equals(whole)), parts["experience_id"].tolist()
+    (True, ['ticket:2', 'ticket:3', 'ticket:1'])
+    """
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        raise ValueError("no experiences to stack")
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return _sorted(out, ["customer", "at", "experience_id"])
+
+
 def first_responses(tickets: pd.DataFrame | None, responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split responses into (first response per known ticket, responses about no known ticket)."""
     r = responses.sort_values("responded_at", na_position="last", kind="stable")
@@ -470,7 +494,10 @@ def experiences(
     if unlinked is not None and len(unlinked):
         u = unlinked.reset_index(drop=True)
         n = len(u)
-        pos = pd.Series(np.arange(n), index=u.index).astype(_STR)
+        # a response without an id is named by its row label in the responses table (kept when the customers
+        # are split into partitions, so the name does not depend on the split); by its position if labels repeat
+        labels = unlinked.index.to_numpy() if unlinked.index.is_unique else np.arange(n)
+        pos = pd.Series(labels, index=u.index).astype(_STR)
         rid = u["response_id"].astype(_STR)
         parts.append(pd.DataFrame({
             "customer": u["customer"].astype(_STR),

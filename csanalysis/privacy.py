@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +46,7 @@ import pandas as pd
 
 __all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column", "key_source",
            "redact_emails", "mask_text", "mask_counts", "mask_name_like", "NAME_LIKE", "Names", "secret_path", "config_dir", "ENV_VAR",
-           "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME"]
+           "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME", "ResolvedSecret", "resolve_secret"]
 
 ENV_VAR = "CSANALYSIS_KEY"
 #: Overrides the folder of the per-user secret (tests point it to a temporary folder).
@@ -130,7 +131,40 @@ def _user_secret() -> tuple[bytes | None, str | None]:
     return found, None
 
 
+@dataclass(frozen=True, repr=False)
+class ResolvedSecret:
+    """A secret resolved once, with where it came from, to hand to other processes or machines.
+
+    Workers of a cluster have neither the client's environment nor its
+    per-user file: :func:`resolve_secret` resolves the secret where the
+    analysis starts, and every function taking ``key=`` accepts the result,
+    hashes with its value and reports its original source, so keys and load
+    reports are the same on every worker. Its ``repr`` never shows the value.
+
+    Examples
+    --------
+    >>> s = resolve_secret("k")
+    >>> s, key_source(s), bool(email_key(pd.Series(["a@b.c"]), s).equals(email_key(pd.Series(["a@b.c"]), "k")))
+    (ResolvedSecret(source='argument'), 'argument', True)
+    """
+
+    value: str | bytes
+    source: str
+
+    def __repr__(self) -> str:
+        return f"ResolvedSecret(source={self.source!r})"
+
+
+def resolve_secret(key: str | bytes | None = None) -> ResolvedSecret:
+    """The secret ``key=`` stands for (see :func:`key_source`), resolved here, as a :class:`ResolvedSecret`."""
+    if isinstance(key, ResolvedSecret):
+        return key
+    return ResolvedSecret(*_resolve_key(key))
+
+
 def _resolve_key(key: str | bytes | None) -> tuple[str | bytes, str]:
+    if isinstance(key, ResolvedSecret):
+        return key.value, key.source
     if key is not None:
         return key, "argument"
     env = os.environ.get(ENV_VAR)

@@ -167,7 +167,8 @@ def _km_arrays(
     at_risk = total - np.concatenate(([0.0], np.cumsum(removed)[:-1]))
     # guard float round-off of the cumulative sum
     at_risk = np.where(np.abs(at_risk) < 1e-9 * max(total, 1.0), 0.0, at_risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # over: where S is within round-off of 1 the log-log bounds overflow to their limits, 0 and 1
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         factor = np.where(at_risk > 0, 1.0 - d / at_risk, 1.0)
         surv = np.cumprod(factor)
         # Greenwood: sum d / (n (n - d)); increments where n == d (S hits 0) are 0, as in lifelines

@@ -1,0 +1,127 @@
+"""The Dask engine (issue 13, item 4): the same analysis on a local cluster of 2 workers equals the pandas engine.
+
+Counts and point estimates to 1e-9, intervals to 1e-9, load reports equal; on the bundled sample read from its
+files (one task per file) and on a generated scenario of 20,000 customers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import csanalysis as cs
+from csanalysis.cli import main
+from csanalysis.datasets import sample_path
+from csanalysis.errors import CsanalysisError
+
+distributed = pytest.importorskip("distributed", reason="the Dask engine's tests need csanalysis[test]")
+
+SECRET = "test-distributed"
+
+
+@pytest.fixture(scope="module")
+def client():
+    from csanalysis.distributed import local_cluster
+
+    cluster = local_cluster(2)
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _files() -> dict:
+    return {"tickets": sample_path("zendesk_tickets.csv"),
+            "survey": [sample_path("qualtrics_survey.csv"), sample_path("danish_survey.csv")],
+            "activity": sample_path("shopify_orders.csv"), "customers": sample_path("customer_snapshot.csv")}
+
+
+def _numeric(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+
+
+def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str] = ("pandas", "dask")) -> None:
+    """Figures, comparisons and experiences equal (floats to 1e-9), load reports and notes identical."""
+    for name in ("figures", "comparisons", "experiences"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert list(x.columns) == list(y.columns) and len(x) == len(y), name
+        assert_frame_equal(x, y, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
+    fig = a.figures
+    assert fig["n"].notna().sum() > 50 and fig["ci_low"].notna().sum() > 50  # the comparison has content
+    assert a.notes == b.notes
+    da, db = a.to_dict(), b.to_dict()
+    for key in ("inputs", "linking"):  # load reports (every row accounted for) and the linking, identical
+        assert da[key] and json.dumps(da[key], sort_keys=True) == json.dumps(db[key], sort_keys=True), key
+    oa, ob = dict(a.options), dict(b.options)
+    assert (oa.pop("engine"), ob.pop("engine")) == engines and oa == ob
+
+
+def test_sample_files_equal_the_pandas_engine(client):
+    a = cs.analyse(**_files(), secret=SECRET, n_resamples=60, seed=3)
+    b = cs.analyse(**_files(), secret=SECRET, n_resamples=60, seed=3, engine="dask", scheduler=client,
+                   partitions=7)
+    assert_same_analysis(a, b)
+    # every stage ran, and in the dask run the reading went through the workers (one task per file)
+    assert set(a.timings) == set(b.timings)
+    assert sum(len(v) for v in b.load_reports.values()) == 5
+
+
+def test_partitions_change_nothing(client):
+    s = cs.datasets.load_sample()
+    one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)
+    many = cs.analyse(cs.datasets.load_sample(), n_resamples=40, engine="dask", scheduler=client, partitions=16)
+    assert_same_analysis(one, many, engines=("dask", "dask"))
+
+
+def test_generated_20k_customers_equal_the_pandas_engine(client, tmp_path):
+    from csanalysis.datasets.generate import BENCHMARK_RATES, generate_sample
+
+    generate_sample(tmp_path, n_customers=20_000, seed=11, rates=BENCHMARK_RATES, danish=False, snapshot=False)
+    files = {"tickets": tmp_path / "zendesk_tickets.csv", "survey": tmp_path / "qualtrics_survey.csv",
+             "activity": tmp_path / "shopify_orders.csv"}
+    a = cs.analyse(**files, secret=SECRET, n_resamples=30)
+    b = cs.analyse(**files, secret=SECRET, n_resamples=30, engine="dask", scheduler=client)
+    assert_same_analysis(a, b)
+    assert a.figure("avoid_2y_after_bad")["n"] > 1000
+
+
+def test_cli_engine_dask_with_a_scheduler_address(client, tmp_path):
+    out_p, out_d = tmp_path / "p", tmp_path / "d"
+    assert main(["report", "--sample", "--resamples", "20", "--quiet", "--format", "json", "--out", str(out_p)]) == 0
+    assert main(["report", "--sample", "--resamples", "20", "--quiet", "--format", "json", "--out", str(out_d),
+                 "--engine", "dask", "--scheduler", client.scheduler.address]) == 0
+    p = json.loads((out_p / "results.json").read_text())
+    d = json.loads((out_d / "results.json").read_text())
+    fp, fd = pd.DataFrame(p["figures"]), pd.DataFrame(d["figures"])
+    assert len(fp) > 100
+    assert_frame_equal(fp, fd, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_errors_teach(capsys):
+    s = cs.datasets.load_sample()
+    with pytest.raises(CsanalysisError, match="engine must be 'pandas' or 'dask'"):
+        cs.analyse(s, engine="spark")
+    with pytest.raises(CsanalysisError, match="needs engine='dask'"):
+        cs.analyse(s, scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(CsanalysisError, match="scheduler must be the address"):
+        cs.analyse(s, engine="dask", scheduler=8786)
+    with pytest.raises(CsanalysisError, match="partitions must be a whole number"):
+        cs.analyse(s, engine="dask", partitions=0)
+    assert main(["report", "--sample", "--quiet", "--scheduler", "tcp://127.0.0.1:8786"]) == 2
+    assert "needs engine='dask'" in capsys.readouterr().err
+
+
+def test_resolved_secret_hashes_like_the_secret_and_never_shows_it():
+    from csanalysis.privacy import email_key, key_source, resolve_secret
+
+    s = resolve_secret("swordfish")
+    e = pd.Series(["anna@example.com", None])
+    assert email_key(e, s).equals(email_key(e, "swordfish"))
+    assert not email_key(e, s).equals(email_key(e, "other"))
+    assert key_source(s) == "argument" and "swordfish" not in repr(s)
+    assert resolve_secret(s) is s
+    assert np.all(email_key(e, resolve_secret(None)).isna() == e.isna())
