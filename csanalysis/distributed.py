@@ -48,10 +48,13 @@ workers with the tasks, so e-mail keys match those of a pandas run.
 
 Examples
 --------
->>> import csanalysis as cs
->>> a = cs.analyse(cs.datasets.load_sample(), engine="dask", n_resamples=50)  # doctest: +SKIP
->>> a.options["engine"]  # doctest: +SKIP
-'dask'
+A local cluster for one analysis (in a script, start it under
+``if __name__ == "__main__":``, as every program starting worker processes
+must; ``tests/test_distributed.py`` runs this)::
+
+    import csanalysis as cs
+    a = cs.analyse(cs.datasets.load_sample(), engine="dask")
+    a.options["engine"]   # 'dask'
 """
 
 from __future__ import annotations
