@@ -320,7 +320,8 @@ def results_dict(a: Analysis) -> dict[str, Any]:
 
 #: The ticket measures :func:`_drivers` uses as drivers (log-scaled durations), and the rule fields that use them.
 DRIVERS: dict[str, str] = {"first_reply_minutes": "log1p", "resolution_minutes": "log1p", "reopens": "count",
-                           "repeat_contact_7d": "0/1"}
+                           "repeat_contact_7d": "0/1", "sla_breached": "0/1", "assignee_changes": "count",
+                           "group_changes": "count"}
 _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply_sla_minutes"}
 #: Fewest rated tickets on each side of a yes/no driver (a repeat contact) for it to be used.
 MIN_BINARY_DRIVER = 20
@@ -331,9 +332,12 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     """Key drivers of a bad rating and of the rating score among rated customer-initiated tickets.
 
     Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and resolution time
-    (log(1 + minutes)), reopens, and whether the same customer opened another ticket in the 7 days before
-    this one (a repeat contact). A driver the bad-experience rule itself uses is left out for the bad
-    outcome. The sampling unit is the analysis's (customer or account).
+    (log(1 + minutes)), reopens, whether the same customer opened another ticket in the 7 days before
+    this one (a repeat contact), and where the export has them an SLA breach and the number of assignee
+    and group changes (hand-offs). A measure known for fewer than half the rated tickets, or a yes/no
+    measure with fewer than :data:`MIN_BINARY_DRIVER` rated tickets on a side, is left out. A driver the
+    bad-experience rule itself uses is left out for the bad outcome. The sampling unit is the analysis's
+    (customer or account).
     """
     from .estimators.drivers import key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
@@ -355,7 +359,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     for col, scale in DRIVERS.items():
         if col not in t.columns:
             continue
-        x = pd.to_numeric(t[col], errors="coerce").astype("float64")
+        x = pd.Series(pd.to_numeric(t[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
+                      index=t.index)
         if x.notna().mean() < 0.5 or x.nunique() < 2:
             continue
         if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
@@ -364,7 +369,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         used.append(col)
     if len(used) < 2:
         raise ValueError("fewer than two operational measures (first reply, resolution time, reopens, repeat "
-                         "contacts) are known for the rated tickets; key drivers need at least two")
+                         "contacts, SLA breaches, hand-offs) are known for the rated tickets; key drivers need at "
+                         "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
     if cust is not None and cust in t.columns:
         data["unit"] = t[cust].astype("object").to_numpy()

@@ -116,6 +116,13 @@ TICKETS: tuple[Column, ...] = (
     Column("self_service", "boolean", "Whether the issue began in self-service (help centre, knowledge base, FAQ, "
            "bot) before reaching a person; missing when the export does not say, and for the whole file when no "
            "ticket of it came through self-service (the tool may not record it; a web form is assisted)."),
+    Column("sla_breached", "boolean", "Whether a service-level target of the ticket was missed (Freshdesk's "
+           "'First response status' / 'Resolution status' 'SLA Violated', a generic 'sla_breached' column); missing "
+           "where the export has no SLA status (Zendesk's CSV export has none)."),
+    Column("assignee_changes", "Int64", "Times the ticket passed to another assignee (Zendesk 'Assignee stations' "
+           "minus one, a reassignment count); missing where the export does not say."),
+    Column("group_changes", "Int64", "Times the ticket passed to another group (Zendesk 'Group stations' minus "
+           "one); missing where the export does not say."),
 )
 
 RESPONSES: tuple[Column, ...] = (

@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from pathlib import Path
+
 from scipy import optimize, special
 
 from csanalysis.estimators.drivers import (
@@ -25,6 +27,8 @@ from csanalysis.estimators.drivers import (
 )
 from csanalysis.results import Result
 from csanalysis.stats.bootstrap import poisson_weights
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIGMA = np.array([
     [1.0, 0.6, 0.5, 0.2, 0.1],
@@ -517,3 +521,40 @@ def test_analyse_uses_repeat_contacts_of_the_same_customer_not_the_same_account(
     lone = t.assign(account_id="acct-all")
     r2 = _drivers(lone, cs.BadExperienceRule(), "account_id", n_resamples=20, seed=0, confidence=0.95)
     assert "repeat_contact_7d" not in set(r2.table["driver"]) and MIN_BINARY_DRIVER >= 20
+
+
+def test_sla_breach_and_handoffs_are_read_and_become_drivers():
+    """Freshdesk's SLA statuses and Zendesk's assignee / group stations reach the tickets table and the drivers."""
+    import csanalysis as cs
+    from csanalysis.analysis import _drivers
+    from csanalysis.experiences import BadExperienceRule
+
+    fd = cs.read_tickets(ROOT / "tests/data/tickets/freshdesk_export.csv", key="k")
+    assert fd["sla_breached"].dtype == "boolean"
+    raw = pd.read_csv(ROOT / "tests/data/tickets/freshdesk_export.csv", dtype=str, keep_default_na=False)
+    said = raw[["First response status", "Resolution status", "Every response status"]]
+    assert fd["sla_breached"].fillna(False).tolist() == said.eq("SLA Violated").any(axis=1).tolist()
+    assert fd["sla_breached"].isna().tolist() == (~said.isin(["SLA Violated", "Within SLA"]).any(axis=1)).tolist()
+    zd = cs.read_tickets(ROOT / "tests/data/tickets/zendesk_export.csv", key="k")
+    zraw = pd.read_csv(ROOT / "tests/data/tickets/zendesk_export.csv", dtype=str)
+    stations = pd.to_numeric(zraw["Assignee stations"]).to_numpy()
+    assert zd["assignee_changes"].astype("float64").tolist() == list(np.maximum(stations - 1, 0).astype(float))
+    assert zd["sla_breached"].isna().all()  # Zendesk's CSV export has no SLA status
+    # a generated table: breached SLAs and hand-offs make bad ratings likelier; both are found as drivers
+    rng = np.random.default_rng(5)
+    n = 1500
+    sla = rng.random(n) < 0.3
+    hand = rng.poisson(0.6, n)
+    bad = rng.random(n) < 0.08 + 0.35 * sla + 0.1 * np.minimum(hand, 3)
+    t = pd.DataFrame({
+        "ticket_id": np.arange(n).astype(str), "customer": rng.integers(0, 900, n).astype(str),
+        "created_at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "direction": "customer", "rating": np.where(bad, "bad", "good"), "rating_score": np.where(bad, 0.0, 1.0),
+        "first_reply_minutes": rng.exponential(60, n), "resolution_minutes": rng.exponential(600, n),
+        "sla_breached": pd.array(sla, dtype="boolean"), "assignee_changes": pd.array(hand, dtype="Int64"),
+        "group_changes": pd.array(np.zeros(n, dtype=int), dtype="Int64")})
+    res = _drivers(t, BadExperienceRule(), "customer", n_resamples=50, seed=1, confidence=0.95)
+    tab = res.table.set_index(["outcome", "driver"])
+    assert "group_changes" not in tab.index.get_level_values("driver")  # never varies: left out
+    top = tab.loc["bad"].sort_values("importance", ascending=False).index.tolist()
+    assert top[0] == "sla_breached" and top.index("assignee_changes") == 1

@@ -241,3 +241,14 @@ def test_every_reader_says_where_the_email_key_comes_from(data_dir, monkeypatch)
                          (read_customers, "customer_snapshot.csv")):
         rep = load_report(reader(sample_path(name), key="k"))
         assert any("pseudonymised as email_key (key: argument)" in n for n in rep.notes), name
+
+
+def test_a_wrong_argument_is_a_type_error_not_a_damaged_file():
+    """A misspelt keyword is the caller's mistake: Python's TypeError, never 'a damaged file'."""
+    import csanalysis as cs
+    from csanalysis.datasets import sample_path
+
+    for reader, name in [(cs.read_tickets, "zendesk_tickets.csv"), (cs.read_survey, "qualtrics_survey.csv"),
+                         (cs.read_activity, "shopify_orders.csv"), (cs.read_customers, "customer_snapshot.csv")]:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'secrett'"):
+            reader(sample_path(name), secrett="x")

@@ -58,7 +58,8 @@ def test_schema_appends_agent_key_and_group():
     assert names[:17] == ["ticket_id", "customer_id", "email_key", "created_at", "solved_at", "channel", "status",
                           "priority", "rating", "rating_score", "rating_offered", "first_reply_minutes",
                           "resolution_minutes", "reopens", "direction", "account_id", "source_format"]
-    assert names[17:] == ["agent_key", "group", "self_service"]  # new columns are appended, never inserted
+    assert names[17:] == ["agent_key", "group", "self_service", "sla_breached", "assignee_changes",
+                          "group_changes"]  # new columns are appended, never inserted
     assert {c.name: c.dtype for c in TICKETS}["agent_key"] == "str"
     assert {c.name: c.dtype for c in TICKETS}["group"] == "str"
 

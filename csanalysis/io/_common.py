@@ -10,6 +10,7 @@ personal columns, keeps the rest under snake_case names, attaches the
 from __future__ import annotations
 
 import functools
+import inspect
 import linecache
 import re
 import unicodedata
@@ -617,8 +618,11 @@ def reader(func):
     file, with the original exception as its ``__cause__``: such an error is a
     case csanalysis should have recognised (please report it).
     """
+    signature = inspect.signature(func)
+
     @functools.wraps(func)
     def wrapper(path, *args, **kwargs):
+        signature.bind(path, *args, **kwargs)  # a wrong argument is the caller's TypeError, not a damaged file
         abbr = kwargs.get("tz_abbreviations")
         try:
             if abbr is None:

@@ -159,6 +159,19 @@ GENERIC = TicketTool(
     free_text=("subject", "description", "Subject", "Description", "comment"),
 )
 _MAPPABLE = {c.name for c in TICKETS} | {"email"}
+#: Columns of an SLA status (any tool): a ticket breached its SLA when one of them says so.
+SLA_COLUMNS: tuple[str, ...] = ("sla_breached", "SLA breached", "sla_status", "SLA status", "First response status",
+                                "Resolution status", "Every response status", "made_sla", "Made SLA")
+#: Values of an SLA status column meaning breached / met (stripped, case-folded); others are missing.
+SLA_BREACHED = frozenset({"sla violated", "violated", "breached", "missed", "overdue", "true", "yes", "1",
+                          "sla brudt", "sla verletzt", "нарушен"})
+SLA_MET = frozenset({"within sla", "met", "achieved", "ok", "false", "no", "0", "inden for sla", "innerhalb sla"})
+#: Per canonical count of hand-offs: (columns counting the stations the ticket passed, columns counting changes).
+HANDOFF_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "assignee_changes": (("Assignee stations", "assignee_stations"),
+                         ("assignee_changes", "reassignment_count", "Reassignment count", "reassignments")),
+    "group_changes": (("Group stations", "group_stations"), ("group_changes", "group_reassignments")),
+}
 #: Canonical columns read by their own rules (the assignee pseudonymised, the group), not by ``spec.columns``.
 _WHO = ("agent_key", "group")
 #: Values of an assignee or group column that name nobody (compared stripped and case-folded).
@@ -519,6 +532,30 @@ def read_tickets(
         rep.note(f"agent_key: the assignee in {agent_col!r}, pseudonymised (key: {key_source(key)})")
     group = _named(C(group_col))
 
+    # -- service-level breach and hand-offs (where the export has them) ---------------------------
+    sla_cols = [c for c in dict.fromkeys(find_column(cols, name) for name in SLA_COLUMNS) if c is not None
+                and c not in set(colmap.values())]
+    sla = pd.Series(pd.NA, index=data.index, dtype="boolean")
+    if sla_cols:
+        said = pd.DataFrame({c: normalise_values(C(c)) for c in sla_cols})
+        breached = said.isin(SLA_BREACHED).any(axis=1)
+        known = breached | said.isin(SLA_MET).any(axis=1)
+        sla = breached.astype("boolean").where(known.to_numpy(), pd.NA)
+        rep.note(f"sla_breached: {', '.join(repr(c) for c in sla_cols)} ({int(breached.sum())} breached, "
+                 f"{int(known.sum())} with a status)")
+    handoffs = {}
+    for canon, (stations, changes) in HANDOFF_COLUMNS.items():
+        st, ch = find_column(cols, *stations), find_column(cols, *changes)
+        v = pd.Series(np.nan, index=data.index)
+        if st is not None or ch is not None:
+            v, _, _ = parse_numbers(C(st if st is not None else ch))
+            v = (v - 1).clip(lower=0) if st is not None else v
+            v = v.where((v >= 0) & (v < 1e6))  # a negative, infinite or absurd count is not known
+            rep.note(f"{canon}: one less than {st!r}" if st is not None else f"{canon}: {ch!r}")
+        handoffs[canon] = v.round().astype("Int64")
+    sla_used = set(sla_cols) | {c for canon, (a, b) in HANDOFF_COLUMNS.items() for c in
+                                (find_column(cols, *a), find_column(cols, *b)) if c is not None}
+
     # -- agents pseudonymised; people dropped ----------------------------------------------------
     canonical = {
         "ticket_id": ticket_id, "customer_id": cust, "email_key": ek, "created_at": created,
@@ -527,12 +564,14 @@ def read_tickets(
         "first_reply_minutes": first_reply, "resolution_minutes": resolution,
         "reopens": reopens.round().astype("Int64"), "direction": direction, "account_id": account,
         "source_format": spec.name, "agent_key": agent_key, "group": group, "self_service": self_service,
+        "sla_breached": sla, **handoffs,
     }
     used = {v for k, v in colmap.items() if v is not None and k not in ("rating",)}
     if colmap.get("rating"):
         used.add(colmap["rating"])
     if group_col is not None:
         used.add(group_col)
+    used |= sla_used
     if user.get("agent_key"):
         used.add(agent_col)
     for c in cols:
