@@ -328,19 +328,23 @@ MIN_BINARY_DRIVER = 20
 
 
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
-             confidence: float) -> Any:
-    """Key drivers of a bad rating and of the rating score among rated customer-initiated tickets.
+             confidence: float, responses: pd.DataFrame | None = None) -> Any:
+    """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
-    Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and resolution time
-    (log(1 + minutes)), reopens, whether the same customer opened another ticket in the 7 days before
-    this one (a repeat contact), and where the export has them an SLA breach and the number of assignee
-    and group changes (hand-offs). A measure known for fewer than half the rated tickets, or a yes/no
-    measure with fewer than :data:`MIN_BINARY_DRIVER` rated tickets on a side, is left out. A driver the
+    Outcomes: a bad helpdesk rating and the rating score (rated tickets), and the CSAT and NPS answers of
+    the survey response about the ticket (the first one, as the experiences link them), each where at
+    least :data:`~csanalysis.estimators.drivers.MIN_ROWS` tickets have it; every outcome is fitted on the
+    tickets that have it. Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and
+    resolution time (log(1 + minutes)), reopens, whether the same customer opened another ticket in the 7
+    days before this one (a repeat contact), and where the export has them an SLA breach and the number of
+    assignee and group changes (hand-offs). A measure known for fewer than half the tickets, or a yes/no
+    measure with fewer than :data:`MIN_BINARY_DRIVER` tickets on a side, is left out. A driver the
     bad-experience rule itself uses is left out for the bad outcome. The sampling unit is the analysis's
     (customer or account).
     """
-    from .estimators.drivers import key_drivers
+    from .estimators.drivers import MIN_ROWS, key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
+    from .experiences import first_responses
 
     t = tickets.loc[~agent_initiated(tickets)]
     person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
@@ -350,11 +354,34 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         same = s[person].eq(s[person].shift()) & s[person].notna()
         gap = s["created_at"] - s["created_at"].shift()
         t = t.assign(repeat_contact_7d=(same & (gap <= pd.Timedelta(days=7))).astype("float64").reindex(t.index))
-    t = t.loc[t["rating_score"].notna()] if "rating_score" in t.columns else t.iloc[:0]
-    if t.empty:
-        raise ValueError("no rated customer-initiated tickets to find the drivers of a bad rating in")
-    data = pd.DataFrame({"bad": t["rating"].astype("object").eq("bad").astype("float64").to_numpy(),
-                         "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()}, index=t.index)
+    rated = (t["rating_score"].notna() if "rating_score" in t.columns
+             else pd.Series(False, index=t.index)).to_numpy(dtype=bool)
+    answers: dict[str, np.ndarray] = {}
+    if (responses is not None and len(responses) and "ticket_id" in t.columns
+            and {"ticket_id", "responded_at"} <= set(responses.columns)):
+        r = responses[[c for c in ("ticket_id", "responded_at", "customer", "response_id", "csat", "nps")
+                       if c in responses.columns]]
+        first, _ = first_responses(t[["ticket_id"]], r)  # the answer the experiences attach to each ticket
+        first = first.drop_duplicates("ticket_id")
+        for item in ("csat", "nps"):
+            if item in first.columns:
+                by_ticket = pd.Series(pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"),
+                                      index=first["ticket_id"].astype("str").to_numpy())
+                v = t["ticket_id"].astype("str").map(by_ticket).to_numpy(dtype="float64", na_value=np.nan)
+                if np.isfinite(v).sum() >= MIN_ROWS:
+                    answers[item] = v
+    keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
+    if not keep.any():
+        raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
+                         "drivers of a bad rating in")
+    t = t.loc[keep]
+    bad = t["rating"].astype("object").eq("bad").astype("float64") if "rating" in t.columns else 0.0
+    data = pd.DataFrame({"bad": np.where(rated[keep], bad, np.nan),
+                         "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()
+                         if "rating_score" in t.columns else np.nan}, index=t.index)
+    for item, v in answers.items():
+        data[item] = v[keep]
+    outcomes = [o for o in ("bad", "rating_score", *answers) if np.isfinite(data[o].to_numpy(dtype="float64")).sum()]
     used = []
     for col, scale in DRIVERS.items():
         if col not in t.columns:
@@ -364,7 +391,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         if x.notna().mean() < 0.5 or x.nunique() < 2:
             continue
         if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
-            continue  # a yes/no fact seen on a handful of rated tickets: its weight would be noise
+            continue  # a yes/no fact seen on a handful of tickets: its weight would be noise
         data[col] = np.log1p(x.clip(lower=0)) if scale == "log1p" else x
         used.append(col)
     if len(used) < 2:
@@ -374,9 +401,11 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
     if cust is not None and cust in t.columns:
         data["unit"] = t[cust].astype("object").to_numpy()
-    return key_drivers(data, ["bad", "rating_score"], used, kind={"bad": "binary", "rating_score": "continuous"},
-                       customer="unit" if "unit" in data.columns else None, exclude=exclude,
-                       higher_is_better={"bad": False, "rating_score": True},
+    kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous"}
+    return key_drivers(data, outcomes, used, kind={o: kinds[o] for o in outcomes},
+                       customer="unit" if "unit" in data.columns else None,
+                       exclude={k: v for k, v in exclude.items() if k in outcomes},
+                       higher_is_better={o: o != "bad" for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence)
 
@@ -734,7 +763,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
         jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
-                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),

@@ -558,3 +558,20 @@ def test_sla_breach_and_handoffs_are_read_and_become_drivers():
     assert "group_changes" not in tab.index.get_level_values("driver")  # never varies: left out
     top = tab.loc["bad"].sort_values("importance", ascending=False).index.tolist()
     assert top[0] == "sla_breached" and top.index("assignee_changes") == 1
+
+
+def test_survey_answers_about_tickets_are_driver_outcomes():
+    """CSAT and NPS of the survey response about a ticket are outcomes of their own, each on the tickets that have it."""
+    import csanalysis as cs
+
+    a = cs.analyse(cs.datasets.load_sample(), n_resamples=40)
+    tab = a.results["drivers"].table
+    assert {"bad", "rating_score", "csat", "nps"} <= set(tab["outcome"])
+    exp = a.experiences
+    tickets_with_csat = exp.loc[(exp["source"] == "ticket") & exp["csat"].notna()]
+    n_csat = tab.loc[tab["outcome"] == "csat", "n"].unique()
+    assert len(n_csat) == 1 and 30 <= n_csat[0] <= len(tickets_with_csat)
+    assert (tab.loc[tab["outcome"] == "bad", "n"] == int(exp["rating"].notna().sum())).all() or \
+        tab.loc[tab["outcome"] == "bad", "n"].iloc[0] > tab.loc[tab["outcome"] == "csat", "n"].iloc[0]
+    figs = a.figures[a.figures["id"] == "driver_importance"]
+    assert figs["group"].str.startswith("outcome=nps;").any()

@@ -443,7 +443,8 @@ def _label_details(label, definition, method) -> str:
             else f"<td class='text'>{lab}</td>")
 
 
-_OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score"}
+_OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score",
+                  "csat": "the survey's satisfaction (CSAT) answer", "nps": "the survey's recommend (NPS) answer"}
 
 
 def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
@@ -457,9 +458,11 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
     sec = Section("drivers", "What goes with bad ratings")
     rows = _rows(f, source="drivers", ids=["driver_importance"])
     if r.get("drivers") is not None and len(rows):
-        sec.p("Which operational facts of a ticket go with a bad rating, and with the rating score, among rated "
-              "tickets the customer opened: first-reply and resolution time, reopens, and a repeat contact by "
-              "the same customer within 7 days. Importance is the share of the outcome's variation a fact accounts "
+        sec.p("Which operational facts of a ticket go with a bad rating and the rating score (rated tickets the "
+              "customer opened), and with the satisfaction and recommend answers of the survey about the ticket, "
+              "where there is one: first-reply and resolution time, reopens, a repeat contact by the same customer "
+              "within 7 days and, where the export has them, SLA breaches and hand-offs between agents or groups. "
+              "Importance is the share of the outcome's variation a fact accounts "
               "for, with correlated facts sharing credit fairly (relative weights); intervals come from a bootstrap "
               "over customers. A fact the bad-experience rule itself uses is left out for 'bad'. These are "
               "associations, not proof that changing the fact changes the rating.")
@@ -476,8 +479,8 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
                                      headers=_HEAD, details=("definition", "method"), unit_column=True,
                                      hide_empty=True))
     else:
-        sec.p("Not computed: needs rated tickets with at least two operational measures (first reply, resolution "
-              "time, reopens, repeat contacts).")
+        sec.p("Not computed: needs rated tickets (or survey answers about tickets) with at least two operational "
+              "measures (first reply, resolution time, reopens, repeat contacts, SLA breaches, hand-offs).")
     out.append(sec)
 
     sec = Section("rankings", "Agents, groups, channels and months compared fairly")
