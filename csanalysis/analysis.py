@@ -327,14 +327,76 @@ _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply
 MIN_BINARY_DRIVER = 20
 
 
+#: Name of the driver outcome "no purchase within the window after a ticket" (two years, the default window;
+#: ``no_purchase_<days>d`` for another window).
+NO_PURCHASE = "no_purchase_2y"
+
+
+def _no_purchase_name(window: float) -> str:
+    return NO_PURCHASE if float(window) == 730 else f"no_purchase_{float(window):g}d"
+
+
+def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any,
+                      window: float = 730) -> pd.Series:
+    """Per ticket: whether the customer bought nothing within ``window`` days after the ticket became known.
+
+    The ticket's index time is its ``known_at`` (when its outcome was known: solved, or the survey answer;
+    issue 10's index time, as in the avoidance figures). Only tickets followed for the whole window
+    (``as_of - known_at >= window``) get a value (1.0 no purchase, 0.0 a purchase); later ones are left
+    out rather than counted as not buying. The end of the data is the only censoring here and it does not
+    depend on the customer, so restricting to the fully followed tickets needs no censoring weights;
+    it does restrict the outcome to earlier tickets (say so when the mix of tickets changed over time).
+
+    Returns
+    -------
+    Series
+        Index ``ticket_id`` (str), values 0.0 / 1.0, fully followed ticket experiences only.
+
+    Examples
+    --------
+    >>> exp = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer": ["a", "b", "a"], "source": "ticket",
+    ...     "known_at": pd.to_datetime(["2020-01-01", "2020-02-01", "2025-06-01"], utc=True)})
+    >>> act = pd.DataFrame({"customer": ["a"], "at": pd.to_datetime(["2021-01-01"], utc=True)})
+    >>> no_purchase_after(exp, act, as_of=pd.Timestamp("2025-12-31", tz="UTC")).to_dict()
+    {'1': 0.0, '2': 1.0}
+    """
+    e = experiences
+    if "source" in e.columns:
+        e = e.loc[e["source"].astype("object").eq("ticket")]
+    known = e["known_at"] if "known_at" in e.columns else e["at"]
+    e = pd.DataFrame({"ticket_id": e["ticket_id"].astype("str").to_numpy(),
+                      "customer": e["customer"].astype("str").to_numpy(),
+                      "t": pd.to_datetime(known, utc=True).astype("datetime64[ns, UTC]").to_numpy()})
+    e["t"] = e["t"].dt.tz_localize("UTC") if e["t"].dt.tz is None else e["t"]
+    as_of = pd.Timestamp(as_of)
+    as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of.tz_convert("UTC")
+    w = pd.Timedelta(days=float(window))
+    e = e.loc[e["t"].notna() & e["customer"].notna() & (e["t"] + w <= as_of)]
+    if e.empty:
+        return pd.Series([], dtype="float64", index=pd.Index([], dtype="str", name="ticket_id"))
+    buys = pd.DataFrame({"customer": activity["customer"].astype("str").to_numpy(),
+                         "next": pd.to_datetime(activity["at"], utc=True).astype("datetime64[ns, UTC]").to_numpy()})
+    buys["next"] = buys["next"].dt.tz_localize("UTC") if buys["next"].dt.tz is None else buys["next"]
+    buys = buys.loc[buys["next"].notna() & buys["customer"].notna()].sort_values("next", kind="stable")
+    left = e.sort_values("t", kind="stable")
+    m = pd.merge_asof(left, buys.assign(t=buys["next"]), on="t", by="customer", direction="forward",
+                      allow_exact_matches=False)
+    lost = (m["next"].isna() | (m["next"] - m["t"] > w)).astype("float64")
+    out = pd.Series(lost.to_numpy(), index=pd.Index(m["ticket_id"].to_numpy(), name="ticket_id"))
+    return out[~out.index.duplicated()]
+
+
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
-             confidence: float, responses: pd.DataFrame | None = None) -> Any:
+             confidence: float, responses: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None,
+             activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730) -> Any:
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
     Outcomes: a bad helpdesk rating and the rating score (rated tickets), and the CSAT and NPS answers of
     the survey response about the ticket (the first one, as the experiences link them), each where at
     least :data:`~csanalysis.estimators.drivers.MIN_ROWS` tickets have it; every outcome is fitted on the
-    tickets that have it. Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and
+    tickets that have it. With purchase activity, a fourth outcome is no purchase within ``window`` days
+    after the ticket became known (:func:`no_purchase_after`), among the tickets followed for the whole
+    window. Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and
     resolution time (log(1 + minutes)), reopens, whether the same customer opened another ticket in the 7
     days before this one (a repeat contact), and where the export has them an SLA breach and the number of
     assignee and group changes (hand-offs). A measure known for fewer than half the tickets, or a yes/no
@@ -370,6 +432,11 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                 v = t["ticket_id"].astype("str").map(by_ticket).to_numpy(dtype="float64", na_value=np.nan)
                 if np.isfinite(v).sum() >= MIN_ROWS:
                     answers[item] = v
+    if experiences is not None and activity is not None and as_of is not None and "ticket_id" in t.columns:
+        lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
+        v = t["ticket_id"].astype("str").map(lost).to_numpy(dtype="float64", na_value=np.nan)
+        if np.isfinite(v).sum() >= MIN_ROWS:
+            answers[_no_purchase_name(window)] = v
     keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
     if not keep.any():
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
@@ -401,11 +468,12 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
     if cust is not None and cust in t.columns:
         data["unit"] = t[cust].astype("object").to_numpy()
-    kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous"}
+    kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
+             _no_purchase_name(window): "binary"}
     return key_drivers(data, outcomes, used, kind={o: kinds[o] for o in outcomes},
                        customer="unit" if "unit" in data.columns else None,
                        exclude={k: v for k, v in exclude.items() if k in outcomes},
-                       higher_is_better={o: o != "bad" for o in outcomes},
+                       higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence)
 
@@ -763,7 +831,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
         jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
-                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs}))
+                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
+                      "experiences": exp, "activity": act, "as_of": as_of_ts, "window": window}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),

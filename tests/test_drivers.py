@@ -575,3 +575,27 @@ def test_survey_answers_about_tickets_are_driver_outcomes():
         tab.loc[tab["outcome"] == "bad", "n"].iloc[0] > tab.loc[tab["outcome"] == "csat", "n"].iloc[0]
     figs = a.figures[a.figures["id"] == "driver_importance"]
     assert figs["group"].str.startswith("outcome=nps;").any()
+
+
+def test_no_purchase_after_a_ticket_is_an_outcome_on_fully_followed_tickets():
+    """No purchase within the window after a ticket: only tickets followed for the whole window have a value."""
+    import csanalysis as cs
+    from csanalysis.analysis import no_purchase_after
+
+    a = cs.analyse(cs.datasets.load_sample(), n_resamples=40)
+    exp, act = a.experiences, a.linked.activity
+    lost = no_purchase_after(exp, act, as_of=a.as_of, window=730)
+    tick = exp.loc[exp["source"].astype(str) == "ticket"].drop_duplicates("ticket_id").set_index("ticket_id")
+    followed = tick["known_at"] + pd.Timedelta(days=730) <= a.as_of
+    assert set(lost.index) == set(tick.index[followed.to_numpy()])
+    # brute force on a few tickets: the next purchase strictly after known_at, more than 730 days later or none
+    for tid in lost.index[:40]:
+        row = tick.loc[tid]
+        later = act.loc[(act["customer"] == row["customer"]) & (act["at"] > row["known_at"]), "at"]
+        expect = float(later.empty or (later.min() - row["known_at"]) > pd.Timedelta(days=730))
+        assert lost[tid] == expect, tid
+    tab = a.results["drivers"].table
+    n = tab.loc[tab["outcome"] == "no_purchase_2y", "n"].unique()
+    assert len(n) == 1 and 30 <= n[0] <= len(lost)
+    shorter = cs.analyse(cs.datasets.load_sample(), n_resamples=20, window=365)
+    assert "no_purchase_365d" in set(shorter.results["drivers"].table["outcome"])

@@ -444,7 +444,8 @@ def _label_details(label, definition, method) -> str:
 
 
 _OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score",
-                  "csat": "the survey's satisfaction (CSAT) answer", "nps": "the survey's recommend (NPS) answer"}
+                  "csat": "the survey's satisfaction (CSAT) answer", "nps": "the survey's recommend (NPS) answer",
+                  "no_purchase_2y": "no purchase within two years after the ticket (tickets followed two years)"}
 
 
 def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
@@ -460,13 +461,16 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
     if r.get("drivers") is not None and len(rows):
         sec.p("Which operational facts of a ticket go with a bad rating and the rating score (rated tickets the "
               "customer opened), and with the satisfaction and recommend answers of the survey about the ticket, "
-              "where there is one: first-reply and resolution time, reopens, a repeat contact by the same customer "
+              "where there is one, and with buying nothing in the two years after the ticket (tickets the data "
+              "follows for two years): first-reply and resolution time, reopens, a repeat contact by the same customer "
               "within 7 days and, where the export has them, SLA breaches and hand-offs between agents or groups. "
               "Importance is the share of the outcome's variation a fact accounts "
               "for, with correlated facts sharing credit fairly (relative weights); intervals come from a bootstrap "
               "over customers. A fact the bad-experience rule itself uses is left out for 'bad'. These are "
               "associations, not proof that changing the fact changes the rating.")
-        for outcome, words in _OUTCOME_WORDS.items():
+        present = rows["group"].str.extract(r"^outcome=([^;]+);", expand=False).dropna().unique().tolist()
+        for outcome in sorted(present, key=lambda o: list(_OUTCOME_WORDS).index(o) if o in _OUTCOME_WORDS else 99):
+            words = _OUTCOME_WORDS.get(outcome, outcome.replace("_", " "))
             part = rows[rows["group"].str.startswith(f"outcome={outcome};")]
             if len(part):
                 _fig_table(sec, part.sort_values("estimate", ascending=False), f"Importance for {words}")
