@@ -32,6 +32,8 @@ from .headline import benchmark_table
 from .io import Exports, LoadReport, load_report, read_activity, read_customers, read_exports, read_survey, read_tickets
 from .link import LinkedData, link_customers
 from .registry import compare_to_benchmark, load_registry
+from . import text
+from .text import tag_reasons
 
 __all__ = [
     "__version__",
@@ -69,4 +71,6 @@ __all__ = [
     "benchmark_table",
     "compare_to_benchmark",
     "load_registry",
+    "text",
+    "tag_reasons",
 ]
