@@ -59,7 +59,7 @@ SCHEMA_VERSION = 2
 RESULT_NAMES: tuple[str, ...] = ("avoidance", "word_of_mouth", "attributable_churn", "snapshot_churn", "metrics",
                                  "metrics_by_channel", "channels", "rfm", "journeys", "recovery", "service_levels",
                                  "clusters", "scorecard", "rankings", "power", "drivers",
-                                 "nonresponse", "channel_use")
+                                 "nonresponse", "channel_use", "verbatims")
 #: Keys of ``results.json`` that later analyses fill; empty lists until they can be computed (``rankings``,
 #: ``power``, ``drivers`` and ``nonresponse`` are filled from the results of the same names when those exist).
 LATER_KEYS: tuple[str, ...] = ("drivers", "rankings", "nonresponse", "power", "verbatims")
@@ -130,6 +130,19 @@ class Analysis:
         v = ", ".join(f"{k} {n}" for k, n in counts.items())
         return (f"<Analysis as_of={None if self.as_of is None else self.as_of.date()} figures={len(self.figures)} "
                 f"comparisons: {v}>")
+
+    @property
+    def verbatims(self) -> pd.DataFrame:
+        """Reasons customers give in their comments: one row per reason, language and group.
+
+        Columns ``reason, language, group, share, ci_low, ci_high, n`` (see
+        :func:`csanalysis.estimators.verbatims.verbatims`); empty when the
+        survey has no comments.
+        """
+        from .estimators.verbatims import VERBATIM_COLUMNS
+
+        res = self.results.get("verbatims")
+        return pd.DataFrame(columns=list(VERBATIM_COLUMNS)) if res is None else res.summary()
 
     def figure(self, id: str, group: str = "all") -> dict[str, Any]:
         """One row of :attr:`figures` as a dict.
@@ -312,7 +325,7 @@ def results_dict(a: Analysis) -> dict[str, Any]:
     }
     for k in LATER_KEYS:
         out[k] = []
-    for k in ("rankings", "power", "drivers", "nonresponse"):
+    for k in ("rankings", "power", "drivers", "nonresponse", "verbatims"):
         if r.get(k) is not None:
             out[k] = r[k].to_dict()[k]
     return jsonable(out)
@@ -853,6 +866,12 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
+        if rs.attrs.get("free_text_columns"):
+            from .estimators.verbatims import verbatims
+
+            jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
+                "confidence": confidence,
+                "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
     if runner is None:
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)

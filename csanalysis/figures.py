@@ -151,6 +151,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rated_score_mean": ("Rating score of rated tickets (mean, as a share of the scale)", "share"),
     "rated_bad_share": ("Bad ratings among rated tickets", "share"),
     "rated_good_share": ("Good ratings among rated tickets", "share"),
+    # reasons in the survey's comments (estimators/verbatims.py), one row per reason, language and group
+    "reason_share": ("Comments giving the reason", "share"),
     # channels and self-service (estimators/channel_use.py): issues = a customer's tickets chained within 7 days
     "self_service_first_share": ("Issues whose first contact was self-service (help centre, bot, FAQ)", "share"),
     "cross_channel_issue_share": ("Issues touching two or more channels", "share"),
@@ -328,6 +330,19 @@ def _power(res) -> pd.DataFrame:
                  p_value=s["p_value"], change=s["observed_change"])
 
 
+def _verbatims(res) -> pd.DataFrame:
+    t = res.table
+    if t.empty:
+        return t.iloc[:0]
+    precision = t["precision"].map(lambda v: f"; the tagger's validated precision in this language {v:.2f}"
+                                   if pd.notna(v) else "; languages where the reason is validated, pooled")
+    return _rows("reason_share", "reason=" + t["reason"].astype("str") + "; language=" + t["language"].astype("str")
+                 + "; " + t["group"].astype("str").where(t["group"] != "all", "comments=all"),
+                 t["share"], t["ci_low"], t["ci_high"], t["n"], res.settings.get("method", ""),
+                 "share of survey comments giving the reason (csanalysis.text.tag_reasons)" + precision,
+                 "verbatims")
+
+
 def _channel_use(res) -> pd.DataFrame:
     s = res.summary()
     note = s["note"].fillna("").astype("str")
@@ -437,6 +452,7 @@ def figure_table(results: dict[str, Any], *, rule_text: str = "", load_reports: 
         "nonresponse": _nonresponse,
         "power": _power,
         "channel_use": _channel_use,
+        "verbatims": _verbatims,
     }
     blocks = [makers[name](res) for name, res in results.items() if res is not None and name in makers]
     if load_reports:

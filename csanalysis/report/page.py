@@ -533,6 +533,24 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
         sec.p("Not computed: needs dated customer-initiated tickets.")
     out.append(sec)
 
+    sec = Section("verbatims", "What customers say in their comments")
+    rows = _rows(f, source="verbatims")
+    if r.get("verbatims") is not None and len(rows):
+        sec.p("The survey's free-text comments, read for the reasons they give: rudeness, waiting, having to repeat "
+              "oneself, a problem not solved, wrong information, delivery, product quality, billing, price and "
+              "self-service. Each comment is tagged by a word list in its own language, with negations handled "
+              "('not rude at all' is no complaint of rudeness), and e-mail addresses, phone numbers and names are "
+              "masked first. A reason is shown for a language only where the tagger was checked on labelled "
+              "comments in that language and found right often enough (most of its tags correct, and at least "
+              "half of the comments giving the reason found). Shares are of comments; intervals allow for "
+              "customers who wrote several.")
+        _fig_table(sec, rows.sort_values(["group"], kind="stable"), "Comments giving each reason")
+    elif r.get("verbatims") is not None:
+        sec.p("The survey has comments, but no reason has been validated for their languages yet, so none is shown.")
+    else:
+        sec.p("Not computed: needs survey responses with a free-text comment column.")
+    out.append(sec)
+
     sec = Section("nonresponse", "Rated tickets and the ones nobody rated")
     rows = _rows(f, source="nonresponse")
     if r.get("nonresponse") is not None and len(rows):

@@ -1,0 +1,183 @@
+"""What customers complain about, in their own words: the share of comments giving each reason.
+
+:func:`verbatims` stacks the free-text answers of the survey responses (the
+columns the survey reader marked as free text), tags each with
+:func:`csanalysis.text.tag_reasons`, and gives per reason, language and group
+the share of comments that give the reason, with a cluster-robust interval
+over customers (a customer who writes several comments counts once as a
+sampling unit).
+
+Language: the export's language column where there is one (Qualtrics
+``UserLanguage``; codes read by :func:`csanalysis.text.language_code`),
+otherwise :func:`csanalysis.text.detect_language`; ``language=`` overrides.
+
+Only validated reasons are published: a reason enters a language's figures
+when its precision on the frozen labelled set is at least 0.8 and its recall
+at least 0.5 in that language (``validation/verbatims.py`` writes the verdicts
+to ``csanalysis/text/validated.csv``, shipped with the package). The row for
+``language="all"`` pools the languages in which the reason is published.
+
+Groups: ``all``; ``experience=bad`` and ``experience=not bad`` where the
+response carries a CSAT answer (bad: CSAT at most ``csat_bad_at_most``, the
+default bad-experience rule's 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csanalysis.results import Result
+from csanalysis.stats.clustered import clustered_share_ci
+
+__all__ = ["VERBATIM_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons", "comment_table"]
+
+#: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
+VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
+#: Columns holding the respondent's language, first found wins.
+LANGUAGE_COLUMNS: tuple[str, ...] = ("user_language", "userlanguage", "language", "lang", "q_language",
+                                     "survey_language", "sprog", "språk", "sprache", "язык", "idioma")
+
+
+def validated_reasons(validated: Any = "shipped") -> pd.DataFrame:
+    """The per reason and language verdicts of the validation: ``reason, language, precision, recall, published``.
+
+    ``"shipped"`` reads ``csanalysis/text/validated.csv`` (empty when it does not exist yet: nothing is
+    published); a DataFrame is used as given.
+    """
+    if isinstance(validated, pd.DataFrame):
+        return validated
+    try:
+        text = resources.files("csanalysis.text").joinpath("validated.csv").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return pd.DataFrame(columns=["reason", "language", "precision", "recall", "published"])
+    from io import StringIO
+
+    return pd.read_csv(StringIO(text))
+
+
+def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFrame:
+    """One row per non-empty free-text answer: ``customer, response, column, text, language, csat``.
+
+    The free-text columns are those the survey reader marked (``responses.attrs["free_text_columns"]``).
+    """
+    cols = [c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
+    if not cols:
+        raise ValueError("no free-text survey columns (comments) to read reasons from")
+    lang_col = next((c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS), None)
+    parts = []
+    cust = (responses["customer"] if "customer" in responses.columns
+            else pd.Series(np.arange(len(responses)).astype(str), index=responses.index))
+    for c in cols:  # a handful of comment columns
+        txt = responses[c].astype("str")
+        ok = txt.notna() & txt.str.strip().ne("")
+        parts.append(pd.DataFrame({
+            "customer": cust[ok].astype("str").to_numpy(), "response": np.flatnonzero(ok.to_numpy()),
+            "column": c, "text": txt[ok].to_numpy(),
+            "given_language": (responses.loc[ok, lang_col].astype("str").to_numpy() if lang_col is not None
+                               else np.full(int(ok.sum()), None, dtype=object)),
+            "csat": (pd.to_numeric(responses.loc[ok, "csat"], errors="coerce").to_numpy(dtype="float64")
+                     if "csat" in responses.columns else np.full(int(ok.sum()), np.nan))}))
+    out = pd.concat(parts, ignore_index=True)
+    from csanalysis.text import detect_language, language_code
+
+    if language is not None:
+        codes = pd.Series(language_code(language), index=out.index, dtype="object")
+    else:
+        codes = out["given_language"].map(lambda v: None if v is None or pd.isna(v) else language_code(v))
+        todo = codes.isna().to_numpy()
+        if todo.any():
+            codes[todo] = detect_language(out.loc[todo, "text"]).to_numpy()
+    out["language"] = codes.astype("object")
+    return out.drop(columns="given_language")
+
+
+@dataclass
+class VerbatimsResult(Result):
+    """Shares of comments giving each reason, per language and group (see :func:`verbatims`)."""
+
+    table: pd.DataFrame
+    tags: pd.DataFrame
+    comments: pd.DataFrame
+    settings: dict[str, Any] = field(default_factory=dict)
+    title: str = "Reasons customers give in their comments"
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.loc[:, list(VERBATIM_COLUMNS)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"verbatims": [records of the contract columns], "settings": ...}``."""
+        from csanalysis.results import frame_records, jsonable
+
+        return jsonable({"verbatims": frame_records(self.summary()), "comments": len(self.comments),
+                         "settings": self.settings})
+
+    def footnote(self) -> str:
+        return (f"{len(self.comments):,} comments; share of comments giving each reason, cluster-robust Wilson "
+                f"intervals over customers ({self.settings.get('confidence', 0.95):.0%}); reasons shown only "
+                "where validated (precision >= 0.8, recall >= 0.5) for the language")
+
+
+def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most: float = 2,
+              confidence: float = 0.95, validated: Any = "shipped") -> VerbatimsResult:
+    """Share of survey comments giving each reason, per reason, language and group, with intervals.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Canonical survey responses (:func:`csanalysis.read_survey`), linked or not (``customer`` is the
+        sampling unit when present, else each response).
+    language : str, optional
+        One language code for every comment (overrides the language column and the detection).
+    csat_bad_at_most : float, default 2
+        CSAT at or below which a response's experience was bad (groups ``experience=bad`` / ``not bad``).
+    confidence : float, default 0.95
+    validated : "shipped" or DataFrame
+        Verdicts of the validation (:func:`validated_reasons`): only published reason-language pairs get rows.
+
+    Returns
+    -------
+    VerbatimsResult
+        ``table`` with :data:`VERBATIM_COLUMNS` plus ``k`` (comments giving the reason), ``customers``,
+        ``precision`` and ``recall`` (validation); ``tags`` (:func:`csanalysis.text.tag_reasons` of the
+        comments, ``text_index`` = row of ``comments``); ``comments`` (:func:`comment_table`).
+    """
+    from csanalysis.text import REASONS, tag_reasons
+
+    com = comment_table(responses, language=language)
+    tags = tag_reasons(com["text"], language=com["language"].where(com["language"].notna(), None).tolist())
+    ver = validated_reasons(validated)
+    pub = ver.loc[ver["published"].astype(bool)] if len(ver) else ver
+    groups = {"all": np.ones(len(com), dtype=bool)}
+    if np.isfinite(com["csat"]).any():
+        groups["experience=bad"] = (com["csat"] <= csat_bad_at_most).to_numpy()
+        groups["experience=not bad"] = (com["csat"] > csat_bad_at_most).to_numpy()
+    lang = com["language"].astype("object").to_numpy()
+    rows = []
+    for reason in [r for r in REASONS if r in set(pub["reason"])]:  # ten reasons
+        got = np.zeros(len(com), dtype=bool)
+        got[tags.loc[tags["reason"] == reason, "text_index"].to_numpy(dtype=np.int64)] = True
+        langs = sorted(set(pub.loc[pub["reason"] == reason, "language"]) & {x for x in lang if x is not None})
+        for lg in [*langs, "all"]:
+            in_lang = np.isin(lang, langs) if lg == "all" else lang == lg
+            codes = np.full(len(com), -1)
+            names = list(groups)
+            for gi, name in enumerate(names):  # a few groups; they overlap, so one pass each
+                codes[:] = np.where(in_lang & groups[name], 0, -1)
+                if not (codes == 0).any():
+                    continue
+                est, lo, hi, n, k, cl = clustered_share_ci(got.astype(float), com["customer"].to_numpy(), codes, 1,
+                                                           confidence)
+                v = pub.loc[(pub["reason"] == reason) & (pub["language"] == lg)]
+                rows.append({"reason": reason, "language": lg, "group": name, "share": est[0], "ci_low": lo[0],
+                             "ci_high": hi[0], "n": n[0], "k": k[0], "customers": cl[0],
+                             "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
+                             "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
+    table = pd.DataFrame(rows, columns=[*VERBATIM_COLUMNS, "k", "customers", "precision", "recall"])
+    return VerbatimsResult(table=table, tags=tags, comments=com,
+                           settings={"confidence": confidence, "csat_bad_at_most": csat_bad_at_most,
+                                     "published": int(len(pub)), "method": "cluster-robust Wilson over customers"})

@@ -1,0 +1,100 @@
+"""Issue 15: shares of survey comments giving each reason (csanalysis.estimators.verbatims)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csanalysis as cs
+from csanalysis.estimators.verbatims import VERBATIM_COLUMNS, comment_table, verbatims
+
+VALID = pd.DataFrame({"reason": ["rudeness", "waiting", "delivery", "rudeness"], "language": ["en", "en", "en", "da"],
+                      "precision": [0.9, 0.85, 0.95, 0.9], "recall": [0.7, 0.6, 0.8, 0.6], "published": True})
+
+
+def _responses() -> pd.DataFrame:
+    texts = (["The agent was rude to me."] * 6 + ["I waited 40 minutes on hold."] * 4 + ["Great help, thanks!"] * 10
+             + ["Medarbejderen var uhøflig og arrogant."] * 3 + ["Tak for hjælpen."] * 7)
+    n = len(texts)
+    r = pd.DataFrame({"customer": [f"c{i // 2}" for i in range(n)], "csat": [1.0] * 10 + [5.0] * 10 + [2.0] * 3
+                      + [4.0] * 7, "comment": texts, "user_language": ["EN"] * 20 + ["DA"] * 10})
+    r.attrs["free_text_columns"] = ["comment"]
+    return r
+
+
+def test_shares_counts_and_contract_columns():
+    v = verbatims(_responses(), validated=VALID)
+    t = v.table
+    assert list(v.summary().columns) == list(VERBATIM_COLUMNS)
+    row = t.set_index(["reason", "language", "group"])
+    assert row.loc[("rudeness", "en", "all"), "k"] == 6 and row.loc[("rudeness", "en", "all"), "n"] == 20
+    assert row.loc[("rudeness", "en", "experience=bad"), "share"] == pytest.approx(6 / 10)
+    assert row.loc[("rudeness", "da", "all"), "share"] == pytest.approx(3 / 10)
+    # "all" pools the languages where the reason is published: rudeness en + da
+    assert row.loc[("rudeness", "all", "all"), "n"] == 30 and row.loc[("rudeness", "all", "all"), "k"] == 9
+    # waiting is published for English only: its pooled row has the English comments alone
+    assert row.loc[("waiting", "all", "all"), "n"] == 20
+    # customers are the sampling unit: 2 comments per customer
+    assert row.loc[("rudeness", "en", "all"), "customers"] == 10
+    assert ((t["ci_low"] <= t["share"]) & (t["share"] <= t["ci_high"])).all()
+
+
+def test_unpublished_reasons_and_languages_have_no_rows():
+    v = verbatims(_responses(), validated=VALID.assign(published=[True, False, True, False]))
+    assert set(v.table["reason"]) == {"rudeness", "delivery"}  # waiting not published anywhere
+    assert set(v.table.loc[v.table["reason"] == "rudeness", "language"]) == {"en", "all"}
+    none = verbatims(_responses(), validated=VALID.assign(published=False))
+    assert none.table.empty
+
+
+def test_language_column_then_detection_then_override():
+    r = _responses().drop(columns="user_language")
+    com = comment_table(r)
+    assert (com["language"].iloc[:10] == "en").all()
+    forced = comment_table(_responses(), language="da")
+    assert (forced["language"] == "da").all()
+
+
+def test_no_comment_columns_is_a_clear_error():
+    r = _responses()
+    r.attrs = {}
+    with pytest.raises(ValueError, match="no free-text survey columns"):
+        verbatims(r, validated=VALID)
+
+
+def test_sample_comments_are_counted_and_masked():
+    s = cs.datasets.load_sample()
+    v = verbatims(s.responses, validated=VALID.assign(reason=["repeat", "waiting", "not_resolved", "rudeness"]))
+    q = s.responses["q7"].astype("str")
+    assert len(v.comments) == int((q.notna() & q.str.strip().ne("")).sum()) > 100
+    assert not v.tags["evidence"].str.contains("@", regex=False).any()
+    assert np.isfinite(v.table["share"]).all()
+
+
+def test_shipped_validation_verdicts_follow_the_rule():
+    """csanalysis/text/validated.csv (written by validation/verbatims.py): every reason x language, rule applied."""
+    from csanalysis.estimators.verbatims import validated_reasons
+    from csanalysis.text import LANGUAGES, REASONS
+
+    v = validated_reasons()
+    assert len(v) == len(REASONS) * len(LANGUAGES)
+    assert set(v["reason"]) == set(REASONS) and set(v["language"]) == set(LANGUAGES)
+    rule = (v["precision"] >= 0.8) & (v["recall"] >= 0.5)
+    assert (v["published"].astype(bool) == rule).all()
+    assert v.loc[v["reason"] == "rudeness", "published"].astype(bool).any()  # what no_return_after_disrespect needs
+
+
+def test_analysis_fills_verbatims_from_published_reasons_only():
+    a = cs.analyse(cs.datasets.load_sample(), n_resamples=30)
+    t = a.verbatims
+    assert list(t.columns) == list(VERBATIM_COLUMNS)
+    from csanalysis.estimators.verbatims import validated_reasons
+
+    v = validated_reasons()
+    pub = set(map(tuple, v.loc[v["published"].astype(bool), ["reason", "language"]].to_numpy()))
+    assert len(t) and all((r, lg) in pub for r, lg in t.loc[t["language"] != "all", ["reason", "language"]].to_numpy())
+    d = a.to_dict()
+    assert len(d["verbatims"]) == len(t)
+    figs = a.figures[a.figures["id"] == "reason_share"]
+    assert len(figs) == len(t)
