@@ -497,3 +497,16 @@ def test_unmapped_labels_listed_and_role_notes(tmp_path):
     assert rep.column_mapping == {"Timestamp": "responded_at",
                                   "How satisfied are you with our support?": "csat"}
     assert df.attrs["questions"]["responded_at"] == "Timestamp"
+
+
+def test_a_comment_column_with_stock_answers_is_free_text(tmp_path):
+    """Answers that repeat ("Fast and friendly") under a header asking for a comment are still free text."""
+    import csanalysis as cs
+
+    p = tmp_path / "s.csv"
+    rows = ["Timestamp,How satisfied were you?,Any other comments?,Segment"]
+    rows += [f"2024-01-{d:02d} 10:00:00,{1 + d % 5},{'Fast and friendly' if d % 2 else 'Had to call twice'},"
+             f"{'A B' if d % 3 else 'C D'}" for d in range(1, 29)]
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    t = cs.read_survey(p, key="k")
+    assert t.attrs["free_text_columns"] == ["any_other_comments"]  # "Segment" repeats too, but asks for no comment

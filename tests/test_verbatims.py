@@ -66,8 +66,10 @@ def test_no_comment_columns_is_a_clear_error():
 def test_sample_comments_are_counted_and_masked():
     s = cs.datasets.load_sample()
     v = verbatims(s.responses, validated=VALID.assign(reason=["repeat", "waiting", "not_resolved", "rudeness"]))
-    q = s.responses["q7"].astype("str")
-    assert len(v.comments) == int((q.notna() & q.str.strip().ne("")).sum()) > 100
+    assert s.responses.attrs["free_text_columns"] == ["q7", "kommentar"]  # the Danish survey's "Kommentar" too
+    want = sum(int((q.notna() & q.str.strip().ne("")).sum())
+               for q in (s.responses[c].astype("str") for c in ("q7", "kommentar")))
+    assert len(v.comments) == want > 300
     assert not v.tags["evidence"].str.contains("@", regex=False).any()
     assert np.isfinite(v.table["share"]).all()
 

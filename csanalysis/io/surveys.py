@@ -1302,7 +1302,17 @@ def _apply_role(role: str, col: str, data: pd.DataFrame, sv: _Survey, canonical,
 
 
 # -- other columns ----------------------------------------------------------------
+#: Question texts that ask for a comment: a text column under such a header is free text even when its answers
+#: repeat (short stock phrases such as "Fast and friendly").
+COMMENT_HEADER = re.compile(
+    r"comment|feedback|remark|anything else|please explain|kommentar|bemærkning|bemerkning|anmerkung|anmärkning|"
+    r"noget andet|något annat|noe annet|комментари|отзыв|замечани|coment[aá]rio|observa[cç][aãõ]|sugest[aãõ]",
+    re.IGNORECASE)
+
+
 def _free_text_columns(sv: _Survey, data: pd.DataFrame, skip: set[str]) -> set[str]:
+    """Columns of free-text answers: the layout's own, else text whose answers are long and varied, or text of
+    two words or more on average under a header asking for a comment (:data:`COMMENT_HEADER`)."""
     free = {c for c in sv.free_text if c in data.columns and c not in skip}
     for c in data.columns:
         if c in skip or c in free or _is_metadata(c, sv):
@@ -1315,6 +1325,8 @@ def _free_text_columns(sv: _Survey, data: pd.DataFrame, skip: set[str]) -> set[s
         s = s.astype(str)
         words = s.str.count(r"\s+") + 1
         if (words.mean() >= 4 and s.nunique() >= max(2, 0.6 * len(s))) or s.str.len().mean() > 60:
+            free.add(c)
+        elif words.mean() >= 2 and COMMENT_HEADER.search(f"{c} {sv.texts.get(c, '')}"):
             free.add(c)
     return free
 
