@@ -340,6 +340,9 @@ _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply
 MIN_BINARY_DRIVER = 20
 
 
+#: Canonical scales of the survey answers used as driver outcomes (rescaled to 0-1, so that penalty and reward
+#: read as a share of the scale, as for the rating score).
+_ANSWER_SCALES = {"csat": (1.0, 5.0), "nps": (0.0, 10.0)}
 #: Name of the driver outcome "no purchase within the window after a ticket" (two years, the default window;
 #: ``no_purchase_<days>d`` for another window).
 NO_PURCHASE = "no_purchase_2y"
@@ -405,7 +408,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
     Outcomes: a bad helpdesk rating and the rating score (rated tickets), and the CSAT and NPS answers of
-    the survey response about the ticket (the first one, as the experiences link them), each where at
+    the survey response about the ticket (the first one, as the experiences link them; as a share of their
+    scale, CSAT (x - 1) / 4 and NPS x / 10, so penalty and reward read like the rating score's), each where at
     least :data:`~csanalysis.estimators.drivers.MIN_ROWS` tickets have it; every outcome is fitted on the
     tickets that have it. With purchase activity, a fourth outcome is no purchase within ``window`` days
     after the ticket became known (:func:`no_purchase_after`), among the tickets followed for the whole
@@ -459,8 +463,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     data = pd.DataFrame({"bad": np.where(rated[keep], bad, np.nan),
                          "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()
                          if "rating_score" in t.columns else np.nan}, index=t.index)
-    for item, v in answers.items():
-        data[item] = v[keep]
+    for item, v in answers.items():  # survey answers as a share of their scale, like the rating score (0-1)
+        lo, hi = _ANSWER_SCALES.get(item, (0.0, 1.0))
+        data[item] = (v[keep] - lo) / (hi - lo)
     outcomes = [o for o in ("bad", "rating_score", *answers) if np.isfinite(data[o].to_numpy(dtype="float64")).sum()]
     used = []
     for col, scale in DRIVERS.items():

@@ -139,7 +139,8 @@ def test_json_ready(results):
     text = json.dumps(d, allow_nan=False)
     assert "NaN" not in text and len(d["benchmarks"]) == len(results.comparisons)
     assert d["schema_version"] == 2 and len(d["figures"]) == len(results.figures)
-    assert d["verbatims"] == []
+    assert d["verbatims"] and all(list(r) == ["reason", "language", "group", "share", "ci_low", "ci_high", "n"]
+                                  for r in d["verbatims"])
     # survey non-response: raw and response-weighted CSAT, bad and good shares, with intervals and effective n
     assert {r["measure"] for r in d["nonresponse"]} == {"csat", "bad_share", "good_share"}
     for r in d["nonresponse"]:
@@ -150,7 +151,7 @@ def test_json_ready(results):
     # key drivers of a bad rating and of the rating score: one row per outcome and driver
     assert d["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
                                      "reward"} <= set(r) for r in d["drivers"])
-    assert {r["outcome"] for r in d["drivers"]} == {"bad", "rating_score"}
+    assert {r["outcome"] for r in d["drivers"]} == {"bad", "rating_score", "csat", "nps", "no_purchase_2y"}
     # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
     assert d["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
                                       "versus_rest"} <= set(r) for r in d["rankings"])

@@ -50,14 +50,15 @@ def test_results_json_contract(results):
     assert all({"id", "label", "unit", "group", "estimate", "ci_low", "ci_high", "n", "method", "definition",
                 "flags"} <= set(r) for r in results["figures"])
     assert all({"own_id", "label", "unit", "direction", "flags", "verdict"} <= set(r) for r in results["comparisons"])
-    assert results["verbatims"] == []
+    assert results["verbatims"] and all(list(r) == ["reason", "language", "group", "share", "ci_low", "ci_high", "n"]
+                                        for r in results["verbatims"])
     assert {r["measure"] for r in results["nonresponse"]} == {"csat", "bad_share", "good_share"}
     assert all({"measure", "raw", "raw_ci_low", "raw_ci_high", "weighted", "weighted_ci_low", "weighted_ci_high",
                 "n", "effective_n"} <= set(r) for r in results["nonresponse"])
     # key drivers of a bad rating and of the rating score: one row per outcome and driver
     assert results["drivers"] and all({"outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
                                      "reward"} <= set(r) for r in results["drivers"])
-    assert {r["outcome"] for r in results["drivers"]} == {"bad", "rating_score"}
+    assert {r["outcome"] for r in results["drivers"]} == {"bad", "rating_score", "csat", "nps", "no_purchase_2y"}
     # issue 14's contract columns: rankings of agents, groups, channels and months; power per scorecard measure
     assert results["rankings"] and all({"unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n",
                                       "versus_rest"} <= set(r) for r in results["rankings"])
