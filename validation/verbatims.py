@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     from csanalysis.text import REASONS, detect_language
 
     reasons = list(REASONS)
-    given = scores(d, tags(d, d["language"]), reasons)
+    t = tags(d, d["language"])  # the language given, as an export's language column gives it
+    given = scores(d, t, reasons)
     detected_tags = tags(d, None)
     detected = scores(d, detected_tags, reasons)
     # language detection on the set (short texts)
@@ -101,7 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     acc = (pd.DataFrame({"language": d["language"], "ok": det.to_numpy() == d["language"].to_numpy()})
            .groupby("language")["ok"].agg(["mean", "size"]))
     # false tags on texts without a reason, and on negated ones
-    t = tags(d, d["language"])
     hit = np.zeros(len(d), dtype=bool)
     hit[t["text_index"].to_numpy(dtype=np.int64)] = True
     empty = d["reasons"].map(len).eq(0).to_numpy()

@@ -164,10 +164,8 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         langs = sorted(set(pub.loc[pub["reason"] == reason, "language"]) & {x for x in lang if x is not None})
         for lg in [*langs, "all"]:
             in_lang = np.isin(lang, langs) if lg == "all" else lang == lg
-            codes = np.full(len(com), -1)
-            names = list(groups)
-            for gi, name in enumerate(names):  # a few groups; they overlap, so one pass each
-                codes[:] = np.where(in_lang & groups[name], 0, -1)
+            for name, member in groups.items():  # a few groups; they overlap, so one pass each
+                codes = np.where(in_lang & member, 0, -1)
                 if not (codes == 0).any():
                     continue
                 est, lo, hi, n, k, cl = clustered_share_ci(got.astype(float), com["customer"].to_numpy(), codes, 1,

@@ -544,8 +544,10 @@ def read_tickets(
         rep.note(f"sla_breached: {', '.join(repr(c) for c in sla_cols)} ({int(breached.sum())} breached, "
                  f"{int(known.sum())} with a status)")
     handoffs = {}
+    sla_used = set(sla_cols)
     for canon, (stations, changes) in HANDOFF_COLUMNS.items():
         st, ch = find_column(cols, *stations), find_column(cols, *changes)
+        sla_used |= {c for c in (st, ch) if c is not None}
         v = pd.Series(np.nan, index=data.index)
         if st is not None or ch is not None:
             v, _, _ = parse_numbers(C(st if st is not None else ch))
@@ -553,8 +555,6 @@ def read_tickets(
             v = v.where((v >= 0) & (v < 1e6))  # a negative, infinite or absurd count is not known
             rep.note(f"{canon}: one less than {st!r}" if st is not None else f"{canon}: {ch!r}")
         handoffs[canon] = v.round().astype("Int64")
-    sla_used = set(sla_cols) | {c for canon, (a, b) in HANDOFF_COLUMNS.items() for c in
-                                (find_column(cols, *a), find_column(cols, *b)) if c is not None}
 
     # -- agents pseudonymised; people dropped ----------------------------------------------------
     canonical = {
