@@ -125,7 +125,7 @@ _MAX_IPCW = 20.0
 #: Ridge penalty of the weighting and censoring models, per unit of total case weight.
 _RIDGE = 1e-3
 #: Bound on (resamples x rows) entries of one bootstrap chunk.
-_BOOT_CELLS = 8_000_000
+_BOOT_CELLS = 64_000_000
 #: Effective sample size of the weighted controls below max(_ESS_MIN, _ESS_SHARE x cases) flags poor overlap.
 _ESS_MIN = 50.0
 _ESS_SHARE = 0.5
@@ -865,7 +865,39 @@ def _standardise(case: dict[str, np.ndarray], ctrl: dict[str, np.ndarray],
     return np.column_stack(zc) if keep else np.zeros((0, 0)), np.column_stack(zk) if keep else np.zeros((0, 0)), keep
 
 
-def _tilted_fit(X: np.ndarray, E: sparse.csr_matrix, A: np.ndarray, N: np.ndarray, T: np.ndarray,
+@dataclass
+class _TiltedDesign:
+    """What :func:`_tilted_fit` needs of ``X`` and ``E`` whatever the resamples: built once per comparison.
+
+    (Rebuilding the covariate products for every chunk of resamples cost
+    two thirds of the bootstrap's time at 100,000 customers.)
+    """
+
+    X: np.ndarray
+    E: sparse.csr_matrix
+    ET: sparse.csr_matrix
+    XX: np.ndarray
+    iu: np.ndarray
+    ju: np.ndarray
+    members: list[np.ndarray]
+    scale: list[np.ndarray]
+    unit: bool
+
+    @classmethod
+    def build(cls, X: np.ndarray, E: sparse.spmatrix) -> _TiltedDesign:
+        X = np.ascontiguousarray(X, dtype=float)
+        E = sparse.csr_matrix(E)
+        iu, ju = np.triu_indices(X.shape[1])
+        Ecsc = E.tocsc()
+        G = E.shape[1]
+        members = [Ecsc.indices[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]  # rows of each group
+        scale = [Ecsc.data[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]
+        return cls(X=X, E=E, ET=E.T.tocsr(), XX=X[:, iu] * X[:, ju],  # the distinct products of a Hessian
+                   iu=iu, ju=ju, members=members, scale=scale,
+                   unit=all(bool(np.all(v == 1.0)) for v in scale))
+
+
+def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarray,
                 beta0: np.ndarray, lam: float, max_iter: int = 100,
                 tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ``sum_g N_g log(sum_i A_i E_ig exp(x_i b)) - T b + lam/2 |b|^2`` for each resample.
@@ -887,8 +919,8 @@ def _tilted_fit(X: np.ndarray, E: sparse.csr_matrix, A: np.ndarray, N: np.ndarra
 
     Parameters
     ----------
-    X : ndarray (n x p)
-    E : sparse (n x groups)
+    design : _TiltedDesign
+        ``X`` (n x p) and ``E`` (sparse, n x groups), with what is derived from them.
     A : ndarray (n x resamples)
     N : ndarray (resamples x groups)
     T : ndarray (resamples x p)
@@ -903,9 +935,10 @@ def _tilted_fit(X: np.ndarray, E: sparse.csr_matrix, A: np.ndarray, N: np.ndarra
     weights : ndarray (n x resamples)
         The tilted weights at the solution, summed over groups.
     """
+    X, E, ET, XX, iu, ju = design.X, design.E, design.ET, design.XX, design.iu, design.ju
+    members, scale, unit = design.members, design.scale, design.unit
     n, R = A.shape
     p = X.shape[1]
-    ET = E.T.tocsr()
     beta = np.array(np.broadcast_to(beta0, (R, p)), dtype=float)
     # a group without any weight (possible in a resample) cannot be fitted: it is left out
     posN = (N > 0) & (np.asarray(ET @ A).T > 0)
@@ -913,13 +946,7 @@ def _tilted_fit(X: np.ndarray, E: sparse.csr_matrix, A: np.ndarray, N: np.ndarra
     totN = np.maximum(N.sum(axis=1), 1.0)
     lamv = lam * totN
     inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
-    iu, ju = np.triu_indices(p)
-    XX = X[:, iu] * X[:, ju]  # the distinct products of a symmetric Hessian
     G = E.shape[1]
-    Ecsc = E.tocsc()
-    members = [Ecsc.indices[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]  # rows of each group
-    scale = [Ecsc.data[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]
-    unit = all(bool(np.all(v == 1.0)) for v in scale)
 
     def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         eta = X @ b.T
@@ -1101,8 +1128,8 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
     if names:
         E1 = sparse.csr_matrix((np.ones(a_codes.size), (np.arange(a_codes.size), pool1[a_m])))
         N1 = np.bincount(pool1[c_m], minlength=E1.shape[1]).astype(float)[None, :]
-        _, w1 = _tilted_fit(Za, E1, d1[:, None], N1, Zc.sum(axis=0)[None, :], np.zeros(len(names)), _RIDGE,
-                            tol=1e-6)
+        _, w1 = _tilted_fit(_TiltedDesign.build(Za, E1), d1[:, None], N1, Zc.sum(axis=0)[None, :],
+                            np.zeros(len(names)), _RIDGE, tol=1e-6)
         score = w1[:, 0] / d1  # the fitted odds of being a case (up to a factor per pool)
     else:
         score = np.ones(a_codes.size)
@@ -1180,6 +1207,7 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     ctrl_pools = sparse.csr_matrix((np.ones(n_k), (np.arange(n_k), tr.ctrl_pool)), shape=(n_k, tr.n_pools))
 
     design = tr.ctrl_design[:, None]
+    weighting = _TiltedDesign.build(Zk, ctrl_pools) if p else None
 
     def fit(Bc: np.ndarray, Bk: np.ndarray, beta0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Weights (controls x resamples) for case and control resampling weights (rows x resamples)."""
@@ -1187,9 +1215,9 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         S = np.asarray(ctrl_pools.T @ Bk).T
         Bc = Bc * (S > 0)[:, tr.case_pool].T  # (in a resample) cases of a pool without controls are not balanced
         N = np.asarray(onehot_c.T @ Bc).T
-        if p == 0:
+        if weighting is None:
             return np.zeros((Bc.shape[1], 0)), Bk * np.where(S > 0, N / np.where(S > 0, S, 1), 0)[:, tr.ctrl_pool].T
-        return _tilted_fit(Zk, ctrl_pools, Bk, N, Bc.T @ Zc, beta0, _RIDGE,
+        return _tilted_fit(weighting, Bk, N, Bc.T @ Zc, beta0, _RIDGE,
                            tol=1e-10 if Bc.shape[1] == 1 else 1e-4)
 
     beta, W = fit(np.ones((n_c, 1)), np.ones((n_k, 1)), np.zeros(p))
@@ -1237,15 +1265,16 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     expo = sparse.csr_matrix(np.clip(at_risk_until[:, None] - edges[None, :-1], 0.0, lens[None, :]))
     c_int = np.clip(np.searchsorted(edges, tr.ctrl_contact, side="right") - 1, 0, lens.size - 1)
     onehot_contact = sparse.csr_matrix((contacted.astype(float), (np.arange(n_k), c_int)), shape=(n_k, lens.size))
+    censoring = _TiltedDesign.build(Xc, expo) if contacted.any() and Xc.shape[1] else None
 
     def inv_censoring(Bk: np.ndarray, gamma0: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """1 / K(interval midpoint | covariates) per control row, interval and resample, capped at _MAX_IPCW."""
         R = Bk.shape[1]
         Bk = Bk * design
         N = np.asarray(onehot_contact.T @ Bk).T
-        if not contacted.any() or Xc.shape[1] == 0:
+        if censoring is None:
             return [np.ones((n_k, R))] * lens.size, np.zeros((R, Xc.shape[1]))
-        gamma, _ = _tilted_fit(Xc, expo, Bk, N, (Bk * contacted[:, None]).T @ Xc, gamma0, _RIDGE,
+        gamma, _ = _tilted_fit(censoring, Bk, N, (Bk * contacted[:, None]).T @ Xc, gamma0, _RIDGE,
                                tol=1e-10 if R == 1 else 1e-4)
         with np.errstate(over="ignore"):
             h = np.exp(Xc @ gamma.T)  # controls x resamples
