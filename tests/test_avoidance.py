@@ -511,3 +511,34 @@ def test_no_bad_experience_gives_missing_figures_not_an_error():
     fig, ax = plt.subplots()
     res.plot(ax=ax)
     plt.close(fig)
+
+
+def test_cases_indexed_by_a_survey_answer_are_compared_with_answers_that_were_not_bad():
+    rng = np.random.default_rng(5)
+    n = 400
+    cust = [f"c{i}" for i in range(n)]
+    purchases = {c: sorted(rng.uniform(0, 900, 4).tolist()) for c in cust}
+    contacts = []
+    kinds = []
+    for i, c in enumerate(cust):  # one relationship survey answer each, in the same season; a quarter bad
+        contacts.append((c, float(rng.uniform(1000, 1060)), "bad" if i % 4 == 0 else "good"))
+        kinds.append("survey")
+    for i, c in enumerate(cust[:60]):  # and some tickets
+        contacts.append((c, float(rng.uniform(950, 990)), "none"))
+        kinds.append("ticket")
+    exp, act = _tables(purchases, contacts)
+    exp["source"] = kinds
+    res = avoidance(exp, act, as_of=DAY0 + pd.Timedelta(days=1500), n_resamples=20, seed=0)
+    info = res.comparison
+    assert info["answer_cases"] == n // 4
+    base = res.episodes[res.episodes["group"] == "baseline"]
+    answers = exp[(exp["source"] == "survey") & exp["good"]]
+    keyed = set(zip(answers["customer"], answers["at"]))
+    is_answer = np.array([(c, t) in keyed for c, t in zip(base["customer"], base["index_at"])])
+    assert is_answer.sum() == info["answer_control_rows"] > 0
+    # each kind of trial is weighted to its own cases
+    assert base.loc[is_answer, "weight"].sum() == pytest.approx(info["answer_cases"], rel=1e-6)
+    # a good survey answer is not a contact: the tickets' customers are not no-contact controls after them
+    tickets = exp[exp["source"] == "ticket"].groupby("customer")["at"].min()
+    t = base.loc[~is_answer, "customer"].map(tickets)
+    assert (t.isna() | (t > base.loc[~is_answer, "index_at"])).all()

@@ -369,13 +369,17 @@ class _Episodes:
     as_of_ns: int
     pur: _Purchases
     contacts: _Purchases
+    answers: _Purchases
     known_at: bool
     b_codes: np.ndarray
     b_t: np.ndarray
     b_first: np.ndarray
     b_created: np.ndarray
     b_creation: np.ndarray
+    b_answer: np.ndarray
     bad: dict[str, np.ndarray]
+    a_codes: np.ndarray
+    a_t: np.ndarray
     g_codes: np.ndarray
     g_t: np.ndarray
     g_creation: np.ndarray
@@ -410,6 +414,9 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     e_bad = _flag(experiences["bad"], "experiences['bad']")[e_ok]
     e_good = _flag(experiences["good"], "experiences['good']")[e_ok]
     e_rated = _flag(experiences["rated"], "experiences['rated']")[e_ok]
+    # survey answers not about a ticket (answering is itself a sign that the customer is still engaged)
+    e_answer = ((experiences["source"].astype("object") == "survey").fillna(False).to_numpy(dtype=bool)
+                if "source" in experiences.columns else np.zeros(len(experiences), dtype=bool))[e_ok]
     e_creation = ((experiences["known_from"].astype("object") == "created_at").fillna(False).to_numpy(dtype=bool)
                   if "known_from" in experiences.columns else np.zeros(len(experiences), dtype=bool))[e_ok]
     e_resolved = (_ns(experiences["resolved_at"], "experiences['resolved_at']")
@@ -440,7 +447,11 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
         counts["purchases_while_ticket_open"] = int(inside.sum())
         if inside.any():
             pur = pur.subset(~inside)
-    contacts = _Purchases(e_codes, e_at, n_codes)
+    # contacts: tickets and bad experiences; a survey answer that was not bad is not a contact (the company asked),
+    # it is history (answers, as a sign that the customer is still engaged, are adjusted for)
+    is_contact = ~e_answer | e_bad
+    contacts = _Purchases(e_codes[is_contact], e_at[is_contact], n_codes)
+    answers = _Purchases(e_codes[e_answer], e_at[e_answer], n_codes)
 
     # ------------------------------------------------------------------ bad index episodes
     if index == "first":
@@ -471,12 +482,15 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     stop = np.where(has_bad, bads.at[np.minimum(nb, max(bads.at.size - 1, 0))] if bads.at.size else _NEVER, _NEVER)
     good = pur.follow(g_codes, g_t, as_of_ns, stop=stop)
     good["censored_by_bad"] = ~good["event"] & (stop <= as_of_ns)
+    # rated survey answers that were not bad (the active comparator of the cases indexed by an answer)
+    a_rows = np.nonzero(e_answer & e_rated & ~e_bad & (e_known <= as_of_ns))[0]
     counts["good_censored_at_later_bad"] = int(good["censored_by_bad"].sum())
 
     return _Episodes(
-        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, as_of_ns=as_of_ns, pur=pur, contacts=contacts,
+        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, as_of_ns=as_of_ns, pur=pur, contacts=contacts, answers=answers,
         known_at=known_at, b_codes=b_codes, b_t=b_t, b_first=b_first, b_created=e_at[b_rows],
-        b_creation=e_creation[b_rows], bad=pur.follow(b_codes, b_t, as_of_ns), g_codes=g_codes, g_t=g_t,
+        b_creation=e_creation[b_rows], b_answer=e_answer[b_rows], bad=pur.follow(b_codes, b_t, as_of_ns),
+        a_codes=e_codes[a_rows], a_t=e_known[a_rows], g_codes=g_codes, g_t=g_t,
         g_creation=e_creation[g_rows], good=good)
 
 
@@ -807,13 +821,16 @@ _MODEL_COVARIATES: tuple[str, ...] = (
     "log(1 + purchases in the last 365 days), squared", "log(1 + days since the last purchase), squared",
     "log(1 + days since the first purchase), squared", "log(purchases per year), squared",
     "log(1 + days since the last purchase) x log(purchases per year)",
+    "log(1 + survey answers)", "survey answer in the last 365 days",
 )
 #: Model covariates of the controls' time to first contact (secondary comparison).
 _CENSOR_COVARIATES: tuple[str, ...] = _MODEL_COVARIATES[:5] + ("one purchase only",)
 
 
-def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The pre-index purchase history at ``t`` (purchases at or before ``t``): raw values."""
+def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray],
+             answers: _Purchases | None = None, before: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The pre-index history at ``t`` (purchases at or before ``t``; survey answers strictly before ``before``,
+    default ``t``, so that an index answer is not its own history): raw values."""
     st = pur.start[codes]
     n = fol["n_prior"].astype(float)
     first = pur.at[np.minimum(st, max(pur.at.size - 1, 0))] if pur.at.size else t
@@ -825,6 +842,12 @@ def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, n
            "days since the first purchase": tenure}
     if pur.cum is not None:
         out["spend"] = np.maximum(pur.cum[fol["pos"]] - pur.cum[st], 0.0)
+    if answers is not None and answers.at.size:
+        b = t if before is None else np.minimum(before, t)
+        upto = answers.after(codes, b - 1)
+        out["survey answers"] = (upto - answers.start[codes]).astype(float)
+        out["survey answers in the last 365 days"] = np.maximum(
+            upto - answers.after(codes, t - 365 * _DAY_NS), 0).astype(float)
     return out
 
 
@@ -844,6 +867,9 @@ def _model_matrix(h: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     cols[names[9]], cols[names[10]], cols[names[11]], cols[names[12]] = lc**2, l365**2, lr**2, lt**2
     cols[names[13]] = lrate**2
     cols[names[14]] = lr * lrate
+    if "survey answers" in h:
+        cols[names[15]] = np.log1p(h["survey answers"])
+        cols[names[16]] = (h["survey answers in the last 365 days"] > 0).astype(float)
     return cols
 
 
@@ -1033,6 +1059,7 @@ def _km_grid(cells: sparse.csr_matrix, weights: list[np.ndarray], bounds: np.nda
 class _Trials:
     """The sequential trials: cases, sampled control rows, pools, covariates."""
 
+    case_idx: np.ndarray
     case_codes: np.ndarray
     case_t: np.ndarray
     case_pool: np.ndarray
@@ -1046,6 +1073,14 @@ class _Trials:
     ctrl_design: np.ndarray
     n_pools: int
     info: dict[str, Any]
+    case_family: np.ndarray | None = None
+    ctrl_family: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.case_family is None:
+            self.case_family = np.zeros(self.case_codes.size, dtype=np.int64)
+        if self.ctrl_family is None:
+            self.ctrl_family = np.zeros(self.ctrl_codes.size, dtype=np.int64)
 
 
 def _pools(counts: np.ndarray) -> np.ndarray:
@@ -1120,8 +1155,8 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
         return None
     a_t = t0[a_m]
     a_fol = pur.follow(a_codes, a_t, ep.as_of_ns)
-    mc = _model_matrix(_history(pur, c_codes, c_t, c_fol))
-    ma = _model_matrix(_history(pur, a_codes, a_t, a_fol))
+    mc = _model_matrix(_history(pur, c_codes, c_t, c_fol, ep.answers, ep.b_created[cases]))
+    ma = _model_matrix(_history(pur, a_codes, a_t, a_fol, ep.answers))
     Zc, Za, names = _standardise(mc, ma, _MODEL_COVARIATES)
     pool1 = _pools(np.bincount(a_m, minlength=M))
     d1 = 1.0 / frac1[a_m]
@@ -1159,10 +1194,92 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
     info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(k_codes.size),
             "control_customers": int(np.unique(k_codes).size), "eligible_control_rows": int(pool.sum()),
             "first_phase_rows": int(a_codes.size)}
-    return _Trials(case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol, ctrl_codes=k_codes,
+    return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol, ctrl_codes=k_codes,
                    ctrl_t=k_t, ctrl_month=months[k_m], ctrl_pool=pool_of[k_m], ctrl_fol=fol,
                    ctrl_contact=np.where(contact == _NEVER, np.inf, (contact - k_t) / _DAY_NS),
                    ctrl_design=d1[keep] / prob[keep], n_pools=int(pool_of.max() + 1), info=info)
+
+
+def _answer_trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
+    """The active comparator of the cases indexed by a survey answer that is not about a ticket.
+
+    Answering a survey shows that the customer is still engaged; customers
+    "not contacted yet" include many who have silently stopped buying, so
+    against them an answer-indexed case looks worse than it is (the planted
+    -truth validation measured a 10-point bias with customer lifetimes).
+    Their controls are rated survey answers that were not bad, given in a
+    month of the cases by customers with a purchase before and no bad
+    experience up to then; time zero is the answer's own time. Capped at
+    ``_CTRL_MAX_ROWS`` rows by a hash draw of the customer and month (each
+    row carrying the inverse of its probability).
+    """
+    if cases.size == 0 or ep.a_codes.size == 0:
+        return None
+    pur = ep.pur
+    c_codes, c_t = ep.b_codes[cases], ep.b_t[cases]
+    c_fol = {k: v[cases] for k, v in ep.bad.items()}
+    months, c_m = np.unique(_month(c_t), return_inverse=True)
+    M = months.size
+    first_bad = np.full(ep.n_codes, _NEVER, dtype=np.int64)
+    first_bad[ep.b_codes[ep.b_first]] = ep.b_t[ep.b_first]
+    a_codes, a_t = ep.a_codes, ep.a_t
+    a_month = _month(a_t)
+    m = np.minimum(np.searchsorted(months, a_month), M - 1)
+    ok = (months[m] == a_month) & (a_codes < ep.n_act) & (a_t < first_bad[a_codes])
+    a_codes, a_t, m = a_codes[ok], a_t[ok], m[ok]
+    fol = pur.follow(a_codes, a_t, ep.as_of_ns)
+    ok = fol["n_prior"] > 0
+    a_codes, a_t, m = a_codes[ok], a_t[ok], m[ok]
+    fol = {k: v[ok] for k, v in fol.items()}
+    n_elig = int(a_codes.size)
+    frac = min(1.0, _CTRL_MAX_ROWS / max(n_elig, 1))
+    if frac < 1.0:
+        # a hash of what the data say (first purchase, the answer's time, purchases before), not of the
+        # pseudonym, so that the draw does not move with the pseudonymisation secret
+        sig = (pd.Series(pur.first()[a_codes]).astype("str") + ":" + pd.Series(a_t).astype("str") + ":"
+               + pd.Series(fol["n_prior"]).astype("str"))
+        h = unit_hash(sig.to_numpy(), seed)
+        keep = _uniform(h, months[m] * 7919 + 3) < frac
+        a_codes, a_t, m = a_codes[keep], a_t[keep], m[keep]
+        fol = {k: v[keep] for k, v in fol.items()}
+    if a_codes.size < _MIN_CTRL_PER_BLOCK:
+        return None
+    pool_of = _pools(np.bincount(m, minlength=M))
+    nxt = ep.contacts.after(a_codes, a_t)
+    has = nxt < ep.contacts.start[a_codes + 1]
+    contact = np.where(has, ep.contacts.at[np.minimum(nxt, max(ep.contacts.at.size - 1, 0))], _NEVER)
+    info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(a_codes.size),
+            "control_customers": int(np.unique(a_codes).size), "eligible_control_rows": n_elig,
+            "first_phase_rows": int(a_codes.size), "answer_cases": int(cases.size),
+            "answer_control_rows": int(a_codes.size), "answer_eligible_control_rows": n_elig}
+    return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol,
+                   ctrl_codes=a_codes, ctrl_t=a_t, ctrl_month=months[m], ctrl_pool=pool_of[m], ctrl_fol=fol,
+                   ctrl_contact=np.where(contact == _NEVER, np.inf, (contact - a_t) / _DAY_NS),
+                   ctrl_design=np.full(a_codes.size, 1.0 / frac), n_pools=int(pool_of.max() + 1), info=info)
+
+
+def _merge_trials(a: _Trials | None, b: _Trials | None) -> _Trials | None:
+    """Two families of trials side by side (their pools kept apart)."""
+    if a is None or b is None:
+        return a if b is None else b
+    cat = np.concatenate
+    info = dict(a.info)
+    for k, v in b.info.items():  # counts add up (trial months of the two kinds may coincide)
+        info[k] = info.get(k, 0) + v
+    info["control_customers"] = int(np.unique(cat([a.ctrl_codes, b.ctrl_codes])).size)
+    info["trial_months"] = int(np.unique(cat([a.ctrl_month, b.ctrl_month, _month(a.case_t), _month(b.case_t)])).size)
+    info["pools"] = a.n_pools + b.n_pools
+    return _Trials(
+        case_idx=cat([a.case_idx, b.case_idx]), case_codes=cat([a.case_codes, b.case_codes]),
+        case_t=cat([a.case_t, b.case_t]), case_pool=cat([a.case_pool, b.case_pool + a.n_pools]),
+        case_fol={k: cat([a.case_fol[k], b.case_fol[k]]) for k in a.case_fol},
+        ctrl_codes=cat([a.ctrl_codes, b.ctrl_codes]), ctrl_t=cat([a.ctrl_t, b.ctrl_t]),
+        ctrl_month=cat([a.ctrl_month, b.ctrl_month]), ctrl_pool=cat([a.ctrl_pool, b.ctrl_pool + a.n_pools]),
+        ctrl_fol={k: cat([a.ctrl_fol[k], b.ctrl_fol[k]]) for k in a.ctrl_fol},
+        ctrl_contact=cat([a.ctrl_contact, b.ctrl_contact]), ctrl_design=cat([a.ctrl_design, b.ctrl_design]),
+        n_pools=a.n_pools + b.n_pools, info=info,
+        case_family=cat([a.case_family, b.case_family + a.case_family.max() + 1]),
+        ctrl_family=cat([a.ctrl_family, b.ctrl_family + a.case_family.max() + 1]))
 
 
 def _smd(case: np.ndarray, ctrl: np.ndarray, d: np.ndarray, w: np.ndarray) -> tuple[float, ...]:
@@ -1190,37 +1307,60 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         out["reason"] = ("no bad-experience customer with a purchase before the index" if first.any()
                          else "no bad experience on or before as_of")
         return out
-    tr = _trials(ep, np.nonzero(eligible)[0], seed)
+    idx = np.nonzero(eligible)[0]
+    answer = ep.b_answer[idx]
+    tr_answer = _answer_trials(ep, idx[answer], seed)
+    if tr_answer is None:  # no answers to compare with: those cases join the no-contact trials
+        answer = np.zeros(idx.size, dtype=bool)
+    tr = _merge_trials(_trials(ep, idx[~answer], seed) if (~answer).any() else None, tr_answer)
     if tr is None:
         out["reason"] = "too few customers without contact at the bad-experience index dates to compare with"
         return out
     info.update(tr.info)
     # ------------------------------------------------------------------ covariates and the weighting
-    hc = _history(ep.pur, tr.case_codes, tr.case_t, tr.case_fol)
-    hk = _history(ep.pur, tr.ctrl_codes, tr.ctrl_t, tr.ctrl_fol)
+    hc = _history(ep.pur, tr.case_codes, tr.case_t, tr.case_fol, ep.answers, ep.b_created[tr.case_idx])
+    hk = _history(ep.pur, tr.ctrl_codes, tr.ctrl_t, tr.ctrl_fol, ep.answers)
     mc, mk = _model_matrix(hc), _model_matrix(hk)
     Zc, Zk, names = _standardise(mc, mk, _MODEL_COVARIATES)
     n_c, n_k = tr.case_codes.size, tr.ctrl_codes.size
     p = len(names)
-    onehot_c = sparse.csr_matrix((np.ones(n_c), (np.arange(n_c), tr.case_pool)), shape=(n_c, tr.n_pools))
-
-    ctrl_pools = sparse.csr_matrix((np.ones(n_k), (np.arange(n_k), tr.ctrl_pool)), shape=(n_k, tr.n_pools))
-
     design = tr.ctrl_design[:, None]
-    weighting = _TiltedDesign.build(Zk, ctrl_pools) if p else None
+    # one weighting per family of trials (no-contact controls; survey-answer controls): each family's cases are
+    # balanced by its own controls
+    families = []
+    for f in np.unique(tr.case_family):
+        ci, ki = np.nonzero(tr.case_family == f)[0], np.nonzero(tr.ctrl_family == f)[0]
+        pools_f, kp = np.unique(tr.ctrl_pool[ki], return_inverse=True)
+        cp = np.minimum(np.searchsorted(pools_f, tr.case_pool[ci]), pools_f.size - 1)  # (pools hold controls)
+        G = pools_f.size
+        families.append({
+            "ci": ci, "ki": ki, "cp": cp, "kp": kp, "design": tr.ctrl_design[ki][:, None], "Zc": Zc[ci],
+            "onehot_c": sparse.csr_matrix((np.ones(ci.size), (np.arange(ci.size), cp)), shape=(ci.size, G)),
+            "pools": sparse.csr_matrix((np.ones(ki.size), (np.arange(ki.size), kp)), shape=(ki.size, G)),
+        })
+        families[-1]["weighting"] = _TiltedDesign.build(Zk[ki], families[-1]["pools"]) if p else None
 
-    def fit(Bc: np.ndarray, Bk: np.ndarray, beta0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def fit(Bc: np.ndarray, Bk: np.ndarray, beta0: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         """Weights (controls x resamples) for case and control resampling weights (rows x resamples)."""
-        Bk = Bk * design
-        S = np.asarray(ctrl_pools.T @ Bk).T
-        Bc = Bc * (S > 0)[:, tr.case_pool].T  # (in a resample) cases of a pool without controls are not balanced
-        N = np.asarray(onehot_c.T @ Bc).T
-        if weighting is None:
-            return np.zeros((Bc.shape[1], 0)), Bk * np.where(S > 0, N / np.where(S > 0, S, 1), 0)[:, tr.ctrl_pool].T
-        return _tilted_fit(weighting, Bk, N, Bc.T @ Zc, beta0, _RIDGE,
-                           tol=1e-10 if Bc.shape[1] == 1 else 1e-4)
+        R = Bc.shape[1]
+        W = np.zeros((n_k, R))
+        betas = []
+        for fam, b0 in zip(families, beta0):
+            bk = Bk[fam["ki"]] * fam["design"]
+            S = np.asarray(fam["pools"].T @ bk).T
+            bc = Bc[fam["ci"]] * (S > 0)[:, fam["cp"]].T  # (in a resample) cases of a pool without controls
+            N = np.asarray(fam["onehot_c"].T @ bc).T
+            if fam["weighting"] is None:
+                betas.append(np.zeros((R, 0)))
+                W[fam["ki"]] = bk * np.where(S > 0, N / np.where(S > 0, S, 1), 0)[:, fam["kp"]].T
+                continue
+            b, w_f = _tilted_fit(fam["weighting"], bk, N, bc.T @ fam["Zc"], b0, _RIDGE,
+                                 tol=1e-10 if R == 1 else 1e-4)
+            betas.append(b)
+            W[fam["ki"]] = w_f
+        return betas, W
 
-    beta, W = fit(np.ones((n_c, 1)), np.ones((n_k, 1)), np.zeros(p))
+    beta, W = fit(np.ones((n_c, 1)), np.ones((n_k, 1)), [np.zeros(p)] * len(families))
     w = W[:, 0]
     ess = float(w.sum() ** 2 / np.sum(w**2))
     rows = []
@@ -1228,8 +1368,10 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         rows.append((name, "model", True, *_smd(mc[name], mk[name], tr.ctrl_design, w)))
     for name in hc:
         rows.append((name, "raw", True, *_smd(hc[name], hk[name], tr.ctrl_design, w)))
-    prior = (ep.contacts.after(tr.case_codes, ep.b_created[eligible] - 1) - ep.contacts.start[tr.case_codes])
-    rows.append(("earlier contacts", "raw", False, *_smd(prior.astype(float), np.zeros(n_k), tr.ctrl_design, w)))
+    prior = (ep.contacts.after(tr.case_codes, ep.b_created[tr.case_idx] - 1) - ep.contacts.start[tr.case_codes])
+    prior_k = ep.contacts.after(tr.ctrl_codes, tr.ctrl_t - 1) - ep.contacts.start[tr.ctrl_codes]
+    rows.append(("earlier contacts", "raw", False, *_smd(prior.astype(float), prior_k.astype(float),
+                                                           tr.ctrl_design, w)))
     balance = pd.DataFrame(rows, columns=["covariate", "scale", "adjusted", "mean_bad", "mean_control",
                                           "mean_control_weighted", "smd_before", "smd_after"])
     out["balance"] = balance
@@ -1299,7 +1441,7 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     for reps in _chunks(n_resamples, (n_c + n_k) * (p + 4)):
         P = np.ascontiguousarray(poisson_weights(labels, reps, seed).T, dtype=float)  # customers x resamples
         Bc, Bk = P[pos_c], P[pos_k]
-        _, Wr = fit(Bc, Bk, beta[0])
+        _, Wr = fit(Bc, Bk, [b[0] for b in beta])
         boot["bad"][reps], boot["rm_bad"][reps] = _km_grid(cells_c, [Bc], one_pool, window)
         boot["base"][reps], boot["rm_base"][reps] = _km_grid(cells_k, [Wr], one_pool, window)
         ik, _ = inv_censoring(Bk, gamma[0])
@@ -1519,16 +1661,22 @@ def _outcome_text(count_open: bool) -> str:
 _COMPARISON_TEXT = (
     "comparison: sequential emulated trials, one per calendar month: the bad-experience customers with a purchase "
     "before their index (cases) against customers who at the month's time zero (the median index time of its "
-    "cases) had bought before and had not been contacted yet (controls; a customer can be a control in several "
+    "cases) had bought before and had not been contacted yet (controls; a contact is a ticket or a bad "
+    "experience; a survey answer that was not bad is history, not a contact; a customer can be a control in several "
     "months; later contacts of a control are ignored: 'bad experience now' against 'no contact now'; drawn per "
     f"month by a hash of the customer, about {_CTRL_PER_CASE} per case and at least {_CTRL_MIN_PER_TRIAL}, in two "
     "phases: at random, then with probabilities following a first weighting fit, each control carrying the "
-    "inverse of its probability of being drawn); adjustment: control weights that reproduce the cases' mean "
+    "inverse of its probability of being drawn); cases whose bad experience is a survey answer not about a ticket "
+    "are compared instead with the survey answers that were not bad, given in the same month by customers who had "
+    "bought before and had no bad experience yet (time zero: the answer; answering shows the customer is still "
+    "engaged, which customers not contacted yet are not known to be); adjustment, separately for the two kinds of "
+    "trials: control weights that reproduce the cases' mean "
     "pre-index history (purchases, purchases in the last 365 days, purchases per year, days since the last and "
-    "since the first purchase, spend, one-time buyers; logs, squares and recency x rate) within pools of "
+    "since the first purchase, spend, one-time buyers, earlier survey answers; logs, squares and recency x rate) "
+    "within pools of "
     f"months holding at least {_MIN_CTRL_PER_BLOCK} control rows (entropy balancing: the odds of being a case "
     "modelled as log-linear in that history, fitted by Newton steps); earlier contacts are not adjusted for, "
-    "controls have none by design; bad-experience customers without an earlier purchase are left out (no "
+    "no-contact controls have none by design; bad-experience customers without an earlier purchase are left out (no "
     "comparable controls); sampling unit: the customer, intervals from a Poisson(1) bootstrap over customers "
     "(weights from a hash of the customer id) that refits the weights in every resample; durations rounded to "
     f"window/{_BOOT_STEPS} days in the resamples")
