@@ -118,6 +118,10 @@ _CAND_MIN_PER_TRIAL = 500
 _CAND_MAX_ROWS = 400_000
 #: Consecutive trial months are pooled until a pool holds this many control rows.
 _MIN_CTRL_PER_BLOCK = 30
+#: Fewer answer-indexed cases or answer controls than this: those cases join the no-contact trials (a weighting
+#: of a handful of rows on all the history covariates is not estimable).
+_MIN_ANSWER_CASES = 20
+_MIN_ANSWER_CONTROLS = 200
 #: Intervals of the piecewise-exponential model of the controls' time to first contact (secondary comparison).
 _CENSOR_INTERVALS = 4
 #: Inverse-probability-of-censoring weights are capped at this value.
@@ -1005,7 +1009,8 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
         for _ in range(30):  # backtracking, vectorised over the resamples
             nb = beta - alpha[:, None] * step
             nH, nratio, nobj, nm = state(nb)
-            ok = nobj <= obj + 1e-10 * (1.0 + np.abs(obj))  # round-off near the optimum is no ascent
+            with np.errstate(invalid="ignore"):  # a step into underflow (a pool's weights all 0) is refused
+                ok = np.isfinite(nobj) & (nobj <= obj + 1e-10 * (1.0 + np.abs(obj)))  # round-off: no ascent
             if ok.all() or alpha.max() < 1e-8:
                 break
             alpha = np.where(ok, alpha, alpha / 2.0)
@@ -1242,7 +1247,7 @@ def _answer_trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | Non
         keep = _uniform(h, months[m] * 7919 + 3) < frac
         a_codes, a_t, m = a_codes[keep], a_t[keep], m[keep]
         fol = {k: v[keep] for k, v in fol.items()}
-    if a_codes.size < _MIN_CTRL_PER_BLOCK:
+    if a_codes.size < max(_MIN_CTRL_PER_BLOCK, _MIN_ANSWER_CONTROLS) or cases.size < _MIN_ANSWER_CASES:
         return None
     pool_of = _pools(np.bincount(m, minlength=M))
     nxt = ep.contacts.after(a_codes, a_t)
@@ -1668,7 +1673,8 @@ _COMPARISON_TEXT = (
     "phases: at random, then with probabilities following a first weighting fit, each control carrying the "
     "inverse of its probability of being drawn); cases whose bad experience is a survey answer not about a ticket "
     "are compared instead with the survey answers that were not bad, given in the same month by customers who had "
-    "bought before and had no bad experience yet (time zero: the answer; answering shows the customer is still "
+    f"bought before and had no bad experience yet (given at least {_MIN_ANSWER_CASES} such cases and "
+    f"{_MIN_ANSWER_CONTROLS} such answers; time zero: the answer; answering shows the customer is still "
     "engaged, which customers not contacted yet are not known to be); adjustment, separately for the two kinds of "
     "trials: control weights that reproduce the cases' mean "
     "pre-index history (purchases, purchases in the last 365 days, purchases per year, days since the last and "
