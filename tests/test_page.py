@@ -246,3 +246,15 @@ def test_the_scorecard_shows_the_smallest_detectable_change_and_within_noise(pag
     p = analysis.results["power"].summary()
     if (~p["significant"].astype(bool) & p["p_value"].notna()).any():
         assert "within noise" in sc
+
+
+def test_verbatims_section_quotes_only_reasons_with_enough_comments(page, analysis):
+    sec = visible_text(section(page, "verbatims"))
+    q = analysis.results["verbatims"].quotes()
+    assert len(q) >= 1  # the sample's English comments: 'not resolved' is given by enough of them
+    assert "In their own words" in sec
+    for quote in q["quote"]:
+        assert quote in sec
+    table = analysis.results["verbatims"].table
+    few = table[(table["language"] == "all") & (table["group"] == "all") & (table["k"] < 10)]["reason"]
+    assert not set(q["reason"]) & set(few)

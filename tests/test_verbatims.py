@@ -100,3 +100,38 @@ def test_analysis_fills_verbatims_from_published_reasons_only():
     assert len(d["verbatims"]) == len(t)
     figs = a.figures[a.figures["id"] == "reason_share"]
     assert len(figs) == len(t)
+
+
+def _quote_responses(extra: list[str]) -> pd.DataFrame:
+    texts = (["The agent was rude to me."] * 4 + ["rude and arrogant staff"] * 4 + ["so rude, never again"] * 3
+             + extra + ["waited on hold, the agent was slow"] * 5)
+    r = pd.DataFrame({"customer": [f"c{i}" for i in range(len(texts))], "csat": 1.0, "comment": texts,
+                      "user_language": "EN"})
+    r.attrs["free_text_columns"] = ["comment"]
+    return r
+
+
+def test_quotes_are_short_masked_and_only_for_reasons_with_enough_comments():
+    extra = ["Peter Jensen was rude", "rude agent, write to anna.berg@example.com",
+             "the rude agent closed ticket 4471 on me", "rude " + "very " * 40 + "rude"]
+    v = verbatims(_quote_responses(extra), validated=VALID)
+    q = v.quotes()
+    assert list(q.columns) == ["reason", "language", "quote", "evidence"]
+    assert set(q["reason"]) == {"rudeness"}  # waiting: 5 comments, below the minimum of 10
+    assert 1 <= len(q) <= 3 and q["quote"].is_unique
+    joined = " ".join(q["quote"])
+    assert "Peter" not in joined and "example.com" not in joined and "4471" not in joined
+    assert (q["quote"].str.len() <= 120).all()
+    assert len(v.quotes(min_comments=100)) == 0
+    assert set(v.quotes(min_comments=5)["reason"]) == {"rudeness", "waiting"}
+    # the masked e-mail comment can be quoted, masked; the one with a name or a number never
+    allq = v.quotes(per_reason=50)
+    assert not allq["quote"].str.contains("Peter|@|\\d", regex=True).any()
+
+
+def test_quotes_do_not_depend_on_the_order_of_the_comments():
+    r = _quote_responses(["rude people", "rude again and again", "rude beyond words"])
+    a = verbatims(r, validated=VALID).quotes()
+    b = verbatims(r.iloc[::-1].reset_index(drop=True).pipe(lambda d: d.attrs.update(r.attrs) or d),
+                  validated=VALID).quotes()
+    pd.testing.assert_frame_equal(a, b)

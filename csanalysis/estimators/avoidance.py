@@ -27,7 +27,11 @@ answer's recorded time), and nothing after an index is used to form a group:
     the same calendar time had bought before and had not been contacted yet
     (their later contacts ignored), weighted to the bad-experience customers'
     whole pre-index purchase history; the difference ``S_bad - S_baseline``
-    and the difference in restricted mean time without a purchase.
+    and the difference in restricted mean time without a purchase. A bad
+    experience that is a survey answer (not about a ticket) is compared with
+    the answers that were not bad, given in the same month (answering shows
+    the customer is still engaged; customers not contacted yet include many
+    who silently stopped buying), each kind of trial weighted on its own.
 ``excess_avoidance_censored``
     The same with the controls censored at their first later contact, with
     inverse-probability-of-censoring weights ("as if never contacted").

@@ -38,6 +38,8 @@ __all__ = ["VERBATIM_COLUMNS", "VerbatimsResult", "verbatims", "validated_reason
 
 #: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
+#: A reason is quoted only when at least this many comments give it (issue 15, point 5).
+QUOTE_MIN_COMMENTS = 10
 #: Columns holding the respondent's language, first found wins.
 LANGUAGE_COLUMNS: tuple[str, ...] = ("user_language", "userlanguage", "language", "lang", "q_language",
                                      "survey_language", "sprog", "språk", "sprache", "язык", "idioma")
@@ -115,6 +117,51 @@ class VerbatimsResult(Result):
 
         return jsonable({"verbatims": frame_records(self.summary()), "comments": len(self.comments),
                          "settings": self.settings})
+
+    def quotes(self, *, per_reason: int = 3, max_chars: int = 120, min_comments: int = QUOTE_MIN_COMMENTS
+               ) -> pd.DataFrame:
+        """Short example comments for the published reasons given by at least ``min_comments`` comments.
+
+        A comment is quoted only when it is short (at most ``max_chars`` characters), masked again
+        (:func:`csanalysis.privacy.mask_text`), holds no digit (ids, order numbers, dates) and no capitalised
+        word that the comments never use in lower case (it could be a name the masking did not know; German
+        comments, whose nouns are capitalised, are therefore seldom quoted). Which comments are quoted does not
+        depend on their order: they are taken in the order of a hash of their text.
+
+        Returns
+        -------
+        DataFrame
+            ``reason, language, quote, evidence`` (the words that made the tag), at most ``per_reason``
+            rows per reason.
+        """
+        from csanalysis.privacy import mask_text
+
+        cols = ["reason", "language", "quote", "evidence"]
+        tab = self.table
+        if tab.empty or self.tags.empty:
+            return pd.DataFrame(columns=cols)
+        pooled = tab[(tab["language"] == "all") & (tab["group"] == "all")]
+        reasons = set(pooled.loc[pooled["k"] >= min_comments, "reason"])
+        published = set(map(tuple, tab.loc[tab["language"] != "all", ["reason", "language"]].to_numpy()))
+        t = self.tags[self.tags["reason"].isin(reasons)]
+        t = t[[(r, lg) in published for r, lg in zip(t["reason"], t["language"])]]  # a few hundred tags at most
+        if t.empty:
+            return pd.DataFrame(columns=cols)
+        text = mask_text(self.comments["text"].astype("str").iloc[t["text_index"].to_numpy()])
+        text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+        ok = text.str.len().between(8, max_chars) & ~text.str.contains(r"\d", regex=True)
+        t = t.assign(quote=text.to_numpy())[ok.to_numpy()].drop_duplicates(["reason", "quote"])
+        order = pd.util.hash_pandas_object(t["quote"], index=False).to_numpy()
+        t = t.iloc[np.argsort(order, kind="stable")].groupby("reason", sort=False).head(50)
+        # a capitalised word passes only when the comments also use it in lower case (a common word, not a name)
+        lower = set(self.comments["text"].astype("str").str.findall(r"\b[a-zà-ÿа-яё]\w*").explode().dropna())
+        lower.add("i")
+        caps = t["quote"].str.findall(r"\b[^\W\d_a-zà-ÿа-яё]\w*")
+        plain = caps.map(lambda ws: all(w.lower() in lower for w in ws))  # at most 50 quotes per reason
+        t = t[plain.to_numpy(dtype=bool)].groupby("reason", sort=False).head(per_reason)
+        rank = {r: i for i, r in enumerate(self.table["reason"].drop_duplicates())}
+        t = t.assign(_r=t["reason"].map(rank)).sort_values("_r", kind="stable")
+        return t.loc[:, cols].reset_index(drop=True)
 
     def footnote(self) -> str:
         return (f"{len(self.comments):,} comments; share of comments giving each reason, cluster-robust Wilson "

@@ -18,6 +18,7 @@ from ..analysis import Analysis
 from ..display import (MISSING, figure_cell, figures_grid_html, figures_html, flags_html, format_value, is_empty,
                        table_html, unit_text)
 from ..flags import DATA_QUALITY, flag_reason
+from ..estimators.verbatims import QUOTE_MIN_COMMENTS
 from .html import Section, render_page
 
 __all__ = ["make_figures", "render_html", "against_cited"]
@@ -545,6 +546,11 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
               "half of the comments giving the reason found). Shares are of comments; intervals allow for "
               "customers who wrote several.")
         _fig_table(sec, rows.sort_values(["group"], kind="stable"), "Comments giving each reason")
+        quotes = r["verbatims"].quotes()
+        sec.list("In their own words: short comments, masked, for the reasons at least "
+                 f"{QUOTE_MIN_COMMENTS} comments give",
+                 [f"{str(q.reason).replace('_', ' ')} ({q.language}): \u201c{q.quote}\u201d"
+                  for q in quotes.itertuples()], fold=True)  # a handful of quotes
     elif r.get("verbatims") is not None:
         sec.p("The survey has comments, but no reason has been validated for their languages yet, so none is shown.")
     else:
@@ -627,7 +633,8 @@ def render_html(analysis: Analysis, figs: dict[str, tuple[bytes, str]]) -> str:
     if r.get("avoidance") is not None:
         sec.p(f"Index: each customer's first bad experience ({a.rule.describe()}), at the time it became known "
               "(solved or answered). Baseline: customers who had bought before and were not contacted yet at the "
-              "same calendar time, weighted to the same purchase history. Outcome: days to the next "
+              "same calendar time (for a bad survey answer: customers who answered a survey in the same month "
+              "without a bad rating), weighted to the same purchase history. Outcome: days to the next "
               f"purchase; customers without one are censored at {a.as_of.date()} (as_of). Kaplan-Meier estimates "
               f"of the share still without a purchase {a.options['window']:g} days later; the naive count, which "
               "treats short follow-up as avoidance, is shown only as a contrast.")
