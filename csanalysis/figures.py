@@ -153,6 +153,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rated_good_share": ("Good ratings among rated tickets", "share"),
     # reasons in the survey's comments (estimators/verbatims.py), one row per reason, language and group
     "reason_share": ("Comments giving the reason", "share"),
+    "no_return_after_disrespect": ("No purchase within a year after a bad experience whose comment says the "
+                                   "customer felt disrespected (tagged rude)", "share"),
     # channels and self-service (estimators/channel_use.py): issues = a customer's tickets chained within 7 days
     "self_service_first_share": ("Issues whose first contact was self-service (help centre, bot, FAQ)", "share"),
     "cross_channel_issue_share": ("Issues touching two or more channels", "share"),
@@ -330,17 +332,29 @@ def _power(res) -> pd.DataFrame:
                  p_value=s["p_value"], change=s["observed_change"])
 
 
+def _disrespect(res) -> pd.DataFrame:
+    s = res.figures
+    note = s["note"].fillna("").astype("str")
+    definition = s["definition"].astype("str").where(note.eq(""), s["definition"].astype("str") + "; " + note)
+    return _rows(s["figure"], s["group"], s["estimate"], s["ci_low"], s["ci_high"], s["n"], s["method"], definition,
+                 "verbatims", p_value=s["p_value"])
+
+
 def _verbatims(res) -> pd.DataFrame:
     t = res.table
-    if t.empty:
-        return t.iloc[:0]
-    precision = t["precision"].map(lambda v: f"; the tagger's validated precision in this language {v:.2f}"
-                                   if pd.notna(v) else "; languages where the reason is validated, pooled")
-    return _rows("reason_share", "reason=" + t["reason"].astype("str") + "; language=" + t["language"].astype("str")
-                 + "; " + t["group"].astype("str").where(t["group"] != "all", "comments=all"),
-                 t["share"], t["ci_low"], t["ci_high"], t["n"], res.settings.get("method", ""),
-                 "share of survey comments giving the reason (csanalysis.text.tag_reasons)" + precision,
-                 "verbatims")
+    blocks = []
+    if not t.empty:
+        precision = t["precision"].map(lambda v: f"; the tagger's validated precision in this language {v:.2f}"
+                                       if pd.notna(v) else "; languages where the reason is validated, pooled")
+        blocks.append(_rows("reason_share", "reason=" + t["reason"].astype("str") + "; language="
+                            + t["language"].astype("str") + "; "
+                            + t["group"].astype("str").where(t["group"] != "all", "comments=all"),
+                            t["share"], t["ci_low"], t["ci_high"], t["n"], res.settings.get("method", ""),
+                            "share of survey comments giving the reason (csanalysis.text.tag_reasons)" + precision,
+                            "verbatims"))
+    if getattr(res, "disrespect", None) is not None:
+        blocks.append(_disrespect(res.disrespect))
+    return pd.concat(blocks, ignore_index=True) if blocks else t.iloc[:0]
 
 
 def _channel_use(res) -> pd.DataFrame:

@@ -1060,6 +1060,7 @@ def _km_grid(cells: sparse.csr_matrix, weights: list[np.ndarray], bounds: np.nda
     S = np.clip(np.cumprod(np.concatenate(facs, axis=1), axis=1), 0.0, 1.0)
     s_w = S[:, K]
     rmst = (window / K) * S[:, :K].sum(axis=1)
+    s_w = np.where(s_w < 1e-12, 0.0, s_w)  # a curve at 0 up to the round-off of weighted risk sets
     missing = ~followed & (s_w > 0)
     return np.where(missing, np.nan, s_w), np.where(missing, np.nan, rmst)
 
