@@ -875,7 +875,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             from .estimators.verbatims import verbatims
 
             jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
-                "confidence": confidence,
+                "confidence": confidence, "tickets": linked.tickets,
                 "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
     if runner is None:
         for name, label, fn, args, kw in jobs:

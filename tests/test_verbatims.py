@@ -135,3 +135,24 @@ def test_quotes_do_not_depend_on_the_order_of_the_comments():
     b = verbatims(r.iloc[::-1].reset_index(drop=True).pipe(lambda d: d.attrs.update(r.attrs) or d),
                   validated=VALID).quotes()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_reasons_by_period_and_by_channel_of_the_ticket():
+    r = _responses()
+    n = len(r)
+    r["responded_at"] = pd.to_datetime(["2023-05-01"] * (n // 2) + ["2024-02-01"] * (n - n // 2), utc=True)
+    r["ticket_id"] = [f"t{i}" for i in range(n)]
+    tickets = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(n)], "channel": ["email", "phone"] * (n // 2)})
+    v = verbatims(r, validated=VALID, tickets=tickets)
+    t = v.table.set_index(["reason", "language", "group"])
+    # pooled over languages only; a period or channel row counts the comments of that period or channel
+    assert ("rudeness", "all", "period=2023") in t.index and ("rudeness", "en", "period=2023") not in t.index
+    k23 = t.loc[("rudeness", "all", "period=2023"), "k"]
+    k24 = t.loc[("rudeness", "all", "period=2024"), "k"]
+    assert k23 + k24 == t.loc[("rudeness", "all", "all"), "k"]
+    assert t.loc[("rudeness", "all", "period=2023"), "n"] == n // 2
+    ke, kp = t.loc[("rudeness", "all", "channel=email"), "k"], t.loc[("rudeness", "all", "channel=phone"), "k"]
+    assert ke + kp == t.loc[("rudeness", "all", "all"), "k"]
+    # quarterly on request
+    vq = verbatims(r, validated=VALID, freq="Q")
+    assert ("rudeness", "all", "period=2023Q2") in vq.table.set_index(["reason", "language", "group"]).index

@@ -63,7 +63,7 @@ def validated_reasons(validated: Any = "shipped") -> pd.DataFrame:
 
 
 def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFrame:
-    """One row per non-empty free-text answer: ``customer, response, column, text, language, csat``.
+    """One row per non-empty free-text answer: ``customer, response, column, text, csat, at, ticket_id, language``.
 
     The free-text columns are those the survey reader marked (``responses.attrs["free_text_columns"]``).
     """
@@ -83,7 +83,11 @@ def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFr
             "given_language": (responses.loc[ok, lang_col].astype("str").to_numpy() if lang_col is not None
                                else np.full(int(ok.sum()), None, dtype=object)),
             "csat": (pd.to_numeric(responses.loc[ok, "csat"], errors="coerce").to_numpy(dtype="float64")
-                     if "csat" in responses.columns else np.full(int(ok.sum()), np.nan))}))
+                     if "csat" in responses.columns else np.full(int(ok.sum()), np.nan)),
+            "at": (pd.to_datetime(responses.loc[ok, "responded_at"], utc=True, errors="coerce").to_numpy()
+                   if "responded_at" in responses.columns else np.full(int(ok.sum()), np.datetime64("NaT", "ns"))),
+            "ticket_id": (responses.loc[ok, "ticket_id"].astype("str").to_numpy()
+                          if "ticket_id" in responses.columns else np.full(int(ok.sum()), None, dtype=object))}))
     out = pd.concat(parts, ignore_index=True)
     from csanalysis.text import detect_language, language_code
 
@@ -173,7 +177,8 @@ class VerbatimsResult(Result):
 
 
 def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most: float = 2,
-              confidence: float = 0.95, validated: Any = "shipped") -> VerbatimsResult:
+              confidence: float = 0.95, validated: Any = "shipped", tickets: pd.DataFrame | None = None,
+              freq: str = "Y") -> VerbatimsResult:
     """Share of survey comments giving each reason, per reason, language and group, with intervals.
 
     Parameters
@@ -188,6 +193,14 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     confidence : float, default 0.95
     validated : "shipped" or DataFrame
         Verdicts of the validation (:func:`validated_reasons`): only published reason-language pairs get rows.
+    tickets : DataFrame, optional
+        Canonical tickets: a comment about a ticket (its ``ticket_id``) gets the ticket's ``channel``, for
+        the groups ``channel=...``.
+    freq : {"Y", "Q", "M"}, default "Y"
+        Periods of the answer time for the groups ``period=...`` (years, quarters or months; a year gives
+        most comments per row).
+
+    Groups ``period=...`` and ``channel=...`` are given for the pooled language ``all`` only.
 
     Returns
     -------
@@ -206,6 +219,18 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     if np.isfinite(com["csat"]).any():
         groups["experience=bad"] = (com["csat"] <= csat_bad_at_most).to_numpy()
         groups["experience=not bad"] = (com["csat"] > csat_bad_at_most).to_numpy()
+    pooled_groups: dict[str, np.ndarray] = {}
+    when = pd.to_datetime(com["at"], utc=True)
+    if when.notna().any():
+        per = when.dt.tz_convert(None).dt.to_period(freq).astype("str").where(when.notna())
+        for pv in sorted(per.dropna().unique()):  # a handful of periods
+            pooled_groups[f"period={pv}"] = (per == pv).to_numpy()
+    if tickets is not None and {"ticket_id", "channel"} <= set(tickets.columns):
+        ch_of = (tickets.drop_duplicates("ticket_id").set_index(tickets.drop_duplicates("ticket_id")["ticket_id"]
+                                                                .astype("str"))["channel"].astype("object"))
+        ch = com["ticket_id"].map(ch_of)
+        for c in sorted(ch.dropna().astype("str").unique()):  # a few channels
+            pooled_groups[f"channel={c}"] = (ch.astype("object") == c).to_numpy()
     lang = com["language"].astype("object").to_numpy()
     rows = []
     for reason in [r for r in REASONS if r in set(pub["reason"])]:  # ten reasons
@@ -214,7 +239,7 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         langs = sorted(set(pub.loc[pub["reason"] == reason, "language"]) & {x for x in lang if x is not None})
         for lg in [*langs, "all"]:
             in_lang = np.isin(lang, langs) if lg == "all" else lang == lg
-            for name, member in groups.items():  # a few groups; they overlap, so one pass each
+            for name, member in (groups | pooled_groups if lg == "all" else groups).items():  # overlapping
                 codes = np.where(in_lang & member, 0, -1)
                 if not (codes == 0).any():
                     continue

@@ -545,7 +545,18 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
               "comments in that language and found right often enough (most of its tags correct, and at least "
               "half of the comments giving the reason found). Shares are of comments; intervals allow for "
               "customers who wrote several.")
-        _fig_table(sec, rows.sort_values(["group"], kind="stable"), "Comments giving each reason")
+        split = rows["group"].astype("str").str.contains(r"(?:^|; )(?:period|channel)=", regex=True)
+        main = rows[~split & rows["id"].eq("reason_share")]
+        _fig_table(sec, main.sort_values(["group"], kind="stable"), "Comments giving each reason")
+        _fig_table(sec, rows[split], "By channel of the ticket the comment is about, and by year")
+        dis = rows[rows["id"].eq("no_return_after_disrespect")]
+        if len(dis):
+            sec.p("Customers whose first bad experience came with a comment tagged rude or disrespectful: how many "
+                  "had not bought again a year later, and the difference from the other commented bad experiences "
+                  "(weighted to the same purchase history). The press figure it echoes cannot be traced, so it is "
+                  "shown beside, never judged against; some of the tags are wrong (the tagger's checked precision "
+                  "is in the definition).")
+            _fig_table(sec, dis, "No return after feeling disrespected", extra=("p_value",))
         quotes = r["verbatims"].quotes()
         sec.list("In their own words: short comments, masked, for the reasons at least "
                  f"{QUOTE_MIN_COMMENTS} comments give",
