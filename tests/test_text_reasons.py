@@ -561,3 +561,25 @@ def test_loading_a_vocabulary_checks_the_code():
     assert load_vocabulary("PT-BR") == load_vocabulary("pt")
     with pytest.raises(CsanalysisError):
         load_vocabulary("fr")
+
+
+def test_discover_themes_finds_the_planted_words_and_leaves_names_out():
+    from csanalysis.text import THEME_COLUMNS, discover_themes
+
+    rng = np.random.default_rng(1)
+    base = ["good service thanks", "the agent helped me", "quick answer, thank you", "fine", "ok experience"]
+    bad = ["the app keeps crashing when I pay", "app crashed again", "your app is crashing",
+           "Peter never called back", "Peter did not call, mail me at a.b@example.com"]
+    texts = list(rng.choice(base, 300)) + list(rng.choice(bad, 60))
+    focus = np.r_[np.zeros(300, bool), np.ones(60, bool)]
+    th = discover_themes(texts, focus, language="en")
+    assert list(th.columns) == list(THEME_COLUMNS)
+    assert {"app", "crash"} <= set(th["stem"])
+    assert "peter" not in set(th["stem"]) and not th["word"].str.contains("example|mail me", regex=True).any()
+    assert (th["comments"] >= 5).all() and (th["z"] > 2.5).all()
+    # a word over-represented only by chance in few comments is not a theme
+    assert discover_themes(texts, focus, language="en", min_comments=40).empty
+    # nothing sets the focus apart when it is a random half
+    half = rng.random(len(texts)) < 0.5
+    assert len(discover_themes(list(rng.choice(base, 400)), half[:400] if len(half) >= 400 else
+                               np.r_[half, half][:400], language="en")) <= 1

@@ -156,3 +156,14 @@ def test_reasons_by_period_and_by_channel_of_the_ticket():
     # quarterly on request
     vq = verbatims(r, validated=VALID, freq="Q")
     assert ("rudeness", "all", "period=2023Q2") in vq.table.set_index(["reason", "language", "group"]).index
+
+
+def test_themes_characterise_the_bad_comments_no_reason_caught():
+    texts = (["The agent was rude to me."] * 10 + ["the voucher code does not work"] * 12
+             + ["Great help, thanks!"] * 30 + ["all good"] * 20)
+    r = pd.DataFrame({"customer": [f"c{i}" for i in range(len(texts))], "comment": texts, "user_language": "EN",
+                      "csat": [1.0] * 22 + [5.0] * 50})
+    r.attrs["free_text_columns"] = ["comment"]
+    th = verbatims(r, validated=VALID).themes()
+    assert {"voucher", "code", "work"} <= set(th["stem"])
+    assert "rude" not in set(th["stem"])  # tagged comments are not in the focus

@@ -125,6 +125,13 @@ class VerbatimsResult(Result):
         return jsonable({"verbatims": frame_records(self.summary()), "comments": len(self.comments),
                          "settings": self.settings})
 
+    def _published_tags(self) -> np.ndarray:
+        """Whether each tag is of a reason published for its language."""
+        pairs = self.table.loc[self.table["language"] != "all", ["reason", "language"]]
+        key = pairs["reason"].astype("str") + "|" + pairs["language"].astype("str")
+        tk = self.tags["reason"].astype("str") + "|" + self.tags["language"].astype("str")
+        return tk.isin(set(key)).to_numpy()
+
     def quotes(self, *, per_reason: int = 3, max_chars: int = 120, min_comments: int = QUOTE_MIN_COMMENTS
                ) -> pd.DataFrame:
         """Short example comments for the published reasons given by at least ``min_comments`` comments.
@@ -149,9 +156,7 @@ class VerbatimsResult(Result):
             return pd.DataFrame(columns=cols)
         pooled = tab[(tab["language"] == "all") & (tab["group"] == "all")]
         reasons = set(pooled.loc[pooled["k"] >= min_comments, "reason"])
-        published = set(map(tuple, tab.loc[tab["language"] != "all", ["reason", "language"]].to_numpy()))
-        t = self.tags[self.tags["reason"].isin(reasons)]
-        t = t[[(r, lg) in published for r, lg in zip(t["reason"], t["language"])]]  # a few hundred tags at most
+        t = self.tags[self._published_tags() & self.tags["reason"].isin(reasons).to_numpy()]
         if t.empty:
             return pd.DataFrame(columns=cols)
         text = mask_text(self.comments["text"].astype("str").iloc[t["text_index"].to_numpy()])
@@ -169,6 +174,24 @@ class VerbatimsResult(Result):
         rank = {r: i for i, r in enumerate(self.table["reason"].drop_duplicates())}
         t = t.assign(_r=t["reason"].map(rank)).sort_values("_r", kind="stable")
         return t.loc[:, cols].reset_index(drop=True)
+
+    def themes(self, *, top: int = 15, min_comments: int = 5) -> pd.DataFrame:
+        """Words that set apart the comments no published reason tag caught (the bad-experience ones where the
+        CSAT is known): candidates for new reasons or new vocabulary (:func:`csanalysis.text.discover_themes`)."""
+        from csanalysis.text import discover_themes
+
+        com = self.comments
+        caught = self._published_tags()
+        untagged = ~np.isin(np.arange(len(com)), self.tags.loc[caught, "text_index"].to_numpy())
+        csat = com["csat"].to_numpy(dtype="float64")
+        bad = csat <= self.settings.get("csat_bad_at_most", 2)
+        focus = untagged & bad if np.isfinite(csat).any() else untagged
+        if not focus.any() or focus.all():
+            from csanalysis.text import THEME_COLUMNS
+
+            return pd.DataFrame(columns=list(THEME_COLUMNS))
+        return discover_themes(com["text"], focus, language=com["language"].tolist(), top=top,
+                               min_comments=min_comments)
 
     def footnote(self) -> str:
         return (f"{len(self.comments):,} comments; share of comments giving each reason, cluster-robust Wilson "

@@ -562,6 +562,11 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
                  f"{QUOTE_MIN_COMMENTS} comments give",
                  [f"{str(q.reason).replace('_', ' ')} ({q.language}): \u201c{q.quote}\u201d"
                   for q in quotes.itertuples()], fold=True)  # a handful of quotes
+        themes = r["verbatims"].themes()
+        sec.list("Words that set apart the bad-experience comments no reason caught (candidates for the "
+                 "vocabulary)", [f"{t.word} ({t.language}): in {t.comments} of those comments, {t.share:.0%} "
+                                 f"against {t.share_other:.0%} of the others" for t in themes.itertuples()],
+                 fold=True)  # at most fifteen words per language
     elif r.get("verbatims") is not None:
         sec.p("The survey has comments, but no reason has been validated for their languages yet, so none is shown.")
     else:

@@ -5,7 +5,9 @@ churn-reason fields with the reasons of :data:`REASONS` in the seven languages
 of :data:`LANGUAGES`, from a documented, user-extendable vocabulary (one TOML
 file per language, :func:`load_vocabulary`), keeping the words that triggered
 every tag. :func:`detect_language` gives the language where the export has no
-language column. Texts are masked for e-mails, phone numbers and names first.
+language column. :func:`discover_themes` finds the words that set a group of
+comments apart (for example the bad-experience comments no tag caught), so the
+vocabulary can grow from the user's own data. Texts are masked for e-mails, phone numbers and names first.
 
 Examples
 --------
@@ -16,6 +18,7 @@ Examples
 
 from .language import LANGUAGES, detect_language, language_code
 from .reasons import COLUMNS, REASONS, load_vocabulary, tag_reasons, vocabulary_path
+from .themes import THEME_COLUMNS, discover_themes
 
 __all__ = ["tag_reasons", "detect_language", "language_code", "load_vocabulary", "vocabulary_path",
-           "REASONS", "LANGUAGES", "COLUMNS"]
+           "discover_themes", "REASONS", "LANGUAGES", "COLUMNS", "THEME_COLUMNS"]
