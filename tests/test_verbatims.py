@@ -167,3 +167,20 @@ def test_themes_characterise_the_bad_comments_no_reason_caught():
     th = verbatims(r, validated=VALID).themes()
     assert {"voucher", "code", "work"} <= set(th["stem"])
     assert "rude" not in set(th["stem"])  # tagged comments are not in the focus
+
+
+def test_undecided_short_comments_take_their_columns_language_when_the_column_agrees():
+    long_da = ["Medarbejderen var meget uhøflig og jeg ventede alt for længe på svar fra jer"] * 12
+    short = ["ok", "Tak", "fint"]
+    r = pd.DataFrame({"customer": [f"c{i}" for i in range(15)], "kommentar": long_da + short})
+    r.attrs["free_text_columns"] = ["kommentar"]
+    c = comment_table(r)
+    assert (c["language"] == "da").all()
+    assert (c["language_from"].iloc[-3:] == "majority of the column").sum() >= 2  # "ok", "fint" at least
+    # a mixed column leaves them undecided
+    mixed = pd.DataFrame({"customer": [f"c{i}" for i in range(15)],
+                          "kommentar": long_da[:6] + ["The agent was very rude and I waited far too long for an answer"] * 6
+                          + short})
+    mixed.attrs["free_text_columns"] = ["kommentar"]
+    cm = comment_table(mixed)
+    assert (cm["language_from"].iloc[-3:] != "majority of the column").all()

@@ -40,6 +40,10 @@ __all__ = ["VERBATIM_COLUMNS", "VerbatimsResult", "verbatims", "validated_reason
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
 #: A reason is quoted only when at least this many comments give it (issue 15, point 5).
 QUOTE_MIN_COMMENTS = 10
+#: A comment the language detection leaves undecided takes its column's language when at least
+#: MAJORITY_MIN comments of the column were decided and MAJORITY_SHARE of them in that language.
+MAJORITY_MIN = 10
+MAJORITY_SHARE = 0.8
 #: Columns holding the respondent's language, first found wins.
 LANGUAGE_COLUMNS: tuple[str, ...] = ("user_language", "userlanguage", "language", "lang", "q_language",
                                      "survey_language", "sprog", "språk", "sprache", "язык", "idioma")
@@ -63,7 +67,8 @@ def validated_reasons(validated: Any = "shipped") -> pd.DataFrame:
 
 
 def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFrame:
-    """One row per non-empty free-text answer: ``customer, response, column, text, csat, at, ticket_id, language``.
+    """One row per non-empty free-text answer: ``customer, response, column, text, csat, at, ticket_id, language,
+    language_from`` (where the language came from: given or detected, the majority of the column, undecided).
 
     The free-text columns are those the survey reader marked (``responses.attrs["free_text_columns"]``).
     """
@@ -98,7 +103,24 @@ def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFr
         todo = codes.isna().to_numpy()
         if todo.any():
             codes[todo] = detect_language(out.loc[todo, "text"]).to_numpy()
+        # a short comment the detection leaves undecided takes its column's language when the decided comments
+        # of that column agree on it (at least MAJORITY_MIN of them, MAJORITY_SHARE in one language)
+        undecided = codes.isna()
+        if undecided.any():
+            decided = pd.DataFrame({"column": out["column"], "lang": codes})[~undecided]
+            counts = decided.groupby(["column", "lang"]).size()
+            total = counts.groupby(level="column").sum()
+            top = counts.sort_values(ascending=False).groupby(level="column").head(1)
+            top = top[(top >= MAJORITY_SHARE * total.reindex(top.index.get_level_values("column")).to_numpy())
+                      & (total.reindex(top.index.get_level_values("column")).to_numpy() >= MAJORITY_MIN)]
+            fill = pd.Series(top.index.get_level_values("lang"), index=top.index.get_level_values("column"))
+            codes = codes.where(~undecided, out["column"].map(fill))
+            out["language_from"] = np.where(~undecided, "given or detected",
+                                            np.where(codes.notna(), "majority of the column", "undecided"))
     out["language"] = codes.astype("object")
+    if "language_from" not in out.columns:
+        out["language_from"] = np.where(codes.notna(), "language argument" if language is not None
+                                        else "given or detected", "undecided")
     return out.drop(columns="given_language")
 
 
