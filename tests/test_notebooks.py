@@ -119,6 +119,7 @@ SECTIONS = {
         "power":                            "xx....x.",
         "channels":                         "xx....xx",
         "non-response":                     "xx....xx",
+        "reasons in comments":              "x.xx...x",
         "conclusions":                      "xx....xx",
     },
     "05-word-of-mouth": {

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csanalysis.stats.multiplicity import adjust_pvalues
+
 from .language import LANGUAGES, language_code
 
 __all__ = ["discover_themes", "THEME_COLUMNS"]
@@ -35,7 +37,8 @@ _STEMMERS = {"en": "english", "da": "danish", "sv": "swedish", "no": "norwegian"
 
 
 def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 20, min_comments: int = 5,
-                    prior: float = 10.0, keep_capitalised: bool = False) -> pd.DataFrame:
+                    prior: float = 0.1, keep_capitalised: bool = False,
+                    max_share_other: float = 0.05) -> pd.DataFrame:
     """Word stems over-represented in the ``focus`` comments against the other comments of each language.
 
     Parameters
@@ -48,16 +51,20 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
         One language code, or one per text (``None`` entries are left out); default: detected
         (:func:`csanalysis.text.detect_language`).
     top : int, default 20
-        Stems per language, the highest z first. Only stems whose z exceeds the Bonferroni bound over the
-        language's candidate stems (those in at least ``min_comments`` focus comments; family-wise error 5%)
-        are kept, so that a large vocabulary does not fill the list with chance.
+        Stems per language, the highest z first. Only stems over-represented at a false-discovery rate of
+        5% among the language's candidate stems (Benjamini-Hochberg over those in at least ``min_comments``
+        focus comments) are kept, so that a large vocabulary does not fill the list with chance.
     min_comments : int, default 5
         A stem must appear in at least this many focus comments.
-    prior : float, default 10
-        Strength of the Dirichlet prior, in pseudo-words spread as the pooled word frequencies (larger:
-        rare words pulled harder towards no difference).
+    prior : float, default 0.1
+        Strength of the Dirichlet prior: pseudo-counts of ``prior`` times each stem's pooled count (the
+        corpus itself as the prior, as Monroe et al. do; larger: pulled harder towards no difference).
     keep_capitalised : bool, default False
         Keep stems whose words are mostly capitalised (names; German nouns).
+    max_share_other : float, default 0.05
+        Keep stems that at most this share of the other comments use: words every comment uses ("for",
+        "my", "the"), over-represented in longer focus comments, are no theme. (No stop-word list is
+        needed, so every language is treated alike.)
 
     Returns
     -------
@@ -113,7 +120,7 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
         y2 = g[~g["focus"]].groupby("stem").size()
         st = pd.DataFrame({"y1": y1, "y2": y2}).fillna(0.0)
         tot = st["y1"] + st["y2"]
-        a = prior * tot / tot.sum()  # informative Dirichlet prior from the pooled frequencies
+        a = prior * tot  # informative Dirichlet prior: the pooled counts
         a0 = float(a.sum())
         d = (np.log((st["y1"] + a) / (n1 + a0 - st["y1"] - a)) - np.log((st["y2"] + a) / (n2 + a0 - st["y2"] - a)))
         z = d / np.sqrt(1.0 / (st["y1"] + a) + 1.0 / (st["y2"] + a))
@@ -125,9 +132,14 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
                             "comments": st["y1"].to_numpy(dtype=np.int64), "share": st["y1"].to_numpy() / n1,
                             "share_other": st["y2"].to_numpy() / n2, "z": z.to_numpy(),
                             "capital": cap.reindex(st.index).to_numpy()})
-        cand = res["comments"] >= min_comments
-        # many stems are tested: a z beyond the Bonferroni bound of the candidates (family-wise 5%, two-sided)
-        keep = cand & (res["z"] > stats.norm.isf(0.025 / max(int(cand.sum()), 1)))
+        cand = (res["comments"] >= min_comments) & (res["share_other"] <= max_share_other)
+        # many stems are tested: those over-represented at a false-discovery rate of 5% (Benjamini-Hochberg,
+        # one-sided p-values of the z-scores, over the candidates)
+        p = stats.norm.sf(res["z"].to_numpy())
+        keep = cand.to_numpy().copy()
+        if keep.any():
+            keep[keep] = adjust_pvalues(p[keep], "fdr_bh") <= 0.05
+        keep = pd.Series(keep, index=res.index)
         if not keep_capitalised:
             keep &= res["capital"] <= 0.5
         out.append(res[keep].sort_values(["z", "stem"], ascending=[False, True]).head(top))
