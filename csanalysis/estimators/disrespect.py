@@ -146,8 +146,11 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     rude_rows = verbatims.tags.loc[verbatims.tags["reason"] == "rudeness", "text_index"].to_numpy(dtype=np.int64)
     rude = np.zeros(len(com), dtype=bool)
     rude[rude_rows] = True
-    rid = responses["response_id"].astype("str").to_numpy()[com["response"].to_numpy(dtype=np.int64)]
-    per = (pd.DataFrame({"response_id": rid, "eligible": eligible, "rude": rude & eligible})
+    rid_all = responses["response_id"]
+    pos = com["response"].to_numpy(dtype=np.int64)
+    has_id = rid_all.notna().to_numpy()[pos]  # a comment of a response without an id cannot be matched
+    rid = rid_all.astype("str").to_numpy()[pos]
+    per = (pd.DataFrame({"response_id": rid, "eligible": eligible & has_id, "rude": rude & eligible & has_id})
            .groupby("response_id", sort=False)[["eligible", "rude"]].any())
     per = per[per["eligible"]]
     # each customer's first bad experience (the avoidance index), kept when it carries an eligible comment
@@ -158,7 +161,8 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     first = pd.Series(order, index=exp["customer"].iloc[order].astype("str").to_numpy())
     first = first[~first.index.duplicated()].to_numpy()
     resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
-    keep = np.isin(resp, per.index.to_numpy()) if resp.size else np.zeros(first.size, dtype=bool)
+    keep = (np.isin(resp, per.index.to_numpy()) & exp["response_id"].notna().to_numpy()[first] if resp.size
+            else np.zeros(first.size, dtype=bool))
     chosen = np.zeros(len(exp), dtype=bool)
     chosen[first[keep]] = True
     flag_of = dict(zip(exp["customer"].astype("str").to_numpy()[first[keep]],
