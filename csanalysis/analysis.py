@@ -892,7 +892,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if res["journeys"] is not None:
         res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
     if res["verbatims"] is not None and exp is not None and len(exp) and act is not None:
-        from .estimators.disrespect import no_return_after_disrespect
+        from .estimators.avoidance import no_return_after_disrespect
 
         res["verbatims"].disrespect = stage("no return after disrespect", no_return_after_disrespect, exp, act, rs,
                                             res["verbatims"], as_of=as_of_ts, **boot)

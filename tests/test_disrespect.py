@@ -1,4 +1,4 @@
-"""Issue 15, point 4: no_return_after_disrespect (csanalysis.estimators.disrespect)."""
+"""Issue 15, point 4: no_return_after_disrespect (csanalysis.estimators.avoidance)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import csanalysis as cs
-from csanalysis.estimators.disrespect import MIN_GROUP, no_return_after_disrespect
+from csanalysis.estimators.avoidance import DISRESPECT_MIN_GROUP as MIN_GROUP, no_return_after_disrespect
 from csanalysis.estimators.verbatims import verbatims
 from csanalysis.experiences import experiences
 

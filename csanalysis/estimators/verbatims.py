@@ -133,7 +133,7 @@ class VerbatimsResult(Result):
     comments: pd.DataFrame
     settings: dict[str, Any] = field(default_factory=dict)
     title: str = "Reasons customers give in their comments"
-    #: ``no_return_after_disrespect`` (:func:`csanalysis.estimators.disrespect.no_return_after_disrespect`), filled
+    #: ``no_return_after_disrespect`` (:func:`csanalysis.estimators.avoidance.no_return_after_disrespect`), filled
     #: by :func:`csanalysis.analyse` when experiences and purchases are there too
     disrespect: Any = None
 
