@@ -2338,8 +2338,8 @@ _DIS_FIGURE = "no_return_after_disrespect"
 #: Other (not flagged) customers needed per covariate of the weighting.
 _DIS_ROWS_PER_COVARIATE = 20
 _DIS_KM_METHOD = "Kaplan-Meier S(window) of days to the next purchase; log(-log) Greenwood interval"
-_DIS_COLUMNS = ["figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window", "p_value",
-            "method", "definition", "note"]
+_DIS_COLUMNS = ["figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window",
+                "p_value", "method", "definition", "note"]
 
 
 @dataclass(repr=False)
@@ -2430,11 +2430,10 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     per = per[per["eligible"]]
     # each customer's first bad experience (the avoidance index), kept when it carries an eligible comment
     exp = experiences
-    known = exp["known_at"] if "known_at" in exp.columns else exp["at"]
-    bad = exp["bad"].fillna(False).astype(bool).to_numpy() & exp["customer"].notna().to_numpy() & known.notna().to_numpy()
-    order = np.flatnonzero(bad)[np.argsort(known[bad].to_numpy(), kind="stable")]
-    first = pd.Series(order, index=exp["customer"].iloc[order].astype("str").to_numpy())
-    first = first[~first.index.duplicated()].to_numpy()
+    known = _ns(exp["known_at"] if "known_at" in exp.columns else exp["at"], "experiences['known_at']")
+    bad = np.flatnonzero(_flag(exp["bad"], "experiences['bad']") & exp["customer"].notna().to_numpy()
+                         & (known != _NAT))
+    first = bad[_first_per_code(pd.factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
     resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
     keep = (np.isin(resp, per.index.to_numpy()) & exp["response_id"].notna().to_numpy()[first] if resp.size
             else np.zeros(first.size, dtype=bool))
