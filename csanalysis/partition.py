@@ -49,13 +49,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csanalysis.estimators.avoidance import index_durations
+from csanalysis.estimators.avoidance import MIN_STRATUM, index_durations
 from csanalysis.estimators.metrics import SOLVED_STATUSES
 from csanalysis.estimators.word_of_mouth import OPEN_MULTIPLIER, prepare_responses
 from csanalysis.experiences import BadExperienceRule, first_responses, isin_values, experiences
 from csanalysis.link import TABLE_NAMES, LinkedData
 from csanalysis.schema import agent_initiated, conform, rating_from_score
-from csanalysis.stats.survival import kaplan_meier
+from csanalysis.stats.survival import kaplan_meier, stratified_survival
 
 __all__ = [
     "ESTIMATE_IDS",
@@ -103,10 +103,13 @@ class Partials:
     Attributes
     ----------
     survival : DataFrame
-        Index ``(figure, duration)``: figure id of :data:`KM_FIGURES` and a
+        Index ``(figure, rate_band, duration)``: figure id of
+        :data:`KM_FIGURES`, the band of the pre-index purchase rate that
+        stratifies ``avoid_2y_after_bad`` (0 for the good group) and a
         distinct duration in days (to the next purchase, or to ``as_of``);
-        int64 columns ``events`` and ``censored``. The at-risk count at a
-        duration is the reverse cumulative sum of ``events + censored``.
+        int64 columns ``events`` and ``censored``. Within a band, the at-risk
+        count at a duration is the reverse cumulative sum of
+        ``events + censored``.
     answers : DataFrame
         Index ``(item, value)``: survey item (``csat``, ``nps``, ``ces``) and
         a distinct answer; int64 column ``count``.
@@ -272,9 +275,14 @@ def _canonical(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
 
 def _km_counts(durations: pd.DataFrame, figure: str) -> pd.DataFrame:
     event = durations["event"].to_numpy(dtype=bool)
+    # the bad group's figure is standardised over bands of the pre-index purchase rate; the good group's is pooled
+    band = (durations["rate_band"].to_numpy(dtype=np.int64) if figure == "avoid_2y_after_bad"
+            else np.zeros(len(durations), dtype=np.int64))
     counts = pd.DataFrame({"events": event.astype(np.int64), "censored": (~event).astype(np.int64)},
-                          index=pd.Index(durations["duration"].to_numpy(dtype="float64"), name="duration"))
-    counts = counts.groupby(level="duration", sort=True).sum()
+                          index=pd.MultiIndex.from_arrays(
+                              [band, durations["duration"].to_numpy(dtype="float64")],
+                              names=["rate_band", "duration"]))
+    counts = counts.groupby(level=["rate_band", "duration"], sort=True).sum()
     return pd.concat({figure: counts}, names=["figure"])
 
 
@@ -393,9 +401,9 @@ def customer_phase(
     ...     "at": ["2024-01-01", "2024-03-01", "2024-01-05"]})
     >>> p = customer_phase(link_customers(tickets=t, activity=a), as_of="2024-12-31")
     >>> p.survival.reset_index()
-                    figure  duration  events  censored
-    0   avoid_2y_after_bad      51.0       1         0
-    1  avoid_2y_after_good     334.0       0         1
+                    figure  rate_band  duration  events  censored
+    0   avoid_2y_after_bad          0      51.0       1         0
+    1  avoid_2y_after_good          0     334.0       0         1
     >>> p.shares.loc["bad_rating_share"].tolist()
     [1, 2]
     """
@@ -486,17 +494,29 @@ def combine(parts: list[Partials]) -> Partials:
 
 
 def _km_estimate(counts: pd.DataFrame, window: float) -> tuple[float, int]:
-    """S(window) of the product-limit estimator from event / censoring counts per duration."""
+    """S(window) of the product-limit estimator from event / censoring counts per rate band and duration.
+
+    With two or more strata after merging the bands (as
+    :func:`~csanalysis.estimators.avoidance.avoidance` merges them), the
+    standardised estimate over the strata; otherwise the pooled curve.
+    """
     d = counts["events"].to_numpy(dtype=np.int64)
     c = counts["censored"].to_numpy(dtype=np.int64)
     n = int(d.sum() + c.sum())
     if n == 0:
         return math.nan, 0
     t = counts.index.get_level_values("duration").to_numpy(dtype="float64")
+    b = counts.index.get_level_values("rate_band").to_numpy(dtype=np.int64)
     # the counts are case weights: kaplan_meier's at-risk counts are their reverse cumulative sums
     times = np.concatenate([t[d > 0], t[c > 0]])
     events = np.concatenate([np.ones(int((d > 0).sum()), dtype=bool), np.zeros(int((c > 0).sum()), dtype=bool)])
     weights = np.concatenate([d[d > 0], c[c > 0]]).astype("float64")
+    bands = np.concatenate([b[d > 0], b[c > 0]])
+    std = stratified_survival(times, events, bands, weights=weights, min_stratum=MIN_STRATUM)
+    if std.n_strata >= 2:
+        est, _, _, _, reason = std.survival_at(window)
+        if not reason:
+            return est, n
     km = kaplan_meier(times, events, weights=weights)
     tl = km.timeline
     zero = tl["time"].to_numpy()[tl["survival"].to_numpy() <= 0.0]

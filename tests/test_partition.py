@@ -118,7 +118,7 @@ def test_one_pass_equals_the_estimators(linked, as_of, one):
     for g, f in (("bad", "avoid_2y_after_bad"), ("good", "avoid_2y_after_good")):
         tl = av.curves[g].timeline
         tl = tl[(tl["events"] + tl["censored"]) > 0]
-        mine = one.survival.xs(f, level="figure")
+        mine = one.survival.xs(f, level="figure").groupby(level="duration").sum()
         np.testing.assert_array_equal(mine.index.to_numpy(), tl["time"].to_numpy())
         np.testing.assert_array_equal(mine["events"].to_numpy(), tl["events"].to_numpy())
         np.testing.assert_array_equal(mine["censored"].to_numpy(), tl["censored"].to_numpy())
@@ -130,7 +130,7 @@ def test_index_durations_are_the_estimators(linked, as_of):
     for which in ("bad", "good"):
         d = index_durations(exp, linked.activity, as_of=as_of, which=which)
         ep = av.episodes[av.episodes["group"] == which]
-        assert list(d.columns) == ["customer", "index_at", "duration", "event", "followup"]
+        assert list(d.columns) == ["customer", "index_at", "duration", "event", "followup", "rate_band"]
         np.testing.assert_array_equal(d["customer"].to_numpy(), ep["customer"].to_numpy())
         np.testing.assert_array_equal(d["duration"].to_numpy(), ep["duration_days"].to_numpy())
         np.testing.assert_array_equal(d["event"].to_numpy(), ep["event"].to_numpy())
@@ -275,3 +275,30 @@ def test_a_curve_that_reached_zero_gives_zero_in_both():
     av = avoidance(experiences(linked.tickets, None), linked.activity, as_of=as_of, baseline="none", n_resamples=20)
     assert av.figure("avoid_2y_after_bad")["estimate"] == 0.0
     assert estimates(customer_phase(linked, as_of=as_of)).set_index("id").loc["avoid_2y_after_bad", "estimate"] == 0.0
+
+
+def test_stratified_bad_figure_equals_the_estimator_across_partitions(tmp_path_factory):
+    """With enough bad-experience customers the figure is standardised over purchase-rate strata; the partitions'
+    counts per band give the estimator's value."""
+    from csanalysis.datasets.generate import BENCHMARK_RATES, generate_sample
+    from csanalysis.estimators.avoidance import MIN_STRATUM
+
+    d = tmp_path_factory.mktemp("gen")
+    generate_sample(d, n_customers=6000, seed=5, rates=BENCHMARK_RATES, danish=False, snapshot=False)
+    big = cs.link_customers(cs.read_tickets(d / "zendesk_tickets.csv", key="k"),
+                            cs.read_survey(d / "qualtrics_survey.csv", key="k"),
+                            cs.read_activity(d / "shopify_orders.csv", key="k"))
+    at = big.activity["at"].max()
+    exp = experiences(big.tickets, big.responses)
+    av = avoidance(exp, big.activity, as_of=at, baseline="none", n_resamples=20)
+    row = av.figure("avoid_2y_after_bad")
+    dur = index_durations(exp, big.activity, as_of=at)
+    assert (dur.groupby("rate_band").size() >= 1).sum() >= 2 and len(dur) >= 2 * MIN_STRATUM
+    assert "strata of the pre-index purchase rate" in row["method"]
+    four = estimates(combine([customer_phase(p, as_of=at) for p in split_customers(big, 4)])).set_index("id")
+    assert four.loc["avoid_2y_after_bad", "estimate"] == pytest.approx(row["estimate"], abs=1e-12, rel=0)
+    # the figure is the standardisation of index_durations' own bands
+    from csanalysis.stats import stratified_survival
+    ss = stratified_survival(dur["duration"], dur["event"], dur["rate_band"], min_stratum=MIN_STRATUM)
+    assert ss.survival_at(730)[0] == pytest.approx(row["estimate"], abs=1e-12)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]

@@ -20,6 +20,8 @@ from csanalysis.stats import (
     km_difference_ci,
     km_survival_bootstrap,
     logrank_test,
+    merge_strata,
+    stratified_survival,
 )
 from csanalysis.stats.survival import _cells, _surv_from_cell_weights
 
@@ -443,3 +445,66 @@ def test_survival_at_pickles_and_empty_input_is_missing():
     assert empty.n == 0
     res = empty.survival_at(1)
     assert np.isnan(res.survival) and res.reason == "no subjects"
+
+
+# ----------------------------------------------------------------------------- standardised over strata
+def _two_speed_world(seed: int, n: int = 4000):
+    """Fast and slow buyers; the slow ones are followed less (they meet the index late): the pooled curve is biased."""
+    rng = np.random.default_rng(seed)
+    fast = rng.random(n) < 0.5
+    gap = np.where(fast, rng.exponential(400.0, n), rng.exponential(2000.0, n))
+    # 70% of the slow ones are followed 100-800 days only
+    follow = np.where(fast, 3000.0, rng.uniform(100.0, 800.0, n) + (rng.random(n) < 0.3) * 3000.0)
+    truth = 0.5 * np.exp(-730 / 400.0) + 0.5 * np.exp(-730 / 2000.0)
+    return np.minimum(gap, follow), gap <= follow, fast.astype(int), truth
+
+
+def test_stratified_survival_removes_the_bias_of_stratum_dependent_censoring():
+    hits, pooled_err, std_err = 0, [], []
+    for seed in range(30):
+        d, e, s, truth = _two_speed_world(seed)
+        ss = stratified_survival(d, e, s)
+        est, lo, hi, var, reason = ss.survival_at(730)
+        assert reason == "" and ss.n_strata == 2 and lo < est < hi
+        hits += lo <= truth <= hi
+        std_err.append(est - truth)
+        pooled_err.append(kaplan_meier(d, e).survival_at(730).survival - truth)
+    # the pooled curve under-represents the slow, rarely followed half; the standardised one does not
+    assert np.mean(pooled_err) < -0.02
+    assert abs(np.mean(std_err)) < 0.005
+    assert hits >= 26  # 95% intervals: at least 26 of 30 (P(fewer) < 2% at nominal coverage)
+
+
+def test_stratified_survival_with_one_stratum_is_kaplan_meier_and_weights_are_counts():
+    d, e, s, _ = _two_speed_world(3, n=300)
+    one = stratified_survival(d, e, np.zeros(d.size, dtype=int))
+    km = kaplan_meier(d, e)
+    assert one.n_strata == 1
+    assert one.survival_at(730)[0] == pytest.approx(km.survival_at(730).survival, abs=1e-12)
+    # duplicated rows equal weight 2
+    ss2 = stratified_survival(np.r_[d, d], np.r_[e, e], np.r_[s, s], min_stratum=100)
+    ssw = stratified_survival(d, e, s, weights=np.full(d.size, 2.0), min_stratum=100)
+    np.testing.assert_allclose(ss2.survival_at(730)[:4], ssw.survival_at(730)[:4], rtol=1e-12)
+
+
+def test_merge_strata_pools_small_neighbours_in_order():
+    g, k = merge_strata([0, 1, 1, 2, 3, 3, 3, 3, 5], min_size=3)
+    assert k == 2
+    assert g.tolist() == [0, 0, 0, 1, 1, 1, 1, 1, 1]
+    g, k = merge_strata([4, 4], min_size=3)  # too few for any full stratum: one
+    assert (k, g.tolist()) == (1, [0, 0])
+    # additive: counts from two halves give the same merge as the whole
+    s = np.random.default_rng(0).integers(0, 8, 1000)
+    g_all, _ = merge_strata(s, min_size=120)
+    codes, counts = np.unique(s, return_counts=True)
+    g_cnt, _ = merge_strata(codes, weights=counts, min_size=120)
+    assert g_all.tolist() == g_cnt[np.searchsorted(codes, s)].tolist()
+
+
+def test_stratified_difference_is_the_share_between_two_times():
+    d, e, s, _ = _two_speed_world(5)
+    ss = stratified_survival(d, e, s)
+    mid, var, reason = ss.difference(365, 730)
+    assert reason == ""
+    assert mid == pytest.approx(ss.survival_at(365)[0] - ss.survival_at(730)[0], abs=1e-12)
+    assert 0 < var < 0.01

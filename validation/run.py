@@ -104,8 +104,8 @@ def rep_seed(world: str, rep: int) -> int:
     return (zlib.crc32(world.encode()) % 100_000) * 100_003 + int(rep)
 
 
-def checkpoint_path(cdir: Path, world: str, n: int, resamples: int) -> Path:
-    return cdir / f"{world}__n{n}_b{resamples}.jsonl"
+def checkpoint_path(cdir: Path, world: str, n: int, resamples: int, only: str | None = None) -> Path:
+    return cdir / f"{world}__n{n}_b{resamples}{'__' + only if only else ''}.jsonl"
 
 
 def load_records(path: Path, code: str | None, whash: str | None = None) -> dict[int, dict]:
@@ -187,6 +187,8 @@ def run_one(task: dict) -> dict:
     rec: dict[str, Any] = {k: task[k] for k in ("world", "rep", "seed", "n_customers", "resamples", "code",
                                                 "world_hash")}
     t0 = time.perf_counter()
+    if task.get("only") == "avoidance":
+        return _run_avoidance_only(task, rec, t0)
     try:
         sim = simulate(world, task["seed"], n_customers=task["n_customers"])
         t1 = time.perf_counter()
@@ -201,6 +203,40 @@ def run_one(task: dict) -> dict:
         rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
                     "error": f"{type(exc).__name__}: {exc}"[:500],
                     "traceback": traceback.format_exc()[-2000:],
+                    "seconds_analyse": round(time.perf_counter() - t0, 3)})
+    return rec
+
+
+#: Figures of the fast ``--only avoidance`` mode (the Kaplan-Meier figures after a bad experience, no comparison).
+AVOIDANCE_ONLY: tuple[str, ...] = ("avoid_2y_after_bad", "avoid_2y_after_bad_changed", "split_lt_365",
+                                   "split_365_729", "split_730_plus")
+
+
+def _run_avoidance_only(task: dict, rec: dict, t0: float) -> dict:
+    """One replication of the Kaplan-Meier figures only: link, experiences, ``avoidance(baseline="none")``."""
+    from csanalysis.estimators.avoidance import avoidance
+    from csanalysis.experiences import experiences
+    from csanalysis.link import link_customers
+
+    try:
+        sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
+        t1 = time.perf_counter()
+        linked = link_customers(sim.tickets, sim.responses, sim.activity)
+        av = avoidance(experiences(linked.tickets, linked.responses), linked.activity, as_of=sim.end,
+                       baseline="none", n_resamples=task["resamples"], seed=int(task["rep"]))
+        s = av.summary()
+        s = s[s["figure"].isin(AVOIDANCE_ONLY)]
+        figs = pd.DataFrame({"id": s["figure"].to_numpy(), "group": [TRUTH_FIGURES[f][0] for f in s["figure"]],
+                             "estimate": s["estimate"].to_numpy(), "ci_low": s["ci_low"].to_numpy(),
+                             "ci_high": s["ci_high"].to_numpy(), "n": s["n"].to_numpy(dtype="float64", na_value=np.nan),
+                             "p_value": np.nan, "flags": s["flags"].to_numpy()})
+        out = extract(figs)
+        rec.update({"figures": {k: v for k, v in out.items() if k in AVOIDANCE_ONLY}, "diagnostics": {},
+                    "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
+                    "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
+    except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
+        rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
+                    "error": f"{type(exc).__name__}: {exc}"[:500], "traceback": traceback.format_exc()[-2000:],
                     "seconds_analyse": round(time.perf_counter() - t0, 3)})
     return rec
 
@@ -373,9 +409,9 @@ def _finding(r: Any) -> str:
     return f"{r.world} ({', '.join(bits)})"
 
 
-def write_tables(table: pd.DataFrame, meta: dict, out: Path) -> None:
+def write_tables(table: pd.DataFrame, meta: dict, out: Path, stem: str = "results") -> None:
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "results.csv", index=False, float_format="%.6g")
+    table.to_csv(out / f"{stem}.csv", index=False, float_format="%.6g")
     L = ["# Planted-truth validation of csanalysis (issue 10, point 8)", ""]
     if meta.get("label"):
         L += [f"**{meta['label']}**", ""]
@@ -423,7 +459,7 @@ def write_tables(table: pd.DataFrame, meta: dict, out: Path) -> None:
                      f"{_f(r.sd, d)} | {cov} | {_f(r.mean_width, d)} | {_f(r.width_ratio, 2)} | {rej} | "
                      f"{_pct(r.flag_rate) if r.n_est else '–'} | {r.n_est}/{r.n_reps} | {r.status} |")
         L.append("")
-    (out / "results.md").write_text("\n".join(L), encoding="utf-8")
+    (out / f"{stem}.md").write_text("\n".join(L), encoding="utf-8")
 
 
 # =========================================================================== main
@@ -443,6 +479,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-stale", action="store_true", help="reuse records made with other code")
     p.add_argument("--report-only", action="store_true", help="write the table from the checkpoints; run nothing")
     p.add_argument("--label", default=None, help="a line stating the configuration, shown on top of results.md")
+    p.add_argument("--only", choices=["avoidance"], default=None,
+                   help="fast mode: only the Kaplan-Meier figures after a bad experience (no comparison); own "
+                        "checkpoints and results_avoidance.md / .csv")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -471,13 +510,13 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         n = a.n or (1000 if smoke else WORLDS[w].n_customers)
         n_of[w] = n
         whash = world_hash(WORLDS[w])
-        done = load_records(checkpoint_path(cdir, w, n, resamples), None if a.keep_stale else code,
+        done = load_records(checkpoint_path(cdir, w, n, resamples, a.only), None if a.keep_stale else code,
                             None if a.keep_stale else whash)
         todo = [r for r in range(reps) if r not in done]
         say(f"{w}: {len(done)} replications recorded for this code, {len(todo)} to run")
         if not a.report_only:
             tasks += [{"world": w, "rep": r, "seed": rep_seed(w, r), "n_customers": n, "resamples": resamples,
-                       "code": code, "world_hash": whash} for r in todo]
+                       "code": code, "world_hash": whash, "only": a.only} for r in todo]
 
     # ------------------------------------------------------------------ truths (cached)
     truths: dict[str, dict] = {}
@@ -499,7 +538,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         def write(rec: dict) -> None:
             w = rec["world"]
             if w not in handles:
-                handles[w] = checkpoint_path(cdir, w, rec["n_customers"], rec["resamples"]).open("a")
+                handles[w] = checkpoint_path(cdir, w, rec["n_customers"], rec["resamples"], a.only).open("a")
             handles[w].write(json.dumps(_clean(rec), allow_nan=False, default=str) + "\n")
             handles[w].flush()
 
@@ -530,7 +569,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     errors: dict[str, tuple[int, str]] = {}
     secs: list[float] = []
     for w in worlds:
-        recs = load_records(checkpoint_path(cdir, w, n_of[w], resamples), None if a.keep_stale else code,
+        recs = load_records(checkpoint_path(cdir, w, n_of[w], resamples, a.only), None if a.keep_stale else code,
                             None if a.keep_stale else world_hash(WORLDS[w]))
         recs = {k: v for k, v in recs.items() if k < reps}
         bad = [r for r in recs.values() if r.get("error")]
@@ -549,7 +588,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                         if infos.get("replacement_orders", pd.Series([0])).mean() > 0 else "") + ".")
         meta_worlds[w] = {"description": WORLDS[w].description,
                           "facts": facts, "hash": world_hash(WORLDS[w])}
-        rows += summarise(w, ok, truths[w], truth_se[w])
+        rows += [r for r in summarise(w, ok, truths[w], truth_se[w])
+                 if a.only is None or r["figure"] in AVOIDANCE_ONLY]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     shown = [x for x in (sys.argv[1:] if argv is None else argv) if x not in ("--report-only", "--quiet")]
     cmd = "python validation/run.py " + shlex.join(shown)  # rerunning it resumes and writes this table
@@ -567,8 +607,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         "worlds": meta_worlds,
         "errors": errors,
     }
-    write_tables(table, meta, out)
-    say(f"wrote {out / 'results.md'} and {out / 'results.csv'}")
+    stem = "results" if a.only is None else f"results_{a.only}"
+    write_tables(table, meta, out, stem)
+    say(f"wrote {out / (stem + '.md')} and {out / (stem + '.csv')}")
     return table
 
 

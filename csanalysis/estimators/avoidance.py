@@ -72,14 +72,18 @@ from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, p
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
+    StratifiedSurvival,
     cluster_bootstrap_survival_at,
     kaplan_meier,
     logrank_test,
+    stratified_survival,
 )
 
 __all__ = [
     "FIGURE_IDS",
     "FLAGS",
+    "MIN_STRATUM",
+    "RATE_BANDS",
     "AvoidanceResult",
     "ChangedRule",
     "DisrespectResult",
@@ -115,6 +119,14 @@ FLAGS: dict[str, str] = {k: _flags.FLAGS[k] for k in ("index_at_creation", "shor
 
 _DAY_NS = 86_400 * 10**9
 _SPLIT = (365.0, 730.0)
+#: Bands of the pre-index purchase rate (purchases per year, among customers with at least two purchases before the
+#: index; fewer than two is band 0) that stratify the Kaplan-Meier figures after a bad experience: customers who buy
+#: often have their first bad experience early and are followed longest, so the pooled curve under-represents the
+#: rarely buying, late-indexed customers. Fixed bands (not quantiles) keep the strata additive over partitions.
+RATE_BANDS: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0)
+#: Adjacent bands are merged until each stratum holds this many bad-experience customers; with fewer than two
+#: strata the figures are the pooled Kaplan-Meier estimates.
+MIN_STRATUM = 200
 #: Bootstrap inputs are rounded to ``window / _BOOT_STEPS`` days (about nine
 #: hours for two years) to bound the number of distinct times and so the cost
 #: of the batched bootstrap; the point estimates use the exact durations.
@@ -556,7 +568,10 @@ def index_durations(
         (str), ``index_at`` (UTC), ``duration`` (days to the next purchase
         strictly after the index, or to the censoring time when none came),
         ``event`` (a purchase was seen), ``followup`` (days from the index to
-        ``as_of``). Rows of one customer are together, in time order.
+        ``as_of``), ``rate_band`` (band of the purchase rate before the index,
+        :data:`RATE_BANDS`; 0 with fewer than two purchases: the strata of
+        ``avoid_2y_after_bad``). Rows of one customer are together, in time
+        order.
 
     Examples
     --------
@@ -586,6 +601,7 @@ def index_durations(
         "duration": fol["duration"],
         "event": fol["event"],
         "followup": fol["followup"],
+        "rate_band": _rate_band(ep.pur, codes, t, fol),
     })
 
 
@@ -660,6 +676,17 @@ def _rmst(km: KaplanMeierResult | None, window: float) -> float:
     keep = t < window
     edges = np.append(t[keep], window)
     return float(np.sum(s[keep] * np.diff(edges)))
+
+
+def _rate_band(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray]) -> np.ndarray:
+    """Band of the pre-index purchase rate (:data:`RATE_BANDS`): 0 with fewer than two purchases before the index."""
+    n = fol["n_prior"].astype(float)
+    if not pur.at.size:
+        return np.zeros(codes.size, dtype=np.int64)
+    first = pur.at[np.minimum(pur.start[codes], pur.at.size - 1)]
+    per_year = n / (np.maximum((t - first) / _DAY_NS, 0.0) + 30.0) * 365.25
+    band = 1 + np.searchsorted(np.asarray(RATE_BANDS), per_year, side="right")
+    return np.where(n >= 2, band, 0).astype(np.int64)
 
 
 def _median_intervals(pur: _Purchases, codes: np.ndarray, pos: np.ndarray, n_prior: np.ndarray,
@@ -779,14 +806,40 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
     return out
 
 
+def _std_split(std: StratifiedSurvival, confidence: float) -> tuple | None:
+    """The split's pieces from the stratified curves; None when a stratum cannot give them."""
+    s1, lo1, hi1, _, r1 = std.survival_at(_SPLIT[0], confidence)
+    s2, lo2, hi2, _, r2 = std.survival_at(_SPLIT[1], confidence)
+    mid, var, r3 = std.difference(*_SPLIT)
+    if r1 or r2 or r3:
+        return None
+    return s1, lo1, hi1, s2, lo2, hi2, mid, var
+
+
 def _split_rows(km: KaplanMeierResult | None, followup: np.ndarray, confidence: float, common: dict,
-                empty_note: str) -> list[dict]:
-    """``split_lt_365``, ``split_365_729``, ``split_730_plus`` with intervals inside [0, 1]."""
+                empty_note: str, std: StratifiedSurvival | None = None) -> list[dict]:
+    """``split_lt_365``, ``split_365_729``, ``split_730_plus`` with intervals inside [0, 1].
+
+    With ``std`` (the rate-stratified curves) the three shares are standardised over the strata.
+    """
     ids = ("split_lt_365", "split_365_729", "split_730_plus")
     group = "bad experience"
     if km is None:
         return [_row(f, group, n=0, note=empty_note, **common) for f in ids]
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    parts = _std_split(std, confidence) if std is not None else None
+    if parts is not None:
+        s1, lo1, hi1, s2, lo2, hi2, mid, var = parts
+        mlo = mhi = mid
+        if 0.0 < mid < 1.0 and var > 0:
+            se = math.sqrt(var) / (mid * (1.0 - mid))
+            lg = math.log(mid / (1.0 - mid))
+            mlo, mhi = 1.0 / (1.0 + math.exp(-(lg - z * se))), 1.0 / (1.0 + math.exp(-(lg + z * se)))
+        n_fol = [int((followup >= _SPLIT[0]).sum()), int((followup >= _SPLIT[1]).sum())]
+        base = {"n": int(km.n), "n_events": int(km.n_events), **common}
+        return [_row(ids[0], group, 1 - s1, 1 - hi1, 1 - lo1, n_followed=n_fol[0], **base),
+                _row(ids[1], group, mid, mlo, mhi, n_followed=n_fol[1], **base),
+                _row(ids[2], group, s2, lo2, hi2, n_followed=n_fol[1], **base)]
     s1, lo1, hi1, r1 = _surv_at(km, _SPLIT[0], confidence)
     s2, lo2, hi2, r2 = _surv_at(km, _SPLIT[1], confidence)
     mid, mlo, mhi = s1 - s2, np.nan, np.nan
@@ -1904,6 +1957,23 @@ def avoidance(
                            "Poisson bootstrap over customers)"))
     late_note = (f"{counts['bad_index_after_as_of']} index date(s) after as_of dropped"
                  if counts["bad_index_after_as_of"] else "")
+    # censoring that depends on how often customers buy: Kaplan-Meier within bands of the pre-index purchase rate,
+    # standardised to the bad-experience customers (pooled when fewer than two strata of MIN_STRATUM customers)
+    std: StratifiedSurvival | None = None
+    if index == "first" and nb:
+        band = _rate_band(ep.pur, b_codes, ep.b_t, bad)
+        std = stratified_survival(bad["duration"], bad["event"], band, min_stratum=MIN_STRATUM,
+                                  confidence=confidence)
+        if std.n_strata < 2:
+            std = None
+    std_method = ("Kaplan-Meier S(window) of days to the next purchase within strata of the pre-index purchase rate "
+                  f"(bands of purchases per year, merged to at least {MIN_STRATUM} customers each), averaged with "
+                  "the strata's shares of the bad-experience customers; variance: Greenwood within strata plus the "
+                  "variation of the shares; log(-log) interval")
+    def_std = (f"index: each customer's first bad experience, {z_idx}; {outcome}; comparison: none; adjustment: "
+               "standardised over strata of the pre-index purchase rate (censoring depends on how often customers "
+               "buy: frequent buyers meet their first bad experience early and are followed longest); "
+               + unit_first)
     if nb == 0:
         rows.append(_row("avoid_2y_after_bad", "bad experience", n=0, n_events=0, n_followed=0, method=km_method,
                          definition=def_bad, note=no_bad))
@@ -1911,6 +1981,12 @@ def avoidance(
         km = curves["bad"] = kaplan_meier(bad["duration"], bad["event"], confidence=confidence)
         est, lo, hi, reason = _surv_at(km, window, confidence)
         method = km_method
+        if index == "first" and std is not None:
+            s_est, s_lo, s_hi, _, s_reason = std.survival_at(window, confidence)
+            if s_reason:
+                std = None
+            else:
+                est, lo, hi, reason, method, def_bad = s_est, s_lo, s_hi, "", std_method, def_std
         if index == "every" and np.isfinite(est) and reason == "":
             cb = cluster_bootstrap_survival_at(_boot_durations(bad["duration"], window), bad["event"], b_codes,
                                                window, n_resamples=n_resamples, seed=rng_bad, confidence=confidence)
@@ -2045,8 +2121,14 @@ def avoidance(
         split_method += "; episode-level intervals (not adjusted for repeated customers)"
     def_split = (f"index: the first bad experience, {z_idx}; {outcome}; the gap to the next purchase in the survey's "
                  "bins; comparison: none; adjustment: none; " + unit_first)
+    if std is not None and _std_split(std, confidence) is not None:
+        split_method = ("1 - S(365), S(365) - S(730), S(730), each standardised over strata of the pre-index "
+                        "purchase rate (as avoid_2y_after_bad); log(-log) interval at the ends, delta method on the "
+                        "log-odds in the middle")
+        def_split = def_split.replace("adjustment: none", "adjustment: standardised over strata of the pre-index "
+                                      "purchase rate")
     rows.extend(_split_rows(curves["bad"], bad["followup"], confidence,
-                            {"method": split_method, "definition": def_split, "flags": f_bad}, no_bad))
+                            {"method": split_method, "definition": def_split, "flags": f_bad}, no_bad, std=std))
 
     figures = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     figures = figures.set_index("figure").loc[list(FIGURE_IDS)].reset_index()

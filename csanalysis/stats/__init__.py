@@ -57,12 +57,15 @@ from csanalysis.stats.intervals import (
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
+    StratifiedSurvival,
     SurvivalAt,
     cluster_bootstrap_survival_at,
     kaplan_meier,
     km_difference_ci,
     km_survival_bootstrap,
     logrank_test,
+    merge_strata,
+    stratified_survival,
 )
 
 __all__ = [
@@ -86,6 +89,7 @@ __all__ = [
     "MULTINOMIAL_MIN_N",
     "KaplanMeierResult",
     "LogRankResult",
+    "StratifiedSurvival",
     "SurvivalAt",
     "bootstrap_ci",
     "bootstrap_diff_ci",
@@ -94,6 +98,8 @@ __all__ = [
     "km_difference_ci",
     "km_survival_bootstrap",
     "logrank_test",
+    "merge_strata",
+    "stratified_survival",
     "mean_ci",
     "mean_test",
     "nps_ci",
