@@ -518,9 +518,7 @@ def _km_estimate(counts: pd.DataFrame, window: float) -> tuple[float, int]:
         if not reason:
             return est, n
     km = kaplan_meier(times, events, weights=weights)
-    tl = km.timeline
-    zero = tl["time"].to_numpy()[tl["survival"].to_numpy() <= 0.0]
-    if zero.size and zero[0] <= window:  # the curve has reached 0: S(window) = 0, as the estimator reports it
+    if km.zero_time <= window:  # the curve has reached 0: S(window) = 0, as the estimator reports it
         return 0.0, n
     return km.survival_at(window).survival, n
 

@@ -631,16 +631,6 @@ def _search(a: np.ndarray, v: np.ndarray, side: Literal["left", "right"]) -> np.
     return out
 
 
-def _greenwood_var(km: KaplanMeierResult, t: float) -> float:
-    tl = km.timeline
-    keep = tl["time"].to_numpy() <= t
-    n = tl["at_risk"].to_numpy(dtype=float)[keep]
-    d = tl["events"].to_numpy(dtype=float)[keep]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inc = np.where(n > d, d / (n * (n - d)), 0.0)
-    return float(inc.sum())
-
-
 def _surv_at(km: KaplanMeierResult | None, t: float, confidence: float) -> tuple[float, float, float, str]:
     """S(t), its log(-log) interval and why it is missing; S(t) = 0 once the curve has reached 0.
 
@@ -817,40 +807,35 @@ def _std_split(std: StratifiedSurvival, confidence: float) -> tuple | None:
 
 
 def _split_rows(km: KaplanMeierResult | None, followup: np.ndarray, confidence: float, common: dict,
-                empty_note: str, std: StratifiedSurvival | None = None) -> list[dict]:
+                empty_note: str, std: tuple | None = None) -> list[dict]:
     """``split_lt_365``, ``split_365_729``, ``split_730_plus`` with intervals inside [0, 1].
 
-    With ``std`` (the rate-stratified curves) the three shares are standardised over the strata.
+    With ``std`` (:func:`_std_split` of the rate-stratified curves) the three shares are standardised over the
+    strata.
     """
     ids = ("split_lt_365", "split_365_729", "split_730_plus")
     group = "bad experience"
     if km is None:
         return [_row(f, group, n=0, note=empty_note, **common) for f in ids]
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
-    parts = _std_split(std, confidence) if std is not None else None
-    if parts is not None:
-        s1, lo1, hi1, s2, lo2, hi2, mid, var = parts
-        mlo = mhi = mid
-        if 0.0 < mid < 1.0 and var > 0:
-            se = math.sqrt(var) / (mid * (1.0 - mid))
-            lg = math.log(mid / (1.0 - mid))
-            mlo, mhi = 1.0 / (1.0 + math.exp(-(lg - z * se))), 1.0 / (1.0 + math.exp(-(lg + z * se)))
-        n_fol = [int((followup >= _SPLIT[0]).sum()), int((followup >= _SPLIT[1]).sum())]
-        base = {"n": int(km.n), "n_events": int(km.n_events), **common}
-        return [_row(ids[0], group, 1 - s1, 1 - hi1, 1 - lo1, n_followed=n_fol[0], **base),
-                _row(ids[1], group, mid, mlo, mhi, n_followed=n_fol[1], **base),
-                _row(ids[2], group, s2, lo2, hi2, n_followed=n_fol[1], **base)]
-    s1, lo1, hi1, r1 = _surv_at(km, _SPLIT[0], confidence)
-    s2, lo2, hi2, r2 = _surv_at(km, _SPLIT[1], confidence)
-    mid, mlo, mhi = s1 - s2, np.nan, np.nan
+    if std is not None:
+        s1, lo1, hi1, s2, lo2, hi2, mid, var = std
+        r1 = r2 = ""
+    else:
+        s1, lo1, hi1, r1 = _surv_at(km, _SPLIT[0], confidence)
+        s2, lo2, hi2, r2 = _surv_at(km, _SPLIT[1], confidence)
+        mid = s1 - s2
+        v1, v2 = km.greenwood(_SPLIT[0]), km.greenwood(_SPLIT[1])
+        var = max(s1**2 * v1 + s2**2 * v2 - 2.0 * s1 * s2 * v1, 0.0) if np.isfinite(mid) else np.nan
+    mlo, mhi = np.nan, np.nan
     if np.isfinite(mid):
-        v1, v2 = _greenwood_var(km, _SPLIT[0]), _greenwood_var(km, _SPLIT[1])
-        var = max(s1**2 * v1 + s2**2 * v2 - 2.0 * s1 * s2 * v1, 0.0)
         if 0.0 < mid < 1.0 and var > 0:
             # delta method on the log-odds: the interval stays inside (0, 1)
             se = math.sqrt(var) / (mid * (1.0 - mid))
             lg = math.log(mid / (1.0 - mid))
             mlo, mhi = 1.0 / (1.0 + math.exp(-(lg - z * se))), 1.0 / (1.0 + math.exp(-(lg + z * se)))
+        elif std is not None:
+            mlo = mhi = mid
         else:  # no purchase in the second year (or no variance): exact binomial bound on the at-risk count
             at_risk = float(km.survival_at_times([_SPLIT[0]])["at_risk"].iat[0])
             alpha = 1.0 - confidence
@@ -2121,14 +2106,15 @@ def avoidance(
         split_method += "; episode-level intervals (not adjusted for repeated customers)"
     def_split = (f"index: the first bad experience, {z_idx}; {outcome}; the gap to the next purchase in the survey's "
                  "bins; comparison: none; adjustment: none; " + unit_first)
-    if std is not None and _std_split(std, confidence) is not None:
+    std_split = _std_split(std, confidence) if std is not None else None
+    if std_split is not None:
         split_method = ("1 - S(365), S(365) - S(730), S(730), each standardised over strata of the pre-index "
                         "purchase rate (as avoid_2y_after_bad); log(-log) interval at the ends, delta method on the "
                         "log-odds in the middle")
         def_split = def_split.replace("adjustment: none", "adjustment: standardised over strata of the pre-index "
                                       "purchase rate")
     rows.extend(_split_rows(curves["bad"], bad["followup"], confidence,
-                            {"method": split_method, "definition": def_split, "flags": f_bad}, no_bad, std=std))
+                            {"method": split_method, "definition": def_split, "flags": f_bad}, no_bad, std=std_split))
 
     figures = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
     figures = figures.set_index("figure").loc[list(FIGURE_IDS)].reset_index()

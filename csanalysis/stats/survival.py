@@ -308,6 +308,36 @@ class KaplanMeierResult(Result):
     method: str = _KM_METHOD
 
     # ------------------------------------------------------------------ queries
+    @property
+    def zero_time(self) -> float:
+        """First time the curve reaches 0 (``inf`` when it never does); S(t) = 0 from then on.
+
+        Examples
+        --------
+        >>> kaplan_meier([2, 3], [True, True]).zero_time
+        3.0
+        """
+        tl = self.timeline
+        zero = tl["time"].to_numpy(dtype=float)[tl["survival"].to_numpy(dtype=float) <= 0.0]
+        return float(zero[0]) if zero.size else math.inf
+
+    def greenwood(self, t: float) -> float:
+        r"""Greenwood's sum up to ``t``, :math:`\sum_{t_j \le t} d_j / (n_j (n_j - d_j))`: the variance of log S(t).
+
+        Terms where everyone at risk has the event (S reaches 0) count 0, as in lifelines.
+
+        Examples
+        --------
+        >>> round(kaplan_meier([1, 2, 3, 4], [True, True, False, True]).greenwood(2), 4)  # 1/(4*3) + 1/(3*2)
+        0.25
+        """
+        tl = self.timeline
+        keep = tl["time"].to_numpy() <= t
+        n = tl["at_risk"].to_numpy(dtype=float)[keep]
+        d = tl["events"].to_numpy(dtype=float)[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.where(n > d, d / (n * (n - d)), 0.0).sum())
+
     def survival_at(self, t: float) -> SurvivalAt:
         """S(t) and its interval; NaN with a ``reason`` when no one was followed that long.
 
@@ -1083,22 +1113,14 @@ class StratifiedSurvival:
         s = np.empty(self.n_strata)
         g = np.zeros(self.n_strata)
         for k, km in enumerate(self.curves):
-            tl = km.timeline
-            surv = tl["survival"].to_numpy(dtype=float)
-            times = tl["time"].to_numpy(dtype=float)
-            zero = np.nonzero(surv <= 0.0)[0]
-            if zero.size and times[zero[0]] <= t:
+            if km.zero_time <= t:
                 s[k] = 0.0
                 continue
             at = km.survival_at(t)
             if at.reason:
                 return s, g, f"stratum {k + 1} of {self.n_strata}: {at.reason}"
             s[k] = at.survival
-            keep = times <= t
-            n_at = tl["at_risk"].to_numpy(dtype=float)[keep]
-            d_ev = tl["events"].to_numpy(dtype=float)[keep]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                g[k] = float(np.where(n_at > d_ev, d_ev / (n_at * (n_at - d_ev)), 0.0).sum())
+            g[k] = km.greenwood(t)
         return s, g, ""
 
     def survival_at(self, t: float, confidence: float = 0.95) -> tuple[float, float, float, float, str]:
