@@ -48,6 +48,11 @@ FLAGS: dict[str, str] = {
                       "the estimate leans on the few followed long enough; no verdict is given",
     "poor_overlap": "the weighted comparison group resembles the index group poorly (effective sample size small, "
                     "or a standardised mean difference above 0.1 after weighting); no verdict is given",
+    "recurring_bad": "bad experiences recur with the customer: after their first, these customers had further ones "
+                     "far more often than the comparable customers without contact had a first one, so those "
+                     "customers do not show the cases' future without the experience (the baseline is too low, the "
+                     "excess too high); the comparison with controls censored at their first contact "
+                     "(excess_avoidance_censored) is not affected; no verdict is given",
     # comparisons with the registry (csanalysis.registry.compare)
     "folklore": "the cited figure cannot be traced to a study (provenance U): it circulates without a source",
     "override": "compared although the definitions cannot meet (override=True)",
@@ -62,7 +67,7 @@ FLAGS: dict[str, str] = {
 #: Flags under which a figure gets no above/below verdict (``too few`` or ``too uncertain`` instead).
 NO_VERDICT: frozenset[str] = frozenset({"small_n", "outcome_leakage", "derived_from_outcome", "broken_histories",
                                         "incomparable_units", "short_followup", "poor_overlap",
-                                        "unmeasured_propensity"})
+                                        "unmeasured_propensity", "recurring_bad"})
 
 #: Flags that describe the data rather than the figure: the page shows them as data-quality warnings.
 DATA_QUALITY: frozenset[str] = frozenset({"outcome_leakage", "derived_from_outcome", "broken_histories",

@@ -17,12 +17,14 @@ from csanalysis.estimators.avoidance import (
     FIGURE_IDS,
     FLAGS,
     AvoidanceResult,
+    RECURRENCE_MAX,
     ChangedRule,
     avoidance,
     index_durations,
     simulate_avoidance_scenario,
 )
 from csanalysis.experiences import experiences
+from csanalysis.flags import NO_VERDICT
 from csanalysis.figures import figure_table
 from csanalysis.schema import conform
 
@@ -332,6 +334,28 @@ def test_poor_overlap_is_flagged():
     ex = res.figure("excess_avoidance")
     assert "poor_overlap" in ex["flags"] and "poor_overlap" in res.figure("avoid_2y_baseline")["flags"]
     assert "poor_overlap" not in res.figure("avoid_2y_after_bad")["flags"]
+
+
+def test_recurring_bad_experiences_are_flagged_on_the_no_contact_figures(confounded):
+    exp, act, _truth, res = confounded
+    # in the scenario nothing recurs: no flag, and the diagnostic is in the comparison's record
+    assert all("recurring_bad" not in res.figure(f)["flags"] for f in ("avoid_2y_baseline", "excess_avoidance"))
+    c = res.comparison
+    assert c["further_bad_within_window_cases"] - c["first_bad_within_window_controls"] < RECURRENCE_MAX
+    # plant recurrence: every bad-experience customer has another bad experience 90 days after the first
+    first_bad = exp[exp["bad"]].sort_values("at").drop_duplicates("customer")
+    again = first_bad.assign(at=first_bad["at"] + pd.Timedelta(days=90))
+    res2 = avoidance(pd.concat([exp, again], ignore_index=True), act, n_resamples=20, seed=1)
+    c2 = res2.comparison
+    assert c2["further_bad_within_window_cases"] > 0.9
+    assert c2["further_bad_within_window_cases"] - c2["first_bad_within_window_controls"] >= RECURRENCE_MAX
+    for fid in ("avoid_2y_baseline", "excess_avoidance", "rmst_diff_2y"):
+        f = res2.figure(fid)
+        assert "recurring_bad" in f["flags"] and "further bad experience within the window" in f["note"], fid
+    # the censored comparison (controls leave at their first contact) and the curves are not flagged
+    for fid in ("excess_avoidance_censored", "avoid_2y_after_bad"):
+        assert "recurring_bad" not in res2.figure(fid)["flags"], fid
+    assert "recurring_bad" in NO_VERDICT
 
 
 def test_estimator_flags_reach_the_figure_table():
