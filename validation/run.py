@@ -189,6 +189,8 @@ def run_one(task: dict) -> dict:
     t0 = time.perf_counter()
     if task.get("only") == "avoidance":
         return _run_avoidance_only(task, rec, t0)
+    if task.get("only") == "comparisons":
+        return _run_comparisons_only(task, rec, t0)
     try:
         sim = simulate(world, task["seed"], n_customers=task["n_customers"])
         t1 = time.perf_counter()
@@ -232,6 +234,44 @@ def _run_avoidance_only(task: dict, rec: dict, t0: float) -> dict:
                              "p_value": np.nan, "flags": s["flags"].to_numpy()})
         out = extract(figs)
         rec.update({"figures": {k: v for k, v in out.items() if k in AVOIDANCE_ONLY}, "diagnostics": {},
+                    "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
+                    "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
+    except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
+        rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
+                    "error": f"{type(exc).__name__}: {exc}"[:500], "traceback": traceback.format_exc()[-2000:],
+                    "seconds_analyse": round(time.perf_counter() - t0, 3)})
+    return rec
+
+
+#: Figures of the fast ``--only comparisons`` mode: every avoidance figure (with the no-contact comparison) and the
+#: service-recovery difference, with the flags ``analyse`` gives them (the estimators' own and the guards').
+COMPARISONS_ONLY: tuple[str, ...] = AVOIDANCE_ONLY + ("avoid_2y_baseline", "excess_avoidance",
+                                                      "excess_avoidance_censored", "rmst_diff_2y",
+                                                      "recovery_difference")
+
+
+def _run_comparisons_only(task: dict, rec: dict, t0: float) -> dict:
+    """One replication of the avoidance and service-recovery stages of ``analyse`` (the same calls, the same flags)."""
+    from csanalysis import segments as sg
+    from csanalysis.estimators.avoidance import avoidance
+    from csanalysis.experiences import experiences
+    from csanalysis.figures import figure_table
+    from csanalysis.guards import run_guards
+    from csanalysis.link import link_customers
+
+    try:
+        sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
+        t1 = time.perf_counter()
+        linked = link_customers(sim.tickets, sim.responses, sim.activity)
+        exp = experiences(linked.tickets, linked.responses)
+        act = linked.activity
+        res: dict[str, Any] = {"avoidance": avoidance(exp, act, as_of=sim.end, n_resamples=task["resamples"],
+                                                      seed=int(task["rep"]))}
+        res["journeys"] = sg.experience_journeys(exp, act, as_of=sim.end, seed=int(task["rep"]))
+        res["recovery"] = sg.service_recovery_test(res["journeys"])
+        res["guards"] = run_guards(None, act, gradient=res["recovery"].settings.get("disappointment_gradient"))
+        out = extract(figure_table(res))
+        rec.update({"figures": {k: v for k, v in out.items() if k in COMPARISONS_ONLY}, "diagnostics": {},
                     "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
                     "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
     except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
@@ -479,9 +519,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-stale", action="store_true", help="reuse records made with other code")
     p.add_argument("--report-only", action="store_true", help="write the table from the checkpoints; run nothing")
     p.add_argument("--label", default=None, help="a line stating the configuration, shown on top of results.md")
-    p.add_argument("--only", choices=["avoidance"], default=None,
-                   help="fast mode: only the Kaplan-Meier figures after a bad experience (no comparison); own "
-                        "checkpoints and results_avoidance.md / .csv")
+    p.add_argument("--only", choices=["avoidance", "comparisons"], default=None,
+                   help="fast modes, with their own checkpoints and results_<mode>.md / .csv: 'avoidance', the "
+                        "Kaplan-Meier figures after a bad experience (no comparison); 'comparisons', every "
+                        "avoidance figure with the no-contact comparison, and the service-recovery difference")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -589,7 +630,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         meta_worlds[w] = {"description": WORLDS[w].description,
                           "facts": facts, "hash": world_hash(WORLDS[w])}
         rows += [r for r in summarise(w, ok, truths[w], truth_se[w])
-                 if a.only is None or r["figure"] in AVOIDANCE_ONLY]
+                 if a.only is None or r["figure"] in {"avoidance": AVOIDANCE_ONLY,
+                                                      "comparisons": COMPARISONS_ONLY}[a.only]]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     shown = [x for x in (sys.argv[1:] if argv is None else argv) if x not in ("--report-only", "--quiet")]
     cmd = "python validation/run.py " + shlex.join(shown)  # rerunning it resumes and writes this table
