@@ -76,6 +76,7 @@ from csanalysis.stats.survival import (
     cluster_bootstrap_survival_at,
     kaplan_meier,
     logrank_test,
+    merge_strata,
     stratified_survival,
 )
 
@@ -746,8 +747,13 @@ def _boot_p(values: np.ndarray) -> float:
 
 
 def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray, units: np.ndarray,
-                   window: float, n_resamples: int, seed: int, confidence: float) -> dict:
-    """P(gap > window | gap > threshold) by inverse probability of censoring weighting, K refitted per resample."""
+                   window: float, n_resamples: int, seed: int, confidence: float,
+                   bands: np.ndarray | None = None) -> dict:
+    """P(gap > window | gap > threshold) by inverse probability of censoring weighting, K refitted per resample.
+
+    ``K`` is estimated within strata of the threshold crossed with ``bands`` (merged bands of the pre-index
+    purchase rate, when given): frequent buyers meet their first bad experience early and are followed longest.
+    """
     n = dur.size
     out = {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "n_followed": 0,
            "share_changed": np.nan, "reason": None}
@@ -759,6 +765,9 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
     own = threshold > floor
     cuts = _cuts(threshold[own])
     stratum = np.where(own, 1 + np.searchsorted(cuts, threshold, side="right"), 0)
+    if bands is not None:
+        _, b = np.unique(bands, return_inverse=True)
+        _, stratum = np.unique(stratum * (int(b.max()) + 1) + b, return_inverse=True)
     # K(t | stratum) = (weighted) share of the stratum's episodes followed beyond t; one sorted key packs all strata
     span = float(followup.max()) + 1.0
     order = np.lexsort((followup, stratum))
@@ -1893,8 +1902,9 @@ def avoidance(
     is ``P(gap > window | gap > h)``, estimated by inverse probability of
     censoring weighting with the known administrative follow-up ``C`` (days
     from the index to ``as_of``): with ``K(t)`` the share of index dates in
-    the same threshold stratum (the floor, then deciles of the thresholds)
-    with ``C > t``, the estimate is ``sum 1[gap > max(window, h)] /
+    the same stratum with ``C > t`` (strata: the floor, then deciles of the
+    thresholds, crossed with the bands of the pre-index purchase rate of
+    the Kaplan-Meier figures, merged to ``MIN_STRATUM`` customers), the estimate is ``sum 1[gap > max(window, h)] /
     K(max(window, h))`` over ``sum 1[gap > h] / K(h)``. Interval: Poisson
     bootstrap over customers with ``K`` re-estimated in every resample.
 
@@ -1988,6 +1998,9 @@ def avoidance(
                                   confidence=confidence)
         if std.n_strata < 2:
             std = None
+    changed_bands = None
+    if index == "first" and nb:
+        changed_bands, _ = merge_strata(_rate_band(ep.pur, b_codes, ep.b_t, bad), min_size=MIN_STRATUM)
     std_method = ("Kaplan-Meier S(window) of days to the next purchase within strata of the pre-index purchase rate "
                   f"(bands of purchases per year, merged to at least {MIN_STRATUM} customers each), averaged with "
                   "the strata's shares of the bad-experience customers; variance: Greenwood within strata plus the "
@@ -2107,7 +2120,7 @@ def avoidance(
     med = _median_intervals(ep.pur, b_codes, bad["pos"], bad["n_prior"], rule.min_prior_purchases)
     thr = np.where(np.isnan(med), rule.floor_days, np.maximum(rule.multiple * med, rule.floor_days))
     ch = _changed_share(bad["duration"], bad["followup"], thr, labels.take(b_codes).to_numpy(), window,
-                        n_resamples, seed_int, confidence)
+                        n_resamples, seed_int, confidence, bands=changed_bands)
     ch_note = ch["reason"] or (
         f"buying changed for an estimated {ch['share_changed']:.1%} of bad-experience customers; "
         "closest to the survey's denominator (respondents whose buying was affected)")
@@ -2115,11 +2128,12 @@ def avoidance(
         "avoid_2y_after_bad_changed", "bad experience, buying changed", ch["estimate"], ch["ci_low"],
         ch["ci_high"], n=ch["n"], n_followed=ch["n_followed"],
         method=("P(gap > window | gap > threshold), inverse probability of censoring weighting with the "
-                "administrative follow-up within threshold strata; interval: " + ch.get("interval", "-")
+                "administrative follow-up within strata of the threshold and of the pre-index purchase rate; "
+                "interval: " + ch.get("interval", "-")
                 + "; changed: " + rule.describe()),
         definition=(f"index: the first bad experience, {z_idx}; {outcome}; among customers whose gap exceeded their "
                     "own expected cycle (" + rule.describe() + "); comparison: none; adjustment: inverse probability "
-                    "of censoring weights; sampling unit: the customer (Poisson bootstrap over customers, censoring "
+                    "of censoring weights within strata of the threshold and of the pre-index purchase rate; sampling unit: the customer (Poisson bootstrap over customers, censoring "
                     "weights re-estimated in every resample)"),
         note=ch_note, flags=f_bad))
 
