@@ -46,6 +46,7 @@ __all__ = [
     "BadExperienceRule",
     "customer_summary",
     "experiences",
+    "purchases_while_open",
     "timeline",
 ]
 
@@ -533,6 +534,78 @@ def experiences(
 
 
 _NO_TIME = np.iinfo(np.int64).max
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _utc_ns(s: pd.Series) -> np.ndarray:
+    """Times as UTC int64 nanoseconds (naive times taken as UTC; unparseable ones and NaT as ``_NAT``)."""
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = pd.to_datetime(s, utc=True, errors="coerce")
+    if getattr(s.dtype, "tz", None) is None:
+        s = s.dt.tz_localize("UTC")
+    v = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
+    v[s.isna().to_numpy()] = _NAT
+    return v
+
+
+def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
+                         customer: str = "customer") -> np.ndarray:
+    """Which purchases were placed while one of the customer's tickets was open.
+
+    A purchase strictly after a ticket's creation (``at``) and at or before
+    its solved time (``resolved_at``) is, by default, a replacement or a
+    re-delivery rather than a return: the avoidance figures and the
+    service-recovery comparisons neither count it as a return nor as
+    history. One definition for every estimator that follows purchases.
+
+    Parameters
+    ----------
+    experiences : DataFrame
+        As returned by :func:`experiences`: ``customer``, ``at`` and
+        ``resolved_at`` (without ``resolved_at`` nothing is open).
+    activity : DataFrame
+        Purchases: ``customer`` (``customer=``) and ``at``.
+
+    Returns
+    -------
+    ndarray of bool
+        One value per row of ``activity``.
+
+    Examples
+    --------
+    >>> t = pd.Timestamp("2024-01-01", tz="UTC")
+    >>> exp = pd.DataFrame({"customer": ["a"], "at": [t], "resolved_at": [t + pd.Timedelta(days=10)]})
+    >>> act = pd.DataFrame({"customer": ["a", "a", "b"],
+    ...                     "at": [t + pd.Timedelta(days=d) for d in (0, 5, 5)]})
+    >>> purchases_while_open(exp, act).tolist()
+    [False, True, False]
+    """
+    out = np.zeros(len(activity), dtype=bool)
+    if "resolved_at" not in experiences.columns or not len(activity) or not len(experiences):
+        return out
+    start, end, p_at = _utc_ns(experiences["at"]), _utc_ns(experiences["resolved_at"]), _utc_ns(activity["at"])
+    e_c, a_c = experiences["customer"], activity[customer]
+    ok_e = e_c.notna().to_numpy() & (start != _NAT) & (end != _NAT) & (end > start)
+    ok_a = a_c.notna().to_numpy() & (p_at != _NAT)
+    if not ok_e.any() or not ok_a.any():
+        return out
+    codes, _ = pd.factorize(pd.concat([e_c[ok_e].astype("str"), a_c[ok_a].astype("str")], ignore_index=True))
+    ce, ca = codes[: int(ok_e.sum())], codes[int(ok_e.sum()):]
+    # per customer, open tickets at a purchase = tickets created before it - tickets solved before it
+    # (customer, time) packed into one int64: the time's rank among all the times
+    times = np.unique(np.concatenate([start[ok_e], end[ok_e], p_at[ok_a]]))
+    m = np.int64(times.size + 1)
+
+    def key(c: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return c.astype(np.int64) * m + np.searchsorted(times, t).astype(np.int64)
+
+    p_key = key(ca, p_at[ok_a])
+    opened = np.searchsorted(np.sort(key(ce, start[ok_e])), p_key, side="left")
+    closed = np.searchsorted(np.sort(key(ce, end[ok_e])), p_key, side="left")
+    out[np.flatnonzero(ok_a)] = opened - closed > 0
+    return out
 
 
 def _ns_or(s: pd.Series, missing: int) -> np.ndarray:

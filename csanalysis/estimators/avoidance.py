@@ -67,6 +67,7 @@ from scipy import sparse, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
+from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights, unit_hash
 from csanalysis.stats.survival import (
@@ -460,8 +461,8 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
                 if "source" in experiences.columns else np.zeros(len(experiences), dtype=bool))[e_ok]
     e_creation = ((experiences["known_from"].astype("object") == "created_at").fillna(False).to_numpy(dtype=bool)
                   if "known_from" in experiences.columns else np.zeros(len(experiences), dtype=bool))[e_ok]
-    e_resolved = (_ns(experiences["resolved_at"], "experiences['resolved_at']")
-                  if "resolved_at" in experiences.columns else np.full(len(experiences), _NAT))[e_ok]
+    if "resolved_at" in experiences.columns:  # checked here (a teaching error); used by purchases_while_open
+        _ns(experiences["resolved_at"], "experiences['resolved_at']")
     e_at, e_known = e_at[e_ok], e_known[e_ok]
     e_str = e_cust[e_ok].astype("str")
     # one factorisation: purchasers first (codes 0 .. n_act - 1), then contact-only customers
@@ -475,19 +476,15 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     counts["contact_customers_without_purchases"] = int(n_codes - n_act)
 
     as_of_ns = int(a_ns.max()) if as_of is None else _timestamp(as_of, "as_of")
-    pur = _Purchases(a_codes, a_ns, n_codes, amounts)
     # purchases placed while one of the customer's tickets was open (after its creation, up to its solved time)
     # are replacement orders, not purchases: neither returns nor history (unless count_open_purchases)
-    counts["purchases_while_ticket_open"] = 0
-    op = (e_resolved != _NAT) & (e_resolved > e_at)
-    if not count_open_purchases and op.any() and pur.at.size:
-        p0 = pur.after(e_codes[op], e_at[op])
-        p1 = pur.after(e_codes[op], e_resolved[op])
-        depth = np.cumsum(np.bincount(p0, minlength=pur.at.size + 1) - np.bincount(p1, minlength=pur.at.size + 1))
-        inside = depth[:-1] > 0
-        counts["purchases_while_ticket_open"] = int(inside.sum())
-        if inside.any():
-            pur = pur.subset(~inside)
+    inside = (np.zeros(a_codes.size, dtype=bool) if count_open_purchases
+              else purchases_while_open(experiences, activity)[a_ok])
+    counts["purchases_while_ticket_open"] = int(inside.sum())
+    if inside.any():
+        a_codes, a_ns = a_codes[~inside], a_ns[~inside]
+        amounts = None if amounts is None else amounts[~inside]
+    pur = _Purchases(a_codes, a_ns, n_codes, amounts)
     # contacts: tickets and bad experiences; a survey answer that was not bad is not a contact (the company asked),
     # it is history (answers, as a sign that the customer is still engaged, are adjusted for)
     is_contact = ~e_answer | e_bad

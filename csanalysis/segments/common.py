@@ -171,7 +171,12 @@ def purchases(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def prepare_experiences(experiences: pd.DataFrame) -> pd.DataFrame:
-    """``customer, at, bad, good`` of :func:`csanalysis.experiences.experiences` output (good excludes bad)."""
+    """``customer, at, bad, good`` of :func:`csanalysis.experiences.experiences` output (good excludes bad).
+
+    ``at`` is when the experience became known (``known_at``: a ticket's solved time, an answer's recorded
+    time), falling back on ``at`` where the table has no ``known_at`` or it is missing: no group is defined by
+    an experience before anyone could know whether it was bad or good.
+    """
     check_frame(experiences, "experiences")
     missing = [c for c in ("customer", "at", "bad") if c not in experiences.columns]
     if missing:
@@ -183,8 +188,10 @@ def prepare_experiences(experiences: pd.DataFrame) -> pd.DataFrame:
             return pd.Series(False, index=experiences.index)
         return experiences[name].astype("boolean").fillna(False).astype(bool)
 
-    e = pd.DataFrame({"customer": experiences["customer"].astype(STR),
-                      "at": as_utc(experiences["at"], "experiences 'at'"),
+    at = as_utc(experiences["at"], "experiences 'at'")
+    if "known_at" in experiences.columns:
+        at = as_utc(experiences["known_at"], "experiences 'known_at'").fillna(at)
+    e = pd.DataFrame({"customer": experiences["customer"].astype(STR), "at": at,
                       "bad": flag("bad"), "good": flag("good")})
     e["good"] &= ~e["bad"]
     return e

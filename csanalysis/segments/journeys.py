@@ -119,6 +119,7 @@ from scipy import special, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_window
+from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import (
     DAY,
@@ -336,6 +337,12 @@ def experience_journeys(
                              else pd.Series(np.nan, index=exp.index, dtype=STR)).to_numpy())
     act = link_activity_to(exp, activity, customer, key)
     notes: list[str] = []
+    # purchases placed while one of the customer's tickets was open are replacements, not returns (as in avoidance)
+    inside = purchases_while_open(experiences.assign(customer=exp["customer"]), act)
+    if inside.any():
+        notes.append(f"{int(inside.sum())} purchase(s) placed while one of the customer's tickets was open not "
+                     "counted (replacement orders, not returns)")
+        act = act.loc[~inside]
     pur = purchases(act)
     no_cust = int(exp["customer"].isna().sum())
     if no_cust:
