@@ -191,6 +191,8 @@ def run_one(task: dict) -> dict:
         return _run_avoidance_only(task, rec, t0)
     if task.get("only") == "comparisons":
         return _run_comparisons_only(task, rec, t0)
+    if task.get("only") == "descriptive":
+        return _run_descriptive_only(task, rec, t0)
     try:
         sim = simulate(world, task["seed"], n_customers=task["n_customers"])
         t1 = time.perf_counter()
@@ -272,6 +274,36 @@ def _run_comparisons_only(task: dict, rec: dict, t0: float) -> dict:
         res["guards"] = run_guards(None, act, gradient=res["recovery"].settings.get("disappointment_gradient"))
         out = extract(figure_table(res))
         rec.update({"figures": {k: v for k, v in out.items() if k in COMPARISONS_ONLY}, "diagnostics": {},
+                    "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
+                    "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
+    except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
+        rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
+                    "error": f"{type(exc).__name__}: {exc}"[:500], "traceback": traceback.format_exc()[-2000:],
+                    "seconds_analyse": round(time.perf_counter() - t0, 3)})
+    return rec
+
+
+#: Figures of the fast ``--only descriptive`` mode: the service metrics and word of mouth (no purchases involved).
+DESCRIPTIVE_ONLY: tuple[str, ...] = tuple(f for f in TRUTH_FIGURES if f not in COMPARISONS_ONLY)
+
+
+def _run_descriptive_only(task: dict, rec: dict, t0: float) -> dict:
+    """One replication of the service-metrics and word-of-mouth stages of ``analyse`` (the same calls)."""
+    from csanalysis.analysis import _sampling_unit
+    from csanalysis.estimators import service_metrics, word_of_mouth
+    from csanalysis.figures import figure_table
+    from csanalysis.link import link_customers
+
+    try:
+        sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
+        t1 = time.perf_counter()
+        linked = link_customers(sim.tickets, sim.responses, sim.activity)
+        tk, rs = linked.tickets, linked.responses
+        boot = {"n_resamples": task["resamples"], "seed": int(task["rep"]), "confidence": 0.95}
+        res = {"metrics": service_metrics(tk, rs, confidence=0.95, cluster=_sampling_unit("auto", tk)),
+               "word_of_mouth": word_of_mouth(rs, **boot)}
+        out = extract(figure_table(res))
+        rec.update({"figures": {k: v for k, v in out.items() if k in DESCRIPTIVE_ONLY}, "diagnostics": {},
                     "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
                     "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
     except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
@@ -519,10 +551,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-stale", action="store_true", help="reuse records made with other code")
     p.add_argument("--report-only", action="store_true", help="write the table from the checkpoints; run nothing")
     p.add_argument("--label", default=None, help="a line stating the configuration, shown on top of results.md")
-    p.add_argument("--only", choices=["avoidance", "comparisons"], default=None,
+    p.add_argument("--only", choices=["avoidance", "comparisons", "descriptive"], default=None,
                    help="fast modes, with their own checkpoints and results_<mode>.md / .csv: 'avoidance', the "
                         "Kaplan-Meier figures after a bad experience (no comparison); 'comparisons', every "
-                        "avoidance figure with the no-contact comparison, and the service-recovery difference")
+                        "avoidance figure with the no-contact comparison, and the service-recovery difference; "
+                        "'descriptive', the service metrics and word of mouth")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -630,8 +663,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         meta_worlds[w] = {"description": WORLDS[w].description,
                           "facts": facts, "hash": world_hash(WORLDS[w])}
         rows += [r for r in summarise(w, ok, truths[w], truth_se[w])
-                 if a.only is None or r["figure"] in {"avoidance": AVOIDANCE_ONLY,
-                                                      "comparisons": COMPARISONS_ONLY}[a.only]]
+                 if a.only is None or r["figure"] in {"avoidance": AVOIDANCE_ONLY, "comparisons": COMPARISONS_ONLY,
+                                                      "descriptive": DESCRIPTIVE_ONLY}[a.only]]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     shown = [x for x in (sys.argv[1:] if argv is None else argv) if x not in ("--report-only", "--quiet")]
     cmd = "python validation/run.py " + shlex.join(shown)  # rerunning it resumes and writes this table

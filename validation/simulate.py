@@ -56,8 +56,13 @@ defection draw, shared by all worlds, so the same customers are followed in
   ``excess_avoidance`` ("bad experience now" versus "no contact now");
 * **never an effect** (the natural purchases): the counterfactual of
   ``excess_avoidance_censored`` ("as if not contacted");
-* **no recovery effect** (the bad effect continuing after the recovery): the
-  counterfactual of ``recovery_difference``.
+* **no recovery now**: the recovering good experience removed, a later good
+  experience recovering the customer then: the counterfactual of
+  ``recovery_difference`` (its comparison, "recovered now" versus "not
+  recovered now", ignores a later recovery of the reference customers);
+* **no recovery ever** (the bad effect continuing after the recovery):
+  recorded as ``rep_norec_*`` for reference (in worlds where customers who are
+  not recovered now often are later, the two differ by a few points).
 
 The truths are ratios of sums over customers, answers or tickets
 (:data:`TRUTH_SUMS`), so samples of any size add up to a population truth
@@ -262,7 +267,7 @@ def truths_from_sums(s: dict[str, float], recovery_window: int = 365) -> dict[st
         "share_bad_gt5": r(s["told_gt5"], s["told_any"]),
         "told_others_not_to_buy_after_bad": r(s["warned"], s["n_warned_bad"]),
         "share_good_any": r(s["told_any_good"], s["n_told_good"]),
-        "recovery_difference": r(s[f"rep_obs_{w}"] - s[f"rep_norec_{w}"], s[f"n_recovered_{w}"]),
+        "recovery_difference": r(s[f"rep_obs_{w}"] - s[f"rep_notnow_{w}"], s[f"n_recovered_{w}"]),
     }
 
 
@@ -479,6 +484,11 @@ def simulate(world: World, seed: int, *, n_customers: int | None = None, tables:
     tr = rho[R]
     nxt_obs = _next_after(pc, pt, p2, R, tr) - tr
     nxt_norec = _next_after(pc, pt, p1, R, tr) - tr
+    # no recovery now: the recovering experience removed, a later good experience recovering then (the
+    # comparison's estimand, "recovered now" versus "not recovered now", as the avoidance baseline's)
+    is_rec = e_good & np.isfinite(rho[e_c]) & (e_known == rho[e_c])
+    p2_later = dynamics(is_rec)[3]
+    nxt_later = _next_after(pc, pt, p2_later, R, tr) - tr
     active = tr - _last_before(pc, pt, p2, R, tr) <= RECOVERY_ACTIVE_DAYS
     sums["n_recovered"] = len(R)
     for w in RECOVERY_WINDOWS:
@@ -486,6 +496,7 @@ def simulate(world: World, seed: int, *, n_customers: int | None = None, tables:
         sums[f"n_recovered_{w}"] = int(el.sum())
         sums[f"rep_obs_{w}"] = int((el & (nxt_obs <= w)).sum())
         sums[f"rep_norec_{w}"] = int((el & (nxt_norec <= w)).sum())
+        sums[f"rep_notnow_{w}"] = int((el & (nxt_later <= w)).sum())
 
     # ---------------------------------------------------------------- the observed data (up to T)
     tk = np.flatnonzero(p2[tp] & (created <= T))  # tickets of purchases that happened, created by T
