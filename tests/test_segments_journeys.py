@@ -96,6 +96,26 @@ def test_recovery_timing_rules():
     assert res.table.set_index("customer").loc["twice", "index_at"] == t("2023-01-09")
 
 
+def test_experiences_count_when_known_and_replacement_orders_are_not_returns():
+    t = lambda s: pd.Timestamp(s, tz="UTC")
+    # a bad ticket created on 1 January and solved on 20 January, with a replacement order while it was open;
+    # a good experience that started on 25 January and became known (rated) on 10 March
+    exp = pd.DataFrame({
+        "customer": ["a", "a"], "at": [t("2023-01-01"), t("2023-01-25")],
+        "known_at": [t("2023-01-20"), t("2023-03-10")], "resolved_at": [t("2023-01-20"), pd.NaT],
+        "bad": [True, False], "good": [False, True], "rated": [True, True]})
+    act = pd.DataFrame({"customer": ["a", "a", "a"], "at": [t("2022-06-01"), t("2023-01-10"), t("2023-02-01")]})
+    res = experience_journeys(exp, act, as_of="2024-06-01")
+    row = res.table.set_index("customer").loc["a"]
+    assert row["journey"] == "bad then recovered"
+    assert row["index_at"] == t("2023-03-10")  # the recovery counts from when it was known
+    # the order of 1 February (after the good experience started, before it was known) is not a repeat
+    # purchase after the recovery, and the replacement order of 10 January is not a purchase at all
+    assert not row["repeat"] and pd.isna(row["next_purchase_at"])
+    assert len(res.purchases) == 2 and t("2023-01-10") not in set(res.purchases["at"])
+    assert any("while one of the customer's tickets was open" in n for n in res.notes)
+
+
 def test_planted_recovery_effect_is_found(rng):
     # both recovered and unrecovered customers sit at their second contact (t2), the planted time zero
     exp, act, _ = _world(rng, n=6000)
