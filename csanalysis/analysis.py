@@ -39,7 +39,7 @@ from .stats.bootstrap import DEFAULT_RESAMPLES
 from .errors import CsanalysisError
 from .privacy import key_source, resolve_secret
 from .schema import agent_initiated
-from .experiences import BadExperienceRule, experiences
+from .experiences import BadExperienceRule, experiences, purchases_while_open
 from .figures import figure_table
 from .guards import analysis_currency, run_guards
 from .io.batch import Exports, concat_tables, read_exports
@@ -359,7 +359,9 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     The ticket's index time is its ``known_at`` (when its outcome was known: solved, or the survey answer;
     issue 10's index time, as in the avoidance figures). Only tickets followed for the whole window
     (``as_of - known_at >= window``) get a value (1.0 no purchase, 0.0 a purchase); later ones are left
-    out rather than counted as not buying. The end of the data is the only censoring here and it does not
+    out rather than counted as not buying. Purchases placed while one of the customer's tickets was open are
+    replacement orders, not purchases (:func:`csanalysis.experiences.purchases_while_open`, as in the
+    avoidance figures). The end of the data is the only censoring here and it does not
     depend on the customer, so restricting to the fully followed tickets needs no censoring weights;
     it does restrict the outcome to earlier tickets (say so when the mix of tickets changed over time).
 
@@ -390,6 +392,7 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     e = e.loc[e["t"].notna() & e["customer"].notna() & (e["t"] + w <= as_of)]
     if e.empty:
         return pd.Series([], dtype="float64", index=pd.Index([], dtype="str", name="ticket_id"))
+    activity = activity.loc[~purchases_while_open(experiences, activity)]
     buys = pd.DataFrame({"customer": activity["customer"].astype("str").to_numpy(),
                          "next": pd.to_datetime(activity["at"], utc=True).astype("datetime64[ns, UTC]").to_numpy()})
     buys["next"] = buys["next"].dt.tz_localize("UTC") if buys["next"].dt.tz is None else buys["next"]

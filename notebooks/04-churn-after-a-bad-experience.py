@@ -351,5 +351,7 @@ if section("conclusions", said, "tickets or survey answers together with purchas
 # * Customers who contact the company differ from those who have not yet; the weights remove the
 #   difference their purchase history shows, not what it does not show (why they got in touch). The
 #   flags say when the comparison is weak: `poor_overlap` (too few comparable controls, or balance
-#   not reached) and `short_followup` (most customers followed for less than the window); such a
-#   figure gets no above/below verdict.
+#   not reached), `short_followup` (most customers followed for less than the window) and
+#   `recurring_bad` (after a first bad experience customers have further ones far more often than the
+#   controls have a first one, so the controls' future is not theirs; the censored comparison is
+#   then the one to read); such a figure gets no above/below verdict.
