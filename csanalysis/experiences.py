@@ -534,20 +534,7 @@ def experiences(
 
 
 _NO_TIME = np.iinfo(np.int64).max
-
-
 _NAT = np.iinfo(np.int64).min
-
-
-def _utc_ns(s: pd.Series) -> np.ndarray:
-    """Times as UTC int64 nanoseconds (naive times taken as UTC; unparseable ones and NaT as ``_NAT``)."""
-    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
-        s = pd.to_datetime(s, utc=True, errors="coerce")
-    if getattr(s.dtype, "tz", None) is None:
-        s = s.dt.tz_localize("UTC")
-    v = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
-    v[s.isna().to_numpy()] = _NAT
-    return v
 
 
 def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
@@ -585,7 +572,8 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
     out = np.zeros(len(activity), dtype=bool)
     if "resolved_at" not in experiences.columns or not len(activity) or not len(experiences):
         return out
-    start, end, p_at = _utc_ns(experiences["at"]), _utc_ns(experiences["resolved_at"]), _utc_ns(activity["at"])
+    start, end = _ns_or(experiences["at"], _NAT), _ns_or(experiences["resolved_at"], _NAT)
+    p_at = _ns_or(activity["at"], _NAT)
     e_c, a_c = experiences["customer"], activity[customer]
     ok_e = e_c.notna().to_numpy() & (start != _NAT) & (end != _NAT) & (end > start)
     ok_a = a_c.notna().to_numpy() & (p_at != _NAT)
@@ -609,7 +597,12 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
 
 
 def _ns_or(s: pd.Series, missing: int) -> np.ndarray:
-    """UTC timestamps as int64 nanoseconds, ``missing`` where NaT."""
+    """UTC timestamps as int64 nanoseconds, ``missing`` where NaT (naive times taken as UTC, unparseable ones
+    as NaT: :func:`purchases_while_open` takes any activity table)."""
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = pd.to_datetime(s, utc=True, errors="coerce")
+    if getattr(s.dtype, "tz", None) is None:
+        s = s.dt.tz_localize("UTC")
     v = s.astype(_UTC).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("int64").copy()
     v[s.isna().to_numpy()] = missing
     return v

@@ -187,12 +187,8 @@ def run_one(task: dict) -> dict:
     rec: dict[str, Any] = {k: task[k] for k in ("world", "rep", "seed", "n_customers", "resamples", "code",
                                                 "world_hash")}
     t0 = time.perf_counter()
-    if task.get("only") == "avoidance":
-        return _run_avoidance_only(task, rec, t0)
-    if task.get("only") == "comparisons":
-        return _run_comparisons_only(task, rec, t0)
-    if task.get("only") == "descriptive":
-        return _run_descriptive_only(task, rec, t0)
+    if task.get("only"):
+        return _run_fast(task, rec, t0)
     try:
         sim = simulate(world, task["seed"], n_customers=task["n_customers"])
         t1 = time.perf_counter()
@@ -214,96 +210,79 @@ def run_one(task: dict) -> dict:
 #: Figures of the fast ``--only avoidance`` mode (the Kaplan-Meier figures after a bad experience, no comparison).
 AVOIDANCE_ONLY: tuple[str, ...] = ("avoid_2y_after_bad", "avoid_2y_after_bad_changed", "split_lt_365",
                                    "split_365_729", "split_730_plus")
-
-
-def _run_avoidance_only(task: dict, rec: dict, t0: float) -> dict:
-    """One replication of the Kaplan-Meier figures only: link, experiences, ``avoidance(baseline="none")``."""
-    from csanalysis.estimators.avoidance import avoidance
-    from csanalysis.experiences import experiences
-    from csanalysis.link import link_customers
-
-    try:
-        sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
-        t1 = time.perf_counter()
-        linked = link_customers(sim.tickets, sim.responses, sim.activity)
-        av = avoidance(experiences(linked.tickets, linked.responses), linked.activity, as_of=sim.end,
-                       baseline="none", n_resamples=task["resamples"], seed=int(task["rep"]))
-        s = av.summary()
-        s = s[s["figure"].isin(AVOIDANCE_ONLY)]
-        figs = pd.DataFrame({"id": s["figure"].to_numpy(), "group": [TRUTH_FIGURES[f][0] for f in s["figure"]],
-                             "estimate": s["estimate"].to_numpy(), "ci_low": s["ci_low"].to_numpy(),
-                             "ci_high": s["ci_high"].to_numpy(), "n": s["n"].to_numpy(dtype="float64", na_value=np.nan),
-                             "p_value": np.nan, "flags": s["flags"].to_numpy()})
-        out = extract(figs)
-        rec.update({"figures": {k: v for k, v in out.items() if k in AVOIDANCE_ONLY}, "diagnostics": {},
-                    "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
-                    "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
-    except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
-        rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
-                    "error": f"{type(exc).__name__}: {exc}"[:500], "traceback": traceback.format_exc()[-2000:],
-                    "seconds_analyse": round(time.perf_counter() - t0, 3)})
-    return rec
-
-
 #: Figures of the fast ``--only comparisons`` mode: every avoidance figure (with the no-contact comparison) and the
 #: service-recovery difference, with the flags ``analyse`` gives them (the estimators' own and the guards').
 COMPARISONS_ONLY: tuple[str, ...] = AVOIDANCE_ONLY + ("avoid_2y_baseline", "excess_avoidance",
                                                       "excess_avoidance_censored", "rmst_diff_2y",
                                                       "recovery_difference")
+#: Figures of the fast ``--only descriptive`` mode: the service metrics and word of mouth (no purchases involved).
+DESCRIPTIVE_ONLY: tuple[str, ...] = tuple(f for f in TRUTH_FIGURES if f not in COMPARISONS_ONLY)
 
 
-def _run_comparisons_only(task: dict, rec: dict, t0: float) -> dict:
-    """One replication of the avoidance and service-recovery stages of ``analyse`` (the same calls, the same flags)."""
+def _avoidance_figures(sim: Any, linked: Any, task: dict) -> pd.DataFrame:
+    """The Kaplan-Meier figures only: ``avoidance(baseline="none")``, its summary as figure-table rows."""
+    from csanalysis.estimators.avoidance import avoidance
+    from csanalysis.experiences import experiences
+
+    av = avoidance(experiences(linked.tickets, linked.responses), linked.activity, as_of=sim.end,
+                   baseline="none", n_resamples=task["resamples"], seed=int(task["rep"]))
+    s = av.summary()
+    s = s[s["figure"].isin(AVOIDANCE_ONLY)]
+    return pd.DataFrame({"id": s["figure"].to_numpy(), "group": [TRUTH_FIGURES[f][0] for f in s["figure"]],
+                         "estimate": s["estimate"].to_numpy(), "ci_low": s["ci_low"].to_numpy(),
+                         "ci_high": s["ci_high"].to_numpy(), "n": s["n"].to_numpy(dtype="float64", na_value=np.nan),
+                         "p_value": np.nan, "flags": s["flags"].to_numpy()})
+
+
+def _comparison_figures(sim: Any, linked: Any, task: dict) -> pd.DataFrame:
+    """The avoidance and service-recovery stages of ``analyse`` (the same calls, the same flags)."""
     from csanalysis import segments as sg
     from csanalysis.estimators.avoidance import avoidance
     from csanalysis.experiences import experiences
     from csanalysis.figures import figure_table
     from csanalysis.guards import run_guards
-    from csanalysis.link import link_customers
 
-    try:
-        sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
-        t1 = time.perf_counter()
-        linked = link_customers(sim.tickets, sim.responses, sim.activity)
-        exp = experiences(linked.tickets, linked.responses)
-        act = linked.activity
-        res: dict[str, Any] = {"avoidance": avoidance(exp, act, as_of=sim.end, n_resamples=task["resamples"],
-                                                      seed=int(task["rep"]))}
-        res["journeys"] = sg.experience_journeys(exp, act, as_of=sim.end, seed=int(task["rep"]))
-        res["recovery"] = sg.service_recovery_test(res["journeys"])
-        res["guards"] = run_guards(None, act, gradient=res["recovery"].settings.get("disappointment_gradient"))
-        out = extract(figure_table(res))
-        rec.update({"figures": {k: v for k, v in out.items() if k in COMPARISONS_ONLY}, "diagnostics": {},
-                    "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
-                    "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
-    except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
-        rec.update({"figures": {}, "sums": {}, "info": {}, "notes": [],
-                    "error": f"{type(exc).__name__}: {exc}"[:500], "traceback": traceback.format_exc()[-2000:],
-                    "seconds_analyse": round(time.perf_counter() - t0, 3)})
-    return rec
+    exp = experiences(linked.tickets, linked.responses)
+    act = linked.activity
+    res: dict[str, Any] = {"avoidance": avoidance(exp, act, as_of=sim.end, n_resamples=task["resamples"],
+                                                  seed=int(task["rep"]))}
+    res["journeys"] = sg.experience_journeys(exp, act, as_of=sim.end, seed=int(task["rep"]))
+    res["recovery"] = sg.service_recovery_test(res["journeys"])
+    res["guards"] = run_guards(None, act, gradient=res["recovery"].settings.get("disappointment_gradient"))
+    return figure_table(res)
 
 
-#: Figures of the fast ``--only descriptive`` mode: the service metrics and word of mouth (no purchases involved).
-DESCRIPTIVE_ONLY: tuple[str, ...] = tuple(f for f in TRUTH_FIGURES if f not in COMPARISONS_ONLY)
-
-
-def _run_descriptive_only(task: dict, rec: dict, t0: float) -> dict:
-    """One replication of the service-metrics and word-of-mouth stages of ``analyse`` (the same calls)."""
+def _descriptive_figures(sim: Any, linked: Any, task: dict) -> pd.DataFrame:
+    """The service-metrics and word-of-mouth stages of ``analyse`` (the same calls)."""
     from csanalysis.analysis import _sampling_unit
     from csanalysis.estimators import service_metrics, word_of_mouth
     from csanalysis.figures import figure_table
+
+    tk, rs = linked.tickets, linked.responses
+    boot = {"n_resamples": task["resamples"], "seed": int(task["rep"]), "confidence": 0.95}
+    return figure_table({"metrics": service_metrics(tk, rs, confidence=0.95, cluster=_sampling_unit("auto", tk)),
+                         "word_of_mouth": word_of_mouth(rs, **boot)})
+
+
+#: Fast mode -> (the figure rows of one linked dataset, the figures it validates).
+FAST_MODES: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "avoidance": (_avoidance_figures, AVOIDANCE_ONLY),
+    "comparisons": (_comparison_figures, COMPARISONS_ONLY),
+    "descriptive": (_descriptive_figures, DESCRIPTIVE_ONLY),
+}
+
+
+def _run_fast(task: dict, rec: dict, t0: float) -> dict:
+    """One replication of a fast mode: simulate, link, the mode's stages, its figures; never raises."""
     from csanalysis.link import link_customers
 
+    figures_of, keep = FAST_MODES[task["only"]]
     try:
         sim = simulate(WORLDS[task["world"]], task["seed"], n_customers=task["n_customers"])
         t1 = time.perf_counter()
         linked = link_customers(sim.tickets, sim.responses, sim.activity)
-        tk, rs = linked.tickets, linked.responses
-        boot = {"n_resamples": task["resamples"], "seed": int(task["rep"]), "confidence": 0.95}
-        res = {"metrics": service_metrics(tk, rs, confidence=0.95, cluster=_sampling_unit("auto", tk)),
-               "word_of_mouth": word_of_mouth(rs, **boot)}
-        out = extract(figure_table(res))
-        rec.update({"figures": {k: v for k, v in out.items() if k in DESCRIPTIVE_ONLY}, "diagnostics": {},
+        out = extract(figures_of(sim, linked, task))
+        rec.update({"figures": {k: v for k, v in out.items() if k in keep}, "diagnostics": {},
                     "sums": sim.sums, "info": sim.info, "notes": [], "seconds_simulate": round(t1 - t0, 3),
                     "seconds_analyse": round(time.perf_counter() - t1, 3), "error": None})
     except Exception as exc:  # noqa: BLE001 - recorded, shown in the table
@@ -551,7 +530,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--keep-stale", action="store_true", help="reuse records made with other code")
     p.add_argument("--report-only", action="store_true", help="write the table from the checkpoints; run nothing")
     p.add_argument("--label", default=None, help="a line stating the configuration, shown on top of results.md")
-    p.add_argument("--only", choices=["avoidance", "comparisons", "descriptive"], default=None,
+    p.add_argument("--only", choices=list(FAST_MODES), default=None,
                    help="fast modes, with their own checkpoints and results_<mode>.md / .csv: 'avoidance', the "
                         "Kaplan-Meier figures after a bad experience (no comparison); 'comparisons', every "
                         "avoidance figure with the no-contact comparison, and the service-recovery difference; "
@@ -663,8 +642,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         meta_worlds[w] = {"description": WORLDS[w].description,
                           "facts": facts, "hash": world_hash(WORLDS[w])}
         rows += [r for r in summarise(w, ok, truths[w], truth_se[w])
-                 if a.only is None or r["figure"] in {"avoidance": AVOIDANCE_ONLY, "comparisons": COMPARISONS_ONLY,
-                                                      "descriptive": DESCRIPTIVE_ONLY}[a.only]]
+                 if a.only is None or r["figure"] in FAST_MODES[a.only][1]]
     table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     shown = [x for x in (sys.argv[1:] if argv is None else argv) if x not in ("--report-only", "--quiet")]
     cmd = "python validation/run.py " + shlex.join(shown)  # rerunning it resumes and writes this table
