@@ -33,7 +33,7 @@ from .io import Exports, LoadReport, load_report, read_activity, read_customers,
 from .link import LinkedData, link_customers
 from .registry import compare_to_benchmark, load_registry
 from . import text
-from .text import tag_reasons
+from .text import score_sentiment, tag_reasons
 
 __all__ = [
     "__version__",
@@ -73,4 +73,5 @@ __all__ = [
     "load_registry",
     "text",
     "tag_reasons",
+    "score_sentiment",
 ]
