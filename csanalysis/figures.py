@@ -221,7 +221,8 @@ def _avoidance(res, rule_text: str) -> pd.DataFrame:
 def _word_of_mouth(res) -> pd.DataFrame:
     s = res.summary()
     return _rows(s["id"], "satisfaction=" + s["group"].astype("str"), s["estimate"], s["ci_low"], s["ci_high"],
-                 s["n"], s["method"], "survey respondents who were " + s["group"].astype("str"), "word_of_mouth")
+                 s["n"], s["method"], "survey respondents who were " + s["group"].astype("str"), "word_of_mouth",
+                 flags=s["flags"].map(list))
 
 
 def _churn(res, source: str) -> pd.DataFrame:

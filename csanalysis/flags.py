@@ -53,6 +53,11 @@ FLAGS: dict[str, str] = {
                      "customers do not show the cases' future without the experience (the baseline is too low, the "
                      "excess too high); the comparison with controls censored at their first contact "
                      "(excess_avoidance_censored) is not affected; no verdict is given",
+    # word of mouth (csanalysis.estimators.word_of_mouth)
+    "assumed_tail": "some answers lie in an open top band (\"more than 20\"), whose mean the answers cannot show: "
+                    "the central estimate rests on a stated assumption about that band; the interval is the "
+                    "identified range (answers at their low ends to a heavy-tailed upper sensitivity), and only it "
+                    "decides the verdict",
     # comparisons with the registry (csanalysis.registry.compare)
     "folklore": "the cited figure cannot be traced to a study (provenance U): it circulates without a source",
     "override": "compared although the definitions cannot meet (override=True)",
@@ -62,12 +67,16 @@ FLAGS: dict[str, str] = {
                              "also depends on how much they will buy; a comparison with customers who had none "
                              "(or were not recovered) may carry that propensity rather than an effect; no verdict "
                              "is given",
+    "recurring_contacts": "the customers not recovered gave many reference rows each (their rated contacts recur): "
+                          "when they are recovered later, the design cannot line that up with when the recovered "
+                          "customers would have been recovered without this contact, so the difference may be too "
+                          "large; no verdict is given",
 }
 
 #: Flags under which a figure gets no above/below verdict (``too few`` or ``too uncertain`` instead).
 NO_VERDICT: frozenset[str] = frozenset({"small_n", "outcome_leakage", "derived_from_outcome", "broken_histories",
                                         "incomparable_units", "short_followup", "poor_overlap",
-                                        "unmeasured_propensity", "recurring_bad"})
+                                        "unmeasured_propensity", "recurring_bad", "recurring_contacts"})
 
 #: Flags that describe the data rather than the figure: the page shows them as data-quality warnings.
 DATA_QUALITY: frozenset[str] = frozenset({"outcome_leakage", "derived_from_outcome", "broken_histories",

@@ -128,6 +128,8 @@ def test_planted_recovery_effect_is_found(rng):
     assert vs_not["max_abs_smd_after"] < 0.1 and vs_not["ess_reference"] > 0.5 * vs_not["rows_reference"]
     # every earlier contact of a good-only customer was good, every recovered customer's was bad: no overlap
     assert "poor_overlap" in c.loc["good only", "flags"] and "poor_overlap" not in vs_not["flags"]
+    # one reference row per customer not recovered: their contacts do not recur
+    assert "recurring_contacts" not in vs_not["flags"] and "recurring_contacts" not in c.loc["good only", "flags"]
     s = res.journeys.summary().set_index("segment")
     for j, rate in PLANTED.items():
         if j == "no contact":
@@ -357,3 +359,23 @@ def test_a_disappointment_gradient_is_detected_and_stated(rng):
         assert [("unmeasured_propensity" in f) for f in c["flags"]] == [flagged, flagged]
         g = res.settings["disappointment_gradient"]
         assert (g["p_value"] < 0.05) is flagged and (g["slope"] > 0 or not flagged)
+
+
+def test_recurring_contacts_flag_follows_the_reference_rows_per_customer(rng, monkeypatch):
+    """Customers not recovered who give many reference rows each flag the comparison with them (no verdict)."""
+    from csanalysis.flags import NO_VERDICT
+    from csanalysis.segments import journeys
+
+    exp, act, end = _buyers(rng, n=1500)
+    jr = JourneyResult(table=pd.DataFrame(), window=365.0, end=end, events=exp, purchases=act)
+    c = service_recovery_test(jr).comparisons.set_index("reference")
+    ratio = c.loc["bad not recovered", "rows_reference"] / c.loc["bad not recovered", "n_reference"]
+    assert ratio > 1.0  # several later contacts of some customers
+    for limit in (ratio - 0.01, ratio + 0.01):
+        monkeypatch.setattr(journeys, "RECURRING_ROWS", limit)
+        c = service_recovery_test(jr).comparisons.set_index("reference")
+        flagged = "recurring_contacts" in c.loc["bad not recovered", "flags"]
+        assert flagged is bool(limit <= ratio)
+        assert ("reference rows each" in c.loc["bad not recovered", "caveat"]) is flagged
+        assert "recurring_contacts" not in c.loc["good only", "flags"]  # about the not-recovered reference only
+    assert "recurring_contacts" in NO_VERDICT

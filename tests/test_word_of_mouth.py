@@ -173,8 +173,12 @@ def test_one_band_set_gives_the_sample_shares_exactly():
         assert r.get(i + "_lower_bound")["estimate"] == pytest.approx(r.get(i + "_upper_bound")["estimate"])
     assert "no answer straddles" in r.get("wom_told_over_20")["method"]
     assert set(r.summary()["group"]) == {"dissatisfied", "satisfied"}
-    assert list(r.summary().columns) == ["id", "group", "estimate", "ci_low", "ci_high", "n", "method"]
+    assert list(r.summary().columns) == ["id", "group", "estimate", "ci_low", "ci_high", "n", "method", "flags"]
     assert r.summary().groupby("group")["id"].apply(lambda s: s.is_unique).all()
+
+
+def s_flags(r):
+    return r.get("wom_told_mean")["flags"]
 
 
 def test_open_band_tail_straddling_answers_and_the_mean_range():
@@ -198,6 +202,9 @@ def test_open_band_tail_straddling_answers_and_the_mean_range():
     assert row["ci_low"] == r.get("wom_told_mean_lower_bound")["ci_low"]
     assert row["ci_high"] == r.get("wom_told_mean_upper_sensitivity")["ci_high"]
     assert "identified range" in row["method"]
+    # the open band's mean is assumed, not seen: the central estimate says so; bands without one do not
+    assert row["flags"] == ["assumed_tail"] and r.get("wom_told_mean_lower_bound")["flags"] == []
+    assert s_flags(word_of_mouth(df.iloc[:3], n_resamples=20)) == []
     # an answer 11-30 straddles 20 and nothing lies above it: spread evenly in the estimate, bounds around it
     s = word_of_mouth(pd.DataFrame({"csat": 1.0, "told_count_low": [0, 11], "told_count_high": [0, 30]}),
                       n_resamples=50)

@@ -474,7 +474,8 @@ def simulate(world: World, seed: int, *, n_customers: int | None = None, tables:
     n_prior = np.bincount(cc, minlength=N)[B]
     med_b = med.reindex(B).to_numpy(dtype="float64")
     thr = np.where(n_prior >= 2, np.maximum(2.0 * med_b, 90.0), 90.0)
-    changed = gap_obs > thr
+    # (among customers whose expected cycle is shorter than the window, as the package's estimand)
+    changed = (gap_obs > thr) & (thr < WINDOW)
     sums["n_changed"] = int(changed.sum())
     sums["avoid_changed"] = int((changed & (gap_obs >= WINDOW)).sum())
     # recovery: repeat purchase within w days of the recovery, with and without its effect

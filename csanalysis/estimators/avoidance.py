@@ -38,7 +38,10 @@ answer's recorded time), and nothing after an index is used to form a group:
 ``avoid_2y_after_bad_changed``
     The survey's denominator: among bad-experience customers whose buying
     changed (no purchase within their expected cycle), the share whose gap
-    reaches the window.
+    reaches the window. Customers whose expected cycle is at least the
+    window are left out (counted in the note): for them a changed buying
+    means a gap beyond the window by definition, and too few are followed
+    that long to estimate how often it happens.
 ``split_lt_365``, ``split_365_729``, ``split_730_plus``
     The gap to the next purchase in the survey's bins (under a year, one to
     two years, two years or more).
@@ -1902,7 +1905,11 @@ def avoidance(
     the same stratum with ``C > t`` (strata: the floor, then deciles of the
     thresholds, crossed with the bands of the pre-index purchase rate of
     the Kaplan-Meier figures, merged to ``MIN_STRATUM`` customers), the estimate is ``sum 1[gap > max(window, h)] /
-    K(max(window, h))`` over ``sum 1[gap > h] / K(h)``. Interval: Poisson
+    K(max(window, h))`` over ``sum 1[gap > h] / K(h)``, among customers with
+    ``h < window`` (for ``h >= window`` the conditional is 1 by definition and
+    ``K(h)`` is 0 wherever ``h`` exceeds every follow-up: left in, they pulled
+    the estimate down by up to one standard error in the validation worlds with
+    one-time buyers). Interval: Poisson
     bootstrap over customers with ``K`` re-estimated in every resample.
 
     *Split.* ``1 - S(365)``, ``S(365) - S(730)``, ``S(730)`` of the
@@ -1995,9 +2002,7 @@ def avoidance(
                                   confidence=confidence)
         if std.n_strata < 2:
             std = None
-    changed_bands = None
-    if index == "first" and nb:
-        changed_bands, _ = merge_strata(_rate_band(ep.pur, b_codes, ep.b_t, bad), min_size=MIN_STRATUM)
+    rate_bands = _rate_band(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
     std_method = ("Kaplan-Meier S(window) of days to the next purchase within strata of the pre-index purchase rate "
                   f"(bands of purchases per year, merged to at least {MIN_STRATUM} customers each), averaged with "
                   "the strata's shares of the bad-experience customers; variance: Greenwood within strata plus the "
@@ -2116,11 +2121,18 @@ def avoidance(
     # ------------------------------------------------------------------ changed buying
     med = _median_intervals(ep.pur, b_codes, bad["pos"], bad["n_prior"], rule.min_prior_purchases)
     thr = np.where(np.isnan(med), rule.floor_days, np.maximum(rule.multiple * med, rule.floor_days))
-    ch = _changed_share(bad["duration"], bad["followup"], thr, labels.take(b_codes).to_numpy(), window,
-                        n_resamples, seed_int, confidence, bands=changed_bands)
+    short = thr < window  # an expected cycle of at least the window: 'changed' would mean 'avoided' by definition
+    ch = _changed_share(bad["duration"][short], bad["followup"][short], thr[short],
+                        labels.take(b_codes[short]).to_numpy(), window, n_resamples, seed_int, confidence,
+                        bands=None if rate_bands is None else merge_strata(rate_bands[short], min_size=MIN_STRATUM)[0])
+    long_cycle = int((~short).sum())
     ch_note = ch["reason"] or (
-        f"buying changed for an estimated {ch['share_changed']:.1%} of bad-experience customers; "
-        "closest to the survey's denominator (respondents whose buying was affected)")
+        f"buying changed for an estimated {ch['share_changed']:.1%} of the bad-experience customers whose expected "
+        "cycle is shorter than the window; closest to the survey's denominator (respondents whose buying was "
+        "affected)")
+    if long_cycle:
+        ch_note += (f"; {long_cycle} bad-experience customer{'s' if long_cycle != 1 else ''} with an expected cycle "
+                    f"of {window:g} days or more left out")
     rows.append(_row(
         "avoid_2y_after_bad_changed", "bad experience, buying changed", ch["estimate"], ch["ci_low"],
         ch["ci_high"], n=ch["n"], n_followed=ch["n_followed"],
@@ -2129,7 +2141,8 @@ def avoidance(
                 "interval: " + ch.get("interval", "-")
                 + "; changed: " + rule.describe()),
         definition=(f"index: the first bad experience, {z_idx}; {outcome}; among customers whose gap exceeded their "
-                    "own expected cycle (" + rule.describe() + "); comparison: none; adjustment: inverse probability "
+                    "own expected cycle (" + rule.describe() + f"), that cycle shorter than {window:g} days; "
+                    "comparison: none; adjustment: inverse probability "
                     "of censoring weights within strata of the threshold and of the pre-index purchase rate; sampling unit: the customer (Poisson bootstrap over customers, censoring "
                     "weights re-estimated in every resample)"),
         note=ch_note, flags=f_bad))

@@ -30,7 +30,7 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD, poisson_weights
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
 
@@ -249,7 +249,7 @@ def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed:
         """Percentile interval of each column of the resamples (rows 1..)."""
         if not ok.any():
             return np.full((2,) + x.shape[1:], np.nan)
-        return np.quantile(x[1:][ok], [a, 1 - a], axis=0)
+        return np.quantile(x[1:][ok], [a, 1 - a], axis=0, method=PERCENTILE_METHOD)
 
     bands = {g: ci(risk[g]) for g in risk}
     for g in ("bad", "good"):

@@ -130,7 +130,8 @@ import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights
+from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, PERCENTILE_METHOD, percentile_interval,
+                                        poisson_weights)
 from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["word_of_mouth", "reach_model", "prepare_responses", "turnbull", "turnbull_intervals",
@@ -145,7 +146,7 @@ TOLD_BINS: tuple[tuple[float, float, str], ...] = (
     (21, math.inf, "more than 20"),
 )
 GROUPS = ("dissatisfied", "satisfied")
-SUMMARY_COLUMNS = ["id", "group", "estimate", "ci_low", "ci_high", "n", "method"]
+SUMMARY_COLUMNS = ["id", "group", "estimate", "ci_low", "ci_high", "n", "method", "flags"]
 
 #: A single number per answer for callers that need one (``prepare_responses``'s ``mid``): an open
 #: answer at 1.5 x its floor. :func:`word_of_mouth` no longer scores answers this way.
@@ -631,9 +632,10 @@ def _pct(x: np.ndarray, confidence: float) -> tuple[float, float]:
     return lo, hi
 
 
-def _row(id_: str, group: str, est: float, lo: float, hi: float, n: int, method: str) -> dict:
+def _row(id_: str, group: str, est: float, lo: float, hi: float, n: int, method: str,
+         flags: list[str] | None = None) -> dict:
     return {"id": id_, "group": group, "estimate": float(est), "ci_low": float(lo), "ci_high": float(hi),
-            "n": int(n), "method": method}
+            "n": int(n), "method": method, "flags": list(flags or [])}
 
 
 def _told_rows(g: str, fit: _Fit, n: int, n_units: dict[str, int], confidence: float, boot: str) -> list[dict]:
@@ -660,7 +662,9 @@ def _told_rows(g: str, fit: _Fit, n: int, n_units: dict[str, int], confidence: f
                      f"{pc} CI low of the lower bound (answers at their low ends) to the {pc} CI high of the upper "
                      f"sensitivity ({up_text}), so a cited value gets a verdict only "
                      f"when the whole range excludes it; the central estimate's own {pc} CI is {c_lo:.1f} to "
-                     f"{c_hi:.1f}; {boot}"))
+                     f"{c_hi:.1f}; {boot}",
+                     # the open band's mass is averaged under an assumption the answers cannot check
+                     ["assumed_tail"] if fit.open and fit.p[0, -1] > 0 else None))
     rows.append(_row("wom_told_mean_lower_bound", g, lower[0], lb_lo, lb_hi, n,
                      "mean of the answers' low ends (an open answer at its floor): no assumption, the mean cannot be "
                      f"lower; percentile CI, {boot}"))
@@ -1004,6 +1008,7 @@ def word_of_mouth(
                                 boot.format(units=n_units["warned"], n=int(wm.sum())), warned))
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     table["n"] = table["n"].astype("int64")
+    table["flags"] = [f if isinstance(f, list) else [] for f in table["flags"]]
     settings = {"dissatisfied_max_csat": dissatisfied_max_csat, "satisfied_min_csat": satisfied_min_csat,
                 "n_resamples": R, "seed": seed_int, "confidence": conf,
                 "open_multiplier": None if open_multiplier is None else float(open_multiplier),
@@ -1115,7 +1120,9 @@ def reach_model(
 
     def q(v: np.ndarray) -> tuple[float, float]:
         v = v[np.isfinite(v)]
-        return (math.nan, math.nan) if v.size == 0 else tuple(float(t) for t in np.quantile(v, [a, 1 - a]))
+        if v.size == 0:
+            return math.nan, math.nan
+        return tuple(float(t) for t in np.quantile(v, [a, 1 - a], method=PERCENTILE_METHOD))
 
     if n == 0:
         nan = (math.nan, math.nan, math.nan)

@@ -49,7 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD
 from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
@@ -186,7 +186,7 @@ def _range_ci(bad: np.ndarray, units: Any, g: np.ndarray, inc: np.ndarray, conf:
     if not len(spread):
         return np.nan, np.nan
     a = (1.0 - conf) / 2.0
-    lo, hi = np.quantile(spread, [a, 1.0 - a])
+    lo, hi = np.quantile(spread, [a, 1.0 - a], method=PERCENTILE_METHOD)
     return float(lo), float(hi)
 
 

@@ -399,7 +399,13 @@ _REFERENCE_TEXT = {
                          "that contact; a recovery later is ignored)",
 }
 #: Flag codes of the comparisons' ``flags`` column and what each means (from :mod:`csanalysis.flags`).
-FLAGS: dict[str, str] = {k: _flags.FLAGS[k] for k in ("unmeasured_propensity", "poor_overlap")}
+FLAGS: dict[str, str] = {k: _flags.FLAGS[k]
+                         for k in ("unmeasured_propensity", "poor_overlap", "recurring_contacts")}
+#: Reference rows per reference customer from which the comparison with customers not recovered is flagged
+#: ``recurring_contacts``. Set from the planted-truth validation (validation/README.md): 1.1-1.4 in the worlds
+#: where the comparison holds, 2.0-3.4 where rated contacts recur strongly with the same customers, where it
+#: missed by up to 0.8 standard errors.
+RECURRING_ROWS = 1.5
 #: Pre-index covariates of the propensity score, in the order of :attr:`ServiceRecoveryResult.balance`.
 COVARIATES: tuple[str, ...] = ("days_since_purchase", "purchases_before", "purchases_last_year", "tenure_days",
                                "contacts_before", "good_before", "bad_before", "days_since_bad", "calendar_years")
@@ -723,6 +729,12 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
             rec.update(fit)
             if fit["ess_reference"] < max(20.0, 0.5 * rec["rows_group"]) or fit["max_abs_smd_after"] > 0.1:
                 rec["flags"].append("poor_overlap")
+            if ref != "good only" and rec["rows_reference"] >= RECURRING_ROWS * rec["n_reference"]:
+                rec["flags"].append("recurring_contacts")
+                rec["caveat"] = "; ".join(x for x in (rec["caveat"], (
+                    f"the customers not recovered gave {rec['rows_reference'] / rec['n_reference']:.2f} reference "
+                    f"rows each (a flag from {RECURRING_ROWS:g}): their contacts recur, and when they are recovered "
+                    "later the design cannot align with when the recovered customers would have been")) if x)
             bals.append(bal.assign(comparison=name))
         else:
             rec["reason"] = (f"fewer than {_MIN_CUSTOMERS} eligible customers followed for {window:g} days in a "

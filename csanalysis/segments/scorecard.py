@@ -112,7 +112,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
 from csanalysis.display import show
 from csanalysis.estimators.metrics import SOLVED_STATUSES, sampling_units
@@ -360,7 +360,7 @@ def _spread_boot(K: np.ndarray, N: np.ndarray, sums: np.ndarray, min_n: int, con
     hi = np.full(P, np.nan)
     fin = np.isfinite(S)
     for i in np.flatnonzero(ok & fin.any(axis=0)):  # periods (few); NaN replicates left out
-        lo[i], hi[i] = np.quantile(S[fin[:, i], i], [a, 1.0 - a])
+        lo[i], hi[i] = np.quantile(S[fin[:, i], i], [a, 1.0 - a], method=PERCENTILE_METHOD)
     pv = np.full(P, np.nan)
     both = ok[1:] & ok[:-1]
     if both.any():

@@ -24,8 +24,13 @@ from csanalysis.checks import check_confidence, check_positive_int, check_resamp
 
 #: The one default number of bootstrap resamples (library, report and notebooks; tests may lower it).
 DEFAULT_RESAMPLES = 1000
+#: How every percentile interval of the package reads its bootstrap distribution: Hyndman and Fan's
+#: type 8 ("median_unbiased") sample quantile. With few resamples the usual linear rule (type 7) puts
+#: the ends inside the distribution's tails: at 100 resamples its 95% interval is about 4% too narrow
+#: on average (type 8: right-sized), at 1000 about 0.5%.
+PERCENTILE_METHOD = "median_unbiased"
 
-__all__ = ["MULTINOMIAL_MIN_N", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic",
+__all__ = ["MULTINOMIAL_MIN_N", "PERCENTILE_METHOD", "bootstrap_ci", "bootstrap_diff_ci", "percentile_interval", "resolve_statistic",
            "poisson_weights", "poisson_weights_from_hash", "unit_hash"]
 
 #: Samples larger than this (with repeated values) are resampled as
@@ -140,6 +145,9 @@ def _distribution(
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
     """Percentile interval of a bootstrap distribution (non-finite values left out).
 
+    The ends are :data:`PERCENTILE_METHOD` sample quantiles (Hyndman and Fan's
+    type 8), right-sized also with a few hundred resamples.
+
     Parameters
     ----------
     values : ndarray
@@ -153,14 +161,14 @@ def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, f
 
     Examples
     --------
-    >>> percentile_interval(np.arange(101.0), 0.5)
-    (25.0, 75.0)
+    >>> [round(x, 2) for x in percentile_interval(np.arange(101.0), 0.5)]
+    [24.67, 75.33]
     """
     v = values[np.isfinite(values)]
     if v.size == 0:
         return np.nan, np.nan
     a = (1.0 - float(confidence)) / 2.0
-    lo, hi = np.quantile(v, [a, 1.0 - a])
+    lo, hi = np.quantile(v, [a, 1.0 - a], method=PERCENTILE_METHOD)
     return float(lo), float(hi)
 
 

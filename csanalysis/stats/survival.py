@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval
 from csanalysis.checks import check_confidence, check_resamples
 from csanalysis.results import Result
 from csanalysis.stats.intervals import z_critical
@@ -861,12 +861,7 @@ def km_survival_bootstrap(
 
 
 def _percentile_ci(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    v = values[~np.isnan(values)]
-    if v.size == 0:
-        return np.nan, np.nan
-    a = (1.0 - confidence) / 2.0
-    lo, hi = np.quantile(v, [a, 1.0 - a])
-    return float(lo), float(hi)
+    return percentile_interval(values, confidence)
 
 
 def km_difference_ci(
