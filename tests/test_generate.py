@@ -386,3 +386,19 @@ def test_truth_is_json_ready_and_counts_match_files(small):
     s = _read(d / g.FILES["orders"])
     assert len(s) == c["shopify_lines"] and s["Name"].nunique() == c["shopify_orders"]
     assert len(_read(d / g.FILES["survey"], skiprows=[1, 2])) == c["qualtrics_rows"]
+
+
+def test_comments_come_from_their_own_stream(tmp_path, monkeypatch):
+    """Issue 15: the comments and languages use a separate generator, so no other column depends on them."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    g.generate_sample(a, n_customers=400, seed=3)
+    monkeypatch.setattr(g, "VERBATIM_STREAM", 16)
+    g.generate_sample(b, n_customers=400, seed=3)
+    for name in (g.FILES["tickets"], g.FILES["orders"], g.FILES["snapshot"]):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    for name, kw, free in ((g.FILES["survey"], {}, {"UserLanguage", "Q7"}),
+                           (g.FILES["danish"], {"sep": ";", "encoding": "cp1252"}, {"Kommentar"})):
+        x, y = _read(a / name, **kw), _read(b / name, **kw)
+        assert list(x.columns) == list(y.columns)
+        assert x.drop(columns=list(free)).equals(y.drop(columns=list(free)))
+        assert not x[list(free)].equals(y[list(free)])  # the stream is used

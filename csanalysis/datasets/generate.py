@@ -213,22 +213,225 @@ Q4_LABELS = np.array(["Much worse than expected", "Worse than expected", "About 
                       "Better than expected", "Much better than expected"], dtype=object)
 Q5_BINS = np.array(["0", "1-5", "6-10", "11-20", "More than 20"], dtype=object)
 
-_COMMENTS_BAD = [
-    "Nobody answered my e-mails for a week.",
-    "I had to explain the problem three times, to three different people.",
-    "The parcel was lost and I had to chase you, not the other way round.",
-    "Rude on the phone. Won't be back.",
-    "Still waiting for my refund, \"processing\" they say.",
-    "The agent closed the ticket\nbut nothing was fixed.",
-]
-_COMMENTS_GOOD = [
-    "Quick and friendly, thank you!",
-    "Sara sorted it out in five minutes.",
-    "Great service, better than expected.",
-    "Easy return, money back in two days.",
-    "Helpful, polite, fast. Thanks, again!",
-]
-_COMMENTS_MID = ["OK.", "It took a while, but it was solved.", "Fine"]
+# Survey comments. The Qualtrics survey is answered in seven languages (``UserLanguage``); every
+# comment template carries the set of reasons (csanalysis.text.REASONS) a reader would tag it with:
+# the planted reasons, written as customers write, not in the tagger's vocabulary. Per language:
+# ``rude`` (bad answers, always with "rudeness"), ``bad`` (other bad answers: single and mixed
+# reasons, negated rudeness, no reason at all), ``mid`` and ``good``.
+_R, _W, _REP, _NR, _WI = "rudeness", "waiting", "repeat", "not_resolved", "wrong_information"
+_DEL, _PQ, _BILL, _PRICE, _SELF = "delivery", "product_quality", "billing", "price", "self_service"
+
+#: Qualtrics UserLanguage code -> the tagger's language code, and each code's share of the responses.
+USER_LANGUAGES: dict[str, str] = {"EN": "en", "DA": "da", "SV": "sv", "NO": "no", "DE": "de", "RU": "ru",
+                                  "PT-BR": "pt"}
+USER_LANGUAGE_MIX = (0.22, 0.18, 0.12, 0.12, 0.12, 0.12, 0.12)
+
+#: language -> kind -> [(comment, planted reasons)].
+VERBATIM_TEMPLATES: dict[str, dict[str, list[tuple[str, tuple[str, ...]]]]] = {
+    "en": {
+        "rude": [
+            ("Rude on the phone. Won't be back.", (_R,)),
+            ("The woman I spoke to was rude and talked down to me.", (_R,)),
+            ("Waited 40 minutes on hold and then the agent was condescending and hung up on me.", (_R, _W)),
+            ("Your agent was arrogant, treated me like an idiot, and I'm still waiting for my money back.",
+             (_R, _BILL)),
+        ],
+        "bad": [
+            ("Nobody answered my e-mails for a week.", (_W,)),
+            ("I had to explain the problem three times, to three different people.", (_REP,)),
+            ("The parcel was lost and I had to chase you, not the other way round.", (_DEL,)),
+            ("The agent closed the ticket\nbut nothing was fixed.", (_NR,)),
+            ("Staff were not rude at all, but the blender broke after two weeks.", (_PQ,)),
+            ("You told me the jacket would be back in stock on Monday. It wasn't.", (_WI,)),
+            ("I was charged twice for the same order, \"we're looking into it\" they say.", (_BILL,)),
+            ("Way too expensive for what you get.", (_PRICE,)),
+            ("Couldn't log in to the website to return the item, the password reset never arrives.", (_SELF,)),
+            ("Late delivery and nobody picked up the phone.", (_DEL, _W)),
+            ("Very disappointed.", ()),
+        ],
+        "mid": [("OK.", ()), ("Fine", ()), ("Solved in the end.", ()),
+                ("Friendly, but the delivery was a day late.", (_DEL,))],
+        "good": [
+            ("Quick and friendly, thank you!", ()),
+            ("Sara sorted it out in five minutes.", ()),
+            ("Great service, better than expected.", ()),
+            ("Helpful, polite, fast.\nThanks, again!", ()),
+            ("No waiting at all, and nobody was rude - thanks!", ()),
+        ],
+    },
+    "da": {
+        "rude": [
+            ("Medarbejderen var uhøflig og talte ned til mig.", (_R,)),
+            ("Han var arrogant og lagde bare på midt i samtalen.", (_R,)),
+            ("Ventede en time i telefonkø, og så var hun direkte uforskammet.", (_R, _W)),
+        ],
+        "bad": [
+            ("Pakken kom for sent; ingen svarede på mine mails", (_DEL, _W)),
+            ("Dårlig service", ()),
+            ("Jeg måtte ringe tre gange og forklare det hele forfra hver gang.", (_REP,)),
+            ("Sagen blev lukket, men problemet er ikke løst.", (_NR,)),
+            ("Hun var ikke uhøflig, men kaffemaskinen gik i stykker efter en uge.", (_PQ,)),
+            ("I lovede, at varen var på lager. Det var den ikke.", (_WI,)),
+            ("Jeg er blevet trukket to gange for den samme ordre.", (_BILL,)),
+            ("Alt for dyrt, og fragten koster næsten lige så meget som varen.", (_PRICE,)),
+            ("Jeg kan ikke logge ind på jeres hjemmeside, og nulstilling af kodeord virker ikke.", (_SELF,)),
+            ("Meget skuffet.", ()),
+        ],
+        "mid": [("Det var ok.", ()), ("Fint nok", ()), ("Helt okay, ikke noget særligt.", ())],
+        "good": [
+            ("Hurtig og venlig betjening", ()),
+            ("Super god service, tak!", ()),
+            ("Alt gik glat", ()),
+            ("Ingen ventetid, og meget venlige folk. Tak!", ()),
+        ],
+    },
+    "sv": {
+        "rude": [
+            ("Personalen var otrevlig och nedlåtande.", (_R,)),
+            ("Killen i telefon var oförskämd och lade på mitt i samtalet.", (_R,)),
+            ("Fick vänta i 50 minuter och blev sedan dessutom otrevligt bemött.", (_R, _W)),
+        ],
+        "bad": [
+            ("Ingen har svarat på mina mejl på över en vecka.", (_W,)),
+            ("Jag fick förklara samma sak för fyra olika personer.", (_REP,)),
+            ("Paketet kom aldrig fram.", (_DEL,)),
+            ("Ärendet stängdes\nutan att problemet löstes.", (_NR,)),
+            ("De var inte otrevliga alls, men skorna gick sönder efter en månad.", (_PQ,)),
+            ("Kundtjänst gav mig fel information om garantin.", (_WI,)),
+            ("Ni har dragit pengarna två gånger och jag har fortfarande inte fått tillbaka dem.", (_BILL,)),
+            ("Alldeles för dyrt.", (_PRICE,)),
+            ("Appen kraschar varje gång jag försöker logga in.", (_SELF,)),
+            ("Besviken.", ()),
+        ],
+        "mid": [("Okej.", ()), ("Det fungerade.", ())],
+        "good": [
+            ("Snabb och trevlig hjälp.\nTack!", ()),
+            ("Mycket nöjd med bemötandet.", ()),
+            ("Smidigt och enkelt.", ()),
+            ("Inget krångel alls, tack så mycket!", ()),
+        ],
+    },
+    "no": {
+        "rude": [
+            ("Kundebehandleren var frekk og uhøflig.", (_R,)),
+            ("Jeg ble snakket ned til og ledd av i telefonen.", (_R,)),
+            ("Måtte vente i telefonkø i en time, og så ble jeg møtt med en arrogant holdning.", (_R, _W)),
+        ],
+        "bad": [
+            ("Ingen svarte på e-postene mine på ti dager.", (_W,)),
+            ("Måtte forklare alt på nytt hver gang jeg ringte.", (_REP,)),
+            ("Pakken ble borte på veien.", (_DEL,)),
+            ("Saken ble lukket,\nmen problemet er fortsatt ikke løst.", (_NR,)),
+            ("Ingen var uhøflige, men støvsugeren sluttet å virke etter to uker.", (_PQ,)),
+            ("Dere lovet at varen var på lager. Det var den ikke.", (_WI,)),
+            ("Jeg har blitt belastet to ganger for samme bestilling.", (_BILL,)),
+            ("Altfor dyrt, og frakten er helt vill.", (_PRICE,)),
+            ("Nettsiden er umulig å bruke, jeg fikk ikke logget inn.", (_SELF,)),
+            ("Skuffende.", ()),
+        ],
+        "mid": [("Greit nok.", ()), ("Helt ok.", ())],
+        "good": [
+            ("Rask og hyggelig hjelp, takk!", ()),
+            ("Veldig fornøyd.", ()),
+            ("Alt ordnet seg på fem minutter.", ()),
+            ("Ingen ventetid i det hele tatt, tusen takk!", ()),
+        ],
+    },
+    "de": {
+        "rude": [
+            ("Der Mitarbeiter war unfreundlich und herablassend.", (_R,)),
+            ("Am Telefon wurde ich angeschrien und dann einfach aufgelegt.", (_R,)),
+            ("Eine Stunde in der Warteschleife und dann noch eine patzige Antwort.", (_R, _W)),
+        ],
+        "bad": [
+            ("Seit einer Woche keine Antwort auf meine E-Mails.", (_W,)),
+            ("Ich musste mein Problem dreimal neu erklären.", (_REP,)),
+            ("Das Paket ist nie angekommen.", (_DEL,)),
+            ("Ticket geschlossen.\nProblem nicht gelöst.", (_NR,)),
+            ("Niemand war unfreundlich, aber der Wasserkocher ist nach zwei Wochen kaputt gegangen.", (_PQ,)),
+            ("Man hat mir eine falsche Auskunft zur Garantie gegeben.", (_WI,)),
+            ("Mir wurde der Betrag doppelt abgebucht, die Erstattung fehlt immer noch.", (_BILL,)),
+            ("Viel zu teuer, und die Versandkosten sind eine Frechheit.", (_PRICE,)),
+            ("Die Webseite hängt ständig, ich konnte mein Passwort nicht zurücksetzen.", (_SELF,)),
+            ("Sehr enttäuscht.", ()),
+        ],
+        "mid": [("Ganz ok.", ()), ("In Ordnung.", ())],
+        "good": [
+            ("Schnell und freundlich.\nDanke!", ()),
+            ("Super Service, sehr zufrieden.", ()),
+            ("Alles problemlos geklappt.", ()),
+            ("Keine Wartezeit und sehr nett, danke!", ()),
+        ],
+    },
+    "ru": {
+        "rude": [
+            ("Оператор был груб и разговаривал со мной свысока.", (_R,)),
+            ("Мне нахамили по телефону и бросили трубку.", (_R,)),
+            ("Сорок минут ждал ответа на линии, а потом ещё и нагрубили.", (_R, _W)),
+        ],
+        "bad": [
+            ("Неделю никто не отвечал на мои письма.", (_W,)),
+            ("Пришлось три раза объяснять одно и то же разным сотрудникам.", (_REP,)),
+            ("Посылка так и не пришла.", (_DEL,)),
+            ("Заявку закрыли,\nа проблему так и не решили.", (_NR,)),
+            ("Никто не грубил, но чайник сломался через две недели.", (_PQ,)),
+            ("Мне дали неверную информацию о гарантии.", (_WI,)),
+            ("С карты списали деньги дважды, возврата до сих пор нет.", (_BILL,)),
+            ("Слишком дорого, цены кусаются.", (_PRICE,)),
+            ("Не могу войти в личный кабинет на сайте, сброс пароля не работает.", (_SELF,)),
+            ("Очень разочарован.", ()),
+        ],
+        "mid": [("Нормально.", ()), ("В целом неплохо.", ())],
+        "good": [
+            ("Быстро и вежливо, спасибо!", ()),
+            ("Отличный сервис, всё решили за пять минут.", ()),
+            ("Всё прошло гладко.", ()),
+            ("Ждать совсем не пришлось, спасибо!", ()),
+        ],
+    },
+    "pt": {
+        "rude": [
+            ("O atendente foi grosso e me tratou com desprezo.", (_R,)),
+            ("A atendente foi mal-educada e desligou na minha cara.", (_R,)),
+            ("Esperei uma hora na linha e ainda fui tratado com arrogância.", (_R, _W)),
+        ],
+        "bad": [
+            ("Ninguém respondeu meus e-mails durante uma semana.", (_W,)),
+            ("Tive que explicar o problema três vezes para pessoas diferentes.", (_REP,)),
+            ("O pacote nunca chegou.", (_DEL,)),
+            ("Fecharam o chamado\nsem resolver nada.", (_NR,)),
+            ("Ninguém foi grosseiro, mas o liquidificador quebrou em duas semanas.", (_PQ,)),
+            ("Me passaram informação errada sobre a garantia.", (_WI,)),
+            ("Fui cobrado duas vezes e o reembolso ainda não caiu.", (_BILL,)),
+            ("Caro demais pelo que é.", (_PRICE,)),
+            ("O site não funciona, não consigo entrar na minha conta.", (_SELF,)),
+            ("Muito decepcionado.", ()),
+        ],
+        "mid": [("Ok.", ()), ("Razoável.", ())],
+        "good": [
+            ("Atendimento rápido e simpático, obrigado!", ()),
+            ("Resolveram tudo em cinco minutos.", ()),
+            ("Muito satisfeita, recomendo.", ()),
+            ("Sem espera nenhuma, ótimo atendimento!", ()),
+        ],
+    },
+}
+
+#: Sizes of the comment lists the survey generators drew from before issue 15 (six bad, five good and
+#: three neutral English comments; three bad and three good Danish ones). Their draws are kept, so
+#: every other column is the same; the comments themselves now come from a separate generator.
+_LEGACY_QUALTRICS_DRAWS = (6, 5, 3)
+_LEGACY_DANISH_DRAWS = (3, 3)
+#: Planted disrespect effect: a bad Qualtrics answer gets a rude comment with this probability when the
+#: customer makes no purchase within 365 days after the ticket was solved, and with the other one when
+#: the customer does (so a rude bad experience goes with fewer repeat purchases than another one).
+P_RUDE_NO_REPEAT = 0.50
+P_RUDE_REPEAT = 0.28
+#: The Danish survey's bad comments are rude with this probability (no link to purchases: the export
+#: has no response id, so those comments cannot enter no_return_after_disrespect).
+P_RUDE_DANISH = 0.30
+#: Seed suffix of the separate generator of the comments and languages: ``default_rng([seed, 15])``.
+VERBATIM_STREAM = 15
 
 _SHOPIFY_COLUMNS = [
     "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
@@ -266,10 +469,6 @@ DANISH_COLUMNS = [
 ]
 DA_CSAT = np.array(["Meget utilfreds", "Utilfreds", "Hverken tilfreds eller utilfreds",
                     "Tilfreds", "Meget tilfreds"], dtype=object)
-_DA_COMMENTS_BAD = ["Pakken kom for sent; ingen svarede på mine mails", "Dårlig service",
-                    "Jeg måtte ringe tre gange"]
-_DA_COMMENTS_GOOD = ["Hurtig og venlig betjening", "Super god service, tak!", "Alt gik glat"]
-
 SNAPSHOT_COLUMNS = [
     "Customer ID", "Email", "Gender", "Age", "Tenure in Months", "Number of Referrals",
     "Satisfaction Score", "Complain", "Churn Label", "Churn Value", "Churn Category",
@@ -288,6 +487,60 @@ _CHURN_REASONS = {
 # Time helpers. Simulation time is float days since 1970-01-01 on the local
 # (Europe/Copenhagen) wall clock; exports use int64 seconds on the same clock.
 # --------------------------------------------------------------------------
+
+
+#: Every comment template as ``(language, kind, text, planted reasons)``; a template's id is its row.
+TEMPLATE_ROWS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = tuple(
+    (lg, kind, text, planted) for lg, kinds in VERBATIM_TEMPLATES.items()
+    for kind, rows in kinds.items() for text, planted in rows)
+
+
+def planted_reasons(text: str, language: str) -> tuple[str, ...] | None:
+    """The reasons planted in a sample comment (``None`` for a text that is no template of ``language``).
+
+    Examples
+    --------
+    >>> planted_reasons("Nobody answered my e-mails for a week.", "en")
+    ('waiting',)
+    """
+    return _PLANTED.get((language, text))
+
+
+_PLANTED = {(lg, text): planted for lg, _, text, planted in TEMPLATE_ROWS}
+
+
+def _pick_comments(vrng: np.random.Generator, lang: np.ndarray, kind: np.ndarray,
+                   has: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A template per row of ``has`` (uniform within the row's language and kind): texts ('' where not
+    ``has``) and template ids (-1)."""
+    k = len(lang)
+    pick = vrng.random(k)
+    template = np.full(k, -1, dtype=np.int64)
+    ids = pd.DataFrame(TEMPLATE_ROWS, columns=["lang", "kind", "text", "planted"])
+    for (lg, kd), grp in ids.groupby(["lang", "kind"], sort=True):  # 7 languages x 4 kinds
+        m = has & (lang == lg) & (kind == kd)
+        rows = grp.index.to_numpy()
+        template[m] = rows[np.minimum((pick[m] * rows.size).astype(np.int64), rows.size - 1)]
+    texts = np.array([t[2] for t in TEMPLATE_ROWS] + [""], dtype=object)
+    return texts[template], template
+
+
+def _reason_counts(lang: np.ndarray, template: np.ndarray) -> dict:
+    """Per language: comments written, and how many carry each planted reason (and none)."""
+    out = {}
+    for lg in USER_LANGUAGES.values():  # seven languages
+        t = template[(lang == lg) & (template >= 0)]
+        if not t.size:
+            continue
+        counts = {r: 0 for r in (_R, _W, _REP, _NR, _WI, _DEL, _PQ, _BILL, _PRICE, _SELF)}
+        none = 0
+        for i, n in zip(*np.unique(t, return_counts=True)):  # a few dozen templates
+            planted = TEMPLATE_ROWS[i][3]
+            none += int(n) if not planted else 0
+            for r in planted:
+                counts[r] += int(n)
+        out[lg] = {"comments": int(t.size), "planted_reasons": counts, "no_reason": none}
+    return out
 
 
 def _days(date: str) -> float:
@@ -828,7 +1081,7 @@ def _fake_ip(rng: np.random.Generator, k: int) -> np.ndarray:
 
 
 def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_id: np.ndarray,
-               path: Path) -> dict:
+               path: Path, *, seed: int, solved_sec: np.ndarray, p_sec: np.ndarray) -> dict:
     sv = w.sv
     keep = np.flatnonzero(rec_sec < tA)
     k = keep.size
@@ -852,11 +1105,22 @@ def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_i
     end = rec - np.where(finished, 1, 0)
     start = rec - dur
     u = rng.random(k)
-    comment = np.full(k, "", dtype=object)
-    cb, cg, cm = (np.array(x, dtype=object) for x in (_COMMENTS_BAD, _COMMENTS_GOOD, _COMMENTS_MID))
-    comment = np.where((band == 0) & (u < 0.6), cb[rng.integers(0, cb.size, k)], comment)
-    comment = np.where((band == 2) & (u < 0.35), cg[rng.integers(0, cg.size, k)], comment)
-    comment = np.where((band == 1) & (u < 0.3), cm[rng.integers(0, cm.size, k)], comment)
+    for size in _LEGACY_QUALTRICS_DRAWS:  # three draws kept so that the later columns stay the same
+        rng.integers(0, size, k)
+    has = ((band == 0) & (u < 0.6)) | ((band == 2) & (u < 0.35)) | ((band == 1) & (u < 0.3))
+    # comments and languages from their own generator (issue 15): nothing else depends on them
+    vrng = np.random.default_rng([int(seed), VERBATIM_STREAM])
+    ui = np.array(list(USER_LANGUAGES), dtype=object)
+    li = vrng.choice(len(ui), size=k, p=USER_LANGUAGE_MIX) if k else np.zeros(0, dtype=np.int64)
+    lang = np.array([USER_LANGUAGES[x] for x in ui], dtype=object)[li]
+    # the planted disrespect effect: rudeness is likelier when the customer does not buy again within
+    # 365 days after the ticket was solved (purchases are not touched)
+    solved = solved_sec[sv["tid"][keep]]
+    nxt = _next_after(w.p_cust, p_sec, c, solved)
+    no_repeat = (nxt - solved) > 365 * DAY
+    rude = (band == 0) & (vrng.random(k) < np.where(no_repeat, P_RUDE_NO_REPEAT, P_RUDE_REPEAT))
+    kind = np.select([rude, band == 0, band == 1], ["rude", "bad", "mid"], "good").astype(object)
+    comment, template = _pick_comments(vrng, lang, kind, has)
     lat = 55.7 + rng.normal(0, 0.6, k)
     lon = 10.5 + rng.normal(0, 1.2, k)
 
@@ -877,7 +1141,7 @@ def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_i
         "LocationLatitude": pd.Series(np.round(lat, 4)).astype("str").to_numpy(object),
         "LocationLongitude": pd.Series(np.round(lon, 4)).astype("str").to_numpy(object),
         "DistributionChannel": np.full(k, "email", dtype=object),
-        "UserLanguage": np.full(k, "EN", dtype=object),
+        "UserLanguage": ui[li],
         "Q1": Q1_LABELS[csat - 1],
         "Q2": _istr(nps).to_numpy(object),
         "Q3": Q3_LABELS[agree - 1],
@@ -938,7 +1202,9 @@ def _qualtrics(rng, w: _World, ppl: dict, tA: int, rec_sec: np.ndarray, public_i
     out = pd.concat([header, df[cols]], ignore_index=True)
     _write_csv(out, path, lineterminator="\r\n", encoding="utf-8")
     return {"keep": keep, "csat": csat, "told": told, "warned": warned, "finished": finished,
-            "e": e, "rec": rec, "cust": c, "told_bin": told_bin, "rows": int(len(df))}
+            "e": e, "rec": rec, "cust": c, "told_bin": told_bin, "rows": int(len(df)),
+            "lang": lang, "template": np.where(n_answered > 6, template, -1), "rude": rude,
+            "no_repeat": no_repeat, "solved": solved, "tid": sv["tid"][keep]}
 
 
 def _orders(rng, w: _World, ppl: dict, tA: int, t_start: int, p_sec: np.ndarray,
@@ -1136,7 +1402,7 @@ def _shopify(rng, w: _World, ppl: dict, tA: int, t_first_real: int, p_sec: np.nd
 
 
 def _danish(rng, w: _World, ppl: dict, tA: int, p_sec: np.ndarray, ticket_created: np.ndarray,
-            od: dict, path: Path) -> dict:
+            od: dict, path: Path, *, seed: int) -> dict:
     n = w.n
     has = np.zeros(n, dtype=bool)
     has[w.p_cust[p_sec < tA]] = True
@@ -1183,9 +1449,13 @@ def _danish(rng, w: _World, ppl: dict, tA: int, p_sec: np.ndarray, ticket_create
     ma = pd.merge_asof(rdf, pdf, on="at", by="cust", direction="backward").sort_values("row")
     amount = ma["amt"].fillna(0.0).to_numpy()
     u = rng.random(k)
-    cb, cg = np.array(_DA_COMMENTS_BAD, dtype=object), np.array(_DA_COMMENTS_GOOD, dtype=object)
-    comment = np.where((band == 0) & (u < 0.7), cb[rng.integers(0, cb.size, k)],
-                       np.where((band == 2) & (u < 0.3), cg[rng.integers(0, cg.size, k)], ""))
+    for size in _LEGACY_DANISH_DRAWS:  # two draws kept so that the later columns stay the same
+        rng.integers(0, size, k)
+    has = ((band == 0) & (u < 0.7)) | ((band == 2) & (u < 0.3))
+    vrng = np.random.default_rng([int(seed), VERBATIM_STREAM, 1])
+    rude = (band == 0) & (vrng.random(k) < P_RUDE_DANISH)
+    kind = np.select([rude, band == 0, band == 1], ["rude", "bad", "mid"], "good").astype(object)
+    comment, template = _pick_comments(vrng, np.full(k, "da", dtype=object), kind, has)
     iso = _iso(when)
     # make sure at least one day is above 12, so that day-first can be decided
     day = iso.str.slice(8, 10).astype(int).to_numpy()
@@ -1213,6 +1483,7 @@ def _danish(rng, w: _World, ppl: dict, tA: int, p_sec: np.ndarray, ticket_create
         "dissatisfied_mean_told": _f(told[dis].mean()) if dis.any() else None,
         "dissatisfied_share_told_gt20": _f((told[dis] > 20).mean()) if dis.any() else None,
         "dissatisfied_share_warned": _f(warned[dis].mean()) if dis.any() else None,
+        "comments": _reason_counts(np.full(k, "da", dtype=object), template),
     }
 
 
@@ -1453,6 +1724,56 @@ def _truths(w: _World, tA: int, p_sec: np.ndarray, tsec: dict, public_id: np.nda
             "word_of_mouth": word_of_mouth, "expectations": expectations}
 
 
+def _verbatim_truth(w: _World, tA: int, tsec: dict, qa: dict) -> dict:
+    """Languages, planted reasons and the planted disrespect effect of the Qualtrics comments."""
+    tk = w.tk
+    band = _band(qa["csat"])
+    shown = qa["template"] >= 0
+    # each customer's first bad experience: a ticket rated bad in Zendesk or answered 1-2 in Qualtrics,
+    # dated by its Solved at (the Danish survey's answers, about no ticket, are left out)
+    bad_t = (tsec["created"] < tA) & (tsec["solved"] < tA) & tk["answered"] & tk["rbad"]
+    bad_t[qa["tid"][qa["csat"] <= 2]] = True
+    bi = np.flatnonzero(bad_t)
+    order = np.lexsort((bi, tsec["solved"][bi], tk["cust"][bi]))
+    bi = bi[order]
+    cust_b = tk["cust"][bi]
+    first_t = np.full(w.n, -1, dtype=np.int64)
+    head = np.r_[True, cust_b[1:] != cust_b[:-1]] if bi.size else np.zeros(0, dtype=bool)
+    first_t[cust_b[head]] = bi[head]
+    is_first = first_t[qa["cust"]] == qa["tid"]
+
+    def effect(m: np.ndarray) -> dict:
+        r, o = m & qa["rude"], m & ~qa["rude"]
+        nr, no = qa["no_repeat"][r], qa["no_repeat"][o]
+        return {"n_rude": int(r.sum()), "n_other": int(o.sum()),
+                "no_repeat_365_rude": _rate(nr), "no_repeat_365_other": _rate(no),
+                "difference_rude_minus_other": _f(nr.mean() - no.mean()) if nr.size and no.size else None}
+
+    langs = {code: lg for code, lg in USER_LANGUAGES.items()}
+    return {
+        "definition": ("finished Qualtrics responses recorded on or before as_of answer in one of seven "
+                       "languages (UserLanguage); each comment is a template with planted reasons "
+                       "(csanalysis.datasets.generate.VERBATIM_TEMPLATES); comments and languages come "
+                       "from their own random stream, so no other column depends on them"),
+        "user_languages": langs,
+        "planted_user_language_mix": dict(zip(USER_LANGUAGES, USER_LANGUAGE_MIX)),
+        "responses_by_language": {lg: int((qa["lang"] == lg).sum()) for lg in USER_LANGUAGES.values()},
+        "qualtrics_comments": _reason_counts(qa["lang"], qa["template"]),
+        "disrespect": {
+            "definition": ("Qualtrics comments of bad answers (Q1 Extremely/Somewhat dissatisfied) recorded "
+                           "on or before as_of; rude = a planted 'rudeness' template; outcome = no purchase "
+                           "within 365 days after the ticket's Solved at (full future); first_bad = the "
+                           "response's ticket is the customer's first bad experience (rated bad in Zendesk "
+                           "or answered 1-2 in Qualtrics), the index of no_return_after_disrespect"),
+            "planted_p_rude_given_no_repeat_365": P_RUDE_NO_REPEAT,
+            "planted_p_rude_given_repeat_365": P_RUDE_REPEAT,
+            "bad_comments": effect(shown & (band == 0)),
+            "first_bad_comments": effect(shown & (band == 0) & is_first),
+            "first_bad_with_any_comment": int((shown & is_first).sum()),
+        },
+    }
+
+
 # --------------------------------------------------------------------------
 # README
 # --------------------------------------------------------------------------
@@ -1479,6 +1800,17 @@ def _readme(truth: dict) -> str:
         f"| {lab} | {x['n']} | {_pct(x['rate'])} | {ex['planted_quiet_lapse_multiplier'][lab]} |"
         for lab, x in ex["repeat_365_by_answer"].items())
     sp = a["next_purchase_split_after_bad"]
+    vb = truth["verbatims"]
+    dis = vb["disrespect"]
+    db, df_ = dis["bad_comments"], dis["first_bad_comments"]
+    reasons = ("rudeness", "waiting", "repeat", "not_resolved", "wrong_information", "delivery",
+               "product_quality", "billing", "price", "self_service")
+    comm = {**{f"{lg} (Qualtrics)": (vb["responses_by_language"][lg], x) for lg, x in vb["qualtrics_comments"].items()},
+            **{f"{lg} (Danish survey)": (truth["danish"]["n"], x)
+               for lg, x in truth.get("danish", {}).get("comments", {}).items()}}
+    vb_rows = "\n".join(
+        f"| {name} | {n_resp} | {x['comments']} | " + " | ".join(str(x["planted_reasons"][r]) for r in reasons)
+        + f" | {x['no_reason']} |" for name, (n_resp, x) in comm.items())
     n = truth["counts"]
     return f"""# csanalysis sample data
 
@@ -1572,6 +1904,28 @@ bad and not recovered {_pct(r['repeat_365_bad_unrecovered'])} (n = {r['n_bad_unr
 |---|---|---|---|
 {ex_rows}
 
+**6. Comments in seven languages** (issue 15). Each real Qualtrics response has a `UserLanguage`
+({', '.join(truth['verbatims']['user_languages'])}) and its comment (`Q7`) is written in that language; the
+Danish survey's `Kommentar` is Danish. Every comment is one of a few templates per language, each with a
+planted set of reasons (`VERBATIM_TEMPLATES` in `csanalysis/datasets/generate.py`: single and mixed
+reasons, negated rudeness such as "not rude at all" / "ikke uhøflig", and comments giving no reason).
+Comments and languages come from their own random stream, so no other column depends on them.
+
+| language | responses | comments | rude | waiting | repeat | not resolved | wrong info | delivery | product | billing | price | self-service | no reason |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+{vb_rows}
+
+**7. No return after disrespect**: a bad answer's comment is rude with probability
+{dis['planted_p_rude_given_no_repeat_365']} when the customer makes no purchase within 365 days after the
+ticket was solved and {dis['planted_p_rude_given_repeat_365']} when the customer does (purchases are not
+changed). Among commented bad answers: no purchase within 365 days after a rude comment
+{_pct(db['no_repeat_365_rude'])} (n = {db['n_rude']}), after another comment {_pct(db['no_repeat_365_other'])}
+(n = {db['n_other']}); among those that are the customer's first bad experience (the index of
+`no_return_after_disrespect`): {_pct(df_['no_repeat_365_rude'])} (n = {df_['n_rude']}) and
+{_pct(df_['no_repeat_365_other'])} (n = {df_['n_other']}), difference
+{_num(None if df_['difference_rude_minus_other'] is None else 100 * df_['difference_rude_minus_other'])}
+percentage points (unweighted). The Danish survey has no response id, so its comments cannot enter that figure.
+
 Exact definitions are in `planted_truth.json` under each effect's `definition`.
 """
 
@@ -1662,11 +2016,14 @@ def generate_sample(
     first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
     order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
     public_id = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"])
-    qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"])
+    qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"], seed=int(seed),
+                    solved_sec=tsec["solved"], p_sec=p_sec)
     truth = _truths(w, tA, p_sec, tsec, public_id, qa)
+    truth["verbatims"] = _verbatim_truth(w, tA, tsec, qa)
     files = [FILES["tickets"], FILES["survey"], FILES["orders"]]
     if danish:
-        truth["danish"] = _danish(r_dan, w, ppl, tA, p_sec, tsec["created"], od, out / FILES["danish"])
+        truth["danish"] = _danish(r_dan, w, ppl, tA, p_sec, tsec["created"], od, out / FILES["danish"],
+                                  seed=int(seed))
         files.append(FILES["danish"])
     if snapshot:
         truth["snapshot"] = _snapshot(r_snap, w, ppl, tA, p_sec, tsec["created"], out / FILES["snapshot"])
