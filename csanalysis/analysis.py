@@ -144,6 +144,21 @@ class Analysis:
         res = self.results.get("verbatims")
         return pd.DataFrame(columns=list(VERBATIM_COLUMNS)) if res is None else res.summary()
 
+    @property
+    def drivers(self) -> pd.DataFrame:
+        """Key drivers: one row per outcome and driver (ticket-level outcomes, then the reasons of comments).
+
+        Columns ``outcome, driver, importance, ci_low, ci_high, n, method, penalty, reward`` and the further
+        columns of :func:`csanalysis.estimators.key_drivers`; the outcomes ending in ``(commented answers)``
+        are the reasons survey comments give as drivers of the same answer's score (see
+        :func:`_reason_drivers`). Empty when not computed.
+        """
+        from .estimators.drivers import DRIVER_COLUMNS, DRIVER_EXTRA_COLUMNS
+
+        res = self.results.get("drivers")
+        return (pd.DataFrame(columns=[*DRIVER_COLUMNS, *DRIVER_EXTRA_COLUMNS]) if res is None
+                else res.summary())
+
     def figure(self, id: str, group: str = "all") -> dict[str, Any]:
         """One row of :attr:`figures` as a dict.
 
@@ -422,7 +437,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     assignee and group changes (hand-offs). A measure known for fewer than half the tickets, or a yes/no
     measure with fewer than :data:`MIN_BINARY_DRIVER` tickets on a side, is left out. A driver the
     bad-experience rule itself uses is left out for the bad outcome. The sampling unit is the analysis's
-    (customer or account).
+    (customer or account). The reasons survey comments give are drivers too, of the score of their own answer
+    (outcomes :data:`REASON_OUTCOMES`, among the answers with a comment): :func:`_reason_drivers`, whose rows
+    :func:`analyse` appends to this result.
     """
     from .estimators.drivers import MIN_ROWS, key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
@@ -497,6 +514,166 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence)
+
+
+#: Outcome names of the reasons as drivers (:func:`_reason_drivers`): the answer's own bad experience and CSAT,
+#: among survey answers with a comment, named apart from the ticket-level outcomes of :func:`_drivers`.
+REASON_OUTCOMES: dict[str, str] = {"bad": "bad (commented answers)", "csat": "csat (commented answers)"}
+#: The survey-answer criteria of :class:`~csanalysis.experiences.BadExperienceRule` (criterion, column, rule field).
+_ANSWER_CRITERIA = (("csat", "csat", "csat_at_most"), ("ces", "ces", "ces_at_least"), ("nps", "nps", "nps_at_most"))
+
+
+def _reason_method(base: str, how: str) -> str:
+    return (f"{base} of the reasons the comment mentions (0/1 each, validated reasons only): an association between "
+            "what a survey comment mentions and the score of the same answer, which the customer wrote together "
+            "with the comment, so the comment describes the score rather than causes it; not a causal effect. "
+            f"n = survey answers with a comment; bootstrap over the sampling units, {how}")
+
+
+def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperienceRule, unit: str | None, *,
+                    drivers: Any = None, tickets: pd.DataFrame | None = None,
+                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, confidence: float = 0.95) -> Any:
+    """The reasons survey comments give as key drivers of the same answer's bad experience and CSAT.
+
+    Among the survey answers with a non-empty comment (the comments of the ``verbatims`` result,
+    :func:`csanalysis.estimators.verbatims.verbatims`, computed from ``responses``), every reason the
+    tagger found becomes a 0/1 driver: 1 when one of the answer's comments gives it. Only the tags of a reason
+    validated (published) for the comment's language count, as in the verbatims table. A reason given by, or
+    missing from, fewer than :data:`MIN_BINARY_DRIVER` of the answers that have the outcome is left out (as
+    :func:`_drivers` leaves out a rare yes/no measure). Outcomes (:data:`REASON_OUTCOMES`): the answer's bad
+    experience by the rule's survey criteria (CSAT, effort, NPS; unknown when the answer has none of them),
+    logistic relative weights, and its CSAT as a share of the scale, (x - 1) / 4, relative weights; each where
+    at least :data:`~csanalysis.estimators.drivers.MIN_ROWS` commented answers have it and at least two
+    reasons are usable. The sampling unit is the analysis's (customer or account;
+    :func:`~csanalysis.estimators.metrics.sampling_units`).
+
+    This is an association between what a comment mentions and the score of the same answer, written together
+    with it: the comment describes the score, it does not cause it.
+
+    ``drivers`` (the ticket-level result of :func:`_drivers`, or ``None``): the reasons' rows, fits and notes are
+    appended to it, and its method text gets a paragraph on the reasons.
+
+    Returns
+    -------
+    DriverResult
+        Rows as :func:`~csanalysis.estimators.key_drivers` (after those of ``drivers``), the ``method`` column
+        of the reasons' rows saying the above.
+
+    Raises
+    ------
+    ValueError
+        When there are fewer than ``MIN_ROWS`` commented answers, or no outcome with at least two usable
+        reasons (the message says why; :func:`analyse` records it as a note).
+    """
+    from .estimators.drivers import METHODS, MIN_EVENTS, MIN_ROWS, DriverResult, key_drivers
+    from .estimators.metrics import sampling_units
+    from .text import REASONS
+
+    com = getattr(verbatims, "comments", None)
+    tags = getattr(verbatims, "tags", None)
+    if com is None or tags is None or not len(com):
+        raise ValueError("no survey answer has a comment to read reasons from")
+    pos = com["response"].to_numpy(dtype=np.int64)  # row of `responses` each comment belongs to
+    answers = np.unique(pos)
+    if len(answers) < MIN_ROWS:
+        raise ValueError(f"only {len(answers)} survey answers have a comment; reasons as drivers need at least "
+                         f"{MIN_ROWS}")
+    tab = verbatims.table
+    own = tab.loc[tab["language"].astype("object") != "all"]
+    published = set(zip(own["reason"].astype("str"), own["language"].astype("str")))
+    ok = [pair in published for pair in zip(tags["reason"].astype("str"), tags["language"].astype("str"))]
+    t = tags.loc[np.asarray(ok, dtype=bool)]
+    if t.empty:
+        raise ValueError("the comments give no reason validated for their language")
+    answer_of = np.searchsorted(answers, pos)  # comment -> commented answer
+    found = set(t["reason"].astype("str"))
+    names = [r for r in REASONS if r in found] + sorted(found - set(REASONS))
+    X = pd.DataFrame(0.0, index=np.arange(len(answers)), columns=names)
+    for reason, g in t.groupby("reason", sort=False):  # a handful of reasons
+        X.loc[np.unique(answer_of[g["text_index"].to_numpy(dtype=np.int64)]), str(reason)] = 1.0
+    r = responses.iloc[answers]
+    outcome_values: dict[str, np.ndarray] = {}
+    active = [(c, col) for c, col, fld in _ANSWER_CRITERIA if getattr(rule, fld) is not None and col in r.columns]
+    notes: list[str] = []
+    if active:
+        crit = rule.criteria(r)
+        known = np.any([pd.to_numeric(r[col], errors="coerce").notna().to_numpy() for _, col in active], axis=0)
+        bad = crit[[c for c, _ in active]].any(axis=1).to_numpy()
+        outcome_values["bad"] = np.where(known, bad.astype("float64"), np.nan)
+    else:
+        notes.append(f"{REASON_OUTCOMES['bad']!r} not computed: the bad-experience rule uses no survey answer "
+                     "(CSAT, effort or NPS)")
+    if "csat" in r.columns:
+        outcome_values["csat"] = (pd.to_numeric(r["csat"], errors="coerce").to_numpy(dtype="float64",
+                                                                                      na_value=np.nan) - 1.0) / 4.0
+    ids, how = sampling_units(responses, unit, row_id="response_id" if "response_id" in responses.columns else None,
+                              via=tickets)
+    unit_ids = np.asarray(ids.astype("object"))[answers]
+    results = []
+    left_out: dict[str, list[str]] = {}  # reasons left out for rarity (text -> outcomes)
+    failed: list[str] = []  # outcomes with fewer than 2 usable reasons
+    for key, kind in (("bad", "binary"), ("csat", "continuous")):
+        if key not in outcome_values:
+            continue
+        name = REASON_OUTCOMES[key]
+        y = outcome_values[key]
+        has = np.isfinite(y)
+        if has.sum() < MIN_ROWS:
+            notes.append(f"{name!r} not computed: only {int(has.sum())} commented answers have it (at least "
+                         f"{MIN_ROWS} needed)")
+            continue
+        if kind == "binary" and min(int((y[has] == 1).sum()), int((y[has] == 0).sum())) < MIN_EVENTS:
+            notes.append(f"{name!r} not computed: fewer than {MIN_EVENTS} commented answers on one side")
+            continue
+        counts = X.loc[has].sum()
+        use = [c for c in names if min(counts[c], has.sum() - counts[c]) >= MIN_BINARY_DRIVER]
+        rare = sorted((c for c in names if c not in use), key=lambda c: -counts[c])
+        if rare:  # the same words for both outcomes are said once, naming both
+            text = (f"given by fewer than {MIN_BINARY_DRIVER} of the {int(has.sum())} commented answers that have "
+                    f"it, or missing from fewer than {MIN_BINARY_DRIVER}: "
+                    + ", ".join(f"{c} {int(counts[c])}" for c in rare))
+            left_out.setdefault(text, []).append(name)
+        if len(use) < 2:
+            failed.append(name)
+            continue
+        data = X[use].assign(**{name: y})
+        if unit is not None:
+            data["unit"] = unit_ids
+        try:
+            res = key_drivers(data, name, use, kind=kind, customer="unit" if unit is not None else None,
+                              higher_is_better=kind != "binary", higher_is_worse={c: True for c in use},
+                              n_resamples=n_resamples, seed=seed, confidence=confidence)
+        except ValueError as exc:  # e.g. a reason constant once complete cases are taken
+            notes.append(f"{name!r} not computed: {exc}")
+            continue
+        base = METHODS["relative_weights"][1 if kind == "binary" else 0]
+        res.table["method"] = _reason_method(base, how)
+        results.append(res)
+    notes += [f"reasons left out of {' and '.join(map(repr, outs))}, {text}" for text, outs in left_out.items()]
+    if failed:
+        notes.append(f"{' and '.join(map(repr, failed))} not computed: fewer than 2 reasons usable (key drivers "
+                     "need at least 2)")
+    if not results:
+        raise ValueError("no reasons as drivers: " + "; ".join(notes))
+    intro = ("Reasons as drivers (outcomes " + " and ".join(repr(v) for v in REASON_OUTCOMES.values()) + "): "
+             "among survey answers with a comment, whether the comment gives each reason (0/1), as drivers of the "
+             "same answer's bad experience and CSAT (share of the scale). " + _reason_method("Relative weights", how)
+             + ".")
+    table = pd.concat([x.table for x in results], ignore_index=True)
+    fit = pd.concat([x.fit for x in results], ignore_index=True)
+    # a mention is 0/1: its "good" class (the terciles' good end) is empty by design; one note instead of one each
+    notes = [n for x in results for n in x.notes if not ("the good class of" in n and "has 0 rows" in n)] + notes
+    notes.append("reasons: penalty = how much worse the answer's outcome is when its comment gives the reason "
+                 "than when it does not; a mention has no good end, so no reward and kano 'not estimable'")
+    if drivers is None:
+        km = " ".join(dict.fromkeys(x.method for x in results))
+        return DriverResult(table=table, fit=fit, confidence=results[0].confidence,
+                            n_resamples=results[0].n_resamples, seed=results[0].seed, method=intro + " " + km,
+                            notes=list(dict.fromkeys(notes)))
+    return DriverResult(table=pd.concat([drivers.table, table], ignore_index=True),
+                        fit=pd.concat([drivers.fit, fit], ignore_index=True), confidence=drivers.confidence,
+                        n_resamples=drivers.n_resamples, seed=drivers.seed, method=drivers.method + " " + intro,
+                        notes=list(dict.fromkeys([*drivers.notes, *notes])))
 
 
 def _nonresponse(tickets: pd.DataFrame, unit: str | None, *, n_resamples: int, seed: int, confidence: float) -> Any:
@@ -899,6 +1076,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
 
         res["verbatims"].disrespect = stage("no return after disrespect", no_return_after_disrespect, exp, act, rs,
                                             res["verbatims"], as_of=as_of_ts, **boot)
+    if res["verbatims"] is not None:  # the reasons the comments give as drivers of the same answer's score
+        merged = stage("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
+                       tickets=tk, **boot)
+        res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)
     rec = res.get("recovery")

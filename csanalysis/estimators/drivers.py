@@ -11,6 +11,15 @@ a driver of pure noise, and a **penalty-reward** (Kano-style) reading: does
 the driver only hurt when it is bad (*basic*), only delight when it is good
 (*excitement*), or both (*performance*)?
 
+In :func:`csanalysis.analyse` the drivers are a ticket's operational
+measures, for outcomes about the ticket (a bad rating, the rating score, the
+survey's CSAT and NPS about it, no purchase within two years), and the
+reasons a survey comment gives (0/1 each), for the same answer's bad
+experience and CSAT among the answers with a comment (outcomes ``bad
+(commented answers)`` and ``csat (commented answers)``): an association
+between what the comment mentions and the score it was written with, not a
+cause of that score.
+
 A driver the outcome's own definition uses (the rating in a bad-experience
 rule that says "rating 1-2 or reopened twice") explains it trivially: list it
 in ``exclude`` and it is left out for that outcome, with a note saying so.

@@ -446,7 +446,11 @@ def _label_details(label, definition, method) -> str:
 
 _OUTCOME_WORDS = {"bad": "a bad rating", "rating_score": "the rating score",
                   "csat": "the survey's satisfaction (CSAT) answer", "nps": "the survey's recommend (NPS) answer",
-                  "no_purchase_2y": "no purchase within two years after the ticket (tickets followed two years)"}
+                  "no_purchase_2y": "no purchase within two years after the ticket (tickets followed two years)",
+                  "bad (commented answers)": "a bad survey answer, by the reasons its comment gives (an association "
+                                             "with what the comment says, not a cause)",
+                  "csat (commented answers)": "the survey's satisfaction (CSAT) answer, by the reasons its comment "
+                                              "gives (an association with what the comment says, not a cause)"}
 
 
 def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:

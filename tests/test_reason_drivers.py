@@ -1,0 +1,133 @@
+"""Issue 14 point 1 / issue 15 point 4: the reasons survey comments give as key drivers of the same answer's score."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import csanalysis as cs
+from csanalysis.analysis import MIN_BINARY_DRIVER, REASON_OUTCOMES, _reason_drivers
+from csanalysis.estimators.drivers import DRIVER_COLUMNS, DRIVER_EXTRA_COLUMNS, MIN_ROWS, key_drivers
+from csanalysis.estimators.verbatims import verbatims
+from csanalysis.experiences import BadExperienceRule
+
+VALID = pd.DataFrame({"reason": ["rudeness", "delivery", "not_resolved"], "language": "en",
+                      "precision": [0.93, 0.86, 0.92], "recall": [0.9, 0.6, 0.73], "published": True})
+BAD, CSAT = REASON_OUTCOMES["bad"], REASON_OUTCOMES["csat"]
+
+
+def _survey(n: int = 800, *, seed: int = 1, commented: float = 1.0) -> pd.DataFrame:
+    """Survey answers (two per customer) with English comments: a rude agent lowers the CSAT a lot, an unsolved
+    problem a little, a late parcel not at all; ``commented`` of the answers have a comment."""
+    rng = np.random.default_rng(seed)
+    rude, late, unsolved = rng.random(n) < 0.2, rng.random(n) < 0.25, rng.random(n) < 0.15
+    latent = 4.3 - 2.4 * rude - 0.7 * unsolved + rng.normal(0, 0.8, n)
+    csat = np.clip(np.round(latent), 1, 5)
+    parts = [np.where(rude, "The agent was rude to me.", ""), np.where(late, "The parcel arrived late.", ""),
+             np.where(unsolved, "My problem was not solved.", "")]
+    text = pd.Series([" ".join(p for p in ps if p) or "Thanks for the help." for ps in zip(*parts)])
+    text[rng.random(n) >= commented] = ""
+    cust = [f"c{i // 2:04d}" for i in range(n)]
+    resp = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)], "customer_id": cust, "customer": cust,
+                         "responded_at": pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(np.arange(n), "h"),
+                         "csat": csat, "comment": text.to_numpy(), "user_language": "EN"})
+    resp.attrs["free_text_columns"] = ["comment"]
+    return resp
+
+
+def _reasons(resp: pd.DataFrame, **kw):
+    return _reason_drivers(resp, verbatims(resp, validated=VALID), BadExperienceRule(), "customer",
+                           n_resamples=kw.pop("n_resamples", 200), seed=0, **kw)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return _reasons(_survey())
+
+
+def test_rudeness_outweighs_an_unrelated_reason_and_is_above_noise(planted):
+    t = planted.table
+    assert set(t["outcome"]) == {BAD, CSAT}
+    for outcome in (BAD, CSAT):
+        part = t[t["outcome"] == outcome].set_index("driver")
+        assert set(part.index) == {"rudeness", "delivery", "not_resolved"}
+        assert part.loc["rudeness", "importance"] > 5 * part.loc["delivery", "importance"]
+        assert part.loc["rudeness", "rank"] == 1 and part.loc["rudeness", "versus_noise"] == "above noise"
+        assert part.loc["rudeness", "ci_low"] > part.loc["delivery", "ci_high"]
+        assert part.loc["delivery", "versus_noise"] == "not above noise"
+        assert part.loc["rudeness", "penalty"] > 0  # a rude comment goes with a worse answer
+    # CSAT as a share of the scale: the rude comments' answers about 2.4 points (0.6 of the scale) lower
+    assert t.set_index(["outcome", "driver"]).loc[(CSAT, "rudeness"), "penalty"] == pytest.approx(0.6, abs=0.1)
+
+
+def test_rows_have_the_contract_columns_and_say_what_they_are(planted):
+    t = planted.table
+    assert list(t.columns[: len(DRIVER_COLUMNS)]) == list(DRIVER_COLUMNS)
+    assert list(t.columns) == [*DRIVER_COLUMNS, *DRIVER_EXTRA_COLUMNS]
+    assert (t["n"] == 800).all() and (t["customers"] == 400).all()
+    assert dict(zip(t["outcome"], t["kind"])) == {BAD: "binary", CSAT: "continuous"}
+    for m in t["method"]:
+        assert "association between what a survey comment mentions and the score of the same answer" in m
+        assert "not a causal effect" in m and "n = survey answers with a comment" in m
+        assert "customers as clusters" in m
+    assert "not a causal effect" in planted.method
+    assert set(planted.fit["outcome"]) == {BAD, CSAT} and (planted.fit["n"] == 800).all()
+
+
+def test_only_commented_answers_count_and_rare_reasons_are_left_out():
+    resp = _survey(commented=0.5, seed=2)
+    resp["comment"] = resp["comment"].str.replace("The parcel arrived late.", "", regex=False).str.strip()
+    keep = resp.index < 10  # a few late parcels: too rare to be a driver
+    resp.loc[keep & resp["comment"].ne(""), "comment"] += " The parcel arrived late."
+    r = _reasons(resp, n_resamples=50)
+    n_commented = int(resp["comment"].str.strip().ne("").sum())
+    assert (r.table["n"] == n_commented).all() and n_commented < len(resp)
+    assert "delivery" not in set(r.table["driver"])
+    assert any("delivery" in n and f"fewer than {MIN_BINARY_DRIVER}" in n for n in r.notes)
+
+
+def test_appended_to_the_ticket_level_drivers():
+    rng = np.random.default_rng(0)
+    d = pd.DataFrame({"y": rng.normal(size=200), "a": rng.normal(size=200), "b": rng.normal(size=200)})
+    ticket = key_drivers(d, "y", ["a", "b"], n_resamples=30)
+    resp = _survey()
+    r = _reasons(resp, drivers=ticket, n_resamples=30)
+    assert list(r.table["outcome"].drop_duplicates()) == ["y", BAD, CSAT]
+    assert list(r.fit["outcome"]) == ["y", BAD, CSAT]
+    assert r.method.startswith(ticket.method) and "Reasons as drivers" in r.method
+    assert list(r.table.columns) == list(ticket.table.columns)
+
+
+def test_too_few_comments_or_reasons_raise_a_reason_not_a_crash():
+    resp = _survey(n=MIN_ROWS + 10, commented=0.5, seed=3)
+    with pytest.raises(ValueError, match="survey answers have a comment"):
+        _reasons(resp, n_resamples=20)
+    resp = _survey(seed=4)
+    resp["comment"] = np.where(np.arange(len(resp)) % 4 == 0, "The agent was rude to me.", "Thanks.")
+    with pytest.raises(ValueError, match="fewer than 2 reasons usable"):
+        _reasons(resp, n_resamples=20)
+
+
+def test_analyse_appends_the_reasons_and_falls_back_to_a_note():
+    a = cs.analyse(survey=_survey(), n_resamples=50)
+    d = a.drivers
+    assert list(d.columns[: len(DRIVER_COLUMNS)]) == list(DRIVER_COLUMNS)
+    assert set(d["outcome"]) == {BAD, CSAT}
+    part = d[d["outcome"] == BAD].set_index("driver")
+    assert part.loc["rudeness", "importance"] > part.loc["delivery", "importance"]
+    assert not [n for n in a.notes if n.startswith("reason drivers")]
+    f = a.figures
+    rows = f[(f["id"] == "driver_importance") & f["group"].str.contains("commented answers", regex=False)]
+    assert len(rows) == 6 and rows["method"].str.contains("not a causal effect").all()
+    assert a.to_dict()["drivers"] and {r["outcome"] for r in a.to_dict()["drivers"]} == {BAD, CSAT}
+
+    few = cs.analyse(survey=_survey(n=40, commented=0.5), n_resamples=20)  # too few comments: no rows, a note
+    assert few.drivers.empty and list(few.drivers.columns[: len(DRIVER_COLUMNS)]) == list(DRIVER_COLUMNS)
+    assert any(n.startswith("reason drivers: not computed") and "have a comment" in n for n in few.notes)
+
+
+def test_the_notes_explain_penalty_once_instead_of_an_empty_good_class_per_reason(planted):
+    assert not [n for n in planted.notes if "good class" in n]
+    assert sum("a mention has no good end" in n for n in planted.notes) == 1
+    assert planted.table["reward"].isna().all() and (planted.table["bad_end"] == "high").all()
