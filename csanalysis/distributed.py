@@ -25,6 +25,12 @@ or from the same seeded generator over the same rows), so the figures,
 intervals and load reports equal the pandas engine's; the tests check it on
 the bundled sample and on a generated scenario of 20,000 customers.
 
+Each worker is a process with one thread, and Dask's nanny starts it with
+one BLAS and OpenMP thread (``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``,
+``MKL_NUM_THREADS=1``, its ``distributed.nanny.pre-spawn-environ`` default;
+keep it when you configure a cluster), so workers do not oversubscribe the
+cores with their linear algebra (the key drivers' and weighting models').
+
 What this engine does not do yet: the estimators still see whole tables, so
 each worker needs memory for the linked tables (the cluster speeds the
 analysis up and spreads the reading, but does not yet bound the memory by

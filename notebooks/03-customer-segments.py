@@ -112,7 +112,11 @@ if top:
 # one before it); only customers who had bought before time zero, recently enough to be active, and
 # who are followed for the whole window take part; the groups are weighted (overlap weights of a
 # propensity model) to the same purchase and contact history before time zero; the interval and the
-# test come from a sandwich variance with the customer as cluster.
+# test come from a sandwich variance with the customer as cluster. Flags withhold the verdict where the
+# design is weak: `poor_overlap`, `unmeasured_propensity` (heavy buyers are disappointed more often per
+# contact than their history explains) and `recurring_contacts` (the customers not recovered give many
+# reference rows each: their contacts recur, and when they are recovered later that cannot be lined up
+# with when the recovered customers would have been).
 #
 # *Needs* tickets or survey answers together with purchases, linked per customer; the recovery test
 # also needs customers in each journey who are followed for the whole window.

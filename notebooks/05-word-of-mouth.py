@@ -107,7 +107,9 @@ display(Markdown(
 # answer at its low end and cannot overstate, the central estimate continues the band shares' decline
 # into the open band, and the upper sensitivity value reads every answer at its high end with the open
 # band at three times its floor. The mean's interval is this identified range, so it gets a verdict only
-# when the whole range misses the cited range. Intervals resample customers, not answers.
+# when the whole range misses the cited range; the central estimate carries the flag `assumed_tail`,
+# because no answer shows how far beyond twenty the open band reaches. Intervals resample customers,
+# not answers.
 #
 # *Needs* survey answers with a satisfaction (CSAT) question and a question on how many people were
 # told, from dissatisfied respondents.

@@ -7,6 +7,7 @@ files (one task per file) and on a generated scenario of 20,000 customers.
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -68,6 +69,15 @@ def test_sample_files_equal_the_pandas_engine(client):
     # every stage ran, and in the dask run the reading went through the workers (one task per file)
     assert set(a.timings) == set(b.timings)
     assert sum(len(v) for v in b.load_reports.values()) == 5
+
+
+def test_workers_run_one_thread_and_one_blas_thread(client):
+    # two cores, two workers: a worker's BLAS or OpenMP pool of all the cores would oversubscribe them
+    info = client.run(lambda: {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                              "MKL_NUM_THREADS")})
+    assert len(info) == 2 and all(v == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                                        "MKL_NUM_THREADS": "1"} for v in info.values()), info
+    assert set(client.nthreads().values()) == {1}
 
 
 def test_partitions_change_nothing(client):
