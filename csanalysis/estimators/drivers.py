@@ -1027,8 +1027,8 @@ def key_drivers(
     ...                 higher_is_worse=["first_reply_min", "resolution_min"], n_resamples=200)
     >>> r.table[["driver", "importance", "ci_low", "ci_high", "n", "rank"]].round(3)
                 driver  importance  ci_low  ci_high     n  rank
-    0  first_reply_min       0.151   0.123    0.183  1200     1
-    1         courtesy       0.094   0.068    0.128  1200     2
+    0  first_reply_min       0.151   0.123    0.184  1200     1
+    1         courtesy       0.094   0.067    0.128  1200     2
     2   resolution_min       0.037   0.021    0.057  1200     3
     >>> r.table[["driver", "penalty", "reward", "kano"]].round(2)
                 driver  penalty  reward         kano
