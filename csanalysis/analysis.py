@@ -159,6 +159,43 @@ class Analysis:
         return (pd.DataFrame(columns=[*DRIVER_COLUMNS, *DRIVER_EXTRA_COLUMNS]) if res is None
                 else res.summary())
 
+    @property
+    def rankings(self) -> pd.DataFrame:
+        """Agents, groups, channels and months compared fairly: one row per unit.
+
+        Columns ``unit_type, unit_name, estimate, ci_low, ci_high, n, versus_rest`` and the further columns of
+        :func:`csanalysis.estimators.rank_units`; empty when not computed.
+        """
+        from .estimators.rankings import RANKING_COLUMNS
+
+        return self._later("rankings", RANKING_COLUMNS)
+
+    @property
+    def nonresponse(self) -> pd.DataFrame:
+        """Raw and response-weighted ticket ratings: one row per measure (empty when not computed).
+
+        Columns ``measure, raw, raw_ci_low, raw_ci_high, weighted, weighted_ci_low, weighted_ci_high, n,
+        effective_n`` (:func:`csanalysis.estimators.nonresponse_weighted`).
+        """
+        from .estimators.nonresponse import NONRESPONSE_COLUMNS
+
+        return self._later("nonresponse", NONRESPONSE_COLUMNS)
+
+    @property
+    def power(self) -> pd.DataFrame:
+        """The scorecard's minimum detectable changes: one row per measure (empty when not computed).
+
+        Columns ``measure, n, mde, observed_change, significant, within_noise``
+        (:mod:`csanalysis.estimators.power`).
+        """
+        from .estimators.power import POWER_COLUMNS
+
+        return self._later("power", POWER_COLUMNS)
+
+    def _later(self, key: str, columns: tuple[str, ...]) -> pd.DataFrame:
+        res = self.results.get(key)
+        return pd.DataFrame(columns=list(columns)) if res is None else res.summary()
+
     def figure(self, id: str, group: str = "all") -> dict[str, Any]:
         """One row of :attr:`figures` as a dict.
 

@@ -182,3 +182,20 @@ def test_text_that_looks_like_a_formula_stays_text(analysis, tmp_path):
     ws = openpyxl.load_workbook(write_workbook(a, tmp_path / "report.xlsx"))["notes"]
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_analysis_shows_the_later_tables_by_their_fixed_names(analysis):
+    """Analysis.drivers / rankings / nonresponse / power: the fixed columns of results.json, as DataFrames."""
+    from csanalysis.analysis import results_dict
+
+    a = analysis
+    doc = results_dict(a)
+    fixed = {"drivers": ["outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty", "reward"],
+             "rankings": ["unit_type", "unit_name", "estimate", "ci_low", "ci_high", "n", "versus_rest"],
+             "nonresponse": ["measure", "raw", "raw_ci_low", "raw_ci_high", "weighted", "weighted_ci_low",
+                             "weighted_ci_high", "n", "effective_n"],
+             "power": ["measure", "n", "mde", "observed_change", "significant", "within_noise"]}
+    for key, cols in fixed.items():
+        table = getattr(a, key)
+        assert list(table.columns[: len(cols)]) == cols, key
+        assert len(table) == len(doc[key]) > 0, key

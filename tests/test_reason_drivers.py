@@ -131,3 +131,4 @@ def test_the_notes_explain_penalty_once_instead_of_an_empty_good_class_per_reaso
     assert not [n for n in planted.notes if "good class" in n]
     assert sum("a mention has no good end" in n for n in planted.notes) == 1
     assert planted.table["reward"].isna().all() and (planted.table["bad_end"] == "high").all()
+

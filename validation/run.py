@@ -481,8 +481,9 @@ def write_tables(table: pd.DataFrame, meta: dict, out: Path, stem: str = "result
           "w/sd = width / (3.92 sd) (1 = intervals sized right); reject = rejection rate of the figure's test "
           "at 5% (its size where the truth is 0, its power elsewhere); flags = share of runs with any flag. "
           "Targets: bias within 0.02 (shares) or 0.1 sd (others, allowing Monte Carlo error); coverage interval "
-          "overlapping [93%, 97%] with point >= 90%; where the truth is 0, rejection not significantly above 6% "
-          "and at most 8%.", ""]
+          "overlapping [93%, 97%] with point >= 90% (for an identified range, "
+          + ", ".join(f"`{x}`" for x in sorted(RANGE_FIGURES)) + ", only the lower side: a range holds the truth "
+          "more often by design); where the truth is 0, rejection not significantly above 6% and at most 8%.", ""]
     L += ["## Findings", "",
           "Per figure, the worlds where it misses a target, with the numbers (bias, coverage, the test's "
           "rejection rate where no effect is planted; `~` marks a miss that is within Monte Carlo error of the "
