@@ -111,7 +111,6 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -123,6 +122,7 @@ import pandas as pd
 from ..errors import CsanalysisError
 from ..privacy import mask_text
 from .language import LANGUAGES, detect_language, language_code, language_codes
+from .tokens import STEMMERS, TOKEN, folds, texts_series
 
 __all__ = ["REASONS", "LANGUAGES", "COLUMNS", "tag_reasons", "load_vocabulary", "vocabulary_path"]
 
@@ -146,48 +146,8 @@ REASONS: dict[str, str] = {
 #: The columns of :func:`tag_reasons`' result.
 COLUMNS = ("text_index", "language", "reason", "evidence")
 
-_STEMMERS = {"en": "english", "da": "danish", "sv": "swedish", "no": "norwegian", "de": "german",
-             "ru": "russian", "pt": "portuguese"}
-
-# -- spelling folds -----------------------------------------------------------------------------
-
-_SPECIAL_DIGRAPH = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ё": "е"}
-_SPECIAL_BASE = {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "ß": "ss", "ё": "е"}
-
-
-def _latin_bases() -> dict[str, str]:
-    """Accented Latin letters (U+00C0-U+024F) to their base letters; other scripts untouched (й stays й)."""
-    out = {}
-    for cp in range(0xC0, 0x250):
-        ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii() and base:
-            out[ch] = base.lower()
-    return out
-
-
-_BASES = _latin_bases()
-_FOLD_DIGRAPH = str.maketrans({**_BASES, **_SPECIAL_DIGRAPH})
-_FOLD_BASE = str.maketrans({**_BASES, **_SPECIAL_BASE})
-
-
-def _folds(word: str) -> tuple[str, ...]:
-    """The word and its two folded spellings, distinct, in that order."""
-    out = [word]
-    for table in (_FOLD_DIGRAPH, _FOLD_BASE):
-        f = word.translate(table)
-        if f not in out:
-            out.append(f)
-    return tuple(out)
-
-
 # -- tokens -------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r"(?P<mask>\[(?:email|phone|name)\])"
-    r"|(?P<word>\w+(?:['’]\w+)*)"
-    r"|(?P<brk>[.!?;:,…()\[\]{}\n\r]|\s[-–—]+\s)"
-)
 
 
 def _words(text: str) -> list[str]:
@@ -260,7 +220,7 @@ class _Lexicon:
         ``leverans`` -> ``leveran`` but ``leveransen`` -> ``leverans`` -> ``leveran``).
         """
         keys = set()
-        for f in _folds(w):
+        for f in folds(w):
             s = self.stem(f)
             keys.add("s:" + s)
             s2 = self.stem(s)
@@ -276,22 +236,22 @@ class _Lexicon:
         wid = len(self.word_ids)
         self.word_ids[key] = wid
         if spec.endswith("*"):
-            self.prefixes.append((wid, _folds(spec[:-1].lstrip("="))))
+            self.prefixes.append((wid, folds(spec[:-1].lstrip("="))))
             return wid
         exact = spec.startswith("=")
         w = spec.lstrip("=")
         if not exact and single and len(self.stem(w)) < 4 and self.stem(w) != w:
             exact = True  # a short stem matches too much: the word as written
-        keys = {"e:" + f for f in _folds(w)} if exact else self.stem_keys(w)
+        keys = {"e:" + f for f in folds(w)} if exact else self.stem_keys(w)
         for k in keys:
             self.word_keys.setdefault(k, set()).add(wid)
         if not exact or single:
             # known compound parts: single words (any length >= 3) and phrase words of 4+ letters
             if len(w) >= (3 if single else 4):
-                for f in _folds(w):
+                for f in folds(w):
                     self.parts.add(f)
                 if not exact:
-                    for f in _folds(self.stem(w)):
+                    for f in folds(self.stem(w)):
                         if len(f) >= 3:
                             self.parts.add(f)
         return wid
@@ -307,8 +267,8 @@ class _Lexicon:
 
     # tokens of the texts
     def _ids(self, w: str, extra_stems: tuple[str, ...] = ()) -> frozenset[int]:
-        forms = _folds(w)
-        keys = {"e:" + f for f in forms} | self.stem_keys(w) | {"s:" + f for s in extra_stems for f in _folds(s)}
+        forms = folds(w)
+        keys = {"e:" + f for f in forms} | self.stem_keys(w) | {"s:" + f for s in extra_stems for f in folds(s)}
         ids: set[int] = set()
         for k in keys:
             ids |= self.word_keys.get(k, set())
@@ -327,7 +287,7 @@ class _Lexicon:
         return [w]
 
     def is_negator(self, w: str) -> bool:
-        forms = _folds(w)
+        forms = folds(w)
         return (any(f in self.negators for f in forms) or any(f.startswith(p) for f in forms for p in self.neg_prefixes)
                 or any(f.endswith(s) for f in forms for s in self.neg_suffixes))
 
@@ -335,7 +295,7 @@ class _Lexicon:
         t = self._tokens.get(w)
         if t is not None:
             return t
-        if any(f in self.breaks for f in _folds(w)):
+        if any(f in self.breaks for f in folds(w)):
             t = _Token(frozenset(), False, True)
         else:
             ids = self._ids(w)
@@ -347,14 +307,14 @@ class _Lexicon:
                     parts = tuple(self._ids(p, (p,)) for p in split)
                     if not any(parts):
                         parts = ()
-            after = neg and (self.after_negators is None or any(f in self.after_negators for f in _folds(w)))
+            after = neg and (self.after_negators is None or any(f in self.after_negators for f in folds(w)))
             t = _Token(ids, neg, False, parts, after)
         self._tokens[w] = t
         return t
 
     def split(self, word: str) -> list[str] | None:
         """The compound split of ``word`` into known parts (see the module docstring), or None."""
-        for form in _folds(word):
+        for form in folds(word):
             best = self._split(form)
             if best and len(best) >= 2:
                 return best
@@ -448,24 +408,24 @@ def _compile(language: str, user: Mapping[str, Sequence[str]] | None, extend: bo
     for r in user or {}:
         if r not in reasons:
             reasons.append(r)
-    lex = _Lexicon(language, reasons, rules, snowballstemmer.stemmer(_STEMMERS[language]))
+    lex = _Lexicon(language, reasons, rules, snowballstemmer.stemmer(STEMMERS[language]))
     lex.linking = tuple(rules["linking"])
     lex.rewrite = {k.lower(): v.lower().split() for k, v in raw.get("rewrite", {}).items()}
     lex.split_suffixes = {k.lower(): v.lower().split() for k, v in raw.get("split_suffixes", {}).items()}
     for w in rules.get("negators", raw.get("negators", [])):
         w = w.lower()
         if w.endswith("*"):
-            lex.neg_prefixes += _folds(w[:-1])
+            lex.neg_prefixes += folds(w[:-1])
         elif w.startswith("*"):
-            lex.neg_suffixes += _folds(w[1:])
+            lex.neg_suffixes += folds(w[1:])
         else:
-            lex.negators.update(_folds(w))
+            lex.negators.update(folds(w))
     if "negators_after" in rules:
-        lex.after_negators = {f for w in rules["negators_after"] for f in _folds(w.lower())}
+        lex.after_negators = {f for w in rules["negators_after"] for f in folds(w.lower())}
     for w in rules.get("clause_breaks", raw.get("clause_breaks", [])):
-        lex.breaks.update(_folds(w.lower()))
+        lex.breaks.update(folds(w.lower()))
     for w in rules.get("compound_parts", raw.get("compound_parts", [])):
-        for f in _folds(w.lower()):
+        for f in folds(w.lower()):
             lex.parts.add(f)
             lex.parts.add(lex.stem(f))
     for entry in [*rules.get("pseudo_negations", raw.get("pseudo_negations", [])),
@@ -530,7 +490,7 @@ def _units(text: str, lex: _Lexicon) -> list[_Unit]:
     units: list[_Unit] = []
     w = -1
     clause = 0
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "brk":
             clause += 1
@@ -647,21 +607,6 @@ def _tag_text(text: str, lex: _Lexicon) -> dict[str, list[str]]:
 # -- the public function -----------------------------------------------------------------------
 
 
-def _texts_series(texts) -> tuple[pd.Series, bool]:
-    if isinstance(texts, str):
-        raise CsanalysisError("tag_reasons takes a list or Series of texts; for one text pass [text]")
-    if isinstance(texts, pd.DataFrame):
-        raise CsanalysisError("tag_reasons takes one column of texts (a Series), not a DataFrame: "
-                              "pass e.g. survey['Comment']")
-    if isinstance(texts, pd.Series):
-        return texts, True
-    try:
-        values = list(texts)
-    except TypeError:
-        raise CsanalysisError(f"tag_reasons takes a list or Series of texts, not {type(texts).__name__}") from None
-    return pd.Series(values, dtype="object"), False
-
-
 def _missing(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
 
@@ -722,7 +667,7 @@ def tag_reasons(texts, language=None, *, vocabulary: Mapping | None = None, exte
     >>> tag_reasons(["Die Wartezeit war viel zu lang"], language="DE")["evidence"].tolist()
     ['Wartezeit; viel zu lang']
     """
-    s, is_series = _texts_series(texts)
+    s, is_series = texts_series(texts, "tag_reasons")
     n = len(s)
     labels = s.index if is_series else pd.RangeIndex(n)
     user = _check_user_vocabulary(vocabulary) if vocabulary is not None else {}

@@ -97,7 +97,6 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,6 +109,7 @@ from ..errors import CsanalysisError
 from ..privacy import mask_text
 from .language import detect_language, language_code, language_codes
 from .reasons import vocabulary_path
+from .tokens import STEMMERS, TOKEN, bare, folds, texts_series
 
 __all__ = ["SENTIMENT_LEXICONS", "SENTIMENT_COLUMNS", "score_sentiment"]
 
@@ -134,8 +134,6 @@ THRESHOLD = 0.05
 
 # scale of the lexicon's values to VADER's -4..+4 (AFINN is -5..+5); stemming fallback
 _SPECS = {"en": (1.0, False), "da": (0.8, True), "sv": (1.0, True), "no": (0.8, True), "pt": (1.0, True)}
-_STEMMERS = {"en": "english", "da": "danish", "sv": "swedish", "no": "norwegian", "de": "german",
-             "ru": "russian", "pt": "portuguese"}
 # a negator followed by one of these negates nothing ("not only", "nicht nur", "não só")
 _NOT_NEGATING_NEXT = {
     "en": {"only", "just", "merely"}, "da": {"kun", "bare", "blot"}, "sv": {"bara", "endast", "enbart"},
@@ -144,42 +142,6 @@ _NOT_NEGATING_NEXT = {
 }
 _DISTANCE = (1.0, 0.95, 0.9)
 
-# -- spelling folds (as csanalysis.text.reasons) ----------------------------------------------------
-
-_SPECIAL_DIGRAPH = {"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ё": "е"}
-_SPECIAL_BASE = {"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "ß": "ss", "ё": "е"}
-
-
-def _latin_bases() -> dict[str, str]:
-    out = {}
-    for cp in range(0xC0, 0x250):
-        ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii() and base:
-            out[ch] = base.lower()
-    return out
-
-
-_BASES = _latin_bases()
-_FOLD_DIGRAPH = str.maketrans({**_BASES, **_SPECIAL_DIGRAPH})
-_FOLD_BASE = str.maketrans({**_BASES, **_SPECIAL_BASE})
-
-
-def _folds(word: str) -> tuple[str, ...]:
-    """The word and its two folded spellings, distinct, in that order."""
-    out = [word]
-    for table in (_FOLD_DIGRAPH, _FOLD_BASE):
-        f = word.translate(table)
-        if f not in out:
-            out.append(f)
-    return tuple(out)
-
-
-_TOKEN = re.compile(
-    r"(?P<mask>\[(?:email|phone|name)\])"
-    r"|(?P<word>\w+(?:['’]\w+)*)"
-    r"|(?P<brk>[.!?;:,…()\[\]{}\n\r]|\s[-–—]+\s)"
-)
 _WORD = re.compile(r"\w+(?:'\w+)*")
 
 # -- the lexicons -------------------------------------------------------------------------------
@@ -221,7 +183,7 @@ class _Lexicon:
         return [w]
 
     def is_negator(self, w: str) -> bool:
-        forms = _folds(w)
+        forms = folds(w)
         return (any(f in self.negators for f in forms) or any(f.startswith(p) for f in forms for p in self.neg_prefixes)
                 or any(f.endswith(s) for f in forms for s in self.neg_suffixes))
 
@@ -232,7 +194,7 @@ class _Lexicon:
         return v
 
     def _value(self, w: str) -> float | None:
-        forms = _folds(w)
+        forms = folds(w)
         for f in forms:
             if f in self.words:
                 return self.words[f]
@@ -247,7 +209,7 @@ class _Lexicon:
         return None
 
     def booster(self, w: str) -> float | None:
-        for f in _folds(w):
+        for f in folds(w):
             if f in self.boosters:
                 return self.boosters[f]
         return None
@@ -282,11 +244,11 @@ def _lexicon(language: str) -> _Lexicon:
         if not k:
             continue
         if " " in k:
-            words = tuple(_key_fold(w) for w in k.split())
+            words = tuple(bare(w) for w in k.split())
             lex.phrases.setdefault(words[0], []).append((words, v))
             continue
         lex.words[k] = v
-        for f in _folds(k)[1:]:
+        for f in folds(k)[1:]:
             folded.setdefault(f, []).append(v)
     for f, vs in folded.items():
         if f not in lex.words and (all(v > 0 for v in vs) or all(v < 0 for v in vs)):
@@ -294,45 +256,41 @@ def _lexicon(language: str) -> _Lexicon:
     for first in lex.phrases:
         lex.phrases[first].sort(key=lambda p: -len(p[0]))
     if stem:
-        lex.stemmer = snowballstemmer.stemmer(_STEMMERS[language])
+        lex.stemmer = snowballstemmer.stemmer(STEMMERS[language])
         by_stem: dict[str, list[float]] = {}
         for k, v in lex.words.items():
-            s = lex.stemmer.stemWord(k.translate(_FOLD_BASE))
+            s = lex.stemmer.stemWord(bare(k))
             if len(s) >= 4:
                 by_stem.setdefault(s, []).append(v)
         # the stems of folded spellings too, so accent-free texts (and accent-free LeIA) meet
         for k, v in list(lex.words.items()):
             s = lex.stemmer.stemWord(k)
-            if len(s) >= 4 and s != lex.stemmer.stemWord(k.translate(_FOLD_BASE)):
+            if len(s) >= 4 and s != lex.stemmer.stemWord(bare(k)):
                 by_stem.setdefault(s, []).append(v)
         lex.stems = {s: sum(vs) / len(vs) for s, vs in by_stem.items()
                      if all(v > 0 for v in vs) or all(v < 0 for v in vs)}
     boosters = [(_key(w), float(v)) for w, v in _read_tsv(f"{language}_boosters.tsv")]
     for k, v in [*boosters, *((k, v) for kind, k, v in additions if kind == "booster")]:
-        for f in _folds(k):
+        for f in folds(k):
             lex.boosters.setdefault(f, v)
     rules = _rules(language)
     for w in rules.get("negators", []):
         w = w.lower()
         if w.endswith("*"):
-            lex.neg_prefixes += _folds(w[:-1])
+            lex.neg_prefixes += folds(w[:-1])
         elif w.startswith("*"):
-            lex.neg_suffixes += _folds(w[1:])
+            lex.neg_suffixes += folds(w[1:])
         else:
-            lex.negators.update(_folds(w))
+            lex.negators.update(folds(w))
     if rules.get("negation_after", 0):
         lex.after = int(rules["negation_after"])
         lex.negators_after = {f for w in rules.get("negators_after", rules.get("negators", []))
-                              for f in _folds(w.lower().strip("*"))}
+                              for f in folds(w.lower().strip("*"))}
     lex.window = int(rules["negation_window"])
-    lex.breaks = {f for w in rules.get("clause_breaks", []) for f in _folds(w.lower())}
+    lex.breaks = {f for w in rules.get("clause_breaks", []) for f in folds(w.lower())}
     lex.rewrite = {k.lower(): v.lower().split() for k, v in rules["rewrite"].items()}
     lex.split_suffixes = {k.lower(): v.lower().split() for k, v in rules["split_suffixes"].items()}
     return lex
-
-
-def _key_fold(word: str) -> str:
-    return word.translate(_FOLD_BASE)
 
 
 # -- one text -----------------------------------------------------------------------------------
@@ -351,7 +309,7 @@ class _Unit:
 def _units(text: str, lex: _Lexicon) -> list[_Unit]:
     units: list[_Unit] = []
     clause = 0
-    for m in _TOKEN.finditer(text):
+    for m in TOKEN.finditer(text):
         kind = m.lastgroup
         if kind == "brk":
             clause += 1
@@ -360,7 +318,7 @@ def _units(text: str, lex: _Lexicon) -> list[_Unit]:
             units.append(_Unit("", clause, m.start(), m.end(), mask=True))
             continue
         for piece in lex.expand(m.group().lower().replace("’", "'")):
-            if any(f in lex.breaks for f in _folds(piece)):
+            if any(f in lex.breaks for f in folds(piece)):
                 clause += 1  # a contrastive conjunction opens a new clause (and may still be scored)
             units.append(_Unit(piece, clause, m.start(), m.end(), negator=lex.is_negator(piece)))
     return units
@@ -389,10 +347,10 @@ def _score_text(text: str, lex: _Lexicon) -> tuple[float, int, str]:
             continue
         span = 1
         value = None
-        for words, v in lex.phrases.get(_key_fold(u.word), ()):
+        for words, v in lex.phrases.get(bare(u.word), ()):
             k = len(words)
             if (i + k <= n and all(units[i + j].clause == u.clause and not units[i + j].mask
-                                   and _key_fold(units[i + j].word) == words[j] for j in range(k))):
+                                   and bare(units[i + j].word) == words[j] for j in range(k))):
                 span, value = k, v
                 break
         if value is None:
@@ -427,7 +385,7 @@ def _score_text(text: str, lex: _Lexicon) -> tuple[float, int, str]:
             last = i + span - 1
             for j in range(last + 1, min(n, last + 1 + lex.after)):
                 if (active[j] and units[j].clause == u.clause
-                        and any(f in lex.negators_after for f in _folds(units[j].word))):
+                        and any(f in lex.negators_after for f in folds(units[j].word))):
                     negated = True
                     end = max(end, units[j].end)
                     break
@@ -445,21 +403,6 @@ def _compound(s: float) -> float:
 
 
 # -- the public function ------------------------------------------------------------------------
-
-
-def _texts_series(texts) -> tuple[pd.Series, bool]:
-    if isinstance(texts, str):
-        raise CsanalysisError("score_sentiment takes a list or Series of texts; for one text pass [text]")
-    if isinstance(texts, pd.DataFrame):
-        raise CsanalysisError("score_sentiment takes one column of texts (a Series), not a DataFrame: "
-                              "pass e.g. survey['Comment']")
-    if isinstance(texts, pd.Series):
-        return texts, True
-    try:
-        values = list(texts)
-    except TypeError:
-        raise CsanalysisError(f"score_sentiment takes a list or Series of texts, not {type(texts).__name__}") from None
-    return pd.Series(values, dtype="object"), False
 
 
 def score_sentiment(texts, language: str | Sequence[str | None] | pd.Series | None = None) -> pd.DataFrame:
@@ -521,7 +464,7 @@ def score_sentiment(texts, language: str | Sequence[str | None] | pd.Series | No
           de     NaN      NaN       0                                    NaN none: no openly licensed lexicon for de
           en     NaN      NaN       0                                    NaN                           none: no text
     """
-    s, is_series = _texts_series(texts)
+    s, is_series = texts_series(texts, "score_sentiment")
     n = len(s)
     labels = s.index if is_series else pd.RangeIndex(n)
 

@@ -27,13 +27,12 @@ from scipy import stats
 from csanalysis.stats.multiplicity import adjust_pvalues
 
 from .language import LANGUAGES, language_code
+from .tokens import STEMMERS
 
 __all__ = ["discover_themes", "THEME_COLUMNS"]
 
 #: Columns of :func:`discover_themes`' result.
 THEME_COLUMNS = ("language", "stem", "word", "comments", "share", "share_other", "z")
-_STEMMERS = {"en": "english", "da": "danish", "sv": "swedish", "no": "norwegian", "de": "german",
-             "ru": "russian", "pt": "portuguese"}
 
 
 def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 20, min_comments: int = 5,
@@ -108,7 +107,7 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
     tok["capital"] = tok["word"].str[0].str.isupper() & ~tok["word"].str.isupper()
     out = []
     for lg, g in tok.groupby("language", sort=True):  # seven languages at most
-        stemmer = snowballstemmer.stemmer(_STEMMERS[str(lg)])
+        stemmer = snowballstemmer.stemmer(STEMMERS[str(lg)])
         uniq = g["lower"].unique()
         g = g.assign(stem=g["lower"].map(dict(zip(uniq, stemmer.stemWords(list(uniq))))))
         g = g.drop_duplicates(["doc", "stem"]).assign(focus=f[g.drop_duplicates(["doc", "stem"])["doc"].to_numpy()])
