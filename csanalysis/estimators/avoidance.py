@@ -1996,13 +1996,12 @@ def avoidance(
     # censoring that depends on how often customers buy: Kaplan-Meier within bands of the pre-index purchase rate,
     # standardised to the bad-experience customers (pooled when fewer than two strata of MIN_STRATUM customers)
     std: StratifiedSurvival | None = None
-    if index == "first" and nb:
-        band = _rate_band(ep.pur, b_codes, ep.b_t, bad)
-        std = stratified_survival(bad["duration"], bad["event"], band, min_stratum=MIN_STRATUM,
+    rate_bands = _rate_band(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
+    if rate_bands is not None:
+        std = stratified_survival(bad["duration"], bad["event"], rate_bands, min_stratum=MIN_STRATUM,
                                   confidence=confidence)
         if std.n_strata < 2:
             std = None
-    rate_bands = _rate_band(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
     std_method = ("Kaplan-Meier S(window) of days to the next purchase within strata of the pre-index purchase rate "
                   f"(bands of purchases per year, merged to at least {MIN_STRATUM} customers each), averaged with "
                   "the strata's shares of the bad-experience customers; variance: Greenwood within strata plus the "
