@@ -17,6 +17,7 @@ from csanalysis.estimators.churn import (
     snapshot_churn,
 )
 from csanalysis.stats.intervals import wilson_ci
+from csanalysis.text import tag_reasons
 
 matplotlib.use("Agg")  # headless: no display in CI
 
@@ -292,6 +293,23 @@ def test_classify_reasons_default_rules_and_languages():
     # reason missing: the category decides; both missing: missing
     out = classify_churn_reason(pd.Series([None, None, None]), pd.Series(["Attitude", "Dissatisfaction", None]))
     assert out.iloc[0] == "service" and out.iloc[1] == "other" and pd.isna(out.iloc[2])
+
+
+def test_churn_reasons_read_with_the_comments_vocabulary():
+    # the same tagger as the survey comments: negation handled, inflections, languages; a competitor first
+    texts = pd.Series(["Not rude at all, I just moved away", "The staff were extremely rude to me",
+                       "Die Ware kam kaputt an", "Грубый оператор бросил трубку", "Found a better offer elsewhere",
+                       "Nothing to complain about", None])
+    got = classify_churn_reason(texts).tolist()
+    assert got[:6] == ["other", "service", "product", "service", "competitor", "other"]
+    assert pd.isna(got[6])
+    # a class from the vocabulary only where the tagger found a published reason, as in the verbatims table
+    from csanalysis.estimators.churn import VOCABULARY_CLASSES
+    from csanalysis.text import REASONS
+
+    assert set(VOCABULARY_CLASSES) == set(REASONS)
+    tags = tag_reasons(texts.iloc[1:2])
+    assert VOCABULARY_CLASSES[tags["reason"].iloc[0]] == got[1]
 
 
 def test_reason_map_overrides():

@@ -42,6 +42,7 @@ __all__ = [
     "classify_churn_reason",
     "REASON_CLASSES",
     "REASON_RULES",
+    "VOCABULARY_CLASSES",
     "TENURE_BANDS",
     "FREQUENCY_BANDS",
 ]
@@ -648,17 +649,19 @@ REASON_CLASSES: tuple[str, ...] = ("service", "product", "price", "competitor", 
 #: that always mean customer service (support, attitude, staff, self-service)
 #: come before product words, and the bare word "service" comes after them,
 #: so that "Limited range of services" is a product reason and "Service
-#: dissatisfaction" a service reason.
+#: dissatisfaction" a service reason. Rudeness has no keyword here: the
+#: comments' vocabulary (:data:`VOCABULARY_CLASSES`, tried before these rules)
+#: finds it in all seven languages with negations handled, so "not rude at
+#: all" is not a service reason.
 REASON_RULES: tuple[tuple[str, str], ...] = (
-    ("competitor", r"competitor|competition|\bkonkurrent|\bwettbewerb|\bmitbewerb|конкурент"),
+    ("competitor", r"competitor|competition|better offer|\bkonkurrent|\bwettbewerb|\bmitbewerb|конкурент"),
     ("price", (r"\bprice|\bpricing|\bcharge|\bcost|expensive|\bafford|\bfees?\b|\bpris|\bdyr|\bpreis|\bteuer"
               r"|\bgebühr|\bkosten|\bцен|дорог|тариф|стоимост")),
-    ("service", (r"support|attitude|\brude|impolite|unfriendly|self-service|self service|customer service"
+    ("service", (r"support|attitude|self-service|self service|customer service"
                 r"|customer care|expertise|\bstaff|\bagent|help ?desk|call cent|hotline|complaint handling"
                 r"|on hold|waiting time|kundeservice|kundservice|kundtjänst|kundestøtte|kundenservice|kundendienst"
-                r"|betjening|bemötande|holdning|personale|personalen|mitarbeiter|unfreundlich|beratung"
-                r"|selbstbedienung|selvbetjening|självbetjäning|поддержк|обслуживан|персонал|хамств|груб"
-                r"|невежлив|отношени")),
+                r"|betjening|bemötande|holdning|personale|personalen|mitarbeiter|beratung"
+                r"|selbstbedienung|selvbetjening|självbetjäning|поддержк|обслуживан|персонал|отношени")),
     ("product", (r"product|network|range of services|device|speed|reliab|quality|coverage|outage|\bproduk"
                 r"|netværk|nätverk|nettverk|\bnetz|qualität|kvalitet|dækning|täckning|dekning|gerät"
                 r"|скорост|качеств|связ|устройств|продукт|покрыти")),
@@ -666,10 +669,53 @@ REASON_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The class of each reason of the comments' vocabulary (:data:`csanalysis.text.REASONS`): the snapshot's churn
+#: reasons are read with the same words, negations and inflections as the survey comments.
+VOCABULARY_CLASSES: dict[str, str] = {
+    "rudeness": "service", "waiting": "service", "repeat": "service", "not_resolved": "service",
+    "wrong_information": "service", "self_service": "service", "delivery": "product", "product_quality": "product",
+    "billing": "price", "price": "price",
+}
+
+
+def _classify_vocabulary(s: pd.Series) -> pd.Series:
+    """The class of the reasons :func:`csanalysis.text.tag_reasons` finds in each text (published reason-language
+    pairs only; price before service before product, as the rules, when a text gives several); NaN where none."""
+    from csanalysis.text import tag_reasons
+
+    from .verbatims import validated_reasons
+
+    out = pd.Series(np.nan, index=s.index, dtype="object")
+    ok = s.notna().to_numpy()
+    if not ok.any():
+        return out
+    tags = tag_reasons(s[ok].astype("str").reset_index(drop=True))
+    ver = validated_reasons()
+    if tags.empty or ver.empty:
+        return out
+    pub = ver[ver["published"].astype(bool)]
+    keep = pd.MultiIndex.from_arrays([tags["reason"], tags["language"]]).isin(
+        pd.MultiIndex.from_arrays([pub["reason"], pub["language"]]))
+    tags = tags[keep]
+    order = list(dict.fromkeys(c for c, _ in REASON_RULES))  # competitor, price, service, product
+    best = tags["reason"].map(VOCABULARY_CLASSES).map(order.index).groupby(tags["text_index"].to_numpy()).min()
+    pos = np.flatnonzero(ok)[best.index.to_numpy(dtype=np.int64)]
+    out.iloc[pos] = np.asarray(order, dtype="object")[best.to_numpy(dtype=np.int64)]
+    return out
+
+
 def _classify_text(s: pd.Series) -> pd.Series:
-    """Apply REASON_RULES to a Series of distinct texts; NaN where no rule matches."""
+    """Classes of a Series of distinct texts; NaN where nothing matches.
+
+    A competitor first (the comments' vocabulary has no such reason), then the comments' reason vocabulary
+    (:func:`_classify_vocabulary`), then the keyword rules of :data:`REASON_RULES` (categories and short labels
+    such as "Attitude", "Network reliability" that the vocabulary leaves untagged).
+    """
     low = s.astype("str").str.lower()
     out = pd.Series(np.nan, index=s.index, dtype="object")
+    out[low.str.contains(REASON_RULES[0][1], regex=True, na=False)] = REASON_RULES[0][0]
+    vocab = _classify_vocabulary(s.where(out.isna()))
+    out = out.where(out.notna(), vocab)
     for cls, pat in REASON_RULES:
         hitm = low.str.contains(pat, regex=True, na=False) & out.isna()
         out[hitm] = cls
@@ -696,7 +742,12 @@ def classify_churn_reason(
         Overrides. A dict maps a reason or category text (matched
         case-insensitively, whitespace-trimmed) to a class; the reason is
         looked up first, then the category; texts not in the dict fall back
-        to the default rules (:data:`REASON_RULES`). A callable
+        to the default classification: a competitor keyword, then the
+        reasons :func:`csanalysis.text.tag_reasons` finds (the survey
+        comments' vocabulary, negations and inflections handled; only
+        reason-language pairs that passed validation;
+        :data:`VOCABULARY_CLASSES`), then the keyword rules
+        (:data:`REASON_RULES`). A callable
         ``f(reason, category) -> class`` replaces the rules entirely; it is
         called once per distinct (reason, category) pair.
 
@@ -911,7 +962,8 @@ def snapshot_churn(
         k, n = float((cls == "service").sum()), float(stated.sum())
         rows.append(_row("service_reason_share", "churners with a stated reason", *_wilson(k, n, confidence), n,
                          math.nan, "Wilson score interval; reason classed 'service' by the reason vocabulary "
-                         f"({'custom reason_map' if reason_map is not None else 'default rules'}); "
+                         f"({'custom reason_map, then ' if reason_map is not None else ''}the comments' reason vocabulary, "
+                         "then keyword rules); "
                          f"{int((~stated).sum())} churner(s) without a reason left out"))
         counts = cls[stated].value_counts().reindex(list(REASON_CLASSES), fill_value=0)
         reasons = pd.DataFrame({"class": list(REASON_CLASSES), "count": counts.to_numpy(dtype="int64"),
