@@ -153,6 +153,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rated_good_share": ("Good ratings among rated tickets", "share"),
     # reasons in the survey's comments (estimators/verbatims.py), one row per reason, language and group
     "reason_share": ("Comments giving the reason", "share"),
+    "comment_negative_share": ("Comments negative in tone (lexicon sentiment)", "share"),
     "no_return_after_disrespect": ("No purchase within a year after a bad experience whose comment says the "
                                    "customer felt disrespected (tagged rude)", "share"),
     # channels and self-service (estimators/channel_use.py): issues = a customer's tickets chained within 7 days
@@ -353,6 +354,18 @@ def _verbatims(res) -> pd.DataFrame:
                             t["share"], t["ci_low"], t["ci_high"], t["n"], res.settings.get("method", ""),
                             "share of survey comments giving the reason (csanalysis.text.tag_reasons)" + precision,
                             "verbatims"))
+    tone = getattr(res, "tone", None)
+    if tone is not None and not tone.empty:
+        checked = tone["precision"].map(lambda v: f"; the scorer's 'negative' checked on labelled comments in this "
+                                        f"language: precision {v:.2f}" if pd.notna(v) else
+                                        "; languages whose scorer passed the check, pooled")
+        checked = checked + tone["recall"].map(lambda v: f", recall {v:.2f}" if pd.notna(v) else "")
+        blocks.append(_rows("comment_negative_share", "language=" + tone["language"].astype("str") + "; "
+                            + tone["group"].astype("str").where(tone["group"] != "all", "comments=all"),
+                            tone["share"], tone["ci_low"], tone["ci_high"], tone["n"], res.settings.get("method", ""),
+                            "share of survey comments whose lexicon sentiment is negative (compound score <= -0.05, "
+                            "csanalysis.text.score_sentiment; lexicon: " + tone["lexicon"].astype("str") + ")"
+                            + checked, "verbatims"))
     if getattr(res, "disrespect", None) is not None:
         blocks.append(_disrespect(res.disrespect))
     return pd.concat(blocks, ignore_index=True) if blocks else t.iloc[:0]

@@ -184,3 +184,45 @@ def test_undecided_short_comments_take_their_columns_language_when_the_column_ag
     mixed.attrs["free_text_columns"] = ["kommentar"]
     cm = comment_table(mixed)
     assert (cm["language_from"].iloc[-3:] != "majority of the column").all()
+
+
+TONE_OK = pd.DataFrame({"language": ["en", "da"], "accuracy": [0.8, 0.8], "precision": [0.9, 0.85],
+                        "recall": [0.7, 0.6], "published": [True, True]})
+
+
+def test_tone_is_the_share_of_negative_comments_per_published_language():
+    from csanalysis.estimators.verbatims import TONE_COLUMNS
+    from csanalysis.text import score_sentiment
+
+    r = _responses()
+    v = verbatims(r, validated=VALID, validated_tone=TONE_OK)
+    assert list(v.tone.columns) == list(TONE_COLUMNS)
+    t = v.tone.set_index(["language", "group"])
+    # the same scores as the public scorer, with the comments' languages
+    s = score_sentiment(r["comment"].reset_index(drop=True), language=r["user_language"].str.lower().tolist())
+    neg = s["label"].eq("negative").to_numpy()
+    en = (r["user_language"] == "EN").to_numpy()
+    assert t.loc[("en", "all"), "n"] == 20 and t.loc[("en", "all"), "k"] == neg[en].sum()
+    assert t.loc[("en", "all"), "share"] == pytest.approx(neg[en].mean())
+    assert t.loc[("en", "all"), "mean_score"] == pytest.approx(s["score"][en].mean())
+    # rude and waiting comments are negative, the thanks positive: the bad experiences' share is higher
+    assert t.loc[("en", "experience=bad"), "share"] > t.loc[("en", "experience=not bad"), "share"]
+    assert t.loc[("all", "all"), "n"] == 30 and t.loc[("en", "all"), "customers"] == 10
+    assert ((v.tone["ci_low"] <= v.tone["share"]) & (v.tone["share"] <= v.tone["ci_high"])).all()
+    # the figure rows say which word list and which check
+    from csanalysis.figures import figure_table
+
+    rows = figure_table({"verbatims": v})
+    tone = rows[rows["id"] == "comment_negative_share"]
+    assert len(tone) == len(v.tone)
+    assert tone["definition"].str.contains("VADER").any() and tone["definition"].str.contains("precision 0.90").any()
+
+
+def test_tone_only_for_languages_whose_scorer_passed_the_check():
+    v = verbatims(_responses(), validated=VALID, validated_tone=TONE_OK.assign(published=[True, False]))
+    assert set(v.tone["language"]) == {"en", "all"}
+    assert v.tone.set_index(["language", "group"]).loc[("all", "all"), "n"] == 20  # English only
+    none = verbatims(_responses(), validated=VALID, validated_tone=TONE_OK.assign(published=False))
+    from csanalysis.estimators.verbatims import TONE_COLUMNS
+
+    assert none.tone.empty and list(none.tone.columns) == list(TONE_COLUMNS)

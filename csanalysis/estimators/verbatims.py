@@ -20,6 +20,14 @@ to ``csanalysis/text/validated.csv``, shipped with the package). The row for
 Groups: ``all``; ``experience=bad`` and ``experience=not bad`` where the
 response carries a CSAT answer (bad: CSAT at most ``csat_bad_at_most``, the
 default bad-experience rule's 2).
+
+Tone: every comment is also scored by :func:`csanalysis.text.score_sentiment`
+(shipped lexicons), and ``tone`` gives per language and group the share of
+comments negative in tone (compound score at most -0.05), with the same
+intervals. As for the reasons, a language's tone is published only where the
+scorer was checked on a frozen labelled set and its "negative" label was right
+often enough (precision at least 0.8, recall at least 0.5;
+``validation/sentiment.py`` writes ``csanalysis/text/sentiment_validated.csv``).
 """
 
 from __future__ import annotations
@@ -34,10 +42,14 @@ import pandas as pd
 from csanalysis.results import Result
 from csanalysis.stats.clustered import clustered_share_ci
 
-__all__ = ["VERBATIM_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons", "comment_table"]
+__all__ = ["VERBATIM_COLUMNS", "TONE_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons",
+           "validated_sentiment", "comment_table"]
 
 #: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
+#: Columns of :attr:`VerbatimsResult.tone`: the share of comments negative in tone, per language and group.
+TONE_COLUMNS: tuple[str, ...] = ("language", "group", "share", "ci_low", "ci_high", "n", "k", "customers",
+                                 "mean_score", "lexicon", "precision", "recall")
 #: A reason is quoted only when at least this many comments give it (issue 15, point 5).
 QUOTE_MIN_COMMENTS = 10
 #: A comment the language detection leaves undecided takes its column's language when at least
@@ -61,6 +73,24 @@ def validated_reasons(validated: Any = "shipped") -> pd.DataFrame:
         text = resources.files("csanalysis.text").joinpath("validated.csv").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError):
         return pd.DataFrame(columns=["reason", "language", "precision", "recall", "published"])
+    from io import StringIO
+
+    return pd.read_csv(StringIO(text))
+
+
+def validated_sentiment(validated: Any = "shipped") -> pd.DataFrame:
+    """Per language, how the sentiment scorer's "negative" label did on the frozen labelled set:
+    ``language, accuracy, precision, recall, published`` (``published``: precision >= 0.8 and recall >= 0.5).
+
+    ``"shipped"`` reads ``csanalysis/text/sentiment_validated.csv`` (written by ``validation/sentiment.py``;
+    empty when it does not exist: no tone is published); a DataFrame is used as given.
+    """
+    if isinstance(validated, pd.DataFrame):
+        return validated
+    try:
+        text = resources.files("csanalysis.text").joinpath("sentiment_validated.csv").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return pd.DataFrame(columns=["language", "accuracy", "precision", "recall", "published"])
     from io import StringIO
 
     return pd.read_csv(StringIO(text))
@@ -136,6 +166,11 @@ class VerbatimsResult(Result):
     #: ``no_return_after_disrespect`` (:func:`csanalysis.estimators.avoidance.no_return_after_disrespect`), filled
     #: by :func:`csanalysis.analyse` when experiences and purchases are there too
     disrespect: Any = None
+    #: :func:`csanalysis.text.score_sentiment` of ``comments`` (``text_index`` = row of ``comments``)
+    sentiment: pd.DataFrame | None = None
+    #: the share of comments negative in tone per language and group (:data:`TONE_COLUMNS`), published
+    #: languages only
+    tone: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(TONE_COLUMNS)))
 
     def summary(self) -> pd.DataFrame:
         return self.table.loc[:, list(VERBATIM_COLUMNS)]
@@ -223,7 +258,7 @@ class VerbatimsResult(Result):
 
 def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most: float = 2,
               confidence: float = 0.95, validated: Any = "shipped", tickets: pd.DataFrame | None = None,
-              freq: str = "Y") -> VerbatimsResult:
+              freq: str = "Y", validated_tone: Any = "shipped") -> VerbatimsResult:
     """Share of survey comments giving each reason, per reason, language and group, with intervals.
 
     Parameters
@@ -244,6 +279,9 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     freq : {"Y", "Q", "M"}, default "Y"
         Periods of the answer time for the groups ``period=...`` (years, quarters or months; a year gives
         most comments per row).
+    validated_tone : "shipped" or DataFrame
+        Verdicts of the sentiment validation (:func:`validated_sentiment`): only published languages get
+        ``tone`` rows.
 
     Groups ``period=...`` and ``channel=...`` are given for the pooled language ``all`` only.
 
@@ -252,12 +290,15 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     VerbatimsResult
         ``table`` with :data:`VERBATIM_COLUMNS` plus ``k`` (comments giving the reason), ``customers``,
         ``precision`` and ``recall`` (validation); ``tags`` (:func:`csanalysis.text.tag_reasons` of the
-        comments, ``text_index`` = row of ``comments``); ``comments`` (:func:`comment_table`).
+        comments, ``text_index`` = row of ``comments``); ``comments`` (:func:`comment_table`); ``sentiment``
+        (:func:`csanalysis.text.score_sentiment` of the comments) and ``tone`` (:data:`TONE_COLUMNS`).
     """
-    from csanalysis.text import REASONS, tag_reasons
+    from csanalysis.text import REASONS, score_sentiment, tag_reasons
 
     com = comment_table(responses, language=language)
-    tags = tag_reasons(com["text"], language=com["language"].where(com["language"].notna(), None).tolist())
+    codes = com["language"].where(com["language"].notna(), None).tolist()
+    tags = tag_reasons(com["text"], language=codes)
+    sent = score_sentiment(com["text"].reset_index(drop=True), language=codes)
     ver = validated_reasons(validated)
     pub = ver.loc[ver["published"].astype(bool)] if len(ver) else ver
     groups = {"all": np.ones(len(com), dtype=bool)}
@@ -296,6 +337,32 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
                              "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
                              "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
     table = pd.DataFrame(rows, columns=[*VERBATIM_COLUMNS, "k", "customers", "precision", "recall"])
-    return VerbatimsResult(table=table, tags=tags, comments=com,
+    # tone: the share of comments negative in tone, in the languages whose scorer passed validation
+    vt = validated_sentiment(validated_tone)
+    vt = vt.loc[vt["published"].astype(bool)] if len(vt) else vt
+    scored = sent["score"].notna().to_numpy()
+    negative = sent["label"].eq("negative").to_numpy()
+    score = sent["score"].to_numpy(dtype="float64")
+    langs = sorted(set(vt["language"]) & set(pd.Series(lang[scored], dtype="object").dropna()))
+    tone_rows = []
+    for lg in [*langs, "all"] if langs else []:
+        in_lang = (np.isin(lang, langs) if lg == "all" else lang == lg) & scored
+        for name, member in (groups | pooled_groups if lg == "all" else groups).items():  # overlapping
+            codes_g = np.where(in_lang & member, 0, -1)
+            if not (codes_g == 0).any():
+                continue
+            est, lo, hi, n, k, cl = clustered_share_ci(negative.astype(float), com["customer"].to_numpy(), codes_g,
+                                                       1, confidence)
+            v = vt.loc[vt["language"] == lg]
+            lex = sent["lexicon"].to_numpy()[codes_g == 0]
+            tone_rows.append({"language": lg, "group": name, "share": est[0], "ci_low": lo[0], "ci_high": hi[0],
+                              "n": n[0], "k": k[0], "customers": cl[0],
+                              "mean_score": float(np.mean(score[codes_g == 0])),
+                              "lexicon": "; ".join(sorted(set(lex.astype("str")))),
+                              "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
+                              "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
+    tone = pd.DataFrame(tone_rows, columns=list(TONE_COLUMNS))
+    return VerbatimsResult(table=table, tags=tags, comments=com, sentiment=sent, tone=tone,
                            settings={"confidence": confidence, "csat_bad_at_most": csat_bad_at_most,
-                                     "published": int(len(pub)), "method": "cluster-robust Wilson over customers"})
+                                     "published": int(len(pub)), "tone_published": langs,
+                                     "method": "cluster-robust Wilson over customers"})

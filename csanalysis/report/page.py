@@ -550,9 +550,16 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
               "half of the comments giving the reason found). Shares are of comments; intervals allow for "
               "customers who wrote several.")
         split = rows["group"].astype("str").str.contains(r"(?:^|; )(?:period|channel)=", regex=True)
-        main = rows[~split & rows["id"].eq("reason_share")]
-        _fig_table(sec, main.sort_values(["group"], kind="stable"), "Comments giving each reason")
-        _fig_table(sec, rows[split], "By channel of the ticket the comment is about, and by year")
+        reason = rows["id"].eq("reason_share")
+        _fig_table(sec, rows[~split & reason].sort_values(["group"], kind="stable"), "Comments giving each reason")
+        _fig_table(sec, rows[split & reason], "By channel of the ticket the comment is about, and by year")
+        tone = rows[rows["id"].eq("comment_negative_share")]
+        if len(tone):
+            sec.p("The tone of the same comments, read from published word lists of positive and negative words "
+                  "(negations and words such as 'very' handled): the share of comments negative in tone. Only in "
+                  "the languages where the scorer was checked on labelled comments and its 'negative' was right "
+                  "often enough; the definition names the word list and the check.")
+            _fig_table(sec, tone, "Comments negative in tone")
         dis = rows[rows["id"].eq("no_return_after_disrespect")]
         if len(dis):
             sec.p("Customers whose first bad experience came with a comment tagged rude or disrespectful: how many "
