@@ -82,3 +82,19 @@ def test_the_sample_computes_the_flagged_share_beside_the_folklore_figure():
     cmp = a.comparisons.set_index("id").loc["no_return_after_disrespect"]
     assert cmp["verdict"] in ("not comparable", "not supported") or "never judged" in str(cmp["reason"])
     assert cmp["observed"] == pytest.approx(f.loc["flagged=rude", "estimate"])
+
+
+def test_the_history_model_shrinks_with_the_comparison_group_and_says_so():
+    """20 other commented bad experiences per history term: 240 others give the basic five terms, 60 the smallest
+    (purchase rate and recency), 30 none (missing, with its reason); the note says which."""
+    exp_as_of = DAY0 + pd.Timedelta(days=900)
+    notes = {}
+    for n_other in (240, 60, 30):
+        resp, act = _world(30, n_other, seed=n_other)
+        r = no_return_after_disrespect(experiences(None, resp), act, resp, verbatims(resp, validated=VALID),
+                                       as_of=exp_as_of, n_resamples=30)
+        notes[n_other] = r.figures.set_index("group").loc["rude minus other bad"]
+    assert "weighted on 5 of the" in notes[240]["note"] and np.isfinite(notes[240]["estimate"])
+    assert "weighted on 2 of the" in notes[60]["note"] and np.isfinite(notes[60]["estimate"])
+    assert notes[60]["estimate"] == pytest.approx(1.0, abs=0.05)
+    assert np.isnan(notes[30]["estimate"]) and "at least 40 needed" in notes[30]["note"]

@@ -114,11 +114,12 @@ def test_flagged_share_is_computed_and_covers_the_planted_share(disrespect):
     assert row["estimate"] > truth["no_repeat_365_other"]  # the planted direction
 
 
-def test_difference_row_is_not_estimable_on_the_sample_and_says_why(disrespect):
-    """The sample has 100 first bad experiences with a Qualtrics response (the Danish survey has no
-    response id), fewer than the weighting's 100 other + 10 flagged: the row is missing with its reason.
-    When the sample or the estimator changes so that it is computed, replace this test by one that the
-    interval covers the planted difference."""
+def test_difference_row_is_computed_on_the_sample_and_covers_the_planted_difference(disrespect):
+    """The sample's 49 other commented first bad experiences allow the smallest history model (purchase rate
+    and recency, 20 rows per term); the note says so, and the interval covers the planted difference."""
     f = disrespect.figures.set_index("group")
+    truth = cs.datasets.load_planted_truth()["verbatims"]["disrespect"]["first_bad_comments"]
     row = f.loc["rude minus other bad"]
-    assert np.isnan(row["estimate"]) and "too few commented bad experiences" in row["note"]
+    assert np.isfinite(row["estimate"]) and row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert row["ci_low"] <= truth["difference_rude_minus_other"] <= row["ci_high"]
+    assert "weighted on 2 of the" in row["note"] and "purchases per year" in row["note"]

@@ -2486,6 +2486,9 @@ DISRESPECT_MIN_GROUP = 10
 _DIS_FIGURE = "no_return_after_disrespect"
 #: Other (not flagged) customers needed per covariate of the weighting.
 _DIS_ROWS_PER_COVARIATE = 20
+#: The smallest history model of the disrespect comparison (with 40 to 99 other commented bad experiences): how
+#: often the customer bought before and how recently, the two strongest predictors of a next purchase.
+_DIS_SMALLEST_MODEL: tuple[str, ...] = ("log(purchases per year)", "log(1 + days since the last purchase)")
 _DIS_KM_METHOD = "Kaplan-Meier S(window) of days to the next purchase; log(-log) Greenwood interval"
 _DIS_COLUMNS = ["figure", "group", "estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window",
                 "p_value", "method", "definition", "note"]
@@ -2616,7 +2619,7 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     m = _model_matrix(hist)
     # the whole history model needs enough customers per covariate; fewer: the basic history only; fewer still:
     # no weighted difference (a weighting of a handful of rows on many covariates is not estimable)
-    covariates = next((c for c in (_MODEL_COVARIATES, _MODEL_COVARIATES[:5])
+    covariates = next((c for c in (_MODEL_COVARIATES, _MODEL_COVARIATES[:5], _DIS_SMALLEST_MODEL)
                        if n_o >= _DIS_ROWS_PER_COVARIATE * len(c) and n_r >= len(c)), ())
     Zc, Zk, names = _standardise({k: v[flagged] for k, v in m.items()}, {k: v[~flagged] for k, v in m.items()},
                                  covariates) if covariates else (np.zeros((n_r, 0)), np.zeros((n_o, 0)), [])
@@ -2633,7 +2636,7 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
 
     if not covariates:
         rows["note"] = ["", f"too few commented bad experiences to weight on their history: {n_o} other, at least "
-                            f"{_DIS_ROWS_PER_COVARIATE * 5} needed"]
+                            f"{_DIS_ROWS_PER_COVARIATE * len(_DIS_SMALLEST_MODEL)} needed"]
         rows.loc[0, ["estimate", "ci_low", "ci_high", "n", "n_events", "n_followed_window", "method"]] = [
             s_r, lo_r, hi_r, n_r, int(e[flagged].sum()), int(followed[flagged].sum()), _DIS_KM_METHOD]
         rows.loc[0, "note"] = why_r
@@ -2660,6 +2663,9 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     ess = float(w.sum() ** 2 / np.sum(w**2)) if w.size else 0.0
     note_r = why_r
     note_d = "; ".join(x for x in (why_r, why_o) if x)
+    model_note = ("" if covariates == _MODEL_COVARIATES else
+                  f"weighted on {len(covariates)} of the {len(_MODEL_COVARIATES)} history terms ({', '.join(names)}): "
+                  f"{n_o} other commented bad experiences, at least {_DIS_ROWS_PER_COVARIATE} per term")
     if not np.all(np.isfinite(w)):
         note_d = "; ".join(x for x in (note_d, "the weighting did not converge") if x)
     if ess < max(DISRESPECT_MIN_GROUP, 0.2 * n_o):
@@ -2676,7 +2682,7 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
          "method": "difference of Kaplan-Meier S(365 days), the other bad experiences weighted by entropy balancing "
                    "on the pre-index purchase history; percentile interval and test of a customer Poisson bootstrap "
                    "refitting the weights",
-         "definition": definition, "note": note_d},
+         "definition": definition, "note": "; ".join(x for x in (note_d, model_note) if x)},
     ], columns=_DIS_COLUMNS)
     settings.update({"flagged": n_r, "other": n_o, "effective_other": ess})
     return DisrespectResult(rows, episodes, settings)
