@@ -266,7 +266,7 @@ if nonresponse:
 # is shown for a language only where the tagger passed its check on labelled comments there. The
 # share is of comments; intervals allow for customers who wrote several. Beside the shares: a few
 # short, masked quotes, the words that set apart the bad-experience comments no reason caught
-# (candidates for the vocabulary), and how many of the customers whose first bad experience came with
+# (candidates for the vocabulary), the share of comments negative in tone, and how many of the customers whose first bad experience came with
 # a comment tagged rude had not bought again a year later, shown beside the untraceable
 # "won't come back after feeling disrespected" folklore, never judged against it.
 #
@@ -288,6 +288,16 @@ if comments:
     display(Markdown("Words setting apart the bad-experience comments no reason caught: "
                      + (", ".join(f"*{t.word}* ({t.language}, {t.comments} comments)" for t in th.itertuples())
                         if len(th) else "none stands out beyond chance.")))
+    tone = f[(f["id"] == "comment_negative_share") & f["group"].str.startswith("language=all; ")
+             & ~f["group"].str.contains("period=|channel=")]
+    if len(tone):
+        display(show(tone, "Comments negative in tone (word-list sentiment, languages where the scorer passed "
+                           "its check, pooled)"))
+        display(Markdown(
+            f"By the word lists, **{value('comment_negative_share', 'language=all; comments=all')}** of the comments "
+            f"are negative in tone ({ci('comment_negative_share', 'language=all; comments=all')}); the tone comes "
+            "from published positive and negative word lists, with the words behind every score kept "
+            "(`v.sentiment`), and is shown only in the languages where it was checked on labelled comments."))
 
 # %%
 dis = f[f["id"] == "no_return_after_disrespect"]
