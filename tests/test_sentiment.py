@@ -25,6 +25,9 @@ CLEAR = [
     ("no", "Veldig god service, jeg er fornøyd", "Elendig service, jeg er skuffet", "fornøyd", "skuffet"),
     ("pt", "Ótimo atendimento, excelente produto", "Atendimento péssimo, produto horrível", "excelente",
      "péssimo"),
+    ("de", "Sehr freundliche Mitarbeiterin, hervorragende Beratung", "Unfreundlicher Mitarbeiter, schrecklicher Service",
+     "hervorragende", "unfreundlicher"),
+    ("ru", "Отличный сервис, очень вежливый оператор", "Ужасное обслуживание, грубый оператор", "вежливый", "грубый"),
 ]
 
 
@@ -38,7 +41,7 @@ def test_columns_and_every_language_listed():
     out = score_sentiment(["good"], language="en")
     assert tuple(out.columns) == SENTIMENT_COLUMNS
     assert set(SENTIMENT_LEXICONS) == set(LANGUAGES)
-    assert set(SHIPPED) == {"en", "da", "sv", "no", "pt"}
+    assert set(SHIPPED) == {"en", "da", "sv", "no", "de", "ru", "pt"}
 
 
 @pytest.mark.parametrize("lang, pos, neg, pos_word, neg_word", CLEAR)
@@ -56,6 +59,8 @@ def test_clear_sentences_have_the_right_sign(lang, pos, neg, pos_word, neg_word)
     ("sv", "Maten var inte bra", "Maten var inte dålig"),
     ("no", "Maten var ikke god", "Maten var ikke dårlig"),
     ("pt", "O produto não é bom", "O produto não é ruim"),
+    ("de", "Der Mitarbeiter war nicht freundlich", "Der Service war nicht schlecht"),
+    ("ru", "Сотрудники не помогли", "Сервис не плохой"),
 ])
 def test_negation_flips_the_sign(lang, negated_good, negated_bad):
     good = one(negated_good, lang)
@@ -63,7 +68,7 @@ def test_negation_flips_the_sign(lang, negated_good, negated_bad):
     assert good["score"] < 0 and good["label"] == "negative"
     assert bad["score"] >= 0
     # the negator is part of the evidence
-    neg = {"en": "not", "da": "ikke", "sv": "inte", "no": "ikke", "pt": "não"}[lang]
+    neg = {"en": "not", "da": "ikke", "sv": "inte", "no": "ikke", "pt": "não", "de": "nicht", "ru": "не"}[lang]
     assert neg in good["evidence"].lower() and neg in bad["evidence"].lower()
 
 
@@ -102,12 +107,91 @@ def test_personal_data_never_in_evidence():
         assert secret not in joined
 
 
-def test_language_without_lexicon_is_nan_with_an_explicit_lexicon_value():
+def test_german_and_russian_are_scored_with_csanalysis_own_lexicons():
     out = score_sentiment(["Der Service war nicht gut", "Оператор был очень груб"], language=["de", "ru"])
-    assert out["score"].isna().all() and out["label"].isna().all()
-    assert (out["n_hits"] == 0).all()
-    assert out["lexicon"].tolist() == ["none: no openly licensed lexicon for de",
-                                       "none: no openly licensed lexicon for ru"]
+    assert np.isfinite(out["score"]).all() and (out["score"] < 0).all()
+    assert out["label"].tolist() == ["negative", "negative"]
+    assert (out["n_hits"] == 1).all()
+    assert out["evidence"].tolist()[0].startswith("nicht gut(")
+    assert out["evidence"].tolist()[1].startswith("очень груб(")  # a short adjective, with its booster
+    assert out["lexicon"].tolist() == [SENTIMENT_LEXICONS["de"], SENTIMENT_LEXICONS["ru"]]
+    assert all("BSD-3-Clause" in lex and not lex.startswith("none") for lex in out["lexicon"])
+
+
+def test_negation_in_german_and_russian():
+    # "nicht freundlich", "не помогли": the negator before the word
+    nf = one("Der Mitarbeiter war nicht freundlich", "de")
+    assert nf["score"] < 0 and nf["evidence"].startswith("nicht freundlich(-")
+    assert one("Der Mitarbeiter war freundlich", "de")["score"] > 0
+    np_ = one("Мне не помогли", "ru")
+    assert np_["score"] < 0 and np_["evidence"].startswith("не помогли(-")
+    assert one("Мне помогли", "ru")["score"] > 0
+    assert one("Никто не помог", "ru")["score"] < 0
+    assert one("Ничем не помогли, никому не советую", "ru")["score"] < 0
+    # German V2: "nicht" right after the verb, and the phrases for a "nicht" further on
+    assert one("Ich empfehle nicht", "de")["score"] < 0
+    assert one("Ich empfehle den Laden nicht", "de")["score"] < 0
+    assert one("Das Produkt gefällt mir nicht", "de")["score"] < 0
+    assert one("Nicht zu empfehlen", "de")["score"] < 0
+    # negated complaints are praise; "nicht nur" and "не только" negate nothing
+    assert one("Keine Probleme, nichts zu meckern", "de")["score"] > 0
+    assert one("Без проблем, претензий нет", "ru")["score"] > 0
+    assert one("Nicht nur unfreundlich, sondern auch langsam", "de")["score"] < 0
+    assert one("Не только грубо, но и медленно", "ru")["score"] < 0
+    # the negator ends with its clause
+    assert one("Nein, sie waren unfreundlich", "de")["score"] < 0
+
+
+def test_russian_inflected_forms_meet_their_entries_by_stem():
+    for text in ("Сотрудник был грубым", "Товар ужасного качества", "Мне помогли", "Он помог", "Сервис помогает",
+                 "Грубая девушка", "Ужасно долго"):
+        assert one(text, "ru")["score"] != 0, text
+    assert one("Сотрудник был грубым", "ru")["evidence"] == "грубым(-2.0)"
+    assert "ужасного" in one("Товар ужасного качества", "ru")["evidence"]
+    for pos in ("вежливого", "вежливым", "отличного", "помогла", "доволен", "довольна"):
+        assert one(f"Оператор {pos}", "ru")["score"] > 0, pos
+    for neg in ("грубого", "хамство", "хамством", "некомпетентного", "разочарована", "недовольны", "мошенниками"):
+        assert one(f"Оператор {neg}", "ru")["score"] < 0, neg
+    # ё and е are one letter; idioms are phrases
+    assert one("Вопрос решен", "ru")["score"] > 0
+    assert one("Доставка на высоте", "ru")["evidence"] == "на высоте(2.5)"
+    assert one("Сервис из рук вон плохо", "ru")["evidence"].startswith("из рук вон плохо(-")
+
+
+def test_german_inflection_compounds_and_umlaut_spellings():
+    for pos in ("freundlichen", "hilfsbereiten", "kundenfreundlich", "kundenfreundlichen", "Spitzenservice",
+                "Topservice", "empfehlenswert", "weiterempfehlen", "reibungslosen", "grossartig", "ueberragend"):
+        assert one(f"Der Service war {pos}", "de")["score"] > 0, pos
+    for neg in ("unfreundlichen", "Unfreundlichkeit", "unhoeflich", "unhofliche", "enttaeuscht", "Enttäuschung",
+                "Saftladen", "Servicewueste", "Katastrophenservice", "Abzocke", "Frechheit", "kundenunfreundlich"):
+        assert one(f"Der Laden: {neg}", "de")["score"] < 0, neg
+    assert one("Eine Frechheit", "de")["evidence"] == "Frechheit(-2.5)"
+    # idioms; a negated positive idiom is negative
+    assert one("Unter aller Sau", "de")["score"] < 0
+    assert one("Das ist nicht das Gelbe vom Ei", "de")["evidence"].startswith("nicht das Gelbe vom Ei(-")
+    # greetings and sign-offs count nothing
+    greet = one("Guten Tag, mit freundlichen Grüßen", "de")
+    assert greet["score"] == 0 and greet["label"] == "neutral"
+    assert one("С уважением, Анна", "ru")["score"] == 0
+    # boosters strengthen, dampeners weaken
+    assert one("sehr freundlich", "de")["score"] > one("freundlich", "de")["score"] > one("etwas freundlich", "de")["score"]
+    assert one("очень грубо", "ru")["score"] < one("грубо", "ru")["score"] < one("немного грубо", "ru")["score"]
+
+
+@pytest.mark.parametrize("lang", ["de", "ru"])
+def test_every_own_entry_scores_with_its_own_sign(lang):
+    # each word and phrase of csanalysis's own lexicons, read alone, gets the sign of its value (no folding or
+    # stem clash turns it around), and no booster shadows a scored word
+    text = (files("csanalysis.text") / "lexicons" / f"{lang}.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("# ")][1:]
+    words = [w for w, _ in rows]
+    values = np.array([float(v) for _, v in rows])
+    out = score_sentiment(words, language=lang)
+    assert (np.sign(out["score"].to_numpy()) == np.sign(values)).all(), [
+        w for w, v, s in zip(words, values, out["score"]) if np.sign(s) != np.sign(v)]
+    boosters = (files("csanalysis.text") / "lexicons" / f"{lang}_boosters.tsv").read_text(encoding="utf-8")
+    boosted = {line.split("\t")[0] for line in boosters.splitlines()[1:] if line and not line.startswith("# ")}
+    assert not boosted & set(words)
 
 
 def test_per_text_language_sequence_and_detection():
@@ -177,6 +261,8 @@ def test_shipped_files_have_sources_and_licences():
             assert f"`{name}`" in sources
             text = (folder / name).read_text(encoding="utf-8")
             assert text.startswith("# ") and "License" in text.split("\n", 1)[0]
+            if lang in ("de", "ru"):  # csanalysis's own, written for it
+                assert "csanalysis's own" in text.split("\n", 1)[0] and "BSD-3-Clause" in text.split("\n", 1)[0]
     for lic in ("LICENSE-VADER.txt", "LICENSE-AFINN.txt", "LICENSE-asent.txt"):
         assert (folder / lic).read_text(encoding="utf-8").strip()
         assert lic in sources

@@ -8,9 +8,9 @@ every tag. :func:`detect_language` gives the language where the export has no
 language column. :func:`discover_themes` finds the words that set a group of
 comments apart (for example the bad-experience comments no tag caught), so the
 vocabulary can grow from the user's own data. :func:`score_sentiment` scores each
-text's sentiment from shipped, openly licensed lexicons (en, da, sv, no, pt;
-none for de and ru, :data:`SENTIMENT_LEXICONS`) with the words that made the
-score. Texts are masked for e-mails, phone numbers and names first.
+text's sentiment from shipped, openly licensed lexicons (third-party for en,
+da, sv, no, pt; csanalysis's own for de and ru, :data:`SENTIMENT_LEXICONS`) with
+the words that made the score. Texts are masked for e-mails, phone numbers and names first.
 
 Examples
 --------

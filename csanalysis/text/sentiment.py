@@ -2,44 +2,61 @@
 
 :func:`score_sentiment` gives every text a compound score in [-1, 1], a label
 and the words that made it (``evidence``, with their signed values), in the
-languages of :data:`~csanalysis.text.language.LANGUAGES` that have a lexicon
-whose licence allows shipping it in an open-source package. No model, no
-download, no spaCy: the lexicons are data files in
+seven languages of :data:`~csanalysis.text.language.LANGUAGES`, each from a
+lexicon whose licence allows shipping it in an open-source package: published
+lexicons for en, da, sv, no and pt, and csanalysis's own for de and ru (every
+published German and Russian lexicon is non-commercial, GPL or unlicensed). No
+model, no download, no spaCy: the lexicons are data files in
 ``csanalysis/text/lexicons/`` (sources, versions and licences in
 ``SOURCES.md`` there, licence texts beside it).
 
 Lexicons per language
 ---------------------
-=====  ==============================================  ========  ==========================================
-code   lexicon (entries shipped, scale)                licence   missing / notes
-=====  ==============================================  ========  ==========================================
-en     VADER 3.3.2, Hutto & Gilbert 2014               MIT       emoticons, emoji, idioms and VADER's
-       (7,251 words and phrases, -4..+4; 79 boosters)            CAPS/``!`` emphasis are not used
-da     AFINN-da-32, F. Å. Nielsen (3,552, -5..+5,      Apache    no compound splitting; ``hjælpsom``,
-       scaled by 0.8; 43 boosters from asent 0.8.3)    2.0       ``uhøflig`` added by csanalysis
-sv     VADER-Swedish 1.0.3 (vaderSentiment-swedish,    MIT       a machine-aided translation of VADER:
-       = asent's Swedish lexicon; 5,417, -4..+4;                 some odd entries; no compounds
+=====  ==============================================  ============  ==========================================
+code   lexicon (entries shipped, scale)                licence       missing / notes
+=====  ==============================================  ============  ==========================================
+en     VADER 3.3.2, Hutto & Gilbert 2014               MIT           emoticons, emoji, idioms and VADER's
+       (7,251 words and phrases, -4..+4; 79 boosters)                CAPS/``!`` emphasis are not used
+da     AFINN-da-32, F. Å. Nielsen (3,552, -5..+5,      Apache 2.0    no compound splitting; ``hjælpsom``,
+       scaled by 0.8; 43 boosters from asent 0.8.3)                  ``uhøflig`` added by csanalysis
+sv     VADER-Swedish 1.0.3 (vaderSentiment-swedish,    MIT           a machine-aided translation of VADER:
+       = asent's Swedish lexicon; 5,417, -4..+4;                     some odd entries; no compounds
        67 boosters)
-no     AFINN-no-165 (olavski/afinn, = asent's          Apache    ``bra`` is missing from it (added by
-       Norwegian lexicon; 3,188, -5..+5, scaled by     2.0       csanalysis); Bokmål only
+no     AFINN-no-165 (olavski/afinn, = asent's          Apache 2.0    ``bra`` is missing from it (added by
+       Norwegian lexicon; 3,188, -5..+5, scaled by                   csanalysis); Bokmål only
        0.8; 91 boosters from asent 0.8.3)
-de     none                                            -         SentiWS (CC BY-NC-SA), GerVADER (based
-                                                                 on SentiWS), GermanPolarityClues (no
-                                                                 licence stated) and Chen & Skiena 2014
-                                                                 (GPL-3.0) cannot be shipped
-ru     none                                            -         RuSentiLex and LINIS Crowd (CC BY-NC-SA),
-                                                                 Chen & Skiena 2014 (GPL-3.0) cannot be
-                                                                 shipped; dostoevsky needs a model
-pt     LeIA, R. J. A. Almeida (a Brazilian             MIT       written without accents (matched by
-       Portuguese VADER; 5,539, -4..+4; 45 boosters)             folding); ``péssimo`` added by csanalysis
-=====  ==============================================  ========  ==========================================
+de     csanalysis de 1.0, csanalysis's own (1,614      BSD-3-Clause  written for csanalysis, because SentiWS
+       words and phrases, -4..+4; 72 boosters)                       (CC BY-NC-SA), GerVADER (based on
+                                                                     SentiWS), GermanPolarityClues (no licence
+                                                                     stated) and Chen & Skiena 2014 (GPL-3.0)
+                                                                     cannot be shipped; compounds only as
+                                                                     whole entries (``Spitzenservice``)
+ru     csanalysis ru 1.0, csanalysis's own (1,711      BSD-3-Clause  written for csanalysis, because
+       words and phrases, -4..+4; 77 boosters)                       RuSentiLex and LINIS Crowd (CC BY-NC-SA)
+                                                                     and Chen & Skiena 2014 (GPL-3.0) cannot
+                                                                     be shipped; dostoevsky needs a model
+pt     LeIA, R. J. A. Almeida (a Brazilian             MIT           written without accents (matched by
+       Portuguese VADER; 5,539, -4..+4; 45 boosters)                 folding); ``péssimo`` added by csanalysis
+=====  ==============================================  ============  ==========================================
 
-Texts in ``de`` and ``ru`` (and texts whose language is not detected) get a
-row with a missing (NaN) score and a ``lexicon`` value that says why.
-:data:`SENTIMENT_LEXICONS` lists the lexicon of each language. A few
-customer-service words the lexicons lack (``slow``, ``unhelpful``, Norwegian
-``bra``, Portuguese ``péssimo``...) are csanalysis's own additions
-(``additions.tsv``, used only where the lexicon has no entry for the word).
+Texts whose language is not detected get a row with a missing (NaN) score
+and a ``lexicon`` value that says why. :data:`SENTIMENT_LEXICONS` lists the
+lexicon of each language. A few customer-service words the published lexicons
+lack (``slow``, ``unhelpful``, Norwegian ``bra``, Portuguese ``péssimo``...)
+are csanalysis's own additions (``additions.tsv``, used only where the lexicon
+has no entry for the word).
+
+The German and Russian lexicons (``de.tsv``, ``ru.tsv`` and their boosters,
+BSD-3-Clause like csanalysis) were written for csanalysis, on VADER's scale,
+from general knowledge of the languages, not from any existing lexicon: general
+sentiment words and the words customers write about service (``freundlich``,
+``hilfsbereit``, ``Abzocke``, ``Warteschleife``; ``вежливый``, ``помогли``,
+``хамство``, ``мошенники``), German compounds as whole entries
+(``kundenfreundlich``, ``Spitzenservice``, ``Saftladen``) and idioms as
+phrases (``das Gelbe vom Ei``, ``unter aller Sau``; ``на высоте``, ``из рук вон
+плохо``, ``оставляет желать лучшего``). Greetings and sign-offs (``guten Tag``,
+``mit freundlichen Grüßen``, ``с уважением``) are phrases of value 0, so the
+positive words in them count nothing.
 
 Scoring, in order
 -----------------
@@ -56,22 +73,27 @@ Scoring, in order
    before single words; a word is looked up as written, then in its two folded
    spellings (``æ→ae ø→oe å→aa ä→ae ö→oe ü→ue ß→ss``, and bare letters with
    accents removed: ``não→nao``, ``dårlig→darlig``, ``ё→е``), as the reason
-   tagger does, then (da, sv, no, pt) by its Snowball stem when all lexicon
-   words with that stem (4+ letters) agree in sign (``demorou`` meets
-   ``demora``). Negators and boosters are not scored themselves.
+   tagger does, then (da, sv, no, de, ru, pt) by its Snowball stem when all
+   lexicon words with that stem (4+ letters) agree in sign (``demorou`` meets
+   ``demora``, ``unfreundlichen`` meets ``unfreundlich``, ``грубым`` meets
+   ``грубый``). Negators and boosters are not scored themselves.
 4. **Boosters** (VADER's rule): a booster among the 3 words before a scored
-   word in its clause adds ``±0.293`` (``very``, ``meget``, ``muito``;
-   dampeners such as ``slightly`` subtract), times 1, 0.95, 0.9 by distance,
+   word in its clause adds ``±0.293`` (``very``, ``meget``, ``sehr``,
+   ``очень``, ``muito``; dampeners such as ``slightly``, ``etwas``, ``немного``
+   subtract), times 1, 0.95, 0.9 by distance,
    away from zero.
 5. **Negation** (VADER's rule): a negator of the language's reason vocabulary
    (en ``not no never without nothing...``, da ``ikke ingen aldrig uden``, sv
-   ``inte ingen aldrig utan``, no ``ikke ingen aldri uten``, pt ``não nunca
-   nem sem nada``) among the ``negation_window`` (3) words before a scored word
-   in its clause, or (da, sv, no) ``ikke``/``inte`` right after it (``jeg
-   anbefaler ikke``), multiplies its value by ``-0.74``: ``not good`` is
-   negative, ``not bad`` positive, ``ikke god``, ``não é bom`` negative. A
-   negator followed by ``only``/``just`` (``kun``, ``bara``, ``só``...) negates
-   nothing (``not only rude``).
+   ``inte ingen aldrig utan``, no ``ikke ingen aldri uten``, de ``nicht kein*
+   nie ohne niemand nichts kaum...``, ru ``не нет ни никогда без никто
+   ничего...``, pt ``não nunca nem sem nada``) among the ``negation_window``
+   (3) words before a scored word in its clause, or (da, sv, no, de)
+   ``ikke``/``inte``/``nicht`` right after it (``jeg anbefaler ikke``, ``ich
+   empfehle nicht``), multiplies its value by ``-0.74``: ``not good`` is
+   negative, ``not bad`` positive, ``ikke god``, ``nicht freundlich``, ``не
+   помогли``, ``não é bom`` negative. A negator followed by ``only``/``just``
+   (``kun``, ``bara``, ``nur``, ``только``, ``só``...) negates nothing (``not
+   only rude``).
 6. **Compound score**: ``score = s / sqrt(s**2 + 15)`` with ``s`` the sum of the
    values (VADER's normalisation, alpha = 15), so one clear word gives about
    ±0.45 and the score nears ±1 as words add up.
@@ -81,9 +103,13 @@ Scoring, in order
 
 Not handled: sarcasm, irony, domain senses (``bravo`` in Portuguese is "angry"
 and "well done"), compounds (``kundeservicen var elendig`` is read, ``elendig
-kundeservice`` too, but ``Superservice`` is not split), VADER's ``but``
-weighting and emphasis by capitals and exclamation marks. Scores are
-comparable within a language; across lexicons (VADER vs AFINN) only roughly.
+kundeservice`` too, but a compound is not split: German ones count only when
+they are entries, ``Spitzenservice`` yes, ``Hammerservice`` no), a German
+``nicht`` more than one word after its verb (``ich empfehle den Laden nicht``
+is read only because it is a phrase of the lexicon), Russian negation after
+the word (``претензий нет`` is a phrase), VADER's ``but`` weighting and
+emphasis by capitals and exclamation marks. Scores are comparable within a
+language; across lexicons (VADER vs AFINN vs csanalysis's own) only roughly.
 
 Examples
 --------
@@ -113,14 +139,14 @@ from .tokens import STEMMERS, TOKEN, bare, folds, texts_series
 
 __all__ = ["SENTIMENT_LEXICONS", "SENTIMENT_COLUMNS", "score_sentiment"]
 
-#: The lexicon used per language, ``None`` where no openly licensed lexicon is shipped.
+#: The lexicon used per language (``None``: no openly licensed lexicon shipped; every language has one now).
 SENTIMENT_LEXICONS: dict[str, str | None] = {
     "en": "VADER 3.3.2 (MIT)",
     "da": "AFINN-da-32 (Apache-2.0)",
     "sv": "VADER-Swedish 1.0.3 (MIT)",
     "no": "AFINN-no-165 (Apache-2.0)",
-    "de": None,
-    "ru": None,
+    "de": "csanalysis de 1.0 (BSD-3-Clause)",
+    "ru": "csanalysis ru 1.0 (BSD-3-Clause)",
     "pt": "LeIA (MIT)",
 }
 
@@ -133,7 +159,8 @@ ALPHA = 15.0
 THRESHOLD = 0.05
 
 # scale of the lexicon's values to VADER's -4..+4 (AFINN is -5..+5); stemming fallback
-_SPECS = {"en": (1.0, False), "da": (0.8, True), "sv": (1.0, True), "no": (0.8, True), "pt": (1.0, True)}
+_SPECS = {"en": (1.0, False), "da": (0.8, True), "sv": (1.0, True), "no": (0.8, True), "de": (1.0, True),
+          "ru": (1.0, True), "pt": (1.0, True)}
 # a negator followed by one of these negates nothing ("not only", "nicht nur", "não só")
 _NOT_NEGATING_NEXT = {
     "en": {"only", "just", "merely"}, "da": {"kun", "bare", "blot"}, "sv": {"bara", "endast", "enbart"},
@@ -409,8 +436,8 @@ def score_sentiment(texts, language: str | Sequence[str | None] | pd.Series | No
     """The sentiment of each text: a compound score in [-1, 1], a label and the words that made it.
 
     Lexicon-based, offline and explainable; see the module docstring for the
-    lexicon of each language (:data:`SENTIMENT_LEXICONS`; none for ``de`` and
-    ``ru``) and the scoring rules (VADER's: boosters, negation by ``-0.74``,
+    lexicon of each language (:data:`SENTIMENT_LEXICONS`; csanalysis's own
+    for ``de`` and ``ru``) and the scoring rules (VADER's: boosters, negation by ``-0.74``,
     ``score = s / sqrt(s**2 + 15)``).
 
     Parameters
@@ -433,7 +460,7 @@ def score_sentiment(texts, language: str | Sequence[str | None] | pd.Series | No
         One row per text, in order, with columns ``text_index`` (the index
         label when ``texts`` is a Series, else the position), ``language`` (the
         code used; missing when undetected), ``score`` (float in [-1, 1];
-        NaN without text, language or lexicon), ``label`` (``"negative"``
+        NaN without text or language), ``label`` (``"negative"``
         for ``score <= -0.05``, ``"positive"`` for ``score >= 0.05``, else
         ``"neutral"``; missing with the score), ``n_hits`` (number of scored
         words and phrases), ``evidence`` (each as it stands in the masked text,
@@ -454,15 +481,17 @@ def score_sentiment(texts, language: str | Sequence[str | None] | pd.Series | No
     ...          "Ikke dårligt, meget hurtig levering",
     ...          "Atendimento péssimo, não recomendo",
     ...          "Die Wartezeit war viel zu lang",
+    ...          "Оператор был очень груб и ничем не помог",
     ...          None]
-    >>> out = score_sentiment(texts, language=["en", "da", "pt", "de", "en"])
+    >>> out = score_sentiment(texts, language=["en", "da", "pt", "de", "ru", "en"])
     >>> print(out.drop(columns="text_index").to_string(index=False))
-    language   score    label  n_hits                               evidence                                 lexicon
-          en -0.6522 negative       2         rude(-2.0); not helpful(-1.33)                       VADER 3.3.2 (MIT)
-          da  0.6877 positive       2 Ikke dårligt(1.78); meget hurtig(1.89)                AFINN-da-32 (Apache-2.0)
-          pt -0.7278 negative       2    péssimo(-3.0); não recomendo(-1.11)                              LeIA (MIT)
-          de     NaN      NaN       0                                    NaN none: no openly licensed lexicon for de
-          en     NaN      NaN       0                                    NaN                           none: no text
+    language   score    label  n_hits                                 evidence                          lexicon
+          en -0.6522 negative       2           rude(-2.0); not helpful(-1.33)                VADER 3.3.2 (MIT)
+          da  0.6877 positive       2   Ikke dårligt(1.78); meget hurtig(1.89)         AFINN-da-32 (Apache-2.0)
+          pt -0.7278 negative       2      péssimo(-3.0); não recomendo(-1.11)                       LeIA (MIT)
+          de -0.4767 negative       2      Wartezeit(-0.6); viel zu lang(-1.5) csanalysis de 1.0 (BSD-3-Clause)
+          ru -0.6833 negative       2 очень груб(-2.29); ничем не помог(-1.33) csanalysis ru 1.0 (BSD-3-Clause)
+          en     NaN      NaN       0                                      NaN                    none: no text
     """
     s, is_series = texts_series(texts, "score_sentiment")
     n = len(s)
