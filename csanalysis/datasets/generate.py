@@ -433,6 +433,15 @@ P_RUDE_DANISH = 0.30
 #: Seed suffix of the separate generator of the comments and languages: ``default_rng([seed, 15])``.
 VERBATIM_STREAM = 15
 
+#: Planted agent effects (issue 14): each agent's bad-rating share relative to the ordinary agents
+#: (those not listed, multiplier 1). Rated tickets are re-assigned with their own generator (see
+#: :data:`AGENT_STREAM`), given the rating, so that within each ``Via`` an agent's bad share is the
+#: channel's bad share times the agent's multiplier over the mean multiplier; every agent keeps an equal
+#: expected workload in every channel. Unrated tickets keep the uniform assignment.
+AGENT_BAD_MULTIPLIER: dict[str, float] = {"Jonas P.": 2.0, "Maja T.": 2.0, "Sara L.": 1.0 / 3.0}
+#: Seed suffix of the separate generator of the rated tickets' assignees: ``default_rng([seed, 14])``.
+AGENT_STREAM = 14
+
 _SHOPIFY_COLUMNS = [
     "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at",
     "Accepts Marketing", "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code",
@@ -917,8 +926,97 @@ def _write_chunks(path: Path, n_rows: int, make, chunk: int = CHUNK_ROWS, **kw) 
         df.to_csv(path, index=False, header=(a == 0), mode="w" if a == 0 else "a", **kw)
 
 
+def _agent_weights(pi: float) -> tuple[np.ndarray, np.ndarray]:
+    """P(agent | rated bad) and P(agent | rated not bad) in a stratum whose bad share is ``pi``.
+
+    With equal workloads and relative multipliers ``rel`` (mean 1), P(bad | agent) = ``pi * rel`` needs
+    P(agent | bad) = rel / J and P(agent | not bad) = (1 - pi * rel) / (J (1 - pi)); the latter is cut at 0
+    (only in a tiny stratum whose bad share exceeds 1 / max(rel)).
+    """
+    mult = np.array([AGENT_BAD_MULTIPLIER.get(a, 1.0) for a in _AGENTS], dtype=float)
+    rel = mult / mult.mean()
+    w_bad = rel / rel.sum()
+    w_good = np.clip(1.0 - pi * rel, 0.0, None)
+    w_good = w_good / w_good.sum() if w_good.sum() > 0 else np.full(rel.size, 1.0 / rel.size)
+    return w_bad, w_good
+
+
+def _plant_agents(seed: int, agent_i: np.ndarray, rated: np.ndarray, bad: np.ndarray,
+                  stratum: np.ndarray) -> np.ndarray:
+    """Re-assign the rated tickets given their rating (issue 14), with ``default_rng([seed, AGENT_STREAM])``.
+
+    Within each stratum (the ticket's ``Via``) a rated bad ticket goes to an agent with probability
+    proportional to the agent's multiplier, a rated other one so that every agent's expected share of the
+    stratum's rated tickets stays 1 / J; unrated tickets keep ``agent_i``. One uniform per ticket is drawn,
+    so the stream does not depend on which tickets are rated.
+    """
+    arng = np.random.default_rng([int(seed), AGENT_STREAM])
+    u = arng.random(agent_i.size)
+    out = agent_i.copy()
+    for v in np.unique(stratum[rated]):
+        m = rated & (stratum == v)
+        w_bad, w_good = _agent_weights(float(bad[m].mean()))
+        for sel, wt in ((m & bad, w_bad), (m & ~bad, w_good)):
+            cum = np.cumsum(wt)
+            out[sel] = np.minimum(np.searchsorted(cum / cum[-1], u[sel], side="right"), wt.size - 1)
+    return out
+
+
+def _agent_truth(agent_i: np.ndarray, rated: np.ndarray, bad: np.ndarray, customer_initiated: np.ndarray) -> dict:
+    """Planted and realised bad-rating shares per agent, by name and by the sample's agent pseudonym."""
+    from ..privacy import pseudonymise
+    from . import SAMPLE_KEY
+
+    names = list(_AGENTS)
+    keys = pseudonymise(pd.Series(names, dtype=object), SAMPLE_KEY, prefix="agent_").astype("str").tolist()
+    mult = np.array([AGENT_BAD_MULTIPLIER.get(a, 1.0) for a in names], dtype=float)
+    rel = mult / mult.mean()
+
+    def realised(m: np.ndarray) -> dict:
+        n = np.bincount(agent_i[m], minlength=len(names))
+        k = np.bincount(agent_i[m & bad], minlength=len(names))
+        return {a: {"rated": int(n[j]), "bad": int(k[j]), "bad_share": _f(k[j] / n[j]) if n[j] else None}
+                for j, a in enumerate(names)}
+
+    ci = rated & customer_initiated
+    pi_ci = float(bad[ci].mean()) if ci.any() else 0.0
+    pi_all = float(bad[rated].mean()) if rated.any() else 0.0
+    planted = {a: _f(pi_ci * rel[j]) for j, a in enumerate(names)}
+    real_ci = realised(ci)
+    verdict = {a: ("worse" if mult[j] > 1 else "better" if mult[j] < 1 else "equal") for j, a in enumerate(names)}
+    return {
+        "definition": ("the Assignee of every rated Zendesk ticket (Satisfaction Score 1-5, Good or Bad) is "
+                       f"re-drawn given its rating, with its own random stream default_rng([seed, {AGENT_STREAM}]): "
+                       "within each Via, P(bad | agent) = the Via's bad share among rated tickets x the agent's "
+                       "multiplier / the mean multiplier, and every agent keeps an equal expected share of the "
+                       "rated tickets; unrated tickets keep the uniform assignment; an OutBound ticket's "
+                       "Submitter is its Assignee. bad = Satisfaction Score 1, 2 or Bad. planted_bad_share and "
+                       "realised are over rated customer-initiated tickets (Via not OutBound or Closed Ticket), "
+                       "the tickets the agent rankings use; realised_all_rated includes the agent-initiated ones. "
+                       "agent_key = csanalysis.privacy.pseudonymise(name, csanalysis.datasets.SAMPLE_KEY, "
+                       "prefix='agent_'), the tickets reader's agent_key with load_sample's default secret"),
+        "planted_bad_multiplier": {a: _f(mult[j]) for j, a in enumerate(names)},
+        "bad_share_rated_customer_initiated": _f(pi_ci),
+        "bad_share_rated_all": _f(pi_all),
+        "planted_bad_share": planted,
+        "planted_bad_share_by_key": {keys[j]: planted[a] for j, a in enumerate(names)},
+        "agent_key": dict(zip(names, keys)),
+        "realised": real_ci,
+        "realised_bad_share": {a: real_ci[a]["bad_share"] for a in names},
+        "realised_bad_share_by_key": {keys[j]: real_ci[a]["bad_share"] for j, a in enumerate(names)},
+        "realised_all_rated": realised(rated),
+        "effect": verdict,
+        "worse": [a for a in names if verdict[a] == "worse"],
+        "better": [a for a in names if verdict[a] == "better"],
+        "equal": [a for a in names if verdict[a] == "equal"],
+        "worse_keys": [keys[j] for j, a in enumerate(names) if verdict[a] == "worse"],
+        "better_keys": [keys[j] for j, a in enumerate(names) if verdict[a] == "better"],
+        "equal_keys": [keys[j] for j, a in enumerate(names) if verdict[a] == "equal"],
+    }
+
+
 def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: np.ndarray,
-             path: Path) -> np.ndarray:
+             path: Path, *, seed: int) -> tuple[np.ndarray, dict]:
     tk = w.tk
     created = ticket_sec["created"]
     solved = ticket_sec["solved"]
@@ -951,6 +1049,12 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     score = np.where(answered, np.where(legacy, legacy_lab, digits), score)
 
     agent_i = rng.integers(0, len(_AGENTS), k)
+    # planted agent effects (issue 14): the rated tickets' assignees are re-drawn given the rating, from their
+    # own stream, after the main stream's draw (so the main stream and every other column are unchanged)
+    rated = answered
+    rated_bad = answered & tk["rbad"][idx]  # what the export shows as 1, 2 or Bad
+    agent_i = _plant_agents(seed, agent_i, rated, rated_bad, via)
+    agents_truth = _agent_truth(agent_i, rated, rated_bad, (via != I_OUTBOUND) & (via != I_CLOSED))
     agents = np.array(_AGENTS, dtype=object)
     assignee = np.where(status == "New", "", agents[agent_i]).astype(object)
     outbound = via == I_OUTBOUND
@@ -1065,7 +1169,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     # the export's view, for truths: original ticket index -> public Id
     public_id = np.full(len(created), -1, dtype=np.int64)
     public_id[idx] = np.arange(k) + 1001
-    return public_id
+    return public_id, agents_truth
 
 
 def _response_ids(rng: np.random.Generator, k: int, prefix: str = "R_") -> np.ndarray:
@@ -1811,6 +1915,11 @@ def _readme(truth: dict) -> str:
     vb_rows = "\n".join(
         f"| {name} | {n_resp} | {x['comments']} | " + " | ".join(str(x["planted_reasons"][r]) for r in reasons)
         + f" | {x['no_reason']} |" for name, (n_resp, x) in comm.items())
+    ag = truth["agents"]
+    ag_rows = "\n".join(
+        f"| {a} | `{ag['agent_key'][a]}` | {ag['effect'][a]} | {ag['planted_bad_multiplier'][a]:.2f} | "
+        f"{_pct(ag['planted_bad_share'][a])} | {x['rated']} | {x['bad']} | {_pct(x['bad_share'])} |"
+        for a, x in ag["realised"].items())
     n = truth["counts"]
     return f"""# csanalysis sample data
 
@@ -1863,6 +1972,8 @@ Linking: e-mail is the key across all files (`Requester email`, `RecipientEmail`
 * **Service levels** (effect 5): the expectation answer of a customer's latest ticket multiplies
   the quiet-lapse chance (2.0, 1.5, 1.0, 0.75, 0.5 from "Much worse" to "Much better than
   expected"), i.e. meeting expectations keeps customers, exceeding and delighting keeps more.
+* **Agents** (effect 8): two agents get about twice the bad ratings of the others, one a third;
+  the rating itself does not depend on the agent (see 8 below).
 
 ## Planted truths (this sample)
 
@@ -1926,6 +2037,25 @@ changed). Among commented bad answers: no purchase within 365 days after a rude 
 {_num(None if df_['difference_rude_minus_other'] is None else 100 * df_['difference_rude_minus_other'])}
 percentage points (unweighted). The Danish survey has no response id, so its comments cannot enter that figure.
 
+**8. Agents** (issue 14). Every ticket's `Assignee` is first drawn uniformly from the
+{len(ag['agent_key'])} agents; then the assignee of every *rated* ticket (`Satisfaction Score` 1-5, `Good`
+or `Bad`) is drawn again, from its own random stream, given the rating. Within each `Via`, an agent's
+chance of a bad rating (1, 2 or `Bad`) is the channel's bad share times the agent's multiplier over the
+mean multiplier: worse {' and '.join(f"{a} ({ag['planted_bad_multiplier'][a]:.2f})" for a in ag['worse'])},
+better {' and '.join(f"{a} ({ag['planted_bad_multiplier'][a]:.2f})" for a in ag['better'])}, the other
+{len(ag['equal'])} agents 1; every agent keeps an equal expected share of each channel's rated tickets.
+The ratings do not change, unrated tickets keep the uniform draw, no other column changes, and an
+`OutBound` ticket's `Submitter` is its `Assignee`. Of the rated customer-initiated tickets (the ones the
+agent rankings use; `OutBound` and `Closed Ticket` are agent-initiated)
+{_pct(ag['bad_share_rated_customer_initiated'])} are bad, so the planted bad shares are twice the ordinary
+agents' for the worse two and a third of it for the better one. The readers show agents as keyed
+pseudonyms (`agent_key`); the keys below are those of `load_sample()` (secret
+`csanalysis.datasets.SAMPLE_KEY`). Counts are rated customer-initiated tickets.
+
+| agent | agent_key | planted | multiplier | planted bad share | rated tickets | bad | realised bad share |
+|---|---|---|---|---|---|---|---|
+{ag_rows}
+
 Exact definitions are in `planted_truth.json` under each effect's `definition`.
 """
 
@@ -1974,7 +2104,7 @@ def generate_sample(
     dict
         The planted truth (JSON-ready), also written to
         ``out_dir/planted_truth.json``, with keys ``avoidance``,
-        ``word_of_mouth``, ``recovery``, ``channels``, ``expectations``,
+        ``word_of_mouth``, ``recovery``, ``channels``, ``expectations``, ``agents``,
         ``counts``, ``files`` and the run parameters.
 
     Examples
@@ -2015,11 +2145,12 @@ def generate_sample(
     od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec, rates.extra_lines)
     first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
     order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
-    public_id = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"])
+    public_id, agents_truth = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"], seed=int(seed))
     qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"], seed=int(seed),
                     solved_sec=tsec["solved"], p_sec=p_sec)
     truth = _truths(w, tA, p_sec, tsec, public_id, qa)
     truth["verbatims"] = _verbatim_truth(w, tA, tsec, qa)
+    truth["agents"] = agents_truth
     files = [FILES["tickets"], FILES["survey"], FILES["orders"]]
     if danish:
         truth["danish"] = _danish(r_dan, w, ppl, tA, p_sec, tsec["created"], od, out / FILES["danish"],
