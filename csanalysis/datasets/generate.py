@@ -1953,9 +1953,10 @@ Linking: e-mail is the key across all files (`Requester email`, `RecipientEmail`
 
 ## How the world works
 
-* Each customer has a buying rhythm (gamma gaps, customer-specific mean 25-500 days; 8% are
-  long-cycle buyers with a 400-900 day mean) and a quiet-lapse chance after every purchase
-  (Beta(2, 11), so some customers stop with no service failure at all).
+* Each customer has a buying rhythm (gamma gaps; a customer-specific mean, log-normal around
+  {GAP_MEDIAN:g} days and kept within 30-600; {LONG_CYCLE_SHARE:.0%} are
+  long-cycle buyers with a 450-1000 day mean) and a quiet-lapse chance after every purchase
+  (Beta(2, 9), at least 3%, so some customers stop with no service failure at all).
 * Each purchase raises a ticket with a customer-specific probability. The latent experience
   (1-5) depends on the channel; when the satisfaction survey is offered ({P_OFFERED:.0%}) the
   customer answers with probability {P_ANSWER_BAD} (bad) or {P_ANSWER_OTHER} (otherwise).
