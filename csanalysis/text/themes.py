@@ -63,7 +63,8 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
     max_share_other : float, default 0.05
         Keep stems that at most this share of the other comments use: words every comment uses ("for",
         "my", "the"), over-represented in longer focus comments, are no theme. (No stop-word list is
-        needed, so every language is treated alike.)
+        needed, so every language is treated alike; words of one or two letters, function words in every
+        language such as "på", "of", "im", "на", are not read.)
 
     Returns
     -------
@@ -98,7 +99,7 @@ def discover_themes(texts: Any, focus: Any, *, language: Any = None, top: int = 
         codes = {u: language_code(u) for u in given.dropna().unique()}  # the distinct names, not the rows
         lang = pd.Series(given.map(codes).to_numpy(), index=s.index, dtype="object")
     masked = mask_text(s).str.replace(r"\[(?:email|phone|name)\]", " ", regex=True)
-    words = masked.str.findall(r"[^\W\d_]{2,}")
+    words = masked.str.findall(r"[^\W\d_]{3,}")  # two-letter words are function words (på, of, im, на)
     tok = pd.DataFrame({"doc": np.repeat(np.arange(len(s)), words.str.len().to_numpy()),
                         "word": np.concatenate([np.asarray(w, dtype=object) for w in words] or [np.array([], object)])})
     tok["language"] = lang.to_numpy()[tok["doc"].to_numpy()]
