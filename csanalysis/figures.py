@@ -290,8 +290,10 @@ def _drivers(res) -> pd.DataFrame:
                   .fillna("").astype("str") + "; sampling unit: the customer (bootstrap over customers)")
     definition = definition.where(pd.Series(note, index=s.index).eq(""), definition + "; " + note)
     kano = "penalty-reward (Kano) reading: " + s["kano"].fillna("").astype("str")
+    # the estimator's flags (ranks_uncertain) are about the importances' order: they go with the importance rows
+    flags = s["flags"].map(list) if "flags" in s.columns else pd.Series([[] for _ in range(len(s))], index=s.index)
     blocks = [_rows("driver_importance", group, s["importance"], s["ci_low"], s["ci_high"], s["n"], s["method"],
-                    definition, "drivers")]
+                    definition, "drivers", flags=flags)]
     for side in ("penalty", "reward"):
         blocks.append(_rows(f"driver_{side}", group, s[side], s[f"{side}_ci_low"], s[f"{side}_ci_high"], s["n"],
                             "difference of outcome means between the driver's tercile classes; customer bootstrap",

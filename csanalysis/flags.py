@@ -58,6 +58,11 @@ FLAGS: dict[str, str] = {
                     "the central estimate rests on a stated assumption about that band; the interval is the "
                     "identified range (answers at their low ends to a heavy-tailed upper sensitivity), and only it "
                     "decides the verdict",
+    # key drivers (csanalysis.estimators.drivers)
+    "ranks_uncertain": "the order of the drivers is not stable: in more than 10% of the bootstrap resamples it "
+                       "changes substantially (Spearman rank correlation with the estimates below 0.8), because "
+                       "some drivers' importances are too close for this many customers to tell apart; read the "
+                       "intervals, not the ranks",
     # comparisons with the registry (csanalysis.registry.compare)
     "folklore": "the cited figure cannot be traced to a study (provenance U): it circulates without a source",
     "override": "compared although the definitions cannot meet (override=True)",
