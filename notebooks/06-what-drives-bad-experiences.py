@@ -258,58 +258,12 @@ if nonresponse:
            if moved else "The weighting does not move it beyond chance.")))
 
 # %% [markdown]
-# ## What customers say in their comments
+# ## What customers say
 #
-# The survey's free-text comments, read for the reasons they give (rudeness, waiting, not resolved,
-# delivery, product quality, billing, price, ...), by a word list in each comment's own language that
-# keeps the words behind every tag and handles negation ("not rude at all" is no complaint). A reason
-# is shown for a language only where the tagger passed its check on labelled comments there. The
-# share is of comments; intervals allow for customers who wrote several. Beside the shares: a few
-# short, masked quotes, the words that set apart the bad-experience comments no reason caught
-# (candidates for the vocabulary), the share of comments negative in tone, and how many of the customers whose first bad experience came with
-# a comment tagged rude had not bought again a year later, shown beside the untraceable
-# "won't come back after feeling disrespected" folklore, never judged against it.
-#
-# *Needs* survey answers with a free-text comment column, in a language where a reason is validated.
-
-# %%
-v = r.get("verbatims")
-vr = f[(f["source"] == "verbatims") & (f["id"] == "reason_share")]
-pooled = vr[vr["group"].str.contains("language=all; ") & ~vr["group"].str.contains("period=|channel=")]
-comments = section("reasons in comments", v is not None and len(pooled) > 0,
-                   "survey answers with a free-text comment column, in a language where a reason is validated")
-if comments:
-    display(show(pooled, "Comments giving each reason (languages where it is validated, pooled)"))
-    q = v.quotes()
-    if len(q):
-        display(Markdown("\n".join(f"* *{x.reason.replace('_', ' ')}* ({x.language}): \u201c{x.quote}\u201d"
-                                   for x in q.itertuples())))
-    th = v.themes()
-    display(Markdown("Words setting apart the bad-experience comments no reason caught: "
-                     + (", ".join(f"*{t.word}* ({t.language}, {t.comments} comments)" for t in th.itertuples())
-                        if len(th) else "none stands out beyond chance.")))
-    tone = f[(f["id"] == "comment_negative_share") & f["group"].str.startswith("language=all; ")
-             & ~f["group"].str.contains("period=|channel=")]
-    if len(tone):
-        display(show(tone, "Comments negative in tone (word-list sentiment, languages where the scorer passed "
-                           "its check, pooled)"))
-        display(Markdown(
-            f"By the word lists, **{value('comment_negative_share', 'language=all; comments=all')}** of the comments "
-            f"are negative in tone ({ci('comment_negative_share', 'language=all; comments=all')}); the tone comes "
-            "from published positive and negative word lists, with the words behind every score kept "
-            "(`v.sentiment`), and is shown only in the languages where it was checked on labelled comments."))
-
-# %%
-dis = f[f["id"] == "no_return_after_disrespect"]
-if comments and len(dis) and a.has("no_return_after_disrespect", "flagged=rude"):
-    display(show(dis, "No purchase within a year after a bad experience whose comment was tagged rude"))
-    display(Markdown(
-        f"Of the customers whose first bad experience came with a comment tagged rude "
-        f"(n = {value('no_return_after_disrespect', 'flagged=rude', 'n')}), "
-        f"**{value('no_return_after_disrespect', 'flagged=rude')}** had not bought again a year later "
-        f"({ci('no_return_after_disrespect', 'flagged=rude')}); the folklore says "
-        f"{a.cited_text('no_return_after_disrespect')}, a stated intention that no study traces, so the two are "
-        "shown side by side and never judged."))
+# The survey's comments, read for the reasons customers give and for their tone, with the question
+# whether customers who felt disrespected came back, are in
+# [What customers say](07-what-customers-say.ipynb). The reasons also enter the key drivers above
+# (outcomes on commented answers), where the comments' languages allow.
 
 # %% [markdown]
 # ## Conclusions

@@ -41,6 +41,7 @@ EXPECTED = [
     "04-churn-after-a-bad-experience",
     "05-word-of-mouth",
     "06-what-drives-bad-experiences",
+    "07-what-customers-say",
 ]
 
 
@@ -119,8 +120,15 @@ SECTIONS = {
         "power":                            "xx....x.",
         "channels":                         "xx....xx",
         "non-response":                     "xx....xx",
-        "reasons in comments":              "x.xx...x",
         "conclusions":                      "xx....xx",
+    },
+    "07-what-customers-say": {
+        "reasons":                          "x.xx...x",
+        "by period and channel":            "x.xx...x",
+        "tone":                             "x.xx...x",
+        "quotes and themes":                "x.xx...x",
+        "disrespect":                       "x.......",
+        "conclusions":                      "x.xx...x",
     },
     "05-word-of-mouth": {
         "people told":                      "x.......",
