@@ -226,3 +226,20 @@ def test_tone_only_for_languages_whose_scorer_passed_the_check():
     from csanalysis.estimators.verbatims import TONE_COLUMNS
 
     assert none.tone.empty and list(none.tone.columns) == list(TONE_COLUMNS)
+
+
+def test_ticket_free_text_is_kept_masked_and_taggable():
+    """Ticket exports that carry free text (Zendesk's JSON rating comment and subject, Intercom's rating remark)
+    keep it as masked columns named in attrs['free_text_columns']; the same tagger reads them."""
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data" / "tickets"
+    z = cs.read_tickets(data / "zendesk_export.ndjson")
+    assert {"satisfaction_rating_comment", "subject"} <= set(z.attrs["free_text_columns"])
+    i = cs.read_tickets(data / "intercom_conversations.csv")
+    assert "conversation_rating_remark" in i.attrs["free_text_columns"]
+    for t, col in ((z, "satisfaction_rating_comment"), (i, "conversation_rating_remark")):
+        texts = t[col].dropna().astype("str")
+        tags = cs.tag_reasons(texts)
+        assert (tags["reason"] == "waiting").any()  # "slow" in both files
+        assert not texts.str.contains("@").any()  # masked on reading
