@@ -290,7 +290,8 @@ def test_sample_guards_and_bounded_intervals():
     assert f["flags"].map(lambda fl: set(fl) <= set(FLAGS)).all()
     scale = {"share": (0.0, 1.0), "score_1_5": (1.0, 5.0), "score_1_7": (1.0, 7.0), "nps_points": (-100.0, 100.0)}
     b = f[f["unit"].isin(scale)]
-    lo = b["unit"].map(lambda u: scale[u][0]).where(~b["id"].str.contains("difference|excess|penalty|reward"), -1.0)
+    diff = b["id"].str.contains("difference|excess|penalty|reward") | b["group"].str.contains(" minus ")
+    lo = b["unit"].map(lambda u: scale[u][0]).where(~diff, -1.0)
     hi = b["unit"].map(lambda u: scale[u][1])
     assert not ((b["ci_low"] < lo - 1e-9) | (b["ci_high"] > hi + 1e-9)).any()
     # New customers and Promising are no longer empty

@@ -27,7 +27,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as d:
 ...     truth = generate_sample(d, n_customers=300, seed=1)
 >>> sorted(truth)[:3]
-['as_of', 'avoidance', 'channels']
+['agents', 'as_of', 'avoidance']
 """
 
 from __future__ import annotations
