@@ -61,21 +61,27 @@ LANGUAGE_COLUMNS: tuple[str, ...] = ("user_language", "userlanguage", "language"
                                      "survey_language", "sprog", "språk", "sprache", "язык", "idioma")
 
 
+def _verdicts(validated: Any, name: str, columns: list[str]) -> pd.DataFrame:
+    """A validation's verdicts: ``validated`` itself when a DataFrame, else the shipped ``csanalysis/text/<name>``
+    (an empty table with ``columns`` when it does not exist: nothing is published)."""
+    if isinstance(validated, pd.DataFrame):
+        return validated
+    try:
+        text = resources.files("csanalysis.text").joinpath(name).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return pd.DataFrame(columns=columns)
+    from io import StringIO
+
+    return pd.read_csv(StringIO(text))
+
+
 def validated_reasons(validated: Any = "shipped") -> pd.DataFrame:
     """The per reason and language verdicts of the validation: ``reason, language, precision, recall, published``.
 
     ``"shipped"`` reads ``csanalysis/text/validated.csv`` (empty when it does not exist yet: nothing is
     published); a DataFrame is used as given.
     """
-    if isinstance(validated, pd.DataFrame):
-        return validated
-    try:
-        text = resources.files("csanalysis.text").joinpath("validated.csv").read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError):
-        return pd.DataFrame(columns=["reason", "language", "precision", "recall", "published"])
-    from io import StringIO
-
-    return pd.read_csv(StringIO(text))
+    return _verdicts(validated, "validated.csv", ["reason", "language", "precision", "recall", "published"])
 
 
 def validated_sentiment(validated: Any = "shipped") -> pd.DataFrame:
@@ -85,15 +91,8 @@ def validated_sentiment(validated: Any = "shipped") -> pd.DataFrame:
     ``"shipped"`` reads ``csanalysis/text/sentiment_validated.csv`` (written by ``validation/sentiment.py``;
     empty when it does not exist: no tone is published); a DataFrame is used as given.
     """
-    if isinstance(validated, pd.DataFrame):
-        return validated
-    try:
-        text = resources.files("csanalysis.text").joinpath("sentiment_validated.csv").read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError):
-        return pd.DataFrame(columns=["language", "accuracy", "precision", "recall", "published"])
-    from io import StringIO
-
-    return pd.read_csv(StringIO(text))
+    return _verdicts(validated, "sentiment_validated.csv", ["language", "accuracy", "precision", "recall",
+                                                             "published"])
 
 
 def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFrame:
