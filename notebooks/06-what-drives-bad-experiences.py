@@ -36,7 +36,7 @@ import csanalysis as cs
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
-from csanalysis.display import section, show
+from csanalysis.display import format_value, section, show
 from csanalysis.plotting import house_style
 from csanalysis.plotting.findings import DRIVER_LABELS
 
@@ -256,6 +256,15 @@ if nonresponse:
         f"({ci('rated_bad_share', 'weights=response')}). "
         + ("The weighting moves it beyond chance: the rated tickets are not a fair picture."
            if moved else "The weighting does not move it beyond chance.")))
+    planted = cs.datasets.load_planted_truth()["nonresponse"] if a.sample else None
+    if planted:
+        display(Markdown(
+            "The sample's generator knows every ticket's experience, answered or not: among all offered tickets "
+            f"the bad share is {format_value(planted['bad_share_all_offered'], 'share')}"
+            + (", below both readings" if planted["bad_share_all_offered"] < min(d.loc["bad_share", "raw"],
+                                                                                   d.loc["bad_share", "weighted"])
+               else "") + ". Its customers answer more often after a bad experience, which no ticket attribute "
+            "shows: this is the non-response a weighting cannot correct."))
 
 # %% [markdown]
 # ## What customers say

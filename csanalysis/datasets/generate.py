@@ -962,6 +962,30 @@ def _plant_agents(seed: int, agent_i: np.ndarray, rated: np.ndarray, bad: np.nda
     return out
 
 
+def _nonresponse_truth(s: np.ndarray, offered: np.ndarray, answered: np.ndarray, rated_bad: np.ndarray,
+                       customer_initiated: np.ndarray) -> dict:
+    """The bad share among every customer-initiated ticket offered the survey (answered or not) against the
+    answered ones: how far the raw rated share is from the truth the non-response weighting aims at."""
+    pop = offered & customer_initiated
+    ans = pop & answered
+    latent_bad = s <= 2
+    return {
+        "definition": ("customer-initiated Zendesk tickets (Via not OutBound or Closed Ticket) solved on or before "
+                       "as_of and offered the satisfaction survey; bad_share_all_offered: the latent experience "
+                       "1-2 of all of them, answered or not (what a response-weighted bad share aims at); "
+                       "bad_share_answered: the export's 1, 2 or Bad among the answered ones (the raw share). The "
+                       f"answer rate depends on the experience itself (P_ANSWER_BAD {P_ANSWER_BAD}, P_ANSWER_OTHER "
+                       f"{P_ANSWER_OTHER}), not only on what every ticket shows: missing not at random, so a "
+                       "weighting on ticket attributes can correct only the part that resolution and reply "
+                       "times carry"),
+        "mechanism": "missing not at random (the answer rate depends on the experience)",
+        "planted_p_answer_bad": P_ANSWER_BAD, "planted_p_answer_other": P_ANSWER_OTHER,
+        "n_offered": int(pop.sum()), "n_answered": int(ans.sum()),
+        "bad_share_all_offered": _f(latent_bad[pop].mean()) if pop.any() else None,
+        "bad_share_answered": _f(rated_bad[ans].mean()) if ans.any() else None,
+    }
+
+
 def _agent_truth(agent_i: np.ndarray, rated: np.ndarray, bad: np.ndarray, customer_initiated: np.ndarray) -> dict:
     """Planted and realised bad-rating shares per agent, by name and by the sample's agent pseudonym."""
     from ..privacy import pseudonymise
@@ -1055,6 +1079,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     rated_bad = answered & tk["rbad"][idx]  # what the export shows as 1, 2 or Bad
     agent_i = _plant_agents(seed, agent_i, rated, rated_bad, via)
     agents_truth = _agent_truth(agent_i, rated, rated_bad, (via != I_OUTBOUND) & (via != I_CLOSED))
+    nonresponse_truth = _nonresponse_truth(s, offered, answered, rated_bad, (via != I_OUTBOUND) & (via != I_CLOSED))
     agents = np.array(_AGENTS, dtype=object)
     assignee = np.where(status == "New", "", agents[agent_i]).astype(object)
     outbound = via == I_OUTBOUND
@@ -1169,7 +1194,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     # the export's view, for truths: original ticket index -> public Id
     public_id = np.full(len(created), -1, dtype=np.int64)
     public_id[idx] = np.arange(k) + 1001
-    return public_id, agents_truth
+    return public_id, agents_truth, nonresponse_truth
 
 
 def _response_ids(rng: np.random.Generator, k: int, prefix: str = "R_") -> np.ndarray:
@@ -1920,6 +1945,7 @@ def _readme(truth: dict) -> str:
         f"| {a} | `{ag['agent_key'][a]}` | {ag['effect'][a]} | {ag['planted_bad_multiplier'][a]:.2f} | "
         f"{_pct(ag['planted_bad_share'][a])} | {x['rated']} | {x['bad']} | {_pct(x['bad_share'])} |"
         for a, x in ag["realised"].items())
+    nr = truth["nonresponse"]
     n = truth["counts"]
     return f"""# csanalysis sample data
 
@@ -2057,6 +2083,14 @@ pseudonyms (`agent_key`); the keys below are those of `load_sample()` (secret
 |---|---|---|---|---|---|---|---|
 {ag_rows}
 
+**9. Survey non-response** (issue 14). Of the {nr['n_offered']} customer-initiated tickets offered the
+satisfaction survey, {nr['n_answered']} were answered. Customers answer more often after a bad experience
+({nr['planted_p_answer_bad']:.0%} against {nr['planted_p_answer_other']:.0%}), so the rated tickets overstate
+the bad share: {_pct(nr['bad_share_answered'])} among the answered ones, {_pct(nr['bad_share_all_offered'])}
+among all offered ones (latent experience 1-2). The answer depends on the experience itself, not only on
+what every ticket shows (missing not at random): a response weighting on resolution and reply times can
+correct only the part those times carry, and the report says so.
+
 Exact definitions are in `planted_truth.json` under each effect's `definition`.
 """
 
@@ -2146,11 +2180,12 @@ def generate_sample(
     od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec, rates.extra_lines)
     first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
     order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
-    public_id, agents_truth = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"], seed=int(seed))
+    public_id, agents_truth, nonresponse_truth = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"], seed=int(seed))
     qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"], seed=int(seed),
                     solved_sec=tsec["solved"], p_sec=p_sec)
     truth = _truths(w, tA, p_sec, tsec, public_id, qa)
     truth["verbatims"] = _verbatim_truth(w, tA, tsec, qa)
+    truth["nonresponse"] = nonresponse_truth
     truth["agents"] = agents_truth
     files = [FILES["tickets"], FILES["survey"], FILES["orders"]]
     if danish:
