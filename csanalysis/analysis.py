@@ -611,7 +611,9 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     if com is None or tags is None or not len(com):
         raise ValueError("no survey answer has a comment to read reasons from")
     pos = com["response"].to_numpy(dtype=np.int64)  # row of `responses` each comment belongs to
-    answers = np.unique(pos)
+    survey = pos >= 0  # the tickets' satisfaction comments (response -1) are not survey answers
+    tags = tags.loc[survey[tags["text_index"].to_numpy(dtype=np.int64)]]
+    answers = np.unique(pos[survey])
     if len(answers) < MIN_ROWS:
         raise ValueError(f"only {len(answers)} survey answers have a comment; reasons as drivers need at least "
                          f"{MIN_ROWS}")
@@ -1088,12 +1090,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
-        if rs.attrs.get("free_text_columns"):
-            from .estimators.verbatims import verbatims
+    from .estimators.verbatims import TICKET_COMMENT_COLUMNS, verbatims
 
-            jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
-                "confidence": confidence, "tickets": linked.tickets,
-                "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
+    ticket_comments = linked.tickets is not None and any(
+        TICKET_COMMENT_COLUMNS.search(str(c)) for c in linked.tickets.attrs.get("free_text_columns") or [])
+    if (rs is not None and rs.attrs.get("free_text_columns")) or ticket_comments:
+        jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
+            "confidence": confidence, "tickets": linked.tickets,
+            "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
     if runner is None:
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)
@@ -1108,12 +1112,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:
         res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
-    if res["verbatims"] is not None and exp is not None and len(exp) and act is not None:
+    survey_comments = rs is not None and bool(rs.attrs.get("free_text_columns"))
+    if res["verbatims"] is not None and survey_comments and exp is not None and len(exp) and act is not None:
         from .estimators.avoidance import no_return_after_disrespect
 
         res["verbatims"].disrespect = stage("no return after disrespect", no_return_after_disrespect, exp, act, rs,
                                             res["verbatims"], as_of=as_of_ts, **boot)
-    if res["verbatims"] is not None:  # the reasons the comments give as drivers of the same answer's score
+    # the reasons the survey comments give as drivers of the same answer's score
+    if res["verbatims"] is not None and survey_comments:
         merged = stage("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
                        tickets=tk, **boot)
         res["drivers"] = res["drivers"] if merged is None else merged

@@ -354,7 +354,8 @@ def _verbatims(res) -> pd.DataFrame:
                             + t["language"].astype("str") + "; "
                             + t["group"].astype("str").where(t["group"] != "all", "comments=all"),
                             t["share"], t["ci_low"], t["ci_high"], t["n"], res.settings.get("method", ""),
-                            "share of survey comments giving the reason (csanalysis.text.tag_reasons)" + precision,
+                            "share of comments (the survey's free text; the ticket export's satisfaction comments where it "
+                            "has them) giving the reason (csanalysis.text.tag_reasons)" + precision,
                             "verbatims"))
     tone = getattr(res, "tone", None)
     if tone is not None and not tone.empty:
@@ -365,7 +366,8 @@ def _verbatims(res) -> pd.DataFrame:
         blocks.append(_rows("comment_negative_share", "language=" + tone["language"].astype("str") + "; "
                             + tone["group"].astype("str").where(tone["group"] != "all", "comments=all"),
                             tone["share"], tone["ci_low"], tone["ci_high"], tone["n"], res.settings.get("method", ""),
-                            "share of survey comments whose lexicon sentiment is negative (compound score <= -0.05, "
+                            "share of comments (survey free text; ticket satisfaction comments where the export has them) "
+                            "whose lexicon sentiment is negative (compound score <= -0.05, "
                             "csanalysis.text.score_sentiment; lexicon: " + tone["lexicon"].astype("str") + ")"
                             + checked, "verbatims"))
     if getattr(res, "disrespect", None) is not None:

@@ -243,3 +243,35 @@ def test_ticket_free_text_is_kept_masked_and_taggable():
         tags = cs.tag_reasons(texts)
         assert (tags["reason"] == "waiting").any()  # "slow" in both files
         assert not texts.str.contains("@").any()  # masked on reading
+
+
+def test_ticket_satisfaction_comments_join_the_comments_with_the_tickets_rating():
+    """A ticket export's rating comment (not its subject) is read with the survey comments: CSAT from the
+    ticket's rating, response -1, source 'tickets'; alone (no survey) it still gives the verbatims."""
+    t = pd.DataFrame({"ticket_id": ["t1", "t2", "t3", "t4"], "customer": ["a", "b", "c", "d"],
+                      "created_at": pd.to_datetime(["2024-01-02"] * 4, utc=True),
+                      "solved_at": pd.to_datetime(["2024-01-03"] * 4, utc=True),
+                      "rating_score": [0.0, 1.0, np.nan, 0.25],
+                      "satisfaction_rating_comment": ["The agent was rude to me.", "Great help, thanks!", None,
+                                                      "I waited 40 minutes on hold."],
+                      "subject": ["Where is my parcel?"] * 4})
+    t.attrs["free_text_columns"] = ["satisfaction_rating_comment", "subject"]
+    com = comment_table(None, tickets=t, language="en")
+    assert com["text"].tolist() == ["The agent was rude to me.", "Great help, thanks!", "I waited 40 minutes on hold."]
+    assert com["csat"].tolist() == [1.0, 5.0, 2.0] and (com["response"] == -1).all()
+    assert (com["source"] == "tickets").all() and com["ticket_id"].tolist() == ["t1", "t2", "t4"]
+    both = comment_table(_responses(), tickets=t)
+    assert (both["source"] == "survey").sum() == 30 and (both["source"] == "tickets").sum() == 3
+    v = verbatims(None, tickets=t, validated=VALID, language="en")
+    row = v.table.set_index(["reason", "language", "group"])
+    assert row.loc[("rudeness", "en", "all"), "k"] == 1 and row.loc[("rudeness", "en", "all"), "n"] == 3
+    assert row.loc[("rudeness", "en", "experience=bad"), "n"] == 2  # ratings 0 and 0.25: CSAT 1 and 2
+
+
+def test_analysis_reads_the_ticket_exports_rating_comments():
+    from pathlib import Path
+
+    a = cs.analyse(tickets=Path(__file__).parent / "data" / "tickets" / "zendesk_export.ndjson", n_resamples=20)
+    v = a.results["verbatims"]
+    assert v is not None and (v.comments["source"] == "tickets").all()
+    assert v.comments["column"].str.contains("satisfaction_rating_comment").all()  # not the subjects

@@ -2575,7 +2575,9 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     rude[rude_rows] = True
     rid_all = responses["response_id"]
     pos = com["response"].to_numpy(dtype=np.int64)
-    has_id = rid_all.notna().to_numpy()[pos]  # a comment of a response without an id cannot be matched
+    survey = pos >= 0  # the tickets' satisfaction comments (response -1) are not survey answers
+    pos = np.where(survey, pos, 0)
+    has_id = rid_all.notna().to_numpy()[pos] & survey  # a comment of a response without an id cannot be matched
     rid = rid_all.astype("str").to_numpy()[pos]
     per = (pd.DataFrame({"response_id": rid, "eligible": eligible & has_id, "rude": rude & eligible & has_id})
            .groupby("response_id", sort=False)[["eligible", "rude"]].any())

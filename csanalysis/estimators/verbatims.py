@@ -32,6 +32,7 @@ often enough (precision at least 0.8, recall at least 0.5;
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -50,6 +51,11 @@ VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci
 #: Columns of :attr:`VerbatimsResult.tone`: the share of comments negative in tone, per language and group.
 TONE_COLUMNS: tuple[str, ...] = ("language", "group", "share", "ci_low", "ci_high", "n", "k", "customers",
                                  "mean_score", "lexicon", "precision", "recall")
+#: Free-text ticket columns that hold the customer's comment on the rating (read with the survey comments):
+#: Zendesk's JSON ``satisfaction_rating.comment``, Intercom's ``Conversation rating remark``, a generic
+#: ``csat_comment``. Subjects and descriptions say what was asked, not how the service was, and are left out.
+TICKET_COMMENT_COLUMNS = re.compile(r"(rating|satisfaction|csat|feedback).*(comment|remark)|"
+                                    r"(comment|remark).*(rating|satisfaction|csat)", re.IGNORECASE)
 #: A reason is quoted only when at least this many comments give it (issue 15, point 5).
 QUOTE_MIN_COMMENTS = 10
 #: A comment the language detection leaves undecided takes its column's language when at least
@@ -95,18 +101,61 @@ def validated_sentiment(validated: Any = "shipped") -> pd.DataFrame:
                                                              "published"])
 
 
-def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFrame:
-    """One row per non-empty free-text answer: ``customer, response, column, text, csat, at, ticket_id, language,
-    language_from`` (where the language came from: given or detected, the majority of the column, undecided).
+def _ticket_comments(tickets: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The tickets' satisfaction comments as comment rows (``response`` -1), or None when the export has none.
 
-    The free-text columns are those the survey reader marked (``responses.attrs["free_text_columns"]``).
+    Only the rating's own comment counts (a free-text column named like :data:`TICKET_COMMENT_COLUMNS`): a
+    subject or description says what the customer asked, not how the service was. Its CSAT is the ticket's
+    rating on 1-5 (``1 + 4 x rating_score``, so "bad" means the same as for the tickets), its time the
+    ticket's solved time (else its creation).
     """
-    cols = [c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
+    if tickets is None or not len(tickets):
+        return None
+    cols = [c for c in (tickets.attrs.get("free_text_columns") or [])
+            if c in tickets.columns and TICKET_COMMENT_COLUMNS.search(str(c))]
     if not cols:
-        raise ValueError("no free-text survey columns (comments) to read reasons from")
-    lang_col = next((c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS), None)
+        return None
+    cust = (tickets["customer"] if "customer" in tickets.columns else tickets["ticket_id"]).astype("str")
+    score = (pd.to_numeric(tickets["rating_score"], errors="coerce") if "rating_score" in tickets.columns
+             else pd.Series(np.nan, index=tickets.index))
+    when = pd.to_datetime(tickets["solved_at"] if "solved_at" in tickets.columns else tickets["created_at"],
+                          utc=True, errors="coerce")
+    if "created_at" in tickets.columns:
+        when = when.fillna(pd.to_datetime(tickets["created_at"], utc=True, errors="coerce"))
     parts = []
-    cust = (responses["customer"] if "customer" in responses.columns
+    for c in cols:  # one or two comment columns
+        txt = tickets[c].astype("str")
+        ok = (txt.notna() & txt.str.strip().ne("")).to_numpy()
+        parts.append(pd.DataFrame({
+            "customer": cust[ok].to_numpy(), "response": np.full(int(ok.sum()), -1, dtype=np.int64),
+            "column": f"tickets: {c}", "text": txt[ok].to_numpy(),
+            "given_language": np.full(int(ok.sum()), None, dtype=object),
+            "csat": (1.0 + 4.0 * score[ok]).to_numpy(dtype="float64"), "at": when[ok].to_numpy(),
+            "ticket_id": tickets.loc[ok, "ticket_id"].astype("str").to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    return out if len(out) else None
+
+
+def comment_table(responses: pd.DataFrame | None, *, language: Any = None,
+                  tickets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per non-empty free-text answer: ``customer, response, column, text, csat, at, ticket_id, language,
+    language_from`` (where the language came from: given or detected, the majority of the column, undecided),
+    ``source`` (``survey`` or ``tickets``).
+
+    The free-text columns are those the survey reader marked (``responses.attrs["free_text_columns"]``); with
+    ``tickets``, the satisfaction comments the ticket export carries (Zendesk's JSON ``satisfaction_rating``
+    comment, Intercom's rating remark) follow, with ``response`` -1 (see :data:`TICKET_COMMENT_COLUMNS`).
+    """
+    cols = ([c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
+            if responses is not None else [])
+    from_tickets = _ticket_comments(tickets)
+    if not cols and from_tickets is None:
+        raise ValueError("no free-text survey columns (comments) and no ticket satisfaction comments to read "
+                         "reasons from")
+    lang_col = (next((c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS), None)
+                if responses is not None else None)
+    parts = []
+    cust = (None if not cols else responses["customer"] if "customer" in responses.columns
             else pd.Series(np.arange(len(responses)).astype(str), index=responses.index))
     for c in cols:  # a handful of comment columns
         txt = responses[c].astype("str")
@@ -122,7 +171,10 @@ def comment_table(responses: pd.DataFrame, *, language: Any = None) -> pd.DataFr
                    if "responded_at" in responses.columns else np.full(int(ok.sum()), np.datetime64("NaT", "ns"))),
             "ticket_id": (responses.loc[ok, "ticket_id"].astype("str").to_numpy()
                           if "ticket_id" in responses.columns else np.full(int(ok.sum()), None, dtype=object))}))
+    if from_tickets is not None:
+        parts.append(from_tickets)
     out = pd.concat(parts, ignore_index=True)
+    out["source"] = np.where(out["response"].to_numpy() >= 0, "survey", "tickets")
     from csanalysis.text import detect_language, language_code
 
     if language is not None:
@@ -262,9 +314,9 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
 
     Parameters
     ----------
-    responses : DataFrame
+    responses : DataFrame or None
         Canonical survey responses (:func:`csanalysis.read_survey`), linked or not (``customer`` is the
-        sampling unit when present, else each response).
+        sampling unit when present, else each response); None for the tickets' comments alone.
     language : str, optional
         One language code for every comment (overrides the language column and the detection).
     csat_bad_at_most : float, default 2
@@ -274,7 +326,8 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         Verdicts of the validation (:func:`validated_reasons`): only published reason-language pairs get rows.
     tickets : DataFrame, optional
         Canonical tickets: a comment about a ticket (its ``ticket_id``) gets the ticket's ``channel``, for
-        the groups ``channel=...``.
+        the groups ``channel=...``; the satisfaction comments the ticket export carries join the survey's
+        (:data:`TICKET_COMMENT_COLUMNS`; their CSAT is the ticket's rating).
     freq : {"Y", "Q", "M"}, default "Y"
         Periods of the answer time for the groups ``period=...`` (years, quarters or months; a year gives
         most comments per row).
@@ -294,7 +347,7 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     """
     from csanalysis.text import REASONS, score_sentiment, tag_reasons
 
-    com = comment_table(responses, language=language)
+    com = comment_table(responses, language=language, tickets=tickets)
     codes = com["language"].where(com["language"].notna(), None).tolist()
     tags = tag_reasons(com["text"], language=codes)
     sent = score_sentiment(com["text"].reset_index(drop=True), language=codes)

@@ -541,7 +541,8 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
     sec = Section("verbatims", "What customers say in their comments")
     rows = _rows(f, source="verbatims")
     if r.get("verbatims") is not None and len(rows):
-        sec.p("The survey's free-text comments, read for the reasons they give: rudeness, waiting, having to repeat "
+        sec.p("The survey's free-text comments (and the ticket export's satisfaction comments, where it has them), "
+              "read for the reasons they give: rudeness, waiting, having to repeat "
               "oneself, a problem not solved, wrong information, delivery, product quality, billing, price and "
               "self-service. Each comment is tagged by a word list in its own language, with negations handled "
               "('not rude at all' is no complaint of rudeness), and e-mail addresses, phone numbers and names are "
@@ -581,7 +582,8 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
     elif r.get("verbatims") is not None:
         sec.p("The survey has comments, but no reason has been validated for their languages yet, so none is shown.")
     else:
-        sec.p("Not computed: needs survey responses with a free-text comment column.")
+        sec.p("Not computed: needs survey responses with a free-text comment column, or a ticket export with "
+              "satisfaction comments.")
     out.append(sec)
 
     sec = Section("nonresponse", "Rated tickets and the ones nobody rated")
