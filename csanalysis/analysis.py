@@ -564,6 +564,9 @@ def _reason_method(base: str, how: str) -> str:
     return (f"{base} of the reasons the comment mentions (0/1 each, validated reasons only): an association between "
             "what a survey comment mentions and the score of the same answer, which the customer wrote together "
             "with the comment, so the comment describes the score rather than causes it; not a causal effect. "
+            "The weights are those of the reasons as tagged: a reason the tagger misses in some comments (its "
+            "validated recall per language is in validation/verbatims.md) loses weight to the reasons mentioned "
+            "with it, and the intervals do not carry the tagger's errors (validation/reason_drivers.md). "
             f"n = survey answers with a comment; bootstrap over the sampling units, {how}")
 
 
