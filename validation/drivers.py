@@ -284,6 +284,19 @@ def estimate_rows(names: list[str], est: np.ndarray, lo: np.ndarray, hi: np.ndar
     return rows
 
 
+def rank_verdict(hit: np.ndarray, flag: np.ndarray) -> str:
+    """``meets`` (Spearman >= 0.8 in at least 90% of replications), ``flagged`` (it misses, but the unflagged
+    replications meet it and more than half of the misses carry the flag) or ``MISSES``."""
+    hit, flag = np.asarray(hit, dtype=bool), np.asarray(flag, dtype=bool)
+    if hit.mean() >= 0.90:
+        return "meets"
+    n_un = int((~flag).sum())
+    un_share = float(hit[~flag].mean()) if n_un else np.nan
+    if (not n_un or un_share >= 0.90) and int((~hit & flag).sum()) > int((~hit).sum()) / 2:
+        return "flagged"
+    return "MISSES"
+
+
 def spearman_summary(est: np.ndarray, truth: np.ndarray, flag: np.ndarray, stability: np.ndarray) -> dict:
     rho = np.array([stats.spearmanr(e, truth).statistic for e in est])
     hit = rho >= 0.8
@@ -299,12 +312,7 @@ def spearman_summary(est: np.ndarray, truth: np.ndarray, flag: np.ndarray, stabi
     un_share = k_un / n_un if n_un else np.nan
     misses = int(np.sum(~hit))
     misses_flagged = int(np.sum(~hit & flag))
-    if ok:
-        verdict = "meets"
-    elif (not n_un or un_share >= 0.90) and misses_flagged > misses / 2:
-        verdict = "flagged"
-    else:
-        verdict = "MISSES"
+    verdict = rank_verdict(hit, flag)
     return {"median": float(np.median(rho)), "p10": float(np.quantile(rho, 0.10)), "min": float(rho.min()),
             "share_08": share, "share_lo": lo, "share_hi": hi, "ok": ok,
             "top_right": float(np.mean(np.argmax(est, axis=1) == np.argmax(truth))),

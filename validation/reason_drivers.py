@@ -102,6 +102,11 @@ import csanalysis as cs  # noqa: E402
 from csanalysis.analysis import MIN_BINARY_DRIVER, REASON_OUTCOMES  # noqa: E402
 from csanalysis.estimators.drivers import key_drivers, relative_weights  # noqa: E402
 
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+# the targets' arithmetic and the rank rule of the key-driver validation, one copy
+from drivers import clopper_pearson, coverage_verdict, rank_verdict  # noqa: E402
+
 RANK_FLAG = "ranks_uncertain"
 REASONS = ["rudeness", "waiting", "not_resolved", "product_quality", "price"]
 PREVALENCE = np.array([0.12, 0.25, 0.20, 0.15, 0.10])
@@ -305,29 +310,6 @@ def check_direct(customers: int, resamples: int, seed: int) -> tuple[float, floa
 
 
 # --------------------------------------------------------------------------- summaries
-def clopper_pearson(k: int, n: int) -> tuple[float, float]:
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
-
-
-def coverage_ok(k: int, n: int) -> tuple[float, float, float, bool]:
-    lo, hi = clopper_pearson(k, n)
-    p = k / n
-    return p, lo, hi, bool(hi >= 0.93 and lo <= 0.97 and p >= 0.90)
-
-
-def rank_verdict(hit: np.ndarray, flag: np.ndarray) -> str:
-    """``meets`` / ``flagged`` / ``MISSES``, the rule of validation/drivers.py."""
-    n_un = int((~flag).sum())
-    if hit.mean() >= 0.9:
-        return "meets"
-    un_share = float(hit[~flag].mean()) if n_un else np.nan
-    if (not n_un or un_share >= 0.9) and int((~hit & flag).sum()) > int((~hit).sum()) / 2:
-        return "flagged"
-    return "MISSES"
-
-
 def summarise(reps: list[dict], key: str, pop: dict) -> tuple[list[dict], dict]:
     ok = [r[key] for r in reps if "importance" in r[key]]
     est = np.array([o["importance"] for o in ok])
@@ -342,8 +324,8 @@ def summarise(reps: list[dict], key: str, pop: dict) -> tuple[list[dict], dict]:
         m = len(e)
         kp = int(np.sum((l <= tp[j]) & (tp[j] <= h)))
         kt = int(np.sum((l <= tt[j]) & (tt[j] <= h)))
-        p, cl, ch, good = coverage_ok(kp, m)
-        pt, tl, th, good_t = coverage_ok(kt, m)
+        p, cl, ch, good = coverage_verdict(kp, m)
+        pt, tl, th, good_t = coverage_verdict(kt, m)
         sd = float(np.std(e, ddof=1))
         rows.append({"reason": reason, "in": m, "planted": tp[j], "tagged": tt[j], "mean": e.mean(),
                      "bias": e.mean() - tp[j], "bias_tagged": e.mean() - tt[j], "sd": sd,
