@@ -625,7 +625,7 @@ def index_durations(
         "duration": fol["duration"],
         "event": fol["event"],
         "followup": fol["followup"],
-        "rate_band": _rate_band(ep.pur, codes, t, fol),
+        "rate_band": _rate_band(_pre_index_rate(ep.pur, codes, t, fol), fol["n_prior"]),
     })
 
 
@@ -701,10 +701,10 @@ def _pre_index_rate(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict
     return n / (np.maximum((t - first) / _DAY_NS, 0.0) + 30.0) * 365.25
 
 
-def _rate_band(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray]) -> np.ndarray:
+def _rate_band(rate: np.ndarray, n_prior: np.ndarray) -> np.ndarray:
     """Band of the pre-index purchase rate (:data:`RATE_BANDS`): 0 with fewer than two purchases before the index."""
-    band = 1 + np.searchsorted(np.asarray(RATE_BANDS), _pre_index_rate(pur, codes, t, fol), side="right")
-    return np.where(fol["n_prior"] >= 2, band, 0).astype(np.int64)
+    band = 1 + np.searchsorted(np.asarray(RATE_BANDS), rate, side="right")
+    return np.where(n_prior >= 2, band, 0).astype(np.int64)
 
 
 def _median_intervals(pur: _Purchases, codes: np.ndarray, pos: np.ndarray, n_prior: np.ndarray,
@@ -1918,8 +1918,9 @@ def avoidance(
     censoring weighting with the known administrative follow-up ``C`` (days
     from the index to ``as_of``): with ``K(t)`` the share of index dates in
     the same stratum with ``C > t`` (strata: the floor, then deciles of the
-    thresholds, crossed with the bands of the pre-index purchase rate of
-    the Kaplan-Meier figures, merged to ``MIN_STRATUM`` customers), the estimate is ``sum 1[gap > max(window, h)] /
+    thresholds, crossed with quantile groups of the pre-index purchase rate,
+    one per ``CHANGED_RATE_GROUP`` customers, at most
+    ``CHANGED_RATE_GROUPS``), the estimate is ``sum 1[gap > max(window, h)] /
     K(max(window, h))`` over ``sum 1[gap > h] / K(h)``, among customers with
     ``h < window`` (for ``h >= window`` the conditional is 1 by definition and
     ``K(h)`` is 0 wherever ``h`` exceeds every follow-up: left in, they pulled
@@ -2011,7 +2012,8 @@ def avoidance(
     # censoring that depends on how often customers buy: Kaplan-Meier within bands of the pre-index purchase rate,
     # standardised to the bad-experience customers (pooled when fewer than two strata of MIN_STRATUM customers)
     std: StratifiedSurvival | None = None
-    rate_bands = _rate_band(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
+    rate = _pre_index_rate(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
+    rate_bands = None if rate is None else _rate_band(rate, bad["n_prior"])
     if rate_bands is not None:
         std = stratified_survival(bad["duration"], bad["event"], rate_bands, min_stratum=MIN_STRATUM,
                                   confidence=confidence)
@@ -2138,7 +2140,7 @@ def avoidance(
     short = thr < window  # an expected cycle of at least the window: 'changed' would mean 'avoided' by definition
     ch = _changed_share(bad["duration"][short], bad["followup"][short], thr[short],
                         labels.take(b_codes[short]).to_numpy(), window, n_resamples, seed_int, confidence,
-                        rate=None if rate_bands is None else _pre_index_rate(ep.pur, b_codes, ep.b_t, bad)[short])
+                        rate=None if rate is None else rate[short])
     long_cycle = int((~short).sum())
     ch_note = ch["reason"] or (
         f"buying changed for an estimated {ch['share_changed']:.1%} of the bad-experience customers whose expected "
@@ -2619,8 +2621,8 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     # ------------------------------------------------------------------ the weighted difference
     hist = _history(ep.pur, ep.b_codes, ep.b_t, ep.bad)
     m = _model_matrix(hist)
-    # the whole history model needs enough customers per covariate; fewer: the basic history only; fewer still:
-    # no weighted difference (a weighting of a handful of rows on many covariates is not estimable)
+    # the whole history model needs enough customers per covariate; fewer: the basic history only, then the
+    # smallest model; fewer still: no weighted difference (a weighting of a handful of rows is not estimable)
     covariates = next((c for c in (_MODEL_COVARIATES, _MODEL_COVARIATES[:5], _DIS_SMALLEST_MODEL)
                        if n_o >= _DIS_ROWS_PER_COVARIATE * len(c) and n_r >= len(c)), ())
     Zc, Zk, names = _standardise({k: v[flagged] for k, v in m.items()}, {k: v[~flagged] for k, v in m.items()},
