@@ -307,6 +307,24 @@ class VerbatimsResult(Result):
                 "where validated (precision >= 0.8, recall >= 0.5) for the language")
 
 
+def _group_shares(x: np.ndarray, lang: np.ndarray, langs: list[str], groups: dict[str, np.ndarray],
+                  pooled_groups: dict[str, np.ndarray], customers: np.ndarray, confidence: float):
+    """The share of comments with ``x`` (0/1 each) per language of ``langs`` and pooled over them (``"all"``),
+    per group (``pooled_groups`` only for the pooled language), with cluster-robust Wilson intervals over
+    ``customers``: yields ``(language, group, mask of the comments, {share, ci_low, ci_high, n, k, customers})``
+    for every non-empty cell. A comment whose language is None is in no cell."""
+    x = np.asarray(x, dtype=float)
+    for lg in [*langs, "all"]:
+        in_lang = np.isin(lang, langs) if lg == "all" else lang == lg
+        for name, member in (groups | pooled_groups if lg == "all" else groups).items():  # overlapping groups
+            m = in_lang & member
+            if not m.any():
+                continue
+            est, lo, hi, n, k, cl = clustered_share_ci(x, customers, np.where(m, 0, -1), 1, confidence)
+            yield lg, name, m, {"share": est[0], "ci_low": lo[0], "ci_high": hi[0], "n": n[0], "k": k[0],
+                                "customers": cl[0]}
+
+
 def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most: float = 2,
               confidence: float = 0.95, validated: Any = "shipped", tickets: pd.DataFrame | None = None,
               freq: str = "Y", validated_tone: Any = "shipped") -> VerbatimsResult:
@@ -370,24 +388,17 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         for c in sorted(ch.dropna().astype("str").unique()):  # a few channels
             pooled_groups[f"channel={c}"] = (ch.astype("object") == c).to_numpy()
     lang = com["language"].astype("object").to_numpy()
+    customers = com["customer"].to_numpy()
     rows = []
     for reason in [r for r in REASONS if r in set(pub["reason"])]:  # ten reasons
         got = np.zeros(len(com), dtype=bool)
         got[tags.loc[tags["reason"] == reason, "text_index"].to_numpy(dtype=np.int64)] = True
         langs = sorted(set(pub.loc[pub["reason"] == reason, "language"]) & {x for x in lang if x is not None})
-        for lg in [*langs, "all"]:
-            in_lang = np.isin(lang, langs) if lg == "all" else lang == lg
-            for name, member in (groups | pooled_groups if lg == "all" else groups).items():  # overlapping
-                codes = np.where(in_lang & member, 0, -1)
-                if not (codes == 0).any():
-                    continue
-                est, lo, hi, n, k, cl = clustered_share_ci(got.astype(float), com["customer"].to_numpy(), codes, 1,
-                                                           confidence)
-                v = pub.loc[(pub["reason"] == reason) & (pub["language"] == lg)]
-                rows.append({"reason": reason, "language": lg, "group": name, "share": est[0], "ci_low": lo[0],
-                             "ci_high": hi[0], "n": n[0], "k": k[0], "customers": cl[0],
-                             "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
-                             "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
+        for lg, name, _, share in _group_shares(got, lang, langs, groups, pooled_groups, customers, confidence):
+            v = pub.loc[(pub["reason"] == reason) & (pub["language"] == lg)]
+            rows.append({"reason": reason, "language": lg, "group": name, **share,
+                         "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
+                         "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
     table = pd.DataFrame(rows, columns=[*VERBATIM_COLUMNS, "k", "customers", "precision", "recall"])
     # tone: the share of comments negative in tone, in the languages whose scorer passed validation
     vt = validated_sentiment(validated_tone)
@@ -397,22 +408,14 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
     score = sent["score"].to_numpy(dtype="float64")
     langs = sorted(set(vt["language"]) & set(pd.Series(lang[scored], dtype="object").dropna()))
     tone_rows = []
-    for lg in [*langs, "all"] if langs else []:
-        in_lang = (np.isin(lang, langs) if lg == "all" else lang == lg) & scored
-        for name, member in (groups | pooled_groups if lg == "all" else groups).items():  # overlapping
-            codes_g = np.where(in_lang & member, 0, -1)
-            if not (codes_g == 0).any():
-                continue
-            est, lo, hi, n, k, cl = clustered_share_ci(negative.astype(float), com["customer"].to_numpy(), codes_g,
-                                                       1, confidence)
-            v = vt.loc[vt["language"] == lg]
-            lex = sent["lexicon"].to_numpy()[codes_g == 0]
-            tone_rows.append({"language": lg, "group": name, "share": est[0], "ci_low": lo[0], "ci_high": hi[0],
-                              "n": n[0], "k": k[0], "customers": cl[0],
-                              "mean_score": float(np.mean(score[codes_g == 0])),
-                              "lexicon": "; ".join(sorted(set(lex.astype("str")))),
-                              "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
-                              "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
+    lexicon = sent["lexicon"].to_numpy()
+    for lg, name, m, share in (_group_shares(negative, np.where(scored, lang, None), langs, groups, pooled_groups,
+                                             customers, confidence) if langs else ()):
+        v = vt.loc[vt["language"] == lg]
+        tone_rows.append({"language": lg, "group": name, **share, "mean_score": float(np.mean(score[m])),
+                          "lexicon": "; ".join(sorted(set(lexicon[m].astype("str")))),
+                          "precision": float(v["precision"].iloc[0]) if len(v) else np.nan,
+                          "recall": float(v["recall"].iloc[0]) if len(v) else np.nan})
     tone = pd.DataFrame(tone_rows, columns=list(TONE_COLUMNS))
     return VerbatimsResult(table=table, tags=tags, comments=com, sentiment=sent, tone=tone,
                            settings={"confidence": confidence, "csat_bad_at_most": csat_bad_at_most,
