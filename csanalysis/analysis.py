@@ -1095,9 +1095,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
     from .estimators.verbatims import TICKET_COMMENT_COLUMNS, verbatims
 
+    survey_comments = rs is not None and bool(rs.attrs.get("free_text_columns"))
     ticket_comments = linked.tickets is not None and any(
         TICKET_COMMENT_COLUMNS.search(str(c)) for c in linked.tickets.attrs.get("free_text_columns") or [])
-    if (rs is not None and rs.attrs.get("free_text_columns")) or ticket_comments:
+    if survey_comments or ticket_comments:
         jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
             "confidence": confidence, "tickets": linked.tickets,
             "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
@@ -1115,7 +1116,6 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:
         res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
-    survey_comments = rs is not None and bool(rs.attrs.get("free_text_columns"))
     if res["verbatims"] is not None and survey_comments and exp is not None and len(exp) and act is not None:
         from .estimators.avoidance import no_return_after_disrespect
 
