@@ -607,6 +607,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     """
     from .estimators.drivers import METHODS, MIN_EVENTS, MIN_ROWS, DriverResult, key_drivers
     from .estimators.metrics import sampling_units
+    from .estimators.verbatims import published_tags
     from .text import REASONS
 
     com = getattr(verbatims, "comments", None)
@@ -621,10 +622,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
         raise ValueError(f"only {len(answers)} survey answers have a comment; reasons as drivers need at least "
                          f"{MIN_ROWS}")
     tab = verbatims.table
-    own = tab.loc[tab["language"].astype("object") != "all"]
-    published = set(zip(own["reason"].astype("str"), own["language"].astype("str")))
-    ok = [pair in published for pair in zip(tags["reason"].astype("str"), tags["language"].astype("str"))]
-    t = tags.loc[np.asarray(ok, dtype=bool)]
+    t = tags.loc[published_tags(tags, tab.loc[tab["language"].astype("object") != "all"])]
     if t.empty:
         raise ValueError("the comments give no reason validated for their language")
     answer_of = np.searchsorted(answers, pos)  # comment -> commented answer

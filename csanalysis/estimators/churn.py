@@ -683,7 +683,7 @@ def _classify_vocabulary(s: pd.Series) -> pd.Series:
     pairs only; price before service before product, as the rules, when a text gives several); NaN where none."""
     from csanalysis.text import tag_reasons
 
-    from .verbatims import validated_reasons
+    from .verbatims import published_tags, validated_reasons
 
     out = pd.Series(np.nan, index=s.index, dtype="object")
     ok = s.notna().to_numpy()
@@ -693,10 +693,7 @@ def _classify_vocabulary(s: pd.Series) -> pd.Series:
     ver = validated_reasons()
     if tags.empty or ver.empty:
         return out
-    pub = ver[ver["published"].astype(bool)]
-    keep = pd.MultiIndex.from_arrays([tags["reason"], tags["language"]]).isin(
-        pd.MultiIndex.from_arrays([pub["reason"], pub["language"]]))
-    tags = tags[keep]
+    tags = tags[published_tags(tags, ver[ver["published"].astype(bool)])]
     order = list(dict.fromkeys(c for c, _ in REASON_RULES))  # competitor, price, service, product
     best = tags["reason"].map(VOCABULARY_CLASSES).map(order.index).groupby(tags["text_index"].to_numpy()).min()
     pos = np.flatnonzero(ok)[best.index.to_numpy(dtype=np.int64)]

@@ -44,7 +44,7 @@ from csanalysis.results import Result
 from csanalysis.stats.clustered import clustered_share_ci
 
 __all__ = ["VERBATIM_COLUMNS", "TONE_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons",
-           "validated_sentiment", "comment_table"]
+           "validated_sentiment", "published_tags", "comment_table"]
 
 #: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
@@ -65,6 +65,13 @@ MAJORITY_SHARE = 0.8
 #: Columns holding the respondent's language, first found wins.
 LANGUAGE_COLUMNS: tuple[str, ...] = ("user_language", "userlanguage", "language", "lang", "q_language",
                                      "survey_language", "sprog", "språk", "sprache", "язык", "idioma")
+
+
+def published_tags(tags: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Whether each tag (:func:`csanalysis.text.tag_reasons` rows) is of a reason-language pair in ``pairs``
+    (rows with ``reason`` and ``language``, e.g. the published rows of :func:`validated_reasons`)."""
+    key = pd.MultiIndex.from_arrays([pairs["reason"].astype("str"), pairs["language"].astype("str")])
+    return pd.MultiIndex.from_arrays([tags["reason"].astype("str"), tags["language"].astype("str")]).isin(key)
 
 
 def _verdicts(validated: Any, name: str, columns: list[str]) -> pd.DataFrame:
@@ -235,10 +242,7 @@ class VerbatimsResult(Result):
 
     def _published_tags(self) -> np.ndarray:
         """Whether each tag is of a reason published for its language."""
-        pairs = self.table.loc[self.table["language"] != "all", ["reason", "language"]]
-        key = pairs["reason"].astype("str") + "|" + pairs["language"].astype("str")
-        tk = self.tags["reason"].astype("str") + "|" + self.tags["language"].astype("str")
-        return tk.isin(set(key)).to_numpy()
+        return published_tags(self.tags, self.table.loc[self.table["language"] != "all"])
 
     def quotes(self, *, per_reason: int = 3, max_chars: int = 120, min_comments: int = QUOTE_MIN_COMMENTS
                ) -> pd.DataFrame:
