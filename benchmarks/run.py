@@ -53,6 +53,12 @@ READERS = ("read_tickets", "read_survey", "read_activity")
 #: The chain that produces the headline figures from the files.
 ANALYSIS_CHAIN = READERS + ("link", "experiences", "avoidance", "word_of_mouth")
 AVOIDANCE_CHAIN = READERS + ("link", "experiences", "avoidance")
+#: The report's sections of the later issues (14: drivers, rankings, channels, non-response, power; 15: verbatims),
+#: as ``csanalysis report`` names them in its time per stage; issue 13 times them apart from the rest of the report.
+LATER_SECTIONS = ("key drivers", "rankings", "channels and self-service", "survey non-response", "power",
+                  "verbatims", "no return after disrespect", "reason drivers")
+#: The report's two engines as harness stages (each in a fresh process).
+REPORT_STAGES = ("report", "report_dask")
 
 # ======================================================================================= memory probes
 
@@ -81,6 +87,44 @@ def _rss_mb() -> float:
 
 def _hwm_mb() -> float:
     return _status_kb("VmHWM") / 1024
+
+
+class TreePeak:
+    """Peak resident memory of this process and all its descendants together (MB), sampled every 0.1 s.
+
+    For the Dask engine, whose workers are child processes (the kernel's
+    per-process high-water mark would miss them). Sampling misses peaks
+    shorter than the interval, so this is a lower bound of the true peak.
+    """
+
+    def __init__(self, interval: float = 0.1) -> None:
+        import threading
+
+        self.interval, self.peak_mb, self._stop = interval, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> float:
+        import psutil
+
+        me = psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss
+        return total / 1024**2
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _maxrss_mb() -> float:
@@ -215,15 +259,24 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
             pass
         return info
 
-    def report(ctx):
+    def _report(extra: list[str]) -> dict:
+        """``csanalysis report`` end to end; its time per stage (printed at the end) kept as ``sections``."""
         from csanalysis.cli import main
 
+        err = io.StringIO()
         with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
+                contextlib.redirect_stderr(err), TreePeak() as tree:
             code = main(["report", "--tickets", str(files["tickets"]), "--survey", str(files["survey"]),
-                         "--activity", str(files["activity"]), "--timezone", TZ, "--out", d, "--quiet"])
+                         "--activity", str(files["activity"]), "--timezone", TZ, "--out", d, *extra])
             wrote = sorted(p.name for p in Path(d).iterdir()) if Path(d).exists() else []
-        return {"exit_code": code, "wrote": wrote}
+        return {"exit_code": code, "wrote": wrote, "sections": report_sections(err.getvalue()),
+                "tree_peak_mb": tree.peak_mb}
+
+    def report(ctx):
+        return _report([])
+
+    def report_dask(ctx):
+        return _report(["--engine", "dask"])
 
     E = ("experiences",)
     return [
@@ -250,7 +303,17 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
          seg("scorecard", lambda f, c: f(ld(c).tickets, ld(c).responses, ld(c).activity))),
         ("benchmark_table", READERS, benchmark_table),
         ("report", (), report),
+        ("report_dask", (), report_dask),
     ]
+
+
+def report_sections(stderr: str) -> dict[str, float]:
+    """The seconds per stage of ``csanalysis report``'s last progress line ("time per stage: a 1.0 s, ...")."""
+    import re
+
+    line = next((ln for ln in reversed(stderr.splitlines()) if "time per stage:" in ln), "")
+    body = line.split("time per stage:", 1)[-1].rsplit(";", 1)[0]
+    return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"([^,]+?) ([0-9.]+) s(?:,|$)", body)}
 
 
 STAGE_NAMES = [s[0] for s in library_stages({"tickets": Path(), "survey": Path(), "activity": Path()})]
@@ -258,6 +321,7 @@ STAGE_GROUPS = {
     "read": list(READERS),
     "core": list(ANALYSIS_CHAIN),
     "segments": [s for s in STAGE_NAMES if s.startswith("segments_")],
+    "reports": list(REPORT_STAGES),
     "all": STAGE_NAMES,
 }
 
@@ -281,8 +345,14 @@ def _unavailable(name: str) -> str | None:
     }
     if name == "benchmark_table":
         return None if _benchmark_table() is not None else "csanalysis.benchmark_table does not exist yet"
-    if name == "report":
-        return _available_report()
+    if name in REPORT_STAGES:
+        why = _available_report()
+        if why is None and name == "report_dask":
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                return "dask.distributed not installed (pip install -e '.[dask]')"
+        return why
     if name in mods:
         mod, attr = mods[name]
         try:
@@ -491,10 +561,22 @@ def derive(lib: dict, peer: dict, data: dict) -> dict:
         if duck.get("seconds") and floor_total:
             d["peer_pipeline_seconds"] = duck["seconds"] + floor_total
             d["ratios"]["pipeline"] = pipe / d["peer_pipeline_seconds"]
+    # issue 13's target: the report without the later issues' sections (timed apart, LATER_SECTIONS)
+    if secs("report") is not None and st["report"].get("sections"):
+        later = sum(v for k, v in st["report"]["sections"].items() if k in LATER_SECTIONS)
+        d["later_sections_seconds"] = later
+        d["pipeline_core_seconds"] = secs("report") - later
+        if d.get("peer_pipeline_seconds"):
+            d["ratios"]["pipeline_core"] = d["pipeline_core_seconds"] / d["peer_pipeline_seconds"]
+    if secs("report_dask") is not None:
+        d["dask_seconds"] = secs("report_dask")
+        d["dask_peak_mb"] = st["report_dask"].get("tree_peak_mb")
+        if d.get("peer_pipeline_seconds"):
+            d["ratios"]["pipeline_dask"] = d["dask_seconds"] / d["peer_pipeline_seconds"]
     csv_mb = sum(data["bytes"].values()) / 1024**2
     d["csv_mb"] = csv_mb
     # clear_refs resets the kernel's peak for ru_maxrss too, so the process peak is the largest stage peak
-    stage_peaks = [r.get("peak_rss_mb") for r in st.values() if r.get("peak_rss_mb")]
+    stage_peaks = [r.get("peak_rss_mb") for k, r in st.items() if r.get("peak_rss_mb") and k != "report_dask"]
     peak = max(stage_peaks + [lib.get("max_rss_mb") or 0]) if stage_peaks else lib.get("max_rss_mb")
     if peak:
         d["peak_rss_mb"] = peak
@@ -509,7 +591,8 @@ def derive(lib: dict, peer: dict, data: dict) -> dict:
                                 "abs_diff": None if lib_est is None or duck_est is None else abs(lib_est - duck_est)}
     d["targets"] = {
         "readers_within_1.5x_floor": {r: d["ratios"].get(r) is not None and d["ratios"][r] <= 1.5 for r in READERS},
-        "pipeline_within_3x_peer": (d["ratios"].get("pipeline") or float("inf")) <= 3.0,
+        "pipeline_within_3x_peer": (d["ratios"].get("pipeline_core", d["ratios"].get("pipeline"))
+                                    or float("inf")) <= 3.0,
         "memory_within_2x_csv": (d.get("memory_ratio") or float("inf")) <= 2.0,
     }
     return d
@@ -528,9 +611,10 @@ def run_scale(n: int, args, log) -> dict:
                         if not args.inline else run_peers(folder, threads=args.threads))
     else:
         rec["peers"] = {}
-    # the stages in one process; the report (which reads the files itself) in a fresh one, so that
+    # the stages in one process; each report (which reads the files itself) in a fresh one, so that
     # its time and peak memory are its own, not inflated by the tables the other stages keep
-    groups = [[s for s in args.stage_list if s != "report"], [s for s in args.stage_list if s == "report"]]
+    groups = [[s for s in args.stage_list if s not in REPORT_STAGES]] + [[s] for s in args.stage_list
+                                                                        if s in REPORT_STAGES]
     rec["library"] = {"stages": {}, "max_rss_mb": 0.0}
     for group in (g for g in groups if g):
         log(f"[{label}] csanalysis stages: {', '.join(group)} ...")
@@ -567,6 +651,55 @@ def _fmt_r(x):
 
 def _fmt_mb(x):
     return "-" if x is None else (f"{x:,.0f}" if x >= 10 else f"{x:.1f}")
+
+
+#: The growth table's series: (engine, seconds key, peak-memory key) of :func:`derive`.
+GROWTH_SERIES = (("pandas", "pipeline_seconds", "peak_rss_mb"), ("dask", "dask_seconds", "dask_peak_mb"))
+
+
+def growth_slope(n0: float, s0: float, n1: float, s1: float) -> float | None:
+    """Log-log slope of time against customers between two scales (1 = linear growth)."""
+    import math
+
+    if min(n0, s0, n1, s1) <= 0 or n0 == n1:
+        return None
+    return math.log(s1 / s0) / math.log(n1 / n0)
+
+
+def plot_growth(scales: list[dict], path: Path) -> bool:
+    """Time and peak memory against customers, log-log, one line per engine and shape; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    drew = False
+    for engine, key_s, key_m in GROWTH_SERIES:
+        for shape in dict.fromkeys(r["scale"].partition(" ")[2] for r in scales):
+            pts = [(r["customers"], r["derived"].get(key_s), r["derived"].get(key_m)) for r in scales
+                   if r["scale"].partition(" ")[2] == shape and r["derived"].get(key_s) is not None]
+            if not pts:
+                continue
+            label = f"{engine}, {shape or 'typical'}"
+            a1.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label)
+            a2.plot([p[0] for p in pts if p[2]], [p[2] / 1024 for p in pts if p[2]], "o-", label=label)
+            drew = True
+    if not drew:
+        plt.close(fig)
+        return False
+    for ax, what in ((a1, "csanalysis report, seconds"), (a2, "peak memory, GB")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("customers")
+        ax.set_ylabel(what)
+        ax.legend(frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def write_markdown(results: dict, path: Path) -> None:
@@ -649,6 +782,22 @@ def write_markdown(results: dict, path: Path) -> None:
             cells.append(f"{_fmt_s(s)} | {_fmt_r(ratio)} | {_fmt_mb(mb)}")
         L.append(f"| {label} | | " + " | ".join(cells) + " |")
     L.append("")
+    # the report's own time per stage (pandas engine)
+    secs_by = [(r, r["library"].get("stages", {}).get("report", {}).get("sections") or {}) for r in scales]
+    names = list(dict.fromkeys(k for _, sec in secs_by for k in sec))
+    if names:
+        L += ["", "### Inside `csanalysis report` (pandas engine, its own time per stage)", "",
+              "Sections of the later issues (drivers, rankings, channels, non-response, power: issue 14; "
+              "verbatims: issue 15) are timed apart (*later*); issue 13's ratio is the report without them.", "",
+              "| stage | later | " + " | ".join(f"{r['scale']} s" for r in scales) + " |",
+              "|---|---|" + "---|" * len(scales)]
+        for k in names:
+            L.append(f"| {k} | {'yes' if k in LATER_SECTIONS else ''} | "
+                     + " | ".join(_fmt_s(sec.get(k)) for _, sec in secs_by) + " |")
+        for label, key in (("report without the later sections", "pipeline_core_seconds"),
+                           ("the later sections", "later_sections_seconds")):
+            L.append(f"| **{label}** | | " + " | ".join(_fmt_s(r["derived"].get(key)) for r in scales) + " |")
+    L.append("")
     pipe_is = {r["derived"].get("pipeline_is") for r in scales if r["derived"].get("pipeline_is")}
     if pipe_is:
         L.append("The pipeline is " + "; ".join(sorted(pipe_is)) + ".")
@@ -671,23 +820,41 @@ def write_markdown(results: dict, path: Path) -> None:
     for r in READERS:
         ratio = dv["ratios"].get(r)
         L.append(f"| {r} within 1.5x its parse floor | {_fmt_r(ratio)} | {'yes' if ratio and ratio <= 1.5 else 'no'} |")
-    pr = dv["ratios"].get("pipeline")
-    L.append(f"| pipeline within 3x (DuckDB avoidance + parse floors) | {_fmt_r(pr)} | "
+    pr = dv["ratios"].get("pipeline_core", dv["ratios"].get("pipeline"))
+    what = "report without the later sections" if "pipeline_core" in dv["ratios"] else "pipeline"
+    L.append(f"| {what} within 3x (DuckDB avoidance + parse floors) | {_fmt_r(pr)} | "
              f"{'yes' if pr and pr <= 3 else 'no'} |")
+    if dv["ratios"].get("pipeline") is not None and "pipeline_core" in dv["ratios"]:
+        L.append(f"| (the whole report, later sections included) | {_fmt_r(dv['ratios']['pipeline'])} | - |")
+    if dv["ratios"].get("pipeline_dask") is not None:
+        L.append(f"| (the whole report, Dask engine, local cluster) | {_fmt_r(dv['ratios']['pipeline_dask'])} | - |")
     mr = dv.get("memory_ratio")
     L.append(f"| peak memory within 2x the CSV bytes ({dv['csv_mb']:,.0f} MB) | {_fmt_mb(dv.get('peak_rss_mb'))} MB "
              f"= {_fmt_r(mr)} | {'yes' if mr and mr <= 2 else 'no'} |")
     L.append("")
     if len(scales) > 1:
         L += ["## Growth (time and memory per 100k customers)", "",
-              "| scale | pipeline s | s per 100k | peak MB | MB per 100k |", "|---|---|---|---|---|"]
-        for r in scales:
-            per = r["customers"] / 100_000
-            s = r["derived"].get("pipeline_seconds")
-            m = r["derived"].get("peak_rss_mb")
-            L.append(f"| {r['scale']} | {_fmt_s(s)} | {_fmt_s(s / per if s else None)} | {_fmt_mb(m)} | "
-                     f"{_fmt_mb(m / per if m else None)} |")
+              "Slope: log-log slope of the time from the previous scale of the same shape (1 = linear).", "",
+              "| scale | engine | report s | s per 100k | slope | peak MB | MB per 100k |",
+              "|---|---|---|---|---|---|---|"]
+        for engine, key_s, key_m in GROWTH_SERIES:
+            prev = {}
+            for r in scales:
+                per = r["customers"] / 100_000
+                s = r["derived"].get(key_s)
+                m = r["derived"].get(key_m)
+                if s is None:
+                    continue
+                shape = r["scale"].partition(" ")[2]
+                p0 = prev.get(shape)
+                slope = growth_slope(p0[0], p0[1], r["customers"], s) if p0 else None
+                prev[shape] = (r["customers"], s)
+                L.append(f"| {r['scale']} | {engine} | {_fmt_s(s)} | {_fmt_s(s / per)} | "
+                         f"{'-' if slope is None else f'{slope:.2f}'} | {_fmt_mb(m)} | "
+                         f"{_fmt_mb(m / per if m else None)} |")
         L.append("")
+        if plot_growth(scales, path.parent / "growth.png"):
+            L += ["![time and peak memory against customers](growth.png)", ""]
     L += ["## Machine", ""]
     for r in scales:
         m = r["machine"]
@@ -783,6 +950,11 @@ def _one_line(rec: dict) -> str:
             parts.append(f"{r} {d['ratios'][r]:.2f}x")
     if d.get("pipeline_seconds") is not None:
         parts.append(f"pipeline {d['pipeline_seconds']:.1f} s ({_fmt_r(d['ratios'].get('pipeline'))})")
+    if d.get("pipeline_core_seconds") is not None:
+        parts.append(f"without later sections {d['pipeline_core_seconds']:.1f} s "
+                     f"({_fmt_r(d['ratios'].get('pipeline_core'))})")
+    if d.get("dask_seconds") is not None:
+        parts.append(f"dask {d['dask_seconds']:.1f} s ({_fmt_r(d['ratios'].get('pipeline_dask'))})")
     if d.get("peak_rss_mb"):
         parts.append(f"peak {d['peak_rss_mb']:,.0f} MB ({_fmt_r(d.get('memory_ratio'))} CSV)")
     if c:

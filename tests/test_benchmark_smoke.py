@@ -52,3 +52,34 @@ def test_harness_runs_and_library_matches_duckdb(tmp_path):
     assert set(rec["derived"]["ratios"]) >= {"read_tickets", "read_survey", "read_activity",
                                               "avoidance_from_files", "pipeline"}
     assert rec["data"]["customers"] == 1500 and rec["data"]["order_lines"] > rec["data"]["tickets"] > 0
+
+
+def _harness():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(RUN.parent))
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(RUN.parent))
+    return mod
+
+
+def test_report_sections_are_read_from_the_reports_last_progress_line():
+    run = _harness()
+    err = ("[csanalysis   0.1 s] reading ...\n"
+           "[csanalysis  12.0 s] time per stage: reading 3.5 s, key drivers 4.0 s, channels and self-service "
+           "0.2 s, figures and comparisons 0.1 s; total 12.0 s\n")
+    sec = run.report_sections(err)
+    assert sec == {"reading": 3.5, "key drivers": 4.0, "channels and self-service": 0.2,
+                   "figures and comparisons": 0.1}
+    assert run.report_sections("no timings here") == {}
+
+
+def test_growth_slope_is_one_for_linear_time():
+    run = _harness()
+    assert abs(run.growth_slope(1e6, 100.0, 5e6, 500.0) - 1.0) < 1e-12
+    assert run.growth_slope(1e6, 100.0, 5e6, 2500.0) > 1.9
+    assert run.growth_slope(1e6, 0.0, 5e6, 1.0) is None
