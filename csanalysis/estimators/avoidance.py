@@ -72,7 +72,8 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights, unit_hash
+from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
+                                       unit_hash)
 from csanalysis.stats.survival import (
     KaplanMeierResult,
     LogRankResult,
@@ -824,9 +825,10 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
         return out
     out["estimate"] = float(num[0] / den[0])
     uniq, inv = np.unique(units, return_inverse=True)
+    hashes = unit_hash(uniq, seed)  # once, not per chunk of resamples
     boots = np.empty(n_resamples)
     for reps in _chunks(n_resamples, 3 * n):
-        B = poisson_weights(uniq, reps, seed).astype(float)[:, inv]
+        B = poisson_weights_from_hash(hashes, reps).astype(float)[:, inv]
         a, b = ratio(B)
         with np.errstate(divide="ignore", invalid="ignore"):
             boots[reps] = a / b
@@ -1549,8 +1551,9 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     pos_c, pos_k = np.searchsorted(units, tr.case_codes), np.searchsorted(units, tr.ctrl_codes)
     labels = ep.labels[units].to_numpy()
     boot = {k: np.full(n_resamples, np.nan) for k in ("bad", "base", "cens", "rm_bad", "rm_base")}
+    hashes = unit_hash(labels, seed)  # once, not per chunk of resamples
     for reps in _chunks(n_resamples, (n_c + n_k) * (p + 4)):
-        P = np.ascontiguousarray(poisson_weights(labels, reps, seed).T, dtype=float)  # customers x resamples
+        P = np.ascontiguousarray(poisson_weights_from_hash(hashes, reps).T, dtype=float)  # customers x resamples
         Bc, Bk = P[pos_c], P[pos_k]
         _, Wr = fit(Bc, Bk, [b[0] for b in beta])
         boot["bad"][reps], boot["rm_bad"][reps] = _km_grid(cells_c, [Bc], one_pool, window)
@@ -2655,8 +2658,9 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     one_pool = np.array([0, _BOOT_STEPS + 1])
     units = ep.labels.take(ep.b_codes).to_numpy()  # one row per customer
     diff = np.full(n_resamples, np.nan)
+    hashes = unit_hash(units, seed)  # once, not per chunk of resamples
     for reps in _chunks(n_resamples, (n_r + n_o) * (len(names) + 4)):
-        P = np.ascontiguousarray(poisson_weights(units, reps, seed).T, dtype=float)
+        P = np.ascontiguousarray(poisson_weights_from_hash(hashes, reps).T, dtype=float)
         br, bo = P[flagged], P[~flagged]
         sr, _ = _km_grid(cells_r, [br], one_pool, window)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -30,7 +30,7 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD, poisson_weights
+from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
 
@@ -234,7 +234,8 @@ def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed:
     # resamples in chunks of at most _BOOT_CELLS weights
     chunk = max(1, _BOOT_CELLS // max(len(use), 1))
     parts = [risks(np.ones((1, len(use))))]
-    parts += [risks(poisson_weights(cust, np.arange(r0, min(r0 + chunk, n_resamples)), seed_int).astype(float))
+    hashes = unit_hash(cust, seed_int)  # once, not per chunk of resamples
+    parts += [risks(poisson_weights_from_hash(hashes, np.arange(r0, min(r0 + chunk, n_resamples))).astype(float))
               for r0 in range(0, n_resamples, chunk)]
     risk = {g: np.vstack([p[g] for p in parts]) for g in ("bad", "good")}
     ok = np.isfinite(risk["bad"][:, -1]) & np.isfinite(risk["good"][:, -1])

@@ -131,7 +131,7 @@ import pandas as pd
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, PERCENTILE_METHOD, percentile_interval,
-                                        poisson_weights)
+                                        poisson_weights_from_hash, unit_hash)
 from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["word_of_mouth", "reach_model", "prepare_responses", "turnbull", "turnbull_intervals",
@@ -551,7 +551,7 @@ def _units(responses: pd.DataFrame, customer: str) -> tuple[np.ndarray, int]:
     """The sampling unit of every row: its customer, or the row itself when it has none.
 
     Returns the unit labels (strings: the customer ids as they are, so the
-    weights are those :func:`poisson_weights` gives the customer anywhere)
+    weights are those :func:`~csanalysis.stats.bootstrap.poisson_weights` gives the customer anywhere)
     and how many rows have no customer.
     """
     n = len(responses)
@@ -584,9 +584,10 @@ def _key_weights(unit: np.ndarray, key: np.ndarray, n_keys: int, n_resamples: in
     keys_present = pk[starts]
     chunk = max(1, _MAX_CELLS // max(pu.size, len(u_ids)))
     out[1:] = 0.0
+    hashes = unit_hash(np.asarray(u_ids, dtype=object), seed)  # once, not per chunk of resamples
     for s in range(0, n_resamples, chunk):
         reps = np.arange(s, min(n_resamples, s + chunk))
-        wu = poisson_weights(np.asarray(u_ids, dtype=object), reps, seed)
+        wu = poisson_weights_from_hash(hashes, reps)
         out[1 + reps[0]:1 + reps[-1] + 1, keys_present] = np.add.reduceat(wu[:, pu] * pc, starts, axis=1)
     return out
 
