@@ -55,11 +55,14 @@ def parse_floor(path: str | Path, *, header_rows: int = 1) -> dict:
 def avoidance_sql(tickets: str | Path, survey: str | Path, orders: str | Path, *, zone: str = "Europe/Copenhagen",
                   window: float = 730) -> str:
     """The peer's SQL with the file paths, time zone and window filled in."""
+    from csanalysis.estimators.avoidance import MIN_STRATUM, RATE_BANDS  # definitions shared, not code
+
     sql = AVOIDANCE_SQL.read_text(encoding="utf-8")
     for k, v in {"{tickets}": tickets, "{survey}": survey, "{orders}": orders, "{zone}": zone,
                  "{window}": float(window)}.items():
         sql = sql.replace(k, str(v).replace("'", "''"))
-    return sql
+    bands = "[" + ", ".join(repr(float(c)) for c in RATE_BANDS) + "]"
+    return sql.replace("{rate_bands}", bands).replace("{min_stratum}", str(int(MIN_STRATUM)))
 
 
 def duckdb_avoidance(tickets: str | Path, survey: str | Path, orders: str | Path, *,

@@ -26,8 +26,18 @@
 --               at`): replacement orders, not returns
 --   outcome     the first purchase strictly after the index; none -> censored
 --               at as_of, the last order (open-ticket orders included)
+--   strata      (issue 10: censoring depends on how often customers buy) the
+--               Kaplan-Meier curve within bands of the purchase rate before the
+--               index, averaged with the bands' shares of the index customers.
+--               Rate: purchases up to the index / (days since the customer's
+--               first purchase + 30) x 365.25; band 0 with fewer than two
+--               purchases, else 1 + the number of cut points {rate_bands} at or
+--               below the rate; bands pooled in order until each pool holds
+--               {min_stratum} customers, a smaller remainder joining the last
+--               pool (one pool: the plain Kaplan-Meier curve)
 --
--- Placeholders: {tickets}, {survey}, {orders} (paths), {zone}, {window}.
+-- Placeholders: {tickets}, {survey}, {orders} (paths), {zone}, {window}, and the strata's
+-- {rate_bands} and {min_stratum} (csanalysis.estimators.avoidance.RATE_BANDS, MIN_STRATUM).
 
 CREATE OR REPLACE TEMP TABLE purchases AS
 WITH lines AS (
@@ -109,24 +119,54 @@ ANTI JOIN (SELECT customer, at_us, solved_us FROM tickets
            WHERE customer_initiated AND customer IS NOT NULL AND solved_us > at_us) t
     ON p.customer = t.customer AND p.at_us > t.at_us AND p.at_us <= t.solved_us;
 
-WITH as_of AS (SELECT max(at_us) AS as_of FROM purchases),
+WITH RECURSIVE as_of AS (SELECT max(at_us) AS as_of FROM purchases),
 followed AS (
     SELECT i.customer, i.t, p.at_us AS next_at
     FROM index_dates i ASOF LEFT JOIN returns p ON i.customer = p.customer AND p.at_us > i.t
+), history AS (                    -- purchases up to the index: how many, and the customer's first
+    SELECT i.customer, count(p.at_us) AS n_prior, min(p.at_us) AS first_us
+    FROM index_dates i LEFT JOIN returns p ON i.customer = p.customer AND p.at_us <= i.t
+    GROUP BY i.customer
 ), durations AS (
-    SELECT (coalesce(next_at, as_of) - t) / 86400e6 AS days, next_at IS NOT NULL AS event
-    FROM followed, as_of
+    SELECT (coalesce(f.next_at, as_of) - f.t) / 86400e6 AS days, f.next_at IS NOT NULL AS event,
+           CASE WHEN h.n_prior >= 2
+                THEN 1 + len(list_filter({rate_bands},
+                                         lambda c: c <= h.n_prior / (greatest((f.t - h.first_us) / 86400e6, 0) + 30)
+                                                   * 365.25))
+                ELSE 0 END AS band
+    FROM followed f JOIN history h USING (customer), as_of
+), bands AS (
+    SELECT band, count(*) AS n, row_number() OVER (ORDER BY band) AS k FROM durations GROUP BY band
+), pooling(k, band, grp, acc) AS (   -- bands pooled in order until a pool holds {min_stratum}
+    SELECT k, band, 0, n FROM bands WHERE k = 1
+    UNION ALL
+    SELECT b.k, b.band, CASE WHEN m.acc >= {min_stratum} THEN m.grp + 1 ELSE m.grp END,
+           CASE WHEN m.acc >= {min_stratum} THEN b.n ELSE m.acc + b.n END
+    FROM pooling m JOIN bands b ON b.k = m.k + 1
+), last_pool AS (
+    SELECT grp, acc FROM pooling ORDER BY k DESC LIMIT 1
+), strata AS (                     -- a last pool short of {min_stratum} joins the one before it
+    SELECT m.band, CASE WHEN l.acc < {min_stratum} AND m.grp = l.grp AND l.grp > 0 THEN m.grp - 1
+                        ELSE m.grp END AS grp
+    FROM pooling m, last_pool l
 ), steps AS (
-    SELECT days, count(*) FILTER (WHERE event) AS d, count(*) AS m FROM durations GROUP BY days
+    SELECT s.grp, d.days, count(*) FILTER (WHERE d.event) AS d, count(*) AS m
+    FROM durations d JOIN strata s USING (band)
+    GROUP BY s.grp, d.days
 ), risk AS (
-    SELECT days, d, sum(m) OVER (ORDER BY days DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS at_risk
+    SELECT grp, days, d,
+           sum(m) OVER (PARTITION BY grp ORDER BY days DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+               AS at_risk
     FROM steps
+), per_stratum AS (                -- Kaplan-Meier S({window}) within each stratum
+    SELECT grp, max(at_risk) AS n, max(days) AS longest,
+           coalesce(product(1 - d / at_risk) FILTER (WHERE days <= {window} AND d > 0), 1.0) AS s
+    FROM risk
+    GROUP BY grp
 )
-SELECT CASE WHEN (SELECT max(days) FROM durations) >= {window}
-            THEN coalesce(product(1 - d / at_risk) FILTER (WHERE days <= {window} AND d > 0), 1.0) END
-           AS avoid_2y_after_bad,
+SELECT CASE WHEN bool_and(longest >= {window} OR s = 0) THEN sum(n * s) / sum(n) END AS avoid_2y_after_bad,
        (SELECT count(*) FROM durations) AS n,
        (SELECT count(*) FILTER (WHERE event) FROM durations) AS n_events,
        (SELECT count(*) FROM purchases) AS n_purchases,
        (SELECT as_of FROM as_of) AS as_of_us
-FROM risk;
+FROM per_stratum;
