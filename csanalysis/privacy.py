@@ -471,6 +471,20 @@ def _arrow_strings(values: pd.Series):
     return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
+def _distinct_arrow(uniq: pd.Index):
+    """The distinct values of :func:`pd.factorize` as one pyarrow string array (zero-copy when Arrow-backed)."""
+    import pyarrow as pa
+
+    arr = getattr(uniq.array, "_pa_array", None)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        try:
+            return arr.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # over 2 GB of text: large_string it stays
+            return arr
+    return _arrow_strings(pd.Series(np.asarray(uniq, dtype=object)))
+
+
 def _changed(before, after) -> np.ndarray:
     import pyarrow.compute as pc
 
@@ -550,12 +564,11 @@ def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, gre
     -> (positions changed, their new values, {kind: positions that kind changed}).
     """
     s = values.astype("str")  # missing stays missing; non-text values become text but are only written back if changed
-    codes, uniq = pd.factorize(s)
+    codes, uniq = pd.factorize(s)  # (Arrow-backed text is factorised by pyarrow, never as Python strings)
     none = np.zeros(len(s), dtype=bool)
     if len(uniq) == 0:
         return none, np.array([], dtype=object), {k: none for k in _NO_HITS}
-    masked, hits = _mask_arrow(_arrow_strings(pd.Series(np.asarray(uniq, dtype=object))), names, phones=phones,
-                               greetings=greetings)
+    masked, hits = _mask_arrow(_distinct_arrow(uniq), names, phones=phones, greetings=greetings)
     valid = codes >= 0
     safe = np.where(valid, codes, 0)
     pos_hits = {k: v[safe] & valid for k, v in hits.items()}
@@ -597,7 +610,7 @@ def mask_counts(values: _T, *, names: Names | Iterable[str] | None = None, phone
         if not cols or len(values) == 0:
             return values, per
         n = len(values)
-        stacked = pd.concat([values[c].astype("object") for c in cols], ignore_index=True)
+        stacked = pd.concat([values[c].astype("str") for c in cols], ignore_index=True)  # Arrow-backed, not objects
         changed, new, hits = _mask_positions(stacked, names, phones=phones, greetings=greetings)
         for i, c in enumerate(cols):
             per[c] = {k: int(v[i * n:(i + 1) * n].sum()) for k, v in hits.items()}
