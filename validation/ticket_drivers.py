@@ -1,0 +1,611 @@
+"""Planted operational drivers: do the ticket-derived key drivers recover known importances end to end?
+
+    nice -n 10 .venv/bin/python validation/ticket_drivers.py --reps 200 --resamples 200
+    .venv/bin/python validation/ticket_drivers.py --smoke
+
+Issue 14, item 6 ("Validation"), for the drivers ``cs.analyse`` derives from a
+ticket export's own columns (``_drivers`` in ``csanalysis/analysis.py``,
+:data:`csanalysis.analysis.DRIVERS`): first-reply and resolution time
+(``log1p`` minutes), reopens, a repeat contact of the same customer within 7
+days, an SLA breach and the numbers of assignee and group changes
+(hand-offs). ``validation/drivers.py`` validated the estimator on a driver
+matrix; here each replication writes one company's **Zendesk Support CSV
+export** to a file and runs ``cs.analyse(tickets=<path>, ...)`` on it: the
+real reader (``read_exports`` -> ``read_tickets``: ``Assignee stations`` and
+``Group stations`` minus one, ``Reopens``, ``First reply time in minutes``,
+``Full resolution time in minutes``, an ``SLA breached`` column with
+``Yes`` / ``No`` / blank, ``Via`` giving the direction, ``Satisfaction
+Score`` 1-5 / ``Offered`` / blank), the linking, the experiences and the
+drivers stage as a user would run them. The rows of ``Analysis.drivers`` for
+the outcomes ``bad`` (rating 1-2 of 5: logistic relative weights) and
+``rating_score`` ((rating - 1) / 4: relative weights) are the estimates;
+customers are the bootstrap's sampling unit (``cluster="auto"``: the export
+has no organisation).
+
+Zendesk's CSV export has no SLA column (its SLA state lives in Explore); the
+``SLA breached`` column stands for the custom column a user adds. Its name is
+one of the reader's ``SLA_COLUMNS``; a Zendesk custom field would come as
+``SLA breached [flag]``, which the reader does not find (see the .md).
+
+The simulated world
+-------------------
+Time in minutes; tickets from 2024-01-01 on, times at whole minutes.
+
+* ``--customers`` customers, each with 1 + Poisson(1.2) customer-initiated
+  tickets (2.2 on average) and, with probability 0.15, one agent-initiated
+  ticket (``Via`` = ``OutBound``, never rated: it must count neither as a
+  repeat contact nor as a row of the drivers).
+* A customer has a difficulty ``u_c`` ~ N(0, 1). Ticket gaps: with
+  probability ``expit(-1.6 + 0.8 u_c)`` the customer comes back within an
+  exponential 2.5 days, else after an exponential 60 days (the first ticket
+  uniform over the first 600 days): repeat contacts within 7 days occur
+  naturally, more often for difficult customers.
+* A ticket's complexity ``k = sqrt(0.3) u_c + sqrt(0.7) e``; its priority
+  (Low / Normal / High / Urgent, 20 / 50 / 20 / 10%) sets its SLA targets
+  (first response 1440 / 480 / 240 / 60 minutes, resolution 4320 / 2880 /
+  1440 / 480 minutes).
+* first reply ``round(exp(4.6 + 0.6 k - 0.25 prio + 0.9 n1))`` minutes;
+  assignee changes Poisson(``exp(-0.9 + 0.6 k)``); group changes
+  Binomial(assignee changes, 0.6) + Bernoulli(0.05); reopens
+  Poisson(``exp(-1.9 + 0.7 k)``); resolution = first reply +
+  ``round(exp(6.6 + 0.5 k + 0.3 assignee changes + 0.5 reopens + 0.8 n2))``;
+  SLA breached when either target is missed (missing, blank in the export,
+  for 5% of tickets: no SLA policy). Correlations among the derived drivers
+  reach 0.4-0.8 (printed in the .md).
+* The rating (``RATED_P`` = 55% of customer-initiated tickets, the others
+  ``Offered`` or blank): ``round(BASE - BETA . drivers + v_c + e)`` clipped
+  to 1-5, on the package's own driver scale (``log1p`` minutes, counts, 0/1),
+  with a customer effect ``v_c`` ~ N(0, 0.5^2) and ``e`` ~ N(0, 0.8^2).
+  **Group changes and repeat contacts have no effect** (``BETA`` 0); they are
+  correlated with drivers that have one.
+
+Truths
+------
+The population relative weights of the rated customer-initiated tickets with
+every driver known (complete cases, as the estimator): one sample of
+``--truth-customers`` customers (default 1,000,000, about 1.2 million rated
+tickets), drivers computed from the simulation's own arrays (not by the
+reader), then for ``rating_score`` Johnson's relative weights
+(:func:`csanalysis.estimators.drivers.relative_weights` of the drivers'
+correlation matrix and their correlations with the score) and for ``bad``
+the logistic relative weights of ``validation/drivers.py``'s independent
+implementation (``_logistic_rw_plain``: Newton-Raphson on the orthogonal
+counterparts, Menard's standardisation; the package adds a ridge penalty of
+0.5, negligible at this size). The Monte Carlo error of the truths is about
+sd / sqrt(1,200) of a replication's estimate at 800 customers.
+
+Checks (unless ``--no-check``), on one company per size: (1) the reader's
+canonical table holds exactly the simulated drivers (first reply, resolution,
+reopens, SLA, assignee and group changes; the repeat contact as ``_drivers``
+derives it equals the simulation's); (2) ``cs.analyse``'s drivers equal
+``key_drivers`` on the simulation's own arrays with the same seed and
+customer ids (importances and intervals); (3) with ``BadExperienceRule(
+reopens_at_least=2, first_reply_sla_minutes=480)`` reopens and first reply
+are left out of ``bad`` (no estimate, a note) and kept for ``rating_score``.
+
+Figures and targets
+-------------------
+Per size, outcome and driver: population weight, mean estimate, bias, sd,
+coverage of the 95% interval with its Clopper-Pearson 95% interval and the
+verdict of ``validation/drivers.py`` (``coverage_verdict``: the interval
+overlaps [93%, 97%] and the point is >= 90%), mean width / (3.92 sd), and
+the share of replications ``above noise``. Per size and outcome: Spearman of
+the seven estimates with the population weights, the share >= 0.8 with its
+Clopper-Pearson interval, the ``ranks_uncertain`` flag rate, the share among
+unflagged replications and the rank verdict (``rank_verdict``: ``meets`` /
+``flagged`` / ``MISSES``). Target (issue 14): Spearman >= 0.8 in >= 90% of
+replications; coverage as above.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import argparse  # noqa: E402
+import datetime as _dt  # noqa: E402
+import shlex  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import special, stats  # noqa: E402
+
+import csanalysis as cs  # noqa: E402
+from csanalysis.analysis import DRIVERS as PACKAGE_DRIVERS  # noqa: E402
+from csanalysis.estimators.drivers import key_drivers, relative_weights  # noqa: E402
+
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+# the targets' arithmetic, the rank rule and the independent logistic relative weights: one copy, in drivers.py
+from drivers import _logistic_rw_plain, clopper_pearson, coverage_verdict, rank_verdict  # noqa: E402
+
+RANK_FLAG = "ranks_uncertain"
+SECRET = "ticket-drivers-validation"
+#: the drivers in the package's order (:data:`csanalysis.analysis.DRIVERS`)
+DRIVERS = ["first_reply_minutes", "resolution_minutes", "reopens", "repeat_contact_7d", "sla_breached",
+           "assignee_changes", "group_changes"]
+assert DRIVERS == list(PACKAGE_DRIVERS), "the package's driver list changed; update this script"
+#: rating points lost per unit of the driver on the package's scale (log1p minutes, counts, 0/1)
+BETA = np.array([0.22, 0.30, 0.45, 0.0, 0.55, 0.25, 0.0])
+BASE = 6.8
+CUSTOMER_SD, RATING_SD = 0.5, 0.8
+TICKETS_EXTRA_MEAN = 1.2
+OUTBOUND_P = 0.15
+RATED_P = 0.55
+SLA_MISSING_P = 0.05
+PRIORITIES = np.array(["Low", "Normal", "High", "Urgent"])
+PRIORITY_P = np.array([0.2, 0.5, 0.2, 0.1])
+FIRST_TARGET = np.array([1440, 480, 240, 60])
+RESOLUTION_TARGET = np.array([4320, 2880, 1440, 480])
+START = pd.Timestamp("2024-01-01")
+OUTCOMES = (("bad", "bad"), ("rating_score", "rating_score"))
+
+
+# --------------------------------------------------------------------------- simulation
+def simulate(rng: np.random.Generator, customers: int) -> pd.DataFrame:
+    """One company's tickets: one row per ticket, the planted drivers and the rating, vectorised."""
+    per = 1 + rng.poisson(TICKETS_EXTRA_MEAN, customers)
+    out = rng.random(customers) < OUTBOUND_P
+    n_in = int(per.sum())
+    cust = np.repeat(np.arange(customers), per)
+    u = rng.standard_normal(customers)
+    # arrival: the first ticket uniform over 600 days, then a quick return (2.5 days) or a later one (60 days)
+    first = np.r_[0, np.cumsum(per)[:-1]]
+    is_first = np.zeros(n_in, dtype=bool)
+    is_first[first] = True
+    quick = rng.random(n_in) < special.expit(-1.6 + 0.8 * u[cust])
+    gap = np.where(quick, rng.exponential(2.5, n_in), rng.exponential(60.0, n_in))
+    gap[is_first] = rng.uniform(0, 600, customers)
+    day = np.cumsum(gap)
+    day -= np.repeat(np.r_[0.0, day[first[1:] - 1]], per)  # cumulative within customer
+    created = np.floor(day * 1440.0)  # whole minutes
+    prev = np.r_[np.nan, created[:-1]]
+    repeat = (~is_first) & (created - prev <= 7 * 1440)
+    # ticket measures
+    k = np.sqrt(0.3) * u[cust] + np.sqrt(0.7) * rng.standard_normal(n_in)
+    prio = rng.choice(4, n_in, p=PRIORITY_P)
+    fr = np.round(np.exp(4.6 + 0.6 * k - 0.25 * prio + 0.9 * rng.standard_normal(n_in)))
+    assign = rng.poisson(np.exp(-0.9 + 0.6 * k))
+    group = rng.binomial(assign, 0.6) + (rng.random(n_in) < 0.05)
+    reopens = rng.poisson(np.exp(-1.9 + 0.7 * k))
+    res = fr + np.round(np.exp(6.6 + 0.5 * k + 0.3 * assign + 0.5 * reopens + 0.8 * rng.standard_normal(n_in)))
+    sla = ((fr > FIRST_TARGET[prio]) | (res > RESOLUTION_TARGET[prio])).astype(float)
+    sla[rng.random(n_in) < SLA_MISSING_P] = np.nan
+    X = np.column_stack([np.log1p(fr), np.log1p(res), reopens, repeat.astype(float), sla, assign, group])
+    v = CUSTOMER_SD * rng.standard_normal(customers)
+    latent = BASE - np.nan_to_num(X) @ BETA + v[cust] + RATING_SD * rng.standard_normal(n_in)
+    rating = np.clip(np.round(latent), 1, 5)
+    rated = rng.random(n_in) < RATED_P
+    df = pd.DataFrame({"customer": cust, "created": created, "first_reply": fr, "resolution": res,
+                       "reopens": reopens, "repeat": repeat.astype(float), "sla": sla, "assign": assign,
+                       "group": group, "priority": PRIORITIES[prio], "rating": np.where(rated, rating, np.nan),
+                       "outbound": False})
+    # agent-initiated tickets: one for some customers, at a random time within their span, never rated
+    oc = np.flatnonzero(out)
+    if len(oc):
+        last = np.maximum.reduceat(created, first)
+        t_out = np.floor(rng.uniform(0, last[oc] + 1440 * 30))
+        o = pd.DataFrame({"customer": oc, "created": t_out, "first_reply": np.round(rng.exponential(30, len(oc))),
+                          "resolution": np.round(rng.exponential(600, len(oc))) + 31, "reopens": 0,
+                          "repeat": np.nan, "sla": np.nan, "assign": 0, "group": 0, "priority": "Normal",
+                          "rating": np.nan, "outbound": True})
+        df = pd.concat([df, o], ignore_index=True)
+    return df
+
+
+def driver_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    """The drivers on the package's scale, from the simulation's own arrays (customer-initiated tickets)."""
+    d = df.loc[~df["outbound"]]
+    return pd.DataFrame({"first_reply_minutes": np.log1p(d["first_reply"]), "resolution_minutes": np.log1p(d["resolution"]),
+                         "reopens": d["reopens"].astype(float), "repeat_contact_7d": d["repeat"],
+                         "sla_breached": d["sla"], "assignee_changes": d["assign"].astype(float),
+                         "group_changes": d["group"].astype(float)}, index=d.index)
+
+
+def zendesk_export(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """The tickets as a Zendesk Support CSV export (its documented column names) plus an 'SLA breached' column."""
+    n = len(df)
+    created = START + pd.to_timedelta(df["created"].to_numpy(), unit="min")
+    solved = created + pd.to_timedelta(df["resolution"].to_numpy(), unit="min")
+    score = df["rating"].to_numpy()
+    sat = np.where(np.isnan(score), np.where(rng.random(n) < 0.6, "Offered", ""),
+                   pd.Series(score).map(lambda x: "" if np.isnan(x) else str(int(x))).to_numpy())
+    sat = np.where(df["outbound"].to_numpy(), "", sat)
+    sla = df["sla"].to_numpy()
+    agents = np.array([f"Agent {i}" for i in range(12)])
+    groups = np.array(["Support", "Billing", "Tier 2"])
+    return pd.DataFrame({
+        "Id": np.arange(1001, 1001 + n), "Requester id": (df["customer"].to_numpy() + 500_000),
+        "Assignee": agents[rng.integers(0, len(agents), n)], "Group": groups[rng.integers(0, 3, n)],
+        "Status": "Closed", "Priority": df["priority"].to_numpy(),
+        "Via": np.where(df["outbound"].to_numpy(), "OutBound", np.where(rng.random(n) < 0.7, "Mail", "Web form")),
+        "Created at": created.strftime("%Y-%m-%d %H:%M:%S"), "Solved at": solved.strftime("%Y-%m-%d %H:%M:%S"),
+        "Satisfaction Score": sat,
+        "Group stations": df["group"].to_numpy().astype(int) + 1,
+        "Assignee stations": df["assign"].to_numpy().astype(int) + 1,
+        "Reopens": df["reopens"].to_numpy().astype(int),
+        "First reply time in minutes": df["first_reply"].to_numpy().astype(int),
+        "Full resolution time in minutes": df["resolution"].to_numpy().astype(int),
+        "SLA breached": np.where(np.isnan(sla), "", np.where(sla == 1, "Yes", "No")),
+    })
+
+
+# --------------------------------------------------------------------------- one replication
+def run_analyse(df: pd.DataFrame, rng: np.random.Generator, resamples: int, seed: int, folder: Path,
+                rule=None) -> cs.Analysis:
+    """Write the company's Zendesk CSV export and run ``cs.analyse`` on the file, as a user would."""
+    path = folder / "zendesk_tickets.csv"
+    zendesk_export(df, rng).to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the analysis notes what it could not compute (no activity, no survey)
+        return cs.analyse(tickets=str(path), timezone="UTC", secret=SECRET, n_resamples=resamples, seed=seed,
+                          rule=rule)
+
+
+def drivers_rows(a, key: str) -> dict:
+    d = a.drivers
+    part = d[d["outcome"] == key].set_index("driver")
+    use = [str(c) for c in part.index if np.isfinite(float(part.loc[c, "importance"]))]
+    out: dict = {"use": use}
+    if len(use) < 2:
+        return out
+    p = part.reindex(DRIVERS)
+    out.update({c: p[c].to_numpy(dtype=float) for c in ("importance", "ci_low", "ci_high")})
+    out["noise"] = (p["versus_noise"] == "above noise").to_numpy()
+    out["flag"] = bool(any(RANK_FLAG in str(f) for f in part["flags"]))
+    out["n"] = int(part["n"].iloc[0])
+    return out
+
+
+def replicate(args: tuple) -> dict:
+    """One company: ``cs.analyse`` on its Zendesk CSV export; the rows of its drivers table for bad and the score."""
+    seed, customers, resamples = args
+    rng = np.random.default_rng(seed)
+    df = simulate(rng, customers)
+    fseed = int(rng.integers(0, 2**31 - 1))
+    with tempfile.TemporaryDirectory(prefix="ticket_drivers_") as tmp:
+        t0 = time.perf_counter()
+        a = run_analyse(df, rng, resamples, fseed, Path(tmp))
+        secs = time.perf_counter() - t0
+    out = {"tickets": int((~df["outbound"]).sum()), "rated": int(df["rating"].notna().sum()), "secs": secs,
+           "stage": float(a.timings.get("key drivers", np.nan)) if hasattr(a, "timings") else np.nan}
+    for key, _ in OUTCOMES:
+        out[key] = drivers_rows(a, key)
+    return out
+
+
+# --------------------------------------------------------------------------- truths
+def outcome_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Rated customer-initiated tickets: the drivers (simulation's arrays), both outcomes, the customer id."""
+    X = driver_matrix(df)
+    r = df.loc[X.index, "rating"]
+    data = X.loc[r.notna()].copy()
+    rr = r[r.notna()].to_numpy()
+    data["bad"] = (rr <= 2).astype(float)
+    data["rating_score"] = (rr - 1.0) / 4.0
+    data["unit"] = (df.loc[data.index, "customer"].to_numpy() + 500_000).astype(str)
+    return data
+
+
+def population(seed: int, customers: int) -> dict:
+    rng = np.random.default_rng(seed)
+    df = simulate(rng, customers)
+    data = outcome_frame(df).dropna()
+    Xa = data[DRIVERS].to_numpy()
+    R = np.corrcoef(Xa, rowvar=False)
+    y = data["rating_score"].to_numpy()
+    r = np.array([np.corrcoef(Xa[:, j], y)[0, 1] for j in range(len(DRIVERS))])
+    inb = ~df["outbound"].to_numpy()
+    rated = df.loc[inb, "rating"].notna()
+    rule_bad = ((df.loc[inb, "rating"] <= 2) | (df.loc[inb, "reopens"] >= 2) | (df.loc[inb, "first_reply"] > 480))
+    return {"customers": customers, "tickets": int(inb.sum()), "rows": len(data), "corr": R,
+            "rating_score": relative_weights(R, r), "bad": _logistic_rw_plain(Xa, data["bad"].to_numpy()),
+            "bad_share": float(data["bad"].mean()), "rating_mean": float(4 * y.mean() + 1),
+            "rule_bad_share": float(rule_bad[rated].mean()),
+            "means": data[DRIVERS].mean().to_dict(), "sla_known": float(df.loc[inb, "sla"].notna().mean()),
+            "outbound": int((~inb).sum())}
+
+
+# --------------------------------------------------------------------------- checks on one company
+def check(customers: int, resamples: int, seed: int) -> dict:
+    """The reader's table against the simulation; cs.analyse against key_drivers on the simulation's arrays;
+    the bad-experience rule's drivers left out of ``bad``."""
+    rng = np.random.default_rng(seed)
+    df = simulate(rng, customers)
+    fseed = int(rng.integers(0, 2**31 - 1))
+    out: dict = {"customers": customers}
+    with tempfile.TemporaryDirectory(prefix="ticket_drivers_") as tmp:
+        folder = Path(tmp)
+        state = rng.bit_generator.state
+        t0 = time.perf_counter()
+        a = run_analyse(df, rng, resamples, fseed, folder)
+        out["secs"] = time.perf_counter() - t0
+        # (1) the reader: canonical columns against the simulated values, ticket by ticket
+        t = cs.read_tickets(str(folder / "zendesk_tickets.csv"), timezone="UTC", key=SECRET)
+        t = t.set_index(t["ticket_id"].astype(str))
+        ids = (np.arange(len(df)) + 1001).astype(str)
+        t = t.loc[ids]
+        pairs = {"first_reply_minutes": df["first_reply"], "resolution_minutes": df["resolution"],
+                 "reopens": df["reopens"], "assignee_changes": df["assign"], "group_changes": df["group"]}
+        bad = {c: int((pd.to_numeric(t[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                       != v.to_numpy(dtype=float)).sum()) for c, v in pairs.items()}
+        sla_t = t["sla_breached"].astype("float64").to_numpy()
+        sla_s = df["sla"].to_numpy()
+        bad["sla_breached"] = int(np.sum(~((sla_t == sla_s) | (np.isnan(sla_t) & np.isnan(sla_s)))))
+        score = t["rating_score"].to_numpy(dtype=float)
+        rs = (df["rating"].to_numpy() - 1) / 4
+        bad["rating_score"] = int(np.sum(~((score == rs) | (np.isnan(score) & np.isnan(rs)))))
+        bad["direction"] = int(np.sum((t["direction"].astype(str).to_numpy() == "agent") != df["outbound"].to_numpy()))
+        out["reader_mismatches"] = bad
+        # (1b) the same export with the column named as Zendesk names a custom checkbox field in its CSV export
+        zd = pd.read_csv(folder / "zendesk_tickets.csv", dtype=str, keep_default_na=False)
+        zd.rename(columns={"SLA breached": "SLA breached [flag]"}).to_csv(folder / "custom.csv", index=False)
+        tc = cs.read_tickets(str(folder / "custom.csv"), timezone="UTC", key=SECRET)
+        out["custom_field_sla_known"] = int(tc["sla_breached"].notna().sum())
+        out["sla_known"] = int(np.isfinite(sla_s).sum())
+        out["reader_rows"] = len(t)
+        # (2) cs.analyse's drivers against key_drivers on the simulation's own arrays (same seed, same customer ids)
+        data = outcome_frame(df)
+        direct = key_drivers(data, ["bad", "rating_score"], DRIVERS, kind={"bad": "binary", "rating_score": "continuous"},
+                             customer="unit", higher_is_better={"bad": False, "rating_score": True},
+                             higher_is_worse={c: True for c in DRIVERS}, n_resamples=resamples, seed=fseed).table
+        pk = a.drivers.set_index(["outcome", "driver"])
+        dk = direct.set_index(["outcome", "driver"])
+        same_rows = set(pk.index) == set(dk.index)
+        out["direct_rows_equal"] = same_rows
+        if same_rows:
+            out["direct_max_diff"] = {c: float(np.nanmax(np.abs(pk.loc[dk.index, c].to_numpy(float)
+                                                                - dk[c].to_numpy(float))))
+                                      for c in ("importance", "ci_low", "ci_high")}
+        # (3) a rule that uses reopens and the first reply: both left out of 'bad', kept for 'rating_score'
+        rule = cs.BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)
+        rng.bit_generator.state = state  # the same export (assignees, channels, 'Offered') as above
+        b = run_analyse(df, rng, resamples, fseed, folder, rule=rule)
+    d = b.drivers.set_index(["outcome", "driver"])
+    left = ["reopens", "first_reply_minutes"]
+    out["rule_left_out_bad"] = {c: bool(np.isnan(float(d.loc[("bad", c), "importance"]))
+                                      and "left out" in str(d.loc[("bad", c), "note"])) for c in left}
+    out["rule_kept_score"] = {c: bool(np.isfinite(float(d.loc[("rating_score", c), "importance"]))) for c in left}
+    out["rule_fit_n"] = int(d.loc[("bad", "sla_breached"), "n"])
+    # what 'bad' is under the rule: key_drivers on the simulation's arrays with the rating's bad (not the rule's)
+    # and the five other drivers, same seed, against the rule run's importances
+    rest = [c for c in DRIVERS if c not in left]
+    kd = key_drivers(data, "bad", rest, kind="binary", customer="unit", higher_is_better=False,
+                     higher_is_worse={c: True for c in rest}, n_resamples=resamples, seed=fseed).table.set_index("driver")
+    out["rule_bad_vs_rating_only"] = float(np.max(np.abs(d.loc["bad"].loc[rest, "importance"].to_numpy(float)
+                                                         - kd.loc[rest, "importance"].to_numpy(float))))
+    inb = ~df["outbound"].to_numpy()
+    rated = df["rating"].notna().to_numpy() & inb
+    rule_bad = (df["rating"] <= 2) | (df["reopens"] >= 2) | (df["first_reply"] > 480)
+    out["bad_share_rating"] = float((df["rating"] <= 2)[rated].mean())
+    out["bad_share_rule"] = float(rule_bad[rated].mean())
+    out["bad_rule_only"] = int((rule_bad & ~(df["rating"] <= 2))[rated].sum())
+    out["rated"] = int(rated.sum())
+    return out
+
+
+# --------------------------------------------------------------------------- summaries
+def summarise(reps: list[dict], key: str, truth: np.ndarray) -> tuple[list[dict], dict]:
+    ok = [r[key] for r in reps if "importance" in r[key]]
+    est = np.array([o["importance"] for o in ok])
+    lo = np.array([o["ci_low"] for o in ok])
+    hi = np.array([o["ci_high"] for o in ok])
+    above = np.array([o["noise"] for o in ok])
+    rows = []
+    for j, d in enumerate(DRIVERS):
+        have = np.isfinite(est[:, j])
+        e, lw, hg = est[have, j], lo[have, j], hi[have, j]
+        m = len(e)
+        k = int(np.sum((lw <= truth[j]) & (truth[j] <= hg)))
+        p, cl, ch, good = coverage_verdict(k, m)
+        sd = float(np.std(e, ddof=1))
+        width = float(np.mean(hg - lw))
+        rows.append({"driver": d, "in": m, "truth": float(truth[j]), "mean": float(e.mean()),
+                     "bias": float(e.mean() - truth[j]), "bias_se": sd / np.sqrt(m), "sd": sd, "cov": p,
+                     "cov_lo": cl, "cov_hi": ch, "ok": good, "width": width,
+                     "ratio": width / (3.92 * sd) if sd > 0 else np.nan, "above": float(above[have, j].mean()),
+                     "miss_low": int(np.sum(hg < truth[j])), "miss_high": int(np.sum(lw > truth[j]))})
+    full = np.all(np.isfinite(est), axis=1)
+    rho = np.array([stats.spearmanr(e, truth).statistic for e in est[full]])
+    flag = np.array([o["flag"] for o in ok])[full]
+    hit = rho >= 0.8
+    n_un = int((~flag).sum())
+    un_lo, un_hi = clopper_pearson(int(hit[~flag].sum()), n_un) if n_un else (np.nan, np.nan)
+    s_lo, s_hi = clopper_pearson(int(hit.sum()), len(hit))
+    top = int(np.argmax(truth))
+    rank = {"fits": len(ok), "full": int(full.sum()), "median": float(np.median(rho)),
+            "p10": float(np.quantile(rho, 0.1)), "min": float(rho.min()), "share": float(hit.mean()),
+            "share_lo": s_lo, "share_hi": s_hi, "flag_rate": float(flag.mean()), "un_n": n_un,
+            "un_share": float(hit[~flag].mean()) if n_un else np.nan, "un_lo": un_lo, "un_hi": un_hi,
+            "flag_share": float(hit[flag].mean()) if flag.any() else np.nan,
+            "misses": int((~hit).sum()), "misses_flagged": int((~hit & flag).sum()),
+            "verdict": rank_verdict(hit, flag), "top_right": float(np.mean(np.argmax(est[full], axis=1) == top)),
+            "n_rows": float(np.mean([o["n"] for o in ok])), "missing": len(reps) - len(ok)}
+    return rows, rank
+
+
+def pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def git_state() -> tuple[str, str]:
+    def run(*a: str) -> str:
+        try:
+            return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+    head = run("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = run("status", "--porcelain", "--", "csanalysis")
+    return head, ", ".join(line[3:] for line in dirty.splitlines())
+
+
+def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, checks: list[dict],
+          head: str, dirty: str, started: str) -> str:
+    names = dict(OUTCOMES)
+    L = ["# Planted operational drivers derived from a ticket export (issue 14, item 6)", "",
+         f"Command: `{command}`", "",
+         f"Code: commit `{head}`" + (f"; the working tree's uncommitted changes under `csanalysis/` (another "
+                                      f"engineer's, in the same checkout) were imported too: {dirty}" if dirty else
+                                      "; no uncommitted changes under `csanalysis/`") + ".", "",
+         f"Run: started {started}, {secs / 60:.1f} minutes of wall time, {args.workers} worker processes; "
+         f"{args.reps} replications per size, {args.resamples} bootstrap resamples per fit (the package's default "
+         "is 1,000; 200 keep the run short: the percentile intervals' ends carry a little more Monte Carlo noise), "
+         f"seed {args.seed}. Generated by `validation/ticket_drivers.py`; the world, the truths and the rules are in its "
+         "docstring. Every number below comes from this run.", "",
+         "Each replication simulates one company's tickets, writes them as a **Zendesk Support CSV export** "
+         "(`Id`, `Requester id`, `Assignee`, `Group`, `Priority`, `Via`, `Created at`, `Solved at`, `Satisfaction "
+         "Score`, `Group stations`, `Assignee stations`, `Reopens`, `First reply time in minutes`, `Full resolution "
+         "time in minutes`, plus an `SLA breached` column: Yes / No / blank) to a file, and runs `cs.analyse(tickets="
+         "<file>, timezone='UTC', n_resamples=..., seed=...)` on it: the package's reader, linking, experiences and "
+         "drivers stage, end to end. The estimates are the rows of `Analysis.drivers` for the outcomes `bad` (rating "
+         "1-2 of 5, logistic relative weights) and `rating_score` ((rating - 1) / 4, relative weights), customers as "
+         "the bootstrap's unit.", ""]
+    # world
+    L += ["## The simulated world", "",
+          f"Truth sample: {pop['customers']:,} customers, {pop['tickets']:,} customer-initiated tickets "
+          f"({pop['outbound']:,} agent-initiated besides), {pop['rows']:,} rated tickets with every driver known "
+          f"(SLA known for {pct(pop['sla_known'])}); bad ratings {pct(pop['bad_share'])}, mean rating "
+          f"{pop['rating_mean']:.2f}.", "",
+          "| driver (package scale) | planted effect (rating points per unit) | mean | population weight, bad | "
+          "population weight, rating_score |", "|---|---|---|---|---|"]
+    for j, d in enumerate(DRIVERS):
+        L.append(f"| {d} | {-BETA[j]:+.2f}{' (none)' if BETA[j] == 0 else ''} | {pop['means'][d]:.3f} | "
+                 f"{pop['bad'][j]:.4f} | {pop['rating_score'][j]:.4f} |")
+    L += ["", f"Sum of the weights (R^2_O, R^2): bad {pop['bad'].sum():.3f}, rating_score "
+          f"{pop['rating_score'].sum():.3f}. Correlations of the derived drivers (rated tickets):", "",
+          "| | " + " | ".join(d.split("_")[0] + ("_" + d.split("_")[1][:3] if "_" in d else "") for d in DRIVERS) + " |",
+          "|---|" + "---|" * len(DRIVERS)]
+    for i, d in enumerate(DRIVERS):
+        L.append(f"| {d} | " + " | ".join(f"{pop['corr'][i, j]:.2f}" for j in range(len(DRIVERS))) + " |")
+    # checks
+    if checks:
+        L += ["", "## Checks (one company per size)", ""]
+        for c in checks:
+            mism = {k: v for k, v in c["reader_mismatches"].items() if v}
+            L.append(f"- {c['customers']} customers ({c['reader_rows']:,} tickets, `cs.analyse` {c['secs']:.1f} s): "
+                     f"the reader's canonical table holds the simulated first reply, resolution, reopens, SLA breach "
+                     f"(with its blanks), assignee and group changes (stations minus one), rating score and direction "
+                     + ("exactly (0 mismatches)" if not mism else f"with mismatches {mism}") + "; `cs.analyse`'s "
+                     "drivers against `key_drivers` on the simulation's own arrays (repeat contact within 7 days of "
+                     "the same customer's previous customer-initiated ticket, agent-initiated tickets left out, rated "
+                     "tickets, same seed and customer ids): "
+                     + (f"same rows, largest difference of importance {c['direct_max_diff']['importance']:.2g}, of "
+                        f"interval ends {max(c['direct_max_diff']['ci_low'], c['direct_max_diff']['ci_high']):.2g}"
+                        if c["direct_rows_equal"] else "DIFFERENT driver rows") + ".")
+            L.append(f"  The same export with the column named `SLA breached [flag]` (how Zendesk's CSV export names a "
+                     f"custom checkbox field, `<title> [<type>]`): `sla_breached` known for {c['custom_field_sla_known']}"
+                     f" tickets (against {c['sla_known']} with the plain name).")
+            L.append(f"  With `BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)`: reopens and first "
+                     f"reply left out of `bad` (no estimate, note) {c['rule_left_out_bad']}, kept for `rating_score` "
+                     f"{c['rule_kept_score']}. The `bad` outcome stays the **bad rating**: the rule run's importances of "
+                     f"the five other drivers equal `key_drivers` on 'rating 1-2' with those five (largest difference "
+                     f"{c['rule_bad_vs_rating_only']:.2g}), while the rule calls {pct(c['bad_share_rule'])} of the "
+                     f"{c['rated']} rated tickets bad against {pct(c['bad_share_rating'])} by the rating "
+                     f"({c['bad_rule_only']} tickets bad by reopens or first reply alone).")
+    verdicts, tables = [], []
+    for customers, res in results.items():
+        reps = res["reps"]
+        tk = np.mean([r["tickets"] for r in reps])
+        secs_r = np.mean([r["secs"] for r in reps])
+        tables += ["", f"## {customers:,} customers (about {tk:,.0f} customer-initiated tickets; `cs.analyse` "
+                   f"{secs_r:.1f} s per replication on average)", ""]
+        for key, name in OUTCOMES:
+            rows, rank = res[key]
+            tables += [f"### {name} ({rank['n_rows']:,.0f} complete rated tickets on average)", "",
+                       "| driver | population | mean est. | bias | bias / sd | sd | coverage [CP 95%] | below / above "
+                       "| mean width | width / (3.92 sd) | above noise | target |",
+                       "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            for x in rows:
+                tables.append(f"| {x['driver']} | {x['truth']:.4f} | {x['mean']:.4f} | {x['bias']:+.4f} | "
+                              f"{x['bias'] / x['sd']:+.2f} | {x['sd']:.4f} | {pct(x['cov'])} [{pct(x['cov_lo'])}, "
+                              f"{pct(x['cov_hi'])}] | {x['miss_low']} / {x['miss_high']} | {x['width']:.4f} | "
+                              f"{x['ratio']:.2f} | {pct(x['above'])} | {'met' if x['ok'] else 'MISSED'} |")
+            tables += ["", f"Ranks (Spearman of the seven estimates with the population weights, {rank['full']} fits): "
+                       f"median {rank['median']:.2f}, 10th percentile {rank['p10']:.2f}, min {rank['min']:.2f}; "
+                       f"**Spearman >= 0.8 in {pct(rank['share'])}** [{pct(rank['share_lo'])}, {pct(rank['share_hi'])}]; "
+                       f"top driver right in {pct(rank['top_right'])}; flag `{RANK_FLAG}` in {pct(rank['flag_rate'])} "
+                       f"(Spearman >= 0.8 in {pct(rank['un_share'])} [{pct(rank['un_lo'])}, {pct(rank['un_hi'])}] of "
+                       f"the {rank['un_n']} unflagged, {pct(rank['flag_share'])} of the flagged); "
+                       f"{rank['misses_flagged']} of {rank['misses']} misses flagged: rank verdict "
+                       f"**{rank['verdict']}**."
+                       + (f" No estimate in {rank['missing']} replications." if rank["missing"] else ""), ""]
+            miss = [x for x in rows if not x["ok"]]
+            verdicts.append(f"| {customers:,} | {name} | {pct(min(x['cov'] for x in rows))} - "
+                            f"{pct(max(x['cov'] for x in rows))} | "
+                            + (", ".join(f"{x['driver']} {pct(x['cov'])}" for x in miss) if miss else "none")
+                            + f" | {max(abs(x['bias'] / x['sd']) for x in rows):.2f} | "
+                            f"{min(x['ratio'] for x in rows):.2f} - {max(x['ratio'] for x in rows):.2f} | "
+                            f"{pct(rank['share'])} | {pct(rank['flag_rate'])} | {rank['verdict']} |")
+    L += ["", "## Verdicts", "",
+          "Coverage target: the Clopper-Pearson 95% interval of the coverage overlaps [93%, 97%] and the point is >= "
+          "90% (`coverage_verdict`); rank target: Spearman >= 0.8 in >= 90% of replications (`rank_verdict`: `meets`, "
+          "`flagged` when the unflagged replications reach 90% and the flag fires on most misses, else `MISSES`).", "",
+          "| customers | outcome | coverage range | drivers missing the coverage target | max abs(bias) / sd | width / "
+          "(3.92 sd) | Spearman >= 0.8 | `ranks_uncertain` | rank verdict |", "|---|---|---|---|---|---|---|---|---|",
+          *verdicts]
+    L += tables
+    text = "\n".join(L) + "\n"
+    out.write_text(text)
+    return text
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--reps", type=int, default=200)
+    p.add_argument("--resamples", type=int, default=200)
+    p.add_argument("--customers", type=int, nargs="+", default=[800, 2500])
+    p.add_argument("--truth-customers", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=20261204)
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    p.add_argument("--no-check", action="store_true", help="skip the reader / direct / rule checks")
+    p.add_argument("--smoke", action="store_true",
+                   help="a quick run: 10 replications per size, 50 resamples, 100,000 truth customers; "
+                        "writes ticket_drivers_smoke.md in the temporary directory unless --out")
+    p.add_argument("--out", type=Path, default=None)
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.reps, args.resamples, args.truth_customers = 10, 50, 100_000
+    out = args.out or (Path(tempfile.gettempdir()) / "ticket_drivers_smoke.md" if args.smoke
+                       else HERE / "ticket_drivers.md")
+    command = "python validation/ticket_drivers.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    head, dirty = git_state()
+    started = f"{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M UTC}"
+    t0 = time.perf_counter()
+    pop = population(args.seed + 1, args.truth_customers)
+    print(f"truths in {time.perf_counter() - t0:.0f} s ({pop['rows']:,} rated tickets)", flush=True)
+    checks = [] if args.no_check else [check(c, args.resamples, args.seed + 2 + i) for i, c in enumerate(args.customers)]
+    for c in checks:
+        print(f"check {c['customers']}: reader {c['reader_mismatches']}, direct {c.get('direct_max_diff')}, "
+              f"rule {c['rule_left_out_bad']} {c['rule_bad_vs_rating_only']}", flush=True)
+    ss = np.random.SeedSequence(args.seed)
+    results = {}
+    for customers in args.customers:
+        seeds = [int(s.generate_state(1)[0]) for s in ss.spawn(args.reps)]
+        jobs = [(s, customers, args.resamples) for s in seeds]
+        t1 = time.perf_counter()
+        if args.workers > 1:
+            with ProcessPoolExecutor(args.workers) as ex:
+                reps = list(ex.map(replicate, jobs, chunksize=4))
+        else:
+            reps = [replicate(j) for j in jobs]
+        print(f"{customers} customers: {args.reps} replications in {time.perf_counter() - t1:.0f} s", flush=True)
+        results[customers] = {"reps": reps, **{key: summarise(reps, key, pop[key]) for key, _ in OUTCOMES}}
+    print(write(out, command, args, pop, results, time.perf_counter() - t0, checks, head, dirty, started))
+
+
+if __name__ == "__main__":
+    main()
