@@ -153,6 +153,9 @@ FIRST_TARGET = np.array([1440, 480, 240, 60])
 RESOLUTION_TARGET = np.array([4320, 2880, 1440, 480])
 START = pd.Timestamp("2024-01-01")
 OUTCOMES = (("bad", "bad"), ("rating_score", "rating_score"))
+#: the drivers the check's BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480) uses
+RULE_DRIVERS = ("reopens", "first_reply_minutes")
+CACHE = HERE / "checkpoints" / "ticket_drivers.pkl"
 
 
 # --------------------------------------------------------------------------- simulation
@@ -312,7 +315,9 @@ def population(seed: int, customers: int) -> dict:
     inb = ~df["outbound"].to_numpy()
     rated = df.loc[inb, "rating"].notna()
     rule_bad = ((df.loc[inb, "rating"] <= 2) | (df.loc[inb, "reopens"] >= 2) | (df.loc[inb, "first_reply"] > 480))
+    rest = [j for j, c in enumerate(DRIVERS) if c not in RULE_DRIVERS]
     return {"customers": customers, "tickets": int(inb.sum()), "rows": len(data), "corr": R,
+            "bad_without_rule": _logistic_rw_plain(Xa[:, rest], data["bad"].to_numpy()),
             "rating_score": relative_weights(R, r), "bad": _logistic_rw_plain(Xa, data["bad"].to_numpy()),
             "bad_share": float(data["bad"].mean()), "rating_mean": float(4 * y.mean() + 1),
             "rule_bad_share": float(rule_bad[rated].mean()),
@@ -356,6 +361,17 @@ def check(customers: int, resamples: int, seed: int) -> dict:
         zd.rename(columns={"SLA breached": "SLA breached [flag]"}).to_csv(folder / "custom.csv", index=False)
         tc = cs.read_tickets(str(folder / "custom.csv"), timezone="UTC", key=SECRET)
         out["custom_field_sla_known"] = int(tc["sla_breached"].notna().sum())
+        out["custom_field_kept_as"] = [c for c in tc.columns if c.startswith("sla_breached_")]
+        # ... and mapped to the canonical column by name (mapping= accepts every canonical column of the schema)
+        tm = cs.read_tickets(str(folder / "custom.csv"), timezone="UTC", key=SECRET,
+                             mapping={"sla_breached": "SLA breached [flag]"})
+        out["custom_field_mapped_known"] = int(tm["sla_breached"].notna().sum())
+        out["custom_field_mapped_kept"] = [c for c in tm.columns if c.startswith("sla_breached_")]
+        out["custom_field_mapped_notes"] = [n for n in cs.load_report(tm).notes if "sla" in n.lower()]
+        zd.rename(columns={"Assignee stations": "Reassignments [int]"}).to_csv(folder / "handoff.csv", index=False)
+        th = cs.read_tickets(str(folder / "handoff.csv"), timezone="UTC", key=SECRET,
+                             mapping={"assignee_changes": "Reassignments [int]"})
+        out["handoff_mapped_known"] = int(th["assignee_changes"].notna().sum())
         out["sla_known"] = int(np.isfinite(sla_s).sum())
         out["reader_rows"] = len(t)
         # (2) cs.analyse's drivers against key_drivers on the simulation's own arrays (same seed, same customer ids)
@@ -376,7 +392,7 @@ def check(customers: int, resamples: int, seed: int) -> dict:
         rng.bit_generator.state = state  # the same export (assignees, channels, 'Offered') as above
         b = run_analyse(df, rng, resamples, fseed, folder, rule=rule)
     d = b.drivers.set_index(["outcome", "driver"])
-    left = ["reopens", "first_reply_minutes"]
+    left = list(RULE_DRIVERS)
     out["rule_left_out_bad"] = {c: bool(np.isnan(float(d.loc[("bad", c), "importance"]))
                                       and "left out" in str(d.loc[("bad", c), "note"])) for c in left}
     out["rule_kept_score"] = {c: bool(np.isfinite(float(d.loc[("rating_score", c), "importance"]))) for c in left}
@@ -396,6 +412,65 @@ def check(customers: int, resamples: int, seed: int) -> dict:
     out["bad_rule_only"] = int((rule_bad & ~(df["rating"] <= 2))[rated].sum())
     out["rated"] = int(rated.sum())
     return out
+
+
+# --------------------------------------------------------------------------- findings
+def findings(pop: dict, checks: list[dict]) -> list[str]:
+    """What the checks show about the derivation (numbers from this run's truth sample and checks)."""
+    rest = [c for c in DRIVERS if c not in RULE_DRIVERS]
+    w = dict(zip(DRIVERS, pop["bad"]))
+    wo = dict(zip(rest, pop["bad_without_rule"]))
+    moved = ", ".join(f"{c} {w[c]:.4f} -> {wo[c]:.4f}" for c in rest)
+    L = ["", "## Findings about the derivation", ""]
+    if checks and all(c["direct_rows_equal"] and not any(c["reader_mismatches"].values())
+                      and max(c["direct_max_diff"].values()) == 0 for c in checks):
+        L.append("- **The derivation is right on these exports.** The reader turns every simulated column into the "
+                 "canonical value exactly (stations minus one for the hand-offs, the SLA column's Yes / No / blank, "
+                 "`OutBound` as agent-initiated), and `cs.analyse`'s drivers table equals `key_drivers` run on the "
+                 "simulation's own arrays to the last digit, intervals included: the repeat contact (same customer, "
+                 "previous customer-initiated ticket within 7 days), the `log1p` of the minutes, the complete cases "
+                 "(tickets without an SLA status left out of both outcomes), the customer as the sampling unit.")
+    else:
+        L.append("- **The derivation differs from the simulation** in at least one check (see Checks).")
+    L.append(
+        "- **The bad-experience rule's drivers are left out of an outcome the rule does not define (inconsistency, "
+        "not fixed).** `_drivers` (csanalysis/analysis.py) leaves out of `bad` every driver the `BadExperienceRule` "
+        "uses (`_RULE_USES`: `reopens_at_least` -> reopens, `first_reply_sla_minutes` -> first reply), as the "
+        "`key_drivers` docstring intends for 'a driver the outcome's own definition uses'. But `bad` there is "
+        "`t['rating'] == 'bad'`, the helpdesk rating alone, whatever the rule says (the Checks above: under the rule "
+        "the five remaining importances equal those of 'rating 1-2' exactly, while the rule's own bad experiences "
+        "are more). So with `reopens_at_least=2` the reopens and first reply, which do not define the bad rating "
+        "(here they have planted effects on it), get no weight, and the model of the bad rating without them gives "
+        f"their share to correlated drivers: population weights {moved} (with the seven drivers: reopens "
+        f"{w['reopens']:.4f}, first reply {w['first_reply_minutes']:.4f}). Either `bad` should follow the rule (then "
+        "the exclusion is right and the outcome is the one the report's other figures call a bad experience) or the "
+        "exclusion should go for the rating outcome; which is a design decision. Minimal reproduction: "
+        "`cs.analyse(tickets=<this script's export>, rule=cs.BadExperienceRule(reopens_at_least=2)).drivers` gives "
+        "`bad` / `reopens` no importance and the note 'left out: the outcome's own definition uses it', and the "
+        "other drivers' `bad` importances equal `key_drivers(data, 'bad', <the others>, ...)` with `bad` = rating "
+        "1-2 (same seed); `check()` in this script does exactly that.")
+    if checks:
+        c = checks[0]
+        L.append(
+            "- **Bug (reader, not fixed): a mapping to `sla_breached` or `assignee_changes` (by the same code "
+            "`group_changes`, not run here) is accepted and silently ignored.** `read_tickets(..., mapping=...)` accepts every canonical column "
+            "(`_MAPPABLE` is the schema's names), but the SLA status and the hand-off counts are found only by name "
+            "(`SLA_COLUMNS`, `HANDOFF_COLUMNS`), never from the mapping, and a mapped column counts as used, so it is "
+            "dropped too: with `mapping={'sla_breached': 'SLA breached [flag]'}` `sla_breached` is known for "
+            f"{c['custom_field_mapped_known']} of the {c['sla_known']} tickets with a status, with "
+            "`mapping={'assignee_changes': 'Reassignments [int]'}` `assignee_changes` for "
+            f"{c['handoff_mapped_known']} of {c['reader_rows']}, and the load report says nothing (SLA notes: "
+            f"{c['custom_field_mapped_notes'] or 'none'}); the drivers then lose the SLA breach or the hand-offs "
+            "without a word. Without a mapping, a Zendesk custom field under its export name (`<title> [<type>]`, "
+            "/work/shared/formats.md 1a: `SLA breached [flag]`) is not found either (`find_column` matches whole "
+            f"names): `sla_breached` known for {c['custom_field_sla_known']}, the raw column kept as "
+            f"{c['custom_field_kept_as']}. Minimal reproduction: `check()` in this script (step 1b). This simulation "
+            "names the column `SLA breached`, one of `SLA_COLUMNS`, so that the breach is a driver.")
+    L.append("- **Channel switches** (issue 14 lists them among the operational drivers) are not a key driver: "
+             "`csanalysis.analysis.DRIVERS` has first reply, resolution, reopens, repeat contact within 7 days, SLA "
+             "breach, assignee and group changes. Cross-channel contact is a figure of `channel_use` "
+             "(validated in `validation/channel_use.md`), not a driver here.")
+    return L
 
 
 # --------------------------------------------------------------------------- summaries
@@ -454,13 +529,15 @@ def git_state() -> tuple[str, str]:
 
 
 def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, checks: list[dict],
-          head: str, dirty: str, started: str) -> str:
+          head: str, dirty: str, started: str, rebuilt: str | None = None) -> str:
     names = dict(OUTCOMES)
     L = ["# Planted operational drivers derived from a ticket export (issue 14, item 6)", "",
          f"Command: `{command}`", "",
          f"Code: commit `{head}`" + (f"; the working tree's uncommitted changes under `csanalysis/` (another "
                                       f"engineer's, in the same checkout) were imported too: {dirty}" if dirty else
-                                      "; no uncommitted changes under `csanalysis/`") + ".", "",
+                                      "; no uncommitted changes under `csanalysis/`") + "."
+         + (f" This text was rebuilt from that run's results (`--report-only`) at commit `{rebuilt}`." if rebuilt
+            else ""), "",
          f"Run: started {started}, {secs / 60:.1f} minutes of wall time, {args.workers} worker processes; "
          f"{args.reps} replications per size, {args.resamples} bootstrap resamples per fit (the package's default "
          "is 1,000; 200 keep the run short: the percentile intervals' ends carry a little more Monte Carlo noise), "
@@ -508,7 +585,12 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
                         if c["direct_rows_equal"] else "DIFFERENT driver rows") + ".")
             L.append(f"  The same export with the column named `SLA breached [flag]` (how Zendesk's CSV export names a "
                      f"custom checkbox field, `<title> [<type>]`): `sla_breached` known for {c['custom_field_sla_known']}"
-                     f" tickets (against {c['sla_known']} with the plain name).")
+                     f" tickets (against {c['sla_known']} with the plain name; the column kept raw as "
+                     f"{c['custom_field_kept_as']}); with `mapping={{'sla_breached': 'SLA breached [flag]'}}` known for "
+                     f"{c['custom_field_mapped_known']} (raw column kept: {c['custom_field_mapped_kept'] or 'none'}; "
+                     f"load-report notes about an SLA: {c['custom_field_mapped_notes'] or 'none'}); `Assignee "
+                     f"stations` renamed `Reassignments [int]` and mapped with `mapping={{'assignee_changes': ...}}`: "
+                     f"`assignee_changes` known for {c['handoff_mapped_known']} of {c['reader_rows']} tickets.")
             L.append(f"  With `BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)`: reopens and first "
                      f"reply left out of `bad` (no estimate, note) {c['rule_left_out_bad']}, kept for `rating_score` "
                      f"{c['rule_kept_score']}. The `bad` outcome stays the **bad rating**: the rule run's importances of "
@@ -516,6 +598,7 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
                      f"{c['rule_bad_vs_rating_only']:.2g}), while the rule calls {pct(c['bad_share_rule'])} of the "
                      f"{c['rated']} rated tickets bad against {pct(c['bad_share_rating'])} by the rating "
                      f"({c['bad_rule_only']} tickets bad by reopens or first reply alone).")
+    L += findings(pop, checks)
     verdicts, tables = [], []
     for customers, res in results.items():
         reps = res["reps"]
@@ -576,7 +659,20 @@ def main(argv=None) -> None:
                    help="a quick run: 10 replications per size, 50 resamples, 100,000 truth customers; "
                         "writes ticket_drivers_smoke.md in the temporary directory unless --out")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--report-only", action="store_true",
+                   help=f"rebuild the table from the last full run's results ({CACHE.relative_to(ROOT)})")
     args = p.parse_args(argv)
+    if args.report_only:
+        import pickle
+
+        with open(CACHE, "rb") as f:
+            run = pickle.load(f)
+        head, _ = git_state()
+        text = write(args.out or HERE / "ticket_drivers.md", run["command"], run["args"], run["pop"],
+                     run["results"], run["secs"], run["checks"], run["head"], run["dirty"], run["started"],
+                     rebuilt=head)
+        print(text)
+        return
     if args.smoke:
         args.reps, args.resamples, args.truth_customers = 10, 50, 100_000
     out = args.out or (Path(tempfile.gettempdir()) / "ticket_drivers_smoke.md" if args.smoke
@@ -604,7 +700,15 @@ def main(argv=None) -> None:
             reps = [replicate(j) for j in jobs]
         print(f"{customers} customers: {args.reps} replications in {time.perf_counter() - t1:.0f} s", flush=True)
         results[customers] = {"reps": reps, **{key: summarise(reps, key, pop[key]) for key, _ in OUTCOMES}}
-    print(write(out, command, args, pop, results, time.perf_counter() - t0, checks, head, dirty, started))
+    secs = time.perf_counter() - t0
+    if not args.smoke and args.out is None:
+        import pickle
+
+        CACHE.parent.mkdir(exist_ok=True)
+        with open(CACHE, "wb") as f:
+            pickle.dump({"command": command, "args": args, "pop": pop, "results": results, "secs": secs,
+                         "checks": checks, "head": head, "dirty": dirty, "started": started}, f)
+    print(write(out, command, args, pop, results, secs, checks, head, dirty, started))
 
 
 if __name__ == "__main__":
