@@ -36,6 +36,7 @@ from ._version import __version__
 from .display import MISSING, format_value, show
 from .checks import parse_as_of
 from .stats.bootstrap import DEFAULT_RESAMPLES
+from ._memory import release_memory
 from .errors import CsanalysisError
 from .privacy import key_source, resolve_secret
 from .schema import agent_initiated
@@ -1003,6 +1004,8 @@ def call_stage(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, str 
         if isinstance(exc, CsanalysisError) and getattr(exc, "path", None):
             raise
         return None, str(exc), time.perf_counter() - t0
+    finally:  # what the stage freed goes back to the system before the next one allocates
+        release_memory()
 
 
 def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes, timings, as_of_ts, window, rule,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._memory import release_memory
 from ..errors import CsanalysisError, CsanalysisWarning, ExportError
 from ..privacy import (
     Names,
@@ -661,4 +662,6 @@ def reader(func):
                               kind="internal",
                               expected="a file csanalysis reads, or the load of a smaller part of it to find the "
                               "damaged rows") from exc
+        finally:  # the raw table is gone with the reader's frame: its memory back to the system
+            release_memory()
     return wrapper
