@@ -118,6 +118,12 @@ def local_cluster(n_workers: int | None = None, **kw: Any) -> Any:
     n = n_workers or os.cpu_count() or 1
     opts = {"n_workers": n, "threads_per_worker": 1, "processes": True, "dashboard_address": None,
             "silence_logs": logging.ERROR}
+    if "dashboard_address" not in kw:
+        # Without a dashboard the scheduler still serves /health and /metrics over HTTP,
+        # by default on port 8787: a second cluster on the machine would warn that the
+        # port is taken. A free port on the loopback interface avoids both.
+        kw["scheduler_kwargs"] = {"dashboard": False, "dashboard_address": "127.0.0.1:0",
+                                  **kw.get("scheduler_kwargs", {})}
     return LocalCluster(**{**opts, **kw})
 
 

@@ -135,3 +135,26 @@ def test_resolved_secret_hashes_like_the_secret_and_never_shows_it():
     assert key_source(s) == "argument" and "swordfish" not in repr(s)
     assert resolve_secret(s) is s
     assert np.all(email_key(e, resolve_secret(None)).isna() == e.isna())
+
+
+def test_local_cluster_does_not_claim_the_dashboard_port():
+    """A second cluster on the machine (a dashboard on 8787) starts without a warning: the scheduler's HTTP
+    endpoints take a free loopback port (warnings are errors in this suite)."""
+    import socket
+
+    from csanalysis.distributed import local_cluster
+
+    taken = socket.socket()
+    try:
+        try:
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        except OSError:
+            pass  # already taken by something else: the test holds either way
+        cluster = local_cluster(1)
+        try:
+            assert cluster.scheduler.http_server.port != 8787
+        finally:
+            cluster.close()
+    finally:
+        taken.close()
