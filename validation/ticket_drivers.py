@@ -604,11 +604,11 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
           "| driver (package scale) | planted effect (rating points per unit) | mean | population weight, bad | "
           "population weight, rating_score |", "|---|---|---|---|---|"]
     for j, d in enumerate(DRIVERS):
-        L.append(f"| {d} | {-BETA[j]:+.2f}{' (none)' if BETA[j] == 0 else ''} | {pop['means'][d]:.3f} | "
+        L.append(f"| {d} | {'0 (none)' if BETA[j] == 0 else f'{-BETA[j]:+.2f}'} | {pop['means'][d]:.3f} | "
                  f"{pop['bad'][j]:.4f} | {pop['rating_score'][j]:.4f} |")
     L += ["", f"Sum of the weights (R^2_O, R^2): bad {pop['bad'].sum():.3f}, rating_score "
           f"{pop['rating_score'].sum():.3f}. Correlations of the derived drivers (rated tickets):", "",
-          "| | " + " | ".join(d.split("_")[0] + ("_" + d.split("_")[1][:3] if "_" in d else "") for d in DRIVERS) + " |",
+          "| | " + " | ".join(DRIVERS) + " |",
           "|---|" + "---|" * len(DRIVERS)]
     for i, d in enumerate(DRIVERS):
         L.append(f"| {d} | " + " | ".join(f"{pop['corr'][i, j]:.2f}" for j in range(len(DRIVERS))) + " |")
