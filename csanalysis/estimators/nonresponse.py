@@ -460,13 +460,17 @@ def nonresponse_weighted(
     reps = {m: np.full((R, 2), np.nan) for m in measures}
     not_converged = 0
     chunk = max(1, _MAX_CELLS // max(n_tickets, 1))
+    if not nothing_to_correct:  # the full-data fit's Hessian starts every refit (see _newton)
+        hessian = gram((p * (1.0 - p))[None, :])[0]
+        hessian[np.arange(len(pen)), np.arange(len(pen))] += pen
     for r0 in range(0, R, chunk):
         rr = np.arange(r0, min(R, r0 + chunk))
         F = poisson_weights_from_hash(hashes, rr)[:, codes].astype(float)
         if nothing_to_correct:
             Pb = np.ones_like(F)
         else:
-            bb, ok = _newton(X, r, F, np.repeat(beta, len(rr), axis=0), gram, pen, refresh=REFRESH)
+            bb, ok = _newton(X, r, F, np.repeat(beta, len(rr), axis=0), gram, pen, refresh=REFRESH,
+                             hessian0=hessian)
             not_converged += int((~ok).sum())
             Pb = special.expit(bb @ X.T)
         Wb = _weights(Pb, r, F, trim)[0]
@@ -786,13 +790,16 @@ def _gram(X: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _newton(X: np.ndarray, r: np.ndarray, F: np.ndarray, beta0: np.ndarray, gram: Callable[[np.ndarray], np.ndarray],
-            pen: np.ndarray, refresh: int = 1) -> tuple[np.ndarray, np.ndarray]:
+            pen: np.ndarray, refresh: int = 1, hessian0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ridge logistic regressions of ``r`` on ``X`` with frequency weights ``F`` (one row per resample), by Newton.
 
     The Hessian of each resample is recomputed every ``refresh`` iterations (1: Newton's method; more: the
     chord method in between, which converges fast from a good start such as the full-data fit and saves the
-    Hessians' cost). Resamples leave the iteration when their step is below the tolerance. Returns the
-    coefficients (resamples x k) and whether each converged.
+    Hessians' cost). ``hessian0`` (k x k, penalty included), when given, stands for every resample's first
+    Hessian: the full-data fit's, from which a bootstrap resample differs by about one over the square root of
+    the tickets, so that on large data the resamples converge before their own Hessian is ever needed (the
+    root is the same; only the path to it differs). Resamples leave the iteration when their step is below the
+    tolerance. Returns the coefficients (resamples x k) and whether each converged.
     """
     k = X.shape[1]
     beta = beta0.copy()
@@ -804,7 +811,9 @@ def _newton(X: np.ndarray, r: np.ndarray, F: np.ndarray, beta0: np.ndarray, gram
         Fa = F[act]
         P = special.expit(beta[act] @ X.T)
         grad = (Fa * (r - P)) @ X - pen * beta[act]
-        if it % refresh == 0:
+        if it == 0 and hessian0 is not None:
+            Hinv = np.broadcast_to(np.linalg.inv(hessian0), (len(act), k, k))
+        elif it % refresh == 0:
             H = gram(Fa * P * (1.0 - P))
             H[:, diag, diag] += pen
             Hinv = np.linalg.inv(H)
