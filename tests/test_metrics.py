@@ -478,3 +478,14 @@ def test_answers_without_a_ticket_are_clustered_by_their_customers_account():
     ids3, _ = sampling_units(pd.DataFrame({"response_id": ["z"], "customer": ["q"]}), "account_id",
                              row_id="response_id", via=tickets)
     assert ids3.astype(str).tolist() == ["customer:q"]
+
+
+@pytest.mark.parametrize("col", ["customer", "customer_id", "email_key"])
+def test_sampling_units_naming_the_customer_column_is_customers_as_clusters(col):
+    """`cluster=` the table's own customer column (what a user passes as `customer=`) means customers as
+    clusters; it used to fail with pandas' "Grouper ... not 1-dimensional" (grouping by the column twice)."""
+    from csanalysis.estimators.metrics import sampling_units
+
+    t = pd.DataFrame({"ticket_id": ["1", "2", "3"], col: ["a", "a", None]})
+    ids, how = sampling_units(t, col, row_id="ticket_id")
+    assert ids.tolist() == ["customer:a", "customer:a", "row:3"] and how == "customers as clusters"

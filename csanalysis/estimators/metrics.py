@@ -214,6 +214,8 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
     n = len(df)
     layers: list[tuple[str, pd.Series]] = []  # (prefix, values), first non-missing wins
     cust_col = next((c for c in CUSTOMER_COLUMNS if _present(df, c)), None)
+    if cluster is not None and cluster == cust_col:  # the customer column named: customers as clusters
+        cluster = "customer"
     if cluster is None:
         how = "each row its own cluster"
     elif cluster == "customer":
