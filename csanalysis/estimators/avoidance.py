@@ -2594,7 +2594,8 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
                          & (known != _NAT))
     first = bad[_first_per_code(pd.factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
     resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
-    keep = (np.isin(resp, per.index.to_numpy()) & exp["response_id"].notna().to_numpy()[first] if resp.size
+    # (a hash lookup: np.isin compares text arrays element by element, once per wanted id)
+    keep = ((pd.Index(per.index).get_indexer(resp) >= 0) & exp["response_id"].notna().to_numpy()[first] if resp.size
             else np.zeros(first.size, dtype=bool))
     chosen = np.zeros(len(exp), dtype=bool)
     chosen[first[keep]] = True
