@@ -389,6 +389,8 @@ DRIVERS: dict[str, str] = {"first_reply_minutes": "log1p", "resolution_minutes":
                            "repeat_contact_7d": "0/1", "sla_breached": "0/1", "assignee_changes": "count",
                            "group_changes": "count"}
 _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply_sla_minutes"}
+#: The criterion of :meth:`BadExperienceRule.criteria` each of those drivers feeds.
+_RULE_CRITERION = {"reopens": "reopens", "first_reply_minutes": "first_reply"}
 #: Fewest rated tickets on each side of a yes/no driver (a repeat contact) for it to be used.
 MIN_BINARY_DRIVER = 20
 
@@ -463,7 +465,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
              activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730) -> Any:
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
-    Outcomes: a bad helpdesk rating and the rating score (rated tickets), and the CSAT and NPS answers of
+    Outcomes: a bad experience of a rated ticket (a bad helpdesk rating, or a ticket criterion the rule adds:
+    reopens, a late first reply) and the rating score (rated tickets), and the CSAT and NPS answers of
     the survey response about the ticket (the first one, as the experiences link them; as a share of their
     scale, CSAT (x - 1) / 4 and NPS x / 10, so penalty and reward read like the rating score's), each where at
     least :data:`~csanalysis.estimators.drivers.MIN_ROWS` tickets have it; every outcome is fitted on the
@@ -474,7 +477,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     days before this one (a repeat contact), and where the export has them an SLA breach and the number of
     assignee and group changes (hand-offs). A measure known for fewer than half the tickets, or a yes/no
     measure with fewer than :data:`MIN_BINARY_DRIVER` tickets on a side, is left out. A driver the
-    bad-experience rule itself uses is left out for the bad outcome. The sampling unit is the analysis's
+    bad-experience rule itself uses is left out for the bad outcome (the outcome is partly that driver by
+    definition), and only for it. The sampling unit is the analysis's
     (customer or account). The reasons survey comments give are drivers too, of the score of their own answer
     (outcomes :data:`REASON_OUTCOMES`, among the answers with a comment): :func:`_reason_drivers`, whose rows
     :func:`analyse` appends to this result.
@@ -517,7 +521,14 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
     t = t.loc[keep]
-    bad = t["rating"].astype("object").eq("bad").astype("float64") if "rating" in t.columns else 0.0
+    bad = t["rating"].astype("object").eq("bad") if "rating" in t.columns else pd.Series(False, index=t.index)
+    # the bad outcome is the rule's bad experience on the rated tickets: a bad rating, or a ticket criterion the
+    # rule adds (reopens, a late first reply); those criteria's drivers are left out for it below
+    on = rule.criteria(t)
+    for col, field in _RULE_USES.items():
+        if getattr(rule, field, None) is not None:
+            bad = bad | on[_RULE_CRITERION[col]]
+    bad = bad.astype("float64")
     data = pd.DataFrame({"bad": np.where(rated[keep], bad, np.nan),
                          "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()
                          if "rating_score" in t.columns else np.nan}, index=t.index)

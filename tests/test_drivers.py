@@ -504,6 +504,27 @@ def test_analyse_leaves_out_for_the_bad_outcome_a_driver_its_rule_uses():
     assert "repeat_contact_7d" not in set(r.table["driver"])
 
 
+def test_analyse_bad_outcome_follows_the_rule_it_leaves_drivers_out_for():
+    """Under a rule that also counts reopened tickets as bad, the bad outcome is that rule's (a bad rating or 2+
+    reopens), not the rating alone: the other drivers' weights change (they used to be the rating-only ones,
+    with reopens left out of an outcome it did not define)."""
+    import csanalysis as cs
+    from csanalysis.analysis import _drivers
+
+    tickets = cs.datasets.load_sample().tickets
+    rated = tickets["rating_score"].notna() & (pd.to_numeric(tickets["reopens"], errors="coerce") >= 2)
+    assert (rated & tickets["rating"].astype("object").ne("bad")).sum() > 0  # tickets the rule adds
+    kw = {"n_resamples": 20, "seed": 0, "confidence": 0.95}
+    plain = _drivers(tickets, cs.BadExperienceRule(), "customer", **kw).table.set_index(["outcome", "driver"])
+    ruled = _drivers(tickets, cs.BadExperienceRule(reopens_at_least=2), "customer", **kw).table.set_index(
+        ["outcome", "driver"])
+    assert not np.allclose(plain.loc[("bad", "resolution_minutes"), "importance"],
+                           ruled.loc[("bad", "resolution_minutes"), "importance"])
+    # the rating score is no outcome of the rule: unchanged
+    assert plain.loc[("rating_score", "resolution_minutes"), "importance"] == \
+        ruled.loc[("rating_score", "resolution_minutes"), "importance"]
+
+
 def test_analyse_uses_repeat_contacts_of_the_same_customer_not_the_same_account():
     import pandas as pd
 
