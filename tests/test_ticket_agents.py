@@ -234,3 +234,43 @@ def test_salesforce_cases_owned_by_a_queue_have_no_agent(tmp_path):
     assert rep.column_mapping["Case Owner"] == "agent_key" and rep.column_mapping["Owner Role"] == "group"
     assert any("owned by a queue" in n for n in rep.notes)
     assert "Sam Owner" not in _everything(t) and "0051t000001AbCd" not in _everything(t)
+
+
+def _zendesk_with(tmp_path, **extra):
+    """The Zendesk fixture with extra columns (name -> one value per row, cycled), written as a CSV."""
+    import csv
+
+    with open(TICKETS_DIR / "zendesk_export.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    for name, values in extra.items():
+        head.append(name)
+        for i, r in enumerate(body):
+            r.append(values[i % len(values)])
+    p = tmp_path / "zendesk_extra.csv"
+    with open(p, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([head, *body])
+    return p, len(body)
+
+
+def test_sla_breach_and_handoffs_named_by_mapping_are_read(tmp_path):
+    """A column the user maps to sla_breached / assignee_changes / group_changes is read as that measure (it was
+    dropped as used and the measure left empty, with no note)."""
+    p, n = _zendesk_with(tmp_path, **{"Breach?": ["Yes", "No", ""], "Handovers": ["0", "2", "1"],
+                                      "Team moves": ["1", "0"]})
+    df = read_tickets(p, timezone="UTC", mapping={"sla_breached": "Breach?", "assignee_changes": "Handovers",
+                                                  "group_changes": "Team moves"})
+    assert df["sla_breached"].notna().sum() == sum(1 for i in range(n) if i % 3 != 2)
+    assert df["sla_breached"].sum() == sum(1 for i in range(n) if i % 3 == 0)
+    assert df["assignee_changes"].tolist() == [[0, 2, 1][i % 3] for i in range(n)]
+    assert df["group_changes"].tolist() == [[1, 0][i % 2] for i in range(n)]
+    notes = " ".join(load_report(df).notes)
+    assert "'Breach?'" in notes and "'Handovers'" in notes
+
+
+def test_zendesk_custom_field_with_its_type_is_an_sla_status(tmp_path):
+    """Zendesk exports a custom field as '<title> [<type>]': 'SLA breached [flag]' is the SLA status."""
+    p, n = _zendesk_with(tmp_path, **{"SLA breached [flag]": ["No", "Yes"]})
+    df = read_tickets(p, timezone="UTC")
+    assert df["sla_breached"].notna().all() and int(df["sla_breached"].sum()) == n // 2
+    assert "SLA breached [flag]" in " ".join(load_report(df).notes)

@@ -292,6 +292,8 @@ def read_tickets(
         Canonical column -> source column, for anything detection does not
         find (``{"ticket_id": "Case", "created_at": "Opened", "email": "Mail"}``).
         Required keys for a ``generic`` file: ``ticket_id`` and ``created_at``.
+        ``sla_breached`` names a status column (breached / met, yes / no, 1 / 0);
+        ``assignee_changes`` and ``group_changes`` name counts of changes.
     key : str or bytes, optional
         Key of the e-mail pseudonyms (default: ``CSANALYSIS_KEY``, else your
         per-user secret, see :func:`csanalysis.privacy.secret_path`).
@@ -533,8 +535,13 @@ def read_tickets(
     group = _named(C(group_col))
 
     # -- service-level breach and hand-offs (where the export has them) ---------------------------
-    sla_cols = [c for c in dict.fromkeys(find_column(cols, name) for name in SLA_COLUMNS) if c is not None
-                and c not in set(colmap.values())]
+    if user.get("sla_breached"):  # named by the user: that column alone
+        sla_cols = [user["sla_breached"]]
+    else:  # by name; a helpdesk custom field may carry its type after the title (Zendesk: 'SLA breached [flag]')
+        typed = {re.sub(r"\s*\[[A-Za-z]+\]\s*$", "", str(c)): c for c in cols}
+        sla_cols = [c for c in dict.fromkeys(find_column(cols, name) or typed.get(find_column(typed, name))
+                                             for name in SLA_COLUMNS)
+                    if c is not None and c not in set(colmap.values())]
     sla = pd.Series(pd.NA, index=data.index, dtype="boolean")
     if sla_cols:
         said = pd.DataFrame({c: normalise_values(C(c)) for c in sla_cols})
@@ -546,7 +553,8 @@ def read_tickets(
     handoffs = {}
     sla_used = set(sla_cols)
     for canon, (stations, changes) in HANDOFF_COLUMNS.items():
-        st, ch = find_column(cols, *stations), find_column(cols, *changes)
+        # a column the user names is a count of changes; else the tool's stations or changes by name
+        st, ch = (None, user[canon]) if user.get(canon) else (find_column(cols, *stations), find_column(cols, *changes))
         sla_used |= {c for c in (st, ch) if c is not None}
         v = pd.Series(np.nan, index=data.index)
         if st is not None or ch is not None:
