@@ -386,8 +386,8 @@ def results_dict(a: Analysis) -> dict[str, Any]:
 
 #: The ticket measures :func:`_drivers` uses as drivers (log-scaled durations), and the rule fields that use them.
 DRIVERS: dict[str, str] = {"first_reply_minutes": "log1p", "resolution_minutes": "log1p", "reopens": "count",
-                           "repeat_contact_7d": "0/1", "sla_breached": "0/1", "assignee_changes": "count",
-                           "group_changes": "count"}
+                           "repeat_contact_7d": "0/1", "channel_switch_7d": "0/1", "sla_breached": "0/1",
+                           "assignee_changes": "count", "group_changes": "count"}
 _RULE_USES = {"reopens": "reopens_at_least", "first_reply_minutes": "first_reply_sla_minutes"}
 #: The criterion of :meth:`BadExperienceRule.criteria` each of those drivers feeds.
 _RULE_CRITERION = {"reopens": "reopens", "first_reply_minutes": "first_reply"}
@@ -460,6 +460,28 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     return out[~out.index.duplicated()]
 
 
+def repeat_contacts(tickets: pd.DataFrame, person: str, days: float = 7) -> pd.DataFrame:
+    """Whether the same customer's previous ticket came at most ``days`` before each ticket (a repeat contact), and
+    whether it came through another channel (a channel switch; both channels known), as 0/1 floats.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"customer": ["a", "a", "a", "b"], "channel": ["email", "chat", "chat", "chat"],
+    ...                   "created_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-02"])})
+    >>> repeat_contacts(t, "customer").astype(int).to_numpy().tolist()
+    [[0, 0], [1, 1], [1, 0], [0, 0]]
+    """
+    cols = [person, "created_at", *(["channel"] if "channel" in tickets.columns else [])]
+    s = tickets[cols].sort_values([person, "created_at"], kind="stable")
+    same = s[person].eq(s[person].shift()) & s[person].notna()
+    repeat = same & (s["created_at"] - s["created_at"].shift() <= pd.Timedelta(days=days))
+    out = pd.DataFrame({"repeat_contact_7d": repeat.astype("float64")}, index=s.index)
+    if "channel" in s.columns:
+        ch = s["channel"].astype("object")
+        out["channel_switch_7d"] = (repeat & ch.notna() & ch.shift().notna() & ch.ne(ch.shift())).astype("float64")
+    return out.reindex(tickets.index)
+
+
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
              confidence: float, responses: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None,
              activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730) -> Any:
@@ -474,7 +496,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     after the ticket became known (:func:`no_purchase_after`), among the tickets followed for the whole
     window. Drivers are the ticket's operational measures (:data:`DRIVERS`): first-reply and
     resolution time (log(1 + minutes)), reopens, whether the same customer opened another ticket in the 7
-    days before this one (a repeat contact), and where the export has them an SLA breach and the number of
+    days before this one (a repeat contact) and whether that previous ticket came through another channel
+    (a channel switch), and where the export has them an SLA breach and the number of
     assignee and group changes (hand-offs). A measure known for fewer than half the tickets, or a yes/no
     measure with fewer than :data:`MIN_BINARY_DRIVER` tickets on a side, is left out. A driver the
     bad-experience rule itself uses is left out for the bad outcome (the outcome is partly that driver by
@@ -490,11 +513,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     t = tickets.loc[~agent_initiated(tickets)]
     person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
     cust = {"customer": person, None: None}.get(unit, unit)  # the sampling unit (customer or account)
-    if person is not None:  # repeat contact: the same customer's previous ticket within 7 days (never the account)
-        s = t[[person, "created_at"]].sort_values([person, "created_at"], kind="stable")
-        same = s[person].eq(s[person].shift()) & s[person].notna()
-        gap = s["created_at"] - s["created_at"].shift()
-        t = t.assign(repeat_contact_7d=(same & (gap <= pd.Timedelta(days=7))).astype("float64").reindex(t.index))
+    if person is not None:  # repeat contacts of the same customer (never the account)
+        t = t.assign(**repeat_contacts(t, person))
     rated = (t["rating_score"].notna() if "rating_score" in t.columns
              else pd.Series(False, index=t.index)).to_numpy(dtype=bool)
     answers: dict[str, np.ndarray] = {}

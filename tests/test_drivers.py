@@ -624,3 +624,35 @@ def test_no_purchase_after_a_ticket_is_an_outcome_on_fully_followed_tickets():
     assert len(n) == 1 and 30 <= n[0] <= len(lost)
     shorter = cs.analyse(cs.datasets.load_sample(), n_resamples=20, window=365)
     assert "no_purchase_365d" in set(shorter.results["drivers"].table["outcome"])
+
+
+def test_analyse_channel_switch_is_a_repeat_contact_through_another_channel():
+    """channel_switch_7d: the same customer's previous ticket within 7 days came through another channel (issue 14
+    lists channel switches among the operational drivers); a driver once enough rated tickets have one."""
+    import csanalysis as cs
+    from csanalysis.analysis import MIN_BINARY_DRIVER, _drivers
+
+    t = cs.datasets.load_sample().tickets
+    rated = t[t["rating_score"].notna() & t["customer_id"].notna() & t["channel"].notna()].head(400)
+    other = rated["channel"].astype("object").map(lambda c: "chat" if c != "chat" else "email")
+    again = rated.assign(ticket_id=rated["ticket_id"].astype(str) + "-again", channel=other.to_numpy(),
+                         created_at=rated["created_at"] + pd.Timedelta(days=2))
+    same = rated.iloc[:5].assign(ticket_id=rated["ticket_id"].iloc[:5].astype(str) + "-same",
+                                 created_at=rated["created_at"].iloc[:5] + pd.Timedelta(days=3))
+    both = pd.concat([t, again, same], ignore_index=True)
+    r = _drivers(both, cs.BadExperienceRule(), "customer", n_resamples=20, seed=0, confidence=0.95)
+    assert {"channel_switch_7d", "repeat_contact_7d"} <= set(r.table["driver"]) and MIN_BINARY_DRIVER >= 20
+
+
+def test_repeat_contacts_and_channel_switches_per_ticket():
+    from csanalysis.analysis import repeat_contacts
+
+    t = pd.DataFrame({"customer": ["a", "a", "a", "a", "b", None, None],
+                      "channel": ["email", "chat", "chat", None, "chat", "chat", "email"],
+                      "created_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-06",
+                                                    "2024-01-02", "2024-01-02", "2024-01-03"])})
+    got = repeat_contacts(t.iloc[::-1], "customer").loc[t.index]  # any row order
+    assert got["repeat_contact_7d"].tolist() == [0, 1, 1, 1, 0, 0, 0]  # no customer: never a repeat
+    assert got["channel_switch_7d"].tolist() == [0, 1, 0, 0, 0, 0, 0]  # same channel, or one unknown: no switch
+    late = t.assign(created_at=t["created_at"] + pd.to_timedelta([0, 9, 9, 9, 0, 0, 0], unit="D"))
+    assert repeat_contacts(late, "customer")["repeat_contact_7d"].tolist() == [0, 0, 1, 1, 0, 0, 0]

@@ -28,6 +28,7 @@ __all__ = ["plot_drivers", "plot_rankings", "plot_nonresponse", "plot_channel_mi
 #: How a driver's name reads on an axis.
 DRIVER_LABELS = {"first_reply_minutes": "first-reply time", "resolution_minutes": "resolution time",
                  "reopens": "reopens", "repeat_contact_7d": "repeat contact (7 days)",
+                 "channel_switch_7d": "channel switch (7 days)",
                  "sla_breached": "SLA breached", "assignee_changes": "assignee changes",
                  "group_changes": "group changes"}
 _VERSUS = {"worse": PALETTE["vermillion"], "better": PALETTE["green"], "indistinguishable": PALETTE["grey"],

@@ -468,10 +468,12 @@ def _findings(a: Analysis, figs: dict[str, tuple[bytes, str]]) -> list[Section]:
               "customer opened), and with the satisfaction and recommend answers of the survey about the ticket, "
               "where there is one, and with buying nothing in the two years after the ticket (tickets the data "
               "follows for two years): first-reply and resolution time, reopens, a repeat contact by the same customer "
-              "within 7 days and, where the export has them, SLA breaches and hand-offs between agents or groups. "
+              "within 7 days (and whether it came through another channel) and, where the export has them, SLA "
+              "breaches and hand-offs between agents or groups. "
               "Importance is the share of the outcome's variation a fact accounts "
               "for, with correlated facts sharing credit fairly (relative weights); intervals come from a bootstrap "
-              "over customers. A fact the bad-experience rule itself uses is left out for 'bad'. These are "
+              "over customers. 'Bad' is the bad-experience rule's (a bad rating, and reopens or a late first reply "
+              "where the rule counts them); a fact the rule itself uses is left out for it. These are "
               "associations, not proof that changing the fact changes the rating.")
         present = rows["group"].str.extract(r"^outcome=([^;]+);", expand=False).dropna().unique().tolist()
         for outcome in sorted(present, key=lambda o: list(_OUTCOME_WORDS).index(o) if o in _OUTCOME_WORDS else 99):
