@@ -610,6 +610,18 @@ def mask_counts(values: _T, *, names: Names | Iterable[str] | None = None, phone
         if not cols or len(values) == 0:
             return values, per
         n = len(values)
+        per_group = max(1, _MASK_CELLS // n)
+        if len(cols) > per_group:  # in groups of columns: the stacked values and their codes stay bounded in memory
+            out = values
+            for g in range(0, len(cols), per_group):
+                part = cols[g:g + per_group]
+                masked, counts = mask_counts(values[part], names=names, phones=phones, greetings=greetings)
+                per.update(counts)
+                for c in part:
+                    if any(counts[c].values()):  # a column changed exactly where a rule hit
+                        out = values.copy(deep=False) if out is values else out
+                        out[c] = masked[c]
+            return out, per
         stacked = pd.concat([values[c].astype("str") for c in cols], ignore_index=True)  # Arrow-backed, not objects
         changed, new, hits = _mask_positions(stacked, names, phones=phones, greetings=greetings)
         for i, c in enumerate(cols):
@@ -638,6 +650,10 @@ def mask_counts(values: _T, *, names: Names | Iterable[str] | None = None, phone
     out.iloc[np.flatnonzero(changed)] = new
     return out, counts
 
+
+#: Cells of text masked together (see :func:`mask_counts`): a DataFrame's text columns go in groups of at most this
+#: many cells, so that the stacked values, their codes and the per-cell masks stay near 100 MB.
+_MASK_CELLS = 4_000_000
 
 _QUICK = re.compile(r"@|＠|%40|\[\s*at\s*\]|\(\s*at\s*\)|\d(?:\D{0,3}\d){5}")
 _QUICK_GREETING = re.compile("(?i)(?<!\\w)(?:" + "|".join(re.escape(w) for w in (*_OPENERS, *_CLOSERS)) + ")(?!\\w)")

@@ -125,6 +125,24 @@ def test_mask_text_keeps_type_index_and_missing_values():
     assert out["n"].tolist() == [1, 2] and counts["a"]["emails"] == 1 and counts["b"]["names"] == 1
 
 
+def test_a_dataframes_columns_masked_in_groups_equal_masked_together(monkeypatch):
+    """Wide tables are masked a few columns at a time (memory); the result and the counts are the same."""
+    rng = np.random.default_rng(3)
+    pool = np.array(["x anna@example.com", "call +45 12 34 56 78", "Dear Mr. Smith", "ok", "order 10023", None],
+                    dtype=object)
+    df = pd.DataFrame({f"c{i}": pd.Series(pool[rng.integers(0, len(pool), 50)], dtype="str") for i in range(7)})
+    df["n"] = np.arange(50)
+    df["clean"] = pd.Series(["fine"] * 50, dtype="str")
+    together, counts = mask_counts(df, names=["Smith"])
+    monkeypatch.setattr(privacy, "_MASK_CELLS", 120)  # two columns of 50 rows per group
+    grouped, counts_g = mask_counts(df, names=["Smith"])
+    pd.testing.assert_frame_equal(grouped, together)
+    assert counts_g == counts and any(v["emails"] for v in counts.values())
+    assert grouped["clean"] is df["clean"] or grouped["clean"].equals(df["clean"])
+    untouched = df[["n", "clean"]]
+    assert mask_counts(untouched)[0] is untouched  # nothing to mask: the same object back
+
+
 @pytest.mark.parametrize("address", ["jörg.müller@exämple.de", "иван@пример.рф", "ÅSA+ORDERS@EXEMPEL.SE",
                                      "anna.o'neill@example.ie", "x_y-z.9@mail.example.co.uk", "anna%40example.com",
                                      "anna [at] example [dot] com", "lars(at)eksempel.dk"])

@@ -317,6 +317,7 @@ def read_activity(
                 used.add(c)
                 rep.dropped_columns.append(c)
     df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key)
+    del frame, data, canonical  # the raw table (every column as text) is not needed any more: its memory goes
     if not keep_pii:
         df = redact_email_columns(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
                                                  "source_format"))
