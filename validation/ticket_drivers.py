@@ -125,7 +125,7 @@ import pandas as pd  # noqa: E402
 from scipy import special, stats  # noqa: E402
 
 import csanalysis as cs  # noqa: E402
-from csanalysis.analysis import DRIVERS as PACKAGE_DRIVERS  # noqa: E402
+from csanalysis.analysis import DRIVERS as PACKAGE_DRIVERS, MIN_BINARY_DRIVER  # noqa: E402
 from csanalysis.estimators.drivers import key_drivers, relative_weights  # noqa: E402
 
 if str(HERE) not in sys.path:
@@ -136,11 +136,20 @@ from drivers import _logistic_rw_plain, clopper_pearson, coverage_verdict, rank_
 RANK_FLAG = "ranks_uncertain"
 SECRET = "ticket-drivers-validation"
 #: the drivers in the package's order (:data:`csanalysis.analysis.DRIVERS`)
-DRIVERS = ["first_reply_minutes", "resolution_minutes", "reopens", "repeat_contact_7d", "sla_breached",
-           "assignee_changes", "group_changes"]
+DRIVERS = ["first_reply_minutes", "resolution_minutes", "reopens", "repeat_contact_7d", "channel_switch_7d",
+           "sla_breached", "assignee_changes", "group_changes"]
 assert DRIVERS == list(PACKAGE_DRIVERS), "the package's driver list changed; update this script"
+#: the yes/no drivers (used when at least MIN_BINARY_DRIVER rated tickets are on each side)
+BINARY = [d for d, scale in PACKAGE_DRIVERS.items() if scale == "0/1"]
 #: rating points lost per unit of the driver on the package's scale (log1p minutes, counts, 0/1)
-BETA = np.array([0.22, 0.30, 0.45, 0.0, 0.55, 0.25, 0.0])
+BETA = np.array([0.22, 0.30, 0.45, 0.0, 0.40, 0.55, 0.25, 0.0])
+#: channels: Zendesk's CSV ``Via`` value, the reader's canonical channel, the share of customers preferring it
+VIA = np.array(["Mail", "Chat", "Phone call (incoming)", "Web form"])
+CHANNELS = np.array(["email", "chat", "phone", "web"])
+CHANNEL_P = np.array([0.45, 0.20, 0.10, 0.25])
+#: probability that a ticket comes through another channel than the customer's previous one: a repeat contact
+#: expit(SWITCH_REPEAT + SWITCH_U u_c) (the difficult customer tries another way), a later ticket SWITCH_LATER
+SWITCH_REPEAT, SWITCH_U, SWITCH_LATER = -0.4, 0.5, 0.25
 BASE = 6.8
 CUSTOMER_SD, RATING_SD = 0.5, 0.8
 TICKETS_EXTRA_MEAN = 1.2
@@ -178,6 +187,16 @@ def simulate(rng: np.random.Generator, customers: int) -> pd.DataFrame:
     created = np.floor(day * 1440.0)  # whole minutes
     prev = np.r_[np.nan, created[:-1]]
     repeat = (~is_first) & (created - prev <= 7 * 1440)
+    # channel: the customer's preferred one first; each later ticket through another channel than the previous
+    # one with probability expit(-0.4 + 0.5 u_c) when it is a repeat contact, 0.25 otherwise
+    pref = rng.choice(len(VIA), customers, p=CHANNEL_P)
+    p_switch = np.where(repeat, special.expit(SWITCH_REPEAT + SWITCH_U * u[cust]), SWITCH_LATER)
+    switch = (~is_first) & (rng.random(n_in) < p_switch)
+    step = np.where(switch, rng.integers(1, len(VIA), n_in), 0)  # a step of 1-3 channels: always another one
+    moved = np.cumsum(step)
+    moved -= np.repeat(moved[first], per)  # within customer (step is 0 on first tickets)
+    chan = (pref[cust] + moved) % len(VIA)
+    switch7 = repeat & switch  # a repeat contact within 7 days through another channel than the previous ticket
     # ticket measures
     k = np.sqrt(0.3) * u[cust] + np.sqrt(0.7) * rng.standard_normal(n_in)
     prio = rng.choice(4, n_in, p=PRIORITY_P)
@@ -188,13 +207,15 @@ def simulate(rng: np.random.Generator, customers: int) -> pd.DataFrame:
     res = fr + np.round(np.exp(6.6 + 0.5 * k + 0.3 * assign + 0.5 * reopens + 0.8 * rng.standard_normal(n_in)))
     sla = ((fr > FIRST_TARGET[prio]) | (res > RESOLUTION_TARGET[prio])).astype(float)
     sla[rng.random(n_in) < SLA_MISSING_P] = np.nan
-    X = np.column_stack([np.log1p(fr), np.log1p(res), reopens, repeat.astype(float), sla, assign, group])
+    X = np.column_stack([np.log1p(fr), np.log1p(res), reopens, repeat.astype(float), switch7.astype(float), sla,
+                         assign, group])
     v = CUSTOMER_SD * rng.standard_normal(customers)
     latent = BASE - np.nan_to_num(X) @ BETA + v[cust] + RATING_SD * rng.standard_normal(n_in)
     rating = np.clip(np.round(latent), 1, 5)
     rated = rng.random(n_in) < RATED_P
     df = pd.DataFrame({"customer": cust, "created": created, "first_reply": fr, "resolution": res,
-                       "reopens": reopens, "repeat": repeat.astype(float), "sla": sla, "assign": assign,
+                       "reopens": reopens, "repeat": repeat.astype(float), "switch": switch7.astype(float),
+                       "channel": chan, "sla": sla, "assign": assign,
                        "group": group, "priority": PRIORITIES[prio], "rating": np.where(rated, rating, np.nan),
                        "outbound": False})
     # agent-initiated tickets: one for some customers, at a random time within their span, never rated
@@ -204,7 +225,8 @@ def simulate(rng: np.random.Generator, customers: int) -> pd.DataFrame:
         t_out = np.floor(rng.uniform(0, last[oc] + 1440 * 30))
         o = pd.DataFrame({"customer": oc, "created": t_out, "first_reply": np.round(rng.exponential(30, len(oc))),
                           "resolution": np.round(rng.exponential(600, len(oc))) + 31, "reopens": 0,
-                          "repeat": np.nan, "sla": np.nan, "assign": 0, "group": 0, "priority": "Normal",
+                          "repeat": np.nan, "switch": np.nan, "channel": -1, "sla": np.nan, "assign": 0,
+                          "group": 0, "priority": "Normal",
                           "rating": np.nan, "outbound": True})
         df = pd.concat([df, o], ignore_index=True)
     return df
@@ -215,6 +237,7 @@ def driver_matrix(df: pd.DataFrame) -> pd.DataFrame:
     d = df.loc[~df["outbound"]]
     return pd.DataFrame({"first_reply_minutes": np.log1p(d["first_reply"]), "resolution_minutes": np.log1p(d["resolution"]),
                          "reopens": d["reopens"].astype(float), "repeat_contact_7d": d["repeat"],
+                         "channel_switch_7d": d["switch"],
                          "sla_breached": d["sla"], "assignee_changes": d["assign"].astype(float),
                          "group_changes": d["group"].astype(float)}, index=d.index)
 
@@ -235,7 +258,7 @@ def zendesk_export(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         "Id": np.arange(1001, 1001 + n), "Requester id": (df["customer"].to_numpy() + 500_000),
         "Assignee": agents[rng.integers(0, len(agents), n)], "Group": groups[rng.integers(0, 3, n)],
         "Status": "Closed", "Priority": df["priority"].to_numpy(),
-        "Via": np.where(df["outbound"].to_numpy(), "OutBound", np.where(rng.random(n) < 0.7, "Mail", "Web form")),
+        "Via": np.where(df["outbound"].to_numpy(), "OutBound", VIA[np.maximum(df["channel"].to_numpy(int), 0)]),
         "Created at": created.strftime("%Y-%m-%d %H:%M:%S"), "Solved at": solved.strftime("%Y-%m-%d %H:%M:%S"),
         "Satisfaction Score": sat,
         "Group stations": df["group"].to_numpy().astype(int) + 1,
@@ -284,21 +307,45 @@ def replicate(args: tuple) -> dict:
         t0 = time.perf_counter()
         a = run_analyse(df, rng, resamples, fseed, Path(tmp))
         secs = time.perf_counter() - t0
+    sw = df.loc[df["rating"].notna(), "switch"]
     out = {"tickets": int((~df["outbound"]).sum()), "rated": int(df["rating"].notna().sum()), "secs": secs,
-           "stage": float(a.timings.get("key drivers", np.nan)) if hasattr(a, "timings") else np.nan}
+           "stage": float(a.timings.get("key drivers", np.nan)) if hasattr(a, "timings") else np.nan,
+           "switch_yes": int((sw == 1).sum()), "switch_no": int((sw == 0).sum())}
     for key, _ in OUTCOMES:
         out[key] = drivers_rows(a, key)
     return out
 
 
 # --------------------------------------------------------------------------- truths
+def rule_bad(df: pd.DataFrame) -> pd.Series:
+    """The check's rule's bad experience from the simulation's arrays: a rating of 1-2, 2+ reopens or a first reply
+    later than 480 minutes (``BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)``)."""
+    return (df["rating"] <= 2) | (df["reopens"] >= 2) | (df["first_reply"] > 480)
+
+
+def used_drivers(data: pd.DataFrame) -> list[str]:
+    """The drivers ``_drivers`` uses, decided on the simulation's arrays (rated tickets): known for at least half,
+    two values or more, and a yes/no driver with at least MIN_BINARY_DRIVER tickets on each side."""
+    use = []
+    for c in DRIVERS:
+        x = data[c]
+        if x.notna().mean() < 0.5 or x.nunique() < 2:
+            continue
+        if c in BINARY and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
+            continue
+        use.append(c)
+    return use
+
+
 def outcome_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Rated customer-initiated tickets: the drivers (simulation's arrays), both outcomes, the customer id."""
+    """Rated customer-initiated tickets: the drivers (simulation's arrays), both outcomes, the rule's bad experience,
+    the customer id."""
     X = driver_matrix(df)
     r = df.loc[X.index, "rating"]
     data = X.loc[r.notna()].copy()
     rr = r[r.notna()].to_numpy()
     data["bad"] = (rr <= 2).astype(float)
+    data["bad_rule"] = rule_bad(df.loc[data.index]).to_numpy().astype(float)
     data["rating_score"] = (rr - 1.0) / 4.0
     data["unit"] = (df.loc[data.index, "customer"].to_numpy() + 500_000).astype(str)
     return data
@@ -314,13 +361,18 @@ def population(seed: int, customers: int) -> dict:
     r = np.array([np.corrcoef(Xa[:, j], y)[0, 1] for j in range(len(DRIVERS))])
     inb = ~df["outbound"].to_numpy()
     rated = df.loc[inb, "rating"].notna()
-    rule_bad = ((df.loc[inb, "rating"] <= 2) | (df.loc[inb, "reopens"] >= 2) | (df.loc[inb, "first_reply"] > 480))
     rest = [j for j, c in enumerate(DRIVERS) if c not in RULE_DRIVERS]
+    d = df.loc[inb]
+    prev = d["channel"].shift().where(d["customer"].eq(d["customer"].shift()))
     return {"customers": customers, "tickets": int(inb.sum()), "rows": len(data), "corr": R,
-            "bad_without_rule": _logistic_rw_plain(Xa[:, rest], data["bad"].to_numpy()),
+            "bad_rule": _logistic_rw_plain(Xa[:, rest], data["bad_rule"].to_numpy()),
             "rating_score": relative_weights(R, r), "bad": _logistic_rw_plain(Xa, data["bad"].to_numpy()),
             "bad_share": float(data["bad"].mean()), "rating_mean": float(4 * y.mean() + 1),
-            "rule_bad_share": float(rule_bad[rated].mean()),
+            "rule_bad_share": float(rule_bad(d)[rated].mean()),
+            "channel_share": {CHANNELS[i]: float((d["channel"] == i).mean()) for i in range(len(CHANNELS))},
+            "repeat_share": float(d["repeat"].mean()), "switch_share": float(d["switch"].mean()),
+            "switch_given_repeat": float(d.loc[d["repeat"] == 1, "switch"].mean()),
+            "switch_given_later": float((d["channel"] != prev)[prev.notna() & (d["repeat"] == 0)].mean()),
             "means": data[DRIVERS].mean().to_dict(), "sla_known": float(df.loc[inb, "sla"].notna().mean()),
             "outbound": int((~inb).sum())}
 
@@ -355,30 +407,50 @@ def check(customers: int, resamples: int, seed: int) -> dict:
         rs = (df["rating"].to_numpy() - 1) / 4
         bad["rating_score"] = int(np.sum(~((score == rs) | (np.isnan(score) & np.isnan(rs)))))
         bad["direction"] = int(np.sum((t["direction"].astype(str).to_numpy() == "agent") != df["outbound"].to_numpy()))
+        ch_s = np.where(df["outbound"].to_numpy(), "other", CHANNELS[np.maximum(df["channel"].to_numpy(int), 0)])
+        bad["channel"] = int(np.sum(t["channel"].astype(str).to_numpy() != ch_s))
         out["reader_mismatches"] = bad
-        # (1b) the same export with the column named as Zendesk names a custom checkbox field in its CSV export
+        out["sla_known"] = int(np.isfinite(sla_s).sum())
+        out["reader_rows"] = len(t)
+
+        def same(col: str, table: pd.DataFrame, sim: np.ndarray) -> int:
+            """Tickets whose canonical value differs from the simulation's (missing on both sides counts as equal)."""
+            x = table.set_index(table["ticket_id"].astype(str)).loc[ids, col]
+            x = pd.to_numeric(x.astype("object"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            return int(np.sum(~((x == sim) | (np.isnan(x) & np.isnan(sim)))))
+
+        # (1b) the same export with the SLA column named as Zendesk names a custom checkbox field in its CSV export
         zd = pd.read_csv(folder / "zendesk_tickets.csv", dtype=str, keep_default_na=False)
         zd.rename(columns={"SLA breached": "SLA breached [flag]"}).to_csv(folder / "custom.csv", index=False)
         tc = cs.read_tickets(str(folder / "custom.csv"), timezone="UTC", key=SECRET)
         out["custom_field_sla_known"] = int(tc["sla_breached"].notna().sum())
+        out["custom_field_mismatches"] = same("sla_breached", tc, sla_s)
         out["custom_field_kept_as"] = [c for c in tc.columns if c.startswith("sla_breached_")]
-        # ... and mapped to the canonical column by name (mapping= accepts every canonical column of the schema)
-        tm = cs.read_tickets(str(folder / "custom.csv"), timezone="UTC", key=SECRET,
-                             mapping={"sla_breached": "SLA breached [flag]"})
-        out["custom_field_mapped_known"] = int(tm["sla_breached"].notna().sum())
-        out["custom_field_mapped_kept"] = [c for c in tm.columns if c.startswith("sla_breached_")]
-        out["custom_field_mapped_notes"] = [n for n in cs.load_report(tm).notes if "sla" in n.lower()]
-        zd.rename(columns={"Assignee stations": "Reassignments [int]"}).to_csv(folder / "handoff.csv", index=False)
-        th = cs.read_tickets(str(folder / "handoff.csv"), timezone="UTC", key=SECRET,
-                             mapping={"assignee_changes": "Reassignments [int]"})
-        out["handoff_mapped_known"] = int(th["assignee_changes"].notna().sum())
-        out["sla_known"] = int(np.isfinite(sla_s).sum())
-        out["reader_rows"] = len(t)
-        # (2) cs.analyse's drivers against key_drivers on the simulation's own arrays (same seed, same customer ids)
+        out["custom_field_notes"] = [n for n in cs.load_report(tc).notes if "SLA breached [flag]" in n]
+        # ... and mapped to the canonical columns by name: the SLA status under a name of its own, and the hand-offs
+        # as counts of changes (the stations columns replaced by 'Reassignments [int]' and 'Group moves [int]')
+        zm = zd.rename(columns={"SLA breached": "Breach? [flag]"}).drop(columns=["Assignee stations", "Group stations"])
+        zm["Reassignments [int]"] = df["assign"].to_numpy().astype(int).astype(str)
+        zm["Group moves [int]"] = df["group"].to_numpy().astype(int).astype(str)
+        zm.to_csv(folder / "mapped.csv", index=False)
+        mapping = {"sla_breached": "Breach? [flag]", "assignee_changes": "Reassignments [int]",
+                   "group_changes": "Group moves [int]"}
+        tm = cs.read_tickets(str(folder / "mapped.csv"), timezone="UTC", key=SECRET, mapping=mapping)
+        sims = {"sla_breached": sla_s, "assignee_changes": df["assign"].to_numpy(float),
+                "group_changes": df["group"].to_numpy(float)}
+        out["mapped"] = {c: {"known": int(tm[c].notna().sum()), "mismatches": same(c, tm, sims[c])} for c in mapping}
+        out["mapped_notes"] = [n for n in cs.load_report(tm).notes if any(f"'{v}'" in n for v in mapping.values())]
+        # (2) cs.analyse's drivers against key_drivers on the simulation's own arrays (same seed, same customer ids),
+        # with the drivers the analysis's rules keep (decided on the simulation's arrays)
         data = outcome_frame(df)
-        direct = key_drivers(data, ["bad", "rating_score"], DRIVERS, kind={"bad": "binary", "rating_score": "continuous"},
+        use = used_drivers(data)
+        out["direct_drivers"] = use
+        out["switch_sides"] = (int((data["channel_switch_7d"] == 1).sum()), int((data["channel_switch_7d"] == 0).sum()))
+        out["switch_used"] = "channel_switch_7d" in use and bool(np.isfinite(
+            a.drivers.set_index(["outcome", "driver"]).loc[("bad", "channel_switch_7d"), "importance"]))
+        direct = key_drivers(data, ["bad", "rating_score"], use, kind={"bad": "binary", "rating_score": "continuous"},
                              customer="unit", higher_is_better={"bad": False, "rating_score": True},
-                             higher_is_worse={c: True for c in DRIVERS}, n_resamples=resamples, seed=fseed).table
+                             higher_is_worse={c: True for c in use}, n_resamples=resamples, seed=fseed).table
         pk = a.drivers.set_index(["outcome", "driver"])
         dk = direct.set_index(["outcome", "driver"])
         same_rows = set(pk.index) == set(dk.index)
@@ -389,7 +461,7 @@ def check(customers: int, resamples: int, seed: int) -> dict:
                                       for c in ("importance", "ci_low", "ci_high")}
         # (3) a rule that uses reopens and the first reply: both left out of 'bad', kept for 'rating_score'
         rule = cs.BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)
-        rng.bit_generator.state = state  # the same export (assignees, channels, 'Offered') as above
+        rng.bit_generator.state = state  # the same export (assignees, 'Offered') as above
         b = run_analyse(df, rng, resamples, fseed, folder, rule=rule)
     d = b.drivers.set_index(["outcome", "driver"])
     left = list(RULE_DRIVERS)
@@ -397,20 +469,31 @@ def check(customers: int, resamples: int, seed: int) -> dict:
                                       and "left out" in str(d.loc[("bad", c), "note"])) for c in left}
     out["rule_kept_score"] = {c: bool(np.isfinite(float(d.loc[("rating_score", c), "importance"]))) for c in left}
     out["rule_fit_n"] = int(d.loc[("bad", "sla_breached"), "n"])
-    # what 'bad' is under the rule: key_drivers on the simulation's arrays with the rating's bad (not the rule's)
-    # and the five other drivers, same seed, against the rule run's importances
-    rest = [c for c in DRIVERS if c not in left]
-    kd = key_drivers(data, "bad", rest, kind="binary", customer="unit", higher_is_better=False,
-                     higher_is_worse={c: True for c in rest}, n_resamples=resamples, seed=fseed).table.set_index("driver")
-    out["rule_bad_vs_rating_only"] = float(np.max(np.abs(d.loc["bad"].loc[rest, "importance"].to_numpy(float)
-                                                         - kd.loc[rest, "importance"].to_numpy(float))))
+    # what 'bad' is under the rule: key_drivers on the simulation's arrays with the other drivers, same seed, and
+    # 'bad' = the rule's bad experience (rating 1-2, 2+ reopens or first reply > 480 minutes) or the rating alone
+    rest = [c for c in use if c not in left]
+    out["rule_rest"] = rest
+
+    def rule_diff(outcome: str) -> dict:
+        kd = key_drivers(data.assign(bad=data[outcome]), "bad", rest, kind="binary", customer="unit",
+                         higher_is_better=False, higher_is_worse={c: True for c in rest}, n_resamples=resamples,
+                         seed=fseed).table.set_index("driver")
+        return {c: float(np.max(np.abs(d.loc["bad"].loc[rest, c].to_numpy(float) - kd.loc[rest, c].to_numpy(float))))
+                for c in ("importance", "ci_low", "ci_high")}
+
+    out["rule_bad_vs_rule"] = rule_diff("bad_rule")
+    out["rule_bad_vs_rating_only"] = rule_diff("bad")["importance"]
+    out["rule_bad_vs_rule_rating_score"] = float(np.max(np.abs(
+        d.loc["rating_score"].loc[use, "importance"].to_numpy(float)
+        - dk.loc["rating_score"].loc[use, "importance"].to_numpy(float))))
     inb = ~df["outbound"].to_numpy()
     rated = df["rating"].notna().to_numpy() & inb
-    rule_bad = (df["rating"] <= 2) | (df["reopens"] >= 2) | (df["first_reply"] > 480)
+    rb = rule_bad(df)
     out["bad_share_rating"] = float((df["rating"] <= 2)[rated].mean())
-    out["bad_share_rule"] = float(rule_bad[rated].mean())
-    out["bad_rule_only"] = int((rule_bad & ~(df["rating"] <= 2))[rated].sum())
+    out["bad_share_rule"] = float(rb[rated].mean())
+    out["bad_rule_only"] = int((rb & ~(df["rating"] <= 2))[rated].sum())
     out["rated"] = int(rated.sum())
+    out["rule_fit_bad_share"] = float(data.dropna(subset=use)["bad_rule"].mean())
     return out
 
 
@@ -419,57 +502,66 @@ def findings(pop: dict, checks: list[dict]) -> list[str]:
     """What the checks show about the derivation (numbers from this run's truth sample and checks)."""
     rest = [c for c in DRIVERS if c not in RULE_DRIVERS]
     w = dict(zip(DRIVERS, pop["bad"]))
-    wo = dict(zip(rest, pop["bad_without_rule"]))
-    moved = ", ".join(f"{c} {w[c]:.4f} -> {wo[c]:.4f}" for c in rest)
-    L = ["", "## Findings about the derivation", ""]
+    wr = dict(zip(rest, pop["bad_rule"]))
+    L = ["", "## Findings about the derivation", "",
+         "History: the previous run of this script (the table of commit 1a998ff) found that under a rule using "
+         "reopens or the first reply `bad` was the rating alone while those drivers were left out of it, that "
+         "`read_tickets` ignored a `mapping=` to `sla_breached` / `assignee_changes` and did not find a Zendesk "
+         "custom field `SLA breached [flag]`, and that channel switches were no driver; fixed in eca0f08 (`bad` "
+         "follows the rule), 0c5299e (the reader) and 7083b42 (`channel_switch_7d`). The checks below test the "
+         "fixed behaviour.", ""]
     if checks and all(c["direct_rows_equal"] and not any(c["reader_mismatches"].values())
                       and max(c["direct_max_diff"].values()) == 0 for c in checks):
         L.append("- **The derivation is right on these exports.** The reader turns every simulated column into the "
                  "canonical value exactly (stations minus one for the hand-offs, the SLA column's Yes / No / blank, "
-                 "`OutBound` as agent-initiated), and `cs.analyse`'s drivers table equals `key_drivers` run on the "
-                 "simulation's own arrays to the last digit, intervals included: the repeat contact (same customer, "
-                 "previous customer-initiated ticket within 7 days), the `log1p` of the minutes, the complete cases "
-                 "(tickets without an SLA status left out of both outcomes), the customer as the sampling unit.")
+                 "`OutBound` as agent-initiated, `Mail` / `Chat` / `Phone call (incoming)` / `Web form` as email / "
+                 "chat / phone / web), and `cs.analyse`'s drivers table equals `key_drivers` run on the simulation's "
+                 "own arrays to the last digit, intervals included: the repeat contact (same customer, previous "
+                 "customer-initiated ticket within 7 days), the channel switch (that previous ticket through another "
+                 "channel), the `log1p` of the minutes, the complete cases (tickets without an SLA status left out of "
+                 "both outcomes), the customer as the sampling unit.")
     else:
         L.append("- **The derivation differs from the simulation** in at least one check (see Checks).")
-    L.append(
-        "- **The bad-experience rule's drivers are left out of an outcome the rule does not define (inconsistency, "
-        "not fixed).** `_drivers` (csanalysis/analysis.py) leaves out of `bad` every driver the `BadExperienceRule` "
-        "uses (`_RULE_USES`: `reopens_at_least` -> reopens, `first_reply_sla_minutes` -> first reply), as the "
-        "`key_drivers` docstring intends for 'a driver the outcome's own definition uses'. But `bad` there is "
-        "`t['rating'] == 'bad'`, the helpdesk rating alone, whatever the rule says (the Checks above: under the rule "
-        "the five remaining importances equal those of 'rating 1-2' exactly, while the rule's own bad experiences "
-        "are more). So with `reopens_at_least=2` the reopens and first reply, which do not define the bad rating "
-        "(here they have planted effects on it), get no weight, and the model of the bad rating without them gives "
-        f"their share to correlated drivers: population weights {moved} (with the seven drivers: reopens "
-        f"{w['reopens']:.4f}, first reply {w['first_reply_minutes']:.4f}). Either `bad` should follow the rule (then "
-        "the exclusion is right and the outcome is the one the report's other figures call a bad experience) or the "
-        "exclusion should go for the rating outcome; which is a design decision. Minimal reproduction: "
-        "`cs.analyse(tickets=<this script's export>, rule=cs.BadExperienceRule(reopens_at_least=2)).drivers` gives "
-        "`bad` / `reopens` no importance and the note 'left out: the outcome's own definition uses it', and the "
-        "other drivers' `bad` importances equal `key_drivers(data, 'bad', <the others>, ...)` with `bad` = rating "
-        "1-2 (same seed); `check()` in this script does exactly that.")
     if checks:
-        c = checks[0]
+        ok_rule = all(max(c["rule_bad_vs_rule"].values()) == 0 and all(c["rule_left_out_bad"].values())
+                      and all(c["rule_kept_score"].values()) for c in checks)
         L.append(
-            "- **Bug (reader, not fixed): a mapping to `sla_breached` or `assignee_changes` (by the same code "
-            "`group_changes`, not run here) is accepted and silently ignored.** `read_tickets(..., mapping=...)` accepts every canonical column "
-            "(`_MAPPABLE` is the schema's names), but the SLA status and the hand-off counts are found only by name "
-            "(`SLA_COLUMNS`, `HANDOFF_COLUMNS`), never from the mapping, and a mapped column counts as used, so it is "
-            "dropped too: with `mapping={'sla_breached': 'SLA breached [flag]'}` `sla_breached` is known for "
-            f"{c['custom_field_mapped_known']} of the {c['sla_known']} tickets with a status, with "
-            "`mapping={'assignee_changes': 'Reassignments [int]'}` `assignee_changes` for "
-            f"{c['handoff_mapped_known']} of {c['reader_rows']}, and the load report says nothing (SLA notes: "
-            f"{c['custom_field_mapped_notes'] or 'none'}); the drivers then lose the SLA breach or the hand-offs "
-            "without a word. Without a mapping, a Zendesk custom field under its export name (`<title> [<type>]`, "
-            "/work/shared/formats.md 1a: `SLA breached [flag]`) is not found either (`find_column` matches whole "
-            f"names): `sla_breached` known for {c['custom_field_sla_known']}, the raw column kept as "
-            f"{c['custom_field_kept_as']}. Minimal reproduction: `check()` in this script (step 1b). This simulation "
-            "names the column `SLA breached`, one of `SLA_COLUMNS`, so that the breach is a driver.")
-    L.append("- **Channel switches** (issue 14 lists them among the operational drivers) are not a key driver: "
-             "`csanalysis.analysis.DRIVERS` has first reply, resolution, reopens, repeat contact within 7 days, SLA "
-             "breach, assignee and group changes. Cross-channel contact is a figure of `channel_use` "
-             "(validated in `validation/channel_use.md`), not a driver here.")
+            f"- **Fix 1 (eca0f08), the rule's bad experience: {'holds' if ok_rule else 'DOES NOT HOLD'}.** Under "
+            "`BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)` the `bad` importances and intervals "
+            "of the remaining drivers equal `key_drivers` on the simulation's arrays with the rule's bad (largest "
+            "difference of importance " + ", ".join(f"{c['rule_bad_vs_rule']['importance']:.2g}" for c in checks)
+            + " at " + ", ".join(f"{c['customers']:,}" for c in checks) + " customers), not those with the rating "
+            "alone (" + ", ".join(f"{c['rule_bad_vs_rating_only']:.2g}" for c in checks) + "); reopens and first "
+            "reply are left out of `bad`, which they now partly define, and kept for `rating_score`. In the truth "
+            f"sample the rule calls {pct(pop['rule_bad_share'])} of the rated tickets bad against "
+            f"{pct(pop['bad_share'])} by the rating; the population weights of the rule's bad with the "
+            f"{len(rest)} other drivers: " + ", ".join(f"{c} {wr[c]:.4f}" for c in rest) + " (of the bad rating with "
+            "all drivers: " + ", ".join(f"{c} {w[c]:.4f}" for c in rest) + "). This outcome is not tabulated "
+            "below (the replications run the default rule).")
+        c0 = checks[0]
+        ok_cf = all(c["custom_field_sla_known"] == c["sla_known"] and c["custom_field_mismatches"] == 0
+                    for c in checks)
+        ok_map = all(v["mismatches"] == 0 and v["known"] == (c["sla_known"] if k == "sla_breached" else c["reader_rows"])
+                     for c in checks for k, v in c["mapped"].items())
+        L.append(
+            f"- **Fix 2 (0c5299e), the reader: custom field {'found' if ok_cf else 'NOT found'}, mappings "
+            f"{'read' if ok_map else 'NOT read'}.** `SLA breached [flag]` without a mapping gives `sla_breached` for "
+            + ", ".join(f"{c['custom_field_sla_known']} of the {c['sla_known']} tickets with a status "
+                        f"({c['custom_field_mismatches']} differing)" for c in checks)
+            + "; `mapping=` to `sla_breached`, `assignee_changes` and `group_changes` (counts of changes) gives "
+            + "; ".join(", ".join(f"`{k}` {v['known']} known, {v['mismatches']} differing" for k, v in c["mapped"].items())
+                        + f" ({c['customers']:,} customers, {c['reader_rows']:,} tickets, {c['sla_known']:,} with a status)"
+                        for c in checks)
+            + f". The load report names the mapped columns in {len(c0['mapped_notes'])} note(s) at "
+            f"{c0['customers']:,} customers.")
+        ok_sw = all(c["switch_used"] for c in checks)
+        L.append(
+            f"- **Fix 3 (7083b42), channel switches: {'a driver' if ok_sw else 'NOT a driver in every check'}.** "
+            "`channel_switch_7d` (a repeat contact within 7 days whose previous customer-initiated ticket came "
+            "through another channel) is derived as the simulation derives it (step 2 above, with it among the "
+            "drivers) and used when at least " + f"{MIN_BINARY_DRIVER} rated tickets are on each side: "
+            + ", ".join(f"{c['switch_sides'][0]} / {c['switch_sides'][1]} at {c['customers']:,} customers"
+                        for c in checks) + " in the checks; the replications' counts are in the Reading.")
     return L
 
 
@@ -478,13 +570,13 @@ def reading(pop: dict, results: dict) -> list[str]:
     L = ["", "## Reading", ""]
     sizes = list(results)
     rows = {(c, k): {x["driver"]: x for x in results[c][k][0]} for c in sizes for k, _ in OUTCOMES}
-    others = [d for d in DRIVERS if d != "repeat_contact_7d"]
+    others = [d for d in DRIVERS if d not in ("repeat_contact_7d", "channel_switch_7d")]
     covs = [rows[(c, k)][d]["cov"] for c in sizes for k, _ in OUTCOMES for d in others]
     ratios = [rows[(c, k)][d]["ratio"] for c in sizes for k, _ in OUTCOMES for d in others]
     rb = [abs(rows[(c, k)][d]["bias"] / rows[(c, k)][d]["sd"]) for c in sizes for k, _ in OUTCOMES for d in others]
     met = all(rows[(c, k)][d]["ok"] for c in sizes for k, _ in OUTCOMES for d in others)
-    L.append(f"- **The six drivers with a weight well above 0** (first reply, resolution, reopens, SLA breach, "
-             f"assignee and group changes), both outcomes, both sizes: coverage {pct(min(covs))} to {pct(max(covs))}, "
+    L.append(f"- **The {len(others)} drivers with a weight well above 0** ({', '.join(others)}), both outcomes, both "
+             f"sizes: coverage {pct(min(covs))} to {pct(max(covs))}, "
              f"{'every one meeting the target' if met else 'NOT all meeting the target'}; |bias| at most "
              f"{max(rb):.2f} sd; width / (3.92 sd) {min(ratios):.2f} to {max(ratios):.2f} (the bootstrap intervals "
              "have the width of the estimates' spread over replications). Ranks: " + "; ".join(
@@ -492,20 +584,42 @@ def reading(pop: dict, results: dict) -> list[str]:
                  for c in sizes for k, _ in OUTCOMES) + ".")
     rc = [(c, k, rows[(c, k)]["repeat_contact_7d"]) for c in sizes for k, _ in OUTCOMES]
     j = DRIVERS.index("repeat_contact_7d")
-    corr = max(abs(pop["corr"][j, i]) for i in range(len(DRIVERS)) if i != j)
     expect = ", ".join(f"{c:,} {dict(OUTCOMES)[k]} {x['bias']:+.4f} against {(1 - pop[k].sum()) / results[c][k][1]['n_rows']:.4f}"
                        for c, k, x in rc)
-    L.append(f"- **Repeat contact (no effect, correlation at most {corr:.2f} with any other driver): population "
-             f"weight {pop['bad'][j]:.4f} (bad), {pop['rating_score'][j]:.4f} (rating_score).** Coverage "
+    js = DRIVERS.index("channel_switch_7d")
+    corr_o = max(abs(pop["corr"][j, i]) for i in range(len(DRIVERS)) if i not in (j, js))
+    high = all(x["miss_low"] == 0 for _, _, x in rc)
+    L.append(f"- **Repeat contact (no effect; correlation {pop['corr'][j, js]:.2f} with the channel switch, which is a "
+             f"repeat contact by construction, at most {corr_o:.2f} with the others): population weight "
+             f"{pop['bad'][j]:.4f} (bad), {pop['rating_score'][j]:.4f} (rating_score)**, the credit relative weights "
+             "give it for its correlation with the switch. Coverage "
              + ", ".join(f"{c:,} {dict(OUTCOMES)[k]} {pct(x['cov'])} ({'met' if x['ok'] else 'MISSED'})" for c, k, x in rc)
-             + "; every miss has the interval above the truth (" + ", ".join(
-                 f"{x['miss_low']} below / {x['miss_high']} above" for _, _, x in rc) + "). This is the estimator's "
-             "documented property, not a derivation error: a relative weight is biased upwards like R^2, by about "
+             + ("; every miss has the interval above the truth (" if high else "; misses below / above the truth (")
+             + ", ".join(f"{x['miss_low']} below / {x['miss_high']} above" for _, _, x in rc) + "). "
+             + ("Where it misses, this is the estimator's documented property, not a derivation error" if high else
+                "Misses below the truth are not the small-weight property alone (see the table)")
+             + ": a relative weight is biased upwards like R^2, by about "
              "(1 - R^2) / n per driver (bias observed against that rule: " + expect + "), and the percentile interval "
              "of a weight that is nearly 0 cannot reach down to it; the estimator's docstring says to read such a "
              "driver from `versus_noise`, which calls it above noise in " + ", ".join(
                  f"{pct(x['above'])}" for _, _, x in rc) + " of the replications (the size of that comparison). The "
              "miss shrinks with the sample: the bias falls like 1 / n, the interval's width only like 1 / sqrt(n).")
+    sw = [(c, k, rows[(c, k)]["channel_switch_7d"]) for c in sizes for k, _ in OUTCOMES]
+    used = {c: [r for r in results[c]["reps"] if "channel_switch_7d" in r["bad"].get("use", [])] for c in sizes}
+    L.append(f"- **Channel switch (planted effect {-BETA[js]:+.2f} rating points; a repeat contact by construction, "
+             f"correlation {pop['corr'][js, j]:.2f} with it, at most "
+             f"{max(abs(pop['corr'][js, i]) for i in range(len(DRIVERS)) if i not in (j, js)):.2f} with the others): "
+             f"population weight {pop['bad'][js]:.4f} (bad), {pop['rating_score'][js]:.4f} (rating_score).** Rated "
+             "tickets with a switch per replication: " + "; ".join(
+                 f"{c:,} customers median {np.median([r['switch_yes'] for r in results[c]['reps']]):.0f}, min "
+                 f"{min(r['switch_yes'] for r in results[c]['reps'])} (without: min "
+                 f"{min(r['switch_no'] for r in results[c]['reps'])}), used by `cs.analyse` in {len(used[c])} of "
+                 f"{len(results[c]['reps'])} replications" for c in sizes)
+             + f" (the rule: at least {MIN_BINARY_DRIVER} on each side). Coverage " + ", ".join(
+                 f"{c:,} {dict(OUTCOMES)[k]} {pct(x['cov'])} ({'met' if x['ok'] else 'MISSED'}, {x['miss_low']} below / "
+                 f"{x['miss_high']} above)" for c, k, x in sw) + "; bias " + ", ".join(
+                 f"{x['bias'] / x['sd']:+.2f} sd" for _, _, x in sw) + "; above noise in " + ", ".join(
+                 f"{pct(x['above'])}" for _, _, x in sw) + " of the replications.")
     g = [(c, k, rows[(c, k)]["group_changes"]) for c in sizes for k, _ in OUTCOMES]
     jg = DRIVERS.index("group_changes")
     L.append(f"- **Group changes (no effect of their own, correlation {pop['corr'][jg, DRIVERS.index('assignee_changes')]:.2f} "
@@ -588,7 +702,8 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
          f"seed {args.seed}. Generated by `validation/ticket_drivers.py`; the world, the truths and the rules are in its "
          "docstring. Every number below comes from this run.", "",
          "Each replication simulates one company's tickets, writes them as a **Zendesk Support CSV export** "
-         "(`Id`, `Requester id`, `Assignee`, `Group`, `Priority`, `Via`, `Created at`, `Solved at`, `Satisfaction "
+         "(`Id`, `Requester id`, `Assignee`, `Group`, `Priority`, `Via` (`Mail`, `Chat`, `Phone call (incoming)`, `Web "
+         "form`; `OutBound` for agent-initiated tickets), `Created at`, `Solved at`, `Satisfaction "
          "Score`, `Group stations`, `Assignee stations`, `Reopens`, `First reply time in minutes`, `Full resolution "
          "time in minutes`, plus an `SLA breached` column: Yes / No / blank) to a file, and runs `cs.analyse(tickets="
          "<file>, timezone='UTC', n_resamples=..., seed=...)` on it: the package's reader, linking, experiences and "
@@ -600,7 +715,12 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
           f"Truth sample: {pop['customers']:,} customers, {pop['tickets']:,} customer-initiated tickets "
           f"({pop['outbound']:,} agent-initiated besides), {pop['rows']:,} rated tickets with every driver known "
           f"(SLA known for {pct(pop['sla_known'])}); bad ratings {pct(pop['bad_share'])}, mean rating "
-          f"{pop['rating_mean']:.2f}.", "",
+          f"{pop['rating_mean']:.2f}. Channels (`Via`): " + ", ".join(
+              f"{v} ({ch}) {pct(pop['channel_share'][ch])}" for v, ch in zip(VIA, CHANNELS))
+          + f"; repeat contacts {pct(pop['repeat_share'])} of the customer-initiated tickets, "
+          f"{pct(pop['switch_given_repeat'])} of them through another channel than the previous ticket (channel "
+          f"switches: {pct(pop['switch_share'])} of the tickets; later tickets switch in "
+          f"{pct(pop['switch_given_later'])}, which is no driver).", "",
           "| driver (package scale) | planted effect (rating points per unit) | mean | population weight, bad | "
           "population weight, rating_score |", "|---|---|---|---|---|"]
     for j, d in enumerate(DRIVERS):
@@ -618,30 +738,46 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
         for c in checks:
             mism = {k: v for k, v in c["reader_mismatches"].items() if v}
             L.append(f"- {c['customers']} customers ({c['reader_rows']:,} tickets, `cs.analyse` {c['secs']:.1f} s): "
-                     f"the reader's canonical table holds the simulated first reply, resolution, reopens, SLA breach "
-                     f"(with its blanks), assignee and group changes (stations minus one), rating score and direction "
-                     + ("exactly (0 mismatches)" if not mism else f"with mismatches {mism}") + "; `cs.analyse`'s "
-                     "drivers against `key_drivers` on the simulation's own arrays (repeat contact within 7 days of "
-                     "the same customer's previous customer-initiated ticket, agent-initiated tickets left out, rated "
-                     "tickets, same seed and customer ids): "
+                     f"(1) the reader's canonical table holds the simulated first reply, resolution, reopens, SLA breach "
+                     f"(with its blanks), assignee and group changes (stations minus one), rating score, direction and "
+                     f"channel (`Via`) " + ("exactly (0 mismatches)" if not mism else f"with mismatches {mism}") + "; "
+                     f"(2) `cs.analyse`'s drivers against `key_drivers` on the simulation's own arrays (repeat contact "
+                     "within 7 days of the same customer's previous customer-initiated ticket, channel switch when that "
+                     "previous ticket came through another channel, agent-initiated tickets left out, rated tickets, "
+                     f"same seed and customer ids; drivers kept by the package's rules on those arrays: "
+                     f"{len(c['direct_drivers'])}, channel switches on {c['switch_sides'][0]} rated tickets against "
+                     f"{c['switch_sides'][1]} without, so `channel_switch_7d` is "
+                     f"{'used' if c['switch_used'] else 'NOT used'} by `cs.analyse`): "
                      + (f"same rows, largest difference of importance {c['direct_max_diff']['importance']:.2g}, of "
                         f"interval ends {max(c['direct_max_diff']['ci_low'], c['direct_max_diff']['ci_high']):.2g}"
                         if c["direct_rows_equal"] else "DIFFERENT driver rows") + ".")
-            L.append(f"  The same export with the column named `SLA breached [flag]` (how Zendesk's CSV export names a "
-                     f"custom checkbox field, `<title> [<type>]`): `sla_breached` known for {c['custom_field_sla_known']}"
-                     f" tickets (against {c['sla_known']} with the plain name; the column kept raw as "
-                     f"{c['custom_field_kept_as']}); with `mapping={{'sla_breached': 'SLA breached [flag]'}}` known for "
-                     f"{c['custom_field_mapped_known']} (raw column kept: {c['custom_field_mapped_kept'] or 'none'}; "
-                     f"load-report notes about an SLA: {c['custom_field_mapped_notes'] or 'none'}); `Assignee "
-                     f"stations` renamed `Reassignments [int]` and mapped with `mapping={{'assignee_changes': ...}}`: "
-                     f"`assignee_changes` known for {c['handoff_mapped_known']} of {c['reader_rows']} tickets.")
-            L.append(f"  With `BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)`: reopens and first "
-                     f"reply left out of `bad` (no estimate, note) {c['rule_left_out_bad']}, kept for `rating_score` "
-                     f"{c['rule_kept_score']}. The `bad` outcome stays the **bad rating**: the rule run's importances of "
-                     f"the five other drivers equal `key_drivers` on 'rating 1-2' with those five (largest difference "
-                     f"{c['rule_bad_vs_rating_only']:.2g}), while the rule calls {pct(c['bad_share_rule'])} of the "
-                     f"{c['rated']} rated tickets bad against {pct(c['bad_share_rating'])} by the rating "
-                     f"({c['bad_rule_only']} tickets bad by reopens or first reply alone).")
+            mp = c["mapped"]
+            L.append(f"  (1b) The same export with the column named `SLA breached [flag]` (how Zendesk's CSV export "
+                     f"names a custom checkbox field, `<title> [<type>]`), no mapping: `sla_breached` known for "
+                     f"{c['custom_field_sla_known']} tickets, against {c['sla_known']} with a status in the simulation, "
+                     f"{c['custom_field_mismatches']} differing from it (raw column kept: "
+                     f"{c['custom_field_kept_as'] or 'none'}; load-report note: "
+                     f"{'; '.join(c['custom_field_notes']) or 'none'}). An export with the SLA status as `Breach? "
+                     "[flag]` and the hand-offs as counts of changes `Reassignments [int]` and `Group moves [int]` "
+                     "(stations columns dropped), read with `mapping={'sla_breached': 'Breach? [flag]', "
+                     "'assignee_changes': 'Reassignments [int]', 'group_changes': 'Group moves [int]'}`: "
+                     + ", ".join(f"`{k}` known for {v['known']} ({v['mismatches']} differing from the simulation)"
+                                 for k, v in mp.items())
+                     + f" of {c['reader_rows']} tickets ({c['sla_known']} with an SLA status); load-report notes "
+                     f"naming the mapped columns: {len(c['mapped_notes'])}.")
+            rd = c["rule_bad_vs_rule"]
+            L.append(f"  (3) With `BadExperienceRule(reopens_at_least=2, first_reply_sla_minutes=480)`: reopens and "
+                     f"first reply left out of `bad` (no estimate, note) {c['rule_left_out_bad']}, kept for "
+                     f"`rating_score` {c['rule_kept_score']}. The `bad` outcome is now the **rule's bad experience**: the "
+                     f"rule run's `bad` rows of the {len(c['rule_rest'])} other drivers equal `key_drivers` on the "
+                     f"simulation's arrays with `bad` = rating 1-2, 2+ reopens or first reply over 480 minutes (largest "
+                     f"difference of importance {rd['importance']:.2g}, of interval ends "
+                     f"{max(rd['ci_low'], rd['ci_high']):.2g}), and no longer those with `bad` = rating 1-2 alone "
+                     f"(largest difference {c['rule_bad_vs_rating_only']:.2g}); the rule calls "
+                     f"{pct(c['bad_share_rule'])} of the {c['rated']} rated tickets bad against "
+                     f"{pct(c['bad_share_rating'])} by the rating ({c['bad_rule_only']} tickets bad by reopens or first "
+                     f"reply alone). Its `rating_score` rows equal those without the rule (largest difference "
+                     f"{c['rule_bad_vs_rule_rating_score']:.2g}).")
     L += findings(pop, checks)
     verdicts, tables = [], []
     for customers, res in results.items():
@@ -661,7 +797,7 @@ def write(out: Path, command: str, args, pop: dict, results: dict, secs: float, 
                               f"{x['bias'] / x['sd']:+.2f} | {x['sd']:.4f} | {pct(x['cov'])} [{pct(x['cov_lo'])}, "
                               f"{pct(x['cov_hi'])}] | {x['miss_low']} / {x['miss_high']} | {x['width']:.4f} | "
                               f"{x['ratio']:.2f} | {pct(x['above'])} | {'met' if x['ok'] else 'MISSED'} |")
-            tables += ["", f"Ranks (Spearman of the seven estimates with the population weights, {rank['full']} fits): "
+            tables += ["", f"Ranks (Spearman of the {len(DRIVERS)} estimates with the population weights, {rank['full']} fits): "
                        f"median {rank['median']:.2f}, 10th percentile {rank['p10']:.2f}, min {rank['min']:.2f}; "
                        f"**Spearman >= 0.8 in {pct(rank['share'])}** [{pct(rank['share_lo'])}, {pct(rank['share_hi'])}]; "
                        f"top driver right in {pct(rank['top_right'])}; flag `{RANK_FLAG}` in {pct(rank['flag_rate'])} "
@@ -733,7 +869,9 @@ def main(argv=None) -> None:
     checks = [] if args.no_check else [check(c, args.resamples, args.seed + 2 + i) for i, c in enumerate(args.customers)]
     for c in checks:
         print(f"check {c['customers']}: reader {c['reader_mismatches']}, direct {c.get('direct_max_diff')}, "
-              f"rule {c['rule_left_out_bad']} {c['rule_bad_vs_rating_only']}", flush=True)
+              f"custom {c['custom_field_sla_known']}/{c['sla_known']} mapped {c['mapped']}, switch {c['switch_sides']} "
+              f"{c['switch_used']}, rule {c['rule_left_out_bad']} vs rule's bad {c['rule_bad_vs_rule']} vs rating "
+              f"{c['rule_bad_vs_rating_only']}", flush=True)
     ss = np.random.SeedSequence(args.seed)
     results = {}
     for customers in args.customers:
