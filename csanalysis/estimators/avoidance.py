@@ -802,13 +802,15 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
 
     def ratio(B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Numerator and denominator sums for rows of episode weights B (resamples x episodes)."""
-        cum = np.concatenate([np.zeros((B.shape[0], 1)), np.cumsum(B[:, order], axis=1)], axis=1)
-        total = cum[:, hi_s[stratum]] - cum[:, lo_s[stratum]]
+        cum = np.zeros((B.shape[0], B.shape[1] + 1))
+        np.cumsum(B[:, order], axis=1, out=cum[:, 1:])
+        lo = cum[:, lo_s[stratum]]
+        total = cum[:, hi_s[stratum]] - lo
         with np.errstate(divide="ignore", invalid="ignore"):
-            k_h = 1.0 - (cum[:, p_h] - cum[:, lo_s[stratum]]) / total
-            k_m = 1.0 - (cum[:, p_m] - cum[:, lo_s[stratum]]) / total
-            num = np.where(num_i & (B > 0), B / k_m, 0.0).sum(axis=1)
-            den = np.where(den_i & (B > 0), B / k_h, 0.0).sum(axis=1)
+            k = 1.0 - (cum[:, p_m] - lo) / total
+            num = np.where(num_i & (B > 0), B / k, 0.0).sum(axis=1)
+            k = 1.0 - (cum[:, p_h] - lo) / total
+            den = np.where(den_i & (B > 0), B / k, 0.0).sum(axis=1)
         return num, den
 
     num, den = ratio(np.ones((1, n)))
@@ -827,7 +829,7 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
     uniq, inv = np.unique(units, return_inverse=True)
     hashes = unit_hash(uniq, seed)  # once, not per chunk of resamples
     boots = np.empty(n_resamples)
-    for reps in _chunks(n_resamples, 3 * n):
+    for reps in _chunks(n_resamples, 8 * n):  # about eight (resamples x episodes) arrays alive at once in ratio()
         B = poisson_weights_from_hash(hashes, reps).astype(float)[:, inv]
         a, b = ratio(B)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1019,7 +1021,13 @@ class _TiltedDesign:
         G = E.shape[1]
         members = [Ecsc.indices[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]  # rows of each group
         scale = [Ecsc.data[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]
-        return cls(X=X, E=E, ET=E.T.tocsr(), XX=X[:, iu] * X[:, ju],  # the distinct products of a Hessian
+        # the distinct products of a Hessian, in blocks of rows: X[:, iu] and X[:, ju] whole were two temporaries
+        # as large as XX itself (1.1 GB at 100,000 customers, for the first draw of candidate controls)
+        XX = np.empty((X.shape[0], iu.size), order="F")  # the layout the whole product had (BLAS rounds by layout)
+        step = max(1, _BOOT_CELLS // (8 * max(iu.size, 1)))
+        for a in range(0, X.shape[0], step):
+            np.multiply(X[a:a + step, iu], X[a:a + step, ju], out=XX[a:a + step])
+        return cls(X=X, E=E, ET=E.T.tocsr(), XX=XX,
                    iu=iu, ju=ju, members=members, scale=scale,
                    unit=all(bool(np.all(v == 1.0)) for v in scale))
 
