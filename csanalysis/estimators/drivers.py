@@ -144,7 +144,7 @@ Chamandy, N. et al. (2012), Poisson bootstrap for data streams.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from math import factorial
@@ -158,6 +158,7 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
+from csanalysis.stats.gram import weighted_grams
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
@@ -529,43 +530,15 @@ def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np
     return R, r
 
 
-#: Rows x products of the Gram matrix's upper triangle up to which :func:`_logistic_weights` computes the
-#: products once for all its Newton steps and replicates (256 MB of float64); beyond, every step recomputes them.
+#: Rows x products of the Gram matrix's upper triangle up to which :func:`_logistic_weights` keeps the products
+#: for all its Newton steps and replicates (256 MB of float64); beyond, every step recomputes them.
 _GRAM_CACHE_CELLS = 32_000_000
 
 
-def _gram_products(X1: np.ndarray) -> np.ndarray:
-    """x_ij x_ik for the upper triangle (j <= k) of every row: the rows of :func:`_gram`'s sums."""
-    iu0, iu1 = np.triu_indices(X1.shape[1])
-    return X1[:, iu0] * X1[:, iu1]
-
-
-def _gram(om: np.ndarray, X1: np.ndarray, max_cells: int, products: np.ndarray | None = None) -> np.ndarray:
-    """sum_i om[b, i] x_i x_i' for every row b of ``om``, in chunks of rows.
-
-    ``products`` (:func:`_gram_products` of ``X1``), when given, saves recomputing them: the chunks and so
-    the sums are the same, bit for bit.
-    """
-    n, m = X1.shape
-    iu0, iu1 = np.triu_indices(m)
-    acc = np.zeros((om.shape[0], len(iu0)))
-    step = max(1, max_cells // len(iu0))
-    for s in range(0, n, step):
-        if products is None:
-            Xc = X1[s:s + step]
-            acc += om[:, s:s + step] @ (Xc[:, iu0] * Xc[:, iu1])
-        else:
-            acc += om[:, s:s + step] @ products[s:s + step]
-    H = np.empty((om.shape[0], m, m))
-    H[:, iu0, iu1] = acc
-    H[:, iu1, iu0] = acc
-    return H
-
-
-def _irls(X1: np.ndarray, y: np.ndarray, W: np.ndarray, g: np.ndarray, max_cells: int,
-          products: np.ndarray | None = None) -> np.ndarray:
+def _irls(X1: np.ndarray, y: np.ndarray, W: np.ndarray, g: np.ndarray,
+          gram: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Weighted ridge-penalised logistic regressions (one per row of ``W``, :data:`LOGIT_PENALTY`) by
-    Newton-Raphson; NaN rows did not converge. ``products``: see :func:`_gram`."""
+    Newton-Raphson; NaN rows did not converge. ``gram``: :func:`csanalysis.stats.gram.weighted_grams` of ``X1``."""
     g = g.copy()
     active = np.ones(len(W), dtype=bool)
     failed = np.zeros(len(W), dtype=bool)
@@ -578,7 +551,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, W: np.ndarray, g: np.ndarray, max_cells
             break
         Wa = W[idx]
         mu = special.expit(g[idx] @ X1.T)
-        H = _gram(Wa * mu * (1.0 - mu), X1, max_cells, products) + np.diag(pen)
+        H = gram(Wa * mu * (1.0 - mu)) + np.diag(pen)
         grad = (Wa * (y - mu)) @ X1 - g[idx] * pen
         scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]
         try:
@@ -616,11 +589,8 @@ def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: in
     ybar = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     start = np.zeros(X1.shape[1])
     start[0] = special.logit(ybar)
-    m = X1.shape[1]
-    # the products of the Gram matrix once, not in every Newton step of every chunk of replicates (whose
-    # size shrinks as the rows grow: recomputing them made the time grow with the square of the rows)
-    products = _gram_products(X1) if n * m * (m + 1) // 2 <= _GRAM_CACHE_CELLS else None
-    g_point = _irls(X1, y, np.ones((1, n)), start[None, :], max_cells, products)[0]
+    gram = weighted_grams(X1, max_cells, _GRAM_CACHE_CELLS)  # the pair products once for all steps and chunks
+    g_point = _irls(X1, y, np.ones((1, n)), start[None, :], gram)[0]
     if not np.all(np.isfinite(g_point)):
         g_point = start
     c = np.full((n_rep, p), np.nan)
@@ -629,7 +599,7 @@ def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: in
     chunk = max(1, max_cells // max(1, n))
     for s in range(0, n_rep, chunk):
         W = row_weights(np.arange(s, min(n_rep, s + chunk)))
-        g = _irls(X1, y, W, np.tile(g_point, (len(W), 1)), max_cells, products)
+        g = _irls(X1, y, W, np.tile(g_point, (len(W), 1)), gram)
         ok = np.all(np.isfinite(g), axis=1)
         eta = np.where(ok[:, None], np.nan_to_num(g) @ X1.T, 0.0)
         mu = special.expit(eta)

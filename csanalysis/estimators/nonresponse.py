@@ -149,6 +149,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, rating_from_score
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
+from csanalysis.stats.gram import weighted_grams
 
 __all__ = ["DEFAULT_COVARIATES", "DEFAULT_TRIM", "DERIVED_COVARIATES", "MAX_LEVELS", "MAX_PERIODS", "MEASURES",
            "MIN_LEVEL", "MIN_PRESENT", "NONRESPONSE_COLUMNS", "REFRESH", "RIDGE", "NonresponseResult",
@@ -764,27 +765,15 @@ def _categorical(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str],
 def _gram(X: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     """A function S (resamples x tickets) -> the weighted Gram matrices X' diag(S_b) X, (resamples, k, k).
 
-    For many resamples: one matrix product of S with the products of every pair of columns (upper triangle),
-    in row chunks that keep the pair matrix within a memory bound (kept when it is small). For one or two rows
-    of S: one product per row.
+    For many resamples :func:`csanalysis.stats.gram.weighted_grams` (pair products in row chunks of
+    :data:`_PAIR_CELLS`, kept when at most four such chunks); for one or two rows of S: one product per row.
     """
-    n, k = X.shape
-    iu, ju = np.triu_indices(k)
-    step = max(1, _PAIR_CELLS // max(len(iu), 1))
-    starts = range(0, n, step)
-    pairs = [X[a:a + step, iu] * X[a:a + step, ju] for a in starts] if n * len(iu) <= 4 * _PAIR_CELLS else None
+    many = weighted_grams(X, _PAIR_CELLS, 4 * _PAIR_CELLS)
 
     def gram(S: np.ndarray) -> np.ndarray:
         if S.shape[0] <= 2:
             return np.stack([(X * s[:, None]).T @ X for s in S])
-        up = np.zeros((S.shape[0], len(iu)))
-        for c, a in enumerate(starts):
-            Z = pairs[c] if pairs is not None else X[a:a + step, iu] * X[a:a + step, ju]
-            up += S[:, a:a + step] @ Z
-        H = np.empty((S.shape[0], k, k))
-        H[:, iu, ju] = up
-        H[:, ju, iu] = up
-        return H
+        return many(S)
 
     return gram
 

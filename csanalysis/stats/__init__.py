@@ -14,6 +14,9 @@ clustered
 bootstrap
     Vectorised, memory-bounded percentile bootstrap; partition-independent
     Poisson(1) weights from a hash of the unit.
+gram
+    Weighted Gram matrices X' diag(s) X for many weight vectors at once
+    (the Hessians of bootstrap refits), with the pair products kept.
 survival
     Kaplan-Meier with Greenwood / log(-log) intervals, log-rank test,
     vectorised (cluster) bootstrap of S(t).
