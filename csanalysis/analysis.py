@@ -544,11 +544,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     bad = t["rating"].astype("object").eq("bad") if "rating" in t.columns else pd.Series(False, index=t.index)
     # the bad outcome is the rule's bad experience on the rated tickets: a bad rating, or a ticket criterion the
     # rule adds (reopens, a late first reply); those criteria's drivers are left out for it below
-    on = rule.criteria(t)
-    for col, field in _RULE_USES.items():
-        if getattr(rule, field, None) is not None:
-            bad = bad | on[_RULE_CRITERION[col]]
-    bad = bad.astype("float64")
+    # (a criterion the rule switches off is all False)
+    bad = (bad | rule.criteria(t)[list(_RULE_CRITERION.values())].any(axis=1)).astype("float64")
     data = pd.DataFrame({"bad": np.where(rated[keep], bad, np.nan),
                          "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()
                          if "rating_score" in t.columns else np.nan}, index=t.index)
