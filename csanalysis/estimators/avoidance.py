@@ -1034,7 +1034,7 @@ class _TiltedDesign:
 
 def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarray,
                 beta0: np.ndarray, lam: float, max_iter: int = 100,
-                tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray]:
+                tol: float = 1e-9, hess0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Minimise ``sum_g N_g log(sum_i A_i E_ig exp(x_i b)) - T b + lam/2 |b|^2`` for each resample.
 
     The one convex problem behind both models of the comparison, solved by
@@ -1052,6 +1052,10 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
       per interval, ``N`` the contacts per interval and ``T`` the contacts'
       covariate sums.
 
+    Each resample stops at its own convergence (``|gradient| <= tol x sum N``
+    in every coordinate), so its solution does not depend on which other
+    resamples share its chunk.
+
     Parameters
     ----------
     design : _TiltedDesign
@@ -1063,6 +1067,14 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
         Starting values (the full-sample solution for the resamples).
     lam : float
         Ridge penalty per unit of ``sum N``.
+    hess0 : ndarray (p x p), optional
+        The full sample's Hessian at its solution per unit of ``sum N`` (see
+        :func:`_tilted_hessian`). Given, the resamples take chord steps with
+        it (scaled by their ``sum N``) instead of computing their own Hessian,
+        the costliest part of a step; the root is the same (the objective
+        is strictly convex), reached in a few more, much cheaper steps. A
+        resample not converged after :data:`_CHORD_STEPS` of them continues
+        with Newton steps.
 
     Returns
     -------
@@ -1070,8 +1082,7 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
     weights : ndarray (n x resamples)
         The tilted weights at the solution, summed over groups.
     """
-    X, E, ET, XX, iu, ju = design.X, design.E, design.ET, design.XX, design.iu, design.ju
-    members, scale, unit = design.members, design.scale, design.unit
+    X, E, ET = design.X, design.E, design.ET
     n, R = A.shape
     p = X.shape[1]
     beta = np.array(np.broadcast_to(beta0, (R, p)), dtype=float)
@@ -1081,7 +1092,9 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
     totN = np.maximum(N.sum(axis=1), 1.0)
     lamv = lam * totN
     inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
-    G = E.shape[1]
+    chord = None if hess0 is None else np.linalg.inv(hess0)
+    beta_out, w_out = np.empty((R, p)), np.empty((n, R))
+    cols = np.arange(R)  # the resamples still iterating
 
     def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         eta = X @ b.T
@@ -1095,22 +1108,24 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
         return H, ratio, obj, np.asarray(E @ np.ascontiguousarray(ratio.T))
 
     H, ratio, obj, m = state(beta)
-    for _ in range(max_iter):
+    for it in range(max_iter):
         Wt = H * m
         grad = Wt.T @ X - T + lamv[:, None] * beta
-        if not np.any(np.abs(grad) > tol * totN[:, None]):
-            break
-        M1 = np.empty((R, G, p))  # per group: the resamples' weighted covariate sums
-        for g in range(G):  # one small product per group (pools of months, or intervals)
-            Hg = H[members[g]] if unit else H[members[g]] * scale[g][:, None]
-            M1[:, g, :] = Hg.T @ X[members[g]]
-        M1 *= ratio[:, :, None]
-        hess = np.empty((R, p, p))
-        hess[:, iu, ju] = Wt.T @ XX  # (this orientation: multi-threaded BLAS is slow on the other)
-        hess[:, ju, iu] = hess[:, iu, ju]
-        hess += lamv[:, None, None] * np.eye(p) - np.einsum("rgp,rgq,rg->rpq", M1, M1, inv_n, optimize=True)
-        step = np.linalg.solve(hess, grad[..., None])[..., 0]
-        alpha = np.ones(R)
+        done = ~np.any(np.abs(grad) > tol * totN[:, None], axis=1)
+        if done.any():  # converged resamples leave the iteration with their solution
+            beta_out[cols[done]], w_out[:, cols[done]] = beta[done], Wt[:, done]
+            if done.all():
+                return beta_out, w_out
+            go = ~done
+            cols, beta, grad, Wt, H, ratio, obj, m = cols[go], beta[go], grad[go], Wt[:, go], H[:, go], \
+                ratio[go], obj[go], m[:, go]
+            A, N, T, posN, totN, lamv, inv_n = A[:, go], N[go], T[go], posN[go], totN[go], lamv[go], inv_n[go]
+        if chord is not None and it < _CHORD_STEPS:
+            step = (grad / totN[:, None]) @ chord.T
+        else:
+            hess = _hessian(design, H, Wt, ratio, inv_n, lamv)
+            step = np.linalg.solve(hess, grad[..., None])[..., 0]
+        alpha = np.ones(cols.size)
         for _ in range(30):  # backtracking, vectorised over the resamples
             nb = beta - alpha[:, None] * step
             nH, nratio, nobj, nm = state(nb)
@@ -1120,7 +1135,47 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
                 break
             alpha = np.where(ok, alpha, alpha / 2.0)
         beta, H, ratio, obj, m = nb, nH, nratio, nobj, nm
-    return beta, H * m
+    beta_out[cols], w_out[:, cols] = beta, H * m
+    return beta_out, w_out
+
+
+#: Chord steps (with the full sample's Hessian) a resample takes before it turns to Newton steps.
+_CHORD_STEPS = 20
+
+
+def _hessian(design: _TiltedDesign, H: np.ndarray, Wt: np.ndarray, ratio: np.ndarray, inv_n: np.ndarray,
+             lamv: np.ndarray) -> np.ndarray:
+    """The Hessian of :func:`_tilted_fit`'s objective per resample (resamples x p x p), from its state."""
+    X, XX, iu, ju = design.X, design.XX, design.iu, design.ju
+    members, scale, unit = design.members, design.scale, design.unit
+    R, p, G = Wt.shape[1], X.shape[1], design.E.shape[1]
+    M1 = np.empty((R, G, p))  # per group: the resamples' weighted covariate sums
+    for g in range(G):  # one small product per group (pools of months, or intervals)
+        Hg = H[members[g]] if unit else H[members[g]] * scale[g][:, None]
+        M1[:, g, :] = Hg.T @ X[members[g]]
+    M1 *= ratio[:, :, None]
+    hess = np.empty((R, p, p))
+    hess[:, iu, ju] = Wt.T @ XX  # (this orientation: multi-threaded BLAS is slow on the other)
+    hess[:, ju, iu] = hess[:, iu, ju]
+    hess += lamv[:, None, None] * np.eye(p) - np.einsum("rgp,rgq,rg->rpq", M1, M1, inv_n, optimize=True)
+    return hess
+
+
+def _tilted_hessian(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, beta: np.ndarray, lam: float) -> np.ndarray:
+    """The Hessian of one fit of :func:`_tilted_fit` at ``beta`` per unit of its ``sum N`` (p x p): its ``hess0``.
+
+    ``A`` (n x 1), ``N`` (1 x groups) and ``beta`` (1 x p) as given to and returned by that fit.
+    """
+    posN = (N > 0) & (np.asarray(design.ET @ A).T > 0)
+    N = np.where(posN, N, 0.0)
+    totN = np.maximum(N.sum(axis=1), 1.0)
+    eta = design.X @ beta.T
+    H = A * np.exp(eta - eta.max(axis=0))
+    S = np.asarray(design.ET @ H).T
+    ratio = np.where(posN, N / np.where(S > 0, S, 1.0), 0.0)
+    m = np.asarray(design.E @ np.ascontiguousarray(ratio.T))
+    inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
+    return _hessian(design, H, H * m, ratio, inv_n, lam * totN)[0] / totN[0]
 
 
 def _grid(d: np.ndarray, e: np.ndarray, window: float) -> sparse.csr_matrix:
@@ -1453,7 +1508,11 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         families[-1]["weighting"] = _TiltedDesign.build(Zk[ki], families[-1]["pools"]) if p else None
 
     def fit(Bc: np.ndarray, Bk: np.ndarray, beta0: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
-        """Weights (controls x resamples) for case and control resampling weights (rows x resamples)."""
+        """Weights (controls x resamples) for case and control resampling weights (rows x resamples).
+
+        The full-sample fit (one column of ones) also stores each family's Hessian (``fam["hess0"]``), with
+        which the resamples' fits then take their steps.
+        """
         R = Bc.shape[1]
         W = np.zeros((n_k, R))
         betas = []
@@ -1467,7 +1526,9 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
                 W[fam["ki"]] = bk * np.where(S > 0, N / np.where(S > 0, S, 1), 0)[:, fam["kp"]].T
                 continue
             b, w_f = _tilted_fit(fam["weighting"], bk, N, bc.T @ fam["Zc"], b0, _RIDGE,
-                                 tol=1e-10 if R == 1 else 1e-4)
+                                 tol=1e-10 if R == 1 else 1e-4, hess0=fam.get("hess0"))
+            if "hess0" not in fam:
+                fam["hess0"] = _tilted_hessian(fam["weighting"], bk, N, b, _RIDGE)
             betas.append(b)
             W[fam["ki"]] = w_f
         return betas, W
@@ -1530,6 +1591,8 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     onehot_contact = sparse.csr_matrix((contacted.astype(float), (np.arange(n_k), c_int)), shape=(n_k, lens.size))
     censoring = _TiltedDesign.build(Xc, expo) if contacted.any() and Xc.shape[1] else None
 
+    censoring_hess: list[np.ndarray] = []  # the full sample's Hessian, for the resamples' steps
+
     def inv_censoring(Bk: np.ndarray, gamma0: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """1 / K(interval midpoint | covariates) per control row, interval and resample, capped at _MAX_IPCW."""
         R = Bk.shape[1]
@@ -1538,7 +1601,10 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         if censoring is None:
             return [np.ones((n_k, R))] * lens.size, np.zeros((R, Xc.shape[1]))
         gamma, _ = _tilted_fit(censoring, Bk, N, (Bk * contacted[:, None]).T @ Xc, gamma0, _RIDGE,
-                               tol=1e-10 if R == 1 else 1e-4)
+                               tol=1e-10 if R == 1 else 1e-4,
+                               hess0=censoring_hess[0] if censoring_hess else None)
+        if not censoring_hess:
+            censoring_hess.append(_tilted_hessian(censoring, Bk, N, gamma, _RIDGE))
         with np.errstate(over="ignore"):
             h = np.exp(Xc @ gamma.T)  # controls x resamples
             base = np.asarray(expo.T @ (Bk * h)).T
