@@ -999,13 +999,17 @@ class _TiltedDesign:
     """What :func:`_tilted_fit` needs of ``X`` and ``E`` whatever the resamples: built once per comparison.
 
     (Rebuilding the covariate products for every chunk of resamples cost
-    two thirds of the bootstrap's time at 100,000 customers.)
+    two thirds of the bootstrap's time at 100,000 customers.) ``XX``, the
+    rows' distinct pair products (n x p(p+1)/2, the largest array of a
+    comparison), is built only for designs whose bootstrap takes Newton steps
+    (``products=True``); the others' Hessians (one per fit, see
+    :func:`_tilted_hessian`) are formed without it.
     """
 
     X: np.ndarray
     E: sparse.csr_matrix
     ET: sparse.csr_matrix
-    XX: np.ndarray
+    XX: np.ndarray | None
     iu: np.ndarray
     ju: np.ndarray
     members: list[np.ndarray]
@@ -1013,7 +1017,7 @@ class _TiltedDesign:
     unit: bool
 
     @classmethod
-    def build(cls, X: np.ndarray, E: sparse.spmatrix) -> _TiltedDesign:
+    def build(cls, X: np.ndarray, E: sparse.spmatrix, products: bool = False) -> _TiltedDesign:
         X = np.ascontiguousarray(X, dtype=float)
         E = sparse.csr_matrix(E)
         iu, ju = np.triu_indices(X.shape[1])
@@ -1023,10 +1027,12 @@ class _TiltedDesign:
         scale = [Ecsc.data[Ecsc.indptr[g]:Ecsc.indptr[g + 1]] for g in range(G)]
         # the distinct products of a Hessian, in blocks of rows: X[:, iu] and X[:, ju] whole were two temporaries
         # as large as XX itself (1.1 GB at 100,000 customers, for the first draw of candidate controls)
-        XX = np.empty((X.shape[0], iu.size), order="F")  # the layout the whole product had (BLAS rounds by layout)
-        step = max(1, _BOOT_CELLS // (8 * max(iu.size, 1)))
-        for a in range(0, X.shape[0], step):
-            np.multiply(X[a:a + step, iu], X[a:a + step, ju], out=XX[a:a + step])
+        XX = None
+        if products:
+            XX = np.empty((X.shape[0], iu.size), order="F")  # the layout the whole product had (BLAS rounds by it)
+            step = max(1, _BOOT_CELLS // (8 * max(iu.size, 1)))
+            for a in range(0, X.shape[0], step):
+                np.multiply(X[a:a + step, iu], X[a:a + step, ju], out=XX[a:a + step])
         return cls(X=X, E=E, ET=E.T.tocsr(), XX=XX,
                    iu=iu, ju=ju, members=members, scale=scale,
                    unit=all(bool(np.all(v == 1.0)) for v in scale))
@@ -1155,8 +1161,15 @@ def _hessian(design: _TiltedDesign, H: np.ndarray, Wt: np.ndarray, ratio: np.nda
         M1[:, g, :] = Hg.T @ X[members[g]]
     M1 *= ratio[:, :, None]
     hess = np.empty((R, p, p))
-    hess[:, iu, ju] = Wt.T @ XX  # (this orientation: multi-threaded BLAS is slow on the other)
-    hess[:, ju, iu] = hess[:, iu, ju]
+    if XX is not None:
+        hess[:, iu, ju] = Wt.T @ XX  # (this orientation: multi-threaded BLAS is slow on the other)
+        hess[:, ju, iu] = hess[:, iu, ju]
+    else:  # without the pair products: per resample, in blocks of rows (a few MB of temporaries)
+        step = max(1, (1 << 22) // max(p, 1))
+        hess[:] = 0.0
+        for r in range(R):
+            for a in range(0, X.shape[0], step):
+                hess[r] += (X[a:a + step] * Wt[a:a + step, r:r + 1]).T @ X[a:a + step]
     hess += lamv[:, None, None] * np.eye(p) - np.einsum("rgp,rgq,rg->rpq", M1, M1, inv_n, optimize=True)
     return hess
 
@@ -2706,7 +2719,7 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     Zc, Zk, names = _standardise({k: v[flagged] for k, v in m.items()}, {k: v[~flagged] for k, v in m.items()},
                                  covariates) if covariates else (np.zeros((n_r, 0)), np.zeros((n_o, 0)), [])
     one = sparse.csr_matrix(np.ones((n_o, 1)))
-    design = _TiltedDesign.build(Zk, one) if names else None
+    design = _TiltedDesign.build(Zk, one, products=True) if names else None  # (its bootstrap: Newton steps)
 
     def fit(bc: np.ndarray, bk: np.ndarray) -> np.ndarray:
         N = bc.sum(axis=0)[:, None]
