@@ -275,6 +275,10 @@ def finish(
     ``keep_pii``, every kept text column, the rejected rows and the notes are
     then masked (:func:`protect`; ``key`` is the pseudonym secret).
     ``frame.output_names`` records which source column became which column.
+
+    The source columns are consumed: afterwards ``frame.data`` keeps its rows,
+    not its columns (their memory goes once the reader holds no other
+    reference to the source table).
     """
     rep = frame.report
     alive = frame.alive
@@ -285,10 +289,19 @@ def finish(
     taken = set(df.columns)
     extra = {}
     frame.output_names = {}
-    for c in frame.data.columns:
+    names = None
+    if not keep_pii:  # what the source columns say about people, read before they go
+        names = frame.listed_names()
+        kinds = {c: frame.personal_kind(c) for c in frame.data.columns}
+    # The source columns (every cell as text) leave the frame and go one by one as they are copied, so the
+    # source table is not kept whole beside the output (readers drop their own references before this call).
+    source = dict(frame.data.items())
+    frame.data = frame.data.iloc[:, :0]
+    for c in list(source):
+        src = source.pop(c)
         if c in used:
             continue
-        kind = None if keep_pii else frame.personal_kind(c)
+        kind = None if keep_pii else kinds[c]
         if kind is not None:
             if c not in rep.dropped_columns:
                 rep.dropped_columns.append(c)
@@ -301,14 +314,14 @@ def finish(
         taken.add(name)
         frame.output_names[c] = name
         # live rows only, then '' -> missing (the same cells, without touching dropped rows)
-        src = frame.data[c]
         src = src.loc[alive].reset_index(drop=True)
         extra[name] = src.replace("", np.nan) if src.dtype != object else src
+    release_memory()  # the source columns' pages, before the masking below allocates its own
     if extra:
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
     df = conform(df, table)
     if not keep_pii:
-        df = protect(df, rep, names=frame.listed_names(), key=key)
+        df = protect(df, rep, names=names, key=key)
     rep.rows_loaded = int(alive.sum())
     if free_text:
         df.attrs["free_text_columns"] = list(free_text)

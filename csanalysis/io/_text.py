@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._memory import release_memory
 from ..errors import ExportError
 
 __all__ = ["RawTable", "FrameInput", "as_input", "frame_cells", "read_raw", "read_table", "read_bytes",
@@ -903,6 +904,7 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
         return None  # a stray quote swallowed records (or blank lines): the general path resyncs
     cells = table.to_pandas(self_destruct=True)
     del table
+    release_memory()  # the parser's buffers (pyarrow keeps freed pages for reuse)
     cells.columns = pd.RangeIndex(k)
     notes: list[str] = []
     return RawTable(path, cells, np.arange(1, len(cells) + 1), enc, delim, notes=notes)

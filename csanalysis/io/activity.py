@@ -295,6 +295,7 @@ def read_activity(
     rep.source_format = tool.source_format if tool is not None else "generic"
     user = check_mapping(spath, columns, mapping, _MAPPING_KEYS)
     frame = Frame(data, rows, rep)
+    del data  # the frame holds the source table now; finish() lets its columns go
     opts = {"path": spath, "timezone": timezone, "dayfirst": dayfirst, "currency": currency,
             "include_refunded": include_refunded, "include_test": include_test, "test_rules": _TEST_RULES}
     read = tool.read if tool is not None else _generic
@@ -317,7 +318,7 @@ def read_activity(
                 used.add(c)
                 rep.dropped_columns.append(c)
     df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key)
-    del frame, data, canonical  # the raw table (every column as text) is not needed any more: its memory goes
+    del frame, canonical
     if not keep_pii:
         df = redact_email_columns(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
                                                  "source_format"))

@@ -364,6 +364,7 @@ def read_customers(
     for role, col in found.items():
         if col is not None:
             rep.column_mapping[str(col)] = role
+    data = None  # only the frame holds the source table now: finish() lets its columns go
     df = finish(frame, canonical, "customers", used=used, keep_pii=keep_pii, key=key)
     canon = [c.name for c in CUSTOMERS]
     df = _numeric_extras(df, skip=set(canon))

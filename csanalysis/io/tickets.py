@@ -608,6 +608,7 @@ def read_tickets(
         frame.merge(dup.to_numpy())
         rep.note(f"{int(dup.sum())} duplicate row(s) of the same ticket merged (last kept)")
     free = [c for c in cols if find_column([c], *spec.free_text) is not None]
+    data = raw = None  # only the frame holds the source table now: finish() lets its columns go
     df = finish(frame, canonical, "tickets", used=used, keep_pii=keep_pii, key=key,
                 free_text=[re.sub(r"[^\w]+", "_", f.lower()).strip("_") for f in free])
     return df
