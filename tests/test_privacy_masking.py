@@ -179,6 +179,29 @@ def test_dates_times_amounts_and_ids_are_left_alone():
     assert mask_text(clean) == clean
 
 
+def test_iso_timestamps_skipped_by_the_phone_rules_are_ones_they_leave_alone():
+    # the phone rules skip whole ISO timestamps (privacy._ISO_TIMESTAMP) because they protect them anyway: checked
+    # here on random valid ones of every form the pattern takes, through the rules themselves
+    import pyarrow as pa
+
+    rng = np.random.default_rng(13)
+    n = 20_000
+    two = lambda lo, hi: pd.Series(rng.integers(lo, hi + 1, n)).map("{:02d}".format)  # noqa: E731
+    v = pd.Series(rng.integers(1900, 2100, n)).astype(str) + "-" + two(1, 12) + "-" + two(1, 31)
+    form = rng.integers(0, 4, n)
+    v = v.where(form < 1, v + pd.Series(rng.choice([" ", "T"], n)) + two(0, 23) + ":" + two(0, 59))
+    v = v.where(form < 2, v + ":" + two(0, 59))
+    v = v.where(form < 3, v + "." + pd.Series(rng.integers(0, 10**6, n)).astype(str))
+    zone = pd.Series(rng.choice(["", "Z", " UTC", "+", " -"], n))
+    sign = zone.str.contains("[+-]", regex=True)
+    v = v + zone.where(~sign, zone + two(0, 23) + pd.Series(rng.choice(["", ":"], n)) + two(0, 59))
+    assert v.str.fullmatch(privacy._ISO_TIMESTAMP.strip("^$")).all()
+    arr = pa.array(v.tolist())
+    assert privacy._mask_phones(arr).to_pylist() == v.tolist()
+    # and a phone number beside a timestamp is still masked
+    assert mask_text("2024-03-05 14:22 call +45 12 34 56 78") == "2024-03-05 14:22 call [phone]"
+
+
 def _labelled():
     d = pd.read_csv(HERE / "labelled.csv", keep_default_na=False)
     span = re.compile(r"\[\[(\w+):(.*?)\]\]", re.DOTALL)

@@ -40,7 +40,7 @@ from ._text import dedupe_names, promote_header, read_table
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
-           "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
+           "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns", "unmasked_text_columns",
            "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs", "reject_implausible", "first_row_is_data",
            "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
 
@@ -377,8 +377,7 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
     text = []
     for c in df.columns:
         s = df[c]
-        if c in _SAFE_COLUMNS or str(c).endswith("_key") or not (
-                pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
+        if _kept_as_is(c) or not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
             continue
         if not ID_COLUMN.search(str(c)):
             text.append(c)
@@ -425,6 +424,19 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
     return out
 
 
+def _kept_as_is(column: object) -> bool:
+    """Whether :func:`protect` trusts a column as it is (the e-mail key, the source format, other keys)."""
+    return column in _SAFE_COLUMNS or str(column).endswith("_key")
+
+
+def unmasked_text_columns(df: pd.DataFrame) -> list:
+    """The text columns :func:`protect` does not mask as text: ids (pseudonymised only where they hold an
+    e-mail address or phone number) and keys. Only these can still hold what :func:`redact_email_columns`
+    finds in a table :func:`finish` returned."""
+    return [c for c in df.columns if (_kept_as_is(c) or ID_COLUMN.search(str(c)))
+            and (pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object)]
+
+
 #: What a rejected row shows instead of a value that glued several fields together.
 GLUED = "[withheld: fields glued by a quote]"
 
@@ -466,16 +478,17 @@ EXTRA_PERSONAL = re.compile(
     r"card[\s_-]*(holder[\s_-]*)?name|customer[\s_-]*description|^\s*lat[\s_-]*long\s*$", re.IGNORECASE)
 
 
-def redact_email_columns(df: pd.DataFrame, report: LoadReport, *, skip=()) -> pd.DataFrame:
+def redact_email_columns(df: pd.DataFrame, report: LoadReport, *, skip=(), columns=None) -> pd.DataFrame:
     """Mask e-mail addresses and phone numbers inside kept text columns (``[email]``, ``[phone]``).
 
     The personal-column rules drop columns *named* like e-mails; this catches
     addresses hiding in notes, descriptions or tags. Vectorised, one pass per
-    column (:func:`csanalysis.privacy.mask_text`; :func:`finish` already masked
-    the tables it returns, so this finds something only in tables built later).
+    column (:func:`csanalysis.privacy.mask_text`). ``columns`` limits it to
+    those columns: for a table :func:`finish` returned (its text already
+    masked), :func:`unmasked_text_columns`.
     """
     out = df
-    cols = [c for c in df.columns
+    cols = [c for c in (df.columns if columns is None else columns)
             if c not in skip and (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object)]
     if not cols:
         return out

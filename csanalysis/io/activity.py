@@ -57,7 +57,7 @@ from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column
 from . import tools
 from ._common import (EXTRA_PERSONAL, Frame, check_mapping, find_header, finish, header_key, reader, redact_email_columns,
-                      reject_implausible, start_report)
+                      reject_implausible, start_report, unmasked_text_columns)
 from ._dates import parse_timestamps
 from ._inputs import is_several, read_several
 from ._text import as_input
@@ -320,8 +320,8 @@ def read_activity(
     df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key)
     del frame, canonical
     if not keep_pii:
-        df = redact_email_columns(df, rep, skip=("customer_id", "email_key", "order_id", "currency",
-                                                 "source_format"))
+        df = redact_email_columns(df, rep, columns=unmasked_text_columns(df),
+                                  skip=("customer_id", "email_key", "order_id", "currency", "source_format"))
         if len(rep.rejected):
             rep.rejected = redact_email_columns(rep.rejected, LoadReport(spath, "activity"))
     df.attrs["load_report"] = rep

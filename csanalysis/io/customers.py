@@ -49,6 +49,7 @@ from ._common import (
     ids_or_emails,
     reader,
     redact_email_columns,
+    unmasked_text_columns,
     reject_implausible,
     start_report,
     stripped_text,
@@ -369,7 +370,7 @@ def read_customers(
     canon = [c.name for c in CUSTOMERS]
     df = _numeric_extras(df, skip=set(canon))
     if not keep_pii:
-        df = redact_email_columns(df, rep, skip=set(canon))
+        df = redact_email_columns(df, rep, skip=set(canon), columns=unmasked_text_columns(df))
         if len(rep.rejected):
             rep.rejected = redact_email_columns(rep.rejected, LoadReport(spath, "customers"))
     df.attrs["load_report"] = rep
