@@ -40,9 +40,9 @@ from ._text import dedupe_names, promote_header, read_table
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
-           "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns", "unmasked_text_columns",
-           "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs", "reject_implausible", "first_row_is_data",
-           "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
+           "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
+           "unmasked_text_columns", "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs",
+           "reject_implausible", "first_row_is_data", "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 
