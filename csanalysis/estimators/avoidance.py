@@ -1088,30 +1088,17 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
     weights : ndarray (n x resamples)
         The tilted weights at the solution, summed over groups.
     """
-    X, E, ET = design.X, design.E, design.ET
+    X = design.X
     n, R = A.shape
     p = X.shape[1]
     beta = np.array(np.broadcast_to(beta0, (R, p)), dtype=float)
-    # a group without any weight (possible in a resample) cannot be fitted: it is left out
-    posN = (N > 0) & (np.asarray(ET @ A).T > 0)
-    N = np.where(posN, N, 0.0)
-    totN = np.maximum(N.sum(axis=1), 1.0)
-    lamv = lam * totN
-    inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
+    posN, N, totN, lamv, inv_n = _tilted_terms(design, A, N, lam)
     chord = None if hess0 is None else np.linalg.inv(hess0)
     beta_out, w_out = np.empty((R, p)), np.empty((n, R))
     cols = np.arange(R)  # the resamples still iterating
 
     def state(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        eta = X @ b.T
-        c = eta.max(axis=0)  # a shift against overflow (standardised covariates keep eta moderate)
-        H = A * np.exp(eta - c)
-        S = np.asarray(ET @ H).T
-        with np.errstate(divide="ignore"):
-            log_s = np.where(posN, np.log(np.where(S > 0, S, 0.0)) + c[:, None], 0.0)
-        obj = (N * log_s).sum(axis=1) - (T * b).sum(axis=1) + 0.5 * lamv * (b**2).sum(axis=1)
-        ratio = np.where(posN, N / np.where(S > 0, S, 1.0), 0.0)
-        return H, ratio, obj, np.asarray(E @ np.ascontiguousarray(ratio.T))
+        return _tilted_state(design, A, N, T, posN, lamv, b)  # (of the resamples still iterating)
 
     H, ratio, obj, m = state(beta)
     for it in range(max_iter):
@@ -1149,6 +1136,32 @@ def _tilted_fit(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarr
 _CHORD_STEPS = 20
 
 
+def _tilted_terms(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, lam: float
+                  ) -> tuple[np.ndarray, ...]:
+    """The groups fitted, ``N`` without the others, ``sum N``, the ridge and ``1 / N`` per resample.
+
+    A group without any weight (possible in a resample) cannot be fitted: it is left out.
+    """
+    posN = (N > 0) & (np.asarray(design.ET @ A).T > 0)
+    N = np.where(posN, N, 0.0)
+    totN = np.maximum(N.sum(axis=1), 1.0)
+    return posN, N, totN, lam * totN, np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
+
+
+def _tilted_state(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, T: np.ndarray, posN: np.ndarray,
+                  lamv: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """At ``b`` (resamples x p): the rows' tilts, each group's ``N / sum``, the objective and the rows' ratios."""
+    eta = design.X @ b.T
+    c = eta.max(axis=0)  # a shift against overflow (standardised covariates keep eta moderate)
+    H = A * np.exp(eta - c)
+    S = np.asarray(design.ET @ H).T
+    with np.errstate(divide="ignore"):
+        log_s = np.where(posN, np.log(np.where(S > 0, S, 0.0)) + c[:, None], 0.0)
+    obj = (N * log_s).sum(axis=1) - (T * b).sum(axis=1) + 0.5 * lamv * (b**2).sum(axis=1)
+    ratio = np.where(posN, N / np.where(S > 0, S, 1.0), 0.0)
+    return H, ratio, obj, np.asarray(design.E @ np.ascontiguousarray(ratio.T))
+
+
 def _hessian(design: _TiltedDesign, H: np.ndarray, Wt: np.ndarray, ratio: np.ndarray, inv_n: np.ndarray,
              lamv: np.ndarray) -> np.ndarray:
     """The Hessian of :func:`_tilted_fit`'s objective per resample (resamples x p x p), from its state."""
@@ -1179,16 +1192,9 @@ def _tilted_hessian(design: _TiltedDesign, A: np.ndarray, N: np.ndarray, beta: n
 
     ``A`` (n x 1), ``N`` (1 x groups) and ``beta`` (1 x p) as given to and returned by that fit.
     """
-    posN = (N > 0) & (np.asarray(design.ET @ A).T > 0)
-    N = np.where(posN, N, 0.0)
-    totN = np.maximum(N.sum(axis=1), 1.0)
-    eta = design.X @ beta.T
-    H = A * np.exp(eta - eta.max(axis=0))
-    S = np.asarray(design.ET @ H).T
-    ratio = np.where(posN, N / np.where(S > 0, S, 1.0), 0.0)
-    m = np.asarray(design.E @ np.ascontiguousarray(ratio.T))
-    inv_n = np.where(posN, 1.0 / np.where(posN, N, 1.0), 0.0)
-    return _hessian(design, H, H * m, ratio, inv_n, lam * totN)[0] / totN[0]
+    posN, N, totN, lamv, inv_n = _tilted_terms(design, A, N, lam)
+    H, ratio, _, m = _tilted_state(design, A, N, np.zeros_like(beta), posN, lamv, beta)
+    return _hessian(design, H, H * m, ratio, inv_n, lamv)[0] / totN[0]
 
 
 def _grid(d: np.ndarray, e: np.ndarray, window: float) -> sparse.csr_matrix:
