@@ -144,7 +144,7 @@ Chamandy, N. et al. (2012), Poisson bootstrap for data streams.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from math import factorial
@@ -158,7 +158,6 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
-from csanalysis.stats.gram import weighted_grams
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
@@ -215,6 +214,9 @@ _RIDGE = 1e-9
 #: and with hundreds of rows it moves no coefficient noticeably.
 LOGIT_PENALTY = 0.5
 _MAX_ITER = 50
+#: Cells (replicates x rows) of one block of a pass of the logistic fits over the rows (at most ``max_cells``):
+#: 2 MB of float64, which stays in a core's cache through the block's dozen array operations.
+_PASS_CELLS = 262_144
 
 
 # --------------------------------------------------------------------------- result
@@ -530,29 +532,67 @@ def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np
     return R, r
 
 
-#: Rows x products of the Gram matrix's upper triangle up to which :func:`_logistic_weights` keeps the products
-#: for all its Newton steps and replicates (256 MB of float64); beyond, every step recomputes them.
-_GRAM_CACHE_CELLS = 32_000_000
+def _expit(eta: np.ndarray) -> np.ndarray:
+    """The logistic function of ``eta``, in place: 1 / (1 + exp(-eta)) (numpy's vectorised exp, faster than
+    :func:`scipy.special.expit` on the bootstrap's replicates x rows blocks; equal to it within 2 ulp)."""
+    with np.errstate(over="ignore"):
+        np.negative(eta, out=eta)
+        np.exp(eta, out=eta)
+    eta += 1.0
+    return np.reciprocal(eta, out=eta)
 
 
-def _irls(X1: np.ndarray, y: np.ndarray, W: np.ndarray, g: np.ndarray,
-          gram: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Weighted ridge-penalised logistic regressions (one per row of ``W``, :data:`LOGIT_PENALTY`) by
-    Newton-Raphson; NaN rows did not converge. ``gram``: :func:`csanalysis.stats.gram.weighted_grams` of ``X1``."""
+def _row_blocks(n: int, width: int, max_cells: int) -> range:
+    """Starts of the row blocks of a pass over ``n`` rows for ``width`` replicates (``range.step`` rows each):
+    blocks of at most ``max_cells`` and :data:`_PASS_CELLS` cells."""
+    return range(0, n, max(1, min(max_cells, _PASS_CELLS) // max(1, width)))
+
+
+def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: np.ndarray,
+          max_cells: int) -> np.ndarray:
+    """Weighted ridge-penalised logistic regressions (one per replicate of ``reps``, :data:`LOGIT_PENALTY`) by
+    Newton-Raphson from ``g``; NaN rows did not converge.
+
+    ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of replicates ``reps`` on a block of rows.
+    A Newton step of every replicate still being fitted is one pass over the rows in blocks
+    (:func:`_row_blocks`): each block's weights are drawn when it is read, and its scores and Hessians (a
+    matrix product with the products of every pair of columns) are added for all replicates at once. No
+    replicate's weights are held for all rows, and the cost grows linearly with the rows (the replicates
+    used to be fitted a few at a time, each chunk streaming every row's pair products in every step).
+    """
+    n, k = X1.shape
+    iu, ju = np.triu_indices(k)
     g = g.copy()
-    active = np.ones(len(W), dtype=bool)
-    failed = np.zeros(len(W), dtype=bool)
-    eye = np.eye(X1.shape[1])
-    pen = np.full(X1.shape[1], LOGIT_PENALTY)
+    active = np.ones(len(reps), dtype=bool)
+    failed = np.zeros(len(reps), dtype=bool)
+    eye = np.eye(k)
+    pen = np.full(k, LOGIT_PENALTY)
     pen[0] = 0.0  # the intercept is not penalised
+    blocks = _row_blocks(n, len(reps), max_cells)
     for _ in range(_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
             break
-        Wa = W[idx]
-        mu = special.expit(g[idx] @ X1.T)
-        H = gram(Wa * mu * (1.0 - mu)) + np.diag(pen)
-        grad = (Wa * (y - mu)) @ X1 - g[idx] * pen
+        ga = g[idx]
+        grad = np.zeros((len(idx), k))
+        up = np.zeros((len(idx), len(iu)))
+        for a in blocks:
+            rows = slice(a, a + blocks.step)
+            Xb = X1[rows]
+            W = row_weights(reps[idx], rows)
+            mu = _expit(ga @ Xb.T)
+            r = y[rows] - mu
+            r *= W
+            grad += r @ Xb
+            np.subtract(1.0, mu, out=r)
+            r *= mu
+            r *= W
+            up += r @ (Xb[:, iu] * Xb[:, ju])
+        H = np.empty((len(idx), k, k))
+        H[:, iu, ju] = up
+        H[:, ju, iu] = up
+        H += np.diag(pen)
+        grad -= ga * pen
         scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]
         try:
             step = np.linalg.solve(H + _RIDGE * scale * eye, grad[..., None])[..., 0]
@@ -580,43 +620,57 @@ def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: in
                       sd: np.ndarray, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Logistic relative weights (n_rep, p) and R^2_O (n_rep,) for the replicates of ``row_weights``.
 
-    ``R`` and ``sd`` are the drivers' weighted correlation matrices and standard deviations (of ``Xs``) in
-    the same replicates, from the moments.
+    ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of replicates ``reps`` (0: every weight 1)
+    on a block of rows. ``R`` and ``sd`` are the drivers' weighted correlation matrices and standard
+    deviations (of ``Xs``) in the same replicates, from the moments.
     """
-    n, p = Xs.shape
+    n = len(Xs)
     P, T = _orthonormal(Xs)
     X1 = np.column_stack([np.ones(n), P])
     ybar = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     start = np.zeros(X1.shape[1])
     start[0] = special.logit(ybar)
-    gram = weighted_grams(X1, max_cells, _GRAM_CACHE_CELLS)  # the pair products once for all steps and chunks
-    g_point = _irls(X1, y, np.ones((1, n)), start[None, :], gram)[0]
+    reps = np.arange(n_rep)
+    g_point = _irls(X1, y, row_weights, reps[:1], start[None, :], max_cells)[0]
     if not np.all(np.isfinite(g_point)):
         g_point = start
-    c = np.full((n_rep, p), np.nan)
-    sd_eta = np.full(n_rep, np.nan)
-    r_o = np.full(n_rep, np.nan)
-    chunk = max(1, max_cells // max(1, n))
-    for s in range(0, n_rep, chunk):
-        W = row_weights(np.arange(s, min(n_rep, s + chunk)))
-        g = _irls(X1, y, W, np.tile(g_point, (len(W), 1)), gram)
-        ok = np.all(np.isfinite(g), axis=1)
-        eta = np.where(ok[:, None], np.nan_to_num(g) @ X1.T, 0.0)
-        mu = special.expit(eta)
-        sw = W.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            e_mean = (W * eta).sum(axis=1) / sw
-            v_eta = (W * (eta - e_mean[:, None]) ** 2).sum(axis=1) / sw
-            m_mu = (W * mu).sum(axis=1) / sw
-            m_y = (W @ y) / sw
-            cov = (W * (mu - m_mu[:, None]) * (y - m_y[:, None])).sum(axis=1) / sw
-            v_mu = (W * (mu - m_mu[:, None]) ** 2).sum(axis=1) / sw
-            v_y = (W * (y - m_y[:, None]) ** 2).sum(axis=1) / sw
-            ro = cov / np.sqrt(v_mu * v_y)
-        sl = slice(s, s + len(W))
-        c[sl] = np.where(ok[:, None], g[:, 1:] @ T.T, np.nan)
-        sd_eta[sl] = np.where(ok, np.sqrt(v_eta), np.nan)
-        r_o[sl] = np.where(ok, ro, np.nan)
+    g = _irls(X1, y, row_weights, reps, np.tile(g_point, (n_rep, 1)), max_cells)
+    ok = np.all(np.isfinite(g), axis=1)
+    gz = np.where(ok[:, None], g, 0.0)
+    # weighted moments of the linear predictor, the fitted probability and the outcome in one pass over the
+    # rows, each shifted by its full-sample mean (so the variances do not lose digits to cancellation)
+    eta0 = X1 @ g_point
+    c_eta, c_mu, c_y = float(eta0.mean()), float(special.expit(eta0).mean()), float(y.mean())
+    sums = np.zeros((8, n_rep))
+    blocks = _row_blocks(n, n_rep, max_cells)
+    for a in blocks:
+        rows = slice(a, a + blocks.step)
+        W = row_weights(reps, rows)
+        eta = gz @ X1[rows].T
+        mu = _expit(eta.copy())
+        mu -= c_mu
+        eta -= c_eta
+        yc = y[rows] - c_y
+        sums[0] += W.sum(axis=1)
+        sums[1] += W @ yc
+        sums[2] += W @ (yc * yc)
+        Wm = W * mu
+        sums[3] += Wm.sum(axis=1)
+        sums[4] += Wm @ yc
+        sums[5] += np.einsum("bi,bi->b", Wm, mu)
+        We = W * eta
+        sums[6] += We.sum(axis=1)
+        sums[7] += np.einsum("bi,bi->b", We, eta)
+    sw, sy, syy, sm, smy, smm, se, see = sums
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_y, m_mu, e_mean = sy / sw, sm / sw, se / sw
+        v_eta = np.clip(see / sw - e_mean ** 2, 0.0, None)
+        v_mu = smm / sw - m_mu ** 2
+        v_y = syy / sw - m_y ** 2
+        cov = smy / sw - m_mu * m_y
+        r_o = np.where(ok, cov / np.sqrt(v_mu * v_y), np.nan)
+        sd_eta = np.where(ok, np.sqrt(v_eta), np.nan)
+    c = np.where(ok[:, None], g[:, 1:] @ T.T, np.nan)
     L, _ = _sym_sqrt(np.nan_to_num(R))
     ct = c * sd  # coefficients per weighted standard deviation of the drivers
     bz = np.einsum("bjk,bk->bj", L, ct)
@@ -859,12 +913,14 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         w[1:] = poisson_weights_from_hash(h[idx], n_rep)
         return w
 
-    def row_weights(reps: np.ndarray) -> np.ndarray:
-        w = np.empty((len(reps), n))
+    h_rows = h[inv]  # each row's customer hash: a row's weight is its customer's
+
+    def row_weights(reps: np.ndarray, rows: slice) -> np.ndarray:
+        hr = h_rows[rows]
+        w = np.ones((len(reps), len(hr)))
         boot = reps > 0
-        w[~boot] = 1.0
         if boot.any():
-            w[boot] = poisson_weights_from_hash(h, reps[boot] - 1)[:, inv]
+            w[boot] = poisson_weights_from_hash(hr, reps[boot] - 1)
         return w
 
     S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells)

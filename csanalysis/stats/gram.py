@@ -7,8 +7,9 @@ triangle), row block by row block, it is a few BLAS calls whatever the number of
 resamples. The pair products do not change between calls, so they are computed
 once when they fit a memory bound, and per call otherwise (the estimators call
 the function in every step of every chunk of resamples: recomputing them made
-the time grow with the square of the rows). Used by the key drivers' logistic
-relative weights and the survey non-response model.
+the time grow with the square of the rows). Used by the survey non-response
+model (the key drivers' logistic weights add their Hessians inside their own
+pass over the rows, every replicate at once).
 """
 
 from __future__ import annotations
