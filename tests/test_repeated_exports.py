@@ -52,3 +52,20 @@ def test_the_newer_version_of_a_row_wins():
     assert out.to_dict() == {"1": "open", "2": "solved"}  # ticket 1: the first file's row is newer
     c = b.assign(source_format="freshdesk_csv")  # another tool's ids never meet
     assert len(cs.io.batch.concat_tables([a, c])) == 4
+
+
+def test_files_are_read_largest_first_and_the_result_does_not_depend_on_it():
+    paths = {role: sample_path(f) for role, f in (("tickets", "zendesk_tickets.csv"),
+                                                  ("survey", "qualtrics_survey.csv"),
+                                                  ("activity", "shopify_orders.csv"))}
+    said: list[str] = []
+    ex = cs.read_exports(**paths, timezone=SAMPLE_TIMEZONE, secret="k", progress=said.append)
+    sizes = {role: p.stat().st_size for role, p in paths.items()}
+    read = [m.split(":")[0].removeprefix("reading ") for m in said]
+    assert read == sorted(sizes, key=lambda r: -sizes[r])
+    # the tables come back by role whatever the order, as each reader gives them alone
+    for role, table, reader in (("tickets", ex.tickets, cs.read_tickets), ("survey", ex.responses, cs.read_survey),
+                                ("activity", ex.activity, cs.read_activity)):
+        alone = reader(paths[role], timezone=SAMPLE_TIMEZONE, key="k")
+        pd.testing.assert_frame_equal(table, alone)
+        assert len(ex.reports[role]) == 1

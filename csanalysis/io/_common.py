@@ -36,7 +36,7 @@ from ..privacy import (
 from ..schema import conform
 from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
-from ._text import dedupe_names, promote_header, read_table
+from ._text import blank_text, dedupe_names, missing_text, promote_header, read_table
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
@@ -282,6 +282,7 @@ def finish(
     """
     rep = frame.report
     alive = frame.alive
+    everyone = bool(alive.all())
     df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
                        for k, v in canonical.items()})
     df = df.loc[alive].reset_index(drop=True)
@@ -313,9 +314,17 @@ def finish(
             name += "_src"
         taken.add(name)
         frame.output_names[c] = name
-        # live rows only, then '' -> missing (the same cells, without touching dropped rows)
-        src = src.loc[alive].reset_index(drop=True)
-        extra[name] = src.replace("", np.nan) if src.dtype != object else src
+        # live rows only, then '' -> missing (the same cells, without touching dropped rows); neither copies
+        # a column it does not change, and a column without any text costs no memory (missing_text)
+        if blank_text(src):
+            extra[name] = missing_text(len(df))
+            continue
+        if not everyone:
+            src = src.loc[alive]
+        src = src.reset_index(drop=True)
+        if src.dtype != object and (src == "").any():
+            src = src.replace("", np.nan)
+        extra[name] = src
     release_memory()  # the source columns' pages, before the masking below allocates its own
     if extra:
         df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)

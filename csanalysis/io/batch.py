@@ -190,6 +190,14 @@ def _paths(v: Paths) -> list:
     return list(v)
 
 
+def _file_size(p: Any) -> int:
+    """Bytes of the file at ``p`` (0 for what is not a readable file path, e.g. a DataFrame)."""
+    try:
+        return Path(p).stat().st_size if isinstance(p, (str, PathLike)) else 0
+    except OSError:
+        return 0
+
+
 def read_exports(
     *,
     tickets: Paths = None,
@@ -239,7 +247,10 @@ def read_exports(
         Mark the result as the bundled sample (set by
         :func:`csanalysis.datasets.load_sample`).
     progress : callable, optional
-        Called with a short message before each file.
+        Called with a short message before each file. The files are read
+        largest first, so that the largest one's peak (its source table, every
+        cell as text) comes while the fewest finished tables are held; the
+        result does not depend on the order.
     executor : Executor, optional
         Reads the files in parallel, one task per file, through its
         ``submit`` (a :class:`concurrent.futures.ProcessPoolExecutor`, or a
@@ -299,20 +310,23 @@ def read_exports(
         if unknown:
             raise CsanalysisError(f"mapping= names unknown role(s) {sorted(unknown)}; the roles are "
                                   f"{sorted(readers)}, e.g. mapping={{'activity': {{'customer_id': 'Buyer Ref'}}}}")
-    out: dict[str, list[Any]] = {}
-    for role, paths in files.items():
+    # the largest file first: a reader's peak (its source table, every cell as text) then comes while the
+    # fewest finished tables are held beside it
+    order = sorted(((role, i, p) for role, paths in files.items() for i, p in enumerate(paths)),
+                   key=lambda t: -_file_size(t[2]))
+    got: dict[tuple[str, int], Any] = {}
+    for role, i, p in order:
         reader, kw = readers[role]
         kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet,
               "mapping": dict((mapping or {}).get(role) or {}) or None}
-        out[role] = []
-        for p in paths:
-            say(f"reading {role}: {Path(p).name}")
-            if executor is None:
-                out[role].append(reader(p, **kw))
-            else:  # one task per file (a relative path is read from the workers' working directory)
-                out[role].append(executor.submit(reader, p, **kw))
+        say(f"reading {role}: {Path(p).name}")
+        if executor is None:
+            got[role, i] = reader(p, **kw)
+        else:  # one task per file (a relative path is read from the workers' working directory)
+            got[role, i] = executor.submit(reader, p, **kw)
     if executor is not None:
-        out = {role: [f.result() for f in futures] for role, futures in out.items()}
+        got = {k: f.result() for k, f in got.items()}
+    out: dict[str, list[Any]] = {role: [got[role, i] for i in range(len(paths))] for role, paths in files.items()}
     reports = {role: [load_report(df) for df in dfs] for role, dfs in out.items()}
     return Exports(concat_tables(out["tickets"]), concat_tables(out["survey"]), concat_tables(out["activity"]),
                    concat_tables(out["customers"]), reports, sample)
