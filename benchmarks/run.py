@@ -166,6 +166,13 @@ def _benchmark_table():
     return fn
 
 
+def _file_bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], object]]:
     """(name, stages it needs, function(ctx) -> info dict) in run order."""
 
@@ -279,10 +286,13 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
         return _report(["--engine", "dask"])
 
     E = ("experiences",)
+    readers = [("read_tickets", (), read_tickets), ("read_survey", (), read_survey),
+               ("read_activity", (), read_activity)]
+    # in the library's order (csanalysis.read_exports reads the largest file first, so that its peak comes while
+    # the fewest tables are held); the stages hold each table for the later ones, as the pipeline does
+    readers.sort(key=lambda s: -_file_bytes(files[s[0].removeprefix("read_")]))
     return [
-        ("read_tickets", (), read_tickets),
-        ("read_survey", (), read_survey),
-        ("read_activity", (), read_activity),
+        *readers,
         ("link", READERS, link),
         ("experiences", ("link",), experiences),
         ("timeline", ("link",), timeline),

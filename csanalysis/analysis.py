@@ -510,6 +510,10 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     from .estimators.metrics import CUSTOMER_COLUMNS
     from .experiences import first_responses
 
+    # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
+    wanted = {"direction", "ticket_id", "created_at", "channel", "rating", "rating_score", "csat", "ces", "nps",
+              "reopens", "first_reply_minutes", *CUSTOMER_COLUMNS, *DRIVERS, *([unit] if unit else [])}
+    tickets = tickets[[c for c in tickets.columns if c in wanted]]
     t = tickets.loc[~agent_initiated(tickets)]
     person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
     cust = {"customer": person, None: None}.get(unit, unit)  # the sampling unit (customer or account)
