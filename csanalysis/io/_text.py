@@ -951,9 +951,9 @@ def _share_blank_chunks(batch, first: bool):
     8 bytes of offset per cell."""
     import pyarrow as pa
 
+    skip = 1 if first else 0  # the header line stays as it is
     cols = []
     for col in batch.columns:
-        skip = 1 if first else 0
         if len(col) > skip and not col.null_count and _chunk_text_bytes(col, skip) == 0:
             col = pa.chunked_array(([col.slice(0, 1)] if skip else []) + [_shared_blank(len(col) - skip, False)],
                                    type=pa.large_string())
