@@ -158,6 +158,7 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
+from csanalysis.stats.passes import expit_inplace, row_blocks
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
@@ -214,9 +215,6 @@ _RIDGE = 1e-9
 #: and with hundreds of rows it moves no coefficient noticeably.
 LOGIT_PENALTY = 0.5
 _MAX_ITER = 50
-#: Cells (replicates x rows) of one block of a pass of the logistic fits over the rows (at most ``max_cells``):
-#: 2 MB of float64, which stays in a core's cache through the block's dozen array operations.
-_PASS_CELLS = 262_144
 
 
 # --------------------------------------------------------------------------- result
@@ -532,22 +530,6 @@ def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np
     return R, r
 
 
-def _expit(eta: np.ndarray) -> np.ndarray:
-    """The logistic function of ``eta``, in place: 1 / (1 + exp(-eta)) (numpy's vectorised exp, faster than
-    :func:`scipy.special.expit` on the bootstrap's replicates x rows blocks; equal to it within 2 ulp)."""
-    with np.errstate(over="ignore"):
-        np.negative(eta, out=eta)
-        np.exp(eta, out=eta)
-    eta += 1.0
-    return np.reciprocal(eta, out=eta)
-
-
-def _row_blocks(n: int, width: int, max_cells: int) -> range:
-    """Starts of the row blocks of a pass over ``n`` rows for ``width`` replicates (``range.step`` rows each):
-    blocks of at most ``max_cells`` and :data:`_PASS_CELLS` cells."""
-    return range(0, n, max(1, min(max_cells, _PASS_CELLS) // max(1, width)))
-
-
 def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: np.ndarray,
           max_cells: int) -> np.ndarray:
     """Weighted ridge-penalised logistic regressions (one per replicate of ``reps``, :data:`LOGIT_PENALTY`) by
@@ -555,8 +537,9 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
 
     ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of replicates ``reps`` on a block of rows.
     A Newton step of every replicate still being fitted is one pass over the rows in blocks
-    (:func:`_row_blocks`): each block's weights are drawn when it is read, and its scores and Hessians (a
-    matrix product with the products of every pair of columns) are added for all replicates at once. No
+    (:func:`csanalysis.stats.passes.row_blocks`): each block's weights are drawn when it is read, and its
+    scores and Hessians (a matrix product with the products of every pair of columns) are added for all
+    replicates at once. No
     replicate's weights are held for all rows, and the cost grows linearly with the rows (the replicates
     used to be fitted a few at a time, each chunk streaming every row's pair products in every step).
     """
@@ -568,7 +551,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
     eye = np.eye(k)
     pen = np.full(k, LOGIT_PENALTY)
     pen[0] = 0.0  # the intercept is not penalised
-    blocks = _row_blocks(n, len(reps), max_cells)
+    blocks = row_blocks(n, max(len(reps), len(iu)), max_cells)  # replicates' and pair products' cells
     for _ in range(_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
@@ -580,7 +563,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
             rows = slice(a, a + blocks.step)
             Xb = X1[rows]
             W = row_weights(reps[idx], rows)
-            mu = _expit(ga @ Xb.T)
+            mu = expit_inplace(ga @ Xb.T)
             r = y[rows] - mu
             r *= W
             grad += r @ Xb
@@ -642,12 +625,12 @@ def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: in
     eta0 = X1 @ g_point
     c_eta, c_mu, c_y = float(eta0.mean()), float(special.expit(eta0).mean()), float(y.mean())
     sums = np.zeros((8, n_rep))
-    blocks = _row_blocks(n, n_rep, max_cells)
+    blocks = row_blocks(n, n_rep, max_cells)
     for a in blocks:
         rows = slice(a, a + blocks.step)
         W = row_weights(reps, rows)
         eta = gz @ X1[rows].T
-        mu = _expit(eta.copy())
+        mu = expit_inplace(eta.copy())
         mu -= c_mu
         eta -= c_eta
         yc = y[rows] - c_y

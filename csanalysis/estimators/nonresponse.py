@@ -55,9 +55,12 @@ part of the way to the reference, and changes the coefficients of large
 levels and of numeric terms by a fraction of a percent with thousands of
 tickets. The fit is Newton's method (iteratively reweighted least
 squares) on standardised terms, vectorised over tickets and, in the
-bootstrap, over resamples: one matrix product per step gives every
-resample's Hessian (refreshed every :data:`REFRESH` steps, the chord
-method in between, started from the full-data fit).
+bootstrap, over resamples: a step of every resample is one pass over the
+tickets in cache-sized blocks (:mod:`csanalysis.stats.passes`), each
+block's Poisson weights drawn as it is read, so time grows linearly with
+the tickets and memory does not; the Hessians are refreshed every
+:data:`REFRESH` steps (the chord method in between, started from the
+full-data fit).
 
 **Weights.** A rated ticket's weight is :math:`1/\hat p_i`, the inverse of
 its fitted probability of being rated. Weights above ``trim`` times the
@@ -149,7 +152,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, rating_from_score
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
-from csanalysis.stats.gram import weighted_grams
+from csanalysis.stats.passes import expit_inplace, row_blocks
 
 __all__ = ["DEFAULT_COVARIATES", "DEFAULT_TRIM", "DERIVED_COVARIATES", "MAX_LEVELS", "MAX_PERIODS", "MEASURES",
            "MIN_LEVEL", "MIN_PRESENT", "NONRESPONSE_COLUMNS", "REFRESH", "RIDGE", "NonresponseResult",
@@ -187,8 +190,8 @@ _MAX_ITER = 60
 _TOL = 1e-7
 
 _MAX_STEP = 5.0
-_MAX_CELLS = 8_000_000  # cells of one (resamples x tickets) matrix
-_PAIR_CELLS = 4_000_000  # cells of one chunk of column products (tickets x pairs of terms)
+#: ``row_weights(fits, rows)``: the frequency weights (len(fits), rows) of fits ``fits`` on a block of rows.
+_RowWeights = Callable[[np.ndarray, slice], np.ndarray]
 _POOR_SMD = 0.1
 _POOR_NEFF = 0.25
 
@@ -399,7 +402,12 @@ def nonresponse_weighted(
         raise ValueError(f"no eligible ticket is rated: {cols} is empty on all {n_tickets} eligible (customer-"
                          f"initiated, solved, offered a survey) tickets of {len(tickets)}; expected some tickets "
                          "with a rating to weight")
-    e = tickets.loc[eligible]
+    names, explicit = (list(DEFAULT_COVARIATES), False) if covariates is None else (list(covariates), True)
+    if isinstance(covariates, str):
+        names = [covariates]
+    # only the columns read below (covariates, created_at, sampling units, ticket ids), not the whole table
+    keep = dict.fromkeys([*names, "created_at", "ticket_id", *CUSTOMER_COLUMNS, *([customer] if customer else [])])
+    e = tickets.loc[eligible, [c for c in tickets.columns if c in keep]]
     y_score = score[eligible]
     lab = np.asarray(label, dtype=object)[eligible]
     units, how = _units(e, customer)
@@ -424,10 +432,7 @@ def nonresponse_weighted(
         p = np.ones(n_tickets)
         mu = sd = np.zeros(0)
     else:
-        names, explicit = (list(DEFAULT_COVARIATES), False) if covariates is None else (list(covariates), True)
-        if isinstance(covariates, str):
-            names = [covariates]
-        raw_terms, terms, cov_table = _design(e, names, explicit, outcome)
+        raw_terms, terms, cov_table = _design(e, names, explicit, outcome, tickets.columns)
         if not terms:
             why = "; ".join(f"{c}: {w}" for c, w in zip(cov_table["covariate"], cov_table["reason"]))
             raise ValueError(f"no usable covariate for the response model among {names} ({why}); expected at least "
@@ -446,9 +451,9 @@ def nonresponse_weighted(
         beta0 = np.zeros((1, X.shape[1]))
         rate = n_rated / n_tickets
         beta0[0, 0] = np.log(rate / (1.0 - rate))
-        gram = _gram(X)
         pen = _penalty(raw_terms, sd)
-        beta, ok = _newton(X, r, np.ones((1, n_tickets)), beta0, gram, pen)
+        ones = np.ones((1, n_tickets))
+        beta, ok = _newton(X, r, lambda fits, rows: ones[:, rows], beta0, pen)
         if not ok.all():
             notes.append("the response model's Newton iterations did not converge on the full data")
         p = special.expit(X @ beta[0])
@@ -458,26 +463,26 @@ def nonresponse_weighted(
     est = {m: (_mean(np.ones(n_tickets), y, mask), _mean(w, y, mask)) for m, (y, mask) in measures.items()}
 
     # bootstrap: raw and weighted from the same customer resamples, the response model refitted in each
-    reps = {m: np.full((R, 2), np.nan) for m in measures}
+    h_rows = hashes[codes]  # every ticket's customer hash: a ticket's weight in a resample is its customer's
     not_converged = 0
-    chunk = max(1, _MAX_CELLS // max(n_tickets, 1))
+    boot_beta = None
     if not nothing_to_correct:  # the full-data fit's Hessian starts every refit (see _newton)
-        hessian = gram((p * (1.0 - p))[None, :])[0]
+        hessian = _gram(X, p * (1.0 - p))
         hessian[np.arange(len(pen)), np.arange(len(pen))] += pen
-    for r0 in range(0, R, chunk):
-        rr = np.arange(r0, min(R, r0 + chunk))
-        F = poisson_weights_from_hash(hashes, rr)[:, codes].astype(float)
-        if nothing_to_correct:
-            Pb = np.ones_like(F)
-        else:
-            bb, ok = _newton(X, r, F, np.repeat(beta, len(rr), axis=0), gram, pen, refresh=REFRESH,
-                             hessian0=hessian)
-            not_converged += int((~ok).sum())
-            Pb = special.expit(bb @ X.T)
-        Wb = _weights(Pb, r, F, trim)[0]
-        for m, (y, mask) in measures.items():
-            reps[m][rr, 0] = _mean(F, y, mask)
-            reps[m][rr, 1] = _mean(Wb, y, mask)
+
+        def resample_weights(fits: np.ndarray, rows: slice) -> np.ndarray:
+            return poisson_weights_from_hash(h_rows[rows], fits)
+
+        boot_beta, ok = _newton(X, r, resample_weights, np.repeat(beta, R, axis=0), pen, refresh=REFRESH,
+                                hessian0=hessian)
+        not_converged = int((~ok).sum())
+    rated_rows = np.flatnonzero(rated)
+    M = np.column_stack([c for y, mask in measures.values() for c in (mask * y, mask.astype(float))])[rated_rows]
+    raw_sums, weighted_sums = _resampled_means(X, rated_rows, h_rows[rated_rows], M, R, boot_beta, trim)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw_means = raw_sums[:, 0::2] / raw_sums[:, 1::2]
+        weighted_means = weighted_sums[:, 0::2] / weighted_sums[:, 1::2]
+    reps = {m: np.column_stack([raw_means[:, j], weighted_means[:, j]]) for j, m in enumerate(measures)}
     if not_converged:
         notes.append(f"the response model did not converge in {not_converged} of {R} resample(s)")
 
@@ -655,9 +660,10 @@ def _covariate_values(e: pd.DataFrame, name: str) -> pd.Series | None:
     return year.where(ok)
 
 
-def _design(e: pd.DataFrame, names: list[str], explicit: bool,
-            outcome: str) -> tuple[np.ndarray, list[str], pd.DataFrame]:
-    """Raw model terms (eligible tickets x terms), their names, and what became of each covariate."""
+def _design(e: pd.DataFrame, names: list[str], explicit: bool, outcome: str,
+            columns: pd.Index) -> tuple[np.ndarray, list[str], pd.DataFrame]:
+    """Raw model terms (eligible tickets x terms), their names, and what became of each covariate (``columns``:
+    the tickets table's, for the error naming a missing covariate)."""
     n = len(e)
     blocks: list[np.ndarray] = []
     terms: list[str] = []
@@ -671,7 +677,7 @@ def _design(e: pd.DataFrame, names: list[str], explicit: bool,
             if explicit:
                 raise ValueError(f"covariate {name!r} is not a column of the tickets table (nor one of "
                                  f"{list(DERIVED_COVARIATES)}, derived from created_at); the table has "
-                                 f"{list(map(str, e.columns))}")
+                                 f"{list(map(str, columns))}")
             rows.append({"covariate": name, "used": False, "kind": "", "transform": "", "terms": 0, "missing": n,
                          "reason": "not in the table"})
             continue
@@ -762,48 +768,70 @@ def _categorical(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str],
 
 
 # --------------------------------------------------------------------------- fit
-def _gram(X: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """A function S (resamples x tickets) -> the weighted Gram matrices X' diag(S_b) X, (resamples, k, k).
-
-    For many resamples :func:`csanalysis.stats.gram.weighted_grams` (pair products in row chunks of
-    :data:`_PAIR_CELLS`, kept when at most four such chunks); for one or two rows of S: one product per row.
-    """
-    many = weighted_grams(X, _PAIR_CELLS, 4 * _PAIR_CELLS)
-
-    def gram(S: np.ndarray) -> np.ndarray:
-        if S.shape[0] <= 2:
-            return np.stack([(X * s[:, None]).T @ X for s in S])
-        return many(S)
-
-    return gram
+def _gram(X: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """The weighted Gram matrix X' diag(s) X (k x k), summed over row blocks (no rows x terms copy)."""
+    k = X.shape[1]
+    G = np.zeros((k, k))
+    blocks = row_blocks(len(X), k)
+    for a in blocks:
+        Xb = X[a:a + blocks.step]
+        G += (Xb * s[a:a + blocks.step, None]).T @ Xb
+    return G
 
 
-def _newton(X: np.ndarray, r: np.ndarray, F: np.ndarray, beta0: np.ndarray, gram: Callable[[np.ndarray], np.ndarray],
-            pen: np.ndarray, refresh: int = 1, hessian0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Ridge logistic regressions of ``r`` on ``X`` with frequency weights ``F`` (one row per resample), by Newton.
+def _newton(X: np.ndarray, r: np.ndarray, row_weights: _RowWeights, beta0: np.ndarray, pen: np.ndarray,
+            refresh: int = 1, hessian0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge logistic regressions of ``r`` on ``X`` with frequency weights (one fit per row of ``beta0``), by Newton.
 
-    The Hessian of each resample is recomputed every ``refresh`` iterations (1: Newton's method; more: the
+    ``row_weights(fits, rows)`` gives the weights (len(fits), rows) of the fits ``fits`` (indices into
+    ``beta0``; the bootstrap's resample numbers) on a block of rows. A step of every fit still being
+    fitted is one pass over the rows in blocks (:func:`csanalysis.stats.passes.row_blocks`): each block's
+    weights are drawn when it is read, and its scores (and, in a step that needs them, its Hessians: a
+    matrix product with the products of every pair of terms) are added for all fits at once. No fit's
+    weights are held for all rows, so time grows linearly with the rows and memory does not.
+
+    The Hessian of each fit is recomputed every ``refresh`` iterations (1: Newton's method; more: the
     chord method in between, which converges fast from a good start such as the full-data fit and saves the
-    Hessians' cost). ``hessian0`` (k x k, penalty included), when given, stands for every resample's first
+    Hessians' cost). ``hessian0`` (k x k, penalty included), when given, stands for every fit's first
     Hessian: the full-data fit's, from which a bootstrap resample differs by about one over the square root of
     the tickets, so that on large data the resamples converge before their own Hessian is ever needed (the
-    root is the same; only the path to it differs). Resamples leave the iteration when their step is below the
-    tolerance. Returns the coefficients (resamples x k) and whether each converged.
+    root is the same; only the path to it differs). Fits leave the iteration when their step is below the
+    tolerance. Returns the coefficients (fits x k) and whether each converged.
     """
-    k = X.shape[1]
+    n, k = X.shape
+    iu, ju = np.triu_indices(k)
     beta = beta0.copy()
     done = np.zeros(len(beta), dtype=bool)
     act = np.arange(len(beta))
     diag = np.arange(k)
     Hinv = np.zeros((0, k, k))
+    blocks = row_blocks(n, max(len(beta), len(iu)))  # the weights' and the pair products' cells
     for it in range(_MAX_ITER):
-        Fa = F[act]
-        P = special.expit(beta[act] @ X.T)
-        grad = (Fa * (r - P)) @ X - pen * beta[act]
-        if it == 0 and hessian0 is not None:
+        first = it == 0 and hessian0 is not None
+        fresh = not first and it % refresh == 0
+        ba = beta[act]
+        grad = np.zeros((len(act), k))
+        up = np.zeros((len(act), len(iu)))
+        for a in blocks:
+            rows = slice(a, a + blocks.step)
+            Xb = X[rows]
+            W = row_weights(act, rows)
+            P = expit_inplace(ba @ Xb.T)
+            res = r[rows] - P
+            res *= W
+            grad += res @ Xb
+            if fresh:
+                np.subtract(1.0, P, out=res)
+                res *= P
+                res *= W
+                up += res @ (Xb[:, iu] * Xb[:, ju])
+        grad -= pen * ba
+        if first:
             Hinv = np.broadcast_to(np.linalg.inv(hessian0), (len(act), k, k))
-        elif it % refresh == 0:
-            H = gram(Fa * P * (1.0 - P))
+        elif fresh:
+            H = np.empty((len(act), k, k))
+            H[:, iu, ju] = up
+            H[:, ju, iu] = up
             H[:, diag, diag] += pen
             Hinv = np.linalg.inv(H)
         step = np.einsum("bij,bj->bi", Hinv, grad)
@@ -816,6 +844,65 @@ def _newton(X: np.ndarray, r: np.ndarray, F: np.ndarray, beta0: np.ndarray, gram
         if not len(act):
             break
     return beta, done
+
+
+def _resampled_means(X: np.ndarray, rated: np.ndarray, h: np.ndarray, M: np.ndarray, R: int,
+                     beta: np.ndarray | None, trim: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Raw and weighted sums ``F @ M`` and ``(F w) @ M`` of resamples ``0 .. R-1`` over the rated tickets.
+
+    ``X`` holds every eligible ticket's terms and ``rated`` the rows of the rated ones; ``h`` and ``M``
+    (rated tickets x columns) are the rated tickets' sampling-unit hashes and the sums' columns; ``beta`` (R x k) the refitted response models (``None``: every weight 1).
+    One pass over the rated tickets in blocks draws each resample's Poisson weights ``F``, the inverse
+    probabilities ``w`` and their cap (``trim`` times the resample's mean weight of the rated tickets, as
+    :func:`_weights`); the few resamples with a weight above their cap get a second pass with the cut weights.
+    Returns the raw and the weighted sums, both (resamples x columns).
+    """
+    n = len(h)
+    reps = np.arange(R)
+    raw = np.zeros((R, M.shape[1]))
+    wtd = np.zeros((R, M.shape[1]))
+    f_sum = np.zeros(R)
+    w_sum = np.zeros(R)
+    w_max = np.zeros(R)
+    blocks = row_blocks(n, R)
+
+    def inverse(b: np.ndarray | None, rows: slice) -> np.ndarray | None:
+        if b is None:
+            return None
+        P = expit_inplace(b @ X[rated[rows]].T)
+        np.fmax(P, 1e-12, out=P)  # a floor keeps an absurd fit finite (the cap trims it)
+        return np.reciprocal(P, out=P)
+
+    for a in blocks:
+        rows = slice(a, a + blocks.step)
+        F = poisson_weights_from_hash(h[rows], reps).astype(float)
+        raw += F @ M[rows]
+        f_sum += F.sum(axis=1)
+        inv = inverse(beta, rows)
+        if inv is None:
+            continue
+        np.maximum(w_max, np.max(np.where(F > 0, inv, 0.0), axis=1), out=w_max)
+        inv *= F
+        w_sum += inv.sum(axis=1)
+        wtd += inv @ M[rows]
+    if beta is None:
+        return raw, raw.copy()
+    if trim is None:
+        return raw, wtd
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cap = trim * w_sum / f_sum
+    over = np.flatnonzero(w_max > cap)  # a resample without rated tickets has no cap (NaN) and no weight
+    if len(over):
+        wtd[over] = 0.0
+        blocks = row_blocks(n, len(over))
+        for a in blocks:
+            rows = slice(a, a + blocks.step)
+            F = poisson_weights_from_hash(h[rows], over).astype(float)
+            inv = inverse(beta[over], rows)
+            np.minimum(inv, cap[over, None], out=inv)
+            inv *= F
+            wtd[over] += inv @ M[rows]
+    return raw, wtd
 
 
 def _penalty(raw: np.ndarray, sd: np.ndarray) -> np.ndarray:

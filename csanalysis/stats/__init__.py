@@ -14,9 +14,9 @@ clustered
 bootstrap
     Vectorised, memory-bounded percentile bootstrap; partition-independent
     Poisson(1) weights from a hash of the unit.
-gram
-    Weighted Gram matrices X' diag(s) X for many weight vectors at once
-    (the Hessians of bootstrap refits), with the pair products kept.
+passes
+    Passes over the rows in cache-sized blocks for many bootstrap replicates
+    at once (the refits of the key drivers and the survey non-response model).
 survival
     Kaplan-Meier with Greenwood / log(-log) intervals, log-rank test,
     vectorised (cluster) bootstrap of S(t).
