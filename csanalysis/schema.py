@@ -198,7 +198,8 @@ def agent_initiated(tickets: pd.DataFrame) -> np.ndarray:
     """
     if "direction" not in tickets.columns:
         return np.zeros(len(tickets), dtype=bool)
-    return (tickets["direction"].astype("object") == "agent").fillna(False).to_numpy(dtype=bool)
+    # compared in the column's own dtype (no Python string per row); a missing direction is not "agent"
+    return np.asarray(tickets["direction"].eq("agent").to_numpy(dtype=bool, na_value=False), dtype=bool)
 
 
 def rating_from_score(score, said=None) -> pd.Categorical:
@@ -223,15 +224,17 @@ def rating_from_score(score, said=None) -> pd.Categorical:
     ['bad', 'bad', 'neutral', 'good', 'good', nan]
     """
     s = np.asarray(score, dtype="float64")
-    out = np.full(s.shape, None, dtype=object)
-    out[s <= BAD_THRESHOLD] = "bad"
-    out[(s > BAD_THRESHOLD) & (s < GOOD_THRESHOLD)] = "neutral"
-    out[s >= GOOD_THRESHOLD] = "good"
+    cats = list(RATINGS)
+    codes = np.full(s.shape, -1, dtype=np.int8)  # built as codes: no Python object per row
+    codes[s <= BAD_THRESHOLD] = cats.index("bad")
+    codes[(s > BAD_THRESHOLD) & (s < GOOD_THRESHOLD)] = cats.index("neutral")
+    codes[s >= GOOD_THRESHOLD] = cats.index("good")
     if said is not None:
-        said = pd.Series(said, dtype="object").to_numpy()
-        told = pd.notna(said)
-        out[told] = said[told]
-    return pd.Categorical(out, categories=list(RATINGS))
+        told = np.asarray(pd.notna(said), dtype=bool).reshape(s.shape)
+        if told.any():  # a label the tool gives wins (one outside the ratings gives a missing rating)
+            said_codes = np.asarray(pd.Categorical(said, categories=cats).codes).reshape(s.shape)
+            codes[told] = said_codes[told]
+    return pd.Categorical.from_codes(codes, categories=cats)
 
 
 def empty_table(table: str) -> pd.DataFrame:

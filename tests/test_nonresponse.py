@@ -157,6 +157,46 @@ def test_reproducible_with_the_same_seed_and_whatever_the_row_order():
     assert np.allclose(a["weighted"], d["weighted"]) and not np.allclose(a["weighted_ci_low"], d["weighted_ci_low"])
 
 
+def test_resampled_figures_equal_the_dense_bootstrap_with_the_cap():
+    """The passes over the rated tickets (a second one for resamples whose weights reach their cap) give what
+    the whole resamples x tickets matrices give: raw and capped inverse-probability weighted sums."""
+    from scipy import special
+
+    from csanalysis.estimators.nonresponse import _resampled_means, _weights
+    from csanalysis.stats.bootstrap import poisson_weights_from_hash, unit_hash
+
+    rng = np.random.default_rng(3)
+    n, R = 700, 40
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 2))])
+    rated = rng.random(n) < 0.4
+    h = unit_hash(rng.integers(0, 250, n).astype(str), 5)
+    beta = np.array([-0.3, 1.5, -0.8]) + rng.normal(0.0, 0.2, (R, 3))  # steep: many weights reach the cap
+    y = rng.random(n)
+    M_all = np.column_stack([y * rated, rated.astype(float)])
+    F = poisson_weights_from_hash(h, R).astype(float)
+    W = _weights(special.expit(beta @ X.T), rated.astype(float), F, 1.5)[0]
+    idx = np.flatnonzero(rated)
+    for trim, want in ((1.5, W @ M_all), (None, (F * rated / special.expit(beta @ X.T)) @ M_all)):
+        raw, wtd = _resampled_means(X, idx, h[idx], M_all[idx], R, beta, trim)
+        assert np.allclose(raw, F @ M_all, rtol=1e-12) and np.allclose(wtd, want, rtol=1e-12)
+    capped = W[:, rated] < F[:, rated] / special.expit(beta @ X[rated].T) * (1 - 1e-12)
+    assert capped.any(axis=1).sum() > R // 2  # the second pass was exercised
+    raw, wtd = _resampled_means(X, idx, h[idx], M_all[idx], R, None, 1.5)  # no model: every weight 1
+    assert np.array_equal(raw, wtd) and np.allclose(raw, F @ M_all, rtol=1e-12)
+
+
+def test_figures_do_not_depend_on_the_size_of_the_row_blocks(monkeypatch):
+    from csanalysis.stats import passes
+
+    t = tickets(6, n=1500)
+    a = nonresponse_weighted(t, n_resamples=40, seed=2, trim=2.0).summary()
+    monkeypatch.setattr(passes, "PASS_CELLS", 997)  # blocks of a row or a few: many partial sums
+    b = nonresponse_weighted(t, n_resamples=40, seed=2, trim=2.0).summary()
+    num = [x for x in a.columns if pd.api.types.is_float_dtype(a[x])]
+    assert np.allclose(a[num].to_numpy(), b[num].to_numpy(), rtol=1e-10, atol=1e-12, equal_nan=True)
+    assert (a["n_trimmed"] > 0).all()
+
+
 # --------------------------------------------------------------------------- inputs
 def test_missing_covariate_values_are_filled_flagged_and_counted():
     t = tickets(6, n=3000)

@@ -409,7 +409,7 @@ def nonresponse_weighted(
     keep = dict.fromkeys([*names, "created_at", "ticket_id", *CUSTOMER_COLUMNS, *([customer] if customer else [])])
     e = tickets.loc[eligible, [c for c in tickets.columns if c in keep]]
     y_score = score[eligible]
-    lab = np.asarray(label, dtype=object)[eligible]
+    lab = label[eligible]  # a Categorical: compared by its codes
     units, how = _units(e, customer)
     if "no customer id" in how:
         notes.append("no customer column: every ticket is its own sampling unit (intervals may be too narrow "
@@ -427,12 +427,12 @@ def nonresponse_weighted(
         X = np.ones((n_tickets, 1))
         beta = np.zeros((1, 1))
         terms: list[str] = []
-        raw_terms = np.zeros((n_tickets, 0))
+        mean_rated = np.zeros(0)
         cov_table = pd.DataFrame(columns=["covariate", "used", "kind", "transform", "terms", "missing", "reason"])
         p = np.ones(n_tickets)
         mu = sd = np.zeros(0)
     else:
-        raw_terms, terms, cov_table = _design(e, names, explicit, outcome, tickets.columns)
+        blocks, terms, cov_table = _design(e, names, explicit, outcome, tickets.columns)
         if not terms:
             why = "; ".join(f"{c}: {w}" for c, w in zip(cov_table["covariate"], cov_table["reason"]))
             raise ValueError(f"no usable covariate for the response model among {names} ({why}); expected at least "
@@ -445,13 +445,11 @@ def nonresponse_weighted(
                              "flagged by an indicator term)")
             elif not row.used and explicit:
                 notes.append(f"covariate {row.covariate!r} not used: {row.reason}")
-        mu = raw_terms.mean(axis=0)
-        sd = raw_terms.std(axis=0)
-        X = np.column_stack([np.ones(n_tickets), (raw_terms - mu) / sd])
+        X, mu, sd, binary, mean_rated = _standardised(blocks, rated)
         beta0 = np.zeros((1, X.shape[1]))
         rate = n_rated / n_tickets
         beta0[0, 0] = np.log(rate / (1.0 - rate))
-        pen = _penalty(raw_terms, sd)
+        pen = _penalty(binary, sd)
         ones = np.ones((1, n_tickets))
         beta, ok = _newton(X, r, lambda fits, rows: ones[:, rows], beta0, pen)
         if not ok.all():
@@ -489,8 +487,8 @@ def nonresponse_weighted(
     # diagnostics
     wr = w[rated]
     neff_all = float(wr.sum() ** 2 / np.sum(wr * wr))
-    if raw_terms.shape[1]:
-        bal = _balance(raw_terms, rated, w, terms)
+    if terms:
+        bal = _balance(X, mu, sd, mean_rated, w, terms)
         smd_b = float(np.abs(bal["smd_before"]).max())
         smd_a = float(np.abs(bal["smd_after"]).max())
         coef = beta[0, 1:] / sd
@@ -504,8 +502,8 @@ def nonresponse_weighted(
         model = pd.DataFrame(columns=["term", "coefficient", "odds_ratio", "mean", "sd"])
     idx = np.flatnonzero(rated)
     top = idx[np.argsort(-w[idx], kind="stable")[:5]]
-    ticket_ids = e["ticket_id"].to_numpy(dtype=object) if "ticket_id" in e.columns else e.index.to_numpy(dtype=object)
-    largest = [{"ticket": t_, "weight": float(w[i]), "p_rated": float(p[i])} for t_, i in zip(ticket_ids[top], top)]
+    ticket_ids = (e["ticket_id"].iloc[top] if "ticket_id" in e.columns else e.index[top]).tolist()  # five, not all
+    largest = [{"ticket": t_, "weight": float(w[i]), "p_rated": float(p[i])} for t_, i in zip(ticket_ids, top)]
     if n_trimmed[0]:
         notes.append(f"{int(n_trimmed[0])} weight(s) above {trim:g} times the mean weight were cut to that cap")
     used = cov_table.loc[cov_table["used"].astype(bool), "covariate"].astype("str").tolist()
@@ -592,13 +590,13 @@ def _eligible(t: pd.DataFrame, rated: np.ndarray) -> tuple[np.ndarray, dict[str,
     if "solved_at" in t.columns:
         known |= t["solved_at"].notna().to_numpy(dtype=bool)
     if "status" in t.columns:
-        st = t["status"].astype("object").where(t["status"].notna(), "").astype("str").str.lower()
-        known |= st.isin(SOLVED_STATUSES).to_numpy(dtype=bool)
+        st = t["status"].astype("str").str.lower()  # in Arrow, no Python string per row; missing: not solved
+        known |= st.isin(SOLVED_STATUSES).to_numpy(dtype=bool, na_value=False)
     if known.any():
         solved = known | rated
     offered = np.ones(n, dtype=bool)
     if "rating_offered" in t.columns:
-        o = t["rating_offered"].astype("object").eq(True).fillna(False).to_numpy(dtype=bool)
+        o = np.asarray(t["rating_offered"].eq(True).to_numpy(dtype=bool, na_value=False), dtype=bool)
         if o.any():
             offered = o | rated
     eligible = ~agent & solved & offered
@@ -619,13 +617,14 @@ def _units(e: pd.DataFrame, customer: str | None) -> tuple[Any, str]:
     return as_units(ids, len(e)), how
 
 
-def _measures(score: np.ndarray, label: np.ndarray, rated: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _measures(score: np.ndarray, label: pd.Categorical,
+              rated: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """measure -> (values, rows it is a mean over)."""
     has = rated & np.isfinite(score)
     return {
         "csat": (np.where(has, score, 0.0), has),
-        "bad_share": ((label == "bad").astype(float), rated),
-        "good_share": ((label == "good").astype(float), rated),
+        "bad_share": (np.asarray(label == "bad", dtype=float), rated),
+        "good_share": (np.asarray(label == "good", dtype=float), rated),
     }
 
 
@@ -661,9 +660,9 @@ def _covariate_values(e: pd.DataFrame, name: str) -> pd.Series | None:
 
 
 def _design(e: pd.DataFrame, names: list[str], explicit: bool, outcome: str,
-            columns: pd.Index) -> tuple[np.ndarray, list[str], pd.DataFrame]:
-    """Raw model terms (eligible tickets x terms), their names, and what became of each covariate (``columns``:
-    the tickets table's, for the error naming a missing covariate)."""
+            columns: pd.Index) -> tuple[list[np.ndarray], list[str], pd.DataFrame]:
+    """Raw model terms (blocks of eligible tickets x terms, one per covariate used), their names, and what
+    became of each covariate (``columns``: the tickets table's, for the error naming a missing covariate)."""
     n = len(e)
     blocks: list[np.ndarray] = []
     terms: list[str] = []
@@ -709,9 +708,34 @@ def _design(e: pd.DataFrame, names: list[str], explicit: bool, outcome: str,
         blocks.append(block)
         terms.extend(tnames)
         rows.append(row)
-    X = np.column_stack(blocks) if blocks else np.zeros((n, 0))
-    return X, terms, pd.DataFrame(rows, columns=["covariate", "used", "kind", "transform", "terms", "missing",
-                                                 "reason"])
+    return blocks, terms, pd.DataFrame(rows, columns=["covariate", "used", "kind", "transform", "terms", "missing",
+                                                      "reason"])
+
+
+def _standardised(blocks: list[np.ndarray], rated: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The design: an intercept and the raw terms' blocks standardised (tickets x (1 + terms)), and per raw term
+    its mean, sd, whether it is 0/1, and its mean over the rated tickets.
+
+    Each block is copied into the design and released at once (the design's pages are written only then), so
+    the raw terms and the design are not held whole side by side.
+    """
+    n = len(rated)
+    k = sum(b.shape[1] for b in blocks)
+    X = np.empty((n, 1 + k), order="F")  # column by column: a column's pages are written when it is filled
+    X[:, 0] = 1.0
+    stats = np.empty((4, k))
+    rated_f = rated.astype(float)
+    j = 1
+    while blocks:
+        b = blocks.pop(0)
+        for c in range(b.shape[1]):  # a column at a time: no tickets x terms temporary
+            x = b[:, c]
+            stats[:, j - 1] = (x.mean(), x.std(), np.all((x == 0.0) | (x == 1.0)), rated_f @ x / rated_f.sum())
+            np.subtract(x, stats[0, j - 1], out=X[:, j])
+            X[:, j] /= stats[1, j - 1]
+            j += 1
+        del b
+    return X, stats[0], stats[1], stats[2].astype(bool), stats[3]
 
 
 def _numeric(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str], str, str]:
@@ -735,8 +759,7 @@ def _numeric(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str], str
 
 
 def _categorical(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str], str, str]:
-    v = s.astype("object")
-    codes, uniq = pd.factorize(v, use_na_sentinel=True)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)  # in the column's own dtype: no Python object per row
     codes = np.asarray(codes, dtype=np.int64)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
     order = np.argsort(-counts, kind="stable")
@@ -760,11 +783,15 @@ def _categorical(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str],
     transform = f"dummies ({L} levels"
     if L < 2:
         return None, [], transform + ")", "a single value"
-    onehot = np.zeros((len(v), L))
-    onehot[np.arange(len(v)), fc] = 1.0
-    ref = int(np.argmax(onehot.sum(axis=0)))
+    ref = int(np.argmax(np.bincount(fc, minlength=L)))  # the most frequent level
     cols = [j for j in range(L) if j != ref]
-    return onehot[:, cols], [f"{name}={names[j]}" for j in cols], transform + f", reference {names[ref]!r})", ""
+    col_of = np.full(L, -1, dtype=np.int64)
+    col_of[cols] = np.arange(L - 1)
+    dummies = np.zeros((len(fc), L - 1))
+    at = col_of[fc]
+    has = np.flatnonzero(at >= 0)
+    dummies[has, at[has]] = 1.0
+    return dummies, [f"{name}={names[j]}" for j in cols], transform + f", reference {names[ref]!r})", ""
 
 
 # --------------------------------------------------------------------------- fit
@@ -905,10 +932,10 @@ def _resampled_means(X: np.ndarray, rated: np.ndarray, h: np.ndarray, M: np.ndar
     return raw, wtd
 
 
-def _penalty(raw: np.ndarray, sd: np.ndarray) -> np.ndarray:
+def _penalty(binary: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """Ridge penalty per standardised coefficient: RIDGE per sd of a numeric term, RIDGE on the log-odds ratio of a
-    0/1 term (dummy, missing indicator), i.e. RIDGE / sd^2 on its standardised coefficient; the intercept ~0."""
-    binary = np.all((raw == 0.0) | (raw == 1.0), axis=0)
+    0/1 term (``binary``: dummy, missing indicator), i.e. RIDGE / sd^2 on its standardised coefficient; the
+    intercept ~0."""
     pen = np.where(binary, RIDGE / (sd * sd), RIDGE)
     return np.r_[1e-8, pen]  # a tiny value keeps a resample without rated tickets finite
 
@@ -925,11 +952,11 @@ def _weights(P: np.ndarray, r: np.ndarray, F: np.ndarray, trim: float | None) ->
     return Fr * np.where(over, cap[:, None], inv), cap, np.sum(over & (F > 0), axis=1)
 
 
-def _balance(Xr: np.ndarray, rated: np.ndarray, w: np.ndarray, terms: list[str]) -> pd.DataFrame:
-    mean_all = Xr.mean(axis=0)
-    sd = Xr.std(axis=0)
-    mean_rated = Xr[rated].mean(axis=0)
-    mean_w = (w[rated] @ Xr[rated]) / w[rated].sum()
+def _balance(X: np.ndarray, mean_all: np.ndarray, sd: np.ndarray, mean_rated: np.ndarray, w: np.ndarray,
+             terms: list[str]) -> pd.DataFrame:
+    """Per raw term: its mean over all eligible tickets, the rated ones and the rated ones weighted by ``w`` (0 on
+    the unrated), and the standardised differences; the weighted mean from the standardised design ``X``."""
+    mean_w = mean_all + sd * ((w @ X[:, 1:]) / w.sum())
     return pd.DataFrame({"term": terms, "mean_all": mean_all, "mean_rated": mean_rated, "mean_weighted": mean_w,
                          "smd_before": (mean_rated - mean_all) / sd, "smd_after": (mean_w - mean_all) / sd})
 
