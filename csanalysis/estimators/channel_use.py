@@ -349,13 +349,16 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                          f"{n_agent} are agent-initiated (direction 'agent') and {n_no_time} have no created_at; "
                          "channel_use measures what customers do, so it needs tickets they started (direction "
                          "'customer' or missing) with created_at set")
-    t = tickets.loc[keep]
+    # only the columns read below, not the whole table
+    used = {"created_at", "channel", "self_service", "rating", "rating_score", "ticket_id", "account_id",
+            *CUSTOMER_COLUMNS, *([cluster] if isinstance(cluster, str) else [])}
+    t = tickets.loc[keep, [c for c in tickets.columns if c in used]]
     created = created.loc[keep]
     n = len(t)
 
     # ---------------------------------------------------------------- per-ticket columns, rows in a stable order
     cust_col = next((c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())), None)
-    row_key = _row_keys(t, created)
+    row_key, rid_code = _row_keys(t, created)
     if cust_col is None:
         notes.append(f"no customer column ({', '.join(CUSTOMER_COLUMNS)}): every ticket is an issue of its own and "
                      "repeat or cross-channel contact cannot be seen")
@@ -363,12 +366,15 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     else:
         cust_code, _ = _text_codes(t[cust_col])
     t_ns = _ns(created)
-    rid_code, _ = pd.factorize(pd.Series(row_key, dtype="object"), sort=True)
-    row_hash = _row_hash(t, created)
-    order = np.lexsort((row_hash, np.asarray(rid_code, dtype=np.int64), t_ns, cust_code))
+    # rows alike in customer, time and row key (rare: no ticket ids) are put in the order of their contents' hash
+    row_hash = np.zeros(n, dtype=np.uint64)
+    tie = pd.DataFrame({"c": cust_code, "t": t_ns, "r": rid_code}).duplicated(keep=False).to_numpy(dtype=bool)
+    if tie.any():
+        row_hash[tie] = _row_hash(t.loc[tie], created.loc[tie])
+    order = np.lexsort((row_hash, rid_code, t_ns, cust_code))
     t = t.iloc[order]
     created = created.iloc[order]
-    cust_code, t_ns, row_key = cust_code[order], t_ns[order], row_key[order]
+    cust_code, t_ns, row_key = cust_code[order], t_ns[order], row_key.iloc[order].reset_index(drop=True)
 
     period, periods = _periods(created, freq)
     P = len(periods)
@@ -552,17 +558,34 @@ def _created(t: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _row_keys(t: pd.DataFrame, created: pd.Series) -> np.ndarray:
-    """A text identifier of every ticket that does not depend on the row order: ``ticket_id``, else a row hash."""
-    out = np.empty(len(t), dtype=object)
-    ok = np.zeros(len(t), dtype=bool)
+def _row_keys(t: pd.DataFrame, created: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A text identifier of every ticket that does not depend on the row order (``"id:"`` and the ``ticket_id``,
+    else ``"h:"`` and a hash of the row), and its code in the sorted order of the identifiers.
+
+    The identifiers are text in Arrow (no Python string per row); the codes come from sorting the distinct ticket
+    ids (UTF-8 byte order, which is the code-point order of the texts) after the distinct hashes (``"h:"``
+    sorts before ``"id:"``; a hash's fixed-width hex text sorts as its number).
+    """
+    n = len(t)
+    ok = np.zeros(n, dtype=bool)
+    key = pd.Series(pd.array(np.full(n, None, dtype=object), dtype="str"), index=t.index)
+    code = np.zeros(n, dtype=np.int64)
     if "ticket_id" in t.columns:
-        tid = t["ticket_id"].astype("object")
+        tid = t["ticket_id"]
+        tid = tid if isinstance(tid.dtype, pd.StringDtype) else tid.astype("str")
         ok = tid.notna().to_numpy(dtype=bool)
-        out[ok] = "id:" + tid[ok].astype(str).to_numpy(dtype=object)
+        key = ("id:" + tid).where(ok, key)
     if not ok.all():
-        out[~ok] = "h:" + np.char.mod("%016x", _row_hash(t.loc[~ok], created.loc[~ok])).astype(object)
-    return out
+        h = _row_hash(t.loc[~ok], created.loc[~ok])
+        key[~ok] = ("h:" + pd.Series(np.char.mod("%016x", h), dtype="str")).to_numpy()
+        hu, hinv = np.unique(h, return_inverse=True)
+        code[~ok] = hinv.ravel()
+    else:
+        hu = np.zeros(0, dtype=np.uint64)
+    if ok.any():
+        c, _ = pd.factorize(tid[ok], sort=True)
+        code[ok] = len(hu) + np.asarray(c, dtype=np.int64)
+    return key, code
 
 
 def _row_hash(t: pd.DataFrame, created: pd.Series) -> np.ndarray:
@@ -602,7 +625,7 @@ def _text_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
     Only the distinct values are converted to text, so the codes cost no Python work per row and do not depend
     on the order of the rows.
     """
-    raw, uniq = pd.factorize(s.astype("object"), use_na_sentinel=True)
+    raw, uniq = pd.factorize(s, use_na_sentinel=True)  # in the column's own dtype: no Python object per row
     raw = np.asarray(raw, dtype=np.int64)
     if not len(uniq):
         return np.full(len(s), -1, dtype=np.int64), []
@@ -648,8 +671,10 @@ def _labels(t: pd.DataFrame) -> tuple[np.ndarray, str]:
     else:
         return np.full(len(t), "", dtype=object), ("no rating or rating_score column: the bad-rating figures are "
                                                    "not estimable")
-    lab = lab.where(lab.notna(), "").astype(str).str.lower().to_numpy(dtype=object)
-    return lab, ""
+    # texts of the distinct labels only; every row points at one of them ('' when not rated)
+    codes, uniq = pd.factorize(lab, use_na_sentinel=True)
+    texts = np.array([str(u).lower() for u in np.asarray(uniq, dtype=object)] + [""], dtype=object)
+    return texts[np.asarray(codes, dtype=np.int64)], ""
 
 
 def _cluster(t: pd.DataFrame, cluster: str | None, cust_col: str | None,
