@@ -437,8 +437,9 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     if "source" in e.columns:
         e = e.loc[e["source"].astype("object").eq("ticket")]
     known = e["known_at"] if "known_at" in e.columns else e["at"]
-    e = pd.DataFrame({"ticket_id": e["ticket_id"].astype("str").to_numpy(),
-                      "customer": e["customer"].astype("str").to_numpy(),
+    # ids stay Arrow text (no Python string per row)
+    e = pd.DataFrame({"ticket_id": e["ticket_id"].astype("str").reset_index(drop=True),
+                      "customer": e["customer"].astype("str").reset_index(drop=True),
                       "t": pd.to_datetime(known, utc=True).astype("datetime64[ns, UTC]").to_numpy()})
     e["t"] = e["t"].dt.tz_localize("UTC") if e["t"].dt.tz is None else e["t"]
     as_of = pd.Timestamp(as_of)
@@ -447,8 +448,8 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     e = e.loc[e["t"].notna() & e["customer"].notna() & (e["t"] + w <= as_of)]
     if e.empty:
         return pd.Series([], dtype="float64", index=pd.Index([], dtype="str", name="ticket_id"))
-    activity = activity.loc[~purchases_while_open(experiences, activity)]
-    buys = pd.DataFrame({"customer": activity["customer"].astype("str").to_numpy(),
+    activity = activity[["customer", "at"]].loc[~purchases_while_open(experiences, activity)]
+    buys = pd.DataFrame({"customer": activity["customer"].astype("str").reset_index(drop=True),
                          "next": pd.to_datetime(activity["at"], utc=True).astype("datetime64[ns, UTC]").to_numpy()})
     buys["next"] = buys["next"].dt.tz_localize("UTC") if buys["next"].dt.tz is None else buys["next"]
     buys = buys.loc[buys["next"].notna() & buys["customer"].notna()].sort_values("next", kind="stable")
@@ -456,7 +457,7 @@ def no_purchase_after(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_o
     m = pd.merge_asof(left, buys.assign(t=buys["next"]), on="t", by="customer", direction="forward",
                       allow_exact_matches=False)
     lost = (m["next"].isna() | (m["next"] - m["t"] > w)).astype("float64")
-    out = pd.Series(lost.to_numpy(), index=pd.Index(m["ticket_id"].to_numpy(), name="ticket_id"))
+    out = pd.Series(lost.to_numpy(), index=pd.Index(m["ticket_id"], name="ticket_id"))
     return out[~out.index.duplicated()]
 
 
@@ -477,7 +478,7 @@ def repeat_contacts(tickets: pd.DataFrame, person: str, days: float = 7) -> pd.D
     repeat = same & (s["created_at"] - s["created_at"].shift() <= pd.Timedelta(days=days))
     out = pd.DataFrame({"repeat_contact_7d": repeat.astype("float64")}, index=s.index)
     if "channel" in s.columns:
-        ch = s["channel"].astype("object")
+        ch = s["channel"]  # compared in its own dtype (missing on either side: no switch)
         out["channel_switch_7d"] = (repeat & ch.notna() & ch.shift().notna() & ch.ne(ch.shift())).astype("float64")
     return out.reindex(tickets.index)
 

@@ -269,7 +269,8 @@ def isin_values(s: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def _eq(s: pd.Series, value: str) -> pd.Series:
-    return (s.astype("object") == value).fillna(False).astype(bool)
+    # compared in the column's own dtype (no Python object per row); missing is not equal
+    return pd.Series(s.eq(value).to_numpy(dtype=bool, na_value=False), index=s.index)
 
 
 _TICKET_USED = ("customer", "ticket_id", "created_at", "solved_at", "closed_at", "direction", "channel", "rating",

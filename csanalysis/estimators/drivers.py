@@ -1220,7 +1220,7 @@ def key_drivers(
     given = _directions(higher_is_worse, names)
     cuts = _cut_points(thresholds, names)
     X_all = np.column_stack([_numeric(data[d], d, "driver") for d in names])
-    units = as_units(data[customer].to_numpy(dtype=object) if customer is not None else None, n=len(data))
+    units = as_units(data[customer].reset_index(drop=True) if customer is not None else None, n=len(data))
     hashes = unit_hash(units.ids, seed_i)
     notes: list[str] = []
     if customer is None:

@@ -374,7 +374,7 @@ def rank_units(
     else:
         # identifiers compared as text and coded in sorted order (rows without one: their own customer), so the
         # result does not depend on the order of the rows
-        cust_all = as_units(table[customer].to_numpy(dtype=object)).codes
+        cust_all = as_units(table[customer].reset_index(drop=True)).codes
     frames, priors, methods = [], {}, []
     for col, typ in zip(units, types):  # one pass per unit column (dimension), each vectorised over its units
         frame, prior, method, note = _rank_column(

@@ -708,7 +708,7 @@ def scorecard(
             fa = pd.to_datetime(buyers["first_at"], utc=True).array
             repeat = np.asarray(fa < starts[buyers["g"].to_numpy()].array, dtype=bool)
             share("repeat_purchase_rate", repeat, np.ones(len(buyers), bool), buyers["g"].to_numpy(np.int64),
-                  as_units(buyers["customer"].astype("str").to_numpy(dtype=object)),
+                  as_units(buyers["customer"].astype("str").reset_index(drop=True)),
                   "buyers whose first order in the data is before the period; early periods are left-censored")
         if t is not None and len(t):
             orders = np.bincount(ga[ga >= 0], minlength=P).astype(float)

@@ -153,7 +153,10 @@ def as_units(units: Any, n: int | None = None) -> Units:
         if isinstance(units, pd.Categorical):
             raw, uniq = np.asarray(units.codes, dtype=np.int64), np.asarray(units.categories, dtype=object)
         else:
-            raw, uniq = pd.factorize(np.asarray(units, dtype=object).ravel(), use_na_sentinel=True)
+            # a pandas column is factorized in its own dtype (no Python object per row), anything else as objects
+            native = isinstance(units, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray))
+            raw, uniq = pd.factorize(units if native else np.asarray(units, dtype=object).ravel(),
+                                     use_na_sentinel=True)
         # identifiers compared as text (1 and "1" are one unit); codes follow the sorted texts, so they do
         # not depend on the order of the rows; the text conversion touches the distinct values only
         ids, inv = np.unique(np.asarray(uniq, dtype=object).astype(str), return_inverse=True)
