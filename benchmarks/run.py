@@ -919,6 +919,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         data = Path(args.data)
         if args.worker == "library":
+            import csanalysis  # noqa: F401  first, before pyarrow: it sets mimalloc's options (csanalysis._memory)
+
             res = run_library(data, args.stage_list, timeout=args.stage_timeout, profile=set(args.profile),
                               profile_dir=Path(args.profile_dir) if args.profile_dir else None)
         else:

@@ -15,6 +15,7 @@ Examples
 'share'
 """
 
+from . import _memory  # noqa: F401  first: mimalloc's options, before pandas loads pyarrow (see _memory)
 from . import datasets, display, plotting, registry, schema, segments
 from ._version import __version__
 from .errors import CsanalysisError, CsanalysisWarning, ExportError

@@ -276,4 +276,4 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
     for name in df.columns:
         if name not in canon:
             out[name] = df[name]
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(out, index=df.index, copy=False)  # columns kept as they are are not copied (copy on write)

@@ -151,6 +151,10 @@ PERIODS: dict[str, str | None] = {"week": "W", "month": "M", "quarter": "Q", "ye
 #: Ticket statuses that count as solved (with ``solved_at`` set, a ticket is solved whatever its status).
 SOLVED_STATUSES: tuple[str, ...] = ("solved", "closed", "resolved")
 _MAX_GROUPS = 5_000_000
+#: Ticket columns the metrics, their groups and their sampling units read (besides ``by`` and ``cluster``).
+_TICKET_COLUMNS_READ = frozenset({"ticket_id", "created_at", "rating", "rating_score", "rating_offered", "status",
+                                  "solved_at", "reopens", "replies", "first_reply_minutes", "resolution_minutes",
+                                  "direction", "account_id", *CUSTOMER_COLUMNS})
 
 
 def _present(df: pd.DataFrame, col: str) -> bool:
@@ -716,9 +720,9 @@ def service_metrics(
     if cluster not in (None, "customer", "account_id") and cluster not in t.columns and cluster not in r.columns:
         raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
                          "'customer', 'account_id', a column of the tables or None")
-    if not include_agent_initiated:
-        t = t.loc[~agent_initiated(t)]
-        t = t.reset_index(drop=True)
+    if not include_agent_initiated:  # the rows of customer-initiated tickets, with only the columns read below
+        keep = [c for c in t.columns if c in _TICKET_COLUMNS_READ or c in cols or c == cluster]
+        t = t.loc[~agent_initiated(t), keep].reset_index(drop=True)
     ids_t, how_t = sampling_units(t, cluster, row_id="ticket_id", via=r)
     ids_r, how_r = sampling_units(r, cluster, row_id="response_id", via=t_all)
     ut, ur = as_units(ids_t), as_units(ids_r)

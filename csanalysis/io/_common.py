@@ -284,7 +284,7 @@ def finish(
     alive = frame.alive
     everyone = bool(alive.all())
     df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
-                       for k, v in canonical.items()})
+                       for k, v in canonical.items()}, copy=False)
     df = df.loc[alive].reset_index(drop=True)
     used = set(used)
     taken = set(df.columns)
@@ -327,7 +327,7 @@ def finish(
         extra[name] = src
     release_memory()  # the source columns' pages, before the masking below allocates its own
     if extra:
-        df = pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
+        df = pd.concat([df, pd.DataFrame(extra, index=df.index, copy=False)], axis=1)
     df = conform(df, table)
     if not keep_pii:
         df = protect(df, rep, names=names, key=key)
