@@ -158,7 +158,7 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
-from csanalysis.stats.passes import expit_inplace, row_blocks
+from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
@@ -557,20 +557,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
         if not idx.size:
             break
         ga = g[idx]
-        grad = np.zeros((len(idx), k))
-        up = np.zeros((len(idx), len(iu)))
-        for a in blocks:
-            rows = slice(a, a + blocks.step)
-            Xb = X1[rows]
-            W = row_weights(reps[idx], rows)
-            mu = expit_inplace(ga @ Xb.T)
-            r = y[rows] - mu
-            r *= W
-            grad += r @ Xb
-            np.subtract(1.0, mu, out=r)
-            r *= mu
-            r *= W
-            up += r @ (Xb[:, iu] * Xb[:, ju])
+        grad, up = logistic_pass(X1, y, ga, lambda rows, fits=reps[idx]: row_weights(fits, rows), blocks)
         H = np.empty((len(idx), k, k))
         H[:, iu, ju] = up
         H[:, ju, iu] = up

@@ -152,7 +152,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, rating_from_score
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
-from csanalysis.stats.passes import expit_inplace, row_blocks
+from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
 
 __all__ = ["DEFAULT_COVARIATES", "DEFAULT_TRIM", "DERIVED_COVARIATES", "MAX_LEVELS", "MAX_PERIODS", "MEASURES",
            "MIN_LEVEL", "MIN_PRESENT", "NONRESPONSE_COLUMNS", "REFRESH", "RIDGE", "NonresponseResult",
@@ -837,21 +837,7 @@ def _newton(X: np.ndarray, r: np.ndarray, row_weights: _RowWeights, beta0: np.nd
         first = it == 0 and hessian0 is not None
         fresh = not first and it % refresh == 0
         ba = beta[act]
-        grad = np.zeros((len(act), k))
-        up = np.zeros((len(act), len(iu)))
-        for a in blocks:
-            rows = slice(a, a + blocks.step)
-            Xb = X[rows]
-            W = row_weights(act, rows)
-            P = expit_inplace(ba @ Xb.T)
-            res = r[rows] - P
-            res *= W
-            grad += res @ Xb
-            if fresh:
-                np.subtract(1.0, P, out=res)
-                res *= P
-                res *= W
-                up += res @ (Xb[:, iu] * Xb[:, ju])
+        grad, up = logistic_pass(X, r, ba, lambda rows, fits=act: row_weights(fits, rows), blocks, hessian=fresh)
         grad -= pen * ba
         if first:
             Hinv = np.broadcast_to(np.linalg.inv(hessian0), (len(act), k, k))
