@@ -232,7 +232,11 @@ def rating_from_score(score, said=None) -> pd.Categorical:
     if said is not None:
         told = np.asarray(pd.notna(said), dtype=bool).reshape(s.shape)
         if told.any():  # a label the tool gives wins (one outside the ratings gives a missing rating)
-            said_codes = np.asarray(pd.Categorical(said, categories=cats).codes).reshape(s.shape)
+            native = isinstance(said, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray))
+            raw, uniq = pd.factorize(said if native else np.asarray(said, dtype=object).ravel())
+            of_uniq = pd.Index(cats).get_indexer(pd.Index(np.asarray(uniq, dtype=object)))  # distinct labels only
+            raw = np.asarray(raw, dtype=np.int64)
+            said_codes = np.where(raw >= 0, of_uniq[np.maximum(raw, 0)], -1).reshape(s.shape)
             codes[told] = said_codes[told]
     return pd.Categorical.from_codes(codes, categories=cats)
 
