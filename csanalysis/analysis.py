@@ -774,7 +774,9 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     from .estimators.metrics import CUSTOMER_COLUMNS
     from .estimators.rankings import rank_units
 
-    t = tickets.loc[~agent_initiated(tickets)]
+    # only the columns read below (the rating, the month's time, the ranked units, the sampling unit)
+    read = {"rating", "created_at", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
+    t = tickets.loc[~agent_initiated(tickets), [c for c in tickets.columns if c in read]]
     t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
     if t.empty:
         raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
