@@ -54,7 +54,7 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
-from csanalysis.estimators.metrics import MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
+from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus, share_omnibus
 from csanalysis.stats.clustered import (
@@ -273,6 +273,10 @@ def channel_consistency(
         raise ValueError(f"The value for `csat_from` must be one of ['auto', 'survey', 'rating'], "
                          f"but {csat_from!r} was passed.")
     t = conform(tickets, "tickets").reset_index(drop=True)
+    # only the columns read below, so that filtering the rows does not copy the whole table
+    read = {channel, "rating_score", "rating", "ticket_id", "resolution_minutes", "direction", "account_id",
+            *CUSTOMER_COLUMNS, *([cluster] if isinstance(cluster, str) else [])}
+    t = t[[c for c in t.columns if c in read]]
     notes: list[str] = []
     if not include_agent_initiated:
         agent = agent_initiated(t)
