@@ -539,28 +539,24 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
     A Newton step of every replicate still being fitted is one pass over the rows in blocks
     (:func:`csanalysis.stats.passes.row_blocks`): each block's weights are drawn when it is read, and its
     scores and Hessians (a matrix product with the products of every pair of columns) are added for all
-    replicates at once. No
-    replicate's weights are held for all rows, and the cost grows linearly with the rows (the replicates
-    used to be fitted a few at a time, each chunk streaming every row's pair products in every step).
+    replicates at once. No replicate's weights are held for all rows, and the cost grows linearly with the
+    rows (the replicates used to be fitted a few at a time, each chunk streaming every row's pair products in
+    every step).
     """
     n, k = X1.shape
-    iu, ju = np.triu_indices(k)
     g = g.copy()
     active = np.ones(len(reps), dtype=bool)
     failed = np.zeros(len(reps), dtype=bool)
     eye = np.eye(k)
     pen = np.full(k, LOGIT_PENALTY)
     pen[0] = 0.0  # the intercept is not penalised
-    blocks = row_blocks(n, max(len(reps), len(iu)), max_cells)  # replicates' and pair products' cells
+    blocks = row_blocks(n, max(len(reps), k * (k + 1) // 2), max_cells)  # replicates' and pair products' cells
     for _ in range(_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
             break
         ga = g[idx]
-        grad, up = logistic_pass(X1, y, ga, lambda rows, fits=reps[idx]: row_weights(fits, rows), blocks)
-        H = np.empty((len(idx), k, k))
-        H[:, iu, ju] = up
-        H[:, ju, iu] = up
+        grad, H = logistic_pass(X1, y, ga, lambda rows, fits=reps[idx]: row_weights(fits, rows), blocks)
         H += np.diag(pen)
         grad -= ga * pen
         scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]

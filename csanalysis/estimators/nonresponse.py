@@ -465,8 +465,9 @@ def nonresponse_weighted(
     not_converged = 0
     boot_beta = None
     if not nothing_to_correct:  # the full-data fit's Hessian starts every refit (see _newton)
-        hessian = _gram(X, p * (1.0 - p))
-        hessian[np.arange(len(pen)), np.arange(len(pen))] += pen
+        k = X.shape[1]
+        hessian = logistic_pass(X, r, beta, lambda rows: ones[:, rows], row_blocks(n_tickets, k * (k + 1) // 2))[1][0]
+        hessian[np.arange(k), np.arange(k)] += pen
 
         def resample_weights(fits: np.ndarray, rows: slice) -> np.ndarray:
             return poisson_weights_from_hash(h_rows[rows], fits)
@@ -725,16 +726,16 @@ def _standardised(blocks: list[np.ndarray], rated: np.ndarray) -> tuple[np.ndarr
     X[:, 0] = 1.0
     stats = np.empty((4, k))
     rated_f = rated.astype(float)
+    n_rated = rated_f.sum()
     j = 1
     while blocks:
         b = blocks.pop(0)
         for c in range(b.shape[1]):  # a column at a time: no tickets x terms temporary
             x = b[:, c]
-            stats[:, j - 1] = (x.mean(), x.std(), np.all((x == 0.0) | (x == 1.0)), rated_f @ x / rated_f.sum())
+            stats[:, j - 1] = (x.mean(), x.std(), np.all((x == 0.0) | (x == 1.0)), rated_f @ x / n_rated)
             np.subtract(x, stats[0, j - 1], out=X[:, j])
             X[:, j] /= stats[1, j - 1]
             j += 1
-        del b
     return X, stats[0], stats[1], stats[2].astype(bool), stats[3]
 
 
@@ -795,17 +796,6 @@ def _categorical(s: pd.Series, name: str) -> tuple[np.ndarray | None, list[str],
 
 
 # --------------------------------------------------------------------------- fit
-def _gram(X: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """The weighted Gram matrix X' diag(s) X (k x k), summed over row blocks (no rows x terms copy)."""
-    k = X.shape[1]
-    G = np.zeros((k, k))
-    blocks = row_blocks(len(X), k)
-    for a in blocks:
-        Xb = X[a:a + blocks.step]
-        G += (Xb * s[a:a + blocks.step, None]).T @ Xb
-    return G
-
-
 def _newton(X: np.ndarray, r: np.ndarray, row_weights: _RowWeights, beta0: np.ndarray, pen: np.ndarray,
             refresh: int = 1, hessian0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ridge logistic regressions of ``r`` on ``X`` with frequency weights (one fit per row of ``beta0``), by Newton.
@@ -826,25 +816,21 @@ def _newton(X: np.ndarray, r: np.ndarray, row_weights: _RowWeights, beta0: np.nd
     tolerance. Returns the coefficients (fits x k) and whether each converged.
     """
     n, k = X.shape
-    iu, ju = np.triu_indices(k)
     beta = beta0.copy()
     done = np.zeros(len(beta), dtype=bool)
     act = np.arange(len(beta))
     diag = np.arange(k)
     Hinv = np.zeros((0, k, k))
-    blocks = row_blocks(n, max(len(beta), len(iu)))  # the weights' and the pair products' cells
+    blocks = row_blocks(n, max(len(beta), k * (k + 1) // 2))  # the weights' and the pair products' cells
     for it in range(_MAX_ITER):
         first = it == 0 and hessian0 is not None
         fresh = not first and it % refresh == 0
         ba = beta[act]
-        grad, up = logistic_pass(X, r, ba, lambda rows, fits=act: row_weights(fits, rows), blocks, hessian=fresh)
+        grad, H = logistic_pass(X, r, ba, lambda rows, fits=act: row_weights(fits, rows), blocks, hessian=fresh)
         grad -= pen * ba
         if first:
             Hinv = np.broadcast_to(np.linalg.inv(hessian0), (len(act), k, k))
         elif fresh:
-            H = np.empty((len(act), k, k))
-            H[:, iu, ju] = up
-            H[:, ju, iu] = up
             H[:, diag, diag] += pen
             Hinv = np.linalg.inv(H)
         step = np.einsum("bij,bj->bi", Hinv, grad)
@@ -864,7 +850,8 @@ def _resampled_means(X: np.ndarray, rated: np.ndarray, h: np.ndarray, M: np.ndar
     """Raw and weighted sums ``F @ M`` and ``(F w) @ M`` of resamples ``0 .. R-1`` over the rated tickets.
 
     ``X`` holds every eligible ticket's terms and ``rated`` the rows of the rated ones; ``h`` and ``M``
-    (rated tickets x columns) are the rated tickets' sampling-unit hashes and the sums' columns; ``beta`` (R x k) the refitted response models (``None``: every weight 1).
+    (rated tickets x columns) are the rated tickets' sampling-unit hashes and the sums' columns; ``beta``
+    (R x k) the refitted response models (``None``: every weight 1).
     One pass over the rated tickets in blocks draws each resample's Poisson weights ``F``, the inverse
     probabilities ``w`` and their cap (``trim`` times the resample's mean weight of the rated tickets, as
     :func:`_weights`); the few resamples with a weight above their cap get a second pass with the cut weights.

@@ -285,7 +285,9 @@ def finish(
     everyone = bool(alive.all())
     df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
                        for k, v in canonical.items()}, copy=False)
-    df = df.loc[alive].reset_index(drop=True)
+    if not everyone:  # every row live: the canonical columns stay as they are (no copy)
+        df = df.loc[alive]
+    df = df.reset_index(drop=True)
     used = set(used)
     taken = set(df.columns)
     extra = {}

@@ -92,17 +92,17 @@ def logistic_pass(X: np.ndarray, y: np.ndarray, coef: np.ndarray, weights: Calla
     -------
     score : ndarray (fits x k)
         :math:`\\sum_i w_i (y_i - p_i) x_i` per fit.
-    upper : ndarray (fits x k(k+1)/2) or None
-        The upper triangle (``numpy.triu_indices(k)`` order) of :math:`\\sum_i w_i p_i (1 - p_i) x_i x_i'` per
-        fit: one matrix product of each block's weights with the products of every pair of columns.
+    hessian : ndarray (fits x k x k) or None
+        :math:`\\sum_i w_i p_i (1 - p_i) x_i x_i'` per fit (without sign or penalty), summed as one matrix
+        product of each block's weights with the products of every pair of columns (the upper triangle).
 
     Examples
     --------
     >>> X = np.column_stack([np.ones(4), [0.0, 1.0, 2.0, 3.0]])
-    >>> score, upper = logistic_pass(X, np.array([0.0, 0.0, 1.0, 1.0]), np.zeros((1, 2)),
-    ...                              lambda rows: np.ones((1, len(X[rows]))), row_blocks(4, 3))
-    >>> score.tolist(), upper.tolist()  # p = 1/2 everywhere: weights 1/4 in the Hessian
-    ([[0.0, 2.0]], [[1.0, 1.5, 3.5]])
+    >>> score, H = logistic_pass(X, np.array([0.0, 0.0, 1.0, 1.0]), np.zeros((1, 2)),
+    ...                          lambda rows: np.ones((1, len(X[rows]))), row_blocks(4, 3))
+    >>> score.tolist(), H.tolist()  # p = 1/2 everywhere: weights 1/4 in the Hessian
+    ([[0.0, 2.0]], [[[1.0, 1.5], [1.5, 3.5]]])
     """
     k = X.shape[1]
     iu, ju = np.triu_indices(k)
@@ -121,4 +121,9 @@ def logistic_pass(X: np.ndarray, y: np.ndarray, coef: np.ndarray, weights: Calla
             r *= p
             r *= W
             upper += r @ (Xb[:, iu] * Xb[:, ju])
-    return score, upper
+    if upper is None:
+        return score, None
+    H = np.empty((len(coef), k, k))
+    H[:, iu, ju] = upper
+    H[:, ju, iu] = upper
+    return score, H
