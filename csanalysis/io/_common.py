@@ -36,7 +36,7 @@ from ..privacy import (
 from ..schema import conform
 from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
-from ._text import blank_text, dedupe_names, missing_text, promote_header, read_table
+from ._text import blank_text, dedupe_names, missing_text, promote_header, read_table, repeated_as_categories
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
@@ -265,6 +265,7 @@ def finish(
     keep_pii: bool = False,
     free_text: list[str] = (),
     key: str | bytes | None = None,
+    categories: bool = False,
 ) -> pd.DataFrame:
     """Assemble the canonical table of the live records and attach the report.
 
@@ -275,6 +276,10 @@ def finish(
     ``keep_pii``, every kept text column, the rejected rows and the notes are
     then masked (:func:`protect`; ``key`` is the pseudonym secret).
     ``frame.output_names`` records which source column became which column.
+    With ``categories``, a kept source column whose values repeat (not an id,
+    key or free-text column) becomes categorical once masked
+    (:func:`~csanalysis.io._text.repeated_as_categories`): the same values in a
+    fraction of the memory.
 
     The source columns are consumed: afterwards ``frame.data`` keeps its rows,
     not its columns (their memory goes once the reader holds no other
@@ -333,6 +338,12 @@ def finish(
     df = conform(df, table)
     if not keep_pii:
         df = protect(df, rep, names=names, key=key)
+    if categories:  # after the masking, which reads text columns: kept source columns whose values repeat
+        free = {snake_case(c) for c in free_text} | set(free_text)
+        for name in frame.output_names.values():
+            if name not in free and not _kept_as_is(name) and not ID_COLUMN.search(name):
+                df[name] = repeated_as_categories(df[name])
+        release_memory()
     rep.rows_loaded = int(alive.sum())
     if free_text:
         df.attrs["free_text_columns"] = list(free_text)

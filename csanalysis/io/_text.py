@@ -25,7 +25,7 @@ from ..errors import ExportError
 
 __all__ = ["RawTable", "FrameInput", "as_input", "frame_cells", "read_raw", "read_table", "read_bytes",
            "decode_text", "promote_header", "dedupe_names", "sniff_delimiter", "sniff_layout", "blank_text",
-           "missing_text", "WHITESPACE", "FIXED_WIDTH"]
+           "missing_text", "repeated_as_categories", "CATEGORY_RATIO", "WHITESPACE", "FIXED_WIDTH"]
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -980,6 +980,51 @@ def blank_text(s: pd.Series) -> bool:
 def missing_text(n: int) -> pd.Series:
     """A text Series (pandas ``str``) of ``n`` missing values that costs no memory (the shared zero buffer)."""
     return pd.Series(_shared_blank(n, True).to_pandas(), copy=False)
+
+
+#: A kept text column becomes categorical when it has at most one distinct value per this many rows
+#: (:func:`repeated_as_categories`).
+CATEGORY_RATIO = 10
+
+
+def repeated_as_categories(s: pd.Series, ratio: int = CATEGORY_RATIO) -> pd.Series:
+    """A text column (pandas ``str``) whose values repeat, as a categorical of its sorted distinct values.
+
+    Exports repeat a few values down long columns (a status, a shipping method,
+    a country, a tax name): as Arrow text every cell costs its bytes and an
+    8-byte offset, as a categorical one or two bytes. A column with at most one
+    distinct value per ``ratio`` rows becomes categorical (categories in sorted
+    order, so the same values give the same dtype whatever the row order); a
+    column with no text at all becomes :func:`missing_text` (no memory); any
+    other column, or one not held as Arrow text, is returned as it is. The
+    values (and missing values) are the same either way.
+
+    Examples
+    --------
+    >>> s = pd.Series(["paid", "paid", None, "refunded"] * 5, dtype="str")
+    >>> c = repeated_as_categories(s)
+    >>> str(c.dtype), list(c.cat.categories), c.isna().sum(), c.astype("str").equals(s)
+    ('category', ['paid', 'refunded'], np.int64(5), True)
+    >>> repeated_as_categories(pd.Series(["a", "b", "c"], dtype="str")).dtype
+    <StringDtype(na_value=nan)>
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = s.array._pa_array
+    except AttributeError:
+        return s
+    if not isinstance(arr, pa.ChunkedArray) or not pa.types.is_large_string(arr.type) or not len(s):
+        return s
+    k = pc.count_distinct(arr).as_py()  # distinct non-missing values
+    if k == 0:
+        return missing_text(len(s)).set_axis(s.index).rename(s.name)
+    if k * ratio > len(s):
+        return s
+    codes, uniques = pd.factorize(s, sort=True)
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(uniques)), index=s.index,
+                     name=s.name, copy=False)
 
 
 def _no_swallowing(path: Path, table, delim: str, skip: int) -> bool:

@@ -317,7 +317,7 @@ def read_activity(
             if c not in used and EXTRA_PERSONAL.search(str(c)):
                 used.add(c)
                 rep.dropped_columns.append(c)
-    df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key)
+    df = finish(frame, canonical, "activity", used=used, keep_pii=keep_pii, key=key, categories=True)
     del frame, canonical
     if not keep_pii:
         df = redact_email_columns(df, rep, columns=unmasked_text_columns(df),

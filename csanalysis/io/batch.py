@@ -9,6 +9,8 @@ Reading nothing is an error (the bundled sample is
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -171,7 +173,7 @@ def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     for f in frames:
         questions.update(f.attrs.get("questions", {}) or {})
         free += [c for c in (f.attrs.get("free_text_columns", []) or []) if c not in free]
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    out = pd.concat(_shared_categories(frames), ignore_index=True) if len(frames) > 1 else frames[0].copy()
     out.attrs = {}
     if len(frames) == 1 and "load_report" in frames[0].attrs:
         out.attrs["load_report"] = frames[0].attrs["load_report"]
@@ -179,6 +181,29 @@ def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
         out.attrs["questions"] = questions
     if free:
         out.attrs["free_text_columns"] = free
+    return out
+
+
+def _shared_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The frames with each column that is categorical in every frame holding it on one dtype (the sorted union
+    of their categories), so that stacking them keeps it categorical (pandas falls back to text otherwise).
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": pd.Categorical(["paid"])}); b = pd.DataFrame({"x": pd.Categorical(["due"])})
+    >>> list(pd.concat(_shared_categories([a, b]))["x"].cat.categories)
+    ['due', 'paid']
+    """
+    cols = {c for f in frames for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)}
+    out = list(frames)
+    for c in cols:
+        dtypes = [f[c].dtype for f in frames if c in f.columns]
+        if (not all(isinstance(d, pd.CategoricalDtype) and not d.ordered for d in dtypes)
+                or all(d == dtypes[0] for d in dtypes)):
+            continue  # text somewhere (pandas stacks as text) or one dtype already
+        union = functools.reduce(lambda a, b: a.union(b), [d.categories for d in dtypes])
+        dtype = pd.CategoricalDtype(union.sort_values())
+        out = [f.assign(**{c: f[c].cat.set_categories(dtype.categories)}) if c in f.columns else f for f in out]
     return out
 
 

@@ -610,5 +610,5 @@ def read_tickets(
     free = [c for c in cols if find_column([c], *spec.free_text) is not None]
     data = raw = None  # only the frame holds the source table now: finish() lets its columns go
     df = finish(frame, canonical, "tickets", used=used, keep_pii=keep_pii, key=key,
-                free_text=[re.sub(r"[^\w]+", "_", f.lower()).strip("_") for f in free])
+                free_text=[re.sub(r"[^\w]+", "_", f.lower()).strip("_") for f in free], categories=True)
     return df
