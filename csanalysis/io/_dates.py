@@ -349,6 +349,8 @@ def _first_distinct(s: pd.Series, n: int) -> pd.Series:
 
 
 _ISO_SECONDS = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
+#: A stripped value that is no timestamp but an empty cell (matched without a lower-cased copy of the column).
+_EMPTY = "(?i)(?:|nan|nat|none|null|-)"
 
 
 def _fixed_width_iso(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
@@ -374,7 +376,9 @@ def _fixed_width_iso(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
         off = pd.Series(sign * (digits(21, 23) * 60 + digits(23, 25)), index=s.index)
     else:
         return None
-    body = s.str.slice(0, 19).str.replace("T", " ", regex=False)
+    body = s.str.slice(0, 19)
+    if body.str.contains("T", regex=False).any():
+        body = body.str.replace("T", " ", regex=False)
     naive = pd.to_datetime(body, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     return naive, off
 
@@ -463,16 +467,15 @@ def parse_timestamps(
     ([False, True, True, True], [False, True, True, False])
     """
     check_timezone(timezone, path)
-    s = values.astype("str").str.strip()
-    s = s.where(values.notna(), "")
-    empty = (s == "") | s.str.lower().isin(["nan", "nat", "none", "null", "-"])
+    s = values.astype("str").str.strip()  # (missing values stay missing)
+    empty = pd.Series(values.isna().to_numpy() | s.str.fullmatch(_EMPTY, na=True).to_numpy(dtype=bool), index=s.index)
     notes: list[str] = []
     n = len(s)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     outside = np.zeros(n, dtype=bool)
     if (~empty).sum() == 0:
         return ParsedTimes(out, np.zeros(n, dtype=bool), "none", timezone, notes, outside)
-    nonempty = s[~empty]
+    nonempty = s[~empty] if empty.any() else s
     nonempty, zones, more = _abbreviations(nonempty, path, column, tz_abbreviations)
     notes += more
     sample = _first_distinct(nonempty, 5000)

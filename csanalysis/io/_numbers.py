@@ -171,9 +171,10 @@ def excel_mangled(values: pd.Series) -> np.ndarray:
 
 def clean_ids(values: pd.Series) -> pd.Series:
     """Identifiers as strings: stripped, ``12345.0`` -> ``12345``, empty -> missing."""
-    s = values.astype("str").where(values.notna(), "").str.strip()
+    s = values.astype("str").str.strip()  # (missing values stay missing)
     dot = s.str.contains(".", regex=False, na=False).to_numpy()
     if dot.any():  # only values with a '.' can end in '.0' (the regex may run per value in Python)
         s = s.copy()
         s[dot] = s[dot].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    return s.where(s != "", np.nan).astype(pd.StringDtype(na_value=np.nan))
+    blank = (s == "").to_numpy(dtype=bool)
+    return (s.where(~blank, np.nan) if blank.any() else s).astype(pd.StringDtype(na_value=np.nan))

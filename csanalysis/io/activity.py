@@ -298,6 +298,8 @@ def read_activity(
     del data  # the frame holds the source table now; finish() lets its columns go
     opts = {"path": spath, "timezone": timezone, "dayfirst": dayfirst, "currency": currency,
             "include_refunded": include_refunded, "include_test": include_test, "test_rules": _TEST_RULES}
+    if not keep_pii:  # addresses and phone numbers go before the columns are parsed (finish() drops them)
+        frame.release_personal(keep=user.values())
     read = tool.read if tool is not None else _generic
     canonical, used = read(frame, user, **opts)
 
