@@ -44,7 +44,7 @@ def test_repeated_values_become_categories_with_the_same_values(values, categori
     assert out.name == "x" and out.index.equals(s.index)
     pd.testing.assert_series_equal(out.astype("str"), s)
     if categorical:
-        assert list(out.cat.categories) == sorted(set(v for v in values if v is not None))
+        assert list(out.cat.categories) == sorted({v for v in values if v is not None})
         assert out.cat.codes.dtype == np.int8
 
 

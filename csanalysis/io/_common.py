@@ -36,7 +36,14 @@ from ..privacy import (
 from ..schema import conform
 from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
-from ._text import blank_text, dedupe_names, missing_text, promote_header, read_table, repeated_as_categories
+from ._text import (
+    blank_text,
+    dedupe_names,
+    missing_text,
+    promote_header,
+    read_table,
+    repeated_as_categories,
+)
 from .report import LoadReport
 
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",

@@ -253,7 +253,9 @@ def read_activity(
     -------
     pandas.DataFrame
         Columns ``customer_id, email_key, at, amount, currency, order_id,
-        source_format``, then the file's other non-personal columns. The
+        source_format``, then the file's other non-personal columns (text; a
+        column whose values repeat, such as a status or a shipping method, is
+        categorical: the same values in a fraction of the memory). The
         :class:`~csanalysis.io.report.LoadReport` is in ``df.attrs["load_report"]``.
 
     Raises

@@ -10,7 +10,6 @@ Reading nothing is an error (the bundled sample is
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike

@@ -323,8 +323,10 @@ def read_tickets(
     Returns
     -------
     pandas.DataFrame
-        The canonical tickets table (see :mod:`csanalysis.schema`); its load
-        report is ``csanalysis.load_report(df)``.
+        The canonical tickets table (see :mod:`csanalysis.schema`), then the
+        export's other non-personal columns (text; a column whose values
+        repeat, such as tags or a ticket type, is categorical); its load report
+        is ``csanalysis.load_report(df)``.
 
     Raises
     ------
