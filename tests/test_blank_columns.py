@@ -75,3 +75,21 @@ def test_blank_text_and_missing_text():
 def test_missing_text_of_tiny_lengths(n):
     m = missing_text(n)
     assert len(m) == n and m.isna().all()
+
+
+def test_a_file_parsed_in_many_blocks_reads_like_one_block(tmp_path, monkeypatch):
+    """pyarrow parses the fast path in blocks of ``_BLOCK_BYTES``: block borders change no cell."""
+    from csanalysis.io import _text
+
+    data = _orders()
+    data.loc[data.index % 97 == 0, "Discount Code"] = 'LINE\nBREAK "quoted"'  # values over two lines
+    p = tmp_path / "orders.csv"
+    data.to_csv(p, index=False)
+    whole = read_activity(p, timezone="UTC")
+    monkeypatch.setattr(_text, "_BLOCK_BYTES", 1 << 12)  # about 60 rows per block
+    raw = read_raw(p)
+    assert raw.cells[0].array._pa_array.num_chunks > 20
+    blocks = read_activity(p, timezone="UTC")
+    pd.testing.assert_frame_equal(blocks, whole)
+    assert blocks.attrs["load_report"].rows_loaded == len(data)
+    assert blank_text(blocks["duties"]) and blocks["tax_5_name"].isna().all()
