@@ -509,7 +509,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     """
     from .estimators.drivers import MIN_ROWS, key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
-    from .experiences import first_responses
+    from .experiences import first_responses, lookup_values
 
     # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
     wanted = {"direction", "ticket_id", "created_at", "channel", "rating", "rating_score", "csat", "ces", "nps",
@@ -531,14 +531,13 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         first = first.drop_duplicates("ticket_id")
         for item in ("csat", "nps"):
             if item in first.columns:
-                by_ticket = pd.Series(pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"),
-                                      index=first["ticket_id"].astype("str").to_numpy())
-                v = t["ticket_id"].astype("str").map(by_ticket).to_numpy(dtype="float64", na_value=np.nan)
+                v = lookup_values(t["ticket_id"], first["ticket_id"],
+                                  pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"))
                 if np.isfinite(v).sum() >= MIN_ROWS:
                     answers[item] = v
     if experiences is not None and activity is not None and as_of is not None and "ticket_id" in t.columns:
         lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
-        v = t["ticket_id"].astype("str").map(lost).to_numpy(dtype="float64", na_value=np.nan)
+        v = lookup_values(t["ticket_id"], lost.index.to_series(), lost.to_numpy())
         if np.isfinite(v).sum() >= MIN_ROWS:
             answers[_no_purchase_name(window)] = v
     keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
@@ -576,7 +575,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                          "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
     if cust is not None and cust in t.columns:
-        data["unit"] = t[cust].astype("object").to_numpy()
+        data["unit"] = t[cust]  # factorized in its own dtype (no Python string per row)
+    del t, tickets  # the tickets' columns are in ``data`` now: their copies go before the bootstrap
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
     return key_drivers(data, outcomes, used, kind={o: kinds[o] for o in outcomes},

@@ -19,7 +19,7 @@ e-mail addresses into its output.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -266,6 +266,25 @@ def isin_values(s: pd.Series, values: pd.Series) -> pd.Series:
     left = pa.array(s.astype(_STR))
     right = pa.array(values.astype(_STR).dropna().unique())
     return pd.Series(np.asarray(pc.is_in(left, value_set=right), dtype=bool), index=s.index)
+
+
+def lookup_values(s: pd.Series, keys: pd.Series, values: Any) -> np.ndarray:
+    """``s.map(pd.Series(values, index=keys))`` as float64 for string ids, looked up in pyarrow (no Python string
+    per row); NaN where ``s`` is missing or not among ``keys``. A key given twice takes its first value.
+
+    Examples
+    --------
+    >>> lookup_values(pd.Series(["t2", "t9", None, "t1"]), pd.Series(["t1", "t2"]), [0.5, 1.0]).tolist()
+    [1.0, nan, nan, 0.5]
+    """
+    left = pa.array(s.astype(_STR))
+    right = pa.array(keys.astype(_STR))
+    idx = pc.index_in(left, value_set=right)
+    found = np.asarray(idx.is_valid(), dtype=bool)
+    vals = np.asarray(values, dtype="float64")
+    out = vals[np.asarray(idx.fill_null(0), dtype=np.int64)] if len(vals) else np.full(len(s), np.nan)
+    out[~found] = np.nan
+    return out
 
 
 def _eq(s: pd.Series, value: str) -> pd.Series:

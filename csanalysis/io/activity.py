@@ -315,6 +315,7 @@ def read_activity(
         if email_col is not None and not keep_pii and not is_personal_column(email_col):
             used.add(email_col)
             rep.dropped_columns.append(email_col)
+    del email  # the addresses themselves go before the source columns are copied (finish)
     canonical["source_format"] = pd.Series(rep.source_format, index=frame.data.index, dtype=_STR)
     if not keep_pii:
         for c in frame.data.columns:
