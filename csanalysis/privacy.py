@@ -215,6 +215,9 @@ def _hash_key(key: str | bytes | None, purpose: str) -> str:
     return base64.b64encode(digest).decode("ascii")[:16]  # 16 ASCII chars = the 16-byte SipHash key
 
 
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
 def _keyed_hex(values: pd.Series, key: str | bytes | None, purpose: str, prefix: str) -> pd.Series:
     """``prefix`` + 16 hex digits of the keyed SipHash of each non-empty value (missing stays missing).
 
@@ -231,7 +234,12 @@ def _keyed_hex(values: pd.Series, key: str | bytes | None, purpose: str, prefix:
     # categorize=False: identical hashes, and faster for mostly distinct values such as addresses
     h = pd.util.hash_pandas_object(s[present], index=False, hash_key=_hash_key(key, purpose),
                                    categorize=False).to_numpy()
-    hexed = pa.array(np.frombuffer(h.astype(">u8").tobytes().hex().encode("ascii"), dtype="S16"), type=pa.binary(16))
+    # 16 hex digits per hash, written by numpy into one buffer that Arrow takes as it is
+    b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.empty((len(b), 16), dtype=np.uint8)
+    digits[:, 0::2] = _HEX_DIGITS[b >> 4]
+    digits[:, 1::2] = _HEX_DIGITS[b & 15]
+    hexed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(b), [None, pa.py_buffer(digits)])
     keyed = pc.binary_join_element_wise(prefix.encode("ascii"), hexed.cast(pa.binary()), b"").cast(pa.string())
     if present.all():
         arr = keyed
@@ -259,7 +267,7 @@ def email_key(emails: pd.Series, key: str | bytes | None = None) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    raw = pa.array(emails.astype("str").to_numpy(dtype=object, na_value=None), type=pa.string())
+    raw = pa.array(emails.astype("str").array)  # the Arrow text as it is (no Python string per address)
     norm = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
     norm = pc.if_else(pc.match_substring(norm, "@"), norm, pa.scalar(None, pa.string()))
     s = pd.Series(pd.array(norm, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=emails.index)
