@@ -200,9 +200,8 @@ def _shared_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
         if (not all(isinstance(d, pd.CategoricalDtype) and not d.ordered for d in dtypes)
                 or all(d == dtypes[0] for d in dtypes)):
             continue  # text somewhere (pandas stacks as text) or one dtype already
-        union = functools.reduce(lambda a, b: a.union(b), [d.categories for d in dtypes])
-        dtype = pd.CategoricalDtype(union.sort_values())
-        out = [f.assign(**{c: f[c].cat.set_categories(dtype.categories)}) if c in f.columns else f for f in out]
+        union = functools.reduce(lambda a, b: a.union(b), [d.categories for d in dtypes]).sort_values()
+        out = [f.assign(**{c: f[c].cat.set_categories(union)}) if c in f.columns else f for f in out]
     return out
 
 
