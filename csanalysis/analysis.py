@@ -35,6 +35,7 @@ import pandas as pd
 from ._version import __version__
 from .display import MISSING, format_value, show
 from .checks import parse_as_of
+from .stats.arrays import distinct
 from .stats.bootstrap import DEFAULT_RESAMPLES
 from ._memory import release_memory
 from .errors import CsanalysisError
@@ -651,7 +652,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     pos = com["response"].to_numpy(dtype=np.int64)  # row of `responses` each comment belongs to
     survey = pos >= 0  # the tickets' satisfaction comments (response -1) are not survey answers
     tags = tags.loc[survey[tags["text_index"].to_numpy(dtype=np.int64)]]
-    answers = np.unique(pos[survey])
+    answers = distinct(pos[survey])
     if len(answers) < MIN_ROWS:
         raise ValueError(f"only {len(answers)} survey answers have a comment; reasons as drivers need at least "
                          f"{MIN_ROWS}")

@@ -36,6 +36,7 @@ from csanalysis.schema import (
     conform,
     rating_from_score,
 )
+from csanalysis.stats.arrays import distinct
 
 __all__ = [
     "EXPERIENCE_COLUMNS",
@@ -603,7 +604,7 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
     ce, ca = codes[: int(ok_e.sum())], codes[int(ok_e.sum()):]
     # per customer, open tickets at a purchase = tickets created before it - tickets solved before it
     # (customer, time) packed into one int64: the time's rank among all the times
-    times = np.unique(np.concatenate([start[ok_e], end[ok_e], p_at[ok_a]]))
+    times = distinct(np.concatenate([start[ok_e], end[ok_e], p_at[ok_a]]))
     m = np.int64(times.size + 1)
 
     def key(c: np.ndarray, t: np.ndarray) -> np.ndarray:

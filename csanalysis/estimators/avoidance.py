@@ -72,6 +72,7 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.arrays import distinct, n_distinct
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
                                        unit_hash)
 from csanalysis.stats.survival import (
@@ -1377,7 +1378,7 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
     fol = {k: v[keep] for k, v in a_fol.items()}
     contact = first_contact[k_codes]
     info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(k_codes.size),
-            "control_customers": int(np.unique(k_codes).size), "eligible_control_rows": int(pool.sum()),
+            "control_customers": n_distinct(k_codes), "eligible_control_rows": int(pool.sum()),
             "first_phase_rows": int(a_codes.size)}
     return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol, ctrl_codes=k_codes,
                    ctrl_t=k_t, ctrl_month=months[k_m], ctrl_pool=pool_of[k_m], ctrl_fol=fol,
@@ -1434,7 +1435,7 @@ def _answer_trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | Non
     has = nxt < ep.contacts.start[a_codes + 1]
     contact = np.where(has, ep.contacts.at[np.minimum(nxt, max(ep.contacts.at.size - 1, 0))], _NEVER)
     info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(a_codes.size),
-            "control_customers": int(np.unique(a_codes).size), "eligible_control_rows": n_elig,
+            "control_customers": n_distinct(a_codes), "eligible_control_rows": n_elig,
             "first_phase_rows": int(a_codes.size), "answer_cases": int(cases.size),
             "answer_control_rows": int(a_codes.size), "answer_eligible_control_rows": n_elig}
     return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol,
@@ -1451,8 +1452,8 @@ def _merge_trials(a: _Trials | None, b: _Trials | None) -> _Trials | None:
     info = dict(a.info)
     for k, v in b.info.items():  # counts add up (trial months of the two kinds may coincide)
         info[k] = info.get(k, 0) + v
-    info["control_customers"] = int(np.unique(cat([a.ctrl_codes, b.ctrl_codes])).size)
-    info["trial_months"] = int(np.unique(cat([a.ctrl_month, b.ctrl_month, _month(a.case_t), _month(b.case_t)])).size)
+    info["control_customers"] = n_distinct(cat([a.ctrl_codes, b.ctrl_codes]))
+    info["trial_months"] = n_distinct(cat([a.ctrl_month, b.ctrl_month, _month(a.case_t), _month(b.case_t)]))
     info["pools"] = a.n_pools + b.n_pools
     return _Trials(
         case_idx=cat([a.case_idx, b.case_idx]), case_codes=cat([a.case_codes, b.case_codes]),
@@ -1640,7 +1641,7 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     info["controls_contacted_before_a_purchase_within_the_window"] = int(contacted.sum())
 
     # ------------------------------------------------------------------ the customer bootstrap, weights refitted
-    units = np.unique(np.concatenate([tr.case_codes, tr.ctrl_codes]))
+    units = distinct(np.concatenate([tr.case_codes, tr.ctrl_codes]))
     pos_c, pos_k = np.searchsorted(units, tr.case_codes), np.searchsorted(units, tr.ctrl_codes)
     labels = ep.labels[units].to_numpy()
     boot = {k: np.full(n_resamples, np.nan) for k in ("bad", "base", "cens", "rm_bad", "rm_base")}

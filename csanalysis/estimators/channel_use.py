@@ -133,6 +133,7 @@ from csanalysis.checks import check_confidence, check_frame, check_resamples, ch
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, sampling_units
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
+from csanalysis.stats.arrays import distinct, n_distinct
 from csanalysis.stats.bootstrap import percentile_interval
 from csanalysis.stats.clustered import Units, as_units, clustered_bootstrap_sums, clustered_share_ci, hash_seed
 
@@ -408,7 +409,7 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     I = int(issue[-1]) + 1
     first = np.flatnonzero(new)
     size = np.bincount(issue, minlength=I)
-    pair = np.unique(issue[known_channel] * np.int64(max(C, 1)) + channel[known_channel])
+    pair = distinct(issue[known_channel] * np.int64(max(C, 1)) + channel[known_channel])
     n_channels = np.bincount(pair // max(C, 1), minlength=I)
     rated_t = label != ""
     rated = np.bincount(issue, weights=rated_t, minlength=I) > 0
@@ -418,7 +419,7 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     i_period = period[first]
     # an issue's unit is its first ticket's (with cluster=None: that ticket itself, i.e. the issue)
     iunits = Units(tunits.codes[first], tunits.ids)
-    n_units = int(len(np.unique(iunits.codes)))
+    n_units = n_distinct(iunits.codes)
     last = int(t_ns.max())
     open_at_end = int((t_ns[first + size - 1] >= last - window * _NS_PER_DAY).sum())
     cross = n_channels >= 2
@@ -481,7 +482,7 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                 p = min(1.0, 2.0 * (1 + min(k_le, k_ge)) / (B + 1))
             if B < R:
                 note = f"{R - B} of {R} bootstrap replicates left out (no weight on one side)"
-        units_both = int(len(np.unique(iunits.codes[rated & (a_mask | b_mask)])))
+        units_both = n_distinct(iunits.codes[rated & (a_mask | b_mask)])
         rows.append({"id": f"bad_share_difference_{kind}", "estimate": est, "ci_low": lo, "ci_high": hi,
                      "n": ra["n"] + rb["n"], "p_value": p, "method": diff_method,
                      "definition": CHANNEL_USE_FIGURES[f"bad_share_difference_{kind}"], "note": note,
@@ -525,7 +526,7 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     if open_at_end:
         notes.append(f"{open_at_end} issue(s) had a ticket within {window:g} days of the last ticket in the table "
                      "and may still gain tickets: repeat and cross-channel shares of the last period may run low")
-    n_customers = int(len(np.unique(cust_code[has_c])))
+    n_customers = n_distinct(cust_code[has_c])
     diagnostics = {
         "n_tickets": n, "n_excluded_agent_initiated": n_agent, "n_excluded_no_created_at": n_no_time,
         "n_issues": I, "n_customers": n_customers, "n_units": n_units, "sampling_unit": how,

@@ -30,6 +30,7 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.arrays import distinct, n_distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
@@ -137,14 +138,14 @@ def _lapse_strata(first: pd.DataFrame, h: float, *, stratify: bool, min_n: int) 
         return all(int((m & g).sum()) >= min_n and _reaches(d[m & g], ev[m & g], h) for g in (bad, ~bad))
 
     out = np.full(n, -1, dtype=np.int64)
-    for c in np.unique(cell):  # a handful of cells
+    for c in distinct(cell):  # a handful of cells
         m = cell == c
         halves = [m & (cohort == k) for k in (0, 1)]
         if all(usable(x) for x in halves):
             out[halves[0]], out[halves[1]] = 2 * c, 2 * c + 1
         elif usable(m):
             out[m] = 2 * c
-    for t in np.unique(tenure):  # pool what is left of a tenure band
+    for t in distinct(tenure):  # pool what is left of a tenure band
         m = (tenure == t) & (out < 0)
         if m.any() and usable(m):
             out[m] = 10_000 + t
@@ -198,7 +199,7 @@ def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed:
     strata = use["stratum"].to_numpy()
     d, ev = use["duration"].to_numpy(dtype=float), use["event"].to_numpy(dtype=bool)
     n_dropped = {g: int(((first["stratum"] < 0) & (first["group"] == g)).sum()) for g in ("bad", "good")}
-    diag = {"strata_used": int(np.unique(strata).size), "bad_left_out_by_strata": n_dropped["bad"],
+    diag = {"strata_used": n_distinct(strata), "bad_left_out_by_strata": n_dropped["bad"],
             "good_left_out_by_strata": n_dropped["good"]}
     grid = np.linspace(0.0, h, 41)
     out: dict[str, Any] = {"diagnostics": diag, "n": {"bad": int(bad.sum()), "good": int((~bad).sum())},
@@ -210,7 +211,7 @@ def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed:
         return out
     seed_int = int(seed) if isinstance(seed, (int, np.integer)) else int(np.random.default_rng(seed).integers(2**31))
     cust = np.asarray(ids, dtype=object)[use["customer"].to_numpy()]
-    levels = np.unique(strata)
+    levels = distinct(strata)
 
     def risks(W: np.ndarray) -> dict[str, np.ndarray]:
         """Standardised risk curves (rows of W x grid); NaN rows where a used stratum lost a whole group."""

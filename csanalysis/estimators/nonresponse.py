@@ -150,6 +150,7 @@ from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, SOLVED_STATUSES, sampling_units
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, rating_from_score
+from csanalysis.stats.arrays import n_distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
 from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
@@ -416,7 +417,7 @@ def nonresponse_weighted(
                      "if customers have several tickets)")
     hashes = unit_hash(units.ids, seed_)
     codes = units.codes
-    n_customers = int(len(np.unique(codes)))
+    n_customers = n_distinct(codes)
     r = rated.astype(float)
     measures = _measures(y_score, lab, rated)
 

@@ -132,6 +132,7 @@ from csanalysis.segments.common import (
     purchases,
     utc_as_of,
 )
+from csanalysis.stats.arrays import n_distinct
 
 __all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyResult", "ServiceRecoveryResult",
            "experience_journeys", "service_recovery_test"]
@@ -661,7 +662,7 @@ def _overlap_difference(rows: dict[str, np.ndarray], z: np.ndarray, with_bad: bo
     var = float(c @ V @ c)
     se = float(np.sqrt(var)) if var > 0 else np.nan
     d = m1 - m0
-    df = max(min(np.unique(rows["customer"][z]).size, np.unique(rows["customer"][nz]).size) - 1, 1)
+    df = max(min(n_distinct(rows["customer"][z]), n_distinct(rows["customer"][nz])) - 1, 1)
     zc = float(stats.t.ppf(0.5 + confidence / 2, df))
     pv = float(2 * stats.t.sf(abs(d / se), df)) if se > 0 else np.nan
     wc = w[nz]
@@ -699,7 +700,7 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
         y = sub["repeat"]
         rec: dict[str, Any] = {
             "comparison": name, "group": grp, "reference": ref,
-            "n_group": int(np.unique(sub["customer"][z]).size), "n_reference": int(np.unique(sub["customer"][~z]).size),
+            "n_group": n_distinct(sub["customer"][z]), "n_reference": n_distinct(sub["customer"][~z]),
             "rows_group": int(z.sum()), "rows_reference": int((~z).sum()),
             "repeat_group": int(y[z].sum()), "repeat_reference": int(y[~z].sum()),
             "time_zero": f"{grp}: the recovery (first good experience after the first bad one); {ref}: "

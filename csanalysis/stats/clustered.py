@@ -83,6 +83,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples
+from csanalysis.stats.arrays import distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
 
 __all__ = ["Units", "as_units", "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci",
@@ -645,7 +646,7 @@ def _bootstrap_quantiles(xs: np.ndarray, gs: np.ndarray, us: np.ndarray, ids: np
     """Cluster-bootstrap percentile bounds into ``low``/``high`` (rows sorted by group, value)."""
     Q = len(qs)
     present, uinv = np.unique(us, return_inverse=True)
-    pair = np.unique(gs * np.int64(len(present)) + uinv)
+    pair = distinct(gs * np.int64(len(present)) + uinv)
     clusters = np.bincount(pair // len(present), minlength=G).astype(float)
     hashes = unit_hash(ids[present], seed)
     cnt = np.bincount(gs, minlength=G)
