@@ -1025,14 +1025,19 @@ def repeated_as_categories(s: pd.Series, ratio: int = CATEGORY_RATIO) -> pd.Seri
         return s
     if not isinstance(arr, pa.ChunkedArray) or not pa.types.is_large_string(arr.type) or not len(s):
         return s
-    k = pc.count_distinct(arr).as_py()  # distinct non-missing values
+    # one hash pass finds the distinct values; the codes are a lookup in their sorted (UTF-8 byte, i.e. code
+    # point) order, the categories and codes ``pd.factorize(s, sort=True)`` gives, at a third of its time
+    uniques = pc.drop_null(pc.unique(arr))
+    k = len(uniques)
     if k == 0:
         return missing_text(len(s)).set_axis(s.index).rename(s.name)
     if k * ratio > len(s):
         return s
-    codes, uniques = pd.factorize(s, sort=True)
-    return pd.Series(pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(uniques)), index=s.index,
-                     name=s.name, copy=False)
+    categories = uniques.take(pc.sort_indices(uniques))
+    codes = pc.fill_null(pc.index_in(arr, value_set=categories), -1)
+    codes = (codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes).to_numpy()
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(categories, dtype=s.dtype)))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=s.index, name=s.name, copy=False)
 
 
 def _no_swallowing(path: Path, table, delim: str, skip: int) -> bool:
