@@ -152,19 +152,35 @@ def _lapse_strata(first: pd.DataFrame, h: float, *, stratify: bool, min_n: int) 
     return out
 
 
-def _km_grid(d: np.ndarray, ev: np.ndarray, W: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Weighted Kaplan-Meier S(t) at the ``grid`` times, one row per row of weights ``W`` (resamples x subjects)."""
-    if d.size == 0:
+@dataclass(frozen=True)
+class _KMOrder:
+    """What :func:`_km_grid` needs of a group's durations, whatever its weights: computed once per group."""
+
+    rows: np.ndarray  # the group's rows, ordered by duration (stable)
+    ev: np.ndarray  # their events, in that order
+    times: np.ndarray  # distinct durations
+    start: np.ndarray  # where each distinct duration starts in that order
+    at_grid: np.ndarray  # per grid time, the last distinct duration at or before it (-1: none)
+
+    @classmethod
+    def of(cls, rows: np.ndarray, d: np.ndarray, ev: np.ndarray, grid: np.ndarray) -> _KMOrder:
+        o = np.argsort(d[rows], kind="stable")
+        rows = rows[o]
+        u, start = np.unique(d[rows], return_index=True)
+        return cls(rows=rows, ev=ev[rows], times=u, start=start, at_grid=np.searchsorted(u, grid, side="right") - 1)
+
+
+def _km_grid(order: _KMOrder, W: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Weighted Kaplan-Meier S(t) at the ``grid`` times, one row per row of weights ``W`` (resamples x the
+    subjects ``order.rows``, in that order)."""
+    if order.rows.size == 0:
         return np.ones((W.shape[0], grid.size))
-    o = np.argsort(d, kind="stable")
-    d, ev, W = d[o], ev[o], W[:, o]
-    u, start = np.unique(d, return_index=True)
+    ev, start, idx = order.ev, order.start, order.at_grid
     at_risk = np.cumsum(W[:, ::-1], axis=1)[:, ::-1][:, start]
     events = np.add.reduceat(W * ev, start, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
     S = np.cumprod(q, axis=1)
-    idx = np.searchsorted(u, grid, side="right") - 1
     return np.where(idx >= 0, S[:, np.maximum(idx, 0)], 1.0)
 
 
@@ -212,19 +228,23 @@ def _standardised_risk(first: pd.DataFrame, h: float, *, n_resamples: int, seed:
     seed_int = int(seed) if isinstance(seed, (int, np.integer)) else int(np.random.default_rng(seed).integers(2**31))
     cust = np.asarray(ids, dtype=object)[use["customer"].to_numpy()]
     levels = distinct(strata)
+    # each stratum's groups ordered by duration once, not once per chunk of resamples
+    orders = [{g: _KMOrder.of(np.flatnonzero((strata == k) & sel), d, ev, grid) for g, sel in (("bad", bad),
+                                                                                                ("good", ~bad))}
+              for k in levels]
 
     def risks(W: np.ndarray) -> dict[str, np.ndarray]:
         """Standardised risk curves (rows of W x grid); NaN rows where a used stratum lost a whole group."""
         S = {g: np.zeros((W.shape[0], grid.size)) for g in ("bad", "good")}
         tot = np.zeros(W.shape[0])
         ok = np.ones(W.shape[0], dtype=bool)
-        for k in levels:  # a handful of strata
-            m = strata == k
-            wb, wg = W[:, m & bad].sum(axis=1), W[:, m & ~bad].sum(axis=1)
+        for o in orders:  # a handful of strata
+            Wb, Wg = W[:, o["bad"].rows], W[:, o["good"].rows]
+            wb, wg = Wb.sum(axis=1), Wg.sum(axis=1)  # (whole-number weights: exact in any order)
             ok &= ~((wb > 0) & (wg == 0))
             tot += wb
-            for g, sel in (("bad", m & bad), ("good", m & ~bad)):
-                S[g] += wb[:, None] * _km_grid(d[sel], ev[sel], W[:, sel], grid)
+            S["bad"] += wb[:, None] * _km_grid(o["bad"], Wb, grid)
+            S["good"] += wb[:, None] * _km_grid(o["good"], Wg, grid)
         ok &= tot > 0
         with np.errstate(divide="ignore", invalid="ignore"):
             out_ = {g: 1.0 - S[g] / tot[:, None] for g in S}
