@@ -292,7 +292,12 @@ def broken_histories(activity: pd.DataFrame, *, min_share: float = REPEAT_MIN_SH
     """
     if not 0 < min_share < 1:
         raise CsanalysisError(f"min_share must be a share in (0, 1) (e.g. 0.10), got {min_share!r}")
-    per = _orders(activity).groupby("customer", sort=False).size()
+    return _broken_histories(_orders(activity), min_share)
+
+
+def _broken_histories(orders: pd.DataFrame, min_share: float) -> pd.DataFrame:
+    """:func:`broken_histories` of the table :func:`_orders` made."""
+    per = orders.groupby("customer", sort=False).size()
     n, k = int(len(per)), int((per >= 2).sum())
     share = k / n if n else np.nan
     return pd.DataFrame({"customers": [n], "repeat_buyers": [k], "repeat_share": [share],
@@ -310,8 +315,12 @@ def analysis_currency(activity: pd.DataFrame, currency: str | None = None) -> st
     """
     if currency is not None:
         return str(currency)
-    d = _orders(activity)
-    have = d.loc[d["amount"].notna(), "currency"].dropna()
+    return _most_priced_currency(_orders(activity))
+
+
+def _most_priced_currency(orders: pd.DataFrame) -> str | None:
+    """:func:`analysis_currency` (no currency given) of the table :func:`_orders` made."""
+    have = orders.loc[orders["amount"].notna(), "currency"].dropna()
     return None if have.empty else str(have.value_counts().index[0])
 
 
@@ -344,12 +353,16 @@ def currency_split(activity: pd.DataFrame, currency: str | None = None) -> pd.Da
     0      DKK          2               1         0     True
     1      EUR          2               1         1     True
     """
-    d = _orders(activity)
-    d = d[d["amount"].notna() & d["currency"].notna()]
+    return _currency_split(_orders(activity), currency)
+
+
+def _currency_split(orders: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+    """:func:`currency_split` of the table :func:`_orders` made."""
+    d = orders[orders["amount"].notna() & orders["currency"].notna()]
     cols = ["currency", "orders", "customers", "only_customers", "analysis", "left_out", "flagged"]
     if d.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    cur = analysis_currency(activity, currency)
+    cur = str(currency) if currency is not None else _most_priced_currency(orders)
     per = d.groupby("currency", sort=True).agg(orders=("customer", "size"), customers=("customer", "nunique"))
     n_cur = d.groupby("customer")["currency"].nunique()
     single = d[d["customer"].map(n_cur).eq(1)].drop_duplicates("customer")
@@ -492,11 +505,15 @@ def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | N
     levels = churn_by_level(customers, outcome) if has_y else churn_by_level(
         pd.DataFrame({outcome: pd.Series(dtype="boolean")}), outcome)
     has_act = activity is not None and len(activity) > 0
-    hist = broken_histories(activity, min_share=min_share) if has_act else pd.DataFrame(
+    if not 0 < min_share < 1:
+        raise CsanalysisError(f"min_share must be a share in (0, 1) (e.g. 0.10), got {min_share!r}")
+    # the orders once for the guards that read them (each guard took them anew)
+    orders = _orders(activity) if has_act else None
+    hist = _broken_histories(orders, min_share) if has_act else pd.DataFrame(
         {"customers": [0], "repeat_buyers": [0], "repeat_share": [np.nan], "min_share": [min_share],
          "flagged": [False]})
-    cur = analysis_currency(activity, currency) if has_act else currency
-    cs = currency_split(activity, cur) if has_act else currency_split(pd.DataFrame({"customer": []}), cur)
+    cur = (str(currency) if currency is not None else _most_priced_currency(orders)) if has_act else currency
+    cs = _currency_split(orders, cur) if has_act else currency_split(pd.DataFrame({"customer": []}), cur)
     return GuardsResult(leakage=leak, derived=derived, levels=levels, histories=hist, currencies=cs,
                         propensity=buying_propensity(gradient), currency=cur,
                         settings={"outcome": outcome, "threshold": threshold, "min_share": min_share,
