@@ -39,6 +39,7 @@ from ._numbers import excel_mangled, implausible_numbers
 from ._text import (
     blank_text,
     dedupe_names,
+    distinct_text,
     missing_text,
     promote_header,
     read_table,
@@ -241,8 +242,7 @@ class Frame:
         if self._names is None:
             cols = [c for c in self.data.columns if self.personal_kind(c) in ("name", "person")]
             # each column's distinct values (a name recurs on an order's lines and a customer's orders)
-            values = pd.concat([self.data[c].astype("str").drop_duplicates() for c in cols],
-                               ignore_index=True) if cols else None
+            values = pd.concat([distinct_text(self.data[c]) for c in cols], ignore_index=True) if cols else None
             if values is not None:  # names are short: a comment in a person column (Jira's) lists no names
                 values = values[(values.str.len() <= 80) & (space_runs(values) <= 5)]
             self._names = Names(values if values is not None else ())

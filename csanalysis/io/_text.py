@@ -995,6 +995,26 @@ def missing_text(n: int) -> pd.Series:
 CATEGORY_RATIO = 10
 
 
+def distinct_text(s: pd.Series) -> pd.Series:
+    """The distinct values of a column as text, in order of first appearance (missing kept once).
+
+    ``s.astype("str").drop_duplicates()`` with a new index; Arrow text is hashed by pyarrow once (pandas'
+    ``drop_duplicates`` marks every row first, about four times slower on an export's name columns).
+
+    Examples
+    --------
+    >>> distinct_text(pd.Series(["Ann", "Bo", "Ann", None], dtype="str")).tolist()
+    ['Ann', 'Bo', nan]
+    """
+    import pyarrow.compute as pc
+
+    t = s.astype("str")
+    arr = getattr(t.array, "_pa_array", None)
+    if arr is None:
+        return t.drop_duplicates().reset_index(drop=True)
+    return pd.Series(pd.array(pc.unique(arr), dtype=t.dtype), name=s.name)
+
+
 def repeated_as_categories(s: pd.Series, ratio: int = CATEGORY_RATIO) -> pd.Series:
     """A text column (pandas ``str``) whose values repeat, as a categorical of its sorted distinct values.
 

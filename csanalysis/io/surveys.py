@@ -1345,8 +1345,8 @@ def _numeric_columns(frame: Frame, sv: _Survey, skip: set[str]) -> None:
             continue
         t = nonempty.astype(str).str.strip()
         pattern = r"[-+]?(\d{1,3}([.\s\u00a0\u202f]\d{3})+|\d+)([.,]\d+)?"
-        # a text column fails on its first values already; the full check runs per value in Python
-        if not t.head(64).str.fullmatch(pattern).all() or not t.str.fullmatch(pattern).all():
+        # a text column fails on its first values already; the full check runs per distinct value in Python
+        if not t.head(64).str.fullmatch(pattern).all() or not t.drop_duplicates().str.fullmatch(pattern).all():
             continue
         if not comma_ok and t.str.contains(",", regex=False).any():
             continue
@@ -1371,7 +1371,10 @@ def _mask_emails(frame: Frame, used: set[str], rep: LoadReport) -> None:
         s = frame.data[c]
         if s.dtype != object and str(s.dtype) not in ("str", "string"):
             continue
-        has = s.str.contains(_EMAIL_VALUE, na=False)
+        # the pattern runs per distinct value in Python: answers repeat
+        codes, uniq = pd.factorize(s)
+        hit = pd.Series(uniq).str.contains(_EMAIL_VALUE, na=False).to_numpy(dtype=bool)
+        has = pd.Series(np.append(hit, False)[codes], index=s.index)  # (code -1: missing)
         if has.any():
             frame.data[c] = s.str.replace(_EMAIL_VALUE, "<e-mail removed>", regex=True)
             rep.note(f"{c}: {int(has.sum())} e-mail address(es) in the values masked (keep_pii=True keeps them)")
