@@ -275,6 +275,11 @@ def _orders(activity: pd.DataFrame) -> pd.DataFrame:
     return d[~dup]
 
 
+def _check_share(min_share: float) -> None:
+    if not 0 < min_share < 1:
+        raise CsanalysisError(f"min_share must be a share in (0, 1) (e.g. 0.10), got {min_share!r}")
+
+
 def broken_histories(activity: pd.DataFrame, *, min_share: float = REPEAT_MIN_SHARE) -> pd.DataFrame:
     """Whether fewer than ``min_share`` of the customers bought twice or more.
 
@@ -290,8 +295,7 @@ def broken_histories(activity: pd.DataFrame, *, min_share: float = REPEAT_MIN_SH
     >>> broken_histories(act)[["customers", "repeat_buyers", "repeat_share", "flagged"]].to_dict("records")
     [{'customers': 20, 'repeat_buyers': 1, 'repeat_share': 0.05, 'flagged': True}]
     """
-    if not 0 < min_share < 1:
-        raise CsanalysisError(f"min_share must be a share in (0, 1) (e.g. 0.10), got {min_share!r}")
+    _check_share(min_share)
     return _broken_histories(_orders(activity), min_share)
 
 
@@ -505,8 +509,7 @@ def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | N
     levels = churn_by_level(customers, outcome) if has_y else churn_by_level(
         pd.DataFrame({outcome: pd.Series(dtype="boolean")}), outcome)
     has_act = activity is not None and len(activity) > 0
-    if not 0 < min_share < 1:
-        raise CsanalysisError(f"min_share must be a share in (0, 1) (e.g. 0.10), got {min_share!r}")
+    _check_share(min_share)
     # the orders once for the guards that read them (each guard took them anew)
     orders = _orders(activity) if has_act else None
     hist = _broken_histories(orders, min_share) if has_act else pd.DataFrame(
