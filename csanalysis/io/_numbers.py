@@ -58,6 +58,27 @@ def implausible_numbers(values: pd.Series) -> np.ndarray:
     return out
 
 
+def _plain_floats(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` as float64 for text whose every value matches :data:`_PLAIN`.
+
+    Arrow text is cast by pyarrow (both parsers round a decimal correctly, so the numbers are the same) instead
+    of a Python float per cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is not None:
+        try:
+            out = pc.cast(arr, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            out = out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+            return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
 def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, np.ndarray, str]:
     """Parse numbers written with a decimal point or a decimal comma.
 
@@ -79,7 +100,7 @@ def parse_numbers(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.
         # plain numbers (or empty) only: nothing to strip and the mark is '.'; the regexes below
         # (lookbehind, \s) would run per cell in Python
         empty = s == ""
-        num, _ = _finite(pd.to_numeric(s.where(~empty, None), errors="coerce").astype("float64"))
+        num, _ = _finite(_plain_floats(s.where(~empty, None)))
         return num, (~empty & num.isna()).to_numpy(), "."
     s = s.str.replace(_CURRENCY, "", regex=True)  # currency symbols and codes around the number
     neg_paren = s.str.match(r"^\(.*\)$")
