@@ -288,6 +288,27 @@ def lookup_values(s: pd.Series, keys: pd.Series, values: Any) -> np.ndarray:
     return out
 
 
+def map_by_key(s: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``s.map(mapping)`` for text values and a mapping with distinct text keys, the keys looked up in pyarrow.
+
+    pandas' ``map`` turns both sides into Python strings to look the keys up; here no value becomes a Python
+    string. The result is what ``map`` gives (``mapping``'s values, missing where ``s`` is missing or not a
+    key); other key types are left to ``map``.
+
+    Examples
+    --------
+    >>> m = pd.Series(["acme", "globex"], index=pd.Index(["t1", "t2"], dtype="str"))
+    >>> map_by_key(pd.Series(["t2", "t9", None, "t1"], dtype="str"), m).tolist()
+    ['globex', nan, nan, 'acme']
+    """
+    if not (isinstance(s.dtype, pd.StringDtype) and isinstance(mapping.index.dtype, pd.StringDtype)
+            and mapping.index.is_unique) or isinstance(mapping.dtype, pd.CategoricalDtype):
+        return s.map(mapping)
+    idx = pc.index_in(pa.array(s.astype(_STR)), value_set=pa.array(pd.Series(mapping.index).astype(_STR)))
+    pos = np.asarray(idx.fill_null(-1), dtype=np.int64)
+    return pd.Series(mapping.array.take(pos, allow_fill=True), index=s.index, name=s.name)
+
+
 def _eq(s: pd.Series, value: str) -> pd.Series:
     # compared in the column's own dtype (no Python object per row); missing is not equal
     return pd.Series(s.eq(value).to_numpy(dtype=bool, na_value=False), index=s.index)

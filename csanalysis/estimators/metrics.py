@@ -82,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame
+from csanalysis.experiences import map_by_key
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.clustered import (
@@ -233,7 +234,7 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
             col = df[cluster]
         elif via is not None and cluster in via.columns and "ticket_id" in df.columns and "ticket_id" in via.columns:
             m = via.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[cluster]
-            col = df["ticket_id"].map(m)
+            col = map_by_key(df["ticket_id"], m)
         elif cluster == "account_id" or (via is not None and cluster in via.columns):
             col = pd.Series(np.full(n, np.nan, dtype=object), index=df.index)  # no way to the other table
         else:
@@ -243,7 +244,7 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         prefix = "account:" if cluster == "account_id" else f"{cluster}:"
         layers.append((prefix, col))
         if cust_col is not None:  # a row without its own account: that of its customer's tickets
-            layers.append((prefix, df[cust_col].map(_unit_of_customer(cust_col, cluster, df, via))))
+            layers.append((prefix, map_by_key(df[cust_col], _unit_of_customer(cust_col, cluster, df, via))))
         if cust_col is not None:
             layers.append(("customer:", df[cust_col]))
             how = f"{word} as clusters (customers where none)"
@@ -355,7 +356,7 @@ def _period(ts: pd.Series, freq: str) -> pd.Series:
 def _via_ticket(src: pd.DataFrame, col: str, ids: pd.Series) -> pd.Series:
     """Values of ``src[col]`` looked up by ``ticket_id`` for ``ids``."""
     m = src.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[col]
-    out = ids.map(m)
+    out = map_by_key(ids, m)
     if isinstance(m.dtype, pd.CategoricalDtype) and not isinstance(out.dtype, pd.CategoricalDtype):
         out = out.astype(m.dtype)
     return out
