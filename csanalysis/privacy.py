@@ -884,8 +884,14 @@ def classify_column(name: object, values: pd.Series | None = None) -> str | None
             if len(x) and (x.abs() < 100).all():
                 return None
         return kind
-    s = v.dropna().astype("str")
-    s = s[s.str.len() > 0].head(_SAMPLE).str.strip()
+    k = 4 * _SAMPLE  # the first _SAMPLE non-empty values, from as short a prefix of the column as holds them
+    while True:
+        s = v.iloc[:k].dropna().astype("str")
+        s = s[s.str.len() > 0]
+        if len(s) >= _SAMPLE or k >= len(v):
+            break
+        k *= 4
+    s = s.head(_SAMPLE).str.strip()
     s = s[s != ""]
     if len(s) == 0:
         return kind
