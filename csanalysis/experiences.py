@@ -278,13 +278,10 @@ def lookup_values(s: pd.Series, keys: pd.Series, values: Any) -> np.ndarray:
     >>> lookup_values(pd.Series(["t2", "t9", None, "t1"]), pd.Series(["t1", "t2"]), [0.5, 1.0]).tolist()
     [1.0, nan, nan, 0.5]
     """
-    left = pa.array(s.astype(_STR))
-    right = pa.array(keys.astype(_STR))
-    idx = pc.index_in(left, value_set=right)
-    found = np.asarray(idx.is_valid(), dtype=bool)
+    pos = _positions(s, keys)
     vals = np.asarray(values, dtype="float64")
-    out = vals[np.asarray(idx.fill_null(0), dtype=np.int64)] if len(vals) else np.full(len(s), np.nan)
-    out[~found] = np.nan
+    out = vals[np.maximum(pos, 0)] if len(vals) else np.full(len(s), np.nan)
+    out[pos < 0] = np.nan
     return out
 
 
@@ -304,9 +301,15 @@ def map_by_key(s: pd.Series, mapping: pd.Series) -> pd.Series:
     if not (isinstance(s.dtype, pd.StringDtype) and isinstance(mapping.index.dtype, pd.StringDtype)
             and mapping.index.is_unique) or isinstance(mapping.dtype, pd.CategoricalDtype):
         return s.map(mapping)
-    idx = pc.index_in(pa.array(s.astype(_STR)), value_set=pa.array(pd.Series(mapping.index).astype(_STR)))
-    pos = np.asarray(idx.fill_null(-1), dtype=np.int64)
+    pos = _positions(s, pd.Series(mapping.index))
     return pd.Series(mapping.array.take(pos, allow_fill=True), index=s.index, name=s.name)
+
+
+def _positions(s: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value of ``s`` among ``keys`` (the first, for a key given twice), as text, looked up in
+    pyarrow; -1 where ``s`` is missing or not a key."""
+    idx = pc.index_in(pa.array(s.astype(_STR)), value_set=pa.array(keys.astype(_STR)))
+    return np.asarray(idx.fill_null(-1), dtype=np.int64)
 
 
 def _eq(s: pd.Series, value: str) -> pd.Series:
