@@ -60,3 +60,23 @@ def test_an_order_table_and_its_report_read_as_before(tmp_path):
     assert len(notes) and not notes.str.contains("Hansen").any()  # the billing names still mask the notes
     keep = read_activity(p, timezone="Europe/Oslo", keep_pii=True)
     assert {"billing_street", "billing_phone"} <= set(keep.columns)
+
+
+def test_finish_takes_the_live_rows_of_the_canonical_columns_one_by_one_and_consumes_them():
+    from csanalysis.io._common import finish
+
+    d = pd.DataFrame({"Id": ["1", "2", "3", "4"], "Status": ["a", "b", "a", "c"], "Amount": ["1", "x", "3", "4"]})
+    rep = LoadReport("x.csv", "activity")
+    rep.rows_read = 4
+    frame = Frame(d, np.arange(1, 5), rep)
+    frame.reject(np.array([False, True, False, False]), "amount is not a number")
+    frame.exclude(np.array([False, False, False, True]), "test order")
+    canonical = {"order_id": frame.data["Id"].copy(), "amount": pd.Series([1.0, np.nan, 3.0, 4.0]),
+                 "at": pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"], utc=True))}
+    df = finish(frame, canonical, "activity", used={"Id", "Amount"})
+    assert canonical == {}  # consumed: the full-length columns go as their live rows are taken
+    assert df["order_id"].tolist() == ["1", "3"] and df["amount"].tolist() == [1.0, 3.0]
+    assert df["at"].dt.day.tolist() == [1, 3] and isinstance(df.index, pd.RangeIndex)
+    assert df["status"].tolist() == ["a", "a"] and "id" not in df.columns and "amount_src" not in df.columns
+    assert df.attrs["load_report"] is rep
+    assert rep.rows_loaded == 2 and rep.rejected["row"].tolist() == [2] and rep.excluded == {"test order": 1}

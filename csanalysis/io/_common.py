@@ -318,31 +318,44 @@ def finish(
     (:func:`~csanalysis.io._text.repeated_as_categories`): the same values in a
     fraction of the memory.
 
-    The source columns are consumed: afterwards ``frame.data`` keeps its rows,
-    not its columns (their memory goes once the reader holds no other
-    reference to the source table).
+    The source columns and ``canonical`` are consumed: afterwards
+    ``frame.data`` keeps its rows, not its columns, and ``canonical`` is
+    empty (their memory goes once the reader holds no other reference to
+    them).
     """
     rep = frame.report
     alive = frame.alive
     everyone = bool(alive.all())
-    df = pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v)
-                       for k, v in canonical.items()}, copy=False)
-    if not everyone:  # every row live: the canonical columns stay as they are (no copy)
-        df = df.loc[alive]
-    df = df.reset_index(drop=True)
     used = set(used)
-    taken = set(df.columns)
-    extra = {}
-    frame.output_names = {}
     names = None
     kinds = dict(frame.released)  # (columns let go early are personal: dropped below in the file's order)
     if not keep_pii:  # what the source columns say about people, read before they go
         names = frame.listed_names()
         kinds.update({c: frame.personal_kind(c) for c in frame.data.columns})
     # The source columns (every cell as text) leave the frame and go one by one as they are copied, so the
-    # source table is not kept whole beside the output (readers drop their own references before this call).
-    source = dict(frame.data.items())
+    # source table is not kept whole beside the output (readers drop their own references before this call);
+    # the ones read into canonical columns go first, before the live rows of those are taken.
+    source = {c: v for c, v in frame.data.items() if c not in used}
     frame.data = frame.data.iloc[:, :0]
+    release_memory()
+    # the canonical columns' live rows, one column at a time (each full column goes once it is taken)
+    live = None if everyone else np.flatnonzero(alive)
+    cols = {}
+    for k in list(canonical):
+        v = canonical.pop(k)
+        if isinstance(v, pd.Series):
+            v = v.reset_index(drop=True)
+        elif np.ndim(v):
+            v = pd.Series(v)
+        if live is not None and np.ndim(v):  # every row live: the column stays as it is (no copy)
+            v = v.take(live).reset_index(drop=True)
+        cols[k] = v
+        del v
+    df = pd.DataFrame(cols, copy=False)
+    del cols
+    taken = set(df.columns)
+    extra = {}
+    frame.output_names = {}
     known = set(frame.columns)
     order = [c for c in frame.columns if c in source or c in frame.released] + [c for c in source if c not in known]
     for c in order:
