@@ -228,12 +228,16 @@ def _keyed_hex(values: pd.Series, key: str | bytes | None, purpose: str, prefix:
     import pyarrow.compute as pc
 
     s = values.astype("str")
-    present = (s.notna() & (s != "")).to_numpy()
-    if not present.any():
+    text = pa.array(s.array)  # (Arrow text: no Python string per value)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)  # '' is missing
+    # each distinct value is hashed once (an address recurs on a customer's orders): the hash of a value does
+    # not depend on its neighbours, so the keys are those of hashing every row
+    uniques = pc.drop_null(pc.unique(text))
+    if len(uniques) == 0:
         return pd.Series(np.nan, index=values.index, dtype=pd.StringDtype(na_value=np.nan))
-    # categorize=False: identical hashes, and faster for mostly distinct values such as addresses
-    h = pd.util.hash_pandas_object(s[present], index=False, hash_key=_hash_key(key, purpose),
-                                   categorize=False).to_numpy()
+    # categorize=False: identical hashes, and faster for distinct values
+    h = pd.util.hash_pandas_object(pd.Series(pd.array(uniques, dtype=s.dtype)), index=False,
+                                   hash_key=_hash_key(key, purpose), categorize=False).to_numpy()
     # 16 hex digits per hash, written by numpy into one buffer that Arrow takes as it is
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
     digits = np.empty((len(b), 16), dtype=np.uint8)
@@ -241,12 +245,8 @@ def _keyed_hex(values: pd.Series, key: str | bytes | None, purpose: str, prefix:
     digits[:, 1::2] = _HEX_DIGITS[b & 15]
     hexed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(b), [None, pa.py_buffer(digits)])
     keyed = pc.binary_join_element_wise(prefix.encode("ascii"), hexed.cast(pa.binary()), b"").cast(pa.string())
-    if present.all():
-        arr = keyed
-    else:
-        # scatter into a full-length column with nulls where the value was missing
-        idx = np.cumsum(present) - 1
-        arr = pc.if_else(pa.array(present), pc.take(keyed, pa.array(np.where(present, idx, 0))), pa.scalar(None, pa.string()))
+    # each row takes its value's key (a null position, for a missing value, takes null)
+    arr = pc.take(keyed, pc.index_in(text, value_set=uniques))
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
     return pd.Series(pd.array(arr, dtype=dtype), index=values.index)
 

@@ -70,6 +70,17 @@ def _report_text(rep: LoadReport) -> str:
                       "\n".join(rep.notes)])
 
 
+def test_email_key_of_a_column_is_each_values_own_key():
+    # keys are hashed once per distinct value: every row must still get the key of its own value
+    s = pd.Series(["a@x.org", "B@x.org ", "", None, "a@x.org", "no address", "b@x.org", "  "], dtype="str",
+                  index=[5, 3, 9, 1, 0, 2, 4, 8])
+    got = email_key(s, key="k")
+    one_by_one = pd.concat([email_key(s.iloc[[i]], key="k") for i in range(len(s))])
+    pd.testing.assert_series_equal(got, one_by_one)
+    assert got.isna().tolist() == [False, False, True, True, False, True, False, True]
+    assert got[5] == got[0] and got[3] == got[4] and got[5] != got[3]
+
+
 # ----------------------------------------------------------------------------- classification
 @pytest.mark.parametrize("column", [
     "Phone Service", "PhoneService", "Multiple Lines", "CityTier", "City_Tier", "City Category", "NumberOfAddress",
