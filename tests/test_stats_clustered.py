@@ -59,6 +59,41 @@ def test_poisson_weights_from_hash_is_poisson_weights_and_poisson():
         hash_seed("x")
 
 
+
+def _poisson1_by_comparison(z):
+    """The definition: the number of Poisson(1) CDF steps at or below z >> 11 (every step compared)."""
+    from csanalysis.stats.bootstrap import _POISSON1_STEPS
+
+    m = np.asarray(z, dtype=np.uint64) >> np.uint64(11)
+    return (m[..., None] >= _POISSON1_STEPS).sum(axis=-1).astype(np.uint8)
+
+
+def test_poisson_counts_by_table_equal_the_comparisons_at_every_step():
+    from csanalysis.stats.bootstrap import _POISSON1_STEPS, _poisson1_counts
+
+    # values at, just below and just above every step (the table's exact cases), the ends, and random ones
+    at = _POISSON1_STEPS[_POISSON1_STEPS < 2**53] << np.uint64(11)
+    edges = np.r_[at, at - np.uint64(1), at + np.uint64(2047), at + np.uint64(2048), np.uint64(0),
+                  np.uint64(2**64 - 1)].astype(np.uint64)
+    z = np.r_[edges, np.random.default_rng(0).integers(0, 2**64 - 1, 100_000, dtype=np.uint64, endpoint=True)]
+    assert (_poisson1_counts(z) == _poisson1_by_comparison(z)).all()
+    z2 = z[: 100_000].reshape(400, 250)
+    assert (_poisson1_counts(z2) == _poisson1_by_comparison(z2)).all()
+    assert (_poisson1_counts(z2.T) == _poisson1_by_comparison(z2.T)).all()  # (not contiguous)
+    assert (_poisson1_counts(z2.byteswap().view(z2.dtype.newbyteorder())) == _poisson1_by_comparison(z2)).all()
+
+
+@pytest.mark.parametrize("n, reps", [(0, 5), (1, 1), (3, 40_000), (70_000, 3), (2_000, 101)])
+def test_poisson_weights_in_tiles_are_the_whole_array_computation(n, reps):
+    from csanalysis.stats.bootstrap import _GOLDEN, _splitmix64
+
+    h = unit_hash(np.arange(n).astype(str), seed=2)
+    r = np.arange(reps, dtype=np.uint64)
+    whole = _poisson1_by_comparison(_splitmix64(h[None, :] ^ _splitmix64(r[:, None] * _GOLDEN)))
+    got = poisson_weights_from_hash(h, reps)
+    assert got.dtype == np.uint8 and got.shape == (reps, n) and (got == whole).all()
+
+
 # --------------------------------------------------------------------------- shares
 def test_wilson_effective_is_wilson_with_the_binomial_variance_and_many_clusters():
     k, n = np.array([0.0, 3.0, 40.0, 100.0]), np.array([100.0, 100.0, 100.0, 100.0])
