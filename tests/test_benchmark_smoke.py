@@ -83,3 +83,28 @@ def test_growth_slope_is_one_for_linear_time():
     assert abs(run.growth_slope(1e6, 100.0, 5e6, 500.0) - 1.0) < 1e-12
     assert run.growth_slope(1e6, 100.0, 5e6, 2500.0) > 1.9
     assert run.growth_slope(1e6, 0.0, 5e6, 1.0) is None
+
+
+def test_the_pandas_engines_peak_leaves_out_the_dask_clients_process(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    run = _harness()
+    info = {"bytes": {"tickets": 2**20, "survey": 2**20, "activity": 2**20}, "customers": 10}
+    monkeypatch.setattr(run.bgen, "ensure", lambda *a, **k: (tmp_path, info))
+
+    def fake_worker(args, log):  # one worker process per group of stages, as the harness starts them
+        group = args[args.index("--stages") + 1].split(",")
+        if group == ["report_dask"]:  # the Dask client holds every table: a larger process than pandas'
+            return {"stages": {"report_dask": {"status": "ok", "seconds": 2.0, "peak_rss_mb": 900.0,
+                                               "tree_peak_mb": 5000.0}}, "max_rss_mb": 900.0, "peak_reset": True}
+        return {"stages": {s: {"status": "ok", "seconds": 1.0, "peak_rss_mb": 300.0} for s in group},
+                "max_rss_mb": 310.0, "peak_reset": True}
+
+    monkeypatch.setattr(run, "_subprocess", fake_worker)
+    args = SimpleNamespace(shape=run.bgen.DEFAULT_SHAPE, seed=0, data_dir=tmp_path, no_peers=True, threads=None,
+                           stage_list=["read_tickets", "report", "report_dask"], stage_timeout=60, profile=[],
+                           out=str(tmp_path), inline=False)
+    rec = run.run_scale(10, args, lambda *a: None)
+    assert rec["derived"]["peak_rss_mb"] == 310.0 and rec["derived"]["memory_ratio"] == 310.0 / 3
+    assert rec["derived"]["dask_peak_mb"] == 5000.0
+    assert rec["library"]["stages"]["report_dask"]["process_max_rss_mb"] == 900.0
