@@ -317,13 +317,15 @@ def analysis_currency(activity: pd.DataFrame, currency: str | None = None) -> st
     >>> analysis_currency(pd.DataFrame({"customer": list("abc"), "amount": 1.0, "currency": ["EUR", "DKK", "DKK"]}))
     'DKK'
     """
+    if currency is not None:  # (no orders table needed)
+        return str(currency)
+    return _analysis_currency(_orders(activity), None)
+
+
+def _analysis_currency(orders: pd.DataFrame, currency: str | None) -> str | None:
+    """:func:`analysis_currency` of the table :func:`_orders` made."""
     if currency is not None:
         return str(currency)
-    return _most_priced_currency(_orders(activity))
-
-
-def _most_priced_currency(orders: pd.DataFrame) -> str | None:
-    """:func:`analysis_currency` (no currency given) of the table :func:`_orders` made."""
     have = orders.loc[orders["amount"].notna(), "currency"].dropna()
     return None if have.empty else str(have.value_counts().index[0])
 
@@ -366,7 +368,7 @@ def _currency_split(orders: pd.DataFrame, currency: str | None) -> pd.DataFrame:
     cols = ["currency", "orders", "customers", "only_customers", "analysis", "left_out", "flagged"]
     if d.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    cur = str(currency) if currency is not None else _most_priced_currency(orders)
+    cur = _analysis_currency(orders, currency)
     per = d.groupby("currency", sort=True).agg(orders=("customer", "size"), customers=("customer", "nunique"))
     n_cur = d.groupby("customer")["currency"].nunique()
     single = d[d["customer"].map(n_cur).eq(1)].drop_duplicates("customer")
@@ -515,7 +517,7 @@ def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | N
     hist = _broken_histories(orders, min_share) if has_act else pd.DataFrame(
         {"customers": [0], "repeat_buyers": [0], "repeat_share": [np.nan], "min_share": [min_share],
          "flagged": [False]})
-    cur = (str(currency) if currency is not None else _most_priced_currency(orders)) if has_act else currency
+    cur = _analysis_currency(orders, currency) if has_act else currency
     cs = _currency_split(orders, cur) if has_act else currency_split(pd.DataFrame({"customer": []}), cur)
     return GuardsResult(leakage=leak, derived=derived, levels=levels, histories=hist, currencies=cs,
                         propensity=buying_propensity(gradient), currency=cur,

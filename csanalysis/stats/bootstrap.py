@@ -463,16 +463,15 @@ def poisson_weights_from_hash(hashes: Any, replicates: Any) -> np.ndarray:
     rows, cols = (1, _TILE) if n >= _TILE else (max(1, _TILE // n), n)
     z_buf, t_buf = np.empty(rows * cols, dtype=np.uint64), np.empty(rows * cols, dtype=np.uint64)
     top_buf = np.empty(rows * cols, dtype=np.uint16)
-    with np.errstate(over="ignore"):
-        for r0 in range(0, R, rows):
-            r1 = min(r0 + rows, R)
-            for c0 in range(0, n, cols):
-                c1 = min(c0 + cols, n)
-                shape, k = (r1 - r0, c1 - c0), (r1 - r0) * (c1 - c0)
-                z = z_buf[:k].reshape(shape)
-                np.bitwise_xor(h[None, c0:c1], mixed[r0:r1, None], out=z)
-                _splitmix64_inplace(z, t_buf[:k].reshape(shape))
-                # u = (z >> 11) / 2**53 is uniform on [0, 1); the weight is the number of Poisson(1) CDF values
-                # <= u, counted on the integers (exact: 2**53 * cdf is exact in float64)
-                w[r0:r1, c0:c1] = _poisson1_counts(z, top_buf[:k].reshape(shape))
+    for r0 in range(0, R, rows):
+        r1 = min(r0 + rows, R)
+        for c0 in range(0, n, cols):
+            c1 = min(c0 + cols, n)
+            shape, k = (r1 - r0, c1 - c0), (r1 - r0) * (c1 - c0)
+            z = z_buf[:k].reshape(shape)
+            np.bitwise_xor(h[None, c0:c1], mixed[r0:r1, None], out=z)
+            _splitmix64_inplace(z, t_buf[:k].reshape(shape))  # (wrapping arithmetic: its own errstate)
+            # u = (z >> 11) / 2**53 is uniform on [0, 1); the weight is the number of Poisson(1) CDF values
+            # <= u, counted on the integers (exact: 2**53 * cdf is exact in float64)
+            w[r0:r1, c0:c1] = _poisson1_counts(z, top_buf[:k].reshape(shape))
     return w
