@@ -36,7 +36,7 @@ from csanalysis.schema import (
     conform,
     rating_from_score,
 )
-from csanalysis.stats.arrays import distinct
+from csanalysis.stats.arrays import distinct, factorize
 
 __all__ = [
     "EXPERIENCE_COLUMNS",
@@ -624,7 +624,7 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
     ok_a = a_c.notna().to_numpy() & (p_at != _NAT)
     if not ok_e.any() or not ok_a.any():
         return out
-    codes, _ = pd.factorize(pd.concat([e_c[ok_e].astype("str"), a_c[ok_a].astype("str")], ignore_index=True))
+    codes, _ = factorize(pd.concat([e_c[ok_e].astype("str"), a_c[ok_a].astype("str")], ignore_index=True))
     ce, ca = codes[: int(ok_e.sum())], codes[int(ok_e.sum()):]
     # per customer, open tickets at a purchase = tickets created before it - tickets solved before it
     # (customer, time) packed into one int64: the time's rank among all the times

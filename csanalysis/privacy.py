@@ -44,6 +44,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from .stats.arrays import factorize
+
 __all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column", "key_source",
            "redact_emails", "mask_text", "mask_counts", "mask_name_like", "NAME_LIKE", "Names", "secret_path", "config_dir", "ENV_VAR",
            "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME", "ResolvedSecret", "resolve_secret"]
@@ -586,7 +588,7 @@ def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, gre
     import pyarrow as pa
 
     s = values.astype("str")  # missing stays missing; non-text values become text but are only written back if changed
-    codes, uniq = pd.factorize(s)  # (Arrow-backed text is factorised by pyarrow, never as Python strings)
+    codes, uniq = factorize(s)  # (Arrow-backed text is factorised by pyarrow, never as Python strings)
     none = np.zeros(len(s), dtype=bool)
     if len(uniq) == 0:
         return none, pa.array([], type=pa.string()), {k: none for k in _NO_HITS}

@@ -146,6 +146,36 @@ def test_ndjson_follow_up_and_ratings(data_dir):
     assert bool(t["rating_offered"].iloc[2]) and pd.isna(t["rating"].iloc[2])
 
 
+@pytest.mark.parametrize("lead", [b"", b"\n", b" \r\n\t" * 30_000])  # the last longer than a read block
+@pytest.mark.parametrize("zipped", [False, True])
+def test_json_document_recognised_after_any_leading_white_space(data_dir, tmp_path, lead, zipped):
+    import zipfile
+
+    body = (data_dir / "tickets" / "zendesk_export.ndjson").read_bytes()
+    p = tmp_path / "export.ndjson"
+    p.write_bytes(lead + body)
+    if zipped:
+        z = tmp_path / "export.zip"
+        with zipfile.ZipFile(z, "w") as zf:
+            zf.write(p, "export.ndjson")
+        p = z
+    t = read_tickets(p)
+    assert load_report(t).source_format == "zendesk_json"
+    assert t["direction"].tolist() == ["customer", "customer", "agent"]
+
+
+def test_leading_bytes_reads_up_to_the_first_text(tmp_path):
+    from csanalysis.io._text import leading_bytes
+
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"   \n" * 40_000 + b"id,x\n1,2\n")
+    assert leading_bytes(p) == b"i" and leading_bytes(p, 4) == b"id,x"
+    p.write_bytes(b"  \n ")
+    assert leading_bytes(p) == b""
+    with pytest.raises(ExportError, match="no such file"):
+        leading_bytes(tmp_path / "missing.csv")
+
+
 def test_zendesk_api_fixture(fixtures_dir):
     t = read_tickets(fixtures_dir / "zendesk" / "zendesk_api_client_rb_tickets.json")
     rep = load_report(t)

@@ -72,7 +72,7 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import distinct, n_distinct
+from csanalysis.stats.arrays import distinct, factorize, n_distinct
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
                                        unit_hash)
 from csanalysis.stats.survival import (
@@ -478,7 +478,7 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     e_at, e_known = e_at[e_ok], e_known[e_ok]
     e_str = e_cust[e_ok].astype("str")
     # one factorisation: purchasers first (codes 0 .. n_act - 1), then contact-only customers
-    all_codes, uniques = pd.factorize(pd.concat([a_str, e_str], ignore_index=True))
+    all_codes, uniques = factorize(pd.concat([a_str, e_str], ignore_index=True))
     a_codes = all_codes[: a_str.size].astype(np.int64)
     e_codes = all_codes[a_str.size:].astype(np.int64)
     n_act = int(a_codes.max()) + 1 if a_codes.size else 0
@@ -2686,7 +2686,7 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     known = _ns(exp["known_at"] if "known_at" in exp.columns else exp["at"], "experiences['known_at']")
     bad = np.flatnonzero(_flag(exp["bad"], "experiences['bad']") & exp["customer"].notna().to_numpy()
                          & (known != _NAT))
-    first = bad[_first_per_code(pd.factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
+    first = bad[_first_per_code(factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
     resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
     # (a hash lookup: np.isin compares text arrays element by element, once per wanted id)
     keep = ((pd.Index(per.index).get_indexer(resp) >= 0) & exp["response_id"].notna().to_numpy()[first] if resp.size

@@ -30,7 +30,7 @@ from scipy import stats
 from csanalysis.checks import check_frame
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import distinct, n_distinct
+from csanalysis.stats.arrays import distinct, factorize, n_distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
@@ -509,8 +509,8 @@ def attributable_churn(
     _need(activity, "activity", ["customer", "at"], hint)
 
     # customers as integer codes shared by both tables: sorting, merging and isin stay fast
-    codes, uniq = pd.factorize(pd.concat([experiences["customer"], activity["customer"]], ignore_index=True)
-                               .astype("str"), use_na_sentinel=True)
+    codes, uniq = factorize(pd.concat([experiences["customer"], activity["customer"]], ignore_index=True)
+                            .astype("str"))
     codes = codes.astype("int64")
     ex_codes, ac_codes = codes[: len(experiences)], codes[len(experiences):]
     ex = pd.DataFrame({"customer": ex_codes,

@@ -34,6 +34,7 @@ from ..privacy import (
     pseudonymise,
 )
 from ..schema import conform
+from ..stats.arrays import factorize
 from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
 from ._text import (
@@ -125,7 +126,7 @@ def normalise_values(s: pd.Series) -> pd.Series:
     """Values as text, stripped, case-folded, whitespace runs as one space ('' when missing)."""
     s = s.astype("str").where(s.notna(), "")
     # normalised once per distinct value (the whitespace regex runs per value in Python)
-    codes, uniq = pd.factorize(s)
+    codes, uniq = factorize(s)
     u = pd.Series(uniq, dtype="str").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
     return pd.Series(u.array.take(codes), index=s.index, name=s.name)
 

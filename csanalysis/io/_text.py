@@ -147,6 +147,28 @@ def read_bytes(path: str | PathLike) -> tuple[bytes, str]:
     return data, name
 
 
+def leading_bytes(path: str | PathLike, n: int = 1) -> bytes:
+    """The first ``n`` bytes of an export after any leading white space (of the one inside a zip).
+
+    Enough to tell a JSON document from a table without reading a large
+    file whole: a plain file is read block by block only up to its first
+    ``n`` bytes that are not white space. Paths that are not a plain file
+    (missing, a folder, a zip) go through :func:`read_bytes` and its errors.
+    """
+    p = Path(path)
+    if p.is_file():
+        got = b""
+        with open(p, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                f.seek(0)
+                for block in iter(lambda: f.read(1 << 16), b""):
+                    got = (got + block).lstrip() if not got else got + block
+                    if len(got) >= n:
+                        break
+                return got[:n]
+    return read_bytes(path)[0].lstrip()[:n]
+
+
 def _refuse_binary(path: str, data: bytes) -> None:
     if not data.strip():
         raise ExportError(path, "the file is empty", expected="an export with a header row and data rows")

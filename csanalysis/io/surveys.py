@@ -46,6 +46,7 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column, mask_text
 from ..schema import RESPONSES
+from ..stats.arrays import factorize
 from . import tools
 from ._common import (Frame, check_mapping, clean_label, find_column, finish, header_rows_from_data, reader,
                       reject_implausible, snake_case)
@@ -1372,7 +1373,7 @@ def _mask_emails(frame: Frame, used: set[str], rep: LoadReport) -> None:
         if s.dtype != object and str(s.dtype) not in ("str", "string"):
             continue
         # the pattern runs per distinct value in Python: answers repeat
-        codes, uniq = pd.factorize(s)
+        codes, uniq = factorize(s)
         hit = pd.Series(uniq).str.contains(_EMAIL_VALUE, na=False).to_numpy(dtype=bool)
         has = pd.Series(np.append(hit, False)[codes], index=s.index)  # (code -1: missing)
         if has.any():

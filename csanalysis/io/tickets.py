@@ -42,12 +42,13 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, key_source, pseudonymise
 from ..schema import TICKETS, rating_from_score
+from ..stats.arrays import factorize
 from . import tools
 from ._common import Frame, check_mapping, find_column, finish, normalise_values, reader, reject_implausible
 from ._dates import infer_dayfirst, parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_duration_minutes, parse_numbers
 from ._inputs import is_several, read_several
-from ._text import FrameInput, as_input, promote_header, read_bytes, read_raw
+from ._text import FrameInput, as_input, leading_bytes, promote_header, read_bytes, read_raw
 from .report import LoadReport
 from .tools import Header, TicketTool
 
@@ -192,7 +193,7 @@ def _named(values: pd.Series) -> pd.Series:
     >>> _named(pd.Series([" Bo  Agent ", "Unassigned", "-", "", None, "7.0", "Support"])).tolist()
     ['Bo Agent', nan, nan, nan, nan, '7', 'Support']
     """
-    codes, uniq = pd.factorize(values.astype("str").where(values.notna(), ""))
+    codes, uniq = factorize(values.astype("str").where(values.notna(), ""))
     u = clean_ids(pd.Series(uniq, dtype="str")).str.replace(r"\s+", " ", regex=True)
     u = u.mask(u.str.casefold().isin(_NOBODY))
     return pd.Series(u.array.take(codes), index=values.index, dtype=pd.StringDtype(na_value=np.nan))
@@ -351,8 +352,8 @@ def read_tickets(
     rep = LoadReport(spath, "tickets")
     is_frame = isinstance(path, FrameInput)
     suffix = "" if is_frame else Path(spath).suffix.lower()
-    data_bytes, member = (b"", spath) if is_frame else read_bytes(path)
-    looks_json = data_bytes.lstrip()[:1] in (b"{", b"[")
+    # a document starts with { or [: the file is read whole only when it is one (a table is parsed from disk)
+    looks_json = not is_frame and leading_bytes(path) in (b"{", b"[")
     # a tool whose export is a document (JSON), not a table: named, or recognised by suffix or content
     named = tools.named("tickets", source)
     doc_tool = named if named is not None and named.load_document else None
@@ -362,7 +363,7 @@ def read_tickets(
     if doc_tool is not None:
         if not looks_json:
             raise ExportError(spath, "this file does not contain JSON", expected=doc_tool.document_expected)
-        data, rows = doc_tool.load_document(spath, data_bytes, rep)
+        data, rows = doc_tool.load_document(spath, read_bytes(path)[0], rep)
         rep.source_format, rep.encoding, rep.header_rows = doc_tool.name, "utf-8", 0
         spec = doc_tool
         data = data.fillna("")

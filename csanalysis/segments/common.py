@@ -31,6 +31,7 @@ import pandas as pd
 
 from csanalysis.checks import check_frame, parse_as_of
 from csanalysis.link import link_customers
+from csanalysis.stats.arrays import factorize
 from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["DAY", "Key", "STR", "as_utc", "follow_up", "link_activity_to", "link_pair", "outcome_table",
@@ -225,7 +226,7 @@ def follow_up(index: pd.DataFrame, purchases: pd.DataFrame, *, window: float,
     """
     p = purchases.loc[purchases["at"] <= end]
     # integer customer codes make the by-key of merge_asof cheap
-    codes, _ = pd.factorize(pd.concat([index["customer"].astype(STR), p["customer"]], ignore_index=True))
+    codes, _ = factorize(pd.concat([index["customer"].astype(STR), p["customer"]], ignore_index=True))
     q = pd.DataFrame({"_c": codes[: len(index)], "index_at": index["index_at"].array,
                       "_row": np.arange(len(index))})
     has = q["index_at"].notna() & (q["_c"] >= 0)

@@ -132,7 +132,7 @@ from csanalysis.segments.common import (
     purchases,
     utc_as_of,
 )
-from csanalysis.stats.arrays import n_distinct
+from csanalysis.stats.arrays import factorize, n_distinct
 
 __all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyResult", "ServiceRecoveryResult",
            "experience_journeys", "service_recovery_test"]
@@ -470,7 +470,7 @@ def _recovery_rows(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Timest
     the whole window). Also returns the customer keys of the codes and
     :func:`_disappointment_gradient` of all experiences.
     """
-    codes, keys = pd.factorize(pd.concat([events["customer"], purchases["customer"]], ignore_index=True))
+    codes, keys = factorize(pd.concat([events["customer"], purchases["customer"]], ignore_index=True))
     codes = codes.astype(np.int64)
     ec, pc = codes[: len(events)], codes[len(events):]
     es, ps = _seconds(events["at"]), _seconds(purchases["at"])

@@ -1,4 +1,4 @@
-"""Array primitives the estimators share: the distinct values of integer arrays by sorting.
+"""Array primitives the estimators share: the distinct values of integer arrays by sorting, and the codes of text.
 
 ``np.unique`` of an integer array (without ``return_index``, ``return_inverse``
 or ``return_counts``) goes through a hash table in numpy 2.3 and later. On
@@ -6,13 +6,22 @@ this project's data (customer codes, packed ``(customer, time)`` keys,
 nanosecond timestamps) that path is about a hundred times slower than sorting:
 3.0 s against 0.03 s for 4 million distinct int64 values, measured with numpy
 2.4. :func:`distinct` sorts instead and returns the same array.
+
+``pd.factorize`` of Arrow-backed text (the readers' columns, customer keys)
+encodes each chunk of the column on its own and then unifies the chunks'
+dictionaries, hashing every value twice. A column the readers built from a
+large file has one chunk per parsed block (75 for the orders of 1,000,000
+customers). :func:`factorize` combines the chunks first and encodes once:
+the same codes and uniques, 2.08 -> 0.56 s for 3.0M distinct ticket ids in
+33 chunks (measured with pyarrow 26).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["distinct", "n_distinct"]
+__all__ = ["distinct", "factorize", "n_distinct"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -61,3 +70,44 @@ def n_distinct(values: np.ndarray) -> int:
     2
     """
     return int(distinct(values).size)
+
+
+def factorize(values):
+    """``pd.factorize(values)``: integer codes (-1 where missing) and the distinct values in order of appearance.
+
+    For Arrow-backed text the chunks are combined before one dictionary
+    encoding (pandas encodes chunk by chunk, then unifies the dictionaries);
+    anything else goes to :func:`pandas.factorize`. The result is the one
+    ``pd.factorize(values)`` gives.
+
+    Parameters
+    ----------
+    values : Series, Index, array or ExtensionArray
+
+    Returns
+    -------
+    codes : ndarray of intp
+    uniques : Index (for a Series or an Index), else the type ``pd.factorize`` returns
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a", None, "b"], dtype="str")
+    >>> codes, uniques = factorize(s)
+    >>> codes.tolist(), uniques.tolist()
+    ([0, 1, -1, 0], ['b', 'a'])
+    """
+    arr = getattr(getattr(values, "array", values), "_pa_array", None)
+    if arr is None or not hasattr(arr, "num_chunks") or arr.num_chunks < 2 or not isinstance(values, pd.Series):
+        return pd.factorize(values)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return pd.factorize(values)
+    encoded = arr.combine_chunks().dictionary_encode()
+    indices = encoded.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    codes = indices.to_numpy(zero_copy_only=False, writable=True).astype(np.intp, copy=False)
+    uniques = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype), name=None)
+    return codes, uniques

@@ -40,6 +40,7 @@ from scipy import sparse, stats
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval
 from csanalysis.checks import check_confidence, check_resamples
 from csanalysis.results import Result
+from csanalysis.stats.arrays import factorize
 from csanalysis.stats.intervals import z_critical
 
 __all__ = [
@@ -1000,7 +1001,7 @@ def cluster_bootstrap_survival_at(
         raise ValueError(
             f"`clusters` contains {int(cl.isna().sum())} missing label(s); every episode needs its customer id."
         )
-    codes, uniques = pd.factorize(cl)
+    codes, uniques = factorize(cl)
     k = len(uniques)
     est = kaplan_meier(d, e).survival_at(tt)
     method = "Kaplan-Meier; percentile interval from a cluster Poisson(1) bootstrap"

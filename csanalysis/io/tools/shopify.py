@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ExportError
+from ...stats.arrays import factorize
 from .._common import find_header, header_key, ids_or_emails, stripped_text
 from .._dates import ParsedTimes
 from .._numbers import clean_ids, parse_numbers_strict
@@ -101,7 +102,7 @@ def read_orders(frame, user: dict, *, path, timezone, dayfirst, currency, includ
                           "mapping={'order_id': '<column>'}")
     oid = clean_ids(d[name_col])
     frame.reject(oid.isna().to_numpy(), f"no order number in column {name_col!r}")
-    codes, _ = pd.factorize(oid)
+    codes, _ = factorize(oid)
     codes = np.asarray(codes)
     has = codes >= 0
     line_rows = pd.Series(codes).duplicated().to_numpy() & has
