@@ -394,6 +394,7 @@ _GREETING_STOP = rf"{_LEAD}((?i:{_alt(_NOT_NAMES)}))([{_NOT_WORD}]|$)"
 _SPLIT = "\x01"
 _TRIM = ",.;:!?()[]{}\"'’«»<>#@*_~`|+=&%$§^0123456789"
 _NAME_TOKEN = rf"({_LETTER}+)"
+_TWO_LETTERS = rf"{_LETTER}{_LETTER}"
 
 
 class Names:
@@ -428,6 +429,9 @@ class Names:
         # distinct values in Arrow (Python string objects for every cell of a name column cost 6x the file's
         # bytes at 100,000 orders)
         arr = pc.unique(pa.array(s.array)).cast(pa.string())
+        # a word is two letters or more: values without two letters in a row list none (order numbers in a
+        # Shopify "Name" column, initials), and replacing an address by a space below joins no letters
+        arr = arr.filter(pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False))
         arr = pc.replace_substring_regex(arr, EMAIL_RE2, " ")
         parts = pc.split_pattern(pc.replace_substring_regex(arr, _NAME_TOKEN, rf"{_SPLIT}\1{_SPLIT}"), _SPLIT)
         words = pc.unique(pc.list_flatten(parts))
@@ -455,8 +459,14 @@ class Names:
 
         if not self.tokens or len(arr) == 0:
             return arr
-        # which values hold a listed word at all: a cheap split on white space first ...
-        a = arr
+        # a listed word is two letters or more, so only values with two letters in a row can hold one
+        # (timestamps, amounts and numeric ids, often every value distinct, are left out at once) ...
+        maybe = pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False)
+        if not pc.any(maybe).as_py():
+            return arr
+        where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+        # ... then which of them hold a listed word at all: a cheap split on white space ...
+        a = arr.filter(maybe) if len(where) < len(arr) else arr
         for ch in "-'’/\\_":
             a = pc.replace_substring(a, ch, " ")
         words = pc.utf8_split_whitespace(a)
@@ -465,7 +475,7 @@ class Names:
         if len(hit_rows) == 0:
             return arr
         some = np.zeros(len(arr), dtype=bool)
-        some[hit_rows.to_numpy()] = True
+        some[where[hit_rows.to_numpy()]] = True
         some = pa.array(some)
         # ... then the exact words (letters only) of those values, separators kept, and the values rebuilt
         sub = arr.filter(some)
@@ -527,6 +537,11 @@ _MAYBE_PHONE = r"\d" + r"[ .\-()/\t]*\d" * 5  # six digits with only phone separ
 _ISO_TIMESTAMP = (r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
                   r"(?:[ T](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?)?"
                   r"(?: ?(?:Z|UTC|[+-](?:[01]\d|2[0-3]):?[0-5]\d))?$")
+#: A whole value of digits (``#`` first allowed): every phone form needs a ``+``, a parenthesis, a separator or a
+#: phone word, and the date and time rules need separators, so :func:`_mask_phones` leaves such values as they are
+#: (tested on random ones). The phone rules skip them: the export's order numbers and numeric ids, every value
+#: distinct, were most of their work on an order table.
+_PLAIN_NUMBER = r"^#?[0-9]+$"
 _MAYBE_GREETING = f"(?i:{_alt(_OPENERS + _CLOSERS)})"
 
 
@@ -562,7 +577,7 @@ def _mask_arrow(arr, names: Names | None, *, phones: bool = True, greetings: boo
     hits["emails"] = _changed(before, arr)
     if phones:
         before = arr
-        arr = _on_some(arr, _MAYBE_PHONE, _mask_phones, unless=_ISO_TIMESTAMP)
+        arr = _on_some(arr, _MAYBE_PHONE, _mask_phones, unless=f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}")
         hits["phones"] = _changed(before, arr)
     else:
         hits["phones"] = np.zeros(len(arr), dtype=bool)

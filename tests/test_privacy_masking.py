@@ -169,6 +169,44 @@ def test_names_listed_by_the_export_are_masked_as_whole_words():
     assert out == "[name] called; [name]'s parcel; [name]-[name] O'[name]; Bergen is a city; anna"
 
 
+def test_names_from_values_without_two_letters_in_a_row_are_none():
+    n = Names(["#1001", "12 34", "A B", "J. K.", "Anna", "ab@c.de", "x y@zz.com Bo"])
+    assert n.tokens == {"Anna", "Bo"}
+    assert not Names(["#1001", "A.B.", "", None])
+
+
+def test_listed_names_masked_the_same_whatever_the_two_letter_prefilter_leaves_out():
+    # Names.mask looks only at values with two letters in a row (a listed word has two or more): on random text
+    # of listed words, other words, digits, separators and letters of other scripts, its result equals the
+    # split-and-look-up of every value (the values without two letters in a row are returned as they are)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(23)
+    names = Names(["Anna Berg", "jörg müller", "Ωmega Σigma", "Ли Ян", "de Vries", "Ø Å", "ǆemal Ǆuric"])
+    pieces = np.array(["Anna", "Berg", "Jörg", "müller", "Ян", "Ли", "Vries", "De", "Ø", "Å", "Ǆemal", "Ωmega",
+                       "a", "B", "7", "12", "2024-03-05", "#1001", " ", "  ", "-", "'", "’", "/", "_", ",", ".",
+                       "x1", "ñ", "ß", "\u00a0", "Bergen", "anna"], dtype=object)
+    values = ["".join(rng.choice(pieces, int(rng.integers(0, 6)))) for _ in range(20_000)] + ["", "Anna"]
+    arr = pa.array(values + [None], type=pa.string())
+    got = names.mask(arr)
+    # the reference: every value split and looked up (the code before the prefilter)
+    a = arr
+    for ch in "-'’/\\_":
+        a = pc.replace_substring(a, ch, " ")
+    words = pc.utf8_split_whitespace(a)
+    trimmed = pc.utf8_trim(words.values, privacy._TRIM)
+    hit = pc.unique(pc.filter(pc.list_parent_indices(words), pc.is_in(trimmed, value_set=names._set)))
+    some = np.zeros(len(arr), dtype=bool)
+    some[hit.to_numpy()] = True
+    assert 1000 < some.sum() < len(arr) - 1000
+    no_two = ~pc.fill_null(pc.match_substring_regex(arr, privacy._TWO_LETTERS), False).to_numpy(zero_copy_only=False)
+    assert no_two.sum() > 1000 and not (some & no_two).any()
+    changed = np.array([x != y for x, y in zip(got.to_pylist(), arr.to_pylist())])
+    assert (changed == some).all()
+    assert all("[name]" in v for v in np.array(got.to_pylist(), dtype=object)[changed])
+
+
 def test_greetings_in_several_languages():
     cases = {
         "Hi Anna, my order": "Hi [name], my order", "Hej Anna!": "Hej [name]!", "Hallo Jörg,": "Hallo [name],",
@@ -211,6 +249,24 @@ def test_iso_timestamps_skipped_by_the_phone_rules_are_ones_they_leave_alone():
     assert privacy._mask_phones(arr).to_pylist() == v.tolist()
     # and a phone number beside a timestamp is still masked
     assert mask_text("2024-03-05 14:22 call +45 12 34 56 78") == "2024-03-05 14:22 call [phone]"
+
+
+def test_plain_numbers_skipped_by_the_phone_rules_are_ones_they_leave_alone():
+    # the phone rules skip whole runs of digits (privacy._PLAIN_NUMBER: order numbers, numeric ids): checked here
+    # through the rules themselves on random ones of every length, with and without a leading '#'
+    import pyarrow as pa
+
+    rng = np.random.default_rng(17)
+    n = 30_000
+    length = rng.integers(1, 25, n)
+    digits = rng.integers(0, 10, (n, 24)).astype(str)
+    v = pd.Series(["".join(row[:k]) for row, k in zip(digits, length)])
+    v = v.where(rng.random(n) < 0.5, "#" + v)
+    v = pd.concat([v, pd.Series(["4512345678", "0045123456789", "5551234567", "#0012345678901"])], ignore_index=True)
+    assert v.str.fullmatch(privacy._PLAIN_NUMBER.strip("^$")).all()
+    assert privacy._mask_phones(pa.array(v.tolist())).to_pylist() == v.tolist()
+    # the skip is whole-value only: digits with separators are still masked
+    assert mask_text(["#12345678", "+4512345678", "12 34 56 78"]) == ["#12345678", "[phone]", "[phone]"]
 
 
 def _labelled():

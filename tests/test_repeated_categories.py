@@ -64,6 +64,25 @@ def test_the_threshold_is_one_distinct_value_per_ratio_rows():
     assert not isinstance(repeated_as_categories(over).dtype, pd.CategoricalDtype)
 
 
+@pytest.mark.parametrize("where", ["first", "last", "spread"])
+def test_the_decision_from_the_first_rows_is_the_decision_from_all(where):
+    # a column with too many distinct values in its first rows is left as text without hashing the rest; the
+    # decision equals the one from every row, wherever the distinct values sit
+    rng = np.random.default_rng(3)
+    for n in (50, 999, 5_000):
+        for k in (1, n // CATEGORY_RATIO - 1, n // CATEGORY_RATIO, n // CATEGORY_RATIO + 1, n // 3, n):
+            k = max(k, 1)
+            vals = np.array([f"v{i}" for i in range(k)] + ["v0"] * (n - k), dtype=object)
+            if where == "last":
+                vals = vals[::-1]
+            elif where == "spread":
+                vals = vals[rng.permutation(n)]
+            s = pd.Series(vals, dtype="str")
+            out = repeated_as_categories(s)
+            assert isinstance(out.dtype, pd.CategoricalDtype) is (k * CATEGORY_RATIO <= n), (n, k, where)
+            pd.testing.assert_series_equal(out.astype("str"), s)
+
+
 def test_orders_keep_repeated_columns_as_categories_masked_and_ids_and_free_text_as_text(tmp_path):
     data = _orders()
     p = tmp_path / "orders.csv"

@@ -353,14 +353,116 @@ _ISO_SECONDS = "[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}"
 _EMPTY = "(?i)(?:|nan|nat|none|null|-)"
 
 
+#: Byte positions of the digits of ``YYYY-MM-DD HH:MM:SS`` and of a ``" +HHMM"`` offset after it.
+_ISO_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_OFFSET_DIGITS = np.array([21, 22, 23, 24])
+
+
+#: Rows read at a time by :func:`_fixed_width_bytes` (its temporaries stay a few MB, whatever the column's length).
+_TIME_TILE = 1 << 18
+
+
+def _fixed_width_tile(b: np.ndarray) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Microseconds since 1970 (and offset minutes, for 25-byte rows) of a matrix of fixed-width time bytes, or
+    None when any row is not a valid ``YYYY-MM-DD[ T]HH:MM:SS[ +HHMM]``."""
+    width = b.shape[1]
+    d = b[:, _ISO_DIGITS] - np.uint8(48)  # one byte per digit (a byte below '0' wraps above 9)
+    ok = ((b[:, 4] == 45) & (b[:, 7] == 45) & ((b[:, 10] == 32) | (b[:, 10] == 84))
+          & (b[:, 13] == 58) & (b[:, 16] == 58))  # - - (space or T) : :
+    if width == 25:
+        od = b[:, _OFFSET_DIGITS] - np.uint8(48)
+        ok &= (b[:, 19] == 32) & ((b[:, 20] == 43) | (b[:, 20] == 45)) & (od <= 9).all(axis=1)
+    if not (ok.all() and (d <= 9).all()):
+        return None
+
+    def num(*cols: int) -> np.ndarray:
+        out = np.zeros(len(d), dtype=np.int64)
+        for c in cols:
+            out *= 10
+            out += d[:, c]
+        return out
+
+    year, month, day = num(0, 1, 2, 3), num(4, 5), num(6, 7)
+    hour, minute, second = num(8, 9), num(10, 11), num(12, 13)
+    if not ((year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59)
+            & (second <= 59)).all():
+        return None
+    first = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1).astype("timedelta64[M]")
+    start = first.astype("datetime64[D]")
+    if not (day <= ((first + np.timedelta64(1, "M")).astype("datetime64[D]") - start).astype(np.int64)).all():
+        return None
+    us = (start + (day - 1).astype("timedelta64[D]")).astype("datetime64[s]").astype(np.int64)
+    us += hour * 3600 + minute * 60 + second
+    us *= 1_000_000
+    if width == 19:
+        return us, None
+    od = od.astype(np.int64)
+    minutes = (od[:, 0] * 10 + od[:, 1]) * 60.0 + (od[:, 2] * 10 + od[:, 3])
+    return us, np.where(b[:, 20] == 45, -1.0, 1.0) * minutes
+
+
+def _fixed_width_bytes(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """:func:`_fixed_width_iso` read from the Arrow bytes themselves, or None to take the text route.
+
+    When every value is 19 (or every value 25) bytes long, the column's text is
+    a matrix of bytes: the layout is checked and the fields are read by
+    column of that matrix, without a regular expression or a parser, tile by
+    tile. Only values that are valid times (month 1-12, a day of that month,
+    hour 0-23, minute and second 0-59) are read this way; a column with any
+    other value returns None, and the text route gives its values as before
+    (``60`` seconds roll over there, ``24:00`` is NaT).
+    """
+    import pyarrow as pa
+
+    try:
+        arr = s.array._pa_array
+    except AttributeError:
+        return None
+    n = len(s)
+    if not isinstance(arr, pa.ChunkedArray) or not pa.types.is_large_string(arr.type) or arr.null_count or n == 0:
+        return None
+    us = np.empty(n, dtype=np.int64)
+    minutes = None
+    width = None
+    at = 0
+    for chunk in arr.chunks:
+        k = len(chunk)
+        if k == 0:
+            continue
+        off = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + k + 1]
+        w = int(off[1] - off[0])
+        if w not in (19, 25) or w != (width or w) or int(off[-1] - off[0]) != w * k or not (np.diff(off) == w).all():
+            return None
+        width = w
+        if w == 25 and minutes is None:
+            minutes = np.empty(n, dtype=np.float64)
+        b = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[off[0]:off[-1]].reshape(k, w)
+        for i in range(0, k, _TIME_TILE):
+            got = _fixed_width_tile(b[i:i + _TIME_TILE])
+            if got is None:
+                return None
+            j = at + i + len(got[0])
+            us[at + i:j] = got[0]
+            if got[1] is not None:
+                minutes[at + i:j] = got[1]
+        at += k
+    naive = pd.Series(us.view("datetime64[us]"), index=s.index, name=s.name, copy=False)
+    return naive, pd.Series(np.nan if minutes is None else minutes, index=s.index)
+
+
 def _fixed_width_iso(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     """``YYYY-MM-DD HH:MM:SS`` (Zendesk) or ``YYYY-MM-DD HH:MM:SS +HHMM`` (Shopify) in every row.
 
     Returns (naive times, offset minutes or NaN) read by position, or None when
     the column has any other layout (the general ISO branch reads it then). The
     patterns avoid ``\\d``/``\\s`` so that they run in pyarrow, not per cell in Python.
+    A column of valid times, each value the same number of bytes, is read from its
+    bytes (:func:`_fixed_width_bytes`), to the same values.
     """
     s = s.astype("str")
+    fast = _fixed_width_bytes(s)
+    if fast is not None:
+        return fast
     if s.str.fullmatch(_ISO_SECONDS, na=False).all():
         off = pd.Series(np.nan, index=s.index)
     elif s.str.fullmatch(_ISO_SECONDS + " [+-][0-9]{4}", na=False).all():
