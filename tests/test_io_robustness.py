@@ -252,3 +252,19 @@ def test_a_wrong_argument_is_a_type_error_not_a_damaged_file():
                          (cs.read_activity, "shopify_orders.csv"), (cs.read_customers, "customer_snapshot.csv")]:
         with pytest.raises(TypeError, match="unexpected keyword argument 'secrett'"):
             reader(sample_path(name), secrett="x")
+
+
+def test_space_runs_counts_what_python_s_counts():
+    # the readers count runs of white space with pyarrow (io._common.space_runs); pandas would count r"\s+" per
+    # value in Python, since RE2's \s is narrower: the counts must be Python's, on every white-space character
+    import re as _re
+
+    from csanalysis.io._common import space_runs
+
+    spaces = [chr(i) for i in range(0x3001) if chr(i).isspace()] + ["\u200b", "\ufeff", "_"]
+    rng = np.random.default_rng(11)
+    pieces = np.array(spaces + ["a", "bc", "ø", "7", ",", "Ω"], dtype=object)
+    values = ["".join(rng.choice(pieces, int(rng.integers(0, 8)))) for _ in range(5_000)]
+    got = space_runs(pd.Series(values + [None], dtype="str"))
+    want = [len(_re.findall(r"\s+", v)) for v in values]
+    assert got[:-1].tolist() == want and np.isinf(got[-1])

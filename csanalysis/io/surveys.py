@@ -49,7 +49,7 @@ from ..schema import RESPONSES
 from ..stats.arrays import factorize
 from . import tools
 from ._common import (Frame, check_mapping, clean_label, find_column, finish, header_rows_from_data, reader,
-                      reject_implausible, snake_case)
+                      reject_implausible, snake_case, space_runs)
 from ._dates import parse_timestamps
 from ._numbers import clean_ids, excel_mangled, parse_numbers
 from ._inputs import is_several, read_several
@@ -1324,7 +1324,7 @@ def _free_text_columns(sv: _Survey, data: pd.DataFrame, skip: set[str]) -> set[s
         if len(s) == 0:
             continue
         s = s.astype(str)
-        words = s.str.count(r"\s+") + 1
+        words = space_runs(s) + 1  # (pandas counts ``\s`` per value in Python: RE2's differs)
         if (words.mean() >= 4 and s.nunique() >= max(2, 0.6 * len(s))) or s.str.len().mean() > 60:
             free.add(c)
         elif words.mean() >= 2 and COMMENT_HEADER.search(f"{c} {sv.texts.get(c, '')}"):
