@@ -87,6 +87,10 @@ def test_many_chunks_and_parse_timestamps_unchanged(monkeypatch):
     s2 = pd.Series(pd.array(chunks, dtype="str"), index=s.index, name=s.name)
     assert s2.array._pa_array.num_chunks > 1
     _assert_same(_dates._fixed_width_iso(s2), _text_route(s2, monkeypatch))
+    # a slice (its chunk starts inside its buffers) reads the same
+    part = s2.iloc[333:2222]
+    assert part.array._pa_array.chunk(0).offset > 0
+    _assert_same(_dates._fixed_width_iso(part), _text_route(part, monkeypatch))
     # a chunk of other width (no offset) takes the text route, which finds the layouts mixed
     mixed = pa.chunked_array(chunks.chunks + [pa.array(["2024-01-02 03:04:05"], type=pa.large_string())])
     m2 = pd.Series(pd.array(mixed, dtype="str"))
