@@ -431,7 +431,8 @@ def _fixed_width_bytes(s: pd.Series) -> tuple[pd.Series, pd.Series] | None:
             continue
         off = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + k + 1]
         w = int(off[1] - off[0])
-        if w not in (19, 25) or w != (width or w) or int(off[-1] - off[0]) != w * k or not (np.diff(off) == w).all():
+        if (w not in (19, 25) or (width is not None and w != width) or int(off[-1] - off[0]) != w * k
+                or not (np.diff(off) == w).all()):
             return None
         width = w
         if w == 25 and minutes is None:

@@ -162,7 +162,7 @@ def leading_bytes(path: str | PathLike, n: int = 1) -> bytes:
             if f.read(4) != b"PK\x03\x04":
                 f.seek(0)
                 for block in iter(lambda: f.read(1 << 16), b""):
-                    got = (got + block).lstrip() if not got else got + block
+                    got = got + block if got else block.lstrip()
                     if len(got) >= n:
                         break
                 return got[:n]

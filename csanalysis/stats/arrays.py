@@ -96,18 +96,19 @@ def factorize(values):
     >>> codes.tolist(), uniques.tolist()
     ([0, 1, -1, 0], ['b', 'a'])
     """
-    arr = getattr(getattr(values, "array", values), "_pa_array", None)
-    if arr is None or not hasattr(arr, "num_chunks") or arr.num_chunks < 2 or not isinstance(values, pd.Series):
+    if not isinstance(values, pd.Series):
         return pd.factorize(values)
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    arr = getattr(values.array, "_pa_array", None)
+    if (not isinstance(arr, pa.ChunkedArray) or arr.num_chunks < 2
+            or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))):
         return pd.factorize(values)
     encoded = arr.combine_chunks().dictionary_encode()
     indices = encoded.indices
     if indices.null_count:
         indices = pc.fill_null(indices, -1)
     codes = indices.to_numpy(zero_copy_only=False, writable=True).astype(np.intp, copy=False)
-    uniques = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype), name=None)
+    uniques = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype))
     return codes, uniques
