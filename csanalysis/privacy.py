@@ -46,7 +46,8 @@ import pandas as pd
 
 from .stats.arrays import factorize
 
-__all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column", "key_source",
+__all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column",
+           "classify_column_prefix", "key_source",
            "redact_emails", "mask_text", "mask_counts", "mask_name_like", "NAME_LIKE", "Names", "secret_path", "config_dir", "ENV_VAR",
            "CONFIG_ENV_VAR", "MASK_EMAIL", "MASK_PHONE", "MASK_NAME", "ResolvedSecret", "resolve_secret"]
 
@@ -930,6 +931,33 @@ def classify_column(name: object, values: pd.Series | None = None) -> str | None
     if max(emails, phones) >= 0.5:
         return "email" if emails >= phones else "phone"
     return None
+
+
+def classify_column_prefix(name: object, head: pd.Series) -> tuple[bool, str | None]:
+    """:func:`classify_column` of a text column known only by its first values: ``(decided, kind)``.
+
+    ``decided`` is True when ``head`` alone fixes the answer for every column of text that starts with
+    it: the header's kind needs no values, or ``head`` holds the first ``_SAMPLE`` non-empty values that
+    :func:`classify_column` reads. ``kind`` is then that answer; otherwise ``(False, None)``. A reader uses
+    it to let a column go before parsing the rest of the file.
+
+    Examples
+    --------
+    >>> classify_column_prefix("Billing Phone", pd.Series(["+45 12 34 56 78"] * 2000, dtype="str"))
+    (True, 'phone')
+    >>> classify_column_prefix("Billing Phone", pd.Series(["+45 12 34 56 78", ""], dtype="str"))
+    (False, None)
+    >>> classify_column_prefix("IP Address", pd.Series([], dtype="str"))
+    (True, 'ip')
+    """
+    kind = _kind_by_name(name)
+    if kind in _ALWAYS:
+        return True, kind
+    if not pd.api.types.is_string_dtype(head.dtype):
+        return False, None
+    if int((head.dropna().astype("str").str.len() > 0).sum()) < _SAMPLE:
+        return False, None
+    return True, classify_column(name, head)
 
 
 def is_personal_column(name: str, values: pd.Series | None = None) -> bool:

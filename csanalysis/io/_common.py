@@ -26,6 +26,7 @@ from ..errors import CsanalysisError, CsanalysisWarning, ExportError
 from ..privacy import (
     Names,
     classify_column,
+    classify_column_prefix,
     email_key,
     is_personal_column,
     mask_counts,
@@ -51,7 +52,7 @@ from .report import LoadReport
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
            "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
            "unmasked_text_columns", "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs",
-           "reject_implausible", "first_row_is_data", "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
+           "reject_implausible", "first_row_is_data", "released_in_block", "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 
@@ -227,7 +228,9 @@ class Frame:
         values are read (names masked in text, e-mail pseudonyms). Such a column never reaches a table or a
         rejected row; finish() records it as dropped in the file's column order, as before. Only the source
         table gets smaller while the reader parses (issue 13: at 300,000 customers a Shopify export's 13
-        address and phone columns are 212 of its 1,262 MB). Returns the columns let go.
+        address and phone columns are 212 of its 1,262 MB). On a large plain CSV file, those whose fate the
+        first block decided were not even parsed further (:func:`start_report`'s ``release_personal``): they
+        hold ``''`` here and go the same way. Returns the columns let go.
         """
         keep = set(keep)
         go = [c for c in self.data.columns if c not in keep and classify_column(c) in RELEASED_KINDS
@@ -598,14 +601,26 @@ def ids_or_emails(ids: pd.Series, email: pd.Series | None, report: LoadReport, c
     return ids, email
 
 
-def start_report(path, table: str, *, encoding, sheet, headerless_ok: bool = False):
+def start_report(path, table: str, *, encoding, sheet, headerless_ok: bool = False, release_personal=None):
     """Read the file, split the header and open the load report (malformed lines rejected).
 
     ``headerless_ok``: a table whose first record is data (:func:`first_row_is_data`)
     has no header; its columns are named ``column 1``, ``column 2`` ... and the
     report says so (``header_rows`` 0).
+
+    ``release_personal``: for a reader that calls :meth:`Frame.release_personal`, the columns it keeps
+    (a mapping's). The columns that call lets go, when the file's first block already decides it
+    (:func:`released_in_block`), are then not parsed beyond that block on the fast path; they read as
+    ``''`` there, which :meth:`Frame.release_personal` lets go as it would have let go their values.
     """
-    raw = read_table(path, encoding=encoding, sheet=sheet)
+    let_go = None
+    if release_personal is not None:
+        keep = set(release_personal)
+
+        def let_go(cells: pd.DataFrame) -> list[int]:
+            return released_in_block(cells, keep=keep, headerless_ok=headerless_ok)
+
+    raw = read_table(path, encoding=encoding, sheet=sheet, let_go=let_go)
     headerless = headerless_ok and first_row_is_data(raw.cells)
     if headerless:
         data = raw.cells.reset_index(drop=True)
@@ -624,6 +639,35 @@ def start_report(path, table: str, *, encoding, sheet, headerless_ok: bool = Fal
     if len(raw.bad_rows):
         rep.reject(raw.bad_rows)
     return data, rows, rep
+
+
+def released_in_block(cells: pd.DataFrame, *, keep=(), headerless_ok: bool = False) -> list[int]:
+    """Positions of the columns :meth:`Frame.release_personal` lets go whatever follows ``cells``.
+
+    ``cells``: a file's first records as :func:`~csanalysis.io._text.read_raw` gives them, header row
+    included. A column counts when its header (named as :func:`start_report` names it) is not in ``keep``
+    and :func:`~csanalysis.privacy.classify_column_prefix` decides from these cells that it holds an
+    address, a phone number or another kind of :data:`RELEASED_KINDS`. A headerless table lets nothing go.
+
+    Examples
+    --------
+    >>> cells = pd.DataFrame([["Name", "Billing Phone", "IP Address", "Total"]] + [["A", "", "", "1"]] * 3,
+    ...                      dtype="str")
+    >>> released_in_block(cells)   # the phone column's few values do not decide it; an IP's header does
+    [2]
+    """
+    if len(cells) < 1 or (headerless_ok and first_row_is_data(cells)):
+        return []
+    header = [("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[0].tolist()]
+    names = dedupe_names([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+    out = []
+    for i, name in enumerate(names):
+        if name in keep or classify_column(name) not in RELEASED_KINDS:
+            continue
+        decided, kind = classify_column_prefix(name, cells[cells.columns[i]].iloc[1:])
+        if decided and kind in RELEASED_KINDS:
+            out.append(i)
+    return out
 
 
 # ----------------------------------------------------------------------------- robustness

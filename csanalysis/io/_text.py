@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -780,7 +781,8 @@ def _sniff(text: str) -> tuple[str, float]:
 
 
 def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: str | None = None,
-             sheet: str | int | None = None) -> RawTable:
+             sheet: str | int | None = None,
+             let_go: Callable[[pd.DataFrame], Iterable[int]] | None = None) -> RawTable:
     """Read any tabular export (CSV/TSV in any common encoding, zip, .xlsx) as strings.
 
     Parameters
@@ -799,6 +801,13 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
         :func:`csanalysis.io.tools.sheet_fit`), and the best-scoring sheet is
         read. By default the sheet that looks most like a data table (not a
         data dictionary). The note names the sheet read and the others.
+    let_go : callable, optional
+        For a reader that drops some columns whatever they hold further
+        down: given the cells of the file's first block (header row
+        included), it names those columns by position. On a large plain
+        UTF-8 file (:func:`_read_fast`, more than two blocks) their values
+        below the first block are then never parsed: each keeps its header
+        cell and reads as ``''`` below it. Everywhere else it is not called.
 
     Returns
     -------
@@ -818,7 +827,7 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
                                "its values taken as text and parsed like a file's"])
     spath = str(path)
     if encoding is None and (sheet is None or callable(sheet)):
-        fast = _read_fast(spath, delimiter)
+        fast = _read_fast(spath, delimiter, let_go)
         if fast is not None:
             return fast
     data, name = read_bytes(path)
@@ -853,14 +862,16 @@ _BLOCK_BYTES = 1 << 25
 _HEAD_BYTES = 4 * 65536 + 4
 
 
-def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
+def _read_fast(path: str, delimiter: str | None,
+               let_go: Callable[[pd.DataFrame], Iterable[int]] | None = None) -> RawTable | None:
     """A plain UTF-8 delimited file parsed by pyarrow straight from disk, or None.
 
     The result is exactly what the general path below gives (same cells, same
     row numbers); any file that is not plain and regular (not UTF-8, a BOM
     other than UTF-8's, a zip or workbook, rows of differing field counts,
     whitespace-only lines, a one-column table, a truncated quote) returns None
-    and takes the general path, which knows how to report it.
+    and takes the general path, which knows how to report it. ``let_go``: see
+    :func:`read_raw` and :func:`_parse_letting_go`.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -904,36 +915,48 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
         return None  # (a header quoted over lines, or with a stray quote: the general path decides)
     names = [f"f{i}" for i in range(k)]
 
-    def parse(newlines_in_values: bool):
-        reader = pacsv.open_csv(
+    def open_blocks(newlines_in_values: bool, include: list[str] | None = None):
+        return pacsv.open_csv(
             p,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=newlines_in_values, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                 include_columns=include or [],
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                  check_utf8=True),
         )
-        # block by block: a block's columns without text go on the shared zero buffer before the next is read
-        blocks = [_share_blank_chunks(b, i == 0) for i, b in enumerate(reader)]
-        return pa.concat_tables(blocks) if blocks else pa.table({n: pa.array([], pa.large_string()) for n in names})
 
-    try:
+    def parse(include: list[str] | None = None):
+        def blocks(newlines_in_values: bool):
+            # block by block: a block's columns without text go on the shared zero buffer before the next is read
+            read = [_share_blank_chunks(b, i == 0) for i, b in enumerate(open_blocks(newlines_in_values, include))]
+            return pa.concat_tables(read) if read else pa.table(
+                {n: pa.array([], pa.large_string()) for n in include or names})
+
         try:
             # quoted line breaks are parsed either way; the option only makes pyarrow split the
             # file into blocks more carefully (slower), so it is used when a block split needs it
-            table = parse(False)
+            return blocks(False)
         except pa.ArrowInvalid as exc:
             if "out of sync" not in str(exc):
                 raise
-            table = parse(True)
+            return blocks(True)
+
+    lines = None
+    try:
+        table = None
+        if let_go is not None and p.stat().st_size > 2 * _BLOCK_BYTES:
+            table, lines = _parse_letting_go(p, names, skip, let_go, open_blocks, parse)
+        if table is None:
+            table = parse()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OSError):
         return None
     if skip and table.num_rows and str(table.column(0)[0].as_py()).startswith("\ufeff"):
         return None  # pyarrow skips a UTF-8 BOM; should a version not, take the general path
     if table.num_rows and not _closed_at_end(p, str(table.column(k - 1)[-1].as_py())):
         return None  # perhaps a quote left open at the end: the general path rejects that record
-    if not _no_swallowing(p, table, delim, skip):
+    if not _no_swallowing(p, table, delim, skip, lines):
         return None  # a stray quote swallowed records (or blank lines): the general path resyncs
     cells = table.to_pandas(self_destruct=True)
     del table
@@ -941,6 +964,69 @@ def _read_fast(path: str, delimiter: str | None) -> RawTable | None:
     cells.columns = pd.RangeIndex(k)
     notes: list[str] = []
     return RawTable(path, cells, np.arange(1, len(cells) + 1), enc, delim, notes=notes)
+
+
+def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks, parse):
+    """The fast path's table without the columns ``let_go`` names from the first block, or ``(None, None)``.
+
+    ``let_go`` sees the first block's cells (header row included) and names columns by position; the
+    last column is always parsed (:func:`_closed_at_end` reads it). The others are left out of the parse
+    (pyarrow's ``include_columns``) and come back as their header cell over ``''`` on the shared zero
+    buffer, so the caller's table has every column in place. The parse then checks nothing in the
+    columns left out, so the file's bytes are checked instead (:func:`_lines_in_utf8`): when the file is
+    not valid UTF-8, or a record spans lines (a line break in a value the parse skipped would go
+    uncounted by :func:`_no_swallowing`), this returns ``(None, None)`` and the whole file is parsed as
+    before. Also returns the file's line count, for :func:`_no_swallowing`.
+    """
+    import pyarrow as pa
+
+    try:
+        first = next(iter(open_blocks(False)), None)
+    except pa.ArrowInvalid:
+        return None, None
+    if first is None or first.num_rows < 2:
+        return None, None
+    cells = first.to_pandas()
+    cells.columns = pd.RangeIndex(len(names))
+    gone = sorted({int(i) for i in let_go(cells) if 0 <= int(i) < len(names) - 1})
+    del cells
+    if not gone:
+        return None, None
+    headers = {i: first.column(i).slice(0, 1) for i in gone}
+    del first
+    table = parse([n for i, n in enumerate(names) if i not in headers])
+    lines = _lines_in_utf8(p, skip)
+    if lines is None or lines != table.num_rows:
+        return None, None
+    blank = _shared_blank(max(table.num_rows - 1, 0), False)
+    for i in gone:  # in the file's order, so each lands at its own position
+        table = table.add_column(i, names[i], pa.chunked_array([headers[i], blank], type=pa.large_string()))
+    return table, lines
+
+
+def _lines_in_utf8(p: Path, skip: int) -> int | None:
+    """The file's line count (a last line without its line break counted), or None when its bytes after
+    ``skip`` are not valid UTF-8. Read in 16 MB pieces, each checked by Arrow up to its last line break."""
+    import pyarrow as pa
+
+    lines, rest, last = 0, b"", b""
+    with open(p, "rb") as f:
+        f.seek(skip)
+        for block in iter(lambda: f.read(1 << 24), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            try:
+                pa.array([block[:cut]], pa.large_binary()).cast(pa.large_string())
+            except pa.ArrowInvalid:
+                return None
+    try:
+        pa.array([rest], pa.large_binary()).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return None
+    return lines + (last != b"\n" and last != b"")
 
 
 # --------------------------------------------------------------------------- columns without text
@@ -1087,23 +1173,25 @@ def repeated_as_categories(s: pd.Series, ratio: int = CATEGORY_RATIO) -> pd.Seri
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=s.index, name=s.name, copy=False)
 
 
-def _no_swallowing(path: Path, table, delim: str, skip: int) -> bool:
+def _no_swallowing(path: Path, table, delim: str, skip: int, lines: int | None = None) -> bool:
     """Whether no value quoted over several lines began at a stray quote (see :func:`_first_swallowing`).
 
     True at once when no value holds a line break; else the file's lines are
     checked where records continue. False also when blank lines make the
-    record-to-line mapping uncertain.
+    record-to-line mapping uncertain. ``lines``: the file's line count, when
+    already known.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lines = 0
-    with open(path, "rb") as f:  # one record per line (the common case): nothing spans lines
-        ends = b""
-        for block in iter(lambda: f.read(1 << 24), b""):
-            lines += block.count(b"\n")
-            ends = block[-1:]
-    lines += ends != b"\n" and ends != b""
+    if lines is None:
+        lines = 0
+        with open(path, "rb") as f:  # one record per line (the common case): nothing spans lines
+            ends = b""
+            for block in iter(lambda: f.read(1 << 24), b""):
+                lines += block.count(b"\n")
+                ends = block[-1:]
+        lines += ends != b"\n" and ends != b""
     if lines == table.num_rows:
         return True
     nl = None
@@ -1225,15 +1313,16 @@ def dedupe_names(names: list[str]) -> list[str]:
     return out
 
 
-def read_table(path, *, encoding: str | None, sheet) -> RawTable:
+def read_table(path, *, encoding: str | None, sheet,
+               let_go: Callable[[pd.DataFrame], Iterable[int]] | None = None) -> RawTable:
     """:func:`read_raw`, preferring Windows-1252 when another Western code page fits no better.
 
     ``read_raw`` asks charset-normalizer to choose among legacy code pages;
     on short Danish/German files it ties cp1250 with cp1252 and returns
     cp1250 (``Beløb`` becomes ``Belřb``). Excel in Western Europe writes
-    cp1252, so on a tie cp1252 wins.
+    cp1252, so on a tie cp1252 wins. ``let_go``: see :func:`read_raw`.
     """
-    raw = read_raw(path, encoding=encoding, sheet=sheet)
+    raw = read_raw(path, encoding=encoding, sheet=sheet, let_go=let_go)
     if encoding is None and raw.encoding in ("cp1250", "iso8859_15", "mac_roman"):
         from charset_normalizer import from_bytes
 

@@ -287,7 +287,7 @@ def read_activity(
     spath = str(path)
     data, rows, rep = start_report(path, "activity", encoding=encoding,
                                    sheet=sheet if sheet is not None else tools.sheet_fit("activity"),
-                                   headerless_ok=True)
+                                   headerless_ok=True, release_personal=None if keep_pii else (mapping or {}).values())
     columns = list(data.columns)
     if source == "auto":
         found = tools.detect("activity", Header.of_columns(columns))
