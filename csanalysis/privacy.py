@@ -444,6 +444,27 @@ class Names:
         self.tokens: frozenset[str] = frozenset(words.to_pylist())
         self._set = pa.array(sorted(self.tokens), type=pa.string())
 
+    @staticmethod
+    def holding_words(s: pd.Series) -> pd.Series:
+        """The values of ``s`` that can list a word: those with two letters in a row (others give none).
+
+        ``Names(values)`` equals ``Names(Names.holding_words(values))``; dropping the others first (order
+        numbers in a Shopify ``Name`` column, every one distinct) saves collecting their distinct values.
+
+        Examples
+        --------
+        >>> Names.holding_words(pd.Series(["#1001", "Anna Berg", "J. K.", None], dtype="str")).tolist()
+        ['Anna Berg']
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = getattr(s.array, "_pa_array", None)
+        if arr is None:
+            arr = pa.array(s.astype("str").array)
+        keep = pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False)
+        return s[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+
     def __len__(self) -> int:
         return len(self.tokens)
 

@@ -175,6 +175,22 @@ def test_names_from_values_without_two_letters_in_a_row_are_none():
     assert not Names(["#1001", "A.B.", "", None])
 
 
+def test_names_listed_from_only_the_values_holding_words_are_the_same():
+    # Frame.listed_names collects only the values that can list a word (Names.holding_words): the words equal
+    # those of every value, on random values of letters, digits, separators, e-mail addresses and other scripts
+    rng = np.random.default_rng(31)
+    pieces = np.array(["Anna", "berg", "Jörg", "Ли", "Ян", "ǅ", "Ø", "a", "B", "#", "1001", "12", "-", " ", ".",
+                       "'", "@", "x@yy.dk", "ab@cd.com", "ñ", "ß", "\u00a0", "SHOP", "_"], dtype=object)
+    values = ["".join(rng.choice(pieces, int(rng.integers(0, 5)))) for _ in range(20_000)]
+    for s in (pd.Series(values + [None], dtype="str"), pd.Series(values + [None, 7, 2.5], dtype=object)):
+        kept = Names.holding_words(s)
+        assert 1000 < len(kept) < len(s) - 1000
+        assert Names(kept).tokens == Names(s).tokens
+        assert len(Names(s).tokens) > 20
+    order_numbers = pd.Series([f"#{i}" for i in range(1000)] + ["Anna Berg"], dtype="str")
+    assert Names.holding_words(order_numbers).tolist() == ["Anna Berg"]
+
+
 def test_listed_names_masked_the_same_whatever_the_two_letter_prefilter_leaves_out():
     # Names.mask looks only at values with two letters in a row (a listed word has two or more): on random text
     # of listed words, other words, digits, separators and letters of other scripts, its result equals the

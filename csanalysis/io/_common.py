@@ -245,8 +245,10 @@ class Frame:
         """The names this export lists in its name and person columns (masked wherever they recur in text)."""
         if self._names is None:
             cols = [c for c in self.data.columns if self.personal_kind(c) in ("name", "person")]
-            # each column's distinct values (a name recurs on an order's lines and a customer's orders)
-            values = pd.concat([distinct_text(self.data[c]) for c in cols], ignore_index=True) if cols else None
+            # each column's distinct values (a name recurs on an order's lines and a customer's orders), of
+            # those that can list a word at all (not a Shopify "Name" column's order numbers)
+            values = pd.concat([distinct_text(Names.holding_words(self.data[c])) for c in cols],
+                               ignore_index=True) if cols else None
             if values is not None:  # names are short: a comment in a person column (Jira's) lists no names
                 values = values[(values.str.len() <= 80) & (space_runs(values) <= 5)]
             self._names = Names(values if values is not None else ())
