@@ -617,7 +617,8 @@ _NO_HITS = {"emails": 0, "phones": 0, "names": 0}
 
 def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, greetings: bool
                     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Mask a Series' text values, each distinct value once.
+    """Mask a Series' text values, each distinct value once (of a mostly distinct column, only the values some
+    step could change: :func:`_rows_to_mask`).
 
     -> (positions changed, their new values (a pyarrow array, in position order), {kind: positions that kind
     changed}).
@@ -625,6 +626,27 @@ def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, gre
     import pyarrow as pa
 
     s = values.astype("str")  # missing stays missing; non-text values become text but are only written back if changed
+    rows = _rows_to_mask(s, names, phones=phones, greetings=greetings)
+    if rows is not None:  # mostly distinct values: only those a step could change are factorised and masked
+        none = np.zeros(len(s), dtype=bool)
+        if len(rows) == 0:
+            return none, pa.array([], type=pa.string()), {k: none for k in _NO_HITS}
+        changed_r, new, hits_r = _mask_distinct(s.iloc[rows], names, phones=phones, greetings=greetings)
+        changed = none.copy()
+        changed[rows[changed_r]] = True
+        pos_hits = {}
+        for k, v in hits_r.items():
+            pos_hits[k] = none.copy()
+            pos_hits[k][rows[v]] = True
+        return changed, new, pos_hits
+    return _mask_distinct(s, names, phones=phones, greetings=greetings)
+
+
+def _mask_distinct(s: pd.Series, names: Names | None, *, phones: bool, greetings: bool
+                   ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """:func:`_mask_positions` of text values, each distinct value masked once."""
+    import pyarrow as pa
+
     codes, uniq = factorize(s)  # (Arrow-backed text is factorised by pyarrow, never as Python strings)
     none = np.zeros(len(s), dtype=bool)
     if len(uniq) == 0:
@@ -638,6 +660,41 @@ def _mask_positions(values: pd.Series, names: Names | None, *, phones: bool, gre
     if not changed.any():
         return changed, pa.array([], type=pa.string()), pos_hits
     return changed, masked.take(pa.array(codes[changed])), pos_hits
+
+
+#: Rows of a column :func:`_mask_positions` looks at to tell whether its values are mostly distinct.
+_DISTINCT_PROBE = 1 << 16
+
+
+def _rows_to_mask(s: pd.Series, names: Names | None, *, phones: bool, greetings: bool) -> np.ndarray | None:
+    """For Arrow text whose values are mostly distinct (ids, timestamps, notes), the rows some step of
+    :func:`_mask_arrow` could change (in order); None for other columns, masked per distinct value whole.
+
+    A row is left out only when no step's own prefilter finds its value (an e-mail, a phone number that is
+    not a whole ISO timestamp or plain number, a greeting, two letters in a row when ``names`` lists words),
+    so no step changes it. Masking is per value, so masking the other rows gives each the same result. Hashing
+    every row to find the distinct values costs more than these scans when nearly every value is distinct;
+    whether a column is, is told from its first :data:`_DISTINCT_PROBE` rows (more than half distinct).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = getattr(s.array, "_pa_array", None)
+    if not isinstance(arr, pa.ChunkedArray) or not (pa.types.is_string(arr.type)
+                                                    or pa.types.is_large_string(arr.type)):
+        return None
+    head = arr.slice(0, _DISTINCT_PROBE)
+    if len(head) < 2 or pc.count_distinct(head).as_py() * 2 <= len(head):
+        return None
+
+    def found(pattern: str):
+        return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+    # the steps' prefilters but the phones' in one pass of one pattern
+    some = found("|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
+    if phones:
+        some = pc.or_(some, pc.and_(found(_MAYBE_PHONE), pc.invert(found(f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}"))))
+    return np.flatnonzero(some.to_numpy(zero_copy_only=False))
 
 
 def _replaced(col: pd.Series, changed: np.ndarray, new) -> pd.Series:

@@ -577,3 +577,33 @@ def test_name_like_cells_with_stray_quotes_tabs_and_masks_are_masked():
     got = privacy.mask_name_like(pd.DataFrame({"a": ['"\tUlla Kunde"', "Xena Kunde\\", "Ola Kunde [email]",
                                                      "Web", "10:00 AM"]}))["a"].tolist()
     assert got == ["[name]", "[name]", "[name]", "Web", "10:00 AM"]
+
+
+@pytest.mark.parametrize("phones,greetings,listed", [(True, True, True), (True, False, False), (False, True, False),
+                                                      (False, False, True)])
+def test_mostly_distinct_columns_masked_from_the_rows_a_step_could_change(phones, greetings, listed):
+    # _mask_positions masks a mostly distinct column only at the rows some step's prefilter finds
+    # (privacy._rows_to_mask); the positions, new values and hits equal those of masking every distinct value
+    import pyarrow as pa
+
+    rng = np.random.default_rng(41 + 2 * phones + greetings)
+    pieces = np.array(["Anna", "Berg", "hi", "Hej", "Dear", "Best regards,\n", "x@yy.dk", "a (at) b.dk", "%40",
+                       "+45 20 30 40 50", "(555) 123-4567", "2024-03-05", "T", "10:00:00", "Z", "#", "1001",
+                       "123456", " ", "-", ".", ",", "Ли", "ñ", "7"], dtype=object)
+    values = [f"{i}-" + "".join(rng.choice(pieces, int(rng.integers(0, 5)))) for i in range(30_000)]
+    values[::7] = [f"2024-0{1 + i % 9}-1{i % 10} 0{i % 10}:1{i % 6}:{10 + i % 50}" for i in range(len(values[::7]))]
+    values[::11] = [str(10_000_000 + i) for i in range(len(values[::11]))]
+    names = Names(["Anna Berg"]) if listed else None
+    for s in (pd.Series(values + [None, ""], dtype="str"),
+              pd.Series(pa.chunked_array([values[:9000], values[9000:]], type=pa.large_string()), dtype="str")):
+        rows = privacy._rows_to_mask(s, names, phones=phones, greetings=greetings)
+        assert rows is not None and 0 < len(rows) < len(s)
+        got = privacy._mask_positions(s, names, phones=phones, greetings=greetings)
+        want = privacy._mask_distinct(s, names, phones=phones, greetings=greetings)
+        assert (got[0] == want[0]).all() and got[0].any()
+        assert got[1].to_pylist() == want[1].to_pylist()
+        assert got[2].keys() == want[2].keys()
+        for k in want[2]:
+            assert (got[2][k] == want[2][k]).all()
+    repeated = pd.Series(["Anna x@yy.dk"] * 5000 + ["ok"] * 5000, dtype="str")
+    assert privacy._rows_to_mask(repeated, names, phones=phones, greetings=greetings) is None
