@@ -70,6 +70,7 @@ import pandas as pd
 
 from csanalysis.errors import CsanalysisError
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.arrays import distinct, factorize
 
 __all__ = ["GuardsResult", "outcome_leakage", "derived_from_outcome", "churn_by_level", "broken_histories",
            "currency_split", "analysis_currency", "run_guards", "figure_flags", "LEAKAGE_THRESHOLD",
@@ -261,7 +262,9 @@ def derived_from_outcome(customers: pd.DataFrame, outcome: str = "churned", *, p
 
 
 def _orders(activity: pd.DataFrame) -> pd.DataFrame:
-    """One row per order with ``customer``, ``amount``, ``currency`` (repeated order ids counted once)."""
+    """One row per order with ``customer``, ``amount``, ``currency`` (repeated order ids counted once), and
+    ``customer_code``: the customer as an integer (the same code for the same customer), which the guards
+    group by instead of the text."""
     from csanalysis.segments.common import STR, with_customer
 
     act = with_customer(activity, "activity", "customer", "auto")
@@ -271,7 +274,13 @@ def _orders(activity: pd.DataFrame) -> pd.DataFrame:
                       else np.nan,
                       "currency": act["currency"].astype(STR) if "currency" in act.columns else np.nan})
     d = d[d["customer"].notna()]
-    dup = d["order_id"].notna() & d.duplicated(["customer", "order_id"])
+    customer = factorize(d["customer"])[0].astype(np.int64)
+    d = d.assign(customer_code=customer)
+    if "order_id" not in act.columns:
+        return d
+    # a repeated (customer, order id) pair, on integer codes (a missing order id is never a repeat)
+    order = factorize(d["order_id"])[0].astype(np.int64)
+    dup = (order >= 0) & pd.Index(customer * (int(order.max(initial=0)) + 2) + order + 1).duplicated()
     return d[~dup]
 
 
@@ -301,8 +310,8 @@ def broken_histories(activity: pd.DataFrame, *, min_share: float = REPEAT_MIN_SH
 
 def _broken_histories(orders: pd.DataFrame, min_share: float) -> pd.DataFrame:
     """:func:`broken_histories` of the table :func:`_orders` made."""
-    per = orders.groupby("customer", sort=False).size()
-    n, k = int(len(per)), int((per >= 2).sum())
+    per = np.bincount(orders["customer_code"].to_numpy(), minlength=0)  # orders per customer (code)
+    n, k = int((per > 0).sum()), int((per >= 2).sum())
     share = k / n if n else np.nan
     return pd.DataFrame({"customers": [n], "repeat_buyers": [k], "repeat_share": [share],
                          "min_share": [float(min_share)], "flagged": [bool(n and share < min_share)]})
@@ -369,11 +378,17 @@ def _currency_split(orders: pd.DataFrame, currency: str | None) -> pd.DataFrame:
     if d.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     cur = _analysis_currency(orders, currency)
-    per = d.groupby("currency", sort=True).agg(orders=("customer", "size"), customers=("customer", "nunique"))
-    n_cur = d.groupby("customer")["currency"].nunique()
-    single = d[d["customer"].map(n_cur).eq(1)].drop_duplicates("customer")
-    per["only_customers"] = single["currency"].value_counts().reindex(per.index, fill_value=0)
-    out = per.rename_axis("currency").reset_index()
+    # on integer codes: currencies in sorted order, the distinct (customer, currency) pairs
+    codes, names = factorize(d["currency"])
+    rank = np.argsort(np.argsort(np.asarray(names, dtype=object), kind="stable"))
+    cur_code, k = rank[codes].astype(np.int64), len(names)
+    pairs = distinct(d["customer_code"].to_numpy() * k + cur_code)
+    pair_cur, pair_customer = pairs % k, pairs // k
+    currencies = np.bincount(pair_customer)[pair_customer]  # currencies of each pair's customer
+    out = pd.DataFrame({"currency": np.sort(np.asarray(names, dtype=object)),
+                        "orders": np.bincount(cur_code, minlength=k).astype(np.int64),
+                        "customers": np.bincount(pair_cur, minlength=k).astype(np.int64),
+                        "only_customers": np.bincount(pair_cur[currencies == 1], minlength=k).astype(np.int64)})
     out["currency"] = out["currency"].astype("object")
     out["analysis"] = out["currency"].eq(cur)
     out["left_out"] = out["only_customers"].where(~out["analysis"], 0).astype("int64")

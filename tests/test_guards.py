@@ -297,3 +297,50 @@ def test_sample_guards_and_bounded_intervals():
     # New customers and Promising are no longer empty
     s = a.results["rfm"].summary().set_index("segment")
     assert s.loc["New customers", "n"] > 0 and s.loc["Promising", "n"] > 0
+
+
+def test_order_guards_on_integer_codes_equal_the_grouping_by_text():
+    # broken_histories and currency_split group orders by integer codes of the customer (guards._orders); on
+    # random orders (repeated and missing order ids, missing and mixed currencies, missing customers) they equal
+    # the grouping of the text columns they replaced
+    from csanalysis.guards import broken_histories, currency_split
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    cur = rng.choice(np.array(["DKK", "EUR", "SEK", "Øre", None], dtype=object), n, p=[0.6, 0.2, 0.1, 0.05, 0.05])
+    oid = np.array([f"#{i}" for i in rng.integers(0, 9000, n)], dtype=object)
+    oid[rng.random(n) < 0.05] = None
+    cust = np.array([f"c{i}" for i in rng.integers(0, 3000, n)], dtype=object)
+    cust[rng.random(n) < 0.02] = None
+    act = pd.DataFrame({"customer_id": pd.Series(cust, dtype="str"), "order_id": pd.Series(oid, dtype="str"),
+                        "amount": np.where(rng.random(n) < 0.03, np.nan, rng.gamma(2, 100, n)),
+                        "currency": pd.Series(cur, dtype="str")})
+    # the reference: the text grouping
+    d = pd.DataFrame({"customer": act["customer_id"], "order_id": act["order_id"], "amount": act["amount"],
+                      "currency": act["currency"]})
+    d = d[d["customer"].notna()]
+    d = d[~(d["order_id"].notna() & d.duplicated(["customer", "order_id"]))]
+    per = d.groupby("customer").size()
+    hist = broken_histories(act)
+    assert hist["customers"].item() == len(per) and hist["repeat_buyers"].item() == int((per >= 2).sum())
+    p = d[d["amount"].notna() & d["currency"].notna()]
+    want = p.groupby("currency", sort=True).agg(orders=("customer", "size"), customers=("customer", "nunique"))
+    n_cur = p.groupby("customer")["currency"].nunique()
+    single = p[p["customer"].map(n_cur).eq(1)].drop_duplicates("customer")
+    want["only_customers"] = single["currency"].value_counts().reindex(want.index, fill_value=0)
+    want = want.rename_axis("currency").reset_index()
+    want["currency"] = want["currency"].astype("object")
+    got = currency_split(act, "EUR")
+    pd.testing.assert_frame_equal(got[list(want.columns)], want, check_exact=True)
+    assert got["left_out"].tolist() == [0 if c == "EUR" else k for c, k in zip(want["currency"], want["only_customers"])]
+    assert (want["only_customers"] > 0).all() and len(want) == 4
+
+
+def test_a_missing_order_id_never_makes_another_customers_order_a_repeat():
+    # the codes of (customer, order id) keep a slot for a missing id: c1's order without an id must not take the
+    # place of c0's second order
+    from csanalysis.guards import broken_histories
+
+    act = pd.DataFrame({"customer_id": pd.Series(["c0", "c1", "c0"], dtype="str"),
+                        "order_id": pd.Series(["#a", None, "#b"], dtype="str"), "amount": 1.0, "currency": "DKK"})
+    assert broken_histories(act)[["customers", "repeat_buyers"]].values.tolist() == [[2, 1]]
