@@ -915,10 +915,11 @@ def _read_fast(path: str, delimiter: str | None,
         return None  # (a header quoted over lines, or with a stray quote: the general path decides)
     names = [f"f{i}" for i in range(k)]
 
-    def open_blocks(newlines_in_values: bool, include: list[str] | None = None):
+    def open_blocks(newlines_in_values: bool, include: list[str] | None = None, use_threads: bool = True):
         return pacsv.open_csv(
             p,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, block_size=_BLOCK_BYTES),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=0, block_size=_BLOCK_BYTES,
+                                           use_threads=use_threads),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=newlines_in_values, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
@@ -980,8 +981,8 @@ def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks,
     """
     import pyarrow as pa
 
-    try:
-        first = next(iter(open_blocks(False)), None)
+    try:  # (one thread: with more, pyarrow reads blocks ahead that are never used)
+        first = next(iter(open_blocks(False, use_threads=False)), None)
     except pa.ArrowInvalid:
         return None, None
     if first is None or first.num_rows < 2:

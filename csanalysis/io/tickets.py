@@ -206,7 +206,7 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
     file is a self-service channel (the export may not record self-service at all).
     """
     v = normalise_values(values)
-    uniq = pd.Series(v.unique())
+    codes, uniq = _distinct(v)
     chan = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[0])
     dire = uniq.map(lambda x: _CHANNEL.get(x, _CHANNEL.get(re.sub(r"[^a-z_ -]", "", x).strip(), (None, None)))[1])
     unknown = uniq[(chan.isna()) & (uniq != "")]
@@ -214,9 +214,9 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
         rep.note(f"channel values not recognised, counted as 'other': {', '.join(sorted(unknown)[:15])}")
     cmap = dict(zip(uniq, chan.fillna("other")))
     dmap = dict(zip(uniq, dire.fillna("customer")))
-    ch = v.map(cmap).where(v != "", np.nan) if column else pd.Series(np.nan, index=values.index)
-    di = v.map(dmap).where(v != "", "customer")
-    known = v.map(dict(zip(uniq, chan.notna() | uniq.isin(_SELF_SERVICE)))).astype(bool) & (v != "")
+    ch = _spread(uniq.map(cmap), codes, v).where(v != "", np.nan) if column else pd.Series(np.nan, index=values.index)
+    di = _spread(uniq.map(dmap), codes, v).where(v != "", "customer")
+    known = _spread(chan.notna() | uniq.isin(_SELF_SERVICE), codes, v).astype(bool) & (v != "")
     if not column or not uniq.isin(_SELF_SERVICE).any():
         # no channel value of the file is self-service: the export may not record it at all, so "not
         # self-service" cannot be told from "not recorded" and every value stays missing
@@ -225,11 +225,22 @@ def _channels(values: pd.Series, rep: LoadReport, column: str | None) -> tuple[p
     return ch, di, ss
 
 
+def _distinct(v: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A column of normalised values (no missing value) as codes and its distinct values (``v.unique()``)."""
+    codes, uniq = factorize(v)
+    return codes, pd.Series(uniq.array)
+
+
+def _spread(per_value: pd.Series, codes: np.ndarray, v: pd.Series) -> pd.Series:
+    """``v.map(dict(zip(distinct values, per_value)))``: each row's value of its distinct value."""
+    return pd.Series(per_value.array.take(codes), index=v.index, name=v.name)
+
+
 def _ratings(values: pd.Series, spec: TicketTool, rating_scale, rep: LoadReport
              ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """-> (rating_score 0-1, label the tool said, rating_offered)."""
     v = normalise_values(values)
-    uniq = pd.Series(v.unique())
+    codes_v, uniq = _distinct(v)
     said = uniq.map(_RATING_SAID)
     offered = uniq.map(lambda x: _NOT_RATED.get(x, True))
     score = pd.Series(np.nan, index=uniq.index)
@@ -256,10 +267,9 @@ def _ratings(values: pd.Series, spec: TicketTool, rating_scale, rep: LoadReport
     known = score.notna() | said.notna() | uniq.isin(list(_NOT_RATED))
     if (~known).any():
         rep.note(f"rating values not recognised (left unrated): {', '.join(sorted(uniq[~known])[:15])}")
-    smap, lmap, omap = dict(zip(uniq, score)), dict(zip(uniq, said)), dict(zip(uniq, offered))
-    sc = v.map(smap).astype("float64")
-    lab = v.map(lmap)
-    off = v.map(omap).astype("boolean")
+    sc = _spread(score, codes_v, v).astype("float64")
+    lab = _spread(said, codes_v, v)
+    off = _spread(offered, codes_v, v).astype("boolean")
     off = off.where(~(sc.notna() | lab.notna()), True)
     return sc, lab, off
 
