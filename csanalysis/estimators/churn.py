@@ -176,7 +176,9 @@ def _km_grid(order: _KMOrder, W: np.ndarray, grid: np.ndarray) -> np.ndarray:
     if order.rows.size == 0:
         return np.ones((W.shape[0], grid.size))
     ev, start, idx = order.ev, order.start, order.at_grid
-    at_risk = np.cumsum(W[:, ::-1], axis=1)[:, ::-1][:, start]
+    # at risk at each distinct duration: the weights from its first subject on, summed per duration and then
+    # from the last duration back (whole-number weights: the same sums in any order)
+    at_risk = np.cumsum(np.add.reduceat(W, start, axis=1)[:, ::-1], axis=1)[:, ::-1]
     events = np.add.reduceat(W * ev, start, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         q = np.where(at_risk > 0, 1.0 - events / at_risk, 1.0)
