@@ -673,8 +673,9 @@ def _rows_to_mask(s: pd.Series, names: Names | None, *, phones: bool, greetings:
     A row is left out only when no step's own prefilter finds its value (an e-mail, a phone number that is
     not a whole ISO timestamp or plain number, a greeting, two letters in a row when ``names`` lists words),
     so no step changes it. Masking is per value, so masking the other rows gives each the same result. Hashing
-    every row to find the distinct values costs more than these scans when nearly every value is distinct;
-    whether a column is, is told from its first :data:`_DISTINCT_PROBE` rows (more than half distinct).
+    every row to find the distinct values costs more than these scans when nearly every value is distinct and
+    few could change (ids, timestamps, not free text); both are told from the first :data:`_DISTINCT_PROBE`
+    rows (more than half of them distinct, at most a quarter found by a prefilter).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -687,14 +688,19 @@ def _rows_to_mask(s: pd.Series, names: Names | None, *, phones: bool, greetings:
     if len(head) < 2 or pc.count_distinct(head).as_py() * 2 <= len(head):
         return None
 
-    def found(pattern: str):
-        return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    def some(a):
+        def found(pattern: str):
+            return pc.fill_null(pc.match_substring_regex(a, pattern), False)
 
-    # the steps' prefilters but the phones' in one pass of one pattern
-    some = found("|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
-    if phones:
-        some = pc.or_(some, pc.and_(found(_MAYBE_PHONE), pc.invert(found(f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}"))))
-    return np.flatnonzero(some.to_numpy(zero_copy_only=False))
+        # the steps' prefilters but the phones' in one pass of one pattern
+        hit = found("|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
+        if phones:
+            hit = pc.or_(hit, pc.and_(found(_MAYBE_PHONE), pc.invert(found(f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}"))))
+        return hit.to_numpy(zero_copy_only=False)
+
+    if some(head).mean() > 0.25:  # free text: most rows would be masked anyway, so hashing them all is no waste
+        return None
+    return np.flatnonzero(some(arr))
 
 
 def _replaced(col: pd.Series, changed: np.ndarray, new) -> pd.Series:

@@ -52,7 +52,8 @@ from .report import LoadReport
 __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "clean_label", "header_key",
            "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
            "unmasked_text_columns", "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs",
-           "reject_implausible", "first_row_is_data", "released_in_block", "header_rows_from_data", "protect", "base_column", "ID_COLUMN"]
+           "reject_implausible", "first_row_is_data", "released_in_block", "header_rows_from_data", "protect",
+           "base_column", "ID_COLUMN"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 

@@ -993,7 +993,7 @@ def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks,
     del cells
     if not gone:
         return None, None
-    headers = {i: first.column(i).slice(0, 1) for i in gone}
+    headers = {i: pa.array([first.column(i)[0].as_py()], type=pa.large_string()) for i in gone}  # (a copy)
     del first
     table = parse([n for i, n in enumerate(names) if i not in headers])
     lines = _lines_in_utf8(p, skip)
