@@ -432,7 +432,7 @@ class Names:
         arr = pc.unique(pa.array(s.array)).cast(pa.string())
         # a word is two letters or more: values without two letters in a row list none (order numbers in a
         # Shopify "Name" column, initials), and replacing an address by a space below joins no letters
-        arr = arr.filter(pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False))
+        arr = arr.filter(_found(arr, _TWO_LETTERS))
         arr = pc.replace_substring_regex(arr, EMAIL_RE2, " ")
         parts = pc.split_pattern(pc.replace_substring_regex(arr, _NAME_TOKEN, rf"{_SPLIT}\1{_SPLIT}"), _SPLIT)
         words = pc.unique(pc.list_flatten(parts))
@@ -457,13 +457,11 @@ class Names:
         ['Anna Berg']
         """
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         arr = getattr(s.array, "_pa_array", None)
         if arr is None:
             arr = pa.array(s.astype("str").array)
-        keep = pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False)
-        return s[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+        return s[np.asarray(_found(arr, _TWO_LETTERS).to_numpy(zero_copy_only=False), dtype=bool)]
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -483,7 +481,7 @@ class Names:
             return arr
         # a listed word is two letters or more, so only values with two letters in a row can hold one
         # (timestamps, amounts and numeric ids, often every value distinct, are left out at once) ...
-        maybe = pc.fill_null(pc.match_substring_regex(arr, _TWO_LETTERS), False)
+        maybe = _found(arr, _TWO_LETTERS)
         if not pc.any(maybe).as_py():
             return arr
         where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
@@ -535,14 +533,21 @@ def _changed(before, after) -> np.ndarray:
     return pc.fill_null(pc.not_equal(before, after), False).to_numpy(zero_copy_only=False)
 
 
+def _found(arr, pattern: str):
+    """Which values of a pyarrow string array ``pattern`` (RE2) finds; missing values: False."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+
 def _on_some(arr, prefilter: str, fn, unless: str | None = None):
     """Apply ``fn`` only to the values ``prefilter`` finds (most values hold no personal data), and not to
     those ``unless`` matches (values ``fn`` is known to leave as they are)."""
     import pyarrow.compute as pc
 
-    some = pc.fill_null(pc.match_substring_regex(arr, prefilter), False)
+    some = _found(arr, prefilter)
     if unless is not None and pc.any(some).as_py():
-        some = pc.and_(some, pc.invert(pc.fill_null(pc.match_substring_regex(arr, unless), False)))
+        some = pc.and_(some, pc.invert(_found(arr, unless)))
     n = pc.sum(some).as_py() or 0
     if n == 0:
         return arr
@@ -564,6 +569,8 @@ _ISO_TIMESTAMP = (r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
 #: (tested on random ones). The phone rules skip them: the export's order numbers and numeric ids, every value
 #: distinct, were most of their work on an order table.
 _PLAIN_NUMBER = r"^#?[0-9]+$"
+#: The values the phone rules skip although ``_MAYBE_PHONE`` finds them (:func:`_mask_arrow`, :func:`_rows_to_mask`).
+_NOT_PHONES = f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}"
 _MAYBE_GREETING = f"(?i:{_alt(_OPENERS + _CLOSERS)})"
 
 
@@ -599,7 +606,7 @@ def _mask_arrow(arr, names: Names | None, *, phones: bool = True, greetings: boo
     hits["emails"] = _changed(before, arr)
     if phones:
         before = arr
-        arr = _on_some(arr, _MAYBE_PHONE, _mask_phones, unless=f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}")
+        arr = _on_some(arr, _MAYBE_PHONE, _mask_phones, unless=_NOT_PHONES)
         hits["phones"] = _changed(before, arr)
     else:
         hits["phones"] = np.zeros(len(arr), dtype=bool)
@@ -689,13 +696,10 @@ def _rows_to_mask(s: pd.Series, names: Names | None, *, phones: bool, greetings:
         return None
 
     def some(a):
-        def found(pattern: str):
-            return pc.fill_null(pc.match_substring_regex(a, pattern), False)
-
         # the steps' prefilters but the phones' in one pass of one pattern
-        hit = found("|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
+        hit = _found(a, "|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
         if phones:
-            hit = pc.or_(hit, pc.and_(found(_MAYBE_PHONE), pc.invert(found(f"{_ISO_TIMESTAMP}|{_PLAIN_NUMBER}"))))
+            hit = pc.or_(hit, pc.and_(_found(a, _MAYBE_PHONE), pc.invert(_found(a, _NOT_PHONES))))
         return hit.to_numpy(zero_copy_only=False)
 
     if some(head).mean() > 0.25:  # free text: most rows would be masked anyway, so hashing them all is no waste

@@ -40,8 +40,10 @@ from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
 from ._text import (
     blank_text,
+    column_names,
     dedupe_names,
     distinct_text,
+    header_cells,
     missing_text,
     promote_header,
     read_table,
@@ -661,8 +663,7 @@ def released_in_block(cells: pd.DataFrame, *, keep=(), headerless_ok: bool = Fal
     """
     if len(cells) < 1 or (headerless_ok and first_row_is_data(cells)):
         return []
-    header = [("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[0].tolist()]
-    names = dedupe_names([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+    names = column_names(header_cells(cells))
     out = []
     for i, name in enumerate(names):
         if name in keep or classify_column(name) not in RELEASED_KINDS:

@@ -974,7 +974,7 @@ def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks,
     last column is always parsed (:func:`_closed_at_end` reads it). The others are left out of the parse
     (pyarrow's ``include_columns``) and come back as their header cell over ``''`` on the shared zero
     buffer, so the caller's table has every column in place. The parse then checks nothing in the
-    columns left out, so the file's bytes are checked instead (:func:`_lines_in_utf8`): when the file is
+    columns left out, so the file's bytes are checked instead (:func:`_file_lines`): when the file is
     not valid UTF-8, or a record spans lines (a line break in a value the parse skipped would go
     uncounted by :func:`_no_swallowing`), this returns ``(None, None)`` and the whole file is parsed as
     before. Also returns the file's line count, for :func:`_no_swallowing`.
@@ -996,7 +996,7 @@ def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks,
     headers = {i: pa.array([first.column(i)[0].as_py()], type=pa.large_string()) for i in gone}  # (a copy)
     del first
     table = parse([n for i, n in enumerate(names) if i not in headers])
-    lines = _lines_in_utf8(p, skip)
+    lines = _file_lines(p, skip, utf8=True)
     if lines is None or lines != table.num_rows:
         return None, None
     blank = _shared_blank(max(table.num_rows - 1, 0), False)
@@ -1005,10 +1005,20 @@ def _parse_letting_go(p: Path, names: list[str], skip: int, let_go, open_blocks,
     return table, lines
 
 
-def _lines_in_utf8(p: Path, skip: int) -> int | None:
-    """The file's line count (a last line without its line break counted), or None when its bytes after
-    ``skip`` are not valid UTF-8. Read in 16 MB pieces, each checked by Arrow up to its last line break."""
+def _file_lines(p: Path, skip: int = 0, utf8: bool = False) -> int | None:
+    """The file's line count (a last line without its line break counted), read in 16 MB pieces.
+
+    ``utf8``: also check that its bytes after ``skip`` are valid UTF-8 (each piece by Arrow, up to its last
+    line break), and return None when they are not.
+    """
     import pyarrow as pa
+
+    def valid(piece: bytes) -> bool:
+        try:
+            pa.array([piece], pa.large_binary()).cast(pa.large_string())
+        except pa.ArrowInvalid:
+            return False
+        return True
 
     lines, rest, last = 0, b"", b""
     with open(p, "rb") as f:
@@ -1016,16 +1026,13 @@ def _lines_in_utf8(p: Path, skip: int) -> int | None:
         for block in iter(lambda: f.read(1 << 24), b""):
             lines += block.count(b"\n")
             last = block[-1:]
-            block = rest + block
-            cut = block.rfind(b"\n") + 1
-            rest = block[cut:]
-            try:
-                pa.array([block[:cut]], pa.large_binary()).cast(pa.large_string())
-            except pa.ArrowInvalid:
-                return None
-    try:
-        pa.array([rest], pa.large_binary()).cast(pa.large_string())
-    except pa.ArrowInvalid:
+            if utf8:
+                block = rest + block
+                cut = block.rfind(b"\n") + 1
+                rest = block[cut:]
+                if not valid(block[:cut]):
+                    return None
+    if utf8 and not valid(rest):
         return None
     return lines + (last != b"\n" and last != b"")
 
@@ -1186,14 +1193,8 @@ def _no_swallowing(path: Path, table, delim: str, skip: int, lines: int | None =
     import pyarrow.compute as pc
 
     if lines is None:
-        lines = 0
-        with open(path, "rb") as f:  # one record per line (the common case): nothing spans lines
-            ends = b""
-            for block in iter(lambda: f.read(1 << 24), b""):
-                lines += block.count(b"\n")
-                ends = block[-1:]
-        lines += ends != b"\n" and ends != b""
-    if lines == table.num_rows:
+        lines = _file_lines(path)
+    if lines == table.num_rows:  # one record per line (the common case): nothing spans lines
         return True
     nl = None
     for col in table.columns:
@@ -1338,6 +1339,17 @@ def read_table(path, *, encoding: str | None, sheet,
     return raw
 
 
+def header_cells(cells: pd.DataFrame, row: int = 0) -> list[str]:
+    """The cells of a header row as :func:`promote_header` reads them: text, stripped, '' when missing."""
+    return [("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[row].tolist()]
+
+
+def column_names(header: list[str]) -> list[str]:
+    """The column names :func:`promote_header` gives a header row: ``column 3`` for an empty cell, and
+    repeated names told apart (:func:`dedupe_names`)."""
+    return dedupe_names([h if h else f"column {i + 1}" for i, h in enumerate(header)])
+
+
 def promote_header(raw: RawTable, header_rows: int = 1) -> tuple[pd.DataFrame, np.ndarray, list[list[str]]]:
     """Split header rows off a :class:`RawTable`.
 
@@ -1349,13 +1361,13 @@ def promote_header(raw: RawTable, header_rows: int = 1) -> tuple[pd.DataFrame, n
     if len(cells) < header_rows:
         raise ExportError(raw.path, f"has {len(cells)} row(s), fewer than the {header_rows} header row(s) of this format",
                           expected="an export with its header")
-    headers = [[("" if pd.isna(v) else str(v)).strip() for v in cells.iloc[i].tolist()] for i in range(header_rows)]
+    headers = [header_cells(cells, i) for i in range(header_rows)]
     data = cells.iloc[header_rows:].reset_index(drop=True)
     names = headers[0]
     keep = list(range(len(names)))
     while keep and names[keep[-1]] == "" and (data[keep[-1]].fillna("").str.strip() == "").all():
         keep.pop()
     data = data[keep]
-    data.columns = dedupe_names([names[i] if names[i] else f"column {i + 1}" for i in keep])
+    data.columns = column_names(names[:len(keep)])
     headers = [[h[i] for i in keep] for h in headers]
     return data, raw.row_numbers[header_rows:], headers
