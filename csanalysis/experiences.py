@@ -629,7 +629,7 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
     # per customer, open tickets at a purchase = tickets created before it - tickets solved before it
     # (customer, time) packed into one int64: the time's rank among all the times. The ranks come from one sort
     # (np.unique's inverse), and the purchases are looked up in sorted order: binary searches of millions of
-    # values in random order cost 8x as much at 1,000,000 customers
+    # values in random order cost 8x as much at 1,000,000 customers (see csanalysis.stats.arrays.search_sorted)
     n_e = ce.size
     times, rank = np.unique(np.concatenate([start[ok_e], end[ok_e], p_at[ok_a]]), return_inverse=True)
     m = np.int64(times.size + 1)
@@ -637,7 +637,7 @@ def purchases_while_open(experiences: pd.DataFrame, activity: pd.DataFrame, *,
     s_key = np.sort(ce.astype(np.int64) * m + rank[:n_e])
     e_key = np.sort(ce.astype(np.int64) * m + rank[n_e:2 * n_e])
     p_key = ca.astype(np.int64) * m + rank[2 * n_e:]
-    order = np.argsort(p_key, kind="stable")
+    order = np.argsort(p_key, kind="stable")  # (search_sorted's idea, the order shared by two searches)
     p_sorted = p_key[order]
     opened = np.searchsorted(s_key, p_sorted, side="left")
     closed = np.searchsorted(e_key, p_sorted, side="left")

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from csanalysis.stats.arrays import distinct, factorize, n_distinct
+from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.uint64, bool])
@@ -91,3 +91,16 @@ def test_factorize_other_inputs_are_pandas(values):
     np.testing.assert_array_equal(codes, want_codes)
     assert type(uniques) is type(want_uniques)
     assert list(uniques) == list(want_uniques) or len(uniques) == len(want_uniques) == 0
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+@pytest.mark.parametrize("n", [10, 200_000])
+def test_search_sorted_equals_numpy(side, n):
+    rng = np.random.default_rng(n)
+    a = np.sort(rng.integers(0, 1000, 5000))  # repeats in the haystack: the side matters
+    v = rng.integers(-5, 1005, n)  # random order, repeats, values outside the haystack
+    got = search_sorted(a, v, side=side)
+    np.testing.assert_array_equal(got, np.searchsorted(a, v, side=side))
+    assert got.dtype == np.int64
+    s = np.sort(v)  # needles already in order take numpy's path
+    np.testing.assert_array_equal(search_sorted(a, s, side=side), np.searchsorted(a, s, side=side))

@@ -72,7 +72,7 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import distinct, factorize, n_distinct
+from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
                                        unit_hash)
 from csanalysis.stats.survival import (
@@ -367,8 +367,8 @@ class _Purchases:
         return _Purchases(self.codes()[keep], self.at[keep], self.n_codes, amounts)
 
     def after(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
-        r = _search(self.uniq, t, "right").astype(np.int64)
-        return _search(self.key, codes.astype(np.int64) * self.mult + r, "left")
+        r = search_sorted(self.uniq, t, "right")
+        return search_sorted(self.key, codes.astype(np.int64) * self.mult + r, "left")
 
     def first(self) -> np.ndarray:
         """Each customer's first event time (``_NEVER`` without any)."""
@@ -645,16 +645,6 @@ def _row(figure: str, group: str, est: float = np.nan, lo: float = np.nan, hi: f
 def _boot_durations(d: np.ndarray, window: float) -> np.ndarray:
     step = window / _BOOT_STEPS
     return np.round(d / step) * step
-
-
-def _search(a: np.ndarray, v: np.ndarray, side: Literal["left", "right"]) -> np.ndarray:
-    """``np.searchsorted`` that sorts large needle arrays first (much faster on big haystacks)."""
-    if v.size < 50_000 or bool(np.all(v[1:] >= v[:-1])):
-        return np.searchsorted(a, v, side=side)
-    order = np.argsort(v, kind="stable")
-    out = np.empty(v.size, dtype=np.int64)
-    out[order] = np.searchsorted(a, v[order], side=side)
-    return out
 
 
 def _surv_at(km: KaplanMeierResult | None, t: float, confidence: float) -> tuple[float, float, float, str]:

@@ -132,7 +132,7 @@ from csanalysis.segments.common import (
     purchases,
     utc_as_of,
 )
-from csanalysis.stats.arrays import factorize, n_distinct
+from csanalysis.stats.arrays import factorize, n_distinct, search_sorted
 
 __all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyResult", "ServiceRecoveryResult",
            "experience_journeys", "service_recovery_test"]
@@ -433,7 +433,7 @@ class _Times:
     def count(self, codes: np.ndarray, secs: np.ndarray, *, inclusive: bool = False) -> np.ndarray:
         """Events of customer ``codes`` strictly before ``secs`` (at or before with ``inclusive``)."""
         q = codes.astype(np.int64) * _KEY + np.clip(secs - self.base, 0, _KEY - 1)
-        return np.searchsorted(self.key, q, side="right" if inclusive else "left") - self.starts[codes]
+        return search_sorted(self.key, q, side="right" if inclusive else "left") - self.starts[codes]
 
     def _at(self, i: np.ndarray, has: np.ndarray) -> np.ndarray:
         """Event time at sorted position ``i`` where ``has``, else ``_NO_TIME``."""
