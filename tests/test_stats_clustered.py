@@ -279,3 +279,30 @@ def test_bootstrap_sums_add_over_partitions_of_the_units():
     assert whole[:, 0].sum(axis=1).mean() == pytest.approx(n, rel=0.05)
     one = clustered_bootstrap_sums(np.ones(4), ["a", "a", "b", "b"], [0, 1, 0, 1], 2, n_resamples=50, seed=1)
     assert one.shape == (50, 2) and np.array_equal(one[:, 0], one[:, 1])
+
+
+def test_bootstrap_sums_are_the_weighted_sums_term_by_term():
+    """Each replicate's cell sum adds, unit by unit in the order of the units' ids, the unit's row sum times its
+    Poisson weight: the same terms in the same order, so equal to the last bit (real values, missing ones as 0)."""
+    from csanalysis.stats.bootstrap import poisson_weights_from_hash, unit_hash
+    from csanalysis.stats.clustered import hash_seed
+
+    rng = np.random.default_rng(11)
+    n, K, R = 3000, 5, 40
+    units = rng.integers(0, 700, n).astype(str)
+    cells = rng.integers(-1, K, n)  # -1: left out
+    v = np.vstack([np.ones(n), rng.random(n) * 100.0])
+    v[1, rng.random(n) < 0.02] = np.nan
+    got = clustered_bootstrap_sums(v, units, cells, K, n_resamples=R, seed=4, max_cells=5000)  # several chunks
+    ids = np.unique(units[cells >= 0])
+    w = poisson_weights_from_hash(unit_hash(ids.astype(object), hash_seed(4)), R).astype(float)  # (R, units)
+    vv = np.where(np.isfinite(v), v, 0.0)
+    want = np.zeros((R, 2, K))
+    for k in range(K):
+        for j, uid in enumerate(ids):
+            rows = (cells == k) & (units == uid)
+            if rows.any():
+                s = np.array([np.bincount(np.zeros(int(rows.sum()), dtype=np.int64), weights=row[rows])[0]
+                              for row in vv])  # the unit's sum in the cell, in row order
+                want[:, :, k] += s[None, :] * w[:, j][:, None]
+    np.testing.assert_array_equal(got, want)

@@ -738,13 +738,15 @@ def clustered_bootstrap_sums(values: Any, units: Any, cells: Any, n_cells: int, 
         pcell, punit = key // len(present), key % len(present)
         psum = np.vstack([np.bincount(pair, weights=row, minlength=len(key)) for row in vv])  # (V, pairs)
         hashes = unit_hash(u.ids[present], hash_seed(seed))
-        # cells x pairs matrices holding each pair's sum: a replicate's cell sums are M @ weights
-        mats = [sparse.csr_matrix((psum[j], (pcell, np.arange(len(key)))), shape=(K, len(key)))
+        # cells x units matrices holding each (cell, unit) pair's sum: a replicate's cell sums are M @ the units'
+        # weights. (A cell's pairs are in the order of their units, so each sum adds the same terms in the same
+        # order as over a column per pair, without spreading every replicate's weights to the pairs.)
+        mats = [sparse.csr_matrix((psum[j], (pcell, punit)), shape=(K, len(present)))
                 for j in range(vv.shape[0])]
         chunk = _chunk_rows(R, len(key), int(max_cells))
         for r0 in range(0, R, chunk):
             r = np.arange(r0, min(R, r0 + chunk))
-            W = poisson_weights_from_hash(hashes, r)[:, punit].astype(float).T  # (pairs, replicates)
+            W = np.ascontiguousarray(poisson_weights_from_hash(hashes, r).T, dtype=float)  # (units, replicates)
             for j, M in enumerate(mats):
                 out[r0:r0 + len(r), j] = np.asarray(M @ W).T
     return out[:, 0] if one else out
