@@ -226,3 +226,23 @@ def test_to_dict_json_records_and_plot():
 def test_needs_a_dated_table():
     with pytest.raises(ValueError, match="at least a tickets"):
         scorecard(None, customers=conform(pd.DataFrame({"customer_id": ["a"]}), "customers"))
+
+
+def test_repeat_purchase_rate_against_a_groupby():
+    """Per month: the share of that month's buyers whose first order in the data came before the month."""
+    rng = np.random.default_rng(8)
+    n = 400
+    at = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 150 * 24, n), unit="h")
+    raw = pd.DataFrame({"customer_id": rng.integers(0, 90, n).astype(str),
+                        "at": at.tz_convert("Europe/Copenhagen").astype(str),  # offsets in the text
+                        "order_id": [f"o{i}" for i in range(n)], "amount": 1.0})
+    a = conform(raw, "activity")
+    t = conform(pd.DataFrame({"ticket_id": ["1"], "customer_id": ["0"], "created_at": ["2024-01-06"]}), "tickets")
+    rp = _rows(scorecard(t, activity=a), "repeat_purchase_rate")
+    month = at.tz_localize(None).to_period("M")
+    df = pd.DataFrame({"c": raw["customer_id"], "at": at, "m": month})
+    df["first"] = df.groupby("c")["at"].transform("min")
+    buyers = df.drop_duplicates(["c", "m"])
+    want = buyers.assign(rep=buyers["first"] < buyers["m"].dt.start_time.dt.tz_localize("UTC")).groupby("m")["rep"]
+    assert rp["n"].tolist() == want.size().tolist()
+    np.testing.assert_allclose(rp["value"].to_numpy(dtype=float), want.mean().to_numpy(dtype=float), rtol=1e-12)

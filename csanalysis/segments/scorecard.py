@@ -121,6 +121,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_p
+from csanalysis.stats.arrays import factorize
 from csanalysis.stats.clustered import (
     as_units,
     clustered_bootstrap_sums,
@@ -699,16 +700,20 @@ def scorecard(
         cust = act["customer"]
         okc = cust.notna().to_numpy() & (ga >= 0)
         if okc.any():
-            # timestamps stay datetime64 (``to_numpy`` of a tz-aware column builds a Timestamp per row)
-            a2 = pd.DataFrame({"customer": cust.to_numpy()[okc], "at": act["at"].array[okc], "g": ga[okc]})
-            first_at = a2.groupby("customer", sort=False)["at"].transform("min")
-            a2 = a2.assign(first_at=first_at)
-            buyers = a2.groupby(["customer", "g"], sort=False)["first_at"].first().reset_index()
-            starts = periods.start_time.tz_localize("UTC")
-            fa = pd.to_datetime(buyers["first_at"], utc=True).array
-            repeat = np.asarray(fa < starts[buyers["g"].to_numpy()].array, dtype=bool)
-            share("repeat_purchase_rate", repeat, np.ones(len(buyers), bool), buyers["g"].to_numpy(np.int64),
-                  as_units(buyers["customer"].astype("str").reset_index(drop=True)),
+            # the customers as integer codes (the text factorised once, no Python string per row): each one's
+            # first order, then one row per (customer, period) in the order the pairs first appear
+            cc, cu = factorize(cust[okc].reset_index(drop=True))
+            cc = np.asarray(cc, dtype=np.int64)
+            ns = pd.DatetimeIndex(act["at"].array[okc]).tz_convert("UTC").as_unit("ns").asi8
+            first_ns = np.full(len(cu), np.iinfo(np.int64).max)
+            np.minimum.at(first_ns, cc, ns)
+            g_okc = ga[okc]
+            _, first_row = np.unique(cc * P + g_okc, return_index=True)
+            first_row.sort()
+            bc, bg = cc[first_row], g_okc[first_row]
+            starts = periods.start_time.tz_localize("UTC").as_unit("ns").asi8
+            share("repeat_purchase_rate", first_ns[bc] < starts[bg], np.ones(bc.size, bool), bg.astype(np.int64),
+                  as_units(pd.Series(cu.take(bc)).astype("str")),
                   "buyers whose first order in the data is before the period; early periods are left-censored")
         if t is not None and len(t):
             orders = np.bincount(ga[ga >= 0], minlength=P).astype(float)

@@ -269,7 +269,7 @@ def _cluster_moments(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int) -> tup
         s_c = np.bincount(key, weights=y, minlength=G * C)[nz]
         cg = nz // C
     else:
-        cell, keys = pd.factorize(key, sort=True)
+        keys, cell = np.unique(key, return_inverse=True)  # (pd.factorize(key, sort=True): the same, 1.5x slower)
         cg = np.asarray(keys, dtype=np.int64) // C
         n_c = np.bincount(cell).astype(float)
         s_c = np.bincount(cell, weights=y)
