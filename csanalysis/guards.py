@@ -70,7 +70,7 @@ import pandas as pd
 
 from csanalysis.errors import CsanalysisError
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import distinct, factorize
+from csanalysis.stats.arrays import distinct, factorize, repeated_pairs
 
 __all__ = ["GuardsResult", "outcome_leakage", "derived_from_outcome", "churn_by_level", "broken_histories",
            "currency_split", "analysis_currency", "run_guards", "figure_flags", "LEAKAGE_THRESHOLD",
@@ -279,8 +279,7 @@ def _orders(activity: pd.DataFrame) -> pd.DataFrame:
     if "order_id" not in act.columns:
         return d
     # a repeated (customer, order id) pair, on integer codes (a missing order id is never a repeat)
-    order = factorize(d["order_id"])[0].astype(np.int64)
-    dup = (order >= 0) & pd.Index(customer * (int(order.max(initial=0)) + 2) + order + 1).duplicated()
+    dup = repeated_pairs(customer, factorize(d["order_id"])[0])
     return d[~dup]
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
+from csanalysis.stats.arrays import distinct, factorize, n_distinct, repeated_pairs, search_sorted
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint16, np.uint64, bool])
@@ -104,3 +104,18 @@ def test_search_sorted_equals_numpy(side, n):
     assert got.dtype == np.int64
     s = np.sort(v)  # needles already in order take numpy's path
     np.testing.assert_array_equal(search_sorted(a, s, side=side), np.searchsorted(a, s, side=side))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_repeated_pairs_equals_pandas_duplicated(seed):
+    rng = np.random.default_rng(seed)
+    n = 5000
+    cust = pd.Series(rng.integers(0, 300, n).astype(str), dtype="str")
+    order = pd.Series(rng.integers(0, 400, n).astype(str), dtype="str")
+    cust[rng.random(n) < 0.03] = np.nan
+    order[rng.random(n) < 0.05] = np.nan
+    df = pd.DataFrame({"customer": cust, "order_id": order})
+    want = (df["order_id"].notna() & df.duplicated(["customer", "order_id"])).to_numpy()
+    got = repeated_pairs(factorize(cust)[0], factorize(order)[0])
+    np.testing.assert_array_equal(got, want)
+    assert want.any()

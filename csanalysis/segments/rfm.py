@@ -60,6 +60,7 @@ import pandas as pd
 from csanalysis.checks import check_confidence
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import DAY, STR, Key, as_utc, share_table, utc_as_of, with_customer
+from csanalysis.stats.arrays import factorize, repeated_pairs
 
 __all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMResult", "rfm"]
 
@@ -280,7 +281,7 @@ def rfm(
                         else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
     a = pd.DataFrame(cols)
     # one row per order: repeated (customer, order_id) rows are counted once
-    dup = a["order_id"].notna() & a.duplicated(["customer", "order_id"])
+    dup = pd.Series(repeated_pairs(factorize(a["customer"])[0], factorize(a["order_id"])[0]), index=a.index)
     if dup.any():
         notes.append(f"{int(dup.sum())} repeated order row(s) (same customer and order_id) counted once")
         a = a.loc[~dup]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["distinct", "factorize", "n_distinct", "search_sorted"]
+__all__ = ["distinct", "factorize", "n_distinct", "repeated_pairs", "search_sorted"]
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -103,6 +103,24 @@ def search_sorted(a: np.ndarray, v: np.ndarray, side: str = "left") -> np.ndarra
     out = np.empty(v.size, dtype=np.int64)
     out[order] = np.searchsorted(a, v[order], side=side)
     return out
+
+
+def repeated_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Rows whose ``(a, b)`` pair of integer codes appeared in an earlier row; a row with ``b < 0`` never repeats.
+
+    The codes of two columns (:func:`factorize`, -1 for missing) packed into one integer per row: what
+    ``b_present & DataFrame.duplicated([col_a, col_b])`` gives (missing ``a`` values equal to each other, as
+    there), without hashing pairs of text. For one row per order: a repeated (customer, order id) pair.
+
+    Examples
+    --------
+    >>> repeated_pairs(np.array([0, 0, 1, 0, -1, -1]), np.array([5, 5, 5, -1, 2, 2])).tolist()
+    [False, True, False, False, False, True]
+    """
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    key = (a + 1) * (int(b.max(initial=0)) + 2) + b + 1
+    return (b >= 0) & pd.Index(key).duplicated()
 
 
 def n_distinct(values: np.ndarray) -> int:
