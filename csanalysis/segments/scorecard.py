@@ -121,7 +121,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_p
-from csanalysis.stats.arrays import factorize
+from csanalysis.stats.arrays import factorize, repeated_pairs
 from csanalysis.stats.clustered import (
     as_units,
     clustered_bootstrap_sums,
@@ -708,8 +708,7 @@ def scorecard(
             first_ns = np.full(len(cu), np.iinfo(np.int64).max)
             np.minimum.at(first_ns, cc, ns)
             g_okc = ga[okc]
-            _, first_row = np.unique(cc * P + g_okc, return_index=True)
-            first_row.sort()
+            first_row = np.flatnonzero(~repeated_pairs(cc, g_okc))
             bc, bg = cc[first_row], g_okc[first_row]
             starts = periods.start_time.tz_localize("UTC").as_unit("ns").asi8
             share("repeat_purchase_rate", first_ns[bc] < starts[bg], np.ones(bc.size, bool), bg.astype(np.int64),
