@@ -13,12 +13,13 @@ The linked tables get a string column ``customer`` holding the link key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["LinkedData", "link_customers"]
+__all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_ids", "link_pairs",
+           "link_summary", "link_table"]
 
 TABLE_NAMES = ("tickets", "responses", "activity", "customers")
 
@@ -57,13 +58,7 @@ class LinkedData:
 
     def summary(self) -> pd.DataFrame:
         """Per table: rows, rows linked to a customer, share linked, distinct customers."""
-        rows = []
-        for name, df in self.tables().items():
-            linked = int(df["customer"].notna().sum())
-            rows.append({"table": name, "rows": len(df), "linked": linked,
-                         "share_linked": linked / len(df) if len(df) else np.nan,
-                         "customers": int(df["customer"].nunique()), "link_on": self.link_on})
-        return pd.DataFrame(rows)
+        return pd.DataFrame([link_summary(name, df, self.link_on) for name, df in self.tables().items()])
 
     def to_dict(self) -> dict:
         return {"link_on": self.link_on, "reason": self.reason,
@@ -84,15 +79,46 @@ def _ids(df: pd.DataFrame | None, col: str) -> pd.Series:
     return df[col].dropna().astype("str")
 
 
-def _choose_key(tables: dict[str, pd.DataFrame]) -> tuple[str, str]:
-    with_ids = {n: set(_ids(df, "customer_id").unique()) for n, df in tables.items()}
-    with_ids = {n: s for n, s in with_ids.items() if s}
-    if len(tables) == 1:
-        name, df = next(iter(tables.items()))
-        if len(_ids(df, "customer_id")) >= len(_ids(df, "email_key")):
+def link_check(name: str, df: Any) -> None:
+    """Raise unless ``df`` is a table :func:`link_customers` can link (named ``name`` in the error)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    if "customer_id" not in df.columns and "email_key" not in df.columns:
+        raise ValueError(f"{name} has neither a customer_id nor an email_key column; "
+                         "read it with a csanalysis reader or give it one of them")
+
+
+def link_ids(df: pd.DataFrame) -> tuple[int, int, set]:
+    """What choosing the link key needs of one table: its customer ids and e-mail keys.
+
+    Returns ``(rows with a customer id, rows with an e-mail key, the distinct
+    customer ids as text)``; :func:`choose_link_key` takes one per table. A
+    table's own step of :func:`link_customers`, so that a cluster can run it
+    where the table is.
+
+    Examples
+    --------
+    >>> link_ids(pd.DataFrame({"customer_id": ["1", None, "1"], "email_key": ["ek_a", "ek_b", None]}))
+    (2, 2, {'1'})
+    """
+    ids = _ids(df, "customer_id")
+    return len(ids), len(_ids(df, "email_key")), set(ids.unique())
+
+
+def choose_link_key(ids: dict[str, tuple[int, int, set]]) -> tuple[str, str]:
+    """The link key and why, from :func:`link_ids` of every table (by table name, in the tables' order).
+
+    ``customer_id`` when every table has customer ids and every pair of
+    tables shares at least 5% of them (the smaller table's), ``email_key``
+    otherwise; with one table, the identifier more of its rows carry.
+    """
+    with_ids = {n: s for n, (_, _, s) in ids.items() if s}
+    if len(ids) == 1:
+        n_ids, n_emails, _ = next(iter(ids.values()))
+        if n_ids >= n_emails:
             return "customer_id", "one table; its customer ids are used"
         return "email_key", "one table; its e-mail keys are used"
-    names = list(tables)
+    names = list(ids)
     missing = [n for n in names if n not in with_ids]
     if missing:
         return "email_key", f"{', '.join(missing)} carr{'ies' if len(missing) == 1 else 'y'} no customer ids"
@@ -106,6 +132,58 @@ def _choose_key(tables: dict[str, pd.DataFrame]) -> tuple[str, str]:
         return "customer_id", "the tables share customer id values"
     return "email_key", (f"{worst[1]} and {worst[2]} share {worst[0]:.0%} of customer id values "
                          "(different tools' ids)")
+
+
+def _other(key: str) -> str:
+    return "email_key" if key == "customer_id" else "customer_id"
+
+
+def link_pairs(df: pd.DataFrame, key: str) -> pd.DataFrame | None:
+    """One table's rows carrying both identifiers, as ``(other, key)`` pairs: the first row of each other value.
+
+    None when the table lacks one of the two columns. :func:`link_bridge`
+    stacks them, table by table in order, into the bridge.
+    """
+    other = _other(key)
+    if other not in df.columns or key not in df.columns:
+        return None
+    return df[[other, key]].dropna().drop_duplicates(other)
+
+
+def link_bridge(pairs: list[pd.DataFrame | None], key: str) -> pd.Series:
+    """The bridge other identifier -> link key, from :func:`link_pairs` of every table in order (first seen wins).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"customer_id": ["1", "2"], "email_key": ["ek_a", "ek_b"]})
+    >>> a = pd.DataFrame({"customer_id": ["3"], "email_key": ["ek_a"]})
+    >>> link_bridge([link_pairs(t, "customer_id"), link_pairs(a, "customer_id")], "customer_id").to_dict()
+    {'ek_a': '1', 'ek_b': '2'}
+    """
+    other = _other(key)
+    given = [p for p in pairs if p is not None]
+    bridge = pd.concat(given).drop_duplicates(other) if given else pd.DataFrame(columns=[other, key])
+    return pd.Series(bridge[key].to_numpy(), index=bridge[other].astype("str").to_numpy())
+
+
+def link_table(df: pd.DataFrame, key: str, bridge: pd.Series) -> pd.DataFrame:
+    """A copy of one table with its ``customer`` column: its own ``key``, else its other identifier via ``bridge``."""
+    other = _other(key)
+    df = df.copy()
+    own = df[key].astype("str") if key in df.columns else pd.Series(np.nan, index=df.index, dtype="str")
+    if other in df.columns and len(bridge):
+        via = df[other].astype("str").map(bridge)
+        own = own.where(own.notna(), via)
+    df["customer"] = own.astype("str")
+    return df
+
+
+def link_summary(name: str, df: pd.DataFrame, link_on: str) -> dict:
+    """One row of :meth:`LinkedData.summary`: the table's rows, rows linked, share linked and distinct customers."""
+    linked = int(df["customer"].notna().sum())
+    return {"table": name, "rows": len(df), "linked": linked,
+            "share_linked": linked / len(df) if len(df) else np.nan,
+            "customers": int(df["customer"].nunique()), "link_on": link_on}
 
 
 def link_customers(
@@ -146,32 +224,15 @@ def link_customers(
     if not given:
         raise ValueError("link_customers needs at least one table")
     for n, df in given.items():
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"{n} must be a pandas DataFrame, got {type(df).__name__}")
-        if "customer_id" not in df.columns and "email_key" not in df.columns:
-            raise ValueError(f"{n} has neither a customer_id nor an email_key column; "
-                             "read it with a csanalysis reader or give it one of them")
+        link_check(n, df)
     if key == "auto":
-        key, reason = _choose_key(given)
+        key, reason = choose_link_key({n: link_ids(df) for n, df in given.items()})
     elif key in ("customer_id", "email_key"):
         reason = "chosen with link_on="
     else:
         raise ValueError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {key!r}")
-    other = "email_key" if key == "customer_id" else "customer_id"
-
     # A bridge other -> key learned from rows carrying both (first seen wins).
-    pairs = [df[[other, key]].dropna() for df in given.values() if other in df.columns and key in df.columns]
-    bridge = pd.concat(pairs).drop_duplicates(other) if pairs else pd.DataFrame(columns=[other, key])
-    bridge_map = pd.Series(bridge[key].to_numpy(), index=bridge[other].astype("str").to_numpy())
-
-    out = {}
-    for n, df in given.items():
-        df = df.copy()
-        own = df[key].astype("str") if key in df.columns else pd.Series(np.nan, index=df.index, dtype="str")
-        if other in df.columns and len(bridge_map):
-            via = df[other].astype("str").map(bridge_map)
-            own = own.where(own.notna(), via)
-        df["customer"] = own.astype("str")
-        out[n] = df
+    bridge = link_bridge([link_pairs(df, key) for df in given.values()], key)
+    out = {n: link_table(df, key, bridge) for n, df in given.items()}
     return LinkedData(out.get("tickets"), out.get("responses"), out.get("activity"), out.get("customers"),
                       key, reason)
