@@ -75,6 +75,24 @@ def _has(df: pd.DataFrame | None, *cols: str) -> bool:
     return df is not None and len(df) > 0 and all(c in df.columns and df[c].notna().any() for c in cols)
 
 
+def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return df if df is not None and len(df) else None
+
+
+def _latest(df: pd.DataFrame, col: str) -> Any:
+    return df[col].max()
+
+
+def _free_text_columns(df: pd.DataFrame | None) -> list:
+    return list(df.attrs.get("free_text_columns") or []) if df is not None else []
+
+
+def _currencies(activity: pd.DataFrame) -> tuple[str | None, int]:
+    """The most frequent currency of the purchases (the first in order among equals) and how many there are."""
+    have = activity["currency"].dropna() if "currency" in activity.columns else pd.Series([], dtype="str")
+    return (str(have.mode().iloc[0]) if len(have) else None), int(have.nunique())
+
+
 @dataclass
 class Analysis:
     """One analysis of a company's exports: what :func:`analyse` returns.
@@ -792,8 +810,13 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
-                  secret, sheet, tz_abbreviations, say, mapping=None, executor=None) -> Exports:
-    """Read what is a path, keep what is a table; one load report per file or table."""
+                  secret, sheet, tz_abbreviations, say, mapping=None, runner=None) -> Exports:
+    """Read what is a path, keep what is a table; one load report per file or table.
+
+    With a ``runner`` (the Dask engine) the files are read on the workers and every table, read or given,
+    stays there: the tables of the result are futures.
+    """
+    put = (lambda df: df) if runner is None else runner.put
     first = tickets
     if isinstance(first, Exports) or (hasattr(first, "tables") and hasattr(first, "reports")
                                       and not isinstance(first, pd.DataFrame)):
@@ -802,7 +825,8 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
                             "argument, or tickets=, survey=, activity=, customers=; not both")
         ex = first
         reports = ex.reports if isinstance(ex.reports, dict) else _reports_by_role(ex)
-        return Exports(ex.tickets, ex.responses, ex.activity, ex.customers, reports, bool(getattr(ex, "sample", True)))
+        return Exports(put(ex.tickets), put(ex.responses), put(ex.activity), put(ex.customers), reports,
+                       bool(getattr(ex, "sample", True)))
     given = {"tickets": tickets, "survey": survey, "activity": activity, "customers": customers}
     paths = {role: v for role, v in given.items() if v is not None and not _is_tables(v)}
     tables = {role: v for role, v in given.items() if v is not None and _is_tables(v)}
@@ -810,16 +834,16 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
         raise CsanalysisError("nothing to analyse: pass tickets=, survey=, activity= or customers= (paths, lists "
                               "of paths, or tables returned by the readers); for the bundled sample use "
                               "cs.analyse(cs.datasets.load_sample())")
-    ex = (read_exports(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret,
-                       sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping, progress=say,
-                       executor=executor)
+    read = read_exports if runner is None else runner.read_exports
+    ex = (read(**paths, questions=questions, timezone=timezone, dayfirst=dayfirst, secret=secret, sheet=sheet,
+               tz_abbreviations=tz_abbreviations, mapping=mapping, progress=say)
           if paths else Exports(None, None, None, None, {}))
     reports = dict(ex.reports)
     roles = {"tickets": "tickets", "survey": "responses", "activity": "activity", "customers": "customers"}
     for role, v in tables.items():
         frames = [v] if isinstance(v, pd.DataFrame) else list(v)
         reports[role] = [load_report(df) for df in frames if "load_report" in df.attrs]
-        setattr(ex, roles[role], concat_tables(frames))
+        setattr(ex, roles[role], put(concat_tables(frames)))
     return ex
 
 
@@ -1052,52 +1076,72 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
     from .estimators.power import power_table
 
+    # With the Dask engine the tables stay on the workers (futures here): `here` runs a function of them where
+    # they are and returns its small value, `run` runs a stage there; without it both run in this process.
+    here = (lambda fn, *args, **kw: fn(*args, **kw)) if runner is None else runner.call
+
+    def run(name: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        if runner is None:
+            return stage(name, fn, *args, **kw)
+        say(f"{name} ...")
+        [(value, note, seconds)] = runner.run_stages([(fn, args, kw)])
+        timings[name] = seconds
+        if note is not None:
+            notes.append(f"{name}: not computed ({note})")
+        return value
+
     t0 = time.perf_counter()
     ex = _exports_from(tickets, survey, activity, customers, questions=questions, timezone=timezone,
                        dayfirst=dayfirst, secret=secret, sheet=sheet, tz_abbreviations=tz_abbreviations, say=say,
-                       mapping=mapping, executor=None if runner is None else runner.executor)
+                       mapping=mapping, runner=runner)
     timings["reading"] = time.perf_counter() - t0
     if not ex.tables():
         raise CsanalysisError("nothing to analyse: every input was empty")
-    linked = link_customers(ex.tickets, ex.responses, ex.activity, ex.customers, link_on=link_on)
-    if as_of_ts is None and _has(linked.activity, "at"):
-        as_of_ts = linked.activity["at"].max()
+    if runner is None:
+        linked = link_customers(ex.tickets, ex.responses, ex.activity, ex.customers, link_on=link_on)
+    else:  # each table linked where it is; only the keys travel
+        linked = runner.link_customers({"tickets": ex.tickets, "responses": ex.responses, "activity": ex.activity,
+                                        "customers": ex.customers}, link_on=link_on)
+    ex.tickets = ex.responses = ex.activity = ex.customers = None  # the linked tables hold them now
+    if as_of_ts is None and here(_has, linked.activity, "at"):
+        as_of_ts = here(_latest, linked.activity, "at")
 
     exp = None
-    if _has(linked.tickets, "created_at") or _has(linked.responses, "responded_at"):
-        exp_tickets = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
+    if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
+            exp_tickets = _nonempty(linked.tickets)
             exp = stage("experiences", experiences, exp_tickets, linked.responses, rule=rule)
         else:  # the per-customer phase, one task per partition of customers
             exp = stage("experiences", runner.experiences, linked, rule=rule)
-    act = linked.activity if _has(linked.activity, "at") else None
+    has_exp = exp is not None and bool(here(len, exp))
+    act = linked.activity if here(_has, linked.activity, "at") else None
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
     # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
-    if exp is not None and len(exp) and act is not None:
+    if has_exp and act is not None:
         jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts, **boot}))
         jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
                      {"as_of": as_of_ts, **boot}))
     else:
         notes.append("avoidance and attributable churn need service experiences (tickets or survey answers) "
                      "and purchase activity")
-    if _has(linked.responses, "csat"):
+    if here(_has, linked.responses, "csat"):
         jobs.append(("word_of_mouth", "word of mouth", word_of_mouth, (linked.responses,), boot))
     else:
         notes.append("word of mouth needs survey responses with a satisfaction (CSAT) answer")
-    if _has(linked.customers, "churned"):
+    if here(_has, linked.customers, "churned"):
         jobs.append(("snapshot_churn", "snapshot churn", snapshot_churn, (linked.customers,),
                      {"confidence": confidence}))
-    tk = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
-    rs = linked.responses if linked.responses is not None and len(linked.responses) else None
-    unit = _sampling_unit(cluster, tk)
+    tk = linked.tickets if here(_nonempty, linked.tickets) is not None else None
+    rs = linked.responses if here(_nonempty, linked.responses) is not None else None
+    unit = here(_sampling_unit, cluster, tk)
     if tk is not None or rs is not None:
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))
     if tk is not None:
-        if "channel" in tk.columns and tk["channel"].notna().any():
+        if here(_has, tk, "channel"):
             jobs.append(("metrics_by_channel", "service metrics by channel", service_metrics, (tk, rs),
                          {"by": "channel", "confidence": confidence, "cluster": unit}))
             jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
@@ -1114,17 +1158,17 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
-    cur = stage("analysis currency", analysis_currency, act, currency) if act is not None else currency
+    cur = run("analysis currency", analysis_currency, act, currency) if act is not None else currency
     if act is not None:
-        have = act["currency"].dropna() if "currency" in act.columns else pd.Series([], dtype="str")
-        if cur is None and len(have):
-            cur = str(have.mode().iloc[0])
-        if have.nunique() > 1:
-            notes.append(f"amounts come in {have.nunique()} currencies; monetary segments and clusters use {cur} "
+        most, n_currencies = here(_currencies, act)
+        if cur is None and most is not None:
+            cur = most
+        if n_currencies > 1:
+            notes.append(f"amounts come in {n_currencies} currencies; monetary segments and clusters use {cur} "
                          "(no conversion): customers who paid only in other currencies are left out of them, "
                          "other orders count for recency and frequency only")
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
-        if exp is not None and len(exp):
+        if has_exp:
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
                          {"as_of": as_of_ts, "seed": seed}))
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
@@ -1132,9 +1176,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
     from .estimators.verbatims import TICKET_COMMENT_COLUMNS, verbatims
 
-    survey_comments = rs is not None and bool(rs.attrs.get("free_text_columns"))
+    survey_comments = rs is not None and bool(here(_free_text_columns, rs))
     ticket_comments = linked.tickets is not None and any(
-        TICKET_COMMENT_COLUMNS.search(str(c)) for c in linked.tickets.attrs.get("free_text_columns") or [])
+        TICKET_COMMENT_COLUMNS.search(str(c)) for c in here(_free_text_columns, linked.tickets))
     if survey_comments or ticket_comments:
         jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
             "confidence": confidence, "tickets": linked.tickets,
@@ -1153,22 +1197,26 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:
         res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
-    if res["verbatims"] is not None and survey_comments and exp is not None and len(exp) and act is not None:
+    if res["verbatims"] is not None and survey_comments and has_exp and act is not None:
         from .estimators.avoidance import no_return_after_disrespect
 
-        res["verbatims"].disrespect = stage("no return after disrespect", no_return_after_disrespect, exp, act, rs,
+        res["verbatims"].disrespect = run("no return after disrespect", no_return_after_disrespect, exp, act, rs,
                                             res["verbatims"], as_of=as_of_ts, **boot)
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:
-        merged = stage("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
+        merged = run("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
                        tickets=tk, **boot)
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)
     rec = res.get("recovery")
     gradient = None if rec is None else rec.settings.get("disappointment_gradient")
-    res["guards"] = stage("guards", run_guards, linked.customers if _has(linked.customers, "churned") else None,
-                          act, currency=currency, gradient=gradient)
+    res["guards"] = run("guards", run_guards, linked.customers if here(_has, linked.customers, "churned") else None,
+                        act, currency=currency, gradient=gradient)
+    if runner is not None:  # the linked tables and the experiences, here as the pandas engine returns them
+        jobs.clear()
+        linked.tickets, linked.responses, linked.activity, linked.customers, exp = runner.gather(
+            [linked.tickets, linked.responses, linked.activity, linked.customers, exp])
 
     t0 = time.perf_counter()
     figures = figure_table(res, rule_text=rule.describe(), load_reports=ex.reports, linked=linked,

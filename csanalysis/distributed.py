@@ -4,14 +4,19 @@
 run the one pipeline of :mod:`csanalysis.analysis` on a
 :mod:`dask.distributed` cluster (``pip install csanalysis[dask]``):
 
-1. **reading**: one task per file, by the same readers, so the tables and
-   the load reports are those of the pandas engine (repeated exports are
-   merged afterwards, as there);
-2. **linking** on the client (it needs every customer key at once);
+1. **reading**: one task per file, by the same readers (:func:`csanalysis.io.batch.read_plan`),
+   and the files of one role stacked where they were read
+   (:func:`csanalysis.io.batch.stack_role`), so the tables and the load
+   reports are those of the pandas engine; the tables stay on the workers
+   (the client receives the load reports);
+2. **linking on the keys**: each table sends the client only what choosing
+   the key and the bridge need (:func:`csanalysis.link.link_ids`,
+   :func:`csanalysis.link.link_pairs`: about one row per customer), and
+   is linked on its worker (:func:`csanalysis.link.link_table`);
 3. **per-customer phase**: the customers are split into partitions by a
    hash of their key (:func:`csanalysis.partition.split_customers`: every
-   row of a customer in the same partition), and each partition builds its
-   service experiences in its own task;
+   row of a customer in the same partition), on the workers, and each
+   partition builds its service experiences in its own task;
 4. **estimators**: every independent estimator (avoidance, scorecard,
    drivers, segments, ...) is a task of its own, running side by side on
    the workers; the few that need another's result (power, the recovery
@@ -30,6 +35,12 @@ one BLAS and OpenMP thread (``OMP_NUM_THREADS=1``, ``OPENBLAS_NUM_THREADS=1``,
 ``MKL_NUM_THREADS=1``, its ``distributed.nanny.pre-spawn-environ`` default;
 keep it when you configure a cluster), so workers do not oversubscribe the
 cores with their linear algebra (the key drivers' and weighting models').
+
+The client holds no table while the analysis runs: it asks the workers for
+the few facts the analysis branches on (which columns a table fills, the
+latest purchase, the currencies) and receives the results. At the end it
+gathers the linked tables and the experiences into the
+:class:`~csanalysis.analysis.Analysis`, as the pandas engine returns them.
 
 What this engine does not do yet: the estimators still see whole tables, so
 each worker needs memory for the linked tables (the cluster speeds the
@@ -66,8 +77,10 @@ must; ``tests/test_distributed.py`` runs this)::
 from __future__ import annotations
 
 import logging
+import operator
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -93,14 +106,33 @@ def _experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, r
     return experiences(tickets, responses, rule=rule)
 
 
-class _Submitter:
-    """An executor-like ``submit(fn, *args, **kw)`` over a Dask client, for :func:`csanalysis.read_exports`."""
+def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return df if df is not None and len(df) else None
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
 
-    def submit(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        return self.client.submit(_apply, fn, args, kw, pure=False)
+def _split(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, n_parts: int,
+           link_on: str) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
+    """The tickets and responses split into ``n_parts`` partitions of customers (empty parts as None)."""
+    from .link import LinkedData
+    from .partition import split_customers
+
+    whole = LinkedData(_nonempty(tickets), responses, None, None, link_on, "")
+    return [(_nonempty(p.tickets), _nonempty(p.responses)) for p in split_customers(whole, n_parts)]
+
+
+def _part_experiences(part: tuple[pd.DataFrame | None, pd.DataFrame | None], rule: Any) -> pd.DataFrame | None:
+    t, r = part
+    return None if t is None and r is None else _experiences(t, r, rule)
+
+
+def _stack_experiences(parts: list[pd.DataFrame | None], tickets: pd.DataFrame | None,
+                       responses: pd.DataFrame | None, rule: Any) -> pd.DataFrame:
+    from .experiences import concat_experiences
+
+    done = [f for f in parts if f is not None and len(f)]
+    if not done:  # no experience anywhere: the function's own empty table
+        return _experiences(_nonempty(tickets), responses, rule)
+    return concat_experiences(done)
 
 
 def local_cluster(n_workers: int | None = None, **kw: Any) -> Any:
@@ -167,38 +199,116 @@ class DaskRunner:
         else:
             raise CsanalysisError(f"scheduler must be the address of a Dask scheduler (e.g. 'tcp://10.0.0.5:8786') "
                                   f"or a dask.distributed.Client, got {type(scheduler).__name__}")
-        self.executor = _Submitter(self.client)
 
     @property
     def n_workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
 
-    def experiences(self, linked: Any, *, rule: Any) -> pd.DataFrame:
+    # ------------------------------------------------------------------ tables on the workers
+    def submit(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """``fn(*args, **kw)`` as a task (tables passed as futures are the workers' own); its future."""
+        return self.client.submit(_apply, fn, args, kw, pure=False)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """``fn(*args, **kw)`` run on a worker, its (small) value returned here."""
+        return self.submit(fn, *args, **kw).result()
+
+    def put(self, df: pd.DataFrame | None) -> Any:
+        """A table given in memory, sent to a worker: its future (None stays None)."""
+        return None if df is None else self.client.scatter(df, hash=False)
+
+    def gather(self, values: list[Any]) -> list[Any]:
+        """The tables behind futures, here (other values as they are)."""
+        return [v.result() if self._is_future(v) else v for v in values]
+
+    @staticmethod
+    def _is_future(v: Any) -> bool:
+        from dask.distributed import Future
+
+        return isinstance(v, Future)
+
+    def read_exports(self, *, progress: Callable[[str], None] | None = None, **options: Any) -> Any:
+        """:func:`csanalysis.read_exports` with every file read, and each role stacked, on the workers.
+
+        The returned :class:`~csanalysis.io.batch.Exports` holds futures of
+        the tables (they stay on the workers) and the load reports.
+        """
+        from pathlib import Path
+
+        from dask.distributed import wait
+
+        from .io.batch import ROLES, Exports, read_plan, stack_role
+
+        say = progress or (lambda msg: None)
+        plan = read_plan(**options)
+        read = {}
+        for task in plan:  # one task per file (a relative path is read from the workers' working directory)
+            say(f"reading {task.role}: {Path(task.path).name}")
+            read[task.role, task.index] = self.submit(task.reader, task.path, **task.kwargs)
+        wait(list(read.values()))
+        for task in plan:  # a file that cannot be read stops the analysis, the largest such file's error first
+            if read[task.role, task.index].status == "error":
+                read[task.role, task.index].result()
+        tables: dict[str, Any] = dict.fromkeys(ROLES)
+        reports: dict[str, list] = {role: [] for role in ROLES}
+        for role in ROLES:
+            frames = [read[k] for k in sorted(k for k in read if k[0] == role)]
+            if frames:
+                both = self.submit(stack_role, frames)
+                tables[role] = self.client.submit(operator.getitem, both, 0, pure=False)
+                reports[role] = self.client.submit(operator.getitem, both, 1, pure=False).result()
+        return Exports(*(tables[role] for role in ROLES), reports)
+
+    def link_customers(self, tables: dict[str, Any], *, link_on: str = "auto") -> Any:
+        """:func:`csanalysis.link.link_customers` of tables on the workers, each linked where it is.
+
+        Only the keys travel: each table's :func:`~csanalysis.link.link_ids`
+        (to choose the key) and :func:`~csanalysis.link.link_pairs` (the
+        bridge); the bridge goes to the workers once. Returns a
+        :class:`~csanalysis.link.LinkedData` of futures.
+        """
+        from .link import (
+            TABLE_NAMES,
+            LinkedData,
+            link_bridge,
+            link_check,
+            link_ids,
+            link_pairs,
+            link_table,
+            resolve_link_key,
+        )
+
+        given = {n: tables[n] for n in TABLE_NAMES if tables.get(n) is not None}
+        if not given:
+            raise ValueError("link_customers needs at least one table")
+        for n, f in given.items():
+            self.call(link_check, n, f)
+        key, reason = resolve_link_key(link_on, lambda: dict(zip(given, self.client.gather(
+            [self.submit(link_ids, f) for f in given.values()]))))
+        bridge = link_bridge(self.client.gather([self.submit(link_pairs, f, key) for f in given.values()]), key)
+        sent = self.client.scatter(bridge, broadcast=True, hash=False)
+        out = {n: self.submit(link_table, f, key, sent) for n, f in given.items()}
+        return LinkedData(*(out.get(n) for n in TABLE_NAMES), key, reason)
+
+    def experiences(self, linked: Any, *, rule: Any) -> Any:
         """:func:`csanalysis.experiences.experiences` of ``linked``, one task per partition of customers.
 
-        Equal to one call on the whole tables: a customer's rows are never
-        split, and the parts are put back in the function's own order.
+        ``linked`` holds futures of the tables. The partitions are made on a
+        worker and each goes to its own task; the result (a future) equals
+        one call on the whole tables: a customer's rows are never split, and
+        the parts are put back in the function's own order.
         """
-        from .experiences import concat_experiences
-        from .partition import split_customers
+        from dask.distributed import wait
 
-        parts = split_customers(linked, self.partitions or 2 * self.n_workers)
-        pairs = []
-        for p in parts:  # a handful of partitions
-            t = p.tickets if p.tickets is not None and len(p.tickets) else None
-            r = p.responses if p.responses is not None and len(p.responses) else None
-            if t is not None or r is not None:
-                pairs.append((t, r))
-        # the partitions go to the workers as data, not inside the task graph
-        sent = self.client.scatter([x for pair in pairs for x in pair if x is not None], hash=False)
-        it = iter(sent)
-        futures = [self.client.submit(_experiences, *(None if x is None else next(it) for x in pair), rule,
-                                      pure=False) for pair in pairs]
-        done = [f for f in self.client.gather(futures) if len(f)]
-        if not done:  # no experience anywhere: the function's own empty table
-            t = linked.tickets if linked.tickets is not None and len(linked.tickets) else None
-            return _experiences(t, linked.responses, rule)
-        return concat_experiences(done)
+        n = self.partitions or 2 * self.n_workers
+        t, r = linked.tickets, linked.responses
+        parts = self.submit(_split, t, r, n, linked.link_on)
+        one = [self.client.submit(operator.getitem, parts, i, pure=False) for i in range(n)]
+        del parts  # each part is now its own future; the list goes once they are taken
+        done = [self.submit(_part_experiences, p, rule) for p in one]
+        out = self.submit(_stack_experiences, done, t, r, rule)
+        wait([out])  # the stage's time is its work's
+        return out
 
     def run_stages(self, jobs: list[tuple[Callable[..., Any], tuple, dict]]) -> list[tuple[Any, str | None, float]]:
         """Run independent stages side by side: ``(value, note, seconds)`` each, as :func:`~csanalysis.analysis.call_stage`.

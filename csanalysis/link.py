@@ -12,6 +12,7 @@ The linked tables get a string column ``customer`` holding the link key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_ids", "link_pairs",
-           "link_summary", "link_table"]
+           "link_summary", "link_table", "resolve_link_key"]
 
 TABLE_NAMES = ("tickets", "responses", "activity", "customers")
 
@@ -134,6 +135,16 @@ def choose_link_key(ids: dict[str, tuple[int, int, set]]) -> tuple[str, str]:
                          "(different tools' ids)")
 
 
+def resolve_link_key(link_on: str, ids: Callable[[], dict[str, tuple[int, int, set]]]) -> tuple[str, str]:
+    """``link_on`` of :func:`link_customers` resolved to a key and its reason; ``ids()`` (every table's
+    :func:`link_ids`) is called only for ``"auto"``."""
+    if link_on == "auto":
+        return choose_link_key(ids())
+    if link_on in ("customer_id", "email_key"):
+        return link_on, "chosen with link_on="
+    raise ValueError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {link_on!r}")
+
+
 def _other(key: str) -> str:
     return "email_key" if key == "customer_id" else "customer_id"
 
@@ -225,12 +236,7 @@ def link_customers(
         raise ValueError("link_customers needs at least one table")
     for n, df in given.items():
         link_check(n, df)
-    if key == "auto":
-        key, reason = choose_link_key({n: link_ids(df) for n, df in given.items()})
-    elif key in ("customer_id", "email_key"):
-        reason = "chosen with link_on="
-    else:
-        raise ValueError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {key!r}")
+    key, reason = resolve_link_key(key, lambda: {n: link_ids(df) for n, df in given.items()})
     # A bridge other -> key learned from rows carrying both (first seen wins).
     bridge = link_bridge([link_pairs(df, key) for df in given.values()], key)
     out = {n: link_table(df, key, bridge) for n, df in given.items()}

@@ -51,6 +51,11 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
         x, y = getattr(a, name), getattr(b, name)
         assert list(x.columns) == list(y.columns) and len(x) == len(y), name
         assert_frame_equal(x, y, check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
+    for name in ("tickets", "responses", "activity", "customers"):  # the linked tables, gathered, identical
+        x, y = getattr(a.linked, name), getattr(b.linked, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert_frame_equal(x, y, check_exact=True, obj=name)
     fig = a.figures
     assert fig["n"].notna().sum() > 50 and fig["ci_low"].notna().sum() > 50  # the comparison has content
     assert a.notes == b.notes
@@ -109,6 +114,43 @@ def test_cli_engine_dask_with_a_scheduler_address(client, tmp_path):
     fp, fd = pd.DataFrame(p["figures"]), pd.DataFrame(d["figures"])
     assert len(fp) > 100
     assert_frame_equal(fp, fd, check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("link_on", ["auto", "customer_id", "email_key"])
+def test_tables_are_read_and_linked_on_the_workers(client, link_on):
+    from dask.distributed import Future
+
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.link import link_customers
+
+    runner = DaskRunner(client)
+    here = cs.read_exports(**_files(), secret=SECRET)
+    there = runner.read_exports(**_files(), secret=SECRET)
+    tables = {"tickets": there.tickets, "responses": there.responses, "activity": there.activity,
+              "customers": there.customers}
+    assert all(isinstance(f, Future) for f in tables.values())  # the client holds no table
+    assert ({k: [r.to_dict() for r in v] for k, v in here.reports.items()}
+            == {k: [r.to_dict() for r in v] for k, v in there.reports.items()})
+    a = link_customers(here.tickets, here.responses, here.activity, here.customers, link_on=link_on)
+    b = runner.link_customers(tables, link_on=link_on)
+    assert (a.link_on, a.reason) == (b.link_on, b.reason)
+    for name, f in b.tables().items():
+        assert isinstance(f, Future)
+        assert_frame_equal(getattr(a, name), f.result(), check_exact=True, obj=name)
+    with pytest.raises(ValueError, match="link_on must be"):
+        runner.link_customers(tables, link_on="phone")
+    with pytest.raises(ValueError, match="neither a customer_id nor an email_key"):
+        runner.link_customers({"tickets": client.scatter(pd.DataFrame({"x": [1]}))})
+
+
+def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client, tmp_path):
+    bad = tmp_path / "tickets.csv"
+    bad.write_bytes(b"")
+    with pytest.raises(CsanalysisError) as here:
+        cs.analyse(tickets=bad, secret=SECRET)
+    with pytest.raises(CsanalysisError) as there:
+        cs.analyse(tickets=bad, secret=SECRET, engine="dask", scheduler=client)
+    assert str(here.value) == str(there.value) and "tickets.csv" in str(there.value)
 
 
 def test_errors_teach(capsys):

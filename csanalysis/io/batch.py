@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -24,7 +24,8 @@ from .report import LoadReport, load_report
 from .surveys import read_survey
 from .tickets import read_tickets
 
-__all__ = ["Exports", "read_exports", "concat_tables", "merge_overlaps", "ROW_IDS", "UPDATED_COLUMNS"]
+__all__ = ["ROLES", "ROW_IDS", "UPDATED_COLUMNS", "Exports", "ReadTask", "concat_tables", "merge_overlaps",
+           "read_exports", "read_plan", "stack_role"]
 
 Paths = str | PathLike | list | tuple | None
 
@@ -300,6 +301,65 @@ def read_exports(
     csanalysis.errors.CsanalysisError: mapping= names unknown role(s) ['orders']; the roles are ...
     """
     say = progress or (lambda msg: None)
+    plan = read_plan(tickets=tickets, survey=survey, activity=activity, customers=customers, questions=questions,
+                     timezone=timezone, dayfirst=dayfirst, secret=secret, keep_pii=keep_pii, sheet=sheet,
+                     tz_abbreviations=tz_abbreviations, mapping=mapping, key=key)
+    got: dict[tuple[str, int], Any] = {}
+    for task in plan:
+        say(f"reading {task.role}: {Path(task.path).name}")
+        if executor is None:
+            got[task.role, task.index] = task.reader(task.path, **task.kwargs)
+        else:  # one task per file (a relative path is read from the workers' working directory)
+            got[task.role, task.index] = executor.submit(task.reader, task.path, **task.kwargs)
+    if executor is not None:
+        got = {k: f.result() for k, f in got.items()}
+    stacked = {role: stack_role([got[k] for k in sorted(k for k in got if k[0] == role)]) for role in ROLES}
+    return Exports(*(stacked[role][0] for role in ROLES), {role: stacked[role][1] for role in ROLES}, sample)
+
+
+#: The roles of :func:`read_exports`, in the order of :class:`Exports`' tables.
+ROLES: tuple[str, ...] = ("tickets", "survey", "activity", "customers")
+
+
+class ReadTask(NamedTuple):
+    """One file to read: ``reader(path, **kwargs)`` gives the ``index``-th table of ``role``."""
+
+    role: str
+    index: int
+    path: Any
+    reader: Callable[..., pd.DataFrame]
+    kwargs: dict
+
+
+def read_plan(
+    *,
+    tickets: Paths = None,
+    survey: Paths = None,
+    activity: Paths = None,
+    customers: Paths = None,
+    questions: dict | None = None,
+    timezone: str | None = None,
+    dayfirst: bool | None = None,
+    secret: str | bytes | None = None,
+    keep_pii: bool = False,
+    sheet: str | int | Mapping[str, str | int] | None = None,
+    tz_abbreviations: Mapping[str, str] | None = None,
+    mapping: Mapping[str, Mapping[str, str]] | None = None,
+    key: str | bytes | None = None,
+) -> list[ReadTask]:
+    """The files :func:`read_exports` reads, one :class:`ReadTask` each, largest file first (options checked).
+
+    What :func:`read_exports` runs, here or one task per file elsewhere; the
+    tables of one role are then stacked by :func:`stack_role` (in ``index``
+    order), so a cluster can read and stack where the tables are. The
+    parameters are :func:`read_exports`'.
+
+    Examples
+    --------
+    >>> from csanalysis.datasets import sample_path
+    >>> [(t.role, t.index, t.reader.__name__) for t in read_plan(activity=sample_path("shopify_orders.csv"))]
+    [('activity', 0, 'read_activity')]
+    """
     files = {"tickets": _paths(tickets), "survey": _paths(survey), "activity": _paths(activity),
              "customers": _paths(customers)}
     if not any(files.values()):
@@ -337,19 +397,20 @@ def read_exports(
     # fewest finished tables are held beside it
     order = sorted(((role, i, p) for role, paths in files.items() for i, p in enumerate(paths)),
                    key=lambda t: -_file_size(t[2]))
-    got: dict[tuple[str, int], Any] = {}
+    out = []
     for role, i, p in order:
         reader, kw = readers[role]
         kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet,
               "mapping": dict((mapping or {}).get(role) or {}) or None}
-        say(f"reading {role}: {Path(p).name}")
-        if executor is None:
-            got[role, i] = reader(p, **kw)
-        else:  # one task per file (a relative path is read from the workers' working directory)
-            got[role, i] = executor.submit(reader, p, **kw)
-    if executor is not None:
-        got = {k: f.result() for k, f in got.items()}
-    out: dict[str, list[Any]] = {role: [got[role, i] for i in range(len(paths))] for role, paths in files.items()}
-    reports = {role: [load_report(df) for df in dfs] for role, dfs in out.items()}
-    return Exports(concat_tables(out["tickets"]), concat_tables(out["survey"]), concat_tables(out["activity"]),
-                   concat_tables(out["customers"]), reports, sample)
+        out.append(ReadTask(role, i, p, reader, kw))
+    return out
+
+
+def stack_role(frames: list[pd.DataFrame]) -> tuple[pd.DataFrame | None, list[LoadReport]]:
+    """The tables read for one role, stacked (:func:`concat_tables`), and their load reports, in order.
+
+    The reports are taken before the stacking, which moves rows that repeated
+    exports share from ``rows_loaded`` to ``rows_merged`` in them.
+    """
+    reports = [load_report(df) for df in frames]
+    return concat_tables(frames), reports
