@@ -504,7 +504,8 @@ def repeat_contacts(tickets: pd.DataFrame, person: str, days: float = 7) -> pd.D
 
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
              confidence: float, responses: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None,
-             activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730) -> Any:
+             activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730,
+             workers: Callable[..., Any] | None = None) -> Any:
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
     Outcomes: a bad experience of a rated ticket (a bad helpdesk rating, or a ticket criterion the rule adds:
@@ -524,7 +525,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     definition), and only for it. The sampling unit is the analysis's
     (customer or account). The reasons survey comments give are drivers too, of the score of their own answer
     (outcomes :data:`REASON_OUTCOMES`, among the answers with a comment): :func:`_reason_drivers`, whose rows
-    :func:`analyse` appends to this result.
+    :func:`analyse` appends to this result. ``workers`` (a map-like callable) fits the outcomes side by side
+    (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the result is the same.
     """
     from .estimators.drivers import MIN_ROWS, key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
@@ -603,7 +605,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        exclude={k: v for k, v in exclude.items() if k in outcomes},
                        higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
-                       confidence=confidence)
+                       confidence=confidence, workers=workers)
 
 
 #: Outcome names of the reasons as drivers (:func:`_reason_drivers`): the answer's own bad experience and CSAT,
@@ -1153,7 +1155,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
         jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
-                      "experiences": exp, "activity": act, "as_of": as_of_ts, "window": window}))
+                      "experiences": exp, "activity": act, "as_of": as_of_ts, "window": window,
+                      "workers": None if runner is None else runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),

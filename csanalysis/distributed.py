@@ -19,8 +19,11 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    partition builds its service experiences in its own task;
 4. **estimators**: every independent estimator (avoidance, scorecard,
    drivers, segments, ...) is a task of its own, running side by side on
-   the workers; the few that need another's result (power, the recovery
-   test, the guards) follow on the client;
+   the workers, and the key drivers fit their outcomes as tasks of their
+   own (:class:`WorkerMap`: the longest stage, split where its parts are
+   independent); the few that need another's result follow, on the workers
+   where they read tables (no return after disrespect, the reason drivers,
+   the guards), here where they read results (power, the recovery test);
 5. the figure table and the registry comparison on the client.
 
 Every function is the pandas engine's; the partitions change nothing
@@ -86,7 +89,7 @@ import pandas as pd
 
 from .errors import CsanalysisError
 
-__all__ = ["DaskRunner", "local_cluster"]
+__all__ = ["DaskRunner", "WorkerMap", "local_cluster"]
 
 
 def _apply(fn: Callable[..., Any], args: tuple, kw: dict) -> Any:
@@ -133,6 +136,40 @@ def _stack_experiences(parts: list[pd.DataFrame | None], tickets: pd.DataFrame |
     if not done:  # no experience anywhere: the function's own empty table
         return _experiences(_nonempty(tickets), responses, rule)
     return concat_experiences(done)
+
+
+class WorkerMap:
+    """A map-like callable (an estimator's ``workers=``) that runs its items as tasks of the cluster.
+
+    Called inside a Dask task, ``WorkerMap()(func, items)`` submits one task
+    per item through :func:`dask.distributed.worker_client` (the calling task
+    leaves its worker's thread while it waits, so the items may run on that
+    worker too) and returns ``func`` of each item in order, raising the first
+    item's error in order, as the builtin ``map`` would. Called anywhere else
+    it is the builtin ``map``. The Dask engine passes one to the key drivers,
+    whose outcomes are fitted independently: the result is the same either
+    way.
+
+    Examples
+    --------
+    >>> list(WorkerMap()(abs, [-1, 2]))  # outside a task: the builtin map
+    [1, 2]
+    """
+
+    def __call__(self, func: Callable[[Any], Any], items: Any) -> Any:
+        from dask.distributed import get_worker, worker_client
+
+        try:
+            get_worker()
+        except ValueError:
+            return map(func, items)
+        items = list(items)
+        with worker_client() as client:
+            futures = client.map(func, items, pure=False)
+            return [f.result() for f in futures]
+
+    def __repr__(self) -> str:
+        return "WorkerMap()"
 
 
 def local_cluster(n_workers: int | None = None, **kw: Any) -> Any:
@@ -182,6 +219,8 @@ class DaskRunner:
                                        or partitions < 1):
             raise CsanalysisError(f"partitions must be a whole number >= 1, got {partitions!r}")
         self.partitions = None if partitions is None else int(partitions)
+        #: what the key drivers fit their outcomes with, side by side on the workers
+        self.outcome_map = WorkerMap()
         self._cluster = None
         self._own_client = True
         if isinstance(scheduler, Client):

@@ -153,6 +153,28 @@ def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client,
     assert str(here.value) == str(there.value) and "tickets.csv" in str(there.value)
 
 
+def _where(i: int) -> tuple[int, str]:
+    from dask.distributed import get_worker
+
+    return i, str(get_worker().get_current_task())
+
+
+def _fan_out(n: int) -> list:
+    from csanalysis.distributed import WorkerMap
+
+    return list(WorkerMap()(_where, range(n)))
+
+
+def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
+    # inside a task: one task per item, results in order; outside: the builtin map
+    got = client.submit(_fan_out, 5, pure=False).result()
+    assert [i for i, _ in got] == list(range(5))
+    assert len({task for _, task in got}) == 5 and all("_where" in task for _, task in got)
+    from csanalysis.distributed import WorkerMap
+
+    assert list(WorkerMap()(abs, [-3, 4])) == [3, 4]
+
+
 def test_errors_teach(capsys):
     s = cs.datasets.load_sample()
     with pytest.raises(CsanalysisError, match="engine must be 'pandas' or 'dask'"):

@@ -271,6 +271,32 @@ def test_several_outcomes_stacked_with_their_own_kinds():
     assert r2.fit["kind"].tolist() == ["continuous", "continuous"]
 
 
+def test_outcomes_fitted_side_by_side_give_the_same_result():
+    # workers= (a map-like callable) fits the outcomes elsewhere: the same tables, fits, notes and method, exactly
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    df = _linear(600, seed=11, customers=200)
+    df["low"] = (df["y"] < -0.5).astype(int)
+    df["y2"] = df["y"] + df["x1"]
+    seen = []
+
+    def recording_map(func, items):
+        items = list(items)
+        seen.append([it[0] for it in items])
+        return [func(it) for it in reversed(items)][::-1]  # run in another order, returned in order
+
+    one = key_drivers(df, ["y", "low", "y2"], NAMES, customer="customer", n_resamples=40)
+    two = key_drivers(df, ["y", "low", "y2"], NAMES, customer="customer", n_resamples=40, workers=recording_map)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as ex:
+        three = key_drivers(df, ["y", "low", "y2"], NAMES, customer="customer", n_resamples=40, workers=ex.map)
+    assert seen == [["y", "low", "y2"]]
+    for other in (two, three):
+        pd.testing.assert_frame_equal(one.table, other.table, check_exact=True)
+        pd.testing.assert_frame_equal(one.fit, other.fit, check_exact=True)
+        assert (one.notes, one.method) == (other.notes, other.method)
+
+
 # --------------------------------------------------------------------------- exclude and missing values
 def test_exclude_leaves_the_driver_out_and_says_so():
     df = _linear(500, seed=12, customers=200)

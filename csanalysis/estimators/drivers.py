@@ -144,7 +144,7 @@ Chamandy, N. et al. (2012), Poisson bootstrap for data streams.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from math import factorial
@@ -993,6 +993,14 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
 
 
 # --------------------------------------------------------------------------- method text
+def _outcome_task(task: tuple) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    """:func:`_one_outcome` of one item of :func:`key_drivers`' outcomes (a picklable function for ``workers``)."""
+    o, y, excluded, kind, method, good, given, cuts, shared = task
+    X_all, names, codes, hashes, n_rep, conf, seed_i, versus_noise, max_cells = shared
+    return _one_outcome(o, y, X_all, names, excluded, kind, method, good, given, cuts, codes, hashes, n_rep, conf,
+                        seed_i, versus_noise, max_cells)
+
+
 def _method_text(kinds: set[str], method: str, n_rep: int, conf: float, versus_noise: bool, customer: str | None,
                  cuts: bool) -> str:
     parts = []
@@ -1048,6 +1056,7 @@ def key_drivers(
     confidence: float = 0.95,
     seed: Any = 0,
     max_cells: int = 2_000_000,
+    workers: Callable[..., Iterable[Any]] | None = None,
 ) -> DriverResult:
     """Key drivers of one or several outcomes: importance with customer-bootstrap intervals, penalty and reward.
 
@@ -1106,6 +1115,13 @@ def key_drivers(
         same seed gives the same intervals whatever the order of the rows.
     max_cells : int, default 2_000_000
         Bounds the working matrices (replicates x rows) of the bootstrap.
+    workers : map-like callable, optional
+        Fits the outcomes side by side: ``workers(func, iterable)`` must
+        return ``func`` of each item, in order (``multiprocessing.Pool.map``,
+        ``concurrent.futures.Executor.map``, or what the Dask engine passes;
+        scipy's ``workers=`` idiom). Each outcome is computed on its own from
+        the same inputs, so the result is identical to the default (the
+        outcomes one after another in this process).
 
     Returns
     -------
@@ -1209,10 +1225,10 @@ def key_drivers(
     if customer is None:
         notes.append("no customer column: every row counts as its own sampling unit")
     frames, fits = [], []
-    for o in outcomes:
-        y_all = _numeric(data[o], o, "outcome")
-        frame, fit, note = _one_outcome(o, y_all, X_all, names, excl[o], kinds[o], method, goods[o], given, cuts,
-                                        units.codes, hashes, n_rep, conf, seed_i, bool(versus_noise), max_cells)
+    ys = [_numeric(data[o], o, "outcome") for o in outcomes]
+    shared = (X_all, names, units.codes, hashes, n_rep, conf, seed_i, bool(versus_noise), max_cells)
+    tasks = [(o, y, excl[o], kinds[o], method, goods[o], given, cuts, shared) for o, y in zip(outcomes, ys)]
+    for frame, fit, note in (map if workers is None else workers)(_outcome_task, tasks):
         frames.append(frame)
         fits.append(fit)
         notes.extend(note)
