@@ -277,10 +277,10 @@ def read_exports(
         result does not depend on the order.
     executor : Executor, optional
         Reads the files in parallel, one task per file, through its
-        ``submit`` (a :class:`concurrent.futures.ProcessPoolExecutor`, or a
-        :class:`dask.distributed.Client`, whose workers must be able to read
-        the paths). The tables and load reports are the same as read one by
-        one. Pass ``secret=`` as a :class:`csanalysis.privacy.ResolvedSecret`
+        ``submit`` (a :class:`concurrent.futures.ProcessPoolExecutor`; on a
+        Dask cluster use ``analyse(engine="dask")``, which reads on the
+        workers and keeps the tables there). The tables and load reports are
+        the same as read one by one. Pass ``secret=`` as a :class:`csanalysis.privacy.ResolvedSecret`
         (:func:`csanalysis.privacy.resolve_secret`) when the workers do not
         share this process's environment and per-user secret.
 
