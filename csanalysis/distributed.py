@@ -13,10 +13,12 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    the key and the bridge need (:func:`csanalysis.link.link_ids`,
    :func:`csanalysis.link.link_pairs`: about one row per customer), and
    is linked on its worker (:func:`csanalysis.link.link_table`);
-3. **per-customer phase**: the customers are split into partitions by a
-   hash of their key (:func:`csanalysis.partition.split_customers`: every
-   row of a customer in the same partition), on the workers, and each
-   partition builds its service experiences in its own task;
+3. **per-customer phase**: the customers are shuffled to partitions by a
+   hash of their key (:meth:`DaskRunner.split_customers`, equal to
+   :func:`csanalysis.partition.split_customers`: every row of a customer in
+   the same partition; only the ticket ids and customers travel to find who
+   owns each ticket and response, each table is split where it is), and
+   each partition builds its service experiences in its own task;
 4. **estimators**: every independent estimator (avoidance, scorecard,
    drivers, segments, ...) is a task of its own, running side by side on
    the workers, and the key drivers fit their outcomes as tasks of their
@@ -113,18 +115,22 @@ def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
-def _split(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, n_parts: int,
-           link_on: str) -> list[tuple[pd.DataFrame | None, pd.DataFrame | None]]:
-    """The tickets and responses split into ``n_parts`` partitions of customers (empty parts as None)."""
-    from .link import LinkedData
-    from .partition import split_customers
+def _owner_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The columns :func:`csanalysis.partition.ticket_owners` reads of table ``name`` (positional index)."""
+    from .partition import OWNER_COLUMNS
 
-    whole = LinkedData(_nonempty(tickets), responses, None, None, link_on, "")
-    return [(_nonempty(p.tickets), _nonempty(p.responses)) for p in split_customers(whole, n_parts)]
+    return df[[c for c in OWNER_COLUMNS[name] if c in df.columns]].reset_index(drop=True)
 
 
-def _part_experiences(part: tuple[pd.DataFrame | None, pd.DataFrame | None], rule: Any) -> pd.DataFrame | None:
-    t, r = part
+def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int) -> list[pd.DataFrame]:
+    from .partition import part_numbers, split_rows
+
+    return split_rows(df, part_numbers(df["customer"] if owner is None else owner, n_parts), n_parts)
+
+
+def _part_experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
+                      rule: Any) -> pd.DataFrame | None:
+    t, r = _nonempty(tickets), _nonempty(responses)
     return None if t is None and r is None else _experiences(t, r, rule)
 
 
@@ -145,7 +151,9 @@ class WorkerMap:
     per item through :func:`dask.distributed.worker_client` (the calling task
     leaves its worker's thread while it waits, so the items may run on that
     worker too) and returns ``func`` of each item in order, raising the first
-    item's error in order, as the builtin ``map`` would. Called anywhere else
+    item's error in order, as the builtin ``map`` would. When the items are
+    tuples, an element every item shares (the same object, such as the
+    data) is sent to the cluster once. Called anywhere else
     it is the builtin ``map``. The Dask engine passes one to the key drivers,
     whose outcomes are fitted independently: the result is the same either
     way.
@@ -165,11 +173,23 @@ class WorkerMap:
             return map(func, items)
         items = list(items)
         with worker_client() as client:
-            futures = client.map(func, items, pure=False)
+            futures = client.map(func, _shared_sent_once(client, items), pure=False)
             return [f.result() for f in futures]
 
     def __repr__(self) -> str:
         return "WorkerMap()"
+
+
+def _shared_sent_once(client: Any, items: list[Any]) -> list[Any]:
+    """``items`` with each element that every tuple item shares (the same object) sent to the cluster once,
+    as a future in its place, rather than copied into every task (and the scheduler's graph)."""
+    if len(items) < 2 or not all(isinstance(it, tuple) and len(it) == len(items[0]) for it in items):
+        return items
+    same = [j for j in range(len(items[0])) if all(it[j] is items[0][j] for it in items)]
+    for j in same:
+        [sent] = client.scatter([items[0][j]], hash=False)  # in a list: a tuple would be scattered element-wise
+        items = [(*it[:j], sent, *it[j + 1:]) for it in items]
+    return items
 
 
 def local_cluster(n_workers: int | None = None, **kw: Any) -> Any:
@@ -329,11 +349,43 @@ class DaskRunner:
         out = {n: self.submit(link_table, f, key, sent) for n, f in given.items()}
         return LinkedData(*(out.get(n) for n in TABLE_NAMES), key, reason)
 
+    def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None) -> list[Any]:
+        """:func:`csanalysis.partition.split_customers` of tables on the workers: a shuffle by customer.
+
+        ``linked`` holds futures of the tables (``tables``: those to split,
+        default all). Who owns each ticket and survey response needs both
+        tables' ticket ids (:func:`~csanalysis.partition.ticket_owners`), so
+        only those columns go to one worker; each table is then split where
+        it is, and each part is a future of its own, to move to the worker
+        that processes that partition. Returns ``n_parts``
+        :class:`~csanalysis.link.LinkedData` of futures (None for a table
+        not split), each part equal to the one machine's.
+        """
+        from dataclasses import replace
+
+        from .partition import ticket_owners
+
+        given = {n: f for n, f in linked.tables().items() if tables is None or n in tables}
+        owners: dict[str, Any] = {}
+        if (linked.tickets is not None and linked.responses is not None
+                and {"tickets", "responses"} & set(given)):  # the responses follow their tickets' owners
+            both = self.submit(ticket_owners, self.submit(_owner_columns, linked.tickets, "tickets"),
+                               self.submit(_owner_columns, linked.responses, "responses"))
+            owners = {"tickets": self.client.submit(operator.getitem, both, 0, pure=False),
+                      "responses": self.client.submit(operator.getitem, both, 1, pure=False)}
+        parts: dict[str, list[Any]] = {}
+        for name, f in given.items():
+            split = self.submit(_split_table, f, owners.get(name), n_parts)
+            parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
+        empty = dict.fromkeys(("tickets", "responses", "activity", "customers"))
+        return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
+
     def experiences(self, linked: Any, *, rule: Any) -> Any:
         """:func:`csanalysis.experiences.experiences` of ``linked``, one task per partition of customers.
 
-        ``linked`` holds futures of the tables. The partitions are made on a
-        worker and each goes to its own task; the result (a future) equals
+        ``linked`` holds futures of the tables. The tickets and responses are
+        shuffled to partitions (:meth:`split_customers`) and each partition
+        builds its experiences in its own task; the result (a future) equals
         one call on the whole tables: a customer's rows are never split, and
         the parts are put back in the function's own order.
         """
@@ -341,10 +393,9 @@ class DaskRunner:
 
         n = self.partitions or 2 * self.n_workers
         t, r = linked.tickets, linked.responses
-        parts = self.submit(_split, t, r, n, linked.link_on)
-        one = [self.client.submit(operator.getitem, parts, i, pure=False) for i in range(n)]
-        del parts  # each part is now its own future; the list goes once they are taken
-        done = [self.submit(_part_experiences, p, rule) for p in one]
+        parts = self.split_customers(linked, n, tables=("tickets", "responses"))
+        done = [self.submit(_part_experiences, p.tickets, p.responses, rule) for p in parts]
+        del parts  # each partition's tables go once its experiences are built
         out = self.submit(_stack_experiences, done, t, r, rule)
         wait([out])  # the stage's time is its work's
         return out

@@ -60,11 +60,15 @@ from csanalysis.stats.survival import kaplan_meier, stratified_survival
 __all__ = [
     "ESTIMATE_IDS",
     "FEATURE_COLUMNS",
+    "OWNER_COLUMNS",
     "Partials",
     "combine",
     "customer_phase",
     "estimates",
+    "part_numbers",
     "split_customers",
+    "split_rows",
+    "ticket_owners",
 ]
 
 #: Kaplan-Meier figures, as :func:`~csanalysis.estimators.avoidance.avoidance` names them, and their index.
@@ -159,33 +163,63 @@ def _hash_key(seed: int) -> str:
     return f"{int(seed):016x}"
 
 
-def _owners(linked: LinkedData) -> dict[str, pd.Series]:
-    """The customer that owns each row, for splitting.
+#: The columns :func:`ticket_owners` reads of each table.
+OWNER_COLUMNS: dict[str, tuple[str, ...]] = {"tickets": ("ticket_id", "customer"),
+                                             "responses": ("ticket_id", "responded_at", "customer")}
+
+
+def ticket_owners(tickets: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The customer owning each ticket and each survey response, for splitting (positional Series).
 
     A row's own ``customer``, except that a survey response about a ticket in
     the tickets table follows that ticket (which the experiences attach it
     to), and a ticket without a customer takes that of its first response
     (as the experiences do). Ticket ids are assumed unique (de-duplicated).
+    Only the columns of :data:`OWNER_COLUMNS` are read, so a cluster can send
+    just those to one place.
     """
-    keys = {n: df["customer"].astype(_STR) for n, df in linked.tables().items()}
-    t, r = linked.tickets, linked.responses
-    if t is None or r is None or "ticket_id" not in t.columns or not {"ticket_id", "responded_at"} <= set(r.columns):
-        return keys
+    own_t = tickets["customer"].astype(_STR).reset_index(drop=True)
+    own_r = responses["customer"].astype(_STR).reset_index(drop=True)
+    if "ticket_id" not in tickets.columns or not {"ticket_id", "responded_at"} <= set(responses.columns):
+        return own_t, own_r
     # positional throughout (a table's index may repeat labels, e.g. after concatenating exports)
-    tt = pd.DataFrame({"ticket_id": t["ticket_id"].astype(_STR).to_numpy()})
-    rr = pd.DataFrame({"ticket_id": r["ticket_id"].astype(_STR).to_numpy(),
-                       "responded_at": pd.to_datetime(r["responded_at"], utc=True).to_numpy(),
-                       "customer": keys["responses"].to_numpy()})
+    tt = pd.DataFrame({"ticket_id": tickets["ticket_id"].astype(_STR).to_numpy()})
+    rr = pd.DataFrame({"ticket_id": responses["ticket_id"].astype(_STR).to_numpy(),
+                       "responded_at": pd.to_datetime(responses["responded_at"], utc=True).to_numpy(),
+                       "customer": own_r.to_numpy()})
     first, _ = first_responses(tt, rr)  # the response experiences() attaches to each ticket
     first_customer = pd.Series(first["customer"].to_numpy(), index=first["ticket_id"].to_numpy())
-    own = keys["tickets"]
-    own = own.mask(own.isna().to_numpy(), tt["ticket_id"].map(first_customer).to_numpy()).astype(_STR)
+    own = own_t.mask(own_t.isna().to_numpy(), tt["ticket_id"].map(first_customer).to_numpy()).astype(_STR)
     owner = pd.Series(own.to_numpy(), index=tt["ticket_id"].to_numpy())
     owner = owner[owner.index.notna() & ~owner.index.duplicated()]
     about = (rr["ticket_id"].notna() & isin_values(rr["ticket_id"], tt["ticket_id"])).to_numpy(dtype=bool)
-    keys["tickets"] = own
-    keys["responses"] = keys["responses"].mask(about, rr["ticket_id"].map(owner).to_numpy()).astype(_STR)
+    return own, own_r.mask(about, rr["ticket_id"].map(owner).to_numpy()).astype(_STR)
+
+
+def _owners(linked: LinkedData) -> dict[str, pd.Series]:
+    """The customer that owns each row of every table, for splitting (see :func:`ticket_owners`)."""
+    keys = {n: df["customer"].astype(_STR) for n, df in linked.tables().items()}
+    if linked.tickets is not None and linked.responses is not None:
+        keys["tickets"], keys["responses"] = ticket_owners(linked.tickets, linked.responses)
     return keys
+
+
+def part_numbers(owner: pd.Series, n_parts: int, *, seed: int = 0) -> np.ndarray:
+    """The partition (0 .. ``n_parts`` - 1) of each row owned by ``owner``: a stable hash of the customer.
+
+    Rows without an owner go to part 0. The same customer gets the same
+    part in every table and on every machine (:func:`split_customers`).
+    """
+    h = pd.util.hash_pandas_object(owner, index=False, hash_key=_hash_key(seed)).to_numpy()
+    return np.where(owner.notna().to_numpy(), (h % np.uint64(n_parts)).astype(np.int64), 0)
+
+
+def split_rows(df: pd.DataFrame, part: np.ndarray, n_parts: int) -> list[pd.DataFrame]:
+    """The rows of ``df`` in each of ``n_parts`` parts (``part``: each row's, :func:`part_numbers`), row
+    order (and index) kept within a part."""
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
+    return [df.take(order[bounds[i]:bounds[i + 1]]) for i in range(n_parts)]  # a loop over parts
 
 
 def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[LinkedData]:
@@ -235,15 +269,10 @@ def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[
     if missing:
         raise ValueError(f"{', '.join(missing)} ha{'s' if len(missing) == 1 else 've'} no `customer` column; "
                          "link the tables with csanalysis.link.link_customers first.")
-    key = _hash_key(seed)
+    _hash_key(seed)  # checked before any work
     out: dict[str, list[pd.DataFrame | None]] = {n: [None] * n_parts for n in TABLE_NAMES}
     for name, owner in _owners(linked).items():  # at most four tables
-        df = getattr(linked, name)
-        h = pd.util.hash_pandas_object(owner, index=False, hash_key=key).to_numpy()
-        part = np.where(owner.notna().to_numpy(), (h % np.uint64(n_parts)).astype(np.int64), 0)
-        order = np.argsort(part, kind="stable")
-        bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
-        out[name] = [df.take(order[bounds[i]:bounds[i + 1]]) for i in range(n_parts)]  # a loop over parts
+        out[name] = split_rows(getattr(linked, name), part_numbers(owner, n_parts, seed=seed), n_parts)
     return [replace(linked, **{n: out[n][i] for n in TABLE_NAMES}) for i in range(n_parts)]
 
 

@@ -143,6 +143,30 @@ def test_tables_are_read_and_linked_on_the_workers(client, link_on):
         runner.link_customers({"tickets": client.scatter(pd.DataFrame({"x": [1]}))})
 
 
+@pytest.mark.parametrize("n_parts", [1, 3, 8])
+def test_customers_are_shuffled_to_partitions_as_on_one_machine(client, n_parts):
+    # each part equals split_customers' on one machine; a response follows its ticket's owner
+    from dask.distributed import Future
+
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.link import link_customers
+    from csanalysis.partition import split_customers
+
+    s = cs.datasets.load_sample()
+    here = link_customers(s.tickets, s.responses, s.activity, s.customers)
+    runner = DaskRunner(client)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()
+                                   if n in ("tickets", "responses", "activity")})
+    one = split_customers(here, n_parts)
+    many = runner.split_customers(there, n_parts, tables=("tickets", "responses"))
+    assert len(many) == n_parts
+    for a, b in zip(one, many):
+        assert b.activity is None and b.customers is None and isinstance(b.tickets, Future)
+        for name in ("tickets", "responses"):
+            assert_frame_equal(getattr(a, name), getattr(b, name).result(), check_exact=True, obj=name)
+    assert sum(len(p.responses.result()) for p in many) == len(here.responses)
+
+
 def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client, tmp_path):
     bad = tmp_path / "tickets.csv"
     bad.write_bytes(b"")
@@ -165,11 +189,25 @@ def _fan_out(n: int) -> list:
     return list(WorkerMap()(_where, range(n)))
 
 
+def _shift(item: tuple) -> float:
+    i, data, scale = item
+    return float(i + data.sum() * scale)
+
+
+def _fan_out_shared(n: int) -> list:
+    from csanalysis.distributed import WorkerMap
+
+    data = np.arange(1000.0)
+    return list(WorkerMap()(_shift, [(i, data, 2.0) for i in range(n)]))
+
+
 def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
     # inside a task: one task per item, results in order; outside: the builtin map
     got = client.submit(_fan_out, 5, pure=False).result()
     assert [i for i, _ in got] == list(range(5))
     assert len({task for _, task in got}) == 5 and all("_where" in task for _, task in got)
+    # the data every item shares is sent once, in place of a copy per task: same results
+    assert client.submit(_fan_out_shared, 4, pure=False).result() == [i + 999000.0 for i in range(4)]
     from csanalysis.distributed import WorkerMap
 
     assert list(WorkerMap()(abs, [-3, 4])) == [3, 4]
