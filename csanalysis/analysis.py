@@ -46,7 +46,7 @@ from .figures import figure_table
 from .guards import analysis_currency, run_guards
 from .io.batch import Exports, concat_tables, read_exports
 from .io.report import LoadReport, load_report
-from .link import LinkedData, link_customers
+from .link import LinkedData, link_customers, link_summary
 from .registry import registry_version
 from .registry.compare import compare_figures
 from .results import frame_records, jsonable
@@ -899,6 +899,7 @@ def analyse(
     engine: Literal["pandas", "dask"] = "pandas",
     scheduler: Any = None,
     partitions: int | None = None,
+    keep_tables: bool = True,
 ) -> Analysis:
     """Read, link, measure and compare: the one pipeline behind every face.
 
@@ -982,6 +983,13 @@ def analyse(
     partitions : int, optional
         With ``engine="dask"``: partitions of customers of the per-customer
         phase (default: two per worker). The figures do not depend on it.
+    keep_tables : bool, default True
+        Keep the linked tables and the experiences in the result
+        (``.linked``, ``.experiences``). ``False`` keeps the linking's key,
+        reason and summary only, and nothing else changes (figures, results,
+        load reports): with ``engine="dask"`` the tables then never come to
+        this machine, and ``csanalysis report``, which shows none of them,
+        runs this way.
 
     Returns
     -------
@@ -1045,7 +1053,7 @@ def analyse(
                         n_resamples=n_resamples, seed=seed, timezone=timezone, questions=questions,
                         dayfirst=dayfirst, sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping,
                         currency=currency, scorecard_freq=scorecard_freq, cluster=cluster, override=override,
-                        engine=engine)
+                        engine=engine, keep_tables=bool(keep_tables))
     finally:
         if runner is not None:
             runner.close()
@@ -1072,7 +1080,8 @@ def call_stage(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, str 
 
 def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes, timings, as_of_ts, window, rule,
              link_on, secret, secret_source, confidence, n_resamples, seed, timezone, questions, dayfirst, sheet,
-             tz_abbreviations, mapping, currency, scorecard_freq, cluster, override, engine) -> Analysis:
+             tz_abbreviations, mapping, currency, scorecard_freq, cluster, override, engine,
+             keep_tables=True) -> Analysis:
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
@@ -1216,8 +1225,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     gradient = None if rec is None else rec.settings.get("disappointment_gradient")
     res["guards"] = run("guards", run_guards, linked.customers if here(_has, linked.customers, "churned") else None,
                         act, currency=currency, gradient=gradient)
-    if runner is not None:  # the linked tables and the experiences, here as the pandas engine returns them
-        jobs.clear()
+    jobs.clear()
+    tk = rs = act = None  # the tables are linked's now (with Dask: futures whose tables go once let go)
+    if not keep_tables:  # the linking's summary only
+        rows = None if runner is None else [runner.call(link_summary, n, f, linked.link_on)
+                                            for n, f in linked.tables().items()]
+        linked, exp = linked.without_tables(rows), None
+    elif runner is not None:  # the linked tables and the experiences, here as the pandas engine returns them
         linked.tickets, linked.responses, linked.activity, linked.customers, exp = runner.gather(
             [linked.tickets, linked.responses, linked.activity, linked.customers, exp])
 

@@ -28,6 +28,8 @@ NOT_ON_THE_COMMAND_LINE: dict[str, str] = {
     "secret": "a secret does not belong on a command line (shell history, process list): set the environment "
               "variable CSANALYSIS_KEY instead",
     "progress": "the command prints progress on standard error itself (--quiet turns it off)",
+    "keep_tables": "the report shows no table row by row (only the linking's summary), so it runs without "
+                   "keeping them (with --engine dask they then stay on the cluster)",
 }
 #: Fields of :class:`csanalysis.experiences.BadExperienceRule` and the option that sets each.
 RULE_OPTIONS: dict[str, str] = {

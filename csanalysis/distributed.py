@@ -45,7 +45,9 @@ The client holds no table while the analysis runs: it asks the workers for
 the few facts the analysis branches on (which columns a table fills, the
 latest purchase, the currencies) and receives the results. At the end it
 gathers the linked tables and the experiences into the
-:class:`~csanalysis.analysis.Analysis`, as the pandas engine returns them.
+:class:`~csanalysis.analysis.Analysis`, as the pandas engine returns them;
+with ``keep_tables=False`` (as ``csanalysis report`` runs) they never come:
+the result keeps the linking's summary, computed on the workers.
 
 What this engine does not do yet: the estimators still see whole tables, so
 each worker needs memory for the linked tables (the cluster speeds the

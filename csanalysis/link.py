@@ -38,6 +38,9 @@ class LinkedData:
         The identifier the tables were linked on.
     reason : str
         Why that key was chosen.
+
+    Without its tables (:meth:`without_tables`) it keeps the linking's
+    :meth:`summary`.
     """
 
     tickets: pd.DataFrame | None
@@ -59,7 +62,24 @@ class LinkedData:
 
     def summary(self) -> pd.DataFrame:
         """Per table: rows, rows linked to a customer, share linked, distinct customers."""
-        return pd.DataFrame([link_summary(name, df, self.link_on) for name, df in self.tables().items()])
+        tables = self.tables()
+        if not tables and self._stats:  # the tables were let go (without_tables)
+            return pd.DataFrame(self._stats)
+        return pd.DataFrame([link_summary(name, df, self.link_on) for name, df in tables.items()])
+
+    def without_tables(self, summary: list[dict] | None = None) -> LinkedData:
+        """The linking without its tables: key, reason and :meth:`summary` (given as ``summary``, the rows of
+        :func:`link_summary`, when the tables are elsewhere).
+
+        Examples
+        --------
+        >>> ld = link_customers(tickets=pd.DataFrame({"customer_id": ["1", "2", None]}))
+        >>> light = ld.without_tables()
+        >>> light.tables(), light.summary().equals(ld.summary())
+        ({}, True)
+        """
+        rows = list(summary) if summary is not None else self.summary().to_dict(orient="records")
+        return LinkedData(None, None, None, None, self.link_on, self.reason, rows)
 
     def to_dict(self) -> dict:
         return {"link_on": self.link_on, "reason": self.reason,

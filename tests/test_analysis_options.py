@@ -37,3 +37,22 @@ def test_options_say_where_the_secret_comes_from(monkeypatch):
     a = cs.analyse(tickets=tickets, n_resamples=20)
     assert a.options["secret"] == "environment"
     assert "from-env" not in a.to_json()
+
+
+def test_without_tables_only_the_tables_go():
+    # keep_tables=False: no linked tables and no experiences in the result; every figure, result and the
+    # linking's summary as with them (the report runs this way)
+    import json
+
+    from pandas.testing import assert_frame_equal
+
+    s = cs.datasets.load_sample()
+    a = cs.analyse(s, n_resamples=30)
+    b = cs.analyse(cs.datasets.load_sample(), n_resamples=30, keep_tables=False)
+    assert a.linked.tables() and a.experiences is not None
+    assert b.linked.tables() == {} and b.experiences is None
+    assert (b.linked.link_on, b.linked.reason) == (a.linked.link_on, a.linked.reason)
+    assert_frame_equal(a.linked.summary(), b.linked.summary(), check_exact=True)
+    assert_frame_equal(a.figures, b.figures, check_exact=True)
+    da, db = a.to_dict(), b.to_dict()
+    assert json.dumps(da, sort_keys=True, default=str) == json.dumps(db, sort_keys=True, default=str)

@@ -85,6 +85,17 @@ def test_workers_run_one_thread_and_one_blas_thread(client):
     assert set(client.nthreads().values()) == {1}
 
 
+def test_without_tables_nothing_comes_back_but_the_figures(client):
+    # keep_tables=False on the Dask engine: the tables never come to the client, the figures are the same
+    a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False)
+    b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
+                   scheduler=client)
+    assert a.linked.tables() == {} == b.linked.tables() and a.experiences is None is b.experiences
+    assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert json.dumps(a.to_dict()["linking"], sort_keys=True) == json.dumps(b.to_dict()["linking"], sort_keys=True)
+    assert a.notes == b.notes
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)
