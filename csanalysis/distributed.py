@@ -155,7 +155,8 @@ class WorkerMap:
     worker too) and returns ``func`` of each item in order, raising the first
     item's error in order, as the builtin ``map`` would. When the items are
     tuples, an element every item shares (the same object, such as the
-    data) is sent to the cluster once. Called anywhere else
+    data) is sent to the cluster once, and each item's own large arrays are
+    sent as data rather than inside the task graph. Called anywhere else
     it is the builtin ``map``. The Dask engine passes one to the key drivers,
     whose outcomes are fitted independently: the result is the same either
     way.
@@ -175,22 +176,28 @@ class WorkerMap:
             return map(func, items)
         items = list(items)
         with worker_client() as client:
-            futures = client.map(func, _shared_sent_once(client, items), pure=False)
+            futures = client.map(func, _data_as_futures(client, items), pure=False)
             return [f.result() for f in futures]
 
     def __repr__(self) -> str:
         return "WorkerMap()"
 
 
-def _shared_sent_once(client: Any, items: list[Any]) -> list[Any]:
-    """``items`` with each element that every tuple item shares (the same object) sent to the cluster once,
-    as a future in its place, rather than copied into every task (and the scheduler's graph)."""
-    if len(items) < 2 or not all(isinstance(it, tuple) and len(it) == len(items[0]) for it in items):
+def _data_as_futures(client: Any, items: list[Any]) -> list[Any]:
+    """``items`` with their data sent to the cluster as futures in its place, not copied into the tasks (and
+    the scheduler's graph): an element every tuple item shares (the same object) once, and an item's own
+    arrays of more than a megabyte each."""
+    if not items or not all(isinstance(it, tuple) and len(it) == len(items[0]) for it in items):
         return items
-    same = [j for j in range(len(items[0])) if all(it[j] is items[0][j] for it in items)]
-    for j in same:
-        [sent] = client.scatter([items[0][j]], hash=False)  # in a list: a tuple would be scattered element-wise
-        items = [(*it[:j], sent, *it[j + 1:]) for it in items]
+    items = list(items)
+    for j in range(len(items[0])):
+        if len(items) > 1 and all(it[j] is items[0][j] for it in items):
+            [sent] = client.scatter([items[0][j]], hash=False)  # in a list: a tuple would be scattered element-wise
+            items = [(*it[:j], sent, *it[j + 1:]) for it in items]
+            continue
+        big = [i for i, it in enumerate(items) if getattr(it[j], "nbytes", 0) > 2**20]
+        for i, f in zip(big, client.scatter([items[i][j] for i in big], hash=False) if big else []):
+            items[i] = (*items[i][:j], f, *items[i][j + 1:])
     return items
 
 

@@ -201,15 +201,16 @@ def _fan_out(n: int) -> list:
 
 
 def _shift(item: tuple) -> float:
-    i, data, scale = item
-    return float(i + data.sum() * scale)
+    i, data, own, scale = item
+    return float(i + data.sum() * scale + own[-1])
 
 
 def _fan_out_shared(n: int) -> list:
     from csanalysis.distributed import WorkerMap
 
     data = np.arange(1000.0)
-    return list(WorkerMap()(_shift, [(i, data, 2.0) for i in range(n)]))
+    own = [np.full(300_000, float(i)) for i in range(n)]  # 2.4 MB each: sent as data, not in the graph
+    return list(WorkerMap()(_shift, [(i, data, own[i], 2.0) for i in range(n)]))
 
 
 def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
@@ -218,7 +219,7 @@ def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
     assert [i for i, _ in got] == list(range(5))
     assert len({task for _, task in got}) == 5 and all("_where" in task for _, task in got)
     # the data every item shares is sent once, in place of a copy per task: same results
-    assert client.submit(_fan_out_shared, 4, pure=False).result() == [i + 999000.0 for i in range(4)]
+    assert client.submit(_fan_out_shared, 4, pure=False).result() == [2 * i + 999000.0 for i in range(4)]
     from csanalysis.distributed import WorkerMap
 
     assert list(WorkerMap()(abs, [-3, 4])) == [3, 4]
