@@ -627,8 +627,7 @@ def _reason_method(base: str, how: str) -> str:
 
 def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperienceRule, unit: str | None, *,
                     drivers: Any = None, tickets: pd.DataFrame | None = None,
-                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, confidence: float = 0.95,
-                    workers: Callable[..., Any] | None = None) -> Any:
+                    n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, confidence: float = 0.95) -> Any:
     """The reasons survey comments give as key drivers of the same answer's bad experience and CSAT.
 
     Among the survey answers with a non-empty comment (the comments of the ``verbatims`` result,
@@ -647,8 +646,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     with it: the comment describes the score, it does not cause it.
 
     ``drivers`` (the ticket-level result of :func:`_drivers`, or ``None``): the reasons' rows, fits and notes are
-    appended to it, and its method text gets a paragraph on the reasons. ``workers`` (a map-like callable, as
-    :func:`_drivers`' ) fits the two outcomes side by side; the result is the same.
+    appended to it, and its method text gets a paragraph on the reasons.
 
     Returns
     -------
@@ -662,7 +660,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
         When there are fewer than ``MIN_ROWS`` commented answers, or no outcome with at least two usable
         reasons (the message says why; :func:`analyse` records it as a note).
     """
-    from .estimators.drivers import METHODS, MIN_EVENTS, MIN_ROWS, DriverResult
+    from .estimators.drivers import METHODS, MIN_EVENTS, MIN_ROWS, DriverResult, key_drivers
     from .estimators.metrics import sampling_units
     from .estimators.verbatims import published_tags
     from .text import REASONS
@@ -709,8 +707,6 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     results = []
     left_out: dict[str, list[str]] = {}  # reasons left out for rarity (text -> outcomes)
     failed: list[str] = []  # outcomes with fewer than 2 usable reasons
-    fits: list[tuple[int, str, str]] = []  # (where its note goes, outcome, kind) of each outcome to fit
-    items: list[tuple] = []  # what each fit needs (_reason_fit)
     for key, kind in (("bad", "binary"), ("csat", "continuous")):
         if key not in outcome_values:
             continue
@@ -738,18 +734,16 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
         data = X[use].assign(**{name: y})
         if unit is not None:
             data["unit"] = unit_ids
-        fits.append((len(notes), name, kind))
-        notes.append(None)  # where the outcome's note goes if its fit fails
-        items.append((data, name, use, kind, unit is not None, n_resamples, seed, confidence))
-    # the outcomes' fits, one after another or side by side (``workers``): each is its own key_drivers call
-    for (at, name, kind), res in zip(fits, (map if workers is None else workers)(_reason_fit, items)):
-        if isinstance(res, str):  # e.g. a reason constant once complete cases are taken
-            notes[at] = f"{name!r} not computed: {res}"
+        try:
+            res = key_drivers(data, name, use, kind=kind, customer="unit" if unit is not None else None,
+                              higher_is_better=kind != "binary", higher_is_worse={c: True for c in use},
+                              n_resamples=n_resamples, seed=seed, confidence=confidence)
+        except ValueError as exc:  # e.g. a reason constant once complete cases are taken
+            notes.append(f"{name!r} not computed: {exc}")
             continue
         base = METHODS["relative_weights"][1 if kind == "binary" else 0]
         res.table["method"] = _reason_method(base, how)
         results.append(res)
-    notes = [n for n in notes if n is not None]
     notes += [f"reasons left out of {' and '.join(map(repr, outs))}, {text}" for text, outs in left_out.items()]
     if failed:
         notes.append(f"{' and '.join(map(repr, failed))} not computed: fewer than 2 reasons usable (key drivers "
@@ -775,20 +769,6 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
                         fit=pd.concat([drivers.fit, fit], ignore_index=True), confidence=drivers.confidence,
                         n_resamples=drivers.n_resamples, seed=drivers.seed, method=drivers.method + " " + intro,
                         notes=list(dict.fromkeys([*drivers.notes, *notes])))
-
-
-def _reason_fit(item: tuple) -> Any:
-    """One outcome of :func:`_reason_drivers`: its :func:`~csanalysis.estimators.key_drivers` result, or why
-    it could not be fitted (the error's text)."""
-    from .estimators.drivers import key_drivers
-
-    data, name, use, kind, has_unit, n_resamples, seed, confidence = item
-    try:
-        return key_drivers(data, name, use, kind=kind, customer="unit" if has_unit else None,
-                           higher_is_better=kind != "binary", higher_is_worse={c: True for c in use},
-                           n_resamples=n_resamples, seed=seed, confidence=confidence)
-    except ValueError as exc:
-        return str(exc)
 
 
 def _nonresponse(tickets: pd.DataFrame, unit: str | None, *, n_resamples: int, seed: int, confidence: float) -> Any:
@@ -1237,7 +1217,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:
         merged = run("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
-                     tickets=tk, workers=None if runner is None else runner.outcome_map, **boot)
+                       tickets=tk, **boot)
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)

@@ -132,19 +132,3 @@ def test_the_notes_explain_penalty_once_instead_of_an_empty_good_class_per_reaso
     assert sum("a mention has no good end" in n for n in planted.notes) == 1
     assert planted.table["reward"].isna().all() and (planted.table["bad_end"] == "high").all()
 
-
-
-def test_outcomes_fitted_side_by_side_give_the_same_result(planted):
-    # workers= (a map-like callable) fits the two outcomes elsewhere, in another order: the same result exactly
-    seen = []
-
-    def reversed_map(func, items):
-        items = list(items)
-        seen.append(len(items))
-        return [func(it) for it in reversed(items)][::-1]
-
-    other = _reasons(_survey(), workers=reversed_map)
-    assert seen == [2]
-    pd.testing.assert_frame_equal(planted.table, other.table, check_exact=True)
-    pd.testing.assert_frame_equal(planted.fit, other.fit, check_exact=True)
-    assert (planted.notes, planted.method) == (other.notes, other.method)
