@@ -301,8 +301,6 @@ class DaskRunner:
         The returned :class:`~csanalysis.io.batch.Exports` holds futures of
         the tables (they stay on the workers) and the load reports.
         """
-        from pathlib import Path
-
         from dask.distributed import wait
 
         from .io.batch import ROLES, Exports, read_plan, stack_role
@@ -311,7 +309,7 @@ class DaskRunner:
         plan = read_plan(**options)
         read = {}
         for task in plan:  # one task per file (a relative path is read from the workers' working directory)
-            say(f"reading {task.role}: {Path(task.path).name}")
+            say(task.message)
             read[task.role, task.index] = self.submit(task.reader, task.path, **task.kwargs)
         wait(list(read.values()))
         for task in plan:  # a file that cannot be read stops the analysis, the largest such file's error first
@@ -372,6 +370,7 @@ class DaskRunner:
         """
         from dataclasses import replace
 
+        from .link import TABLE_NAMES
         from .partition import ticket_owners
 
         given = {n: f for n, f in linked.tables().items() if tables is None or n in tables}
@@ -386,7 +385,7 @@ class DaskRunner:
         for name, f in given.items():
             split = self.submit(_split_table, f, owners.get(name), n_parts)
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
-        empty = dict.fromkeys(("tickets", "responses", "activity", "customers"))
+        empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
 
     def experiences(self, linked: Any, *, rule: Any) -> Any:

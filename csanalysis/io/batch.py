@@ -306,7 +306,7 @@ def read_exports(
                      tz_abbreviations=tz_abbreviations, mapping=mapping, key=key)
     got: dict[tuple[str, int], Any] = {}
     for task in plan:
-        say(f"reading {task.role}: {Path(task.path).name}")
+        say(task.message)
         if executor is None:
             got[task.role, task.index] = task.reader(task.path, **task.kwargs)
         else:  # one task per file (a relative path is read from the workers' working directory)
@@ -329,6 +329,11 @@ class ReadTask(NamedTuple):
     path: Any
     reader: Callable[..., pd.DataFrame]
     kwargs: dict
+
+    @property
+    def message(self) -> str:
+        """What the progress callback says before the file is read."""
+        return f"reading {self.role}: {Path(self.path).name}"
 
 
 def read_plan(
