@@ -43,7 +43,7 @@ from .privacy import key_source, resolve_secret
 from .schema import agent_initiated
 from .experiences import BadExperienceRule, experiences, purchases_while_open
 from .figures import figure_table
-from .guards import analysis_currency, run_guards
+from .guards import analysis_currency, combine_order_counts, most_common_currency, order_counts, run_guards
 from .io.batch import Exports, concat_tables, read_exports
 from .io.report import LoadReport, load_report
 from .link import LinkedData, link_customers, link_summary
@@ -87,10 +87,10 @@ def _free_text_columns(df: pd.DataFrame | None) -> list:
     return list(df.attrs.get("free_text_columns") or []) if df is not None else []
 
 
-def _currencies(activity: pd.DataFrame) -> tuple[str | None, int]:
-    """The most frequent currency of the purchases (the first in order among equals) and how many there are."""
-    have = activity["currency"].dropna() if "currency" in activity.columns else pd.Series([], dtype="str")
-    return (str(have.mode().iloc[0]) if len(have) else None), int(have.nunique())
+#: The activity columns the stages computed per partition of customers read (the order counts, RFM).
+_ORDER_COLUMNS = ("customer", "at", "amount", "currency", "order_id")
+#: The survey columns word of mouth reads, per partition of the answers' own customers.
+_ANSWER_COLUMNS = ("customer", "csat", "told_count_low", "told_count_high", "warned_others")
 
 
 @dataclass
@@ -1085,6 +1085,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators.word_of_mouth import word_of_mouth_combine, word_of_mouth_part
     from .estimators.power import power_table
 
     # With the Dask engine the tables stay on the workers (futures here): `here` runs a function of them where
@@ -1128,6 +1129,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     act = linked.activity if here(_has, linked.activity, "at") else None
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
+    # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
+    # values, the function combining them, its keywords); their job in `jobs` gives the note when a part fails
+    parted: dict[str, tuple[list[Any], Callable[..., Any], dict]] = {}
     # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
@@ -1140,6 +1144,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                      "and purchase activity")
     if here(_has, linked.responses, "csat"):
         jobs.append(("word_of_mouth", "word of mouth", word_of_mouth, (linked.responses,), boot))
+        if runner is not None:  # per partition of the answers' own customers (the sampling unit)
+            parted["word_of_mouth"] = (runner.map_parts(word_of_mouth_part, linked.responses, _ANSWER_COLUMNS,
+                                                        n_resamples=n_resamples, seed=seed),
+                                       word_of_mouth_combine, boot)
     else:
         notes.append("word of mouth needs survey responses with a satisfaction (CSAT) answer")
     if here(_has, linked.customers, "churned"):
@@ -1170,15 +1178,30 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
-    cur = run("analysis currency", analysis_currency, act, currency) if act is not None else currency
+    # the activity's orders counted once (the analysis currency, the guards); on the Dask engine per partition
+    # of customers, added up here, as the stages in `parted`
+    orders = None
     if act is not None:
-        most, n_currencies = here(_currencies, act)
+        if runner is None:
+            orders = stage("analysis currency", order_counts, act)
+        else:
+            orders, note, timings["analysis currency"] = runner.combine_parts(
+                runner.map_parts(order_counts, act, _ORDER_COLUMNS), combine_order_counts)
+            if note is not None:
+                notes.append(f"analysis currency: not computed ({note})")
+    cur = analysis_currency(None, currency, orders=orders) if orders is not None else (
+        None if act is not None else currency)
+    if act is not None:
+        most, n_currencies = most_common_currency(orders if orders is not None else order_counts(None))
         if cur is None and most is not None:
             cur = most
         if n_currencies > 1:
             notes.append(f"amounts come in {n_currencies} currencies; monetary segments and clusters use {cur} "
                          "(no conversion): customers who paid only in other currencies are left out of them, "
                          "other orders count for recency and frequency only")
+        if runner is not None:  # its parts run beside the other stages, combined in their turn
+            parted["rfm"] = (runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur),
+                             sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
         if has_exp:
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
@@ -1200,8 +1223,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             res[name] = stage(label, fn, *args, **kw)
     else:
         say(f"{len(jobs)} stages on the cluster ...")
-        for (name, label, *_), (value, note, seconds) in zip(jobs, runner.run_stages(
-                [(fn, args, kw) for _, _, fn, args, kw in jobs])):
+        whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs if name not in parted]))
+        for name, label, fn, args, kw in jobs:
+            if name not in parted:
+                value, note, seconds = next(whole)
+            else:
+                parts, combine, with_kw = parted[name]
+                value, note, seconds = runner.combine_parts(parts, combine, whole=(fn, args, kw), **with_kw)
             res[name], timings[label] = value, seconds
             if note is not None:
                 notes.append(f"{label}: not computed ({note})")
@@ -1224,8 +1252,11 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     rec = res.get("recovery")
     gradient = None if rec is None else rec.settings.get("disappointment_gradient")
     res["guards"] = run("guards", run_guards, linked.customers if here(_has, linked.customers, "churned") else None,
-                        act, currency=currency, gradient=gradient)
+                        act if orders is None else None, currency=currency, gradient=gradient, orders=orders)
     jobs.clear()
+    parted.clear()
+    if runner is not None:
+        runner.drop_parts()
     tk = rs = act = None  # the tables are linked's now (with Dask: futures whose tables go once let go)
     if not keep_tables:  # the linking's summary only
         rows = None if runner is None else [runner.call(link_summary, n, f, linked.link_on)

@@ -19,13 +19,24 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    the same partition; only the ticket ids and customers travel to find who
    owns each ticket and response, each table is split where it is), and
    each partition builds its service experiences in its own task;
-4. **estimators**: every independent estimator (avoidance, scorecard,
-   drivers, segments, ...) is a task of its own, running side by side on
-   the workers, and the key drivers fit their outcomes as tasks of their
-   own (:class:`WorkerMap`: the longest stage, split where its parts are
-   independent); the few that need another's result follow, on the workers
-   where they read tables (no return after disrespect, the reason drivers,
-   the guards), here where they read results (power, the recovery test);
+4. **estimators**: the stages whose statistics add up over customers run
+   one task per partition of customers and are combined here
+   (:meth:`DaskRunner.map_parts`, :meth:`DaskRunner.combine_parts`): the
+   activity's order counts (the analysis currency and the guards,
+   :func:`csanalysis.guards.order_counts`), RFM
+   (:func:`csanalysis.segments.rfm_part`) and word of mouth
+   (:func:`csanalysis.estimators.word_of_mouth.word_of_mouth_part`), each
+   equal to one pass over the whole table by construction (counts and
+   whole-number bootstrap weights are sums; each customer's rows are in one
+   part; ties between equally common values are broken by the rows'
+   positions in the whole table, which travel with the parts). Every other
+   estimator (avoidance, scorecard, drivers, ...) is a task of its own,
+   running side by side on the workers, and the key drivers fit their
+   outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
+   split where its parts are independent); the few that need another's
+   result follow, on the workers where they read tables (no return after
+   disrespect, the reason drivers, the guards), here where they read
+   results (power, the recovery test);
 5. the figure table and the registry comparison on the client.
 
 Every function is the pandas engine's; the partitions change nothing
@@ -49,10 +60,12 @@ gathers the linked tables and the experiences into the
 with ``keep_tables=False`` (as ``csanalysis report`` runs) they never come:
 the result keeps the linking's summary, computed on the workers.
 
-What this engine does not do yet: the estimators still see whole tables, so
-each worker needs memory for the linked tables (the cluster speeds the
+What this engine does not do yet: most estimators still see whole tables,
+so each worker needs memory for the linked tables (the cluster speeds the
 analysis up and spreads the reading, but does not yet bound the memory by
-the partition; see the closing notes of issue 13).
+the partition). ``docs/design/partitioned-estimators.md`` says how each of
+the others becomes statistics per partition, in which order; see also the
+closing notes of issue 13.
 
 Running against an existing cluster
 -----------------------------------
@@ -113,6 +126,10 @@ def _experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, r
     return experiences(tickets, responses, rule=rule)
 
 
+def _pick(items: Any, i: int, j: int) -> Any:
+    return items[i][j]
+
+
 def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
@@ -128,6 +145,14 @@ def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int) -> lis
     from .partition import part_numbers, split_rows
 
     return split_rows(df, part_numbers(df["customer"] if owner is None else owner, n_parts), n_parts)
+
+
+def _split_own(df: pd.DataFrame, columns: tuple[str, ...], n_parts: int) -> list[tuple[pd.DataFrame, Any]]:
+    """``df``'s ``columns`` (those it has) split by its own customer: ``(part, positions in df)`` per part."""
+    from .partition import part_numbers, split_positions
+
+    narrow = df[[c for c in df.columns if c in columns]]
+    return [(narrow.take(pos), pos) for pos in split_positions(part_numbers(df["customer"], n_parts), n_parts)]
 
 
 def _part_experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
@@ -252,6 +277,7 @@ class DaskRunner:
         self.outcome_map = WorkerMap()
         self._cluster = None
         self._own_client = True
+        self._parts: dict[tuple, list[tuple[Any, Any]]] = {}
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
         elif scheduler is None:
@@ -387,6 +413,58 @@ class DaskRunner:
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
         empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
+
+    def customer_parts(self, table: Any, columns: tuple[str, ...]) -> list[tuple[Any, Any]]:
+        """A table's partitions of customers, for tables whose rows belong to their own ``customer``
+        (activity, customers): ``(part, positions)`` futures per partition.
+
+        Each part holds the ``columns`` given (those the table has) of every
+        row of its customers, in table order, and ``positions`` says where
+        each row is in the whole table. A table is split once per set of
+        columns (the parts are kept for the stages that follow, until
+        :meth:`drop_parts`).
+        """
+        cache_key = (table.key, tuple(columns))
+        if cache_key not in self._parts:
+            n = self.partitions or 2 * self.n_workers
+            split = self.submit(_split_own, table, tuple(columns), n)
+            self._parts[cache_key] = [
+                (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
+                for i in range(n)]
+        return self._parts[cache_key]
+
+    def map_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...], **kw: Any) -> list[Any]:
+        """``fn(part, positions=..., **kw)`` on every partition of customers of ``table``
+        (:meth:`customer_parts`), each a stage of its own: futures of ``(value, note, seconds)``."""
+        return [self.client.submit(_stage, fn, (part,), {**kw, "positions": pos}, pure=False)
+                for part, pos in self.customer_parts(table, columns)]
+
+    def combine_parts(self, futures: list[Any], combine: Callable[..., Any], *,
+                      whole: tuple[Callable[..., Any], tuple, dict] | None = None,
+                      **kw: Any) -> tuple[Any, str | None, float]:
+        """``combine(values, **kw)`` here of the parts' values (:meth:`map_parts`): ``(value, note, seconds)``
+        as :func:`~csanalysis.analysis.call_stage`, the seconds of every part's work and of the combining
+        added up.
+
+        A part that lacks what the stage needs gives the stage's note; with
+        ``whole``, the stage on the whole tables (``(fn, args, kw)``, run on
+        a worker) says why instead, in the pandas engine's words (a part's
+        message may count only its own rows).
+        """
+        done = self.client.gather(futures)
+        seconds = float(sum(s for *_, s in done))
+        note = next((n for _, n, _ in done if n is not None), None)
+        if note is not None and whole is not None:
+            [(value, note, s)] = self.run_stages([whole])
+            return value, note, seconds + s
+        if note is not None:
+            return None, note, seconds
+        value, note, s = _stage(combine, ([v for v, _, _ in done],), kw)
+        return value, note, seconds + s
+
+    def drop_parts(self) -> None:
+        """Let go of the partitions :meth:`customer_parts` made (they leave the workers)."""
+        self._parts.clear()
 
     def experiences(self, linked: Any, *, rule: Any) -> Any:
         """:func:`csanalysis.experiences.experiences` of ``linked``, one task per partition of customers.

@@ -75,7 +75,8 @@ from csanalysis.stats.arrays import distinct, factorize, repeated_pairs
 __all__ = ["GuardsResult", "outcome_leakage", "derived_from_outcome", "churn_by_level", "broken_histories",
            "currency_split", "analysis_currency", "run_guards", "figure_flags", "LEAKAGE_THRESHOLD",
            "REPEAT_MIN_SHARE", "GUARD_SOURCES", "SNAPSHOT_PREDICTORS", "buying_propensity", "PROPENSITY_ALPHA",
-           "PROPENSITY_FIGURES"]
+           "PROPENSITY_FIGURES", "OrderCounts", "ORDER_COUNT_COLUMNS", "order_counts", "combine_order_counts",
+           "most_common_currency"]
 
 #: Agreement with the churn outcome from which a two-valued predictor leaks it.
 LEAKAGE_THRESHOLD = 0.99
@@ -261,8 +262,9 @@ def derived_from_outcome(customers: pd.DataFrame, outcome: str = "churned", *, p
     return out.astype({"flagged": "bool"})
 
 
-def _orders(activity: pd.DataFrame) -> pd.DataFrame:
-    """One row per order with ``customer``, ``amount``, ``currency`` (repeated order ids counted once), and
+def _orders(activity: pd.DataFrame, positions: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per order with ``customer``, ``amount``, ``currency`` (repeated order ids counted once),
+    ``position`` (the row's position in the whole activity table: ``positions``, default the row number) and
     ``customer_code``: the customer as an integer (the same code for the same customer), which the guards
     group by instead of the text."""
     from csanalysis.segments.common import STR, with_customer
@@ -272,7 +274,9 @@ def _orders(activity: pd.DataFrame) -> pd.DataFrame:
                       "order_id": act["order_id"].astype(STR) if "order_id" in act.columns else pd.NA,
                       "amount": pd.to_numeric(act["amount"], errors="coerce") if "amount" in act.columns
                       else np.nan,
-                      "currency": act["currency"].astype(STR) if "currency" in act.columns else np.nan})
+                      "currency": act["currency"].astype(STR) if "currency" in act.columns else np.nan,
+                      "position": np.arange(len(act), dtype=np.int64) if positions is None
+                      else np.asarray(positions, dtype=np.int64)})
     d = d[d["customer"].notna()]
     customer = factorize(d["customer"])[0].astype(np.int64)
     d = d.assign(customer_code=customer)
@@ -281,6 +285,133 @@ def _orders(activity: pd.DataFrame) -> pd.DataFrame:
     # a repeated (customer, order id) pair, on integer codes (a missing order id is never a repeat)
     dup = repeated_pairs(customer, factorize(d["order_id"])[0])
     return d[~dup]
+
+
+#: Columns of :attr:`OrderCounts.currencies`.
+ORDER_COUNT_COLUMNS: tuple[str, ...] = ("rows", "orders", "first_order", "customers", "only_customers")
+_NEVER = np.iinfo(np.int64).max  # the position of an order that never came
+
+
+@dataclass(frozen=True)
+class OrderCounts:
+    """What the guards and the analysis read of an activity table: counts per currency and per customer.
+
+    Made by :func:`order_counts` from a table, or from the parts of a table
+    split by customer (each customer's rows in one part) by
+    :func:`combine_order_counts`: every count is then a sum over the parts,
+    so both give the same numbers.
+
+    Attributes
+    ----------
+    currencies : DataFrame
+        Indexed by ``currency`` (sorted), columns
+        :data:`ORDER_COUNT_COLUMNS`: ``rows`` (activity rows in that
+        currency), ``orders`` (priced orders with a customer, repeated order
+        ids once), ``first_order`` (position in the whole table of the first
+        of those orders, which breaks ties between equally common
+        currencies), ``customers`` (with a priced order in it) and
+        ``only_customers`` (whose priced orders are all in it).
+    customers : int
+        Customers with an order.
+    repeat_buyers : int
+        Customers with two or more orders.
+    """
+
+    currencies: pd.DataFrame
+    customers: int
+    repeat_buyers: int
+
+
+def order_counts(activity: pd.DataFrame | None, positions: np.ndarray | None = None) -> OrderCounts:
+    """The :class:`OrderCounts` of an activity table, or of one part of it split by customer.
+
+    Parameters
+    ----------
+    activity : DataFrame or None
+        Canonical activity table (None or empty: nothing counted).
+    positions : array of int, optional
+        Each row's position in the whole table when ``activity`` is a part
+        of it (default: the row number); only ties between equally common
+        currencies read it.
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": ["a", "a", "b"], "order_id": ["1", "1", "2"], "amount": 1.0,
+    ...                     "currency": ["EUR", "EUR", "DKK"]})
+    >>> c = order_counts(act)
+    >>> c.customers, c.repeat_buyers, c.currencies["orders"].to_dict()
+    (2, 0, {'DKK': 1, 'EUR': 1})
+    """
+    from csanalysis.segments.common import STR
+
+    empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in ORDER_COUNT_COLUMNS},
+                         index=pd.Index([], dtype="object", name="currency"))
+    if activity is None or not len(activity):
+        return OrderCounts(empty, 0, 0)
+    rows = (activity["currency"].astype(STR).value_counts() if "currency" in activity.columns
+            else pd.Series([], dtype="int64"))
+    d = _orders(activity, positions)
+    per = np.bincount(d["customer_code"].to_numpy(), minlength=0)  # orders per customer (code)
+    n, k = int((per > 0).sum()), int((per >= 2).sum())
+    p = d[d["amount"].notna() & d["currency"].notna()]
+    codes, names = factorize(p["currency"])
+    m = len(names)
+    first = np.full(m, _NEVER, dtype=np.int64)
+    np.minimum.at(first, codes, p["position"].to_numpy(dtype=np.int64))
+    # the distinct (customer, currency) pairs, and how many currencies each pair's customer paid in
+    pairs = distinct(p["customer_code"].to_numpy() * m + codes) if m else np.array([], dtype=np.int64)
+    pair_cur, pair_customer = pairs % max(m, 1), pairs // max(m, 1)
+    paid_in = np.bincount(pair_customer)[pair_customer] if len(pairs) else pair_customer
+    priced = pd.DataFrame({"orders": np.bincount(codes, minlength=m), "first_order": first,
+                           "customers": np.bincount(pair_cur, minlength=m),
+                           "only_customers": np.bincount(pair_cur[paid_in == 1], minlength=m)},
+                          index=pd.Index(np.asarray(names, dtype=object), dtype="object", name="currency"))
+    index = priced.index.union(pd.Index(rows.index.astype("object"), dtype="object")).sort_values()
+    out = priced.reindex(index, fill_value=0).astype("int64")  # (integers throughout: no float round trip)
+    out.loc[~index.isin(priced.index), "first_order"] = _NEVER
+    out.insert(0, "rows", rows.reindex(index, fill_value=0).to_numpy(dtype="int64"))
+    out.index.name = "currency"
+    return OrderCounts(out[list(ORDER_COUNT_COLUMNS)], n, k)
+
+
+def combine_order_counts(parts: list[OrderCounts]) -> OrderCounts:
+    """The :class:`OrderCounts` of a table from those of its parts split by customer (each customer's rows
+    in one part, ``positions`` given in the whole table).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": ["a", "b", "a"], "amount": 1.0, "currency": ["EUR", "DKK", "DKK"]})
+    >>> whole = order_counts(act)
+    >>> parts = [order_counts(act.iloc[[0, 2]], [0, 2]), order_counts(act.iloc[[1]], [1])]
+    >>> combine_order_counts(parts).currencies.equals(whole.currencies)
+    True
+    """
+    if not parts:
+        return order_counts(None)
+    both = pd.concat([p.currencies for p in parts])
+    g = both.groupby(level="currency", sort=True)
+    out = g[[c for c in ORDER_COUNT_COLUMNS if c != "first_order"]].sum()
+    out["first_order"] = g["first_order"].min()
+    out = out[list(ORDER_COUNT_COLUMNS)].astype("int64")
+    out.index = out.index.astype("object")
+    return OrderCounts(out, sum(p.customers for p in parts), sum(p.repeat_buyers for p in parts))
+
+
+def most_common_currency(counts: OrderCounts) -> tuple[str | None, int]:
+    """The currency of the most activity rows (the first in sorted order among equals), and how many
+    currencies the rows carry.
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": list("abcd"), "currency": ["EUR", "DKK", "EUR", "DKK"]})
+    >>> most_common_currency(order_counts(act))
+    ('DKK', 2)
+    """
+    rows = counts.currencies["rows"]
+    rows = rows[rows > 0]
+    if rows.empty:
+        return None, 0
+    return str(rows[rows == rows.max()].index[0]), len(rows)
 
 
 def _check_share(min_share: float) -> None:
@@ -304,21 +435,23 @@ def broken_histories(activity: pd.DataFrame, *, min_share: float = REPEAT_MIN_SH
     [{'customers': 20, 'repeat_buyers': 1, 'repeat_share': 0.05, 'flagged': True}]
     """
     _check_share(min_share)
-    return _broken_histories(_orders(activity), min_share)
+    return _broken_histories(order_counts(activity), min_share)
 
 
-def _broken_histories(orders: pd.DataFrame, min_share: float) -> pd.DataFrame:
-    """:func:`broken_histories` of the table :func:`_orders` made."""
-    per = np.bincount(orders["customer_code"].to_numpy(), minlength=0)  # orders per customer (code)
-    n, k = int((per > 0).sum()), int((per >= 2).sum())
+def _broken_histories(counts: OrderCounts, min_share: float) -> pd.DataFrame:
+    """:func:`broken_histories` of an activity table's :class:`OrderCounts`."""
+    n, k = counts.customers, counts.repeat_buyers
     share = k / n if n else np.nan
     return pd.DataFrame({"customers": [n], "repeat_buyers": [k], "repeat_share": [share],
                          "min_share": [float(min_share)], "flagged": [bool(n and share < min_share)]})
 
 
-def analysis_currency(activity: pd.DataFrame, currency: str | None = None) -> str | None:
-    """The analysis currency: ``currency`` when given, else the currency of most priced orders (``None``
-    when no order carries one).
+def analysis_currency(activity: pd.DataFrame | None, currency: str | None = None, *,
+                      orders: OrderCounts | None = None) -> str | None:
+    """The analysis currency: ``currency`` when given, else the currency of most priced orders (the first
+    seen among equals; ``None`` when no order carries one).
+
+    ``orders``: the activity's :class:`OrderCounts` when already counted (then ``activity`` is not read).
 
     Examples
     --------
@@ -327,15 +460,17 @@ def analysis_currency(activity: pd.DataFrame, currency: str | None = None) -> st
     """
     if currency is not None:  # (no orders table needed)
         return str(currency)
-    return _analysis_currency(_orders(activity), None)
+    return _analysis_currency(order_counts(activity) if orders is None else orders, None)
 
 
-def _analysis_currency(orders: pd.DataFrame, currency: str | None) -> str | None:
-    """:func:`analysis_currency` of the table :func:`_orders` made."""
+def _analysis_currency(counts: OrderCounts, currency: str | None) -> str | None:
+    """:func:`analysis_currency` of an activity table's :class:`OrderCounts`."""
     if currency is not None:
         return str(currency)
-    have = orders.loc[orders["amount"].notna(), "currency"].dropna()
-    return None if have.empty else str(have.value_counts().index[0])
+    have = counts.currencies[counts.currencies["orders"] > 0]
+    if have.empty:
+        return None
+    return str(have.sort_values(["orders", "first_order"], ascending=[False, True], kind="stable").index[0])
 
 
 def currency_split(activity: pd.DataFrame, currency: str | None = None) -> pd.DataFrame:
@@ -367,27 +502,17 @@ def currency_split(activity: pd.DataFrame, currency: str | None = None) -> pd.Da
     0      DKK          2               1         0     True
     1      EUR          2               1         1     True
     """
-    return _currency_split(_orders(activity), currency)
+    return _currency_split(order_counts(activity), currency)
 
 
-def _currency_split(orders: pd.DataFrame, currency: str | None) -> pd.DataFrame:
-    """:func:`currency_split` of the table :func:`_orders` made."""
-    d = orders[orders["amount"].notna() & orders["currency"].notna()]
+def _currency_split(counts: OrderCounts, currency: str | None) -> pd.DataFrame:
+    """:func:`currency_split` of an activity table's :class:`OrderCounts`."""
+    have = counts.currencies[counts.currencies["orders"] > 0]
     cols = ["currency", "orders", "customers", "only_customers", "analysis", "left_out", "flagged"]
-    if d.empty:
+    if have.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    cur = _analysis_currency(orders, currency)
-    # on integer codes: currencies in sorted order, the distinct (customer, currency) pairs
-    codes, names = factorize(d["currency"])
-    rank = np.argsort(np.argsort(np.asarray(names, dtype=object), kind="stable"))
-    cur_code, k = rank[codes].astype(np.int64), len(names)
-    pairs = distinct(d["customer_code"].to_numpy() * k + cur_code)
-    pair_cur, pair_customer = pairs % k, pairs // k
-    currencies = np.bincount(pair_customer)[pair_customer]  # currencies of each pair's customer
-    out = pd.DataFrame({"currency": np.sort(np.asarray(names, dtype=object)),
-                        "orders": np.bincount(cur_code, minlength=k).astype(np.int64),
-                        "customers": np.bincount(pair_cur, minlength=k).astype(np.int64),
-                        "only_customers": np.bincount(pair_cur[currencies == 1], minlength=k).astype(np.int64)})
+    cur = _analysis_currency(counts, currency)
+    out = have[["orders", "customers", "only_customers"]].astype(np.int64).rename_axis("currency").reset_index()
     out["currency"] = out["currency"].astype("object")
     out["analysis"] = out["currency"].eq(cur)
     out["left_out"] = out["only_customers"].where(~out["analysis"], 0).astype("int64")
@@ -506,10 +631,13 @@ class GuardsResult(Result):
 
 def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | None = None, *,
                currency: str | None = None, outcome: str = "churned", threshold: float = LEAKAGE_THRESHOLD,
-               min_share: float = REPEAT_MIN_SHARE, gradient: dict[str, float] | None = None) -> GuardsResult:
+               min_share: float = REPEAT_MIN_SHARE, gradient: dict[str, float] | None = None,
+               orders: OrderCounts | None = None) -> GuardsResult:
     """Every guard on the tables given (``None`` or a table without the needed columns: an empty evidence table).
 
     ``gradient`` is the service-recovery test's disappointment gradient (see :func:`buying_propensity`).
+    ``orders``: the activity's :class:`OrderCounts` when already counted (e.g. per partition of customers,
+    :func:`combine_order_counts`); then ``activity`` is not read.
 
     Examples
     --------
@@ -524,15 +652,15 @@ def run_guards(customers: pd.DataFrame | None = None, activity: pd.DataFrame | N
         pd.DataFrame({outcome: pd.Series(dtype="boolean")}), outcome)
     levels = churn_by_level(customers, outcome) if has_y else churn_by_level(
         pd.DataFrame({outcome: pd.Series(dtype="boolean")}), outcome)
-    has_act = activity is not None and len(activity) > 0
     _check_share(min_share)
-    # the orders once for the guards that read them (each guard took them anew)
-    orders = _orders(activity) if has_act else None
-    hist = _broken_histories(orders, min_share) if has_act else pd.DataFrame(
+    # the orders counted once for the guards that read them
+    counts = order_counts(activity) if orders is None else orders
+    has_act = counts.customers > 0 or bool(counts.currencies["rows"].sum())
+    hist = _broken_histories(counts, min_share) if has_act else pd.DataFrame(
         {"customers": [0], "repeat_buyers": [0], "repeat_share": [np.nan], "min_share": [min_share],
          "flagged": [False]})
-    cur = _analysis_currency(orders, currency) if has_act else currency
-    cs = _currency_split(orders, cur) if has_act else currency_split(pd.DataFrame({"customer": []}), cur)
+    cur = _analysis_currency(counts, currency) if has_act else currency
+    cs = _currency_split(counts, cur)
     return GuardsResult(leakage=leak, derived=derived, levels=levels, histories=hist, currencies=cs,
                         propensity=buying_propensity(gradient), currency=cur,
                         settings={"outcome": outcome, "threshold": threshold, "min_share": min_share,

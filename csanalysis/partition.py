@@ -67,6 +67,7 @@ __all__ = [
     "estimates",
     "part_numbers",
     "split_customers",
+    "split_positions",
     "split_rows",
     "ticket_owners",
 ]
@@ -214,12 +215,22 @@ def part_numbers(owner: pd.Series, n_parts: int, *, seed: int = 0) -> np.ndarray
     return np.where(owner.notna().to_numpy(), (h % np.uint64(n_parts)).astype(np.int64), 0)
 
 
+def split_positions(part: np.ndarray, n_parts: int) -> list[np.ndarray]:
+    """The positions of the rows in each of ``n_parts`` parts (``part``: each row's, :func:`part_numbers`),
+    increasing within a part.
+
+    >>> [p.tolist() for p in split_positions(np.array([1, 0, 1, 1]), 3)]
+    [[1], [0, 2, 3], []]
+    """
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n_parts)]  # a loop over parts
+
+
 def split_rows(df: pd.DataFrame, part: np.ndarray, n_parts: int) -> list[pd.DataFrame]:
     """The rows of ``df`` in each of ``n_parts`` parts (``part``: each row's, :func:`part_numbers`), row
     order (and index) kept within a part."""
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
-    return [df.take(order[bounds[i]:bounds[i + 1]]) for i in range(n_parts)]  # a loop over parts
+    return [df.take(pos) for pos in split_positions(part, n_parts)]
 
 
 def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[LinkedData]:

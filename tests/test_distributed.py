@@ -56,6 +56,13 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
         assert (x is None) == (y is None), name
         if x is not None:
             assert_frame_equal(x, y, check_exact=True, obj=name)
+    for name in ("rfm", "guards", "word_of_mouth"):  # computed per partition of customers on the Dask engine
+        x, y = a.results[name], b.results[name]
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert json.dumps(x.to_dict(), sort_keys=True) == json.dumps(y.to_dict(), sort_keys=True), name
+    if a.results["rfm"] is not None:
+        assert_frame_equal(a.results["rfm"].table, b.results["rfm"].table, check_exact=True)
     fig = a.figures
     assert fig["n"].notna().sum() > 50 and fig["ci_low"].notna().sum() > 50  # the comparison has content
     assert a.notes == b.notes
@@ -176,6 +183,37 @@ def test_customers_are_shuffled_to_partitions_as_on_one_machine(client, n_parts)
         for name in ("tickets", "responses"):
             assert_frame_equal(getattr(a, name), getattr(b, name).result(), check_exact=True, obj=name)
     assert sum(len(p.responses.result()) for p in many) == len(here.responses)
+
+
+@pytest.mark.parametrize("n_parts", [1, 3])
+def test_stages_map_over_partitions_of_customers_and_combine(client, n_parts):
+    # a table split by its own customer where it is: each part (with the columns asked for) and its rows'
+    # positions equal one machine's split; a stage of the parts combined equals the stage on the whole table
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.guards import combine_order_counts, order_counts
+    from csanalysis.link import link_customers
+    from csanalysis.partition import part_numbers, split_positions
+
+    act = link_customers(None, None, cs.datasets.load_sample().activity, None).activity
+    runner = DaskRunner(client, partitions=n_parts)
+    there = runner.put(act)
+    cols = ("customer", "amount", "currency", "order_id", "not a column")
+    parts = runner.customer_parts(there, cols)
+    assert runner.customer_parts(there, cols) is parts  # split once
+    want = split_positions(part_numbers(act["customer"], n_parts), n_parts)
+    assert len(parts) == n_parts
+    for (part, pos), p in zip(parts, want):
+        assert np.array_equal(pos.result(), p)
+        assert_frame_equal(part.result(), act[[c for c in act.columns if c in cols]].take(p), check_exact=True)
+    counts, note, seconds = runner.combine_parts(runner.map_parts(order_counts, there, cols), combine_order_counts)
+    assert note is None and seconds > 0
+    assert_frame_equal(counts.currencies, order_counts(act).currencies, check_exact=True)
+    # a part that lacks what the stage needs: the stage's note, as on one machine
+    value, note, _ = runner.combine_parts(runner.map_parts(cs.segments.rfm_part, there, cols, as_of=None),
+                                          cs.segments.rfm_combine, as_of=None)
+    assert value is None and "no 'at' column" in note
+    runner.drop_parts()
+    assert runner.customer_parts(there, cols) is not parts
 
 
 def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client, tmp_path):

@@ -134,7 +134,7 @@ from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, PERCENTILE_METHOD, pe
                                         poisson_weights_from_hash, unit_hash)
 from csanalysis.stats.intervals import wilson_ci
 
-__all__ = ["word_of_mouth", "reach_model", "prepare_responses", "turnbull", "turnbull_intervals",
+__all__ = ["word_of_mouth", "word_of_mouth_part", "word_of_mouth_combine", "reach_model", "prepare_responses", "turnbull", "turnbull_intervals",
            "WordOfMouthResult", "ReachResult", "TOLD_BINS", "GROUPS", "OPEN_MULTIPLIER", "OPEN_UPPER_MULTIPLIER"]
 
 #: Answer bands of the distribution table and the plot: (first count, last count, label).
@@ -547,15 +547,17 @@ def _int_seed(seed: Any) -> int:
     raise TypeError(f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}")
 
 
-def _units(responses: pd.DataFrame, customer: str) -> tuple[np.ndarray, int]:
+def _units(responses: pd.DataFrame, customer: str, positions: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """The sampling unit of every row: its customer, or the row itself when it has none.
 
     Returns the unit labels (strings: the customer ids as they are, so the
-    weights are those :func:`~csanalysis.stats.bootstrap.poisson_weights` gives the customer anywhere)
+    weights are those :func:`~csanalysis.stats.bootstrap.poisson_weights` gives the customer anywhere; a row
+    without a customer is named by its position in the whole table, ``positions``, default the row number)
     and how many rows have no customer.
     """
     n = len(responses)
-    own = np.array([f"\x00answer {i}" for i in range(n)], dtype=object)
+    at = range(n) if positions is None else np.asarray(positions, dtype=np.int64).tolist()
+    own = np.array([f"\x00answer {i}" for i in at], dtype=object)
     if customer not in responses.columns:
         return own, n
     c = responses[customer]
@@ -940,6 +942,20 @@ def word_of_mouth(
     >>> r.get("told_others_not_to_buy_after_bad")["estimate"]
     0.75
     """
+    R, conf, up = _check_options(dissatisfied_max_csat, satisfied_min_csat, n_resamples, confidence,
+                                 open_multiplier, open_upper_multiplier)
+    seed_int = _int_seed(seed)
+    part = word_of_mouth_part(responses, dissatisfied_max_csat=dissatisfied_max_csat,
+                              satisfied_min_csat=satisfied_min_csat, n_resamples=R, seed=seed_int, csat=csat,
+                              told_low=told_low, told_high=told_high, warned=warned, customer=customer)
+    return word_of_mouth_combine([part], dissatisfied_max_csat=dissatisfied_max_csat,
+                                 satisfied_min_csat=satisfied_min_csat, n_resamples=R, seed=seed_int,
+                                 confidence=conf, open_multiplier=open_multiplier, open_upper_multiplier=up,
+                                 warned=warned, customer=customer)
+
+
+def _check_options(dissatisfied_max_csat: float, satisfied_min_csat: float, n_resamples: Any, confidence: Any,
+                   open_multiplier: Any, open_upper_multiplier: Any) -> tuple[int, float, float]:
     if not dissatisfied_max_csat < satisfied_min_csat:
         raise ValueError(f"dissatisfied_max_csat ({dissatisfied_max_csat}) must be below satisfied_min_csat "
                          f"({satisfied_min_csat}); the groups must not overlap")
@@ -950,10 +966,40 @@ def word_of_mouth(
     up = float(open_upper_multiplier)
     if not (math.isfinite(up) and up >= 1):
         raise ValueError(f"open_upper_multiplier must be a number >= 1, got {open_upper_multiplier!r}")
+    return R, conf, up
+
+
+def word_of_mouth_part(responses: pd.DataFrame, *, dissatisfied_max_csat: float = 2, satisfied_min_csat: float = 4,
+                       n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, csat: str = "csat",
+                       told_low: str = "told_count_low", told_high: str = "told_count_high",
+                       warned: str = "warned_others", customer: str = "customer",
+                       positions: np.ndarray | None = None) -> dict[str, Any]:
+    """One part's contribution to :func:`word_of_mouth`: its answers' classes and their bootstrap weights.
+
+    ``responses`` is a responses table or a part of it holding every answer
+    of its customers (split by the answer's own ``customer``, the sampling
+    unit); ``positions`` says where each row is in the whole table (an
+    answer without a customer is its own unit, named by that position).
+    :func:`word_of_mouth_combine` of every part equals :func:`word_of_mouth`
+    of the whole: a class's weight in each replicate is a sum over units
+    (whole numbers, so exactly the same sum in any order), and the distinct
+    units of a part are its own. ``seed`` is a whole number (the resolved
+    seed). The options are :func:`word_of_mouth`'s.
+
+    Returns
+    -------
+    dict
+        ``classes`` (distinct rows of group, low, high, warned codes),
+        ``weights`` (their weight in the sample, row 0, and in each
+        replicate), unit counts, and each group's answers with their
+        positions.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"word_of_mouth_part needs the seed as a whole number (every part must draw the same "
+                         f"weights), got {seed!r}")
     v = prepare_responses(responses, csat, told_low, told_high, warned, OPEN_MULTIPLIER)
-    seed_int = _int_seed(seed)
-    units, n_own = _units(responses, customer)
-    has_w = bool(v["has_warned_col"])
+    units, n_own = _units(responses, customer, positions)
+    pos = np.arange(len(responses), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
     code = np.where(v["csat"] <= dissatisfied_max_csat, 0, np.where(v["csat"] >= satisfied_min_csat, 1, -1))
     answered = ~np.isnan(v["low"])
     keep = np.flatnonzero(code >= 0)
@@ -964,17 +1010,49 @@ def word_of_mouth(
         key = np.asarray(key).ravel()
     else:
         uniq, key = np.empty((0, 4)), np.empty(0, dtype=int)
-    wk = _key_weights(units[keep], key, len(uniq), R, seed_int)
+    out: dict[str, Any] = {"classes": uniq, "weights": _key_weights(units[keep], key, len(uniq), n_resamples, seed),
+                           "rows": len(responses), "n_own": n_own, "has_customer": customer in responses.columns,
+                           "has_warned": bool(v["has_warned_col"]), "units": len(set(units[keep].tolist()))}
+    for gi, g in enumerate(GROUPS):
+        m = (code == gi) & answered
+        tell = m & (v["low"] >= 1)
+        wm = (code == gi) & ~np.isnan(v["warned"])
+        out[g] = {"low": v["low"][m], "high": v["high"][m], "unit": units[m], "position": pos[m],
+                  "answers": len(set(units[m].tolist())), "tellers": len(set(units[tell].tolist())),
+                  "n_tellers": int(tell.sum()), "warned": len(set(units[wm].tolist())), "n_warned": int(wm.sum())}
+    return out
 
-    n_units_all = len(set(units[keep].tolist()))
-    if customer in responses.columns and n_own < len(responses):
+
+def word_of_mouth_combine(parts: list[dict[str, Any]], *, dissatisfied_max_csat: float = 2,
+                          satisfied_min_csat: float = 4, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+                          confidence: float = 0.95, open_multiplier: float | None = None,
+                          open_upper_multiplier: float = OPEN_UPPER_MULTIPLIER, warned: str = "warned_others",
+                          customer: str = "customer") -> WordOfMouthResult:
+    """:func:`word_of_mouth` of a whole responses table from its parts' :func:`word_of_mouth_part` (the same
+    options, ``seed`` the resolved whole number): the NPMLE fitted to the classes' weights added up."""
+    R, conf, up = _check_options(dissatisfied_max_csat, satisfied_min_csat, n_resamples, confidence,
+                                 open_multiplier, open_upper_multiplier)
+    seed_int = _int_seed(seed)
+    # the classes of every part, in np.unique's sorted order, and their weights added up (whole numbers)
+    uniq = np.unique(np.concatenate([p["classes"] for p in parts]), axis=0) if parts else np.empty((0, 4))
+    wk = np.zeros((R + 1, len(uniq)))
+    for p in parts:  # a loop over parts
+        if len(p["classes"]):
+            at = np.asarray(np.unique(np.concatenate([uniq, p["classes"]]), axis=0, return_inverse=True)[1]
+                            ).ravel()[len(uniq):]
+            wk[:, at] += p["weights"]
+    has_w = any(p["has_warned"] for p in parts)
+    n_own, n_rows = sum(p["n_own"] for p in parts), sum(p["rows"] for p in parts)
+    has_customer = bool(parts) and parts[0]["has_customer"]
+    n_units_all = sum(p["units"] for p in parts)
+    if has_customer and n_own < n_rows:
         boot = (f"customer-level Poisson bootstrap (every answer of a customer gets the customer's Poisson(1) weight "
                 f"from a hash of {customer!r}: {{units}} customer(s) for {{n}} answer(s)"
                 + (f"; {n_own} answer(s) without a customer are their own units" if n_own else "")
                 + f"), {R} replicates, seed {seed_int}, the NPMLE refitted in each")
         unit = "customer"
     else:
-        why = "column" if customer not in responses.columns else "for any answer"
+        why = "column" if not has_customer else "for any answer"
         boot = (f"Poisson bootstrap with one unit per answer (no {customer!r} {why}: link the tables to resample "
                 f"customers), {R} replicates, seed {seed_int}, the NPMLE refitted in each")
         unit = "answer"
@@ -994,19 +1072,19 @@ def word_of_mouth(
         fit = _fit_group(ivals[:, 0], ivals[:, 1], wk @ agg, None if open_multiplier is None
                          else float(open_multiplier), up)
         fits[g] = fit
-        m = (code == gi) & answered
-        values[g] = {"low": v["low"][m], "high": v["high"][m], "unit": units[m]}
-        n = int(m.sum())
-        tell = m & (v["low"] >= 1)
-        wm = (code == gi) & ~np.isnan(v["warned"])
-        n_units = {"answers": len(set(units[m].tolist())), "tellers": len(set(units[tell].tolist())),
-                   "n_tellers": int(tell.sum()), "warned": len(set(units[wm].tolist()))}
+        got = [p[g] for p in parts]
+        order = np.argsort(np.concatenate([x["position"] for x in got]), kind="stable") if got else np.empty(0, int)
+        values[g] = {k: np.concatenate([x[k] for x in got])[order] if got else np.empty(0)
+                     for k in ("low", "high", "unit")}
+        n = len(order)
+        n_units = {k: sum(x[k] for x in got) for k in ("answers", "tellers", "n_tellers", "warned")}
+        n_warned = sum(x["n_warned"] for x in got)
         warned_km = None
         if has_w:
             warned_km = (wk @ (in_g & (uniq[:, 3] == 1)).astype(float), wk @ (in_g & (uniq[:, 3] != 2)).astype(float))
         rows += _told_rows(g, fit, n, n_units, conf, boot.format(units=n_units["answers"], n=n))
         rows.append(_warned_row(g, warned_km, n_units["warned"], conf,
-                                boot.format(units=n_units["warned"], n=int(wm.sum())), warned))
+                                boot.format(units=n_units["warned"], n=n_warned), warned))
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     table["n"] = table["n"].astype("int64")
     table["flags"] = [f if isinstance(f, list) else [] for f in table["flags"]]

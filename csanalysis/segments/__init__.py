@@ -40,7 +40,7 @@ from csanalysis.segments.journeys import (
     service_recovery_test,
 )
 from csanalysis.segments.compare import SegmentComparison, adjust_pvalues, compare_segments
-from csanalysis.segments.rfm import RFM_SEGMENT_GRID, RFM_SEGMENTS, RFMResult, rfm
+from csanalysis.segments.rfm import RFM_SEGMENT_GRID, RFM_SEGMENTS, RFMPart, RFMResult, rfm, rfm_combine, rfm_part
 from csanalysis.segments.scorecard import PRESETS, Scorecard, scorecard
 from csanalysis.segments.service_levels import (
     LEVELS,
@@ -65,6 +65,7 @@ __all__ = [
     "RFM_SEGMENT_GRID",
     "ClusterResult",
     "JourneyResult",
+    "RFMPart",
     "RFMResult",
     "ServiceLevelResult",
     "ServiceLevelRule",
@@ -73,6 +74,8 @@ __all__ = [
     "customer_features",
     "experience_journeys",
     "rfm",
+    "rfm_combine",
+    "rfm_part",
     "service_levels",
     "service_recovery_test",
 ]

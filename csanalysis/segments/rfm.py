@@ -62,7 +62,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import DAY, STR, Key, as_utc, share_table, utc_as_of, with_customer
 from csanalysis.stats.arrays import factorize, repeated_pairs
 
-__all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMResult", "rfm"]
+__all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMPart", "RFMResult", "rfm", "rfm_combine", "rfm_part"]
 
 
 #: RFM segment names, from best to worst (the order of summaries and plots).
@@ -246,32 +246,114 @@ def rfm(
     >>> res.table["segment"].tolist()
     ['Champions', 'Lost', 'About to sleep']
     """
+    _check_options(bins, confidence, grid)
+    act = with_customer(activity, "activity", customer, key)
+    _check_at(act)
+    as_of_ts = utc_as_of(as_of, None)
+    if as_of_ts is None:  # the latest purchase with a customer
+        at = as_utc(act["at"], "activity 'at'")
+        keep = act["customer"].notna() & at.notna()
+        as_of_ts = at[keep].max() if keep.any() else None
+    part = rfm_part(act, as_of=as_of_ts, currency=currency)
+    return rfm_combine([part], as_of=as_of_ts, currency=currency, bins=bins, grid=grid, confidence=confidence)
+
+
+def _check_options(bins: Any, confidence: Any, grid: pd.DataFrame | None) -> tuple[int, float, pd.DataFrame]:
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
         raise ValueError(f"bins must be a whole number of at least 2 (5 gives quintiles), got {bins!r}.")
-    bins = int(bins)
-    confidence = check_confidence(confidence)
-    grid = RFM_SEGMENT_GRID if grid is None else _check_grid(grid)
+    return int(bins), check_confidence(confidence), RFM_SEGMENT_GRID if grid is None else _check_grid(grid)
+
+
+def _check_at(act: pd.DataFrame) -> None:
+    if "at" not in act.columns:
+        raise ValueError("activity has no 'at' column (purchase time); read it with "
+                         "csanalysis.io.read_activity or name the column 'at'.")
+
+
+@dataclass(frozen=True, repr=False)
+class RFMPart:
+    """What one part of an activity table (split by customer) contributes to :func:`rfm`.
+
+    Made by :func:`rfm_part`; :func:`rfm_combine` scores the customers of
+    every part together. Each count is a sum over the parts, and each
+    customer's row is computed from that customer's orders alone.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per customer of the part (sorted): ``customer,
+        first_purchase, last_purchase, frequency, monetary`` (the sum of the
+        amounts in the RFM currency, missing when none) and ``other_only``
+        (every order is priced in another currency).
+    currencies : DataFrame
+        Priced orders per currency (index, sorted): ``orders`` and ``first``
+        (the position of the first such order in the whole table).
+    counts : dict
+        ``rows, unkeyed`` (no customer or time), ``late`` (after as_of),
+        ``repeated`` (order rows counted once), ``priced, in_money`` (priced
+        in the RFM currency), ``other`` (priced in another currency),
+        ``gone`` (customers who paid only in another currency, left out),
+        ``other_after`` (other orders of the customers kept), ``money``
+        (orders with an amount counted in ``monetary``).
+    """
+
+    table: pd.DataFrame
+    currencies: pd.DataFrame
+    counts: dict[str, int]
+
+    def __repr__(self) -> str:
+        return f"RFMPart({len(self.table)} customers, {self.counts['rows']} rows)"
+
+
+_COUNTS = ("rows", "unkeyed", "late", "repeated", "priced", "in_money", "other", "gone", "other_after", "money")
+
+
+def rfm_part(activity: pd.DataFrame, *, as_of: Any, currency: str | None = None, customer: str = "customer",
+             key: Key = "auto", positions: np.ndarray | None = None) -> RFMPart:
+    """One part's contribution to :func:`rfm`: its customers' recency inputs, frequency and money, and counts.
+
+    Parameters
+    ----------
+    activity : DataFrame
+        A canonical activity table, or one part of it holding every row of
+        its customers (:func:`csanalysis.partition.split_customers`).
+    as_of : date-like or None
+        The date recency is measured to, as :func:`rfm` resolved it
+        (``rfm``'s default, the latest purchase, needs the whole table);
+        None: no purchase is after it.
+    currency : str, optional
+        As in :func:`rfm`.
+    customer, key
+        As in :func:`rfm`.
+    positions : array of int, optional
+        Each row's position in the whole table (default: the row number);
+        read only to order equally common currencies in messages.
+
+    Returns
+    -------
+    RFMPart
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": ["a", "a", "b"], "at": pd.to_datetime(
+    ...     ["2024-01-05", "2024-03-01", "2023-02-01"], utc=True), "amount": 10.0, "currency": "DKK"})
+    >>> parts = [rfm_part(act.iloc[[0, 1]], as_of="2024-06-30", positions=[0, 1]),
+    ...          rfm_part(act.iloc[[2]], as_of="2024-06-30", positions=[2])]
+    >>> rfm_combine(parts, as_of="2024-06-30", bins=3).table.equals(rfm(act, as_of="2024-06-30", bins=3).table)
+    True
+    """
     act = with_customer(activity, "activity", customer, key)
-    for col in ("at",):
-        if col not in act.columns:
-            raise ValueError("activity has no 'at' column (purchase time); read it with "
-                             "csanalysis.io.read_activity or name the column 'at'.")
-    notes: list[str] = []
+    _check_at(act)
+    as_of_ts = utc_as_of(as_of, None)
+    counts = dict.fromkeys(_COUNTS, 0)
+    counts["rows"] = len(act)
     at = as_utc(act["at"], "activity 'at'")
     keep = act["customer"].notna() & at.notna()
-    if (~keep).any():
-        notes.append(f"{int((~keep).sum())} purchase row(s) without a customer or a time left out")
-    if not keep.any():
-        raise ValueError("activity has no purchase with both a customer and a time; RFM needs at least one "
-                         f"(got {len(act)} row(s)).")
-    default_as_of = at[keep].max()
-    as_of_ts = utc_as_of(as_of, default_as_of)
-    late = keep & (at > as_of_ts)
-    if late.any():
-        notes.append(f"{int(late.sum())} purchase(s) after as_of left out")
+    counts["unkeyed"] = int((~keep).sum())
+    if as_of_ts is not None:
+        late = keep & (at > as_of_ts)
+        counts["late"] = int(late.sum())
         keep &= ~late
-    if not keep.any():
-        raise ValueError(f"activity has no purchase on or before as_of={as_of_ts.date()}.")
     cols = {"customer": act.loc[keep, "customer"], "at": at[keep]}
     cols["amount"] = (pd.to_numeric(act.loc[keep, "amount"], errors="coerce") if "amount" in act.columns
                       else pd.Series(np.nan, index=cols["at"].index))
@@ -279,49 +361,40 @@ def rfm(
                         else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
     cols["order_id"] = (act.loc[keep, "order_id"].astype(STR) if "order_id" in act.columns
                         else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
+    pos = np.arange(len(act), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
+    cols["position"] = pd.Series(pos[keep.to_numpy(dtype=bool)], index=cols["at"].index)
     a = pd.DataFrame(cols)
     # one row per order: repeated (customer, order_id) rows are counted once
     dup = pd.Series(repeated_pairs(factorize(a["customer"])[0], factorize(a["order_id"])[0]), index=a.index)
-    if dup.any():
-        notes.append(f"{int(dup.sum())} repeated order row(s) (same customer and order_id) counted once")
+    counts["repeated"] = int(dup.sum())
+    if counts["repeated"]:
         a = a.loc[~dup]
 
     # ---- currency of monetary
     priced = a["amount"].notna()
-    currencies = a.loc[priced, "currency"].dropna().value_counts()
+    counts["priced"] = int(priced.sum())
+    have = a.loc[priced & a["currency"].notna(), ["currency", "position"]]
+    g = have.groupby("currency", sort=True, observed=True)["position"]
+    currencies = pd.DataFrame({"orders": g.size().astype("int64"), "first": g.min().astype("int64")})
+    currencies.index = currencies.index.astype("object")
     if currency is None:
-        if len(currencies) > 1:
-            listing = ", ".join(f"{c} ({n} orders)" for c, n in currencies.items())
-            raise ValueError(f"activity carries amounts in {len(currencies)} currencies: {listing}. Amounts are "
-                             "never added across currencies: pass currency='<code>' to use one currency for "
-                             "the monetary value, or convert the amounts first.")
-        currency_used = currencies.index[0] if len(currencies) else None
-        if currency_used is None and priced.any():
-            notes.append("amounts carry no currency code; monetary adds them up as one currency")
         in_money = priced
     else:
-        currency_used = str(currency)
-        in_money = priced & (a["currency"] == currency_used).fillna(False).astype(bool)
-        if not in_money.any():
-            found = ", ".join(map(str, currencies.index)) or "none"
-            raise ValueError(f"no amount in currency {currency_used!r}; currencies found: {found}.")
-        other = int((priced & ~in_money).sum())
-        if other:
+        in_money = priced & (a["currency"] == str(currency)).fillna(False).astype(bool)
+        counts["other"] = counts["other_after"] = int((priced & ~in_money).sum())
+        if counts["other"]:
             # customers who paid only in other currencies have no comparable monetary value: left out
             only_other = (a.assign(_in=in_money, _other=priced & ~in_money).groupby("customer", observed=True)
                           .agg(_in=("_in", "any"), _other=("_other", "any")))
             gone = only_other.index[only_other["_other"] & ~only_other["_in"]]
+            counts["gone"] = len(gone)
             if len(gone):
                 drop = a["customer"].isin(gone)
-                notes.append(f"{len(gone)} customer(s) paid only in other currencies than {currency_used}: left "
-                             "out (incomparable units; no conversion)")
                 a, priced, in_money = a.loc[~drop], priced[~drop], in_money[~drop]
-                other = int((priced & ~in_money).sum())
-            if other:
-                notes.append(f"{other} order(s) in other currencies count for recency and frequency, not "
-                             "monetary")
-
+                counts["other_after"] = int((priced & ~in_money).sum())
+    counts["in_money"] = int(in_money.sum())
     money = a["amount"].where(in_money)
+    counts["money"] = int(money.notna().sum())
     a = a.assign(money=money)
     g = a.groupby("customer", sort=True, observed=True)
     table = pd.DataFrame({
@@ -333,12 +406,83 @@ def rfm(
     table.index.name = "customer"
     table = table.reset_index()
     table["customer"] = table["customer"].astype(STR)
+    # a customer whose every order is in another currency (when any order is)
+    table["other_only"] = ((a.assign(_other=priced & ~in_money).groupby("customer", sort=True, observed=True)
+                            ["_other"].all().reindex(table["customer"]).to_numpy(dtype=bool))
+                           if counts["other_after"] else np.zeros(len(table), dtype=bool))
+    return RFMPart(table=table, currencies=currencies, counts=counts)
+
+
+def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None, bins: int = 5,
+                grid: pd.DataFrame | None = None, confidence: float = 0.95) -> RFMResult:
+    """:func:`rfm` of a whole activity table from its parts' :func:`rfm_part` (the customers scored together).
+
+    Parameters
+    ----------
+    parts : list of RFMPart
+        Every part of the table, each customer's rows in one part.
+    as_of, currency
+        The same values every :func:`rfm_part` was given.
+    bins, grid, confidence
+        As in :func:`rfm`.
+
+    Returns
+    -------
+    RFMResult
+        Equal to :func:`rfm` of the whole table (its rows sorted by
+        customer, as ``rfm`` sorts them).
+    """
+    bins, confidence, grid = _check_options(bins, confidence, grid)
+    as_of_ts = utc_as_of(as_of, None)
+    c = {k: sum(p.counts[k] for p in parts) for k in _COUNTS}
+    notes: list[str] = []
+    if c["unkeyed"]:
+        notes.append(f"{c['unkeyed']} purchase row(s) without a customer or a time left out")
+    if c["rows"] == c["unkeyed"]:
+        raise ValueError("activity has no purchase with both a customer and a time; RFM needs at least one "
+                         f"(got {c['rows']} row(s)).")
+    if c["late"]:
+        notes.append(f"{c['late']} purchase(s) after as_of left out")
+    if c["rows"] == c["unkeyed"] + c["late"]:
+        raise ValueError(f"activity has no purchase on or before as_of={as_of_ts.date()}.")
+    if c["repeated"]:
+        notes.append(f"{c['repeated']} repeated order row(s) (same customer and order_id) counted once")
+
+    # ---- currency of monetary: priced orders per currency, the most common first (equals: first seen)
+    both = pd.concat([p.currencies for p in parts])
+    cg = both.groupby(level=0, sort=True)
+    currencies = (pd.DataFrame({"orders": cg["orders"].sum(), "first": cg["first"].min()})
+                  .sort_values(["orders", "first"], ascending=[False, True], kind="stable")["orders"])
+    if currency is None:
+        if len(currencies) > 1:
+            listing = ", ".join(f"{name} ({n} orders)" for name, n in currencies.items())
+            raise ValueError(f"activity carries amounts in {len(currencies)} currencies: {listing}. Amounts are "
+                             "never added across currencies: pass currency='<code>' to use one currency for "
+                             "the monetary value, or convert the amounts first.")
+        currency_used = currencies.index[0] if len(currencies) else None
+        if currency_used is None and c["priced"]:
+            notes.append("amounts carry no currency code; monetary adds them up as one currency")
+    else:
+        currency_used = str(currency)
+        if not c["in_money"]:
+            found = ", ".join(map(str, currencies.index)) or "none"
+            raise ValueError(f"no amount in currency {currency_used!r}; currencies found: {found}.")
+        if c["gone"]:
+            notes.append(f"{c['gone']} customer(s) paid only in other currencies than {currency_used}: left "
+                         "out (incomparable units; no conversion)")
+        if c["other_after"]:
+            notes.append(f"{c['other_after']} order(s) in other currencies count for recency and frequency, not "
+                         "monetary")
+
+    tables = [p.table for p in parts if len(p.table)] or [parts[0].table]
+    table = tables[0] if len(tables) == 1 else (
+        pd.concat(tables, ignore_index=True).sort_values("customer", kind="stable", ignore_index=True))
+    other_only = table["other_only"].to_numpy(dtype=bool)
+    table = table.drop(columns="other_only")
     table.insert(3, "recency", ((as_of_ts - table["last_purchase"]) // DAY).astype("float64"))  # whole days, exact
-    if money.notna().any():
+    if c["money"]:
         # Orders without an amount spent 0; a customer whose every order is in another currency has no
         # monetary value in `currency` (missing, scored on F alone), not a spend of 0.
-        other_only = (a.assign(_other=priced & ~in_money).groupby("customer", sort=True, observed=True)["_other"]
-                      .all().reindex(table["customer"]).to_numpy(dtype=bool))
         table["monetary"] = table["monetary"].fillna(0.0).where(~other_only)
         if other_only.any():
             notes.append(f"{int(other_only.sum())} customer(s) bought only in other currencies: monetary is "

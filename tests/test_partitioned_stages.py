@@ -1,0 +1,181 @@
+"""Stages computed per partition of customers and combined (issue 13, item 5): the combined result equals one
+pass over the whole table, for any split that keeps each customer's rows together.
+
+The activity's order counts (:func:`csanalysis.guards.order_counts`, read by the analysis currency and the
+guards) and RFM (:func:`csanalysis.segments.rfm_part`, :func:`csanalysis.segments.rfm_combine`) on random
+activity tables with missing customers, times, amounts and order ids, repeated orders and several currencies,
+split into 1 to 6 parts by the partitioner the Dask engine uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from csanalysis.guards import (
+    ORDER_COUNT_COLUMNS,
+    analysis_currency,
+    combine_order_counts,
+    currency_split,
+    most_common_currency,
+    order_counts,
+    run_guards,
+)
+from csanalysis.partition import part_numbers, split_positions
+from csanalysis.segments import rfm, rfm_combine, rfm_part
+
+
+def _activity(rng: np.random.Generator, n: int, currencies: tuple[str, ...]) -> pd.DataFrame:
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    a = pd.DataFrame({
+        "customer": pd.array(rng.choice(["a", "b", "c", "d", "e", "f", "g", None], n), dtype="str"),
+        "at": start + pd.to_timedelta(rng.integers(0, 400 * 86_400, n), "s"),
+        "order_id": pd.array(rng.choice(["1", "2", "3", "4", "5", "6", "7", None], n), dtype="str"),
+        "amount": np.where(rng.random(n) < 0.2, np.nan, rng.integers(1, 6, n) * 10.0),
+        "currency": pd.array(rng.choice(list(currencies) + [None], n), dtype="str"),
+    })
+    a.loc[rng.random(n) < 0.05, "at"] = pd.NaT
+    return a
+
+
+def _positions(a: pd.DataFrame, n_parts: int) -> list[np.ndarray]:
+    return split_positions(part_numbers(a["customer"], n_parts), n_parts)
+
+
+WORLDS = [(seed, n, cur) for seed, (n, cur) in enumerate(
+    [(0, ("EUR",)), (1, ("EUR",)), (30, ("EUR",)), (40, ("EUR", "DKK")), (60, ("DKK", "EUR", "USD")),
+     (45, ("SEK",)), (80, ("EUR", "DKK", "USD", "SEK"))] * 6)]
+
+
+@pytest.mark.parametrize("seed,n,currencies", WORLDS)
+def test_order_counts_of_parts_add_up_to_the_whole(seed, n, currencies):
+    a = _activity(np.random.default_rng(seed), n, currencies)
+    whole = order_counts(a)
+    assert list(whole.currencies.columns) == list(ORDER_COUNT_COLUMNS)
+    for k in (1, 2, 3, 6):
+        parts = [order_counts(a.take(p), p) for p in _positions(a, k)]
+        both = combine_order_counts(parts)
+        assert_frame_equal(both.currencies, whole.currencies, check_exact=True)
+        assert (both.customers, both.repeat_buyers) == (whole.customers, whole.repeat_buyers)
+        for cur in (None, "EUR"):  # what the analysis and the guards read of them
+            assert analysis_currency(None, cur, orders=both) == analysis_currency(a, cur)
+            g, h = run_guards(None, None, currency=cur, orders=both), run_guards(None, a, currency=cur)
+            assert_frame_equal(g.currencies, h.currencies, check_exact=True)
+            assert_frame_equal(g.histories, h.histories, check_exact=True)
+            assert_frame_equal(g.currencies, currency_split(a, cur), check_exact=True)
+
+
+def test_order_counts_against_plain_pandas():
+    rng = np.random.default_rng(7)
+    a = _activity(rng, 500, ("EUR", "DKK", "USD"))
+    c = order_counts(a)
+    raw = a["currency"].value_counts()
+    assert c.currencies["rows"].to_dict() == raw.sort_index().to_dict()
+    d = a[a["customer"].notna()]
+    d = d[~(d.duplicated(["customer", "order_id"]) & d["order_id"].notna())]
+    per = d.groupby("customer").size()
+    assert (c.customers, c.repeat_buyers) == (len(per), int((per >= 2).sum()))
+    priced = d[d["amount"].notna() & d["currency"].notna()]
+    assert c.currencies["orders"].to_dict() == priced["currency"].value_counts().sort_index().to_dict()
+    assert c.currencies["customers"].to_dict() == priced.groupby("currency")["customer"].nunique().to_dict()
+    paid_in = priced.groupby("customer")["currency"].nunique()
+    only = priced[priced["customer"].map(paid_in) == 1].groupby("currency")["customer"].nunique()
+    assert c.currencies["only_customers"].to_dict() == only.reindex(c.currencies.index, fill_value=0).to_dict()
+    first = pd.Series(np.arange(len(a)), index=a.index)[priced.index].groupby(priced["currency"]).min()
+    assert c.currencies["first_order"].to_dict() == first.to_dict()
+    # the most common currency of the rows: the first in sorted order among equals
+    assert most_common_currency(order_counts(pd.DataFrame({"customer": list("abcd"),
+                                                           "currency": ["USD", "EUR", "USD", "EUR"]}))) == ("EUR", 2)
+
+
+def test_equally_common_currencies_are_ordered_by_their_first_order_in_the_whole_table():
+    # the part holding the later order is combined first: ties still go to the currency seen first
+    a = pd.DataFrame({"customer": ["x", "y"], "order_id": ["1", "2"], "amount": 1.0, "currency": ["EUR", "DKK"]})
+    parts = [order_counts(a.iloc[[1]], [1]), order_counts(a.iloc[[0]], [0])]
+    assert analysis_currency(None, orders=combine_order_counts(parts)) == analysis_currency(a) == "EUR"
+
+
+def _same_rfm(x, y) -> None:
+    assert_frame_equal(x.table, y.table, check_exact=True)
+    assert (x.notes, x.currency, x.as_of, x.bins) == (y.notes, y.currency, y.as_of, y.bins)
+
+
+@pytest.mark.parametrize("seed,n,currencies", WORLDS)
+@pytest.mark.parametrize("currency", [None, "EUR"])
+def test_rfm_of_parts_equals_rfm_of_the_whole(seed, n, currencies, currency):
+    a = _activity(np.random.default_rng(100 + seed), n, currencies)
+    bins = (3, 4, 5)[seed % 3]
+    as_of = None if seed % 2 else "2024-11-01"
+    try:
+        whole = rfm(a, as_of=as_of, currency=currency, bins=bins)
+    except ValueError as exc:  # the same error from the parts
+        for k in (1, 4):
+            with pytest.raises(ValueError) as got:
+                resolved = pd.Timestamp("2024-11-01 23:59:59.999999999", tz="UTC") if as_of else None
+                rfm_combine([rfm_part(a.take(p), as_of=resolved, currency=currency, positions=p)
+                             for p in _positions(a, k)], as_of=resolved, currency=currency, bins=bins)
+            assert str(got.value) == str(exc)
+        return
+    for k in (1, 2, 3, 6):
+        parts = [rfm_part(a.take(p), as_of=whole.as_of, currency=currency, positions=p) for p in _positions(a, k)]
+        _same_rfm(rfm_combine(parts, as_of=whole.as_of, currency=currency, bins=bins), whole)
+
+
+def test_rfm_parts_keep_the_notes_on_currencies():
+    # two currencies: customers who paid only in the other are left out, other orders counted for R and F
+    a = pd.DataFrame({"customer": ["a", "a", "b", "c", "c", "d"], "order_id": list("123456"),
+                      "at": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-05", "2024-04-01",
+                                            "2024-05-01"], utc=True),
+                      "amount": [10.0, 20.0, 30.0, 40.0, 50.0, np.nan], "currency": ["EUR", "DKK", "DKK", "EUR",
+                                                                                    "EUR", "EUR"]})
+    whole = rfm(a, currency="EUR", bins=3)
+    assert any("paid only in other currencies" in n for n in whole.notes)
+    assert any("count for recency and frequency" in n for n in whole.notes)
+    for k in (2, 3):
+        parts = [rfm_part(a.take(p), as_of=whole.as_of, currency="EUR", positions=p) for p in _positions(a, k)]
+        _same_rfm(rfm_combine(parts, as_of=whole.as_of, currency="EUR", bins=3), whole)
+    with pytest.raises(ValueError, match="2 currencies: EUR \\(3 orders\\), DKK \\(2 orders\\)"):
+        rfm_combine([rfm_part(a.take(p), as_of=whole.as_of, positions=p) for p in _positions(a, 3)],
+                    as_of=whole.as_of)
+
+
+def _answers(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    low = rng.choice([0, 1, 2, 6, 11, 21, np.nan], n).astype(float)
+    high = np.select([low == 0, low <= 2, low == 21], [0.0, 5.0, np.nan], default=low + 4)
+    return pd.DataFrame({"csat": rng.choice([1, 2, 3, 4, 5, np.nan], n), "told_count_low": low,
+                         "told_count_high": high,
+                         "warned_others": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
+                         "customer": pd.array(rng.choice(["a", "b", "c", "d", "e", "f", "g", None], n), dtype="str")})
+
+
+def _same_word_of_mouth(x, y) -> None:
+    assert_frame_equal(x.table, y.table, check_exact=True)
+    assert x.settings == y.settings
+    for g in ("dissatisfied", "satisfied"):
+        assert_frame_equal(x.answers(g), y.answers(g), check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_word_of_mouth_of_parts_equals_the_whole(seed):
+    from csanalysis.estimators import word_of_mouth
+    from csanalysis.estimators.word_of_mouth import word_of_mouth_combine, word_of_mouth_part
+
+    rng = np.random.default_rng(300 + seed)
+    r = _answers(rng, int(rng.integers(1, 120)))
+    if seed % 4 == 3:
+        r = r.drop(columns="warned_others")
+    whole = word_of_mouth(r, n_resamples=40, seed=seed)
+    for k in (1, 2, 5):
+        pos = _positions(r, k)
+        parts = [word_of_mouth_part(r.take(p), n_resamples=40, seed=seed, positions=p) for p in pos]
+        # the parts in any order: the same classes, weights and answers
+        _same_word_of_mouth(word_of_mouth_combine(parts[::-1], n_resamples=40, seed=seed), whole)
+
+
+def test_word_of_mouth_parts_need_the_resolved_seed():
+    from csanalysis.estimators.word_of_mouth import word_of_mouth_part
+
+    with pytest.raises(ValueError, match="whole number"):
+        word_of_mouth_part(_answers(np.random.default_rng(1), 10), seed=None)
