@@ -505,7 +505,7 @@ def repeat_contacts(tickets: pd.DataFrame, person: str, days: float = 7) -> pd.D
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
              confidence: float, responses: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None,
              activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730,
-             workers: Callable[..., Any] | None = None) -> Any:
+             workers: Callable[..., Any] | None = None, lost_parts: list[tuple] | None = None) -> Any:
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
     Outcomes: a bad experience of a rated ticket (a bad helpdesk rating, or a ticket criterion the rule adds:
@@ -526,7 +526,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     (customer or account). The reasons survey comments give are drivers too, of the score of their own answer
     (outcomes :data:`REASON_OUTCOMES`, among the answers with a comment): :func:`_reason_drivers`, whose rows
     :func:`analyse` appends to this result. ``workers`` (a map-like callable) fits the outcomes side by side
-    (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the result is the same.
+    (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the result is the same. ``lost_parts``: the
+    no-purchase outcome computed per partition of customers (:func:`_lost_part` of each, as
+    ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
     """
     from .estimators.drivers import MIN_ROWS, key_drivers
     from .estimators.metrics import CUSTOMER_COLUMNS
@@ -556,8 +558,16 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                                   pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"))
                 if np.isfinite(v).sum() >= MIN_ROWS:
                     answers[item] = v
-    if experiences is not None and activity is not None and as_of is not None and "ticket_id" in t.columns:
+    lost = None
+    if lost_parts is not None:  # per partition of customers: each ticket's value is its customer's partition's
+        note = next((n for _, n, _ in lost_parts if n is not None), None)
+        if note is not None:
+            raise ValueError(note)
+        got = [v for v, _, _ in lost_parts if v is not None and len(v)]
+        lost = pd.concat(got) if got else None
+    elif experiences is not None and activity is not None and as_of is not None:
         lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
+    if lost is not None and "ticket_id" in t.columns:
         v = lookup_values(t["ticket_id"], lost.index.to_series(), lost.to_numpy())
         if np.isfinite(v).sum() >= MIN_ROWS:
             answers[_no_purchase_name(window)] = v
@@ -606,6 +616,23 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence, workers=workers)
+
+
+def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None) -> tuple[float, float]:
+    """:func:`~csanalysis.estimators.churn.experience_span` of one partition's experiences (NaN without)."""
+    from .estimators.churn import experience_span
+
+    return (np.nan, np.nan) if experiences is None else experience_span(experiences)
+
+
+def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
+               window: float) -> pd.Series | None:
+    """:func:`no_purchase_after` of one partition of customers (its experiences and purchases), None without
+    experiences."""
+    if experiences is None or not len(experiences):
+        return None
+    return no_purchase_after(experiences, activity if activity is not None else pd.DataFrame(
+        {"customer": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[ns, UTC]")}), as_of=as_of, window=window)
 
 
 #: Outcome names of the reasons as drivers (:func:`_reason_drivers`): the answer's own bad experience and CSAT,
@@ -1085,6 +1112,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators.churn import attributable_churn_combine, attributable_churn_part
     from .estimators.word_of_mouth import word_of_mouth_combine, word_of_mouth_part
     from .estimators.power import power_table
 
@@ -1139,6 +1167,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts, **boot}))
         jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
                      {"as_of": as_of_ts, **boot}))
+        if runner is not None:  # per partition of customers: their experiences beside their purchases
+            spans = [v for v, _, _ in runner.client.gather(runner.map_experience_parts(
+                _experience_span_part, act, _ORDER_COLUMNS))]
+            starts = [lo for lo, _ in spans if np.isfinite(lo)]
+            since = min(starts) if starts else np.nan  # the first experience of them all
+            parted["attributable_churn"] = (
+                runner.map_experience_parts(attributable_churn_part, act, _ORDER_COLUMNS, as_of=as_of_ts,
+                                            experiences_since=since),
+                attributable_churn_combine, {"as_of": as_of_ts, "experiences_since": since, **boot})
     else:
         notes.append("avoidance and attributable churn need service experiences (tickets or survey answers) "
                      "and purchase activity")
@@ -1170,9 +1207,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                       "n_resamples": n_resamples, "confidence": confidence}))
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
+        lost = {"experiences": exp, "activity": act}
+        if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
+            lost = {"lost_parts": runner.map_experience_parts(_lost_part, act, _ORDER_COLUMNS, as_of=as_of_ts,
+                                                              window=window)}
         jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
-                      "experiences": exp, "activity": act, "as_of": as_of_ts, "window": window,
+                      "as_of": as_of_ts, "window": window, **lost,
                       "workers": None if runner is None else runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))

@@ -24,8 +24,12 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:meth:`DaskRunner.map_parts`, :meth:`DaskRunner.combine_parts`): the
    activity's order counts (the analysis currency and the guards,
    :func:`csanalysis.guards.order_counts`), RFM
-   (:func:`csanalysis.segments.rfm_part`) and word of mouth
-   (:func:`csanalysis.estimators.word_of_mouth.word_of_mouth_part`), each
+   (:func:`csanalysis.segments.rfm_part`), word of mouth
+   (:func:`csanalysis.estimators.word_of_mouth.word_of_mouth_part`),
+   attributable churn (:func:`csanalysis.estimators.churn.attributable_churn_part`,
+   each partition's experiences beside its purchases,
+   :meth:`DaskRunner.map_experience_parts`) and the key drivers'
+   no-purchase outcome, each
    equal to one pass over the whole table by construction (counts and
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
@@ -278,6 +282,8 @@ class DaskRunner:
         self._cluster = None
         self._own_client = True
         self._parts: dict[tuple, list[tuple[Any, Any]]] = {}
+        self._experience_parts: list[Any] | None = None
+        self._n_parts: int | None = None
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
         elif scheduler is None:
@@ -297,6 +303,14 @@ class DaskRunner:
     @property
     def n_workers(self) -> int:
         return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    @property
+    def n_parts(self) -> int:
+        """Partitions of customers of this run: ``partitions``, default two per worker (fixed at first use,
+        so that every table is split alike)."""
+        if self._n_parts is None:
+            self._n_parts = self.partitions or 2 * self.n_workers
+        return self._n_parts
 
     # ------------------------------------------------------------------ tables on the workers
     def submit(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
@@ -426,7 +440,7 @@ class DaskRunner:
         """
         cache_key = (table.key, tuple(columns))
         if cache_key not in self._parts:
-            n = self.partitions or 2 * self.n_workers
+            n = self.n_parts
             split = self.submit(_split_own, table, tuple(columns), n)
             self._parts[cache_key] = [
                 (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
@@ -462,9 +476,24 @@ class DaskRunner:
         value, note, s = _stage(combine, ([v for v, _, _ in done],), kw)
         return value, note, seconds + s
 
+    def map_experience_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...],
+                             **kw: Any) -> list[Any]:
+        """``fn(experiences, part, **kw)`` on every partition of customers: the partition's service
+        experiences (as :meth:`experiences` built them) beside its part of ``table`` (a table whose rows
+        belong to their own customer, :meth:`customer_parts`; the same hash of the customer places both),
+        each a stage of its own: futures of ``(value, note, seconds)``."""
+        parts = self.customer_parts(table, columns)
+        if self._experience_parts is None or len(self._experience_parts) != len(parts):
+            raise RuntimeError("map_experience_parts needs the experiences built by this runner, in as many "
+                               "partitions as the table's")
+        return [self.client.submit(_stage, fn, (e, part), kw, pure=False)
+                for e, (part, _) in zip(self._experience_parts, parts)]
+
     def drop_parts(self) -> None:
-        """Let go of the partitions :meth:`customer_parts` made (they leave the workers)."""
+        """Let go of the partitions :meth:`customer_parts` and :meth:`experiences` made (they leave the
+        workers)."""
         self._parts.clear()
+        self._experience_parts = None
 
     def experiences(self, linked: Any, *, rule: Any) -> Any:
         """:func:`csanalysis.experiences.experiences` of ``linked``, one task per partition of customers.
@@ -477,11 +506,12 @@ class DaskRunner:
         """
         from dask.distributed import wait
 
-        n = self.partitions or 2 * self.n_workers
+        n = self.n_parts
         t, r = linked.tickets, linked.responses
         parts = self.split_customers(linked, n, tables=("tickets", "responses"))
         done = [self.submit(_part_experiences, p.tickets, p.responses, rule) for p in parts]
         del parts  # each partition's tables go once its experiences are built
+        self._experience_parts = done  # (for the stages that read them per partition; until drop_parts)
         out = self.submit(_stack_experiences, done, t, r, rule)
         wait([out])  # the stage's time is its work's
         return out

@@ -56,7 +56,7 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
         assert (x is None) == (y is None), name
         if x is not None:
             assert_frame_equal(x, y, check_exact=True, obj=name)
-    for name in ("rfm", "guards", "word_of_mouth"):  # computed per partition of customers on the Dask engine
+    for name in ("rfm", "guards", "word_of_mouth", "attributable_churn"):  # per partition of customers on Dask
         x, y = a.results[name], b.results[name]
         assert (x is None) == (y is None), name
         if x is not None:
@@ -214,6 +214,36 @@ def test_stages_map_over_partitions_of_customers_and_combine(client, n_parts):
     assert value is None and "no 'at' column" in note
     runner.drop_parts()
     assert runner.customer_parts(there, cols) is not parts
+
+
+def _no_purchase(experiences, activity, *, as_of):
+    from csanalysis.analysis import no_purchase_after
+
+    return None if experiences is None else no_purchase_after(experiences, activity, as_of=as_of)
+
+
+def test_experiences_and_purchases_of_a_partition_meet_in_one_task(client):
+    # the no-purchase outcome of the key drivers per partition (each partition's experiences beside its
+    # purchases, both placed by the same hash of the customer) equals the outcome of the whole tables
+    from csanalysis.analysis import no_purchase_after
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.experiences import experiences
+    from csanalysis.link import link_customers
+
+    s = cs.datasets.load_sample()
+    here = link_customers(s.tickets, s.responses, s.activity, s.customers)
+    as_of = here.activity["at"].max()
+    want = no_purchase_after(experiences(here.tickets, here.responses), here.activity, as_of=as_of)
+    runner = DaskRunner(client, partitions=4)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    with pytest.raises(RuntimeError, match="needs the experiences"):
+        runner.map_experience_parts(_no_purchase, there.activity, ("customer", "at"), as_of=as_of)
+    runner.experiences(there, rule=cs.BadExperienceRule())
+    done = client.gather(runner.map_experience_parts(_no_purchase, there.activity, ("customer", "at"), as_of=as_of))
+    assert len(done) == 4 and all(note is None for _, note, _ in done)
+    got = pd.concat([v for v, _, _ in done if v is not None])
+    assert len(want) > 100 and got.index.is_unique
+    pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_exact=True)
 
 
 def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client, tmp_path):

@@ -179,3 +179,37 @@ def test_word_of_mouth_parts_need_the_resolved_seed():
 
     with pytest.raises(ValueError, match="whole number"):
         word_of_mouth_part(_answers(np.random.default_rng(1), 10), seed=None)
+
+
+@pytest.mark.parametrize("seed,options", [(0, {}), (1, {"risk_method": "complete"}), (2, {"stratify": False}),
+                                          (3, {"lookback_days": 30, "after_days": 10}), (4, {})])
+def test_attributable_churn_of_parts_equals_the_whole(seed, options):
+    import json
+
+    from csanalysis.estimators import attributable_churn
+    from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+    from csanalysis.estimators.churn import (
+        attributable_churn_combine,
+        attributable_churn_part,
+        experience_span,
+    )
+
+    exp, act, _ = simulate_avoidance_scenario(600, seed=seed)
+    as_of = max(act["at"].max(), exp["at"].max())
+    boot = {"n_resamples": 50, "seed": seed}
+    whole = attributable_churn(exp, act, **options, **boot)
+
+    def dump(r) -> str:
+        return json.dumps({"table": r.table.to_dict("records"), "diagnostics": r.diagnostics, "settings": r.settings,
+                           "tests": r.tests_table.to_dict("records"), "curves": r.standardised.to_dict("records")},
+                          sort_keys=True, default=str)
+
+    assert whole.diagnostics["index_bad"] > 20 and whole.diagnostics["lapsed"] > 20
+    split = {k: v for k, v in options.items() if k != "stratify"}
+    for k in (1, 3, 6):  # the experiences and purchases of one customer in the same part
+        pe, pa = _positions(exp, k), _positions(act, k)
+        since = min(lo for lo, _ in (experience_span(exp.take(p)) for p in pe) if np.isfinite(lo))
+        parts = [attributable_churn_part(exp.take(p), act.take(q), as_of=as_of, experiences_since=since, **split)
+                 for p, q in zip(pe, pa)]
+        got = attributable_churn_combine(parts[::-1], as_of=as_of, experiences_since=since, **options, **boot)
+        assert dump(got) == dump(whole)

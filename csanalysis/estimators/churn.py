@@ -36,6 +36,9 @@ from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
 
 __all__ = [
+    "attributable_churn_combine",
+    "attributable_churn_part",
+    "experience_span",
     "attributable_churn",
     "AttributableChurnResult",
     "snapshot_churn",
@@ -504,6 +507,28 @@ def attributable_churn(
     >>> r.get("attributable_churn_share")["estimate"], r.diagnostics["lapsed"]
     (1.0, 1)
     """
+    after, lapse, look, h = _lapse_options(lapse_days, lookback_days, after_days, horizon_days, risk_method)
+    ex, ac, uniq = _lapse_tables(experiences, activity)
+    if ac.empty:
+        raise ValueError("activity has no purchases with a customer and a timestamp; lapses cannot be observed")
+    if as_of is None:
+        asof = float(np.nanmax([ac["t"].max(), ex["t"].max() if len(ex) else np.nan]))
+    else:
+        asof = float(_days(pd.Series([as_of]), "as_of")[0])
+    if experiences_since is not None:
+        exp_start = float(_days(pd.Series([experiences_since]), "experiences_since")[0])
+    else:
+        exp_start = float(ex["t"].min()) if len(ex) else math.nan
+    part = _lapse_part(ex, ac, uniq, asof=asof, exp_start=exp_start, lapse=lapse, look=look, after=after, h=h,
+                       risk_method=risk_method)
+    return attributable_churn_combine([part], as_of=asof, experiences_since=exp_start, lapse_days=lapse,
+                                      lookback_days=look, after_days=after, horizon_days=h,
+                                      risk_method=risk_method, confidence=confidence, n_resamples=n_resamples,
+                                      seed=seed, stratify=stratify, min_stratum_n=min_stratum_n)
+
+
+def _lapse_options(lapse_days: float, lookback_days: float, after_days: float | None, horizon_days: float,
+                   risk_method: str) -> tuple[float, float, float, float]:
     after = float(lookback_days if after_days is None else after_days)
     lapse, look, h = float(lapse_days), float(lookback_days), float(horizon_days)
     for nm, v in (("lapse_days", lapse), ("lookback_days", look), ("after_days", after), ("horizon_days", h)):
@@ -516,6 +541,12 @@ def attributable_churn(
                          "purchase must lie inside the observed lapse")
     if risk_method not in ("km", "complete"):
         raise ValueError(f"risk_method must be 'km' or 'complete', got {risk_method!r}")
+    return after, lapse, look, h
+
+
+def _lapse_tables(experiences: pd.DataFrame, activity: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+    """The experiences (``customer`` code, ``t`` days, ``bad, good, rated``) and purchases (``customer, t``)
+    with a customer and a time, and the customers of the codes."""
     hint = "Link the tables first (csanalysis.link.link_customers) so both carry a `customer` column."
     _need(experiences, "experiences", ["customer", "at", "bad", "good"], hint)
     _need(activity, "activity", ["customer", "at"], hint)
@@ -534,18 +565,61 @@ def attributable_churn(
     ex = ex[(ex["customer"] >= 0) & ~np.isnan(ex["t"].to_numpy())]
     ac = pd.DataFrame({"customer": ac_codes, "t": _days(activity["at"], "activity['at']")})
     ac = ac[(ac["customer"] >= 0) & ~np.isnan(ac["t"].to_numpy())]
-    if ac.empty:
-        raise ValueError("activity has no purchases with a customer and a timestamp; lapses cannot be observed")
+    return ex, ac, uniq
 
-    if as_of is None:
-        asof = float(np.nanmax([ac["t"].max(), ex["t"].max() if len(ex) else np.nan]))
-    else:
-        asof = float(_days(pd.Series([as_of]), "as_of")[0])
+
+def experience_span(experiences: pd.DataFrame) -> tuple[float, float]:
+    """The first and last experience (days since 1970-01-01 UTC) with a customer and a time: what
+    :func:`attributable_churn` takes from the whole table before its parts (NaN when none).
+
+    Examples
+    --------
+    >>> experience_span(pd.DataFrame({"customer": ["a", None], "at": pd.to_datetime(["1970-01-03", "1970-01-01"],
+    ...                                                                               utc=True)}))
+    (2.0, 2.0)
+    """
+    t = _days(experiences["at"], "experiences['at']")[experiences["customer"].notna().to_numpy()]
+    t = t[~np.isnan(t)]
+    return (float(t.min()), float(t.max())) if t.size else (math.nan, math.nan)
+
+
+def attributable_churn_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: Any,
+                            experiences_since: float, lapse_days: float = 365, lookback_days: float = 90,
+                            after_days: float | None = None, horizon_days: float = 365,
+                            risk_method: Literal["km", "complete"] = "km") -> dict[str, Any]:
+    """One partition's contribution to :func:`attributable_churn`: its customers' counts and index rows.
+
+    ``experiences`` and ``activity`` hold every row of the partition's
+    customers (each customer in one partition); ``as_of`` (a timestamp) and
+    ``experiences_since`` (days since 1970-01-01 UTC) are resolved over the
+    whole tables (:func:`attributable_churn`'s defaults: the latest time in
+    either table; the first experience, :func:`experience_span`); the other
+    options are :func:`attributable_churn`'s. :func:`attributable_churn_combine`
+    of every part equals :func:`attributable_churn` of the whole: the
+    attributable share is counts, and the lapse risks are refitted on the
+    index customers' rows gathered there (the bootstrap weights are a hash
+    of the customer, and the weighted Kaplan-Meier sums whole numbers, so
+    neither depends on the rows' order).
+    """
+    after, lapse, look, h = _lapse_options(lapse_days, lookback_days, after_days, horizon_days, risk_method)
+    if experiences is None:
+        experiences = pd.DataFrame({"customer": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[ns, UTC]"),
+                                    "bad": pd.Series(dtype=bool), "good": pd.Series(dtype=bool)})
+    ex, ac, uniq = _lapse_tables(experiences, activity)
+    return _lapse_part(ex, ac, uniq, asof=_as_of_days(as_of), exp_start=float(experiences_since), lapse=lapse,
+                       look=look, after=after, h=h, risk_method=risk_method)
+
+
+def _as_of_days(as_of: Any) -> float:
+    if isinstance(as_of, (float, np.floating)):  # (days already)
+        return float(as_of)
+    return float(_days(pd.Series([as_of]), "as_of")[0])
+
+
+def _lapse_part(ex: pd.DataFrame, ac: pd.DataFrame, uniq: Any, *, asof: float, exp_start: float, lapse: float,
+                look: float, after: float, h: float, risk_method: str) -> dict[str, Any]:
+    """:func:`attributable_churn_part` of the tables :func:`_lapse_tables` made."""
     cutoff = asof - lapse
-    if experiences_since is not None:
-        exp_start = float(_days(pd.Series([experiences_since]), "experiences_since")[0])
-    else:
-        exp_start = float(ex["t"].min()) if len(ex) else math.nan
     diag: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- attributable share
@@ -567,27 +641,9 @@ def attributable_churn(
     m = ref[["customer", "t"]].merge(bad, on="customer", how="inner")
     hit = m.loc[(m["te"] >= m["t"] - look) & (m["te"] <= m["t"] + after), "customer"].unique()
     ref_hit = ref["customer"].isin(hit)
-    k_l = float((ref_hit & (ref["status"] == "lapsed")).sum())
-    n_l = float((ref["status"] == "lapsed").sum())
-    k_r = float((ref_hit & (ref["status"] == "retained")).sum())
-    n_r = float((ref["status"] == "retained").sum())
-    window = f"bad experience from {look:g} days before to {after:g} days after the reference purchase"
-    rows = [
-        _row("attributable_churn_share", "lapsed customers", *_wilson(k_l, n_l, confidence), n_l, math.nan,
-             f"Wilson score interval; lapsed = last purchase at least {lapse:g} days before as_of; {window} (the last purchase)"),
-        _row("bad_experience_share_retained", "retained customers", *_wilson(k_r, n_r, confidence), n_r, math.nan,
-             f"Wilson score interval; retained = bought again within {lapse:g} days of their last purchase on or "
-             f"before the cutoff; {window}"),
-    ]
-    tests_rows = []
-    if n_l > 0 and n_r > 0:
-        d, lo, hi, p = two_proportion_test(k_l, n_l, k_r, n_r, confidence)
-    else:
-        d = lo = hi = p = math.nan
-    rows.append(_row("attributable_excess", "lapsed - retained", d, lo, hi, n_l + n_r, p,
-                     "difference of proportions; Newcombe hybrid score interval; pooled two-proportion z-test"))
-    tests_rows.append({"test": "attributable_excess", "statistic": math.nan, "p_value": p,
-                       "method": "pooled two-proportion z-test (= Pearson chi-square on the 2x2 table, no correction)"})
+    share = {"k_l": int((ref_hit & (ref["status"] == "lapsed")).sum()), "n_l": int((ref["status"] == "lapsed").sum()),
+             "k_r": int((ref_hit & (ref["status"] == "retained")).sum()),
+             "n_r": int((ref["status"] == "retained").sum())}
 
     # ---------------------------------------------------------------- lapse risk after bad vs good
     first = (ex[ex["rated"] == 1].sort_values(["customer", "t"], kind="stable")
@@ -623,6 +679,49 @@ def attributable_churn(
     if risk_method == "complete":
         diag["index_followed_less_than_horizon_excluded"] = int((first["follow"] < h).sum())
         first = first[first["follow"] >= h]
+    first = first.assign(customer=pd.array(np.asarray(uniq, dtype=object)[first["customer"].to_numpy()], dtype="str"))
+    return {"purchases": len(ac), "diagnostics": diag, "share": share,
+            "first": first[["customer", "e", "group", "follow", "joined", "bought", "lapse_at", "duration", "event"]]}
+
+
+def attributable_churn_combine(parts: list[dict[str, Any]], *, as_of: Any, experiences_since: float,
+                               lapse_days: float = 365, lookback_days: float = 90, after_days: float | None = None,
+                               horizon_days: float = 365, risk_method: Literal["km", "complete"] = "km",
+                               confidence: float = 0.95, n_resamples: int = DEFAULT_RESAMPLES, seed: Any = 0,
+                               stratify: bool = True, min_stratum_n: int = 5) -> AttributableChurnResult:
+    """:func:`attributable_churn` of the whole tables from every partition's :func:`attributable_churn_part`
+    (the same options, ``as_of`` and ``experiences_since`` as the parts were given)."""
+    after, lapse, look, h = _lapse_options(lapse_days, lookback_days, after_days, horizon_days, risk_method)
+    if not sum(p["purchases"] for p in parts):
+        raise ValueError("activity has no purchases with a customer and a timestamp; lapses cannot be observed")
+    asof, exp_start = _as_of_days(as_of), float(experiences_since)
+    cutoff = asof - lapse
+    diag: dict[str, Any] = {}
+    for p in parts:  # a loop over parts: the counts added up, in the order of their names
+        for k, v in p["diagnostics"].items():
+            diag[k] = diag.get(k, 0) + v
+    k_l, n_l, k_r, n_r = (float(sum(p["share"][k] for p in parts)) for k in ("k_l", "n_l", "k_r", "n_r"))
+    window = f"bad experience from {look:g} days before to {after:g} days after the reference purchase"
+    rows = [
+        _row("attributable_churn_share", "lapsed customers", *_wilson(k_l, n_l, confidence), n_l, math.nan,
+             f"Wilson score interval; lapsed = last purchase at least {lapse:g} days before as_of; {window} (the last purchase)"),
+        _row("bad_experience_share_retained", "retained customers", *_wilson(k_r, n_r, confidence), n_r, math.nan,
+             f"Wilson score interval; retained = bought again within {lapse:g} days of their last purchase on or "
+             f"before the cutoff; {window}"),
+    ]
+    tests_rows = []
+    if n_l > 0 and n_r > 0:
+        d, lo, hi, p = two_proportion_test(k_l, n_l, k_r, n_r, confidence)
+    else:
+        d = lo = hi = p = math.nan
+    rows.append(_row("attributable_excess", "lapsed - retained", d, lo, hi, n_l + n_r, p,
+                     "difference of proportions; Newcombe hybrid score interval; pooled two-proportion z-test"))
+    tests_rows.append({"test": "attributable_excess", "statistic": math.nan, "p_value": p,
+                       "method": "pooled two-proportion z-test (= Pearson chi-square on the 2x2 table, no correction)"})
+    got = [p["first"] for p in parts if len(p["first"])] or [parts[0]["first"]]
+    first = got[0] if len(got) == 1 else pd.concat(got, ignore_index=True)
+    codes, uniq = factorize(first["customer"])
+    first = first.assign(customer=np.asarray(codes, dtype=np.int64))
     # crude Kaplan-Meier curves (drawn for reference; the figures are stratified)
     curves: dict[str, Any] = {}
     for g in ("bad", "good"):

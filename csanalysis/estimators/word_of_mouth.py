@@ -994,9 +994,9 @@ def word_of_mouth_part(responses: pd.DataFrame, *, dissatisfied_max_csat: float 
         replicate), unit counts, and each group's answers with their
         positions.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"word_of_mouth_part needs the seed as a whole number (every part must draw the same "
-                         f"weights), got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):  # (a ValueError: the stage's note)
+        raise ValueError(f"word_of_mouth_part needs the seed as a whole number (every part must draw the "  # noqa: TRY004
+                         f"same weights), got {seed!r}")
     v = prepare_responses(responses, csat, told_low, told_high, warned, OPEN_MULTIPLIER)
     units, n_own = _units(responses, customer, positions)
     pos = np.arange(len(responses), dtype=np.int64) if positions is None else np.asarray(positions, dtype=np.int64)
