@@ -618,6 +618,54 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        confidence=confidence, workers=workers)
 
 
+#: The survey columns the service levels read (and the expectation question's, found per analysis).
+_LEVEL_COLUMNS = ("customer", "response_id", "responded_at", "csat", "nps", "ces")
+
+
+def _levels_by_parts(runner: Any, responses: Any, activity: Any, as_of: pd.Timestamp | None) -> tuple:
+    """The service levels per partition of customers (the Dask engine): the expectation question and its
+    scale decided from the whole table's metadata and every part's labels, then one part per partition;
+    ``(futures, combine, keywords)`` for ``DaskRunner.combine_parts``."""
+    from .segments.common import utc_as_of
+    from .segments.service_levels import (
+        expectation_column,
+        expectation_scale,
+        service_levels_combine,
+        service_levels_part,
+    )
+
+    col = runner.call(expectation_column, responses)
+    notes = [] if col is None else [f"expectation question detected in column {col!r}"]
+    columns = _LEVEL_COLUMNS + (() if col is None else (col,))
+    mapping = None
+    if col is not None and not runner.call(_numeric_column, responses, col):  # labels: one scale for all parts
+        seen = [v for v, _, _ in runner.client.gather(runner.map_parts(_first_labels, responses, columns,
+                                                                       column=col))]
+        labels = (pd.concat(seen).groupby(level=0, sort=False).min().sort_values(kind="stable") if seen
+                  else pd.Series([], dtype=object))
+        mapping, more = expectation_scale(pd.Series(labels.index, dtype=object))
+        notes += more
+    end = None if activity is None else utc_as_of(as_of, None)
+    parts = runner.map_parts(service_levels_part, responses, columns,
+                             beside=None if activity is None else (activity, _ORDER_COLUMNS), end=end,
+                             expectation=col, expectation_map=mapping)
+    return parts, service_levels_combine, {"expectation_column": col, "end": end,
+                                           "with_activity": activity is not None, "notes": notes}
+
+
+def _numeric_column(df: pd.DataFrame, column: str) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(df[column].dtype) and not pd.api.types.is_bool_dtype(df[column].dtype))
+
+
+def _first_labels(responses: pd.DataFrame, *, column: str, positions: np.ndarray) -> pd.Series:
+    """Each distinct answer of ``column`` in one part, with the position of its first row in the whole table."""
+    v = responses[column]
+    v = v.astype(object) if isinstance(v.dtype, pd.CategoricalDtype) else v
+    ok = v.notna().to_numpy()
+    first = pd.Series(np.asarray(positions)[ok], index=pd.Index(v[ok].astype(object).to_numpy(), dtype=object))
+    return first.groupby(level=0, sort=False).min()
+
+
 def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None) -> tuple[float, float]:
     """:func:`~csanalysis.estimators.churn.experience_span` of one partition's experiences (NaN without)."""
     from .estimators.churn import experience_span
@@ -1112,9 +1160,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
-    from .estimators.churn import attributable_churn_combine, attributable_churn_part
-    from .estimators.word_of_mouth import word_of_mouth_combine, word_of_mouth_part
+    from .estimators.churn import (
+        SNAPSHOT_COLUMNS,
+        attributable_churn_combine,
+        attributable_churn_part,
+        snapshot_churn_combine,
+        snapshot_churn_part,
+    )
     from .estimators.power import power_table
+    from .estimators.word_of_mouth import word_of_mouth_combine, word_of_mouth_part
 
     # With the Dask engine the tables stay on the workers (futures here): `here` runs a function of them where
     # they are and returns its small value, `run` runs a stage there; without it both run in this process.
@@ -1190,6 +1244,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if here(_has, linked.customers, "churned"):
         jobs.append(("snapshot_churn", "snapshot churn", snapshot_churn, (linked.customers,),
                      {"confidence": confidence}))
+        if runner is not None:  # counts per partition of customers
+            parted["snapshot_churn"] = (runner.map_parts(snapshot_churn_part, linked.customers,
+                                                         ("customer", *SNAPSHOT_COLUMNS)),
+                                        snapshot_churn_combine, {"confidence": confidence})
     tk = linked.tickets if here(_nonempty, linked.tickets) is not None else None
     rs = linked.responses if here(_nonempty, linked.responses) is not None else None
     unit = here(_sampling_unit, cluster, tk)
@@ -1250,6 +1308,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
+        if runner is not None:  # per partition of customers: their answers beside their purchases
+            parted["service_levels"] = _levels_by_parts(runner, rs, act, as_of_ts)
     from .estimators.verbatims import TICKET_COMMENT_COLUMNS, verbatims
 
     survey_comments = rs is not None and bool(here(_free_text_columns, rs))
@@ -1263,6 +1323,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)
     else:
+        runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
         whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs if name not in parted]))
         for name, label, fn, args, kw in jobs:

@@ -28,8 +28,11 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:func:`csanalysis.estimators.word_of_mouth.word_of_mouth_part`),
    attributable churn (:func:`csanalysis.estimators.churn.attributable_churn_part`,
    each partition's experiences beside its purchases,
-   :meth:`DaskRunner.map_experience_parts`) and the key drivers'
-   no-purchase outcome, each
+   :meth:`DaskRunner.map_experience_parts`), the service levels
+   (:func:`csanalysis.segments.service_levels_part`, each partition's
+   answers beside its purchases), the snapshot churn
+   (:func:`csanalysis.estimators.churn.snapshot_churn_part`) and the key
+   drivers' no-purchase outcome, each
    equal to one pass over the whole table by construction (counts and
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
@@ -447,11 +450,21 @@ class DaskRunner:
                 for i in range(n)]
         return self._parts[cache_key]
 
-    def map_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...], **kw: Any) -> list[Any]:
+    def map_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...], *,
+                  beside: tuple[Any, tuple[str, ...]] | None = None, **kw: Any) -> list[Any]:
         """``fn(part, positions=..., **kw)`` on every partition of customers of ``table``
-        (:meth:`customer_parts`), each a stage of its own: futures of ``(value, note, seconds)``."""
-        return [self.client.submit(_stage, fn, (part,), {**kw, "positions": pos}, pure=False)
-                for part, pos in self.customer_parts(table, columns)]
+        (:meth:`customer_parts`), each a stage of its own: futures of ``(value, note, seconds)``.
+
+        ``beside=(other, other_columns)``: ``fn(part, other_part, positions=..., **kw)``, the partition's part
+        of a second table whose rows belong to their own customer (the same hash places both; ``other``
+        None: None beside each part).
+        """
+        parts = self.customer_parts(table, columns)
+        others = ([None] * len(parts) if beside is None or beside[0] is None
+                  else [p for p, _ in self.customer_parts(*beside)])
+        return [self.client.submit(_stage, fn, (part,) if beside is None else (part, other),
+                                   {**kw, "positions": pos}, pure=False)
+                for (part, pos), other in zip(parts, others)]
 
     def combine_parts(self, futures: list[Any], combine: Callable[..., Any], *,
                       whole: tuple[Callable[..., Any], tuple, dict] | None = None,

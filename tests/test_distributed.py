@@ -56,7 +56,7 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
         assert (x is None) == (y is None), name
         if x is not None:
             assert_frame_equal(x, y, check_exact=True, obj=name)
-    for name in ("rfm", "guards", "word_of_mouth", "attributable_churn"):  # per partition of customers on Dask
+    for name in ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn"):
         x, y = a.results[name], b.results[name]
         assert (x is None) == (y is None), name
         if x is not None:

@@ -213,3 +213,98 @@ def test_attributable_churn_of_parts_equals_the_whole(seed, options):
                  for p, q in zip(pe, pa)]
         got = attributable_churn_combine(parts[::-1], as_of=as_of, experiences_since=since, **options, **boot)
         assert dump(got) == dump(whole)
+
+
+EXPECTED = ["Much worse than expected", "Worse than expected", "As expected", "Better than expected",
+            "Much better than expected", "Not a label"]
+
+
+def _levels_world(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(500 + seed)
+    n, m = int(rng.integers(5, 90)), int(rng.integers(0, 70))
+    r = pd.DataFrame({"customer": pd.array(rng.choice(list("abcdefg") + [None], n), dtype="str"),
+                      "csat": rng.choice([1, 2, 3, 4, 5, np.nan], n), "nps": rng.choice([0, 5, 9, 10, np.nan], n),
+                      "responded_at": pd.Timestamp("2024-01-01", tz="UTC")
+                      + pd.to_timedelta(rng.integers(0, 300, n), "D")})
+    r["expect"] = (pd.array(rng.choice(EXPECTED + [None], n), dtype="str") if seed % 2
+                   else rng.choice([1.0, 2.0, 3.0, 4.0, 5.0, np.nan], n))
+    r.attrs["questions"] = {"expect": "Compared with what you expected, the service you received was..."}
+    a = pd.DataFrame({"customer": pd.array(rng.choice(list("abcdefgh"), m), dtype="str"),
+                      "at": pd.Timestamp("2023-06-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 700, m), "D")})
+    return r, a
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("per_customer", ["latest", "modal"])
+def test_service_levels_of_parts_equal_the_whole(seed, per_customer):
+    from csanalysis.segments import service_levels
+    from csanalysis.segments.service_levels import (
+        expectation_column,
+        expectation_scale,
+        service_levels_combine,
+        service_levels_part,
+    )
+
+    r, a = _levels_world(seed)
+    act = a if seed % 3 else None
+    whole = service_levels(r, act, per_customer=per_customer)
+    col = expectation_column(r)
+    assert col == "expect" and whole.expectation_column == col
+    mapping, notes = expectation_scale(r[col]) if seed % 2 else (None, [])
+    for k in (1, 2, 5):
+        pr = _positions(r, k)
+        pa = _positions(act, k) if act is not None else [None] * k
+        parts = [service_levels_part(r.take(p), None if q is None else act.take(q), end=whole.end, expectation=col,
+                                     expectation_map=mapping, per_customer=per_customer, positions=p)
+                 for p, q in zip(pr, pa)]
+        got = service_levels_combine(parts[::-1], expectation_column=col, end=whole.end, per_customer=per_customer,
+                                     with_activity=act is not None,
+                                     notes=[f"expectation question detected in column {col!r}", *notes])
+        assert_frame_equal(got.responses, whole.responses, check_exact=True)
+        assert_frame_equal(got.customers, whole.customers, check_exact=True)
+        assert (got.notes, got.test, got.end) == (whole.notes, whole.test, whole.end)
+        assert_frame_equal(got.summary(), whole.summary(), check_exact=True)
+
+
+def test_service_levels_parts_check_the_numbers_over_all_parts():
+    from csanalysis.segments import service_levels
+    from csanalysis.segments.service_levels import service_levels_combine, service_levels_part
+
+    r, _ = _levels_world(0)
+    r.loc[r.index[-1], "expect"] = 9.0  # one part holds an answer outside the codes 1..5
+    with pytest.raises(ValueError) as whole:
+        service_levels(r)
+    parts = [service_levels_part(r.take(p), expectation="expect", positions=p) for p in _positions(r, 3)]
+    with pytest.raises(ValueError) as got:
+        service_levels_combine(parts, expectation_column="expect")
+    assert str(got.value) == str(whole.value) and "from 1 to 9" in str(got.value)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_snapshot_churn_of_parts_equals_the_whole(seed):
+    import json
+
+    from csanalysis.estimators import snapshot_churn
+    from csanalysis.estimators.churn import snapshot_churn_combine, snapshot_churn_part
+
+    rng = np.random.default_rng(700 + seed)
+    n = int(rng.integers(5, 150))
+    c = pd.DataFrame({"customer": pd.array([f"c{i}" for i in range(n)], dtype="str"),
+                      "churned": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
+                      "satisfaction": rng.choice([1, 2, 3, 4, 5, np.nan], n),
+                      "complained": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
+                      "churn_reason": pd.array(rng.choice(["Attitude of support person", "Price too high",
+                                                           "Network reliability", None], n), dtype="str")})
+    if seed % 3 == 2:
+        c.loc[c.index[-1], "satisfaction"] = 7.0  # out of range in one part: the same error from the parts
+    try:
+        whole = json.dumps(snapshot_churn(c).to_dict(), sort_keys=True)
+    except ValueError as exc:
+        whole = str(exc)
+    for k in (1, 3, 6):
+        try:
+            got = json.dumps(snapshot_churn_combine([snapshot_churn_part(c.take(p), positions=p)
+                                                     for p in _positions(c, k)]).to_dict(), sort_keys=True)
+        except ValueError as exc:
+            got = str(exc)
+        assert got == whole

@@ -36,6 +36,9 @@ from csanalysis.stats.intervals import two_proportion_test, wilson_ci
 from csanalysis.stats.survival import kaplan_meier
 
 __all__ = [
+    "SNAPSHOT_COLUMNS",
+    "snapshot_churn_combine",
+    "snapshot_churn_part",
     "attributable_churn_combine",
     "attributable_churn_part",
     "experience_span",
@@ -1046,30 +1049,70 @@ def snapshot_churn(
     >>> r.get("churn_rate", "satisfaction 1-2")["estimate"], round(r.get("service_reason_share")["estimate"], 3)
     (1.0, 0.333)
     """
+    return snapshot_churn_combine([snapshot_churn_part(customers, reason_map=reason_map)], reason_map=reason_map,
+                                  confidence=confidence)
+
+
+#: The columns of the customers table :func:`snapshot_churn` reads.
+SNAPSHOT_COLUMNS: tuple[str, ...] = ("churned", "satisfaction", "complained", "churn_reason", "churn_category")
+
+
+def snapshot_churn_part(customers: pd.DataFrame, *,
+                        reason_map: dict[str, str] | Callable[[Any, Any], str] | None = None,
+                        positions: np.ndarray | None = None) -> dict[str, Any]:
+    """One part's counts for :func:`snapshot_churn` (a customers table or any part of its rows): churners and
+    customers per satisfaction band and complaint flag, churners per reason class. Every figure of
+    :func:`snapshot_churn_combine` is a function of these sums."""
     _need(customers, "customers", ["churned"], "Read the snapshot with csanalysis.io or name the churn flag `churned`.")
     churn = _flag(customers["churned"], "customers['churned']")
     has_c = ~np.isnan(churn)
-    rows: list[dict] = []
-    tests_rows: list[dict] = []
+    out: dict[str, Any] = {"rows": len(customers), "churners": int((churn == 1).sum())}
     if "satisfaction" in customers.columns:
         sat = pd.to_numeric(customers["satisfaction"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        fin = ~np.isnan(sat)
-        if np.any((sat[fin] < 1) | (sat[fin] > 5)):
-            raise ValueError(f"satisfaction must be on 1-5; found values from {sat[fin].min():g} to {sat[fin].max():g}")
-        bands = (("satisfaction 1-2", sat <= 2), ("satisfaction 3", (sat > 2) & (sat < 4)), ("satisfaction 4-5", sat >= 4))
+        fin = sat[~np.isnan(sat)]
+        out["satisfaction_range"] = (float(fin.min()), float(fin.max())) if fin.size else None
+        bands = (sat <= 2, (sat > 2) & (sat < 4), sat >= 4)
+        out["satisfaction"] = [(float(churn[m & has_c].sum()), float((m & has_c).sum())) for m in bands]
+    if "complained" in customers.columns:
+        comp = _flag(customers["complained"], "customers['complained']")
+        out["complained"] = [(float(churn[(comp == v) & has_c].sum()), float(((comp == v) & has_c).sum()))
+                             for v in (1.0, 0.0)]
+    reason = customers["churn_reason"] if "churn_reason" in customers.columns else None
+    category = customers["churn_category"] if "churn_category" in customers.columns else None
+    churners = churn == 1
+    if reason is not None or category is not None:
+        base = reason if reason is not None else category
+        cls = classify_churn_reason(base[churners] if reason is not None else pd.Series(np.nan, index=base.index[churners]),
+                                    category[churners] if category is not None else None, reason_map=reason_map)
+        stated = cls.notna()
+        out["reasons"] = cls[stated].value_counts().reindex(list(REASON_CLASSES), fill_value=0).to_numpy(dtype="int64")
+        out["unstated"] = int((~stated).sum())
+    return out
+
+
+def snapshot_churn_combine(parts: list[dict[str, Any]], *,
+                           reason_map: dict[str, str] | Callable[[Any, Any], str] | None = None,
+                           confidence: float = 0.95) -> SnapshotChurnResult:
+    """:func:`snapshot_churn` of a customers table from the :func:`snapshot_churn_part` of its parts."""
+    rows: list[dict] = []
+    tests_rows: list[dict] = []
+    first = parts[0]
+    if "satisfaction" in first:
+        ranges = [p["satisfaction_range"] for p in parts if p["satisfaction_range"] is not None]
+        if ranges:
+            lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+            if lo < 1 or hi > 5:
+                raise ValueError(f"satisfaction must be on 1-5; found values from {lo:g} to {hi:g}")
         tab = []
-        for label, m in bands:
-            sel = m & has_c
-            k, n = float(churn[sel].sum()), float(sel.sum())
+        for i, label in enumerate(("satisfaction 1-2", "satisfaction 3", "satisfaction 4-5")):
+            k, n = sum(p["satisfaction"][i][0] for p in parts), sum(p["satisfaction"][i][1] for p in parts)
             rows.append(_row("churn_rate", label, *_wilson(k, n, confidence), n, math.nan, "Wilson score interval"))
             tab.append([k, n - k])
         tests_rows.append(_chi2(np.array(tab), "churn_by_satisfaction_band"))
-    if "complained" in customers.columns:
-        comp = _flag(customers["complained"], "customers['complained']")
+    if "complained" in first:
         kn = []
-        for label, v in (("complained", 1.0), ("did not complain", 0.0)):
-            sel = (comp == v) & has_c
-            k, n = float(churn[sel].sum()), float(sel.sum())
+        for i, label in enumerate(("complained", "did not complain")):
+            k, n = sum(p["complained"][i][0] for p in parts), sum(p["complained"][i][1] for p in parts)
             rows.append(_row("churn_rate", label, *_wilson(k, n, confidence), n, math.nan, "Wilson score interval"))
             kn.append((k, n))
         t = _chi2(np.array([[k, n - k] for k, n in kn]), "churn_by_complaint")
@@ -1081,23 +1124,17 @@ def snapshot_churn(
             d = lo = hi = math.nan
         rows.append(_row("churn_rate_difference", "complained - did not complain", d, lo, hi, n1 + n2, t["p_value"],
                          "difference of proportions; Newcombe hybrid score interval; p from the Pearson chi-square test"))
-    reason = customers["churn_reason"] if "churn_reason" in customers.columns else None
-    category = customers["churn_category"] if "churn_category" in customers.columns else None
-    churners = churn == 1
-    if reason is not None or category is not None:
-        base = reason if reason is not None else category
-        cls = classify_churn_reason(base[churners] if reason is not None else pd.Series(np.nan, index=base.index[churners]),
-                                    category[churners] if category is not None else None, reason_map=reason_map)
-        stated = cls.notna()
-        k, n = float((cls == "service").sum()), float(stated.sum())
+    if "reasons" in first:
+        counts = np.sum([p["reasons"] for p in parts], axis=0)
+        k, n = float(counts[list(REASON_CLASSES).index("service")]), float(counts.sum())
+        unstated = sum(p["unstated"] for p in parts)
         rows.append(_row("service_reason_share", "churners with a stated reason", *_wilson(k, n, confidence), n,
                          math.nan, "Wilson score interval; reason classed 'service' by the reason vocabulary "
                          f"({'custom reason_map, then ' if reason_map is not None else ''}the comments' reason vocabulary, "
                          "then keyword rules); "
-                         f"{int((~stated).sum())} churner(s) without a reason left out"))
-        counts = cls[stated].value_counts().reindex(list(REASON_CLASSES), fill_value=0)
-        reasons = pd.DataFrame({"class": list(REASON_CLASSES), "count": counts.to_numpy(dtype="int64"),
-                                "share": counts.to_numpy(dtype=float) / n if n else np.nan})
+                         f"{unstated} churner(s) without a reason left out"))
+        reasons = pd.DataFrame({"class": list(REASON_CLASSES), "count": counts.astype("int64"),
+                                "share": counts.astype(float) / n if n else np.nan})
     else:
         rows.append(_row("service_reason_share", "churners with a stated reason", math.nan, math.nan, math.nan, 0,
                          math.nan, "not supported: no churn_reason or churn_category column"))
@@ -1105,6 +1142,6 @@ def snapshot_churn(
     table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     tests = pd.DataFrame(tests_rows, columns=["test", "statistic", "dof", "p_value", "method"])
     return SnapshotChurnResult(table=table, tests_table=tests, reasons_table=reasons,
-                               settings={"confidence": confidence, "n_customers": len(customers),
-                                         "n_churners": int(churners.sum()),
+                               settings={"confidence": confidence, "n_customers": sum(p["rows"] for p in parts),
+                                         "n_churners": sum(p["churners"] for p in parts),
                                          "reason_map": "custom" if reason_map is not None else "default"})

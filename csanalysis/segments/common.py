@@ -238,7 +238,7 @@ def follow_up(index: pd.DataFrame, purchases: pd.DataFrame, *, window: float,
                         by="_c", direction="backward", allow_exact_matches=True)
     next_at = pd.Series(pd.NaT, index=q.index, dtype="datetime64[ns, UTC]")
     prior = np.zeros(len(q), dtype=bool)
-    next_at.iloc[nxt["_row"].to_numpy()] = nxt["_next"].to_numpy()
+    next_at.iloc[nxt["_row"].to_numpy()] = nxt["_next"].array
     prior[prv["_row"].to_numpy()] = prv["_prev"].notna().to_numpy()
     idx_at = q["index_at"]
     follow = ((end - idx_at) / DAY).to_numpy(dtype=float, na_value=np.nan)
@@ -247,7 +247,7 @@ def follow_up(index: pd.DataFrame, purchases: pd.DataFrame, *, window: float,
         followed = follow >= window
         repeat = to_next <= window
     return pd.DataFrame({"follow_days": follow, "followed": followed, "prior_purchase": prior,
-                         "next_purchase_at": next_at.to_numpy(), "days_to_next": to_next,
+                         "next_purchase_at": next_at.array, "days_to_next": to_next,
                          "repeat": repeat}, index=index.index)
 
 

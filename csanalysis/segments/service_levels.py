@@ -68,7 +68,8 @@ from csanalysis.segments.common import (
     with_customer,
 )
 
-__all__ = ["LEVELS", "ServiceLevelResult", "ServiceLevelRule", "service_levels"]
+__all__ = ["LEVELS", "ServiceLevelResult", "ServiceLevelRule", "expectation_column", "expectation_scale",
+           "service_levels", "service_levels_combine", "service_levels_part"]
 
 #: Service levels from worst to best.
 LEVELS: tuple[str, ...] = ("fails", "meets", "exceeds", "delights", "amazes")
@@ -422,12 +423,7 @@ def service_levels(
     1        b   exceeds            1
     2        c  delights            2
     """
-    if not isinstance(rule, ServiceLevelRule):
-        raise TypeError(f"rule must be a ServiceLevelRule, got {type(rule).__name__}.")
-    if per_customer not in ("latest", "modal"):
-        raise ValueError(f"per_customer must be 'latest' or 'modal', got {per_customer!r}.")
-    window = check_window(window)
-    confidence = check_confidence(confidence)
+    window, confidence = _check_options(rule, per_customer, window, confidence)
     if activity is not None:
         resp, act = link_pair(responses, "responses", activity, "activity", customer, key)
     else:
@@ -447,13 +443,98 @@ def service_levels(
         if expectation not in resp.columns:
             raise ValueError(f"responses has no column {expectation!r} for the expectation question.")
         exp_col = str(expectation)
-    n = len(resp)
     e = (_expectation_codes(resp[exp_col], expectation_points, notes) if exp_col is not None
-         else np.full(n, np.nan))
-    has_csat = "csat" in resp.columns and resp["csat"].notna().any()
-    if not has_csat and exp_col is None:
-        raise ValueError("responses has neither CSAT answers nor an expectation question; levels need one of "
-                         "them (name the expectation column with expectation='<column>').")
+         else np.full(len(resp), np.nan))
+    part = _levels_part(resp, act, e, rule=rule, per_customer=per_customer, window=window, end=None,
+                        as_of=as_of, positions=None)
+    return service_levels_combine([part], rule=rule, expectation_column=exp_col, per_customer=per_customer,
+                                  window=window, end=part["end"], with_activity=act is not None,
+                                  confidence=confidence, notes=notes)
+
+
+def _check_options(rule: Any, per_customer: str, window: Any, confidence: Any) -> tuple[float, float]:
+    if not isinstance(rule, ServiceLevelRule):
+        raise TypeError(f"rule must be a ServiceLevelRule, got {type(rule).__name__}.")
+    if per_customer not in ("latest", "modal"):
+        raise ValueError(f"per_customer must be 'latest' or 'modal', got {per_customer!r}.")
+    return check_window(window), check_confidence(confidence)
+
+
+def _timestamp(end: Any) -> pd.Timestamp | None:
+    """The end of observation as a UTC timestamp (a timestamp given stays as it is)."""
+    return end if end is None or isinstance(end, pd.Timestamp) else utc_as_of(end, None)
+
+
+def expectation_column(responses: pd.DataFrame) -> str | None:
+    """The expectation question :func:`service_levels` detects (``expectation=None``): the first
+    non-canonical column whose question text (or name) asks about expectations, or None."""
+    return _find_expectation(responses)
+
+
+def expectation_scale(answers: pd.Series, points: int | None = None) -> tuple[dict[Any, float], list[str]]:
+    """How :func:`service_levels` codes a column of expectation labels: ``({label: centred code}, notes)``.
+
+    ``answers`` holds the column's distinct labels (or all its answers): the
+    scale is decided from the distinct labels (:func:`csanalysis.io.labels.map_scale`),
+    so the parts of a table split by customer can each map their answers
+    with one mapping made from every part's labels. Numbers (a numeric
+    column) are coded by :func:`service_levels_part` itself.
+    """
+    labels = _labels_module()
+    if labels is None:  # pragma: no cover
+        raise ValueError("the expectation column holds labels but csanalysis.io.labels is not available to "
+                         "map them; give the answers as codes 1..5.")
+    notes: list[str] = []
+    distinct = pd.Series(pd.unique(answers.dropna()), dtype=answers.dtype)
+    codes = _expectation_codes(distinct, points, notes)
+    return {k: float(v) for k, v in zip(distinct.tolist(), codes) if not np.isnan(v)}, notes
+
+
+def service_levels_part(responses: pd.DataFrame, activity: pd.DataFrame | None = None, *, end: Any = None,
+                        expectation: str | None = None, expectation_map: dict[Any, float] | None = None,
+                        expectation_points: int | None = None, rule: ServiceLevelRule = ServiceLevelRule(),
+                        per_customer: Literal["latest", "modal"] = "latest", window: float = 365,
+                        positions: np.ndarray | None = None) -> dict[str, Any]:
+    """One partition's contribution to :func:`service_levels`: its responses' levels and its customers.
+
+    ``responses`` and ``activity`` (linked, with ``customer``) hold every
+    row of the partition's customers (split by the response's own
+    customer); ``positions`` says where each response is in the whole table.
+    What :func:`service_levels` decides from the whole tables comes resolved:
+    ``expectation`` (the column, :func:`expectation_column`), its
+    ``expectation_map`` when it holds labels (:func:`expectation_scale` of
+    every part's labels), ``end`` (as_of; default the latest purchase or
+    response of all). :func:`service_levels_combine` of every part equals
+    :func:`service_levels` of the whole tables.
+    """
+    window = check_window(window)
+    e = np.full(len(responses), np.nan)
+    seen = np.array([])
+    if expectation is not None:
+        values = responses[expectation]
+        if expectation_map is not None:
+            v = values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+            e = v.map(expectation_map).astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+        else:  # numbers: the codes less the middle of the scale (the range is checked over every part)
+            x = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            seen = x[~np.isnan(x)]
+            p = 5 if expectation_points is None else int(expectation_points)
+            e = x - (p + 1) / 2.0
+    if end is None and activity is not None:
+        raise ValueError("service_levels_part needs the end of observation resolved over the whole tables "
+                         "(end=: as_of, default the latest purchase or response of all)")
+    part = _levels_part(responses, activity, e, rule=rule, per_customer=per_customer, window=window,
+                        end=_timestamp(end), positions=positions)
+    part["seen"] = (float(seen.min()), float(seen.max())) if seen.size else None
+    return part
+
+
+def _levels_part(resp: pd.DataFrame, act: pd.DataFrame | None, e: np.ndarray, *, rule: ServiceLevelRule,
+                 per_customer: str, window: float, end: pd.Timestamp | None, positions: np.ndarray | None,
+                 as_of: Any = None) -> dict[str, Any]:
+    """:func:`service_levels_part` with the expectation answers coded (``e``); without ``end`` (one part: the
+    whole tables) the end is ``as_of``, default the latest purchase or response."""
+    n = len(resp)
     col = {c: (resp[c] if c in resp.columns else None) for c in ("csat", "nps", "ces")}
     level = rule.assign(csat=_num(col["csat"], n), expectation=e, nps=_num(col["nps"], n),
                         ces=_num(col["ces"], n))
@@ -467,17 +548,16 @@ def service_levels(
         "ces": _num(col["ces"], n), "level": pd.Series(level, index=resp.index),
     }).reset_index(drop=True)
     assigned = rtab["level"].notna()
-    if not assigned.any():
-        raise ValueError(f"none of the {n} responses could be given a service level (no CSAT or expectation "
-                         "answer); check the column mapping.")
-    if (~assigned).any():
-        notes.append(f"{int((~assigned).sum())} response(s) without a CSAT or expectation answer got no level")
-
+    out: dict[str, Any] = {"rows": n, "has_csat": "csat" in resp.columns and bool(resp["csat"].notna().any()),
+                           "assigned": int(assigned.sum()), "responses": rtab,
+                           "positions": np.arange(n, dtype=np.int64) if positions is None
+                           else np.asarray(positions, dtype=np.int64),
+                           "times": int(at.notna().sum()), "customers": None, "censored": 0, "end": end}
     # ---- per customer
     lv = rtab.loc[assigned & rtab["customer"].notna()].sort_values(
         ["customer", "responded_at"], na_position="first", kind="stable")
     if len(lv) == 0:
-        raise ValueError("no response with a level is linked to a customer; link the tables first.")
+        return out
     last = lv.groupby("customer", sort=True).tail(1).set_index("customer")
     cust = pd.DataFrame({"level_at": last["responded_at"]})
     if per_customer == "latest":
@@ -492,25 +572,76 @@ def service_levels(
     cust.index.name = "customer"
     cust = cust.reset_index()[["customer", "level", "level_at", "n_responses"]]
     cust["customer"] = cust["customer"].astype(STR)
-    end = None
-    test: dict[str, Any] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "n": 0, "levels": [],
-                            "method": "no activity given"}
     if act is not None:
         pur = purchases(act)
-        candidates = [x for x in (pur["at"].max() if len(pur) else pd.NaT, rtab["responded_at"].max())
-                      if pd.notna(x)]
-        if not candidates:
+        out["times"] += len(pur)
+        if end is None:
+            candidates = [x for x in (pur["at"].max() if len(pur) else pd.NaT, rtab["responded_at"].max())
+                          if pd.notna(x)]
+            end = out["end"] = utc_as_of(as_of, max(candidates)) if candidates else None
+        if end is not None:
+            fu = follow_up(cust.rename(columns={"level_at": "index_at"})[["customer", "index_at"]], pur,
+                           window=window, end=end)
+            cust = pd.concat([cust, fu], axis=1)
+            out["censored"] = int((~cust["followed"]).sum())
+    out["customers"] = cust
+    return out
+
+
+def service_levels_combine(parts: list[dict[str, Any]], *, rule: ServiceLevelRule = ServiceLevelRule(),
+                           expectation_column: str | None = None, per_customer: str = "latest",
+                           window: float = 365, end: Any = None, with_activity: bool | None = None,
+                           expectation_points: int | None = None, confidence: float = 0.95,
+                           notes: list[str] | None = None) -> ServiceLevelResult:
+    """:func:`service_levels` of the whole tables from every partition's :func:`service_levels_part` (the
+    same options; ``notes``: those the expectation column gave, :func:`expectation_scale`)."""
+    window, confidence = _check_options(rule, per_customer, window, confidence)
+    notes = list(notes or [])
+    n = sum(p["rows"] for p in parts)
+    if n == 0:
+        raise ValueError("responses is empty; service levels need survey responses.")
+    seen = [p["seen"] for p in parts if p.get("seen") is not None]
+    if seen:  # numeric expectation answers outside the codes
+        lo, hi = min(x for x, _ in seen), max(x for _, x in seen)
+        pts = 5 if expectation_points is None else int(expectation_points)
+        if lo < 1 or hi > pts:
+            raise ValueError(f"the expectation column holds numbers from {lo:g} to {hi:g}, "
+                             f"outside the codes 1..{pts}; pass expectation_points= with the scale length "
+                             "(1 = much worse than expected).")
+    if not any(p["has_csat"] for p in parts) and expectation_column is None:
+        raise ValueError("responses has neither CSAT answers nor an expectation question; levels need one of "
+                         "them (name the expectation column with expectation='<column>').")
+    assigned = sum(p["assigned"] for p in parts)
+    if not assigned:
+        raise ValueError(f"none of the {n} responses could be given a service level (no CSAT or expectation "
+                         "answer); check the column mapping.")
+    if assigned < n:
+        notes.append(f"{n - assigned} response(s) without a CSAT or expectation answer got no level")
+    custs = [p["customers"] for p in parts if p["customers"] is not None]
+    if not custs:
+        raise ValueError("no response with a level is linked to a customer; link the tables first.")
+    rtabs = [p["responses"] for p in parts]
+    if len(rtabs) == 1:
+        rtab = rtabs[0]
+    else:  # the whole table's order
+        order = np.argsort(np.concatenate([p["positions"] for p in parts]), kind="stable")
+        rtab = pd.concat(rtabs, ignore_index=True).take(order).reset_index(drop=True)
+    cust = custs[0] if len(custs) == 1 else (
+        pd.concat(custs, ignore_index=True).sort_values("customer", kind="stable", ignore_index=True))
+    act = with_activity if with_activity is not None else (end is not None)
+    test: dict[str, Any] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "n": 0, "levels": [],
+                            "method": "no activity given"}
+    end_ts = None
+    if act:
+        if not sum(p["times"] for p in parts) or end is None:
             raise ValueError("neither purchases nor responses carry a time; behaviour cannot be followed.")
-        end = utc_as_of(as_of, max(candidates))
-        fu = follow_up(cust.rename(columns={"level_at": "index_at"})[["customer", "index_at"]], pur,
-                        window=window, end=end)
-        cust = pd.concat([cust, fu], axis=1)
-        n_cens = int((~cust["followed"]).sum())
+        end_ts = _timestamp(end)
+        n_cens = sum(p["censored"] for p in parts)
         if n_cens:
             notes.append(f"{n_cens} customer(s) followed for less than {window:g} days: left out of the rates")
-    res = ServiceLevelResult(responses=rtab, customers=cust, rule=rule, expectation_column=exp_col,
-                             window=window, end=end, test=test, per_customer=per_customer,
+    res = ServiceLevelResult(responses=rtab, customers=cust, rule=rule, expectation_column=expectation_column,
+                             window=window, end=end_ts, test=test, per_customer=per_customer,
                              confidence=confidence, notes=notes)
-    if act is not None:
+    if act:
         res.test = _chi_square(res.summary())
     return res
