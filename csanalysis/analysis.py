@@ -666,6 +666,63 @@ def _first_labels(responses: pd.DataFrame, *, column: str, positions: np.ndarray
     return first.groupby(level=0, sort=False).min()
 
 
+def _clusters_by_parts(runner: Any, activity: Any, has_exp: bool, *, currency: str | None, seed: int) -> tuple:
+    """The customer clusters with each partition's customer features computed where it is (the Dask engine):
+    pass 1 the latest time of each part (the features' default as_of), pass 2 the features; ``(futures,
+    combine, keywords)`` for ``DaskRunner.combine_parts``."""
+    def each(fn: Callable[..., Any], **kw: Any) -> list[Any]:  # (experiences, activity) of every partition
+        if has_exp:
+            return runner.map_experience_parts(fn, activity, _ORDER_COLUMNS, **kw)
+        return runner.map_parts(_without_experiences, activity, _ORDER_COLUMNS, fn=fn, **kw)
+
+    ends = [v for v, _, _ in runner.client.gather(each(_features_end_part))]
+    seen = [t for t in ends if t is not None]
+    end = max(seen) if seen else None
+    return (each(_features_part, as_of=end, currency=currency, with_experiences=has_exp), _clusters_of_features,
+            {"currency": currency, "seed": seed})
+
+
+def _without_experiences(activity: pd.DataFrame, *, fn: Callable[..., Any], positions: Any = None,
+                         **kw: Any) -> Any:
+    return fn(None, activity, **kw)
+
+
+def _features_end_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None) -> pd.Timestamp | None:
+    """One partition's :func:`~csanalysis.segments.features_end` (None without rows)."""
+    from .segments import features_end
+
+    act, exp = _nonempty(activity), _nonempty(experiences)
+    return None if act is None and exp is None else features_end(act, exp)
+
+
+def _features_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *,
+                   as_of: pd.Timestamp | None, currency: str | None, with_experiences: bool) -> pd.DataFrame | None:
+    """One partition's :func:`~csanalysis.segments.customer_features` (None without rows); a partition without
+    experiences of its own still has the experience features (a customer without contacts: contact rate 0) when
+    the analysis has experiences."""
+    from .segments import customer_features
+
+    if as_of is None or (_nonempty(activity) is None and _nonempty(experiences) is None):
+        return None
+    if with_experiences and experiences is None:
+        experiences = pd.DataFrame({"customer": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[ns, UTC]"),
+                                    "bad": pd.Series(dtype=bool), "good": pd.Series(dtype=bool)})
+    return customer_features(activity, experiences, as_of=as_of, currency=currency)
+
+
+def _clusters_of_features(parts: list[pd.DataFrame | None], *, currency: str | None, seed: int) -> Any:
+    """:func:`~csanalysis.segments.cluster_customers` of every partition's features (sorted by customer, as
+    :func:`~csanalysis.segments.customer_features` of the whole tables gives them)."""
+    from .segments import cluster_customers
+
+    got = [f for f in parts if f is not None]
+    if not got:
+        raise ValueError("activity and experiences hold no customer with a time; no features to compute.")
+    feats = pd.concat(got).sort_index(kind="stable") if len(got) > 1 else got[0]
+    feats.attrs["other_currency_customers"] = sum(int(f.attrs.get("other_currency_customers", 0)) for f in got)
+    return cluster_customers(feats, currency=currency, seed=seed)
+
+
 def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None) -> tuple[float, float]:
     """:func:`~csanalysis.estimators.churn.experience_span` of one partition's experiences (NaN without)."""
     from .estimators.churn import experience_span
@@ -1306,6 +1363,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
                          {"as_of": as_of_ts, "seed": seed}))
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
+        if runner is not None:  # each partition's customer features, then k-means on them all here
+            parted["clusters"] = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
         if runner is not None:  # per partition of customers: their answers beside their purchases

@@ -31,8 +31,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    :meth:`DaskRunner.map_experience_parts`), the service levels
    (:func:`csanalysis.segments.service_levels_part`, each partition's
    answers beside its purchases), the snapshot churn
-   (:func:`csanalysis.estimators.churn.snapshot_churn_part`) and the key
-   drivers' no-purchase outcome, each
+   (:func:`csanalysis.estimators.churn.snapshot_churn_part`), the customer
+   features of the clusters (:func:`csanalysis.segments.customer_features`
+   per partition; k-means on them all on the client) and the key drivers'
+   no-purchase outcome, each
    equal to one pass over the whole table by construction (counts and
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'

@@ -22,6 +22,9 @@ from csanalysis.errors import CsanalysisError
 distributed = pytest.importorskip("distributed", reason="the Dask engine's tests need csanalysis[test]")
 
 SECRET = "test-distributed"
+#: The results the Dask engine computes per partition of customers (identical to the pandas engine's).
+PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn",
+                 "clusters")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,7 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
         assert (x is None) == (y is None), name
         if x is not None:
             assert_frame_equal(x, y, check_exact=True, obj=name)
-    for name in ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn"):
+    for name in PER_PARTITION:  # computed per partition of customers on the Dask engine, combined
         x, y = a.results[name], b.results[name]
         assert (x is None) == (y is None), name
         if x is not None:

@@ -308,3 +308,24 @@ def test_snapshot_churn_of_parts_equals_the_whole(seed):
         except ValueError as exc:
             got = str(exc)
         assert got == whole
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_customer_features_of_parts_make_the_same_clusters(seed):
+    # each part's features with the whole tables' end, put together in customer order, equal the whole's; the
+    # clusters of those features equal the clusters of the tables
+    from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+    from csanalysis.segments import cluster_customers, customer_features, features_end
+
+    exp, act, _ = simulate_avoidance_scenario(400 + 150 * seed, seed=seed)
+    act = act.assign(amount=np.random.default_rng(seed).gamma(2.0, 30.0, len(act)), currency="EUR")
+    whole = customer_features(act, exp)
+    end = features_end(act, exp)
+    pe, pa = _positions(exp, 4), _positions(act, 4)
+    assert max(features_end(act.take(q), exp.take(p)) for p, q in zip(pe, pa)) == end
+    parts = pd.concat([customer_features(act.take(q), exp.take(p), as_of=end) for p, q in zip(pe, pa)]).sort_index()
+    assert_frame_equal(parts, whole, check_exact=True)
+    a, b = cluster_customers(act, exp, seed=seed), cluster_customers(parts, seed=seed)
+    assert_frame_equal(a.features, b.features, check_exact=True)
+    assert_frame_equal(a.centres, b.centres, check_exact=True)
+    assert a.notes == b.notes and a.k == b.k

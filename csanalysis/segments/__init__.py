@@ -31,6 +31,7 @@ from csanalysis.segments.clusters import (
     ClusterResult,
     cluster_customers,
     customer_features,
+    features_end,
 )
 from csanalysis.segments.journeys import (
     JOURNEYS,
@@ -72,6 +73,7 @@ __all__ = [
     "ServiceRecoveryResult",
     "cluster_customers",
     "customer_features",
+    "features_end",
     "experience_journeys",
     "rfm",
     "rfm_combine",

@@ -64,7 +64,7 @@ from csanalysis.segments.common import (
     with_customer,
 )
 
-__all__ = ["FEATURES", "ClusterResult", "cluster_customers", "customer_features"]
+__all__ = ["FEATURES", "ClusterResult", "cluster_customers", "customer_features", "features_end"]
 
 #: Features :func:`customer_features` computes, in order.
 FEATURES: tuple[str, ...] = ("recency", "frequency", "monetary", "tenure", "contact_rate", "bad_share",
@@ -136,38 +136,11 @@ def customer_features(
     b            29.0          1           0.0        NaN
     c             NaN          0           1.0        0.0
     """
-    if activity is None and experiences is None:
-        raise ValueError("customer_features needs activity, experiences or both.")
-    exp = raw = None
-    if experiences is not None:
-        exp = prepare_experiences(experiences)
-        raw = experiences
-    act = None
-    if activity is not None:
-        act = (link_activity_to(exp, activity, customer, key) if exp is not None
-               else with_customer(activity, "activity", customer, key))
-    pur = None
-    if act is not None:
-        if "at" not in act.columns:
-            raise ValueError("activity has no 'at' column (purchase time); read it with a csanalysis reader "
-                             "or name the column 'at'.")
-        amount = (pd.to_numeric(act["amount"], errors="coerce") if "amount" in act.columns
-                  else pd.Series(np.nan, index=act.index))
-        cur = (act["currency"].astype(STR) if "currency" in act.columns
-               else pd.Series(np.nan, index=act.index, dtype=STR))
-        p = pd.DataFrame({"customer": act["customer"].astype(STR),
-                          "at": as_utc(act["at"], "activity 'at'"), "amount": amount, "currency": cur})
-        pur = p.dropna(subset=["customer", "at"])
-    times = []
-    if pur is not None and len(pur):
-        times.append(pur["at"].max())
-    if exp is not None:
-        ok = exp.dropna(subset=["customer", "at"])
-        if len(ok):
-            times.append(ok["at"].max())
-    if not times:
+    exp, raw, pur = _feature_inputs(activity, experiences, customer, key)
+    latest = _latest(exp, pur)
+    if latest is None:
         raise ValueError("activity and experiences hold no customer with a time; no features to compute.")
-    end = utc_as_of(as_of, max(times))
+    end = utc_as_of(as_of, latest)
     parts = []
     if pur is not None:
         pur = pur.loc[pur["at"] <= end]
@@ -223,6 +196,64 @@ def customer_features(
         orders = out["frequency"].clip(lower=1) if pur is not None else 1
         out["contact_rate"] = (contacts / orders).astype("float64")
     return out[[c for c in FEATURES if c in out.columns]]
+
+
+def _feature_inputs(activity: pd.DataFrame | None, experiences: pd.DataFrame | None, customer: str,
+                    key: Key) -> tuple[pd.DataFrame | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """The experiences (prepared, and as given) and the purchases (``customer, at, amount, currency``, rows
+    with a customer and a time) :func:`customer_features` reads."""
+    if activity is None and experiences is None:
+        raise ValueError("customer_features needs activity, experiences or both.")
+    exp = raw = None
+    if experiences is not None:
+        exp = prepare_experiences(experiences)
+        raw = experiences
+    act = None
+    if activity is not None:
+        act = (link_activity_to(exp, activity, customer, key) if exp is not None
+               else with_customer(activity, "activity", customer, key))
+    pur = None
+    if act is not None:
+        if "at" not in act.columns:
+            raise ValueError("activity has no 'at' column (purchase time); read it with a csanalysis reader "
+                             "or name the column 'at'.")
+        amount = (pd.to_numeric(act["amount"], errors="coerce") if "amount" in act.columns
+                  else pd.Series(np.nan, index=act.index))
+        cur = (act["currency"].astype(STR) if "currency" in act.columns
+               else pd.Series(np.nan, index=act.index, dtype=STR))
+        p = pd.DataFrame({"customer": act["customer"].astype(STR),
+                          "at": as_utc(act["at"], "activity 'at'"), "amount": amount, "currency": cur})
+        pur = p.dropna(subset=["customer", "at"])
+    return exp, raw, pur
+
+
+def _latest(exp: pd.DataFrame | None, pur: pd.DataFrame | None) -> pd.Timestamp | None:
+    times = []
+    if pur is not None and len(pur):
+        times.append(pur["at"].max())
+    if exp is not None:
+        ok = exp.dropna(subset=["customer", "at"])
+        if len(ok):
+            times.append(ok["at"].max())
+    return max(times) if times else None
+
+
+def features_end(activity: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None, *,
+                 customer: str = "customer", key: Key = "auto") -> pd.Timestamp | None:
+    """The latest purchase or experience (None without any): :func:`customer_features`' default ``as_of``.
+
+    The parts of tables split by customer each give theirs, and the latest of
+    them is the whole tables' (for :func:`customer_features` of each part
+    with that ``as_of``).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": ["a"], "at": [pd.Timestamp("2024-03-01", tz="UTC")]})
+    >>> features_end(act)
+    Timestamp('2024-03-01 00:00:00+0000', tz='UTC')
+    """
+    exp, _, pur = _feature_inputs(activity, experiences, customer, key)
+    return _latest(exp, pur)
 
 
 # =========================================================================== maths
