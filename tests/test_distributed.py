@@ -249,6 +249,21 @@ def test_experiences_and_purchases_of_a_partition_meet_in_one_task(client):
     pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_exact=True)
 
 
+def test_a_part_that_lacks_what_its_stage_needs_gives_the_pandas_engines_note(client):
+    # answers with a high end below the low end: word of mouth is not computed, and its note counts every such
+    # answer of the whole table (a part would count only its own), on both engines
+    s = cs.datasets.load_sample()
+    r = s.responses.copy()
+    bad = r.index[(r["told_count_low"] > 0).fillna(False) & r["told_count_high"].notna()][:40]
+    r.loc[bad, "told_count_high"] = r.loc[bad, "told_count_low"] - 1
+    s.responses = r
+    a = cs.analyse(s, n_resamples=20)
+    b = cs.analyse(s, n_resamples=20, engine="dask", scheduler=client, partitions=5)
+    said = [n for n in a.notes if n.startswith("word of mouth")]
+    assert len(said) == 1 and "40 answer(s)" in said[0]
+    assert a.notes == b.notes and a.results["word_of_mouth"] is None is b.results["word_of_mouth"]
+
+
 def test_a_file_that_cannot_be_read_stops_the_dask_engine_with_its_error(client, tmp_path):
     bad = tmp_path / "tickets.csv"
     bad.write_bytes(b"")

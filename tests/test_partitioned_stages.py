@@ -3,8 +3,10 @@ pass over the whole table, for any split that keeps each customer's rows togethe
 
 The activity's order counts (:func:`csanalysis.guards.order_counts`, read by the analysis currency and the
 guards) and RFM (:func:`csanalysis.segments.rfm_part`, :func:`csanalysis.segments.rfm_combine`) on random
-activity tables with missing customers, times, amounts and order ids, repeated orders and several currencies,
-split into 1 to 6 parts by the partitioner the Dask engine uses.
+activity tables with missing customers, times, amounts and order ids, repeated orders and several currencies;
+word of mouth, attributable churn, service levels, snapshot churn and the clusters' customer features on
+random or simulated tables; each split into 1 to 6 parts by the partitioner the Dask engine uses, the parts
+combined in any order, error messages included.
 """
 
 from __future__ import annotations
