@@ -234,6 +234,14 @@ def _find_expectation(responses: pd.DataFrame) -> str | None:
     return None
 
 
+def _check_codes(lo: float, hi: float, points: int) -> None:
+    """Numeric expectation answers from ``lo`` to ``hi`` must be codes 1..``points``."""
+    if lo < 1 or hi > points:
+        raise ValueError(f"the expectation column holds numbers from {lo:g} to {hi:g}, "
+                         f"outside the codes 1..{points}; pass expectation_points= with the scale length "
+                         "(1 = much worse than expected).")
+
+
 def _expectation_codes(values: pd.Series, points: int | None, notes: list[str]) -> np.ndarray:
     """Centred expectation answers (-2..+2 on a 5-point scale)."""
     v = values
@@ -241,10 +249,8 @@ def _expectation_codes(values: pd.Series, points: int | None, notes: list[str]) 
         x = pd.to_numeric(v, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         p = 5 if points is None else int(points)
         seen = x[~np.isnan(x)]
-        if seen.size and (seen.min() < 1 or seen.max() > p):
-            raise ValueError(f"the expectation column holds numbers from {seen.min():g} to {seen.max():g}, "
-                             f"outside the codes 1..{p}; pass expectation_points= with the scale length "
-                             "(1 = much worse than expected).")
+        if seen.size:
+            _check_codes(float(seen.min()), float(seen.max()), p)
         return x - (p + 1) / 2.0
     labels = _labels_module()
     if labels is None:  # pragma: no cover
@@ -602,12 +608,8 @@ def service_levels_combine(parts: list[dict[str, Any]], *, rule: ServiceLevelRul
         raise ValueError("responses is empty; service levels need survey responses.")
     seen = [p["seen"] for p in parts if p.get("seen") is not None]
     if seen:  # numeric expectation answers outside the codes
-        lo, hi = min(x for x, _ in seen), max(x for _, x in seen)
-        pts = 5 if expectation_points is None else int(expectation_points)
-        if lo < 1 or hi > pts:
-            raise ValueError(f"the expectation column holds numbers from {lo:g} to {hi:g}, "
-                             f"outside the codes 1..{pts}; pass expectation_points= with the scale length "
-                             "(1 = much worse than expected).")
+        _check_codes(min(x for x, _ in seen), max(x for _, x in seen),
+                     5 if expectation_points is None else int(expectation_points))
     if not any(p["has_csat"] for p in parts) and expectation_column is None:
         raise ValueError("responses has neither CSAT answers nor an expectation question; levels need one of "
                          "them (name the expectation column with expectation='<column>').")
