@@ -417,6 +417,7 @@ MIN_BINARY_DRIVER = 20
 #: Canonical scales of the survey answers used as driver outcomes (rescaled to 0-1, so that penalty and reward
 #: read as a share of the scale, as for the rating score).
 _ANSWER_SCALES = {"csat": (1.0, 5.0), "nps": (0.0, 10.0)}
+_UNIT_COLUMN = "\x00unit"  # a stage's own column of sampling units (never a canonical column's name)
 #: Name of the driver outcome "no purchase within the window after a ticket" (two years, the default window;
 #: ``no_purchase_<days>d`` for another window).
 NO_PURCHASE = "no_purchase_2y"
@@ -523,15 +524,17 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     measure with fewer than :data:`MIN_BINARY_DRIVER` tickets on a side, is left out. A driver the
     bad-experience rule itself uses is left out for the bad outcome (the outcome is partly that driver by
     definition), and only for it. The sampling unit is the analysis's
-    (customer or account). The reasons survey comments give are drivers too, of the score of their own answer
-    (outcomes :data:`REASON_OUTCOMES`, among the answers with a comment): :func:`_reason_drivers`, whose rows
-    :func:`analyse` appends to this result. ``workers`` (a map-like callable) fits the outcomes side by side
+    (customer or account), as the service metrics have it (:func:`~csanalysis.estimators.metrics.sampling_units`):
+    a ticket without an account belongs to the account its customer's tickets have most often, else to its
+    customer, so one customer's tickets are never counted as independent. The reasons survey comments give are
+    drivers too, of the score of their own answer (outcomes :data:`REASON_OUTCOMES`, among the answers with a
+    comment): :func:`_reason_drivers`, whose rows :func:`analyse` appends to this result. ``workers`` (a map-like callable) fits the outcomes side by side
     (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the result is the same. ``lost_parts``: the
     no-purchase outcome computed per partition of customers (:func:`_lost_part` of each, as
     ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
     """
     from .estimators.drivers import MIN_ROWS, key_drivers
-    from .estimators.metrics import CUSTOMER_COLUMNS
+    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
     from .experiences import first_responses, lookup_values
 
     # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
@@ -540,7 +543,10 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     tickets = tickets[[c for c in tickets.columns if c in wanted]]
     t = tickets.loc[~agent_initiated(tickets)]
     person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
-    cust = {"customer": person, None: None}.get(unit, unit)  # the sampling unit (customer or account)
+    # the sampling unit as every other ticket stage has it (service metrics): the account, else the account the
+    # customer's tickets have most often, else the customer, else the ticket itself
+    units = (sampling_units(t, unit, row_id="ticket_id" if "ticket_id" in t.columns else None,
+                            via=responses)[0] if unit is not None else None)
     if person is not None:  # repeat contacts of the same customer (never the account)
         t = t.assign(**repeat_contacts(t, person))
     rated = (t["rating_score"].notna() if "rating_score" in t.columns
@@ -576,6 +582,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
     t = t.loc[keep]
+    units = units[keep] if units is not None else None
     bad = t["rating"].astype("object").eq("bad") if "rating" in t.columns else pd.Series(False, index=t.index)
     # the bad outcome is the rule's bad experience on the rated tickets: a bad rating, or a ticket criterion the
     # rule adds (reopens, a late first reply); those criteria's drivers are left out for it below
@@ -605,8 +612,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                          "contacts, SLA breaches, hand-offs) are known for the rated tickets; key drivers need at "
                          "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
-    if cust is not None and cust in t.columns:
-        data["unit"] = t[cust]  # factorized in its own dtype (no Python string per row)
+    if units is not None:
+        data["unit"] = units  # categorical (no Python string per row)
     del t, tickets  # the tickets' columns are in ``data`` now: their copies go before the bootstrap
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
@@ -922,14 +929,19 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
 
     Rated customer-initiated tickets; a ticket is bad when its rating is ``bad`` (the export's own rating,
     as :func:`csanalysis.schema.rating_from_score` normalised it); the month is the ticket's creation month
-    (in ``timezone``, UTC by default); the sampling unit is the analysis's (customer or account).
+    (in ``timezone``, UTC by default); the sampling unit is the analysis's (customer or account) as the service
+    metrics have it (:func:`~csanalysis.estimators.metrics.sampling_units`: a ticket without an account belongs
+    to its customer's most frequent account, else to its customer).
     """
-    from .estimators.metrics import CUSTOMER_COLUMNS
+    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
     from .estimators.rankings import rank_units
 
     # only the columns read below (the rating, the month's time, the ranked units, the sampling unit)
-    read = {"rating", "created_at", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
+    read = {"rating", "created_at", "ticket_id", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
     t = tickets.loc[~agent_initiated(tickets), [c for c in tickets.columns if c in read]]
+    if unit is not None:  # the sampling unit as the service metrics have it (the account, else the customer's ...)
+        ids = sampling_units(t, unit, row_id="ticket_id" if "ticket_id" in t.columns else None)[0]
+        t = t.assign(**{_UNIT_COLUMN: ids})
     t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
     if t.empty:
         raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
@@ -937,9 +949,8 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     month = (created.dt.tz_convert(timezone) if timezone else created).dt.strftime("%Y-%m")
     t = t.assign(bad=t["rating"].astype("object").eq("bad").astype("float64"), month=month)
     cols = [c for c in RANKED_UNITS if c in t.columns and t[c].notna().any()]
-    cust = {"customer": next((c for c in CUSTOMER_COLUMNS if c in t.columns), None),
-            None: None}.get(unit, unit)
-    return rank_units(t, cols, "bad", kind="share", customer=cust, unit_type=[RANKED_UNITS[c] for c in cols],
+    return rank_units(t, cols, "bad", kind="share", customer=_UNIT_COLUMN if unit is not None else None,
+                      unit_type=[RANKED_UNITS[c] for c in cols],
                       confidence=confidence, key=key)
 
 

@@ -682,3 +682,29 @@ def test_repeat_contacts_and_channel_switches_per_ticket():
     assert got["channel_switch_7d"].tolist() == [0, 1, 0, 0, 0, 0, 0]  # same channel, or one unknown: no switch
     late = t.assign(created_at=t["created_at"] + pd.to_timedelta([0, 9, 9, 9, 0, 0, 0], unit="D"))
     assert repeat_contacts(late, "customer")["repeat_contact_7d"].tolist() == [0, 0, 1, 1, 0, 0, 0]
+
+
+def test_analyse_tickets_without_an_account_are_their_customers_not_their_own():
+    """The sampling unit is the analysis's as the service metrics have it: with accounts as units, a ticket
+    without one belongs to its customer (who may have several tickets), never to itself alone. With no
+    account anywhere the drivers are the customer-unit drivers, to the bit; with one account for a few
+    customers, those customers' tickets make one unit."""
+    import csanalysis as cs
+    from csanalysis.analysis import _drivers
+    from csanalysis.estimators.metrics import sampling_units
+    from csanalysis.schema import agent_initiated
+
+    t = cs.datasets.load_sample().tickets
+    kw = {"n_resamples": 30, "seed": 0, "confidence": 0.95}
+    none = t.assign(account_id=pd.Series(pd.NA, index=t.index, dtype="string"))
+    by_account = _drivers(none, cs.BadExperienceRule(), "account_id", **kw)
+    by_customer = _drivers(none, cs.BadExperienceRule(), "customer", **kw)
+    pd.testing.assert_frame_equal(by_account.table, by_customer.table)
+    rows = by_account.fit.set_index("outcome")
+    assert (rows["customers"] < rows["n"]).all()  # customers with several rated tickets: fewer units than rows
+    # a few customers share an account: their tickets are one unit, the others' tickets their customer's
+    shared = t["customer_id"].isin(t["customer_id"].dropna().unique()[:40])
+    some = none.assign(account_id=none["account_id"].mask(shared, "acct-1"))
+    fit = _drivers(some, cs.BadExperienceRule(), "account_id", **kw).fit.set_index("outcome")
+    assert (fit["n"] == rows["n"]).all()
+    assert (fit["customers"] < rows["customers"]).all()

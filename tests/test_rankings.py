@@ -332,3 +332,19 @@ def test_bad_arguments():
     boolean = rank_units(t.assign(bad=t["bad"].astype(bool)), "team", "bad")
     assert boolean.table["raw_estimate"].round(2).tolist() == rank_units(t, "team", "bad").table[
         "raw_estimate"].round(2).tolist()
+
+
+def test_analyse_tickets_without_an_account_are_their_customers_not_their_own():
+    """With accounts as the sampling unit, a ticket without one belongs to its customer (the service metrics'
+    units), so the rankings equal the customer-unit rankings when no ticket has an account."""
+    import csanalysis as cs
+    from csanalysis.analysis import _rankings
+
+    t = cs.datasets.load_sample().tickets
+    none = t.assign(account_id=pd.Series(pd.NA, index=t.index, dtype="string"))
+    kw = {"timezone": None, "confidence": 0.95, "key": "k"}
+    by_account = _rankings(none, "account_id", **kw)
+    by_customer = _rankings(none, "customer", **kw)
+    pd.testing.assert_frame_equal(by_account.table, by_customer.table)
+    rows = _rankings(none, None, **kw)  # every ticket its own unit: the pooled design effect is 1
+    assert not by_account.table["design_effect"].equals(rows.table["design_effect"])
