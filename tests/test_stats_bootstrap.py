@@ -151,3 +151,21 @@ def test_diff_ci_coverage_of_planted_difference(rng):
 
 def test_diff_ci_empty_group_is_nan():
     assert all(np.isnan(bootstrap_diff_ci([1.0, 2.0], [np.nan], seed=0)))
+
+
+@pytest.mark.parametrize("per_unit", [1, 2, 5])
+def test_weights_of_rows_sorted_by_unit_equal_their_units_weights(per_unit):
+    """Rows of one unit side by side are drawn once per run (a speed-up); every row still gets its unit's
+    weights, in any order and for any replicate numbers."""
+    from csanalysis.stats.bootstrap import poisson_weights_from_hash, unit_hash
+
+    rng = np.random.default_rng(per_unit)
+    h = unit_hash(np.arange(400), seed=7)
+    rows = np.sort(rng.integers(0, 400, 400 * per_unit))
+    reps = np.array([0, 3, 999, 5000])
+    units = poisson_weights_from_hash(h, reps)
+    np.testing.assert_array_equal(poisson_weights_from_hash(h[rows], reps), units[:, rows])
+    shuffled = rng.permutation(rows)  # hardly any runs: every row drawn
+    np.testing.assert_array_equal(poisson_weights_from_hash(h[shuffled], reps), units[:, shuffled])
+    assert poisson_weights_from_hash(h[rows[:1]], 3).shape == (3, 1)
+    assert poisson_weights_from_hash(h[rows], []).shape == (0, len(rows))

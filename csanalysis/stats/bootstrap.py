@@ -303,6 +303,9 @@ def _poisson1_table(bits: int = 16) -> np.ndarray:
 
 #: Cells of one tile of :func:`poisson_weights_from_hash` (its uint64 tiles then stay in the CPU's cache).
 _TILE = 65_536
+#: :func:`poisson_weights_from_hash` draws each run of equal adjacent hashes once when the runs are at most this
+#: share of the rows (below it, drawing the runs and repeating them is the quicker)
+_RUN_SHARE = 0.8
 #: :func:`_poisson1_table` of the top 16 bits: 8 of its 65,536 entries (0.01% of draws) need the exact count.
 _POISSON1_TABLE = _poisson1_table()
 
@@ -436,7 +439,9 @@ def poisson_weights_from_hash(hashes: Any, replicates: Any) -> np.ndarray:
     Parameters
     ----------
     hashes : array of uint64
-        One hash per unit (:func:`unit_hash`).
+        One hash per unit (:func:`unit_hash`), or per row: the rows of a
+        table sorted by unit (each unit's rows side by side) are drawn once
+        per unit, so a sorted table costs the draws of its units.
     replicates : int or array-like of int
         Replicate numbers (an int ``R`` means ``0 .. R-1``).
 
@@ -452,6 +457,21 @@ def poisson_weights_from_hash(hashes: Any, replicates: Any) -> np.ndarray:
     """
     reps = np.arange(int(replicates)) if np.ndim(replicates) == 0 else np.asarray(replicates, dtype=np.int64)
     h = np.asarray(hashes, dtype=np.uint64).reshape(-1)
+    R, n = len(reps), len(h)
+    if R and n > 1:
+        # rows of one unit side by side (tables sorted by unit): each run of equal hashes is drawn once and
+        # repeated; the weights are the same as drawing every row (equal hashes give equal weights)
+        head = np.empty(n, dtype=bool)
+        head[0] = True
+        np.not_equal(h[1:], h[:-1], out=head[1:])
+        if np.count_nonzero(head) <= n * _RUN_SHARE:
+            return _draw_poisson(h[head], reps).take(np.cumsum(head) - 1, axis=1)
+    return _draw_poisson(h, reps)
+
+
+def _draw_poisson(h: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """:func:`poisson_weights_from_hash` of uint64 hashes ``h`` and int64 replicate numbers ``reps``, every
+    hash drawn."""
     R, n = len(reps), len(h)
     w = np.empty((R, n), dtype=np.uint8)
     if R == 0 or n == 0:
