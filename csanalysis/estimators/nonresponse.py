@@ -461,8 +461,12 @@ def nonresponse_weighted(
     w = w_raw[0] * n_tickets / w_raw[0].sum()
     est = {m: (_mean(np.ones(n_tickets), y, mask), _mean(w, y, mask)) for m, (y, mask) in measures.items()}
 
-    # bootstrap: raw and weighted from the same customer resamples, the response model refitted in each
-    h_rows = hashes[codes]  # every ticket's customer hash: a ticket's weight in a resample is its customer's
+    # bootstrap: raw and weighted from the same customer resamples, the response model refitted in each; the
+    # passes read the tickets by customer (a customer's tickets side by side, so that each block draws a
+    # customer's weights once: poisson_weights_from_hash)
+    by_unit = np.argsort(codes, kind="stable")
+    h_rows = hashes[codes[by_unit]]  # every ticket's customer hash: a ticket's weight in a resample is its customer's
+    X_u = X[by_unit]
     not_converged = 0
     boot_beta = None
     if not nothing_to_correct:  # the full-data fit's Hessian starts every refit (see _newton)
@@ -473,12 +477,13 @@ def nonresponse_weighted(
         def resample_weights(fits: np.ndarray, rows: slice) -> np.ndarray:
             return poisson_weights_from_hash(h_rows[rows], fits)
 
-        boot_beta, ok = _newton(X, r, resample_weights, np.repeat(beta, R, axis=0), pen, refresh=REFRESH,
-                                hessian0=hessian)
+        boot_beta, ok = _newton(X_u, r[by_unit], resample_weights, np.repeat(beta, R, axis=0), pen,
+                                refresh=REFRESH, hessian0=hessian)
         not_converged = int((~ok).sum())
-    rated_rows = np.flatnonzero(rated)
-    M = np.column_stack([c for y, mask in measures.values() for c in (mask * y, mask.astype(float))])[rated_rows]
-    raw_sums, weighted_sums = _resampled_means(X, rated_rows, h_rows[rated_rows], M, R, boot_beta, trim)
+    rated_rows = np.flatnonzero(rated[by_unit])
+    M = np.column_stack([c for y, mask in measures.values()
+                         for c in (mask * y, mask.astype(float))])[by_unit[rated_rows]]
+    raw_sums, weighted_sums = _resampled_means(X_u, rated_rows, h_rows[rated_rows], M, R, boot_beta, trim)
     with np.errstate(invalid="ignore", divide="ignore"):
         raw_means = raw_sums[:, 0::2] / raw_sums[:, 1::2]
         weighted_means = weighted_sums[:, 0::2] / weighted_sums[:, 1::2]
