@@ -6,6 +6,7 @@ files (one task per file) and on a generated scenario of 20,000 customers.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -18,6 +19,7 @@ import csanalysis as cs
 from csanalysis.cli import main
 from csanalysis.datasets import sample_path
 from csanalysis.errors import CsanalysisError
+from csanalysis.results import Result
 
 distributed = pytest.importorskip("distributed", reason="the Dask engine's tests need csanalysis[test]")
 
@@ -309,6 +311,33 @@ def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
     from csanalysis.distributed import WorkerMap
 
     assert list(WorkerMap()(abs, [-3, 4])) == [3, 4]
+
+
+@dataclasses.dataclass
+class _Big(Result):
+    """A result object as large as the verbatims' at 1M customers' scale (12 MB)."""
+
+    values: np.ndarray
+
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame({"n": [len(self.values)]})
+
+
+def _total(result: _Big, frame: pd.DataFrame, scale: float) -> float:
+    return float(result.values.sum() + frame["x"].sum()) * scale
+
+
+def test_stages_receive_result_objects_as_data_not_inside_the_graph(client):
+    """A later stage reads earlier results (the verbatims', the drivers'): they travel like tables, scattered
+    once, so a large one raises no large-graph warning (an error here) and the value is the same."""
+    from csanalysis.distributed import DaskRunner
+
+    big = _Big(np.ones(1_500_000))
+    frame = pd.DataFrame({"x": [1.0, 2.0]})
+    runner = DaskRunner(client)
+    got = runner.run_stages([(_total, (big, frame), {"scale": 2.0}), (_total, (big,), {"frame": frame, "scale": 1.0})])
+    assert [value for value, _, _ in got] == [3_000_006.0, 1_500_003.0]
+    assert [note for _, note, _ in got] == [None, None]
 
 
 def test_errors_teach(capsys):

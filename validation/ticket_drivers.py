@@ -370,7 +370,7 @@ def outcome_frame(df: pd.DataFrame) -> pd.DataFrame:
     data["bad"] = (rr <= 2).astype(float)
     data["bad_rule"] = rule_bad(df.loc[data.index]).to_numpy().astype(float)
     data["rating_score"] = (rr - 1.0) / 4.0
-    data["unit"] = (df.loc[data.index, "customer"].to_numpy() + 500_000).astype(str)
+    data["unit"] = "customer:" + (df.loc[data.index, "customer"].to_numpy() + 500_000).astype(str)  # sampling_units
     return data
 
 
