@@ -708,3 +708,26 @@ def test_analyse_tickets_without_an_account_are_their_customers_not_their_own():
     fit = _drivers(some, cs.BadExperienceRule(), "account_id", **kw).fit.set_index("outcome")
     assert (fit["n"] == rows["n"]).all()
     assert (fit["customers"] < rows["customers"]).all()
+
+
+def test_drivers_of_equal_importance_share_a_rank_whatever_the_rounding():
+    """Two identical driver columns have equal importance in the data; rounding (row order, the matrix
+    library's threads) must not rank one above the other, or two engines order the table differently."""
+    from csanalysis.estimators.drivers import TIE_TOLERANCE, importance_ranks
+
+    assert importance_ranks([0.2, 0.05, 0.05 * (1 + 1e-15), 0.1]).tolist() == [1, 3, 3, 2]
+    assert importance_ranks([0.2, 0.05, 0.05 * (1 + 1e-6), 0.1]).tolist() == [1, 4, 3, 2]  # a real difference
+    assert importance_ranks([0.0, 0.0]).tolist() == [1, 1] and TIE_TOLERANCE < 1e-9
+    rng = np.random.default_rng(10)
+    n = 1200
+    X = rng.multivariate_normal(np.zeros(5), SIGMA, n)
+    df = pd.DataFrame(X, columns=NAMES)
+    df["bad"] = (X @ np.array([1.0, 0.4, -0.6, 0.5, 0.0]) + rng.logistic(size=n) > 1.0).astype(int)
+    df["customer"] = rng.integers(0, 400, n)
+    df["x1_copy"] = df["x1"]
+    tables = [key_drivers(d, "bad", [*NAMES, "x1_copy"], customer="customer", n_resamples=20,
+                          versus_noise=False).table.set_index("driver")
+              for d in (df, df.iloc[::-1], df.sample(frac=1.0, random_state=3))]
+    for t in tables:
+        assert t.loc["x1", "rank"] == t.loc["x1_copy", "rank"]
+        assert list(t.index) == list(tables[0].index)  # the same order: rank, then name

@@ -162,8 +162,8 @@ from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
-           "RANK_STABILITY_SHARE", "DriverResult", "key_drivers", "lmg_weights", "rank_stability",
-           "relative_weights"]
+           "RANK_STABILITY_SHARE", "TIE_TOLERANCE", "DriverResult", "importance_ranks", "key_drivers", "lmg_weights",
+           "rank_stability", "relative_weights"]
 
 #: The contract columns of :attr:`DriverResult.table`, in this order and first.
 DRIVER_COLUMNS: tuple[str, ...] = ("outcome", "driver", "importance", "ci_low", "ci_high", "n", "method", "penalty",
@@ -215,6 +215,9 @@ _RIDGE = 1e-9
 #: and with hundreds of rows it moves no coefficient noticeably.
 LOGIT_PENALTY = 0.5
 _MAX_ITER = 50
+#: Importances closer than this share of the largest one are equal (:func:`importance_ranks`): differences of
+#: rounding, not of the data.
+TIE_TOLERANCE = 1e-12
 _STEP_TOL = 1e-9
 
 
@@ -302,6 +305,30 @@ class DriverResult(Result):
 
 
 # --------------------------------------------------------------------------- public building blocks
+def importance_ranks(importance: Any) -> np.ndarray:
+    """Ranks of importances, 1 the largest; importances within :data:`TIE_TOLERANCE` of the largest's size of each
+    other tie (``"min"`` ranks: 1, 2, 2, 4).
+
+    Two drivers of equal importance in the data (identical columns, or a symmetry of the design) get their
+    values from sums whose rounding depends on the order of the rows and on the matrix library's threads;
+    ranking them by that last digit would order them differently on another machine or engine.
+
+    >>> importance_ranks([0.3, 0.1, 0.1 + 1e-17, 0.2]).tolist()
+    [1, 3, 3, 2]
+    """
+    v = -np.asarray(importance, dtype=float)
+    order = np.argsort(v, kind="stable")
+    s = v[order]
+    scale = float(np.max(np.abs(s))) if len(s) and np.all(np.isfinite(s)) else 0.0
+    if not scale > 0:
+        return stats.rankdata(v, method="min").astype(int)
+    new = np.r_[True, np.diff(s) > TIE_TOLERANCE * scale]
+    first = np.flatnonzero(new)  # the first position of each group of equal importances
+    ranks = np.empty(len(v), dtype=int)
+    ranks[order] = first[np.cumsum(new) - 1] + 1
+    return ranks
+
+
 def _sym_sqrt(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric square root of (stacked) symmetric positive semi-definite matrices, and its pseudo-inverse."""
     ev, V = np.linalg.eigh(R)
@@ -961,7 +988,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     rl, rh = _interval_columns(rew[1:], conf)
     r2_lo, r2_hi = percentile_interval(r2[1:], conf)
     imp = w[0]
-    rank = stats.rankdata(-imp, method="min").astype(int)
+    rank = importance_ranks(imp)
     stab = rank_stability(imp, w[1:]) if p >= MIN_RANK_DRIVERS else float("nan")
     uncertain = bool(stab < RANK_STABILITY_SHARE)  # NaN (no diagnostic): False
     if uncertain:
