@@ -691,8 +691,6 @@ def test_analyse_tickets_without_an_account_are_their_customers_not_their_own():
     customers, those customers' tickets make one unit."""
     import csanalysis as cs
     from csanalysis.analysis import _drivers
-    from csanalysis.estimators.metrics import sampling_units
-    from csanalysis.schema import agent_initiated
 
     t = cs.datasets.load_sample().tickets
     kw = {"n_resamples": 30, "seed": 0, "confidence": 0.95}
