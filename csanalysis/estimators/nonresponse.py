@@ -466,12 +466,15 @@ def nonresponse_weighted(
     # customer's weights once: poisson_weights_from_hash)
     by_unit = np.argsort(codes, kind="stable")
     h_rows = hashes[codes[by_unit]]  # every ticket's customer hash: a ticket's weight in a resample is its customer's
-    X_u = X[by_unit]
+    X_u = X[by_unit]  # the terms in that order, in place of the table's (put back after the bootstrap)
+    layout = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    del X
     not_converged = 0
     boot_beta = None
     if not nothing_to_correct:  # the full-data fit's Hessian starts every refit (see _newton)
-        k = X.shape[1]
-        hessian = logistic_pass(X, r, beta, lambda rows: ones[:, rows], row_blocks(n_tickets, k * (k + 1) // 2))[1][0]
+        k = X_u.shape[1]
+        hessian = logistic_pass(X_u, r[by_unit], beta, lambda rows: ones[:, rows],
+                                row_blocks(n_tickets, k * (k + 1) // 2))[1][0]
         hessian[np.arange(k), np.arange(k)] += pen
 
         def resample_weights(fits: np.ndarray, rows: slice) -> np.ndarray:
@@ -484,6 +487,9 @@ def nonresponse_weighted(
     M = np.column_stack([c for y, mask in measures.values()
                          for c in (mask * y, mask.astype(float))])[by_unit[rated_rows]]
     raw_sums, weighted_sums = _resampled_means(X_u, rated_rows, h_rows[rated_rows], M, R, boot_beta, trim)
+    X = np.empty(X_u.shape, order=layout)
+    X[by_unit] = X_u
+    del X_u
     with np.errstate(invalid="ignore", divide="ignore"):
         raw_means = raw_sums[:, 0::2] / raw_sums[:, 1::2]
         weighted_means = weighted_sums[:, 0::2] / weighted_sums[:, 1::2]
