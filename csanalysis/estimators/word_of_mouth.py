@@ -556,13 +556,17 @@ def _units(responses: pd.DataFrame, customer: str, positions: np.ndarray | None 
     and how many rows have no customer.
     """
     n = len(responses)
-    at = range(n) if positions is None else np.asarray(positions, dtype=np.int64).tolist()
-    own = np.array([f"\x00answer {i}" for i in at], dtype=object)
+    at = np.arange(n) if positions is None else np.asarray(positions, dtype=np.int64)
+
+    def own(pos: np.ndarray) -> np.ndarray:  # one vectorised concatenation, only for the rows that need it
+        return np.asarray("\x00answer " + pos.astype(str), dtype=object)
+
     if customer not in responses.columns:
-        return own, n
+        return own(at), n
     c = responses[customer]
     missing = c.isna().to_numpy()
-    ids = np.where(missing, own, c.astype("object").astype("str").to_numpy(dtype=object))
+    ids = c.astype("object").astype("str").to_numpy(dtype=object, copy=True)
+    ids[missing] = own(at[missing])
     return ids, int(missing.sum())
 
 
