@@ -528,8 +528,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     a ticket without an account belongs to the account its customer's tickets have most often, else to its
     customer, so one customer's tickets are never counted as independent. The reasons survey comments give are
     drivers too, of the score of their own answer (outcomes :data:`REASON_OUTCOMES`, among the answers with a
-    comment): :func:`_reason_drivers`, whose rows :func:`analyse` appends to this result. ``workers`` (a map-like callable) fits the outcomes side by side
-    (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the result is the same. ``lost_parts``: the
+    comment): :func:`_reason_drivers`, whose rows :func:`analyse` appends to this result. ``workers`` (a map-like
+    callable) fits the outcomes side by side (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the
+    result is the same. ``lost_parts``: the
     no-purchase outcome computed per partition of customers (:func:`_lost_part` of each, as
     ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
     """
