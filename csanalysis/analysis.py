@@ -546,8 +546,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
     # the sampling unit as every other ticket stage has it (service metrics): the account, else the account the
     # customer's tickets have most often, else the customer, else the ticket itself
-    units = (sampling_units(t, unit, row_id="ticket_id" if "ticket_id" in t.columns else None,
-                            via=responses)[0] if unit is not None else None)
+    units = sampling_units(t, unit, row_id="ticket_id", via=responses)[0] if unit is not None else None
     if person is not None:  # repeat contacts of the same customer (never the account)
         t = t.assign(**repeat_contacts(t, person))
     rated = (t["rating_score"].notna() if "rating_score" in t.columns
@@ -941,7 +940,7 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     read = {"rating", "created_at", "ticket_id", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
     t = tickets.loc[~agent_initiated(tickets), [c for c in tickets.columns if c in read]]
     if unit is not None:  # the sampling unit as the service metrics have it (the account, else the customer's ...)
-        ids = sampling_units(t, unit, row_id="ticket_id" if "ticket_id" in t.columns else None)[0]
+        ids = sampling_units(t, unit, row_id="ticket_id")[0]
         t = t.assign(**{_UNIT_COLUMN: ids})
     t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
     if t.empty:

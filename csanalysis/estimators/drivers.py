@@ -569,7 +569,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
     scores and Hessians (a matrix product with the products of every pair of columns) are added for all
     replicates at once. No replicate's weights are held for all rows, and the cost grows linearly with the
     rows (the replicates used to be fitted a few at a time, each chunk streaming every row's pair products in
-    every step). ``hessian0`` (k x k, penalty included), when given, stands for every fit's Hessian in the first
+    every step). ``hessian0`` (k x k, without the penalty), when given, stands for every fit's Hessian in the first
     step (the chord method: the full-data fit's, from which a bootstrap replicate differs little), which saves
     that step's pair products; the later steps are Newton's, and the root is the same.
     """
@@ -589,10 +589,7 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
         first = it == 0 and hessian0 is not None
         grad, H = logistic_pass(X1, y, ga, lambda rows, fits=reps[idx]: row_weights(fits, rows), blocks,
                                 hessian=not first)
-        if first:
-            H = np.broadcast_to(hessian0, (len(idx), k, k))
-        else:
-            H += np.diag(pen)
+        H = (np.broadcast_to(hessian0, (len(idx), k, k)) if first else H) + np.diag(pen)
         grad -= ga * pen
         scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]
         try:
@@ -637,7 +634,6 @@ def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: in
         g_point = start
     blocks = row_blocks(n, X1.shape[1] * (X1.shape[1] + 1) // 2, max_cells)
     H0 = logistic_pass(X1, y, g_point[None, :], lambda rows: row_weights(reps[:1], rows), blocks)[1][0]
-    H0[np.arange(1, len(H0)), np.arange(1, len(H0))] += LOGIT_PENALTY
     g = _irls(X1, y, row_weights, reps, np.tile(g_point, (n_rep, 1)), max_cells, hessian0=H0)
     ok = np.all(np.isfinite(g), axis=1)
     gz = np.where(ok[:, None], g, 0.0)
@@ -917,21 +913,6 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         w[1:] = poisson_weights_from_hash(h[idx], n_rep)
         return w
 
-    # the logistic fits read the rows by customer (a customer's rows side by side, so that each block draws a
-    # customer's weights once: poisson_weights_from_hash); each row's weight is its customer's
-    by_unit = np.argsort(codes, kind="stable")
-    h_rows = h[inv[by_unit]]
-
-    def row_weights(reps: np.ndarray, rows: slice) -> np.ndarray:
-        hr = h_rows[rows]
-        boot = reps > 0
-        if boot.all():
-            return poisson_weights_from_hash(hr, reps - 1)
-        w = np.ones((len(reps), len(hr)), dtype=np.uint8)  # replicate 0: the data themselves
-        if boot.any():
-            w[boot] = poisson_weights_from_hash(hr, reps[boot] - 1)
-        return w
-
     S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells)
     _, cov = _covariances(S0, S1, S2)
     ix = np.arange(p)
@@ -950,13 +931,29 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                 ga = np.all(np.isfinite(Ra), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
                 wa[ga] = fn(Ra[ga], ra[ga])
     else:
+        # the logistic fits read the rows by customer (a customer's rows side by side, so that each block draws a
+        # customer's weights once: poisson_weights_from_hash); each row's weight is its customer's
+        by_unit = np.argsort(codes, kind="stable")
+        h_rows = h[inv[by_unit]]
+        y_unit = y[by_unit]
+
+        def row_weights(reps: np.ndarray, rows: slice) -> np.ndarray:
+            hr = h_rows[rows]
+            boot = reps > 0
+            if boot.all():
+                return poisson_weights_from_hash(hr, reps - 1)
+            w = np.ones((len(reps), len(hr)), dtype=np.uint8)  # replicate 0: the data themselves
+            if boot.any():
+                w[boot] = poisson_weights_from_hash(hr, reps[boot] - 1)
+            return w
+
         R, _ = _corr(cov, ix, i_y)
         sd = np.sqrt(np.clip(np.diagonal(cov[:, ix[:, None], ix[None, :]], axis1=1, axis2=2), 0.0, None))
-        w, r2 = _logistic_weights(Xs[by_unit], y[by_unit], row_weights, n_rep + 1, R, sd, max_cells)
+        w, r2 = _logistic_weights(Xs[by_unit], y_unit, row_weights, n_rep + 1, R, sd, max_cells)
         if versus_noise:
             Ra, _ = _corr(cov, ixn, i_y)
             sda = np.sqrt(np.clip(np.diagonal(cov[:, ixn[:, None], ixn[None, :]], axis1=1, axis2=2), 0.0, None))
-            wa, _ = _logistic_weights(V[np.ix_(by_unit, ixn)], y[by_unit], row_weights, n_rep + 1, Ra, sda, max_cells)
+            wa, _ = _logistic_weights(V[np.ix_(by_unit, ixn)], y_unit, row_weights, n_rep + 1, Ra, sda, max_cells)
     failed = int((~np.all(np.isfinite(w[1:]), axis=1)).sum())
     if failed:
         notes.append(f"{name!r}: {failed} of {n_rep} bootstrap replicates gave no estimate (a logistic fit that did "
