@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..stats.arrays import arrow_text
+
 __all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled",
            "implausible_numbers", "ABSURD"]
 
@@ -35,6 +37,21 @@ def _finite(num: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return num, bad
 
 
+def _maybe_absurd(values: pd.Series) -> np.ndarray:
+    """Mask of the cells :data:`_MAYBE_ABSURD` finds (missing: False); Arrow text is scanned by pyarrow as it is.
+
+    The pattern is not anchored, so the cells need not be stripped first.
+    """
+    import pyarrow.compute as pc
+
+    arr = arrow_text(values)
+    if arr is not None:
+        hit = pc.fill_null(pc.match_substring_regex(arr, _MAYBE_ABSURD), False)
+        return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    s = values.astype("str").where(values.notna(), "")
+    return s.str.contains(_MAYBE_ABSURD, regex=True).to_numpy(dtype=bool)
+
+
 def implausible_numbers(values: pd.Series) -> np.ndarray:
     """Mask of cells holding a number that is infinite or beyond :data:`ABSURD` (``inf``, ``1e308``).
 
@@ -45,12 +62,12 @@ def implausible_numbers(values: pd.Series) -> np.ndarray:
     >>> implausible_numbers(pd.Series(["3", "inf", "-Infinity", "1e308", "12345678901234567890", "abc", ""])).tolist()
     [False, True, True, True, True, False, False]
     """
-    s = values.astype("str").where(values.notna(), "").str.strip()
-    maybe = s.str.contains(_MAYBE_ABSURD, regex=True).to_numpy(dtype=bool)
-    out = np.zeros(len(s), dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    maybe = _maybe_absurd(values)
     if not maybe.any():
         return out
-    sub = s[maybe]
+    sub = values[maybe]
+    sub = sub.astype("str").where(sub.notna(), "").str.strip()
     num = pd.to_numeric(sub.str.replace(_SPACES, "", regex=True).str.replace(",", "", regex=False)
                         .where(sub.str.fullmatch(r"[-+]?(?:inf(?:inity)?|[0-9][0-9.,\s\u00a0]*(?:[eE][-+]?[0-9]+)?)",
                                                  case=False), None), errors="coerce")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CsanalysisWarning
+from ..stats.arrays import factorize
 from . import _vocabulary as V
 from .tools import LABEL_SCALES, NONRESPONSE_LABELS
 
@@ -332,6 +333,16 @@ class ScaleMapping:
 # --------------------------------------------------------------------------- map_scale
 
 
+def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
+    """``values.map(mapping).astype("float64")``, each distinct value looked up once (answers repeat)."""
+    codes, uniques = factorize(values)
+    per = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(codes), np.nan)
+    has = codes >= 0
+    out[has] = per[codes[has]]
+    return pd.Series(out, index=values.index, name=values.name)
+
+
 def _check_kind(kind: str | None) -> str | None:
     if kind is None:
         return None
@@ -507,13 +518,13 @@ def map_scale(values: pd.Series, kind: str | None = None, *,
 
     if not text.any() and kind in (None, "numeric"):
         mapping = dict(zip(d.loc[nums, "raw"], d.loc[nums, "value"]))
-        res = _numeric_result(values.map(mapping).astype("float64"), kind, points, counts)
+        res = _numeric_result(_mapped(values, mapping), kind, points, counts)
         res.unmapped = d.loc[~nums & ~nonresp, "raw"].astype(str).tolist()
         res.nonresponse = [str(x) for x in nonresponse]
         return res
     if kind == "numeric":
         mapping = dict(zip(d.loc[nums, "raw"], d.loc[nums, "value"]))
-        return ScaleMapping(values.map(mapping).astype("float64"), points, "numeric", None,
+        return ScaleMapping(_mapped(values, mapping), points, "numeric", None,
                             d.loc[text, "raw"].astype(str).tolist(), _direction("numeric", None),
                             labels={}, nonresponse=nonresponse, counts=counts)
 
@@ -535,7 +546,7 @@ def map_scale(values: pd.Series, kind: str | None = None, *,
     if (not scored or scored[0][0][0] == 0) and kind is None and nums.any():
         # No label is on any scale, but there are numbers: a numeric column with junk.
         mapping = dict(zip(d.loc[nums, "raw"], d.loc[nums, "value"]))
-        res = _numeric_result(values.map(mapping).astype("float64"), None, points, counts)
+        res = _numeric_result(_mapped(values, mapping), None, points, counts)
         res.unmapped = d.loc[~nums & ~nonresp, "raw"].astype(str).tolist()
         res.nonresponse = [str(x) for x in nonresponse]
         res.notes = ["no label matched a known scale vocabulary; numbers taken as they are"]
@@ -590,7 +601,7 @@ def map_scale(values: pd.Series, kind: str | None = None, *,
                      "codes follow the label text")
 
     mapping = {L.raw[i]: codes_d[i] for i in range(n) if codes_d[i] is not None}
-    codes = values.map(mapping).astype("float64")
+    codes = _mapped(values, mapping)
     unmapped = [str(L.raw[i]) for i in range(n)
                 if codes_d[i] is None and (L.is_text[i] or not np.isnan(L.value[i]))]
     unmapped += d.loc[~text & ~nums & ~nonresp, "raw"].astype(str).tolist()
@@ -1178,8 +1189,8 @@ def parse_told_count(values: pd.Series) -> pd.DataFrame:
     d = _told_distinct(values)
     lo_map = dict(zip(d["raw"], d["low"]))
     hi_map = dict(zip(d["raw"], d["high"]))
-    out = pd.DataFrame({"told_count_low": values.map(lo_map).astype("float64"),
-                        "told_count_high": values.map(hi_map).astype("float64")},
+    out = pd.DataFrame({"told_count_low": _mapped(values, lo_map),
+                        "told_count_high": _mapped(values, hi_map)},
                        index=values.index)
     out.attrs["unparsed"] = d.loc[~d["done"], "raw"].astype(str).tolist()
     return out

@@ -46,7 +46,7 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column, mask_text
 from ..schema import RESPONSES
-from ..stats.arrays import factorize
+from ..stats.arrays import arrow_text, factorize
 from . import tools
 from ._common import (Frame, check_mapping, clean_label, find_column, finish, header_rows_from_data, reader,
                       reject_implausible, snake_case, space_runs)
@@ -1364,6 +1364,16 @@ def _numeric_columns(frame: Frame, sv: _Survey, skip: set[str]) -> None:
 _EMAIL_VALUE = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
+def _may_hold(s: pd.Series, literal: str) -> bool:
+    """False when Arrow text ``s`` surely holds no ``literal`` (one pyarrow scan); True otherwise."""
+    import pyarrow.compute as pc
+
+    arr = arrow_text(s)
+    if arr is None:
+        return True
+    return bool(pc.any(pc.match_substring(arr, literal)).as_py())
+
+
 def _mask_emails(frame: Frame, used: set[str], rep: LoadReport) -> None:
     """Mask e-mail addresses written into kept text columns (answers, embedded data)."""
     for c in frame.data.columns:
@@ -1371,6 +1381,8 @@ def _mask_emails(frame: Frame, used: set[str], rep: LoadReport) -> None:
             continue
         s = frame.data[c]
         if s.dtype != object and str(s.dtype) not in ("str", "string"):
+            continue
+        if not _may_hold(s, "@"):  # (every address holds one: a column without any needs no regex)
             continue
         # the pattern runs per distinct value in Python: answers repeat
         codes, uniq = factorize(s)

@@ -27,7 +27,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["distinct", "factorize", "n_distinct", "repeated_pairs", "search_sorted"]
+__all__ = ["arrow_text", "distinct", "factorize", "n_distinct", "repeated_pairs", "search_sorted"]
+
+
+def arrow_text(values: pd.Series):
+    """The pyarrow ChunkedArray behind a Series of Arrow-backed text (string or large_string), else None.
+
+    The readers' text columns are Arrow-backed; pyarrow's compute functions scan them without a Python
+    string per value.
+
+    Examples
+    --------
+    >>> arrow_text(pd.Series(["a", None], dtype="str")).to_pylist()
+    ['a', None]
+    >>> arrow_text(pd.Series(["a"], dtype=object)) is None
+    True
+    """
+    import pyarrow as pa
+
+    arr = getattr(getattr(values, "array", None), "_pa_array", None)
+    if isinstance(arr, pa.ChunkedArray) and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    return None
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
