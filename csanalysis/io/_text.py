@@ -420,8 +420,68 @@ def _shape(values: pd.Series) -> pd.Series:
                                                                                         regex=True)
 
 
-def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, owners: np.ndarray, sep: str,
-                      width: int) -> int | None:
+class _LineList:
+    """Lines of a text by number (the general path's ``text.split("\\n")``): the interface of :class:`_ByteLines`."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def pick(self, idx: np.ndarray) -> pd.Series:
+        """The lines ``idx`` (``''`` beyond the last)."""
+        lines = self.lines
+        return pd.Series([lines[i] if i < len(lines) else "" for i in idx], dtype="str")
+
+    def records(self, start: np.ndarray, span: np.ndarray) -> pd.Series:
+        """``"\\n".join`` of the ``span`` lines from each ``start``."""
+        lines = self.lines
+        return pd.Series(["\n".join(lines[s:s + n]) for s, n in zip(start, span)], dtype="str")
+
+
+class _ByteLines:
+    """The lines of a UTF-8 file's bytes by number, as ``text.split("\\n")`` numbers them, without a Python string
+    per line: the line breaks are found by numpy and only the lines asked for become text (one pyarrow array).
+    """
+
+    def __init__(self, data: bytes):
+        self.buf = np.frombuffer(data, dtype=np.uint8)
+        breaks = np.flatnonzero(self.buf == ord("\n"))
+        self.starts = np.concatenate([[0], breaks + 1])
+        self.ends = np.concatenate([breaks, [len(self.buf)]])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _text(self, lo: np.ndarray, hi: np.ndarray) -> pd.Series:
+        """The bytes ``[lo, hi)`` of each pair as text (each range ends at a line break, so it is whole UTF-8)."""
+        import pyarrow as pa
+
+        size = hi - lo
+        offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+        at = np.repeat(lo - offsets[:-1], size) + np.arange(offsets[-1], dtype=np.int64)
+        data = pa.py_buffer(self.buf[at].tobytes())
+        arr = pa.Array.from_buffers(pa.large_binary(), len(size), [None, pa.py_buffer(offsets), data])
+        return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
+
+    def pick(self, idx: np.ndarray) -> pd.Series:
+        """The lines ``idx`` (``''`` beyond the last)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        inside = idx < len(self.starts)
+        lo = np.where(inside, self.starts[np.minimum(idx, len(self.starts) - 1)], 0)
+        hi = np.where(inside, self.ends[np.minimum(idx, len(self.starts) - 1)], 0)
+        return self._text(lo, hi)
+
+    def records(self, start: np.ndarray, span: np.ndarray) -> pd.Series:
+        """``"\\n".join`` of the ``span`` lines from each ``start`` (the lines that exist)."""
+        start = np.asarray(start, dtype=np.int64)
+        last = np.minimum(start + np.asarray(span, dtype=np.int64), len(self.starts)) - 1
+        inside = (start < len(self.starts)) & (last >= start)
+        lo = np.where(inside, self.starts[np.minimum(start, len(self.starts) - 1)], 0)
+        hi = np.where(inside, self.ends[np.maximum(last, 0)], 0)
+        return self._text(lo, hi)
+
+
+def _first_swallowing(lines: _LineList | _ByteLines, start: np.ndarray, span: np.ndarray, owners: np.ndarray,
+                      sep: str, width: int) -> int | None:
     """The first of the records ``owners`` (each spanning several lines) that a stray quote made.
 
     ``start``/``span`` give each record's first physical line and its number of
@@ -434,7 +494,7 @@ def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, own
     offs = np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps) + 1
     cont = np.repeat(start[owners], reps) + offs
     owner = np.repeat(owners, reps)
-    cont_lines = pd.Series([lines[i] if i < len(lines) else "" for i in cont], dtype="str")
+    cont_lines = lines.pick(cont)
     lenient = cont_lines.str.contains(_lenient_close(sep), regex=True).to_numpy(dtype=bool)
     if width >= 2 and sep != WHITESPACE:
         # a line inside a quoted value holding a whole record's delimiters (before the value closes) is a
@@ -444,18 +504,16 @@ def _first_swallowing(lines: list[str], start: np.ndarray, span: np.ndarray, own
         inside = cont_lines.str.extract(r'^((?:[^"]|"")*)', expand=False).fillna("")
         whole = (inside.str.count(re.escape(sep)) >= width - 1).to_numpy(dtype=bool, copy=True)
         if width < 4 and whole.any():
-            heads = pd.Series([lines[i] if i < len(lines) else "" for i in np.repeat(start[owners], reps)],
-                              dtype="str")
+            heads = lines.pick(np.repeat(start[owners], reps))
             same_shape = (_shape(inside.str.split(sep, n=1).str[0])
                           == _shape(heads.str.split(sep, n=1).str[0])).to_numpy(dtype=bool)
             # or the value closes right at the start of a line: it would end in a line break
-            last = pd.Series([lines[i] if i < len(lines) else "" for i in np.repeat(start[owners] + span[owners] - 1,
-                                                                                      reps)], dtype="str")
+            last = lines.pick(np.repeat(start[owners] + span[owners] - 1, reps))
             at_start = last.str.match(f'"(?:{re.escape(sep)}|$)').to_numpy(dtype=bool)
             whole &= same_shape | at_start
         lenient = lenient | whole
     bad = set(owner[lenient].tolist())
-    texts = pd.Series(["\n".join(lines[s:s + n]) for s, n in zip(start[owners], span[owners])], dtype="str")
+    texts = lines.records(start[owners], span[owners])
     bad |= set(owners[_field_counts(texts, sep) < width].tolist())
     return int(min(bad)) if bad else None
 
@@ -537,7 +595,7 @@ def _parse(path: str, text: str, delimiter: str, width: int | None = None
                     break
             if multi.any():
                 # every line after a record's first starts inside a quoted value: check how it closes
-                o = _first_swallowing(lines, start, span, ords[multi], delimiter, width)
+                o = _first_swallowing(_LineList(lines), start, span, ords[multi], delimiter, width)
                 if typed_break.any():  # a line break in a column of numbers or dates
                     o = int(ords[typed_break].min()) if o is None else min(o, int(ords[typed_break].min()))
                 if o is not None:
@@ -1205,15 +1263,16 @@ def _no_swallowing(path: Path, table, delim: str, skip: int, lines: int | None =
                 return False
     if nl is None:
         return True
-    text = path.read_bytes()[skip:].decode("utf-8")
-    lines = text.split("\n")
-    n_lines = len(lines) - (1 if text.endswith("\n") else 0)
+    data = path.read_bytes()[skip:]
+    by_number = _ByteLines(data)
     span = 1 + nl
-    if int(span.sum()) != n_lines:
+    if int(span.sum()) != len(by_number) - data.endswith(b"\n"):
         return False
     start = np.concatenate([[0], np.cumsum(span)[:-1]])
-    del pa
-    return _first_swallowing(lines, start, span, np.flatnonzero(nl > 0), delim, table.num_columns) is None
+    try:
+        return _first_swallowing(by_number, start, span, np.flatnonzero(nl > 0), delim, table.num_columns) is None
+    except pa.ArrowInvalid:
+        return False  # (bytes that are not UTF-8 after all: the general path decides)
 
 
 def _closed_at_end(path: Path, last: str) -> bool:

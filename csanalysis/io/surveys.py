@@ -682,6 +682,15 @@ def _rename_columns(sv: _Survey) -> None:
 
 
 # -- exclusions -----------------------------------------------------------------
+def _distinct_stripped(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``(rows, values)``: ``values`` the distinct values of ``s`` as stripped text (and ``''`` last, for the
+    missing ones), ``rows`` each row's position in it; ``values.to_numpy()[rows]`` is
+    ``s.fillna("").astype(str).str.strip()``, each distinct value stripped once (statuses repeat)."""
+    codes, uniq = factorize(s)
+    values = pd.Series([*uniq.tolist(), ""], dtype=object).astype(str).str.strip()
+    return codes, values  # (code -1, a missing value, is the last position)
+
+
 def _exclusions(frame: Frame, tool: SurveyTool | None, status_col, finished_col, channel_col, rtype_col,
                 include_previews, include_unfinished) -> None:
     d = frame.data
@@ -690,28 +699,31 @@ def _exclusions(frame: Frame, tool: SurveyTool | None, status_col, finished_col,
     spam = np.zeros(n, dtype=bool)
     if status_col is not None:
         # the tool's status codes and words (Qualtrics: 1 = preview, 8 = spam, "Survey Preview" ...)
-        st = d[status_col].fillna("").astype(str).str.strip()
+        rows, st = _distinct_stripped(d[status_col])
         code = pd.to_numeric(st, errors="coerce")
         low = st.str.casefold()
-        preview |= code.isin(list(tool.preview_codes)).to_numpy()
+        is_preview = code.isin(list(tool.preview_codes)).to_numpy(copy=True)
         if tool.preview_pattern:
-            preview |= low.str.contains(tool.preview_pattern, regex=True).to_numpy()
-        spam |= code.isin(list(tool.spam_codes)).to_numpy()
+            is_preview |= low.str.contains(tool.preview_pattern, regex=True).to_numpy()
+        is_spam = code.isin(list(tool.spam_codes)).to_numpy(copy=True)
         if tool.spam_pattern:
-            spam |= low.str.contains(tool.spam_pattern, regex=True).to_numpy()
+            is_spam |= low.str.contains(tool.spam_pattern, regex=True).to_numpy()
+        preview |= is_preview[rows]
+        spam |= is_spam[rows]
     if channel_col is not None:
-        ch = d[channel_col].fillna("").astype(str).str.strip().str.casefold()
-        preview |= ch.isin(["preview", "test"]).to_numpy()
+        rows, ch = _distinct_stripped(d[channel_col])
+        preview |= ch.str.casefold().isin(["preview", "test"]).to_numpy()[rows]
     if not include_previews:
         frame.exclude(preview, "survey preview or test")
     frame.exclude(spam, "spam")
     unfinished = np.zeros(n, dtype=bool)
     if finished_col is not None:
-        f = d[finished_col].fillna("").astype(str).str.strip().str.casefold()
-        unfinished |= f.isin(["false", "0", "falsch", "nein", "no", "falsk", "nej", "ложь"]).to_numpy()
+        rows, f = _distinct_stripped(d[finished_col])
+        unfinished |= f.str.casefold().isin(["false", "0", "falsch", "nein", "no", "falsk", "nej",
+                                             "ложь"]).to_numpy()[rows]
     if rtype_col is not None:
-        rt = d[rtype_col].fillna("").astype(str).str.strip().str.casefold()
-        unfinished |= rt.isin(list(tool.partial_values)).to_numpy()
+        rows, rt = _distinct_stripped(d[rtype_col])
+        unfinished |= rt.str.casefold().isin(list(tool.partial_values)).to_numpy()[rows]
     if not include_unfinished:
         frame.exclude(unfinished, "unfinished response")
     elif unfinished.any():
