@@ -43,6 +43,7 @@ from ._text import (
     column_names,
     dedupe_names,
     distinct_text,
+    empty_as_missing,
     header_cells,
     missing_text,
     promote_header,
@@ -391,8 +392,8 @@ def finish(
         if not everyone:
             src = src.loc[alive]
         src = src.reset_index(drop=True)
-        if src.dtype != object and (src == "").any():
-            src = src.replace("", np.nan)
+        if src.dtype != object:
+            src = empty_as_missing(src)
         extra[name] = src
     release_memory()  # the source columns' pages, before the masking below allocates its own
     if extra:
