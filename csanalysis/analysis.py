@@ -79,6 +79,11 @@ def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
+def _filled(df: pd.DataFrame | None) -> bool:
+    """Whether a table has rows (a bool: on the Dask engine the table itself stays where it is)."""
+    return df is not None and len(df) > 0
+
+
 def _latest(df: pd.DataFrame, col: str) -> Any:
     return df[col].max()
 
@@ -1265,6 +1270,11 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         linked = runner.link_customers({"tickets": ex.tickets, "responses": ex.responses, "activity": ex.activity,
                                         "customers": ex.customers}, link_on=link_on)
     ex.tickets = ex.responses = ex.activity = ex.customers = None  # the linked tables hold them now
+    tk = linked.tickets if here(_filled, linked.tickets) else None
+    rs = linked.responses if here(_filled, linked.responses) else None
+    unit = here(_sampling_unit, cluster, tk)
+    if runner is not None:  # customers sharing a sampling unit go to one partition (before any table is split)
+        runner.group_customers(linked, unit)
     if as_of_ts is None and here(_has, linked.activity, "at"):
         as_of_ts = here(_latest, linked.activity, "at")
 
@@ -1316,9 +1326,6 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             parted["snapshot_churn"] = (runner.map_parts(snapshot_churn_part, linked.customers,
                                                          ("customer", *SNAPSHOT_COLUMNS)),
                                         snapshot_churn_combine, {"confidence": confidence})
-    tk = linked.tickets if here(_nonempty, linked.tickets) is not None else None
-    rs = linked.responses if here(_nonempty, linked.responses) is not None else None
-    unit = here(_sampling_unit, cluster, tk)
     if tk is not None or rs is not None:
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))

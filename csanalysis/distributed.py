@@ -143,25 +143,40 @@ def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
-def _owner_columns(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The columns :func:`csanalysis.partition.ticket_owners` reads of table ``name`` (positional index)."""
+def _owner_columns(df: pd.DataFrame, name: str, unit: str | None = None) -> pd.DataFrame:
+    """The columns :func:`csanalysis.partition.ticket_owners` reads of table ``name`` (positional index), and
+    the sampling unit's column ``unit`` (:func:`csanalysis.partition.unit_groups`) when it has one."""
     from .partition import OWNER_COLUMNS
 
-    return df[[c for c in OWNER_COLUMNS[name] if c in df.columns]].reset_index(drop=True)
+    wanted = (*OWNER_COLUMNS[name], *([unit] if unit not in (None, *OWNER_COLUMNS[name]) else []))
+    return df[[c for c in wanted if c in df.columns]].reset_index(drop=True)
 
 
-def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int) -> list[pd.DataFrame]:
+def _placing(df: pd.DataFrame, owner: pd.Series | None, groups: Any) -> pd.Series:
+    """The key placing each row of ``df``: ``owner`` when given (:func:`csanalysis.partition.placing_keys`),
+    else its ``customer``'s (or that customer's group's, :meth:`~csanalysis.partition.UnitGroups.keys`)."""
+    from .partition import unit_values
+
+    if owner is not None:
+        return owner
+    return df["customer"] if groups is None else groups.keys(df["customer"], unit_values(df, groups.column))
+
+
+def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int, groups: Any = None) -> list[pd.DataFrame]:
     from .partition import part_numbers, split_rows
 
-    return split_rows(df, part_numbers(df["customer"] if owner is None else owner, n_parts), n_parts)
+    return split_rows(df, part_numbers(_placing(df, owner, groups), n_parts), n_parts)
 
 
-def _split_own(df: pd.DataFrame, columns: tuple[str, ...], n_parts: int) -> list[tuple[pd.DataFrame, Any]]:
-    """``df``'s ``columns`` (those it has) split by its own customer: ``(part, positions in df)`` per part."""
+def _split_own(df: pd.DataFrame, columns: tuple[str, ...], n_parts: int,
+               groups: Any = None) -> list[tuple[pd.DataFrame, Any]]:
+    """``df``'s ``columns`` (those it has) split by its own customer (or that customer's group):
+    ``(part, positions in df)`` per part."""
     from .partition import part_numbers, split_positions
 
     narrow = df[[c for c in df.columns if c in columns]]
-    return [(narrow.take(pos), pos) for pos in split_positions(part_numbers(df["customer"], n_parts), n_parts)]
+    return [(narrow.take(pos), pos)
+            for pos in split_positions(part_numbers(_placing(df, None, groups), n_parts), n_parts)]
 
 
 def _part_experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
@@ -287,6 +302,8 @@ class DaskRunner:
         self._cluster = None
         self._own_client = True
         self._parts: dict[tuple, list[tuple[Any, Any]]] = {}
+        self._groups: Any = None  # (a future of the customers' UnitGroups: group_customers)
+        self._unit: str | None = None
         self._experience_parts: list[Any] | None = None
         self._n_parts: int | None = None
         if isinstance(scheduler, Client):
@@ -401,6 +418,26 @@ class DaskRunner:
         out = {n: self.submit(link_table, f, key, sent) for n, f in given.items()}
         return LinkedData(*(out.get(n) for n in TABLE_NAMES), key, reason)
 
+    def group_customers(self, linked: Any, unit: str | None) -> None:
+        """Split customers sharing a sampling unit ``unit`` into one partition from now on
+        (:func:`csanalysis.partition.unit_groups`), so that every per-partition statistic of units is a sum.
+
+        Call it before the first split (:meth:`split_customers`, :meth:`customer_parts`): every table must be
+        split alike. Only the ticket and answer columns that decide it go to one worker.
+        """
+        from .partition import unit_groups
+
+        if self._parts or self._experience_parts is not None:
+            raise RuntimeError("group_customers must come before the tables are split")
+        self._unit = unit
+        if unit in (None, "customer") or linked.tickets is None:
+            self._groups = None
+            return
+        responses = (None if linked.responses is None
+                     else self.submit(_owner_columns, linked.responses, "responses", unit))
+        self._groups = self.submit(unit_groups, self.submit(_owner_columns, linked.tickets, "tickets", unit),
+                                   responses, unit)
+
     def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None) -> list[Any]:
         """:func:`csanalysis.partition.split_customers` of tables on the workers: a shuffle by customer.
 
@@ -416,19 +453,21 @@ class DaskRunner:
         from dataclasses import replace
 
         from .link import TABLE_NAMES
-        from .partition import ticket_owners
+        from .partition import placing_keys
 
         given = {n: f for n, f in linked.tables().items() if tables is None or n in tables}
+        groups = self._groups
         owners: dict[str, Any] = {}
         if (linked.tickets is not None and linked.responses is not None
                 and {"tickets", "responses"} & set(given)):  # the responses follow their tickets' owners
-            both = self.submit(ticket_owners, self.submit(_owner_columns, linked.tickets, "tickets"),
-                               self.submit(_owner_columns, linked.responses, "responses"))
+            unit = None if groups is None else self._unit
+            both = self.submit(placing_keys, self.submit(_owner_columns, linked.tickets, "tickets", unit),
+                               self.submit(_owner_columns, linked.responses, "responses", unit), groups)
             owners = {"tickets": self.client.submit(operator.getitem, both, 0, pure=False),
                       "responses": self.client.submit(operator.getitem, both, 1, pure=False)}
         parts: dict[str, list[Any]] = {}
         for name, f in given.items():
-            split = self.submit(_split_table, f, owners.get(name), n_parts)
+            split = self.submit(_split_table, f, owners.get(name), n_parts, groups)
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
         empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
@@ -446,7 +485,7 @@ class DaskRunner:
         cache_key = (table.key, tuple(columns))
         if cache_key not in self._parts:
             n = self.n_parts
-            split = self.submit(_split_own, table, tuple(columns), n)
+            split = self.submit(_split_own, table, tuple(columns), n, self._groups)
             self._parts[cache_key] = [
                 (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
                 for i in range(n)]

@@ -52,7 +52,14 @@ import pandas as pd
 from csanalysis.estimators.avoidance import MIN_STRATUM, index_durations
 from csanalysis.estimators.metrics import SOLVED_STATUSES
 from csanalysis.estimators.word_of_mouth import OPEN_MULTIPLIER, prepare_responses
-from csanalysis.experiences import BadExperienceRule, first_responses, isin_values, experiences
+from csanalysis.experiences import (
+    BadExperienceRule,
+    experiences,
+    first_responses,
+    isin_values,
+    map_by_key,
+    map_first,
+)
 from csanalysis.link import TABLE_NAMES, LinkedData
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.survival import kaplan_meier, stratified_survival
@@ -62,14 +69,17 @@ __all__ = [
     "FEATURE_COLUMNS",
     "OWNER_COLUMNS",
     "Partials",
+    "UnitGroups",
     "combine",
     "customer_phase",
     "estimates",
     "part_numbers",
+    "placing_keys",
     "split_customers",
     "split_positions",
     "split_rows",
     "ticket_owners",
+    "unit_groups",
 ]
 
 #: Kaplan-Meier figures, as :func:`~csanalysis.estimators.avoidance.avoidance` names them, and their index.
@@ -175,7 +185,8 @@ def ticket_owners(tickets: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.Se
     A row's own ``customer``, except that a survey response about a ticket in
     the tickets table follows that ticket (which the experiences attach it
     to), and a ticket without a customer takes that of its first response
-    (as the experiences do). Ticket ids are assumed unique (de-duplicated).
+    (as the experiences do), or of its first response with a customer when
+    that one has none. Ticket ids are assumed unique (de-duplicated).
     Only the columns of :data:`OWNER_COLUMNS` are read, so a cluster can send
     just those to one place.
     """
@@ -191,18 +202,157 @@ def ticket_owners(tickets: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.Se
     first, _ = first_responses(tt, rr)  # the response experiences() attaches to each ticket
     first_customer = pd.Series(first["customer"].to_numpy(), index=first["ticket_id"].to_numpy())
     own = own_t.mask(own_t.isna().to_numpy(), tt["ticket_id"].map(first_customer).to_numpy()).astype(_STR)
+    if own.isna().any() and rr["customer"].notna().any():
+        # that first response without a customer either: the first that has one, so that the ticket's answers
+        # stay with the customers who gave them (their sampling unit; the ticket goes where they go)
+        known, _ = first_responses(tt, rr[rr["customer"].notna().to_numpy()])
+        known_customer = pd.Series(known["customer"].to_numpy(), index=known["ticket_id"].to_numpy())
+        own = own.mask(own.isna().to_numpy(), tt["ticket_id"].map(known_customer).to_numpy()).astype(_STR)
     owner = pd.Series(own.to_numpy(), index=tt["ticket_id"].to_numpy())
     owner = owner[owner.index.notna() & ~owner.index.duplicated()]
     about = (rr["ticket_id"].notna() & isin_values(rr["ticket_id"], tt["ticket_id"])).to_numpy(dtype=bool)
     return own, own_r.mask(about, rr["ticket_id"].map(owner).to_numpy()).astype(_STR)
 
 
-def _owners(linked: LinkedData) -> dict[str, pd.Series]:
-    """The customer that owns each row of every table, for splitting (see :func:`ticket_owners`)."""
+def _owners(linked: LinkedData, groups: UnitGroups | None = None) -> dict[str, pd.Series]:
+    """The key that places each row of every table, for splitting: its owner (see :func:`ticket_owners`), or
+    with ``groups`` the owner's group (:func:`placing_keys`)."""
     keys = {n: df["customer"].astype(_STR) for n, df in linked.tables().items()}
+    if groups is not None:
+        keys = {n: groups.keys(k, unit_values(getattr(linked, n), groups.column)) for n, k in keys.items()}
     if linked.tickets is not None and linked.responses is not None:
-        keys["tickets"], keys["responses"] = ticket_owners(linked.tickets, linked.responses)
+        keys["tickets"], keys["responses"] = placing_keys(linked.tickets, linked.responses, groups)
     return keys
+
+
+def unit_values(table: pd.DataFrame | None, column: str, via: pd.DataFrame | None = None) -> pd.Series | None:
+    """Each row's own value of the unit ``column`` (positional): the table's, else (answers) that of the ticket
+    it is about in ``via``, as :func:`~csanalysis.estimators.metrics.sampling_units` reads it; None when the
+    rows have no way to one."""
+    if table is None:
+        return None
+    if column in table.columns:
+        return table[column].astype(_STR).reset_index(drop=True)
+    if via is not None and column in via.columns and "ticket_id" in table.columns and "ticket_id" in via.columns:
+        return map_first(table["ticket_id"].astype(_STR), via["ticket_id"].astype(_STR),
+                         via[column].astype(_STR)).reset_index(drop=True)
+    return None
+
+
+def placing_keys(tickets: pd.DataFrame, responses: pd.DataFrame,
+                 groups: UnitGroups | None) -> tuple[pd.Series, pd.Series]:
+    """The keys placing the tickets and the answers (positional): their owners (:func:`ticket_owners`), through
+    ``groups`` (:meth:`UnitGroups.keys`; an answer's unit is its ticket's when it has none of its own)."""
+    own_t, own_r = ticket_owners(tickets, responses)
+    if groups is None:
+        return own_t, own_r
+    col = groups.column
+    return (groups.keys(own_t, unit_values(tickets, col)),
+            groups.keys(own_r, unit_values(responses, col, tickets)))
+
+
+@dataclass(frozen=True)
+class UnitGroups:
+    """Customers that go to one partition together, so that no sampling unit spans partitions (the design's B2).
+
+    Built by :func:`unit_groups`. ``customers`` maps each customer that shares a unit with another customer to
+    its group's key (the smallest customer key of the group, so a group goes where that customer alone would);
+    ``units`` maps every unit value a customer has to its group's key. A customer sharing nothing keeps its
+    own key; rows without an owner whose unit no customer has keep none (every row of that unit goes to part 0).
+    """
+
+    column: str
+    customers: pd.Series
+    units: pd.Series
+
+    def keys(self, owner: pd.Series, units: pd.Series | None = None) -> pd.Series:
+        """The key placing each row (positional, like ``owner``): its owner's group key, its owner when alone,
+        and for a row without an owner the group key of its unit value (``units``, positional:
+        :func:`unit_values`)."""
+        owner = owner.astype(_STR).reset_index(drop=True)
+        key = owner
+        if len(self.customers):
+            grouped = map_by_key(owner, self.customers)
+            key = owner.mask(grouped.notna().to_numpy(), grouped.to_numpy()).astype(_STR)
+        if units is not None and len(self.units):
+            unit = units.astype(_STR).reset_index(drop=True)
+            ownerless = (key.isna() & unit.notna()).to_numpy()
+            if ownerless.any():
+                key = key.mask(ownerless, map_by_key(unit, self.units).to_numpy()).astype(_STR)
+        return key
+
+
+def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, unit: str | None) -> UnitGroups | None:
+    """Which customers must share a partition so that no sampling unit ``unit`` spans two (None: none need to).
+
+    :func:`~csanalysis.estimators.metrics.sampling_units` makes a ticket's or answer's unit its ``unit`` value
+    (an account), else its customer's most frequent one, else its customer; rows are placed by their owner
+    (:func:`ticket_owners`: a response about a ticket goes with the ticket's customer). So a unit's rows stay
+    in one partition when the connected components of the graph owner -- unit value (every ticket and answer
+    carrying one) and answer's customer -- ticket owner go whole to one partition: each component goes where
+    its smallest customer key would go alone (:meth:`UnitGroups.keys`). Cluster-robust variances and counts of
+    distinct units are then sums over partitions. The components are found by
+    :func:`scipy.sparse.csgraph.connected_components` over the distinct pairs (no loop over rows).
+
+    ``unit`` None or ``"customer"`` (every unit within one customer), or no table carrying the column and no
+    answer placed away from its customer: returns None.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "3"], "customer": ["a", "b", "c"], "account_id": ["X", "X", None]})
+    >>> g = unit_groups(t, None, "account_id")
+    >>> g.customers.to_dict(), g.units.to_dict()
+    ({'b': 'a'}, {'X': 'a'})
+    >>> g.keys(t["customer"], t["account_id"]).tolist()
+    ['a', 'a', 'c']
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if unit in (None, "customer") or tickets is None:
+        return None
+    tickets = tickets.reset_index(drop=True)
+    own_t = tickets["customer"].astype(_STR)
+    own_r = owner_r = None
+    if responses is not None:
+        responses = responses.reset_index(drop=True)
+        own_t, owner_r = ticket_owners(tickets, responses)
+        own_r = responses["customer"].astype(_STR).reset_index(drop=True)
+    # (customer, unit value) pairs: each table's rows carrying a value, by owner and by own customer
+    pairs: list[tuple[pd.Series, pd.Series]] = []
+    for table, owners, via in ((tickets, (own_t,), None), (responses, (owner_r, own_r), tickets)):
+        u = unit_values(table, unit, via)
+        if u is not None:
+            pairs += [(o, u) for o in owners]
+    links = [(owner_r, own_r)] if responses is not None else []  # an answer placed with another customer
+
+    def edge_rows(a: pd.Series, b: pd.Series, kind: str) -> pd.DataFrame:
+        keep = (a.notna() & b.notna()).to_numpy(copy=True)
+        if kind == "c":
+            keep &= (a != b).to_numpy()
+        return pd.DataFrame({"a": "c" + a[keep], "b": kind + b[keep]}).drop_duplicates()
+
+    edges = [edge_rows(a, b, "u") for a, b in pairs] + [edge_rows(a, b, "c") for a, b in links]
+    edges = pd.concat(edges, ignore_index=True).drop_duplicates() if edges else pd.DataFrame()
+    if edges.empty:
+        return None
+    codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
+    n = len(nodes)
+    m = len(edges)
+    graph = coo_matrix((np.ones(m, dtype=np.int8), (codes[:m], codes[m:])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    nodes = pd.Series(nodes, dtype=_STR)
+    is_customer = nodes.str.startswith("c").to_numpy()
+    key = nodes.str.slice(1)
+    # a group's key: its smallest customer key (every edge has a customer at one end, so every group has one)
+    cust = np.flatnonzero(is_customer)
+    group_of = pd.Series(key.to_numpy()[cust], dtype=_STR).groupby(label[cust]).min()
+    group = pd.Series(group_of.reindex(label).to_numpy(), dtype=_STR)
+    moved = is_customer & (group != key).to_numpy()
+    customers = pd.Series(group[moved].to_numpy(), index=pd.Index(key[moved].to_numpy(), dtype=_STR), dtype=_STR)
+    units = pd.Series(group[~is_customer].to_numpy(), index=pd.Index(key[~is_customer].to_numpy(), dtype=_STR),
+                      dtype=_STR)
+    return UnitGroups(unit, customers, units)
 
 
 def part_numbers(owner: pd.Series, n_parts: int, *, seed: int = 0) -> np.ndarray:
@@ -233,7 +383,7 @@ def split_rows(df: pd.DataFrame, part: np.ndarray, n_parts: int) -> list[pd.Data
     return [df.take(pos) for pos in split_positions(part, n_parts)]
 
 
-def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[LinkedData]:
+def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0, unit: str | None = None) -> list[LinkedData]:
     """Split linked tables into ``n_parts`` partitions of customers.
 
     A row goes to part ``hash(customer) mod n_parts`` (a stable 64-bit hash,
@@ -252,6 +402,11 @@ def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[
         Number of partitions (>= 1).
     seed : int, default 0
         Changes which customers go together.
+    unit : str, optional
+        The sampling unit of the analysis (``"account_id"``, as
+        :func:`csanalysis.analyse` resolves ``cluster=``): customers sharing
+        a unit go to one part together (:func:`unit_groups`), so no unit
+        spans parts. None or ``"customer"``: every customer alone.
 
     Returns
     -------
@@ -282,7 +437,8 @@ def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0) -> list[
                          "link the tables with csanalysis.link.link_customers first.")
     _hash_key(seed)  # checked before any work
     out: dict[str, list[pd.DataFrame | None]] = {n: [None] * n_parts for n in TABLE_NAMES}
-    for name, owner in _owners(linked).items():  # at most four tables
+    groups = unit_groups(linked.tickets, linked.responses, unit)
+    for name, owner in _owners(linked, groups).items():  # at most four tables
         out[name] = split_rows(getattr(linked, name), part_numbers(owner, n_parts, seed=seed), n_parts)
     return [replace(linked, **{n: out[n][i] for n in TABLE_NAMES}) for i in range(n_parts)]
 

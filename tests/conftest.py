@@ -76,3 +76,40 @@ def string_cells(df):
         if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
             out += [str(v) for v in df[c].dropna().tolist()]
     return out
+
+
+@pytest.fixture()
+def shared_accounts():
+    """``make(seed)``: linked tables where accounts span customers and customers span accounts, some answers are
+    about other customers' tickets, some tickets have no customer, and customers have orders (for the tests
+    that split customers by sampling unit: :func:`csanalysis.partition.unit_groups`)."""
+    import pandas as pd
+
+    import csanalysis as cs
+
+    def make(seed: int = 0):
+        rng = np.random.default_rng(seed)
+        n_t = 600
+        cust = rng.choice([f"c{i}" for i in range(200)], n_t)
+        account = np.where(rng.random(n_t) < 0.4, rng.choice([f"A{i}" for i in range(25)], n_t), None)
+        tickets = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(n_t)], "customer_id": cust,
+                                "account_id": account, "created_at": pd.Timestamp("2024-01-01", tz="UTC")
+                                + pd.to_timedelta(rng.integers(0, 300, n_t), unit="D")})
+        tickets.loc[rng.random(n_t) < 0.05, "customer_id"] = None
+        n_r = 300
+        about = rng.choice(tickets["ticket_id"].to_numpy(), n_r)
+        owner = tickets.set_index("ticket_id")["customer_id"].reindex(about).to_numpy()
+        # most answers come from the ticket's customer, some from another (a colleague, a forwarded survey)
+        own = np.where(rng.random(n_r) < 0.8, owner, rng.choice([f"c{i}" for i in range(220)], n_r))
+        responses = pd.DataFrame({"response_id": [f"r{i}" for i in range(n_r)], "ticket_id": about,
+                                  "customer_id": own, "responded_at": pd.Timestamp("2024-12-01", tz="UTC"),
+                                  "csat": rng.integers(1, 6, n_r)})
+        responses.loc[rng.random(n_r) < 0.1, "ticket_id"] = None
+        n_o = 500
+        activity = pd.DataFrame({"customer_id": rng.choice([f"c{i}" for i in range(230)], n_o),
+                                 "at": pd.Timestamp("2024-01-01", tz="UTC")
+                                 + pd.to_timedelta(rng.integers(0, 360, n_o), unit="D"),
+                                 "amount": rng.integers(10, 100, n_o).astype(float)})
+        return cs.link_customers(tickets=tickets, responses=responses, activity=activity)
+
+    return make

@@ -190,6 +190,31 @@ def test_customers_are_shuffled_to_partitions_as_on_one_machine(client, n_parts)
     assert sum(len(p.responses.result()) for p in many) == len(here.responses)
 
 
+@pytest.mark.parametrize("n_parts", [3, 5])
+def test_customers_sharing_an_account_share_a_partition_as_on_one_machine(client, shared_accounts, n_parts):
+    # with the analysis's unit the account, the runner's parts (tickets, answers, orders) are split_customers'
+    # with unit="account_id" on one machine: customers sharing an account in one part
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.partition import split_customers
+
+    here = shared_accounts(1)
+    runner = DaskRunner(client, partitions=n_parts)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    runner.group_customers(there, "account_id")
+    one = split_customers(here, n_parts, unit="account_id")
+    many = runner.split_customers(there, n_parts, tables=("tickets", "responses"))
+    orders = runner.customer_parts(there.activity, ("customer", "at"))
+    for a, b, (part, pos) in zip(one, many, orders):
+        for name in ("tickets", "responses"):
+            assert_frame_equal(getattr(a, name), getattr(b, name).result(), check_exact=True, obj=name)
+        assert_frame_equal(a.activity[["customer", "at"]].reset_index(drop=True),
+                           part.result()[["customer", "at"]].reset_index(drop=True), check_exact=True)
+    # (the grouping moved customers in this world)
+    assert any(not x.activity.index.equals(y.activity.index) for x, y in zip(split_customers(here, n_parts), one))
+    with pytest.raises(RuntimeError, match="before the tables are split"):
+        runner.group_customers(there, "account_id")
+
+
 @pytest.mark.parametrize("n_parts", [1, 3])
 def test_stages_map_over_partitions_of_customers_and_combine(client, n_parts):
     # a table split by its own customer where it is: each part (with the columns asked for) and its rows'

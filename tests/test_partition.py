@@ -302,3 +302,78 @@ def test_stratified_bad_figure_equals_the_estimator_across_partitions(tmp_path_f
     ss = stratified_survival(dur["duration"], dur["event"], dur["rate_band"], min_stratum=MIN_STRATUM)
     assert ss.survival_at(730)[0] == pytest.approx(row["estimate"], abs=1e-12)
     assert row["ci_low"] < row["estimate"] < row["ci_high"]
+
+
+# ----------------------------------------------------------------------------- B2: a sampling unit in one part
+def _unit_homes(linked, parts, unit):
+    """For every sampling unit of the tickets and the answers, the parts holding its rows."""
+    from csanalysis.estimators.metrics import sampling_units
+
+    homes: dict[str, set[int]] = {}
+    for name, row_id, via in (("tickets", "ticket_id", linked.responses), ("responses", "response_id", linked.tickets)):
+        whole = getattr(linked, name)
+        ids, _ = sampling_units(whole, unit, row_id=row_id, via=via)
+        of = pd.Series(np.asarray(ids, dtype=object), index=whole.index)
+        for i, p in enumerate(parts):
+            for u in of.loc[getattr(p, name).index].dropna().unique():
+                homes.setdefault(u, set()).add(i)
+    return homes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_customers_sharing_a_unit_go_to_one_part(seed, shared_accounts):
+    linked = shared_accounts(seed)
+    for n in (2, 3, 5):
+        parts = split_customers(linked, n, unit="account_id")
+        homes = _unit_homes(linked, parts, "account_id")
+        assert homes and all(len(v) == 1 for v in homes.values()), n
+        customers: dict[str, set[int]] = {}
+        for name in ("tickets", "responses", "activity"):  # every row in exactly one part, a customer's in one
+            idx = np.concatenate([getattr(p, name).index.to_numpy() for p in parts])
+            assert np.array_equal(np.sort(idx), np.sort(getattr(linked, name).index.to_numpy()))
+            for i, p in enumerate(parts):
+                for c in getattr(p, name)["customer"].dropna().unique():
+                    customers.setdefault(c, set()).add(i)
+        assert all(len(v) == 1 for v in customers.values())
+    # without the grouping, accounts do span parts in these tables (so the check above can fail)
+    parts = split_customers(linked, 5)
+    assert any(len(v) > 1 for v in _unit_homes(linked, parts, "account_id").values())
+
+
+def test_a_customer_sharing_no_unit_stays_where_it_was(linked):
+    """Customers grouped with nobody are placed as before: only the customers sharing a unit move."""
+    from csanalysis.partition import unit_groups
+
+    a, b = split_customers(linked, 4), split_customers(linked, 4, unit="account_id")
+    groups = unit_groups(linked.tickets, linked.responses, "account_id")
+    moved = set(groups.customers.index) if groups is not None else set()
+    for x, y in zip(a, b):
+        keep_x = set(x.activity["customer"].dropna()) - moved
+        keep_y = set(y.activity["customer"].dropna()) - moved
+        assert keep_x == keep_y
+    assert all(x.activity.index.equals(y.activity.index) for x, y in zip(a, split_customers(linked, 4, unit="customer")))
+    homes = _unit_homes(linked, b, "account_id")
+    assert all(len(v) == 1 for v in homes.values())
+
+
+def test_unit_groups_are_the_connected_components():
+    from csanalysis.partition import unit_groups
+
+    # c1 - A - c2 - B - c3 (a chain through two accounts), c4 alone, C on an ownerless ticket only (no group:
+    # every row of C has no owner, so all go to part 0)
+    t = pd.DataFrame({"ticket_id": ["1", "2", "3", "4", "5", "6"], "customer": ["c2", "c1", "c2", "c3", "c4", None],
+                      "account_id": ["A", "A", "B", "B", None, "C"]})
+    g = unit_groups(t, None, "account_id")
+    assert g.customers.to_dict() == {"c2": "c1", "c3": "c1"}
+    assert g.units.to_dict() == {"A": "c1", "B": "c1"}
+    assert g.keys(t["customer"], t["account_id"]).tolist()[:5] == ["c1", "c1", "c1", "c1", "c4"]
+    assert pd.isna(g.keys(t["customer"], t["account_id"]).iloc[5])
+    # an ownerless ticket of a shared account goes with the account's customers
+    t2 = pd.concat([t, pd.DataFrame({"ticket_id": ["7"], "customer": [None], "account_id": ["B"]})], ignore_index=True)
+    assert unit_groups(t2, None, "account_id").keys(t2["customer"], t2["account_id"]).iloc[6] == "c1"
+    # an answer by c5 about c4's ticket joins c5 to c4
+    r = pd.DataFrame({"ticket_id": ["5"], "customer": ["c5"], "responded_at": pd.Timestamp("2024-01-01", tz="UTC")})
+    g = unit_groups(t, r, "account_id")
+    assert g.customers.to_dict() == {"c2": "c1", "c3": "c1", "c5": "c4"}
+    assert unit_groups(t, r, "customer") is None and unit_groups(t, r, None) is None
+    assert unit_groups(t.assign(account_id=None), None, "account_id") is None
