@@ -1048,7 +1048,11 @@ def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols
                               "such column", column=str(name),
                               expected=f"one of the file's question columns: {avail}")
         resolved[role] = col
-    live = data if alive is None else data.loc[np.asarray(alive, dtype=bool)]
+    keep = None if alive is None else np.asarray(alive, dtype=bool)
+
+    def live(c: str) -> pd.Series:  # a column's live rows (only the columns whose answers are looked at)
+        return data[c] if keep is None else data[c].loc[keep]
+
     taken = {c for c in resolved.values() if c is not None}
     items = _matrix_items(sv, [c for c in data.columns if c not in meta_cols])
     rows = []
@@ -1065,7 +1069,7 @@ def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols
         if why_not is None and c in sv.free_text and role != "told_count":
             why_not = "a free-text answer, not a measure"
         if why_not is None:
-            fits, answers = _answers_fit(role, live[c], text, L)
+            fits, answers = _answers_fit(role, live(c), text, L)
             if not fits:
                 why_not = answers
         rows.append({"role": role, "column": c, "text": text, "overall": L.asks_overall(text),
@@ -1084,7 +1088,7 @@ def _resolve_roles(sv: _Survey, data: pd.DataFrame, questions, mapped, meta_cols
             text = sv.texts.get(col, str(col))
             note = f"role {role}: column {col!r} ({_short(text)!r}), given"
             if role != "expectation":
-                fits, answers = _answers_fit(role, live[col], text, L)
+                fits, answers = _answers_fit(role, live(col), text, L)
                 if not fits:
                     note += f"; used as given, although {answers}"
             table = pd.concat([table, pd.DataFrame([{"role": role, "column": col, "text": text, "overall": False,
