@@ -79,11 +79,6 @@ def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
-def _filled(df: pd.DataFrame | None) -> bool:
-    """Whether a table has rows (a bool: on the Dask engine the table itself stays where it is)."""
-    return df is not None and len(df) > 0
-
-
 def _latest(df: pd.DataFrame, col: str) -> Any:
     return df[col].max()
 
@@ -1270,8 +1265,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         linked = runner.link_customers({"tickets": ex.tickets, "responses": ex.responses, "activity": ex.activity,
                                         "customers": ex.customers}, link_on=link_on)
     ex.tickets = ex.responses = ex.activity = ex.customers = None  # the linked tables hold them now
-    tk = linked.tickets if here(_filled, linked.tickets) else None
-    rs = linked.responses if here(_filled, linked.responses) else None
+    # (a bool from where the table is: on the Dask engine the table itself stays on the workers)
+    tk = linked.tickets if here(_has, linked.tickets) else None
+    rs = linked.responses if here(_has, linked.responses) else None
     unit = here(_sampling_unit, cluster, tk)
     if runner is not None:  # customers sharing a sampling unit go to one partition (before any table is split)
         runner.group_customers(linked, unit)
