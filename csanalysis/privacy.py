@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from .stats.arrays import factorize
+from .stats.arrays import factorize, found
 
 __all__ = ["email_key", "email_key_note", "pseudonymise", "is_personal_column", "classify_column",
            "classify_column_prefix", "key_source",
@@ -432,7 +432,7 @@ class Names:
         arr = pc.unique(pa.array(s.array)).cast(pa.string())
         # a word is two letters or more: values without two letters in a row list none (order numbers in a
         # Shopify "Name" column, initials), and replacing an address by a space below joins no letters
-        arr = arr.filter(_found(arr, _TWO_LETTERS))
+        arr = arr.filter(found(arr, _TWO_LETTERS))
         arr = pc.replace_substring_regex(arr, EMAIL_RE2, " ")
         parts = pc.split_pattern(pc.replace_substring_regex(arr, _NAME_TOKEN, rf"{_SPLIT}\1{_SPLIT}"), _SPLIT)
         words = pc.unique(pc.list_flatten(parts))
@@ -461,7 +461,7 @@ class Names:
         arr = getattr(s.array, "_pa_array", None)
         if arr is None:
             arr = pa.array(s.astype("str").array)
-        return s[np.asarray(_found(arr, _TWO_LETTERS).to_numpy(zero_copy_only=False), dtype=bool)]
+        return s[np.asarray(found(arr, _TWO_LETTERS).to_numpy(zero_copy_only=False), dtype=bool)]
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -481,7 +481,7 @@ class Names:
             return arr
         # a listed word is two letters or more, so only values with two letters in a row can hold one
         # (timestamps, amounts and numeric ids, often every value distinct, are left out at once) ...
-        maybe = _found(arr, _TWO_LETTERS)
+        maybe = found(arr, _TWO_LETTERS)
         if not pc.any(maybe).as_py():
             return arr
         where = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
@@ -533,21 +533,14 @@ def _changed(before, after) -> np.ndarray:
     return pc.fill_null(pc.not_equal(before, after), False).to_numpy(zero_copy_only=False)
 
 
-def _found(arr, pattern: str):
-    """Which values of a pyarrow string array ``pattern`` (RE2) finds; missing values: False."""
-    import pyarrow.compute as pc
-
-    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-
-
 def _on_some(arr, prefilter: str, fn, unless: str | None = None):
     """Apply ``fn`` only to the values ``prefilter`` finds (most values hold no personal data), and not to
     those ``unless`` matches (values ``fn`` is known to leave as they are)."""
     import pyarrow.compute as pc
 
-    some = _found(arr, prefilter)
+    some = found(arr, prefilter)
     if unless is not None and pc.any(some).as_py():
-        some = pc.and_(some, pc.invert(_found(arr, unless)))
+        some = pc.and_(some, pc.invert(found(arr, unless)))
     n = pc.sum(some).as_py() or 0
     if n == 0:
         return arr
@@ -697,9 +690,9 @@ def _rows_to_mask(s: pd.Series, names: Names | None, *, phones: bool, greetings:
 
     def some(a):
         # the steps' prefilters but the phones' in one pass of one pattern
-        hit = _found(a, "|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
+        hit = found(a, "|".join([_MAYBE_EMAIL] + [_MAYBE_GREETING] * greetings + [_TWO_LETTERS] * bool(names)))
         if phones:
-            hit = pc.or_(hit, pc.and_(_found(a, _MAYBE_PHONE), pc.invert(_found(a, _NOT_PHONES))))
+            hit = pc.or_(hit, pc.and_(found(a, _MAYBE_PHONE), pc.invert(found(a, _NOT_PHONES))))
         return hit.to_numpy(zero_copy_only=False)
 
     if some(head).mean() > 0.25:  # free text: most rows would be masked anyway, so hashing them all is no waste

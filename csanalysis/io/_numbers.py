@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..stats.arrays import arrow_text
+from ..stats.arrays import arrow_text, found
 
 __all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled",
            "implausible_numbers", "ABSURD"]
@@ -42,11 +42,9 @@ def _maybe_absurd(values: pd.Series) -> np.ndarray:
 
     The pattern is not anchored, so the cells need not be stripped first.
     """
-    import pyarrow.compute as pc
-
     arr = arrow_text(values)
     if arr is not None:
-        hit = pc.fill_null(pc.match_substring_regex(arr, _MAYBE_ABSURD), False)
+        hit = found(arr, _MAYBE_ABSURD)
         return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     s = values.astype("str").where(values.notna(), "")
     return s.str.contains(_MAYBE_ABSURD, regex=True).to_numpy(dtype=bool)

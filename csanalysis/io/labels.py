@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CsanalysisWarning
-from ..stats.arrays import factorize
+from ..stats.arrays import per_distinct
 from . import _vocabulary as V
 from .tools import LABEL_SCALES, NONRESPONSE_LABELS
 
@@ -335,11 +335,8 @@ class ScaleMapping:
 
 def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
     """``values.map(mapping).astype("float64")``, each distinct value looked up once (answers repeat)."""
-    codes, uniques = factorize(values)
-    per = pd.Series(uniques, dtype=object).map(mapping).to_numpy(dtype="float64", na_value=np.nan)
-    out = np.full(len(codes), np.nan)
-    has = codes >= 0
-    out[has] = per[codes[has]]
+    out = per_distinct(values, lambda u: pd.Series(u, dtype=object).map(mapping)
+                       .to_numpy(dtype="float64", na_value=np.nan), missing=np.nan)
     return pd.Series(out, index=values.index, name=values.name)
 
 

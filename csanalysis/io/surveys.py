@@ -46,7 +46,7 @@ import pandas as pd
 from ..errors import ExportError
 from ..privacy import email_key, email_key_note, is_personal_column, mask_text
 from ..schema import RESPONSES
-from ..stats.arrays import arrow_text, factorize
+from ..stats.arrays import arrow_text, per_distinct
 from . import tools
 from ._common import (Frame, check_mapping, clean_label, find_column, finish, header_rows_from_data, reader,
                       reject_implausible, snake_case, space_runs)
@@ -682,13 +682,10 @@ def _rename_columns(sv: _Survey) -> None:
 
 
 # -- exclusions -----------------------------------------------------------------
-def _distinct_stripped(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """``(rows, values)``: ``values`` the distinct values of ``s`` as stripped text (and ``''`` last, for the
-    missing ones), ``rows`` each row's position in it; ``values.to_numpy()[rows]`` is
-    ``s.fillna("").astype(str).str.strip()``, each distinct value stripped once (statuses repeat)."""
-    codes, uniq = factorize(s)
-    values = pd.Series([*uniq.tolist(), ""], dtype=object).astype(str).str.strip()
-    return codes, values  # (code -1, a missing value, is the last position)
+def _per_stripped(s: pd.Series, fn) -> np.ndarray:
+    """``fn(s.fillna("").astype(str).str.strip())``, ``fn`` run once per distinct value (statuses repeat)."""
+    return per_distinct(s, lambda u: fn(pd.Series(u, dtype=object).astype(str).str.strip()),
+                        missing=fn(pd.Series([""], dtype=object))[0])
 
 
 def _exclusions(frame: Frame, tool: SurveyTool | None, status_col, finished_col, channel_col, rtype_col,
@@ -699,31 +696,32 @@ def _exclusions(frame: Frame, tool: SurveyTool | None, status_col, finished_col,
     spam = np.zeros(n, dtype=bool)
     if status_col is not None:
         # the tool's status codes and words (Qualtrics: 1 = preview, 8 = spam, "Survey Preview" ...)
-        rows, st = _distinct_stripped(d[status_col])
-        code = pd.to_numeric(st, errors="coerce")
-        low = st.str.casefold()
-        is_preview = code.isin(list(tool.preview_codes)).to_numpy(copy=True)
-        if tool.preview_pattern:
-            is_preview |= low.str.contains(tool.preview_pattern, regex=True).to_numpy()
-        is_spam = code.isin(list(tool.spam_codes)).to_numpy(copy=True)
-        if tool.spam_pattern:
-            is_spam |= low.str.contains(tool.spam_pattern, regex=True).to_numpy()
-        preview |= is_preview[rows]
-        spam |= is_spam[rows]
+        def status(st: pd.Series) -> np.ndarray:
+            code = pd.to_numeric(st, errors="coerce")
+            low = st.str.casefold()
+            is_preview = code.isin(list(tool.preview_codes)).to_numpy(copy=True)
+            if tool.preview_pattern:
+                is_preview |= low.str.contains(tool.preview_pattern, regex=True).to_numpy()
+            is_spam = code.isin(list(tool.spam_codes)).to_numpy(copy=True)
+            if tool.spam_pattern:
+                is_spam |= low.str.contains(tool.spam_pattern, regex=True).to_numpy()
+            return np.column_stack([is_preview, is_spam])
+
+        both = _per_stripped(d[status_col], status)
+        preview |= both[:, 0]
+        spam |= both[:, 1]
     if channel_col is not None:
-        rows, ch = _distinct_stripped(d[channel_col])
-        preview |= ch.str.casefold().isin(["preview", "test"]).to_numpy()[rows]
+        preview |= _per_stripped(d[channel_col], lambda ch: ch.str.casefold().isin(["preview", "test"]).to_numpy())
     if not include_previews:
         frame.exclude(preview, "survey preview or test")
     frame.exclude(spam, "spam")
     unfinished = np.zeros(n, dtype=bool)
     if finished_col is not None:
-        rows, f = _distinct_stripped(d[finished_col])
-        unfinished |= f.str.casefold().isin(["false", "0", "falsch", "nein", "no", "falsk", "nej",
-                                             "ложь"]).to_numpy()[rows]
+        unfinished |= _per_stripped(d[finished_col], lambda f: f.str.casefold().isin(
+            ["false", "0", "falsch", "nein", "no", "falsk", "nej", "ложь"]).to_numpy())
     if rtype_col is not None:
-        rows, rt = _distinct_stripped(d[rtype_col])
-        unfinished |= rt.str.casefold().isin(list(tool.partial_values)).to_numpy()[rows]
+        unfinished |= _per_stripped(d[rtype_col],
+                                    lambda rt: rt.str.casefold().isin(list(tool.partial_values)).to_numpy())
     if not include_unfinished:
         frame.exclude(unfinished, "unfinished response")
     elif unfinished.any():
@@ -1401,9 +1399,8 @@ def _mask_emails(frame: Frame, used: set[str], rep: LoadReport) -> None:
         if not _may_hold(s, "@"):  # (every address holds one: a column without any needs no regex)
             continue
         # the pattern runs per distinct value in Python: answers repeat
-        codes, uniq = factorize(s)
-        hit = pd.Series(uniq).str.contains(_EMAIL_VALUE, na=False).to_numpy(dtype=bool)
-        has = pd.Series(np.append(hit, False)[codes], index=s.index)  # (code -1: missing)
+        has = pd.Series(per_distinct(s, lambda u: pd.Series(u).str.contains(_EMAIL_VALUE, na=False)
+                                     .to_numpy(dtype=bool), missing=False), index=s.index)
         if has.any():
             frame.data[c] = s.str.replace(_EMAIL_VALUE, "<e-mail removed>", regex=True)
             rep.note(f"{c}: {int(has.sum())} e-mail address(es) in the values masked (keep_pii=True keeps them)")

@@ -27,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["arrow_text", "distinct", "factorize", "n_distinct", "repeated_pairs", "search_sorted"]
+__all__ = ["arrow_text", "distinct", "factorize", "found", "n_distinct", "per_distinct", "repeated_pairs",
+           "search_sorted"]
 
 
 def arrow_text(values: pd.Series):
@@ -199,3 +200,49 @@ def factorize(values):
     codes = indices.to_numpy(zero_copy_only=False, writable=True).astype(np.intp, copy=False)
     uniques = pd.Index(pd.array(encoded.dictionary, dtype=values.dtype))
     return codes, uniques
+
+
+def per_distinct(values, fn, missing) -> np.ndarray:
+    """``fn`` applied once per distinct value of ``values`` and broadcast to the rows; missing rows get ``missing``.
+
+    Answers, statuses and labels repeat: a column of a million cells often holds a few hundred distinct
+    values, so a Python-level step (a mapping, a regex, a strip) costs what those values cost.
+
+    Parameters
+    ----------
+    values : Series, Index or array
+    fn : callable
+        Takes the distinct non-missing values (as :func:`factorize` gives them, in order of appearance) and
+        returns an array with one row per value (a value or a row of values).
+    missing : scalar or sequence
+        The result for a missing value (a row of that shape when ``fn`` returns rows).
+
+    Returns
+    -------
+    ndarray
+        One row per value of ``values``, ``fn``'s dtype (or what holds it and ``missing``).
+
+    Examples
+    --------
+    >>> s = pd.Series([" a", "b ", None, " a"], dtype="str")
+    >>> per_distinct(s, lambda u: u.str.strip() == "a", missing=False).tolist()
+    [True, False, False, True]
+    """
+    codes, uniques = factorize(values)
+    per = np.asarray(fn(uniques))
+    last = np.asarray(missing).reshape((1,) + per.shape[1:])
+    return np.concatenate([per, last])[codes]  # (code -1, a missing value, takes the last row)
+
+
+def found(arr, pattern: str):
+    """Which values of a pyarrow string array ``pattern`` (RE2, unanchored) finds; missing values: False.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> found(pa.array(["a1", None, "b"]), r"\\d").to_pylist()
+    [True, False, False]
+    """
+    import pyarrow.compute as pc
+
+    return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
