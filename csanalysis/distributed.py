@@ -430,7 +430,7 @@ class DaskRunner:
         if self._parts or self._experience_parts is not None:
             raise RuntimeError("group_customers must come before the tables are split")
         self._unit = unit
-        if unit in (None, "customer") or linked.tickets is None:
+        if unit is None or linked.tickets is None:
             self._groups = None
             return
         responses = (None if linked.responses is None

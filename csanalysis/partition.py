@@ -294,7 +294,8 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     distinct units are then sums over partitions. The components are found by
     :func:`scipy.sparse.csgraph.connected_components` over the distinct pairs (no loop over rows).
 
-    ``unit`` None or ``"customer"`` (every unit within one customer), or no table carrying the column and no
+    ``unit`` ``"customer"``: only the second kind of edge (an answer's own customer is its unit, and it is placed
+    with the ticket's owner). ``unit`` None (every row its own unit), or no table carrying the column and no
     answer placed away from its customer: returns None.
 
     Examples
@@ -309,7 +310,7 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    if unit in (None, "customer") or tickets is None:
+    if unit is None or tickets is None:
         return None
     tickets = tickets.reset_index(drop=True)
     own_t = tickets["customer"].astype(_STR)
@@ -321,7 +322,7 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     # (customer, unit value) pairs: each table's rows carrying a value, by owner and by own customer
     pairs: list[tuple[pd.Series, pd.Series]] = []
     for table, owners, via in ((tickets, (own_t,), None), (responses, (owner_r, own_r), tickets)):
-        u = unit_values(table, unit, via)
+        u = None if unit == "customer" else unit_values(table, unit, via)
         if u is not None:
             pairs += [(o, u) for o in owners]
     links = [(owner_r, own_r)] if responses is not None else []  # an answer placed with another customer
@@ -406,7 +407,8 @@ def split_customers(linked: LinkedData, n_parts: int, *, seed: int = 0, unit: st
         The sampling unit of the analysis (``"account_id"``, as
         :func:`csanalysis.analyse` resolves ``cluster=``): customers sharing
         a unit go to one part together (:func:`unit_groups`), so no unit
-        spans parts. None or ``"customer"``: every customer alone.
+        spans parts. ``"customer"``: a customer who answered about another
+        customer's ticket goes with that customer. None: every customer alone.
 
     Returns
     -------

@@ -375,5 +375,8 @@ def test_unit_groups_are_the_connected_components():
     r = pd.DataFrame({"ticket_id": ["5"], "customer": ["c5"], "responded_at": pd.Timestamp("2024-01-01", tz="UTC")})
     g = unit_groups(t, r, "account_id")
     assert g.customers.to_dict() == {"c2": "c1", "c3": "c1", "c5": "c4"}
-    assert unit_groups(t, r, "customer") is None and unit_groups(t, r, None) is None
+    # customers as the unit: only that kind of link (an answer's customer is its unit, placed with the ticket)
+    g = unit_groups(t, r, "customer")
+    assert g.customers.to_dict() == {"c5": "c4"} and g.units.empty
+    assert unit_groups(t, None, "customer") is None and unit_groups(t, r, None) is None
     assert unit_groups(t.assign(account_id=None), None, "account_id") is None

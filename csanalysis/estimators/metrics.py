@@ -9,6 +9,13 @@ of the method behind it, overall and by any column (channel, month, segment).
 Every metric is computed for all groups at once with ``np.bincount`` over
 integer group codes (no Python loop over tickets, responses or groups).
 
+The computation is split into rounds over partitions of customers
+(:class:`MetricsPart`, :func:`metrics_from_parts`): counts and sums per
+group, then sums over units around the combined means, then the quantiles'
+exact order statistics from counts (:mod:`csanalysis.stats.selection`). On
+one machine the whole tables are the only part; the Dask engine asks each
+partition where it is, and gets the same table.
+
 Sampling unit
 -------------
 One customer opens several tickets and answers several surveys, and their
@@ -75,6 +82,7 @@ otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,17 +94,17 @@ from csanalysis.experiences import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.clustered import (
-    Units,
     as_units,
-    clustered_mean_ci,
-    clustered_nps_ci,
-    clustered_quantile_ci,
-    clustered_share_ci,
+    bounded_interval,
+    centred_cluster_sums,
+    cluster_variances,
+    woodruff_ranks,
 )
 from csanalysis.stats.grouped import grouped_quantile_ci
+from csanalysis.stats.selection import SortedGroups, select
 
-__all__ = ["CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "ServiceMetrics",
-           "quantile_ci", "sampling_units", "service_metrics"]
+__all__ = ["CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
+           "ServiceMetrics", "metrics_from_parts", "quantile_ci", "sampling_units", "service_metrics"]
 
 SHARE_CI = "cluster-robust Wilson-type interval"
 MEAN_CI = "cluster-robust Wilson-type interval on the bounded scale"
@@ -169,7 +177,7 @@ def _coded(prefix: str, values: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id: str | None = None,
-                   via: pd.DataFrame | None = None) -> tuple[pd.Categorical, str]:
+                   via: pd.DataFrame | None = None, customer: str | None = None) -> tuple[pd.Categorical, str]:
     """The sampling unit (cluster) of every row of a canonical table, and how it was chosen.
 
     Parameters
@@ -191,6 +199,10 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         not depend on the order of the rows.
     via : DataFrame, optional
         Tickets to look the account (or ``cluster`` column) of a response up in.
+    customer : str, optional
+        The customer column to use (one of :data:`CUSTOMER_COLUMNS`), decided elsewhere: for a partition of
+        a table, the one the whole table fills (a partition may hold none of its values). Default: the first
+        the table fills.
 
     Returns
     -------
@@ -218,7 +230,12 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
     """
     n = len(df)
     layers: list[tuple[str, pd.Series]] = []  # (prefix, values), first non-missing wins
-    cust_col = next((c for c in CUSTOMER_COLUMNS if _present(df, c)), None)
+    if customer is None:
+        cust_col = next((c for c in CUSTOMER_COLUMNS if _present(df, c)), None)
+    elif customer in CUSTOMER_COLUMNS:
+        cust_col = customer if customer in df.columns else None
+    else:
+        raise ValueError(f"`customer` must be one of {', '.join(CUSTOMER_COLUMNS)}, not {customer!r}")
     if cluster is not None and cluster == cust_col:  # the customer column named: customers as clusters
         cluster = "customer"
     if cluster is None:
@@ -407,21 +424,35 @@ def _codes(v: pd.Series, cats: pd.Index) -> np.ndarray:
     return np.asarray(cats.get_indexer(pd.Index(v.astype("object"))), dtype=np.int64)
 
 
-def _group_codes(cols: list[str], t: pd.DataFrame, r: pd.DataFrame, freq: str):
-    if not cols:
-        return np.zeros(len(t), np.int64), np.zeros(len(r), np.int64), None
-    levels, ct, cr = [], [], []
+def _levels(cols: list[str], seen: list[dict[str, tuple[pd.Series, pd.Series]]]) -> list[pd.Index]:
+    """Every ``by`` column's categories (:func:`_categories`) from each part's distinct values."""
+    out = []
     for name in cols:
-        vt, vr = _by_values(name, t, r, freq)
-        cats = _categories(vt, vr)
-        levels.append(cats)
-        ct.append(_codes(vt, cats))
-        cr.append(_codes(vr, cats))
-    shape = tuple(max(len(c), 0) for c in levels)
+        vt = pd.concat([p[name][0] for p in seen], ignore_index=True)
+        vr = pd.concat([p[name][1] for p in seen], ignore_index=True)
+        out.append(_categories(vt, vr))
+    return out
+
+
+def _check_groups(cols: list[str], levels: list[pd.Index]) -> int:
+    shape = tuple(len(c) for c in levels)
     G = int(np.prod(shape)) if shape else 1
     if G > _MAX_GROUPS:
         raise ValueError(f"grouping by {cols} gives {G:,} groups (every combination of "
                          f"{' x '.join(str(len(c)) for c in levels)} values); group by fewer or coarser columns")
+    return G
+
+
+def _group_codes(cols: list[str], levels: list[pd.Index], t: pd.DataFrame, r: pd.DataFrame,
+                 freq: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each ticket's and response's group (-1: a missing value) among every combination of ``levels``."""
+    shape = tuple(len(c) for c in levels)
+    G = int(np.prod(shape))
+    ct, cr = [], []
+    for name, cats in zip(cols, levels):
+        vt, vr = _by_values(name, t, r, freq)
+        ct.append(_codes(vt, cats))
+        cr.append(_codes(vr, cats))
 
     def combine(codes: list[np.ndarray], n: int) -> np.ndarray:
         if G == 0:
@@ -432,8 +463,7 @@ def _group_codes(cols: list[str], t: pd.DataFrame, r: pd.DataFrame, freq: str):
             out[ok] = np.ravel_multi_index(tuple(c[ok] for c in codes), shape)
         return out
 
-    index = pd.MultiIndex.from_product(levels, names=cols)
-    return combine(ct, len(t)), combine(cr, len(r)), index
+    return combine(ct, len(t)), combine(cr, len(r))
 
 
 # --------------------------------------------------------------------------- computation
@@ -445,56 +475,321 @@ def _scale(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
     return min(low, float(f.min())), max(high, float(f.max()))
 
 
-def _compute(t: pd.DataFrame, r: pd.DataFrame, gt: np.ndarray, gr: np.ndarray, G: int,
-             conf: float, ut: Units, ur: Units) -> dict[str, tuple[np.ndarray, ...]]:
-    f = lambda s: pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    csat, nps, ces = f(r["csat"]), f(r["nps"]), f(r["ces"])
-    rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
-    rated = rating.notna().to_numpy()
-    bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
-    offered = t["rating_offered"].fillna(False).to_numpy(dtype=bool)
-    status = t["status"].astype("str").str.lower()
-    solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
-    reopens = f(t["reopens"])
-    known = solved & np.isfinite(reopens)
-    with np.errstate(invalid="ignore"):
-        reopened = reopens >= 1
-        first_time = reopens == 0
-    customer_init = ~agent_initiated(t)
-    fcr_ok = known & customer_init
-    if "replies" in t.columns:
-        replies = f(t["replies"])
-        fcr_ok &= np.isfinite(replies)
+def _range(x: np.ndarray) -> tuple[float, float]:
+    f = x[np.isfinite(x)]
+    return (float(f.min()), float(f.max())) if len(f) else (np.inf, -np.inf)
+
+
+#: The metrics from moments of 0/1 values: metric -> (table, the 0/1 value, the rows it is defined on).
+_SHARES: dict[str, tuple[str, str, str]] = {
+    "csat_top2": ("r", "top2", "csat_known"),
+    "bad_rating_share": ("t", "bad", "rated"),
+    "rating_response_rate": ("t", "rated", "offered"),
+    "reopen_rate": ("t", "reopened", "known"),
+    "fcr": ("t", "first_time", "fcr_ok"),
+}
+#: The means of bounded scores: metric -> (survey column, the scale's usual ends).
+_MEANS: dict[str, tuple[str, tuple[float, float]]] = {"csat_mean": ("csat", (1.0, 5.0)), "ces_mean": ("ces", (1.0, 7.0))}
+_MOMENTS: tuple[str, ...] = (*_MEANS, "nps", *_SHARES)
+#: The quantiles: measure -> (ticket column, quantiles, their metrics).
+_QUANTILES: dict[str, tuple[str, tuple[float, ...], tuple[str, ...]]] = {
+    "first_reply": ("first_reply_minutes", (0.5, 0.9), ("first_reply_p50", "first_reply_p90")),
+    "resolution": ("resolution_minutes", (0.5, 0.9), ("resolution_p50", "resolution_p90")),
+}
+
+
+def _numbers(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+class MetricsPart:
+    """One partition's share of :func:`service_metrics`: what the combining step asks of it, in rounds.
+
+    Built from a partition's tickets and the responses placed with them
+    (:func:`csanalysis.partition.split_customers` with the analysis's
+    sampling unit, so that no unit spans partitions); :func:`service_metrics`
+    on one machine is the same with the whole tables as the only part. Every
+    answer is a count, a sum or a sum over units (additive over partitions);
+    the quantiles are found by :func:`csanalysis.stats.selection.select` from
+    counts. Methods are called in order: :meth:`first`, :meth:`codes`,
+    :meth:`centred`, then the quantile rounds.
+    """
+
+    def __init__(self, tickets: pd.DataFrame | None, responses: pd.DataFrame | None = None, *,
+                 by: str | list[str] | None = None, freq: str = "M", include_agent_initiated: bool = False,
+                 cluster: str | None = "customer") -> None:
+        self.cols = _as_list(by)
+        self.freq, self.cluster = freq, cluster
+        t = t_all = _table(tickets, "tickets")
+        r = _table(responses, "responses")
+        _check_cluster(cluster, t, r)
+        if not include_agent_initiated:  # the rows of customer-initiated tickets, with only the columns read below
+            keep = [c for c in t.columns if c in _TICKET_COLUMNS_READ or c in self.cols or c == cluster]
+            t = t.loc[~agent_initiated(t), keep].reset_index(drop=True)
+        self.t, self.r = t, r
+        via = [c for c in ("ticket_id", *CUSTOMER_COLUMNS, *([cluster] if cluster else [])) if c in t_all.columns]
+        self.t_all = t_all[list(dict.fromkeys(via))]  # (a response's unit through its ticket)
+        csat, nps, ces = _numbers(r["csat"]), _numbers(r["nps"]), _numbers(r["ces"])
+        rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+        rated = rating.notna().to_numpy()
+        offered = t["rating_offered"].fillna(False).to_numpy(dtype=bool)
+        status = t["status"].astype("str").str.lower()
+        solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
+        reopens = _numbers(t["reopens"])
+        known = solved & np.isfinite(reopens)
         with np.errstate(invalid="ignore"):
-            first_time = first_time & (replies <= 1)
-    fr, res = f(t["first_reply_minutes"]), f(t["resolution_minutes"])
-    n_t = np.bincount(gt[gt >= 0], minlength=G).astype(float)
-    nan = np.full(G, np.nan)
+            reopened = reopens >= 1
+            first_time = reopens == 0
+        fcr_ok = known & ~agent_initiated(t)
+        if "replies" in t.columns:
+            replies = _numbers(t["replies"])
+            fcr_ok &= np.isfinite(replies)
+            with np.errstate(invalid="ignore"):
+                first_time = first_time & (replies <= 1)
+        self.values: dict[str, np.ndarray] = {
+            "csat": csat, "nps": nps, "ces": ces, "csat_known": np.isfinite(csat), "top2": csat >= 4,
+            "bad": (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool), "rated": rated,
+            "offered": offered, "reopened": reopened, "known": known, "first_time": first_time, "fcr_ok": fcr_ok}
+        self.times = {m: _numbers(t[col]) for m, (col, _, _) in _QUANTILES.items()}
 
-    def share(success: np.ndarray, eligible: np.ndarray, g: np.ndarray, u: Units) -> tuple[np.ndarray, ...]:
-        return clustered_share_ci(success, u, g, G, conf, eligible=eligible)[:4]
+    # -- round 1: what every part must agree on
+    def first(self) -> dict[str, Any]:
+        """The customer columns each table fills, the ``by`` columns' distinct values, the scores' ranges."""
+        by = {}
+        for name in self.cols:
+            vt, vr = _by_values(name, self.t, self.r, self.freq)
+            by[name] = (vt.dropna().drop_duplicates(), vr.dropna().drop_duplicates())
+        return {"customer": tuple(c for c in CUSTOMER_COLUMNS if _present(self.t, c)),
+                "customer_r": tuple(c for c in CUSTOMER_COLUMNS if _present(self.r, c)),
+                "by": by, **{k: _range(self.values[k]) for k in ("csat", "nps", "ces")}}
 
-    def quantiles(x: np.ndarray) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-        est, low, high, n, _ = clustered_quantile_ci(x, ut, gt, G, q=(0.5, 0.9), confidence=conf)
-        return (est[0], low[0], high[0], n), (est[1], low[1], high[1], n)
+    # -- round 2: groups and units, then counts and sums
+    def codes(self, *, levels: list[pd.Index], customer: str | None, customer_r: str | None,
+              bounds: dict[str, tuple[float, float]]) -> dict[tuple[str, int], tuple[np.ndarray, ...]]:
+        """Fix the groups (``levels``: every ``by`` column's categories), the units and the scales' ends;
+        return per metric and grouping (0 overall, 1 by the columns) the rows, sums and counts behind the
+        estimate, and the values per group of each quantile's measure."""
+        nt, nr = len(self.t), len(self.r)
+        self.groupings = [(np.zeros(nt, np.int64), np.zeros(nr, np.int64), 1)]
+        if self.cols:
+            gt, gr = _group_codes(self.cols, levels, self.t, self.r, self.freq)
+            self.groupings.append((gt, gr, int(np.prod([len(c) for c in levels]))))
+        ids_t, self.how_t = sampling_units(self.t, self.cluster, row_id="ticket_id", via=self.r, customer=customer)
+        ids_r, self.how_r = sampling_units(self.r, self.cluster, row_id="response_id", via=self.t_all,
+                                           customer=customer_r)
+        ut, ur = as_units(ids_t), as_units(ids_r)
+        v = self.values
+        self.rows: dict[tuple[str, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # (y, groups, units)
+        extra: dict[tuple[str, int], tuple[np.ndarray, ...]] = {}  # the estimates' own sums, where not S
+        out: dict[tuple[str, int], tuple[np.ndarray, ...]] = {}
+        for k, (gt, gr, G) in enumerate(self.groupings):
+            for m, (col, _) in _MEANS.items():  # the scores rescaled to [0, 1]; the mean from their own sum
+                x, (a, b) = v[col], bounds[m]
+                ok = np.isfinite(x) & (gr >= 0)
+                self.rows[m, k] = ((x[ok] - a) / (b - a), gr[ok], ur.codes[ok])
+                extra[m, k] = (np.bincount(gr[ok], weights=x[ok], minlength=G),)
+            x = v["nps"]  # +1 / 0 / -1 rescaled to [0, 1]; the score from promoters and detractors
+            ok = np.isfinite(x) & (gr >= 0)
+            pro, det = (x[ok] >= 9).astype(float), (x[ok] <= 6).astype(float)
+            self.rows["nps", k] = ((pro - det + 1.0) / 2.0, gr[ok], ur.codes[ok])
+            extra["nps", k] = (np.bincount(gr[ok], weights=pro, minlength=G),
+                               np.bincount(gr[ok], weights=det, minlength=G))
+            for m, (table, success, eligible) in _SHARES.items():
+                g, u = (gt, ut) if table == "t" else (gr, ur)
+                ok = v[eligible] & (g >= 0)
+                self.rows[m, k] = (v[success][ok].astype(float), g[ok], u.codes[ok])
+            out["tickets", k] = (np.bincount(gt[gt >= 0], minlength=G).astype(float),)
+        for key, (y, g, _) in self.rows.items():  # (rows, sum of y, the estimate's own sums)
+            G = self.groupings[key[1]][2]
+            out[key] = (np.bincount(g, minlength=G).astype(float), np.bincount(g, weights=y, minlength=G),
+                        *extra.get(key, ()))
+        # the quantiles' values: one sorted set with a group per (measure, grouping, group)
+        xs, gs, self.offsets = [], [], {}
+        at = 0
+        for name, x in self.times.items():
+            for k, (gt, _, G) in enumerate(self.groupings):
+                self.offsets[name, k] = at
+                xs.append(x)
+                gs.append(np.where(gt >= 0, gt + at, -1))
+                at += G
+        self.sorted = SortedGroups(np.concatenate(xs), np.concatenate(gs), at,
+                                   units=np.tile(ut.codes, len(xs)))
+        out["quantiles", 0] = (self.sorted.counts(),)
+        return out
 
-    fr50, fr90 = quantiles(fr)
-    res50, res90 = quantiles(res)
-    return {
-        "csat_mean": clustered_mean_ci(csat, ur, gr, G, conf, bounds=_scale(csat, 1.0, 5.0))[:4],
-        "csat_top2": share(csat >= 4, np.isfinite(csat), gr, ur),
-        "nps": clustered_nps_ci(nps, ur, gr, G, conf)[:4],
-        "ces_mean": clustered_mean_ci(ces, ur, gr, G, conf, bounds=_scale(ces, 1.0, 7.0))[:4],
-        "bad_rating_share": share(bad, rated, gt, ut),
-        "rating_response_rate": share(rated, offered, gt, ut),
-        "first_reply_p50": fr50,
-        "first_reply_p90": fr90,
-        "resolution_p50": res50,
-        "resolution_p90": res90,
-        "reopen_rate": share(reopened, known, gt, ut),
-        "fcr": share(first_time, fcr_ok, gt, ut),
-        "tickets": (n_t, nan, nan, n_t),
-    }
+    def centred(self, *, means: dict[tuple[str, int], np.ndarray]) -> dict[tuple[str, int], tuple[np.ndarray, ...]]:
+        """:func:`~csanalysis.stats.clustered.centred_cluster_sums` of every moment metric around ``means``."""
+        return {key: centred_cluster_sums(y, g, u, self.groupings[key[1]][2], means[key])
+                for key, (y, g, u) in self.rows.items()}
+
+    def how(self) -> tuple[str, str]:
+        """The words for the tickets' and the responses' sampling units (after :meth:`codes`)."""
+        return self.how_t, self.how_r
+
+    # -- the quantiles' rounds (csanalysis.stats.selection.select, then Woodruff's moments)
+    def at_most(self, **kw: Any) -> np.ndarray:
+        return self.sorted.at_most(**kw)
+
+    def between(self, **kw: Any) -> list[np.ndarray]:
+        return self.sorted.between(**kw)
+
+    def _below(self, est: np.ndarray) -> np.ndarray:
+        s = self.sorted
+        return (s.values() <= est[s.groups]).astype(float)
+
+    def below_counts(self, *, est: np.ndarray) -> np.ndarray:
+        """Per quantile (rows of ``est``, one value per group) the values at or below it in each group."""
+        s = self.sorted
+        return np.vstack([np.bincount(s.groups, weights=self._below(e), minlength=len(e)) for e in est])
+
+    def below_centred(self, *, est: np.ndarray, means: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """Per quantile the centred sums of the 0/1 'at or below the estimate' around ``means``."""
+        s = self.sorted
+        return [centred_cluster_sums(self._below(e), s.groups, s.units, len(e), m) for e, m in zip(est, means)]
+
+
+def _sum(parts: list[Any]) -> Any:
+    """Element-wise sum of the parts' answers (tuples of arrays, dicts of them, arrays)."""
+    first = parts[0]
+    if isinstance(first, dict):
+        return {k: _sum([p[k] for p in parts]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_sum([p[i] for p in parts]) for i in range(len(first)))
+    return np.sum(parts, axis=0)
+
+
+def _mean(N: np.ndarray, S: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(N > 0, S / N, np.nan)
+
+
+def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | None = None,
+                       confidence: float = 0.95, cluster: str | None = "customer") -> ServiceMetrics:
+    """:func:`service_metrics` combined from partitions (:class:`MetricsPart`), asked in rounds.
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw)`` calls :class:`MetricsPart` ``method`` with ``kw`` on every partition and
+        returns their answers (a list): a loop on one machine, tasks on a cluster (the Dask engine).
+    by, confidence, cluster
+        As :func:`service_metrics` (the parts were built with the same).
+
+    Returns
+    -------
+    ServiceMetrics
+        The one :func:`service_metrics` gives on the whole tables: counts
+        and sums are added up, the units do not span partitions, and the
+        quantiles are the exact order statistics (sums of floats in another
+        order may differ in the last bits).
+    """
+    conf = check_confidence(confidence)
+    cols = _as_list(by)
+    seen = each("first")
+    nps_lo = min(p["nps"][0] for p in seen)
+    nps_hi = max(p["nps"][1] for p in seen)
+    if nps_lo < 0 or nps_hi > 10:
+        raise ValueError("NPS answers must lie on the 0-10 scale; found value(s) outside 0..10 "
+                         f"(min {nps_lo:g}, max {nps_hi:g}). Rescale the answers to 0-10 first.")
+    bounds = {}
+    for m, (col, (a, b)) in _MEANS.items():
+        lo, hi = min(p[col][0] for p in seen), max(p[col][1] for p in seen)
+        bounds[m] = (min(a, lo), max(b, hi))
+    levels = _levels(cols, [p["by"] for p in seen])
+    G = _check_groups(cols, levels)
+    customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
+    customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer_r"] for p in seen)), None)
+    sums = _sum(each("codes", levels=levels, customer=customer, customer_r=customer_r, bounds=bounds))
+    means = {key: _mean(sums[key][0], sums[key][1]) for key in ((m, k) for m in _MOMENTS for k in range(1 + bool(cols)))}
+    centred = _sum(each("centred", means=means))
+    res: list[dict[str, tuple[np.ndarray, ...]]] = [{} for _ in range(1 + bool(cols))]
+    for (m, k), (N, S, *extra) in ((key, sums[key]) for key in means):
+        clusters, ss, rows_ss = centred[m, k]
+        lo01, hi01 = bounded_interval(N, S, clusters, *cluster_variances(N, clusters, ss, rows_ss), conf)
+        if m in _MEANS:
+            a, b = bounds[m]
+            est = _mean(N, extra[0])
+            lo, hi = np.minimum(a + (b - a) * lo01, est), np.maximum(a + (b - a) * hi01, est)
+        elif m == "nps":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = np.where(N == 0, np.nan, 100 * (extra[0] / N - extra[1] / N))
+            lo = np.where(N == 0, np.nan, np.minimum(100.0 * (2.0 * lo01 - 1.0), est))
+            hi = np.where(N == 0, np.nan, np.maximum(100.0 * (2.0 * hi01 - 1.0), est))
+        else:
+            est, lo, hi = _mean(N, S), lo01, hi01
+        res[k][m] = (est, lo, hi, N)
+    for k in range(len(res)):
+        n_t = sums["tickets", k][0]
+        res[k]["tickets"] = (n_t, np.full(len(n_t), np.nan), np.full(len(n_t), np.nan), n_t)
+    _quantiles(each, sums["quantiles", 0][0], res, [1] + ([G] if cols else []), conf)
+    how_t, how_r = _how(each)
+    methods = {m: (b if b == COUNT else f"{b}; {how_r if m in _SURVEY_METRICS else how_t}") for m, b in METHODS.items()}
+    overall = _long(res[0], None, methods)
+    table = _long(res[1], pd.MultiIndex.from_product(levels, names=cols), methods) if cols else overall.copy()
+    return ServiceMetrics(table=table, overall=overall, by=tuple(cols), confidence=conf, methods=methods,
+                          cluster=cluster)
+
+
+def _how(each: Callable[..., list[Any]]) -> tuple[str, str]:
+    """The words for the sampling units (the same in every part: they name the unit, not the rows)."""
+    return each("how")[0]
+
+
+def _quantiles(each: Callable[..., list[Any]], cnt: np.ndarray, res: list[dict], sizes: list[int],
+               conf: float) -> None:
+    """The quantile metrics (Woodruff's intervals, as :func:`~csanalysis.stats.clustered.clustered_quantile_ci`)
+    into ``res``: the estimates' order statistics, the share at or below them, then the bounds'."""
+    qs = next(iter(_QUANTILES.values()))[1]
+    Q = len(qs)
+    est = np.full((Q, len(cnt)), np.nan)
+    has = np.flatnonzero(cnt > 0)
+    h = np.maximum(cnt - 1, 0)[None, :] * np.asarray(qs)[:, None]
+    lo_i, hi_i = np.floor(h).astype(np.int64), np.ceil(h).astype(np.int64)
+    if len(has):
+        ask = lambda method, **kw: each(method, **kw)
+        groups = np.tile(has, 2 * Q)
+        ranks = np.concatenate([lo_i[:, has].ravel(), hi_i[:, has].ravel()])
+        v = select(ask, groups, ranks).reshape(2, Q, len(has))
+        est[:, has] = v[0] + (h[:, has] - lo_i[:, has]) * (v[1] - v[0])
+    low, high = np.full_like(est, np.nan), np.full_like(est, np.nan)
+    if len(has):
+        N = cnt.astype(float)
+        below = _sum(each("below_counts", est=est))
+        means = np.vstack([_mean(N, b) for b in below])
+        centred = _sum(each("below_centred", est=est, means=means))
+        wanted = []
+        for i, qq in enumerate(qs):
+            clusters, ss, rows_ss = centred[i]
+            li, okl, ui, oku = woodruff_ranks(N, clusters, *cluster_variances(N, clusters, ss, rows_ss), qq, conf)
+            wanted.append((i, low, np.flatnonzero(okl), li))
+            wanted.append((i, high, np.flatnonzero(oku), ui))
+        groups = np.concatenate([g for _, _, g, _ in wanted])
+        if len(groups):
+            got = select(lambda method, **kw: each(method, **kw), groups,
+                         np.concatenate([r[g] - 1 for _, _, g, r in wanted]))
+            at = 0
+            for i, arr, g, _ in wanted:
+                arr[i, g] = got[at:at + len(g)]
+                at += len(g)
+    N = cnt.astype(float)
+    for name, (_, _, metrics) in _QUANTILES.items():
+        for k, size in enumerate(sizes):
+            off = _offset(name, k, sizes)
+            sl = slice(off, off + size)
+            for i, m in enumerate(metrics):
+                res[k][m] = (est[i, sl], low[i, sl], high[i, sl], N[sl])
+
+
+def _offset(name: str, k: int, sizes: list[int]) -> int:
+    """Where measure ``name``'s grouping ``k`` begins among the quantiles' groups (as :meth:`MetricsPart.codes`
+    lays them out)."""
+    at = 0
+    for other in _QUANTILES:
+        for j, size in enumerate(sizes):
+            if (other, j) == (name, k):
+                return at
+            at += size
+    raise KeyError(name)
 
 
 def _long(res: dict[str, tuple[np.ndarray, ...]], index: pd.MultiIndex | None,
@@ -627,6 +922,14 @@ class ServiceMetrics(Result):
 
 
 # --------------------------------------------------------------------------- entry point
+def _check_cluster(cluster: Any, t: pd.DataFrame, r: pd.DataFrame) -> None:
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
+    if cluster not in (None, "customer", "account_id") and cluster not in t.columns and cluster not in r.columns:
+        raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
+                         "'customer', 'account_id', a column of the tables or None")
+
+
 def _table(df: pd.DataFrame | None, name: str) -> pd.DataFrame:
     if df is None:
         return conform(pd.DataFrame(), name)
@@ -712,27 +1015,7 @@ def service_metrics(
     conf = check_confidence(confidence)
     if tickets is None and responses is None:
         raise ValueError("give a tickets table, a responses table or both")
-    cols = _as_list(by)
-    t = t_all = _table(tickets, "tickets")
-    r = _table(responses, "responses")
-    if cluster is not None and not isinstance(cluster, str):
-        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
-    if cluster not in (None, "customer", "account_id") and cluster not in t.columns and cluster not in r.columns:
-        raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
-                         "'customer', 'account_id', a column of the tables or None")
-    if not include_agent_initiated:  # the rows of customer-initiated tickets, with only the columns read below
-        keep = [c for c in t.columns if c in _TICKET_COLUMNS_READ or c in cols or c == cluster]
-        t = t.loc[~agent_initiated(t), keep].reset_index(drop=True)
-    ids_t, how_t = sampling_units(t, cluster, row_id="ticket_id", via=r)
-    ids_r, how_r = sampling_units(r, cluster, row_id="response_id", via=t_all)
-    ut, ur = as_units(ids_t), as_units(ids_r)
-    methods = {m: (b if b == COUNT else f"{b}; {how_r if m in _SURVEY_METRICS else how_t}") for m, b in METHODS.items()}
-    zt, zr = np.zeros(len(t), np.int64), np.zeros(len(r), np.int64)
-    overall = _long(_compute(t, r, zt, zr, 1, conf, ut, ur), None, methods)
-    if cols:
-        gt, gr, index = _group_codes(cols, t, r, freq)
-        table = _long(_compute(t, r, gt, gr, len(index), conf, ut, ur), index, methods)
-    else:
-        table = overall.copy()
-    return ServiceMetrics(table=table, overall=overall, by=tuple(cols), confidence=conf, methods=methods,
-                          cluster=cluster)
+    part = MetricsPart(tickets, responses, by=by, freq=freq, include_agent_initiated=include_agent_initiated,
+                       cluster=cluster)
+    return metrics_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], by=by, confidence=conf,
+                              cluster=cluster)

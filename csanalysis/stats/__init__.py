@@ -14,6 +14,9 @@ clustered
 bootstrap
     Vectorised, memory-bounded percentile bootstrap; partition-independent
     Poisson(1) weights from a hash of the unit.
+selection
+    Exact order statistics (medians, percentiles, Woodruff's bounds) of
+    values spread over partitions, found in rounds of counts.
 passes
     Passes over the rows in cache-sized blocks for many bootstrap replicates
     at once (the refits of the key drivers and the survey non-response model).

@@ -86,8 +86,9 @@ from csanalysis.checks import check_confidence, check_positive_int, check_resamp
 from csanalysis.stats.arrays import distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
 
-__all__ = ["Units", "as_units", "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci",
-           "clustered_quantile_ci", "clustered_share_ci", "hash_seed", "wilson_effective_ci"]
+__all__ = ["Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
+           "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci", "clustered_quantile_ci",
+           "clustered_share_ci", "hash_seed", "wilson_effective_ci", "woodruff_ranks"]
 
 
 # --------------------------------------------------------------------------- units
@@ -246,20 +247,26 @@ def wilson_effective_ci(p: Any, var: Any, clusters: Any, confidence: float = 0.9
     return np.minimum(low, p), np.maximum(high, p)
 
 
-def _cluster_moments(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int) -> tuple[np.ndarray, ...]:
-    """Per group: rows, sum, clusters, cluster-robust and row variance of the mean of ``y``.
+def centred_cluster_sums(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int,
+                         m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: clusters, :math:`\\sum_c (s_c - m\\,n_c)^2` and :math:`\\sum_i (y_i - m)^2` around given means ``m``.
 
-    ``y``, ``g``, ``u`` hold valid rows only (finite values, group code >= 0). The clusters are summed in
-    the order of their (group, unit) codes, and for 0/1 values every sum is a count, so the result for
-    0/1 values does not depend on the order of the rows, not even in the last bit.
+    ``y``, ``g``, ``u`` hold valid rows only (finite values, group code >= 0; ``u`` unit codes). The three
+    are sums over the units, so for rows split into partitions that no unit spans they are the partitions'
+    sums (the Dask engine's two passes: the means from every partition's counts and sums, then these).
+    The clusters are summed in the order of their (group, unit) codes, and for 0/1 values the rows' sum of
+    squares comes from counts.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 0.0, 1.0, 1.0])
+    >>> clusters, ss, rows_ss = centred_cluster_sums(y, np.zeros(4, int), np.array([0, 0, 1, 2]), 1, np.array([0.75]))
+    >>> clusters.tolist(), ss.tolist(), rows_ss.tolist()
+    ([3.0], [0.375], [0.75])
     """
-    N = np.bincount(g, minlength=G).astype(float)
-    S = np.bincount(g, weights=y, minlength=G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(N > 0, S / N, np.nan)
     if len(y) == 0:
         z = np.zeros(G)
-        return N, S, z, np.full(G, np.nan), np.full(G, np.nan)
+        return z, z.copy(), z.copy()
     C = int(u.max()) + 1
     key = g * np.int64(C) + u
     if G * C <= max(4 * len(y), 1 << 20):  # few enough (group, unit) cells to count them directly
@@ -277,23 +284,59 @@ def _cluster_moments(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int) -> tup
     clusters = np.bincount(cg, minlength=G).astype(float)
     ss = np.bincount(cg, weights=e * e, minlength=G)
     if np.all((y == 0.0) | (y == 1.0)):
-        rows_ss = S * (1.0 - m) ** 2 + (N - S) * m ** 2
+        N = np.bincount(g, minlength=G).astype(float)
+        S = np.bincount(g, weights=y, minlength=G)
+        with np.errstate(invalid="ignore"):
+            rows_ss = np.where(N > 0, S * (1.0 - m) ** 2 + (N - S) * m ** 2, 0.0)
     else:
         d = y - m[g]
         rows_ss = np.bincount(g, weights=d * d, minlength=G)
+    return clusters, ss, rows_ss
+
+
+def cluster_variances(N: np.ndarray, clusters: np.ndarray, ss: np.ndarray,
+                      rows_ss: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cluster-robust and the rows' own variance of a group mean, from :func:`centred_cluster_sums`
+    (``N`` rows per group)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         v_cr = clusters / (clusters - 1.0) * ss / (N * N)
         v_row = rows_ss / (N - 1.0) / N
+    return v_cr, v_row
+
+
+def _cluster_moments(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int) -> tuple[np.ndarray, ...]:
+    """Per group: rows, sum, clusters, cluster-robust and row variance of the mean of ``y``.
+
+    ``y``, ``g``, ``u`` hold valid rows only (finite values, group code >= 0). The clusters are summed in
+    the order of their (group, unit) codes, and for 0/1 values every sum is a count, so the result for
+    0/1 values does not depend on the order of the rows, not even in the last bit.
+    """
+    N = np.bincount(g, minlength=G).astype(float)
+    S = np.bincount(g, weights=y, minlength=G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m = np.where(N > 0, S / N, np.nan)
+    if len(y) == 0:
+        z = np.zeros(G)
+        return N, S, z, np.full(G, np.nan), np.full(G, np.nan)
+    clusters, ss, rows_ss = centred_cluster_sums(y, g, u, G, m)
+    v_cr, v_row = cluster_variances(N, clusters, ss, rows_ss)
     return N, S, clusters, v_cr, v_row
 
 
-def _bounded_ci(y01: np.ndarray, g: np.ndarray, u: np.ndarray, G: int, conf: float):
-    N, S, clusters, v_cr, v_row = _cluster_moments(y01, g, u, G)
+def bounded_interval(N: np.ndarray, S: np.ndarray, clusters: np.ndarray, v_cr: np.ndarray, v_row: np.ndarray,
+                     conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson-type interval of a mean on [0, 1] per group from its moments (:func:`cluster_variances`):
+    the design effect truncated at 1."""
     with np.errstate(divide="ignore", invalid="ignore"):
         m = np.where(N > 0, S / N, np.nan)
     var = np.fmax(v_cr, v_row)  # design effect truncated at 1
     var = np.where(np.isfinite(var), var, np.nan)
-    lo, hi = wilson_effective_ci(m, var, clusters, conf)
+    return wilson_effective_ci(m, var, clusters, conf)
+
+
+def _bounded_ci(y01: np.ndarray, g: np.ndarray, u: np.ndarray, G: int, conf: float):
+    N, S, clusters, v_cr, v_row = _cluster_moments(y01, g, u, G)
+    lo, hi = bounded_interval(N, S, clusters, v_cr, v_row, conf)
     return lo, hi, clusters
 
 
@@ -611,6 +654,32 @@ def clustered_quantile_ci(x: Any, units: Any, groups: Any, n_groups: int, q: Any
     return est, low, high, n, clusters
 
 
+def woodruff_ranks(N: np.ndarray, clusters: np.ndarray, v_cr: np.ndarray, v_row: np.ndarray, q: float,
+                   conf: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Woodruff's ranks (1-based) of the lower and upper bound per group, and whether each exists, from the
+    moments of the share of rows at or below the estimate (:func:`cluster_variances`; ``N`` rows per group).
+
+    Returns
+    -------
+    (lower, has_lower, upper, has_upper)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = np.where(v_row > 0, np.fmax(v_cr / v_row, 1.0), N / clusters)
+        n_star = np.maximum(np.round(N / deff), 1.0)
+    n_star = np.where(np.isfinite(n_star), n_star, 1.0)
+    alpha = 1.0 - conf
+    l_star = stats.binom.ppf(alpha / 2.0, n_star, q)
+    u_star = stats.binom.ppf(1.0 - alpha / 2.0, n_star, q) + 1.0
+    lr = np.round(l_star * N / n_star)
+    ur = np.round(u_star * N / n_star)
+    good = (N > 0) & (clusters >= 2)
+    okl = good & (l_star >= 1) & (lr >= 1)
+    oku = good & (u_star <= n_star) & (ur <= N)
+    li = np.clip(np.nan_to_num(lr, nan=1.0), 1, np.maximum(N, 1)).astype(np.int64)
+    ui = np.clip(np.nan_to_num(ur, nan=1.0), 1, np.maximum(N, 1)).astype(np.int64)
+    return li, okl, ui, oku
+
+
 def _woodruff(xs: np.ndarray, gs: np.ndarray, us: np.ndarray, G: int, qs: np.ndarray, est: np.ndarray,
               conf: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Woodruff bounds into ``low``/``high`` (rows sorted by group and value); returns clusters per group."""
@@ -621,20 +690,7 @@ def _woodruff(xs: np.ndarray, gs: np.ndarray, us: np.ndarray, G: int, qs: np.nda
     for i, qq in enumerate(qs):
         below = (xs <= est[i][gs]).astype(float)
         N, _, clusters, v_cr, v_row = _cluster_moments(below, gs, us, G)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            deff = np.where(v_row > 0, np.fmax(v_cr / v_row, 1.0), N / clusters)
-            n_star = np.maximum(np.round(N / deff), 1.0)
-        n_star = np.where(np.isfinite(n_star), n_star, 1.0)
-        alpha = 1.0 - conf
-        l_star = stats.binom.ppf(alpha / 2.0, n_star, qq)
-        u_star = stats.binom.ppf(1.0 - alpha / 2.0, n_star, qq) + 1.0
-        lr = np.round(l_star * N / n_star)
-        ur = np.round(u_star * N / n_star)
-        good = (cnt > 0) & (clusters >= 2)
-        okl = good & (l_star >= 1) & (lr >= 1)
-        oku = good & (u_star <= n_star) & (ur <= N)
-        li = np.clip(np.nan_to_num(lr, nan=1.0), 1, np.maximum(N, 1)).astype(np.int64)
-        ui = np.clip(np.nan_to_num(ur, nan=1.0), 1, np.maximum(N, 1)).astype(np.int64)
+        li, okl, ui, oku = woodruff_ranks(N, clusters, v_cr, v_row, qq, conf)
         low[i] = np.where(okl, xs[np.clip(start + li - 1, 0, last)], np.nan)
         high[i] = np.where(oku, xs[np.clip(start + ui - 1, 0, last)], np.nan)
     return clusters

@@ -1,0 +1,199 @@
+r"""Exact order statistics of values spread over partitions (the design's B6), per group and for many ranks.
+
+A median, a percentile or the bounds of Woodruff's interval are order
+statistics: the value at a given rank of a group's sorted values. When the
+values sit in several partitions (the Dask engine's partitions of
+customers), each partition keeps its values sorted (:class:`SortedGroups`)
+and :func:`select` finds the value at each requested rank in rounds, asking
+every partition only for counts: a float's bits, read as an unsigned integer
+with the sign handled (:func:`order_keys`), sort as the floats do, so a rank
+can be located by splitting the range of keys in 256 and counting, per
+partition, the values at or below each split point. Each round narrows a
+query's range 256-fold; once a range holds few values (at most ``fetch``)
+the partitions send those values and the rank is read off. The result is
+the value ``np.sort(all values of the group)[rank]`` exactly, whatever the
+partition and the order of the rows, in at most nine rounds.
+
+Examples
+--------
+>>> rng = np.random.default_rng(1)
+>>> x = rng.exponential(60.0, 5_000)
+>>> g = rng.integers(0, 3, 5_000)
+>>> parts = [SortedGroups(x[i::4], g[i::4], 3) for i in range(4)]   # four partitions
+>>> ask = lambda method, **kw: [getattr(p, method)(**kw) for p in parts]
+>>> got = select(ask, np.array([0, 2, 2]), np.array([10, 0, 1_500]), fetch=50)
+>>> want = [np.sort(x[g == 0])[10], np.sort(x[g == 2])[0], np.sort(x[g == 2])[1_500]]
+>>> bool(np.array_equal(got, want))
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SortedGroups", "from_keys", "order_keys", "select"]
+
+_SIGN = np.uint64(1 << 63)
+#: The keys of the finite floats lie in [_LOWEST, _HIGHEST] (order_keys of -max and +max float).
+_SPLITS = 256
+
+
+def order_keys(x: np.ndarray) -> np.ndarray:
+    """Unsigned 64-bit keys that sort as the (finite) floats ``x`` do; ``-0.0`` is taken as ``0.0``.
+
+    >>> k = order_keys(np.array([-2.5, -0.0, 0.0, 1e-300, 3.0]))
+    >>> bool(np.all(np.diff(k.astype(object)) >= 0)), k[1] == k[2]
+    (True, np.True_)
+    """
+    bits = (np.asarray(x, dtype=np.float64) + 0.0).view(np.uint64)  # (-0.0 + 0.0 is 0.0)
+    return np.where(bits & _SIGN, ~bits, bits | _SIGN)
+
+
+def from_keys(k: np.ndarray) -> np.ndarray:
+    """The floats whose :func:`order_keys` are ``k``.
+
+    >>> from_keys(order_keys(np.array([-2.5, 0.0, 7.25]))).tolist()
+    [-2.5, 0.0, 7.25]
+    """
+    k = np.asarray(k, dtype=np.uint64)
+    return np.where(k & _SIGN, k & ~_SIGN, ~k).view(np.float64)
+
+
+_LOWEST = int(order_keys(np.array([-np.finfo(np.float64).max]))[0])
+_HIGHEST = int(order_keys(np.array([np.finfo(np.float64).max]))[0])
+
+
+class SortedGroups:
+    """One partition's finite values, sorted within each of ``n_groups`` groups, to answer :func:`select`'s counts.
+
+    Parameters
+    ----------
+    x : array of float
+        Values (non-finite ones are left out).
+    groups : array of int
+        Group of each value, 0 .. ``n_groups`` - 1 (negative codes are left out).
+    n_groups : int
+    units : array of int, optional
+        Another column to keep beside the values (sampling-unit codes), reordered as they are
+        (:attr:`units`).
+
+    Attributes
+    ----------
+    keys : ndarray of uint64
+        :func:`order_keys` of the kept values, sorted by group, then value.
+    groups, units : ndarray
+        The group (and unit) of each, in the same order.
+    start : ndarray of int64
+        Where each group begins (``n_groups + 1`` entries).
+    """
+
+    def __init__(self, x: np.ndarray, groups: np.ndarray, n_groups: int, units: np.ndarray | None = None) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        g = np.asarray(groups, dtype=np.int64)
+        ok = np.isfinite(x) & (g >= 0)
+        keys, g = order_keys(x[ok]), g[ok]
+        order = np.lexsort((keys, g))
+        self.keys, self.groups = keys[order], g[order]
+        self.units = None if units is None else np.asarray(units)[ok][order]
+        self.start = np.searchsorted(self.groups, np.arange(int(n_groups) + 1)).astype(np.int64)
+
+    def values(self) -> np.ndarray:
+        """The kept values as floats, in the sorted order."""
+        return from_keys(self.keys)
+
+    def _segment(self, g: int) -> np.ndarray:
+        return self.keys[self.start[g]:self.start[g + 1]]
+
+    def counts(self) -> np.ndarray:
+        """Values per group."""
+        return np.diff(self.start)
+
+    def at_most(self, groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """For each ``(group, key)`` pair (``keys`` of shape ``(len(groups), k)``), the values of the group with
+        a key at or below it."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        out = np.zeros(keys.shape, dtype=np.int64)
+        for i, g in enumerate(np.asarray(groups, dtype=np.int64)):  # a loop over queries, not rows
+            out[i] = np.searchsorted(self._segment(g), keys[i], side="right")
+        return out
+
+    def between(self, groups: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
+        """For each query the keys of its group in ``[lo, hi]``."""
+        out = []
+        for g, a, b in zip(np.asarray(groups, dtype=np.int64), np.asarray(lo, dtype=np.uint64),
+                           np.asarray(hi, dtype=np.uint64)):
+            seg = self._segment(g)
+            out.append(seg[np.searchsorted(seg, a, side="left"):np.searchsorted(seg, b, side="right")])
+        return out
+
+
+def _splits(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """256 split keys per range ``[lo, hi]`` (Python ints: no overflow), the last one ``hi``."""
+    out = np.empty((len(lo), _SPLITS), dtype=np.uint64)
+    for i, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        step = (b - a) // _SPLITS + 1
+        out[i] = [min(a + step * j - 1, b) for j in range(1, _SPLITS)] + [b]
+    return out
+
+
+def select(ask: Callable[..., list[Any]], groups: np.ndarray, ranks: np.ndarray, *, fetch: int = 4096) -> np.ndarray:
+    """The values at 0-based ``ranks`` of ``groups`` over all partitions (exact).
+
+    Parameters
+    ----------
+    ask : callable
+        ``ask(method, **kw)`` calls :class:`SortedGroups` ``method`` with
+        ``kw`` on every partition and returns their answers (a list): here
+        for one machine, as tasks on a cluster for the Dask engine.
+    groups, ranks : arrays of int
+        The queries: the value of rank ``ranks[i]`` (0 = the smallest) of
+        group ``groups[i]``. Each rank must be below the group's count.
+    fetch : int, default 4096
+        A query whose remaining range holds at most this many values (over
+        all partitions) is answered by sending those values.
+
+    Returns
+    -------
+    ndarray of float
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    ranks = np.asarray(ranks, dtype=np.int64)
+    q = len(groups)
+    out = np.full(q, np.nan)
+    lo = np.full(q, _LOWEST, dtype=np.uint64)
+    hi = np.full(q, _HIGHEST, dtype=np.uint64)
+    below = np.zeros(q, dtype=np.int64)  # values of the group under lo
+    small = np.zeros(q, dtype=bool)  # ranges to send as values in the next round
+    todo = np.arange(q)
+    while len(todo):
+        send, split = todo[small[todo]], todo[~small[todo]]
+        if len(send):
+            seen = ask("between", groups=groups[send], lo=lo[send], hi=hi[send])
+            for j, i in enumerate(send):  # a loop over queries
+                keys = np.sort(np.concatenate([part[j] for part in seen]))
+                out[i] = from_keys(keys[ranks[i] - below[i]:ranks[i] - below[i] + 1])[0]
+        if len(split):
+            piv = _splits(lo[split], hi[split])
+            # the values in [lo, split key] (every split key is at or above lo: the counts include `below`)
+            counts = np.sum(ask("at_most", groups=groups[split], keys=piv), axis=0) - below[split][:, None]
+            want = ranks[split] - below[split]
+            if np.any((want < 0) | (counts[:, -1] <= want)):
+                raise ValueError("a rank lies beyond its group's values (or below 0)")
+            j = np.argmax(counts > want[:, None], axis=1)  # the first split at which the rank is reached
+            prev = np.where(j > 0, counts[np.arange(len(split)), np.maximum(j - 1, 0)], 0)
+            new_lo = np.where(j > 0, piv[np.arange(len(split)), np.maximum(j - 1, 0)] + np.uint64(1), lo[split])
+            new_hi = piv[np.arange(len(split)), j]
+            below[split] += prev
+            lo[split], hi[split] = new_lo, new_hi
+            inside = counts[np.arange(len(split)), j] - prev
+            one = new_lo == new_hi
+            out[split[one]] = from_keys(new_lo[one])
+            small[split] = ~one & (inside <= fetch)
+            todo = split[~one]
+        else:
+            todo = todo[:0]
+    return out
+

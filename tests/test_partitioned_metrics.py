@@ -1,0 +1,134 @@
+"""The service metrics per partition of customers (issue 13, item 5; the design's step 7): counts, sums and
+sums over units from each partition, the quantiles as exact order statistics found from counts
+(:mod:`csanalysis.stats.selection`), combined into what one pass over the whole tables gives.
+
+Random linked tables with accounts on some tickets, answers about other customers' tickets, answers about no
+ticket, missing customers, ratings, reopens and times; split into 2, 3 and 6 parts by the partitioner the Dask
+engine uses, with the analysis's sampling unit (customers, accounts, rows).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csanalysis.estimators.metrics import MetricsPart, metrics_from_parts, service_metrics
+from csanalysis.link import link_customers
+from csanalysis.partition import split_customers
+from csanalysis.stats.selection import SortedGroups, from_keys, order_keys, select
+
+
+def _world(rng: np.random.Generator, n: int, m: int):
+    start = pd.Timestamp("2024-01-01", tz="UTC")
+    cust = rng.integers(0, max(1, n // 3 + 1), n).astype(str).astype(object)
+    cust[rng.random(n) < 0.1] = None
+    t = pd.DataFrame({
+        "ticket_id": np.arange(n).astype(str), "customer_id": cust,
+        "created_at": start + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+        "channel": rng.choice(["email", "chat", "phone", None], n),
+        "rating": rng.choice(["good", "bad", None], n), "rating_offered": rng.random(n) < 0.7,
+        "status": rng.choice(["solved", "open", "closed"], n),
+        "reopens": np.where(rng.random(n) < 0.2, np.nan, rng.integers(0, 3, n)),
+        "first_reply_minutes": np.where(rng.random(n) < 0.1, np.nan, np.round(rng.exponential(60, n), 0)),
+        "resolution_minutes": np.where(rng.random(n) < 0.1, np.nan, rng.exponential(600, n)),
+        "account_id": np.where(rng.random(n) < 0.4, rng.choice(list("ABCDEF"), n), None)})
+    r = pd.DataFrame({
+        "response_id": np.arange(m).astype(str),
+        "ticket_id": np.where(rng.random(m) < 0.7, rng.integers(0, max(n, 1), m).astype(str), None),
+        "customer_id": np.where(rng.random(m) < 0.9, rng.integers(0, max(1, n // 3 + 1), m).astype(str), None),
+        "responded_at": start + pd.to_timedelta(rng.integers(0, 300, m), unit="D"),
+        "csat": np.where(rng.random(m) < 0.2, np.nan, rng.integers(1, 6, m)),
+        "nps": np.where(rng.random(m) < 0.3, np.nan, rng.integers(0, 11, m)),
+        "ces": np.where(rng.random(m) < 0.5, np.nan, rng.integers(1, 8, m))})
+    return link_customers(tickets=t, responses=r)
+
+
+def _of_parts(parts, **kw):
+    return metrics_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], **kw)
+
+
+def _assert_same(whole, got):
+    w, g = whole.summary(), got.summary()
+    assert list(w.columns) == list(g.columns) and len(w) == len(g)
+    for c in w.columns:
+        if pd.api.types.is_float_dtype(w[c]):
+            np.testing.assert_allclose(g[c].to_numpy(float), w[c].to_numpy(float), rtol=1e-9, atol=1e-9)
+        else:
+            assert g[c].astype(str).tolist() == w[c].astype(str).tolist(), c
+    assert (g["n"].to_numpy() == w["n"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("cluster", ["customer", "account_id", None])
+@pytest.mark.parametrize("by", [None, "channel", "month"])
+def test_service_metrics_of_parts_equal_the_whole(seed, cluster, by):
+    rng = np.random.default_rng(seed)
+    linked = _world(rng, int(rng.integers(1, 300)), int(rng.integers(1, 150)))
+    whole = service_metrics(linked.tickets, linked.responses, by=by, cluster=cluster)
+    assert whole.summary()["value"].notna().any()
+    for k in (2, 3, 6):
+        parts = split_customers(linked, k, unit=cluster)
+        got = _of_parts([MetricsPart(p.tickets, p.responses, by=by, cluster=cluster) for p in parts], by=by,
+                        cluster=cluster)
+        _assert_same(whole, got)
+
+
+def test_answers_about_another_customers_ticket_need_the_grouping():
+    # customers as the unit: an answer is placed with its ticket's owner, its unit is its own customer; without
+    # grouping the two customers, that customer's answers span parts and the intervals come out wrong
+    rng = np.random.default_rng(11)
+    linked = _world(rng, 300, 200)
+    whole = service_metrics(linked.tickets, linked.responses, cluster="customer").summary()
+    ungrouped = split_customers(linked, 3)
+    got = _of_parts([MetricsPart(p.tickets, p.responses, cluster="customer") for p in ungrouped]).summary()
+    assert not np.allclose(got["ci_low"].to_numpy(float), whole["ci_low"].to_numpy(float), equal_nan=True)
+
+
+def test_a_part_holding_no_customer_uses_the_whole_tables_customer_column():
+    t = pd.DataFrame({"ticket_id": ["1", "2", "3", "4"], "customer": ["a", "a", None, None],
+                      "customer_id": ["x", "y", "z", "w"], "rating": ["bad", "good", "bad", "good"]})
+    whole = service_metrics(t)
+    parts = [MetricsPart(t.iloc[:2]), MetricsPart(t.iloc[2:])]  # the second part fills customer_id only
+    _assert_same(whole, _of_parts(parts))
+    assert "customers as clusters" in whole.get("bad_rating_share")["method"]
+
+
+def test_nps_out_of_range_is_refused_over_all_parts():
+    r = pd.DataFrame({"response_id": ["1", "2"], "customer": ["a", "b"], "nps": [3, 11]})
+    with pytest.raises(ValueError, match="0-10 scale"):
+        _of_parts([MetricsPart(None, r.iloc[:1]), MetricsPart(None, r.iloc[1:])])
+    with pytest.raises(ValueError, match="0-10 scale"):
+        service_metrics(None, r)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_select_finds_the_exact_order_statistics(seed):
+    rng = np.random.default_rng(seed)
+    n, G, P = int(rng.integers(1, 3000)), int(rng.integers(1, 5)), int(rng.integers(1, 6))
+    x = [rng.exponential(60, n), rng.integers(0, 5, n).astype(float), rng.normal(0, 1e-200, n),
+         np.round(rng.normal(0, 100, n)) - 0.0][seed % 4]
+    x[rng.random(n) < 0.05] = np.nan
+    g = rng.integers(-1, G, n)
+    part = rng.integers(0, P, n)
+    parts = [SortedGroups(x[part == i], g[part == i], G) for i in range(P)]
+    groups, ranks, want = [], [], []
+    for j in range(G):
+        v = np.sort(x[(g == j) & np.isfinite(x)])
+        for r in rng.integers(0, len(v), 5) if len(v) else []:
+            groups.append(j), ranks.append(r), want.append(v[r])
+    if not groups:
+        return
+    got = select(lambda method, **kw: [getattr(p, method)(**kw) for p in parts], np.array(groups), np.array(ranks),
+                 fetch=int(rng.choice([1, 10, 4096])))
+    assert np.array_equal(got, np.array(want))
+    with pytest.raises(ValueError, match="beyond"):
+        select(lambda method, **kw: [getattr(p, method)(**kw) for p in parts], np.array(groups[:1]),
+               np.array([n + 1]))
+
+
+def test_order_keys_sort_as_the_floats():
+    x = np.array([-np.finfo(float).max, -1.5, -1e-300, -0.0, 0.0, 5e-324, 2.0, np.finfo(float).max])
+    k = order_keys(x)
+    assert (np.diff(k.astype(object)) >= 0).all() and k[3] == k[4]
+    assert np.array_equal(from_keys(k), x + 0.0)
