@@ -660,6 +660,21 @@ def _levels_by_parts(runner: Any, responses: Any, activity: Any, as_of: pd.Times
                                            "with_activity": activity is not None, "notes": notes}
 
 
+def _metrics_by_parts(runner: Any, linked: Any, tickets: Any, responses: Any, unit: str | None, by: str | None,
+                      confidence: float) -> tuple:
+    """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
+    answers placed with them (only the columns read) build a :class:`~csanalysis.estimators.metrics.MetricsPart`
+    where they are; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    from .estimators.metrics import COLUMNS_READ, MetricsPart, metrics_from_parts
+
+    more = tuple(c for c in ("channel", unit) if c is not None)  # (one split serves both tables of metrics)
+    parts = runner.ticket_parts(linked, {"tickets": (*COLUMNS_READ["tickets"], *more),
+                                         "responses": (*COLUMNS_READ["responses"], *more)})
+    parts = [(t if tickets is not None else None, r if responses is not None else None) for t, r in parts]
+    states = runner.part_states(MetricsPart, parts, by=by, cluster=unit)
+    return states, metrics_from_parts, {"by": by, "confidence": confidence, "cluster": unit}
+
+
 def _numeric_column(df: pd.DataFrame, column: str) -> bool:
     return bool(pd.api.types.is_numeric_dtype(df[column].dtype) and not pd.api.types.is_bool_dtype(df[column].dtype))
 
@@ -1288,6 +1303,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
     # values, the function combining them, its keywords); their job in `jobs` gives the note when a part fails
     parted: dict[str, tuple[list[Any], Callable[..., Any], dict]] = {}
+    # the stages whose combining step asks the partitions in rounds: result name -> (futures of the parts'
+    # states, the driver, its keywords), for DaskRunner.drive_parts
+    driven: dict[str, tuple[list[Any], Callable[..., Any], dict]] = {}
     # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
@@ -1325,10 +1343,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if tk is not None or rs is not None:
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))
+        if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
+            driven["metrics"] = _metrics_by_parts(runner, linked, tk, rs, unit, None, confidence)
     if tk is not None:
         if here(_has, tk, "channel"):
             jobs.append(("metrics_by_channel", "service metrics by channel", service_metrics, (tk, rs),
                          {"by": "channel", "confidence": confidence, "cluster": unit}))
+            if runner is not None:
+                driven["metrics_by_channel"] = _metrics_by_parts(runner, linked, tk, rs, unit, "channel", confidence)
             jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
                          {"csat_from": "survey", "cluster": unit, **boot}))
         jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers),
@@ -1398,9 +1420,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     else:
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
-        whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs if name not in parted]))
+        whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs
+                                        if name not in parted and name not in driven]))
         for name, label, fn, args, kw in jobs:
-            if name not in parted:
+            if name in driven:
+                states, driver, with_kw = driven[name]
+                value, note, seconds = runner.drive_parts(states, driver, whole=(fn, args, kw), **with_kw)
+            elif name not in parted:
                 value, note, seconds = next(whole)
             else:
                 parts, combine, with_kw = parted[name]
@@ -1430,6 +1456,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                         act if orders is None else None, currency=currency, gradient=gradient, orders=orders)
     jobs.clear()
     parted.clear()
+    driven.clear()
     if runner is not None:
         runner.drop_parts()
     tk = rs = act = None  # the tables are linked's now (with Dask: futures whose tables go once let go)

@@ -34,7 +34,13 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:func:`csanalysis.estimators.churn.snapshot_churn_part`), the customer
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
-   no-purchase outcome, each
+   no-purchase outcome; the service metrics overall and by channel keep a
+   state per partition of tickets and the answers placed with them
+   (:class:`csanalysis.estimators.metrics.MetricsPart`,
+   :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
+   are driven from here in rounds of counts and sums
+   (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,
+   :mod:`csanalysis.stats.selection`). Each is
    equal to one pass over the whole table by construction (counts and
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
@@ -162,10 +168,27 @@ def _placing(df: pd.DataFrame, owner: pd.Series | None, groups: Any) -> pd.Serie
     return df["customer"] if groups is None else groups.keys(df["customer"], unit_values(df, groups.column))
 
 
-def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int, groups: Any = None) -> list[pd.DataFrame]:
+def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int, groups: Any = None,
+                 columns: tuple[str, ...] | None = None) -> list[pd.DataFrame]:
     from .partition import part_numbers, split_rows
 
-    return split_rows(df, part_numbers(_placing(df, owner, groups), n_parts), n_parts)
+    place = part_numbers(_placing(df, owner, groups), n_parts)
+    if columns is not None:  # (only the columns the stages read travel)
+        df = df[[c for c in df.columns if c in columns]]
+    return split_rows(df, place, n_parts)
+
+
+def _advance(state: Any, method: str, kw: dict) -> tuple[Any, Any]:
+    """``state.method(**kw)`` on a worker: ``(state, answer)``, the state as the method left it."""
+    return state, getattr(state, method)(**kw)
+
+
+def _value(done: tuple[Any, str | None, float]) -> Any:
+    return done[0]
+
+
+def _note(done: tuple[Any, str | None, float]) -> tuple[str | None, float]:
+    return done[1], done[2]
 
 
 def _split_own(df: pd.DataFrame, columns: tuple[str, ...], n_parts: int,
@@ -438,15 +461,17 @@ class DaskRunner:
         self._groups = self.submit(unit_groups, self.submit(_owner_columns, linked.tickets, "tickets", unit),
                                    responses, unit)
 
-    def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None) -> list[Any]:
+    def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None,
+                        columns: dict[str, tuple[str, ...]] | None = None) -> list[Any]:
         """:func:`csanalysis.partition.split_customers` of tables on the workers: a shuffle by customer.
 
         ``linked`` holds futures of the tables (``tables``: those to split,
         default all). Who owns each ticket and survey response needs both
         tables' ticket ids (:func:`~csanalysis.partition.ticket_owners`), so
         only those columns go to one worker; each table is then split where
-        it is, and each part is a future of its own, to move to the worker
-        that processes that partition. Returns ``n_parts``
+        it is (``columns``: only those of each table named), and each part is
+        a future of its own, to move to the worker that processes that
+        partition. Returns ``n_parts``
         :class:`~csanalysis.link.LinkedData` of futures (None for a table
         not split), each part equal to the one machine's.
         """
@@ -467,7 +492,8 @@ class DaskRunner:
                       "responses": self.client.submit(operator.getitem, both, 1, pure=False)}
         parts: dict[str, list[Any]] = {}
         for name, f in given.items():
-            split = self.submit(_split_table, f, owners.get(name), n_parts, groups)
+            cols = None if columns is None or name not in columns else tuple(columns[name])
+            split = self.submit(_split_table, f, owners.get(name), n_parts, groups, cols)
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
         empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
@@ -490,6 +516,54 @@ class DaskRunner:
                 (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
                 for i in range(n)]
         return self._parts[cache_key]
+
+    def ticket_parts(self, linked: Any, columns: dict[str, tuple[str, ...]]) -> list[tuple[Any, Any]]:
+        """The partitions of the tickets and of the answers placed with them (:meth:`split_customers`: an
+        answer goes with its ticket's owner, customers sharing a sampling unit together), only ``columns`` of
+        each table: ``(tickets, responses)`` futures per partition (None for a table the analysis lacks).
+        Split once per set of columns, kept until :meth:`drop_parts`."""
+        cache_key = ("tickets and responses", tuple(sorted((n, tuple(c)) for n, c in columns.items())))
+        if cache_key not in self._parts:
+            parts = self.split_customers(linked, self.n_parts, tables=("tickets", "responses"), columns=columns)
+            self._parts[cache_key] = [(p.tickets, p.responses) for p in parts]
+        return self._parts[cache_key]
+
+    def part_states(self, build: Callable[..., Any], parts: list[tuple[Any, ...]], **kw: Any) -> list[Any]:
+        """``build(*part, **kw)`` on every partition (each a stage of its own): futures of ``(state, note,
+        seconds)`` for :meth:`drive_parts`, where the state answers the combining step's rounds."""
+        return [self.client.submit(_stage, build, tuple(part), kw, pure=False) for part in parts]
+
+    def drive_parts(self, states: list[Any], driver: Callable[..., Any], *,
+                    whole: tuple[Callable[..., Any], tuple, dict] | None = None,
+                    **kw: Any) -> tuple[Any, str | None, float]:
+        """``driver(each, **kw)`` here, where ``each(method, **kw)`` calls ``method`` on every partition's state
+        (:meth:`part_states`) where it is and returns the answers: ``(value, note, seconds)`` as
+        :meth:`combine_parts`, with the parts' build time and the rounds' wall time.
+
+        A state may change in a round (a method fixing the groups, say); each round's states are the
+        futures the round returned, so a state moved to another worker keeps its changes.
+        """
+        done = self.client.gather([self.client.submit(_note, s, pure=False) for s in states])
+        seconds = float(sum(s for _, s in done))
+        note = next((n for n, _ in done if n is not None), None)
+        if note is not None:
+            if whole is not None:
+                [(value, note, s)] = self.run_stages([whole])
+                return value, note, seconds + s
+            return None, note, seconds
+        current = [self.client.submit(_value, s, pure=False) for s in states]
+
+        def each(method: str, **args: Any) -> list[Any]:
+            pairs = [self.client.submit(_advance, s, method, args, pure=False) for s in current]
+            current[:] = [self.client.submit(operator.getitem, p, 0, pure=False) for p in pairs]
+            return self.client.gather([self.client.submit(operator.getitem, p, 1, pure=False) for p in pairs])
+
+        value, note, s = _stage(driver, (each,), kw)
+        current.clear()
+        if note is not None and whole is not None:
+            [(value, note, s2)] = self.run_stages([whole])
+            s += s2
+        return value, note, seconds + s
 
     def map_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...], *,
                   beside: tuple[Any, tuple[str, ...]] | None = None, **kw: Any) -> list[Any]:

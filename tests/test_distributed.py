@@ -246,6 +246,47 @@ def test_stages_map_over_partitions_of_customers_and_combine(client, n_parts):
     assert runner.customer_parts(there, cols) is not parts
 
 
+@pytest.mark.parametrize("n_parts", [2, 5])
+def test_service_metrics_are_driven_over_partition_states(client, shared_accounts, n_parts):
+    # the tickets and the answers placed with them split where they are (only the columns asked for), a
+    # MetricsPart built per partition, its rounds asked from here (each round's states are the ones it
+    # returned: a state changed in a round keeps the change): equal to service_metrics on the whole tables
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.estimators.metrics import (
+        COLUMNS_READ,
+        MetricsPart,
+        metrics_from_parts,
+        service_metrics,
+    )
+
+    here = shared_accounts(2)
+    rng = np.random.default_rng(4)
+    n = len(here.tickets)
+    here.tickets = here.tickets.assign(channel=rng.choice(["email", "chat", "phone"], n),
+                                       rating=rng.choice(["good", "bad", None], n),
+                                       first_reply_minutes=rng.exponential(60, n).round(),
+                                       resolution_minutes=rng.exponential(600, n))
+    runner = DaskRunner(client, partitions=n_parts)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    runner.group_customers(there, "account_id")
+    cols = {"tickets": (*COLUMNS_READ["tickets"], "channel"), "responses": COLUMNS_READ["responses"]}
+    parts = runner.ticket_parts(there, cols)
+    assert runner.ticket_parts(there, cols) is parts and len(parts) == n_parts  # split once
+    assert set(parts[0][0].result().columns) <= set(cols["tickets"])
+    for by in (None, "channel"):
+        states = runner.part_states(MetricsPart, parts, by=by, cluster="account_id")
+        got, note, seconds = runner.drive_parts(states, metrics_from_parts, by=by, cluster="account_id")
+        assert note is None and seconds > 0
+        want = service_metrics(here.tickets, here.responses, by=by, cluster="account_id").summary()
+        assert_frame_equal(got.summary(), want, check_exact=False, rtol=1e-9, atol=1e-9)
+    # a part that cannot be built: the stage on the whole tables gives the note
+    states = runner.part_states(MetricsPart, parts, cluster="no such column")
+    value, note, _ = runner.drive_parts(states, metrics_from_parts, whole=(service_metrics, (here.tickets,),
+                                                                         {"cluster": "no such column"}))
+    assert value is None and "is in neither the tickets nor the responses table" in note
+    runner.drop_parts()
+
+
 def _no_purchase(experiences, activity, *, as_of):
     from csanalysis.analysis import no_purchase_after
 

@@ -103,7 +103,7 @@ from csanalysis.stats.clustered import (
 from csanalysis.stats.grouped import grouped_quantile_ci
 from csanalysis.stats.selection import SortedGroups, select
 
-__all__ = ["CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
+__all__ = ["COLUMNS_READ", "CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
            "ServiceMetrics", "metrics_from_parts", "quantile_ci", "sampling_units", "service_metrics"]
 
 SHARE_CI = "cluster-robust Wilson-type interval"
@@ -164,6 +164,11 @@ _MAX_GROUPS = 5_000_000
 _TICKET_COLUMNS_READ = frozenset({"ticket_id", "created_at", "rating", "rating_score", "rating_offered", "status",
                                   "solved_at", "reopens", "replies", "first_reply_minutes", "resolution_minutes",
                                   "direction", "account_id", *CUSTOMER_COLUMNS})
+#: The columns :class:`MetricsPart` reads of each table, besides the ``by`` and ``cluster`` columns (the Dask
+#: engine sends only these to the partitions).
+COLUMNS_READ: dict[str, tuple[str, ...]] = {
+    "tickets": tuple(sorted(_TICKET_COLUMNS_READ)),
+    "responses": ("response_id", "ticket_id", "responded_at", "csat", "nps", "ces", *CUSTOMER_COLUMNS)}
 
 
 def _present(df: pd.DataFrame, col: str) -> bool:
