@@ -123,6 +123,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,9 +136,17 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
 from csanalysis.stats.arrays import distinct, n_distinct
 from csanalysis.stats.bootstrap import percentile_interval
-from csanalysis.stats.clustered import Units, as_units, clustered_bootstrap_sums, clustered_share_ci, hash_seed
+from csanalysis.stats.clustered import (
+    ClusteredSums,
+    Units,
+    as_units,
+    clustered_bootstrap_sums,
+    hash_seed,
+    share_interval,
+)
 
-__all__ = ["CHANNEL_USE_FIGURES", "FIGURE_COLUMNS", "MIX_COLUMNS", "ChannelUseResult", "channel_use"]
+__all__ = ["CHANNEL_USE_FIGURES", "COLUMNS_READ", "FIGURE_COLUMNS", "MIX_COLUMNS", "ChannelUsePart", "ChannelUseResult", "channel_use",
+           "channel_use_from_parts"]
 
 #: Figure id -> definition in words (the rows of :attr:`ChannelUseResult.figures`, in this order).
 CHANNEL_USE_FIGURES: dict[str, str] = {
@@ -173,6 +182,10 @@ _DIFF_METHOD = ("difference of two shares; percentile interval of a cluster boot
                 "inverting the percentile interval at 0: 2 (1 + min(#replicates <= 0, #replicates >= 0)) / "
                 "(replicates + 1)")
 _NS_PER_DAY = 86_400 * 10**9
+#: The ticket columns :class:`ChannelUsePart` reads, besides a ``cluster`` column (the Dask engine sends only
+#: these to the partitions).
+COLUMNS_READ: tuple[str, ...] = ("created_at", "channel", "self_service", "rating", "rating_score", "ticket_id",
+                                 "account_id", "direction", *CUSTOMER_COLUMNS)
 
 
 @dataclass
@@ -332,108 +345,211 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     conf = check_confidence(confidence)
     R = check_resamples(n_resamples)
     window = check_window(window_days)
+    part = ChannelUsePart(tickets, freq=freq, window_days=window, cluster=cluster)
+    return channel_use_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], freq=freq, window_days=window,
+                                  cluster=cluster, n_resamples=R, confidence=conf, seed=seed)
+
+
+class ChannelUsePart:
+    """One partition's share of :func:`channel_use` (its tickets: every customer's and every sampling unit's
+    tickets in one partition), answering the combining step's rounds: :meth:`first` (what all parts must agree
+    on), :meth:`build` (the issues, their counts, sums and bootstrap sums), :meth:`centred` (sums over units
+    around the combined shares). :func:`channel_use` is the same with the whole table as the only part."""
+
+    def __init__(self, tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 7,
+                 cluster: str | None = "customer") -> None:
+        check_frame(tickets, "tickets")
+        self.freq, self.window, self.cluster = freq, check_window(window_days), cluster
+        self.n_rows = len(tickets)
+        self.has_created = "created_at" in tickets.columns and bool(tickets["created_at"].notna().any())
+        created = _created(tickets) if self.has_created else pd.Series(pd.NaT, index=tickets.index,
+                                                                        dtype="datetime64[ns, UTC]")
+        agent = agent_initiated(tickets)
+        no_time = created.isna().to_numpy(dtype=bool)
+        keep = ~agent & ~no_time
+        self.n_agent = int(agent.sum())
+        self.n_no_time = int((~agent & no_time).sum())
+        # only the columns read below, not the whole table
+        used = {*COLUMNS_READ, *([cluster] if isinstance(cluster, str) else [])} - {"direction"}
+        self.t = tickets.loc[keep, [c for c in tickets.columns if c in used]]
+        self.created = created.loc[keep]
+        t = self.t
+        self.ss = _self_service(t)  # (value, known, reason not estimable); raises when not boolean
+        self.labels, self.rating_note = _labels(t)
+
+    def first(self) -> dict[str, Any]:
+        """The facts every part must agree on: which columns the tickets fill, the periods and channels seen,
+        the last ticket's time, the counts of the tickets left out."""
+        t = self.t
+        per = _period_values(self.created, self.freq)
+        return {
+            "has_created": self.has_created, "n_rows": self.n_rows, "n_kept": len(t), "n_agent": self.n_agent,
+            "n_no_time": self.n_no_time,
+            "customer": tuple(c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())),
+            "account": "account_id" in t.columns and bool(t["account_id"].notna().any()),
+            "periods": pd.unique(per.dropna()), "channels": _text_codes(t["channel"])[1] if "channel" in t.columns
+            else [], "has_channel": "channel" in t.columns,
+            "ss_note": self.ss[2], "last": int(_ns(self.created).max()) if len(t) else None,
+            "columns": tuple(t.columns), "rating_note": self.rating_note,
+            "no_channel": int(t["channel"].isna().sum()) if "channel" in t.columns else len(t)}
+
+    def build(self, *, customer: str | None, periods: list, channels: list[str], cluster: str | None,
+              last: int, seed: int, n_resamples: int) -> dict[str, Any]:
+        """The issues (a customer's tickets chained with gaps up to the window: local to the part), the rows
+        and sums of every share, the bootstrap sums of the two differences, and the counts."""
+        t, created, window = self.t, self.created, self.window
+        n = len(t)
+        row_key, rid_code = _row_keys(t, created)
+        cust_code = np.full(n, -1, dtype=np.int64) if customer is None else _text_codes(t[customer])[0]
+        t_ns = _ns(created)
+        # rows alike in customer, time and row key (rare: no ticket ids) are put in the order of their contents' hash
+        row_hash = np.zeros(n, dtype=np.uint64)
+        tie = pd.DataFrame({"c": cust_code, "t": t_ns, "r": rid_code}).duplicated(keep=False).to_numpy(dtype=bool)
+        if tie.any():
+            row_hash[tie] = _row_hash(t.loc[tie], created.loc[tie])
+        order = np.lexsort((row_hash, rid_code, t_ns, cust_code))
+        t = t.iloc[order]
+        created = created.iloc[order]
+        cust_code, t_ns, row_key = cust_code[order], t_ns[order], row_key.iloc[order].reset_index(drop=True)
+        ss_val, ss_known = self.ss[0][order], self.ss[1][order]
+        label = self.labels[order]
+        P = len(periods)
+        period = _codes_among(_period_values(created, self.freq), periods)
+        channel = _codes_among(t["channel"], channels) if "channel" in t.columns else np.full(n, -1, np.int64)
+        C = len(channels)
+        known_channel = channel >= 0
+        # sampling units of the tickets (a ticket without one is its own unit, named by its row key)
+        work = pd.DataFrame({c: t[c].reset_index(drop=True) for c in t.columns
+                             if c in (*CUSTOMER_COLUMNS, "account_id") or c == cluster}, index=pd.RangeIndex(n))
+        work["\\x00row"] = row_key
+        ids, how_units = sampling_units(work, cluster, row_id="\\x00row", customer=customer)
+        tunits = as_units(ids, n)
+        # issues: sorted by customer and time, chained
+        has_c = cust_code >= 0
+        same_c = np.r_[False, (cust_code[1:] == cust_code[:-1]) & has_c[1:]][:n]  # (a part may hold no ticket)
+        gap = np.r_[np.iinfo(np.int64).max, np.diff(t_ns)][:n]
+        new = ~same_c | (gap > window * _NS_PER_DAY)
+        issue = np.cumsum(new) - 1
+        I = int(issue[-1]) + 1 if n else 0
+        first = np.flatnonzero(new)
+        size = np.bincount(issue, minlength=I)
+        pair = distinct(issue[known_channel] * np.int64(max(C, 1)) + channel[known_channel])
+        n_channels = np.bincount(pair // max(C, 1), minlength=I)
+        rated_t = label != ""
+        rated = np.bincount(issue, weights=rated_t, minlength=I) > 0
+        bad = np.bincount(issue, weights=label == "bad", minlength=I) > 0
+        i_ss_known = ss_known[first]
+        i_ss = ss_val[first] & i_ss_known
+        i_period = period[first]
+        # an issue's unit is its first ticket's (with cluster=None: that ticket itself, i.e. the issue)
+        iunits = Units(tunits.codes[first], tunits.ids)
+        cross, single, repeat = n_channels >= 2, n_channels == 1, size >= 2
+        one, zero = np.ones(I, dtype=bool), np.zeros(I, np.int64)
+        shares = ClusteredSums()
+        shares.add("self_service_first_share", i_ss, iunits, zero, 1, eligible=i_ss_known)
+        shares.add("cross_channel_issue_share", cross, iunits, zero, 1, eligible=n_channels >= 1)
+        shares.add("repeat_contact_share", repeat, iunits, zero, 1, eligible=one)
+        for fid, side in (("bad_share_cross_channel", cross), ("bad_share_single_channel", single),
+                          ("bad_share_repeat", repeat), ("bad_share_single_contact", ~repeat)):
+            shares.add(fid, bad, iunits, zero, 1, eligible=rated & side)
+        for j in range(C):  # the mix: a handful of channels, vectorised over tickets and periods
+            shares.add(("mix", j), channel == j, tunits, period, P, eligible=known_channel)
+        for name, success, eligible in (("self_service_first", i_ss, i_ss_known),
+                                        ("cross_channel", cross, n_channels >= 1), ("repeat_contact", repeat, one)):
+            shares.add(("period", name), success, iunits, i_period, P, eligible=eligible)
+        self.shares = shares
+        both = {kind: n_distinct(iunits.codes[rated & (a | b)])
+                for kind, a, b in (("cross_channel", cross, single), ("repeat", repeat, ~repeat))}
+        return {
+            "sums": shares.sums(), "boot": _bootstrap_sums(bad, rated, cross, single, repeat, iunits, n_resamples,
+                                                           seed),
+            "units": {"all": n_distinct(iunits.codes), **both},
+            "counts": {"n_tickets": n, "n_issues": I, "n_customers": n_distinct(cust_code[has_c]),
+                       "n_tickets_without_customer": int((~has_c).sum()),
+                       "n_issues_open_at_end": int((t_ns[first + size - 1] >= last - window * _NS_PER_DAY).sum()),
+                       "n_rated_issues": int(rated.sum()), "no_channel_issues": int((n_channels == 0).sum()),
+                       "ss_unknown": int((~i_ss_known).sum())},
+            "issues": np.bincount(i_period, minlength=P).astype(np.int64),
+            "tickets": np.bincount(period, minlength=P).astype(np.int64), "how_units": how_units}
+
+    def centred(self, *, means: dict[Any, np.ndarray]) -> dict[Any, tuple[np.ndarray, ...]]:
+        """:meth:`csanalysis.stats.clustered.ClusteredSums.centred` of every share."""
+        return self.shares.centred(means)
+
+
+def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", window_days: float = 7,
+                           cluster: str | None = "customer", n_resamples: int = 1000, confidence: float = 0.95,
+                           seed: Any = 0) -> ChannelUseResult:
+    """:func:`channel_use` combined from partitions (:class:`ChannelUsePart`), asked in rounds.
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw)`` calls :class:`ChannelUsePart` ``method`` on every partition and returns their
+        answers (a list): a loop on one machine, tasks on a cluster (the Dask engine).
+    freq, window_days, cluster, n_resamples, confidence, seed
+        As :func:`channel_use` (the parts were built with the same).
+
+    Returns
+    -------
+    ChannelUseResult
+        The one :func:`channel_use` gives on the whole table: every customer's (and every sampling unit's)
+        tickets are in one partition, and every figure is built from counts, sums and sums over units.
+    """
+    conf = check_confidence(confidence)
+    R = check_resamples(n_resamples)
+    window = check_window(window_days)
     seed_ = hash_seed(seed)
     notes: list[str] = []
-
-    created = _created(tickets)
-    agent = agent_initiated(tickets)
-    no_time = created.isna().to_numpy(dtype=bool)
-    keep = ~agent & ~no_time
-    n_agent = int(agent.sum())
-    n_no_time = int((~agent & no_time).sum())
+    seen = each("first")
+    if not any(p["has_created"] for p in seen):
+        _created(pd.DataFrame({"created_at": []}))  # (raises: the table has no created_at values)
+    n_all = sum(p["n_rows"] for p in seen)
+    n_agent, n_no_time = sum(p["n_agent"] for p in seen), sum(p["n_no_time"] for p in seen)
     if n_agent:
         notes.append(f"{n_agent} agent-initiated ticket(s) left out (direction 'agent': outbound, follow-ups)")
     if n_no_time:
         notes.append(f"{n_no_time} customer-initiated ticket(s) without created_at left out")
-    if not keep.any():
-        raise ValueError(f"no customer-initiated ticket with a creation time remains: of {len(tickets)} ticket(s), "
+    if not sum(p["n_kept"] for p in seen):
+        raise ValueError(f"no customer-initiated ticket with a creation time remains: of {n_all} ticket(s), "
                          f"{n_agent} are agent-initiated (direction 'agent') and {n_no_time} have no created_at; "
                          "channel_use measures what customers do, so it needs tickets they started (direction "
                          "'customer' or missing) with created_at set")
-    # only the columns read below, not the whole table
-    used = {"created_at", "channel", "self_service", "rating", "rating_score", "ticket_id", "account_id",
-            *CUSTOMER_COLUMNS, *([cluster] if isinstance(cluster, str) else [])}
-    t = tickets.loc[keep, [c for c in tickets.columns if c in used]]
-    created = created.loc[keep]
-    n = len(t)
-
-    # ---------------------------------------------------------------- per-ticket columns, rows in a stable order
-    cust_col = next((c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())), None)
-    row_key, rid_code = _row_keys(t, created)
+    cust_col = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
     if cust_col is None:
         notes.append(f"no customer column ({', '.join(CUSTOMER_COLUMNS)}): every ticket is an issue of its own and "
                      "repeat or cross-channel contact cannot be seen")
-        cust_code = np.full(n, -1, dtype=np.int64)
-    else:
-        cust_code, _ = _text_codes(t[cust_col])
-    t_ns = _ns(created)
-    # rows alike in customer, time and row key (rare: no ticket ids) are put in the order of their contents' hash
-    row_hash = np.zeros(n, dtype=np.uint64)
-    tie = pd.DataFrame({"c": cust_code, "t": t_ns, "r": rid_code}).duplicated(keep=False).to_numpy(dtype=bool)
-    if tie.any():
-        row_hash[tie] = _row_hash(t.loc[tie], created.loc[tie])
-    order = np.lexsort((row_hash, rid_code, t_ns, cust_code))
-    t = t.iloc[order]
-    created = created.iloc[order]
-    cust_code, t_ns, row_key = cust_code[order], t_ns[order], row_key.iloc[order].reset_index(drop=True)
-
-    period, periods = _periods(created, freq)
+    periods = sorted({p for part in seen for p in part["periods"]})
+    texts = {c for p in seen for c in p["channels"]}
+    channels = [c for c in CHANNELS if c in texts] + sorted(texts - set(CHANNELS))
+    last = max(p["last"] for p in seen if p["last"] is not None)
     P = len(periods)
-    channel, channels = _channels(t)
-    C = len(channels)
-    known_channel = channel >= 0
-    n_no_channel = int((~known_channel).sum())
+    ss_note = seen[0]["ss_note"]
+    if ss_note.startswith("not estimable: the self_service column is empty") and any(not p["ss_note"] for p in seen):
+        ss_note = ""  # (a part without a known value, others with)
+    n_no_channel = sum(p["no_channel"] for p in seen)
     if n_no_channel:
         notes.append(f"{n_no_channel} ticket(s) without a channel: left out of the channel mix and of the issues' "
                      "channels")
-    ss_val, ss_known, ss_note = _self_service(t)
-    label, rating_note = _labels(t)
-    if rating_note:
-        notes.append(rating_note)
-
-    # sampling units of the tickets (a ticket without one is its own unit, named by its row key)
-    cluster_, how = _cluster(t, cluster, cust_col, notes)
-    work = pd.DataFrame({c: t[c].reset_index(drop=True) for c in t.columns
-                         if c in (*CUSTOMER_COLUMNS, "account_id") or c == cluster_}, index=pd.RangeIndex(n))
-    work["\x00row"] = row_key
-    ids, how_units = sampling_units(work, cluster_, row_id="\x00row")
-    how = how or how_units
-    tunits = as_units(ids, n)
-
-    # ---------------------------------------------------------------- issues: sorted by customer and time, chained
-    has_c = cust_code >= 0
-    same_c = np.r_[False, (cust_code[1:] == cust_code[:-1]) & has_c[1:]]
-    gap = np.r_[np.iinfo(np.int64).max, np.diff(t_ns)]
-    new = ~same_c | (gap > window * _NS_PER_DAY)
-    issue = np.cumsum(new) - 1
-    I = int(issue[-1]) + 1
-    first = np.flatnonzero(new)
-    size = np.bincount(issue, minlength=I)
-    pair = distinct(issue[known_channel] * np.int64(max(C, 1)) + channel[known_channel])
-    n_channels = np.bincount(pair // max(C, 1), minlength=I)
-    rated_t = label != ""
-    rated = np.bincount(issue, weights=rated_t, minlength=I) > 0
-    bad = np.bincount(issue, weights=label == "bad", minlength=I) > 0
-    i_ss_known = ss_known[first]
-    i_ss = ss_val[first] & i_ss_known
-    i_period = period[first]
-    # an issue's unit is its first ticket's (with cluster=None: that ticket itself, i.e. the issue)
-    iunits = Units(tunits.codes[first], tunits.ids)
-    n_units = n_distinct(iunits.codes)
-    last = int(t_ns.max())
-    open_at_end = int((t_ns[first + size - 1] >= last - window * _NS_PER_DAY).sum())
-    cross = n_channels >= 2
-    single = n_channels == 1
-    repeat = size >= 2
+    if seen[0]["rating_note"]:
+        notes.append(seen[0]["rating_note"])
+    cluster_, how = _cluster_of(cluster, cust_col, any(p["account"] for p in seen), seen[0]["columns"], notes)
+    built = each("build", customer=cust_col, periods=periods, channels=channels, cluster=cluster_, last=last,
+                 seed=seed_, n_resamples=R)
+    how = how or built[0]["how_units"]
+    counts = {k: sum(b["counts"][k] for b in built) for k in built[0]["counts"]}
+    I = sum(b["counts"]["n_issues"] for b in built)
+    sums = _add([b["sums"] for b in built])
+    centred = _add(each("centred", means={k: _share(N, S) for k, (N, S) in sums.items()}))
+    res = {k: share_interval(*sums[k], *centred[k], conf) for k in sums}
 
     # ---------------------------------------------------------------- figures
     share_method = _SHARE_METHOD.format(how=how)
     diff_method = _DIFF_METHOD.format(R=R, how=how)
     rows: list[dict[str, Any]] = []
 
-    def share_row(fid: str, success: np.ndarray, eligible: np.ndarray, note: str = "") -> dict[str, Any]:
-        est, lo, hi, nn, _, g = clustered_share_ci(success.astype(float), iunits, np.zeros(I, np.int64), 1, conf,
-                                                   eligible=eligible)
+    def share_row(fid: str, note: str = "") -> dict[str, Any]:
+        est, lo, hi, nn, _, g = res[fid]
         if nn[0] == 0 and not note:
             note = "not estimable: no issue in the denominator"
         elif nn[0] > 0 and g[0] < 2:
@@ -448,22 +564,22 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                      "n": 0, "p_value": np.nan, "method": share_method,
                      "definition": CHANNEL_USE_FIGURES["self_service_first_share"], "note": ss_note, "n_units": 0})
     else:
-        unknown = int((~i_ss_known).sum())
-        note = (f"{unknown} of {I} issues left out: their first ticket does not say whether it was self-service"
-                if unknown else "")
-        rows.append(share_row("self_service_first_share", i_ss, i_ss_known, note))
-    no_ch = int((n_channels == 0).sum())
-    rows.append(share_row("cross_channel_issue_share", cross, n_channels >= 1,
-                          f"{no_ch} issue(s) without a known channel left out" if no_ch else ""))
-    rows.append(share_row("repeat_contact_share", repeat, np.ones(I, dtype=bool)))
+        unknown = counts["ss_unknown"]
+        rows.append(share_row("self_service_first_share",
+                              f"{unknown} of {I} issues left out: their first ticket does not say whether it was "
+                              "self-service" if unknown else ""))
+    no_ch = counts["no_channel_issues"]
+    rows.append(share_row("cross_channel_issue_share", f"{no_ch} issue(s) without a known channel left out"
+                          if no_ch else ""))
+    rows.append(share_row("repeat_contact_share"))
 
-    no_rating = "not estimable: no rated issue" if not rated.any() else ""
-    boot = _bootstrap(bad, rated, cross, single, repeat, iunits, R, seed_)
-    for kind, a_mask, b_mask in (("cross_channel", cross, single), ("repeat", repeat, ~repeat)):
+    no_rating = "not estimable: no rated issue" if not counts["n_rated_issues"] else ""
+    boot = _differences(np.sum([b["boot"] for b in built], axis=0))
+    for kind in ("cross_channel", "repeat"):
         a_id, b_id = (("bad_share_cross_channel", "bad_share_single_channel") if kind == "cross_channel"
                       else ("bad_share_repeat", "bad_share_single_contact"))
-        ra = share_row(a_id, bad, rated & a_mask, no_rating)
-        rb = share_row(b_id, bad, rated & b_mask, no_rating)
+        ra = share_row(a_id, no_rating)
+        rb = share_row(b_id, no_rating)
         rows += [ra, rb]
         d, ok = boot[kind]
         est = ra["estimate"] - rb["estimate"]
@@ -482,11 +598,10 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                 p = min(1.0, 2.0 * (1 + min(k_le, k_ge)) / (B + 1))
             if B < R:
                 note = f"{R - B} of {R} bootstrap replicates left out (no weight on one side)"
-        units_both = n_distinct(iunits.codes[rated & (a_mask | b_mask)])
         rows.append({"id": f"bad_share_difference_{kind}", "estimate": est, "ci_low": lo, "ci_high": hi,
                      "n": ra["n"] + rb["n"], "p_value": p, "method": diff_method,
                      "definition": CHANNEL_USE_FIGURES[f"bad_share_difference_{kind}"], "note": note,
-                     "n_units": units_both})
+                     "n_units": sum(b["units"][kind] for b in built)})
     figures = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
     figures = figures.set_index("id").loc[list(CHANNEL_USE_FIGURES)].reset_index()
     figures["n"] = figures["n"].astype("int64")
@@ -495,9 +610,8 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
     # ---------------------------------------------------------------- channel mix per period
     mix_rows = []
     labels = [str(p) for p in periods]
-    for j, ch in enumerate(channels):  # a handful of channels, vectorised over tickets and periods
-        est, lo, hi, nn, k, _ = clustered_share_ci((channel == j).astype(float), tunits, period, P, conf,
-                                                   eligible=known_channel)
+    for j, ch in enumerate(channels):
+        est, lo, hi, nn, k, _ = res["mix", j]
         mix_rows.append(pd.DataFrame({"period": labels, "channel": ch, "tickets": k.astype(np.int64), "share": est,
                                       "ci_low": lo, "ci_high": hi, "n": nn.astype(np.int64), "_p": np.arange(P),
                                       "_c": j}))
@@ -509,13 +623,10 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                             for c in MIX_COLUMNS})
 
     # ---------------------------------------------------------------- issues per period
-    by = {"period": labels, "issues": np.bincount(i_period, minlength=P).astype(np.int64),
-          "tickets": np.bincount(period, minlength=P).astype(np.int64)}
-    specs = (("self_service_first", i_ss, i_ss_known), ("cross_channel", cross, n_channels >= 1),
-             ("repeat_contact", repeat, np.ones(I, dtype=bool)))
-    for name, success, eligible in specs:
-        est, lo, hi, nn, _, _ = clustered_share_ci(success.astype(float), iunits, i_period, P, conf,
-                                                   eligible=eligible)
+    by = {"period": labels, "issues": np.sum([b["issues"] for b in built], axis=0).astype(np.int64),
+          "tickets": np.sum([b["tickets"] for b in built], axis=0).astype(np.int64)}
+    for name in ("self_service_first", "cross_channel", "repeat_contact"):
+        est, lo, hi, nn, _, _ = res["period", name]
         if name == "self_service_first" and ss_note:
             est = lo = hi = np.full(P, np.nan)
             nn = np.zeros(P)
@@ -523,20 +634,37 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
         by[f"{name}_n"] = nn.astype(np.int64)
     issues_by_period = pd.DataFrame(by, columns=list(_ISSUE_COLUMNS))
 
+    open_at_end = counts["n_issues_open_at_end"]
     if open_at_end:
         notes.append(f"{open_at_end} issue(s) had a ticket within {window:g} days of the last ticket in the table "
                      "and may still gain tickets: repeat and cross-channel shares of the last period may run low")
-    n_customers = n_distinct(cust_code[has_c])
     diagnostics = {
-        "n_tickets": n, "n_excluded_agent_initiated": n_agent, "n_excluded_no_created_at": n_no_time,
-        "n_issues": I, "n_customers": n_customers, "n_units": n_units, "sampling_unit": how,
-        "customer_column": cust_col, "window_days": window, "freq": freq,
-        "n_tickets_without_customer": int((~has_c).sum()), "n_tickets_without_channel": n_no_channel,
-        "n_issues_open_at_end": open_at_end, "n_rated_issues": int(rated.sum()),
+        "n_tickets": counts["n_tickets"], "n_excluded_agent_initiated": n_agent, "n_excluded_no_created_at": n_no_time,
+        "n_issues": I, "n_customers": counts["n_customers"], "n_units": sum(b["units"]["all"] for b in built),
+        "sampling_unit": how, "customer_column": cust_col, "window_days": window, "freq": freq,
+        "n_tickets_without_customer": counts["n_tickets_without_customer"],
+        "n_tickets_without_channel": n_no_channel,
+        "n_issues_open_at_end": open_at_end, "n_rated_issues": counts["n_rated_issues"],
     }
     return ChannelUseResult(figures=figures, mix=mix, issues_by_period=issues_by_period,
                             diagnostics=jsonable(diagnostics), confidence=conf, n_resamples=R, seed=seed_,
                             notes=notes)
+
+
+def _add(parts: list[dict]) -> dict:
+    """The parts' answers (dicts of arrays or tuples of arrays) added up."""
+    out = {}
+    for k, v in parts[0].items():
+        if isinstance(v, tuple):
+            out[k] = tuple(np.sum([p[k][i] for p in parts], axis=0) for i in range(len(v)))
+        else:
+            out[k] = np.sum([p[k] for p in parts], axis=0)
+    return out
+
+
+def _share(N: np.ndarray, S: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(N > 0, S / N, np.nan)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -598,26 +726,25 @@ def _row_hash(t: pd.DataFrame, created: pd.Series) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
 
 
-def _periods(created: pd.Series, freq: str) -> tuple[np.ndarray, list[pd.Period]]:
+def _period_values(created: pd.Series, freq: str) -> pd.Series:
+    """Each ticket's period (UTC)."""
     naive = created.dt.tz_convert("UTC").dt.tz_localize(None)
     try:
-        per = naive.dt.to_period(freq)
+        return naive.dt.to_period(freq)
     except (TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"`freq` must be a pandas period frequency such as 'W', 'M', 'Q' or 'Y', but {freq!r} was "
                          f"passed ({e})") from None
-    codes, uniq = pd.factorize(per, sort=True)
-    return np.asarray(codes, dtype=np.int64), list(uniq)
 
 
-def _channels(t: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """Channel code of every ticket (-1 when missing) and the channels, in :data:`CHANNELS` order then others."""
-    if "channel" not in t.columns:
-        return np.full(len(t), -1, dtype=np.int64), []
-    codes, texts = _text_codes(t["channel"])
-    seen = set(texts)
-    names = [c for c in CHANNELS if c in seen] + sorted(seen - set(CHANNELS))
-    remap = np.array([names.index(x) for x in texts] + [-1], dtype=np.int64)  # one entry per distinct channel
-    return remap[codes], names
+def _codes_among(values: pd.Series, names: list) -> np.ndarray:
+    """Each value's position among ``names`` (-1 where missing), values compared as text (periods as periods);
+    only the distinct values are looked up."""
+    raw, uniq = pd.factorize(values, use_na_sentinel=True)
+    keys = np.asarray(uniq, dtype=object)
+    if not isinstance(values.dtype, pd.PeriodDtype):
+        keys = keys.astype(str)
+    pos = pd.Index(names, dtype=object).get_indexer(pd.Index(keys, dtype=object))
+    return np.append(pos, -1).astype(np.int64)[np.asarray(raw, dtype=np.int64)]
 
 
 def _text_codes(s: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -678,18 +805,18 @@ def _labels(t: pd.DataFrame) -> tuple[np.ndarray, str]:
     return texts[np.asarray(codes, dtype=np.int64)], ""
 
 
-def _cluster(t: pd.DataFrame, cluster: str | None, cust_col: str | None,
-             notes: list[str]) -> tuple[str | None, str]:
+def _cluster_of(cluster: str | None, cust_col: str | None, has_account: bool, columns: tuple[str, ...],
+                notes: list[str]) -> tuple[str | None, str]:
     """The ``cluster`` argument for :func:`sampling_units`, and the words for the unit when they differ."""
     if cluster is None:
         return None, "each issue its own unit (each ticket for the channel mix)"
     if not isinstance(cluster, str):
         raise ValueError(f"`cluster` must be 'customer', 'account_id', a column name or None, but {cluster!r} was "
                          "passed.")
-    if cluster == "account_id" and not ("account_id" in t.columns and bool(t["account_id"].notna().any())):
+    if cluster == "account_id" and not has_account:
         notes.append("cluster='account_id' but the table has no account ids: customers are the sampling unit")
         cluster = "customer"
-    if cluster != "customer" and cluster != "account_id" and cluster not in t.columns:
+    if cluster != "customer" and cluster != "account_id" and cluster not in columns:
         raise ValueError(f"the `cluster` column {cluster!r} is not in the tickets table; use 'customer', "
                          "'account_id', a column of the table or None")
     if cluster == "customer" and cust_col is None:
@@ -698,9 +825,10 @@ def _cluster(t: pd.DataFrame, cluster: str | None, cust_col: str | None,
 
 
 # --------------------------------------------------------------------------- the bootstrap of the differences
-def _bootstrap(bad: np.ndarray, rated: np.ndarray, cross: np.ndarray, single: np.ndarray, repeat: np.ndarray,
-               iunits: Any, R: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Replicates of the two differences of bad shares (and which replicates are usable), from one set of weights.
+def _bootstrap_sums(bad: np.ndarray, rated: np.ndarray, cross: np.ndarray, single: np.ndarray, repeat: np.ndarray,
+                    iunits: Any, R: int, seed: int) -> np.ndarray:
+    """The bootstrap sums behind the two differences of bad shares, ``(R, 2, 4)``: rated issues and bad ones in
+    cells cross / single channel / repeat / single contact (whole numbers: sums over partitions are exact).
 
     Every rated issue appears twice: once in cell 0 / 1 (cross / single channel) and once in cell 2 / 3
     (repeat / single contact); the hashed Poisson weight of its unit multiplies both.
@@ -711,7 +839,12 @@ def _bootstrap(bad: np.ndarray, rated: np.ndarray, cross: np.ndarray, single: np
     cells = np.r_[cell_ch, cell_rep]
     values = np.vstack([np.ones(2 * I), np.r_[bad, bad].astype(float)])
     units = Units(np.r_[iunits.codes, iunits.codes], iunits.ids)
-    sums = clustered_bootstrap_sums(values, units, cells, 4, n_resamples=R, seed=seed)  # (R, 2, 4)
+    return clustered_bootstrap_sums(values, units, cells, 4, n_resamples=R, seed=seed)
+
+
+def _differences(sums: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Replicates of the two differences of bad shares (and which replicates are usable) from
+    :func:`_bootstrap_sums`."""
     den, num = sums[:, 0, :], sums[:, 1, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = num / den

@@ -86,9 +86,9 @@ from csanalysis.checks import check_confidence, check_positive_int, check_resamp
 from csanalysis.stats.arrays import distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
 
-__all__ = ["Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
+__all__ = ["ClusteredSums", "Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
            "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci", "clustered_quantile_ci",
-           "clustered_share_ci", "hash_seed", "wilson_effective_ci", "woodruff_ranks"]
+           "clustered_share_ci", "hash_seed", "share_interval", "wilson_effective_ci", "woodruff_ranks"]
 
 
 # --------------------------------------------------------------------------- units
@@ -338,6 +338,68 @@ def _bounded_ci(y01: np.ndarray, g: np.ndarray, u: np.ndarray, G: int, conf: flo
     N, S, clusters, v_cr, v_row = _cluster_moments(y01, g, u, G)
     lo, hi = bounded_interval(N, S, clusters, v_cr, v_row, conf)
     return lo, hi, clusters
+
+
+class ClusteredSums:
+    """One partition's rows for cluster-robust shares, asked in two rounds (the design's B4/B5).
+
+    :meth:`add` the shares a stage needs (values, sampling units, groups);
+    :meth:`sums` gives each one's rows and sum per group (add them up over
+    partitions for the means), :meth:`centred` the sums over units around
+    the combined means (:func:`centred_cluster_sums`; add them up over
+    partitions whose units are disjoint); :func:`share_interval` turns the
+    totals into what :func:`clustered_share_ci` gives for all the rows.
+
+    Examples
+    --------
+    >>> k, u = np.array([1, 1, 0, 0, 1, 0]), ["a", "a", "b", "b", "c", "d"]
+    >>> parts = [ClusteredSums(), ClusteredSums()]
+    >>> parts[0].add("x", k[:4], as_units(u[:4]), np.zeros(4, int), 1)
+    >>> parts[1].add("x", k[4:], as_units(u[4:]), np.zeros(2, int), 1)
+    >>> N, S = np.sum([p.sums()["x"] for p in parts], axis=0)
+    >>> c = np.sum([p.centred({"x": S / N})["x"] for p in parts], axis=0)
+    >>> est, lo, hi, n, k_, g = share_interval(N, S, *c, 0.95)
+    >>> whole = clustered_share_ci(k, u, np.zeros(6, int), 1)
+    >>> bool(np.allclose([lo[0], hi[0], g[0]], [whole[1][0], whole[2][0], whole[5][0]]))
+    True
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray, int]] = {}
+
+    def add(self, name: Any, values: Any, units: Units, groups: Any, n_groups: int, *,
+            eligible: Any = None) -> None:
+        """A share (0/1 ``values``, non-finite ones left out) of the rows in ``eligible`` per group
+        (``groups``, negative codes left out), with ``units`` as the sampling units."""
+        v = np.asarray(values, dtype=float).ravel()
+        g = np.asarray(groups, dtype=np.int64).ravel()
+        use = np.isfinite(v) & (g >= 0)
+        if eligible is not None:
+            use &= np.asarray(eligible, dtype=bool).ravel()
+        if np.any((v[use] < 0) | (v[use] > 1)):
+            raise ValueError("`values` must be 0/1 (or boolean)")
+        self._rows[name] = (v[use], g[use], units.codes[use], int(n_groups))
+
+    def sums(self) -> dict[Any, tuple[np.ndarray, np.ndarray]]:
+        """Per share: rows and sum per group."""
+        return {k: (np.bincount(g, minlength=G).astype(float), np.bincount(g, weights=v, minlength=G))
+                for k, (v, g, _, G) in self._rows.items()}
+
+    def centred(self, means: dict[Any, np.ndarray]) -> dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per share: :func:`centred_cluster_sums` around ``means`` (the combined sums over rows)."""
+        return {k: centred_cluster_sums(v, g, u, G, np.asarray(means[k], dtype=float))
+                for k, (v, g, u, G) in self._rows.items()}
+
+
+def share_interval(N: np.ndarray, S: np.ndarray, clusters: np.ndarray, ss: np.ndarray, rows_ss: np.ndarray,
+                   confidence: float) -> tuple[np.ndarray, ...]:
+    """:func:`clustered_share_ci`'s ``(estimate, low, high, n, k, clusters)`` from the totals of
+    :class:`ClusteredSums` (rows ``N``, successes ``S``, then the centred sums)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.where(N > 0, S / N, np.nan)
+    lo, hi = bounded_interval(N, S, clusters, *cluster_variances(N, clusters, ss, rows_ss),
+                              check_confidence(confidence))
+    return est, lo, hi, N, S, clusters
 
 
 def _prepare(x: Any, units: Any, groups: Any, n_groups: int) -> tuple[np.ndarray, np.ndarray, Units, int]:

@@ -1,10 +1,12 @@
-"""The service metrics per partition of customers (issue 13, item 5; the design's step 7): counts, sums and
-sums over units from each partition, the quantiles as exact order statistics found from counts
-(:mod:`csanalysis.stats.selection`), combined into what one pass over the whole tables gives.
+"""Ticket stages per partition of customers (issue 13, item 5; the design's steps 7 and 8): the service
+metrics and channel use from counts, sums and sums over units of each partition (the service metrics'
+quantiles as exact order statistics found from counts, :mod:`csanalysis.stats.selection`), combined into what
+one pass over the whole tables gives.
 
 Random linked tables with accounts on some tickets, answers about other customers' tickets, answers about no
-ticket, missing customers, ratings, reopens and times; split into 2, 3 and 6 parts by the partitioner the Dask
-engine uses, with the analysis's sampling unit (customers, accounts, rows).
+ticket, missing customers, channels, ratings, self-service flags, directions, reopens and times; split into
+2, 3 and 6 parts by the partitioner the Dask engine uses, with the analysis's sampling unit (customers,
+accounts, rows).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csanalysis.estimators.channel_use import ChannelUsePart, channel_use, channel_use_from_parts
 from csanalysis.estimators.metrics import MetricsPart, metrics_from_parts, service_metrics
 from csanalysis.link import link_customers
 from csanalysis.partition import split_customers
@@ -132,3 +135,65 @@ def test_order_keys_sort_as_the_floats():
     k = order_keys(x)
     assert (np.diff(k.astype(object)) >= 0).all() and k[3] == k[4]
     assert np.array_equal(from_keys(k), x + 0.0)
+
+
+def _tickets(rng: np.random.Generator, n: int, i: int) -> pd.DataFrame:
+    cust = rng.integers(0, max(1, n // 3), n).astype(str).astype(object)
+    cust[rng.random(n) < 0.1] = None
+    t = pd.DataFrame({"ticket_id": np.where(rng.random(n) < 0.9, np.arange(n).astype(str), None),
+                      "customer_id": cust,
+                      "created_at": pd.Timestamp("2024-01-01", tz="UTC")
+                      + pd.to_timedelta(rng.integers(0, 300 * 24, n), unit="h"),
+                      "channel": rng.choice(["email", "chat", "phone", "web", "sms", None], n),
+                      "self_service": rng.choice([True, False, None], n),
+                      "rating": rng.choice(["good", "bad", None], n),
+                      "direction": rng.choice(["customer", "agent", None], n, p=[0.6, 0.1, 0.3]),
+                      "account_id": np.where(rng.random(n) < 0.4, rng.choice(list("ABCDEF"), n), None)})
+    t.loc[rng.random(n) < 0.05, "created_at"] = pd.NaT
+    if i % 3 == 1:
+        t = t.drop(columns="self_service")
+    if i % 4 == 2:
+        t["self_service"] = None
+    return t
+
+
+def _same_channel_use(a, b):
+    for name in ("figures", "mix", "issues_by_period"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert list(x.columns) == list(y.columns) and len(x) == len(y)
+        for c in x.columns:
+            if pd.api.types.is_float_dtype(x[c]):
+                np.testing.assert_allclose(y[c].to_numpy(float), x[c].to_numpy(float), rtol=1e-9, atol=1e-9)
+            else:
+                assert y[c].astype(str).tolist() == x[c].astype(str).tolist(), (name, c)
+    assert a.diagnostics == b.diagnostics and a.notes == b.notes
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("cluster", ["customer", "account_id", None])
+def test_channel_use_of_parts_equals_the_whole(seed, cluster):
+    rng = np.random.default_rng(seed)
+    linked = link_customers(tickets=_tickets(rng, int(rng.integers(1, 300)), seed))
+    whole = channel_use(linked.tickets, cluster=cluster, n_resamples=100)
+    assert whole.figures["estimate"].notna().any()
+    for k in (2, 3, 6):
+        parts = [ChannelUsePart(p.tickets, cluster=cluster) for p in split_customers(linked, k, unit=cluster)]
+        got = channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], cluster=cluster,
+                                     n_resamples=100)
+        _same_channel_use(whole, got)
+
+
+def test_channel_use_parts_refuse_what_the_whole_table_refuses():
+    t = _tickets(np.random.default_rng(1), 50, 0).assign(direction="agent")
+    parts = [ChannelUsePart(t.iloc[:20]), ChannelUsePart(t.iloc[20:])]
+    with pytest.raises(ValueError, match="no customer-initiated ticket") as there:
+        channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts])
+    with pytest.raises(ValueError, match="no customer-initiated ticket") as here:
+        channel_use(t)
+    assert str(there.value) == str(here.value)
+    # a part whose tickets have no creation time while the others have: no error
+    t2 = _tickets(np.random.default_rng(2), 80, 0)
+    t2.loc[:39, "created_at"] = pd.NaT
+    parts = [ChannelUsePart(t2.iloc[:40]), ChannelUsePart(t2.iloc[40:])]
+    got = channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], n_resamples=50)
+    _same_channel_use(channel_use(t2, n_resamples=50), got)
