@@ -665,14 +665,35 @@ def _metrics_by_parts(runner: Any, linked: Any, tickets: Any, responses: Any, un
     """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
     answers placed with them (only the columns read) build a :class:`~csanalysis.estimators.metrics.MetricsPart`
     where they are; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
-    from .estimators.metrics import COLUMNS_READ, MetricsPart, metrics_from_parts
+    from .estimators.metrics import MetricsPart, metrics_from_parts
 
-    more = tuple(c for c in ("channel", unit) if c is not None)  # (one split serves both tables of metrics)
-    parts = runner.ticket_parts(linked, {"tickets": (*COLUMNS_READ["tickets"], *more),
-                                         "responses": (*COLUMNS_READ["responses"], *more)})
+    parts = runner.ticket_parts(linked, _ticket_part_columns(unit))
     parts = [(t if tickets is not None else None, r if responses is not None else None) for t, r in parts]
     states = runner.part_states(MetricsPart, parts, by=by, cluster=unit)
     return states, metrics_from_parts, {"by": by, "confidence": confidence, "cluster": unit}
+
+
+def _channel_use_by_parts(runner: Any, linked: Any, unit: str | None, n_resamples: int, seed: Any,
+                          confidence: float) -> tuple:
+    """Channel use per partition of customers (the Dask engine), from the same split of the tickets as the
+    service metrics; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    from .estimators.channel_use import ChannelUsePart, channel_use_from_parts
+
+    parts = [(t,) for t, _ in runner.ticket_parts(linked, _ticket_part_columns(unit))]
+    states = runner.part_states(ChannelUsePart, parts, cluster=unit)
+    return states, channel_use_from_parts, {"cluster": unit, "n_resamples": n_resamples, "seed": seed,
+                                            "confidence": confidence}
+
+
+def _ticket_part_columns(unit: str | None) -> dict[str, tuple[str, ...]]:
+    """The columns of the tickets and answers the stages run per partition of tickets read (one split serves
+    them all): the service metrics' (and their ``by="channel"``) and channel use's, and the sampling unit's."""
+    from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
+    from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
+
+    more = tuple(c for c in ("channel", unit) if c is not None)
+    tickets = tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *more)))
+    return {"tickets": tickets, "responses": (*METRICS_COLUMNS["responses"], *more)}
 
 
 def _numeric_column(df: pd.DataFrame, column: str) -> bool:
@@ -1370,6 +1391,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+        if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
+            driven["channel_use"] = _channel_use_by_parts(runner, linked, unit, n_resamples, seed, confidence)
     # the activity's orders counted once (the analysis currency, the guards); on the Dask engine per partition
     # of customers, added up here, as the stages in `parted`
     orders = None
