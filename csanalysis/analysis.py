@@ -687,12 +687,13 @@ def _channel_use_by_parts(runner: Any, linked: Any, unit: str | None, n_resample
 
 def _ticket_part_columns(unit: str | None) -> dict[str, tuple[str, ...]]:
     """The columns of the tickets and answers the stages run per partition of tickets read (one split serves
-    them all): the service metrics' (and their ``by="channel"``) and channel use's, and the sampling unit's."""
+    them all): the service metrics' (and their ``by="channel"``), channel use's and the rankings', and the
+    sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
 
     more = tuple(c for c in ("channel", unit) if c is not None)
-    tickets = tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *more)))
+    tickets = tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS, *more)))
     return {"tickets": tickets, "responses": (*METRICS_COLUMNS["responses"], *more)}
 
 
@@ -967,27 +968,77 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
     as :func:`csanalysis.schema.rating_from_score` normalised it); the month is the ticket's creation month
     (in ``timezone``, UTC by default); the sampling unit is the analysis's (customer or account) as the service
     metrics have it (:func:`~csanalysis.estimators.metrics.sampling_units`: a ticket without an account belongs
-    to its customer's most frequent account, else to its customer).
+    to its customer's most frequent account, else to its customer). The same rounds as per partition
+    (:class:`_RankTickets`, :func:`_rankings_from_parts`), the whole table the only part.
     """
-    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
-    from .estimators.rankings import rank_units
+    part = _RankTickets(tickets, unit, timezone=timezone)
+    return _rankings_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], unit, confidence=confidence,
+                                key=key)
 
-    # only the columns read below (the rating, the month's time, the ranked units, the sampling unit)
-    read = {"rating", "created_at", "ticket_id", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
-    t = tickets.loc[~agent_initiated(tickets), [c for c in tickets.columns if c in read]]
-    if unit is not None:  # the sampling unit as the service metrics have it (the account, else the customer's ...)
-        ids = sampling_units(t, unit, row_id="ticket_id")[0]
-        t = t.assign(**{_UNIT_COLUMN: ids})
-    t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
-    if t.empty:
+
+class _RankTickets:
+    """One partition's tickets for :func:`_rankings`: what the partitions must agree on (:meth:`facts`), then
+    the ranked table (:meth:`ready`) as a :class:`~csanalysis.estimators.rankings.RankPart` answering the
+    ranking's rounds."""
+
+    def __init__(self, tickets: pd.DataFrame, unit: str | None, *, timezone: str | None) -> None:
+        from .estimators.metrics import CUSTOMER_COLUMNS
+
+        # only the columns read below (the rating, the month's time, the ranked units, the sampling unit)
+        read = {"rating", "created_at", "ticket_id", *RANKED_UNITS, *CUSTOMER_COLUMNS, *([unit] if unit else [])}
+        self.t = tickets.loc[~agent_initiated(tickets), [c for c in tickets.columns if c in read]]
+        self.unit, self.timezone = unit, timezone
+
+    def facts(self) -> dict[str, Any]:
+        from .estimators.metrics import CUSTOMER_COLUMNS
+
+        t = self.t
+        rated = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
+        return {"customer": tuple(c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())),
+                "rated": len(rated), "columns": tuple(c for c in RANKED_UNITS if c in rated.columns
+                                                      and bool(rated[c].notna().any()))}
+
+    def ready(self, *, customer: str | None, columns: list[str]) -> None:
+        from .estimators.metrics import sampling_units
+        from .estimators.rankings import RankPart
+
+        t = self.t
+        if self.unit is not None:  # the sampling unit as the service metrics have it (the account, else ...)
+            t = t.assign(**{_UNIT_COLUMN: sampling_units(t, self.unit, row_id="ticket_id", customer=customer)[0]})
+        t = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
+        created = t["created_at"]
+        month = (created.dt.tz_convert(self.timezone) if self.timezone else created).dt.strftime("%Y-%m")
+        t = t.assign(bad=t["rating"].astype("object").eq("bad").astype("float64"), month=month)
+        self.part = RankPart(t, columns, "bad", kind="share", customer=_UNIT_COLUMN if self.unit is not None else None)
+        self.t = None  # (the part holds what the rounds read)
+
+    def first(self) -> Any:
+        return self.part.first()
+
+    def moments(self, **kw: Any) -> Any:
+        return self.part.moments(**kw)
+
+    def centred(self, **kw: Any) -> Any:
+        return self.part.centred(**kw)
+
+    def pool(self, **kw: Any) -> Any:
+        return self.part.pool(**kw)
+
+
+def _rankings_from_parts(each: Callable[..., list[Any]], unit: str | None, *, confidence: float, key: Any) -> Any:
+    """:func:`_rankings` from partitions of the tickets (:class:`_RankTickets`, each sampling unit's tickets in
+    one partition), asked in rounds."""
+    from .estimators.metrics import CUSTOMER_COLUMNS
+    from .estimators.rankings import rank_units_from_parts
+
+    facts = each("facts")
+    if not sum(f["rated"] for f in facts):
         raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
-    created = t["created_at"]
-    month = (created.dt.tz_convert(timezone) if timezone else created).dt.strftime("%Y-%m")
-    t = t.assign(bad=t["rating"].astype("object").eq("bad").astype("float64"), month=month)
-    cols = [c for c in RANKED_UNITS if c in t.columns and t[c].notna().any()]
-    return rank_units(t, cols, "bad", kind="share", customer=_UNIT_COLUMN if unit is not None else None,
-                      unit_type=[RANKED_UNITS[c] for c in cols],
-                      confidence=confidence, key=key)
+    customer = next((c for c in CUSTOMER_COLUMNS if any(c in f["customer"] for f in facts)), None)
+    cols = [c for c in RANKED_UNITS if any(c in f["columns"] for f in facts)]
+    each("ready", customer=customer, columns=cols)
+    return rank_units_from_parts(each, cols, "bad", kind="share", customer=_UNIT_COLUMN if unit is not None else None,
+                                 unit_type=[RANKED_UNITS[c] for c in cols], confidence=confidence, key=key)
 
 
 def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, questions, timezone, dayfirst,
@@ -1379,6 +1430,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                       "n_resamples": n_resamples, "confidence": confidence}))
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
+        if runner is not None:  # per partition of customers (the ranked agents and months span them), in rounds
+            parts = [(t,) for t, _ in runner.ticket_parts(linked, _ticket_part_columns(unit))]
+            driven["rankings"] = (runner.part_states(_RankTickets, parts, unit=unit, timezone=timezone),
+                                  _rankings_from_parts, {"unit": unit, "confidence": confidence, "key": secret})
         lost = {"experiences": exp, "activity": act}
         if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
             lost = {"lost_parts": runner.map_experience_parts(_lost_part, act, _ORDER_COLUMNS, as_of=as_of_ts,

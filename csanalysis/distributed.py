@@ -34,10 +34,12 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:func:`csanalysis.estimators.churn.snapshot_churn_part`), the customer
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
-   no-purchase outcome; the service metrics overall and by channel and
-   channel use keep a state per partition of tickets and the answers
-   placed with them (:class:`csanalysis.estimators.metrics.MetricsPart`,
+   no-purchase outcome; the service metrics overall and by channel,
+   channel use and the rankings keep a state per partition of tickets and
+   the answers placed with them
+   (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
+   :class:`csanalysis.estimators.rankings.RankPart`,
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,

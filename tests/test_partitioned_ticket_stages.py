@@ -197,3 +197,53 @@ def test_channel_use_parts_refuse_what_the_whole_table_refuses():
     parts = [ChannelUsePart(t2.iloc[:40]), ChannelUsePart(t2.iloc[40:])]
     got = channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], n_resamples=50)
     _same_channel_use(channel_use(t2, n_resamples=50), got)
+
+
+def _rank_table(rng: np.random.Generator, n: int, kind: str) -> pd.DataFrame:
+    cust = rng.integers(0, max(2, n // 4), n).astype(str).astype(object)
+    cust[rng.random(n) < 0.05] = None
+    agent = rng.choice([f"a{i}" for i in range(int(rng.integers(1, 30)))] + [None], n)
+    bad = (rng.random(n) < np.where(agent == "a0", 0.4, 0.1)).astype(float)
+    bad[rng.random(n) < 0.1] = np.nan
+    y = bad if kind == "share" else np.where(np.isnan(bad), np.nan, rng.integers(1, 6, n))
+    return pd.DataFrame({"agent": agent, "month": rng.choice(["2024-01", "2024-02", "2024-03", None], n), "y": y,
+                         "customer": cust})
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["share", "mean"])
+def test_rankings_of_parts_are_the_whole_tables_bit_for_bit(seed, kind):
+    # the ranked units (agents, months) span partitions; their sums are whole numbers, and the customers'
+    # spread around each unit's mean is computed from whole-number sums, so the fits downstream (whose
+    # optimum moves with the last bit when the prior is nearly a point) see the same numbers
+    from csanalysis.estimators.rankings import RankPart, rank_units, rank_units_from_parts
+    from csanalysis.partition import part_numbers, split_positions
+
+    rng = np.random.default_rng(seed)
+    t = _rank_table(rng, int(rng.integers(50, 3000)), kind)
+    kw = {"kind": kind, "bounds": (1, 5) if kind == "mean" else None, "key": "k"}
+    whole = rank_units(t, ["agent", "month"], "y", **kw)
+    for k in (2, 3, 6):
+        parts = [RankPart(t.iloc[p], ["agent", "month"], "y", kind=kind, bounds=kw["bounds"])
+                 for p in split_positions(part_numbers(t["customer"], k), k)]
+        got = rank_units_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts],
+                                    ["agent", "month"], "y", **kw)
+        pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
+        assert got.notes == whole.notes and got.priors == whole.priors
+
+
+def test_the_analysis_rankings_of_ticket_parts_equal_the_whole():
+    from csanalysis.analysis import _rankings, _rankings_from_parts, _RankTickets
+
+    linked = _world(np.random.default_rng(5), 400, 50)
+    t = linked.tickets.assign(agent_key=np.random.default_rng(6).choice(["agent_1", "agent_2", "agent_3"],
+                                                                        len(linked.tickets)))
+    linked.tickets = t
+    for unit in ("customer", "account_id", None):
+        whole = _rankings(t, unit, timezone=None, confidence=0.95, key="k")
+        for k in (2, 5):
+            parts = [_RankTickets(p.tickets, unit, timezone=None) for p in split_customers(linked, k, unit=unit)]
+            got = _rankings_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], unit,
+                                       confidence=0.95, key="k")
+            pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
+            assert got.notes == whole.notes

@@ -113,7 +113,7 @@ the planted outliers).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -331,6 +331,17 @@ def rank_units(
     np.True_
     """
     check_frame(table, "table")
+    _options(unit, kind, min_n, confidence, fdr, good_direction, unit_type)
+    part = RankPart(table, unit, outcome, kind=kind, customer=customer, bounds=bounds)
+    return rank_units_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], unit, outcome, kind=kind,
+                                 customer=customer, min_n=min_n, confidence=confidence, fdr=fdr,
+                                 good_direction=good_direction, bounds=bounds, unit_type=unit_type,
+                                 pseudonymise=pseudonymise, key=key)
+
+
+def _options(unit: Any, kind: Any, min_n: Any, confidence: Any, fdr: Any, good_direction: Any,
+             unit_type: Any) -> tuple[float, float, int, str, list[str], list[str | None]]:
+    """:func:`rank_units`' options checked: ``(confidence, fdr, min_n, good_direction, units, unit types)``."""
     conf = check_confidence(confidence)
     q_level = check_alpha(fdr)
     min_n = check_positive_int(min_n, "min_n")
@@ -353,42 +364,137 @@ def rank_units(
         types = list(unit_type)
         if len(types) != len(units):
             raise ValueError(f"`unit_type` has {len(types)} entries for {len(units)} unit columns")
-    needed = [*units, outcome] + ([customer] if customer is not None else [])
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise ValueError(f"column(s) {missing} not in the table; it has {list(table.columns)}")
-    lim = None
-    if bounds is not None:
-        lim = (float(bounds[0]), float(bounds[1]))
-        if not lim[1] > lim[0]:
-            raise ValueError(f"`bounds` must be (low, high) with low < high, but {bounds!r} was passed.")
+    return conf, q_level, min_n, good_direction, units, types
 
-    y_all = _outcome_values(table[outcome], kind, lim)
-    rated = np.isfinite(y_all)
-    notes: list[str] = []
-    if (~rated).any():
-        notes.append(f"{int((~rated).sum())} row(s) without an outcome left out (not rated)")
-    if customer is None:
-        cust_all = np.arange(len(table), dtype=np.int64)
-        notes.append("no customer column: every row counts as its own sampling unit")
-    else:
+
+def _limits(bounds: Any) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    lim = (float(bounds[0]), float(bounds[1]))
+    if not lim[1] > lim[0]:
+        raise ValueError(f"`bounds` must be (low, high) with low < high, but {bounds!r} was passed.")
+    return lim
+
+
+class RankPart:
+    """One partition's share of :func:`rank_units` (its rows: every sampling unit's rows in one partition),
+    answering the combining step's rounds: :meth:`first` (the units seen, the rows left out), :meth:`moments`
+    (rows, sums and (unit, customer) cells per unit), :meth:`centred` (the cells' squared deviations around the
+    combined means), :meth:`pool` (one round of the outlier loop: the customers' rows over the units still in
+    the reference pool). :func:`rank_units` is the same with the whole table as the only part."""
+
+    def __init__(self, table: pd.DataFrame, unit: str | Sequence[str], outcome: str, *, kind: Kind = "share",
+                 customer: str | None = "customer", bounds: tuple[float, float] | None = None) -> None:
+        check_frame(table, "table")
+        units = [unit] if isinstance(unit, str) else list(unit)
+        needed = [*units, outcome] + ([customer] if customer is not None else [])
+        missing = [c for c in needed if c not in table.columns]
+        if missing:
+            raise ValueError(f"column(s) {missing} not in the table; it has {list(table.columns)}")
+        self.y = _outcome_values(table[outcome], kind, _limits(bounds))
+        self.rated = np.isfinite(self.y)
         # identifiers compared as text and coded in sorted order (rows without one: their own customer), so the
         # result does not depend on the order of the rows
-        cust_all = as_units(table[customer].reset_index(drop=True)).codes
+        self.cust = (np.arange(len(table), dtype=np.int64) if customer is None
+                     else as_units(table[customer].reset_index(drop=True)).codes)
+        self.values = [table[col] for col in units]
+
+    def first(self) -> dict[str, Any]:
+        """Rows without an outcome; per unit column the distinct values of the rated rows, the rated rows
+        without a value, and whether every value is an agent pseudonym."""
+        cols = []
+        for v in self.values:
+            present = v.notna().to_numpy(dtype=bool)
+            nn = v[present]
+            cols.append({"labels": v[self.rated & present].drop_duplicates(),
+                         "no_unit": int((self.rated & ~present).sum()), "nonnull": len(nn),
+                         "agent": bool(nn.astype("str").str.startswith("agent_").all())})
+        return {"unrated": int((~self.rated).sum()), "columns": cols}
+
+    def moments(self, *, labels: list[pd.Index]) -> list[dict[str, np.ndarray]]:
+        """Per unit column (its units ``labels``, sorted): each unit's rows, sums, customers and cell sizes."""
+        self.cells = []
+        out = []
+        for v, lab in zip(self.values, labels):
+            use = self.rated & v.notna().to_numpy(dtype=bool)
+            u = np.asarray(pd.Index(lab).get_indexer(v[use]), dtype=np.int64)
+            cell = _unit_cells(u, self.y[use], self.cust[use], len(lab))
+            self.cells.append(cell)
+            out.append({k: cell[k] for k in ("N", "S", "Q", "G", "sq", "cube")})
+        return out
+
+    def centred(self, *, means: list[np.ndarray]) -> list[dict[str, Any]]:
+        """Per unit column: each unit's sum over customers of the squared deviation of the customer's sum."""
+        return [_centred(cell, m) for cell, m in zip(self.cells, means)]
+
+    def pool(self, *, column: int, out: np.ndarray) -> tuple[float, np.ndarray]:
+        """One round of the outlier loop for unit column ``column``: the customers' squared row counts over the
+        units not ``out``, and what each unit's own cells take out of them."""
+        return _pool(self.cells[column], out)
+
+
+def rank_units_from_parts(each: Callable[..., list[Any]], unit: str | Sequence[str], outcome: str, *,
+                          kind: Kind = "share", customer: str | None = "customer", min_n: int = MIN_RATED,
+                          confidence: float = 0.95, fdr: float = 0.05,
+                          good_direction: Literal["up", "down"] | None = None,
+                          bounds: tuple[float, float] | None = None, unit_type: str | Sequence[str] | None = None,
+                          pseudonymise: bool = True, key: str | bytes | None = None) -> RankingResult:
+    """:func:`rank_units` combined from partitions (:class:`RankPart`), asked in rounds.
+
+    ``each(method, **kw)`` calls :class:`RankPart` ``method`` on every partition and returns their answers
+    (a list): a loop on one machine, tasks on a cluster (the Dask engine). The other parameters are
+    :func:`rank_units`' (the parts were built with the same). Every sampling unit's rows must be in one
+    partition; the ranked units (agents, months) span partitions, and their statistics are sums.
+    """
+    conf, q_level, min_n, good_direction, units, types = _options(unit, kind, min_n, confidence, fdr,
+                                                                   good_direction, unit_type)
+    lim = _limits(bounds)
+    seen = each("first")
+    notes: list[str] = []
+    unrated = sum(p["unrated"] for p in seen)
+    if unrated:
+        notes.append(f"{unrated} row(s) without an outcome left out (not rated)")
+    if customer is None:
+        notes.append("no customer column: every row counts as its own sampling unit")
+    labels, typs, col_notes = [], [], []
+    for i, (col, typ) in enumerate(zip(units, types)):
+        cols = [p["columns"][i] for p in seen]
+        if typ is None:
+            agent = bool(_PERSON_COLUMN.search(str(col).casefold())) or (
+                sum(c["nonnull"] for c in cols) > 0 and all(c["agent"] for c in cols))
+            typ = "agent" if agent else str(col)
+        typs.append(typ)
+        no_unit = sum(c["no_unit"] for c in cols)
+        col_notes.append([f"{no_unit} rated row(s) without a {col!r} value left out of the {typ} ranking"]
+                         if no_unit else [])
+        labels.append(pd.Index(pd.factorize(pd.concat([c["labels"] for c in cols]), sort=True)[1]))
+    sums = _add_up(each("moments", labels=labels))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = [s["S"] / s["N"] for s in sums]
+    got = each("centred", means=means)
+    E = [_spread(sums[i], [p[i] for p in got]) for i in range(len(units))]
     frames, priors, methods = [], {}, []
-    for col, typ in zip(units, types):  # one pass per unit column (dimension), each vectorised over its units
+    for i, (col, typ) in enumerate(zip(units, typs)):  # one pass per unit column, each vectorised over its units
+        def pool(out: np.ndarray, i: int = i) -> tuple[float, np.ndarray]:
+            got = each("pool", column=i, out=out)
+            return float(sum(g[0] for g in got)), np.sum([g[1] for g in got], axis=0)
+
         frame, prior, method, note = _rank_column(
-            table[col], y_all, cust_all, rated, col=col, unit_type=typ, kind=kind, bounds=lim, good=good_direction,
+            labels[i], sums[i], E[i], pool, col=col, unit_type=typ, kind=kind, bounds=lim, good=good_direction,
             min_n=min_n, conf=conf, q_level=q_level, pseudonymise=pseudonymise, key=key)
         frames.append(frame)
         name = str(frame["unit_type"].iloc[0]) if len(frame) else str(typ or col)
         priors[name if name not in priors else f"{name} ({col})"] = prior
         methods.append(method)
-        notes.extend(note)
+        notes.extend(col_notes[i] + note)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(RANKING_COLUMNS))
     return RankingResult(table=out, outcome=outcome, kind=kind, good_direction=good_direction, min_n=min_n,
                          confidence=conf, fdr=q_level, priors=priors, method=methods[0] if methods else "",
                          notes=notes)
+
+
+def _add_up(parts: list[list[dict[str, np.ndarray]]]) -> list[dict[str, np.ndarray]]:
+    return [{k: np.sum([p[i][k] for p in parts], axis=0) for k in parts[0][i]} for i in range(len(parts[0]))]
 
 
 # --------------------------------------------------------------------------- one unit column
@@ -425,24 +531,17 @@ def _names(labels: pd.Index, unit_type: str, pseudonymise: bool, key: str | byte
     return np.where(already, names.to_numpy(dtype=object), hashed)
 
 
-def _rank_column(values: pd.Series, y_all: np.ndarray, cust_all: np.ndarray, rated: np.ndarray, *, col: str,
-                 unit_type: str | None, kind: str, bounds: tuple[float, float] | None, good: str, min_n: int,
-                 conf: float, q_level: float, pseudonymise: bool,
-                 key: str | bytes | None) -> tuple[pd.DataFrame, dict[str, Any], str, list[str]]:
+def _rank_column(labels: pd.Index, sums: dict[str, np.ndarray], E: np.ndarray,
+                 pool: Callable[[np.ndarray], tuple[float, np.ndarray]], *, col: str, unit_type: str, kind: str,
+                 bounds: tuple[float, float] | None, good: str, min_n: int, conf: float, q_level: float,
+                 pseudonymise: bool, key: str | bytes | None) -> tuple[pd.DataFrame, dict[str, Any], str, list[str]]:
+    """One unit column ranked from its units' combined sums (``pool(out)``: one round of the outlier loop)."""
     notes: list[str] = []
-    typ = unit_type if unit_type is not None else _infer_type(values, col)
-    present = values.notna().to_numpy(dtype=bool)
-    no_unit = rated & ~present
-    if no_unit.any():
-        notes.append(f"{int(no_unit.sum())} rated row(s) without a {col!r} value left out of the {typ} ranking")
-    use = rated & present
-    # units are the values of the rated rows (a unit with unrated rows only is no unit of this ranking)
-    codes, labels = pd.factorize(values[use], sort=True, use_na_sentinel=True)
-    u, y, c = np.asarray(codes, dtype=np.int64), y_all[use], cust_all[use]
+    typ = unit_type
     J = len(labels)
     if J == 0:
         return pd.DataFrame(columns=list(RANKING_COLUMNS)), {}, "", notes + [f"no rated rows with a {col!r} value"]
-    st = _unit_moments(u, y, c, J)
+    st = _unit_moments(sums, E)
     N, m, G, deff = st["N"], st["mean"], st["G"], st["deff"]
     n_eff = N / deff
     if kind == "share":
@@ -456,7 +555,7 @@ def _rank_column(values: pd.Series, y_all: np.ndarray, cust_all: np.ndarray, rat
     # again, one unit a round, until no unit in the pool is flagged (each round is vectorised over the units)
     out = np.zeros(J, dtype=bool)
     while True:
-        stat, p, rest, diff = _versus_rest(st, _reference(st, out), kind)
+        stat, p, rest, diff = _versus_rest(st, _reference(st, out, *pool(out)), kind)
         ranked = (N >= min_n) & np.isfinite(p) & (J >= 2)
         q = adjust_pvalues(np.where(ranked, p, np.nan), "fdr_bh")
         flagged = ranked & (q < q_level)
@@ -497,24 +596,66 @@ def _rank_column(values: pd.Series, y_all: np.ndarray, cust_all: np.ndarray, rat
 
 
 # --------------------------------------------------------------------------- kernels
-def _unit_moments(u: np.ndarray, y: np.ndarray, c: np.ndarray, J: int) -> dict[str, Any]:
-    """Per unit: rows, sums, customers, design effect (pooled ICC), moderated variance; the (unit, customer) cells."""
+def _unit_cells(u: np.ndarray, y: np.ndarray, c: np.ndarray, J: int) -> dict[str, Any]:
+    """Per unit: rows, sums, sums of squares, customers and the customers' cell sizes (squared, cubed); the
+    (unit, customer) cells themselves (kept by the part for the later rounds)."""
     N = np.bincount(u, minlength=J).astype(float)
     S = np.bincount(u, weights=y, minlength=J)
     Q = np.bincount(u, weights=y * y, minlength=J)
-    m = S / N
-    C = int(c.max()) + 1
+    C = int(c.max()) + 1 if len(c) else 1
     cell, keys = pd.factorize(u * np.int64(C) + c, sort=True)
     keys = np.asarray(keys, dtype=np.int64)
     cu, cc = keys // C, keys % C
-    n_c = np.bincount(cell).astype(float)
-    s_c = np.bincount(cell, weights=y)
-    e = s_c - m[cu] * n_c
-    E = np.bincount(cu, weights=e * e, minlength=J)
+    n_c = np.bincount(cell, minlength=len(keys)).astype(float)
+    s_c = np.bincount(cell, weights=y, minlength=len(keys))
     G = np.bincount(cu, minlength=J).astype(float)
     sq = np.bincount(cu, weights=n_c * n_c, minlength=J)  # sum of squared cell sizes
-    pairs = sq - N  # sum of n_c (n_c - 1)
     cube = np.bincount(cu, weights=n_c ** 3, minlength=J)
+    whole = bool(np.all(y == np.round(y))) and (not len(y) or float(np.abs(y).max()) < 2.0 ** 20)
+    return {"N": N, "S": S, "Q": Q, "G": G, "sq": sq, "cube": cube, "cu": cu, "cc": cc, "n_c": n_c, "s_c": s_c,
+            "C": C, "J": J, "whole": whole}
+
+
+def _centred(cell: dict[str, Any], m: np.ndarray) -> dict[str, Any]:
+    """Per unit: the sum over its customers of ``(s_c - m n_c)^2`` around the unit's (combined) mean ``m``; for
+    whole-number outcomes (0/1 shares, 1-5 scores) also its exact parts, the sums of ``s_c^2`` and ``s_c n_c``
+    (whole numbers: their sums over partitions are exact, see :func:`_spread`)."""
+    cu, s_c, n_c, J = cell["cu"], cell["s_c"], cell["n_c"], cell["J"]
+    e = s_c - m[cu] * n_c
+    return {"E": np.bincount(cu, weights=e * e, minlength=J), "ss": np.bincount(cu, weights=s_c * s_c, minlength=J),
+            "sn": np.bincount(cu, weights=s_c * n_c, minlength=J), "whole": cell["whole"]}
+
+
+def _spread(sums: dict[str, np.ndarray], parts: list[dict[str, Any]]) -> np.ndarray:
+    """Per unit the sum over customers of ``(s_c - m n_c)^2``, ``m = S / N``: for whole-number outcomes exactly,
+    ``(N^2 sum s_c^2 - 2 N S sum s_c n_c + S^2 sum n_c^2) / N^2`` in integers (so every partition of the
+    rows gives the same bits, and the ICC fit downstream the same result), else the partitions' sums."""
+    if not all(p["whole"] for p in parts):
+        return np.sum([p["E"] for p in parts], axis=0)
+    exact = {k: np.asarray(v, dtype=np.float64).astype(np.int64).astype(object)
+             for k, v in (("N", sums["N"]), ("S", sums["S"]), ("C", sums["sq"]),
+                          ("A", np.sum([p["ss"] for p in parts], axis=0)),
+                          ("B", np.sum([p["sn"] for p in parts], axis=0)))}
+    N, S = exact["N"], exact["S"]
+    num = N * N * exact["A"] - 2 * N * S * exact["B"] + S * S * exact["C"]
+    return np.asarray(num / (N * N), dtype=np.float64) if len(num) else np.zeros(0)
+
+
+def _pool(cell: dict[str, Any], out: np.ndarray) -> tuple[float, np.ndarray]:
+    """The customers' squared row counts over the units not ``out``, and what each unit's cells take out."""
+    cu, cc, n_c = cell["cu"], cell["cc"], cell["n_c"]
+    inc = ~out
+    n_pool = np.bincount(cc, weights=n_c * inc[cu], minlength=cell["C"])
+    cell_in = inc[cu]
+    drop = np.where(cell_in, n_pool[cc] ** 2 - (n_pool[cc] - n_c) ** 2, 0.0)
+    return float(np.sum(n_pool * n_pool)), np.bincount(cu, weights=drop, minlength=len(out))
+
+
+def _unit_moments(sums: dict[str, np.ndarray], E: np.ndarray) -> dict[str, Any]:
+    """Per unit, from the combined sums: design effect (pooled ICC), moderated variance."""
+    N, S, Q, G, sq, cube = (sums[k] for k in ("N", "S", "Q", "G", "sq", "cube"))
+    m = S / N
+    pairs = sq - N  # sum of n_c (n_c - 1)
     ss = np.fmax(Q - S * m, 0.0)
     # moments under y = mu + customer effect + noise (intra-customer correlation rho, variance s^2):
     # E[sum_c e_c^2] = s^2 (A + rho B) and E[ss] = s^2 (F + rho D); one rho solves their pooled ratio
@@ -531,24 +672,20 @@ def _unit_moments(u: np.ndarray, y: np.ndarray, c: np.ndarray, J: int) -> dict[s
     dfw = float(np.sum(N - 1.0))
     s2w = float(np.sum(ss) / dfw) if dfw > 0 else 0.0
     s2mod = (ss + _PRIOR_ROWS * s2w) / (N - 1.0 + _PRIOR_ROWS)
-    return {"N": N, "S": S, "Q": Q, "mean": m, "G": G, "deff": deff, "icc": icc, "V": s2mod * deff / N,
-            "cu": cu, "cc": cc, "n_c": n_c, "C": C}
+    return {"N": N, "S": S, "Q": Q, "mean": m, "G": G, "deff": deff, "icc": icc, "V": s2mod * deff / N}
 
 
-def _reference(st: dict[str, Any], out: np.ndarray) -> dict[str, np.ndarray]:
-    """Per unit, the pooled rows of the other units not in ``out``: rows, mean, design effect, variance."""
-    N, S, Q, cu, cc, n_c = st["N"], st["S"], st["Q"], st["cu"], st["cc"], st["n_c"]
+def _reference(st: dict[str, Any], out: np.ndarray, sq_pool: float, drop: np.ndarray) -> dict[str, np.ndarray]:
+    """Per unit, the pooled rows of the other units not in ``out``: rows, mean, design effect, variance
+    (``sq_pool``, ``drop``: :func:`_pool` added up over the partitions)."""
+    N, S, Q = st["N"], st["S"], st["Q"]
     inc = ~out
     own = inc.astype(float)  # a unit's own rows are in the pool only when it is not left out
     Nr = float(N[inc].sum()) - own * N
     Sr = float(S[inc].sum()) - own * S
     Qr = float(Q[inc].sum()) - own * Q
     # customers' row counts over the pool, and the unit's cells taken out of them
-    n_pool = np.bincount(cc, weights=n_c * inc[cu], minlength=st["C"])
-    sq_pool = float(np.sum(n_pool * n_pool))
-    cell_in = inc[cu]
-    drop = np.where(cell_in, n_pool[cc] ** 2 - (n_pool[cc] - n_c) ** 2, 0.0)
-    sq_r = sq_pool - np.bincount(cu, weights=drop, minlength=len(N))
+    sq_r = sq_pool - drop
     with np.errstate(divide="ignore", invalid="ignore"):
         mr = np.where(Nr > 0, Sr / Nr, np.nan)
         deff_r = np.where(Nr > 0, 1.0 + st["icc"] * (sq_r - Nr) / Nr, np.nan)
