@@ -247,3 +247,27 @@ def test_the_analysis_rankings_of_ticket_parts_equal_the_whole():
                                        confidence=0.95, key="k")
             pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
             assert got.notes == whole.notes
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_rank_sums_are_one_ranking_of_all_parts(seed):
+    # mid-rank sums per label and the tie sum of values spread over partitions equal one ranking of them all
+    from scipy import stats
+
+    from csanalysis.stats.selection import rank_sums
+
+    rng = np.random.default_rng(seed)
+    n, L, P = int(rng.integers(1, 5000)), int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    x = [rng.exponential(600, n), rng.integers(1, 6, n).astype(float), np.round(rng.normal(0, 30, n)),
+         np.where(rng.random(n) < 0.7, 0.0, rng.exponential(1.0, n)) * rng.choice([-1.0, 1.0], n)][seed % 4]
+    g = rng.integers(0, L, n)
+    part = rng.integers(0, P, n)
+    parts = [SortedGroups(x[part == i], np.zeros(int((part == i).sum()), int), 1, units=g[part == i])
+             for i in range(P)]
+    rs, counts, ties = rank_sums(lambda method, **kw: [getattr(p, method)(**kw) for p in parts], L,
+                                 fetch=int(rng.choice([1, 20, 65_536])), batch=int(rng.choice([5, 100, 10**6])))
+    r = stats.rankdata(x)
+    np.testing.assert_array_equal(rs, np.bincount(g, weights=r, minlength=L))
+    np.testing.assert_array_equal(counts, np.bincount(g, minlength=L))
+    _, t = np.unique(x, return_counts=True)
+    assert ties == pytest.approx(float(np.sum(t.astype(float) ** 3 - t)), rel=1e-12)
