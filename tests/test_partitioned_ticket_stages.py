@@ -47,8 +47,13 @@ def _world(rng: np.random.Generator, n: int, m: int):
     return link_customers(tickets=t, responses=r)
 
 
+def _each(parts):
+    """``each(method, **kw)`` over the parts on this machine."""
+    return lambda method, **a: [getattr(p, method)(**a) for p in parts]
+
+
 def _of_parts(parts, **kw):
-    return metrics_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], **kw)
+    return metrics_from_parts(_each(parts), **kw)
 
 
 def _assert_same(whole, got):
@@ -178,7 +183,7 @@ def test_channel_use_of_parts_equals_the_whole(seed, cluster):
     assert whole.figures["estimate"].notna().any()
     for k in (2, 3, 6):
         parts = [ChannelUsePart(p.tickets, cluster=cluster) for p in split_customers(linked, k, unit=cluster)]
-        got = channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], cluster=cluster,
+        got = channel_use_from_parts(_each(parts), cluster=cluster,
                                      n_resamples=100)
         _same_channel_use(whole, got)
 
@@ -187,7 +192,7 @@ def test_channel_use_parts_refuse_what_the_whole_table_refuses():
     t = _tickets(np.random.default_rng(1), 50, 0).assign(direction="agent")
     parts = [ChannelUsePart(t.iloc[:20]), ChannelUsePart(t.iloc[20:])]
     with pytest.raises(ValueError, match="no customer-initiated ticket") as there:
-        channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts])
+        channel_use_from_parts(_each(parts))
     with pytest.raises(ValueError, match="no customer-initiated ticket") as here:
         channel_use(t)
     assert str(there.value) == str(here.value)
@@ -195,7 +200,7 @@ def test_channel_use_parts_refuse_what_the_whole_table_refuses():
     t2 = _tickets(np.random.default_rng(2), 80, 0)
     t2.loc[:39, "created_at"] = pd.NaT
     parts = [ChannelUsePart(t2.iloc[:40]), ChannelUsePart(t2.iloc[40:])]
-    got = channel_use_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], n_resamples=50)
+    got = channel_use_from_parts(_each(parts), n_resamples=50)
     _same_channel_use(channel_use(t2, n_resamples=50), got)
 
 
@@ -226,7 +231,7 @@ def test_rankings_of_parts_are_the_whole_tables_bit_for_bit(seed, kind):
     for k in (2, 3, 6):
         parts = [RankPart(t.iloc[p], ["agent", "month"], "y", kind=kind, bounds=kw["bounds"])
                  for p in split_positions(part_numbers(t["customer"], k), k)]
-        got = rank_units_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts],
+        got = rank_units_from_parts(_each(parts),
                                     ["agent", "month"], "y", **kw)
         pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
         assert got.notes == whole.notes and got.priors == whole.priors
@@ -243,7 +248,7 @@ def test_the_analysis_rankings_of_ticket_parts_equal_the_whole():
         whole = _rankings(t, unit, timezone=None, confidence=0.95, key="k")
         for k in (2, 5):
             parts = [_RankTickets(p.tickets, unit, timezone=None) for p in split_customers(linked, k, unit=unit)]
-            got = _rankings_from_parts(lambda method, **a: [getattr(p, method)(**a) for p in parts], unit,
+            got = _rankings_from_parts(_each(parts), unit,
                                        confidence=0.95, key="k")
             pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
             assert got.notes == whole.notes

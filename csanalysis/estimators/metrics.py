@@ -94,14 +94,15 @@ from csanalysis.experiences import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.clustered import (
+    ClusteredQuantiles,
+    Units,
     as_units,
     bounded_interval,
     centred_cluster_sums,
     cluster_variances,
-    woodruff_ranks,
+    woodruff_from_parts,
 )
 from csanalysis.stats.grouped import grouped_quantile_ci
-from csanalysis.stats.selection import SortedGroups, select
 
 __all__ = ["COLUMNS_READ", "CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
            "ServiceMetrics", "metrics_from_parts", "quantile_ci", "sampling_units", "service_metrics"]
@@ -617,8 +618,8 @@ class MetricsPart:
                 xs.append(x)
                 gs.append(np.where(gt >= 0, gt + at, -1))
                 at += G
-        self.sorted = SortedGroups(np.concatenate(xs), np.concatenate(gs), at,
-                                   units=np.tile(ut.codes, len(xs)))
+        self.sorted = ClusteredQuantiles(np.concatenate(xs), np.concatenate(gs), at,
+                                         Units(np.tile(ut.codes, len(xs)), ut.ids))
         out["quantiles", 0] = (self.sorted.counts(),)
         return out
 
@@ -631,26 +632,18 @@ class MetricsPart:
         """The words for the tickets' and the responses' sampling units (after :meth:`codes`)."""
         return self.how_t, self.how_r
 
-    # -- the quantiles' rounds (csanalysis.stats.selection.select, then Woodruff's moments)
+    # -- the quantiles' rounds (csanalysis.stats.clustered.woodruff_from_parts)
     def at_most(self, **kw: Any) -> np.ndarray:
         return self.sorted.at_most(**kw)
 
     def between(self, **kw: Any) -> list[np.ndarray]:
         return self.sorted.between(**kw)
 
-    def _below(self, est: np.ndarray) -> np.ndarray:
-        s = self.sorted
-        return (s.values() <= est[s.groups]).astype(float)
+    def below_counts(self, **kw: Any) -> np.ndarray:
+        return self.sorted.below_counts(**kw)
 
-    def below_counts(self, *, est: np.ndarray) -> np.ndarray:
-        """Per quantile (rows of ``est``, one value per group) the values at or below it in each group."""
-        s = self.sorted
-        return np.vstack([np.bincount(s.groups, weights=self._below(e), minlength=len(e)) for e in est])
-
-    def below_centred(self, *, est: np.ndarray, means: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-        """Per quantile the centred sums of the 0/1 'at or below the estimate' around ``means``."""
-        s = self.sorted
-        return [centred_cluster_sums(self._below(e), s.groups, s.units, len(e), m) for e, m in zip(est, means)]
+    def below_centred(self, **kw: Any) -> list[tuple[np.ndarray, ...]]:
+        return self.sorted.below_centred(**kw)
 
 
 def _sum(parts: list[Any]) -> Any:
@@ -743,39 +736,9 @@ def _how(each: Callable[..., list[Any]]) -> tuple[str, str]:
 def _quantiles(each: Callable[..., list[Any]], cnt: np.ndarray, res: list[dict], sizes: list[int],
                conf: float) -> None:
     """The quantile metrics (Woodruff's intervals, as :func:`~csanalysis.stats.clustered.clustered_quantile_ci`)
-    into ``res``: the estimates' order statistics, the share at or below them, then the bounds'."""
+    into ``res``, every measure and grouping at once (:func:`~csanalysis.stats.clustered.woodruff_from_parts`)."""
     qs = next(iter(_QUANTILES.values()))[1]
-    Q = len(qs)
-    est = np.full((Q, len(cnt)), np.nan)
-    has = np.flatnonzero(cnt > 0)
-    h = np.maximum(cnt - 1, 0)[None, :] * np.asarray(qs)[:, None]
-    lo_i, hi_i = np.floor(h).astype(np.int64), np.ceil(h).astype(np.int64)
-    if len(has):
-        ask = lambda method, **kw: each(method, **kw)
-        groups = np.tile(has, 2 * Q)
-        ranks = np.concatenate([lo_i[:, has].ravel(), hi_i[:, has].ravel()])
-        v = select(ask, groups, ranks).reshape(2, Q, len(has))
-        est[:, has] = v[0] + (h[:, has] - lo_i[:, has]) * (v[1] - v[0])
-    low, high = np.full_like(est, np.nan), np.full_like(est, np.nan)
-    if len(has):
-        N = cnt.astype(float)
-        below = _sum(each("below_counts", est=est))
-        means = np.vstack([_mean(N, b) for b in below])
-        centred = _sum(each("below_centred", est=est, means=means))
-        wanted = []
-        for i, qq in enumerate(qs):
-            clusters, ss, rows_ss = centred[i]
-            li, okl, ui, oku = woodruff_ranks(N, clusters, *cluster_variances(N, clusters, ss, rows_ss), qq, conf)
-            wanted.append((i, low, np.flatnonzero(okl), li))
-            wanted.append((i, high, np.flatnonzero(oku), ui))
-        groups = np.concatenate([g for _, _, g, _ in wanted])
-        if len(groups):
-            got = select(lambda method, **kw: each(method, **kw), groups,
-                         np.concatenate([r[g] - 1 for _, _, g, r in wanted]))
-            at = 0
-            for i, arr, g, _ in wanted:
-                arr[i, g] = got[at:at + len(g)]
-                at += len(g)
+    est, low, high = woodruff_from_parts(each, cnt, qs, conf)
     N = cnt.astype(float)
     for name, (_, _, metrics) in _QUANTILES.items():
         for k, size in enumerate(sizes):

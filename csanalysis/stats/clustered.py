@@ -85,10 +85,11 @@ from scipy import sparse, stats
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples
 from csanalysis.stats.arrays import distinct
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
+from csanalysis.stats.selection import SortedGroups, select
 
-__all__ = ["ClusteredSums", "Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
+__all__ = ["ClusteredQuantiles", "ClusteredSums", "Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
            "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci", "clustered_quantile_ci",
-           "clustered_share_ci", "hash_seed", "share_interval", "wilson_effective_ci", "woodruff_ranks"]
+           "clustered_share_ci", "hash_seed", "share_interval", "wilson_effective_ci", "woodruff_from_parts", "woodruff_ranks"]
 
 
 # --------------------------------------------------------------------------- units
@@ -400,6 +401,103 @@ def share_interval(N: np.ndarray, S: np.ndarray, clusters: np.ndarray, ss: np.nd
     lo, hi = bounded_interval(N, S, clusters, *cluster_variances(N, clusters, ss, rows_ss),
                               check_confidence(confidence))
     return est, lo, hi, N, S, clusters
+
+
+class ClusteredQuantiles(SortedGroups):
+    """One partition's values per group with their sampling units, for quantiles with Woodruff's interval over
+    partitions (:func:`woodruff_from_parts`): the order statistics come from :func:`~csanalysis.stats.selection.
+    select`'s counts, the share at or below each estimate from :meth:`below_counts` and :meth:`below_centred`.
+
+    Parameters
+    ----------
+    x, groups, n_groups
+        As :class:`~csanalysis.stats.selection.SortedGroups`.
+    units : Units
+        The rows' sampling units (no unit in two partitions).
+    """
+
+    def __init__(self, x: np.ndarray, groups: np.ndarray, n_groups: int, units: Units) -> None:
+        super().__init__(x, groups, n_groups, units=units.codes)
+
+    def _below(self, est: np.ndarray) -> np.ndarray:
+        return (self.values() <= est[self.groups]).astype(float)
+
+    def below_counts(self, *, est: np.ndarray) -> np.ndarray:
+        """Per quantile (rows of ``est``, one value per group) the values at or below it in each group."""
+        return np.vstack([np.bincount(self.groups, weights=self._below(e), minlength=len(e)) for e in est])
+
+    def below_centred(self, *, est: np.ndarray, means: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+        """Per quantile :func:`centred_cluster_sums` of the 0/1 'at or below the estimate' around ``means``."""
+        return [centred_cluster_sums(self._below(e), self.groups, self.units, len(e), m) for e, m in zip(est, means)]
+
+
+def woodruff_from_parts(ask: Any, counts: np.ndarray, q: Any,
+                        confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`clustered_quantile_ci`'s estimates and Woodruff bounds per group, from partitions.
+
+    Parameters
+    ----------
+    ask : callable
+        ``ask(method, **kw)`` calls ``method`` of every partition's :class:`ClusteredQuantiles` and returns the
+        answers (a list).
+    counts : array of int
+        Values per group over all partitions (the parts' :meth:`~csanalysis.stats.selection.SortedGroups.counts`
+        added up).
+    q : sequence of float
+    confidence : float
+
+    Returns
+    -------
+    (estimate, low, high)
+        Arrays of shape ``(len(q), groups)``, equal to :func:`clustered_quantile_ci` on all the rows (the
+        order statistics exactly; the design effect's sums over units up to their order of addition).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, cust = rng.exponential(60.0, 400), np.repeat(np.arange(100), 4)
+    >>> parts = [ClusteredQuantiles(x[cust % 2 == i], np.zeros(200, int), 1, as_units(cust[cust % 2 == i]))
+    ...          for i in range(2)]
+    >>> ask = lambda method, **kw: [getattr(p, method)(**kw) for p in parts]
+    >>> est, lo, hi = woodruff_from_parts(ask, np.array([400]), [0.5])
+    >>> one = clustered_quantile_ci(x, cust, np.zeros(400, int), 1)
+    >>> bool(np.allclose([est[0, 0], lo[0, 0], hi[0, 0]], [one[0][0], one[1][0], one[2][0]]))
+    True
+    """
+    conf = check_confidence(confidence)
+    qs = np.atleast_1d(np.asarray(q, dtype=float))
+    cnt = np.asarray(counts)
+    Q = len(qs)
+    est = np.full((Q, len(cnt)), np.nan)
+    low, high = np.full_like(est, np.nan), np.full_like(est, np.nan)
+    has = np.flatnonzero(cnt > 0)
+    if not len(has):
+        return est, low, high
+    # the estimates: the sample quantile from the two order statistics around (n - 1) q
+    h = np.maximum(cnt - 1, 0)[None, :] * qs[:, None]
+    lo_i, hi_i = np.floor(h).astype(np.int64), np.ceil(h).astype(np.int64)
+    v = select(ask, np.tile(has, 2 * Q), np.concatenate([lo_i[:, has].ravel(), hi_i[:, has].ravel()]))
+    v = v.reshape(2, Q, len(has))
+    est[:, has] = v[0] + (h[:, has] - lo_i[:, has]) * (v[1] - v[0])
+    # the design effect of the share at or below each estimate, then the bounds' ranks and order statistics
+    N = cnt.astype(float)
+    below = np.sum(ask("below_counts", est=est), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(N > 0, below / N, np.nan)
+    parts = ask("below_centred", est=est, means=means)
+    wanted = []
+    for i, qq in enumerate(qs):
+        clusters, ss, rows_ss = (np.sum([p[i][j] for p in parts], axis=0) for j in range(3))
+        li, okl, ui, oku = woodruff_ranks(N, clusters, *cluster_variances(N, clusters, ss, rows_ss), qq, conf)
+        wanted += [(low, i, np.flatnonzero(okl), li), (high, i, np.flatnonzero(oku), ui)]
+    groups = np.concatenate([g for _, _, g, _ in wanted])
+    if len(groups):
+        got = select(ask, groups, np.concatenate([r[g] - 1 for _, _, g, r in wanted]))
+        at = 0
+        for arr, i, g, _ in wanted:
+            arr[i, g] = got[at:at + len(g)]
+            at += len(g)
+    return est, low, high
 
 
 def _prepare(x: Any, units: Any, groups: Any, n_groups: int) -> tuple[np.ndarray, np.ndarray, Units, int]:
