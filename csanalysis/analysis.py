@@ -685,6 +685,16 @@ def _channel_use_by_parts(runner: Any, linked: Any, unit: str | None, n_resample
                                             "confidence": confidence}
 
 
+def _channels_by_parts(runner: Any, linked: Any, responses: Any, unit: str | None, boot: dict) -> tuple:
+    """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the same
+    split as the service metrics; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    from .segments.channels import ChannelsPart, channels_from_parts
+
+    parts = [(t, r if responses is not None else None) for t, r in runner.ticket_parts(linked, _ticket_part_columns(unit))]
+    states = runner.part_states(ChannelsPart, parts, cluster=unit)
+    return states, channels_from_parts, {"csat_from": "survey", "cluster": unit, **boot}
+
+
 def _ticket_part_columns(unit: str | None) -> dict[str, tuple[str, ...]]:
     """The columns of the tickets and answers the stages run per partition of tickets read (one split serves
     them all): the service metrics' (and their ``by="channel"``), channel use's and the rankings', and the
@@ -1425,6 +1435,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 driven["metrics_by_channel"] = _metrics_by_parts(runner, linked, tk, rs, unit, "channel", confidence)
             jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
                          {"csat_from": "survey", "cluster": unit, **boot}))
+            if runner is not None:  # per partition of tickets and their answers, in rounds
+                driven["channels"] = _channels_by_parts(runner, linked, rs, unit, boot)
         jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers),
                      {"freq": scorecard_freq, "as_of": as_of_ts, "seed": seed, "cluster": unit,
                       "n_resamples": n_resamples, "confidence": confidence}))

@@ -35,11 +35,12 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
-   channel use and the rankings keep a state per partition of tickets and
-   the answers placed with them
+   channel use, channel consistency and the rankings keep a state per
+   partition of tickets and the answers placed with them
    (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
    :class:`csanalysis.estimators.rankings.RankPart`,
+   :class:`csanalysis.segments.channels.ChannelsPart`,
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,

@@ -276,3 +276,44 @@ def test_rank_sums_are_one_ranking_of_all_parts(seed):
     np.testing.assert_array_equal(counts, np.bincount(g, minlength=L))
     _, t = np.unique(x, return_counts=True)
     assert ties == pytest.approx(float(np.sum(t.astype(float) ** 3 - t)), rel=1e-12)
+
+
+def _same_channels(x, y):
+    for name in ("table", "tests"):
+        a, b = getattr(x, name), getattr(y, name)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
+        for c in a.columns:
+            if pd.api.types.is_float_dtype(a[c]):
+                np.testing.assert_allclose(b[c].to_numpy(float), a[c].to_numpy(float), rtol=1e-9, atol=1e-9)
+            else:
+                assert b[c].astype(str).tolist() == a[c].astype(str).tolist(), (name, c)
+    for k, v in x.consistency.items():
+        if isinstance(v, float) and np.isfinite(v):
+            assert y.consistency[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
+        elif isinstance(v, float):
+            assert not np.isfinite(y.consistency[k]), k
+        else:
+            assert y.consistency[k] == v, k
+    assert x.notes == y.notes and x.csat_source == y.csat_source
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("cluster", ["customer", "account_id", None])
+@pytest.mark.parametrize("csat_from", ["auto", "rating"])
+def test_channel_consistency_of_parts_equals_the_whole(seed, cluster, csat_from):
+    # the median resolution time by Woodruff over partitions, both Kruskal-Wallis tests from exact mid-rank
+    # sums, the bad share's range from whole-number bootstrap sums
+    from csanalysis.segments.channels import ChannelsPart, channel_consistency, channels_from_parts
+
+    rng = np.random.default_rng(seed)
+    linked = _world(rng, int(rng.integers(20, 400)), int(rng.integers(1, 200)))
+    n = len(linked.tickets)
+    linked.tickets = linked.tickets.assign(
+        rating_score=np.where(rng.random(n) < 0.5, rng.random(n).round(2), np.nan),
+        direction=rng.choice(["customer", "agent", None], n))
+    kw = {"cluster": cluster, "csat_from": csat_from, "n_resamples": 100, "min_n": 5}
+    whole = channel_consistency(linked.tickets, linked.responses, **kw)
+    assert np.isfinite(whole.tests["statistic"].to_numpy(float)).any()
+    for k in (2, 3, 6):
+        parts = [ChannelsPart(p.tickets, p.responses, cluster=cluster) for p in split_customers(linked, k, unit=cluster)]
+        _same_channels(whole, channels_from_parts(_each(parts), **kw))

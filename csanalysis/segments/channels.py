@@ -56,16 +56,18 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
 from csanalysis.segments.common import segment_codes
-from csanalysis.segments.compare import Omnibus, rank_omnibus, share_omnibus
+from csanalysis.segments.compare import Omnibus, rank_omnibus_from_sums, share_omnibus
 from csanalysis.stats.clustered import (
+    ClusteredQuantiles,
+    ClusteredSums,
     as_units,
     clustered_bootstrap_sums,
-    clustered_mean_ci,
-    clustered_quantile_ci,
-    clustered_share_ci,
+    share_interval,
+    woodruff_from_parts,
 )
+from csanalysis.stats.selection import SortedGroups, rank_sums
 
-__all__ = ["CHANNEL_MEASURES", "ChannelConsistency", "channel_consistency"]
+__all__ = ["CHANNEL_MEASURES", "ChannelConsistency", "ChannelsPart", "channel_consistency", "channels_from_parts"]
 
 #: Measures reported per channel: name -> (definition, interval method; the table adds the sampling unit).
 CHANNEL_MEASURES: dict[str, tuple[str, str]] = {
@@ -167,16 +169,13 @@ def _test_row(measure: str, o: Omnibus) -> dict[str, Any]:
             "assumptions": o.assumptions, "reason": o.reason}
 
 
-def _range_ci(bad: np.ndarray, units: Any, g: np.ndarray, inc: np.ndarray, conf: float, n_resamples: int,
-              seed: Any) -> tuple[float, float]:
+def _range_ci(sums: np.ndarray, inc: np.ndarray, conf: float) -> tuple[float, float]:
     """Percentile interval of max - min of the included channels' bad shares, cluster bootstrap.
 
-    ``bad``, ``units``, ``g``: the rated tickets' bad flag, sampling unit and channel code; ``inc``: the
-    channels in the figure. A resample in which an included channel has no weight is left out.
+    ``sums``: the hashed bootstrap sums ``(replicates, 2, channels)`` of the rated tickets and the bad ones
+    (:meth:`ChannelsPart.boot`, added up); ``inc``: the channels in the figure. A resample in which an
+    included channel has no weight is left out.
     """
-    G = len(inc)
-    sums = clustered_bootstrap_sums(np.vstack([np.ones(len(bad)), bad]), units, np.where(inc[g], g, -1), G,
-                                    n_resamples=n_resamples, seed=seed)
     N, K = sums[:, 0, inc], sums[:, 1, inc]
     with np.errstate(divide="ignore", invalid="ignore"):
         p = K / N
@@ -266,89 +265,216 @@ def channel_consistency(
     if channel not in tickets.columns:
         raise ValueError(f"tickets has no column {channel!r}; pass channel= the column holding the channel "
                          "(e.g. 'channel', 'via', 'source')")
+    _check(confidence, n_resamples, min_n, csat_from)
+    part = ChannelsPart(tickets, responses, channel=channel, include_agent_initiated=include_agent_initiated,
+                        cluster=cluster)
+    return channels_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], channel=channel,
+                               confidence=confidence, n_resamples=n_resamples, seed=seed, min_n=min_n,
+                               csat_from=csat_from, cluster=cluster)
+
+
+def _check(confidence: Any, n_resamples: Any, min_n: Any, csat_from: Any) -> float:
     conf = check_confidence(confidence)
     check_resamples(n_resamples)
     check_positive_int(min_n, "min_n")
     if csat_from not in ("auto", "survey", "rating"):
         raise ValueError(f"The value for `csat_from` must be one of ['auto', 'survey', 'rating'], "
                          f"but {csat_from!r} was passed.")
-    t = conform(tickets, "tickets").reset_index(drop=True)
-    # only the columns read below, so that filtering the rows does not copy the whole table
-    read = {channel, "rating_score", "rating", "ticket_id", "resolution_minutes", "direction", "account_id",
-            *CUSTOMER_COLUMNS, *([cluster] if isinstance(cluster, str) else [])}
-    t = t[[c for c in t.columns if c in read]]
+    return conf
+
+
+class ChannelsPart:
+    """One partition's share of :func:`channel_consistency` (its tickets and the survey answers about them;
+    every sampling unit's tickets in one partition), answering the combining step's rounds: :meth:`first`
+    (the channels seen, the CSAT sources and ranges), :meth:`build` (rows and sums per channel, the resolution
+    times and CSAT values kept sorted), :meth:`centred`, then the quantile, rank and bootstrap rounds through
+    :meth:`on`. :func:`channel_consistency` is the same with the whole tables as the only part."""
+
+    def __init__(self, tickets: pd.DataFrame, responses: pd.DataFrame | None = None, *, channel: str = "channel",
+                 include_agent_initiated: bool = False, cluster: str | None = "customer") -> None:
+        check_frame(tickets, "tickets")
+        if channel not in tickets.columns:
+            raise ValueError(f"tickets has no column {channel!r}; pass channel= the column holding the channel "
+                             "(e.g. 'channel', 'via', 'source')")
+        t = conform(tickets, "tickets").reset_index(drop=True)
+        # only the columns read below, so that filtering the rows does not copy the whole table
+        read = {channel, "rating_score", "rating", "ticket_id", "resolution_minutes", "direction", "account_id",
+                *CUSTOMER_COLUMNS, *([cluster] if isinstance(cluster, str) else [])}
+        t = t[[c for c in t.columns if c in read]]
+        self.n_agent = 0
+        if not include_agent_initiated:
+            agent = agent_initiated(t)
+            self.n_agent = int(agent.sum())
+            t = t.loc[~agent].reset_index(drop=True)
+        if cluster is not None and not isinstance(cluster, str):
+            raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not "
+                            f"{cluster!r}")
+        if cluster not in (None, "customer", "account_id") and cluster not in t.columns:
+            raise ValueError(f"tickets have no column {cluster!r}; use cluster='customer', 'account_id', a ticket "
+                             "column or None")
+        self.t, self.channel, self.cluster = t, channel, cluster
+        rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+        self.rated_any = rating.notna().to_numpy()
+        self.bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=float)
+        self.survey = _survey_csat(t, responses) if responses is not None else np.full(len(t), np.nan)
+        self.score = 1.0 + 4.0 * t["rating_score"].to_numpy(dtype=float, na_value=np.nan)
+        self.res = t["resolution_minutes"].to_numpy(dtype=float, na_value=np.nan)
+
+    def first(self) -> dict[str, Any]:
+        """The channels seen (a categorical column's categories), the tickets without one, the CSAT sources'
+        ranges over the tickets with a channel, the customer columns filled."""
+        s = self.t[self.channel]
+        has = s.notna().to_numpy()
+        return {"n_agent": self.n_agent, "categorical": isinstance(s.dtype, pd.CategoricalDtype),
+                "levels": pd.Index(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                else s[has].drop_duplicates(), "no_channel": int((~has).sum()),
+                "survey": _range(self.survey[has]), "rating": _range(self.score[has]),
+                "customer": tuple(c for c in CUSTOMER_COLUMNS if c in self.t.columns
+                                  and bool(self.t[c].notna().any()))}
+
+    def build(self, *, levels: pd.Index, source: str, bounds: tuple[float, float],
+              customer: str | None) -> dict[str, Any]:
+        """Channel codes and units fixed; per channel the tickets, the CSAT and bad-share rows and sums; the
+        resolution times (for the median) and both measures (for the rank tests) kept sorted."""
+        s = self.t[self.channel]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            g = s.cat.codes.to_numpy(dtype=np.int64)
+        else:
+            g = np.asarray(levels.get_indexer(s), dtype=np.int64)
+        G = len(levels)
+        has = g >= 0
+        csat = self.survey if source == "survey" else self.score
+        ids, how = sampling_units(self.t, self.cluster, row_id="ticket_id", customer=customer)
+        units = as_units(ids)
+        self.g, self.units, self.G = g, units, G
+        rated = self.rated_any & has
+        okc = has & np.isfinite(csat)
+        okr = has & np.isfinite(self.res)
+        a, b = bounds
+        self.sums = ClusteredSums()
+        self.sums.add("csat_mean", (csat[okc] - a) / (b - a), units.take(okc), g[okc], G)
+        self.sums.add("bad_share", self.bad[rated], units.take(rated), g[rated], G)
+        self.rated = rated
+        zeros = lambda k: np.zeros(int(k.sum()), dtype=np.int64)
+        self.objs = {"resolution": ClusteredQuantiles(self.res[okr], g[okr], G, units.take(okr)),
+                     "csat_ranks": SortedGroups(csat[okc], zeros(okc), 1, units=g[okc]),
+                     "resolution_ranks": SortedGroups(self.res[okr], zeros(okr), 1, units=g[okr])}
+        return {"sums": self.sums.sums(), "tickets": np.bincount(g[has], minlength=G).astype(float),
+                "csat_total": np.bincount(g[okc], weights=csat[okc], minlength=G),
+                "resolution": self.objs["resolution"].counts(), "how": how}
+
+    def centred(self, *, means: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
+        return self.sums.centred(means)
+
+    def on(self, *, obj: str, call: str, args: dict) -> Any:
+        """Method ``call`` (with ``args``) of one of the part's sorted sets (the resolution times per channel; the CSAT values and
+        the resolution times pooled, labelled by channel), for the quantile and rank rounds."""
+        return getattr(self.objs[obj], call)(**args)
+
+    def boot(self, *, include: np.ndarray, n_resamples: int, seed: Any) -> np.ndarray:
+        """The hashed bootstrap sums of the bad share's range (rated tickets and bad ones of the included
+        channels; whole numbers: exact over partitions)."""
+        r, g = self.rated, self.g
+        return clustered_bootstrap_sums(np.vstack([np.ones(int(r.sum())), self.bad[r]]), self.units.take(r),
+                                        np.where(include[g[r]], g[r], -1), self.G, n_resamples=n_resamples,
+                                        seed=seed)
+
+
+def _range(x: np.ndarray) -> tuple[float, float, bool]:
+    f = x[np.isfinite(x)]
+    return (float(f.min()), float(f.max()), True) if len(f) else (np.inf, -np.inf, False)
+
+
+def channels_from_parts(each: Any, *, channel: str = "channel", confidence: float = 0.95,
+                        n_resamples: int = DEFAULT_RESAMPLES, seed: Any = 0, min_n: int = 30,
+                        csat_from: Literal["auto", "survey", "rating"] = "auto",
+                        cluster: str | None = "customer") -> ChannelConsistency:
+    """:func:`channel_consistency` combined from partitions (:class:`ChannelsPart`), asked in rounds.
+
+    ``each(method, **kw)`` calls :class:`ChannelsPart` ``method`` on every partition and returns their answers
+    (a list): a loop on one machine, tasks on a cluster (the Dask engine). The other parameters are
+    :func:`channel_consistency`'s (the parts were built with the same). The estimates, intervals and tests
+    are those of the whole tables: counts and sums are added up, the median's order statistics and the rank
+    tests' mid-rank sums are exact (:mod:`csanalysis.stats.selection`), the bootstrap sums are whole numbers.
+    """
+    conf = _check(confidence, n_resamples, min_n, csat_from)
+    seen = each("first")
     notes: list[str] = []
-    if not include_agent_initiated:
-        agent = agent_initiated(t)
-        if agent.any():
-            notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
-        t = t.loc[~agent].reset_index(drop=True)
-    g, levels = segment_codes(t[channel])
-    G = len(levels)
-    has = g >= 0
-    if (~has).any():
-        notes.append(f"{int((~has).sum())} ticket(s) without a channel left out")
-
-    # per-ticket values
-    rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
-    rated = rating.notna().to_numpy() & has
-    bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=float)
-    survey = _survey_csat(t, responses) if responses is not None else np.full(len(t), np.nan)
-    score = t["rating_score"].to_numpy(dtype=float, na_value=np.nan)
-    if csat_from == "survey" or (csat_from == "auto" and np.isfinite(survey[has]).any()):
-        csat, source = survey, "survey"
+    n_agent = sum(p["n_agent"] for p in seen)
+    if n_agent:
+        notes.append(f"{n_agent} agent-initiated ticket(s) left out")
+    if seen[0]["categorical"]:
+        levels = seen[0]["levels"]
     else:
-        csat, source = 1.0 + 4.0 * score, "rating"
-    if not np.isfinite(csat[has]).any():
-        source = "none"
+        _, levels = segment_codes(pd.concat([p["levels"] for p in seen], ignore_index=True))
+    no_channel = sum(p["no_channel"] for p in seen)
+    if no_channel:
+        notes.append(f"{no_channel} ticket(s) without a channel left out")
+    survey_any = any(p["survey"][2] for p in seen)
+    if csat_from == "survey" or (csat_from == "auto" and survey_any):
+        source = "survey"
+    else:
+        source = "rating"
+    lo = min(p[source][0] for p in seen)
+    hi = max(p[source][1] for p in seen)
+    if not any(p[source][2] for p in seen):
+        source_used = "none"
         notes.append("no CSAT: no survey answers linked to the tickets and no rating scores")
-    res = t["resolution_minutes"].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        source_used = source
+    bounds = (min(1.0, lo), max(5.0, hi)) if np.isfinite(lo) else (1.0, 5.0)
+    customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
+    built = each("build", levels=levels, source=source, bounds=bounds, customer=customer)
+    G = len(levels)
+    sums = {k: tuple(np.sum([b["sums"][k][i] for b in built], axis=0) for i in range(2)) for k in built[0]["sums"]}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = {k: np.where(N > 0, S / N, np.nan) for k, (N, S) in sums.items()}
+    got = each("centred", means=means)
+    centred = {k: tuple(np.sum([p[k][i] for p in got], axis=0) for i in range(3)) for k in sums}
+    n_t = np.sum([b["tickets"] for b in built], axis=0)
+    # CSAT: the bounded mean (its interval on the [0, 1] rescaled scores, mapped back)
+    N, S = sums["csat_mean"]
+    c_est = np.where(N > 0, np.sum([b["csat_total"] for b in built], axis=0) / np.where(N > 0, N, 1), np.nan)
+    _, lo01, hi01, c_n, _, _ = share_interval(N, S, *centred["csat_mean"], conf)
+    a, b_ = bounds
+    c_lo, c_hi = np.minimum(a + (b_ - a) * lo01, c_est), np.maximum(a + (b_ - a) * hi01, c_est)
+    b_est, b_lo, b_hi, b_n, b_k, _ = share_interval(*sums["bad_share"], *centred["bad_share"], conf)
 
-    if cluster is not None and not isinstance(cluster, str):
-        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
-    if cluster not in (None, "customer", "account_id") and cluster not in t.columns:
-        raise ValueError(f"tickets have no column {cluster!r}; use cluster='customer', 'account_id', a ticket "
-                         "column or None")
-    ids, how = sampling_units(t, cluster, row_id="ticket_id")
-    units = as_units(ids)
-    n_t = np.bincount(g[has], minlength=G).astype(float)
-    okc = has & np.isfinite(csat)
-    cx = csat[okc]
-    bounds = (min(1.0, float(cx.min())), max(5.0, float(cx.max()))) if len(cx) else (1.0, 5.0)
-    c_est, c_lo, c_hi, c_n, _ = clustered_mean_ci(cx, units.take(okc), g[okc], G, conf, bounds=bounds)
-    b_est, b_lo, b_hi, b_n, b_k, _ = clustered_share_ci(bad[rated], units.take(rated), g[rated], G, conf)
-    okr = has & np.isfinite(res)
-    r_est, r_lo, r_hi, r_n, _ = clustered_quantile_ci(res[okr], units.take(okr), g[okr], G, q=0.5, confidence=conf)
+    def ask(obj: str) -> Any:
+        return lambda method, **kw: each("on", obj=obj, call=method, args=kw)
 
+    r_n = np.sum([b["resolution"] for b in built], axis=0)
+    r_est, r_lo, r_hi = (v[0] for v in woodruff_from_parts(ask("resolution"), r_n, [0.5], conf))
+    how = built[0]["how"]
     nan = np.full(G, np.nan)
     blocks = {
         "tickets": (n_t, nan, nan, n_t),
         "csat_mean": (c_est, c_lo, c_hi, c_n),
         "bad_share": (b_est, b_lo, b_hi, b_n),
-        "resolution_p50": (r_est, r_lo, r_hi, r_n),
+        "resolution_p50": (r_est, r_lo, r_hi, r_n.astype(float)),
     }
     M = len(blocks)
     table = pd.DataFrame({
         "channel": np.asarray(levels, dtype=object).repeat(M) if G else np.array([], dtype=object),
         "measure": np.tile(np.array(list(blocks), dtype=object), G),
-        "value": np.column_stack([b[0] for b in blocks.values()]).ravel() if G else [],
-        "ci_low": np.column_stack([b[1] for b in blocks.values()]).ravel() if G else [],
-        "ci_high": np.column_stack([b[2] for b in blocks.values()]).ravel() if G else [],
-        "n": np.column_stack([b[3] for b in blocks.values()]).ravel().astype(np.int64) if G else [],
+        "value": np.column_stack([v[0] for v in blocks.values()]).ravel() if G else [],
+        "ci_low": np.column_stack([v[1] for v in blocks.values()]).ravel() if G else [],
+        "ci_high": np.column_stack([v[2] for v in blocks.values()]).ravel() if G else [],
+        "n": np.column_stack([v[3] for v in blocks.values()]).ravel().astype(np.int64) if G else [],
         "method": np.tile(np.array([CHANNEL_MEASURES[m][1] + ("" if m == "tickets" else f"; {how}")
                                     for m in blocks], dtype=object), G),
     })
-    if isinstance(t[channel].dtype, pd.CategoricalDtype):
+    if seen[0]["categorical"]:
         table["channel"] = pd.Categorical(table["channel"], categories=levels)
     table["measure"] = table["measure"].astype("str")
     table["method"] = table["method"].astype("str")
-    if source != "none":
-        table.loc[table["measure"] == "csat_mean", "method"] = f"{MEAN_CI} (CSAT from {source}); {how}"
+    if source_used != "none":
+        table.loc[table["measure"] == "csat_mean", "method"] = f"{MEAN_CI} (CSAT from {source_used}); {how}"
 
     tests = pd.DataFrame([
-        _test_row("csat_mean", rank_omnibus(csat[okc], g[okc], G)),
+        _test_row("csat_mean", rank_omnibus_from_sums(*rank_sums(ask("csat_ranks"), G))),
         _test_row("bad_share", share_omnibus(b_k, b_n)),
-        _test_row("resolution_p50", rank_omnibus(res[okr], g[okr], G)),
+        _test_row("resolution_p50", rank_omnibus_from_sums(*rank_sums(ask("resolution_ranks"), G))),
     ])
 
     # the consistency figure
@@ -364,12 +490,13 @@ def channel_consistency(
     else:
         p = b_est[inc]
         names = np.asarray(levels, dtype=object)[inc]
-        lo, hi = _range_ci(bad[rated], units.take(rated), g[rated], inc, conf, int(n_resamples), seed)
-        fig.update(value=float(p.max() - p.min()), ci_low=lo, ci_high=hi,
+        boot = np.sum(each("boot", include=inc, n_resamples=int(n_resamples), seed=seed), axis=0)
+        lo_, hi_ = _range_ci(boot, inc, conf)
+        fig.update(value=float(p.max() - p.min()), ci_low=lo_, ci_high=hi_,
                    highest=str(names[int(np.argmax(p))]), lowest=str(names[int(np.argmin(p))]))
     small = (b_n > 0) & ~inc
     if small.any():
         notes.append(f"{int(small.sum())} channel(s) with fewer than {min_n} rated tickets shown but not in the "
                      "consistency figure")
-    return ChannelConsistency(table=table, tests=tests, consistency=fig, channel=channel, csat_source=source,
+    return ChannelConsistency(table=table, tests=tests, consistency=fig, channel=channel, csat_source=source_used,
                               confidence=conf, notes=notes)

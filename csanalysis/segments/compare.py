@@ -54,7 +54,7 @@ from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, group
 from csanalysis.stats.intervals import two_proportion_test
 
 __all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis",
-           "mann_whitney_p", "rank_omnibus", "share_omnibus"]
+           "kruskal_wallis_from_sums", "mann_whitney_p", "rank_omnibus", "rank_omnibus_from_sums", "share_omnibus"]
 
 Kind = Literal["share", "time", "score"]
 
@@ -109,15 +109,30 @@ def kruskal_wallis(x: Any, g: Any) -> tuple[float, float, int]:
     xa = np.asarray(x, dtype=float)
     ga = np.asarray(g, dtype=np.int64)
     counts = np.bincount(ga) if ga.size else np.zeros(0, np.int64)
+    if int(np.sum(counts > 0)) < 2:
+        return kruskal_wallis_from_sums(np.zeros(len(counts)), counts, 0.0)
+    r, ties = _ranks(xa)
+    return kruskal_wallis_from_sums(np.bincount(ga, weights=r), counts, ties)
+
+
+def kruskal_wallis_from_sums(rank_sums: np.ndarray, counts: np.ndarray, ties: float) -> tuple[float, float, int]:
+    """:func:`kruskal_wallis` from the mid-rank sums and counts per group and the tie sum ``sum(t^3 - t)`` of one
+    ranking of all values (:func:`csanalysis.stats.selection.rank_sums` gives them for values spread over
+    partitions).
+
+    >>> h, p, df = kruskal_wallis_from_sums(np.array([6.0, 15.0]), np.array([3, 3]), 0.0)
+    >>> (h, p, df) == kruskal_wallis([1, 2, 3, 4, 5, 6], [0, 0, 0, 1, 1, 1])
+    True
+    """
+    counts = np.asarray(counts)
     k = int(np.sum(counts > 0))
-    N = xa.size
+    N = int(np.sum(counts))
     if k < 2:
         return np.nan, np.nan, max(k - 1, 0)
-    r, ties = _ranks(xa)
     corr = 1.0 - ties / (N ** 3 - N)
     if corr <= 0:
         return np.nan, np.nan, k - 1
-    rs = np.bincount(ga, weights=r)
+    rs = np.asarray(rank_sums, dtype=float)
     nz = counts > 0
     h = (12.0 / (N * (N + 1)) * np.sum(rs[nz] ** 2 / counts[nz]) - 3.0 * (N + 1)) / corr
     return float(h), float(stats.chi2.sf(h, k - 1)), k - 1
@@ -285,6 +300,16 @@ def rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
     ('Kruskal-Wallis H test', 0.0495)
     """
     counts = np.bincount(g, minlength=G)
+    if int(np.sum(counts > 0)) < 2:
+        return rank_omnibus_from_sums(np.zeros(G), counts, 0.0)
+    r, ties = _ranks(np.asarray(x, dtype=float))
+    return rank_omnibus_from_sums(np.bincount(g, weights=r, minlength=G), counts, ties)
+
+
+def rank_omnibus_from_sums(rank_sums: np.ndarray, counts: np.ndarray, ties: float) -> Omnibus:
+    """:func:`rank_omnibus` from the mid-rank sums and counts per segment and the tie sum of one ranking of all
+    values (:func:`csanalysis.stats.selection.rank_sums`)."""
+    counts = np.asarray(counts)
     k = int(np.sum(counts > 0))
     base = ("independent observations; an ordinal or continuous metric; tests whether values tend to be "
             "larger in some segments (a difference in location when the distributions have the same shape); "
@@ -292,7 +317,7 @@ def rank_omnibus(x: np.ndarray, g: np.ndarray, G: int) -> Omnibus:
     if k < 2:
         return Omnibus(_KW, np.nan, np.nan, np.nan, base,
                        f"only {k} segment with values; at least two are needed for a comparison")
-    h, p, df = kruskal_wallis(x, g)
+    h, p, df = kruskal_wallis_from_sums(rank_sums, counts, ties)
     if not np.isfinite(h):
         return Omnibus(_KW, np.nan, float(df), np.nan, base,
                        "every value is the same, so the test is undefined (nothing differs)")
