@@ -162,8 +162,9 @@ def _tickets(rng: np.random.Generator, n: int, i: int) -> pd.DataFrame:
     return t
 
 
-def _same_channel_use(a, b):
-    for name in ("figures", "mix", "issues_by_period"):
+def _same_tables(a, b, names):
+    """The result tables ``names`` of ``a`` and ``b`` alike: floats within 1e-9, everything else equal."""
+    for name in names:
         x, y = getattr(a, name), getattr(b, name)
         assert list(x.columns) == list(y.columns) and len(x) == len(y)
         for c in x.columns:
@@ -171,6 +172,10 @@ def _same_channel_use(a, b):
                 np.testing.assert_allclose(y[c].to_numpy(float), x[c].to_numpy(float), rtol=1e-9, atol=1e-9)
             else:
                 assert y[c].astype(str).tolist() == x[c].astype(str).tolist(), (name, c)
+
+
+def _same_channel_use(a, b):
+    _same_tables(a, b, ("figures", "mix", "issues_by_period"))
     assert a.diagnostics == b.diagnostics and a.notes == b.notes
 
 
@@ -279,14 +284,7 @@ def test_rank_sums_are_one_ranking_of_all_parts(seed):
 
 
 def _same_channels(x, y):
-    for name in ("table", "tests"):
-        a, b = getattr(x, name), getattr(y, name)
-        assert list(a.columns) == list(b.columns) and len(a) == len(b)
-        for c in a.columns:
-            if pd.api.types.is_float_dtype(a[c]):
-                np.testing.assert_allclose(b[c].to_numpy(float), a[c].to_numpy(float), rtol=1e-9, atol=1e-9)
-            else:
-                assert b[c].astype(str).tolist() == a[c].astype(str).tolist(), (name, c)
+    _same_tables(x, y, ("table", "tests"))
     for k, v in x.consistency.items():
         if isinstance(v, float) and np.isfinite(v):
             assert y.consistency[k] == pytest.approx(v, rel=1e-9, abs=1e-12), k
