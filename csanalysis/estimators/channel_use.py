@@ -134,7 +134,7 @@ from csanalysis.checks import check_confidence, check_frame, check_resamples, ch
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, sampling_units
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
-from csanalysis.stats.arrays import distinct, n_distinct
+from csanalysis.stats.arrays import distinct, n_distinct, sum_parts
 from csanalysis.stats.bootstrap import percentile_interval
 from csanalysis.stats.clustered import (
     ClusteredSums,
@@ -539,8 +539,8 @@ def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", w
     how = how or built[0]["how_units"]
     counts = {k: sum(b["counts"][k] for b in built) for k in built[0]["counts"]}
     I = sum(b["counts"]["n_issues"] for b in built)
-    sums = _add([b["sums"] for b in built])
-    centred = _add(each("centred", means={k: _share(N, S) for k, (N, S) in sums.items()}))
+    sums = sum_parts([b["sums"] for b in built])
+    centred = sum_parts(each("centred", means={k: _share(N, S) for k, (N, S) in sums.items()}))
     res = {k: share_interval(*sums[k], *centred[k], conf) for k in sums}
 
     # ---------------------------------------------------------------- figures
@@ -649,17 +649,6 @@ def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", w
     return ChannelUseResult(figures=figures, mix=mix, issues_by_period=issues_by_period,
                             diagnostics=jsonable(diagnostics), confidence=conf, n_resamples=R, seed=seed_,
                             notes=notes)
-
-
-def _add(parts: list[dict]) -> dict:
-    """The parts' answers (dicts of arrays or tuples of arrays) added up."""
-    out = {}
-    for k, v in parts[0].items():
-        if isinstance(v, tuple):
-            out[k] = tuple(np.sum([p[k][i] for p in parts], axis=0) for i in range(len(v)))
-        else:
-            out[k] = np.sum([p[k] for p in parts], axis=0)
-    return out
 
 
 def _share(N: np.ndarray, S: np.ndarray) -> np.ndarray:

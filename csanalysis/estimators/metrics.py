@@ -93,6 +93,7 @@ from csanalysis.checks import check_confidence, check_frame
 from csanalysis.experiences import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
+from csanalysis.stats.arrays import sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     Units,
@@ -646,16 +647,6 @@ class MetricsPart:
         return self.sorted.below_centred(**kw)
 
 
-def _sum(parts: list[Any]) -> Any:
-    """Element-wise sum of the parts' answers (tuples of arrays, dicts of them, arrays)."""
-    first = parts[0]
-    if isinstance(first, dict):
-        return {k: _sum([p[k] for p in parts]) for k in first}
-    if isinstance(first, (tuple, list)):
-        return type(first)(_sum([p[i] for p in parts]) for i in range(len(first)))
-    return np.sum(parts, axis=0)
-
-
 def _mean(N: np.ndarray, S: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(N > 0, S / N, np.nan)
@@ -697,9 +688,9 @@ def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | 
     G = _check_groups(cols, levels)
     customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
     customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer_r"] for p in seen)), None)
-    sums = _sum(each("codes", levels=levels, customer=customer, customer_r=customer_r, bounds=bounds))
+    sums = sum_parts(each("codes", levels=levels, customer=customer, customer_r=customer_r, bounds=bounds))
     means = {key: _mean(sums[key][0], sums[key][1]) for key in ((m, k) for m in _MOMENTS for k in range(1 + bool(cols)))}
-    centred = _sum(each("centred", means=means))
+    centred = sum_parts(each("centred", means=means))
     res: list[dict[str, tuple[np.ndarray, ...]]] = [{} for _ in range(1 + bool(cols))]
     for (m, k), (N, S, *extra) in ((key, sums[key]) for key in means):
         clusters, ss, rows_ss = centred[m, k]

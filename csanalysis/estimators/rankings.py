@@ -124,6 +124,7 @@ from scipy import optimize, special, stats
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_positive_int
 from csanalysis.privacy import pseudonymise as keyed_pseudonyms
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.arrays import sum_parts
 from csanalysis.stats.clustered import as_units
 from csanalysis.stats.multiplicity import adjust_pvalues
 
@@ -468,7 +469,7 @@ def rank_units_from_parts(each: Callable[..., list[Any]], unit: str | Sequence[s
         col_notes.append([f"{no_unit} rated row(s) without a {col!r} value left out of the {typ} ranking"]
                          if no_unit else [])
         labels.append(pd.Index(pd.factorize(pd.concat([c["labels"] for c in cols]), sort=True)[1]))
-    sums = _add_up(each("moments", labels=labels))
+    sums = sum_parts(each("moments", labels=labels))
     with np.errstate(divide="ignore", invalid="ignore"):
         means = [s["S"] / s["N"] for s in sums]
     got = each("centred", means=means)
@@ -491,10 +492,6 @@ def rank_units_from_parts(each: Callable[..., list[Any]], unit: str | Sequence[s
     return RankingResult(table=out, outcome=outcome, kind=kind, good_direction=good_direction, min_n=min_n,
                          confidence=conf, fdr=q_level, priors=priors, method=methods[0] if methods else "",
                          notes=notes)
-
-
-def _add_up(parts: list[list[dict[str, np.ndarray]]]) -> list[dict[str, np.ndarray]]:
-    return [{k: np.sum([p[i][k] for p in parts], axis=0) for k in parts[0][i]} for i in range(len(parts[0]))]
 
 
 # --------------------------------------------------------------------------- one unit column

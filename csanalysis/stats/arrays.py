@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["arrow_text", "distinct", "factorize", "found", "n_distinct", "per_distinct", "repeated_pairs",
-           "search_sorted"]
+           "search_sorted", "sum_parts"]
 
 
 def arrow_text(values: pd.Series):
@@ -246,3 +246,18 @@ def found(arr, pattern: str):
     import pyarrow.compute as pc
 
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+
+def sum_parts(parts: list) -> object:
+    """Element-wise sum of the partitions' answers of one round: arrays, or dicts, tuples and lists of them
+    (nested), all parts of the same shape.
+
+    >>> sum_parts([{"a": (np.array([1, 2]), 3)}, {"a": (np.array([10, 20]), 4)}])["a"][0].tolist()
+    [11, 22]
+    """
+    first = parts[0]
+    if isinstance(first, dict):
+        return {k: sum_parts([p[k] for p in parts]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(sum_parts([p[i] for p in parts]) for i in range(len(first)))
+    return np.sum(parts, axis=0)
