@@ -660,51 +660,70 @@ def _levels_by_parts(runner: Any, responses: Any, activity: Any, as_of: pd.Times
                                            "with_activity": activity is not None, "notes": notes}
 
 
-def _metrics_by_parts(runner: Any, linked: Any, tickets: Any, responses: Any, unit: str | None, by: str | None,
-                      confidence: float) -> tuple:
+def _metrics_by_parts(runner: Any, parts: list[tuple[Any, Any]], tickets: Any, responses: Any, unit: str | None,
+                      by: str | None, confidence: float) -> tuple:
     """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
-    answers placed with them (only the columns read) build a :class:`~csanalysis.estimators.metrics.MetricsPart`
-    where they are; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    answers placed with them (``parts``, :func:`_ticket_parts`) build a
+    :class:`~csanalysis.estimators.metrics.MetricsPart` where they are; ``(states, driver, keywords)`` for
+    ``DaskRunner.drive_parts``."""
     from .estimators.metrics import MetricsPart, metrics_from_parts
 
-    parts = runner.ticket_parts(linked, _ticket_part_columns(unit))
     parts = [(t if tickets is not None else None, r if responses is not None else None) for t, r in parts]
     states = runner.part_states(MetricsPart, parts, by=by, cluster=unit)
     return states, metrics_from_parts, {"by": by, "confidence": confidence, "cluster": unit}
 
 
-def _channel_use_by_parts(runner: Any, linked: Any, unit: str | None, n_resamples: int, seed: Any,
+def _channel_use_by_parts(runner: Any, parts: list[tuple[Any, Any]], unit: str | None, n_resamples: int, seed: Any,
                           confidence: float) -> tuple:
-    """Channel use per partition of customers (the Dask engine), from the same split of the tickets as the
-    service metrics; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    """Channel use per partition of customers (the Dask engine), from the shared split of the tickets
+    (:func:`_ticket_parts`); ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
     from .estimators.channel_use import ChannelUsePart, channel_use_from_parts
 
-    parts = [(t,) for t, _ in runner.ticket_parts(linked, _ticket_part_columns(unit))]
-    states = runner.part_states(ChannelUsePart, parts, cluster=unit)
+    states = runner.part_states(ChannelUsePart, [(t,) for t, _ in parts], cluster=unit)
     return states, channel_use_from_parts, {"cluster": unit, "n_resamples": n_resamples, "seed": seed,
                                             "confidence": confidence}
 
 
-def _channels_by_parts(runner: Any, linked: Any, responses: Any, unit: str | None, boot: dict) -> tuple:
-    """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the same
-    split as the service metrics; ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+def _channels_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, unit: str | None,
+                       boot: dict) -> tuple:
+    """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the shared
+    split (:func:`_ticket_parts`); ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
     from .segments.channels import ChannelsPart, channels_from_parts
 
-    parts = [(t, r if responses is not None else None) for t, r in runner.ticket_parts(linked, _ticket_part_columns(unit))]
-    states = runner.part_states(ChannelsPart, parts, cluster=unit)
+    states = runner.part_states(ChannelsPart, [(t, r if responses is not None else None) for t, r in parts],
+                                cluster=unit)
     return states, channels_from_parts, {"csat_from": "survey", "cluster": unit, **boot}
 
 
-def _ticket_part_columns(unit: str | None) -> dict[str, tuple[str, ...]]:
-    """The columns of the tickets and answers the stages run per partition of tickets read (one split serves
-    them all): the service metrics' (and their ``by="channel"``), channel use's and the rankings', and the
-    sampling unit's."""
+def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, activity: Any,
+                        customers: Any, unit: str | None, kw: dict) -> tuple:
+    """The scorecard per partition of customers (the Dask engine): each partition's tickets and the answers
+    placed with them (:func:`_ticket_parts`) beside its customers' orders; the customers snapshot's referrals
+    counted where it is. ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    from .segments.scorecard import ScorecardPart, customer_referrals, scorecard_from_parts
+
+    orders = ([None] * len(parts) if activity is None
+              else [p for p, _ in runner.customer_parts(activity, _ORDER_COLUMNS)])
+    states = runner.part_states(ScorecardPart, [(t, r if responses is not None else None, o)
+                                                for (t, r), o in zip(parts, orders)], cluster=unit)
+    referrals = None if customers is None else runner.call(customer_referrals, customers)
+    return states, scorecard_from_parts, {**kw, "referrals": referrals}
+
+
+def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
+    """The one split of the tickets and the answers placed with them that every stage run per partition of
+    tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`): the service metrics' columns (and
+    their ``by="channel"``), channel use's, the rankings', the scorecard's and the sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
+    from .segments.scorecard import RESPONSE_COLUMNS_READ, ticket_columns_read
 
     more = tuple(c for c in ("channel", unit) if c is not None)
-    tickets = tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS, *more)))
-    return {"tickets": tickets, "responses": (*METRICS_COLUMNS["responses"], *more)}
+    scorecard = () if tickets is None else runner.call(ticket_columns_read, tickets)
+    columns = {"tickets": tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS,
+                                               *scorecard, *more))),
+               "responses": tuple(dict.fromkeys((*METRICS_COLUMNS["responses"], *RESPONSE_COLUMNS_READ, *more)))}
+    return runner.ticket_parts(linked, columns)
 
 
 def _numeric_column(df: pd.DataFrame, column: str) -> bool:
@@ -1422,29 +1441,33 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             parted["snapshot_churn"] = (runner.map_parts(snapshot_churn_part, linked.customers,
                                                          ("customer", *SNAPSHOT_COLUMNS)),
                                         snapshot_churn_combine, {"confidence": confidence})
+    # with Dask, one split of the tickets and the answers placed with them for every stage driven per partition
+    tparts = None if runner is None or (tk is None and rs is None) else _ticket_parts(runner, linked, tk, unit)
     if tk is not None or rs is not None:
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
-            driven["metrics"] = _metrics_by_parts(runner, linked, tk, rs, unit, None, confidence)
+            driven["metrics"] = _metrics_by_parts(runner, tparts, tk, rs, unit, None, confidence)
     if tk is not None:
         if here(_has, tk, "channel"):
             jobs.append(("metrics_by_channel", "service metrics by channel", service_metrics, (tk, rs),
                          {"by": "channel", "confidence": confidence, "cluster": unit}))
             if runner is not None:
-                driven["metrics_by_channel"] = _metrics_by_parts(runner, linked, tk, rs, unit, "channel", confidence)
+                driven["metrics_by_channel"] = _metrics_by_parts(runner, tparts, tk, rs, unit, "channel", confidence)
             jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
                          {"csat_from": "survey", "cluster": unit, **boot}))
             if runner is not None:  # per partition of tickets and their answers, in rounds
-                driven["channels"] = _channels_by_parts(runner, linked, rs, unit, boot)
-        jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers),
-                     {"freq": scorecard_freq, "as_of": as_of_ts, "seed": seed, "cluster": unit,
-                      "n_resamples": n_resamples, "confidence": confidence}))
+                driven["channels"] = _channels_by_parts(runner, tparts, rs, unit, boot)
+        sc_kw = {"freq": scorecard_freq, "as_of": as_of_ts, "seed": seed, "cluster": unit,
+                 "n_resamples": n_resamples, "confidence": confidence}
+        jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers), sc_kw))
+        if runner is not None:  # per partition of customers: tickets, the answers placed with them, orders
+            driven["scorecard"] = _scorecard_by_parts(runner, tparts, rs, act, linked.customers, unit, sc_kw)
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
         if runner is not None:  # per partition of customers (the ranked agents and months span them), in rounds
-            parts = [(t,) for t, _ in runner.ticket_parts(linked, _ticket_part_columns(unit))]
-            driven["rankings"] = (runner.part_states(_RankTickets, parts, unit=unit, timezone=timezone),
+            driven["rankings"] = (runner.part_states(_RankTickets, [(t,) for t, _ in tparts], unit=unit,
+                                                     timezone=timezone),
                                   _rankings_from_parts, {"unit": unit, "confidence": confidence, "key": secret})
         lost = {"experiences": exp, "activity": act}
         if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
@@ -1459,7 +1482,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
-            driven["channel_use"] = _channel_use_by_parts(runner, linked, unit, n_resamples, seed, confidence)
+            driven["channel_use"] = _channel_use_by_parts(runner, tparts, unit, n_resamples, seed, confidence)
     # the activity's orders counted once (the analysis currency, the guards); on the Dask engine per partition
     # of customers, added up here, as the stages in `parted`
     orders = None

@@ -35,12 +35,14 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
-   channel use, channel consistency and the rankings keep a state per
-   partition of tickets and the answers placed with them
+   channel use, channel consistency, the rankings and the scorecard keep a
+   state per partition of tickets and the answers placed with them (the
+   scorecard's beside the partition's orders)
    (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
    :class:`csanalysis.estimators.rankings.RankPart`,
    :class:`csanalysis.segments.channels.ChannelsPart`,
+   :class:`csanalysis.segments.scorecard.ScorecardPart`,
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,
@@ -49,7 +51,7 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
    positions in the whole table, which travel with the parts). Every other
-   estimator (avoidance, scorecard, drivers, ...) is a task of its own,
+   estimator (avoidance, drivers, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from csanalysis.checks import check_alpha, check_confidence, check_frame
 from csanalysis.results import Result, frame_records, jsonable
@@ -54,7 +54,8 @@ from csanalysis.stats.grouped import grouped_mean_ci, grouped_quantile_ci, group
 from csanalysis.stats.intervals import two_proportion_test
 
 __all__ = ["Omnibus", "SegmentComparison", "adjust_pvalues", "compare_segments", "kruskal_wallis",
-           "kruskal_wallis_from_sums", "mann_whitney_p", "rank_omnibus", "rank_omnibus_from_sums", "share_omnibus"]
+           "kruskal_wallis_from_sums", "mann_whitney_from_sums", "mann_whitney_p", "rank_omnibus",
+           "rank_omnibus_from_sums", "share_omnibus"]
 
 Kind = Literal["share", "time", "score"]
 
@@ -139,37 +140,55 @@ def kruskal_wallis_from_sums(rank_sums: np.ndarray, counts: np.ndarray, ties: fl
 
 
 def _mwu_vs_rest(x: np.ndarray, g: np.ndarray, G: int) -> np.ndarray:
-    """Two-sided Mann-Whitney p-values of each group vs the rest.
-
-    Normal approximation with continuity and tie corrections from one global
-    ranking (as ``scipy.stats.mannwhitneyu(method="asymptotic")``); groups
-    with at most 8 values, or a rest that small, use scipy's ``method="auto"``
-    (exact when there are no ties).
-    """
+    """Two-sided Mann-Whitney p-values of each group vs the rest, from one global ranking
+    (:func:`mann_whitney_from_sums`)."""
     N = x.size
     n1 = np.bincount(g, minlength=G).astype(float)
-    n2 = N - n1
-    out = np.full(G, np.nan)
     if N == 0:
-        return out
+        return np.full(G, np.nan)
     r, ties = _ranks(x)
-    R1 = np.bincount(g, weights=r, minlength=G)
-    U1 = R1 - n1 * (n1 + 1) / 2.0
-    mu = n1 * n2 / 2.0
+    return mann_whitney_from_sums(np.bincount(g, weights=r, minlength=G), n1, N - n1, ties)
+
+
+def mann_whitney_from_sums(r1: Any, n1: Any, n2: Any, ties: Any) -> np.ndarray:
+    """Two-sided Mann-Whitney U p-values from the first sample's mid-rank sum ``r1`` in one ranking of both
+    samples (sizes ``n1``, ``n2``) and that ranking's tie sum ``sum(t^3 - t)``; arrays broadcast.
+
+    As :func:`mann_whitney_p` on the values (``scipy.stats.mannwhitneyu``, ``method="auto"``): exact when a
+    sample has at most 8 values and there are no ties (the null distribution of U depends on U and the sizes
+    only), the normal approximation with tie and continuity corrections otherwise; NaN when a sample is
+    empty, 1 when every value is the same. :func:`csanalysis.stats.selection.rank_sums` gives the sums for
+    values spread over partitions.
+
+    >>> a, b = np.array([1.0, 2, 3, 4]), np.array([5.0, 6, 7, 8])
+    >>> float(mann_whitney_from_sums(10.0, 4, 4, 0.0)) == mann_whitney_p(a, b)
+    True
+    """
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (r1, n1, n2, ties)))
+    shape = arrays[0].shape
+    r1, n1, n2, ties = (a.ravel() for a in arrays)
+    n = n1 + n2
+    u1 = r1 - n1 * (n1 + 1.0) / 2.0
+    u = np.maximum(u1, n1 * n2 - u1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        sigma = np.sqrt(n1 * n2 / 12.0 * ((N + 1) - ties / (N * (N - 1))))
-        z = (np.abs(U1 - mu) - 0.5) / sigma
-        p = np.where(sigma > 0, np.minimum(2.0 * stats.norm.sf(z), 1.0), 1.0)
-    ok = (n1 > 0) & (n2 > 0)
-    out[ok] = p[ok]
-    small = ok & (np.minimum(n1, n2) <= 8)
-    for i in np.flatnonzero(small):
-        a, b = x[g == i], x[g != i]
-        if np.ptp(np.concatenate([a, b])) == 0:
-            out[i] = 1.0
-        else:
-            out[i] = float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
-    return out
+        s = np.sqrt(n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0))))
+        p = np.clip(2.0 * special.ndtr(-(u - n1 * n2 / 2.0 - 0.5) / s), 0.0, 1.0)
+    out = np.where((n1 > 0) & (n2 > 0), p, np.nan)
+    out = np.where((n1 > 0) & (n2 > 0) & (ties == n ** 3 - n), 1.0, out)  # one value throughout
+    exact = (n1 > 0) & (n2 > 0) & (np.minimum(n1, n2) <= 8) & (ties == 0)
+    for i in np.flatnonzero(exact):  # few: a sample of at most 8 values
+        out[i] = _mwu_exact(int(u1[i]), int(n1[i]), int(n2[i]))
+    return out.reshape(shape)[()]
+
+
+def _mwu_exact(u1: int, n1: int, n2: int) -> float:
+    """scipy's exact two-sided p-value for U = ``u1`` of samples of sizes ``n1``, ``n2`` (no ties): computed on
+    two samples arranged to give that U (the exact null distribution depends on nothing else)."""
+    y = np.arange(n2, dtype=float)
+    # each value of x sits above c_j values of y, the c_j adding up to u1; x + 0.5 never equals a y
+    c = np.minimum(np.maximum(u1 - n2 * np.arange(n1), 0), n2)
+    x = c - 0.5 + np.arange(n1) * 1e-9 / max(n1, 1)
+    return float(stats.mannwhitneyu(x, y, alternative="two-sided", method="exact").pvalue)
 
 
 def mann_whitney_p(a: np.ndarray, b: np.ndarray) -> float:

@@ -115,24 +115,27 @@ from scipy import stats
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
 from csanalysis.display import show
-from csanalysis.estimators.metrics import SOLVED_STATUSES, sampling_units
+from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, SOLVED_STATUSES, sampling_units
 from csanalysis.link import link_customers
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
-from csanalysis.segments.compare import mann_whitney_p
-from csanalysis.stats.arrays import factorize, repeated_pairs
+from csanalysis.segments.compare import mann_whitney_from_sums
+from csanalysis.stats.arrays import factorize, repeated_pairs, sum_parts
 from csanalysis.stats.clustered import (
+    ClusteredQuantiles,
+    ClusteredSums,
     as_units,
     clustered_bootstrap_sums,
-    clustered_mean_ci,
-    clustered_quantile_ci,
-    clustered_share_ci,
+    share_interval,
+    woodruff_from_parts,
 )
 from csanalysis.stats.grouped import grouped_share_ci
 from csanalysis.stats.intervals import two_proportion_test
+from csanalysis.stats.selection import SortedGroups, rank_sums
 
-__all__ = ["COMPLAINT_PATTERN", "MEASURES", "PRESETS", "Scorecard", "scorecard"]
+__all__ = ["COMPLAINT_PATTERN", "MEASURES", "PRESETS", "RESPONSE_COLUMNS_READ", "Scorecard", "ScorecardPart",
+           "customer_referrals", "scorecard", "scorecard_from_parts", "ticket_columns_read"]
 
 #: Default pattern (case-insensitive) of a complaint tag / type.
 COMPLAINT_PATTERN = r"complain|klage|klagom[åa]l|beschwerde|жалоб"
@@ -324,16 +327,6 @@ def _share_change_p(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     return out
 
 
-def _mwu_change_p(x: np.ndarray, g: np.ndarray, P: int) -> np.ndarray:
-    order = np.argsort(g, kind="stable")
-    xs = x[order]
-    b = np.concatenate([[0], np.cumsum(np.bincount(g, minlength=P))])
-    out = np.full(P, np.nan)
-    for i in range(1, P):
-        out[i] = mann_whitney_p(xs[b[i - 1]:b[i]], xs[b[i]:b[i + 1]])
-    return out
-
-
 def _spread_boot(K: np.ndarray, N: np.ndarray, sums: np.ndarray, min_n: int, conf: float):
     """Channel spread per period with bootstrap interval and change p-value.
 
@@ -388,6 +381,17 @@ def _ticket_column_used(c: Any) -> bool:
     """Whether :func:`scorecard` reads ticket column ``c`` (the fixed ones, complaint tag / type
     columns, ``*_key`` agent columns); the others are dropped before the rows are filtered."""
     return isinstance(c, str) and (c in _TICKET_USED or c.endswith("_key") or bool(_COMPLAINT_COLS.fullmatch(c)))
+
+
+def ticket_columns_read(tickets: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of ``tickets`` :func:`scorecard` reads (the fixed ones, complaint tag / type columns, ``*_key``
+    agent columns; the Dask engine sends only these, with the sampling unit's, to the partitions)."""
+    return tuple(c for c in tickets.columns if _ticket_column_used(c))
+
+
+#: The survey columns :func:`scorecard` reads (beside a ``cluster`` column).
+RESPONSE_COLUMNS_READ: tuple[str, ...] = ("response_id", "ticket_id", "responded_at", "csat", "nps", "account_id",
+                                          *_REFERRAL_COLS, *CUSTOMER_COLUMNS)
 
 
 def _rows(df: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -538,11 +542,7 @@ def scorecard(
     >>> sc.summary()["measure"].unique().tolist(), sc.missing_lead
     (['complaints_per_1000', 'first_reply_p50'], ['channel_spread_bad_share', 'csat_mean'])
     """
-    f = _freq(freq)
-    a = check_alpha(alpha)
-    conf = check_confidence(confidence)
-    check_resamples(n_resamples)
-    pkey = _preset_key(preset) if preset is not None else None
+    f, a, conf, _ = _check(freq, alpha, confidence, n_resamples, preset, complaint_pattern)
     given = {"tickets": tickets, "responses": responses, "activity": activity, "customers": customers}
     for name, df in given.items():
         if df is not None:
@@ -550,72 +550,332 @@ def scorecard(
     if tickets is None and responses is None and activity is None:
         raise ValueError("give at least a tickets, responses or activity table (a customers snapshot alone has "
                          "no dates to build periods from)")
+    part = ScorecardPart(tickets, responses, activity, cluster=cluster)
+    return scorecard_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], freq=f, preset=preset,
+                                as_of=as_of, alpha=a, confidence=conf, complaint_pattern=complaint_pattern,
+                                min_n=min_n, n_resamples=n_resamples, seed=seed, cluster=cluster,
+                                referrals=customer_referrals(customers))
+
+
+def _check(freq: Any, alpha: Any, confidence: Any, n_resamples: Any, preset: Any,
+           complaint_pattern: Any) -> tuple[str, float, float, str | None]:
+    f = _freq(freq)
+    a = check_alpha(alpha)
+    conf = check_confidence(confidence)
+    check_resamples(n_resamples)
+    pkey = _preset_key(preset) if preset is not None else None
     try:
         re.compile(complaint_pattern)
     except re.error as err:
         raise ValueError(f"`complaint_pattern` is not a valid regular expression: {err}") from err
+    return f, a, conf, pkey
 
+
+def _check_cluster(cluster: Any) -> None:
+    if cluster is not None and not isinstance(cluster, str):
+        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
+
+
+def customer_referrals(customers: pd.DataFrame | None) -> tuple[int, int] | None:
+    """The customers snapshot's referrals for :func:`scorecard_from_parts`: ``(customers who referred anyone,
+    customers with a known count)``, or None when the snapshot has no ``referrals``."""
+    if customers is None or "referrals" not in customers.columns or not customers["referrals"].notna().any():
+        return None
+    v = _num(customers["referrals"])
+    known = np.isfinite(v)
+    return int((v[known] > 0).sum()), int(known.sum())
+
+
+# --------------------------------------------------------------------------- one partition
+def _span(s: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    return (s.min(), s.max()) if len(s) else None
+
+
+def _filled(df: pd.DataFrame) -> tuple[str, ...]:
+    return tuple(c for c in CUSTOMER_COLUMNS if c in df.columns and bool(df[c].notna().any()))
+
+
+def _period_pairs(x: np.ndarray, g: np.ndarray, P: int) -> SortedGroups:
+    """The values of each pair of consecutive periods (group ``i``: periods ``i`` and ``i + 1``), labelled 0 (the
+    earlier) and 1 (the later), for the rank tests of the changes (every value in up to two pairs)."""
+    ok = np.isfinite(x) & (g >= 0)
+    x, g = x[ok], g[ok]
+    early, late = g <= P - 2, g >= 1
+    labels = np.concatenate([np.zeros(int(early.sum()), np.int64), np.ones(int(late.sum()), np.int64)])
+    return SortedGroups(np.concatenate([x[early], x[late]]), np.concatenate([g[early], g[late] - 1]),
+                        max(P - 1, 0), units=labels)
+
+
+class ScorecardPart:
+    """One partition's share of :func:`scorecard` (its customers' tickets, the survey answers placed with them
+    and its customers' orders; no sampling unit in two partitions), answering the combining step's rounds:
+    :meth:`first` (the tables' time spans), :meth:`seen` (what every part must agree on below the cut),
+    :meth:`build` (counts and sums per period; the times and scores kept sorted), :meth:`centred`, then the
+    quantile and rank rounds through :meth:`on` and the channel spread's bootstrap (:meth:`boot`).
+    :func:`scorecard` is the same with the whole tables as the only part."""
+
+    def __init__(self, tickets: pd.DataFrame | None = None, responses: pd.DataFrame | None = None,
+                 activity: pd.DataFrame | None = None, *, cluster: str | None = "customer") -> None:
+        for name, df in (("tickets", tickets), ("responses", responses), ("activity", activity)):
+            if df is not None:
+                check_frame(df, name)
+        _check_cluster(cluster)
+        self.cluster = cluster
+        self.via = tickets  # the tickets as given: an answer's account is its ticket's
+        self.n_agent = 0
+        t = r = act = None
+        if tickets is not None:
+            t = conform(tickets, "tickets").reset_index(drop=True)
+            t = t[[c for c in t.columns if _ticket_column_used(c) or c == cluster]]
+            agent = agent_initiated(t)
+            self.n_agent = int(agent.sum())
+            self.tkeep = ~agent & t["created_at"].notna().to_numpy()
+        if responses is not None:
+            r = conform(responses, "responses").reset_index(drop=True)
+            self.rkeep = r["responded_at"].notna().to_numpy()
+        if activity is not None:
+            act = conform(activity.reset_index(drop=True), "activity")
+            self.akeep = act["at"].notna().to_numpy()
+        self.t, self.r, self.act = t, r, act
+
+    # -- round 1: the time spans (the cut and the first period come from them)
+    def first(self) -> dict[str, Any]:
+        """The agent-initiated tickets left out, the columns, each table's (first, last) dated row."""
+        t, r, act = self.t, self.r, self.act
+        return {"n_agent": self.n_agent, "tables": (t is not None, r is not None, act is not None),
+                "columns": set().union(*(df.columns for df in (t, r) if df is not None)),
+                "spans": (None if t is None else _span(t["created_at"][self.tkeep]),
+                          None if r is None else _span(r["responded_at"][self.rkeep]),
+                          None if act is None else _span(act["at"][self.akeep]))}
+
+    # -- round 2: the rows on or before the cut, and what the measures need decided for all
+    def seen(self, *, cut: pd.Timestamp) -> dict[str, Any]:
+        """Keep the rows on or before ``cut``; their counts, the referral columns filled, the agent columns'
+        look, the channels, the CSAT range and the customer columns filled."""
+        t, r, act = self.t, self.r, self.act
+        if t is not None:
+            t = self.t = _rows(t, self.tkeep & (t["created_at"] <= cut).to_numpy())
+        if r is not None:
+            r = self.r = _rows(r, self.rkeep & (r["responded_at"] <= cut).to_numpy())
+        if act is not None:
+            act = self.act = _rows(act, self.akeep & (act["at"] <= cut).to_numpy())
+        out: dict[str, Any] = {"rows": tuple(0 if df is None else len(df) for df in (t, r, act))}
+        if r is not None:
+            out["referral"] = tuple(c for c in _REFERRAL_COLS if c in r.columns and r[c].notna().any())
+            csat = _num(r["csat"])
+            f = csat[np.isfinite(csat)]
+            out["csat"] = (float(f.min()), float(f.max())) if len(f) else None
+            out["customer_r"] = _filled(r)
+        if t is not None:
+            agents = {}
+            for c in t.columns:
+                if isinstance(c, str) and c.endswith("_key") and c != "email_key":
+                    v = t[c].dropna()
+                    agents[c] = (len(v) > 0, bool(v.astype("str").str.startswith("agent_").all()))
+            s = t["channel"]
+            out.update(agents=agents, customer_t=_filled(t), categorical=isinstance(s.dtype, pd.CategoricalDtype),
+                       levels=pd.Index(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
+                       else s.dropna().drop_duplicates())
+        return out
+
+    # -- round 3: per period the counts and the shares' rows and sums
+    def build(self, *, periods: pd.PeriodIndex, freq: str, customer_t: str | None, customer_r: str | None,
+              referral: str | None, agent: str | None, levels: pd.Index | None, csat_bounds: tuple[float, float],
+              complaint_pattern: str) -> dict[str, Any]:
+        t, r, act, P = self.t, self.r, self.act, len(periods)
+        out: dict[str, Any] = {}
+        self.shares = ClusteredSums()
+        self.objs: dict[str, SortedGroups] = {}
+        if t is not None:
+            ids, out["how_t"] = sampling_units(t, self.cluster, row_id="ticket_id", via=r, customer=customer_t)
+            ut = as_units(ids)
+            gt = _period_codes(t["created_at"], periods, freq)
+            dated = gt >= 0
+            out["n_tickets"] = np.bincount(gt[dated], minlength=P).astype(float)
+            rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
+            bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
+            tagged, out["complaint_columns"] = _complaint_tagged(t, complaint_pattern)
+            complaint = bad | tagged
+            out["complaints"] = np.bincount(gt[dated], weights=complaint[dated].astype(float), minlength=P)
+            self.shares.add("complaints_per_1000", complaint, ut, gt, P)
+            for name, col in (("first_reply_p50", "first_reply_minutes"), ("resolution_p50", "resolution_minutes")):
+                x = _num(t[col])
+                self.objs[name] = ClusteredQuantiles(x, gt, P, ut)
+                self.objs[name + " pairs"] = _period_pairs(x, gt, P)
+                out[name] = self.objs[name].counts()
+            status = t["status"].astype("str").str.lower()
+            solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
+            reopens = _num(t["reopens"])
+            known = solved & np.isfinite(reopens)
+            with np.errstate(invalid="ignore"):
+                self.shares.add("reopen_rate", reopens >= 1, ut, gt, P, eligible=known)
+                first_time = reopens == 0
+                fcr_ok = known.copy()
+                out["replies"] = "replies" in t.columns
+                if out["replies"]:
+                    replies = _num(t["replies"])
+                    fcr_ok &= np.isfinite(replies)
+                    first_time = first_time & (replies <= 1)
+                self.shares.add("fcr", first_time, ut, gt, P, eligible=fcr_ok)
+            if agent is not None:
+                has = t[agent].notna().to_numpy() & dated
+                out["agent_tickets"] = np.bincount(gt[has], minlength=P).astype(float)
+                out["agent_pairs"] = pd.DataFrame({"a": t[agent].to_numpy()[has], "g": gt[has]}).drop_duplicates()
+            if levels is not None:
+                s = t["channel"]
+                gc = (s.cat.codes.to_numpy(dtype=np.int64) if isinstance(s.dtype, pd.CategoricalDtype)
+                      else np.asarray(levels.get_indexer(s), dtype=np.int64))
+                C = len(levels)
+                rated = rating.notna().to_numpy() & (gc >= 0) & dated
+                cell = gt[rated] * C + gc[rated]
+                out["rated"] = np.bincount(cell, minlength=P * C).astype(float)
+                out["rated_bad"] = np.bincount(cell, weights=bad[rated].astype(float), minlength=P * C)
+                self.spread = (np.vstack([np.ones(int(rated.sum())), bad[rated].astype(float)]), ut.take(rated),
+                               cell, P * C)
+        if r is not None:
+            ids, out["how_r"] = sampling_units(r, self.cluster, row_id="response_id", via=self.via,
+                                               customer=customer_r)
+            ur = as_units(ids)
+            gr = _period_codes(r["responded_at"], periods, freq)
+            if referral is not None:
+                s = r[referral]
+                v = (s.astype("float64").to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_bool_dtype(s.dtype)
+                     else _num(s))
+                with np.errstate(invalid="ignore"):
+                    self.shares.add("referral_share", v > 0, ur, gr, P, eligible=np.isfinite(v))
+            nps = _num(r["nps"]) if "nps" in r.columns else np.full(len(r), np.nan)
+            self.shares.add("promoter_share", nps >= 9, ur, gr, P, eligible=np.isfinite(nps))
+            csat = _num(r["csat"])
+            ok = np.isfinite(csat) & (gr >= 0)
+            lo, hi = csat_bounds
+            self.shares.add("csat_mean", (csat[ok] - lo) / (hi - lo), ur.take(ok), gr[ok], P)
+            out["csat_total"] = np.bincount(gr[ok], weights=csat[ok], minlength=P)
+            self.objs["csat_mean pairs"] = _period_pairs(csat, gr, P)
+        if act is not None:
+            if "customer" not in act.columns:
+                act = link_customers(activity=act).activity
+            ga = _period_codes(act["at"], periods, freq)
+            out["orders"] = np.bincount(ga[ga >= 0], minlength=P).astype(float)
+            okc = act["customer"].notna().to_numpy() & (ga >= 0)
+            if okc.any():
+                # the customers as integer codes (the text factorised once, no Python string per row): each one's
+                # first order, then one row per (customer, period) in the order the pairs first appear
+                cc, cu = factorize(act["customer"][okc].reset_index(drop=True))
+                cc = np.asarray(cc, dtype=np.int64)
+                ns = pd.DatetimeIndex(act["at"].array[okc]).tz_convert("UTC").as_unit("ns").asi8
+                first_ns = np.full(len(cu), np.iinfo(np.int64).max)
+                np.minimum.at(first_ns, cc, ns)
+                g_okc = ga[okc]
+                first_row = np.flatnonzero(~repeated_pairs(cc, g_okc))
+                bc, bg = cc[first_row], g_okc[first_row]
+                starts = periods.start_time.tz_localize("UTC").as_unit("ns").asi8
+                self.shares.add("repeat_purchase_rate", first_ns[bc] < starts[bg],
+                                as_units(pd.Series(cu.take(bc)).astype("str")), bg.astype(np.int64), P)
+            else:  # no buyer here (a part of the customers may hold none)
+                self.shares.add("repeat_purchase_rate", np.zeros(0), as_units(np.zeros(0, object)),
+                                np.zeros(0, np.int64), P)
+        self.t = self.r = self.act = self.via = None  # what the later rounds need is kept above
+        out["sums"] = self.shares.sums()
+        return out
+
+    def centred(self, *, means: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
+        return self.shares.centred(means)
+
+    def on(self, *, obj: str, call: str, args: dict) -> Any:
+        """Method ``call`` (with ``args``) of one of the part's sorted sets: the reply and resolution times per
+        period (the medians), and per pair of consecutive periods those times and the CSAT scores (the rank
+        tests)."""
+        return getattr(self.objs[obj], call)(**args)
+
+    def boot(self, *, n_resamples: int, seed: Any) -> np.ndarray:
+        """The hashed bootstrap sums of the rated tickets and the bad ones per period and channel (whole
+        numbers: exact over partitions); zeros for a part without rated tickets."""
+        values, units, cells, n_cells = self.spread
+        return clustered_bootstrap_sums(values, units, cells, n_cells, n_resamples=n_resamples, seed=seed)
+
+
+# --------------------------------------------------------------------------- combining
+def scorecard_from_parts(each: Any, *, freq: Literal["M", "Q"] = "M", preset: str | None = None, as_of: Any = None,
+                         alpha: float = 0.05, confidence: float = 0.95, complaint_pattern: str = COMPLAINT_PATTERN,
+                         min_n: int = 20, n_resamples: int = DEFAULT_RESAMPLES, seed: Any = 0,
+                         cluster: str | None = "customer", referrals: tuple[int, int] | None = None) -> Scorecard:
+    """:func:`scorecard` combined from partitions (:class:`ScorecardPart`), asked in rounds.
+
+    ``each(method, **kw)`` calls :class:`ScorecardPart` ``method`` on every partition and returns their answers
+    (a list): a loop on one machine, tasks on a cluster (the Dask engine). ``referrals`` is the customers
+    snapshot's (:func:`customer_referrals`); the other parameters are :func:`scorecard`'s. Counts and sums are
+    added up, the medians' order statistics and the rank tests' mid-rank sums are exact
+    (:mod:`csanalysis.stats.selection`), the bootstrap sums are whole numbers: the result is the whole tables'.
+    """
+    f, a, conf, pkey = _check(freq, alpha, confidence, n_resamples, preset, complaint_pattern)
+    _check_cluster(cluster)
     notes: list[str] = []
-    t = conform(tickets, "tickets").reset_index(drop=True) if tickets is not None else None
-    r = conform(responses, "responses").reset_index(drop=True) if responses is not None else None
-    act = activity.reset_index(drop=True) if activity is not None else None
-    # rows kept: customer-initiated, dated, on or before the cut; each table is filtered once (a
-    # row filter copies every column), and not at all when every row stays
-    tkeep = rkeep = akeep = None
-    if t is not None:
-        t = t[[c for c in t.columns if _ticket_column_used(c)]]
-        agent = agent_initiated(t)
-        if agent.any():
-            notes.append(f"{int(agent.sum())} agent-initiated ticket(s) left out")
-        tkeep = ~agent & t["created_at"].notna().to_numpy()
-    if r is not None:
-        rkeep = r["responded_at"].notna().to_numpy()
-    if act is not None:
-        act = conform(act, "activity")
-        akeep = act["at"].notna().to_numpy()
-
-    stamps = [s for s in (t["created_at"][tkeep] if t is not None else None,
-                          r["responded_at"][rkeep] if r is not None else None,
-                          act["at"][akeep] if act is not None else None) if s is not None and len(s)]
+    seen = each("first")
+    has_t, has_r, has_act = (any(p["tables"][i] for p in seen) for i in range(3))
+    if not (has_t or has_r or has_act):
+        raise ValueError("give at least a tickets, responses or activity table (a customers snapshot alone has "
+                         "no dates to build periods from)")
+    n_agent = sum(p["n_agent"] for p in seen)
+    if n_agent:
+        notes.append(f"{n_agent} agent-initiated ticket(s) left out")
+    spans = [s for p in seen for s in p["spans"] if s is not None]
     cut = _as_of(as_of)
     if cut is None:
-        if not stamps:
+        if not spans:
             raise ValueError("the tables have no timestamps (created_at / responded_at / at), so there are no "
                              "periods; read them with a csanalysis reader or map the date columns")
-        cut = max(s.max() for s in stamps)
-    if t is not None:
-        t = _rows(t, tkeep & (t["created_at"] <= cut).to_numpy())
-    if r is not None:
-        r = _rows(r, rkeep & (r["responded_at"] <= cut).to_numpy())
-    if act is not None:
-        act = _rows(act, akeep & (act["at"] <= cut).to_numpy())
-    stamps = [s for s in (t["created_at"] if t is not None else None, r["responded_at"] if r is not None else None,
-                          act["at"] if act is not None else None) if s is not None and len(s)]
-    if not stamps:
+        cut = max(s[1] for s in spans)
+    first = min((s[0] for s in spans), default=None)
+    if first is None or first > cut:
         raise ValueError(f"no rows on or before as_of ({cut.date()}); choose a later as_of")
-    first = min(s.min() for s in stamps)
     cut_naive = cut.tz_localize(None)
     periods = pd.period_range(first.tz_localize(None).to_period(f), cut_naive.to_period(f), freq=f)
     P = len(periods)
     # complete when the data (or as_of) reaches the period's last day: a cut on that day covers it to its end
     complete = np.asarray(periods.end_time.normalize() <= cut_naive.normalize())
-
-    if cluster is not None and not isinstance(cluster, str):
-        raise TypeError(f"`cluster` must be a column name ('customer', 'account_id', ...) or None, not {cluster!r}")
-    if cluster not in (None, "customer", "account_id") and not any(
-            df is not None and cluster in df.columns for df in (t, r)):
+    columns = set().union(*(p["columns"] for p in seen))
+    if cluster not in (None, "customer", "account_id") and cluster not in columns:
         raise ValueError(f"`cluster` column {cluster!r} is in neither the tickets nor the responses table; use "
                          "'customer', 'account_id', a column of the tables or None")
-    hows: list[str] = []
-    ut = ur = None
-    if t is not None:
-        ids, how = sampling_units(t, cluster, row_id="ticket_id", via=r)
-        ut = as_units(ids)
-        hows.append(f"{how} (tickets)")
-    if r is not None:
-        ids, how = sampling_units(r, cluster, row_id="response_id", via=tickets if tickets is not None else None)
-        ur = as_units(ids)
-        hows.append(f"{how} (survey answers)")
+
+    below = each("seen", cut=cut)
+    n_t, _, n_act = (sum(p["rows"][i] for p in below) for i in range(3))
+    referral = next((c for c in _REFERRAL_COLS if any(c in p.get("referral", ()) for p in below)), None)
+    ranges = [p["csat"] for p in below if p.get("csat") is not None]
+    csat_bounds = ((min(1.0, min(lo for lo, _ in ranges)), max(5.0, max(hi for _, hi in ranges))) if ranges
+                   else (1.0, 5.0))
+    agent = levels = None
+    if has_t:
+        looks: dict[str, list[tuple[bool, bool]]] = {}
+        for p in below:
+            for c, look in p["agents"].items():
+                looks.setdefault(c, []).append(look)
+        found = [c for c, ls in looks.items() if any(h for h, _ in ls) and all(ok for _, ok in ls)]
+        agent = next((c for c in ("agent_key", "assignee_key") if c in found), found[0] if found else None)
+        if below[0]["categorical"]:
+            levels = below[0]["levels"]
+        else:
+            _, levels = segment_codes(pd.concat([p["levels"] for p in below], ignore_index=True))
+    customer_t = next((c for c in CUSTOMER_COLUMNS if any(c in p.get("customer_t", ()) for p in below)), None)
+    customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p.get("customer_r", ()) for p in below)), None)
+    built = each("build", periods=periods, freq=f, customer_t=customer_t, customer_r=customer_r, referral=referral,
+                 agent=agent, levels=levels, csat_bounds=csat_bounds, complaint_pattern=complaint_pattern)
+    total = lambda key: sum_parts([b[key] for b in built if key in b])
+    sums = sum_parts([b["sums"] for b in built])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = {k: np.where(N > 0, S / N, np.nan) for k, (N, S) in sums.items()}
+    centred = sum_parts(each("centred", means=means))
+    shares = {k: share_interval(*sums[k], *centred[k], conf) for k in sums}
+
+    def ask(obj: str) -> Any:
+        return lambda method, **kw: each("on", obj=obj, call=method, args=kw)
+
+    def rank_change_p(obj: str) -> np.ndarray:
+        out = np.full(P, np.nan)
+        if P > 1:
+            rs, n, ties = rank_sums(ask(obj), 2, n_groups=P - 1)
+            out[1:] = mann_whitney_from_sums(rs[:, 0], n[:, 0], n[:, 1], ties)
+        return out
 
     blocks: list[dict[str, Any]] = []
 
@@ -624,9 +884,8 @@ def scorecard(
                        "ci_high": np.asarray(hi, float), "n": np.asarray(n, float), "p_value": np.asarray(p, float),
                        "test": test, "note": note})
 
-    def share(measure, success, eligible, g, units, note=""):
-        use = eligible & (g >= 0)
-        est, lo, hi, n, k, _ = clustered_share_ci(success[use].astype(float), units.take(use), g[use], P, conf)
+    def share(measure, note=""):
+        est, lo, hi, n, k, _ = shares[measure]
         if n.sum() > 0:
             add(measure, est, lo, hi, n, _share_change_p(k, n), T_SHARE, note)
 
@@ -637,131 +896,70 @@ def scorecard(
             lo, hi = _poisson_ci(k, e, conf, scale)
             add(measure, v, lo, hi, e, _poisson_change_p(k, e), T_RATE, note)
 
-    def location(measure, x, g, units, how, note=""):
-        ok = np.isfinite(x) & (g >= 0)
-        if not ok.any():
-            return
-        if how == "median":
-            est, lo, hi, n, _ = clustered_quantile_ci(x[ok], units.take(ok), g[ok], P, q=0.5, confidence=conf)
-        else:
-            bounds = (min(1.0, float(x[ok].min())), max(5.0, float(x[ok].max())))
-            est, lo, hi, n, _ = clustered_mean_ci(x[ok], units.take(ok), g[ok], P, conf, bounds=bounds)
-        add(measure, est, lo, hi, n, _mwu_change_p(x[ok], g[ok], P), T_MWU, note)
+    def median(measure):
+        n = total(measure)
+        if n.sum() > 0:
+            est, lo, hi = (v[0] for v in woodruff_from_parts(ask(measure), n, [0.5], conf))
+            add(measure, est, lo, hi, n, rank_change_p(measure + " pairs"), T_MWU)
 
-    gt = _period_codes(t["created_at"], periods, f) if t is not None else np.zeros(0, np.int64)
-    n_tickets = np.bincount(gt[gt >= 0], minlength=P).astype(float) if t is not None else np.zeros(P)
-
-    # complaints
-    if t is not None and len(t):
-        rating = pd.Series(rating_from_score(t["rating_score"], said=t["rating"]), index=t.index)
-        bad = (rating.astype("object") == "bad").fillna(False).to_numpy(dtype=bool)
-        tagged, used = _complaint_tagged(t, complaint_pattern)
-        complaint = bad | tagged
-        k = np.bincount(gt[gt >= 0], weights=complaint[gt >= 0].astype(float), minlength=P)
+    if has_t and n_t:
+        # complaints: the rate per 1,000 tickets, its interval the share of tickets that are complaints x 1,000
+        used = list(dict.fromkeys(c for b in built for c in b.get("complaint_columns", ())))
         src = "bad rating" + (f" or complaint in {', '.join(used)}" if used else " (no tag/type column found)")
-        rate("complaints_per_1000", k, n_tickets, 1000.0, f"complaint = {src}")
-        if blocks and blocks[-1]["measure"] == "complaints_per_1000":  # interval: share of tickets x 1,000
-            dated = gt >= 0
-            _, lo, hi, _, _, _ = clustered_share_ci(complaint[dated].astype(float), ut.take(dated), gt[dated], P,
-                                                    conf)
+        n_tickets = total("n_tickets")
+        rate("complaints_per_1000", total("complaints"), n_tickets, 1000.0, f"complaint = {src}")
+        if blocks and blocks[-1]["measure"] == "complaints_per_1000":
+            _, lo, hi, _, _, _ = shares["complaints_per_1000"]
             blocks[-1]["ci_low"], blocks[-1]["ci_high"] = 1000.0 * lo, 1000.0 * hi
-
     # referrals
-    ref_col = next((c for c in _REFERRAL_COLS if r is not None and c in r.columns and r[c].notna().any()), None)
-    cust_ref = customers is not None and "referrals" in customers.columns and customers["referrals"].notna().any()
-    gr = _period_codes(r["responded_at"], periods, f) if r is not None else np.zeros(0, np.int64)
-    if ref_col is not None:
-        s = r[ref_col]
-        v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan) if pd.api.types.is_bool_dtype(s.dtype) \
-            else _num(s)
-        with np.errstate(invalid="ignore"):
-            share("referral_share", v > 0, np.isfinite(v), gr, ur, f"from the survey column {ref_col!r}")
-    if cust_ref:
-        v = _num(customers["referrals"])
-        known = np.isfinite(v)
-        k, n = float((v[known] > 0).sum()), float(known.sum())
+    if referral is not None:
+        share("referral_share", f"from the survey column {referral!r}")
+    if referrals is not None:
+        k, n = referrals
         val = np.full(P, np.nan)
         lo_, hi_, nn = val.copy(), val.copy(), np.zeros(P)
-        est, lo, hi, _, _ = grouped_share_ci((v[known] > 0).astype(float), np.zeros(int(n), np.int64), 1, conf)
+        est, lo, hi, _, _ = grouped_share_ci(np.arange(n) < k, np.zeros(n, np.int64), 1, conf)
         val[-1], lo_[-1], hi_[-1], nn[-1] = est[0], lo[0], hi[0], n
-        del k
         add("referring_customers_share", val, lo_, hi_, nn, np.full(P, np.nan), T_NONE,
             "customers snapshot (no dates): shown at the as_of period, no change")
-    if ref_col is None and not cust_ref and r is not None:
-        nps = _num(r["nps"])
-        share("promoter_share", nps >= 9, np.isfinite(nps), gr, ur,
+    if referral is None and referrals is None and has_r:
+        share("promoter_share",
               "PROXY for referrals: share of NPS answers 9-10 (no referral data in the survey or customers table)")
-
     # repeat purchases and contacts per order
-    if act is not None and len(act):
-        if "customer" not in act.columns:
-            act = link_customers(activity=act).activity
-        ga = _period_codes(act["at"], periods, f)
-        cust = act["customer"]
-        okc = cust.notna().to_numpy() & (ga >= 0)
-        if okc.any():
-            # the customers as integer codes (the text factorised once, no Python string per row): each one's
-            # first order, then one row per (customer, period) in the order the pairs first appear
-            cc, cu = factorize(cust[okc].reset_index(drop=True))
-            cc = np.asarray(cc, dtype=np.int64)
-            ns = pd.DatetimeIndex(act["at"].array[okc]).tz_convert("UTC").as_unit("ns").asi8
-            first_ns = np.full(len(cu), np.iinfo(np.int64).max)
-            np.minimum.at(first_ns, cc, ns)
-            g_okc = ga[okc]
-            first_row = np.flatnonzero(~repeated_pairs(cc, g_okc))
-            bc, bg = cc[first_row], g_okc[first_row]
-            starts = periods.start_time.tz_localize("UTC").as_unit("ns").asi8
-            share("repeat_purchase_rate", first_ns[bc] < starts[bg], np.ones(bc.size, bool), bg.astype(np.int64),
-                  as_units(pd.Series(cu.take(bc)).astype("str")),
-                  "buyers whose first order in the data is before the period; early periods are left-censored")
-        if t is not None and len(t):
-            orders = np.bincount(ga[ga >= 0], minlength=P).astype(float)
-            rate("contacts_per_order", n_tickets, orders, 1.0, "all customer-initiated tickets / orders")
-
-    if t is not None and len(t):
-        location("first_reply_p50", _num(t["first_reply_minutes"]), gt, ut, "median")
-        location("resolution_p50", _num(t["resolution_minutes"]), gt, ut, "median")
-        status = t["status"].astype("str").str.lower()
-        solved = (t["solved_at"].notna() | status.isin(SOLVED_STATUSES).fillna(False)).to_numpy(dtype=bool)
-        reopens = _num(t["reopens"])
-        known = solved & np.isfinite(reopens)
-        with np.errstate(invalid="ignore"):
-            share("reopen_rate", reopens >= 1, known, gt, ut)
-            first_time = reopens == 0
-            fcr_ok = known.copy()
-            if "replies" in t.columns:
-                replies = _num(t["replies"])
-                fcr_ok &= np.isfinite(replies)
-                first_time = first_time & (replies <= 1)
-            share("fcr", first_time, fcr_ok, gt, ut,
-                  "never reopened" + (" and at most one agent reply" if "replies" in t.columns else ""))
-
+    if has_act and n_act:
+        share("repeat_purchase_rate", "buyers whose first order in the data is before the period; early periods "
+              "are left-censored")
+        if has_t and n_t:
+            rate("contacts_per_order", total("n_tickets"), total("orders"), 1.0,
+                 "all customer-initiated tickets / orders")
+    if has_t and n_t:
+        median("first_reply_p50")
+        median("resolution_p50")
+        share("reopen_rate")
+        share("fcr", "never reopened" + (" and at most one agent reply" if any(b.get("replies") for b in built)
+                                         else ""))
     # csat: survey answers only (as csat_mean of the service metrics); helpdesk good/bad ratings are not a
     # 1-5 score and count in complaints_per_1000 and the bad-rating share instead
-    csat_r = _num(r["csat"]) if r is not None else np.zeros(0)
-    if np.isfinite(csat_r).any():
-        location("csat_mean", csat_r, gr, ur, "mean", "survey CSAT")
-
-    if t is not None and len(t):
-        # productivity
-        col = _agent_column(t)
-        if col is not None:
-            has = t[col].notna().to_numpy() & (gt >= 0)
-            k = np.bincount(gt[has], minlength=P).astype(float)
-            pairs = pd.DataFrame({"a": t[col].to_numpy()[has], "g": gt[has]}).drop_duplicates()
+    if has_r and shares["csat_mean"][3].sum() > 0:
+        _, lo01, hi01, n, _, _ = shares["csat_mean"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = np.where(n > 0, total("csat_total") / n, np.nan)
+        lo, hi = csat_bounds
+        add("csat_mean", est, np.minimum(lo + (hi - lo) * lo01, est), np.maximum(lo + (hi - lo) * hi01, est), n,
+            rank_change_p("csat_mean pairs"), T_MWU, "survey CSAT")
+    if has_t and n_t:
+        # productivity: tickets with an agent / distinct agents per period (an agent may work in every part)
+        if agent is not None:
+            pairs = pd.concat([b["agent_pairs"] for b in built if "agent_pairs" in b],
+                              ignore_index=True).drop_duplicates()
             agents = np.bincount(pairs["g"].to_numpy(np.int64), minlength=P).astype(float)
-            rate("tickets_per_agent", k, agents, 1.0, f"agents from {col!r}; n = active agents")
+            rate("tickets_per_agent", total("agent_tickets"), agents, 1.0, f"agents from {agent!r}; n = active agents")
         # consistency across channels
-        gc, levels = segment_codes(t["channel"])
-        rated = rating.notna().to_numpy() & (gc >= 0) & (gt >= 0)
-        if rated.any() and len(levels) >= 2:
-            C = len(levels)
-            cell = gt[rated] * C + gc[rated]
-            N = np.bincount(cell, minlength=P * C).reshape(P, C).astype(float)
-            K = np.bincount(cell, weights=bad[rated].astype(float), minlength=P * C).reshape(P, C)
-            sums = clustered_bootstrap_sums(np.vstack([np.ones(int(rated.sum())), bad[rated].astype(float)]),
-                                            ut.take(rated), cell, P * C, n_resamples=int(n_resamples), seed=seed)
-            est, lo, hi, n, pv = _spread_boot(K, N, sums, int(min_n), conf)
+        C = len(levels)
+        N, K = total("rated").reshape(P, C), total("rated_bad").reshape(P, C)
+        if N.sum() > 0 and C >= 2:
+            boot = np.sum(each("boot", n_resamples=int(n_resamples), seed=seed), axis=0)
+            est, lo, hi, n, pv = _spread_boot(K, N, boot, int(min_n), conf)
             if np.isfinite(est).any():
                 add("channel_spread_bad_share", est, lo, hi, n, pv, T_BOOT,
                     f"channels with at least {min_n} rated tickets in the period; n = their rated tickets")
@@ -772,7 +970,16 @@ def scorecard(
     if not blocks:
         raise ValueError("none of the scorecard measures could be computed from these tables; they need "
                          "ratings, reply/resolution times, reopens, survey answers or orders with dates")
+    hows = [f"{built[0][k]} ({what})" for k, what in (("how_t", "tickets"), ("how_r", "survey answers"))
+            if k in built[0]]
+    return _scorecard_table(blocks, periods, complete, pkey, f, cut, a, conf, hows, notes)
 
+
+def _scorecard_table(blocks: list[dict[str, Any]], periods: pd.PeriodIndex, complete: np.ndarray, pkey: str | None,
+                     f: str, cut: pd.Timestamp, a: float, conf: float, hows: list[str],
+                     notes: list[str]) -> Scorecard:
+    """The measures' blocks as the long table, lead measures first within a period."""
+    P = len(periods)
     # order: lead measures first, then the default order
     have = {b["measure"] for b in blocks}
     lead: list[str] = []

@@ -130,38 +130,46 @@ class SortedGroups:
         return out
 
 
-    def tally(self, lo: np.ndarray, hi: np.ndarray, n_labels: int) -> np.ndarray:
-        """For each range ``[lo, hi]`` of keys of group 0, how many of its values carry each label 0 ..
-        ``n_labels`` - 1 of :attr:`units` (``(len(lo), n_labels)``)."""
-        seg = self._segment(0)
-        labels = self.units[self.start[0]:self.start[1]]
-        out = np.zeros((len(lo), int(n_labels)), dtype=np.int64)
-        a = np.searchsorted(seg, np.asarray(lo, dtype=np.uint64), side="left")
-        b = np.searchsorted(seg, np.asarray(hi, dtype=np.uint64), side="right")
+    def _spans(self, groups: Any, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each range ``[lo, hi]`` of keys of its group (``groups``; None: group 0) begins and ends."""
+        lo, hi = np.asarray(lo, dtype=np.uint64), np.asarray(hi, dtype=np.uint64)
+        g = np.zeros(len(lo), dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+        a, b = np.empty(len(lo), dtype=np.int64), np.empty(len(lo), dtype=np.int64)
+        for j in np.unique(g):  # a loop over groups, each searched by numpy
+            at = np.flatnonzero(g == j)
+            seg = self._segment(j)
+            a[at] = self.start[j] + np.searchsorted(seg, lo[at], side="left")
+            b[at] = self.start[j] + np.searchsorted(seg, hi[at], side="right")
+        return a, b
+
+    def tally(self, lo: np.ndarray, hi: np.ndarray, n_labels: int, groups: Any = None) -> np.ndarray:
+        """For each range ``[lo, hi]`` of keys of its group (``groups``; default group 0), how many of its values
+        carry each label 0 .. ``n_labels`` - 1 of :attr:`units` (``(len(lo), n_labels)``)."""
+        a, b = self._spans(groups, lo, hi)
+        out = np.zeros((len(a), int(n_labels)), dtype=np.int64)
         for i in range(len(out)):  # a loop over ranges, each counted by numpy
-            out[i] = np.bincount(labels[a[i]:b[i]], minlength=int(n_labels))
+            out[i] = np.bincount(self.units[a[i]:b[i]], minlength=int(n_labels))
         return out
 
-    def fetch(self, lo: np.ndarray, hi: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-        """For each range ``[lo, hi]`` of keys of group 0, its keys and their labels (:attr:`units`)."""
-        seg = self._segment(0)
-        labels = self.units[self.start[0]:self.start[1]]
-        a = np.searchsorted(seg, np.asarray(lo, dtype=np.uint64), side="left")
-        b = np.searchsorted(seg, np.asarray(hi, dtype=np.uint64), side="right")
-        return [(seg[i:j], labels[i:j]) for i, j in zip(a, b)]
+    def fetch(self, lo: np.ndarray, hi: np.ndarray, groups: Any = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each range ``[lo, hi]`` of keys of its group (``groups``; default group 0), its keys and their
+        labels (:attr:`units`)."""
+        a, b = self._spans(groups, lo, hi)
+        return [(self.keys[i:j], self.units[i:j]) for i, j in zip(a, b)]
 
 
-def rank_sums(ask: Callable[..., list[Any]], n_labels: int, *, fetch: int = 65_536,
-              batch: int = 1_000_000) -> tuple[np.ndarray, np.ndarray, float]:
+def rank_sums(ask: Callable[..., list[Any]], n_labels: int, *, n_groups: int | None = None, fetch: int = 65_536,
+              batch: int = 1_000_000) -> tuple[Any, Any, Any]:
     """Mid-rank sums per label of values spread over partitions, and the tie sum, exactly (the design's B7).
 
-    Each partition holds its values in a :class:`SortedGroups` of one group whose :attr:`~SortedGroups.units`
-    are the labels (the segment of each value, 0 .. ``n_labels`` - 1). The range of keys is cut, in rounds of
-    counts, into ranges that hold at most ``fetch`` values or a single value (ties stay in one range: a
-    value's key is in exactly one). A single value's rank is the values below it plus ``(t + 1) / 2`` for its
-    ``t`` copies, from the counts per label; the values of the other ranges come over in batches of at most
-    ``batch`` values and are ranked among themselves after the values below them. Nothing holds more than a
-    batch; the ranks are those of one ranking of all values (:func:`scipy.stats.rankdata`, ``"average"``).
+    Each partition holds its values in a :class:`SortedGroups` whose :attr:`~SortedGroups.units` are the labels
+    (the segment of each value, 0 .. ``n_labels`` - 1); the values of each group are ranked among themselves. The
+    range of keys of each group is cut, in rounds of counts, into ranges that hold at most ``fetch`` values or a
+    single value (ties stay in one range: a value's key is in exactly one). A single value's rank is the values
+    below it plus ``(t + 1) / 2`` for its ``t`` copies, from the counts per label; the values of the other ranges
+    come over in batches of at most ``batch`` values and are ranked among themselves after the values below them.
+    Nothing holds more than a batch; the ranks are those of one ranking of each group's values
+    (:func:`scipy.stats.rankdata`, ``"average"``).
 
     Parameters
     ----------
@@ -169,12 +177,16 @@ def rank_sums(ask: Callable[..., list[Any]], n_labels: int, *, fetch: int = 65_5
         ``ask(method, **kw)`` calls ``method`` of every partition's :class:`SortedGroups` and returns the
         answers (a list).
     n_labels : int
+    n_groups : int, optional
+        Rank each of this many groups on its own (the results get a leading axis of groups); default: group 0
+        only.
     fetch, batch : int
 
     Returns
     -------
     (rank_sums, counts, ties)
-        Per label the sum of the mid-ranks and the number of values; ``sum(t^3 - t)`` over the distinct values.
+        Per label the sum of the mid-ranks and the number of values; ``sum(t^3 - t)`` over the distinct values
+        (with ``n_groups``: arrays ``(n_groups, n_labels)``, ``(n_groups, n_labels)``, ``(n_groups,)``).
 
     Examples
     --------
@@ -186,54 +198,58 @@ def rank_sums(ask: Callable[..., list[Any]], n_labels: int, *, fetch: int = 65_5
     >>> bool(np.array_equal(rs, np.bincount(g, weights=stats.rankdata(x))))
     True
     """
+    G = 1 if n_groups is None else int(n_groups)
     L = int(n_labels)
-    rs = np.zeros(L)
-    counts = np.zeros(L, dtype=np.int64)
-    ties = 0.0
-    # cut the keys into ranges of few values or of one value, in order
-    todo = [(_LOWEST, _HIGHEST)]
-    done: list[tuple[int, int, int]] = []  # (lo, hi, values)
+    rs = np.zeros((G, L))
+    counts = np.zeros((G, L), dtype=np.int64)
+    ties = np.zeros(G)
+    # cut each group's keys into ranges of few values or of one value, in order
+    todo = [(g, _LOWEST, _HIGHEST) for g in range(G)]
+    done: list[tuple[int, int, int, int]] = []  # (group, lo, hi, values)
     while todo:
-        lo = np.array([a for a, _ in todo], dtype=np.uint64)
-        hi = np.array([b for _, b in todo], dtype=np.uint64)
+        grp = np.array([g for g, _, _ in todo], dtype=np.int64)
+        lo = np.array([a for _, a, _ in todo], dtype=np.uint64)
+        hi = np.array([b for _, _, b in todo], dtype=np.uint64)
         piv = _splits(lo, hi)
-        cum = np.sum(ask("at_most", groups=np.zeros(len(todo), dtype=np.int64), keys=piv), axis=0)
-        base = np.sum(ask("at_most", groups=np.zeros(len(todo), dtype=np.int64), keys=(lo - np.uint64(1))[:, None]),
-                      axis=0)[:, 0]
+        # the values at or below lo - 1, then at or below each split key, in one round
+        cum = np.sum(ask("at_most", groups=grp, keys=np.hstack([(lo - np.uint64(1))[:, None], piv])), axis=0)
         todo = []
         for i in range(len(lo)):  # a loop over ranges
-            prev_key, prev = int(lo[i]), int(base[i])
-            for key, c in zip(piv[i].tolist(), cum[i].tolist()):
+            prev_key, prev = int(lo[i]), int(cum[i, 0])
+            for key, c in zip(piv[i].tolist(), cum[i, 1:].tolist()):
                 if c > prev:
                     if c - prev <= fetch or key == prev_key:
-                        done.append((prev_key, key, c - prev))
+                        done.append((int(grp[i]), prev_key, key, c - prev))
                     else:
-                        todo.append((prev_key, key))
+                        todo.append((int(grp[i]), prev_key, key))
                 prev_key, prev = key + 1, c
     done.sort()
-    below = 0
-    single = [r for r in done if r[0] == r[1]]
+    single = [r for r in done if r[1] == r[2]]
     if single:
-        tal = np.sum(ask("tally", lo=np.array([r[0] for r in single], dtype=np.uint64),
-                         hi=np.array([r[1] for r in single], dtype=np.uint64), n_labels=L), axis=0)
-        tallies = dict(zip((r[0] for r in single), tal))
-    start = 0
+        tal = np.sum(ask("tally", lo=np.array([r[1] for r in single], dtype=np.uint64),
+                         hi=np.array([r[2] for r in single], dtype=np.uint64), n_labels=L,
+                         groups=np.array([r[0] for r in single], dtype=np.int64)), axis=0)
+        tallies = dict(zip(((r[0], r[1]) for r in single), tal))
+    start, below, group = 0, 0, -1
     while start < len(done):  # the ranges in order, their values in batches
         stop, size = start, 0
-        while stop < len(done) and (stop == start or size + done[stop][2] <= batch):
-            size += done[stop][2] if done[stop][0] != done[stop][1] else 0
+        while stop < len(done) and (stop == start or size + done[stop][3] <= batch):
+            size += done[stop][3] if done[stop][1] != done[stop][2] else 0
             stop += 1
-        many = [r for r in done[start:stop] if r[0] != r[1]]
-        got = (ask("fetch", lo=np.array([r[0] for r in many], dtype=np.uint64),
-                   hi=np.array([r[1] for r in many], dtype=np.uint64)) if many else [])
+        many = [r for r in done[start:stop] if r[1] != r[2]]
+        got = (ask("fetch", lo=np.array([r[1] for r in many], dtype=np.uint64),
+                   hi=np.array([r[2] for r in many], dtype=np.uint64),
+                   groups=np.array([r[0] for r in many], dtype=np.int64)) if many else [])
         j = 0
-        for r in done[start:stop]:
-            if r[0] == r[1]:  # one value, t copies: counts per label
-                c = tallies[r[0]]
+        for g, a, b, k in done[start:stop]:
+            if g != group:  # a new group: ranks start again
+                group, below = g, 0
+            if a == b:  # one value, t copies: counts per label
+                c = tallies[(g, a)]
                 t = int(c.sum())
-                rs += c * (below + (t + 1) / 2.0)
-                counts += c
-                ties += float(t) ** 3 - t
+                rs[g] += c * (below + (t + 1) / 2.0)
+                counts[g] += c
+                ties[g] += float(t) ** 3 - t
             else:
                 keys = np.concatenate([part[j][0] for part in got])
                 labels = np.concatenate([part[j][1] for part in got])
@@ -241,12 +257,14 @@ def rank_sums(ask: Callable[..., list[Any]], n_labels: int, *, fetch: int = 65_5
                 _, inv, t = np.unique(keys, return_inverse=True, return_counts=True)
                 # a value's mid-rank among the range: those below it plus (t + 1) / 2
                 first = np.cumsum(t) - t
-                rs += np.bincount(labels, weights=below + first[inv] + (t[inv] + 1) / 2.0, minlength=L)
-                counts += np.bincount(labels, minlength=L)
+                rs[g] += np.bincount(labels, weights=below + first[inv] + (t[inv] + 1) / 2.0, minlength=L)
+                counts[g] += np.bincount(labels, minlength=L)
                 tf = t.astype(float)
-                ties += float(np.sum(tf ** 3 - tf))
-            below += r[2]
+                ties[g] += float(np.sum(tf ** 3 - tf))
+            below += k
         start = stop
+    if n_groups is None:
+        return rs[0], counts[0], float(ties[0])
     return rs, counts, ties
 
 
