@@ -664,50 +664,47 @@ def _metrics_by_parts(runner: Any, parts: list[tuple[Any, Any]], tickets: Any, r
                       by: str | None, confidence: float) -> tuple:
     """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
     answers placed with them (``parts``, :func:`_ticket_parts`) build a
-    :class:`~csanalysis.estimators.metrics.MetricsPart` where they are; ``(states, driver, keywords)`` for
-    ``DaskRunner.drive_parts``."""
+    :class:`~csanalysis.estimators.metrics.MetricsPart` where they are; ``(build, parts, build keywords, driver,
+    keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
     from .estimators.metrics import MetricsPart, metrics_from_parts
 
     parts = [(t if tickets is not None else None, r if responses is not None else None) for t, r in parts]
-    states = runner.part_states(MetricsPart, parts, by=by, cluster=unit)
-    return states, metrics_from_parts, {"by": by, "confidence": confidence, "cluster": unit}
+    return MetricsPart, parts, {"by": by, "cluster": unit}, metrics_from_parts, {"by": by, "confidence": confidence,
+                                                                              "cluster": unit}
 
 
 def _channel_use_by_parts(runner: Any, parts: list[tuple[Any, Any]], unit: str | None, n_resamples: int, seed: Any,
                           confidence: float) -> tuple:
     """Channel use per partition of customers (the Dask engine), from the shared split of the tickets
-    (:func:`_ticket_parts`); ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
     from .estimators.channel_use import ChannelUsePart, channel_use_from_parts
 
-    states = runner.part_states(ChannelUsePart, [(t,) for t, _ in parts], cluster=unit)
-    return states, channel_use_from_parts, {"cluster": unit, "n_resamples": n_resamples, "seed": seed,
-                                            "confidence": confidence}
+    return (ChannelUsePart, [(t,) for t, _ in parts], {"cluster": unit}, channel_use_from_parts,
+            {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence})
 
 
 def _channels_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, unit: str | None,
                        boot: dict) -> tuple:
     """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the shared
-    split (:func:`_ticket_parts`); ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    split (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
     from .segments.channels import ChannelsPart, channels_from_parts
 
-    states = runner.part_states(ChannelsPart, [(t, r if responses is not None else None) for t, r in parts],
-                                cluster=unit)
-    return states, channels_from_parts, {"csat_from": "survey", "cluster": unit, **boot}
+    return (ChannelsPart, [(t, r if responses is not None else None) for t, r in parts], {"cluster": unit},
+            channels_from_parts, {"csat_from": "survey", "cluster": unit, **boot})
 
 
 def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, activity: Any,
                         customers: Any, unit: str | None, kw: dict) -> tuple:
     """The scorecard per partition of customers (the Dask engine): each partition's tickets and the answers
     placed with them (:func:`_ticket_parts`) beside its customers' orders; the customers snapshot's referrals
-    counted where it is. ``(states, driver, keywords)`` for ``DaskRunner.drive_parts``."""
+    counted where it is. ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
     from .segments.scorecard import ScorecardPart, customer_referrals, scorecard_from_parts
 
     orders = ([None] * len(parts) if activity is None
               else [p for p, _ in runner.customer_parts(activity, _ORDER_COLUMNS)])
-    states = runner.part_states(ScorecardPart, [(t, r if responses is not None else None, o)
-                                                for (t, r), o in zip(parts, orders)], cluster=unit)
     referrals = None if customers is None else runner.call(customer_referrals, customers)
-    return states, scorecard_from_parts, {**kw, "referrals": referrals}
+    return (ScorecardPart, [(t, r if responses is not None else None, o) for (t, r), o in zip(parts, orders)],
+            {"cluster": unit}, scorecard_from_parts, {**kw, "referrals": referrals})
 
 
 def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
@@ -1404,9 +1401,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
     # values, the function combining them, its keywords); their job in `jobs` gives the note when a part fails
     parted: dict[str, tuple[list[Any], Callable[..., Any], dict]] = {}
-    # the stages whose combining step asks the partitions in rounds: result name -> (futures of the parts'
-    # states, the driver, its keywords), for DaskRunner.drive_parts
-    driven: dict[str, tuple[list[Any], Callable[..., Any], dict]] = {}
+    # the stages whose combining step asks the partitions in rounds: result name -> (the class of a partition's
+    # state, the partitions' tables (futures), its keywords, the driver, its keywords), for DaskRunner.part_states
+    # and drive_parts (the states are built when the stage's turn comes)
+    driven: dict[str, tuple[Callable[..., Any], list[Any], dict, Callable[..., Any], dict]] = {}
     # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
@@ -1466,8 +1464,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("rankings", "rankings", _rankings, (tk, unit),
                      {"timezone": timezone, "confidence": confidence, "key": secret}))
         if runner is not None:  # per partition of customers (the ranked agents and months span them), in rounds
-            driven["rankings"] = (runner.part_states(_RankTickets, [(t,) for t, _ in tparts], unit=unit,
-                                                     timezone=timezone),
+            driven["rankings"] = (_RankTickets, [(t,) for t, _ in tparts], {"unit": unit, "timezone": timezone},
                                   _rankings_from_parts, {"unit": unit, "confidence": confidence, "key": secret})
         lost = {"experiences": exp, "activity": act}
         if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
@@ -1534,9 +1531,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their
         # partitions' states leave the workers before those start (at 1M customers, holding them through the
         # whole-table stages raised the peak by half)
-        done = {name: runner.drive_parts(*driven[name][:2], whole=(fn, args, kw), **driven[name][2])
-                for name, _, fn, args, kw in jobs if name in driven}
-        driven.clear()
+        done = {}
+        for name, _, fn, args, kw in jobs:
+            if name in driven:  # one stage's partition states at a time, let go once it is driven
+                build, parts, build_kw, driver, driver_kw = driven.pop(name)
+                states = runner.part_states(build, parts, **build_kw)
+                done[name] = runner.drive_parts(states, driver, whole=(fn, args, kw), **driver_kw)
+                del states, parts
+        tparts = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
         whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs
