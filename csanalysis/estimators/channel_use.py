@@ -134,7 +134,7 @@ from csanalysis.checks import check_confidence, check_frame, check_resamples, ch
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, sampling_units
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
-from csanalysis.stats.arrays import distinct, n_distinct, sum_parts
+from csanalysis.stats.arrays import distinct, n_distinct
 from csanalysis.stats.bootstrap import percentile_interval
 from csanalysis.stats.clustered import (
     ClusteredSums,
@@ -142,7 +142,7 @@ from csanalysis.stats.clustered import (
     as_units,
     clustered_bootstrap_sums,
     hash_seed,
-    share_interval,
+    shares_from_parts,
 )
 
 __all__ = ["CHANNEL_USE_FIGURES", "COLUMNS_READ", "FIGURE_COLUMNS", "MIX_COLUMNS", "ChannelUsePart", "ChannelUseResult", "channel_use",
@@ -539,9 +539,7 @@ def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", w
     how = how or built[0]["how_units"]
     counts = {k: sum(b["counts"][k] for b in built) for k in built[0]["counts"]}
     I = sum(b["counts"]["n_issues"] for b in built)
-    sums = sum_parts([b["sums"] for b in built])
-    centred = sum_parts(each("centred", means={k: _share(N, S) for k, (N, S) in sums.items()}))
-    res = {k: share_interval(*sums[k], *centred[k], conf) for k in sums}
+    res = shares_from_parts([b["sums"] for b in built], lambda means: each("centred", means=means), conf)
 
     # ---------------------------------------------------------------- figures
     share_method = _SHARE_METHOD.format(how=how)
@@ -649,11 +647,6 @@ def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", w
     return ChannelUseResult(figures=figures, mix=mix, issues_by_period=issues_by_period,
                             diagnostics=jsonable(diagnostics), confidence=conf, n_resamples=R, seed=seed_,
                             notes=notes)
-
-
-def _share(N: np.ndarray, S: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(N > 0, S / N, np.nan)
 
 
 # --------------------------------------------------------------------------- inputs

@@ -93,7 +93,7 @@ from csanalysis.checks import check_confidence, check_frame
 from csanalysis.experiences import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
-from csanalysis.stats.arrays import sum_parts
+from csanalysis.stats.arrays import finite_range, ratio, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     Units,
@@ -482,11 +482,6 @@ def _scale(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
     return min(low, float(f.min())), max(high, float(f.max()))
 
 
-def _range(x: np.ndarray) -> tuple[float, float]:
-    f = x[np.isfinite(x)]
-    return (float(f.min()), float(f.max())) if len(f) else (np.inf, -np.inf)
-
-
 #: The metrics from moments of 0/1 values: metric -> (table, the 0/1 value, the rows it is defined on).
 _SHARES: dict[str, tuple[str, str, str]] = {
     "csat_top2": ("r", "top2", "csat_known"),
@@ -568,7 +563,7 @@ class MetricsPart:
             by[name] = (vt.dropna().drop_duplicates(), vr.dropna().drop_duplicates())
         return {"customer": tuple(c for c in CUSTOMER_COLUMNS if _present(self.t, c)),
                 "customer_r": tuple(c for c in CUSTOMER_COLUMNS if _present(self.r, c)),
-                "by": by, **{k: _range(self.values[k]) for k in ("csat", "nps", "ces")}}
+                "by": by, **{k: finite_range(self.values[k]) for k in ("csat", "nps", "ces")}}
 
     # -- round 2: groups and units, then counts and sums
     def codes(self, *, levels: list[pd.Index], customer: str | None, customer_r: str | None,
@@ -647,11 +642,6 @@ class MetricsPart:
         return self.sorted.below_centred(**kw)
 
 
-def _mean(N: np.ndarray, S: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(N > 0, S / N, np.nan)
-
-
 def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | None = None,
                        confidence: float = 0.95, cluster: str | None = "customer") -> ServiceMetrics:
     """:func:`service_metrics` combined from partitions (:class:`MetricsPart`), asked in rounds.
@@ -689,7 +679,7 @@ def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | 
     customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
     customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer_r"] for p in seen)), None)
     sums = sum_parts(each("codes", levels=levels, customer=customer, customer_r=customer_r, bounds=bounds))
-    means = {key: _mean(sums[key][0], sums[key][1]) for key in ((m, k) for m in _MOMENTS for k in range(1 + bool(cols)))}
+    means = {key: ratio(sums[key][1], sums[key][0]) for key in ((m, k) for m in _MOMENTS for k in range(1 + bool(cols)))}
     centred = sum_parts(each("centred", means=means))
     res: list[dict[str, tuple[np.ndarray, ...]]] = [{} for _ in range(1 + bool(cols))]
     for (m, k), (N, S, *extra) in ((key, sums[key]) for key in means):
@@ -697,7 +687,7 @@ def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | 
         lo01, hi01 = bounded_interval(N, S, clusters, *cluster_variances(N, clusters, ss, rows_ss), conf)
         if m in _MEANS:
             a, b = bounds[m]
-            est = _mean(N, extra[0])
+            est = ratio(extra[0], N)
             lo, hi = np.minimum(a + (b - a) * lo01, est), np.maximum(a + (b - a) * hi01, est)
         elif m == "nps":
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -705,7 +695,7 @@ def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | 
             lo = np.where(N == 0, np.nan, np.minimum(100.0 * (2.0 * lo01 - 1.0), est))
             hi = np.where(N == 0, np.nan, np.maximum(100.0 * (2.0 * hi01 - 1.0), est))
         else:
-            est, lo, hi = _mean(N, S), lo01, hi01
+            est, lo, hi = ratio(S, N), lo01, hi01
         res[k][m] = (est, lo, hi, N)
     for k in range(len(res)):
         n_t = sums["tickets", k][0]

@@ -57,12 +57,13 @@ from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus_from_sums, share_omnibus
+from csanalysis.stats.arrays import finite_range, ratio, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     ClusteredSums,
     as_units,
     clustered_bootstrap_sums,
-    share_interval,
+    shares_from_parts,
     woodruff_from_parts,
 )
 from csanalysis.stats.selection import SortedGroups, rank_sums
@@ -328,7 +329,7 @@ class ChannelsPart:
         return {"n_agent": self.n_agent, "categorical": isinstance(s.dtype, pd.CategoricalDtype),
                 "levels": pd.Index(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
                 else s[has].drop_duplicates(), "no_channel": int((~has).sum()),
-                "survey": _range(self.survey[has]), "rating": _range(self.score[has]),
+                "survey": finite_range(self.survey[has]), "rating": finite_range(self.score[has]),
                 "customer": tuple(c for c in CUSTOMER_COLUMNS if c in self.t.columns
                                   and bool(self.t[c].notna().any()))}
 
@@ -380,11 +381,6 @@ class ChannelsPart:
                                         seed=seed)
 
 
-def _range(x: np.ndarray) -> tuple[float, float, bool]:
-    f = x[np.isfinite(x)]
-    return (float(f.min()), float(f.max()), True) if len(f) else (np.inf, -np.inf, False)
-
-
 def channels_from_parts(each: Any, *, channel: str = "channel", confidence: float = 0.95,
                         n_resamples: int = DEFAULT_RESAMPLES, seed: Any = 0, min_n: int = 30,
                         csat_from: Literal["auto", "survey", "rating"] = "auto",
@@ -410,14 +406,14 @@ def channels_from_parts(each: Any, *, channel: str = "channel", confidence: floa
     no_channel = sum(p["no_channel"] for p in seen)
     if no_channel:
         notes.append(f"{no_channel} ticket(s) without a channel left out")
-    survey_any = any(p["survey"][2] for p in seen)
+    survey_any = any(p["survey"][0] <= p["survey"][1] for p in seen)
     if csat_from == "survey" or (csat_from == "auto" and survey_any):
         source = "survey"
     else:
         source = "rating"
     lo = min(p[source][0] for p in seen)
     hi = max(p[source][1] for p in seen)
-    if not any(p[source][2] for p in seen):
+    if not any(p[source][0] <= p[source][1] for p in seen):
         source_used = "none"
         notes.append("no CSAT: no survey answers linked to the tickets and no rating scores")
     else:
@@ -426,24 +422,19 @@ def channels_from_parts(each: Any, *, channel: str = "channel", confidence: floa
     customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
     built = each("build", levels=levels, source=source, bounds=bounds, customer=customer)
     G = len(levels)
-    sums = {k: tuple(np.sum([b["sums"][k][i] for b in built], axis=0) for i in range(2)) for k in built[0]["sums"]}
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = {k: np.where(N > 0, S / N, np.nan) for k, (N, S) in sums.items()}
-    got = each("centred", means=means)
-    centred = {k: tuple(np.sum([p[k][i] for p in got], axis=0) for i in range(3)) for k in sums}
-    n_t = np.sum([b["tickets"] for b in built], axis=0)
+    shares = shares_from_parts([b["sums"] for b in built], lambda means: each("centred", means=means), conf)
+    n_t = sum_parts([b["tickets"] for b in built])
     # CSAT: the bounded mean (its interval on the [0, 1] rescaled scores, mapped back)
-    N, S = sums["csat_mean"]
-    c_est = np.where(N > 0, np.sum([b["csat_total"] for b in built], axis=0) / np.where(N > 0, N, 1), np.nan)
-    _, lo01, hi01, c_n, _, _ = share_interval(N, S, *centred["csat_mean"], conf)
+    _, lo01, hi01, c_n, _, _ = shares["csat_mean"]
+    c_est = ratio(sum_parts([b["csat_total"] for b in built]), c_n)
     a, b_ = bounds
     c_lo, c_hi = np.minimum(a + (b_ - a) * lo01, c_est), np.maximum(a + (b_ - a) * hi01, c_est)
-    b_est, b_lo, b_hi, b_n, b_k, _ = share_interval(*sums["bad_share"], *centred["bad_share"], conf)
+    b_est, b_lo, b_hi, b_n, b_k, _ = shares["bad_share"]
 
     def ask(obj: str) -> Any:
         return lambda method, **kw: each("on", obj=obj, call=method, args=kw)
 
-    r_n = np.sum([b["resolution"] for b in built], axis=0)
+    r_n = sum_parts([b["resolution"] for b in built])
     r_est, r_lo, r_hi = (v[0] for v in woodruff_from_parts(ask("resolution"), r_n, [0.5], conf))
     how = built[0]["how"]
     nan = np.full(G, np.nan)

@@ -121,13 +121,13 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_from_sums
-from csanalysis.stats.arrays import factorize, repeated_pairs, sum_parts
+from csanalysis.stats.arrays import factorize, finite_range, ratio, repeated_pairs, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     ClusteredSums,
     as_units,
     clustered_bootstrap_sums,
-    share_interval,
+    shares_from_parts,
     woodruff_from_parts,
 )
 from csanalysis.stats.grouped import grouped_share_ci
@@ -662,9 +662,7 @@ class ScorecardPart:
         out: dict[str, Any] = {"rows": tuple(0 if df is None else len(df) for df in (t, r, act))}
         if r is not None:
             out["referral"] = tuple(c for c in _REFERRAL_COLS if c in r.columns and r[c].notna().any())
-            csat = _num(r["csat"])
-            f = csat[np.isfinite(csat)]
-            out["csat"] = (float(f.min()), float(f.max())) if len(f) else None
+            out["csat"] = finite_range(_num(r["csat"]))
             out["customer_r"] = _filled(r)
         if t is not None:
             agents = {}
@@ -841,9 +839,8 @@ def scorecard_from_parts(each: Any, *, freq: Literal["M", "Q"] = "M", preset: st
     below = each("seen", cut=cut)
     n_t, _, n_act = (sum(p["rows"][i] for p in below) for i in range(3))
     referral = next((c for c in _REFERRAL_COLS if any(c in p.get("referral", ()) for p in below)), None)
-    ranges = [p["csat"] for p in below if p.get("csat") is not None]
-    csat_bounds = ((min(1.0, min(lo for lo, _ in ranges)), max(5.0, max(hi for _, hi in ranges))) if ranges
-                   else (1.0, 5.0))
+    ranges = [p["csat"] for p in below if "csat" in p]
+    csat_bounds = (min([1.0, *(lo for lo, _ in ranges)]), max([5.0, *(hi for _, hi in ranges)]))
     agent = levels = None
     if has_t:
         looks: dict[str, list[tuple[bool, bool]]] = {}
@@ -861,11 +858,7 @@ def scorecard_from_parts(each: Any, *, freq: Literal["M", "Q"] = "M", preset: st
     built = each("build", periods=periods, freq=f, customer_t=customer_t, customer_r=customer_r, referral=referral,
                  agent=agent, levels=levels, csat_bounds=csat_bounds, complaint_pattern=complaint_pattern)
     total = lambda key: sum_parts([b[key] for b in built if key in b])
-    sums = sum_parts([b["sums"] for b in built])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = {k: np.where(N > 0, S / N, np.nan) for k, (N, S) in sums.items()}
-    centred = sum_parts(each("centred", means=means))
-    shares = {k: share_interval(*sums[k], *centred[k], conf) for k in sums}
+    shares = shares_from_parts([b["sums"] for b in built], lambda means: each("centred", means=means), conf)
 
     def ask(obj: str) -> Any:
         return lambda method, **kw: each("on", obj=obj, call=method, args=kw)
@@ -942,8 +935,7 @@ def scorecard_from_parts(each: Any, *, freq: Literal["M", "Q"] = "M", preset: st
     # 1-5 score and count in complaints_per_1000 and the bad-rating share instead
     if has_r and shares["csat_mean"][3].sum() > 0:
         _, lo01, hi01, n, _, _ = shares["csat_mean"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = np.where(n > 0, total("csat_total") / n, np.nan)
+        est = ratio(total("csat_total"), n)
         lo, hi = csat_bounds
         add("csat_mean", est, np.minimum(lo + (hi - lo) * lo01, est), np.maximum(lo + (hi - lo) * hi01, est), n,
             rank_change_p("csat_mean pairs"), T_MWU, "survey CSAT")

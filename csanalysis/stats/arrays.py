@@ -24,11 +24,13 @@ for 4.4M purchases among 10M times (a step of
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["arrow_text", "distinct", "factorize", "found", "n_distinct", "per_distinct", "repeated_pairs",
-           "search_sorted", "sum_parts"]
+__all__ = ["arrow_text", "distinct", "factorize", "finite_range", "found", "n_distinct", "per_distinct", "ratio",
+           "repeated_pairs", "search_sorted", "sum_parts"]
 
 
 def arrow_text(values: pd.Series):
@@ -246,6 +248,27 @@ def found(arr, pattern: str):
     import pyarrow.compute as pc
 
     return pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+
+
+def ratio(num: Any, den: Any) -> np.ndarray:
+    """``num / den`` where ``den > 0``, NaN elsewhere (a mean or share from its sum and count).
+
+    >>> ratio(np.array([3.0, 1.0]), np.array([4.0, 0.0])).tolist()
+    [0.75, nan]
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.asarray(den) > 0, np.asarray(num) / np.asarray(den), np.nan)
+
+
+def finite_range(x: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest finite value of ``x``; ``(inf, -inf)`` when it has none (so that the ranges of
+    partitions combine by min and max, and ``low <= high`` says whether any value was there).
+
+    >>> finite_range(np.array([2.0, np.nan, -1.0])), finite_range(np.array([np.nan]))
+    ((-1.0, 2.0), (inf, -inf))
+    """
+    f = x[np.isfinite(x)]
+    return (float(f.min()), float(f.max())) if len(f) else (np.inf, -np.inf)
 
 
 def sum_parts(parts: list) -> object:

@@ -83,13 +83,13 @@ import pandas as pd
 from scipy import sparse, stats
 
 from csanalysis.checks import check_confidence, check_positive_int, check_resamples
-from csanalysis.stats.arrays import distinct
+from csanalysis.stats.arrays import distinct, ratio, sum_parts
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.selection import SortedGroups, select
 
 __all__ = ["ClusteredQuantiles", "ClusteredSums", "Units", "as_units", "bounded_interval", "centred_cluster_sums", "cluster_variances",
            "clustered_bootstrap_sums", "clustered_mean_ci", "clustered_nps_ci", "clustered_quantile_ci",
-           "clustered_share_ci", "hash_seed", "share_interval", "wilson_effective_ci", "woodruff_from_parts", "woodruff_ranks"]
+           "clustered_share_ci", "hash_seed", "share_interval", "shares_from_parts", "wilson_effective_ci", "woodruff_from_parts", "woodruff_ranks"]
 
 
 # --------------------------------------------------------------------------- units
@@ -314,8 +314,7 @@ def _cluster_moments(y: np.ndarray, g: np.ndarray, u: np.ndarray, G: int) -> tup
     """
     N = np.bincount(g, minlength=G).astype(float)
     S = np.bincount(g, weights=y, minlength=G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(N > 0, S / N, np.nan)
+    m = ratio(S, N)
     if len(y) == 0:
         z = np.zeros(G)
         return N, S, z, np.full(G, np.nan), np.full(G, np.nan)
@@ -328,8 +327,7 @@ def bounded_interval(N: np.ndarray, S: np.ndarray, clusters: np.ndarray, v_cr: n
                      conf: float) -> tuple[np.ndarray, np.ndarray]:
     """The Wilson-type interval of a mean on [0, 1] per group from its moments (:func:`cluster_variances`):
     the design effect truncated at 1."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        m = np.where(N > 0, S / N, np.nan)
+    m = ratio(S, N)
     var = np.fmax(v_cr, v_row)  # design effect truncated at 1
     var = np.where(np.isfinite(var), var, np.nan)
     return wilson_effective_ci(m, var, clusters, conf)
@@ -396,11 +394,19 @@ def share_interval(N: np.ndarray, S: np.ndarray, clusters: np.ndarray, ss: np.nd
                    confidence: float) -> tuple[np.ndarray, ...]:
     """:func:`clustered_share_ci`'s ``(estimate, low, high, n, k, clusters)`` from the totals of
     :class:`ClusteredSums` (rows ``N``, successes ``S``, then the centred sums)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.where(N > 0, S / N, np.nan)
     lo, hi = bounded_interval(N, S, clusters, *cluster_variances(N, clusters, ss, rows_ss),
                               check_confidence(confidence))
-    return est, lo, hi, N, S, clusters
+    return ratio(S, N), lo, hi, N, S, clusters
+
+
+def shares_from_parts(sums: list[dict[Any, tuple[np.ndarray, np.ndarray]]], centred: Any,
+                      confidence: float) -> dict[Any, tuple[np.ndarray, ...]]:
+    """:func:`share_interval` of every share of :class:`ClusteredSums` spread over partitions: the parts'
+    :meth:`~ClusteredSums.sums` (a list) added up, the combined means handed to ``centred(means)``, which returns
+    every part's :meth:`~ClusteredSums.centred` (the second round), added up in turn."""
+    total = sum_parts(sums)
+    about = sum_parts(centred({k: ratio(S, N) for k, (N, S) in total.items()}))
+    return {k: share_interval(*total[k], *about[k], confidence) for k in total}
 
 
 class ClusteredQuantiles(SortedGroups):
@@ -549,8 +555,7 @@ def clustered_share_ci(success: Any, units: Any, groups: Any, n_groups: int, con
         raise ValueError("`success` must be 0/1 (or boolean)")
     n = np.bincount(g[use], minlength=G).astype(float)
     k = np.bincount(g[use], weights=s[use], minlength=G)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.where(n > 0, k / n, np.nan)
+    est = ratio(k, n)
     lo, hi, clusters = _bounded_ci(s[use], g[use], u.codes[use], G, conf)
     return est, lo, hi, n, k, clusters
 
