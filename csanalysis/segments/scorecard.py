@@ -368,10 +368,6 @@ def _spread_boot(K: np.ndarray, N: np.ndarray, sums: np.ndarray, min_n: int, con
 
 
 # --------------------------------------------------------------------------- helpers
-def _ts(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s, utc=True)
-
-
 _TICKET_USED = frozenset({"customer", "created_at", "direction", "rating", "rating_score", "channel", "status",
                           "solved_at", "reopens", "replies", "first_reply_minutes", "resolution_minutes",
                           "complaint", "is_complaint", "ticket_id", "account_id", "customer_id"})
