@@ -767,8 +767,11 @@ def write_markdown(results: dict, path: Path) -> None:
             if s["status"] != "ok":
                 cells.append(f"{s['status']} | - | -")
             else:
+                # the Dask report's memory is that of all its processes (the client's own peak would hide the
+                # workers'); every other stage runs in this process
+                peak = s.get("tree_peak_mb") if name == "report_dask" else s.get("peak_rss_mb")
                 cells.append(f"{_fmt_s(s['seconds'])} | {_fmt_r(r['derived']['ratios'].get(name))} | "
-                             f"{_fmt_mb(s.get('peak_rss_mb'))}")
+                             f"{_fmt_mb(peak)}")
         if any_row:
             L.append(f"| {name} | {peer_of.get(name, '')} | " + " | ".join(cells) + " |")
     # peers and aggregates
