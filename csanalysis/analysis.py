@@ -660,8 +660,8 @@ def _levels_by_parts(runner: Any, responses: Any, activity: Any, as_of: pd.Times
                                            "with_activity": activity is not None, "notes": notes}
 
 
-def _metrics_by_parts(runner: Any, parts: list[tuple[Any, Any]], tickets: Any, responses: Any, unit: str | None,
-                      by: str | None, confidence: float) -> tuple:
+def _metrics_by_parts(parts: list[tuple[Any, Any]], tickets: Any, responses: Any, unit: str | None, by: str | None,
+                      confidence: float) -> tuple:
     """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
     answers placed with them (``parts``, :func:`_ticket_parts`) build a
     :class:`~csanalysis.estimators.metrics.MetricsPart` where they are; ``(build, parts, build keywords, driver,
@@ -673,20 +673,21 @@ def _metrics_by_parts(runner: Any, parts: list[tuple[Any, Any]], tickets: Any, r
                                                                               "cluster": unit}
 
 
-def _channel_use_by_parts(runner: Any, parts: list[tuple[Any, Any]], unit: str | None, n_resamples: int, seed: Any,
+def _channel_use_by_parts(parts: list[tuple[Any, Any]], unit: str | None, n_resamples: int, seed: Any,
                           confidence: float) -> tuple:
     """Channel use per partition of customers (the Dask engine), from the shared split of the tickets
-    (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
+    (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states``
+    and ``drive_parts``."""
     from .estimators.channel_use import ChannelUsePart, channel_use_from_parts
 
     return (ChannelUsePart, [(t,) for t, _ in parts], {"cluster": unit}, channel_use_from_parts,
             {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence})
 
 
-def _channels_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, unit: str | None,
-                       boot: dict) -> tuple:
+def _channels_by_parts(parts: list[tuple[Any, Any]], responses: Any, unit: str | None, boot: dict) -> tuple:
     """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the shared
-    split (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
+    split (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for
+    ``DaskRunner.part_states`` and ``drive_parts``."""
     from .segments.channels import ChannelsPart, channels_from_parts
 
     return (ChannelsPart, [(t, r if responses is not None else None) for t, r in parts], {"cluster": unit},
@@ -697,7 +698,8 @@ def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: An
                         customers: Any, unit: str | None, kw: dict) -> tuple:
     """The scorecard per partition of customers (the Dask engine): each partition's tickets and the answers
     placed with them (:func:`_ticket_parts`) beside its customers' orders; the customers snapshot's referrals
-    counted where it is. ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
+    counted where it is. ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and
+    ``drive_parts``."""
     from .segments.scorecard import ScorecardPart, customer_referrals, scorecard_from_parts
 
     orders = ([None] * len(parts) if activity is None
@@ -1016,11 +1018,11 @@ class _RankTickets:
         self.unit, self.timezone = unit, timezone
 
     def facts(self) -> dict[str, Any]:
-        from .estimators.metrics import CUSTOMER_COLUMNS
+        from .estimators.metrics import filled_customer_columns
 
         t = self.t
         rated = t.loc[t["rating"].notna()] if "rating" in t.columns else t.iloc[:0]
-        return {"customer": tuple(c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())),
+        return {"customer": filled_customer_columns(t),
                 "rated": len(rated), "columns": tuple(c for c in RANKED_UNITS if c in rated.columns
                                                       and bool(rated[c].notna().any()))}
 
@@ -1054,13 +1056,13 @@ class _RankTickets:
 def _rankings_from_parts(each: Callable[..., list[Any]], unit: str | None, *, confidence: float, key: Any) -> Any:
     """:func:`_rankings` from partitions of the tickets (:class:`_RankTickets`, each sampling unit's tickets in
     one partition), asked in rounds."""
-    from .estimators.metrics import CUSTOMER_COLUMNS
+    from .estimators.metrics import customer_column
     from .estimators.rankings import rank_units_from_parts
 
     facts = each("facts")
     if not sum(f["rated"] for f in facts):
         raise ValueError("no rated customer-initiated tickets to rank agents, groups, channels or months on")
-    customer = next((c for c in CUSTOMER_COLUMNS if any(c in f["customer"] for f in facts)), None)
+    customer = customer_column(f["customer"] for f in facts)
     cols = [c for c in RANKED_UNITS if any(c in f["columns"] for f in facts)]
     each("ready", customer=customer, columns=cols)
     return rank_units_from_parts(each, cols, "bad", kind="share", customer=_UNIT_COLUMN if unit is not None else None,
@@ -1445,17 +1447,17 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
-            driven["metrics"] = _metrics_by_parts(runner, tparts, tk, rs, unit, None, confidence)
+            driven["metrics"] = _metrics_by_parts(tparts, tk, rs, unit, None, confidence)
     if tk is not None:
         if here(_has, tk, "channel"):
             jobs.append(("metrics_by_channel", "service metrics by channel", service_metrics, (tk, rs),
                          {"by": "channel", "confidence": confidence, "cluster": unit}))
             if runner is not None:
-                driven["metrics_by_channel"] = _metrics_by_parts(runner, tparts, tk, rs, unit, "channel", confidence)
+                driven["metrics_by_channel"] = _metrics_by_parts(tparts, tk, rs, unit, "channel", confidence)
             jobs.append(("channels", "channel consistency", sg.channel_consistency, (tk, rs),
                          {"csat_from": "survey", "cluster": unit, **boot}))
             if runner is not None:  # per partition of tickets and their answers, in rounds
-                driven["channels"] = _channels_by_parts(runner, tparts, rs, unit, boot)
+                driven["channels"] = _channels_by_parts(tparts, rs, unit, boot)
         sc_kw = {"freq": scorecard_freq, "as_of": as_of_ts, "seed": seed, "cluster": unit,
                  "n_resamples": n_resamples, "confidence": confidence}
         jobs.append(("scorecard", "scorecard", sg.scorecard, (tk, rs, act, linked.customers), sc_kw))
@@ -1479,7 +1481,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
-            driven["channel_use"] = _channel_use_by_parts(runner, tparts, unit, n_resamples, seed, confidence)
+            driven["channel_use"] = _channel_use_by_parts(tparts, unit, n_resamples, seed, confidence)
     # the activity's orders counted once (the analysis currency, the guards); on the Dask engine per partition
     # of customers, added up here, as the stages in `parted`
     orders = None

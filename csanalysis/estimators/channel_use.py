@@ -131,7 +131,12 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame, check_resamples, check_window
-from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, sampling_units
+from csanalysis.estimators.metrics import (
+    CUSTOMER_COLUMNS,
+    customer_column,
+    filled_customer_columns,
+    sampling_units,
+)
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
 from csanalysis.stats.arrays import distinct, n_distinct
@@ -385,7 +390,7 @@ class ChannelUsePart:
         return {
             "has_created": self.has_created, "n_rows": self.n_rows, "n_kept": len(t), "n_agent": self.n_agent,
             "n_no_time": self.n_no_time,
-            "customer": tuple(c for c in CUSTOMER_COLUMNS if c in t.columns and bool(t[c].notna().any())),
+            "customer": filled_customer_columns(t),
             "account": "account_id" in t.columns and bool(t["account_id"].notna().any()),
             "periods": pd.unique(per.dropna()), "channels": _text_codes(t["channel"])[1] if "channel" in t.columns
             else [], "has_channel": "channel" in t.columns,
@@ -515,7 +520,7 @@ def channel_use_from_parts(each: Callable[..., list[Any]], *, freq: str = "Q", w
                          f"{n_agent} are agent-initiated (direction 'agent') and {n_no_time} have no created_at; "
                          "channel_use measures what customers do, so it needs tickets they started (direction "
                          "'customer' or missing) with created_at set")
-    cust_col = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
+    cust_col = customer_column(p["customer"] for p in seen)
     if cust_col is None:
         notes.append(f"no customer column ({', '.join(CUSTOMER_COLUMNS)}): every ticket is an issue of its own and "
                      "repeat or cross-channel contact cannot be seen")

@@ -106,7 +106,8 @@ from csanalysis.stats.clustered import (
 from csanalysis.stats.grouped import grouped_quantile_ci
 
 __all__ = ["COLUMNS_READ", "CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
-           "ServiceMetrics", "metrics_from_parts", "quantile_ci", "sampling_units", "service_metrics"]
+           "ServiceMetrics", "customer_column", "filled_customer_columns", "metrics_from_parts", "quantile_ci",
+           "sampling_units", "service_metrics"]
 
 SHARE_CI = "cluster-robust Wilson-type interval"
 MEAN_CI = "cluster-robust Wilson-type interval on the bounded scale"
@@ -175,6 +176,28 @@ COLUMNS_READ: dict[str, tuple[str, ...]] = {
 
 def _present(df: pd.DataFrame, col: str) -> bool:
     return col in df.columns and bool(df[col].notna().any())
+
+
+def filled_customer_columns(df: pd.DataFrame | None) -> tuple[str, ...]:
+    """The :data:`CUSTOMER_COLUMNS` that ``df`` has and fills (at least one value), in order: a partition's
+    answer for :func:`customer_column`.
+
+    >>> filled_customer_columns(pd.DataFrame({"customer": [None], "email_key": ["k1"]}))
+    ('email_key',)
+    """
+    return () if df is None else tuple(c for c in CUSTOMER_COLUMNS if _present(df, c))
+
+
+def customer_column(filled: Any) -> str | None:
+    """The customer column of a table split into partitions (``sampling_units(customer=)``): the first of
+    :data:`CUSTOMER_COLUMNS` that some partition fills (``filled``: each partition's
+    :func:`filled_customer_columns`), as :func:`sampling_units` picks it for the whole table.
+
+    >>> customer_column([(), ("customer_id",), ("email_key",)])
+    'customer_id'
+    """
+    seen = set().union(*filled)
+    return next((c for c in CUSTOMER_COLUMNS if c in seen), None)
 
 
 def _coded(prefix: str, values: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -561,8 +584,7 @@ class MetricsPart:
         for name in self.cols:
             vt, vr = _by_values(name, self.t, self.r, self.freq)
             by[name] = (vt.dropna().drop_duplicates(), vr.dropna().drop_duplicates())
-        return {"customer": tuple(c for c in CUSTOMER_COLUMNS if _present(self.t, c)),
-                "customer_r": tuple(c for c in CUSTOMER_COLUMNS if _present(self.r, c)),
+        return {"customer": filled_customer_columns(self.t), "customer_r": filled_customer_columns(self.r),
                 "by": by, **{k: finite_range(self.values[k]) for k in ("csat", "nps", "ces")}}
 
     # -- round 2: groups and units, then counts and sums
@@ -676,8 +698,8 @@ def metrics_from_parts(each: Callable[..., list[Any]], *, by: str | list[str] | 
         bounds[m] = (min(a, lo), max(b, hi))
     levels = _levels(cols, [p["by"] for p in seen])
     G = _check_groups(cols, levels)
-    customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
-    customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer_r"] for p in seen)), None)
+    customer = customer_column(p["customer"] for p in seen)
+    customer_r = customer_column(p["customer_r"] for p in seen)
     sums = sum_parts(each("codes", levels=levels, customer=customer, customer_r=customer_r, bounds=bounds))
     means = {key: ratio(sums[key][1], sums[key][0]) for key in ((m, k) for m in _MOMENTS for k in range(1 + bool(cols)))}
     centred = sum_parts(each("centred", means=means))

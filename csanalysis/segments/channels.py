@@ -54,7 +54,15 @@ from csanalysis.checks import check_confidence, check_frame, check_positive_int,
 from csanalysis.display import show
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
-from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, MEAN_CI, QUANTILE_CI, SHARE_CI, sampling_units
+from csanalysis.estimators.metrics import (
+    CUSTOMER_COLUMNS,
+    MEAN_CI,
+    QUANTILE_CI,
+    SHARE_CI,
+    customer_column,
+    filled_customer_columns,
+    sampling_units,
+)
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus_from_sums, share_omnibus
 from csanalysis.stats.arrays import finite_range, ratio, sum_parts
@@ -330,8 +338,7 @@ class ChannelsPart:
                 "levels": pd.Index(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
                 else s[has].drop_duplicates(), "no_channel": int((~has).sum()),
                 "survey": finite_range(self.survey[has]), "rating": finite_range(self.score[has]),
-                "customer": tuple(c for c in CUSTOMER_COLUMNS if c in self.t.columns
-                                  and bool(self.t[c].notna().any()))}
+                "customer": filled_customer_columns(self.t)}
 
     def build(self, *, levels: pd.Index, source: str, bounds: tuple[float, float],
               customer: str | None) -> dict[str, Any]:
@@ -419,7 +426,7 @@ def channels_from_parts(each: Any, *, channel: str = "channel", confidence: floa
     else:
         source_used = source
     bounds = (min(1.0, lo), max(5.0, hi)) if np.isfinite(lo) else (1.0, 5.0)
-    customer = next((c for c in CUSTOMER_COLUMNS if any(c in p["customer"] for p in seen)), None)
+    customer = customer_column(p["customer"] for p in seen)
     built = each("build", levels=levels, source=source, bounds=bounds, customer=customer)
     G = len(levels)
     shares = shares_from_parts([b["sums"] for b in built], lambda means: each("centred", means=means), conf)

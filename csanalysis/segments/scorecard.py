@@ -115,7 +115,13 @@ from scipy import stats
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, PERCENTILE_METHOD
 from csanalysis.checks import check_alpha, check_confidence, check_frame, check_resamples
 from csanalysis.display import show
-from csanalysis.estimators.metrics import CUSTOMER_COLUMNS, SOLVED_STATUSES, sampling_units
+from csanalysis.estimators.metrics import (
+    CUSTOMER_COLUMNS,
+    SOLVED_STATUSES,
+    customer_column,
+    filled_customer_columns,
+    sampling_units,
+)
 from csanalysis.link import link_customers
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
@@ -404,18 +410,6 @@ def _period_codes(ts: pd.Series, periods: pd.PeriodIndex, freq: str) -> np.ndarr
     return codes
 
 
-def _agent_column(t: pd.DataFrame) -> str | None:
-    cands = [c for c in t.columns if isinstance(c, str) and c.endswith("_key") and c != "email_key"]
-    found = []
-    for c in cands:
-        v = t[c].dropna()
-        if len(v) and v.astype("str").str.startswith("agent_").all():
-            found.append(c)
-    if not found:
-        return None
-    return next((c for c in ("agent_key", "assignee_key") if c in found), found[0])
-
-
 def _complaint_tagged(t: pd.DataFrame, pattern: str) -> tuple[np.ndarray, list[str]]:
     out = np.zeros(len(t), dtype=bool)
     used = []
@@ -587,10 +581,6 @@ def _span(s: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return (s.min(), s.max()) if len(s) else None
 
 
-def _filled(df: pd.DataFrame) -> tuple[str, ...]:
-    return tuple(c for c in CUSTOMER_COLUMNS if c in df.columns and bool(df[c].notna().any()))
-
-
 def _period_pairs(x: np.ndarray, g: np.ndarray, P: int) -> SortedGroups:
     """The values of each pair of consecutive periods (group ``i``: periods ``i`` and ``i + 1``), labelled 0 (the
     earlier) and 1 (the later), for the rank tests of the changes (every value in up to two pairs)."""
@@ -659,7 +649,7 @@ class ScorecardPart:
         if r is not None:
             out["referral"] = tuple(c for c in _REFERRAL_COLS if c in r.columns and r[c].notna().any())
             out["csat"] = finite_range(_num(r["csat"]))
-            out["customer_r"] = _filled(r)
+            out["customer_r"] = filled_customer_columns(r)
         if t is not None:
             agents = {}
             for c in t.columns:
@@ -667,7 +657,8 @@ class ScorecardPart:
                     v = t[c].dropna()
                     agents[c] = (len(v) > 0, bool(v.astype("str").str.startswith("agent_").all()))
             s = t["channel"]
-            out.update(agents=agents, customer_t=_filled(t), categorical=isinstance(s.dtype, pd.CategoricalDtype),
+            out.update(agents=agents, customer_t=filled_customer_columns(t),
+                       categorical=isinstance(s.dtype, pd.CategoricalDtype),
                        levels=pd.Index(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
                        else s.dropna().drop_duplicates())
         return out
@@ -849,8 +840,8 @@ def scorecard_from_parts(each: Any, *, freq: Literal["M", "Q"] = "M", preset: st
             levels = below[0]["levels"]
         else:
             _, levels = segment_codes(pd.concat([p["levels"] for p in below], ignore_index=True))
-    customer_t = next((c for c in CUSTOMER_COLUMNS if any(c in p.get("customer_t", ()) for p in below)), None)
-    customer_r = next((c for c in CUSTOMER_COLUMNS if any(c in p.get("customer_r", ()) for p in below)), None)
+    customer_t = customer_column(p.get("customer_t", ()) for p in below)
+    customer_r = customer_column(p.get("customer_r", ()) for p in below)
     built = each("build", periods=periods, freq=f, customer_t=customer_t, customer_r=customer_r, referral=referral,
                  agent=agent, levels=levels, csat_bounds=csat_bounds, complaint_pattern=complaint_pattern)
     total = lambda key: sum_parts([b[key] for b in built if key in b])

@@ -488,9 +488,7 @@ def woodruff_from_parts(ask: Any, counts: np.ndarray, q: Any,
     # the design effect of the share at or below each estimate, then the bounds' ranks and order statistics
     N = cnt.astype(float)
     below = np.sum(ask("below_counts", est=est), axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        means = np.where(N > 0, below / N, np.nan)
-    parts = ask("below_centred", est=est, means=means)
+    parts = ask("below_centred", est=est, means=ratio(below, N))
     wanted = []
     for i, qq in enumerate(qs):
         clusters, ss, rows_ss = (np.sum([p[i][j] for p in parts], axis=0) for j in range(3))

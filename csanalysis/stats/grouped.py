@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from csanalysis.stats.arrays import ratio
 from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["grouped_mean_ci", "grouped_nps_ci", "grouped_quantile_ci", "grouped_share_ci"]
@@ -108,9 +109,7 @@ def grouped_share_ci(success: Any, groups: Any, n_groups: int, confidence: float
     n = np.bincount(g[use], minlength=G).astype(float)
     k = np.bincount(g[use], weights=s[use], minlength=G)
     low, high = wilson_ci(k, n, confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = np.where(n > 0, k / n, np.nan)
-    return est, np.asarray(low, dtype=float), np.asarray(high, dtype=float), n, k
+    return ratio(k, n), np.asarray(low, dtype=float), np.asarray(high, dtype=float), n, k
 
 
 def grouped_nps_ci(scores: Any, groups: Any, n_groups: int,
