@@ -802,6 +802,17 @@ def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFra
     return (np.nan, np.nan) if experiences is None else experience_span(experiences)
 
 
+def _avoidance_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> Any:
+    """:func:`~csanalysis.estimators.avoidance.avoidance_from_parts` of the partitions' parts (their ``(value,
+    note, seconds)``): a part that lacks what the stage needs stops it with its note."""
+    from .estimators.avoidance import avoidance_from_parts
+
+    note = next((n for _, n, _ in done if n is not None), None)
+    if note is not None:
+        raise ValueError(note)
+    return avoidance_from_parts([v for v, _, _ in done], **kw)
+
+
 def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
                window: float) -> pd.Series | None:
     """:func:`no_purchase_after` of one partition of customers (its experiences and purchases), None without
@@ -1343,6 +1354,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
+    from .estimators.avoidance import avoidance_part
     from .estimators.churn import (
         SNAPSHOT_COLUMNS,
         attributable_churn_combine,
@@ -1411,7 +1423,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
     if has_exp and act is not None:
-        jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts, **boot}))
+        if runner is None:
+            jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts,
+                                                                          **boot}))
+        else:  # each partition's index episodes (compact rows), stacked and compared on a worker
+            jobs.append(("avoidance", "avoidance", _avoidance_of_parts,
+                         (runner.map_experience_parts(avoidance_part, act, _ORDER_COLUMNS, positions=True,
+                                                      as_of=as_of_ts),), {"window": window, **boot}))
         jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
                      {"as_of": as_of_ts, **boot}))
         if runner is not None:  # per partition of customers: their experiences beside their purchases

@@ -610,18 +610,19 @@ class DaskRunner:
         value, note, s = _stage(combine, ([v for v, _, _ in done],), kw)
         return value, note, seconds + s
 
-    def map_experience_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...],
-                             **kw: Any) -> list[Any]:
+    def map_experience_parts(self, fn: Callable[..., Any], table: Any, columns: tuple[str, ...], *,
+                             positions: bool = False, **kw: Any) -> list[Any]:
         """``fn(experiences, part, **kw)`` on every partition of customers: the partition's service
         experiences (as :meth:`experiences` built them) beside its part of ``table`` (a table whose rows
         belong to their own customer, :meth:`customer_parts`; the same hash of the customer places both),
-        each a stage of its own: futures of ``(value, note, seconds)``."""
+        each a stage of its own: futures of ``(value, note, seconds)``. With ``positions=True`` also
+        ``positions=``, where each row of the part is in the whole ``table``."""
         parts = self.customer_parts(table, columns)
         if self._experience_parts is None or len(self._experience_parts) != len(parts):
             raise RuntimeError("map_experience_parts needs the experiences built by this runner, in as many "
                                "partitions as the table's")
-        return [self.client.submit(_stage, fn, (e, part), kw, pure=False)
-                for e, (part, _) in zip(self._experience_parts, parts)]
+        return [self.client.submit(_stage, fn, (e, part), {**kw, "positions": pos} if positions else kw, pure=False)
+                for e, (part, pos) in zip(self._experience_parts, parts)]
 
     def drop_parts(self) -> None:
         """Let go of the partitions :meth:`customer_parts` and :meth:`experiences` made (they leave the

@@ -97,6 +97,8 @@ __all__ = [
     "DisrespectResult",
     "DISRESPECT_MIN_GROUP",
     "avoidance",
+    "avoidance_from_parts",
+    "avoidance_part",
     "index_durations",
     "no_return_after_disrespect",
     "simulate_avoidance_scenario",
@@ -322,6 +324,7 @@ def _check_inputs(experiences: Any, activity: Any) -> None:
 
 # =========================================================================== purchase index
 _NEVER = np.iinfo(np.int64).max
+_NO_PURCHASES = "activity has no row with both a customer and a purchase time; nothing to follow."
 
 
 class _Purchases:
@@ -440,9 +443,55 @@ class _Episodes:
     good: dict[str, np.ndarray]
 
 
-def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
-                    count_open_purchases: bool = False, require_purchases: bool = True) -> _Episodes:
-    """The index episodes of :func:`avoidance` (and :func:`index_durations`): the one construction."""
+@dataclass
+class _EpisodeRows:
+    """What the tables (or one partition of their customers) give the index episodes, before any look-up.
+
+    Customer codes (purchasers first, in order of their first purchase row;
+    then contact-only customers in order of their first experience row),
+    the purchases kept, the contacts, survey answers and bad experiences,
+    and the rows of the bad, good and answer index episodes; the bad ones
+    sorted by (code, time). :func:`_episodes_from_rows` builds the look-ups
+    and follow-ups from them; :func:`_merge_rows` stacks the rows of
+    disjoint sets of customers into those of their union.
+    """
+
+    counts: dict[str, Any]
+    labels: pd.Index
+    n_codes: int
+    n_act: int
+    as_of_ns: int
+    known_at: bool
+    p_codes: np.ndarray
+    p_ns: np.ndarray
+    p_amounts: np.ndarray | None
+    c_codes: np.ndarray
+    c_t: np.ndarray
+    an_codes: np.ndarray
+    an_t: np.ndarray
+    ga_codes: np.ndarray
+    ga_t: np.ndarray
+    bd_codes: np.ndarray
+    bd_t: np.ndarray
+    b_codes: np.ndarray
+    b_t: np.ndarray
+    b_created: np.ndarray
+    b_creation: np.ndarray
+    b_answer: np.ndarray
+    g_codes: np.ndarray
+    g_t: np.ndarray
+    g_creation: np.ndarray
+    a_codes: np.ndarray
+    a_t: np.ndarray
+    act_first: np.ndarray  # per purchaser code, the row of its first purchase in the activity table
+    index: str = "first"
+    count_open_purchases: bool = False
+    positioned: bool = False  # act_first are positions in the whole activity table (not this part's rows)
+
+
+def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
+                  count_open_purchases: bool = False, require_purchases: bool = True) -> _EpisodeRows:
+    """The first phase of :func:`_index_episodes`: codes, times and the index rows, per customer."""
     # ------------------------------------------------------------------ codes and times
     counts: dict[str, Any] = {}
     a_cust = activity["customer"]
@@ -451,7 +500,7 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     counts["activity_rows"] = len(activity)
     counts["activity_rows_dropped"] = int((~a_ok).sum())
     if not a_ok.any() and (require_purchases or as_of is None):
-        raise ValueError("activity has no row with both a customer and a purchase time; nothing to follow.")
+        raise ValueError(_NO_PURCHASES)
     a_str = a_cust[a_ok].astype("str")
     a_ns = a_ns[a_ok]
     amounts = (pd.to_numeric(activity["amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[a_ok]
@@ -482,6 +531,11 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     a_codes = all_codes[: a_str.size].astype(np.int64)
     e_codes = all_codes[a_str.size:].astype(np.int64)
     n_act = int(a_codes.max()) + 1 if a_codes.size else 0
+    # each purchaser's first row (codes are numbered in order of appearance: a new code is a new maximum)
+    top = np.maximum.accumulate(a_codes) if a_codes.size else a_codes
+    new = np.ones(a_codes.size, dtype=bool)
+    new[1:] = top[1:] > top[:-1]
+    act_first = np.flatnonzero(a_ok)[new]
     labels = pd.Index(uniques)
     n_codes = len(labels)
     counts["customers_with_purchases"] = int(n_act)
@@ -496,14 +550,9 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     if inside.any():
         a_codes, a_ns = a_codes[~inside], a_ns[~inside]
         amounts = None if amounts is None else amounts[~inside]
-    pur = _Purchases(a_codes, a_ns, n_codes, amounts)
     # contacts: tickets and bad experiences; a survey answer that was not bad is not a contact (the company asked),
     # it is history (answers, as a sign that the customer is still engaged, are adjusted for)
     is_contact = ~e_answer | e_bad
-    contacts = _Purchases(e_codes[is_contact], e_at[is_contact], n_codes)
-    answers = _Purchases(e_codes[e_answer], e_at[e_answer], n_codes)
-    # the good ones among them: how satisfied the customer has said they were before the index (history too)
-    good_answers = _Purchases(e_codes[e_answer & e_good], e_at[e_answer & e_good], n_codes)
 
     # ------------------------------------------------------------------ bad index episodes
     if index == "first":
@@ -515,9 +564,6 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     late = e_known[b_rows] > as_of_ns
     counts["bad_index_after_as_of"] = int(late.sum())
     b_rows = b_rows[~late]
-    b_codes, b_t = e_codes[b_rows], e_known[b_rows]
-    b_first = np.ones(b_codes.size, dtype=bool)
-    b_first[1:] = b_codes[1:] != b_codes[:-1]
 
     # ------------------------------------------------------------------ good index episodes
     r_idx = np.nonzero(e_rated)[0]
@@ -526,25 +572,132 @@ def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of:
     late_g = e_known[g_rows] > as_of_ns
     counts["good_index_after_as_of"] = int(late_g.sum())
     g_rows = g_rows[~late_g]
-    g_codes, g_t = e_codes[g_rows], e_known[g_rows]
-    # censored when a later bad experience becomes known
-    bads = _Purchases(e_codes[e_bad], e_known[e_bad], n_codes)
+    # rated survey answers that were not bad (the active comparator of the cases indexed by an answer)
+    a_rows = np.nonzero(e_answer & e_rated & ~e_bad & (e_known <= as_of_ns))[0]
+    return _EpisodeRows(
+        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, as_of_ns=as_of_ns,
+        known_at=known_at, p_codes=a_codes, p_ns=a_ns, p_amounts=amounts,
+        c_codes=e_codes[is_contact], c_t=e_at[is_contact], an_codes=e_codes[e_answer], an_t=e_at[e_answer],
+        ga_codes=e_codes[e_answer & e_good], ga_t=e_at[e_answer & e_good], bd_codes=e_codes[e_bad],
+        bd_t=e_known[e_bad], b_codes=e_codes[b_rows], b_t=e_known[b_rows], b_created=e_at[b_rows],
+        b_creation=e_creation[b_rows], b_answer=e_answer[b_rows], g_codes=e_codes[g_rows], g_t=e_known[g_rows],
+        g_creation=e_creation[g_rows], a_codes=e_codes[a_rows], a_t=e_known[a_rows], act_first=act_first,
+        index=index, count_open_purchases=bool(count_open_purchases))
+
+
+def _episodes_from_rows(r: _EpisodeRows) -> _Episodes:
+    """The second phase of :func:`_index_episodes`: the look-ups of purchases and contacts, the follow-ups."""
+    n_codes, as_of_ns = r.n_codes, r.as_of_ns
+    pur = _Purchases(r.p_codes, r.p_ns, n_codes, r.p_amounts)
+    contacts = _Purchases(r.c_codes, r.c_t, n_codes)
+    answers = _Purchases(r.an_codes, r.an_t, n_codes)
+    # the good ones among them: how satisfied the customer has said they were before the index (history too)
+    good_answers = _Purchases(r.ga_codes, r.ga_t, n_codes)
+    b_codes, g_codes, g_t = r.b_codes, r.g_codes, r.g_t
+    b_first = np.ones(b_codes.size, dtype=bool)
+    b_first[1:] = b_codes[1:] != b_codes[:-1]
+    # good episodes are censored when a later bad experience becomes known
+    bads = _Purchases(r.bd_codes, r.bd_t, n_codes)
     nb = bads.after(g_codes, g_t)
     has_bad = nb < bads.start[g_codes + 1]
     stop = np.where(has_bad, bads.at[np.minimum(nb, max(bads.at.size - 1, 0))] if bads.at.size else _NEVER, _NEVER)
     good = pur.follow(g_codes, g_t, as_of_ns, stop=stop)
     good["censored_by_bad"] = ~good["event"] & (stop <= as_of_ns)
-    # rated survey answers that were not bad (the active comparator of the cases indexed by an answer)
-    a_rows = np.nonzero(e_answer & e_rated & ~e_bad & (e_known <= as_of_ns))[0]
+    counts = dict(r.counts)
     counts["good_censored_at_later_bad"] = int(good["censored_by_bad"].sum())
-
     return _Episodes(
-        counts=counts, labels=labels, n_codes=n_codes, n_act=n_act, as_of_ns=as_of_ns, pur=pur, contacts=contacts, answers=answers,
-        good_answers=good_answers, bads=bads,
-        known_at=known_at, b_codes=b_codes, b_t=b_t, b_first=b_first, b_created=e_at[b_rows],
-        b_creation=e_creation[b_rows], b_answer=e_answer[b_rows], bad=pur.follow(b_codes, b_t, as_of_ns),
-        a_codes=e_codes[a_rows], a_t=e_known[a_rows], g_codes=g_codes, g_t=g_t,
-        g_creation=e_creation[g_rows], good=good)
+        counts=counts, labels=r.labels, n_codes=n_codes, n_act=r.n_act, as_of_ns=as_of_ns, pur=pur,
+        contacts=contacts, answers=answers, good_answers=good_answers, bads=bads, known_at=r.known_at,
+        b_codes=b_codes, b_t=r.b_t, b_first=b_first, b_created=r.b_created, b_creation=r.b_creation,
+        b_answer=r.b_answer, bad=pur.follow(b_codes, r.b_t, as_of_ns), a_codes=r.a_codes, a_t=r.a_t,
+        g_codes=g_codes, g_t=g_t, g_creation=r.g_creation, good=good)
+
+
+def _label_order(labels: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+    """Stable order of text by code point (UTF-8 byte order, as :func:`csanalysis.experiences.experiences` sorts its
+    rows by customer)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(labels):
+        return np.array([], dtype=np.int64)
+    return np.asarray(pc.sort_indices(pa.array(pd.Series(labels, copy=False).astype("str"), from_pandas=True)),
+                      dtype=np.int64)
+
+
+def _merge_rows(parts: list[_EpisodeRows]) -> _EpisodeRows:
+    """The rows of disjoint sets of customers (partitions) as one table's rows.
+
+    Purchasers are numbered by their first purchase row in the whole
+    activity table (``act_first`` as positions in it), contact-only customers
+    and the good and answer index rows in the order of the customers'
+    labels, which is the order of the experiences (:func:`csanalysis.experiences.
+    experiences` sorts by customer); each customer's own rows keep their
+    order. On those tables the stacked rows are the whole tables' rows, so
+    every figure is the same.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    for p in parts[1:]:
+        if (p.as_of_ns, p.index, p.count_open_purchases) != (first.as_of_ns, first.index, first.count_open_purchases):
+            raise ValueError("the parts were built with different as_of, index or count_open_purchases; build "
+                             "every part with the same options.")
+    cat = np.concatenate
+    n_act = np.array([p.n_act for p in parts], dtype=np.int64)
+    n_other = np.array([p.n_codes - p.n_act for p in parts], dtype=np.int64)
+    n_act_all = int(n_act.sum())
+    # purchasers by their first purchase row; the others by label
+    # (rows of parts without positions: as if the parts were stacked in the order given)
+    offsets = np.cumsum([0] + [p.counts["activity_rows"] for p in parts[:-1]])
+    firsts = [p.act_first if p.positioned else p.act_first + off for p, off in zip(parts, offsets)]
+    order_a = np.argsort(cat(firsts), kind="stable")
+    other_labels = pd.concat([pd.Series(p.labels[p.n_act:], dtype="str") for p in parts], ignore_index=True)
+    order_o = _label_order(other_labels)
+    new_a = np.empty(order_a.size, dtype=np.int64)
+    new_a[order_a] = np.arange(order_a.size)
+    new_o = np.empty(order_o.size, dtype=np.int64)
+    new_o[order_o] = np.arange(order_o.size) + n_act_all
+    start_a, start_o = np.cumsum(n_act) - n_act, np.cumsum(n_other) - n_other
+    maps = [cat([new_a[a: a + k], new_o[o: o + m]]) for a, k, o, m in zip(start_a, n_act, start_o, n_other)]
+    act_labels = pd.concat([pd.Series(p.labels[: p.n_act], dtype="str") for p in parts], ignore_index=True)
+    labels = pd.Index(pd.concat([act_labels.take(order_a), other_labels.take(order_o)], ignore_index=True))
+    if not labels.is_unique:
+        raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
+                         "experiences and purchases in one part).")
+
+    def stack(name: str) -> np.ndarray:
+        return cat([getattr(p, name) for p in parts])
+
+    def codes(name: str) -> np.ndarray:
+        return cat([m[getattr(p, name)] for p, m in zip(parts, maps)])
+
+    counts = {k: sum(p.counts[k] for p in parts) for k in first.counts}
+    amounts = None if any(p.p_amounts is None for p in parts) else stack("p_amounts")  # (the same columns)
+    b_codes, b_t = codes("b_codes"), stack("b_t")
+    b_order = np.lexsort((b_t, b_codes))
+    g_codes, a_codes = codes("g_codes"), codes("a_codes")
+    g_order = _label_order(labels.take(g_codes))  # (stable: a customer's rows keep their order)
+    a_order = _label_order(labels.take(a_codes))
+    with_rows = [p for p in parts if p.counts["experience_rows"]]
+    return _EpisodeRows(
+        counts=counts, labels=labels, n_codes=len(labels), n_act=n_act_all, as_of_ns=first.as_of_ns,
+        known_at=(with_rows or parts)[0].known_at, p_codes=codes("p_codes"), p_ns=stack("p_ns"), p_amounts=amounts,
+        c_codes=codes("c_codes"), c_t=stack("c_t"), an_codes=codes("an_codes"), an_t=stack("an_t"),
+        ga_codes=codes("ga_codes"), ga_t=stack("ga_t"), bd_codes=codes("bd_codes"), bd_t=stack("bd_t"),
+        b_codes=b_codes[b_order], b_t=b_t[b_order], b_created=stack("b_created")[b_order],
+        b_creation=stack("b_creation")[b_order], b_answer=stack("b_answer")[b_order], g_codes=g_codes[g_order],
+        g_t=stack("g_t")[g_order], g_creation=stack("g_creation")[g_order], a_codes=a_codes[a_order],
+        a_t=stack("a_t")[a_order], act_first=np.sort(cat(firsts)), index=first.index,
+        count_open_purchases=first.count_open_purchases, positioned=True)
+
+
+def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
+                    count_open_purchases: bool = False, require_purchases: bool = True) -> _Episodes:
+    """The index episodes of :func:`avoidance` (and :func:`index_durations`): the one construction."""
+    return _episodes_from_rows(_episode_rows(experiences, activity, as_of=as_of, index=index,
+                                             count_open_purchases=count_open_purchases,
+                                             require_purchases=require_purchases))
 
 
 def index_durations(
@@ -2085,6 +2238,17 @@ def avoidance(
     True
     """
     _check_inputs(experiences, activity)
+    opts = _options(window=window, index=index, baseline=baseline, changed_rule=changed_rule,
+                    n_resamples=n_resamples, seed=seed, confidence=confidence)
+    # the index episodes (shared with index_durations)
+    ep = _index_episodes(experiences, activity, as_of=as_of, index=index,
+                         count_open_purchases=bool(count_open_purchases))
+    return _avoidance(ep, count_open=bool(count_open_purchases), **opts)
+
+
+def _options(*, window: Any, index: Any, baseline: Any, changed_rule: Any, n_resamples: Any, seed: Any,
+             confidence: Any) -> dict[str, Any]:
+    """The options of :func:`avoidance`, checked (a teaching error each), with the seed as an int."""
     try:
         window = float(window)
     except (TypeError, ValueError):
@@ -2100,15 +2264,18 @@ def avoidance(
     n_resamples = check_resamples(n_resamples)
     confidence = check_confidence(confidence)
     rule = _changed_rule(changed_rule)
-    count_open = bool(count_open_purchases)
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         seed_int = int(seed) % 2**31
     else:
         seed_int = int(np.random.default_rng(seed).integers(0, 2**31))
-    rng_bad = np.random.default_rng(seed_int)
+    return {"window": window, "index": index, "baseline": baseline, "rule": rule, "n_resamples": n_resamples,
+            "seed_int": seed_int, "confidence": confidence}
 
-    # ------------------------------------------------------------------ index episodes (shared with index_durations)
-    ep = _index_episodes(experiences, activity, as_of=as_of, index=index, count_open_purchases=count_open)
+
+def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule: ChangedRule, count_open: bool,
+               n_resamples: int, seed_int: int, confidence: float) -> AvoidanceResult:
+    """:func:`avoidance` from its index episodes and checked options."""
+    rng_bad = np.random.default_rng(seed_int)
     counts, labels = ep.counts, ep.labels
     as_of_ts = pd.Timestamp(ep.as_of_ns, unit="ns", tz="UTC")
     b_codes, b_first, bad = ep.b_codes, ep.b_first, ep.bad
@@ -2376,6 +2543,127 @@ def avoidance(
         index=index, baseline=baseline, confidence=confidence, counts=counts, comparison=comparison,
         balance=balance, changed_rule=rule, count_open_purchases=count_open,
     )
+
+
+# =========================================================================== per partition of customers
+#: The columns of an empty experiences table (a partition of customers without service contacts).
+_NO_EXPERIENCES = {"customer": "str", "at": "datetime64[ns, UTC]", "bad": "bool", "good": "bool", "rated": "bool"}
+
+
+def avoidance_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: Any,
+                   index: Literal["first", "every"] = "first", count_open_purchases: bool = False,
+                   positions: np.ndarray | None = None) -> _EpisodeRows:
+    """One partition of customers' share of :func:`avoidance`: its index episodes' rows.
+
+    Every customer's experiences and purchases must be in one partition
+    (the Dask engine splits both tables by a hash of the customer). What a
+    part sends is the compact rows of its customers: codes and times of
+    purchases and contacts, and the rows of the index experiences, no text
+    but the customers' labels. :func:`avoidance_from_parts` stacks them and
+    computes the figures.
+
+    Parameters
+    ----------
+    experiences : DataFrame or None
+        The partition's experiences (as :func:`csanalysis.experiences.experiences`
+        returns them, sorted by customer); None when it has none.
+    activity : DataFrame
+        The partition's purchases (``customer``, ``at``, ``amount`` when present).
+    as_of : timestamp
+        End of follow-up, the same for every part (the whole activity's last
+        purchase when :func:`avoidance` is not given one).
+    index, count_open_purchases
+        As :func:`avoidance`; the same for every part.
+    positions : array of int, optional
+        Each activity row's position in the whole activity table: customers
+        are numbered by their first purchase there, as :func:`avoidance`
+        numbers them (which orders the control rows it draws). Without it,
+        the parts count as stacked in the order given.
+
+    Returns
+    -------
+    object
+        The part's rows, for :func:`avoidance_from_parts`.
+
+    Examples
+    --------
+    >>> exp, act, _ = simulate_avoidance_scenario(600, seed=2)
+    >>> as_of = act["at"].max()
+    >>> side = exp["customer"].str[-1].isin(list("02468")), act["customer"].str[-1].isin(list("02468"))
+    >>> parts = [avoidance_part(exp[side[0] == k], act[side[1] == k], as_of=as_of,
+    ...                         positions=np.flatnonzero(side[1] == k)) for k in (True, False)]
+    >>> a = avoidance_from_parts(parts, n_resamples=50).summary()
+    >>> b = avoidance(exp, act, as_of=as_of, n_resamples=50).summary()
+    >>> bool(a.drop(columns="flags").equals(b.drop(columns="flags")))
+    True
+    """
+    if experiences is None:
+        experiences = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _NO_EXPERIENCES.items()})
+    _check_inputs(experiences, activity)
+    if as_of is None:
+        raise ValueError("avoidance_part needs as_of, the end of follow-up of every part (the last purchase in "
+                         "the whole activity table, when avoidance() is given none).")
+    if index not in ("first", "every"):
+        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+    rows = _episode_rows(experiences, activity, as_of=as_of, index=index,
+                         count_open_purchases=bool(count_open_purchases), require_purchases=False)
+    if positions is not None:
+        positions = np.asarray(positions, dtype=np.int64)
+        if positions.shape != (len(activity),):
+            raise ValueError(f"positions must give one position per activity row ({len(activity)}), got "
+                             f"{positions.size}.")
+        rows.act_first, rows.positioned = positions[rows.act_first], True
+    return rows
+
+
+def avoidance_from_parts(
+    parts: list[Any],
+    *,
+    window: float = 730,
+    baseline: Literal["weighted", "none"] = "weighted",
+    changed_rule: ChangedRule | Mapping[str, Any] | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int | np.random.Generator | None = 0,
+    confidence: float = 0.95,
+) -> AvoidanceResult:
+    """:func:`avoidance` of the union of partitions of customers, from their :func:`avoidance_part`.
+
+    The parts' rows are stacked into the whole tables' rows (customers
+    numbered as :func:`avoidance` numbers them: purchasers by their first
+    purchase in the whole activity table, the others in the order of the
+    experiences, which is by customer), and the figures are computed once
+    from them: the same figures, intervals and episodes as :func:`avoidance`
+    on the whole tables. Only numbers and the customers' labels travel; the
+    tables' other columns stay with the parts.
+
+    Parameters
+    ----------
+    parts : list
+        :func:`avoidance_part` of each partition (built with the same
+        ``as_of``, ``index`` and ``count_open_purchases``), in any order.
+    window, baseline, changed_rule, n_resamples, seed, confidence
+        As :func:`avoidance`.
+
+    Returns
+    -------
+    AvoidanceResult
+
+    Examples
+    --------
+    >>> exp, act, _ = simulate_avoidance_scenario(400, seed=1)
+    >>> part = avoidance_part(exp, act, as_of=act["at"].max())
+    >>> avoidance_from_parts([part], n_resamples=50).figure("avoid_2y_after_bad")["n"] > 0
+    True
+    """
+    parts = list(parts)
+    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
+        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
+    rows = _merge_rows(parts)
+    if rows.counts["activity_rows"] == rows.counts["activity_rows_dropped"]:
+        raise ValueError(_NO_PURCHASES)
+    opts = _options(window=window, index=rows.index, baseline=baseline, changed_rule=changed_rule,
+                    n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return _avoidance(_episodes_from_rows(rows), count_open=rows.count_open_purchases, **opts)
 
 
 # =========================================================================== simulator

@@ -1,0 +1,138 @@
+"""Avoidance per partition of customers (issue 13, items 4-5): each partition builds its index episodes' compact
+rows (:func:`avoidance_part`), the rows are stacked and the figures computed once (:func:`avoidance_from_parts`).
+
+The stacked rows are the whole tables' rows (customers numbered as the whole-table function numbers them), so the
+result, its episodes and its comparison equal :func:`avoidance` on the whole tables exactly, for any split that
+keeps each customer's rows together and parts given in any order: on simulated worlds with survey answers, index
+times that fall back to creation, open tickets, missing customers and times, and on the bundled sample.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csanalysis.estimators.avoidance import (
+    avoidance,
+    avoidance_from_parts,
+    avoidance_part,
+    simulate_avoidance_scenario,
+)
+from csanalysis.partition import part_numbers, split_positions
+
+
+def _world(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A simulated world with what real experiences carry: survey answers, known_at (sometimes missing, the
+    creation time then), solved times (open tickets set purchases aside), rows without a customer or a time."""
+    exp, act, _ = simulate_avoidance_scenario(500 + 150 * seed, seed=seed)
+    rng = np.random.default_rng(100 + seed)
+    n, m = len(exp), len(act)
+    exp["source"] = pd.array(np.where(rng.random(n) < 0.3, "survey", "ticket"), dtype="str")
+    late = pd.to_timedelta(rng.integers(0, 72, n), "h")
+    exp["known_at"] = exp["at"] + late
+    creation = rng.random(n) < 0.1
+    exp.loc[creation, "known_at"] = pd.NaT
+    exp["known_from"] = pd.array(np.where(creation, "created_at", "solved_at"), dtype="str")
+    exp["resolved_at"] = exp["at"] + pd.to_timedelta(rng.integers(1, 20, n), "D")
+    exp.loc[rng.random(n) < 0.3, "resolved_at"] = pd.NaT
+    exp.loc[rng.random(n) < 0.02, "customer"] = None
+    act.loc[rng.random(m) < 0.02, "customer"] = None
+    act.loc[rng.random(m) < 0.02, "at"] = pd.NaT
+    act.loc[rng.random(m) < 0.05, "amount"] = np.nan
+    # experiences as experiences() gives them: sorted by customer (missing last), then time
+    exp = exp.sort_values(["customer", "at"], na_position="last", kind="stable").reset_index(drop=True)
+    return exp, act.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # activity in any order
+
+
+def _split(exp: pd.DataFrame, act: pd.DataFrame, k: int, as_of, **kw) -> list:
+    pe = split_positions(part_numbers(exp["customer"], k), k)
+    pa = split_positions(part_numbers(act["customer"], k), k)
+    return [avoidance_part(exp.take(p) if len(p) else None, act.take(q), as_of=as_of, positions=q, **kw)
+            for p, q in zip(pe, pa)]
+
+
+def _same(a, b) -> None:
+    assert json.dumps(a.to_dict(), sort_keys=True, default=str) == json.dumps(b.to_dict(), sort_keys=True,
+                                                                              default=str)
+    pd.testing.assert_frame_equal(a.episodes, b.episodes, check_exact=True)
+    if a.balance is not None:
+        pd.testing.assert_frame_equal(a.balance, b.balance, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("index,count_open", [("first", False), ("every", False), ("first", True)])
+def test_parts_equal_the_whole(seed, index, count_open):
+    exp, act = _world(seed)
+    as_of = act["at"].max()
+    kw = {"n_resamples": 40, "seed": seed}
+    whole = avoidance(exp, act, as_of=as_of, index=index, count_open_purchases=count_open, **kw)
+    assert whole.figure("avoid_2y_after_bad")["n"] > 50 and whole.balance is not None
+    for k in (1, 2, 3, 6):
+        parts = _split(exp, act, k, as_of, index=index, count_open_purchases=count_open)
+        _same(avoidance_from_parts(parts[::-1], **kw), whole)
+
+
+def test_parts_of_the_sample_equal_the_whole():
+    from csanalysis.datasets import load_sample
+    from csanalysis.experiences import experiences
+    from csanalysis.link import link_customers
+
+    s = load_sample()
+    linked = link_customers(s.tickets, s.responses, s.activity, s.customers)
+    exp, act = experiences(linked.tickets, linked.responses), linked.activity
+    as_of = act["at"].max()
+    whole = avoidance(exp, act, as_of=as_of, n_resamples=30, seed=3)
+    assert whole.comparison["cases"] > 100  # the comparison has content
+    for k in (2, 7):
+        _same(avoidance_from_parts(_split(exp, act, k, as_of), n_resamples=30, seed=3), whole)
+
+
+def test_the_order_of_the_whole_activity_matters_and_positions_carry_it():
+    """Customers are numbered by their first purchase in the whole table (which orders the drawn controls):
+    without positions the parts count as stacked in the order given, which is another table."""
+    exp, act = _world(1)
+    as_of = act["at"].max()
+    whole = avoidance(exp, act, as_of=as_of, n_resamples=30)
+    pa = split_positions(part_numbers(act["customer"], 2), 2)
+    pe = split_positions(part_numbers(exp["customer"], 2), 2)
+    stacked = pd.concat([act.take(q) for q in pa], ignore_index=True)
+    parts = [avoidance_part(exp.take(p), act.take(q), as_of=as_of) for p, q in zip(pe, pa)]
+    _same(avoidance_from_parts(parts, n_resamples=30), avoidance(exp, stacked, as_of=as_of, n_resamples=30))
+    assert not whole.episodes.equals(avoidance_from_parts(parts, n_resamples=30).episodes)
+
+
+def test_parts_say_what_is_wrong():
+    exp, act = _world(0)
+    as_of = act["at"].max()
+    with pytest.raises(ValueError, match="needs as_of"):
+        avoidance_part(exp, act, as_of=None)
+    with pytest.raises(ValueError, match="one position per activity row"):
+        avoidance_part(exp, act, as_of=as_of, positions=np.arange(3))
+    with pytest.raises(ValueError, match="index must be"):
+        avoidance_part(exp, act, as_of=as_of, index="last")
+    a = avoidance_part(exp, act, as_of=as_of)
+    with pytest.raises(ValueError, match="different as_of, index or count_open_purchases"):
+        avoidance_from_parts([a, avoidance_part(exp.iloc[:0], act.iloc[:0], as_of=as_of, index="every")])
+    with pytest.raises(ValueError, match="more than one part"):
+        avoidance_from_parts([a, a])
+    with pytest.raises(ValueError, match="non-empty list"):
+        avoidance_from_parts([])
+    none = act.assign(at=pd.NaT)
+    with pytest.raises(ValueError, match="no row with both a customer and a purchase time"):
+        avoidance_from_parts([avoidance_part(exp, none, as_of=as_of)])
+    with pytest.raises(ValueError, match="window must be a positive"):
+        avoidance_from_parts([a], window=-1)
+
+
+def test_a_part_without_experiences_or_purchases():
+    exp, act = _world(2)
+    as_of = act["at"].max()
+    whole = avoidance(exp, act, as_of=as_of, n_resamples=20)
+    only_buyers = ~act["customer"].isin(exp["customer"])
+    parts = [avoidance_part(None, act[only_buyers], as_of=as_of, positions=np.flatnonzero(only_buyers)),
+             avoidance_part(exp, act[~only_buyers], as_of=as_of, positions=np.flatnonzero(~only_buyers)),
+             avoidance_part(None, act.iloc[:0], as_of=as_of, positions=np.array([], dtype=np.int64))]
+    _same(avoidance_from_parts(parts, n_resamples=20), whole)
