@@ -813,6 +813,18 @@ def _avoidance_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) ->
     return avoidance_from_parts([v for v, _, _ in done], **kw)
 
 
+def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: pd.DataFrame, verbatims: Any,
+                         **kw: Any) -> Any:
+    """:func:`~csanalysis.estimators.avoidance.no_return_after_disrespect_from_parts` of the avoidance's parts
+    (their ``(value, note, seconds)``)."""
+    from .estimators.avoidance import no_return_after_disrespect_from_parts
+
+    note = next((n for _, n, _ in done if n is not None), None)
+    if note is not None:
+        raise ValueError(note)
+    return no_return_after_disrespect_from_parts([v for v, _, _ in done], responses, verbatims, **kw)
+
+
 def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
                window: float) -> pd.Series | None:
     """:func:`no_purchase_after` of one partition of customers (its experiences and purchases), None without
@@ -1401,7 +1413,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if as_of_ts is None and here(_has, linked.activity, "at"):
         as_of_ts = here(_latest, linked.activity, "at")
 
-    exp = None
+    exp = avoidance_parts = None
     if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
             exp_tickets = _nonempty(linked.tickets)
@@ -1426,10 +1438,12 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is None:
             jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts,
                                                                           **boot}))
-        else:  # each partition's index episodes (compact rows), stacked and compared on a worker
-            jobs.append(("avoidance", "avoidance", _avoidance_of_parts,
-                         (runner.map_experience_parts(avoidance_part, act, _ORDER_COLUMNS, positions=True,
-                                                      as_of=as_of_ts),), {"window": window, **boot}))
+        else:  # each partition's index episodes (compact rows), stacked and compared on a worker; kept for
+            # no return after disrespect (its indexes are the avoidance's, the commented ones)
+            avoidance_parts = runner.map_experience_parts(avoidance_part, act, _ORDER_COLUMNS, positions=True,
+                                                          as_of=as_of_ts)
+            jobs.append(("avoidance", "avoidance", _avoidance_of_parts, (avoidance_parts,), {"window": window,
+                                                                                          **boot}))
         jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
                      {"as_of": as_of_ts, **boot}))
         if runner is not None:  # per partition of customers: their experiences beside their purchases
@@ -1581,8 +1595,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if res["verbatims"] is not None and survey_comments and has_exp and act is not None:
         from .estimators.avoidance import no_return_after_disrespect
 
-        res["verbatims"].disrespect = run("no return after disrespect", no_return_after_disrespect, exp, act, rs,
-                                            res["verbatims"], as_of=as_of_ts, **boot)
+        if runner is None:
+            res["verbatims"].disrespect = run("no return after disrespect", no_return_after_disrespect, exp, act,
+                                                rs, res["verbatims"], as_of=as_of_ts, **boot)
+        else:  # from the avoidance's parts
+            res["verbatims"].disrespect = run("no return after disrespect", _disrespect_of_parts, avoidance_parts,
+                                                rs, res["verbatims"], **boot)
+    avoidance_parts = None
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:
         merged = run("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],

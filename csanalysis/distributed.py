@@ -50,8 +50,14 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    equal to one pass over the whole table by construction (counts and
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
-   positions in the whole table, which travel with the parts). Every other
-   estimator (avoidance, drivers, ...) is a task of its own,
+   positions in the whole table, which travel with the parts). The
+   avoidance figures gather: each partition builds its index episodes'
+   compact rows (:func:`csanalysis.estimators.avoidance.avoidance_part`,
+   its experiences beside its orders; numbers and labels only), and one
+   task stacks them into the whole tables' rows and computes the figures
+   (:func:`~csanalysis.estimators.avoidance.avoidance_from_parts`); no
+   return after disrespect is computed from the same parts. Every other
+   estimator (the key drivers, journeys, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's

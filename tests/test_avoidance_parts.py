@@ -75,14 +75,8 @@ def test_parts_equal_the_whole(seed, index, count_open):
         _same(avoidance_from_parts(parts[::-1], **kw), whole)
 
 
-def test_parts_of_the_sample_equal_the_whole():
-    from csanalysis.datasets import load_sample
-    from csanalysis.experiences import experiences
-    from csanalysis.link import link_customers
-
-    s = load_sample()
-    linked = link_customers(s.tickets, s.responses, s.activity, s.customers)
-    exp, act = experiences(linked.tickets, linked.responses), linked.activity
+def test_parts_of_the_sample_equal_the_whole(sample_tables):
+    exp, act, _, _ = sample_tables
     as_of = act["at"].max()
     whole = avoidance(exp, act, as_of=as_of, n_resamples=30, seed=3)
     assert whole.comparison["cases"] > 100  # the comparison has content
@@ -136,3 +130,37 @@ def test_a_part_without_experiences_or_purchases():
              avoidance_part(exp, act[~only_buyers], as_of=as_of, positions=np.flatnonzero(~only_buyers)),
              avoidance_part(None, act.iloc[:0], as_of=as_of, positions=np.array([], dtype=np.int64))]
     _same(avoidance_from_parts(parts, n_resamples=20), whole)
+
+
+@pytest.fixture(scope="module")
+def sample_tables():
+    from csanalysis.datasets import load_sample
+    from csanalysis.estimators.verbatims import verbatims
+    from csanalysis.experiences import experiences
+    from csanalysis.link import link_customers
+
+    s = load_sample()
+    linked = link_customers(s.tickets, s.responses, s.activity, s.customers)
+    exp = experiences(linked.tickets, linked.responses)
+    return exp, linked.activity, linked.responses, verbatims(linked.responses, tickets=linked.tickets)
+
+
+def test_no_return_after_disrespect_from_the_avoidance_parts_equals_the_whole(sample_tables):
+    from csanalysis.estimators.avoidance import no_return_after_disrespect, no_return_after_disrespect_from_parts
+
+    exp, act, rs, verb = sample_tables
+    as_of = act["at"].max()
+    whole = no_return_after_disrespect(exp, act, rs, verb, as_of=as_of, n_resamples=40, seed=2)
+    assert whole.settings["flagged"] >= 5 and np.isfinite(whole.figures["ci_low"]).all()  # a comparison
+    for k in (1, 2, 5):
+        got = no_return_after_disrespect_from_parts(_split(exp, act, k, as_of)[::-1], rs, verb, n_resamples=40,
+                                                    seed=2)
+        assert json.dumps(got.to_dict(), sort_keys=True) == json.dumps(whole.to_dict(), sort_keys=True)
+        pd.testing.assert_frame_equal(got.episodes, whole.episodes, check_exact=True)
+    # no comment matches an index: the same note
+    other = rs.assign(response_id="x" + rs["response_id"].astype("str"))
+    a = no_return_after_disrespect(exp, act, other, verb, as_of=as_of, n_resamples=20)
+    b = no_return_after_disrespect_from_parts(_split(exp, act, 3, as_of), other, verb, n_resamples=20)
+    assert a.to_dict() == b.to_dict() and "no first bad experience" in a.figures["note"].iloc[0]
+    with pytest.raises(ValueError, match="index='first'"):
+        no_return_after_disrespect_from_parts(_split(exp, act, 2, as_of, index="every"), rs, verb)

@@ -94,6 +94,13 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
     if a.results["avoidance"] is not None:  # the episodes (every customer's index and follow-up) too
         assert_frame_equal(a.results["avoidance"].episodes, b.results["avoidance"].episodes, check_exact=False,
                            rtol=1e-9, atol=1e-9, obj="avoidance episodes")
+    dis = [getattr(r.results["verbatims"], "disrespect", None) if r.results["verbatims"] is not None else None
+           for r in (a, b)]
+    assert (dis[0] is None) == (dis[1] is None)
+    if dis[0] is not None:  # from the avoidance's parts on the Dask engine
+        _assert_close(dis[0].to_dict(), dis[1].to_dict(), "disrespect")
+        assert_frame_equal(dis[0].episodes, dis[1].episodes, check_exact=False, rtol=1e-9, atol=1e-9,
+                           obj="disrespect episodes")
     if a.results["rfm"] is not None:
         assert_frame_equal(a.results["rfm"].table, b.results["rfm"].table, check_exact=True)
     fig = a.figures

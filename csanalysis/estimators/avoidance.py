@@ -61,7 +61,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -101,6 +101,7 @@ __all__ = [
     "avoidance_part",
     "index_durations",
     "no_return_after_disrespect",
+    "no_return_after_disrespect_from_parts",
     "simulate_avoidance_scenario",
 ]
 
@@ -484,6 +485,8 @@ class _EpisodeRows:
     a_codes: np.ndarray
     a_t: np.ndarray
     act_first: np.ndarray  # per purchaser code, the row of its first purchase in the activity table
+    b_response: np.ndarray | None = None  # the survey response of each bad index row (experiences' response_id)
+    late_response: np.ndarray | None = None  # those of the bad index rows dropped as known after as_of
     index: str = "first"
     count_open_purchases: bool = False
     positioned: bool = False  # act_first are positions in the whole activity table (not this part's rows)
@@ -563,6 +566,14 @@ def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: A
     b_rows = b_rows[np.lexsort((e_known[b_rows], e_codes[b_rows]))]
     late = e_known[b_rows] > as_of_ns
     counts["bad_index_after_as_of"] = int(late.sum())
+    # (the survey answer an index comes from: no_return_after_disrespect picks the commented ones)
+    has_rid = "response_id" in experiences.columns
+
+    def rid(rows: np.ndarray) -> np.ndarray | None:  # (of the experiences' rows kept, e_ok)
+        return (experiences["response_id"].iloc[np.flatnonzero(e_ok)[rows]].astype("str")
+                .to_numpy(dtype=object, na_value=None) if has_rid else None)
+
+    late_response = rid(b_rows[late])
     b_rows = b_rows[~late]
 
     # ------------------------------------------------------------------ good index episodes
@@ -582,7 +593,8 @@ def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: A
         bd_t=e_known[e_bad], b_codes=e_codes[b_rows], b_t=e_known[b_rows], b_created=e_at[b_rows],
         b_creation=e_creation[b_rows], b_answer=e_answer[b_rows], g_codes=e_codes[g_rows], g_t=e_known[g_rows],
         g_creation=e_creation[g_rows], a_codes=e_codes[a_rows], a_t=e_known[a_rows], act_first=act_first,
-        index=index, count_open_purchases=bool(count_open_purchases))
+        b_response=rid(b_rows), late_response=late_response, index=index,
+        count_open_purchases=bool(count_open_purchases))
 
 
 def _episodes_from_rows(r: _EpisodeRows) -> _Episodes:
@@ -680,6 +692,9 @@ def _merge_rows(parts: list[_EpisodeRows]) -> _EpisodeRows:
     g_order = _label_order(labels.take(g_codes))  # (stable: a customer's rows keep their order)
     a_order = _label_order(labels.take(a_codes))
     with_rows = [p for p in parts if p.counts["experience_rows"]]
+    responses = (None if any(p.b_response is None for p in with_rows) or not with_rows else
+                 [cat([np.array([], dtype=object) if p.b_response is None else getattr(p, n) for p in parts])
+                  for n in ("b_response", "late_response")])
     return _EpisodeRows(
         counts=counts, labels=labels, n_codes=len(labels), n_act=n_act_all, as_of_ns=first.as_of_ns,
         known_at=(with_rows or parts)[0].known_at, p_codes=codes("p_codes"), p_ns=stack("p_ns"), p_amounts=amounts,
@@ -688,7 +703,9 @@ def _merge_rows(parts: list[_EpisodeRows]) -> _EpisodeRows:
         b_codes=b_codes[b_order], b_t=b_t[b_order], b_created=stack("b_created")[b_order],
         b_creation=stack("b_creation")[b_order], b_answer=stack("b_answer")[b_order], g_codes=g_codes[g_order],
         g_t=stack("g_t")[g_order], g_creation=stack("g_creation")[g_order], a_codes=a_codes[a_order],
-        a_t=stack("a_t")[a_order], act_first=np.sort(cat(firsts)), index=first.index,
+        a_t=stack("a_t")[a_order], act_first=np.sort(cat(firsts)),
+        b_response=None if responses is None else responses[0][b_order],
+        late_response=None if responses is None else responses[1], index=first.index,
         count_open_purchases=first.count_open_purchases, positioned=True)
 
 
@@ -2965,6 +2982,45 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     """
     n_resamples = check_resamples(n_resamples)
     confidence = check_confidence(confidence)
+    definition, langs, settings = _disrespect_settings(verbatims, window, n_resamples, confidence)
+    if not langs:
+        return DisrespectResult(_dis_rows(definition, _DIS_NO_LANGUAGE), _dis_empty(), settings)
+    rude = _rude_answers(responses, verbatims, langs)
+    # each customer's first bad experience (the avoidance index), kept when it carries an eligible comment
+    exp = experiences
+    known = _ns(exp["known_at"] if "known_at" in exp.columns else exp["at"], "experiences['known_at']")
+    bad = np.flatnonzero(_flag(exp["bad"], "experiences['bad']") & exp["customer"].notna().to_numpy()
+                         & (known != _NAT))
+    first = bad[_first_per_code(factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
+    resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
+    # (a hash lookup: np.isin compares text arrays element by element, once per wanted id)
+    keep = ((pd.Index(rude.index).get_indexer(resp) >= 0) & exp["response_id"].notna().to_numpy()[first]
+            if resp.size else np.zeros(first.size, dtype=bool))
+    chosen = np.zeros(len(exp), dtype=bool)
+    chosen[first[keep]] = True
+    flag_of = dict(zip(exp["customer"].astype("str").to_numpy()[first[keep]],
+                       rude.reindex(resp[keep]).to_numpy(dtype=bool)))
+    if not chosen.any():
+        return DisrespectResult(_dis_rows(definition, _DIS_NO_COMMENT), _dis_empty(), settings)
+    # the other experiences stay (their open tickets still set purchases aside); only the chosen are "bad"
+    ep = _index_episodes(exp.assign(bad=chosen), activity, as_of=as_of, index="first", require_purchases=False)
+    flagged = ep.labels.take(ep.b_codes).astype("str").map(flag_of).to_numpy(dtype=bool)
+    return _disrespect(ep, flagged, definition=definition, settings=settings, window=window,
+                       n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+_DIS_NO_LANGUAGE = "the rudeness tag is not validated in the comments' languages"
+_DIS_NO_COMMENT = "no first bad experience carries a comment in those languages"
+
+
+def _dis_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["customer", "flagged", "duration", "event", "weight"])
+
+
+def _disrespect_settings(verbatims: Any, window: float, n_resamples: int,
+                         confidence: float) -> tuple[str, list[str], dict[str, Any]]:
+    """The definition, the languages where the rudeness tag is validated and the settings of
+    :func:`no_return_after_disrespect`."""
     tab = verbatims.table
     pub = tab[(tab["reason"] == "rudeness") & (tab["language"] != "all")] if len(tab) else tab
     langs = sorted(set(pub["language"])) if len(pub) else []
@@ -2982,10 +3038,11 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
         "never a target")
     settings = {"definition": definition, "languages": langs, "window": window, "n_resamples": n_resamples,
                 "confidence": confidence}
-    empty = pd.DataFrame(columns=["customer", "flagged", "duration", "event", "weight"])
-    if not langs:
-        return DisrespectResult(_dis_rows(definition, "the rudeness tag is not validated in the comments' languages"),
-                                empty, settings)
+    return definition, langs, settings
+
+
+def _rude_answers(responses: pd.DataFrame, verbatims: Any, langs: list[str]) -> pd.Series:
+    """Per survey response (id) with a comment in one of ``langs``: whether the comment is tagged rude."""
     com = verbatims.comments
     eligible = com["language"].isin(langs).to_numpy()
     rude_rows = verbatims.tags.loc[verbatims.tags["reason"] == "rudeness", "text_index"].to_numpy(dtype=np.int64)
@@ -2999,28 +3056,69 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     rid = rid_all.astype("str").to_numpy()[pos]
     per = (pd.DataFrame({"response_id": rid, "eligible": eligible & has_id, "rude": rude & eligible & has_id})
            .groupby("response_id", sort=False)[["eligible", "rude"]].any())
-    per = per[per["eligible"]]
-    # each customer's first bad experience (the avoidance index), kept when it carries an eligible comment
-    exp = experiences
-    known = _ns(exp["known_at"] if "known_at" in exp.columns else exp["at"], "experiences['known_at']")
-    bad = np.flatnonzero(_flag(exp["bad"], "experiences['bad']") & exp["customer"].notna().to_numpy()
-                         & (known != _NAT))
-    first = bad[_first_per_code(factorize(exp["customer"].iloc[bad].astype("str"))[0], known[bad])]
-    resp = exp["response_id"].astype("str").to_numpy()[first] if "response_id" in exp.columns else np.array([])
-    # (a hash lookup: np.isin compares text arrays element by element, once per wanted id)
-    keep = ((pd.Index(per.index).get_indexer(resp) >= 0) & exp["response_id"].notna().to_numpy()[first] if resp.size
-            else np.zeros(first.size, dtype=bool))
-    chosen = np.zeros(len(exp), dtype=bool)
-    chosen[first[keep]] = True
-    flag_of = dict(zip(exp["customer"].astype("str").to_numpy()[first[keep]],
-                       per["rude"].reindex(resp[keep]).to_numpy(dtype=bool)))
-    if not chosen.any():
-        return DisrespectResult(_dis_rows(definition, "no first bad experience carries a comment in those languages"),
-                                empty, settings)
-    # the other experiences stay (their open tickets still set purchases aside); only the chosen are "bad"
-    ep = _index_episodes(exp.assign(bad=chosen), activity, as_of=as_of, index="first", require_purchases=False)
+    return per.loc[per["eligible"], "rude"]
+
+
+def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFrame, verbatims: Any, *,
+                                          window: float = 365.0, n_resamples: int = DEFAULT_RESAMPLES,
+                                          seed: int = 0, confidence: float = 0.95) -> DisrespectResult:
+    """:func:`no_return_after_disrespect` from the partitions' :func:`avoidance_part` (the avoidance's own parts:
+    their bad index rows carry the survey response they come from).
+
+    Parameters
+    ----------
+    parts : list
+        :func:`avoidance_part` of each partition of customers, built with
+        ``index="first"`` and ``count_open_purchases=False`` (the avoidance
+        figures' defaults) and the ``as_of`` of the follow-up.
+    responses : DataFrame
+        The survey responses the comments come from (``response_id``).
+    verbatims : VerbatimsResult
+        :func:`csanalysis.estimators.verbatims.verbatims` of ``responses``.
+    window, n_resamples, seed, confidence
+        As :func:`no_return_after_disrespect`.
+
+    Returns
+    -------
+    DisrespectResult
+        The same as :func:`no_return_after_disrespect` on the whole tables.
+    """
+    n_resamples = check_resamples(n_resamples)
+    confidence = check_confidence(confidence)
+    definition, langs, settings = _disrespect_settings(verbatims, window, n_resamples, confidence)
+    if not langs:
+        return DisrespectResult(_dis_rows(definition, _DIS_NO_LANGUAGE), _dis_empty(), settings)
+    rude = _rude_answers(responses, verbatims, langs)
+    parts = list(parts)
+    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
+        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
+    rows = _merge_rows(parts)
+    if rows.index != "first" or rows.count_open_purchases:
+        raise ValueError("no_return_after_disrespect_from_parts needs parts built with index='first' and "
+                         "count_open_purchases=False.")
+    known = pd.Index(rude.index)
+
+    def commented(ids: np.ndarray | None) -> np.ndarray:
+        if ids is None or not ids.size:
+            return np.zeros(0 if ids is None else ids.size, dtype=bool)
+        return (known.get_indexer(ids) >= 0) & pd.notna(ids)
+
+    keep, late = commented(rows.b_response), commented(rows.late_response)
+    if not keep.any() and not late.any():
+        return DisrespectResult(_dis_rows(definition, _DIS_NO_COMMENT), _dis_empty(), settings)
+    # only the commented first bad experiences are indexes (the others' open tickets still set purchases aside)
+    chosen = replace(rows, **{n: getattr(rows, n)[keep] for n in ("b_codes", "b_t", "b_created", "b_creation",
+                                                                  "b_answer", "b_response")})
+    flagged = rude.reindex(chosen.b_response).to_numpy(dtype=bool)
+    return _disrespect(_episodes_from_rows(chosen), flagged, definition=definition, settings=settings,
+                       window=window, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+def _disrespect(ep: _Episodes, flagged: np.ndarray, *, definition: str, settings: dict[str, Any], window: float,
+                n_resamples: int, seed: int, confidence: float) -> DisrespectResult:
+    """:func:`no_return_after_disrespect` from the index episodes of the commented first bad experiences and
+    which of them are flagged rude."""
     labels = ep.labels.take(ep.b_codes).astype("str")
-    flagged = labels.map(flag_of).to_numpy(dtype=bool)
     d, e = ep.bad["duration"], ep.bad["event"]
     n_r, n_o = int(flagged.sum()), int((~flagged).sum())
     episodes = pd.DataFrame({"customer": labels.to_numpy(), "flagged": flagged, "duration": d, "event": e,
