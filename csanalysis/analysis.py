@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import json
+import operator
 import os
 import time
 from dataclasses import dataclass, field
@@ -1582,6 +1583,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 value, note, seconds = done.pop(name)
             elif name not in parted:
                 value, note, seconds = next(whole)
+                if name == "avoidance" and avoidance_parts is not None:  # its parts' work too (each where it is)
+                    seconds += float(sum(runner.client.gather([runner.client.submit(operator.itemgetter(2), f,
+                                                                                    pure=False)
+                                                               for f in avoidance_parts])))
             else:
                 parts, combine, with_kw = parted[name]
                 value, note, seconds = runner.combine_parts(parts, combine, whole=(fn, args, kw), **with_kw)
