@@ -2980,12 +2980,9 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     -------
     DisrespectResult
     """
-    n_resamples = check_resamples(n_resamples)
-    confidence = check_confidence(confidence)
-    definition, langs, settings = _disrespect_settings(verbatims, window, n_resamples, confidence)
-    if not langs:
-        return DisrespectResult(_dis_rows(definition, _DIS_NO_LANGUAGE), _dis_empty(), settings)
-    rude = _rude_answers(responses, verbatims, langs)
+    early, setup, rude = _disrespect_setup(responses, verbatims, window, n_resamples, confidence)
+    if early is not None:
+        return early
     # each customer's first bad experience (the avoidance index), kept when it carries an eligible comment
     exp = experiences
     known = _ns(exp["known_at"] if "known_at" in exp.columns else exp["at"], "experiences['known_at']")
@@ -3001,12 +2998,11 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
     flag_of = dict(zip(exp["customer"].astype("str").to_numpy()[first[keep]],
                        rude.reindex(resp[keep]).to_numpy(dtype=bool)))
     if not chosen.any():
-        return DisrespectResult(_dis_rows(definition, _DIS_NO_COMMENT), _dis_empty(), settings)
+        return DisrespectResult(_dis_rows(setup["definition"], _DIS_NO_COMMENT), _dis_empty(), setup["settings"])
     # the other experiences stay (their open tickets still set purchases aside); only the chosen are "bad"
     ep = _index_episodes(exp.assign(bad=chosen), activity, as_of=as_of, index="first", require_purchases=False)
     flagged = ep.labels.take(ep.b_codes).astype("str").map(flag_of).to_numpy(dtype=bool)
-    return _disrespect(ep, flagged, definition=definition, settings=settings, window=window,
-                       n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return _disrespect(ep, flagged, window=window, seed=seed, **setup)
 
 
 _DIS_NO_LANGUAGE = "the rudeness tag is not validated in the comments' languages"
@@ -3039,6 +3035,20 @@ def _disrespect_settings(verbatims: Any, window: float, n_resamples: int,
     settings = {"definition": definition, "languages": langs, "window": window, "n_resamples": n_resamples,
                 "confidence": confidence}
     return definition, langs, settings
+
+
+def _disrespect_setup(responses: pd.DataFrame, verbatims: Any, window: float, n_resamples: Any,
+                      confidence: Any) -> tuple[DisrespectResult | None, dict[str, Any], pd.Series | None]:
+    """:func:`no_return_after_disrespect`'s start: its result already when the rudeness tag is validated in none
+    of the comments' languages, else None; the checked options with the definition and settings; the eligible
+    answers' rude flags (:func:`_rude_answers`)."""
+    n_resamples = check_resamples(n_resamples)
+    confidence = check_confidence(confidence)
+    definition, langs, settings = _disrespect_settings(verbatims, window, n_resamples, confidence)
+    setup = {"definition": definition, "settings": settings, "n_resamples": n_resamples, "confidence": confidence}
+    if not langs:
+        return DisrespectResult(_dis_rows(definition, _DIS_NO_LANGUAGE), _dis_empty(), settings), setup, None
+    return None, setup, _rude_answers(responses, verbatims, langs)
 
 
 def _rude_answers(responses: pd.DataFrame, verbatims: Any, langs: list[str]) -> pd.Series:
@@ -3083,12 +3093,9 @@ def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFr
     DisrespectResult
         The same as :func:`no_return_after_disrespect` on the whole tables.
     """
-    n_resamples = check_resamples(n_resamples)
-    confidence = check_confidence(confidence)
-    definition, langs, settings = _disrespect_settings(verbatims, window, n_resamples, confidence)
-    if not langs:
-        return DisrespectResult(_dis_rows(definition, _DIS_NO_LANGUAGE), _dis_empty(), settings)
-    rude = _rude_answers(responses, verbatims, langs)
+    early, setup, rude = _disrespect_setup(responses, verbatims, window, n_resamples, confidence)
+    if early is not None:
+        return early
     parts = list(parts)
     if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
         raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
@@ -3105,13 +3112,12 @@ def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFr
 
     keep, late = commented(rows.b_response), commented(rows.late_response)
     if not keep.any() and not late.any():
-        return DisrespectResult(_dis_rows(definition, _DIS_NO_COMMENT), _dis_empty(), settings)
+        return DisrespectResult(_dis_rows(setup["definition"], _DIS_NO_COMMENT), _dis_empty(), setup["settings"])
     # only the commented first bad experiences are indexes (the others' open tickets still set purchases aside)
     chosen = replace(rows, **{n: getattr(rows, n)[keep] for n in ("b_codes", "b_t", "b_created", "b_creation",
                                                                   "b_answer", "b_response")})
     flagged = rude.reindex(chosen.b_response).to_numpy(dtype=bool)
-    return _disrespect(_episodes_from_rows(chosen), flagged, definition=definition, settings=settings,
-                       window=window, n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return _disrespect(_episodes_from_rows(chosen), flagged, window=window, seed=seed, **setup)
 
 
 def _disrespect(ep: _Episodes, flagged: np.ndarray, *, definition: str, settings: dict[str, Any], window: float,
