@@ -14,12 +14,18 @@ twice as likely to be bad, 0.30 against 0.15) and ``null`` (0.20 both).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+# the exact binomial interval of a coverage or a size: one copy, in drivers.py
+from drivers import clopper_pearson
 
 START = pd.Timestamp("2024-01-01", tz="UTC")
 CH = np.array(["email", "chat", "phone", "web"])
@@ -88,12 +94,6 @@ def simulate(seed=0, customers=3000, p_bad_single=0.15, p_bad_cross=0.30, p_repe
     return t, truth, I
 
 
-def clopper(k: int, n: int) -> tuple[float, float]:
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
-
-
 def main(argv=None) -> int:
     from csanalysis.estimators.channel_use import channel_use
 
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
          "|---|---|---:|---:|---:|---|---:|---|"]
     for (world, fid), g in d.groupby(["world", "figure"], sort=False):
         k, n = int(g["covered"].sum()), len(g)
-        lo, hi = clopper(k, n)
+        lo, hi = clopper_pearson(k, n)
         ok = hi >= 0.93 and lo <= 0.97 and k / n >= 0.90
         L.append(f"| {world} | `{fid}` | {g['truth'].iloc[0]:.3f} | {g['estimate'].mean():.3f} | "
                  f"{g['estimate'].mean() - g['truth'].iloc[0]:+.4f} | {k / n:.1%} [{lo:.1%}, {hi:.1%}] | "
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
     L += ["", "| world | test | rejection rate at 5% [95% CI] | reading |", "|---|---|---|---|"]
     for (world, fid), g in T.groupby(["world", "figure"], sort=False):
         k, n = int(g["reject"].sum()), len(g)
-        lo, hi = clopper(k, n)
+        lo, hi = clopper_pearson(k, n)
         what = ("size: " + ("meets" if lo <= 0.06 and k / n <= 0.08 else "MISSES")) if world == "null" else "power"
         L.append(f"| {world} | `{fid}` | {k / n:.1%} [{lo:.1%}, {hi:.1%}] | {what} |")
     Path(a.out).write_text("\n".join(L) + "\n", encoding="utf-8")

@@ -17,12 +17,18 @@ share of complaints changes, and the scorecard measures that marginal share, so 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))
+# the exact binomial interval of a coverage or a size: one copy, in drivers.py
+from drivers import clopper_pearson
 
 START = pd.Timestamp("2024-01-01", tz="UTC")
 QUARTER_DAYS = 91
@@ -58,12 +64,6 @@ def simulate(seed: int, customers: int, p_bad: list[float], chat_share: list[flo
     else:
         share = np.array([(1 - c) * p_bad[0] + c * 2 * p_bad[0] for c in chat_share])
     return t, {"complaints_per_1000": 1000 * RATED * share, "first_reply_p50": np.full(4, np.exp(4.0))}
-
-
-def clopper(k: int, n: int) -> tuple[float, float]:
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
 
 
 def main(argv=None) -> int:
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
          "| world | figure | quarters | mean truth | bias | coverage [95% CI] | target |", "|---|---|---|---:|---:|---|---|"]
     for (world, fid), g in d.groupby(["world", "figure"], sort=False):
         k, n = int(g["covered"].sum()), len(g)
-        lo, hi = clopper(k, n)
+        lo, hi = clopper_pearson(k, n)
         ok = hi >= 0.93 and lo <= 0.97 and k / n >= 0.90
         bias = float((g["estimate"] - g["truth"]).mean())
         L.append(f"| {world} | `{fid}` | 1-4 | {g['truth'].mean():.2f} | {bias:+.2f} | {k / n:.1%} "
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     tests = d[d["quarter"] > 1]
     for (world, fid, real), g in tests.groupby(["world", "figure", "change_true"], sort=False):
         k, n = int(g["reject"].sum()), len(g)
-        lo, hi = clopper(k, n)
+        lo, hi = clopper_pearson(k, n)
         what = "power" if real else ("size: " + ("meets" if lo <= 0.06 else "MISSES (rows taken as independent)"))
         L.append(f"| {world} | `{fid}` | {'real' if real else 'none'} ({n}) | {k / n:.1%} [{lo:.1%}, {hi:.1%}] | "
                  f"{what} |")
