@@ -47,6 +47,7 @@ __all__ = [
     "BadExperienceRule",
     "customer_summary",
     "experiences",
+    "sort_positions",
     "purchases_while_open",
     "timeline",
 ]
@@ -348,12 +349,19 @@ _TICKET_USED = ("customer", "ticket_id", "created_at", "solved_at", "closed_at",
 _RESPONSE_USED = ("customer", "response_id", "ticket_id", "responded_at", "csat", "nps", "ces")
 
 
-def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """``df.sort_values(by, na_position="last", kind="stable").reset_index(drop=True)``, ordered by pyarrow.
+def sort_positions(df: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """The positions that order ``df`` as :func:`experiences` orders its rows: those of
+    ``df.sort_values(by, na_position="last", kind="stable")``, found by pyarrow.
 
     Same order (a stable sort; strings by code point, which is UTF-8 byte order; categoricals by
     their codes; missing values last in every key), without pandas factorising each string key.
+    Code that must meet the experiences' order (a partition's rows stacked back, say) uses this.
+
+    >>> sort_positions(pd.DataFrame({"customer": ["b", None, "a", "b"]}), ["customer"]).tolist()
+    [2, 0, 3, 1]
     """
+    if not len(df):
+        return np.array([], dtype=np.int64)
     keys = {}
     for i, c in enumerate(by):  # a handful of sort keys
         col = df[c]
@@ -362,10 +370,15 @@ def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             keys[f"k{i}"] = pa.array(codes, mask=codes < 0)
         else:
             keys[f"k{i}"] = pa.array(col, from_pandas=True)
+    order = pc.sort_indices(pa.table(keys), sort_keys=[(f"k{i}", "ascending", "at_end") for i in range(len(by))])
+    return np.asarray(order, dtype=np.int64)
+
+
+def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``df.sort_values(by, na_position="last", kind="stable").reset_index(drop=True)`` (:func:`sort_positions`)."""
     if not len(df):
         return df.reset_index(drop=True)
-    order = pc.sort_indices(pa.table(keys), sort_keys=[(f"k{i}", "ascending", "at_end") for i in range(len(by))])
-    return df.take(np.asarray(order, dtype=np.int64)).reset_index(drop=True)
+    return df.take(sort_positions(df, by)).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- preparation

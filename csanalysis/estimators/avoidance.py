@@ -70,7 +70,7 @@ from scipy import sparse, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
-from csanalysis.experiences import purchases_while_open
+from csanalysis.experiences import purchases_while_open, sort_positions
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
@@ -285,6 +285,11 @@ def _flag(s: pd.Series, what: str) -> np.ndarray:
         raise ValueError(f"{what} must be boolean (True / False); found other values.") from None
 
 
+def _check_index(index: Any) -> None:
+    if index not in ("first", "every"):
+        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+
+
 def _timestamp(x: Any, what: str) -> int:
     try:
         ts = pd.Timestamp(x)
@@ -484,7 +489,7 @@ class _EpisodeRows:
     g_creation: np.ndarray
     a_codes: np.ndarray
     a_t: np.ndarray
-    act_first: np.ndarray  # per purchaser code, the row of its first purchase in the activity table
+    act_first: np.ndarray | None  # (parts) per purchaser code, the row of its first purchase in the activity table
     b_response: np.ndarray | None = None  # the survey response of each bad index row (experiences' response_id)
     late_response: np.ndarray | None = None  # those of the bad index rows dropped as known after as_of
     index: str = "first"
@@ -493,8 +498,13 @@ class _EpisodeRows:
 
 
 def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
-                  count_open_purchases: bool = False, require_purchases: bool = True) -> _EpisodeRows:
-    """The first phase of :func:`_index_episodes`: codes, times and the index rows, per customer."""
+                  count_open_purchases: bool = False, require_purchases: bool = True,
+                  for_parts: bool = False) -> _EpisodeRows:
+    """The first phase of :func:`_index_episodes`: codes, times and the index rows, per customer.
+
+    ``for_parts``: also what only stacking partitions needs (:func:`_merge_rows`, the disrespect figures from the
+    parts): each purchaser's first row and the survey response of each bad index row.
+    """
     # ------------------------------------------------------------------ codes and times
     counts: dict[str, Any] = {}
     a_cust = activity["customer"]
@@ -534,11 +544,12 @@ def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: A
     a_codes = all_codes[: a_str.size].astype(np.int64)
     e_codes = all_codes[a_str.size:].astype(np.int64)
     n_act = int(a_codes.max()) + 1 if a_codes.size else 0
-    # each purchaser's first row (codes are numbered in order of appearance: a new code is a new maximum)
-    top = np.maximum.accumulate(a_codes) if a_codes.size else a_codes
-    new = np.ones(a_codes.size, dtype=bool)
-    new[1:] = top[1:] > top[:-1]
-    act_first = np.flatnonzero(a_ok)[new]
+    act_first = None
+    if for_parts:  # each purchaser's first row (codes are numbered in order of appearance: a new code is a new maximum)
+        top = np.maximum.accumulate(a_codes) if a_codes.size else a_codes
+        new = np.ones(a_codes.size, dtype=bool)
+        new[1:] = top[1:] > top[:-1]
+        act_first = np.flatnonzero(a_ok)[new]
     labels = pd.Index(uniques)
     n_codes = len(labels)
     counts["customers_with_purchases"] = int(n_act)
@@ -567,7 +578,7 @@ def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: A
     late = e_known[b_rows] > as_of_ns
     counts["bad_index_after_as_of"] = int(late.sum())
     # (the survey answer an index comes from: no_return_after_disrespect picks the commented ones)
-    has_rid = "response_id" in experiences.columns
+    has_rid = for_parts and "response_id" in experiences.columns
 
     def rid(rows: np.ndarray) -> np.ndarray | None:  # (of the experiences' rows kept, e_ok)
         return (experiences["response_id"].iloc[np.flatnonzero(e_ok)[rows]].astype("str")
@@ -626,18 +637,11 @@ def _episodes_from_rows(r: _EpisodeRows) -> _Episodes:
 
 
 def _label_order(labels: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
-    """Stable order of text by code point (UTF-8 byte order, as :func:`csanalysis.experiences.experiences` sorts its
-    rows by customer)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if not len(labels):
-        return np.array([], dtype=np.int64)
-    return np.asarray(pc.sort_indices(pa.array(pd.Series(labels, copy=False).astype("str"), from_pandas=True)),
-                      dtype=np.int64)
+    """Stable order of customer labels as :func:`csanalysis.experiences.experiences` orders its rows by customer."""
+    return sort_positions(pd.DataFrame({"customer": pd.Series(labels, dtype="str", copy=False)}), ["customer"])
 
 
-def _merge_rows(parts: list[_EpisodeRows]) -> _EpisodeRows:
+def _merge_rows(parts: Any) -> _EpisodeRows:
     """The rows of disjoint sets of customers (partitions) as one table's rows.
 
     Purchasers are numbered by their first purchase row in the whole
@@ -648,6 +652,9 @@ def _merge_rows(parts: list[_EpisodeRows]) -> _EpisodeRows:
     order. On those tables the stacked rows are the whole tables' rows, so
     every figure is the same.
     """
+    parts = list(parts)
+    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
+        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
@@ -786,8 +793,7 @@ def index_durations(
     _check_inputs(experiences, activity)
     if which not in ("bad", "good"):
         raise ValueError(f"which must be 'bad' or 'good', got {which!r}.")
-    if index not in ("first", "every"):
-        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+    _check_index(index)
     ep = _index_episodes(experiences, activity, as_of=as_of, index=index, require_purchases=False,
                          count_open_purchases=bool(count_open_purchases))
     codes, t, fol = (ep.b_codes, ep.b_t, ep.bad) if which == "bad" else (ep.g_codes, ep.g_t, ep.good)
@@ -2272,8 +2278,7 @@ def _options(*, window: Any, index: Any, baseline: Any, changed_rule: Any, n_res
         raise ValueError(f"window must be a number of days, got {window!r}.") from None
     if not (math.isfinite(window) and window > 0):
         raise ValueError(f"window must be a positive number of days, got {window!r}.")
-    if index not in ("first", "every"):
-        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+    _check_index(index)
     if baseline not in ("weighted", "none"):
         hint = (" (the matched baseline was replaced by weighted sequential trials)" if baseline == "matched"
                 else "")
@@ -2620,10 +2625,9 @@ def avoidance_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, 
     if as_of is None:
         raise ValueError("avoidance_part needs as_of, the end of follow-up of every part (the last purchase in "
                          "the whole activity table, when avoidance() is given none).")
-    if index not in ("first", "every"):
-        raise ValueError(f"index must be 'first' or 'every', got {index!r}.")
+    _check_index(index)
     rows = _episode_rows(experiences, activity, as_of=as_of, index=index,
-                         count_open_purchases=bool(count_open_purchases), require_purchases=False)
+                         count_open_purchases=bool(count_open_purchases), require_purchases=False, for_parts=True)
     if positions is not None:
         positions = np.asarray(positions, dtype=np.int64)
         if positions.shape != (len(activity),):
@@ -2672,9 +2676,6 @@ def avoidance_from_parts(
     >>> avoidance_from_parts([part], n_resamples=50).figure("avoid_2y_after_bad")["n"] > 0
     True
     """
-    parts = list(parts)
-    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
-        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
     rows = _merge_rows(parts)
     if rows.counts["activity_rows"] == rows.counts["activity_rows_dropped"]:
         raise ValueError(_NO_PURCHASES)
@@ -3096,9 +3097,6 @@ def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFr
     early, setup, rude = _disrespect_setup(responses, verbatims, window, n_resamples, confidence)
     if early is not None:
         return early
-    parts = list(parts)
-    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
-        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
     rows = _merge_rows(parts)
     if rows.index != "first" or rows.count_open_purchases:
         raise ValueError("no_return_after_disrespect_from_parts needs parts built with index='first' and "
