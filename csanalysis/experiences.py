@@ -48,6 +48,7 @@ __all__ = [
     "customer_summary",
     "experiences",
     "sort_positions",
+    "customer_order",
     "purchases_while_open",
     "timeline",
 ]
@@ -372,6 +373,18 @@ def sort_positions(df: pd.DataFrame, by: list[str]) -> np.ndarray:
             keys[f"k{i}"] = pa.array(col, from_pandas=True)
     order = pc.sort_indices(pa.table(keys), sort_keys=[(f"k{i}", "ascending", "at_end") for i in range(len(by))])
     return np.asarray(order, dtype=np.int64)
+
+
+def customer_order(labels: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
+    """The stable order of customer labels in which :func:`experiences` orders its rows by customer.
+
+    Rows of partitions of customers stacked in this order (a customer's own rows keeping theirs) are the
+    whole table's rows: :func:`sort_positions` on the labels as text.
+
+    >>> customer_order(np.array(["b", "a", "b", "c"], dtype=object)).tolist()
+    [1, 0, 2, 3]
+    """
+    return sort_positions(pd.DataFrame({"customer": pd.Series(labels, dtype="str", copy=False)}), ["customer"])
 
 
 def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:

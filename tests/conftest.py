@@ -78,6 +78,33 @@ def string_cells(df):
     return out
 
 
+def partition_world(seed: int):
+    """A simulated world with what real experiences carry: survey answers, known_at (sometimes missing, the
+    creation time then), solved times (open tickets set purchases aside), rows without a customer or a time."""
+    import pandas as pd
+
+    from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+
+    exp, act, _ = simulate_avoidance_scenario(500 + 150 * seed, seed=seed)
+    rng = np.random.default_rng(100 + seed)
+    n, m = len(exp), len(act)
+    exp["source"] = pd.array(np.where(rng.random(n) < 0.3, "survey", "ticket"), dtype="str")
+    late = pd.to_timedelta(rng.integers(0, 72, n), "h")
+    exp["known_at"] = exp["at"] + late
+    creation = rng.random(n) < 0.1
+    exp.loc[creation, "known_at"] = pd.NaT
+    exp["known_from"] = pd.array(np.where(creation, "created_at", "solved_at"), dtype="str")
+    exp["resolved_at"] = exp["at"] + pd.to_timedelta(rng.integers(1, 20, n), "D")
+    exp.loc[rng.random(n) < 0.3, "resolved_at"] = pd.NaT
+    exp.loc[rng.random(n) < 0.02, "customer"] = None
+    act.loc[rng.random(m) < 0.02, "customer"] = None
+    act.loc[rng.random(m) < 0.02, "at"] = pd.NaT
+    act.loc[rng.random(m) < 0.05, "amount"] = np.nan
+    # experiences as experiences() gives them: sorted by customer (missing last), then time
+    exp = exp.sort_values(["customer", "at"], na_position="last", kind="stable").reset_index(drop=True)
+    return exp, act.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # activity in any order
+
+
 @pytest.fixture()
 def shared_accounts():
     """``make(seed)``: linked tables where accounts span customers and customers span accounts, some answers are

@@ -14,37 +14,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import partition_world
 
 from csanalysis.estimators.avoidance import (
     avoidance,
     avoidance_from_parts,
     avoidance_part,
-    simulate_avoidance_scenario,
 )
 from csanalysis.partition import part_numbers, split_positions
-
-
-def _world(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A simulated world with what real experiences carry: survey answers, known_at (sometimes missing, the
-    creation time then), solved times (open tickets set purchases aside), rows without a customer or a time."""
-    exp, act, _ = simulate_avoidance_scenario(500 + 150 * seed, seed=seed)
-    rng = np.random.default_rng(100 + seed)
-    n, m = len(exp), len(act)
-    exp["source"] = pd.array(np.where(rng.random(n) < 0.3, "survey", "ticket"), dtype="str")
-    late = pd.to_timedelta(rng.integers(0, 72, n), "h")
-    exp["known_at"] = exp["at"] + late
-    creation = rng.random(n) < 0.1
-    exp.loc[creation, "known_at"] = pd.NaT
-    exp["known_from"] = pd.array(np.where(creation, "created_at", "solved_at"), dtype="str")
-    exp["resolved_at"] = exp["at"] + pd.to_timedelta(rng.integers(1, 20, n), "D")
-    exp.loc[rng.random(n) < 0.3, "resolved_at"] = pd.NaT
-    exp.loc[rng.random(n) < 0.02, "customer"] = None
-    act.loc[rng.random(m) < 0.02, "customer"] = None
-    act.loc[rng.random(m) < 0.02, "at"] = pd.NaT
-    act.loc[rng.random(m) < 0.05, "amount"] = np.nan
-    # experiences as experiences() gives them: sorted by customer (missing last), then time
-    exp = exp.sort_values(["customer", "at"], na_position="last", kind="stable").reset_index(drop=True)
-    return exp, act.sample(frac=1.0, random_state=seed).reset_index(drop=True)  # activity in any order
 
 
 def _split(exp: pd.DataFrame, act: pd.DataFrame, k: int, as_of, **kw) -> list:
@@ -65,7 +42,7 @@ def _same(a, b) -> None:
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("index,count_open", [("first", False), ("every", False), ("first", True)])
 def test_parts_equal_the_whole(seed, index, count_open):
-    exp, act = _world(seed)
+    exp, act = partition_world(seed)
     as_of = act["at"].max()
     kw = {"n_resamples": 40, "seed": seed}
     whole = avoidance(exp, act, as_of=as_of, index=index, count_open_purchases=count_open, **kw)
@@ -87,7 +64,7 @@ def test_parts_of_the_sample_equal_the_whole(sample_tables):
 def test_the_order_of_the_whole_activity_matters_and_positions_carry_it():
     """Customers are numbered by their first purchase in the whole table (which orders the drawn controls):
     without positions the parts count as stacked in the order given, which is another table."""
-    exp, act = _world(1)
+    exp, act = partition_world(1)
     as_of = act["at"].max()
     whole = avoidance(exp, act, as_of=as_of, n_resamples=30)
     pa = split_positions(part_numbers(act["customer"], 2), 2)
@@ -99,7 +76,7 @@ def test_the_order_of_the_whole_activity_matters_and_positions_carry_it():
 
 
 def test_parts_say_what_is_wrong():
-    exp, act = _world(0)
+    exp, act = partition_world(0)
     as_of = act["at"].max()
     with pytest.raises(ValueError, match="needs as_of"):
         avoidance_part(exp, act, as_of=None)
@@ -122,7 +99,7 @@ def test_parts_say_what_is_wrong():
 
 
 def test_a_part_without_experiences_or_purchases():
-    exp, act = _world(2)
+    exp, act = partition_world(2)
     as_of = act["at"].max()
     whole = avoidance(exp, act, as_of=as_of, n_resamples=20)
     only_buyers = ~act["customer"].isin(exp["customer"])
@@ -146,7 +123,10 @@ def sample_tables():
 
 
 def test_no_return_after_disrespect_from_the_avoidance_parts_equals_the_whole(sample_tables):
-    from csanalysis.estimators.avoidance import no_return_after_disrespect, no_return_after_disrespect_from_parts
+    from csanalysis.estimators.avoidance import (
+        no_return_after_disrespect,
+        no_return_after_disrespect_from_parts,
+    )
 
     exp, act, rs, verb = sample_tables
     as_of = act["at"].max()

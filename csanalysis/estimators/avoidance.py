@@ -70,7 +70,7 @@ from scipy import sparse, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
-from csanalysis.experiences import purchases_while_open, sort_positions
+from csanalysis.experiences import customer_order, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
@@ -636,11 +636,6 @@ def _episodes_from_rows(r: _EpisodeRows) -> _Episodes:
         g_codes=g_codes, g_t=g_t, g_creation=r.g_creation, good=good)
 
 
-def _label_order(labels: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
-    """Stable order of customer labels as :func:`csanalysis.experiences.experiences` orders its rows by customer."""
-    return sort_positions(pd.DataFrame({"customer": pd.Series(labels, dtype="str", copy=False)}), ["customer"])
-
-
 def _merge_rows(parts: Any) -> _EpisodeRows:
     """The rows of disjoint sets of customers (partitions) as one table's rows.
 
@@ -672,7 +667,7 @@ def _merge_rows(parts: Any) -> _EpisodeRows:
     firsts = [p.act_first if p.positioned else p.act_first + off for p, off in zip(parts, offsets)]
     order_a = np.argsort(cat(firsts), kind="stable")
     other_labels = pd.concat([pd.Series(p.labels[p.n_act:], dtype="str") for p in parts], ignore_index=True)
-    order_o = _label_order(other_labels)
+    order_o = customer_order(other_labels)
     new_a = np.empty(order_a.size, dtype=np.int64)
     new_a[order_a] = np.arange(order_a.size)
     new_o = np.empty(order_o.size, dtype=np.int64)
@@ -696,8 +691,8 @@ def _merge_rows(parts: Any) -> _EpisodeRows:
     b_codes, b_t = codes("b_codes"), stack("b_t")
     b_order = np.lexsort((b_t, b_codes))
     g_codes, a_codes = codes("g_codes"), codes("a_codes")
-    g_order = _label_order(labels.take(g_codes))  # (stable: a customer's rows keep their order)
-    a_order = _label_order(labels.take(a_codes))
+    g_order = customer_order(labels.take(g_codes))  # (stable: a customer's rows keep their order)
+    a_order = customer_order(labels.take(a_codes))
     with_rows = [p for p in parts if p.counts["experience_rows"]]
     responses = (None if any(p.b_response is None for p in with_rows) or not with_rows else
                  [cat([np.array([], dtype=object) if p.b_response is None else getattr(p, n) for p in parts])

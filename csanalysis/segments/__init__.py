@@ -35,9 +35,12 @@ from csanalysis.segments.clusters import (
 )
 from csanalysis.segments.journeys import (
     JOURNEYS,
+    JourneyPart,
     JourneyResult,
     ServiceRecoveryResult,
     experience_journeys,
+    experience_journeys_from_parts,
+    journey_part,
     service_recovery_test,
 )
 from csanalysis.segments.compare import SegmentComparison, adjust_pvalues, compare_segments
@@ -65,6 +68,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "RFM_SEGMENT_GRID",
     "ClusterResult",
+    "JourneyPart",
     "JourneyResult",
     "RFMPart",
     "RFMResult",
@@ -75,6 +79,8 @@ __all__ = [
     "customer_features",
     "features_end",
     "experience_journeys",
+    "experience_journeys_from_parts",
+    "journey_part",
     "rfm",
     "rfm_combine",
     "rfm_part",

@@ -119,7 +119,7 @@ from scipy import special, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_window
-from csanalysis.experiences import purchases_while_open
+from csanalysis.experiences import customer_order, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import (
     DAY,
@@ -134,8 +134,9 @@ from csanalysis.segments.common import (
 )
 from csanalysis.stats.arrays import factorize, n_distinct, search_sorted
 
-__all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyResult", "ServiceRecoveryResult",
-           "experience_journeys", "service_recovery_test"]
+__all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyPart", "JourneyResult", "ServiceRecoveryResult",
+           "experience_journeys", "experience_journeys_from_parts", "journey_part", "reference_offsets",
+           "service_recovery_test"]
 
 #: Journey names, in the order of summaries and plots.
 JOURNEYS: tuple[str, ...] = ("no contact", "good only", "neutral or unrated", "bad then recovered",
@@ -180,6 +181,10 @@ class JourneyResult(Result):
         The experiences used (``customer, at, bad, good, rated, source``), up to ``end``.
     purchases : DataFrame
         The purchases used (``customer, at``), up to ``end``.
+    recovery_rows : object
+        From partitions (:func:`experience_journeys_from_parts`), instead of
+        ``events`` and ``purchases`` (None): the service-recovery test's rows,
+        which :func:`service_recovery_test` reads.
     """
 
     table: pd.DataFrame
@@ -190,6 +195,7 @@ class JourneyResult(Result):
     title: str = "Experience journeys"
     events: pd.DataFrame | None = field(default=None, repr=False)
     purchases: pd.DataFrame | None = field(default=None, repr=False)
+    recovery_rows: Any = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"JourneyResult({len(self.table)} customers, window={self.window:g} days, end={self.end.date()})"
@@ -252,7 +258,7 @@ def _journey_table(exp: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
         ["no contact", "bad then recovered", "bad not recovered", "good only"],
         default="neutral or unrated")
     return pd.DataFrame({
-        "customer": pd.Series(customers, dtype=STR).to_numpy(),
+        "customer": pd.Series(customers, dtype=STR).array,
         "journey": pd.Categorical(journey, categories=list(JOURNEYS)),
         "n_experiences": n_exp.to_numpy(), "n_bad": n_bad.to_numpy(), "n_good": n_good.to_numpy(),
         "first_bad_at": _utc_array(per["first_bad_at"]),
@@ -329,6 +335,102 @@ def experience_journeys(
     """
     window = check_window(window)
     confidence = check_confidence(confidence)
+    part = _journey_start(experiences, activity, as_of=as_of, customer=customer, key=key, require=True)
+    [offsets] = reference_offsets([part.references()], seed=seed)
+    return _journey_result(part.completed_table(offsets, window), part.counts, window, part.end, confidence,
+                           events=part.events, purchases=part.purchases)
+
+
+_NOTHING = "experiences and activity hold no customer with a time; nothing to follow."
+
+
+@dataclass(repr=False)
+class JourneyPart:
+    """One partition of customers' share of :func:`experience_journeys` (built by :func:`journey_part`).
+
+    Before :meth:`finish`: the journey of each of its customers and the
+    index date of those with contact, with their events and purchases.
+    After: each customer's full row (the matched reference dates drawn,
+    the follow-up) and the service-recovery test's rows, without the
+    events and purchases (:func:`experience_journeys_from_parts` combines
+    finished parts).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per customer of the part, sorted by customer (the columns of
+        :attr:`JourneyResult.table`; before :meth:`finish` only up to
+        ``index_at``, missing for customers without contact).
+    end : Timestamp
+        End of observation (the ``as_of`` every part shares).
+    counts : dict
+        Rows left out: ``open_purchases`` (placed while a ticket was open),
+        ``no_customer`` (experiences without a customer), ``late``
+        (experiences after ``end``).
+    window, seed
+        Those :meth:`finish` was given (None before).
+    """
+
+    table: pd.DataFrame
+    end: pd.Timestamp
+    counts: dict[str, int]
+    first_buy: pd.Series | None = None
+    events: pd.DataFrame | None = None
+    purchases: pd.DataFrame | None = None
+    window: float | None = None
+    seed: Any = None
+    recovery: Any = None
+
+    def __repr__(self) -> str:
+        state = "finished" if self.window is not None else "to finish"
+        return f"JourneyPart({len(self.table)} customers, {state})"
+
+    def references(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the matched reference dates need from this part (:func:`reference_offsets`).
+
+        Returns the offsets "index date minus first purchase" of the
+        customers with contact and a purchase (days, negative ones as 0,
+        unsorted), and the keys and first purchases (int64 nanoseconds) of
+        the customers without contact, in table order.
+        """
+        if self.first_buy is None:
+            raise ValueError("this JourneyPart is finished; its references were drawn already.")
+        t, fb = self.table, self.first_buy
+        contact = (t["journey"] != "no contact").to_numpy()
+        offsets = ((t["index_at"] - fb) / DAY).loc[contact & fb.notna().to_numpy()].clip(lower=0)
+        first_ns = fb.loc[~contact].dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view(np.int64)
+        return (offsets.to_numpy(dtype=float), t.loc[~contact, "customer"].to_numpy(dtype=object), first_ns)
+
+    def completed_table(self, offsets: np.ndarray, window: float) -> pd.DataFrame:
+        """The table with the matched reference dates (``offsets``: days after the first purchase of each
+        customer without contact, in table order) and the follow-up over ``window`` days."""
+        if self.first_buy is None or self.purchases is None:
+            raise ValueError("this JourneyPart is finished already.")
+        table = self.table.copy()
+        no_c = (table["journey"] == "no contact").to_numpy()
+        offsets = np.asarray(offsets, dtype=float)
+        if offsets.shape != (int(no_c.sum()),):
+            raise ValueError(f"offsets must give one offset per customer without contact ({int(no_c.sum())}), "
+                             f"got {offsets.size}.")
+        ref = self.first_buy.loc[no_c] + pd.to_timedelta(np.round(offsets * 86400), unit="s")
+        table.loc[no_c, "index_at"] = ref.array
+        table["index_kind"] = pd.Series(np.where(no_c, "matched reference", "last service event"), dtype=STR)
+        fu = follow_up(table[["customer", "index_at"]], self.purchases, window=window, end=self.end)
+        return pd.concat([table, fu], axis=1)
+
+    def finish(self, offsets: np.ndarray, *, window: float = 365, seed: Any = 0) -> JourneyPart:
+        """The finished part: :meth:`completed_table` and the service-recovery test's rows of its customers
+        (``seed``: the one the offsets were drawn with, recorded so that finished parts can be checked alike)."""
+        window = check_window(window)
+        table = self.completed_table(offsets, window)
+        recovery = _recovery_arrays(self.events, self.purchases, self.end, window)
+        return JourneyPart(table=table, end=self.end, counts=dict(self.counts), window=window, seed=seed,
+                           recovery=recovery)
+
+
+def _journey_start(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, customer: str, key: Key,
+                   require: bool) -> JourneyPart:
+    """The journeys' first phase, per customer: everything but the matched reference dates and the follow-up."""
     exp = prepare_experiences(experiences)
     # whether an experience was rated, and its kind (ticket, survey answer): known when it is, used by the test
     rated = experiences["rated"].astype("boolean").fillna(False).astype(bool) if "rated" in experiences.columns \
@@ -337,53 +439,194 @@ def experience_journeys(
                      source=(experiences["source"].astype(STR) if "source" in experiences.columns
                              else pd.Series(np.nan, index=exp.index, dtype=STR)).to_numpy())
     act = link_activity_to(exp, activity, customer, key)
-    notes: list[str] = []
     # purchases placed while one of the customer's tickets was open are replacements, not returns (as in avoidance)
     inside = purchases_while_open(experiences.assign(customer=exp["customer"]), act)
+    counts = {"open_purchases": int(inside.sum()), "no_customer": int(exp["customer"].isna().sum())}
     if inside.any():
-        notes.append(f"{int(inside.sum())} purchase(s) placed while one of the customer's tickets was open not "
-                     "counted (replacement orders, not returns)")
         act = act.loc[~inside]
     pur = purchases(act)
-    no_cust = int(exp["customer"].isna().sum())
-    if no_cust:
-        notes.append(f"{no_cust} experience(s) without a customer left out")
     exp = exp.dropna(subset=["customer", "at"])
-    if len(exp) == 0 and len(pur) == 0:
-        raise ValueError("experiences and activity hold no customer with a time; nothing to follow.")
-    latest = max([x for x in (pur["at"].max() if len(pur) else pd.NaT,
-                              exp["at"].max() if len(exp) else pd.NaT) if pd.notna(x)])
-    end = utc_as_of(as_of, latest)
+    if require and len(exp) == 0 and len(pur) == 0:
+        raise ValueError(_NOTHING)
+    times = [x for x in (pur["at"].max() if len(pur) else pd.NaT, exp["at"].max() if len(exp) else pd.NaT)
+             if pd.notna(x)]
+    end = utc_as_of(as_of, max(times) if times else None)
     late = exp["at"] > end
+    counts["late"] = int(late.sum())
     if late.any():
-        notes.append(f"{int(late.sum())} experience(s) after the end of observation left out")
         exp = exp.loc[~late]
     pur = pur.loc[pur["at"] <= end]
     customers = pd.Index(pd.unique(pd.concat([exp["customer"], pur["customer"]], ignore_index=True)))
-    customers = customers.sort_values()
-    table = _journey_table(exp, customers)
-    first_buy = pur.groupby("customer", sort=False)["at"].min()
-    fb = table["customer"].map(first_buy).astype("datetime64[ns, UTC]")
-    contact = table["journey"] != "no contact"
-    offsets = np.sort(((table["index_at"] - fb) / DAY).loc[contact & fb.notna()].clip(lower=0).to_numpy(dtype=float))
-    no_c = (~contact).to_numpy()
+    table = _journey_table(exp, customers.sort_values())
+    first_buy = pur.groupby("customer", sort=False)["at"].min().astype("datetime64[ns, UTC]")
+    return JourneyPart(table=table, end=end, counts=counts,
+                       first_buy=pd.Series(first_buy.reindex(table["customer"].to_numpy()).array, index=table.index),
+                       events=exp.reset_index(drop=True), purchases=pur.reset_index(drop=True))
+
+
+def reference_offsets(references: list[tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                      seed: int | None = 0) -> list[np.ndarray]:
+    """The matched reference dates' offsets of the customers without contact, per part.
+
+    Offsets are drawn at random (``seed``) from the offsets of every
+    customer with contact, sorted, and handed out in order of first
+    purchase, then key, over every part's customers: the draws of
+    :func:`experience_journeys` on the whole tables, whatever the partition.
+
+    Parameters
+    ----------
+    references : list
+        :meth:`JourneyPart.references` of each part.
+    seed : int or None, default 0
+
+    Returns
+    -------
+    list of ndarray
+        Per part, the offset (days) of each of its customers without contact, in its table order.
+    """
+    refs = list(references)
+    offsets = np.sort(np.concatenate([np.asarray(r[0], dtype=float) for r in refs] or [np.zeros(0)]))
+    sizes = [len(r[1]) for r in refs]
+    n = int(sum(sizes))
     rng = np.random.default_rng(seed)
-    drawn = rng.choice(offsets, size=int(no_c.sum())) if offsets.size else np.zeros(int(no_c.sum()))
+    drawn = rng.choice(offsets, size=n) if offsets.size else np.zeros(n)
     # hand the draws out in order of first purchase (then key): results do not depend on the pseudonyms' values
-    fb_nc = fb.loc[no_c]
-    by_first = np.lexsort((table.loc[no_c, "customer"].to_numpy(dtype=object), fb_nc.to_numpy()))
+    keys = np.concatenate([np.asarray(r[1], dtype=object) for r in refs] or [np.zeros(0, dtype=object)])
+    first = np.concatenate([np.asarray(r[2], dtype=np.int64) for r in refs] or [np.zeros(0, dtype=np.int64)])
     assigned = np.empty_like(drawn)
-    assigned[by_first] = drawn
-    ref = fb_nc + pd.to_timedelta(np.round(assigned * 86400), unit="s")
-    table.loc[no_c, "index_at"] = ref.array
-    table["index_kind"] = pd.Series(np.where(no_c, "matched reference", "last service event"), dtype=STR)
-    fu = follow_up(table[["customer", "index_at"]], pur, window=window, end=end)
-    table = pd.concat([table, fu], axis=1)
+    assigned[np.lexsort((keys, first))] = drawn
+    return np.split(assigned, np.cumsum(sizes)[:-1]) if refs else []
+
+
+def _journey_result(table: pd.DataFrame, counts: dict[str, int], window: float, end: pd.Timestamp,
+                    confidence: float, **kw: Any) -> JourneyResult:
+    """The result with its notes (the rows left out, the customers followed for less than the window)."""
+    notes: list[str] = []
+    if counts["open_purchases"]:
+        notes.append(f"{counts['open_purchases']} purchase(s) placed while one of the customer's tickets was open "
+                     "not counted (replacement orders, not returns)")
+    if counts["no_customer"]:
+        notes.append(f"{counts['no_customer']} experience(s) without a customer left out")
+    if counts["late"]:
+        notes.append(f"{counts['late']} experience(s) after the end of observation left out")
     n_cens = int((~table["followed"]).sum())
     if n_cens:
         notes.append(f"{n_cens} customer(s) followed for less than {window:g} days: left out of the rates")
-    return JourneyResult(table=table, window=window, end=end, confidence=confidence, notes=notes,
-                         events=exp.reset_index(drop=True), purchases=pur.reset_index(drop=True))
+    return JourneyResult(table=table, window=window, end=end, confidence=confidence, notes=notes, **kw)
+
+
+def journey_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: Any,
+                 customer: str = "customer", key: Key = "auto") -> JourneyPart:
+    """One partition of customers' share of :func:`experience_journeys`.
+
+    Every customer's experiences and purchases must be in one partition
+    (the Dask engine splits both tables by a hash of the customer). The
+    part holds its customers' journeys and events; the matched reference
+    dates of customers without contact are drawn over every part
+    (:func:`reference_offsets`), then each part is finished
+    (:meth:`JourneyPart.finish`: the follow-up and the service-recovery
+    test's rows) and :func:`experience_journeys_from_parts` combines them.
+
+    Parameters
+    ----------
+    experiences : DataFrame or None
+        The partition's experiences; None when it has none.
+    activity : DataFrame
+        The partition's purchases.
+    as_of : date-like
+        End of observation, the same for every part (required: a part alone
+        does not know the whole data's last event).
+    customer, key
+        As :func:`experience_journeys`.
+
+    Returns
+    -------
+    JourneyPart
+
+    Examples
+    --------
+    >>> from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+    >>> exp, act, _ = simulate_avoidance_scenario(600, seed=2)
+    >>> as_of = act["at"].max()
+    >>> even = exp["customer"].str[-1].isin(list("02468")), act["customer"].str[-1].isin(list("02468"))
+    >>> parts = [journey_part(exp[even[0] == k], act[even[1] == k], as_of=as_of) for k in (True, False)]
+    >>> a = experience_journeys_from_parts(parts, seed=3).table
+    >>> b = experience_journeys(exp, act, as_of=as_of, seed=3).table
+    >>> bool(a.equals(b))
+    True
+    """
+    if as_of is None:
+        raise ValueError("journey_part needs as_of, the end of observation of every part (experience_journeys "
+                         "takes the latest purchase or experience when given none).")
+    if experiences is None:
+        experiences = pd.DataFrame({"customer": pd.Series([], dtype=STR),
+                                    "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                                    "bad": pd.Series([], dtype=bool), "good": pd.Series([], dtype=bool)})
+    return _journey_start(experiences, activity, as_of=as_of, customer=customer, key=key, require=False)
+
+
+def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 365, seed: int | None = 0,
+                                   confidence: float = 0.95) -> JourneyResult:
+    """:func:`experience_journeys` of the union of partitions of customers, from their :func:`journey_part`.
+
+    The same table, notes and service-recovery test as the function on the
+    whole tables: the matched reference dates are drawn over every part
+    (:func:`reference_offsets`), the parts' tables stacked in customer order,
+    and the recovery test's rows stacked in the order the whole function
+    makes them. The result holds those rows instead of the events and
+    purchases (:func:`service_recovery_test` reads either).
+
+    Parameters
+    ----------
+    parts : list of JourneyPart
+        :func:`journey_part` of each partition (built with the same
+        ``as_of``), in any order; or the parts already finished
+        (:meth:`JourneyPart.finish`, with the offsets :func:`reference_offsets`
+        drew over all of them, as the Dask engine does where each part is).
+    window, seed, confidence
+        As :func:`experience_journeys` (with finished parts, ``window`` and
+        ``seed`` must be those they were finished with).
+
+    Returns
+    -------
+    JourneyResult
+
+    Examples
+    --------
+    >>> from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+    >>> exp, act, _ = simulate_avoidance_scenario(400, seed=1)
+    >>> res = experience_journeys_from_parts([journey_part(exp, act, as_of=act["at"].max())])
+    >>> service_recovery_test(res).comparisons["n_group"].gt(0).all()
+    np.True_
+    """
+    window = check_window(window)
+    confidence = check_confidence(confidence)
+    parts = list(parts)
+    if not parts or not all(isinstance(p, JourneyPart) for p in parts):
+        raise ValueError("parts must be a non-empty list of journey_part(...) results.")
+    finished = [p.window is not None for p in parts]
+    if not any(finished):
+        offsets = reference_offsets([p.references() for p in parts], seed=seed)
+        parts = [p.finish(o, window=window, seed=seed) for p, o in zip(parts, offsets)]
+    elif not all(finished):
+        raise ValueError("some parts are finished and some not; pass all of them as journey_part built them, or "
+                         "all finished.")
+    elif any(p.window != window or p.seed != seed for p in parts):
+        raise ValueError(f"the parts were finished with another window or seed than window={window:g}, "
+                         f"seed={seed!r}; pass those they were finished with.")
+    if len({p.end for p in parts}) > 1:
+        raise ValueError("the parts were built with different as_of; build every part with the same as_of.")
+    table = pd.concat([p.table for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].table
+    if not len(table):
+        raise ValueError(_NOTHING)
+    if len(parts) > 1:
+        table = table.sort_values("customer", kind="stable", ignore_index=True)
+        if not table["customer"].is_unique:
+            raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
+                             "experiences and purchases in one part).")
+    counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
+    return _journey_result(table, counts, window, parts[0].end, confidence,
+                           recovery_rows=_merge_recovery([p.recovery for p in parts]))
 
 
 # =========================================================================== recovery test
@@ -459,16 +702,28 @@ _ROWS_PER_TERM = 15
 _MIN_CUSTOMERS = 5
 
 
-def _recovery_rows(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Timestamp, window: float,
-                   active_days: float | None) -> tuple[dict[str, np.ndarray], pd.Index, dict[str, float]]:
+@dataclass
+class _RecoveryRows:
+    """The service-recovery test's rows before eligibility (:func:`_recovery_arrays`): ``rows`` (columns as
+    arrays, customers as codes into ``keys``) and ``first``, each customer's first experience (``customer,
+    bad, bought, kind``) for :func:`_disappointment_gradient`."""
+
+    rows: dict[str, np.ndarray]
+    keys: pd.Index
+    first: dict[str, np.ndarray]
+
+
+def _recovery_arrays(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Timestamp,
+                     window: float) -> _RecoveryRows:
     """One row per customer and time zero of every group, with the pre-index covariates and the outcome.
 
-    Returns columns as arrays: ``customer`` (integer code), ``role`` (index
-    in :data:`_ROLES`), ``t0`` (seconds since 1970), the :data:`COVARIATES`,
-    ``days_since_bad``, ``eligible`` and ``repeat``. Rows whose time zero is
+    Columns as arrays: ``customer`` (integer code into the keys), ``role``
+    (index in :data:`_ROLES`), ``t0`` (seconds since 1970), the
+    :data:`COVARIATES`, ``contact_kind``, ``days_since_bad`` and ``repeat``
+    (:func:`_recovery_rows` adds the eligibility). Rows whose time zero is
     less than ``window`` days before ``end`` are left out (not followed for
-    the whole window). Also returns the customer keys of the codes and
-    :func:`_disappointment_gradient` of all experiences.
+    the whole window). Customers are coded in order of appearance in
+    ``events`` (for the experiences, sorted by customer: their order).
     """
     codes, keys = factorize(pd.concat([events["customer"], purchases["customer"]], ignore_index=True))
     codes = codes.astype(np.int64)
@@ -521,16 +776,60 @@ def _recovery_rows(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Timest
         "contact_kind": kind,
         "days_since_bad": np.where(fb < t, (t - np.minimum(fb, t)) / _DAY_S, np.nan),
     }
-    active = np.inf if active_days is None else float(active_days)
-    with np.errstate(invalid="ignore"):
-        rows["eligible"] = has & (since <= active)
     rows["repeat"] = P.count(c, t + win_s, inclusive=True) > P.count(c, t, inclusive=True)
     # each customer's first experience: buying not yet changed by any experience
     o = np.lexsort((es, ec))
     fi = o[np.r_[True, ec[o][1:] != ec[o][:-1]]] if o.size else o
-    gradient = _disappointment_gradient(ec[fi], bad[fi], P.count(ec[fi], es[fi]) - P.count(ec[fi], es[fi] - 365 * _DAY_S),
-                                        src[fi])
-    return rows, pd.Index(keys), gradient
+    first = {"customer": ec[fi], "bad": bad[fi],
+             "bought": P.count(ec[fi], es[fi]) - P.count(ec[fi], es[fi] - 365 * _DAY_S), "kind": src[fi]}
+    return _RecoveryRows(rows=rows, keys=pd.Index(keys), first=first)
+
+
+def _recovery_rows(rec: _RecoveryRows, active_days: float | None
+                   ) -> tuple[dict[str, np.ndarray], pd.Index, dict[str, float]]:
+    """The rows of :func:`_recovery_arrays` with ``eligible`` (a purchase before time zero, the last one at
+    most ``active_days`` before it), their customers' keys and :func:`_disappointment_gradient` of every
+    customer's first experience."""
+    active = np.inf if active_days is None else float(active_days)
+    rows = {k: v for k, v in rec.rows.items() if k != "repeat"}
+    with np.errstate(invalid="ignore"):
+        rows["eligible"] = (rows["purchases_before"] > 0) & (rows["days_since_purchase"] <= active)
+    rows["repeat"] = rec.rows["repeat"]
+    f = rec.first
+    return rows, rec.keys, _disappointment_gradient(f["customer"], f["bad"], f["bought"], f["kind"])
+
+
+def _merge_recovery(parts: list[_RecoveryRows]) -> _RecoveryRows:
+    """The recovery rows of disjoint sets of customers as :func:`_recovery_arrays` makes them on the whole tables.
+
+    Customers are coded in the experiences' order (:func:`csanalysis.experiences.customer_order`), the
+    rows of each group stacked by customer, a customer's rows in their own order: on the experiences of
+    :func:`csanalysis.experiences.experiences` the whole tables' rows, in their order.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    labels = pd.Series(np.concatenate([p.keys.to_numpy(dtype=object)[p.first["customer"]] for p in parts]),
+                       dtype=STR)
+    order = customer_order(labels)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    ends = np.cumsum([p.first["customer"].size for p in parts])
+    maps = []
+    for p, stop in zip(parts, ends):  # a handful of parts
+        m = np.full(len(p.keys), -1, dtype=np.int64)
+        m[p.first["customer"]] = rank[stop - p.first["customer"].size: stop]
+        maps.append(m)
+
+    def stack(name: str, of: str) -> np.ndarray:
+        values = [getattr(p, of)[name] for p in parts]
+        return np.concatenate([m[v] for m, v in zip(maps, values)] if name == "customer" else values)
+
+    rows = {k: stack(k, "rows") for k in parts[0].rows}
+    o = np.lexsort((rows["customer"], rows["role"]))  # (stable: a customer's rows keep their order)
+    first = {k: stack(k, "first") for k in parts[0].first}
+    f = np.argsort(first["customer"], kind="stable")
+    return _RecoveryRows(rows={k: v[o] for k, v in rows.items()}, keys=pd.Index(labels.take(order)),
+                         first={k: v[f] for k, v in first.items()})
 
 
 def _disappointment_gradient(customer: np.ndarray, bad: np.ndarray, bought: np.ndarray,
@@ -908,11 +1207,15 @@ def service_recovery_test(
                              "(or pass the result of experience_journeys).")
         jr = experience_journeys(experiences, activity, window=window, as_of=as_of, seed=seed,
                                  customer=customer, key=key, confidence=confidence)
-    if jr.events is None or jr.purchases is None:
+    if jr.events is not None and jr.purchases is not None:
+        rec = _recovery_arrays(jr.events, jr.purchases, jr.end, jr.window)
+    elif jr.recovery_rows is not None:  # from partitions
+        rec = jr.recovery_rows
+    else:
         raise ValueError("this JourneyResult carries no events; build it with experience_journeys().")
     if active_days is not None and not (np.isfinite(active_days) and active_days > 0):
         raise ValueError(f"active_days must be a positive number of days or None, got {active_days!r}.")
-    rows, keys, gradient = _recovery_rows(jr.events, jr.purchases, jr.end, jr.window, active_days)
+    rows, keys, gradient = _recovery_rows(rec, active_days)
     comp, balance = _recovery_comparisons(rows, jr.window, jr.confidence, active_days, gradient)
     table = pd.DataFrame({k: v for k, v in rows.items() if k not in ("customer", "role", "t0")})
     table.insert(0, "customer", pd.Series(np.asarray(keys, dtype=object)[rows["customer"]], dtype=STR))
