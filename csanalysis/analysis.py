@@ -826,6 +826,45 @@ def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: p
     return no_return_after_disrespect_from_parts([v for v, _, _ in done], responses, verbatims, **kw)
 
 
+def _journey_references(done: tuple[Any, str | None, float]) -> tuple[Any, str | None]:
+    """A journey part's :meth:`~csanalysis.segments.JourneyPart.references` (its ``(value, note, seconds)``), or
+    its note."""
+    value, note, _ = done
+    return (None, note) if note is not None else (value.references(), None)
+
+
+def _journey_draws(references: list[tuple[Any, str | None]], *, seed: Any) -> tuple[Any, str | None]:
+    """The matched reference offsets of every journey part (:func:`~csanalysis.segments.journeys.
+    reference_offsets`), or the first part's note."""
+    from .segments.journeys import reference_offsets
+
+    note = next((n for _, n in references if n is not None), None)
+    return (None, note) if note is not None else (reference_offsets([r for r, _ in references], seed=seed), None)
+
+
+def _journey_finish(done: tuple[Any, str | None, float], draws: tuple[Any, str | None], i: int, *,
+                    seed: Any) -> tuple[Any, str | None, float]:
+    """Journey part ``i`` finished with its drawn offsets, where it is: ``(value, note, seconds)``, the seconds
+    of its building and finishing."""
+    value, note, seconds = done
+    note = note if note is not None else draws[1]
+    if note is not None:
+        return None, note, seconds
+    out, note, s = call_stage(lambda: value.finish(draws[0][i], seed=seed))
+    return out, note, seconds + s
+
+
+def _journeys_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> Any:
+    """:func:`~csanalysis.segments.journeys.experience_journeys_from_parts` of the finished parts (their
+    ``(value, note, seconds)``): a part that lacks what the stage needs stops it with its note."""
+    from .segments.journeys import experience_journeys_from_parts
+
+    note = next((n for _, n, _ in done if n is not None), None)
+    if note is not None:
+        raise ValueError(note)
+    return experience_journeys_from_parts([v for v, _, _ in done], **kw)
+
+
 def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
                window: float) -> pd.Series | None:
     """:func:`no_purchase_after` of one partition of customers (its experiences and purchases), None without
@@ -1414,7 +1453,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if as_of_ts is None and here(_has, linked.activity, "at"):
         as_of_ts = here(_latest, linked.activity, "at")
 
-    exp = avoidance_parts = None
+    exp = avoidance_parts = journey_parts = None
     if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
             exp_tickets = _nonempty(linked.tickets)
@@ -1540,9 +1579,16 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             parted["rfm"] = (runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur),
                              sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
-        if has_exp:
+        if has_exp and (runner is None or as_of_ts is None):
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
                          {"as_of": as_of_ts, "seed": seed}))
+        elif has_exp:  # per partition of customers: their journeys, the matched reference dates drawn over all
+            # of them (a task), each part finished where it is (the follow-up, the recovery test's rows), stacked
+            built = runner.map_experience_parts(sg.journey_part, act, _ORDER_COLUMNS, as_of=as_of_ts)
+            draws = runner.submit(_journey_draws, [runner.submit(_journey_references, f) for f in built], seed=seed)
+            journey_parts = [runner.submit(_journey_finish, f, draws, i, seed=seed) for i, f in enumerate(built)]
+            del built, draws
+            jobs.append(("journeys", "experience journeys", _journeys_of_parts, (journey_parts,), {"seed": seed}))
         jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
         if runner is not None:  # each partition's customer features, then k-means on them all here
             parted["clusters"] = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
@@ -1576,6 +1622,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         tparts = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
+        parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts}
         whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs
                                         if name not in parted and name not in done]))
         for name, label, fn, args, kw in jobs:
@@ -1583,16 +1630,18 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 value, note, seconds = done.pop(name)
             elif name not in parted:
                 value, note, seconds = next(whole)
-                if name == "avoidance" and avoidance_parts is not None:  # its parts' work too (each where it is)
+                if parts_of.get(name):  # its parts' work too (each where it is)
                     seconds += float(sum(runner.client.gather([runner.client.submit(operator.itemgetter(2), f,
                                                                                     pure=False)
-                                                               for f in avoidance_parts])))
+                                                               for f in parts_of[name]])))
             else:
                 parts, combine, with_kw = parted[name]
                 value, note, seconds = runner.combine_parts(parts, combine, whole=(fn, args, kw), **with_kw)
             res[name], timings[label] = value, seconds
             if note is not None:
                 notes.append(f"{label}: not computed ({note})")
+        parts_of.clear()
+        journey_parts = None
     if res["scorecard"] is not None:
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:

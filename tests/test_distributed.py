@@ -29,8 +29,8 @@ PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "servic
                  "clusters")
 DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
-#: BLAS thread, so sums may differ in the last bits from the pandas engine's).
-GATHERED = ("avoidance",)
+#: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
+GATHERED = ("avoidance", "journeys", "recovery")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +94,10 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
     if a.results["avoidance"] is not None:  # the episodes (every customer's index and follow-up) too
         assert_frame_equal(a.results["avoidance"].episodes, b.results["avoidance"].episodes, check_exact=False,
                            rtol=1e-9, atol=1e-9, obj="avoidance episodes")
+    if a.results["journeys"] is not None:  # every customer's journey and follow-up, every recovery test row
+        assert_frame_equal(a.results["journeys"].table, b.results["journeys"].table, check_exact=True)
+        assert_frame_equal(a.results["recovery"].rows, b.results["recovery"].rows, check_exact=True)
+        assert b.results["journeys"].events is None  # (on the Dask engine they stayed with the partitions)
     dis = [getattr(r.results["verbatims"], "disrespect", None) if r.results["verbatims"] is not None else None
            for r in (a, b)]
     assert (dis[0] is None) == (dis[1] is None)
