@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import os
@@ -826,6 +827,13 @@ def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: p
     return no_return_after_disrespect_from_parts([v for v, _, _ in done], responses, verbatims, **kw)
 
 
+def _experiences_then(fn: Callable[..., Any], tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
+                      rule: BadExperienceRule, *args: Any, at: int = 0, **kw: Any) -> Any:
+    """``fn`` of ``args`` with, at position ``at``, the experiences of the whole tables built here (as the
+    pandas engine builds them)."""
+    return fn(*args[:at], experiences(_nonempty(tickets), responses, rule=rule), *args[at:], **kw)
+
+
 def _journey_references(done: tuple[Any, str | None, float]) -> tuple[Any, str | None]:
     """A journey part's :meth:`~csanalysis.segments.JourneyPart.references` (its ``(value, note, seconds)``), or
     its note."""
@@ -1458,9 +1466,18 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is None:
             exp_tickets = _nonempty(linked.tickets)
             exp = stage("experiences", experiences, exp_tickets, linked.responses, rule=rule)
-        else:  # the per-customer phase, one task per partition of customers
-            exp = stage("experiences", runner.experiences, linked, rule=rule)
-    has_exp = exp is not None and bool(here(len, exp))
+        else:  # the per-customer phase, one task per partition of customers; stacked only to be returned
+            exp = stage("experiences", runner.experiences, linked, rule=rule, stack=keep_tables)
+    has_exp = bool(here(len, exp)) if exp is not None else runner is not None and runner.experience_rows > 0
+
+    def on_experiences(fn: Callable[..., Any], *args: Any, at: int = 0) -> tuple[Callable[..., Any], tuple]:
+        """A stage's function and arguments with the experiences at ``at``; on the Dask engine without stacked
+        experiences, built from the whole tables in its task (a parted stage's run on the whole tables, for the
+        pandas engine's note when a part lacks what the stage needs)."""
+        if runner is None or exp is not None:
+            return fn, (*args[:at], exp, *args[at:])
+        return functools.partial(_experiences_then, fn, at=at), (linked.tickets, linked.responses, rule, *args)
+
     act = linked.activity if here(_has, linked.activity, "at") else None
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
@@ -1484,7 +1501,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                                                           as_of=as_of_ts)
             jobs.append(("avoidance", "avoidance", _avoidance_of_parts, (avoidance_parts,), {"window": window,
                                                                                           **boot}))
-        jobs.append(("attributable_churn", "attributable churn", attributable_churn, (exp, act),
+        jobs.append(("attributable_churn", "attributable churn", *on_experiences(attributable_churn, act),
                      {"as_of": as_of_ts, **boot}))
         if runner is not None:  # per partition of customers: their experiences beside their purchases
             spans = [v for v, _, _ in runner.client.gather(runner.map_experience_parts(
@@ -1579,7 +1596,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             parted["rfm"] = (runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur),
                              sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
-        if has_exp and (runner is None or as_of_ts is None):
+        if has_exp and runner is None:
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
                          {"as_of": as_of_ts, "seed": seed}))
         elif has_exp:  # per partition of customers: their journeys, the matched reference dates drawn over all
@@ -1589,7 +1606,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             journey_parts = [runner.submit(_journey_finish, f, draws, i, seed=seed) for i, f in enumerate(built)]
             del built, draws
             jobs.append(("journeys", "experience journeys", _journeys_of_parts, (journey_parts,), {"seed": seed}))
-        jobs.append(("clusters", "clusters", sg.cluster_customers, (act, exp), {"currency": cur, "seed": seed}))
+        jobs.append(("clusters", "clusters", *on_experiences(sg.cluster_customers, act, at=1),
+                     {"currency": cur, "seed": seed}))
         if runner is not None:  # each partition's customer features, then k-means on them all here
             parted["clusters"] = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
     if rs is not None:

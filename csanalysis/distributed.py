@@ -220,6 +220,10 @@ def _part_experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | No
     return None if t is None and r is None else _experiences(t, r, rule)
 
 
+def _n_rows(df: pd.DataFrame | None) -> int:
+    return 0 if df is None else len(df)
+
+
 def _stack_experiences(parts: list[pd.DataFrame | None], tickets: pd.DataFrame | None,
                        responses: pd.DataFrame | None, rule: Any) -> pd.DataFrame:
     from .experiences import concat_experiences
@@ -340,6 +344,8 @@ class DaskRunner:
         self._groups: Any = None  # (a future of the customers' UnitGroups: group_customers)
         self._unit: str | None = None
         self._experience_parts: list[Any] | None = None
+        #: Rows of the partitions' experiences (:meth:`experiences` with ``stack=False``).
+        self.experience_rows = 0
         self._n_parts: int | None = None
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
@@ -636,14 +642,17 @@ class DaskRunner:
         self._parts.clear()
         self._experience_parts = None
 
-    def experiences(self, linked: Any, *, rule: Any) -> Any:
+    def experiences(self, linked: Any, *, rule: Any, stack: bool = True) -> Any:
         """:func:`csanalysis.experiences.experiences` of ``linked``, one task per partition of customers.
 
         ``linked`` holds futures of the tables. The tickets and responses are
         shuffled to partitions (:meth:`split_customers`) and each partition
         builds its experiences in its own task; the result (a future) equals
         one call on the whole tables: a customer's rows are never split, and
-        the parts are put back in the function's own order.
+        the parts are put back in the function's own order. With
+        ``stack=False`` the parts are not put together (every stage reads
+        them per partition, :meth:`map_experience_parts`): returns None, and
+        :attr:`experience_rows` says how many rows they hold.
         """
         from dask.distributed import wait
 
@@ -653,6 +662,10 @@ class DaskRunner:
         done = [self.submit(_part_experiences, p.tickets, p.responses, rule) for p in parts]
         del parts  # each partition's tables go once its experiences are built
         self._experience_parts = done  # (for the stages that read them per partition; until drop_parts)
+        if not stack:
+            self.experience_rows = int(sum(self.client.gather([self.client.submit(_n_rows, p, pure=False)
+                                                               for p in done])))
+            return None
         out = self.submit(_stack_experiences, done, t, r, rule)
         wait([out])  # the stage's time is its work's
         return out

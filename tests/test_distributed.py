@@ -326,6 +326,10 @@ def test_service_metrics_are_driven_over_partition_states(client, shared_account
     runner.drop_parts()
 
 
+def _rows_of(experiences, activity):
+    return 0 if experiences is None else len(experiences)
+
+
 def _no_purchase(experiences, activity, *, as_of):
     from csanalysis.analysis import no_purchase_after
 
@@ -354,6 +358,31 @@ def test_experiences_and_purchases_of_a_partition_meet_in_one_task(client):
     got = pd.concat([v for v, _, _ in done if v is not None])
     assert len(want) > 100 and got.index.is_unique
     pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_exact=True)
+
+
+def test_experiences_need_not_be_stacked(client):
+    # without the tables returned, the partitions' experiences are never put together: their rows are counted,
+    # the stages read them per partition, and a stage run on the whole tables builds them in its own task
+    import functools
+
+    from csanalysis.analysis import _experiences_then
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.experiences import experiences
+    from csanalysis.link import link_customers
+
+    s = cs.datasets.load_sample()
+    here = link_customers(s.tickets, s.responses, s.activity, s.customers)
+    want = experiences(here.tickets, here.responses)
+    runner = DaskRunner(client, partitions=3)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    rule = cs.BadExperienceRule()
+    assert runner.experiences(there, rule=rule, stack=False) is None and runner.experience_rows == len(want) > 100
+    done = client.gather(runner.map_experience_parts(_rows_of, there.activity, ("customer", "at")))
+    assert sum(v for v, _, _ in done) == len(want)
+    [(got, note, _)] = runner.run_stages([(functools.partial(_experiences_then, pd.DataFrame.copy, at=0),
+                                           (there.tickets, there.responses, rule), {})])
+    assert note is None
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
 def test_a_part_that_lacks_what_its_stage_needs_gives_the_pandas_engines_note(client):
