@@ -56,8 +56,15 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    its experiences beside its orders; numbers and labels only), and one
    task stacks them into the whole tables' rows and computes the figures
    (:func:`~csanalysis.estimators.avoidance.avoidance_from_parts`); no
-   return after disrespect is computed from the same parts. Every other
-   estimator (the key drivers, journeys, ...) is a task of its own,
+   return after disrespect is computed from the same parts. The experience
+   journeys too: each partition builds its customers' journeys
+   (:func:`csanalysis.segments.journey_part`), one task draws the matched
+   reference dates over all of them, each partition is finished where it
+   is (its follow-up and its service-recovery rows) and one task stacks
+   them (:func:`csanalysis.segments.experience_journeys_from_parts`).
+   Without the tables returned, the partitions' experiences are never
+   stacked into one table. Every other
+   estimator (the key drivers, survey non-response, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's
