@@ -834,6 +834,23 @@ def _experiences_then(fn: Callable[..., Any], tickets: pd.DataFrame | None, resp
     return fn(*args[:at], experiences(_nonempty(tickets), responses, rule=rule), *args[at:], **kw)
 
 
+#: Marks, in a stage's arguments, the whole activity rebuilt from its partitions (:func:`_on_stacked`).
+_STACKED = "the activity stacked back from its partitions"
+
+
+def _on_stacked(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``fn`` with each argument ``(_STACKED, parts)`` replaced by the table the partitions (``(part, positions)``
+    each) were split from, rows in its order (the columns the parts hold): a stage on the whole activity after
+    the Dask engine let go of it."""
+    def whole(a: Any) -> Any:
+        if not (isinstance(a, tuple) and len(a) == 2 and isinstance(a[0], str) and a[0] == _STACKED):
+            return a
+        pos = np.concatenate([np.asarray(q, dtype=np.int64) for _, q in a[1]])
+        return pd.concat([p for p, _ in a[1]]).iloc[np.argsort(pos, kind="stable")]
+
+    return fn(*(whole(a) for a in args), **{k: whole(v) for k, v in kw.items()})
+
+
 def _journey_references(done: tuple[Any, str | None, float]) -> tuple[Any, str | None]:
     """A journey part's :meth:`~csanalysis.segments.JourneyPart.references` (its ``(value, note, seconds)``), or
     its note."""
@@ -1479,6 +1496,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         return functools.partial(_experiences_then, fn, at=at), (linked.tickets, linked.responses, rule, *args)
 
     act = linked.activity if here(_has, linked.activity, "at") else None
+    has_act = act is not None
+    link_rows = None  # (the Dask engine's linking summary, when it lets go of a table before the end)
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
     # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
@@ -1638,6 +1657,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 done[name] = runner.drive_parts(states, driver, whole=(fn, args, kw), **driver_kw)
                 del states, parts
         tparts = None
+        if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
+            # whole-table stages: they read its partitions, and a parted stage's run on the whole tables (for the
+            # pandas engine's note) its partitions stacked back (the columns they hold, all that the stages read)
+            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
+            stacked = (_STACKED, runner.customer_parts(act, _ORDER_COLUMNS))
+            jobs[:] = [(n, lb, functools.partial(_on_stacked, fn), tuple(stacked if a is act else a for a in args), kw)
+                       if any(a is act for a in args) else (n, lb, fn, args, kw) for n, lb, fn, args, kw in jobs]
+            linked.activity = act = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
         parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts}
@@ -1664,7 +1691,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:
         res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
-    if res["verbatims"] is not None and survey_comments and has_exp and act is not None:
+    if res["verbatims"] is not None and survey_comments and has_exp and has_act:
         from .estimators.avoidance import no_return_after_disrespect
 
         if runner is None:
@@ -1692,8 +1719,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         runner.drop_parts()
     tk = rs = act = None  # the tables are linked's now (with Dask: futures whose tables go once let go)
     if not keep_tables:  # the linking's summary only
-        rows = None if runner is None else [runner.call(link_summary, n, f, linked.link_on)
-                                            for n, f in linked.tables().items()]
+        rows = link_rows if runner is None or link_rows is not None else [
+            runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
         linked, exp = linked.without_tables(rows), None
     elif runner is not None:  # the linked tables and the experiences, here as the pandas engine returns them
         linked.tickets, linked.responses, linked.activity, linked.customers, exp = runner.gather(

@@ -147,6 +147,33 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
     assert a.notes == b.notes
 
 
+def test_the_whole_activity_rebuilt_from_its_partitions(client):
+    # without the tables returned the engine lets go of the whole activity before the whole-table stages; a
+    # parted stage's run on the whole tables reads its partitions stacked back: the same rows, in the same order
+    import functools
+
+    from csanalysis.analysis import _ORDER_COLUMNS, _STACKED, _on_stacked
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.link import link_customers
+
+    here = link_customers(*(getattr(cs.datasets.load_sample(), n) for n in ("tickets", "responses", "activity",
+                                                                            "customers")))
+    runner = DaskRunner(client, partitions=5)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    stacked = (_STACKED, runner.customer_parts(there.activity, _ORDER_COLUMNS))
+    [(got, note, _)] = runner.run_stages([(functools.partial(_on_stacked, pd.DataFrame.copy), (stacked,), {})])
+    assert note is None
+    want = client.gather(there.activity)
+    pd.testing.assert_frame_equal(got, want[[c for c in want.columns if c in _ORDER_COLUMNS]], check_exact=True)
+    # and on the sample cut into many partitions (some stages' parts then lack what they need), without the
+    # tables: figures and notes as on the pandas engine
+    a = cs.analyse(cs.datasets.load_sample(), n_resamples=20, keep_tables=False)
+    b = cs.analyse(cs.datasets.load_sample(), n_resamples=20, keep_tables=False, engine="dask", scheduler=client,
+                   partitions=40)
+    assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert a.notes == b.notes and a.to_dict()["linking"] == b.to_dict()["linking"]
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)
