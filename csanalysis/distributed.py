@@ -63,7 +63,9 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    is (its follow-up and its service-recovery rows) and one task stacks
    them (:func:`csanalysis.segments.experience_journeys_from_parts`).
    Without the tables returned, the partitions' experiences are never
-   stacked into one table. Every other
+   stacked into one table, and the whole activity is let go before the
+   whole-table stages (a parted stage's run on the whole tables, for the
+   pandas engine's note, reads its partitions stacked back). Every other
    estimator (the key drivers, survey non-response, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
