@@ -49,6 +49,7 @@ __all__ = [
     "experiences",
     "sort_positions",
     "customer_order",
+    "no_experiences",
     "purchases_while_open",
     "timeline",
 ]
@@ -385,6 +386,17 @@ def customer_order(labels: pd.Index | pd.Series | np.ndarray) -> np.ndarray:
     [1, 0, 2, 3]
     """
     return sort_positions(pd.DataFrame({"customer": pd.Series(labels, dtype="str", copy=False)}), ["customer"])
+
+
+def no_experiences() -> pd.DataFrame:
+    """An experiences table without rows: the columns every estimator reads (``customer, at, bad, good, rated``),
+    for a partition of customers without any service experience.
+
+    >>> list(no_experiences().dtypes.astype(str))
+    ['str', 'datetime64[ns, UTC]', 'bool', 'bool', 'bool']
+    """
+    return pd.DataFrame({"customer": pd.Series([], dtype="str"), "at": pd.Series([], dtype="datetime64[ns, UTC]"),
+                         **{c: pd.Series([], dtype=bool) for c in ("bad", "good", "rated")}})
 
 
 def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:

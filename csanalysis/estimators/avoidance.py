@@ -70,7 +70,7 @@ from scipy import sparse, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
-from csanalysis.experiences import customer_order, purchases_while_open
+from csanalysis.experiences import customer_order, no_experiences, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
@@ -2564,9 +2564,6 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
 
 # =========================================================================== per partition of customers
 #: The columns of an empty experiences table (a partition of customers without service contacts).
-_NO_EXPERIENCES = {"customer": "str", "at": "datetime64[ns, UTC]", "bad": "bool", "good": "bool", "rated": "bool"}
-
-
 def avoidance_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, as_of: Any,
                    index: Literal["first", "every"] = "first", count_open_purchases: bool = False,
                    positions: np.ndarray | None = None) -> _EpisodeRows:
@@ -2615,7 +2612,7 @@ def avoidance_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, 
     True
     """
     if experiences is None:
-        experiences = pd.DataFrame({c: pd.Series([], dtype=d) for c, d in _NO_EXPERIENCES.items()})
+        experiences = no_experiences()
     _check_inputs(experiences, activity)
     if as_of is None:
         raise ValueError("avoidance_part needs as_of, the end of follow-up of every part (the last purchase in "

@@ -119,7 +119,7 @@ from scipy import special, stats
 
 from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_window
-from csanalysis.experiences import customer_order, purchases_while_open
+from csanalysis.experiences import customer_order, no_experiences, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.segments.common import (
     DAY,
@@ -559,9 +559,7 @@ def journey_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, as
         raise ValueError("journey_part needs as_of, the end of observation of every part (experience_journeys "
                          "takes the latest purchase or experience when given none).")
     if experiences is None:
-        experiences = pd.DataFrame({"customer": pd.Series([], dtype=STR),
-                                    "at": pd.Series([], dtype="datetime64[ns, UTC]"),
-                                    "bad": pd.Series([], dtype=bool), "good": pd.Series([], dtype=bool)})
+        experiences = no_experiences()
     return _journey_start(experiences, activity, as_of=as_of, customer=customer, key=key, require=False)
 
 
@@ -1207,14 +1205,12 @@ def service_recovery_test(
                              "(or pass the result of experience_journeys).")
         jr = experience_journeys(experiences, activity, window=window, as_of=as_of, seed=seed,
                                  customer=customer, key=key, confidence=confidence)
-    if jr.events is not None and jr.purchases is not None:
-        rec = _recovery_arrays(jr.events, jr.purchases, jr.end, jr.window)
-    elif jr.recovery_rows is not None:  # from partitions
-        rec = jr.recovery_rows
-    else:
+    has_events = jr.events is not None and jr.purchases is not None
+    if not has_events and jr.recovery_rows is None:  # (from partitions: the rows, not the events)
         raise ValueError("this JourneyResult carries no events; build it with experience_journeys().")
     if active_days is not None and not (np.isfinite(active_days) and active_days > 0):
         raise ValueError(f"active_days must be a positive number of days or None, got {active_days!r}.")
+    rec = _recovery_arrays(jr.events, jr.purchases, jr.end, jr.window) if has_events else jr.recovery_rows
     rows, keys, gradient = _recovery_rows(rec, active_days)
     comp, balance = _recovery_comparisons(rows, jr.window, jr.confidence, active_days, gradient)
     table = pd.DataFrame({k: v for k, v in rows.items() if k not in ("customer", "role", "t0")})
