@@ -714,15 +714,17 @@ def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: An
 def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
     """The one split of the tickets and the answers placed with them that every stage run per partition of
     tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`): the service metrics' columns (and
-    their ``by="channel"``), channel use's, the rankings', the scorecard's and the sampling unit's."""
+    their ``by="channel"``), channel use's, the rankings', the scorecard's, survey non-response's and the
+    sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
+    from .estimators.nonresponse import COLUMNS_READ as NONRESPONSE_COLUMNS
     from .segments.scorecard import RESPONSE_COLUMNS_READ, ticket_columns_read
 
     more = tuple(c for c in ("channel", unit) if c is not None)
     scorecard = () if tickets is None else runner.call(ticket_columns_read, tickets)
     columns = {"tickets": tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS,
-                                               *scorecard, *more))),
+                                               *scorecard, *NONRESPONSE_COLUMNS, *more))),
                "responses": tuple(dict.fromkeys((*METRICS_COLUMNS["responses"], *RESPONSE_COLUMNS_READ, *more)))}
     return runner.ticket_parts(linked, columns)
 
@@ -1074,6 +1076,17 @@ def _nonresponse(tickets: pd.DataFrame, unit: str | None, *, n_resamples: int, s
     if "rating_score" not in tickets.columns or not tickets["rating_score"].notna().any():
         raise ValueError("no ticket carries a rating score")
     return nonresponse_weighted(tickets, customer=unit, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+def _nonresponse_from_parts(each: Callable[..., list[Any]], unit: str | None, *, n_resamples: int, seed: int,
+                            confidence: float) -> Any:
+    """:func:`_nonresponse` from partitions of the tickets (the Dask engine; :class:`~csanalysis.estimators.
+    nonresponse.NonresponsePart` each), asked in rounds."""
+    from .estimators.nonresponse import nonresponse_from_parts
+
+    if not any(p["has_score"] for p in each("first")):
+        raise ValueError("no ticket carries a rating score")
+    return nonresponse_from_parts(each, customer=unit, n_resamples=n_resamples, seed=seed, confidence=confidence)
 
 
 def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, confidence: float,
@@ -1586,6 +1599,11 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                       "workers": None if runner is None else runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
+        if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
+            from .estimators.nonresponse import NonresponsePart
+
+            driven["nonresponse"] = (NonresponsePart, [(t,) for t, _ in tparts], {}, _nonresponse_from_parts,
+                                     {"unit": unit, **boot})
         jobs.append(("channel_use", "channels and self-service", channel_use, (tk,),
                      {"cluster": unit, "n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds

@@ -27,7 +27,7 @@ SECRET = "test-distributed"
 #: The results the Dask engine computes per partition of customers (identical to the pandas engine's).
 PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn",
                  "clusters")
-DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard")
+DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
 #: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
 GATHERED = ("avoidance", "journeys", "recovery")
@@ -94,6 +94,9 @@ def assert_same_analysis(a: cs.Analysis, b: cs.Analysis, engines: tuple[str, str
     if a.results["avoidance"] is not None:  # the episodes (every customer's index and follow-up) too
         assert_frame_equal(a.results["avoidance"].episodes, b.results["avoidance"].episodes, check_exact=False,
                            rtol=1e-9, atol=1e-9, obj="avoidance episodes")
+    if a.results["nonresponse"] is not None:  # every rated ticket's weight, gathered from its partition
+        x, y = a.results["nonresponse"].weights, b.results["nonresponse"].weights
+        assert x.index.equals(y.index) and np.allclose(x.to_numpy(), y.to_numpy(), rtol=1e-9, atol=1e-12)
     if a.results["journeys"] is not None:  # every customer's journey and follow-up, every recovery test row
         assert_frame_equal(a.results["journeys"].table, b.results["journeys"].table, check_exact=True)
         assert_frame_equal(a.results["recovery"].rows, b.results["recovery"].rows, check_exact=True)
@@ -350,6 +353,43 @@ def test_service_metrics_are_driven_over_partition_states(client, shared_account
     value, note, _ = runner.drive_parts(states, metrics_from_parts, whole=(service_metrics, (here.tickets,),
                                                                          {"cluster": "no such column"}))
     assert value is None and "is in neither the tickets nor the responses table" in note
+    runner.drop_parts()
+
+
+@pytest.mark.parametrize("unit", ["account_id", "customer"])
+def test_survey_nonresponse_is_driven_over_partition_states(client, shared_accounts, unit):
+    # the response model fitted over partitions (covariates decided from counts and order statistics, each
+    # Newton step's scores summed): equal to the whole table's, every rated ticket's weight gathered in order
+    from csanalysis.analysis import _nonresponse_from_parts
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.estimators.nonresponse import (
+        COLUMNS_READ,
+        NonresponsePart,
+        nonresponse_weighted,
+    )
+
+    here = shared_accounts(3)
+    rng = np.random.default_rng(5)
+    n = len(here.tickets)
+    slow = rng.random(n) < 0.4
+    here.tickets = here.tickets.assign(channel=rng.choice(["email", "chat", "phone"], n),
+                                       status=rng.choice(["solved", "open"], n, p=[0.85, 0.15]),
+                                       resolution_minutes=np.where(slow, 3000.0, 60.0) * rng.lognormal(0, 0.3, n),
+                                       rating_score=np.where(rng.random(n) < np.where(slow, 0.2, 0.6),
+                                                             rng.choice([0.0, 0.5, 1.0], n), np.nan))
+    runner = DaskRunner(client, partitions=4)
+    there = runner.link_customers({n: runner.put(df) for n, df in here.tables().items()})
+    runner.group_customers(there, unit)
+    parts = runner.ticket_parts(there, {"tickets": (*COLUMNS_READ, unit), "responses": ("ticket_id",)})
+    states = runner.part_states(NonresponsePart, [(t,) for t, _ in parts])
+    got, note, seconds = runner.drive_parts(states, _nonresponse_from_parts, unit=unit, n_resamples=50, seed=3,
+                                            confidence=0.9)
+    assert note is None and seconds > 0
+    want = nonresponse_weighted(runner.client.gather(there.tickets), customer=unit, n_resamples=50, seed=3,
+                                confidence=0.9)
+    _assert_close(want.to_dict(), got.to_dict(), "nonresponse")
+    assert got.weights.index.equals(want.weights.index) and len(got.weights) > 50
+    np.testing.assert_allclose(got.weights.to_numpy(), want.weights.to_numpy(), rtol=1e-9)
     runner.drop_parts()
 
 
