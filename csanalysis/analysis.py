@@ -33,6 +33,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from ._version import __version__
 from .display import MISSING, format_value, show
@@ -536,37 +537,6 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     no-purchase outcome computed per partition of customers (:func:`_lost_part` of each, as
     ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
     """
-    from .estimators.drivers import MIN_ROWS, key_drivers
-    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
-    from .experiences import first_responses, lookup_values
-
-    # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
-    wanted = {"direction", "ticket_id", "created_at", "channel", "rating", "rating_score", "csat", "ces", "nps",
-              "reopens", "first_reply_minutes", *CUSTOMER_COLUMNS, *DRIVERS, *([unit] if unit else [])}
-    tickets = tickets[[c for c in tickets.columns if c in wanted]]
-    t = tickets.loc[~agent_initiated(tickets)]
-    person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
-    # the sampling unit as every other ticket stage has it (service metrics): the account, else the account the
-    # customer's tickets have most often, else the customer, else the ticket itself
-    units = sampling_units(t, unit, row_id="ticket_id", via=responses)[0] if unit is not None else None
-    if person is not None:  # repeat contacts of the same customer (never the account)
-        t = t.assign(**repeat_contacts(t, person))
-    rated = (t["rating_score"].notna() if "rating_score" in t.columns
-             else pd.Series(False, index=t.index)).to_numpy(dtype=bool)
-    answers: dict[str, np.ndarray] = {}
-    if (responses is not None and len(responses) and "ticket_id" in t.columns
-            and {"ticket_id", "responded_at"} <= set(responses.columns)):
-        r = responses[[c for c in ("ticket_id", "responded_at", "customer", "response_id", "csat", "nps")
-                       if c in responses.columns]]
-        first, _ = first_responses(t[["ticket_id"]], r)  # the answer the experiences attach to each ticket
-        first = first.drop_duplicates("ticket_id")
-        for item in ("csat", "nps"):
-            if item in first.columns:
-                v = lookup_values(t["ticket_id"], first["ticket_id"],
-                                  pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"))
-                if np.isfinite(v).sum() >= MIN_ROWS:
-                    answers[item] = v
-    lost = None
     if lost_parts is not None:  # per partition of customers: each ticket's value is its customer's partition's
         note = next((n for _, n, _ in lost_parts if n is not None), None)
         if note is not None:
@@ -575,24 +545,108 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         lost = pd.concat(got) if got else None
     elif experiences is not None and activity is not None and as_of is not None:
         lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
+    else:
+        lost = None
+    return _drivers_of_rows(driver_rows(tickets, rule, unit, responses=responses, lost=lost), rule, unit,
+                            n_resamples=n_resamples, seed=seed, confidence=confidence, window=window,
+                            workers=workers)
+
+
+#: The columns of the tickets :func:`driver_rows` reads (besides the sampling unit's column).
+DRIVER_TICKET_COLUMNS: tuple[str, ...] = ("direction", "ticket_id", "created_at", "channel", "rating", "rating_score",
+                                          "csat", "ces", "nps", "reopens", "first_reply_minutes", "customer",
+                                          "customer_id", "email_key", *DRIVERS)
+#: The columns of the survey responses :func:`driver_rows` reads.
+DRIVER_RESPONSE_COLUMNS: tuple[str, ...] = ("ticket_id", "responded_at", "customer", "response_id", "csat", "nps")
+
+
+def driver_rows(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *,
+                responses: pd.DataFrame | None = None, lost: pd.Series | None = None,
+                customer: str | None = None) -> pd.DataFrame:
+    """The key drivers' rows of customer-initiated tickets: what each ticket brings to :func:`_drivers`, numbers
+    and its sampling unit only (the per-ticket phase, run per partition of customers on the Dask engine).
+
+    One row per customer-initiated ticket that is rated or has a survey answer or a no-purchase value, indexed
+    as the tickets (the index orders the rows of several partitions as in the whole table): ``rated``,
+    ``bad`` (the rule's bad experience: a bad rating or a ticket criterion it adds), ``rating_score``, the
+    first answer's ``csat`` and ``nps`` about the ticket (raw), ``lost`` (no purchase after it, ``lost``:
+    values by ticket id), every :data:`DRIVERS` column the tickets have (raw numbers; the repeat contacts
+    from the customer's tickets) and ``unit`` (the sampling unit, a categorical; ``customer``: the customer
+    column the whole table fills, for a partition). Each value depends on the ticket's own rows, its
+    customer's tickets and the answers about it, so a partition of customers (whose sampling units and
+    answers are all in it) gives the whole table's rows.
+    """
+    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
+    from .experiences import first_responses, lookup_values
+
+    # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
+    wanted = {*DRIVER_TICKET_COLUMNS, *([unit] if unit else [])}
+    tickets = tickets[[c for c in tickets.columns if c in wanted]]
+    t = tickets.loc[~agent_initiated(tickets)]
+    person = next((c for c in CUSTOMER_COLUMNS if c in t.columns), None)
+    # the sampling unit as every other ticket stage has it (service metrics): the account, else the account the
+    # customer's tickets have most often, else the customer, else the ticket itself
+    units = (sampling_units(t, unit, row_id="ticket_id", via=responses, customer=customer)[0]
+             if unit is not None else None)
+    if person is not None:  # repeat contacts of the same customer (never the account)
+        t = t.assign(**repeat_contacts(t, person))
+    rated = (t["rating_score"].notna() if "rating_score" in t.columns
+             else pd.Series(False, index=t.index)).to_numpy(dtype=bool)
+    out = pd.DataFrame({"rated": rated}, index=t.index)
+    keep = rated.copy()
+    if (responses is not None and len(responses) and "ticket_id" in t.columns
+            and {"ticket_id", "responded_at"} <= set(responses.columns)):
+        r = responses[[c for c in DRIVER_RESPONSE_COLUMNS if c in responses.columns]]
+        first, _ = first_responses(t[["ticket_id"]], r)  # the answer the experiences attach to each ticket
+        first = first.drop_duplicates("ticket_id")
+        for item in ("csat", "nps"):
+            if item in first.columns:
+                v = lookup_values(t["ticket_id"], first["ticket_id"],
+                                  pd.to_numeric(first[item], errors="coerce").to_numpy(dtype="float64"))
+                out[item] = v
+                keep |= np.isfinite(v)
     if lost is not None and "ticket_id" in t.columns:
         v = lookup_values(t["ticket_id"], lost.index.to_series(), lost.to_numpy())
-        if np.isfinite(v).sum() >= MIN_ROWS:
-            answers[_no_purchase_name(window)] = v
+        out["lost"] = v
+        keep |= np.isfinite(v)
+    bad = t["rating"].astype("object").eq("bad") if "rating" in t.columns else pd.Series(False, index=t.index)
+    # the bad outcome is the rule's bad experience on the rated tickets: a bad rating, or a ticket criterion the
+    # rule adds (reopens, a late first reply); those criteria's drivers are left out for it
+    # (a criterion the rule switches off is all False)
+    out["bad"] = (bad | rule.criteria(t)[list(_RULE_CRITERION.values())].any(axis=1)).astype("float64")
+    out["rating_score"] = (pd.to_numeric(t["rating_score"], errors="coerce").to_numpy(dtype="float64",
+                                                                                     na_value=np.nan)
+                           if "rating_score" in t.columns else np.nan)
+    for col in DRIVERS:
+        if col in t.columns:
+            out[col] = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    if units is not None:
+        out["unit"] = units  # categorical (no Python string per row)
+    return out.loc[keep]
+
+
+def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int,
+                     seed: int, confidence: float, window: float = 730,
+                     workers: Callable[..., Any] | None = None) -> Any:
+    """:func:`_drivers` from its tickets' rows (:func:`driver_rows`, of the whole table or stacked from
+    partitions in the table's order): the outcomes and drivers known for enough tickets, then
+    :func:`~csanalysis.estimators.drivers.key_drivers`."""
+    from .estimators.drivers import MIN_ROWS, key_drivers
+
+    rated = rows["rated"].to_numpy(dtype=bool)
+    answers: dict[str, np.ndarray] = {}
+    for item, col in (("csat", "csat"), ("nps", "nps"), (_no_purchase_name(window), "lost")):
+        if col in rows.columns:
+            v = rows[col].to_numpy(dtype="float64")
+            if np.isfinite(v).sum() >= MIN_ROWS:
+                answers[item] = v
     keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
     if not keep.any():
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
-    t = t.loc[keep]
-    units = units[keep] if units is not None else None
-    bad = t["rating"].astype("object").eq("bad") if "rating" in t.columns else pd.Series(False, index=t.index)
-    # the bad outcome is the rule's bad experience on the rated tickets: a bad rating, or a ticket criterion the
-    # rule adds (reopens, a late first reply); those criteria's drivers are left out for it below
-    # (a criterion the rule switches off is all False)
-    bad = (bad | rule.criteria(t)[list(_RULE_CRITERION.values())].any(axis=1)).astype("float64")
-    data = pd.DataFrame({"bad": np.where(rated[keep], bad, np.nan),
-                         "rating_score": pd.to_numeric(t["rating_score"], errors="coerce").to_numpy()
-                         if "rating_score" in t.columns else np.nan}, index=t.index)
+    t = rows.loc[keep]
+    data = pd.DataFrame({"bad": np.where(rated[keep], t["bad"].to_numpy(), np.nan),
+                         "rating_score": t["rating_score"].to_numpy()}, index=t.index)
     for item, v in answers.items():  # survey answers as a share of their scale, like the rating score (0-1)
         lo, hi = _ANSWER_SCALES.get(item, (0.0, 1.0))
         data[item] = (v[keep] - lo) / (hi - lo)
@@ -601,8 +655,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     for col, scale in DRIVERS.items():
         if col not in t.columns:
             continue
-        x = pd.Series(pd.to_numeric(t[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan),
-                      index=t.index)
+        x = t[col]
         if x.notna().mean() < 0.5 or x.nunique() < 2:
             continue
         if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
@@ -614,9 +667,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                          "contacts, SLA breaches, hand-offs) are known for the rated tickets; key drivers need at "
                          "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
-    if units is not None:
-        data["unit"] = units  # categorical (no Python string per row)
-    del t, tickets  # the tickets' columns are in ``data`` now: their copies go before the bootstrap
+    if "unit" in t.columns:
+        data["unit"] = t["unit"].array  # categorical (no Python string per row)
+    del t, rows  # the rows' columns are in ``data`` now: their copies go before the bootstrap
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
     return key_drivers(data, outcomes, used, kind={o: kinds[o] for o in outcomes},
@@ -625,6 +678,43 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
                        higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
                        higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
                        confidence=confidence, workers=workers)
+
+
+def _filled_customer_columns(tickets: pd.DataFrame) -> tuple[str, ...]:
+    """The customer columns a partition's customer-initiated tickets fill (:func:`driver_rows`' units)."""
+    from .estimators.metrics import filled_customer_columns
+
+    return filled_customer_columns(tickets.loc[~agent_initiated(tickets)])
+
+
+def _driver_rows_part(tickets: pd.DataFrame, responses: pd.DataFrame | None, lost: Any, *,
+                      rule: BadExperienceRule, unit: str | None, customer: str | None) -> tuple[Any, str | None, float]:
+    """:func:`driver_rows` of one partition of tickets and the answers placed with them, beside its
+    customers' no-purchase values (``lost``: that partition's :func:`_lost_part` as ``(value, note, seconds)``,
+    or None): ``(value, note, seconds)``."""
+    if lost is not None and lost[1] is not None:
+        return None, lost[1], 0.0
+    return call_stage(lambda: driver_rows(tickets, rule, unit, responses=responses,
+                                          lost=None if lost is None else lost[0], customer=customer))
+
+
+def _drivers_of_parts(done: list[tuple[Any, str | None, float]], rule: BadExperienceRule, unit: str | None,
+                      **kw: Any) -> Any:
+    """:func:`_drivers_of_rows` of the partitions' rows (their ``(value, note, seconds)``, :func:`driver_rows`)
+    stacked in the tickets table's order: a part that lacks what the stage needs stops it with its note."""
+    note = next((n for _, n, _ in done if n is not None), None)
+    if note is not None:
+        raise ValueError(note)
+    parts = [v for v, _, _ in done]
+    units = None
+    if "unit" in parts[0].columns:  # one set of categories for the units of every part
+        units = union_categoricals([p["unit"].array for p in parts])
+        parts = [p.drop(columns="unit") for p in parts]
+    rows = pd.concat(parts)
+    if units is not None:
+        rows["unit"] = units
+    del parts, done
+    return _drivers_of_rows(rows.sort_index(kind="stable"), rule, unit, **kw)
 
 
 #: The survey columns the service levels read (and the expectation question's, found per analysis).
@@ -714,8 +804,8 @@ def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: An
 def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
     """The one split of the tickets and the answers placed with them that every stage run per partition of
     tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`): the service metrics' columns (and
-    their ``by="channel"``), channel use's, the rankings', the scorecard's, survey non-response's and the
-    sampling unit's."""
+    their ``by="channel"``), channel use's, the rankings', the scorecard's, survey non-response's, the key
+    drivers' rows' (:func:`driver_rows`) and the sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
     from .estimators.nonresponse import COLUMNS_READ as NONRESPONSE_COLUMNS
@@ -724,8 +814,10 @@ def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> l
     more = tuple(c for c in ("channel", unit) if c is not None)
     scorecard = () if tickets is None else runner.call(ticket_columns_read, tickets)
     columns = {"tickets": tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS,
-                                               *scorecard, *NONRESPONSE_COLUMNS, *more))),
-               "responses": tuple(dict.fromkeys((*METRICS_COLUMNS["responses"], *RESPONSE_COLUMNS_READ, *more)))}
+                                               *scorecard, *NONRESPONSE_COLUMNS, *DRIVER_TICKET_COLUMNS,
+                                               *more))),
+               "responses": tuple(dict.fromkeys((*METRICS_COLUMNS["responses"], *RESPONSE_COLUMNS_READ,
+                                                 *DRIVER_RESPONSE_COLUMNS, *more)))}
     return runner.ticket_parts(linked, columns)
 
 
@@ -1491,7 +1583,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if as_of_ts is None and here(_has, linked.activity, "at"):
         as_of_ts = here(_latest, linked.activity, "at")
 
-    exp = avoidance_parts = journey_parts = None
+    exp = avoidance_parts = journey_parts = driver_parts = None
     if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
             exp_tickets = _nonempty(linked.tickets)
@@ -1593,10 +1685,21 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
             lost = {"lost_parts": runner.map_experience_parts(_lost_part, act, _ORDER_COLUMNS, as_of=as_of_ts,
                                                               window=window)}
-        jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
-                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
-                      "as_of": as_of_ts, "window": window, **lost,
-                      "workers": None if runner is None else runner.outcome_map}))
+        if runner is None:
+            jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
+                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
+                          "as_of": as_of_ts, "window": window, **lost}))
+        else:  # each partition's tickets' rows (numbers and sampling units), beside its no-purchase values;
+            # stacked in the tickets' order and fitted in one task (the outcomes as tasks of their own)
+            from .estimators.metrics import customer_column
+
+            filled = runner.client.gather([runner.submit(_filled_customer_columns, t) for t, _ in tparts])
+            lost_of = lost.get("lost_parts") or [None] * len(tparts)
+            driver_parts = [runner.submit(_driver_rows_part, t, r, lf, rule=rule, unit=unit,
+                                          customer=customer_column(filled)) for (t, r), lf in zip(tparts, lost_of)]
+            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts, rule, unit),
+                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "window": window,
+                          "workers": runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
@@ -1685,7 +1788,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             linked.activity = act = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
-        parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts}
+        parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts, "drivers": driver_parts}
         whole = iter(runner.run_stages([(fn, args, kw) for name, _, fn, args, kw in jobs
                                         if name not in parted and name not in done]))
         for name, label, fn, args, kw in jobs:
@@ -1704,7 +1807,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             if note is not None:
                 notes.append(f"{label}: not computed ({note})")
         parts_of.clear()
-        journey_parts = None
+        journey_parts = driver_parts = None
     if res["scorecard"] is not None:
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:

@@ -35,14 +35,17 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
-   channel use, channel consistency, the rankings and the scorecard keep a
-   state per partition of tickets and the answers placed with them (the
-   scorecard's beside the partition's orders)
+   channel use, channel consistency, the rankings, the scorecard and survey
+   non-response keep a state per partition of tickets and the answers placed
+   with them (the scorecard's beside the partition's orders)
    (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
    :class:`csanalysis.estimators.rankings.RankPart`,
    :class:`csanalysis.segments.channels.ChannelsPart`,
    :class:`csanalysis.segments.scorecard.ScorecardPart`,
+   :class:`csanalysis.estimators.nonresponse.NonresponsePart`: its response
+   model's every Newton step, the data's and the bootstrap's refits, a
+   round of summed scores and Hessians),
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,
@@ -66,7 +69,7 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    stacked into one table, and the whole activity is let go before the
    whole-table stages (a parted stage's run on the whole tables, for the
    pandas engine's note, reads its partitions stacked back). Every other
-   estimator (the key drivers, survey non-response, ...) is a task of its own,
+   estimator (the key drivers, the verbatims, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's

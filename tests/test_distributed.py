@@ -30,7 +30,7 @@ PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "servic
 DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
 #: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
-GATHERED = ("avoidance", "journeys", "recovery")
+GATHERED = ("avoidance", "journeys", "recovery", "drivers")
 
 
 @pytest.fixture(scope="module")

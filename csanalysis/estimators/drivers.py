@@ -329,6 +329,28 @@ def importance_ranks(importance: Any) -> np.ndarray:
     return ranks
 
 
+def _tied_ranks(V: np.ndarray) -> np.ndarray:
+    """Ranks within each row of ``V`` (finite), 1 the smallest, values within :data:`TIE_TOLERANCE` of the row's
+    largest size of each other tied at their mean rank (as :func:`importance_ranks` ties them): drivers equal
+    in the data rank alike whatever the rounding of their sums.
+
+    >>> _tied_ranks(np.array([[0.3, 0.1, 0.1 + 1e-17, 0.2]])).tolist()
+    [[4.0, 1.5, 1.5, 3.0]]
+    """
+    B, p = V.shape
+    order = np.argsort(V, axis=1, kind="stable")
+    s = np.take_along_axis(V, order, axis=1)
+    scale = np.max(np.abs(s), axis=1, keepdims=True) if p else np.zeros((B, 1))
+    new = np.concatenate([np.ones((B, 1), dtype=bool), np.diff(s, axis=1) > TIE_TOLERANCE * scale], axis=1)
+    group = np.cumsum(new, axis=1) - 1 + (np.arange(B) * p)[:, None]  # each row's groups numbered apart
+    pos = np.tile(np.arange(1.0, p + 1.0), B)
+    mean = np.bincount(group.ravel(), weights=pos, minlength=B * p) / np.maximum(
+        np.bincount(group.ravel(), minlength=B * p), 1)
+    out = np.empty((B, p))
+    np.put_along_axis(out, order, mean[group], axis=1)
+    return out
+
+
 def _sym_sqrt(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric square root of (stacked) symmetric positive semi-definite matrices, and its pseudo-inverse."""
     ev, V = np.linalg.eigh(R)
@@ -426,11 +448,11 @@ def rank_stability(point: Any, replicates: Any, threshold: float = RANK_STABILIT
         return float("nan")
     B = np.asarray(replicates, dtype=float).reshape(-1, pt.size)
     B = B[np.all(np.isfinite(B), axis=1)]
-    rp = stats.rankdata(pt)
+    rp = _tied_ranks(pt[None, :])[0]
     rp = rp - rp.mean()
     if not len(B) or not np.any(rp):
         return float("nan")
-    rb = stats.rankdata(B, axis=1)
+    rb = _tied_ranks(B)
     rb -= rb.mean(axis=1, keepdims=True)
     den = np.sqrt(np.sum(rb * rb, axis=1) * np.sum(rp * rp))
     with np.errstate(invalid="ignore", divide="ignore"):
