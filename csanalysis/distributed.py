@@ -68,8 +68,12 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    Without the tables returned, the partitions' experiences are never
    stacked into one table, and the whole activity is let go before the
    whole-table stages (a parted stage's run on the whole tables, for the
-   pandas engine's note, reads its partitions stacked back). Every other
-   estimator (the key drivers, the verbatims, ...) is a task of its own,
+   pandas engine's note, reads its partitions stacked back). The key
+   drivers gather too: each partition's tickets and answers give their
+   rows of numbers and sampling units (:func:`csanalysis.analysis.driver_rows`,
+   beside the partition's no-purchase values), stacked in the tickets'
+   order in the drivers' task. Every other estimator (the verbatims, the
+   reason drivers, ...) is a task of its own,
    running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's
