@@ -156,7 +156,9 @@ def merge_overlaps(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
 def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     """Stack canonical tables of one role, keeping question texts and free-text column lists.
 
-    Rows that repeated exports share are merged first (:func:`merge_overlaps`).
+    Rows that repeated exports share are merged first (:func:`merge_overlaps`). The rows are numbered from 0
+    (a table's own index is not kept, one table given or several): a row's number is its position, which
+    orders what the Dask engine's partitions compute as on the whole table.
 
     Examples
     --------
@@ -173,7 +175,8 @@ def concat_tables(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     for f in frames:
         questions.update(f.attrs.get("questions", {}) or {})
         free += [c for c in (f.attrs.get("free_text_columns", []) or []) if c not in free]
-    out = pd.concat(_shared_categories(frames), ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    out = (pd.concat(_shared_categories(frames), ignore_index=True) if len(frames) > 1
+           else frames[0].reset_index(drop=True))
     out.attrs = {}
     if len(frames) == 1 and "load_report" in frames[0].attrs:
         out.attrs["load_report"] = frames[0].attrs["load_report"]
