@@ -698,23 +698,38 @@ def _driver_rows_part(tickets: pd.DataFrame, responses: pd.DataFrame | None, los
                                           lost=None if lost is None else lost[0], customer=customer))
 
 
-def _drivers_of_parts(done: list[tuple[Any, str | None, float]], rule: BadExperienceRule, unit: str | None,
-                      **kw: Any) -> Any:
-    """:func:`_drivers_of_rows` of the partitions' rows (their ``(value, note, seconds)``, :func:`driver_rows`)
-    stacked in the tickets table's order: a part that lacks what the stage needs stops it with its note."""
+def _stacked_driver_rows(done: list[tuple[Any, str | None, float]]) -> tuple[Any, str | None, float]:
+    """The partitions' rows (their ``(value, note, seconds)``, :func:`driver_rows`) stacked in the tickets
+    table's order (the units' categories united): ``(rows, note, seconds)``, the seconds the parts' and the
+    stacking's; a part that lacks what the stage needs gives its note. A task of its own, so that the parts
+    leave the workers once stacked."""
+    seconds = float(sum(s for _, _, s in done))
     note = next((n for _, n, _ in done if n is not None), None)
     if note is not None:
-        raise ValueError(note)
-    parts = [v for v, _, _ in done]
-    units = None
-    if "unit" in parts[0].columns:  # one set of categories for the units of every part
-        units = union_categoricals([p["unit"].array for p in parts])
-        parts = [p.drop(columns="unit") for p in parts]
-    rows = pd.concat(parts)
-    if units is not None:
-        rows["unit"] = units
-    del parts, done
-    return _drivers_of_rows(rows.sort_index(kind="stable"), rule, unit, **kw)
+        return None, note, seconds
+
+    def stack() -> pd.DataFrame:
+        parts = [v for v, _, _ in done]
+        units = None
+        if "unit" in parts[0].columns:  # one set of categories for the units of every part
+            units = union_categoricals([p["unit"].array for p in parts])
+            parts = [p.drop(columns="unit") for p in parts]
+        rows = pd.concat(parts)
+        if units is not None:
+            rows["unit"] = units
+        return rows.sort_index(kind="stable")
+
+    rows, note, s = call_stage(stack)
+    return rows, note, seconds + s
+
+
+def _drivers_of_parts(stacked: tuple[Any, str | None, float], rule: BadExperienceRule, unit: str | None,
+                      **kw: Any) -> Any:
+    """:func:`_drivers_of_rows` of the partitions' rows stacked (:func:`_stacked_driver_rows`): a part that lacks
+    what the stage needs stops it with its note."""
+    if stacked[1] is not None:
+        raise ValueError(stacked[1])
+    return _drivers_of_rows(stacked[0], rule, unit, **kw)
 
 
 #: The survey columns the service levels read (and the expectation question's, found per analysis).
@@ -1695,9 +1710,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
 
             filled = runner.client.gather([runner.submit(_filled_customer_columns, t) for t, _ in tparts])
             lost_of = lost.get("lost_parts") or [None] * len(tparts)
-            driver_parts = [runner.submit(_driver_rows_part, t, r, lf, rule=rule, unit=unit,
-                                          customer=customer_column(filled)) for (t, r), lf in zip(tparts, lost_of)]
-            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts, rule, unit),
+            driver_parts = [runner.submit(_stacked_driver_rows, [
+                runner.submit(_driver_rows_part, t, r, lf, rule=rule, unit=unit, customer=customer_column(filled))
+                for (t, r), lf in zip(tparts, lost_of)])]  # (the parts go once stacked)
+            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts[0], rule, unit),
                          {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "window": window,
                           "workers": runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),

@@ -20,6 +20,7 @@ from csanalysis.analysis import (
     _drivers_of_parts,
     _drivers_of_rows,
     _filled_customer_columns,
+    _stacked_driver_rows,
     driver_rows,
 )
 from csanalysis.estimators.metrics import customer_column
@@ -81,7 +82,7 @@ def test_rows_of_parts_stacked_are_the_whole_tables(seed, unit):
             assert units.tolist() == whole["unit"].astype(str).tolist()
         kw = {"n_resamples": 40, "seed": seed, "confidence": 0.9}
         a = _drivers_of_rows(whole, rule, unit, **kw)
-        b = _drivers_of_parts(done, rule, unit, **kw)
+        b = _drivers_of_parts(_stacked_driver_rows(done), rule, unit, **kw)
         pd.testing.assert_frame_equal(b.table, a.table, check_exact=False, rtol=1e-9, atol=1e-9)
         pd.testing.assert_frame_equal(b.fit, a.fit, check_exact=False, rtol=1e-9, atol=1e-9)
         assert b.notes == a.notes and b.method == a.method
@@ -106,6 +107,7 @@ def test_a_part_that_fails_stops_the_stage_with_its_note():
     value, note, _ = _driver_rows_part(linked.tickets, linked.responses, (None, "no purchases to follow", 0.0),
                                        rule=BadExperienceRule(), unit="customer", customer="customer")
     assert value is None and note == "no purchases to follow"
+    stacked = _stacked_driver_rows([(value, note, 0.0), (None, None, 1.5)])
+    assert stacked == (None, "no purchases to follow", 1.5)
     with pytest.raises(ValueError, match="no purchases to follow"):
-        _drivers_of_parts([(value, note, 0.0)], BadExperienceRule(), "customer", n_resamples=10, seed=0,
-                          confidence=0.9)
+        _drivers_of_parts(stacked, BadExperienceRule(), "customer", n_resamples=10, seed=0, confidence=0.9)

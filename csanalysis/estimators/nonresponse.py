@@ -786,7 +786,7 @@ def nonresponse_from_parts(
     n_trimmed = sum(g["n_trimmed"] for g in weighed)
     got = each("weigh", trim=trim, cap=cap, total=w_total, n_tickets=n_tickets)
     sums_of = {m: [sum(g["sums"][m][j] for g in got) for j in range(6)] for m in MEASURES}
-    est = {m: _ratio(s[0], s[1]) + _ratio(s[2], s[3]) for m, s in sums_of.items()}
+    est = {m: (_ratio(s[0], s[1]), _ratio(s[2], s[3])) for m, s in sums_of.items()}  # (raw, weighted)
 
     # bootstrap: raw and weighted from the same customer resamples, the response model refitted in each
     not_converged = 0
@@ -915,9 +915,10 @@ def _summed(answers: list[tuple[np.ndarray, np.ndarray | None]]) -> tuple[np.nda
     return grad, H
 
 
-def _ratio(num: float, den: float) -> tuple[float]:
+def _ratio(num: float, den: float) -> float:
+    """``num / den`` as a float (NaN when both are 0: a measure without rated tickets)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (float(np.float64(num) / np.float64(den)),)
+        return float(np.float64(num) / np.float64(den))
 
 
 # --------------------------------------------------------------------------- inputs
