@@ -167,9 +167,9 @@ from csanalysis.stats.clustered import as_units, hash_seed
 from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
 from csanalysis.stats.selection import SortedGroups, select
 
-__all__ = ["DEFAULT_COVARIATES", "DEFAULT_TRIM", "DERIVED_COVARIATES", "MAX_LEVELS", "MAX_PERIODS", "MEASURES",
-           "MIN_LEVEL", "MIN_PRESENT", "NONRESPONSE_COLUMNS", "REFRESH", "RIDGE", "NonresponseResult",
-           "nonresponse_weighted"]
+__all__ = ["COLUMNS_READ", "DEFAULT_COVARIATES", "DEFAULT_TRIM", "DERIVED_COVARIATES", "MAX_LEVELS", "MAX_PERIODS",
+           "MEASURES", "MIN_LEVEL", "MIN_PRESENT", "NONRESPONSE_COLUMNS", "REFRESH", "RIDGE", "NonresponsePart",
+           "NonresponseResult", "nonresponse_from_parts", "nonresponse_weighted"]
 
 #: The contract columns of :attr:`NonresponseResult.table`, in this order and first.
 NONRESPONSE_COLUMNS: tuple[str, ...] = ("measure", "raw", "raw_ci_low", "raw_ci_high", "weighted", "weighted_ci_low",
