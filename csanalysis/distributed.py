@@ -72,9 +72,9 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    drivers gather too: each partition's tickets and answers give their
    rows of numbers and sampling units (:func:`csanalysis.analysis.driver_rows`,
    beside the partition's no-purchase values), stacked in the tickets'
-   order in the drivers' task. Every other estimator (the verbatims, the
-   reason drivers, ...) is a task of its own,
-   running side by side on the workers, and the key drivers fit their
+   order by a task of their own and fitted in the drivers' task. Every
+   other estimator (the verbatims, the reason drivers, ...) is a task of
+   its own, running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's
    result follow, on the workers where they read tables (no return after
