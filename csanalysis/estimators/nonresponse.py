@@ -1109,9 +1109,9 @@ def _covariate_decisions(each: Callable[..., list[Any]], names: list[str], descr
 def _levels(ds: list[dict[str, Any]], name: str) -> tuple[Any, list[str], str, str]:
     """A categorical covariate's levels from every part's (values, counts, first positions): the kept values
     (at most :data:`MAX_LEVELS` of the most frequent, at least :data:`MIN_LEVEL` tickets each), ``(other)`` and
-    ``(missing)``, in the order of their first ticket, the reference the most frequent, as :func:`_categorical`
-    gives them on the whole table; ``("categorical", (levels, dummy column of each level and of a missing
-    value, -1 for the reference))``."""
+    ``(missing)``, in the order of their first ticket (as one ``pd.factorize`` of the whole table orders them),
+    the reference the most frequent (ties: the first); ``("categorical", (levels, dummy column of each level
+    and of a missing value, -1 for the reference))``."""
     uniq = ds[0]["levels"].append([d["levels"] for d in ds[1:]]) if len(ds) > 1 else ds[0]["levels"]
     code, values = pd.factorize(uniq)
     G = len(values)
