@@ -44,6 +44,7 @@ from ._memory import release_memory
 from .errors import CsanalysisError
 from .privacy import key_source, resolve_secret
 from .schema import agent_initiated
+from .estimators.metrics import CUSTOMER_COLUMNS
 from .experiences import BadExperienceRule, experiences, purchases_while_open
 from .figures import figure_table
 from .guards import analysis_currency, combine_order_counts, most_common_currency, order_counts, run_guards
@@ -554,8 +555,8 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
 
 #: The columns of the tickets :func:`driver_rows` reads (besides the sampling unit's column).
 DRIVER_TICKET_COLUMNS: tuple[str, ...] = ("direction", "ticket_id", "created_at", "channel", "rating", "rating_score",
-                                          "csat", "ces", "nps", "reopens", "first_reply_minutes", "customer",
-                                          "customer_id", "email_key", *DRIVERS)
+                                          "csat", "ces", "nps", "reopens", "first_reply_minutes", *CUSTOMER_COLUMNS,
+                                          *DRIVERS)
 #: The columns of the survey responses :func:`driver_rows` reads.
 DRIVER_RESPONSE_COLUMNS: tuple[str, ...] = ("ticket_id", "responded_at", "customer", "response_id", "csat", "nps")
 
@@ -576,7 +577,7 @@ def driver_rows(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None
     customer's tickets and the answers about it, so a partition of customers (whose sampling units and
     answers are all in it) gives the whole table's rows.
     """
-    from .estimators.metrics import CUSTOMER_COLUMNS, sampling_units
+    from .estimators.metrics import sampling_units
     from .experiences import first_responses, lookup_values
 
     # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
