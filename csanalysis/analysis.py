@@ -630,9 +630,19 @@ def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | No
                      seed: int, confidence: float, window: float = 730,
                      workers: Callable[..., Any] | None = None) -> Any:
     """:func:`_drivers` from its tickets' rows (:func:`driver_rows`, of the whole table or stacked from
-    partitions in the table's order): the outcomes and drivers known for enough tickets, then
-    :func:`~csanalysis.estimators.drivers.key_drivers`."""
-    from .estimators.drivers import MIN_ROWS, key_drivers
+    partitions in the table's order): the outcomes and drivers known for enough tickets
+    (:func:`_driver_data`), then :func:`_fit_drivers`."""
+    return _fit_drivers(_driver_data(rows, rule, window=window), n_resamples=n_resamples, seed=seed,
+                        confidence=confidence, workers=workers)
+
+
+def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float = 730) -> dict[str, Any]:
+    """What :func:`~csanalysis.estimators.drivers.key_drivers` fits, from the tickets' rows
+    (:func:`driver_rows`): the outcomes and drivers known for enough tickets, on their scales, in one frame
+    (``data``; float64 and the units' categorical), with the keywords that go with it (``outcomes``, ``drivers``,
+    ``kind``, ``customer``, ``exclude``, ``higher_is_better``, ``higher_is_worse``). Nothing else of the rows is
+    kept, so the fit holds this frame alone."""
+    from .estimators.drivers import MIN_ROWS
 
     rated = rows["rated"].to_numpy(dtype=bool)
     answers: dict[str, np.ndarray] = {}
@@ -670,14 +680,23 @@ def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | No
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
     if "unit" in t.columns:
         data["unit"] = t["unit"].array  # categorical (no Python string per row)
-    del t, rows  # the rows' columns are in ``data`` now: their copies go before the bootstrap
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
-    return key_drivers(data, outcomes, used, kind={o: kinds[o] for o in outcomes},
-                       customer="unit" if "unit" in data.columns else None,
-                       exclude={k: v for k, v in exclude.items() if k in outcomes},
-                       higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
-                       higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
+    return {"data": data, "outcomes": outcomes, "drivers": used, "kind": {o: kinds[o] for o in outcomes},
+            "customer": "unit" if "unit" in data.columns else None,
+            "exclude": {k: v for k, v in exclude.items() if k in outcomes},
+            "higher_is_better": {o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
+            "higher_is_worse": {c: True for c in used}}
+
+
+def _fit_drivers(fit: dict[str, Any], *, n_resamples: int, seed: int, confidence: float,
+                 workers: Callable[..., Any] | None = None) -> Any:
+    """:func:`~csanalysis.estimators.drivers.key_drivers` of :func:`_driver_data`'s frame and keywords."""
+    from .estimators.drivers import key_drivers
+
+    return key_drivers(fit["data"], fit["outcomes"], fit["drivers"], kind=fit["kind"], customer=fit["customer"],
+                       exclude=fit["exclude"], higher_is_better=fit["higher_is_better"],
+                       higher_is_worse=fit["higher_is_worse"], n_resamples=n_resamples, seed=seed,
                        confidence=confidence, workers=workers)
 
 
@@ -699,38 +718,40 @@ def _driver_rows_part(tickets: pd.DataFrame, responses: pd.DataFrame | None, los
                                           lost=None if lost is None else lost[0], customer=customer))
 
 
-def _stacked_driver_rows(done: list[tuple[Any, str | None, float]]) -> tuple[Any, str | None, float]:
+def _stacked_driver_rows(done: list[tuple[Any, str | None, float]], rule: BadExperienceRule, *,
+                         window: float = 730) -> tuple[Any, str | None, float]:
     """The partitions' rows (their ``(value, note, seconds)``, :func:`driver_rows`) stacked in the tickets
-    table's order (the units' categories united): ``(rows, note, seconds)``, the seconds the parts' and the
-    stacking's; a part that lacks what the stage needs gives its note. A task of its own, so that the parts
-    leave the workers once stacked."""
+    table's order (the units' categories united) and made the fit's frame (:func:`_driver_data`):
+    ``(fit, note, seconds)``, the seconds the parts' and this task's; a part that lacks what the stage needs
+    gives its note. A task of its own, so that the parts leave the workers once stacked and the fit's task
+    holds only its frame."""
     seconds = float(sum(s for _, _, s in done))
     note = next((n for _, n, _ in done if n is not None), None)
     if note is not None:
         return None, note, seconds
 
-    def stack() -> pd.DataFrame:
+    def stack() -> dict[str, Any]:
         parts = [v for v, _, _ in done]
         units = None
         if "unit" in parts[0].columns:  # one set of categories for the units of every part
             units = union_categoricals([p["unit"].array for p in parts])
             parts = [p.drop(columns="unit") for p in parts]
         rows = pd.concat(parts)
+        del parts
         if units is not None:
             rows["unit"] = units
-        return rows.sort_index(kind="stable")
+        return _driver_data(rows.sort_index(kind="stable"), rule, window=window)
 
-    rows, note, s = call_stage(stack)
-    return rows, note, seconds + s
+    fit, note, s = call_stage(stack)
+    return fit, note, seconds + s
 
 
-def _drivers_of_parts(stacked: tuple[Any, str | None, float], rule: BadExperienceRule, unit: str | None,
-                      **kw: Any) -> Any:
-    """:func:`_drivers_of_rows` of the partitions' rows stacked (:func:`_stacked_driver_rows`): a part that lacks
-    what the stage needs stops it with its note."""
+def _drivers_of_parts(stacked: tuple[Any, str | None, float], **kw: Any) -> Any:
+    """:func:`_fit_drivers` of the partitions' rows stacked (:func:`_stacked_driver_rows`): a part that lacks
+    what the stage needs (or rows without enough outcomes or drivers) stops it with its note."""
     if stacked[1] is not None:
         raise ValueError(stacked[1])
-    return _drivers_of_rows(stacked[0], rule, unit, **kw)
+    return _fit_drivers(stacked[0], **kw)
 
 
 #: The survey columns the service levels read (and the expectation question's, found per analysis).
@@ -1713,9 +1734,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             lost_of = lost.get("lost_parts") or [None] * len(tparts)
             driver_parts = [runner.submit(_stacked_driver_rows, [
                 runner.submit(_driver_rows_part, t, r, lf, rule=rule, unit=unit, customer=customer_column(filled))
-                for (t, r), lf in zip(tparts, lost_of)])]  # (the parts go once stacked)
-            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts[0], rule, unit),
-                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "window": window,
+                for (t, r), lf in zip(tparts, lost_of)], rule, window=window)]  # (the parts go once stacked)
+            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts[0],),
+                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence,
                           "workers": runner.outcome_map}))
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))

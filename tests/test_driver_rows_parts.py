@@ -82,7 +82,7 @@ def test_rows_of_parts_stacked_are_the_whole_tables(seed, unit):
             assert units.tolist() == whole["unit"].astype(str).tolist()
         kw = {"n_resamples": 40, "seed": seed, "confidence": 0.9}
         a = _drivers_of_rows(whole, rule, unit, **kw)
-        b = _drivers_of_parts(_stacked_driver_rows(done), rule, unit, **kw)
+        b = _drivers_of_parts(_stacked_driver_rows(done, rule), **kw)
         pd.testing.assert_frame_equal(b.table, a.table, check_exact=False, rtol=1e-9, atol=1e-9)
         pd.testing.assert_frame_equal(b.fit, a.fit, check_exact=False, rtol=1e-9, atol=1e-9)
         assert b.notes == a.notes and b.method == a.method
@@ -107,7 +107,22 @@ def test_a_part_that_fails_stops_the_stage_with_its_note():
     value, note, _ = _driver_rows_part(linked.tickets, linked.responses, (None, "no purchases to follow", 0.0),
                                        rule=BadExperienceRule(), unit="customer", customer="customer")
     assert value is None and note == "no purchases to follow"
-    stacked = _stacked_driver_rows([(value, note, 0.0), (None, None, 1.5)])
+    stacked = _stacked_driver_rows([(value, note, 0.0), (None, None, 1.5)], BadExperienceRule())
     assert stacked == (None, "no purchases to follow", 1.5)
     with pytest.raises(ValueError, match="no purchases to follow"):
-        _drivers_of_parts(stacked, BadExperienceRule(), "customer", n_resamples=10, seed=0, confidence=0.9)
+        _drivers_of_parts(stacked, n_resamples=10, seed=0, confidence=0.9)
+
+
+def test_rows_without_enough_drivers_give_the_whole_tables_note():
+    linked, lost = _world(np.random.default_rng(7), 600, 300)
+    rule = BadExperienceRule()
+    tickets = linked.tickets.drop(columns=["first_reply_minutes", "resolution_minutes", "reopens", "sla_breached",
+                                          "channel"])  # the repeat contacts alone are left
+    whole = driver_rows(tickets, rule, "customer", responses=linked.responses, lost=lost)
+    with pytest.raises(ValueError) as want:
+        _drivers_of_rows(whole, rule, "customer", n_resamples=10, seed=0, confidence=0.9)
+    done = [(whole.iloc[: len(whole) // 2], None, 0.5), (whole.iloc[len(whole) // 2:], None, 0.25)]
+    fit, note, seconds = _stacked_driver_rows(done, rule)
+    assert fit is None and note == str(want.value) and seconds >= 0.75
+    with pytest.raises(ValueError, match="two operational measures"):
+        _drivers_of_parts((fit, note, seconds), n_resamples=10, seed=0, confidence=0.9)
