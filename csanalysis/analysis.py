@@ -1805,6 +1805,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)
     else:
+        if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
+            # driven and whole-table stages: they read its partitions, and a stage's run on the whole tables (for
+            # the pandas engine's note when a part lacks what it needs) its partitions stacked back (the columns
+            # they hold, all that the stages read); at 1M customers it held 1.6 GB through the driven stages
+            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
+            stacked = (_STACKED, runner.customer_parts(act, _ORDER_COLUMNS))
+            jobs[:] = [(n, lb, functools.partial(_on_stacked, fn), tuple(stacked if a is act else a for a in args), kw)
+                       if any(a is act for a in args) else (n, lb, fn, args, kw) for n, lb, fn, args, kw in jobs]
+            linked.activity = act = None
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their
         # partitions' states leave the workers before those start (at 1M customers, holding them through the
         # whole-table stages raised the peak by half)
@@ -1816,14 +1825,6 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 done[name] = runner.drive_parts(states, driver, whole=(fn, args, kw), **driver_kw)
                 del states, parts
         tparts = None
-        if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
-            # whole-table stages: they read its partitions, and a parted stage's run on the whole tables (for the
-            # pandas engine's note) its partitions stacked back (the columns they hold, all that the stages read)
-            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
-            stacked = (_STACKED, runner.customer_parts(act, _ORDER_COLUMNS))
-            jobs[:] = [(n, lb, functools.partial(_on_stacked, fn), tuple(stacked if a is act else a for a in args), kw)
-                       if any(a is act for a in args) else (n, lb, fn, args, kw) for n, lb, fn, args, kw in jobs]
-            linked.activity = act = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
         parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts, "drivers": driver_parts}
