@@ -539,10 +539,7 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
     """
     if lost_parts is not None:  # per partition of customers: each ticket's value is its customer's partition's
-        note = next((n for _, n, _ in lost_parts if n is not None), None)
-        if note is not None:
-            raise ValueError(note)
-        got = [v for v, _, _ in lost_parts if v is not None and len(v)]
+        got = [v for v in _part_values(lost_parts) if v is not None and len(v)]
         lost = pd.concat(got) if got else None
     elif experiences is not None and activity is not None and as_of is not None:
         lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
@@ -840,9 +837,15 @@ def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: An
 
 def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
     """The one split of the tickets and the answers placed with them that every stage run per partition of
-    tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`): the service metrics' columns (and
-    their ``by="channel"``), channel use's, the rankings', the scorecard's, survey non-response's, the key
-    drivers' rows' (:func:`driver_rows`) and the sampling unit's."""
+    tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`), with the columns
+    :func:`_ticket_part_columns` names."""
+    return runner.ticket_parts(linked, _ticket_part_columns(runner, tickets, unit))
+
+
+def _ticket_part_columns(runner: Any, tickets: Any, unit: str | None) -> dict[str, tuple[str, ...]]:
+    """The columns of the tickets and of the answers the stages run per partition of tickets read: the service
+    metrics' (and their ``by="channel"``), channel use's, the rankings', the scorecard's, survey
+    non-response's, the key drivers' rows' (:func:`driver_rows`) and the sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
     from .estimators.nonresponse import COLUMNS_READ as NONRESPONSE_COLUMNS
@@ -855,7 +858,7 @@ def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> l
                                                *more))),
                "responses": tuple(dict.fromkeys((*METRICS_COLUMNS["responses"], *RESPONSE_COLUMNS_READ,
                                                  *DRIVER_RESPONSE_COLUMNS, *more)))}
-    return runner.ticket_parts(linked, columns)
+    return columns
 
 
 def _numeric_column(df: pd.DataFrame, column: str) -> bool:
@@ -935,15 +938,21 @@ def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFra
     return (np.nan, np.nan) if experiences is None else experience_span(experiences)
 
 
+def _part_values(done: list[tuple[Any, str | None, float]]) -> list[Any]:
+    """The values of a stage's partitions (their ``(value, note, seconds)``, as :func:`call_stage` gives them);
+    the first part that lacks what the stage needs stops it with its note (``ValueError``)."""
+    note = next((n for _, n, _ in done if n is not None), None)
+    if note is not None:
+        raise ValueError(note)
+    return [v for v, _, _ in done]
+
+
 def _avoidance_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> Any:
     """:func:`~csanalysis.estimators.avoidance.avoidance_from_parts` of the partitions' parts (their ``(value,
     note, seconds)``): a part that lacks what the stage needs stops it with its note."""
     from .estimators.avoidance import avoidance_from_parts
 
-    note = next((n for _, n, _ in done if n is not None), None)
-    if note is not None:
-        raise ValueError(note)
-    return avoidance_from_parts([v for v, _, _ in done], **kw)
+    return avoidance_from_parts(_part_values(done), **kw)
 
 
 def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: pd.DataFrame, verbatims: Any,
@@ -952,10 +961,7 @@ def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: p
     (their ``(value, note, seconds)``)."""
     from .estimators.avoidance import no_return_after_disrespect_from_parts
 
-    note = next((n for _, n, _ in done if n is not None), None)
-    if note is not None:
-        raise ValueError(note)
-    return no_return_after_disrespect_from_parts([v for v, _, _ in done], responses, verbatims, **kw)
+    return no_return_after_disrespect_from_parts(_part_values(done), responses, verbatims, **kw)
 
 
 def _experiences_then(fn: Callable[..., Any], tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
@@ -980,6 +986,12 @@ def _on_stacked(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         return pd.concat([p for p, _ in a[1]]).iloc[np.argsort(pos, kind="stable")]
 
     return fn(*(whole(a) for a in args), **{k: whole(v) for k, v in kw.items()})
+
+
+def _narrowed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``df``'s ``columns`` (those it has, in its order; its ``attrs`` kept) as a table of its own: a copy, so
+    that the other columns' memory goes with ``df`` (the Dask engine, once every split of ``df`` is made)."""
+    return df[[c for c in df.columns if c in set(columns)]].copy(deep=True)
 
 
 def _journey_references(done: tuple[Any, str | None, float]) -> tuple[Any, str | None]:
@@ -1015,10 +1027,7 @@ def _journeys_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> 
     ``(value, note, seconds)``): a part that lacks what the stage needs stops it with its note."""
     from .segments.journeys import experience_journeys_from_parts
 
-    note = next((n for _, n, _ in done if n is not None), None)
-    if note is not None:
-        raise ValueError(note)
-    return experience_journeys_from_parts([v for v, _, _ in done], **kw)
+    return experience_journeys_from_parts(_part_values(done), **kw)
 
 
 def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
@@ -1213,9 +1222,14 @@ def _nonresponse_from_parts(each: Callable[..., list[Any]], unit: str | None, *,
     nonresponse.NonresponsePart` each), asked in rounds."""
     from .estimators.nonresponse import nonresponse_from_parts
 
-    if not any(p["has_score"] for p in each("first")):
+    first = each("first")  # (the round changes no state: asked once, its answers given again below)
+    if not any(p["has_score"] for p in first):
         raise ValueError("no ticket carries a rating score")
-    return nonresponse_from_parts(each, customer=unit, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+    def asked(method: str, **kw: Any) -> list[Any]:
+        return first if method == "first" and not kw else each(method, **kw)
+
+    return nonresponse_from_parts(asked, customer=unit, n_resamples=n_resamples, seed=seed, confidence=confidence)
 
 
 def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, confidence: float,
@@ -1814,6 +1828,26 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             jobs[:] = [(n, lb, functools.partial(_on_stacked, fn), tuple(stacked if a is act else a for a in args), kw)
                        if any(a is act for a in args) else (n, lb, fn, args, kw) for n, lb, fn, args, kw in jobs]
             linked.activity = act = None
+        if not keep_tables and tk is not None:  # the whole tickets' columns no stage reads go too: the stages
+            # that read the whole tickets (the verbatims, the reason drivers; a stage's run on the whole tables for
+            # the pandas engine's note) read them narrowed to what they read (at 300k customers the whole tickets
+            # were 367 MB in memory)
+            from .estimators.verbatims import TICKET_COLUMNS_READ as VERBATIM_TICKET_COLUMNS
+            from .experiences import COLUMNS_READ as EXPERIENCE_COLUMNS_READ
+
+            if link_rows is None:  # (the linking's summary of the whole tables)
+                link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
+            comments = [c for c in here(_free_text_columns, tk) if TICKET_COMMENT_COLUMNS.search(str(c))]
+            read = (*_ticket_part_columns(runner, tk, unit)["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
+                    *VERBATIM_TICKET_COLUMNS, *comments)
+            narrow = runner.submit(_narrowed, tk, tuple(dict.fromkeys(read)))
+
+            def swap(a: Any) -> Any:
+                return narrow if a is tk else a
+
+            jobs[:] = [(n, lb, fn, tuple(swap(a) for a in args), {k: swap(v) for k, v in kw.items()})
+                       for n, lb, fn, args, kw in jobs]
+            linked.tickets = tk = narrow
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their
         # partitions' states leave the workers before those start (at 1M customers, holding them through the
         # whole-table stages raised the peak by half)

@@ -39,6 +39,7 @@ from csanalysis.schema import (
 from csanalysis.stats.arrays import factorize
 
 __all__ = [
+    "COLUMNS_READ",
     "EXPERIENCE_COLUMNS",
     "concat_experiences",
     "KNOWN_FROM",
@@ -349,6 +350,9 @@ def _eq(s: pd.Series, value: str) -> pd.Series:
 _TICKET_USED = ("customer", "ticket_id", "created_at", "solved_at", "closed_at", "direction", "channel", "rating",
                 "rating_score", "reopens", "first_reply_minutes", "resolution_minutes")
 _RESPONSE_USED = ("customer", "response_id", "ticket_id", "responded_at", "csat", "nps", "ces")
+#: The columns of the tickets and of the survey responses :func:`experiences` reads (every other column of the
+#: exports passes through unread).
+COLUMNS_READ: dict[str, tuple[str, ...]] = {"tickets": _TICKET_USED, "responses": _RESPONSE_USED}
 
 
 def sort_positions(df: pd.DataFrame, by: list[str]) -> np.ndarray:

@@ -179,6 +179,48 @@ def test_the_whole_activity_rebuilt_from_its_partitions(client):
     assert a.notes == b.notes and a.to_dict()["linking"] == b.to_dict()["linking"]
 
 
+def test_without_tables_the_whole_tickets_keep_only_the_columns_read(client, monkeypatch):
+    # without the tables returned the engine narrows the whole tickets, once every split of them is made, to the
+    # columns a stage on them reads (the verbatims' ticket comments, the reason drivers' units, a stage's run on
+    # the whole tables for the pandas engine's note): the pass-through columns go, the results stay the pandas
+    # engine's (ticket satisfaction comments included)
+    from csanalysis import analysis
+    from csanalysis.distributed import DaskRunner
+
+    s = cs.datasets.load_sample()
+    t = s.tickets.copy()
+    rng = np.random.default_rng(3)
+    words = np.array(["the agent was rude and slow", "quick and friendly help", "nobody answered my question",
+                      "", None], dtype=object)
+    t["satisfaction_comment"] = words[rng.integers(0, len(words), len(t))]
+    t.attrs["free_text_columns"] = [*t.attrs.get("free_text_columns", []), "satisfaction_comment"]
+    s.tickets = t
+    kept: list[tuple[str, ...]] = []
+    submit = DaskRunner.submit
+
+    def spy(self, fn, *args, **kw):
+        if fn is analysis._narrowed:
+            kept.append(args[1])
+        return submit(self, fn, *args, **kw)
+
+    monkeypatch.setattr(DaskRunner, "submit", spy)
+    a = cs.analyse(s, n_resamples=20, keep_tables=False)
+    b = cs.analyse(s, n_resamples=20, keep_tables=False, engine="dask", scheduler=client, partitions=4)
+    [columns] = kept
+    assert {"satisfaction_comment", "ticket_id", "customer", "rating_score", "channel", "account_id"} <= set(columns)
+    assert not {"subject", "requester_domain", "updated_at", "due_date"} & set(columns)  # read by no stage
+    assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
+    assert a.notes == b.notes
+    va, vb = a.results["verbatims"], b.results["verbatims"]
+    assert (va.comments["source"] == "tickets").sum() > 100  # the tickets' comments were read
+    for name in ("table", "comments", "tags", "tone"):
+        assert_frame_equal(getattr(va, name), getattr(vb, name), check_exact=False, rtol=1e-9, atol=1e-9, obj=name)
+    _assert_close(a.results["drivers"].to_dict(), b.results["drivers"].to_dict(), "drivers")  # reasons included
+    assert (va.disrespect is None) == (vb.disrespect is None)
+    if va.disrespect is not None:
+        _assert_close(va.disrespect.to_dict(), vb.disrespect.to_dict(), "disrespect")
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)

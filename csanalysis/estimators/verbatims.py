@@ -44,7 +44,7 @@ from csanalysis.results import Result
 from csanalysis.stats.clustered import clustered_share_ci
 
 __all__ = ["VERBATIM_COLUMNS", "TONE_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons",
-           "validated_sentiment", "published_tags", "comment_table"]
+           "validated_sentiment", "published_tags", "comment_table", "TICKET_COLUMNS_READ"]
 
 #: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
@@ -56,6 +56,8 @@ TONE_COLUMNS: tuple[str, ...] = ("language", "group", "share", "ci_low", "ci_hig
 #: ``csat_comment``. Subjects and descriptions say what was asked, not how the service was, and are left out.
 TICKET_COMMENT_COLUMNS = re.compile(r"(rating|satisfaction|csat|feedback).*(comment|remark)|"
                                     r"(comment|remark).*(rating|satisfaction|csat)", re.IGNORECASE)
+#: The columns of the tickets :func:`verbatims` reads besides the comment columns (:data:`TICKET_COMMENT_COLUMNS`).
+TICKET_COLUMNS_READ: tuple[str, ...] = ("customer", "ticket_id", "rating_score", "solved_at", "created_at", "channel")
 #: A reason is quoted only when at least this many comments give it (issue 15, point 5).
 QUOTE_MIN_COMMENTS = 10
 #: A comment the language detection leaves undecided takes its column's language when at least
