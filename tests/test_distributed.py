@@ -221,6 +221,36 @@ def test_without_tables_the_whole_tickets_keep_only_the_columns_read(client, mon
         _assert_close(va.disrespect.to_dict(), vb.disrespect.to_dict(), "disrespect")
 
 
+def test_files_are_read_side_by_side_only_as_far_as_the_memory_allows(client, monkeypatch):
+    # a read is taken to need READ_BYTES_PER_BYTE bytes per byte of its file; with a budget below any file's
+    # need, each file waits until the reads before it are done (largest first), and the tables are the same
+    from csanalysis import distributed as dd
+    from csanalysis.io.batch import read_plan
+
+    sizes = [t.size for t in read_plan(**_files())]
+    assert len(sizes) == 5 and sizes == sorted(sizes, reverse=True) and min(sizes) > 0
+    budget = dd.READ_BYTES_PER_BYTE * sizes[-1] - 1  # below the smallest file's need: one read at a time
+    runner = dd.DaskRunner(client)
+    assert runner.read_budget() > 1e9  # the local cluster's: half its workers' memory limits
+    monkeypatch.setattr(dd.DaskRunner, "read_budget", lambda self: budget)
+    under_way: list[int] = []
+    submit, started = dd.DaskRunner.submit, []
+
+    def spy(self, fn, *args, **kw):
+        if fn.__name__.startswith("read_"):
+            under_way.append(sum(not f.done() for f in started))
+            started.append(submit(self, fn, *args, **kw))
+            return started[-1]
+        return submit(self, fn, *args, **kw)
+
+    monkeypatch.setattr(dd.DaskRunner, "submit", spy)
+    got = runner.read_exports(**_files())
+    assert under_way == [0] * 5
+    want = cs.read_exports(**_files())
+    for role in ("tickets", "responses", "activity", "customers"):
+        assert_frame_equal(client.gather(getattr(got, role)), getattr(want, role), check_exact=True, obj=role)
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)

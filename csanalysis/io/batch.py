@@ -325,13 +325,15 @@ ROLES: tuple[str, ...] = ("tickets", "survey", "activity", "customers")
 
 
 class ReadTask(NamedTuple):
-    """One file to read: ``reader(path, **kwargs)`` gives the ``index``-th table of ``role``."""
+    """One file to read: ``reader(path, **kwargs)`` gives the ``index``-th table of ``role``; ``size`` its bytes
+    (0 when it is not a file path this process can see)."""
 
     role: str
     index: int
     path: Any
     reader: Callable[..., pd.DataFrame]
     kwargs: dict
+    size: int = 0
 
     @property
     def message(self) -> str:
@@ -403,14 +405,14 @@ def read_plan(
                                   f"{sorted(readers)}, e.g. mapping={{'activity': {{'customer_id': 'Buyer Ref'}}}}")
     # the largest file first: a reader's peak (its source table, every cell as text) then comes while the
     # fewest finished tables are held beside it
-    order = sorted(((role, i, p) for role, paths in files.items() for i, p in enumerate(paths)),
-                   key=lambda t: -_file_size(t[2]))
+    order = sorted(((role, i, p, _file_size(p)) for role, paths in files.items() for i, p in enumerate(paths)),
+                   key=lambda t: -t[3])
     out = []
-    for role, i, p in order:
+    for role, i, p, size in order:
         reader, kw = readers[role]
         kw = {**kw, "sheet": sheet.get(role) if isinstance(sheet, Mapping) else sheet,
               "mapping": dict((mapping or {}).get(role) or {}) or None}
-        out.append(ReadTask(role, i, p, reader, kw))
+        out.append(ReadTask(role, i, p, reader, kw, size))
     return out
 
 
