@@ -629,8 +629,9 @@ def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | No
     """:func:`_drivers` from its tickets' rows (:func:`driver_rows`, of the whole table or stacked from
     partitions in the table's order): the outcomes and drivers known for enough tickets
     (:func:`_driver_data`), then :func:`_fit_drivers`."""
-    return _fit_drivers(_driver_data(rows, rule, window=window), n_resamples=n_resamples, seed=seed,
-                        confidence=confidence, workers=workers)
+    fit = _driver_data(rows, rule, window=window)
+    del rows  # its columns are in the fit's frame now: the rows go before the bootstrap
+    return _fit_drivers(fit, n_resamples=n_resamples, seed=seed, confidence=confidence, workers=workers)
 
 
 def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float = 730) -> dict[str, Any]:
