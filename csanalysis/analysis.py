@@ -790,7 +790,7 @@ def _levels_by_parts(runner: Any, responses: Any, activity: Any, as_of: pd.Times
 def _metrics_by_parts(parts: list[tuple[Any, Any]], tickets: Any, responses: Any, unit: str | None, by: str | None,
                       confidence: float) -> tuple:
     """The service metrics per partition of customers (the Dask engine): each partition's tickets and the
-    answers placed with them (``parts``, :func:`_ticket_parts`) build a
+    answers placed with them (``parts``, :func:`_ticket_part_columns`) build a
     :class:`~csanalysis.estimators.metrics.MetricsPart` where they are; ``(build, parts, build keywords, driver,
     keywords)`` for ``DaskRunner.part_states`` and ``drive_parts``."""
     from .estimators.metrics import MetricsPart, metrics_from_parts
@@ -803,7 +803,7 @@ def _metrics_by_parts(parts: list[tuple[Any, Any]], tickets: Any, responses: Any
 def _channel_use_by_parts(parts: list[tuple[Any, Any]], unit: str | None, n_resamples: int, seed: Any,
                           confidence: float) -> tuple:
     """Channel use per partition of customers (the Dask engine), from the shared split of the tickets
-    (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states``
+    (:func:`_ticket_part_columns`); ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states``
     and ``drive_parts``."""
     from .estimators.channel_use import ChannelUsePart, channel_use_from_parts
 
@@ -813,7 +813,7 @@ def _channel_use_by_parts(parts: list[tuple[Any, Any]], unit: str | None, n_resa
 
 def _channels_by_parts(parts: list[tuple[Any, Any]], responses: Any, unit: str | None, boot: dict) -> tuple:
     """Channel consistency per partition of tickets and the answers about them (the Dask engine), from the shared
-    split (:func:`_ticket_parts`); ``(build, parts, build keywords, driver, keywords)`` for
+    split (:func:`_ticket_part_columns`); ``(build, parts, build keywords, driver, keywords)`` for
     ``DaskRunner.part_states`` and ``drive_parts``."""
     from .segments.channels import ChannelsPart, channels_from_parts
 
@@ -824,7 +824,7 @@ def _channels_by_parts(parts: list[tuple[Any, Any]], responses: Any, unit: str |
 def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: Any, activity: Any,
                         customers: Any, unit: str | None, kw: dict) -> tuple:
     """The scorecard per partition of customers (the Dask engine): each partition's tickets and the answers
-    placed with them (:func:`_ticket_parts`) beside its customers' orders; the customers snapshot's referrals
+    placed with them (:func:`_ticket_part_columns`) beside its customers' orders; the customers snapshot's referrals
     counted where it is. ``(build, parts, build keywords, driver, keywords)`` for ``DaskRunner.part_states`` and
     ``drive_parts``."""
     from .segments.scorecard import ScorecardPart, customer_referrals, scorecard_from_parts
@@ -836,17 +836,11 @@ def _scorecard_by_parts(runner: Any, parts: list[tuple[Any, Any]], responses: An
             {"cluster": unit}, scorecard_from_parts, {**kw, "referrals": referrals})
 
 
-def _ticket_parts(runner: Any, linked: Any, tickets: Any, unit: str | None) -> list[tuple[Any, Any]]:
-    """The one split of the tickets and the answers placed with them that every stage run per partition of
-    tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`), with the columns
-    :func:`_ticket_part_columns` names."""
-    return runner.ticket_parts(linked, _ticket_part_columns(runner, tickets, unit))
-
-
 def _ticket_part_columns(runner: Any, tickets: Any, unit: str | None) -> dict[str, tuple[str, ...]]:
-    """The columns of the tickets and of the answers the stages run per partition of tickets read: the service
-    metrics' (and their ``by="channel"``), channel use's, the rankings', the scorecard's, survey
-    non-response's, the key drivers' rows' (:func:`driver_rows`) and the sampling unit's."""
+    """The columns of the tickets and of the answers in the one split of them that every stage run per partition
+    of tickets reads (:meth:`~csanalysis.distributed.DaskRunner.ticket_parts`): the service metrics' (and their
+    ``by="channel"``), channel use's, the rankings', the scorecard's, survey non-response's, the key drivers'
+    rows' (:func:`driver_rows`) and the sampling unit's."""
     from .estimators.channel_use import COLUMNS_READ as CHANNEL_USE_COLUMNS
     from .estimators.metrics import COLUMNS_READ as METRICS_COLUMNS
     from .estimators.nonresponse import COLUMNS_READ as NONRESPONSE_COLUMNS
@@ -987,6 +981,20 @@ def _on_stacked(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         return pd.concat([p for p, _ in a[1]]).iloc[np.argsort(pos, kind="stable")]
 
     return fn(*(whole(a) for a in args), **{k: whole(v) for k, v in kw.items()})
+
+
+def _swapped(jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]], table: Any, by: Any, *,
+             wrap: Callable[[Callable[..., Any]], Callable[..., Any]] | None = None) -> list[tuple]:
+    """:func:`_analyse`'s jobs with every argument, positional or keyword, that is ``table`` replaced by ``by``
+    (the Dask engine letting go of a whole table); with ``wrap``, a job that had it runs ``wrap(fn)``."""
+    out = []
+    for name, label, fn, args, kw in jobs:
+        if not any(a is table for a in (*args, *kw.values())):
+            out.append((name, label, fn, args, kw))
+            continue
+        out.append((name, label, fn if wrap is None else wrap(fn), tuple(by if a is table else a for a in args),
+                    {k: by if v is table else v for k, v in kw.items()}))
+    return out
 
 
 def _narrowed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -1654,7 +1662,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
 
     act = linked.activity if here(_has, linked.activity, "at") else None
     has_act = act is not None
-    link_rows = None  # (the Dask engine's linking summary, when it lets go of a table before the end)
+    link_rows = None  # (the Dask engine's linking summary without the tables, taken before any table goes)
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
     # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
@@ -1707,7 +1715,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                                                          ("customer", *SNAPSHOT_COLUMNS)),
                                         snapshot_churn_combine, {"confidence": confidence})
     # with Dask, one split of the tickets and the answers placed with them for every stage driven per partition
-    tparts = None if runner is None or (tk is None and rs is None) else _ticket_parts(runner, linked, tk, unit)
+    tcolumns = None if runner is None or (tk is None and rs is None) else _ticket_part_columns(runner, tk, unit)
+    tparts = None if tcolumns is None else runner.ticket_parts(linked, tcolumns)
     if tk is not None or rs is not None:
         jobs.append(("metrics", "service metrics", service_metrics, (tk, rs),
                      {"confidence": confidence, "cluster": unit}))
@@ -1820,14 +1829,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)
     else:
+        if not keep_tables:  # the linking's summary of the whole tables, before any is let go or narrowed
+            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
         if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
             # driven and whole-table stages: they read its partitions, and a stage's run on the whole tables (for
             # the pandas engine's note when a part lacks what it needs) its partitions stacked back (the columns
             # they hold, all that the stages read); at 1M customers it held 1.6 GB through the driven stages
-            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
             stacked = (_STACKED, runner.customer_parts(act, _ORDER_COLUMNS))
-            jobs[:] = [(n, lb, functools.partial(_on_stacked, fn), tuple(stacked if a is act else a for a in args), kw)
-                       if any(a is act for a in args) else (n, lb, fn, args, kw) for n, lb, fn, args, kw in jobs]
+            jobs[:] = _swapped(jobs, act, stacked, wrap=lambda fn: functools.partial(_on_stacked, fn))
             linked.activity = act = None
         if not keep_tables and tk is not None:  # the whole tickets' columns no stage reads go too: the stages
             # that read the whole tickets (the verbatims, the reason drivers; a stage's run on the whole tables for
@@ -1836,18 +1845,11 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             from .estimators.verbatims import TICKET_COLUMNS_READ as VERBATIM_TICKET_COLUMNS
             from .experiences import COLUMNS_READ as EXPERIENCE_COLUMNS_READ
 
-            if link_rows is None:  # (the linking's summary of the whole tables)
-                link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
             comments = [c for c in here(_free_text_columns, tk) if TICKET_COMMENT_COLUMNS.search(str(c))]
-            read = (*_ticket_part_columns(runner, tk, unit)["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
+            read = (*tcolumns["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
                     *VERBATIM_TICKET_COLUMNS, *comments)
             narrow = runner.submit(_narrowed, tk, tuple(dict.fromkeys(read)))
-
-            def swap(a: Any) -> Any:
-                return narrow if a is tk else a
-
-            jobs[:] = [(n, lb, fn, tuple(swap(a) for a in args), {k: swap(v) for k, v in kw.items()})
-                       for n, lb, fn, args, kw in jobs]
+            jobs[:] = _swapped(jobs, tk, narrow)
             linked.tickets = tk = narrow
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their
         # partitions' states leave the workers before those start (at 1M customers, holding them through the
@@ -1914,9 +1916,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         runner.drop_parts()
     tk = rs = act = None  # the tables are linked's now (with Dask: futures whose tables go once let go)
     if not keep_tables:  # the linking's summary only
-        rows = link_rows if runner is None or link_rows is not None else [
-            runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
-        linked, exp = linked.without_tables(rows), None
+        linked, exp = linked.without_tables(link_rows), None  # (the Dask engine's, taken before any table went)
     elif runner is not None:  # the linked tables and the experiences, here as the pandas engine returns them
         linked.tickets, linked.responses, linked.activity, linked.customers, exp = runner.gather(
             [linked.tickets, linked.responses, linked.activity, linked.customers, exp])
