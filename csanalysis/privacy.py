@@ -444,6 +444,22 @@ class Names:
         self.tokens: frozenset[str] = frozenset(words.to_pylist())
         self._set = pa.array(sorted(self.tokens), type=pa.string())
 
+    @classmethod
+    def union(cls, names: Iterable[Names | None]) -> Names:
+        """The words of several lists together: ``Names(a + b)`` masks as ``Names.union([Names(a), Names(b)])``.
+
+        Examples
+        --------
+        >>> sorted(Names.union([Names(["Anna Berg"]), None, Names(["Jörg Berg"])]).tokens)
+        ['Anna', 'Berg', 'Jörg']
+        """
+        import pyarrow as pa
+
+        out = cls.__new__(cls)
+        out.tokens = frozenset().union(*(n.tokens for n in names if n is not None))
+        out._set = pa.array(sorted(out.tokens), type=pa.string())
+        return out
+
     @staticmethod
     def holding_words(s: pd.Series) -> pd.Series:
         """The values of ``s`` that can list a word: those with two letters in a row (others give none).

@@ -36,6 +36,8 @@ from ..privacy import (
 )
 from ..schema import conform
 from ..stats.arrays import factorize
+from ._block_state import MASKING_NOTE
+from ._block_state import current as current_block
 from ._dates import tz_abbreviations_in_effect
 from ._numbers import excel_mangled, implausible_numbers
 from ._text import (
@@ -56,7 +58,7 @@ __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "cle
            "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
            "unmasked_text_columns", "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs",
            "reject_implausible", "first_row_is_data", "released_in_block", "header_rows_from_data", "protect",
-           "base_column", "ID_COLUMN"]
+           "protect_ids", "protect_text", "base_column", "ID_COLUMN", "MERGE_KEYS"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 
@@ -265,6 +267,8 @@ class Frame:
         e-mail addresses, phone numbers and the export's names masked.
         """
         mask = np.asarray(mask, dtype=bool) & self.alive
+        if (block := current_block()) is not None:  # (the whole file's rejected rows: each call's, in turn)
+            block.rejects.append(int(mask.sum()))
         if not mask.any():
             return
         keep = [c for c in self.data.columns
@@ -298,6 +302,9 @@ class Frame:
             return pd.Series(np.nan, index=self.data.index, dtype=pd.StringDtype(na_value=np.nan))
         return self.data[name]
 
+
+#: The canonical column a reader merges rows on, by table (a file read in blocks: no two blocks may share one).
+MERGE_KEYS = {"activity": "order_id", "tickets": "ticket_id"}
 
 #: Kinds of personal data no reader reads (:meth:`Frame.release_personal`).
 RELEASED_KINDS = frozenset({"address", "postcode", "city", "phone", "location", "ip", "card", "identity", "social"})
@@ -337,6 +344,10 @@ def finish(
     alive = frame.alive
     everyone = bool(alive.all())
     used = set(used)
+    block = current_block()
+    if block is not None and table in MERGE_KEYS:  # the keys rows are merged on, of every row (csanalysis.io.blocks)
+        keys = canonical.get(MERGE_KEYS[table])
+        block.keys = None if keys is None else pd.Series(keys).dropna().unique()
     names = None
     kinds = dict(frame.released)  # (columns let go early are personal: dropped below in the file's order)
     if not keep_pii:  # what the source columns say about people, read before they go
@@ -399,20 +410,29 @@ def finish(
     if extra:
         df = pd.concat([df, pd.DataFrame(extra, index=df.index, copy=False)], axis=1)
     df = conform(df, table)
-    if not keep_pii:
-        df = protect(df, rep, names=names, key=key)
-    if categories:  # after the masking, which reads text columns: kept source columns whose values repeat
+    candidates = []
+    if categories:  # kept source columns whose values may repeat
         free = {snake_case(c) for c in free_text} | set(free_text)
-        for name in frame.output_names.values():
-            if name not in free and not _kept_as_is(name) and not ID_COLUMN.search(name):
+        candidates = [name for name in frame.output_names.values()
+                      if name not in free and not _kept_as_is(name) and not ID_COLUMN.search(name)]
+    if block is not None:  # the masking with the export's names and the categories are the whole table's
+        block.names, block.categories, block.key, block.masked = names, candidates, key, not keep_pii
+        if not keep_pii:
+            df = protect_ids(df, rep, key=key)
+            rep.notes.append(MASKING_NOTE)
+    else:
+        if not keep_pii:
+            df = protect(df, rep, names=names, key=key)
+        if candidates:  # after the masking, which reads text columns
+            for name in candidates:
                 df[name] = repeated_as_categories(df[name])
-        release_memory()
+            release_memory()
     rep.rows_loaded = int(alive.sum())
     if free_text:
         df.attrs["free_text_columns"] = list(free_text)
     df.attrs["load_report"] = rep
     rep.check()
-    if rep.rows_loaded == 0:
+    if rep.rows_loaded == 0 and block is None:
         warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
     return df
 
@@ -452,20 +472,29 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
 
     Id columns (``customer_id``, ``ticket_id``, ... any ``*_id``/``*_ref``) holding an e-mail address get its
     ``email_key`` pseudonym (and fill ``email_key`` where that is missing), so linking still works; ids with
-    a phone number or address inside get a ``pid_`` pseudonym. Every other text column, the rejected rows
-    and the notes are masked with :func:`csanalysis.privacy.mask_text` (e-mail addresses, phone numbers,
-    greeting names and the export's own ``names``), the text columns together; in the rejected rows, whose
-    values may have slid out of their columns, any cell that reads like a full name is masked too
-    (:func:`csanalysis.privacy.mask_name_like`). Vectorised.
+    a phone number or address inside get a ``pid_`` pseudonym (:func:`protect_ids`). Every other text
+    column, the rejected rows and the notes are masked with :func:`csanalysis.privacy.mask_text` (e-mail
+    addresses, phone numbers, greeting names and the export's own ``names``), the text columns together; in
+    the rejected rows, whose values may have slid out of their columns, any cell that reads like a full name
+    is masked too (:func:`csanalysis.privacy.mask_name_like`) (:func:`protect_text`). Vectorised.
     """
+    return protect_text(protect_ids(df, report, key=key), report, names=names)
+
+
+def _text_columns(df: pd.DataFrame) -> list:
+    return [c for c in df.columns if not _kept_as_is(c) and not ID_COLUMN.search(str(c))
+            and (pd.api.types.is_string_dtype(df[c].dtype) or df[c].dtype == object)]
+
+
+def protect_ids(df: pd.DataFrame, report: LoadReport, *, key=None) -> pd.DataFrame:
+    """:func:`protect`'s first part: id columns holding an e-mail address, a phone number or an address
+    pseudonymised (value by value: the same in any block of the file)."""
     out = df
-    text = []
     for c in df.columns:
         s = df[c]
         if _kept_as_is(c) or not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
             continue
         if not ID_COLUMN.search(str(c)):
-            text.append(c)
             continue
         new, whole, other = _pseudonymise_ids(s, key)
         if not (whole.any() or other.any()):
@@ -482,6 +511,14 @@ def protect(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None,
         if other.any():
             report.note(f"{int(other.sum())} value(s) of {c!r} hold a phone number or e-mail address: replaced "
                         "by a keyed pseudonym (pid_...); keep_pii=True keeps them")
+    return out
+
+
+def protect_text(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None) -> pd.DataFrame:
+    """:func:`protect`'s second part: the text columns, the rejected rows and the notes masked (with the
+    export's ``names``: the whole file's, so a table read in blocks is masked once stacked)."""
+    out = df
+    text = _text_columns(df)
     if text:  # all text columns at once: each rule runs once over their distinct values
         masked, per = mask_counts(out[text], names=names)
         for c in text:
@@ -641,6 +678,9 @@ def start_report(path, table: str, *, encoding, sheet, headerless_ok: bool = Fal
     if headerless:
         rep.note("no header row: the first row holds numbers and dates, so every row is data; columns named "
                  "'column 1', 'column 2', ... (name their roles with mapping=)")
+    block = current_block()
+    if block is not None and block.row_offset:  # a block of a larger file: the file's row numbers
+        rows = np.asarray(rows) + block.row_offset
     rep.rows_read = len(data) + len(raw.bad_rows)
     if len(raw.bad_rows):
         rep.reject(raw.bad_rows)

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CsanalysisError, ExportError
+from ._block_state import current as current_block
 
 __all__ = ["ParsedTimes", "parse_timestamps", "infer_dayfirst", "TZ_ABBREVIATIONS", "AMBIGUOUS_TZ_ABBREVIATIONS",
            "DATE_RANGE", "check_timezone", "check_tz_abbreviations", "tz_abbreviations_in_effect", "value_shape"]
@@ -577,6 +578,8 @@ def parse_timestamps(
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     outside = np.zeros(n, dtype=bool)
     if (~empty).sum() == 0:
+        if (block := current_block()) is not None:
+            block.decided("timestamps", column, ("none", timezone))
         return ParsedTimes(out, np.zeros(n, dtype=bool), "none", timezone, notes, outside)
     nonempty = s[~empty] if empty.any() else s
     nonempty, zones, more = _abbreviations(nonempty, path, column, tz_abbreviations)
@@ -658,7 +661,10 @@ def parse_timestamps(
     if used_tz:
         notes.append(f"{column}: timestamps without an offset read as {timezone or 'UTC'}"
                      + ("" if timezone else " (no timezone= given)"))
-    return ParsedTimes(out, invalid, order, timezone or ("UTC" if used_tz else None), notes, outside)
+    zone = timezone or ("UTC" if used_tz else None)
+    if (block := current_block()) is not None:  # every block of a file must read the column alike
+        block.decided("timestamps", column, (order, zone))
+    return ParsedTimes(out, invalid, order, zone, notes, outside)
 
 
 def _date_order(a: pd.Series, b: pd.Series, parts: pd.DataFrame, *, column: str, path: str | None,

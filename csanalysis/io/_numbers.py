@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.arrays import arrow_text, found
+from ._block_state import current as current_block
 
 __all__ = ["parse_numbers", "parse_numbers_strict", "parse_duration_minutes", "clean_ids", "excel_mangled",
            "implausible_numbers", "ABSURD"]
@@ -151,6 +152,13 @@ def parse_numbers_strict(values: pd.Series, *, decimal: str | None = None) -> tu
     >>> x.tolist()[0], bad.tolist(), mark
     (12.5, [False, True, False], ',')
     """
+    num, bad, mark = _parse_numbers_strict(values, decimal=decimal)
+    if (block := current_block()) is not None:  # every block of a file must read the numbers alike
+        block.decided("numbers", getattr(values, "name", None), mark)
+    return num, bad, mark
+
+
+def _parse_numbers_strict(values: pd.Series, *, decimal: str | None) -> tuple[pd.Series, np.ndarray, str]:
     s = values.astype(_STR).str.strip()
     blank = (s.isna() | (s == "")).to_numpy()
     # fast paths for plain columns (the general parser's regexes run per cell in Python)

@@ -24,6 +24,8 @@ import pandas as pd
 from .._memory import release_memory
 from ..errors import ExportError
 from ..stats.arrays import arrow_text
+from ._block_state import NotBlockSafe
+from ._block_state import current as current_block
 
 __all__ = ["RawTable", "FrameInput", "as_input", "frame_cells", "read_raw", "read_table", "read_bytes",
            "decode_text", "promote_header", "dedupe_names", "sniff_delimiter", "sniff_layout", "blank_text",
@@ -885,10 +887,13 @@ def read_raw(path: str | PathLike, *, encoding: str | None = None, delimiter: st
                         notes=[f"read from a DataFrame ({src.frame.shape[0]} rows, {src.frame.shape[1]} columns); "
                                "its values taken as text and parsed like a file's"])
     spath = str(path)
+    block = current_block()
     if encoding is None and (sheet is None or callable(sheet)):
         fast = _read_fast(spath, delimiter, let_go)
         if fast is not None:
             return fast
+    if block is not None:  # a block of a larger file is read only as the fast path reads the whole file
+        raise NotBlockSafe(f"{spath}: not a plain, regular UTF-8 delimited block")
     data, name = read_bytes(path)
     _refuse_binary(spath, data)
     if data[:4] == b"PK\x03\x04":

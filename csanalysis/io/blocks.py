@@ -1,0 +1,434 @@
+"""Reading one large export in blocks, each by the file's own reader, as if it had been read whole.
+
+The Dask engine reads a large plain CSV file of orders or tickets in blocks of
+about :data:`BLOCK_BYTES` (one task each, side by side), instead of one task
+holding the whole file's cells: :func:`block_ranges` cuts the file at record
+boundaries (line breaks outside quoted values, found from the quotes' parity,
+vectorised over the file's bytes), :func:`read_block` reads one block (the
+header line and the block's records) with the file's reader, and
+:func:`stack_blocks` stacks the blocks into the table and load report of the
+whole file.
+
+A block is its part of the whole file only where the reader decided nothing
+differently from what the whole file would have made it decide, so the
+blocks are checked before they are stacked, and the file is read whole
+(``reader(path, **kwargs)``, as the pandas engine reads it) when any check
+fails. Every block must:
+
+- take the fast path of a plain, regular UTF-8 file (:func:`csanalysis.io._text.read_raw`);
+- read every date and number column the same way (the date order and time zone
+  of each, the decimal mark), and have the same header, format, column roles,
+  dropped columns, output columns and dtypes;
+- share no merge key with another block (an order number or a ticket id in two
+  blocks would have been merged in the whole file);
+- give notes that add up: the notes of the blocks are merged by their text with
+  the numbers taken out; a number at a note's start, after ``(``, ``: `` or
+  ``, `` and before a word (``1231 pending orders kept``, ``Shopify line items: 474120 line row(s)``)
+  is a count, added over the blocks; any other number must be the same in every
+  block, and a note without a count must be in every block;
+- warn about nothing (the whole read gives the warnings).
+
+What only the whole table can do is done once the blocks are stacked: the
+masking of its text with the names the export lists anywhere in the file
+(:func:`csanalysis.io._common.protect_text`; its notes go where the whole read
+puts them) and the choice of categorical columns (a column whose values repeat
+over the whole file). Row numbers are the file's (each block's first record's
+number is counted from the file's record boundaries), and the rejected rows
+come in the whole read's order (each rejection's rows of every block, in turn).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from csanalysis.io import read_activity
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "orders.csv"
+>>> _ = p.write_text("order_id,customer_id,created_at,amount\\n"
+...                  + "".join(f"{i},C{i % 7},2024-03-{1 + i % 28:02d},{i}.50\\n" for i in range(400)))
+>>> blocks = block_ranges(p, block_bytes=3000)
+>>> len(blocks), blocks[1].row_offset > 0
+(3, True)
+>>> df = stack_blocks([read_block(read_activity, b) for b in blocks], read_activity, p)
+>>> df.equals(read_activity(p)), df.attrs["load_report"].rows_read
+(True, 400)
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ._block_state import MASKING_NOTE, BlockState, NotBlockSafe, reading_block
+from .report import LoadReport, load_report
+
+__all__ = ["BLOCK_BYTES", "BLOCK_READERS", "Block", "BlockRead", "NotBlockSafe", "block_ranges", "plan_blocks", "read_block",
+           "read_in_blocks", "stack_blocks"]
+
+log = logging.getLogger(__name__)
+
+#: Bytes of a file per block (the Dask engine's default): a block's read peaks at about four times its bytes.
+BLOCK_BYTES = 256 << 20
+#: The readers whose files may be read in blocks (their merge keys are checked: order numbers, ticket ids).
+BLOCK_READERS = frozenset({"read_activity", "read_tickets"})
+_SCAN_BYTES = 1 << 24
+
+
+class Block(NamedTuple):
+    """Bytes ``start:end`` of the file at ``path`` (whole records), read after its header (bytes
+    ``0:header_end``); ``row_offset`` turns the block's row numbers into the file's."""
+
+    path: str
+    index: int
+    header_end: int
+    start: int
+    end: int
+    row_offset: int
+
+
+class BlockRead(NamedTuple):
+    """One block's table and load report and what its reader recorded, or why it is not its part (``why``)."""
+
+    table: pd.DataFrame | None
+    report: LoadReport | None
+    state: BlockState
+    why: str | None = None
+
+
+def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | None:
+    """The file cut into blocks of about ``block_bytes`` at record boundaries, or None (a small file, not a
+    plain file, a workbook or archive, UTF-16 or -32).
+
+    A line break ends a record when the quotes before it are even in number (a doubled quote inside a
+    quoted value counts twice); blank lines end none. Read in 16 MB pieces, vectorised.
+    """
+    try:
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size < 2 * block_bytes:
+            return None
+        size = p.stat().st_size
+        with open(p, "rb") as f:
+            head = f.read(4)
+    except (OSError, TypeError, ValueError):
+        return None
+    if head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"\x00")) or b"\x00" in head:
+        return None
+    targets = list(range(block_bytes, size - block_bytes // 2, block_bytes))
+    cuts: list[tuple[int, int]] = []  # (byte after the record's line break, records up to it, the header's counted)
+    header_end = None
+    records, parity, prev = 0, 0, b"\n\n"
+    t = 0
+    with open(p, "rb") as f:
+        offset = 0
+        for piece in iter(lambda: f.read(_SCAN_BYTES), b""):
+            a = np.frombuffer(piece, dtype=np.uint8)
+            par = (np.cumsum(a == 34, dtype=np.uint8) + parity) & 1
+            nl = np.flatnonzero(a == 10)
+            nl = nl[par[nl] == 0]  # outside quotes
+            ext = np.frombuffer(prev + piece, dtype=np.uint8)  # (two bytes before each position)
+            p1, p2 = ext[nl + 1], ext[nl]
+            ends = nl[~((p1 == 10) | ((p1 == 13) & (p2 == 10)))] + offset + 1  # after a line that is not blank
+            if header_end is None and len(ends):
+                header_end = int(ends[0])
+            while t < len(targets) and len(ends):
+                target = max(targets[t], header_end)
+                i = int(np.searchsorted(ends, target))
+                if i >= len(ends):
+                    break
+                cuts.append((int(ends[i]), records + i + 1))
+                while t < len(targets) and targets[t] <= ends[i]:
+                    t += 1
+            records += len(ends)
+            parity = int(par[-1]) if len(par) else parity
+            prev = (prev + piece)[-2:]
+            offset += len(piece)
+    if header_end is None:
+        return None
+    cuts = [c for c in cuts if header_end < c[0] < size]
+    if not cuts:
+        return None
+    starts = [(header_end, 1), *cuts]
+    ends_at = [c for c, _ in cuts] + [size]
+    return [Block(str(path), i, header_end, s, e, r - 1) for i, ((s, r), e) in enumerate(zip(starts, ends_at))]
+
+
+def _key_field(line: bytes, index: int, delimiter: str) -> str | None:
+    row = next(csv.reader([line.decode("utf-8", "replace").rstrip("\r")], delimiter=delimiter), [])
+    return row[index] if index < len(row) else None
+
+
+def _past_key_run(f: Any, cut: int, low: int, index: int, delimiter: str) -> tuple[int, int] | None:
+    """The cut moved past the records right after ``cut`` that repeat the merge key of the record before it
+    (an order's line items), and how many records it moved over; None when that cannot be told safely."""
+    start = max(cut - 65536, low)
+    f.seek(start)
+    before = f.read(cut - start)
+    prev = before.rstrip(b"\r\n").rsplit(b"\n", 1)[-1]
+    if prev.count(b'"') % 2 or len(prev) >= len(before) and start > low:
+        return None
+    key = _key_field(prev, index, delimiter)
+    f.seek(cut)
+    window = f.read(1 << 20)
+    pos = moved = 0
+    while True:
+        nl = window.find(b"\n", pos)
+        if nl < 0:
+            return None if len(window) == 1 << 20 else (cut + len(window), moved)
+        line = window[pos:nl]
+        if line.count(b'"') % 2:
+            return None
+        if line.strip(b"\r"):
+            if _key_field(line, index, delimiter) != key:
+                return cut + pos, moved
+            moved += 1
+        pos = nl + 1
+
+
+def plan_blocks(reader: Callable[..., pd.DataFrame], path: Any, block_bytes: int = BLOCK_BYTES,
+                **kwargs: Any) -> list[Block] | None:
+    """:func:`block_ranges` for ``reader``'s file, each cut moved past the records that continue the merge
+    key (order number, ticket id) of the record before it, so that an order's line items stay in one block;
+    None when the file is not read in blocks (a reader not in :data:`BLOCK_READERS`, a small file ...).
+
+    The merge key's column is the one the reader maps to it on the file's first records.
+    """
+    from ._common import MERGE_KEYS
+    from ._text import column_names, sniff_delimiter
+
+    if getattr(reader, "__name__", "") not in BLOCK_READERS:
+        return None
+    blocks = block_ranges(path, block_bytes)
+    if not blocks:
+        return None
+    first = blocks[0]
+    with open(first.path, "rb") as f:  # the file's first records (about 256 kB of them), read by the reader
+        head = f.read(first.header_end + (1 << 18))
+    ends = np.flatnonzero(np.frombuffer(head, dtype=np.uint8) == 10) + 1
+    par = np.cumsum(np.frombuffer(head, dtype=np.uint8) == 34) % 2
+    ends = ends[(par[ends - 1] == 0) & (ends > first.header_end)]
+    if not len(ends):
+        return blocks
+    probe = read_block(reader, first._replace(end=int(ends[-1])), **kwargs)
+    if probe.report is None:
+        return blocks
+    wanted = MERGE_KEYS.get(probe.report.table)
+    src = next((c for c, role in probe.report.column_mapping.items() if role == wanted), None)
+    text = head[:first.header_end].decode("utf-8", "replace").lstrip("\ufeff")
+    delimiter = probe.report.delimiter or sniff_delimiter(text)
+    names = column_names(next(csv.reader([text.strip()], delimiter=delimiter), []))
+    if src is None or src not in names:
+        return blocks
+    index = names.index(src)
+    out: list[Block] = []
+    shift = 0
+    with open(first.path, "rb") as f:
+        for b in blocks:
+            start, offset = b.start, b.row_offset
+            if out:
+                moved = _past_key_run(f, b.start, b.header_end, index, delimiter)
+                if moved is None:
+                    return blocks  # (the stacking then checks the keys)
+                start, shift = moved[0], moved[1]
+                offset = b.row_offset + shift
+                if start >= b.end:  # the whole block continues one key: one block with the previous
+                    out[-1] = out[-1]._replace(end=b.end)
+                    continue
+                out[-1] = out[-1]._replace(end=start)
+            out.append(b._replace(index=len(out), start=start, row_offset=offset))
+    return out
+
+
+def read_block(reader: Callable[..., pd.DataFrame], block: Block, **kwargs: Any) -> BlockRead:
+    """``reader`` of one block (its header line and records, in a temporary file), with what it recorded.
+
+    Any error or warning makes the block "not its part" (``why``): the whole file is then read, which
+    raises or warns as it should.
+    """
+    state = BlockState(row_offset=block.row_offset)
+    fd, tmp = tempfile.mkstemp(suffix=Path(block.path).suffix or ".csv", prefix="csanalysis-block-")
+    try:
+        with os.fdopen(fd, "wb") as out, open(block.path, "rb") as src:
+            out.write(src.read(block.header_end))
+            src.seek(block.start)
+            left = block.end - block.start
+            while left > 0:
+                chunk = src.read(min(_SCAN_BYTES, left))
+                if not chunk:
+                    break
+                out.write(chunk)
+                left -= len(chunk)
+        with reading_block(state), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            df = reader(tmp, **kwargs)
+    except Exception as exc:  # noqa: BLE001 (the whole file's read reports it)
+        return BlockRead(None, None, state, f"block {block.index}: {type(exc).__name__}")
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    if caught:
+        return BlockRead(None, None, state, f"block {block.index} warned")
+    rep = load_report(df)
+    if any(Path(tmp).name in n for n in rep.notes):
+        return BlockRead(None, None, state, f"block {block.index}: a note names the block's file")
+    return BlockRead(df, rep, state)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def _counted(note: str, m: re.Match) -> bool:
+    """Whether the number ``m`` in ``note`` is a count (added over blocks)."""
+    i, j = m.start(), m.end()
+    before = i == 0 or note[i - 1] == "(" or note[max(i - 2, 0):i] in (": ", ", ")
+    return before and note[j:j + 1] == " " and note[j + 1:j + 2].isalpha()
+
+
+def _merged_notes(notes: list[list[str]]) -> list[str]:
+    """The blocks' notes as the whole file's (see the module's description), or NotBlockSafe."""
+    order: list[str] = []
+    found: dict[str, list[tuple[list[str], list[bool]]]] = {}
+    for block in notes:
+        prev = None
+        seen = set()
+        block_templates = []
+        for n in block:
+            t = _NUMBER.sub("\x01", n)
+            if t in seen:
+                raise NotBlockSafe("two notes of one block differ only in their numbers")
+            seen.add(t)
+            ms = list(_NUMBER.finditer(n))
+            found.setdefault(t, []).append(([m.group() for m in ms], [_counted(n, m) for m in ms]))
+            block_templates.append(t)
+        for k, t in enumerate(block_templates):
+            if t not in order:
+                if prev is not None:
+                    order.insert(order.index(prev) + 1, t)
+                else:
+                    after = next((u for u in block_templates[k + 1:] if u in order), None)
+                    order.insert(order.index(after) if after is not None else len(order), t)
+            prev = t
+    out = []
+    for t in order:
+        got = found[t]
+        counted = got[0][1]
+        if len(got) < len(notes) and not any(counted):
+            raise NotBlockSafe(f"a note of some blocks only: {t[:60]!r}")
+        values = []
+        for j, is_count in enumerate(counted):
+            vals = [g[0][j] for g in got]
+            if is_count:
+                values.append(str(sum(int(v) for v in vals)))
+            elif all(v == vals[0] for v in vals):
+                values.append(vals[0])
+            else:
+                raise NotBlockSafe(f"a note's numbers differ between blocks: {t[:60]!r}")
+        parts = t.split("\x01")
+        out.append("".join(x for pair in zip(parts, [*values, ""]) for x in pair))
+    return out
+
+
+_SAME = ("source_format", "encoding", "delimiter", "date_order", "timezone", "header_rows", "column_mapping",
+         "dropped_columns")
+
+
+def _stacked(reads: list[BlockRead], path: Any) -> pd.DataFrame:
+    """The blocks' tables and reports as the whole file's, or NotBlockSafe (see the module's description)."""
+    from ..privacy import Names
+    from ._common import protect_text
+    from ._text import repeated_as_categories
+
+    why = next((r.why for r in reads if r.why is not None), None)
+    if why is not None:
+        raise NotBlockSafe(why)
+    first = reads[0]
+    for r in reads[1:]:
+        for a in _SAME:
+            if getattr(r.report, a) != getattr(first.report, a):
+                raise NotBlockSafe(f"the blocks differ in {a}")
+        if r.state.decisions != first.state.decisions:
+            raise NotBlockSafe("a column's dates or numbers read differently in two blocks")
+        if (r.state.categories != first.state.categories or r.state.masked != first.state.masked
+                or len(r.state.rejects) != len(first.state.rejects)):
+            raise NotBlockSafe("the blocks took different paths through the reader")
+        if list(r.table.columns) != list(first.table.columns) or not r.table.dtypes.equals(first.table.dtypes):
+            raise NotBlockSafe("the blocks' tables differ in their columns")
+        if r.table.attrs.get("free_text_columns") != first.table.attrs.get("free_text_columns"):
+            raise NotBlockSafe("the blocks differ in their free-text columns")
+    keys = [r.state.keys for r in reads if r.state.keys is not None and len(r.state.keys)]
+    if keys and pd.Series(np.concatenate([np.asarray(k, dtype=object) for k in keys])).duplicated().any():
+        raise NotBlockSafe("a merge key (an order number, a ticket id) in two blocks")
+    notes = _merged_notes([r.report.notes for r in reads])
+    # the report: counts added, each rejection's rows of every block in turn, exclusions added
+    f = first.report
+    rep = LoadReport(path=str(path), table=f.table)
+    for a in _SAME:
+        setattr(rep, a, getattr(f, a))
+    for a in ("rows_read", "rows_merged", "rows_excluded"):
+        setattr(rep, a, sum(getattr(r.report, a) for r in reads))
+    for r in reads:
+        for reason, n in r.report.excluded.items():
+            rep.excluded[reason] = rep.excluded.get(reason, 0) + n
+    parts, at = [], [0] * len(reads)
+    for k in range(len(first.state.rejects)):
+        for b, r in enumerate(reads):
+            n = r.state.rejects[k]
+            if n:
+                parts.append(r.report.rejected.iloc[at[b]:at[b] + n])
+                at[b] += n
+    if any(at[b] != len(r.report.rejected) for b, r in enumerate(reads)):
+        raise NotBlockSafe("a block rejected rows outside the reader's rejections")
+    if parts:
+        rep.reject(pd.concat(parts, ignore_index=True))
+    table = pd.concat([r.table for r in reads], ignore_index=True)
+    table.attrs = {}
+    attrs = {k: v for k, v in first.table.attrs.items() if k != "load_report"}
+    if MASKING_NOTE in notes:  # the masking with the whole file's names, its notes where the whole read puts them
+        cut = notes.index(MASKING_NOTE)
+        rep.notes = notes[:cut]
+        if first.state.masked:
+            table = protect_text(table, rep, names=Names.union([r.state.names for r in reads]))
+        rep.notes += [n for n in notes[cut + 1:] if n not in rep.notes]
+    else:
+        rep.notes = notes
+    for name in first.state.categories:
+        table[name] = repeated_as_categories(table[name])
+    rep.rows_loaded = len(table)
+    table.attrs.update(attrs)
+    table.attrs["load_report"] = rep
+    rep.check()
+    if rep.rows_loaded == 0:
+        from ..errors import CsanalysisWarning
+
+        warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
+    return table
+
+
+def stack_blocks(reads: list[BlockRead], reader: Callable[..., pd.DataFrame], path: Any,
+                 **kwargs: Any) -> pd.DataFrame:
+    """The blocks' reads (:func:`read_block`, in order) stacked into the whole file's table and load report;
+    the file read whole (``reader(path, **kwargs)``) when a block is not its part (the reason is logged)."""
+    try:
+        return _stacked(reads, path)
+    except NotBlockSafe as exc:
+        log.info("%s: read whole (%s)", Path(str(path)).name, exc)
+    del reads  # (the blocks' tables go before the whole read)
+    return reader(path, **kwargs)
+
+
+def read_in_blocks(reader: Callable[..., pd.DataFrame], path: Any, *, block_bytes: int = BLOCK_BYTES,
+                   **kwargs: Any) -> pd.DataFrame:
+    """``reader(path, **kwargs)``, the file read block by block here (:func:`block_ranges`,
+    :func:`read_block`, :func:`stack_blocks`): what the Dask engine does with one task per block."""
+    blocks = plan_blocks(reader, path, block_bytes, **kwargs)
+    if not blocks:
+        return reader(path, **kwargs)
+    return stack_blocks([read_block(reader, b, **kwargs) for b in blocks], reader, path, **kwargs)
