@@ -363,6 +363,10 @@ class DaskRunner:
                                        or partitions < 1):
             raise CsanalysisError(f"partitions must be a whole number >= 1, got {partitions!r}")
         self.partitions = None if partitions is None else int(partitions)
+        from .io.blocks import BLOCK_BYTES
+
+        #: Bytes per block of a large CSV of orders or tickets, read one task per block (:meth:`read_exports`).
+        self.block_bytes = BLOCK_BYTES
         #: what the key drivers fit their outcomes with, side by side on the workers
         self.outcome_map = WorkerMap()
         self._cluster = None
@@ -445,20 +449,42 @@ class DaskRunner:
         from dask.distributed import wait
 
         from .io.batch import ROLES, Exports, read_plan, stack_role
+        from .io.blocks import BLOCK_READERS, plan_blocks, read_block, stack_blocks
 
         say = progress or (lambda msg: None)
         plan = read_plan(**options)
         budget = self.read_budget()
         read, running = {}, []
-        for task in plan:  # one task per file (a relative path is read from the workers' working directory),
-            # largest first; the next waits while the reads under way and it would need more than the budget
-            need = READ_BYTES_PER_BYTE * task.size
+        size = self.block_bytes
+        blocks = {(t.role, t.index): self.submit(plan_blocks, t.reader, t.path, size, **t.kwargs) for t in plan
+                  if t.reader.__name__ in BLOCK_READERS and t.size >= 2 * size}  # (each scans its file, side by side)
+
+        def start(need: int, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+            """``fn`` as a task once the reads under way leave ``need`` bytes of the budget."""
+            nonlocal running
             while running and sum(n for _, n in running) + need > budget:
                 wait([f for f, _ in running], return_when="FIRST_COMPLETED")
                 running = [(f, n) for f, n in running if not f.done()]
+            future = self.submit(fn, *args, **kw)
+            running.append((future, need))
+            return future
+
+        for task in plan:  # one task per file (a relative path is read from the workers' working directory),
+            # largest first; the next waits while the reads under way and it would need more than the budget;
+            # a large CSV of orders or tickets one task per block, stacked by a task (or read whole by it when a
+            # block is not its part of the whole file: csanalysis.io.blocks)
             say(task.message)
-            read[task.role, task.index] = self.submit(task.reader, task.path, **task.kwargs)
-            running.append((read[task.role, task.index], need))
+            cut = blocks.get((task.role, task.index))
+            cut = None if cut is None else cut.result()
+            if not cut:
+                read[task.role, task.index] = start(READ_BYTES_PER_BYTE * task.size, task.reader, task.path,
+                                                    **task.kwargs)
+                continue
+            parts = [start(READ_BYTES_PER_BYTE * (b.end - b.start), read_block, task.reader, b, **task.kwargs)
+                     for b in cut]
+            read[task.role, task.index] = start(2 * task.size, stack_blocks, parts, task.reader, task.path,
+                                                **task.kwargs)
+            del parts
         wait(list(read.values()))
         for task in plan:  # a file that cannot be read stops the analysis, the largest such file's error first
             if read[task.role, task.index].status == "error":

@@ -251,6 +251,32 @@ def test_files_are_read_side_by_side_only_as_far_as_the_memory_allows(client, mo
         assert_frame_equal(client.gather(getattr(got, role)), getattr(want, role), check_exact=True, obj=role)
 
 
+def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monkeypatch):
+    # the orders (5.5 MB) in blocks of 500 kB and the tickets (1.2 MB) in two, each block a task of its own,
+    # stacked where they were read: every figure, table and load report as on one machine
+    from csanalysis import distributed as dd
+    from csanalysis.io import blocks as io_blocks
+
+    monkeypatch.setattr(io_blocks, "BLOCK_BYTES", 500_000)
+    submit, names, reads = dd.DaskRunner.submit, [], []
+
+    def spy(self, fn, *args, **kw):
+        names.append(fn.__name__)
+        future = submit(self, fn, *args, **kw)
+        if fn.__name__ == "read_block":
+            reads.append(future)
+        return future
+
+    monkeypatch.setattr(dd.DaskRunner, "submit", spy)
+    a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5)
+    b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, engine="dask", scheduler=client)
+    assert_same_analysis(a, b)
+    assert names.count("plan_blocks") == 2 and names.count("stack_blocks") == 2
+    assert len(reads) >= 11 + 2  # (the orders' blocks and the tickets')
+    assert names.count("read_activity") == names.count("read_tickets") == 0
+    assert [f.result().why for f in reads] == [None] * len(reads)  # every block its part: neither read whole
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)

@@ -69,7 +69,7 @@ import pandas as pd
 from ._block_state import MASKING_NOTE, BlockState, NotBlockSafe, reading_block
 from .report import LoadReport, load_report
 
-__all__ = ["BLOCK_BYTES", "BLOCK_READERS", "Block", "BlockRead", "NotBlockSafe", "block_ranges", "plan_blocks", "read_block",
+__all__ = ["BLOCK_BYTES", "BLOCK_READERS", "Block", "BlockRead", "NotBlockSafe", "block_ranges", "combine_blocks", "plan_blocks", "read_block",
            "read_in_blocks", "stack_blocks"]
 
 log = logging.getLogger(__name__)
@@ -340,7 +340,7 @@ _SAME = ("source_format", "encoding", "delimiter", "date_order", "timezone", "he
          "dropped_columns")
 
 
-def _stacked(reads: list[BlockRead], path: Any) -> pd.DataFrame:
+def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
     """The blocks' tables and reports as the whole file's, or NotBlockSafe (see the module's description)."""
     from ..privacy import Names
     from ._common import protect_text
@@ -417,7 +417,7 @@ def stack_blocks(reads: list[BlockRead], reader: Callable[..., pd.DataFrame], pa
     """The blocks' reads (:func:`read_block`, in order) stacked into the whole file's table and load report;
     the file read whole (``reader(path, **kwargs)``) when a block is not its part (the reason is logged)."""
     try:
-        return _stacked(reads, path)
+        return combine_blocks(reads, path)
     except NotBlockSafe as exc:
         log.info("%s: read whole (%s)", Path(str(path)).name, exc)
     del reads  # (the blocks' tables go before the whole read)

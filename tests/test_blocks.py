@@ -1,0 +1,110 @@
+"""Reading a large export in blocks (csanalysis.io.blocks) gives the whole file's table and load report."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import csanalysis as cs
+from csanalysis.datasets import sample_path
+from csanalysis.io.blocks import (
+    NotBlockSafe,
+    combine_blocks,
+    plan_blocks,
+    read_block,
+    read_in_blocks,
+)
+
+
+def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert_frame_equal(got, want, check_exact=True)
+    a, b = got.attrs["load_report"], want.attrs["load_report"]
+    assert a.to_dict() == b.to_dict()
+    assert_frame_equal(a.rejected, b.rejected)
+    assert a.notes == b.notes
+
+
+def _blocks(reader, path, n: int):
+    size = path.stat().st_size if hasattr(path, "stat") else __import__("os").path.getsize(path)
+    blocks = plan_blocks(reader, path, size // n)
+    assert blocks is not None and len(blocks) >= n - 1
+    return blocks, [read_block(reader, b) for b in blocks]
+
+
+@pytest.mark.parametrize(("reader", "name"), [(cs.read_activity, "shopify_orders.csv"),
+                                              (cs.read_tickets, "zendesk_tickets.csv")])
+def test_the_sample_in_blocks_is_the_whole_file(reader, name):
+    path = sample_path(name)
+    blocks, reads = _blocks(reader, path, 6)
+    assert [r.why for r in reads] == [None] * len(reads)
+    assert blocks[0].row_offset == 0 and all(np.diff([b.row_offset for b in blocks]) > 0)
+    _same(combine_blocks(reads, path), reader(path))  # combined without reading the file whole
+
+
+def _orders(path, rows: list[str]) -> None:
+    path.write_text("order_id,customer_id,created_at,amount,customer_name,note\n" + "".join(rows), encoding="utf-8")
+
+
+def _row(i: int, *, amount: str | None = None, note: str = "", oid: str | None = None, name: str = "Al Bo",
+         date: str | None = None) -> str:
+    return (f"{oid or f'O{i}'},C{i % 37},{date or f'2024-0{1 + i % 9}-{1 + i % 27:02d} 10:00'},"
+            f"{amount or f'{i % 90 + 1}.25'},{name},{note}\n")
+
+
+def test_names_listed_in_a_later_block_are_masked_in_an_earlier_one(tmp_path):
+    p = tmp_path / "orders.csv"
+    rows = [_row(i) for i in range(600)]
+    rows[3] = _row(3, note="called back by Zelda Quigley")
+    rows[590] = _row(590, name="Zelda Quigley")
+    _orders(p, rows)
+    _, reads = _blocks(cs.read_activity, p, 4)
+    got = combine_blocks(reads, p)
+    _same(got, cs.read_activity(p))
+    assert "Quigley" not in " ".join(got["note"].dropna())
+
+
+def test_an_order_s_lines_across_a_cut_stay_in_one_block(tmp_path):
+    p = tmp_path / "orders.csv"
+    rows = [_row(i // 10, amount=f"{i % 7 + 1}.00") for i in range(800)]  # every order has ten line rows
+    _orders(p, rows)
+    _, reads = _blocks(cs.read_activity, p, 5)
+    got = combine_blocks(reads, p)
+    _same(got, cs.read_activity(p))
+    assert got.attrs["load_report"].rows_merged == 720
+
+
+def test_rejected_rows_keep_the_file_s_row_numbers_across_quoted_line_breaks(tmp_path):
+    p = tmp_path / "orders.csv"
+    rows = [_row(i, note='"two\nlines"' if i % 5 == 0 else "x") for i in range(600)]
+    rows[500] = _row(500, date="9999-12-31 10:00")
+    rows[20] = _row(20, date="1850-01-01 00:00")
+    _orders(p, rows)
+    _, reads = _blocks(cs.read_activity, p, 4)
+    got = combine_blocks(reads, p)
+    want = cs.read_activity(p)
+    _same(got, want)
+    assert len(want.attrs["load_report"].rejected) == 2
+
+
+@pytest.mark.parametrize("trap", ["decimal comma later", "order id in two blocks", "dates day-first later"])
+def test_a_block_that_would_read_differently_makes_the_file_read_whole(tmp_path, trap):
+    p = tmp_path / "orders.csv"
+    rows = [_row(i) for i in range(600)]
+    if trap == "decimal comma later":
+        rows = [_row(i, amount=str(i % 90 + 1)) for i in range(600)]
+        rows[580] = _row(580, amount='"12,5"')
+    elif trap == "order id in two blocks":
+        rows[590] = _row(590, oid="O2")
+    else:
+        rows = [_row(i, date=f"{1 + i % 12:02d}/{1 + i % 12:02d}/2024") for i in range(600)]
+        rows[590] = _row(590, date="25/03/2024")
+    _orders(p, rows)
+    _, reads = _blocks(cs.read_activity, p, 4)
+    with pytest.raises(NotBlockSafe):
+        combine_blocks(reads, p)
+    _same(read_in_blocks(cs.read_activity, p, block_bytes=p.stat().st_size // 4), cs.read_activity(p))
+
+
+def test_small_files_and_other_readers_are_read_whole(tmp_path):
+    assert plan_blocks(cs.read_survey, sample_path("qualtrics_survey.csv"), 1000) is None
+    assert plan_blocks(cs.read_activity, sample_path("shopify_orders.csv"), 1 << 30) is None
