@@ -6,8 +6,14 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
 
 1. **reading**: one task per file, by the same readers (:func:`csanalysis.io.batch.read_plan`),
    the largest first and as many side by side as half the workers' memory
-   allows (:meth:`DaskRunner.read_budget`, :data:`READ_BYTES_PER_BYTE`),
-   and the files of one role stacked where they were read
+   allows (:meth:`DaskRunner.read_budget`, :data:`READ_BYTES_PER_BYTE`);
+   a plain CSV of orders or tickets of two blocks or more
+   (:attr:`DaskRunner.block_bytes`) one task per block, by the same reader,
+   stacked by a task into the whole file's table and load report, or read
+   whole by it when a block is not its part of the whole file
+   (:mod:`csanalysis.io.blocks`: quoted line breaks, a header over lines,
+   UTF-16, a stray quote, a column read differently in two blocks, an order
+   in two blocks ...); the files of one role stacked where they were read
    (:func:`csanalysis.io.batch.stack_role`), so the tables and the load
    reports are those of the pandas engine; the tables stay on the workers
    (the client receives the load reports);
@@ -443,7 +449,10 @@ class DaskRunner:
         One task per file, the largest first, as many side by side as the memory allows: a read is taken to
         need :data:`READ_BYTES_PER_BYTE` bytes per byte of its file, and the next file waits while the reads
         under way and it would need more than :meth:`read_budget` (a file the client cannot see counts as
-        0 bytes). The returned :class:`~csanalysis.io.batch.Exports` holds futures of the tables (they stay
+        0 bytes). A CSV of orders or tickets of two blocks or more (:attr:`block_bytes`) is cut on a worker
+        (:func:`csanalysis.io.blocks.plan_blocks`) and read one task per block (each block's need counted
+        alike), then stacked by a task (:func:`csanalysis.io.blocks.stack_blocks`, taken to need twice the
+        file's bytes), which reads the file whole when a block is not its part. The returned :class:`~csanalysis.io.batch.Exports` holds futures of the tables (they stay
         on the workers) and the load reports.
         """
         from dask.distributed import wait
