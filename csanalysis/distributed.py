@@ -451,14 +451,27 @@ class DaskRunner:
         under way and it would need more than :meth:`read_budget` (a file the client cannot see counts as
         0 bytes). A CSV of orders or tickets of two blocks or more (:attr:`block_bytes`) is cut on a worker
         (:func:`csanalysis.io.blocks.plan_blocks`) and read one task per block (each block's need counted
-        alike), then stacked by a task (:func:`csanalysis.io.blocks.stack_blocks`, taken to need twice the
+        alike); each block is masked with the names of them all and summarised where it is, the summaries
+        are checked by a task (:func:`csanalysis.io.blocks.agreed`), each block finished where it is, and the
+        finished blocks stacked by a task (:func:`csanalysis.io.blocks.stack_blocks`, taken to need twice the
         file's bytes), which reads the file whole when a block is not its part. The returned :class:`~csanalysis.io.batch.Exports` holds futures of the tables (they stay
         on the workers) and the load reports.
         """
         from dask.distributed import wait
 
         from .io.batch import ROLES, Exports, read_plan, stack_role
-        from .io.blocks import BLOCK_READERS, plan_blocks, read_block, stack_blocks
+        from .io.blocks import (
+            BLOCK_READERS,
+            agreed,
+            block_names,
+            block_summary,
+            finish_block,
+            mask_block,
+            plan_blocks,
+            read_block,
+            stack_blocks,
+        )
+        from .privacy import Names
 
         say = progress or (lambda msg: None)
         plan = read_plan(**options)
@@ -471,6 +484,7 @@ class DaskRunner:
         def start(need: int, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
             """``fn`` as a task once the reads under way leave ``need`` bytes of the budget."""
             nonlocal running
+            running = [(f, n) for f, n in running if not f.done()]  # (a block read is let go once stacked)
             while running and sum(n for _, n in running) + need > budget:
                 wait([f for f, _ in running], return_when="FIRST_COMPLETED")
                 running = [(f, n) for f, n in running if not f.done()]
@@ -491,9 +505,16 @@ class DaskRunner:
                 continue
             parts = [start(READ_BYTES_PER_BYTE * (b.end - b.start), read_block, task.reader, b, **task.kwargs)
                      for b in cut]
-            read[task.role, task.index] = start(2 * task.size, stack_blocks, parts, task.reader, task.path,
-                                                **task.kwargs)
-            del parts
+            # each block masked with the names every block lists, summarised, finished where it is once the
+            # summaries agree (or the file read whole by the stacking task)
+            names = self.submit(Names.union, [self.submit(block_names, f) for f in parts])
+            parts = [self.submit(mask_block, f, names) for f in parts]
+            agreement = self.submit(agreed, [self.submit(block_summary, f, len(parts)) for f in parts], task.path)
+            parts = [self.submit(finish_block, f, agreement) for f in parts]
+            read[task.role, task.index] = start(2 * task.size, stack_blocks, parts, agreement, task.reader,
+                                                task.path, **task.kwargs)
+            del parts, names, agreement
+        running.clear()
         wait(list(read.values()))
         for task in plan:  # a file that cannot be read stops the analysis, the largest such file's error first
             if read[task.role, task.index].status == "error":

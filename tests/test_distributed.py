@@ -258,13 +258,15 @@ def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monk
     from csanalysis.io import blocks as io_blocks
 
     monkeypatch.setattr(io_blocks, "BLOCK_BYTES", 500_000)
-    submit, names, reads = dd.DaskRunner.submit, [], []
+    submit, names, reads, agreements = dd.DaskRunner.submit, [], [], []
 
     def spy(self, fn, *args, **kw):
         names.append(fn.__name__)
         future = submit(self, fn, *args, **kw)
         if fn.__name__ == "read_block":
             reads.append(future)
+        if fn.__name__ == "agreed":
+            agreements.append(future)
         return future
 
     monkeypatch.setattr(dd.DaskRunner, "submit", spy)
@@ -274,7 +276,8 @@ def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monk
     assert names.count("plan_blocks") == 2 and names.count("stack_blocks") == 2
     assert len(reads) >= 11 + 2  # (the orders' blocks and the tickets')
     assert names.count("read_activity") == names.count("read_tickets") == 0
-    assert [f.result().why for f in reads] == [None] * len(reads)  # every block its part: neither read whole
+    assert names.count("finish_block") == names.count("mask_block") == len(reads)
+    assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
 
 
 def test_partitions_change_nothing(client):

@@ -58,7 +58,8 @@ __all__ = ["Frame", "snake_case", "finish", "find_column", "check_mapping", "cle
            "find_header", "normalise_values", "stripped_text", "ids_or_emails", "redact_email_columns",
            "unmasked_text_columns", "start_report", "EXTRA_PERSONAL", "EMAIL_RE", "reader", "space_runs",
            "reject_implausible", "first_row_is_data", "released_in_block", "header_rows_from_data", "protect",
-           "protect_ids", "protect_text", "base_column", "ID_COLUMN", "MERGE_KEYS"]
+           "protect_ids", "protect_text", "mask_text_columns", "text_masking_notes",
+           "protect_rejected", "base_column", "ID_COLUMN", "MERGE_KEYS"]
 
 _STR = pd.StringDtype(na_value=np.nan)
 
@@ -515,23 +516,45 @@ def protect_ids(df: pd.DataFrame, report: LoadReport, *, key=None) -> pd.DataFra
 
 
 def protect_text(df: pd.DataFrame, report: LoadReport, *, names: Names | None = None) -> pd.DataFrame:
-    """:func:`protect`'s second part: the text columns, the rejected rows and the notes masked (with the
-    export's ``names``: the whole file's, so a table read in blocks is masked once stacked)."""
-    out = df
+    """:func:`protect`'s second part: the text columns (:func:`mask_text_columns`), the rejected rows and the
+    notes (:func:`protect_rejected`) masked, with the export's ``names``."""
+    out, per = mask_text_columns(df, names=names)
+    for n in text_masking_notes(per):
+        report.note(n)
+    protect_rejected(report, names=names)
+    return out
+
+
+def mask_text_columns(df: pd.DataFrame, *, names: Names | None = None) -> tuple[pd.DataFrame, dict]:
+    """The text columns :func:`protect` masks, masked (cell by cell: a table read in blocks is masked block by
+    block with the whole file's ``names``), and per column the cells each rule changed."""
     text = _text_columns(df)
-    if text:  # all text columns at once: each rule runs once over their distinct values
-        masked, per = mask_counts(out[text], names=names)
-        for c in text:
-            counts = per[c]
-            if any(counts.values()):
-                if out is df:
-                    out = df.copy()
-                out[c] = masked[c]
-                what = ", ".join(f"{n} with {w}" for w, n in (("e-mail addresses", counts["emails"]),
-                                                            ("phone numbers", counts["phones"]),
-                                                            ("names", counts["names"])) if n)
-                report.note(f"personal data in {c!r} masked ({what}; as [email], [phone], [name]); "
-                            "keep_pii=True keeps them")
+    if not text:  # all text columns at once: each rule runs once over their distinct values
+        return df, {}
+    out = df
+    masked, per = mask_counts(df[text], names=names)
+    for c in text:
+        if any(per[c].values()):
+            if out is df:
+                out = df.copy()
+            out[c] = masked[c]
+    return out, per
+
+
+def text_masking_notes(per: dict) -> list[str]:
+    """The notes of :func:`mask_text_columns`' counts (``{column: {"emails": n, "phones": n, "names": n}}``)."""
+    out = []
+    for c, counts in per.items():
+        if any(counts.values()):
+            what = ", ".join(f"{n} with {w}" for w, n in (("e-mail addresses", counts["emails"]),
+                                                        ("phone numbers", counts["phones"]),
+                                                        ("names", counts["names"])) if n)
+            out.append(f"personal data in {c!r} masked ({what}; as [email], [phone], [name]); keep_pii=True keeps them")
+    return out
+
+
+def protect_rejected(report: LoadReport, *, names: Names | None = None) -> None:
+    """:func:`protect`'s last step: the rejected rows and the notes masked (notes deduplicated)."""
     if len(report.rejected):
         cols = [c for c in report.rejected.columns if c != "row"]
         # a rejected row's values may have slid out of their columns: names anywhere in it are masked too
@@ -543,7 +566,6 @@ def protect_text(df: pd.DataFrame, report: LoadReport, *, names: Names | None = 
             report.note(f"{withheld} value(s) of rejected rows hold what reads as several records' fields glued "
                         "together by a stray quote; withheld (each row's number and reason are kept)")
     report.notes[:] = list(dict.fromkeys(mask_text(list(report.notes), names=names)))
-    return out
 
 
 def _kept_as_is(column: object) -> bool:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from ._block_state import current as current_block
 
 __all__ = ["RawTable", "FrameInput", "as_input", "frame_cells", "read_raw", "read_table", "read_bytes",
            "decode_text", "promote_header", "dedupe_names", "sniff_delimiter", "sniff_layout", "blank_text",
-           "missing_text", "repeated_as_categories", "CATEGORY_RATIO", "WHITESPACE", "FIXED_WIDTH"]
+           "missing_text", "repeated_as_categories", "as_categories", "CATEGORY_RATIO", "WHITESPACE", "FIXED_WIDTH"]
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -1262,7 +1263,16 @@ def repeated_as_categories(s: pd.Series, ratio: int = CATEGORY_RATIO) -> pd.Seri
         return missing_text(len(s)).set_axis(s.index).rename(s.name)
     if k * ratio > len(s):
         return s
-    categories = uniques.take(pc.sort_indices(uniques))
+    return as_categories(s, uniques.take(pc.sort_indices(uniques)))
+
+
+def as_categories(s: pd.Series, categories: Any) -> pd.Series:
+    """An Arrow text column as a categorical of ``categories`` (a pyarrow array of its distinct values, sorted:
+    :func:`repeated_as_categories`' dtype; each block of a file read in blocks takes the whole file's)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = s.array._pa_array
     codes = pc.fill_null(pc.index_in(arr, value_set=categories), -1)
     codes = (codes.combine_chunks() if isinstance(codes, pa.ChunkedArray) else codes).to_numpy()
     dtype = pd.CategoricalDtype(pd.Index(pd.array(categories, dtype=s.dtype)))

@@ -28,13 +28,18 @@ fails. Every block must:
   block, and a note without a count must be in every block;
 - warn about nothing (the whole read gives the warnings).
 
-What only the whole table can do is done once the blocks are stacked: the
-masking of its text with the names the export lists anywhere in the file
-(:func:`csanalysis.io._common.protect_text`; its notes go where the whole read
-puts them) and the choice of categorical columns (a column whose values repeat
-over the whole file). Row numbers are the file's (each block's first record's
-number is counted from the file's record boundaries), and the rejected rows
-come in the whole read's order (each rejection's rows of every block, in turn).
+What depends on the whole file is decided from every block's summary
+(:func:`block_summary`: no table travels for it), and each block is then finished
+where it was read: its text masked with the names the export lists anywhere in
+the file (:func:`mask_block`; masking is cell by cell, so the masked blocks are the
+whole table masked, and the masking's notes, their counts added, go where the
+whole read puts them), and the columns whose values repeat over the whole file
+made categorical on the whole file's categories (:func:`finish_block`). Row
+numbers are the file's (each block's first record's number is counted from the
+file's record boundaries), and the rejected rows come in the whole read's order
+(each rejection's rows of every block, in turn). :func:`combine_blocks` runs the
+steps here; the Dask engine runs each where its block is and stacks the finished
+blocks in one task (:func:`stack_blocks`).
 
 Examples
 --------
@@ -46,7 +51,7 @@ Examples
 >>> blocks = block_ranges(p, block_bytes=3000)
 >>> len(blocks), blocks[1].row_offset > 0
 (3, True)
->>> df = stack_blocks([read_block(read_activity, b) for b in blocks], read_activity, p)
+>>> df = combine_blocks([read_block(read_activity, b) for b in blocks], p)
 >>> df.equals(read_activity(p)), df.attrs["load_report"].rows_read
 (True, 400)
 """
@@ -69,8 +74,28 @@ import pandas as pd
 from ._block_state import MASKING_NOTE, BlockState, NotBlockSafe, reading_block
 from .report import LoadReport, load_report
 
-__all__ = ["BLOCK_BYTES", "BLOCK_READERS", "Block", "BlockRead", "NotBlockSafe", "block_ranges", "combine_blocks", "plan_blocks", "read_block",
-           "read_in_blocks", "stack_blocks"]
+__all__ = [
+    "BLOCK_BYTES",
+    "BLOCK_READERS",
+    "Agreement",
+    "Block",
+    "BlockRead",
+    "BlockSummary",
+    "NotBlockSafe",
+    "agree_blocks",
+    "agreed",
+    "block_names",
+    "block_ranges",
+    "block_summary",
+    "combine_blocks",
+    "finish_block",
+    "mask_block",
+    "plan_blocks",
+    "read_block",
+    "read_in_blocks",
+    "stack_blocks",
+    "stack_finished",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +119,42 @@ class Block(NamedTuple):
 
 
 class BlockRead(NamedTuple):
-    """One block's table and load report and what its reader recorded, or why it is not its part (``why``)."""
+    """One block's table and load report and what its reader recorded, or why it is not its part (``why``);
+    once masked (:func:`mask_block`), the cells each masking rule changed per column."""
 
     table: pd.DataFrame | None
     report: LoadReport | None
     state: BlockState
     why: str | None = None
+    masked: dict | None = None
+
+
+def block_names(read: BlockRead) -> Any:
+    """The names one block's name columns list (:class:`csanalysis.privacy.Names`, or None)."""
+    return read.state.names if read.why is None else None
+
+
+def mask_block(read: BlockRead, names: Any) -> BlockRead:
+    """One block's text masked with the whole file's ``names`` (``Names.union`` of every block's
+    :func:`block_names`), where it was read: the masking is cell by cell, so the blocks masked are the whole
+    table masked (:func:`csanalysis.io._common.mask_text_columns`)."""
+    from ._common import mask_text_columns
+
+    if read.why is not None or not read.state.masked:
+        return read
+    table, per = mask_text_columns(read.table, names=names)
+    return read._replace(table=table, masked=per)
+
+
+def _before(a: np.ndarray, at: np.ndarray, k: int, prev: bytes) -> np.ndarray:
+    """The bytes ``k`` places before positions ``at`` of ``a``, those before its start from ``prev`` (its
+    two preceding bytes)."""
+    i = at - k
+    out = a[np.maximum(i, 0)].copy()
+    early = i < 0
+    if early.any():
+        out[early] = np.frombuffer(prev, dtype=np.uint8)[i[early] + 2]
+    return out
 
 
 def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | None:
@@ -129,11 +184,10 @@ def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | Non
         offset = 0
         for piece in iter(lambda: f.read(_SCAN_BYTES), b""):
             a = np.frombuffer(piece, dtype=np.uint8)
-            par = (np.cumsum(a == 34, dtype=np.uint8) + parity) & 1
+            quotes = np.flatnonzero(a == 34)
             nl = np.flatnonzero(a == 10)
-            nl = nl[par[nl] == 0]  # outside quotes
-            ext = np.frombuffer(prev + piece, dtype=np.uint8)  # (two bytes before each position)
-            p1, p2 = ext[nl + 1], ext[nl]
+            nl = nl[((np.searchsorted(quotes, nl) + parity) & 1) == 0]  # outside quotes
+            p1, p2 = _before(a, nl, 1, prev), _before(a, nl, 2, prev)
             ends = nl[~((p1 == 10) | ((p1 == 13) & (p2 == 10)))] + offset + 1  # after a line that is not blank
             if header_end is None and len(ends):
                 header_end = int(ends[0])
@@ -146,8 +200,8 @@ def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | Non
                 while t < len(targets) and targets[t] <= ends[i]:
                     t += 1
             records += len(ends)
-            parity = int(par[-1]) if len(par) else parity
-            prev = (prev + piece)[-2:]
+            parity = (parity + len(quotes)) & 1
+            prev = (prev + piece[-2:])[-2:]
             offset += len(piece)
     if header_end is None:
         return None
@@ -340,17 +394,73 @@ _SAME = ("source_format", "encoding", "delimiter", "date_order", "timezone", "he
          "dropped_columns")
 
 
-def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
-    """The blocks' tables and reports as the whole file's, or NotBlockSafe (see the module's description)."""
-    from ..privacy import Names
-    from ._common import protect_text
-    from ._text import repeated_as_categories
+class BlockSummary(NamedTuple):
+    """What :func:`agree_blocks` needs of one block (not its table): its report and reader's record, its rows,
+    columns and dtypes, and the distinct values of each column that may become categorical (None where too
+    many: ``n_distinct`` of them)."""
 
-    why = next((r.why for r in reads if r.why is not None), None)
+    report: LoadReport | None
+    state: BlockState
+    rows: int
+    columns: list
+    dtypes: Any
+    attrs: dict
+    distinct: dict
+    n_distinct: dict
+    why: str | None = None
+    masked: dict | None = None
+
+
+def block_summary(read: BlockRead, n_blocks: int = 1) -> BlockSummary:
+    """One block's :class:`BlockSummary`, once masked (:func:`mask_block`; ``n_blocks``: how many blocks the
+    file has, to bound the distinct values sent)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ._text import CATEGORY_RATIO
+
+    if read.why is not None:
+        return BlockSummary(None, read.state, 0, [], None, {}, {}, {}, read.why)
+    t = read.table
+    distinct, n_distinct = {}, {}
+    bound = 4 * n_blocks * len(t) // CATEGORY_RATIO + 1  # (more than that: no whole file of such blocks repeats)
+    for c in read.state.categories:
+        arr = getattr(t[c].array, "_pa_array", None)
+        if not isinstance(arr, pa.ChunkedArray) or not pa.types.is_large_string(arr.type):
+            distinct[c], n_distinct[c] = None, -1  # (not Arrow text: stays as it is, as the whole read keeps it)
+            continue
+        u = pc.drop_null(pc.unique(arr))
+        n_distinct[c] = len(u)
+        distinct[c] = u if len(u) <= bound else None
+    attrs = {k: v for k, v in t.attrs.items() if k != "load_report"}
+    return BlockSummary(read.report, read.state, len(t), list(t.columns), t.dtypes, attrs, distinct, n_distinct,
+                        masked=read.masked)
+
+
+class Agreement(NamedTuple):
+    """What every block of a file needs to finish as its part of the whole file (:func:`finish_block`: the
+    categories of the columns that repeat), and the whole file's load report and table attributes."""
+
+    report: LoadReport
+    categories: dict
+    attrs: dict
+
+
+def agree_blocks(summaries: list[BlockSummary], path: Any) -> Agreement:
+    """The blocks' summaries (:func:`block_summary`, in order) checked to be the whole file's parts, and what
+    they agree on; NotBlockSafe when a block is not its part (see the module's description)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..privacy import Names
+    from ._common import protect_rejected, text_masking_notes
+    from ._text import CATEGORY_RATIO
+
+    why = next((r.why for r in summaries if r.why is not None), None)
     if why is not None:
         raise NotBlockSafe(why)
-    first = reads[0]
-    for r in reads[1:]:
+    first = summaries[0]
+    for r in summaries[1:]:
         for a in _SAME:
             if getattr(r.report, a) != getattr(first.report, a):
                 raise NotBlockSafe(f"the blocks differ in {a}")
@@ -359,50 +469,93 @@ def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
         if (r.state.categories != first.state.categories or r.state.masked != first.state.masked
                 or len(r.state.rejects) != len(first.state.rejects)):
             raise NotBlockSafe("the blocks took different paths through the reader")
-        if list(r.table.columns) != list(first.table.columns) or not r.table.dtypes.equals(first.table.dtypes):
+        if r.columns != first.columns or not r.dtypes.equals(first.dtypes):
             raise NotBlockSafe("the blocks' tables differ in their columns")
-        if r.table.attrs.get("free_text_columns") != first.table.attrs.get("free_text_columns"):
+        if r.attrs != first.attrs:
             raise NotBlockSafe("the blocks differ in their free-text columns")
-    keys = [r.state.keys for r in reads if r.state.keys is not None and len(r.state.keys)]
+    keys = [r.state.keys for r in summaries if r.state.keys is not None and len(r.state.keys)]
     if keys and pd.Series(np.concatenate([np.asarray(k, dtype=object) for k in keys])).duplicated().any():
         raise NotBlockSafe("a merge key (an order number, a ticket id) in two blocks")
-    notes = _merged_notes([r.report.notes for r in reads])
+    notes = _merged_notes([r.report.notes for r in summaries])
     # the report: counts added, each rejection's rows of every block in turn, exclusions added
     f = first.report
     rep = LoadReport(path=str(path), table=f.table)
     for a in _SAME:
         setattr(rep, a, getattr(f, a))
     for a in ("rows_read", "rows_merged", "rows_excluded"):
-        setattr(rep, a, sum(getattr(r.report, a) for r in reads))
-    for r in reads:
+        setattr(rep, a, sum(getattr(r.report, a) for r in summaries))
+    for r in summaries:
         for reason, n in r.report.excluded.items():
             rep.excluded[reason] = rep.excluded.get(reason, 0) + n
-    parts, at = [], [0] * len(reads)
+    parts, at = [], [0] * len(summaries)
     for k in range(len(first.state.rejects)):
-        for b, r in enumerate(reads):
+        for b, r in enumerate(summaries):
             n = r.state.rejects[k]
             if n:
                 parts.append(r.report.rejected.iloc[at[b]:at[b] + n])
                 at[b] += n
-    if any(at[b] != len(r.report.rejected) for b, r in enumerate(reads)):
+    if any(at[b] != len(r.report.rejected) for b, r in enumerate(summaries)):
         raise NotBlockSafe("a block rejected rows outside the reader's rejections")
     if parts:
         rep.reject(pd.concat(parts, ignore_index=True))
-    table = pd.concat([r.table for r in reads], ignore_index=True)
-    table.attrs = {}
-    attrs = {k: v for k, v in first.table.attrs.items() if k != "load_report"}
-    if MASKING_NOTE in notes:  # the masking with the whole file's names, its notes where the whole read puts them
+    rep.rows_loaded = sum(r.rows for r in summaries)
+    # which columns repeat over the whole file (repeated_as_categories' rule), with the categories of all
+    categories: dict = {}
+    for c in first.state.categories:
+        if any(r.n_distinct[c] < 0 for r in summaries):
+            continue
+        if any(r.n_distinct[c] * CATEGORY_RATIO > rep.rows_loaded for r in summaries) or not rep.rows_loaded:
+            continue  # (more distinct values in one block than the whole file may have)
+        if any(r.distinct[c] is None for r in summaries):
+            raise NotBlockSafe(f"too many distinct values in a block of column {c!r} to decide it there")
+        u = pc.unique(pa.concat_arrays([r.distinct[c] for r in summaries]))
+        if len(u) == 0:
+            categories[c] = "blank"
+        elif len(u) * CATEGORY_RATIO <= rep.rows_loaded:
+            categories[c] = u.take(pc.sort_indices(u))
+    after: list = []
+    if MASKING_NOTE in notes:  # the masking's notes go where the whole read puts them
         cut = notes.index(MASKING_NOTE)
-        rep.notes = notes[:cut]
-        if first.state.masked:
-            table = protect_text(table, rep, names=Names.union([r.state.names for r in reads]))
-        rep.notes += [n for n in notes[cut + 1:] if n not in rep.notes]
-    else:
-        rep.notes = notes
-    for name in first.state.categories:
-        table[name] = repeated_as_categories(table[name])
-    rep.rows_loaded = len(table)
-    table.attrs.update(attrs)
+        notes, after = notes[:cut], notes[cut + 1:]
+    rep.notes = notes
+    if first.state.masked:  # its notes (cells changed, added over blocks), then the rejected rows' and notes'
+        per: dict = {}
+        for r in summaries:
+            for c, k in (r.masked or {}).items():
+                got = per.setdefault(c, dict.fromkeys(k, 0))
+                for w, n in k.items():
+                    got[w] += n
+        for n in text_masking_notes(per):
+            rep.note(n)
+        protect_rejected(rep, names=Names.union([r.state.names for r in summaries]))
+    rep.notes += [n for n in after if n not in rep.notes]
+    return Agreement(rep, categories, dict(first.attrs))
+
+
+def finish_block(read: BlockRead, agreement: Agreement | None) -> pd.DataFrame | None:
+    """One block (masked: :func:`mask_block`) finished as its part of the whole file, where it was read: its
+    repeating columns categorical on the whole file's categories. None when the blocks do not agree
+    (``agreement`` None)."""
+    from ._text import as_categories, missing_text
+
+    if agreement is None:
+        return None
+    table = read.table
+    if agreement.categories:
+        table = table.copy(deep=False)
+        for c, cats in agreement.categories.items():
+            if isinstance(cats, str):
+                table[c] = missing_text(len(table)).set_axis(table.index).rename(c)
+            else:
+                table[c] = as_categories(table[c], cats)
+    return table
+
+
+def stack_finished(finished: list[pd.DataFrame], agreement: Agreement) -> pd.DataFrame:
+    """The finished blocks (:func:`finish_block`, in order) stacked: the whole file's table and load report."""
+    rep = agreement.report
+    table = pd.concat(finished, ignore_index=True) if len(finished) > 1 else finished[0]
+    table.attrs = dict(agreement.attrs)
     table.attrs["load_report"] = rep
     rep.check()
     if rep.rows_loaded == 0:
@@ -412,16 +565,39 @@ def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
     return table
 
 
-def stack_blocks(reads: list[BlockRead], reader: Callable[..., pd.DataFrame], path: Any,
-                 **kwargs: Any) -> pd.DataFrame:
-    """The blocks' reads (:func:`read_block`, in order) stacked into the whole file's table and load report;
-    the file read whole (``reader(path, **kwargs)``) when a block is not its part (the reason is logged)."""
+def agreed(summaries: list[BlockSummary], path: Any) -> Agreement | None:
+    """:func:`agree_blocks`, or None when the blocks do not agree (the reason logged)."""
     try:
-        return combine_blocks(reads, path)
+        return agree_blocks(summaries, path)
     except NotBlockSafe as exc:
         log.info("%s: read whole (%s)", Path(str(path)).name, exc)
-    del reads  # (the blocks' tables go before the whole read)
-    return reader(path, **kwargs)
+        return None
+
+
+def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
+    """The blocks' reads (:func:`read_block`, in order) as the whole file's table and load report, or
+    NotBlockSafe: :func:`block_names`, :func:`mask_block`, :func:`block_summary`, :func:`agree_blocks`,
+    :func:`finish_block`, :func:`stack_finished`, here (the Dask engine runs each step where the blocks are)."""
+    reads = _masked(reads)
+    agreement = agree_blocks([block_summary(r, len(reads)) for r in reads], path)
+    return stack_finished([finish_block(r, agreement) for r in reads], agreement)
+
+
+def _masked(reads: list[BlockRead]) -> list[BlockRead]:
+    from ..privacy import Names
+
+    names = Names.union([block_names(r) for r in reads])
+    return [mask_block(r, names) for r in reads]
+
+
+def stack_blocks(finished: list[pd.DataFrame | None], agreement: Agreement | None,
+                 reader: Callable[..., pd.DataFrame], path: Any, **kwargs: Any) -> pd.DataFrame:
+    """The finished blocks stacked (:func:`stack_finished`), or, when they did not agree (``agreement``
+    None, :func:`agreed`), the file read whole: ``reader(path, **kwargs)``."""
+    if agreement is None:
+        del finished
+        return reader(path, **kwargs)
+    return stack_finished(finished, agreement)
 
 
 def read_in_blocks(reader: Callable[..., pd.DataFrame], path: Any, *, block_bytes: int = BLOCK_BYTES,
@@ -431,4 +607,8 @@ def read_in_blocks(reader: Callable[..., pd.DataFrame], path: Any, *, block_byte
     blocks = plan_blocks(reader, path, block_bytes, **kwargs)
     if not blocks:
         return reader(path, **kwargs)
-    return stack_blocks([read_block(reader, b, **kwargs) for b in blocks], reader, path, **kwargs)
+    reads = _masked([read_block(reader, b, **kwargs) for b in blocks])
+    agreement = agreed([block_summary(r, len(reads)) for r in reads], path)
+    finished = [finish_block(r, agreement) for r in reads]
+    del reads
+    return stack_blocks(finished, agreement, reader, path, **kwargs)
