@@ -108,3 +108,71 @@ def test_a_block_that_would_read_differently_makes_the_file_read_whole(tmp_path,
 def test_small_files_and_other_readers_are_read_whole(tmp_path):
     assert plan_blocks(cs.read_survey, sample_path("qualtrics_survey.csv"), 1000) is None
     assert plan_blocks(cs.read_activity, sample_path("shopify_orders.csv"), 1 << 30) is None
+
+
+# ---------------------------------------------------------------- damaged exports: in blocks or whole, the same
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, note, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from csanalysis.errors import CsanalysisError  # noqa: E402
+
+
+def _fuzz():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    if "fuzz_readers" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("fuzz_readers", root / "benchmarks" / "fuzz_readers.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["fuzz_readers"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["fuzz_readers"]
+
+
+class _Chooser:
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.data.draw(st.integers(lo, hi))
+
+    def choice(self, seq):
+        return self.data.draw(st.sampled_from(list(seq)))
+
+    def boolean(self, p: float = 0.5) -> bool:
+        return self.data.draw(st.booleans())
+
+
+def _outcome(fn):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return fn(), None
+        except CsanalysisError as exc:
+            return None, str(exc)
+
+
+@settings(max_examples=12, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data(), role=st.sampled_from(["tickets", "activity"]), n=st.integers(2, 7))
+def test_damaged_exports_read_in_blocks_equal_the_whole_read(tmp_path_factory, data, role, n):
+    # stray quotes, ragged rows, blank lines, bare CRs, other encodings and delimiters, duplicated rows ...:
+    # read in blocks (or whole, when a block is not its part), the table, load report or error are the whole read's
+    fuzz = _fuzz()
+    seed = data.draw(st.sampled_from(fuzz.all_seeds()[role]), label="seed")
+    case = fuzz.generate(seed, _Chooser(data), [0])
+    note(f"seed {seed.path.name}, mutations {case.mutations}")
+    path = tmp_path_factory.mktemp("fuzz") / case.name
+    path.write_bytes(case.data)
+    reader = fuzz.READERS[role]
+    want, want_error = _outcome(lambda: reader(path, **case.kwargs))
+    got, got_error = _outcome(lambda: read_in_blocks(reader, path, block_bytes=max(len(case.data) // n, 1),
+                                                     **case.kwargs))
+    assert got_error == want_error
+    if want is not None:
+        _same(got, want)

@@ -159,7 +159,7 @@ def _before(a: np.ndarray, at: np.ndarray, k: int, prev: bytes) -> np.ndarray:
 
 def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | None:
     """The file cut into blocks of about ``block_bytes`` at record boundaries, or None (a small file, not a
-    plain file, a workbook or archive, UTF-16 or -32).
+    plain file, a workbook or archive, UTF-16 or -32, JSON).
 
     A line break ends a record when the quotes before it are even in number (a doubled quote inside a
     quoted value counts twice); blank lines end none. Read in 16 MB pieces, vectorised.
@@ -170,11 +170,13 @@ def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | Non
             return None
         size = p.stat().st_size
         with open(p, "rb") as f:
-            head = f.read(4)
+            head = f.read(4096)
     except (OSError, TypeError, ValueError):
         return None
     if head.startswith((b"PK\x03\x04", b"\xff\xfe", b"\xfe\xff", b"\x00")) or b"\x00" in head:
-        return None
+        return None  # (a workbook or archive, UTF-16 or -32)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return None  # (JSON: no header line)
     targets = list(range(block_bytes, size - block_bytes // 2, block_bytes))
     cuts: list[tuple[int, int]] = []  # (byte after the record's line break, records up to it, the header's counted)
     header_end = None
@@ -353,7 +355,7 @@ def _merged_notes(notes: list[list[str]]) -> list[str]:
     for block in notes:
         prev = None
         seen = set()
-        block_templates = []
+        block_templates: list[str] = []
         for n in block:
             t = _NUMBER.sub("\x01", n)
             if t in seen:
@@ -362,13 +364,18 @@ def _merged_notes(notes: list[list[str]]) -> list[str]:
             ms = list(_NUMBER.finditer(n))
             found.setdefault(t, []).append(([m.group() for m in ms], [_counted(n, m) for m in ms]))
             block_templates.append(t)
+        known = [order.index(t) for t in block_templates if t in order]
+        if known != sorted(known):
+            raise NotBlockSafe("two blocks give notes in different orders")
         for k, t in enumerate(block_templates):
-            if t not in order:
-                if prev is not None:
-                    order.insert(order.index(prev) + 1, t)
-                else:
-                    after = next((u for u in block_templates[k + 1:] if u in order), None)
-                    order.insert(order.index(after) if after is not None else len(order), t)
+            if t not in order:  # between this block's neighbours, which nothing else may separate (a note of
+                # other blocks there: which of the two the whole read gives first is not known)
+                lo = order.index(prev) + 1 if prev is not None else 0
+                after = next((u for u in block_templates[k + 1:] if u in order), None)
+                hi = order.index(after) if after is not None else len(order)
+                if hi != lo:
+                    raise NotBlockSafe("where a note of some blocks only goes among the others is not known")
+                order.insert(lo, t)
             prev = t
     out = []
     for t in order:
