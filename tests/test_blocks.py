@@ -3,10 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 import csanalysis as cs
 from csanalysis.datasets import sample_path
+from csanalysis.errors import CsanalysisError
 from csanalysis.io.blocks import (
     NotBlockSafe,
     combine_blocks,
@@ -111,13 +114,6 @@ def test_small_files_and_other_readers_are_read_whole(tmp_path):
 
 
 # ---------------------------------------------------------------- damaged exports: in blocks or whole, the same
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, note, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from csanalysis.errors import CsanalysisError  # noqa: E402
-
-
 def _fuzz():
     import importlib.util
     import sys
