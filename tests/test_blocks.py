@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from fuzzing import HypothesisChooser, fuzz
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
@@ -114,34 +115,6 @@ def test_small_files_and_other_readers_are_read_whole(tmp_path):
 
 
 # ---------------------------------------------------------------- damaged exports: in blocks or whole, the same
-def _fuzz():
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    if "fuzz_readers" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("fuzz_readers", root / "benchmarks" / "fuzz_readers.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fuzz_readers"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["fuzz_readers"]
-
-
-class _Chooser:
-    def __init__(self, data) -> None:
-        self.data = data
-
-    def integer(self, lo: int, hi: int) -> int:
-        return self.data.draw(st.integers(lo, hi))
-
-    def choice(self, seq):
-        return self.data.draw(st.sampled_from(list(seq)))
-
-    def boolean(self, p: float = 0.5) -> bool:
-        return self.data.draw(st.booleans())
-
-
 def _outcome(fn):
     import warnings
 
@@ -159,9 +132,8 @@ def _outcome(fn):
 def test_damaged_exports_read_in_blocks_equal_the_whole_read(tmp_path_factory, data, role, n):
     # stray quotes, ragged rows, blank lines, bare CRs, other encodings and delimiters, duplicated rows ...:
     # read in blocks (or whole, when a block is not its part), the table, load report or error are the whole read's
-    fuzz = _fuzz()
     seed = data.draw(st.sampled_from(fuzz.all_seeds()[role]), label="seed")
-    case = fuzz.generate(seed, _Chooser(data), [0])
+    case = fuzz.generate(seed, HypothesisChooser(data), [0])
     note(f"seed {seed.path.name}, mutations {case.mutations}")
     path = tmp_path_factory.mktemp("fuzz") / case.name
     path.write_bytes(case.data)

@@ -12,10 +12,8 @@ thousands of files per reader.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -25,19 +23,14 @@ import pandas as pd
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, note, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from fuzzing import HypothesisChooser, fuzz
+from hypothesis import HealthCheck, given, note, settings
+from hypothesis import strategies as st
 
-from csanalysis.errors import CsanalysisError  # noqa: E402
-from csanalysis.io._dates import parse_timestamps  # noqa: E402
-from csanalysis.io._numbers import implausible_numbers, parse_numbers, parse_numbers_strict  # noqa: E402
-from csanalysis.io._text import _parse  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("fuzz_readers", ROOT / "benchmarks" / "fuzz_readers.py")
-fuzz = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("fuzz_readers", fuzz)
-_spec.loader.exec_module(fuzz)
+from csanalysis.errors import CsanalysisError
+from csanalysis.io._dates import parse_timestamps
+from csanalysis.io._numbers import implausible_numbers, parse_numbers, parse_numbers_strict
+from csanalysis.io._text import _parse
 
 EXAMPLES = int(os.environ.get("CSANALYSIS_FUZZ_EXAMPLES", "10"))
 CI = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
@@ -46,22 +39,6 @@ FAST = settings(max_examples=max(40, 4 * EXAMPLES), deadline=None, database=None
                 suppress_health_check=[HealthCheck.too_slow])
 
 SEEDS = fuzz.all_seeds()
-
-
-class HypothesisChooser:
-    """The fuzz engine's choices, drawn by hypothesis (so failures shrink)."""
-
-    def __init__(self, data) -> None:
-        self.data = data
-
-    def integer(self, lo: int, hi: int) -> int:
-        return self.data.draw(st.integers(lo, hi))
-
-    def choice(self, seq):
-        return self.data.draw(st.sampled_from(list(seq)))
-
-    def boolean(self, p: float = 0.5) -> bool:
-        return self.data.draw(st.booleans())
 
 
 def _check_reader(reader: str, data) -> None:
