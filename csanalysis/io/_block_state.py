@@ -57,8 +57,6 @@ class BlockState:
         The :class:`csanalysis.privacy.Names` the block's name columns list (None with ``keep_pii``).
     categories : list
         The output columns :func:`csanalysis.io._common.finish` would make categorical if their values repeat.
-    key : object
-        The pseudonym secret the masking uses.
     masked : bool
         Whether the table's text is still to be masked (``keep_pii`` off).
     rejects : list
@@ -71,7 +69,6 @@ class BlockState:
     keys: Any = None
     names: Any = None
     categories: list = field(default_factory=list)
-    key: Any = None
     masked: bool = False
     rejects: list = field(default_factory=list)
 

@@ -417,7 +417,7 @@ def finish(
         candidates = [name for name in frame.output_names.values()
                       if name not in free and not _kept_as_is(name) and not ID_COLUMN.search(name)]
     if block is not None:  # the masking with the export's names and the categories are the whole table's
-        block.names, block.categories, block.key, block.masked = names, candidates, key, not keep_pii
+        block.names, block.categories, block.masked = names, candidates, not keep_pii
         if not keep_pii:
             df = protect_ids(df, rep, key=key)
             rep.notes.append(MASKING_NOTE)
