@@ -144,3 +144,20 @@ def test_damaged_exports_read_in_blocks_equal_the_whole_read(tmp_path_factory, d
     assert got_error == want_error
     if want is not None:
         _same(got, want)
+
+
+def test_a_fault_in_the_block_machinery_reads_the_file_whole(monkeypatch, caplog):
+    # a block that cannot be finished (here: its categories fail) costs the blocks' work, not the file
+    from csanalysis.io import blocks
+
+    path = sample_path("shopify_orders.csv")
+
+    def broken(read, agreement):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(blocks, "_finished", broken)
+    with caplog.at_level("WARNING", logger="csanalysis.io.blocks"):
+        got = read_in_blocks(cs.read_activity, path, block_bytes=path.stat().st_size // 4)
+    assert "read whole" in caplog.text
+    monkeypatch.undo()
+    _same(got, cs.read_activity(path))

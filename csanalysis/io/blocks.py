@@ -142,7 +142,10 @@ def mask_block(read: BlockRead, names: Any) -> BlockRead:
 
     if read.why is not None or not read.state.masked:
         return read
-    table, per = mask_text_columns(read.table, names=names)
+    try:
+        table, per = mask_text_columns(read.table, names=names)
+    except Exception as exc:  # noqa: BLE001 (the file is then read whole, which reports any error itself)
+        return read._replace(table=None, why=f"masking a block: {type(exc).__name__}: {exc}")
     return read._replace(table=table, masked=per)
 
 
@@ -421,13 +424,20 @@ class BlockSummary(NamedTuple):
 def block_summary(read: BlockRead, n_blocks: int = 1) -> BlockSummary:
     """One block's :class:`BlockSummary`, once masked (:func:`mask_block`; ``n_blocks``: how many blocks the
     file has, to bound the distinct values sent)."""
+    if read.why is not None:
+        return BlockSummary(None, read.state, 0, [], None, {}, {}, {}, read.why)
+    try:
+        return _summary(read, n_blocks)
+    except Exception as exc:  # noqa: BLE001 (the file is then read whole, which reports any error itself)
+        return BlockSummary(None, read.state, 0, [], None, {}, {}, {}, f"summarising a block: {type(exc).__name__}")
+
+
+def _summary(read: BlockRead, n_blocks: int) -> BlockSummary:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from ._text import CATEGORY_RATIO
 
-    if read.why is not None:
-        return BlockSummary(None, read.state, 0, [], None, {}, {}, {}, read.why)
     t = read.table
     distinct, n_distinct = {}, {}
     bound = 4 * n_blocks * len(t) // CATEGORY_RATIO + 1  # (more than that: no whole file of such blocks repeats)
@@ -543,10 +553,19 @@ def finish_block(read: BlockRead, agreement: Agreement | None) -> pd.DataFrame |
     """One block (masked: :func:`mask_block`) finished as its part of the whole file, where it was read: its
     repeating columns categorical on the whole file's categories. None when the blocks do not agree
     (``agreement`` None)."""
-    from ._text import as_categories, missing_text
 
     if agreement is None:
         return None
+    try:
+        return _finished(read, agreement)
+    except Exception as exc:  # noqa: BLE001 (the file is then read whole, which reports any error itself)
+        log.warning("a block could not be finished (%s: %s): the file is read whole", type(exc).__name__, exc)
+        return None
+
+
+def _finished(read: BlockRead, agreement: Agreement) -> pd.DataFrame:
+    from ._text import as_categories, missing_text
+
     table = read.table
     if agreement.categories:
         table = table.copy(deep=False)
@@ -578,7 +597,10 @@ def agreed(summaries: list[BlockSummary], path: Any) -> Agreement | None:
         return agree_blocks(summaries, path)
     except NotBlockSafe as exc:
         log.info("%s: read whole (%s)", Path(str(path)).name, exc)
-        return None
+    except Exception as exc:  # noqa: BLE001 (a fault of the block reading: the whole read is still right)
+        log.warning("%s: read whole, the blocks could not be checked (%s: %s)", Path(str(path)).name,
+                    type(exc).__name__, exc)
+    return None
 
 
 def combine_blocks(reads: list[BlockRead], path: Any) -> pd.DataFrame:
@@ -600,8 +622,9 @@ def _masked(reads: list[BlockRead]) -> list[BlockRead]:
 def stack_blocks(finished: list[pd.DataFrame | None], agreement: Agreement | None,
                  reader: Callable[..., pd.DataFrame], path: Any, **kwargs: Any) -> pd.DataFrame:
     """The finished blocks stacked (:func:`stack_finished`), or, when they did not agree (``agreement``
-    None, :func:`agreed`), the file read whole: ``reader(path, **kwargs)``."""
-    if agreement is None:
+    None, :func:`agreed`) or a block could not be finished (None), the file read whole:
+    ``reader(path, **kwargs)``."""
+    if agreement is None or any(f is None for f in finished):
         del finished
         return reader(path, **kwargs)
     return stack_finished(finished, agreement)
