@@ -454,8 +454,9 @@ class DaskRunner:
         alike); each block is masked with the names of them all and summarised where it is, the summaries
         are checked by a task (:func:`csanalysis.io.blocks.agreed`), each block finished where it is, and the
         finished blocks stacked by a task (:func:`csanalysis.io.blocks.stack_blocks`, taken to need twice the
-        file's bytes), which reads the file whole when a block is not its part. The returned :class:`~csanalysis.io.batch.Exports` holds futures of the tables (they stay
-        on the workers) and the load reports.
+        file's bytes), which reads the file whole when a block is not its part. The returned
+        :class:`~csanalysis.io.batch.Exports` holds futures of the tables (they stay on the workers) and the
+        load reports.
         """
         from dask.distributed import wait
 

@@ -160,6 +160,17 @@ def _before(a: np.ndarray, at: np.ndarray, k: int, prev: bytes) -> np.ndarray:
     return out
 
 
+def _record_ends(a: np.ndarray, parity: int = 0, prev: bytes = b"\n\n") -> tuple[np.ndarray, int]:
+    """The positions just after the line breaks of ``a`` (bytes) that end a record: an even number of quotes
+    before them (``parity``: the quotes before ``a``, mod 2) and a line that is not blank (``prev``: the two
+    bytes before ``a``); and the quotes in ``a``."""
+    quotes = np.flatnonzero(a == 34)
+    nl = np.flatnonzero(a == 10)
+    nl = nl[((np.searchsorted(quotes, nl) + parity) & 1) == 0]  # outside quotes
+    p1, p2 = _before(a, nl, 1, prev), _before(a, nl, 2, prev)
+    return nl[~((p1 == 10) | ((p1 == 13) & (p2 == 10)))] + 1, len(quotes)  # after a line that is not blank
+
+
 def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | None:
     """The file cut into blocks of about ``block_bytes`` at record boundaries, or None (a small file, not a
     plain file, a workbook or archive, UTF-16 or -32, JSON).
@@ -189,11 +200,8 @@ def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | Non
         offset = 0
         for piece in iter(lambda: f.read(_SCAN_BYTES), b""):
             a = np.frombuffer(piece, dtype=np.uint8)
-            quotes = np.flatnonzero(a == 34)
-            nl = np.flatnonzero(a == 10)
-            nl = nl[((np.searchsorted(quotes, nl) + parity) & 1) == 0]  # outside quotes
-            p1, p2 = _before(a, nl, 1, prev), _before(a, nl, 2, prev)
-            ends = nl[~((p1 == 10) | ((p1 == 13) & (p2 == 10)))] + offset + 1  # after a line that is not blank
+            ends, quotes = _record_ends(a, parity, prev)
+            ends = ends + offset
             if header_end is None and len(ends):
                 header_end = int(ends[0])
             while t < len(targets) and len(ends):
@@ -205,7 +213,7 @@ def block_ranges(path: Any, block_bytes: int = BLOCK_BYTES) -> list[Block] | Non
                 while t < len(targets) and targets[t] <= ends[i]:
                     t += 1
             records += len(ends)
-            parity = (parity + len(quotes)) & 1
+            parity = (parity + quotes) & 1
             prev = (prev + piece[-2:])[-2:]
             offset += len(piece)
     if header_end is None:
@@ -269,9 +277,8 @@ def plan_blocks(reader: Callable[..., pd.DataFrame], path: Any, block_bytes: int
     first = blocks[0]
     with open(first.path, "rb") as f:  # the file's first records (about 256 kB of them), read by the reader
         head = f.read(first.header_end + (1 << 18))
-    ends = np.flatnonzero(np.frombuffer(head, dtype=np.uint8) == 10) + 1
-    par = np.cumsum(np.frombuffer(head, dtype=np.uint8) == 34) % 2
-    ends = ends[(par[ends - 1] == 0) & (ends > first.header_end)]
+    ends, _ = _record_ends(np.frombuffer(head, dtype=np.uint8))
+    ends = ends[ends > first.header_end]
     if not len(ends):
         return blocks
     probe = read_block(reader, first._replace(end=int(ends[-1])), **kwargs)
