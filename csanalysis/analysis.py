@@ -50,7 +50,7 @@ from .figures import figure_table
 from .guards import analysis_currency, combine_order_counts, most_common_currency, order_counts, run_guards
 from .io.batch import Exports, concat_tables, read_exports
 from .io.report import LoadReport, load_report
-from .link import LinkedData, link_customers, link_summary
+from .link import LinkedData, link_customers
 from .registry import registry_version
 from .registry.compare import compare_figures
 from .results import frame_records, jsonable
@@ -85,6 +85,29 @@ def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
 
 def _latest(df: pd.DataFrame, col: str) -> Any:
     return df[col].max()
+
+
+def _filled(df: pd.DataFrame | None, *cols: str) -> tuple[int, list[bool]]:
+    """Rows of ``df`` and whether each of ``cols`` has a value in it: :func:`_has` of one piece of a table."""
+    if df is None:
+        return 0, [False] * len(cols)
+    return len(df), [c in df.columns and bool(df[c].notna().any()) for c in cols]
+
+
+def _has_of(filled: list[tuple[int, list[bool]]]) -> bool:
+    """:func:`_has` of a table from :func:`_filled` of its pieces: rows in one, each column filled in one."""
+    return sum(n for n, _ in filled) > 0 and all(any(col) for col in zip(*(f for _, f in filled)))
+
+
+def _latest_of(values: list[Any]) -> Any:
+    """:func:`_latest` of a table from :func:`_latest` of its pieces."""
+    return max((v for v in values if pd.notna(v)), default=pd.NaT)
+
+
+#: What the analysis asks of a table the Dask engine holds in pieces (csanalysis.distributed.Pieces: the activity
+#: read in blocks), piece by piece: ``fn -> (each piece's question, combining the answers)``.
+_OVER_PIECES: dict[Callable[..., Any], tuple[Callable[..., Any], Callable[[list[Any]], Any]]] = {
+    _has: (_filled, _has_of), _latest: (_latest, _latest_of)}
 
 
 def _free_text_columns(df: pd.DataFrame | None) -> list:
@@ -1609,7 +1632,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
 
     # With the Dask engine the tables stay on the workers (futures here): `here` runs a function of them where
     # they are and returns its small value, `run` runs a stage there; without it both run in this process.
-    here = (lambda fn, *args, **kw: fn(*args, **kw)) if runner is None else runner.call
+    def here(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        if runner is None:
+            return fn(*args, **kw)
+        return runner.call(fn, *args, over_pieces=_OVER_PIECES.get(fn), **kw)
 
     def run(name: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         if runner is None:
@@ -1830,7 +1856,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             res[name] = stage(label, fn, *args, **kw)
     else:
         if not keep_tables:  # the linking's summary of the whole tables, before any is let go or narrowed
-            link_rows = [runner.call(link_summary, n, f, linked.link_on) for n, f in linked.tables().items()]
+            link_rows = [runner.link_summary(n, f, linked.link_on) for n, f in linked.tables().items()]
         if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
             # driven and whole-table stages: they read its partitions, and a stage's run on the whole tables (for
             # the pandas engine's note when a part lacks what it needs) its partitions stacked back (the columns

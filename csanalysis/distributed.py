@@ -150,17 +150,21 @@ must; ``tests/test_distributed.py`` runs this)::
 
 from __future__ import annotations
 
+import itertools
 import logging
 import operator
 import os
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import CsanalysisError
 
-__all__ = ["READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "WorkerMap", "local_cluster"]
+__all__ = ["READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster"]
+
+log = logging.getLogger(__name__)
 
 #: Bytes of memory a file's read may take per byte of the file (the file's cells as text, then the canonical
 #: table): the harness measured a peak of about 4.3 GB reading 1 GB of Zendesk tickets (1M customers).
@@ -265,6 +269,89 @@ def _stack_experiences(parts: list[pd.DataFrame | None], tickets: pd.DataFrame |
     if not done:  # no experience anywhere: the function's own empty table
         return _experiences(_nonempty(tickets), responses, rule)
     return concat_experiences(done)
+
+
+def _stacked(frames: list[pd.DataFrame], *, ignore_index: bool = False) -> pd.DataFrame:
+    """``frames`` stacked in order, with the first's attributes (pandas would compare every frame's, which
+    hold the same load report, unpickled apart)."""
+    out = pd.concat([pd.DataFrame(f) for f in frames], ignore_index=ignore_index)  # (attribute-less views)
+    out.attrs = dict(frames[0].attrs)
+    return out
+
+
+def _agreed_report(agreement: Any) -> Any:
+    """The whole file's load report the blocks agreed on (:class:`csanalysis.io.blocks.Agreement`)."""
+    return agreement.report
+
+
+def _stack_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """A table held in :class:`Pieces`, stacked: the whole table (rows numbered from 0)."""
+    return _stacked(pieces, ignore_index=True)
+
+
+def _pick_split(split: list[tuple[pd.DataFrame, Any]], i: int, start: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Part ``i`` of a piece's split (:func:`_split_own`), its positions counted in the whole table (the piece's
+    first row is row ``start`` of it)."""
+    part, pos = split[i]
+    return part, np.asarray(pos, dtype=np.int64) + int(start)
+
+
+def _join_parts(parts: list[tuple[pd.DataFrame, np.ndarray]]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One partition's parts of every piece of a table (:func:`_pick_split`, the pieces in order) as the
+    partition's part of the whole table: its rows in the whole table's order, and their positions."""
+    return _stacked([p for p, _ in parts]), np.concatenate([q for _, q in parts])
+
+
+def _linked_counts(df: pd.DataFrame) -> tuple[int, int]:
+    """Rows of a linked table and rows linked to a customer (:func:`csanalysis.link.link_summary`'s counts)."""
+    return len(df), int(df["customer"].notna().sum())
+
+
+def _n_customers(part: pd.DataFrame) -> int:
+    return int(part["customer"].nunique())
+
+
+def _link_ids_of(ids: list[tuple[int, int, set]]) -> tuple[int, int, set]:
+    """:func:`csanalysis.link.link_ids` of a table from its pieces': counts added, the ids united."""
+    return sum(a for a, _, _ in ids), sum(b for _, b, _ in ids), set().union(*(s for _, _, s in ids))
+
+
+class Pieces:
+    """A table that stays on the workers in pieces, never stacked in one place: the finished blocks of a large
+    export read in blocks (:func:`csanalysis.io.blocks.role_piece`), in the file's order.
+
+    The whole table is the pieces stacked in order (rows numbered from 0: each piece's rows carry their
+    numbers in the whole table). The Dask engine answers what the analysis asks of the table piece by piece
+    (:meth:`DaskRunner.call` with ``over_pieces``, :meth:`DaskRunner.link_customers`,
+    :meth:`DaskRunner.link_summary`) and splits it by customer piece by piece
+    (:meth:`DaskRunner.customer_parts`: a partition's part is its parts of every piece, in order, which is
+    the whole table's part); a step that needs the whole table stacks it on a worker once
+    (:attr:`DaskRunner.stacked_pieces` counts it), as the pandas engine's result does when its tables are
+    kept.
+
+    Parameters
+    ----------
+    futures : list of dask.distributed.Future
+        The pieces (DataFrames), in order.
+    rows : list of int
+        Rows of each piece.
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, futures: list[Any], rows: list[int]) -> None:
+        if len(futures) != len(rows) or not futures:
+            raise ValueError("Pieces needs one row count per piece, and at least one piece")
+        self.futures = list(futures)
+        self.rows = [int(r) for r in rows]
+        #: The whole table's row number of each piece's first row.
+        self.starts = [int(s) for s in np.cumsum([0, *self.rows[:-1]])]
+        #: A name of the table, unique in this process (what :meth:`DaskRunner.customer_parts` caches it by).
+        self.key = f"pieces-{next(self._ids)}"
+        self.whole: Any = None  # (a future of the stacked table, once a step needed it)
+
+    def __repr__(self) -> str:
+        return f"Pieces({len(self.futures)} pieces, {sum(self.rows)} rows)"
 
 
 class WorkerMap:
@@ -373,6 +460,8 @@ class DaskRunner:
 
         #: Bytes per block of a large CSV of orders or tickets, read one task per block (:meth:`read_exports`).
         self.block_bytes = BLOCK_BYTES
+        #: The roles whose table, when its one file is read in blocks, stays in :class:`Pieces` (never stacked).
+        self.piece_roles = frozenset({"activity"})
         #: what the key drivers fit their outcomes with, side by side on the workers
         self.outcome_map = WorkerMap()
         self._cluster = None
@@ -383,6 +472,8 @@ class DaskRunner:
         self._experience_parts: list[Any] | None = None
         #: Rows of the partitions' experiences (:meth:`experiences` with ``stack=False``).
         self.experience_rows = 0
+        #: Tables held in :class:`Pieces` that a step needed whole, and stacked on a worker.
+        self.stacked_pieces = 0
         self._n_parts: int | None = None
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
@@ -414,19 +505,42 @@ class DaskRunner:
 
     # ------------------------------------------------------------------ tables on the workers
     def submit(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        """``fn(*args, **kw)`` as a task (tables passed as futures are the workers' own); its future."""
-        return self.client.submit(_apply, fn, args, kw, pure=False)
+        """``fn(*args, **kw)`` as a task (tables passed as futures are the workers' own; a table in
+        :class:`Pieces` is stacked for it, :meth:`whole`); its future."""
+        return self.client.submit(_apply, fn, tuple(self.whole(a) for a in args),
+                                  {k: self.whole(v) for k, v in kw.items()}, pure=False)
 
-    def call(self, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        """``fn(*args, **kw)`` run on a worker, its (small) value returned here."""
+    def call(self, fn: Callable[..., Any], *args: Any,
+             over_pieces: tuple[Callable[..., Any], Callable[[list[Any]], Any]] | None = None, **kw: Any) -> Any:
+        """``fn(*args, **kw)`` run on a worker, its (small) value returned here.
+
+        ``over_pieces=(each, combine)``: when the first argument is a table in :class:`Pieces`,
+        ``combine`` here of ``each(piece, *args[1:], **kw)`` of every piece (where it is), which must be
+        ``fn`` of the whole table; without it such a table is stacked (:meth:`whole`).
+        """
+        if over_pieces is not None and args and isinstance(args[0], Pieces):
+            each, combine = over_pieces
+            return combine(self.client.gather([self.submit(each, p, *args[1:], **kw) for p in args[0].futures]))
         return self.submit(fn, *args, **kw).result()
+
+    def whole(self, value: Any) -> Any:
+        """A table in :class:`Pieces` as a future of the whole table, stacked on a worker once (and counted in
+        :attr:`stacked_pieces`); any other value as it is."""
+        if not isinstance(value, Pieces):
+            return value
+        if value.whole is None:
+            self.stacked_pieces += 1
+            log.info("%r stacked on a worker: a step needs the whole table", value)
+            value.whole = self.client.submit(_stack_pieces, value.futures, pure=False)
+        return value.whole
 
     def put(self, df: pd.DataFrame | None) -> Any:
         """A table given in memory, sent to a worker: its future (None stays None)."""
         return None if df is None else self.client.scatter(df, hash=False)
 
     def gather(self, values: list[Any]) -> list[Any]:
-        """The tables behind futures, here (other values as they are)."""
+        """The tables behind futures (and :class:`Pieces`, stacked), here (other values as they are)."""
+        values = [self.whole(v) for v in values]
         return [v.result() if self._is_future(v) else v for v in values]
 
     @staticmethod
@@ -468,8 +582,10 @@ class DaskRunner:
             block_summary,
             finish_block,
             mask_block,
+            piece_rows,
             plan_blocks,
             read_block,
+            role_piece,
             stack_blocks,
         )
         from .privacy import Names
@@ -478,6 +594,8 @@ class DaskRunner:
         plan = read_plan(**options)
         budget = self.read_budget()
         read, running = {}, []
+        pending = {}  # a role's only file, read in blocks: its finished blocks stay its table's pieces
+        files = {role: sum(t.role == role for t in plan) for role in ROLES}
         size = self.block_bytes
         blocks = {(t.role, t.index): self.submit(plan_blocks, t.reader, t.path, size, **t.kwargs) for t in plan
                   if t.reader.__name__ in BLOCK_READERS and t.size >= 2 * size}  # (each scans its file, side by side)
@@ -512,19 +630,38 @@ class DaskRunner:
             parts = [self.submit(mask_block, f, names) for f in parts]
             agreement = self.submit(agreed, [self.submit(block_summary, f, len(parts)) for f in parts], task.path)
             parts = [self.submit(finish_block, f, agreement) for f in parts]
-            read[task.role, task.index] = start(2 * task.size, stack_blocks, parts, agreement, task.reader,
-                                                task.path, **task.kwargs)
+            if task.role in self.piece_roles and files[task.role] == 1:
+                pending[task.role, task.index] = (parts, agreement, task)
+            else:
+                read[task.role, task.index] = start(2 * task.size, stack_blocks, parts, agreement, task.reader,
+                                                    task.path, **task.kwargs)
             del parts, names, agreement
+        pieces: dict[str, tuple[Pieces, Any]] = {}
+        for (role, index), (parts, agreement, task) in pending.items():  # pieces, or the file read whole
+            rows = [self.submit(piece_rows, f, agreement) for f in parts]
+            wait(rows)
+            sizes = None if any(f.status == "error" for f in rows) else self.client.gather(rows)
+            if sizes is None or any(r is None for r in sizes):  # (stack_blocks reads it whole, or raises the error)
+                read[role, index] = start(2 * task.size, stack_blocks, parts, agreement, task.reader, task.path,
+                                          **task.kwargs)
+                continue
+            starts = np.cumsum([0, *sizes[:-1]])
+            held = Pieces([self.submit(role_piece, f, agreement, int(s)) for f, s in zip(parts, starts)], sizes)
+            pieces[role] = (held, self.submit(_agreed_report, agreement))
+        pending.clear()
         running.clear()
         wait(list(read.values()))
         for task in plan:  # a file that cannot be read stops the analysis, the largest such file's error first
-            if read[task.role, task.index].status == "error":
+            if (task.role, task.index) in read and read[task.role, task.index].status == "error":
                 read[task.role, task.index].result()
         tables: dict[str, Any] = dict.fromkeys(ROLES)
         reports: dict[str, list] = {role: [] for role in ROLES}
         for role in ROLES:
             frames = [read[k] for k in sorted(k for k in read if k[0] == role)]
-            if frames:
+            if role in pieces:
+                tables[role], report = pieces[role]
+                reports[role] = [report.result()]
+            elif frames:
                 both = self.submit(stack_role, frames)
                 tables[role] = self.client.submit(operator.getitem, both, 0, pure=False)
                 reports[role] = self.client.submit(operator.getitem, both, 1, pure=False).result()
@@ -552,14 +689,41 @@ class DaskRunner:
         given = {n: tables[n] for n in TABLE_NAMES if tables.get(n) is not None}
         if not given:
             raise ValueError("link_customers needs at least one table")
+
+        def each(f: Any) -> list[Any]:  # a table's pieces (Pieces: the same columns in every piece), in order
+            return f.futures if isinstance(f, Pieces) else [f]
+
         for n, f in given.items():
-            self.call(link_check, n, f)
+            self.call(link_check, n, each(f)[0])
+
+        def ids(f: Any) -> Any:
+            if isinstance(f, Pieces):
+                return self.submit(_link_ids_of, [self.submit(link_ids, p) for p in f.futures])
+            return self.submit(link_ids, f)
+
         key, reason = resolve_link_key(link_on, lambda: dict(zip(given, self.client.gather(
-            [self.submit(link_ids, f) for f in given.values()]))))
-        bridge = link_bridge(self.client.gather([self.submit(link_pairs, f, key) for f in given.values()]), key)
+            [ids(f) for f in given.values()]))))
+        # (a table's pairs piece by piece, in order: the bridge's first seen is the whole table's)
+        bridge = link_bridge(self.client.gather([self.submit(link_pairs, p, key) for f in given.values()
+                                                 for p in each(f)]), key)
         sent = self.client.scatter(bridge, broadcast=True, hash=False)
-        out = {n: self.submit(link_table, f, key, sent) for n, f in given.items()}
+        out = {n: Pieces([self.submit(link_table, p, key, sent) for p in f.futures], f.rows)
+               if isinstance(f, Pieces) else self.submit(link_table, f, key, sent) for n, f in given.items()}
         return LinkedData(*(out.get(n) for n in TABLE_NAMES), key, reason)
+
+    def link_summary(self, name: str, table: Any, link_on: str) -> dict:
+        """:func:`csanalysis.link.link_summary` of a linked table on the workers: of a table in :class:`Pieces`,
+        its rows counted piece by piece and its customers partition by partition (a customer's rows are in one
+        partition, :meth:`customer_parts`, whose split of the table's customers is reused)."""
+        from .link import link_row, link_summary
+
+        if not isinstance(table, Pieces):
+            return self.call(link_summary, name, table, link_on)
+        counts = self.client.gather([self.submit(_linked_counts, p) for p in table.futures])
+        columns = next((c for k, c in self._parts if k == table.key and "customer" in c), ("customer",))
+        customers = self.client.gather([self.submit(_n_customers, part)
+                                        for part, _ in self.customer_parts(table, columns)])
+        return link_row(name, sum(n for n, _ in counts), sum(k for _, k in counts), sum(customers), link_on)
 
     def group_customers(self, linked: Any, unit: str | None) -> None:
         """Split customers sharing a sampling unit ``unit`` into one partition from now on
@@ -629,12 +793,21 @@ class DaskRunner:
         :meth:`drop_parts`).
         """
         cache_key = (table.key, tuple(columns))
-        if cache_key not in self._parts:
-            n = self.n_parts
-            split = self.submit(_split_own, table, tuple(columns), n, self._groups)
-            self._parts[cache_key] = [
-                (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
-                for i in range(n)]
+        if cache_key in self._parts:
+            return self._parts[cache_key]
+        n = self.n_parts
+        if isinstance(table, Pieces):  # each piece split where it is, a partition's parts of them joined in order
+            splits = [self.submit(_split_own, p, tuple(columns), n, self._groups) for p in table.futures]
+            joined = [self.submit(_join_parts, [self.submit(_pick_split, f, i, s) for f, s in zip(splits, table.starts)])
+                      for i in range(n)]
+            del splits
+            self._parts[cache_key] = [(self.client.submit(operator.getitem, j, 0, pure=False),
+                                       self.client.submit(operator.getitem, j, 1, pure=False)) for j in joined]
+            return self._parts[cache_key]
+        split = self.submit(_split_own, table, tuple(columns), n, self._groups)
+        self._parts[cache_key] = [
+            (self.client.submit(_pick, split, i, 0, pure=False), self.client.submit(_pick, split, i, 1, pure=False))
+            for i in range(n)]
         return self._parts[cache_key]
 
     def ticket_parts(self, linked: Any, columns: dict[str, tuple[str, ...]]) -> list[tuple[Any, Any]]:
@@ -792,7 +965,7 @@ class DaskRunner:
         scattered = dict(zip(ids, self.client.scatter([frames[i] for i in ids], hash=False))) if ids else {}
 
         def remote(v: Any) -> Any:
-            return scattered.get(id(v), v) if shipped(v) else v
+            return scattered.get(id(v), v) if shipped(v) else self.whole(v)
 
         futures = [self.client.submit(_stage, fn, tuple(remote(a) for a in args),
                                       {k: remote(v) for k, v in kw.items()}, pure=False) for fn, args, kw in jobs]

@@ -251,14 +251,14 @@ def test_files_are_read_side_by_side_only_as_far_as_the_memory_allows(client, mo
         assert_frame_equal(client.gather(getattr(got, role)), getattr(want, role), check_exact=True, obj=role)
 
 
-def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monkeypatch):
-    # the orders (5.5 MB) in blocks of 500 kB and the tickets (1.2 MB) in two, each block a task of its own,
-    # stacked where they were read: every figure, table and load report as on one machine
+def _spy_on_blocks(monkeypatch) -> tuple[list[str], list, list, list[int]]:
+    """Blocks of 500 kB, and what the Dask engine submits: task names, block reads, agreements, and how many
+    tables held in pieces each run stacked."""
     from csanalysis import distributed as dd
     from csanalysis.io import blocks as io_blocks
 
     monkeypatch.setattr(io_blocks, "BLOCK_BYTES", 500_000)
-    submit, names, reads, agreements = dd.DaskRunner.submit, [], [], []
+    submit, close, names, reads, agreements, stacked = dd.DaskRunner.submit, dd.DaskRunner.close, [], [], [], []
 
     def spy(self, fn, *args, **kw):
         names.append(fn.__name__)
@@ -269,15 +269,50 @@ def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monk
             agreements.append(future)
         return future
 
+    def closing(self):
+        stacked.append(self.stacked_pieces)
+        close(self)
+
     monkeypatch.setattr(dd.DaskRunner, "submit", spy)
+    monkeypatch.setattr(dd.DaskRunner, "close", closing)
+    return names, reads, agreements, stacked
+
+
+def test_large_files_are_read_in_blocks_and_equal_the_pandas_engine(client, monkeypatch):
+    # the orders (5.5 MB) in blocks of 500 kB and the tickets (1.2 MB) in two, each block a task of its own,
+    # finished where they were read; the tickets stacked, the orders kept in pieces (stacked only to be
+    # returned): every figure, table and load report as on one machine
+    names, reads, agreements, stacked = _spy_on_blocks(monkeypatch)
     a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5)
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, engine="dask", scheduler=client)
     assert_same_analysis(a, b)
-    assert names.count("plan_blocks") == 2 and names.count("stack_blocks") == 2
-    assert len(reads) >= 11 + 2  # (the orders' blocks and the tickets')
+    assert names.count("plan_blocks") == 2 and names.count("stack_blocks") == 1  # (the tickets)
+    assert len(reads) >= 11 + 2 and names.count("role_piece") >= 11  # (the orders' blocks and the tickets')
     assert names.count("read_activity") == names.count("read_tickets") == 0
     assert names.count("finish_block") == names.count("mask_block") == len(reads)
     assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
+    assert stacked == [1]  # (once, for the whole-table stages and the result)
+
+
+def test_orders_read_in_blocks_are_never_stacked_without_the_tables(client, monkeypatch):
+    # keep_tables=False: the orders' blocks stay apart from the read to the figures (linked, asked, summarised
+    # and split by customer piece by piece), and every figure, load report, linking row and note is the pandas
+    # engine's
+    names, reads, agreements, stacked = _spy_on_blocks(monkeypatch)
+    a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False)
+    b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
+                   scheduler=client, partitions=3)
+    assert names.count("role_piece") >= 11 and stacked == [0]
+    assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
+    da, db = a.to_dict(), b.to_dict()
+    for key in ("inputs", "linking"):
+        assert json.dumps(da[key], sort_keys=True) == json.dumps(db[key], sort_keys=True), key
+    assert a.notes == b.notes
+    for name in PER_PARTITION:
+        x, y = a.results[name], b.results[name]
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert json.dumps(x.to_dict(), sort_keys=True) == json.dumps(y.to_dict(), sort_keys=True), name
 
 
 def test_partitions_change_nothing(client):

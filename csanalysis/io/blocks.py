@@ -90,9 +90,11 @@ __all__ = [
     "combine_blocks",
     "finish_block",
     "mask_block",
+    "piece_rows",
     "plan_blocks",
     "read_block",
     "read_in_blocks",
+    "role_piece",
     "stack_blocks",
     "stack_finished",
 ]
@@ -596,6 +598,48 @@ def stack_finished(finished: list[pd.DataFrame], agreement: Agreement) -> pd.Dat
 
         warnings.warn(f"{rep.path}: no rows loaded ({rep.rows_read} read)", CsanalysisWarning, stacklevel=3)
     return table
+
+
+def piece_rows(finished: pd.DataFrame | None, agreement: Agreement | None) -> int | None:
+    """Rows of a finished block (:func:`finish_block`) that may stay a piece of its file's table (never stacked,
+    :func:`role_piece`); None when it cannot: the blocks did not agree, the block could not be finished, or the
+    file loaded no rows (:func:`stack_blocks` then reads the file whole, or warns about it)."""
+    if agreement is None or finished is None or agreement.report.rows_loaded == 0:
+        return None
+    agreement.report.check()
+    return len(finished)
+
+
+def role_piece(finished: pd.DataFrame, agreement: Agreement, start: int) -> pd.DataFrame:
+    """A finished block (:func:`finish_block`) as its rows of its role's table, when its file is the role's only
+    one: the rows numbered from ``start`` (the block's first row in the whole table) and the whole table's
+    attributes (those :func:`csanalysis.io.batch.concat_tables` gives the file's table), so that the pieces
+    stacked in order are the table of :func:`stack_blocks` and ``concat_tables``: the Dask engine keeps them
+    apart (a table larger than one worker's memory).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from csanalysis.io import read_activity
+    >>> from csanalysis.io.batch import concat_tables
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "orders.csv"
+    >>> _ = p.write_text("order_id,customer_id,created_at,amount\\n"
+    ...                  + "".join(f"{i},C{i % 7},2024-03-{1 + i % 28:02d},{i}.50\\n" for i in range(400)))
+    >>> reads = [read_block(read_activity, b) for b in block_ranges(p, block_bytes=3000)]
+    >>> agreement = agree_blocks([block_summary(r, len(reads)) for r in reads], p)
+    >>> done = [finish_block(r, agreement) for r in reads]
+    >>> starts = np.cumsum([0] + [piece_rows(f, agreement) for f in done[:-1]])
+    >>> pieces = [role_piece(f, agreement, s) for f, s in zip(done, starts)]
+    >>> pd.concat(pieces).equals(concat_tables([read_activity(p)])), pieces[1].index[0] == len(pieces[0])
+    (True, True)
+    """
+    from .batch import concat_tables
+
+    head = pd.DataFrame(finished.iloc[:0])  # (a shell: the attributes concat_tables keeps of the whole file's)
+    head.attrs = {**agreement.attrs, "load_report": agreement.report}
+    piece = pd.DataFrame(finished).set_axis(pd.RangeIndex(int(start), int(start) + len(finished)))
+    piece.attrs = concat_tables([head]).attrs
+    return piece
 
 
 def agreed(summaries: list[BlockSummary], path: Any) -> Agreement | None:
