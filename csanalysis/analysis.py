@@ -104,14 +104,19 @@ def _latest_of(values: list[Any]) -> Any:
     return max((v for v in values if pd.notna(v)), default=pd.NaT)
 
 
-#: What the analysis asks of a table the Dask engine holds in pieces (csanalysis.distributed.Pieces: the activity
-#: read in blocks), piece by piece: ``fn -> (each piece's question, combining the answers)``.
-_OVER_PIECES: dict[Callable[..., Any], tuple[Callable[..., Any], Callable[[list[Any]], Any]]] = {
-    _has: (_filled, _has_of), _latest: (_latest, _latest_of)}
-
-
 def _free_text_columns(df: pd.DataFrame | None) -> list:
     return list(df.attrs.get("free_text_columns") or []) if df is not None else []
+
+
+def _first(values: list[Any]) -> Any:
+    """The first piece's answer (a question of the columns or attributes, which every piece shares)."""
+    return values[0]
+
+
+#: What the analysis asks of a table the Dask engine holds in pieces (csanalysis.distributed.Pieces: the activity
+#: and the tickets read in blocks), piece by piece: ``fn -> (each piece's question, combining the answers)``.
+_OVER_PIECES: dict[Callable[..., Any], tuple[Callable[..., Any], Callable[[list[Any]], Any]]] = {
+    _has: (_filled, _has_of), _latest: (_latest, _latest_of), _free_text_columns: (_free_text_columns, _first)}
 
 
 #: The activity columns the stages computed per partition of customers read (the order counts, RFM).
@@ -870,7 +875,8 @@ def _ticket_part_columns(runner: Any, tickets: Any, unit: str | None) -> dict[st
     from .segments.scorecard import RESPONSE_COLUMNS_READ, ticket_columns_read
 
     more = tuple(c for c in ("channel", unit) if c is not None)
-    scorecard = () if tickets is None else runner.call(ticket_columns_read, tickets)
+    scorecard = () if tickets is None else runner.call(ticket_columns_read, tickets,
+                                                       over_pieces=(ticket_columns_read, _first))
     columns = {"tickets": tuple(dict.fromkeys((*METRICS_COLUMNS["tickets"], *CHANNEL_USE_COLUMNS, *RANKED_UNITS,
                                                *scorecard, *NONRESPONSE_COLUMNS, *DRIVER_TICKET_COLUMNS,
                                                *more))),
@@ -1383,13 +1389,12 @@ def _exports_from(tickets: Any, survey: Any, activity: Any, customers: Any, *, q
     return ex
 
 
-def _sampling_unit(cluster: str | None, tickets: pd.DataFrame | None) -> str | None:
-    """``analyse(cluster=...)`` resolved: ``"auto"`` is the account when the tickets carry one."""
+def _sampling_unit(cluster: str | None, has_account: Callable[[], bool]) -> str | None:
+    """``analyse(cluster=...)`` resolved: ``"auto"`` is the account when the tickets carry one (``has_account()``:
+    an ``account_id`` with a value)."""
     if cluster != "auto":
         return cluster
-    if tickets is not None and "account_id" in tickets.columns and tickets["account_id"].notna().any():
-        return "account_id"
-    return "customer"
+    return "account_id" if has_account() else "customer"
 
 
 def _is_tables(v: Any) -> bool:
@@ -1663,7 +1668,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # (a bool from where the table is: on the Dask engine the table itself stays on the workers)
     tk = linked.tickets if here(_has, linked.tickets) else None
     rs = linked.responses if here(_has, linked.responses) else None
-    unit = here(_sampling_unit, cluster, tk)
+    unit = _sampling_unit(cluster, lambda: here(_has, tk, "account_id"))
     if runner is not None:  # customers sharing a sampling unit go to one partition (before any table is split)
         runner.group_customers(linked, unit)
     if as_of_ts is None and here(_has, linked.activity, "at"):
@@ -1874,7 +1879,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             comments = [c for c in here(_free_text_columns, tk) if TICKET_COMMENT_COLUMNS.search(str(c))]
             read = (*tcolumns["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
                     *VERBATIM_TICKET_COLUMNS, *comments)
-            narrow = runner.submit(_narrowed, tk, tuple(dict.fromkeys(read)))
+            narrow = runner.stack_each(_narrowed, tk, tuple(dict.fromkeys(read)))
             jobs[:] = _swapped(jobs, tk, narrow)
             linked.tickets = tk = narrow
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their

@@ -289,6 +289,11 @@ def _stack_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
     return _stacked(pieces, ignore_index=True)
 
 
+def _rows_of(values: pd.Series, start: int, stop: int) -> pd.Series:
+    """Rows ``start:stop`` of a positional series (a piece's rows of the whole table's), numbered from 0."""
+    return values.iloc[int(start):int(stop)].reset_index(drop=True)
+
+
 def _pick_split(split: list[tuple[pd.DataFrame, Any]], i: int, start: int) -> tuple[pd.DataFrame, np.ndarray]:
     """Part ``i`` of a piece's split (:func:`_split_own`), its positions counted in the whole table (the piece's
     first row is row ``start`` of it)."""
@@ -461,7 +466,7 @@ class DaskRunner:
         #: Bytes per block of a large CSV of orders or tickets, read one task per block (:meth:`read_exports`).
         self.block_bytes = BLOCK_BYTES
         #: The roles whose table, when its one file is read in blocks, stays in :class:`Pieces` (never stacked).
-        self.piece_roles = frozenset({"activity"})
+        self.piece_roles = frozenset({"activity", "tickets"})
         #: what the key drivers fit their outcomes with, side by side on the workers
         self.outcome_map = WorkerMap()
         self._cluster = None
@@ -537,6 +542,14 @@ class DaskRunner:
     def put(self, df: pd.DataFrame | None) -> Any:
         """A table given in memory, sent to a worker: its future (None stays None)."""
         return None if df is None else self.client.scatter(df, hash=False)
+
+    def stack_each(self, fn: Callable[..., Any], table: Any, *args: Any, **kw: Any) -> Any:
+        """A future of ``fn(table, *args, **kw)`` for a function of rows (its rows those of the table given, in
+        order: a narrowing, say): of a table in :class:`Pieces`, ``fn`` of each piece where it is, stacked
+        (rows numbered from 0, as the whole table's)."""
+        if not isinstance(table, Pieces):
+            return self.submit(fn, table, *args, **kw)
+        return self.submit(_stack_pieces, [self.submit(fn, p, *args, **kw) for p in table.futures])
 
     def gather(self, values: list[Any]) -> list[Any]:
         """The tables behind futures (and :class:`Pieces`, stacked), here (other values as they are)."""
@@ -741,8 +754,8 @@ class DaskRunner:
             self._groups = None
             return
         responses = (None if linked.responses is None
-                     else self.submit(_owner_columns, linked.responses, "responses", unit))
-        self._groups = self.submit(unit_groups, self.submit(_owner_columns, linked.tickets, "tickets", unit),
+                     else self.stack_each(_owner_columns, linked.responses, "responses", unit))
+        self._groups = self.submit(unit_groups, self.stack_each(_owner_columns, linked.tickets, "tickets", unit),
                                    responses, unit)
 
     def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None,
@@ -770,14 +783,21 @@ class DaskRunner:
         if (linked.tickets is not None and linked.responses is not None
                 and {"tickets", "responses"} & set(given)):  # the responses follow their tickets' owners
             unit = None if groups is None else self._unit
-            both = self.submit(placing_keys, self.submit(_owner_columns, linked.tickets, "tickets", unit),
-                               self.submit(_owner_columns, linked.responses, "responses", unit), groups)
+            both = self.submit(placing_keys, self.stack_each(_owner_columns, linked.tickets, "tickets", unit),
+                               self.stack_each(_owner_columns, linked.responses, "responses", unit), groups)
             owners = {"tickets": self.client.submit(operator.getitem, both, 0, pure=False),
                       "responses": self.client.submit(operator.getitem, both, 1, pure=False)}
         parts: dict[str, list[Any]] = {}
         for name, f in given.items():
             cols = None if columns is None or name not in columns else tuple(columns[name])
-            split = self.submit(_split_table, f, owners.get(name), n_parts, groups, cols)
+            own = owners.get(name)
+            if isinstance(f, Pieces):  # each piece split where it is (its rows' owners), a part's pieces joined
+                splits = [self.submit(_split_table, p, None if own is None else self.submit(_rows_of, own, s, s + k),
+                                      n_parts, groups, cols) for p, s, k in zip(f.futures, f.starts, f.rows)]
+                parts[name] = [self.submit(_stacked, [self.client.submit(operator.getitem, sp, i, pure=False)
+                                                      for sp in splits]) for i in range(n_parts)]
+                continue
+            split = self.submit(_split_table, f, own, n_parts, groups, cols)
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
         empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
