@@ -50,9 +50,10 @@ class BlockState:
         Added to the block's own row numbers (its header line is row 1) to give the file's.
     decisions : list
         ``(what, column, value)`` of every decision read from values, in the order they were taken.
-    keys : object
-        The distinct keys of the block's rows (any row: loaded, rejected, merged or excluded) that the
-        reader merges rows on, or None.
+    keys : numpy.ndarray
+        The distinct 64-bit hashes of the keys of the block's rows (any row: loaded, rejected, merged or
+        excluded) that the reader merges rows on (their text), or None. A collision makes two blocks seem to
+        share a key: the file is then read whole, which is always right.
     names : object
         The :class:`csanalysis.privacy.Names` the block's name columns list (None with ``keep_pii``).
     categories : list

@@ -348,7 +348,8 @@ def finish(
     block = current_block()
     if block is not None and table in MERGE_KEYS:  # the keys rows are merged on, of every row (csanalysis.io.blocks)
         keys = canonical.get(MERGE_KEYS[table])
-        block.keys = None if keys is None else pd.Series(keys).dropna().unique()
+        block.keys = None if keys is None else np.unique(  # (64-bit hashes: a collision only reads the file whole)
+            pd.util.hash_pandas_object(pd.Series(keys).dropna().astype("str"), index=False).to_numpy())
     names = None
     kinds = dict(frame.released)  # (columns let go early are personal: dropped below in the file's order)
     if not keep_pii:  # what the source columns say about people, read before they go
