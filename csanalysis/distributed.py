@@ -9,16 +9,18 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    allows (:meth:`DaskRunner.read_budget`, :data:`READ_BYTES_PER_BYTE`);
    a plain CSV of orders or tickets of two blocks or more
    (:attr:`DaskRunner.block_bytes`) one task per block, by the same reader,
-   stacked by a task into the whole file's table and load report, or read
-   whole by it when a block is not its part of the whole file
-   (:mod:`csanalysis.io.blocks`: quoted line breaks, a header over lines,
-   UTF-16, a stray quote, a column read differently in two blocks, an order
-   in two blocks ...); the files of one role stacked where they were read
-   (:func:`csanalysis.io.batch.stack_role`), so the tables and the load
-   reports are those of the pandas engine; the tables stay on the workers
-   (the client receives the load reports);
-2. **linking on the keys**: each table sends the client only what choosing
-   the key and the bridge need (:func:`csanalysis.link.link_ids`,
+   each block finished where it was read and, when the file is its role's
+   only one, kept there as a piece of the table (:class:`Pieces`: never
+   stacked into one table unless a step needs it whole), else stacked by a
+   task; the file is read whole when a block is not its part of the whole
+   file (:mod:`csanalysis.io.blocks`: quoted line breaks, a header over
+   lines, UTF-16, a stray quote, a column read differently in two blocks,
+   an order in two blocks ...); the files of one role stacked where they
+   were read (:func:`csanalysis.io.batch.stack_role`), so the tables and
+   the load reports are those of the pandas engine; the tables stay on the
+   workers (the client receives the load reports);
+2. **linking on the keys**: each table (each piece) sends the client only
+   what choosing the key and the bridge need (:func:`csanalysis.link.link_ids`,
    :func:`csanalysis.link.link_pairs`: about one row per customer), and
    is linked on its worker (:func:`csanalysis.link.link_table`);
 3. **per-customer phase**: the customers are shuffled to partitions by a
@@ -114,10 +116,12 @@ gathers the linked tables and the experiences into the
 with ``keep_tables=False`` (as ``csanalysis report`` runs) they never come:
 the result keeps the linking's summary, computed on the workers.
 
-What this engine does not do yet: most estimators still see whole tables,
-so each worker needs memory for the linked tables (the cluster speeds the
-analysis up and spreads the reading, but does not yet bound the memory by
-the partition). ``docs/design/partitioned-estimators.md`` says how each of
+What this engine does not do yet: the verbatims, the reason drivers and no
+return after disrespect still read the tickets' columns they need and the
+survey answers whole, and the key drivers fit their rows stacked on one
+worker, so a worker needs memory for those (the cluster speeds the analysis
+up and spreads the reading, but does not yet bound the memory by the
+partition). ``docs/design/partitioned-estimators.md`` says how each of
 the others becomes statistics per partition, in which order; see also the
 closing notes of issue 13.
 
