@@ -1853,9 +1853,24 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     ticket_comments = linked.tickets is not None and any(
         TICKET_COMMENT_COLUMNS.search(str(c)) for c in here(_free_text_columns, linked.tickets))
     if survey_comments or ticket_comments:
+        bad_at_most = rule.csat_at_most if rule.csat_at_most is not None else 2
         jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
-            "confidence": confidence, "tickets": linked.tickets,
-            "csat_bad_at_most": rule.csat_at_most if rule.csat_at_most is not None else 2}))
+            "confidence": confidence, "tickets": linked.tickets, "csat_bad_at_most": bad_at_most}))
+        if runner is not None:  # per partition of customers: its tickets' comments and its answers', in rounds
+            from .estimators.verbatims import (
+                TICKET_COLUMNS_READ,
+                VerbatimsPart,
+                response_columns_read,
+                verbatims_from_parts,
+            )
+
+            columns = {"tickets": (*TICKET_COLUMNS_READ, *(c for c in here(_free_text_columns, linked.tickets)
+                                                           if TICKET_COMMENT_COLUMNS.search(str(c))))}
+            if rs is not None:
+                columns["responses"] = runner.call(response_columns_read, rs)
+            vparts = runner.ticket_parts(linked, columns)
+            driven["verbatims"] = (VerbatimsPart, [(t, r if rs is not None else None) for t, r in vparts], {},
+                                   verbatims_from_parts, {"confidence": confidence, "csat_bad_at_most": bad_at_most})
     if runner is None:
         for name, label, fn, args, kw in jobs:
             res[name] = stage(label, fn, *args, **kw)

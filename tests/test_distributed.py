@@ -27,7 +27,8 @@ SECRET = "test-distributed"
 #: The results the Dask engine computes per partition of customers (identical to the pandas engine's).
 PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn",
                  "clusters")
-DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse")
+DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse",
+          "verbatims")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
 #: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
 GATHERED = ("avoidance", "journeys", "recovery", "drivers")

@@ -44,7 +44,8 @@ from csanalysis.results import Result
 from csanalysis.stats.clustered import clustered_share_ci
 
 __all__ = ["VERBATIM_COLUMNS", "TONE_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons",
-           "validated_sentiment", "published_tags", "comment_table", "TICKET_COLUMNS_READ"]
+           "validated_sentiment", "published_tags", "comment_table", "TICKET_COLUMNS_READ", "VerbatimsPart",
+           "response_columns_read", "verbatims_from_parts"]
 
 #: Columns of the ``verbatims`` contract (``Analysis.results["verbatims"].table``, ``results.json``).
 VERBATIM_COLUMNS: tuple[str, ...] = ("reason", "language", "group", "share", "ci_low", "ci_high", "n")
@@ -132,7 +133,7 @@ def _ticket_comments(tickets: pd.DataFrame | None) -> pd.DataFrame | None:
     if "created_at" in tickets.columns:
         when = when.fillna(pd.to_datetime(tickets["created_at"], utc=True, errors="coerce"))
     parts = []
-    for c in cols:  # one or two comment columns
+    for rank, c in enumerate(cols):  # one or two comment columns
         txt = tickets[c].astype("str")
         ok = (txt.notna() & txt.str.strip().ne("")).to_numpy()
         parts.append(pd.DataFrame({
@@ -140,9 +141,118 @@ def _ticket_comments(tickets: pd.DataFrame | None) -> pd.DataFrame | None:
             "column": f"tickets: {c}", "text": txt[ok].to_numpy(),
             "given_language": np.full(int(ok.sum()), None, dtype=object),
             "csat": (1.0 + 4.0 * score[ok]).to_numpy(dtype="float64"), "at": when[ok].to_numpy(),
-            "ticket_id": tickets.loc[ok, "ticket_id"].astype("str").to_numpy()}))
+            "ticket_id": tickets.loc[ok, "ticket_id"].astype("str").to_numpy(),
+            "_col": rank, "_row": np.asarray(tickets.index[ok])}))  # (the rows' order: _comment_rows)
     out = pd.concat(parts, ignore_index=True)
     return out if len(out) else None
+
+
+_NO_COMMENTS = ("no free-text survey columns (comments) and no ticket satisfaction comments to read reasons from")
+
+
+def response_columns_read(responses: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of the survey answers :func:`verbatims` reads: the free-text ones, the language column, the
+    respondent, the CSAT, the answer time and the ticket (those ``responses`` has; the Dask engine sends only
+    these to the partitions)."""
+    free = [c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
+    lang = [c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS][:1]
+    wanted = (*free, *lang, "customer", "csat", "responded_at", "ticket_id")
+    return tuple(c for c in dict.fromkeys(wanted) if c in responses.columns)
+
+
+def _comment_rows(responses: pd.DataFrame | None, tickets: pd.DataFrame | None, *,
+                  ordered: bool = False) -> tuple[pd.DataFrame, bool]:
+    """:func:`comment_table`'s rows before their languages (with ``given_language``), and whether the tables
+    have anything to read reasons from (a free-text survey column, or a ticket satisfaction comment).
+
+    ``ordered=True`` (a partition of the whole tables, whose rows carry their numbers in them as index labels):
+    an answer's ``response`` is its index label, and ``_col`` / ``_row`` (the comment column's rank, the row's
+    label) order the partitions' rows as the whole tables' (:func:`verbatims_from_parts`).
+    """
+    cols = ([c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
+            if responses is not None else [])
+    from_tickets = _ticket_comments(tickets)
+    lang_col = (next((c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS), None)
+                if responses is not None else None)
+    parts = []
+    cust = (None if not cols else responses["customer"] if "customer" in responses.columns
+            else pd.Series(np.arange(len(responses)).astype(str), index=responses.index))
+    for rank, c in enumerate(cols):  # a handful of comment columns
+        txt = responses[c].astype("str")
+        ok = txt.notna() & txt.str.strip().ne("")
+        part = pd.DataFrame({
+            "customer": cust[ok].astype("str").to_numpy(),
+            "response": (responses.index[ok.to_numpy()].to_numpy(dtype=np.int64) if ordered
+                         else np.flatnonzero(ok.to_numpy())),
+            "column": c, "text": txt[ok].to_numpy(),
+            "given_language": (responses.loc[ok, lang_col].astype("str").to_numpy() if lang_col is not None
+                               else np.full(int(ok.sum()), None, dtype=object)),
+            "csat": (pd.to_numeric(responses.loc[ok, "csat"], errors="coerce").to_numpy(dtype="float64")
+                     if "csat" in responses.columns else np.full(int(ok.sum()), np.nan)),
+            "at": (pd.to_datetime(responses.loc[ok, "responded_at"], utc=True, errors="coerce").to_numpy()
+                   if "responded_at" in responses.columns else np.full(int(ok.sum()), np.datetime64("NaT", "ns"))),
+            "ticket_id": (responses.loc[ok, "ticket_id"].astype("str").to_numpy()
+                          if "ticket_id" in responses.columns else np.full(int(ok.sum()), None, dtype=object))})
+        if ordered:
+            part["_col"], part["_row"] = rank, responses.index[ok.to_numpy()].to_numpy(dtype=np.int64)
+        parts.append(part)
+    if from_tickets is not None:
+        if ordered:  # (the ticket comments follow the survey's, column by column, each in the tickets' order)
+            from_tickets["_col"] = len(cols) + from_tickets["_col"].to_numpy()
+        parts.append(from_tickets if ordered else from_tickets.drop(columns=["_col", "_row"]))
+    if not parts:
+        return pd.DataFrame(), bool(cols)
+    out = pd.concat(parts, ignore_index=True)
+    out["source"] = np.where(out["response"].to_numpy() >= 0, "survey", "tickets")
+    return out, bool(cols) or from_tickets is not None
+
+
+def _given_or_detected(out: pd.DataFrame, language: Any) -> pd.Series:
+    """Each comment's language code before its column's majority: ``language`` for all, else the given one,
+    else detected (None where undecided)."""
+    from csanalysis.text import detect_language, language_code
+
+    if language is not None:
+        return pd.Series(language_code(language), index=out.index, dtype="object")
+    codes = out["given_language"].map(lambda v: None if v is None or pd.isna(v) else language_code(v))
+    todo = codes.isna().to_numpy()
+    if todo.any():
+        codes[todo] = detect_language(out.loc[todo, "text"]).to_numpy()
+    return codes
+
+
+def _language_counts(out: pd.DataFrame, codes: pd.Series) -> pd.Series:
+    """The decided comments per column and language (what a column's majority is decided from; counts add up
+    over partitions)."""
+    decided = pd.DataFrame({"column": out["column"], "lang": codes})[codes.notna()]
+    return decided.groupby(["column", "lang"]).size()
+
+
+def _column_majority(counts: pd.Series) -> pd.Series:
+    """The language an undecided comment of each column takes (column -> code): the column's when at least
+    :data:`MAJORITY_MIN` of its comments were decided and :data:`MAJORITY_SHARE` of them in that language."""
+    total = counts.groupby(level="column").sum()
+    top = counts.sort_values(ascending=False).groupby(level="column").head(1)
+    top = top[(top >= MAJORITY_SHARE * total.reindex(top.index.get_level_values("column")).to_numpy())
+              & (total.reindex(top.index.get_level_values("column")).to_numpy() >= MAJORITY_MIN)]
+    return pd.Series(top.index.get_level_values("lang"), index=top.index.get_level_values("column"))
+
+
+def _with_languages(out: pd.DataFrame, codes: pd.Series, fill: Any, language: Any) -> pd.DataFrame:
+    """The comment rows with ``language`` and ``language_from``: an undecided comment takes its column's majority
+    (``fill``: a callable giving it from the counts, or the column -> code series)."""
+    out = out.copy()
+    undecided = codes.isna()
+    if language is None and undecided.any():
+        fill = fill() if callable(fill) else fill
+        codes = codes.where(~undecided, out["column"].map(fill))
+        out["language_from"] = np.where(~undecided, "given or detected",
+                                        np.where(codes.notna(), "majority of the column", "undecided"))
+    out["language"] = codes.astype("object")
+    if "language_from" not in out.columns:
+        out["language_from"] = np.where(codes.notna(), "language argument" if language is not None
+                                        else "given or detected", "undecided")
+    return out.drop(columns="given_language")
 
 
 def comment_table(responses: pd.DataFrame | None, *, language: Any = None,
@@ -155,63 +265,11 @@ def comment_table(responses: pd.DataFrame | None, *, language: Any = None,
     ``tickets``, the satisfaction comments the ticket export carries (Zendesk's JSON ``satisfaction_rating``
     comment, Intercom's rating remark) follow, with ``response`` -1 (see :data:`TICKET_COMMENT_COLUMNS`).
     """
-    cols = ([c for c in (responses.attrs.get("free_text_columns") or []) if c in responses.columns]
-            if responses is not None else [])
-    from_tickets = _ticket_comments(tickets)
-    if not cols and from_tickets is None:
-        raise ValueError("no free-text survey columns (comments) and no ticket satisfaction comments to read "
-                         "reasons from")
-    lang_col = (next((c for c in responses.columns if str(c).casefold() in LANGUAGE_COLUMNS), None)
-                if responses is not None else None)
-    parts = []
-    cust = (None if not cols else responses["customer"] if "customer" in responses.columns
-            else pd.Series(np.arange(len(responses)).astype(str), index=responses.index))
-    for c in cols:  # a handful of comment columns
-        txt = responses[c].astype("str")
-        ok = txt.notna() & txt.str.strip().ne("")
-        parts.append(pd.DataFrame({
-            "customer": cust[ok].astype("str").to_numpy(), "response": np.flatnonzero(ok.to_numpy()),
-            "column": c, "text": txt[ok].to_numpy(),
-            "given_language": (responses.loc[ok, lang_col].astype("str").to_numpy() if lang_col is not None
-                               else np.full(int(ok.sum()), None, dtype=object)),
-            "csat": (pd.to_numeric(responses.loc[ok, "csat"], errors="coerce").to_numpy(dtype="float64")
-                     if "csat" in responses.columns else np.full(int(ok.sum()), np.nan)),
-            "at": (pd.to_datetime(responses.loc[ok, "responded_at"], utc=True, errors="coerce").to_numpy()
-                   if "responded_at" in responses.columns else np.full(int(ok.sum()), np.datetime64("NaT", "ns"))),
-            "ticket_id": (responses.loc[ok, "ticket_id"].astype("str").to_numpy()
-                          if "ticket_id" in responses.columns else np.full(int(ok.sum()), None, dtype=object))}))
-    if from_tickets is not None:
-        parts.append(from_tickets)
-    out = pd.concat(parts, ignore_index=True)
-    out["source"] = np.where(out["response"].to_numpy() >= 0, "survey", "tickets")
-    from csanalysis.text import detect_language, language_code
-
-    if language is not None:
-        codes = pd.Series(language_code(language), index=out.index, dtype="object")
-    else:
-        codes = out["given_language"].map(lambda v: None if v is None or pd.isna(v) else language_code(v))
-        todo = codes.isna().to_numpy()
-        if todo.any():
-            codes[todo] = detect_language(out.loc[todo, "text"]).to_numpy()
-        # a short comment the detection leaves undecided takes its column's language when the decided comments
-        # of that column agree on it (at least MAJORITY_MIN of them, MAJORITY_SHARE in one language)
-        undecided = codes.isna()
-        if undecided.any():
-            decided = pd.DataFrame({"column": out["column"], "lang": codes})[~undecided]
-            counts = decided.groupby(["column", "lang"]).size()
-            total = counts.groupby(level="column").sum()
-            top = counts.sort_values(ascending=False).groupby(level="column").head(1)
-            top = top[(top >= MAJORITY_SHARE * total.reindex(top.index.get_level_values("column")).to_numpy())
-                      & (total.reindex(top.index.get_level_values("column")).to_numpy() >= MAJORITY_MIN)]
-            fill = pd.Series(top.index.get_level_values("lang"), index=top.index.get_level_values("column"))
-            codes = codes.where(~undecided, out["column"].map(fill))
-            out["language_from"] = np.where(~undecided, "given or detected",
-                                            np.where(codes.notna(), "majority of the column", "undecided"))
-    out["language"] = codes.astype("object")
-    if "language_from" not in out.columns:
-        out["language_from"] = np.where(codes.notna(), "language argument" if language is not None
-                                        else "given or detected", "undecided")
-    return out.drop(columns="given_language")
+    out, has = _comment_rows(responses, tickets)
+    if not has:
+        raise ValueError(_NO_COMMENTS)
+    codes = _given_or_detected(out, language)
+    return _with_languages(out, codes, lambda: _column_majority(_language_counts(out, codes)), language)
 
 
 @dataclass
@@ -369,12 +427,37 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         comments, ``text_index`` = row of ``comments``); ``comments`` (:func:`comment_table`); ``sentiment``
         (:func:`csanalysis.text.score_sentiment` of the comments) and ``tone`` (:data:`TONE_COLUMNS`).
     """
-    from csanalysis.text import REASONS, score_sentiment, tag_reasons
-
     com = comment_table(responses, language=language, tickets=tickets)
+    tags, sent = _tagged(com)
+    return _verbatims_of(com, tags, sent, _comment_channels(com, tickets), csat_bad_at_most=csat_bad_at_most,
+                         confidence=confidence, validated=validated, freq=freq, validated_tone=validated_tone)
+
+
+def _tagged(com: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The comments' reason tags and sentiment scores (``text_index``: the comment's row)."""
+    from csanalysis.text import score_sentiment, tag_reasons
+
     codes = com["language"].where(com["language"].notna(), None).tolist()
-    tags = tag_reasons(com["text"], language=codes)
-    sent = score_sentiment(com["text"].reset_index(drop=True), language=codes)
+    return (tag_reasons(com["text"], language=codes),
+            score_sentiment(com["text"].reset_index(drop=True), language=codes))
+
+
+def _comment_channels(com: pd.DataFrame, tickets: pd.DataFrame | None) -> pd.Series | None:
+    """Each comment's ticket's channel (object values; the ticket's first row), or None when the tickets have
+    no channels (no ``channel=...`` groups)."""
+    if tickets is None or not {"ticket_id", "channel"} <= set(tickets.columns):
+        return None
+    first = tickets.drop_duplicates("ticket_id")
+    return com["ticket_id"].map(first.set_index(first["ticket_id"].astype("str"))["channel"].astype("object"))
+
+
+def _verbatims_of(com: pd.DataFrame, tags: pd.DataFrame, sent: pd.DataFrame, ch: pd.Series | None, *,
+                  csat_bad_at_most: float, confidence: float, validated: Any, freq: str,
+                  validated_tone: Any) -> VerbatimsResult:
+    """:func:`verbatims` of its comments (:func:`comment_table`), their tags and scores (:func:`_tagged`) and
+    their tickets' channels (:func:`_comment_channels`)."""
+    from csanalysis.text import REASONS
+
     ver = validated_reasons(validated)
     pub = ver.loc[ver["published"].astype(bool)] if len(ver) else ver
     groups = {"all": np.ones(len(com), dtype=bool)}
@@ -387,10 +470,7 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
         per = when.dt.tz_convert(None).dt.to_period(freq).astype("str").where(when.notna())
         for pv in sorted(per.dropna().unique()):  # a handful of periods
             pooled_groups[f"period={pv}"] = (per == pv).to_numpy()
-    if tickets is not None and {"ticket_id", "channel"} <= set(tickets.columns):
-        ch_of = (tickets.drop_duplicates("ticket_id").set_index(tickets.drop_duplicates("ticket_id")["ticket_id"]
-                                                                .astype("str"))["channel"].astype("object"))
-        ch = com["ticket_id"].map(ch_of)
+    if ch is not None:
         for c in sorted(ch.dropna().astype("str").unique()):  # a few channels
             pooled_groups[f"channel={c}"] = (ch.astype("object") == c).to_numpy()
     lang = com["language"].astype("object").to_numpy()
@@ -427,3 +507,90 @@ def verbatims(responses: pd.DataFrame, *, language: Any = None, csat_bad_at_most
                            settings={"confidence": confidence, "csat_bad_at_most": csat_bad_at_most,
                                      "published": int(len(pub)), "tone_published": langs,
                                      "method": "cluster-robust Wilson over customers"})
+
+
+class VerbatimsPart:
+    """One partition's comments for :func:`verbatims` (the Dask engine: :func:`verbatims_from_parts`): its
+    tickets and the answers placed with them (their rows carrying their numbers in the whole tables as index
+    labels; an answer with its ticket's owner, so that a comment's ticket is in its partition).
+
+    Built where the partition is: its comment rows and their given or detected languages. Asked in two rounds:
+    :meth:`counts` (the decided comments per column and language, from which the columns' majorities are
+    decided over all partitions), then :meth:`finish` (the languages completed, the tags and sentiment scores).
+    """
+
+    def __init__(self, tickets: pd.DataFrame | None, responses: pd.DataFrame | None, *, language: Any = None) -> None:
+        self.language = language
+        self.rows, self.has = _comment_rows(responses, tickets, ordered=True)
+        self.codes = _given_or_detected(self.rows, language) if len(self.rows.columns) else None
+        self.channels = None if self.codes is None else _comment_channels(self.rows, tickets)
+
+    def counts(self) -> tuple[bool, pd.Series | None]:
+        """Whether the partition's tables have anything to read reasons from, and its decided comments per
+        column and language."""
+        return self.has, None if self.codes is None else _language_counts(self.rows, self.codes)
+
+    def finish(self, fill: pd.Series) -> tuple | None:
+        """``(comments, tags, sentiment, channels)`` of the partition (``fill``: each column's majority language,
+        :func:`_column_majority` of every partition's :meth:`counts`); None without comment columns."""
+        if self.codes is None:
+            return None
+        com = _with_languages(self.rows, self.codes, fill, self.language)
+        tags, sent = _tagged(com)
+        return com, tags, sent, self.channels
+
+
+def verbatims_from_parts(each: Any, *, language: Any = None, csat_bad_at_most: float = 2,
+                         confidence: float = 0.95, validated: Any = "shipped", freq: str = "Y",
+                         validated_tone: Any = "shipped") -> VerbatimsResult:
+    """:func:`verbatims` of the whole tables from their partitions' :class:`VerbatimsPart` (``each(method, **kw)``
+    calls ``method`` on every partition's state and returns the answers, in order): the columns' majority
+    languages from the counts added up, then the partitions' comments, tags and scores put in the whole tables'
+    order. Equal to one call on the whole tables.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2"], "customer": ["a", "b"], "channel": ["email", "chat"],
+    ...                   "created_at": pd.to_datetime(["2024-01-02", "2024-02-03"], utc=True),
+    ...                   "csat_comment": ["The agent was rude", "Waited forever on hold"]})
+    >>> t.attrs["free_text_columns"] = ["csat_comment"]
+    >>> parts = [VerbatimsPart(t.iloc[[i]], None, language="en") for i in (1, 0)]
+    >>> got = verbatims_from_parts(lambda m, **kw: [getattr(p, m)(**kw) for p in parts], language="en")
+    >>> got.comments["text"].tolist() == verbatims(None, tickets=t, language="en").comments["text"].tolist()
+    True
+    """
+    got = each("counts")
+    if not any(has for has, _ in got):
+        raise ValueError(_NO_COMMENTS)
+    counts = [c for _, c in got if c is not None and len(c)]
+    fill = (pd.concat(counts).groupby(level=["column", "lang"]).sum() if counts else None)
+    fill = _column_majority(fill) if fill is not None else pd.Series([], dtype="object")
+    parts = [p for p in each("finish", fill=fill) if p is not None]
+    com, tags, sent, ch = _stacked_comments(parts)
+    return _verbatims_of(com, tags, sent, ch, csat_bad_at_most=csat_bad_at_most, confidence=confidence,
+                         validated=validated, freq=freq, validated_tone=validated_tone)
+
+
+def _stacked_comments(parts: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series | None]:
+    """The partitions' ``(comments, tags, sentiment, channels)`` (:meth:`VerbatimsPart.finish`) in the whole
+    tables' order: comments by column (the survey's, then the tickets') and row, each tag and score at its
+    comment's row."""
+    full = [p for p in parts if len(p[0])] or parts[:1]
+    com = pd.concat([p[0] for p in full], ignore_index=True)
+    order = np.lexsort((com["_row"].to_numpy(), com["_col"].to_numpy()))
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.arange(len(order))  # (a partition's row i is row where[offset + i] of the whole)
+    offsets = np.cumsum([0, *(len(p[0]) for p in full[:-1])])
+
+    def placed(k: int) -> pd.DataFrame:  # the tags (k=1) or the scores (k=2) at their comments' rows
+        frames = []
+        for p, off in zip(full, offsets):
+            f = p[k].copy()
+            f["text_index"] = where[off + f["text_index"].to_numpy(dtype=np.int64)]
+            frames.append(f)
+        out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return out.sort_values("text_index", kind="stable").reset_index(drop=True)
+
+    ch = (None if full[0][3] is None
+          else pd.Series(np.concatenate([p[3].to_numpy(dtype=object) for p in full])[order], dtype="object"))
+    return (com.iloc[order].drop(columns=["_col", "_row"]).reset_index(drop=True), placed(1), placed(2), ch)
