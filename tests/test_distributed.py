@@ -316,6 +316,31 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
             assert json.dumps(x.to_dict(), sort_keys=True) == json.dumps(y.to_dict(), sort_keys=True), name
 
 
+@pytest.mark.parametrize("trap", [False, True])
+def test_orders_in_pieces_or_read_whole_equal_the_pandas_read(client, tmp_path, trap):
+    # a CSV of orders of many blocks stays in pieces (each piece's rows numbered as the whole table's), and is
+    # read whole when its blocks would read differently (an order's line in the first and the last block): the
+    # table and its load report are the pandas engine's either way
+    from csanalysis.distributed import DaskRunner, Pieces
+
+    lines = sample_path("shopify_orders.csv").read_bytes().splitlines(keepends=True)
+    p = tmp_path / "orders.csv"
+    p.write_bytes(b"".join(lines + ([lines[1]] if trap else [])))
+    runner = DaskRunner(client)
+    runner.block_bytes = 400_000
+    got = runner.read_exports(activity=p)
+    want = cs.read_exports(activity=p)
+    assert isinstance(got.activity, Pieces) is (not trap)
+    if not trap:
+        assert len(got.activity.futures) >= 10 and got.activity.starts[1] == got.activity.rows[0]
+        assert [len(df) for df in client.gather(got.activity.futures)] == got.activity.rows
+    [table] = runner.gather([got.activity])
+    assert_frame_equal(table, want.activity, check_exact=True)
+    assert table.attrs["load_report"].to_dict() == want.activity.attrs["load_report"].to_dict()
+    assert [r.to_dict() for r in got.reports["activity"]] == [r.to_dict() for r in want.reports["activity"]]
+    assert runner.stacked_pieces == (0 if trap else 1)
+
+
 def test_partitions_change_nothing(client):
     s = cs.datasets.load_sample()
     one = cs.analyse(s, n_resamples=40, engine="dask", scheduler=client, partitions=1)
