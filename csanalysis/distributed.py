@@ -45,17 +45,20 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    features of the clusters (:func:`csanalysis.segments.customer_features`
    per partition; k-means on them all on the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
-   channel use, channel consistency, the rankings, the scorecard and survey
-   non-response keep a state per partition of tickets and the answers placed
-   with them (the scorecard's beside the partition's orders)
-   (:class:`csanalysis.estimators.metrics.MetricsPart`,
+   channel use, channel consistency, the rankings, the scorecard, survey
+   non-response and the verbatims keep a state per partition of tickets and
+   the answers placed with them (the scorecard's beside the partition's
+   orders) (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
    :class:`csanalysis.estimators.rankings.RankPart`,
    :class:`csanalysis.segments.channels.ChannelsPart`,
    :class:`csanalysis.segments.scorecard.ScorecardPart`,
    :class:`csanalysis.estimators.nonresponse.NonresponsePart`: its response
    model's every Newton step, the data's and the bootstrap's refits, a
-   round of summed scores and Hessians),
+   round of summed scores and Hessians,
+   :class:`csanalysis.estimators.verbatims.VerbatimsPart`: the columns'
+   majority languages from counts, then each partition's comments tagged
+   and scored where they are),
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,
@@ -86,7 +89,7 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:func:`csanalysis.analysis.driver_rows`, beside the partition's
    no-purchase values), which a task of their own stacks in the tickets'
    order into the frame the drivers' task fits. Every
-   other estimator (the verbatims, the reason drivers, ...) is a task of
+   other estimator (the reason drivers, ...) is a task of
    its own, running side by side on the workers, and the key drivers fit their
    outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
    split where its parts are independent); the few that need another's
@@ -116,10 +119,11 @@ gathers the linked tables and the experiences into the
 with ``keep_tables=False`` (as ``csanalysis report`` runs) they never come:
 the result keeps the linking's summary, computed on the workers.
 
-What this engine does not do yet: the verbatims, the reason drivers and no
-return after disrespect still read the tickets' columns they need and the
-survey answers whole, and the key drivers fit their rows stacked on one
-worker, so a worker needs memory for those (the cluster speeds the analysis
+What this engine does not do yet: the reason drivers and no return after
+disrespect still read the survey answers whole (and a stage's run on the
+whole tables, for the pandas engine's note when a partition lacks what it
+needs, the tickets' columns it reads), and the key drivers fit their rows
+stacked on one worker, so a worker needs memory for those (the cluster speeds the analysis
 up and spreads the reading, but does not yet bound the memory by the
 partition). ``docs/design/partitioned-estimators.md`` says how each of
 the others becomes statistics per partition, in which order; see also the
