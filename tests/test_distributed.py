@@ -304,6 +304,7 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
                    scheduler=client, partitions=3)
     assert names.count("role_piece") == len(reads) >= 11 + 2 and stacked == [0]
+    assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
     da, db = a.to_dict(), b.to_dict()
     for key in ("inputs", "linking"):
