@@ -783,9 +783,10 @@ def _classes(X: np.ndarray, names: list[str], goodness: np.ndarray, given: dict[
         else:
             high_bad[j] = bool(corr[j] < 0)
             inferred.append(d)
-    s = np.where(high_bad, -X, X)  # oriented: higher is better
-    pct = (stats.rankdata(s, method="average", axis=0) - 0.5) / n
-    bad, good = pct < 1.0 / 3.0, pct > 2.0 / 3.0
+    bad, good = np.empty((n, p), dtype=bool), np.empty((n, p), dtype=bool)
+    for j in range(p):  # (a loop over drivers: one column's ranks at a time, not the table's)
+        pct = (stats.rankdata(-X[:, j] if high_bad[j] else X[:, j], method="average") - 0.5) / n  # higher: better
+        bad[:, j], good[:, j] = pct < 1.0 / 3.0, pct > 2.0 / 3.0
     for j, d in enumerate(names):
         if d in cuts:
             a, b = cuts[d]
@@ -853,6 +854,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         notes.append(f"{name!r}: {n_all - n:,} of {n_all:,} rows left out for a missing value (complete cases; "
                      f"missing: {detail})")
     y, X, codes = y_all[ok], Xu[ok], codes_all[ok]
+    del Xu  # (the working copies of the rows are what a fit holds: one at a time)
     values = np.unique(y)
     is01 = bool(np.all((values == 0) | (values == 1)))
     if kind == "auto":
@@ -897,32 +899,32 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         notes.append(f"{name!r}: bad end of {', '.join(repr(d) for d in inferred)} read from the sign of the "
                      "correlation with the outcome (give `higher_is_worse` to fix it)")
     n_bad, n_good = bad.sum(axis=0), good.sum(axis=0)
-    dummies, dcols = [], []
+    dummies, dcols = [], []  # (the class masks that become 0/1 columns of V)
     for j, d in enumerate(used):
         for cls, mask, cnt in (("bad", bad[:, j], n_bad[j]), ("good", good[:, j], n_good[j])):
             if cnt >= MIN_CLASS_ROWS:
-                dummies.append(mask.astype(float))
+                dummies.append(mask)
                 dcols.append((j, cls))
             else:
                 notes.append(f"{name!r}: the {cls} class of {d!r} has {int(cnt)} rows (fewer than "
                              f"{MIN_CLASS_ROWS}); its {'penalty' if cls == 'bad' else 'reward'} is not estimated"
                              + ("" if d in cuts else " (few distinct values? give `thresholds`)"))
 
-    # moment columns: standardized drivers, noise, outcome, class dummies
+    # moment columns: standardized drivers, noise, outcome, class dummies (written in place: V is the one
+    # working copy of the rows besides X, the outcome and the masks)
     mx = X.mean(axis=0)
-    Xs = (X - mx) / sd_x
     sy = float(y.std())
-    ys = (y - y.mean()) / sy
-    cols = [Xs]
-    if versus_noise:
-        noise = np.random.default_rng(seed).standard_normal(n)
-        cols.append(noise[:, None])
-    cols.append(ys[:, None])
-    if dummies:
-        cols.append(np.column_stack(dummies))
-    V = np.column_stack(cols)
     i_noise = p if versus_noise else -1
     i_y = p + (1 if versus_noise else 0)
+    V = np.empty((n, i_y + 1 + len(dummies)))
+    np.divide(np.subtract(X, mx, out=V[:, :p]), sd_x, out=V[:, :p])  # the standardized drivers
+    del X
+    if versus_noise:
+        V[:, i_noise] = np.random.default_rng(seed).standard_normal(n)
+    V[:, i_y] = (y - y.mean()) / sy
+    for col, mask in enumerate(dummies):
+        V[:, i_y + 1 + col] = mask
+    del dummies, bad, good
     i_d = np.arange(i_y + 1, V.shape[1])
     present, inv = np.unique(codes, return_inverse=True)
     h = hashes[present]
@@ -971,7 +973,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
 
         R, _ = _corr(cov, ix, i_y)
         sd = np.sqrt(np.clip(np.diagonal(cov[:, ix[:, None], ix[None, :]], axis1=1, axis2=2), 0.0, None))
-        w, r2 = _logistic_weights(Xs[by_unit], y_unit, row_weights, n_rep + 1, R, sd, max_cells)
+        w, r2 = _logistic_weights(V[by_unit, :p], y_unit, row_weights, n_rep + 1, R, sd, max_cells)
         if versus_noise:
             Ra, _ = _corr(cov, ixn, i_y)
             sda = np.sqrt(np.clip(np.diagonal(cov[:, ixn[:, None], ixn[None, :]], axis1=1, axis2=2), 0.0, None))
