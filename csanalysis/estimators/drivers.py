@@ -524,13 +524,15 @@ def lmg_weights(corr: Any, r: Any) -> np.ndarray:
 
 # --------------------------------------------------------------------------- bootstrap engines
 def _weighted_moments(V: np.ndarray, codes: np.ndarray, weights: Any, n_rep: int,
-                      max_cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                      max_cells: int, flags: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted sums of 1, v and v v' per replicate, every customer's rows carrying the customer's weight.
 
     ``weights(customer_codes)`` returns the (n_rep, len(codes)) weights of those customers. The rows are
     summed per customer first (a replicate's sums are then one matrix product), in chunks of customers.
+    ``flags`` (n, m) booleans: more columns of v after ``V``'s, as 0/1 (kept as booleans, made numbers a chunk
+    at a time).
     """
-    n, q = V.shape
+    n, q = V.shape[0], V.shape[1] + (0 if flags is None else flags.shape[1])
     iu0, iu1 = np.triu_indices(q)
     k = 1 + q + len(iu0)
     order = np.argsort(codes, kind="stable")
@@ -548,6 +550,8 @@ def _weighted_moments(V: np.ndarray, codes: np.ndarray, weights: Any, n_rep: int
         g1 = min(max(g1, g0 + 1), g0 + cust_cap)
         r0, r1 = starts[g0], ends[g1 - 1]
         Vc = V[order[r0:r1]]
+        if flags is not None:
+            Vc = np.concatenate([Vc, flags[order[r0:r1]].astype(np.float64)], axis=1)
         F = np.empty((r1 - r0, k))
         F[:, 0] = 1.0
         F[:, 1:1 + q] = Vc
@@ -899,7 +903,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         notes.append(f"{name!r}: bad end of {', '.join(repr(d) for d in inferred)} read from the sign of the "
                      "correlation with the outcome (give `higher_is_worse` to fix it)")
     n_bad, n_good = bad.sum(axis=0), good.sum(axis=0)
-    dummies, dcols = [], []  # (the class masks that become 0/1 columns of V)
+    dummies, dcols = [], []  # (the class masks that become the moments' 0/1 columns)
     for j, d in enumerate(used):
         for cls, mask, cnt in (("bad", bad[:, j], n_bad[j]), ("good", good[:, j], n_good[j])):
             if cnt >= MIN_CLASS_ROWS:
@@ -910,22 +914,21 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                              f"{MIN_CLASS_ROWS}); its {'penalty' if cls == 'bad' else 'reward'} is not estimated"
                              + ("" if d in cuts else " (few distinct values? give `thresholds`)"))
 
-    # moment columns: standardized drivers, noise, outcome, class dummies (written in place: V is the one
-    # working copy of the rows besides X, the outcome and the masks)
+    # moment columns: standardized drivers, noise, outcome (written in place: V is the one working copy of the
+    # rows besides X and the outcome), then the class dummies (booleans, made 0/1 a chunk at a time)
     mx = X.mean(axis=0)
     sy = float(y.std())
     i_noise = p if versus_noise else -1
     i_y = p + (1 if versus_noise else 0)
-    V = np.empty((n, i_y + 1 + len(dummies)))
+    V = np.empty((n, i_y + 1))
     np.divide(np.subtract(X, mx, out=V[:, :p]), sd_x, out=V[:, :p])  # the standardized drivers
     del X
     if versus_noise:
         V[:, i_noise] = np.random.default_rng(seed).standard_normal(n)
     V[:, i_y] = (y - y.mean()) / sy
-    for col, mask in enumerate(dummies):
-        V[:, i_y + 1 + col] = mask
+    flags = np.column_stack(dummies) if dummies else None
     del dummies, bad, good
-    i_d = np.arange(i_y + 1, V.shape[1])
+    i_d = np.arange(i_y + 1, i_y + 1 + (0 if flags is None else flags.shape[1]))
     present, inv = np.unique(codes, return_inverse=True)
     h = hashes[present]
     G = len(present)
@@ -937,7 +940,8 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
         w[1:] = poisson_weights_from_hash(h[idx], n_rep)
         return w
 
-    S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells)
+    S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells, flags)
+    del flags
     _, cov = _covariances(S0, S1, S2)
     ix = np.arange(p)
     ixn = np.r_[ix, i_noise] if versus_noise else ix
