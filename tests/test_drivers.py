@@ -729,3 +729,24 @@ def test_drivers_of_equal_importance_share_a_rank_whatever_the_rounding():
     for t in tables:
         assert t.loc["x1", "rank"] == t.loc["x1_copy", "rank"]
         assert list(t.index) == list(tables[0].index)  # the same order: rank, then name
+
+
+def test_moments_of_boolean_flags_equal_their_0_1_columns():
+    # the class dummies stay booleans in a fit (made 0/1 a chunk at a time): the replicates' moments are those of
+    # the 0/1 columns stacked beside the numbers, bit for bit, whatever the chunks
+    from csanalysis.estimators.drivers import _weighted_moments
+
+    rng = np.random.default_rng(8)
+    n = 5000
+    V = rng.standard_normal((n, 3))
+    flags = rng.random((n, 4)) < 0.3
+    codes = rng.integers(0, 700, n)
+
+    def weights(idx):
+        return np.vstack([np.ones(len(idx)), (idx % 3).astype(float), ((idx * 7) % 5).astype(float)])
+
+    for max_cells in (50, 5_000, 2_000_000):
+        got = _weighted_moments(V, codes, weights, 3, max_cells, flags)
+        want = _weighted_moments(np.column_stack([V, flags.astype(float)]), codes, weights, 3, max_cells)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and np.array_equal(g, w)
