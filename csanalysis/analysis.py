@@ -1694,6 +1694,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     act = linked.activity if here(_has, linked.activity, "at") else None
     has_act = act is not None
     link_rows = None  # (the Dask engine's linking summary without the tables, taken before any table goes)
+    early_links: dict[str, dict] = {}  # (its rows of the tables let go early)
     boot = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
     res: dict[str, Any] = dict.fromkeys(RESULT_NAMES)
     # with the Dask engine, the stages computed per partition of customers: result name -> (futures of its parts'
@@ -1815,6 +1816,10 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 runner.map_parts(order_counts, act, _ORDER_COLUMNS), combine_order_counts)
             if note is not None:
                 notes.append(f"analysis currency: not computed ({note})")
+            if not keep_tables and orders is not None and runner.releasable(act):  # the activity's pieces go
+                # once its one split is made (every stage reads its partitions; its linking row is taken first)
+                early_links["activity"] = runner.link_summary("activity", act, linked.link_on)
+                runner.release(act)
     cur = analysis_currency(None, currency, orders=orders) if orders is not None else (
         None if act is not None else currency)
     if act is not None:
@@ -1876,7 +1881,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             res[name] = stage(label, fn, *args, **kw)
     else:
         if not keep_tables:  # the linking's summary of the whole tables, before any is let go or narrowed
-            link_rows = [runner.link_summary(n, f, linked.link_on) for n, f in linked.tables().items()]
+            link_rows = [early_links[n] if n in early_links else runner.link_summary(n, f, linked.link_on)
+                         for n, f in linked.tables().items()]
         if not keep_tables and act is not None and orders is not None:  # the whole activity goes before the
             # driven and whole-table stages: they read its partitions, and a stage's run on the whole tables (for
             # the pandas engine's note when a part lacks what it needs) its partitions stacked back (the columns

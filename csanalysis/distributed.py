@@ -81,7 +81,9 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    Without the tables returned, the partitions' experiences are never
    stacked into one table, the whole activity is let go before the driven
    stages (a stage's run on the whole tables, for the pandas engine's
-   note, reads its partitions stacked back), and the whole tickets are
+   note, reads its partitions stacked back; held in :class:`Pieces`, it
+   goes as soon as its orders are counted: :meth:`DaskRunner.release`),
+   and the whole tickets are
    narrowed to the columns a stage on them still reads (the verbatims'
    comments, the reason drivers' units, the columns of the notes' runs).
    The key drivers gather too: each partition's tickets and answers give
@@ -329,6 +331,11 @@ def _link_ids_of(ids: list[tuple[int, int, set]]) -> tuple[int, int, set]:
     return sum(a for a, _, _ in ids), sum(b for _, b, _ in ids), set().union(*(s for _, _, s in ids))
 
 
+def _check_held(table: Pieces) -> None:
+    if table.released:
+        raise RuntimeError(f"{table!r} was let go (DaskRunner.release): it can no longer be asked or split")
+
+
 class Pieces:
     """A table that stays on the workers in pieces, never stacked in one place: the finished blocks of a large
     export read in blocks (:func:`csanalysis.io.blocks.role_piece`), in the file's order.
@@ -363,8 +370,13 @@ class Pieces:
         self.key = f"pieces-{next(self._ids)}"
         self.whole: Any = None  # (a future of the stacked table, once a step needed it)
 
+    @property
+    def released(self) -> bool:
+        """Whether the pieces were let go (:meth:`DaskRunner.release`)."""
+        return not self.futures
+
     def __repr__(self) -> str:
-        return f"Pieces({len(self.futures)} pieces, {sum(self.rows)} rows)"
+        return f"Pieces({len(self.rows)} pieces, {sum(self.rows)} rows{', released' if self.released else ''})"
 
 
 class WorkerMap:
@@ -532,6 +544,7 @@ class DaskRunner:
         ``fn`` of the whole table; without it such a table is stacked (:meth:`whole`).
         """
         if over_pieces is not None and args and isinstance(args[0], Pieces):
+            _check_held(args[0])
             each, combine = over_pieces
             return combine(self.client.gather([self.submit(each, p, *args[1:], **kw) for p in args[0].futures]))
         return self.submit(fn, *args, **kw).result()
@@ -541,6 +554,7 @@ class DaskRunner:
         :attr:`stacked_pieces`); any other value as it is."""
         if not isinstance(value, Pieces):
             return value
+        _check_held(value)
         if value.whole is None:
             self.stacked_pieces += 1
             log.info("%r stacked on a worker: a step needs the whole table", value)
@@ -558,6 +572,20 @@ class DaskRunner:
         if not isinstance(table, Pieces):
             return self.submit(fn, table, *args, **kw)
         return self.submit(_stack_pieces, [self.submit(fn, p, *args, **kw) for p in table.futures])
+
+    @staticmethod
+    def releasable(table: Any) -> bool:
+        """Whether :meth:`release` would let ``table`` go (a table held in :class:`Pieces`)."""
+        return isinstance(table, Pieces) and not table.released
+
+    def release(self, table: Any) -> None:
+        """Let go of a table held in :class:`Pieces` whose splits this run needs are made (:meth:`customer_parts`
+        keeps them until :meth:`drop_parts`): its pieces leave the workers once no task needs them. Asking the
+        table anything after this raises, rather than answering from nothing; any other table is kept (the
+        analysis lets go of it by dropping its references)."""
+        if isinstance(table, Pieces):
+            table.futures.clear()
+            table.whole = None
 
     def gather(self, values: list[Any]) -> list[Any]:
         """The tables behind futures (and :class:`Pieces`, stacked), here (other values as they are)."""
@@ -740,6 +768,7 @@ class DaskRunner:
 
         if not isinstance(table, Pieces):
             return self.call(link_summary, name, table, link_on)
+        _check_held(table)
         counts = self.client.gather([self.submit(_linked_counts, p) for p in table.futures])
         columns = next((c for k, c in self._parts if k == table.key and "customer" in c), ("customer",))
         customers = self.client.gather([self.submit(_n_customers, part)
@@ -825,6 +854,7 @@ class DaskRunner:
             return self._parts[cache_key]
         n = self.n_parts
         if isinstance(table, Pieces):  # each piece split where it is, a partition's parts of them joined in order
+            _check_held(table)
             splits = [self.submit(_split_own, p, tuple(columns), n, self._groups) for p in table.futures]
             joined = [self.submit(_join_parts, [self.submit(_pick_split, f, i, s) for f, s in zip(splits, table.starts)])
                       for i in range(n)]

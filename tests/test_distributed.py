@@ -299,11 +299,21 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     # keep_tables=False: the orders' and the tickets' blocks stay apart from the read to the figures (linked,
     # asked, summarised and split by customer piece by piece; the tickets' columns a whole-table stage reads
     # narrowed piece by piece), and every figure, load report, linking row and note is the pandas engine's
+    from csanalysis import distributed as dd
+
     names, reads, agreements, stacked = _spy_on_blocks(monkeypatch)
+    released, release = [], dd.DaskRunner.release
+
+    def releasing(self, table):
+        release(self, table)
+        released.append(repr(table))
+
+    monkeypatch.setattr(dd.DaskRunner, "release", releasing)
     a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False)
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
                    scheduler=client, partitions=3)
     assert names.count("role_piece") == len(reads) >= 11 + 2 and stacked == [0]
+    assert len(released) == 1 and released[0].endswith("released)")  # (the orders, once split: before the stages)
     assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
     da, db = a.to_dict(), b.to_dict()
@@ -340,6 +350,13 @@ def test_orders_in_pieces_or_read_whole_equal_the_pandas_read(client, tmp_path, 
     assert table.attrs["load_report"].to_dict() == want.activity.attrs["load_report"].to_dict()
     assert [r.to_dict() for r in got.reports["activity"]] == [r.to_dict() for r in want.reports["activity"]]
     assert runner.stacked_pieces == (0 if trap else 1)
+    if not trap:  # let go: asking it anything raises rather than answering from nothing
+        runner.release(got.activity)
+        assert got.activity.released
+        with pytest.raises(RuntimeError, match="let go"):
+            runner.customer_parts(got.activity, ("customer",))
+        with pytest.raises(RuntimeError, match="let go"):
+            runner.gather([got.activity])
 
 
 def test_partitions_change_nothing(client):
