@@ -1855,8 +1855,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     from .estimators.verbatims import TICKET_COMMENT_COLUMNS, verbatims
 
     survey_comments = rs is not None and bool(here(_free_text_columns, rs))
-    ticket_comments = linked.tickets is not None and any(
-        TICKET_COMMENT_COLUMNS.search(str(c)) for c in here(_free_text_columns, linked.tickets))
+    # the tickets' rating comment columns (asked once: the verbatims' split and the narrowed tickets keep them)
+    ticket_comments = ([c for c in here(_free_text_columns, linked.tickets) if TICKET_COMMENT_COLUMNS.search(str(c))]
+                       if linked.tickets is not None else [])
     if survey_comments or ticket_comments:
         bad_at_most = rule.csat_at_most if rule.csat_at_most is not None else 2
         jobs.append(("verbatims", "verbatims", verbatims, (rs,), {
@@ -1869,8 +1870,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 verbatims_from_parts,
             )
 
-            columns = {"tickets": (*TICKET_COLUMNS_READ, *(c for c in here(_free_text_columns, linked.tickets)
-                                                           if TICKET_COMMENT_COLUMNS.search(str(c))))}
+            columns = {"tickets": (*TICKET_COLUMNS_READ, *ticket_comments)}
             if rs is not None:
                 columns["responses"] = runner.call(response_columns_read, rs)
             vparts = runner.ticket_parts(linked, columns)
@@ -1897,9 +1897,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             from .estimators.verbatims import TICKET_COLUMNS_READ as VERBATIM_TICKET_COLUMNS
             from .experiences import COLUMNS_READ as EXPERIENCE_COLUMNS_READ
 
-            comments = [c for c in here(_free_text_columns, tk) if TICKET_COMMENT_COLUMNS.search(str(c))]
             read = (*tcolumns["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
-                    *VERBATIM_TICKET_COLUMNS, *comments)
+                    *VERBATIM_TICKET_COLUMNS, *ticket_comments)
             narrow = runner.stack_each(_narrowed, tk, tuple(dict.fromkeys(read)))
             jobs[:] = _swapped(jobs, tk, narrow)
             linked.tickets = tk = narrow

@@ -365,10 +365,15 @@ class Pieces:
         self.futures = list(futures)
         self.rows = [int(r) for r in rows]
         #: The whole table's row number of each piece's first row.
-        self.starts = [int(s) for s in np.cumsum([0, *self.rows[:-1]])]
+        self.starts = self.first_rows(self.rows)
         #: A name of the table, unique in this process (what :meth:`DaskRunner.customer_parts` caches it by).
         self.key = f"pieces-{next(self._ids)}"
         self.whole: Any = None  # (a future of the stacked table, once a step needed it)
+
+    @staticmethod
+    def first_rows(rows: list[int]) -> list[int]:
+        """The whole table's row number of each piece's first row, from the pieces' rows."""
+        return [int(s) for s in np.cumsum([0, *rows[:-1]])]
 
     @property
     def released(self) -> bool:
@@ -694,8 +699,8 @@ class DaskRunner:
                 read[role, index] = start(2 * task.size, stack_blocks, parts, agreement, task.reader, task.path,
                                           **task.kwargs)
                 continue
-            starts = np.cumsum([0, *sizes[:-1]])
-            held = Pieces([self.submit(role_piece, f, agreement, int(s)) for f, s in zip(parts, starts)], sizes)
+            held = Pieces([self.submit(role_piece, f, agreement, s) for f, s in zip(parts, Pieces.first_rows(sizes))],
+                          sizes)
             pieces[role] = (held, self.submit(_agreed_report, agreement))
         pending.clear()
         running.clear()

@@ -180,10 +180,10 @@ def _comment_rows(responses: pd.DataFrame | None, tickets: pd.DataFrame | None, 
     for rank, c in enumerate(cols):  # a handful of comment columns
         txt = responses[c].astype("str")
         ok = txt.notna() & txt.str.strip().ne("")
+        labels = responses.index[ok.to_numpy()].to_numpy(dtype=np.int64) if ordered else None
         part = pd.DataFrame({
             "customer": cust[ok].astype("str").to_numpy(),
-            "response": (responses.index[ok.to_numpy()].to_numpy(dtype=np.int64) if ordered
-                         else np.flatnonzero(ok.to_numpy())),
+            "response": labels if ordered else np.flatnonzero(ok.to_numpy()),
             "column": c, "text": txt[ok].to_numpy(),
             "given_language": (responses.loc[ok, lang_col].astype("str").to_numpy() if lang_col is not None
                                else np.full(int(ok.sum()), None, dtype=object)),
@@ -194,7 +194,7 @@ def _comment_rows(responses: pd.DataFrame | None, tickets: pd.DataFrame | None, 
             "ticket_id": (responses.loc[ok, "ticket_id"].astype("str").to_numpy()
                           if "ticket_id" in responses.columns else np.full(int(ok.sum()), None, dtype=object))})
         if ordered:
-            part["_col"], part["_row"] = rank, responses.index[ok.to_numpy()].to_numpy(dtype=np.int64)
+            part["_col"], part["_row"] = rank, labels
         parts.append(part)
     if from_tickets is not None:
         if ordered:  # (the ticket comments follow the survey's, column by column, each in the tickets' order)
@@ -540,13 +540,13 @@ class VerbatimsPart:
         return com, tags, sent, self.channels
 
 
-def verbatims_from_parts(each: Any, *, language: Any = None, csat_bad_at_most: float = 2,
+def verbatims_from_parts(each: Any, *, csat_bad_at_most: float = 2,
                          confidence: float = 0.95, validated: Any = "shipped", freq: str = "Y",
                          validated_tone: Any = "shipped") -> VerbatimsResult:
     """:func:`verbatims` of the whole tables from their partitions' :class:`VerbatimsPart` (``each(method, **kw)``
     calls ``method`` on every partition's state and returns the answers, in order): the columns' majority
     languages from the counts added up, then the partitions' comments, tags and scores put in the whole tables'
-    order. Equal to one call on the whole tables.
+    order. Equal to one call on the whole tables (``language=`` is the parts' own, given where they are built).
 
     Examples
     --------
@@ -555,7 +555,7 @@ def verbatims_from_parts(each: Any, *, language: Any = None, csat_bad_at_most: f
     ...                   "csat_comment": ["The agent was rude", "Waited forever on hold"]})
     >>> t.attrs["free_text_columns"] = ["csat_comment"]
     >>> parts = [VerbatimsPart(t.iloc[[i]], None, language="en") for i in (1, 0)]
-    >>> got = verbatims_from_parts(lambda m, **kw: [getattr(p, m)(**kw) for p in parts], language="en")
+    >>> got = verbatims_from_parts(lambda m, **kw: [getattr(p, m)(**kw) for p in parts])
     >>> got.comments["text"].tolist() == verbatims(None, tickets=t, language="en").comments["text"].tolist()
     True
     """
@@ -563,8 +563,8 @@ def verbatims_from_parts(each: Any, *, language: Any = None, csat_bad_at_most: f
     if not any(has for has, _ in got):
         raise ValueError(_NO_COMMENTS)
     counts = [c for _, c in got if c is not None and len(c)]
-    fill = (pd.concat(counts).groupby(level=["column", "lang"]).sum() if counts else None)
-    fill = _column_majority(fill) if fill is not None else pd.Series([], dtype="object")
+    fill = (_column_majority(pd.concat(counts).groupby(level=["column", "lang"]).sum()) if counts
+            else pd.Series([], dtype="object"))
     parts = [p for p in each("finish", fill=fill) if p is not None]
     com, tags, sent, ch = _stacked_comments(parts)
     return _verbatims_of(com, tags, sent, ch, csat_bad_at_most=csat_bad_at_most, confidence=confidence,
