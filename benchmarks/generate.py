@@ -25,6 +25,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE / "data"
 DEFAULT_SEED = 20261122
@@ -105,7 +107,10 @@ def ensure(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, *,
         shutil.rmtree(tmp)
     log(f"generating {scale_label(n)} customers, {shape} shape (seed {seed}) into {d} ...")
     t0 = time.perf_counter()
-    truth = generate_sample(tmp, n_customers=n, seed=seed, danish=False, snapshot=False, rates=rates)
+    if n <= BLOCK_CUSTOMERS:
+        truth = generate_sample(tmp, n_customers=n, seed=seed, danish=False, snapshot=False, rates=rates)
+    else:
+        truth = _generate_blocks(tmp, n, seed, rates, log)
     seconds = time.perf_counter() - t0
     c = truth["counts"]
     info = {
@@ -124,6 +129,70 @@ def ensure(n: int, seed: int = DEFAULT_SEED, root: str | Path = DEFAULT_DATA, *,
     log(f"  {info['tickets']:,} tickets, {info['order_lines']:,} order lines, "
         f"{info['survey_responses']:,} responses in {seconds:.0f} s")
     return d, info
+
+
+#: Customers per block of a scale larger than this (:func:`_generate_blocks`): the generator holds its whole
+#: world in memory, about 4.3 GB per million customers of the typical shape.
+BLOCK_CUSTOMERS = 1_000_000
+
+
+def _block_seed(seed: int, block: int) -> int:
+    """The seed of a block's world: block 0 is the scale's own seed (a 1M scale's world is a 5M scale's first)."""
+    return seed if block == 0 else int(np.random.SeedSequence([seed, block]).generate_state(1)[0])
+
+
+def _header_bytes(path: Path, lines: int) -> bytes:
+    """The first ``lines`` lines of a file (its header rows; the generator writes none with a line break inside)."""
+    with open(path, "rb") as f:
+        return b"".join(f.readline() for _ in range(lines))
+
+
+def _generate_blocks(out: Path, n: int, seed: int, rates, log) -> dict:
+    """Generate ``n`` customers as worlds of at most :data:`BLOCK_CUSTOMERS`, written one after the other.
+
+    Each block is its own world (its own seed, :func:`_block_seed`) with its own ids (``generate_sample``'s
+    ``id_block``: no customer, ticket or order of two blocks shares an id or e-mail), generated into a folder of
+    its own and appended to the scale's files without its header rows (checked equal to the first block's), so
+    the generator's memory is bounded by the block. The files are as one export of all the customers, except
+    that the rows are in order within each block (the blocks follow each other). Returns the truths: counts
+    added up, each block's planted truth under ``blocks``.
+    """
+    from csanalysis.datasets.generate import generate_sample
+
+    out.mkdir(parents=True)
+    sizes = [BLOCK_CUSTOMERS] * (n // BLOCK_CUSTOMERS) + ([n % BLOCK_CUSTOMERS] if n % BLOCK_CUSTOMERS else [])
+    blocks, headers = [], {}
+    for b, size in enumerate(sizes):
+        part = out / f"block{b}"
+        log(f"  block {b + 1} of {len(sizes)}: {size:,} customers ...")
+        truth = generate_sample(part, n_customers=size, seed=_block_seed(seed, b), danish=False, snapshot=False,
+                                rates=rates, id_block=b)
+        for name, header_rows in FILES.values():
+            src, dst = part / name, out / name
+            head = _header_bytes(src, header_rows)
+            if b == 0:
+                headers[name] = head
+            elif head != headers[name]:
+                raise RuntimeError(f"block {b}'s {name} has other header rows than block 0's")
+            with open(src, "rb") as f, open(dst, "ab") as g:
+                if b:
+                    f.seek(len(head))
+                shutil.copyfileobj(f, g, 1 << 24)
+            with open(dst, "rb") as g:  # the next block's rows start on a line of their own
+                g.seek(-1, 2)
+                if g.read(1) != b"\n":
+                    raise RuntimeError(f"block {b}'s {name} does not end with a line break")
+            src.unlink()
+        blocks.append(truth)
+        shutil.rmtree(part)
+    counts = {k: sum(t["counts"][k] for t in blocks) for k in blocks[0]["counts"]}
+    weights = np.array(sizes, dtype=float) / n
+    planted = [t["avoidance"]["avoid_2y_after_bad"] for t in blocks]
+    truth = {"counts": counts, "blocks": blocks, "n_customers": n, "block_customers": sizes,
+             # (every block's world is drawn from the same model: their customers-weighted mean)
+             "avoidance": {"avoid_2y_after_bad": float(np.dot(weights, planted))}}
+    (out / "planted_truth.json").write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return truth
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,3 +108,40 @@ def test_the_pandas_engines_peak_leaves_out_the_dask_clients_process(monkeypatch
     assert rec["derived"]["peak_rss_mb"] == 310.0 and rec["derived"]["memory_ratio"] == 310.0 / 3
     assert rec["derived"]["dask_peak_mb"] == 5000.0
     assert rec["library"]["stages"]["report_dask"]["process_max_rss_mb"] == 900.0
+
+
+def test_large_scales_are_generated_in_blocks_as_one_export(tmp_path, monkeypatch):
+    """A scale above ``BLOCK_CUSTOMERS`` is written a world at a time: its files read as one export of all the
+    blocks' customers (one header, every row loaded, no id shared by two blocks), the first block's rows
+    those of the block-sized world of the scale's own seed."""
+    import importlib.util
+
+    import csanalysis as cs
+    from csanalysis.datasets.generate import generate_sample
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
+    bgen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bgen)
+    monkeypatch.setattr(bgen, "BLOCK_CUSTOMERS", 700)
+    d, info = bgen.ensure(1_600, root=tmp_path / "data", log=lambda *a: None)  # blocks of 700, 700 and 200
+    truth = json.loads((d / "planted_truth.json").read_text(encoding="utf-8"))
+    assert truth["block_customers"] == [700, 700, 200] and len(truth["blocks"]) == 3
+    assert not [p for p in d.iterdir() if p.is_dir()]  # the blocks' folders are gone
+
+    files = {role: d / name for role, (name, _) in bgen.FILES.items()}
+    ex = cs.read_exports(tickets=files["tickets"], survey=files["survey"], activity=files["activity"],
+                         timezone=bgen.TIME_ZONE)
+    t = ex.tickets
+    assert len(t) == info["tickets"] == sum(b["counts"]["zendesk_tickets"] for b in truth["blocks"])
+    assert t["ticket_id"].is_unique
+    assert [r.rows_rejected for rs in ex.reports.values() for r in rs] == [0, 0, 0]
+    # the orders: every block's orders (the shop's test and voided ones excluded by the reader as usual)
+    assert ex.activity["order_id"].is_unique
+    assert info["orders"] == sum(b["counts"]["shopify_orders"] for b in truth["blocks"])
+
+    one = tmp_path / "one"
+    generate_sample(one, n_customers=700, seed=bgen.DEFAULT_SEED, danish=False, snapshot=False,
+                    rates=bgen.shape_rates())
+    for role, (name, _) in bgen.FILES.items():
+        first = (one / name).read_bytes()
+        assert files[role].read_bytes()[:len(first)] == first, role

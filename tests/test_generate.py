@@ -97,6 +97,43 @@ def test_shipped_sample_is_what_the_generator_makes(tmp_path):
     assert truth == json.loads((SAMPLE / "planted_truth.json").read_text(encoding="utf-8"))
 
 
+def _ids(d: Path) -> dict[str, set]:
+    """Every id and e-mail of a world's three exports (the shop's test orders' shared e-mails left out)."""
+    zd = pd.read_csv(d / g.FILES["tickets"], dtype=str, keep_default_na=False)
+    sh = pd.read_csv(d / g.FILES["orders"], dtype=str, keep_default_na=False)
+    qu = pd.read_csv(d / g.FILES["survey"], dtype=str, keep_default_na=False, skiprows=[1, 2])
+    sh = sh[~sh["Email"].str.contains("test@", regex=False)]  # (the shop's own test orders, in every block)
+    return {"ticket": set(zd["Id"]) | (set(qu["ticket_id"]) - {""}),
+            "order": set(sh["Name"]), "order_id": set(sh["Id"]) - {""},
+            "requester": set(zd["Requester id"]) | (set(qu["ExternalReference"]) - {""}),
+            "email": set(zd["Requester email"]) | (set(sh["Email"]) - {""}) | (set(qu["RecipientEmail"]) - {""})}
+
+
+def test_worlds_of_distinct_id_blocks_share_no_id(tmp_path):
+    # the same seed: the same world, numbered apart (the benchmarks append such worlds as one export)
+    g.generate_sample(tmp_path / "a", n_customers=400, seed=3, danish=False, snapshot=False)
+    g.generate_sample(tmp_path / "b", n_customers=400, seed=3, danish=False, snapshot=False, id_block=1)
+    a, b = _ids(tmp_path / "a"), _ids(tmp_path / "b")
+    for kind in a:
+        assert a[kind] and len(a[kind]) == len(b[kind]), kind
+        assert not a[kind] & b[kind], kind
+    # the survey's ticket ids are the same world's tickets, in either block
+    qb = pd.read_csv(tmp_path / "b" / g.FILES["survey"], dtype=str, keep_default_na=False, skiprows=[1, 2])
+    zb = pd.read_csv(tmp_path / "b" / g.FILES["tickets"], dtype=str, keep_default_na=False)
+    linked = set(qb["ticket_id"]) - {""}
+    assert linked and linked <= set(zb["Id"])
+    assert min(int(x) for x in zb["Id"]) == 1001 + g.ID_BLOCK
+    # only the ids differ: the times are the same world's
+    za = pd.read_csv(tmp_path / "a" / g.FILES["tickets"], dtype=str, keep_default_na=False)
+    pd.testing.assert_series_equal(za["Created at"], zb["Created at"])
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True, "x"])
+def test_id_block_must_be_a_whole_number(tmp_path, bad):
+    with pytest.raises((ValueError, TypeError), match="id_block|invalid literal"):
+        g.generate_sample(tmp_path, n_customers=100, id_block=bad)
+
+
 def test_optional_files_can_be_left_out(tmp_path):
     truth = g.generate_sample(tmp_path, n_customers=200, seed=1, danish=False, snapshot=False)
     names = {p.name for p in tmp_path.iterdir()}

@@ -874,7 +874,7 @@ def _simulate(rng: np.random.Generator, n: int, t_start: float, t_asof: float, h
 # --------------------------------------------------------------------------
 
 
-def _people(rng: np.random.Generator, n: int) -> dict:
+def _people(rng: np.random.Generator, n: int, id_block: int = 0) -> dict:
     fi = rng.integers(0, len(_FIRST), n)
     li = rng.integers(0, len(_LAST), n)
     first = np.array([f for f, _ in _FIRST], dtype=object)[fi]
@@ -885,10 +885,10 @@ def _people(rng: np.random.Generator, n: int) -> dict:
         return (pd.Series(a, dtype="str").str.lower().str.replace("ø", "oe", regex=False)
                 .str.replace("æ", "ae", regex=False).str.replace("å", "aa", regex=False))
 
-    num = rng.permutation(n) + 1 + rng.integers(0, 9, n) * n
+    num = rng.permutation(n) + 1 + rng.integers(0, 9, n) * n + id_block * ID_BLOCK
     dom = np.array(_DOMAINS, dtype=object)[rng.choice(3, size=n, p=[0.6, 0.25, 0.15])]
     email = ascii_(first) + "." + ascii_(last) + pd.Series(num).astype("str") + "@" + pd.Series(dom, dtype="str")
-    requester_id = 360_000_000_000 + rng.choice(9_000_000_000_000, size=n, replace=False)
+    requester_id = 360_000_000_000 + rng.choice(9_000_000_000_000, size=n, replace=False) + id_block * 10**13
     org = np.where(rng.random(n) < 0.06, np.array(_ORGS, dtype=object)[rng.integers(0, len(_ORGS), n)], "")
     eur = rng.random(n) < 0.08
     city_i = rng.integers(0, len(_CITIES), n)
@@ -911,6 +911,11 @@ def _people(rng: np.random.Generator, n: int) -> dict:
 def _write_csv(df: pd.DataFrame, path: Path, **kw) -> None:
     df.to_csv(path, index=False, **kw)
 
+
+#: The stride between the ids of worlds generated with distinct ``id_block`` (:func:`generate_sample`): ticket
+#: Ids, order numbers and the e-mails' numbers of block ``b`` start at ``b * ID_BLOCK`` (requester ids and
+#: order ids, already 13-digit numbers, at ``b * 10**13`` and ``b * 10**14``).
+ID_BLOCK = 10**9
 
 #: Rows per chunk when writing the big exports (keeps memory flat at 1M customers).
 CHUNK_ROWS = 200_000
@@ -1040,7 +1045,7 @@ def _agent_truth(agent_i: np.ndarray, rated: np.ndarray, bad: np.ndarray, custom
 
 
 def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: np.ndarray,
-             path: Path, *, seed: int) -> tuple[np.ndarray, dict]:
+             path: Path, *, seed: int, id_block: int = 0) -> tuple[np.ndarray, dict]:
     tk = w.tk
     created = ticket_sec["created"]
     solved = ticket_sec["solved"]
@@ -1048,6 +1053,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     idx = np.flatnonzero(exp)
     idx = idx[np.argsort(created[idx], kind="stable")]
     k = idx.size
+    first_id = 1001 + id_block * ID_BLOCK  # the export's first public ticket Id
     c = tk["cust"][idx]
     via = tk["via"][idx]
     cr = created[idx]
@@ -1147,7 +1153,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
             return np.floor(x[sl] * bhs).astype(np.int64)
 
         return pd.DataFrame({
-            "Id": pd.Series(np.arange(a, b) + 1001).astype("str"),
+            "Id": pd.Series(np.arange(a, b) + first_id).astype("str"),
             "Requester": ppl["name"][cc],
             "Requester id": ppl["requester_id"][cc],
             "Requester external id": "",
@@ -1193,7 +1199,7 @@ def _zendesk(rng, w: _World, ppl: dict, tA: int, ticket_sec: dict, order_name: n
     _write_chunks(path, k, make, lineterminator="\n")
     # the export's view, for truths: original ticket index -> public Id
     public_id = np.full(len(created), -1, dtype=np.int64)
-    public_id[idx] = np.arange(k) + 1001
+    public_id[idx] = np.arange(k) + first_id
     return public_id, agents_truth, nonresponse_truth
 
 
@@ -1366,7 +1372,7 @@ def _orders(rng, w: _World, ppl: dict, tA: int, t_start: int, p_sec: np.ndarray,
 
 
 def _shopify(rng, w: _World, ppl: dict, tA: int, t_first_real: int, p_sec: np.ndarray, od: dict,
-             path: Path) -> tuple[np.ndarray, dict]:
+             path: Path, id_block: int = 0) -> tuple[np.ndarray, dict]:
     P = p_sec.size
     c_real = w.p_cust
     # extra orders: a voided attempt or a refunded order shortly before a real purchase
@@ -1391,7 +1397,7 @@ def _shopify(rng, w: _World, ppl: dict, tA: int, t_first_real: int, p_sec: np.nd
     vis = np.flatnonzero(created < tA)
     vis = vis[np.argsort(created[vis], kind="stable")]
     O = vis.size
-    number = np.arange(O) + 1001
+    number = np.arange(O) + 1001 + id_block * ID_BLOCK
     name = ("#" + pd.Series(number).astype("str")).to_numpy(object)
     # the public name of every real purchase (for ticket subjects)
     order_name = np.full(P, "", dtype=object)
@@ -1427,7 +1433,7 @@ def _shopify(rng, w: _World, ppl: dict, tA: int, t_first_real: int, p_sec: np.nd
     pay_m = np.where(test, "bogus", pay[rng.choice(3, size=O, p=[0.6, 0.3, 0.1])])
     ship_m = np.array(["PostNord MyPack Collect", "GLS Pakkeshop", "DAO Hjemmelevering"], dtype=object)
     ship_method = np.where(eur, "DHL Paket", ship_m[rng.integers(0, 3, O)])
-    order_id = 4_400_000_000_000 + np.cumsum(rng.integers(10_000, 2_000_000, O))
+    order_id = 4_400_000_000_000 + np.cumsum(rng.integers(10_000, 2_000_000, O)) + id_block * 10**14
     safe = np.where(o_cust < 0, 0, o_cust)
     email = np.where(test, np.where(np.arange(O) % 2 == 0, "test@example.com", "shop.owner+test@example.org"),
                      ppl["email"][safe]).astype(object)
@@ -2110,6 +2116,7 @@ def generate_sample(
     danish: bool = True,
     snapshot: bool = True,
     rates: Rates | None = None,
+    id_block: int = 0,
 ) -> dict:
     """Simulate one world and write it as real export files.
 
@@ -2133,6 +2140,13 @@ def generate_sample(
         Purchase, ticket, survey and line-item rates (default :class:`Rates`,
         which gives the bundled sample); :data:`BENCHMARK_RATES` gives about
         3 tickets, 10 order lines and 0.5 survey responses per customer.
+    id_block : int, default 0
+        Numbers the world's ids from ``id_block * ID_BLOCK`` (tickets, orders,
+        the e-mails' numbers; requester and order ids likewise): worlds of
+        distinct blocks share no customer, ticket or order, so their exports
+        can be written one after the other as one larger export (the
+        benchmarks generate their largest scenarios so, a block at a time).
+        Block 0 is the world as before.
 
     Returns
     -------
@@ -2157,6 +2171,8 @@ def generate_sample(
     if int(n_customers) < 1:
         raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}.")
     n = int(n_customers)
+    if isinstance(id_block, bool) or int(id_block) != id_block or id_block < 0:
+        raise ValueError(f"id_block must be a whole number >= 0, got {id_block!r}.")
     try:
         t_start = _days(start)
         t_asof = _days(as_of) + 1.0  # exclusive: through the end of the as_of day
@@ -2171,7 +2187,7 @@ def generate_sample(
     ss = np.random.SeedSequence(int(seed))
     r_sim, r_ppl, r_zen, r_qual, r_shop, r_dan, r_snap = (np.random.default_rng(s) for s in ss.spawn(7))
     w = _simulate(r_sim, n, t_start, t_asof, horizon, rates)
-    ppl = _people(r_ppl, n)
+    ppl = _people(r_ppl, n, int(id_block))
     tA = int(round(t_asof * DAY))
 
     p_sec = _to_seconds(w.p_time)
@@ -2179,8 +2195,10 @@ def generate_sample(
     rec_sec = _to_seconds(w.sv["recorded"])
     od = _orders(r_shop, w, ppl, tA, int(round(t_start * DAY)), p_sec, rates.extra_lines)
     first_real = int(p_sec.min()) if p_sec.size else int(round(t_start * DAY))
-    order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"])
-    public_id, agents_truth, nonresponse_truth = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"], seed=int(seed))
+    order_name, oinfo = _shopify(r_shop, w, ppl, tA, first_real, p_sec, od, out / FILES["orders"],
+                                int(id_block))
+    public_id, agents_truth, nonresponse_truth = _zendesk(r_zen, w, ppl, tA, tsec, order_name, out / FILES["tickets"],
+                                                      seed=int(seed), id_block=int(id_block))
     qa = _qualtrics(r_qual, w, ppl, tA, rec_sec, public_id, out / FILES["survey"], seed=int(seed),
                     solved_sec=tsec["solved"], p_sec=p_sec)
     truth = _truths(w, tA, p_sec, tsec, public_id, qa)
@@ -2202,6 +2220,7 @@ def generate_sample(
         **({} if rates == Rates() else {"rates": asdict(rates)}),
         "seed": int(seed),
         "n_customers": n,
+        **({"id_block": int(id_block)} if id_block else {}),
         "start": start,
         "as_of": as_of,
         "horizon": str(np.datetime64(int(round(horizon * DAY)), "s").astype("datetime64[D]")),
