@@ -55,6 +55,18 @@ ANALYSIS_CHAIN = READERS + ("link", "experiences", "avoidance", "word_of_mouth")
 AVOIDANCE_CHAIN = READERS + ("link", "experiences", "avoidance")
 #: The report's sections of the later issues (14: drivers, rankings, channels, non-response, power; 15: verbatims),
 #: as ``csanalysis report`` names them in its time per stage; issue 13 times them apart from the rest of the report.
+#: Customers per partition of the Dask engine's report (its ``--partitions``): one partition size at every scale
+#: (issue 13 compares the peaks of two scales at the same partition size), at least two partitions per worker
+#: (the engine's default), so 4 on 2 cores up to 1M customers, 20 at 5M.
+PARTITION_CUSTOMERS = 250_000
+
+
+def dask_partitions(customers: int, workers: int | None = None) -> int:
+    """Partitions of customers of ``report_dask`` at a scale: :data:`PARTITION_CUSTOMERS` each, >= 2 per worker."""
+    workers = workers or os.cpu_count() or 1
+    return max(2 * workers, -(-int(customers) // PARTITION_CUSTOMERS))
+
+
 LATER_SECTIONS = ("key drivers", "rankings", "channels and self-service", "survey non-response", "power",
                   "verbatims", "no return after disrespect", "reason drivers")
 #: The report's two engines as harness stages (each in a fresh process).
@@ -283,7 +295,10 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
         return _report([])
 
     def report_dask(ctx):
-        return _report(["--engine", "dask"])
+        info = files["tickets"].parent / "benchmark_data.json"  # (the scale's customers, for the partitions)
+        n = json.loads(info.read_text(encoding="utf-8"))["customers"] if info.exists() else 0
+        parts = dask_partitions(n)
+        return {**_report(["--engine", "dask", "--partitions", str(parts)]), "partitions": parts}
 
     E = ("experiences",)
     readers = [("read_tickets", (), read_tickets), ("read_survey", (), read_survey),

@@ -145,3 +145,16 @@ def test_large_scales_are_generated_in_blocks_as_one_export(tmp_path, monkeypatc
     for role, (name, _) in bgen.FILES.items():
         first = (one / name).read_bytes()
         assert files[role].read_bytes()[:len(first)] == first, role
+
+
+def test_the_dask_report_keeps_one_partition_size_at_every_scale():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run as bench_run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    assert bench_run.PARTITION_CUSTOMERS == 250_000  # (the README's numbers)
+    assert [bench_run.dask_partitions(n, workers=2) for n in (100_000, 1_000_000, 1_000_001, 5_000_000)] == \
+        [4, 4, 5, 20]
+    assert bench_run.dask_partitions(5_000_000, workers=16) == 32
+    assert bench_run.dask_partitions(0, workers=3) == 6
