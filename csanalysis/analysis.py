@@ -1026,6 +1026,11 @@ def _swapped(jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]], table
     return out
 
 
+#: The tickets' columns :func:`_reason_drivers` looks an answer's sampling unit up by (besides the unit's own:
+#: :func:`~csanalysis.estimators.metrics.sampling_units`' ``via``): the ticket and its customer.
+_UNIT_LOOKUP: tuple[str, ...] = ("ticket_id", *CUSTOMER_COLUMNS)
+
+
 def _narrowed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """``df``'s ``columns`` (those it has, in its order; its ``attrs`` kept) as a table of its own: a copy, so
     that the other columns' memory goes with ``df`` (the Dask engine, once every split of ``df`` is made)."""
@@ -1890,16 +1895,16 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             stacked = (_STACKED, runner.customer_parts(act, _ORDER_COLUMNS))
             jobs[:] = _swapped(jobs, act, stacked, wrap=lambda fn: functools.partial(_on_stacked, fn))
             linked.activity = act = None
-        if not keep_tables and tk is not None:  # the whole tickets' columns no stage reads go too: the stages
-            # that read the whole tickets (the verbatims, the reason drivers; a stage's run on the whole tables for
-            # the pandas engine's note) read them narrowed to what they read (at 300k customers the whole tickets
-            # were 367 MB in memory)
+        if not keep_tables and tk is not None:  # the whole tickets' columns no stage reads go too: a stage's
+            # run on the whole tables (for the pandas engine's note) reads them narrowed to what the stages read
+            # (at 300k customers the whole tickets were 367 MB in memory), piece by piece where they are in
+            # pieces (stacked only if such a run happens); the reason drivers read a narrower lookup still
             from .estimators.verbatims import TICKET_COLUMNS_READ as VERBATIM_TICKET_COLUMNS
             from .experiences import COLUMNS_READ as EXPERIENCE_COLUMNS_READ
 
             read = (*tcolumns["tickets"], *EXPERIENCE_COLUMNS_READ["tickets"],
                     *VERBATIM_TICKET_COLUMNS, *ticket_comments)
-            narrow = runner.stack_each(_narrowed, tk, tuple(dict.fromkeys(read)))
+            narrow = runner.each_piece(_narrowed, tk, tuple(dict.fromkeys(read)))  # (in pieces when it was)
             jobs[:] = _swapped(jobs, tk, narrow)
             linked.tickets = tk = narrow
         # the stages driven in rounds first, on a cluster not yet busy with the whole-table stages: their
@@ -1951,8 +1956,13 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     avoidance_parts = None
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:
+        # (the tickets only to look an answer's sampling unit up in: their ids, units and customers)
+        lookup = None if tk is None or unit in (None, "customer") else (
+            _narrowed(tk, _UNIT_LOOKUP + (unit,)) if runner is None
+            else runner.stack_each(_narrowed, tk, _UNIT_LOOKUP + (unit,)))
         merged = run("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
-                       tickets=tk, **boot)
+                       tickets=lookup, **boot)
+        lookup = None
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)

@@ -578,6 +578,16 @@ class DaskRunner:
             return self.submit(fn, table, *args, **kw)
         return self.submit(_stack_pieces, [self.submit(fn, p, *args, **kw) for p in table.futures])
 
+    def each_piece(self, fn: Callable[..., Any], table: Any, *args: Any, **kw: Any) -> Any:
+        """``fn(table, *args, **kw)`` for a function of rows that keeps them all, in order (a narrowing, say),
+        where the table is: of a table in :class:`Pieces`, the :class:`Pieces` of ``fn`` of each piece (never
+        stacked here; the step that needs the whole result stacks it, :meth:`whole`); of any other table, a
+        future of ``fn`` of it."""
+        if not isinstance(table, Pieces):
+            return self.submit(fn, table, *args, **kw)
+        _check_held(table)
+        return Pieces([self.submit(fn, p, *args, **kw) for p in table.futures], table.rows)
+
     @staticmethod
     def releasable(table: Any) -> bool:
         """Whether :meth:`release` would let ``table`` go (a table held in :class:`Pieces`)."""

@@ -132,3 +132,26 @@ def test_the_notes_explain_penalty_once_instead_of_an_empty_good_class_per_reaso
     assert sum("a mention has no good end" in n for n in planted.notes) == 1
     assert planted.table["reward"].isna().all() and (planted.table["bad_end"] == "high").all()
 
+
+
+def test_accounts_as_units_need_only_the_tickets_ids_customers_and_accounts():
+    # an answer's account is looked up in the tickets (the ticket it is about, else its customer's tickets'):
+    # the analysis passes only those columns (the Dask engine a narrow stacked lookup, not the whole tickets)
+    from csanalysis.analysis import _UNIT_LOOKUP, _narrowed
+
+    resp = _survey()
+    n = len(resp)
+    resp["ticket_id"] = [f"t{i}" if i % 5 else None for i in range(n)]  # a fifth about no ticket
+    rng = np.random.default_rng(4)
+    tickets = pd.DataFrame({"ticket_id": [f"t{i}" for i in range(n)], "customer": resp["customer"].to_numpy(),
+                            "account_id": np.array([f"a{k}" for k in range(40)], dtype=object)[
+                                rng.integers(0, 40, n)],
+                            "subject": "a subject read by no stage", "rating": rng.integers(1, 6, n)})
+    v = verbatims(resp, validated=VALID)
+    run = lambda t: _reason_drivers(resp, v, BadExperienceRule(), "account_id", tickets=t,
+                                    n_resamples=100, seed=0)
+    whole, narrow, none = run(tickets), run(_narrowed(tickets, (*_UNIT_LOOKUP, "account_id"))), run(None)
+    pd.testing.assert_frame_equal(whole.table, narrow.table)
+    assert "accounts as clusters" in whole.table["method"].iloc[0]
+    # (the lookup matters: without it each answer is its customer's own unit, other intervals)
+    assert not np.allclose(whole.table["ci_low"], none.table["ci_low"])
