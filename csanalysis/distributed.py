@@ -84,8 +84,11 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    note, reads its partitions stacked back; held in :class:`Pieces`, it
    goes as soon as its orders are counted: :meth:`DaskRunner.release`),
    and the whole tickets are
-   narrowed to the columns a stage on them still reads (the verbatims'
-   comments, the reason drivers' units, the columns of the notes' runs).
+   narrowed to the columns a stage's run on the whole tables (for the
+   pandas engine's note) reads, piece by piece where they are in
+   :class:`Pieces` (:meth:`DaskRunner.each_piece`; stacked only if such a
+   run happens); the reason drivers read a narrower lookup of the
+   tickets' ids, customers and sampling units, stacked.
    The key drivers gather too: each partition's tickets and answers give
    their rows of numbers and sampling units
    (:func:`csanalysis.analysis.driver_rows`, beside the partition's

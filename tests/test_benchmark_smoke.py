@@ -158,3 +158,29 @@ def test_the_dask_report_keeps_one_partition_size_at_every_scale():
         [4, 4, 5, 20]
     assert bench_run.dask_partitions(5_000_000, workers=16) == 32
     assert bench_run.dask_partitions(0, workers=3) == 6
+
+
+def test_the_scale_runs_memory_is_cut_into_the_analysis_phases(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import scale_run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    # t, total, client, two workers, their managed and spilled data
+    trace = [[t, 100.0 + t, 50.0, 20.0 + t, 30.0, 1.0, 2.0, 0.0, 5.0 * (t > 25)] for t in range(0, 40, 2)]
+    lines = [(0.0, "reading tickets: x.csv"), (10.0, "experiences ..."), (20.0, "key drivers ..."),
+             (25.0, "12 stages on the cluster ..."), (39.0, "done")]
+    p = scale_run.phases(trace, lines, end=40.0)
+    assert list(p) == ["reading", "per-customer and driven", "whole-table"]
+    assert (p["reading"]["from_s"], p["reading"]["to_s"]) == (0.0, 10.0)
+    assert p["reading"]["total_max_mb"] == 108 and p["per-customer and driven"]["total_max_mb"] == 124
+    assert p["whole-table"]["worker_max_mb"] == [58, 30] and p["whole-table"]["spilled_max_mb"] == 5
+    assert p["whole-table"]["managed_max_mb"] == 3 and p["reading"]["spilled_max_mb"] == 0
+    # a run that never reached the later phases has the phases it reached
+    assert list(scale_run.phases(trace[:4], lines[:1], end=8.0)) == ["reading"]
+    run = {"scale": "5m", "customers": 5_000_000, "partitions": 20, "memory_limit": "10GiB", "status": "ok",
+           "seconds": 40.0, "peak_mb": 138, "peak_at_s": 38.0, "phases": p, "timings": {"key drivers": 12.0}}
+    (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
+    text = scale_run.summary(tmp_path / "5m.json")
+    assert "5m (5,000,000 customers, 20 partitions" in text and "whole-table (25-40 s)" in text
+    assert "key drivers 12 s" in text
