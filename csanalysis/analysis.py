@@ -1526,7 +1526,9 @@ def analyse(
         is started for this analysis and closed after it.
     partitions : int, optional
         With ``engine="dask"``: partitions of customers of the per-customer
-        phase (default: two per worker). The figures do not depend on it.
+        phase (default: two per worker, or one per
+        :data:`~csanalysis.distributed.PARTITION_ROWS` input rows when that is
+        more). The figures do not depend on it.
     keep_tables : bool, default True
         Keep the linked tables and the experiences in the result
         (``.linked``, ``.experiences``). ``False`` keeps the linking's key,

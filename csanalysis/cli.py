@@ -161,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --engine dask: address of a running Dask scheduler (default: start a local cluster "
                         "for this run), e.g. --scheduler tcp://10.0.0.5:8786")
     g.add_argument("--partitions", type=int, default=None, metavar="N",
-                   help="with --engine dask: partitions of customers (default: two per worker; the figures do not "
-                        "depend on it), e.g. --partitions 64")
+                   help="with --engine dask: partitions of customers (default: two per worker, or one per 2M input "
+                        "rows when that is more; the figures do not depend on it), e.g. --partitions 64")
     g = r.add_argument_group("bad-experience rule",
                              "What counts as a bad (and a good) service experience; the criteria are combined\n"
                              "with OR. Default: the ticket's rating is bad, or CSAT 2 or lower; good: rating good\n"

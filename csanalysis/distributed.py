@@ -175,7 +175,7 @@ import pandas as pd
 
 from .errors import CsanalysisError
 
-__all__ = ["READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster"]
+__all__ = ["PARTITION_ROWS", "READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster"]
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +184,10 @@ log = logging.getLogger(__name__)
 READ_BYTES_PER_BYTE = 4
 #: The share of the workers' memory limits that the file reads under way may take together.
 READ_SHARE = 0.5
+#: Rows of the input tables per partition of customers by default (:attr:`DaskRunner.n_parts`): about 250k
+#: customers of typical exports (3 tickets, 0.5 survey answers and 4.4 orders each), so 4 partitions at 1M
+#: customers and 20 at 5M; never fewer than two per worker.
+PARTITION_ROWS = 2_000_000
 
 
 def _apply(fn: Callable[..., Any], args: tuple, kw: dict) -> Any:
@@ -476,7 +480,10 @@ class DaskRunner:
         cluster (:func:`local_cluster`) is started and closed by :meth:`close`.
     partitions : int, optional
         Partitions of customers of the per-customer phase (default: two per
-        worker).
+        worker, or one per :data:`PARTITION_ROWS` rows of the tables read or
+        given when that is more, so that a partition's tasks stay the same
+        size however large the data: the memory a task needs is bounded by
+        its partition, and the data the workers hold can spill to disk).
     """
 
     def __init__(self, scheduler: Any = None, *, partitions: int | None = None) -> None:
@@ -508,6 +515,9 @@ class DaskRunner:
         #: Tables held in :class:`Pieces` that a step needed whole, and stacked on a worker.
         self.stacked_pieces = 0
         self._n_parts: int | None = None
+        #: Rows of the tables read (their load reports' rows loaded) or given (:meth:`put`) so far: what the
+        #: default number of partitions is sized by (:attr:`n_parts`).
+        self.input_rows = 0
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
         elif scheduler is None:
@@ -530,10 +540,11 @@ class DaskRunner:
 
     @property
     def n_parts(self) -> int:
-        """Partitions of customers of this run: ``partitions``, default two per worker (fixed at first use,
-        so that every table is split alike)."""
+        """Partitions of customers of this run: ``partitions``, default two per worker or one per
+        :data:`PARTITION_ROWS` rows of the tables read or given (:attr:`input_rows`), whichever is more (fixed
+        at first use, after the reading, so that every table is split alike)."""
         if self._n_parts is None:
-            self._n_parts = self.partitions or 2 * self.n_workers
+            self._n_parts = self.partitions or max(2 * self.n_workers, -(-self.input_rows // PARTITION_ROWS))
         return self._n_parts
 
     # ------------------------------------------------------------------ tables on the workers
@@ -571,7 +582,10 @@ class DaskRunner:
 
     def put(self, df: pd.DataFrame | None) -> Any:
         """A table given in memory, sent to a worker: its future (None stays None)."""
-        return None if df is None else self.client.scatter(df, hash=False)
+        if df is None:
+            return None
+        self.input_rows += len(df)
+        return self.client.scatter(df, hash=False)
 
     def stack_each(self, fn: Callable[..., Any], table: Any, *args: Any, **kw: Any) -> Any:
         """A future of ``fn(table, *args, **kw)`` for a function of rows (its rows those of the table given, in
@@ -732,6 +746,7 @@ class DaskRunner:
                 both = self.submit(stack_role, frames)
                 tables[role] = self.client.submit(operator.getitem, both, 0, pure=False)
                 reports[role] = self.client.submit(operator.getitem, both, 1, pure=False).result()
+        self.input_rows += sum(int(r.rows_loaded) for rs in reports.values() for r in rs)
         return Exports(*(tables[role] for role in ROLES), reports)
 
     def link_customers(self, tables: dict[str, Any], *, link_on: str = "auto") -> Any:

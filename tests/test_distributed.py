@@ -133,6 +133,27 @@ def test_sample_files_equal_the_pandas_engine(client):
     assert sum(len(v) for v in b.load_reports.values()) == 5
 
 
+def test_the_default_partitions_grow_with_the_rows_read_or_given(client):
+    # two per worker, or one per PARTITION_ROWS input rows when that is more: a partition's tasks stay the same
+    # size however large the data; a number given is kept
+    from csanalysis.distributed import PARTITION_ROWS, DaskRunner
+
+    read = DaskRunner(client)
+    ex = read.read_exports(**{k: v for k, v in _files().items() if k in ("tickets", "survey", "activity")})
+    loaded = sum(r.rows_loaded for rs in ex.reports.values() for r in rs)
+    assert read.input_rows == loaded > 0
+    read.put(pd.DataFrame({"customer_id": ["a", "b", "c"]}))
+    assert read.input_rows == loaded + 3 and read.n_parts == 2 * read.n_workers == 4
+    big = DaskRunner(client)
+    big.input_rows = 5 * PARTITION_ROWS + 1
+    assert big.n_parts == 6
+    big.input_rows = 10 * PARTITION_ROWS  # (fixed at first use: every table split alike)
+    assert big.n_parts == 6
+    given = DaskRunner(client, partitions=3)
+    given.input_rows = 50 * PARTITION_ROWS
+    assert given.n_parts == 3
+
+
 def test_workers_run_one_thread_and_one_blas_thread(client):
     # two cores, two workers: a worker's BLAS or OpenMP pool of all the cores would oversubscribe them
     info = client.run(lambda: {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
