@@ -430,14 +430,19 @@ class WorkerMap:
 
 def _data_as_futures(client: Any, items: list[Any]) -> list[Any]:
     """``items`` with their data sent to the cluster as futures in its place, not copied into the tasks (and
-    the scheduler's graph): an element every tuple item shares (the same object) once, and an item's own
-    arrays of more than a megabyte each."""
+    the scheduler's graph): an element every tuple item shares (the same object) once to each of as many
+    workers as there are items (so that the items run side by side: a task goes where its data is, and the
+    scheduler does not move a task whose data is large; at 5M customers the key drivers' outcomes, sharing
+    0.8 GB of rows sent to one worker, all ran there, one after another, the other worker idle), and an
+    item's own arrays of more than a megabyte each."""
     if not items or not all(isinstance(it, tuple) and len(it) == len(items[0]) for it in items):
         return items
     items = list(items)
+    workers = sorted(client.scheduler_info().get("workers", {}))[:len(items)] or None
     for j in range(len(items[0])):
         if len(items) > 1 and all(it[j] is items[0][j] for it in items):
-            [sent] = client.scatter([items[0][j]], hash=False)  # in a list: a tuple would be scattered element-wise
+            # (in a list: a tuple would be scattered element-wise)
+            [sent] = client.scatter([items[0][j]], hash=False, broadcast=True, workers=workers)
             items = [(*it[:j], sent, *it[j + 1:]) for it in items]
             continue
         big = [i for i, it in enumerate(items) if getattr(it[j], "nbytes", 0) > 2**20]

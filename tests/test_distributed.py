@@ -723,6 +723,27 @@ def _fan_out_shared(n: int) -> list:
     return list(WorkerMap()(_shift, [(i, data, own[i], 2.0) for i in range(n)]))
 
 
+def _shared_on(n: int) -> list:
+    from dask.distributed import get_client
+
+    from csanalysis.distributed import _data_as_futures
+
+    data = np.arange(1000.0)
+    items = _data_as_futures(get_client(), [(i, data) for i in range(n)])
+    shared = items[0][1]
+    assert all(it[1] is shared for it in items)
+    return sorted(get_client().who_has([shared])[shared.key])
+
+
+def test_the_data_worker_map_items_share_is_on_every_worker_they_may_run_on(client):
+    # the shared element goes to as many workers as there are items, so the items run side by side (a task
+    # goes where its data is; at 5M customers the key drivers' outcomes all ran on the one worker that held
+    # their 0.8 GB of shared rows)
+    workers = sorted(client.scheduler_info()["workers"])
+    assert sorted(client.submit(_shared_on, 2, pure=False).result()) == workers
+    assert sorted(client.submit(_shared_on, 5, pure=False).result()) == workers
+
+
 def test_worker_map_runs_each_item_as_a_task_of_its_own(client):
     # inside a task: one task per item, results in order; outside: the builtin map
     got = client.submit(_fan_out, 5, pure=False).result()
