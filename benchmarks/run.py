@@ -101,6 +101,18 @@ def _hwm_mb() -> float:
     return _status_kb("VmHWM") / 1024
 
 
+def tree_rss_mb() -> float:
+    """Resident memory of this process and all its descendants together (MB)."""
+    import psutil
+
+    me = psutil.Process()
+    total = 0
+    for proc in [me, *me.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += proc.memory_info().rss
+    return total / 1024**2
+
+
 class TreePeak:
     """Peak resident memory of this process and all its descendants together (MB), sampled every 0.1 s.
 
@@ -116,14 +128,7 @@ class TreePeak:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _sample(self) -> float:
-        import psutil
-
-        me = psutil.Process()
-        total = 0
-        for proc in [me, *me.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):
-                total += proc.memory_info().rss
-        return total / 1024**2
+        return tree_rss_mb()
 
     def _run(self) -> None:
         while not self._stop.is_set():

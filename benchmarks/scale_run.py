@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     import psutil
     from dask.distributed import Client
+    from run import tree_rss_mb
 
     import csanalysis as cs
     from csanalysis.distributed import local_cluster
@@ -119,15 +120,9 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
         mem.write(",".join(TRACE_COLUMNS) + "\n")
         while not stop.is_set():
             try:
-                rss = 0
-                for proc in [me, *me.children(recursive=True)]:
-                    try:
-                        rss += proc.memory_info().rss
-                    except psutil.Error:
-                        pass
                 ws = [w["metrics"] for _, w in sorted(client.scheduler_info(n_workers=-1)["workers"].items())]
                 ws = (ws + [{}, {}])[:2]
-                row = [time.time() - t0, rss / 2**20, me.memory_info().rss / 2**20,
+                row = [time.time() - t0, tree_rss_mb(), me.memory_info().rss / 2**20,
                        *(w.get("memory", 0) / 2**20 for w in ws), *(w.get("managed_bytes", 0) / 2**20 for w in ws),
                        *((w.get("spilled_bytes") or {}).get("disk", 0) / 2**20 for w in ws)]
                 trace.append(row)
