@@ -190,7 +190,8 @@ def _file_bytes(path: Path) -> int:
         return 0
 
 
-def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], object]]:
+def library_stages(files: dict[str, Path], *, worker_memory: str | None = None
+                   ) -> list[tuple[str, tuple[str, ...], object]]:
     """(name, stages it needs, function(ctx) -> info dict) in run order."""
 
     def read_tickets(ctx):
@@ -303,7 +304,18 @@ def library_stages(files: dict[str, Path]) -> list[tuple[str, tuple[str, ...], o
         info = files["tickets"].parent / "benchmark_data.json"  # (the scale's customers, for the partitions)
         n = json.loads(info.read_text(encoding="utf-8"))["customers"] if info.exists() else 0
         parts = dask_partitions(n)
-        return {**_report(["--engine", "dask", "--partitions", str(parts)]), "partitions": parts}
+        extra = ["--engine", "dask", "--partitions", str(parts)]
+        if worker_memory is None:  # the local cluster `csanalysis report` starts (Dask's memory limits)
+            return {**_report(extra), "partitions": parts}
+        # the same local cluster with a memory limit per worker, started here (in the stage's process, as the
+        # report's own would be: its processes are in the stage's memory) and given to the report by address
+        from dask.distributed import Client
+
+        from csanalysis.distributed import local_cluster
+
+        with local_cluster(memory_limit=worker_memory) as cluster, Client(cluster) as client:
+            out = _report([*extra, "--scheduler", client.scheduler.address])
+        return {**out, "partitions": parts, "worker_memory": worker_memory}
 
     E = ("experiences",)
     readers = [("read_tickets", (), read_tickets), ("read_survey", (), read_survey),
@@ -394,7 +406,8 @@ def _unavailable(name: str) -> str | None:
     return None
 
 
-def run_library(data: Path, stages: list[str], *, timeout: float, profile: set[str], profile_dir: Path | None) -> dict:
+def run_library(data: Path, stages: list[str], *, timeout: float, profile: set[str], profile_dir: Path | None,
+                worker_memory: str | None = None) -> dict:
     """Worker: run the stages in order in this process; one record per stage."""
     import warnings
 
@@ -402,12 +415,14 @@ def run_library(data: Path, stages: list[str], *, timeout: float, profile: set[s
         warnings.simplefilter("ignore")  # library warnings are not the benchmark's business
         old = signal.signal(signal.SIGALRM, _alarm)
         try:
-            return _run_library(data, stages, timeout=timeout, profile=profile, profile_dir=profile_dir)
+            return _run_library(data, stages, timeout=timeout, profile=profile, profile_dir=profile_dir,
+                                worker_memory=worker_memory)
         finally:
             signal.signal(signal.SIGALRM, old)
 
 
-def _run_library(data: Path, stages: list[str], *, timeout: float, profile: set[str], profile_dir: Path | None) -> dict:
+def _run_library(data: Path, stages: list[str], *, timeout: float, profile: set[str], profile_dir: Path | None,
+                 worker_memory: str | None = None) -> dict:
     files = {role: data / name for role, (name, _) in bgen.FILES.items()}
     ctx: dict = {}
     out: dict = {}
@@ -418,7 +433,7 @@ def _run_library(data: Path, stages: list[str], *, timeout: float, profile: set[
     import csanalysis.io  # noqa: F401
     import csanalysis.link  # noqa: F401
     import_s = time.perf_counter() - t_import
-    for name, needs, fn in library_stages(files):
+    for name, needs, fn in library_stages(files, worker_memory=worker_memory):
         if name not in stages:
             continue
         rec: dict = {"status": "ok"}
@@ -650,11 +665,13 @@ def run_scale(n: int, args, log) -> dict:
         log(f"[{label}] csanalysis stages: {', '.join(group)} ...")
         wargs = ["--worker", "library", *common, "--stages", ",".join(group),
                  "--stage-timeout", str(args.stage_timeout)]
+        if args.worker_memory:
+            wargs += ["--worker-memory", args.worker_memory]
         if args.profile:
             wargs += ["--profile", ",".join(args.profile), "--profile-dir", str(Path(args.out) / "profiles")]
         res = (_subprocess(wargs, log) if not args.inline else
                run_library(folder, group, timeout=args.stage_timeout, profile=set(args.profile),
-                           profile_dir=Path(args.out) / "profiles"))
+                           profile_dir=Path(args.out) / "profiles", worker_memory=args.worker_memory))
         if "failed" in res:
             for s in group:
                 rec["library"]["stages"][s] = {"status": "error", "note": res["failed"] + ": " + res["output"][-500:]}
@@ -922,6 +939,10 @@ def parse_args(argv):
     ap.add_argument("--stage-timeout", type=float, default=1800, help="seconds before a stage is stopped")
     ap.add_argument("--profile", default="", help="stages to run under cProfile (writes OUT/profiles/*.txt)")
     ap.add_argument("--inline", action="store_true", help="run the workers in this process (quicker, less isolated)")
+    ap.add_argument("--worker-memory", default=None, metavar="LIMIT",
+                    help="report_dask: each worker's Dask memory_limit, e.g. 10GiB (default: the local cluster "
+                         "`csanalysis report --engine dask` starts, Dask's limits: the machine's memory shared among "
+                         "the workers, which leaves none for the client at the largest scales)")
     ap.add_argument("--worker", choices=["library", "peers"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -948,7 +969,8 @@ def main(argv: list[str] | None = None) -> int:
             import csanalysis  # noqa: F401  first, before pyarrow: it sets mimalloc's options (csanalysis._memory)
 
             res = run_library(data, args.stage_list, timeout=args.stage_timeout, profile=set(args.profile),
-                              profile_dir=Path(args.profile_dir) if args.profile_dir else None)
+                              profile_dir=Path(args.profile_dir) if args.profile_dir else None,
+                              worker_memory=args.worker_memory)
         else:
             res = run_peers(data, threads=args.threads)
         Path(args.result).write_text(json.dumps(res), encoding="utf-8")
