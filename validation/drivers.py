@@ -92,6 +92,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from intervals import clopper_pearson
 from scipy import special, stats  # noqa: E402
 
 from csanalysis.estimators.drivers import key_drivers, lmg_weights, relative_weights  # noqa: E402
@@ -257,12 +258,6 @@ def replicate(scenario: str, rng: np.random.Generator, customers: int, resamples
 
 
 # --------------------------------------------------------------------------- summaries
-def clopper_pearson(k: int, n: int) -> tuple[float, float]:
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
-
-
 def coverage_verdict(k: int, n: int) -> tuple[float, float, float, bool]:
     lo, hi = clopper_pearson(k, n)
     p = k / n

@@ -82,7 +82,8 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import special, stats  # noqa: E402
+from intervals import clopper_pearson
+from scipy import special  # noqa: E402
 
 from csanalysis.estimators.nonresponse import MEASURES, nonresponse_weighted  # noqa: E402
 
@@ -207,20 +208,14 @@ def one_rep(rng: np.random.Generator, world: str, args: argparse.Namespace) -> p
     })
 
 
-def _ci(k: int, n: int) -> tuple[float, float]:
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
-
-
 def _pct(k: int, n: int) -> str:
-    lo, hi = _ci(k, n)
+    lo, hi = clopper_pearson(k, n)
     return f"{100 * k / n:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
 
 
 def meets(k: int, n: int) -> bool:
     """The coverage target: Clopper-Pearson 95% interval overlaps [93%, 97%] and the coverage is at least 90%."""
-    lo, hi = _ci(k, n)
+    lo, hi = clopper_pearson(k, n)
     return lo <= 0.97 and hi >= 0.93 and k / n >= 0.90
 
 

@@ -66,6 +66,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from intervals import clopper_pearson
 from scipy import stats  # noqa: E402
 
 from csanalysis.estimators.rankings import rank_units  # noqa: E402
@@ -192,18 +193,10 @@ def one_rep(rng: np.random.Generator, kind: str, world: str, args: argparse.Name
     })
 
 
-def _ci(k: int, n: int) -> tuple[float, float]:
-    if n == 0:
-        return np.nan, np.nan
-    lo = stats.beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
-    hi = stats.beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
-    return float(lo), float(hi)
-
-
 def _pct(k: int, n: int) -> str:
     if n == 0:
         return "–"
-    lo, hi = _ci(k, n)
+    lo, hi = clopper_pearson(k, n)
     return f"{100 * k / n:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
 
 

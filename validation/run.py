@@ -45,8 +45,8 @@ if str(ROOT) not in sys.path:  # the package: an installed (editable) csanalysis
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from intervals import clopper_pearson
 from scipy import stats  # noqa: E402
-
 from simulate import TRUTH_FIGURES, WORLDS, population_truth, simulate, world_hash  # noqa: E402
 
 #: Figures whose validated test is "reject no effect": id -> how (p-value of the row when it has one, else CI).
@@ -314,15 +314,6 @@ def _init_worker() -> None:
 
 
 # =========================================================================== the table
-def _cp(k: int, n: int) -> tuple[float, float]:
-    """Clopper-Pearson 95% interval of k successes in n."""
-    if n == 0:
-        return float("nan"), float("nan")
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(0.025, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(0.975, k + 1, n - k))
-    return lo, hi
-
-
 def rejects(row: dict) -> bool | None:
     """The validated test of a comparison: p < 0.05 where the row has a p-value, else the CI excluding 0."""
     p = row.get("p_value")
@@ -370,13 +361,13 @@ def summarise(world: str, records: dict[int, dict], truth: dict[str, float],
         n_ci = int(has_ci.sum())
         k_cov = int(((lo_a <= tv) & (tv <= hi_a))[has_ci].sum()) if math.isfinite(tv) else 0
         cov = k_cov / n_ci if n_ci and math.isfinite(tv) else np.nan
-        c_lo, c_hi = _cp(k_cov, n_ci) if n_ci and math.isfinite(tv) else (np.nan, np.nan)
+        c_lo, c_hi = clopper_pearson(k_cov, n_ci) if n_ci and math.isfinite(tv) else (np.nan, np.nan)
         width = float((hi_a - lo_a)[has_ci].mean()) if n_ci else np.nan
         width_ratio = width / (2 * 1.959964 * sd) if n_ci and sd and sd > 0 else np.nan
         rr = [x for x in rej if x is not None]
         k_rej = int(sum(rr))
         rej_rate = k_rej / len(rr) if rr else np.nan
-        r_lo, r_hi = _cp(k_rej, len(rr)) if rr else (np.nan, np.nan)
+        r_lo, r_hi = clopper_pearson(k_rej, len(rr)) if rr else (np.nan, np.nan)
         test = ""
         if fid in TESTS:
             test = ("p < 0.05" if used_p and all(used_p) else "CI excludes 0" if not any(used_p)
