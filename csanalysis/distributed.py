@@ -324,11 +324,6 @@ def _join_parts(parts: list[tuple[pd.DataFrame, np.ndarray]]) -> tuple[pd.DataFr
     return _stacked([p for p, _ in parts]), np.concatenate([q for _, q in parts])
 
 
-def _linked_counts(df: pd.DataFrame) -> tuple[int, int]:
-    """Rows of a linked table and rows linked to a customer (:func:`csanalysis.link.link_summary`'s counts)."""
-    return len(df), int(df["customer"].notna().sum())
-
-
 def _n_customers(part: pd.DataFrame) -> int:
     return int(part["customer"].nunique())
 
@@ -802,12 +797,12 @@ class DaskRunner:
         """:func:`csanalysis.link.link_summary` of a linked table on the workers: of a table in :class:`Pieces`,
         its rows counted piece by piece and its customers partition by partition (a customer's rows are in one
         partition, :meth:`customer_parts`, whose split of the table's customers is reused)."""
-        from .link import link_row, link_summary
+        from .link import link_row, link_summary, linked_counts
 
         if not isinstance(table, Pieces):
             return self.call(link_summary, name, table, link_on)
         _check_held(table)
-        counts = self.client.gather([self.submit(_linked_counts, p) for p in table.futures])
+        counts = self.client.gather([self.submit(linked_counts, p) for p in table.futures])
         columns = next((c for k, c in self._parts if k == table.key and "customer" in c), ("customer",))
         customers = self.client.gather([self.submit(_n_customers, part)
                                         for part, _ in self.customer_parts(table, columns)])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_ids", "link_pairs",
-           "link_row", "link_summary", "link_table", "resolve_link_key"]
+           "link_row", "link_summary", "link_table", "linked_counts", "resolve_link_key"]
 
 TABLE_NAMES = ("tickets", "responses", "activity", "customers")
 
@@ -209,9 +209,15 @@ def link_table(df: pd.DataFrame, key: str, bridge: pd.Series) -> pd.DataFrame:
     return df
 
 
+def linked_counts(df: pd.DataFrame) -> tuple[int, int]:
+    """Rows of a linked table and rows linked to a customer (what :func:`link_summary` counts; a table in
+    pieces adds up its pieces' counts)."""
+    return len(df), int(df["customer"].notna().sum())
+
+
 def link_summary(name: str, df: pd.DataFrame, link_on: str) -> dict:
     """One row of :meth:`LinkedData.summary`: the table's rows, rows linked, share linked and distinct customers."""
-    return link_row(name, len(df), int(df["customer"].notna().sum()), int(df["customer"].nunique()), link_on)
+    return link_row(name, *linked_counts(df), int(df["customer"].nunique()), link_on)
 
 
 def link_row(name: str, rows: int, linked: int, customers: int, link_on: str) -> dict:
