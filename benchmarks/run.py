@@ -941,8 +941,8 @@ def parse_args(argv):
     ap.add_argument("--inline", action="store_true", help="run the workers in this process (quicker, less isolated)")
     ap.add_argument("--worker-memory", default=None, metavar="LIMIT",
                     help="report_dask: each worker's Dask memory_limit, e.g. 10GiB (default: the local cluster "
-                         "`csanalysis report --engine dask` starts, Dask's limits: the machine's memory shared among "
-                         "the workers, which leaves none for the client at the largest scales)")
+                         "`csanalysis report --engine dask` starts, csanalysis.distributed.worker_memory: the "
+                         "machine's memory shared among the workers and the client)")
     ap.add_argument("--worker", choices=["library", "peers"], help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)

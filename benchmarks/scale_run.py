@@ -19,7 +19,8 @@ A run that fails (a worker killed, say) says so in the log and the JSON, with th
 ``--partitions auto`` is the harness's (:func:`run.dask_partitions`: 250k customers each, at least two per worker),
 so scales compare at one partition size. ``--memory-limit`` is each worker's (Dask's ``memory_limit``: it spills
 its data to disk from 70% of it, pauses at 80%, is restarted at 95%); ``auto`` is Dask's default, the machine's
-memory shared among the workers, which leaves nothing for the client.
+memory shared among the workers, which leaves nothing for the client (the local cluster of ``csanalysis report``
+leaves it a share: :func:`csanalysis.distributed.worker_memory`).
 """
 
 from __future__ import annotations

@@ -809,6 +809,25 @@ def test_resolved_secret_hashes_like_the_secret_and_never_shows_it():
     assert np.all(email_key(e, resolve_secret(None)).isna() == e.isna())
 
 
+def test_the_local_cluster_leaves_the_client_a_share_of_the_memory(client):
+    """Each worker of the local cluster gets the machine's memory shared among the workers and the client
+    (Dask's own default shares it among the workers alone: the client, which gathers the results, had none);
+    a limit given is kept."""
+    from distributed.system import MEMORY_LIMIT
+
+    from csanalysis.distributed import local_cluster, worker_memory
+
+    limits = [w["memory_limit"] for w in client.scheduler_info()["workers"].values()]
+    assert len(limits) == 2 and limits == [MEMORY_LIMIT // 3] * 2
+    assert sum(limits) + worker_memory(2) <= MEMORY_LIMIT
+    assert worker_memory(1) == MEMORY_LIMIT // 2 and worker_memory(0) == worker_memory(1)
+    cluster = local_cluster(1, memory_limit="1GiB")
+    try:
+        assert [w.memory_manager.memory_limit for w in cluster.workers.values()] == [2**30]
+    finally:
+        cluster.close()
+
+
 def test_local_cluster_does_not_claim_the_dashboard_port():
     """A second cluster on the machine (a dashboard on 8787) starts without a warning: the scheduler's HTTP
     endpoints take a free loopback port (warnings are errors in this suite)."""
