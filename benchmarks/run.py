@@ -686,6 +686,52 @@ def run_scale(n: int, args, log) -> dict:
     return rec
 
 
+def _run_of(rec: dict) -> dict:
+    """What identifies one harness run of a scale: when, on which commit and machine, which stages."""
+    return {"run_at": rec.get("run_at"), "machine": rec.get("machine"), "stages": sorted(rec["library"]["stages"]),
+            "peers": bool(rec.get("peers"))}
+
+
+def merge_scale(old: dict | None, new: dict) -> dict:
+    """The record of a scale after a run of some of its stages: the stages run replace theirs, the others are
+    kept (each stage marked with the run it comes from), the peers too unless the run measured them again, and
+    the derived figures are computed again from the stages together. A record of other data (customers, seed,
+    shape or generator version) is replaced whole.
+
+    Examples
+    --------
+    >>> old = {"scale": "1m", "customers": 1, "run_at": "t0", "machine": {"git_commit": "a"}, "peers": {"p": 1},
+    ...        "data": {"seed": 1, "shape": "typical", "generator_version": "g", "bytes": {"tickets": 2**20}},
+    ...        "library": {"stages": {"report": {"seconds": 9.0}, "report_dask": {"seconds": 8.0}}, "max_rss_mb": 5.0}}
+    >>> new = {**old, "run_at": "t1", "machine": {"git_commit": "b"}, "peers": {},
+    ...        "library": {"stages": {"report_dask": {"seconds": 7.0}}, "max_rss_mb": 0.0}}
+    >>> m = merge_scale(old, new)
+    >>> m["library"]["stages"]["report"]["seconds"], m["library"]["stages"]["report_dask"]["seconds"]
+    (9.0, 7.0)
+    >>> m["library"]["stages"]["report"]["run_at"], m["library"]["stages"]["report_dask"]["run_at"], m["peers"]
+    ('t0', 't1', {'p': 1})
+    >>> [r["run_at"] for r in m["runs"]], m["library"]["max_rss_mb"]
+    (['t0', 't1'], 5.0)
+    """
+    same = ("customers", "seed", "shape", "generator_version")
+    if old is None or old.get("customers") != new.get("customers") or any(
+            (old.get("data") or {}).get(k) != (new.get("data") or {}).get(k) for k in same[1:]):
+        return new
+    runs = list(old.get("runs") or [_run_of(old)]) + [_run_of(new)]
+    stages = {}
+    for rec in (old, new):
+        for name, st in rec["library"]["stages"].items():
+            stages[name] = {**st, "run_at": st.get("run_at", rec.get("run_at")),
+                            "git_commit": st.get("git_commit", (rec.get("machine") or {}).get("git_commit"))}
+    ran_pandas = any(s not in REPORT_STAGES for s in new["library"]["stages"])
+    library = {**old["library"], "stages": stages,
+               "max_rss_mb": new["library"]["max_rss_mb"] if ran_pandas else old["library"].get("max_rss_mb", 0.0)}
+    merged = {**old, "run_at": new["run_at"], "machine": new["machine"], "runs": runs, "library": library,
+              "peers": new.get("peers") or old.get("peers") or {}}
+    merged["derived"] = derive(library, merged["peers"], merged["data"])
+    return merged
+
+
 # ======================================================================================= output
 
 
@@ -910,11 +956,15 @@ def write_markdown(results: dict, path: Path) -> None:
             L += ["![time and peak memory against customers](growth.png)", ""]
     L += ["## Machine", ""]
     for r in scales:
-        m = r["machine"]
-        L.append(f"* {r['scale']}: run {r['run_at']}, {m.get('cpus')} cores ({m.get('cpu')}), {m.get('memory_gb')} GB, "
-                 f"load average at start {m.get('load_average')}, git {m.get('git_commit')}"
-                 f"{' (uncommitted changes)' if m.get('git_dirty') else ''}; Python {m.get('python')}, pandas "
-                 f"{m.get('pandas')}, numpy {m.get('numpy')}, pyarrow {m.get('pyarrow')}, duckdb {m.get('duckdb')}")
+        for run in r.get("runs") or [_run_of(r)]:
+            m = run["machine"] or {}
+            what = ("" if not r.get("runs") else
+                    f" ({', '.join(run['stages'])}{', peers' if run['peers'] else ''})")
+            L.append(f"* {r['scale']}{what}: run {run['run_at']}, {m.get('cpus')} cores ({m.get('cpu')}), "
+                     f"{m.get('memory_gb')} GB, load average at start {m.get('load_average')}, git "
+                     f"{m.get('git_commit')}{' (uncommitted changes)' if m.get('git_dirty') else ''}; Python "
+                     f"{m.get('python')}, pandas {m.get('pandas')}, numpy {m.get('numpy')}, pyarrow "
+                     f"{m.get('pyarrow')}, duckdb {m.get('duckdb')}")
     extra = results.get("notes_md")
     if extra:
         L += ["", extra.strip()]
@@ -988,7 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
     for text in [s for s in args.scales.split(",") if s.strip()]:
         n = bgen.parse_scale(text)
         rec = run_scale(n, args, log)
-        results["scales"][rec["scale"]] = rec
+        results["scales"][rec["scale"]] = rec = merge_scale(results["scales"].get(rec["scale"]), rec)
         c = rec["derived"].get("avoidance_check")
         if c is not None and not c["agree_3dp"]:
             ok = False

@@ -103,11 +103,56 @@ def test_the_pandas_engines_peak_leaves_out_the_dask_clients_process(monkeypatch
     monkeypatch.setattr(run, "_subprocess", fake_worker)
     args = SimpleNamespace(shape=run.bgen.DEFAULT_SHAPE, seed=0, data_dir=tmp_path, no_peers=True, threads=None,
                            stage_list=["read_tickets", "report", "report_dask"], stage_timeout=60, profile=[],
-                           out=str(tmp_path), inline=False)
+                           out=str(tmp_path), inline=False, worker_memory=None)
     rec = run.run_scale(10, args, lambda *a: None)
     assert rec["derived"]["peak_rss_mb"] == 310.0 and rec["derived"]["memory_ratio"] == 310.0 / 3
     assert rec["derived"]["dask_peak_mb"] == 5000.0
     assert rec["library"]["stages"]["report_dask"]["process_max_rss_mb"] == 900.0
+
+
+def test_a_run_of_some_stages_keeps_the_scales_other_stages(monkeypatch, tmp_path):
+    """Running the Dask report again at a scale (say with a memory limit per worker) replaces its record only:
+    the pandas engine's stages and the peers measured before stay, each stage says which run it comes from,
+    the derived figures are those of the stages together, and the machine section lists both runs."""
+    from types import SimpleNamespace
+
+    run = _harness()
+    info = {"bytes": {"tickets": 2**20, "survey": 2**20, "activity": 2**20}, "customers": 10, "seed": 0,
+            "shape": "typical", "generator_version": "g", "tickets": 30, "survey_responses": 5, "orders": 40,
+            "order_lines": 60}
+    monkeypatch.setattr(run.bgen, "ensure", lambda *a, **k: (tmp_path, info))
+    seen = []
+
+    def fake_worker(args, log):
+        seen.append(args)
+        group = args[args.index("--stages") + 1].split(",")
+        secs = 4.0 if "--worker-memory" in args else 2.0
+        return {"stages": {s: {"status": "ok", "seconds": secs if s == "report_dask" else 1.0,
+                               "peak_rss_mb": 300.0, "tree_peak_mb": 900.0} for s in group},
+                "max_rss_mb": 310.0, "peak_reset": True}
+
+    monkeypatch.setattr(run, "_subprocess", fake_worker)
+    common = dict(shape=run.bgen.DEFAULT_SHAPE, seed=0, data_dir=tmp_path, no_peers=True, threads=None,
+                  stage_timeout=60, profile=[], out=str(tmp_path), inline=False)
+    first = run.run_scale(10, SimpleNamespace(**common, stage_list=["report", "report_dask"], worker_memory=None),
+                          lambda *a: None)
+    again = run.run_scale(10, SimpleNamespace(**common, stage_list=["report_dask"], worker_memory="3GiB"),
+                          lambda *a: None)
+    assert seen[-1][seen[-1].index("--worker-memory") + 1] == "3GiB"
+    assert all("--worker-memory" not in a for a in seen[:-1])
+    merged = run.merge_scale(first, again)
+    st = merged["library"]["stages"]
+    assert set(st) == {"report", "report_dask"} and st["report_dask"]["seconds"] == 4.0
+    assert st["report"]["run_at"] == first["run_at"] and st["report_dask"]["run_at"] == again["run_at"]
+    assert merged["derived"]["pipeline_seconds"] == 1.0 and merged["derived"]["dask_seconds"] == 4.0
+    assert [r["stages"] for r in merged["runs"]] == [["report", "report_dask"], ["report_dask"]]
+    # other data (another generator version): the new record stands alone
+    other = {**again, "data": {**info, "generator_version": "h"}}
+    assert run.merge_scale(first, other) is other
+    path = tmp_path / "results.md"
+    run.write_markdown({"scales": {"10": merged}}, path)
+    machine = path.read_text(encoding="utf-8").split("## Machine")[1]
+    assert machine.count("* 10 (") == 2 and "(report_dask)" in machine
 
 
 def test_large_scales_are_generated_in_blocks_as_one_export(tmp_path, monkeypatch):
