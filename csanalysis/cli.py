@@ -30,6 +30,8 @@ NOT_ON_THE_COMMAND_LINE: dict[str, str] = {
     "progress": "the command prints progress on standard error itself (--quiet turns it off)",
     "keep_tables": "the report shows no table row by row (only the linking's summary), so it runs without "
                    "keeping them (with --engine dask they then stay on the cluster)",
+    "keep_rows": "the report shows the results' summaries and plots, not their rows per customer, so it runs "
+                 "without keeping them (with --engine dask the largest never come from the cluster)",
 }
 #: Fields of :class:`csanalysis.experiences.BadExperienceRule` and the option that sets each.
 RULE_OPTIONS: dict[str, str] = {

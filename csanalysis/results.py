@@ -23,11 +23,13 @@ group estimate  n
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -117,9 +119,55 @@ class Result(ABC):
     attribute, a dataclass field or a property) and override :meth:`footnote`
     (settings or caveats shown under the table) and :meth:`to_dict` (to carry
     more than the summary).
+
+    A result that holds rows per customer (or per episode) names them in
+    :attr:`row_fields`, has a dataclass field ``kept`` (default None) and
+    says in :meth:`_row_facts` what its other methods compute from those
+    rows: :meth:`without_rows` then gives the same result without them.
     """
 
     title: str = ""
+    #: The attributes holding one row per customer (or episode, answer): what :meth:`without_rows` lets go.
+    row_fields: ClassVar[tuple[str, ...]] = ()
+
+    def _row_facts(self) -> dict[str, Any]:
+        """What the methods of a result without its rows read instead of them (name -> value)."""
+        return {}
+
+    def _kept(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` from the rows, or the value :meth:`without_rows` kept under ``name`` (a copy of a
+        table, so that a caller may change it)."""
+        kept = getattr(self, "kept", None)
+        if kept is None or name not in kept:
+            return compute()
+        value = kept[name]
+        return value.copy() if isinstance(value, pd.DataFrame | pd.Series) else value
+
+    def without_rows(self, keep: tuple[str, ...] = ()) -> Result:
+        """The same result without its rows per customer (:attr:`row_fields`, None after it): its summary,
+        JSON, text and plots are unchanged, computed from the rows before they go.
+
+        What :func:`csanalysis.analyse` gives with ``keep_rows=False`` (``csanalysis report`` runs so: the
+        rows of the segments and the avoidance's episodes are about 560 bytes per customer, 2.8 GB at 5M
+        customers). ``keep``: row fields to keep all the same (a later step still reads them). A result
+        without row fields, or already without its rows, is returned as it is.
+
+        Examples
+        --------
+        >>> import csanalysis as cs
+        >>> a = cs.analyse(cs.datasets.load_sample(), n_resamples=20)
+        >>> rfm = a.results["rfm"]
+        >>> slim = rfm.without_rows()
+        >>> slim.table is None, slim.summary().equals(rfm.summary())
+        (True, True)
+        """
+        if not self.row_fields or not dataclasses.is_dataclass(self):
+            return self
+        drop = [f for f in self.row_fields if f not in keep and getattr(self, f) is not None]
+        if not drop:
+            return self
+        facts = {**(getattr(self, "kept", None) or {}), **self._row_facts()}
+        return dataclasses.replace(self, kept=facts, **dict.fromkeys(drop))
 
     @abstractmethod
     def summary(self) -> pd.DataFrame:

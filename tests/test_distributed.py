@@ -174,6 +174,42 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
     assert a.notes == b.notes
 
 
+def test_without_rows_the_avoidance_and_journeys_rows_stay_on_the_workers(client, monkeypatch):
+    """keep_rows=False on the Dask engine: the avoidance's episodes and the journeys' rows are let go where
+    their stages ran (the journeys keep the service-recovery test's rows until it ran here); every result comes
+    without its rows and the figures, JSON and notes are the pandas engine's."""
+    from csanalysis import analysis
+
+    shipped = []
+    gather = type(client).gather
+
+    def watched(self, futures, *a, **kw):  # what the stages run on the workers send here
+        got = gather(self, futures, *a, **kw)
+        if isinstance(got, list):
+            shipped.extend(v[0] for v in got if isinstance(v, tuple) and len(v) == 3)
+        return got
+
+    a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, keep_rows=False)
+    monkeypatch.setattr(type(client), "gather", watched)
+    b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, keep_rows=False,
+                   engine="dask", scheduler=client)
+    monkeypatch.undo()
+    came = {type(v).__name__: v for v in shipped if type(v).__name__ in ("AvoidanceResult", "JourneyResult")}
+    assert set(came) == {"AvoidanceResult", "JourneyResult"}
+    assert came["AvoidanceResult"].episodes is None and came["AvoidanceResult"].kept
+    j = came["JourneyResult"]
+    assert j.table is None and j.recovery_rows is not None and set(analysis._ROWS_ON_WORKERS) == {"avoidance",
+                                                                                                  "journeys"}
+    for name in ("avoidance", "journeys", "rfm", "clusters", "recovery"):
+        res = b.results[name]
+        assert all(getattr(res, f) is None for f in res.row_fields), name
+    assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
+    for name in ("rfm", "journeys", "clusters"):
+        assert_frame_equal(a.results[name].summary(), b.results[name].summary(), check_exact=False, rtol=1e-9,
+                           atol=1e-9)
+    assert a.notes == b.notes
+
+
 def test_the_whole_activity_rebuilt_from_its_partitions(client):
     # without the tables returned the engine lets go of the whole activity before the whole-table stages; a
     # parted stage's run on the whole tables reads its partitions stacked back: the same rows, in the same order

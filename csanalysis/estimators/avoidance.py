@@ -1932,12 +1932,16 @@ class AvoidanceResult(Result):
         ``mean_control_weighted``, ``smd_before``, ``smd_after``.
     changed_rule : ChangedRule
     count_open_purchases : bool
+    kept : dict or None
+        Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
+        ``episodes`` None): what the plots and :meth:`censoring_trap` read of
+        them (:meth:`episode_counts`).
     """
 
     figures: pd.DataFrame
     curves: dict[str, KaplanMeierResult | None]
     logrank: dict[str, LogRankResult | None]
-    episodes: pd.DataFrame
+    episodes: pd.DataFrame | None
     window: float
     as_of: pd.Timestamp
     index: str
@@ -1948,8 +1952,25 @@ class AvoidanceResult(Result):
     balance: pd.DataFrame | None = None
     changed_rule: ChangedRule = field(default_factory=ChangedRule)
     count_open_purchases: bool = False
+    kept: dict[str, Any] | None = field(default=None, repr=False)
 
     title = "Avoidance after a bad service experience"
+    row_fields = ("episodes",)
+
+    def _row_facts(self) -> dict[str, Any]:
+        return {"episode_counts": self.episode_counts()}
+
+    def episode_counts(self) -> dict[str, float]:
+        """What the plots and :meth:`censoring_trap` read of the episodes: ``baseline`` (the control
+        episodes), ``bad_first`` (customers' first bad experiences) and ``followed_less_than_window`` (the
+        share of those followed for less than the window; NaN without any)."""
+        def count() -> dict[str, float]:
+            ep = self.episodes
+            bad = ep[(ep["group"] == "bad") & ep["first"].astype(bool)]
+            return {"baseline": int((ep["group"] == "baseline").sum()), "bad_first": len(bad),
+                    "followed_less_than_window": (float((bad["followup_days"] < self.window).mean()) if len(bad)
+                                                  else np.nan)}
+        return dict(self._kept("episode_counts", count))
 
     def summary(self) -> pd.DataFrame:
         """One tidy row per figure (see :data:`FIGURE_IDS`)."""
@@ -2028,13 +2049,11 @@ class AvoidanceResult(Result):
         ['naive count', 'Kaplan-Meier']
         """
         km, naive = self.figure("avoid_2y_after_bad"), self.figure("naive_avoid_2y_after_bad")
-        bad = self.episodes[(self.episodes["group"] == "bad") & self.episodes["first"].astype(bool)]
         out = pd.DataFrame(
             {"estimate": [naive["estimate"], km["estimate"]], "ci_low": [np.nan, km["ci_low"]],
              "ci_high": [np.nan, km["ci_high"]]},
             index=["naive count", "Kaplan-Meier"], dtype="float64")
-        out.attrs["followed_less_than_window"] = (
-            float((bad["followup_days"] < self.window).mean()) if len(bad) else np.nan)
+        out.attrs["followed_less_than_window"] = self.episode_counts()["followed_less_than_window"]
         out.attrs["truth"] = np.nan if truth is None else float(truth)
         out.attrs["window"] = self.window
         return out

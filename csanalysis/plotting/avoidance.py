@@ -53,7 +53,7 @@ def plot_avoidance(result: AvoidanceResult, ax: Axes | None = None) -> Axes:
     for g in ("bad", "good", "baseline"):
         km = result.curves.get(g)
         if km is not None and km.n > 0:
-            n = int((result.episodes["group"] == "baseline").sum()) if g == "baseline" else int(round(km.n))
+            n = result.episode_counts()["baseline"] if g == "baseline" else int(round(km.n))
             plot_survival(km, ax=ax, label=f"{_NAMES[g]} (n={n:,})", color=GROUP_COLORS[g])
     ax.axvline(result.window, color="k", linestyle="--", linewidth=1)
     ax.annotate(f"{result.window:g} days", xy=(result.window, 1.0), xytext=(3, -12),

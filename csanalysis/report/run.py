@@ -176,12 +176,12 @@ def run_report(*, tickets=(), survey=(), activity=(), customers=(), sample: bool
         exports = load_sample()
         read = {"reading the bundled sample": time.perf_counter() - t0}
         analysis = analyse(exports, as_of=as_of, link_on=link_on, n_resamples=n_resamples, seed=seed,
-                           timezone=timezone, progress=say, keep_tables=False, **options)
+                           timezone=timezone, progress=say, keep_tables=False, keep_rows=False, **options)
     else:
         read = {}
         analysis = analyse(**{k: (v or None) for k, v in given.items()}, questions=questions, timezone=timezone,
                            dayfirst=dayfirst, as_of=as_of, link_on=link_on, n_resamples=n_resamples, seed=seed,
-                           progress=say, keep_tables=False, **options)
+                           progress=say, keep_tables=False, keep_rows=False, **options)
     writing: dict[str, float] = {}
     page = write_report(analysis, out, progress=say, formats=fmts, timings=writing)
     say(f"wrote {', '.join(fmts)} to {Path(out)}")

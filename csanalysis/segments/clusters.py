@@ -348,10 +348,14 @@ class ClusterResult(Result):
         Feature -> why it was left out.
     scaling : DataFrame
         ``feature, log1p, centre, scale`` of the standardisation.
+    kept : dict or None
+        Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
+        ``labels`` and ``features`` None): the summary, the profile and the
+        number of customers.
     """
 
-    labels: pd.Series
-    features: pd.DataFrame
+    labels: pd.Series | None
+    features: pd.DataFrame | None
     centres: pd.DataFrame
     k: int
     k_scores: pd.DataFrame
@@ -364,9 +368,20 @@ class ClusterResult(Result):
     confidence: float = 0.95
     notes: list[str] = field(default_factory=list)
     title: str = "Customer clusters"
+    kept: dict[str, Any] | None = field(default=None, repr=False)
+
+    row_fields = ("labels", "features")
+
+    def _row_facts(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "profile": self.profile(), "customers": self.n_customers}
+
+    @property
+    def n_customers(self) -> int:
+        """Customers clustered (the rows of :attr:`labels`)."""
+        return self._kept("customers", lambda: len(self.labels))
 
     def __repr__(self) -> str:
-        return f"ClusterResult({len(self.labels)} customers, k={self.k}, features={self.used})"
+        return f"ClusterResult({self.n_customers} customers, k={self.k}, features={self.used})"
 
     def _descriptions(self) -> list[str]:
         out = []
@@ -381,6 +396,9 @@ class ClusterResult(Result):
     def profile(self) -> pd.DataFrame:
         """Per cluster: ``cluster, segment, n, share, description``, the standardised mean of each
         feature (``z_<feature>``) and its median in original units (``median_<feature>``)."""
+        return self._kept("profile", self._profile)
+
+    def _profile(self) -> pd.DataFrame:
         counts = self.labels.value_counts().reindex(self.z_means.index, fill_value=0)
         out = pd.DataFrame({"cluster": self.z_means.index.to_numpy(),
                             "segment": pd.Series([f"cluster {i}" for i in self.z_means.index], dtype=STR),
@@ -396,6 +414,9 @@ class ClusterResult(Result):
 
     def summary(self) -> pd.DataFrame:
         """``segment, n, share, share_ci_low, share_ci_high, description`` per cluster."""
+        return self._kept("summary", self._summary)
+
+    def _summary(self) -> pd.DataFrame:
         names = [f"cluster {i}" for i in self.z_means.index]
         out = share_table("cluster " + self.labels.astype(STR), names, self.confidence)
         out["description"] = pd.Series(self._descriptions(), dtype=STR)

@@ -110,7 +110,7 @@ comparisons carry a ``caveat`` and the flag ``unmeasured_propensity`` (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -185,9 +185,13 @@ class JourneyResult(Result):
         From partitions (:func:`experience_journeys_from_parts`), instead of
         ``events`` and ``purchases`` (None): the service-recovery test's rows,
         which :func:`service_recovery_test` reads.
+    kept : dict or None
+        Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
+        ``table``, ``events``, ``purchases``, ``recovery_rows`` None): the
+        summary and the number of customers.
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame | None
     window: float
     end: pd.Timestamp
     confidence: float = 0.95
@@ -196,9 +200,20 @@ class JourneyResult(Result):
     events: pd.DataFrame | None = field(default=None, repr=False)
     purchases: pd.DataFrame | None = field(default=None, repr=False)
     recovery_rows: Any = field(default=None, repr=False)
+    kept: dict[str, Any] | None = field(default=None, repr=False)
+
+    row_fields = ("table", "events", "purchases", "recovery_rows")
+
+    def _row_facts(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "customers": self.n_customers}
+
+    @property
+    def n_customers(self) -> int:
+        """Customers classified (the rows of :attr:`table`)."""
+        return self._kept("customers", lambda: len(self.table))
 
     def __repr__(self) -> str:
-        return f"JourneyResult({len(self.table)} customers, window={self.window:g} days, end={self.end.date()})"
+        return f"JourneyResult({self.n_customers} customers, window={self.window:g} days, end={self.end.date()})"
 
     def summary(self) -> pd.DataFrame:
         """Per journey: share of customers and outcomes within the window.
@@ -210,6 +225,9 @@ class JourneyResult(Result):
         description`` (what the journey is and its time zero; the rates
         describe customers and are not a comparison between journeys).
         """
+        return self._kept("summary", self._summary)
+
+    def _summary(self) -> pd.DataFrame:
         out = outcome_table(self.table, "journey", JOURNEYS, self.confidence)
         w = f"{self.window:g}"
         zero = {j: "the last service event" for j in JOURNEYS}
@@ -223,7 +241,7 @@ class JourneyResult(Result):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"segments": [{"segment", "n", "share", ...}, ...], "window_days", ...}``."""
         return jsonable({"segments": frame_records(self.summary()), "window_days": self.window, "end": self.end,
-                         "customers": len(self.table), "notes": list(self.notes)})
+                         "customers": self.n_customers, "notes": list(self.notes)})
 
     def plot(self, ax: Any = None, *, what: Literal["repeat", "share", "avoid", "lapse"] = "repeat") -> Any:
         """Rate per journey with Wilson intervals (see :func:`csanalysis.plotting.plot_journeys`)."""
@@ -1079,14 +1097,32 @@ class ServiceRecoveryResult(Result):
         from earlier events only), ``contact_kind`` (the source of the
         time-zero experience), ``eligible`` and ``repeat`` (the outcome).
     settings : dict
+    kept : dict or None
+        Set when the rows are let go (:meth:`without_rows`: ``rows`` None,
+        the journeys without theirs).
     """
 
     comparisons: pd.DataFrame
     journeys: JourneyResult
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    rows: pd.DataFrame | None = field(default_factory=pd.DataFrame, repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
     title: str = "Service recovery: repeat purchase after the recovery vs comparable customers"
+    kept: dict[str, Any] | None = field(default=None, repr=False)
+
+    row_fields = ("rows",)
+
+    def without_rows(self, keep: tuple[str, ...] = ()) -> ServiceRecoveryResult:
+        """The same test without its rows and with its journeys without theirs (see
+        :meth:`csanalysis.results.Result.without_rows`)."""
+        slim = super().without_rows(keep)
+        journeys = self.journeys.without_rows()
+        if journeys is self.journeys:
+            return slim
+        if slim is self:
+            slim = replace(self, kept=self.kept or {})
+        slim.journeys = journeys
+        return slim
 
     def __repr__(self) -> str:
         return f"ServiceRecoveryResult(window={self.journeys.window:g} days, {len(self.comparisons)} comparisons)"

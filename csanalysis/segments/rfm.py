@@ -108,18 +108,32 @@ class RFMResult(Result):
         Confidence level of the share intervals.
     notes : list of str
         Decisions taken on the data (excluded rows, currencies).
+    kept : dict or None
+        Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
+        ``table`` is None): the summary and the number of customers.
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame | None
     as_of: pd.Timestamp
     currency: str | None
     bins: int
     confidence: float = 0.95
     notes: list[str] = field(default_factory=list)
     title: str = "RFM segments"
+    kept: dict[str, Any] | None = field(default=None, repr=False)
+
+    row_fields = ("table",)
+
+    def _row_facts(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "customers": self.n_customers}
+
+    @property
+    def n_customers(self) -> int:
+        """Customers segmented (the rows of :attr:`table`)."""
+        return self._kept("customers", lambda: len(self.table))
 
     def __repr__(self) -> str:
-        return (f"RFMResult({len(self.table)} customers, as_of={self.as_of.date()}, bins={self.bins}, "
+        return (f"RFMResult({self.n_customers} customers, as_of={self.as_of.date()}, bins={self.bins}, "
                 f"currency={self.currency!r})")
 
     def summary(self) -> pd.DataFrame:
@@ -128,6 +142,9 @@ class RFMResult(Result):
         Every segment of :data:`RFM_SEGMENTS` is listed (with ``n = 0`` when
         empty), followed by ``mean_recency, mean_frequency, mean_monetary``.
         """
+        return self._kept("summary", self._summary)
+
+    def _summary(self) -> pd.DataFrame:
         order = list(RFM_SEGMENTS) + [c for c in self.table["segment"].cat.categories
                                       if c not in RFM_SEGMENTS]
         out = share_table(self.table["segment"].astype("object"), order, self.confidence)
@@ -140,7 +157,7 @@ class RFMResult(Result):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"segments": [{"segment", "n", "share", ...}, ...], "as_of", ...}``."""
         return jsonable({"segments": frame_records(self.summary()), "as_of": self.as_of,
-                         "currency": self.currency, "bins": self.bins, "customers": len(self.table),
+                         "currency": self.currency, "bins": self.bins, "customers": self.n_customers,
                          "notes": list(self.notes)})
 
     def plot(self, ax: Any = None) -> Any:
