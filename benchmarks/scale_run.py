@@ -2,7 +2,7 @@
 
 The harness (``run.py``) times ``csanalysis report --engine dask`` and keeps its all-process peak; at the
 largest scales, where the question is *where* the memory goes and whether the run completes at all, this
-runs the same analysis (``cs.analyse(engine="dask", keep_tables=False)``, what the report computes) on a local
+runs the same analysis (``cs.analyse(engine="dask", keep_tables=False, keep_rows=False)``, what the report computes) on a local
 cluster of two single-threaded workers (the issue's two cores; one on a one-core machine), and writes as it goes:
 
 * ``OUT/<scale>.log``: the analysis's progress lines, each with its second;
@@ -140,7 +140,7 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     try:
         a = cs.analyse(tickets=files["tickets"], survey=files["survey"], activity=files["activity"],
                        timezone=bgen.TIME_ZONE, engine="dask", scheduler=client, partitions=parts,
-                       keep_tables=False, progress=say)
+                       keep_tables=False, keep_rows=False, progress=say)
         say("done")
         result.update(status="ok", timings={k: round(v, 2) for k, v in a.timings.items()}, notes=a.notes,
                       figures=json.loads(a.figures.to_json(orient="records", default_handler=str)))
