@@ -163,6 +163,7 @@ must; ``tests/test_distributed.py`` runs this)::
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import operator
@@ -175,7 +176,8 @@ import pandas as pd
 
 from .errors import CsanalysisError
 
-__all__ = ["PARTITION_ROWS", "READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster"]
+__all__ = ["PARTITION_ROWS", "READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster",
+           "task_key", "worker_memory"]
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +190,24 @@ READ_SHARE = 0.5
 #: customers of typical exports (3 tickets, 0.5 survey answers and 4.4 orders each), so 4 partitions at 1M
 #: customers and 20 at 5M; never fewer than two per worker.
 PARTITION_ROWS = 2_000_000
+
+
+def task_key(fn: Any) -> str:
+    """A task's key named after the function it runs (what a Dask dashboard lists and a worker's log names:
+    ``rfm_part-<uuid>`` rather than the engine's own ``_apply-<uuid>``), unique to the task.
+
+    Examples
+    --------
+    >>> import functools
+    >>> task_key(functools.partial(sorted, reverse=True)).startswith("sorted-")
+    True
+    """
+    import uuid
+
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    return f"{name.replace('<', '').replace('>', '')}-{uuid.uuid4().hex}"
 
 
 def _apply(fn: Callable[..., Any], args: tuple, kw: dict) -> Any:
@@ -573,7 +593,7 @@ class DaskRunner:
         """``fn(*args, **kw)`` as a task (tables passed as futures are the workers' own; a table in
         :class:`Pieces` is stacked for it, :meth:`whole`); its future."""
         return self.client.submit(_apply, fn, tuple(self.whole(a) for a in args),
-                                  {k: self.whole(v) for k, v in kw.items()}, pure=False)
+                                  {k: self.whole(v) for k, v in kw.items()}, key=task_key(fn))
 
     def call(self, fn: Callable[..., Any], *args: Any,
              over_pieces: tuple[Callable[..., Any], Callable[[list[Any]], Any]] | None = None, **kw: Any) -> Any:
@@ -936,7 +956,7 @@ class DaskRunner:
     def part_states(self, build: Callable[..., Any], parts: list[tuple[Any, ...]], **kw: Any) -> list[Any]:
         """``build(*part, **kw)`` on every partition (each a stage of its own): futures of ``(state, note,
         seconds)`` for :meth:`drive_parts`, where the state answers the combining step's rounds."""
-        return [self.client.submit(_stage, build, tuple(part), kw, pure=False) for part in parts]
+        return [self.client.submit(_stage, build, tuple(part), kw, key=task_key(build)) for part in parts]
 
     def drive_parts(self, states: list[Any], driver: Callable[..., Any], *,
                     whole: tuple[Callable[..., Any], tuple, dict] | None = None,
@@ -983,7 +1003,7 @@ class DaskRunner:
         others = ([None] * len(parts) if beside is None or beside[0] is None
                   else [p for p, _ in self.customer_parts(*beside)])
         return [self.client.submit(_stage, fn, (part,) if beside is None else (part, other),
-                                   {**kw, "positions": pos}, pure=False)
+                                   {**kw, "positions": pos}, key=task_key(fn))
                 for (part, pos), other in zip(parts, others)]
 
     def combine_parts(self, futures: list[Any], combine: Callable[..., Any], *,
@@ -1020,7 +1040,8 @@ class DaskRunner:
         if self._experience_parts is None or len(self._experience_parts) != len(parts):
             raise RuntimeError("map_experience_parts needs the experiences built by this runner, in as many "
                                "partitions as the table's")
-        return [self.client.submit(_stage, fn, (e, part), {**kw, "positions": pos} if positions else kw, pure=False)
+        return [self.client.submit(_stage, fn, (e, part), {**kw, "positions": pos} if positions else kw,
+                                   key=task_key(fn))
                 for e, (part, pos) in zip(self._experience_parts, parts)]
 
     def drop_parts(self) -> None:
@@ -1080,7 +1101,7 @@ class DaskRunner:
             return scattered.get(id(v), v) if shipped(v) else self.whole(v)
 
         futures = [self.client.submit(_stage, fn, tuple(remote(a) for a in args),
-                                      {k: remote(v) for k, v in kw.items()}, pure=False) for fn, args, kw in jobs]
+                                      {k: remote(v) for k, v in kw.items()}, key=task_key(fn)) for fn, args, kw in jobs]
         return self.client.gather(futures)
 
     def close(self) -> None:

@@ -210,6 +210,47 @@ def test_without_rows_the_avoidance_and_journeys_rows_stay_on_the_workers(client
     assert a.notes == b.notes
 
 
+def _held(client) -> list[str]:
+    """The keys of the data the cluster holds, once the client's releases have reached the scheduler."""
+    import time
+
+    def keys(dask_scheduler):
+        return sorted(str(k) for k, ts in dask_scheduler.tasks.items() if ts.state == "memory")
+
+    for _ in range(50):  # (releases travel asynchronously)
+        held = client.run_on_scheduler(keys)
+        if not held:
+            break
+        time.sleep(0.1)
+    return held
+
+
+def test_the_cluster_lets_go_of_what_the_stages_read_once_they_ran(client):
+    """Once the estimators' values are here, the futures their runs read go (the key drivers' stacked rows, the
+    partitions' parts, the activity's split); the stages that follow hold only what they read (the narrowed
+    tickets, the answers); and once the analysis returned, nothing of it is left on the cluster. Tasks are
+    named after the function they run (``distributed.task_key``)."""
+    from csanalysis.distributed import task_key
+
+    assert task_key(cs.analyse).startswith("analyse-") and task_key(cs.analyse) != task_key(cs.analyse)
+    import gc
+
+    gc.collect()  # (what the tests before left in reference cycles)
+    assert _held(client) == []
+    during = {}
+
+    def progress(msg):
+        if msg.startswith("guards"):
+            during["guards"] = _held(client)
+
+    cs.analyse(cs.datasets.load_sample(), n_resamples=20, keep_tables=False, keep_rows=False, engine="dask",
+               scheduler=client, progress=progress)
+    names = {k.rsplit("-", 5)[0] for k in during["guards"]}
+    assert names and not names & {"_stacked_driver_rows", "_pick", "_features_part", "service_levels_part",
+                                  "_lost_part", "rfm_part"}, names
+    assert _held(client) == []
+
+
 def test_the_whole_activity_rebuilt_from_its_partitions(client):
     # without the tables returned the engine lets go of the whole activity before the whole-table stages; a
     # parted stage's run on the whole tables reads its partitions stacked back: the same rows, in the same order
