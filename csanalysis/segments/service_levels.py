@@ -287,10 +287,14 @@ class ServiceLevelResult(Result):
     test : dict
         Chi-square test across levels: ``statistic, df, p_value, n, levels,
         method`` (NaN where not computable).
+    kept : dict or None
+        Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
+        ``responses`` and ``customers`` None): the summaries by customer and
+        by response and the counts.
     """
 
-    responses: pd.DataFrame
-    customers: pd.DataFrame
+    responses: pd.DataFrame | None
+    customers: pd.DataFrame | None
     rule: ServiceLevelRule
     expectation_column: str | None
     window: float
@@ -300,9 +304,20 @@ class ServiceLevelResult(Result):
     confidence: float = 0.95
     notes: list[str] = field(default_factory=list)
     title: str = "Service levels (per customer)"
+    kept: dict[str, Any] | None = field(default=None, repr=False)
+
+    row_fields = ("responses", "customers")
+
+    def _row_facts(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "summary_response": self.summary("response"),
+                "counts": self._counts()}
+
+    def _counts(self) -> tuple[int, int]:
+        return self._kept("counts", lambda: (len(self.responses), len(self.customers)))
 
     def __repr__(self) -> str:
-        return (f"ServiceLevelResult({len(self.responses)} responses, {len(self.customers)} customers, "
+        n_responses, n_customers = self._counts()
+        return (f"ServiceLevelResult({n_responses} responses, {n_customers} customers, "
                 f"expectation={self.expectation_column!r})")
 
     def summary(self, by: Literal["customer", "response"] = "customer") -> pd.DataFrame:
@@ -321,11 +336,14 @@ class ServiceLevelResult(Result):
             ``n_followed, n_censored, repeat_n, repeat_rate, repeat_ci_low,
             repeat_ci_high, avoid_rate, avoid_ci_low, avoid_ci_high, ...``.
         """
+        if by not in ("customer", "response"):
+            raise ValueError(f"by must be 'customer' or 'response', got {by!r}.")
+        return self._kept("summary" if by == "customer" else "summary_response", lambda: self._summary(by))
+
+    def _summary(self, by: str) -> pd.DataFrame:
         if by == "response":
             lv = self.responses["level"].dropna().astype("object")
             return share_table(lv, LEVELS, self.confidence)
-        if by != "customer":
-            raise ValueError(f"by must be 'customer' or 'response', got {by!r}.")
         if "followed" not in self.customers.columns:
             return share_table(self.customers["level"].astype("object"), LEVELS, self.confidence)
         return outcome_table(self.customers, "level", LEVELS, self.confidence)
