@@ -695,8 +695,9 @@ def _run_of(rec: dict) -> dict:
 def merge_scale(old: dict | None, new: dict) -> dict:
     """The record of a scale after a run of some of its stages: the stages run replace theirs, the others are
     kept (each stage marked with the run it comes from), the peers too unless the run measured them again, and
-    the derived figures are computed again from the stages together. A record of other data (customers, seed,
-    shape or generator version) is replaced whole.
+    the derived figures are computed again from the stages together. A record of other data is replaced whole:
+    other customers, seed or shape, or other files (their bytes and row counts; a new generator version that
+    writes the same files, as one that only adds options, keeps the record).
 
     Examples
     --------
@@ -713,9 +714,9 @@ def merge_scale(old: dict | None, new: dict) -> dict:
     >>> [r["run_at"] for r in m["runs"]], m["library"]["max_rss_mb"]
     (['t0', 't1'], 5.0)
     """
-    same = ("customers", "seed", "shape", "generator_version")
+    same = ("seed", "shape", "bytes", "tickets", "survey_responses", "orders", "order_lines")
     if old is None or old.get("customers") != new.get("customers") or any(
-            (old.get("data") or {}).get(k) != (new.get("data") or {}).get(k) for k in same[1:]):
+            (old.get("data") or {}).get(k) != (new.get("data") or {}).get(k) for k in same):
         return new
     runs = list(old.get("runs") or [_run_of(old)]) + [_run_of(new)]
     stages = {}
@@ -727,7 +728,7 @@ def merge_scale(old: dict | None, new: dict) -> dict:
     library = {**old["library"], "stages": stages,
                "max_rss_mb": new["library"]["max_rss_mb"] if ran_pandas else old["library"].get("max_rss_mb", 0.0)}
     merged = {**old, "run_at": new["run_at"], "machine": new["machine"], "runs": runs, "library": library,
-              "peers": new.get("peers") or old.get("peers") or {}}
+              "peers": new.get("peers") or old.get("peers") or {}, "data": new.get("data") or old.get("data")}
     merged["derived"] = derive(library, merged["peers"], merged["data"])
     return merged
 

@@ -146,9 +146,11 @@ def test_a_run_of_some_stages_keeps_the_scales_other_stages(monkeypatch, tmp_pat
     assert st["report"]["run_at"] == first["run_at"] and st["report_dask"]["run_at"] == again["run_at"]
     assert merged["derived"]["pipeline_seconds"] == 1.0 and merged["derived"]["dask_seconds"] == 4.0
     assert [r["stages"] for r in merged["runs"]] == [["report", "report_dask"], ["report_dask"]]
-    # other data (another generator version): the new record stands alone
-    other = {**again, "data": {**info, "generator_version": "h"}}
+    # other data (other files): the new record stands alone; a new generator version of the same files does not
+    other = {**again, "data": {**info, "bytes": {**info["bytes"], "activity": 2**21}}}
     assert run.merge_scale(first, other) is other
+    same = {**again, "data": {**info, "generator_version": "h"}}
+    assert run.merge_scale(first, same)["library"]["stages"]["report"] == st["report"]
     path = tmp_path / "results.md"
     run.write_markdown({"scales": {"10": merged}}, path)
     machine = path.read_text(encoding="utf-8").split("## Machine")[1]
