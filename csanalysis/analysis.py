@@ -1979,7 +1979,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                 notes.append(f"{label}: not computed ({note})")
         parts_of.clear()
         # every stage's value is here: the futures its run read (its jobs' arguments, its parts) go now, not
-        # after the stages that follow (at 20k customers a fifth of what the workers held: the key drivers'
+        # after the stages that follow (at 20k customers two thirds of what the workers held: the key drivers'
         # stacked rows, the clusters' and service levels' parts, the no-purchase values, the verbatims' split)
         journey_parts = driver_parts = lost = lost_of = vparts = parts = stacked = None
         jobs.clear()
