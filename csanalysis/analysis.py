@@ -1031,8 +1031,8 @@ def _swapped(jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]], table
 #: (:func:`_without_rows`), but for the rows a later stage reads here: the journeys' rows of the service-recovery
 #: test (their ``recovery_rows``), let go once it ran.
 _ROWS_ON_WORKERS: dict[str, tuple[str, ...]] = {"avoidance": (), "journeys": ("recovery_rows",)}
-#: The results a later stage reads the rows of (the service-recovery test: the journeys'), let go after it.
-_ROWS_READ_LATER: frozenset[str] = frozenset({"journeys"})
+#: The results a later stage reads the rows of (those kept on the workers), let go after it.
+_ROWS_READ_LATER: frozenset[str] = frozenset(name for name, keep in _ROWS_ON_WORKERS.items() if keep)
 
 
 def _without_rows(fn: Callable[..., Any], keep: tuple[str, ...], *args: Any, **kw: Any) -> Any:

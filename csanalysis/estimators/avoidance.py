@@ -1962,12 +1962,12 @@ class AvoidanceResult(Result):
 
     def episode_counts(self) -> dict[str, float]:
         """What the plots and :meth:`censoring_trap` read of the episodes: ``baseline`` (the control
-        episodes), ``bad_first`` (customers' first bad experiences) and ``followed_less_than_window`` (the
-        share of those followed for less than the window; NaN without any)."""
+        episodes) and ``followed_less_than_window`` (the share of customers' first bad experiences followed
+        for less than the window; NaN without any)."""
         def count() -> dict[str, float]:
             ep = self.episodes
             bad = ep[(ep["group"] == "bad") & ep["first"].astype(bool)]
-            return {"baseline": int((ep["group"] == "baseline").sum()), "bad_first": len(bad),
+            return {"baseline": int((ep["group"] == "baseline").sum()),
                     "followed_less_than_window": (float((bad["followup_days"] < self.window).mean()) if len(bad)
                                                   else np.nan)}
         return dict(self._kept("episode_counts", count))

@@ -1115,14 +1115,8 @@ class ServiceRecoveryResult(Result):
     def without_rows(self, keep: tuple[str, ...] = ()) -> ServiceRecoveryResult:
         """The same test without its rows and with its journeys without theirs (see
         :meth:`csanalysis.results.Result.without_rows`)."""
-        slim = super().without_rows(keep)
-        journeys = self.journeys.without_rows()
-        if journeys is self.journeys:
-            return slim
-        if slim is self:
-            slim = replace(self, kept=self.kept or {})
-        slim.journeys = journeys
-        return slim
+        slim, journeys = super().without_rows(keep), self.journeys.without_rows()
+        return slim if journeys is self.journeys else replace(slim, journeys=journeys)
 
     def __repr__(self) -> str:
         return f"ServiceRecoveryResult(window={self.journeys.window:g} days, {len(self.comparisons)} comparisons)"
