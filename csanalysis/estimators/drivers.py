@@ -584,7 +584,7 @@ def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np
     return R, r
 
 
-def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: np.ndarray,
+def _irls(X1: np.ndarray | _Components, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: np.ndarray,
           max_cells: int, hessian0: np.ndarray | None = None) -> np.ndarray:
     """Weighted ridge-penalised logistic regressions (one per replicate of ``reps``, :data:`LOGIT_PENALTY`) by
     Newton-Raphson from ``g``; NaN rows did not converge.
@@ -632,25 +632,57 @@ def _irls(X1: np.ndarray, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: 
     return g
 
 
-def _orthonormal(Xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Principal components of the standardized drivers with unit variance, and the map back (P = Xs @ T)."""
-    ev, V = np.linalg.eigh(Xs.T @ Xs / len(Xs))
-    keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
-    T = V[:, keep] / np.sqrt(ev[keep])
-    return Xs @ T, T
+class _Components:
+    """The logistic fits' design, made a block of rows at a time and never held whole: an intercept's ones and
+    the principal components (unit variance) of the standardized drivers ``V[:, cols]``, rows in ``order``.
+
+    ``T`` maps the drivers to the components (components = drivers @ T). A block of a pass
+    (:func:`~csanalysis.stats.passes.logistic_pass`, ``design[rows]``) is read from ``V`` as the pass reaches
+    it, a small product beside the pass's replicates x rows work; the fit holds no copy of the rows besides
+    ``V`` (at 15M rows and 6 drivers, the components, the drivers in ``order`` and the design held whole were
+    2 GB more on the worker fitting the outcome).
+    """
+
+    def __init__(self, V: np.ndarray, cols: np.ndarray, order: np.ndarray, max_cells: int) -> None:
+        self.V, self.cols, self.order = V, np.asarray(cols), order
+        n, q = len(order), len(self.cols)
+        blocks = row_blocks(n, q, max_cells)
+        gram = np.zeros((q, q))
+        for a in blocks:  # (the Gram matrix of the drivers: a sum over the rows, in any order)
+            B = V[a:a + blocks.step][:, self.cols]
+            gram += B.T @ B
+        ev, E = np.linalg.eigh(gram / n)
+        keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
+        self.T = E[:, keep] / np.sqrt(ev[keep])
+        self.shape = (n, 1 + self.T.shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        idx = self.order[rows]
+        out = np.empty((len(idx), self.shape[1]))
+        out[:, 0] = 1.0
+        np.matmul(self.V[np.ix_(idx, self.cols)], self.T, out=out[:, 1:])
+        return out
+
+    def __matmul__(self, g: np.ndarray) -> np.ndarray:
+        blocks = row_blocks(self.shape[0], self.shape[1])
+        return np.concatenate([self[a:a + blocks.step] @ g for a in blocks])
 
 
-def _logistic_weights(Xs: np.ndarray, y: np.ndarray, row_weights: Any, n_rep: int, R: np.ndarray,
-                      sd: np.ndarray, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
+def _logistic_weights(V: np.ndarray, cols: np.ndarray, order: np.ndarray, y: np.ndarray, row_weights: Any,
+                      n_rep: int, R: np.ndarray, sd: np.ndarray, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Logistic relative weights (n_rep, p) and R^2_O (n_rep,) for the replicates of ``row_weights``.
 
-    ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of replicates ``reps`` (0: every weight 1)
-    on a block of rows. ``R`` and ``sd`` are the drivers' weighted correlation matrices and standard
-    deviations (of ``Xs``) in the same replicates, from the moments.
+    The drivers are the standardized columns ``cols`` of ``V``, their rows taken in ``order`` (``y``, the
+    outcome, already in that order). ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of
+    replicates ``reps`` (0: every weight 1) on a block of rows in that order. ``R`` and ``sd`` are the
+    drivers' weighted correlation matrices and standard deviations in the same replicates, from the moments.
     """
-    n = len(Xs)
-    P, T = _orthonormal(Xs)
-    X1 = np.column_stack([np.ones(n), P])
+    n = len(order)
+    X1 = _Components(V, cols, order, max_cells)  # (made a block at a time as the passes read it)
+    T = X1.T
     ybar = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     start = np.zeros(X1.shape[1])
     start[0] = special.logit(ybar)
@@ -842,23 +874,33 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     if len(used) < 2:
         raise ValueError(f"outcome {name!r} needs at least 2 drivers after `exclude`; it has {used}")
     uj = np.array([names.index(d) for d in used])
-    Xu = X_all[:, uj]
-    ok = np.isfinite(y_all) & np.all(np.isfinite(Xu), axis=1)
+    ok = np.isfinite(y_all)
+    for j in uj:  # (a column at a time: no copy of the drivers' rows before the complete ones are taken)
+        ok &= np.isfinite(X_all[:, j])
     n, n_all = int(ok.sum()), len(y_all)
     if n < MIN_ROWS:
-        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(Xu[:, j])).sum())
-                                                          for j, d in enumerate(used)}}
+        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(X_all[:, j])).sum())
+                                                          for j, d in zip(uj, used)}}
         worst = ", ".join(f"{k!r} {v}" for k, v in sorted(miss.items(), key=lambda kv: -kv[1]) if v)
         raise ValueError(f"outcome {name!r} has {n} complete rows (the outcome and every driver present) of "
                          f"{n_all}; at least {MIN_ROWS} are needed" + (f" (missing values: {worst})" if worst else ""))
     if n < n_all:
-        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(Xu[:, j])).sum())
-                                                          for j, d in enumerate(used)}}
+        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(X_all[:, j])).sum())
+                                                          for j, d in zip(uj, used)}}
         detail = ", ".join(f"{k!r} {v}" for k, v in miss.items() if v)
         notes.append(f"{name!r}: {n_all - n:,} of {n_all:,} rows left out for a missing value (complete cases; "
                      f"missing: {detail})")
-    y, X, codes = y_all[ok], Xu[ok], codes_all[ok]
-    del Xu  # (the working copies of the rows are what a fit holds: one at a time)
+    p = len(used)
+    i_noise = p if versus_noise else -1
+    i_y = p + (1 if versus_noise else 0)
+    # V, the moments' columns (the drivers, the noise, the outcome; the class dummies follow as booleans), is the
+    # one working copy of the rows a fit holds: its first p columns are the drivers' complete rows (X, a view),
+    # raw until they are standardized in place below
+    V = np.empty((n, i_y + 1))
+    for c, j in enumerate(uj):
+        V[:, c] = X_all[ok, j]
+    X = V[:, :p]
+    y, codes = y_all[ok], codes_all[ok]
     values = np.unique(y)
     is01 = bool(np.all((values == 0) | (values == 1)))
     if kind == "auto":
@@ -883,13 +925,12 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                          "driver): the logistic weights are unstable; their intervals are wide")
     elif values.size < 2:
         raise ValueError(f"outcome {name!r} is {values[0]:g} in every complete row; nothing to explain")
-    sd_x = X.std(axis=0)
+    sd_x = np.array([X[:, j].std() for j in range(p)])  # (a column at a time: no copy of the rows)
     const = [d for d, s in zip(used, sd_x) if not s > 0]
     if const:
         d = const[0]
         raise ValueError(f"driver {d!r} is constant in the {n} complete rows of {name!r} (every value is "
                          f"{X[0, used.index(d)]:g}): it cannot explain the outcome; leave it out")
-    p = len(used)
     if method == "lmg" and p > MAX_LMG_DRIVERS:
         raise ValueError(f"method='lmg' takes at most {MAX_LMG_DRIVERS} drivers (it fits all 2**p subsets in "
                          f"every replicate); {name!r} has {p}; use method='relative_weights'")
@@ -914,14 +955,11 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                              f"{MIN_CLASS_ROWS}); its {'penalty' if cls == 'bad' else 'reward'} is not estimated"
                              + ("" if d in cuts else " (few distinct values? give `thresholds`)"))
 
-    # moment columns: standardized drivers, noise, outcome (written in place: V is the one working copy of the
-    # rows besides X and the outcome), then the class dummies (booleans, made 0/1 a chunk at a time)
+    # the moment columns: the standardized drivers (in place), the noise, the outcome; then the class dummies
+    # (booleans, made 0/1 a chunk at a time)
     mx = X.mean(axis=0)
     sy = float(y.std())
-    i_noise = p if versus_noise else -1
-    i_y = p + (1 if versus_noise else 0)
-    V = np.empty((n, i_y + 1))
-    np.divide(np.subtract(X, mx, out=V[:, :p]), sd_x, out=V[:, :p])  # the standardized drivers
+    np.divide(np.subtract(X, mx, out=X), sd_x, out=X)
     del X
     if versus_noise:
         V[:, i_noise] = np.random.default_rng(seed).standard_normal(n)
@@ -930,6 +968,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     del dummies, bad, good
     i_d = np.arange(i_y + 1, i_y + 1 + (0 if flags is None else flags.shape[1]))
     present, inv = np.unique(codes, return_inverse=True)
+    del codes  # (inv orders the rows as the codes do)
     h = hashes[present]
     G = len(present)
 
@@ -961,9 +1000,10 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     else:
         # the logistic fits read the rows by customer (a customer's rows side by side, so that each block draws a
         # customer's weights once: poisson_weights_from_hash); each row's weight is its customer's
-        by_unit = np.argsort(codes, kind="stable")
+        by_unit = np.argsort(inv, kind="stable")
         h_rows = h[inv[by_unit]]
         y_unit = y[by_unit]
+        del y
 
         def row_weights(reps: np.ndarray, rows: slice) -> np.ndarray:
             hr = h_rows[rows]
@@ -977,11 +1017,11 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
 
         R, _ = _corr(cov, ix, i_y)
         sd = np.sqrt(np.clip(np.diagonal(cov[:, ix[:, None], ix[None, :]], axis1=1, axis2=2), 0.0, None))
-        w, r2 = _logistic_weights(V[by_unit, :p], y_unit, row_weights, n_rep + 1, R, sd, max_cells)
+        w, r2 = _logistic_weights(V, ix, by_unit, y_unit, row_weights, n_rep + 1, R, sd, max_cells)
         if versus_noise:
             Ra, _ = _corr(cov, ixn, i_y)
             sda = np.sqrt(np.clip(np.diagonal(cov[:, ixn[:, None], ixn[None, :]], axis1=1, axis2=2), 0.0, None))
-            wa, _ = _logistic_weights(V[np.ix_(by_unit, ixn)], y_unit, row_weights, n_rep + 1, Ra, sda, max_cells)
+            wa, _ = _logistic_weights(V, ixn, by_unit, y_unit, row_weights, n_rep + 1, Ra, sda, max_cells)
     failed = int((~np.all(np.isfinite(w[1:]), axis=1)).sum())
     if failed:
         notes.append(f"{name!r}: {failed} of {n_rep} bootstrap replicates gave no estimate (a logistic fit that did "

@@ -74,8 +74,9 @@ def logistic_pass(X: np.ndarray, y: np.ndarray, coef: np.ndarray, weights: Calla
 
     Parameters
     ----------
-    X : ndarray (rows x k)
-        The design (its first column the intercept's ones, if any).
+    X : ndarray (rows x k), or an object with ``shape`` whose ``X[rows]`` is that block's ndarray
+        The design (its first column the intercept's ones, if any); the key drivers' is made a block at a
+        time as the pass reads it, never held whole.
     y : ndarray (rows,)
         The 0/1 outcome.
     coef : ndarray (fits x k)
