@@ -38,7 +38,7 @@ from pandas.api.types import union_categoricals
 
 from ._version import __version__
 from .display import MISSING, format_value, show
-from .checks import parse_as_of
+from .checks import nonempty, parse_as_of
 from .stats.arrays import distinct
 from .stats.bootstrap import DEFAULT_RESAMPLES
 from ._memory import release_memory
@@ -78,10 +78,6 @@ Source = str | PathLike | list | tuple | pd.DataFrame | None
 
 def _has(df: pd.DataFrame | None, *cols: str) -> bool:
     return df is not None and len(df) > 0 and all(c in df.columns and df[c].notna().any() for c in cols)
-
-
-def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    return df if df is not None and len(df) else None
 
 
 def _latest(df: pd.DataFrame, col: str) -> Any:
@@ -924,7 +920,7 @@ def _features_end_part(experiences: pd.DataFrame | None, activity: pd.DataFrame 
     """One partition's :func:`~csanalysis.segments.features_end` (None without rows)."""
     from .segments import features_end
 
-    act, exp = _nonempty(activity), _nonempty(experiences)
+    act, exp = nonempty(activity), nonempty(experiences)
     return None if act is None and exp is None else features_end(act, exp)
 
 
@@ -935,7 +931,7 @@ def _features_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | No
     the analysis has experiences."""
     from .segments import customer_features
 
-    if as_of is None or (_nonempty(activity) is None and _nonempty(experiences) is None):
+    if as_of is None or (nonempty(activity) is None and nonempty(experiences) is None):
         return None
     if with_experiences and experiences is None:
         experiences = pd.DataFrame({"customer": pd.Series(dtype="str"), "at": pd.Series(dtype="datetime64[ns, UTC]"),
@@ -993,7 +989,7 @@ def _experiences_then(fn: Callable[..., Any], tickets: pd.DataFrame | None, resp
                       rule: BadExperienceRule, *args: Any, at: int = 0, **kw: Any) -> Any:
     """``fn`` of ``args`` with, at position ``at``, the experiences of the whole tables built here (as the
     pandas engine builds them)."""
-    return fn(*args[:at], experiences(_nonempty(tickets), responses, rule=rule), *args[at:], **kw)
+    return fn(*args[:at], experiences(nonempty(tickets), responses, rule=rule), *args[at:], **kw)
 
 
 #: Marks, in a stage's arguments, the whole activity rebuilt from its partitions (:func:`_on_stacked`).
@@ -1717,7 +1713,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     exp = avoidance_parts = journey_parts = driver_parts = None
     if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
-            exp_tickets = _nonempty(linked.tickets)
+            exp_tickets = nonempty(linked.tickets)
             exp = stage("experiences", experiences, exp_tickets, linked.responses, rule=rule)
         else:  # the per-customer phase, one task per partition of customers; stacked only to be returned
             exp = stage("experiences", runner.experiences, linked, rule=rule, stack=keep_tables)

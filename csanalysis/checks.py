@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["parse_as_of", "check_alpha", "check_confidence", "check_frame", "check_positive_int", "check_resamples",
-           "check_window", "numeric_sample"]
+           "check_window", "nonempty", "numeric_sample"]
 
 
 def _unit_interval(value: Any, name: str, example: str) -> float:
@@ -125,6 +125,17 @@ def check_frame(df: Any, name: str) -> None:
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}.")
+
+
+def nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The table, or None when there is none or it has no rows (a stage's input that gives it nothing to do).
+
+    Examples
+    --------
+    >>> nonempty(pd.DataFrame({"a": []})) is None, len(nonempty(pd.DataFrame({"a": [1]})))
+    (True, 1)
+    """
+    return df if df is not None and len(df) else None
 
 
 def check_window(window: Any) -> float:

@@ -174,6 +174,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .checks import nonempty
 from .errors import CsanalysisError
 
 __all__ = ["PARTITION_ROWS", "READ_BYTES_PER_BYTE", "READ_SHARE", "DaskRunner", "Pieces", "WorkerMap", "local_cluster",
@@ -231,10 +232,6 @@ def _pick(items: Any, i: int, j: int) -> Any:
     return items[i][j]
 
 
-def _nonempty(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    return df if df is not None and len(df) else None
-
-
 def _owner_columns(df: pd.DataFrame, name: str, unit: str | None = None) -> pd.DataFrame:
     """The columns :func:`csanalysis.partition.ticket_owners` reads of table ``name`` (positional index), and
     the sampling unit's column ``unit`` (:func:`csanalysis.partition.unit_groups`) when it has one."""
@@ -290,7 +287,7 @@ def _split_own(df: pd.DataFrame, columns: tuple[str, ...], n_parts: int,
 
 def _part_experiences(tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
                       rule: Any) -> pd.DataFrame | None:
-    t, r = _nonempty(tickets), _nonempty(responses)
+    t, r = nonempty(tickets), nonempty(responses)
     return None if t is None and r is None else _experiences(t, r, rule)
 
 
@@ -304,7 +301,7 @@ def _stack_experiences(parts: list[pd.DataFrame | None], tickets: pd.DataFrame |
 
     done = [f for f in parts if f is not None and len(f)]
     if not done:  # no experience anywhere: the function's own empty table
-        return _experiences(_nonempty(tickets), responses, rule)
+        return _experiences(nonempty(tickets), responses, rule)
     return concat_experiences(done)
 
 
