@@ -77,6 +77,7 @@ from .report import LoadReport, load_report
 __all__ = [
     "BLOCK_BYTES",
     "BLOCK_READERS",
+    "SENT_DISTINCT",
     "Agreement",
     "Block",
     "BlockRead",
@@ -105,6 +106,10 @@ log = logging.getLogger(__name__)
 BLOCK_BYTES = 256 << 20
 #: The readers whose files may be read in blocks (their merge keys are checked: order numbers, ticket ids).
 BLOCK_READERS = frozenset({"read_activity", "read_tickets"})
+#: A block sends the task that checks the blocks the distinct values of a column that may become categorical
+#: when they are at most this many or a tenth of its rows; more, their sketch
+#: (:func:`csanalysis.stats.sketches.distinct_sketch`, 16 kB), which decides when the whole file has too many.
+SENT_DISTINCT = 1 << 16
 _SCAN_BYTES = 1 << 24
 
 
@@ -415,8 +420,9 @@ _SAME = ("source_format", "encoding", "delimiter", "date_order", "timezone", "he
 
 class BlockSummary(NamedTuple):
     """What :func:`agree_blocks` needs of one block (not its table): its report and reader's record, its rows,
-    columns and dtypes, and the distinct values of each column that may become categorical (None where too
-    many: ``n_distinct`` of them)."""
+    columns and dtypes, and the distinct values of each column that may become categorical (None where more
+    than a tenth of the block's rows: ``n_distinct`` of them, and their sketch in ``sketches``,
+    :func:`csanalysis.stats.sketches.distinct_sketch`)."""
 
     report: LoadReport | None
     state: BlockState
@@ -428,6 +434,7 @@ class BlockSummary(NamedTuple):
     n_distinct: dict
     why: str | None = None
     masked: dict | None = None
+    sketches: dict | None = None
 
 
 def block_summary(read: BlockRead, n_blocks: int = 1) -> BlockSummary:
@@ -445,11 +452,16 @@ def _summary(read: BlockRead, n_blocks: int) -> BlockSummary:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..stats.sketches import distinct_sketch
     from ._text import CATEGORY_RATIO
 
     t = read.table
-    distinct, n_distinct = {}, {}
-    bound = 4 * n_blocks * len(t) // CATEGORY_RATIO + 1  # (more than that: no whole file of such blocks repeats)
+    distinct, n_distinct, sketches = {}, {}, {}
+    # a block sends the distinct values of a column only when they are few (SENT_DISTINCT, or a tenth of its
+    # rows); more, it sends their sketch (16 kB): a column of timestamps or references kept as text (every value
+    # distinct) sent the whole file's values to the task that checks the blocks (at 5M customers, 1.4 GB of
+    # ticket columns on one worker, where the whole file's categories of every column are at most a tenth of it)
+    bound = min(max(len(t) // CATEGORY_RATIO, SENT_DISTINCT), 4 * n_blocks * len(t) // CATEGORY_RATIO) + 1
     for c in read.state.categories:
         arr = getattr(t[c].array, "_pa_array", None)
         if not isinstance(arr, pa.ChunkedArray) or not pa.types.is_large_string(arr.type):
@@ -458,9 +470,11 @@ def _summary(read: BlockRead, n_blocks: int) -> BlockSummary:
         u = pc.drop_null(pc.unique(arr))
         n_distinct[c] = len(u)
         distinct[c] = u if len(u) <= bound else None
+        if distinct[c] is None:
+            sketches[c] = distinct_sketch(u)
     attrs = {k: v for k, v in t.attrs.items() if k != "load_report"}
     return BlockSummary(read.report, read.state, len(t), list(t.columns), t.dtypes, attrs, distinct, n_distinct,
-                        masked=read.masked)
+                        masked=read.masked, sketches=sketches)
 
 
 class Agreement(NamedTuple):
@@ -479,6 +493,7 @@ def agree_blocks(summaries: list[BlockSummary], path: Any) -> Agreement:
     import pyarrow.compute as pc
 
     from ..privacy import Names
+    from ..stats.sketches import SKETCH_MARGIN, distinct_sketch, sketch_estimate
     from ._common import protect_rejected, text_masking_notes
     from ._text import CATEGORY_RATIO
 
@@ -532,7 +547,11 @@ def agree_blocks(summaries: list[BlockSummary], path: Any) -> Agreement:
             continue
         if any(r.n_distinct[c] * CATEGORY_RATIO > rep.rows_loaded for r in summaries) or not rep.rows_loaded:
             continue  # (more distinct values in one block than the whole file may have)
-        if any(r.distinct[c] is None for r in summaries):
+        if any(r.distinct[c] is None for r in summaries):  # the blocks' sketches count the whole file's values
+            merged = np.maximum.reduce([r.sketches[c] if r.distinct[c] is None else distinct_sketch(r.distinct[c])
+                                        for r in summaries])
+            if sketch_estimate(merged) * CATEGORY_RATIO > rep.rows_loaded * (1 + SKETCH_MARGIN):
+                continue  # (too many distinct values in the whole file: text, as the whole read keeps it)
             raise NotBlockSafe(f"too many distinct values in a block of column {c!r} to decide it there")
         u = pc.unique(pa.concat_arrays([r.distinct[c] for r in summaries]))
         if len(u) == 0:

@@ -20,6 +20,9 @@ selection
 passes
     Passes over the rows in cache-sized blocks for many bootstrap replicates
     at once (the refits of the key drivers and the survey non-response model).
+sketches
+    Distinct-value sketches (HyperLogLog): how many distinct values the
+    parts of a column hold together (the blocks of a file), without them.
 survival
     Kaplan-Meier with Greenwood / log(-log) intervals, log-rank test,
     vectorised (cluster) bootstrap of S(t).
