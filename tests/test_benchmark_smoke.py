@@ -230,4 +230,14 @@ def test_the_scale_runs_memory_is_cut_into_the_analysis_phases(tmp_path):
     (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
     text = scale_run.summary(tmp_path / "5m.json")
     assert "5m (5,000,000 customers, 20 partitions" in text and "whole-table (25-40 s)" in text
-    assert "key drivers 12 s" in text
+    assert "key drivers 12 s" in text and "restarted" not in text
+    # workers killed at their memory limit, and the tasks that were running on them
+    from types import SimpleNamespace
+
+    sched = SimpleNamespace(tasks={"agreed-a1": SimpleNamespace(suspicious=2), "read_block-b2": SimpleNamespace(
+        suspicious=1), "read_block-c3": SimpleNamespace(suspicious=3), "rfm_part-d4": SimpleNamespace(suspicious=0)})
+    assert scale_run.suspicious_tasks(sched) == {"agreed": 2, "read_block": 3}
+    run.update(worker_restarts=4, killed_with={"agreed": 3, "read_survey": 1})
+    (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
+    text = scale_run.summary(tmp_path / "5m.json")
+    assert "workers restarted 4 time(s)" in text and "agreed (3x), read_survey (1x)" in text
