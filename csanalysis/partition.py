@@ -194,24 +194,27 @@ def ticket_owners(tickets: pd.DataFrame, responses: pd.DataFrame) -> tuple[pd.Se
     own_r = responses["customer"].astype(_STR).reset_index(drop=True)
     if "ticket_id" not in tickets.columns or not {"ticket_id", "responded_at"} <= set(responses.columns):
         return own_t, own_r
-    # positional throughout (a table's index may repeat labels, e.g. after concatenating exports)
-    tt = pd.DataFrame({"ticket_id": tickets["ticket_id"].astype(_STR).to_numpy()})
-    rr = pd.DataFrame({"ticket_id": responses["ticket_id"].astype(_STR).to_numpy(),
-                       "responded_at": pd.to_datetime(responses["responded_at"], utc=True).to_numpy(),
-                       "customer": own_r.to_numpy()})
+    # positional throughout (a table's index may repeat labels, e.g. after concatenating exports); the ids and
+    # customers stay Arrow text (as Python strings they held about 300 bytes a ticket, at 5M customers more than
+    # a worker's 4.5 GB), looked up in pyarrow
+    tt = pd.DataFrame({"ticket_id": tickets["ticket_id"].astype(_STR).reset_index(drop=True)})
+    rr = pd.DataFrame({"ticket_id": responses["ticket_id"].astype(_STR).reset_index(drop=True),
+                       "responded_at": pd.to_datetime(responses["responded_at"], utc=True).reset_index(drop=True),
+                       "customer": own_r})
     first, _ = first_responses(tt, rr)  # the response experiences() attaches to each ticket
-    first_customer = pd.Series(first["customer"].to_numpy(), index=first["ticket_id"].to_numpy())
-    own = own_t.mask(own_t.isna().to_numpy(), tt["ticket_id"].map(first_customer).to_numpy()).astype(_STR)
+    own = own_t.mask(own_t.isna().to_numpy(),
+                     map_first(tt["ticket_id"], first["ticket_id"].astype(_STR), first["customer"].astype(_STR)))
+    own = own.astype(_STR)
     if own.isna().any() and rr["customer"].notna().any():
         # that first response without a customer either: the first that has one, so that the ticket's answers
         # stay with the customers who gave them (their sampling unit; the ticket goes where they go)
         known, _ = first_responses(tt, rr[rr["customer"].notna().to_numpy()])
-        known_customer = pd.Series(known["customer"].to_numpy(), index=known["ticket_id"].to_numpy())
-        own = own.mask(own.isna().to_numpy(), tt["ticket_id"].map(known_customer).to_numpy()).astype(_STR)
-    owner = pd.Series(own.to_numpy(), index=tt["ticket_id"].to_numpy())
-    owner = owner[owner.index.notna() & ~owner.index.duplicated()]
+        own = own.mask(own.isna().to_numpy(),
+                       map_first(tt["ticket_id"], known["ticket_id"].astype(_STR), known["customer"].astype(_STR)))
+        own = own.astype(_STR)
     about = (rr["ticket_id"].notna() & isin_values(rr["ticket_id"], tt["ticket_id"])).to_numpy(dtype=bool)
-    return own, own_r.mask(about, rr["ticket_id"].map(owner).to_numpy()).astype(_STR)
+    # a ticket id given twice: its first ticket's owner (ids are de-duplicated by the readers)
+    return own, own_r.mask(about, map_first(rr["ticket_id"], tt["ticket_id"], own)).astype(_STR)
 
 
 def _owners(linked: LinkedData, groups: UnitGroups | None = None) -> dict[str, pd.Series]:
@@ -327,32 +330,52 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
             pairs += [(o, u) for o in owners]
     links = [(owner_r, own_r)] if responses is not None else []  # an answer placed with another customer
 
-    def edge_rows(a: pd.Series, b: pd.Series, kind: str) -> pd.DataFrame:
+    # the graph's nodes as integer codes (customers first, then unit values), its edges pairs of codes: no text
+    # is made per row (the prefixed keys and their factorising once held every ticket's twice, at 5M customers
+    # more than a worker's 4.5 GB)
+    ends: list[tuple[pd.Series, pd.Series, bool]] = []  # (customer end, other end, is the other a customer)
+    for a, b in pairs:
         keep = (a.notna() & b.notna()).to_numpy(copy=True)
-        if kind == "c":
-            keep &= (a != b).to_numpy()
-        return pd.DataFrame({"a": "c" + a[keep], "b": kind + b[keep]}).drop_duplicates()
-
-    edges = [edge_rows(a, b, "u") for a, b in pairs] + [edge_rows(a, b, "c") for a, b in links]
-    edges = pd.concat(edges, ignore_index=True).drop_duplicates() if edges else pd.DataFrame()
-    if edges.empty:
+        ends.append((a[keep], b[keep], False))
+    for a, b in links:
+        keep = (a.notna() & b.notna()).to_numpy(copy=True)
+        keep &= (a != b).to_numpy()
+        ends.append((a[keep], b[keep], True))
+    ends = [e for e in ends if len(e[0])]
+    if not ends:
         return None
-    codes, nodes = pd.factorize(pd.concat([edges["a"], edges["b"]], ignore_index=True))
-    n = len(nodes)
-    m = len(edges)
-    graph = coo_matrix((np.ones(m, dtype=np.int8), (codes[:m], codes[m:])), shape=(n, n))
+    cust_codes, cust_keys = pd.factorize(pd.concat([x for a, b, c in ends for x in ((a, b) if c else (a,))],
+                                                   ignore_index=True))
+    unit_ends = [b for _, b, c in ends if not c]
+    unit_codes, unit_keys = (pd.factorize(pd.concat(unit_ends, ignore_index=True)) if unit_ends
+                             else (np.zeros(0, dtype=np.intp), pd.Index([], dtype=_STR)))
+    nc = len(cust_keys)
+    src, dst = [], []
+    at_c = at_u = 0
+    for a, b, c in ends:
+        k = len(a)
+        src.append(cust_codes[at_c:at_c + k])
+        at_c += k
+        if c:
+            dst.append(cust_codes[at_c:at_c + k])
+            at_c += k
+        else:
+            dst.append(nc + unit_codes[at_u:at_u + k])
+            at_u += k
+    src, dst = np.concatenate(src), np.concatenate(dst)
+    n = nc + len(unit_keys)
+    graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    nodes = pd.Series(nodes, dtype=_STR)
-    is_customer = nodes.str.startswith("c").to_numpy()
-    key = nodes.str.slice(1)
+    del graph, src, dst
+    cust_keys = pd.Series(cust_keys.array, dtype=_STR)
     # a group's key: its smallest customer key (every edge has a customer at one end, so every group has one)
-    cust = np.flatnonzero(is_customer)
-    group_of = pd.Series(key.to_numpy()[cust], dtype=_STR).groupby(label[cust]).min()
-    group = pd.Series(group_of.reindex(label).to_numpy(), dtype=_STR)
-    moved = is_customer & (group != key).to_numpy()
-    customers = pd.Series(group[moved].to_numpy(), index=pd.Index(key[moved].to_numpy(), dtype=_STR), dtype=_STR)
-    units = pd.Series(group[~is_customer].to_numpy(), index=pd.Index(key[~is_customer].to_numpy(), dtype=_STR),
-                      dtype=_STR)
+    group_of = cust_keys.groupby(label[:nc]).min()
+    cgroup = pd.Series(group_of.reindex(label[:nc]).to_numpy(), dtype=_STR)
+    moved = (cgroup != cust_keys).to_numpy()
+    customers = pd.Series(cgroup[moved].to_numpy(), index=pd.Index(cust_keys[moved].to_numpy(), dtype=_STR),
+                          dtype=_STR)
+    units = pd.Series(group_of.reindex(label[nc:]).to_numpy(),
+                      index=pd.Index(unit_keys.array, dtype=_STR), dtype=_STR)
     return UnitGroups(unit, customers, units)
 
 
