@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -117,17 +118,16 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     cluster = local_cluster(workers, memory_limit=args.memory_limit)
     client = Client(cluster)
     me, stop = psutil.Process(), threading.Event()
-    seen: set[str] = set()  # every worker's address: a worker restarted (killed at its memory limit) has a new one
-    killed_with: dict[str, int] = {}  # the tasks running on a worker when it died, by name: how many times
+    running: dict[str, list[str]] = {}  # each worker's tasks under way at the last sample, by name
+    lost: list[str] = []  # the tasks that were under way on a worker when it went (killed at its memory limit)
 
     def sample() -> None:
         mem.write(",".join(TRACE_COLUMNS) + "\n")
         while not stop.is_set():
             try:
                 now = client.scheduler_info(n_workers=-1)["workers"]
-                seen.update(now)
-                for name, times in client.run_on_scheduler(suspicious_tasks).items():
-                    killed_with[name] = max(killed_with.get(name, 0), times)
+                lost.extend(tasks_of_lost_workers(running, set(now)))
+                running.update(client.run(executing_tasks, on_error="ignore"))
                 ws = [w["metrics"] for _, w in sorted(now.items())]
                 ws = (ws + [{}, {}])[:2]
                 row = [time.time() - t0, tree_rss_mb(), me.memory_info().rss / 2**20,
@@ -160,8 +160,13 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
         end = time.time() - t0
         peak = max(trace, key=lambda r: r[1]) if trace else [0.0, 0.0]
         result.update(seconds=round(end, 1), peak_mb=round(peak[1]), peak_at_s=round(peak[0], 1),
-                      phases=phases(trace, lines, end), worker_restarts=max(0, len(seen) - workers),
-                      killed_with=dict(sorted(killed_with.items())))
+                      phases=phases(trace, lines, end))
+        try:  # (a worker lost since the last sample)
+            lost.extend(tasks_of_lost_workers(running, set(client.scheduler_info(n_workers=-1)["workers"])))
+        except Exception:  # noqa: BLE001, S110 - the cluster may be going down with a failed run
+            pass
+        result.update(workers_lost=len([t for t in lost if t == LOST]),
+                      lost_with=dict(sorted(Counter(t for t in lost if t != LOST).items())))
         (out / f"{label}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         say(f"peak {peak[1]:,.0f} MB at {peak[0]:.0f} s; {end:.0f} s")
         client.close()
@@ -169,16 +174,28 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     return 0 if result["status"] == "ok" else 1
 
 
-def suspicious_tasks(dask_scheduler: Any) -> dict[str, int]:
-    """On the scheduler: the tasks it knows that were running on a worker when the worker died, by the task's
-    name (``rfm_part``, ``agreed``, ...): the most times one of them was (Dask gives up on a task at 3)."""
+#: The mark :func:`tasks_of_lost_workers` puts for each worker gone (beside the names of its tasks).
+LOST = "(a worker)"
+
+
+def executing_tasks(dask_worker: Any) -> list[str]:
+    """On a worker: the names of the tasks it is running (``rfm_part``, ``agreed``, ...)."""
     from dask.utils import key_split
 
-    out: dict[str, int] = {}
-    for key, ts in dask_scheduler.tasks.items():
-        if ts.suspicious:
-            name = key_split(key)
-            out[name] = max(out.get(name, 0), int(ts.suspicious))
+    return [key_split(ts.key) for ts in dask_worker.state.executing]
+
+
+def tasks_of_lost_workers(running: dict[str, list[str]], present: set[str]) -> list[str]:
+    """The workers of ``running`` (address -> the names of its tasks under way at the last look) no longer
+    ``present``, each as :data:`LOST` followed by its tasks' names; they are taken out of ``running``.
+
+    >>> running = {"w1": ["agreed"], "w2": ["read_block"]}
+    >>> tasks_of_lost_workers(running, {"w2", "w3"}), running
+    (['(a worker)', 'agreed'], {'w2': ['read_block']})
+    """
+    out: list[str] = []
+    for address in [a for a in running if a not in present]:
+        out += [LOST, *running.pop(address)]
     return out
 
 
@@ -188,9 +205,9 @@ def summary(path: Path) -> str:
     text = [(f"{r['scale']} ({r['customers']:,} customers, {r['partitions']} partitions, memory_limit "
              f"{r['memory_limit']}): {r['status']} in {r['seconds']:,.0f} s, peak {r['peak_mb']:,} MB at "
              f"{r['peak_at_s']:,.0f} s")]
-    if r.get("worker_restarts"):
-        text.append(f"  workers restarted {r['worker_restarts']} time(s) (killed at their memory limit); the tasks "
-                    "running then: " + ", ".join(f"{k} ({v}x)" for k, v in (r.get("killed_with") or {}).items()))
+    if r.get("workers_lost"):
+        text.append(f"  workers lost {r['workers_lost']} time(s) (killed at their memory limit); the tasks under "
+                    "way on them: " + ", ".join(f"{k} ({v}x)" for k, v in (r.get("lost_with") or {}).items()))
     for name, p in r["phases"].items():
         text.append(f"  {name} ({p['from_s']:,.0f}-{p['to_s']:,.0f} s): all processes max {p['total_max_mb']:,} / "
                     f"median {p['total_median_mb']:,} MB; client max {p['client_max_mb']:,}; workers max "

@@ -230,14 +230,13 @@ def test_the_scale_runs_memory_is_cut_into_the_analysis_phases(tmp_path):
     (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
     text = scale_run.summary(tmp_path / "5m.json")
     assert "5m (5,000,000 customers, 20 partitions" in text and "whole-table (25-40 s)" in text
-    assert "key drivers 12 s" in text and "restarted" not in text
-    # workers killed at their memory limit, and the tasks that were running on them
-    from types import SimpleNamespace
-
-    sched = SimpleNamespace(tasks={"agreed-a1": SimpleNamespace(suspicious=2), "read_block-b2": SimpleNamespace(
-        suspicious=1), "read_block-c3": SimpleNamespace(suspicious=3), "rfm_part-d4": SimpleNamespace(suspicious=0)})
-    assert scale_run.suspicious_tasks(sched) == {"agreed": 2, "read_block": 3}
-    run.update(worker_restarts=4, killed_with={"agreed": 3, "read_survey": 1})
+    assert "key drivers 12 s" in text and "lost" not in text
+    # workers killed at their memory limit, and the tasks that were under way on them
+    running = {"w1": ["agreed"], "w2": ["read_block", "read_block"], "w3": []}
+    assert scale_run.tasks_of_lost_workers(running, {"w3", "w4"}) == [scale_run.LOST, "agreed", scale_run.LOST,
+                                                                       "read_block", "read_block"]
+    assert running == {"w3": []} and scale_run.tasks_of_lost_workers(running, {"w3"}) == []
+    run.update(workers_lost=4, lost_with={"agreed": 3, "unit_groups": 1})
     (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
     text = scale_run.summary(tmp_path / "5m.json")
-    assert "workers restarted 4 time(s)" in text and "agreed (3x), read_survey (1x)" in text
+    assert "workers lost 4 time(s)" in text and "agreed (3x), unit_groups (1x)" in text
