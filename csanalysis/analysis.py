@@ -1625,6 +1625,11 @@ def analyse(
                         dayfirst=dayfirst, sheet=sheet, tz_abbreviations=tz_abbreviations, mapping=mapping,
                         currency=currency, scorecard_freq=scorecard_freq, cluster=cluster, override=override,
                         engine=engine, keep_tables=bool(keep_tables), keep_rows=bool(keep_rows))
+    except Exception as exc:
+        lost = runner.lost_worker(exc) if runner is not None else None
+        if lost is not None:
+            raise lost from exc
+        raise
     finally:
         if runner is not None:
             runner.close()

@@ -1101,6 +1101,31 @@ class DaskRunner:
                                       {k: remote(v) for k, v in kw.items()}, key=task_key(fn)) for fn, args, kw in jobs]
         return self.client.gather(futures)
 
+    def lost_worker(self, exc: BaseException) -> CsanalysisError | None:
+        """The package's error for a Dask error that means a worker was lost during the analysis (a task killed
+        it, most often by passing 95% of the worker's memory limit, and the data it held went with it), or None
+        for any other error. It names the workers' memory limit and what to change."""
+        import distributed
+        from distributed.client import FutureCancelledError
+        from distributed.comm.core import CommClosedError
+
+        if not isinstance(exc, (distributed.KilledWorker, FutureCancelledError, CommClosedError)):
+            return None
+        try:
+            limits = sorted({int(w.get("memory_limit") or 0) for w in
+                             self.client.scheduler_info(n_workers=-1).get("workers", {}).values()})
+        except Exception:  # noqa: BLE001 - the cluster may be going down
+            limits = []
+        limit = (" (each worker's memory limit: " + ", ".join(f"{v / 2**30:.1f} GiB" for v in limits if v) + ")"
+                 if any(limits) else "")
+        return CsanalysisError(
+            f"a Dask worker was lost during the analysis ({type(exc).__name__}: {str(exc)[:200]}){limit}: a "
+            "worker is stopped when its memory passes 95% of its limit, and the parts it held cannot all be "
+            "computed again. Give each worker more memory (a local cluster: local_cluster(memory_limit=...); "
+            "csanalysis report --engine dask --scheduler ADDRESS for a cluster of larger workers) or split the "
+            "customers into more partitions (partitions="
+            + (f", now {self._n_parts})" if self._n_parts else ")"))
+
     def close(self) -> None:
         """Close the client made here and the local cluster started here."""
         if self._own_client:

@@ -926,3 +926,22 @@ def test_local_cluster_does_not_claim_the_dashboard_port():
             cluster.close()
     finally:
         taken.close()
+
+
+def test_a_lost_worker_is_the_packages_error_naming_the_memory_limit(client, monkeypatch):
+    # a task that passes 95% of a worker's memory limit gets the worker killed; its data is lost, and the
+    # analysis failed with Dask's own error (FutureCancelledError "already forgotten", KilledWorker)
+    from distributed.client import FutureCancelledError
+
+    from csanalysis.distributed import DaskRunner
+    from csanalysis.errors import CsanalysisError
+
+    def dies(self, *a, **kw):
+        raise FutureCancelledError("_n_rows-1", reason="already forgotten")
+
+    monkeypatch.setattr(DaskRunner, "experiences", dies)
+    with pytest.raises(CsanalysisError, match=r"a Dask worker was lost.*memory limit: \d+\.\d GiB.*more partitions"):
+        cs.analyse(**_files(), n_resamples=20, engine="dask", scheduler=client, partitions=3)
+    monkeypatch.setattr(DaskRunner, "experiences", lambda self, *a, **kw: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # any other error is left as it is
+        cs.analyse(**_files(), n_resamples=20, engine="dask", scheduler=client, partitions=3)
