@@ -651,46 +651,27 @@ class _Components:
         n, q = len(order), len(cols)
         blocks = row_blocks(n, q, max_cells)
         gram = np.zeros((q, q))
-        for a in blocks:  # (the Gram matrix of the drivers: a sum over the rows, in any order; views of V, whose
-            # blocks lie at the same offsets from its start in every process, so the sums are the same bits)
+        for a in blocks:  # (the Gram matrix of the drivers: a sum over the rows, in any order)
             B = V[a:a + blocks.step, self.cols]
             gram += B.T @ B
         ev, E = np.linalg.eigh(gram / n)
         keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
         self.T = E[:, keep] / np.sqrt(ev[keep])
         self.shape = (n, 1 + self.T.shape[1])
-        self._rows: np.ndarray | None = None  # (the buffers each block is made in: see __getitem__)
-        self._out: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.shape[0]
 
     def __getitem__(self, rows: slice) -> np.ndarray:
-        """The design's block ``rows``; valid until the next block is asked for (it is made in buffers kept for
-        the next, aligned alike in every process, so that the linear algebra on it gives the same bits in a
-        worker as here: freshly allocated blocks lie at varying alignments, and BLAS sums them in other orders)."""
         idx = self.order[rows]
-        m = len(idx)
-        if self._rows is None or len(self._rows) < m:
-            self._rows = _aligned((m, self.V.shape[1]))
-            self._out = _aligned((m, self.shape[1]))
-            self._out[:, 0] = 1.0
-        np.take(self.V, idx, axis=0, out=self._rows[:m])
-        out = self._out[:m]
-        np.matmul(self._rows[:m, self.cols], self.T, out=out[:, 1:])
+        out = np.empty((len(idx), self.shape[1]))
+        out[:, 0] = 1.0
+        np.matmul(self.V[idx, self.cols], self.T, out=out[:, 1:])
         return out
 
     def __matmul__(self, g: np.ndarray) -> np.ndarray:
         blocks = row_blocks(self.shape[0], self.shape[1])
         return np.concatenate([self[a:a + blocks.step] @ g for a in blocks])
-
-
-def _aligned(shape: tuple[int, int]) -> np.ndarray:
-    """An uninitialised float64 array whose data start at a multiple of 64 bytes."""
-    size = shape[0] * shape[1]
-    buf = np.empty(size + 8)
-    skip = (-buf.ctypes.data % 64) // 8
-    return buf[skip:skip + size].reshape(shape)
 
 
 def _logistic_weights(V: np.ndarray, cols: np.ndarray, order: np.ndarray, y: np.ndarray, row_weights: Any,
