@@ -124,14 +124,14 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     client = Client(cluster)
     me, stop = psutil.Process(), threading.Event()
     running: dict[str, list[str]] = {}  # each worker's tasks under way at the last sample, by name
-    lost: list[str] = []  # the tasks that were under way on a worker when it went (killed at its memory limit)
+    lost: list[list[str]] = []  # per worker gone (killed at its memory limit): the tasks that were under way on it
 
     def sample() -> None:
         mem.write(",".join(TRACE_COLUMNS) + "\n")
         while not stop.is_set():
             try:
                 now = client.scheduler_info(n_workers=-1)["workers"]
-                lost.extend(tasks_of_lost_workers(running, set(now)))
+                lost.extend(tasks_of_lost_workers(running, set(now)).values())
                 running.update(client.run(executing_tasks, on_error="ignore"))
                 ws = [w["metrics"] for _, w in sorted(now.items())]
                 ws = (ws + [{}, {}])[:2]
@@ -167,20 +167,15 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
         result.update(seconds=round(end, 1), peak_mb=round(peak[1]), peak_at_s=round(peak[0], 1),
                       phases=phases(trace, lines, end))
         try:  # (a worker lost since the last sample)
-            lost.extend(tasks_of_lost_workers(running, set(client.scheduler_info(n_workers=-1)["workers"])))
+            lost.extend(tasks_of_lost_workers(running, set(client.scheduler_info(n_workers=-1)["workers"])).values())
         except Exception:  # noqa: BLE001, S110 - the cluster may be going down with a failed run
             pass
-        result.update(workers_lost=len([t for t in lost if t == LOST]),
-                      lost_with=dict(sorted(Counter(t for t in lost if t != LOST).items())))
+        result.update(workers_lost=len(lost), lost_with=dict(sorted(Counter(t for ts in lost for t in ts).items())))
         (out / f"{label}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         say(f"peak {peak[1]:,.0f} MB at {peak[0]:.0f} s; {end:.0f} s")
         client.close()
         cluster.close()
     return 0 if result["status"] == "ok" else 1
-
-
-#: The mark :func:`tasks_of_lost_workers` puts for each worker gone (beside the names of its tasks).
-LOST = "(a worker)"
 
 
 def executing_tasks(dask_worker: Any) -> list[str]:
@@ -190,18 +185,15 @@ def executing_tasks(dask_worker: Any) -> list[str]:
     return [key_split(ts.key) for ts in dask_worker.state.executing]
 
 
-def tasks_of_lost_workers(running: dict[str, list[str]], present: set[str]) -> list[str]:
+def tasks_of_lost_workers(running: dict[str, list[str]], present: set[str]) -> dict[str, list[str]]:
     """The workers of ``running`` (address -> the names of its tasks under way at the last look) no longer
-    ``present``, each as :data:`LOST` followed by its tasks' names; they are taken out of ``running``.
+    ``present``, with their tasks; they are taken out of ``running``.
 
     >>> running = {"w1": ["agreed"], "w2": ["read_block"]}
     >>> tasks_of_lost_workers(running, {"w2", "w3"}), running
-    (['(a worker)', 'agreed'], {'w2': ['read_block']})
+    ({'w1': ['agreed']}, {'w2': ['read_block']})
     """
-    out: list[str] = []
-    for address in [a for a in running if a not in present]:
-        out += [LOST, *running.pop(address)]
-    return out
+    return {a: running.pop(a) for a in [a for a in running if a not in present]}
 
 
 def summary(path: Path) -> str:

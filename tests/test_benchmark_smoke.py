@@ -233,9 +233,9 @@ def test_the_scale_runs_memory_is_cut_into_the_analysis_phases(tmp_path):
     assert "key drivers 12 s" in text and "lost" not in text
     # workers killed at their memory limit, and the tasks that were under way on them
     running = {"w1": ["agreed"], "w2": ["read_block", "read_block"], "w3": []}
-    assert scale_run.tasks_of_lost_workers(running, {"w3", "w4"}) == [scale_run.LOST, "agreed", scale_run.LOST,
-                                                                       "read_block", "read_block"]
-    assert running == {"w3": []} and scale_run.tasks_of_lost_workers(running, {"w3"}) == []
+    assert scale_run.tasks_of_lost_workers(running, {"w3", "w4"}) == {"w1": ["agreed"],
+                                                                       "w2": ["read_block", "read_block"]}
+    assert running == {"w3": []} and scale_run.tasks_of_lost_workers(running, {"w3"}) == {}
     run.update(workers_lost=4, lost_with={"agreed": 3, "unit_groups": 1})
     (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
     text = scale_run.summary(tmp_path / "5m.json")
