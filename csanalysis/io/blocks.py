@@ -421,8 +421,8 @@ _SAME = ("source_format", "encoding", "delimiter", "date_order", "timezone", "he
 class BlockSummary(NamedTuple):
     """What :func:`agree_blocks` needs of one block (not its table): its report and reader's record, its rows,
     columns and dtypes, and the distinct values of each column that may become categorical (None where more
-    than a tenth of the block's rows: ``n_distinct`` of them, and their sketch in ``sketches``,
-    :func:`csanalysis.stats.sketches.distinct_sketch`)."""
+    than :data:`SENT_DISTINCT` and a tenth of the block's rows: ``n_distinct`` of them, and their sketch in
+    ``sketches``, :func:`csanalysis.stats.sketches.distinct_sketch`)."""
 
     report: LoadReport | None
     state: BlockState
