@@ -261,6 +261,26 @@ def _split_table(df: pd.DataFrame, owner: pd.Series | None, n_parts: int, groups
     return split_rows(df, place, n_parts)
 
 
+def _ticket_id_parts(df: pd.DataFrame, name: str, unit: str | None, n_parts: int,
+                     start: int) -> list[pd.DataFrame]:
+    """A piece's owner columns (:func:`_owner_columns`) in parts by ticket id
+    (:func:`csanalysis.partition.ticket_id_parts`; ``start``: the piece's first row in the whole table)."""
+    from .partition import ticket_id_parts
+
+    return ticket_id_parts(_owner_columns(df, name, unit), n_parts, start=start)
+
+
+def _placing_keys_by_row(tickets: list[pd.DataFrame], responses: list[pd.DataFrame], groups: Any,
+                         ticket_starts: list[int], response_starts: list[int]) -> tuple[list[pd.Series], ...]:
+    """One part by ticket id of every piece of the tickets and of the answers, stacked: their placing keys
+    (:func:`csanalysis.partition.placing_keys_by_row`), cut into each piece's rows
+    (:func:`csanalysis.partition.rows_by_piece`)."""
+    from .partition import placing_keys_by_row, rows_by_piece
+
+    keys_t, keys_r = placing_keys_by_row(pd.concat(tickets), pd.concat(responses), groups)
+    return rows_by_piece(keys_t, ticket_starts), rows_by_piece(keys_r, response_starts)
+
+
 def _advance(state: Any, method: str, kw: dict) -> tuple[Any, Any]:
     """``state.method(**kw)`` on a worker: ``(state, answer)``, the state as the method left it."""
     return state, getattr(state, method)(**kw)
@@ -321,11 +341,6 @@ def _agreed_report(agreement: Any) -> Any:
 def _stack_pieces(pieces: list[pd.DataFrame]) -> pd.DataFrame:
     """A table held in :class:`Pieces`, stacked: the whole table (rows numbered from 0)."""
     return _stacked(pieces, ignore_index=True)
-
-
-def _rows_of(values: pd.Series, start: int, stop: int) -> pd.Series:
-    """Rows ``start:stop`` of a positional series (a piece's rows of the whole table's), numbered from 0."""
-    return values.iloc[int(start):int(stop)].reset_index(drop=True)
 
 
 def _pick_split(split: list[tuple[pd.DataFrame, Any]], i: int, start: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -883,32 +898,62 @@ class DaskRunner:
         from dataclasses import replace
 
         from .link import TABLE_NAMES
-        from .partition import placing_keys
 
         given = {n: f for n, f in linked.tables().items() if tables is None or n in tables}
         groups = self._groups
-        owners: dict[str, Any] = {}
+        owners: dict[str, list[Any]] = {}
         if (linked.tickets is not None and linked.responses is not None
                 and {"tickets", "responses"} & set(given)):  # the responses follow their tickets' owners
-            unit = None if groups is None else self._unit
-            both = self.submit(placing_keys, self.stack_each(_owner_columns, linked.tickets, "tickets", unit),
-                               self.stack_each(_owner_columns, linked.responses, "responses", unit), groups)
-            owners = {"tickets": self.client.submit(operator.getitem, both, 0, pure=False),
-                      "responses": self.client.submit(operator.getitem, both, 1, pure=False)}
+            owners = self.placing_keys(linked)
         parts: dict[str, list[Any]] = {}
         for name, f in given.items():
             cols = None if columns is None or name not in columns else tuple(columns[name])
             own = owners.get(name)
             if isinstance(f, Pieces):  # each piece split where it is (its rows' owners), a part's pieces joined
-                splits = [self.submit(_split_table, p, None if own is None else self.submit(_rows_of, own, s, s + k),
-                                      n_parts, groups, cols) for p, s, k in zip(f.futures, f.starts, f.rows)]
+                splits = [self.submit(_split_table, p, None if own is None else own[i], n_parts, groups, cols)
+                          for i, p in enumerate(f.futures)]
                 parts[name] = [self.submit(_stacked, [self.client.submit(operator.getitem, sp, i, pure=False)
                                                       for sp in splits]) for i in range(n_parts)]
                 continue
-            split = self.submit(_split_table, f, own, n_parts, groups, cols)
+            split = self.submit(_split_table, f, None if own is None else own[0], n_parts, groups, cols)
             parts[name] = [self.client.submit(operator.getitem, split, i, pure=False) for i in range(n_parts)]
         empty = dict.fromkeys(TABLE_NAMES)
         return [replace(linked, **{**empty, **{n: p[i] for n, p in parts.items()}}) for i in range(n_parts)]
+
+    def placing_keys(self, linked: Any) -> dict[str, list[Any]]:
+        """:func:`csanalysis.partition.placing_keys` of the tickets and the answers on the workers, as a shuffle
+        by ticket id: futures of each piece's keys (positional), per table (a table not in :class:`Pieces` is
+        one piece).
+
+        Each piece sends the rows of each ticket id (only the columns that decide an owner) to one of
+        :attr:`n_parts` tasks (:func:`~csanalysis.partition.ticket_id_parts`), which finds their keys there
+        (:func:`~csanalysis.partition.placing_keys_by_row`) and sends each piece its rows' keys back
+        (:func:`~csanalysis.partition.rows_by_piece`, :func:`~csanalysis.partition.piece_rows`): no task holds
+        more than a partition's share of the tickets (in one task over every ticket and answer, at 5M
+        customers, a 4.5 GB worker was lost).
+        """
+        from .partition import piece_rows
+
+        m = self.n_parts
+        unit = None if self._groups is None else self._unit
+        tables = {"tickets": linked.tickets, "responses": linked.responses}
+        pieces, starts, by_id = {}, {}, {}
+        for name, table in tables.items():
+            if isinstance(table, Pieces):
+                _check_held(table)
+                pieces[name], starts[name] = table.futures, table.starts
+            else:
+                pieces[name], starts[name] = [table], [0]
+            by_id[name] = [self.submit(_ticket_id_parts, p, name, unit, m, s)
+                           for p, s in zip(pieces[name], starts[name])]
+        answers = [self.submit(_placing_keys_by_row,
+                               *([self.client.submit(operator.getitem, b, j, pure=False) for b in by_id[name]]
+                                 for name in tables),
+                               self._groups, starts["tickets"], starts["responses"]) for j in range(m)]
+        del by_id
+        return {name: [self.submit(piece_rows, [self.client.submit(_pick, a, k, i, pure=False) for a in answers])
+                       for i in range(len(pieces[name]))]
+                for k, name in enumerate(tables)}
 
     def customer_parts(self, table: Any, columns: tuple[str, ...]) -> list[tuple[Any, Any]]:
         """A table's partitions of customers, for tables whose rows belong to their own ``customer``

@@ -74,10 +74,14 @@ __all__ = [
     "customer_phase",
     "estimates",
     "part_numbers",
+    "piece_rows",
     "placing_keys",
+    "placing_keys_by_row",
+    "rows_by_piece",
     "split_customers",
     "split_positions",
     "split_rows",
+    "ticket_id_parts",
     "ticket_owners",
     "unit_groups",
 ]
@@ -252,6 +256,75 @@ def placing_keys(tickets: pd.DataFrame, responses: pd.DataFrame,
     col = groups.column
     return (groups.keys(own_t, unit_values(tickets, col)),
             groups.keys(own_r, unit_values(responses, col, tickets)))
+
+
+def ticket_id_parts(df: pd.DataFrame, n_parts: int, *, start: int = 0) -> list[pd.DataFrame]:
+    """The rows of ``df`` (a table's :data:`OWNER_COLUMNS`, or a piece of it) in ``n_parts`` parts by ticket id,
+    so that owners and placing keys can be found part by part (:func:`placing_keys_by_row`).
+
+    Every row of one ticket id, in the tickets and in the answers, goes to the same part (a stable hash of the
+    id as text), and with it all that decides its owner (the ticket's customer, the answers about it); a row
+    without a ticket id (or of a table without the column) is owned by its own customer alone, and goes to a
+    part by its position. Each part keeps the rows' order, indexed by their row numbers in the whole table
+    (``start``: the number of ``df``'s first row), which :func:`rows_by_piece` sends back by.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2", "1", None], "customer": ["a", "b", "a", "c"]})
+    >>> parts = ticket_id_parts(t, 2, start=10)
+    >>> sorted(i for p in parts for i in p.index)
+    [10, 11, 12, 13]
+    >>> any({10, 12} <= set(p.index) for p in parts)
+    True
+    """
+    df = df.set_axis(pd.RangeIndex(int(start), int(start) + len(df)))
+    if "ticket_id" in df.columns:
+        ids = df["ticket_id"].astype(_STR)
+        has = ids.notna().to_numpy()
+        h = pd.util.hash_pandas_object(ids, index=False, hash_key=_hash_key(0)).to_numpy()
+        part = np.where(has, (h % np.uint64(n_parts)).astype(np.int64), df.index.to_numpy() % n_parts)
+    else:
+        part = df.index.to_numpy() % n_parts
+    return split_rows(df, part, n_parts)
+
+
+def placing_keys_by_row(tickets: pd.DataFrame, responses: pd.DataFrame,
+                        groups: UnitGroups | None) -> tuple[pd.Series, pd.Series]:
+    """:func:`placing_keys` of one part by ticket id (:func:`ticket_id_parts`: the tickets' and the answers'
+    parts of every piece, stacked in order), indexed by the rows' numbers in the whole tables: what
+    :func:`placing_keys` gives those rows of the whole tables."""
+    keys_t, keys_r = placing_keys(tickets, responses, groups)
+    return keys_t.set_axis(tickets.index), keys_r.set_axis(responses.index)
+
+
+def rows_by_piece(values: pd.Series, starts: list[int]) -> list[pd.Series]:
+    """``values`` indexed by increasing row numbers of a whole table, cut into the pieces that begin at rows
+    ``starts`` (increasing, from 0), each indexed by its rows' positions in its piece (:func:`piece_rows`
+    joins them again).
+
+    >>> [p.to_dict() for p in rows_by_piece(pd.Series(["x", "y", "z"], index=[1, 4, 5]), [0, 4])]
+    [{1: 'x'}, {0: 'y', 1: 'z'}]
+    """
+    rows = values.index.to_numpy()
+    cut = np.searchsorted(rows, np.asarray(starts[1:], dtype=np.int64), side="left")
+    bounds = [0, *cut.tolist(), len(rows)]
+    return [values.iloc[bounds[i]:bounds[i + 1]].set_axis(rows[bounds[i]:bounds[i + 1]] - int(s))
+            for i, s in enumerate(starts)]  # a loop over pieces
+
+
+def piece_rows(parts: list[pd.Series], n_rows: int | None = None) -> pd.Series:
+    """One piece's values from every part's (:func:`rows_by_piece`), positional: each of its rows once.
+
+    >>> piece_rows([pd.Series(["b"], index=[1]), pd.Series(["a", "c"], index=[0, 2])]).tolist()
+    ['a', 'b', 'c']
+    """
+    values = pd.concat(parts)
+    values = values.iloc[np.argsort(values.index.to_numpy(), kind="stable")]
+    rows = values.index.to_numpy()
+    n = len(rows) if n_rows is None else int(n_rows)
+    if len(rows) != n or not np.array_equal(rows, np.arange(n)):
+        raise ValueError(f"the parts hold rows {rows[:5].tolist()}..., not each of the piece's {n} rows once")
+    return values.reset_index(drop=True)
 
 
 @dataclass(frozen=True)

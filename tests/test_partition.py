@@ -410,3 +410,72 @@ def test_owners_are_found_without_a_python_string_per_ticket():
     # an answer about a ticket goes with the ticket's customer
     assert own_r.tolist() == t["customer"].to_numpy()[pick].tolist()
     assert own_t.tolist() == t["customer"].tolist()
+
+
+def _owner_tables(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tickets and answers with everything that decides an owner: repeated and missing ticket ids, tickets
+    without a customer, answers about unknown tickets, by other customers, without a time, accounts on some."""
+    rng = np.random.default_rng(seed)
+    n_t, n_r = int(rng.integers(0, 300)), int(rng.integers(0, 200))
+    ids = np.array([f"t{i}" for i in rng.integers(0, max(n_t, 1) * 2, n_t)], dtype=object)
+    ids[rng.random(n_t) < 0.05] = None
+    cust = np.array([f"c{i}" for i in rng.integers(0, 60, n_t)], dtype=object)
+    cust[rng.random(n_t) < 0.15] = None
+    acct = np.array([f"A{i}" for i in rng.integers(0, 15, n_t)], dtype=object)
+    acct[rng.random(n_t) < 0.5] = None
+    t = pd.DataFrame({"ticket_id": pd.Series(ids, dtype="str"), "customer": pd.Series(cust, dtype="str"),
+                      "account_id": pd.Series(acct, dtype="str")})
+    rid = np.array([f"t{i}" for i in rng.integers(0, max(n_t, 1) * 2, n_r)], dtype=object)
+    rid[rng.random(n_r) < 0.1] = None
+    rc = np.array([f"c{i}" for i in rng.integers(0, 70, n_r)], dtype=object)
+    rc[rng.random(n_r) < 0.3] = None
+    at = pd.Series(pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 5, n_r), "D"))
+    at[rng.random(n_r) < 0.1] = pd.NaT
+    r = pd.DataFrame({"ticket_id": pd.Series(rid, dtype="str"), "responded_at": at, "customer": pd.Series(rc, dtype="str")})
+    return t, r
+
+
+def _cut(df: pd.DataFrame, rng: np.random.Generator) -> tuple[list[pd.DataFrame], list[int]]:
+    """``df`` cut at random rows into pieces (at least one), and each piece's first row number."""
+    cuts = np.sort(rng.integers(0, len(df) + 1, int(rng.integers(0, 4))))
+    starts = [0, *cuts.tolist()]
+    bounds = [*starts, len(df)]
+    return [df.iloc[bounds[i]:bounds[i + 1]] for i in range(len(starts))], starts
+
+
+@pytest.mark.parametrize("unit", [None, "customer", "account_id"])
+def test_placing_keys_found_by_ticket_id_part_equal_the_whole_tables(unit):
+    # the Dask engine finds the split's keys part by part of ticket ids (every piece's rows of an id sent to one
+    # task, the keys sent back to the pieces) instead of in one task over every ticket: the same keys
+    from csanalysis.partition import (
+        piece_rows,
+        placing_keys,
+        placing_keys_by_row,
+        rows_by_piece,
+        ticket_id_parts,
+        unit_groups,
+    )
+
+    rng = np.random.default_rng(7)
+    for seed in range(15):
+        t, r = _owner_tables(seed)
+        if unit is None:
+            t = t.drop(columns="account_id")
+        groups = unit_groups(t, r, unit)
+        want_t, want_r = placing_keys(t, r, groups)
+        (tp, ts), (rp, rs) = _cut(t, rng), _cut(r, rng)
+        for m in range(1, 7):
+            by_t = [ticket_id_parts(p, m, start=s) for p, s in zip(tp, ts)]
+            by_r = [ticket_id_parts(p, m, start=s) for p, s in zip(rp, rs)]
+            back_t, back_r = [], []
+            for j in range(m):
+                kt, kr = placing_keys_by_row(pd.concat([b[j] for b in by_t]), pd.concat([b[j] for b in by_r]), groups)
+                back_t.append(rows_by_piece(kt, ts))
+                back_r.append(rows_by_piece(kr, rs))
+            got_t = pd.concat([piece_rows([b[i] for b in back_t], len(p)) for i, p in enumerate(tp)], ignore_index=True)
+            got_r = pd.concat([piece_rows([b[i] for b in back_r], len(p)) for i, p in enumerate(rp)], ignore_index=True)
+            pd.testing.assert_series_equal(got_t, want_t, check_names=False, check_dtype=False)
+            pd.testing.assert_series_equal(got_r, want_r, check_names=False, check_dtype=False)
+    # (an answer about another customer's ticket does follow it in these tables, so the parts matter)
+    t, r = _owner_tables(3)
+    assert (placing_keys(t, r, None)[1] != r["customer"]).fillna(False).any()
