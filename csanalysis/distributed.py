@@ -281,6 +281,14 @@ def _placing_keys_by_row(tickets: list[pd.DataFrame], responses: list[pd.DataFra
     return rows_by_piece(keys_t, ticket_starts), rows_by_piece(keys_r, response_starts)
 
 
+def _unit_edges(tickets: list[pd.DataFrame], responses: list[pd.DataFrame] | None, unit: str) -> Any:
+    """One part by ticket id of every piece of the tickets and of the answers, stacked: the distinct edges of
+    :func:`csanalysis.partition.unit_groups`' graph there (:func:`csanalysis.partition.unit_edges`)."""
+    from .partition import unit_edges
+
+    return unit_edges(pd.concat(tickets), None if responses is None else pd.concat(responses), unit)
+
+
 def _advance(state: Any, method: str, kw: dict) -> tuple[Any, Any]:
     """``state.method(**kw)`` on a worker: ``(state, answer)``, the state as the method left it."""
     return state, getattr(state, method)(**kw)
@@ -866,9 +874,12 @@ class DaskRunner:
         (:func:`csanalysis.partition.unit_groups`), so that every per-partition statistic of units is a sum.
 
         Call it before the first split (:meth:`split_customers`, :meth:`customer_parts`): every table must be
-        split alike. Only the ticket and answer columns that decide it go to one worker.
+        split alike. The ticket and answer columns that decide it are shuffled by ticket id
+        (:meth:`by_ticket_id`), each part's distinct edges found where it is
+        (:func:`~csanalysis.partition.unit_edges`), and only those edges go to one worker, for the graph
+        (:func:`~csanalysis.partition.groups_of_edges`).
         """
-        from .partition import unit_groups
+        from .partition import groups_of_edges
 
         if self._parts or self._experience_parts is not None:
             raise RuntimeError("group_customers must come before the tables are split")
@@ -876,10 +887,8 @@ class DaskRunner:
         if unit is None or linked.tickets is None:
             self._groups = None
             return
-        responses = (None if linked.responses is None
-                     else self.stack_each(_owner_columns, linked.responses, "responses", unit))
-        self._groups = self.submit(unit_groups, self.stack_each(_owner_columns, linked.tickets, "tickets", unit),
-                                   responses, unit)
+        by_id, _, _ = self.by_ticket_id(linked, unit)  # each part's edges, then the graph of them all
+        self._groups = self.submit(groups_of_edges, [self.submit(_unit_edges, t, r, unit) for t, r in by_id], unit)
 
     def split_customers(self, linked: Any, n_parts: int, *, tables: tuple[str, ...] | None = None,
                         columns: dict[str, tuple[str, ...]] | None = None) -> list[Any]:
@@ -934,26 +943,39 @@ class DaskRunner:
         """
         from .partition import piece_rows
 
-        m = self.n_parts
         unit = None if self._groups is None else self._unit
+        by_id, pieces, starts = self.by_ticket_id(linked, unit)
+        answers = [self.submit(_placing_keys_by_row, t, r, self._groups, starts["tickets"], starts["responses"])
+                   for t, r in by_id]
+        del by_id
+        return {name: [self.submit(piece_rows, [self.client.submit(_pick, a, k, i, pure=False) for a in answers])
+                       for i in range(len(pieces[name]))]
+                for k, name in enumerate(("tickets", "responses"))}
+
+    def by_ticket_id(self, linked: Any, unit: str | None) -> tuple[list[tuple[Any, Any]], dict, dict]:
+        """The tickets' and the answers' owner columns (and ``unit``'s) shuffled to :attr:`n_parts` parts by ticket
+        id (:func:`~csanalysis.partition.ticket_id_parts`: every row of an id in one part, indexed by its row
+        in the whole table): per part, ``(tickets, responses)``, each a list of futures of its share of every
+        piece (None without answers); and each table's pieces and their first rows (a table not in
+        :class:`Pieces` is one piece)."""
+        m = self.n_parts
         tables = {"tickets": linked.tickets, "responses": linked.responses}
-        pieces, starts, by_id = {}, {}, {}
+        pieces: dict[str, list[Any]] = {}
+        starts: dict[str, list[int]] = {}
+        shares: dict[str, list[list[Any]] | None] = {}
         for name, table in tables.items():
+            if table is None:
+                pieces[name], starts[name], shares[name] = [], [], None
+                continue
             if isinstance(table, Pieces):
                 _check_held(table)
                 pieces[name], starts[name] = table.futures, table.starts
             else:
                 pieces[name], starts[name] = [table], [0]
-            by_id[name] = [self.submit(_ticket_id_parts, p, name, unit, m, s)
-                           for p, s in zip(pieces[name], starts[name])]
-        answers = [self.submit(_placing_keys_by_row,
-                               *([self.client.submit(operator.getitem, b, j, pure=False) for b in by_id[name]]
-                                 for name in tables),
-                               self._groups, starts["tickets"], starts["responses"]) for j in range(m)]
-        del by_id
-        return {name: [self.submit(piece_rows, [self.client.submit(_pick, a, k, i, pure=False) for a in answers])
-                       for i in range(len(pieces[name]))]
-                for k, name in enumerate(tables)}
+            split = [self.submit(_ticket_id_parts, p, name, unit, m, s) for p, s in zip(pieces[name], starts[name])]
+            shares[name] = [[self.client.submit(operator.getitem, b, j, pure=False) for b in split] for j in range(m)]
+        by_id = [tuple(None if shares[n] is None else shares[n][j] for n in tables) for j in range(m)]
+        return by_id, pieces, starts
 
     def customer_parts(self, table: Any, columns: tuple[str, ...]) -> list[tuple[Any, Any]]:
         """A table's partitions of customers, for tables whose rows belong to their own ``customer``

@@ -73,6 +73,7 @@ __all__ = [
     "combine",
     "customer_phase",
     "estimates",
+    "groups_of_edges",
     "part_numbers",
     "piece_rows",
     "placing_keys",
@@ -83,6 +84,7 @@ __all__ = [
     "split_rows",
     "ticket_id_parts",
     "ticket_owners",
+    "unit_edges",
     "unit_groups",
 ]
 
@@ -368,7 +370,9 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     carrying one) and answer's customer -- ticket owner go whole to one partition: each component goes where
     its smallest customer key would go alone (:meth:`UnitGroups.keys`). Cluster-robust variances and counts of
     distinct units are then sums over partitions. The components are found by
-    :func:`scipy.sparse.csgraph.connected_components` over the distinct pairs (no loop over rows).
+    :func:`scipy.sparse.csgraph.connected_components` over the distinct pairs (no loop over rows): the edges of
+    :func:`unit_edges`, joined by :func:`groups_of_edges` (which the Dask engine does part by part of ticket
+    ids, :func:`ticket_id_parts`, since a row's edges depend only on the rows of its ticket id).
 
     ``unit`` ``"customer"``: only the second kind of edge (an answer's own customer is its unit, and it is placed
     with the ticket's owner). ``unit`` None (every row its own unit), or no table carrying the column and no
@@ -383,9 +387,21 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     >>> g.keys(t["customer"], t["account_id"]).tolist()
     ['a', 'a', 'c']
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    edges = unit_edges(tickets, responses, unit)
+    return None if edges is None else groups_of_edges([edges], unit)
 
+
+def unit_edges(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, unit: str | None) -> pd.DataFrame | None:
+    """The distinct edges of :func:`unit_groups`' graph from these rows: ``customer`` (a row's owner, or an
+    answer's own customer) to ``other``, a unit value, or with ``to_customer`` another customer (an answer's,
+    placed with the ticket's owner). None when there is no graph to build (``unit`` None, no tickets). A row's
+    edges depend only on the rows of its ticket id, so the edges of the parts of :func:`ticket_id_parts`,
+    together, are those of the whole tables (:func:`groups_of_edges` joins them).
+
+    >>> t = pd.DataFrame({"ticket_id": ["1", "2"], "customer": ["a", "b"], "account_id": ["X", "X"]})
+    >>> unit_edges(t, None, "account_id").to_dict("list")
+    {'customer': ['a', 'b'], 'other': ['X', 'X'], 'to_customer': [False, False]}
+    """
     if unit is None or tickets is None:
         return None
     tickets = tickets.reset_index(drop=True)
@@ -402,41 +418,42 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
         if u is not None:
             pairs += [(o, u) for o in owners]
     links = [(owner_r, own_r)] if responses is not None else []  # an answer placed with another customer
+    frames = []
+    for (a, b), to_customer in [*((p, False) for p in pairs), *((p, True) for p in links)]:
+        keep = (a.notna() & b.notna()).to_numpy(copy=True)
+        if to_customer:
+            keep &= (a != b).to_numpy()
+        frames.append(pd.DataFrame({"customer": a[keep].array, "other": b[keep].array, "to_customer": to_customer}))
+    edges = (pd.concat(frames, ignore_index=True) if frames
+             else pd.DataFrame({"customer": pd.Series([], dtype=_STR), "other": pd.Series([], dtype=_STR),
+                                "to_customer": pd.Series([], dtype=bool)}))
+    return edges.drop_duplicates(ignore_index=True)
 
+
+def groups_of_edges(edges: list[pd.DataFrame | None], unit: str) -> UnitGroups | None:
+    """:func:`unit_groups` from the edges of its graph (:func:`unit_edges`, of the whole tables or of their
+    parts by ticket id): None when there are none."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    given = [e for e in edges if e is not None and len(e)]
+    if not given:
+        return None
+    e = pd.concat(given, ignore_index=True)
+    del given
+    to_c = e["to_customer"].to_numpy(dtype=bool)
     # the graph's nodes as integer codes (customers first, then unit values), its edges pairs of codes: no text
     # is made per row (the prefixed keys and their factorising once held every ticket's twice, at 5M customers
     # more than a worker's 4.5 GB)
-    ends: list[tuple[pd.Series, pd.Series, bool]] = []  # (customer end, other end, is the other a customer)
-    for a, b in pairs:
-        keep = (a.notna() & b.notna()).to_numpy(copy=True)
-        ends.append((a[keep], b[keep], False))
-    for a, b in links:
-        keep = (a.notna() & b.notna()).to_numpy(copy=True)
-        keep &= (a != b).to_numpy()
-        ends.append((a[keep], b[keep], True))
-    ends = [e for e in ends if len(e[0])]
-    if not ends:
-        return None
-    cust_codes, cust_keys = pd.factorize(pd.concat([x for a, b, c in ends for x in ((a, b) if c else (a,))],
-                                                   ignore_index=True))
-    unit_ends = [b for _, b, c in ends if not c]
-    unit_codes, unit_keys = (pd.factorize(pd.concat(unit_ends, ignore_index=True)) if unit_ends
-                             else (np.zeros(0, dtype=np.intp), pd.Index([], dtype=_STR)))
-    nc = len(cust_keys)
-    src, dst = [], []
-    at_c = at_u = 0
-    for a, b, c in ends:
-        k = len(a)
-        src.append(cust_codes[at_c:at_c + k])
-        at_c += k
-        if c:
-            dst.append(cust_codes[at_c:at_c + k])
-            at_c += k
-        else:
-            dst.append(nc + unit_codes[at_u:at_u + k])
-            at_u += k
-    src, dst = np.concatenate(src), np.concatenate(dst)
+    cust_codes, cust_keys = pd.factorize(pd.concat([e["customer"], e["other"][to_c]], ignore_index=True))
+    unit_codes, unit_keys = pd.factorize(e["other"][~to_c])
+    nc, n_e = len(cust_keys), len(e)
+    dst = np.empty(n_e, dtype=np.int64)
+    dst[to_c] = cust_codes[n_e:]
+    dst[~to_c] = nc + unit_codes
+    src = cust_codes[:n_e]
     n = nc + len(unit_keys)
+    del e
     graph = coo_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     del graph, src, dst
@@ -448,7 +465,7 @@ def unit_groups(tickets: pd.DataFrame | None, responses: pd.DataFrame | None, un
     customers = pd.Series(cgroup[moved].to_numpy(), index=pd.Index(cust_keys[moved].to_numpy(), dtype=_STR),
                           dtype=_STR)
     units = pd.Series(group_of.reindex(label[nc:]).to_numpy(),
-                      index=pd.Index(unit_keys.array, dtype=_STR), dtype=_STR)
+                      index=pd.Index(pd.Series(unit_keys.array, dtype=_STR).array, dtype=_STR), dtype=_STR)
     return UnitGroups(unit, customers, units)
 
 

@@ -414,9 +414,11 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
                    scheduler=client, partitions=3)
     assert names.count("role_piece") == len(reads) >= 11 + 2 and stacked == [0]
-    # the split's keys found part by part of ticket ids (3 parts), never in one task over every ticket
+    # the split's keys and the accounts' groups found part by part of ticket ids (3 parts), never in one task
+    # over every ticket
     finding = names.count("_placing_keys_by_row")
     assert names.count("placing_keys") == 0 and finding and finding % 3 == 0
+    assert names.count("unit_groups") == 0 and names.count("_unit_edges") == 3
     assert len(released) == 1 and released[0].endswith("released)")  # (the orders, once split: before the stages)
     assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)

@@ -445,14 +445,17 @@ def _cut(df: pd.DataFrame, rng: np.random.Generator) -> tuple[list[pd.DataFrame]
 
 @pytest.mark.parametrize("unit", [None, "customer", "account_id"])
 def test_placing_keys_found_by_ticket_id_part_equal_the_whole_tables(unit):
-    # the Dask engine finds the split's keys part by part of ticket ids (every piece's rows of an id sent to one
-    # task, the keys sent back to the pieces) instead of in one task over every ticket: the same keys
+    # the Dask engine finds the split's keys and the units' groups part by part of ticket ids (every piece's rows
+    # of an id sent to one task, the keys sent back to the pieces, the distinct edges joined in one graph)
+    # instead of in one task over every ticket: the same keys and groups
     from csanalysis.partition import (
+        groups_of_edges,
         piece_rows,
         placing_keys,
         placing_keys_by_row,
         rows_by_piece,
         ticket_id_parts,
+        unit_edges,
         unit_groups,
     )
 
@@ -467,15 +470,23 @@ def test_placing_keys_found_by_ticket_id_part_equal_the_whole_tables(unit):
         for m in range(1, 7):
             by_t = [ticket_id_parts(p, m, start=s) for p, s in zip(tp, ts)]
             by_r = [ticket_id_parts(p, m, start=s) for p, s in zip(rp, rs)]
-            back_t, back_r = [], []
+            back_t, back_r, edges = [], [], []
             for j in range(m):
-                kt, kr = placing_keys_by_row(pd.concat([b[j] for b in by_t]), pd.concat([b[j] for b in by_r]), groups)
+                t_j, r_j = pd.concat([b[j] for b in by_t]), pd.concat([b[j] for b in by_r])
+                edges.append(unit_edges(t_j, r_j, unit))
+                kt, kr = placing_keys_by_row(t_j, r_j, groups)
                 back_t.append(rows_by_piece(kt, ts))
                 back_r.append(rows_by_piece(kr, rs))
             got_t = pd.concat([piece_rows([b[i] for b in back_t], len(p)) for i, p in enumerate(tp)], ignore_index=True)
             got_r = pd.concat([piece_rows([b[i] for b in back_r], len(p)) for i, p in enumerate(rp)], ignore_index=True)
             pd.testing.assert_series_equal(got_t, want_t, check_names=False, check_dtype=False)
             pd.testing.assert_series_equal(got_r, want_r, check_names=False, check_dtype=False)
+            # the groups from every part's edges are the whole tables' (the engine's group_customers)
+            joined = None if unit is None else groups_of_edges(edges, unit)
+            assert (joined is None) == (groups is None)
+            if groups is not None:
+                assert joined.customers.to_dict() == groups.customers.to_dict()
+                assert joined.units.to_dict() == groups.units.to_dict()
     # (an answer about another customer's ticket does follow it in these tables, so the parts matter)
     t, r = _owner_tables(3)
     assert (placing_keys(t, r, None)[1] != r["customer"]).fillna(False).any()
