@@ -937,18 +937,18 @@ class DaskRunner:
         Each piece sends the rows of each ticket id (only the columns that decide an owner) to one of
         :attr:`n_parts` tasks (:func:`~csanalysis.partition.ticket_id_parts`), which finds their keys there
         (:func:`~csanalysis.partition.placing_keys_by_row`) and sends each piece its rows' keys back
-        (:func:`~csanalysis.partition.rows_by_piece`, :func:`~csanalysis.partition.piece_rows`): no task holds
+        (:func:`~csanalysis.partition.rows_by_piece`, :func:`~csanalysis.partition.piece_from_parts`): no task holds
         more than a partition's share of the tickets (in one task over every ticket and answer, at 5M
         customers, a 4.5 GB worker was lost).
         """
-        from .partition import piece_rows
+        from .partition import piece_from_parts
 
         unit = None if self._groups is None else self._unit
         by_id, pieces, starts = self.by_ticket_id(linked, unit)
         answers = [self.submit(_placing_keys_by_row, t, r, self._groups, starts["tickets"], starts["responses"])
                    for t, r in by_id]
         del by_id
-        return {name: [self.submit(piece_rows, [self.client.submit(_pick, a, k, i, pure=False) for a in answers])
+        return {name: [self.submit(piece_from_parts, [self.client.submit(_pick, a, k, i, pure=False) for a in answers])
                        for i in range(len(pieces[name]))]
                 for k, name in enumerate(("tickets", "responses"))}
 

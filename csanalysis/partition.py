@@ -75,7 +75,7 @@ __all__ = [
     "estimates",
     "groups_of_edges",
     "part_numbers",
-    "piece_rows",
+    "piece_from_parts",
     "placing_keys",
     "placing_keys_by_row",
     "rows_by_piece",
@@ -301,7 +301,7 @@ def placing_keys_by_row(tickets: pd.DataFrame, responses: pd.DataFrame,
 
 def rows_by_piece(values: pd.Series, starts: list[int]) -> list[pd.Series]:
     """``values`` indexed by increasing row numbers of a whole table, cut into the pieces that begin at rows
-    ``starts`` (increasing, from 0), each indexed by its rows' positions in its piece (:func:`piece_rows`
+    ``starts`` (increasing, from 0), each indexed by its rows' positions in its piece (:func:`piece_from_parts`
     joins them again).
 
     >>> [p.to_dict() for p in rows_by_piece(pd.Series(["x", "y", "z"], index=[1, 4, 5]), [0, 4])]
@@ -314,10 +314,10 @@ def rows_by_piece(values: pd.Series, starts: list[int]) -> list[pd.Series]:
             for i, s in enumerate(starts)]  # a loop over pieces
 
 
-def piece_rows(parts: list[pd.Series], n_rows: int | None = None) -> pd.Series:
+def piece_from_parts(parts: list[pd.Series], n_rows: int | None = None) -> pd.Series:
     """One piece's values from every part's (:func:`rows_by_piece`), positional: each of its rows once.
 
-    >>> piece_rows([pd.Series(["b"], index=[1]), pd.Series(["a", "c"], index=[0, 2])]).tolist()
+    >>> piece_from_parts([pd.Series(["b"], index=[1]), pd.Series(["a", "c"], index=[0, 2])]).tolist()
     ['a', 'b', 'c']
     """
     values = pd.concat(parts)

@@ -450,7 +450,7 @@ def test_placing_keys_found_by_ticket_id_part_equal_the_whole_tables(unit):
     # instead of in one task over every ticket: the same keys and groups
     from csanalysis.partition import (
         groups_of_edges,
-        piece_rows,
+        piece_from_parts,
         placing_keys,
         placing_keys_by_row,
         rows_by_piece,
@@ -477,8 +477,8 @@ def test_placing_keys_found_by_ticket_id_part_equal_the_whole_tables(unit):
                 kt, kr = placing_keys_by_row(t_j, r_j, groups)
                 back_t.append(rows_by_piece(kt, ts))
                 back_r.append(rows_by_piece(kr, rs))
-            got_t = pd.concat([piece_rows([b[i] for b in back_t], len(p)) for i, p in enumerate(tp)], ignore_index=True)
-            got_r = pd.concat([piece_rows([b[i] for b in back_r], len(p)) for i, p in enumerate(rp)], ignore_index=True)
+            got_t = pd.concat([piece_from_parts([b[i] for b in back_t], len(p)) for i, p in enumerate(tp)], ignore_index=True)
+            got_r = pd.concat([piece_from_parts([b[i] for b in back_r], len(p)) for i, p in enumerate(rp)], ignore_index=True)
             pd.testing.assert_series_equal(got_t, want_t, check_names=False, check_dtype=False)
             pd.testing.assert_series_equal(got_r, want_r, check_names=False, check_dtype=False)
             # the groups from every part's edges are the whole tables' (the engine's group_customers)
