@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
@@ -446,9 +447,16 @@ class _ByteLines:
     per line: the line breaks are found by numpy and only the lines asked for become text (one pyarrow array).
     """
 
-    def __init__(self, data: bytes):
+    #: Bytes looked at in one go (the line breaks' search and the text made of them): what they cost beyond
+    #: the file's bytes is bounded by it, not by the file.
+    STEP = 1 << 24
+
+    def __init__(self, data: bytes | memoryview):
         self.buf = np.frombuffer(data, dtype=np.uint8)
-        breaks = np.flatnonzero(self.buf == ord("\n"))
+        step = self.STEP
+        breaks = np.concatenate([np.zeros(0, dtype=np.int64)]  # (a loop over 16 MB steps of the file)
+                                + [np.flatnonzero(self.buf[i:i + step] == ord("\n")) + i
+                                   for i in range(0, len(self.buf), step)])
         self.starts = np.concatenate([[0], breaks + 1])
         self.ends = np.concatenate([breaks, [len(self.buf)]])
 
@@ -461,8 +469,16 @@ class _ByteLines:
 
         size = hi - lo
         offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-        at = np.repeat(lo - offsets[:-1], size) + np.arange(offsets[-1], dtype=np.int64)
-        data = pa.py_buffer(self.buf[at].tobytes())
+        # the bytes gathered a step at a time (by whole ranges): the positions of a step's bytes are 8 bytes each
+        cut = np.searchsorted(offsets, np.arange(0, offsets[-1], self.STEP), side="right") - 1
+        bounds = [*np.unique(cut).tolist(), len(size)]
+        chunks = []
+        for a, b in itertools.pairwise(bounds):  # a loop over steps
+            n = offsets[b] - offsets[a]
+            at = np.repeat(lo[a:b] - (offsets[a:b] - offsets[a]), size[a:b]) + np.arange(n, dtype=np.int64)
+            chunks.append(self.buf[at].tobytes())
+        data = pa.py_buffer(b"".join(chunks))
+        del chunks
         arr = pa.Array.from_buffers(pa.large_binary(), len(size), [None, pa.py_buffer(offsets), data])
         return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
 
@@ -1303,10 +1319,10 @@ def _no_swallowing(path: Path, table, delim: str, skip: int, lines: int | None =
                 return False
     if nl is None:
         return True
-    data = path.read_bytes()[skip:]
+    data = memoryview(path.read_bytes())[skip:]  # (a slice of the bytes would copy the file)
     by_number = _ByteLines(data)
     span = 1 + nl
-    if int(span.sum()) != len(by_number) - data.endswith(b"\n"):
+    if int(span.sum()) != len(by_number) - (data[-1:] == b"\n"):
         return False
     start = np.concatenate([[0], np.cumsum(span)[:-1]])
     try:

@@ -303,6 +303,7 @@ def _load(source_obj, source: str, *, encoding: str | None, sheet) -> _Survey:
     survey.delimiter = raw.delimiter
     survey.notes = list(raw.notes) + survey.notes
     survey.bad_rows = raw.bad_rows
+    del raw, data  # (the cells as read: the survey's data holds the only reference left, stripped column by column)
     survey.data = _strip_cells(survey.data)
     return survey
 
@@ -399,15 +400,18 @@ def _refuse_other_tables(path: str, columns: list[str]) -> None:
 
 
 def _strip_cells(data: pd.DataFrame) -> pd.DataFrame:
-    """Cells as ``str`` with surrounding whitespace (Qualtrics' trailing ``\\n\\n``) removed, '' -> NaN."""
-    out = {}
-    for c in data.columns:
-        s = data[c]
+    """Cells as ``str`` with surrounding whitespace (Qualtrics' trailing ``\\n\\n``) removed, '' -> NaN.
+
+    Column by column in ``data`` itself (returned): each column's cells as read are let go as its stripped
+    cells take their place, so the survey's cells are never held twice (a copy of the whole table made the read
+    hold about twice the file's cells at once)."""
+    for i in range(data.shape[1]):  # a loop over columns
+        s = data.iloc[:, i]
         if s.dtype == object or str(s.dtype) in ("str", "string"):
             s = s.astype(_STR).str.strip()
-            s = s.where(s != "", np.nan)
-        out[c] = s
-    return pd.DataFrame(out, index=data.index)
+            data.isetitem(i, s.where(s != "", np.nan))
+        del s
+    return data
 
 
 # ----------------------------------------------------------------------------
