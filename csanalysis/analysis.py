@@ -600,7 +600,8 @@ def driver_rows(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None
     answers are all in it) gives the whole table's rows.
     """
     from .estimators.metrics import sampling_units
-    from .experiences import first_responses, lookup_values
+    from .experiences import first_responses
+    from .lookup import lookup_values
 
     # only the columns read below (the rule's criteria, the drivers, the ids) are copied with the rows
     wanted = {*DRIVER_TICKET_COLUMNS, *([unit] if unit else [])}

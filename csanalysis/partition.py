@@ -52,15 +52,9 @@ import pandas as pd
 from csanalysis.estimators.avoidance import MIN_STRATUM, index_durations
 from csanalysis.estimators.metrics import SOLVED_STATUSES
 from csanalysis.estimators.word_of_mouth import OPEN_MULTIPLIER, prepare_responses
-from csanalysis.experiences import (
-    BadExperienceRule,
-    experiences,
-    first_responses,
-    isin_values,
-    map_by_key,
-    map_first,
-)
+from csanalysis.experiences import BadExperienceRule, experiences, first_responses
 from csanalysis.link import TABLE_NAMES, LinkedData
+from csanalysis.lookup import isin_values, map_by_key, map_first
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.survival import kaplan_meier, stratified_survival
 

@@ -1,10 +1,10 @@
-"""``experiences.map_by_key``: ``Series.map`` of text keys, looked up in pyarrow."""
+"""``lookup.map_by_key``: ``Series.map`` of text keys, looked up in pyarrow."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from csanalysis.experiences import map_by_key
+from csanalysis.lookup import map_by_key
 
 
 def _case(rng, n, k, values):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csanalysis.experiences import map_by_key, map_first
+from csanalysis.lookup import map_by_key, map_first
 
 
 def _table_route(s, keys, values):

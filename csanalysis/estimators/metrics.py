@@ -90,7 +90,7 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.checks import check_confidence, check_frame
-from csanalysis.experiences import map_by_key, map_first
+from csanalysis.lookup import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.stats.arrays import finite_range, ratio, sum_parts
