@@ -20,8 +20,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    the load reports are those of the pandas engine; the tables stay on the
    workers (the client receives the load reports);
 2. **linking on the keys**: each table (each piece) sends the client only
-   what choosing the key and the bridge need (:func:`csanalysis.link.link_ids`,
-   :func:`csanalysis.link.link_pairs`: about one row per customer), and
+   what choosing the key and the bridge need (the counts of the customer ids
+   the tables share, counted part by part of the ids where they are:
+   :func:`csanalysis.link.link_id_parts`, :func:`csanalysis.link.shared_ids`;
+   and :func:`csanalysis.link.link_pairs`: about one row per customer), and
    is linked on its worker (:func:`csanalysis.link.link_table`);
 3. **per-customer phase**: the customers are shuffled to partitions by a
    hash of their key (:meth:`DaskRunner.split_customers`, equal to
@@ -368,9 +370,9 @@ def _n_customers(part: pd.DataFrame) -> int:
     return int(part["customer"].nunique())
 
 
-def _link_ids_of(ids: list[tuple[int, int, set]]) -> tuple[int, int, set]:
-    """:func:`csanalysis.link.link_ids` of a table from its pieces': counts added, the ids united."""
-    return sum(a for a, _, _ in ids), sum(b for _, b, _ in ids), set().union(*(s for _, _, s in ids))
+def _pick_two(parts: tuple[int, int, Any]) -> tuple[int, int]:
+    """The two counts of :func:`csanalysis.link.link_id_parts`."""
+    return parts[0], parts[1]
 
 
 def _check_held(table: Pieces) -> None:
@@ -813,9 +815,13 @@ class DaskRunner:
     def link_customers(self, tables: dict[str, Any], *, link_on: str = "auto") -> Any:
         """:func:`csanalysis.link.link_customers` of tables on the workers, each linked where it is.
 
-        Only the keys travel: each table's :func:`~csanalysis.link.link_ids`
-        (to choose the key) and :func:`~csanalysis.link.link_pairs` (the
-        bridge); the bridge goes to the workers once. Returns a
+        Only counts and the bridge travel: to choose the key, each piece's
+        distinct customer ids go to parts by a hash of the id
+        (:func:`~csanalysis.link.link_id_parts`) and each part counts the ids
+        the tables share (:func:`~csanalysis.link.shared_ids`), only the
+        counts coming here (:func:`~csanalysis.link.link_key_from_counts`);
+        each piece's :func:`~csanalysis.link.link_pairs` make the bridge,
+        which goes to the workers once. Returns a
         :class:`~csanalysis.link.LinkedData` of futures.
         """
         from .link import (
@@ -823,10 +829,12 @@ class DaskRunner:
             LinkedData,
             link_bridge,
             link_check,
-            link_ids,
+            link_id_parts,
+            link_key_from_counts,
             link_pairs,
             link_table,
             resolve_link_key,
+            shared_ids,
         )
 
         given = {n: tables[n] for n in TABLE_NAMES if tables.get(n) is not None}
@@ -839,13 +847,23 @@ class DaskRunner:
         for n, f in given.items():
             self.call(link_check, n, each(f)[0])
 
-        def ids(f: Any) -> Any:
-            if isinstance(f, Pieces):
-                return self.submit(_link_ids_of, [self.submit(link_ids, p) for p in f.futures])
-            return self.submit(link_ids, f)
+        def choose() -> tuple[str, str]:
+            # each piece's ids in parts by a hash of the id, the tables' shared ids counted part by part: only
+            # counts come here (the tables' ids as Python sets held about 1 GB here at 5M customers)
+            m = self.n_parts
+            split = {n: [self.submit(link_id_parts, p, m) for p in each(f)] for n, f in given.items()}
+            rows = self.client.gather({n: [self.client.submit(_pick_two, s, pure=False) for s in pieces]
+                                       for n, pieces in split.items()})
+            counted = self.client.gather([
+                self.submit(shared_ids, {n: [self.client.submit(_pick, s, 2, j, pure=False) for s in pieces]
+                                         for n, pieces in split.items()}) for j in range(m)])
+            del split
+            counts = {n: (sum(a for a, _ in r), sum(b for _, b in r), sum(c[0][n] for c in counted))
+                      for n, r in rows.items()}
+            shared = {pair: sum(c[1][pair] for c in counted) for pair in counted[0][1]}
+            return link_key_from_counts(counts, shared)
 
-        key, reason = resolve_link_key(link_on, lambda: dict(zip(given, self.client.gather(
-            [ids(f) for f in given.values()]))))
+        key, reason = resolve_link_key(link_on, choose)
         # (a table's pairs piece by piece, in order: the bridge's first seen is the whole table's)
         bridge = link_bridge(self.client.gather([self.submit(link_pairs, p, key) for f in given.values()
                                                  for p in each(f)]), key)

@@ -19,8 +19,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_ids", "link_pairs",
-           "link_row", "link_summary", "link_table", "linked_counts", "resolve_link_key"]
+from csanalysis.lookup import isin_values, map_by_key
+
+__all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_id_parts", "link_ids",
+           "link_key_from_counts", "link_pairs", "link_row", "link_summary", "link_table", "linked_counts",
+           "resolve_link_key", "shared_ids"]
 
 TABLE_NAMES = ("tickets", "responses", "activity", "customers")
 
@@ -132,22 +135,41 @@ def choose_link_key(ids: dict[str, tuple[int, int, set]]) -> tuple[str, str]:
     ``customer_id`` when every table has customer ids and every pair of
     tables shares at least 5% of them (the smaller table's), ``email_key``
     otherwise; with one table, the identifier more of its rows carry.
+    (:func:`link_key_from_counts` of the ids' counts.)
     """
-    with_ids = {n: s for n, (_, _, s) in ids.items() if s}
-    if len(ids) == 1:
-        n_ids, n_emails, _ = next(iter(ids.values()))
+    names = list(ids)
+    shared = {(a, b): len(ids[a][2] & ids[b][2]) for i, a in enumerate(names) for b in names[i + 1:]}
+    return link_key_from_counts({n: (r, e, len(s)) for n, (r, e, s) in ids.items()}, shared)
+
+
+def link_key_from_counts(counts: dict[str, tuple[int, int, int]],
+                         shared: dict[tuple[str, str], int]) -> tuple[str, str]:
+    """:func:`choose_link_key` from counts: per table (in the tables' order) its rows with a customer id, rows
+    with an e-mail key and distinct customer ids; per pair of tables (in that order) the customer ids they
+    share. What a cluster counts where the ids are (:func:`link_id_parts`, :func:`shared_ids`).
+
+    Examples
+    --------
+    >>> counts = {"tickets": (10, 10, 8), "activity": (20, 5, 10)}
+    >>> link_key_from_counts(counts, {("tickets", "activity"): 0})[0]
+    'email_key'
+    >>> link_key_from_counts(counts, {("tickets", "activity"): 4})
+    ('customer_id', 'the tables share customer id values')
+    """
+    with_ids = {n: k for n, (_, _, k) in counts.items() if k}
+    if len(counts) == 1:
+        n_ids, n_emails, _ = next(iter(counts.values()))
         if n_ids >= n_emails:
             return "customer_id", "one table; its customer ids are used"
         return "email_key", "one table; its e-mail keys are used"
-    names = list(ids)
+    names = list(counts)
     missing = [n for n in names if n not in with_ids]
     if missing:
         return "email_key", f"{', '.join(missing)} carr{'ies' if len(missing) == 1 else 'y'} no customer ids"
     overlaps = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            sa, sb = with_ids[a], with_ids[b]
-            overlaps.append((len(sa & sb) / max(1, min(len(sa), len(sb))), a, b))
+            overlaps.append((shared[(a, b)] / max(1, min(with_ids[a], with_ids[b])), a, b))
     worst = min(overlaps)
     if worst[0] >= 0.05:
         return "customer_id", "the tables share customer id values"
@@ -155,11 +177,40 @@ def choose_link_key(ids: dict[str, tuple[int, int, set]]) -> tuple[str, str]:
                          "(different tools' ids)")
 
 
-def resolve_link_key(link_on: str, ids: Callable[[], dict[str, tuple[int, int, set]]]) -> tuple[str, str]:
-    """``link_on`` of :func:`link_customers` resolved to a key and its reason; ``ids()`` (every table's
-    :func:`link_ids`) is called only for ``"auto"``."""
+def link_id_parts(df: pd.DataFrame, n_parts: int) -> tuple[int, int, list[pd.Series]]:
+    """:func:`link_ids` of one table (or a piece of it) with its distinct customer ids in ``n_parts`` parts by a
+    stable hash of the id (an id in the same part in every table), so that a cluster counts the ids the tables
+    share part by part (:func:`shared_ids`) and no task holds every table's ids.
+
+    >>> n_ids, n_emails, parts = link_id_parts(pd.DataFrame({"customer_id": ["1", "2", "1", None]}), 2)
+    >>> n_ids, n_emails, sorted(v for p in parts for v in p)
+    (3, 0, ['1', '2'])
+    """
+    ids = _ids(df, "customer_id")
+    distinct = ids.drop_duplicates().reset_index(drop=True)
+    h = pd.util.hash_pandas_object(distinct, index=False).to_numpy() % np.uint64(n_parts)
+    order = np.argsort(h, kind="stable")
+    bounds = np.searchsorted(h[order], np.arange(n_parts + 1, dtype=np.uint64))
+    return len(ids), len(_ids(df, "email_key")), [distinct.take(order[bounds[i]:bounds[i + 1]])
+                                                  for i in range(n_parts)]  # a loop over parts
+
+
+def shared_ids(parts: dict[str, list[pd.Series]]) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """One part's counts for :func:`link_key_from_counts`: ``parts`` holds each table's shares of the part
+    (:func:`link_id_parts` of each of its pieces); per table its distinct ids there, per pair of tables (in
+    ``parts``' order) the ids they share. Summed over the parts, they are the whole tables' counts."""
+    distinct = {n: pd.concat(p).drop_duplicates() if p else pd.Series([], dtype="str") for n, p in parts.items()}
+    names = list(distinct)
+    shared = {(a, b): int(isin_values(distinct[a], distinct[b]).sum())
+              for i, a in enumerate(names) for b in names[i + 1:]}
+    return {n: len(d) for n, d in distinct.items()}, shared
+
+
+def resolve_link_key(link_on: str, choose: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+    """``link_on`` of :func:`link_customers` resolved to a key and its reason; ``choose()`` (the key and its
+    reason from the tables' ids: :func:`choose_link_key`) is called only for ``"auto"``."""
     if link_on == "auto":
-        return choose_link_key(ids())
+        return choose()
     if link_on in ("customer_id", "email_key"):
         return link_on, "chosen with link_on="
     raise ValueError(f"link_on must be 'auto', 'customer_id' or 'email_key', got {link_on!r}")
@@ -194,7 +245,9 @@ def link_bridge(pairs: list[pd.DataFrame | None], key: str) -> pd.Series:
     other = _other(key)
     given = [p for p in pairs if p is not None]
     bridge = pd.concat(given).drop_duplicates(other) if given else pd.DataFrame(columns=[other, key])
-    return pd.Series(bridge[key].to_numpy(), index=bridge[other].astype("str").to_numpy())
+    # Arrow text on both sides (as Python strings the bridge held about 120 bytes an identifier, on the Dask
+    # client and on every worker it is sent to)
+    return pd.Series(bridge[key].astype("str").array, index=pd.Index(bridge[other].astype("str").array, dtype="str"))
 
 
 def link_table(df: pd.DataFrame, key: str, bridge: pd.Series) -> pd.DataFrame:
@@ -203,7 +256,7 @@ def link_table(df: pd.DataFrame, key: str, bridge: pd.Series) -> pd.DataFrame:
     df = df.copy()
     own = df[key].astype("str") if key in df.columns else pd.Series(np.nan, index=df.index, dtype="str")
     if other in df.columns and len(bridge):
-        via = df[other].astype("str").map(bridge)
+        via = map_by_key(df[other].astype("str"), bridge)
         own = own.where(own.notna(), via)
     df["customer"] = own.astype("str")
     return df
@@ -271,7 +324,7 @@ def link_customers(
         raise ValueError("link_customers needs at least one table")
     for n, df in given.items():
         link_check(n, df)
-    key, reason = resolve_link_key(key, lambda: {n: link_ids(df) for n, df in given.items()})
+    key, reason = resolve_link_key(key, lambda: choose_link_key({n: link_ids(df) for n, df in given.items()}))
     # A bridge other -> key learned from rows carrying both (first seen wins).
     bridge = link_bridge([link_pairs(df, key) for df in given.values()], key)
     out = {n: link_table(df, key, bridge) for n, df in given.items()}
