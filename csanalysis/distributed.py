@@ -19,12 +19,13 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    were read (:func:`csanalysis.io.batch.stack_role`), so the tables and
    the load reports are those of the pandas engine; the tables stay on the
    workers (the client receives the load reports);
-2. **linking on the keys**: each table (each piece) sends the client only
-   what choosing the key and the bridge need (the counts of the customer ids
-   the tables share, counted part by part of the ids where they are:
-   :func:`csanalysis.link.link_id_parts`, :func:`csanalysis.link.shared_ids`;
-   and :func:`csanalysis.link.link_pairs`: about one row per customer), and
-   is linked on its worker (:func:`csanalysis.link.link_table`);
+2. **linking on the keys**: the client receives only the counts that choose
+   the key (the customer ids the tables share, counted part by part of the
+   ids where they are: :func:`csanalysis.link.link_id_parts`,
+   :func:`csanalysis.link.shared_ids`); the bridge between identifiers is
+   built part by part in the same way (:func:`csanalysis.link.bridge_parts`,
+   :func:`csanalysis.link.bridge_lookup`), and each table is linked on its
+   worker (:func:`csanalysis.link.link_table`);
 3. **per-customer phase**: the customers are shuffled to partitions by a
    hash of their key (:meth:`DaskRunner.split_customers`, equal to
    :func:`csanalysis.partition.split_customers`: every row of a customer in
@@ -820,18 +821,21 @@ class DaskRunner:
         (:func:`~csanalysis.link.link_id_parts`) and each part counts the ids
         the tables share (:func:`~csanalysis.link.shared_ids`), only the
         counts coming here (:func:`~csanalysis.link.link_key_from_counts`);
-        each piece's :func:`~csanalysis.link.link_pairs` make the bridge,
-        which goes to the workers once. Returns a
+        the bridge is built part by part of the other identifier where the
+        pieces are (:func:`~csanalysis.link.bridge_parts`,
+        :func:`~csanalysis.link.bridge_lookup`), each piece receiving the
+        entries its rows need. Returns a
         :class:`~csanalysis.link.LinkedData` of futures.
         """
         from .link import (
             TABLE_NAMES,
             LinkedData,
-            link_bridge,
+            bridge_lookup,
+            bridge_of_answers,
+            bridge_parts,
             link_check,
             link_id_parts,
             link_key_from_counts,
-            link_pairs,
             link_table,
             resolve_link_key,
             shared_ids,
@@ -864,12 +868,23 @@ class DaskRunner:
             return link_key_from_counts(counts, shared)
 
         key, reason = resolve_link_key(link_on, choose)
-        # (a table's pairs piece by piece, in order: the bridge's first seen is the whole table's)
-        bridge = link_bridge(self.client.gather([self.submit(link_pairs, p, key) for f in given.values()
-                                                 for p in each(f)]), key)
-        sent = self.client.scatter(bridge, broadcast=True, hash=False)
-        out = {n: Pieces([self.submit(link_table, p, key, sent) for p in f.futures], f.rows)
-               if isinstance(f, Pieces) else self.submit(link_table, f, key, sent) for n, f in given.items()}
+        # the bridge built part by part of the other identifier, where the pieces are: each piece sends its pairs
+        # and the identifiers its rows need to the parts by a hash of the identifier; each part (its pairs in the
+        # tables' and pieces' order: the first seen is the whole tables') answers every piece; each piece is
+        # linked with its answers (the whole bridge, made here and sent to every worker, held about 120 bytes
+        # an identifier in each place)
+        m = self.n_parts
+        pieces = [p for f in given.values() for p in each(f)]
+        split = [self.submit(bridge_parts, p, key, m) for p in pieces]
+        answers = [self.submit(bridge_lookup, [self.client.submit(_pick, s, 0, j, pure=False) for s in split],
+                               [self.client.submit(_pick, s, 1, j, pure=False) for s in split], key)
+                   for j in range(m)]
+        del split
+        linked = iter([self.submit(link_table, p, key, self.submit(bridge_of_answers, [
+            self.client.submit(operator.getitem, a, i, pure=False) for a in answers])) for i, p in enumerate(pieces)])
+        del answers
+        out = {n: Pieces([next(linked) for _ in f.futures], f.rows) if isinstance(f, Pieces) else next(linked)
+               for n, f in given.items()}
         return LinkedData(*(out.get(n) for n in TABLE_NAMES), key, reason)
 
     def link_summary(self, name: str, table: Any, link_on: str) -> dict:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from csanalysis.lookup import isin_values, map_by_key
 
-__all__ = ["LinkedData", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_id_parts", "link_ids",
+__all__ = ["LinkedData", "bridge_lookup", "bridge_of_answers", "bridge_parts", "choose_link_key", "link_bridge", "link_check", "link_customers", "link_id_parts", "link_ids",
            "link_key_from_counts", "link_pairs", "link_row", "link_summary", "link_table", "linked_counts",
            "resolve_link_key", "shared_ids"]
 
@@ -188,11 +188,7 @@ def link_id_parts(df: pd.DataFrame, n_parts: int) -> tuple[int, int, list[pd.Ser
     """
     ids = _ids(df, "customer_id")
     distinct = ids.drop_duplicates().reset_index(drop=True)
-    h = pd.util.hash_pandas_object(distinct, index=False).to_numpy() % np.uint64(n_parts)
-    order = np.argsort(h, kind="stable")
-    bounds = np.searchsorted(h[order], np.arange(n_parts + 1, dtype=np.uint64))
-    return len(ids), len(_ids(df, "email_key")), [distinct.take(order[bounds[i]:bounds[i + 1]])
-                                                  for i in range(n_parts)]  # a loop over parts
+    return len(ids), len(_ids(df, "email_key")), [distinct.iloc[pos] for pos in _part_positions(distinct, n_parts)]
 
 
 def shared_ids(parts: dict[str, list[pd.Series]]) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
@@ -248,6 +244,55 @@ def link_bridge(pairs: list[pd.DataFrame | None], key: str) -> pd.Series:
     # Arrow text on both sides (as Python strings the bridge held about 120 bytes an identifier, on the Dask
     # client and on every worker it is sent to)
     return pd.Series(bridge[key].astype("str").array, index=pd.Index(bridge[other].astype("str").array, dtype="str"))
+
+
+def _part_positions(values: pd.Series, n_parts: int) -> list[np.ndarray]:
+    """The positions of text ``values`` (none missing) in each of ``n_parts`` parts by a stable hash of the
+    value, increasing within a part: a value goes to the same part from every table and piece."""
+    h = pd.util.hash_pandas_object(values.astype("str"), index=False).to_numpy() % np.uint64(n_parts)
+    order = np.argsort(h, kind="stable")
+    bounds = np.searchsorted(h[order], np.arange(n_parts + 1, dtype=np.uint64))
+    return [order[bounds[i]:bounds[i + 1]] for i in range(n_parts)]  # a loop over parts
+
+
+def bridge_parts(df: pd.DataFrame, key: str, n_parts: int) -> tuple[list[pd.DataFrame | None], list[pd.Series]]:
+    """One table's (or piece's) share of the bridge in ``n_parts`` parts by a hash of the other identifier, for
+    a cluster to build the bridge part by part (:func:`bridge_lookup`) instead of in one place: its
+    :func:`link_pairs` (None without both columns) and the other identifiers of its rows that need the bridge
+    (no ``key``; distinct), each split by the same hash.
+
+    >>> t = pd.DataFrame({"customer_id": ["1", None], "email_key": ["ek_a", "ek_b"]})
+    >>> pairs, asked = bridge_parts(t, "customer_id", 2)
+    >>> sorted(v for a in asked for v in a), sum(len(p) for p in pairs)
+    (['ek_b'], 1)
+    """
+    other = _other(key)
+    pairs = link_pairs(df, key)
+    split_pairs: list[pd.DataFrame | None] = [None] * n_parts
+    if pairs is not None:
+        split_pairs = [pairs.iloc[pos] for pos in _part_positions(pairs[other], n_parts)]
+    if other not in df.columns or not len(df):
+        return split_pairs, [pd.Series([], dtype="str") for _ in range(n_parts)]
+    lacking = df[key].isna() if key in df.columns else pd.Series(True, index=df.index)
+    asked = df[other][lacking.to_numpy(dtype=bool)].dropna().astype("str").drop_duplicates().reset_index(drop=True)
+    return split_pairs, [asked.iloc[pos] for pos in _part_positions(asked, n_parts)]
+
+
+def bridge_lookup(pairs: list[pd.DataFrame | None], asked: list[pd.Series], key: str) -> list[pd.Series]:
+    """One part of the bridge (:func:`link_bridge` of every table's and piece's pairs in the part, in the
+    tables' order: first seen wins), answering each piece's ``asked`` identifiers (:func:`bridge_parts`): per
+    piece, the part's bridge restricted to them. :func:`link_table` with a piece's answers from every part
+    links it as with the whole bridge."""
+    bridge = link_bridge(pairs, key)
+    return [bridge[isin_values(pd.Series(bridge.index), a).to_numpy()] for a in asked]
+
+
+def bridge_of_answers(answers: list[pd.Series]) -> pd.Series:
+    """A piece's bridge from every part's answers (:func:`bridge_lookup`): the entries its rows need."""
+    given = [a for a in answers if len(a)]
+    if not given:
+        return pd.Series([], dtype="str", index=pd.Index([], dtype="str"))
+    return pd.concat(given)
 
 
 def link_table(df: pd.DataFrame, key: str, bridge: pd.Series) -> pd.DataFrame:

@@ -421,6 +421,8 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     assert names.count("unit_groups") == 0 and names.count("_unit_edges") == 3
     # the link key chosen from the ids the tables share, counted part by part where they are (no id comes here)
     assert names.count("link_ids") == 0 and names.count("shared_ids") == 3
+    # and the bridge built part by part (no task, nor the client, holds it whole)
+    assert names.count("link_pairs") == 0 and names.count("bridge_lookup") == 3
     assert len(released) == 1 and released[0].endswith("released)")  # (the orders, once split: before the stages)
     assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
