@@ -660,37 +660,44 @@ def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | No
     return _fit_drivers(fit, n_resamples=n_resamples, seed=seed, confidence=confidence, workers=workers)
 
 
-def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float = 730) -> dict[str, Any]:
+def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float = 730,
+                 order: np.ndarray | None = None) -> dict[str, Any]:
     """What :func:`~csanalysis.estimators.drivers.key_drivers` fits, from the tickets' rows
     (:func:`driver_rows`): the outcomes and drivers known for enough tickets, on their scales, in one frame
     (``data``; float64 and the units' categorical), with the keywords that go with it (``outcomes``, ``drivers``,
     ``kind``, ``customer``, ``exclude``, ``higher_is_better``, ``higher_is_worse``). Nothing else of the rows is
-    kept, so the fit holds this frame alone."""
+    kept, so the fit holds this frame alone. ``order``: the positions of ``rows`` in the order to read them (the
+    rows as given when None), so that stacked parts need no sorted copy."""
     from .estimators.drivers import MIN_ROWS
 
-    rated = rows["rated"].to_numpy(dtype=bool)
+    order = np.arange(len(rows)) if order is None else np.asarray(order)
+    rated = rows["rated"].to_numpy(dtype=bool)[order]
     answers: dict[str, np.ndarray] = {}
     for item, col in (("csat", "csat"), ("nps", "nps"), (_no_purchase_name(window), "lost")):
         if col in rows.columns:
-            v = rows[col].to_numpy(dtype="float64")
+            v = rows[col].to_numpy(dtype="float64")[order]
             if np.isfinite(v).sum() >= MIN_ROWS:
                 answers[item] = v
     keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
     if not keep.any():
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
-    t = rows.loc[keep]
-    data = pd.DataFrame({"bad": np.where(rated[keep], t["bad"].to_numpy(), np.nan),
-                         "rating_score": t["rating_score"].to_numpy()}, index=t.index)
+    kept = order[keep]
+
+    def t(col: str) -> pd.Series:  # a column's kept rows (one column copied at a time, not every kept row's)
+        return rows[col].take(kept)
+
+    data = pd.DataFrame({"bad": np.where(rated[keep], t("bad").to_numpy(), np.nan),
+                         "rating_score": t("rating_score").to_numpy()}, index=rows.index[kept])
     for item, v in answers.items():  # survey answers as a share of their scale, like the rating score (0-1)
         lo, hi = _ANSWER_SCALES.get(item, (0.0, 1.0))
         data[item] = (v[keep] - lo) / (hi - lo)
     outcomes = [o for o in ("bad", "rating_score", *answers) if np.isfinite(data[o].to_numpy(dtype="float64")).sum()]
     used = []
     for col, scale in DRIVERS.items():
-        if col not in t.columns:
+        if col not in rows.columns:
             continue
-        x = t[col]
+        x = t(col)
         if x.notna().mean() < 0.5 or x.nunique() < 2:
             continue
         if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
@@ -702,8 +709,8 @@ def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float =
                          "contacts, SLA breaches, hand-offs) are known for the rated tickets; key drivers need at "
                          "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
-    if "unit" in t.columns:
-        data["unit"] = t["unit"].array  # categorical (no Python string per row)
+    if "unit" in rows.columns:
+        data["unit"] = t("unit").array  # categorical (no Python string per row)
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
     return {"data": data, "outcomes": outcomes, "drivers": used, "kind": {o: kinds[o] for o in outcomes},
@@ -764,7 +771,8 @@ def _stacked_driver_rows(done: list[tuple[Any, str | None, float]], rule: BadExp
         del parts
         if units is not None:
             rows["unit"] = units
-        return _driver_data(rows.sort_index(kind="stable"), rule, window=window)
+        # read in the tickets' order (a stable sort of the index) without a sorted copy of every row
+        return _driver_data(rows, rule, window=window, order=np.argsort(rows.index.to_numpy(), kind="stable"))
 
     fit, note, s = call_stage(stack)
     return fit, note, seconds + s

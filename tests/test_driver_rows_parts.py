@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from csanalysis.analysis import (
+    _driver_data,
     _drivers,
     _drivers_of_parts,
     _drivers_of_rows,
@@ -126,3 +127,36 @@ def test_rows_without_enough_drivers_give_the_whole_tables_note():
     assert fit is None and note == str(want.value) and seconds >= 0.75
     with pytest.raises(ValueError, match="two operational measures"):
         _drivers_of_parts((fit, note, seconds), n_resamples=10, seed=0, confidence=0.9)
+
+
+def test_stacking_the_parts_holds_no_sorted_copy_of_the_rows():
+    # the parts' rows are read in the tickets' order through a sort of the index, not a sorted copy of every
+    # row and then a copy of the kept ones (at 5M customers the stacking task, over every ticket, lost a
+    # 4.5 GB worker): about 400 -> 280 bytes a row above the parts
+    import tracemalloc
+
+    from csanalysis.analysis import DRIVERS
+
+    n = 200_000
+    rng = np.random.default_rng(0)
+    cols = {"rated": rng.random(n) < 0.6, "bad": (rng.random(n) < 0.2).astype(float), "rating_score": rng.random(n),
+            "csat": np.where(rng.random(n) < 0.3, rng.integers(1, 6, n).astype(float), np.nan),
+            "nps": np.where(rng.random(n) < 0.3, rng.integers(0, 11, n).astype(float), np.nan),
+            "lost": np.where(rng.random(n) < 0.5, (rng.random(n) < 0.3).astype(float), np.nan)}
+    for c in list(DRIVERS)[:6]:
+        cols[c] = rng.exponential(10, n)
+    cols["unit"] = pd.Categorical(np.char.add("u", rng.integers(0, n // 3, n).astype(str)).astype(object))
+    df = pd.DataFrame(cols, index=rng.permutation(n))
+    done = [(df.iloc[i::4], None, 0.0) for i in range(4)]
+    want = _driver_data(df.sort_index(), BadExperienceRule())
+    del df
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        fit, note, _ = _stacked_driver_rows(done, BadExperienceRule())
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert note is None
+    pd.testing.assert_frame_equal(fit["data"], want["data"])
+    assert peak / n < 330, f"{peak / n:.0f} bytes per row"
