@@ -502,18 +502,21 @@ def test_header_only_file_with_a_name_quoted_over_lines_is_not_split(tmp_path):
 
 
 @pytest.mark.parametrize("step", [1, 7, 64, 1 << 24])
-def test_lines_of_the_bytes_are_the_texts_lines_whatever_the_step(monkeypatch, step):
-    # the fast read's check for stray quotes finds a file's line breaks and makes text of the lines it asks for
-    # a step of bytes at a time (what it holds beyond the file's bytes is bounded by the step): the same lines
-    # as the text split at its line breaks, whatever the step
+def test_lines_of_the_file_are_the_texts_lines_whatever_the_step(monkeypatch, tmp_path, step):
+    # the fast read's check for stray quotes finds a file's line breaks and reads the lines it asks for a step
+    # of the file at a time (it never holds the file's bytes; what it holds beyond the lines' numbers is bounded
+    # by the step): the same lines as the text split at its line breaks, whatever the step
     from csanalysis.io import _text
 
     monkeypatch.setattr(_text._ByteLines, "STEP", step)
     text = 'a,b\n"x\ny",1\n\n"é,ü",2\nlast line\n' * 5 + "no break at the end"
-    lines = _text._ByteLines(memoryview(text.encode("utf-8")))
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"skipped line\n" + text.encode("utf-8"))
+    lines = _text._ByteLines(path, skip=len(b"skipped line\n"))
     want = text.split("\n")
     assert len(lines) == len(want)
     idx = np.array([0, 3, 1, len(want) - 1, len(want) + 2, 3])
     assert lines.pick(idx).tolist() == [want[i] if i < len(want) else "" for i in idx]
     start, span = np.array([1, 5, len(want) - 2, 0]), np.array([2, 3, 5, 1])
     assert lines.records(start, span).tolist() == ["\n".join(want[s:s + n]) for s, n in zip(start, span)]
+    assert lines.last == b"d" and lines.pick(np.array([], dtype=np.int64)).tolist() == []

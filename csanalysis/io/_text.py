@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import re
 import warnings
 import zipfile
@@ -443,43 +442,61 @@ class _LineList:
 
 
 class _ByteLines:
-    """The lines of a UTF-8 file's bytes by number, as ``text.split("\\n")`` numbers them, without a Python string
-    per line: the line breaks are found by numpy and only the lines asked for become text (one pyarrow array).
+    """The lines of a UTF-8 file by number, as ``text.split("\\n")`` numbers them, without a Python string per
+    line and without the file's bytes in memory: the line breaks are found by numpy a step of the file at a time,
+    and only the lines asked for are read again and become text (one pyarrow array).
+
+    ``skip``: bytes at the file's start that are not counted (its lines are numbered from there).
     """
 
-    #: Bytes looked at in one go (the line breaks' search and the text made of them): what they cost beyond
-    #: the file's bytes is bounded by it, not by the file.
+    #: Bytes read in one go (the line breaks' search, the lines asked for): what the lines cost beyond their
+    #: numbers (16 bytes a line) is bounded by it, not by the file.
     STEP = 1 << 24
 
-    def __init__(self, data: bytes | memoryview):
-        self.buf = np.frombuffer(data, dtype=np.uint8)
-        step = self.STEP
-        breaks = np.concatenate([np.zeros(0, dtype=np.int64)]  # (a loop over 16 MB steps of the file)
-                                + [np.flatnonzero(self.buf[i:i + step] == ord("\n")) + i
-                                   for i in range(0, len(self.buf), step)])
+    def __init__(self, path: Path | str, skip: int = 0):
+        self.path, self.skip = Path(path), int(skip)
+        found = [np.zeros(0, dtype=np.int64)]
+        at = 0
+        self.last = b""
+        with open(self.path, "rb") as f:
+            f.seek(self.skip)
+            for piece in iter(lambda: f.read(self.STEP), b""):  # a loop over steps of the file
+                found.append(np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == ord("\n")) + at)
+                at += len(piece)
+                self.last = piece[-1:]
+        self.size = at
+        breaks = np.concatenate(found)
         self.starts = np.concatenate([[0], breaks + 1])
-        self.ends = np.concatenate([breaks, [len(self.buf)]])
+        self.ends = np.concatenate([breaks, [at]])
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def _text(self, lo: np.ndarray, hi: np.ndarray) -> pd.Series:
-        """The bytes ``[lo, hi)`` of each pair as text (each range ends at a line break, so it is whole UTF-8)."""
+        """The bytes ``[lo, hi)`` of each pair as text (each range ends at a line break, so it is whole UTF-8),
+        read from the file a window of about :attr:`STEP` bytes at a time."""
         import pyarrow as pa
 
+        lo, hi = np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64)
         size = hi - lo
         offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-        # the bytes gathered a step at a time (by whole ranges): the positions of a step's bytes are 8 bytes each
-        cut = np.searchsorted(offsets, np.arange(0, offsets[-1], self.STEP), side="right") - 1
-        bounds = [*np.unique(cut).tolist(), len(size)]
-        chunks = []
-        for a, b in itertools.pairwise(bounds):  # a loop over steps
-            n = offsets[b] - offsets[a]
-            at = np.repeat(lo[a:b] - (offsets[a:b] - offsets[a]), size[a:b]) + np.arange(n, dtype=np.int64)
-            chunks.append(self.buf[at].tobytes())
-        data = pa.py_buffer(b"".join(chunks))
-        del chunks
-        arr = pa.Array.from_buffers(pa.large_binary(), len(size), [None, pa.py_buffer(offsets), data])
+        out = np.empty(int(offsets[-1]), dtype=np.uint8)
+        order = np.argsort(lo, kind="stable")
+        lo_s, reach = lo[order], np.maximum.accumulate(hi[order]) if len(order) else hi
+        i, n = 0, len(order)
+        with open(self.path, "rb") as f:
+            while i < n:  # a loop over windows of the file (the ranges sorted by their start)
+                w0 = int(lo_s[i])
+                j = max(int(np.searchsorted(reach, w0 + self.STEP, side="right")), i + 1)
+                w1 = int(reach[j - 1])
+                f.seek(self.skip + w0)
+                window = np.frombuffer(f.read(w1 - w0), dtype=np.uint8)
+                rs = order[i:j]
+                k = size[rs]
+                within = np.arange(int(k.sum()), dtype=np.int64) - np.repeat(np.cumsum(k) - k, k)
+                out[np.repeat(offsets[rs], k) + within] = window[np.repeat(lo[rs] - w0, k) + within]
+                i = j
+        arr = pa.Array.from_buffers(pa.large_binary(), len(size), [None, pa.py_buffer(offsets), pa.py_buffer(out)])
         return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
 
     def pick(self, idx: np.ndarray) -> pd.Series:
@@ -1319,10 +1336,9 @@ def _no_swallowing(path: Path, table, delim: str, skip: int, lines: int | None =
                 return False
     if nl is None:
         return True
-    data = memoryview(path.read_bytes())[skip:]  # (a slice of the bytes would copy the file)
-    by_number = _ByteLines(data)
+    by_number = _ByteLines(path, skip)  # (the file read a step at a time: its bytes are never held whole)
     span = 1 + nl
-    if int(span.sum()) != len(by_number) - (data[-1:] == b"\n"):
+    if int(span.sum()) != len(by_number) - (by_number.last == b"\n"):
         return False
     start = np.concatenate([[0], np.cumsum(span)[:-1]])
     try:

@@ -525,6 +525,11 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
     _numeric_columns(frame, sv, used | free)
 
     rep.column_mapping = mapping_out
+    # finish lets each source column go as it copies it: nothing here may still hold the survey's cells (held
+    # here and by the survey, every cell stayed to the end, beside the output and the masking)
+    columns = list(data.columns)
+    del data
+    sv.data = None
     df = finish(frame, canonical, "responses", used=used, keep_pii=keep_pii, free_text=[], key=key)
     out_names = frame.output_names  # source column -> output column, as finish() named (or dropped) them
     qs = {out_names[c]: sv.texts.get(c, c) for c in out_names}
@@ -537,7 +542,7 @@ def _to_responses(sv: _Survey, *, questions, mapping, key, keep_pii, timezone, d
             qs[name] = sv.texts.get(col, col)
     # question texts are export content: when a response row had to serve as a header they are answers
     df.attrs["questions"] = dict(zip(qs, mask_text([str(v) for v in qs.values()])))
-    df.attrs["free_text_columns"] = [out_names[c] for c in data.columns if c in free and c in out_names]
+    df.attrs["free_text_columns"] = [out_names[c] for c in columns if c in free and c in out_names]
     if sv.role_table is not None:
         texts = mask_text([r["text"] for r in sv.role_table])
         columns = mask_text([r["column"] for r in sv.role_table])
