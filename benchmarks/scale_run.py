@@ -124,14 +124,16 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
     client = Client(cluster)
     me, stop = psutil.Process(), threading.Event()
     running: dict[str, list[str]] = {}  # each worker's tasks under way at the last sample, by name
-    lost: list[list[str]] = []  # per worker gone (killed at its memory limit): the tasks that were under way on it
+    # per worker gone (killed at its memory limit): when it was found gone, and the tasks under way on it
+    lost: list[tuple[float, list[str]]] = []
 
     def sample() -> None:
         mem.write(",".join(TRACE_COLUMNS) + "\n")
         while not stop.is_set():
             try:
                 now = client.scheduler_info(n_workers=-1)["workers"]
-                lost.extend(tasks_of_lost_workers(running, set(now)).values())
+                gone = tasks_of_lost_workers(running, set(now)).values()
+                lost.extend((round(time.time() - t0, 1), tasks) for tasks in gone)
                 running.update(client.run(executing_tasks, on_error="ignore"))
                 ws = [w["metrics"] for _, w in sorted(now.items())]
                 ws = (ws + [{}, {}])[:2]
@@ -167,10 +169,12 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
         result.update(seconds=round(end, 1), peak_mb=round(peak[1]), peak_at_s=round(peak[0], 1),
                       phases=phases(trace, lines, end))
         try:  # (a worker lost since the last sample)
-            lost.extend(tasks_of_lost_workers(running, set(client.scheduler_info(n_workers=-1)["workers"])).values())
+            gone = tasks_of_lost_workers(running, set(client.scheduler_info(n_workers=-1)["workers"])).values()
+            lost.extend((round(end, 1), tasks) for tasks in gone)
         except Exception:  # noqa: BLE001, S110 - the cluster may be going down with a failed run
             pass
-        result.update(workers_lost=len(lost), lost_with=dict(sorted(Counter(t for ts in lost for t in ts).items())))
+        result.update(workers_lost=len(lost), lost_with=dict(sorted(Counter(t for _, ts in lost for t in ts).items())),
+                      losses=[{"at_s": at, "tasks": tasks} for at, tasks in lost])
         (out / f"{label}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         say(f"peak {peak[1]:,.0f} MB at {peak[0]:.0f} s; {end:.0f} s")
         client.close()
@@ -205,6 +209,9 @@ def summary(path: Path) -> str:
     if r.get("workers_lost"):
         text.append(f"  workers lost {r['workers_lost']} time(s) (killed at their memory limit); the tasks under "
                     "way on them: " + ", ".join(f"{k} ({v}x)" for k, v in (r.get("lost_with") or {}).items()))
+    if r.get("losses"):  # (when each was found gone, and what it was running)
+        text.append("  losses: " + "; ".join(f"{x['at_s']:,.0f} s {', '.join(x['tasks']) or '(no task)'}"
+                                             for x in r["losses"]))
     for name, p in r["phases"].items():
         text.append(f"  {name} ({p['from_s']:,.0f}-{p['to_s']:,.0f} s): all processes max {p['total_max_mb']:,} / "
                     f"median {p['total_median_mb']:,} MB; client max {p['client_max_mb']:,}; workers max "

@@ -236,7 +236,11 @@ def test_the_scale_runs_memory_is_cut_into_the_analysis_phases(tmp_path):
     assert scale_run.tasks_of_lost_workers(running, {"w3", "w4"}) == {"w1": ["agreed"],
                                                                        "w2": ["read_block", "read_block"]}
     assert running == {"w3": []} and scale_run.tasks_of_lost_workers(running, {"w3"}) == {}
-    run.update(workers_lost=4, lost_with={"agreed": 3, "unit_groups": 1})
+    run.update(workers_lost=4, lost_with={"agreed": 3, "unit_groups": 1},
+               losses=[{"at_s": 335.2, "tasks": ["agreed"]}, {"at_s": 667.0, "tasks": ["agreed"]},
+                       {"at_s": 1718.3, "tasks": ["agreed", "unit_groups"]}, {"at_s": 2000.0, "tasks": []}])
     (tmp_path / "5m.json").write_text(json.dumps(run), encoding="utf-8")
     text = scale_run.summary(tmp_path / "5m.json")
     assert "workers lost 4 time(s)" in text and "agreed (3x), unit_groups (1x)" in text
+    # when each worker was found gone, and what it was running
+    assert "losses: 335 s agreed; 667 s agreed; 1,718 s agreed, unit_groups; 2,000 s (no task)" in text
