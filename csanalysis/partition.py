@@ -274,14 +274,11 @@ def ticket_id_parts(df: pd.DataFrame, n_parts: int, *, start: int = 0) -> list[p
     True
     """
     df = df.set_axis(pd.RangeIndex(int(start), int(start) + len(df)))
-    if "ticket_id" in df.columns:
-        ids = df["ticket_id"].astype(_STR)
-        has = ids.notna().to_numpy()
-        h = pd.util.hash_pandas_object(ids, index=False, hash_key=_hash_key(0)).to_numpy()
-        part = np.where(has, (h % np.uint64(n_parts)).astype(np.int64), df.index.to_numpy() % n_parts)
-    else:
-        part = df.index.to_numpy() % n_parts
-    return split_rows(df, part, n_parts)
+    by_position = df.index.to_numpy() % n_parts
+    if "ticket_id" not in df.columns:
+        return split_rows(df, by_position, n_parts)
+    ids = df["ticket_id"].astype(_STR)  # (the id as text: the same part for "7" and 7 in two tables)
+    return split_rows(df, np.where(ids.notna().to_numpy(), part_numbers(ids, n_parts), by_position), n_parts)
 
 
 def placing_keys_by_row(tickets: pd.DataFrame, responses: pd.DataFrame,

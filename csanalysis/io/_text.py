@@ -464,7 +464,6 @@ class _ByteLines:
                 found.append(np.flatnonzero(np.frombuffer(piece, dtype=np.uint8) == ord("\n")) + at)
                 at += len(piece)
                 self.last = piece[-1:]
-        self.size = at
         breaks = np.concatenate(found)
         self.starts = np.concatenate([[0], breaks + 1])
         self.ends = np.concatenate([breaks, [at]])
@@ -482,7 +481,7 @@ class _ByteLines:
         offsets = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
         out = np.empty(int(offsets[-1]), dtype=np.uint8)
         order = np.argsort(lo, kind="stable")
-        lo_s, reach = lo[order], np.maximum.accumulate(hi[order]) if len(order) else hi
+        lo_s, reach = lo[order], np.maximum.accumulate(hi[order])
         i, n = 0, len(order)
         with open(self.path, "rb") as f:
             while i < n:  # a loop over windows of the file (the ranges sorted by their start)
