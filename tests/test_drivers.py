@@ -788,7 +788,7 @@ def test_a_logistic_fit_holds_one_working_copy_of_the_rows():
 def test_the_logistic_design_made_by_blocks_is_the_design():
     """``_Components``: the intercept's ones and the drivers' principal components of unit variance, in the
     rows' order, block by block as the passes read them; ``@`` gives the whole linear predictor."""
-    from csanalysis.estimators.drivers import _Components
+    from csanalysis.estimators.drivers import _component_map, _Components, _gram
 
     rng = np.random.default_rng(4)
     n = 5_000
@@ -798,7 +798,8 @@ def test_the_logistic_design_made_by_blocks_is_the_design():
     V /= V.std(axis=0)
     cols = np.array([1, 2, 3])
     order = rng.permutation(n)
-    D = _Components(V, cols, order, max_cells=1_000)
+    T = _component_map(_gram(V, list(cols), max_cells=1_000), n)
+    D = _Components(V, list(cols), order, T)
     assert D.shape == (n, 4)
     whole = np.vstack([D[a:a + 700] for a in range(0, n, 700)])
     np.testing.assert_allclose(whole[:, 0], 1.0)
@@ -808,4 +809,4 @@ def test_the_logistic_design_made_by_blocks_is_the_design():
     g = np.array([0.3, -1.0, 0.5, 2.0])
     np.testing.assert_allclose(D @ g, whole @ g, rtol=1e-12, atol=1e-12)
     with pytest.raises(ValueError, match="run of V's columns"):
-        _Components(V, np.array([0, 1, 3]), order, max_cells=1_000)
+        _gram(V, [0, 1, 3], max_cells=1_000)

@@ -144,6 +144,7 @@ Chamandy, N. et al. (2012), Poisson bootstrap for data streams.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -159,10 +160,12 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
 from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
+from csanalysis.stats.selection import order_keys, position_bits, ranks_among, select
 
 __all__ = ["DRIVER_COLUMNS", "DRIVER_EXTRA_COLUMNS", "FIT_COLUMNS", "KANO", "MAX_LMG_DRIVERS", "METHODS",
            "MIN_CLASS_ROWS", "MIN_EVENTS", "MIN_RANK_DRIVERS", "MIN_ROWS", "RANKS_UNCERTAIN", "RANK_STABILITY_RHO",
-           "RANK_STABILITY_SHARE", "TIE_TOLERANCE", "DriverResult", "importance_ranks", "key_drivers", "lmg_weights",
+           "RANK_STABILITY_SHARE", "TIE_TOLERANCE", "DriverResult", "DriversPart", "importance_ranks", "key_drivers",
+           "key_drivers_from_parts", "lmg_weights",
            "rank_stability", "relative_weights"]
 
 #: The contract columns of :attr:`DriverResult.table`, in this order and first.
@@ -535,6 +538,8 @@ def _weighted_moments(V: np.ndarray, codes: np.ndarray, weights: Any, n_rep: int
     n, q = V.shape[0], V.shape[1] + (0 if flags is None else flags.shape[1])
     iu0, iu1 = np.triu_indices(q)
     k = 1 + q + len(iu0)
+    if not n:  # (a partition without the outcome's rows)
+        return np.zeros(n_rep), np.zeros((n_rep, q)), np.zeros((n_rep, q, q))
     order = np.argsort(codes, kind="stable")
     cs = codes[order]
     starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
@@ -584,37 +589,36 @@ def _corr(cov: np.ndarray, idx: np.ndarray, target: int) -> tuple[np.ndarray, np
     return R, r
 
 
-def _irls(X1: np.ndarray | _Components, y: np.ndarray, row_weights: Any, reps: np.ndarray, g: np.ndarray,
-          max_cells: int, hessian0: np.ndarray | None = None) -> np.ndarray:
+def _irls(passes: Callable[..., tuple[np.ndarray, np.ndarray | None]], k: int, reps: np.ndarray, g: np.ndarray,
+          hessian0: np.ndarray | None = None) -> np.ndarray:
     """Weighted ridge-penalised logistic regressions (one per replicate of ``reps``, :data:`LOGIT_PENALTY`) by
     Newton-Raphson from ``g``; NaN rows did not converge.
 
-    ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of replicates ``reps`` on a block of rows.
-    A Newton step of every replicate still being fitted is one pass over the rows in blocks
-    (:func:`csanalysis.stats.passes.row_blocks`): each block's weights are drawn when it is read, and its
-    scores and Hessians (a matrix product with the products of every pair of columns) are added for all
-    replicates at once. No replicate's weights are held for all rows, and the cost grows linearly with the
-    rows (the replicates used to be fitted a few at a time, each chunk streaming every row's pair products in
-    every step). ``hessian0`` (k x k, without the penalty), when given, stands for every fit's Hessian in the first
-    step (the chord method: the full-data fit's, from which a bootstrap replicate differs little), which saves
-    that step's pair products; the later steps are Newton's, and the root is the same.
+    ``passes(coef, fits, hessian, width)`` makes one pass over the rows (every partition's, added up) and returns
+    the scores and, when ``hessian``, the Hessians (without sign or penalty) of the replicates ``fits`` at
+    ``coef`` (:func:`~csanalysis.stats.passes.logistic_pass`: each block's weights drawn when it is read, its
+    scores and Hessians added for all replicates at once; ``width`` the cells per row of the pass's blocks). A
+    Newton step of every replicate still being fitted is one such pass: no replicate's weights are held for all
+    rows, and the cost grows linearly with the rows. ``hessian0`` (k x k, without the penalty), when given,
+    stands for every fit's Hessian in the first step (the chord method: the full-data fit's, from which a
+    bootstrap replicate differs little), which saves that step's pair products; the later steps are Newton's,
+    and the root is the same. The steps are taken here, from the summed scores and Hessians: the fits are
+    the same whatever the partition of the rows (up to the order of the sums).
     """
-    n, k = X1.shape
     g = g.copy()
     active = np.ones(len(reps), dtype=bool)
     failed = np.zeros(len(reps), dtype=bool)
     eye = np.eye(k)
     pen = np.full(k, LOGIT_PENALTY)
     pen[0] = 0.0  # the intercept is not penalised
-    blocks = row_blocks(n, max(len(reps), k * (k + 1) // 2), max_cells)  # replicates' and pair products' cells
+    width = max(len(reps), k * (k + 1) // 2)  # replicates' and pair products' cells
     for it in range(_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
             break
         ga = g[idx]
         first = it == 0 and hessian0 is not None
-        grad, H = logistic_pass(X1, y, ga, lambda rows, fits=reps[idx]: row_weights(fits, rows), blocks,
-                                hessian=not first)
+        grad, H = passes(ga, reps[idx], not first, width)
         H = (np.broadcast_to(hessian0, (len(idx), k, k)) if first else H) + np.diag(pen)
         grad -= ga * pen
         scale = np.maximum(np.trace(H, axis1=1, axis2=2), 1.0)[:, None, None]
@@ -632,32 +636,43 @@ def _irls(X1: np.ndarray | _Components, y: np.ndarray, row_weights: Any, reps: n
     return g
 
 
+def _gram(V: np.ndarray, cols: list[int], max_cells: int) -> np.ndarray:
+    """The Gram matrix of the columns ``cols`` of ``V`` (a sum over the rows, in any order: partitions add up)."""
+    cols = np.asarray(cols)
+    if not (len(cols) and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols)))):
+        raise ValueError("the design's columns must be a run of V's columns")
+    at = slice(int(cols[0]), int(cols[0]) + len(cols))
+    blocks = row_blocks(len(V), len(cols), max_cells)
+    gram = np.zeros((len(cols), len(cols)))
+    for a in blocks:
+        B = V[a:a + blocks.step, at]
+        gram += B.T @ B
+    return gram
+
+
+def _component_map(gram: np.ndarray, n: int) -> np.ndarray:
+    """``T``, mapping standardized drivers to their principal components of unit variance (components = drivers @ T),
+    from the drivers' Gram matrix over ``n`` rows; components of no variance are left out."""
+    ev, E = np.linalg.eigh(gram / n)
+    keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
+    return E[:, keep] / np.sqrt(ev[keep])
+
+
 class _Components:
     """The logistic fits' design, made a block of rows at a time and never held whole: an intercept's ones and
-    the principal components (unit variance) of the standardized drivers ``V[:, cols]``, rows in ``order``.
+    the principal components (``T``, :func:`_component_map`) of the standardized drivers ``V[:, cols]``, rows in
+    ``order``.
 
-    ``T`` maps the drivers to the components (components = drivers @ T). A block of a pass
-    (:func:`~csanalysis.stats.passes.logistic_pass`, ``design[rows]``) is read from ``V`` as the pass reaches
-    it, a small product beside the pass's replicates x rows work; the fit holds no copy of the rows besides
-    ``V`` (at 15M rows and 6 drivers, the components, the drivers in ``order`` and the design held whole were
-    2 GB more on the worker fitting the outcome).
+    A block of a pass (:func:`~csanalysis.stats.passes.logistic_pass`, ``design[rows]``) is read from ``V`` as the
+    pass reaches it, a small product beside the pass's replicates x rows work; the fit holds no copy of the rows
+    besides ``V`` (at 15M rows and 6 drivers, the components, the drivers in ``order`` and the design held whole
+    were 2 GB more on the worker fitting the outcome).
     """
 
-    def __init__(self, V: np.ndarray, cols: np.ndarray, order: np.ndarray, max_cells: int) -> None:
-        cols = np.asarray(cols)
-        if not (len(cols) and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols)))):
-            raise ValueError("the design's columns must be a run of V's columns")
-        self.V, self.order, self.cols = V, order, slice(int(cols[0]), int(cols[0]) + len(cols))
-        n, q = len(order), len(cols)
-        blocks = row_blocks(n, q, max_cells)
-        gram = np.zeros((q, q))
-        for a in blocks:  # (the Gram matrix of the drivers: a sum over the rows, in any order)
-            B = V[a:a + blocks.step, self.cols]
-            gram += B.T @ B
-        ev, E = np.linalg.eigh(gram / n)
-        keep = ev > _EIG_TOL * max(float(ev.max()), 1e-300)
-        self.T = E[:, keep] / np.sqrt(ev[keep])
-        self.shape = (n, 1 + self.T.shape[1])
+    def __init__(self, V: np.ndarray, cols: list[int], order: np.ndarray, T: np.ndarray) -> None:
+        self.V, self.order, self.T = V, order, T
+        self.cols = slice(int(cols[0]), int(cols[0]) + len(cols))
+        self.shape = (len(order), 1 + T.shape[1])
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -671,57 +686,46 @@ class _Components:
 
     def __matmul__(self, g: np.ndarray) -> np.ndarray:
         blocks = row_blocks(self.shape[0], self.shape[1])
-        return np.concatenate([self[a:a + blocks.step] @ g for a in blocks])
+        return np.concatenate([self[a:a + blocks.step] @ g for a in blocks]) if len(self) else np.empty(0)
 
 
-def _logistic_weights(V: np.ndarray, cols: np.ndarray, order: np.ndarray, y: np.ndarray, row_weights: Any,
+def _logistic_weights(each: Callable[..., list[Any]], name: str, cols: np.ndarray, n: int, y_mean: float,
                       n_rep: int, R: np.ndarray, sd: np.ndarray, max_cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """Logistic relative weights (n_rep, p) and R^2_O (n_rep,) for the replicates of ``row_weights``.
+    """Logistic relative weights (n_rep, p) and R^2_O (n_rep,) of the outcome ``name`` for the replicates 0 ..
+    ``n_rep`` - 1 (0: every weight 1), asked of the partitions (:class:`DriversPart`) in rounds.
 
-    The drivers are the standardized columns ``cols`` of ``V``, their rows taken in ``order`` (``y``, the
-    outcome, already in that order). ``row_weights(reps, rows)`` gives the weights (len(reps), rows) of
-    replicates ``reps`` (0: every weight 1) on a block of rows in that order. ``R`` and ``sd`` are the
-    drivers' weighted correlation matrices and standard deviations in the same replicates, from the moments.
+    The drivers are the standardized columns ``cols`` of each partition's complete rows (``n`` in all, the
+    outcome's mean ``y_mean``). ``R`` and ``sd`` are the drivers' weighted correlation matrices and standard
+    deviations in the same replicates, from the moments. Every round is a sum over the rows (the components'
+    Gram matrix, each Newton step's scores and Hessians, the centres and the moments of the fitted values), so
+    the weights are the same whatever the partition of the rows.
     """
-    n = len(order)
-    X1 = _Components(V, cols, order, max_cells)  # (made a block at a time as the passes read it)
-    T = X1.T
-    ybar = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
-    start = np.zeros(X1.shape[1])
+    cols = [int(c) for c in cols]
+    T = _component_map(np.sum(each("gram", name=name, cols=cols, max_cells=max_cells), axis=0), n)
+    k = 1 + T.shape[1]
+
+    def passes(coef: np.ndarray, fits: np.ndarray, hessian: bool, width: int) -> tuple[np.ndarray, Any]:
+        got = each("logistic_pass", name=name, cols=cols, T=T, coef=coef, reps=fits, hessian=hessian, width=width,
+                   max_cells=max_cells)
+        return (np.sum([s for s, _ in got], axis=0),
+                np.sum([h for _, h in got], axis=0) if hessian else None)
+
+    ybar = float(np.clip(y_mean, 1e-6, 1 - 1e-6))
+    start = np.zeros(k)
     start[0] = special.logit(ybar)
     reps = np.arange(n_rep)
-    g_point = _irls(X1, y, row_weights, reps[:1], start[None, :], max_cells)[0]
+    g_point = _irls(passes, k, reps[:1], start[None, :])[0]
     if not np.all(np.isfinite(g_point)):
         g_point = start
-    blocks = row_blocks(n, X1.shape[1] * (X1.shape[1] + 1) // 2, max_cells)
-    H0 = logistic_pass(X1, y, g_point[None, :], lambda rows: row_weights(reps[:1], rows), blocks)[1][0]
-    g = _irls(X1, y, row_weights, reps, np.tile(g_point, (n_rep, 1)), max_cells, hessian0=H0)
+    H0 = passes(g_point[None, :], reps[:1], True, k * (k + 1) // 2)[1][0]
+    g = _irls(passes, k, reps, np.tile(g_point, (n_rep, 1)), hessian0=H0)
     ok = np.all(np.isfinite(g), axis=1)
     gz = np.where(ok[:, None], g, 0.0)
     # weighted moments of the linear predictor, the fitted probability and the outcome in one pass over the
     # rows, each shifted by its full-sample mean (so the variances do not lose digits to cancellation)
-    eta0 = X1 @ g_point
-    c_eta, c_mu, c_y = float(eta0.mean()), float(special.expit(eta0).mean()), float(y.mean())
-    sums = np.zeros((8, n_rep))
-    blocks = row_blocks(n, n_rep, max_cells)
-    for a in blocks:
-        rows = slice(a, a + blocks.step)
-        W = row_weights(reps, rows)
-        eta = gz @ X1[rows].T
-        mu = expit_inplace(eta.copy())
-        mu -= c_mu
-        eta -= c_eta
-        yc = y[rows] - c_y
-        sums[0] += W.sum(axis=1)
-        sums[1] += W @ yc
-        sums[2] += W @ (yc * yc)
-        Wm = W * mu
-        sums[3] += Wm.sum(axis=1)
-        sums[4] += Wm @ yc
-        sums[5] += np.einsum("bi,bi->b", Wm, mu)
-        We = W * eta
-        sums[6] += We.sum(axis=1)
-        sums[7] += np.einsum("bi,bi->b", We, eta)
+    c_eta, c_mu, c_y = np.sum(each("centres", name=name, cols=cols, T=T, coef=g_point), axis=0) / n
+    sums = np.sum(each("fitted_moments", name=name, cols=cols, T=T, coef=gz, centres=(c_eta, c_mu, c_y),
+                       max_cells=max_cells), axis=0)
     sw, sy, syy, sm, smy, smm, se, see = sums
     with np.errstate(divide="ignore", invalid="ignore"):
         m_y, m_mu, e_mean = sy / sw, sm / sw, se / sw
@@ -807,38 +811,351 @@ def _cut_points(thresholds: Any, drivers: list[str]) -> dict[str, tuple[float, f
     return out
 
 
-# --------------------------------------------------------------------------- penalty-reward classes
-def _classes(X: np.ndarray, names: list[str], goodness: np.ndarray, given: dict[str, bool],
-             cuts: dict[str, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """Bad and good class masks (n, p), the bad end of each driver, and the drivers whose end was inferred."""
-    n, p = X.shape
-    high_bad = np.empty(p, dtype=bool)
-    inferred = []
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = np.array([np.corrcoef(X[:, j], goodness)[0, 1] for j in range(p)])
-    for j, d in enumerate(names):
-        if d in given:
-            high_bad[j] = given[d]
-        else:
-            high_bad[j] = bool(corr[j] < 0)
-            inferred.append(d)
-    bad, good = np.empty((n, p), dtype=bool), np.empty((n, p), dtype=bool)
-    for j in range(p):  # (a loop over drivers: one column's ranks at a time, not the table's)
-        pct = (stats.rankdata(-X[:, j] if high_bad[j] else X[:, j], method="average") - 0.5) / n  # higher: better
-        bad[:, j], good[:, j] = pct < 1.0 / 3.0, pct > 2.0 / 3.0
-    for j, d in enumerate(names):
-        if d in cuts:
-            a, b = cuts[d]
-            if high_bad[j]:
-                bj, gj = X[:, j] >= a, X[:, j] <= b
+# --------------------------------------------------------------------------- one partition's rows
+def _noise_at(seed: int, ranks: np.ndarray, step: int = 1 << 20) -> np.ndarray:
+    """``np.random.default_rng(seed).standard_normal(n)[ranks]``, the stream drawn ``step`` values at a time up to
+    the largest rank and never held whole (numpy's generators give one stream whatever the chunks it is drawn
+    in: ``tests/test_drivers_parts.py`` checks it)."""
+    out = np.empty(len(ranks))
+    if not len(ranks):
+        return out
+    order = np.argsort(ranks, kind="stable")
+    sr = np.asarray(ranks, dtype=np.int64)[order]
+    rng = np.random.default_rng(seed)
+    start, i, end = 0, 0, int(sr[-1]) + 1
+    while start < end:
+        size = min(step, end - start)
+        chunk = rng.standard_normal(size)
+        j = int(np.searchsorted(sr, start + size, side="left"))
+        out[order[i:j]] = chunk[sr[i:j] - start]
+        i, start = j, start + size
+    return out
+
+
+class _SortedColumns:
+    """Each of some columns' values sorted (as :func:`~csanalysis.stats.selection.order_keys`), answering
+    :func:`~csanalysis.stats.selection.select`'s counts per column (its group): one sorted copy a column, not
+    the stacked values, their groups and a sort of them all."""
+
+    def __init__(self, columns: list[np.ndarray]) -> None:
+        self.keys = []
+        for z in columns:
+            k = order_keys(z)
+            k.sort()
+            self.keys.append(k)
+
+    def at_most(self, groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        keys = np.asarray(keys, dtype=np.uint64)
+        return np.array([np.searchsorted(self.keys[g], keys[i], side="right")
+                         for i, g in enumerate(np.asarray(groups, dtype=np.int64))],  # a loop over queries
+                        dtype=np.int64).reshape(keys.shape)
+
+    def between(self, groups: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for g, a, b in zip(np.asarray(groups, dtype=np.int64), np.asarray(lo, dtype=np.uint64),
+                           np.asarray(hi, dtype=np.uint64)):
+            seg = self.keys[g]
+            out.append(seg[np.searchsorted(seg, a, side="left"):np.searchsorted(seg, b, side="right")])
+        return out
+
+
+class _Fit:
+    """One outcome's complete rows in a partition, as its rounds leave them (:class:`DriversPart`)."""
+
+    ok: np.ndarray
+    V: np.ndarray
+    y: np.ndarray
+    p: int
+    i_noise: int
+    i_y: int
+    sorted: _SortedColumns | None = None
+    bad: np.ndarray | None = None
+    good: np.ndarray | None = None
+    inv: np.ndarray | None = None
+    h: np.ndarray | None = None
+    by_unit: np.ndarray | None = None
+    h_rows: np.ndarray | None = None
+    y_unit: np.ndarray | None = None
+
+    def row_weights(self, reps: np.ndarray, rows: slice) -> np.ndarray:
+        """The weights (len(reps), rows) of replicates ``reps`` (0: the data themselves, every weight 1; r > 0 the
+        Poisson bootstrap's r - 1) on a block of the rows in their units' order."""
+        hr = self.h_rows[rows]
+        boot = reps > 0
+        if boot.all():
+            return poisson_weights_from_hash(hr, reps - 1)
+        w = np.ones((len(reps), len(hr)), dtype=np.uint8)
+        if boot.any():
+            w[boot] = poisson_weights_from_hash(hr, reps[boot] - 1)
+        return w
+
+
+class DriversPart:
+    """One partition's rows for :func:`key_drivers_from_parts` (the whole data for :func:`key_drivers`): the
+    drivers' and outcomes' numbers, the sampling units and each row's number in the whole data, answering each
+    outcome's rounds where the rows are.
+
+    Every round returns sums, counts or order statistics' counts over the partition's rows (a few kB to a few
+    MB: the moments are replicates x columns^2), never rows. A sampling unit's rows may sit in several
+    partitions (each unit's bootstrap weight is a hash of its identifier, so every weighted sum adds up
+    whatever the partition), but the count of ``customers`` adds up only when each unit is in one.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The partition's rows: the outcome and driver columns (numbers or booleans) and ``customer``.
+    outcomes, drivers : list of str
+    customer : str, optional
+        The sampling unit's column; None: every row its own unit.
+    rows : array of int, optional
+        Each row's number in the whole data (0 .. rows - 1 over all partitions; the data's order, which orders
+        the noise driver's draws and names the units of rows without one). Default 0 .. len(data) - 1.
+    """
+
+    def __init__(self, data: pd.DataFrame, outcomes: list[str], drivers: list[str], customer: str | None = None,
+                 rows: np.ndarray | None = None) -> None:
+        p = len(drivers)
+        self.X = np.empty((len(data), p))
+        for j, d in enumerate(drivers):  # (a column at a time)
+            self.X[:, j] = _numeric(data[d], d, "driver")
+        self.ys = {o: _numeric(data[o], o, "outcome") for o in outcomes}
+        self.rows = (np.arange(len(data), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64))
+        if len(self.rows) != len(data):
+            raise ValueError(f"`rows` has {len(self.rows)} numbers for {len(data)} rows")
+        self.unit = None if customer is None else data[customer].reset_index(drop=True)
+        self.codes = self.hashes = None
+        self._fits: dict[str, _Fit] = {}
+
+    # ---- the sampling units (once)
+    def size(self) -> dict[str, int]:
+        """Rows, rows without a sampling unit, and the end of the rows' numbers."""
+        missing = len(self.rows) if self.unit is None else int(self.unit.isna().sum())
+        return {"rows": len(self.rows), "missing": missing,
+                "end": int(self.rows.max()) + 1 if len(self.rows) else 0}
+
+    def row_bits(self, size: int, name: str | None = None) -> np.ndarray:
+        """The rows' numbers (the outcome ``name``'s complete rows') as bits (:func:`~csanalysis.stats.selection.
+        position_bits`)."""
+        return position_bits(self.rows if name is None else self.rows[self._fits[name].ok], size)
+
+    def units(self, seed: int, bits: np.ndarray | None = None) -> int:
+        """Code the sampling units and hash them with ``seed`` (a row without one is the unit ``"\\x00row:<i>"``,
+        ``i`` its rank among every partition's rows, ``bits``); the units' number."""
+        numbers = None if bits is None else ranks_among(bits, self.rows)
+        u = as_units(self.unit, n=len(self.rows), rows=numbers)
+        self.codes, self.hashes, self.unit = u.codes, unit_hash(u.ids, seed), None
+        return len(u.ids)
+
+    # ---- one outcome's rounds
+    def complete(self, name: str, used: list[int], versus_noise: bool) -> dict[str, Any]:
+        """Keep the outcome's complete rows (its value and every driver of ``used``) as the moments' columns
+        (the drivers raw, then the noise's and the outcome's places); their counts, sums and ranges."""
+        y_all = self.ys[name]
+        ok = np.isfinite(y_all)
+        for j in used:  # (a column at a time: no copy of the drivers' rows before the complete ones are taken)
+            ok &= np.isfinite(self.X[:, j])
+        f = _Fit()
+        f.ok, f.p = ok, len(used)
+        f.i_noise = f.p if versus_noise else -1
+        f.i_y = f.p + (1 if versus_noise else 0)
+        n = int(ok.sum())
+        f.V = np.empty((n, f.i_y + 1))
+        for c, j in enumerate(used):
+            f.V[:, c] = self.X[ok, j]
+        f.y = y_all[ok]
+        self._fits[name] = f
+        X, y = f.V[:, :f.p], f.y
+        other = y[(y != 0) & (y != 1)]
+        return {"rows": n, "all": len(y_all),
+                "missing": np.array([int((~np.isfinite(y_all)).sum()),
+                                     *(int((~np.isfinite(self.X[:, j])).sum()) for j in used)]),
+                "y_sum": float(y.sum()), "ones": int((y == 1).sum()), "zeros": int((y == 0).sum()),
+                "y_min": float(y.min()) if n else np.inf, "y_max": float(y.max()) if n else -np.inf,
+                "other_min": float(other.min()) if len(other) else np.inf,
+                "x_sum": X.sum(axis=0), "x_min": X.min(axis=0) if n else np.full(f.p, np.inf),
+                "x_max": X.max(axis=0) if n else np.full(f.p, -np.inf)}
+
+    def spread(self, name: str, x_mean: np.ndarray, y_mean: float, orient: float) -> dict[str, Any]:
+        """Sums of squares around the means (the standard deviations), and each driver's cross products with the
+        outcome's goodness (``orient`` x outcome: the sign of their correlation)."""
+        f = self._fits[name]
+        dy = f.y - y_mean
+        ssx, cross = np.empty(f.p), np.empty(f.p)
+        for j in range(f.p):  # (a column at a time)
+            d = f.V[:, j] - x_mean[j]
+            ssx[j], cross[j] = d @ d, orient * (d @ dy)
+        return {"ssx": ssx, "ssy": float(dy @ dy), "cross": cross}
+
+    def sort_values(self, name: str, columns: list[int], high_bad: list[bool]) -> None:
+        """Sort the drivers ``columns`` with their good end up (bad end high: negated) for the terciles' order
+        statistics (:meth:`ask_sorted`)."""
+        f = self._fits[name]
+        # (+ 0.0: a negated 0 is -0.0, which order_keys would put below 0.0)
+        f.sorted = _SortedColumns([(-f.V[:, j] if hb else f.V[:, j]) + 0.0 for j, hb in zip(columns, high_bad)])
+
+    def ask_sorted(self, name: str, question: str, **kw: Any) -> Any:
+        """:func:`~csanalysis.stats.selection.select`'s ``question`` (a method's name) of the sorted drivers."""
+        return getattr(self._fits[name].sorted, question)(**kw)
+
+    def classes(self, name: str, spec: list[tuple]) -> dict[str, np.ndarray]:
+        """Each driver's bad and good class masks, from ``spec`` (per driver: ``("tercile", high_bad, bad_below,
+        bad_at, good_above, good_at)``, the values at the terciles' edges and whether rows equal to them are in
+        the class; or ``("cut", high_bad, bad_at, good_at)``); their counts, and whether a cut's classes overlap."""
+        f = self._fits[name]
+        n = len(f.y)
+        f.bad, f.good = np.empty((n, f.p), dtype=bool), np.empty((n, f.p), dtype=bool)
+        overlap = np.zeros(f.p, dtype=bool)
+        for j, s in enumerate(spec):  # (a loop over drivers)
+            x = f.V[:, j]
+            if s[0] == "cut":
+                _, high_bad, a, b = s
+                bj, gj = (x >= a, x <= b) if high_bad else (x <= a, x >= b)
+                overlap[j] = bool((bj & gj).any())
             else:
-                bj, gj = X[:, j] <= a, X[:, j] >= b
-            if (bj & gj).any():
-                raise ValueError(f"`thresholds[{d!r}]` = ({a:g}, {b:g}) puts rows in both the bad and the good "
-                                 f"class (bad end: {'high' if high_bad[j] else 'low'} values); give (bad_at, "
-                                 "good_at) with bad_at beyond good_at on the bad side")
-            bad[:, j], good[:, j] = bj, gj
-    return bad, good, ["high" if h else "low" for h in high_bad], inferred
+                _, high_bad, wb, beq, wg, geq = s
+                z = (-x if high_bad else x) + 0.0
+                bj = (z < wb) | ((z == wb) & beq)
+                gj = (z > wg) | ((z == wg) & geq)
+            f.bad[:, j], f.good[:, j] = bj, gj
+        f.sorted = None
+        return {"bad": f.bad.sum(axis=0), "good": f.good.sum(axis=0), "overlap": overlap}
+
+    def moments(self, name: str, x_mean: np.ndarray, x_sd: np.ndarray, y_mean: float, y_sd: float,
+                dummies: list[tuple[int, str]], noise: np.ndarray | None, seed: int, n_rep: int,
+                max_cells: int) -> dict[str, Any]:
+        """Standardize the rows in place, draw the noise (``noise``: every partition's complete rows as bits,
+        whose ranks place each row in the seeded stream; None without a noise driver) and return the weighted
+        sums of 1, v and v v' in replicate 0 (every weight 1) and the ``n_rep`` bootstrap replicates
+        (:func:`_weighted_moments`), v the standardized drivers, the noise, the outcome and the ``dummies``
+        (driver, "bad" or "good") as 0/1; and the units present."""
+        f = self._fits[name]
+        X = f.V[:, :f.p]
+        np.divide(np.subtract(X, x_mean, out=X), x_sd, out=X)
+        if noise is not None:
+            f.V[:, f.i_noise] = _noise_at(seed, ranks_among(noise, self.rows[f.ok]))
+        f.V[:, f.i_y] = (f.y - y_mean) / y_sd
+        flags = (np.column_stack([(f.bad if cls == "bad" else f.good)[:, j] for j, cls in dummies])
+                 if dummies else None)
+        f.bad = f.good = None
+        present, inv = np.unique(self.codes[f.ok], return_inverse=True)
+        h = self.hashes[present]
+
+        def cust_weights(idx: np.ndarray) -> np.ndarray:
+            # replicate 0: the data themselves (every weight 1); 1..n_rep: the Poisson bootstrap
+            w = np.empty((n_rep + 1, len(idx)))
+            w[0] = 1.0
+            w[1:] = poisson_weights_from_hash(h[idx], n_rep)
+            return w
+
+        S0, S1, S2 = _weighted_moments(f.V, inv, cust_weights, n_rep + 1, max_cells, flags)
+        f.inv, f.h = inv, h
+        return {"S0": S0, "S1": S1, "S2": S2, "customers": len(present)}
+
+    def logistic_rows(self, name: str) -> None:
+        """Order the complete rows by unit for the logistic fits (a customer's rows side by side, so that each
+        block draws a customer's weights once: ``poisson_weights_from_hash``); each row's weight is its unit's."""
+        f = self._fits[name]
+        f.by_unit = np.argsort(f.inv, kind="stable")
+        f.h_rows = f.h[f.inv[f.by_unit]]
+        f.y_unit = f.y[f.by_unit]
+        f.inv = f.h = None
+
+    def gram(self, name: str, cols: list[int], max_cells: int) -> np.ndarray:
+        """The Gram matrix of the standardized drivers ``cols`` (:func:`_gram`)."""
+        return _gram(self._fits[name].V, cols, max_cells)
+
+    def logistic_pass(self, name: str, cols: list[int], T: np.ndarray, coef: np.ndarray, reps: np.ndarray,
+                      hessian: bool, width: int, max_cells: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """One pass of :func:`_irls` over the rows: the scores (and Hessians) of replicates ``reps`` at ``coef``
+        (:func:`~csanalysis.stats.passes.logistic_pass`) on the components ``T`` of the drivers ``cols``."""
+        f = self._fits[name]
+        X1 = _Components(f.V, cols, f.by_unit, T)
+        return logistic_pass(X1, f.y_unit, coef, lambda rows: f.row_weights(reps, rows),
+                             row_blocks(len(X1), width, max_cells), hessian=hessian)
+
+    def centres(self, name: str, cols: list[int], T: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """Sums of the linear predictor, the fitted probability and the outcome at the data's fit ``coef``."""
+        f = self._fits[name]
+        eta = _Components(f.V, cols, f.by_unit, T) @ coef
+        return np.array([eta.sum(), special.expit(eta).sum(), f.y_unit.sum()])
+
+    def fitted_moments(self, name: str, cols: list[int], T: np.ndarray, coef: np.ndarray,
+                       centres: tuple[float, float, float], max_cells: int) -> np.ndarray:
+        """Per replicate (``coef``, one row each; replicate 0 the data's), the weighted sums of 1, y, y^2, mu,
+        mu y, mu^2, eta and eta^2 (eta the linear predictor, mu the fitted probability, each around its
+        ``centres``): (8, replicates)."""
+        f = self._fits[name]
+        X1 = _Components(f.V, cols, f.by_unit, T)
+        c_eta, c_mu, c_y = centres
+        n_rep = len(coef)
+        reps = np.arange(n_rep)
+        sums = np.zeros((8, n_rep))
+        blocks = row_blocks(len(X1), n_rep, max_cells)
+        for a in blocks:
+            rows = slice(a, a + blocks.step)
+            W = f.row_weights(reps, rows)
+            eta = coef @ X1[rows].T
+            mu = expit_inplace(eta.copy())
+            mu -= c_mu
+            eta -= c_eta
+            yc = f.y_unit[rows] - c_y
+            sums[0] += W.sum(axis=1)
+            sums[1] += W @ yc
+            sums[2] += W @ (yc * yc)
+            Wm = W * mu
+            sums[3] += Wm.sum(axis=1)
+            sums[4] += Wm @ yc
+            sums[5] += np.einsum("bi,bi->b", Wm, mu)
+            We = W * eta
+            sums[6] += We.sum(axis=1)
+            sums[7] += np.einsum("bi,bi->b", We, eta)
+        return sums
+
+    def drop(self, name: str) -> None:
+        """Let the outcome's rows go."""
+        self._fits.pop(name, None)
+
+
+def _ask(part: DriversPart, method: str, **kw: Any) -> list[Any]:
+    """``each`` of one part in this process (:func:`key_drivers`: the whole data the one partition)."""
+    return [getattr(part, method)(**kw)]
+
+
+# --------------------------------------------------------------------------- penalty-reward classes
+def _class_spec(each: Callable[..., list[Any]], name: str, used: list[str], n: int, high_bad: list[bool],
+                cuts: dict[str, tuple[float, float]]) -> list[tuple]:
+    """Each driver's classes as :meth:`DriversPart.classes` reads them: at ``cuts``, else its terciles.
+
+    A row is bad when its mid-rank percentile among the ``n`` complete rows, good end up, is below 1/3
+    (``(rank - 0.5) / n``, ties sharing their average rank: ``scipy.stats.rankdata``), good when above 2/3. The
+    percentile grows with the value, so the bad class is the values below one edge (and, depending on its
+    ties, the edge itself): the edge is the order statistic of rank ``(n - 1) // 3`` (the last rank below n/3),
+    its ties' count and the values below it decide (and the same from the top for the good class). The edges
+    are exact order statistics over every partition (:func:`~csanalysis.stats.selection.select`), so the
+    classes are those of the whole data's ranks, bit for bit.
+    """
+    spec: list[tuple] = [()] * len(used)
+    terciles = [j for j, d in enumerate(used) if d not in cuts]
+    if terciles:
+        each("sort_values", name=name, columns=terciles, high_bad=[high_bad[j] for j in terciles])
+
+        def ask(method: str, **kw: Any) -> list[Any]:
+            return each("ask_sorted", name=name, question=method, **kw)
+
+        m = (n - 1) // 3
+        groups = np.repeat(np.arange(len(terciles)), 2)
+        edges = select(ask, groups, np.tile([m, n - 1 - m], len(terciles)))
+        keys = order_keys(edges)
+        upto = np.sum(ask("at_most", groups=groups, keys=np.column_stack([keys - np.uint64(1), keys])), axis=0)
+        below, ties = upto[:, 0], upto[:, 1] - upto[:, 0]
+        pct = (0.5 * (2 * below + ties + 1) - 0.5) / n  # (rankdata's average rank, then the percentile)
+        for i, j in enumerate(terciles):
+            spec[j] = ("tercile", high_bad[j], float(edges[2 * i]), bool(pct[2 * i] < 1.0 / 3.0),
+                       float(edges[2 * i + 1]), bool(pct[2 * i + 1] > 2.0 / 3.0))
+    for j, d in enumerate(used):
+        if d in cuts:
+            spec[j] = ("cut", high_bad[j], *cuts[d])
+    return spec
 
 
 # --------------------------------------------------------------------------- one outcome
@@ -864,10 +1181,84 @@ def _kano(pen: float, pl: float, ph: float, rew: float, rl: float, rh: float) ->
     return "no effect"
 
 
-def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[str], excluded: list[str], kind: str,
-                 method: str, good_up: bool | None, given: dict[str, bool], cuts: dict[str, tuple[float, float]],
-                 codes_all: np.ndarray, hashes: np.ndarray, n_rep: int, conf: float, seed: int, versus_noise: bool,
-                 max_cells: int) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+@dataclass(frozen=True)
+class _Settings:
+    """:func:`key_drivers`' arguments, checked (one outcome's fit reads them: :func:`_one_outcome`)."""
+
+    outcomes: list[str]
+    names: list[str]
+    kinds: dict[str, str]
+    method: str
+    goods: dict[str, Any]
+    excluded: dict[str, list[str]]
+    given: dict[str, bool]
+    cuts: dict[str, tuple[float, float]]
+    versus_noise: bool
+    n_rep: int
+    conf: float
+    seed: int
+    max_cells: int
+
+
+def _settings(outcome: Any, drivers: Any, *, kind: Any, method: Any, exclude: Any, higher_is_better: Any,
+              higher_is_worse: Any, thresholds: Any, versus_noise: Any, n_resamples: Any, confidence: Any, seed: Any,
+              max_cells: Any) -> _Settings:
+    conf = check_confidence(confidence)
+    n_rep = check_resamples(n_resamples)
+    max_cells = check_positive_int(max_cells, "max_cells")
+    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
+    if not outcomes:
+        raise ValueError("`outcome` names no column; give the outcome column, e.g. 'csat' or 'bad_experience'")
+    names = [drivers] if isinstance(drivers, str) else list(drivers)
+    if len(names) < 2:
+        raise ValueError(f"key drivers need at least 2 driver columns to compare, but {names} was passed")
+    dup = sorted({d for d in names if names.count(d) > 1})
+    if dup:
+        raise ValueError(f"driver(s) {dup} listed more than once")
+    dup_o = sorted({o for o in outcomes if outcomes.count(o) > 1})
+    if dup_o:
+        raise ValueError(f"outcome(s) {dup_o} listed more than once")
+    both = [o for o in outcomes if o in names]
+    if both:
+        raise ValueError(f"{both} listed both as outcome and as driver; a driver cannot explain itself")
+    if method not in METHODS:
+        raise ValueError(f"The value for `method` must be one of {list(METHODS)}, but {method!r} was passed.")
+    kinds = _per_outcome(kind, outcomes, "kind", "auto")
+    for o, k in kinds.items():
+        if k not in ("auto", "continuous", "binary"):
+            raise ValueError(f"The value for `kind` must be one of ['auto', 'continuous', 'binary'], but {k!r} was "
+                             f"passed (outcome {o!r}).")
+    return _Settings(outcomes=outcomes, names=names, kinds=kinds, method=method,
+                     goods=_per_outcome(higher_is_better, outcomes, "higher_is_better"),
+                     excluded=_exclusions(exclude, outcomes), given=_directions(higher_is_worse, names),
+                     cuts=_cut_points(thresholds, names), versus_noise=bool(versus_noise), n_rep=n_rep, conf=conf,
+                     seed=hash_seed(seed), max_cells=max_cells)
+
+
+def _units(each: Callable[..., list[Any]], seed: int) -> int:
+    """Code and hash every partition's sampling units (:meth:`DriversPart.units`); the end of the rows' numbers."""
+    sizes = each("size")
+    end = max((s["end"] for s in sizes), default=0)
+    bits = None
+    if sum(s["missing"] for s in sizes):  # rows without a unit are named by their rank among all rows
+        bits = np.bitwise_or.reduce(each("row_bits", size=end))
+    each("units", seed=seed, bits=bits)
+    return end
+
+
+def _one_outcome(each: Callable[..., list[Any]], name: str, s: _Settings,
+                 end: int) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    """The drivers of outcome ``name`` from the partitions' rows (:class:`DriversPart`, asked by ``each``),
+    the outcome's rows let go at the end."""
+    try:
+        return _outcome_rounds(each, name, s, end)
+    finally:
+        each("drop", name=name)
+
+
+def _outcome_rounds(each: Callable[..., list[Any]], name: str, s: _Settings,
+                    end: int) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
+    names, excluded, kind, method, n_rep, conf = s.names, s.excluded[name], s.kinds[name], s.method, s.n_rep, s.conf
     notes: list[str] = []
     used = [d for d in names if d not in excluded]
     for d in names:
@@ -876,36 +1267,22 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                          "defines the outcome explains it trivially)")
     if len(used) < 2:
         raise ValueError(f"outcome {name!r} needs at least 2 drivers after `exclude`; it has {used}")
-    uj = np.array([names.index(d) for d in used])
-    ok = np.isfinite(y_all)
-    for j in uj:  # (a column at a time: no copy of the drivers' rows before the complete ones are taken)
-        ok &= np.isfinite(X_all[:, j])
-    n, n_all = int(ok.sum()), len(y_all)
+    uj = [names.index(d) for d in used]
+    got = each("complete", name=name, used=uj, versus_noise=s.versus_noise)
+    n, n_all = sum(g["rows"] for g in got), sum(g["all"] for g in got)
+    miss = dict(zip([name, *used], (int(v) for v in np.sum([g["missing"] for g in got], axis=0))))
     if n < MIN_ROWS:
-        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(X_all[:, j])).sum())
-                                                          for j, d in zip(uj, used)}}
         worst = ", ".join(f"{k!r} {v}" for k, v in sorted(miss.items(), key=lambda kv: -kv[1]) if v)
         raise ValueError(f"outcome {name!r} has {n} complete rows (the outcome and every driver present) of "
                          f"{n_all}; at least {MIN_ROWS} are needed" + (f" (missing values: {worst})" if worst else ""))
     if n < n_all:
-        miss = {name: int((~np.isfinite(y_all)).sum()), **{d: int((~np.isfinite(X_all[:, j])).sum())
-                                                          for j, d in zip(uj, used)}}
         detail = ", ".join(f"{k!r} {v}" for k, v in miss.items() if v)
         notes.append(f"{name!r}: {n_all - n:,} of {n_all:,} rows left out for a missing value (complete cases; "
                      f"missing: {detail})")
     p = len(used)
-    i_noise = p if versus_noise else -1
-    i_y = p + (1 if versus_noise else 0)
-    # V, the moments' columns (the drivers, the noise, the outcome; the class dummies follow as booleans), is the
-    # one working copy of the rows a fit holds: its first p columns are the drivers' complete rows (X, a view),
-    # raw until they are standardized in place below
-    V = np.empty((n, i_y + 1))
-    for c, j in enumerate(uj):
-        V[:, c] = X_all[ok, j]
-    X = V[:, :p]
-    y, codes = y_all[ok], codes_all[ok]
-    values = np.unique(y)
-    is01 = bool(np.all((values == 0) | (values == 1)))
+    ones, zeros = sum(g["ones"] for g in got), sum(g["zeros"] for g in got)
+    y_min, y_max = min(g["y_min"] for g in got), max(g["y_max"] for g in got)
+    is01 = ones + zeros == n
     if kind == "auto":
         kind = "binary" if is01 else "continuous"
         notes.append(f"{name!r} read as a {kind} outcome ({'0/1 values' if is01 else 'scores'}); set `kind` to "
@@ -913,80 +1290,85 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     if kind == "binary":
         if not is01:
             raise ValueError(f"a binary outcome must be 0/1 or boolean; {name!r} has other values (e.g. "
-                             f"{values[(values != 0) & (values != 1)][0]:g}); use kind='continuous' for scores")
-        if values.size < 2:
-            raise ValueError(f"binary outcome {name!r} is {int(values[0])} in every complete row; nothing to explain")
+                             f"{min(g['other_min'] for g in got):g}); use kind='continuous' for scores")
+        if y_min == y_max:
+            raise ValueError(f"binary outcome {name!r} is {int(y_min)} in every complete row; nothing to explain")
         if method == "lmg":
             raise ValueError("method='lmg' is for continuous outcomes (it would need a logistic fit per subset of "
                              f"drivers); use method='relative_weights' for the binary outcome {name!r}")
-        rare = int(min(y.sum(), n - y.sum()))
+        rare = min(ones, n - ones)
         if rare < MIN_EVENTS:
             raise ValueError(f"binary outcome {name!r} has only {rare} complete row(s) with its rarer value "
-                             f"({int(y.sum())} ones of {n}); a logistic model needs at least {MIN_EVENTS}")
+                             f"({ones} ones of {n}); a logistic model needs at least {MIN_EVENTS}")
         if rare < 10 * len(used):
             notes.append(f"{name!r}: {rare} rows with the rarer value for {len(used)} drivers (fewer than 10 per "
                          "driver): the logistic weights are unstable; their intervals are wide")
-    elif values.size < 2:
-        raise ValueError(f"outcome {name!r} is {values[0]:g} in every complete row; nothing to explain")
-    sd_x = np.array([X[:, j].std() for j in range(p)])  # (a column at a time: no copy of the rows)
-    const = [d for d, s in zip(used, sd_x) if not s > 0]
+    elif y_min == y_max:
+        raise ValueError(f"outcome {name!r} is {y_min:g} in every complete row; nothing to explain")
+    x_min = np.min([g["x_min"] for g in got], axis=0)
+    x_max = np.max([g["x_max"] for g in got], axis=0)
+    const = [j for j in range(p) if not x_max[j] > x_min[j]]
     if const:
-        d = const[0]
-        raise ValueError(f"driver {d!r} is constant in the {n} complete rows of {name!r} (every value is "
-                         f"{X[0, used.index(d)]:g}): it cannot explain the outcome; leave it out")
+        j = const[0]
+        raise ValueError(f"driver {used[j]!r} is constant in the {n} complete rows of {name!r} (every value is "
+                         f"{x_min[j]:g}): it cannot explain the outcome; leave it out")
     if method == "lmg" and p > MAX_LMG_DRIVERS:
         raise ValueError(f"method='lmg' takes at most {MAX_LMG_DRIVERS} drivers (it fits all 2**p subsets in "
                          f"every replicate); {name!r} has {p}; use method='relative_weights'")
+    good_up = s.goods[name]
     if good_up is None:
         good_up = kind == "continuous"
     orient = 1.0 if good_up else -1.0
+    x_mean = np.sum([g["x_sum"] for g in got], axis=0) / n
+    y_mean = sum(g["y_sum"] for g in got) / n
+    got = each("spread", name=name, x_mean=x_mean, y_mean=y_mean, orient=orient)
+    sd_x = np.sqrt(np.sum([g["ssx"] for g in got], axis=0) / n)
+    sy = float(np.sqrt(sum(g["ssy"] for g in got) / n))
+    cross = np.sum([g["cross"] for g in got], axis=0)
 
-    # penalty-reward classes, fixed at the full sample's cut points
-    bad, good, bad_end, inferred = _classes(X, used, orient * y, given, cuts)
+    # penalty-reward classes, fixed at the full sample's cut points; a driver's bad end given, or read from the
+    # sign of its correlation with the outcome's goodness
+    high_bad = [s.given[d] if d in s.given else bool(cross[j] < 0) for j, d in enumerate(used)]
+    inferred = [d for d in used if d not in s.given]
+    spec = _class_spec(each, name, used, n, high_bad, s.cuts)
+    got = each("classes", name=name, spec=spec)
+    overlap = np.any([g["overlap"] for g in got], axis=0)
+    for j in np.flatnonzero(overlap)[:1]:
+        d, (a, b) = used[j], s.cuts[used[j]]
+        raise ValueError(f"`thresholds[{d!r}]` = ({a:g}, {b:g}) puts rows in both the bad and the good "
+                         f"class (bad end: {'high' if high_bad[j] else 'low'} values); give (bad_at, "
+                         "good_at) with bad_at beyond good_at on the bad side")
+    bad_end = ["high" if h else "low" for h in high_bad]
     if inferred:
         notes.append(f"{name!r}: bad end of {', '.join(repr(d) for d in inferred)} read from the sign of the "
                      "correlation with the outcome (give `higher_is_worse` to fix it)")
-    n_bad, n_good = bad.sum(axis=0), good.sum(axis=0)
-    dummies, dcols = [], []  # (the class masks that become the moments' 0/1 columns)
+    n_bad = np.sum([g["bad"] for g in got], axis=0)
+    n_good = np.sum([g["good"] for g in got], axis=0)
+    dcols = []  # (the class masks that become the moments' 0/1 columns)
     for j, d in enumerate(used):
-        for cls, mask, cnt in (("bad", bad[:, j], n_bad[j]), ("good", good[:, j], n_good[j])):
+        for cls, cnt in (("bad", n_bad[j]), ("good", n_good[j])):
             if cnt >= MIN_CLASS_ROWS:
-                dummies.append(mask)
                 dcols.append((j, cls))
             else:
                 notes.append(f"{name!r}: the {cls} class of {d!r} has {int(cnt)} rows (fewer than "
                              f"{MIN_CLASS_ROWS}); its {'penalty' if cls == 'bad' else 'reward'} is not estimated"
-                             + ("" if d in cuts else " (few distinct values? give `thresholds`)"))
+                             + ("" if d in s.cuts else " (few distinct values? give `thresholds`)"))
 
-    # the moment columns: the standardized drivers (in place), the noise, the outcome; then the class dummies
-    # (booleans, made 0/1 a chunk at a time)
-    mx = X.mean(axis=0)
-    sy = float(y.std())
-    np.divide(np.subtract(X, mx, out=X), sd_x, out=X)
-    del X
-    if versus_noise:
-        V[:, i_noise] = np.random.default_rng(seed).standard_normal(n)
-    V[:, i_y] = (y - y.mean()) / sy
-    flags = np.column_stack(dummies) if dummies else None
-    del dummies, bad, good
-    i_d = np.arange(i_y + 1, i_y + 1 + (0 if flags is None else flags.shape[1]))
-    present, inv = np.unique(codes, return_inverse=True)
-    del codes  # (inv orders the rows as the codes do)
-    h = hashes[present]
-    G = len(present)
-
-    def cust_weights(idx: np.ndarray) -> np.ndarray:
-        # replicate 0: the data themselves (every weight 1); 1..n_rep: the Poisson bootstrap
-        w = np.empty((n_rep + 1, len(idx)))
-        w[0] = 1.0
-        w[1:] = poisson_weights_from_hash(h[idx], n_rep)
-        return w
-
-    S0, S1, S2 = _weighted_moments(V, inv, cust_weights, n_rep + 1, max_cells, flags)
-    del flags
+    # the moments' columns: the standardized drivers, the noise, the outcome; then the class dummies
+    i_noise = p if s.versus_noise else -1
+    i_y = p + (1 if s.versus_noise else 0)
+    noise = np.bitwise_or.reduce(each("row_bits", size=end, name=name)) if s.versus_noise else None
+    got = each("moments", name=name, x_mean=x_mean, x_sd=sd_x, y_mean=y_mean, y_sd=sy, dummies=dcols, noise=noise,
+               seed=s.seed, n_rep=n_rep, max_cells=s.max_cells)
+    S0 = np.sum([g["S0"] for g in got], axis=0)
+    S1 = np.sum([g["S1"] for g in got], axis=0)
+    S2 = np.sum([g["S2"] for g in got], axis=0)
+    G = sum(g["customers"] for g in got)
+    del got
+    i_d = np.arange(i_y + 1, i_y + 1 + len(dcols))
     _, cov = _covariances(S0, S1, S2)
     ix = np.arange(p)
-    ixn = np.r_[ix, i_noise] if versus_noise else ix
+    ixn = np.r_[ix, i_noise] if s.versus_noise else ix
     if kind == "continuous":
         R, r = _corr(cov, ix, i_y)
         fn = lmg_weights if method == "lmg" else relative_weights
@@ -995,36 +1377,20 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
             w = np.full((n_rep + 1, p), np.nan)
             w[good_rep] = fn(R[good_rep], r[good_rep])
             r2 = w.sum(axis=1)
-            if versus_noise:
+            if s.versus_noise:
                 Ra, ra = _corr(cov, ixn, i_y)
                 wa = np.full((n_rep + 1, p + 1), np.nan)
                 ga = np.all(np.isfinite(Ra), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
                 wa[ga] = fn(Ra[ga], ra[ga])
     else:
-        # the logistic fits read the rows by customer (a customer's rows side by side, so that each block draws a
-        # customer's weights once: poisson_weights_from_hash); each row's weight is its customer's
-        by_unit = np.argsort(inv, kind="stable")
-        h_rows = h[inv[by_unit]]
-        y_unit = y[by_unit]
-        del y
-
-        def row_weights(reps: np.ndarray, rows: slice) -> np.ndarray:
-            hr = h_rows[rows]
-            boot = reps > 0
-            if boot.all():
-                return poisson_weights_from_hash(hr, reps - 1)
-            w = np.ones((len(reps), len(hr)), dtype=np.uint8)  # replicate 0: the data themselves
-            if boot.any():
-                w[boot] = poisson_weights_from_hash(hr, reps[boot] - 1)
-            return w
-
+        each("logistic_rows", name=name)
         R, _ = _corr(cov, ix, i_y)
         sd = np.sqrt(np.clip(np.diagonal(cov[:, ix[:, None], ix[None, :]], axis1=1, axis2=2), 0.0, None))
-        w, r2 = _logistic_weights(V, ix, by_unit, y_unit, row_weights, n_rep + 1, R, sd, max_cells)
-        if versus_noise:
+        w, r2 = _logistic_weights(each, name, ix, n, y_mean, n_rep + 1, R, sd, s.max_cells)
+        if s.versus_noise:
             Ra, _ = _corr(cov, ixn, i_y)
             sda = np.sqrt(np.clip(np.diagonal(cov[:, ixn[:, None], ixn[None, :]], axis1=1, axis2=2), 0.0, None))
-            wa, _ = _logistic_weights(V, ixn, by_unit, y_unit, row_weights, n_rep + 1, Ra, sda, max_cells)
+            wa, _ = _logistic_weights(each, name, ixn, n, y_mean, n_rep + 1, Ra, sda, s.max_cells)
     failed = int((~np.all(np.isfinite(w[1:]), axis=1)).sum())
     if failed:
         notes.append(f"{name!r}: {failed} of {n_rep} bootstrap replicates gave no estimate (a logistic fit that did "
@@ -1050,7 +1416,6 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                 pen[:, j] = -orient * coef[:, col]
             else:
                 rew[:, j] = orient * coef[:, col]
-
     lo, hi = _interval_columns(w[1:], conf)
     pl, ph = _interval_columns(pen[1:], conf)
     rl, rh = _interval_columns(rew[1:], conf)
@@ -1066,7 +1431,7 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
                      "importance are not ordered by the data: read the intervals, not the ranks")
     above: list[str] = [""] * p
     noise_w = np.nan
-    if versus_noise:
+    if s.versus_noise:
         diff = wa[1:, :p] - wa[1:, [p]]
         dl, _ = _interval_columns(diff, conf)
         above = ["above noise" if v > 0 else "not above noise" for v in dl]
@@ -1103,15 +1468,37 @@ def _one_outcome(name: str, y_all: np.ndarray, X_all: np.ndarray, names: list[st
     return pd.DataFrame(rows), fit, notes
 
 
-# --------------------------------------------------------------------------- method text
 def _outcome_task(task: tuple) -> tuple[pd.DataFrame, dict[str, Any], list[str]]:
-    """:func:`_one_outcome` of one item of :func:`key_drivers`' outcomes (a picklable function for ``workers``)."""
-    o, y, excluded, kind, method, good, given, cuts, shared = task
-    X_all, names, codes, hashes, n_rep, conf, seed_i, versus_noise, max_cells = shared
-    return _one_outcome(o, y, X_all, names, excluded, kind, method, good, given, cuts, codes, hashes, n_rep, conf,
-                        seed_i, versus_noise, max_cells)
+    """:func:`_one_outcome` of one outcome of :func:`key_drivers` over its one part (a picklable function for
+    ``workers``)."""
+    name, part, settings, end = task
+    return _one_outcome(functools.partial(_ask, part), name, settings, end)
 
 
+def _driver_result(done: Iterable[tuple[pd.DataFrame, dict[str, Any], list[str]]], s: _Settings,
+                   customer: str | None) -> DriverResult:
+    """The outcomes' tables, fits and notes as one :class:`DriverResult`."""
+    notes: list[str] = ["no customer column: every row counts as its own sampling unit"] if customer is None else []
+    frames, fits = [], []
+    for frame, fit, note in done:
+        frames.append(frame)
+        fits.append(fit)
+        notes.extend(note)
+    table = pd.concat(frames, ignore_index=True)
+    table = table[list(DRIVER_COLUMNS) + list(DRIVER_EXTRA_COLUMNS)]
+    table["n"] = table["n"].astype("int64")
+    table["customers"] = table["customers"].astype("int64")
+    table["rank_stability"] = table["rank_stability"].astype("float64")
+    for c in ("rank", "n_bad", "n_neutral", "n_good"):
+        table[c] = table[c].astype("Int64")
+    fit_df = pd.DataFrame(fits, columns=list(FIT_COLUMNS))
+    text = _method_text({f["kind"] for f in fits}, s.method, s.n_rep, s.conf, s.versus_noise, customer,
+                        bool(s.cuts))
+    return DriverResult(table=table, fit=fit_df, confidence=s.conf, n_resamples=s.n_rep, seed=s.seed, method=text,
+                        notes=notes)
+
+
+# --------------------------------------------------------------------------- method text
 def _method_text(kinds: set[str], method: str, n_rep: int, conf: float, versus_noise: bool, customer: str | None,
                  cuts: bool) -> str:
     parts = []
@@ -1293,64 +1680,69 @@ def key_drivers(
     "'resolution_min' left out for 'bad': the outcome's own definition uses it (a driver that defines the outcome explains it trivially)"
     """
     check_frame(data, "data")
-    conf = check_confidence(confidence)
-    n_rep = check_resamples(n_resamples)
-    max_cells = check_positive_int(max_cells, "max_cells")
-    seed_i = hash_seed(seed)
-    outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
-    if not outcomes:
-        raise ValueError("`outcome` names no column; give the outcome column, e.g. 'csat' or 'bad_experience'")
-    if isinstance(drivers, str):
-        drivers = [drivers]
-    names = list(drivers)
-    if len(names) < 2:
-        raise ValueError(f"key drivers need at least 2 driver columns to compare, but {names} was passed")
-    dup = sorted({d for d in names if names.count(d) > 1})
-    if dup:
-        raise ValueError(f"driver(s) {dup} listed more than once")
-    dup_o = sorted({o for o in outcomes if outcomes.count(o) > 1})
-    if dup_o:
-        raise ValueError(f"outcome(s) {dup_o} listed more than once")
-    both = [o for o in outcomes if o in names]
-    if both:
-        raise ValueError(f"{both} listed both as outcome and as driver; a driver cannot explain itself")
-    needed = [*outcomes, *names] + ([customer] if customer is not None else [])
+    s = _settings(outcome, drivers, kind=kind, method=method, exclude=exclude, higher_is_better=higher_is_better,
+                  higher_is_worse=higher_is_worse, thresholds=thresholds, versus_noise=versus_noise,
+                  n_resamples=n_resamples, confidence=confidence, seed=seed, max_cells=max_cells)
+    needed = [*s.outcomes, *s.names] + ([customer] if customer is not None else [])
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ValueError(f"column(s) {missing} not in the data; it has {list(data.columns)}")
-    if method not in METHODS:
-        raise ValueError(f"The value for `method` must be one of {list(METHODS)}, but {method!r} was passed.")
-    kinds = _per_outcome(kind, outcomes, "kind", "auto")
-    for o, k in kinds.items():
-        if k not in ("auto", "continuous", "binary"):
-            raise ValueError(f"The value for `kind` must be one of ['auto', 'continuous', 'binary'], but {k!r} was "
-                             f"passed (outcome {o!r}).")
-    goods = _per_outcome(higher_is_better, outcomes, "higher_is_better")
-    excl = _exclusions(exclude, outcomes)
-    given = _directions(higher_is_worse, names)
-    cuts = _cut_points(thresholds, names)
-    X_all = np.column_stack([_numeric(data[d], d, "driver") for d in names])
-    units = as_units(data[customer].reset_index(drop=True) if customer is not None else None, n=len(data))
-    hashes = unit_hash(units.ids, seed_i)
-    notes: list[str] = []
-    if customer is None:
-        notes.append("no customer column: every row counts as its own sampling unit")
-    frames, fits = [], []
-    ys = [_numeric(data[o], o, "outcome") for o in outcomes]
-    shared = (X_all, names, units.codes, hashes, n_rep, conf, seed_i, bool(versus_noise), max_cells)
-    tasks = [(o, y, excl[o], kinds[o], method, goods[o], given, cuts, shared) for o, y in zip(outcomes, ys)]
-    for frame, fit, note in (map if workers is None else workers)(_outcome_task, tasks):
-        frames.append(frame)
-        fits.append(fit)
-        notes.extend(note)
-    table = pd.concat(frames, ignore_index=True)
-    table = table[list(DRIVER_COLUMNS) + list(DRIVER_EXTRA_COLUMNS)]
-    table["n"] = table["n"].astype("int64")
-    table["customers"] = table["customers"].astype("int64")
-    table["rank_stability"] = table["rank_stability"].astype("float64")
-    for c in ("rank", "n_bad", "n_neutral", "n_good"):
-        table[c] = table[c].astype("Int64")
-    fit_df = pd.DataFrame(fits, columns=list(FIT_COLUMNS))
-    text = _method_text({f["kind"] for f in fits}, method, n_rep, conf, bool(versus_noise), customer, bool(cuts))
-    return DriverResult(table=table, fit=fit_df, confidence=conf, n_resamples=n_rep, seed=seed_i, method=text,
-                        notes=notes)
+    part = DriversPart(data, s.outcomes, s.names, customer)
+    end = _units(functools.partial(_ask, part), s.seed)
+    tasks = [(o, part, s, end) for o in s.outcomes]
+    return _driver_result((map if workers is None else workers)(_outcome_task, tasks), s, customer)
+
+
+def key_drivers_from_parts(
+    each: Callable[..., list[Any]],
+    outcome: str | Sequence[str],
+    drivers: Sequence[str],
+    *,
+    kind: Kind | Mapping[str, Kind] = "auto",
+    method: Method = "relative_weights",
+    customer: str | None = None,
+    exclude: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+    higher_is_better: bool | Mapping[str, bool] | None = None,
+    higher_is_worse: Mapping[str, bool] | Iterable[str] | None = None,
+    thresholds: Mapping[str, tuple[float, float]] | None = None,
+    versus_noise: bool = True,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = 0.95,
+    seed: Any = 0,
+    max_cells: int = 2_000_000,
+) -> DriverResult:
+    """:func:`key_drivers` of data held in partitions, each a :class:`DriversPart`, asked in rounds.
+
+    ``each(method, **kw)`` calls ``method`` of every partition's :class:`DriversPart` (built with the same
+    ``outcome`` and ``drivers``; ``rows`` numbering the rows of the whole data) where it is and returns their
+    answers as a list: here for parts in this process, as tasks on a cluster for the Dask engine
+    (``DaskRunner.drive_parts``). The other arguments are :func:`key_drivers`' (``customer``: the sampling
+    unit column's name, for the method's text). Every round is a sum, a count or an order statistic's count
+    over the partitions' rows, never their rows: the moments per bootstrap replicate (:func:`_weighted_moments`,
+    each unit's weight a hash of its identifier), every Newton step of the logistic fits (scores and Hessians
+    of all replicates), the terciles' edges (exact order statistics); the noise driver is drawn from the same
+    seeded stream in the data's row order, each row at its rank among every partition's complete rows. So
+    the result is :func:`key_drivers`' of the whole data, up to the order of floating-point sums
+    (``tests/test_drivers_parts.py``: 1 to 6 partitions, to 1e-9), whatever the partition, as long as each
+    sampling unit's rows are in one partition (else only ``customers`` counts a unit once per partition).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> t = pd.DataFrame({"customer": rng.integers(0, 300, 900), "wait": rng.gamma(2.0, 60.0, 900),
+    ...                   "polite": rng.integers(1, 6, 900).astype(float)})
+    >>> t["csat"] = 4 - 0.004 * t["wait"] + 0.2 * t["polite"] + rng.normal(0, 0.7, 900)
+    >>> whole = key_drivers(t, "csat", ["wait", "polite"], customer="customer", n_resamples=50)
+    >>> side = t["customer"] % 3       # three partitions of customers
+    >>> parts = [DriversPart(t[side == i], ["csat"], ["wait", "polite"], "customer",
+    ...                      rows=np.flatnonzero(side == i)) for i in range(3)]
+    >>> each = lambda method, **kw: [getattr(p, method)(**kw) for p in parts]
+    >>> split = key_drivers_from_parts(each, "csat", ["wait", "polite"], customer="customer", n_resamples=50)
+    >>> bool(np.allclose(split.table["ci_high"], whole.table["ci_high"], rtol=1e-9))
+    True
+    """
+    s = _settings(outcome, drivers, kind=kind, method=method, exclude=exclude, higher_is_better=higher_is_better,
+                  higher_is_worse=higher_is_worse, thresholds=thresholds, versus_noise=versus_noise,
+                  n_resamples=n_resamples, confidence=confidence, seed=seed, max_cells=max_cells)
+    end = _units(each, s.seed)
+    return _driver_result((_one_outcome(each, o, s, end) for o in s.outcomes), s, customer)

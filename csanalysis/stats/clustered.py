@@ -124,7 +124,7 @@ class Units:
         return Units(self.codes[mask], self.ids)
 
 
-def as_units(units: Any, n: int | None = None) -> Units:
+def as_units(units: Any, n: int | None = None, rows: np.ndarray | None = None) -> Units:
     """The :class:`Units` of ``units`` (identifiers per row), or ``units`` itself if it is one.
 
     Parameters
@@ -135,6 +135,10 @@ def as_units(units: Any, n: int | None = None) -> Units:
         ``pandas.Categorical`` is taken by its codes (fast).
     n : int, optional
         Number of rows, checked against ``units``.
+    rows : array of int, optional
+        The rows' numbers in the whole table (a partition's rows), which name
+        the units of rows without an identifier (``"\\x00row:<number>"``);
+        default 0 .. n - 1.
 
     Returns
     -------
@@ -151,7 +155,8 @@ def as_units(units: Any, n: int | None = None) -> Units:
     elif units is None:
         if n is None:
             raise ValueError("`units` is None: give the number of rows `n` (every row its own unit)")
-        out = Units(np.arange(int(n), dtype=np.int64), np.array([f"\x00row:{i}" for i in range(int(n))], dtype=object))
+        numbers = range(int(n)) if rows is None else np.asarray(rows, dtype=np.int64).tolist()
+        out = Units(np.arange(int(n), dtype=np.int64), np.array([f"\x00row:{i}" for i in numbers], dtype=object))
     else:
         if isinstance(units, pd.Categorical):
             raw, uniq = np.asarray(units.codes, dtype=np.int64), np.asarray(units.categories, dtype=object)
@@ -169,7 +174,8 @@ def as_units(units: Any, n: int | None = None) -> Units:
         miss = np.flatnonzero(codes < 0)
         if len(miss):
             codes[miss] = len(ids) + np.arange(len(miss))
-            ids = np.concatenate([ids, np.array([f"\x00row:{i}" for i in miss], dtype=object)])
+            numbers = miss if rows is None else np.asarray(rows, dtype=np.int64)[miss]
+            ids = np.concatenate([ids, np.array([f"\x00row:{i}" for i in numbers.tolist()], dtype=object)])
         out = Units(codes, ids)
     if n is not None and len(out) != int(n):
         raise ValueError(f"`units` has {len(out)} rows but the values have {int(n)}")

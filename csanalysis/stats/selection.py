@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SortedGroups", "from_keys", "order_keys", "rank_sums", "select"]
+__all__ = ["SortedGroups", "from_keys", "order_keys", "position_bits", "rank_sums", "ranks_among", "select"]
 
 _SIGN = np.uint64(1 << 63)
 #: The keys of the finite floats lie in [_LOWEST, _HIGHEST] (order_keys of -max and +max float).
@@ -335,3 +335,42 @@ def select(ask: Callable[..., list[Any]], groups: np.ndarray, ranks: np.ndarray,
             todo = todo[:0]
     return out
 
+
+# --------------------------------------------------------------------------- ranks of rows spread over partitions
+_ONES = np.array([i.bit_count() for i in range(256)], dtype=np.int64)  # set bits of every byte
+
+
+def position_bits(positions: np.ndarray, size: int) -> np.ndarray:
+    """A partition's rows as a set of bits: ``np.packbits`` of a mask of ``size`` rows with ``positions`` set.
+
+    Partitions whose rows are disjoint are united by ``np.bitwise_or.reduce``
+    (``size`` / 8 bytes each), and :func:`ranks_among` then gives each row its
+    rank among all of them: what a stream drawn in the whole table's row order
+    (the key drivers' noise) needs, without sending any partition the rows of
+    the others.
+
+    Examples
+    --------
+    >>> a, b = position_bits(np.array([0, 5, 9]), 12), position_bits(np.array([2, 7]), 12)
+    >>> ranks_among(np.bitwise_or(a, b), np.array([9, 5, 0])).tolist()
+    [4, 2, 0]
+    """
+    size = int(size)
+    mask = np.zeros(size, dtype=bool)
+    pos = np.asarray(positions, dtype=np.int64)
+    if len(pos) and (pos.min() < 0 or pos.max() >= size):
+        raise ValueError(f"positions must lie in 0 .. {size - 1}")
+    mask[pos] = True
+    return np.packbits(mask)
+
+
+def ranks_among(bits: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The 0-based rank of each of ``positions`` among the set bits of ``bits`` (:func:`position_bits`), in
+    position order: the number of set bits before it."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    pos = np.asarray(positions, dtype=np.int64)
+    before = np.zeros(len(bits) + 1, dtype=np.int64)
+    np.cumsum(_ONES[bits], out=before[1:])
+    byte, bit = pos >> 3, pos & 7
+    # np.packbits puts a byte's first row in its highest bit: the rows before this one are the `bit` highest
+    return before[byte] + _ONES[bits[byte] & ((0xFF00 >> bit) & 0xFF).astype(np.uint8)]
