@@ -34,7 +34,6 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from ._version import __version__
 from .display import MISSING, format_value, show
@@ -535,7 +534,7 @@ def repeat_contacts(tickets: pd.DataFrame, person: str, days: float = 7) -> pd.D
 def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int, seed: int,
              confidence: float, responses: pd.DataFrame | None = None, experiences: pd.DataFrame | None = None,
              activity: pd.DataFrame | None = None, as_of: pd.Timestamp | None = None, window: float = 730,
-             workers: Callable[..., Any] | None = None, lost_parts: list[tuple] | None = None) -> Any:
+             lost_parts: list[tuple] | None = None) -> Any:
     """Key drivers of a bad rating, the rating score and the survey's CSAT and NPS about customer-initiated tickets.
 
     Outcomes: a bad experience of a rated ticket (a bad helpdesk rating, or a ticket criterion the rule adds:
@@ -557,11 +556,11 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
     a ticket without an account belongs to the account its customer's tickets have most often, else to its
     customer, so one customer's tickets are never counted as independent. The reasons survey comments give are
     drivers too, of the score of their own answer (outcomes :data:`REASON_OUTCOMES`, among the answers with a
-    comment): :func:`_reason_drivers`, whose rows :func:`analyse` appends to this result. ``workers`` (a map-like
-    callable) fits the outcomes side by side (the Dask engine's :class:`~csanalysis.distributed.WorkerMap`); the
-    result is the same. ``lost_parts``: the
-    no-purchase outcome computed per partition of customers (:func:`_lost_part` of each, as
-    ``(value, note, seconds)``; the Dask engine), read in place of ``experiences`` and ``activity``.
+    comment): :func:`_reason_drivers`, whose rows :func:`analyse` appends to this result. The same rounds as
+    per partition on the Dask engine (:class:`_DriverRows`, :func:`_drivers_from_parts`), the whole tables
+    the one part. ``lost_parts``: the no-purchase outcome computed per partition of customers
+    (:func:`_lost_part` of each, as ``(value, note, seconds)``; the Dask engine, when a partition's note sends
+    the stage to the whole tables), read in place of ``experiences`` and ``activity``.
     """
     if lost_parts is not None:  # per partition of customers: each ticket's value is its customer's partition's
         got = [v for v in _part_values(lost_parts) if v is not None and len(v)]
@@ -570,9 +569,9 @@ def _drivers(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *
         lost = no_purchase_after(experiences, activity, as_of=as_of, window=window)
     else:
         lost = None
-    return _drivers_of_rows(driver_rows(tickets, rule, unit, responses=responses, lost=lost), rule, unit,
-                            n_resamples=n_resamples, seed=seed, confidence=confidence, window=window,
-                            workers=workers)
+    part = _DriverRows(tickets, responses, lost, rule=rule, unit=unit, window=window)
+    return _drivers_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], rule, n_resamples=n_resamples,
+                               seed=seed, confidence=confidence, window=window)
 
 
 #: The columns of the tickets :func:`driver_rows` reads (besides the sampling unit's column).
@@ -649,86 +648,148 @@ def driver_rows(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None
     return out.loc[keep]
 
 
-def _drivers_of_rows(rows: pd.DataFrame, rule: BadExperienceRule, unit: str | None, *, n_resamples: int,
-                     seed: int, confidence: float, window: float = 730,
-                     workers: Callable[..., Any] | None = None) -> Any:
-    """:func:`_drivers` from its tickets' rows (:func:`driver_rows`, of the whole table or stacked from
-    partitions in the table's order): the outcomes and drivers known for enough tickets
-    (:func:`_driver_data`), then :func:`_fit_drivers`."""
-    fit = _driver_data(rows, rule, window=window)
-    del rows  # its columns are in the fit's frame now: the rows go before the bootstrap
-    return _fit_drivers(fit, n_resamples=n_resamples, seed=seed, confidence=confidence, workers=workers)
+class _DriverRows:
+    """One partition's key-driver rows (:func:`driver_rows` of its tickets and the answers placed with them, beside
+    its no-purchase values ``lost``; the whole tables' on the pandas engine), answering :func:`_drivers_from_parts`'
+    rounds: the counts every partition must agree on (:meth:`answers`, :meth:`facts`), then the fit's frame
+    (:meth:`frame`), a :class:`~csanalysis.estimators.drivers.DriversPart` answering the key drivers' rounds
+    (:meth:`fit`). ``numbered``: the rows' index holds their positions in the whole tickets table (a partition's),
+    which order the rows of every partition as the whole table's; else the rows are the whole data, in order."""
+
+    def __init__(self, tickets: pd.DataFrame, responses: pd.DataFrame | None = None, lost: pd.Series | None = None,
+                 *, rule: BadExperienceRule, unit: str | None, customer: str | None = None, window: float = 730,
+                 numbered: bool = False) -> None:
+        self.rows: pd.DataFrame | None = driver_rows(tickets, rule, unit, responses=responses, lost=lost,
+                                                     customer=customer)
+        self.window, self.numbered = window, numbered
+        self.part: Any = None
+
+    def answers(self) -> dict[str, int]:
+        """The survey answers' and no-purchase values' counts (each an outcome when there are enough)."""
+        return {col: int(np.isfinite(self.rows[col].to_numpy(dtype="float64")).sum())
+                for col in ("csat", "nps", "lost") if col in self.rows.columns}
+
+    def _kept(self, answers: list[str]) -> np.ndarray:
+        rated = self.rows["rated"].to_numpy(dtype=bool)
+        keep = rated.copy()
+        for col in answers:
+            if col in self.rows.columns:
+                keep |= np.isfinite(self.rows[col].to_numpy(dtype="float64"))
+        return keep
+
+    def facts(self, answers: list[str]) -> dict[str, Any]:
+        """Among the rows kept (rated, or with one of the ``answers`` columns): their count, each outcome's values,
+        and each driver's values, range and 0/1 counts (which decide the outcomes and drivers for all parts)."""
+        keep = self._kept(answers)
+        rated = self.rows["rated"].to_numpy(dtype=bool)[keep]
+        known = {"bad": int(rated.sum()),
+                 "rating_score": int(np.isfinite(self.rows["rating_score"].to_numpy(dtype="float64")[keep]).sum())}
+        for col in answers:
+            if col in self.rows.columns:
+                known[col] = int(np.isfinite(self.rows[col].to_numpy(dtype="float64")[keep]).sum())
+        drivers = {}
+        for col in DRIVERS:
+            if col in self.rows.columns:
+                x = self.rows[col].to_numpy(dtype="float64")[keep]
+                x = x[~np.isnan(x)]
+                drivers[col] = {"known": len(x), "min": float(x.min()) if len(x) else np.inf,
+                                "max": float(x.max()) if len(x) else -np.inf,
+                                "ones": int((x == 1).sum()), "zeros": int((x == 0).sum())}
+        return {"kept": int(keep.sum()), "known": known, "drivers": drivers, "unit": "unit" in self.rows.columns}
+
+    def frame(self, answers: list[str], drivers: list[str]) -> None:
+        """The fit's frame of the kept rows (the survey answers as a share of their scale, the drivers on theirs)
+        as the key drivers' part; the rows go."""
+        rows, keep = self.rows, self._kept(answers)
+        kept = np.flatnonzero(keep)
+
+        def t(col: str) -> pd.Series:  # a column's kept rows (one column copied at a time, not every kept row's)
+            return rows[col].take(kept)
+
+        rated = rows["rated"].to_numpy(dtype=bool)[keep]
+        data = pd.DataFrame({"bad": np.where(rated, t("bad").to_numpy(), np.nan),
+                             "rating_score": t("rating_score").to_numpy()})
+        for col in answers:  # survey answers as a share of their scale, like the rating score (0-1)
+            item = _no_purchase_name(self.window) if col == "lost" else col
+            lo, hi = _ANSWER_SCALES.get(item, (0.0, 1.0))
+            data[item] = ((t(col).to_numpy(dtype="float64") - lo) / (hi - lo) if col in rows.columns
+                          else np.full(len(kept), np.nan))
+        for col in drivers:
+            scale = DRIVERS[col]
+            x = t(col) if col in rows.columns else pd.Series(np.nan, index=rows.index[kept])
+            data[col] = (np.log1p(x.clip(lower=0)) if scale == "log1p" else x).to_numpy(dtype="float64")
+        customer = None
+        if "unit" in rows.columns:
+            data["unit"] = t("unit").array  # categorical (no Python string per row)
+            customer = "unit"
+        positions = rows.index.to_numpy(dtype=np.int64)[kept] if self.numbered else None
+        outcomes = [c for c in data.columns if c not in (*drivers, "unit")]
+        self.rows = None
+        from .estimators.drivers import DriversPart
+
+        self.part = DriversPart(data, outcomes, drivers, customer, rows=positions)
+
+    def fit(self, step: str, **kw: Any) -> Any:
+        """The key drivers' round ``step`` (:class:`~csanalysis.estimators.drivers.DriversPart`)."""
+        return getattr(self.part, step)(**kw)
 
 
-def _driver_data(rows: pd.DataFrame, rule: BadExperienceRule, *, window: float = 730,
-                 order: np.ndarray | None = None) -> dict[str, Any]:
-    """What :func:`~csanalysis.estimators.drivers.key_drivers` fits, from the tickets' rows
-    (:func:`driver_rows`): the outcomes and drivers known for enough tickets, on their scales, in one frame
-    (``data``; float64 and the units' categorical), with the keywords that go with it (``outcomes``, ``drivers``,
-    ``kind``, ``customer``, ``exclude``, ``higher_is_better``, ``higher_is_worse``). Nothing else of the rows is
-    kept, so the fit holds this frame alone. ``order``: the positions of ``rows`` in the order to read them (the
-    rows as given when None), so that stacked parts need no sorted copy."""
-    from .estimators.drivers import MIN_ROWS
+def _driver_rows_part(tickets: pd.DataFrame, responses: pd.DataFrame | None, lost: Any, *, rule: BadExperienceRule,
+                      unit: str | None, customer: str | None, window: float = 730) -> _DriverRows:
+    """:class:`_DriverRows` of one partition of tickets and the answers placed with them, beside its
+    customers' no-purchase values (``lost``: that partition's :func:`_lost_part` as ``(value, note, seconds)``,
+    or None; its note stops the stage)."""
+    if lost is not None and lost[1] is not None:
+        raise ValueError(lost[1])
+    return _DriverRows(tickets, responses, None if lost is None else lost[0], rule=rule, unit=unit, customer=customer,
+                       window=window, numbered=True)
 
-    order = np.arange(len(rows)) if order is None else np.asarray(order)
-    rated = rows["rated"].to_numpy(dtype=bool)[order]
-    answers: dict[str, np.ndarray] = {}
-    for item, col in (("csat", "csat"), ("nps", "nps"), (_no_purchase_name(window), "lost")):
-        if col in rows.columns:
-            v = rows[col].to_numpy(dtype="float64")[order]
-            if np.isfinite(v).sum() >= MIN_ROWS:
-                answers[item] = v
-    keep = rated | np.any([np.isfinite(v) for v in answers.values()], axis=0) if answers else rated
-    if not keep.any():
+
+def _drivers_from_parts(each: Callable[..., list[Any]], rule: BadExperienceRule, *, n_resamples: int, seed: int,
+                        confidence: float, window: float = 730) -> Any:
+    """:func:`_drivers` from partitions of the key drivers' rows (:class:`_DriverRows` each, asked by ``each``; the
+    whole tables the one part on the pandas engine): the outcomes and drivers known for enough tickets, decided
+    from every partition's counts, then :func:`~csanalysis.estimators.drivers.key_drivers_from_parts` where
+    the rows are."""
+    from .estimators.drivers import MIN_ROWS, key_drivers_from_parts
+
+    counts = each("answers")
+    answers = [col for col in ("csat", "nps", "lost") if sum(c.get(col, 0) for c in counts) >= MIN_ROWS]
+    facts = each("facts", answers=answers)
+    if not sum(f["kept"] for f in facts):
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
-    kept = order[keep]
-
-    def t(col: str) -> pd.Series:  # a column's kept rows (one column copied at a time, not every kept row's)
-        return rows[col].take(kept)
-
-    data = pd.DataFrame({"bad": np.where(rated[keep], t("bad").to_numpy(), np.nan),
-                         "rating_score": t("rating_score").to_numpy()}, index=rows.index[kept])
-    for item, v in answers.items():  # survey answers as a share of their scale, like the rating score (0-1)
-        lo, hi = _ANSWER_SCALES.get(item, (0.0, 1.0))
-        data[item] = (v[keep] - lo) / (hi - lo)
-    outcomes = [o for o in ("bad", "rating_score", *answers) if np.isfinite(data[o].to_numpy(dtype="float64")).sum()]
+    kept = sum(f["kept"] for f in facts)
+    items = {"bad": "bad", "rating_score": "rating_score",
+             **{col: _no_purchase_name(window) if col == "lost" else col for col in answers}}
+    outcomes = [item for col, item in items.items() if sum(f["known"].get(col, 0) for f in facts)]
     used = []
     for col, scale in DRIVERS.items():
-        if col not in rows.columns:
+        seen = [f["drivers"][col] for f in facts if col in f["drivers"]]
+        if not seen:
             continue
-        x = t(col)
-        if x.notna().mean() < 0.5 or x.nunique() < 2:
+        known = sum(d["known"] for d in seen)
+        lo, hi = min(d["min"] for d in seen), max(d["max"] for d in seen)
+        if known / kept < 0.5 or not hi > lo:
             continue
-        if scale == "0/1" and min(int((x == 1).sum()), int((x == 0).sum())) < MIN_BINARY_DRIVER:
+        if scale == "0/1" and min(sum(d["ones"] for d in seen), sum(d["zeros"] for d in seen)) < MIN_BINARY_DRIVER:
             continue  # a yes/no fact seen on a handful of tickets: its weight would be noise
-        data[col] = np.log1p(x.clip(lower=0)) if scale == "log1p" else x
         used.append(col)
     if len(used) < 2:
         raise ValueError("fewer than two operational measures (first reply, resolution time, reopens, repeat "
                          "contacts, SLA breaches, hand-offs) are known for the rated tickets; key drivers need at "
                          "least two")
     exclude = {"bad": [c for c in used if getattr(rule, _RULE_USES.get(c, ""), None) is not None]}
-    if "unit" in rows.columns:
-        data["unit"] = t("unit").array  # categorical (no Python string per row)
     kinds = {"bad": "binary", "rating_score": "continuous", "csat": "continuous", "nps": "continuous",
              _no_purchase_name(window): "binary"}
-    return {"data": data, "outcomes": outcomes, "drivers": used, "kind": {o: kinds[o] for o in outcomes},
-            "customer": "unit" if "unit" in data.columns else None,
-            "exclude": {k: v for k, v in exclude.items() if k in outcomes},
-            "higher_is_better": {o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
-            "higher_is_worse": {c: True for c in used}}
-
-
-def _fit_drivers(fit: dict[str, Any], *, n_resamples: int, seed: int, confidence: float,
-                 workers: Callable[..., Any] | None = None) -> Any:
-    """:func:`~csanalysis.estimators.drivers.key_drivers` of :func:`_driver_data`'s frame and keywords."""
-    from .estimators.drivers import key_drivers
-
-    return key_drivers(fit["data"], fit["outcomes"], fit["drivers"], kind=fit["kind"], customer=fit["customer"],
-                       exclude=fit["exclude"], higher_is_better=fit["higher_is_better"],
-                       higher_is_worse=fit["higher_is_worse"], n_resamples=n_resamples, seed=seed,
-                       confidence=confidence, workers=workers)
+    each("frame", answers=answers, drivers=used)
+    return key_drivers_from_parts(lambda method, **kw: each("fit", step=method, **kw), outcomes, used,
+                                  kind={o: kinds[o] for o in outcomes},
+                                  customer="unit" if any(f["unit"] for f in facts) else None,
+                                  exclude={k: v for k, v in exclude.items() if k in outcomes},
+                                  higher_is_better={o: o not in ("bad", _no_purchase_name(window)) for o in outcomes},
+                                  higher_is_worse={c: True for c in used}, n_resamples=n_resamples, seed=seed,
+                                  confidence=confidence)
 
 
 def _filled_customer_columns(tickets: pd.DataFrame) -> tuple[str, ...]:
@@ -736,54 +797,6 @@ def _filled_customer_columns(tickets: pd.DataFrame) -> tuple[str, ...]:
     from .estimators.metrics import filled_customer_columns
 
     return filled_customer_columns(tickets.loc[~agent_initiated(tickets)])
-
-
-def _driver_rows_part(tickets: pd.DataFrame, responses: pd.DataFrame | None, lost: Any, *,
-                      rule: BadExperienceRule, unit: str | None, customer: str | None) -> tuple[Any, str | None, float]:
-    """:func:`driver_rows` of one partition of tickets and the answers placed with them, beside its
-    customers' no-purchase values (``lost``: that partition's :func:`_lost_part` as ``(value, note, seconds)``,
-    or None): ``(value, note, seconds)``."""
-    if lost is not None and lost[1] is not None:
-        return None, lost[1], 0.0
-    return call_stage(lambda: driver_rows(tickets, rule, unit, responses=responses,
-                                          lost=None if lost is None else lost[0], customer=customer))
-
-
-def _stacked_driver_rows(done: list[tuple[Any, str | None, float]], rule: BadExperienceRule, *,
-                         window: float = 730) -> tuple[Any, str | None, float]:
-    """The partitions' rows (their ``(value, note, seconds)``, :func:`driver_rows`) stacked in the tickets
-    table's order (the units' categories united) and made the fit's frame (:func:`_driver_data`):
-    ``(fit, note, seconds)``, the seconds the parts' and this task's; a part that lacks what the stage needs
-    gives its note. A task of its own, so that the parts leave the workers once stacked and the fit's task
-    holds only its frame."""
-    seconds = float(sum(s for _, _, s in done))
-    note = next((n for _, n, _ in done if n is not None), None)
-    if note is not None:
-        return None, note, seconds
-
-    def stack() -> dict[str, Any]:
-        parts = [v for v, _, _ in done]
-        units = None
-        if "unit" in parts[0].columns:  # one set of categories for the units of every part
-            units = union_categoricals([p["unit"].array for p in parts])
-            parts = [p.drop(columns="unit") for p in parts]
-        rows = pd.concat(parts)
-        del parts
-        if units is not None:
-            rows["unit"] = units
-        # read in the tickets' order (a stable sort of the index) without a sorted copy of every row
-        return _driver_data(rows, rule, window=window, order=np.argsort(rows.index.to_numpy(), kind="stable"))
-
-    fit, note, s = call_stage(stack)
-    return fit, note, seconds + s
-
-
-def _drivers_of_parts(stacked: tuple[Any, str | None, float], **kw: Any) -> Any:
-    """:func:`_fit_drivers` of the partitions' rows stacked (:func:`_stacked_driver_rows`): a part that lacks
-    what the stage needs (or rows without enough outcomes or drivers) stops it with its note."""
-    if stacked[1] is not None:
-        raise ValueError(stacked[1])
-    return _fit_drivers(stacked[0], **kw)
 
 
 #: The survey columns the service levels read (and the expectation question's, found per analysis).
@@ -1724,7 +1737,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     if as_of_ts is None and here(_has, linked.activity, "at"):
         as_of_ts = here(_latest, linked.activity, "at")
 
-    exp = avoidance_parts = journey_parts = driver_parts = None
+    exp = avoidance_parts = journey_parts = None
     if here(_has, linked.tickets, "created_at") or here(_has, linked.responses, "responded_at"):
         if runner is None:
             exp_tickets = nonempty(linked.tickets)
@@ -1828,22 +1841,18 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is not None and has_exp and act is not None and as_of_ts is not None:  # per partition
             lost = {"lost_parts": runner.map_experience_parts(_lost_part, act, _ORDER_COLUMNS, as_of=as_of_ts,
                                                               window=window)}
-        if runner is None:
-            jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
-                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
-                          "as_of": as_of_ts, "window": window, **lost}))
-        else:  # each partition's tickets' rows (numbers and sampling units), beside its no-purchase values;
-            # stacked in the tickets' order and fitted in one task (the outcomes as tasks of their own)
+        jobs.append(("drivers", "key drivers", _drivers, (tk, rule, unit),
+                     {"n_resamples": n_resamples, "seed": seed, "confidence": confidence, "responses": rs,
+                      "as_of": as_of_ts, "window": window, **lost}))
+        if runner is not None:  # each partition's tickets' rows (numbers and sampling units), beside its
+            # no-purchase values, answering the key drivers' rounds where they are
             from .estimators.metrics import customer_column
 
             filled = runner.client.gather([runner.submit(_filled_customer_columns, t) for t, _ in tparts])
             lost_of = lost.get("lost_parts") or [None] * len(tparts)
-            driver_parts = [runner.submit(_stacked_driver_rows, [
-                runner.submit(_driver_rows_part, t, r, lf, rule=rule, unit=unit, customer=customer_column(filled))
-                for (t, r), lf in zip(tparts, lost_of)], rule, window=window)]  # (the parts go once stacked)
-            jobs.append(("drivers", "key drivers", _drivers_of_parts, (driver_parts[0],),
-                         {"n_resamples": n_resamples, "seed": seed, "confidence": confidence,
-                          "workers": runner.outcome_map}))
+            driven["drivers"] = (_driver_rows_part, [(t, r, lf) for (t, r), lf in zip(tparts, lost_of)],
+                                 {"rule": rule, "unit": unit, "customer": customer_column(filled), "window": window},
+                                 _drivers_from_parts, {"rule": rule, "window": window, **boot})
         jobs.append(("nonresponse", "survey non-response", _nonresponse, (tk, unit),
                      {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}))
         if runner is not None:  # per partition of customers (and of the sampling units), asked in rounds
@@ -1965,7 +1974,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         tparts = None
         runner.drop_parts()  # every part's task is submitted: each part leaves its worker once its tasks ran
         say(f"{len(jobs)} stages on the cluster ...")
-        parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts, "drivers": driver_parts}
+        parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts}
         whole = iter(runner.run_stages([(fn if keep_rows or name not in _ROWS_ON_WORKERS
                                          else functools.partial(_without_rows, fn, _ROWS_ON_WORKERS[name]), args, kw)
                                         for name, _, fn, args, kw in jobs
@@ -1991,7 +2000,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         # every stage's value is here: the futures its run read (its jobs' arguments, its parts) go now, not
         # after the stages that follow (at 20k customers two thirds of what the workers held: the key drivers'
         # stacked rows, the clusters' and service levels' parts, the no-purchase values, the verbatims' split)
-        journey_parts = driver_parts = lost = lost_of = vparts = parts = stacked = None
+        journey_parts = lost = lost_of = vparts = parts = stacked = None
         jobs.clear()
         parted.clear()
     if res["scorecard"] is not None:

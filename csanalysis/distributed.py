@@ -49,9 +49,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    per partition; k-means on them all on the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
    channel use, channel consistency, the rankings, the scorecard, survey
-   non-response and the verbatims keep a state per partition of tickets and
-   the answers placed with them (the scorecard's beside the partition's
-   orders) (:class:`csanalysis.estimators.metrics.MetricsPart`,
+   non-response, the verbatims and the key drivers keep a state per
+   partition of tickets and the answers placed with them (the scorecard's
+   beside the partition's orders; the key drivers' beside its no-purchase
+   values) (:class:`csanalysis.estimators.metrics.MetricsPart`,
    :class:`csanalysis.estimators.channel_use.ChannelUsePart`,
    :class:`csanalysis.estimators.rankings.RankPart`,
    :class:`csanalysis.segments.channels.ChannelsPart`,
@@ -61,7 +62,11 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    round of summed scores and Hessians,
    :class:`csanalysis.estimators.verbatims.VerbatimsPart`: the columns'
    majority languages from counts, then each partition's comments tagged
-   and scored where they are),
+   and scored where they are, :class:`csanalysis.analysis._DriverRows`:
+   the outcomes and drivers decided from every partition's counts, then
+   :class:`csanalysis.estimators.drivers.DriversPart` answering each
+   outcome's rounds: moments per replicate, the terciles' edges, every
+   Newton step of the logistic fits),
    :meth:`DaskRunner.ticket_parts`, :meth:`DaskRunner.part_states`) and
    are driven from here in rounds of counts and sums
    (:meth:`DaskRunner.drive_parts`; their quantiles exact order statistics,
@@ -92,15 +97,8 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    :class:`Pieces` (:meth:`DaskRunner.each_piece`; stacked only if such a
    run happens); the reason drivers read a narrower lookup of the
    tickets' ids, customers and sampling units, stacked.
-   The key drivers gather too: each partition's tickets and answers give
-   their rows of numbers and sampling units
-   (:func:`csanalysis.analysis.driver_rows`, beside the partition's
-   no-purchase values), which a task of their own stacks in the tickets'
-   order into the frame the drivers' task fits. Every
-   other estimator (the reason drivers, ...) is a task of
-   its own, running side by side on the workers, and the key drivers fit their
-   outcomes as tasks of their own (:class:`WorkerMap`: the longest stage,
-   split where its parts are independent); the few that need another's
+   Every other estimator (the reason drivers, ...) is a task of
+   its own, running side by side on the workers; the few that need another's
    result follow, on the workers where they read tables (no return after
    disrespect, the reason drivers, the guards), here where they read
    results (power, the recovery test);
@@ -130,9 +128,11 @@ the result keeps the linking's summary, computed on the workers.
 What this engine does not do yet: the reason drivers and no return after
 disrespect still read the survey answers whole (and a stage's run on the
 whole tables, for the pandas engine's note when a partition lacks what it
-needs, the tickets' columns it reads), and the key drivers fit their rows
-stacked on one worker, so a worker needs memory for those (the cluster speeds the analysis
-up and spreads the reading, but does not yet bound the memory by the
+needs, the tickets' columns it reads), and a survey file is read whole in
+one task (its header rows and the reader's decisions about its questions
+are not yet shared by blocks), so a worker needs memory for those (the
+cluster speeds the analysis up and spreads the reading, but does not yet
+bound the memory by the
 partition). ``docs/design/partitioned-estimators.md`` says how each of
 the others becomes statistics per partition, in which order; see also the
 closing notes of issue 13.
@@ -566,8 +566,6 @@ class DaskRunner:
         self.block_bytes = BLOCK_BYTES
         #: The roles whose table, when its one file is read in blocks, stays in :class:`Pieces` (never stacked).
         self.piece_roles = frozenset({"activity", "tickets"})
-        #: what the key drivers fit their outcomes with, side by side on the workers
-        self.outcome_map = WorkerMap()
         self._cluster = None
         self._own_client = True
         self._parts: dict[tuple, list[tuple[Any, Any]]] = {}

@@ -28,10 +28,10 @@ SECRET = "test-distributed"
 PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn",
                  "clusters")
 DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse",
-          "verbatims")
+          "verbatims", "drivers")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
 #: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
-GATHERED = ("avoidance", "journeys", "recovery", "drivers")
+GATHERED = ("avoidance", "journeys", "recovery")
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,7 @@ def _held(client) -> list[str]:
 
 
 def test_the_cluster_lets_go_of_what_the_stages_read_once_they_ran(client):
-    """Once the estimators' values are here, the futures their runs read go (the key drivers' stacked rows, the
+    """Once the estimators' values are here, the futures their runs read go (the key drivers' partition states, the
     partitions' parts, the activity's split); the stages that follow hold only what they read (the narrowed
     tickets, the answers); and once the analysis returned, nothing of it is left on the cluster. Tasks are
     named after the function they run (``distributed.task_key``)."""
@@ -246,7 +246,7 @@ def test_the_cluster_lets_go_of_what_the_stages_read_once_they_ran(client):
     cs.analyse(cs.datasets.load_sample(), n_resamples=20, keep_tables=False, keep_rows=False, engine="dask",
                scheduler=client, progress=progress)
     names = {k.rsplit("-", 5)[0] for k in during["guards"]}
-    assert names and not names & {"_stacked_driver_rows", "_pick", "_features_part", "service_levels_part",
+    assert names and not names & {"_driver_rows_part", "_pick", "_features_part", "service_levels_part",
                                   "_lost_part", "rfm_part"}, names
     assert _held(client) == []
 
@@ -410,6 +410,13 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
         released.append(repr(table))
 
     monkeypatch.setattr(dd.DaskRunner, "release", releasing)
+    built, part_states = [], dd.DaskRunner.part_states
+
+    def building(self, build, parts, **kw):
+        built.append((build.__name__, len(parts)))
+        return part_states(self, build, parts, **kw)
+
+    monkeypatch.setattr(dd.DaskRunner, "part_states", building)
     a = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False)
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, engine="dask",
                    scheduler=client, partitions=3)
@@ -423,6 +430,10 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     assert names.count("link_ids") == 0 and names.count("shared_ids") == 3
     # and the bridge built part by part (no task, nor the client, holds it whole)
     assert names.count("link_pairs") == 0 and names.count("bridge_lookup") == 3
+    # the key drivers' rows stay in their partitions, which answer the fit's rounds (no task stacks them)
+    assert ("_driver_rows_part", 3) in built and "_stacked_driver_rows" not in names
+    assert_frame_equal(a.results["drivers"].table, b.results["drivers"].table, check_exact=False, rtol=1e-9,
+                       atol=1e-9)
     assert len(released) == 1 and released[0].endswith("released)")  # (the orders, once split: before the stages)
     assert len(agreements) == 2 and all(f.result() is not None for f in agreements)  # neither file read whole
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
