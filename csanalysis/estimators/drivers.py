@@ -132,6 +132,15 @@ drivers are left out, and the table of fits counts them (``n``,
 0/1 outcome at least :data:`MIN_EVENTS` rows of its rarer value (and is noted
 as unstable below 10 per driver).
 
+**Partitions.** Every step above is a sum, a count or an order statistic over
+the rows, so the rows need not be in one place: :func:`key_drivers_from_parts`
+asks partitions of them (:class:`DriversPart` each, on a Dask cluster or
+anywhere else) in rounds and gives :func:`key_drivers`' result, up to the
+order of floating-point sums (each customer's weights are a hash of its
+identifier; the terciles' edges are exact order statistics; the noise is
+drawn from the same seeded stream at each row's rank in the whole data).
+:func:`key_drivers` is the same rounds with the data as its one partition.
+
 References: Johnson, J. W. (2000), *Multivariate Behavioral Research* 35,
 1-19. Tonidandel, S. & LeBreton, J. M. (2010), *Organizational Research
 Methods* 13, 767-781. Tonidandel, S., LeBreton, J. M. & Johnson, J. W. (2009),
