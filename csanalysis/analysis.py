@@ -756,10 +756,10 @@ def _drivers_from_parts(each: Callable[..., list[Any]], rule: BadExperienceRule,
     counts = each("answers")
     answers = [col for col in ("csat", "nps", "lost") if sum(c.get(col, 0) for c in counts) >= MIN_ROWS]
     facts = each("facts", answers=answers)
-    if not sum(f["kept"] for f in facts):
+    kept = sum(f["kept"] for f in facts)
+    if not kept:
         raise ValueError("no rated customer-initiated tickets (nor survey answers about tickets) to find the "
                          "drivers of a bad rating in")
-    kept = sum(f["kept"] for f in facts)
     items = {"bad": "bad", "rating_score": "rating_score",
              **{col: _no_purchase_name(window) if col == "lost" else col for col in answers}}
     outcomes = [item for col, item in items.items() if sum(f["known"].get(col, 0) for f in facts)]

@@ -868,6 +868,11 @@ class _SortedColumns:
         return out
 
 
+def _places(p: int, versus_noise: bool) -> tuple[int, int]:
+    """Where the moments' columns put the noise (-1: none) and the outcome, after ``p`` drivers."""
+    return (p if versus_noise else -1), p + (1 if versus_noise else 0)
+
+
 class _Fit:
     """One outcome's complete rows in a partition, as its rounds leave them (:class:`DriversPart`)."""
 
@@ -965,8 +970,7 @@ class DriversPart:
             ok &= np.isfinite(self.X[:, j])
         f = _Fit()
         f.ok, f.p = ok, len(used)
-        f.i_noise = f.p if versus_noise else -1
-        f.i_y = f.p + (1 if versus_noise else 0)
+        f.i_noise, f.i_y = _places(f.p, versus_noise)
         n = int(ok.sum())
         f.V = np.empty((n, f.i_y + 1))
         for c, j in enumerate(used):
@@ -1364,8 +1368,7 @@ def _outcome_rounds(each: Callable[..., list[Any]], name: str, s: _Settings,
                              + ("" if d in s.cuts else " (few distinct values? give `thresholds`)"))
 
     # the moments' columns: the standardized drivers, the noise, the outcome; then the class dummies
-    i_noise = p if s.versus_noise else -1
-    i_y = p + (1 if s.versus_noise else 0)
+    i_noise, i_y = _places(p, s.versus_noise)
     noise = np.bitwise_or.reduce(each("row_bits", size=end, name=name)) if s.versus_noise else None
     got = each("moments", name=name, x_mean=x_mean, x_sd=sd_x, y_mean=y_mean, y_sd=sy, dummies=dcols, noise=noise,
                seed=s.seed, n_rep=n_rep, max_cells=s.max_cells)
