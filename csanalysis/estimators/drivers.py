@@ -922,8 +922,9 @@ class DriversPart:
     customer : str, optional
         The sampling unit's column; None: every row its own unit.
     rows : array of int, optional
-        Each row's number in the whole data (0 .. rows - 1 over all partitions; the data's order, which orders
-        the noise driver's draws and names the units of rows without one). Default 0 .. len(data) - 1.
+        Each row's number in the whole data: distinct over all partitions and increasing in the data's order
+        (positions in a larger table will do: only their order counts). Their ranks order the noise driver's
+        draws and name the units of rows without one. Default 0 .. len(data) - 1.
     """
 
     def __init__(self, data: pd.DataFrame, outcomes: list[str], drivers: list[str], customer: str | None = None,
