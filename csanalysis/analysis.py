@@ -990,21 +990,35 @@ def _part_values(done: list[tuple[Any, str | None, float]]) -> list[Any]:
     return [v for v, _, _ in done]
 
 
-def _avoidance_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> Any:
-    """:func:`~csanalysis.estimators.avoidance.avoidance_from_parts` of the partitions' parts (their ``(value,
-    note, seconds)``): a part that lacks what the stage needs stops it with its note."""
-    from .estimators.avoidance import avoidance_from_parts
+def _avoidance_state(done: tuple[Any, str | None, float]) -> Any:
+    """The :class:`~csanalysis.estimators.avoidance.AvoidancePart` of a partition's index-episode rows (its
+    ``(value, note, seconds)``), where they are; their note stops the stage."""
+    from .estimators.avoidance import AvoidancePart
 
-    return avoidance_from_parts(_part_values(done), **kw)
+    if done[1] is not None:
+        raise ValueError(done[1])
+    return AvoidancePart(done[0])
 
 
-def _disrespect_of_parts(done: list[tuple[Any, str | None, float]], responses: pd.DataFrame, verbatims: Any,
-                         **kw: Any) -> Any:
-    """:func:`~csanalysis.estimators.avoidance.no_return_after_disrespect_from_parts` of the avoidance's parts
-    (their ``(value, note, seconds)``)."""
-    from .estimators.avoidance import no_return_after_disrespect_from_parts
+def _disrespect_part(done: tuple[Any, str | None, float], flags: Any) -> dict[str, Any]:
+    """:func:`~csanalysis.estimators.avoidance.disrespect_part` of an avoidance part (its ``(value, note,
+    seconds)``; its note stops the stage)."""
+    from .estimators.avoidance import disrespect_part
 
-    return no_return_after_disrespect_from_parts(_part_values(done), responses, verbatims, **kw)
+    if done[1] is not None:
+        raise ValueError(done[1])
+    return disrespect_part(done[0], flags)
+
+
+def _disrespect_by_parts(runner: Any, parts: list[Any], responses: Any, verbatims: Any, *, n_resamples: int,
+                         seed: int, confidence: float) -> Any:
+    """No return after disrespect on the Dask engine: the rude flags where the survey is, each avoidance part's
+    commented first bad experiences where it is, the comparison of their rows here."""
+    from .estimators.avoidance import disrespect_flags, no_return_after_disrespect_from_rows
+
+    flags = runner.submit(disrespect_flags, responses, verbatims, n_resamples=n_resamples, confidence=confidence)
+    rows = runner.client.gather([runner.submit(_disrespect_part, p, flags) for p in parts])
+    return no_return_after_disrespect_from_rows(rows, flags.result(), seed=seed)
 
 
 def _experiences_then(fn: Callable[..., Any], tickets: pd.DataFrame | None, responses: pd.DataFrame | None,
@@ -1687,7 +1701,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     """The body of :func:`analyse` once its options are checked; ``runner`` runs stages elsewhere (Dask)."""
     from . import segments as sg
     from .estimators import attributable_churn, avoidance, channel_use, service_metrics, snapshot_churn, word_of_mouth
-    from .estimators.avoidance import avoidance_part
+    from .estimators.avoidance import avoidance_in_rounds, avoidance_part
     from .estimators.churn import (
         SNAPSHOT_COLUMNS,
         attributable_churn_combine,
@@ -1771,15 +1785,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
     if has_exp and act is not None:
-        if runner is None:
-            jobs.append(("avoidance", "avoidance", avoidance, (exp, act), {"window": window, "as_of": as_of_ts,
-                                                                          **boot}))
-        else:  # each partition's index episodes (compact rows), stacked and compared on a worker; kept for
-            # no return after disrespect (its indexes are the avoidance's, the commented ones)
+        jobs.append(("avoidance", "avoidance", *on_experiences(avoidance, act), {"window": window,
+                                                                                 "as_of": as_of_ts, **boot}))
+        if runner is not None:  # each partition's index episodes, asked in rounds where they are: the rows per
+            # index episode and each partition's own drawn controls come here, no purchase does; the parts are
+            # kept for no return after disrespect (its indexes are the avoidance's, the commented ones)
             avoidance_parts = runner.map_experience_parts(avoidance_part, act, _ORDER_COLUMNS, positions=True,
                                                           as_of=as_of_ts)
-            jobs.append(("avoidance", "avoidance", _avoidance_of_parts, (avoidance_parts,), {"window": window,
-                                                                                          **boot}))
+            driven["avoidance"] = (_avoidance_state, [(f,) for f in avoidance_parts], {}, avoidance_in_rounds,
+                                   {"window": window, **boot})
         jobs.append(("attributable_churn", "attributable churn", *on_experiences(attributable_churn, act),
                      {"as_of": as_of_ts, **boot}))
         if runner is not None:  # per partition of customers: their experiences beside their purchases
@@ -1980,10 +1994,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                                         for name, _, fn, args, kw in jobs
                                         if name not in parted and name not in done]))
         for name, label, fn, args, kw in jobs:
-            if name in done:
-                value, note, seconds = done.pop(name)
-            elif name not in parted:
-                value, note, seconds = next(whole)
+            if name in done or name not in parted:
+                value, note, seconds = done.pop(name) if name in done else next(whole)
                 if parts_of.get(name):  # its parts' work too (each where it is)
                     seconds += float(sum(runner.client.gather([runner.client.submit(operator.itemgetter(2), f,
                                                                                     pure=False)
@@ -2013,9 +2025,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is None:
             res["verbatims"].disrespect = run("no return after disrespect", no_return_after_disrespect, exp, act,
                                                 rs, res["verbatims"], as_of=as_of_ts, **boot)
-        else:  # from the avoidance's parts
-            res["verbatims"].disrespect = run("no return after disrespect", _disrespect_of_parts, avoidance_parts,
-                                                rs, res["verbatims"], **boot)
+        else:  # from the avoidance's parts, each where it is
+            res["verbatims"].disrespect = stage("no return after disrespect", _disrespect_by_parts, runner,
+                                                avoidance_parts, rs, res["verbatims"], **boot)
     avoidance_parts = None
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:

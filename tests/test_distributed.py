@@ -28,10 +28,10 @@ SECRET = "test-distributed"
 PER_PARTITION = ("rfm", "guards", "word_of_mouth", "attributable_churn", "service_levels", "snapshot_churn",
                  "clusters")
 DRIVEN = ("metrics", "metrics_by_channel", "channel_use", "channels", "rankings", "scorecard", "nonresponse",
-          "verbatims", "drivers")
+          "verbatims", "drivers", "avoidance")
 #: The results computed on a worker from every partition's compact rows (its models' linear algebra there on one
 #: BLAS thread, so sums may differ in the last bits from the pandas engine's), and the recovery test from them.
-GATHERED = ("avoidance", "journeys", "recovery")
+GATHERED = ("journeys", "recovery")
 
 
 @pytest.fixture(scope="module")
@@ -174,10 +174,11 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
     assert a.notes == b.notes
 
 
-def test_without_rows_the_avoidance_and_journeys_rows_stay_on_the_workers(client, monkeypatch):
-    """keep_rows=False on the Dask engine: the avoidance's episodes and the journeys' rows are let go where
-    their stages ran (the journeys keep the service-recovery test's rows until it ran here); every result comes
-    without its rows and the figures, JSON and notes are the pandas engine's."""
+def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch):
+    """keep_rows=False on the Dask engine: the journeys' rows are let go where their stage ran (they keep the
+    service-recovery test's rows until it ran here); the avoidance is computed here from its partitions' rows per
+    index episode (no task sends its result), its episodes let go as it is done; every result comes without its
+    rows and the figures, JSON and notes are the pandas engine's."""
     from csanalysis import analysis
 
     shipped = []
@@ -195,8 +196,7 @@ def test_without_rows_the_avoidance_and_journeys_rows_stay_on_the_workers(client
                    engine="dask", scheduler=client)
     monkeypatch.undo()
     came = {type(v).__name__: v for v in shipped if type(v).__name__ in ("AvoidanceResult", "JourneyResult")}
-    assert set(came) == {"AvoidanceResult", "JourneyResult"}
-    assert came["AvoidanceResult"].episodes is None and came["AvoidanceResult"].kept
+    assert set(came) == {"JourneyResult"}
     j = came["JourneyResult"]
     assert j.table is None and j.recovery_rows is not None and set(analysis._ROWS_ON_WORKERS) == {"avoidance",
                                                                                                   "journeys"}
@@ -432,6 +432,9 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     assert names.count("link_pairs") == 0 and names.count("bridge_lookup") == 3
     # the key drivers' rows stay in their partitions, which answer the fit's rounds (no task stacks them)
     assert ("_driver_rows_part", 3) in built and "_stacked_driver_rows" not in names
+    # and the avoidance's index episodes stay in theirs too: each draws its own controls (no task stacks the
+    # purchases of every customer)
+    assert ("_avoidance_state", 3) in built and "_avoidance_of_parts" not in names
     assert_frame_equal(a.results["drivers"].table, b.results["drivers"].table, check_exact=False, rtol=1e-9,
                        atol=1e-9)
     assert len(released) == 1 and released[0].endswith("released)")  # (the orders, once split: before the stages)

@@ -72,7 +72,7 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import customer_order, no_experiences, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import distinct, factorize, n_distinct, search_sorted
+from csanalysis.stats.arrays import factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
                                        unit_hash)
 from csanalysis.stats.survival import (
@@ -92,16 +92,22 @@ __all__ = [
     "MIN_STRATUM",
     "RATE_BANDS",
     "RECURRENCE_MAX",
+    "AvoidancePart",
     "AvoidanceResult",
     "ChangedRule",
+    "DisrespectFlags",
     "DisrespectResult",
     "DISRESPECT_MIN_GROUP",
     "avoidance",
     "avoidance_from_parts",
+    "avoidance_in_rounds",
+    "disrespect_flags",
+    "disrespect_part",
     "avoidance_part",
     "index_durations",
     "no_return_after_disrespect",
     "no_return_after_disrespect_from_parts",
+    "no_return_after_disrespect_from_rows",
     "simulate_avoidance_scenario",
 ]
 
@@ -341,8 +347,10 @@ class _Purchases:
     customer's block); ``position - start[code]`` is the number of events
     at or before ``t``. Times are replaced by their rank among the distinct
     times, so (customer, rank) packs exactly into one int64 key. With
-    ``amounts``, ``cum[p]`` is the sum of the amounts of the first ``p``
-    events in that order (the spend before a position).
+    ``amounts``, :meth:`spend` is a customer's spend before a position,
+    summed over that customer's own events only (so it is the same whichever
+    other customers the table holds: a partition's figures equal the whole
+    table's).
     """
 
     def __init__(self, codes: np.ndarray, ns: np.ndarray, n_codes: int, amounts: np.ndarray | None = None) -> None:
@@ -363,8 +371,10 @@ class _Purchases:
         self.at = ns[order]
         self.n_codes = int(n_codes)
         self.start = np.searchsorted(self.key, np.arange(n_codes + 1, dtype=np.int64) * self.mult)
-        self.cum = (None if amounts is None
-                    else np.concatenate([[0.0], np.cumsum(np.nan_to_num(np.asarray(amounts, float)[order]))]))
+        self.amounts = None if amounts is None else np.nan_to_num(np.asarray(amounts, float)[order])
+        # each customer's running spend, from its own first event (pandas' grouped cumulative sum)
+        self.own = (None if amounts is None else
+                    pd.Series(self.amounts).groupby(self.key // self.mult, sort=False).cumsum().to_numpy())
 
     def codes(self) -> np.ndarray:
         """The customer code of each event, in the sorted order."""
@@ -372,8 +382,15 @@ class _Purchases:
 
     def subset(self, keep: np.ndarray) -> _Purchases:
         """The same index without the events where ``keep`` (in sorted order) is False."""
-        amounts = None if self.cum is None else np.diff(self.cum)[keep]
+        amounts = None if self.amounts is None else self.amounts[keep]
         return _Purchases(self.codes()[keep], self.at[keep], self.n_codes, amounts)
+
+    def spend(self, pos: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """The amounts of a customer's events from position ``start`` (its first) up to, not including,
+        ``pos``."""
+        if self.own is None:
+            raise ValueError("no amounts")
+        return np.where(pos > start, self.own[np.maximum(pos - 1, 0)] if self.own.size else 0.0, 0.0)
 
     def after(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
         r = search_sorted(self.uniq, t, "right")
@@ -458,8 +475,7 @@ class _EpisodeRows:
     the purchases kept, the contacts, survey answers and bad experiences,
     and the rows of the bad, good and answer index episodes; the bad ones
     sorted by (code, time). :func:`_episodes_from_rows` builds the look-ups
-    and follow-ups from them; :func:`_merge_rows` stacks the rows of
-    disjoint sets of customers into those of their union.
+    and follow-ups from them (on a partition: :class:`AvoidancePart`).
     """
 
     counts: dict[str, Any]
@@ -502,7 +518,7 @@ def _episode_rows(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: A
                   for_parts: bool = False) -> _EpisodeRows:
     """The first phase of :func:`_index_episodes`: codes, times and the index rows, per customer.
 
-    ``for_parts``: also what only stacking partitions needs (:func:`_merge_rows`, the disrespect figures from the
+    ``for_parts``: also what only partitions need (:class:`AvoidancePart`, the disrespect figures from the
     parts): each purchaser's first row and the survey response of each bad index row.
     """
     # ------------------------------------------------------------------ codes and times
@@ -634,81 +650,6 @@ def _episodes_from_rows(r: _EpisodeRows) -> _Episodes:
         b_codes=b_codes, b_t=r.b_t, b_first=b_first, b_created=r.b_created, b_creation=r.b_creation,
         b_answer=r.b_answer, bad=pur.follow(b_codes, r.b_t, as_of_ns), a_codes=r.a_codes, a_t=r.a_t,
         g_codes=g_codes, g_t=g_t, g_creation=r.g_creation, good=good)
-
-
-def _merge_rows(parts: Any) -> _EpisodeRows:
-    """The rows of disjoint sets of customers (partitions) as one table's rows.
-
-    Purchasers are numbered by their first purchase row in the whole
-    activity table (``act_first`` as positions in it), contact-only customers
-    and the good and answer index rows in the order of the customers'
-    labels, which is the order of the experiences (:func:`csanalysis.experiences.
-    experiences` sorts by customer); each customer's own rows keep their
-    order. On those tables the stacked rows are the whole tables' rows, so
-    every figure is the same.
-    """
-    parts = list(parts)
-    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
-        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-    for p in parts[1:]:
-        if (p.as_of_ns, p.index, p.count_open_purchases) != (first.as_of_ns, first.index, first.count_open_purchases):
-            raise ValueError("the parts were built with different as_of, index or count_open_purchases; build "
-                             "every part with the same options.")
-    cat = np.concatenate
-    n_act = np.array([p.n_act for p in parts], dtype=np.int64)
-    n_other = np.array([p.n_codes - p.n_act for p in parts], dtype=np.int64)
-    n_act_all = int(n_act.sum())
-    # purchasers by their first purchase row; the others by label
-    # (rows of parts without positions: as if the parts were stacked in the order given)
-    offsets = np.cumsum([0] + [p.counts["activity_rows"] for p in parts[:-1]])
-    firsts = [p.act_first if p.positioned else p.act_first + off for p, off in zip(parts, offsets)]
-    order_a = np.argsort(cat(firsts), kind="stable")
-    other_labels = pd.concat([pd.Series(p.labels[p.n_act:], dtype="str") for p in parts], ignore_index=True)
-    order_o = customer_order(other_labels)
-    new_a = np.empty(order_a.size, dtype=np.int64)
-    new_a[order_a] = np.arange(order_a.size)
-    new_o = np.empty(order_o.size, dtype=np.int64)
-    new_o[order_o] = np.arange(order_o.size) + n_act_all
-    start_a, start_o = np.cumsum(n_act) - n_act, np.cumsum(n_other) - n_other
-    maps = [cat([new_a[a: a + k], new_o[o: o + m]]) for a, k, o, m in zip(start_a, n_act, start_o, n_other)]
-    act_labels = pd.concat([pd.Series(p.labels[: p.n_act], dtype="str") for p in parts], ignore_index=True)
-    labels = pd.Index(pd.concat([act_labels.take(order_a), other_labels.take(order_o)], ignore_index=True))
-    if not labels.is_unique:
-        raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
-                         "experiences and purchases in one part).")
-
-    def stack(name: str) -> np.ndarray:
-        return cat([getattr(p, name) for p in parts])
-
-    def codes(name: str) -> np.ndarray:
-        return cat([m[getattr(p, name)] for p, m in zip(parts, maps)])
-
-    counts = {k: sum(p.counts[k] for p in parts) for k in first.counts}
-    amounts = None if any(p.p_amounts is None for p in parts) else stack("p_amounts")  # (the same columns)
-    b_codes, b_t = codes("b_codes"), stack("b_t")
-    b_order = np.lexsort((b_t, b_codes))
-    g_codes, a_codes = codes("g_codes"), codes("a_codes")
-    g_order = customer_order(labels.take(g_codes))  # (stable: a customer's rows keep their order)
-    a_order = customer_order(labels.take(a_codes))
-    with_rows = [p for p in parts if p.counts["experience_rows"]]
-    responses = (None if any(p.b_response is None for p in with_rows) or not with_rows else
-                 [cat([np.array([], dtype=object) if p.b_response is None else getattr(p, n) for p in parts])
-                  for n in ("b_response", "late_response")])
-    return _EpisodeRows(
-        counts=counts, labels=labels, n_codes=len(labels), n_act=n_act_all, as_of_ns=first.as_of_ns,
-        known_at=(with_rows or parts)[0].known_at, p_codes=codes("p_codes"), p_ns=stack("p_ns"), p_amounts=amounts,
-        c_codes=codes("c_codes"), c_t=stack("c_t"), an_codes=codes("an_codes"), an_t=stack("an_t"),
-        ga_codes=codes("ga_codes"), ga_t=stack("ga_t"), bd_codes=codes("bd_codes"), bd_t=stack("bd_t"),
-        b_codes=b_codes[b_order], b_t=b_t[b_order], b_created=stack("b_created")[b_order],
-        b_creation=stack("b_creation")[b_order], b_answer=stack("b_answer")[b_order], g_codes=g_codes[g_order],
-        g_t=stack("g_t")[g_order], g_creation=stack("g_creation")[g_order], a_codes=a_codes[a_order],
-        a_t=stack("a_t")[a_order], act_first=np.sort(cat(firsts)),
-        b_response=None if responses is None else responses[0][b_order],
-        late_response=None if responses is None else responses[1], index=first.index,
-        count_open_purchases=first.count_open_purchases, positioned=True)
 
 
 def _index_episodes(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, index: str,
@@ -1088,9 +1029,10 @@ _CENSOR_COVARIATES: tuple[str, ...] = _MODEL_COVARIATES[:5] + ("one purchase onl
 
 def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray],
              answers: _Purchases | None = None, before: np.ndarray | None = None,
-             good: _Purchases | None = None) -> dict[str, np.ndarray]:
+             good: _Purchases | None = None, *, always: bool = False) -> dict[str, np.ndarray]:
     """The pre-index history at ``t`` (purchases at or before ``t``; survey answers, and the good ones among them,
-    strictly before ``before``, default ``t``, so that an index answer is not its own history): raw values."""
+    strictly before ``before``, default ``t``, so that an index answer is not its own history): raw values. The
+    answers' columns when there are answers (``always``: also without, zeros: a partition's columns)."""
     st = pur.start[codes]
     n = fol["n_prior"].astype(float)
     first = pur.at[np.minimum(st, max(pur.at.size - 1, 0))] if pur.at.size else t
@@ -1100,15 +1042,15 @@ def _history(pur: _Purchases, codes: np.ndarray, t: np.ndarray, fol: dict[str, n
     out = {"purchases": n, "purchases in the last 365 days": n365,
            "purchases per year": n / (tenure + 30.0) * 365.25, "days since the last purchase": recency,
            "days since the first purchase": tenure}
-    if pur.cum is not None:
-        out["spend"] = np.maximum(pur.cum[fol["pos"]] - pur.cum[st], 0.0)
-    if answers is not None and answers.at.size:
+    if pur.own is not None:
+        out["spend"] = np.maximum(pur.spend(fol["pos"], st), 0.0)
+    if answers is not None and (always or answers.at.size):
         b = t if before is None else np.minimum(before, t)
         upto = answers.after(codes, b - 1)
         out["survey answers"] = (upto - answers.start[codes]).astype(float)
         out["survey answers in the last 365 days"] = np.maximum(
             upto - answers.after(codes, t - 365 * _DAY_NS), 0).astype(float)
-        if good is not None and good.at.size:
+        if good is not None and (always or good.at.size):
             out["good survey answers"] = (good.after(codes, b - 1) - good.start[codes]).astype(float)
     return out
 
@@ -1439,9 +1381,300 @@ def _km_grid(cells: sparse.csr_matrix, weights: list[np.ndarray], bounds: np.nda
     return np.where(missing, np.nan, s_w), np.where(missing, np.nan, rmst)
 
 
+# =========================================================================== the partitions' rounds
+#: The follow-up of an index episode as the figures read it (:meth:`_Purchases.follow` without the look-up
+#: positions, which only a partition can read).
+_FOLLOW: tuple[str, ...] = ("n_prior", "event", "duration", "followup")
+#: The history columns that read the survey answers (:func:`_history`); kept only when some part has answers
+#: (the good answers' column: when some part has good ones).
+_ANSWER_HISTORY: tuple[str, ...] = ("survey answers", "survey answers in the last 365 days")
+_GOOD_HISTORY = "good survey answers"
+
+
+class AvoidancePart:
+    """One partition of customers' index episodes with their look-ups, answering :func:`avoidance`'s rounds.
+
+    Built from :func:`avoidance_part`'s rows where they are (a Dask worker),
+    it looks up purchases, contacts and answers for its own customers only and
+    answers the combining step with rows per index episode or drawn control:
+    the follow-up, the history before the index, earlier contacts, the next
+    bad experience. No purchase leaves the partition: the combining step
+    holds the index episodes, the cases and at most ``_CAND_MAX_ROWS`` drawn
+    controls, however many purchases there are. :func:`avoidance` on whole
+    tables asks the same rounds of one part.
+
+    Parameters
+    ----------
+    rows : object
+        :func:`avoidance_part` of the partition.
+    """
+
+    def __init__(self, rows: _EpisodeRows) -> None:
+        if not isinstance(rows, _EpisodeRows):
+            raise TypeError("AvoidancePart needs the rows of avoidance_part(...).")
+        self.ep = _episodes_from_rows(rows)
+        self.index, self.count_open = rows.index, rows.count_open_purchases
+        self.positioned = rows.positioned
+        self.first_row = rows.act_first  # (each purchaser's first activity row; None on whole tables)
+
+    def _keys(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        return _customer_keys(self.ep, self.first_row, codes)
+
+    def _history(self, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray],
+                 before: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """:func:`_history` with the answers' columns always (zeros without answers here; the combining step
+        keeps them when any part has answers)."""
+        ep = self.ep
+        return _history(ep.pur, codes, t, fol, ep.answers, before, ep.good_answers, always=True)
+
+    def _contacts_before(self, codes: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Contacts strictly before ``t``."""
+        c = self.ep.contacts
+        return (c.after(codes, t - 1) - c.start[codes]).astype(float)
+
+    def _next_bad(self, codes: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        nb = self.ep.bads.follow(codes, t, self.ep.as_of_ns)
+        return {"duration": nb["duration"], "event": nb["event"]}
+
+    def episodes(self, min_prior: int) -> dict[str, Any]:
+        """Round 1: the bad and good index episodes' rows (their customers, times, follow-up; the bad ones'
+        pre-index rate and median purchase interval with at least ``min_prior`` purchases; the first bad
+        ones' history, earlier contacts and next bad experience), and the counts."""
+        ep = self.ep
+        codes, bad = ep.b_codes, ep.bad
+        first = np.flatnonzero(ep.b_first)
+        hist = self._history(codes[first], ep.b_t[first], {k: v[first] for k, v in bad.items()}, ep.b_created[first])
+        n = codes.size
+
+        def full(v: np.ndarray) -> np.ndarray:  # (a first bad episode's value on its row; NaN on the others)
+            out = np.full(n, np.nan)
+            out[first] = v
+            return out
+
+        nb = self._next_bad(codes[first], ep.b_t[first])
+        b = {**self._keys(codes), "t": ep.b_t, "created": ep.b_created, "creation": ep.b_creation,
+             "answer": ep.b_answer, "first": ep.b_first, **{k: bad[k] for k in _FOLLOW},
+             "rate": _pre_index_rate(ep.pur, codes, ep.b_t, bad),
+             "median_interval": _median_intervals(ep.pur, codes, bad["pos"], bad["n_prior"], min_prior),
+             "hist": {k: full(v) for k, v in hist.items()},
+             "prior": full(self._contacts_before(codes[first], ep.b_created[first])),
+             "next_bad_duration": full(nb["duration"]), "next_bad_event": full(nb["event"].astype(float))}
+        good = ep.good
+        g = {**self._keys(ep.g_codes), "t": ep.g_t, "creation": ep.g_creation, **{k: good[k] for k in _FOLLOW},
+             "censored_by_bad": good["censored_by_bad"]}
+        return {"counts": ep.counts, "known_at": ep.known_at, "as_of_ns": ep.as_of_ns, "index": self.index,
+                "count_open": self.count_open, "positioned": self.positioned,
+                "answers": int(ep.answers.at.size), "good_answers": int(ep.good_answers.at.size),
+                "answer_rows": int(ep.a_codes.size),
+                "bad": b, "good": g}
+
+    def _answer_rows(self, months: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+        """The survey answers eligible as controls of answer-indexed cases in ``months`` (the cases' months):
+        rated, not bad, in one of the months, by a purchaser with a purchase before and no bad experience up
+        to then (as :func:`_answer_trials` chose them on the whole tables)."""
+        ep = self.ep
+        M = months.size
+        first_bad = np.full(ep.n_codes, _NEVER, dtype=np.int64)
+        first_bad[ep.b_codes[ep.b_first]] = ep.b_t[ep.b_first]
+        a_codes, a_t = ep.a_codes, ep.a_t
+        a_month = _month(a_t)
+        m = np.minimum(np.searchsorted(months, a_month), M - 1)
+        ok = (months[m] == a_month) & (a_codes < ep.n_act) & (a_t < first_bad[a_codes])
+        a_codes, a_t, m = a_codes[ok], a_t[ok], m[ok]
+        fol = ep.pur.follow(a_codes, a_t, ep.as_of_ns)
+        ok = fol["n_prior"] > 0
+        return a_codes[ok], a_t[ok], m[ok], {k: v[ok] for k, v in fol.items()}
+
+    def answer_eligible(self, months: np.ndarray) -> int:
+        """Round: how many survey answers here are eligible controls in ``months``."""
+        return int(self._answer_rows(np.asarray(months, dtype=np.int64))[0].size)
+
+    def answer_controls(self, months: np.ndarray, frac: float, seed: int) -> dict[str, Any]:
+        """Round: the eligible survey answers kept by the hash draw with probability ``frac`` (all at 1), with
+        what the comparison reads of them."""
+        ep = self.ep
+        months = np.asarray(months, dtype=np.int64)
+        a_codes, a_t, m, fol = self._answer_rows(months)
+        if frac < 1.0:  # (the draw of _answer_trials: a hash of what the data say, not of the pseudonym)
+            sig = (pd.Series(ep.pur.first()[a_codes]).astype("str") + ":" + pd.Series(a_t).astype("str") + ":"
+                   + pd.Series(fol["n_prior"]).astype("str"))
+            keep = _uniform(unit_hash(sig.to_numpy(), seed), months[m] * 7919 + 3) < frac
+            a_codes, a_t, m = a_codes[keep], a_t[keep], m[keep]
+            fol = {k: v[keep] for k, v in fol.items()}
+        c = ep.contacts
+        nxt = c.after(a_codes, a_t)
+        has = nxt < c.start[a_codes + 1]
+        contact = np.where(has, c.at[np.minimum(nxt, max(c.at.size - 1, 0))], _NEVER)
+        return self._control_rows(a_codes, a_t, m, fol, contact)
+
+    def _control_rows(self, codes: np.ndarray, t: np.ndarray, m: np.ndarray, fol: dict[str, np.ndarray],
+                      contact: np.ndarray, **more: np.ndarray) -> dict[str, Any]:
+        nb = self._next_bad(codes, t)
+        return {**self._keys(codes), "t": t, "m": m, **{k: fol[k] for k in _FOLLOW},
+                "hist": self._history(codes, t, fol),
+                "contact": np.where(contact == _NEVER, np.inf, (contact - t) / _DAY_NS),
+                "prior": self._contacts_before(codes, t), "next_bad_duration": nb["duration"],
+                "next_bad_event": nb["event"].astype(float), **more}
+
+    def _eligible(self, t0: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each purchaser's range of trials ``[lo, hi)`` (time zeros ``t0`` in [first purchase, first
+        contact)), first purchase and first contact."""
+        ep = self.ep
+        first_buy = ep.pur.first()[: ep.n_act]
+        first_contact = ep.contacts.first()[: ep.n_act]
+        lo = np.searchsorted(t0, first_buy, side="left")
+        hi = np.maximum(np.searchsorted(t0, first_contact, side="left"), lo)
+        return lo, hi, first_buy, first_contact
+
+    def pools(self, t0: np.ndarray) -> np.ndarray:
+        """Round: the purchasers here eligible in each trial (of time zeros ``t0``), as differences
+        (``bincount(lo) - bincount(hi)``; their cumulative sum over the parts' total is the pool)."""
+        t0 = np.asarray(t0, dtype=np.int64)
+        lo, hi, _, _ = self._eligible(t0)
+        return np.bincount(lo, minlength=t0.size + 1) - np.bincount(hi, minlength=t0.size + 1)
+
+    def candidates(self, t0: np.ndarray, months: np.ndarray, frac: np.ndarray, seed: int) -> dict[str, Any]:
+        """Round: the first phase's draw of control rows here (each eligible (purchaser, trial) kept with
+        probability ``frac[trial]`` by a hash of what the data say about the customer), with their hash
+        (the second phase draws again from it) and what the comparison reads of them."""
+        ep = self.ep
+        t0, months = np.asarray(t0, dtype=np.int64), np.asarray(months, dtype=np.int64)
+        lo, hi, first_buy, first_contact = self._eligible(t0)
+        pur = ep.pur
+        n_pur = np.diff(pur.start)[: ep.n_act]
+        last_buy = pur.at[np.maximum(pur.start[1: ep.n_act + 1] - 1, 0)] if pur.at.size else np.zeros(ep.n_act,
+                                                                                                         np.int64)
+        signature = (pd.Series(first_buy).astype("str") + ":" + pd.Series(n_pur).astype("str") + ":"
+                     + pd.Series(last_buy).astype("str") + ":" + pd.Series(first_contact).astype("str"))
+        h = unit_hash(signature.to_numpy(), seed)
+        codes, m = _draw(lo, hi, months, np.asarray(frac, dtype=float), h, 1)
+        t = t0[m]
+        return self._control_rows(codes, t, m, pur.follow(codes, t, ep.as_of_ns), first_contact[codes], h=h[codes])
+
+
+def _customer_keys(ep: _Episodes, first_row: np.ndarray | None, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Each row's customer: its code in the part, its first activity row (``first_row`` of the part's purchasers;
+    -1 without a purchase or without ``first_row``) and its label."""
+    pos = (np.full(codes.size, -1, dtype=np.int64) if first_row is None or not ep.n_act else
+           np.where(codes < ep.n_act, first_row[np.minimum(codes, ep.n_act - 1)], -1).astype(np.int64))
+    return {"code": codes.astype(np.int64), "pos": pos,
+            "label": ep.labels.take(codes).to_numpy(dtype=object) if codes.size else np.array([], dtype=object)}
+
+
+def _stack(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rows of the parts (dicts of arrays, nested dicts too) stacked."""
+    return {k: _stack([p[k] for p in parts]) if isinstance(v, dict)
+            else np.concatenate([p[k] for p in parts]) if len(parts) > 1 else v for k, v in parts[0].items()}
+
+
+def _take(rows: dict[str, Any], idx: np.ndarray) -> dict[str, Any]:
+    """The rows ``idx`` of a dict of arrays (nested dicts too)."""
+    return {k: _take(v, idx) if isinstance(v, dict) else v[idx] for k, v in rows.items()}
+
+
+_BIG = np.int64(2) ** 62  # (keys of customers without a purchase: after every activity row's position)
+
+
+@dataclass
+class _Gathered:
+    """What the figures read of every part's index episodes (:meth:`AvoidancePart.episodes`), their rows in the
+    whole tables' order, and how to put the parts' later rows in it."""
+
+    counts: dict[str, Any]
+    known_at: bool
+    as_of_ns: int
+    bad: dict[str, Any]
+    good: dict[str, Any]
+    answers: bool  # (some part has survey answers: the history has their columns)
+    good_answers: bool
+    answer_rows: int  # (rated survey answers that were not bad, on or before as_of: answer-trial candidates)
+    offsets: np.ndarray | None  # (per part, the place of its activity rows' positions; None with one part)
+    index: str = "first"
+    count_open: bool = False
+
+    @classmethod
+    def of(cls, got: list[dict[str, Any]]) -> _Gathered:
+        first = got[0]
+        for p in got[1:]:
+            if (p["as_of_ns"], p["index"], p["count_open"]) != (first["as_of_ns"], first["index"],
+                                                                 first["count_open"]):
+                raise ValueError("the parts were built with different as_of, index or count_open_purchases; build "
+                                 "every part with the same options.")
+        counts = {k: sum(p["counts"][k] for p in got) for k in first["counts"]}
+        with_rows = [p for p in got if p["counts"]["experience_rows"]]
+        if len(got) == 1:
+            offsets, bad, good = None, first["bad"], first["good"]
+            bad = {**bad, "key": bad["code"]}
+            good = {**good, "key": good["code"]}
+        else:
+            offsets = np.cumsum([0] + [p["counts"]["activity_rows"] for p in got[:-1]])
+            offsets = np.where([p["positioned"] for p in got], 0, offsets).astype(np.int64)
+            bad = _stack([p["bad"] for p in got])
+            pos = np.concatenate([np.where(p["bad"]["pos"] >= 0, p["bad"]["pos"] + off, -1)
+                                  for p, off in zip(got, offsets)])
+            bad["key"] = _keys(pos, bad["label"])
+            bad = _take(bad, np.lexsort((bad["t"], bad["key"])))
+            good = _stack([p["good"] for p in got])
+            pos = np.concatenate([np.where(p["good"]["pos"] >= 0, p["good"]["pos"] + off, -1)
+                                  for p, off in zip(got, offsets)])
+            good["key"] = _keys(pos, good["label"])
+            good = _take(good, customer_order(good["label"]))  # (stable: a customer's rows keep their order)
+            if n_distinct(bad["key"][bad["first"]]) < int(bad["first"].sum()) or n_distinct(good["key"]) < good[
+                    "key"].size:
+                raise ValueError("a customer is in more than one part; split the tables by customer (each "
+                                 "customer's experiences and purchases in one part).")
+        answers = sum(p["answers"] for p in got) > 0
+        return cls(counts=counts, known_at=(with_rows or got)[0]["known_at"], as_of_ns=first["as_of_ns"], bad=bad,
+                   good=good, answers=answers, good_answers=answers and sum(p["good_answers"] for p in got) > 0,
+                   answer_rows=sum(p["answer_rows"] for p in got), offsets=offsets, index=first["index"],
+                   count_open=first["count_open"])
+
+    def rows(self, got: list[dict[str, Any]], *, by_label: bool = False) -> dict[str, Any]:
+        """The parts' control rows stacked with their customers' keys, in the whole tables' order: by
+        trial month, then customer (``by_label``: by customer label, a customer's rows in their order)."""
+        if self.offsets is None:
+            return {**got[0], "key": got[0]["code"]}
+        rows = _stack(got)
+        pos = np.concatenate([np.where(p["pos"] >= 0, p["pos"] + off, -1) for p, off in zip(got, self.offsets)])
+        if (pos < 0).any():
+            raise ValueError("a control row of a customer without a purchase; build the parts with avoidance_part.")
+        rows["key"] = pos
+        return _take(rows, customer_order(rows["label"]) if by_label else np.lexsort((pos, rows["m"])))
+
+    def history(self, hist: dict[str, np.ndarray], idx: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The history columns as :func:`_history` gives them on the whole tables (the answers' only when some
+        part has answers), of rows ``idx``."""
+        drop = (*_ANSWER_HISTORY, _GOOD_HISTORY) if not self.answers else () if self.good_answers else (
+            _GOOD_HISTORY,)
+        return {k: v if idx is None else v[idx] for k, v in hist.items() if k not in drop}
+
+    def more(self, rows: dict[str, Any], idx: np.ndarray | None = None) -> dict[str, Any]:
+        """What the comparison reads of rows ``idx`` (all) beside their trial: label, history, earlier contacts,
+        next bad experience (:class:`_Trials`' ``case_more``, ``ctrl_more``)."""
+        def at(v: np.ndarray) -> np.ndarray:
+            return v if idx is None else v[idx]
+
+        return {"label": at(rows["label"]), "hist": self.history(rows["hist"], idx), "prior": at(rows["prior"]),
+                "next_bad_duration": at(rows["next_bad_duration"]),
+                "next_bad_event": at(rows["next_bad_event"]) > 0}
+
+
+def _keys(pos: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Customer keys in the whole tables' order: purchasers by their first activity row's position (``pos``),
+    the others (``pos`` -1) after them in the order of their labels (:func:`customer_order`)."""
+    key = pos.astype(np.int64).copy()
+    other = np.flatnonzero(pos < 0)
+    if other.size:
+        o = customer_order(labels[other])
+        rank, _ = factorize(pd.Series(labels[other][o], dtype="str"))
+        key[other[o]] = _BIG + rank.astype(np.int64)
+    return key
+
+
 @dataclass
 class _Trials:
-    """The sequential trials: cases, sampled control rows, pools, covariates."""
+    """The sequential trials: cases, sampled control rows, pools, covariates; ``case_more`` and ``ctrl_more``:
+    what the parts looked up for them (``label``, ``hist``, ``prior``, ``next_bad_duration``, ``next_bad_event``)."""
 
     case_idx: np.ndarray
     case_codes: np.ndarray
@@ -1457,6 +1690,8 @@ class _Trials:
     ctrl_design: np.ndarray
     n_pools: int
     info: dict[str, Any]
+    case_more: dict[str, Any]
+    ctrl_more: dict[str, Any]
     case_family: np.ndarray | None = None
     ctrl_family: np.ndarray | None = None
 
@@ -1496,7 +1731,7 @@ def _draw(lo: np.ndarray, hi: np.ndarray, months: np.ndarray, frac: np.ndarray, 
     return np.concatenate(codes).astype(np.int64), np.concatenate(ms)
 
 
-def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
+def _trials(g: _Gathered, cases: np.ndarray, seed: int, ask: Any) -> _Trials | None:
     """Trial months, their time zero, the eligible controls (drawn per month) and the pools of months.
 
     Controls are drawn in two phases: a large random draw of the eligible
@@ -1505,11 +1740,12 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
     controls resemble the cases and their final weights vary little). Every
     drawn row carries its design weight, the inverse of its probability of
     being drawn; the draws are hashes of the customer, so they do not depend
-    on the order or the partition of the data.
+    on the order or the partition of the data. Each partition draws its own
+    controls (:meth:`AvoidancePart.pools`, :meth:`AvoidancePart.candidates`,
+    asked by ``ask``) and looks up their history.
     """
-    pur = ep.pur
-    c_codes, c_t = ep.b_codes[cases], ep.b_t[cases]
-    c_fol = {k: v[cases] for k, v in ep.bad.items()}
+    c_codes, c_t = g.bad["key"][cases], g.bad["t"][cases]
+    c_fol = {k: g.bad[k][cases] for k in _FOLLOW}
     c_month = _month(c_t)
     months, c_m = np.unique(c_month, return_inverse=True)
     M = months.size
@@ -1517,30 +1753,20 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
     t0 = np.round(pd.Series(c_t.astype(float)).groupby(c_m).median().to_numpy()).astype(np.int64)
     n_case = np.bincount(c_m, minlength=M)
     # eligible for the trials whose time zero lies in [first purchase, first contact): a contiguous range
-    first_buy = pur.first()[: ep.n_act]
-    first_contact = ep.contacts.first()[: ep.n_act]
-    lo = np.searchsorted(t0, first_buy, side="left")
-    hi = np.maximum(np.searchsorted(t0, first_contact, side="left"), lo)
-    pool = np.cumsum(np.bincount(lo, minlength=M + 1) - np.bincount(hi, minlength=M + 1))[:M]
-    # draws hash what the data says about a customer (purchase history, first contact), not the pseudonym, so
-    # point estimates do not move with the pseudonymisation secret
-    n_pur = np.diff(pur.start)[: ep.n_act]
-    last_buy = pur.at[np.maximum(pur.start[1: ep.n_act + 1] - 1, 0)] if pur.at.size else np.zeros(ep.n_act, np.int64)
-    signature = (pd.Series(first_buy).astype("str") + ":" + pd.Series(n_pur).astype("str") + ":"
-                 + pd.Series(last_buy).astype("str") + ":" + pd.Series(first_contact).astype("str"))
-    h = unit_hash(signature.to_numpy(), seed)
-    # phase 1: a large random draw
+    pool = np.cumsum(np.sum(ask("pools", t0=t0), axis=0))[:M]
+    # phase 1: a large random draw; the draws hash what the data says about a customer (purchase history, first
+    # contact), not the pseudonym, so point estimates do not move with the pseudonymisation secret
     want = np.minimum(pool, np.maximum(_CAND_MIN_PER_TRIAL, _CAND_PER_CASE * n_case))
     if want.sum() > _CAND_MAX_ROWS:
         want = np.minimum(pool, np.maximum(np.ceil(want * _CAND_MAX_ROWS / want.sum()), 4 * _MIN_CTRL_PER_BLOCK))
     frac1 = np.where(pool > 0, want / np.maximum(pool, 1), 0.0)
-    a_codes, a_m = _draw(lo, hi, months, frac1, h, 1)
+    cand = g.rows(ask("candidates", t0=t0, months=months, frac=frac1, seed=seed))
+    a_codes, a_m = cand["key"], cand["m"]
     if a_codes.size < _MIN_CTRL_PER_BLOCK:
         return None
-    a_t = t0[a_m]
-    a_fol = pur.follow(a_codes, a_t, ep.as_of_ns)
-    mc = _model_matrix(_history(pur, c_codes, c_t, c_fol, ep.answers, ep.b_created[cases], ep.good_answers))
-    ma = _model_matrix(_history(pur, a_codes, a_t, a_fol, ep.answers, good=ep.good_answers))
+    case_more = g.more(g.bad, cases)
+    mc = _model_matrix(case_more["hist"])
+    ma = _model_matrix(g.history(cand["hist"]))
     Zc, Za, names = _standardise(mc, ma, _MODEL_COVARIATES)
     pool1 = _pools(np.bincount(a_m, minlength=M))
     d1 = 1.0 / frac1[a_m]
@@ -1567,24 +1793,24 @@ def _trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
         free = np.bincount(a_m, weights=np.where(capped, 0.0, score), minlength=M)
         scale = np.where(free > 0, np.maximum(rest, 0.0) / np.maximum(free, 1e-300), scale)
     prob = np.minimum(1.0, scale[a_m] * score)
-    keep = _uniform(h[a_codes], months[a_m] * 7919 + 2) < prob
+    keep = _uniform(cand["h"], months[a_m] * 7919 + 2) < prob
     k_codes, k_m = a_codes[keep], a_m[keep]
     if k_codes.size < _MIN_CTRL_PER_BLOCK:
         return None
     pool_of = _pools(np.bincount(k_m, minlength=M))
     k_t = t0[k_m]
-    fol = {k: v[keep] for k, v in a_fol.items()}
-    contact = first_contact[k_codes]
+    kept = _take(cand, np.flatnonzero(keep))
     info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(k_codes.size),
             "control_customers": n_distinct(k_codes), "eligible_control_rows": int(pool.sum()),
             "first_phase_rows": int(a_codes.size)}
-    return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol, ctrl_codes=k_codes,
-                   ctrl_t=k_t, ctrl_month=months[k_m], ctrl_pool=pool_of[k_m], ctrl_fol=fol,
-                   ctrl_contact=np.where(contact == _NEVER, np.inf, (contact - k_t) / _DAY_NS),
-                   ctrl_design=d1[keep] / prob[keep], n_pools=int(pool_of.max() + 1), info=info)
+    return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol,
+                   ctrl_codes=k_codes, ctrl_t=k_t, ctrl_month=months[k_m], ctrl_pool=pool_of[k_m],
+                   ctrl_fol={k: kept[k] for k in _FOLLOW}, ctrl_contact=kept["contact"],
+                   ctrl_design=d1[keep] / prob[keep], n_pools=int(pool_of.max() + 1), info=info,
+                   case_more=case_more, ctrl_more=g.more(kept))
 
 
-def _answer_trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | None:
+def _answer_trials(g: _Gathered, cases: np.ndarray, seed: int, ask: Any) -> _Trials | None:
     """The active comparator of the cases indexed by a survey answer that is not about a ticket.
 
     Answering a survey shows that the customer is still engaged; customers
@@ -1597,49 +1823,28 @@ def _answer_trials(ep: _Episodes, cases: np.ndarray, seed: int) -> _Trials | Non
     ``_CTRL_MAX_ROWS`` rows by a hash draw of the customer and month (each
     row carrying the inverse of its probability).
     """
-    if cases.size == 0 or ep.a_codes.size == 0:
+    if cases.size == 0 or g.answer_rows == 0 or cases.size < _MIN_ANSWER_CASES:
         return None
-    pur = ep.pur
-    c_codes, c_t = ep.b_codes[cases], ep.b_t[cases]
-    c_fol = {k: v[cases] for k, v in ep.bad.items()}
+    c_codes, c_t = g.bad["key"][cases], g.bad["t"][cases]
+    c_fol = {k: g.bad[k][cases] for k in _FOLLOW}
     months, c_m = np.unique(_month(c_t), return_inverse=True)
     M = months.size
-    first_bad = np.full(ep.n_codes, _NEVER, dtype=np.int64)
-    first_bad[ep.b_codes[ep.b_first]] = ep.b_t[ep.b_first]
-    a_codes, a_t = ep.a_codes, ep.a_t
-    a_month = _month(a_t)
-    m = np.minimum(np.searchsorted(months, a_month), M - 1)
-    ok = (months[m] == a_month) & (a_codes < ep.n_act) & (a_t < first_bad[a_codes])
-    a_codes, a_t, m = a_codes[ok], a_t[ok], m[ok]
-    fol = pur.follow(a_codes, a_t, ep.as_of_ns)
-    ok = fol["n_prior"] > 0
-    a_codes, a_t, m = a_codes[ok], a_t[ok], m[ok]
-    fol = {k: v[ok] for k, v in fol.items()}
-    n_elig = int(a_codes.size)
+    n_elig = int(sum(ask("answer_eligible", months=months)))
     frac = min(1.0, _CTRL_MAX_ROWS / max(n_elig, 1))
-    if frac < 1.0:
-        # a hash of what the data say (first purchase, the answer's time, purchases before), not of the
-        # pseudonym, so that the draw does not move with the pseudonymisation secret
-        sig = (pd.Series(pur.first()[a_codes]).astype("str") + ":" + pd.Series(a_t).astype("str") + ":"
-               + pd.Series(fol["n_prior"]).astype("str"))
-        h = unit_hash(sig.to_numpy(), seed)
-        keep = _uniform(h, months[m] * 7919 + 3) < frac
-        a_codes, a_t, m = a_codes[keep], a_t[keep], m[keep]
-        fol = {k: v[keep] for k, v in fol.items()}
-    if a_codes.size < max(_MIN_CTRL_PER_BLOCK, _MIN_ANSWER_CONTROLS) or cases.size < _MIN_ANSWER_CASES:
+    rows = g.rows(ask("answer_controls", months=months, frac=frac, seed=seed), by_label=True)
+    a_codes, a_t, m = rows["key"], rows["t"], rows["m"]
+    if a_codes.size < max(_MIN_CTRL_PER_BLOCK, _MIN_ANSWER_CONTROLS):
         return None
     pool_of = _pools(np.bincount(m, minlength=M))
-    nxt = ep.contacts.after(a_codes, a_t)
-    has = nxt < ep.contacts.start[a_codes + 1]
-    contact = np.where(has, ep.contacts.at[np.minimum(nxt, max(ep.contacts.at.size - 1, 0))], _NEVER)
     info = {"trial_months": int(M), "pools": int(pool_of.max() + 1), "control_rows": int(a_codes.size),
             "control_customers": n_distinct(a_codes), "eligible_control_rows": n_elig,
             "first_phase_rows": int(a_codes.size), "answer_cases": int(cases.size),
             "answer_control_rows": int(a_codes.size), "answer_eligible_control_rows": n_elig}
     return _Trials(case_idx=cases, case_codes=c_codes, case_t=c_t, case_pool=pool_of[c_m], case_fol=c_fol,
-                   ctrl_codes=a_codes, ctrl_t=a_t, ctrl_month=months[m], ctrl_pool=pool_of[m], ctrl_fol=fol,
-                   ctrl_contact=np.where(contact == _NEVER, np.inf, (contact - a_t) / _DAY_NS),
-                   ctrl_design=np.full(a_codes.size, 1.0 / frac), n_pools=int(pool_of.max() + 1), info=info)
+                   ctrl_codes=a_codes, ctrl_t=a_t, ctrl_month=months[m], ctrl_pool=pool_of[m],
+                   ctrl_fol={k: rows[k] for k in _FOLLOW}, ctrl_contact=rows["contact"],
+                   ctrl_design=np.full(a_codes.size, 1.0 / frac), n_pools=int(pool_of.max() + 1), info=info,
+                   case_more=g.more(g.bad, cases), ctrl_more=g.more(rows))
 
 
 def _merge_trials(a: _Trials | None, b: _Trials | None) -> _Trials | None:
@@ -1661,7 +1866,8 @@ def _merge_trials(a: _Trials | None, b: _Trials | None) -> _Trials | None:
         ctrl_month=cat([a.ctrl_month, b.ctrl_month]), ctrl_pool=cat([a.ctrl_pool, b.ctrl_pool + a.n_pools]),
         ctrl_fol={k: cat([a.ctrl_fol[k], b.ctrl_fol[k]]) for k in a.ctrl_fol},
         ctrl_contact=cat([a.ctrl_contact, b.ctrl_contact]), ctrl_design=cat([a.ctrl_design, b.ctrl_design]),
-        n_pools=a.n_pools + b.n_pools, info=info,
+        n_pools=a.n_pools + b.n_pools, info=info, case_more=_stack([a.case_more, b.case_more]),
+        ctrl_more=_stack([a.ctrl_more, b.ctrl_more]),
         case_family=cat([a.case_family, b.case_family + a.case_family.max() + 1]),
         ctrl_family=cat([a.ctrl_family, b.ctrl_family + a.case_family.max() + 1]))
 
@@ -1679,11 +1885,13 @@ def _smd(case: np.ndarray, ctrl: np.ndarray, d: np.ndarray, w: np.ndarray) -> tu
     return m1, m0, mw, (m1 - m0) / sd, (m1 - mw) / sd
 
 
-def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, confidence: float) -> dict[str, Any]:
-    """The primary and secondary no-contact comparisons, their balance and their customer bootstrap."""
+def _comparison(g: _Gathered, ask: Any, *, window: float, n_resamples: int, seed: int,
+                confidence: float) -> dict[str, Any]:
+    """The primary and secondary no-contact comparisons, their balance and their customer bootstrap (the parts'
+    controls asked by ``ask``)."""
     out: dict[str, Any] = {"rows": {}, "curve": None, "balance": None, "controls": None}
-    first = ep.b_first
-    eligible = first & (ep.bad["n_prior"] > 0)
+    first = g.bad["first"]
+    eligible = first & (g.bad["n_prior"] > 0)
     info: dict[str, Any] = {"bad_customers": int(first.sum()), "cases": int(eligible.sum()),
                             "cases_without_prior_purchase": int((first & ~eligible).sum())}
     out["info"] = info
@@ -1692,19 +1900,17 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
                          else "no bad experience on or before as_of")
         return out
     idx = np.nonzero(eligible)[0]
-    answer = ep.b_answer[idx]
-    tr_answer = _answer_trials(ep, idx[answer], seed)
+    answer = g.bad["answer"][idx]
+    tr_answer = _answer_trials(g, idx[answer], seed, ask)
     if tr_answer is None:  # no answers to compare with: those cases join the no-contact trials
         answer = np.zeros(idx.size, dtype=bool)
-    tr = _merge_trials(_trials(ep, idx[~answer], seed) if (~answer).any() else None, tr_answer)
+    tr = _merge_trials(_trials(g, idx[~answer], seed, ask) if (~answer).any() else None, tr_answer)
     if tr is None:
         out["reason"] = "too few customers without contact at the bad-experience index dates to compare with"
         return out
     info.update(tr.info)
     # ------------------------------------------------------------------ covariates and the weighting
-    hc = _history(ep.pur, tr.case_codes, tr.case_t, tr.case_fol, ep.answers, ep.b_created[tr.case_idx],
-                  ep.good_answers)
-    hk = _history(ep.pur, tr.ctrl_codes, tr.ctrl_t, tr.ctrl_fol, ep.answers, good=ep.good_answers)
+    hc, hk = tr.case_more["hist"], tr.ctrl_more["hist"]
     mc, mk = _model_matrix(hc), _model_matrix(hk)
     Zc, Zk, names = _standardise(mc, mk, _MODEL_COVARIATES)
     n_c, n_k = tr.case_codes.size, tr.ctrl_codes.size
@@ -1759,8 +1965,7 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         rows.append((name, "model", True, *_smd(mc[name], mk[name], tr.ctrl_design, w)))
     for name in hc:
         rows.append((name, "raw", True, *_smd(hc[name], hk[name], tr.ctrl_design, w)))
-    prior = (ep.contacts.after(tr.case_codes, ep.b_created[tr.case_idx] - 1) - ep.contacts.start[tr.case_codes])
-    prior_k = ep.contacts.after(tr.ctrl_codes, tr.ctrl_t - 1) - ep.contacts.start[tr.ctrl_codes]
+    prior, prior_k = tr.case_more["prior"], tr.ctrl_more["prior"]
     rows.append(("earlier contacts", "raw", False, *_smd(prior.astype(float), prior_k.astype(float),
                                                            tr.ctrl_design, w)))
     balance = pd.DataFrame(rows, columns=["covariate", "scale", "adjusted", "mean_bad", "mean_control",
@@ -1776,10 +1981,10 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     # do bad experiences recur with the customer? The cases' next bad experience against the weighted controls'
     # first, within the window (Kaplan-Meier, censored at as_of). After the index this only diagnoses: the cases'
     # share is if anything lowered by the experience (fewer purchases, fewer tickets)
-    nb_c = ep.bads.follow(tr.case_codes, tr.case_t, ep.as_of_ns)
-    nb_k = ep.bads.follow(tr.ctrl_codes, tr.ctrl_t, ep.as_of_ns)
-    later_c = 1.0 - _surv_at(kaplan_meier(nb_c["duration"], nb_c["event"]), window, confidence)[0]
-    later_k = 1.0 - _surv_at(kaplan_meier(nb_k["duration"], nb_k["event"], weights=w), window, confidence)[0]
+    cm, km_ = tr.case_more, tr.ctrl_more
+    later_c = 1.0 - _surv_at(kaplan_meier(cm["next_bad_duration"], cm["next_bad_event"]), window, confidence)[0]
+    later_k = 1.0 - _surv_at(kaplan_meier(km_["next_bad_duration"], km_["next_bad_event"], weights=w), window,
+                             confidence)[0]
     info.update({"further_bad_within_window_cases": later_c, "first_bad_within_window_controls": later_k})
     out["recurring_bad"] = bool(later_c - later_k >= RECURRENCE_MAX)
 
@@ -1830,8 +2035,8 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
             cum = (np.concatenate([np.zeros((R, 1)), np.cumsum(lam0 * lens, axis=1)[:, :-1]], axis=1)
                    + lam0 * lens / 2.0)
             out = []
-            for g in range(lens.size):  # min(exp(h * cum_g), _MAX_IPCW), in place
-                x = np.multiply(h, cum[:, g], out=h if g == lens.size - 1 else None)
+            for i in range(lens.size):  # min(exp(h * cum_i), _MAX_IPCW), in place
+                x = np.multiply(h, cum[:, i], out=h if i == lens.size - 1 else None)
                 out.append(np.minimum(np.exp(x, out=x), _MAX_IPCW, out=x))
             return out, gamma
 
@@ -1843,9 +2048,9 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
     info["controls_contacted_before_a_purchase_within_the_window"] = int(contacted.sum())
 
     # ------------------------------------------------------------------ the customer bootstrap, weights refitted
-    units = distinct(np.concatenate([tr.case_codes, tr.ctrl_codes]))
+    units, at = np.unique(np.concatenate([tr.case_codes, tr.ctrl_codes]), return_index=True)
     pos_c, pos_k = np.searchsorted(units, tr.case_codes), np.searchsorted(units, tr.ctrl_codes)
-    labels = ep.labels[units].to_numpy()
+    labels = np.concatenate([tr.case_more["label"], tr.ctrl_more["label"]])[at]
     boot = {k: np.full(n_resamples, np.nan) for k in ("bad", "base", "cens", "rm_bad", "rm_base")}
     hashes = unit_hash(labels, seed)  # once, not per chunk of resamples
     for reps in _chunks(n_resamples, (n_c + n_k) * (p + 4)):
@@ -1871,7 +2076,8 @@ def _comparison(ep: _Episodes, *, window: float, n_resamples: int, seed: int, co
         out["rows"] = {k: (np.nan, np.nan, np.nan, np.nan, note) for k in out["rows"]}
     info["bootstrap_resamples_without_estimate"] = int((~np.isfinite(diff)).sum())
     info["s_bad_compared"] = s_bad
-    out["controls"] = {"codes": tr.ctrl_codes, "t": tr.ctrl_t, "fol": tr.ctrl_fol, "weight": w,
+    out["controls"] = {"codes": tr.ctrl_codes, "labels": tr.ctrl_more["label"], "t": tr.ctrl_t, "fol": tr.ctrl_fol,
+                       "weight": w,
                        "month": tr.ctrl_month, "contact_days": tr.ctrl_contact}
     out["cases"] = {"n": n_c, "events": int(ce.sum()), "followed": int((tr.case_fol["followup"] >= window).sum()),
                     "followup": tr.case_fol["followup"]}
@@ -2277,10 +2483,60 @@ def avoidance(
     _check_inputs(experiences, activity)
     opts = _options(window=window, index=index, baseline=baseline, changed_rule=changed_rule,
                     n_resamples=n_resamples, seed=seed, confidence=confidence)
-    # the index episodes (shared with index_durations)
-    ep = _index_episodes(experiences, activity, as_of=as_of, index=index,
-                         count_open_purchases=bool(count_open_purchases))
-    return _avoidance(ep, count_open=bool(count_open_purchases), **opts)
+    # the index episodes (shared with index_durations), asked as one partition of customers
+    part = AvoidancePart(_episode_rows(experiences, activity, as_of=as_of, index=index,
+                                       count_open_purchases=bool(count_open_purchases)))
+    return _avoidance_in_rounds(_asking([part]), **opts)
+
+
+def _asking(parts: list[AvoidancePart]) -> Any:
+    """``each(method, **kw)`` over parts held here: every part's answer to the round, in order."""
+    return lambda method, **kw: [getattr(p, method)(**kw) for p in parts]
+
+
+def avoidance_in_rounds(each: Any, *, window: float = 730, baseline: Literal["weighted", "none"] = "weighted",
+                        changed_rule: ChangedRule | Mapping[str, Any] | None = None,
+                        n_resamples: int = DEFAULT_RESAMPLES, seed: int | np.random.Generator | None = 0,
+                        confidence: float = 0.95) -> AvoidanceResult:
+    """:func:`avoidance` of partitions of customers held where they are, asked in rounds.
+
+    ``each(method, **kw)`` calls ``method`` of every partition's
+    :class:`AvoidancePart` (on a Dask worker, say) and returns their answers
+    in the parts' order. The rounds are: the index episodes' rows, then, for
+    the comparison, the trials' eligible counts and each part's own drawn
+    controls with their history. No purchase leaves its partition; the
+    result equals :func:`avoidance` on the whole tables.
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw) -> list`` over the partitions' states.
+    window, baseline, changed_rule, n_resamples, seed, confidence
+        As :func:`avoidance`.
+
+    Returns
+    -------
+    AvoidanceResult
+
+    Examples
+    --------
+    >>> exp, act, _ = simulate_avoidance_scenario(400, seed=1)
+    >>> part = AvoidancePart(avoidance_part(exp, act, as_of=act["at"].max()))
+    >>> res = avoidance_in_rounds(lambda m, **kw: [getattr(part, m)(**kw)], n_resamples=50)
+    >>> res.figure("avoid_2y_after_bad")["n"] > 0
+    True
+    """
+    opts = _options(window=window, index="first", baseline=baseline, changed_rule=changed_rule,
+                    n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return _avoidance_in_rounds(each, **opts)
+
+
+def _avoidance_in_rounds(each: Any, *, rule: ChangedRule, index: str, **opts: Any) -> AvoidanceResult:
+    """:func:`avoidance_in_rounds` with checked options (``index`` is the parts')."""
+    g = _Gathered.of(each("episodes", min_prior=rule.min_prior_purchases))
+    if g.counts["activity_rows"] == g.counts["activity_rows_dropped"]:
+        raise ValueError(_NO_PURCHASES)
+    return _avoidance(g, each, index=g.index, rule=rule, count_open=g.count_open, **opts)
 
 
 def _options(*, window: Any, index: Any, baseline: Any, changed_rule: Any, n_resamples: Any, seed: Any,
@@ -2308,15 +2564,17 @@ def _options(*, window: Any, index: Any, baseline: Any, changed_rule: Any, n_res
             "seed_int": seed_int, "confidence": confidence}
 
 
-def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule: ChangedRule, count_open: bool,
-               n_resamples: int, seed_int: int, confidence: float) -> AvoidanceResult:
-    """:func:`avoidance` from its index episodes and checked options."""
+def _avoidance(g: _Gathered, ask: Any, *, window: float, index: str, baseline: str, rule: ChangedRule,
+               count_open: bool, n_resamples: int, seed_int: int, confidence: float) -> AvoidanceResult:
+    """:func:`avoidance` from its index episodes' rows and checked options (the parts asked by ``ask`` for the
+    comparison's controls)."""
     rng_bad = np.random.default_rng(seed_int)
-    counts, labels = ep.counts, ep.labels
-    as_of_ts = pd.Timestamp(ep.as_of_ns, unit="ns", tz="UTC")
-    b_codes, b_first, bad = ep.b_codes, ep.b_first, ep.bad
-    nb, ng = b_codes.size, ep.g_codes.size
-    z_idx, outcome = _index_text(ep.known_at), _outcome_text(count_open)
+    counts = g.counts
+    as_of_ts = pd.Timestamp(g.as_of_ns, unit="ns", tz="UTC")
+    b_codes, b_first = g.bad["key"], g.bad["first"]
+    bad = {k: g.bad[k] for k in _FOLLOW}
+    nb, ng = b_codes.size, g.good["key"].size
+    z_idx, outcome = _index_text(g.known_at), _outcome_text(count_open)
     unit_first = "sampling unit: the customer (one index per customer, independent)"
 
     def flags_for(creation: np.ndarray, followup: np.ndarray) -> list[str]:
@@ -2327,7 +2585,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
             out.append("short_followup")
         return out
 
-    f_bad = flags_for(ep.b_creation[b_first], bad["followup"][b_first])
+    f_bad = flags_for(g.bad["creation"][b_first], bad["followup"][b_first])
     rows: list[dict] = []
     curves: dict[str, KaplanMeierResult | None] = {"bad": None, "good": None, "baseline": None}
     no_bad = "no bad experience on or before as_of"
@@ -2343,7 +2601,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
     # censoring that depends on how often customers buy: Kaplan-Meier within bands of the pre-index purchase rate,
     # standardised to the bad-experience customers (pooled when fewer than two strata of MIN_STRATUM customers)
     std: StratifiedSurvival | None = None
-    rate = _pre_index_rate(ep.pur, b_codes, ep.b_t, bad) if index == "first" and nb else None
+    rate = g.bad["rate"] if index == "first" and nb else None
     rate_bands = None if rate is None else _rate_band(rate, bad["n_prior"])
     if rate_bands is not None:
         std = stratified_survival(bad["duration"], bad["event"], rate_bands, min_stratum=MIN_STRATUM,
@@ -2383,7 +2641,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
                          method=method, definition=def_bad, note=note, flags=f_bad))
 
     # ------------------------------------------------------------------ after a good experience
-    good = ep.good
+    good = g.good
     def_good = (f"index: each customer's first rated experience when it was good, {z_idx}; {outcome}, and censored "
                 "when a later bad experience becomes known; comparison: none; adjustment: none; " + unit_first)
     if ng == 0:
@@ -2398,7 +2656,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
         rows.append(_row("avoid_2y_after_good", "good experience (first rated)", est, lo, hi, n=int(ng),
                          n_events=int(good["event"].sum()), n_followed=int((good["followup"] >= window).sum()),
                          method=km_method, definition=def_good, note=note,
-                         flags=flags_for(ep.g_creation, good["followup"])))
+                         flags=flags_for(g.good["creation"], good["followup"])))
 
     # ------------------------------------------------------------------ the no-contact comparison
     comp: dict[str, Any] = {}
@@ -2424,7 +2682,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
     cmp_method = ("weighted sequential trials (entropy-balancing weights); percentile interval of a customer "
                   "Poisson bootstrap refitting the weights")
     if baseline == "weighted":
-        comp = _comparison(ep, window=window, n_resamples=n_resamples, seed=seed_int, confidence=confidence)
+        comp = _comparison(g, ask, window=window, n_resamples=n_resamples, seed=seed_int, confidence=confidence)
         info = comp["info"]
         balance = comp["balance"]
         curves["baseline"] = comp["curve"]
@@ -2435,7 +2693,7 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
                                  definition=f"{what[fid]}; {design}", note=comp.get("reason", "")))
         else:
             cases = comp["cases"]
-            fl = flags_for(ep.b_creation[b_first & (bad["n_prior"] > 0)], cases["followup"])
+            fl = flags_for(g.bad["creation"][b_first & (bad["n_prior"] > 0)], cases["followup"])
             if comp["poor_overlap"]:
                 fl = fl + ["poor_overlap"]
             recur_note = (f"a further bad experience within the window for {info['further_bad_within_window_cases']:.1%}"
@@ -2466,11 +2724,11 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
             rows.append(_row(fid, groups[fid], method="not computed", definition=what[fid], note="baseline='none'"))
 
     # ------------------------------------------------------------------ changed buying
-    med = _median_intervals(ep.pur, b_codes, bad["pos"], bad["n_prior"], rule.min_prior_purchases)
+    med = g.bad["median_interval"]
     thr = np.where(np.isnan(med), rule.floor_days, np.maximum(rule.multiple * med, rule.floor_days))
     short = thr < window  # an expected cycle of at least the window: 'changed' would mean 'avoided' by definition
     ch = _changed_share(bad["duration"][short], bad["followup"][short], thr[short],
-                        labels.take(b_codes[short]).to_numpy(), window, n_resamples, seed_int, confidence,
+                        g.bad["label"][short], window, n_resamples, seed_int, confidence,
                         rate=None if rate is None else rate[short])
     long_cycle = int((~short).sum())
     ch_note = ch["reason"] or (
@@ -2544,12 +2802,12 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
                                               good["event"])
 
     # ------------------------------------------------------------------ episodes table
-    def ep_frame(group: str, codes: np.ndarray, t: np.ndarray, e: dict, *, threshold=None, first=None,
+    def ep_frame(group: str, labels: np.ndarray, t: np.ndarray, e: dict, *, threshold=None, first=None,
                  weight=None, trial=None, contact=None) -> pd.DataFrame:
-        n = codes.size
+        n = labels.size
         return pd.DataFrame({
             "group": pd.Series([group] * n, dtype="str") if n else pd.Series([], dtype="str"),
-            "customer": pd.Series(labels.take(codes).to_numpy(), dtype="str"),
+            "customer": pd.Series(labels, dtype="str"),
             "index_at": pd.to_datetime(t, unit="ns", utc=True),
             "duration_days": e["duration"],
             "event": e["event"],
@@ -2563,11 +2821,11 @@ def _avoidance(ep: _Episodes, *, window: float, index: str, baseline: str, rule:
             "first": np.ones(n, dtype=bool) if first is None else first,
         })
 
-    parts = [ep_frame("bad", b_codes, ep.b_t, bad, threshold=thr, first=b_first),
-             ep_frame("good", ep.g_codes, ep.g_t, good)]
+    parts = [ep_frame("bad", g.bad["label"], g.bad["t"], bad, threshold=thr, first=b_first),
+             ep_frame("good", g.good["label"], g.good["t"], good)]
     if comp.get("controls") is not None:
         c = comp["controls"]
-        parts.append(ep_frame("baseline", c["codes"], c["t"], c["fol"], weight=c["weight"], trial=c["month"],
+        parts.append(ep_frame("baseline", c["labels"], c["t"], c["fol"], weight=c["weight"], trial=c["month"],
                               contact=c["contact_days"]))
     episodes = pd.concat(parts, ignore_index=True)
     comparison = ({"method": "baseline='none': no comparison"} if baseline == "none"
@@ -2589,11 +2847,12 @@ def avoidance_part(experiences: pd.DataFrame | None, activity: pd.DataFrame, *, 
     """One partition of customers' share of :func:`avoidance`: its index episodes' rows.
 
     Every customer's experiences and purchases must be in one partition
-    (the Dask engine splits both tables by a hash of the customer). What a
-    part sends is the compact rows of its customers: codes and times of
-    purchases and contacts, and the rows of the index experiences, no text
-    but the customers' labels. :func:`avoidance_from_parts` stacks them and
-    computes the figures.
+    (the Dask engine splits both tables by a hash of the customer). The part
+    holds the compact rows of its customers: codes and times of purchases and
+    contacts, and the rows of the index experiences, no text but the
+    customers' labels. Its :class:`AvoidancePart`, where it is, answers the
+    rounds of :func:`avoidance_from_parts` (:func:`avoidance_in_rounds`) with
+    rows per index episode and drawn control; its purchases stay with it.
 
     Parameters
     ----------
@@ -2660,13 +2919,15 @@ def avoidance_from_parts(
 ) -> AvoidanceResult:
     """:func:`avoidance` of the union of partitions of customers, from their :func:`avoidance_part`.
 
-    The parts' rows are stacked into the whole tables' rows (customers
-    numbered as :func:`avoidance` numbers them: purchasers by their first
-    purchase in the whole activity table, the others in the order of the
-    experiences, which is by customer), and the figures are computed once
-    from them: the same figures, intervals and episodes as :func:`avoidance`
-    on the whole tables. Only numbers and the customers' labels travel; the
-    tables' other columns stay with the parts.
+    Each part (as an :class:`AvoidancePart`) answers the rounds of
+    :func:`avoidance_in_rounds`: its index episodes' rows with their
+    follow-up and history, then its own drawn controls. The rows are put in
+    the whole tables' order (customers numbered as :func:`avoidance` numbers
+    them: purchasers by their first purchase in the whole activity table,
+    the others in the order of the experiences, which is by customer), so the
+    figures, intervals and episodes are :func:`avoidance`'s on the whole
+    tables. Only numbers and the customers' labels travel; the purchases and
+    the tables' other columns stay with the parts.
 
     Parameters
     ----------
@@ -2687,12 +2948,12 @@ def avoidance_from_parts(
     >>> avoidance_from_parts([part], n_resamples=50).figure("avoid_2y_after_bad")["n"] > 0
     True
     """
-    rows = _merge_rows(parts)
-    if rows.counts["activity_rows"] == rows.counts["activity_rows_dropped"]:
-        raise ValueError(_NO_PURCHASES)
-    opts = _options(window=window, index=rows.index, baseline=baseline, changed_rule=changed_rule,
+    parts = list(parts)
+    if not parts or not all(isinstance(p, _EpisodeRows) for p in parts):
+        raise ValueError("parts must be a non-empty list of avoidance_part(...) results.")
+    opts = _options(window=window, index=parts[0].index, baseline=baseline, changed_rule=changed_rule,
                     n_resamples=n_resamples, seed=seed, confidence=confidence)
-    return _avoidance(_episodes_from_rows(rows), count_open=rows.count_open_purchases, **opts)
+    return _avoidance_in_rounds(_asking([AvoidancePart(p) for p in parts]), **opts)
 
 
 # =========================================================================== simulator
@@ -3013,8 +3274,10 @@ def no_return_after_disrespect(experiences: pd.DataFrame, activity: pd.DataFrame
         return DisrespectResult(_dis_rows(setup["definition"], _DIS_NO_COMMENT), _dis_empty(), setup["settings"])
     # the other experiences stay (their open tickets still set purchases aside); only the chosen are "bad"
     ep = _index_episodes(exp.assign(bad=chosen), activity, as_of=as_of, index="first", require_purchases=False)
-    flagged = ep.labels.take(ep.b_codes).astype("str").map(flag_of).to_numpy(dtype=bool)
-    return _disrespect(ep, flagged, window=window, seed=seed, **setup)
+    labels = ep.labels.take(ep.b_codes).astype("str")
+    flagged = labels.map(flag_of).to_numpy(dtype=bool)
+    return _disrespect(labels, ep.bad, _history(ep.pur, ep.b_codes, ep.b_t, ep.bad), flagged, window=window,
+                       seed=seed, **setup)
 
 
 _DIS_NO_LANGUAGE = "the rudeness tag is not validated in the comments' languages"
@@ -3081,11 +3344,137 @@ def _rude_answers(responses: pd.DataFrame, verbatims: Any, langs: list[str]) -> 
     return per.loc[per["eligible"], "rude"]
 
 
+@dataclass(frozen=True)
+class DisrespectFlags:
+    """What :func:`no_return_after_disrespect` reads of the survey and its comments (:func:`disrespect_flags`):
+    the checked options, and per survey response with a comment in a validated language whether it is tagged
+    rude (``rude``, indexed by response id); ``early`` is the result already when no language is validated."""
+
+    early: DisrespectResult | None
+    setup: dict[str, Any]
+    rude: pd.Series | None
+    window: float
+
+
+def disrespect_flags(responses: pd.DataFrame, verbatims: Any, *, window: float = 365.0,
+                     n_resamples: int = DEFAULT_RESAMPLES, confidence: float = 0.95) -> DisrespectFlags:
+    """The first step of :func:`no_return_after_disrespect` from partitions: the rude flags of the commented
+    survey answers, where the survey is (its rows are not split).
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The survey responses the comments come from (``response_id``).
+    verbatims : VerbatimsResult
+        :func:`csanalysis.estimators.verbatims.verbatims` of ``responses``.
+    window, n_resamples, confidence
+        As :func:`no_return_after_disrespect`.
+
+    Returns
+    -------
+    DisrespectFlags
+        For :func:`disrespect_part` and :func:`no_return_after_disrespect_from_rows`.
+    """
+    early, setup, rude = _disrespect_setup(responses, verbatims, window, n_resamples, confidence)
+    return DisrespectFlags(early=early, setup=setup, rude=rude, window=float(window))
+
+
+def disrespect_part(part: Any, flags: DisrespectFlags) -> dict[str, Any]:
+    """One partition of customers' share of :func:`no_return_after_disrespect`: its commented first bad
+    experiences (the avoidance's indexes whose survey answer carries a comment in a validated language) with
+    their follow-up, purchase history and rude flag, looked up where the partition is.
+
+    Parameters
+    ----------
+    part : object
+        :func:`avoidance_part` of the partition, built with ``index="first"``
+        and ``count_open_purchases=False`` (the avoidance figures' defaults).
+    flags : DisrespectFlags
+        :func:`disrespect_flags` of the survey.
+
+    Returns
+    -------
+    dict
+        The part's rows, for :func:`no_return_after_disrespect_from_rows`.
+    """
+    if not isinstance(part, _EpisodeRows):
+        raise TypeError("disrespect_part needs the rows of avoidance_part(...).")
+    if part.index != "first" or part.count_open_purchases:
+        raise ValueError("no_return_after_disrespect_from_parts needs parts built with index='first' and "
+                         "count_open_purchases=False.")
+    out = {"activity_rows": part.counts["activity_rows"], "positioned": part.positioned, "chosen": 0, "late": 0}
+    if flags.early is not None:
+        return out
+    known = pd.Index(flags.rude.index)
+
+    def commented(ids: np.ndarray | None) -> np.ndarray:
+        if ids is None or not ids.size:
+            return np.zeros(0 if ids is None else ids.size, dtype=bool)
+        return (known.get_indexer(ids) >= 0) & pd.notna(ids)
+
+    keep, late = commented(part.b_response), commented(part.late_response)
+    if not keep.size:  # (a part without experiences)
+        keep = np.zeros(part.b_codes.size, dtype=bool)
+    # only the commented first bad experiences are indexes (the others' open tickets still set purchases aside)
+    chosen = replace(part, **{n: getattr(part, n)[keep] for n in ("b_codes", "b_t", "b_created", "b_creation",
+                                                                  "b_answer")},
+                     b_response=None if part.b_response is None else part.b_response[keep])
+    ep = _episodes_from_rows(chosen)
+    return {**out, "chosen": int(keep.sum()), "late": int(late.sum()),
+            **_customer_keys(ep, part.act_first, ep.b_codes), "t": ep.b_t,
+            "flagged": (flags.rude.reindex(chosen.b_response).to_numpy(dtype=bool) if keep.any()
+                        else np.zeros(0, dtype=bool)),
+            **{k: ep.bad[k] for k in ("duration", "event", "followup")},
+            "hist": _history(ep.pur, ep.b_codes, ep.b_t, ep.bad)}
+
+
+def no_return_after_disrespect_from_rows(rows: list[dict[str, Any]], flags: DisrespectFlags, *,
+                                         seed: int = 0) -> DisrespectResult:
+    """:func:`no_return_after_disrespect` from every partition's :func:`disrespect_part` (in any order): the
+    same result as on the whole tables; only the commented first bad experiences' rows travel.
+
+    Parameters
+    ----------
+    rows : list of dict
+        :func:`disrespect_part` of each partition of customers.
+    flags : DisrespectFlags
+        :func:`disrespect_flags` of the survey (the same the parts were given).
+    seed : int, default 0
+        As :func:`no_return_after_disrespect`.
+
+    Returns
+    -------
+    DisrespectResult
+    """
+    if flags.early is not None:
+        return flags.early
+    setup = flags.setup
+    if not sum(r["chosen"] for r in rows) and not sum(r["late"] for r in rows):
+        return DisrespectResult(_dis_rows(setup["definition"], _DIS_NO_COMMENT), _dis_empty(), setup["settings"])
+    got = [r for r in rows if "code" in r]
+    if len(rows) == 1:
+        r = got[0]
+    else:  # in the whole tables' order of customers (purchasers by their first activity row, then by label)
+        offsets = np.cumsum([0] + [r["activity_rows"] for r in rows[:-1]])
+        pos = np.concatenate([np.where(r["pos"] >= 0, r["pos"] + (0 if r["positioned"] else off), -1)
+                              for r, off in zip(rows, offsets) if "code" in r])
+        r = _stack([{k: v for k, v in g.items() if k not in ("activity_rows", "positioned", "chosen", "late")}
+                    for g in got])
+        r = _take(r, np.argsort(_keys(pos, r["label"]), kind="stable"))
+    return _disrespect(r["label"], r, r["hist"], r["flagged"], window=flags.window, seed=seed, **setup)
+
+
 def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFrame, verbatims: Any, *,
                                           window: float = 365.0, n_resamples: int = DEFAULT_RESAMPLES,
                                           seed: int = 0, confidence: float = 0.95) -> DisrespectResult:
     """:func:`no_return_after_disrespect` from the partitions' :func:`avoidance_part` (the avoidance's own parts:
     their bad index rows carry the survey response they come from).
+
+    The flags of the commented answers (:func:`disrespect_flags`), each
+    part's commented first bad experiences looked up where it is
+    (:func:`disrespect_part`), then the comparison of their rows
+    (:func:`no_return_after_disrespect_from_rows`): no part's purchases leave
+    it.
 
     Parameters
     ----------
@@ -3105,36 +3494,17 @@ def no_return_after_disrespect_from_parts(parts: list[Any], responses: pd.DataFr
     DisrespectResult
         The same as :func:`no_return_after_disrespect` on the whole tables.
     """
-    early, setup, rude = _disrespect_setup(responses, verbatims, window, n_resamples, confidence)
-    if early is not None:
-        return early
-    rows = _merge_rows(parts)
-    if rows.index != "first" or rows.count_open_purchases:
-        raise ValueError("no_return_after_disrespect_from_parts needs parts built with index='first' and "
-                         "count_open_purchases=False.")
-    known = pd.Index(rude.index)
-
-    def commented(ids: np.ndarray | None) -> np.ndarray:
-        if ids is None or not ids.size:
-            return np.zeros(0 if ids is None else ids.size, dtype=bool)
-        return (known.get_indexer(ids) >= 0) & pd.notna(ids)
-
-    keep, late = commented(rows.b_response), commented(rows.late_response)
-    if not keep.any() and not late.any():
-        return DisrespectResult(_dis_rows(setup["definition"], _DIS_NO_COMMENT), _dis_empty(), setup["settings"])
-    # only the commented first bad experiences are indexes (the others' open tickets still set purchases aside)
-    chosen = replace(rows, **{n: getattr(rows, n)[keep] for n in ("b_codes", "b_t", "b_created", "b_creation",
-                                                                  "b_answer", "b_response")})
-    flagged = rude.reindex(chosen.b_response).to_numpy(dtype=bool)
-    return _disrespect(_episodes_from_rows(chosen), flagged, window=window, seed=seed, **setup)
+    flags = disrespect_flags(responses, verbatims, window=window, n_resamples=n_resamples, confidence=confidence)
+    return no_return_after_disrespect_from_rows([disrespect_part(p, flags) for p in parts], flags, seed=seed)
 
 
-def _disrespect(ep: _Episodes, flagged: np.ndarray, *, definition: str, settings: dict[str, Any], window: float,
-                n_resamples: int, seed: int, confidence: float) -> DisrespectResult:
-    """:func:`no_return_after_disrespect` from the index episodes of the commented first bad experiences and
-    which of them are flagged rude."""
-    labels = ep.labels.take(ep.b_codes).astype("str")
-    d, e = ep.bad["duration"], ep.bad["event"]
+def _disrespect(labels: Any, bad: dict[str, np.ndarray], hist: dict[str, np.ndarray], flagged: np.ndarray, *,
+                definition: str, settings: dict[str, Any], window: float, n_resamples: int, seed: int,
+                confidence: float) -> DisrespectResult:
+    """:func:`no_return_after_disrespect` from the commented first bad experiences (one per customer: its label,
+    follow-up and pre-index purchase history) and which of them are flagged rude."""
+    labels = pd.Series(labels, dtype="str")
+    d, e = bad["duration"], bad["event"]
     n_r, n_o = int(flagged.sum()), int((~flagged).sum())
     episodes = pd.DataFrame({"customer": labels.to_numpy(), "flagged": flagged, "duration": d, "event": e,
                              "weight": 1.0})
@@ -3147,9 +3517,8 @@ def _disrespect(ep: _Episodes, flagged: np.ndarray, *, definition: str, settings
     # ------------------------------------------------------------------ the flagged share
     km_r = kaplan_meier(d[flagged], e[flagged], confidence=confidence)
     s_r, lo_r, hi_r, why_r = _surv_at(km_r, window, confidence)
-    followed = (ep.bad["followup"] >= window)
+    followed = (bad["followup"] >= window)
     # ------------------------------------------------------------------ the weighted difference
-    hist = _history(ep.pur, ep.b_codes, ep.b_t, ep.bad)
     m = _model_matrix(hist)
     # the whole history model needs enough customers per covariate; fewer: the basic history only, then the
     # smallest model; fewer still: no weighted difference (a weighting of a handful of rows is not estimable)
@@ -3183,7 +3552,7 @@ def _disrespect(ep: _Episodes, flagged: np.ndarray, *, definition: str, settings
     s_o, _, _, why_o = _surv_at(km_o, window, confidence)
     cells_r, cells_o = _grid(d[flagged], e[flagged], window), _grid(d[~flagged], e[~flagged], window)
     one_pool = np.array([0, _BOOT_STEPS + 1])
-    units = ep.labels.take(ep.b_codes).to_numpy()  # one row per customer
+    units = labels.to_numpy()  # one row per customer
     diff = np.full(n_resamples, np.nan)
     hashes = unit_hash(units, seed)  # once, not per chunk of resamples
     # a quarter of the usual chunk: these refits take Newton steps in one pool, whose work is per resample, so
