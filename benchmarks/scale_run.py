@@ -135,6 +135,10 @@ def _run(args, n, info, data, workers, parts, out, label, log, mem) -> int:
                 gone = tasks_of_lost_workers(running, set(now)).values()
                 lost.extend((round(time.time() - t0, 1), tasks) for tasks in gone)
                 running.update(client.run(executing_tasks, on_error="ignore"))
+                if not now:  # (the scheduler's answer without workers: no sample, rather than a row of zeros)
+                    mem.write("# no worker in the scheduler's answer\n")
+                    stop.wait(2.0)
+                    continue
                 ws = [w["metrics"] for _, w in sorted(now.items())]
                 ws = (ws + [{}, {}])[:2]
                 row = [time.time() - t0, tree_rss_mb(), me.memory_info().rss / 2**20,
@@ -191,12 +195,19 @@ def executing_tasks(dask_worker: Any) -> list[str]:
 
 def tasks_of_lost_workers(running: dict[str, list[str]], present: set[str]) -> dict[str, list[str]]:
     """The workers of ``running`` (address -> the names of its tasks under way at the last look) no longer
-    ``present``, with their tasks; they are taken out of ``running``.
+    ``present``, with their tasks; they are taken out of ``running``. An answer without any worker is the
+    scheduler not answering in time, not every worker lost (run 7 counted four such "losses", both workers
+    back a sample later with the same memory): nothing is lost then; a worker really lost is found at the next
+    answer with workers (a restarted worker has a new address).
 
     >>> running = {"w1": ["agreed"], "w2": ["read_block"]}
+    >>> tasks_of_lost_workers(running, set()), sorted(running)
+    ({}, ['w1', 'w2'])
     >>> tasks_of_lost_workers(running, {"w2", "w3"}), running
     ({'w1': ['agreed']}, {'w2': ['read_block']})
     """
+    if not present:
+        return {}
     return {a: running.pop(a) for a in [a for a in running if a not in present]}
 
 

@@ -75,12 +75,15 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    whole-number bootstrap weights are sums; each customer's rows are in one
    part; ties between equally common values are broken by the rows'
    positions in the whole table, which travel with the parts). The
-   avoidance figures gather: each partition builds its index episodes'
-   compact rows (:func:`csanalysis.estimators.avoidance.avoidance_part`,
-   its experiences beside its orders; numbers and labels only), and one
-   task stacks them into the whole tables' rows and computes the figures
-   (:func:`~csanalysis.estimators.avoidance.avoidance_from_parts`); no
-   return after disrespect is computed from the same parts. The experience
+   avoidance figures are driven so too: each partition builds its index
+   episodes' compact rows (:func:`csanalysis.estimators.avoidance.avoidance_part`,
+   its experiences beside its orders), and its
+   :class:`~csanalysis.estimators.avoidance.AvoidancePart` answers the
+   rounds of :func:`~csanalysis.estimators.avoidance.avoidance_in_rounds`:
+   rows per index episode with their follow-up and history, the trials'
+   eligible counts, then its own drawn controls (no purchase leaves it);
+   no return after disrespect takes each part's commented first bad
+   experiences (:func:`~csanalysis.estimators.avoidance.disrespect_part`). The experience
    journeys too: each partition builds its customers' journeys
    (:func:`csanalysis.segments.journey_part`), one task draws the matched
    reference dates over all of them, each partition is finished where it
