@@ -1102,14 +1102,14 @@ def _journey_draws(references: list[tuple[Any, str | None]], *, seed: Any) -> tu
 
 
 def _journey_finish(done: tuple[Any, str | None, float], draws: tuple[Any, str | None], i: int, *,
-                    seed: Any) -> tuple[Any, str | None, float]:
+                    seed: Any, rows: bool = True) -> tuple[Any, str | None, float]:
     """Journey part ``i`` finished with its drawn offsets, where it is: ``(value, note, seconds)``, the seconds
-    of its building and finishing."""
+    of its building and finishing (``rows=False``: without its table, its journeys' counts instead)."""
     value, note, seconds = done
     note = note if note is not None else draws[1]
     if note is not None:
         return None, note, seconds
-    out, note, s = call_stage(lambda: value.finish(draws[0][i], seed=seed))
+    out, note, s = call_stage(lambda: value.finish(draws[0][i], seed=seed, rows=rows))
     return out, note, seconds + s
 
 
@@ -1914,7 +1914,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             # of them (a task), each part finished where it is (the follow-up, the recovery test's rows), stacked
             built = runner.map_experience_parts(sg.journey_part, act, _ORDER_COLUMNS, as_of=as_of_ts)
             draws = runner.submit(_journey_draws, [runner.submit(_journey_references, f) for f in built], seed=seed)
-            journey_parts = [runner.submit(_journey_finish, f, draws, i, seed=seed) for i, f in enumerate(built)]
+            journey_parts = [runner.submit(_journey_finish, f, draws, i, seed=seed, rows=keep_rows)
+                             for i, f in enumerate(built)]
             del built, draws
             jobs.append(("journeys", "experience journeys", _journeys_of_parts, (journey_parts,), {"seed": seed}))
         jobs.append(("clusters", "clusters", *on_experiences(sg.cluster_customers, act, at=1),

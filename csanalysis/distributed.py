@@ -88,7 +88,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:func:`csanalysis.segments.journey_part`), one task draws the matched
    reference dates over all of them, each partition is finished where it
    is (its follow-up and its service-recovery rows) and one task stacks
-   them (:func:`csanalysis.segments.experience_journeys_from_parts`).
+   them (:func:`csanalysis.segments.experience_journeys_from_parts`);
+   without the rows per customer (``keep_rows=False``) each partition
+   keeps its journeys' counts, not its table, so only the recovery test's
+   rows are stacked.
    Without the tables returned, the partitions' experiences are never
    stacked into one table, the whole activity is let go before the driven
    stages (a stage's run on the whole tables, for the pandas engine's

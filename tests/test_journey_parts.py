@@ -128,3 +128,30 @@ def test_a_part_without_experiences_or_purchases():
     parts = [journey_part(None, act[buyers], as_of=as_of), journey_part(exp[~contacts], act.iloc[:0], as_of=as_of),
              journey_part(exp[contacts], act[~buyers], as_of=as_of), journey_part(None, act.iloc[:0], as_of=as_of)]
     _same(experience_journeys_from_parts(parts), whole)
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_parts_finished_without_their_rows_give_the_whole_results_without_rows(seed):
+    """finish(rows=False): each part keeps its journeys' counts, not its table; combined, the summary, notes,
+    JSON and recovery test are the whole tables' (and the result is the whole one without its rows), while no
+    table of every customer is put together."""
+    exp, act = partition_world(seed)
+    as_of = act["at"].max()
+    whole = experience_journeys(exp, act, as_of=as_of, window=300, seed=seed)
+    parts = _split(exp, act, 4, as_of)
+    offsets = reference_offsets([p.references() for p in parts], seed=seed)
+    slim = [p.finish(o, window=300, seed=seed, rows=False) for p, o in zip(parts, offsets)]
+    assert all(p.table is None and p.tally["customers"] > 0 for p in slim)
+    assert "customers" in repr(slim[0])
+    got = experience_journeys_from_parts(slim[::-1], window=300, seed=seed)
+    assert got.table is None and got.recovery_rows is not None
+    pd.testing.assert_frame_equal(got.summary(), whole.summary(), check_exact=True)
+    assert got.notes == whole.notes and got.n_customers == whole.n_customers
+    assert json.dumps(got.to_dict(), sort_keys=True, default=str) == json.dumps(
+        whole.without_rows().to_dict(), sort_keys=True, default=str)
+    ra, rb = service_recovery_test(got), service_recovery_test(whole)
+    assert json.dumps(ra.to_dict(), sort_keys=True, default=str) == json.dumps(rb.to_dict(), sort_keys=True,
+                                                                                default=str)
+    with pytest.raises(ValueError, match="without their rows"):
+        experience_journeys_from_parts([slim[0], parts[1].finish(offsets[1], window=300, seed=seed), *slim[2:]],
+                                       window=300, seed=seed)

@@ -34,8 +34,9 @@ from csanalysis.link import link_customers
 from csanalysis.stats.arrays import factorize
 from csanalysis.stats.intervals import wilson_ci
 
-__all__ = ["DAY", "Key", "STR", "as_utc", "follow_up", "link_activity_to", "link_pair", "outcome_table",
-           "prepare_experiences", "purchases", "segment_codes", "share_table", "utc_as_of", "with_customer"]
+__all__ = ["DAY", "Key", "STR", "as_utc", "follow_up", "link_activity_to", "link_pair", "outcome_counts",
+           "outcome_table", "outcome_table_from_counts", "prepare_experiences", "purchases", "segment_codes",
+           "share_table", "utc_as_of", "with_customer"]
 
 #: Linking key for tables without a ``customer`` column.
 Key = Literal["auto", "customer_id", "email_key"]
@@ -151,8 +152,13 @@ def utc_as_of(value: Any, default: pd.Timestamp) -> pd.Timestamp:
 def share_table(labels: pd.Series, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
     """``segment, n, share, share_ci_low, share_ci_high`` (Wilson) for every segment in ``order``."""
     counts = labels.value_counts().reindex(list(order), fill_value=0).astype("int64")
-    total = int(counts.sum())
-    n = counts.to_numpy()
+    return _shares(counts.to_numpy(), order, confidence)
+
+
+def _shares(n: np.ndarray, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
+    """:func:`share_table` from the number of customers in each segment of ``order``."""
+    n = np.asarray(n, dtype=np.int64)
+    total = int(n.sum())
     share = n / total if total else np.full(n.shape, np.nan)
     lo, hi = wilson_ci(n, np.full(n.shape, total), confidence)
     return pd.DataFrame({
@@ -254,15 +260,36 @@ def follow_up(index: pd.DataFrame, purchases: pd.DataFrame, *, window: float,
 def outcome_table(table: pd.DataFrame, group: str, order: list[str] | tuple[str, ...],
                   confidence: float) -> pd.DataFrame:
     """Shares and followed outcome rates (repeat, avoid, lapse) per group, with Wilson intervals."""
-    out = share_table(table[group].astype("object"), order, confidence)
+    return outcome_table_from_counts(outcome_counts(table, group, order), order, confidence)
+
+
+def outcome_counts(table: pd.DataFrame, group: str, order: list[str] | tuple[str, ...]) -> dict[str, np.ndarray]:
+    """What :func:`outcome_table` counts per group of ``order``: customers (``n``), followed (``followed``),
+    repeating among them (``repeat``), with a prior purchase (``prior``) and lapsed among those (``lapse``).
+    Counts of disjoint sets of customers add up to their union's.
+
+    >>> t = pd.DataFrame({"g": ["a", "a", "b"], "followed": [True, False, True], "repeat": [True, False, False],
+    ...                   "prior_purchase": [True, True, True]})
+    >>> {k: v.tolist() for k, v in outcome_counts(t, "g", ["a", "b"]).items()}
+    {'n': [2, 1], 'followed': [1, 1], 'repeat': [1, 0], 'prior': [1, 1], 'lapse': [0, 1]}
+    """
+    n = table[group].astype("object").value_counts().reindex(list(order), fill_value=0).to_numpy(dtype=np.int64)
     f = table.loc[table["followed"]]
     g = f.groupby(table[group].astype("object").loc[f.index], sort=False)
-    n_f = g.size().reindex(list(order), fill_value=0).to_numpy()
-    k_rep = g["repeat"].sum().reindex(list(order), fill_value=0).to_numpy()
+    n_f = g.size().reindex(list(order), fill_value=0).to_numpy(dtype=np.int64)
+    k_rep = g["repeat"].sum().reindex(list(order), fill_value=0).to_numpy(dtype=np.int64)
     pr = f.loc[f["prior_purchase"]]
     gp = pr.groupby(table[group].astype("object").loc[pr.index], sort=False)
-    n_p = gp.size().reindex(list(order), fill_value=0).to_numpy()
-    k_lapse = (gp.size() - gp["repeat"].sum()).reindex(list(order), fill_value=0).to_numpy()
+    n_p = gp.size().reindex(list(order), fill_value=0).to_numpy(dtype=np.int64)
+    k_lapse = (gp.size() - gp["repeat"].sum()).reindex(list(order), fill_value=0).to_numpy(dtype=np.int64)
+    return {"n": n, "followed": n_f, "repeat": k_rep, "prior": n_p, "lapse": k_lapse}
+
+
+def outcome_table_from_counts(counts: dict[str, np.ndarray], order: list[str] | tuple[str, ...],
+                              confidence: float) -> pd.DataFrame:
+    """:func:`outcome_table` from :func:`outcome_counts` (of the whole table, or summed over partitions)."""
+    n_f, k_rep, n_p, k_lapse = counts["followed"], counts["repeat"], counts["prior"], counts["lapse"]
+    out = _shares(counts["n"], order, confidence)
     out["n_followed"] = n_f.astype("int64")
     out["n_censored"] = (out["n"].to_numpy() - n_f).astype("int64")
     out["repeat_n"] = k_rep.astype("int64")

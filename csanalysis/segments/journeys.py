@@ -127,7 +127,8 @@ from csanalysis.segments.common import (
     Key,
     follow_up,
     link_activity_to,
-    outcome_table,
+    outcome_counts,
+    outcome_table_from_counts,
     prepare_experiences,
     purchases,
     utc_as_of,
@@ -228,25 +229,30 @@ class JourneyResult(Result):
         return self._kept("summary", self._summary)
 
     def _summary(self) -> pd.DataFrame:
-        out = outcome_table(self.table, "journey", JOURNEYS, self.confidence)
-        w = f"{self.window:g}"
-        zero = {j: "the last service event" for j in JOURNEYS}
-        zero["no contact"] = "a matched reference date (first purchase plus an offset drawn from the contacted)"
-        out["description"] = pd.Series([
-            f"{_JOURNEY_TEXT[j]}; time zero: {zero[j]}; bought again within {w} days, customers followed "
-            f"{w} days only; descriptive: the journey is read from the whole history, so it is not a "
-            "comparison (see the service-recovery test)" for j in JOURNEYS], dtype=STR)
-        return out
+        return _journey_summary(outcome_counts(self.table, "journey", JOURNEYS), self.window, self.confidence)
+
+    def plot(self, ax: Any = None, *, what: Literal["repeat", "share", "avoid", "lapse"] = "repeat") -> Any:
+        """Rate per journey with Wilson intervals (see :func:`csanalysis.plotting.plot_journeys`)."""
+        from csanalysis.plotting.segments import plot_journeys
+        return plot_journeys(self, ax=ax, what=what)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"segments": [{"segment", "n", "share", ...}, ...], "window_days", ...}``."""
         return jsonable({"segments": frame_records(self.summary()), "window_days": self.window, "end": self.end,
                          "customers": self.n_customers, "notes": list(self.notes)})
 
-    def plot(self, ax: Any = None, *, what: Literal["repeat", "share", "avoid", "lapse"] = "repeat") -> Any:
-        """Rate per journey with Wilson intervals (see :func:`csanalysis.plotting.plot_journeys`)."""
-        from csanalysis.plotting.segments import plot_journeys
-        return plot_journeys(self, ax=ax, what=what)
+
+def _journey_summary(counts: dict[str, np.ndarray], window: float, confidence: float) -> pd.DataFrame:
+    """:meth:`JourneyResult.summary` from the journeys' :func:`~csanalysis.segments.common.outcome_counts`."""
+    out = outcome_table_from_counts(counts, JOURNEYS, confidence)
+    w = f"{window:g}"
+    zero = {j: "the last service event" for j in JOURNEYS}
+    zero["no contact"] = "a matched reference date (first purchase plus an offset drawn from the contacted)"
+    out["description"] = pd.Series([
+        f"{_JOURNEY_TEXT[j]}; time zero: {zero[j]}; bought again within {w} days, customers followed "
+        f"{w} days only; descriptive: the journey is read from the whole history, so it is not a "
+        "comparison (see the service-recovery test)" for j in JOURNEYS], dtype=STR)
+    return out
 
 
 def _journey_table(exp: pd.DataFrame, customers: pd.Index) -> pd.DataFrame:
@@ -387,9 +393,14 @@ class JourneyPart:
         (experiences after ``end``).
     window, seed
         Those :meth:`finish` was given (None before).
+    tally : dict or None
+        Finished without its rows (``finish(rows=False)``: ``table`` None):
+        the journeys' :func:`~csanalysis.segments.common.outcome_counts`
+        (``counts``), its customers and those followed for less than the
+        window (``customers``, ``censored``).
     """
 
-    table: pd.DataFrame
+    table: pd.DataFrame | None
     end: pd.Timestamp
     counts: dict[str, int]
     first_buy: pd.Series | None = None
@@ -398,10 +409,12 @@ class JourneyPart:
     window: float | None = None
     seed: Any = None
     recovery: Any = None
+    tally: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         state = "finished" if self.window is not None else "to finish"
-        return f"JourneyPart({len(self.table)} customers, {state})"
+        n = self.tally["customers"] if self.table is None else len(self.table)
+        return f"JourneyPart({n} customers, {state})"
 
     def references(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the matched reference dates need from this part (:func:`reference_offsets`).
@@ -436,14 +449,21 @@ class JourneyPart:
         fu = follow_up(table[["customer", "index_at"]], self.purchases, window=window, end=self.end)
         return pd.concat([table, fu], axis=1)
 
-    def finish(self, offsets: np.ndarray, *, window: float = 365, seed: Any = 0) -> JourneyPart:
+    def finish(self, offsets: np.ndarray, *, window: float = 365, seed: Any = 0, rows: bool = True) -> JourneyPart:
         """The finished part: :meth:`completed_table` and the service-recovery test's rows of its customers
-        (``seed``: the one the offsets were drawn with, recorded so that finished parts can be checked alike)."""
+        (``seed``: the one the offsets were drawn with, recorded so that finished parts can be checked alike).
+        ``rows=False``: without the table, its journeys' counts instead (``tally``): what
+        :func:`experience_journeys_from_parts` needs for a result without its rows per customer."""
         window = check_window(window)
         table = self.completed_table(offsets, window)
         recovery = _recovery_arrays(self.events, self.purchases, self.end, window)
+        tally = None
+        if not rows:
+            tally = {"counts": outcome_counts(table, "journey", JOURNEYS), "customers": len(table),
+                     "censored": int((~table["followed"]).sum())}
+            table = None
         return JourneyPart(table=table, end=self.end, counts=dict(self.counts), window=window, seed=seed,
-                           recovery=recovery)
+                           recovery=recovery, tally=tally)
 
 
 def _journey_start(experiences: pd.DataFrame, activity: pd.DataFrame, *, as_of: Any, customer: str, key: Key,
@@ -516,9 +536,10 @@ def reference_offsets(references: list[tuple[np.ndarray, np.ndarray, np.ndarray]
     return np.split(assigned, np.cumsum(sizes)[:-1]) if refs else []
 
 
-def _journey_result(table: pd.DataFrame, counts: dict[str, int], window: float, end: pd.Timestamp,
-                    confidence: float, **kw: Any) -> JourneyResult:
-    """The result with its notes (the rows left out, the customers followed for less than the window)."""
+def _journey_result(table: pd.DataFrame | None, counts: dict[str, int], window: float, end: pd.Timestamp,
+                    confidence: float, censored: int | None = None, **kw: Any) -> JourneyResult:
+    """The result with its notes (the rows left out, the customers followed for less than the window: counted
+    in ``table``, or ``censored`` without it)."""
     notes: list[str] = []
     if counts["open_purchases"]:
         notes.append(f"{counts['open_purchases']} purchase(s) placed while one of the customer's tickets was open "
@@ -527,7 +548,7 @@ def _journey_result(table: pd.DataFrame, counts: dict[str, int], window: float, 
         notes.append(f"{counts['no_customer']} experience(s) without a customer left out")
     if counts["late"]:
         notes.append(f"{counts['late']} experience(s) after the end of observation left out")
-    n_cens = int((~table["followed"]).sum())
+    n_cens = int((~table["followed"]).sum()) if censored is None else censored
     if n_cens:
         notes.append(f"{n_cens} customer(s) followed for less than {window:g} days: left out of the rates")
     return JourneyResult(table=table, window=window, end=end, confidence=confidence, notes=notes, **kw)
@@ -598,7 +619,11 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
         :func:`journey_part` of each partition (built with the same
         ``as_of``), in any order; or the parts already finished
         (:meth:`JourneyPart.finish`, with the offsets :func:`reference_offsets`
-        drew over all of them, as the Dask engine does where each part is).
+        drew over all of them, as the Dask engine does where each part is);
+        finished with ``rows=False``, the result comes without its table
+        (as :meth:`~csanalysis.results.Result.without_rows` leaves it: the
+        summary from the parts' counts, summed), so no table of every
+        customer is put together.
     window, seed, confidence
         As :func:`experience_journeys` (with finished parts, ``window`` and
         ``seed`` must be those they were finished with).
@@ -632,6 +657,21 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
                          f"seed={seed!r}; pass those they were finished with.")
     if len({p.end for p in parts}) > 1:
         raise ValueError("the parts were built with different as_of; build every part with the same as_of.")
+    counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
+    recovery = _merge_recovery([p.recovery for p in parts])
+    slim = [p.table is None for p in parts]
+    if any(slim):  # (finished without their rows: the summary from the journeys' counts, summed)
+        if not all(slim):
+            raise ValueError("some parts were finished without their rows (rows=False) and some with; finish "
+                             "every part alike.")
+        n = sum(p.tally["customers"] for p in parts)
+        if not n:
+            raise ValueError(_NOTHING)
+        summary = _journey_summary({k: sum(p.tally["counts"][k] for p in parts) for k in parts[0].tally["counts"]},
+                                   window, confidence)
+        return _journey_result(None, counts, window, parts[0].end, confidence,
+                               censored=sum(p.tally["censored"] for p in parts),
+                               kept={"summary": summary, "customers": n}, recovery_rows=recovery)
     table = pd.concat([p.table for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].table
     if not len(table):
         raise ValueError(_NOTHING)
@@ -640,9 +680,7 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
         if not table["customer"].is_unique:
             raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
                              "experiences and purchases in one part).")
-    counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
-    return _journey_result(table, counts, window, parts[0].end, confidence,
-                           recovery_rows=_merge_recovery([p.recovery for p in parts]))
+    return _journey_result(table, counts, window, parts[0].end, confidence, recovery_rows=recovery)
 
 
 # =========================================================================== recovery test
