@@ -38,7 +38,7 @@ import pandas as pd
 from ._version import __version__
 from .display import MISSING, format_value, show
 from .checks import nonempty, parse_as_of
-from .stats.arrays import distinct
+from .stats.arrays import HoldsArrays, distinct
 from .stats.bootstrap import DEFAULT_RESAMPLES
 from ._memory import release_memory
 from .errors import CsanalysisError
@@ -648,7 +648,7 @@ def driver_rows(tickets: pd.DataFrame, rule: BadExperienceRule, unit: str | None
     return out.loc[keep]
 
 
-class _DriverRows:
+class _DriverRows(HoldsArrays):
     """One partition's key-driver rows (:func:`driver_rows` of its tickets and the answers placed with them, beside
     its no-purchase values ``lost``; the whole tables' on the pandas engine), answering :func:`_drivers_from_parts`'
     rounds: the counts every partition must agree on (:meth:`answers`, :meth:`facts`), then the fit's frame
@@ -1339,7 +1339,7 @@ def _rankings(tickets: pd.DataFrame, unit: str | None, *, timezone: str | None, 
                                 key=key)
 
 
-class _RankTickets:
+class _RankTickets(HoldsArrays):
     """One partition's tickets for :func:`_rankings`: what the partitions must agree on (:meth:`facts`), then
     the ranked table (:meth:`ready`) as a :class:`~csanalysis.estimators.rankings.RankPart` answering the
     ranking's rounds."""

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.display import show, table_text
+from csanalysis.stats.arrays import HoldsArrays
 
 __all__ = ["Result", "jsonable", "frame_records"]
 
@@ -112,7 +113,7 @@ def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [jsonable(r) for r in df.to_dict(orient="records")]
 
 
-class Result(ABC):
+class Result(HoldsArrays, ABC):
     """Base class of every result object: a tidy summary, JSON and a notebook face.
 
     Subclasses define :meth:`summary` and may set ``title`` (a class

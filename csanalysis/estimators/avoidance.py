@@ -72,7 +72,7 @@ from csanalysis import flags as _flags
 from csanalysis.checks import check_confidence, check_frame, check_resamples
 from csanalysis.experiences import customer_order, no_experiences, purchases_while_open
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.stats.arrays import factorize, n_distinct, search_sorted
+from csanalysis.stats.arrays import HoldsArrays, factorize, n_distinct, search_sorted
 from csanalysis.stats.bootstrap import (DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash,
                                        unit_hash)
 from csanalysis.stats.survival import (
@@ -467,7 +467,7 @@ class _Episodes:
 
 
 @dataclass
-class _EpisodeRows:
+class _EpisodeRows(HoldsArrays):
     """What the tables (or one partition of their customers) give the index episodes, before any look-up.
 
     Customer codes (purchasers first, in order of their first purchase row;
@@ -1391,7 +1391,7 @@ _ANSWER_HISTORY: tuple[str, ...] = ("survey answers", "survey answers in the las
 _GOOD_HISTORY = "good survey answers"
 
 
-class AvoidancePart:
+class AvoidancePart(HoldsArrays):
     """One partition of customers' index episodes with their look-ups, answering :func:`avoidance`'s rounds.
 
     Built from :func:`avoidance_part`'s rows where they are (a Dask worker),

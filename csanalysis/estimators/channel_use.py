@@ -139,7 +139,7 @@ from csanalysis.estimators.metrics import (
 )
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import CHANNELS, agent_initiated, rating_from_score
-from csanalysis.stats.arrays import distinct, n_distinct
+from csanalysis.stats.arrays import HoldsArrays, distinct, n_distinct
 from csanalysis.stats.bootstrap import percentile_interval
 from csanalysis.stats.clustered import (
     ClusteredSums,
@@ -355,7 +355,7 @@ def channel_use(tickets: pd.DataFrame, *, freq: str = "Q", window_days: float = 
                                   cluster=cluster, n_resamples=R, confidence=conf, seed=seed)
 
 
-class ChannelUsePart:
+class ChannelUsePart(HoldsArrays):
     """One partition's share of :func:`channel_use` (its tickets: every customer's and every sampling unit's
     tickets in one partition), answering the combining step's rounds: :meth:`first` (what all parts must agree
     on), :meth:`build` (the issues, their counts, sums and bootstrap sums), :meth:`centred` (sums over units

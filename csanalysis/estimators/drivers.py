@@ -166,6 +166,7 @@ from scipy import special, stats
 
 from csanalysis.checks import check_confidence, check_frame, check_positive_int, check_resamples
 from csanalysis.results import Result, frame_records, jsonable
+from csanalysis.stats.arrays import HoldsArrays
 from csanalysis.stats.bootstrap import DEFAULT_RESAMPLES, percentile_interval, poisson_weights_from_hash, unit_hash
 from csanalysis.stats.clustered import as_units, hash_seed
 from csanalysis.stats.passes import expit_inplace, logistic_pass, row_blocks
@@ -904,7 +905,7 @@ class _Fit:
         return w
 
 
-class DriversPart:
+class DriversPart(HoldsArrays):
     """One partition's rows for :func:`key_drivers_from_parts` (the whole data for :func:`key_drivers`): the
     drivers' and outcomes' numbers, the sampling units and each row's number in the whole data, answering each
     outcome's rounds where the rows are.

@@ -93,7 +93,7 @@ from csanalysis.checks import check_confidence, check_frame
 from csanalysis.lookup import map_by_key, map_first
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
-from csanalysis.stats.arrays import finite_range, ratio, sum_parts
+from csanalysis.stats.arrays import HoldsArrays, finite_range, ratio, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     Units,
@@ -527,7 +527,7 @@ def _numbers(s: pd.Series) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
-class MetricsPart:
+class MetricsPart(HoldsArrays):
     """One partition's share of :func:`service_metrics`: what the combining step asks of it, in rounds.
 
     Built from a partition's tickets and the responses placed with them

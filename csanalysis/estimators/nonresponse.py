@@ -156,7 +156,7 @@ from csanalysis.estimators.metrics import (
 )
 from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, rating_from_score
-from csanalysis.stats.arrays import n_distinct
+from csanalysis.stats.arrays import HoldsArrays, n_distinct
 from csanalysis.stats.bootstrap import (
     DEFAULT_RESAMPLES,
     percentile_interval,
@@ -408,7 +408,7 @@ COLUMNS_READ: tuple[str, ...] = tuple(sorted({
     "solved_at", "status", "rating_offered", "rating", "rating_score", "account_id", *CUSTOMER_COLUMNS}))
 
 
-class NonresponsePart:
+class NonresponsePart(HoldsArrays):
     """One partition's share of :func:`nonresponse_weighted`: what the combining step asks of it, in rounds.
 
     Built from a partition of the tickets (:func:`csanalysis.partition.split_customers` with the

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from csanalysis.results import Result
+from csanalysis.stats.arrays import HoldsArrays
 from csanalysis.stats.clustered import clustered_share_ci
 
 __all__ = ["VERBATIM_COLUMNS", "TONE_COLUMNS", "VerbatimsResult", "verbatims", "validated_reasons",
@@ -509,7 +510,7 @@ def _verbatims_of(com: pd.DataFrame, tags: pd.DataFrame, sent: pd.DataFrame, ch:
                                      "method": "cluster-robust Wilson over customers"})
 
 
-class VerbatimsPart:
+class VerbatimsPart(HoldsArrays):
     """One partition's comments for :func:`verbatims` (the Dask engine: :func:`verbatims_from_parts`): its
     tickets and the answers placed with them (their rows carrying their numbers in the whole tables as index
     labels; an answer with its ticket's owner, so that a comment's ticket is in its partition).

@@ -65,7 +65,7 @@ from csanalysis.estimators.metrics import (
 )
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import Omnibus, rank_omnibus_from_sums, share_omnibus
-from csanalysis.stats.arrays import finite_range, ratio, sum_parts
+from csanalysis.stats.arrays import HoldsArrays, finite_range, ratio, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     ClusteredSums,
@@ -292,7 +292,7 @@ def _check(confidence: Any, n_resamples: Any, min_n: Any, csat_from: Any) -> flo
     return conf
 
 
-class ChannelsPart:
+class ChannelsPart(HoldsArrays):
     """One partition's share of :func:`channel_consistency` (its tickets and the survey answers about them;
     every sampling unit's tickets in one partition), answering the combining step's rounds: :meth:`first`
     (the channels seen, the CSAT sources and ranges), :meth:`build` (rows and sums per channel, the resolution

@@ -133,7 +133,7 @@ from csanalysis.segments.common import (
     purchases,
     utc_as_of,
 )
-from csanalysis.stats.arrays import factorize, n_distinct, search_sorted
+from csanalysis.stats.arrays import HoldsArrays, factorize, n_distinct, search_sorted
 
 __all__ = ["COMPARISONS", "COVARIATES", "FLAGS", "JOURNEYS", "JourneyPart", "JourneyResult", "ServiceRecoveryResult",
            "experience_journeys", "experience_journeys_from_parts", "journey_part", "reference_offsets",
@@ -369,7 +369,7 @@ _NOTHING = "experiences and activity hold no customer with a time; nothing to fo
 
 
 @dataclass(repr=False)
-class JourneyPart:
+class JourneyPart(HoldsArrays):
     """One partition of customers' share of :func:`experience_journeys` (built by :func:`journey_part`).
 
     Before :meth:`finish`: the journey of each of its customers and the
@@ -757,7 +757,7 @@ _MIN_CUSTOMERS = 5
 
 
 @dataclass
-class _RecoveryRows:
+class _RecoveryRows(HoldsArrays):
     """The service-recovery test's rows before eligibility (:func:`_recovery_arrays`): ``rows`` (columns as
     arrays, customers as codes into ``keys``) and ``first``, each customer's first experience (``customer,
     bad, bought, kind``) for :func:`_disappointment_gradient`."""

@@ -127,7 +127,7 @@ from csanalysis.results import Result, frame_records, jsonable
 from csanalysis.schema import agent_initiated, conform, rating_from_score
 from csanalysis.segments.common import segment_codes
 from csanalysis.segments.compare import mann_whitney_from_sums
-from csanalysis.stats.arrays import factorize, finite_range, ratio, repeated_pairs, sum_parts
+from csanalysis.stats.arrays import HoldsArrays, factorize, finite_range, ratio, repeated_pairs, sum_parts
 from csanalysis.stats.clustered import (
     ClusteredQuantiles,
     ClusteredSums,
@@ -592,7 +592,7 @@ def _period_pairs(x: np.ndarray, g: np.ndarray, P: int) -> SortedGroups:
                         max(P - 1, 0), units=labels)
 
 
-class ScorecardPart:
+class ScorecardPart(HoldsArrays):
     """One partition's share of :func:`scorecard` (its customers' tickets, the survey answers placed with them
     and its customers' orders; no sampling unit in two partitions), answering the combining step's rounds:
     :meth:`first` (the tables' time spans), :meth:`seen` (what every part must agree on below the cut),
