@@ -8,6 +8,7 @@ are in ``test_avoidance_parts.py``; these test what the rounds send and what mak
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import pickle
@@ -57,8 +58,8 @@ def test_the_rounds_send_rows_per_episode_and_control_never_a_purchase(seed):
 
     def each(method, **kw):
         got = [getattr(s, method)(**kw) for s in states]
-        answered.extend((i, method, a) for i, a in enumerate(got))
-        return got
+        answered.extend((i, method, copy.deepcopy(a)) for i, a in enumerate(got))  # (the combining lets go of
+        return got  # the answers as it stacks them)
 
     res = avoidance_in_rounds(each, n_resamples=30, seed=seed)
     assert {m for _, m, _ in answered} >= {"episodes", "pools", "candidates"}
