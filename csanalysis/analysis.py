@@ -981,13 +981,17 @@ def _experience_span_part(experiences: pd.DataFrame | None, activity: pd.DataFra
     return (np.nan, np.nan) if experiences is None else experience_span(experiences)
 
 
+def _part_value(done: tuple[Any, str | None, float]) -> Any:
+    """The value of a stage's partition (its ``(value, note, seconds)``, as :func:`call_stage` gives them); a part
+    that lacks what the stage needs stops it with its note (``ValueError``)."""
+    if done[1] is not None:
+        raise ValueError(done[1])
+    return done[0]
+
+
 def _part_values(done: list[tuple[Any, str | None, float]]) -> list[Any]:
-    """The values of a stage's partitions (their ``(value, note, seconds)``, as :func:`call_stage` gives them);
-    the first part that lacks what the stage needs stops it with its note (``ValueError``)."""
-    note = next((n for _, n, _ in done if n is not None), None)
-    if note is not None:
-        raise ValueError(note)
-    return [v for v, _, _ in done]
+    """:func:`_part_value` of each of a stage's partitions (the first one's note stops it)."""
+    return [_part_value(d) for d in done]
 
 
 def _avoidance_state(done: tuple[Any, str | None, float]) -> Any:
@@ -995,9 +999,7 @@ def _avoidance_state(done: tuple[Any, str | None, float]) -> Any:
     ``(value, note, seconds)``), where they are; their note stops the stage."""
     from .estimators.avoidance import AvoidancePart
 
-    if done[1] is not None:
-        raise ValueError(done[1])
-    return AvoidancePart(done[0])
+    return AvoidancePart(_part_value(done))
 
 
 def _disrespect_part(done: tuple[Any, str | None, float], flags: Any) -> dict[str, Any]:
@@ -1005,9 +1007,7 @@ def _disrespect_part(done: tuple[Any, str | None, float], flags: Any) -> dict[st
     seconds)``; its note stops the stage)."""
     from .estimators.avoidance import disrespect_part
 
-    if done[1] is not None:
-        raise ValueError(done[1])
-    return disrespect_part(done[0], flags)
+    return disrespect_part(_part_value(done), flags)
 
 
 def _disrespect_by_parts(runner: Any, parts: list[Any], responses: Any, verbatims: Any, *, n_resamples: int,

@@ -1417,7 +1417,7 @@ class AvoidancePart(HoldsArrays):
         self.positioned = rows.positioned
         self.first_row = rows.act_first  # (each purchaser's first activity row; None on whole tables)
 
-    def _keys(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+    def _customers(self, codes: np.ndarray) -> dict[str, np.ndarray]:
         return _customer_keys(self.ep, self.first_row, codes)
 
     def _history(self, codes: np.ndarray, t: np.ndarray, fol: dict[str, np.ndarray],
@@ -1452,7 +1452,7 @@ class AvoidancePart(HoldsArrays):
             return out
 
         nb = self._next_bad(codes[first], ep.b_t[first])
-        b = {**self._keys(codes), "t": ep.b_t, "created": ep.b_created, "creation": ep.b_creation,
+        b = {**self._customers(codes), "t": ep.b_t, "created": ep.b_created, "creation": ep.b_creation,
              "answer": ep.b_answer, "first": ep.b_first, **{k: bad[k] for k in _FOLLOW},
              "rate": _pre_index_rate(ep.pur, codes, ep.b_t, bad),
              "median_interval": _median_intervals(ep.pur, codes, bad["pos"], bad["n_prior"], min_prior),
@@ -1460,7 +1460,7 @@ class AvoidancePart(HoldsArrays):
              "prior": full(self._contacts_before(codes[first], ep.b_created[first])),
              "next_bad_duration": full(nb["duration"]), "next_bad_event": full(nb["event"].astype(float))}
         good = ep.good
-        g = {**self._keys(ep.g_codes), "t": ep.g_t, "creation": ep.g_creation, **{k: good[k] for k in _FOLLOW},
+        g = {**self._customers(ep.g_codes), "t": ep.g_t, "creation": ep.g_creation, **{k: good[k] for k in _FOLLOW},
              "censored_by_bad": good["censored_by_bad"]}
         return {"counts": ep.counts, "known_at": ep.known_at, "as_of_ns": ep.as_of_ns, "index": self.index,
                 "count_open": self.count_open, "positioned": self.positioned,
@@ -1510,7 +1510,7 @@ class AvoidancePart(HoldsArrays):
     def _control_rows(self, codes: np.ndarray, t: np.ndarray, m: np.ndarray, fol: dict[str, np.ndarray],
                       contact: np.ndarray, **more: np.ndarray) -> dict[str, Any]:
         nb = self._next_bad(codes, t)
-        return {**self._keys(codes), "t": t, "m": m, **{k: fol[k] for k in _FOLLOW},
+        return {**self._customers(codes), "t": t, "m": m, **{k: fol[k] for k in _FOLLOW},
                 "hist": self._history(codes, t, fol),
                 "contact": np.where(contact == _NEVER, np.inf, (contact - t) / _DAY_NS),
                 "prior": self._contacts_before(codes, t), "next_bad_duration": nb["duration"],
@@ -1623,8 +1623,7 @@ class _Gathered:
             bad = {**bad, "key": bad["code"]}
             good = {**good, "key": good["code"]}
         else:
-            offsets = np.cumsum([0] + [p["counts"]["activity_rows"] for p in got[:-1]])
-            offsets = np.where([p["positioned"] for p in got], 0, offsets).astype(np.int64)
+            offsets = _offsets([p["counts"]["activity_rows"] for p in got], [p["positioned"] for p in got])
             sizes = {k: [p[k]["pos"].size for p in got] for k in ("bad", "good")}
             bad, good = _stacked(got, "bad"), _stacked(got, "good")
             bad["key"] = _keys(_positions(bad["pos"], sizes["bad"], offsets), bad["label"])
@@ -1669,6 +1668,12 @@ class _Gathered:
         return {"label": at(rows["label"]), "hist": self.history(rows["hist"], idx), "prior": at(rows["prior"]),
                 "next_bad_duration": at(rows["next_bad_duration"]),
                 "next_bad_event": at(rows["next_bad_event"]) > 0}
+
+
+def _offsets(activity_rows: list[int], positioned: list[bool]) -> np.ndarray:
+    """Per part, what its first activity rows add up to in the whole table: 0 for a part whose rows carry
+    their positions in it, else the activity rows of the parts before it (as if stacked in the order given)."""
+    return np.where(positioned, 0, np.cumsum([0, *activity_rows[:-1]])).astype(np.int64)
 
 
 def _positions(pos: np.ndarray, sizes: list[int], offsets: np.ndarray) -> np.ndarray:
@@ -3473,12 +3478,11 @@ def no_return_after_disrespect_from_rows(rows: list[dict[str, Any]], flags: Disr
     if len(rows) == 1:
         r = got[0]
     else:  # in the whole tables' order of customers (purchasers by their first activity row, then by label)
-        offsets = np.cumsum([0] + [r["activity_rows"] for r in rows[:-1]])
-        pos = np.concatenate([np.where(r["pos"] >= 0, r["pos"] + (0 if r["positioned"] else off), -1)
-                              for r, off in zip(rows, offsets) if "code" in r])
+        offsets = _offsets([r["activity_rows"] for r in rows], [r["positioned"] for r in rows])
         r = _stack([{k: v for k, v in g.items() if k not in ("activity_rows", "positioned", "chosen", "late")}
                     for g in got])
-        r = _take(r, np.argsort(_keys(pos, r["label"]), kind="stable"))
+        pos = _positions(r["pos"], [g["pos"].size for g in got], offsets[["code" in g for g in rows]])
+        r = _reorder(r, np.argsort(_keys(pos, r["label"]), kind="stable"))
     return _disrespect(r["label"], r, r["hist"], r["flagged"], window=flags.window, seed=seed, **setup)
 
 

@@ -396,8 +396,8 @@ class JourneyPart(HoldsArrays):
     tally : dict or None
         Finished without its rows (``finish(rows=False)``: ``table`` None):
         the journeys' :func:`~csanalysis.segments.common.outcome_counts`
-        (``counts``), its customers and those followed for less than the
-        window (``customers``, ``censored``).
+        (its customers are the sum of ``n``; those followed for less than
+        the window, ``n`` less ``followed``).
     """
 
     table: pd.DataFrame | None
@@ -413,7 +413,7 @@ class JourneyPart(HoldsArrays):
 
     def __repr__(self) -> str:
         state = "finished" if self.window is not None else "to finish"
-        n = self.tally["customers"] if self.table is None else len(self.table)
+        n = int(self.tally["n"].sum()) if self.table is None else len(self.table)
         return f"JourneyPart({n} customers, {state})"
 
     def references(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -459,9 +459,7 @@ class JourneyPart(HoldsArrays):
         recovery = _recovery_arrays(self.events, self.purchases, self.end, window)
         tally = None
         if not rows:
-            tally = {"counts": outcome_counts(table, "journey", JOURNEYS), "customers": len(table),
-                     "censored": int((~table["followed"]).sum())}
-            table = None
+            tally, table = outcome_counts(table, "journey", JOURNEYS), None
         return JourneyPart(table=table, end=self.end, counts=dict(self.counts), window=window, seed=seed,
                            recovery=recovery, tally=tally)
 
@@ -658,20 +656,19 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
     if len({p.end for p in parts}) > 1:
         raise ValueError("the parts were built with different as_of; build every part with the same as_of.")
     counts = {k: sum(p.counts[k] for p in parts) for k in parts[0].counts}
-    recovery = _merge_recovery([p.recovery for p in parts])
     slim = [p.table is None for p in parts]
     if any(slim):  # (finished without their rows: the summary from the journeys' counts, summed)
         if not all(slim):
             raise ValueError("some parts were finished without their rows (rows=False) and some with; finish "
                              "every part alike.")
-        n = sum(p.tally["customers"] for p in parts)
+        tally = {k: sum(p.tally[k] for p in parts) for k in parts[0].tally}
+        n = int(tally["n"].sum())
         if not n:
             raise ValueError(_NOTHING)
-        summary = _journey_summary({k: sum(p.tally["counts"][k] for p in parts) for k in parts[0].tally["counts"]},
-                                   window, confidence)
         return _journey_result(None, counts, window, parts[0].end, confidence,
-                               censored=sum(p.tally["censored"] for p in parts),
-                               kept={"summary": summary, "customers": n}, recovery_rows=recovery)
+                               censored=n - int(tally["followed"].sum()),
+                               kept={"summary": _journey_summary(tally, window, confidence), "customers": n},
+                               recovery_rows=_merge_recovery([p.recovery for p in parts]))
     table = pd.concat([p.table for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].table
     if not len(table):
         raise ValueError(_NOTHING)
@@ -680,7 +677,8 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
         if not table["customer"].is_unique:
             raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
                              "experiences and purchases in one part).")
-    return _journey_result(table, counts, window, parts[0].end, confidence, recovery_rows=recovery)
+    return _journey_result(table, counts, window, parts[0].end, confidence,
+                           recovery_rows=_merge_recovery([p.recovery for p in parts]))
 
 
 # =========================================================================== recovery test
