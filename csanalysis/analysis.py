@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import json
@@ -1060,18 +1061,15 @@ def _swapped(jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]], table
 
 
 #: With ``keep_rows=False`` on the Dask engine, the results whose stage runs on a worker let their rows go there
-#: (:func:`_without_rows`), but for the rows a later stage reads here: the journeys' rows of the service-recovery
-#: test (their ``recovery_rows``), let go once it ran.
-_ROWS_ON_WORKERS: dict[str, tuple[str, ...]] = {"avoidance": (), "journeys": ("recovery_rows",)}
-#: The results a later stage reads the rows of (those kept on the workers), let go after it.
-_ROWS_READ_LATER: frozenset[str] = frozenset(name for name, keep in _ROWS_ON_WORKERS.items() if keep)
+#: (:func:`_without_rows`); the service-recovery test reads the journeys' parts where they are, not their rows.
+_ROWS_ON_WORKERS: frozenset[str] = frozenset({"avoidance", "journeys"})
 
 
-def _without_rows(fn: Callable[..., Any], keep: tuple[str, ...], *args: Any, **kw: Any) -> Any:
-    """``fn(*args, **kw)`` without its rows per customer, but for ``keep``
-    (:meth:`~csanalysis.results.Result.without_rows`), where it ran."""
+def _without_rows(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``fn(*args, **kw)`` without its rows per customer (:meth:`~csanalysis.results.Result.without_rows`),
+    where it ran."""
     value = fn(*args, **kw)
-    return value.without_rows(keep) if isinstance(value, Result) else value
+    return value.without_rows() if isinstance(value, Result) else value
 
 
 #: The tickets' columns :func:`_reason_drivers` looks an answer's sampling unit up by (besides the unit's own:
@@ -1119,6 +1117,32 @@ def _journeys_of_parts(done: list[tuple[Any, str | None, float]], **kw: Any) -> 
     from .segments.journeys import experience_journeys_from_parts
 
     return experience_journeys_from_parts(_part_values(done), **kw)
+
+
+def _without_recovery(done: tuple[Any, str | None, float]) -> tuple[Any, str | None, float]:
+    """A finished journey part (its ``(value, note, seconds)``) without the service-recovery test's rows: what
+    the journeys' result is combined from when the test asks the parts where they are."""
+    value, note, seconds = done
+    return (None if value is None else dataclasses.replace(value, recovery=None)), note, seconds
+
+
+def _recovery_rows_of(done: tuple[Any, str | None, float]) -> tuple[Any, str | None, float]:
+    """A finished journey part's service-recovery rows (its ``(value, note, seconds)``; the seconds counted
+    with the journeys'): the state that answers :func:`~csanalysis.segments.service_recovery_from_parts`."""
+    value, note, _ = done
+    return (None if value is None else value.recovery), note, 0.0
+
+
+def _recovery_by_parts(runner: Any, parts: list[Any], journeys: Any) -> Any:
+    """The service-recovery test on the Dask engine: each finished journey part's rows answer the test's rounds
+    where they are (sums per round, never a row)."""
+    from .segments import service_recovery_from_parts
+
+    states = [runner.submit(_recovery_rows_of, p) for p in parts]
+    value, note, _ = runner.drive_parts(states, service_recovery_from_parts, journeys=journeys)
+    if note is not None:
+        raise ValueError(note)
+    return value
 
 
 def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, *, as_of: pd.Timestamp,
@@ -1917,7 +1941,11 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             journey_parts = [runner.submit(_journey_finish, f, draws, i, seed=seed, rows=keep_rows)
                              for i, f in enumerate(built)]
             del built, draws
-            jobs.append(("journeys", "experience journeys", _journeys_of_parts, (journey_parts,), {"seed": seed}))
+            # without the rows kept, the recovery test asks the parts where they are (after the stages): the
+            # journeys' result is combined from the parts without its rows (at 5M customers about 4M rows)
+            combined = journey_parts if keep_rows else [runner.submit(_without_recovery, f) for f in journey_parts]
+            jobs.append(("journeys", "experience journeys", _journeys_of_parts, (combined,), {"seed": seed}))
+            del combined
         jobs.append(("clusters", "clusters", *on_experiences(sg.cluster_customers, act, at=1),
                      {"currency": cur, "seed": seed}))
         if runner is not None:  # each partition's customer features, then k-means on them all here
@@ -1991,7 +2019,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         say(f"{len(jobs)} stages on the cluster ...")
         parts_of = {"avoidance": avoidance_parts, "journeys": journey_parts}
         whole = iter(runner.run_stages([(fn if keep_rows or name not in _ROWS_ON_WORKERS
-                                         else functools.partial(_without_rows, fn, _ROWS_ON_WORKERS[name]), args, kw)
+                                         else functools.partial(_without_rows, fn), args, kw)
                                         for name, _, fn, args, kw in jobs
                                         if name not in parted and name not in done]))
         for name, label, fn, args, kw in jobs:
@@ -2004,7 +2032,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             else:
                 parts, combine, with_kw = parted[name]
                 value, note, seconds = runner.combine_parts(parts, combine, whole=(fn, args, kw), **with_kw)
-            if not keep_rows and name not in _ROWS_READ_LATER and isinstance(value, Result):
+            if not keep_rows and isinstance(value, Result):
                 value = value.without_rows()  # (a combined result's rows go as soon as it is here)
             res[name], timings[label] = value, seconds
             if note is not None:
@@ -2013,13 +2041,18 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         # every stage's value is here: the futures its run read (its jobs' arguments, its parts) go now, not
         # after the stages that follow (at 20k customers two thirds of what the workers held: the key drivers'
         # stacked rows, the clusters' and service levels' parts, the no-purchase values, the verbatims' split)
-        journey_parts = lost = lost_of = vparts = parts = stacked = None
+        lost = lost_of = vparts = parts = stacked = None
         jobs.clear()
         parted.clear()
     if res["scorecard"] is not None:
         res["power"] = stage("power", power_table, res["scorecard"])
     if res["journeys"] is not None:
-        res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
+        if runner is None or keep_rows:
+            res["recovery"] = stage("service-recovery test", sg.service_recovery_test, res["journeys"])
+        else:  # each journey part's rows where they are
+            res["recovery"] = stage("service-recovery test", _recovery_by_parts, runner, journey_parts,
+                                    res["journeys"])
+    journey_parts = None
     if res["verbatims"] is not None and survey_comments and has_exp and has_act:
         from .estimators.avoidance import no_return_after_disrespect
 

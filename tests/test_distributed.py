@@ -175,8 +175,8 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
 
 
 def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch):
-    """keep_rows=False on the Dask engine: the journeys' rows are let go where their stage ran (they keep the
-    service-recovery test's rows until it ran here); the avoidance is computed here from its partitions' rows per
+    """keep_rows=False on the Dask engine: the journeys' rows are let go where their stage ran (the
+    service-recovery test's rows never come here: the test asks each journey part where it is); the avoidance is computed here from its partitions' rows per
     index episode (no task sends its result), its episodes let go as it is done; every result comes without its
     rows and the figures, JSON and notes are the pandas engine's."""
     from csanalysis import analysis
@@ -198,15 +198,17 @@ def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch)
     came = {type(v).__name__: v for v in shipped if type(v).__name__ in ("AvoidanceResult", "JourneyResult")}
     assert set(came) == {"JourneyResult"}
     j = came["JourneyResult"]
-    assert j.table is None and j.recovery_rows is not None and set(analysis._ROWS_ON_WORKERS) == {"avoidance",
-                                                                                                  "journeys"}
+    assert j.table is None and j.recovery_rows is None and analysis._ROWS_ON_WORKERS == {"avoidance", "journeys"}
     for name in ("avoidance", "journeys", "rfm", "clusters", "recovery"):
         res = b.results[name]
         assert all(getattr(res, f) is None for f in res.row_fields), name
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
-    for name in ("rfm", "journeys", "clusters"):
+    for name in ("rfm", "journeys", "clusters", "recovery"):
         assert_frame_equal(a.results[name].summary(), b.results[name].summary(), check_exact=False, rtol=1e-9,
                            atol=1e-9)
+    assert_frame_equal(a.results["recovery"].balance, b.results["recovery"].balance, check_exact=False, rtol=1e-9,
+                       atol=1e-9)
+    assert b.results["recovery"].comparisons["difference"].notna().all()  # (the comparisons were made)
     assert a.notes == b.notes
 
 

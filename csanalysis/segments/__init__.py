@@ -41,6 +41,7 @@ from csanalysis.segments.journeys import (
     experience_journeys,
     experience_journeys_from_parts,
     journey_part,
+    service_recovery_from_parts,
     service_recovery_test,
 )
 from csanalysis.segments.compare import SegmentComparison, adjust_pvalues, compare_segments
@@ -85,5 +86,6 @@ __all__ = [
     "rfm_combine",
     "rfm_part",
     "service_levels",
+    "service_recovery_from_parts",
     "service_recovery_test",
 ]

@@ -393,6 +393,10 @@ class JourneyPart(HoldsArrays):
         (experiences after ``end``).
     window, seed
         Those :meth:`finish` was given (None before).
+    recovery : object or None
+        After :meth:`finish`: the service-recovery test's rows of its
+        customers, which answer :func:`service_recovery_from_parts` where
+        they are (None before, or once let go).
     tally : dict or None
         Finished without its rows (``finish(rows=False)``: ``table`` None):
         the journeys' :func:`~csanalysis.segments.common.outcome_counts`
@@ -668,7 +672,7 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
         return _journey_result(None, counts, window, parts[0].end, confidence,
                                censored=n - int(tally["followed"].sum()),
                                kept={"summary": _journey_summary(tally, window, confidence), "customers": n},
-                               recovery_rows=_merge_recovery([p.recovery for p in parts]))
+                               recovery_rows=_merge_recovery(parts))
     table = pd.concat([p.table for p in parts], ignore_index=True) if len(parts) > 1 else parts[0].table
     if not len(table):
         raise ValueError(_NOTHING)
@@ -678,7 +682,7 @@ def experience_journeys_from_parts(parts: list[JourneyPart], *, window: float = 
             raise ValueError("a customer is in more than one part; split the tables by customer (each customer's "
                              "experiences and purchases in one part).")
     return _journey_result(table, counts, window, parts[0].end, confidence,
-                           recovery_rows=_merge_recovery([p.recovery for p in parts]))
+                           recovery_rows=_merge_recovery(parts))
 
 
 # =========================================================================== recovery test
@@ -758,11 +762,134 @@ _MIN_CUSTOMERS = 5
 class _RecoveryRows(HoldsArrays):
     """The service-recovery test's rows before eligibility (:func:`_recovery_arrays`): ``rows`` (columns as
     arrays, customers as codes into ``keys``) and ``first``, each customer's first experience (``customer,
-    bad, bought, kind``) for :func:`_disappointment_gradient`."""
+    bad, bought, kind``) for the disappointment gradient.
+
+    It answers :func:`service_recovery_from_parts`' rounds where it is. Every
+    method takes ``active_days`` (the eligibility) and, but the first,
+    ``specs``: per fit (the disappointment gradient, then each of the
+    :data:`COMPARISONS`) what the earlier rounds found over every partition,
+    None for a fit not made. Answers are sums over the part's rows (a few
+    numbers and small matrices per fit), so that the partitions' answers add
+    up to the whole tables'; a customer's rows are all in one part, so the
+    sandwich variance's per-customer scores are summed where they are.
+    """
 
     rows: dict[str, np.ndarray]
     keys: pd.Index
     first: dict[str, np.ndarray]
+
+    def _fits(self, active_days: float | None) -> list[tuple[dict[str, np.ndarray], np.ndarray]]:
+        """The rows of each fit and what it models: first experiences and whether they were bad; each
+        comparison's eligible rows and whether they are in its group."""
+        rows = _eligible(self.rows, active_days)
+        return [(self.first, self.first["bad"]), *(_comparison_rows(rows, i) for i in range(len(COMPARISONS)))]
+
+    def recovery_counts(self, active_days: float | None) -> list[dict[str, Any]]:
+        """Per fit: rows, distinct customers and outcomes per group, the kinds of contact, the sums of the
+        (log) covariates."""
+        (first, bad), *comps = self._fits(active_days)
+        out: list[dict[str, Any]] = [{"n": bad.size, "bad": int(bad.sum()), "kinds": _kinds(first["kind"]),
+                                      "x_sum": np.sum(np.log1p(first["bought"].astype(float)))}]
+        for i, (sub, z) in enumerate(comps):
+            y, c = sub["repeat"], sub["customer"]
+            base = _features(sub, {"with_bad": COMPARISONS[i][2] != "good only", "kinds": [], "means": np.zeros(9),
+                                   "k": len(_covariates(COMPARISONS[i][2] != "good only"))})
+            out.append({"n_group": n_distinct(c[z]), "n_reference": n_distinct(c[~z]), "rows_group": int(z.sum()),
+                        "rows_reference": int((~z).sum()), "repeat_group": int(y[z].sum()),
+                        "repeat_reference": int(y[~z].sum()), "kinds": _kinds(sub["contact_kind"]),
+                        "base_sum": base.sum(axis=0)})
+        return out
+
+    def recovery_moments(self, active_days: float | None, specs: list[dict[str, Any] | None]) -> list[Any]:
+        """Per fit: the gradient's squares about its mean; each comparison's sums of its terms."""
+        (first, _), *comps = self._fits(active_days)
+        g = specs[0]
+        out: list[Any] = [None if g is None else
+                          float(np.sum((np.log1p(first["bought"].astype(float)) - g["mean"]) ** 2))]
+        return out + [None if s is None else _features(sub, s).sum(axis=0) for (sub, _), s in zip(comps, specs[1:])]
+
+    def recovery_spread(self, active_days: float | None, specs: list[dict[str, Any] | None]) -> list[Any]:
+        """Per comparison: the squares of its terms about their means."""
+        _, *comps = self._fits(active_days)
+        return [None] + [None if s is None else np.sum((_features(sub, s) - s["x_mean"]) ** 2, axis=0)
+                         for (sub, _), s in zip(comps, specs[1:])]
+
+    def _designs(self, active_days: float | None, specs: list[dict[str, Any] | None]
+                 ) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None]:
+        (first, bad), *comps = self._fits(active_days)
+        out: list[Any] = [None if specs[0] is None else (first, bad, _disappointment_design(first, specs[0]))]
+        return out + [None if s is None else (sub, z, _standardised(sub, s)) for (sub, z), s in zip(comps, specs[1:])]
+
+    def recovery_newton(self, active_days: float | None, specs: list[dict[str, Any] | None],
+                        betas: list[np.ndarray | None]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Per fit still iterating (``betas``): the logistic log-likelihood's gradient and information."""
+        out = []
+        for d, beta in zip(self._designs(active_days, specs), betas):
+            if d is None or beta is None:
+                out.append(None)
+                continue
+            _, t, X = d
+            e = special.expit(X @ beta)
+            out.append((X.T @ (t - e), (X * (e * (1 - e))[:, None]).T @ X))
+        return out
+
+    def recovery_fitted(self, active_days: float | None, specs: list[dict[str, Any] | None],
+                        betas: list[np.ndarray | None]) -> list[dict[str, Any] | None]:
+        """At the fitted coefficients: the gradient's sandwich (information, per-customer scores' squares);
+        per comparison the weighted sums of the outcome and of its covariates per group."""
+        out: list[dict[str, Any] | None] = []
+        for j, (d, beta) in enumerate(zip(self._designs(active_days, specs), betas)):
+            if d is None:
+                out.append(None)
+                continue
+            rows, t, X = d
+            e = special.expit(X @ beta)
+            if j == 0:
+                S = _per_customer(rows["customer"], X * (t - e)[:, None])
+                out.append({"meat": S.T @ S, "bread": (X * (e * (1 - e))[:, None]).T @ X})
+                continue
+            z, y, w = t, rows["repeat"].astype(float), np.where(t, 1.0 - e, e)
+            B, raw = self._balance(rows, specs[j])
+            out.append({"wy1": np.sum(w * z * y), "w1": np.sum(w * z), "wy0": np.sum(w * ~z * y),
+                        "w0": np.sum(w * ~z), "w0_sq": np.sum(w[~z] ** 2),
+                        "x1": B[z].sum(axis=0), "x0": B[~z].sum(axis=0), "wx1": w[z] @ B[z], "wx0": w[~z] @ B[~z],
+                        "raw1": raw[z].sum(axis=0), "raw0": raw[~z].sum(axis=0)})
+        return out
+
+    @staticmethod
+    def _balance(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """The terms the balance table reads (the covariates and kinds of contact) and their raw values."""
+        X = _features(rows, spec)[:, : spec["k0"]]
+        return X, np.column_stack([rows[c].astype(float) if c in rows else X[:, i]
+                                   for i, c in enumerate(spec["names"][: spec["k0"]])]).reshape(X.shape)
+
+    def recovery_sandwich(self, active_days: float | None, specs: list[dict[str, Any] | None],
+                          betas: list[np.ndarray | None], fits: list[dict[str, Any] | None]
+                          ) -> list[dict[str, Any] | None]:
+        """Per comparison, at the fitted coefficients and weighted rates (``fits``): the estimating equations'
+        derivatives, their per-customer scores' squares and customers, and the squares of the balance terms
+        about their group means."""
+        out: list[dict[str, Any] | None] = [None]
+        for j, (d, beta, f) in enumerate(zip(self._designs(active_days, specs), betas, fits)):
+            if j == 0:
+                continue
+            if d is None:
+                out.append(None)
+                continue
+            rows, z, X = d
+            nz, y = ~z, rows["repeat"].astype(float)
+            e = special.expit(X @ beta)
+            v = e * (1 - e)
+            m1, m0 = f["rate_group"], f["rate_reference"]
+            psi = np.column_stack([X * (z - e)[:, None], z * (1 - e) * (y - m1), nz * e * (y - m0)])
+            S = _per_customer(rows["customer"], psi)
+            B, _ = self._balance(rows, specs[j])
+            out.append({"meat": S.T @ S, "customers": len(S), "information": (X * v[:, None]).T @ X,
+                        "a1": (z * v * (y - m1)) @ X, "a11": np.sum(z * (1 - e)),
+                        "a0": (nz * v * (y - m0)) @ X, "a00": np.sum(nz * e),
+                        "ss1": np.sum((B[z] - f["mean1"]) ** 2, axis=0),
+                        "ss0": np.sum((B[nz] - f["mean0"]) ** 2, axis=0)})
+        return out
 
 
 def _recovery_arrays(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Timestamp,
@@ -837,27 +964,30 @@ def _recovery_arrays(events: pd.DataFrame, purchases: pd.DataFrame, end: pd.Time
     return _RecoveryRows(rows=rows, keys=pd.Index(keys), first=first)
 
 
-def _recovery_rows(rec: _RecoveryRows, active_days: float | None
-                   ) -> tuple[dict[str, np.ndarray], pd.Index, dict[str, float]]:
-    """The rows of :func:`_recovery_arrays` with ``eligible`` (a purchase before time zero, the last one at
-    most ``active_days`` before it), their customers' keys and :func:`_disappointment_gradient` of every
-    customer's first experience."""
+def _eligible(rows: dict[str, np.ndarray], active_days: float | None) -> dict[str, np.ndarray]:
+    """The rows of :func:`_recovery_arrays` with ``eligible``: a purchase before time zero, the last one at most
+    ``active_days`` before it."""
     active = np.inf if active_days is None else float(active_days)
-    rows = {k: v for k, v in rec.rows.items() if k != "repeat"}
+    out = {k: v for k, v in rows.items() if k != "repeat"}
     with np.errstate(invalid="ignore"):
-        rows["eligible"] = (rows["purchases_before"] > 0) & (rows["days_since_purchase"] <= active)
-    rows["repeat"] = rec.rows["repeat"]
-    f = rec.first
-    return rows, rec.keys, _disappointment_gradient(f["customer"], f["bad"], f["bought"], f["kind"])
+        out["eligible"] = (out["purchases_before"] > 0) & (out["days_since_purchase"] <= active)
+    out["repeat"] = rows["repeat"]
+    return out
 
 
-def _merge_recovery(parts: list[_RecoveryRows]) -> _RecoveryRows:
-    """The recovery rows of disjoint sets of customers as :func:`_recovery_arrays` makes them on the whole tables.
+
+def _merge_recovery(finished: list[JourneyPart]) -> _RecoveryRows | None:
+    """The recovery rows of finished parts (disjoint sets of customers) as :func:`_recovery_arrays` makes them on
+    the whole tables; None when a part comes without them (the test then asks the parts where they are:
+    :func:`service_recovery_from_parts`).
 
     Customers are coded in the experiences' order (:func:`csanalysis.experiences.customer_order`), the
     rows of each group stacked by customer, a customer's rows in their own order: on the experiences of
     :func:`csanalysis.experiences.experiences` the whole tables' rows, in their order.
     """
+    if any(p.recovery is None for p in finished):
+        return None
+    parts = [p.recovery for p in finished]
     if len(parts) == 1:
         return parts[0]
     labels = pd.Series(np.concatenate([p.keys.to_numpy(dtype=object)[p.first["customer"]] for p in parts]),
@@ -884,149 +1014,78 @@ def _merge_recovery(parts: list[_RecoveryRows]) -> _RecoveryRows:
                          first={k: v[f] for k, v in first.items()})
 
 
-def _disappointment_gradient(customer: np.ndarray, bad: np.ndarray, bought: np.ndarray,
-                             kind: np.ndarray) -> dict[str, float]:
-    """Do customers who buy more have bad experiences more (or less) often?
-
-    Logistic regression of ``bad`` on ``log1p(bought)`` (purchases in the
-    year before the experience) and the kind of experience (ticket, survey
-    answer), over each customer's first experience (one per customer, so
-    buying is not yet changed by an experience and no customer weighs more
-    for having more contacts); sandwich variance. Returns ``slope`` (per log
-    purchase), ``se, p_value, n``.
-    """
-    out = {"slope": np.nan, "se": np.nan, "p_value": np.nan, "n": float(bad.size)}
-    x = np.log1p(bought.astype(float))
-    if bad.size < 10 or bad.all() or not bad.any() or not x.std() > 0:
-        return out
-    kinds = np.unique(kind.astype(str))
-    X = np.column_stack([np.ones(x.size), (x - x.mean()) / x.std()] + [(kind == k).astype(float) for k in kinds[1:]])
-    beta = _logistic(X, bad.astype(float), 1e-6)
-    e = special.expit(X @ beta)
-    order = np.argsort(customer, kind="stable")
-    cs = customer[order]
-    S = np.add.reduceat((X * (bad - e)[:, None])[order], np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]]), axis=0)
-    Ai = np.linalg.pinv((X * (e * (1 - e))[:, None]).T @ X)
-    se = float(np.sqrt(max((Ai @ (S.T @ S) @ Ai)[1, 1], 0.0)))
-    if se > 0:
-        out.update(slope=float(beta[1] / x.std()), se=se / x.std(), p_value=float(2 * stats.norm.sf(abs(beta[1] / se))))
-    return out
+def _disappointment_design(first: dict[str, np.ndarray], spec: dict[str, Any]) -> np.ndarray:
+    """The disappointment gradient's design (intercept, the standardised log purchases, one indicator per kind
+    of experience but the first) of a part's first experiences, from the totals in ``spec``."""
+    x = (np.log1p(first["bought"].astype(float)) - spec["mean"]) / spec["std"]
+    kind = first["kind"]
+    return np.column_stack([np.ones(x.size), x] + [(kind == k).astype(float) for k in spec["kinds"][1:]])
 
 
-def _features(rows: dict[str, np.ndarray], with_bad: bool, max_terms: int) -> tuple[np.ndarray, list[str]]:
-    """Design matrix (no intercept) of the propensity score, at most ``max_terms`` columns beyond the covariates.
+def _comparison_rows(rows: dict[str, np.ndarray], i: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The eligible rows of comparison ``i`` (:data:`COMPARISONS`) and which of them are in its group."""
+    _, grp, ref = COMPARISONS[i]
+    m = rows["eligible"] & np.isin(rows["role"], [_ROLES.index(grp), _ROLES.index(ref)])
+    sub = {k: v[m] for k, v in rows.items()}
+    return sub, sub["role"] == _ROLES.index(grp)
+
+
+def _features(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> np.ndarray:
+    """Design matrix (no intercept) of the propensity score: its first ``spec["k"]`` terms.
 
     In order of priority: log1p of the covariates (``calendar_years`` as is;
-    with ``with_bad`` also the bad experiences before time zero and the days
-    since the first bad one) and one indicator per kind of the time-zero
-    contact but the first (``contact_kind=survey``: a survey answer rather
-    than a ticket), then their squares, then the products of
-    ``days_since_purchase`` with the purchase counts and tenure. The
-    covariates come first so that the balance table can read them.
+    with ``spec["with_bad"]`` also the bad experiences before time zero and
+    the days since the first bad one) and one indicator per kind of the
+    time-zero contact but the first (``contact_kind=survey``: a survey
+    answer rather than a ticket), then their squares, then the products of
+    ``days_since_purchase`` with the purchase counts and tenure, centred at
+    the means of every partition's rows (``spec["means"]``). The covariates
+    come first so that the balance table can read them. Names:
+    :func:`_feature_names`.
     """
-    cols = [c for c in COVARIATES if with_bad or c not in ("bad_before", "days_since_bad")]
+    cols = _covariates(spec["with_bad"])
     base = {c: (np.log1p(rows[c].astype(float)) if c != "calendar_years" else rows[c].astype(float))
             for c in cols}
-    kinds = np.unique(rows["contact_kind"].astype(str))
-    dummies = {f"contact_kind={k}": (rows["contact_kind"] == k).astype(float) for k in kinds[1:]}
-    X, names = list(base.values()) + list(dummies.values()), list(cols) + list(dummies)
-    for c in cols:
-        X.append((base[c] - base[c].mean()) ** 2)
-        names.append(f"{c}^2")
-    r = base["days_since_purchase"] - base["days_since_purchase"].mean()
-    for c in ("purchases_before", "purchases_last_year", "tenure_days"):
-        X.append(r * (base[c] - base[c].mean()))
-        names.append(f"days_since_purchase*{c}")
-    k = max(len(cols) + len(dummies), min(len(names), max_terms))
-    return np.column_stack(X[:k]), names[:k]
+    mean = dict(zip(cols, spec["means"]))
+    X = list(base.values()) + [(rows["contact_kind"] == k).astype(float) for k in spec["kinds"][1:]]
+    X += [(base[c] - mean[c]) ** 2 for c in cols]
+    r = base["days_since_purchase"] - mean["days_since_purchase"]
+    X += [r * (base[c] - mean[c]) for c in ("purchases_before", "purchases_last_year", "tenure_days")]
+    return np.column_stack(X[: spec["k"]]).reshape(len(rows["role"]), spec["k"])
 
 
-def _logistic(X: np.ndarray, z: np.ndarray, ridge: float) -> np.ndarray:
-    """Logistic regression by Newton-Raphson with a small ridge on the slopes (X has the intercept first)."""
-    beta = np.zeros(X.shape[1])
-    pen = np.full(X.shape[1], ridge)
-    pen[0] = 0.0
-    for _ in range(100):
-        e = special.expit(X @ beta)
-        grad = X.T @ (z - e) - pen * beta
-        H = (X * (e * (1 - e))[:, None]).T @ X + np.diag(pen)
-        step = np.linalg.solve(H, grad)
-        beta += step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    return beta
+def _covariates(with_bad: bool) -> list[str]:
+    """The :data:`COVARIATES` of a comparison (those about bad experiences only when its reference had one)."""
+    return [c for c in COVARIATES if with_bad or c not in ("bad_before", "days_since_bad")]
 
 
-def _smd(X: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Standardised mean differences (group - reference) of the columns of ``X``.
-
-    Weighted means over the unweighted pooled standard deviation (0 where a
-    column is constant in both groups).
-    """
-    xt, xc = X[z], X[~z]
-    sd = np.sqrt((xt.var(axis=0) + xc.var(axis=0)) / 2.0)
-    diff = w[z] @ xt / w[z].sum() - w[~z] @ xc / w[~z].sum()
-    return np.where(sd > 0, diff / np.where(sd > 0, sd, 1.0), 0.0)
+def _feature_names(with_bad: bool, kinds: list[str]) -> list[str]:
+    """The names of every term :func:`_features` may take, in its order."""
+    cols = _covariates(with_bad)
+    return (cols + [f"contact_kind={k}" for k in kinds[1:]] + [f"{c}^2" for c in cols]
+            + [f"days_since_purchase*{c}" for c in ("purchases_before", "purchases_last_year", "tenure_days")])
 
 
-def _overlap_difference(rows: dict[str, np.ndarray], z: np.ndarray, with_bad: bool, confidence: float,
-                        ridge: float = 1.0) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Overlap-weighted difference in repeat rate (group - reference) with a customer-clustered sandwich variance.
+def _standardised(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> np.ndarray:
+    """The propensity score's design: intercept, then the :func:`_features` not constant over every partition's
+    rows, standardised by their means and standard deviations there."""
+    keep = spec["keep"]
+    X = _features(rows, spec)[:, keep]
+    return np.column_stack([np.ones(len(X)), (X - spec["x_mean"][keep]) / spec["x_sd"][keep]])
 
-    ``rows`` holds the rows of the two groups; ``z`` marks the group.
-    Estimating equations: ``x (z - e) = 0`` (the propensity score, with the
-    ridge), ``z (1 - e)(y - m1) = 0`` and ``(1 - z) e (y - m0) = 0``; the
-    variance of ``m1 - m0`` is the sandwich ``A^-1 B A^-T`` with the scores
-    summed per customer and the factor ``G / (G - 1)`` for ``G`` customers.
-    """
-    X, names = _features(rows, with_bad, max_terms=int(min(z.sum(), (~z).sum()) // _ROWS_PER_TERM))
-    y = rows["repeat"].astype(float)
-    sd = X.std(axis=0)
-    keep = sd > 1e-12
-    Xd = np.column_stack([np.ones(len(y)), (X[:, keep] - X[:, keep].mean(axis=0)) / sd[keep]])
-    beta = _logistic(Xd, z.astype(float), ridge)
-    e = special.expit(Xd @ beta)
-    w = np.where(z, 1.0 - e, e)
-    nz = ~z
-    m1 = float(np.sum(w * z * y) / np.sum(w * z))
-    m0 = float(np.sum(w * nz * y) / np.sum(w * nz))
-    v = e * (1 - e)
-    p = Xd.shape[1]
-    pen = np.full(p, ridge)
-    pen[0] = 0.0
-    psi = np.column_stack([Xd * (z - e)[:, None], z * (1 - e) * (y - m1), nz * e * (y - m0)])
-    order = np.argsort(rows["customer"], kind="stable")
-    cl_sorted = rows["customer"][order]
-    starts = np.flatnonzero(np.r_[True, cl_sorted[1:] != cl_sorted[:-1]])
-    S = np.add.reduceat(psi[order], starts, axis=0)  # scores summed per customer
-    G = starts.size
-    A = np.zeros((p + 2, p + 2))
-    A[:p, :p] = -(Xd * v[:, None]).T @ Xd - np.diag(pen)
-    A[p, :p] = -(z * v * (y - m1)) @ Xd
-    A[p, p] = -np.sum(z * (1 - e))
-    A[p + 1, :p] = (nz * v * (y - m0)) @ Xd
-    A[p + 1, p + 1] = -np.sum(nz * e)
-    Ai = np.linalg.inv(A)
-    V = Ai @ (S.T @ S) @ Ai.T * (G / (G - 1))
-    c = np.zeros(p + 2)
-    c[p], c[p + 1] = 1.0, -1.0
-    var = float(c @ V @ c)
-    se = float(np.sqrt(var)) if var > 0 else np.nan
-    d = m1 - m0
-    df = max(min(n_distinct(rows["customer"][z]), n_distinct(rows["customer"][nz])) - 1, 1)
-    zc = float(stats.t.ppf(0.5 + confidence / 2, df))
-    pv = float(2 * stats.t.sf(abs(d / se), df)) if se > 0 else np.nan
-    wc = w[nz]
-    ess = float(wc.sum() ** 2 / np.sum(wc ** 2)) if wc.sum() > 0 else 0.0
-    k = len([c for c in names if "^" not in c and "*" not in c])  # the covariates come first
-    raw = np.column_stack([rows[c].astype(float) if c in rows else X[:, i] for i, c in enumerate(names[:k])])
-    before, after = _smd(X[:, :k], z, np.ones(len(y))), _smd(X[:, :k], z, w)
-    bal = pd.DataFrame({"covariate": names[:k], "mean_group": raw[z].mean(axis=0),
-                        "mean_reference": raw[nz].mean(axis=0), "smd_before": before, "smd_after": after})
-    fit = {"rate_group": m1, "rate_reference": m0, "difference": d, "se": se,
-           "ci_low": max(d - zc * se, -1.0), "ci_high": min(d + zc * se, 1.0), "p_value": pv, "ess_reference": ess,
-           "max_abs_smd_before": float(np.max(np.abs(before))), "max_abs_smd_after": float(np.max(np.abs(after)))}
-    return fit, bal
+
+def _per_customer(customer: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """``scores`` (one row per row of data) summed per customer: the clusters of the sandwich variance."""
+    if not len(customer):
+        return np.zeros((0, scores.shape[1]))
+    order = np.argsort(customer, kind="stable")
+    cs = customer[order]
+    return np.add.reduceat(scores[order], np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]]), axis=0)
+
+
+def _kinds(values: np.ndarray) -> np.ndarray:
+    """The distinct kinds of contact among ``values`` (missing ones as the empty kind), sorted."""
+    return np.unique(values.astype(str))
 
 
 _FIT_COLUMNS = ["rate_group", "rate_reference", "difference", "se", "ci_low", "ci_high", "p_value",
@@ -1035,25 +1094,172 @@ _COMPARISON_COLUMNS = ["comparison", "group", "reference", "n_group", "n_referen
                        "rows_reference", "repeat_group", "repeat_reference", *_FIT_COLUMNS, "time_zero", "method",
                        "definition", "reason", "caveat", "flags"]
 _BALANCE_COLUMNS = ["comparison", "covariate", "mean_group", "mean_reference", "smd_before", "smd_after"]
+#: The ridge on the slopes of each logistic fit: the disappointment gradient's, then the propensity scores'.
+_RIDGES = (1e-6, *(1.0 for _ in COMPARISONS))
 
 
-def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence: float,
-                          active_days: float | None, gradient: dict[str, float]
-                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The comparisons and the balance table from the rows and the gradient of :func:`_recovery_rows`."""
-    el = rows["eligible"]
+def _summed(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The partitions' answers for one fit added up (the kinds of contact: their union, sorted)."""
+    return {k: (np.unique(np.concatenate([a[k] for a in answers])) if k == "kinds" else sum(a[k] for a in answers))
+            for k in answers[0]}
+
+
+def _newton(each: Any, specs: list[dict[str, Any] | None], kw: dict[str, Any]) -> list[np.ndarray | None]:
+    """Every fit's logistic regression by Newton-Raphson with its ridge on the slopes (:data:`_RIDGES`), all
+    fits in the same rounds: each round's gradient and information are the partitions' sums."""
+    betas = [None if s is None else np.zeros(s["p"]) for s in specs]
+    going = list(betas)  # (the fits still iterating; each at most 100 steps)
+    for _ in range(100):
+        if all(b is None for b in going):
+            break
+        answers = each("recovery_newton", specs=specs, betas=going, **kw)
+        for j, beta in enumerate(going):
+            if beta is None:
+                continue
+            pen = np.full(beta.size, _RIDGES[j])
+            pen[0] = 0.0
+            step = np.linalg.solve(sum(a[j][1] for a in answers) + np.diag(pen),
+                                   sum(a[j][0] for a in answers) - pen * beta)
+            beta += step
+            if np.max(np.abs(step)) < 1e-8:
+                going[j] = None
+    return betas
+
+
+def _recovery_fits(each: Any, confidence: float, active_days: float | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, float], list[tuple[dict[str, Any], pd.DataFrame] | None]]:
+    """The rounds of the service-recovery test over every partition's rows (``each``; one part: the whole
+    tables): each comparison's counts, the disappointment gradient, and each comparison's fit and balance
+    (None where a group has too few customers).
+
+    The disappointment gradient: do customers who buy more have bad
+    experiences more (or less) often? Logistic regression of ``bad`` on
+    ``log1p(bought)`` (purchases in the year before the experience) and the
+    kind of experience, over each customer's first experience (one per
+    customer, so buying is not yet changed by an experience and no customer
+    weighs more for having more contacts); sandwich variance.
+
+    Each comparison: overlap-weighted difference in repeat rate (group -
+    reference) with a customer-clustered sandwich variance. Estimating
+    equations ``x (z - e) = 0`` (the propensity score, with the ridge),
+    ``z (1 - e)(y - m1) = 0`` and ``(1 - z) e (y - m0) = 0``; the variance of
+    ``m1 - m0`` is ``A^-1 B A^-T`` with the scores summed per customer and
+    the factor ``G / (G - 1)`` for ``G`` customers. The balance: standardised
+    mean differences of the covariates (weighted means over the unweighted
+    pooled standard deviation, 0 where constant in both groups).
+    """
+    kw = {"active_days": active_days}
+    answers = each("recovery_counts", **kw)
+    counts = [_summed([a[j] for a in answers]) for j in range(1 + len(COMPARISONS))]
+    g = counts[0]
+    specs: list[dict[str, Any] | None] = [None] * (1 + len(COMPARISONS))
+    if g["n"] >= 10 and 0 < g["bad"] < g["n"]:
+        specs[0] = {"mean": g["x_sum"] / g["n"], "kinds": list(g["kinds"])}
+    for j, (_, _, ref) in enumerate(COMPARISONS, start=1):
+        c = counts[j]
+        if min(c["n_group"], c["n_reference"]) < _MIN_CUSTOMERS:
+            continue
+        with_bad, kinds = ref != "good only", list(c["kinds"])
+        names = _feature_names(with_bad, kinds)
+        k0 = len(_covariates(with_bad)) + max(len(kinds) - 1, 0)  # (the covariates and kinds come first)
+        k = max(k0, min(len(names), min(c["rows_group"], c["rows_reference"]) // _ROWS_PER_TERM))
+        specs[j] = {"with_bad": with_bad, "kinds": kinds, "k": k, "k0": k0, "names": names[:k],
+                    "means": c["base_sum"] / (c["rows_group"] + c["rows_reference"])}
+    n = [g["n"]] + [c["rows_group"] + c["rows_reference"] for c in counts[1:]]
+    moments = each("recovery_moments", specs=specs, **kw)
+    if specs[0] is not None:
+        std = float(np.sqrt(sum(a[0] for a in moments) / n[0]))
+        specs[0] = {**specs[0], "std": std, "p": 1 + len(specs[0]["kinds"])} if std > 0 else None
+    for j, s in enumerate(specs[1:], start=1):
+        if s is not None:
+            s["x_mean"] = sum(a[j] for a in moments) / n[j]
+    spread = each("recovery_spread", specs=specs, **kw)
+    for j, s in enumerate(specs[1:], start=1):
+        if s is not None:
+            s["x_sd"] = np.sqrt(sum(a[j] for a in spread) / n[j])
+            s["keep"] = s["x_sd"] > 1e-12
+            s["p"] = 1 + int(s["keep"].sum())
+    betas = _newton(each, specs, kw)
+    fitted = each("recovery_fitted", specs=specs, betas=betas, **kw)
+    sums = [None if s is None else _summed([a[j] for a in fitted]) for j, s in enumerate(specs)]
+    gradient = {"slope": np.nan, "se": np.nan, "p_value": np.nan, "n": float(g["n"])}
+    if specs[0] is not None:
+        Ai = np.linalg.pinv(sums[0]["bread"])
+        se = float(np.sqrt(max((Ai @ sums[0]["meat"] @ Ai)[1, 1], 0.0)))
+        if se > 0:
+            b, std = betas[0][1], specs[0]["std"]
+            gradient.update(slope=float(b / std), se=se / std, p_value=float(2 * stats.norm.sf(abs(b / se))))
+    rates: list[dict[str, Any] | None] = [None]
+    for j, s in enumerate(sums[1:], start=1):
+        rates.append(None if s is None else {
+            "rate_group": float(s["wy1"] / s["w1"]), "rate_reference": float(s["wy0"] / s["w0"]),
+            "mean1": s["x1"] / counts[j]["rows_group"], "mean0": s["x0"] / counts[j]["rows_reference"]})
+    sandwich = each("recovery_sandwich", specs=specs, betas=betas, fits=rates, **kw)
+    out: list[tuple[dict[str, Any], pd.DataFrame] | None] = [None]
+    for j, (s, spec) in enumerate(zip(sums[1:], specs[1:]), start=1):
+        if s is None:
+            out.append(None)
+            continue
+        out.append(_overlap_fit(counts[j], spec, s, rates[j], _summed([a[j] for a in sandwich]), confidence))
+    return counts[1:], gradient, out[1:]
+
+
+def _overlap_fit(counts: dict[str, Any], spec: dict[str, Any], fitted: dict[str, Any], rates: dict[str, Any],
+                 sandwich: dict[str, Any], confidence: float) -> tuple[dict[str, Any], pd.DataFrame]:
+    """One comparison's weighted difference, its sandwich interval and test, and its balance table, from the
+    partitions' sums (:func:`_recovery_fits`)."""
+    p = spec["p"]
+    pen = np.full(p, 1.0)
+    pen[0] = 0.0
+    A = np.zeros((p + 2, p + 2))
+    A[:p, :p] = -sandwich["information"] - np.diag(pen)
+    A[p, :p] = -sandwich["a1"]
+    A[p, p] = -sandwich["a11"]
+    A[p + 1, :p] = sandwich["a0"]
+    A[p + 1, p + 1] = -sandwich["a00"]
+    Ai = np.linalg.inv(A)
+    G = sandwich["customers"]
+    V = Ai @ sandwich["meat"] @ Ai.T * (G / (G - 1))
+    c = np.zeros(p + 2)
+    c[p], c[p + 1] = 1.0, -1.0
+    var = float(c @ V @ c)
+    se = float(np.sqrt(var)) if var > 0 else np.nan
+    m1, m0 = rates["rate_group"], rates["rate_reference"]
+    d = m1 - m0
+    df = max(min(counts["n_group"], counts["n_reference"]) - 1, 1)
+    zc = float(stats.t.ppf(0.5 + confidence / 2, df))
+    pv = float(2 * stats.t.sf(abs(d / se), df)) if se > 0 else np.nan
+    ess = float(fitted["w0"] ** 2 / fitted["w0_sq"]) if fitted["w0"] > 0 else 0.0
+    n1, n0 = counts["rows_group"], counts["rows_reference"]
+    sd = np.sqrt((sandwich["ss1"] / n1 + sandwich["ss0"] / n0) / 2.0)
+    # a term constant in both groups has no spread but the rounding of its partitions' sums: 0, not noise / noise
+    spread = sd > 1e-12 * np.maximum(1.0, np.abs(rates["mean1"]) + np.abs(rates["mean0"]))
+
+    def smd(diff: np.ndarray) -> np.ndarray:
+        return np.where(spread, diff / np.where(spread, sd, 1.0), 0.0)
+
+    before = smd(rates["mean1"] - rates["mean0"])
+    after = smd(fitted["wx1"] / fitted["w1"] - fitted["wx0"] / fitted["w0"])
+    bal = pd.DataFrame({"covariate": spec["names"][: spec["k0"]], "mean_group": fitted["raw1"] / n1,
+                        "mean_reference": fitted["raw0"] / n0, "smd_before": before, "smd_after": after})
+    fit = {"rate_group": m1, "rate_reference": m0, "difference": d, "se": se,
+           "ci_low": max(d - zc * se, -1.0), "ci_high": min(d + zc * se, 1.0), "p_value": pv, "ess_reference": ess,
+           "max_abs_smd_before": float(np.max(np.abs(before))), "max_abs_smd_after": float(np.max(np.abs(after)))}
+    return fit, bal
+
+
+def _recovery_comparisons(each: Any, window: float, confidence: float, active_days: float | None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """The comparisons, the balance table and the disappointment gradient from every partition's rows (``each``:
+    :func:`_recovery_fits`)."""
+    counts, gradient, fits = _recovery_fits(each, confidence, active_days)
     act = "any earlier purchase" if active_days is None else f"a purchase in the {active_days:g} days before"
     recs, bals = [], []
-    for name, grp, ref in COMPARISONS:  # two comparisons
-        m = el & np.isin(rows["role"], [_ROLES.index(grp), _ROLES.index(ref)])
-        sub = {k: v[m] for k, v in rows.items()}
-        z = sub["role"] == _ROLES.index(grp)
-        y = sub["repeat"]
+    for (name, grp, ref), c, fitted in zip(COMPARISONS, counts, fits):  # two comparisons
         rec: dict[str, Any] = {
             "comparison": name, "group": grp, "reference": ref,
-            "n_group": n_distinct(sub["customer"][z]), "n_reference": n_distinct(sub["customer"][~z]),
-            "rows_group": int(z.sum()), "rows_reference": int((~z).sum()),
-            "repeat_group": int(y[z].sum()), "repeat_reference": int(y[~z].sum()),
+            **{k: int(c[k]) for k in ("n_group", "n_reference", "rows_group", "rows_reference", "repeat_group",
+                                      "repeat_reference")},
             "time_zero": f"{grp}: the recovery (first good experience after the first bad one); {ref}: "
                          + _REFERENCE_TEXT[ref].split("(time zero: ")[1].rstrip(")"),
             "method": ("overlap-weighted difference of repeat rates (logistic propensity score on the pre-index "
@@ -1076,8 +1282,8 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
                                                               gradient["slope"], gradient["p_value"], why))
             rec["flags"].append("unmeasured_propensity")
         rec.update(dict.fromkeys(_FIT_COLUMNS, np.nan))
-        if min(rec["n_group"], rec["n_reference"]) >= _MIN_CUSTOMERS:
-            fit, bal = _overlap_difference(sub, z, ref != "good only", confidence)
+        if fitted is not None:
+            fit, bal = fitted
             rec.update(fit)
             if fit["ess_reference"] < max(20.0, 0.5 * rec["rows_group"]) or fit["max_abs_smd_after"] > 0.1:
                 rec["flags"].append("poor_overlap")
@@ -1098,7 +1304,7 @@ def _recovery_comparisons(rows: dict[str, np.ndarray], window: float, confidence
     balance = (pd.concat(bals, ignore_index=True)[_BALANCE_COLUMNS] if bals
                else pd.DataFrame({c: pd.Series(dtype="float64") for c in _BALANCE_COLUMNS}))
     balance = balance.astype({"comparison": STR, "covariate": STR})
-    return comp, balance
+    return comp, balance, gradient
 
 
 @dataclass(repr=False)
@@ -1273,17 +1479,85 @@ def service_recovery_test(
                                  customer=customer, key=key, confidence=confidence)
     has_events = jr.events is not None and jr.purchases is not None
     if not has_events and jr.recovery_rows is None:  # (from partitions: the rows, not the events)
-        raise ValueError("this JourneyResult carries no events; build it with experience_journeys().")
-    if active_days is not None and not (np.isfinite(active_days) and active_days > 0):
-        raise ValueError(f"active_days must be a positive number of days or None, got {active_days!r}.")
+        raise ValueError("this JourneyResult carries neither its events nor the recovery test's rows; build it "
+                         "with experience_journeys() (or, with partitions kept where they are, run "
+                         "service_recovery_from_parts on them).")
+    active_days = _check_active(active_days)
     rec = _recovery_arrays(jr.events, jr.purchases, jr.end, jr.window) if has_events else jr.recovery_rows
-    rows, keys, gradient = _recovery_rows(rec, active_days)
-    comp, balance = _recovery_comparisons(rows, jr.window, jr.confidence, active_days, gradient)
+    comp, balance, gradient = _recovery_comparisons(lambda method, **kw: [getattr(rec, method)(**kw)], jr.window,
+                                                    jr.confidence, active_days)
+    rows = _eligible(rec.rows, active_days)
     table = pd.DataFrame({k: v for k, v in rows.items() if k not in ("customer", "role", "t0")})
-    table.insert(0, "customer", pd.Series(np.asarray(keys, dtype=object)[rows["customer"]], dtype=STR))
+    table.insert(0, "customer", pd.Series(np.asarray(rec.keys, dtype=object)[rows["customer"]], dtype=STR))
     table.insert(1, "role", pd.Categorical.from_codes(rows["role"], categories=list(_ROLES)))
     table.insert(2, "time_zero", pd.to_datetime(rows["t0"], unit="s", utc=True))
     table["contact_kind"] = table["contact_kind"].replace("", np.nan).astype(STR)
-    settings = {"window_days": jr.window, "active_days": active_days, "end": jr.end,
-                "confidence": jr.confidence, "covariates": list(COVARIATES), "disappointment_gradient": gradient}
+    settings = _recovery_settings(jr, active_days, gradient)
     return ServiceRecoveryResult(comparisons=comp, journeys=jr, balance=balance, rows=table, settings=settings)
+
+
+def service_recovery_from_parts(each: Any, journeys: JourneyResult, *,
+                                active_days: float | None = 365) -> ServiceRecoveryResult:
+    """:func:`service_recovery_test` of partitions of customers whose rows stay where they are, asked in rounds.
+
+    ``each(method, **kw)`` calls ``method`` of every partition's recovery
+    rows (the ``recovery`` of each :meth:`JourneyPart.finish`, on a Dask
+    worker, say) and returns their answers, a list: a few sums per fit and
+    round (counts, the covariates' moments, each Newton step's gradient and
+    information, the weighted rates, the sandwich's per-customer scores
+    squared), never a row. :func:`service_recovery_test` is the same rounds
+    with the whole tables as one part, so the figures agree but for the
+    order of floating-point sums (about 1e-15).
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw) -> list``, one answer per partition.
+    journeys : JourneyResult
+        :func:`experience_journeys_from_parts` of the same finished parts
+        (its window, end of observation and confidence level; the result's
+        :attr:`~ServiceRecoveryResult.journeys`).
+    active_days : float or None, default 365
+        As :func:`service_recovery_test`.
+
+    Returns
+    -------
+    ServiceRecoveryResult
+        Without its rows (``rows`` None, as
+        :meth:`~ServiceRecoveryResult.without_rows` leaves a result).
+
+    Examples
+    --------
+    >>> from csanalysis.estimators.avoidance import simulate_avoidance_scenario
+    >>> exp, act, _ = simulate_avoidance_scenario(600, seed=1)
+    >>> end = act["at"].max()
+    >>> half = exp["customer"].isin(exp["customer"].drop_duplicates().iloc[::2])
+    >>> built = [journey_part(exp[m], act[act["customer"].isin(exp.loc[m, "customer"])], as_of=end)
+    ...          for m in (half, ~half)]
+    >>> parts = [p.finish(o) for p, o in zip(built, reference_offsets([p.references() for p in built]))]
+    >>> jr = experience_journeys_from_parts(parts)
+    >>> each = lambda method, **kw: [getattr(p.recovery, method)(**kw) for p in parts]
+    >>> by_parts = service_recovery_from_parts(each, jr)
+    >>> whole = service_recovery_test(jr)
+    >>> np.allclose(by_parts.comparisons["difference"], whole.comparisons["difference"], rtol=1e-12)
+    True
+    """
+    if not isinstance(journeys, JourneyResult):
+        raise TypeError(f"journeys must be the JourneyResult of the same parts, got {type(journeys).__name__}.")
+    active_days = _check_active(active_days)
+    comp, balance, gradient = _recovery_comparisons(each, journeys.window, journeys.confidence, active_days)
+    return ServiceRecoveryResult(comparisons=comp, journeys=journeys, balance=balance, rows=None,
+                                 settings=_recovery_settings(journeys, active_days, gradient), kept={})
+
+
+def _check_active(active_days: float | None) -> float | None:
+    """``active_days`` checked: a positive number of days or None."""
+    if active_days is not None and not (np.isfinite(active_days) and active_days > 0):
+        raise ValueError(f"active_days must be a positive number of days or None, got {active_days!r}.")
+    return active_days
+
+
+def _recovery_settings(jr: JourneyResult, active_days: float | None, gradient: dict[str, float]) -> dict[str, Any]:
+    """The test's ``settings``."""
+    return {"window_days": jr.window, "active_days": active_days, "end": jr.end, "confidence": jr.confidence,
+            "covariates": list(COVARIATES), "disappointment_gradient": gradient}
