@@ -90,8 +90,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    is (its follow-up and its service-recovery rows) and one task stacks
    them (:func:`csanalysis.segments.experience_journeys_from_parts`);
    without the rows per customer (``keep_rows=False``) each partition
-   keeps its journeys' counts, not its table, so only the recovery test's
-   rows are stacked.
+   keeps its journeys' counts, not its table, and the service-recovery
+   test asks each partition's rows in rounds of sums where they are
+   (:func:`csanalysis.segments.service_recovery_from_parts`), so no row of
+   either is stacked.
    Without the tables returned, the partitions' experiences are never
    stacked into one table, the whole activity is let go before the driven
    stages (a stage's run on the whole tables, for the pandas engine's
