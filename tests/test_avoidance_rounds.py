@@ -37,8 +37,8 @@ def _parts(exp: pd.DataFrame, act: pd.DataFrame, k: int, as_of) -> list:
 
 
 def _arrays(x, out: list) -> list:
-    """Every array in an answer (nested dicts and lists too)."""
-    if isinstance(x, np.ndarray):
+    """Every array in an answer (nested dicts and lists too; the labels' text arrays too)."""
+    if isinstance(x, np.ndarray | pd.api.extensions.ExtensionArray):
         out.append(x)
     elif isinstance(x, dict):
         for v in x.values():
@@ -74,9 +74,12 @@ def test_the_rounds_send_rows_per_episode_and_control_never_a_purchase(seed):
                 rows.add(a["t"].size)
             if j == i and m == "pools":
                 rows.add(a.size)
-        lengths = {x.shape[0] for x in _arrays(sent, [])}
+        lengths = {len(x) for x in _arrays(sent, [])}
         assert lengths <= rows, (lengths - rows)  # every array is one value per episode or control row
         assert purchases not in lengths and purchases > episodes["bad"]["t"].size  # (the test can tell them apart)
+        # labels travel as text in Arrow buffers, not one Python object per row
+        assert all(isinstance(a[g]["label"].dtype, pd.StringDtype) for a in (episodes,) for g in ("bad", "good"))
+        assert not any(x.dtype == object for x in _arrays(sent, []))
 
 
 def test_rounds_through_a_wire_equal_the_whole():

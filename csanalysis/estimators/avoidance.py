@@ -929,10 +929,12 @@ def _changed_share(dur: np.ndarray, followup: np.ndarray, threshold: np.ndarray,
                          f"(longest follow-up: {followup.max():.0f} days); the figure is not estimable")
         return out
     out["estimate"] = float(num[0] / den[0])
-    uniq, inv = np.unique(units, return_inverse=True)
-    hashes = unit_hash(uniq, seed)  # once, not per chunk of resamples
+    inv, uniq = pd.factorize(units)  # (the labels' text as it is, no Python string per row)
+    hashes = unit_hash(uniq, seed)  # once per customer, not per chunk of resamples
     boots = np.empty(n_resamples)
-    for reps in _chunks(n_resamples, 8 * n):  # about eight (resamples x episodes) arrays alive at once in ratio()
+    for reps in _chunks(n_resamples, 8 * n, cells=_BOOT_CELLS // 4):  # about eight (resamples x episodes) arrays
+        # alive at once in ratio(): 128 MB of them, whatever the number of episodes (from 512 MB: the client's peak
+        # in the avoidance at 1M customers)
         B = poisson_weights_from_hash(hashes, reps).astype(float)[:, inv]
         a, b = ratio(B)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -1554,17 +1556,24 @@ class AvoidancePart(HoldsArrays):
 
 def _customer_keys(ep: _Episodes, first_row: np.ndarray | None, codes: np.ndarray) -> dict[str, np.ndarray]:
     """Each row's customer: its code in the part, its first activity row (``first_row`` of the part's purchasers;
-    -1 without a purchase or without ``first_row``) and its label."""
+    -1 without a purchase or without ``first_row``) and its label, as text in one Arrow buffer (a label as a
+    Python object is about 76 bytes, a third of what a round sends per index episode)."""
     pos = (np.full(codes.size, -1, dtype=np.int64) if first_row is None or not ep.n_act else
            np.where(codes < ep.n_act, first_row[np.minimum(codes, ep.n_act - 1)], -1).astype(np.int64))
-    return {"code": codes.astype(np.int64), "pos": pos,
-            "label": ep.labels.take(codes).to_numpy(dtype=object) if codes.size else np.array([], dtype=object)}
+    return {"code": codes.astype(np.int64), "pos": pos, "label": pd.array(ep.labels.take(codes), dtype="str")}
 
 
 def _stack(parts: list[dict[str, Any]]) -> dict[str, Any]:
     """Rows of the parts (dicts of arrays, nested dicts too) stacked."""
     return {k: _stack([p[k] for p in parts]) if isinstance(v, dict)
-            else np.concatenate([p[k] for p in parts]) if len(parts) > 1 else v for k, v in parts[0].items()}
+            else _concat([p[k] for p in parts]) if len(parts) > 1 else v for k, v in parts[0].items()}
+
+
+def _concat(arrays: list[Any]) -> Any:
+    """Arrays stacked: numpy's, or pandas' (the labels' text) as one array of their type."""
+    if isinstance(arrays[0], np.ndarray):
+        return np.concatenate(arrays)
+    return pd.concat([pd.Series(a, copy=False) for a in arrays], ignore_index=True).array
 
 
 def _take(rows: dict[str, Any], idx: np.ndarray) -> dict[str, Any]:
@@ -2073,7 +2082,7 @@ def _comparison(g: _Gathered, ask: Any, *, window: float, n_resamples: int, seed
     # ------------------------------------------------------------------ the customer bootstrap, weights refitted
     units, at = np.unique(np.concatenate([tr.case_codes, tr.ctrl_codes]), return_index=True)
     pos_c, pos_k = np.searchsorted(units, tr.case_codes), np.searchsorted(units, tr.ctrl_codes)
-    labels = np.concatenate([tr.case_more["label"], tr.ctrl_more["label"]])[at]
+    labels = _concat([tr.case_more["label"], tr.ctrl_more["label"]])[at]
     boot = {k: np.full(n_resamples, np.nan) for k in ("bad", "base", "cens", "rm_bad", "rm_base")}
     hashes = unit_hash(labels, seed)  # once, not per chunk of resamples
     for reps in _chunks(n_resamples, (n_c + n_k) * (p + 4)):

@@ -386,7 +386,10 @@ def unit_hash(ids: Any, seed: int = 0) -> np.ndarray:
     """
     import pandas as pd
 
-    s = pd.Series(np.asarray(ids, dtype=object)).astype("str")
+    if isinstance(getattr(ids, "dtype", None), pd.StringDtype):  # text already: hashed as it is held
+        s = pd.Series(ids, copy=False).astype("str")
+    else:
+        s = pd.Series(np.asarray(ids, dtype=object)).astype("str")
     sd = int(seed) % 10**14
     if sd % 1000 == 0:
         key = f"csanalysis{sd % 10**9:09d}"[:16]  # the first version's key
