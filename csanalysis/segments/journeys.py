@@ -792,12 +792,11 @@ class _RecoveryRows(HoldsArrays):
                                       "x_sum": np.sum(np.log1p(first["bought"].astype(float)))}]
         for i, (sub, z) in enumerate(comps):
             y, c = sub["repeat"], sub["customer"]
-            base = _features(sub, {"with_bad": COMPARISONS[i][2] != "good only", "kinds": [], "means": np.zeros(9),
-                                   "k": len(_covariates(COMPARISONS[i][2] != "good only"))})
+            base = _base(sub, COMPARISONS[i][2] != "good only")
             out.append({"n_group": n_distinct(c[z]), "n_reference": n_distinct(c[~z]), "rows_group": int(z.sum()),
                         "rows_reference": int((~z).sum()), "repeat_group": int(y[z].sum()),
                         "repeat_reference": int(y[~z].sum()), "kinds": _kinds(sub["contact_kind"]),
-                        "base_sum": base.sum(axis=0)})
+                        "base_sum": np.array([np.sum(v) for v in base.values()])})
         return out
 
     def recovery_moments(self, active_days: float | None, specs: list[dict[str, Any] | None]) -> list[Any]:
@@ -1044,14 +1043,19 @@ def _features(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> np.ndarray:
     :func:`_feature_names`.
     """
     cols = _covariates(spec["with_bad"])
-    base = {c: (np.log1p(rows[c].astype(float)) if c != "calendar_years" else rows[c].astype(float))
-            for c in cols}
+    base = _base(rows, spec["with_bad"])
     mean = dict(zip(cols, spec["means"]))
     X = list(base.values()) + [(rows["contact_kind"] == k).astype(float) for k in spec["kinds"][1:]]
     X += [(base[c] - mean[c]) ** 2 for c in cols]
     r = base["days_since_purchase"] - mean["days_since_purchase"]
     X += [r * (base[c] - mean[c]) for c in ("purchases_before", "purchases_last_year", "tenure_days")]
     return np.column_stack(X[: spec["k"]]).reshape(len(rows["role"]), spec["k"])
+
+
+def _base(rows: dict[str, np.ndarray], with_bad: bool) -> dict[str, np.ndarray]:
+    """The propensity score's covariates as it reads them: log1p of each (``calendar_years`` as is)."""
+    return {c: (np.log1p(rows[c].astype(float)) if c != "calendar_years" else rows[c].astype(float))
+            for c in _covariates(with_bad)}
 
 
 def _covariates(with_bad: bool) -> list[str]:
