@@ -1160,6 +1160,9 @@ def _lost_part(experiences: pd.DataFrame | None, activity: pd.DataFrame | None, 
 REASON_OUTCOMES: dict[str, str] = {"bad": "bad (commented answers)", "csat": "csat (commented answers)"}
 #: The survey-answer criteria of :class:`~csanalysis.experiences.BadExperienceRule` (criterion, column, rule field).
 _ANSWER_CRITERIA = (("csat", "csat", "csat_at_most"), ("ces", "ces", "ces_at_least"), ("nps", "nps", "nps_at_most"))
+#: The survey answers' columns :func:`_reason_drivers` reads (besides the sampling unit's own): the answer's
+#: id and ticket, its customer and the scores of the bad-experience rule's survey criteria (:data:`_ANSWER_CRITERIA`).
+_REASON_COLUMNS: tuple[str, ...] = ("response_id", *_UNIT_LOOKUP, *(col for _, col, _ in _ANSWER_CRITERIA))
 
 
 def _reason_method(base: str, how: str) -> str:
@@ -2072,9 +2075,14 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         lookup = None if tk is None or unit in (None, "customer") else (
             _narrowed(tk, _UNIT_LOOKUP + (unit,)) if runner is None
             else runner.stack_each(_narrowed, tk, _UNIT_LOOKUP + (unit,)))
-        merged = run("reason drivers", _reason_drivers, rs, res["verbatims"], rule, unit, drivers=res["drivers"],
-                       tickets=lookup, **boot)
-        lookup = None
+        # on a worker, the answers narrowed to what it reads first (its rows as they are: the comments' positions),
+        # so that its task holds them and not every column of the survey (at 5M customers, run 11, the task over
+        # the whole survey lost its worker)
+        read = _REASON_COLUMNS + ((unit,) if unit else ())
+        answers = rs if runner is None else runner.each_piece(_narrowed, rs, read)
+        merged = run("reason drivers", _reason_drivers, answers, res["verbatims"], rule, unit, drivers=res["drivers"],
+                     tickets=lookup, **boot)
+        lookup = answers = None
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)

@@ -155,3 +155,24 @@ def test_accounts_as_units_need_only_the_tickets_ids_customers_and_accounts():
     assert "accounts as clusters" in whole.table["method"].iloc[0]
     # (the lookup matters: without it each answer is its customer's own unit, other intervals)
     assert not np.allclose(whole.table["ci_low"], none.table["ci_low"])
+
+
+@pytest.mark.parametrize("unit", ["customer", "account_id", None])
+def test_the_answers_narrowed_to_what_the_reasons_read_give_the_same_drivers(unit):
+    # the Dask engine narrows the survey to _REASON_COLUMNS (and the unit's column) before the task: the same
+    # rows and figures as on every column of the survey, the comments' positions unchanged
+    from csanalysis.analysis import _REASON_COLUMNS, _narrowed
+
+    resp = _survey()
+    rng = np.random.default_rng(7)
+    resp["ces"] = rng.integers(1, 8, len(resp)).astype(float)
+    resp["account_id"] = np.array([f"a{k}" for k in range(30)], dtype=object)[rng.integers(0, 30, len(resp))]
+    resp["q_unread"] = "a column no stage reads"
+    v = verbatims(resp, validated=VALID)
+    rule = BadExperienceRule(ces_at_least=6)
+    narrow = _narrowed(resp, _REASON_COLUMNS + ((unit,) if unit else ()))
+    assert "comment" not in narrow.columns and "q_unread" not in narrow.columns and len(narrow) == len(resp)
+    whole = _reason_drivers(resp, v, rule, unit, n_resamples=100, seed=0)
+    got = _reason_drivers(narrow, v, rule, unit, n_resamples=100, seed=0)
+    pd.testing.assert_frame_equal(whole.table, got.table)
+    assert whole.notes == got.notes
