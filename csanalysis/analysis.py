@@ -2011,8 +2011,9 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         # partitions' states leave the workers before those start (at 1M customers, holding them through the
         # whole-table stages raised the peak by half)
         done = {}
-        for name, _, fn, args, kw in jobs:
+        for name, label, fn, args, kw in jobs:
             if name in driven:  # one stage's partition states at a time, let go once it is driven
+                say(f"{label}, in rounds of its partitions ...")  # (a run's trace says which stage it was in)
                 build, parts, build_kw, driver, driver_kw = driven.pop(name)
                 states = runner.part_states(build, parts, **build_kw)
                 value, note, seconds = runner.drive_parts(states, driver, whole=(fn, args, kw), **driver_kw)
@@ -2036,6 +2037,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                                                                                     pure=False)
                                                                for f in parts_of[name]])))
             else:
+                say(f"{label}, its partitions combined ...")
                 parts, combine, with_kw = parted[name]
                 value, note, seconds = runner.combine_parts(parts, combine, whole=(fn, args, kw), **with_kw)
             if not keep_rows and isinstance(value, Result):
