@@ -814,10 +814,15 @@ class _RecoveryRows(HoldsArrays):
                          for (sub, _), s in zip(comps, specs[1:])]
 
     def _designs(self, active_days: float | None, specs: list[dict[str, Any] | None]
-                 ) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None]:
+                 ) -> list[tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray | None] | None]:
+        """Per fit made: its rows, what it models, its design and (a comparison's) :func:`_features`, made once
+        for the design and the balance terms."""
         (first, bad), *comps = self._fits(active_days)
-        out: list[Any] = [None if specs[0] is None else (first, bad, _disappointment_design(first, specs[0]))]
-        return out + [None if s is None else (sub, z, _standardised(sub, s)) for (sub, z), s in zip(comps, specs[1:])]
+        out: list[Any] = [None if specs[0] is None else (first, bad, _disappointment_design(first, specs[0]), None)]
+        for (sub, z), s in zip(comps, specs[1:]):
+            F = None if s is None else _features(sub, s)
+            out.append(None if s is None else (sub, z, _standardised(F, s), F))
+        return out
 
     def recovery_newton(self, active_days: float | None, specs: list[dict[str, Any] | None],
                         betas: list[np.ndarray | None]) -> list[tuple[np.ndarray, np.ndarray] | None]:
@@ -827,7 +832,7 @@ class _RecoveryRows(HoldsArrays):
             if d is None or beta is None:
                 out.append(None)
                 continue
-            _, t, X = d
+            _, t, X, _ = d
             e = special.expit(X @ beta)
             out.append((X.T @ (t - e), (X * (e * (1 - e))[:, None]).T @ X))
         return out
@@ -841,14 +846,14 @@ class _RecoveryRows(HoldsArrays):
             if d is None:
                 out.append(None)
                 continue
-            rows, t, X = d
+            rows, t, X, F = d
             e = special.expit(X @ beta)
             if j == 0:
                 S = _per_customer(rows["customer"], X * (t - e)[:, None])
                 out.append({"meat": S.T @ S, "bread": (X * (e * (1 - e))[:, None]).T @ X})
                 continue
             z, y, w = t, rows["repeat"].astype(float), np.where(t, 1.0 - e, e)
-            B, raw = self._balance(rows, specs[j])
+            B, raw = self._balance(rows, specs[j], F)
             out.append({"wy1": np.sum(w * z * y), "w1": np.sum(w * z), "wy0": np.sum(w * ~z * y),
                         "w0": np.sum(w * ~z), "w0_sq": np.sum(w[~z] ** 2),
                         "x1": B[z].sum(axis=0), "x0": B[~z].sum(axis=0), "wx1": w[z] @ B[z], "wx0": w[~z] @ B[~z],
@@ -856,9 +861,10 @@ class _RecoveryRows(HoldsArrays):
         return out
 
     @staticmethod
-    def _balance(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        """The terms the balance table reads (the covariates and kinds of contact) and their raw values."""
-        X = _features(rows, spec)[:, : spec["k0"]]
+    def _balance(rows: dict[str, np.ndarray], spec: dict[str, Any], F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The terms the balance table reads (the covariates and kinds of contact, the first of the rows'
+        :func:`_features` ``F``) and their raw values."""
+        X = F[:, : spec["k0"]]
         return X, np.column_stack([rows[c].astype(float) if c in rows else X[:, i]
                                    for i, c in enumerate(spec["names"][: spec["k0"]])]).reshape(X.shape)
 
@@ -875,14 +881,14 @@ class _RecoveryRows(HoldsArrays):
             if d is None:
                 out.append(None)
                 continue
-            rows, z, X = d
+            rows, z, X, F = d
             nz, y = ~z, rows["repeat"].astype(float)
             e = special.expit(X @ beta)
             v = e * (1 - e)
             m1, m0 = f["rate_group"], f["rate_reference"]
             psi = np.column_stack([X * (z - e)[:, None], z * (1 - e) * (y - m1), nz * e * (y - m0)])
             S = _per_customer(rows["customer"], psi)
-            B, _ = self._balance(rows, specs[j])
+            B, _ = self._balance(rows, specs[j], F)
             out.append({"meat": S.T @ S, "customers": len(S), "information": (X * v[:, None]).T @ X,
                         "a1": (z * v * (y - m1)) @ X, "a11": np.sum(z * (1 - e)),
                         "a0": (nz * v * (y - m0)) @ X, "a00": np.sum(nz * e),
@@ -1070,11 +1076,11 @@ def _feature_names(with_bad: bool, kinds: list[str]) -> list[str]:
             + [f"days_since_purchase*{c}" for c in ("purchases_before", "purchases_last_year", "tenure_days")])
 
 
-def _standardised(rows: dict[str, np.ndarray], spec: dict[str, Any]) -> np.ndarray:
-    """The propensity score's design: intercept, then the :func:`_features` not constant over every partition's
-    rows, standardised by their means and standard deviations there."""
+def _standardised(F: np.ndarray, spec: dict[str, Any]) -> np.ndarray:
+    """The propensity score's design: intercept, then the terms of :func:`_features` (``F``) not constant over
+    every partition's rows, standardised by their means and standard deviations there."""
     keep = spec["keep"]
-    X = _features(rows, spec)[:, keep]
+    X = F[:, keep]
     return np.column_stack([np.ones(len(X)), (X - spec["x_mean"][keep]) / spec["x_sd"][keep]])
 
 
