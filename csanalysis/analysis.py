@@ -1003,6 +1003,14 @@ def _avoidance_state(done: tuple[Any, str | None, float]) -> Any:
     return AvoidancePart(_part_value(done))
 
 
+def _rfm_state(done: tuple[Any, str | None, float]) -> Any:
+    """The :class:`~csanalysis.segments.RFMRows` of a partition's RFM part (its ``(value, note, seconds)``), where
+    it is; its note stops the stage."""
+    from .segments import RFMRows
+
+    return RFMRows(_part_value(done))
+
+
 def _disrespect_part(done: tuple[Any, str | None, float], flags: Any) -> dict[str, Any]:
     """:func:`~csanalysis.estimators.avoidance.disrespect_part` of an avoidance part (its ``(value, note,
     seconds)``; its note stops the stage)."""
@@ -1930,9 +1938,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             notes.append(f"amounts come in {n_currencies} currencies; monetary segments and clusters use {cur} "
                          "(no conversion): customers who paid only in other currencies are left out of them, "
                          "other orders count for recency and frequency only")
-        if runner is not None:  # its parts run beside the other stages, combined in their turn
-            parted["rfm"] = (runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur),
-                             sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
+        if runner is not None:  # its parts run beside the other stages; without the rows, asked in rounds where
+            # they are (the scores' cut values, then customers and sums per segment: no row per customer here)
+            rfm_parts = runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur)
+            if keep_rows:
+                parted["rfm"] = (rfm_parts, sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
+            else:
+                driven["rfm"] = (_rfm_state, [(f,) for f in rfm_parts], {}, sg.rfm_from_parts,
+                                 {"as_of": as_of_ts, "currency": cur})
+            del rfm_parts
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
         if has_exp and runner is None:
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),

@@ -37,7 +37,11 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    (:meth:`DaskRunner.map_parts`, :meth:`DaskRunner.combine_parts`): the
    activity's order counts (the analysis currency and the guards,
    :func:`csanalysis.guards.order_counts`), RFM
-   (:func:`csanalysis.segments.rfm_part`), word of mouth
+   (:func:`csanalysis.segments.rfm_part`; without the rows per customer,
+   each part's :class:`~csanalysis.segments.RFMRows` answers the rounds of
+   :func:`~csanalysis.segments.rfm_from_parts` where it is: the scores'
+   cut values as exact order statistics, then customers and sums per
+   segment), word of mouth
    (:func:`csanalysis.estimators.word_of_mouth.word_of_mouth_part`),
    attributable churn (:func:`csanalysis.estimators.churn.attributable_churn_part`,
    each partition's experiences beside its purchases,

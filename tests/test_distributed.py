@@ -176,7 +176,8 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
 
 def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch):
     """keep_rows=False on the Dask engine: the journeys' rows are let go where their stage ran (the
-    service-recovery test's rows never come here: the test asks each journey part where it is); the avoidance is computed here from its partitions' rows per
+    service-recovery test's rows never come here: the test asks each journey part where it is, and the RFM's parts
+    answer its rounds where they are); the avoidance is computed here from its partitions' rows per
     index episode (no task sends its result), its episodes let go as it is done; every result comes without its
     rows and the figures, JSON and notes are the pandas engine's."""
     from csanalysis import analysis
@@ -195,8 +196,9 @@ def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch)
     b = cs.analyse(**_files(), secret=SECRET, n_resamples=40, seed=5, keep_tables=False, keep_rows=False,
                    engine="dask", scheduler=client)
     monkeypatch.undo()
-    came = {type(v).__name__: v for v in shipped if type(v).__name__ in ("AvoidanceResult", "JourneyResult")}
-    assert set(came) == {"JourneyResult"}
+    came = {type(v).__name__: v for v in shipped
+            if type(v).__name__ in ("AvoidanceResult", "JourneyResult", "RFMPart")}
+    assert set(came) == {"JourneyResult"}  # (the RFM's parts answer its rounds where they are)
     j = came["JourneyResult"]
     assert j.table is None and j.recovery_rows is None and analysis._ROWS_ON_WORKERS == {"avoidance", "journeys"}
     for name in ("avoidance", "journeys", "rfm", "clusters", "recovery"):

@@ -104,21 +104,28 @@ def _same_rfm(x, y) -> None:
     assert (x.notes, x.currency, x.as_of, x.bins) == (y.notes, y.currency, y.as_of, y.bins)
 
 
+def _whole_rfm_or_the_same_error(a, as_of, currency, bins, combine):
+    """``rfm`` of the whole table, or None when it raises and ``combine`` of the parts raises the same."""
+    try:
+        return rfm(a, as_of=as_of, currency=currency, bins=bins)
+    except ValueError as exc:  # the same error from the parts
+        resolved = pd.Timestamp("2024-11-01 23:59:59.999999999", tz="UTC") if as_of else None
+        for k in (1, 4):
+            with pytest.raises(ValueError) as got:
+                combine([rfm_part(a.take(p), as_of=resolved, currency=currency, positions=p)
+                         for p in _positions(a, k)], as_of=resolved, currency=currency, bins=bins)
+            assert str(got.value) == str(exc)
+    return None
+
+
 @pytest.mark.parametrize("seed,n,currencies", WORLDS)
 @pytest.mark.parametrize("currency", [None, "EUR"])
 def test_rfm_of_parts_equals_rfm_of_the_whole(seed, n, currencies, currency):
     a = _activity(np.random.default_rng(100 + seed), n, currencies)
     bins = (3, 4, 5)[seed % 3]
     as_of = None if seed % 2 else "2024-11-01"
-    try:
-        whole = rfm(a, as_of=as_of, currency=currency, bins=bins)
-    except ValueError as exc:  # the same error from the parts
-        for k in (1, 4):
-            with pytest.raises(ValueError) as got:
-                resolved = pd.Timestamp("2024-11-01 23:59:59.999999999", tz="UTC") if as_of else None
-                rfm_combine([rfm_part(a.take(p), as_of=resolved, currency=currency, positions=p)
-                             for p in _positions(a, k)], as_of=resolved, currency=currency, bins=bins)
-            assert str(got.value) == str(exc)
+    whole = _whole_rfm_or_the_same_error(a, as_of, currency, bins, lambda parts, **kw: rfm_combine(parts, **kw))
+    if whole is None:
         return
     for k in (1, 2, 3, 6):
         parts = [rfm_part(a.take(p), as_of=whole.as_of, currency=currency, positions=p) for p in _positions(a, k)]
@@ -331,3 +338,89 @@ def test_customer_features_of_parts_make_the_same_clusters(seed):
     assert_frame_equal(a.features, b.features, check_exact=True)
     assert_frame_equal(a.centres, b.centres, check_exact=True)
     assert a.notes == b.notes and a.k == b.k
+
+
+# --------------------------------------------------------------------------- RFM asked of its parts in rounds
+def _wire(rows: list) -> callable:
+    """``each`` over the parts' :class:`RFMRows` as a cluster asks them: arguments and answers pickled, the
+    parts in reverse order; every answer is kept for the test to look at."""
+    import pickle
+
+    answers = []
+
+    def each(method, **kw):
+        kw = pickle.loads(pickle.dumps(kw))
+        got = [pickle.loads(pickle.dumps(getattr(p, method)(**kw))) for p in reversed(rows)][::-1]
+        answers.append((method, got))
+        return got
+    each.answers = answers
+    return each
+
+
+def _same_rfm_summary(got, whole) -> None:
+    assert got.table is None and got.n_customers == whole.n_customers
+    assert (got.notes, got.currency, got.as_of, got.bins) == (whole.notes, whole.currency, whole.as_of, whole.bins)
+    g, w = got.summary(), whole.summary()
+    assert_frame_equal(g.drop(columns=[c for c in g if c.startswith("mean_")]),
+                       w.drop(columns=[c for c in w if c.startswith("mean_")]), check_exact=True)
+    assert_frame_equal(g, w, check_exact=False, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("seed,n,currencies", WORLDS[:14])
+@pytest.mark.parametrize("currency", [None, "EUR"])
+def test_rfm_asked_of_its_parts_equals_rfm_of_the_whole(seed, n, currencies, currency):
+    from csanalysis.segments import RFMRows, rfm_from_parts
+
+    a = _activity(np.random.default_rng(100 + seed), n, currencies)
+    bins = (3, 4, 5)[seed % 3]
+    as_of = None if seed % 2 else "2024-11-01"
+    whole = _whole_rfm_or_the_same_error(a, as_of, currency, bins,
+                                         lambda parts, **kw: rfm_from_parts(_wire(list(map(RFMRows, parts))), **kw))
+    if whole is None:
+        return
+    for k in (1, 2, 3, 6):
+        rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, currency=currency, positions=p))
+                for p in _positions(a, k)]
+        _same_rfm_summary(rfm_from_parts(_wire(rows), as_of=whole.as_of, currency=currency, bins=bins), whole)
+
+
+@pytest.mark.parametrize("bins", [2, 5, 7, 10])
+def test_rfm_rounds_on_many_customers_with_ties_send_no_row(bins):
+    # 3,000 customers, frequencies and amounts with many ties, some customers without an amount, a custom grid
+    from csanalysis.segments import RFM_SEGMENT_GRID, RFMRows, rfm_from_parts
+
+    rng = np.random.default_rng(bins)
+    n = 12_000
+    a = pd.DataFrame({"customer": pd.array([f"c{i}" for i in rng.integers(0, 3_000, n)], dtype="str"),
+                      "at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 300, n), "D"),
+                      "amount": np.where(rng.random(n) < 0.1, np.nan, np.round(rng.exponential(40.0, n), 0)),
+                      "currency": "EUR"})
+    grid = RFM_SEGMENT_GRID.replace({"Lost": "Gone", "Loyal": "Faithful"})
+    whole = rfm(a, bins=bins, grid=grid)
+    assert "Gone" in whole.summary()["segment"].tolist()
+    rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, positions=p)) for p in _positions(a, 4)]
+    each = _wire(rows)
+    _same_rfm_summary(rfm_from_parts(each, as_of=whole.as_of, bins=bins, grid=grid, fetch=64), whole)
+    # no answer carries a row per customer: counts and sums per segment, the values of narrowed ranges
+    for method, got in each.answers:
+        for answer in got:
+            sizes = [np.asarray(v).size for v in (answer.values() if isinstance(answer, dict) else
+                                                  answer if isinstance(answer, (list, tuple)) else [answer])
+                     if not isinstance(v, (dict, pd.DataFrame))]
+            assert max(sizes, default=0) <= 3 * 256 * (bins - 1), method
+
+
+def test_rfm_rounds_with_one_value_and_without_amounts():
+    from csanalysis.segments import RFMRows, rfm_from_parts
+
+    # everyone bought once on the same day, no amounts: the middle score for R and F, M missing
+    a = pd.DataFrame({"customer": pd.array(list("abcdef"), dtype="str"),
+                      "at": pd.Timestamp("2024-03-01", tz="UTC")})
+    whole = rfm(a, bins=5)
+    rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, positions=p)) for p in _positions(a, 3)]
+    got = rfm_from_parts(_wire(rows), as_of=whole.as_of, bins=5)
+    _same_rfm_summary(got, whole)
+    assert "no amounts: monetary is missing and FM = F" in got.notes
+    # a part without a customer adds nothing
+    empty = RFMRows(rfm_part(a.iloc[:0], as_of=whole.as_of, positions=np.zeros(0, dtype=np.int64)))
+    _same_rfm_summary(rfm_from_parts(_wire([*rows, empty]), as_of=whole.as_of, bins=5), whole)

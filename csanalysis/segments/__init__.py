@@ -45,7 +45,17 @@ from csanalysis.segments.journeys import (
     service_recovery_test,
 )
 from csanalysis.segments.compare import SegmentComparison, adjust_pvalues, compare_segments
-from csanalysis.segments.rfm import RFM_SEGMENT_GRID, RFM_SEGMENTS, RFMPart, RFMResult, rfm, rfm_combine, rfm_part
+from csanalysis.segments.rfm import (
+    RFM_SEGMENT_GRID,
+    RFM_SEGMENTS,
+    RFMPart,
+    RFMResult,
+    RFMRows,
+    rfm,
+    rfm_combine,
+    rfm_from_parts,
+    rfm_part,
+)
 from csanalysis.segments.scorecard import PRESETS, Scorecard, scorecard
 from csanalysis.segments.service_levels import (
     LEVELS,
@@ -72,6 +82,7 @@ __all__ = [
     "JourneyPart",
     "JourneyResult",
     "RFMPart",
+    "RFMRows",
     "RFMResult",
     "ServiceLevelResult",
     "ServiceLevelRule",
@@ -84,6 +95,7 @@ __all__ = [
     "journey_part",
     "rfm",
     "rfm_combine",
+    "rfm_from_parts",
     "rfm_part",
     "service_levels",
     "service_recovery_from_parts",

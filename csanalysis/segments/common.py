@@ -10,7 +10,7 @@ One definition of each step the segmentations share:
 * :func:`follow_up`, :func:`outcome_table`: what customers did within a
   window after an index date (complete follow-up only), and the rates per
   segment;
-* :func:`share_table`: share of customers per segment with Wilson intervals;
+* :func:`share_table`, :func:`share_counts`: share of customers per segment with Wilson intervals;
 * :func:`segment_codes`: integer codes of a segment column.
 
 Examples
@@ -36,7 +36,7 @@ from csanalysis.stats.intervals import wilson_ci
 
 __all__ = ["DAY", "Key", "STR", "as_utc", "follow_up", "link_activity_to", "link_pair", "outcome_counts",
            "outcome_table", "outcome_table_from_counts", "prepare_experiences", "purchases", "segment_codes",
-           "share_table", "utc_as_of", "with_customer"]
+           "share_counts", "share_table", "utc_as_of", "with_customer"]
 
 #: Linking key for tables without a ``customer`` column.
 Key = Literal["auto", "customer_id", "email_key"]
@@ -152,11 +152,12 @@ def utc_as_of(value: Any, default: pd.Timestamp) -> pd.Timestamp:
 def share_table(labels: pd.Series, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
     """``segment, n, share, share_ci_low, share_ci_high`` (Wilson) for every segment in ``order``."""
     counts = labels.value_counts().reindex(list(order), fill_value=0).astype("int64")
-    return _shares(counts.to_numpy(), order, confidence)
+    return share_counts(counts.to_numpy(), order, confidence)
 
 
-def _shares(n: np.ndarray, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
-    """:func:`share_table` from the number of customers in each segment of ``order``."""
+def share_counts(n: np.ndarray, order: tuple[str, ...] | list[str], confidence: float) -> pd.DataFrame:
+    """:func:`share_table` from the number of customers in each segment of ``order`` (of the whole table, or
+    summed over partitions of customers)."""
     n = np.asarray(n, dtype=np.int64)
     total = int(n.sum())
     share = n / total if total else np.full(n.shape, np.nan)
@@ -289,7 +290,7 @@ def outcome_table_from_counts(counts: dict[str, np.ndarray], order: list[str] | 
                               confidence: float) -> pd.DataFrame:
     """:func:`outcome_table` from :func:`outcome_counts` (of the whole table, or summed over partitions)."""
     n_f, k_rep, n_p, k_lapse = counts["followed"], counts["repeat"], counts["prior"], counts["lapse"]
-    out = _shares(counts["n"], order, confidence)
+    out = share_counts(counts["n"], order, confidence)
     out["n_followed"] = n_f.astype("int64")
     out["n_censored"] = (out["n"].to_numpy() - n_f).astype("int64")
     out["repeat_n"] = k_rep.astype("int64")

@@ -59,10 +59,21 @@ import pandas as pd
 
 from csanalysis.checks import check_confidence
 from csanalysis.results import Result, frame_records, jsonable
-from csanalysis.segments.common import DAY, STR, Key, as_utc, share_table, utc_as_of, with_customer
-from csanalysis.stats.arrays import factorize, repeated_pairs
+from csanalysis.segments.common import (
+    DAY,
+    STR,
+    Key,
+    as_utc,
+    share_counts,
+    share_table,
+    utc_as_of,
+    with_customer,
+)
+from csanalysis.stats.arrays import HoldsArrays, factorize, repeated_pairs
+from csanalysis.stats.selection import SortedGroups, select
 
-__all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMPart", "RFMResult", "rfm", "rfm_combine", "rfm_part"]
+__all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMPart", "RFMResult", "RFMRows", "rfm", "rfm_combine",
+           "rfm_from_parts", "rfm_part"]
 
 
 #: RFM segment names, from best to worst (the order of summaries and plots).
@@ -166,23 +177,50 @@ class RFMResult(Result):
         return plot_rfm(self, ax=ax)
 
 
+def _cut_ranks(n: int, bins: int) -> np.ndarray:
+    """The 0-based ranks of the cut values of ``n`` values in ``bins`` score bins (ascending, worst first).
+
+    A value's score is ``1 + floor(bins * w / n)``, ``w`` the values strictly worse; it is at least ``j`` when
+    ``w >= t = ceil((j - 1) n / bins)``, that is when the value is above the one of rank ``t - 1``. So the
+    scores need only these ``bins - 1`` order statistics (:func:`csanalysis.stats.selection.select` finds them
+    over partitions).
+
+    >>> _cut_ranks(6, 5).tolist()
+    [1, 2, 3, 4]
+    """
+    j = np.arange(1, int(bins), dtype=np.int64)
+    return -((-j * int(n)) // int(bins)) - 1  # ceil((j - 1 + 1) n / bins) - 1 in integers
+
+
+def _score_with(x: np.ndarray, cuts: np.ndarray | None, bins: int) -> np.ndarray:
+    """Scores 1..bins of the values ``x`` (oriented: higher is better; NaN: no score) from their cut values
+    (:func:`_cut_ranks`), or the middle score for everyone when ``cuts`` is None (one value for all)."""
+    x = np.asarray(x, dtype=np.float64)
+    ok = ~np.isnan(x)
+    out = np.full(len(x), np.nan)
+    if cuts is None:
+        out[ok] = (bins + 1) // 2  # one value for everyone (or one customer): the middle score
+    else:
+        out[ok] = np.searchsorted(cuts, x[ok], side="left") + 1.0  # 1 + the cut values strictly below
+    return out
+
+
 def _scores(values: pd.Series, bins: int, *, higher_is_better: bool) -> np.ndarray:
     """Scores 1..bins of ``values``: ``1 + floor(bins * share strictly worse)`` (ties share a score).
 
     >>> _scores(pd.Series([1, 1, 1, 1, 2, 3]), 5, higher_is_better=True).tolist()
     [1.0, 1.0, 1.0, 1.0, 4.0, 5.0]
     """
-    out = np.full(len(values), np.nan)
-    ok = values.notna().to_numpy()
-    v = values[ok]
+    x = _oriented(values.to_numpy(dtype="float64", na_value=np.nan), higher_is_better)
+    v = np.sort(x[~np.isnan(x)])
     if len(v) == 0:
-        return out
-    if v.nunique() == 1:
-        out[ok] = (bins + 1) // 2  # one value for everyone (or one customer): the middle score
-        return out
-    worse = (v if higher_is_better else -v).rank(method="min").to_numpy(dtype="int64") - 1
-    out[ok] = (bins * worse) // len(v) + 1.0  # integer arithmetic: no rounding at bin edges
-    return out
+        return np.full(len(x), np.nan)
+    return _score_with(x, None if v[0] == v[-1] else v[_cut_ranks(len(v), bins)], bins)
+
+
+def _oriented(x: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """The values with higher better (recency negated; 0 stays 0, not -0)."""
+    return x if higher_is_better else 0.0 - x
 
 
 def _on_five(score: np.ndarray, bins: int) -> np.ndarray:
@@ -372,8 +410,9 @@ def rfm_part(activity: pd.DataFrame, *, as_of: Any, currency: str | None = None,
         counts["late"] = int(late.sum())
         keep &= ~late
     cols = {"customer": act.loc[keep, "customer"], "at": at[keep]}
-    cols["amount"] = (pd.to_numeric(act.loc[keep, "amount"], errors="coerce") if "amount" in act.columns
-                      else pd.Series(np.nan, index=cols["at"].index))
+    cols["amount"] = (pd.to_numeric(act.loc[keep, "amount"], errors="coerce").astype("float64")
+                      if "amount" in act.columns else pd.Series(np.nan, index=cols["at"].index))
+    cols["amount"] = cols["amount"].where(np.isfinite(cols["amount"].to_numpy()))  # an infinite amount is none
     cols["currency"] = (act.loc[keep, "currency"].astype(STR) if "currency" in act.columns
                         else pd.Series(np.nan, index=cols["at"].index, dtype=STR))
     cols["order_id"] = (act.loc[keep, "order_id"].astype(STR) if "order_id" in act.columns
@@ -430,28 +469,10 @@ def rfm_part(activity: pd.DataFrame, *, as_of: Any, currency: str | None = None,
     return RFMPart(table=table, currencies=currencies, counts=counts)
 
 
-def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None, bins: int = 5,
-                grid: pd.DataFrame | None = None, confidence: float = 0.95) -> RFMResult:
-    """:func:`rfm` of a whole activity table from its parts' :func:`rfm_part` (the customers scored together).
-
-    Parameters
-    ----------
-    parts : list of RFMPart
-        Every part of the table, each customer's rows in one part.
-    as_of, currency
-        The same values every :func:`rfm_part` was given.
-    bins, grid, confidence
-        As in :func:`rfm`.
-
-    Returns
-    -------
-    RFMResult
-        Equal to :func:`rfm` of the whole table (its rows sorted by
-        customer, as ``rfm`` sorts them).
-    """
-    bins, confidence, grid = _check_options(bins, confidence, grid)
-    as_of_ts = utc_as_of(as_of, None)
-    c = {k: sum(p.counts[k] for p in parts) for k in _COUNTS}
+def _combined_notes(c: dict[str, int], currencies: list[pd.DataFrame], currency: str | None,
+                    as_of_ts: pd.Timestamp | None) -> tuple[list[str], str | None]:
+    """The notes on the rows left out and the currencies, and the currency of ``monetary``, from the counts
+    summed over the parts and each part's priced orders per currency (errors as :func:`rfm` raises them)."""
     notes: list[str] = []
     if c["unkeyed"]:
         notes.append(f"{c['unkeyed']} purchase row(s) without a customer or a time left out")
@@ -466,7 +487,7 @@ def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None
         notes.append(f"{c['repeated']} repeated order row(s) (same customer and order_id) counted once")
 
     # ---- currency of monetary: priced orders per currency, the most common first (equals: first seen)
-    both = pd.concat([p.currencies for p in parts])
+    both = pd.concat(currencies)
     cg = both.groupby(level=0, sort=True)
     currencies = (pd.DataFrame({"orders": cg["orders"].sum(), "first": cg["first"].min()})
                   .sort_values(["orders", "first"], ascending=[False, True], kind="stable")["orders"])
@@ -491,21 +512,42 @@ def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None
             notes.append(f"{c['other_after']} order(s) in other currencies count for recency and frequency, not "
                          "monetary")
 
+    return notes, currency_used
+
+
+def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None, bins: int = 5,
+                grid: pd.DataFrame | None = None, confidence: float = 0.95) -> RFMResult:
+    """:func:`rfm` of a whole activity table from its parts' :func:`rfm_part` (the customers scored together).
+
+    Parameters
+    ----------
+    parts : list of RFMPart
+        Every part of the table, each customer's rows in one part.
+    as_of, currency
+        The same values every :func:`rfm_part` was given.
+    bins, grid, confidence
+        As in :func:`rfm`.
+
+    Returns
+    -------
+    RFMResult
+        Equal to :func:`rfm` of the whole table (its rows sorted by
+        customer, as ``rfm`` sorts them).
+    """
+    bins, confidence, grid = _check_options(bins, confidence, grid)
+    as_of_ts = utc_as_of(as_of, None)
+    c = {k: sum(p.counts[k] for p in parts) for k in _COUNTS}
+    notes, currency_used = _combined_notes(c, [p.currencies for p in parts], currency, as_of_ts)
+
     tables = [p.table for p in parts if len(p.table)] or [parts[0].table]
     table = tables[0] if len(tables) == 1 else (
         pd.concat(tables, ignore_index=True).sort_values("customer", kind="stable", ignore_index=True))
     other_only = table["other_only"].to_numpy(dtype=bool)
     table = table.drop(columns="other_only")
-    table.insert(3, "recency", ((as_of_ts - table["last_purchase"]) // DAY).astype("float64"))  # whole days, exact
+    table.insert(3, "recency", _recency(table["last_purchase"], as_of_ts))
     if c["money"]:
-        # Orders without an amount spent 0; a customer whose every order is in another currency has no
-        # monetary value in `currency` (missing, scored on F alone), not a spend of 0.
-        table["monetary"] = table["monetary"].fillna(0.0).where(~other_only)
-        if other_only.any():
-            notes.append(f"{int(other_only.sum())} customer(s) bought only in other currencies: monetary is "
-                         "missing for them and their FM score is their F score")
-    else:
-        notes.append("no amounts: monetary is missing and FM = F")
+        table["monetary"] = _monetary(table["monetary"], other_only)
+    notes += _money_notes(c, int(other_only.sum()))
 
     # Ties share a score, so the scores depend on the values only: not on dates, keys or row order.
     r = _scores(table["recency"], bins, higher_is_better=False)
@@ -518,11 +560,175 @@ def rfm_combine(parts: list[RFMPart], *, as_of: Any, currency: str | None = None
     table["fm_score"] = fm.astype("int64")
     m_txt = pd.Series(table["m_score"].astype(STR)).fillna("-")
     table["rfm_score"] = (table["r_score"].astype(STR) + table["f_score"].astype(STR) + m_txt).astype(STR)
-    r5 = _on_five(r, bins)
-    fm5 = np.where(table["frequency"].to_numpy() == 1, 1, _on_five(fm, bins))  # one purchase: the FM 1 column
-    gv = grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5]].to_numpy(dtype=object)
-    seg = gv[5 - r5, fm5 - 1]
-    names = list(RFM_SEGMENTS) + sorted({str(x) for x in np.unique(gv.astype(str))} - set(RFM_SEGMENTS))
-    table["segment"] = pd.Categorical(seg.astype(str), categories=names)
+    seg, names = _segments(r, fm, table["frequency"].to_numpy(), bins, grid)
+    table["segment"] = pd.Categorical.from_codes(seg, categories=names)
     return RFMResult(table=table, as_of=as_of_ts, currency=currency_used, bins=bins, confidence=confidence,
                      notes=notes)
+
+
+def _recency(last_purchase: pd.Series, as_of_ts: pd.Timestamp) -> pd.Series:
+    """Whole days from each last purchase to ``as_of`` (exact), as floats."""
+    return ((as_of_ts - last_purchase) // DAY).astype("float64")
+
+
+def _monetary(monetary: pd.Series, other_only: np.ndarray) -> pd.Series:
+    """Orders without an amount spent 0; a customer whose every order is in another currency has no monetary
+    value in the RFM currency (missing, scored on F alone), not a spend of 0."""
+    return monetary.fillna(0.0).where(~other_only)
+
+
+def _money_notes(c: dict[str, int], other_only: int) -> list[str]:
+    if not c["money"]:
+        return ["no amounts: monetary is missing and FM = F"]
+    if other_only:
+        return [(f"{other_only} customer(s) bought only in other currencies: monetary is missing for them and "
+                 "their FM score is their F score")]
+    return []
+
+
+def _segment_grid(grid: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """The grid's segments as codes (rows R 5..1, columns FM 1..5) into the names: :data:`RFM_SEGMENTS`, then
+    the grid's other names sorted."""
+    gv = grid.loc[[5, 4, 3, 2, 1], [1, 2, 3, 4, 5]].to_numpy(dtype=object).astype(str)
+    names = list(RFM_SEGMENTS) + sorted(set(np.unique(gv).tolist()) - set(RFM_SEGMENTS))
+    return pd.Index(names).get_indexer(gv.ravel()).reshape(gv.shape), names
+
+
+def _segments(r: np.ndarray, fm: np.ndarray, frequency: np.ndarray, bins: int,
+              grid: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Each customer's segment (codes into the names of :func:`_segment_grid`) from the R and FM scores and the
+    number of orders, and the names."""
+    code, names = _segment_grid(grid)
+    r5 = _on_five(r, bins)
+    fm5 = np.where(np.asarray(frequency) == 1, 1, _on_five(fm, bins))  # one purchase: the FM 1 column
+    return code[5 - r5, fm5 - 1], names
+
+
+# =========================================================================== RFM asked of its parts
+class RFMRows(HoldsArrays):
+    """One part's :class:`RFMPart` where it is, answering :func:`rfm_from_parts`'s rounds (counts, the order
+    statistics of the three values, the customers per segment and the values' sums): no customer's row
+    leaves it.
+
+    Parameters
+    ----------
+    part : RFMPart
+    """
+
+    def __init__(self, part: RFMPart) -> None:
+        self.part = part
+        self.values: SortedGroups | None = None
+        self._x: np.ndarray | None = None
+
+    def head(self) -> tuple[dict[str, int], pd.DataFrame]:
+        """The part's counts and priced orders per currency (:class:`RFMPart`)."""
+        return dict(self.part.counts), self.part.currencies
+
+    def prepare(self, *, as_of: pd.Timestamp, money: bool) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """Its customers' recency (negated: higher is better), frequency and monetary value, kept sorted for
+        :func:`~csanalysis.stats.selection.select`: ``(customers who bought only in other currencies, values per
+        measure, smallest, largest)`` (NaN where a measure has no value)."""
+        t = self.part.table
+        other_only = t["other_only"].to_numpy(dtype=bool)
+        mon = _monetary(t["monetary"], other_only) if money else t["monetary"]
+        x = np.column_stack([_oriented(_recency(t["last_purchase"], as_of).to_numpy(dtype="float64"), False),
+                             t["frequency"].to_numpy(dtype="float64"),
+                             mon.to_numpy(dtype="float64", na_value=np.nan)]) if len(t) else np.zeros((0, 3))
+        self._x, self._frequency = x, t["frequency"].to_numpy(dtype="int64")
+        self.values = SortedGroups(x.T.ravel(), np.repeat(np.arange(3), len(x)), 3)
+        ok = ~np.isnan(x)
+        lo = np.where(ok.any(axis=0), x.min(axis=0, initial=np.inf, where=ok), np.nan)
+        hi = np.where(ok.any(axis=0), x.max(axis=0, initial=-np.inf, where=ok), np.nan)
+        return int(other_only.sum()), ok.sum(axis=0), lo, hi
+
+    def at_most(self, **kw: Any) -> np.ndarray:
+        return self.values.at_most(**kw)
+
+    def between(self, **kw: Any) -> list[np.ndarray]:
+        return self.values.between(**kw)
+
+    def segments(self, *, cuts: list[np.ndarray | None], bins: int, grid: pd.DataFrame,
+                 n_names: int) -> dict[str, np.ndarray]:
+        """Per segment its customers (``n``) and, per measure (recency, frequency, monetary), the values and
+        their sum (``values``, ``sums``: ``(3, n_names)``)."""
+        x = self._x
+        r, f, m = (_score_with(x[:, i], cuts[i], bins) for i in range(3))
+        fm = np.where(np.isnan(m), f, np.ceil((f + m) / 2.0))
+        seg, _ = _segments(r, fm, self._frequency, bins, grid)
+        raw = np.column_stack([0.0 - x[:, 0], x[:, 1], x[:, 2]])  # recency back as days
+        ok = ~np.isnan(raw)
+        return {"n": np.bincount(seg, minlength=n_names),
+                "values": np.stack([np.bincount(seg[ok[:, i]], minlength=n_names) for i in range(3)]),
+                "sums": np.stack([np.bincount(seg[ok[:, i]], weights=raw[ok[:, i], i], minlength=n_names)
+                                  for i in range(3)])}
+
+
+def rfm_from_parts(each: Any, *, as_of: Any, currency: str | None = None, bins: int = 5,
+                   grid: pd.DataFrame | None = None, confidence: float = 0.95, fetch: int = 4096) -> RFMResult:
+    """:func:`rfm` of a whole activity table asked of its parts where they are (:class:`RFMRows`), without its
+    rows: the summary and the number of customers, the figures :func:`rfm_combine` gives.
+
+    The scores need of all the customers only the ``bins - 1`` cut values of each measure (order statistics,
+    :func:`_cut_ranks`), found exactly in rounds of counts (:func:`~csanalysis.stats.selection.select`); each
+    part then scores its customers and sends its customers and sums per segment. About ten rounds; no round
+    sends a customer's row.
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw)`` calls ``method`` of every part's :class:`RFMRows` and returns the answers (a
+        list); for one machine ``lambda m, **kw: [getattr(p, m)(**kw) for p in parts]``.
+    as_of, currency, bins, grid, confidence
+        As in :func:`rfm_combine`.
+    fetch : int, default 4096
+        A cut value whose range of values holds at most this many is read off
+        those values (:func:`~csanalysis.stats.selection.select`).
+
+    Returns
+    -------
+    RFMResult
+        Without its rows (``table`` None): :meth:`~RFMResult.summary` and
+        :attr:`~RFMResult.n_customers` equal :func:`rfm_combine`'s (the
+        means to rounding).
+
+    Examples
+    --------
+    >>> act = pd.DataFrame({"customer": list("aabcd"), "at": pd.to_datetime(["2024-01-05", "2024-03-01",
+    ...                     "2023-02-01", "2024-05-20", "2024-06-01"], utc=True), "amount": 10.0})
+    >>> parts = [RFMRows(rfm_part(act.iloc[[0, 1, 2]], as_of="2024-06-30")),
+    ...          RFMRows(rfm_part(act.iloc[[3, 4]], as_of="2024-06-30"))]
+    >>> got = rfm_from_parts(lambda m, **kw: [getattr(p, m)(**kw) for p in parts], as_of="2024-06-30", bins=3)
+    >>> whole = rfm(act, as_of="2024-06-30", bins=3)
+    >>> got.summary()[["segment", "n"]].equals(whole.summary()[["segment", "n"]])
+    True
+    """
+    bins, confidence, grid = _check_options(bins, confidence, grid)
+    as_of_ts = utc_as_of(as_of, None)
+    heads = each("head")
+    c = {k: sum(h[0][k] for h in heads) for k in _COUNTS}
+    notes, currency_used = _combined_notes(c, [h[1] for h in heads], currency, as_of_ts)
+    got = each("prepare", as_of=as_of_ts, money=bool(c["money"]))
+    notes += _money_notes(c, sum(g[0] for g in got))
+    n = np.sum([g[1] for g in got], axis=0)
+    lo = np.fmin.reduce(np.stack([g[2] for g in got]), axis=0)  # (NaN: a measure without values)
+    hi = np.fmax.reduce(np.stack([g[3] for g in got]), axis=0)
+    asked = [i for i in range(3) if n[i] and lo[i] != hi[i]]  # a measure with one value: the middle score
+    ranks = [_cut_ranks(int(n[i]), bins) for i in asked]
+    found = select(each, np.repeat(np.asarray(asked, dtype=np.int64), bins - 1),
+                   np.concatenate(ranks), fetch=fetch) if asked else np.zeros(0)
+    cuts: list[np.ndarray | None] = [None] * 3
+    for j, i in enumerate(asked):
+        cuts[i] = found[j * (bins - 1):(j + 1) * (bins - 1)]
+    names = _segment_grid(grid)[1]
+    per = each("segments", cuts=cuts, bins=bins, grid=grid, n_names=len(names))
+    counts = np.sum([p["n"] for p in per], axis=0)
+    k = np.sum([p["values"] for p in per], axis=0)
+    sums = np.sum([p["sums"] for p in per], axis=0)
+    summary = share_counts(counts, names, confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for i, col in enumerate(("recency", "frequency", "monetary")):
+            summary[f"mean_{col}"] = np.where(k[i] > 0, sums[i] / np.maximum(k[i], 1), np.nan)
+    res = RFMResult(table=None, as_of=as_of_ts, currency=currency_used, bins=bins, confidence=confidence,
+                    notes=notes)
+    res.kept = {"summary": summary, "customers": int(counts.sum())}
+    return res
