@@ -921,7 +921,8 @@ def _first_labels(responses: pd.DataFrame, *, column: str, positions: np.ndarray
 def _clusters_by_parts(runner: Any, activity: Any, has_exp: bool, *, currency: str | None, seed: int) -> tuple:
     """The customer clusters with each partition's customer features computed where it is (the Dask engine):
     pass 1 the latest time of each part (the features' default as_of), pass 2 the features; ``(futures,
-    combine, keywords)`` for ``DaskRunner.combine_parts``."""
+    combine, keywords)`` for ``DaskRunner.combine_parts`` (the keywords also :func:`~csanalysis.segments.
+    clusters_from_parts`'s when the parts' features are asked where they are)."""
     def each(fn: Callable[..., Any], **kw: Any) -> list[Any]:  # (experiences, activity) of every partition
         if has_exp:
             return runner.map_experience_parts(fn, activity, _ORDER_COLUMNS, **kw)
@@ -1001,6 +1002,14 @@ def _avoidance_state(done: tuple[Any, str | None, float]) -> Any:
     from .estimators.avoidance import AvoidancePart
 
     return AvoidancePart(_part_value(done))
+
+
+def _cluster_state(done: tuple[Any, str | None, float]) -> Any:
+    """The :class:`~csanalysis.segments.FeatureRows` of a partition's customer features (its ``(value, note,
+    seconds)``), where they are; its note stops the stage."""
+    from .segments import FeatureRows
+
+    return FeatureRows(_part_value(done))
 
 
 def _rfm_state(done: tuple[Any, str | None, float]) -> Any:
@@ -1965,8 +1974,15 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             del combined
         jobs.append(("clusters", "clusters", *on_experiences(sg.cluster_customers, act, at=1),
                      {"currency": cur, "seed": seed}))
-        if runner is not None:  # each partition's customer features, then k-means on them all here
-            parted["clusters"] = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
+        if runner is not None:  # each partition's customer features; without the rows asked in rounds where they
+            # are (k-means here on the sample's rows only), with them k-means on them all here
+            feature_parts, combine, cluster_kw = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
+            if keep_rows:
+                parted["clusters"] = (feature_parts, combine, cluster_kw)
+            else:
+                driven["clusters"] = (_cluster_state, [(f,) for f in feature_parts], {}, sg.clusters_from_parts,
+                                      cluster_kw)
+            del feature_parts
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))
         if runner is not None:  # per partition of customers: their answers beside their purchases

@@ -50,7 +50,13 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    answers beside its purchases), the snapshot churn
    (:func:`csanalysis.estimators.churn.snapshot_churn_part`), the customer
    features of the clusters (:func:`csanalysis.segments.customer_features`
-   per partition; k-means on them all on the client) and the key drivers'
+   per partition; without the rows per customer each partition's
+   :class:`~csanalysis.segments.FeatureRows` answers the rounds of
+   :func:`~csanalysis.segments.clusters_from_parts`: the scaling's exact
+   order statistics, the k-means sample's rows fetched by their ranks in
+   the features' order, k-means on the client on that sample only, the
+   customers and sums per cluster; with the rows, k-means on them all on
+   the client) and the key drivers'
    no-purchase outcome; the service metrics overall and by channel,
    channel use, channel consistency, the rankings, the scorecard, survey
    non-response, the verbatims and the key drivers keep a state per

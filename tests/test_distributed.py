@@ -177,7 +177,7 @@ def test_without_tables_nothing_comes_back_but_the_figures(client):
 def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch):
     """keep_rows=False on the Dask engine: the journeys' rows are let go where their stage ran (the
     service-recovery test's rows never come here: the test asks each journey part where it is, and the RFM's parts
-    answer its rounds where they are); the avoidance is computed here from its partitions' rows per
+    and the clusters' customer features answer their rounds where they are); the avoidance is computed here from its partitions' rows per
     index episode (no task sends its result), its episodes let go as it is done; every result comes without its
     rows and the figures, JSON and notes are the pandas engine's."""
     from csanalysis import analysis
@@ -199,6 +199,8 @@ def test_without_rows_the_journeys_rows_stay_on_the_workers(client, monkeypatch)
     came = {type(v).__name__: v for v in shipped
             if type(v).__name__ in ("AvoidanceResult", "JourneyResult", "RFMPart")}
     assert set(came) == {"JourneyResult"}  # (the RFM's parts answer its rounds where they are)
+    # the clusters' customer features answer their rounds where they are too (k-means here on a sample's rows)
+    assert not any(isinstance(v, pd.DataFrame) and "frequency" in v.columns for v in shipped)
     j = came["JourneyResult"]
     assert j.table is None and j.recovery_rows is None and analysis._ROWS_ON_WORKERS == {"avoidance", "journeys"}
     for name in ("avoidance", "journeys", "rfm", "clusters", "recovery"):

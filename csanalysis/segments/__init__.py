@@ -29,7 +29,9 @@ from csanalysis.segments.channels import ChannelConsistency, channel_consistency
 from csanalysis.segments.clusters import (
     FEATURES,
     ClusterResult,
+    FeatureRows,
     cluster_customers,
+    clusters_from_parts,
     customer_features,
     features_end,
 )
@@ -79,6 +81,7 @@ __all__ = [
     "RFM_SEGMENTS",
     "RFM_SEGMENT_GRID",
     "ClusterResult",
+    "FeatureRows",
     "JourneyPart",
     "JourneyResult",
     "RFMPart",
@@ -88,6 +91,7 @@ __all__ = [
     "ServiceLevelRule",
     "ServiceRecoveryResult",
     "cluster_customers",
+    "clusters_from_parts",
     "customer_features",
     "features_end",
     "experience_journeys",

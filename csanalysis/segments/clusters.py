@@ -59,12 +59,15 @@ from csanalysis.segments.common import (
     as_utc,
     link_activity_to,
     prepare_experiences,
-    share_table,
+    share_counts,
     utc_as_of,
     with_customer,
 )
+from csanalysis.stats.arrays import HoldsArrays
+from csanalysis.stats.selection import SortedGroups, SortedRows, select, select_rows
 
-__all__ = ["FEATURES", "ClusterResult", "cluster_customers", "customer_features", "features_end"]
+__all__ = ["FEATURES", "ClusterResult", "FeatureRows", "cluster_customers", "clusters_from_parts", "customer_features",
+           "features_end"]
 
 #: Features :func:`customer_features` computes, in order.
 FEATURES: tuple[str, ...] = ("recency", "frequency", "monetary", "tenure", "contact_rate", "bad_share",
@@ -348,6 +351,14 @@ class ClusterResult(Result):
         Feature -> why it was left out.
     scaling : DataFrame
         ``feature, log1p, centre, scale`` of the standardisation.
+    z_means : DataFrame
+        Each cluster's mean of every standardised feature as a z-score over
+        all customers (rows = clusters).
+    sizes : Series
+        Customers per cluster (index ``cluster``).
+    medians : DataFrame
+        Each cluster's median of every feature in its own units (rows =
+        clusters; missing values left out).
     kept : dict or None
         Without the rows (:meth:`~csanalysis.results.Result.without_rows`:
         ``labels`` and ``features`` None): the summary, the profile and the
@@ -363,6 +374,8 @@ class ClusterResult(Result):
     dropped: dict[str, str]
     scaling: pd.DataFrame
     z_means: pd.DataFrame
+    sizes: pd.Series
+    medians: pd.DataFrame
     describe_threshold: float = 0.5
     seed: int | None = 0
     confidence: float = 0.95
@@ -378,7 +391,7 @@ class ClusterResult(Result):
     @property
     def n_customers(self) -> int:
         """Customers clustered (the rows of :attr:`labels`)."""
-        return self._kept("customers", lambda: len(self.labels))
+        return int(self.sizes.sum())
 
     def __repr__(self) -> str:
         return f"ClusterResult({self.n_customers} customers, k={self.k}, features={self.used})"
@@ -399,7 +412,7 @@ class ClusterResult(Result):
         return self._kept("profile", self._profile)
 
     def _profile(self) -> pd.DataFrame:
-        counts = self.labels.value_counts().reindex(self.z_means.index, fill_value=0)
+        counts = self.sizes.reindex(self.z_means.index, fill_value=0)
         out = pd.DataFrame({"cluster": self.z_means.index.to_numpy(),
                             "segment": pd.Series([f"cluster {i}" for i in self.z_means.index], dtype=STR),
                             "n": counts.to_numpy(dtype="int64"),
@@ -407,9 +420,8 @@ class ClusterResult(Result):
                             "description": pd.Series(self._descriptions(), dtype=STR)})
         for f in self.used:
             out[f"z_{f}"] = self.z_means[f].to_numpy()
-        med = self.features.groupby("cluster")[[c for c in FEATURES if c in self.features.columns]].median()
-        for f in med.columns:
-            out[f"median_{f}"] = med[f].reindex(self.z_means.index).to_numpy(dtype=float)
+        for f in self.medians.columns:
+            out[f"median_{f}"] = self.medians[f].reindex(self.z_means.index).to_numpy(dtype=float)
         return out
 
     def summary(self) -> pd.DataFrame:
@@ -418,7 +430,7 @@ class ClusterResult(Result):
 
     def _summary(self) -> pd.DataFrame:
         names = [f"cluster {i}" for i in self.z_means.index]
-        out = share_table("cluster " + self.labels.astype(STR), names, self.confidence)
+        out = share_counts(self.sizes.reindex(self.z_means.index, fill_value=0).to_numpy(), names, self.confidence)
         out["description"] = pd.Series(self._descriptions(), dtype=STR)
         return out
 
@@ -433,6 +445,24 @@ class ClusterResult(Result):
         """Heatmap of standardised cluster means (see :func:`csanalysis.plotting.plot_clusters`)."""
         from csanalysis.plotting.segments import plot_clusters
         return plot_clusters(self, ax=ax)
+
+
+def _check_options(k: Any, k_range: Any, scaling: Any, fit_sample: Any, silhouette_sample: Any, n_init: Any,
+                   n_iter: Any, confidence: Any) -> tuple[float, int, int]:
+    """``(confidence, lowest k, highest k)`` of :func:`cluster_customers`'s options, or ``ValueError``."""
+    confidence = check_confidence(confidence)
+    if scaling not in ("robust", "zscore"):
+        raise ValueError(f"scaling must be 'robust' or 'zscore', got {scaling!r}.")
+    lo_k, hi_k = (int(k_range[0]), int(k_range[1]))
+    if lo_k < 2 or hi_k < lo_k:
+        raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {k_range!r}.")
+    if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
+        raise ValueError(f"k must be a whole number >= 1 or None, got {k!r}.")
+    for name, v in (("fit_sample", fit_sample), ("silhouette_sample", silhouette_sample), ("n_init", n_init),
+                    ("n_iter", n_iter)):
+        if isinstance(v, bool) or int(v) != v or v < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {v!r}.")
+    return confidence, lo_k, hi_k
 
 
 # =========================================================================== main function
@@ -509,18 +539,7 @@ def cluster_customers(
     >>> res.k, sorted(res.summary()["n"].tolist())
     (2, [50, 50])
     """
-    confidence = check_confidence(confidence)
-    if scaling not in ("robust", "zscore"):
-        raise ValueError(f"scaling must be 'robust' or 'zscore', got {scaling!r}.")
-    lo_k, hi_k = (int(k_range[0]), int(k_range[1]))
-    if lo_k < 2 or hi_k < lo_k:
-        raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {k_range!r}.")
-    if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
-        raise ValueError(f"k must be a whole number >= 1 or None, got {k!r}.")
-    for name, v in (("fit_sample", fit_sample), ("silhouette_sample", silhouette_sample), ("n_init", n_init),
-                    ("n_iter", n_iter)):
-        if isinstance(v, bool) or int(v) != v or v < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {v!r}.")
+    _check_options(k, k_range, scaling, fit_sample, silhouette_sample, n_init, n_iter, confidence)
     if activity is not None and experiences is None and "at" not in activity.columns:
         check_frame(activity, "activity")
         feats = activity.copy()
@@ -540,68 +559,299 @@ def cluster_customers(
         if missing:
             raise ValueError(f"feature(s) {', '.join(missing)} cannot be computed from the tables given.")
         feats = feats[list(features)]
-    n = len(feats)
+    part = FeatureRows(feats)
+    res = clusters_from_parts(lambda method, **kw: [getattr(part, method)(**kw)], k=k, k_range=k_range,
+                              scaling=scaling, seed=seed, currency=currency, fit_sample=fit_sample,
+                              silhouette_sample=silhouette_sample, n_init=n_init, n_iter=n_iter,
+                              describe_threshold=describe_threshold, confidence=confidence)
+    res.labels, res.features = part.rows()
+    res.kept = None
+    return res
+
+
+# =========================================================================== asked of parts
+class FeatureRows(HoldsArrays):
+    """One part's customer features (:func:`customer_features` of a partition of customers) where they are,
+    answering :func:`clusters_from_parts`'s rounds: counts, sums and order statistics of each feature, the
+    standardised rows at given ranks of their lexicographic order, the customers and sums per cluster. No
+    customer's row leaves it but the few the k-means sample draws.
+
+    Parameters
+    ----------
+    features : DataFrame or None
+        Indexed by customer, columns from :data:`FEATURES` (None: no customer).
+    """
+
+    def __init__(self, features: pd.DataFrame | None) -> None:
+        self.features = features
+        self.values: SortedGroups | None = None
+        self.sorted_rows: SortedRows | None = None
+
+    def _raw(self, columns: list[str]) -> np.ndarray:
+        f = self.features
+        if f is None or not columns:
+            return np.zeros((0 if f is None else len(f), len(columns)))
+        return np.column_stack([pd.to_numeric(f[c], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                                for c in columns])
+
+    def head(self) -> dict[str, Any]:
+        """The customers, the feature columns, each feature's values, smallest and largest value, and the
+        customers left out for paying only in other currencies."""
+        f = self.features
+        if f is None:
+            return {"customers": 0, "columns": None, "values": None, "lowest": None, "highest": None,
+                    "other_currency_customers": 0}
+        x = self._raw(list(f.columns))
+        ok = ~np.isnan(x)
+        return {"customers": len(f), "columns": list(f.columns), "values": ok.sum(axis=0),
+                "lowest": np.where(ok.any(axis=0), x.min(axis=0, initial=np.inf, where=ok), np.nan),
+                "highest": np.where(ok.any(axis=0), x.max(axis=0, initial=-np.inf, where=ok), np.nan),
+                "other_currency_customers": int(f.attrs.get("other_currency_customers", 0))}
+
+    def prepare(self, *, columns: list[str], logs: list[bool]) -> np.ndarray:
+        """Each feature of ``columns`` transformed (``log1p`` where ``logs``), kept sorted for
+        :func:`~csanalysis.stats.selection.select`: the sums of its values."""
+        t = np.ascontiguousarray(self._raw(columns).T)  # one feature per row: its sums as numpy sums a column
+        for i, use_log in enumerate(logs):  # a handful of features
+            if use_log:
+                t[i] = np.log1p(t[i])
+        self._columns, self._t = list(columns), t
+        self.values = SortedGroups(t.ravel(), np.repeat(np.arange(len(columns)), t.shape[1]), len(columns))
+        return np.nansum(t, axis=1)
+
+    def at_most(self, **kw: Any) -> np.ndarray:
+        return self.values.at_most(**kw)
+
+    def between(self, **kw: Any) -> list[np.ndarray]:
+        return self.values.between(**kw)
+
+    def spread(self, *, means: np.ndarray) -> np.ndarray:
+        """Per transformed feature the sum of squared deviations of its values from ``means``."""
+        return np.nansum((self._t - np.asarray(means)[:, None]) ** 2, axis=1)
+
+    def standardise(self, *, keep: list[bool], centre: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
+        """The kept features standardised, missing values imputed with 0 (the median), kept in lexicographic
+        order (:class:`~csanalysis.stats.selection.SortedRows`): each column's smallest and largest value and
+        its sum."""
+        t = self._t[np.asarray(keep, dtype=bool)] if len(keep) else self._t
+        self._kept_columns = [c for c, k in zip(self._columns, keep) if k]
+        z = (t - np.asarray(centre)[:, None]) / np.asarray(scale)[:, None]
+        self.missing = np.isnan(t).T
+        x = np.column_stack(list(z)) if len(z) else np.zeros((t.shape[1], 0))  # one customer per row
+        x[self.missing] = 0.0
+        self.x, self._t, self.values = x, None, None
+        self.sorted_rows = SortedRows(x) if x.shape[1] else None  # (no feature: one cluster, no sample)
+        return {"lowest": x.min(axis=0, initial=np.inf), "highest": x.max(axis=0, initial=-np.inf),
+                "sums": x.sum(axis=0)}
+
+    def row_sample(self, **kw: Any) -> np.ndarray:
+        return self.sorted_rows.row_sample(**kw)
+
+    def row_counts(self, **kw: Any) -> np.ndarray:
+        return self.sorted_rows.row_counts(**kw)
+
+    def rows_between(self, **kw: Any) -> list[np.ndarray]:
+        return self.sorted_rows.rows_between(**kw)
+
+    def assign(self, *, centres: np.ndarray, means: np.ndarray) -> dict[str, np.ndarray]:
+        """Each customer's nearest centre (:func:`scipy.cluster.vq.vq`): the customers and the sums of the
+        standardised features per centre, and the sum of squared deviations of each feature from ``means``."""
+        self.sorted_rows = None
+        k = len(centres)
+        self.cluster = (vq(self.x, centres)[0] if k > 1 and len(self.x) else np.zeros(len(self.x), dtype=np.int64))
+        return {"n": np.bincount(self.cluster, minlength=k),
+                "sums": np.stack([np.bincount(self.cluster, weights=self.x[:, i], minlength=k)
+                                  for i in range(self.x.shape[1])], axis=1) if self.x.shape[1] else np.zeros((k, 0)),
+                "spread": ((self.x - np.asarray(means)) ** 2).sum(axis=0),
+                "total": float(((self.x - np.asarray(means)) ** 2).sum())}
+
+    def number(self, *, rank: np.ndarray, columns: list[str]) -> np.ndarray:
+        """Clusters numbered by size (``rank`` of each centre), the values of every feature of ``columns`` kept
+        sorted per cluster for its medians: the values per (cluster, feature)."""
+        self.cluster = np.asarray(rank)[self.cluster]
+        cols = list(columns)
+        raw = self._raw(cols)
+        g = (self.cluster[:, None] - 1) * len(cols) + np.arange(len(cols))[None, :]
+        self.values = SortedGroups(raw.ravel(), g.ravel(), len(rank) * len(cols))
+        return self.values.counts()
+
+    def rows(self) -> tuple[pd.Series, pd.DataFrame]:
+        """The customers' clusters and their features table (``<feature>_imputed`` flags and ``cluster``)."""
+        idx = pd.Index(self.features.index, name="customer")
+        labels = pd.Series(self.cluster, index=idx, name="cluster", dtype="int64")
+        table = self.features.copy()
+        for i, f in enumerate(self._kept_columns):
+            table[f"{f}_imputed"] = self.missing[:, i]
+        table["cluster"] = labels.to_numpy()
+        return labels, table
+
+
+def _percentile_of(n: int, q: float, at: dict[int, float]) -> float:
+    """``np.percentile`` (linear) of ``n`` sorted values at ``q`` in [0, 1], from the values at the two ranks
+    around it (:func:`_percentile_ranks`), as numpy computes it."""
+    virtual = (n - 1) * q
+    below = int(np.floor(virtual))
+    pair = np.array([at[below], at[min(below + 1, n - 1)]])
+    return float(np.quantile(pair, virtual - below))  # numpy's own interpolation between the two
+
+
+def _percentile_ranks(n: int, q: float) -> list[int]:
+    below = int(np.floor((n - 1) * q))
+    return [below, min(below + 1, n - 1)]
+
+
+def _median_ranks(n: int) -> list[int]:
+    return [(n - 1) // 2, n // 2]
+
+
+def _median_of(n: int, at: dict[int, float]) -> float:
+    """The median of ``n`` sorted values (the mean of the two middle ones when ``n`` is even), as numpy and
+    pandas compute it."""
+    a, b = at[(n - 1) // 2], at[n // 2]
+    return a if n % 2 else (a + b) / 2
+
+
+def _order_statistics(each: Any, n: np.ndarray, wanted: list[list[int]], fetch: int) -> list[dict[int, float]]:
+    """For each group ``g`` the values at ranks ``wanted[g]`` (:func:`~csanalysis.stats.selection.select`)."""
+    groups = np.repeat(np.arange(len(wanted)), [len(w) for w in wanted])
+    ranks = np.array([r for w in wanted for r in w], dtype=np.int64)
+    found = select(each, groups, ranks, fetch=fetch) if len(ranks) else np.zeros(0)
+    out: list[dict[int, float]] = [{} for _ in wanted]
+    for g, r, v in zip(groups.tolist(), ranks.tolist(), found.tolist()):
+        out[g][r] = v
+    return out
+
+
+def clusters_from_parts(
+    each: Any,
+    *,
+    k: int | None = None,
+    k_range: tuple[int, int] = (2, 8),
+    scaling: Literal["robust", "zscore"] = "robust",
+    seed: int | None = 0,
+    currency: str | None = None,
+    fit_sample: int = 100_000,
+    silhouette_sample: int = 2_000,
+    n_init: int = 4,
+    n_iter: int = 30,
+    describe_threshold: float = 0.5,
+    confidence: float = 0.95,
+    fetch: int = 4096,
+    sample: int = 1024,
+) -> ClusterResult:
+    """:func:`cluster_customers` of the customer features of every part, asked where they are (the map-reduce
+    of the clusters): a :class:`ClusterResult` without its rows.
+
+    Rounds: each feature's values and smallest value, its exact median and quartiles
+    (:func:`~csanalysis.stats.selection.select`; its sums when the standard deviation is needed), the
+    standardised features' ranges and sums; the k-means samples are ranks of the customers in the
+    lexicographic order of their standardised features, drawn here and fetched as those rows
+    (:func:`~csanalysis.stats.selection.select_rows`); k-means runs here on them; each part assigns its
+    customers to the nearest centre and sends the customers and sums per centre; the clusters' medians are
+    order statistics per cluster. :func:`cluster_customers` is these rounds with its one table as the only
+    part, so both give the same clusters.
+
+    Parameters
+    ----------
+    each : callable
+        ``each(method, **kw)`` calls ``method`` of every part's :class:`FeatureRows` and returns the answers
+        (a list).
+    k, k_range, scaling, seed, currency, fit_sample, silhouette_sample, n_init, n_iter, describe_threshold, confidence
+        As in :func:`cluster_customers`.
+    fetch : int, default 4096
+        As in :func:`~csanalysis.stats.selection.select`.
+    sample : int, default 1024
+        As in :func:`~csanalysis.stats.selection.select_rows`.
+
+    Returns
+    -------
+    ClusterResult
+        ``labels`` and ``features`` None.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> f = pd.DataFrame({"frequency": np.r_[rng.poisson(1, 50), rng.poisson(20, 50)],
+    ...                   "contact_rate": np.r_[rng.uniform(0, .1, 50), rng.uniform(1, 2, 50)]},
+    ...                  index=pd.Index([f"c{i}" for i in range(100)], name="customer"))
+    >>> parts = [FeatureRows(f.iloc[::2]), FeatureRows(f.iloc[1::2])]
+    >>> res = clusters_from_parts(lambda m, **kw: [getattr(p, m)(**kw) for p in parts], seed=1)
+    >>> res.summary()["n"].tolist() == cluster_customers(f, seed=1).summary()["n"].tolist()
+    True
+    """
+    confidence, lo_k, hi_k = _check_options(k, k_range, scaling, fit_sample, silhouette_sample, n_init, n_iter,
+                                            confidence)
+    heads = each("head")
+    n = sum(h["customers"] for h in heads)
     if n == 0:
         raise ValueError("no customers to cluster (the tables are empty).")
+    columns = next(h["columns"] for h in heads if h["columns"] is not None)
+    if any(h["columns"] is not None and h["columns"] != columns for h in heads):
+        raise ValueError("the parts' customer features have different columns; every part needs the same.")
+    counts = np.sum([h["values"] for h in heads if h["values"] is not None], axis=0)
+    lowest = np.fmin.reduce(np.stack([h["lowest"] for h in heads if h["lowest"] is not None]), axis=0)
+    highest = np.fmax.reduce(np.stack([h["highest"] for h in heads if h["highest"] is not None]), axis=0)
     notes: list[str] = []
-    if feats.attrs.get("other_currency_customers"):
-        notes.append(f"{feats.attrs['other_currency_customers']} customer(s) who paid only in other currencies "
-                     f"than {currency} left out (incomparable units; no conversion)")
+    other = sum(h["other_currency_customers"] for h in heads)
+    if other:
+        notes.append(f"{other} customer(s) who paid only in other currencies than {currency} left out "
+                     "(incomparable units; no conversion)")
     # ---- transform, scale, impute
-    cols, dropped, rows = [], {}, []
-    mats = []
-    flags = {}
-    for f in feats.columns:  # a handful of features
-        x = pd.to_numeric(feats[f], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        miss = np.isnan(x)
-        if miss.all():
-            dropped[f] = "no values"
-            continue
-        use_log = f in _LOG and np.nanmin(x) >= 0
-        if use_log:
-            x = np.log1p(x)
-        if scaling == "robust":
-            centre = float(np.nanmedian(x))
-            q1, q3 = np.nanpercentile(x, [25, 75])
-            scale = float(q3 - q1) / 1.349
-            if not scale > 0:
-                scale = float(np.nanstd(x))
-        else:
-            centre, scale = float(np.nanmean(x)), float(np.nanstd(x))
-        if not scale > 0:
+    dropped: dict[str, str] = {f: "no values" for f, c in zip(columns, counts) if c == 0}
+    cols = [f for f in columns if f not in dropped]
+    m = np.array([counts[columns.index(f)] for f in cols], dtype=np.int64)
+    logs = [bool(f in _LOG and lowest[columns.index(f)] >= 0) for f in cols]
+    sums = np.sum(each("prepare", columns=cols, logs=logs), axis=0)
+    means = sums / np.maximum(m, 1)
+    centre, scale = np.full(len(cols), np.nan), np.full(len(cols), np.nan)
+    if scaling == "robust" and cols:
+        at = _order_statistics(each, m, [_median_ranks(int(c)) + _percentile_ranks(int(c), 0.25)
+                                         + _percentile_ranks(int(c), 0.75) for c in m], fetch)
+        for i, c in enumerate(m.tolist()):  # a handful of features
+            centre[i] = _median_of(c, at[i])
+            scale[i] = (_percentile_of(c, 0.75, at[i]) - _percentile_of(c, 0.25, at[i])) / 1.349
+    else:
+        centre = means.copy()
+    need = ~(scale > 0)
+    if need.any():  # the standard deviation (zscore, or an interquartile range of 0)
+        sd = np.sqrt(np.sum(each("spread", means=means), axis=0) / np.maximum(m, 1))
+        scale = np.where(need, sd, scale)
+    # constant: one value for everyone (its range, not a standard deviation whose sums' rounding may leave a
+    # few units in the last place of a constant)
+    keep = (scale > 0) & np.array([lowest[columns.index(f)] < highest[columns.index(f)] for f in cols], dtype=bool)
+    rows = []
+    for i, f in enumerate(cols):  # a handful of features
+        if not keep[i]:
             dropped[f] = "constant"
             continue
-        z = (x - centre) / scale
-        z[miss] = 0.0
-        mats.append(z)
-        cols.append(f)
-        flags[f"{f}_imputed"] = miss
-        rows.append({"feature": f, "log1p": use_log, "centre": centre, "scale": scale})
-        if miss.any():
-            notes.append(f"{f}: {int(miss.sum())} missing value(s) imputed with the median")
+        rows.append({"feature": f, "log1p": logs[i], "centre": float(centre[i]), "scale": float(scale[i])})
+        if m[i] < n:
+            notes.append(f"{f}: {n - int(m[i])} missing value(s) imputed with the median")
+    dropped = {f: dropped[f] for f in columns if f in dropped}  # (in the features' order)
     for f, why in dropped.items():
         notes.append(f"{f} left out ({why})")
-    table = feats.copy()
-    for name, fl in flags.items():
-        table[name] = fl
+    used = [f for i, f in enumerate(cols) if keep[i]]
     scaling_tab = pd.DataFrame(rows, columns=["feature", "log1p", "centre", "scale"])
+    ranges = each("standardise", keep=keep.tolist(), centre=centre[keep], scale=scale[keep])
+    lo = np.fmin.reduce(np.stack([r["lowest"] for r in ranges]), axis=0) if used else np.zeros(0)
+    hi = np.fmax.reduce(np.stack([r["highest"] for r in ranges]), axis=0) if used else np.zeros(0)
+    mean_x = np.sum([r["sums"] for r in ranges], axis=0) / n if used else np.zeros(0)
     rng = np.random.default_rng(seed)
-    X = np.column_stack(mats) if mats else np.zeros((n, 0))
-    distinct = np.unique(X[: min(n, 50_000)], axis=0).shape[0] if X.shape[1] else 1
-    if X.shape[1] == 0 or distinct < 2 or k == 1:
+    if not used or np.all(lo == hi) or k == 1:
         notes.append("fewer than two distinct customers (or k=1): one cluster")
-        labels = np.ones(n, dtype="int64")
-        centres = X.mean(axis=0, keepdims=True) if X.shape[1] else np.zeros((1, 0))
-        k_scores = pd.DataFrame({"k": [1], "silhouette": [np.nan], "inertia": [float(((X - centres) ** 2).sum())]})
-        k_final = 1
+        centres = mean_x[None, :]
+        got = each("assign", centres=centres, means=mean_x)
+        k_scores = pd.DataFrame({"k": [1], "silhouette": [np.nan],
+                                 "inertia": [float(np.sum([g["total"] for g in got]))]})
+        k_final, rank = 1, np.array([1])
     else:
-        # customers in the order of their features, not of their keys: the samples and starts (and so the
-        # clusters) do not move with the pseudonymisation secret
-        Xo = X[np.lexsort(X.T[::-1])]
+        # the samples: ranks of the customers in the order of their features, not of their keys (the samples
+        # and starts, and so the clusters, do not move with the pseudonymisation secret or the partitions)
         fit_idx = rng.choice(n, size=fit_sample, replace=False) if n > fit_sample else np.arange(n)
-        Xf = Xo[fit_idx]
         sil_idx = rng.choice(n, size=silhouette_sample, replace=False) if n > silhouette_sample else np.arange(n)
-        Xs = Xo[sil_idx]
+        wanted = np.unique(np.concatenate([fit_idx, sil_idx]))
+        drawn = select_rows(each, wanted, len(used), sample=sample)
+        Xf, Xs = drawn[np.searchsorted(wanted, fit_idx)], drawn[np.searchsorted(wanted, sil_idx)]
         n_fit_distinct = np.unique(Xf, axis=0).shape[0] if len(Xf) <= 50_000 else len(Xf)
         ks = [int(k)] if k is not None else [j for j in range(lo_k, hi_k + 1) if j <= n_fit_distinct]
         if not ks:
@@ -617,27 +867,32 @@ def cluster_customers(
         sil = k_scores["silhouette"].to_numpy(dtype=float)
         k_final = int(ks[int(np.nanargmax(sil))]) if np.isfinite(sil).any() else int(ks[0])
         centres = fits[k_final]
-        lab, _ = vq(X, centres)
+        got = each("assign", centres=centres, means=mean_x)
         # number clusters by size, largest first
-        sizes = np.bincount(lab, minlength=k_final)
+        sizes = np.sum([g["n"] for g in got], axis=0)
         order = np.argsort(-sizes, kind="stable")
         rank = np.empty(k_final, dtype="int64")
         rank[order] = np.arange(1, k_final + 1)
-        labels = rank[lab]
         centres = centres[order]
         if n > fit_sample:
             notes.append(f"k-means fitted on a random sample of {fit_sample} customers, then all assigned")
-    idx = pd.Index(feats.index, name="customer")
-    lab_s = pd.Series(labels, index=idx, name="cluster", dtype="int64")
-    table["cluster"] = lab_s.to_numpy()
+    sizes = np.sum([g["n"] for g in got], axis=0)
     cl_index = pd.Index(np.arange(1, k_final + 1), name="cluster")
+    order = np.argsort(rank)  # the centres in cluster order
     # profile: z-scores over all customers (0 = the average customer), whatever the scaling
-    sd = X.std(axis=0) if n else np.ones(len(cols))
-    zdf = pd.DataFrame((X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0), columns=cols)
-    z_means = zdf.groupby(labels).mean().reindex(cl_index)
-    z_means.columns = cols
-    centres_df = pd.DataFrame(centres, index=cl_index, columns=cols)
-    return ClusterResult(labels=lab_s, features=table, centres=centres_df, k=k_final, k_scores=k_scores,
-                         used=cols, dropped=dropped, scaling=scaling_tab, z_means=z_means,
-                         describe_threshold=float(describe_threshold), seed=seed, confidence=confidence,
-                         notes=notes)
+    sd = np.sqrt(np.sum([g["spread"] for g in got], axis=0) / n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = ((np.sum([g["sums"] for g in got], axis=0)[order] / sizes[order][:, None]) - mean_x) \
+            / np.where(sd > 0, sd, 1.0)
+    z_means = pd.DataFrame(np.where(sizes[order][:, None] > 0, z, np.nan), index=cl_index, columns=used)
+    # each cluster's median of every feature in its own units
+    med_cols = [c for c in FEATURES if c in columns]
+    per = np.sum(each("number", rank=rank, columns=med_cols), axis=0)
+    at = _order_statistics(each, per, [_median_ranks(int(c)) if c else [] for c in per], fetch)
+    med = np.array([_median_of(int(c), at[g]) if c else np.nan for g, c in enumerate(per.tolist())])
+    medians = pd.DataFrame(med.reshape(k_final, len(med_cols)), index=cl_index, columns=med_cols)
+    return ClusterResult(labels=None, features=None, centres=pd.DataFrame(centres, index=cl_index, columns=used),
+                         k=k_final, k_scores=k_scores, used=used, dropped=dropped, scaling=scaling_tab,
+                         z_means=z_means, sizes=pd.Series(sizes[order], index=cl_index, name="n"),
+                         medians=medians, describe_threshold=float(describe_threshold), seed=seed,
+                         confidence=confidence, notes=notes)

@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SortedGroups", "from_keys", "order_keys", "position_bits", "rank_sums", "ranks_among", "select"]
+__all__ = ["SortedGroups", "SortedRows", "from_keys", "order_keys", "position_bits", "rank_sums", "ranks_among",
+           "row_keys", "rows_of_keys", "select", "select_rows"]
 
 _SIGN = np.uint64(1 << 63)
 #: The keys of the finite floats lie in [_LOWEST, _HIGHEST] (order_keys of -max and +max float).
@@ -333,6 +334,124 @@ def select(ask: Callable[..., list[Any]], groups: np.ndarray, ranks: np.ndarray,
             todo = split[~one]
         else:
             todo = todo[:0]
+    return out
+
+
+# --------------------------------------------------------------------------- rows in lexicographic order
+def row_keys(x: np.ndarray) -> np.ndarray:
+    """One fixed-width byte string per row of ``x`` (``n x f`` finite floats) that sorts as the rows do in
+    lexicographic order (the first column, then the second, ...: ``np.lexsort(x.T[::-1])``): each value's
+    :func:`order_keys`, big-endian, side by side.
+
+    >>> x = np.array([[1.0, 5.0], [-2.0, 9.0], [1.0, -3.0]])
+    >>> np.argsort(row_keys(x), kind="stable").tolist(), np.lexsort(x.T[::-1]).tolist()
+    ([1, 2, 0], [1, 2, 0])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    f = x.shape[1] if x.ndim == 2 else 1
+    k = np.ascontiguousarray(order_keys(x.reshape(len(x), f)).astype(">u8"))
+    return k.view(f"S{8 * f}").reshape(len(x))
+
+
+def rows_of_keys(keys: np.ndarray, f: int) -> np.ndarray:
+    """The rows (``n x f`` floats) whose :func:`row_keys` are ``keys``."""
+    k = np.ascontiguousarray(keys, dtype=f"S{8 * int(f)}").view(">u8").reshape(len(keys), int(f))
+    return from_keys(k.astype(np.uint64))
+
+
+class SortedRows:
+    """One partition's rows (finite floats) in lexicographic order, to answer :func:`select_rows`.
+
+    Parameters
+    ----------
+    x : array of float, ``n x f``
+    """
+
+    def __init__(self, x: np.ndarray) -> None:
+        x = np.asarray(x, dtype=np.float64)
+        self.width = x.shape[1]
+        self.keys = np.sort(row_keys(x))
+
+    def row_sample(self, size: int) -> np.ndarray:
+        """The keys at ``size`` evenly spaced positions, the first and the last row among them."""
+        n = len(self.keys)
+        if n == 0:
+            return self.keys
+        return self.keys[np.unique(np.linspace(0, n - 1, min(int(size), n)).round().astype(np.int64))]
+
+    def row_counts(self, keys: np.ndarray) -> np.ndarray:
+        """For each key the rows below it and the rows at or below it (``2 x len(keys)``)."""
+        return np.stack([np.searchsorted(self.keys, keys, side="left"),
+                         np.searchsorted(self.keys, keys, side="right")])
+
+    def rows_between(self, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
+        """For each pair the keys strictly between ``lo`` and ``hi``."""
+        a = np.searchsorted(self.keys, lo, side="right")
+        b = np.searchsorted(self.keys, hi, side="left")
+        return [self.keys[i:j] for i, j in zip(a.tolist(), b.tolist())]
+
+
+def select_rows(ask: Callable[..., list[Any]], ranks: np.ndarray, width: int, *, sample: int = 1024,
+                batch: int = 1_000_000) -> np.ndarray:
+    """The rows at 0-based ``ranks`` of all the partitions' rows in lexicographic order (exact).
+
+    Each partition sends ``sample`` evenly spaced keys of its sorted rows
+    (:class:`SortedRows`); with them all as split points, every partition
+    counts its rows below and at each. A rank that falls on a split point is
+    that row; between two split points a partition holds fewer rows than its
+    spacing, so the ranks there are read off those rows, sent in batches of
+    at most ``batch`` (over all partitions). Two rounds of counts and as few
+    batches as the ranges the ranks fall in need.
+
+    Parameters
+    ----------
+    ask : callable
+        ``ask(method, **kw)`` calls ``method`` of every partition's
+        :class:`SortedRows` and returns the answers (a list).
+    ranks : array of int
+        Each below the number of rows of all the partitions.
+    width : int
+        Columns of the rows.
+    sample, batch : int
+
+    Returns
+    -------
+    ndarray, ``len(ranks) x width``
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(3)
+    >>> x = rng.integers(0, 4, (2_000, 3)).astype(float)
+    >>> parts = [SortedRows(x[i::3]) for i in range(3)]
+    >>> got = select_rows(lambda m, **kw: [getattr(p, m)(**kw) for p in parts], np.array([1_999, 0, 700]), 3,
+    ...                   sample=16, batch=100)
+    >>> bool(np.array_equal(got, x[np.lexsort(x.T[::-1])][[1_999, 0, 700]]))
+    True
+    """
+    ranks = np.asarray(ranks, dtype=np.int64)
+    out = np.full((len(ranks), int(width)), np.nan)
+    if not len(ranks):
+        return out
+    split = np.unique(np.concatenate(ask("row_sample", size=int(sample))))  # every part's first and last row
+    counts = np.sum(ask("row_counts", keys=split), axis=0)
+    below, upto = counts[0], counts[1]  # rows under each split point, rows at or under it
+    if ranks.min() < 0 or ranks.max() >= upto[-1]:
+        raise ValueError("a rank lies beyond the rows (or below 0)")
+    j = np.searchsorted(upto, ranks, side="right")  # the first split point with more rows at or below it
+    on = ranks >= below[j]
+    out[on] = rows_of_keys(split[j[on]], width)
+    # the others lie strictly between split points j - 1 and j: their ranges, in batches
+    gaps = np.unique(j[~on])
+    sizes = below[gaps] - upto[gaps - 1]
+    start = 0
+    while start < len(gaps):
+        stop = start + max(1, int(np.searchsorted(np.cumsum(sizes[start:]), int(batch), side="right")))
+        got = ask("rows_between", lo=split[gaps[start:stop] - 1], hi=split[gaps[start:stop]])
+        for i, g in enumerate(gaps[start:stop].tolist()):  # a loop over ranges
+            keys = np.sort(np.concatenate([part[i] for part in got]))
+            at = np.flatnonzero(~on & (j == g))
+            out[at] = rows_of_keys(keys[ranks[at] - upto[g - 1]], width)
+        start = stop
     return out
 
 
