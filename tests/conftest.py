@@ -140,3 +140,20 @@ def shared_accounts():
         return cs.link_customers(tickets=tickets, responses=responses, activity=activity)
 
     return make
+
+
+def wire(states: list):
+    """``each(method, **kw)`` over partition states as a cluster asks them (the drivers' rounds): every round's
+    arguments and answers pickled, the states asked in reverse order, the answers returned in the states' order;
+    every round is kept in ``each.answers`` as ``(method, answers)``."""
+    import pickle
+
+    answers = []
+
+    def each(method, **kw):
+        kw = pickle.loads(pickle.dumps(kw))
+        got = [pickle.loads(pickle.dumps(getattr(s, method)(**kw))) for s in reversed(states)][::-1]
+        answers.append((method, got))
+        return got
+    each.answers = answers
+    return each

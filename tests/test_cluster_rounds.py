@@ -5,11 +5,10 @@ split of the customers gives the clusters of the whole table, and no round sends
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wire
 from pandas.testing import assert_frame_equal
 
 from csanalysis.partition import part_numbers, split_positions
@@ -29,20 +28,6 @@ from csanalysis.segments.clusters import (
 from csanalysis.stats.selection import SortedRows, select_rows
 
 
-def _wire(parts: list) -> callable:
-    """``each`` as a cluster asks: arguments and answers pickled, the parts asked in reverse order; every
-    answer is kept (``each.answers``)."""
-    answers = []
-
-    def each(method, **kw):
-        kw = pickle.loads(pickle.dumps(kw))
-        got = [pickle.loads(pickle.dumps(getattr(p, method)(**kw))) for p in reversed(parts)][::-1]
-        answers.append((method, got))
-        return got
-    each.answers = answers
-    return each
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_select_rows_are_the_rows_at_those_ranks_of_the_whole_lexicographic_order(seed):
     rng = np.random.default_rng(seed)
@@ -53,10 +38,10 @@ def test_select_rows_are_the_rows_at_those_ranks_of_the_whole_lexicographic_orde
     want = x[np.lexsort(x.T[::-1])]
     ranks = rng.integers(0, n, int(rng.integers(1, 300)))
     for sample, batch in ((1024, 1_000_000), (4, 7), (2, 1)):
-        got = select_rows(_wire(parts), ranks, f, sample=sample, batch=batch)
+        got = select_rows(wire(parts), ranks, f, sample=sample, batch=batch)
         assert np.array_equal(got, want[ranks])
     with pytest.raises(ValueError, match="beyond the rows"):
-        select_rows(_wire(parts), np.array([n]), f)
+        select_rows(wire(parts), np.array([n]), f)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 10, 101, 1_000])
@@ -108,7 +93,7 @@ def test_clusters_asked_of_their_parts_are_the_whole_tables(options, k_parts):
     f = _features(k_parts)
     whole = cluster_customers(f, **options)
     assert "mean_csat" in whole.dropped and any("imputed" in n for n in whole.notes)
-    _same_clusters(clusters_from_parts(_wire(_parts(f, k_parts)), **options), whole)
+    _same_clusters(clusters_from_parts(wire(_parts(f, k_parts)), **options), whole)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -119,7 +104,7 @@ def test_clusters_of_simulated_customers_parts_equal_the_whole(seed):
     act = act.assign(amount=np.random.default_rng(seed).gamma(2.0, 30.0, len(act)), currency="EUR")
     f = customer_features(act, exp)
     whole = cluster_customers(act, exp, seed=seed)
-    _same_clusters(clusters_from_parts(_wire(_parts(f, 4)), seed=seed), whole)
+    _same_clusters(clusters_from_parts(wire(_parts(f, 4)), seed=seed), whole)
 
 
 def test_one_value_for_everyone_is_one_cluster_from_the_parts_too():
@@ -127,16 +112,16 @@ def test_one_value_for_everyone_is_one_cluster_from_the_parts_too():
                      index=pd.Index([f"c{i}" for i in range(9)], name="customer"))
     whole = cluster_customers(f)
     assert whole.k == 1
-    _same_clusters(clusters_from_parts(_wire(_parts(f, 3))), whole)
+    _same_clusters(clusters_from_parts(wire(_parts(f, 3))), whole)
     with pytest.raises(ValueError, match="no customers to cluster"):
-        clusters_from_parts(_wire([FeatureRows(None), FeatureRows(None)]))
+        clusters_from_parts(wire([FeatureRows(None), FeatureRows(None)]))
 
 
 def test_no_round_sends_a_row_per_customer():
     # 40,000 customers in 2 parts: counts of ranges, a few sampled keys, the sample's rows; nothing as long as a
     # part's rows
     f = pd.concat([_features(9 + i).set_axis(_features(0).index + f"-{i}") for i in range(14)]).iloc[:40_000]
-    each = _wire(_parts(f, 2))
+    each = wire(_parts(f, 2))
     got = clusters_from_parts(each, fit_sample=60, silhouette_sample=40, sample=64, fetch=64)
     _same_clusters(got, cluster_customers(f, fit_sample=60, silhouette_sample=40))
     largest = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import wire
 from pandas.testing import assert_frame_equal
 
 from csanalysis.guards import (
@@ -341,22 +342,6 @@ def test_customer_features_of_parts_make_the_same_clusters(seed):
 
 
 # --------------------------------------------------------------------------- RFM asked of its parts in rounds
-def _wire(rows: list) -> callable:
-    """``each`` over the parts' :class:`RFMRows` as a cluster asks them: arguments and answers pickled, the
-    parts in reverse order; every answer is kept for the test to look at."""
-    import pickle
-
-    answers = []
-
-    def each(method, **kw):
-        kw = pickle.loads(pickle.dumps(kw))
-        got = [pickle.loads(pickle.dumps(getattr(p, method)(**kw))) for p in reversed(rows)][::-1]
-        answers.append((method, got))
-        return got
-    each.answers = answers
-    return each
-
-
 def _same_rfm_summary(got, whole) -> None:
     assert got.table is None and got.n_customers == whole.n_customers
     assert (got.notes, got.currency, got.as_of, got.bins) == (whole.notes, whole.currency, whole.as_of, whole.bins)
@@ -375,13 +360,13 @@ def test_rfm_asked_of_its_parts_equals_rfm_of_the_whole(seed, n, currencies, cur
     bins = (3, 4, 5)[seed % 3]
     as_of = None if seed % 2 else "2024-11-01"
     whole = _whole_rfm_or_the_same_error(a, as_of, currency, bins,
-                                         lambda parts, **kw: rfm_from_parts(_wire(list(map(RFMRows, parts))), **kw))
+                                         lambda parts, **kw: rfm_from_parts(wire(list(map(RFMRows, parts))), **kw))
     if whole is None:
         return
     for k in (1, 2, 3, 6):
         rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, currency=currency, positions=p))
                 for p in _positions(a, k)]
-        _same_rfm_summary(rfm_from_parts(_wire(rows), as_of=whole.as_of, currency=currency, bins=bins), whole)
+        _same_rfm_summary(rfm_from_parts(wire(rows), as_of=whole.as_of, currency=currency, bins=bins), whole)
 
 
 @pytest.mark.parametrize("bins", [2, 5, 7, 10])
@@ -399,7 +384,7 @@ def test_rfm_rounds_on_many_customers_with_ties_send_no_row(bins):
     whole = rfm(a, bins=bins, grid=grid)
     assert "Gone" in whole.summary()["segment"].tolist()
     rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, positions=p)) for p in _positions(a, 4)]
-    each = _wire(rows)
+    each = wire(rows)
     _same_rfm_summary(rfm_from_parts(each, as_of=whole.as_of, bins=bins, grid=grid, fetch=64), whole)
     # no answer carries a row per customer: counts and sums per segment, the values of narrowed ranges
     for method, got in each.answers:
@@ -418,9 +403,9 @@ def test_rfm_rounds_with_one_value_and_without_amounts():
                       "at": pd.Timestamp("2024-03-01", tz="UTC")})
     whole = rfm(a, bins=5)
     rows = [RFMRows(rfm_part(a.take(p), as_of=whole.as_of, positions=p)) for p in _positions(a, 3)]
-    got = rfm_from_parts(_wire(rows), as_of=whole.as_of, bins=5)
+    got = rfm_from_parts(wire(rows), as_of=whole.as_of, bins=5)
     _same_rfm_summary(got, whole)
     assert "no amounts: monetary is missing and FM = F" in got.notes
     # a part without a customer adds nothing
     empty = RFMRows(rfm_part(a.iloc[:0], as_of=whole.as_of, positions=np.zeros(0, dtype=np.int64)))
-    _same_rfm_summary(rfm_from_parts(_wire([*rows, empty]), as_of=whole.as_of, bins=5), whole)
+    _same_rfm_summary(rfm_from_parts(wire([*rows, empty]), as_of=whole.as_of, bins=5), whole)

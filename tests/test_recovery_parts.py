@@ -8,12 +8,10 @@ the order of floating-point sums, whatever the partition.
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import partition_world
+from conftest import partition_world, wire
 
 from csanalysis.partition import part_numbers, split_positions
 from csanalysis.segments import (
@@ -36,18 +34,9 @@ def _finished(exp: pd.DataFrame, act: pd.DataFrame, k: int, as_of, seed: int = 0
     return [b.finish(o, seed=seed) for b, o in zip(built, offsets)]
 
 
-def _wire(parts: list, log: list | None = None):
-    """``each`` as a cluster runs it: every round's arguments and answers pickled, the parts in reverse."""
-    states = [p.recovery for p in parts][::-1]
-
-    def each(method, **kw):
-        kw = pickle.loads(pickle.dumps(kw))
-        answers = [getattr(s, method)(**kw) for s in states]
-        if log is not None:
-            log.append((method, answers))
-        return pickle.loads(pickle.dumps(answers))
-
-    return each
+def _wire(parts: list):
+    """``each`` over the finished parts' recovery rows as a cluster asks them (:func:`conftest.wire`)."""
+    return wire([p.recovery for p in parts])
 
 
 def _close(a, b, rtol=1e-10) -> None:
@@ -86,8 +75,9 @@ def test_rounds_send_sums_not_rows():
     parts = _finished(exp, act, 2, as_of)
     n_rows = min(len(p.recovery.rows["customer"]) for p in parts)
     assert n_rows > 30 ** 2
-    log: list = []
-    service_recovery_from_parts(_wire(parts, log), experience_journeys_from_parts(parts))
+    each = _wire(parts)
+    service_recovery_from_parts(each, experience_journeys_from_parts(parts))
+    log = each.answers
     methods = [m for m, _ in log]
     assert methods[:3] == ["recovery_counts", "recovery_moments", "recovery_spread"]
     assert methods[-2:] == ["recovery_fitted", "recovery_sandwich"] and "recovery_newton" in methods
