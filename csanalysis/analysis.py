@@ -1828,6 +1828,16 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     # independent stages: (result name, stage name, function, args, keywords), run in this order here or all at
     # once on the cluster; the stages that need another's result follow
     jobs: list[tuple[str, str, Callable[..., Any], tuple, dict]] = []
+
+    def combined_or_driven(name: str, futures: list[Any], combine: Callable[..., Any], state: Callable[..., Any],
+                           driver: Callable[..., Any], kw: dict) -> None:
+        """A stage whose partitions' values (``futures``) are combined here with the rows kept (``combine``), or
+        without them asked in rounds where they are (each value's ``state``, ``driver``): no row per customer
+        comes here."""
+        if keep_rows:
+            parted[name] = (futures, combine, kw)
+        else:
+            driven[name] = (state, [(f,) for f in futures], {}, driver, kw)
     if has_exp and act is not None:
         jobs.append(("avoidance", "avoidance", *on_experiences(avoidance, act), {"window": window,
                                                                                  "as_of": as_of_ts, **boot}))
@@ -1949,13 +1959,8 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
                          "other orders count for recency and frequency only")
         if runner is not None:  # its parts run beside the other stages; without the rows, asked in rounds where
             # they are (the scores' cut values, then customers and sums per segment: no row per customer here)
-            rfm_parts = runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur)
-            if keep_rows:
-                parted["rfm"] = (rfm_parts, sg.rfm_combine, {"as_of": as_of_ts, "currency": cur})
-            else:
-                driven["rfm"] = (_rfm_state, [(f,) for f in rfm_parts], {}, sg.rfm_from_parts,
-                                 {"as_of": as_of_ts, "currency": cur})
-            del rfm_parts
+            combined_or_driven("rfm", runner.map_parts(sg.rfm_part, act, _ORDER_COLUMNS, as_of=as_of_ts, currency=cur),
+                               sg.rfm_combine, _rfm_state, sg.rfm_from_parts, {"as_of": as_of_ts, "currency": cur})
         jobs.append(("rfm", "RFM segments", sg.rfm, (act,), {"as_of": as_of_ts, "currency": cur}))
         if has_exp and runner is None:
             jobs.append(("journeys", "experience journeys", sg.experience_journeys, (exp, act),
@@ -1977,11 +1982,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         if runner is not None:  # each partition's customer features; without the rows asked in rounds where they
             # are (k-means here on the sample's rows only), with them k-means on them all here
             feature_parts, combine, cluster_kw = _clusters_by_parts(runner, act, has_exp, currency=cur, seed=seed)
-            if keep_rows:
-                parted["clusters"] = (feature_parts, combine, cluster_kw)
-            else:
-                driven["clusters"] = (_cluster_state, [(f,) for f in feature_parts], {}, sg.clusters_from_parts,
-                                      cluster_kw)
+            combined_or_driven("clusters", feature_parts, combine, _cluster_state, sg.clusters_from_parts, cluster_kw)
             del feature_parts
     if rs is not None:
         jobs.append(("service_levels", "service levels", sg.service_levels, (rs, act), {"as_of": as_of_ts}))

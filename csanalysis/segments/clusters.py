@@ -64,7 +64,14 @@ from csanalysis.segments.common import (
     with_customer,
 )
 from csanalysis.stats.arrays import HoldsArrays
-from csanalysis.stats.selection import SortedGroups, SortedRows, select, select_rows
+from csanalysis.stats.selection import (
+    SortedGroups,
+    SortedRows,
+    column_ranges,
+    combined_ranges,
+    select,
+    select_rows,
+)
 
 __all__ = ["FEATURES", "ClusterResult", "FeatureRows", "cluster_customers", "clusters_from_parts", "customer_features",
            "features_end"]
@@ -599,13 +606,8 @@ class FeatureRows(HoldsArrays):
         customers left out for paying only in other currencies."""
         f = self.features
         if f is None:
-            return {"customers": 0, "columns": None, "values": None, "lowest": None, "highest": None,
-                    "other_currency_customers": 0}
-        x = self._raw(list(f.columns))
-        ok = ~np.isnan(x)
-        return {"customers": len(f), "columns": list(f.columns), "values": ok.sum(axis=0),
-                "lowest": np.where(ok.any(axis=0), x.min(axis=0, initial=np.inf, where=ok), np.nan),
-                "highest": np.where(ok.any(axis=0), x.max(axis=0, initial=-np.inf, where=ok), np.nan),
+            return {"customers": 0, "columns": None, "ranges": None, "other_currency_customers": 0}
+        return {"customers": len(f), "columns": list(f.columns), "ranges": column_ranges(self._raw(list(f.columns))),
                 "other_currency_customers": int(f.attrs.get("other_currency_customers", 0))}
 
     def prepare(self, *, columns: list[str], logs: list[bool]) -> np.ndarray:
@@ -631,8 +633,8 @@ class FeatureRows(HoldsArrays):
 
     def standardise(self, *, keep: list[bool], centre: np.ndarray, scale: np.ndarray) -> dict[str, np.ndarray]:
         """The kept features standardised, missing values imputed with 0 (the median), kept in lexicographic
-        order (:class:`~csanalysis.stats.selection.SortedRows`): each column's smallest and largest value and
-        its sum."""
+        order (:class:`~csanalysis.stats.selection.SortedRows`): each column's range
+        (:func:`~csanalysis.stats.selection.column_ranges`) and its sum."""
         t = self._t[np.asarray(keep, dtype=bool)] if len(keep) else self._t
         self._kept_columns = [c for c, k in zip(self._columns, keep) if k]
         z = (t - np.asarray(centre)[:, None]) / np.asarray(scale)[:, None]
@@ -641,8 +643,7 @@ class FeatureRows(HoldsArrays):
         x[self.missing] = 0.0
         self.x, self._t, self.values = x, None, None
         self.sorted_rows = SortedRows(x) if x.shape[1] else None  # (no feature: one cluster, no sample)
-        return {"lowest": x.min(axis=0, initial=np.inf), "highest": x.max(axis=0, initial=-np.inf),
-                "sums": x.sum(axis=0)}
+        return {"ranges": column_ranges(x), "sums": x.sum(axis=0)}
 
     def row_sample(self, **kw: Any) -> np.ndarray:
         return self.sorted_rows.row_sample(**kw)
@@ -788,9 +789,7 @@ def clusters_from_parts(
     columns = next(h["columns"] for h in heads if h["columns"] is not None)
     if any(h["columns"] is not None and h["columns"] != columns for h in heads):
         raise ValueError("the parts' customer features have different columns; every part needs the same.")
-    counts = np.sum([h["values"] for h in heads if h["values"] is not None], axis=0)
-    lowest = np.fmin.reduce(np.stack([h["lowest"] for h in heads if h["lowest"] is not None]), axis=0)
-    highest = np.fmax.reduce(np.stack([h["highest"] for h in heads if h["highest"] is not None]), axis=0)
+    counts, lowest, highest = combined_ranges([h["ranges"] for h in heads if h["ranges"] is not None])
     notes: list[str] = []
     other = sum(h["other_currency_customers"] for h in heads)
     if other:
@@ -798,9 +797,10 @@ def clusters_from_parts(
                      "(incomparable units; no conversion)")
     # ---- transform, scale, impute
     dropped: dict[str, str] = {f: "no values" for f, c in zip(columns, counts) if c == 0}
-    cols = [f for f in columns if f not in dropped]
-    m = np.array([counts[columns.index(f)] for f in cols], dtype=np.int64)
-    logs = [bool(f in _LOG and lowest[columns.index(f)] >= 0) for f in cols]
+    some = counts > 0
+    cols = [f for f, u in zip(columns, some) if u]
+    m, lowest, highest = counts[some].astype(np.int64), lowest[some], highest[some]
+    logs = [bool(f in _LOG and low >= 0) for f, low in zip(cols, lowest)]
     sums = np.sum(each("prepare", columns=cols, logs=logs), axis=0)
     means = sums / np.maximum(m, 1)
     centre, scale = np.full(len(cols), np.nan), np.full(len(cols), np.nan)
@@ -818,7 +818,7 @@ def clusters_from_parts(
         scale = np.where(need, sd, scale)
     # constant: one value for everyone (its range, not a standard deviation whose sums' rounding may leave a
     # few units in the last place of a constant)
-    keep = (scale > 0) & np.array([lowest[columns.index(f)] < highest[columns.index(f)] for f in cols], dtype=bool)
+    keep = (scale > 0) & (lowest < highest)
     rows = []
     for i, f in enumerate(cols):  # a handful of features
         if not keep[i]:
@@ -833,9 +833,8 @@ def clusters_from_parts(
     used = [f for i, f in enumerate(cols) if keep[i]]
     scaling_tab = pd.DataFrame(rows, columns=["feature", "log1p", "centre", "scale"])
     ranges = each("standardise", keep=keep.tolist(), centre=centre[keep], scale=scale[keep])
-    lo = np.fmin.reduce(np.stack([r["lowest"] for r in ranges]), axis=0) if used else np.zeros(0)
-    hi = np.fmax.reduce(np.stack([r["highest"] for r in ranges]), axis=0) if used else np.zeros(0)
-    mean_x = np.sum([r["sums"] for r in ranges], axis=0) / n if used else np.zeros(0)
+    _, lo, hi = combined_ranges([r["ranges"] for r in ranges])
+    mean_x = np.sum([r["sums"] for r in ranges], axis=0) / n
     rng = np.random.default_rng(seed)
     if not used or np.all(lo == hi) or k == 1:
         notes.append("fewer than two distinct customers (or k=1): one cluster")
@@ -843,7 +842,7 @@ def clusters_from_parts(
         got = each("assign", centres=centres, means=mean_x)
         k_scores = pd.DataFrame({"k": [1], "silhouette": [np.nan],
                                  "inertia": [float(np.sum([g["total"] for g in got]))]})
-        k_final, rank = 1, np.array([1])
+        k_final = 1
     else:
         # the samples: ranks of the customers in the order of their features, not of their keys (the samples
         # and starts, and so the clusters, do not move with the pseudonymisation secret or the partitions)
@@ -868,17 +867,15 @@ def clusters_from_parts(
         k_final = int(ks[int(np.nanargmax(sil))]) if np.isfinite(sil).any() else int(ks[0])
         centres = fits[k_final]
         got = each("assign", centres=centres, means=mean_x)
-        # number clusters by size, largest first
-        sizes = np.sum([g["n"] for g in got], axis=0)
-        order = np.argsort(-sizes, kind="stable")
-        rank = np.empty(k_final, dtype="int64")
-        rank[order] = np.arange(1, k_final + 1)
-        centres = centres[order]
         if n > fit_sample:
             notes.append(f"k-means fitted on a random sample of {fit_sample} customers, then all assigned")
+    # number clusters by size, largest first
     sizes = np.sum([g["n"] for g in got], axis=0)
+    order = np.argsort(-sizes, kind="stable")  # the centres in cluster order
+    rank = np.empty(k_final, dtype="int64")
+    rank[order] = np.arange(1, k_final + 1)
+    centres = centres[order]
     cl_index = pd.Index(np.arange(1, k_final + 1), name="cluster")
-    order = np.argsort(rank)  # the centres in cluster order
     # profile: z-scores over all customers (0 = the average customer), whatever the scaling
     sd = np.sqrt(np.sum([g["spread"] for g in got], axis=0) / n)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -70,7 +70,7 @@ from csanalysis.segments.common import (
     with_customer,
 )
 from csanalysis.stats.arrays import HoldsArrays, factorize, repeated_pairs
-from csanalysis.stats.selection import SortedGroups, select
+from csanalysis.stats.selection import SortedGroups, column_ranges, combined_ranges, select
 
 __all__ = ["RFM_SEGMENTS", "RFM_SEGMENT_GRID", "RFMPart", "RFMResult", "RFMRows", "rfm", "rfm_combine",
            "rfm_from_parts", "rfm_part"]
@@ -624,10 +624,10 @@ class RFMRows(HoldsArrays):
         """The part's counts and priced orders per currency (:class:`RFMPart`)."""
         return dict(self.part.counts), self.part.currencies
 
-    def prepare(self, *, as_of: pd.Timestamp, money: bool) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    def prepare(self, *, as_of: pd.Timestamp, money: bool) -> tuple[int, tuple[np.ndarray, ...]]:
         """Its customers' recency (negated: higher is better), frequency and monetary value, kept sorted for
-        :func:`~csanalysis.stats.selection.select`: ``(customers who bought only in other currencies, values per
-        measure, smallest, largest)`` (NaN where a measure has no value)."""
+        :func:`~csanalysis.stats.selection.select`: ``(customers who bought only in other currencies, each
+        measure's values, smallest and largest)`` (:func:`~csanalysis.stats.selection.column_ranges`)."""
         t = self.part.table
         other_only = t["other_only"].to_numpy(dtype=bool)
         mon = _monetary(t["monetary"], other_only) if money else t["monetary"]
@@ -636,10 +636,7 @@ class RFMRows(HoldsArrays):
                              mon.to_numpy(dtype="float64", na_value=np.nan)]) if len(t) else np.zeros((0, 3))
         self._x, self._frequency = x, t["frequency"].to_numpy(dtype="int64")
         self.values = SortedGroups(x.T.ravel(), np.repeat(np.arange(3), len(x)), 3)
-        ok = ~np.isnan(x)
-        lo = np.where(ok.any(axis=0), x.min(axis=0, initial=np.inf, where=ok), np.nan)
-        hi = np.where(ok.any(axis=0), x.max(axis=0, initial=-np.inf, where=ok), np.nan)
-        return int(other_only.sum()), ok.sum(axis=0), lo, hi
+        return int(other_only.sum()), column_ranges(x)
 
     def at_most(self, **kw: Any) -> np.ndarray:
         return self.values.at_most(**kw)
@@ -709,9 +706,7 @@ def rfm_from_parts(each: Any, *, as_of: Any, currency: str | None = None, bins: 
     notes, currency_used = _combined_notes(c, [h[1] for h in heads], currency, as_of_ts)
     got = each("prepare", as_of=as_of_ts, money=bool(c["money"]))
     notes += _money_notes(c, sum(g[0] for g in got))
-    n = np.sum([g[1] for g in got], axis=0)
-    lo = np.fmin.reduce(np.stack([g[2] for g in got]), axis=0)  # (NaN: a measure without values)
-    hi = np.fmax.reduce(np.stack([g[3] for g in got]), axis=0)
+    n, lo, hi = combined_ranges([g[1] for g in got])  # (lo, hi NaN: a measure without values)
     asked = [i for i in range(3) if n[i] and lo[i] != hi[i]]  # a measure with one value: the middle score
     ranks = [_cut_ranks(int(n[i]), bins) for i in asked]
     found = select(each, np.repeat(np.asarray(asked, dtype=np.int64), bins - 1),

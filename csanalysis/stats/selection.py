@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SortedGroups", "SortedRows", "from_keys", "order_keys", "position_bits", "rank_sums", "ranks_among",
-           "row_keys", "rows_of_keys", "select", "select_rows"]
+__all__ = ["SortedGroups", "SortedRows", "column_ranges", "combined_ranges", "from_keys", "order_keys",
+           "position_bits", "rank_sums", "ranks_among", "row_keys", "rows_of_keys", "select", "select_rows"]
 
 _SIGN = np.uint64(1 << 63)
 #: The keys of the finite floats lie in [_LOWEST, _HIGHEST] (order_keys of -max and +max float).
@@ -335,6 +335,28 @@ def select(ask: Callable[..., list[Any]], groups: np.ndarray, ranks: np.ndarray,
         else:
             todo = todo[:0]
     return out
+
+
+# --------------------------------------------------------------------------- ranges of columns over partitions
+def column_ranges(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column of ``x`` (``n x f`` floats) its values (not NaN), its smallest and its largest value (NaN
+    without values): one partition's answer for :func:`combined_ranges`.
+
+    >>> column_ranges(np.array([[1.0, np.nan], [3.0, np.nan]]))
+    (array([2, 0]), array([ 1., nan]), array([ 3., nan]))
+    """
+    x = np.asarray(x, dtype=np.float64)
+    ok = ~np.isnan(x)
+    some = ok.any(axis=0)
+    return (ok.sum(axis=0), np.where(some, x.min(axis=0, initial=np.inf, where=ok), np.nan),
+            np.where(some, x.max(axis=0, initial=-np.inf, where=ok), np.nan))
+
+
+def combined_ranges(answers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray,
+                                                                                     np.ndarray]:
+    """The :func:`column_ranges` of all the partitions' rows from each partition's."""
+    return (np.sum([a[0] for a in answers], axis=0), np.fmin.reduce(np.stack([a[1] for a in answers]), axis=0),
+            np.fmax.reduce(np.stack([a[2] for a in answers]), axis=0))
 
 
 # --------------------------------------------------------------------------- rows in lexicographic order
