@@ -1089,9 +1089,66 @@ def _without_rows(fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
     return value.without_rows() if isinstance(value, Result) else value
 
 
-#: The tickets' columns :func:`_reason_drivers` looks an answer's sampling unit up by (besides the unit's own:
+#: The columns an answer's sampling unit is looked up by in the tickets (besides the unit's own:
 #: :func:`~csanalysis.estimators.metrics.sampling_units`' ``via``): the ticket and its customer.
 _UNIT_LOOKUP: tuple[str, ...] = ("ticket_id", *CUSTOMER_COLUMNS)
+
+
+def _lookup_keys(answers: pd.DataFrame) -> dict[str, Any]:
+    """What the tickets are asked for the survey answers' sampling units (:func:`_unit_lookup_piece`): the
+    answers' customer column (as :func:`~csanalysis.estimators.metrics.sampling_units` picks it), and their
+    distinct ticket ids and customers."""
+    from .estimators.metrics import customer_column, filled_customer_columns
+
+    cust = customer_column([filled_customer_columns(answers)])
+
+    def values(col: str | None) -> pd.Series:
+        if col is None or col not in answers.columns:
+            return pd.Series([], dtype="str")
+        return pd.Series(answers[col].dropna().unique())
+
+    return {"customer": cust, "tickets": values("ticket_id"), "customers": values(cust)}
+
+
+def _unit_lookup_piece(tickets: pd.DataFrame, keys: dict[str, Any],
+                       unit: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """What a piece of the tickets (or the whole table) tells of the answers' sampling units ``unit``
+    (``keys``: :func:`_lookup_keys`): the first of its tickets of each id an answer names (their ``ticket_id``
+    and ``unit`` columns, those it has), and its rows per customer and unit value among the answers' customers
+    (:func:`~csanalysis.estimators.metrics.unit_counts`; None when it has not both columns)."""
+    from .estimators.metrics import unit_counts
+    from .lookup import isin_values
+
+    cols = [c for c in ("ticket_id", unit) if c in tickets.columns]
+    first = tickets[cols].iloc[:0]
+    if len(cols) == 2 and len(keys["tickets"]):
+        ids = tickets["ticket_id"]
+        named = (ids.notna() & isin_values(ids, keys["tickets"])).to_numpy(dtype=bool)
+        first = tickets.loc[named, cols].drop_duplicates("ticket_id")
+    cust = keys["customer"]
+    if cust is None or cust not in tickets.columns or unit not in tickets.columns:
+        return first, None
+    theirs = isin_values(tickets[cust], keys["customers"]).to_numpy(dtype=bool)
+    return first, unit_counts(cust, unit, tickets.loc[theirs, [cust, unit]])
+
+
+def _unit_lookup(pieces: list[tuple[pd.DataFrame, pd.DataFrame | None]]) -> tuple[pd.DataFrame,
+                                                                                  pd.DataFrame | None]:
+    """The tickets' answers for the survey answers' sampling units, from each piece's
+    (:func:`_unit_lookup_piece`, in the tickets' order): the first ticket of each id the answers name, and the
+    rows per customer and unit value (None when the tickets have not both columns). With them
+    :func:`~csanalysis.estimators.metrics.sampling_units` (``via``, ``via_counts``) gives every answer the unit
+    it has with the whole tickets, and no task holds more than a piece of the tickets."""
+    from .estimators.metrics import unit_counts
+
+    found = [f for f, _ in pieces if len(f)]
+    first = pieces[0][0] if not found else pd.concat(found, ignore_index=True)
+    if "ticket_id" in first.columns:
+        first = first.drop_duplicates("ticket_id", ignore_index=True)
+    counts = [c for _, c in pieces if c is not None]
+    if not counts:
+        return first, None
+    return first, unit_counts(str(counts[0].columns[0]), str(counts[0].columns[1]), counts=tuple(counts))
 
 
 def _narrowed(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -1182,6 +1239,14 @@ _ANSWER_CRITERIA = (("csat", "csat", "csat_at_most"), ("ces", "ces", "ces_at_lea
 _REASON_COLUMNS: tuple[str, ...] = ("response_id", *_UNIT_LOOKUP, *(col for _, col, _ in _ANSWER_CRITERIA))
 
 
+def _reason_drivers_looked_up(responses: pd.DataFrame, verbatims: Any, rule: BadExperienceRule, unit: str | None, *,
+                              lookup: tuple[pd.DataFrame | None, pd.DataFrame | None], **kw: Any) -> Any:
+    """:func:`_reason_drivers` with the tickets' answers for the units (:func:`_unit_lookup`; ``(None, None)``
+    without tickets to look in)."""
+    tickets, counts = lookup
+    return _reason_drivers(responses, verbatims, rule, unit, tickets=tickets, ticket_counts=counts, **kw)
+
+
 def _reason_method(base: str, how: str) -> str:
     return (f"{base} of the reasons the comment mentions (0/1 each, validated reasons only): an association between "
             "what a survey comment mentions and the score of the same answer, which the customer wrote together "
@@ -1194,6 +1259,7 @@ def _reason_method(base: str, how: str) -> str:
 
 def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperienceRule, unit: str | None, *,
                     drivers: Any = None, tickets: pd.DataFrame | None = None,
+                    ticket_counts: pd.DataFrame | None = None,
                     n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, confidence: float = 0.95) -> Any:
     """The reasons survey comments give as key drivers of the same answer's bad experience and CSAT.
 
@@ -1213,7 +1279,9 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
     with it: the comment describes the score, it does not cause it.
 
     ``drivers`` (the ticket-level result of :func:`_drivers`, or ``None``): the reasons' rows, fits and notes are
-    appended to it, and its method text gets a paragraph on the reasons.
+    appended to it, and its method text gets a paragraph on the reasons. ``tickets``: the tickets an answer's
+    unit is looked up in (the whole tickets, or the first of each id with ``ticket_counts``, the rows per
+    customer and unit: :func:`_unit_lookup`).
 
     Returns
     -------
@@ -1269,7 +1337,7 @@ def _reason_drivers(responses: pd.DataFrame, verbatims: Any, rule: BadExperience
         outcome_values["csat"] = (pd.to_numeric(r["csat"], errors="coerce").to_numpy(dtype="float64",
                                                                                       na_value=np.nan) - 1.0) / 4.0
     ids, how = sampling_units(responses, unit, row_id="response_id" if "response_id" in responses.columns else None,
-                              via=tickets)
+                              via=tickets, via_counts=ticket_counts)
     unit_ids = np.asarray(ids.astype("object"))[answers]
     results = []
     left_out: dict[str, list[str]] = {}  # reasons left out for rarity (text -> outcomes)
@@ -2104,17 +2172,24 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
     avoidance_parts = None
     # the reasons the survey comments give as drivers of the same answer's score
     if res["verbatims"] is not None and survey_comments:
-        # (the tickets only to look an answer's sampling unit up in: their ids, units and customers)
-        lookup = None if tk is None or unit in (None, "customer") else (
-            _narrowed(tk, _UNIT_LOOKUP + (unit,)) if runner is None
-            else runner.stack_each(_narrowed, tk, _UNIT_LOOKUP + (unit,)))
         # on a worker, the answers narrowed to what it reads first (its rows as they are: the comments' positions),
         # so that its task holds them and not every column of the survey (at 5M customers, run 11, the task over
         # the whole survey lost its worker)
         read = _REASON_COLUMNS + ((unit,) if unit else ())
         answers = rs if runner is None else runner.each_piece(_narrowed, rs, read)
-        merged = run("reason drivers", _reason_drivers, answers, res["verbatims"], rule, unit, drivers=res["drivers"],
-                     tickets=lookup, **boot)
+        # an answer's unit looked up in the tickets piece by piece, where they are: the first ticket of each id
+        # the answers name and the rows per customer and unit of theirs (at 5M customers, run 12, a task over
+        # the whole tickets' ids, customers and units lost its worker)
+        lookup: Any = (None, None)
+        if tk is not None and unit not in (None, "customer"):
+            if runner is None:
+                lookup = _unit_lookup([_unit_lookup_piece(tk, _lookup_keys(rs), unit)])
+            else:
+                keys = runner.submit(_lookup_keys, runner.stack_each(_narrowed, answers, _UNIT_LOOKUP))
+                lookup = runner.combine_each(_unit_lookup_piece, _unit_lookup, tk, keys, unit)
+                keys = None
+        merged = run("reason drivers", _reason_drivers_looked_up, answers, res["verbatims"], rule, unit,
+                     drivers=res["drivers"], lookup=lookup, **boot)
         lookup = answers = None
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they

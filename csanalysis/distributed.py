@@ -675,6 +675,16 @@ class DaskRunner:
             return self.submit(fn, table, *args, **kw)
         return self.submit(_stack_pieces, [self.submit(fn, p, *args, **kw) for p in table.futures])
 
+    def combine_each(self, each: Callable[..., Any], combine: Callable[[list[Any]], Any], table: Any, *args: Any,
+                     **kw: Any) -> Any:
+        """A future of ``combine([each(piece, *args, **kw) for piece in table])``, combined on a worker: ``each``
+        of every piece of a table in :class:`Pieces` where it is, in order (any other table is one piece), for
+        answers much smaller than the table (no task holds more than a piece of it)."""
+        if not isinstance(table, Pieces):
+            return self.submit(combine, [self.submit(each, table, *args, **kw)])
+        _check_held(table)
+        return self.submit(combine, [self.submit(each, p, *args, **kw) for p in table.futures])
+
     def each_piece(self, fn: Callable[..., Any], table: Any, *args: Any, **kw: Any) -> Any:
         """``fn(table, *args, **kw)`` for a function of rows that keeps them all, in order (a narrowing, say),
         where the table is: of a table in :class:`Pieces`, the :class:`Pieces` of ``fn`` of each piece (never

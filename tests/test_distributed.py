@@ -311,15 +311,15 @@ def test_without_tables_the_whole_tickets_keep_only_the_columns_read(client, mon
     monkeypatch.setattr(DaskRunner, "submit", spy)
     a = cs.analyse(s, n_resamples=20, keep_tables=False)
     b = cs.analyse(s, n_resamples=20, keep_tables=False, engine="dask", scheduler=client, partitions=4)
-    # the whole tickets narrowed once; the reason drivers (the sample's unit an account) look an answer's
-    # sampling unit up in the tickets' ids, customers and accounts only, and read the answers' ids, customers,
-    # units and scores only (not their comments: those come with the verbatims)
-    [columns, lookup, answers] = kept
+    # the whole tickets narrowed once; the reason drivers (the sample's unit an account) read the answers' ids,
+    # customers, units and scores only (not their comments: those come with the verbatims), and look an answer's
+    # sampling unit up in the tickets by the answers' ticket ids and customers (never a narrowing of the tickets)
+    [columns, answers, keys] = kept
     assert {"satisfaction_comment", "ticket_id", "customer", "rating_score", "channel", "account_id"} <= set(columns)
     assert not {"subject", "requester_domain", "updated_at", "due_date"} & set(columns)  # read by no stage
-    assert set(lookup) == {"ticket_id", "customer", "customer_id", "email_key", "account_id"}
     assert set(answers) == {"response_id", "ticket_id", "customer", "customer_id", "email_key", "csat", "ces", "nps",
                             "account_id"}
+    assert set(keys) == {"ticket_id", "customer", "customer_id", "email_key"}
     assert_frame_equal(a.figures, b.figures, check_exact=False, rtol=1e-9, atol=1e-9)
     assert a.notes == b.notes
     va, vb = a.results["verbatims"], b.results["verbatims"]
@@ -439,6 +439,10 @@ def test_files_read_in_blocks_are_never_stacked_without_the_tables(client, monke
     assert names.count("link_ids") == 0 and names.count("shared_ids") == 3
     # and the bridge built part by part (no task, nor the client, holds it whole)
     assert names.count("link_pairs") == 0 and names.count("bridge_lookup") == 3
+    # the reason drivers' units looked up in each piece of the tickets where it is (no task stacks the tickets'
+    # ids, customers and accounts: at 5M customers that task lost its worker)
+    assert names.count("_unit_lookup_piece") == 2 and names.count("_unit_lookup") == 1
+    assert names.count("_stack_pieces") == 0, names
     # the key drivers' rows stay in their partitions, which answer the fit's rounds (no task stacks them)
     assert ("_driver_rows_part", 3) in built and "_stacked_driver_rows" not in names
     # and the avoidance's index episodes stay in theirs too: each draws its own controls (no task stacks the

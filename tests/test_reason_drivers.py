@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,8 +138,14 @@ def test_the_notes_explain_penalty_once_instead_of_an_empty_good_class_per_reaso
 
 def test_accounts_as_units_need_only_the_tickets_ids_customers_and_accounts():
     # an answer's account is looked up in the tickets (the ticket it is about, else its customer's tickets'):
-    # the analysis passes only those columns (the Dask engine a narrow stacked lookup, not the whole tickets)
-    from csanalysis.analysis import _UNIT_LOOKUP, _narrowed
+    # the analysis passes only what the tickets tell of the answers' units (the first ticket of each id the
+    # answers name, the rows per customer and account), piece by piece on the Dask engine
+    from csanalysis.analysis import (
+        _lookup_keys,
+        _reason_drivers_looked_up,
+        _unit_lookup,
+        _unit_lookup_piece,
+    )
 
     resp = _survey()
     n = len(resp)
@@ -150,11 +158,72 @@ def test_accounts_as_units_need_only_the_tickets_ids_customers_and_accounts():
     v = verbatims(resp, validated=VALID)
     run = lambda t: _reason_drivers(resp, v, BadExperienceRule(), "account_id", tickets=t,
                                     n_resamples=100, seed=0)
-    whole, narrow, none = run(tickets), run(_narrowed(tickets, (*_UNIT_LOOKUP, "account_id"))), run(None)
-    pd.testing.assert_frame_equal(whole.table, narrow.table)
+    whole, none = run(tickets), run(None)
+    keys = _lookup_keys(resp)
+    for cuts in ([], [300], [1, 2, 500, 799]):
+        pieces = _pieces(tickets, cuts)
+        looked = _reason_drivers_looked_up(resp, v, BadExperienceRule(), "account_id", n_resamples=100, seed=0,
+                                           lookup=_unit_lookup([_unit_lookup_piece(p, keys, "account_id")
+                                                                for p in pieces]))
+        pd.testing.assert_frame_equal(whole.table, looked.table)
+        assert whole.notes == looked.notes
     assert "accounts as clusters" in whole.table["method"].iloc[0]
     # (the lookup matters: without it each answer is its customer's own unit, other intervals)
     assert not np.allclose(whole.table["ci_low"], none.table["ci_low"])
+
+
+def _pieces(df: pd.DataFrame, cuts) -> list[pd.DataFrame]:
+    """``df`` cut before the rows ``cuts`` (increasing), as a table read in blocks is (its rows numbered on)."""
+    ends = [0, *map(int, cuts), len(df)]
+    return [df.iloc[a:b] for a, b in itertools.pairwise(ends)]
+
+
+def _unit_world(seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Answers and tickets whose units are hard to look up: ticket ids given twice (with other accounts),
+    answers about no ticket or an unknown one, missing accounts and customers, customers whose tickets tie
+    between accounts, sometimes answers with an account of their own, and customer columns filled or not."""
+    rng = np.random.default_rng(seed)
+    n_t, n_r = int(rng.integers(1, 400)), int(rng.integers(1, 300))
+    accounts = np.array([f"a{k}" for k in range(int(rng.integers(1, 12)))] + [None], dtype=object)
+    customers = np.array([f"c{k}" for k in range(int(rng.integers(1, 60)))] + [None], dtype=object)
+    tid = np.array([f"t{k}" for k in rng.integers(0, max(1, n_t * 4 // 5), n_t)], dtype=object)
+    tid[rng.random(n_t) < 0.05] = None
+    tickets = pd.DataFrame({"ticket_id": pd.array(tid, dtype="str"),
+                            "customer": pd.array(customers[rng.integers(0, len(customers), n_t)], dtype="str"),
+                            "account_id": pd.array(accounts[rng.integers(0, len(accounts), n_t)], dtype="str"),
+                            "channel": "email"})
+    cust_col = "customer" if rng.random() < 0.7 else "customer_id"
+    rid = np.array([f"t{k}" for k in rng.integers(0, n_t + 20, n_r)], dtype=object)
+    rid[rng.random(n_r) < 0.3] = None
+    resp = pd.DataFrame({"response_id": [f"r{i}" for i in range(n_r)],
+                         "ticket_id": pd.array(rid, dtype="str"),
+                         cust_col: pd.array(customers[rng.integers(0, len(customers), n_r)], dtype="str"),
+                         "csat": rng.integers(1, 6, n_r).astype(float)})
+    if cust_col == "customer_id" and rng.random() < 0.5:
+        resp["customer"] = pd.array([None] * n_r, dtype="str")  # there, but filled nowhere
+    if rng.random() < 0.3:
+        resp["account_id"] = pd.array(accounts[rng.integers(0, len(accounts), n_r)], dtype="str")
+    if rng.random() < 0.1:
+        tickets = tickets.drop(columns=str(rng.choice(["ticket_id", "account_id", "customer"])))
+    return tickets, resp, cust_col
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_units_looked_up_piece_by_piece_equal_those_of_the_whole_tickets(seed):
+    from csanalysis.analysis import _lookup_keys, _unit_lookup, _unit_lookup_piece
+    from csanalysis.estimators.metrics import sampling_units
+
+    tickets, resp, _ = _unit_world(seed)
+    want, how = sampling_units(resp, "account_id", row_id="response_id", via=tickets)
+    keys = _lookup_keys(resp)
+    rng = np.random.default_rng(seed)
+    for n_pieces in (1, 2, 5):
+        cuts = np.sort(rng.integers(0, len(tickets) + 1, n_pieces - 1))
+        first, counts = _unit_lookup([_unit_lookup_piece(p, keys, "account_id") for p in _pieces(tickets, cuts)])
+        assert len(first) <= min(len(tickets), len(keys["tickets"]))  # what the answers name, once each
+        got, how_got = sampling_units(resp, "account_id", row_id="response_id", via=first, via_counts=counts)
+        assert how_got == how
+        assert list(got.astype("object")) == list(want.astype("object"))
 
 
 @pytest.mark.parametrize("unit", ["customer", "account_id", None])

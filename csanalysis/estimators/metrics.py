@@ -107,7 +107,7 @@ from csanalysis.stats.grouped import grouped_quantile_ci
 
 __all__ = ["COLUMNS_READ", "CUSTOMER_COLUMNS", "DEFINITIONS", "METHODS", "METRICS", "PERIODS", "SOLVED_STATUSES", "MetricsPart",
            "ServiceMetrics", "customer_column", "filled_customer_columns", "metrics_from_parts", "quantile_ci",
-           "sampling_units", "service_metrics"]
+           "sampling_units", "service_metrics", "unit_counts"]
 
 SHARE_CI = "cluster-robust Wilson-type interval"
 MEAN_CI = "cluster-robust Wilson-type interval on the bounded scale"
@@ -207,7 +207,8 @@ def _coded(prefix: str, values: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id: str | None = None,
-                   via: pd.DataFrame | None = None, customer: str | None = None) -> tuple[pd.Categorical, str]:
+                   via: pd.DataFrame | None = None, customer: str | None = None,
+                   via_counts: pd.DataFrame | None = None) -> tuple[pd.Categorical, str]:
     """The sampling unit (cluster) of every row of a canonical table, and how it was chosen.
 
     Parameters
@@ -233,6 +234,11 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         The customer column to use (one of :data:`CUSTOMER_COLUMNS`), decided elsewhere: for a partition of
         a table, the one the whole table fills (a partition may hold none of its values). Default: the first
         the table fills.
+    via_counts : DataFrame, optional
+        The rows of ``via`` per customer and ``cluster`` value (:func:`unit_counts`), counted in place of
+        ``via``'s own rows for a row without a unit of its own: for tickets held in pieces, ``via`` then
+        needs only the first ticket of each id the rows name (its ``ticket_id`` and ``cluster``), and the
+        counts only the rows' customers (each piece's counts add up: :func:`unit_counts` ``counts=``).
 
     Returns
     -------
@@ -290,7 +296,8 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         prefix = "account:" if cluster == "account_id" else f"{cluster}:"
         layers.append((prefix, col))
         if cust_col is not None:  # a row without its own account: that of its customer's tickets
-            layers.append((prefix, map_by_key(df[cust_col], _unit_of_customer(cust_col, cluster, df, via))))
+            layers.append((prefix, map_by_key(df[cust_col], _unit_of_customer(cust_col, cluster, df, via,
+                                                                                counts=(via_counts,)))))
         if cust_col is not None:
             layers.append(("customer:", df[cust_col]))
             how = f"{word} as clusters (customers where none)"
@@ -315,17 +322,48 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
     return ids, how
 
 
-def _unit_of_customer(cust_col: str, cluster: str, *tables: pd.DataFrame | None) -> pd.Series:
-    """Each customer's most frequent ``cluster`` value over the rows of ``tables`` (ties: the first in
-    sort order), indexed by customer; empty when no table holds both columns."""
-    pairs = [t[[cust_col, cluster]] for t in tables
-             if t is not None and cust_col in t.columns and cluster in t.columns]
-    if not pairs:
+def unit_counts(customer: str, cluster: str, *tables: pd.DataFrame | None,
+                counts: tuple[pd.DataFrame | None, ...] = ()) -> pd.DataFrame:
+    """The rows of ``tables`` per ``customer`` and ``cluster`` value (a row missing either is not counted; a
+    table without both columns adds nothing), added to ``counts`` (earlier answers of this function, say for
+    other pieces of the same tables): columns ``customer``, ``cluster`` and ``n``, sorted by the first two.
+
+    The counts of a table's pieces add up to the whole table's, so the most frequent unit of each customer
+    (:func:`sampling_units` for a row without a unit of its own) can be found where a table is held in pieces.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"customer": ["a", "a", "b", None], "account_id": ["x", "x", None, "y"]})
+    >>> unit_counts("customer", "account_id", t).to_dict("list")
+    {'customer': ['a'], 'account_id': ['x'], 'n': [2]}
+    >>> more = unit_counts("customer", "account_id", t.iloc[:1])
+    >>> unit_counts("customer", "account_id", t.iloc[1:], counts=(more,))["n"].tolist()
+    [2]
+    """
+    pairs = [t[[customer, cluster]] for t in tables
+             if t is not None and customer in t.columns and cluster in t.columns]
+    given = [c for c in counts if c is not None and len(c)]
+    if pairs:
+        both = pd.concat(pairs, ignore_index=True).dropna()
+        if len(both):
+            given.append(both.groupby([customer, cluster], sort=True, observed=True).size().rename("n").reset_index())
+    if not given:
+        return pd.DataFrame({customer: pd.Series(dtype=object), cluster: pd.Series(dtype=object),
+                             "n": pd.Series(dtype=np.int64)})
+    if len(given) == 1:
+        return given[0]
+    return (pd.concat(given, ignore_index=True).groupby([customer, cluster], sort=True, observed=True)["n"]
+            .sum().reset_index())
+
+
+def _unit_of_customer(cust_col: str, cluster: str, *tables: pd.DataFrame | None,
+                      counts: tuple[pd.DataFrame | None, ...] = ()) -> pd.Series:
+    """Each customer's most frequent ``cluster`` value over the rows of ``tables`` and ``counts``
+    (:func:`unit_counts`; ties: the first in sort order), indexed by customer; empty when none holds both
+    columns."""
+    n = unit_counts(cust_col, cluster, *tables, counts=counts)
+    if n.empty:
         return pd.Series([], dtype=object)
-    both = pd.concat(pairs, ignore_index=True).dropna()
-    if both.empty:
-        return pd.Series([], dtype=object)
-    n = both.groupby([cust_col, cluster], sort=True, observed=True).size().rename("n").reset_index()
     n = n.sort_values("n", ascending=False, kind="stable").drop_duplicates(cust_col)
     return n.set_index(cust_col)[cluster]
 
