@@ -113,8 +113,10 @@ run the one pipeline of :mod:`csanalysis.analysis` on a
    narrowed to the columns a stage's run on the whole tables (for the
    pandas engine's note) reads, piece by piece where they are in
    :class:`Pieces` (:meth:`DaskRunner.each_piece`; stacked only if such a
-   run happens); the reason drivers read a narrower lookup of the
-   tickets' ids, customers and sampling units, stacked.
+   run happens); the reason drivers look an answer's sampling unit up in
+   each piece of the tickets where it is (the first ticket of each id the
+   answers name, the rows per customer and unit of the answers' customers:
+   :meth:`DaskRunner.combine_each`), so no task holds the whole tickets.
    Every other estimator (the reason drivers, ...) is a task of
    its own, running side by side on the workers; the few that need another's
    result follow, on the workers where they read tables (no return after

@@ -478,6 +478,20 @@ def test_answers_without_a_ticket_are_clustered_by_their_customers_account():
     ids3, _ = sampling_units(pd.DataFrame({"response_id": ["z"], "customer": ["q"]}), "account_id",
                              row_id="response_id", via=tickets)
     assert ids3.astype(str).tolist() == ["customer:q"]
+    # counted in pieces (the Dask engine): each piece's rows per customer and account add up, and stand for
+    # the tickets' rows (with them given, the tickets' own rows are not counted again)
+    from csanalysis.estimators.metrics import unit_counts
+
+    counts = unit_counts("customer", "account_id", t2.iloc[4:],
+                         counts=(unit_counts("customer", "account_id", t2.iloc[:4]),))
+    assert counts["n"].sum() == len(t2) and counts.set_index(["customer", "account_id"])["n"].max() == 2
+    ids4, _ = sampling_units(answers.iloc[:1], "account_id", row_id="response_id", via=t2[["ticket_id"]],
+                             via_counts=counts)
+    assert ids4.astype(str).tolist() == ["account:globex"]
+    t3 = pd.DataFrame({"ticket_id": ["p", "q"], "customer": ["a", "a"], "account_id": ["zed", "zed"]})
+    ids5, _ = sampling_units(answers.iloc[:1], "account_id", row_id="response_id", via=t3,
+                             via_counts=unit_counts("customer", "account_id", tickets))  # a: acme once, not zed
+    assert ids5.astype(str).tolist() == ["account:acme"]
 
 
 @pytest.mark.parametrize("col", ["customer", "customer_id", "email_key"])

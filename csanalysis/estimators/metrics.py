@@ -296,7 +296,8 @@ def sampling_units(df: pd.DataFrame, cluster: str | None = "customer", *, row_id
         prefix = "account:" if cluster == "account_id" else f"{cluster}:"
         layers.append((prefix, col))
         if cust_col is not None:  # a row without its own account: that of its customer's tickets
-            layers.append((prefix, map_by_key(df[cust_col], _unit_of_customer(cust_col, cluster, df, via,
+            of_via = via if via_counts is None else None  # (the counts stand for via's rows)
+            layers.append((prefix, map_by_key(df[cust_col], _unit_of_customer(cust_col, cluster, df, of_via,
                                                                                 counts=(via_counts,)))))
         if cust_col is not None:
             layers.append(("customer:", df[cust_col]))
