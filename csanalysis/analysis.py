@@ -1240,11 +1240,14 @@ _REASON_COLUMNS: tuple[str, ...] = ("response_id", *_UNIT_LOOKUP, *(col for _, c
 
 
 def _reason_drivers_looked_up(responses: pd.DataFrame, verbatims: Any, rule: BadExperienceRule, unit: str | None, *,
-                              lookup: tuple[pd.DataFrame | None, pd.DataFrame | None], **kw: Any) -> Any:
-    """:func:`_reason_drivers` with the tickets' answers for the units (:func:`_unit_lookup`; ``(None, None)``
-    without tickets to look in)."""
-    tickets, counts = lookup
-    return _reason_drivers(responses, verbatims, rule, unit, tickets=tickets, ticket_counts=counts, **kw)
+                              lookup: Any = (None, None), tickets: pd.DataFrame | None = None, **kw: Any) -> Any:
+    """:func:`_reason_drivers` with the tickets' answers for the units (``lookup``: :func:`_unit_lookup` of the
+    tickets' pieces; ``(None, None)`` without tickets to look in), or with the whole ``tickets`` as one piece (the
+    pandas engine: the lookup timed with the stage)."""
+    if tickets is not None:
+        lookup = _unit_lookup([_unit_lookup_piece(tickets, _lookup_keys(responses), unit)])
+    first, counts = lookup
+    return _reason_drivers(responses, verbatims, rule, unit, tickets=first, ticket_counts=counts, **kw)
 
 
 def _reason_method(base: str, how: str) -> str:
@@ -2180,17 +2183,18 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
         # an answer's unit looked up in the tickets piece by piece, where they are: the first ticket of each id
         # the answers name and the rows per customer and unit of theirs (at 5M customers, run 12, a task over
         # the whole tickets' ids, customers and units lost its worker)
-        lookup: Any = (None, None)
+        look: dict[str, Any] = {}
         if tk is not None and unit not in (None, "customer"):
-            if runner is None:
-                lookup = _unit_lookup([_unit_lookup_piece(tk, _lookup_keys(rs), unit)])
+            if runner is None:  # the whole tickets, looked in within the stage
+                look["tickets"] = tk
             else:
                 keys = runner.submit(_lookup_keys, runner.stack_each(_narrowed, answers, _UNIT_LOOKUP))
-                lookup = runner.combine_each(_unit_lookup_piece, _unit_lookup, tk, keys, unit)
+                look["lookup"] = runner.combine_each(_unit_lookup_piece, _unit_lookup, tk, keys, unit)
                 keys = None
         merged = run("reason drivers", _reason_drivers_looked_up, answers, res["verbatims"], rule, unit,
-                     drivers=res["drivers"], lookup=lookup, **boot)
-        lookup = answers = None
+                     drivers=res["drivers"], **look, **boot)
+        look.clear()
+        answers = None
         res["drivers"] = res["drivers"] if merged is None else merged
     # guards against false findings (csanalysis.guards): evidence in results["guards"], flags on the figures they
     # affect; the buying propensity is the service-recovery test's disappointment gradient (one computation)
