@@ -2188,7 +2188,7 @@ def _analyse(tickets, survey, activity, customers, *, runner, stage, say, notes,
             if runner is None:  # the whole tickets, looked in within the stage
                 look["tickets"] = tk
             else:
-                keys = runner.submit(_lookup_keys, runner.stack_each(_narrowed, answers, _UNIT_LOOKUP))
+                keys = runner.submit(_lookup_keys, answers)  # (stacked once, for this and the stage's task)
                 look["lookup"] = runner.combine_each(_unit_lookup_piece, _unit_lookup, tk, keys, unit)
                 keys = None
         merged = run("reason drivers", _reason_drivers_looked_up, answers, res["verbatims"], rule, unit,

@@ -669,14 +669,6 @@ class DaskRunner:
         self.input_rows += len(df)
         return self.client.scatter(df, hash=False)
 
-    def stack_each(self, fn: Callable[..., Any], table: Any, *args: Any, **kw: Any) -> Any:
-        """A future of ``fn(table, *args, **kw)`` for a function of rows (its rows those of the table given, in
-        order: a narrowing, say): of a table in :class:`Pieces`, ``fn`` of each piece where it is, stacked
-        (rows numbered from 0, as the whole table's)."""
-        if not isinstance(table, Pieces):
-            return self.submit(fn, table, *args, **kw)
-        return self.submit(_stack_pieces, [self.submit(fn, p, *args, **kw) for p in table.futures])
-
     def combine_each(self, each: Callable[..., Any], combine: Callable[[list[Any]], Any], table: Any, *args: Any,
                      **kw: Any) -> Any:
         """A future of ``combine([each(piece, *args, **kw) for piece in table])``, combined on a worker: ``each``
